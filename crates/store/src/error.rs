@@ -1,0 +1,71 @@
+//! The errors every backend reports, in one vocabulary.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::{KeyValue, Revision};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The key does not exist (update or delete).
+    #[error("key {key:?} not found")]
+    NotFound { key: String },
+
+    /// The key exists already (create).
+    #[error("key {key:?} already exists")]
+    AlreadyExists { key: String },
+
+    /// The key's `mod_revision` is not the expected one; `current` is what it holds now.
+    #[error("key {:?} changed: expected mod_revision {expected}, found {}", current.key, current.mod_revision)]
+    Conflict { expected: Revision, current: Box<KeyValue> },
+
+    /// The requested revision is older than the compaction point. `compacted` is 0 when the backend did not say.
+    #[error("revision {requested} has been compacted (compacted through {compacted})")]
+    Compacted { requested: Revision, compacted: Revision },
+
+    /// The requested revision is newer than the store's current revision.
+    #[error("revision {requested} is in the future (current revision is {current})")]
+    FutureRevision { requested: Revision, current: Revision },
+
+    /// The write is larger than one request may be.
+    #[error("write to key {key:?} is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { key: String, size: usize, limit: usize },
+
+    /// The key cannot be stored.
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey { key: String, reason: &'static str },
+
+    /// The store has been closed.
+    #[error("store is closed")]
+    Closed,
+
+    /// The database file exists but is not one this store can use; it has been left untouched.
+    #[error("refusing to open {}: {reason}", path.display())]
+    UnusableDatabase { path: PathBuf, reason: String },
+
+    /// Another process holds the data directory.
+    #[error("{} is in use by another ekslite process", path.display())]
+    Locked { path: PathBuf },
+
+    /// SQLite failed. Shared because one failed commit fails every write of its group.
+    #[error("sqlite: {0}")]
+    Sqlite(#[source] Arc<rusqlite::Error>),
+
+    /// etcd failed or could not be reached.
+    #[error("etcd: {0}")]
+    Etcd(#[source] etcd_client::Error),
+
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Sqlite(Arc::new(error))
+    }
+}

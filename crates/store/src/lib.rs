@@ -1,0 +1,225 @@
+//! A revisioned key-value store with watch: the part of etcd's contract that a Kubernetes API server relies on.
+//!
+//! Every write gets the next value of one global revision counter. Each key remembers the revision that created
+//! it and the revision that last changed it, so writers can compare-and-swap on `mod_revision`. Reads can be
+//! served at any revision that has not been compacted away, and `watch` replays every change after a revision
+//! and then follows new ones.
+//!
+//! The crate knows nothing about Kubernetes or AWS: keys are strings, values are bytes. Three backends implement
+//! [`Store`] and pass one test suite:
+//! - [`SqliteStore`], the default: an append-only log table in SQLite (durable, group-committed), with the
+//!   history held in memory so that reads and watches never touch the database;
+//! - [`EtcdStore`]: a real etcd v3 cluster, for several ekslite servers sharing state;
+//! - [`MemoryStore`]: the same in-memory engine without persistence, for tests and large simulations.
+
+mod compactor;
+mod error;
+mod etcd;
+mod memory;
+mod mvcc;
+mod sqlite;
+mod watch;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+
+pub use compactor::{CompactionPolicy, Compactor};
+pub use error::StoreError;
+pub use etcd::EtcdStore;
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// A point in the store's history. Revisions start at 1 with the first write and only grow; 0 means "none".
+pub type Revision = i64;
+
+/// The largest key plus value one write may carry: etcd's default request limit (`--max-request-bytes`).
+pub const MAX_WRITE_BYTES: usize = 1536 * 1024;
+
+/// A key with the value it holds at some revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: Bytes,
+    /// The revision of the write that created the key (since it last did not exist).
+    pub create_revision: Revision,
+    /// The revision of the write that last changed the key.
+    pub mod_revision: Revision,
+}
+
+/// What a watch reports for one write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    /// For a put, the key's new state. For a delete, the key with an empty value, `create_revision` 0 and
+    /// `mod_revision` set to the revision of the delete (as etcd reports it).
+    pub kv: KeyValue,
+    /// The key's state before this write, if it existed.
+    pub prev: Option<KeyValue>,
+}
+
+impl Event {
+    /// The revision at which this event happened.
+    pub fn revision(&self) -> Revision {
+        self.kv.mod_revision
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Put,
+    Delete,
+}
+
+/// An ordered stream of the events after some revision. It ends with an error item when it can no longer
+/// continue (the history it needs was compacted, the backend failed) and ends plainly when the store closes.
+pub type WatchStream = BoxStream<'static, Result<Event, StoreError>>;
+
+/// How to page through a prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// At most this many items; `None` (or 0, as in etcd and Kubernetes) for all of them.
+    pub limit: Option<usize>,
+    /// Only keys after this one (exclusive): the last key of the previous page.
+    pub start_after: Option<String>,
+    /// Read the prefix as it was at this revision; `None` for the current revision.
+    pub revision: Option<Revision>,
+}
+
+/// One page of a prefix, consistent at one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListResult {
+    pub items: Vec<KeyValue>,
+    /// The revision the page was read at. Pass it back as [`ListOptions::revision`] to read the next page
+    /// from the same snapshot.
+    pub revision: Revision,
+    /// Whether keys remain after the last item.
+    pub more: bool,
+}
+
+/// Where the store stands, for health reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreStatus {
+    /// `sqlite`, `etcd` or `memory`.
+    pub backend: &'static str,
+    pub revision: Revision,
+    /// History at and before this revision has been compacted away (0 when never compacted).
+    pub compacted: Revision,
+}
+
+/// The contract every backend fulfils. All methods are safe to call concurrently.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The backend's revision counter and compaction point.
+    async fn status(&self) -> Result<StoreStatus, StoreError>;
+
+    /// The key's value at `revision` (the current one when `None`), or `None` if it did not exist then.
+    async fn get(&self, key: &str, revision: Option<Revision>) -> Result<Option<KeyValue>, StoreError>;
+
+    /// The keys under `prefix` in key order, paged as `options` says.
+    async fn list(&self, prefix: &str, options: ListOptions) -> Result<ListResult, StoreError>;
+
+    /// Writes a new key. Fails with [`StoreError::AlreadyExists`] if it exists.
+    async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError>;
+
+    /// Replaces the value of a key whose `mod_revision` is `expected_mod_revision`. Fails with
+    /// [`StoreError::NotFound`] if the key does not exist and with [`StoreError::Conflict`] (carrying the
+    /// current state) if it changed since.
+    async fn update(&self, key: &str, value: Bytes, expected_mod_revision: Revision) -> Result<KeyValue, StoreError>;
+
+    /// Deletes a key, if `expected_mod_revision` is given only when it still has that `mod_revision`. Returns
+    /// the deleted state and the revision of the delete.
+    async fn delete(
+        &self,
+        key: &str,
+        expected_mod_revision: Option<Revision>,
+    ) -> Result<(KeyValue, Revision), StoreError>;
+
+    /// Every event under `prefix` after `after_revision`, in revision order, then new ones as they happen.
+    /// Fails with [`StoreError::Compacted`] if events after `after_revision` are no longer kept.
+    async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream, StoreError>;
+
+    /// Forgets history before `revision`: reads at older revisions and watches from before it fail with
+    /// [`StoreError::Compacted`] afterwards. Compacting to an already compacted revision does nothing.
+    async fn compact(&self, revision: Revision) -> Result<(), StoreError>;
+
+    /// Finishes every accepted write and releases the backend. Later calls fail with [`StoreError::Closed`]
+    /// and open watches end.
+    async fn close(&self) -> Result<(), StoreError>;
+}
+
+/// A shared handle to any backend.
+pub type DynStore = Arc<dyn Store>;
+
+/// Which backend to open, as `--store` spells it: `sqlite`, `memory` or `etcd://host:port[,host:port...]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Sqlite,
+    Memory,
+    Etcd { endpoints: Vec<String> },
+}
+
+impl std::str::FromStr for StoreConfig {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        match spec {
+            "sqlite" => Ok(StoreConfig::Sqlite),
+            "memory" => Ok(StoreConfig::Memory),
+            _ => {
+                let Some(hosts) = spec.strip_prefix("etcd://") else {
+                    return Err(format!("unknown store {spec:?}: expected sqlite, memory or etcd://host:port[,host:port...]"));
+                };
+                let mut endpoints = Vec::new();
+                for host in hosts.split(',') {
+                    let valid = match host.rsplit_once(':') {
+                        Some((name, port)) => !name.is_empty() && port.parse::<u16>().is_ok_and(|p| p != 0),
+                        None => false,
+                    };
+                    if !valid {
+                        return Err(format!("bad etcd endpoint {host:?} in {spec:?}: expected host:port"));
+                    }
+                    endpoints.push(format!("http://{host}"));
+                }
+                Ok(StoreConfig::Etcd { endpoints })
+            }
+        }
+    }
+}
+
+/// Checks a write's key and size before any backend sees it.
+pub(crate) fn check_write(key: &str, value: &[u8]) -> Result<(), StoreError> {
+    check_key(key)?;
+    let size = key.len() + value.len();
+    if size > MAX_WRITE_BYTES {
+        return Err(StoreError::TooLarge { key: truncated(key), size, limit: MAX_WRITE_BYTES });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
+    if key.is_empty() {
+        return Err(StoreError::InvalidKey { key: String::new(), reason: "key is empty" });
+    }
+    if key.len() > MAX_WRITE_BYTES {
+        return Err(StoreError::TooLarge { key: truncated(key), size: key.len(), limit: MAX_WRITE_BYTES });
+    }
+    if key.contains('\0') {
+        return Err(StoreError::InvalidKey { key: truncated(key), reason: "key contains a NUL character" });
+    }
+    Ok(())
+}
+
+/// The first characters of a key, for error messages that must stay short.
+fn truncated(key: &str) -> String {
+    const SHOWN: usize = 80;
+    match key.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}...", &key[..cut]),
+        None => key.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

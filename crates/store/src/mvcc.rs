@@ -1,0 +1,368 @@
+//! The in-memory multi-version index that the SQLite and memory backends serve reads and watches from.
+//!
+//! It holds, per key, every version since the compaction point, and the log of events after it. Writers plan a
+//! write against the latest versions ([`WriteOp::plan`]), make it durable if their backend persists anything,
+//! and then [`Mvcc::apply`] it, which wakes the watchers.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use crate::{Event, EventKind, KeyValue, ListOptions, ListResult, Revision, StoreError};
+
+/// One version of a key; `value` is `None` for the tombstone a delete leaves.
+#[derive(Debug, Clone)]
+struct Version {
+    mod_revision: Revision,
+    create_revision: Revision,
+    value: Option<Bytes>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Invariant: revisions only grow; every applied mutation carries a revision above this one.
+    revision: Revision,
+    /// Versions superseded at or before this revision, and events at or before it, are gone.
+    compacted: Revision,
+    /// Invariant: each history is sorted by `mod_revision` and never empty.
+    keys: BTreeMap<String, Vec<Version>>,
+    /// Invariant: sorted by revision; holds exactly the events in `(compacted, revision]` that were applied
+    /// with `log_event` set.
+    log: VecDeque<Event>,
+}
+
+/// What watchers are told after each write.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Signal {
+    pub revision: Revision,
+    pub closed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Mvcc {
+    state: RwLock<State>,
+    signal: watch::Sender<Signal>,
+}
+
+/// A write a caller asked for, not yet checked against the store.
+#[derive(Debug)]
+pub(crate) enum WriteOp {
+    Create { key: String, value: Bytes },
+    Update { key: String, value: Bytes, expected: Revision },
+    Delete { key: String, expected: Option<Revision> },
+}
+
+/// A checked write with its revision, ready to persist and apply.
+#[derive(Debug, Clone)]
+pub(crate) struct Mutation {
+    pub key: String,
+    pub revision: Revision,
+    pub create_revision: Revision,
+    /// `None` for a delete.
+    pub value: Option<Bytes>,
+    /// The key's state before the write.
+    pub prev: Option<KeyValue>,
+}
+
+impl WriteOp {
+    pub fn key(&self) -> &str {
+        match self {
+            WriteOp::Create { key, .. } | WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } => key,
+        }
+    }
+
+    /// Checks the write against the key's current state and gives it `revision`.
+    pub fn plan(self, current: Option<KeyValue>, revision: Revision) -> Result<Mutation, StoreError> {
+        match self {
+            WriteOp::Create { key, value } => match current {
+                Some(_) => Err(StoreError::AlreadyExists { key }),
+                None => Ok(Mutation { key, revision, create_revision: revision, value: Some(value), prev: None }),
+            },
+            WriteOp::Update { key, value, expected } => {
+                let current = current.ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
+                if current.mod_revision != expected {
+                    return Err(StoreError::Conflict { expected, current: Box::new(current) });
+                }
+                Ok(Mutation {
+                    key,
+                    revision,
+                    create_revision: current.create_revision,
+                    value: Some(value),
+                    prev: Some(current),
+                })
+            }
+            WriteOp::Delete { key, expected } => {
+                let current = current.ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
+                if let Some(expected) = expected
+                    && current.mod_revision != expected
+                {
+                    return Err(StoreError::Conflict { expected, current: Box::new(current) });
+                }
+                Ok(Mutation { key, revision, create_revision: 0, value: None, prev: Some(current) })
+            }
+        }
+    }
+}
+
+impl Mutation {
+    /// The key's state after a put; `None` after a delete.
+    pub fn after(&self) -> Option<KeyValue> {
+        self.value.as_ref().map(|value| KeyValue {
+            key: self.key.clone(),
+            value: value.clone(),
+            create_revision: self.create_revision,
+            mod_revision: self.revision,
+        })
+    }
+
+    fn event(&self) -> Event {
+        let (kind, kv) = match self.after() {
+            Some(kv) => (EventKind::Put, kv),
+            None => (
+                EventKind::Delete,
+                KeyValue { key: self.key.clone(), value: Bytes::new(), create_revision: 0, mod_revision: self.revision },
+            ),
+        };
+        Event { kind, kv, prev: self.prev.clone() }
+    }
+}
+
+/// How far one call to [`Mvcc::events_after`] got.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scan {
+    /// The last revision looked at; the next scan starts after it.
+    pub through: Revision,
+    /// Whether the scan reached the newest event.
+    pub caught_up: bool,
+}
+
+impl Mvcc {
+    pub fn new(revision: Revision, compacted: Revision) -> Self {
+        let state = State { revision, compacted, ..State::default() };
+        Mvcc { state: RwLock::new(state), signal: watch::channel(Signal { revision, closed: false }).0 }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().expect("store index lock poisoned by a panic")
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().expect("store index lock poisoned by a panic")
+    }
+
+    pub fn revision(&self) -> Revision {
+        self.read().revision
+    }
+
+    pub fn compacted(&self) -> Revision {
+        self.read().compacted
+    }
+
+    /// The key's latest state, if it exists.
+    pub fn latest(&self, key: &str) -> Option<KeyValue> {
+        let state = self.read();
+        let history = state.keys.get(key)?;
+        version_kv(key, history.last()?)
+    }
+
+    pub fn get(&self, key: &str, revision: Option<Revision>) -> Result<Option<KeyValue>, StoreError> {
+        let state = self.read();
+        let at = state.resolve(revision)?;
+        Ok(state.keys.get(key).and_then(|history| version_at(history, at)).and_then(|v| version_kv(key, v)))
+    }
+
+    pub fn list(&self, prefix: &str, options: &ListOptions) -> Result<ListResult, StoreError> {
+        let state = self.read();
+        let at = state.resolve(options.revision)?;
+        let start = match &options.start_after {
+            Some(after) if after.as_str() >= prefix => Bound::Excluded(after.as_str()),
+            _ => Bound::Included(prefix),
+        };
+        let limit = options.limit.filter(|&limit| limit > 0).unwrap_or(usize::MAX);
+        let mut items = Vec::new();
+        let mut more = false;
+        let live = state
+            .keys
+            .range::<str, _>((start, Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .filter_map(|(key, history)| version_kv(key, version_at(history, at)?));
+        for kv in live {
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(kv);
+        }
+        Ok(ListResult { items, revision: at, more })
+    }
+
+    /// Makes planned mutations visible and wakes the watchers. With `log_event` unset (replaying history that is
+    /// older than the compaction point) the mutations update the index only.
+    pub fn apply(&self, mutations: &[Mutation], log_event: bool) {
+        let Some(last) = mutations.last() else { return };
+        {
+            let mut state = self.write();
+            for mutation in mutations {
+                state.push(mutation, log_event);
+            }
+        }
+        self.signal.send_modify(|signal| signal.revision = last.revision);
+    }
+
+    /// Moves the revision counter forward without a write: after a restart, past revisions whose rows
+    /// compaction removed.
+    pub fn advance(&self, revision: Revision) {
+        let mut state = self.write();
+        state.revision = state.revision.max(revision);
+        drop(state);
+        self.signal.send_modify(|signal| signal.revision = signal.revision.max(revision));
+    }
+
+    /// Checks a write against the latest state and applies it in one step: the memory backend's write path.
+    pub fn write_now(&self, op: WriteOp) -> Result<Mutation, StoreError> {
+        let mutation = {
+            let mut state = self.write();
+            let history = state.keys.get(op.key());
+            let current = history.and_then(|h| h.last()).and_then(|v| version_kv(op.key(), v));
+            let mutation = op.plan(current, state.revision + 1)?;
+            state.push(&mutation, true);
+            mutation
+        };
+        self.signal.send_modify(|signal| signal.revision = mutation.revision);
+        Ok(mutation)
+    }
+
+    /// Checks that `revision` may be compacted to: `Ok(false)` if it already is, an error if it is in the future.
+    pub fn check_compact(&self, revision: Revision) -> Result<bool, StoreError> {
+        let state = self.read();
+        if revision > state.revision {
+            return Err(StoreError::FutureRevision { requested: revision, current: state.revision });
+        }
+        Ok(revision > state.compacted)
+    }
+
+    /// Drops every version superseded at or before `revision`, every tombstone at or before it, and the events
+    /// up to it.
+    pub fn compact(&self, revision: Revision) {
+        let mut state = self.write();
+        if revision <= state.compacted {
+            return;
+        }
+        state.keys.retain(|_, history| {
+            history.drain(..first_kept(history, revision));
+            !history.is_empty()
+        });
+        while state.log.front().is_some_and(|event| event.revision() <= revision) {
+            state.log.pop_front();
+        }
+        state.compacted = revision;
+    }
+
+    /// The revisions of the versions that compacting to `revision` will drop, in no particular order.
+    pub fn compaction_victims(&self, revision: Revision) -> Vec<Revision> {
+        let state = self.read();
+        let mut victims = Vec::new();
+        for history in state.keys.values() {
+            victims.extend(history[..first_kept(history, revision)].iter().map(|v| v.mod_revision));
+        }
+        victims
+    }
+
+    /// Appends to `out` the events under `prefix` after `after`, looking at no more than `budget` events.
+    pub fn events_after(
+        &self,
+        prefix: &str,
+        after: Revision,
+        budget: usize,
+        out: &mut VecDeque<Event>,
+    ) -> Result<Scan, StoreError> {
+        let state = self.read();
+        if after < state.compacted {
+            return Err(StoreError::Compacted { requested: after + 1, compacted: state.compacted });
+        }
+        let start = state.log.partition_point(|event| event.revision() <= after);
+        let mut through = after;
+        for event in state.log.range(start..).take(budget) {
+            through = event.revision();
+            if event.kv.key.starts_with(prefix) {
+                out.push_back(event.clone());
+            }
+        }
+        Ok(Scan { through, caught_up: through >= state.revision })
+    }
+
+    /// Whether a watch may start after `after`.
+    pub fn check_watch(&self, after: Revision) -> Result<(), StoreError> {
+        let compacted = self.compacted();
+        if after < compacted {
+            return Err(StoreError::Compacted { requested: after + 1, compacted });
+        }
+        Ok(())
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<Signal> {
+        self.signal.subscribe()
+    }
+
+    /// Ends every watch once it has delivered what is already logged.
+    pub fn close(&self) {
+        self.signal.send_modify(|signal| signal.closed = true);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.signal.borrow().closed
+    }
+}
+
+impl State {
+    fn push(&mut self, mutation: &Mutation, log_event: bool) {
+        debug_assert!(mutation.revision > self.revision, "revisions must grow");
+        let version = Version {
+            mod_revision: mutation.revision,
+            create_revision: mutation.create_revision,
+            value: mutation.value.clone(),
+        };
+        self.keys.entry(mutation.key.clone()).or_default().push(version);
+        if log_event {
+            self.log.push_back(mutation.event());
+        }
+        self.revision = mutation.revision;
+    }
+
+    /// The revision a read asked for, checked against the kept history.
+    fn resolve(&self, requested: Option<Revision>) -> Result<Revision, StoreError> {
+        match requested {
+            None | Some(0) => Ok(self.revision),
+            Some(at) if at > self.revision => Err(StoreError::FutureRevision { requested: at, current: self.revision }),
+            Some(at) if at < self.compacted => Err(StoreError::Compacted { requested: at, compacted: self.compacted }),
+            Some(at) => Ok(at),
+        }
+    }
+}
+
+/// Where a key's history starts after compacting to `revision`: at the newest version a read at `revision`
+/// sees, unless that is a tombstone, in which case after it.
+fn first_kept(history: &[Version], revision: Revision) -> usize {
+    let visible = history.partition_point(|v| v.mod_revision <= revision);
+    match visible.checked_sub(1) {
+        Some(newest) if history[newest].value.is_some() => newest,
+        _ => visible,
+    }
+}
+
+fn version_at(history: &[Version], revision: Revision) -> Option<&Version> {
+    let visible = history.partition_point(|v| v.mod_revision <= revision);
+    visible.checked_sub(1).map(|idx| &history[idx])
+}
+
+fn version_kv(key: &str, version: &Version) -> Option<KeyValue> {
+    Some(KeyValue {
+        key: key.to_owned(),
+        value: version.value.clone()?,
+        create_revision: version.create_revision,
+        mod_revision: version.mod_revision,
+    })
+}
