@@ -1,1 +1,122 @@
-fn main() {}
+//! The `ekslite` binary: command line, logging, and wiring the pieces into a server.
+
+mod health;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use store::StoreConfig;
+
+/// Amazon EKS on your machine: the AWS APIs that EKS users script against, and a Kubernetes control plane per
+/// cluster, in one binary.
+///
+/// Point the aws CLI or an SDK at the server with AWS_ENDPOINT_URL=http://127.0.0.1:4566.
+#[derive(Debug, Parser)]
+#[command(name = "ekslite", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: the AWS APIs on --listen, state in --data-dir (SQLite) or --store.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Where the SQLite store keeps its files [default: $XDG_DATA_HOME/ekslite or ~/.local/share/ekslite].
+    #[arg(long, env = "EKSLITE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Address for the AWS APIs and the health endpoint (GET /_ekslite/health).
+    #[arg(long, env = "EKSLITE_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+
+    /// State backend: sqlite (in --data-dir), memory (lost on exit), or etcd://host:port[,host:port...].
+    #[arg(long, env = "EKSLITE_STORE", value_name = "STORE", default_value = "sqlite")]
+    store: StoreConfig,
+
+    /// How long to wait for an etcd member to answer at start, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_seconds)]
+    etcd_timeout: f64,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => Ok(seconds),
+        _ => Err(format!("{text:?} is not a number of seconds between 0 and 3600")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
+    init_tracing();
+    let result = match cli.command {
+        Command::Serve(args) => run_serve(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ekslite: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--help` and `--version` print as clap renders them; a usage error is one line and exit code 2.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        let _ = error.print();
+        return if error.exit_code() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) };
+    }
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("ekslite: {first} (see 'ekslite --help')");
+    ExitCode::from(2)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EKSLITE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let options = serve::ServeOptions {
+        data_dir,
+        listen: args.listen,
+        store: args.store,
+        etcd_timeout: std::time::Duration::from_secs_f64(args.etcd_timeout),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve::serve(options))
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty()) {
+        return Ok(PathBuf::from(dir).join("ekslite"));
+    }
+    match std::env::var_os("HOME").filter(|dir| !dir.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/ekslite")),
+        None => anyhow::bail!("no --data-dir given and neither XDG_DATA_HOME nor HOME is set"),
+    }
+}

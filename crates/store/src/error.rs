@@ -47,13 +47,19 @@ pub enum StoreError {
     #[error("{} is in use by another ekslite process", path.display())]
     Locked { path: PathBuf },
 
+    // The two variants below quote their cause in their message and so do not also report it as `source`,
+    // which would print it twice in an error chain.
     /// SQLite failed. Shared because one failed commit fails every write of its group.
     #[error("sqlite: {0}")]
-    Sqlite(#[source] Arc<rusqlite::Error>),
+    Sqlite(Arc<rusqlite::Error>),
 
-    /// etcd failed or could not be reached.
+    /// etcd failed.
     #[error("etcd: {0}")]
-    Etcd(#[source] etcd_client::Error),
+    Etcd(etcd_client::Error),
+
+    /// No etcd member answered.
+    #[error("no etcd member at {endpoints} answered within {timeout:?} ({detail})")]
+    EtcdUnreachable { endpoints: String, timeout: std::time::Duration, detail: String },
 
     /// A file could not be read or written.
     #[error("{context}: {source}")]

@@ -41,16 +41,17 @@ impl EtcdStore {
             Duration::from_secs(10),
             Duration::from_secs(5),
         );
-        let unreachable = || StoreError::Etcd(etcd_client::Error::EndpointError(format!(
-            "no answer from {} within {timeout:?}",
-            endpoints.join(",")
-        )));
         let connected = async {
-            let mut client = Client::connect(endpoints, Some(options)).await.map_err(StoreError::Etcd)?;
-            client.status().await.map_err(StoreError::Etcd)?;
-            Ok::<_, StoreError>(client)
+            let mut client = Client::connect(endpoints, Some(options)).await?;
+            client.status().await?;
+            Ok::<_, etcd_client::Error>(client)
         };
-        let client = tokio::time::timeout(timeout, connected).await.map_err(|_| unreachable())??;
+        let unreachable = |detail: String| StoreError::EtcdUnreachable { endpoints: endpoints.join(","), timeout, detail };
+        let client = match tokio::time::timeout(timeout, connected).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(error)) => return Err(unreachable(innermost_cause(&error))),
+            Err(_) => return Err(unreachable("timed out".into())),
+        };
         Ok(EtcdStore { client, compacted: Arc::new(AtomicI64::new(0)), closed: watch::channel(false).0 })
     }
 
@@ -292,6 +293,20 @@ fn prefix_end(prefix: &str) -> Vec<u8> {
     }
     // Empty prefix (or all 0xff): every key from the start.
     vec![0]
+}
+
+/// What went wrong, briefly: for a failed connection, the gRPC message and the failing socket call.
+fn innermost_cause(error: &etcd_client::Error) -> String {
+    let etcd_client::Error::GRpcStatus(status) = error else { return error.to_string() };
+    let mut cause: &(dyn std::error::Error + 'static) = status;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    if std::ptr::addr_eq(cause, status as &(dyn std::error::Error + 'static)) {
+        status.message().to_owned()
+    } else {
+        format!("{}: {cause}", status.message())
+    }
 }
 
 /// Gives etcd's errors the store's names where the store has one. `requested` is the revision the call asked
