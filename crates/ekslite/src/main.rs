@@ -74,7 +74,10 @@ fn main() -> ExitCode {
 /// `--help` and `--version` print as clap renders them; a usage error is one line and exit code 2.
 fn usage_error(error: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = error.print();
         return if error.exit_code() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) };
     }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use store::{CompactionPolicy, Compactor, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig, StoreError};
+use store::{
+    CompactionPolicy, Compactor, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig, StoreError,
+};
 use tokio::net::TcpListener;
 
 use crate::health::{self, ServerInfo};
@@ -60,11 +62,9 @@ async fn open_store(options: &ServeOptions) -> anyhow::Result<DynStore> {
     let store: DynStore = match &options.store {
         StoreConfig::Sqlite => Arc::new(SqliteStore::open(&options.data_dir).await?),
         StoreConfig::Memory => Arc::new(MemoryStore::new()),
-        StoreConfig::Etcd { endpoints } => Arc::new(
-            EtcdStore::connect(endpoints, options.etcd_timeout)
-                .await
-                .context("cannot open the etcd store")?,
-        ),
+        StoreConfig::Etcd { endpoints } => {
+            Arc::new(EtcdStore::connect(endpoints, options.etcd_timeout).await.context("cannot open the etcd store")?)
+        }
     };
     let status = store.status().await?;
     tracing::info!(backend = status.backend, revision = status.revision, "store open");
@@ -99,7 +99,9 @@ async fn register(store: &dyn Store, options: &ServeOptions) -> anyhow::Result<S
         };
         match written {
             Ok(_) => return Ok(ServerInfo { id, boot }),
-            Err(StoreError::Conflict { .. } | StoreError::AlreadyExists { .. } | StoreError::NotFound { .. }) => continue,
+            Err(StoreError::Conflict { .. } | StoreError::AlreadyExists { .. } | StoreError::NotFound { .. }) => {
+                continue;
+            }
             Err(error) => return Err(error.into()),
         }
     }

@@ -29,7 +29,12 @@ impl Default for CompactionPolicy {
 impl CompactionPolicy {
     /// The revision to compact to, given `samples` of the store's revision (oldest first) and the current
     /// revision; `None` when nothing may go yet. Drops the samples it will never need again.
-    pub fn target(&self, samples: &mut VecDeque<(Instant, Revision)>, now: Instant, current: Revision) -> Option<Revision> {
+    pub fn target(
+        &self,
+        samples: &mut VecDeque<(Instant, Revision)>,
+        now: Instant,
+        current: Revision,
+    ) -> Option<Revision> {
         // Every revision up to a sample's was written before the sample was taken, so a sample taken at least
         // `keep_for` ago bounds what is old enough. The newest such sample is the one that matters.
         let old_enough = samples.iter().take_while(|(taken, _)| now.duration_since(*taken) >= self.keep_for).count();

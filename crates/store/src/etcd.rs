@@ -17,7 +17,9 @@ use etcd_client::{
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::{Event, EventKind, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, WatchStream};
+use crate::{
+    Event, EventKind, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, WatchStream,
+};
 
 #[derive(Clone)]
 pub struct EtcdStore {
@@ -37,16 +39,16 @@ impl EtcdStore {
     /// Connects to the etcd cluster at `endpoints` (`http://host:port`), failing if no member answers within
     /// `timeout`.
     pub async fn connect(endpoints: &[String], timeout: Duration) -> Result<EtcdStore, StoreError> {
-        let options = ConnectOptions::new().with_connect_timeout(timeout).with_keep_alive(
-            Duration::from_secs(10),
-            Duration::from_secs(5),
-        );
+        let options = ConnectOptions::new()
+            .with_connect_timeout(timeout)
+            .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5));
         let connected = async {
             let mut client = Client::connect(endpoints, Some(options)).await?;
             client.status().await?;
             Ok::<_, etcd_client::Error>(client)
         };
-        let unreachable = |detail: String| StoreError::EtcdUnreachable { endpoints: endpoints.join(","), timeout, detail };
+        let unreachable =
+            |detail: String| StoreError::EtcdUnreachable { endpoints: endpoints.join(","), timeout, detail };
         let client = match tokio::time::timeout(timeout, connected).await {
             Ok(Ok(client)) => client,
             Ok(Err(error)) => return Err(unreachable(innermost_cause(&error))),
@@ -118,9 +120,11 @@ impl Store for EtcdStore {
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
         crate::check_write(key, &value)?;
-        let txn = Txn::new()
-            .when([Compare::create_revision(key, CompareOp::Equal, 0)])
-            .and_then([TxnOp::put(key, value.to_vec(), None)]);
+        let txn = Txn::new().when([Compare::create_revision(key, CompareOp::Equal, 0)]).and_then([TxnOp::put(
+            key,
+            value.to_vec(),
+            None,
+        )]);
         let response = self.txn(txn).await?;
         if !response.succeeded() {
             return Err(StoreError::AlreadyExists { key: key.to_owned() });

@@ -170,7 +170,9 @@ impl std::str::FromStr for StoreConfig {
             "memory" => Ok(StoreConfig::Memory),
             _ => {
                 let Some(hosts) = spec.strip_prefix("etcd://") else {
-                    return Err(format!("unknown store {spec:?}: expected sqlite, memory or etcd://host:port[,host:port...]"));
+                    return Err(format!(
+                        "unknown store {spec:?}: expected sqlite, memory or etcd://host:port[,host:port...]"
+                    ));
                 };
                 let mut endpoints = Vec::new();
                 for host in hosts.split(',') {

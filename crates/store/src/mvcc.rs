@@ -123,7 +123,12 @@ impl Mutation {
             Some(kv) => (EventKind::Put, kv),
             None => (
                 EventKind::Delete,
-                KeyValue { key: self.key.clone(), value: Bytes::new(), create_revision: 0, mod_revision: self.revision },
+                KeyValue {
+                    key: self.key.clone(),
+                    value: Bytes::new(),
+                    create_revision: 0,
+                    mod_revision: self.revision,
+                },
             ),
         };
         Event { kind, kv, prev: self.prev.clone() }

@@ -80,9 +80,7 @@ impl SqliteStore {
     /// or is damaged, and a directory that another process has open; nothing is written in either case.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         let data_dir = data_dir.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir))
-            .await
-            .expect("sqlite open task panicked")
+        tokio::task::spawn_blocking(move || Self::open_blocking(&data_dir)).await.expect("sqlite open task panicked")
     }
 
     /// The database file.
@@ -176,13 +174,12 @@ impl Store for SqliteStore {
         self.mvcc.close();
         let writer = self.writer.lock().expect("writer handle lock poisoned").take();
         if let Some(writer) = writer {
-            tokio::task::spawn_blocking(move || writer.join())
-                .await
-                .expect("joining the sqlite writer")
-                .map_err(|_| StoreError::Io {
+            tokio::task::spawn_blocking(move || writer.join()).await.expect("joining the sqlite writer").map_err(
+                |_| StoreError::Io {
                     context: "sqlite writer".into(),
                     source: std::io::Error::other("the writer thread panicked"),
-                })?;
+                },
+            )?;
         }
         Ok(())
     }
@@ -226,7 +223,8 @@ fn open_database(path: &Path) -> Result<Connection, StoreError> {
         }
         _ => StoreError::from(error),
     };
-    let application_id: i32 = connection.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(describe)?;
+    let application_id: i32 =
+        connection.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(describe)?;
     let n_tables: i64 = connection
         .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0))
         .map_err(describe)?;
@@ -244,7 +242,9 @@ fn open_database(path: &Path) -> Result<Connection, StoreError> {
     } else {
         let schema: i32 = connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(describe)?;
         if schema != SCHEMA_VERSION {
-            return Err(unusable(format!("its schema version is {schema}; this ekslite reads version {SCHEMA_VERSION}")));
+            return Err(unusable(format!(
+                "its schema version is {schema}; this ekslite reads version {SCHEMA_VERSION}"
+            )));
         }
         let check: String = connection.pragma_query_value(None, "quick_check", |row| row.get(0)).map_err(describe)?;
         if check != "ok" {
@@ -258,10 +258,10 @@ fn open_database(path: &Path) -> Result<Connection, StoreError> {
 
 /// Replays the log into a fresh index.
 fn load(connection: &Connection) -> Result<Mvcc, StoreError> {
-    let compacted: Revision = connection.query_row("SELECT value FROM meta WHERE name = 'compacted'", [], |row| row.get(0))?;
-    let sequence: Option<Revision> = connection
-        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'log'", [], |row| row.get(0))
-        .optional()?;
+    let compacted: Revision =
+        connection.query_row("SELECT value FROM meta WHERE name = 'compacted'", [], |row| row.get(0))?;
+    let sequence: Option<Revision> =
+        connection.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'log'", [], |row| row.get(0)).optional()?;
     let mvcc = Mvcc::new(0, compacted);
     let mut statement =
         connection.prepare("SELECT revision, key, create_revision, deleted, value FROM log ORDER BY revision")?;

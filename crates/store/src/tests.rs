@@ -20,10 +20,7 @@ fn store_config_parses_the_flag() {
     check_config("sqlite", Ok(StoreConfig::Sqlite));
     check_config("memory", Ok(StoreConfig::Memory));
     check_config("etcd://127.0.0.1:2379", Ok(StoreConfig::Etcd { endpoints: vec!["http://127.0.0.1:2379".into()] }));
-    check_config(
-        "etcd://a:1,b:2",
-        Ok(StoreConfig::Etcd { endpoints: vec!["http://a:1".into(), "http://b:2".into()] }),
-    );
+    check_config("etcd://a:1,b:2", Ok(StoreConfig::Etcd { endpoints: vec!["http://a:1".into(), "http://b:2".into()] }));
     check_config("postgres", Err("unknown store"));
     check_config("", Err("unknown store"));
     check_config("etcd://", Err("bad etcd endpoint"));
@@ -52,11 +49,8 @@ fn writes_are_checked_before_any_backend() {
 
 #[tokio::test(start_paused = true)]
 async fn compaction_keeps_the_window_and_the_last_revisions() {
-    let policy = CompactionPolicy {
-        interval: Duration::from_secs(60),
-        keep_for: Duration::from_secs(300),
-        keep_revisions: 100,
-    };
+    let policy =
+        CompactionPolicy { interval: Duration::from_secs(60), keep_for: Duration::from_secs(300), keep_revisions: 100 };
     let start = Instant::now();
     let at = |seconds: u64| start + Duration::from_secs(seconds);
     let mut samples = VecDeque::new();

@@ -131,7 +131,11 @@ async fn another_applications_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
         let connection = rusqlite::Connection::open(dir.path().join(DB)).unwrap();
-        connection.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'x');").unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'x');",
+            )
+            .unwrap();
     }
     check_refused(dir.path(), "did not create").await;
 }
@@ -153,7 +157,10 @@ async fn a_damaged_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path()).await;
     for idx in 0..400 {
-        store.create(&format!("/registry/configmaps/default/cm-{idx:04}"), Bytes::from(vec![b'x'; 1000])).await.unwrap();
+        store
+            .create(&format!("/registry/configmaps/default/cm-{idx:04}"), Bytes::from(vec![b'x'; 1000]))
+            .await
+            .unwrap();
     }
     store.close().await.unwrap();
     drop(store);

@@ -179,7 +179,10 @@ async fn get_reads_past_revisions(store: &dyn Store) {
     assert_eq!(store.get("/hist", Some(deleted_at)).await.unwrap(), None);
     assert_eq!(store.get("/hist", Some(v1.mod_revision - 1)).await.unwrap(), None, "before it was created");
     let future = store.get("/hist", Some(deleted_at + 100)).await.unwrap_err();
-    assert!(matches!(future, StoreError::FutureRevision { requested, .. } if requested == deleted_at + 100), "{future:?}");
+    assert!(
+        matches!(future, StoreError::FutureRevision { requested, .. } if requested == deleted_at + 100),
+        "{future:?}"
+    );
 }
 
 async fn list_returns_only_the_prefix_in_key_order(store: &dyn Store) {
@@ -325,7 +328,11 @@ async fn compaction_forgets_old_history(store: &dyn Store) {
 
     let old = store.get("/c/k", Some(v1.mod_revision)).await.unwrap_err();
     assert!(matches!(old, StoreError::Compacted { .. }), "{old:?}");
-    assert_eq!(store.get("/c/k", Some(compact_at)).await.unwrap(), Some(v2.clone()), "the compaction point stays readable");
+    assert_eq!(
+        store.get("/c/k", Some(compact_at)).await.unwrap(),
+        Some(v2.clone()),
+        "the compaction point stays readable"
+    );
     assert_eq!(store.get("/c/gone", Some(compact_at)).await.unwrap(), None);
     assert_eq!(store.get("/c/k", None).await.unwrap(), Some(v3.clone()));
     let list = store.list("/c/", ListOptions { revision: Some(gone.mod_revision), ..ListOptions::default() }).await;
