@@ -1,0 +1,186 @@
+"""The end-to-end harness: starts the release `ekslite` binary (and, when a test asks, a real etcd) on free
+loopback ports in temporary directories, waits for them to be healthy, and tears everything down.
+
+Later suites add test files here and use the `ekslite` and `etcd` fixtures. The binary is
+`$EKSLITE_BIN`, else `target/release/ekslite`; `scripts/test.sh` builds it first.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEADLINE_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, what: str, deadline: float = DEADLINE_SECONDS, interval: float = 0.05):
+    """Polls `predicate` until it returns something truthy; fails the test after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {deadline}s waiting for {what}")
+        time.sleep(interval)
+
+
+def http_get(url: str, timeout: float = 5):
+    """(status, parsed JSON body) of a GET; the body is None when it is not JSON."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, None
+
+
+def ekslite_binary() -> Path:
+    path = Path(os.environ.get("EKSLITE_BIN", REPO / "target" / "release" / "ekslite"))
+    if not path.is_file():
+        pytest.fail(f"no ekslite binary at {path}: run `cargo build --release -p ekslite` or set EKSLITE_BIN")
+    return path
+
+
+class Server:
+    """One running `ekslite serve`."""
+
+    def __init__(self, binary: Path, data_dir: Path, log_path: Path, args: list[str], port: int):
+        self.data_dir = data_dir
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        command = [str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir), *args]
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+
+    def health(self):
+        return http_get(f"{self.url}/_ekslite/health")
+
+    def wait_healthy(self) -> dict:
+        def healthy():
+            if self.process.poll() is not None:
+                pytest.fail(f"ekslite exited with {self.process.returncode} before it was healthy:\n{self.log()}")
+            try:
+                status, body = self.health()
+            except OSError:
+                return None
+            return body if status == 200 else None
+
+        return wait_until(healthy, f"ekslite on port {self.port} to be healthy")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Sends `sig` and returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=DEADLINE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                pytest.fail(f"ekslite did not stop within {DEADLINE_SECONDS}s of signal {sig}:\n{self.log()}")
+        self._log.close()
+        return self.process.returncode
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def ekslite(tmp_path):
+    """Starts servers: `ekslite(data_dir=None, args=(), port=None, wait=True)`. All are stopped at teardown."""
+    binary = ekslite_binary()
+    servers: list[Server] = []
+
+    def start(data_dir: Path | None = None, args=(), port: int | None = None, wait: bool = True) -> Server:
+        data_dir = data_dir or tmp_path / f"data-{len(servers)}"
+        server = Server(binary, data_dir, tmp_path / f"ekslite-{len(servers)}.log", list(args), port or free_port())
+        servers.append(server)
+        if wait:
+            server.wait_healthy()
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+def run_ekslite(*args: str, timeout: float = DEADLINE_SECONDS) -> subprocess.CompletedProcess:
+    """Runs the binary to completion (for commands that are expected to exit)."""
+    return subprocess.run(
+        [str(ekslite_binary()), *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+
+
+class Etcd:
+    """A single-member etcd 3.4 on loopback ports."""
+
+    def __init__(self, directory: Path):
+        binary = shutil.which("etcd")
+        if binary is None:
+            pytest.fail("no etcd on PATH: run scripts/install-test-clients.sh and source .clients/env.sh")
+        self.client_port, peer_port = free_port(), free_port()
+        self.endpoint = f"127.0.0.1:{self.client_port}"
+        client_url, peer_url = f"http://{self.endpoint}", f"http://127.0.0.1:{peer_port}"
+        self._log = open(directory / "etcd.log", "ab")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--name=e2e",
+                f"--data-dir={directory / 'etcd-data'}",
+                f"--listen-client-urls={client_url}",
+                f"--advertise-client-urls={client_url}",
+                f"--listen-peer-urls={peer_url}",
+                f"--initial-advertise-peer-urls={peer_url}",
+                f"--initial-cluster=e2e={peer_url}",
+                "--log-level=error",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+        )
+        wait_until(self._ready, "etcd to answer")
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            pytest.fail(f"etcd exited with {self.process.returncode}")
+        try:
+            status, _ = http_get(f"http://{self.endpoint}/health", timeout=1)
+        except OSError:
+            return False
+        return status == 200
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def etcd(tmp_path):
+    server = Etcd(tmp_path)
+    yield server
+    server.stop()
