@@ -1,0 +1,43 @@
+//! The dependency arrows of ARCHITECTURE.md, checked against `cargo metadata`: which workspace crates each crate
+//! may depend on, and which outside crates no layer below the binary may know.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+/// For each workspace crate, the workspace crates it may depend on.
+const ALLOWED: &[(&str, &[&str])] = &[("store", &[]), ("ekslite", &["store"])];
+
+/// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
+const KNOWLEDGE: &[(&str, &[&str])] = &[("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"])];
+
+#[test]
+fn dependencies_point_the_way_architecture_md_says() {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo metadata");
+    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    let workspace: BTreeSet<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
+    let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
+    assert_eq!(workspace, allowed.keys().copied().collect(), "every workspace crate has a rule in ALLOWED");
+    for package in packages {
+        let name = package["name"].as_str().expect("package name");
+        for dependency in package["dependencies"].as_array().expect("dependencies") {
+            let dependency = dependency["name"].as_str().expect("dependency name");
+            if workspace.contains(dependency) && dependency != name {
+                assert!(allowed[name].contains(&dependency), "{name} must not depend on {dependency}");
+            }
+            for (knower, forbidden) in KNOWLEDGE {
+                if name == *knower {
+                    assert!(
+                        !forbidden.iter().any(|prefix| dependency.starts_with(prefix)),
+                        "{name} must not depend on {dependency}"
+                    );
+                }
+            }
+        }
+    }
+}
