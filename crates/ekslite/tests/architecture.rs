@@ -8,7 +8,8 @@ use std::process::Command;
 const ALLOWED: &[(&str, &[&str])] = &[("store", &[]), ("ekslite", &["store"])];
 
 /// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
-const KNOWLEDGE: &[(&str, &[&str])] = &[("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"])];
+const KNOWLEDGE: &[(&str, &[&str])] =
+    &[("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"])];
 
 #[test]
 fn dependencies_point_the_way_architecture_md_says() {
