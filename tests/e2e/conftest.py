@@ -184,3 +184,41 @@ def etcd(tmp_path):
     server = Etcd(tmp_path)
     yield server
     server.stop()
+
+
+class Cluster:
+    """A cluster created on a running server, with a kubeconfig file for it."""
+
+    def __init__(self, server: Server, name: str, kubeconfig: Path):
+        self.server = server
+        self.name = name
+        self.kubeconfig = kubeconfig
+
+    def kubectl(self, *args: str, kubectl: str = "kubectl", check: bool = True, input: str | None = None,
+                timeout: float = DEADLINE_SECONDS) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [kubectl, "--kubeconfig", str(self.kubeconfig), *args],
+            capture_output=True, text=True, timeout=timeout, input=input,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+        return result
+
+
+def create_cluster(server: Server, name: str, directory: Path, version: str | None = None) -> Cluster:
+    args = ["cluster", "create", name, "--endpoint", server.url]
+    if version:
+        args += ["--version", version]
+    created = run_ekslite(*args)
+    assert created.returncode == 0, created.stderr
+    config = run_ekslite("kubeconfig", name, "--endpoint", server.url)
+    assert config.returncode == 0, config.stderr
+    kubeconfig = directory / f"{name}.kubeconfig"
+    kubeconfig.write_text(config.stdout)
+    return Cluster(server, name, kubeconfig)
+
+
+@pytest.fixture
+def cluster(ekslite, tmp_path):
+    """A server with one fresh cluster named `demo`."""
+    return create_cluster(ekslite(), "demo", tmp_path)

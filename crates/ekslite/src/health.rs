@@ -24,7 +24,7 @@ pub struct HealthState {
 }
 
 pub fn router(state: HealthState) -> axum::Router {
-    axum::Router::new().route("/_ekslite/health", get(health)).fallback(not_found).with_state(state)
+    axum::Router::new().route("/_ekslite/health", get(health)).with_state(state).fallback(not_found)
 }
 
 /// 200 with the version, the store's backend and revision, and uptime; 503 when the store does not answer.

@@ -1,5 +1,7 @@
 //! The `ekslite` binary: command line, logging, and wiring the pieces into a server.
 
+mod client;
+mod clusters;
 mod health;
 mod serve;
 
@@ -15,7 +17,7 @@ use store::StoreConfig;
 ///
 /// Point the aws CLI or an SDK at the server with AWS_ENDPOINT_URL=http://127.0.0.1:4566.
 #[derive(Debug, Parser)]
-#[command(name = "ekslite", version, propagate_version = true)]
+#[command(name = "ekslite", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,6 +27,48 @@ struct Cli {
 enum Command {
     /// Run the server: the AWS APIs on --listen, state in --data-dir (SQLite) or --store.
     Serve(ServeArgs),
+    /// Create, list and delete clusters on a running server.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Print a kubeconfig (admin client certificate) for a cluster.
+    Kubeconfig {
+        /// The cluster's name.
+        name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// Create a cluster and start its Kubernetes API server.
+    Create {
+        /// The cluster's name: 1 to 100 letters, digits, hyphens and underscores.
+        name: String,
+        /// Kubernetes version (major.minor).
+        #[arg(long, default_value = apiserver::DEFAULT_VERSION)]
+        version: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List the clusters.
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Delete a cluster and everything in it.
+    Delete {
+        name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// The running ekslite server.
+    #[arg(long, env = "EKSLITE_ENDPOINT", value_name = "URL", default_value = "http://127.0.0.1:4566")]
+    endpoint: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +105,8 @@ fn main() -> ExitCode {
     init_tracing();
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
+        Command::Cluster(command) => run_client(cluster_command(command)),
+        Command::Kubeconfig { name, server } => run_client(kubeconfig(name, server)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,6 +158,72 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve::serve(options))
+}
+
+fn run_client(task: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(task)
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+async fn cluster_command(command: ClusterCommand) -> anyhow::Result<()> {
+    use hyper::Method;
+    match command {
+        ClusterCommand::Create { name, version, server } => {
+            let body = serde_json::json!({ "name": name, "version": version });
+            let (status, answer) =
+                client::call(&server.endpoint, Method::POST, "/_ekslite/clusters", Some(&body)).await?;
+            let cluster = client::expect_success(status, &answer)?;
+            println!(
+                "cluster {} created: Kubernetes {} at {}",
+                cluster["name"].as_str().unwrap_or_default(),
+                cluster["version"].as_str().unwrap_or_default(),
+                cluster["endpoint"].as_str().unwrap_or_default()
+            );
+            println!(
+                "kubeconfig: ekslite kubeconfig {name} > {name}.kubeconfig && export KUBECONFIG=$PWD/{name}.kubeconfig"
+            );
+        }
+        ClusterCommand::List { server } => {
+            let (status, answer) = client::call(&server.endpoint, Method::GET, "/_ekslite/clusters", None).await?;
+            let listed = client::expect_success(status, &answer)?;
+            println!("{:<32} {:<8} ENDPOINT", "NAME", "VERSION");
+            for cluster in listed["clusters"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<32} {:<8} {}",
+                    cluster["name"].as_str().unwrap_or_default(),
+                    cluster["version"].as_str().unwrap_or_default(),
+                    cluster["endpoint"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        ClusterCommand::Delete { name, server } => {
+            let path = format!("/_ekslite/clusters/{}", path_segment(&name));
+            let (status, answer) = client::call(&server.endpoint, Method::DELETE, &path, None).await?;
+            client::expect_success(status, &answer)?;
+            println!("cluster {name} deleted");
+        }
+    }
+    Ok(())
+}
+
+async fn kubeconfig(name: String, server: ServerArgs) -> anyhow::Result<()> {
+    let path = format!("/_ekslite/clusters/{}/kubeconfig", path_segment(&name));
+    let (status, answer) = client::call(&server.endpoint, hyper::Method::GET, &path, None).await?;
+    if !status.is_success() {
+        client::expect_success(status, &answer)?;
+    }
+    print!("{}", String::from_utf8_lossy(&answer));
+    Ok(())
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {

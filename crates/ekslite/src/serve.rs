@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use apiserver::ControlPlanes;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use store::{
@@ -47,10 +48,18 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         }
     };
     let compactor = Compactor::spawn(Arc::clone(&store), CompactionPolicy::default());
-    let router = health::router(health::HealthState { store: Arc::clone(&store), server, started });
+    let control_planes = Arc::new(ControlPlanes::new(Arc::clone(&store)));
+    if let Err(error) = control_planes.start_all().await {
+        control_planes.stop_all().await;
+        let _ = store.close().await;
+        return Err(error).context("starting the clusters' API servers");
+    }
+    let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
+        .merge(crate::clusters::routes(Arc::clone(&control_planes)));
     tracing::info!(listen = %options.listen, "ekslite ready: AWS endpoint http://{}", options.listen);
 
     let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    control_planes.stop_all().await;
     drop(compactor);
     store.close().await.context("closing the store")?;
     served.context("serving HTTP")?;

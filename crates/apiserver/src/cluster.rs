@@ -1,0 +1,306 @@
+//! Clusters: their records in the store, and one running API server (HTTPS on 127.0.0.1) per cluster.
+//!
+//! A cluster's record lives at `/ekslite/clusters/<name>` (name, uid, Kubernetes version, port, certificates);
+//! its objects live under `/clusters/<uid>/registry/<group>/<resource>/<namespace>/<name>`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use store::{DynStore, ListOptions, StoreError};
+
+use crate::pki::{ClusterPki, PkiError};
+use crate::registry::{Registry, ResourceType};
+use crate::server::RunningServer;
+
+const RECORD_PREFIX: &str = "/ekslite/clusters/";
+
+/// The Kubernetes versions a cluster can run, oldest first, with the patch release each reports.
+pub const KUBERNETES_VERSIONS: &[(&str, &str)] =
+    &[("1.30", "1.30.14"), ("1.31", "1.31.13"), ("1.32", "1.32.9"), ("1.33", "1.33.5"), ("1.34", "1.34.1")];
+
+/// The version a cluster gets when none is asked for.
+pub const DEFAULT_VERSION: &str = "1.34";
+
+/// A cluster as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterRecord {
+    pub name: String,
+    pub uid: String,
+    /// `major.minor`, e.g. `1.34`.
+    pub version: String,
+    pub created: String,
+    /// The loopback port of the cluster's API server.
+    pub port: u16,
+    pub pki: ClusterPki,
+}
+
+impl ClusterRecord {
+    pub fn endpoint(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// A kubeconfig with the cluster's CA and the admin client certificate.
+    pub fn kubeconfig(&self) -> String {
+        use base64::Engine;
+        let b64 = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem.as_bytes());
+        let name = &self.name;
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}-admin\ncurrent-context: {name}\nusers:\n- name: {name}-admin\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n",
+            server = self.endpoint(),
+            ca = b64(&self.pki.ca_cert),
+            cert = b64(&self.pki.admin_cert),
+            key = b64(&self.pki.admin_key),
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cluster {0:?} already exists")]
+    AlreadyExists(String),
+    #[error("no cluster named {0:?}")]
+    NotFound(String),
+    #[error("invalid cluster name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    #[error("unsupported Kubernetes version {0:?}")]
+    UnsupportedVersion(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("cluster record {key} is damaged: {reason}")]
+    DamagedRecord { key: String, reason: String },
+    #[error("cannot serve cluster {name:?}: {reason}")]
+    Serve { name: String, reason: String },
+}
+
+/// What every request handler of one cluster shares.
+#[derive(Debug)]
+pub struct ClusterApi {
+    pub version: String,
+    pub store: DynStore,
+    pub registry: Arc<Registry>,
+    pub port: u16,
+    prefix: String,
+}
+
+impl ClusterApi {
+    pub fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
+        ClusterApi {
+            version: record.version.clone(),
+            store,
+            registry,
+            port: record.port,
+            prefix: cluster_prefix(&record.uid),
+        }
+    }
+
+    /// The key of one object.
+    pub fn key(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> String {
+        match namespace {
+            Some(namespace) => format!("{}{}/{namespace}/{name}", self.prefix, resource.storage_segment()),
+            None => format!("{}{}/{name}", self.prefix, resource.storage_segment()),
+        }
+    }
+
+    /// The prefix of every key of a resource, or of its keys in one namespace.
+    pub fn collection_prefix(&self, resource: &ResourceType, namespace: Option<&str>) -> String {
+        match namespace {
+            Some(namespace) => format!("{}{}/{namespace}/", self.prefix, resource.storage_segment()),
+            None => format!("{}{}/", self.prefix, resource.storage_segment()),
+        }
+    }
+
+    /// The `/version` document: EKS's shape (`v1.34.1-eks-...`).
+    pub fn version_info(&self) -> serde_json::Value {
+        let patch = KUBERNETES_VERSIONS.iter().find(|(minor, _)| *minor == self.version).map_or("0.0.0", |(_, p)| p);
+        let (major, minor) = self.version.split_once('.').unwrap_or(("1", "0"));
+        json!({
+            "major": major,
+            "minor": minor,
+            "emulationMajor": major,
+            "emulationMinor": minor,
+            "minCompatibilityMajor": major,
+            "minCompatibilityMinor": minor,
+            "gitVersion": format!("v{patch}-eks-ekslite"),
+            "gitCommit": "0000000000000000000000000000000000000000",
+            "gitTreeState": "clean",
+            "buildDate": "2026-01-01T00:00:00Z",
+            "goVersion": "go1.24",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        })
+    }
+}
+
+fn cluster_prefix(uid: &str) -> String {
+    format!("/clusters/{uid}/registry/")
+}
+
+/// Every cluster of this server, and the API server each runs.
+#[derive(Debug)]
+pub struct ControlPlanes {
+    store: DynStore,
+    registry: Arc<Registry>,
+    running: Mutex<BTreeMap<String, (ClusterRecord, RunningServer)>>,
+}
+
+impl ControlPlanes {
+    pub fn new(store: DynStore) -> ControlPlanes {
+        ControlPlanes { store, registry: Arc::new(Registry::builtin()), running: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Starts the API server of every stored cluster; run once at start-up.
+    pub async fn start_all(&self) -> Result<usize, ClusterError> {
+        let records = self.store.list(RECORD_PREFIX, ListOptions::default()).await?;
+        for kv in &records.items {
+            let record: ClusterRecord = serde_json::from_slice(&kv.value)
+                .map_err(|e| ClusterError::DamagedRecord { key: kv.key.clone(), reason: e.to_string() })?;
+            let record = self.serve(record, Some(kv.mod_revision)).await?;
+            tracing::info!(cluster = %record.name, endpoint = %record.endpoint(), "cluster API server started");
+        }
+        Ok(records.items.len())
+    }
+
+    /// Creates a cluster and starts its API server.
+    pub async fn create(&self, name: &str, version: Option<&str>) -> Result<ClusterRecord, ClusterError> {
+        validate_cluster_name(name)?;
+        let version = version.unwrap_or(DEFAULT_VERSION);
+        if !KUBERNETES_VERSIONS.iter().any(|(minor, _)| *minor == version) {
+            return Err(ClusterError::UnsupportedVersion(version.to_owned()));
+        }
+        let record = ClusterRecord {
+            name: name.to_owned(),
+            uid: crate::object::new_uid(),
+            version: version.to_owned(),
+            created: crate::object::now_timestamp(),
+            port: 0,
+            pki: ClusterPki::generate(name)?,
+        };
+        let key = format!("{RECORD_PREFIX}{name}");
+        let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
+        let stored = self.store.create(&key, value).await.map_err(|error| match error {
+            StoreError::AlreadyExists { .. } => ClusterError::AlreadyExists(name.to_owned()),
+            other => other.into(),
+        })?;
+        let api = ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry));
+        bootstrap(&api).await?;
+        let record = self.serve(record, Some(stored.mod_revision)).await?;
+        tracing::info!(cluster = %record.name, endpoint = %record.endpoint(), "cluster created");
+        Ok(record)
+    }
+
+    pub fn list(&self) -> Vec<ClusterRecord> {
+        self.running.lock().expect("cluster map lock").values().map(|(record, _)| record.clone()).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<ClusterRecord> {
+        self.running.lock().expect("cluster map lock").get(name).map(|(record, _)| record.clone())
+    }
+
+    /// Stops a cluster's API server and deletes the cluster and every object in it.
+    pub async fn delete(&self, name: &str) -> Result<ClusterRecord, ClusterError> {
+        let removed = self.running.lock().expect("cluster map lock").remove(name);
+        let Some((record, server)) = removed else { return Err(ClusterError::NotFound(name.to_owned())) };
+        server.stop().await;
+        let prefix = format!("/clusters/{}/", record.uid);
+        loop {
+            let page = self.store.list(&prefix, ListOptions { limit: Some(1000), ..ListOptions::default() }).await?;
+            for kv in &page.items {
+                match self.store.delete(&kv.key, None).await {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            if !page.more {
+                break;
+            }
+        }
+        match self.store.delete(&format!("{RECORD_PREFIX}{name}"), None).await {
+            Ok(_) | Err(StoreError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        tracing::info!(cluster = %name, "cluster deleted");
+        Ok(record)
+    }
+
+    /// Stops every API server.
+    pub async fn stop_all(&self) {
+        let running = std::mem::take(&mut *self.running.lock().expect("cluster map lock"));
+        for (_, (_, server)) in running {
+            server.stop().await;
+        }
+    }
+
+    /// Starts a cluster's API server on its port (a new one if it has none or the old one is taken) and
+    /// records the port.
+    async fn serve(&self, mut record: ClusterRecord, mod_revision: Option<i64>) -> Result<ClusterRecord, ClusterError> {
+        let serve_error = |reason: String| ClusterError::Serve { name: record.name.clone(), reason };
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", record.port)).await {
+            Ok(listener) => listener,
+            Err(error) if record.port != 0 => {
+                tracing::warn!(cluster = %record.name, port = record.port, %error, "cluster port taken; choosing another");
+                tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| serve_error(e.to_string()))?
+            }
+            Err(error) => return Err(serve_error(error.to_string())),
+        };
+        let port = listener.local_addr().map_err(|e| serve_error(e.to_string()))?.port();
+        if port != record.port {
+            record.port = port;
+            let key = format!("{RECORD_PREFIX}{}", record.name);
+            let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
+            match mod_revision {
+                Some(revision) => self.store.update(&key, value, revision).await?,
+                None => self.store.create(&key, value).await?,
+            };
+        }
+        let api = Arc::new(ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry)));
+        let server = RunningServer::start(listener, &record.pki, api).map_err(|e| serve_error(e.to_string()))?;
+        self.running.lock().expect("cluster map lock").insert(record.name.clone(), (record.clone(), server));
+        Ok(record)
+    }
+}
+
+/// The namespaces every cluster starts with.
+async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
+    let namespaces = api.registry.find("", "v1", "namespaces").expect("namespaces are registered").clone();
+    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        let object = json!({
+            "kind": "Namespace",
+            "apiVersion": "v1",
+            "metadata": {
+                "name": name,
+                "uid": crate::object::new_uid(),
+                "creationTimestamp": crate::object::now_timestamp(),
+                "labels": { "kubernetes.io/metadata.name": name },
+            },
+            "spec": { "finalizers": ["kubernetes"] },
+            "status": { "phase": "Active" },
+        });
+        let key = api.key(&namespaces, None, name);
+        match api.store.create(&key, Bytes::from(serde_json::to_vec(&object).expect("serializes"))).await {
+            Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}
+
+/// EKS cluster names: 1 to 100 characters, alphanumerics, hyphens and underscores, starting with an
+/// alphanumeric.
+pub fn validate_cluster_name(name: &str) -> Result<(), ClusterError> {
+    let invalid = |reason| ClusterError::InvalidName { name: name.to_owned(), reason };
+    if name.is_empty() || name.len() > 100 {
+        return Err(invalid("must be 1 to 100 characters"));
+    }
+    if !name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid("must start with a letter or digit"));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(invalid("may contain only letters, digits, hyphens and underscores"));
+    }
+    Ok(())
+}

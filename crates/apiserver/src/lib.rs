@@ -1,0 +1,25 @@
+//! The Kubernetes side of ekslite: clusters, each with its own API server over HTTPS that real `kubectl`, helm
+//! and client libraries use unmodified.
+//!
+//! [`ControlPlanes`] owns every cluster: their records, certificates and running API servers. A cluster's API
+//! server keeps its objects as JSON in the shared [`store`], under the cluster's own key prefix, and serves
+//! discovery, the REST verbs and watches with kube-apiserver's semantics.
+
+mod cluster;
+mod discovery;
+mod object;
+mod pki;
+mod registry;
+mod request;
+mod rest;
+mod selector;
+mod server;
+mod smp;
+mod status;
+mod watch;
+
+pub use cluster::{ClusterError, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS};
+pub use pki::ClusterPki;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,173 @@
+//! Objects as the API server handles them: JSON values with Kubernetes `metadata`, plus what the server itself
+//! fills in (uid, creation timestamp, generation, resourceVersion) and the name rules it checks.
+
+use serde_json::{Map, Value};
+
+use crate::registry::ResourceType;
+use crate::status::{ApiError, Cause};
+
+/// The current time as Kubernetes writes timestamps: RFC 3339 in UTC, whole seconds.
+pub fn now_timestamp() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("zero nanoseconds is valid");
+    now.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats any UTC time")
+}
+
+/// A random version-4 UUID.
+pub fn new_uid() -> String {
+    let mut bytes = random_bytes::<16>();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+/// The five characters kube-apiserver appends to a `generateName` (no vowels, no look-alikes).
+pub fn name_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    random_bytes::<5>().iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes
+}
+
+/// The object's `metadata`, created if missing.
+pub fn metadata_mut(object: &mut Value) -> &mut Map<String, Value> {
+    let map = object.as_object_mut().expect("objects are JSON objects");
+    let metadata = map.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    if !metadata.is_object() {
+        *metadata = Value::Object(Map::new());
+    }
+    metadata.as_object_mut().expect("metadata was just made an object")
+}
+
+pub fn metadata_str<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
+    object.get("metadata")?.get(field)?.as_str()
+}
+
+pub fn name(object: &Value) -> Option<&str> {
+    metadata_str(object, "name").filter(|name| !name.is_empty())
+}
+
+pub fn labels(object: &Value) -> Option<&Map<String, Value>> {
+    object.get("metadata")?.get("labels")?.as_object()
+}
+
+pub fn finalizers(object: &Value) -> usize {
+    object.get("metadata").and_then(|m| m.get("finalizers")).and_then(Value::as_array).map_or(0, Vec::len)
+}
+
+/// Sets `metadata.resourceVersion`, which is never stored: it is the store's `mod_revision`.
+pub fn set_resource_version(object: &mut Value, revision: i64) {
+    metadata_mut(object).insert("resourceVersion".into(), Value::String(revision.to_string()));
+}
+
+/// Checks that a request body is an object of the resource's kind. A missing `kind` or `apiVersion` is taken
+/// from the request path, as kube-apiserver's decoder does.
+pub fn check_kind(body: &mut Value, resource: &ResourceType) -> Result<(), ApiError> {
+    let Some(map) = body.as_object_mut() else {
+        return Err(ApiError::bad_request("the request body must be a JSON object"));
+    };
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let expected_version = resource.api_version();
+    if (!kind.is_empty() && kind != resource.kind) || (!api_version.is_empty() && api_version != expected_version) {
+        let kind = if kind.is_empty() { resource.kind } else { kind.as_str() };
+        let version = if api_version.is_empty() { expected_version.as_str() } else { api_version.as_str() };
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {}: the object's kind and version do not match the request ({expected_version}, Kind={})",
+            resource.kind, resource.kind
+        )));
+    }
+    map.insert("kind".into(), Value::String(resource.kind.to_owned()));
+    map.insert("apiVersion".into(), Value::String(expected_version));
+    Ok(())
+}
+
+/// The name rules kube-apiserver applies to a resource's object names.
+pub fn validate_name(resource: &ResourceType, name: &str) -> Vec<Cause> {
+    let field = "metadata.name".to_owned();
+    let problems = if resource.group.is_empty() && resource.plural == "namespaces" {
+        dns1123_label(name)
+    } else if resource.group == "rbac.authorization.k8s.io" {
+        path_segment(name)
+    } else {
+        dns1123_subdomain(name)
+    };
+    problems
+        .into_iter()
+        .map(|message| Cause {
+            reason: "FieldValueInvalid",
+            message: format!("Invalid value: \"{name}\": {message}"),
+            field: field.clone(),
+        })
+        .collect()
+}
+
+/// A DNS-1123 label: what namespace names must be.
+pub fn dns1123_label(name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if name.len() > 63 {
+        problems.push("must be no more than 63 characters".to_owned());
+    }
+    let valid = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+    if !valid {
+        problems.push("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".to_owned());
+    }
+    problems
+}
+
+/// A DNS-1123 subdomain: what most object names must be.
+pub fn dns1123_subdomain(name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if name.len() > 253 {
+        problems.push("must be no more than 253 characters".to_owned());
+    }
+    let labels_valid = name.split('.').all(|label| {
+        !label.is_empty()
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && label.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && label.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+    });
+    if !labels_valid {
+        problems.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_owned());
+    }
+    problems
+}
+
+/// A path segment: what RBAC object names must be.
+pub fn path_segment(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    if name.contains('/') || name.contains('%') {
+        return vec!["may not contain '/' or '%'".to_owned()];
+    }
+    Vec::new()
+}
+
+/// Whether two objects differ outside `metadata` and `status`: what bumps `metadata.generation`.
+pub fn spec_changed(old: &Value, new: &Value) -> bool {
+    let strip = |object: &Value| -> Map<String, Value> {
+        object
+            .as_object()
+            .map(|map| {
+                map.iter()
+                    .filter(|(key, _)| !matches!(key.as_str(), "metadata" | "status" | "kind" | "apiVersion"))
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    strip(old) != strip(new)
+}
+
+/// Whether objects of this resource carry `metadata.generation` (those with a spec that controllers act on).
+pub fn tracks_generation(resource: &ResourceType) -> bool {
+    resource.has_subresource("status") && !matches!(resource.plural, "namespaces" | "nodes")
+}

@@ -1,0 +1,234 @@
+//! The resource types a cluster serves: group, version, kind, plural, scope, short names, categories, verbs and
+//! subresources. Names and scopes come from the `k8s-openapi` types, so they match upstream by construction;
+//! short names and categories are upstream's, listed by hand because the types do not carry them.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+
+use k8s_openapi::api::{
+    admissionregistration, apps, authentication, authorization, autoscaling, batch, certificates, coordination, core,
+    discovery, events, networking, node, policy, rbac, scheduling, storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+use k8s_openapi::{ListableResource, NamespaceResourceScope, Resource};
+
+/// What clients may do with a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbs {
+    /// Stored objects: create, delete, deletecollection, get, list, patch, update, watch.
+    Stored,
+    /// Requests answered at once and never stored (reviews): create only.
+    CreateOnly,
+}
+
+impl Verbs {
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Verbs::Stored => &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            Verbs::CreateOnly => &["create"],
+        }
+    }
+}
+
+/// A subresource served for every object of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subresource {
+    Status,
+    Scale,
+}
+
+impl Subresource {
+    pub fn name(self) -> &'static str {
+        match self {
+            Subresource::Status => "status",
+            Subresource::Scale => "scale",
+        }
+    }
+}
+
+/// One resource of one group version.
+#[derive(Debug, Clone)]
+pub struct ResourceType {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub list_kind: &'static str,
+    /// The URL path segment, e.g. `deployments`.
+    pub plural: &'static str,
+    /// The lower-case kind, e.g. `deployment`.
+    pub singular: String,
+    pub namespaced: bool,
+    pub short_names: &'static [&'static str],
+    pub categories: &'static [&'static str],
+    pub verbs: Verbs,
+    pub subresources: &'static [Subresource],
+}
+
+impl ResourceType {
+    /// `apps/v1`, or `v1` for the core group.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.to_owned() } else { format!("{}/{}", self.group, self.version) }
+    }
+
+    /// `deployments.apps`, or `pods` for the core group: how error messages name the resource.
+    pub fn qualified_plural(&self) -> String {
+        if self.group.is_empty() { self.plural.to_owned() } else { format!("{}.{}", self.plural, self.group) }
+    }
+
+    /// `Deployment.apps`, or `Pod`: how validation errors name the kind.
+    pub fn qualified_kind(&self) -> String {
+        if self.group.is_empty() { self.kind.to_owned() } else { format!("{}.{}", self.kind, self.group) }
+    }
+
+    /// Where objects of this resource live in a cluster's key space: `apps/deployments`, or `pods`.
+    pub fn storage_segment(&self) -> String {
+        if self.group.is_empty() { self.plural.to_owned() } else { format!("{}/{}", self.group, self.plural) }
+    }
+
+    pub fn has_subresource(&self, name: &str) -> bool {
+        self.subresources.iter().any(|s| s.name() == name)
+    }
+}
+
+const ALL: &[&str] = &["all"];
+const NONE: &[&str] = &[];
+const STATUS: &[Subresource] = &[Subresource::Status];
+const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
+
+fn resource<T: Resource + ListableResource + 'static>(
+    short_names: &'static [&'static str],
+    categories: &'static [&'static str],
+    subresources: &'static [Subresource],
+) -> ResourceType {
+    described::<T>(T::LIST_KIND, short_names, categories, Verbs::Stored, subresources)
+}
+
+fn review<T: Resource + 'static>() -> ResourceType {
+    described::<T>("", NONE, NONE, Verbs::CreateOnly, &[])
+}
+
+fn described<T: Resource + 'static>(
+    list_kind: &'static str,
+    short_names: &'static [&'static str],
+    categories: &'static [&'static str],
+    verbs: Verbs,
+    subresources: &'static [Subresource],
+) -> ResourceType {
+    ResourceType {
+        group: T::GROUP,
+        version: T::VERSION,
+        kind: T::KIND,
+        list_kind,
+        plural: T::URL_PATH_SEGMENT,
+        singular: T::KIND.to_ascii_lowercase(),
+        namespaced: TypeId::of::<T::Scope>() == TypeId::of::<NamespaceResourceScope>(),
+        short_names,
+        categories,
+        verbs,
+        subresources,
+    }
+}
+
+/// Every resource the API server serves, in the order discovery lists them.
+#[derive(Debug)]
+pub struct Registry {
+    resources: Vec<ResourceType>,
+    by_path: HashMap<(String, String, String), usize>,
+}
+
+impl Registry {
+    /// The built-in resources of the Kubernetes version ekslite serves.
+    pub fn builtin() -> Registry {
+        use core::v1 as corev1;
+        let resources = vec![
+            resource::<corev1::Namespace>(&["ns"], NONE, STATUS),
+            resource::<corev1::Pod>(&["po"], ALL, STATUS),
+            resource::<corev1::Service>(&["svc"], ALL, STATUS),
+            resource::<corev1::Endpoints>(&["ep"], NONE, &[]),
+            resource::<corev1::ConfigMap>(&["cm"], NONE, &[]),
+            resource::<corev1::Secret>(NONE, NONE, &[]),
+            resource::<corev1::ServiceAccount>(&["sa"], NONE, &[]),
+            resource::<corev1::Event>(&["ev"], NONE, &[]),
+            resource::<corev1::Node>(&["no"], NONE, STATUS),
+            resource::<corev1::PersistentVolume>(&["pv"], NONE, STATUS),
+            resource::<corev1::PersistentVolumeClaim>(&["pvc"], NONE, STATUS),
+            resource::<corev1::LimitRange>(&["limits"], NONE, &[]),
+            resource::<corev1::ResourceQuota>(&["quota"], NONE, STATUS),
+            resource::<corev1::ReplicationController>(&["rc"], ALL, STATUS_SCALE),
+            resource::<corev1::PodTemplate>(NONE, NONE, &[]),
+            resource::<apps::v1::Deployment>(&["deploy"], ALL, STATUS_SCALE),
+            resource::<apps::v1::ReplicaSet>(&["rs"], ALL, STATUS_SCALE),
+            resource::<apps::v1::StatefulSet>(&["sts"], ALL, STATUS_SCALE),
+            resource::<apps::v1::DaemonSet>(&["ds"], ALL, STATUS),
+            resource::<apps::v1::ControllerRevision>(NONE, NONE, &[]),
+            resource::<batch::v1::Job>(NONE, ALL, STATUS),
+            resource::<batch::v1::CronJob>(&["cj"], ALL, STATUS),
+            resource::<autoscaling::v2::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
+            resource::<autoscaling::v1::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
+            resource::<networking::v1::Ingress>(&["ing"], NONE, STATUS),
+            resource::<networking::v1::IngressClass>(NONE, NONE, &[]),
+            resource::<networking::v1::NetworkPolicy>(&["netpol"], NONE, &[]),
+            resource::<policy::v1::PodDisruptionBudget>(&["pdb"], NONE, STATUS),
+            resource::<rbac::v1::Role>(NONE, NONE, &[]),
+            resource::<rbac::v1::RoleBinding>(NONE, NONE, &[]),
+            resource::<rbac::v1::ClusterRole>(NONE, NONE, &[]),
+            resource::<rbac::v1::ClusterRoleBinding>(NONE, NONE, &[]),
+            resource::<storage::v1::StorageClass>(&["sc"], NONE, &[]),
+            resource::<storage::v1::CSIDriver>(NONE, NONE, &[]),
+            resource::<storage::v1::CSINode>(NONE, NONE, &[]),
+            resource::<storage::v1::VolumeAttachment>(NONE, NONE, STATUS),
+            resource::<storage::v1::CSIStorageCapacity>(NONE, NONE, &[]),
+            resource::<coordination::v1::Lease>(NONE, NONE, &[]),
+            resource::<discovery::v1::EndpointSlice>(NONE, NONE, &[]),
+            resource::<events::v1::Event>(&["ev"], NONE, &[]),
+            resource::<scheduling::v1::PriorityClass>(&["pc"], NONE, &[]),
+            resource::<node::v1::RuntimeClass>(NONE, NONE, &[]),
+            resource::<apiextensions::v1::CustomResourceDefinition>(&["crd", "crds"], NONE, STATUS),
+            resource::<admissionregistration::v1::MutatingWebhookConfiguration>(NONE, NONE, &[]),
+            resource::<admissionregistration::v1::ValidatingWebhookConfiguration>(NONE, NONE, &[]),
+            resource::<admissionregistration::v1::ValidatingAdmissionPolicy>(NONE, NONE, STATUS),
+            resource::<admissionregistration::v1::ValidatingAdmissionPolicyBinding>(NONE, NONE, &[]),
+            review::<authentication::v1::TokenReview>(),
+            review::<authentication::v1::SelfSubjectReview>(),
+            review::<authorization::v1::SubjectAccessReview>(),
+            review::<authorization::v1::SelfSubjectAccessReview>(),
+            review::<authorization::v1::SelfSubjectRulesReview>(),
+            review::<authorization::v1::LocalSubjectAccessReview>(),
+            resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, STATUS),
+        ];
+        let by_path = resources
+            .iter()
+            .enumerate()
+            .map(|(idx, r)| ((r.group.to_owned(), r.version.to_owned(), r.plural.to_owned()), idx))
+            .collect();
+        Registry { resources, by_path }
+    }
+
+    /// The resource served at `/apis/<group>/<version>/<plural>` (`group` empty for `/api/v1`).
+    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceType> {
+        let key = (group.to_owned(), version.to_owned(), plural.to_owned());
+        self.by_path.get(&key).map(|&idx| &self.resources[idx])
+    }
+
+    /// Every group with its versions, preferred (first listed) version first, in order of first appearance;
+    /// the core group is `""`.
+    pub fn groups(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut groups: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+        for resource in &self.resources {
+            match groups.iter_mut().find(|(group, _)| *group == resource.group) {
+                Some((_, versions)) => {
+                    if !versions.contains(&resource.version) {
+                        versions.push(resource.version);
+                    }
+                }
+                None => groups.push((resource.group, vec![resource.version])),
+            }
+        }
+        groups
+    }
+
+    /// The resources of one group version, in registry order.
+    pub fn group_version(&self, group: &str, version: &str) -> Vec<&ResourceType> {
+        self.resources.iter().filter(|r| r.group == group && r.version == version).collect()
+    }
+}

@@ -1,0 +1,677 @@
+//! The REST verbs on stored resources: get, list, create, update, patch, delete and delete-collection, over the
+//! store, with kube-apiserver's rules for names, namespaces, resourceVersion preconditions, pagination and
+//! finalizers.
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use store::{ListOptions, StoreError};
+
+use crate::cluster::ClusterApi;
+use crate::object::{self, metadata_mut};
+use crate::registry::ResourceType;
+use crate::request::ResourceRequest;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::status::{ApiError, Cause};
+
+/// The largest request body accepted, as kube-apiserver's limit.
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// How many times an unconditional write retries when the object changes underneath it.
+const WRITE_RETRIES: usize = 16;
+
+/// The query parameters of a request.
+pub type Query = HashMap<String, String>;
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).expect("JSON values serialize");
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Parses a request body as a JSON object, with the errors kube-apiserver gives for bodies it cannot decode.
+pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    match media_type {
+        "application/json" | "" | "*/*" => {}
+        other => return Err(ApiError::unsupported_media_type(other)),
+    }
+    serde_json::from_slice(body)
+        .map_err(|error| ApiError::bad_request(format!("json: cannot unmarshal request body: {error}")))
+}
+
+impl ClusterApi {
+    /// A stored object with its resourceVersion filled in.
+    fn decode_stored(&self, kv: &store::KeyValue) -> Result<Value, ApiError> {
+        let mut object: Value = serde_json::from_slice(&kv.value)
+            .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
+        object::set_resource_version(&mut object, kv.mod_revision);
+        Ok(object)
+    }
+
+    fn encode_for_store(object: &Value) -> Bytes {
+        let mut object = object.clone();
+        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.remove("resourceVersion");
+            metadata.remove("selfLink");
+        }
+        Bytes::from(serde_json::to_vec(&object).expect("JSON values serialize"))
+    }
+
+    fn namespace_of<'a>(resource: &ResourceType, request: &'a ResourceRequest) -> Result<Option<&'a str>, ApiError> {
+        match (resource.namespaced, request.namespace.as_deref()) {
+            (true, namespace) => Ok(namespace),
+            (false, None) => Ok(None),
+            (false, Some(_)) => Err(ApiError::new(404, "NotFound", "the server could not find the requested resource")),
+        }
+    }
+
+    pub async fn get(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Response, ApiError> {
+        let namespace = Self::namespace_of(resource, request)?;
+        let name = request.name.as_deref().unwrap_or_default();
+        let key = self.key(resource, namespace, name);
+        let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
+        let object = self.decode_stored(&kv)?;
+        Ok(json_response(StatusCode::OK, &object))
+    }
+
+    pub async fn list(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let namespace = Self::namespace_of(resource, request)?;
+        let labels = LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
+        let fields = FieldSelector::parse(
+            query.get("fieldSelector").map_or("", String::as_str),
+            resource.group,
+            resource.plural,
+        )?;
+        let limit = match query.get("limit").map(String::as_str) {
+            None | Some("") => None,
+            Some(text) => {
+                Some(text.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid limit {text:?}")))?)
+            }
+        }
+        .filter(|&limit| limit > 0)
+        .map(|limit| limit as usize);
+        let prefix = self.collection_prefix(resource, namespace);
+        let (mut start_after, mut revision) = match query.get("continue").filter(|c| !c.is_empty()) {
+            Some(token) => {
+                let (rv, start) = decode_continue(token, &prefix)?;
+                (Some(start), Some(rv))
+            }
+            None => (None, list_revision(query)?),
+        };
+        let mut items = Vec::new();
+        let mut next_key = None;
+        let list_revision;
+        loop {
+            let want = limit.map(|limit| limit - items.len());
+            let page = self
+                .store
+                .list(&prefix, ListOptions { limit: want, start_after: start_after.clone(), revision })
+                .await
+                .map_err(|error| match error {
+                    StoreError::Compacted { .. } if query.contains_key("continue") => ApiError::expired(
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue value from the response to get a consistent list result.",
+                    ),
+                    other => ApiError::from(other),
+                })?;
+            revision = Some(page.revision);
+            let last_key = page.items.last().map(|kv| kv.key.clone());
+            for kv in &page.items {
+                let object = self.decode_stored(kv)?;
+                if labels.matches(object::labels(&object)) && fields.matches(&object) {
+                    items.push(object);
+                }
+            }
+            match (page.more, limit) {
+                (true, Some(limit)) if items.len() >= limit => {
+                    next_key = last_key;
+                    list_revision = page.revision;
+                    break;
+                }
+                (true, _) => start_after = last_key,
+                (false, _) => {
+                    list_revision = page.revision;
+                    break;
+                }
+            }
+        }
+        let mut metadata = json!({ "resourceVersion": list_revision.to_string() });
+        if let Some(key) = next_key {
+            metadata["continue"] = Value::String(encode_continue(list_revision, &key, &prefix));
+        }
+        let list = json!({
+            "kind": resource.list_kind,
+            "apiVersion": resource.api_version(),
+            "metadata": metadata,
+            "items": items,
+        });
+        Ok(json_response(StatusCode::OK, &list))
+    }
+
+    pub async fn create(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let namespace = Self::namespace_of(resource, request)?;
+        let mut object = decode_body(headers, body)?;
+        object::check_kind(&mut object, resource)?;
+        if let Some(namespace) = namespace {
+            match object::metadata_str(&object, "namespace") {
+                Some(given) if !given.is_empty() && given != namespace => {
+                    return Err(ApiError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ));
+                }
+                _ => {}
+            }
+            self.require_namespace(namespace).await?;
+        }
+        let name = match object::name(&object) {
+            Some(name) => name.to_owned(),
+            None => match object::metadata_str(&object, "generateName").filter(|g| !g.is_empty()) {
+                Some(prefix) => format!("{prefix}{}", object::name_suffix()),
+                None => {
+                    return Err(ApiError::invalid(
+                        resource,
+                        "",
+                        vec![Cause {
+                            reason: "FieldValueRequired",
+                            message: "Required value: name or generateName is required".into(),
+                            field: "metadata.name".into(),
+                        }],
+                    ));
+                }
+            },
+        };
+        let causes = object::validate_name(resource, &name);
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(resource, &name, causes));
+        }
+        let tracks_generation = object::tracks_generation(resource);
+        {
+            let metadata = metadata_mut(&mut object);
+            metadata.insert("name".into(), Value::String(name.clone()));
+            match namespace {
+                Some(namespace) => metadata.insert("namespace".into(), Value::String(namespace.to_owned())),
+                None => metadata.remove("namespace"),
+            };
+            metadata.insert("uid".into(), Value::String(object::new_uid()));
+            metadata.insert("creationTimestamp".into(), Value::String(object::now_timestamp()));
+            for field in ["resourceVersion", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+                metadata.remove(field);
+            }
+            if tracks_generation {
+                metadata.insert("generation".into(), json!(1));
+            } else {
+                metadata.remove("generation");
+            }
+        }
+        if is_dry_run(query) {
+            return Ok(json_response(StatusCode::CREATED, &object));
+        }
+        let key = self.key(resource, namespace, &name);
+        let stored = self.store.create(&key, Self::encode_for_store(&object)).await.map_err(|error| match error {
+            StoreError::AlreadyExists { .. } => ApiError::already_exists(resource, &name),
+            other => ApiError::from(other),
+        })?;
+        object::set_resource_version(&mut object, stored.mod_revision);
+        Ok(json_response(StatusCode::CREATED, &object))
+    }
+
+    pub async fn update(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let mut object = decode_body(headers, body)?;
+        object::check_kind(&mut object, resource)?;
+        let url_name = request.name.as_deref().unwrap_or_default();
+        match object::name(&object) {
+            Some(name) if name != url_name => {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({name}) does not match the name on the URL ({url_name})"
+                )));
+            }
+            _ => {}
+        }
+        let precondition = match object::metadata_str(&object, "resourceVersion").filter(|rv| !rv.is_empty()) {
+            Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                ApiError::invalid(
+                    resource,
+                    url_name,
+                    vec![Cause {
+                        reason: "FieldValueInvalid",
+                        message: format!("Invalid value: \"{text}\": must be a number"),
+                        field: "metadata.resourceVersion".into(),
+                    }],
+                )
+            })?),
+            None => None,
+        };
+        let subresource = request.subresource.clone();
+        self.write_existing(resource, request, precondition, is_dry_run(query), move |current| {
+            Ok(merge_update(current, object.clone(), subresource.as_deref()))
+        })
+        .await
+    }
+
+    pub async fn patch(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim().to_owned();
+        let patch: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?;
+        let patch = match media_type.as_str() {
+            "application/merge-patch+json" => Patch::Merge(patch),
+            "application/strategic-merge-patch+json" => Patch::Strategic(patch),
+            "application/json-patch+json" => Patch::Json(
+                serde_json::from_value(patch)
+                    .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?,
+            ),
+            other => return Err(ApiError::unsupported_media_type(other)),
+        };
+        let precondition = patch_precondition(body);
+        let subresource = request.subresource.clone();
+        self.write_existing(resource, request, precondition, is_dry_run(query), move |current| {
+            let patched = patch.apply(resource.kind, current)?;
+            if !patched.is_object() {
+                return Err(ApiError::bad_request("the patch did not produce an object"));
+            }
+            Ok(merge_update(current, patched, subresource.as_deref()))
+        })
+        .await
+    }
+
+    /// Reads the object, computes its new state with `change`, and writes it back with compare-and-swap,
+    /// retrying when another writer got there first unless the client gave a resourceVersion precondition.
+    async fn write_existing<F>(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        precondition: Option<i64>,
+        dry_run: bool,
+        change: F,
+    ) -> Result<Response, ApiError>
+    where
+        F: Fn(&Value) -> Result<Value, ApiError>,
+    {
+        let namespace = Self::namespace_of(resource, request)?;
+        let name = request.name.as_deref().unwrap_or_default();
+        let key = self.key(resource, namespace, name);
+        for _ in 0..WRITE_RETRIES {
+            let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
+            if precondition.is_some_and(|rv| rv != kv.mod_revision) {
+                return Err(ApiError::conflict(resource, name));
+            }
+            let current = self.decode_stored(&kv)?;
+            let mut updated = change(&current)?;
+            object::check_kind(&mut updated, resource)?;
+            if object::name(&updated) != Some(name) {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object does not match the name on the URL ({name})"
+                )));
+            }
+            if object::tracks_generation(resource) && object::spec_changed(&current, &updated) {
+                let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
+                metadata_mut(&mut updated).insert("generation".into(), json!(generation));
+            }
+            if updated == current {
+                return Ok(json_response(StatusCode::OK, &current));
+            }
+            if dry_run {
+                return Ok(json_response(StatusCode::OK, &updated));
+            }
+            // An object being deleted goes once its last finalizer is removed.
+            let finalized =
+                object::metadata_str(&updated, "deletionTimestamp").is_some() && object::finalizers(&updated) == 0;
+            if finalized {
+                return match self.store.delete(&key, Some(kv.mod_revision)).await {
+                    Ok((_, revision)) => {
+                        object::set_resource_version(&mut updated, revision);
+                        Ok(json_response(StatusCode::OK, &updated))
+                    }
+                    Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
+                    Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(resource, name)),
+                    Err(error) => Err(error.into()),
+                };
+            }
+            match self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await {
+                Ok(stored) => {
+                    object::set_resource_version(&mut updated, stored.mod_revision);
+                    return Ok(json_response(StatusCode::OK, &updated));
+                }
+                Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
+                Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(resource, name)),
+                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(resource, name)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::conflict(resource, name))
+    }
+
+    pub async fn delete(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let namespace = Self::namespace_of(resource, request)?;
+        let name = request.name.as_deref().unwrap_or_default();
+        let options = delete_options(headers, body, query)?;
+        let key = self.key(resource, namespace, name);
+        for _ in 0..WRITE_RETRIES {
+            let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
+            let mut current = self.decode_stored(&kv)?;
+            check_preconditions(resource, name, &current, &options)?;
+            if options.dry_run {
+                return Ok(json_response(StatusCode::OK, &current));
+            }
+            let foreground = options.propagation_policy.as_deref() == Some("Foreground");
+            if object::finalizers(&current) > 0 || foreground {
+                // Mark for deletion; whoever owns the finalizers removes them, and the last removal deletes.
+                if object::metadata_str(&current, "deletionTimestamp").is_some() {
+                    return Ok(json_response(StatusCode::OK, &current));
+                }
+                let metadata = metadata_mut(&mut current);
+                metadata.insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
+                metadata.insert("deletionGracePeriodSeconds".into(), json!(0));
+                if foreground {
+                    let finalizers = metadata.entry("finalizers").or_insert_with(|| json!([]));
+                    if let Some(list) = finalizers.as_array_mut()
+                        && !list.iter().any(|f| f == "foregroundDeletion")
+                    {
+                        list.push(json!("foregroundDeletion"));
+                    }
+                }
+                match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+                    Ok(stored) => {
+                        object::set_resource_version(&mut current, stored.mod_revision);
+                        return Ok(json_response(StatusCode::OK, &current));
+                    }
+                    Err(StoreError::Conflict { .. } | StoreError::NotFound { .. }) => continue,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            match self.store.delete(&key, Some(kv.mod_revision)).await {
+                Ok((_, revision)) => {
+                    object::set_resource_version(&mut current, revision);
+                    return Ok(json_response(StatusCode::OK, &current));
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found(resource, name)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::conflict(resource, name))
+    }
+
+    pub async fn delete_collection(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let listed = self.list(resource, request, query).await?;
+        let body_bytes = axum::body::to_bytes(listed.into_body(), usize::MAX)
+            .await
+            .map_err(|error| ApiError::internal(error.to_string()))?;
+        let list: Value = serde_json::from_slice(&body_bytes).map_err(|error| ApiError::internal(error.to_string()))?;
+        let mut deleted = Vec::new();
+        for item in list["items"].as_array().cloned().unwrap_or_default() {
+            let Some(name) = object::name(&item) else { continue };
+            let mut one = request.clone();
+            one.name = Some(name.to_owned());
+            one.namespace = object::metadata_str(&item, "namespace").map(str::to_owned).or(one.namespace);
+            match self.delete(resource, &one, headers, body, query).await {
+                Ok(response) => {
+                    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                        .await
+                        .map_err(|error| ApiError::internal(error.to_string()))?;
+                    deleted.push(serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null));
+                }
+                Err(error) if error.code == 404 => {}
+                Err(error) => return Err(error),
+            }
+        }
+        let revision = self.store.status().await?.revision;
+        let list = json!({
+            "kind": resource.list_kind,
+            "apiVersion": resource.api_version(),
+            "metadata": { "resourceVersion": revision.to_string() },
+            "items": deleted,
+        });
+        Ok(json_response(StatusCode::OK, &list))
+    }
+
+    /// Refuses to create objects in a namespace that does not exist.
+    async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
+        let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
+        let key = self.key(namespaces, None, namespace);
+        match self.store.get(&key, None).await? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::namespace_not_found(namespace)),
+        }
+    }
+}
+
+/// A decoded PATCH body.
+enum Patch {
+    /// RFC 7386.
+    Merge(Value),
+    /// RFC 6902.
+    Json(json_patch::Patch),
+    Strategic(Value),
+}
+
+impl Patch {
+    fn apply(&self, kind: &str, current: &Value) -> Result<Value, ApiError> {
+        match self {
+            Patch::Merge(patch) => {
+                let mut patched = current.clone();
+                json_patch::merge(&mut patched, patch);
+                Ok(patched)
+            }
+            Patch::Json(operations) => {
+                let mut patched = current.clone();
+                json_patch::patch(&mut patched, operations).map_err(|error| {
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        format!("the server rejected our request due to an error in our request: {error}"),
+                    )
+                })?;
+                Ok(patched)
+            }
+            Patch::Strategic(patch) => crate::smp::apply(kind, current, patch),
+        }
+    }
+}
+
+/// The new state of an object after a full update: server-owned metadata comes from the current object, and
+/// `status` from the current object on the main resource or everything but `status` on the status subresource.
+fn merge_update(current: &Value, mut updated: Value, subresource: Option<&str>) -> Value {
+    if subresource == Some("status") {
+        let mut result = current.clone();
+        if let Some(status) = updated.get("status") {
+            result["status"] = status.clone();
+        } else if let Some(map) = result.as_object_mut() {
+            map.remove("status");
+        }
+        return result;
+    }
+    if let (Some(map), Some(status)) = (updated.as_object_mut(), current.get("status")) {
+        map.insert("status".into(), status.clone());
+    } else if let Some(map) = updated.as_object_mut() {
+        map.remove("status");
+    }
+    let current_metadata = current.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let metadata = metadata_mut(&mut updated);
+    for field in [
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ] {
+        match current_metadata.get(field) {
+            Some(value) => metadata.insert(field.into(), value.clone()),
+            None => metadata.remove(field),
+        };
+    }
+    metadata.remove("resourceVersion");
+    metadata.remove("selfLink");
+    updated
+}
+
+/// A `metadata.resourceVersion` inside a patch is a precondition.
+fn patch_precondition(body: &[u8]) -> Option<i64> {
+    let patch: Value = serde_json::from_slice(body).ok()?;
+    patch.get("metadata")?.get("resourceVersion")?.as_str()?.parse().ok()
+}
+
+fn is_dry_run(query: &Query) -> bool {
+    query.get("dryRun").is_some_and(|v| v == "All")
+}
+
+/// `resourceVersion` and `resourceVersionMatch` of a list: `None` reads the latest state.
+fn list_revision(query: &Query) -> Result<Option<i64>, ApiError> {
+    let rv = query.get("resourceVersion").map(String::as_str).unwrap_or_default();
+    let exact = query.get("resourceVersionMatch").is_some_and(|m| m == "Exact");
+    match rv {
+        "" | "0" => Ok(None),
+        text => {
+            let revision: i64 =
+                text.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {text}")))?;
+            Ok(exact.then_some(revision))
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct DeleteOptions {
+    propagation_policy: Option<String>,
+    precondition_uid: Option<String>,
+    precondition_rv: Option<String>,
+    dry_run: bool,
+}
+
+fn delete_options(headers: &HeaderMap, body: &[u8], query: &Query) -> Result<DeleteOptions, ApiError> {
+    let mut options = DeleteOptions {
+        propagation_policy: query.get("propagationPolicy").cloned(),
+        dry_run: is_dry_run(query),
+        ..DeleteOptions::default()
+    };
+    if body.iter().any(|b| !b.is_ascii_whitespace()) {
+        let value = decode_body(headers, body)?;
+        if let Some(policy) = value.get("propagationPolicy").and_then(Value::as_str) {
+            options.propagation_policy = Some(policy.to_owned());
+        }
+        if let Some(preconditions) = value.get("preconditions") {
+            options.precondition_uid = preconditions.get("uid").and_then(Value::as_str).map(str::to_owned);
+            options.precondition_rv = preconditions.get("resourceVersion").and_then(Value::as_str).map(str::to_owned);
+        }
+        if value.get("dryRun").and_then(Value::as_array).is_some_and(|d| d.iter().any(|v| v == "All")) {
+            options.dry_run = true;
+        }
+    }
+    match options.propagation_policy.as_deref() {
+        None | Some("Orphan" | "Background" | "Foreground") => Ok(options),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+        ))),
+    }
+}
+
+fn check_preconditions(
+    resource: &ResourceType,
+    name: &str,
+    current: &Value,
+    options: &DeleteOptions,
+) -> Result<(), ApiError> {
+    if let Some(uid) = &options.precondition_uid {
+        let actual = object::metadata_str(current, "uid").unwrap_or_default();
+        if uid != actual {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}",
+                    resource.qualified_plural()
+                ),
+            ));
+        }
+    }
+    if let Some(rv) = &options.precondition_rv {
+        let actual = object::metadata_str(current, "resourceVersion").unwrap_or_default();
+        if rv != actual {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {actual}",
+                    resource.qualified_plural()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The continue token: base64url of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key after the prefix>\u0000"}`, as
+/// kube-apiserver writes it.
+fn encode_continue(revision: i64, last_key: &str, prefix: &str) -> String {
+    let start = format!("{}\u{0}", last_key.strip_prefix(prefix).unwrap_or(last_key));
+    let token = json!({ "v": "meta.k8s.io/v1", "rv": revision, "start": start });
+    base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(&token).expect("JSON serializes"))
+}
+
+/// The list revision and the key to continue after.
+fn decode_continue(token: &str, prefix: &str) -> Result<(i64, String), ApiError> {
+    let invalid = || {
+        ApiError::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        )
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE.decode(token).map_err(|_| invalid())?;
+    let value: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if value.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
+        return Err(invalid());
+    }
+    let revision = value.get("rv").and_then(Value::as_i64).filter(|rv| *rv > 0).ok_or_else(invalid)?;
+    let start = value.get("start").and_then(Value::as_str).ok_or_else(invalid)?;
+    let start = start.strip_suffix('\u{0}').unwrap_or(start);
+    if start.contains("..") || start.starts_with('/') {
+        return Err(invalid());
+    }
+    Ok((revision, format!("{prefix}{start}")))
+}

@@ -1,0 +1,225 @@
+//! Label and field selectors, with the syntax and error messages of kube-apiserver.
+//!
+//! Labels: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, joined by commas.
+//! Fields: `path=value`, `path==value`, `path!=value` for the fields a resource allows.
+
+use serde_json::{Map, Value};
+
+use crate::status::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LabelRequirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    DoesNotExist(String),
+}
+
+/// A parsed label selector; the empty selector matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    requirements: Vec<LabelRequirement>,
+}
+
+impl LabelSelector {
+    pub fn parse(text: &str) -> Result<LabelSelector, ApiError> {
+        let invalid = |why: String| ApiError::bad_request(format!("unable to parse requirement: {why}"));
+        let mut requirements = Vec::new();
+        for term in split_terms(text) {
+            let term = term.trim();
+            if term.is_empty() {
+                continue;
+            }
+            let requirement = if let Some(key) = term.strip_prefix('!') {
+                LabelRequirement::DoesNotExist(label_key(key.trim()).map_err(invalid)?)
+            } else if let Some((key, values)) = split_set(term, " notin ") {
+                LabelRequirement::NotIn(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
+            } else if let Some((key, values)) = split_set(term, " in ") {
+                LabelRequirement::In(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
+            } else if let Some((key, value)) = term.split_once("!=") {
+                LabelRequirement::NotEquals(
+                    label_key(key.trim()).map_err(invalid)?,
+                    label_value(value.trim()).map_err(invalid)?,
+                )
+            } else if let Some((key, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                LabelRequirement::Equals(
+                    label_key(key.trim()).map_err(invalid)?,
+                    label_value(value.trim()).map_err(invalid)?,
+                )
+            } else {
+                LabelRequirement::Exists(label_key(term).map_err(invalid)?)
+            };
+            requirements.push(requirement);
+        }
+        Ok(LabelSelector { requirements })
+    }
+
+    pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
+        let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+        self.requirements.iter().all(|requirement| match requirement {
+            LabelRequirement::Equals(key, value) => get(key) == Some(value.as_str()),
+            LabelRequirement::NotEquals(key, value) => get(key) != Some(value.as_str()),
+            LabelRequirement::In(key, values) => get(key).is_some_and(|v| values.iter().any(|x| x == v)),
+            LabelRequirement::NotIn(key, values) => !get(key).is_some_and(|v| values.iter().any(|x| x == v)),
+            LabelRequirement::Exists(key) => get(key).is_some(),
+            LabelRequirement::DoesNotExist(key) => get(key).is_none(),
+        })
+    }
+}
+
+/// Splits on commas that are not inside parentheses.
+fn split_terms(text: &str) -> Vec<&str> {
+    let mut terms = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (idx, ch) in text.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                terms.push(&text[start..idx]);
+                start = idx + 1;
+            }
+            _ => {}
+        }
+    }
+    terms.push(&text[start..]);
+    terms
+}
+
+fn split_set<'a>(term: &'a str, operator: &str) -> Option<(&'a str, &'a str)> {
+    let (key, values) = term.split_once(operator)?;
+    Some((key.trim(), values.trim()))
+}
+
+fn set_values(text: &str) -> Result<Vec<String>, String> {
+    let inner = text
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(|| format!("found '{text}', expected: '('"))?;
+    inner.split(',').map(|value| label_value(value.trim())).collect()
+}
+
+fn label_key(key: &str) -> Result<String, String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+    let prefix_ok = prefix.is_none_or(|p| crate::object::dns1123_subdomain(p).is_empty());
+    if name_ok && prefix_ok {
+        Ok(key.to_owned())
+    } else {
+        Err(format!(
+            "invalid label key \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        ))
+    }
+}
+
+fn label_value(value: &str) -> Result<String, String> {
+    let ok = value.is_empty()
+        || (value.len() <= 63
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && value.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && value.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric()));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "invalid label value: \"{value}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        ))
+    }
+}
+
+/// A parsed field selector over the fields a resource supports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSelector {
+    /// (JSON path, value, wanted equal).
+    requirements: Vec<(String, String, bool)>,
+}
+
+/// Fields every resource can be selected by.
+const COMMON_FIELDS: &[&str] = &["metadata.name", "metadata.namespace"];
+
+/// Further fields some resources allow, as kube-apiserver registers them.
+fn resource_fields(group: &str, plural: &str) -> &'static [&'static str] {
+    match (group, plural) {
+        ("", "pods") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        ("", "events") | ("events.k8s.io", "events") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        ("", "secrets") => &["type"],
+        ("", "namespaces") => &["status.phase"],
+        ("", "nodes") => &["spec.unschedulable"],
+        ("", "replicationcontrollers") => &["status.replicas"],
+        ("apps", "replicasets") => &["status.replicas"],
+        ("batch", "jobs") => &["status.successful"],
+        ("certificates.k8s.io", "certificatesigningrequests") => &["spec.signerName"],
+        _ => &[],
+    }
+}
+
+impl FieldSelector {
+    pub fn parse(text: &str, group: &str, plural: &str) -> Result<FieldSelector, ApiError> {
+        let mut requirements = Vec::new();
+        for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let (path, value, equal) = if let Some((path, value)) = term.split_once("!=") {
+                (path, value, false)
+            } else if let Some((path, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                (path, value, true)
+            } else {
+                return Err(ApiError::bad_request(format!("invalid selector: '{text}'; can't understand '{term}'")));
+            };
+            let path = path.trim();
+            if !COMMON_FIELDS.contains(&path) && !resource_fields(group, plural).contains(&path) {
+                return Err(ApiError::bad_request(format!("field label not supported: {path}")));
+            }
+            requirements.push((path.to_owned(), value.trim().to_owned(), equal));
+        }
+        Ok(FieldSelector { requirements })
+    }
+
+    pub fn matches(&self, object: &Value) -> bool {
+        self.requirements.iter().all(|(path, wanted, equal)| {
+            let actual = path.split('.').try_fold(object, |node, part| node.get(part));
+            let actual = match actual {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(b)) => b.to_string(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Null) | None => {
+                    if path == "spec.unschedulable" || path == "spec.hostNetwork" {
+                        "false".to_owned()
+                    } else {
+                        String::new()
+                    }
+                }
+                Some(other) => other.to_string(),
+            };
+            (actual == *wanted) == *equal
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! One cluster's HTTPS endpoint: TLS with the cluster's own CA (client certificates optional and verified
+//! against it), HTTP/1.1 and HTTP/2, and the top-level routing of every request.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::cluster::ClusterApi;
+use crate::discovery;
+use crate::pki::ClusterPki;
+use crate::registry::Verbs;
+use crate::request::{self, ApiPath, Verb};
+use crate::rest::{MAX_BODY_BYTES, json_response};
+use crate::status::ApiError;
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Anonymous,
+    /// Presented a client certificate that the cluster's CA signed.
+    Certificate {
+        user: String,
+        groups: Vec<String>,
+    },
+}
+
+/// A cluster's API server, running until stopped.
+#[derive(Debug)]
+pub struct RunningServer {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn start(listener: TcpListener, pki: &ClusterPki, api: Arc<ClusterApi>) -> Result<RunningServer, String> {
+        let acceptor = tls_acceptor(pki)?;
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // Connections belong to the accept loop: when it ends, they end.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let (socket, _) = tokio::select! {
+                    _ = &mut stopped => return,
+                    accepted = listener.accept() => match accepted {
+                        Ok(accepted) => accepted,
+                        Err(error) => {
+                            tracing::warn!(%error, "accepting a connection failed");
+                            continue;
+                        }
+                    },
+                    Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+                };
+                let acceptor = acceptor.clone();
+                let api = Arc::clone(&api);
+                connections.spawn(async move {
+                    let Ok(tls) = acceptor.accept(socket).await else { return };
+                    let identity = identity_of(tls.get_ref().1.peer_certificates());
+                    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let api = Arc::clone(&api);
+                        let identity = identity.clone();
+                        async move { Ok::<_, Infallible>(handle(&api, &identity, request.map(Body::new)).await) }
+                    });
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                });
+            }
+        });
+        Ok(RunningServer { stop, task })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+fn tls_acceptor(pki: &ClusterPki) -> Result<tokio_rustls::TlsAcceptor, String> {
+    let serving = pki.serving_certificate().map_err(|e| e.to_string())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = CertificateDer::from_pem_slice(pki.ca_cert.as_bytes()).map_err(|e| format!("cluster CA: {e}"))?;
+    roots.add(ca).map_err(|e| format!("cluster CA: {e}"))?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| format!("client verifier: {e}"))?;
+    let certs = vec![CertificateDer::from_pem_slice(serving.cert.as_bytes()).map_err(|e| e.to_string())?];
+    let key = PrivateKeyDer::from_pem_slice(serving.key.as_bytes()).map_err(|e| e.to_string())?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .map_err(|e| e.to_string())?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The user and groups of a verified client certificate: its CN and O, as kube-apiserver reads them.
+fn identity_of(certificates: Option<&[CertificateDer<'_>]>) -> Identity {
+    let Some(first) = certificates.and_then(|certs| certs.first()) else { return Identity::Anonymous };
+    let Ok((_, certificate)) = x509_parser::parse_x509_certificate(first.as_ref()) else { return Identity::Anonymous };
+    let subject = certificate.subject();
+    let user = subject.iter_common_name().next().and_then(|cn| cn.as_str().ok()).unwrap_or_default().to_owned();
+    let groups = subject.iter_organization().filter_map(|o| o.as_str().ok().map(str::to_owned)).collect();
+    Identity::Certificate { user, groups }
+}
+
+fn query_of(request: &Request<Body>) -> HashMap<String, String> {
+    request.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// Routes one request.
+async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -> Response {
+    let path = request.uri().path().to_owned();
+    match path.as_str() {
+        "/version" | "/version/" => return json_response(StatusCode::OK, &api.version_info()),
+        "/healthz" | "/livez" | "/readyz" => return text(StatusCode::OK, "ok"),
+        _ => {}
+    }
+    if *identity == Identity::Anonymous {
+        return ApiError::unauthorized().into_response();
+    }
+    match route(api, request, &path).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<Response, ApiError> {
+    let query = query_of(&request);
+    let method = request.method().clone();
+    let watch = query.get("watch").is_some_and(|w| w == "true" || w == "1");
+    let Some(api_path) = request::parse(&method, path, watch) else {
+        return Err(ApiError::new(404, "NotFound", "the server could not find the requested resource"));
+    };
+    if !matches!(api_path, ApiPath::Resource(_)) && method != Method::GET {
+        return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+    }
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let registry = &api.registry;
+    let request = match api_path {
+        ApiPath::Root { legacy } if discovery::wants_aggregated(&accept) => {
+            let mut response = json_response(StatusCode::OK, &discovery::aggregated(registry, legacy));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(discovery::AGGREGATED_V2));
+            return Ok(response);
+        }
+        ApiPath::Root { legacy: true } => {
+            return Ok(json_response(StatusCode::OK, &discovery::api_versions(&format!("127.0.0.1:{}", api.port))));
+        }
+        ApiPath::Root { legacy: false } => {
+            return Ok(json_response(StatusCode::OK, &discovery::api_group_list(registry)));
+        }
+        ApiPath::Group { group } => {
+            let document = discovery::api_group(registry, &group).ok_or_else(not_found)?;
+            return Ok(json_response(StatusCode::OK, &document));
+        }
+        ApiPath::GroupVersion { group, version } => {
+            let document = discovery::api_resource_list(registry, &group, &version).ok_or_else(not_found)?;
+            return Ok(json_response(StatusCode::OK, &document));
+        }
+        ApiPath::Resource(resource_request) => (resource_request, request),
+    };
+    let (info, request) = request;
+    let resource = registry.find(&info.group, &info.version, &info.resource).ok_or_else(not_found)?.clone();
+    if resource.verbs == Verbs::CreateOnly {
+        return Err(ApiError::method_not_allowed(format!("{} are not served yet", resource.qualified_plural())));
+    }
+    if let Some(subresource) = &info.subresource
+        && !(resource.has_subresource(subresource) && subresource == "status")
+    {
+        return Err(not_found());
+    }
+    let (parts, body) = request.into_parts();
+    let body = read_body(body).await?;
+    let headers: &HeaderMap = &parts.headers;
+    match info.verb {
+        Verb::Get => api.get(&resource, &info).await,
+        Verb::List => api.list(&resource, &info, &query).await,
+        Verb::Watch => api.watch(&resource, &info, &query).await,
+        Verb::Create if info.name.is_some() => {
+            Err(ApiError::method_not_allowed("POST to a named object is not supported"))
+        }
+        Verb::Create => api.create(&resource, &info, headers, &body, &query).await,
+        Verb::Update => api.update(&resource, &info, headers, &body, &query).await,
+        Verb::Patch => api.patch(&resource, &info, headers, &body, &query).await,
+        Verb::Delete => api.delete(&resource, &info, headers, &body, &query).await,
+        Verb::DeleteCollection => api.delete_collection(&resource, &info, headers, &body, &query).await,
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(404, "NotFound", "the server could not find the requested resource")
+}
+
+async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::too_large(format!("the request body is larger than {MAX_BODY_BYTES} bytes")))
+}

@@ -1,0 +1,242 @@
+//! WATCH: a chunked HTTP response carrying one JSON watch event per line, as kube-apiserver streams them:
+//! ADDED / MODIFIED / DELETED for changes, BOOKMARK for progress, and ERROR (a `Status`, 410 Expired when the
+//! requested history is compacted) as the last event of a stream that cannot go on.
+//!
+//! Without a resourceVersion (or with "0") the watch first sends the current objects as ADDED. With
+//! `sendInitialEvents=true` (WatchList) it does the same and then marks the end of the initial state with a
+//! BOOKMARK annotated `k8s.io/initial-events-end: "true"`.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use store::{Event, EventKind, ListOptions, StoreError};
+use tokio::sync::mpsc;
+
+use crate::cluster::ClusterApi;
+use crate::object;
+use crate::registry::ResourceType;
+use crate::request::ResourceRequest;
+use crate::rest::Query;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::status::ApiError;
+
+/// How often a watch that asked for bookmarks gets one.
+const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+/// How long a watch lasts when the client does not say (kube-apiserver picks 30 to 60 minutes).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45 * 60);
+
+struct Filter {
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    fn matches(&self, object: &Value) -> bool {
+        self.labels.matches(object::labels(object)) && self.fields.matches(object)
+    }
+}
+
+impl ClusterApi {
+    pub async fn watch(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let namespace = if resource.namespaced { request.namespace.as_deref() } else { None };
+        let prefix = self.collection_prefix(resource, namespace);
+        let filter = Filter {
+            labels: LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?,
+            fields: FieldSelector::parse(
+                query.get("fieldSelector").map_or("", String::as_str),
+                resource.group,
+                resource.plural,
+            )?,
+        };
+        let bookmarks = query.get("allowWatchBookmarks").is_some_and(|v| v == "true");
+        let send_initial = query.get("sendInitialEvents").map(String::as_str);
+        let timeout = match query.get("timeoutSeconds").map(String::as_str) {
+            None | Some("") => DEFAULT_TIMEOUT,
+            Some(text) => Duration::from_secs(
+                text.parse().map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds {text:?}")))?,
+            ),
+        };
+        let requested: i64 = match query.get("resourceVersion").map(String::as_str) {
+            None | Some("") => 0,
+            Some(text) => {
+                text.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version: {text}")))?
+            }
+        };
+        if send_initial == Some("true") {
+            if !bookmarks {
+                return Err(ApiError::invalid_watch(
+                    "sendInitialEvents",
+                    "allowWatchBookmarks must be true when sendInitialEvents is set",
+                ));
+            }
+            if query.get("resourceVersionMatch").map(String::as_str) != Some("NotOlderThan") {
+                return Err(ApiError::invalid_watch(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                ));
+            }
+        }
+        let initial_state = send_initial == Some("true") || (send_initial.is_none() && requested == 0);
+        let (initial, after) = if initial_state {
+            let mut objects = Vec::new();
+            let mut start_after = None;
+            let mut revision = None;
+            loop {
+                let page = self.store.list(&prefix, ListOptions { limit: Some(1000), start_after, revision }).await?;
+                for kv in &page.items {
+                    let mut value: Value =
+                        serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal(e.to_string()))?;
+                    object::set_resource_version(&mut value, kv.mod_revision);
+                    if filter.matches(&value) {
+                        objects.push(value);
+                    }
+                }
+                revision = Some(page.revision);
+                if !page.more {
+                    break;
+                }
+                start_after = page.items.last().map(|kv| kv.key.clone());
+            }
+            (objects, revision.unwrap_or(0).max(requested))
+        } else {
+            (Vec::new(), requested)
+        };
+        let stream = match self.store.watch(&prefix, after).await {
+            Ok(stream) => Some(stream),
+            Err(StoreError::Compacted { compacted, .. }) => {
+                // kube-apiserver reports a compacted watch start inside a 200 stream.
+                let status = ApiError::expired(format!("too old resource version: {requested} ({compacted})"));
+                let (sender, receiver) = mpsc::channel(1);
+                let _ = sender.try_send(line(&json!({ "type": "ERROR", "object": status.to_status() })));
+                return Ok(streaming(receiver));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let mark_initial_end = send_initial == Some("true");
+        let (sender, receiver) = mpsc::channel::<Vec<u8>>(64);
+        let kind = resource.kind;
+        let api_version = resource.api_version();
+        let task = async move {
+            for object in initial {
+                if sender.send(line(&json!({ "type": "ADDED", "object": object }))).await.is_err() {
+                    return;
+                }
+            }
+            if mark_initial_end {
+                let bookmark = bookmark_object(kind, &api_version, after, true);
+                if sender.send(line(&json!({ "type": "BOOKMARK", "object": bookmark }))).await.is_err() {
+                    return;
+                }
+            }
+            let Some(mut stream) = stream else { return };
+            let deadline = tokio::time::sleep(timeout);
+            tokio::pin!(deadline);
+            let mut ticker =
+                tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL);
+            let mut last_revision = after;
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => return,
+                    _ = sender.closed() => return,
+                    _ = ticker.tick(), if bookmarks => {
+                        let bookmark = bookmark_object(kind, &api_version, last_revision, false);
+                        if sender.send(line(&json!({ "type": "BOOKMARK", "object": bookmark }))).await.is_err() {
+                            return;
+                        }
+                    }
+                    event = stream.next() => {
+                        let event = match event {
+                            None => return,
+                            Some(Ok(event)) => event,
+                            Some(Err(error)) => {
+                                let _ = sender.send(line(&json!({ "type": "ERROR", "object": ApiError::from(error).to_status() }))).await;
+                                return;
+                            }
+                        };
+                        last_revision = event.revision();
+                        if let Some(watch_event) = translate(&event, &filter)
+                            && sender.send(line(&watch_event)).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        // The task ends when the client goes away, the stream ends or the timeout passes.
+        tokio::spawn(task);
+        Ok(streaming(receiver))
+    }
+}
+
+/// The watch event for a store event, or `None` when the object is outside the selectors before and after.
+/// An object that stops matching is reported as DELETED, one that starts matching as ADDED.
+fn translate(event: &Event, filter: &Filter) -> Option<Value> {
+    let decode = |kv: &store::KeyValue, revision: i64| -> Option<Value> {
+        let mut value: Value = serde_json::from_slice(&kv.value).ok()?;
+        object::set_resource_version(&mut value, revision);
+        Some(value)
+    };
+    let revision = event.revision();
+    let previous = event.prev.as_ref().and_then(|prev| decode(prev, revision));
+    let was = previous.as_ref().is_some_and(|p| filter.matches(p));
+    match event.kind {
+        EventKind::Delete => {
+            let object = previous?;
+            was.then(|| json!({ "type": "DELETED", "object": object }))
+        }
+        EventKind::Put => {
+            let object = decode(&event.kv, revision)?;
+            let now = filter.matches(&object);
+            match (was, now) {
+                (_, true) if event.prev.is_none() || !was => Some(json!({ "type": "ADDED", "object": object })),
+                (true, true) => Some(json!({ "type": "MODIFIED", "object": object })),
+                (true, false) => Some(json!({ "type": "DELETED", "object": object })),
+                (false, false) => None,
+                _ => None,
+            }
+        }
+    }
+}
+
+fn bookmark_object(kind: &str, api_version: &str, revision: i64, initial_events_end: bool) -> Value {
+    let mut metadata = json!({ "resourceVersion": revision.to_string() });
+    if initial_events_end {
+        metadata["annotations"] = json!({ "k8s.io/initial-events-end": "true" });
+    }
+    json!({ "kind": kind, "apiVersion": api_version, "metadata": metadata })
+}
+
+fn line(event: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(event).expect("JSON values serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn streaming(receiver: mpsc::Receiver<Vec<u8>>) -> Response {
+    let body = futures::stream::unfold(receiver, |mut receiver| async move {
+        let chunk = receiver.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(chunk), receiver))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-cache, private")
+        .body(Body::from_stream(body))
+        .expect("a valid response")
+}
+
+impl ApiError {
+    fn invalid_watch(field: &str, message: &str) -> ApiError {
+        ApiError::new(422, "Invalid", format!("ListOptions.meta.k8s.io \"\" is invalid: {field}: Forbidden: {message}"))
+    }
+}

@@ -1,0 +1,89 @@
+//! The server side of `ekslite cluster ...` and `ekslite kubeconfig`: JSON routes under `/_ekslite/clusters` on
+//! the AWS port. (`aws eks create-cluster` will reach the same `ControlPlanes`.)
+
+use std::sync::Arc;
+
+use apiserver::{ClusterError, ClusterRecord, ControlPlanes};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes(control_planes: Arc<ControlPlanes>) -> axum::Router {
+    axum::Router::new()
+        .route("/_ekslite/clusters", get(list).post(create))
+        .route("/_ekslite/clusters/{name}", get(describe).delete(delete))
+        .route("/_ekslite/clusters/{name}/kubeconfig", get(kubeconfig))
+        .with_state(control_planes)
+}
+
+/// A cluster as the management routes show it (no keys).
+pub fn summary(record: &ClusterRecord) -> Value {
+    json!({
+        "name": record.name,
+        "version": record.version,
+        "endpoint": record.endpoint(),
+        "created": record.created,
+        "uid": record.uid,
+    })
+}
+
+fn error_response(error: ClusterError) -> Response {
+    let status = match &error {
+        ClusterError::AlreadyExists(_) => StatusCode::CONFLICT,
+        ClusterError::NotFound(_) => StatusCode::NOT_FOUND,
+        ClusterError::InvalidName { .. } | ClusterError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, Json(json!({ "message": error.to_string() }))).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateRequest {
+    name: String,
+    version: Option<String>,
+}
+
+async fn create(State(control_planes): State<Arc<ControlPlanes>>, body: axum::body::Bytes) -> Response {
+    let request: CreateRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "message": format!("bad request body: {error}") })))
+                .into_response();
+        }
+    };
+    match control_planes.create(&request.name, request.version.as_deref()).await {
+        Ok(record) => (StatusCode::CREATED, Json(summary(&record))).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn list(State(control_planes): State<Arc<ControlPlanes>>) -> Response {
+    let clusters: Vec<Value> = control_planes.list().iter().map(summary).collect();
+    Json(json!({ "clusters": clusters })).into_response()
+}
+
+async fn describe(State(control_planes): State<Arc<ControlPlanes>>, Path(name): Path<String>) -> Response {
+    match control_planes.get(&name) {
+        Some(record) => Json(summary(&record)).into_response(),
+        None => error_response(ClusterError::NotFound(name)),
+    }
+}
+
+async fn delete(State(control_planes): State<Arc<ControlPlanes>>, Path(name): Path<String>) -> Response {
+    match control_planes.delete(&name).await {
+        Ok(record) => Json(summary(&record)).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn kubeconfig(State(control_planes): State<Arc<ControlPlanes>>, Path(name): Path<String>) -> Response {
+    match control_planes.get(&name) {
+        Some(record) => ([(header::CONTENT_TYPE, "application/yaml")], record.kubeconfig()).into_response(),
+        None => error_response(ClusterError::NotFound(name)),
+    }
+}

@@ -1,0 +1,247 @@
+"""kubectl (v1.37 and the image's v1.32) and the Python kubernetes client against a cluster's API server."""
+
+import json
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import create_cluster, run_ekslite, wait_until
+
+KUBECTL_132 = "/usr/bin/kubectl"
+MANIFEST = """
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+  labels: {app: web}
+data:
+  greeting: hello
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+"""
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_version_reports_the_clusters_own_version(cluster, kubectl):
+    result = cluster.kubectl("version", "-o", "json", kubectl=kubectl)
+    server = json.loads(result.stdout)["serverVersion"]
+    assert (server["major"], server["minor"]) == ("1", "34")
+    assert server["gitVersion"].startswith("v1.34.")
+
+
+def test_a_cluster_runs_the_version_asked_for(ekslite, tmp_path):
+    old = create_cluster(ekslite(), "old", tmp_path, version="1.31")
+    assert json.loads(old.kubectl("version", "-o", "json").stdout)["serverVersion"]["minor"] == "31"
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_discovery(cluster, kubectl):
+    resources = cluster.kubectl("api-resources", kubectl=kubectl).stdout
+    for row in [("pods", "po", "v1", "true", "Pod"), ("deployments", "deploy", "apps/v1", "true", "Deployment"),
+                ("namespaces", "ns", "v1", "false", "Namespace"),
+                ("customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false", "CustomResourceDefinition")]:
+        assert any(line.split() == list(row) for line in resources.splitlines()), f"{row} in:\n{resources}"
+    versions = cluster.kubectl("api-versions", kubectl=kubectl).stdout.split()
+    for version in ["v1", "apps/v1", "batch/v1", "autoscaling/v2", "autoscaling/v1", "rbac.authorization.k8s.io/v1",
+                    "networking.k8s.io/v1", "storage.k8s.io/v1", "coordination.k8s.io/v1"]:
+        assert version in versions
+    raw = json.loads(cluster.kubectl("get", "--raw", "/api", kubectl=kubectl).stdout)
+    assert raw["kind"] == "APIVersions" and raw["versions"] == ["v1"]
+    group = json.loads(cluster.kubectl("get", "--raw", "/apis/apps", kubectl=kubectl).stdout)
+    assert group["preferredVersion"]["groupVersion"] == "apps/v1"
+
+
+def test_new_clusters_have_the_standard_namespaces(cluster):
+    names = cluster.kubectl("get", "namespaces", "-o", "name").stdout.split()
+    assert names == ["namespace/default", "namespace/kube-node-lease", "namespace/kube-public", "namespace/kube-system"]
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_apply_get_and_delete_a_manifest(cluster, kubectl):
+    applied = cluster.kubectl("apply", "--validate=false", "-f", "-", input=MANIFEST, kubectl=kubectl).stdout
+    assert "configmap/web-config created" in applied and "deployment.apps/web created" in applied
+    again = cluster.kubectl("apply", "--validate=false", "-f", "-", input=MANIFEST, kubectl=kubectl).stdout
+    assert "configmap/web-config unchanged" in again and "deployment.apps/web unchanged" in again
+
+    config = json.loads(cluster.kubectl("get", "configmap", "web-config", "-o", "json", kubectl=kubectl).stdout)
+    assert config["data"] == {"greeting": "hello"}
+    assert config["metadata"]["namespace"] == "default"
+    assert config["metadata"]["uid"] and config["metadata"]["creationTimestamp"]
+    assert int(config["metadata"]["resourceVersion"]) > 0
+    deployment = json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json", kubectl=kubectl).stdout)
+    assert deployment["metadata"]["generation"] == 1
+
+    by_label = cluster.kubectl("get", "cm,deploy", "-l", "app=web", "-o", "name", kubectl=kubectl).stdout.split()
+    assert by_label == ["configmap/web-config", "deployment.apps/web"]
+    assert cluster.kubectl("get", "cm", "-l", "app!=web", "-o", "name", kubectl=kubectl).stdout == ""
+    by_field = cluster.kubectl("get", "cm", "--field-selector", "metadata.name=web-config", "-o", "name", kubectl=kubectl)
+    assert by_field.stdout.split() == ["configmap/web-config"]
+    jsonpath = cluster.kubectl("get", "cm", "web-config", "-o", "jsonpath={.data.greeting}", kubectl=kubectl).stdout
+    assert jsonpath == "hello"
+    across = cluster.kubectl("get", "cm", "-A", "-o", "name", kubectl=kubectl).stdout.split()
+    assert "configmap/web-config" in across
+
+    deleted = cluster.kubectl("delete", "-f", "-", input=MANIFEST, kubectl=kubectl).stdout
+    assert 'configmap "web-config" deleted' in deleted
+    missing = cluster.kubectl("get", "cm", "web-config", check=False, kubectl=kubectl)
+    assert missing.returncode == 1
+    assert 'configmaps "web-config" not found' in missing.stderr
+
+
+def test_get_watch_prints_changes_made_elsewhere(cluster):
+    watcher = subprocess.Popen(
+        ["kubectl", "--kubeconfig", str(cluster.kubeconfig), "get", "configmaps", "--watch", "-o", "name"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(watcher.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        for name in ["first", "second"]:
+            manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+            cluster.kubectl("apply", "--validate=false", "-f", "-", input=manifest)
+        wait_until(lambda: {"configmap/first\n", "configmap/second\n"} <= set(lines), "kubectl get -w to print both")
+    finally:
+        watcher.kill()
+        watcher.wait()
+
+
+def test_chunked_lists_page_with_continue_tokens(cluster):
+    from kubernetes import client, config
+
+    api = client.CoreV1Api(config.new_client_from_config(str(cluster.kubeconfig)))
+    for idx in range(1200):
+        api.create_namespaced_config_map("default", {"metadata": {"name": f"cm-{idx:04d}"}})
+    result = cluster.kubectl("get", "configmaps", "--chunk-size=500", "-o", "name", "-v=6")
+    assert len(result.stdout.split()) == 1200
+    requests = [line for line in result.stderr.splitlines() if "/api/v1/namespaces/default/configmaps" in line]
+    assert len(requests) == 3, "\n".join(requests)
+    assert sum("continue=" in line for line in requests) == 2
+
+
+def test_python_client_create_list_watch_delete(cluster):
+    from kubernetes import client, config, watch
+
+    api = client.CoreV1Api(config.new_client_from_config(str(cluster.kubeconfig)))
+    api.create_namespace({"metadata": {"name": "py"}})
+    created = api.create_namespaced_config_map("py", {"metadata": {"name": "one", "labels": {"k": "v"}}, "data": {"x": "1"}})
+    assert created.metadata.resource_version
+    listed = api.list_namespaced_config_map("py", label_selector="k=v")
+    assert [item.metadata.name for item in listed.items] == ["one"]
+
+    events = []
+    stream = watch.Watch().stream(api.list_namespaced_config_map, "py", resource_version=listed.metadata.resource_version,
+                                  allow_watch_bookmarks=True, timeout_seconds=10)
+    api.patch_namespaced_config_map("one", "py", {"data": {"x": "2"}})
+    api.delete_namespaced_config_map("one", "py")
+    for event in stream:
+        events.append((event["type"], event["object"].metadata.name))
+        if event["type"] == "DELETED":
+            break
+    assert events == [("MODIFIED", "one"), ("DELETED", "one")]
+    assert api.list_namespaced_config_map("py").items == []
+
+
+def test_bad_requests_get_kubernetes_status_errors(cluster):
+    from kubernetes import client, config
+    from kubernetes.client.rest import ApiException
+
+    api_client = config.new_client_from_config(str(cluster.kubeconfig))
+    api = client.CoreV1Api(api_client)
+
+    def status_of(call):
+        with pytest.raises(ApiException) as raised:
+            call()
+        body = json.loads(raised.value.body)
+        assert body["kind"] == "Status" and body["status"] == "Failure"
+        return raised.value.status, body
+
+    code, body = status_of(lambda: api.create_namespaced_config_map("default", {"metadata": {"name": "Bad_Name"}}))
+    assert (code, body["reason"]) == (422, "Invalid")
+    assert body["details"]["causes"][0]["field"] == "metadata.name"
+    code, body = status_of(lambda: api.create_namespaced_config_map("nowhere", {"metadata": {"name": "x"}}))
+    assert (code, body["message"]) == (404, 'namespaces "nowhere" not found')
+    api.create_namespaced_config_map("default", {"metadata": {"name": "dup"}})
+    code, body = status_of(lambda: api.create_namespaced_config_map("default", {"metadata": {"name": "dup"}}))
+    assert (code, body["reason"], body["message"]) == (409, "AlreadyExists", 'configmaps "dup" already exists')
+    stale = api.read_namespaced_config_map("dup", "default")
+    api.replace_namespaced_config_map("dup", "default", stale)
+    code, body = status_of(lambda: api.replace_namespaced_config_map("dup", "default", stale))
+    assert (code, body["reason"]) == (409, "Conflict")
+    assert "the object has been modified" in body["message"]
+
+    raw = cluster.kubectl("get", "--raw", "/api/v1/namespaces/default/frobnicators", check=False)
+    assert raw.returncode != 0 and "NotFound" in raw.stderr or "not found" in raw.stderr
+    before = cluster.kubectl("get", "cm", "-o", "name").stdout
+    for body, content_type, expected in [
+        (b"{not json", "application/json", 400),
+        (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}', "text/plain", 415),
+        (b'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}', "application/json", 400),
+        (b'{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}', "application/json", 400),
+        (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":' + b'"' + b"x" * 3_200_000 + b'"}',
+         "application/json", 413),
+        (b"[1, 2]", "application/json", 400),
+    ]:
+        response = api_client.rest_client.pool_manager.request(
+            "POST", f"{api_client.configuration.host}/api/v1/namespaces/default/configmaps",
+            body=body, headers={"Content-Type": content_type},
+        )
+        assert response.status == expected, (body, response.data)
+        assert json.loads(response.data)["kind"] == "Status"
+    assert cluster.kubectl("get", "cm", "-o", "name").stdout == before, "nothing was written"
+
+
+def test_requests_without_a_client_certificate_are_unauthorized(cluster):
+    endpoint = json.loads(cluster.kubectl("config", "view", "--raw", "-o", "json").stdout)["clusters"][0]["cluster"]["server"]
+    result = subprocess.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", f"{endpoint}/api/v1/namespaces"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.stdout == "401"
+    healthz = subprocess.run(["curl", "-sk", f"{endpoint}/healthz"], capture_output=True, text=True, timeout=30)
+    assert healthz.stdout == "ok"
+
+
+def test_clusters_come_back_after_a_restart(ekslite, tmp_path):
+    data_dir = tmp_path / "state"
+    server = ekslite(data_dir=data_dir)
+    demo = create_cluster(server, "demo", tmp_path)
+    demo.kubectl("apply", "--validate=false", "-f", "-", input='{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kept"}}')
+    assert server.stop() == 0
+    again = ekslite(data_dir=data_dir)
+    # The kubeconfig printed before the restart still works: same port, same CA, same admin certificate.
+    wait_until(lambda: demo.kubectl("get", "namespace", "kept", check=False).returncode == 0, "the cluster to serve again")
+    listed = run_ekslite("cluster", "list", "--endpoint", again.url).stdout
+    assert "demo" in listed and "1.34" in listed
+
+
+def test_cluster_commands_refuse_bad_input(ekslite, tmp_path):
+    server = ekslite()
+    create_cluster(server, "taken", tmp_path)
+    for args, message in [
+        (["cluster", "create", "taken"], 'cluster "taken" already exists'),
+        (["cluster", "create", "bad name"], "invalid cluster name"),
+        (["cluster", "create", "-leading"], "unexpected argument"),
+        (["cluster", "create", "x", "--version", "1.99"], 'unsupported Kubernetes version "1.99"'),
+        (["cluster", "delete", "nope"], 'no cluster named "nope"'),
+        (["kubeconfig", "nope"], 'no cluster named "nope"'),
+    ]:
+        result = run_ekslite(*args, "--endpoint", server.url)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+    deleted = run_ekslite("cluster", "delete", "taken", "--endpoint", server.url)
+    assert deleted.returncode == 0
+    assert "taken" not in run_ekslite("cluster", "list", "--endpoint", server.url).stdout
+    unreachable = run_ekslite("cluster", "list", "--endpoint", "http://127.0.0.1:1")
+    assert unreachable.returncode == 1 and "cannot reach ekslite" in unreachable.stderr
