@@ -245,3 +245,29 @@ def test_cluster_commands_refuse_bad_input(ekslite, tmp_path):
     assert "taken" not in run_ekslite("cluster", "list", "--endpoint", server.url).stdout
     unreachable = run_ekslite("cluster", "list", "--endpoint", "http://127.0.0.1:1")
     assert unreachable.returncode == 1 and "cannot reach ekslite" in unreachable.stderr
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_get_prints_the_columns_of_each_kind(cluster, kubectl):
+    cluster.kubectl("apply", "--validate=false", "-f", "-", input=MANIFEST)
+
+    def table(*args):
+        lines = cluster.kubectl("get", *args, kubectl=kubectl).stdout.strip().splitlines()
+        return [line.split() for line in lines]
+
+    assert table("deployments") == [["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], ["web", "0/2", "0", "0", table("deployments")[1][4]]]
+    wide = table("deployments", "-o", "wide")
+    assert wide[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
+    assert wide[1][5:] == ["web", "nginx", "app=web"]
+    configmaps = table("configmaps")
+    assert configmaps[0] == ["NAME", "DATA", "AGE"] and configmaps[1][:2] == ["web-config", "1"]
+    namespaces = table("namespaces")
+    assert namespaces[0] == ["NAME", "STATUS", "AGE"] and all(row[1] == "Active" for row in namespaces[1:])
+    labelled = table("configmaps", "--show-labels", "-A")
+    assert labelled[0] == ["NAMESPACE", "NAME", "DATA", "AGE", "LABELS"] and labelled[1][-1] == "app=web"
+    column = table("configmaps", "-L", "app")
+    assert column[0][-1] == "APP" and column[1][-1] == "web"
+    everything = cluster.kubectl("get", "all", kubectl=kubectl).stdout
+    assert "deployment.apps/web" in everything
+    sorted_names = cluster.kubectl("get", "cm", "--sort-by=.metadata.name", "-o", "name", kubectl=kubectl).stdout
+    assert sorted_names.split() == ["configmap/web-config"]

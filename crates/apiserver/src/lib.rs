@@ -16,6 +16,7 @@ mod selector;
 mod server;
 mod smp;
 mod status;
+mod table;
 mod watch;
 
 pub use cluster::{ClusterError, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS};

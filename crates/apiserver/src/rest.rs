@@ -72,13 +72,12 @@ impl ClusterApi {
         }
     }
 
-    pub async fn get(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Response, ApiError> {
+    pub async fn get(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Value, ApiError> {
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let key = self.key(resource, namespace, name);
         let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
-        let object = self.decode_stored(&kv)?;
-        Ok(json_response(StatusCode::OK, &object))
+        self.decode_stored(&kv)
     }
 
     pub async fn list(
@@ -86,7 +85,7 @@ impl ClusterApi {
         resource: &ResourceType,
         request: &ResourceRequest,
         query: &Query,
-    ) -> Result<Response, ApiError> {
+    ) -> Result<Value, ApiError> {
         let namespace = Self::namespace_of(resource, request)?;
         let labels = LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
         let fields = FieldSelector::parse(
@@ -150,13 +149,12 @@ impl ClusterApi {
         if let Some(key) = next_key {
             metadata["continue"] = Value::String(encode_continue(list_revision, &key, &prefix));
         }
-        let list = json!({
+        Ok(json!({
             "kind": resource.list_kind,
             "apiVersion": resource.api_version(),
             "metadata": metadata,
             "items": items,
-        });
-        Ok(json_response(StatusCode::OK, &list))
+        }))
     }
 
     pub async fn create(
@@ -439,11 +437,7 @@ impl ClusterApi {
         body: &[u8],
         query: &Query,
     ) -> Result<Response, ApiError> {
-        let listed = self.list(resource, request, query).await?;
-        let body_bytes = axum::body::to_bytes(listed.into_body(), usize::MAX)
-            .await
-            .map_err(|error| ApiError::internal(error.to_string()))?;
-        let list: Value = serde_json::from_slice(&body_bytes).map_err(|error| ApiError::internal(error.to_string()))?;
+        let list = self.list(resource, request, query).await?;
         let mut deleted = Vec::new();
         for item in list["items"].as_array().cloned().unwrap_or_default() {
             let Some(name) = object::name(&item) else { continue };

@@ -22,6 +22,8 @@ use crate::registry::Verbs;
 use crate::request::{self, ApiPath, Verb};
 use crate::rest::{MAX_BODY_BYTES, json_response};
 use crate::status::ApiError;
+use crate::table::{self, IncludeObject};
+use serde_json::json;
 
 /// Who sent a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,10 +190,33 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     let headers: &HeaderMap = &parts.headers;
+    let table =
+        table::wants_table(&accept).then(|| IncludeObject::parse(query.get("includeObject").map(String::as_str)));
     match info.verb {
-        Verb::Get => api.get(&resource, &info).await,
-        Verb::List => api.list(&resource, &info, &query).await,
-        Verb::Watch => api.watch(&resource, &info, &query).await,
+        Verb::Get => {
+            let object = api.get(&resource, &info).await?;
+            Ok(match table {
+                Some(include) => {
+                    let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
+                    json_response(StatusCode::OK, &table::table(&resource, &[object], metadata, include, true))
+                }
+                None => json_response(StatusCode::OK, &object),
+            })
+        }
+        Verb::List => {
+            let list = api.list(&resource, &info, &query).await?;
+            Ok(match table {
+                Some(include) => {
+                    let items = list["items"].as_array().map_or(&[][..], Vec::as_slice);
+                    json_response(
+                        StatusCode::OK,
+                        &table::table(&resource, items, list["metadata"].clone(), include, true),
+                    )
+                }
+                None => json_response(StatusCode::OK, &list),
+            })
+        }
+        Verb::Watch => api.watch(&resource, &info, &query, table).await,
         Verb::Create if info.name.is_some() => {
             Err(ApiError::method_not_allowed("POST to a named object is not supported"))
         }

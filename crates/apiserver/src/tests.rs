@@ -192,3 +192,30 @@ fn strategic_merge_patch_merges_lists_by_their_keys() {
     );
     assert!(crate::smp::apply("Pod", &json!({}), &json!({"spec": {"containers": [{"image": "x"}]}})).is_err());
 }
+
+#[test]
+fn ages_print_as_kubectl_prints_them() {
+    use crate::table::human_duration;
+    let cases = [
+        (-5, "<invalid>"),
+        (0, "0s"),
+        (59, "59s"),
+        (119, "119s"),
+        (120, "2m"),
+        (125, "2m5s"),
+        (600, "10m"),
+        (3 * 3600 - 1, "179m"),
+        (3 * 3600, "3h"),
+        (3 * 3600 + 300, "3h5m"),
+        (8 * 3600, "8h"),
+        (47 * 3600, "47h"),
+        (48 * 3600, "2d"),
+        (50 * 3600, "2d2h"),
+        (8 * 86400, "8d"),
+        (800 * 86400, "2y70d"),
+        (9 * 365 * 86400, "9y"),
+    ];
+    for (seconds, expect) in cases {
+        assert_eq!(human_duration(seconds), expect, "{seconds}s");
+    }
+}

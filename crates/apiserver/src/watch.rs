@@ -23,6 +23,7 @@ use crate::request::ResourceRequest;
 use crate::rest::Query;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
+use crate::table::IncludeObject;
 
 /// How often a watch that asked for bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
@@ -41,11 +42,14 @@ impl Filter {
 }
 
 impl ClusterApi {
+    /// Streams watch events; with `table` set, each event's object is a `Table` of one row (the first one
+    /// carrying the column definitions), as kubectl's `get --watch` asks for.
     pub async fn watch(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
         query: &Query,
+        table: Option<IncludeObject>,
     ) -> Result<Response, ApiError> {
         let namespace = if resource.namespaced { request.namespace.as_deref() } else { None };
         let prefix = self.collection_prefix(resource, namespace);
@@ -125,9 +129,23 @@ impl ClusterApi {
         let (sender, receiver) = mpsc::channel::<Vec<u8>>(64);
         let kind = resource.kind;
         let api_version = resource.api_version();
+        let resource = resource.clone();
+        let mut columns_sent = false;
+        let mut present = move |mut event: Value| -> Value {
+            if let Some(include) = table
+                && event["type"] != "BOOKMARK"
+                && event["type"] != "ERROR"
+            {
+                let object = event["object"].take();
+                let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
+                event["object"] = crate::table::table(&resource, &[object], metadata, include, !columns_sent);
+                columns_sent = true;
+            }
+            event
+        };
         let task = async move {
             for object in initial {
-                if sender.send(line(&json!({ "type": "ADDED", "object": object }))).await.is_err() {
+                if sender.send(line(&present(json!({ "type": "ADDED", "object": object })))).await.is_err() {
                     return;
                 }
             }
@@ -164,7 +182,7 @@ impl ClusterApi {
                         };
                         last_revision = event.revision();
                         if let Some(watch_event) = translate(&event, &filter)
-                            && sender.send(line(&watch_event)).await.is_err()
+                            && sender.send(line(&present(watch_event))).await.is_err()
                         {
                             return;
                         }

@@ -1,0 +1,720 @@
+//! Server-side printing: `Table` responses with the columns kubectl shows for each kind (upstream's printers),
+//! asked for with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`. A kind without its own columns gets
+//! NAME and CREATED AT, as upstream's default table does.
+
+use serde_json::{Map, Value, json};
+
+use crate::registry::ResourceType;
+
+/// Whether an `Accept` header asks for a `Table`.
+pub fn wants_table(accept: &str) -> bool {
+    accept.split(',').any(|media| {
+        let params: Vec<&str> = media.split(';').map(str::trim).collect();
+        params.contains(&"as=Table") && params.contains(&"g=meta.k8s.io")
+    })
+}
+
+/// How much of each object a row carries: `includeObject=None|Metadata|Object`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncludeObject {
+    None,
+    Metadata,
+    Object,
+}
+
+impl IncludeObject {
+    pub fn parse(value: Option<&str>) -> IncludeObject {
+        match value {
+            Some("None") => IncludeObject::None,
+            Some("Object") => IncludeObject::Object,
+            _ => IncludeObject::Metadata,
+        }
+    }
+}
+
+/// One column: name, type, format, description and priority (1 = only with `-o wide`).
+type Column = (&'static str, &'static str, &'static str, u8);
+
+const NAME: Column = ("Name", "string", "name", 0);
+const AGE: Column = ("Age", "string", "", 0);
+const CONTAINERS: Column = ("Containers", "string", "", 1);
+const IMAGES: Column = ("Images", "string", "", 1);
+const SELECTOR: Column = ("Selector", "string", "", 1);
+
+fn columns(resource: &ResourceType) -> Vec<Column> {
+    match (resource.group, resource.kind) {
+        ("", "Pod") => vec![
+            NAME,
+            ("Ready", "string", "", 0),
+            ("Status", "string", "", 0),
+            ("Restarts", "string", "", 0),
+            AGE,
+            ("IP", "string", "", 1),
+            ("Node", "string", "", 1),
+            ("Nominated Node", "string", "", 1),
+            ("Readiness Gates", "string", "", 1),
+        ],
+        ("", "Namespace") => vec![NAME, ("Status", "string", "", 0), AGE],
+        ("", "ConfigMap") => vec![NAME, ("Data", "integer", "", 0), AGE],
+        ("", "Secret") => vec![NAME, ("Type", "string", "", 0), ("Data", "integer", "", 0), AGE],
+        ("", "ServiceAccount") => vec![NAME, ("Secrets", "integer", "", 0), AGE],
+        ("", "Service") => vec![
+            NAME,
+            ("Type", "string", "", 0),
+            ("Cluster-IP", "string", "", 0),
+            ("External-IP", "string", "", 0),
+            ("Port(s)", "string", "", 0),
+            AGE,
+            SELECTOR,
+        ],
+        ("", "Endpoints") => vec![NAME, ("Endpoints", "string", "", 0), AGE],
+        ("", "Node") => vec![
+            NAME,
+            ("Status", "string", "", 0),
+            ("Roles", "string", "", 0),
+            AGE,
+            ("Version", "string", "", 0),
+            ("Internal-IP", "string", "", 1),
+            ("External-IP", "string", "", 1),
+            ("OS-Image", "string", "", 1),
+            ("Kernel-Version", "string", "", 1),
+            ("Container-Runtime", "string", "", 1),
+        ],
+        ("", "Event") => vec![
+            ("Last Seen", "string", "", 0),
+            ("Type", "string", "", 0),
+            ("Reason", "string", "", 0),
+            ("Object", "string", "", 0),
+            ("Message", "string", "", 0),
+        ],
+        ("", "PersistentVolumeClaim") => vec![
+            NAME,
+            ("Status", "string", "", 0),
+            ("Volume", "string", "", 0),
+            ("Capacity", "string", "", 0),
+            ("Access Modes", "string", "", 0),
+            ("StorageClass", "string", "", 0),
+            ("VolumeAttributesClass", "string", "", 0),
+            AGE,
+            ("VolumeMode", "string", "", 1),
+        ],
+        ("apps", "Deployment") => vec![
+            NAME,
+            ("Ready", "string", "", 0),
+            ("Up-to-date", "integer", "", 0),
+            ("Available", "integer", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("apps", "ReplicaSet") => vec![
+            NAME,
+            ("Desired", "integer", "", 0),
+            ("Current", "integer", "", 0),
+            ("Ready", "integer", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("apps", "StatefulSet") => vec![NAME, ("Ready", "string", "", 0), AGE, CONTAINERS, IMAGES],
+        ("apps", "DaemonSet") => vec![
+            NAME,
+            ("Desired", "integer", "", 0),
+            ("Current", "integer", "", 0),
+            ("Ready", "integer", "", 0),
+            ("Up-to-date", "integer", "", 0),
+            ("Available", "integer", "", 0),
+            ("Node Selector", "string", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("batch", "Job") => vec![
+            NAME,
+            ("Status", "string", "", 0),
+            ("Completions", "string", "", 0),
+            ("Duration", "string", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("batch", "CronJob") => vec![
+            NAME,
+            ("Schedule", "string", "", 0),
+            ("Timezone", "string", "", 0),
+            ("Suspend", "boolean", "", 0),
+            ("Active", "integer", "", 0),
+            ("Last Schedule", "string", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("coordination.k8s.io", "Lease") => vec![NAME, ("Holder", "string", "", 0), AGE],
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => vec![
+            NAME,
+            ("Role", "string", "", 0),
+            AGE,
+            ("Users", "string", "", 1),
+            ("Groups", "string", "", 1),
+            ("ServiceAccounts", "string", "", 1),
+        ],
+        ("storage.k8s.io", "StorageClass") => vec![
+            NAME,
+            ("Provisioner", "string", "", 0),
+            ("ReclaimPolicy", "string", "", 0),
+            ("VolumeBindingMode", "string", "", 0),
+            ("AllowVolumeExpansion", "string", "", 0),
+            AGE,
+        ],
+        ("networking.k8s.io", "Ingress") => vec![
+            NAME,
+            ("Class", "string", "", 0),
+            ("Hosts", "string", "", 0),
+            ("Address", "string", "", 0),
+            ("Ports", "string", "", 0),
+            AGE,
+        ],
+        _ => vec![NAME, ("Created At", "date", "", 0)],
+    }
+}
+
+fn str_at<'a>(object: &'a Value, path: &[&str]) -> &'a str {
+    path.iter().try_fold(object, |node, key| node.get(key)).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn i64_at(object: &Value, path: &[&str]) -> i64 {
+    path.iter().try_fold(object, |node, key| node.get(key)).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn array_at<'a>(object: &'a Value, path: &[&str]) -> &'a [Value] {
+    path.iter().try_fold(object, |node, key| node.get(key)).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn none_if_empty(text: String) -> String {
+    if text.is_empty() { "<none>".to_owned() } else { text }
+}
+
+/// How long ago an RFC 3339 timestamp was, as kubectl prints ages (`45s`, `3m20s`, `5h`, `12d`).
+pub fn age(timestamp: &str) -> String {
+    let Ok(then) = time::OffsetDateTime::parse(timestamp, &time::format_description::well_known::Rfc3339) else {
+        return "<unknown>".to_owned();
+    };
+    human_duration((time::OffsetDateTime::now_utc() - then).whole_seconds())
+}
+
+/// Kubernetes' short human duration.
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".to_owned();
+    }
+    let seconds = seconds.max(0);
+    let minutes = seconds / 60;
+    let hours = seconds / 3600;
+    let days = hours / 24;
+    let years = days / 365;
+    if seconds < 120 {
+        format!("{seconds}s")
+    } else if minutes < 10 {
+        let rest = seconds % 60;
+        if rest == 0 { format!("{minutes}m") } else { format!("{minutes}m{rest}s") }
+    } else if minutes < 180 {
+        format!("{minutes}m")
+    } else if hours < 8 {
+        let rest = minutes % 60;
+        if rest == 0 { format!("{hours}h") } else { format!("{hours}h{rest}m") }
+    } else if hours < 48 {
+        format!("{hours}h")
+    } else if hours < 24 * 8 {
+        let rest = hours % 24;
+        if rest == 0 { format!("{days}d") } else { format!("{days}d{rest}h") }
+    } else if days < 365 * 2 {
+        format!("{days}d")
+    } else if days < 365 * 8 {
+        let rest = days % 365;
+        if rest == 0 { format!("{years}y") } else { format!("{years}y{rest}d") }
+    } else {
+        format!("{years}y")
+    }
+}
+
+fn object_age(object: &Value) -> Value {
+    json!(age(str_at(object, &["metadata", "creationTimestamp"])))
+}
+
+fn containers_and_images(object: &Value, spec_path: &[&str]) -> (Value, Value) {
+    let mut path = spec_path.to_vec();
+    path.push("containers");
+    let containers = array_at(object, &path);
+    let names: Vec<&str> = containers.iter().map(|c| str_at(c, &["name"])).collect();
+    let images: Vec<&str> = containers.iter().map(|c| str_at(c, &["image"])).collect();
+    (json!(names.join(",")), json!(images.join(",")))
+}
+
+/// A label selector as kubectl prints it: `app=web,tier in (a,b)`.
+fn selector_text(selector: &Value) -> String {
+    let mut parts: Vec<String> = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
+        .unwrap_or_default();
+    for expression in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+        let key = str_at(expression, &["key"]);
+        let values: Vec<&str> = array_at(expression, &["values"]).iter().filter_map(Value::as_str).collect();
+        parts.push(match str_at(expression, &["operator"]) {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_owned(),
+            "DoesNotExist" => format!("!{key}"),
+            other => format!("{key} {other}"),
+        });
+    }
+    none_if_empty(parts.join(","))
+}
+
+fn map_selector_text(selector: Option<&Map<String, Value>>) -> String {
+    let parts: Vec<String> = selector
+        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
+        .unwrap_or_default();
+    none_if_empty(parts.join(","))
+}
+
+fn pod_cells(pod: &Value) -> Vec<Value> {
+    let statuses = array_at(pod, &["status", "containerStatuses"]);
+    let total = array_at(pod, &["spec", "containers"]).len();
+    let ready = statuses.iter().filter(|s| s.get("ready").and_then(Value::as_bool) == Some(true)).count();
+    let restarts: i64 = statuses.iter().map(|s| i64_at(s, &["restartCount"])).sum();
+    let mut reason = str_at(pod, &["status", "reason"]).to_owned();
+    if reason.is_empty() {
+        reason = str_at(pod, &["status", "phase"]).to_owned();
+    }
+    for status in statuses {
+        let waiting = str_at(status, &["state", "waiting", "reason"]);
+        let terminated = str_at(status, &["state", "terminated", "reason"]);
+        if !waiting.is_empty() {
+            reason = waiting.to_owned();
+        } else if !terminated.is_empty() {
+            reason = terminated.to_owned();
+        }
+    }
+    if pod.get("metadata").and_then(|m| m.get("deletionTimestamp")).is_some() {
+        reason = "Terminating".to_owned();
+    }
+    if reason.is_empty() {
+        reason = "Pending".to_owned();
+    }
+    let gates = array_at(pod, &["spec", "readinessGates"]);
+    vec![
+        json!(str_at(pod, &["metadata", "name"])),
+        json!(format!("{ready}/{total}")),
+        json!(reason),
+        json!(restarts.to_string()),
+        object_age(pod),
+        json!(none_if_empty(str_at(pod, &["status", "podIP"]).to_owned())),
+        json!(none_if_empty(str_at(pod, &["spec", "nodeName"]).to_owned())),
+        json!(none_if_empty(str_at(pod, &["status", "nominatedNodeName"]).to_owned())),
+        json!(if gates.is_empty() { "<none>".to_owned() } else { format!("0/{}", gates.len()) }),
+    ]
+}
+
+fn service_ports(service: &Value) -> String {
+    let ports: Vec<String> = array_at(service, &["spec", "ports"])
+        .iter()
+        .map(|port| {
+            let number = i64_at(port, &["port"]);
+            let protocol = match str_at(port, &["protocol"]) {
+                "" => "TCP",
+                other => other,
+            };
+            match i64_at(port, &["nodePort"]) {
+                0 => format!("{number}/{protocol}"),
+                node_port => format!("{number}:{node_port}/{protocol}"),
+            }
+        })
+        .collect();
+    none_if_empty(ports.join(","))
+}
+
+fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
+    let name = json!(str_at(object, &["metadata", "name"]));
+    match (resource.group, resource.kind) {
+        ("", "Pod") => pod_cells(object),
+        ("", "Namespace") => vec![name, json!(str_at(object, &["status", "phase"])), object_age(object)],
+        ("", "ConfigMap") => {
+            let data = object.get("data").and_then(Value::as_object).map_or(0, Map::len)
+                + object.get("binaryData").and_then(Value::as_object).map_or(0, Map::len);
+            vec![name, json!(data), object_age(object)]
+        }
+        ("", "Secret") => {
+            let data = object.get("data").and_then(Value::as_object).map_or(0, Map::len);
+            let kind = match str_at(object, &["type"]) {
+                "" => "Opaque",
+                other => other,
+            };
+            vec![name, json!(kind), json!(data), object_age(object)]
+        }
+        ("", "ServiceAccount") => vec![name, json!(array_at(object, &["secrets"]).len()), object_age(object)],
+        ("", "Service") => {
+            let kind = match str_at(object, &["spec", "type"]) {
+                "" => "ClusterIP",
+                other => other,
+            };
+            let external: Vec<&str> = array_at(object, &["status", "loadBalancer", "ingress"])
+                .iter()
+                .map(|i| if str_at(i, &["ip"]).is_empty() { str_at(i, &["hostname"]) } else { str_at(i, &["ip"]) })
+                .chain(array_at(object, &["spec", "externalIPs"]).iter().filter_map(Value::as_str))
+                .collect();
+            let external = match (external.is_empty(), kind) {
+                (false, _) => external.join(","),
+                (true, "LoadBalancer") => "<pending>".to_owned(),
+                (true, "ExternalName") => str_at(object, &["spec", "externalName"]).to_owned(),
+                (true, _) => "<none>".to_owned(),
+            };
+            let selector =
+                map_selector_text(object.get("spec").and_then(|s| s.get("selector")).and_then(Value::as_object));
+            vec![
+                name,
+                json!(kind),
+                json!(none_if_empty(str_at(object, &["spec", "clusterIP"]).to_owned())),
+                json!(external),
+                json!(service_ports(object)),
+                object_age(object),
+                json!(selector),
+            ]
+        }
+        ("", "Endpoints") => {
+            let mut endpoints = Vec::new();
+            for subset in array_at(object, &["subsets"]) {
+                for address in array_at(subset, &["addresses"]) {
+                    for port in array_at(subset, &["ports"]) {
+                        endpoints.push(format!("{}:{}", str_at(address, &["ip"]), i64_at(port, &["port"])));
+                    }
+                }
+            }
+            vec![name, json!(none_if_empty(endpoints.join(","))), object_age(object)]
+        }
+        ("", "Node") => {
+            let ready = array_at(object, &["status", "conditions"]).iter().find(|c| str_at(c, &["type"]) == "Ready");
+            let mut status = match ready.map(|c| str_at(c, &["status"])) {
+                Some("True") => "Ready".to_owned(),
+                _ => "NotReady".to_owned(),
+            };
+            if object.get("spec").and_then(|s| s.get("unschedulable")).and_then(Value::as_bool) == Some(true) {
+                status.push_str(",SchedulingDisabled");
+            }
+            let roles: Vec<&str> = object
+                .get("metadata")
+                .and_then(|m| m.get("labels"))
+                .and_then(Value::as_object)
+                .map(|labels| labels.keys().filter_map(|k| k.strip_prefix("node-role.kubernetes.io/")).collect())
+                .unwrap_or_default();
+            let address = |kind: &str| {
+                array_at(object, &["status", "addresses"])
+                    .iter()
+                    .find(|a| str_at(a, &["type"]) == kind)
+                    .map_or("<none>".to_owned(), |a| str_at(a, &["address"]).to_owned())
+            };
+            let info = |field: &str| json!(none_if_empty(str_at(object, &["status", "nodeInfo", field]).to_owned()));
+            vec![
+                name,
+                json!(status),
+                json!(none_if_empty(roles.join(","))),
+                object_age(object),
+                info("kubeletVersion"),
+                json!(address("InternalIP")),
+                json!(address("ExternalIP")),
+                info("osImage"),
+                info("kernelVersion"),
+                info("containerRuntimeVersion"),
+            ]
+        }
+        ("", "Event") => {
+            let last = [str_at(object, &["lastTimestamp"]), str_at(object, &["eventTime"])]
+                .into_iter()
+                .find(|t| !t.is_empty())
+                .unwrap_or_else(|| str_at(object, &["metadata", "creationTimestamp"]));
+            let involved = format!(
+                "{}/{}",
+                str_at(object, &["involvedObject", "kind"]).to_ascii_lowercase(),
+                str_at(object, &["involvedObject", "name"])
+            );
+            vec![
+                json!(age(last)),
+                json!(str_at(object, &["type"])),
+                json!(str_at(object, &["reason"])),
+                json!(involved),
+                json!(str_at(object, &["message"])),
+            ]
+        }
+        ("", "PersistentVolumeClaim") => {
+            let modes: Vec<&str> =
+                array_at(object, &["status", "accessModes"]).iter().filter_map(Value::as_str).collect();
+            let modes: Vec<&str> = modes
+                .iter()
+                .map(|m| match *m {
+                    "ReadWriteOnce" => "RWO",
+                    "ReadOnlyMany" => "ROX",
+                    "ReadWriteMany" => "RWX",
+                    "ReadWriteOncePod" => "RWOP",
+                    other => other,
+                })
+                .collect();
+            vec![
+                name,
+                json!(str_at(object, &["status", "phase"])),
+                json!(str_at(object, &["spec", "volumeName"])),
+                json!(str_at(object, &["status", "capacity", "storage"])),
+                json!(modes.join(",")),
+                json!(none_if_empty(str_at(object, &["spec", "storageClassName"]).to_owned())),
+                json!(none_if_empty(str_at(object, &["spec", "volumeAttributesClassName"]).to_owned())),
+                object_age(object),
+                json!(match str_at(object, &["spec", "volumeMode"]) {
+                    "" => "Filesystem",
+                    other => other,
+                }),
+            ]
+        }
+        ("apps", "Deployment") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            vec![
+                name,
+                json!(format!("{}/{}", i64_at(object, &["status", "readyReplicas"]), replicas(object))),
+                json!(i64_at(object, &["status", "updatedReplicas"])),
+                json!(i64_at(object, &["status", "availableReplicas"])),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.get("spec").and_then(|s| s.get("selector")).unwrap_or(&Value::Null))),
+            ]
+        }
+        ("apps", "ReplicaSet") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            vec![
+                name,
+                json!(replicas(object)),
+                json!(i64_at(object, &["status", "replicas"])),
+                json!(i64_at(object, &["status", "readyReplicas"])),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.get("spec").and_then(|s| s.get("selector")).unwrap_or(&Value::Null))),
+            ]
+        }
+        ("apps", "StatefulSet") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            vec![
+                name,
+                json!(format!("{}/{}", i64_at(object, &["status", "readyReplicas"]), replicas(object))),
+                object_age(object),
+                containers,
+                images,
+            ]
+        }
+        ("apps", "DaemonSet") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            let node_selector =
+                map_selector_text(object.pointer("/spec/template/spec/nodeSelector").and_then(Value::as_object));
+            vec![
+                name,
+                json!(i64_at(object, &["status", "desiredNumberScheduled"])),
+                json!(i64_at(object, &["status", "currentNumberScheduled"])),
+                json!(i64_at(object, &["status", "numberReady"])),
+                json!(i64_at(object, &["status", "updatedNumberScheduled"])),
+                json!(i64_at(object, &["status", "numberAvailable"])),
+                json!(node_selector),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.get("spec").and_then(|s| s.get("selector")).unwrap_or(&Value::Null))),
+            ]
+        }
+        ("batch", "Job") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            let completions = object.pointer("/spec/completions").and_then(Value::as_i64);
+            let succeeded = i64_at(object, &["status", "succeeded"]);
+            let completions = match completions {
+                Some(total) => format!("{succeeded}/{total}"),
+                None => format!(
+                    "{succeeded}/1 of {}",
+                    object.pointer("/spec/parallelism").and_then(Value::as_i64).unwrap_or(1)
+                ),
+            };
+            let conditions = array_at(object, &["status", "conditions"]);
+            let has = |kind: &str| {
+                conditions.iter().any(|c| str_at(c, &["type"]) == kind && str_at(c, &["status"]) == "True")
+            };
+            let status = if has("Complete") {
+                "Complete"
+            } else if has("Failed") {
+                "Failed"
+            } else if object.pointer("/metadata/deletionTimestamp").is_some() {
+                "Terminating"
+            } else if has("Suspended") {
+                "Suspended"
+            } else {
+                "Running"
+            };
+            let start = str_at(object, &["status", "startTime"]);
+            let end = str_at(object, &["status", "completionTime"]);
+            let duration = match (parse_time(start), parse_time(end)) {
+                (Some(start), Some(end)) => human_duration((end - start).whole_seconds()),
+                (Some(start), None) => human_duration((time::OffsetDateTime::now_utc() - start).whole_seconds()),
+                _ => String::new(),
+            };
+            vec![
+                name,
+                json!(status),
+                json!(completions),
+                json!(duration),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.get("spec").and_then(|s| s.get("selector")).unwrap_or(&Value::Null))),
+            ]
+        }
+        ("batch", "CronJob") => {
+            let (containers, images) =
+                containers_and_images(object, &["spec", "jobTemplate", "spec", "template", "spec"]);
+            let last = str_at(object, &["status", "lastScheduleTime"]);
+            vec![
+                name,
+                json!(str_at(object, &["spec", "schedule"])),
+                json!(none_if_empty(str_at(object, &["spec", "timeZone"]).to_owned())),
+                json!(object.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false)),
+                json!(array_at(object, &["status", "active"]).len()),
+                json!(if last.is_empty() { "<none>".to_owned() } else { age(last) }),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.pointer("/spec/jobTemplate/spec/selector").unwrap_or(&Value::Null))),
+            ]
+        }
+        ("coordination.k8s.io", "Lease") => {
+            vec![name, json!(str_at(object, &["spec", "holderIdentity"])), object_age(object)]
+        }
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            let subjects = array_at(object, &["subjects"]);
+            let of_kind = |kind: &str| -> String {
+                subjects
+                    .iter()
+                    .filter(|s| str_at(s, &["kind"]) == kind)
+                    .map(|s| {
+                        if kind == "ServiceAccount" {
+                            format!("{}/{}", str_at(s, &["namespace"]), str_at(s, &["name"]))
+                        } else {
+                            str_at(s, &["name"]).to_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            vec![
+                name,
+                json!(format!("{}/{}", str_at(object, &["roleRef", "kind"]), str_at(object, &["roleRef", "name"]))),
+                object_age(object),
+                json!(of_kind("User")),
+                json!(of_kind("Group")),
+                json!(of_kind("ServiceAccount")),
+            ]
+        }
+        ("storage.k8s.io", "StorageClass") => {
+            let mut provisioner_name = str_at(object, &["metadata", "name"]).to_owned();
+            if object
+                .pointer("/metadata/annotations/storageclass.kubernetes.io~1is-default-class")
+                .and_then(Value::as_str)
+                == Some("true")
+            {
+                provisioner_name.push_str(" (default)");
+            }
+            vec![
+                json!(provisioner_name),
+                json!(str_at(object, &["provisioner"])),
+                json!(match str_at(object, &["reclaimPolicy"]) {
+                    "" => "Delete",
+                    other => other,
+                }),
+                json!(match str_at(object, &["volumeBindingMode"]) {
+                    "" => "Immediate",
+                    other => other,
+                }),
+                json!(object.get("allowVolumeExpansion").and_then(Value::as_bool).unwrap_or(false).to_string()),
+                object_age(object),
+            ]
+        }
+        ("networking.k8s.io", "Ingress") => {
+            let hosts: Vec<&str> = array_at(object, &["spec", "rules"]).iter().map(|r| str_at(r, &["host"])).collect();
+            let hosts =
+                if hosts.is_empty() || hosts.iter().all(|h| h.is_empty()) { "*".to_owned() } else { hosts.join(",") };
+            let addresses: Vec<&str> = array_at(object, &["status", "loadBalancer", "ingress"])
+                .iter()
+                .map(|i| if str_at(i, &["ip"]).is_empty() { str_at(i, &["hostname"]) } else { str_at(i, &["ip"]) })
+                .collect();
+            let ports = if array_at(object, &["spec", "tls"]).is_empty() { "80" } else { "80, 443" };
+            vec![
+                name,
+                json!(none_if_empty(str_at(object, &["spec", "ingressClassName"]).to_owned())),
+                json!(hosts),
+                json!(addresses.join(",")),
+                json!(ports),
+                object_age(object),
+            ]
+        }
+        _ => vec![name, json!(str_at(object, &["metadata", "creationTimestamp"]))],
+    }
+}
+
+fn replicas(object: &Value) -> i64 {
+    object.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)
+}
+
+fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The column definitions of a resource's table.
+pub fn column_definitions(resource: &ResourceType) -> Vec<Value> {
+    columns(resource)
+        .into_iter()
+        .map(|(name, kind, format, priority)| {
+            json!({ "name": name, "type": kind, "format": format, "description": "", "priority": priority })
+        })
+        .collect()
+}
+
+fn row(resource: &ResourceType, object: &Value, include: IncludeObject) -> Value {
+    let mut row = json!({ "cells": cells(resource, object) });
+    match include {
+        IncludeObject::None => {}
+        IncludeObject::Object => row["object"] = object.clone(),
+        IncludeObject::Metadata => {
+            row["object"] = json!({
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
+            })
+        }
+    }
+    row
+}
+
+/// A `Table` of `objects`; `list_metadata` (resourceVersion, continue) is copied from the list.
+pub fn table(
+    resource: &ResourceType,
+    objects: &[Value],
+    list_metadata: Value,
+    include: IncludeObject,
+    with_columns: bool,
+) -> Value {
+    let rows: Vec<Value> = objects.iter().map(|object| row(resource, object, include)).collect();
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_metadata,
+        "columnDefinitions": if with_columns { Value::Array(column_definitions(resource)) } else { Value::Null },
+        "rows": rows,
+    })
+}
