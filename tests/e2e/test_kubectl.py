@@ -271,3 +271,44 @@ def test_get_prints_the_columns_of_each_kind(cluster, kubectl):
     assert "deployment.apps/web" in everything
     sorted_names = cluster.kubectl("get", "cm", "--sort-by=.metadata.name", "-o", "name", kubectl=kubectl).stdout
     assert sorted_names.split() == ["configmap/web-config"]
+
+
+def test_field_validation_strict_warn_and_ignore(cluster):
+    from kubernetes import config
+
+    api_client = config.new_client_from_config(str(cluster.kubeconfig))
+    url = f"{api_client.configuration.host}/apis/apps/v1/namespaces/default/deployments"
+    deployment = json.loads(json.dumps({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "bogus": 1,
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "nginx", "colour": "blue"}]}}},
+    }))
+
+    def post(validation, body=deployment):
+        return api_client.rest_client.pool_manager.request(
+            "POST", f"{url}?fieldValidation={validation}", body=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"})
+
+    strict = post("Strict")
+    assert strict.status == 400
+    assert json.loads(strict.data)["message"] == (
+        'strict decoding error: unknown field "spec.bogus", unknown field "spec.template.spec.containers[0].colour"')
+    assert cluster.kubectl("get", "deploy", "-o", "name").stdout == "", "a refused request writes nothing"
+
+    warned = post("Warn")
+    assert warned.status == 201
+    assert warned.headers.get_all("Warning") == [
+        '299 - "unknown field \\"spec.bogus\\""', '299 - "unknown field \\"spec.template.spec.containers[0].colour\\""']
+    stored = json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json").stdout)
+    assert "bogus" not in stored["spec"] and "colour" not in stored["spec"]["template"]["spec"]["containers"][0]
+
+    deployment["metadata"]["name"] = "quiet"
+    ignored = post("Ignore")
+    assert ignored.status == 201 and not ignored.headers.get_all("Warning")
+
+    wrong_type = dict(deployment, metadata={"name": "typed"}, spec=dict(deployment["spec"], replicas="two"))
+    refused = post("Strict", wrong_type)
+    assert refused.status == 400
+    assert "cannot be handled as a Deployment" in json.loads(refused.data)["message"]
+    assert post("Sometimes").status == 400

@@ -171,3 +171,76 @@ pub fn spec_changed(old: &Value, new: &Value) -> bool {
 pub fn tracks_generation(resource: &ResourceType) -> bool {
     resource.has_subresource("status") && !matches!(resource.plural, "namespaces" | "nodes")
 }
+
+/// What a request's `fieldValidation` asks the server to do about fields the kind does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldValidation {
+    /// Refuse the request (400).
+    Strict,
+    /// Accept it, drop the fields and say so in `Warning` headers (the default).
+    Warn,
+    /// Accept it and drop the fields silently.
+    Ignore,
+}
+
+impl FieldValidation {
+    pub fn parse(value: Option<&str>) -> Result<FieldValidation, ApiError> {
+        match value {
+            None | Some("" | "Warn") => Ok(FieldValidation::Warn),
+            Some("Strict") => Ok(FieldValidation::Strict),
+            Some("Ignore") => Ok(FieldValidation::Ignore),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+            ))),
+        }
+    }
+}
+
+/// Decodes an object as the kind's type, as kube-apiserver does: values of the wrong type are refused, and
+/// fields the type does not have are dropped, refused or reported as `fieldValidation` says. Returns the
+/// object as the type sees it and the warnings to send.
+pub fn decode_typed(
+    resource: &ResourceType,
+    object: &Value,
+    validation: FieldValidation,
+) -> Result<(Value, Vec<String>), ApiError> {
+    let typed = (resource.typed_round_trip)(object).map_err(|error| {
+        ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {error}",
+            resource.kind, resource.version, resource.kind
+        ))
+    })?;
+    let mut unknown = Vec::new();
+    unknown_fields(object, &typed, "", &mut unknown);
+    let unknown: Vec<String> = unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();
+    match validation {
+        FieldValidation::Strict if !unknown.is_empty() => {
+            Err(ApiError::bad_request(format!("strict decoding error: {}", unknown.join(", "))))
+        }
+        FieldValidation::Warn => Ok((typed, unknown)),
+        _ => Ok((typed, Vec::new())),
+    }
+}
+
+/// The paths of fields present in `given` but absent from `known`, as kube-apiserver names them
+/// (`spec.template.spec.containers[0].foo`). Null fields are not reported.
+fn unknown_fields(given: &Value, known: &Value, path: &str, out: &mut Vec<String>) {
+    match (given, known) {
+        (Value::Object(given), Value::Object(known)) => {
+            for (key, value) in given {
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                match known.get(key) {
+                    Some(known_value) => unknown_fields(value, known_value, &child, out),
+                    None if value.is_null() => {}
+                    None => out.push(child),
+                }
+            }
+        }
+        (Value::Array(given), Value::Array(known)) => {
+            for (idx, (value, known_value)) in given.iter().zip(known).enumerate() {
+                unknown_fields(value, known_value, &format!("{path}[{idx}]"), out);
+            }
+        }
+        _ => {}
+    }
+}

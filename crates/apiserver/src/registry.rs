@@ -62,6 +62,9 @@ pub struct ResourceType {
     pub categories: &'static [&'static str],
     pub verbs: Verbs,
     pub subresources: &'static [Subresource],
+    /// Decodes an object into the kind's typed form and back: what the kind's fields are, as kube-apiserver's
+    /// Go structs know them. Fields the type does not have are dropped.
+    pub typed_round_trip: fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>,
 }
 
 impl ResourceType {
@@ -95,7 +98,14 @@ const NONE: &[&str] = &[];
 const STATUS: &[Subresource] = &[Subresource::Status];
 const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
-fn resource<T: Resource + ListableResource + 'static>(
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+    object: &serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let typed: T = serde_json::from_value(object.clone())?;
+    serde_json::to_value(typed)
+}
+
+fn resource<T: Resource + ListableResource + serde::de::DeserializeOwned + serde::Serialize + 'static>(
     short_names: &'static [&'static str],
     categories: &'static [&'static str],
     subresources: &'static [Subresource],
@@ -103,11 +113,11 @@ fn resource<T: Resource + ListableResource + 'static>(
     described::<T>(T::LIST_KIND, short_names, categories, Verbs::Stored, subresources)
 }
 
-fn review<T: Resource + 'static>() -> ResourceType {
+fn review<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'static>() -> ResourceType {
     described::<T>("", NONE, NONE, Verbs::CreateOnly, &[])
 }
 
-fn described<T: Resource + 'static>(
+fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'static>(
     list_kind: &'static str,
     short_names: &'static [&'static str],
     categories: &'static [&'static str],
@@ -126,6 +136,7 @@ fn described<T: Resource + 'static>(
         categories,
         verbs,
         subresources,
+        typed_round_trip: round_trip::<T>,
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use store::{ListOptions, StoreError};
 
 use crate::cluster::ClusterApi;
-use crate::object::{self, metadata_mut};
+use crate::object::{self, FieldValidation, metadata_mut};
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -166,8 +166,11 @@ impl ClusterApi {
         query: &Query,
     ) -> Result<Response, ApiError> {
         let namespace = Self::namespace_of(resource, request)?;
-        let mut object = decode_body(headers, body)?;
+        let object = decode_body(headers, body)?;
+        let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        let mut object = object;
         object::check_kind(&mut object, resource)?;
+        let (mut object, warnings) = object::decode_typed(resource, &object, validation)?;
         if let Some(namespace) = namespace {
             match object::metadata_str(&object, "namespace") {
                 Some(given) if !given.is_empty() && given != namespace => {
@@ -220,7 +223,7 @@ impl ClusterApi {
             }
         }
         if is_dry_run(query) {
-            return Ok(json_response(StatusCode::CREATED, &object));
+            return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
         let key = self.key(resource, namespace, &name);
         let stored = self.store.create(&key, Self::encode_for_store(&object)).await.map_err(|error| match error {
@@ -228,7 +231,7 @@ impl ClusterApi {
             other => ApiError::from(other),
         })?;
         object::set_resource_version(&mut object, stored.mod_revision);
-        Ok(json_response(StatusCode::CREATED, &object))
+        Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings))
     }
 
     pub async fn update(
@@ -265,7 +268,8 @@ impl ClusterApi {
             None => None,
         };
         let subresource = request.subresource.clone();
-        self.write_existing(resource, request, precondition, is_dry_run(query), move |current| {
+        let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        self.write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
             Ok(merge_update(current, object.clone(), subresource.as_deref()))
         })
         .await
@@ -294,7 +298,8 @@ impl ClusterApi {
         };
         let precondition = patch_precondition(body);
         let subresource = request.subresource.clone();
-        self.write_existing(resource, request, precondition, is_dry_run(query), move |current| {
+        let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        self.write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
             let patched = patch.apply(resource.kind, current)?;
             if !patched.is_object() {
                 return Err(ApiError::bad_request("the patch did not produce an object"));
@@ -312,6 +317,7 @@ impl ClusterApi {
         request: &ResourceRequest,
         precondition: Option<i64>,
         dry_run: bool,
+        validation: FieldValidation,
         change: F,
     ) -> Result<Response, ApiError>
     where
@@ -328,6 +334,7 @@ impl ClusterApi {
             let current = self.decode_stored(&kv)?;
             let mut updated = change(&current)?;
             object::check_kind(&mut updated, resource)?;
+            let (mut updated, warnings) = object::decode_typed(resource, &updated, validation)?;
             if object::name(&updated) != Some(name) {
                 return Err(ApiError::bad_request(format!(
                     "the name of the object does not match the name on the URL ({name})"
@@ -338,10 +345,10 @@ impl ClusterApi {
                 metadata_mut(&mut updated).insert("generation".into(), json!(generation));
             }
             if updated == current {
-                return Ok(json_response(StatusCode::OK, &current));
+                return Ok(with_warnings(json_response(StatusCode::OK, &current), &warnings));
             }
             if dry_run {
-                return Ok(json_response(StatusCode::OK, &updated));
+                return Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings));
             }
             // An object being deleted goes once its last finalizer is removed.
             let finalized =
@@ -350,7 +357,7 @@ impl ClusterApi {
                 return match self.store.delete(&key, Some(kv.mod_revision)).await {
                     Ok((_, revision)) => {
                         object::set_resource_version(&mut updated, revision);
-                        Ok(json_response(StatusCode::OK, &updated))
+                        Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
                     Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(resource, name)),
@@ -360,7 +367,7 @@ impl ClusterApi {
             match self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await {
                 Ok(stored) => {
                     object::set_resource_version(&mut updated, stored.mod_revision);
-                    return Ok(json_response(StatusCode::OK, &updated));
+                    return Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings));
                 }
                 Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
                 Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(resource, name)),
@@ -474,6 +481,17 @@ impl ClusterApi {
             None => Err(ApiError::namespace_not_found(namespace)),
         }
     }
+}
+
+/// Adds `Warning: 299 - "..."` headers, as kube-apiserver reports dropped fields.
+fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for warning in warnings {
+        let text = format!("299 - \"{}\"", warning.replace('\\', "\\\\").replace('"', "\\\""));
+        if let Ok(value) = header::HeaderValue::from_str(&text) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
 }
 
 /// A decoded PATCH body.
