@@ -312,3 +312,35 @@ def test_field_validation_strict_warn_and_ignore(cluster):
     assert refused.status == 400
     assert "cannot be handled as a Deployment" in json.loads(refused.data)["message"]
     assert post("Sometimes").status == 400
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_scale_label_annotate_patch_and_set_image(cluster, kubectl):
+    cluster.kubectl("apply", "--validate=false", "-f", "-", input=MANIFEST)
+
+    def deployment():
+        return json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json").stdout)
+
+    assert "scaled" in cluster.kubectl("scale", "deploy/web", "--replicas=5", kubectl=kubectl).stdout
+    scale = json.loads(cluster.kubectl("get", "--raw", "/apis/apps/v1/namespaces/default/deployments/web/scale").stdout)
+    assert (scale["kind"], scale["spec"]["replicas"], scale["status"]["selector"]) == ("Scale", 5, "app=web")
+    assert deployment()["metadata"]["generation"] == 2, "a spec change bumps the generation"
+    not_scalable = cluster.kubectl("scale", "configmap/web-config", "--replicas=1", check=False, kubectl=kubectl)
+    assert not_scalable.returncode != 0
+
+    cluster.kubectl("label", "deploy", "web", "tier=front", kubectl=kubectl)
+    cluster.kubectl("label", "deploy", "web", "app-", kubectl=kubectl)
+    cluster.kubectl("annotate", "deploy", "web", "note=hello", kubectl=kubectl)
+    labels, annotations = deployment()["metadata"]["labels"], deployment()["metadata"]["annotations"]
+    assert labels == {"tier": "front"} and annotations["note"] == "hello"
+
+    cluster.kubectl("patch", "deploy", "web", "--type", "json", "-p", '[{"op":"replace","path":"/spec/replicas","value":2}]', kubectl=kubectl)
+    cluster.kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"paused":true}}', kubectl=kubectl)
+    cluster.kubectl("patch", "deploy", "web", "-p", '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}', kubectl=kubectl)
+    cluster.kubectl("set", "image", "deploy/web", "web=nginx:2", kubectl=kubectl)
+    spec = deployment()["spec"]
+    assert spec["replicas"] == 2 and spec["paused"] is True
+    containers = {c["name"]: c["image"] for c in spec["template"]["spec"]["containers"]}
+    assert containers == {"web": "nginx:2", "side": "busybox"}, "strategic merge keeps both containers"
+    bad = cluster.kubectl("patch", "deploy", "web", "--type", "json", "-p", '[{"op":"remove","path":"/nope"}]', check=False)
+    assert bad.returncode != 0

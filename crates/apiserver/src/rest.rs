@@ -269,10 +269,76 @@ impl ClusterApi {
         };
         let subresource = request.subresource.clone();
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
-        self.write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
-            Ok(merge_update(current, object.clone(), subresource.as_deref()))
-        })
-        .await
+        let (updated, warnings) = self
+            .write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
+                Ok(merge_update(current, object.clone(), subresource.as_deref()))
+            })
+            .await?;
+        Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
+    }
+
+    /// `GET .../<name>/scale`: the object's replicas as an `autoscaling/v1` `Scale`.
+    pub async fn get_scale(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Value, ApiError> {
+        Ok(scale_of(&self.get(resource, request).await?))
+    }
+
+    /// `PUT` or `PATCH .../<name>/scale`: sets the object's `spec.replicas` from the new `Scale`.
+    pub async fn write_scale(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+        patch: bool,
+    ) -> Result<Response, ApiError> {
+        let name = request.name.clone().unwrap_or_default();
+        // The new Scale: the current one patched (`Ok`), or the one in the body (`Err`).
+        let scale_change: Result<Patch, Value> = if patch {
+            Ok(Patch::decode(headers, body)?)
+        } else {
+            let scale = decode_body(headers, body)?;
+            if scale.get("kind").and_then(Value::as_str).is_some_and(|kind| kind != "Scale") {
+                return Err(ApiError::bad_request("the body of a scale update must be an autoscaling/v1 Scale"));
+            }
+            Err(scale)
+        };
+        let precondition = if patch { patch_precondition(body) } else { None };
+        let scale_resource = scale_resource(resource);
+        let (updated, _) = self
+            .write_existing(resource, request, precondition, is_dry_run(query), FieldValidation::Ignore, |current| {
+                let new_scale = match &scale_change {
+                    Ok(scale_patch) => scale_patch.apply("Scale", &scale_of(current))?,
+                    Err(scale) => scale.clone(),
+                };
+                if !patch
+                    && let Some(rv) = object::metadata_str(&new_scale, "resourceVersion").filter(|rv| !rv.is_empty())
+                    && Some(rv) != object::metadata_str(current, "resourceVersion")
+                {
+                    return Err(ApiError::conflict(resource, &name));
+                }
+                let replicas = match new_scale.pointer("/spec/replicas") {
+                    None | Some(Value::Null) => 0,
+                    Some(value) => {
+                        value.as_i64().filter(|r| (0..=i64::from(i32::MAX)).contains(r)).ok_or_else(|| {
+                            ApiError::invalid(
+                                &scale_resource,
+                                &name,
+                                vec![Cause {
+                                    reason: "FieldValueInvalid",
+                                    message: format!("Invalid value: {value}: must be greater than or equal to 0"),
+                                    field: "spec.replicas".into(),
+                                }],
+                            )
+                        })?
+                    }
+                };
+                let mut updated = current.clone();
+                updated["spec"]["replicas"] = json!(replicas);
+                Ok(updated)
+            })
+            .await?;
+        Ok(json_response(StatusCode::OK, &scale_of(&updated)))
     }
 
     pub async fn patch(
@@ -283,30 +349,20 @@ impl ClusterApi {
         body: &[u8],
         query: &Query,
     ) -> Result<Response, ApiError> {
-        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let media_type = content_type.split(';').next().unwrap_or_default().trim().to_owned();
-        let patch: Value = serde_json::from_slice(body)
-            .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?;
-        let patch = match media_type.as_str() {
-            "application/merge-patch+json" => Patch::Merge(patch),
-            "application/strategic-merge-patch+json" => Patch::Strategic(patch),
-            "application/json-patch+json" => Patch::Json(
-                serde_json::from_value(patch)
-                    .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?,
-            ),
-            other => return Err(ApiError::unsupported_media_type(other)),
-        };
+        let patch = Patch::decode(headers, body)?;
         let precondition = patch_precondition(body);
         let subresource = request.subresource.clone();
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
-        self.write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
-            let patched = patch.apply(resource.kind, current)?;
-            if !patched.is_object() {
-                return Err(ApiError::bad_request("the patch did not produce an object"));
-            }
-            Ok(merge_update(current, patched, subresource.as_deref()))
-        })
-        .await
+        let (updated, warnings) = self
+            .write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
+                let patched = patch.apply(resource.kind, current)?;
+                if !patched.is_object() {
+                    return Err(ApiError::bad_request("the patch did not produce an object"));
+                }
+                Ok(merge_update(current, patched, subresource.as_deref()))
+            })
+            .await?;
+        Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
     }
 
     /// Reads the object, computes its new state with `change`, and writes it back with compare-and-swap,
@@ -319,7 +375,7 @@ impl ClusterApi {
         dry_run: bool,
         validation: FieldValidation,
         change: F,
-    ) -> Result<Response, ApiError>
+    ) -> Result<(Value, Vec<String>), ApiError>
     where
         F: Fn(&Value) -> Result<Value, ApiError>,
     {
@@ -345,10 +401,10 @@ impl ClusterApi {
                 metadata_mut(&mut updated).insert("generation".into(), json!(generation));
             }
             if updated == current {
-                return Ok(with_warnings(json_response(StatusCode::OK, &current), &warnings));
+                return Ok((current, warnings));
             }
             if dry_run {
-                return Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings));
+                return Ok((updated, warnings));
             }
             // An object being deleted goes once its last finalizer is removed.
             let finalized =
@@ -357,7 +413,7 @@ impl ClusterApi {
                 return match self.store.delete(&key, Some(kv.mod_revision)).await {
                     Ok((_, revision)) => {
                         object::set_resource_version(&mut updated, revision);
-                        Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
+                        Ok((updated, warnings))
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
                     Err(StoreError::Conflict { .. }) => Err(ApiError::conflict(resource, name)),
@@ -367,7 +423,7 @@ impl ClusterApi {
             match self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await {
                 Ok(stored) => {
                     object::set_resource_version(&mut updated, stored.mod_revision);
-                    return Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings));
+                    return Ok((updated, warnings));
                 }
                 Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
                 Err(StoreError::Conflict { .. }) => return Err(ApiError::conflict(resource, name)),
@@ -494,6 +550,34 @@ fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
     response
 }
 
+/// The `autoscaling/v1` `Scale` view of an object with replicas.
+fn scale_of(object: &Value) -> Value {
+    let metadata = object.get("metadata").cloned().unwrap_or_default();
+    let pick = |field: &str| metadata.get(field).cloned().unwrap_or(Value::Null);
+    let selector = object.pointer("/spec/selector").map(crate::selector::format_selector).unwrap_or_default();
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": pick("name"),
+            "namespace": pick("namespace"),
+            "uid": pick("uid"),
+            "resourceVersion": pick("resourceVersion"),
+            "creationTimestamp": pick("creationTimestamp"),
+        },
+        "spec": { "replicas": object.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1) },
+        "status": {
+            "replicas": object.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
+            "selector": selector,
+        },
+    })
+}
+
+/// How errors about a `Scale` name it.
+fn scale_resource(parent: &ResourceType) -> ResourceType {
+    ResourceType { group: "autoscaling", version: "v1", kind: "Scale", ..parent.clone() }
+}
+
 /// A decoded PATCH body.
 enum Patch {
     /// RFC 7386.
@@ -504,6 +588,23 @@ enum Patch {
 }
 
 impl Patch {
+    /// Decodes a PATCH body by its content type.
+    fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Patch, ApiError> {
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        let patch: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?;
+        match media_type {
+            "application/merge-patch+json" => Ok(Patch::Merge(patch)),
+            "application/strategic-merge-patch+json" => Ok(Patch::Strategic(patch)),
+            "application/json-patch+json" => Ok(Patch::Json(
+                serde_json::from_value(patch)
+                    .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?,
+            )),
+            other => Err(ApiError::unsupported_media_type(other)),
+        }
+    }
+
     fn apply(&self, kind: &str, current: &Value) -> Result<Value, ApiError> {
         match self {
             Patch::Merge(patch) => {

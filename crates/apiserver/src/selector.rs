@@ -223,3 +223,40 @@ impl FieldSelector {
         })
     }
 }
+
+/// A selector as kube-apiserver formats it into a string (`app=web,tier in (a,b)`): a `LabelSelector`
+/// (`matchLabels`, `matchExpressions`) or a plain map of labels (ReplicationControllers).
+pub fn format_selector(selector: &Value) -> String {
+    let Some(map) = selector.as_object() else { return String::new() };
+    if !map.contains_key("matchLabels") && !map.contains_key("matchExpressions") {
+        return map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    let mut parts: Vec<String> = map
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
+        .unwrap_or_default();
+    for expression in map.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+        let key = expression.get("key").and_then(Value::as_str).unwrap_or_default();
+        let mut values: Vec<&str> = expression
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        values.sort_unstable();
+        parts.push(match expression.get("operator").and_then(Value::as_str).unwrap_or_default() {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_owned(),
+            "DoesNotExist" => format!("!{key}"),
+            other => format!("{key} {other}"),
+        });
+    }
+    parts.join(",")
+}

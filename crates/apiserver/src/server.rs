@@ -183,7 +183,7 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
         return Err(ApiError::method_not_allowed(format!("{} are not served yet", resource.qualified_plural())));
     }
     if let Some(subresource) = &info.subresource
-        && !(resource.has_subresource(subresource) && subresource == "status")
+        && !resource.has_subresource(subresource)
     {
         return Err(not_found());
     }
@@ -192,6 +192,14 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
     let headers: &HeaderMap = &parts.headers;
     let table =
         table::wants_table(&accept).then(|| IncludeObject::parse(query.get("includeObject").map(String::as_str)));
+    if info.subresource.as_deref() == Some("scale") {
+        return match info.verb {
+            Verb::Get => Ok(json_response(StatusCode::OK, &api.get_scale(&resource, &info).await?)),
+            Verb::Update => api.write_scale(&resource, &info, headers, &body, &query, false).await,
+            Verb::Patch => api.write_scale(&resource, &info, headers, &body, &query, true).await,
+            _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
+        };
+    }
     match info.verb {
         Verb::Get => {
             let object = api.get(&resource, &info).await?;

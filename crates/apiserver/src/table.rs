@@ -255,25 +255,9 @@ fn containers_and_images(object: &Value, spec_path: &[&str]) -> (Value, Value) {
     (json!(names.join(",")), json!(images.join(",")))
 }
 
-/// A label selector as kubectl prints it: `app=web,tier in (a,b)`.
+/// A label selector as kubectl prints it, `<none>` when empty.
 fn selector_text(selector: &Value) -> String {
-    let mut parts: Vec<String> = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
-        .unwrap_or_default();
-    for expression in selector.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-        let key = str_at(expression, &["key"]);
-        let values: Vec<&str> = array_at(expression, &["values"]).iter().filter_map(Value::as_str).collect();
-        parts.push(match str_at(expression, &["operator"]) {
-            "In" => format!("{key} in ({})", values.join(",")),
-            "NotIn" => format!("{key} notin ({})", values.join(",")),
-            "Exists" => key.to_owned(),
-            "DoesNotExist" => format!("!{key}"),
-            other => format!("{key} {other}"),
-        });
-    }
-    none_if_empty(parts.join(","))
+    none_if_empty(crate::selector::format_selector(selector))
 }
 
 fn map_selector_text(selector: Option<&Map<String, Value>>) -> String {
