@@ -344,3 +344,51 @@ def test_scale_label_annotate_patch_and_set_image(cluster, kubectl):
     assert containers == {"web": "nginx:2", "side": "busybox"}, "strategic merge keeps both containers"
     bad = cluster.kubectl("patch", "deploy", "web", "--type", "json", "-p", '[{"op":"remove","path":"/nope"}]', check=False)
     assert bad.returncode != 0
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_server_side_apply_owns_fields_and_refuses_conflicts(cluster, kubectl):
+    applied = cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", input=MANIFEST, kubectl=kubectl)
+    assert "deployment.apps/web serverside-applied" in applied.stdout
+    live = json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json", "--show-managed-fields").stdout)
+    entry = live["metadata"]["managedFields"][0]
+    assert (entry["manager"], entry["operation"], entry["fieldsType"]) == ("kubectl", "Apply", "FieldsV1")
+    containers = entry["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]
+    assert containers == {'k:{"name":"web"}': {".": {}, "f:image": {}, "f:name": {}}}
+
+    # Another manager takes spec.replicas; applying a different value is then a conflict.
+    cluster.kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":5}}', "--field-manager=ops")
+    conflict = cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", input=MANIFEST, check=False, kubectl=kubectl)
+    assert conflict.returncode != 0
+    assert 'Apply failed with 1 conflict: conflict with "ops" using apps/v1: .spec.replicas' in conflict.stderr
+    assert json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json").stdout)["spec"]["replicas"] == 5
+    forced = cluster.kubectl("apply", "--server-side", "--force-conflicts", "--validate=false", "-f", "-", input=MANIFEST, kubectl=kubectl)
+    assert forced.returncode == 0
+    assert json.loads(cluster.kubectl("get", "deploy", "web", "-o", "json").stdout)["spec"]["replicas"] == 2
+
+    # Fields dropped from the applied configuration are removed.
+    without_label = MANIFEST.replace("  labels: {app: web}\ndata:", "data:")
+    cluster.kubectl("apply", "--server-side", "--validate=false", "-f", "-", input=without_label, kubectl=kubectl)
+    config = json.loads(cluster.kubectl("get", "cm", "web-config", "-o", "json").stdout)
+    assert "labels" not in config["metadata"], config["metadata"]
+
+
+def test_server_side_apply_refuses_bad_requests(cluster):
+    from kubernetes import config
+
+    api_client = config.new_client_from_config(str(cluster.kubeconfig))
+    url = f"{api_client.configuration.host}/api/v1/namespaces/default/configmaps/applied"
+
+    def patch(body: bytes, query: str):
+        return api_client.rest_client.pool_manager.request(
+            "PATCH", f"{url}{query}", body=body, headers={"Content-Type": "application/apply-patch+yaml"})
+
+    good = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: '1'\n"
+    assert patch(good, "").status == 400, "fieldManager is required"
+    assert patch(b"apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n", "?fieldManager=t").status == 400
+    assert patch(good.replace(b"name: applied", b"name: other"), "?fieldManager=t").status == 400
+    assert patch(good, "?fieldManager=t&force=maybe").status == 400
+    assert cluster.kubectl("get", "cm", "applied", check=False).returncode != 0, "nothing was created"
+    created = patch(good, "?fieldManager=t")
+    assert created.status == 201, created.data
+    assert patch(good, "?fieldManager=t").status == 200

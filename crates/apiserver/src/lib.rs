@@ -15,6 +15,7 @@ mod rest;
 mod selector;
 mod server;
 mod smp;
+mod ssa;
 mod status;
 mod table;
 mod watch;

@@ -165,10 +165,22 @@ impl ClusterApi {
         body: &[u8],
         query: &Query,
     ) -> Result<Response, ApiError> {
-        let namespace = Self::namespace_of(resource, request)?;
         let object = decode_body(headers, body)?;
+        let manager = field_manager(query, headers)?;
+        self.insert_new(resource, request, object, query, Ownership::Update(&manager)).await
+    }
+
+    /// Creates an object from its decoded body.
+    async fn insert_new(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        mut object: Value,
+        query: &Query,
+        ownership: Ownership<'_>,
+    ) -> Result<Response, ApiError> {
+        let namespace = Self::namespace_of(resource, request)?;
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
-        let mut object = object;
         object::check_kind(&mut object, resource)?;
         let (mut object, warnings) = object::decode_typed(resource, &object, validation)?;
         if let Some(namespace) = namespace {
@@ -222,6 +234,9 @@ impl ClusterApi {
                 metadata.remove("generation");
             }
         }
+        if let Ownership::Update(manager) = ownership {
+            crate::ssa::record_update(resource, manager, None, None, &mut object);
+        }
         if is_dry_run(query) {
             return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
@@ -269,10 +284,84 @@ impl ClusterApi {
         };
         let subresource = request.subresource.clone();
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        let manager = field_manager(query, headers)?;
         let (updated, warnings) = self
-            .write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
-                Ok(merge_update(current, object.clone(), subresource.as_deref()))
-            })
+            .write_existing(
+                resource,
+                request,
+                WriteOptions {
+                    precondition,
+                    dry_run: is_dry_run(query),
+                    validation,
+                    ownership: Ownership::Update(&manager),
+                },
+                move |current| Ok(merge_update(current, object.clone(), subresource.as_deref())),
+            )
+            .await?;
+        Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
+    }
+
+    /// Server-side apply: `PATCH` with `application/apply-patch+yaml`. Creates the object if it does not
+    /// exist.
+    async fn apply(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+        query: &Query,
+    ) -> Result<Response, ApiError> {
+        let manager = match query.get("fieldManager") {
+            Some(manager) => field_manager(query, headers).map(|_| manager.clone())?,
+            None => {
+                return Err(ApiError::bad_request(
+                    "PATCH, application/apply-patch+yaml requests require fieldManager to be set",
+                ));
+            }
+        };
+        let force = match query.get("force").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(ApiError::bad_request(format!("invalid force value {other:?}"))),
+        };
+        let mut applied: Value = serde_norway::from_slice(body)
+            .map_err(|error| ApiError::bad_request(format!("error decoding YAML: {error}")))?;
+        object::check_kind(&mut applied, resource)?;
+        let name = request.name.clone().unwrap_or_default();
+        match object::name(&applied) {
+            Some(given) if given != name => {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({given}) does not match the name on the URL ({name})"
+                )));
+            }
+            _ => {}
+        }
+        let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        let (applied, warnings) = object::decode_typed(resource, &applied, validation)?;
+        let namespace = Self::namespace_of(resource, request)?;
+        let key = self.key(resource, namespace, &name);
+        if self.store.get(&key, None).await?.is_none() {
+            let mut created = crate::ssa::apply(resource, &manager, force, None, &applied, &name)?;
+            object::metadata_mut(&mut created).insert("name".into(), Value::String(name.clone()));
+            let mut create_query = query.clone();
+            create_query.insert("fieldValidation".into(), "Ignore".into());
+            return match self.insert_new(resource, request, created, &create_query, Ownership::Apply).await {
+                Err(error) if error.reason == "AlreadyExists" => Err(ApiError::conflict(resource, &name)),
+                other => other.map(|response| with_warnings(response, &warnings)),
+            };
+        }
+        let (updated, _) = self
+            .write_existing(
+                resource,
+                request,
+                WriteOptions {
+                    precondition: None,
+                    dry_run: is_dry_run(query),
+                    validation: FieldValidation::Ignore,
+                    ownership: Ownership::Apply,
+                },
+                |current| crate::ssa::apply(resource, &manager, force, Some(current), &applied, &name),
+            )
             .await?;
         Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
     }
@@ -305,38 +394,50 @@ impl ClusterApi {
         };
         let precondition = if patch { patch_precondition(body) } else { None };
         let scale_resource = scale_resource(resource);
+        let manager = field_manager(query, headers)?;
         let (updated, _) = self
-            .write_existing(resource, request, precondition, is_dry_run(query), FieldValidation::Ignore, |current| {
-                let new_scale = match &scale_change {
-                    Ok(scale_patch) => scale_patch.apply("Scale", &scale_of(current))?,
-                    Err(scale) => scale.clone(),
-                };
-                if !patch
-                    && let Some(rv) = object::metadata_str(&new_scale, "resourceVersion").filter(|rv| !rv.is_empty())
-                    && Some(rv) != object::metadata_str(current, "resourceVersion")
-                {
-                    return Err(ApiError::conflict(resource, &name));
-                }
-                let replicas = match new_scale.pointer("/spec/replicas") {
-                    None | Some(Value::Null) => 0,
-                    Some(value) => {
-                        value.as_i64().filter(|r| (0..=i64::from(i32::MAX)).contains(r)).ok_or_else(|| {
-                            ApiError::invalid(
-                                &scale_resource,
-                                &name,
-                                vec![Cause {
-                                    reason: "FieldValueInvalid",
-                                    message: format!("Invalid value: {value}: must be greater than or equal to 0"),
-                                    field: "spec.replicas".into(),
-                                }],
-                            )
-                        })?
+            .write_existing(
+                resource,
+                request,
+                WriteOptions {
+                    precondition,
+                    dry_run: is_dry_run(query),
+                    validation: FieldValidation::Ignore,
+                    ownership: Ownership::Update(&manager),
+                },
+                |current| {
+                    let new_scale = match &scale_change {
+                        Ok(scale_patch) => scale_patch.apply("Scale", &scale_of(current))?,
+                        Err(scale) => scale.clone(),
+                    };
+                    if !patch
+                        && let Some(rv) =
+                            object::metadata_str(&new_scale, "resourceVersion").filter(|rv| !rv.is_empty())
+                        && Some(rv) != object::metadata_str(current, "resourceVersion")
+                    {
+                        return Err(ApiError::conflict(resource, &name));
                     }
-                };
-                let mut updated = current.clone();
-                updated["spec"]["replicas"] = json!(replicas);
-                Ok(updated)
-            })
+                    let replicas = match new_scale.pointer("/spec/replicas") {
+                        None | Some(Value::Null) => 0,
+                        Some(value) => {
+                            value.as_i64().filter(|r| (0..=i64::from(i32::MAX)).contains(r)).ok_or_else(|| {
+                                ApiError::invalid(
+                                    &scale_resource,
+                                    &name,
+                                    vec![Cause {
+                                        reason: "FieldValueInvalid",
+                                        message: format!("Invalid value: {value}: must be greater than or equal to 0"),
+                                        field: "spec.replicas".into(),
+                                    }],
+                                )
+                            })?
+                        }
+                    };
+                    let mut updated = current.clone();
+                    updated["spec"]["replicas"] = json!(replicas);
+                    Ok(updated)
+                },
+            )
             .await?;
         Ok(json_response(StatusCode::OK, &scale_of(&updated)))
     }
@@ -349,18 +450,32 @@ impl ClusterApi {
         body: &[u8],
         query: &Query,
     ) -> Result<Response, ApiError> {
+        if media_type_of(headers) == "application/apply-patch+yaml" {
+            return self.apply(resource, request, headers, body, query).await;
+        }
         let patch = Patch::decode(headers, body)?;
         let precondition = patch_precondition(body);
         let subresource = request.subresource.clone();
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
+        let manager = field_manager(query, headers)?;
         let (updated, warnings) = self
-            .write_existing(resource, request, precondition, is_dry_run(query), validation, move |current| {
-                let patched = patch.apply(resource.kind, current)?;
-                if !patched.is_object() {
-                    return Err(ApiError::bad_request("the patch did not produce an object"));
-                }
-                Ok(merge_update(current, patched, subresource.as_deref()))
-            })
+            .write_existing(
+                resource,
+                request,
+                WriteOptions {
+                    precondition,
+                    dry_run: is_dry_run(query),
+                    validation,
+                    ownership: Ownership::Update(&manager),
+                },
+                move |current| {
+                    let patched = patch.apply(resource.kind, current)?;
+                    if !patched.is_object() {
+                        return Err(ApiError::bad_request("the patch did not produce an object"));
+                    }
+                    Ok(merge_update(current, patched, subresource.as_deref()))
+                },
+            )
             .await?;
         Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
     }
@@ -371,14 +486,13 @@ impl ClusterApi {
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
-        precondition: Option<i64>,
-        dry_run: bool,
-        validation: FieldValidation,
+        options: WriteOptions<'_>,
         change: F,
     ) -> Result<(Value, Vec<String>), ApiError>
     where
         F: Fn(&Value) -> Result<Value, ApiError>,
     {
+        let WriteOptions { precondition, dry_run, validation, ownership } = options;
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let key = self.key(resource, namespace, name);
@@ -391,6 +505,15 @@ impl ClusterApi {
             let mut updated = change(&current)?;
             object::check_kind(&mut updated, resource)?;
             let (mut updated, warnings) = object::decode_typed(resource, &updated, validation)?;
+            if let Ownership::Update(manager) = ownership {
+                crate::ssa::record_update(
+                    resource,
+                    manager,
+                    request.subresource.as_deref(),
+                    Some(&current),
+                    &mut updated,
+                );
+            }
             if object::name(&updated) != Some(name) {
                 return Err(ApiError::bad_request(format!(
                     "the name of the object does not match the name on the URL ({name})"
@@ -400,7 +523,7 @@ impl ClusterApi {
                 let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
                 metadata_mut(&mut updated).insert("generation".into(), json!(generation));
             }
-            if updated == current {
+            if without_times(&updated) == without_times(&current) {
                 return Ok((current, warnings));
             }
             if dry_run {
@@ -576,6 +699,61 @@ fn scale_of(object: &Value) -> Value {
 /// How errors about a `Scale` name it.
 fn scale_resource(parent: &ResourceType) -> ResourceType {
     ResourceType { group: "autoscaling", version: "v1", kind: "Scale", ..parent.clone() }
+}
+
+/// How a write to an existing object is checked and recorded.
+#[derive(Debug, Clone, Copy)]
+struct WriteOptions<'a> {
+    /// The resourceVersion the client requires the object to be at.
+    precondition: Option<i64>,
+    dry_run: bool,
+    validation: FieldValidation,
+    ownership: Ownership<'a>,
+}
+
+/// Who a write's fields belong to.
+#[derive(Debug, Clone, Copy)]
+enum Ownership<'a> {
+    /// An update by this field manager.
+    Update(&'a str),
+    /// A server-side apply, which sets ownership itself.
+    Apply,
+}
+
+/// The media type of a request body, without parameters.
+fn media_type_of(headers: &HeaderMap) -> &str {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
+/// The request's field manager: `fieldManager`, else the user agent up to its first `/`, as kube-apiserver
+/// names managers.
+fn field_manager(query: &Query, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(manager) = query.get("fieldManager") {
+        if manager.is_empty() || manager.len() > 128 || manager.chars().any(|c| c.is_control()) {
+            return Err(ApiError::bad_request(format!(
+                "fieldManager: Invalid value: \"{manager}\": must be non-empty, at most 128 characters, without control characters"
+            )));
+        }
+        return Ok(manager.clone());
+    }
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let prefix: String = agent.split('/').next().unwrap_or_default().chars().take(128).collect();
+    Ok(if prefix.is_empty() { "unknown".to_owned() } else { prefix })
+}
+
+/// An object with the times of its managed-fields entries blanked: what decides whether a write changes
+/// anything.
+fn without_times(object: &Value) -> Value {
+    let mut copy = object.clone();
+    if let Some(entries) = copy.pointer_mut("/metadata/managedFields").and_then(Value::as_array_mut) {
+        for entry in entries {
+            if let Some(map) = entry.as_object_mut() {
+                map.remove("time");
+            }
+        }
+    }
+    copy
 }
 
 /// A decoded PATCH body.

@@ -12,7 +12,7 @@ use crate::status::ApiError;
 
 /// How a list field merges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ListStrategy {
+pub(crate) enum ListStrategy {
     /// The patch's list replaces the old one.
     Replace,
     /// Elements are objects merged by this key.
@@ -23,7 +23,7 @@ enum ListStrategy {
 
 /// The merge strategy of the list at `field`, whose enclosing object is the value of `parent` (the name of
 /// the field holding it; `""` at the top), in an object of `kind`.
-fn list_strategy(kind: &str, parent: &str, field: &str) -> ListStrategy {
+pub(crate) fn list_strategy(kind: &str, parent: &str, field: &str) -> ListStrategy {
     use ListStrategy::*;
     match (parent, field) {
         (_, "containers" | "initContainers" | "ephemeralContainers") => MergeByKey("name"),

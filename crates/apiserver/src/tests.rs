@@ -219,3 +219,43 @@ fn ages_print_as_kubectl_prints_them() {
         assert_eq!(human_duration(seconds), expect, "{seconds}s");
     }
 }
+
+#[test]
+fn field_sets_encode_as_fields_v1() {
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "uid": "u", "labels": {"app": "web"}, "finalizers": ["a"]},
+        "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "web", "image": "nginx"}], "args": ["x"]}}},
+        "status": {"replicas": 1},
+    });
+    let set = crate::ssa::field_set("Deployment", &deployment, false);
+    assert_eq!(
+        set.to_json(),
+        json!({
+            "f:metadata": {"f:labels": {"f:app": {}}, "f:finalizers": {"v:\"a\"": {}}},
+            "f:spec": {"f:replicas": {}, "f:template": {"f:spec": {
+                "f:containers": {"k:{\"name\":\"web\"}": {".": {}, "f:image": {}, "f:name": {}}},
+                "f:args": {},
+            }}},
+        })
+    );
+    assert_eq!(crate::ssa::FieldSet::from_json(&set.to_json()), set, "FieldsV1 round-trips");
+}
+
+#[test]
+fn updates_take_ownership_of_what_they_change() {
+    let registry = Registry::builtin();
+    let configmaps = registry.find("", "v1", "configmaps").unwrap();
+    let mut created = json!({"metadata": {"name": "c"}, "data": {"a": "1", "b": "2"}});
+    crate::ssa::record_update(configmaps, "creator", None, None, &mut created);
+    let mut updated = created.clone();
+    updated["data"]["b"] = json!("3");
+    crate::ssa::record_update(configmaps, "editor", None, Some(&created), &mut updated);
+    let entries = updated["metadata"]["managedFields"].as_array().unwrap();
+    let fields_of = |manager: &str| {
+        entries.iter().find(|e| e["manager"] == manager).map(|e| e["fieldsV1"].clone()).unwrap_or(json!(null))
+    };
+    assert_eq!(fields_of("creator"), json!({"f:data": {"f:a": {}}}));
+    assert_eq!(fields_of("editor"), json!({"f:data": {"f:b": {}}}));
+    assert!(entries.iter().all(|e| e["operation"] == "Update" && e["apiVersion"] == "v1"));
+}
