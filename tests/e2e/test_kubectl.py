@@ -194,6 +194,7 @@ def test_bad_requests_get_kubernetes_status_errors(cluster):
         (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":' + b'"' + b"x" * 3_200_000 + b'"}',
          "application/json", 413),
         (b"[1, 2]", "application/json", 400),
+        (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x\n", "application/yaml", 400),
     ]:
         response = api_client.rest_client.pool_manager.request(
             "POST", f"{api_client.configuration.host}/api/v1/namespaces/default/configmaps",
@@ -202,6 +203,11 @@ def test_bad_requests_get_kubernetes_status_errors(cluster):
         assert response.status == expected, (body, response.data)
         assert json.loads(response.data)["kind"] == "Status"
     assert cluster.kubectl("get", "cm", "-o", "name").stdout == before, "nothing was written"
+    yaml_body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: '1'\n"
+    created = api_client.rest_client.pool_manager.request(
+        "POST", f"{api_client.configuration.host}/api/v1/namespaces/default/configmaps",
+        body=yaml_body, headers={"Content-Type": "application/yaml"})
+    assert created.status == 201 and json.loads(created.data)["data"] == {"a": "1"}
 
 
 def test_requests_without_a_client_certificate_are_unauthorized(cluster):

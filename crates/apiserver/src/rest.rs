@@ -39,11 +39,12 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> 
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     match media_type {
-        "application/json" | "" | "*/*" => {}
-        other => return Err(ApiError::unsupported_media_type(other)),
+        "application/json" | "" | "*/*" => serde_json::from_slice(body)
+            .map_err(|error| ApiError::bad_request(format!("json: cannot unmarshal request body: {error}"))),
+        "application/yaml" => serde_norway::from_slice(body)
+            .map_err(|error| ApiError::bad_request(format!("yaml: cannot unmarshal request body: {error}"))),
+        other => Err(ApiError::unsupported_media_type(other)),
     }
-    serde_json::from_slice(body)
-        .map_err(|error| ApiError::bad_request(format!("json: cannot unmarshal request body: {error}")))
 }
 
 impl ClusterApi {
