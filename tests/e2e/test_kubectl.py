@@ -398,3 +398,61 @@ def test_server_side_apply_refuses_bad_requests(cluster):
     created = patch(good, "?fieldManager=t")
     assert created.status == 201, created.data
     assert patch(good, "?fieldManager=t").status == 200
+
+
+def test_watch_from_compacted_history_gets_410_and_the_client_recovers(ekslite, tmp_path):
+    from kubernetes import client, config, watch
+    from kubernetes.client.rest import ApiException
+
+    server = ekslite(args=["--history-seconds", "0", "--history-revisions", "0", "--compact-interval", "1"])
+    demo = create_cluster(server, "demo", tmp_path)
+    api = client.CoreV1Api(config.new_client_from_config(str(demo.kubeconfig)))
+    old = api.create_namespaced_config_map("default", {"metadata": {"name": "old"}}).metadata.resource_version
+    api.create_namespaced_config_map("default", {"metadata": {"name": "newer"}})
+    wait_until(lambda: server.health()[1]["store"]["compacted"] > int(old), "history to be compacted")
+
+    stream = watch.Watch().stream(api.list_namespaced_config_map, "default", resource_version=old, timeout_seconds=5)
+    with pytest.raises(ApiException) as expired:
+        next(iter(stream))
+    assert expired.value.status == 410
+    # The client recovers as client-go does: list again, then watch from the list's resourceVersion.
+    listed = api.list_namespaced_config_map("default")
+    assert {item.metadata.name for item in listed.items} == {"old", "newer"}
+    fresh = watch.Watch().stream(api.list_namespaced_config_map, "default",
+                                 resource_version=listed.metadata.resource_version, timeout_seconds=10)
+    api.create_namespaced_config_map("default", {"metadata": {"name": "after"}})
+    event = next(iter(fresh))
+    assert (event["type"], event["object"].metadata.name) == ("ADDED", "after")
+    # A list at an exact compacted revision is refused too.
+    with pytest.raises(ApiException) as gone:
+        api.list_namespaced_config_map("default", resource_version=old, resource_version_match="Exact")
+    assert gone.value.status == 410
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_typed_create_commands_send_protobuf(cluster, kubectl):
+    run = lambda *args: cluster.kubectl(*args, kubectl=kubectl).stdout  # noqa: E731
+    assert run("create", "namespace", "demo") == "namespace/demo created\n"
+    assert run("-n", "demo", "create", "configmap", "settings", "--from-literal=mode=fast") == "configmap/settings created\n"
+    assert run("-n", "demo", "create", "secret", "generic", "creds", "--from-literal=password=hunter2") == "secret/creds created\n"
+    assert run("-n", "demo", "create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80") == "deployment.apps/web created\n"
+    assert run("-n", "demo", "create", "serviceaccount", "robot") == "serviceaccount/robot created\n"
+    secret = json.loads(run("-n", "demo", "get", "secret", "creds", "-o", "json"))
+    assert secret["data"] == {"password": "aHVudGVyMg=="}
+    deployment = json.loads(run("-n", "demo", "get", "deploy", "web", "-o", "json"))
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert (deployment["spec"]["replicas"], container["image"], container["ports"]) == (2, "nginx", [{"containerPort": 80}])
+    assert json.loads(run("-n", "demo", "get", "cm", "settings", "-o", "json"))["data"] == {"mode": "fast"}
+
+
+def test_garbage_protobuf_is_refused(cluster):
+    from kubernetes import config
+
+    api_client = config.new_client_from_config(str(cluster.kubeconfig))
+    for body in [b"", b"k8s", b"not protobuf at all", b"k8s\x00\x0a\xff\xff\xff\xff\x0f", b"k8s\x00" + bytes(range(256))]:
+        response = api_client.rest_client.pool_manager.request(
+            "POST", f"{api_client.configuration.host}/api/v1/namespaces/default/configmaps",
+            body=body, headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+        assert response.status == 400, (body, response.data)
+        assert json.loads(response.data)["reason"] == "BadRequest"
+    assert cluster.kubectl("get", "cm", "-o", "name").stdout == ""

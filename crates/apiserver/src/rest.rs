@@ -41,6 +41,8 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> 
     match media_type {
         "application/json" | "" | "*/*" => serde_json::from_slice(body)
             .map_err(|error| ApiError::bad_request(format!("json: cannot unmarshal request body: {error}"))),
+        k8s_protobuf::CONTENT_TYPE => k8s_protobuf::decode(body)
+            .map_err(|error| ApiError::bad_request(format!("protobuf: cannot decode request body: {error}"))),
         "application/yaml" => serde_norway::from_slice(body)
             .map_err(|error| ApiError::bad_request(format!("yaml: cannot unmarshal request body: {error}"))),
         other => Err(ApiError::unsupported_media_type(other)),

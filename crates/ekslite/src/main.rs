@@ -88,6 +88,18 @@ struct ServeArgs {
     /// How long to wait for an etcd member to answer at start, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_seconds)]
     etcd_timeout: f64,
+
+    /// Keep at least this many seconds of history for watches and reads at past revisions.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    history_seconds: u64,
+
+    /// Keep at least this many of the newest revisions of history.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    history_revisions: i64,
+
+    /// How often to compact history, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    compact_interval: u64,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -155,6 +167,11 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         listen: args.listen,
         store: args.store,
         etcd_timeout: std::time::Duration::from_secs_f64(args.etcd_timeout),
+        compaction: store::CompactionPolicy {
+            interval: std::time::Duration::from_secs(args.compact_interval),
+            keep_for: std::time::Duration::from_secs(args.history_seconds),
+            keep_revisions: args.history_revisions,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve::serve(options))

@@ -22,6 +22,7 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     pub store: StoreConfig,
     pub etcd_timeout: Duration,
+    pub compaction: CompactionPolicy,
 }
 
 /// The record each server keeps under `/ekslite/servers/<id>`.
@@ -47,7 +48,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             return Err(error);
         }
     };
-    let compactor = Compactor::spawn(Arc::clone(&store), CompactionPolicy::default());
+    let compactor = Compactor::spawn(Arc::clone(&store), options.compaction.clone());
     let control_planes = Arc::new(ControlPlanes::new(Arc::clone(&store)));
     if let Err(error) = control_planes.start_all().await {
         control_planes.stop_all().await;
