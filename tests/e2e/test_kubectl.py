@@ -261,7 +261,9 @@ def test_get_prints_the_columns_of_each_kind(cluster, kubectl):
         lines = cluster.kubectl("get", *args, kubectl=kubectl).stdout.strip().splitlines()
         return [line.split() for line in lines]
 
-    assert table("deployments") == [["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], ["web", "0/2", "0", "0", table("deployments")[1][4]]]
+    deployments = table("deployments")
+    assert deployments[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert deployments[1][:4] == ["web", "0/2", "0", "0"] and deployments[1][4].endswith("s")
     wide = table("deployments", "-o", "wide")
     assert wide[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
     assert wide[1][5:] == ["web", "nginx", "app=web"]
@@ -456,3 +458,97 @@ def test_garbage_protobuf_is_refused(cluster):
         assert response.status == 400, (body, response.data)
         assert json.loads(response.data)["reason"] == "BadRequest"
     assert cluster.kubectl("get", "cm", "-o", "name").stdout == ""
+
+
+THREE_WAY_BEFORE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+  labels: {app: shop, tier: front}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1
+        env: [{name: MODE, value: fast}]
+      - name: sidecar
+        image: busybox
+"""
+THREE_WAY_AFTER = (THREE_WAY_BEFORE.replace("labels: {app: shop, tier: front}", "labels: {app: shop}")
+                   .replace("image: nginx:1", "image: nginx:2")
+                   .replace("env: [{name: MODE, value: fast}]", "env: [{name: MODE, value: fast}, {name: COLOUR, value: blue}]"))
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_client_side_apply_is_a_three_way_strategic_merge(cluster, kubectl):
+    assert "deployment.apps/shop created" in cluster.kubectl("apply", "-f", "-", input=THREE_WAY_BEFORE, kubectl=kubectl).stdout
+    assert "deployment.apps/shop unchanged" in cluster.kubectl("apply", "-f", "-", input=THREE_WAY_BEFORE, kubectl=kubectl).stdout
+    # A change made outside the manifest survives the next apply (that is what makes it three-way).
+    cluster.kubectl("annotate", "deploy", "shop", "owner=ops")
+    assert "deployment.apps/shop configured" in cluster.kubectl("apply", "-f", "-", input=THREE_WAY_AFTER, kubectl=kubectl).stdout
+    live = json.loads(cluster.kubectl("get", "deploy", "shop", "-o", "json").stdout)
+    assert live["metadata"]["labels"] == {"app": "shop"}, "the label removed from the manifest is gone"
+    assert live["metadata"]["annotations"]["owner"] == "ops"
+    containers = live["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["web", "sidecar"]
+    assert containers[0]["image"] == "nginx:2"
+    assert containers[0]["env"] == [{"name": "MODE", "value": "fast"}, {"name": "COLOUR", "value": "blue"}]
+    assert containers[1] == {"name": "sidecar", "image": "busybox"}
+
+
+def test_apply_validates_against_the_servers_openapi(cluster):
+    bogus = THREE_WAY_BEFORE.replace("  replicas: 1", "  replicas: 1\n  bogus: true")
+    refused = cluster.kubectl("apply", "-f", "-", input=bogus, check=False)
+    assert refused.returncode != 0
+    assert 'unknown field "spec.bogus"' in refused.stderr
+    assert cluster.kubectl("get", "deploy", "-o", "name").stdout == ""
+    explained = cluster.kubectl("explain", "deployment.spec.strategy").stdout
+    assert "KIND:       Deployment" in explained and "rollingUpdate" in explained
+    root = json.loads(cluster.kubectl("get", "--raw", "/openapi/v3").stdout)
+    url = root["paths"]["apis/apps/v1"]["serverRelativeURL"]
+    document = json.loads(cluster.kubectl("get", "--raw", url).stdout)
+    patch = document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    assert patch["x-kubernetes-group-version-kind"]["kind"] == "Deployment"
+    assert any(p.get("name") == "fieldValidation" for p in patch.get("parameters", []) + document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].get("parameters", []))
+
+
+def test_edit_with_an_editor_script(cluster, tmp_path):
+    cluster.kubectl("apply", "-f", "-", input=THREE_WAY_BEFORE)
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/replicas: 1/replicas: 4/' \"$1\"\n")
+    editor.chmod(0o755)
+    result = subprocess.run(["kubectl", "--kubeconfig", str(cluster.kubeconfig), "edit", "deploy", "shop"],
+                            capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "EDITOR": str(editor)})
+    assert result.returncode == 0, result.stderr
+    assert "deployment.apps/shop edited" in result.stdout
+    assert json.loads(cluster.kubectl("get", "deploy", "shop", "-o", "json").stdout)["spec"]["replicas"] == 4
+
+
+def test_deleting_a_namespace_deletes_what_is_in_it(cluster):
+    cluster.kubectl("create", "namespace", "doomed")
+    cluster.kubectl("-n", "doomed", "create", "configmap", "one", "--from-literal=a=b")
+    cluster.kubectl("-n", "doomed", "create", "deployment", "web", "--image=nginx")
+    held = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                       "metadata": {"name": "held", "namespace": "doomed", "finalizers": ["example.com/hold"]}})
+    cluster.kubectl("apply", "-f", "-", input=held)
+
+    cluster.kubectl("delete", "namespace", "doomed", "--wait=false")
+    namespace = json.loads(cluster.kubectl("get", "namespace", "doomed", "-o", "json").stdout)
+    assert namespace["status"]["phase"] == "Terminating", "a finalizer holds the namespace"
+    assert cluster.kubectl("-n", "doomed", "get", "deploy,cm", "-o", "name").stdout.split() == ["configmap/held"]
+    refused = cluster.kubectl("-n", "doomed", "create", "configmap", "late", "--from-literal=a=b", check=False)
+    assert refused.returncode != 0
+    assert "because it is being terminated" in refused.stderr
+
+    cluster.kubectl("-n", "doomed", "patch", "configmap", "held", "--type", "merge", "-p", '{"metadata":{"finalizers":null}}')
+    cluster.kubectl("delete", "namespace", "doomed")
+    assert cluster.kubectl("get", "namespace", "doomed", check=False).returncode != 0
+    assert "doomed" not in cluster.kubectl("get", "cm,deploy", "-A", "-o", "name").stdout
+
+    forbidden = cluster.kubectl("delete", "namespace", "default", check=False)
+    assert forbidden.returncode != 0 and "may not be deleted" in forbidden.stderr

@@ -145,6 +145,8 @@ fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'sta
 pub struct Registry {
     resources: Vec<ResourceType>,
     by_path: HashMap<(String, String, String), usize>,
+    /// The OpenAPI v3 documents, built on first use (about 0.1 s, 3 MB).
+    openapi: std::sync::OnceLock<openapi::OpenApi>,
 }
 
 impl Registry {
@@ -212,13 +214,43 @@ impl Registry {
             .enumerate()
             .map(|(idx, r)| ((r.group.to_owned(), r.version.to_owned(), r.plural.to_owned()), idx))
             .collect();
-        Registry { resources, by_path }
+        Registry { resources, by_path, openapi: std::sync::OnceLock::new() }
     }
 
     /// The resource served at `/apis/<group>/<version>/<plural>` (`group` empty for `/api/v1`).
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceType> {
         let key = (group.to_owned(), version.to_owned(), plural.to_owned());
         self.by_path.get(&key).map(|&idx| &self.resources[idx])
+    }
+
+    /// The OpenAPI v3 documents of every served resource.
+    pub fn openapi(&self) -> &openapi::OpenApi {
+        self.openapi.get_or_init(|| {
+            let served: Vec<openapi::ServedResource> = self
+                .resources
+                .iter()
+                .map(|r| openapi::ServedResource {
+                    group: r.group,
+                    version: r.version,
+                    kind: r.kind,
+                    plural: r.plural,
+                    namespaced: r.namespaced,
+                    subresources: match r.subresources {
+                        [] => &[],
+                        [Subresource::Status] => &["status"],
+                        _ => &["status", "scale"],
+                    },
+                    verbs: r.verbs.names(),
+                })
+                .collect();
+            openapi::OpenApi::new(&served)
+        })
+    }
+
+    /// The resources whose objects are stored (not reviews), one per storage location.
+    pub fn stored_resources(&self) -> impl Iterator<Item = &ResourceType> {
+        let mut seen = std::collections::HashSet::new();
+        self.resources.iter().filter(move |r| r.verbs == Verbs::Stored && seen.insert(r.storage_segment()))
     }
 
     /// Every group with its versions, preferred (first listed) version first, in order of first appearance;

@@ -21,6 +21,9 @@ use crate::status::{ApiError, Cause};
 /// The largest request body accepted, as kube-apiserver's limit.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
+/// Namespaces that kube-apiserver's lifecycle admission refuses to delete.
+const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
+
 /// How many times an unconditional write retries when the object changes underneath it.
 const WRITE_RETRIES: usize = 16;
 
@@ -195,7 +198,8 @@ impl ClusterApi {
                 }
                 _ => {}
             }
-            self.require_namespace(namespace).await?;
+            let shown = object::name(&object).unwrap_or_default().to_owned();
+            self.require_namespace(resource, &shown, namespace).await?;
         }
         let name = match object::name(&object) {
             Some(name) => name.to_owned(),
@@ -571,6 +575,16 @@ impl ClusterApi {
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let options = delete_options(headers, body, query)?;
+        if resource.group.is_empty() && resource.plural == "namespaces" && IMMORTAL_NAMESPACES.contains(&name) {
+            return Err(ApiError::new(
+                403,
+                "Forbidden",
+                format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted"),
+            ));
+        }
+        if resource.group.is_empty() && resource.plural == "namespaces" && !options.dry_run {
+            return self.delete_namespace(resource, name, &options).await;
+        }
         let key = self.key(resource, namespace, name);
         for _ in 0..WRITE_RETRIES {
             let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
@@ -655,13 +669,87 @@ impl ClusterApi {
     }
 
     /// Refuses to create objects in a namespace that does not exist.
-    async fn require_namespace(&self, namespace: &str) -> Result<(), ApiError> {
+    async fn require_namespace(&self, resource: &ResourceType, name: &str, namespace: &str) -> Result<(), ApiError> {
         let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
         let key = self.key(namespaces, None, namespace);
-        match self.store.get(&key, None).await? {
-            Some(_) => Ok(()),
-            None => Err(ApiError::namespace_not_found(namespace)),
+        let Some(kv) = self.store.get(&key, None).await? else {
+            return Err(ApiError::namespace_not_found(namespace));
+        };
+        let object = self.decode_stored(&kv)?;
+        if object::metadata_str(&object, "deletionTimestamp").is_some() {
+            return Err(ApiError::namespace_terminating(resource, name, namespace));
         }
+        Ok(())
+    }
+
+    /// Deleting a namespace marks it `Terminating`, deletes everything in it, and then removes it; while
+    /// anything in it waits on finalizers the namespace stays `Terminating`, and deleting it again retries.
+    async fn delete_namespace(
+        &self,
+        namespaces: &ResourceType,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Response, ApiError> {
+        let key = self.key(namespaces, None, name);
+        let mut marked = loop {
+            let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(namespaces, name))?;
+            let mut current = self.decode_stored(&kv)?;
+            check_preconditions(namespaces, name, &current, options)?;
+            if object::metadata_str(&current, "deletionTimestamp").is_some() {
+                break (current, kv.mod_revision);
+            }
+            metadata_mut(&mut current).insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
+            metadata_mut(&mut current).insert("deletionGracePeriodSeconds".into(), json!(0));
+            current["status"] = json!({ "phase": "Terminating" });
+            match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+                Ok(stored) => {
+                    object::set_resource_version(&mut current, stored.mod_revision);
+                    break (current, stored.mod_revision);
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        };
+        let remaining = self.delete_namespace_content(name).await?;
+        if remaining > 0 {
+            tracing::info!(namespace = name, remaining, "namespace waits for objects with finalizers");
+            return Ok(json_response(StatusCode::OK, &marked.0));
+        }
+        match self.store.delete(&key, Some(marked.1)).await {
+            Ok((_, revision)) => object::set_resource_version(&mut marked.0, revision),
+            Err(StoreError::NotFound { .. } | StoreError::Conflict { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(json_response(StatusCode::OK, &marked.0))
+    }
+
+    /// Deletes every object in a namespace; returns how many remain (held by finalizers).
+    async fn delete_namespace_content(&self, namespace: &str) -> Result<usize, ApiError> {
+        let mut remaining = 0;
+        let resources: Vec<ResourceType> = self.registry.stored_resources().filter(|r| r.namespaced).cloned().collect();
+        for resource in &resources {
+            let prefix = self.collection_prefix(resource, Some(namespace));
+            let page = self.store.list(&prefix, ListOptions::default()).await?;
+            for kv in &page.items {
+                let Ok(object) = self.decode_stored(kv) else { continue };
+                if object::finalizers(&object) > 0 {
+                    remaining += 1;
+                    if object::metadata_str(&object, "deletionTimestamp").is_none() {
+                        let mut marked = object.clone();
+                        metadata_mut(&mut marked)
+                            .insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
+                        let _ = self.store.update(&kv.key, Self::encode_for_store(&marked), kv.mod_revision).await;
+                    }
+                    continue;
+                }
+                match self.store.delete(&kv.key, Some(kv.mod_revision)).await {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(StoreError::Conflict { .. }) => remaining += 1,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        Ok(remaining)
     }
 }
 

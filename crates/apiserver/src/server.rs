@@ -137,6 +137,9 @@ async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -
     if *identity == Identity::Anonymous {
         return ApiError::unauthorized().into_response();
     }
+    if let Some(rest) = path.strip_prefix("/openapi/v3") {
+        return serve_openapi(api, rest, &request);
+    }
     match route(api, request, &path).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -233,6 +236,47 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
         Verb::Patch => api.patch(&resource, &info, headers, &body, &query).await,
         Verb::Delete => api.delete(&resource, &info, headers, &body, &query).await,
         Verb::DeleteCollection => api.delete_collection(&resource, &info, headers, &body, &query).await,
+    }
+}
+
+/// `/openapi/v3` and `/openapi/v3/<group version>?hash=...`, as kube-apiserver serves them: a request with the
+/// current hash may be cached forever, one with an old hash is redirected to the current one.
+fn serve_openapi(api: &ClusterApi, rest: &str, request: &Request<Body>) -> Response {
+    let openapi = api.registry.openapi();
+    let json = |bytes: &[u8]| -> Response {
+        ([(header::CONTENT_TYPE, openapi::CONTENT_TYPE)], bytes.to_vec()).into_response()
+    };
+    let document_path = rest.trim_start_matches('/');
+    if document_path.is_empty() {
+        return json(openapi.root());
+    }
+    let Some((document, hash)) = openapi.document(document_path) else {
+        return not_found().into_response();
+    };
+    let etag = format!("\"{hash}\"");
+    if request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let asked = query_of(request).remove("hash");
+    match asked {
+        Some(asked) if asked != hash => {
+            let location = format!("/openapi/v3/{document_path}?hash={hash}");
+            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
+        }
+        Some(_) => {
+            let mut response = json(document);
+            let headers = response.headers_mut();
+            headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex hashes are valid headers"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, immutable"));
+            response
+        }
+        None => {
+            let mut response = json(document);
+            let headers = response.headers_mut();
+            headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex hashes are valid headers"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+            response
+        }
     }
 }
 

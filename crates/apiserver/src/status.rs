@@ -49,6 +49,17 @@ impl ApiError {
             .with_details(json!({ "name": namespace, "kind": "namespaces" }))
     }
 
+    pub fn namespace_terminating(resource: &ResourceType, name: &str, namespace: &str) -> ApiError {
+        let message = format!("unable to create new content in namespace {namespace} because it is being terminated");
+        ApiError::new(403, "Forbidden", format!("{} \"{name}\" is forbidden: {message}", resource.qualified_plural()))
+            .with_details(json!({
+                "name": name,
+                "group": resource.group,
+                "kind": resource.plural,
+                "causes": [{ "reason": "NamespaceTerminating", "message": message, "field": "metadata.namespace" }],
+            }))
+    }
+
     pub fn already_exists(resource: &ResourceType, name: &str) -> ApiError {
         ApiError::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", resource.qualified_plural()))
             .with_details(Self::object_details(resource, name))

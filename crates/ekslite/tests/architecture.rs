@@ -9,7 +9,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &[]),
     ("k8s-protobuf", &[]),
     ("k8s-protobuf-gen", &[]),
-    ("apiserver", &["store", "k8s-protobuf"]),
+    ("openapi", &[]),
+    ("openapi-gen", &[]),
+    ("apiserver", &["store", "k8s-protobuf", "openapi"]),
     ("ekslite", &["apiserver", "store"]),
 ];
 

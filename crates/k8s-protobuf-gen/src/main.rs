@@ -75,7 +75,9 @@ fn generate(inputs: &Inputs) -> Result<(String, Vec<String>)> {
 
 /// Finds the two source crates and the output file with `cargo metadata`.
 fn locate_inputs() -> Result<Inputs> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    // The cargo that built this program; the runtime CARGO variable can name a different, vanished binary.
+    let cargo =
+        std::env::var("CARGO").ok().filter(|path| Path::new(path).exists()).unwrap_or_else(|| env!("CARGO").to_owned());
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let output = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
