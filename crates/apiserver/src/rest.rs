@@ -222,6 +222,7 @@ impl ClusterApi {
         if !causes.is_empty() {
             return Err(ApiError::invalid(resource, &name, causes));
         }
+        object::prepare_status_for_create(resource, &mut object);
         let tracks_generation = object::tracks_generation(resource);
         {
             let metadata = metadata_mut(&mut object);

@@ -1,0 +1,121 @@
+"""API machinery details that clients rely on, checked with raw HTTPS requests through the Python client's
+connection pool (so the admin client certificate is used): status subresource, dry run, WatchList, bookmarks,
+delete preconditions and finalizers, generateName."""
+
+import json
+
+import pytest
+from kubernetes import config
+
+
+@pytest.fixture
+def api(cluster):
+    client = config.new_client_from_config(str(cluster.kubeconfig))
+    host = client.configuration.host
+
+    def request(method, path, body=None, content_type="application/json", preload=True, **query):
+        url = f"{host}{path}"
+        if query:
+            url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+        response = client.rest_client.pool_manager.request(
+            method, url, body=data, headers={"Content-Type": content_type}, preload_content=preload)
+        return response
+
+    return request
+
+
+DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
+DEPLOYMENT = {
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+    "spec": {"selector": {"matchLabels": {"app": "web"}},
+             "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}},
+}
+
+
+def test_status_and_spec_are_written_apart(api):
+    created = json.loads(api("POST", DEPLOYMENTS, dict(DEPLOYMENT, status={"replicas": 9})).data)
+    assert created["status"] == {}, "a create does not set status"
+    # The main resource ignores status; the status subresource ignores everything else.
+    current = json.loads(api("GET", f"{DEPLOYMENTS}/web").data)
+    current["status"] = {"replicas": 3}
+    current["spec"]["replicas"] = 4
+    updated = json.loads(api("PUT", f"{DEPLOYMENTS}/web", current).data)
+    assert updated["spec"]["replicas"] == 4 and updated["status"] == {}
+    assert updated["metadata"]["generation"] == 2
+    updated["status"] = {"replicas": 3, "observedGeneration": 2}
+    updated["spec"]["replicas"] = 10
+    status = json.loads(api("PUT", f"{DEPLOYMENTS}/web/status", updated).data)
+    assert status["status"]["replicas"] == 3 and status["spec"]["replicas"] == 4
+    assert status["metadata"]["generation"] == 2, "status writes do not bump the generation"
+    patched = json.loads(api("PATCH", f"{DEPLOYMENTS}/web/status", {"status": {"readyReplicas": 1}},
+                             content_type="application/merge-patch+json").data)
+    assert patched["status"] == {"replicas": 3, "observedGeneration": 2, "readyReplicas": 1}
+    assert api("GET", "/api/v1/namespaces/default/configmaps/x/status").status == 404
+
+
+def test_dry_run_writes_nothing(api):
+    response = api("POST", DEPLOYMENTS, DEPLOYMENT, dryRun="All")
+    assert response.status == 201 and json.loads(response.data)["metadata"]["name"] == "web"
+    assert api("GET", f"{DEPLOYMENTS}/web").status == 404
+    api("POST", DEPLOYMENTS, DEPLOYMENT)
+    assert api("DELETE", f"{DEPLOYMENTS}/web", dryRun="All").status == 200
+    assert api("GET", f"{DEPLOYMENTS}/web").status == 200
+
+
+def test_generate_name(api):
+    body = {"metadata": {"generateName": "job-"}, "data": {"a": "1"}}
+    names = {json.loads(api("POST", "/api/v1/namespaces/default/configmaps", body).data)["metadata"]["name"] for _ in range(5)}
+    assert len(names) == 5 and all(name.startswith("job-") and len(name) == 9 for name in names)
+    missing = json.loads(api("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {}}).data)
+    assert missing["code"] == 422 and missing["details"]["causes"][0]["field"] == "metadata.name"
+
+
+def test_delete_preconditions_and_finalizers(api):
+    base = "/api/v1/namespaces/default/configmaps"
+    created = json.loads(api("POST", base, {"metadata": {"name": "kept", "finalizers": ["example.com/x"]}}).data)
+    wrong = api("DELETE", f"{base}/kept", {"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": "nope"}})
+    assert wrong.status == 409 and "Precondition failed: UID in precondition: nope" in json.loads(wrong.data)["message"]
+    marked = json.loads(api("DELETE", f"{base}/kept", {"preconditions": {"uid": created["metadata"]["uid"]}}).data)
+    assert marked["metadata"]["deletionTimestamp"], "a finalizer keeps the object, marked for deletion"
+    assert api("GET", f"{base}/kept").status == 200
+    gone = api("PATCH", f"{base}/kept", {"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
+    assert gone.status == 200
+    assert api("GET", f"{base}/kept").status == 404, "removing the last finalizer deletes it"
+    bad = api("DELETE", f"{base}/kept", {"propagationPolicy": "Sideways"})
+    assert bad.status in (400, 404)
+
+
+def test_watch_list_streams_initial_state_then_a_bookmark(api):
+    base = "/api/v1/namespaces/default/configmaps"
+    for name in ["a", "b"]:
+        api("POST", base, {"metadata": {"name": name}})
+    response = api("GET", base, preload=False, watch="true", sendInitialEvents="true",
+                   resourceVersionMatch="NotOlderThan", allowWatchBookmarks="true", timeoutSeconds="5")
+    assert response.status == 200
+    events = []
+    for line in response.stream(1024 * 64):
+        for part in line.decode().splitlines():
+            if part.strip():
+                events.append(json.loads(part))
+        if any(e["type"] == "BOOKMARK" for e in events):
+            break
+    response.release_conn()
+    assert [e["type"] for e in events] == ["ADDED", "ADDED", "BOOKMARK"]
+    assert events[2]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    refused = api("GET", base, watch="true", sendInitialEvents="true")
+    assert refused.status == 422, "WatchList without bookmarks is refused, so clients fall back"
+
+
+def test_list_resource_version_semantics(api):
+    base = "/api/v1/namespaces/default/configmaps"
+    first = json.loads(api("POST", base, {"metadata": {"name": "one"}}).data)["metadata"]["resourceVersion"]
+    api("POST", base, {"metadata": {"name": "two"}})
+    exact = json.loads(api("GET", base, resourceVersion=first, resourceVersionMatch="Exact").data)
+    assert [i["metadata"]["name"] for i in exact["items"]] == ["one"]
+    assert exact["metadata"]["resourceVersion"] == first
+    latest = json.loads(api("GET", base, resourceVersion="0").data)
+    assert len(latest["items"]) == 2
+    assert api("GET", base, resourceVersion="abc").status == 400
+    assert api("GET", base, limit="x").status == 400
+    assert api("GET", base, limit="1", **{"continue": "garbage"}).status == 400
