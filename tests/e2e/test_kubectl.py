@@ -552,3 +552,22 @@ def test_deleting_a_namespace_deletes_what_is_in_it(cluster):
 
     forbidden = cluster.kubectl("delete", "namespace", "default", check=False)
     assert forbidden.returncode != 0 and "may not be deleted" in forbidden.stderr
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_wait_and_delete_variants(cluster, kubectl):
+    cluster.kubectl("apply", "-f", "-", input=MANIFEST)
+    met = cluster.kubectl("wait", "--for=jsonpath={.spec.replicas}=2", "deploy/web", "--timeout=20s", kubectl=kubectl)
+    assert "condition met" in met.stdout
+    deleter = subprocess.Popen(["kubectl", "--kubeconfig", str(cluster.kubeconfig), "delete", "cm", "web-config"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    gone = cluster.kubectl("wait", "--for=delete", "cm/web-config", "--timeout=20s", kubectl=kubectl)
+    deleter.wait(timeout=30)
+    assert gone.returncode == 0
+    for idx in range(3):
+        cluster.kubectl("create", "configmap", f"bulk-{idx}", "--from-literal=a=b")
+    deleted = cluster.kubectl("delete", "cm", "--all", kubectl=kubectl).stdout
+    assert all(f'configmap "bulk-{idx}" deleted' in deleted for idx in range(3))
+    assert cluster.kubectl("get", "cm", "-o", "name").stdout == ""
+    assert "deleted" in cluster.kubectl("delete", "deploy", "web", "--wait=true", kubectl=kubectl).stdout
+    assert cluster.kubectl("get", "deploy", "-o", "name").stdout == ""
