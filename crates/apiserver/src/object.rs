@@ -268,3 +268,61 @@ pub fn prepare_status_for_create(resource: &ResourceType, object: &mut Value) {
         }
     }
 }
+
+/// A stored object's JSON with `"resourceVersion":"<revision>"` inserted at the start of its top-level
+/// `metadata` object, found by scanning the bytes; `None` if the bytes are not a JSON object with such a
+/// `metadata` object. Lets lists skip decoding and re-encoding every object.
+pub fn splice_resource_version(json: &[u8], revision: i64) -> Option<Vec<u8>> {
+    let insert_at = top_level_metadata_start(json)?;
+    let field = format!("\"resourceVersion\":\"{revision}\"");
+    let empty = json[insert_at..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+    let mut out = Vec::with_capacity(json.len() + field.len() + 1);
+    out.extend_from_slice(&json[..insert_at]);
+    out.extend_from_slice(field.as_bytes());
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(&json[insert_at..]);
+    Some(out)
+}
+
+/// The offset just after the `{` that opens the value of the top-level key `metadata`.
+fn top_level_metadata_start(json: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut idx = 0;
+    while idx < json.len() {
+        match json[idx] {
+            b'"' => {
+                let start = idx;
+                idx += 1;
+                while idx < json.len() && json[idx] != b'"' {
+                    if json[idx] == b'\\' {
+                        idx += 1;
+                    }
+                    idx += 1;
+                }
+                if idx >= json.len() {
+                    return None;
+                }
+                if depth == 1 && &json[start..=idx] == b"\"metadata\"" {
+                    let mut after = idx + 1;
+                    while after < json.len() && json[after].is_ascii_whitespace() {
+                        after += 1;
+                    }
+                    if json.get(after) == Some(&b':') {
+                        after += 1;
+                        while after < json.len() && json[after].is_ascii_whitespace() {
+                            after += 1;
+                        }
+                        return (json.get(after) == Some(&b'{')).then_some(after + 1);
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+        idx += 1;
+    }
+    None
+}

@@ -56,6 +56,10 @@ impl LabelSelector {
         Ok(LabelSelector { requirements })
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
         let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
         self.requirements.iter().all(|requirement| match requirement {
@@ -201,6 +205,10 @@ impl FieldSelector {
             requirements.push((path.to_owned(), value.trim().to_owned(), equal));
         }
         Ok(FieldSelector { requirements })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
     }
 
     pub fn matches(&self, object: &Value) -> bool {

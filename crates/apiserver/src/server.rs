@@ -62,6 +62,10 @@ impl RunningServer {
                     },
                     Some(_) = connections.join_next(), if !connections.is_empty() => continue,
                 };
+                // Small responses and watch events go out at once instead of waiting on the peer's delayed ack.
+                if let Err(error) = socket.set_nodelay(true) {
+                    tracing::debug!(%error, "could not set TCP_NODELAY");
+                }
                 let acceptor = acceptor.clone();
                 let api = Arc::clone(&api);
                 connections.spawn(async move {
@@ -214,19 +218,17 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
                 None => json_response(StatusCode::OK, &object),
             })
         }
-        Verb::List => {
-            let list = api.list(&resource, &info, &query).await?;
-            Ok(match table {
-                Some(include) => {
-                    let items = list["items"].as_array().map_or(&[][..], Vec::as_slice);
-                    json_response(
-                        StatusCode::OK,
-                        &table::table(&resource, items, list["metadata"].clone(), include, true),
-                    )
-                }
-                None => json_response(StatusCode::OK, &list),
-            })
-        }
+        Verb::List => Ok(match table {
+            Some(include) => {
+                let list = api.list(&resource, &info, &query).await?;
+                let items = list["items"].as_array().map_or(&[][..], Vec::as_slice);
+                json_response(StatusCode::OK, &table::table(&resource, items, list["metadata"].clone(), include, true))
+            }
+            None => {
+                let body = api.list_json(&resource, &info, &query).await?;
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
+        }),
         Verb::Watch => api.watch(&resource, &info, &query, table).await,
         Verb::Create if info.name.is_some() => {
             Err(ApiError::method_not_allowed("POST to a named object is not supported"))

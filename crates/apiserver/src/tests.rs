@@ -259,3 +259,27 @@ fn updates_take_ownership_of_what_they_change() {
     assert_eq!(fields_of("editor"), json!({"f:data": {"f:b": {}}}));
     assert!(entries.iter().all(|e| e["operation"] == "Update" && e["apiVersion"] == "v1"));
 }
+
+#[test]
+fn resource_versions_are_spliced_into_stored_json() {
+    use crate::object::splice_resource_version;
+    let check = |stored: &str, expect: Option<serde_json::Value>| {
+        let spliced = splice_resource_version(stored.as_bytes(), 42);
+        let parsed = spliced.map(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).expect("valid JSON"));
+        assert_eq!(parsed, expect, "{stored}");
+    };
+    check(
+        r#"{"apiVersion":"v1","data":{"metadata":"x"},"kind":"ConfigMap","metadata":{"name":"a"}}"#,
+        Some(
+            json!({"apiVersion":"v1","data":{"metadata":"x"},"kind":"ConfigMap","metadata":{"resourceVersion":"42","name":"a"}}),
+        ),
+    );
+    check(r#"{"metadata" : { } }"#, Some(json!({"metadata":{"resourceVersion":"42"}})));
+    check(
+        r#"{"a":"\"metadata\":{","spec":{"metadata":{"x":1}},"metadata":{"n":"}"}}"#,
+        Some(json!({"a":"\"metadata\":{","spec":{"metadata":{"x":1}},"metadata":{"resourceVersion":"42","n":"}"}})),
+    );
+    check(r#"{"kind":"x"}"#, None);
+    check(r#"{"metadata":"not an object"}"#, None);
+    assert!(splice_resource_version(br#"{"unterminated"#, 1).is_none());
+}
