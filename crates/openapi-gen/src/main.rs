@@ -30,16 +30,7 @@ fn main() -> anyhow::Result<()> {
         Some(other) => bail!("unknown argument {other:?}; usage: openapi-gen [--check]"),
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
-    let sources = Sources::locate(&workspace)?;
-
-    let openapi_types = openapi_source::read(&sources.k8s_openapi.join("src").join(&sources.k8s_openapi_module))?;
-    let pb_types = pb_source::read(&sources.k8s_pb.join("src"))?;
-    let (data, dropped) = render::Data::build(&openapi_types, &pb_types);
-    for field in &dropped {
-        eprintln!("openapi-gen: k8s-pb field without a k8s-openapi property, skipped: {field}");
-    }
-    let text = render::render(&data, &sources.provenance())?;
-    let formatted = rustfmt(&workspace, &text)?;
+    let (formatted, data) = generate(&workspace)?;
 
     let output = workspace.join(OUTPUT);
     if check {
@@ -62,6 +53,19 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The formatted contents of the generated file, and what it holds.
+fn generate(workspace: &Path) -> anyhow::Result<(String, render::Data)> {
+    let sources = Sources::locate(workspace)?;
+    let openapi_types = openapi_source::read(&sources.k8s_openapi.join("src").join(&sources.k8s_openapi_module))?;
+    let pb_types = pb_source::read(&sources.k8s_pb.join("src"))?;
+    let (data, dropped) = render::Data::build(&openapi_types, &pb_types);
+    for field in &dropped {
+        eprintln!("openapi-gen: k8s-pb field without a k8s-openapi property, skipped: {field}");
+    }
+    let text = render::render(&data, &sources.provenance())?;
+    Ok((rustfmt(workspace, &text)?, data))
+}
+
 /// The source directories of the two crates the data comes from.
 struct Sources {
     k8s_openapi: PathBuf,
@@ -74,7 +78,11 @@ struct Sources {
 
 impl Sources {
     fn locate(workspace: &Path) -> anyhow::Result<Sources> {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        // The cargo that built this program; the runtime CARGO variable can name a different, vanished binary.
+        let cargo = std::env::var("CARGO")
+            .ok()
+            .filter(|path| Path::new(path).exists())
+            .unwrap_or_else(|| env!("CARGO").to_owned());
         let output = Command::new(cargo)
             .args(["metadata", "--format-version", "1", "--all-features"])
             .current_dir(workspace)
@@ -140,4 +148,17 @@ fn rustfmt(workspace: &Path, text: &str) -> anyhow::Result<String> {
         bail!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(String::from_utf8(output.stdout)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn generated_table_is_fresh() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root");
+        let (text, _) = super::generate(&workspace).expect("the table generates");
+        let committed = std::fs::read_to_string(workspace.join(super::OUTPUT)).unwrap_or_default();
+        assert!(committed == text, "{} is stale: run `cargo run -p openapi-gen`", super::OUTPUT);
+    }
 }
