@@ -20,7 +20,6 @@
 
 use std::future::Future;
 use std::io;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +27,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use apiserver::{ClusterRecord, ControlPlanes};
-use bench_report::{Machine, human_duration, microseconds, output_directory, percentile, with_thousands, write_file};
+use bench_report::{Report, human_duration, microseconds, percentile, with_thousands};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -227,7 +226,7 @@ impl OpenedStore {
 }
 
 async fn run(options: &Options) {
-    let mut report = Report::new(Machine::describe(), options);
+    let mut report = new_report(options);
     eprintln!("apiserver bench: {}", report.machine.summary());
     eprintln!("apiserver bench: opening a fresh {} store and creating cluster {CLUSTER_NAME:?}", options.store.name());
     let opened = OpenedStore::open(options.store).await;
@@ -271,15 +270,15 @@ async fn measure_all(report: &mut Report, client: &ApiClient, cluster: &ClusterR
     }
 
     let (row, created) = measure_creates(client, duration).await;
-    report.add(row);
+    add_row(report, row);
 
     eprintln!("apiserver bench: creating the ConfigMaps that updates use");
     let names: Vec<String> = (0..IN_FLIGHT * OBJECTS_PER_UPDATER).map(|index| format!("update-{index:04}")).collect();
     let updated = create_objects(client, CREATE_NAMESPACE, &names).await;
     // A run too short to have created anything reads the update workers' ConfigMaps instead.
     let readable = if created.is_empty() { names } else { created };
-    report.add(measure_gets(client, &readable, duration).await);
-    report.add(measure_updates(client, updated, duration).await);
+    add_row(report, measure_gets(client, &readable, duration).await);
+    add_row(report, measure_updates(client, updated, duration).await);
 
     for size in LIST_SIZES {
         let namespace = list_namespace(size);
@@ -293,11 +292,11 @@ async fn measure_all(report: &mut Report, client: &ApiClient, cluster: &ClusterR
             elapsed.as_secs_f64(),
             with_thousands((size as f64 / elapsed.as_secs_f64()).round() as usize)
         );
-        report.add(measure_lists(client, &namespace, size, duration).await);
+        add_row(report, measure_lists(client, &namespace, size, duration).await);
     }
 
     let watch_client = ApiClient::new(cluster, options.protocol);
-    report.add(measure_watch_delivery(client, &watch_client, duration).await);
+    add_row(report, measure_watch_delivery(client, &watch_client, duration).await);
 }
 
 fn list_namespace(size: usize) -> String {
@@ -969,79 +968,32 @@ impl Row {
     }
 }
 
-/// The rows so far and where they are written.
-#[derive(Debug)]
-struct Report {
-    machine: Machine,
-    settings: Value,
-    rows: Vec<Row>,
-    json_path: PathBuf,
-    markdown_path: PathBuf,
+/// The API server benchmark's report, with the settings it ran with.
+fn new_report(options: &Options) -> Report {
+    let settings = json!({
+        "store": options.store.name(),
+        "protocol": options.protocol.name(),
+        "seconds_per_measurement": options.duration.as_secs_f64(),
+        "in_flight": IN_FLIGHT,
+        "lists_in_flight": LISTS_IN_FLIGHT,
+        "fill_in_flight": FILL_IN_FLIGHT,
+        "data_bytes": DATA_ENTRIES * DATA_VALUE_BYTES,
+        "list_sizes": LIST_SIZES,
+        "lists_filled_through": "https",
+        "watch_writes_per_sec": WATCH_WRITES_PER_SECOND,
+        "watch_writers": WATCH_WRITERS,
+        "slo_p99_us": microseconds(SLO_P99),
+        "aim_p99_us": microseconds(AIM_P99),
+    });
+    let caption = format!(
+        "Store: {}; client protocol: {}; {} s per measurement.",
+        options.store.name(),
+        options.protocol.name(),
+        options.duration.as_secs_f64(),
+    );
+    Report::new("apiserver", "API server benchmark", caption, TABLE_HEADER, TABLE_NOTES, settings)
 }
 
-impl Report {
-    fn new(machine: Machine, options: &Options) -> Report {
-        let directory = output_directory();
-        std::fs::create_dir_all(&directory)
-            .unwrap_or_else(|error| panic!("create the output directory {}: {error}", directory.display()));
-        let settings = json!({
-            "store": options.store.name(),
-            "protocol": options.protocol.name(),
-            "seconds_per_measurement": options.duration.as_secs_f64(),
-            "in_flight": IN_FLIGHT,
-            "lists_in_flight": LISTS_IN_FLIGHT,
-            "fill_in_flight": FILL_IN_FLIGHT,
-            "data_bytes": DATA_ENTRIES * DATA_VALUE_BYTES,
-            "list_sizes": LIST_SIZES,
-            "lists_filled_through": "https",
-            "watch_writes_per_sec": WATCH_WRITES_PER_SECOND,
-            "watch_writers": WATCH_WRITERS,
-            "slo_p99_us": microseconds(SLO_P99),
-            "aim_p99_us": microseconds(AIM_P99),
-        });
-        Report {
-            machine,
-            settings,
-            rows: Vec::new(),
-            json_path: directory.join("apiserver.json"),
-            markdown_path: directory.join("apiserver.md"),
-        }
-    }
-
-    /// What was measured, in one line above the table.
-    fn caption(&self) -> String {
-        format!(
-            "Store: {}; client protocol: {}; {} s per measurement.",
-            self.settings["store"].as_str().unwrap_or_default(),
-            self.settings["protocol"].as_str().unwrap_or_default(),
-            self.settings["seconds_per_measurement"],
-        )
-    }
-
-    /// Prints the row and rewrites both result files with it.
-    fn add(&mut self, row: Row) {
-        println!("{}", row.markdown());
-        self.rows.push(row);
-        let document = json!({
-            "benchmark": "apiserver",
-            "machine": self.machine.to_json(),
-            "settings": self.settings,
-            "results": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        });
-        let text = serde_json::to_string_pretty(&document).expect("results serialize to JSON");
-        write_file(&self.json_path, &format!("{text}\n"));
-        let mut markdown = format!(
-            "# API server benchmark\n\nMachine: {}\n\n{}\n\n{TABLE_HEADER}\n",
-            self.machine.summary(),
-            self.caption()
-        );
-        for row in &self.rows {
-            markdown.push_str(&row.markdown());
-            markdown.push('\n');
-        }
-        markdown.push('\n');
-        markdown.push_str(TABLE_NOTES);
-        markdown.push('\n');
-        write_file(&self.markdown_path, &markdown);
-    }
+fn add_row(report: &mut Report, row: Row) {
+    report.add(row.to_json(), row.markdown());
 }

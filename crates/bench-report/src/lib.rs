@@ -163,3 +163,81 @@ fn utc_timestamp(time: SystemTime) -> String {
         second_of_day % 60
     )
 }
+
+/// A bench binary's results: rewritten to `target/bench/<name>.json` and `<name>.md` after every row, so a run
+/// that fails part way keeps what it measured.
+#[derive(Debug)]
+pub struct Report {
+    name: &'static str,
+    title: &'static str,
+    /// One line above the table saying what was measured; may be empty.
+    caption: String,
+    table_header: &'static str,
+    table_notes: &'static str,
+    pub machine: Machine,
+    settings: Value,
+    rows: Vec<(Value, String)>,
+    pub json_path: PathBuf,
+    pub markdown_path: PathBuf,
+}
+
+impl Report {
+    /// `table_header` is the markdown header (two lines); `table_notes` follows the table.
+    pub fn new(
+        name: &'static str,
+        title: &'static str,
+        caption: String,
+        table_header: &'static str,
+        table_notes: &'static str,
+        settings: Value,
+    ) -> Report {
+        let directory = output_directory();
+        std::fs::create_dir_all(&directory)
+            .unwrap_or_else(|error| panic!("create the output directory {}: {error}", directory.display()));
+        Report {
+            name,
+            title,
+            caption,
+            table_header,
+            table_notes,
+            machine: Machine::describe(),
+            settings,
+            rows: Vec::new(),
+            json_path: directory.join(format!("{name}.json")),
+            markdown_path: directory.join(format!("{name}.md")),
+        }
+    }
+
+    pub fn caption(&self) -> &str {
+        &self.caption
+    }
+
+    /// Prints a row (its JSON fields and its markdown line) and rewrites both result files with it.
+    pub fn add(&mut self, json: Value, markdown_line: String) {
+        println!("{markdown_line}");
+        self.rows.push((json, markdown_line));
+        let document = json!({
+            "benchmark": self.name,
+            "machine": self.machine.to_json(),
+            "settings": self.settings,
+            "results": self.rows.iter().map(|(json, _)| json.clone()).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&document).expect("results serialize to JSON");
+        write_file(&self.json_path, &format!("{text}\n"));
+        let mut markdown = format!("# {}\n\nMachine: {}\n\n", self.title, self.machine.summary());
+        if !self.caption.is_empty() {
+            markdown.push_str(&self.caption);
+            markdown.push_str("\n\n");
+        }
+        markdown.push_str(self.table_header);
+        markdown.push('\n');
+        for (_, line) in &self.rows {
+            markdown.push_str(line);
+            markdown.push('\n');
+        }
+        markdown.push('\n');
+        markdown.push_str(self.table_notes);
+        markdown.push('\n');
+        write_file(&self.markdown_path, &markdown);
+    }
+}

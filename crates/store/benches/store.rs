@@ -15,12 +15,11 @@ mod support;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use bench_report::{Machine, human_duration, microseconds, output_directory, percentile, with_thousands, write_file};
+use bench_report::{Report, human_duration, microseconds, percentile, with_thousands};
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
@@ -169,7 +168,7 @@ impl BackendKind {
 }
 
 async fn run(options: &Options) {
-    let mut report = Report::new(Machine::describe(), options);
+    let mut report = new_report(options);
     eprintln!("store bench: {}", report.machine.summary());
     println!("{TABLE_HEADER}");
     for &backend in &options.backends {
@@ -190,14 +189,14 @@ async fn run(options: &Options) {
 /// Runs every measurement against one store, in an order where each finds the keys it needs.
 async fn measure_backend(report: &mut Report, backend: &'static str, store: &DynStore, duration: Duration) {
     let value = Bytes::from(vec![b'v'; VALUE_BYTES]);
-    report.add(measure_creates(backend, store, &value, duration).await);
+    add_row(report, measure_creates(backend, store, &value, duration).await);
     eprintln!("store bench: {backend}: writing the keys that updates, gets and lists use");
     let objects = create_keys(store, OBJECT_PREFIX, WRITES_IN_FLIGHT * KEYS_PER_UPDATER, &value).await;
     create_keys(store, LIST_PREFIX, LIST_SIZE, &value).await;
-    report.add(measure_updates(backend, store, &objects, &value, duration).await);
-    report.add(measure_gets(backend, store, &objects, duration).await);
-    report.add(measure_lists(backend, store, duration).await);
-    report.add(measure_watch_fan_out(backend, store, &value, duration).await);
+    add_row(report, measure_updates(backend, store, &objects, &value, duration).await);
+    add_row(report, measure_gets(backend, store, &objects, duration).await);
+    add_row(report, measure_lists(backend, store, duration).await);
+    add_row(report, measure_watch_fan_out(backend, store, &value, duration).await);
 }
 
 /// Creates of distinct new keys.
@@ -576,62 +575,23 @@ impl Row {
     }
 }
 
-/// The rows so far and where they are written.
-#[derive(Debug)]
-struct Report {
-    machine: Machine,
-    settings: Value,
-    rows: Vec<Row>,
-    json_path: PathBuf,
-    markdown_path: PathBuf,
+/// The store benchmark's report, with the settings it ran with.
+fn new_report(options: &Options) -> Report {
+    let settings = json!({
+        "backends": options.backends.iter().map(|backend| backend.name()).collect::<Vec<_>>(),
+        "seconds_per_measurement": options.duration.as_secs_f64(),
+        "value_bytes": VALUE_BYTES,
+        "writes_in_flight": WRITES_IN_FLIGHT,
+        "reads_in_flight": READS_IN_FLIGHT,
+        "lists_in_flight": LISTS_IN_FLIGHT,
+        "list_size": LIST_SIZE,
+        "watchers": N_WATCHERS,
+        "max_watch_events": MAX_WATCH_EVENTS,
+        "delivery_sample_every": DELIVERY_SAMPLE_EVERY,
+    });
+    Report::new("store", "Store benchmark", String::new(), TABLE_HEADER, TABLE_NOTES, settings)
 }
 
-impl Report {
-    fn new(machine: Machine, options: &Options) -> Report {
-        let directory = output_directory();
-        std::fs::create_dir_all(&directory)
-            .unwrap_or_else(|error| panic!("create the output directory {}: {error}", directory.display()));
-        let settings = json!({
-            "backends": options.backends.iter().map(|backend| backend.name()).collect::<Vec<_>>(),
-            "seconds_per_measurement": options.duration.as_secs_f64(),
-            "value_bytes": VALUE_BYTES,
-            "writes_in_flight": WRITES_IN_FLIGHT,
-            "reads_in_flight": READS_IN_FLIGHT,
-            "lists_in_flight": LISTS_IN_FLIGHT,
-            "list_size": LIST_SIZE,
-            "watchers": N_WATCHERS,
-            "max_watch_events": MAX_WATCH_EVENTS,
-            "delivery_sample_every": DELIVERY_SAMPLE_EVERY,
-        });
-        Report {
-            machine,
-            settings,
-            rows: Vec::new(),
-            json_path: directory.join("store.json"),
-            markdown_path: directory.join("store.md"),
-        }
-    }
-
-    /// Prints the row and rewrites both result files with it.
-    fn add(&mut self, row: Row) {
-        println!("{}", row.markdown());
-        self.rows.push(row);
-        let document = json!({
-            "benchmark": "store",
-            "machine": self.machine.to_json(),
-            "settings": self.settings,
-            "results": self.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        });
-        let text = serde_json::to_string_pretty(&document).expect("results serialize to JSON");
-        write_file(&self.json_path, &format!("{text}\n"));
-        let mut markdown = format!("# Store benchmark\n\nMachine: {}\n\n{TABLE_HEADER}\n", self.machine.summary());
-        for row in &self.rows {
-            markdown.push_str(&row.markdown());
-            markdown.push('\n');
-        }
-        markdown.push('\n');
-        markdown.push_str(TABLE_NOTES);
-        markdown.push('\n');
-        write_file(&self.markdown_path, &markdown);
-    }
+fn add_row(report: &mut Report, row: Row) {
+    report.add(row.to_json(), row.markdown());
 }
