@@ -255,16 +255,9 @@ fn containers_and_images(object: &Value, spec_path: &[&str]) -> (Value, Value) {
     (json!(names.join(",")), json!(images.join(",")))
 }
 
-/// A label selector as kubectl prints it, `<none>` when empty.
+/// A selector (a `LabelSelector` or a plain label map) as kubectl prints it, `<none>` when empty.
 fn selector_text(selector: &Value) -> String {
     none_if_empty(crate::selector::format_selector(selector))
-}
-
-fn map_selector_text(selector: Option<&Map<String, Value>>) -> String {
-    let parts: Vec<String> = selector
-        .map(|labels| labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect())
-        .unwrap_or_default();
-    none_if_empty(parts.join(","))
 }
 
 fn pod_cells(pod: &Value) -> Vec<Value> {
@@ -358,8 +351,7 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
                 (true, "ExternalName") => str_at(object, &["spec", "externalName"]).to_owned(),
                 (true, _) => "<none>".to_owned(),
             };
-            let selector =
-                map_selector_text(object.get("spec").and_then(|s| s.get("selector")).and_then(Value::as_object));
+            let selector = selector_text(object.pointer("/spec/selector").unwrap_or(&Value::Null));
             vec![
                 name,
                 json!(kind),
@@ -501,7 +493,7 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
         ("apps", "DaemonSet") => {
             let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
             let node_selector =
-                map_selector_text(object.pointer("/spec/template/spec/nodeSelector").and_then(Value::as_object));
+                selector_text(object.pointer("/spec/template/spec/nodeSelector").unwrap_or(&Value::Null));
             vec![
                 name,
                 json!(i64_at(object, &["status", "desiredNumberScheduled"])),
