@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import http_get, run_ekslite
+from conftest import Cluster, create_cluster, http_get, run_ekslite
 
 
 def test_health_reports_version_store_and_uptime(ekslite):
@@ -213,3 +213,30 @@ def test_garbage_requests_do_not_hurt_the_server(ekslite):
         capture_output=True, text=True, timeout=30,
     )
     assert request.stdout == "405"
+
+
+def test_a_cluster_on_etcd_serves_kubectl_through_the_watch_cache(ekslite, etcd, tmp_path):
+    args = ["--store", f"etcd://{etcd.endpoint}"]
+    server = ekslite(data_dir=tmp_path / "a", args=args)
+    cluster = create_cluster(server, "on-etcd", tmp_path)
+    cluster.kubectl("create", "configmap", "one", "--from-literal=a=b")
+    names = cluster.kubectl("get", "configmaps", "-o", "name").stdout.split()
+    assert "configmap/one" in names
+
+    # A watch (kubectl wait) sees a change made afterwards from another client.
+    waiter = subprocess.Popen(
+        ["kubectl", "--kubeconfig", str(cluster.kubeconfig), "wait", "configmap/one",
+         "--for=jsonpath={.data.a}=c", "--timeout=60s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    cluster.kubectl("patch", "configmap", "one", "--type=merge", "-p", '{"data":{"a":"c"}}')
+    out, err = waiter.communicate(timeout=90)
+    assert waiter.returncode == 0, err
+    assert "condition met" in out
+
+    # After a restart the cache is loaded from etcd again.
+    assert server.stop() == 0
+    again = ekslite(data_dir=tmp_path / "a", args=args)
+    cluster = Cluster(again, "on-etcd", cluster.kubeconfig)
+    data = cluster.kubectl("get", "configmap", "one", "-o", "jsonpath={.data.a}").stdout
+    assert data == "c"

@@ -10,7 +10,8 @@ use apiserver::ControlPlanes;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use store::{
-    CompactionPolicy, Compactor, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig, StoreError,
+    CachedStore, CompactionPolicy, Compactor, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig,
+    StoreError,
 };
 use tokio::net::TcpListener;
 
@@ -73,7 +74,10 @@ async fn open_store(options: &ServeOptions) -> anyhow::Result<DynStore> {
         StoreConfig::Sqlite => Arc::new(SqliteStore::open(&options.data_dir).await?),
         StoreConfig::Memory => Arc::new(MemoryStore::new()),
         StoreConfig::Etcd { endpoints } => {
-            Arc::new(EtcdStore::connect(endpoints, options.etcd_timeout).await.context("cannot open the etcd store")?)
+            let etcd =
+                EtcdStore::connect(endpoints, options.etcd_timeout).await.context("cannot open the etcd store")?;
+            // Lists and watches are served from memory, as kube-apiserver's watch cache serves them.
+            Arc::new(CachedStore::new(Arc::new(etcd)).await.context("cannot load the watch cache from etcd")?)
         }
     };
     let status = store.status().await?;

@@ -11,7 +11,11 @@
 //!   history held in memory so that reads and watches never touch the database;
 //! - [`EtcdStore`]: a real etcd v3 cluster, for several ekslite servers sharing state;
 //! - [`MemoryStore`]: the same in-memory engine without persistence, for tests and large simulations.
+//!
+//! [`CachedStore`] puts a watch cache in front of a remote backend (etcd), so that lists and watches are served
+//! from memory there too.
 
+mod cached;
 mod compactor;
 mod error;
 mod etcd;
@@ -26,6 +30,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+pub use cached::CachedStore;
 pub use compactor::{CompactionPolicy, Compactor};
 pub use error::StoreError;
 pub use etcd::EtcdStore;

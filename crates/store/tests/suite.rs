@@ -1,4 +1,5 @@
-//! One suite, every backend: each case below runs against memory, SQLite and a real etcd server.
+//! One suite, every backend: each case below runs against memory, SQLite, a real etcd server, and that etcd
+//! behind the watch cache.
 
 mod support;
 
@@ -22,6 +23,13 @@ macro_rules! suite {
         mod etcd { $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() { let backend = crate::support::etcd().await; crate::$case(&*backend.store).await; }
+        )* }
+        mod cached_etcd { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = crate::support::cached(crate::support::etcd().await).await;
+                crate::$case(&*backend.store).await;
+            }
         )* }
     };
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use store::{DynStore, EtcdStore, MemoryStore, SqliteStore};
+use store::{CachedStore, DynStore, EtcdStore, MemoryStore, SqliteStore};
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
@@ -33,6 +33,12 @@ pub async fn etcd() -> Backend {
     let server = EtcdServer::start().await;
     let store = EtcdStore::connect(&[server.endpoint()], Duration::from_secs(10)).await.expect("connect to etcd");
     Backend { store: std::sync::Arc::new(store), _dir: None, _etcd: Some(server) }
+}
+
+/// The same backend behind a watch cache.
+pub async fn cached(backend: Backend) -> Backend {
+    let store = CachedStore::new(backend.store.clone()).await.expect("load the watch cache");
+    Backend { store: std::sync::Arc::new(store), ..backend }
 }
 
 /// The etcd binary: `$EKSLITE_ETCD`, else `etcd` on PATH, else the one the install script linked.
