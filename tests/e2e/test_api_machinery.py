@@ -1,6 +1,8 @@
 """API machinery details that clients rely on, checked with raw HTTPS requests through the Python client's
 connection pool (so the admin client certificate is used): status subresource, dry run, WatchList, bookmarks,
-delete preconditions and finalizers, generateName."""
+delete preconditions and finalizers, graceful pod deletion, generateName."""
+
+import datetime
 
 import json
 
@@ -84,6 +86,62 @@ def test_delete_preconditions_and_finalizers(api):
     assert api("GET", f"{base}/kept").status == 404, "removing the last finalizer deletes it"
     bad = api("DELETE", f"{base}/kept", {"propagationPolicy": "Sideways"})
     assert bad.status in (400, 404)
+
+
+def pod(name, node=None, grace=None):
+    spec = {"containers": [{"name": "app", "image": "nginx"}]}
+    if node:
+        spec["nodeName"] = node
+    if grace is not None:
+        spec["terminationGracePeriodSeconds"] = grace
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
+def seconds_from_now(timestamp):
+    at = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return (at - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+
+
+def test_pods_on_a_node_are_deleted_gracefully(api):
+    pods = "/api/v1/namespaces/default/pods"
+    assert api("POST", "/api/v1/nodes", {"metadata": {"name": "node-1"}}).status == 201
+    api("POST", pods, pod("running", node="node-1"))
+
+    first = json.loads(api("DELETE", f"{pods}/running").data)
+    assert first["metadata"]["deletionGracePeriodSeconds"] == 30, "the default termination grace period"
+    assert 25 <= seconds_from_now(first["metadata"]["deletionTimestamp"]) <= 31
+    assert api("GET", f"{pods}/running").status == 200, "the pod waits for its node to stop it"
+
+    longer = json.loads(api("DELETE", f"{pods}/running", gracePeriodSeconds=60).data)
+    assert longer["metadata"]["deletionGracePeriodSeconds"] == 30, "a longer grace period changes nothing"
+    shorter = json.loads(api("DELETE", f"{pods}/running", {"gracePeriodSeconds": 5}).data)
+    assert shorter["metadata"]["deletionGracePeriodSeconds"] == 5
+    assert seconds_from_now(shorter["metadata"]["deletionTimestamp"]) <= 6, "the deadline moves earlier"
+
+    # An update (a status report from the node) does not delete a pod within its grace period.
+    status = {"status": {"phase": "Running"}}
+    assert api("PATCH", f"{pods}/running/status", status, content_type="application/merge-patch+json").status == 200
+    assert api("GET", f"{pods}/running").status == 200
+    assert api("DELETE", f"{pods}/running", gracePeriodSeconds=0).status == 200
+    assert api("GET", f"{pods}/running").status == 404, "grace period 0 deletes at once"
+
+    api("POST", pods, pod("own-grace", node="node-1", grace=7))
+    own = json.loads(api("DELETE", f"{pods}/own-grace").data)
+    assert own["metadata"]["deletionGracePeriodSeconds"] == 7, "the pod's terminationGracePeriodSeconds"
+
+
+def test_pods_not_running_on_a_node_are_deleted_at_once(api):
+    pods = "/api/v1/namespaces/default/pods"
+    for name, node in [("unscheduled", None), ("orphan", "no-such-node")]:
+        api("POST", pods, pod(name, node=node))
+        assert api("DELETE", f"{pods}/{name}").status == 200
+        assert api("GET", f"{pods}/{name}").status == 404, name
+    for garbage in ["soon", "1.5"]:
+        response = api("DELETE", f"{pods}/whatever", gracePeriodSeconds=garbage)
+        assert response.status == 400, garbage
+    response = api("DELETE", f"{pods}/whatever", {"gracePeriodSeconds": "ten"})
+    assert response.status == 400
+    assert json.loads(response.data)["reason"] == "BadRequest"
 
 
 def test_watch_list_streams_initial_state_then_a_bookmark(api):

@@ -545,8 +545,9 @@ def test_deleting_a_namespace_deletes_what_is_in_it(cluster):
     assert refused.returncode != 0
     assert "because it is being terminated" in refused.stderr
 
+    # Removing the last finalizer lets the namespace finish on its own.
     cluster.kubectl("-n", "doomed", "patch", "configmap", "held", "--type", "merge", "-p", '{"metadata":{"finalizers":null}}')
-    cluster.kubectl("delete", "namespace", "doomed")
+    cluster.kubectl("wait", "--for=delete", "namespace/doomed", "--timeout=20s")
     assert cluster.kubectl("get", "namespace", "doomed", check=False).returncode != 0
     assert "doomed" not in cluster.kubectl("get", "cm,deploy", "-A", "-o", "name").stdout
 

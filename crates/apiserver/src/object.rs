@@ -12,6 +12,18 @@ pub fn now_timestamp() -> String {
     now.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats any UTC time")
 }
 
+/// The time `seconds` from now, written as [`now_timestamp`] writes it.
+pub fn timestamp_in(seconds: i64) -> String {
+    let then = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("zero nanoseconds is valid")
+        + time::Duration::seconds(seconds);
+    then.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats any UTC time")
+}
+
+/// Parses a timestamp as [`now_timestamp`] writes it.
+pub fn parse_timestamp(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// A random version-4 UUID.
 pub fn new_uid() -> String {
     let mut bytes = random_bytes::<16>();

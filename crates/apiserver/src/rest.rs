@@ -593,13 +593,17 @@ impl ClusterApi {
             if dry_run {
                 return Ok((updated, warnings));
             }
-            // An object being deleted goes once its last finalizer is removed.
-            let finalized =
-                object::metadata_str(&updated, "deletionTimestamp").is_some() && object::finalizers(&updated) == 0;
+            // An object being deleted goes once its last finalizer is removed, unless it is still within a grace
+            // period (a terminating pod waits for its node).
+            let finalized = object::metadata_str(&updated, "deletionTimestamp").is_some()
+                && object::finalizers(&current) > 0
+                && object::finalizers(&updated) == 0
+                && updated["metadata"]["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) == 0;
             if finalized {
                 return match self.store.delete(&key, Some(kv.mod_revision)).await {
                     Ok((_, revision)) => {
                         object::set_resource_version(&mut updated, revision);
+                        self.finish_namespace_after_delete(resource, namespace).await?;
                         Ok((updated, warnings))
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
@@ -650,6 +654,20 @@ impl ClusterApi {
             if options.dry_run {
                 return Ok(json_response(StatusCode::OK, &current));
             }
+            if let Some(grace) = self.graceful_period(resource, &current, &options).await? {
+                // Graceful deletion: the pod's node stops its containers and then deletes it with no grace.
+                if !mark_graceful(&mut current, grace) {
+                    return Ok(json_response(StatusCode::OK, &current));
+                }
+                match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+                    Ok(stored) => {
+                        object::set_resource_version(&mut current, stored.mod_revision);
+                        return Ok(json_response(StatusCode::OK, &current));
+                    }
+                    Err(StoreError::Conflict { .. } | StoreError::NotFound { .. }) => continue,
+                    Err(error) => return Err(error.into()),
+                }
+            }
             let foreground = options.propagation_policy.as_deref() == Some("Foreground");
             if object::finalizers(&current) > 0 || foreground {
                 // Mark for deletion; whoever owns the finalizers removes them, and the last removal deletes.
@@ -679,6 +697,7 @@ impl ClusterApi {
             match self.store.delete(&key, Some(kv.mod_revision)).await {
                 Ok((_, revision)) => {
                     object::set_resource_version(&mut current, revision);
+                    self.finish_namespace_after_delete(resource, namespace).await?;
                     return Ok(json_response(StatusCode::OK, &current));
                 }
                 Err(StoreError::Conflict { .. }) => continue,
@@ -723,6 +742,41 @@ impl ClusterApi {
             "items": deleted,
         });
         Ok(json_response(StatusCode::OK, &list))
+    }
+
+    /// The grace period a delete gives the object, `None` to delete it (or mark it for its finalizers) at once.
+    /// Only pods are deleted gracefully, and only when they run on a node: as kube-apiserver's pod strategy, an
+    /// unscheduled or finished pod goes at once. A pod bound to a node that does not exist also goes at once,
+    /// which on a real cluster the pod garbage collector does shortly after.
+    async fn graceful_period(
+        &self,
+        resource: &ResourceType,
+        pod: &Value,
+        options: &DeleteOptions,
+    ) -> Result<Option<i64>, ApiError> {
+        if !(resource.group.is_empty() && resource.plural == "pods") {
+            return Ok(None);
+        }
+        let mut period = options
+            .grace_period_seconds
+            .or_else(|| pod["spec"]["terminationGracePeriodSeconds"].as_i64())
+            .unwrap_or(DEFAULT_TERMINATION_GRACE_SECONDS);
+        let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
+        let finished = matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+        if node.is_empty() || finished {
+            period = 0;
+        }
+        if period < 0 {
+            period = 1;
+        }
+        if period == 0 {
+            return Ok(None);
+        }
+        let nodes = self.registry.find("", "v1", "nodes").expect("nodes are registered");
+        if self.store.get(&self.key(nodes, None, node), None).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(period))
     }
 
     /// Refuses to create objects in a namespace that does not exist.
@@ -778,6 +832,30 @@ impl ClusterApi {
             Err(error) => return Err(error.into()),
         }
         Ok(json_response(StatusCode::OK, &marked.0))
+    }
+
+    /// After an object in a terminating namespace is finally deleted, removes the namespace if that was the last
+    /// thing holding it, as the namespace controller does.
+    async fn finish_namespace_after_delete(
+        &self,
+        resource: &ResourceType,
+        namespace: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let Some(namespace) = namespace.filter(|_| resource.namespaced) else { return Ok(()) };
+        let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
+        let key = self.key(namespaces, None, namespace);
+        let Some(kv) = self.store.get(&key, None).await? else { return Ok(()) };
+        let Ok(current) = self.decode_stored(&kv) else { return Ok(()) };
+        if object::metadata_str(&current, "deletionTimestamp").is_none() {
+            return Ok(());
+        }
+        if self.delete_namespace_content(namespace).await? == 0 {
+            match self.store.delete(&key, Some(kv.mod_revision)).await {
+                Ok(_) | Err(StoreError::NotFound { .. } | StoreError::Conflict { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Deletes every object in a namespace; returns how many remain (held by finalizers).
@@ -1023,8 +1101,37 @@ fn list_revision(query: &Query) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// A pod's grace period when neither the delete nor the pod names one (`terminationGracePeriodSeconds`).
+const DEFAULT_TERMINATION_GRACE_SECONDS: i64 = 30;
+
+/// Marks an object for deletion in `grace` seconds; `false` when an earlier delete already gave it as short a
+/// grace period.
+fn mark_graceful(object: &mut Value, grace: i64) -> bool {
+    let metadata = metadata_mut(object);
+    let existing = metadata.get("deletionGracePeriodSeconds").and_then(Value::as_i64);
+    let deadline = match (metadata.get("deletionTimestamp").and_then(Value::as_str), existing) {
+        (Some(_), Some(existing)) if existing <= grace => return false,
+        // A shorter grace period moves the deadline earlier by the difference, as kube-apiserver does.
+        (Some(at), Some(existing)) => match object::parse_timestamp(at) {
+            Some(at) => {
+                let shortened = at - time::Duration::seconds(existing - grace);
+                shortened.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats it")
+            }
+            None => object::timestamp_in(grace),
+        },
+        _ => object::timestamp_in(grace),
+    };
+    metadata.insert("deletionTimestamp".into(), Value::String(deadline));
+    metadata.insert("deletionGracePeriodSeconds".into(), json!(grace));
+    if let Some(generation) = metadata.get("generation").and_then(Value::as_i64).filter(|g| *g > 0) {
+        metadata.insert("generation".into(), json!(generation + 1));
+    }
+    true
+}
+
 #[derive(Debug, Default)]
 struct DeleteOptions {
+    grace_period_seconds: Option<i64>,
     propagation_policy: Option<String>,
     precondition_uid: Option<String>,
     precondition_rv: Option<String>,
@@ -1032,7 +1139,13 @@ struct DeleteOptions {
 }
 
 fn delete_options(headers: &HeaderMap, body: &[u8], query: &Query) -> Result<DeleteOptions, ApiError> {
+    let grace = |text: &str| {
+        text.parse::<i64>().map_err(|_| {
+            ApiError::bad_request(format!("gracePeriodSeconds: Invalid value: \"{text}\": must be an integer"))
+        })
+    };
     let mut options = DeleteOptions {
+        grace_period_seconds: query.get("gracePeriodSeconds").map(|text| grace(text)).transpose()?,
         propagation_policy: query.get("propagationPolicy").cloned(),
         dry_run: is_dry_run(query),
         ..DeleteOptions::default()
@@ -1041,6 +1154,15 @@ fn delete_options(headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Del
         let value = decode_body(headers, body)?;
         if let Some(policy) = value.get("propagationPolicy").and_then(Value::as_str) {
             options.propagation_policy = Some(policy.to_owned());
+        }
+        match value.get("gracePeriodSeconds") {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) if n.is_i64() => options.grace_period_seconds = n.as_i64(),
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "gracePeriodSeconds: Invalid value: {other}: must be an integer"
+                )));
+            }
         }
         if let Some(preconditions) = value.get("preconditions") {
             options.precondition_uid = preconditions.get("uid").and_then(Value::as_str).map(str::to_owned);
