@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{DynStore, ListOptions, StoreError};
 
+use crate::allocate::{DEFAULT_SERVICE_CIDR, Ipv4Cidr, ServiceAllocator};
 use crate::pki::{ClusterPki, PkiError};
 use crate::registry::{Registry, ResourceType};
 use crate::server::RunningServer;
@@ -35,9 +36,20 @@ pub struct ClusterRecord {
     /// The loopback port of the cluster's API server.
     pub port: u16,
     pub pki: ClusterPki,
+    /// The range service cluster IPs come from; [`DEFAULT_SERVICE_CIDR`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_cidr: Option<String>,
 }
 
 impl ClusterRecord {
+    /// The range service cluster IPs come from.
+    pub fn service_cidr(&self) -> Ipv4Cidr {
+        self.service_cidr
+            .as_deref()
+            .and_then(Ipv4Cidr::parse)
+            .unwrap_or_else(|| Ipv4Cidr::parse(DEFAULT_SERVICE_CIDR).expect("the default CIDR parses"))
+    }
+
     pub fn endpoint(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
     }
@@ -85,16 +97,19 @@ pub struct ClusterApi {
     pub registry: Arc<Registry>,
     pub port: u16,
     prefix: String,
+    /// Service cluster IPs and node ports.
+    pub services: ServiceAllocator,
 }
 
 impl ClusterApi {
     pub fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
         ClusterApi {
             version: record.version.clone(),
-            store,
             registry,
             port: record.port,
             prefix: cluster_prefix(&record.uid),
+            services: ServiceAllocator::new(Arc::clone(&store), &record.uid, record.service_cidr()),
+            store,
         }
     }
 
@@ -179,6 +194,7 @@ impl ControlPlanes {
             created: crate::object::now_timestamp(),
             port: 0,
             pki: ClusterPki::generate(name)?,
+            service_cidr: None,
         };
         let key = format!("{RECORD_PREFIX}{name}");
         let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
@@ -186,8 +202,6 @@ impl ControlPlanes {
             StoreError::AlreadyExists { .. } => ClusterError::AlreadyExists(name.to_owned()),
             other => other.into(),
         })?;
-        let api = ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry));
-        bootstrap(&api).await?;
         let record = self.serve(record, Some(stored.mod_revision)).await?;
         tracing::info!(cluster = %record.name, endpoint = %record.endpoint(), "cluster created");
         Ok(record)
@@ -258,13 +272,15 @@ impl ControlPlanes {
             };
         }
         let api = Arc::new(ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry)));
+        bootstrap(&api).await?;
         let server = RunningServer::start(listener, &record.pki, api).map_err(|e| serve_error(e.to_string()))?;
         self.running.lock().expect("cluster map lock").insert(record.name.clone(), (record.clone(), server));
         Ok(record)
     }
 }
 
-/// The namespaces every cluster starts with.
+/// What every cluster has from its start, created when missing each time its API server starts: the four
+/// namespaces, and the `kubernetes` service with endpoints pointing at the API server's current port.
 async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
     let namespaces = api.registry.find("", "v1", "namespaces").expect("namespaces are registered").clone();
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
@@ -281,12 +297,81 @@ async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
             "status": { "phase": "Active" },
         });
         let key = api.key(&namespaces, None, name);
-        match api.store.create(&key, Bytes::from(serde_json::to_vec(&object).expect("serializes"))).await {
-            Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
-            Err(error) => return Err(error.into()),
+        create_if_absent(api, key, &object).await?;
+    }
+    // The `kubernetes` service: the API server's own address inside the cluster, with its endpoints.
+    let address = api.services.cidr().first();
+    api.services.reserve(address, "default/kubernetes").await?;
+    let labels = json!({ "component": "apiserver", "provider": "kubernetes" });
+    let service = json!({
+        "kind": "Service",
+        "apiVersion": "v1",
+        "metadata": { "name": "kubernetes", "namespace": "default", "uid": crate::object::new_uid(),
+                      "creationTimestamp": crate::object::now_timestamp(), "labels": labels },
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": address.to_string(),
+            "clusterIPs": [address.to_string()],
+            "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack",
+            "internalTrafficPolicy": "Cluster",
+            "sessionAffinity": "None",
+            "ports": [{ "name": "https", "port": 443, "protocol": "TCP", "targetPort": 443 }],
+        },
+        "status": { "loadBalancer": {} },
+    });
+    let endpoints = json!({
+        "kind": "Endpoints",
+        "apiVersion": "v1",
+        "metadata": { "name": "kubernetes", "namespace": "default", "uid": crate::object::new_uid(),
+                      "creationTimestamp": crate::object::now_timestamp(),
+                      "labels": { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+        "subsets": [{
+            "addresses": [{ "ip": "127.0.0.1" }],
+            "ports": [{ "name": "https", "port": api.port, "protocol": "TCP" }],
+        }],
+    });
+    let slice = json!({
+        "kind": "EndpointSlice",
+        "apiVersion": "discovery.k8s.io/v1",
+        "metadata": { "name": "kubernetes", "namespace": "default", "uid": crate::object::new_uid(),
+                      "creationTimestamp": crate::object::now_timestamp(), "generation": 1,
+                      "labels": { "kubernetes.io/service-name": "kubernetes" } },
+        "addressType": "IPv4",
+        "endpoints": [{ "addresses": ["127.0.0.1"], "conditions": { "ready": true } }],
+        "ports": [{ "name": "https", "port": api.port, "protocol": "TCP" }],
+    });
+    let services = api.registry.find("", "v1", "services").expect("registered");
+    create_if_absent(api, api.key(services, Some("default"), "kubernetes"), &service).await?;
+    // The endpoints follow the API server's port, which can change across restarts.
+    for (group, plural, object, field) in
+        [("", "endpoints", endpoints, "subsets"), ("discovery.k8s.io", "endpointslices", slice, "ports")]
+    {
+        let resource = api.registry.find(group, "v1", plural).expect("registered");
+        let key = api.key(resource, Some("default"), "kubernetes");
+        match api.store.get(&key, None).await? {
+            None => create_if_absent(api, key, &object).await?,
+            Some(kv) => {
+                let mut stored: serde_json::Value = serde_json::from_slice(&kv.value).unwrap_or_default();
+                if stored.get(field) != object.get(field) && stored.is_object() {
+                    stored[field] = object[field].clone();
+                    let value = Bytes::from(serde_json::to_vec(&stored).expect("serializes"));
+                    match api.store.update(&key, value, kv.mod_revision).await {
+                        Ok(_) | Err(StoreError::Conflict { .. } | StoreError::NotFound { .. }) => {}
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+            }
         }
     }
     Ok(())
+}
+
+async fn create_if_absent(api: &ClusterApi, key: String, object: &serde_json::Value) -> Result<(), ClusterError> {
+    match api.store.create(&key, Bytes::from(serde_json::to_vec(object).expect("serializes"))).await {
+        Ok(_) | Err(StoreError::AlreadyExists { .. }) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// EKS cluster names: 1 to 100 characters, alphanumerics, hyphens and underscores, starting with an

@@ -305,7 +305,20 @@ impl ClusterApi {
             return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
         let key = self.key(resource, namespace, &name);
-        let stored = self.store.create(&key, Self::encode_for_store(&object)).await.map_err(|error| match error {
+        let allocation = if is_services(resource) {
+            let owner = format!("{}/{name}", namespace.unwrap_or_default());
+            match self.services.allocate(&mut object, &owner, None).await? {
+                Ok(allocation) => Some(allocation),
+                Err(causes) => return Err(ApiError::invalid(resource, &name, causes)),
+            }
+        } else {
+            None
+        };
+        let created = self.store.create(&key, Self::encode_for_store(&object)).await;
+        if let (Err(_), Some(allocation)) = (&created, allocation) {
+            self.services.undo(allocation).await;
+        }
+        let stored = created.map_err(|error| match error {
             StoreError::AlreadyExists { .. } => ApiError::already_exists(resource, &name),
             other => ApiError::from(other),
         })?;
@@ -583,15 +596,25 @@ impl ClusterApi {
                     "the name of the object does not match the name on the URL ({name})"
                 )));
             }
+            let allocation = if is_services(resource) && request.subresource.is_none() {
+                let owner = format!("{}/{name}", namespace.unwrap_or_default());
+                match self.services.allocate(&mut updated, &owner, Some(&current)).await? {
+                    Ok(allocation) => Some(allocation),
+                    Err(causes) => return Err(ApiError::invalid(resource, name, causes)),
+                }
+            } else {
+                None
+            };
             if object::tracks_generation(resource) && object::spec_changed(&current, &updated) {
                 let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
                 metadata_mut(&mut updated).insert("generation".into(), json!(generation));
             }
-            if without_times(&updated) == without_times(&current) {
-                return Ok((current, warnings));
-            }
-            if dry_run {
-                return Ok((updated, warnings));
+            if without_times(&updated) == without_times(&current) || dry_run {
+                if let Some(allocation) = allocation {
+                    self.services.undo(allocation).await;
+                }
+                let unchanged = without_times(&updated) == without_times(&current);
+                return Ok((if unchanged { current } else { updated }, warnings));
             }
             // An object being deleted goes once its last finalizer is removed, unless it is still within a grace
             // period (a terminating pod waits for its node).
@@ -600,10 +623,14 @@ impl ClusterApi {
                 && object::finalizers(&updated) == 0
                 && updated["metadata"]["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) == 0;
             if finalized {
-                return match self.store.delete(&key, Some(kv.mod_revision)).await {
+                let deleted = self.store.delete(&key, Some(kv.mod_revision)).await;
+                if let Some(allocation) = allocation {
+                    self.services.undo(allocation).await;
+                }
+                return match deleted {
                     Ok((_, revision)) => {
                         object::set_resource_version(&mut updated, revision);
-                        self.finish_namespace_after_delete(resource, namespace).await?;
+                        self.after_delete(resource, namespace, &current).await?;
                         Ok((updated, warnings))
                     }
                     Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
@@ -611,7 +638,14 @@ impl ClusterApi {
                     Err(error) => Err(error.into()),
                 };
             }
-            match self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await {
+            let written = self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await;
+            if let Some(allocation) = allocation {
+                match &written {
+                    Ok(_) => self.services.commit(allocation).await,
+                    Err(_) => self.services.undo(allocation).await,
+                }
+            }
+            match written {
                 Ok(stored) => {
                     object::set_resource_version(&mut updated, stored.mod_revision);
                     return Ok((updated, warnings));
@@ -697,7 +731,7 @@ impl ClusterApi {
             match self.store.delete(&key, Some(kv.mod_revision)).await {
                 Ok((_, revision)) => {
                     object::set_resource_version(&mut current, revision);
-                    self.finish_namespace_after_delete(resource, namespace).await?;
+                    self.after_delete(resource, namespace, &current).await?;
                     return Ok(json_response(StatusCode::OK, &current));
                 }
                 Err(StoreError::Conflict { .. }) => continue,
@@ -834,6 +868,20 @@ impl ClusterApi {
         Ok(json_response(StatusCode::OK, &marked.0))
     }
 
+    /// What follows an object's removal from the store: a service gives back its IP and ports, and a
+    /// terminating namespace may now be empty.
+    async fn after_delete(
+        &self,
+        resource: &ResourceType,
+        namespace: Option<&str>,
+        object: &Value,
+    ) -> Result<(), ApiError> {
+        if is_services(resource) {
+            self.services.release(object).await;
+        }
+        self.finish_namespace_after_delete(resource, namespace).await
+    }
+
     /// After an object in a terminating namespace is finally deleted, removes the namespace if that was the last
     /// thing holding it, as the namespace controller does.
     async fn finish_namespace_after_delete(
@@ -878,6 +926,7 @@ impl ClusterApi {
                     continue;
                 }
                 match self.store.delete(&kv.key, Some(kv.mod_revision)).await {
+                    Ok(_) if is_services(resource) => self.services.release(&object).await,
                     Ok(_) | Err(StoreError::NotFound { .. }) => {}
                     Err(StoreError::Conflict { .. }) => remaining += 1,
                     Err(error) => return Err(error.into()),
@@ -1099,6 +1148,10 @@ fn list_revision(query: &Query) -> Result<Option<i64>, ApiError> {
             Ok(exact.then_some(revision))
         }
     }
+}
+
+fn is_services(resource: &ResourceType) -> bool {
+    resource.group.is_empty() && resource.plural == "services"
 }
 
 /// A pod's grace period when neither the delete nor the pod names one (`terminationGracePeriodSeconds`).
