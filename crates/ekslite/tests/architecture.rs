@@ -13,6 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("openapi", &[]),
     ("openapi-gen", &[]),
     ("apiserver", &["store", "k8s-protobuf", "openapi", "bench-report"]),
+    ("aws-model", &[]),
     ("ekslite", &["apiserver", "store"]),
 ];
 
