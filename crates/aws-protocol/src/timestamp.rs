@@ -59,7 +59,7 @@ pub fn format_basic(at: OffsetDateTime) -> String {
 pub fn parse_basic(text: &str) -> Result<OffsetDateTime, TimestampError> {
     let error = || TimestampError::Basic(text.to_owned());
     let bytes = text.as_bytes();
-    if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+    if !text.is_ascii() || bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
         return Err(error());
     }
     let digits = |range: std::ops::Range<usize>| -> Result<u32, TimestampError> {

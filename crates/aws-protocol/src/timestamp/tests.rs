@@ -32,7 +32,10 @@ fn basic_form_round_trips_and_refuses_garbage() {
     for text in ["20250314T092653", "20250314 092653Z", "2025031T0926533Z", "+0250314T092653Z", "20250230T000000Z"] {
         assert_eq!(parse_basic(text), Err(TimestampError::Basic(text.to_owned())), "{text}");
     }
+    // Multi-byte characters whose bytes put `T` and `Z` in place must not be sliced apart.
     assert!(parse_basic("2025031é092653Z").is_err());
+    assert!(parse_basic("202é031T092653Z").is_err());
+    assert!(parse_basic("2025031T09265éZ").is_err());
 }
 
 #[test]
