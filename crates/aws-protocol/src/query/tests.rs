@@ -133,3 +133,24 @@ fn query_errors_become_aws_errors() {
     let invalid = QueryError::Invalid { key: "MaxItems".into(), value: "x".into(), expected: "an integer" };
     check(invalid, Protocol::Query, "InvalidParameterValue", "Invalid value 'x' for MaxItems.");
 }
+
+#[test]
+fn arbitrary_forms_never_panic() {
+    let mut state = 0x2545_f491_u64;
+    const ALPHABET: &[u8] = b"A.member.entry.1.0.key=value&%2F%+\xff.N";
+    for _ in 0..3000 {
+        let len = (state % 60) as usize;
+        let form: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                ALPHABET[(state % ALPHABET.len() as u64) as usize]
+            })
+            .collect();
+        if let Ok(params) = QueryParams::parse(&form) {
+            let root = params.root();
+            let _ = (root.list("A"), root.ec2_list("A"), root.map("A"), root.string_list("A"), root.int("A"));
+        }
+    }
+}

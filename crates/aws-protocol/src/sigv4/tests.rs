@@ -449,3 +449,52 @@ fn auth_errors_use_each_protocols_codes() {
     assert!(message.starts_with("The request signature we calculated does not match the signature you provided."));
     assert!(message.ends_with("Consult the service documentation for details."));
 }
+
+/// A small deterministic generator, so that the garbage below is the same on every run.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Bytes drawn mostly from the characters that matter to the parsers.
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        const ALPHABET: &[u8] =
+            b"AWS4-HMAC-SHA256 Credential=/,;=SignedHeaders=Signature=%2Fhost0123456789TZaz\x80\xff";
+        (0..len).map(|_| ALPHABET[(self.next() % ALPHABET.len() as u64) as usize]).collect()
+    }
+}
+
+#[test]
+fn arbitrary_signatures_are_refused_without_panicking() {
+    let mut noise = Noise(0x5eed);
+    let fixture = load("query_post_sts");
+    for round in 0..2000 {
+        let len = (noise.next() % 120) as usize;
+        let garbage = noise.bytes(len);
+        let mut request = Request::get("/").header("host", "h").body(Vec::new()).expect("request");
+        if round % 2 == 0 {
+            let Ok(value) = HeaderValue::from_bytes(&garbage) else { continue };
+            request.headers_mut().insert(AUTHORIZATION, value);
+            if let Ok(date) = HeaderValue::from_bytes(&noise.bytes(16)) {
+                request.headers_mut().insert("x-amz-date", date);
+            }
+        } else {
+            let query: String =
+                garbage.iter().map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '%' }).collect();
+            let query = format!(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&{}",
+                query.replace(['#', '"', '<', '>', '`', '{', '}', '|', '\\', '^'], "")
+            );
+            let Ok(uri) = format!("/?{query}").parse::<Uri>() else { continue };
+            *request.uri_mut() = uri;
+        }
+        if let Ok(signed) = SignedRequest::from_request(&request) {
+            assert!(signed.verify(SECRET, signed_at(&fixture)).is_err(), "{request:?}");
+        }
+    }
+}
