@@ -12,14 +12,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("k8s-protobuf-gen", &[]),
     ("openapi", &[]),
     ("openapi-gen", &[]),
+    ("aws-protocol", &[]),
     ("apiserver", &["store", "k8s-protobuf", "openapi", "bench-report"]),
     ("aws-model", &[]),
     ("ekslite", &["apiserver", "store"]),
 ];
 
 /// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
-const KNOWLEDGE: &[(&str, &[&str])] =
-    &[("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"])];
+const KNOWLEDGE: &[(&str, &[&str])] = &[
+    ("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"]),
+    ("aws-protocol", &["k8s-openapi", "kube", "axum", "hyper", "tokio"]),
+];
 
 #[test]
 fn dependencies_point_the_way_architecture_md_says() {

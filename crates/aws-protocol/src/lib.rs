@@ -1,0 +1,28 @@
+//! The AWS wire protocols that ekslite's AWS endpoint speaks, with no knowledge of any service's operations:
+//!
+//! - [`sigv4`]: reading and checking Signature Version 4 (header and presigned forms), and signing;
+//! - [`route`]: which service a request is for (credential scope, `X-Amz-Target`, or `Action` and `Version`);
+//! - [`query`]: form and URL parameters with the list, map and structure rules of the `query` and `ec2`
+//!   protocols;
+//! - [`xml`]: the XML writer and reply envelopes of the `query` and `ec2` protocols;
+//! - [`json`]: bodies and replies of the `json` (1.1) and `rest-json` protocols;
+//! - [`timestamp`]: timestamps as each protocol writes them;
+//! - [`error`]: the AWS error envelope in each protocol, and request ids.
+//!
+//! Requests and replies are `http` crate types; the HTTP server itself lives elsewhere.
+
+mod account;
+mod encoding;
+pub mod error;
+pub mod json;
+pub mod query;
+pub mod route;
+pub mod sigv4;
+pub mod timestamp;
+pub mod xml;
+
+pub use account::{Account, DEFAULT_ACCOUNT_ID};
+pub use error::{AwsError, Protocol, RequestId};
+pub use query::{QueryError, QueryParams};
+pub use route::Route;
+pub use sigv4::{AuthError, Credentials, SignedRequest, SigningParams};
