@@ -86,7 +86,9 @@ def test_apply_get_and_delete_a_manifest(cluster, kubectl):
 
     by_label = cluster.kubectl("get", "cm,deploy", "-l", "app=web", "-o", "name", kubectl=kubectl).stdout.split()
     assert by_label == ["configmap/web-config", "deployment.apps/web"]
-    assert cluster.kubectl("get", "cm", "-l", "app!=web", "-o", "name", kubectl=kubectl).stdout == ""
+    # Only the config map every namespace has (the cluster's CA) lacks the label.
+    unlabelled = cluster.kubectl("get", "cm", "-l", "app!=web", "-o", "name", kubectl=kubectl).stdout
+    assert unlabelled == "configmap/kube-root-ca.crt\n"
     by_field = cluster.kubectl("get", "cm", "--field-selector", "metadata.name=web-config", "-o", "name", kubectl=kubectl)
     assert by_field.stdout.split() == ["configmap/web-config"]
     jsonpath = cluster.kubectl("get", "cm", "web-config", "-o", "jsonpath={.data.greeting}", kubectl=kubectl).stdout
@@ -126,7 +128,7 @@ def test_chunked_lists_page_with_continue_tokens(cluster):
     for idx in range(1200):
         api.create_namespaced_config_map("default", {"metadata": {"name": f"cm-{idx:04d}"}})
     result = cluster.kubectl("get", "configmaps", "--chunk-size=500", "-o", "name", "-v=6")
-    assert len(result.stdout.split()) == 1200
+    assert len(result.stdout.split()) == 1201, "1,200 plus kube-root-ca.crt"
     requests = [line for line in result.stderr.splitlines() if "/api/v1/namespaces/default/configmaps" in line]
     assert len(requests) == 3, "\n".join(requests)
     assert sum("continue=" in line for line in requests) == 2
@@ -152,7 +154,7 @@ def test_python_client_create_list_watch_delete(cluster):
         if event["type"] == "DELETED":
             break
     assert events == [("MODIFIED", "one"), ("DELETED", "one")]
-    assert api.list_namespaced_config_map("py").items == []
+    assert [item.metadata.name for item in api.list_namespaced_config_map("py").items] == ["kube-root-ca.crt"]
 
 
 def test_bad_requests_get_kubernetes_status_errors(cluster):
@@ -268,17 +270,21 @@ def test_get_prints_the_columns_of_each_kind(cluster, kubectl):
     assert wide[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
     assert wide[1][5:] == ["web", "nginx", "app=web"]
     configmaps = table("configmaps")
-    assert configmaps[0] == ["NAME", "DATA", "AGE"] and configmaps[1][:2] == ["web-config", "1"]
+    assert configmaps[0] == ["NAME", "DATA", "AGE"] and configmaps[1][:2] == ["kube-root-ca.crt", "1"]
+    assert configmaps[2][:2] == ["web-config", "1"]
     namespaces = table("namespaces")
     assert namespaces[0] == ["NAME", "STATUS", "AGE"] and all(row[1] == "Active" for row in namespaces[1:])
     labelled = table("configmaps", "--show-labels", "-A")
-    assert labelled[0] == ["NAMESPACE", "NAME", "DATA", "AGE", "LABELS"] and labelled[1][-1] == "app=web"
+    assert labelled[0] == ["NAMESPACE", "NAME", "DATA", "AGE", "LABELS"]
+    labels = {(row[0], row[1]): row[-1] for row in labelled[1:]}
+    assert labels[("default", "web-config")] == "app=web"
+    assert labels[("kube-system", "kube-root-ca.crt")] == "<none>", "every namespace has the cluster CA"
     column = table("configmaps", "-L", "app")
-    assert column[0][-1] == "APP" and column[1][-1] == "web"
+    assert column[0][-1] == "APP" and column[2][-1] == "web"
     everything = cluster.kubectl("get", "all", kubectl=kubectl).stdout
     assert "deployment.apps/web" in everything
     sorted_names = cluster.kubectl("get", "cm", "--sort-by=.metadata.name", "-o", "name", kubectl=kubectl).stdout
-    assert sorted_names.split() == ["configmap/web-config"]
+    assert sorted_names.split() == ["configmap/kube-root-ca.crt", "configmap/web-config"]
 
 
 def test_field_validation_strict_warn_and_ignore(cluster):
@@ -419,7 +425,7 @@ def test_watch_from_compacted_history_gets_410_and_the_client_recovers(ekslite, 
     assert expired.value.status == 410
     # The client recovers as client-go does: list again, then watch from the list's resourceVersion.
     listed = api.list_namespaced_config_map("default")
-    assert {item.metadata.name for item in listed.items} == {"old", "newer"}
+    assert {item.metadata.name for item in listed.items} == {"old", "newer", "kube-root-ca.crt"}
     fresh = watch.Watch().stream(api.list_namespaced_config_map, "default",
                                  resource_version=listed.metadata.resource_version, timeout_seconds=10)
     api.create_namespaced_config_map("default", {"metadata": {"name": "after"}})
@@ -457,7 +463,7 @@ def test_garbage_protobuf_is_refused(cluster):
             body=body, headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
         assert response.status == 400, (body, response.data)
         assert json.loads(response.data)["reason"] == "BadRequest"
-    assert cluster.kubectl("get", "cm", "-o", "name").stdout == ""
+    assert cluster.kubectl("get", "cm", "-o", "name").stdout == "configmap/kube-root-ca.crt\n", "nothing was created"
 
 
 THREE_WAY_BEFORE = """

@@ -99,6 +99,8 @@ pub struct ClusterApi {
     prefix: String,
     /// Service cluster IPs and node ports.
     pub services: ServiceAllocator,
+    /// The cluster CA certificate (PEM), published in every namespace as `kube-root-ca.crt`.
+    pub ca_cert: String,
 }
 
 impl ClusterApi {
@@ -109,6 +111,7 @@ impl ClusterApi {
             port: record.port,
             prefix: cluster_prefix(&record.uid),
             services: ServiceAllocator::new(Arc::clone(&store), &record.uid, record.service_cidr()),
+            ca_cert: record.pki.ca_cert.clone(),
             store,
         }
     }
@@ -298,6 +301,9 @@ async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
         });
         let key = api.key(&namespaces, None, name);
         create_if_absent(api, key, &object).await?;
+        api.populate_namespace(name)
+            .await
+            .map_err(|error| ClusterError::Serve { name: name.to_owned(), reason: error.message })?;
     }
     // The `kubernetes` service: the API server's own address inside the cluster, with its endpoints.
     let address = api.services.cidr().first();

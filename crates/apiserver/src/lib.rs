@@ -5,6 +5,7 @@
 //! server keeps its objects as JSON in the shared [`store`], under the cluster's own key prefix, and serves
 //! discovery, the REST verbs and watches with kube-apiserver's semantics.
 
+mod admission;
 mod allocate;
 mod cluster;
 mod discovery;

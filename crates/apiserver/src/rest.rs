@@ -298,6 +298,11 @@ impl ClusterApi {
                 metadata.remove("generation");
             }
         }
+        if is_pods(resource)
+            && let Some(namespace) = namespace
+        {
+            self.admit_service_account(&mut object, namespace).await?;
+        }
         if let Ownership::Update(manager) = ownership {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
         }
@@ -323,6 +328,9 @@ impl ClusterApi {
             other => ApiError::from(other),
         })?;
         object::set_resource_version(&mut object, stored.mod_revision);
+        if resource.group.is_empty() && resource.plural == "namespaces" {
+            self.populate_namespace(&name).await?;
+        }
         Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings))
     }
 
@@ -1148,6 +1156,10 @@ fn list_revision(query: &Query) -> Result<Option<i64>, ApiError> {
             Ok(exact.then_some(revision))
         }
     }
+}
+
+fn is_pods(resource: &ResourceType) -> bool {
+    resource.group.is_empty() && resource.plural == "pods"
 }
 
 fn is_services(resource: &ResourceType) -> bool {
