@@ -14,7 +14,7 @@ use store::{DynStore, ListOptions, StoreError};
 use crate::allocate::{DEFAULT_SERVICE_CIDR, Ipv4Cidr, ServiceAllocator};
 use crate::pki::{ClusterPki, PkiError};
 use crate::registry::{Registry, ResourceType};
-use crate::server::RunningServer;
+use crate::server::{RunningServer, TokenAuthenticator};
 
 const RECORD_PREFIX: &str = "/ekslite/clusters/";
 
@@ -77,6 +77,8 @@ pub enum ClusterError {
     NotFound(String),
     #[error("invalid cluster name {name:?}: {reason}")]
     InvalidName { name: String, reason: &'static str },
+    #[error("service CIDR {0:?} is not an IPv4 block between /8 and /30")]
+    InvalidServiceCidr(String),
     #[error("unsupported Kubernetes version {0:?}")]
     UnsupportedVersion(String),
     #[error(transparent)]
@@ -101,6 +103,10 @@ pub struct ClusterApi {
     pub services: ServiceAllocator,
     /// The cluster CA certificate (PEM), published in every namespace as `kube-root-ca.crt`.
     pub ca_cert: String,
+    /// The cluster's name.
+    pub name: String,
+    /// Checks bearer tokens; without one only client certificates are accepted.
+    pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
 }
 
 impl ClusterApi {
@@ -112,6 +118,8 @@ impl ClusterApi {
             prefix: cluster_prefix(&record.uid),
             services: ServiceAllocator::new(Arc::clone(&store), &record.uid, record.service_cidr()),
             ca_cert: record.pki.ca_cert.clone(),
+            name: record.name.clone(),
+            authenticator: None,
             store,
         }
     }
@@ -164,11 +172,23 @@ pub struct ControlPlanes {
     store: DynStore,
     registry: Arc<Registry>,
     running: Mutex<BTreeMap<String, (ClusterRecord, RunningServer)>>,
+    authenticator: Option<Arc<dyn TokenAuthenticator>>,
 }
 
 impl ControlPlanes {
     pub fn new(store: DynStore) -> ControlPlanes {
-        ControlPlanes { store, registry: Arc::new(Registry::builtin()), running: Mutex::new(BTreeMap::new()) }
+        ControlPlanes {
+            store,
+            registry: Arc::new(Registry::builtin()),
+            running: Mutex::new(BTreeMap::new()),
+            authenticator: None,
+        }
+    }
+
+    /// Lets every cluster started from now on accept the bearer tokens `authenticator` accepts.
+    pub fn with_token_authenticator(mut self, authenticator: Arc<dyn TokenAuthenticator>) -> ControlPlanes {
+        self.authenticator = Some(authenticator);
+        self
     }
 
     /// Starts the API server of every stored cluster; run once at start-up.
@@ -186,6 +206,23 @@ impl ControlPlanes {
     /// Creates a cluster and starts its API server.
     pub async fn create(&self, name: &str, version: Option<&str>) -> Result<ClusterRecord, ClusterError> {
         validate_cluster_name(name)?;
+        self.create_with(name, version, None).await
+    }
+
+    /// Creates a cluster whose name the caller has checked (the EKS front names clusters by account and
+    /// region), with a service CIDR of its choosing.
+    pub async fn create_with(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        service_cidr: Option<&str>,
+    ) -> Result<ClusterRecord, ClusterError> {
+        if name.is_empty() || name.len() > 253 || name.contains(['/', '\0']) {
+            return Err(ClusterError::InvalidName { name: name.to_owned(), reason: "must be 1 to 253 characters" });
+        }
+        if service_cidr.is_some_and(|cidr| Ipv4Cidr::parse(cidr).is_none()) {
+            return Err(ClusterError::InvalidServiceCidr(service_cidr.unwrap_or_default().to_owned()));
+        }
         let version = version.unwrap_or(DEFAULT_VERSION);
         if !KUBERNETES_VERSIONS.iter().any(|(minor, _)| *minor == version) {
             return Err(ClusterError::UnsupportedVersion(version.to_owned()));
@@ -197,7 +234,7 @@ impl ControlPlanes {
             created: crate::object::now_timestamp(),
             port: 0,
             pki: ClusterPki::generate(name)?,
-            service_cidr: None,
+            service_cidr: service_cidr.map(str::to_owned),
         };
         let key = format!("{RECORD_PREFIX}{name}");
         let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
@@ -274,7 +311,9 @@ impl ControlPlanes {
                 None => self.store.create(&key, value).await?,
             };
         }
-        let api = Arc::new(ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry)));
+        let mut api = ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry));
+        api.authenticator = self.authenticator.clone();
+        let api = Arc::new(api);
         bootstrap(&api).await?;
         let server = RunningServer::start(listener, &record.pki, api).map_err(|e| serve_error(e.to_string()))?;
         self.running.lock().expect("cluster map lock").insert(record.name.clone(), (record.clone(), server));

@@ -1,7 +1,7 @@
 //! One cluster's HTTPS endpoint: TLS with the cluster's own CA (client certificates optional and verified
 //! against it), HTTP/1.1 and HTTP/2, and the top-level routing of every request.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -34,6 +34,25 @@ pub enum Identity {
         user: String,
         groups: Vec<String>,
     },
+    /// Presented a bearer token that a [`TokenAuthenticator`] accepted.
+    Token(AuthenticatedUser),
+}
+
+/// A user as an authenticator reports it: what kube-apiserver's `user.Info` holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser {
+    pub username: String,
+    pub uid: String,
+    pub groups: Vec<String>,
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+/// Checks bearer tokens for a cluster, as kube-apiserver's webhook token authenticators do (the EKS token of
+/// `aws eks get-token` is one). `None` means the token is not valid; the request then gets 401.
+#[async_trait::async_trait]
+pub trait TokenAuthenticator: Send + Sync + std::fmt::Debug {
+    /// `cluster` is the name the cluster was created with.
+    async fn authenticate(&self, cluster: &str, token: &str) -> Option<AuthenticatedUser>;
 }
 
 /// A cluster's API server, running until stopped.
@@ -138,6 +157,25 @@ async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -
         "/healthz" | "/livez" | "/readyz" => return text(StatusCode::OK, "ok"),
         _ => {}
     }
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim);
+    let token_identity;
+    let identity = match (identity, bearer, &api.authenticator) {
+        (Identity::Anonymous, Some(token), Some(authenticator)) => {
+            match authenticator.authenticate(&api.name, token).await {
+                Some(user) => {
+                    token_identity = Identity::Token(user);
+                    &token_identity
+                }
+                None => return ApiError::unauthorized().into_response(),
+            }
+        }
+        (identity, _, _) => identity,
+    };
     if *identity == Identity::Anonymous {
         return ApiError::unauthorized().into_response();
     }

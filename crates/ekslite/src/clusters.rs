@@ -35,7 +35,9 @@ fn error_response(error: ClusterError) -> Response {
     let status = match &error {
         ClusterError::AlreadyExists(_) => StatusCode::CONFLICT,
         ClusterError::NotFound(_) => StatusCode::NOT_FOUND,
-        ClusterError::InvalidName { .. } | ClusterError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
+        ClusterError::InvalidName { .. }
+        | ClusterError::InvalidServiceCidr(_)
+        | ClusterError::UnsupportedVersion(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, Json(json!({ "message": error.to_string() }))).into_response()
