@@ -1,5 +1,14 @@
-//! The state and rules of the AWS services ekslite re-implements. For now it holds the IAM policy language:
-//! parsing and validating policy documents as IAM does, and deciding whether a request is allowed
-//! ([`policy`]). Everything here is a decision core: values in, values out, no IO.
+//! The state and rules of the AWS services ekslite re-implements.
+//!
+//! - [`policy`]: the IAM policy language, parsing documents as IAM does and deciding whether a request is allowed;
+//!   a decision core, values in and values out, no IO.
+//! - [`eks`]: EKS clusters, their validations and status lifecycle, stored as [`records`] in the store; the
+//!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
+//!
+//! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
 
+pub mod clock;
+pub mod eks;
+pub mod ids;
 pub mod policy;
+pub mod records;

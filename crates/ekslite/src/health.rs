@@ -24,7 +24,7 @@ pub struct HealthState {
 }
 
 pub fn router(state: HealthState) -> axum::Router {
-    axum::Router::new().route("/_ekslite/health", get(health)).with_state(state).fallback(not_found)
+    axum::Router::new().route("/_ekslite/health", get(health)).with_state(state)
 }
 
 /// 200 with the version, the store's backend and revision, and uptime; 503 when the store does not answer.
@@ -52,8 +52,4 @@ async fn health(State(state): State<HealthState>) -> Response {
         )
             .into_response(),
     }
-}
-
-async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "message": "ekslite serves no such route yet" }))).into_response()
 }

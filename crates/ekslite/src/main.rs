@@ -1,5 +1,6 @@
 //! The `ekslite` binary: command line, logging, and wiring the pieces into a server.
 
+mod aws;
 mod client;
 mod clusters;
 mod health;
@@ -100,6 +101,25 @@ struct ServeArgs {
     /// How often to compact history, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     compact_interval: u64,
+
+    /// How long a new EKS cluster stays CREATING, in seconds (botocore's waiters poll every 30 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
+    eks_create_delay: f64,
+
+    /// How long a deleted EKS cluster stays DELETING, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
+    eks_delete_delay: f64,
+
+    /// EKS clusters per account and region (EKS's quota is 100).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_clusters: u32,
+}
+
+fn parse_delay(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && (0.0..=3600.0).contains(&seconds) => Ok(seconds),
+        _ => Err(format!("{text:?} is not a number of seconds between 0 and 3600")),
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -171,6 +191,12 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             interval: std::time::Duration::from_secs(args.compact_interval),
             keep_for: std::time::Duration::from_secs(args.history_seconds),
             keep_revisions: args.history_revisions,
+        },
+        eks: aws_model::eks::EksConfig {
+            versions: apiserver::KUBERNETES_VERSIONS.iter().map(|(minor, _)| (*minor).to_owned()).collect(),
+            create_seconds: args.eks_create_delay,
+            delete_seconds: args.eks_delete_delay,
+            max_clusters: args.max_clusters as usize,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -24,6 +24,7 @@ pub struct ServeOptions {
     pub store: StoreConfig,
     pub etcd_timeout: Duration,
     pub compaction: CompactionPolicy,
+    pub eks: aws_model::eks::EksConfig,
 }
 
 /// The record each server keeps under `/ekslite/servers/<id>`.
@@ -50,14 +51,26 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         }
     };
     let compactor = Compactor::spawn(Arc::clone(&store), options.compaction.clone());
-    let control_planes = Arc::new(ControlPlanes::new(Arc::clone(&store)));
+    let tokens = Arc::new(crate::aws::EksTokens::default());
+    let control_planes =
+        Arc::new(ControlPlanes::new(Arc::clone(&store)).with_token_authenticator(Arc::clone(&tokens) as _));
     if let Err(error) = control_planes.start_all().await {
         control_planes.stop_all().await;
         let _ = store.close().await;
         return Err(error).context("starting the clusters' API servers");
     }
+    let clock: Arc<dyn aws_model::clock::Clock> = Arc::new(aws_model::clock::SystemClock);
+    let eks = aws_model::eks::Eks::new(
+        aws_model::records::Records::new(Arc::clone(&store)),
+        Arc::new(crate::aws::Clusters(Arc::clone(&control_planes))),
+        Arc::clone(&clock),
+        options.eks.clone(),
+    );
+    let aws = Arc::new(aws_api::AwsApi::new(eks, clock));
+    tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
-        .merge(crate::clusters::routes(Arc::clone(&control_planes)));
+        .merge(crate::clusters::routes(Arc::clone(&control_planes)))
+        .fallback(move |request| crate::aws::endpoint(Arc::clone(&aws), request));
     tracing::info!(listen = %options.listen, "ekslite ready: AWS endpoint http://{}", options.listen);
 
     let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;

@@ -14,14 +14,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("openapi-gen", &[]),
     ("aws-protocol", &[]),
     ("apiserver", &["store", "k8s-protobuf", "openapi", "bench-report"]),
-    ("aws-model", &[]),
-    ("ekslite", &["apiserver", "store"]),
+    ("aws-model", &["store"]),
+    ("aws-api", &["aws-model", "aws-protocol"]),
+    ("ekslite", &["apiserver", "aws-api", "aws-model", "store"]),
 ];
 
 /// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
 const KNOWLEDGE: &[(&str, &[&str])] = &[
     ("store", &["k8s-openapi", "kube", "axum", "hyper", "aws-sdk-", "aws-smithy-"]),
     ("aws-protocol", &["k8s-openapi", "kube", "axum", "hyper", "tokio"]),
+    ("aws-model", &["k8s-openapi", "kube", "axum", "hyper"]),
+    ("aws-api", &["k8s-openapi", "kube", "axum", "hyper"]),
 ];
 
 #[test]

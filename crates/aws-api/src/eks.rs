@@ -1,0 +1,272 @@
+//! EKS over `rest-json`: operations bound to method and path, JSON bodies, errors with `x-amzn-errortype`.
+
+use std::collections::BTreeMap;
+
+use aws_model::eks::{Cluster, CreateCluster, EksError};
+use aws_protocol::{AwsError, Protocol};
+use http::{Method, Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::{AwsApi, Call};
+
+pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+    let path = call.request.uri().path();
+    let segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|segment| percent_decode(segment).ok_or_else(|| bad_path(path)))
+        .collect::<Result<_, _>>()?;
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = call.request.method();
+    let (status, body) = match (method, segments.as_slice()) {
+        (&Method::POST, ["clusters"]) => create_cluster(api, call).await?,
+        (&Method::GET, ["clusters"]) => list_clusters(api, call).await?,
+        (&Method::GET, ["clusters", name]) => {
+            let cluster = api.eks().describe_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+            (StatusCode::OK, json!({ "cluster": cluster_json(&cluster) }))
+        }
+        (&Method::DELETE, ["clusters", name]) => {
+            let cluster = api.eks().delete_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+            (StatusCode::OK, json!({ "cluster": cluster_json(&cluster) }))
+        }
+        (&Method::GET, ["cluster-versions"]) => (StatusCode::OK, cluster_versions(api)),
+        _ => {
+            return Err(AwsError::new(
+                "UnknownOperationException",
+                format!("ekslite does not serve EKS operation {method} {path}"),
+                StatusCode::NOT_FOUND,
+            ));
+        }
+    };
+    Ok(aws_protocol::json::response(Protocol::RestJson, status, &body, &call.request_id))
+}
+
+fn bad_path(path: &str) -> AwsError {
+    AwsError::bad_request("BadRequestException", format!("The request path {path} is not valid"))
+}
+
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The wire error for a model error, with the members EKS adds to every error body.
+fn error(error: EksError, cluster: &str) -> AwsError {
+    let (code, status) = match &error {
+        EksError::InvalidParameter(_) => ("InvalidParameterException", StatusCode::BAD_REQUEST),
+        EksError::InvalidRequest(_) => ("InvalidRequestException", StatusCode::BAD_REQUEST),
+        EksError::ResourceInUse(_) => ("ResourceInUseException", StatusCode::CONFLICT),
+        EksError::ResourceNotFound(_) => ("ResourceNotFoundException", StatusCode::NOT_FOUND),
+        EksError::ResourceLimitExceeded(_) => ("ResourceLimitExceededException", StatusCode::BAD_REQUEST),
+        EksError::Server(_) => ("ServerException", StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let mut wire = AwsError::new(code, error.to_string(), status);
+    if !cluster.is_empty() {
+        wire = wire.with_extra("clusterName", cluster);
+    }
+    wire
+}
+
+fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::bad_request("InvalidParameterException", message)
+}
+
+fn body_of(call: &Call<'_>) -> Result<Map<String, Value>, AwsError> {
+    aws_protocol::json::parse_body(call.request.body()).map_err(|error| {
+        let mut wire = error.to_aws_error();
+        wire.code = "BadRequestException".into();
+        wire
+    })
+}
+
+fn string(body: &Map<String, Value>, field: &str) -> Result<Option<String>, AwsError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(invalid(format!("{field} must be a string"))),
+    }
+}
+
+fn boolean(body: &Map<String, Value>, field: &str) -> Result<Option<bool>, AwsError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(value)) => Ok(Some(*value)),
+        Some(_) => Err(invalid(format!("{field} must be a boolean"))),
+    }
+}
+
+fn strings(body: &Map<String, Value>, field: &str) -> Result<Option<Vec<String>>, AwsError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| invalid(format!("{field} must hold strings"))))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(invalid(format!("{field} must be a list"))),
+    }
+}
+
+fn object<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, AwsError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(members)) => Ok(Some(members)),
+        Some(_) => Err(invalid(format!("{field} must be an object"))),
+    }
+}
+
+fn tags(body: &Map<String, Value>) -> Result<BTreeMap<String, String>, AwsError> {
+    let Some(tags) = object(body, "tags")? else { return Ok(BTreeMap::new()) };
+    if tags.len() > 50 {
+        return Err(invalid("The number of tags must not exceed 50"));
+    }
+    tags.iter()
+        .map(|(key, value)| match value {
+            Value::String(value) if !key.is_empty() && key.len() <= 128 && value.len() <= 256 => {
+                Ok((key.clone(), value.clone()))
+            }
+            _ => Err(invalid(format!("Invalid tag {key}"))),
+        })
+        .collect()
+}
+
+async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Value), AwsError> {
+    let body = body_of(call)?;
+    let name = string(&body, "name")?.ok_or_else(|| invalid("name is required"))?;
+    let role_arn = string(&body, "roleArn")?.ok_or_else(|| invalid("roleArn is required"))?;
+    let vpc = object(&body, "resourcesVpcConfig")?.ok_or_else(|| invalid("resourcesVpcConfig is required"))?;
+    let network = object(&body, "kubernetesNetworkConfig")?;
+    let access = object(&body, "accessConfig")?;
+    let mut enabled_log_types = Vec::new();
+    if let Some(logging) = object(&body, "logging")? {
+        for setup in logging.get("clusterLogging").and_then(Value::as_array).into_iter().flatten() {
+            let setup = setup.as_object().ok_or_else(|| invalid("clusterLogging must hold objects"))?;
+            let types = strings(setup, "types")?.unwrap_or_default();
+            if boolean(setup, "enabled")?.unwrap_or(false) {
+                enabled_log_types.extend(types);
+            }
+        }
+    }
+    let input = CreateCluster {
+        name: name.clone(),
+        version: string(&body, "version")?,
+        role_arn,
+        subnet_ids: strings(vpc, "subnetIds")?.unwrap_or_default(),
+        security_group_ids: strings(vpc, "securityGroupIds")?.unwrap_or_default(),
+        endpoint_public_access: boolean(vpc, "endpointPublicAccess")?,
+        endpoint_private_access: boolean(vpc, "endpointPrivateAccess")?,
+        public_access_cidrs: strings(vpc, "publicAccessCidrs")?,
+        service_ipv4_cidr: network.map(|n| string(n, "serviceIpv4Cidr")).transpose()?.flatten(),
+        ip_family: network.map(|n| string(n, "ipFamily")).transpose()?.flatten(),
+        enabled_log_types,
+        tags: tags(&body)?,
+        authentication_mode: access.map(|a| string(a, "authenticationMode")).transpose()?.flatten(),
+        bootstrap_cluster_creator_admin_permissions: access
+            .map(|a| boolean(a, "bootstrapClusterCreatorAdminPermissions"))
+            .transpose()?
+            .flatten(),
+        support_type: object(&body, "upgradePolicy")?.map(|u| string(u, "supportType")).transpose()?.flatten(),
+    };
+    let cluster = api.eks().create_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
+    Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+async fn list_clusters(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Value), AwsError> {
+    let max_results = match call.params.get("maxResults") {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid("maxResults must be a number"))?),
+    };
+    let next_token = call.params.get("nextToken");
+    let (names, token) =
+        api.eks().list_clusters(&call.caller, max_results, next_token).await.map_err(|e| error(e, ""))?;
+    let mut body = json!({ "clusters": names });
+    if let Some(token) = token {
+        body["nextToken"] = json!(token);
+    }
+    Ok((StatusCode::OK, body))
+}
+
+/// A cluster as DescribeCluster shows it.
+fn cluster_json(cluster: &Cluster) -> Value {
+    let logging = vec![
+        json!({ "types": cluster.enabled_log_types, "enabled": true }),
+        json!({
+            "types": aws_model::eks::LOG_TYPES
+                .iter()
+                .filter(|t| !cluster.enabled_log_types.iter().any(|e| e == *t))
+                .collect::<Vec<_>>(),
+            "enabled": false,
+        }),
+    ];
+    let logging: Vec<Value> =
+        logging.into_iter().filter(|setup| setup["types"].as_array().is_some_and(|t| !t.is_empty())).collect();
+    let mut out = json!({
+        "name": cluster.name,
+        "arn": cluster.arn,
+        "createdAt": cluster.created_at,
+        "version": cluster.version,
+        "roleArn": cluster.role_arn,
+        "resourcesVpcConfig": {
+            "subnetIds": cluster.vpc.subnet_ids,
+            "securityGroupIds": cluster.vpc.security_group_ids,
+            "clusterSecurityGroupId": cluster.vpc.cluster_security_group_id,
+            "vpcId": cluster.vpc.vpc_id,
+            "endpointPublicAccess": cluster.vpc.endpoint_public_access,
+            "endpointPrivateAccess": cluster.vpc.endpoint_private_access,
+            "publicAccessCidrs": cluster.vpc.public_access_cidrs,
+        },
+        "kubernetesNetworkConfig": {
+            "serviceIpv4Cidr": cluster.service_ipv4_cidr,
+            "ipFamily": cluster.ip_family,
+            "elasticLoadBalancing": { "enabled": false },
+        },
+        "logging": { "clusterLogging": logging },
+        "identity": { "oidc": { "issuer": cluster.oidc_issuer } },
+        "status": cluster.status.as_str(),
+        "certificateAuthority": { "data": cluster.certificate_authority },
+        "platformVersion": cluster.platform_version,
+        "tags": cluster.tags,
+        "health": { "issues": [] },
+        "accessConfig": {
+            "bootstrapClusterCreatorAdminPermissions": cluster.bootstrap_cluster_creator_admin_permissions,
+            "authenticationMode": cluster.authentication_mode,
+        },
+        "upgradePolicy": { "supportType": cluster.support_type },
+    });
+    if !cluster.endpoint.is_empty() {
+        out["endpoint"] = json!(cluster.endpoint);
+    }
+    out
+}
+
+fn cluster_versions(api: &AwsApi) -> Value {
+    let versions = &api.eks().config().versions;
+    let default = versions.last().cloned().unwrap_or_default();
+    let listed: Vec<Value> = versions
+        .iter()
+        .rev()
+        .map(|version| {
+            json!({
+                "clusterVersion": version,
+                "clusterType": "eks",
+                "defaultPlatformVersion": "eks.1",
+                "defaultVersion": *version == default,
+                "status": "STANDARD_SUPPORT",
+                "versionStatus": "STANDARD_SUPPORT",
+            })
+        })
+        .collect();
+    json!({ "clusterVersions": listed })
+}

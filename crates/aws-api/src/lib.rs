@@ -1,0 +1,151 @@
+//! The AWS endpoint (`http://127.0.0.1:4566` by default): every request is read with `aws-protocol` (signature,
+//! service, parameters), run against the `aws-model` services, and answered in the shape its service's protocol
+//! uses, errors included. This is the only crate that knows AWS wire shapes; the HTTP server is the binary's.
+//!
+//! Authentication runs in the open mode of the design: any access key is accepted and its account is the key
+//! id when that is 12 digits, else `000000000000`. Signatures are parsed (a malformed one is refused as AWS
+//! refuses it) but can only be checked for keys whose secret is known, and none is known yet.
+
+mod eks;
+mod sts;
+mod token;
+
+use std::sync::Arc;
+
+use aws_model::clock::Clock;
+use aws_model::eks::{Caller, Eks};
+use aws_protocol::{Account, AwsError, Protocol, QueryParams, RequestId, Route, SignedRequest};
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, StatusCode};
+
+pub use token::TokenUser;
+
+/// The services behind the endpoint.
+#[derive(Debug, Clone)]
+pub struct AwsApi {
+    eks: Eks,
+    clock: Arc<dyn Clock>,
+}
+
+/// A request as the handlers see it.
+pub(crate) struct Call<'a> {
+    pub request: &'a Request<Bytes>,
+    pub caller: Caller,
+    pub request_id: RequestId,
+    pub params: QueryParams,
+    pub route: Route,
+}
+
+impl AwsApi {
+    pub fn new(eks: Eks, clock: Arc<dyn Clock>) -> AwsApi {
+        AwsApi { eks, clock }
+    }
+
+    /// Answers one request; never fails: every failure is an AWS error reply.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Vec<u8>> {
+        let request_id = RequestId::new();
+        let protocol = guess_protocol(request.headers());
+        let call = match self.read(&request, request_id.clone()) {
+            Ok(call) => call,
+            Err((protocol, error)) => return render_error(protocol, "", &error, &request_id),
+        };
+        let service = call.route.service().unwrap_or_default().to_owned();
+        let operation = call.route.operation().unwrap_or_default().to_owned();
+        let response = match service.as_str() {
+            "eks" => eks::handle(self, &call)
+                .await
+                .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id)),
+            "sts" => sts::handle(self, &call)
+                .await
+                .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
+            _ => {
+                let error = match protocol {
+                    Protocol::Query | Protocol::Ec2 => AwsError::bad_request(
+                        "InvalidAction",
+                        format!("The action {operation} is not valid for this web service."),
+                    ),
+                    _ => AwsError::new(
+                        "UnknownOperationException",
+                        format!("ekslite does not serve the service '{service}'"),
+                        StatusCode::BAD_REQUEST,
+                    ),
+                };
+                render_error(protocol, "", &error, &request_id)
+            }
+        };
+        tracing::debug!(%service, %operation, status = response.status().as_u16(), "aws request");
+        response
+    }
+
+    /// Signature, route and caller of a request.
+    fn read<'a>(&self, request: &'a Request<Bytes>, request_id: RequestId) -> Result<Call<'a>, (Protocol, AwsError)> {
+        let protocol = guess_protocol(request.headers());
+        let signed = if is_signed(request) {
+            let signed =
+                SignedRequest::from_request(request).map_err(|error| (protocol, error.to_aws_error(protocol)))?;
+            Some(signed)
+        } else {
+            None
+        };
+        let params = if matches!(protocol, Protocol::Query | Protocol::Ec2) {
+            QueryParams::from_request(request.uri(), request.headers(), request.body())
+        } else {
+            QueryParams::parse(request.uri().query().unwrap_or_default().as_bytes())
+        }
+        .map_err(|error| (protocol, error.to_aws_error(protocol)))?;
+        let route = Route::new(signed.as_ref(), request.headers(), &params)
+            .map_err(|error| (protocol, AwsError::bad_request("InvalidParameterValue", error.to_string())))?;
+        let Some(signed) = signed else {
+            if route.service().is_none() && route.operation().is_none() {
+                // Neither signed nor shaped like any AWS call: a plain HTTP request for a route that is not here.
+                let error = AwsError::new("NotFound", "ekslite serves no such route", StatusCode::NOT_FOUND);
+                return Err((Protocol::RestJson, error));
+            }
+            // Only operations the models mark as unsigned may come without a signature; none is served yet.
+            let error = aws_protocol::AuthError::MissingAuthentication.to_aws_error(protocol);
+            return Err((protocol, error));
+        };
+        let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
+        let caller = Caller { arn: format!("arn:aws:iam::{account}:root"), account, region: route.region.clone() };
+        Ok(Call { request, caller, request_id, params, route })
+    }
+
+    pub(crate) fn eks(&self) -> &Eks {
+        &self.eks
+    }
+
+    pub(crate) fn now(&self) -> f64 {
+        self.clock.now()
+    }
+}
+
+fn is_signed(request: &Request<Bytes>) -> bool {
+    request.headers().contains_key(http::header::AUTHORIZATION)
+        || request
+            .uri()
+            .query()
+            .is_some_and(|query| query.contains("X-Amz-Signature") || query.contains("X-Amz-Credential"))
+}
+
+/// The protocol a request speaks, from its headers alone: used before the service is known.
+fn guess_protocol(headers: &HeaderMap) -> Protocol {
+    if headers.contains_key("x-amz-target") {
+        Protocol::Json
+    } else if aws_protocol::query::is_form(headers) {
+        Protocol::Query
+    } else {
+        Protocol::RestJson
+    }
+}
+
+pub(crate) fn render_error(
+    protocol: Protocol,
+    namespace: &str,
+    error: &AwsError,
+    request_id: &RequestId,
+) -> Response<Vec<u8>> {
+    error.to_response(protocol, namespace, request_id)
+}
+
+#[cfg(test)]
+mod tests;

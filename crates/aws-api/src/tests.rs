@@ -1,0 +1,161 @@
+use std::sync::Arc;
+
+use aws_model::clock::ManualClock;
+use aws_model::eks::{CreateCluster, Eks, EksConfig, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
+use aws_model::records::Records;
+use aws_protocol::{Credentials, SigningParams};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::Request;
+use store::MemoryStore;
+
+use super::*;
+use crate::token::{TokenError, parse_token};
+
+/// The moment every signature in these tests is made at.
+const NOW: i64 = 1_800_000_000;
+
+#[derive(Debug)]
+struct FakeKubernetes;
+
+#[async_trait::async_trait]
+impl KubernetesClusters for FakeKubernetes {
+    async fn create(&self, _: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        Ok(KubernetesEndpoint { endpoint: "https://127.0.0.1:1".into(), ca_pem: "PEM".into() })
+    }
+    async fn delete(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+async fn api_with_cluster(clock: Arc<ManualClock>) -> AwsApi {
+    let eks = Eks::new(
+        Records::new(Arc::new(MemoryStore::new())),
+        Arc::new(FakeKubernetes),
+        clock.clone(),
+        EksConfig::default(),
+    );
+    let caller = Caller {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        arn: "arn:aws:iam::000000000000:root".into(),
+    };
+    let input = CreateCluster {
+        name: "demo".into(),
+        role_arn: "arn:aws:iam::000000000000:role/eks".into(),
+        subnet_ids: vec!["subnet-a".into()],
+        ..CreateCluster::default()
+    };
+    eks.create_cluster(&caller, input).await.unwrap();
+    AwsApi::new(eks, clock)
+}
+
+/// A token as `aws eks get-token` makes it, for `cluster`, signed at `signed_at`.
+fn token(cluster: &str, access_key: &str, signed_at: i64) -> String {
+    let mut request = Request::builder()
+        .method("GET")
+        .uri("http://127.0.0.1:4566/?Action=GetCallerIdentity&Version=2011-06-15")
+        .header("x-k8s-aws-id", cluster)
+        .body(Bytes::new())
+        .unwrap();
+    let credentials = Credentials::new(access_key, "secret");
+    let params = SigningParams {
+        credentials: &credentials,
+        region: "us-east-1",
+        service: "sts",
+        time: time::OffsetDateTime::from_unix_timestamp(signed_at).unwrap(),
+    };
+    aws_protocol::sigv4::presign(&mut request, &params, 60).unwrap();
+    let url = request.uri().to_string();
+    format!("k8s-aws-v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url))
+}
+
+fn reencode(url: &str) -> String {
+    format!("k8s-aws-v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url))
+}
+
+fn url_of(token: &str) -> String {
+    let encoded = token.strip_prefix("k8s-aws-v1.").unwrap();
+    String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_fresh_token_for_the_cluster_is_its_creator() {
+    let api = api_with_cluster(Arc::new(ManualClock::new(NOW as f64 + 30.0))).await;
+    let user = api.authenticate_eks_token("demo.us-east-1.000000000000", &token("demo", "AKIDEXAMPLE", NOW)).await;
+    let user = user.expect("accepted");
+    assert_eq!(user.username, "arn:aws:iam::000000000000:root");
+    assert_eq!(user.groups, ["system:masters", "system:authenticated"], "the creator gets cluster-admin");
+    assert_eq!(user.uid, "aws-iam-authenticator:000000000000:AKIDEXAMPLE");
+
+    let other = api.authenticate_eks_token("demo.us-east-1.000000000000", &token("demo", "123456789012", NOW)).await;
+    assert_eq!(other.expect("accepted").groups, ["system:authenticated"], "another account is no admin");
+}
+
+#[tokio::test]
+async fn stale_future_or_foreign_tokens_are_refused() {
+    let clock = Arc::new(ManualClock::new(NOW as f64));
+    let api = api_with_cluster(clock.clone()).await;
+    let fresh = token("demo", "AKIDEXAMPLE", NOW);
+    assert!(api.authenticate_eks_token("other.us-east-1.000000000000", &fresh).await.is_none(), "no such cluster");
+    assert!(api.authenticate_eks_token("demo.eu-west-1.000000000000", &fresh).await.is_none());
+    clock.advance(61.0);
+    assert!(api.authenticate_eks_token("demo.us-east-1.000000000000", &fresh).await.is_none(), "expired after 60 s");
+    let future = token("demo", "AKIDEXAMPLE", NOW + 3600);
+    assert!(api.authenticate_eks_token("demo.us-east-1.000000000000", &future).await.is_none());
+}
+
+#[test]
+fn malformed_tokens_are_refused_before_any_signature_work() {
+    let good = token("demo", "AKIDEXAMPLE", NOW);
+    assert!(parse_token(&good, "demo").is_ok());
+    let url = url_of(&good);
+    let shape = |token: &str| matches!(parse_token(token, "demo"), Err(TokenError::Shape(_)));
+    let cases = [
+        "".to_owned(),
+        "k8s-aws-v1.".to_owned(),
+        "k8s-aws-v2.abc".to_owned(),
+        "k8s-aws-v1.%%%".to_owned(),
+        format!("k8s-aws-v1.{}", "A".repeat(5000)),
+        reencode(&url.replace("Action=GetCallerIdentity", "Action=AssumeRole")),
+        reencode(&url.replace("http://", "ftp://")),
+        reencode(&url.replace("4566/?", "4566/sts?")),
+        reencode(&format!("{url}&Smuggled=1")),
+        reencode(&url.replace("x-k8s-aws-id", "x-other-header")),
+        reencode("http://127.0.0.1/?Action=GetCallerIdentity"),
+        reencode("not a url at all"),
+        format!("k8s-aws-v1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xff, 0xfe, 0x00])),
+    ];
+    for case in &cases {
+        assert!(parse_token(case, "demo").is_err(), "{case:.60}");
+    }
+    assert!(shape(&cases[5]) && shape(&cases[8]));
+}
+
+#[tokio::test]
+async fn unsigned_or_unroutable_requests_get_errors_in_their_protocol() {
+    let api = api_with_cluster(Arc::new(ManualClock::new(NOW as f64))).await;
+    let plain = Request::builder().uri("/no/such/route").body(Bytes::new()).unwrap();
+    let response = api.handle(plain).await;
+    assert_eq!(response.status(), 404);
+
+    let form = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Bytes::from_static(b"Action=GetCallerIdentity&Version=2011-06-15"))
+        .unwrap();
+    let response = api.handle(form).await;
+    assert_eq!(response.status(), 403);
+    assert!(String::from_utf8_lossy(response.body()).contains("<Code>MissingAuthenticationToken</Code>"));
+
+    let garbage_form = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Bytes::from_static(b"Action=%ZZ&&="))
+        .unwrap();
+    let response = api.handle(garbage_form).await;
+    assert_eq!(response.status(), 400);
+    assert!(String::from_utf8_lossy(response.body()).contains("<ErrorResponse"));
+}

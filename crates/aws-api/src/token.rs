@@ -1,0 +1,125 @@
+//! The EKS bearer token (`aws eks get-token`, aws-iam-authenticator): `k8s-aws-v1.` + base64url of a presigned
+//! STS GetCallerIdentity URL whose signature covers the header `x-k8s-aws-id: <cluster name>`. It is checked
+//! here as aws-iam-authenticator checks it (shape, allowed parameters, action, signed headers, age), and the
+//! caller it names becomes the Kubernetes user.
+
+use aws_protocol::{Account, SignedRequest};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{Method, Request, Uri};
+
+use crate::AwsApi;
+
+const PREFIX: &str = "k8s-aws-v1.";
+const MAX_TOKEN_LENGTH: usize = 4096;
+/// How old a token's signature may be, as aws-iam-authenticator allows.
+const MAX_AGE_SECONDS: f64 = 15.0 * 60.0;
+const ALLOWED_PARAMETERS: &[&str] = &[
+    "action",
+    "version",
+    "x-amz-algorithm",
+    "x-amz-credential",
+    "x-amz-date",
+    "x-amz-expires",
+    "x-amz-security-token",
+    "x-amz-signature",
+    "x-amz-signedheaders",
+];
+
+/// The Kubernetes user an accepted token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUser {
+    /// The caller's canonical ARN, as EKS names users of access entries.
+    pub username: String,
+    /// `aws-iam-authenticator:<account>:<user id>`.
+    pub uid: String,
+    pub groups: Vec<String>,
+    pub arn: String,
+    pub access_key_id: String,
+    pub account: String,
+}
+
+impl AwsApi {
+    /// Checks an EKS token presented to the Kubernetes cluster named `kubernetes_name`; `None` when it is not
+    /// valid there.
+    pub async fn authenticate_eks_token(&self, kubernetes_name: &str, token: &str) -> Option<TokenUser> {
+        let (_, cluster) = self.eks().by_kubernetes_name(kubernetes_name).await.ok().flatten()?;
+        let signed = parse_token(token, &cluster.name).ok()?;
+        let age = self.now() - signed.signed_at().unix_timestamp() as f64;
+        let expires = signed.expires().unwrap_or(0) as f64;
+        if !(-MAX_AGE_SECONDS..=MAX_AGE_SECONDS).contains(&age) || age > expires.min(MAX_AGE_SECONDS) + 0.5 {
+            return None;
+        }
+        let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
+        let arn = format!("arn:aws:iam::{account}:root");
+        let mut groups = Vec::new();
+        if cluster.bootstrap_cluster_creator_admin_permissions && arn == cluster.creator_arn {
+            // The access entry EKS makes for the creator grants cluster-admin.
+            groups.push("system:masters".to_owned());
+        }
+        groups.push("system:authenticated".to_owned());
+        Some(TokenUser {
+            username: arn.clone(),
+            uid: format!("aws-iam-authenticator:{account}:{}", signed.access_key_id()),
+            groups,
+            arn,
+            access_key_id: signed.access_key_id().to_owned(),
+            account,
+        })
+    }
+}
+
+/// Why a token was refused; only logged, the client gets a plain 401.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TokenError {
+    Shape(&'static str),
+    Signature(String),
+}
+
+/// Reads a token's presigned request, checking everything but time and the signature itself.
+pub(crate) fn parse_token(token: &str, cluster_name: &str) -> Result<SignedRequest, TokenError> {
+    if token.len() > MAX_TOKEN_LENGTH {
+        return Err(TokenError::Shape("token is too long"));
+    }
+    let encoded = token.strip_prefix(PREFIX).ok_or(TokenError::Shape("token does not start with k8s-aws-v1."))?;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded.trim_end_matches('='))
+        .map_err(|_| TokenError::Shape("token is not base64url"))?;
+    let url = String::from_utf8(url).map_err(|_| TokenError::Shape("token URL is not UTF-8"))?;
+    let uri: Uri = url.parse().map_err(|_| TokenError::Shape("token URL does not parse"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.path() != "/" {
+        return Err(TokenError::Shape("token URL is not an STS endpoint root"));
+    }
+    let authority = uri.authority().ok_or(TokenError::Shape("token URL has no host"))?.as_str().to_owned();
+    let query = uri.query().unwrap_or_default();
+    let mut action = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if !ALLOWED_PARAMETERS.contains(&key.to_ascii_lowercase().as_str()) {
+            return Err(TokenError::Shape("token URL has a parameter STS tokens do not carry"));
+        }
+        if key == "Action" {
+            action = Some(value.into_owned());
+        }
+    }
+    if action.as_deref() != Some("GetCallerIdentity") {
+        return Err(TokenError::Shape("token URL is not a GetCallerIdentity call"));
+    }
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(http::header::HOST, authority)
+        .header("x-k8s-aws-id", cluster_name)
+        .body(Bytes::new())
+        .map_err(|_| TokenError::Shape("token URL does not make a request"))?;
+    let signed = SignedRequest::from_request(&request).map_err(|error| TokenError::Signature(error.to_string()))?;
+    if !signed.is_presigned() {
+        return Err(TokenError::Shape("token URL is not presigned"));
+    }
+    if !signed.signed_headers().iter().any(|header| header == "x-k8s-aws-id") {
+        return Err(TokenError::Shape("token does not sign x-k8s-aws-id"));
+    }
+    if signed.service() != "sts" {
+        return Err(TokenError::Shape("token is not signed for STS"));
+    }
+    Ok(signed)
+}

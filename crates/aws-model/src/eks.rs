@@ -1,0 +1,508 @@
+//! EKS clusters: their records, the rules CreateCluster applies, and their status lifecycle.
+//!
+//! Each EKS cluster owns one Kubernetes cluster, which the EKS side asks for through [`KubernetesClusters`]; this
+//! crate knows nothing else about Kubernetes. Status changes are computed when a cluster is read: a cluster is
+//! `CREATING` until its `ready_at` time and `DELETING` until its `gone_at` time, then `ACTIVE` or gone. Both
+//! delays are configuration (zero by default, so that a create answers `CREATING` and the next describe shows
+//! `ACTIVE`, and botocore's waiters succeed on their first poll).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::records::{RecordError, Records, Versioned};
+
+/// What the EKS side needs from the Kubernetes side.
+#[async_trait::async_trait]
+pub trait KubernetesClusters: Send + Sync + std::fmt::Debug {
+    /// Creates and starts a Kubernetes cluster.
+    async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String>;
+    /// Stops and deletes a Kubernetes cluster; deleting one that does not exist succeeds.
+    async fn delete(&self, name: &str) -> Result<(), String>;
+}
+
+/// A Kubernetes cluster to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesSpec {
+    /// Unique on this server: derived from the account, region and EKS name.
+    pub name: String,
+    /// `major.minor`.
+    pub version: String,
+    pub service_cidr: String,
+}
+
+/// Where a created Kubernetes cluster answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesEndpoint {
+    /// `https://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// The cluster CA certificate, PEM.
+    pub ca_pem: String,
+}
+
+/// How EKS behaves; the defaults are EKS's own where it has one.
+#[derive(Debug, Clone)]
+pub struct EksConfig {
+    /// Kubernetes versions clusters may run, oldest first; the last is the default.
+    pub versions: Vec<String>,
+    /// Seconds a new cluster stays `CREATING`.
+    pub create_seconds: f64,
+    /// Seconds a deleted cluster stays `DELETING`.
+    pub delete_seconds: f64,
+    /// Clusters per account and region.
+    pub max_clusters: usize,
+}
+
+impl Default for EksConfig {
+    fn default() -> Self {
+        EksConfig {
+            versions: ["1.30", "1.31", "1.32", "1.33", "1.34"].map(str::to_owned).to_vec(),
+            create_seconds: 0.0,
+            delete_seconds: 0.0,
+            max_clusters: 100,
+        }
+    }
+}
+
+/// `CREATING`, `ACTIVE`, `DELETING`, ... as EKS spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClusterStatus {
+    Creating,
+    Active,
+    Deleting,
+    Failed,
+    Updating,
+    Pending,
+}
+
+impl ClusterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterStatus::Creating => "CREATING",
+            ClusterStatus::Active => "ACTIVE",
+            ClusterStatus::Deleting => "DELETING",
+            ClusterStatus::Failed => "FAILED",
+            ClusterStatus::Updating => "UPDATING",
+            ClusterStatus::Pending => "PENDING",
+        }
+    }
+}
+
+/// The network a cluster's control plane is attached to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcConfig {
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub cluster_security_group_id: String,
+    pub vpc_id: String,
+    pub endpoint_public_access: bool,
+    pub endpoint_private_access: bool,
+    pub public_access_cidrs: Vec<String>,
+}
+
+/// An EKS cluster as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub name: String,
+    pub arn: String,
+    pub id: String,
+    /// Unix seconds.
+    pub created_at: f64,
+    pub version: String,
+    pub platform_version: String,
+    pub role_arn: String,
+    pub vpc: VpcConfig,
+    pub service_ipv4_cidr: String,
+    pub ip_family: String,
+    /// The control plane log types that are enabled.
+    pub enabled_log_types: Vec<String>,
+    pub oidc_issuer: String,
+    pub status: ClusterStatus,
+    /// When a `CREATING` cluster becomes `ACTIVE` (Unix seconds).
+    pub ready_at: f64,
+    /// When a `DELETING` cluster is gone (Unix seconds).
+    pub gone_at: Option<f64>,
+    pub endpoint: String,
+    /// Base64 of the PEM CA certificate, as `certificateAuthority.data` carries it.
+    pub certificate_authority: String,
+    pub tags: BTreeMap<String, String>,
+    pub authentication_mode: String,
+    pub bootstrap_cluster_creator_admin_permissions: bool,
+    pub support_type: String,
+    /// The ARN of the principal that created the cluster.
+    pub creator_arn: String,
+    /// The name of the Kubernetes cluster behind it.
+    pub kubernetes_name: String,
+}
+
+/// What CreateCluster asks for, already decoded from the wire.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateCluster {
+    pub name: String,
+    pub version: Option<String>,
+    pub role_arn: String,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub endpoint_public_access: Option<bool>,
+    pub endpoint_private_access: Option<bool>,
+    pub public_access_cidrs: Option<Vec<String>>,
+    pub service_ipv4_cidr: Option<String>,
+    pub ip_family: Option<String>,
+    pub enabled_log_types: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub authentication_mode: Option<String>,
+    pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
+    pub support_type: Option<String>,
+}
+
+/// Who is asking, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+    pub region: String,
+    /// The caller's ARN as STS GetCallerIdentity reports it.
+    pub arn: String,
+}
+
+/// EKS's errors, each one of its wire error types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EksError {
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    ResourceInUse(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    ResourceLimitExceeded(String),
+    #[error("{0}")]
+    Server(String),
+}
+
+impl From<RecordError> for EksError {
+    fn from(error: RecordError) -> Self {
+        EksError::Server(error.to_string())
+    }
+}
+
+/// The log types EKS knows.
+pub const LOG_TYPES: &[&str] = &["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/// The EKS service of one server.
+#[derive(Debug, Clone)]
+pub struct Eks {
+    records: Records,
+    kubernetes: Arc<dyn KubernetesClusters>,
+    clock: Arc<dyn Clock>,
+    config: EksConfig,
+}
+
+impl Eks {
+    pub fn new(
+        records: Records,
+        kubernetes: Arc<dyn KubernetesClusters>,
+        clock: Arc<dyn Clock>,
+        config: EksConfig,
+    ) -> Eks {
+        Eks { records, kubernetes, clock, config }
+    }
+
+    pub fn config(&self) -> &EksConfig {
+        &self.config
+    }
+
+    fn cluster_key(caller: &Caller, name: &str) -> String {
+        Records::regional_key(&caller.account, &caller.region, "eks", "clusters", name)
+    }
+
+    fn clusters_prefix(caller: &Caller) -> String {
+        Records::regional_key(&caller.account, &caller.region, "eks", "clusters", "")
+    }
+
+    /// The Kubernetes cluster name of an EKS cluster: unique per account and region.
+    pub fn kubernetes_name(caller: &Caller, name: &str) -> String {
+        format!("{name}.{}.{}", caller.region, caller.account)
+    }
+
+    pub async fn create_cluster(&self, caller: &Caller, input: CreateCluster) -> Result<Cluster, EksError> {
+        validate_cluster_name(&input.name)?;
+        let version = match &input.version {
+            None => self.config.versions.last().cloned().unwrap_or_default(),
+            Some(version) if self.config.versions.contains(version) => version.clone(),
+            Some(_) => return Err(EksError::InvalidParameter("unsupported Kubernetes version".into())),
+        };
+        validate_role_arn(&input.role_arn)?;
+        if input.subnet_ids.is_empty() {
+            return Err(EksError::InvalidParameter("Subnets specified must be in at least two different AZs".into()));
+        }
+        let service_cidr = match &input.service_ipv4_cidr {
+            Some(cidr) => validate_service_cidr(cidr)?,
+            None => "10.100.0.0/16".to_owned(),
+        };
+        let ip_family = input.ip_family.clone().unwrap_or_else(|| "ipv4".into());
+        if ip_family != "ipv4" && ip_family != "ipv6" {
+            return Err(EksError::InvalidParameter(format!("Unsupported ipFamily {ip_family}")));
+        }
+        for log_type in &input.enabled_log_types {
+            if !LOG_TYPES.contains(&log_type.as_str()) {
+                return Err(EksError::InvalidParameter(format!("Unknown log type {log_type}")));
+            }
+        }
+        let authentication_mode = input.authentication_mode.clone().unwrap_or_else(|| "CONFIG_MAP".into());
+        if !["CONFIG_MAP", "API", "API_AND_CONFIG_MAP"].contains(&authentication_mode.as_str()) {
+            return Err(EksError::InvalidParameter(format!("Unsupported authentication mode {authentication_mode}")));
+        }
+        if let Some(cidrs) = &input.public_access_cidrs
+            && cidrs.len() > 40
+        {
+            return Err(EksError::InvalidParameter("The number of publicAccessCidrs must not exceed 40".into()));
+        }
+        let existing: Vec<Versioned<Cluster>> = self.records.list(&Self::clusters_prefix(caller)).await?;
+        if existing.iter().any(|c| c.value.name == input.name) {
+            return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
+        }
+        if existing.len() >= self.config.max_clusters {
+            return Err(EksError::ResourceLimitExceeded(format!(
+                "Cannot create cluster {} because {} already has the maximum number of clusters ({})",
+                input.name, caller.region, self.config.max_clusters
+            )));
+        }
+
+        let now = self.clock.now();
+        let id = crate::ids::uuid();
+        let issuer_id = crate::ids::hex_upper(16);
+        let kubernetes_name = Self::kubernetes_name(caller, &input.name);
+        let mut cluster = Cluster {
+            arn: format!("arn:aws:eks:{}:{}:cluster/{}", caller.region, caller.account, input.name),
+            name: input.name.clone(),
+            id: id.clone(),
+            created_at: now,
+            version: version.clone(),
+            platform_version: "eks.1".into(),
+            role_arn: input.role_arn.clone(),
+            vpc: VpcConfig {
+                subnet_ids: input.subnet_ids.clone(),
+                security_group_ids: input.security_group_ids.clone(),
+                cluster_security_group_id: format!("sg-{}", crate::ids::hex_lower(8)),
+                vpc_id: String::new(),
+                endpoint_public_access: input.endpoint_public_access.unwrap_or(true),
+                endpoint_private_access: input.endpoint_private_access.unwrap_or(false),
+                public_access_cidrs: input.public_access_cidrs.clone().unwrap_or_else(|| vec!["0.0.0.0/0".into()]),
+            },
+            service_ipv4_cidr: service_cidr.clone(),
+            ip_family,
+            enabled_log_types: input.enabled_log_types.clone(),
+            oidc_issuer: format!("https://oidc.eks.{}.amazonaws.com/id/{issuer_id}", caller.region),
+            status: ClusterStatus::Creating,
+            ready_at: now + self.config.create_seconds,
+            gone_at: None,
+            endpoint: String::new(),
+            certificate_authority: String::new(),
+            tags: input.tags.clone(),
+            authentication_mode,
+            bootstrap_cluster_creator_admin_permissions: input
+                .bootstrap_cluster_creator_admin_permissions
+                .unwrap_or(true),
+            support_type: input.support_type.clone().unwrap_or_else(|| "STANDARD".into()),
+            creator_arn: caller.arn.clone(),
+            kubernetes_name: kubernetes_name.clone(),
+        };
+        // The record first, so that two creates of one name cannot both start a Kubernetes cluster.
+        let key = Self::cluster_key(caller, &input.name);
+        let revision = self.records.create(&key, &cluster).await.map_err(|error| match error {
+            RecordError::Exists(_) => {
+                EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name))
+            }
+            other => other.into(),
+        })?;
+        let spec = KubernetesSpec { name: kubernetes_name, version, service_cidr };
+        let endpoint = match self.kubernetes.create(&spec).await {
+            Ok(endpoint) => endpoint,
+            Err(reason) => {
+                let _ = self.records.delete(&key, Some(revision)).await;
+                return Err(EksError::Server(format!("creating the cluster's control plane failed: {reason}")));
+            }
+        };
+        cluster.endpoint = endpoint.endpoint;
+        cluster.certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
+        self.records.update(&key, &cluster, revision).await?;
+        Ok(cluster)
+    }
+
+    /// A cluster as it is now; `None` when it does not exist (or has finished deleting).
+    async fn current(&self, caller: &Caller, name: &str) -> Result<Option<Cluster>, EksError> {
+        let key = Self::cluster_key(caller, name);
+        let Some(stored) = self.records.get::<Cluster>(&key).await? else { return Ok(None) };
+        self.settle(stored).await
+    }
+
+    /// Applies the status changes whose time has come, writing them back.
+    async fn settle(&self, stored: Versioned<Cluster>) -> Result<Option<Cluster>, EksError> {
+        let now = self.clock.now();
+        let mut cluster = stored.value;
+        match cluster.status {
+            ClusterStatus::Creating if now >= cluster.ready_at => {
+                cluster.status = ClusterStatus::Active;
+                match self.records.update(&stored.key, &cluster, stored.revision).await {
+                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                Ok(Some(cluster))
+            }
+            ClusterStatus::Deleting if cluster.gone_at.is_some_and(|at| now >= at) => {
+                match self.records.delete(&stored.key, Some(stored.revision)).await {
+                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                Ok(None)
+            }
+            _ => Ok(Some(cluster)),
+        }
+    }
+
+    pub async fn describe_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
+        self.current(caller, name).await?.ok_or_else(|| not_found(name))
+    }
+
+    /// Names in alphabetical order, a page at a time; the token is the last name of the previous page.
+    pub async fn list_clusters(
+        &self,
+        caller: &Caller,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), EksError> {
+        let limit = match max_results {
+            None => 100,
+            Some(n) if (1..=100).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(EksError::InvalidParameter(
+                    "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100".into(),
+                ));
+            }
+        };
+        let after = match next_token {
+            None => None,
+            Some(token) => Some(
+                crate::ids::unbase64(token)
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .ok_or_else(|| EksError::InvalidParameter("The nextToken is invalid".into()))?,
+            ),
+        };
+        let mut names = Vec::new();
+        for stored in self.records.list::<Cluster>(&Self::clusters_prefix(caller)).await? {
+            if let Some(cluster) = self.settle(stored).await? {
+                names.push(cluster.name);
+            }
+        }
+        names.retain(|name| after.as_ref().is_none_or(|after| name > after));
+        let more = names.len() > limit;
+        names.truncate(limit);
+        let token = if more { names.last().map(|last| crate::ids::base64(last.as_bytes())) } else { None };
+        Ok((names, token))
+    }
+
+    pub async fn delete_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
+        let key = Self::cluster_key(caller, name);
+        for _ in 0..16 {
+            let Some(stored) = self.records.get::<Cluster>(&key).await? else { return Err(not_found(name)) };
+            let revision = stored.revision;
+            let Some(mut cluster) = self.settle(stored).await? else { return Err(not_found(name)) };
+            match cluster.status {
+                ClusterStatus::Deleting => return Ok(cluster),
+                ClusterStatus::Creating => {
+                    return Err(EksError::ResourceInUse(format!(
+                        "Cluster {name} is currently being created. Please retry after the cluster is ACTIVE."
+                    )));
+                }
+                _ => {}
+            }
+            // FIXME: refuse while node groups or Fargate profiles exist ("Cluster has nodegroups attached")
+            // once those resources exist.
+            cluster.status = ClusterStatus::Deleting;
+            cluster.gone_at = Some(self.clock.now() + self.config.delete_seconds);
+            let latest = self.records.get::<Cluster>(&key).await?.map(|v| v.revision).unwrap_or(revision);
+            match self.records.update(&key, &cluster, latest).await {
+                Ok(_) => {}
+                Err(RecordError::Conflict(_)) => continue,
+                Err(RecordError::NotFound(_)) => return Err(not_found(name)),
+                Err(error) => return Err(error.into()),
+            }
+            self.kubernetes.delete(&cluster.kubernetes_name).await.map_err(EksError::Server)?;
+            return Ok(cluster);
+        }
+        Err(EksError::Server("the cluster kept changing; retry".into()))
+    }
+
+    /// The EKS cluster behind a Kubernetes cluster name, for authenticating its tokens.
+    pub async fn by_kubernetes_name(&self, kubernetes_name: &str) -> Result<Option<(Caller, Cluster)>, EksError> {
+        let mut parts = kubernetes_name.rsplitn(3, '.');
+        let (Some(account), Some(region), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let caller = Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() };
+        Ok(self.current(&caller, name).await?.map(|cluster| (caller, cluster)))
+    }
+}
+
+fn not_found(name: &str) -> EksError {
+    EksError::ResourceNotFound(format!("No cluster found for name: {name}."))
+}
+
+/// `^[0-9A-Za-z][A-Za-z0-9\-_]*`, 1 to 100 characters.
+pub fn validate_cluster_name(name: &str) -> Result<(), EksError> {
+    let valid = !name.is_empty()
+        && name.len() <= 100
+        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(EksError::InvalidParameter(format!(
+            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9A-Za-z][A-Za-z0-9\\-_]*"
+        )))
+    }
+}
+
+/// `arn:aws:iam::<12 digits>:role/<path and name>`.
+pub fn validate_role_arn(arn: &str) -> Result<(), EksError> {
+    let valid =
+        arn.strip_prefix("arn:aws:iam::").and_then(|rest| rest.split_once(":role/")).is_some_and(|(account, name)| {
+            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+        });
+    if valid { Ok(()) } else { Err(EksError::InvalidParameter(format!("Invalid role ARN: {arn}"))) }
+}
+
+/// A service CIDR EKS accepts: inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, between /24 and /12.
+pub fn validate_service_cidr(cidr: &str) -> Result<String, EksError> {
+    let invalid = || {
+        EksError::InvalidParameter(
+            "The specified serviceIpv4Cidr is invalid. The CIDR block must be within 10.0.0.0/8, 172.16.0.0/12, or 192.168.0.0/16, and between /24 and /12.".into(),
+        )
+    };
+    let (address, prefix) = cidr.split_once('/').ok_or_else(invalid)?;
+    let address: std::net::Ipv4Addr = address.parse().map_err(|_| invalid())?;
+    let prefix: u32 = prefix.parse().map_err(|_| invalid())?;
+    if !(12..=24).contains(&prefix) {
+        return Err(invalid());
+    }
+    let [a, b, ..] = address.octets();
+    let private = a == 10 || (a == 172 && (16..=31).contains(&b)) || (a == 192 && b == 168);
+    let within = match a {
+        10 => prefix >= 8,
+        172 => prefix >= 12,
+        _ => prefix >= 16,
+    };
+    if !private || !within {
+        return Err(invalid());
+    }
+    let base = u32::from(address) & (u32::MAX << (32 - prefix));
+    Ok(format!("{}/{prefix}", std::net::Ipv4Addr::from(base)))
+}
+
+#[cfg(test)]
+mod tests;

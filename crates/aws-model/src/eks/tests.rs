@@ -1,0 +1,173 @@
+use std::sync::Mutex;
+
+use store::MemoryStore;
+
+use super::*;
+use crate::clock::ManualClock;
+
+/// Kubernetes clusters that exist only as names.
+#[derive(Debug, Default)]
+struct FakeKubernetes {
+    created: Mutex<Vec<KubernetesSpec>>,
+    deleted: Mutex<Vec<String>>,
+    fail: bool,
+}
+
+#[async_trait::async_trait]
+impl KubernetesClusters for FakeKubernetes {
+    async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        if self.fail {
+            return Err("no ports left".into());
+        }
+        self.created.lock().unwrap().push(spec.clone());
+        Ok(KubernetesEndpoint { endpoint: "https://127.0.0.1:6443".into(), ca_pem: "PEM".into() })
+    }
+    async fn delete(&self, name: &str) -> Result<(), String> {
+        self.deleted.lock().unwrap().push(name.to_owned());
+        Ok(())
+    }
+}
+
+struct Fixture {
+    eks: Eks,
+    kubernetes: Arc<FakeKubernetes>,
+    clock: Arc<ManualClock>,
+}
+
+fn fixture(config: EksConfig) -> Fixture {
+    fixture_with(config, FakeKubernetes::default())
+}
+
+fn fixture_with(config: EksConfig, kubernetes: FakeKubernetes) -> Fixture {
+    let records = Records::new(Arc::new(MemoryStore::new()));
+    let kubernetes = Arc::new(kubernetes);
+    let clock = Arc::new(ManualClock::new(1_800_000_000.0));
+    let eks = Eks::new(records, kubernetes.clone(), clock.clone(), config);
+    Fixture { eks, kubernetes, clock }
+}
+
+fn caller() -> Caller {
+    Caller { account: "000000000000".into(), region: "us-east-1".into(), arn: "arn:aws:iam::000000000000:root".into() }
+}
+
+fn input(name: &str) -> CreateCluster {
+    CreateCluster {
+        name: name.into(),
+        role_arn: "arn:aws:iam::000000000000:role/eks-cluster".into(),
+        subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
+        ..CreateCluster::default()
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_is_creating_then_active_with_its_defaults() {
+    let f = fixture(EksConfig { create_seconds: 10.0, ..EksConfig::default() });
+    let created = f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    assert_eq!(created.status, ClusterStatus::Creating);
+    assert_eq!(created.arn, "arn:aws:eks:us-east-1:000000000000:cluster/demo");
+    assert_eq!(created.version, "1.34", "the newest version by default");
+    assert_eq!(created.service_ipv4_cidr, "10.100.0.0/16");
+    assert_eq!(created.authentication_mode, "CONFIG_MAP");
+    assert!(created.bootstrap_cluster_creator_admin_permissions);
+    assert_eq!(created.endpoint, "https://127.0.0.1:6443");
+    assert_eq!(created.certificate_authority, "UEVN", "base64 of the PEM");
+    assert!(created.oidc_issuer.starts_with("https://oidc.eks.us-east-1.amazonaws.com/id/"));
+    assert_eq!(created.oidc_issuer.len(), "https://oidc.eks.us-east-1.amazonaws.com/id/".len() + 32);
+    assert_eq!(f.kubernetes.created.lock().unwrap()[0].name, "demo.us-east-1.000000000000");
+
+    assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Creating);
+    f.clock.advance(10.0);
+    assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Active);
+}
+
+#[tokio::test]
+async fn deleting_reports_deleting_then_the_cluster_is_gone() {
+    let f = fixture(EksConfig { delete_seconds: 5.0, ..EksConfig::default() });
+    f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    let deleting = f.eks.delete_cluster(&caller(), "demo").await.unwrap();
+    assert_eq!(deleting.status, ClusterStatus::Deleting);
+    assert_eq!(*f.kubernetes.deleted.lock().unwrap(), ["demo.us-east-1.000000000000"]);
+    assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
+    assert_eq!(f.eks.delete_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
+    f.clock.advance(5.0);
+    let gone = f.eks.describe_cluster(&caller(), "demo").await.unwrap_err();
+    assert_eq!(gone, EksError::ResourceNotFound("No cluster found for name: demo.".into()));
+    assert_eq!(f.eks.list_clusters(&caller(), None, None).await.unwrap().0, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn clusters_are_per_account_and_region_and_listed_in_pages() {
+    let f = fixture(EksConfig::default());
+    for name in ["c", "a", "b"] {
+        f.eks.create_cluster(&caller(), input(name)).await.unwrap();
+    }
+    let elsewhere = Caller { region: "eu-west-1".into(), ..caller() };
+    f.eks.create_cluster(&elsewhere, input("a")).await.unwrap();
+    let (first, token) = f.eks.list_clusters(&caller(), Some(2), None).await.unwrap();
+    assert_eq!(first, ["a", "b"]);
+    let (rest, end) = f.eks.list_clusters(&caller(), Some(2), token.as_deref()).await.unwrap();
+    assert_eq!((rest, end), (vec!["c".to_owned()], None));
+    assert_eq!(f.eks.list_clusters(&elsewhere, None, None).await.unwrap().0, ["a"]);
+    for (max, token) in [(Some(0), None), (Some(101), None), (None, Some("%%%"))] {
+        assert!(matches!(f.eks.list_clusters(&caller(), max, token).await, Err(EksError::InvalidParameter(_))));
+    }
+}
+
+#[tokio::test]
+async fn invalid_creates_are_refused_and_leave_nothing() {
+    let f = fixture(EksConfig { max_clusters: 1, ..EksConfig::default() });
+    let cases: Vec<(CreateCluster, &str)> = vec![
+        (input("-bad"), "failed to satisfy constraint"),
+        (input(&"x".repeat(101)), "failed to satisfy constraint"),
+        (input("has.dot"), "failed to satisfy constraint"),
+        (CreateCluster { version: Some("1.12".into()), ..input("old") }, "unsupported Kubernetes version"),
+        (CreateCluster { role_arn: "arn:aws:iam::1:role/x".into(), ..input("role") }, "Invalid role ARN"),
+        (CreateCluster { subnet_ids: vec![], ..input("nets") }, "at least two different AZs"),
+        (CreateCluster { service_ipv4_cidr: Some("8.8.0.0/16".into()), ..input("cidr") }, "serviceIpv4Cidr"),
+        (CreateCluster { service_ipv4_cidr: Some("10.0.0.0/8".into()), ..input("wide") }, "serviceIpv4Cidr"),
+        (CreateCluster { service_ipv4_cidr: Some("garbage".into()), ..input("junk") }, "serviceIpv4Cidr"),
+        (CreateCluster { enabled_log_types: vec!["kubelet".into()], ..input("logs") }, "Unknown log type"),
+        (CreateCluster { authentication_mode: Some("LDAP".into()), ..input("auth") }, "authentication mode"),
+    ];
+    for (case, message) in cases {
+        let name = case.name.clone();
+        let error = f.eks.create_cluster(&caller(), case).await.unwrap_err();
+        assert!(matches!(&error, EksError::InvalidParameter(m) if m.contains(message)), "{name}: {error:?}");
+    }
+    assert!(f.kubernetes.created.lock().unwrap().is_empty());
+    assert_eq!(f.eks.list_clusters(&caller(), None, None).await.unwrap().0, Vec::<String>::new());
+
+    f.eks.create_cluster(&caller(), input("one")).await.unwrap();
+    let again = f.eks.create_cluster(&caller(), input("one")).await.unwrap_err();
+    assert_eq!(again, EksError::ResourceInUse("Cluster already exists with name: one".into()));
+    let over = f.eks.create_cluster(&caller(), input("two")).await.unwrap_err();
+    assert!(matches!(over, EksError::ResourceLimitExceeded(_)));
+}
+
+#[tokio::test]
+async fn a_failed_control_plane_leaves_no_record() {
+    let f = fixture_with(EksConfig::default(), FakeKubernetes { fail: true, ..FakeKubernetes::default() });
+    let error = f.eks.create_cluster(&caller(), input("demo")).await.unwrap_err();
+    assert!(matches!(error, EksError::Server(_)));
+    assert!(matches!(f.eks.describe_cluster(&caller(), "demo").await, Err(EksError::ResourceNotFound(_))));
+}
+
+#[tokio::test]
+async fn a_kubernetes_name_leads_back_to_its_cluster() {
+    let f = fixture(EksConfig::default());
+    f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    let (owner, cluster) = f.eks.by_kubernetes_name("demo.us-east-1.000000000000").await.unwrap().unwrap();
+    assert_eq!((owner.account.as_str(), cluster.name.as_str()), ("000000000000", "demo"));
+    for garbage in ["demo", "", "x.y.z", "demo.us-east-1"] {
+        assert!(f.eks.by_kubernetes_name(garbage).await.unwrap().is_none(), "{garbage}");
+    }
+}
+
+#[test]
+fn service_cidrs_are_normalised() {
+    assert_eq!(validate_service_cidr("172.20.5.0/16").unwrap(), "172.20.0.0/16");
+    assert_eq!(validate_service_cidr("192.168.0.0/24").unwrap(), "192.168.0.0/24");
+    for bad in ["192.168.0.0/12", "172.32.0.0/16", "10.0.0.0/25", "10.0.0.0", "10.0.0.0/x", "/16"] {
+        assert!(validate_service_cidr(bad).is_err(), "{bad}");
+    }
+}

@@ -1,0 +1,113 @@
+//! AWS resources as JSON records in the store, one key each, written with compare-and-swap.
+//!
+//! Keys: `/aws/<account>/global/<service>/<kind>/<id>` for global services (IAM) and
+//! `/aws/<account>/<region>/<service>/<kind>/<id>` for regional ones (EKS, EC2, ...).
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use store::{DynStore, ListOptions, Revision, StoreError};
+
+/// What can go wrong reading or writing records.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The key already holds a record (create).
+    #[error("record {0} already exists")]
+    Exists(String),
+    /// The record changed since it was read (update, delete).
+    #[error("record {0} changed concurrently")]
+    Conflict(String),
+    /// The record is gone (update, delete).
+    #[error("record {0} not found")]
+    NotFound(String),
+    /// The stored bytes are not a record of the expected shape.
+    #[error("record {key} is damaged: {reason}")]
+    Damaged { key: String, reason: String },
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for RecordError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::AlreadyExists { key } => RecordError::Exists(key),
+            StoreError::Conflict { current, .. } => RecordError::Conflict(current.key),
+            StoreError::NotFound { key } => RecordError::NotFound(key),
+            other => RecordError::Store(other),
+        }
+    }
+}
+
+/// A record with the revision it was read at, for a later compare-and-swap.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub key: String,
+    pub value: T,
+    pub revision: Revision,
+}
+
+/// Typed access to records in the store.
+#[derive(Debug, Clone)]
+pub struct Records {
+    store: DynStore,
+}
+
+impl Records {
+    pub fn new(store: DynStore) -> Records {
+        Records { store }
+    }
+
+    /// The key of a regional resource.
+    pub fn regional_key(account: &str, region: &str, service: &str, kind: &str, id: &str) -> String {
+        format!("/aws/{account}/{region}/{service}/{kind}/{id}")
+    }
+
+    /// The key of a global resource (IAM).
+    pub fn global_key(account: &str, service: &str, kind: &str, id: &str) -> String {
+        format!("/aws/{account}/global/{service}/{kind}/{id}")
+    }
+
+    fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, RecordError> {
+        serde_json::from_slice(bytes)
+            .map_err(|error| RecordError::Damaged { key: key.to_owned(), reason: error.to_string() })
+    }
+
+    fn encode<T: Serialize>(value: &T) -> Bytes {
+        Bytes::from(serde_json::to_vec(value).expect("records serialize"))
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<Versioned<T>>, RecordError> {
+        let Some(kv) = self.store.get(key, None).await? else { return Ok(None) };
+        Ok(Some(Versioned { value: Self::decode(key, &kv.value)?, key: kv.key, revision: kv.mod_revision }))
+    }
+
+    pub async fn create<T: Serialize>(&self, key: &str, value: &T) -> Result<Revision, RecordError> {
+        Ok(self.store.create(key, Self::encode(value)).await?.mod_revision)
+    }
+
+    pub async fn update<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        revision: Revision,
+    ) -> Result<Revision, RecordError> {
+        Ok(self.store.update(key, Self::encode(value), revision).await?.mod_revision)
+    }
+
+    pub async fn delete(&self, key: &str, revision: Option<Revision>) -> Result<(), RecordError> {
+        self.store.delete(key, revision).await?;
+        Ok(())
+    }
+
+    /// Every record under a prefix, in key order.
+    pub async fn list<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<Versioned<T>>, RecordError> {
+        let page = self.store.list(prefix, ListOptions::default()).await?;
+        page.items
+            .into_iter()
+            .map(|kv| {
+                Ok(Versioned { value: Self::decode(&kv.key, &kv.value)?, key: kv.key, revision: kv.mod_revision })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,74 @@
+//! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters, EKS tokens are
+//! accepted by their API servers, and every request the server's own routes do not take goes to the AWS
+//! endpoint.
+
+use std::sync::{Arc, OnceLock};
+
+use apiserver::{AuthenticatedUser, ControlPlanes, TokenAuthenticator};
+use aws_api::AwsApi;
+use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+
+/// The largest request body the AWS endpoint reads.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// EKS's clusters, created as ekslite clusters.
+#[derive(Debug)]
+pub struct Clusters(pub Arc<ControlPlanes>);
+
+#[async_trait::async_trait]
+impl KubernetesClusters for Clusters {
+    async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        let record = self
+            .0
+            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr))
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(KubernetesEndpoint { endpoint: record.endpoint(), ca_pem: record.pki.ca_cert.clone() })
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), String> {
+        match self.0.delete(name).await {
+            Ok(_) | Err(apiserver::ClusterError::NotFound(_)) => Ok(()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
+/// EKS tokens, checked by the AWS endpoint once it exists (it is built after the control planes).
+#[derive(Debug, Default)]
+pub struct EksTokens(pub OnceLock<Arc<AwsApi>>);
+
+#[async_trait::async_trait]
+impl TokenAuthenticator for EksTokens {
+    async fn authenticate(&self, cluster: &str, token: &str) -> Option<AuthenticatedUser> {
+        let api = self.0.get()?;
+        let user = api.authenticate_eks_token(cluster, token).await?;
+        let extra = [
+            ("accessKeyId".to_owned(), vec![user.access_key_id.clone()]),
+            ("arn".to_owned(), vec![user.arn.clone()]),
+            ("canonicalArn".to_owned(), vec![user.arn.clone()]),
+        ]
+        .into_iter()
+        .collect();
+        Some(AuthenticatedUser { username: user.username, uid: user.uid, groups: user.groups, extra })
+    }
+}
+
+/// The fallback route: the AWS endpoint.
+pub async fn endpoint(api: Arc<AwsApi>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    let bytes = match limited.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        }
+    };
+    let response = api.handle(http::Request::from_parts(parts, bytes)).await;
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::from(body))
+}
