@@ -1,0 +1,230 @@
+//! Service validation (`ValidateService`, `ValidateServiceUpdate`) and what the caller's allocators need to
+//! know: whether a service wants a cluster IP and which ports want node ports.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::field::{Errors, child, go_quote, index};
+use crate::meta::validate_labels;
+use crate::names::{dns1123_label, dns1123_subdomain, port_name, port_number};
+use crate::pod::validate_protocol;
+
+/// The node port range kube-apiserver serves by default.
+pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i64> = 30000..=32767;
+
+fn service_type(service: &Value) -> &str {
+    service.get("spec").and_then(|spec| spec.get("type")).and_then(Value::as_str).unwrap_or("ClusterIP")
+}
+
+fn cluster_ip(service: &Value) -> &str {
+    service.get("spec").and_then(|spec| spec.get("clusterIP")).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Whether a (defaulted) service still needs a cluster IP from the allocator: any type but ExternalName whose
+/// `clusterIP` is unset. Headless services (`None`) need none.
+pub fn service_needs_cluster_ip(service: &Value) -> bool {
+    service_type(service) != "ExternalName" && cluster_ip(service).is_empty()
+}
+
+/// The indexes of `spec.ports` that still need a node port from the allocator: every port without one of a
+/// NodePort service, and of a LoadBalancer service unless `allocateLoadBalancerNodePorts` is false.
+pub fn service_node_ports_needed(service: &Value) -> Vec<usize> {
+    let spec = service.get("spec").unwrap_or(&Value::Null);
+    let wants = match service_type(service) {
+        "NodePort" => true,
+        "LoadBalancer" => spec.get("allocateLoadBalancerNodePorts").and_then(Value::as_bool) != Some(false),
+        _ => false,
+    };
+    if !wants {
+        return Vec::new();
+    }
+    let ports = spec.get("ports").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    ports
+        .iter()
+        .enumerate()
+        .filter(|(_, port)| port.get("nodePort").and_then(Value::as_i64).unwrap_or(0) == 0)
+        .map(|(idx, _)| idx)
+        .collect()
+}
+
+/// Whether a LoadBalancer service with `externalTrafficPolicy: Local` still needs a health check node port.
+pub fn service_needs_health_check_node_port(service: &Value) -> bool {
+    let spec = service.get("spec").unwrap_or(&Value::Null);
+    service_type(service) == "LoadBalancer"
+        && spec.get("externalTrafficPolicy").and_then(Value::as_str) == Some("Local")
+        && spec.get("healthCheckNodePort").and_then(Value::as_i64).unwrap_or(0) == 0
+}
+
+fn is_ip(text: &str) -> bool {
+    text.parse::<std::net::IpAddr>().is_ok()
+}
+
+pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors) {
+    let Some(spec) = errors.obj(service, "spec", "") else {
+        errors.required("spec.ports", "");
+        return;
+    };
+    let kind = errors.str(spec, "type", "spec").unwrap_or("ClusterIP");
+    let cluster_ip = errors.str(spec, "clusterIP", "spec").unwrap_or_default();
+    let headless = cluster_ip == "None";
+    let ports = errors.obj_list(spec, "ports", "spec");
+    if ports.is_empty() && !headless && kind != "ExternalName" {
+        errors.required("spec.ports", "");
+    }
+    match kind {
+        "ClusterIP" | "NodePort" | "LoadBalancer" => {}
+        "ExternalName" => {
+            if !cluster_ip.is_empty() {
+                errors.forbidden("spec.clusterIP", "may not be set for ExternalName services");
+            }
+            match errors.str(spec, "externalName", "spec") {
+                None | Some("") => errors.required("spec.externalName", ""),
+                Some(name) => validate_external_name(name, errors),
+            }
+        }
+        other => {
+            errors.not_supported("spec.type", other, &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]);
+        }
+    }
+    if !cluster_ip.is_empty() && !headless && kind != "ExternalName" && !is_ip(cluster_ip) {
+        errors.invalid(
+            "spec.clusterIPs[0]",
+            cluster_ip,
+            "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+        );
+    }
+    if headless && matches!(kind, "NodePort" | "LoadBalancer") {
+        errors.invalid("spec.clusterIPs[0]", "None", format!("may not be set to 'None' for {kind} services"));
+    }
+    let require_name = ports.len() > 1;
+    let mut names = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for (idx, port, port_path) in &ports {
+        let name = errors.str(port, "name", port_path).unwrap_or_default();
+        let name_path = child(port_path, "name");
+        if name.is_empty() {
+            if require_name {
+                errors.required(&name_path, "");
+            }
+        } else {
+            errors.invalid_each(&name_path, name, dns1123_label(name));
+            if !names.insert(name.to_owned()) {
+                errors.duplicate(&name_path, name);
+            }
+        }
+        let number = errors.int(port, "port", port_path).unwrap_or(0);
+        for problem in port_number(number) {
+            errors.invalid(&child(port_path, "port"), number, problem);
+        }
+        validate_protocol(port, port_path, errors);
+        match port.get("targetPort") {
+            Some(Value::Number(target)) => {
+                let target = target.as_i64().unwrap_or(-1);
+                for problem in port_number(target) {
+                    errors.invalid(&child(port_path, "targetPort"), target, problem);
+                }
+            }
+            Some(Value::String(target)) if !target.is_empty() => {
+                errors.invalid_each(&child(port_path, "targetPort"), target, port_name(target));
+            }
+            None | Some(Value::Null | Value::String(_)) => {}
+            Some(other) => {
+                errors.invalid(&child(port_path, "targetPort"), other.clone(), "must be an integer or a string")
+            }
+        }
+        let node_port = errors.int(port, "nodePort", port_path).unwrap_or(0);
+        if node_port != 0 {
+            if kind == "ClusterIP" {
+                errors.forbidden(&child(port_path, "nodePort"), "may not be used when `type` is 'ClusterIP'");
+            } else if !NODE_PORT_RANGE.contains(&node_port) {
+                errors.invalid(
+                    &child(port_path, "nodePort"),
+                    node_port,
+                    "provided port is not in the valid range. The range of valid ports is 30000-32767",
+                );
+            }
+        }
+        let protocol = port.get("protocol").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if !seen.insert((protocol.clone(), number)) {
+            let shown = format!(
+                "core.ServicePort{{Name:\"\", Protocol:{}, AppProtocol:(*string)(nil), Port:{number}, TargetPort:intstr.IntOrString{{Type:0, IntVal:0, StrVal:\"\"}}, NodePort:0}}",
+                go_quote(&protocol)
+            );
+            let mut error = crate::FieldError::new(crate::ErrorKind::Duplicate, index("spec.ports", *idx), None, "");
+            error.shown = Some(shown);
+            errors.push(error);
+        }
+    }
+    let selector = errors.str_map(spec, "selector", "spec");
+    validate_labels(&selector, "spec.selector", errors);
+    if let Some(affinity) = errors.str(spec, "sessionAffinity", "spec")
+        && !matches!(affinity, "ClientIP" | "None")
+    {
+        errors.not_supported("spec.sessionAffinity", affinity, &["ClientIP", "None"]);
+    }
+    if let Some(config) = errors.obj(spec, "sessionAffinityConfig", "spec")
+        && let Some(client_ip) = errors.obj(config, "clientIP", "spec.sessionAffinityConfig")
+        && let Some(timeout) = errors.int(client_ip, "timeoutSeconds", "spec.sessionAffinityConfig.clientIP")
+        && !(1..=86400).contains(&timeout)
+    {
+        errors.invalid(
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+            timeout,
+            "must be greater than 0 and less than 86400",
+        );
+    }
+    match errors.str(spec, "externalTrafficPolicy", "spec") {
+        None | Some("") => {
+            if matches!(kind, "NodePort" | "LoadBalancer") {
+                errors.required("spec.externalTrafficPolicy", "");
+            }
+        }
+        Some(policy) => {
+            if !matches!(kind, "NodePort" | "LoadBalancer") {
+                errors.invalid(
+                    "spec.externalTrafficPolicy",
+                    policy,
+                    "may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+                );
+            } else if !matches!(policy, "Cluster" | "Local") {
+                errors.not_supported("spec.externalTrafficPolicy", policy, &["Cluster", "Local"]);
+            }
+        }
+    }
+    match errors.str(spec, "internalTrafficPolicy", "spec") {
+        None | Some("") => {
+            if kind != "ExternalName" {
+                errors.required("spec.internalTrafficPolicy", "");
+            }
+        }
+        Some("Cluster" | "Local") => {}
+        Some(policy) => errors.not_supported("spec.internalTrafficPolicy", policy, &["Cluster", "Local"]),
+    }
+    if let Some(old) = old {
+        let old_ip = old.get("spec").and_then(|spec| spec.get("clusterIP")).and_then(Value::as_str).unwrap_or("");
+        if !old_ip.is_empty() && kind != "ExternalName" && service_type(old) != "ExternalName" && old_ip != cluster_ip {
+            errors.invalid("spec.clusterIP", cluster_ip, "field is immutable");
+        }
+    }
+}
+
+fn validate_external_name(name: &str, errors: &mut Errors) {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let problems = dns1123_subdomain(name);
+    if !problems.is_empty() {
+        errors.invalid("spec.externalName", name, problems.join(","));
+        return;
+    }
+    if !name.contains('.') {
+        errors.invalid("spec.externalName", name, "should be a domain with at least two segments separated by dots");
+        return;
+    }
+    for label in name.split('.') {
+        let problems = dns1123_label(label);
+        if !problems.is_empty() {
+            errors.invalid("spec.externalName", label, problems.join(","));
+            return;
+        }
+    }
+}
