@@ -622,25 +622,28 @@ fn default_hpa(autoscaler: &mut Object) {
         );
     }
     if let Some(behavior) = object_mut(spec, "behavior") {
-        if let Some(scale_up) = object_entry(behavior, "scaleUp") {
-            default(scale_up, "stabilizationWindowSeconds", json!(0));
-            default(scale_up, "selectPolicy", json!("Max"));
-            if scale_up.get("policies").and_then(Value::as_array).is_none_or(Vec::is_empty) {
-                scale_up.insert(
-                    "policies".to_owned(),
-                    json!([
-                        { "type": "Pods", "value": 4, "periodSeconds": 15 },
-                        { "type": "Percent", "value": 100, "periodSeconds": 15 },
-                    ]),
-                );
-            }
-        }
-        if let Some(scale_down) = object_entry(behavior, "scaleDown") {
-            default(scale_down, "stabilizationWindowSeconds", json!(300));
-            default(scale_down, "selectPolicy", json!("Max"));
-            if scale_down.get("policies").and_then(Value::as_array).is_none_or(Vec::is_empty) {
-                scale_down
-                    .insert("policies".to_owned(), json!([{ "type": "Percent", "value": 100, "periodSeconds": 15 }]));
+        // Scale-down keeps no stabilization window here: the controller's flag supplies it.
+        let scale_up = json!({
+            "stabilizationWindowSeconds": 0,
+            "selectPolicy": "Max",
+            "policies": [
+                { "type": "Pods", "value": 4, "periodSeconds": 15 },
+                { "type": "Percent", "value": 100, "periodSeconds": 15 },
+            ],
+        });
+        let scale_down = json!({
+            "selectPolicy": "Max",
+            "policies": [{ "type": "Percent", "value": 100, "periodSeconds": 15 }],
+        });
+        for (direction, defaults) in [("scaleUp", scale_up), ("scaleDown", scale_down)] {
+            if let Some(rules) = object_entry(behavior, direction)
+                && let Value::Object(defaults) = defaults
+            {
+                for (name, value) in defaults {
+                    if matches!(rules.get(&name), None | Some(Value::Null)) {
+                        rules.insert(name, value);
+                    }
+                }
             }
         }
     }

@@ -23,6 +23,9 @@ pub(crate) fn validate_pod(pod: &Value, old: Option<&Value>, errors: &mut Errors
         return;
     };
     validate_pod_spec(spec, "spec", errors);
+    if old.is_none() && spec.get("ephemeralContainers").and_then(Value::as_array).is_some_and(|list| !list.is_empty()) {
+        errors.forbidden("spec.ephemeralContainers", "cannot be set on create");
+    }
     if let Some(old_spec) = old.and_then(|old| old.get("spec")).filter(|spec| spec.is_object()) {
         validate_pod_spec_update(spec, old_spec, errors);
     }

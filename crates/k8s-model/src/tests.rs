@@ -377,6 +377,10 @@ fn pods() {
         ],
     );
     check(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}], ephemeralContainers: [{name: e, image: i}]}",
+        &["spec.ephemeralContainers: Forbidden: cannot be set on create"],
+    );
+    check(
         &pod_with("  - {name: c, image: i, imagePullPolicy: Sometimes}"),
         &[
             "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"",
