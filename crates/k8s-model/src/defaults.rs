@@ -103,6 +103,21 @@ fn default_secret(secret: &mut Object) {
 fn default_pod(pod: &mut Object) {
     if let Some(spec) = object_entry(pod, "spec") {
         default_pod_spec(spec);
+        // These apply to pods only, not to pod templates.
+        default(spec, "enableServiceLinks", json!(true));
+        if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+            for list in ["initContainers", "containers"] {
+                each_item(spec, list, |container| {
+                    each_item(container, "ports", |port| {
+                        if matches!(port.get("hostPort").and_then(Value::as_i64), None | Some(0))
+                            && let Some(container_port) = port.get("containerPort").cloned()
+                        {
+                            port.insert("hostPort".to_owned(), container_port);
+                        }
+                    });
+                });
+            }
+        }
         for list in ["initContainers", "containers"] {
             each_item(spec, list, copy_limits_to_requests);
         }
@@ -177,7 +192,6 @@ pub(crate) fn default_pod_spec(spec: &mut Object) {
     default(spec, "terminationGracePeriodSeconds", json!(30));
     default(spec, "securityContext", json!({}));
     default(spec, "schedulerName", json!("default-scheduler"));
-    default(spec, "enableServiceLinks", json!(true));
     if let Some(account) = spec.get("serviceAccountName").filter(|name| name.as_str().is_some_and(|n| !n.is_empty())) {
         // The deprecated field mirrors the current one, as the v1 conversion writes it.
         let account = account.clone();
@@ -187,14 +201,13 @@ pub(crate) fn default_pod_spec(spec: &mut Object) {
         let account = account.clone();
         spec.insert("serviceAccountName".to_owned(), account);
     }
-    let host_network = spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
     for list in ["initContainers", "containers", "ephemeralContainers"] {
-        each_item(spec, list, |container| default_container(container, host_network));
+        each_item(spec, list, default_container);
     }
     each_item(spec, "volumes", default_volume);
 }
 
-fn default_container(container: &mut Object, host_network: bool) {
+fn default_container(container: &mut Object) {
     if unset(container, "imagePullPolicy") {
         let image = container.get("image").and_then(Value::as_str).unwrap_or_default();
         let policy = if image_tag(image) == "latest" { "Always" } else { "IfNotPresent" };
@@ -204,21 +217,16 @@ fn default_container(container: &mut Object, host_network: bool) {
     default(container, "terminationMessagePolicy", json!("File"));
     default(container, "resources", json!({}));
     default_ports(container, "ports");
-    if host_network {
-        each_item(container, "ports", |port| {
-            if matches!(port.get("hostPort").and_then(Value::as_i64), None | Some(0))
-                && let Some(container_port) = port.get("containerPort").cloned()
-            {
-                port.insert("hostPort".to_owned(), container_port);
-            }
-        });
-    }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(probe) = object_mut(container, probe) {
-            default(probe, "timeoutSeconds", json!(1));
-            default(probe, "periodSeconds", json!(10));
-            default(probe, "successThreshold", json!(1));
-            default(probe, "failureThreshold", json!(3));
+            // Probe numbers are not pointers upstream: zero means unset.
+            for (name, value) in
+                [("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3)]
+            {
+                if unset(probe, name) || probe.get(name).and_then(Value::as_i64) == Some(0) {
+                    probe.insert(name.to_owned(), json!(value));
+                }
+            }
             default_handler(probe);
         }
     }
@@ -524,17 +532,29 @@ fn default_service(service: &mut Object) {
             port.insert("targetPort".to_owned(), number);
         }
     });
-    if spec.get("sessionAffinity").and_then(Value::as_str) == Some("ClientIP")
-        && let Some(config) = object_entry(spec, "sessionAffinityConfig")
-        && let Some(client_ip) = object_entry(config, "clientIP")
-    {
-        default(client_ip, "timeoutSeconds", json!(10800));
+    match spec.get("sessionAffinity").and_then(Value::as_str) {
+        Some("None") => {
+            spec.remove("sessionAffinityConfig");
+        }
+        Some("ClientIP") => {
+            let timeout = spec
+                .get("sessionAffinityConfig")
+                .and_then(|config| config.get("clientIP"))
+                .and_then(|client_ip| client_ip.get("timeoutSeconds"))
+                .filter(|timeout| !timeout.is_null());
+            if timeout.is_none() {
+                spec.insert("sessionAffinityConfig".to_owned(), json!({ "clientIP": { "timeoutSeconds": 10800 } }));
+            }
+        }
+        _ => {}
     }
     if matches!(service_type.as_str(), "NodePort" | "LoadBalancer") {
         default(spec, "externalTrafficPolicy", json!("Cluster"));
     }
-    if service_type != "ExternalName" {
-        default(spec, "internalTrafficPolicy", json!("Cluster"));
+    if matches!(service_type.as_str(), "ClusterIP" | "NodePort" | "LoadBalancer")
+        && matches!(spec.get("internalTrafficPolicy"), None | Some(Value::Null))
+    {
+        spec.insert("internalTrafficPolicy".to_owned(), json!("Cluster"));
     }
     if service_type == "LoadBalancer" {
         default(spec, "allocateLoadBalancerNodePorts", json!(true));

@@ -634,6 +634,7 @@ fn services() {
         &SERVICE.replace("{selector", "{type: Magic, selector"),
         &[
             "spec.type: Unsupported value: \"Magic\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"",
+            "spec.internalTrafficPolicy: Required value",
         ],
     );
     check(
