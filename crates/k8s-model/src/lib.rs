@@ -31,7 +31,8 @@ pub use names::{
 };
 pub use quantity::{QUANTITY_SYNTAX, parse_quantity};
 pub use service::{
-    NODE_PORT_RANGE, service_needs_cluster_ip, service_needs_health_check_node_port, service_node_ports_needed,
+    NODE_PORT_RANGE, service_keep_allocated, service_needs_cluster_ip, service_needs_health_check_node_port,
+    service_node_ports_needed,
 };
 pub use workloads::parse_schedule;
 

@@ -173,9 +173,10 @@ fn validate_finalizers(metadata: &Value, errors: &mut Errors) {
     }
     let has = |name: &str| finalizers.iter().any(|(_, finalizer)| *finalizer == name);
     if has("orphan") && has("foregroundDeletion") {
-        errors.invalid(
+        let shown: Vec<String> = finalizers.iter().map(|(_, name)| go_quote(name)).collect();
+        errors.invalid_shown(
             path,
-            metadata.get("finalizers").cloned().unwrap_or_default(),
+            format!("[]string{{{}}}", shown.join(", ")),
             "finalizer orphan and foregroundDeletion cannot be both set",
         );
     }

@@ -56,6 +56,82 @@ pub fn service_needs_health_check_node_port(service: &Value) -> bool {
         && spec.get("healthCheckNodePort").and_then(Value::as_i64).unwrap_or(0) == 0
 }
 
+/// Carries the stored service's allocations into an update that left them out (as `kubectl apply` of a manifest
+/// without them does), as the registry's update strategy does: the cluster IP(s) while both versions need one,
+/// node ports by port name where the number is not taken by another port, and the health check node port.
+pub fn service_keep_allocated(new: &mut Value, old: &Value) {
+    let needs_cluster_ip = |service: &Value| service_type(service) != "ExternalName";
+    let needs_node_ports = |service: &Value| matches!(service_type(service), "NodePort" | "LoadBalancer");
+    let both_need_ip = needs_cluster_ip(old) && needs_cluster_ip(new);
+    let both_need_ports = needs_node_ports(old) && needs_node_ports(new);
+    let old_spec = old.get("spec").cloned().unwrap_or(Value::Null);
+    let node_ports_of = |spec: &Value| -> Vec<(String, i64)> {
+        spec.get("ports")
+            .and_then(Value::as_array)
+            .map(|ports| {
+                ports
+                    .iter()
+                    .map(|port| {
+                        let name = port.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                        (name, port.get("nodePort").and_then(Value::as_i64).unwrap_or(0))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let old_ports = node_ports_of(&old_spec);
+    let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if both_need_ip {
+        if spec.get("clusterIP").and_then(Value::as_str).is_none_or(str::is_empty)
+            && let Some(ip) = old_spec.get("clusterIP").filter(|ip| !ip.is_null())
+        {
+            spec.insert("clusterIP".to_owned(), ip.clone());
+        }
+        if spec.get("clusterIPs").and_then(Value::as_array).is_none_or(Vec::is_empty)
+            && let Some(ips) = old_spec.get("clusterIPs").filter(|ips| ips.as_array().is_some_and(|l| !l.is_empty()))
+        {
+            spec.insert("clusterIPs".to_owned(), ips.clone());
+        }
+    }
+    if both_need_ports {
+        let new_ports = node_ports_of(&Value::Object(spec.clone()));
+        let used: Vec<i64> = old_ports
+            .iter()
+            .map(|(_, number)| *number)
+            .filter(|number| *number != 0 && new_ports.iter().any(|(_, new_number)| new_number == number))
+            .collect();
+        if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
+            for port in ports.iter_mut().filter_map(Value::as_object_mut) {
+                if port.get("nodePort").and_then(Value::as_i64).unwrap_or(0) != 0 {
+                    continue;
+                }
+                let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
+                if let Some((_, number)) = old_ports.iter().find(|(old_name, _)| old_name == name)
+                    && *number != 0
+                    && !used.contains(number)
+                {
+                    port.insert("nodePort".to_owned(), Value::from(*number));
+                }
+            }
+        }
+    }
+    let health_check = |service: &Value| {
+        service_type(service) == "LoadBalancer"
+            && service.get("spec").and_then(|spec| spec.get("externalTrafficPolicy")).and_then(Value::as_str)
+                == Some("Local")
+    };
+    if health_check(old)
+        && spec.get("type").and_then(Value::as_str) == Some("LoadBalancer")
+        && spec.get("externalTrafficPolicy").and_then(Value::as_str) == Some("Local")
+        && spec.get("healthCheckNodePort").and_then(Value::as_i64).unwrap_or(0) == 0
+        && let Some(port) = old_spec.get("healthCheckNodePort").filter(|port| !port.is_null())
+    {
+        spec.insert("healthCheckNodePort".to_owned(), port.clone());
+    }
+}
+
 fn is_ip(text: &str) -> bool {
     text.parse::<std::net::IpAddr>().is_ok()
 }
@@ -100,6 +176,7 @@ pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors
     let require_name = ports.len() > 1;
     let mut names = BTreeSet::new();
     let mut seen = BTreeSet::new();
+    let mut node_ports = BTreeSet::new();
     for (idx, port, port_path) in &ports {
         let name = errors.str(port, "name", port_path).unwrap_or_default();
         let name_path = child(port_path, "name");
@@ -134,6 +211,10 @@ pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors
             }
         }
         let node_port = errors.int(port, "nodePort", port_path).unwrap_or(0);
+        let port_protocol = port.get("protocol").and_then(Value::as_str).unwrap_or_default();
+        if node_port != 0 && !node_ports.insert((port_protocol.to_owned(), node_port)) {
+            errors.duplicate(&child(port_path, "nodePort"), node_port);
+        }
         if node_port != 0 {
             if kind == "ClusterIP" {
                 errors.forbidden(&child(port_path, "nodePort"), "may not be used when `type` is 'ClusterIP'");

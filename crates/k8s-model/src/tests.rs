@@ -266,7 +266,7 @@ fn metadata() {
     check(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, finalizers: [orphan, foregroundDeletion]}",
         &[
-            "metadata.finalizers: Invalid value: [\"orphan\",\"foregroundDeletion\"]: finalizer orphan and foregroundDeletion cannot be both set",
+            "metadata.finalizers: Invalid value: []string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and foregroundDeletion cannot be both set",
         ],
     );
     check(
@@ -627,6 +627,12 @@ fn services() {
         ],
     );
     check(
+        &SERVICE
+            .replace("{selector", "{type: NodePort, selector")
+            .replace("[{port: 80}]", "[{name: a, port: 80, nodePort: 30080}, {name: b, port: 81, nodePort: 30080}]"),
+        &["spec.ports[1].nodePort: Duplicate value: 30080"],
+    );
+    check(
         &SERVICE.replace("{port: 80}", "{port: 80, nodePort: 30080}"),
         &["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"],
     );
@@ -658,6 +664,35 @@ fn services() {
         &["spec.clusterIP: Invalid value: \"10.96.0.11\": field is immutable"],
     );
     check_update(&allocated, &allocated.replace("port: 80", "port: 81"), &[]);
+}
+
+#[test]
+fn service_keeps_allocations() {
+    let check = |old: &str, new: &str, expect: &str| {
+        let (old, mut new, expect) = (yaml(old), yaml(new), yaml(expect));
+        crate::service_keep_allocated(&mut new, &old);
+        assert_eq!(new, expect);
+    };
+    let old = "kind: Service\nspec: {type: NodePort, clusterIP: 10.0.0.1, clusterIPs: [10.0.0.1], ports: [{name: a, port: 80, nodePort: 30001}, {name: b, port: 81, nodePort: 30002}]}";
+    check(
+        old,
+        "kind: Service\nspec: {type: NodePort, ports: [{name: a, port: 8080}, {name: b, port: 81, nodePort: 30001}]}",
+        "kind: Service\nspec: {type: NodePort, clusterIP: 10.0.0.1, clusterIPs: [10.0.0.1], ports: [{name: a, port: 8080}, {name: b, port: 81, nodePort: 30001}]}",
+    );
+    check(old, "kind: Service\nspec: {type: ExternalName}", "kind: Service\nspec: {type: ExternalName}");
+    check(
+        old,
+        "kind: Service\nspec: {type: ClusterIP, clusterIP: None, ports: [{name: a, port: 80}]}",
+        "kind: Service\nspec: {type: ClusterIP, clusterIP: None, clusterIPs: [10.0.0.1], ports: [{name: a, port: 80}]}",
+    );
+    check(
+        "kind: Service\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 31000}",
+        "kind: Service\nspec: {type: LoadBalancer, externalTrafficPolicy: Local}",
+        "kind: Service\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 31000}",
+    );
+    let mut garbage = json!({"spec": 3});
+    crate::service_keep_allocated(&mut garbage, &json!([1]));
+    assert_eq!(garbage, json!({"spec": 3}));
 }
 
 #[test]
