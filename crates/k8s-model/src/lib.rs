@@ -140,7 +140,7 @@ pub fn validate_create(object: &Value) -> Vec<FieldError> {
     let kind = Kind::of(object);
     let rule = kind.map_or(NameRule::Subdomain, Kind::name_rule);
     meta::validate_create(object, rule, &mut errors);
-    errors.obj(object, "status", "");
+    validate_status_shape(object, &mut errors);
     if let Some(kind) = kind {
         validate_kind(kind, object, None, &mut errors);
     }
@@ -157,12 +157,21 @@ pub fn validate_update(new: &Value, old: &Value) -> Vec<FieldError> {
         return errors.list;
     }
     meta::validate_update(new, old, &mut errors);
-    errors.obj(new, "status", "");
+    validate_status_shape(new, &mut errors);
     if let Some(kind) = Kind::of(new) {
         let old = Some(old).filter(|old| old.is_object());
         validate_kind(kind, new, old, &mut errors);
     }
     errors.list
+}
+
+/// `status` is the server's, but a client may still send one: it must at least have the right shape.
+fn validate_status_shape(object: &Value, errors: &mut Errors) {
+    if let Some(status) = errors.obj(object, "status", "") {
+        for name in ["phase", "qosClass", "reason", "message"] {
+            errors.str(status, name, "status");
+        }
+    }
 }
 
 fn validate_kind(kind: Kind, object: &Value, old: Option<&Value>, errors: &mut Errors) {

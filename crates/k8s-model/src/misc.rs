@@ -611,6 +611,7 @@ fn validate_hpa(object: &Value, errors: &mut Errors) {
             errors.required("spec.scaleTargetRef.name", "");
         }
         Some(target) => {
+            errors.str(target, "apiVersion", "spec.scaleTargetRef");
             if errors.str(target, "kind", "spec.scaleTargetRef").is_none_or(str::is_empty) {
                 errors.required("spec.scaleTargetRef.kind", "");
             }

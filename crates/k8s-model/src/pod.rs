@@ -117,6 +117,9 @@ fn validate_pod_spec_with_claims(spec: &Value, path: &str, claims: &[String], er
             errors.invalid_each(&child(path, field), name, dns1123_label(name));
         }
     }
+    for text in ["schedulerName", "priorityClassName", "runtimeClassName", "preemptionPolicy"] {
+        errors.str(spec, text, path);
+    }
     for flag in ["hostNetwork", "hostPID", "hostIPC", "enableServiceLinks", "automountServiceAccountToken"] {
         errors.bool(spec, flag, path);
     }
@@ -245,6 +248,15 @@ fn validate_container(
     errors.str_list(container, "command", path);
     errors.str_list(container, "args", path);
     errors.str(container, "workingDir", path);
+    if let Some(message_path) = errors.str(container, "terminationMessagePath", path)
+        && message_path.len() > 4096
+    {
+        errors.invalid(
+            &child(path, "terminationMessagePath"),
+            message_path,
+            "must not be greater than 4096 characters",
+        );
+    }
     validate_ports(container, path, errors);
     validate_env(container, path, errors);
     validate_mounts(container, path, volumes, errors);

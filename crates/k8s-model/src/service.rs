@@ -237,6 +237,8 @@ pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors
             errors.push(error);
         }
     }
+    errors.bool(spec, "allocateLoadBalancerNodePorts", "spec");
+    errors.bool(spec, "publishNotReadyAddresses", "spec");
     let selector = errors.str_map(spec, "selector", "spec");
     validate_labels(&selector, "spec.selector", errors);
     if let Some(affinity) = errors.str(spec, "sessionAffinity", "spec")

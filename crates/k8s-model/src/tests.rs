@@ -1031,7 +1031,11 @@ fn mutated_objects_never_panic() {
                 let original_node = original.pointer(path).expect("pointer exists");
                 let changes_type = std::mem::discriminant(original_node) != std::mem::discriminant(replacement);
                 let known_kind = original["kind"] != "Widget";
-                if known_kind && changes_type && original_node.is_object() && !replacement.is_null() {
+                let structural = original_node.is_object()
+                    || original_node.is_array()
+                    || replacement.is_object()
+                    || replacement.is_array();
+                if known_kind && changes_type && structural && !original_node.is_null() && !replacement.is_null() {
                     n_type_errors += 1;
                     if created.is_empty() && updated.is_empty() {
                         silent.push(format!("{}: {path} = {replacement}", fixture.display()));

@@ -305,7 +305,8 @@ fn validate_template_restart_policy(template: &Value, allowed: &[&str], errors: 
 }
 
 fn validate_deployment_strategy(spec: &Value, errors: &mut Errors) {
-    if let Some(seconds) = spec.get("progressDeadlineSeconds").and_then(Value::as_i64) {
+    errors.bool(spec, "paused", "spec");
+    if let Some(seconds) = errors.int(spec, "progressDeadlineSeconds", "spec") {
         nonnegative(spec, "progressDeadlineSeconds", "spec", errors);
         let min_ready = spec.get("minReadySeconds").and_then(Value::as_i64).unwrap_or(0);
         if seconds <= min_ready {
@@ -458,6 +459,12 @@ fn validate_job_spec(spec: &Value, path: &str, needs_selector: bool, errors: &mu
             }
         }
         other => errors.not_supported(&child(path, "completionMode"), other, &["NonIndexed", "Indexed"]),
+    }
+    errors.bool(spec, "suspend", path);
+    if let Some(policy) = errors.str(spec, "podReplacementPolicy", path)
+        && !matches!(policy, "TerminatingOrFailed" | "Failed")
+    {
+        errors.not_supported(&child(path, "podReplacementPolicy"), policy, &["Failed", "TerminatingOrFailed"]);
     }
     let manual = errors.bool(spec, "manualSelector", path);
     let selector = errors.obj(spec, "selector", path);
