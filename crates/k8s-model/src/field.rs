@@ -352,3 +352,6 @@ impl Errors {
         self.obj(parent, name, path).and_then(Value::as_object)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -321,3 +321,6 @@ impl NameRule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

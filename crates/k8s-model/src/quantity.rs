@@ -56,3 +56,6 @@ pub fn quantity_of(value: &serde_json::Value) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

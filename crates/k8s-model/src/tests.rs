@@ -1,15 +1,14 @@
 //! Tests of the public API: defaulting fixtures in `test_data/defaults`, validation cases written as the
-//! `field: message` lines kube-apiserver prints, name validators, admission, and garbage input that must give
-//! errors rather than panics.
+//! `field: message` lines kube-apiserver prints, admission, and garbage input that must give errors rather than
+//! panics. The validators' own tests sit beside their modules.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use crate::{
-    ErrorKind, FieldError, admit_pod, default_object, dns1035_label, dns1123_label, dns1123_subdomain, go_quote,
-    label_value, parse_quantity, parse_schedule, path_segment_name, port_name, qualified_name,
-    service_needs_cluster_ip, service_node_ports_needed, validate_create, validate_update,
+    FieldError, admit_pod, default_object, service_needs_cluster_ip, service_node_ports_needed, validate_create,
+    validate_update,
 };
 
 fn yaml(text: &str) -> Value {
@@ -67,135 +66,8 @@ fn default_object_leaves_non_objects_alone() {
     }
 }
 
-// Name and format validators.
-
-fn check_name(validator: fn(&str) -> Vec<String>, input: &str, expect: &[&str]) {
-    assert_eq!(validator(input), expect, "input {input:?}");
-}
-
-const LABEL_REGEX: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const SUBDOMAIN_REGEX: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-
-#[test]
-fn names() {
-    check_name(dns1123_label, "my-name", &[]);
-    check_name(dns1123_label, "a.b", &["must not contain dots"]);
-    check_name(dns1123_label, "My_Name", &[LABEL_REGEX]);
-    check_name(dns1123_label, &"a".repeat(64), &["must be no more than 63 characters"]);
-    check_name(dns1123_subdomain, "example.com", &[]);
-    check_name(dns1123_subdomain, "-bad.", &[SUBDOMAIN_REGEX]);
-    check_name(dns1123_subdomain, "", &[SUBDOMAIN_REGEX]);
-    check_name(
-        dns1035_label,
-        "1abc",
-        &[
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
-        ],
-    );
-    check_name(qualified_name, "example.com/MyName", &[]);
-    check_name(qualified_name, "/x", &["prefix part must be non-empty"]);
-    check_name(
-        qualified_name,
-        "a/b/c",
-        &[
-            "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-        ],
-    );
-    check_name(
-        qualified_name,
-        "Bad_/x",
-        &[
-            "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-        ],
-    );
-    check_name(
-        qualified_name,
-        "x/",
-        &[
-            "name part must be non-empty",
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
-        ],
-    );
-    check_name(label_value, "", &[]);
-    check_name(label_value, "v1.2_x", &[]);
-    check_name(
-        label_value,
-        "-x",
-        &[
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-        ],
-    );
-    check_name(|name| path_segment_name(name, false), "..", &["may not be '..'"]);
-    check_name(|name| path_segment_name(name, false), "a/b%", &["may not contain '/'", "may not contain '%'"]);
-    check_name(|name| path_segment_name(name, false), "system:admin", &[]);
-    check_name(port_name, "http", &[]);
-    check_name(
-        port_name,
-        "-8080--",
-        &[
-            "must contain at least one letter (a-z)",
-            "must not contain consecutive hyphens",
-            "must not begin or end with a hyphen",
-        ],
-    );
-    check_name(port_name, "much-too-long-name", &["must be no more than 15 characters"]);
-}
-
-#[test]
-fn quantities() {
-    for (text, expect) in [
-        ("500m", Some(0.5)),
-        ("1Gi", Some(1073741824.0)),
-        ("2e3", Some(2000.0)),
-        ("1.5", Some(1.5)),
-        ("-1", Some(-1.0)),
-        ("", None),
-        ("1GB", None),
-        ("abc", None),
-        ("1..2", None),
-        ("1e", None),
-    ] {
-        assert_eq!(parse_quantity(text), expect, "{text:?}");
-    }
-}
-
-#[test]
-fn schedules() {
-    let check = |schedule: &str, expect: Result<(), &str>| {
-        assert_eq!(parse_schedule(schedule), expect.map_err(str::to_owned), "{schedule:?}");
-    };
-    check("*/5 * * * *", Ok(()));
-    check("0 9-17 * JAN-dec mon-FRI", Ok(()));
-    check("@hourly", Ok(()));
-    check("@every 1h30m", Ok(()));
-    check("TZ=UTC 0 0 * * *", Ok(()));
-    check("", Err("empty spec string"));
-    check("@fortnightly", Err("unrecognized descriptor: @fortnightly"));
-    check("* * *", Err("expected exactly 5 fields, found 3: [* * *]"));
-    check("61 * * * *", Err("end of range (61) above maximum (59): 61"));
-    check("* * 0 * *", Err("beginning of range (0) below minimum (1): 0"));
-    check("5-2 * * * *", Err("beginning of range (5) beyond end of range (2): 5-2"));
-    check("*/0 * * * *", Err("step of range should be a positive number: */0"));
-    check("1-2-3 * * * *", Err("too many hyphens: 1-2-3"));
-    check("x * * * *", Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"));
-}
-
-#[test]
-fn messages() {
-    assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
-    let mut error = FieldError::new(ErrorKind::NotSupported, "spec.type", Some(json!("x")), "");
-    error.supported = vec!["A".into(), "B".into()];
-    assert_eq!(error.to_string(), "spec.type: Unsupported value: \"x\": supported values: \"A\", \"B\"");
-    assert_eq!(error.reason(), "FieldValueNotSupported");
-    let required = FieldError::new(ErrorKind::Required, "spec", Some(json!("ignored")), "");
-    assert_eq!(required.message(), "Required value");
-    let number = FieldError::new(ErrorKind::Invalid, "spec.replicas", Some(json!(-1)), "must be positive");
-    assert_eq!(number.message(), "Invalid value: -1: must be positive");
-    let null = FieldError::new(ErrorKind::Invalid, "x", Some(Value::Null), "d");
-    assert_eq!(null.message(), "Invalid value: null: d");
-    let omitted = FieldError::new(ErrorKind::TooMany, "x", None, "must have at most 2 items");
-    assert_eq!(omitted.message(), "Too many: must have at most 2 items");
-}
+pub(crate) const LABEL_REGEX: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+pub(crate) const SUBDOMAIN_REGEX: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 // Validation on create: the object is defaulted first, as the API server does.
 

@@ -714,3 +714,6 @@ fn is_go_duration(text: &str) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests;
