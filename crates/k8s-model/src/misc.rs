@@ -206,32 +206,38 @@ fn validate_volume_mode(spec: &Value, path: &str, errors: &mut Errors) {
     }
 }
 
-fn validate_pvc(object: &Value, old: Option<&Value>, errors: &mut Errors) {
-    let Some(spec) = errors.obj(object, "spec", "") else {
-        errors.required("spec.accessModes", "at least 1 access mode is required");
-        return;
-    };
-    validate_access_modes(spec, "spec", errors);
-    validate_volume_mode(spec, "spec", errors);
-    if let Some(selector) = errors.obj(spec, "selector", "spec") {
-        validate_label_selector(selector, "spec.selector", errors);
+/// A claim's spec at `path`: a PersistentVolumeClaim's, a StatefulSet's claim template's or an ephemeral
+/// volume's.
+pub(crate) fn validate_claim_spec(spec: &Value, path: &str, errors: &mut Errors) {
+    validate_access_modes(spec, path, errors);
+    validate_volume_mode(spec, path, errors);
+    if let Some(selector) = errors.obj(spec, "selector", path) {
+        validate_label_selector(selector, &child(path, "selector"), errors);
     }
+    let resources_path = child(path, "resources");
     let storage = errors
-        .obj(spec, "resources", "spec")
-        .and_then(|resources| errors.map(resources, "requests", "spec.resources"))
+        .obj(spec, "resources", path)
+        .and_then(|resources| errors.map(resources, "requests", &resources_path))
         .and_then(|requests| requests.get("storage"));
-    let has_source = ["dataSource", "dataSourceRef"].iter().any(|name| spec.get(*name).is_some_and(|v| !v.is_null()));
+    let storage_path = key(&child(&resources_path, "requests"), "storage");
     match storage {
-        None if !has_source => errors.required("spec.resources[storage]", ""),
-        None => {}
+        None => errors.required(&key(&resources_path, "storage"), ""),
         Some(quantity) => match quantity_of(quantity) {
-            None => errors.invalid("spec.resources.requests[storage]", quantity.clone(), QUANTITY_SYNTAX),
+            None => errors.invalid(&storage_path, quantity.clone(), QUANTITY_SYNTAX),
             Some(amount) if amount <= 0.0 => {
-                errors.invalid("spec.resources.requests[storage]", quantity.clone(), "must be greater than zero")
+                errors.invalid(&storage_path, quantity.clone(), "must be greater than zero")
             }
             Some(_) => {}
         },
     }
+}
+
+fn validate_pvc(object: &Value, old: Option<&Value>, errors: &mut Errors) {
+    match errors.obj(object, "spec", "") {
+        Some(spec) => validate_claim_spec(spec, "spec", errors),
+        None => validate_claim_spec(&Value::Null, "spec", errors),
+    }
+    let spec = object.get("spec").unwrap_or(&Value::Null);
     if let Some(old_spec) = old.and_then(|old| old.get("spec")) {
         let strip = |spec: &Value| {
             let mut spec = spec.clone();

@@ -176,6 +176,16 @@ fn validate_volumes(spec: &Value, path: &str, errors: &mut Errors) -> BTreeSet<S
                     None | Some("") => errors.required(&child(&source_path, "claimName"), ""),
                     Some(_) => {}
                 },
+                "ephemeral" => {
+                    let template_path = child(&source_path, "volumeClaimTemplate");
+                    match errors.obj(source_value, "volumeClaimTemplate", &source_path) {
+                        None => errors.required(&template_path, ""),
+                        Some(template) => {
+                            let spec = errors.obj(template, "spec", &template_path).unwrap_or(&Value::Null);
+                            crate::misc::validate_claim_spec(spec, &child(&template_path, "spec"), errors);
+                        }
+                    }
+                }
                 "emptyDir" => {
                     if let Some(limit) = source_value.get("sizeLimit").filter(|limit| !limit.is_null())
                         && quantity_of(limit).is_none()

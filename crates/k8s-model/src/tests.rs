@@ -657,6 +657,17 @@ fn config_maps_and_secrets() {
 #[test]
 fn other_kinds() {
     check(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, ephemeral: {volumeClaimTemplate: {spec: {storageClassName: x}}}}], containers: [{name: c, image: i}]}",
+        &[
+            "spec.volumes[0].ephemeral.volumeClaimTemplate.spec.accessModes: Required value: at least 1 access mode is required",
+            "spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources[storage]: Required value",
+        ],
+    );
+    check(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: i}]}}, volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce]}}]}",
+        &["spec.volumeClaimTemplates[0].spec.resources[storage]: Required value"],
+    );
+    check(
         "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {}",
         &[
             "spec.accessModes: Required value: at least 1 access mode is required",

@@ -405,12 +405,14 @@ fn validate_stateful_set(spec: &Value, errors: &mut Errors) {
             }
         }
     }
-    for (idx, template, path) in errors.obj_list(spec, "volumeClaimTemplates", "spec") {
-        let _ = idx;
+    for (_, template, path) in errors.obj_list(spec, "volumeClaimTemplates", "spec") {
         let name = template.get("metadata").and_then(|meta| meta.get("name")).and_then(Value::as_str);
         if name.is_none_or(str::is_empty) {
             errors.required(&child(&path, "metadata.name"), "name or generateName is required");
         }
+        let spec_path = child(&path, "spec");
+        let claim_spec = errors.obj(template, "spec", &path).unwrap_or(&Value::Null);
+        crate::misc::validate_claim_spec(claim_spec, &spec_path, errors);
     }
 }
 
