@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::Kind;
-use crate::quantity::quantity_of;
+use crate::quantity::{canonical_value, quantity_of};
 
 type Object = Map<String, Value>;
 
@@ -42,6 +42,26 @@ fn each_item(map: &mut Object, key: &str, mut apply: impl FnMut(&mut Object)) {
         for item in items.iter_mut().filter_map(Value::as_object_mut) {
             apply(item);
         }
+    }
+}
+
+/// Writes every quantity of a resource list in canonical form, rounded up to thousandths, as the resource list
+/// defaulting and the quantity encoding do together.
+fn canonical_resources(owner: &mut Object, key: &str) {
+    if let Some(list) = object_mut(owner, key) {
+        for value in list.values_mut() {
+            if let Some(canonical) = canonical_value(value, true) {
+                *value = canonical;
+            }
+        }
+    }
+}
+
+/// The `limits` and `requests` of a `resources` field.
+fn canonical_requirements(owner: &mut Object) {
+    if let Some(resources) = object_mut(owner, "resources") {
+        canonical_resources(resources, "limits");
+        canonical_resources(resources, "requests");
     }
 }
 
@@ -204,6 +224,8 @@ pub(crate) fn default_pod_spec(spec: &mut Object) {
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         each_item(spec, list, default_container);
     }
+    canonical_requirements(spec);
+    canonical_resources(spec, "overhead");
     each_item(spec, "volumes", default_volume);
 }
 
@@ -216,6 +238,7 @@ fn default_container(container: &mut Object) {
     default(container, "terminationMessagePath", json!("/dev/termination-log"));
     default(container, "terminationMessagePolicy", json!("File"));
     default(container, "resources", json!({}));
+    canonical_requirements(container);
     default_ports(container, "ports");
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(probe) = object_mut(container, probe) {
@@ -313,6 +336,11 @@ fn default_volume(volume: &mut Object) {
             default(source, "defaultMode", json!(420));
         }
     }
+    if let Some(empty_dir) = object_mut(volume, "emptyDir")
+        && let Some(limit) = empty_dir.get("sizeLimit").and_then(|limit| canonical_value(limit, false))
+    {
+        empty_dir.insert("sizeLimit".to_owned(), limit);
+    }
     if let Some(host_path) = object_mut(volume, "hostPath") {
         default(host_path, "type", json!(""));
     }
@@ -334,6 +362,7 @@ fn default_volume(volume: &mut Object) {
         .and_then(|template| object_mut(template, "spec"))
     {
         default(spec, "volumeMode", json!("Filesystem"));
+        canonical_requirements(spec);
     }
 }
 
@@ -587,6 +616,7 @@ fn default_namespace(namespace: &mut Object) {
 fn default_pvc(claim: &mut Object) {
     if let Some(spec) = object_entry(claim, "spec") {
         default(spec, "volumeMode", json!("Filesystem"));
+        canonical_requirements(spec);
     }
     if let Some(status) = object_entry(claim, "status") {
         default(status, "phase", json!("Pending"));
@@ -597,6 +627,7 @@ fn default_pv(volume: &mut Object) {
     if let Some(spec) = object_entry(volume, "spec") {
         default(spec, "persistentVolumeReclaimPolicy", json!("Retain"));
         default(spec, "volumeMode", json!("Filesystem"));
+        canonical_resources(spec, "capacity");
     }
     if let Some(status) = object_entry(volume, "status") {
         default(status, "phase", json!("Pending"));

@@ -678,7 +678,7 @@ fn other_kinds() {
         "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {accessModes: [ReadWriteSometimes], resources: {requests: {storage: 0}}}",
         &[
             "spec.accessModes: Unsupported value: \"ReadWriteSometimes\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
-            "spec.resources.requests[storage]: Invalid value: 0: must be greater than zero",
+            "spec.resources.requests[storage]: Invalid value: \"0\": must be greater than zero",
         ],
     );
     let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}";
