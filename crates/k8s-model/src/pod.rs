@@ -68,13 +68,13 @@ fn validate_pod_spec_with_claims(spec: &Value, path: &str, claims: &[String], er
         errors.required(&child(path, "containers"), "");
     }
     for (_, container, container_path) in errors.obj_list(spec, "initContainers", path) {
-        validate_container(container, &container_path, &volumes, &mut container_names, errors);
+        validate_container(container, &container_path, Role::Init, &volumes, &mut container_names, errors);
     }
     for (_, container, container_path) in containers {
-        validate_container(container, &container_path, &volumes, &mut container_names, errors);
+        validate_container(container, &container_path, Role::Regular, &volumes, &mut container_names, errors);
     }
     for (_, container, container_path) in errors.obj_list(spec, "ephemeralContainers", path) {
-        validate_container(container, &container_path, &volumes, &mut container_names, errors);
+        validate_container(container, &container_path, Role::Ephemeral, &volumes, &mut container_names, errors);
     }
     if let Some(policy) = errors.str(spec, "restartPolicy", path) {
         validate_restart_policy(policy, &child(path, "restartPolicy"), errors);
@@ -212,9 +212,18 @@ fn validate_mode(source: &Value, path: &str, errors: &mut Errors) {
     }
 }
 
+/// Which list of a pod spec a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Init,
+    Regular,
+    Ephemeral,
+}
+
 fn validate_container(
     container: &Value,
     path: &str,
+    role: Role,
     volumes: &BTreeSet<String>,
     names: &mut BTreeSet<String>,
     errors: &mut Errors,
@@ -271,9 +280,44 @@ fn validate_container(
     validate_env(container, path, errors);
     validate_mounts(container, path, volumes, errors);
     validate_resources(container, path, errors);
+    let policy = errors.str(container, "restartPolicy", path);
+    let sidecar = policy == Some("Always");
+    match (role, policy) {
+        (_, None) => {}
+        (Role::Init, Some("Always")) => {}
+        (Role::Init, Some(other)) => errors.not_supported(&child(path, "restartPolicy"), other, &["Always"]),
+        (_, Some(_)) => errors.forbidden(&child(path, "restartPolicy"), "may not be set for non-init containers"),
+    }
+    if role == Role::Init && !sidecar {
+        for field in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] {
+            if container.get(field).is_some_and(|value| !value.is_null()) {
+                errors
+                    .forbidden(&child(path, field), "may not be set for init containers without restartPolicy=Always");
+            }
+        }
+    }
+    if role == Role::Ephemeral {
+        for field in ["ports", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] {
+            if container
+                .get(field)
+                .is_some_and(|value| !value.is_null() && value.as_array().is_none_or(|l| !l.is_empty()))
+            {
+                errors.forbidden(&child(path, field), "cannot be set for an Ephemeral Container");
+            }
+        }
+    }
+    if let Some(lifecycle) = errors.obj(container, "lifecycle", path) {
+        let lifecycle_path = child(path, "lifecycle");
+        for hook in ["postStart", "preStop"] {
+            if let Some(handler) = errors.obj(lifecycle, hook, &lifecycle_path) {
+                validate_handler(handler, &child(&lifecycle_path, hook), errors);
+            }
+        }
+    }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(probe_value) = errors.obj(container, probe, path) {
             let probe_path = child(path, probe);
+            validate_handler(probe_value, &probe_path, errors);
             for number in
                 ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"]
             {
@@ -292,6 +336,60 @@ fn validate_container(
         }
     }
     errors.obj(container, "securityContext", path);
+}
+
+/// A probe's or lifecycle hook's handler: exactly one of exec, httpGet, tcpSocket, grpc (sleep for hooks).
+fn validate_handler(handler: &Value, path: &str, errors: &mut Errors) {
+    let kinds = ["exec", "httpGet", "tcpSocket", "grpc", "sleep"];
+    let mut given = Vec::new();
+    for kind in kinds {
+        if let Some(value) = errors.obj(handler, kind, path) {
+            given.push((kind, value));
+        }
+    }
+    match given.as_slice() {
+        [] => errors.required(path, "must specify a handler type"),
+        [_, rest @ ..] => {
+            for (kind, _) in rest {
+                errors.forbidden(&child(path, kind), "may not specify more than 1 handler type");
+            }
+        }
+    }
+    for (kind, value) in given {
+        let kind_path = child(path, kind);
+        match kind {
+            "exec" => {
+                errors.str_list(value, "command", &kind_path);
+            }
+            "httpGet" | "tcpSocket" => {
+                let port_path = child(&kind_path, "port");
+                match value.get("port") {
+                    None | Some(Value::Null) => errors.required(&port_path, ""),
+                    Some(Value::Number(number)) => {
+                        let number = number.as_i64().unwrap_or(-1);
+                        for problem in port_number(number) {
+                            errors.invalid(&port_path, number, problem);
+                        }
+                    }
+                    Some(Value::String(name)) => errors.invalid_each(&port_path, name, port_name(name)),
+                    Some(other) => errors.invalid(&port_path, other.clone(), "must be an integer or a string"),
+                }
+                if kind == "httpGet"
+                    && let Some(scheme) = errors.str(value, "scheme", &kind_path)
+                    && !matches!(scheme, "HTTP" | "HTTPS")
+                {
+                    errors.not_supported(&child(&kind_path, "scheme"), scheme, &["HTTP", "HTTPS"]);
+                }
+            }
+            "grpc" => {
+                let number = errors.int(value, "port", &kind_path).unwrap_or(0);
+                for problem in port_number(number) {
+                    errors.invalid(&child(&kind_path, "port"), number, problem);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn validate_ports(container: &Value, path: &str, errors: &mut Errors) {

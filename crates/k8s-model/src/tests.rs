@@ -253,6 +253,24 @@ fn pods() {
         &["spec.ephemeralContainers: Forbidden: cannot be set on create"],
     );
     check(
+        &pod_with(
+            "  - {name: c, image: i, restartPolicy: Always, livenessProbe: {periodSeconds: 5}, readinessProbe: {httpGet: {port: 0}, exec: {command: [x]}}}",
+        ),
+        &[
+            "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers",
+            "spec.containers[0].livenessProbe: Required value: must specify a handler type",
+            "spec.containers[0].readinessProbe.httpGet: Forbidden: may not specify more than 1 handler type",
+            "spec.containers[0].readinessProbe.httpGet.port: Invalid value: 0: must be between 1 and 65535, inclusive",
+        ],
+    );
+    check(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: a, image: i, restartPolicy: Always, startupProbe: {tcpSocket: {port: 80}}}, {name: b, image: i, readinessProbe: {tcpSocket: {port: 80}}}, {name: c, image: i, restartPolicy: Never}]\n  containers: [{name: d, image: i}]",
+        &[
+            "spec.initContainers[1].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+            "spec.initContainers[2].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"",
+        ],
+    );
+    check(
         &pod_with("  - {name: c, image: i, imagePullPolicy: Sometimes}"),
         &[
             "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"",
