@@ -479,15 +479,24 @@ fn default_job(job: &mut Object) {
     };
     let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
     if !manual && let (Some(uid), Some(name)) = (uid.filter(|uid| !uid.is_empty()), name) {
-        spec.insert("selector".to_owned(), json!({ "matchLabels": { "batch.kubernetes.io/controller-uid": uid } }));
+        // Labels the user already set win; validation rejects a selector that then fails to match.
         if let Some(labels) = object_entry(spec, "template")
             .and_then(|template| object_entry(template, "metadata"))
             .and_then(|meta| object_entry(meta, "labels"))
         {
-            labels.insert("batch.kubernetes.io/controller-uid".to_owned(), json!(uid));
-            labels.insert("batch.kubernetes.io/job-name".to_owned(), json!(name));
-            labels.insert("controller-uid".to_owned(), json!(uid));
-            labels.insert("job-name".to_owned(), json!(name));
+            for (label, value) in [
+                ("job-name", &name),
+                ("batch.kubernetes.io/job-name", &name),
+                ("controller-uid", &uid),
+                ("batch.kubernetes.io/controller-uid", &uid),
+            ] {
+                labels.entry(label.to_owned()).or_insert_with(|| json!(value));
+            }
+        }
+        if let Some(match_labels) =
+            object_entry(spec, "selector").and_then(|selector| object_entry(selector, "matchLabels"))
+        {
+            match_labels.entry("batch.kubernetes.io/controller-uid".to_owned()).or_insert_with(|| json!(uid));
         }
     }
     default_job_spec(spec);

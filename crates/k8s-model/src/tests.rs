@@ -439,6 +439,16 @@ fn jobs() {
             "spec.template.metadata.labels: Invalid value: map[string]string{}: `selector` does not match template `labels`",
         ],
     );
+    check(
+        &JOB.replace(
+            "spec:\n  template",
+            "spec:\n  selector: {matchLabels: {batch.kubernetes.io/controller-uid: other}}\n  template",
+        ),
+        &[
+            "spec.template.metadata.labels: Invalid value: map[string]string{\"batch.kubernetes.io/controller-uid\":\"11111111-2222-4333-8444-555555555555\", \"batch.kubernetes.io/job-name\":\"j\", \"controller-uid\":\"11111111-2222-4333-8444-555555555555\", \"job-name\":\"j\"}: `selector` does not match template `labels`",
+            "spec.selector: Invalid value: &LabelSelector{MatchLabels:map[string]string{batch.kubernetes.io/controller-uid: other,},MatchExpressions:[]LabelSelectorRequirement{},}: `selector` not auto-generated",
+        ],
+    );
     let mut old = yaml(JOB);
     default_object(&mut old);
     let mut new = old.clone();

@@ -23,7 +23,10 @@ pub(crate) fn validate(kind: Kind, object: &Value, old: Option<&Value>, errors: 
         Kind::DaemonSet => validate_apps(spec, "daemonset", errors),
         Kind::StatefulSet => validate_apps(spec, "statefulset", errors),
         Kind::ReplicationController => validate_replication_controller(spec, errors),
-        Kind::Job => validate_job_spec(spec, "spec", true, errors),
+        Kind::Job => {
+            validate_job_spec(spec, "spec", true, errors);
+            validate_generated_selector(object, spec, errors);
+        }
         Kind::CronJob => validate_cron_job(object, spec, old, errors),
         _ => {}
     }
@@ -504,6 +507,31 @@ fn validate_job_spec(spec: &Value, path: &str, needs_selector: bool, errors: &mu
                 errors.not_supported(&format!("{template_path}.spec.restartPolicy"), policy, &["OnFailure", "Never"]);
             }
         }
+    }
+}
+
+/// Unless the selector is manual, it must select the job's own uid, as the generated one does.
+fn validate_generated_selector(job: &Value, spec: &Value, errors: &mut Errors) {
+    if spec.get("manualSelector").and_then(Value::as_bool) == Some(true) {
+        return;
+    }
+    let has_labels = spec
+        .get("template")
+        .and_then(|template| template.get("metadata"))
+        .and_then(|meta| meta.get("labels"))
+        .is_some_and(Value::is_object);
+    if !has_labels {
+        return;
+    }
+    let uid = job.get("metadata").and_then(|meta| meta.get("uid")).and_then(Value::as_str).unwrap_or_default();
+    if uid.is_empty() {
+        errors.required("metadata.uid", "");
+    }
+    let expected = [("batch.kubernetes.io/controller-uid", uid), ("controller-uid", uid)];
+    let selector = spec.get("selector").filter(|selector| selector.is_object());
+    if selector.is_some_and(|selector| !selector_matches(selector, &expected)) {
+        let shown = selector.map_or_else(|| "nil".to_owned(), show_label_selector);
+        errors.invalid_shown("spec.selector", shown, "`selector` not auto-generated");
     }
 }
 
