@@ -557,6 +557,13 @@ fn default_service(service: &mut Object) {
     };
     default(spec, "sessionAffinity", json!("None"));
     default(spec, "type", json!("ClusterIP"));
+    // A client that only knows the singular field gets the plural one filled in (the create strategy's
+    // normalisation).
+    if let Some(ip) = spec.get("clusterIP").and_then(Value::as_str).filter(|ip| !ip.is_empty()).map(str::to_owned)
+        && spec.get("clusterIPs").and_then(Value::as_array).is_none_or(Vec::is_empty)
+    {
+        spec.insert("clusterIPs".to_owned(), json!([ip]));
+    }
     let service_type = spec.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
     each_item(spec, "ports", |port| {
         default(port, "protocol", json!("TCP"));

@@ -163,13 +163,7 @@ pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors
             errors.not_supported("spec.type", other, &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]);
         }
     }
-    if !cluster_ip.is_empty() && !headless && kind != "ExternalName" && !is_ip(cluster_ip) {
-        errors.invalid(
-            "spec.clusterIPs[0]",
-            cluster_ip,
-            "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
-        );
-    }
+    validate_cluster_ips(spec, kind, cluster_ip, errors);
     if headless && matches!(kind, "NodePort" | "LoadBalancer") {
         errors.invalid("spec.clusterIPs[0]", "None", format!("may not be set to 'None' for {kind} services"));
     }
@@ -288,6 +282,131 @@ pub(crate) fn validate(service: &Value, old: Option<&Value>, errors: &mut Errors
         let old_ip = old.get("spec").and_then(|spec| spec.get("clusterIP")).and_then(Value::as_str).unwrap_or("");
         if !old_ip.is_empty() && kind != "ExternalName" && service_type(old) != "ExternalName" && old_ip != cluster_ip {
             errors.invalid("spec.clusterIP", cluster_ip, "field is immutable");
+        }
+        let strings = |service: &Value| -> Vec<String> {
+            service
+                .get("spec")
+                .and_then(|spec| spec.get("clusterIPs"))
+                .and_then(Value::as_array)
+                .map(|ips| ips.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let (new_ips, old_ips) = (strings(service), strings(old));
+        let headless = |ips: &[String]| ips.len() == 1 && ips[0] == "None";
+        let both_use_ips = kind != "ExternalName" && service_type(old) != "ExternalName";
+        if both_use_ips && !(headless(&new_ips) && headless(&old_ips)) {
+            let shown = {
+                let quoted: Vec<String> = new_ips.iter().map(|ip| go_quote(ip)).collect();
+                format!("[]string{{{}}}", quoted.join(", "))
+            };
+            if new_ips.len() == old_ips.len() {
+                for (idx, (new_ip, old_ip)) in new_ips.iter().zip(&old_ips).enumerate() {
+                    if new_ip != old_ip {
+                        errors.invalid_shown(&index("spec.clusterIPs", idx), shown.clone(), "may not change once set");
+                    }
+                }
+            } else if new_ips.is_empty() {
+                errors.invalid_shown("spec.clusterIPs[0]", shown, "primary clusterIP can not be unset");
+            } else if !old_ips.is_empty() && new_ips[0] != old_ips[0] {
+                errors.invalid_shown("spec.clusterIPs[0]", shown, "may not change once set");
+            }
+        }
+    }
+}
+
+fn go_strings(items: &[(usize, &str)]) -> String {
+    let quoted: Vec<String> = items.iter().map(|(_, item)| go_quote(item)).collect();
+    format!("[]string{{{}}}", quoted.join(", "))
+}
+
+/// `clusterIPs`, `ipFamilies` and `ipFamilyPolicy`, and how they agree with `clusterIP`.
+fn validate_cluster_ips(spec: &Value, kind: &str, cluster_ip: &str, errors: &mut Errors) {
+    let ips = errors.str_list(spec, "clusterIPs", "spec");
+    let families = errors.str_list(spec, "ipFamilies", "spec");
+    let policy = errors.str(spec, "ipFamilyPolicy", "spec");
+    if kind == "ExternalName" {
+        if !ips.is_empty() {
+            errors.forbidden("spec.clusterIPs", "may not be set for ExternalName services");
+        }
+        if !families.is_empty() {
+            errors.forbidden("spec.ipFamilies", "may not be set for ExternalName services");
+        }
+        if policy.is_some() {
+            errors.forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services");
+        }
+        return;
+    }
+    if !cluster_ip.is_empty() {
+        match ips.first() {
+            None => errors.required("spec.clusterIPs", ""),
+            Some((_, first)) if *first != cluster_ip => {
+                errors.invalid_shown("spec.clusterIPs", go_strings(&ips), "first value must match `clusterIP`")
+            }
+            Some(_) => {}
+        }
+    } else if !ips.is_empty() {
+        errors.invalid_shown("spec.clusterIPs", go_strings(&ips), "must be empty when `clusterIP` is not specified");
+    }
+    let mut seen = BTreeSet::new();
+    for (idx, family) in &families {
+        let path = index("spec.ipFamilies", *idx);
+        if !matches!(*family, "IPv4" | "IPv6") {
+            errors.not_supported(&path, *family, &["IPv4", "IPv6"]);
+        }
+        if !seen.insert(*family) {
+            errors.duplicate(&path, *family);
+        }
+    }
+    if let Some(policy) = policy
+        && !matches!(policy, "SingleStack" | "PreferDualStack" | "RequireDualStack")
+    {
+        errors.not_supported("spec.ipFamilyPolicy", policy, &["PreferDualStack", "RequireDualStack", "SingleStack"]);
+    }
+    let mut invalid_ips = false;
+    for (idx, ip) in &ips {
+        if *idx == 0 && *ip == "None" {
+            if ips.len() > 1 {
+                invalid_ips = true;
+                errors.invalid_shown("spec.clusterIPs", go_strings(&ips), "'None' must be the first and only value");
+            }
+            continue;
+        }
+        if !is_ip(ip) {
+            invalid_ips = true;
+            errors.invalid(
+                &index("spec.clusterIPs", *idx),
+                *ip,
+                "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+            );
+        }
+    }
+    if ips.len() > 2 {
+        errors.invalid_shown("spec.clusterIPs", go_strings(&ips), "may only hold up to 2 values");
+    }
+    if invalid_ips {
+        return;
+    }
+    let is_v6 = |ip: &str| ip.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_ipv6());
+    if ips.len() == 2 && is_v6(ips[0].1) == is_v6(ips[1].1) {
+        errors.invalid_shown("spec.clusterIPs", go_strings(&ips), "may specify no more than one IP for each IP family");
+    }
+    let headless = ips.len() == 1 && ips[0].1 == "None";
+    if !headless {
+        for ((idx, ip), (_, family)) in ips.iter().zip(&families) {
+            if *family == "IPv4" && is_v6(ip) {
+                errors.invalid(
+                    &index("spec.clusterIPs", *idx),
+                    *ip,
+                    format!("expected an IPv4 value as indicated by `ipFamilies[{idx}]`"),
+                );
+            }
+            if *family == "IPv6" && !is_v6(ip) {
+                errors.invalid(
+                    &index("spec.clusterIPs", *idx),
+                    *ip,
+                    format!("expected an IPv6 value as indicated by `ipFamilies[{idx}]`"),
+                );
+            }
         }
     }
 }

@@ -557,11 +557,31 @@ fn services() {
             "spec.clusterIPs[0]: Invalid value: \"10.0.0.300\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
         ],
     );
+    check(
+        &SERVICE.replace("{selector", "{clusterIP: 10.0.0.1, clusterIPs: [10.0.0.2, 10.0.0.3], ipFamilies: [IPv4, IPv4], ipFamilyPolicy: Dual, selector"),
+        &[
+            "spec.clusterIPs: Invalid value: []string{\"10.0.0.2\", \"10.0.0.3\"}: first value must match `clusterIP`",
+            "spec.ipFamilies[1]: Duplicate value: \"IPv4\"",
+            "spec.ipFamilyPolicy: Unsupported value: \"Dual\": supported values: \"PreferDualStack\", \"RequireDualStack\", \"SingleStack\"",
+            "spec.clusterIPs: Invalid value: []string{\"10.0.0.2\", \"10.0.0.3\"}: may specify no more than one IP for each IP family",
+        ],
+    );
+    check(
+        &SERVICE.replace("{selector", "{clusterIP: 'fd00::1', ipFamilies: [IPv4], selector"),
+        &["spec.clusterIPs[0]: Invalid value: \"fd00::1\": expected an IPv4 value as indicated by `ipFamilies[0]`"],
+    );
+    check(
+        &SERVICE.replace("{selector", "{clusterIPs: [10.0.0.9], selector"),
+        &["spec.clusterIPs: Invalid value: []string{\"10.0.0.9\"}: must be empty when `clusterIP` is not specified"],
+    );
     let allocated = SERVICE.replace("{selector", "{clusterIP: 10.96.0.10, selector");
     check_update(
         &allocated,
         &allocated.replace("10.96.0.10", "10.96.0.11"),
-        &["spec.clusterIP: Invalid value: \"10.96.0.11\": field is immutable"],
+        &[
+            "spec.clusterIP: Invalid value: \"10.96.0.11\": field is immutable",
+            "spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.11\"}: may not change once set",
+        ],
     );
     check_update(&allocated, &allocated.replace("port: 80", "port: 81"), &[]);
 }
