@@ -41,16 +41,10 @@ pub(crate) fn validate(kind: Kind, object: &Value, old: Option<&Value>, errors: 
     }
 }
 
-/// The decoded length of base64 text, or `None` when it is not base64.
-fn base64_len(text: &str) -> Option<usize> {
-    let trimmed = text.trim_end_matches('=');
-    if !text.len().is_multiple_of(4) || text.len() - trimmed.len() > 2 {
-        return None;
-    }
-    if !trimmed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
-        return None;
-    }
-    Some(trimmed.len() * 3 / 4)
+/// The bytes of base64 text, as Go decodes a `[]byte` field, or `None` when it is not base64.
+fn base64_bytes(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 /// Reads a data map (`data` of strings, or base64 for `binaryData` and Secret `data`) and returns its byte
@@ -64,8 +58,8 @@ fn validate_data(object: &Value, name: &str, base64: bool, errors: &mut Errors) 
         let path = key(name, data_key);
         errors.invalid_each(&path, data_key, config_map_key(data_key));
         match value {
-            Value::String(text) if base64 => match base64_len(text) {
-                Some(len) => total += len,
+            Value::String(text) if base64 => match base64_bytes(text) {
+                Some(bytes) => total += bytes.len(),
                 None => errors.invalid(&path, "<value redacted>", "must be valid base64 data"),
             },
             Value::String(text) => total += text.len(),
@@ -136,9 +130,18 @@ fn validate_secret(object: &Value, old: Option<&Value>, errors: &mut Errors) {
                 errors.required("metadata.annotations[kubernetes.io/service-account.name]", "");
             }
         }
-        "kubernetes.io/dockercfg" if !has(".dockercfg") => errors.required("data[.dockercfg]", ""),
-        "kubernetes.io/dockerconfigjson" if !has(".dockerconfigjson") => {
-            errors.required("data[.dockerconfigjson]", "");
+        "kubernetes.io/dockercfg" | "kubernetes.io/dockerconfigjson" => {
+            let data_key = if kind == "kubernetes.io/dockercfg" { ".dockercfg" } else { ".dockerconfigjson" };
+            let path = key("data", data_key);
+            match object.get("data").and_then(|data| data.get(data_key)).and_then(Value::as_str) {
+                None => errors.required(&path, ""),
+                Some(text) => {
+                    let parsed = base64_bytes(text).map(|bytes| serde_json::from_slice::<Value>(&bytes));
+                    if let Some(Err(error)) = parsed {
+                        errors.invalid(&path, "<secret contents redacted>", error.to_string());
+                    }
+                }
+            }
         }
         "kubernetes.io/basic-auth" if !has("username") && !has("password") => {
             errors.required("data[username]", "");

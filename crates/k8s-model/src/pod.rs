@@ -70,7 +70,11 @@ fn validate_pod_spec_with_claims(spec: &Value, path: &str, claims: &[String], er
     for (_, container, container_path) in errors.obj_list(spec, "initContainers", path) {
         validate_container(container, &container_path, Role::Init, &volumes, &mut container_names, errors);
     }
+    let host_network = spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
     for (_, container, container_path) in containers {
+        if host_network {
+            validate_host_network_ports(container, &container_path, errors);
+        }
         validate_container(container, &container_path, Role::Regular, &volumes, &mut container_names, errors);
     }
     for (_, container, container_path) in errors.obj_list(spec, "ephemeralContainers", path) {
@@ -336,6 +340,22 @@ fn validate_container(
         }
     }
     errors.obj(container, "securityContext", path);
+}
+
+/// With the host's network, a container port is the host port.
+fn validate_host_network_ports(container: &Value, path: &str, errors: &mut Errors) {
+    let ports = container.get("ports").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for (idx, port) in ports.iter().enumerate() {
+        let container_port = port.get("containerPort").and_then(Value::as_i64).unwrap_or(0);
+        let host_port = port.get("hostPort").and_then(Value::as_i64).unwrap_or(0);
+        if host_port != 0 && host_port != container_port {
+            errors.invalid(
+                &child(&index(&child(path, "ports"), idx), "containerPort"),
+                container_port,
+                "must match `hostPort` when `hostNetwork` is true",
+            );
+        }
+    }
 }
 
 /// A probe's or lifecycle hook's handler: exactly one of exec, httpGet, tcpSocket, grpc (sleep for hooks).

@@ -271,6 +271,12 @@ fn pods() {
         ],
     );
     check(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {hostNetwork: true, containers: [{name: c, image: i, ports: [{containerPort: 80, hostPort: 8080}]}]}",
+        &[
+            "spec.containers[0].ports[0].containerPort: Invalid value: 80: must match `hostPort` when `hostNetwork` is true",
+        ],
+    );
+    check(
         &pod_with("  - {name: c, image: i, imagePullPolicy: Sometimes}"),
         &[
             "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"",
@@ -681,6 +687,14 @@ fn config_maps_and_secrets() {
     check(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: 'not base64!'}",
         &["data[a]: Invalid value: \"<value redacted>\": must be valid base64 data"],
+    );
+    check(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/dockerconfigjson\ndata: {.dockerconfigjson: bm90IGpzb24=}",
+        &["data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": expected ident at line 1 column 2"],
+    );
+    check(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/dockerconfigjson\ndata: {.dockerconfigjson: e30=}",
+        &[],
     );
     let immutable = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\ndata: {a: x}";
     check_update(
