@@ -229,8 +229,8 @@ fn selector_is_empty(selector: &Value) -> bool {
     count("matchLabels") + count("matchExpressions") == 0
 }
 
-fn template_labels<'a>(template: &'a Value, errors: &mut Errors) -> Vec<(&'a str, &'a str)> {
-    let _ = errors;
+/// A template's labels (their types are checked where the template's metadata is validated).
+fn template_labels(template: &Value) -> Vec<(&str, &str)> {
     template
         .get("metadata")
         .and_then(|meta| meta.get("labels"))
@@ -272,7 +272,7 @@ fn validate_apps(spec: &Value, noun: &str, errors: &mut Errors) {
         errors.required("spec.template", "");
         return;
     };
-    let labels = template_labels(template, errors);
+    let labels = template_labels(template);
     if usable
         && let Some(selector) = selector
         && !selector_matches(selector, &labels)
@@ -431,7 +431,7 @@ fn validate_replication_controller(spec: &Value, errors: &mut Errors) {
         errors.required("spec.template", "");
         return;
     };
-    let labels = template_labels(template, errors);
+    let labels = template_labels(template);
     if !selector.is_empty() && !selector.iter().all(|pair| labels.contains(pair)) {
         errors.invalid_shown("spec.template.metadata.labels", go_string_map(&labels), SELECTOR_MISMATCH);
     }
@@ -481,7 +481,7 @@ fn validate_job_spec(spec: &Value, path: &str, needs_selector: bool, errors: &mu
                 if validate_label_selector(selector, &child(path, "selector"), errors)
                     && let Some(template) = template
                 {
-                    let labels = template_labels(template, errors);
+                    let labels = template_labels(template);
                     if !selector_matches(selector, &labels) || selector_is_empty(selector) {
                         errors.invalid_shown(
                             &child(path, "template.metadata.labels"),
