@@ -8,6 +8,7 @@ use std::process::Command;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["bench-report"]),
     ("bench-report", &[]),
+    ("k8s-model", &[]),
     ("k8s-protobuf", &[]),
     ("k8s-protobuf-gen", &[]),
     ("openapi", &[]),
