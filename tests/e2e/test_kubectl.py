@@ -449,7 +449,9 @@ def test_typed_create_commands_send_protobuf(cluster, kubectl):
     assert secret["data"] == {"password": "aHVudGVyMg=="}
     deployment = json.loads(run("-n", "demo", "get", "deploy", "web", "-o", "json"))
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert (deployment["spec"]["replicas"], container["image"], container["ports"]) == (2, "nginx", [{"containerPort": 80}])
+    assert (deployment["spec"]["replicas"], container["image"]) == (2, "nginx")
+    assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}], "the protocol is defaulted"
+    assert secret["type"] == "Opaque"
     assert json.loads(run("-n", "demo", "get", "cm", "settings", "-o", "json"))["data"] == {"mode": "fast"}
 
 
@@ -504,7 +506,9 @@ def test_client_side_apply_is_a_three_way_strategic_merge(cluster, kubectl):
     assert [c["name"] for c in containers] == ["web", "sidecar"]
     assert containers[0]["image"] == "nginx:2"
     assert containers[0]["env"] == [{"name": "MODE", "value": "fast"}, {"name": "COLOUR", "value": "blue"}]
-    assert containers[1] == {"name": "sidecar", "image": "busybox"}
+    # What the manifest gave, plus the container defaults a real cluster adds.
+    assert containers[1] == {"name": "sidecar", "image": "busybox", "imagePullPolicy": "Always", "resources": {},
+                             "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}
 
 
 def test_apply_validates_against_the_servers_openapi(cluster):

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::registry::ResourceType;
-use crate::status::{ApiError, Cause};
+use crate::status::ApiError;
 
 /// The current time as Kubernetes writes timestamps: RFC 3339 in UTC, whole seconds.
 pub fn now_timestamp() -> String {
@@ -96,71 +96,6 @@ pub fn check_kind(body: &mut Value, resource: &ResourceType) -> Result<(), ApiEr
     map.insert("kind".into(), Value::String(resource.kind.to_owned()));
     map.insert("apiVersion".into(), Value::String(expected_version));
     Ok(())
-}
-
-/// The name rules kube-apiserver applies to a resource's object names.
-pub fn validate_name(resource: &ResourceType, name: &str) -> Vec<Cause> {
-    let field = "metadata.name".to_owned();
-    let problems = if resource.group.is_empty() && resource.plural == "namespaces" {
-        dns1123_label(name)
-    } else if resource.group == "rbac.authorization.k8s.io" {
-        path_segment(name)
-    } else {
-        dns1123_subdomain(name)
-    };
-    problems
-        .into_iter()
-        .map(|message| Cause {
-            reason: "FieldValueInvalid",
-            message: format!("Invalid value: \"{name}\": {message}"),
-            field: field.clone(),
-        })
-        .collect()
-}
-
-/// A DNS-1123 label: what namespace names must be.
-pub fn dns1123_label(name: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if name.len() > 63 {
-        problems.push("must be no more than 63 characters".to_owned());
-    }
-    let valid = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && name.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-    if !valid {
-        problems.push("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".to_owned());
-    }
-    problems
-}
-
-/// A DNS-1123 subdomain: what most object names must be.
-pub fn dns1123_subdomain(name: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if name.len() > 253 {
-        problems.push("must be no more than 253 characters".to_owned());
-    }
-    let labels_valid = name.split('.').all(|label| {
-        !label.is_empty()
-            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && label.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && label.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
-    });
-    if !labels_valid {
-        problems.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".to_owned());
-    }
-    problems
-}
-
-/// A path segment: what RBAC object names must be.
-pub fn path_segment(name: &str) -> Vec<String> {
-    if name == "." || name == ".." {
-        return vec![format!("may not be '{name}'")];
-    }
-    if name.contains('/') || name.contains('%') {
-        return vec!["may not contain '/' or '%'".to_owned()];
-    }
-    Vec::new()
 }
 
 /// Whether two objects differ outside `metadata` and `status`: what bumps `metadata.generation`.

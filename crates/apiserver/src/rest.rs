@@ -274,10 +274,6 @@ impl ClusterApi {
                 }
             },
         };
-        let causes = object::validate_name(resource, &name);
-        if !causes.is_empty() {
-            return Err(ApiError::invalid(resource, &name, causes));
-        }
         object::prepare_status_for_create(resource, &mut object);
         let tracks_generation = object::tracks_generation(resource);
         {
@@ -298,10 +294,17 @@ impl ClusterApi {
                 metadata.remove("generation");
             }
         }
+        // Defaulting, the mutating admission plugins, then validation, in kube-apiserver's order.
+        k8s_model::default_object(&mut object);
         if is_pods(resource)
             && let Some(namespace) = namespace
         {
+            k8s_model::admit_pod(&mut object);
             self.admit_service_account(&mut object, namespace).await?;
+        }
+        let causes = causes_of(k8s_model::validate_create(&object));
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(resource, &name, causes));
         }
         if let Ownership::Update(manager) = ownership {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
@@ -603,6 +606,17 @@ impl ClusterApi {
                 return Err(ApiError::bad_request(format!(
                     "the name of the object does not match the name on the URL ({name})"
                 )));
+            }
+            k8s_model::default_object(&mut updated);
+            if is_services(resource) && request.subresource.is_none() {
+                // Allocations a client left out are kept, before validation sees them missing.
+                k8s_model::service_keep_allocated(&mut updated, &current);
+            }
+            if request.subresource.is_none() {
+                let causes = causes_of(k8s_model::validate_update(&updated, &current));
+                if !causes.is_empty() {
+                    return Err(ApiError::invalid(resource, name, causes));
+                }
             }
             let allocation = if is_services(resource) && request.subresource.is_none() {
                 let owner = format!("{}/{name}", namespace.unwrap_or_default());
@@ -1156,6 +1170,14 @@ fn list_revision(query: &Query) -> Result<Option<i64>, ApiError> {
             Ok(exact.then_some(revision))
         }
     }
+}
+
+/// Field errors as the causes of an `Invalid` status.
+fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
+    errors
+        .into_iter()
+        .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
+        .collect()
 }
 
 fn is_pods(resource: &ResourceType) -> bool {

@@ -115,7 +115,7 @@ fn label_key(key: &str) -> Result<String, String> {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && name.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|p| crate::object::dns1123_subdomain(p).is_empty());
+    let prefix_ok = prefix.is_none_or(|p| k8s_model::dns1123_subdomain(p).is_empty());
     if name_ok && prefix_ok {
         Ok(key.to_owned())
     } else {

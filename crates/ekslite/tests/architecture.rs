@@ -14,7 +14,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("openapi", &[]),
     ("openapi-gen", &[]),
     ("aws-protocol", &[]),
-    ("apiserver", &["store", "k8s-protobuf", "openapi", "bench-report"]),
+    ("apiserver", &["store", "k8s-model", "k8s-protobuf", "openapi", "bench-report"]),
     ("aws-model", &["store"]),
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
