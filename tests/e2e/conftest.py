@@ -222,3 +222,47 @@ def create_cluster(server: Server, name: str, directory: Path, version: str | No
 def cluster(ekslite, tmp_path):
     """A server with one fresh cluster named `demo`."""
     return create_cluster(ekslite(), "demo", tmp_path)
+
+
+# The AWS side: the real aws CLI and boto3 against a fresh server, with throwaway credentials and no user config.
+
+def aws_env(server, tmp_path, access_key="test", region="us-east-1"):
+    env = dict(os.environ)
+    env.update({
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ENDPOINT_URL": server.url,
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "AWS_PAGER": "",
+    })
+    return env
+
+
+@pytest.fixture
+def aws(ekslite, tmp_path):
+    """Runs the aws CLI against a fresh server: `aws("eks", "list-clusters")` returns the parsed JSON output (or the
+    completed process when there is none, or when `check=False` and the command failed)."""
+    server = ekslite()
+
+    def run(*args, check=True, access_key="test", region="us-east-1"):
+        result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True,
+                                env=aws_env(server, tmp_path, access_key, region), timeout=DEADLINE_SECONDS)
+        if check and result.returncode != 0:
+            pytest.fail(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+        if result.returncode == 0 and result.stdout.lstrip().startswith(("{", "[")):
+            return json.loads(result.stdout)
+        return result
+
+    run.server = server
+    run.env = lambda **kw: aws_env(server, tmp_path, **kw)
+    return run
+
+
+def boto(server, service="eks", access_key="test"):
+    """A boto3 client for `service` against `server`."""
+    import boto3
+
+    return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
+                        aws_access_key_id=access_key, aws_secret_access_key="test")

@@ -4,56 +4,17 @@
 import base64
 import datetime
 import json
-import os
 import subprocess
 import urllib.error
 import urllib.request
 
-import boto3
 import botocore.exceptions
 import pytest
 
-from conftest import DEADLINE_SECONDS
+from conftest import boto
 
 ROLE = "arn:aws:iam::000000000000:role/eks-cluster"
 VPC = "subnetIds=subnet-aaaa,subnet-bbbb"
-
-
-def aws_env(server, tmp_path, access_key="test", region="us-east-1"):
-    env = dict(os.environ)
-    env.update({
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": region,
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-        "AWS_PAGER": "",
-    })
-    return env
-
-
-@pytest.fixture
-def aws(ekslite, tmp_path):
-    server = ekslite()
-
-    def run(*args, check=True, access_key="test", region="us-east-1"):
-        result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True,
-                                env=aws_env(server, tmp_path, access_key, region), timeout=DEADLINE_SECONDS)
-        if check and result.returncode != 0:
-            pytest.fail(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-        if result.returncode == 0 and result.stdout.lstrip().startswith(("{", "[")):
-            return json.loads(result.stdout)
-        return result
-
-    run.server = server
-    run.env = lambda **kw: aws_env(server, tmp_path, **kw)
-    return run
-
-
-def boto(server, service="eks", access_key="test"):
-    return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id=access_key, aws_secret_access_key="test")
 
 
 def test_a_cluster_from_create_to_kubectl_to_delete(aws, tmp_path):
