@@ -11,7 +11,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from conftest import boto
+from conftest import DEADLINE_SECONDS, boto
 
 ROLE = "arn:aws:iam::000000000000:role/eks-cluster"
 VPC = "subnetIds=subnet-aaaa,subnet-bbbb"
