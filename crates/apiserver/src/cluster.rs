@@ -96,7 +96,10 @@ pub enum ClusterError {
 pub struct ClusterApi {
     pub version: String,
     pub store: DynStore,
+    /// The built-in resources.
     pub registry: Arc<Registry>,
+    /// The built-in resources plus those the cluster's CRDs serve; replaced whenever the CRDs change.
+    served: std::sync::RwLock<Arc<Registry>>,
     pub port: u16,
     prefix: String,
     /// Service cluster IPs and node ports.
@@ -113,6 +116,7 @@ impl ClusterApi {
     pub fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
         ClusterApi {
             version: record.version.clone(),
+            served: std::sync::RwLock::new(Arc::clone(&registry)),
             registry,
             port: record.port,
             prefix: cluster_prefix(&record.uid),
@@ -122,6 +126,27 @@ impl ClusterApi {
             authenticator: None,
             store,
         }
+    }
+
+    /// Every resource the cluster serves now, built-in and custom.
+    pub fn served(&self) -> Arc<Registry> {
+        Arc::clone(&self.served.read().expect("registry lock poisoned by a panic"))
+    }
+
+    /// Reads the cluster's CRDs and serves what they define from now on.
+    pub async fn reload_custom_resources(&self) -> Result<(), StoreError> {
+        let crds = self.registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions").expect("registered");
+        let page = self.store.list(&self.collection_prefix(crds, None), ListOptions::default()).await?;
+        let mut custom = Vec::new();
+        for kv in &page.items {
+            if let Ok(crd) = serde_json::from_slice::<serde_json::Value>(&kv.value) {
+                custom.extend(crate::crd::resources_of(&crd));
+            }
+        }
+        let documents = crate::crd::openapi_documents(&custom);
+        let served = Arc::new(self.registry.with_custom(custom, documents));
+        *self.served.write().expect("registry lock poisoned by a panic") = served;
+        Ok(())
     }
 
     /// The key of one object.
@@ -315,6 +340,7 @@ impl ControlPlanes {
         api.authenticator = self.authenticator.clone();
         let api = Arc::new(api);
         bootstrap(&api).await?;
+        api.reload_custom_resources().await?;
         let server = RunningServer::start(listener, &record.pki, api).map_err(|e| serve_error(e.to_string()))?;
         self.running.lock().expect("cluster map lock").insert(record.name.clone(), (record.clone(), server));
         Ok(record)

@@ -28,7 +28,7 @@ pub fn api_versions(server_address: &str) -> Value {
     })
 }
 
-fn group_document(group: &str, versions: &[&str]) -> Value {
+fn group_document(group: &str, versions: &[String]) -> Value {
     let versions: Vec<Value> =
         versions.iter().map(|v| json!({ "groupVersion": format!("{group}/{v}"), "version": v })).collect();
     json!({
@@ -60,9 +60,9 @@ pub fn api_group(registry: &Registry, name: &str) -> Option<Value> {
 }
 
 /// The group, version and kind a subresource answers with: `scale` is `autoscaling/v1 Scale`.
-fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&'static str, &'static str, &'static str) {
+fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&str, &str, &str) {
     match subresource {
-        Subresource::Status => (resource.group, resource.version, resource.kind),
+        Subresource::Status => (&resource.group, &resource.version, &resource.kind),
         Subresource::Scale => ("autoscaling", "v1", "Scale"),
     }
 }

@@ -8,6 +8,7 @@
 mod admission;
 mod allocate;
 mod cluster;
+mod crd;
 mod discovery;
 mod object;
 mod pki;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::registry::ResourceType;
+use crate::registry::{Decoder, ResourceType};
 use crate::status::ApiError;
 
 /// The current time as Kubernetes writes timestamps: RFC 3339 in UTC, whole seconds.
@@ -86,14 +86,14 @@ pub fn check_kind(body: &mut Value, resource: &ResourceType) -> Result<(), ApiEr
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
     let expected_version = resource.api_version();
     if (!kind.is_empty() && kind != resource.kind) || (!api_version.is_empty() && api_version != expected_version) {
-        let kind = if kind.is_empty() { resource.kind } else { kind.as_str() };
+        let kind: &str = if kind.is_empty() { &resource.kind } else { kind.as_str() };
         let version = if api_version.is_empty() { expected_version.as_str() } else { api_version.as_str() };
         return Err(ApiError::bad_request(format!(
             "{kind} in version \"{version}\" cannot be handled as a {}: the object's kind and version do not match the request ({expected_version}, Kind={})",
             resource.kind, resource.kind
         )));
     }
-    map.insert("kind".into(), Value::String(resource.kind.to_owned()));
+    map.insert("kind".into(), Value::String(resource.kind.to_string()));
     map.insert("apiVersion".into(), Value::String(expected_version));
     Ok(())
 }
@@ -116,7 +116,7 @@ pub fn spec_changed(old: &Value, new: &Value) -> bool {
 
 /// Whether objects of this resource carry `metadata.generation` (those with a spec that controllers act on).
 pub fn tracks_generation(resource: &ResourceType) -> bool {
-    resource.has_subresource("status") && !matches!(resource.plural, "namespaces" | "nodes")
+    resource.has_subresource("status") && !matches!(resource.plural.as_ref(), "namespaces" | "nodes")
 }
 
 /// What a request's `fieldValidation` asks the server to do about fields the kind does not have.
@@ -151,7 +151,11 @@ pub fn decode_typed(
     object: &Value,
     validation: FieldValidation,
 ) -> Result<(Value, Vec<String>), ApiError> {
-    let typed = (resource.typed_round_trip)(object).map_err(|error| {
+    let decoded = match &resource.decoder {
+        Decoder::Typed(round_trip) => round_trip(object),
+        Decoder::Custom(schema) => Ok(crate::crd::prune(schema, object)),
+    };
+    let typed = decoded.map_err(|error| {
         ApiError::bad_request(format!(
             "{} in version \"{}\" cannot be handled as a {}: {error}",
             resource.kind, resource.version, resource.kind
@@ -198,7 +202,7 @@ pub fn prepare_status_for_create(resource: &ResourceType, object: &mut Value) {
     if !resource.has_subresource("status") || (resource.group.is_empty() && resource.plural == "nodes") {
         return;
     }
-    let initial = match (resource.group, resource.plural) {
+    let initial = match (resource.group.as_ref(), resource.plural.as_ref()) {
         ("", "namespaces") => serde_json::json!({ "phase": "Active" }),
         ("", "pods" | "persistentvolumeclaims" | "persistentvolumes") => serde_json::json!({ "phase": "Pending" }),
         _ => serde_json::json!({}),

@@ -3,7 +3,9 @@
 //! short names and categories are upstream's, listed by hand because the types do not carry them.
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::{
     admissionregistration, apps, authentication, authorization, autoscaling, batch, certificates, coordination, core,
@@ -46,46 +48,66 @@ impl Subresource {
     }
 }
 
+/// A name that is static for built-in resources and owned for custom ones.
+pub type Name = Cow<'static, str>;
+
+/// How a resource's objects are decoded: which fields they have.
+#[derive(Clone)]
+pub enum Decoder {
+    /// A built-in kind: decoded into its typed form and back, as kube-apiserver's Go structs know it. Fields the
+    /// type does not have are dropped.
+    Typed(fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>),
+    /// A custom resource: pruned, defaulted and validated by its CRD's structural schema.
+    Custom(Arc<crate::crd::CustomSchema>),
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decoder::Typed(_) => f.write_str("Typed"),
+            Decoder::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
 /// One resource of one group version.
 #[derive(Debug, Clone)]
 pub struct ResourceType {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
-    pub list_kind: &'static str,
+    pub group: Name,
+    pub version: Name,
+    pub kind: Name,
+    pub list_kind: Name,
     /// The URL path segment, e.g. `deployments`.
-    pub plural: &'static str,
+    pub plural: Name,
     /// The lower-case kind, e.g. `deployment`.
     pub singular: String,
     pub namespaced: bool,
-    pub short_names: &'static [&'static str],
-    pub categories: &'static [&'static str],
+    pub short_names: Vec<String>,
+    pub categories: Vec<String>,
     pub verbs: Verbs,
     pub subresources: &'static [Subresource],
-    /// Decodes an object into the kind's typed form and back: what the kind's fields are, as kube-apiserver's
-    /// Go structs know them. Fields the type does not have are dropped.
-    pub typed_round_trip: fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>,
+    pub decoder: Decoder,
 }
 
 impl ResourceType {
     /// `apps/v1`, or `v1` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_owned() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
 
     /// `deployments.apps`, or `pods` for the core group: how error messages name the resource.
     pub fn qualified_plural(&self) -> String {
-        if self.group.is_empty() { self.plural.to_owned() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
     }
 
     /// `Deployment.apps`, or `Pod`: how validation errors name the kind.
     pub fn qualified_kind(&self) -> String {
-        if self.group.is_empty() { self.kind.to_owned() } else { format!("{}.{}", self.kind, self.group) }
+        if self.group.is_empty() { self.kind.to_string() } else { format!("{}.{}", self.kind, self.group) }
     }
 
     /// Where objects of this resource live in a cluster's key space: `apps/deployments`, or `pods`.
     pub fn storage_segment(&self) -> String {
-        if self.group.is_empty() { self.plural.to_owned() } else { format!("{}/{}", self.group, self.plural) }
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}/{}", self.group, self.plural) }
     }
 
     pub fn has_subresource(&self, name: &str) -> bool {
@@ -95,8 +117,8 @@ impl ResourceType {
 
 const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
-const STATUS: &[Subresource] = &[Subresource::Status];
-const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
+pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
+pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
     object: &serde_json::Value,
@@ -125,18 +147,18 @@ fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'sta
     subresources: &'static [Subresource],
 ) -> ResourceType {
     ResourceType {
-        group: T::GROUP,
-        version: T::VERSION,
-        kind: T::KIND,
-        list_kind,
-        plural: T::URL_PATH_SEGMENT,
+        group: Cow::Borrowed(T::GROUP),
+        version: Cow::Borrowed(T::VERSION),
+        kind: Cow::Borrowed(T::KIND),
+        list_kind: Cow::Borrowed(list_kind),
+        plural: Cow::Borrowed(T::URL_PATH_SEGMENT),
         singular: T::KIND.to_ascii_lowercase(),
         namespaced: TypeId::of::<T::Scope>() == TypeId::of::<NamespaceResourceScope>(),
-        short_names,
-        categories,
+        short_names: short_names.iter().map(|s| (*s).to_owned()).collect(),
+        categories: categories.iter().map(|s| (*s).to_owned()).collect(),
         verbs,
         subresources,
-        typed_round_trip: round_trip::<T>,
+        decoder: Decoder::Typed(round_trip::<T>),
     }
 }
 
@@ -145,8 +167,18 @@ fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'sta
 pub struct Registry {
     resources: Vec<ResourceType>,
     by_path: HashMap<(String, String, String), usize>,
-    /// The OpenAPI v3 documents, built on first use (about 0.1 s, 3 MB).
-    openapi: std::sync::OnceLock<openapi::OpenApi>,
+    /// The OpenAPI v3 documents of the built-in resources, built on first use (about 0.1 s, 3 MB) and shared by
+    /// every cluster's registry.
+    openapi: Arc<std::sync::OnceLock<openapi::OpenApi>>,
+    custom_openapi: std::collections::BTreeMap<String, crate::crd::OpenApiDocument>,
+}
+
+fn index(resources: &[ResourceType]) -> HashMap<(String, String, String), usize> {
+    resources
+        .iter()
+        .enumerate()
+        .map(|(idx, r)| ((r.group.to_string(), r.version.to_string(), r.plural.to_string()), idx))
+        .collect()
 }
 
 impl Registry {
@@ -209,12 +241,8 @@ impl Registry {
             review::<authorization::v1::LocalSubjectAccessReview>(),
             resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, STATUS),
         ];
-        let by_path = resources
-            .iter()
-            .enumerate()
-            .map(|(idx, r)| ((r.group.to_owned(), r.version.to_owned(), r.plural.to_owned()), idx))
-            .collect();
-        Registry { resources, by_path, openapi: std::sync::OnceLock::new() }
+        let by_path = index(&resources);
+        Registry { resources, by_path, openapi: Arc::default(), custom_openapi: Default::default() }
     }
 
     /// The resource served at `/apis/<group>/<version>/<plural>` (`group` empty for `/api/v1`).
@@ -223,28 +251,60 @@ impl Registry {
         self.by_path.get(&key).map(|&idx| &self.resources[idx])
     }
 
-    /// The OpenAPI v3 documents of every served resource.
+    /// The OpenAPI v3 documents of the built-in resources (custom resources' documents are in [`Registry::custom_openapi`]).
     pub fn openapi(&self) -> &openapi::OpenApi {
         self.openapi.get_or_init(|| {
             let served: Vec<openapi::ServedResource> = self
                 .resources
                 .iter()
-                .map(|r| openapi::ServedResource {
-                    group: r.group,
-                    version: r.version,
-                    kind: r.kind,
-                    plural: r.plural,
-                    namespaced: r.namespaced,
-                    subresources: match r.subresources {
-                        [] => &[],
-                        [Subresource::Status] => &["status"],
-                        _ => &["status", "scale"],
-                    },
-                    verbs: r.verbs.names(),
+                .filter_map(|r| {
+                    let (Cow::Borrowed(group), Cow::Borrowed(version), Cow::Borrowed(kind), Cow::Borrowed(plural)) =
+                        (&r.group, &r.version, &r.kind, &r.plural)
+                    else {
+                        return None;
+                    };
+                    Some(openapi::ServedResource {
+                        group,
+                        version,
+                        kind,
+                        plural,
+                        namespaced: r.namespaced,
+                        subresources: match r.subresources {
+                            [] => &[],
+                            [Subresource::Status] => &["status"],
+                            _ => &["status", "scale"],
+                        },
+                        verbs: r.verbs.names(),
+                    })
                 })
                 .collect();
             openapi::OpenApi::new(&served)
         })
+    }
+
+    /// The OpenAPI v3 documents of the custom resources' group versions, by document path.
+    pub fn custom_openapi(&self) -> &std::collections::BTreeMap<String, crate::crd::OpenApiDocument> {
+        &self.custom_openapi
+    }
+
+    /// This registry's built-in resources plus `custom` ones (from CRDs), which never shadow a built-in one.
+    pub fn with_custom(
+        &self,
+        custom: Vec<ResourceType>,
+        custom_openapi: std::collections::BTreeMap<String, crate::crd::OpenApiDocument>,
+    ) -> Registry {
+        let mut resources: Vec<ResourceType> =
+            self.resources.iter().filter(|r| matches!(r.decoder, Decoder::Typed(_))).cloned().collect();
+        for resource in custom {
+            if !resources
+                .iter()
+                .any(|r| r.group == resource.group && r.version == resource.version && r.plural == resource.plural)
+            {
+                resources.push(resource);
+            }
+        }
+        let by_path = index(&resources);
+        Registry { resources, by_path, openapi: Arc::clone(&self.openapi), custom_openapi }
     }
 
     /// The resources whose objects are stored (not reviews), one per storage location.
@@ -255,16 +315,16 @@ impl Registry {
 
     /// Every group with its versions, preferred (first listed) version first, in order of first appearance;
     /// the core group is `""`.
-    pub fn groups(&self) -> Vec<(&'static str, Vec<&'static str>)> {
-        let mut groups: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    pub fn groups(&self) -> Vec<(String, Vec<String>)> {
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for resource in &self.resources {
             match groups.iter_mut().find(|(group, _)| *group == resource.group) {
                 Some((_, versions)) => {
-                    if !versions.contains(&resource.version) {
-                        versions.push(resource.version);
+                    if !versions.iter().any(|v| *v == resource.version) {
+                        versions.push(resource.version.to_string());
                     }
                 }
-                None => groups.push((resource.group, vec![resource.version])),
+                None => groups.push((resource.group.to_string(), vec![resource.version.to_string()])),
             }
         }
         groups

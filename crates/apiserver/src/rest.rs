@@ -13,7 +13,7 @@ use store::{ListOptions, StoreError};
 
 use crate::cluster::ClusterApi;
 use crate::object::{self, FieldValidation, metadata_mut};
-use crate::registry::ResourceType;
+use crate::registry::{Decoder, ResourceType};
 use crate::request::ResourceRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::{ApiError, Cause};
@@ -119,7 +119,7 @@ impl ClusterApi {
         let size: usize = listed.items.iter().map(|item| item.len() + 1).sum();
         let mut out = Vec::with_capacity(size + 256);
         out.extend_from_slice(b"{\"kind\":");
-        serde_json::to_writer(&mut out, resource.list_kind).expect("writing to a vector");
+        serde_json::to_writer(&mut out, &resource.list_kind).expect("writing to a vector");
         out.extend_from_slice(b",\"apiVersion\":");
         serde_json::to_writer(&mut out, &resource.api_version()).expect("writing to a vector");
         out.extend_from_slice(b",\"metadata\":");
@@ -147,8 +147,8 @@ impl ClusterApi {
         let labels = LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
         let fields = FieldSelector::parse(
             query.get("fieldSelector").map_or("", String::as_str),
-            resource.group,
-            resource.plural,
+            &resource.group,
+            &resource.plural,
         )?;
         let limit = match query.get("limit").map(String::as_str) {
             None | Some("") => None,
@@ -296,6 +296,20 @@ impl ClusterApi {
         }
         // Defaulting, the mutating admission plugins, then validation, in kube-apiserver's order.
         k8s_model::default_object(&mut object);
+        if is_crds(resource) {
+            let causes = crate::crd::validate_definition(&object);
+            if !causes.is_empty() {
+                return Err(ApiError::invalid(resource, &name, causes));
+            }
+            object["status"] = crate::crd::established_status(&object, &object::now_timestamp());
+        }
+        if let Decoder::Custom(schema) = &resource.decoder {
+            crate::crd::apply_defaults(schema, &mut object);
+            let causes = crate::crd::validate(schema, &object);
+            if !causes.is_empty() {
+                return Err(ApiError::invalid(resource, &name, causes));
+            }
+        }
         if is_pods(resource)
             && let Some(namespace) = namespace
         {
@@ -541,6 +555,15 @@ impl ClusterApi {
         if media_type_of(headers) == "application/apply-patch+yaml" {
             return self.apply(resource, request, headers, body, query).await;
         }
+        if matches!(resource.decoder, Decoder::Custom(_))
+            && media_type_of(headers) == "application/strategic-merge-patch+json"
+        {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+            ));
+        }
         let patch = Patch::decode(headers, body)?;
         let precondition = patch_precondition(body);
         let subresource = request.subresource.clone();
@@ -557,7 +580,7 @@ impl ClusterApi {
                     ownership: Ownership::Update(&manager),
                 },
                 move |current| {
-                    let patched = patch.apply(resource.kind, current)?;
+                    let patched = patch.apply(&resource.kind, current)?;
                     if !patched.is_object() {
                         return Err(ApiError::bad_request("the patch did not produce an object"));
                     }
@@ -613,7 +636,17 @@ impl ClusterApi {
                 k8s_model::service_keep_allocated(&mut updated, &current);
             }
             if request.subresource.is_none() {
-                let causes = causes_of(k8s_model::validate_update(&updated, &current));
+                let mut causes = causes_of(k8s_model::validate_update(&updated, &current));
+                if is_crds(resource) {
+                    causes.extend(crate::crd::validate_definition(&updated));
+                }
+                if !causes.is_empty() {
+                    return Err(ApiError::invalid(resource, name, causes));
+                }
+            }
+            if let Decoder::Custom(schema) = &resource.decoder {
+                crate::crd::apply_defaults(schema, &mut updated);
+                let causes = crate::crd::validate(schema, &updated);
                 if !causes.is_empty() {
                     return Err(ApiError::invalid(resource, name, causes));
                 }
@@ -901,7 +934,28 @@ impl ClusterApi {
         if is_services(resource) {
             self.services.release(object).await;
         }
+        if is_crds(resource) {
+            self.delete_custom_objects(object).await?;
+        }
         self.finish_namespace_after_delete(resource, namespace).await
+    }
+
+    /// Deletes every object of a deleted CRD's resource, in every version and namespace.
+    async fn delete_custom_objects(&self, crd: &Value) -> Result<(), ApiError> {
+        let Some(resource) = crate::crd::resources_of(crd).into_iter().next() else { return Ok(()) };
+        let prefix = self.collection_prefix(&resource, None);
+        loop {
+            let page = self.store.list(&prefix, ListOptions { limit: Some(1000), ..ListOptions::default() }).await?;
+            for kv in &page.items {
+                match self.store.delete(&kv.key, None).await {
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            if !page.more {
+                return Ok(());
+            }
+        }
     }
 
     /// After an object in a terminating namespace is finally deleted, removes the namespace if that was the last
@@ -931,7 +985,7 @@ impl ClusterApi {
     /// Deletes every object in a namespace; returns how many remain (held by finalizers).
     async fn delete_namespace_content(&self, namespace: &str) -> Result<usize, ApiError> {
         let mut remaining = 0;
-        let resources: Vec<ResourceType> = self.registry.stored_resources().filter(|r| r.namespaced).cloned().collect();
+        let resources: Vec<ResourceType> = self.served().stored_resources().filter(|r| r.namespaced).cloned().collect();
         for resource in &resources {
             let prefix = self.collection_prefix(resource, Some(namespace));
             let page = self.store.list(&prefix, ListOptions::default()).await?;
@@ -995,7 +1049,7 @@ fn scale_of(object: &Value) -> Value {
 
 /// How errors about a `Scale` name it.
 fn scale_resource(parent: &ResourceType) -> ResourceType {
-    ResourceType { group: "autoscaling", version: "v1", kind: "Scale", ..parent.clone() }
+    ResourceType { group: "autoscaling".into(), version: "v1".into(), kind: "Scale".into(), ..parent.clone() }
 }
 
 /// The selected objects of a list, as JSON bytes, and the list's metadata.
@@ -1178,6 +1232,10 @@ fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
         .into_iter()
         .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
         .collect()
+}
+
+fn is_crds(resource: &ResourceType) -> bool {
+    resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions"
 }
 
 fn is_pods(resource: &ResourceType) -> bool {

@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 use crate::cluster::ClusterApi;
 use crate::discovery;
 use crate::pki::ClusterPki;
-use crate::registry::Verbs;
-use crate::request::{self, ApiPath, Verb};
+use crate::registry::{ResourceType, Verbs};
+use crate::request::{self, ApiPath, ResourceRequest, Verb};
 use crate::rest::{MAX_BODY_BYTES, json_response};
 use crate::status::ApiError;
 use crate::table::{self, IncludeObject};
@@ -199,7 +199,8 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
         return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
     }
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let registry = &api.registry;
+    let served = api.served();
+    let registry = &*served;
     let request = match api_path {
         ApiPath::Root { legacy } if discovery::wants_aggregated(&accept) => {
             let mut response = json_response(StatusCode::OK, &discovery::aggregated(registry, legacy));
@@ -223,7 +224,14 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
         ApiPath::Resource(resource_request) => (resource_request, request),
     };
     let (info, request) = request;
-    let resource = registry.find(&info.group, &info.version, &info.resource).ok_or_else(not_found)?.clone();
+    let resource = match registry.find(&info.group, &info.version, &info.resource) {
+        Some(resource) => resource.clone(),
+        None => {
+            // Another server sharing the store may have created the CRD that serves it.
+            api.reload_custom_resources().await?;
+            api.served().find(&info.group, &info.version, &info.resource).ok_or_else(not_found)?.clone()
+        }
+    };
     if resource.verbs == Verbs::CreateOnly {
         return Err(ApiError::method_not_allowed(format!("{} are not served yet", resource.qualified_plural())));
     }
@@ -245,52 +253,84 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
             _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
         };
     }
+    let defines_resources = resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions";
+    let writes = !matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
+    let answer = serve_resource(api, &resource, &info, headers, &body, &query, table).await;
+    if defines_resources && writes {
+        api.reload_custom_resources().await?;
+    }
+    answer
+}
+
+async fn serve_resource(
+    api: &ClusterApi,
+    resource: &ResourceType,
+    info: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+    query: &HashMap<String, String>,
+    table: Option<IncludeObject>,
+) -> Result<Response, ApiError> {
     match info.verb {
         Verb::Get => {
-            let object = api.get(&resource, &info).await?;
+            let object = api.get(resource, info).await?;
             Ok(match table {
                 Some(include) => {
                     let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
-                    json_response(StatusCode::OK, &table::table(&resource, &[object], metadata, include, true))
+                    json_response(StatusCode::OK, &table::table(resource, &[object], metadata, include, true))
                 }
                 None => json_response(StatusCode::OK, &object),
             })
         }
         Verb::List => Ok(match table {
             Some(include) => {
-                let list = api.list(&resource, &info, &query).await?;
+                let list = api.list(resource, info, query).await?;
                 let items = list["items"].as_array().map_or(&[][..], Vec::as_slice);
-                json_response(StatusCode::OK, &table::table(&resource, items, list["metadata"].clone(), include, true))
+                json_response(StatusCode::OK, &table::table(resource, items, list["metadata"].clone(), include, true))
             }
             None => {
-                let body = api.list_json(&resource, &info, &query).await?;
+                let body = api.list_json(resource, info, query).await?;
                 ([(header::CONTENT_TYPE, "application/json")], body).into_response()
             }
         }),
-        Verb::Watch => api.watch(&resource, &info, &query, table).await,
+        Verb::Watch => api.watch(resource, info, query, table).await,
         Verb::Create if info.name.is_some() => {
             Err(ApiError::method_not_allowed("POST to a named object is not supported"))
         }
-        Verb::Create => api.create(&resource, &info, headers, &body, &query).await,
-        Verb::Update => api.update(&resource, &info, headers, &body, &query).await,
-        Verb::Patch => api.patch(&resource, &info, headers, &body, &query).await,
-        Verb::Delete => api.delete(&resource, &info, headers, &body, &query).await,
-        Verb::DeleteCollection => api.delete_collection(&resource, &info, headers, &body, &query).await,
+        Verb::Create => api.create(resource, info, headers, body, query).await,
+        Verb::Update => api.update(resource, info, headers, body, query).await,
+        Verb::Patch => api.patch(resource, info, headers, body, query).await,
+        Verb::Delete => api.delete(resource, info, headers, body, query).await,
+        Verb::DeleteCollection => api.delete_collection(resource, info, headers, body, query).await,
     }
 }
 
 /// `/openapi/v3` and `/openapi/v3/<group version>?hash=...`, as kube-apiserver serves them: a request with the
 /// current hash may be cached forever, one with an old hash is redirected to the current one.
 fn serve_openapi(api: &ClusterApi, rest: &str, request: &Request<Body>) -> Response {
-    let openapi = api.registry.openapi();
+    let served = api.served();
+    let openapi = served.openapi();
+    let custom = served.custom_openapi();
     let json = |bytes: &[u8]| -> Response {
         ([(header::CONTENT_TYPE, openapi::CONTENT_TYPE)], bytes.to_vec()).into_response()
     };
     let document_path = rest.trim_start_matches('/');
     if document_path.is_empty() {
-        return json(openapi.root());
+        if custom.is_empty() {
+            return json(openapi.root());
+        }
+        // The built-in documents' root with the custom group versions added.
+        let mut root: serde_json::Value = serde_json::from_slice(openapi.root()).unwrap_or_default();
+        for (path, document) in custom {
+            root["paths"][path.as_str()] =
+                json!({ "serverRelativeURL": format!("/openapi/v3/{path}?hash={}", document.hash) });
+        }
+        return json(&serde_json::to_vec(&root).expect("JSON serializes"));
     }
-    let Some((document, hash)) = openapi.document(document_path) else {
+    let found = openapi
+        .document(document_path)
+        .or_else(|| custom.get(document_path).map(|d| (d.json.as_slice(), d.hash.as_str())));
+    let Some((document, hash)) = found else {
         return not_found().into_response();
     };
     let etag = format!("\"{hash}\"");

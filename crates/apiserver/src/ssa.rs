@@ -357,7 +357,7 @@ pub fn record_update(
     old: Option<&Value>,
     new: &mut Value,
 ) {
-    let kind = resource.kind;
+    let kind: &str = &resource.kind;
     let with_status = subresource == Some("status");
     let new_set = field_set(kind, new, with_status);
     let old_value = old.cloned().unwrap_or(Value::Null);
@@ -458,7 +458,7 @@ pub fn apply(
     applied: &Value,
     name: &str,
 ) -> Result<Value, ApiError> {
-    let kind = resource.kind;
+    let kind: &str = &resource.kind;
     let applied_set = field_set(kind, applied, false);
     let mut entries = live.map(entries_of).unwrap_or_default();
     let mut result = live.cloned().unwrap_or_else(|| json!({}));

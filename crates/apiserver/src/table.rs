@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::registry::ResourceType;
+use crate::registry::{Decoder, ResourceType};
 
 /// Whether an `Accept` header asks for a `Table`.
 pub fn wants_table(accept: &str) -> bool {
@@ -42,7 +42,7 @@ const IMAGES: Column = ("Images", "string", "", 1);
 const SELECTOR: Column = ("Selector", "string", "", 1);
 
 fn columns(resource: &ResourceType) -> Vec<Column> {
-    match (resource.group, resource.kind) {
+    match (resource.group.as_ref(), resource.kind.as_ref()) {
         ("", "Pod") => vec![
             NAME,
             ("Ready", "string", "", 0),
@@ -318,7 +318,7 @@ fn service_ports(service: &Value) -> String {
 
 fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
     let name = json!(str_at(object, &["metadata", "name"]));
-    match (resource.group, resource.kind) {
+    match (resource.group.as_ref(), resource.kind.as_ref()) {
         ("", "Pod") => pod_cells(object),
         ("", "Namespace") => vec![name, json!(str_at(object, &["status", "phase"])), object_age(object)],
         ("", "ConfigMap") => {
@@ -653,6 +653,9 @@ fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
 
 /// The column definitions of a resource's table.
 pub fn column_definitions(resource: &ResourceType) -> Vec<Value> {
+    if let Decoder::Custom(schema) = &resource.decoder {
+        return crate::crd::column_definitions(schema);
+    }
     columns(resource)
         .into_iter()
         .map(|(name, kind, format, priority)| {
@@ -662,7 +665,11 @@ pub fn column_definitions(resource: &ResourceType) -> Vec<Value> {
 }
 
 fn row(resource: &ResourceType, object: &Value, include: IncludeObject) -> Value {
-    let mut row = json!({ "cells": cells(resource, object) });
+    let cells = match &resource.decoder {
+        Decoder::Custom(schema) => crate::crd::cells(schema, object),
+        Decoder::Typed(_) => cells(resource, object),
+    };
+    let mut row = json!({ "cells": cells });
     match include {
         IncludeObject::None => {}
         IncludeObject::Object => row["object"] = object.clone(),

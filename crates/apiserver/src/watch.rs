@@ -57,8 +57,8 @@ impl ClusterApi {
             labels: LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?,
             fields: FieldSelector::parse(
                 query.get("fieldSelector").map_or("", String::as_str),
-                resource.group,
-                resource.plural,
+                &resource.group,
+                &resource.plural,
             )?,
         };
         let bookmarks = query.get("allowWatchBookmarks").is_some_and(|v| v == "true");
@@ -127,7 +127,7 @@ impl ClusterApi {
         };
         let mark_initial_end = send_initial == Some("true");
         let (sender, receiver) = mpsc::channel::<Vec<u8>>(64);
-        let kind = resource.kind;
+        let kind = resource.kind.to_string();
         let api_version = resource.api_version();
         let resource = resource.clone();
         let mut columns_sent = false;
@@ -150,7 +150,7 @@ impl ClusterApi {
                 }
             }
             if mark_initial_end {
-                let bookmark = bookmark_object(kind, &api_version, after, true);
+                let bookmark = bookmark_object(&kind, &api_version, after, true);
                 if sender.send(line(&json!({ "type": "BOOKMARK", "object": bookmark }))).await.is_err() {
                     return;
                 }
@@ -166,7 +166,7 @@ impl ClusterApi {
                     _ = &mut deadline => return,
                     _ = sender.closed() => return,
                     _ = ticker.tick(), if bookmarks => {
-                        let bookmark = bookmark_object(kind, &api_version, last_revision, false);
+                        let bookmark = bookmark_object(&kind, &api_version, last_revision, false);
                         if sender.send(line(&json!({ "type": "BOOKMARK", "object": bookmark }))).await.is_err() {
                             return;
                         }
