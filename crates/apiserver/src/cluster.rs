@@ -110,6 +110,8 @@ pub struct ClusterApi {
     pub name: String,
     /// Checks bearer tokens; without one only client certificates are accepted.
     pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
+    /// Issues and checks service account tokens.
+    pub tokens: crate::tokens::TokenIssuer,
 }
 
 impl ClusterApi {
@@ -124,6 +126,11 @@ impl ClusterApi {
             ca_cert: record.pki.ca_cert.clone(),
             name: record.name.clone(),
             authenticator: None,
+            tokens: crate::tokens::TokenIssuer::new(
+                &record.pki.service_account_key_der().expect("a stored cluster key parses"),
+                crate::tokens::DEFAULT_ISSUER,
+            )
+            .expect("a stored cluster key is an ECDSA P-256 key"),
             store,
         }
     }
@@ -369,6 +376,15 @@ async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
         api.populate_namespace(name)
             .await
             .map_err(|error| ClusterError::Serve { name: name.to_owned(), reason: error.message })?;
+    }
+    // Upstream's default ClusterRoles and ClusterRoleBindings.
+    for (kind, mut object) in crate::authz::default_policy() {
+        let plural = if kind == "ClusterRole" { "clusterroles" } else { "clusterrolebindings" };
+        let resource = api.registry.find("rbac.authorization.k8s.io", "v1", plural).expect("registered");
+        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+        object["metadata"]["uid"] = json!(crate::object::new_uid());
+        object["metadata"]["creationTimestamp"] = json!(crate::object::now_timestamp());
+        create_if_absent(api, api.key(resource, None, &name), &object).await?;
     }
     // The `kubernetes` service: the API server's own address inside the cluster, with its endpoints.
     let address = api.services.cidr().first();

@@ -7,6 +7,7 @@
 
 mod admission;
 mod allocate;
+mod authz;
 mod cluster;
 mod crd;
 mod discovery;
@@ -15,12 +16,14 @@ mod pki;
 mod registry;
 mod request;
 mod rest;
+mod reviews;
 mod selector;
 mod server;
 mod smp;
 mod ssa;
 mod status;
 mod table;
+mod tokens;
 mod watch;
 
 pub use cluster::{ClusterError, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS};

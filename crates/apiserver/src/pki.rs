@@ -14,6 +14,10 @@ pub struct ClusterPki {
     pub ca_key: String,
     pub admin_cert: String,
     pub admin_key: String,
+    /// The key that signs service account tokens (ECDSA P-256, PEM). Clusters created before it existed have none
+    /// stored and sign with their CA key.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service_account_key: String,
 }
 
 /// A certificate and its key, PEM-encoded.
@@ -65,7 +69,14 @@ impl ClusterPki {
             ca_key: ca_key.serialize_pem(),
             admin_cert: admin_cert.pem(),
             admin_key: admin_key.serialize_pem(),
+            service_account_key: KeyPair::generate()?.serialize_pem(),
         })
+    }
+
+    /// The PKCS#8 DER of the key that signs service account tokens.
+    pub fn service_account_key_der(&self) -> Result<Vec<u8>, PkiError> {
+        let pem = if self.service_account_key.is_empty() { &self.ca_key } else { &self.service_account_key };
+        Ok(KeyPair::from_pem(pem)?.serialize_der())
     }
 
     /// A serving certificate for the cluster's API server, signed by the cluster's CA.

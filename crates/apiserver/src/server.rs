@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::authz::{Attributes, UserInfo};
 use crate::cluster::ClusterApi;
 use crate::discovery;
 use crate::pki::ClusterPki;
@@ -23,6 +24,7 @@ use crate::request::{self, ApiPath, ResourceRequest, Verb};
 use crate::rest::{MAX_BODY_BYTES, json_response};
 use crate::status::ApiError;
 use crate::table::{self, IncludeObject};
+use crate::tokens::TokenIssuer;
 use serde_json::json;
 
 /// Who sent a request.
@@ -164,31 +166,73 @@ async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -
         .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
         .map(str::trim);
     let token_identity;
-    let identity = match (identity, bearer, &api.authenticator) {
-        (Identity::Anonymous, Some(token), Some(authenticator)) => {
-            match authenticator.authenticate(&api.name, token).await {
-                Some(user) => {
-                    token_identity = Identity::Token(user);
-                    &token_identity
-                }
-                None => return ApiError::unauthorized().into_response(),
+    let identity = match (identity, bearer) {
+        (Identity::Anonymous, Some(token)) => match authenticate_bearer(api, token).await {
+            Some(user) => {
+                token_identity = Identity::Token(user);
+                &token_identity
             }
-        }
-        (identity, _, _) => identity,
+            None => return ApiError::unauthorized().into_response(),
+        },
+        (identity, _) => identity,
     };
     if *identity == Identity::Anonymous {
         return ApiError::unauthorized().into_response();
     }
+    let user = UserInfo::of(identity);
+    let non_resource = path.starts_with("/openapi/")
+        || path == "/openapi"
+        || path.starts_with("/.well-known/")
+        || path.starts_with("/openid/");
+    if non_resource {
+        let attributes = Attributes::NonResource { verb: "get".into(), path: path.clone() };
+        if let Err(error) = api.authorize(&user, &attributes).await {
+            return error.into_response();
+        }
+    }
     if let Some(rest) = path.strip_prefix("/openapi/v3") {
         return serve_openapi(api, rest, &request);
     }
-    match route(api, request, &path).await {
+    match path.trim_end_matches('/') {
+        "/.well-known/openid-configuration" => return json_response(StatusCode::OK, &api.tokens.discovery()),
+        "/openid/v1/jwks" => return json_response(StatusCode::OK, &api.tokens.jwks()),
+        _ => {}
+    }
+    match route(api, &user, request, &path).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
-async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<Response, ApiError> {
+/// A bearer token's user: a service account token of this cluster, else whatever the installed authenticator
+/// (EKS tokens) accepts.
+pub(crate) async fn authenticate_bearer(api: &ClusterApi, token: &str) -> Option<AuthenticatedUser> {
+    if let Some(claims) = api.tokens.verify(token) {
+        // The token stays valid only while its service account (and the pod it is bound to) exist as they were.
+        let accounts = api.registry.find("", "v1", "serviceaccounts")?;
+        let kv =
+            api.store.get(&api.key(accounts, Some(&claims.namespace), &claims.service_account), None).await.ok()??;
+        let account: serde_json::Value = serde_json::from_slice(&kv.value).ok()?;
+        if account.pointer("/metadata/uid").and_then(|v| v.as_str()) != Some(claims.service_account_uid.as_str()) {
+            return None;
+        }
+        if let Some((pod, uid)) = &claims.pod {
+            let pods = api.registry.find("", "v1", "pods")?;
+            let kv = api.store.get(&api.key(pods, Some(&claims.namespace), pod), None).await.ok()??;
+            let pod: serde_json::Value = serde_json::from_slice(&kv.value).ok()?;
+            if pod.pointer("/metadata/uid").and_then(|v| v.as_str()) != Some(uid.as_str()) {
+                return None;
+            }
+        }
+        return Some(TokenIssuer::user(&claims));
+    }
+    match &api.authenticator {
+        Some(authenticator) => authenticator.authenticate(&api.name, token).await,
+        None => None,
+    }
+}
+
+async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: &str) -> Result<Response, ApiError> {
     let query = query_of(&request);
     let method = request.method().clone();
     let watch = query.get("watch").is_some_and(|w| w == "true" || w == "1");
@@ -197,6 +241,9 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
     };
     if !matches!(api_path, ApiPath::Resource(_)) && method != Method::GET {
         return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
+    }
+    if !matches!(api_path, ApiPath::Resource(_)) {
+        api.authorize(user, &Attributes::NonResource { verb: "get".into(), path: path.to_owned() }).await?;
     }
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let served = api.served();
@@ -232,8 +279,31 @@ async fn route(api: &ClusterApi, request: Request<Body>, path: &str) -> Result<R
             api.served().find(&info.group, &info.version, &info.resource).ok_or_else(not_found)?.clone()
         }
     };
+    let attributes = Attributes::Resource {
+        verb: rbac_verb(info.verb).to_owned(),
+        group: info.group.clone(),
+        resource: info.resource.clone(),
+        subresource: info.subresource.clone(),
+        namespace: info.namespace.clone(),
+        name: info.name.clone(),
+    };
+    api.authorize(user, &attributes).await?;
     if resource.verbs == Verbs::CreateOnly {
-        return Err(ApiError::method_not_allowed(format!("{} are not served yet", resource.qualified_plural())));
+        if info.verb != Verb::Create {
+            return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
+        }
+        let (parts, body) = request.into_parts();
+        let body = read_body(body).await?;
+        return crate::reviews::answer(api, user, &resource, &info, &parts.headers, &body).await;
+    }
+    if resource.group.is_empty() && resource.plural == "serviceaccounts" && info.subresource.as_deref() == Some("token")
+    {
+        if info.verb != Verb::Create {
+            return Err(ApiError::method_not_allowed("the token subresource only accepts create"));
+        }
+        let (parts, body) = request.into_parts();
+        let body = read_body(body).await?;
+        return crate::reviews::token_request(api, &info, &parts.headers, &body).await;
     }
     if let Some(subresource) = &info.subresource
         && !resource.has_subresource(subresource)
@@ -357,6 +427,20 @@ fn serve_openapi(api: &ClusterApi, rest: &str, request: &Request<Body>) -> Respo
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
             response
         }
+    }
+}
+
+/// The RBAC verb of a request.
+fn rbac_verb(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Get => "get",
+        Verb::List => "list",
+        Verb::Watch => "watch",
+        Verb::Create => "create",
+        Verb::Update => "update",
+        Verb::Patch => "patch",
+        Verb::Delete => "delete",
+        Verb::DeleteCollection => "deletecollection",
     }
 }
 

@@ -78,20 +78,34 @@ impl ApiError {
     }
 
     pub fn invalid(resource: &ResourceType, name: &str, causes: Vec<Cause>) -> ApiError {
+        let mut error = Self::invalid_named(&resource.qualified_kind(), name, causes);
+        if let Some(details) = error.details.as_mut() {
+            details["group"] = json!(resource.group);
+            details["kind"] = json!(resource.kind);
+        }
+        error
+    }
+
+    /// An `Invalid` status for an object of `qualified_kind` (`Deployment.apps`, `Pod`).
+    pub fn invalid_named(qualified_kind: &str, name: &str, causes: Vec<Cause>) -> ApiError {
         let summary: Vec<String> = causes
             .iter()
             .map(|c| if c.field.is_empty() { c.message.clone() } else { format!("{}: {}", c.field, c.message) })
             .collect();
         let message = match summary.as_slice() {
-            [one] => format!("{} \"{name}\" is invalid: {one}", resource.qualified_kind()),
-            many => format!("{} \"{name}\" is invalid: [{}]", resource.qualified_kind(), many.join(", ")),
+            [one] => format!("{qualified_kind} \"{name}\" is invalid: {one}"),
+            many => format!("{qualified_kind} \"{name}\" is invalid: [{}]", many.join(", ")),
         };
         let causes: Vec<Value> =
             causes.iter().map(|c| json!({ "reason": c.reason, "message": c.message, "field": c.field })).collect();
+        let (kind, group) = match qualified_kind.split_once('.') {
+            Some((kind, group)) => (kind, group),
+            None => (qualified_kind, ""),
+        };
         ApiError::new(422, "Invalid", message).with_details(json!({
             "name": name,
-            "group": resource.group,
-            "kind": resource.kind,
+            "group": group,
+            "kind": kind,
             "causes": causes,
         }))
     }

@@ -1,0 +1,173 @@
+//! Requests that are answered at once and never stored: the access reviews (`kubectl auth can-i`, `can-i
+//! --list`, `auth whoami`), TokenReview, and the `token` subresource of ServiceAccounts (`kubectl create token`).
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::authz::{Attributes, UserInfo};
+use crate::cluster::ClusterApi;
+use crate::registry::ResourceType;
+use crate::request::ResourceRequest;
+use crate::rest::{decode_body, json_response};
+use crate::status::{ApiError, Cause};
+
+fn text(value: &Value, pointer: &str) -> String {
+    value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let value = decode_body(headers, body)?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("the request body must be an object"));
+    }
+    Ok(value)
+}
+
+/// The attributes a review's spec asks about, or the field error that says what is missing.
+fn review_attributes(spec: &Value, namespace_override: Option<&str>) -> Result<Attributes, Vec<Cause>> {
+    if let Some(attributes) = spec.get("resourceAttributes").filter(|v| v.is_object()) {
+        let optional = |field: &str| Some(text(attributes, field)).filter(|s| !s.is_empty());
+        return Ok(Attributes::Resource {
+            verb: text(attributes, "/verb"),
+            group: text(attributes, "/group"),
+            resource: text(attributes, "/resource"),
+            subresource: optional("/subresource"),
+            namespace: namespace_override.map(str::to_owned).or_else(|| optional("/namespace")),
+            name: optional("/name"),
+        });
+    }
+    if let Some(attributes) = spec.get("nonResourceAttributes").filter(|v| v.is_object()) {
+        return Ok(Attributes::NonResource { verb: text(attributes, "/verb"), path: text(attributes, "/path") });
+    }
+    Err(vec![Cause {
+        reason: "FieldValueRequired",
+        message: "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified".into(),
+        field: "spec.resourceAttributes".into(),
+    }])
+}
+
+/// Answers a create of one of the review resources.
+pub async fn answer(
+    api: &ClusterApi,
+    user: &UserInfo,
+    resource: &ResourceType,
+    info: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let mut review = json_body(headers, body)?;
+    review["apiVersion"] = json!(resource.api_version());
+    review["kind"] = json!(resource.kind);
+    let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let status = match resource.plural.as_ref() {
+        "selfsubjectaccessreviews" | "subjectaccessreviews" | "localsubjectaccessreviews" => {
+            let subject = if resource.plural == "selfsubjectaccessreviews" {
+                user.clone()
+            } else {
+                UserInfo {
+                    name: text(&spec, "/user"),
+                    uid: text(&spec, "/uid"),
+                    groups: spec
+                        .get("groups")
+                        .and_then(Value::as_array)
+                        .map(|g| g.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    extra: Default::default(),
+                }
+            };
+            let namespace =
+                (resource.plural == "localsubjectaccessreviews").then_some(info.namespace.as_deref()).flatten();
+            let attributes =
+                review_attributes(&spec, namespace).map_err(|causes| ApiError::invalid(resource, "", causes))?;
+            let allowed = api.allowed(&subject, &attributes).await?;
+            let mut status = json!({ "allowed": allowed });
+            if allowed {
+                status["reason"] = json!("RBAC: allowed");
+            }
+            status
+        }
+        "selfsubjectrulesreviews" => {
+            let namespace = text(&spec, "/namespace");
+            let namespace = Some(namespace.as_str()).filter(|n| !n.is_empty());
+            let rules = api.rules_for(user, namespace).await?;
+            crate::authz::rules_review_status(&rules, user.is_master())
+        }
+        "selfsubjectreviews" => json!({ "userInfo": user_info(user) }),
+        "tokenreviews" => {
+            let token = text(&spec, "/token");
+            match crate::server::authenticate_bearer(api, &token).await {
+                Some(found) => {
+                    let user = UserInfo::of(&crate::server::Identity::Token(found));
+                    json!({ "authenticated": true, "user": user_info(&user), "audiences": [api.tokens.issuer] })
+                }
+                None => json!({ "authenticated": false, "user": {} }),
+            }
+        }
+        other => return Err(ApiError::method_not_allowed(format!("{other} are not served"))),
+    };
+    review["status"] = status;
+    if review.get("metadata").is_none() {
+        review["metadata"] = json!({});
+    }
+    Ok(json_response(StatusCode::CREATED, &review))
+}
+
+fn user_info(user: &UserInfo) -> Value {
+    let mut info = json!({ "username": user.name, "groups": user.groups });
+    if !user.uid.is_empty() {
+        info["uid"] = json!(user.uid);
+    }
+    if !user.extra.is_empty() {
+        info["extra"] = json!(user.extra);
+    }
+    info
+}
+
+/// `POST .../serviceaccounts/<name>/token`: a new token for the service account.
+pub async fn token_request(
+    api: &ClusterApi,
+    info: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let namespace = info.namespace.clone().unwrap_or_default();
+    let name = info.name.clone().unwrap_or_default();
+    let accounts = api.registry.find("", "v1", "serviceaccounts").expect("registered");
+    let Some(kv) = api.store.get(&api.key(accounts, Some(&namespace), &name), None).await? else {
+        return Err(ApiError::not_found(accounts, &name));
+    };
+    let account: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal(e.to_string()))?;
+    let request = json_body(headers, body)?;
+    let bound = match request.pointer("/spec/boundObjectRef").filter(|v| !v.is_null()) {
+        None => None,
+        Some(reference) => {
+            let kind = text(reference, "/kind");
+            if kind != "Pod" {
+                return Err(ApiError::invalid_named(
+                    "TokenRequest.authentication.k8s.io",
+                    &name,
+                    vec![Cause {
+                        reason: "FieldValueNotSupported",
+                        message: format!("Unsupported value: \"{kind}\": supported values: \"Pod\""),
+                        field: "spec.boundObjectRef.kind".into(),
+                    }],
+                ));
+            }
+            let pod_name = text(reference, "/name");
+            let pods = api.registry.find("", "v1", "pods").expect("registered");
+            let Some(kv) = api.store.get(&api.key(pods, Some(&namespace), &pod_name), None).await? else {
+                return Err(ApiError::not_found(pods, &pod_name));
+            };
+            let pod: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal(e.to_string()))?;
+            let uid = text(&pod, "/metadata/uid");
+            let asked_uid = text(reference, "/uid");
+            if !asked_uid.is_empty() && asked_uid != uid {
+                return Err(ApiError::conflict(pods, &pod_name));
+            }
+            Some((pod_name, uid))
+        }
+    };
+    let answer = api.tokens.token_request(&request, &namespace, &account, bound)?;
+    Ok(json_response(StatusCode::CREATED, &answer))
+}
