@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn lifetimes_outside_the_limits_are_refused() {
         let issuer = issuer();
-        for seconds in [0, 599, 1 << 33] {
+        for seconds in [0i64, 599, 1 << 33] {
             let request = json!({ "spec": { "expirationSeconds": seconds } });
             let error = issuer.token_request(&request, "default", &account(), None).unwrap_err();
             assert_eq!(error.code, 422, "{seconds}");
