@@ -133,3 +133,19 @@ def test_deleting_a_crd_deletes_its_objects(cluster):
     assert cluster.kubectl("get", "--raw", "/apis/example.com/v1", check=False).returncode != 0
     apply(cluster, CRD)
     assert cluster.kubectl("get", "wd", "-A", "-o", "name").stdout == "", "the objects went with the CRD"
+
+
+def test_versions_are_one_object_with_the_none_conversion(cluster):
+    crd = json.loads(json.dumps(CRD))
+    v2 = json.loads(json.dumps(crd["spec"]["versions"][0]))
+    v2["name"], v2["storage"] = "v2", False
+    crd["spec"]["versions"].append(v2)
+    apply(cluster, crd)
+    apply(cluster, widget("both", size=3))
+    group = json.loads(cluster.kubectl("get", "--raw", "/apis/example.com").stdout)
+    assert group["preferredVersion"]["version"] == "v2", "the higher GA version is preferred"
+    as_v2 = json.loads(cluster.kubectl("get", "--raw", "/apis/example.com/v2/namespaces/default/widgets/both").stdout)
+    assert as_v2["apiVersion"] == "example.com/v2" and as_v2["spec"]["size"] == 3
+    listed = json.loads(cluster.kubectl("get", "--raw", "/apis/example.com/v1/namespaces/default/widgets").stdout)
+    assert [item["apiVersion"] for item in listed["items"]] == ["example.com/v1"]
+    assert json.loads(cluster.kubectl("get", "widget", "both", "-o", "json").stdout)["apiVersion"] == "example.com/v2"

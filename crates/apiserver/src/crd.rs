@@ -97,7 +97,35 @@ pub fn resources_of(crd: &Value) -> Vec<ResourceType> {
             decoder: Decoder::Custom(Arc::new(schema)),
         });
     }
+    // Discovery lists versions by Kubernetes version priority: the first is the preferred one.
+    resources.sort_by_key(|resource| version_priority(&resource.version));
     resources
+}
+
+/// The sort key of a Kubernetes version: GA before beta before alpha, higher numbers first, anything else
+/// last in name order (upstream's `CompareKubeAwareVersionStrings`).
+fn version_priority(version: &str) -> (u8, std::cmp::Reverse<u64>, std::cmp::Reverse<u64>, String) {
+    let parsed = version.strip_prefix('v').and_then(|rest| {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let major: u64 = rest[..digits].parse().ok()?;
+        match &rest[digits..] {
+            "" => Some((0, major, 0)),
+            tail => {
+                let (stage, minor) = if let Some(n) = tail.strip_prefix("beta") {
+                    (1, n)
+                } else if let Some(n) = tail.strip_prefix("alpha") {
+                    (2, n)
+                } else {
+                    return None;
+                };
+                Some((stage, major, if minor.is_empty() { 0 } else { minor.parse().ok()? }))
+            }
+        }
+    });
+    match parsed {
+        Some((stage, major, minor)) => (stage, std::cmp::Reverse(major), std::cmp::Reverse(minor), String::new()),
+        None => (3, std::cmp::Reverse(0), std::cmp::Reverse(0), version.to_owned()),
+    }
 }
 
 /// What the CRD controllers would write into a CRD's status at once: names accepted, established, and the
@@ -758,6 +786,13 @@ mod tests {
         {
             assert_eq!(json_path(&object, missing), None, "{missing}");
         }
+    }
+
+    #[test]
+    fn versions_sort_as_kubernetes_prefers_them() {
+        let mut versions = vec!["v1alpha1", "v1", "foo", "v2beta1", "v2", "v1beta2", "v1beta1", "v10", "bar"];
+        versions.sort_by_key(|v| version_priority(v));
+        assert_eq!(versions, ["v10", "v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1", "bar", "foo"]);
     }
 
     #[test]

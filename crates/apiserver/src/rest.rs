@@ -53,11 +53,12 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> 
 }
 
 impl ClusterApi {
-    /// A stored object with its resourceVersion filled in.
-    fn decode_stored(&self, kv: &store::KeyValue) -> Result<Value, ApiError> {
+    /// A stored object with its resourceVersion filled in, as `resource` presents it.
+    fn decode_stored(&self, resource: &ResourceType, kv: &store::KeyValue) -> Result<Value, ApiError> {
         let mut object: Value = serde_json::from_slice(&kv.value)
             .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
         object::set_resource_version(&mut object, kv.mod_revision);
+        present(resource, &mut object);
         Ok(object)
     }
 
@@ -83,7 +84,7 @@ impl ClusterApi {
         let name = request.name.as_deref().unwrap_or_default();
         let key = self.key(resource, namespace, name);
         let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
-        self.decode_stored(&kv)
+        self.decode_stored(resource, &kv)
     }
 
     /// A list as a JSON value (for tables and delete-collection).
@@ -184,7 +185,8 @@ impl ClusterApi {
             revision = Some(page.revision);
             let last_key = page.items.last().map(|kv| kv.key.clone());
             for kv in &page.items {
-                let spliced = if labels.is_empty() && fields.is_empty() {
+                let spliced = if labels.is_empty() && fields.is_empty() && matches!(resource.decoder, Decoder::Typed(_))
+                {
                     object::splice_resource_version(&kv.value, kv.mod_revision)
                 } else {
                     None
@@ -192,7 +194,7 @@ impl ClusterApi {
                 match spliced {
                     Some(bytes) => items.push(bytes),
                     None => {
-                        let object = self.decode_stored(kv)?;
+                        let object = self.decode_stored(resource, kv)?;
                         if labels.matches(object::labels(&object)) && fields.matches(&object) {
                             items.push(serde_json::to_vec(&object).expect("JSON values serialize"));
                         }
@@ -612,7 +614,7 @@ impl ClusterApi {
             if precondition.is_some_and(|rv| rv != kv.mod_revision) {
                 return Err(ApiError::conflict(resource, name));
             }
-            let current = self.decode_stored(&kv)?;
+            let current = self.decode_stored(resource, &kv)?;
             let mut updated = change(&current)?;
             object::check_kind(&mut updated, resource)?;
             let (mut updated, warnings) = object::decode_typed(resource, &updated, validation)?;
@@ -738,7 +740,7 @@ impl ClusterApi {
         let key = self.key(resource, namespace, name);
         for _ in 0..WRITE_RETRIES {
             let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
-            let mut current = self.decode_stored(&kv)?;
+            let mut current = self.decode_stored(resource, &kv)?;
             check_preconditions(resource, name, &current, &options)?;
             if options.dry_run {
                 return Ok(json_response(StatusCode::OK, &current));
@@ -875,7 +877,7 @@ impl ClusterApi {
         let Some(kv) = self.store.get(&key, None).await? else {
             return Err(ApiError::namespace_not_found(namespace));
         };
-        let object = self.decode_stored(&kv)?;
+        let object = self.decode_stored(resource, &kv)?;
         if object::metadata_str(&object, "deletionTimestamp").is_some() {
             return Err(ApiError::namespace_terminating(resource, name, namespace));
         }
@@ -893,7 +895,7 @@ impl ClusterApi {
         let key = self.key(namespaces, None, name);
         let mut marked = loop {
             let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(namespaces, name))?;
-            let mut current = self.decode_stored(&kv)?;
+            let mut current = self.decode_stored(namespaces, &kv)?;
             check_preconditions(namespaces, name, &current, options)?;
             if object::metadata_str(&current, "deletionTimestamp").is_some() {
                 break (current, kv.mod_revision);
@@ -969,7 +971,7 @@ impl ClusterApi {
         let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
         let key = self.key(namespaces, None, namespace);
         let Some(kv) = self.store.get(&key, None).await? else { return Ok(()) };
-        let Ok(current) = self.decode_stored(&kv) else { return Ok(()) };
+        let Ok(current) = self.decode_stored(resource, &kv) else { return Ok(()) };
         if object::metadata_str(&current, "deletionTimestamp").is_none() {
             return Ok(());
         }
@@ -990,7 +992,7 @@ impl ClusterApi {
             let prefix = self.collection_prefix(resource, Some(namespace));
             let page = self.store.list(&prefix, ListOptions::default()).await?;
             for kv in &page.items {
-                let Ok(object) = self.decode_stored(kv) else { continue };
+                let Ok(object) = self.decode_stored(resource, kv) else { continue };
                 if object::finalizers(&object) > 0 {
                     remaining += 1;
                     if object::metadata_str(&object, "deletionTimestamp").is_none() {
@@ -1232,6 +1234,16 @@ fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
         .into_iter()
         .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
         .collect()
+}
+
+/// Custom objects are one JSON in every version of their CRD (the `None` conversion): only `apiVersion` says
+/// which version they are read through.
+pub(crate) fn present(resource: &ResourceType, object: &mut Value) {
+    if matches!(resource.decoder, Decoder::Custom(_))
+        && let Some(map) = object.as_object_mut()
+    {
+        map.insert("apiVersion".into(), Value::String(resource.api_version()));
+    }
 }
 
 fn is_crds(resource: &ResourceType) -> bool {

@@ -132,6 +132,9 @@ impl ClusterApi {
         let resource = resource.clone();
         let mut columns_sent = false;
         let mut present = move |mut event: Value| -> Value {
+            if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
+                crate::rest::present(&resource, &mut event["object"]);
+            }
             if let Some(include) = table
                 && event["type"] != "BOOKMARK"
                 && event["type"] != "ERROR"
