@@ -435,3 +435,47 @@ fn every_catalog_policy_is_a_valid_managed_policy_with_a_stable_id() {
     assert_eq!(ids.len(), policies.len(), "ids are distinct");
     assert_eq!(managed::policy("arn:aws:iam::aws:policy/AmazonEBSCSIDriverPolicy"), None, "the path is part of it");
 }
+
+/// Every operation refuses garbage with one of IAM's caller errors, never a panic or a server failure.
+#[tokio::test]
+async fn garbage_input_is_refused_with_caller_errors() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
+    iam.create_user(ACCOUNT, "u", None, None, Vec::new()).await.unwrap();
+    let long = "x".repeat(5000);
+    let garbage = ["", " ", "\u{0}", "a/b", "../..", "%ZZ", "arn:", "arn:aws:iam::123456789012:policy/", "é", &long];
+    let paging = Paging::default();
+    for text in garbage {
+        let results = [
+            iam.get_role(ACCOUNT, text).await.map(drop),
+            iam.create_role(ACCOUNT, role_input(text, EKS_TRUST)).await.map(drop),
+            iam.create_role(ACCOUNT, role_input("g", text)).await.map(drop),
+            iam.create_role(ACCOUNT, CreateRole { path: Some(text.into()), ..role_input("g", EKS_TRUST) })
+                .await
+                .map(drop),
+            iam.update_assume_role_policy(ACCOUNT, "r", text).await,
+            iam.put_role_policy(ACCOUNT, "r", text, S3_READ).await,
+            iam.put_role_policy(ACCOUNT, "r", "p", text).await,
+            iam.get_policy(ACCOUNT, text).await.map(drop),
+            iam.create_policy(ACCOUNT, "g", None, text, None, Vec::new()).await.map(drop),
+            iam.get_policy_version(ACCOUNT, "arn:aws:iam::aws:policy/AdministratorAccess", text).await.map(drop),
+            iam.attach_role_policy(ACCOUNT, "r", text).await,
+            iam.detach_user_policy(ACCOUNT, "u", text).await,
+            iam.create_instance_profile(ACCOUNT, text, None, Vec::new()).await.map(drop),
+            iam.add_role_to_instance_profile(ACCOUNT, text, "r").await,
+            iam.create_open_id_connect_provider(ACCOUNT, text, Vec::new(), Vec::new(), Vec::new()).await.map(drop),
+            iam.get_open_id_connect_provider(ACCOUNT, text).await.map(drop),
+            iam.add_client_id_to_open_id_connect_provider(ACCOUNT, text, "c").await,
+            iam.create_user(ACCOUNT, text, None, None, Vec::new()).await.map(drop),
+            iam.update_access_key(ACCOUNT, "u", text, AccessKeyStatus::Active).await,
+            iam.list_roles(ACCOUNT, Some(text), &paging).await.map(drop),
+            iam.list_roles(ACCOUNT, None, &Paging { marker: Some(text.into()), max_items: None }).await.map(drop),
+        ];
+        for (index, result) in results.into_iter().enumerate() {
+            let error = result.expect_err(&format!("operation {index} accepted {text:.20?}"));
+            assert_ne!(code(&error), "ServiceFailure", "operation {index} with {text:.20?}: {error}");
+        }
+    }
+    assert!(iam.access_key("").await.unwrap().is_none());
+    assert!(iam.access_key(&long).await.unwrap().is_none());
+}
