@@ -212,6 +212,13 @@ def test_an_oidc_provider_for_a_clusters_issuer(aws):
     assert created["OpenIDConnectProviderArn"] == arn
     assert aws("iam", "list-open-id-connect-providers")["OpenIDConnectProviderList"] == [{"Arn": arn}]
     iam = iam_client(aws.server)
+    host = issuer.removeprefix("https://")
+    irsa_trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com",
+                                       f"{host}:sub": "system:serviceaccount:default:my-service-account"}}}]}
+    irsa = iam.create_role(RoleName="my-irsa-role", AssumeRolePolicyDocument=json.dumps(irsa_trust))["Role"]
+    assert irsa["AssumeRolePolicyDocument"] == irsa_trust
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="my-app")
     iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="sts.amazonaws.com")
     iam.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=["a" * 40])
