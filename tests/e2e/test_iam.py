@@ -70,6 +70,9 @@ def test_the_eks_cluster_and_node_roles_as_the_eks_user_guide_creates_them(aws, 
     assert profile["InstanceProfileId"].startswith("AIPA")
     assert [r["RoleName"] for r in profile["Roles"]] == ["myAmazonEKSNodeRole"]
     assert profile["Roles"][0]["AssumeRolePolicyDocument"] == NODE_TRUST
+    listed = aws("iam", "list-instance-profiles")["InstanceProfiles"]
+    assert [(p["InstanceProfileName"], [r["RoleName"] for r in p["Roles"]]) for p in listed] == [
+        ("myAmazonEKSNodeProfile", ["myAmazonEKSNodeRole"])]
     for_role = aws("iam", "list-instance-profiles-for-role", "--role-name", "myAmazonEKSNodeRole")
     assert [p["InstanceProfileName"] for p in for_role["InstanceProfiles"]] == ["myAmazonEKSNodeProfile"]
 
@@ -113,6 +116,8 @@ def test_roles_update_tag_and_conflict(aws):
     assert role["AssumeRolePolicyDocument"] == NODE_TRUST
     assert role["Tags"] == [{"Key": "env", "Value": "dev"}]
     assert iam.list_role_tags(RoleName="app")["Tags"] == [{"Key": "env", "Value": "dev"}]
+    described = iam.update_role_description(RoleName="app", Description="third")["Role"]
+    assert described["Description"] == "third" and described["RoleName"] == "app"
     assert [r["RoleName"] for r in iam.list_roles(PathPrefix="/apps/")["Roles"]] == ["app"]
     assert iam.list_roles(PathPrefix="/other/")["Roles"] == []
     code, message, status = client_error(iam.update_role, RoleName="app", MaxSessionDuration=60)
@@ -255,6 +260,11 @@ def test_users_access_keys_sign_requests_that_are_verified(aws):
     assert user["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice" and user["UserId"].startswith("AIDA")
     assert client_error(iam.create_user, UserName="alice") == (
         "EntityAlreadyExists", "User with name alice already exists.", 409)
+    iam.create_user(UserName="bob", Path="/team/", Tags=[{"Key": "team", "Value": "b"}])
+    assert [u["UserName"] for u in aws("iam", "list-users")["Users"]] == ["alice", "bob"]
+    assert [u["Arn"] for u in iam.list_users(PathPrefix="/team/")["Users"]] == [f"arn:aws:iam::{ACCOUNT}:user/team/bob"]
+    assert iam.get_user(UserName="bob")["User"]["Tags"] == [{"Key": "team", "Value": "b"}]
+    iam.delete_user(UserName="bob")
     key = aws("iam", "create-access-key", "--user-name", "alice")["AccessKey"]
     key_id, secret = key["AccessKeyId"], key["SecretAccessKey"]
     assert key_id.startswith("AKIA") and len(key_id) == 20 and key_id.isupper() and len(secret) == 40
