@@ -180,6 +180,10 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
         support_type: object(&body, "upgradePolicy")?.map(|u| string(u, "supportType")).transpose()?.flatten(),
     };
     let cluster = api.eks().create_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
+    api.iam()
+        .ensure_eks_service_linked_role(&call.caller.account)
+        .await
+        .map_err(|e| error(EksError::Server(e.to_string()), &name))?;
     Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
 }
 

@@ -2,11 +2,13 @@
 //! service, parameters), run against the `aws-model` services, and answered in the shape its service's protocol
 //! uses, errors included. This is the only crate that knows AWS wire shapes; the HTTP server is the binary's.
 //!
-//! Authentication runs in the open mode of the design: any access key is accepted and its account is the key
-//! id when that is 12 digits, else `000000000000`. Signatures are parsed (a malformed one is refused as AWS
-//! refuses it) but can only be checked for keys whose secret is known, and none is known yet.
+//! Authentication: a request signed with an access key that IAM issued is checked as AWS checks it (the key must
+//! be active and the signature must match its secret) and acts as the key's user. Any other key is accepted in
+//! the open mode of the design: its account is the key id when that is 12 digits, else `000000000000`, and it
+//! acts as that account's root. Signatures are parsed (a malformed one is refused as AWS refuses it).
 
 mod eks;
+mod iam;
 mod sts;
 mod token;
 
@@ -14,6 +16,7 @@ use std::sync::Arc;
 
 use aws_model::clock::Clock;
 use aws_model::eks::{Caller, Eks};
+use aws_model::iam::Iam;
 use aws_protocol::{Account, AwsError, Protocol, QueryParams, RequestId, Route, SignedRequest};
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
@@ -24,6 +27,7 @@ pub use token::TokenUser;
 #[derive(Debug, Clone)]
 pub struct AwsApi {
     eks: Eks,
+    iam: Iam,
     clock: Arc<dyn Clock>,
 }
 
@@ -34,18 +38,20 @@ pub(crate) struct Call<'a> {
     pub request_id: RequestId,
     pub params: QueryParams,
     pub route: Route,
+    /// The caller's unique id as GetCallerIdentity reports it: the account for a root, `AIDA...` for a user.
+    pub user_id: String,
 }
 
 impl AwsApi {
-    pub fn new(eks: Eks, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, clock }
+    pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
+        AwsApi { eks, iam, clock }
     }
 
     /// Answers one request; never fails: every failure is an AWS error reply.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Vec<u8>> {
         let request_id = RequestId::new();
         let protocol = guess_protocol(request.headers());
-        let call = match self.read(&request, request_id.clone()) {
+        let call = match self.read(&request, request_id.clone()).await {
             Ok(call) => call,
             Err((protocol, error)) => return render_error(protocol, "", &error, &request_id),
         };
@@ -55,6 +61,9 @@ impl AwsApi {
             "eks" => eks::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id)),
+            "iam" => iam::handle(self, &call)
+                .await
+                .unwrap_or_else(|error| render_error(Protocol::Query, iam::NAMESPACE, &error, &request_id)),
             "sts" => sts::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
@@ -78,7 +87,11 @@ impl AwsApi {
     }
 
     /// Signature, route and caller of a request.
-    fn read<'a>(&self, request: &'a Request<Bytes>, request_id: RequestId) -> Result<Call<'a>, (Protocol, AwsError)> {
+    async fn read<'a>(
+        &self,
+        request: &'a Request<Bytes>,
+        request_id: RequestId,
+    ) -> Result<Call<'a>, (Protocol, AwsError)> {
         let protocol = guess_protocol(request.headers());
         let signed = if is_signed(request) {
             let signed =
@@ -105,13 +118,25 @@ impl AwsApi {
             let error = aws_protocol::AuthError::MissingAuthentication.to_aws_error(protocol);
             return Err((protocol, error));
         };
-        let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
-        let caller = Caller { arn: format!("arn:aws:iam::{account}:root"), account, region: route.region.clone() };
-        Ok(Call { request, caller, request_id, params, route })
+        let key =
+            iam::authenticate(self, &signed, self.now()).await.map_err(|e| (protocol, e.to_aws_error(protocol)))?;
+        let (account, arn, user_id) = match key {
+            Some(key) => (key.account, key.user_arn, key.user_id),
+            None => {
+                let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
+                (account.clone(), format!("arn:aws:iam::{account}:root"), account)
+            }
+        };
+        let caller = Caller { arn, account, region: route.region.clone() };
+        Ok(Call { request, caller, request_id, params, route, user_id })
     }
 
     pub(crate) fn eks(&self) -> &Eks {
         &self.eks
+    }
+
+    pub(crate) fn iam(&self) -> &Iam {
+        &self.iam
     }
 
     pub(crate) fn now(&self) -> f64 {

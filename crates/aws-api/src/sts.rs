@@ -22,7 +22,7 @@ pub(crate) async fn handle(_api: &AwsApi, call: &Call<'_>) -> Result<Response<Ve
 }
 
 fn get_caller_identity(call: &Call<'_>) -> Response<Vec<u8>> {
-    let user_id = call.caller.account.clone();
+    let user_id = call.user_id.clone();
     let xml = query_response("GetCallerIdentity", NAMESPACE, &call.request_id, |xml| {
         xml.text("Arn", &call.caller.arn).text("UserId", &user_id).text("Account", &call.caller.account);
     });

@@ -29,12 +29,8 @@ impl KubernetesClusters for FakeKubernetes {
 }
 
 async fn api_with_cluster(clock: Arc<ManualClock>) -> AwsApi {
-    let eks = Eks::new(
-        Records::new(Arc::new(MemoryStore::new())),
-        Arc::new(FakeKubernetes),
-        clock.clone(),
-        EksConfig::default(),
-    );
+    let records = Records::new(Arc::new(MemoryStore::new()));
+    let eks = Eks::new(records.clone(), Arc::new(FakeKubernetes), clock.clone(), EksConfig::default());
     let caller = Caller {
         account: "000000000000".into(),
         region: "us-east-1".into(),
@@ -47,7 +43,7 @@ async fn api_with_cluster(clock: Arc<ManualClock>) -> AwsApi {
         ..CreateCluster::default()
     };
     eks.create_cluster(&caller, input).await.unwrap();
-    AwsApi::new(eks, clock)
+    AwsApi::new(eks, aws_model::iam::Iam::new(records, clock.clone()), clock)
 }
 
 /// A token as `aws eks get-token` makes it, for `cluster`, signed at `signed_at`.

@@ -1,7 +1,7 @@
 //! The EKS bearer token (`aws eks get-token`, aws-iam-authenticator): `k8s-aws-v1.` + base64url of a presigned
 //! STS GetCallerIdentity URL whose signature covers the header `x-k8s-aws-id: <cluster name>`. It is checked
-//! here as aws-iam-authenticator checks it (shape, allowed parameters, action, signed headers, age), and the
-//! caller it names becomes the Kubernetes user.
+//! here as aws-iam-authenticator checks it (shape, allowed parameters, action, signed headers, age), its signature
+//! is verified when IAM issued its key, and the caller it names becomes the Kubernetes user.
 
 use aws_protocol::{Account, SignedRequest};
 use base64::Engine as _;
@@ -50,8 +50,14 @@ impl AwsApi {
         if !(-MAX_AGE_SECONDS..=MAX_AGE_SECONDS).contains(&age) || age > expires.min(MAX_AGE_SECONDS) + 0.5 {
             return None;
         }
-        let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
-        let arn = format!("arn:aws:iam::{account}:root");
+        // A key IAM issued must carry its own valid signature and stands for its user; others are open mode.
+        let (account, arn, user_id) = match crate::iam::authenticate(self, &signed, self.now()).await.ok()? {
+            Some(key) => (key.account, key.user_arn, key.user_id),
+            None => {
+                let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
+                (account.clone(), format!("arn:aws:iam::{account}:root"), signed.access_key_id().to_owned())
+            }
+        };
         let mut groups = Vec::new();
         if cluster.bootstrap_cluster_creator_admin_permissions && arn == cluster.creator_arn {
             // The access entry EKS makes for the creator grants cluster-admin.
@@ -60,7 +66,7 @@ impl AwsApi {
         groups.push("system:authenticated".to_owned());
         Some(TokenUser {
             username: arn.clone(),
-            uid: format!("aws-iam-authenticator:{account}:{}", signed.access_key_id()),
+            uid: format!("aws-iam-authenticator:{account}:{user_id}"),
             groups,
             arn,
             access_key_id: signed.access_key_id().to_owned(),

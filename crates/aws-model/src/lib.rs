@@ -4,11 +4,13 @@
 //!   a decision core, values in and values out, no IO.
 //! - [`eks`]: EKS clusters, their validations and status lifecycle, stored as [`records`] in the store; the
 //!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
+//! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
 //!
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
 
 pub mod clock;
 pub mod eks;
+pub mod iam;
 pub mod ids;
 pub mod policy;
 pub mod records;

@@ -1,0 +1,629 @@
+//! IAM over the `query` protocol: form parameters in, XML replies in IAM's namespace out, policy documents
+//! URL-encoded in replies as IAM returns them. Also the check of requests signed with IAM access keys.
+
+use aws_model::iam::{
+    AccessKey, AccessKeyStatus, CreateRole, IamError, InstanceProfileView, Page, Paging, PolicyScope, PolicyVersion,
+    PolicyView, Role, Tag, User,
+};
+use aws_protocol::query::Scope;
+use aws_protocol::xml::{XmlWriter, query_response, query_response_without_result};
+use aws_protocol::{AuthError, AwsError, QueryError, SignedRequest};
+use http::{Response, StatusCode};
+use time::OffsetDateTime;
+
+use crate::{AwsApi, Call};
+
+/// IAM's XML namespace.
+pub(crate) const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// The access key IAM issued for a signed request, after checking its status and signature; `None` for keys IAM
+/// does not know, which the open mode accepts unchecked.
+pub(crate) async fn authenticate(
+    api: &AwsApi,
+    signed: &SignedRequest,
+    now: f64,
+) -> Result<Option<AccessKey>, AuthError> {
+    let key = match api.iam().access_key(signed.access_key_id()).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(None),
+        Err(error) => {
+            tracing::warn!(%error, "reading an access key failed");
+            return Err(AuthError::UnknownAccessKey(signed.access_key_id().to_owned()));
+        }
+    };
+    if key.status != AccessKeyStatus::Active {
+        return Err(AuthError::UnknownAccessKey(key.id));
+    }
+    signed.verify(&key.secret, timestamp(now))?;
+    Ok(Some(key))
+}
+
+fn timestamp(seconds: f64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos((seconds * 1e9) as i128).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The wire error for a model error.
+fn error(error: IamError) -> AwsError {
+    let (code, status) = match &error {
+        IamError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
+        IamError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
+        IamError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+        IamError::LimitExceeded(_) => ("LimitExceeded", StatusCode::CONFLICT),
+        IamError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
+        IamError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
+        IamError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
+        IamError::UnmodifiableEntity(_) => ("UnmodifiableEntity", StatusCode::BAD_REQUEST),
+        IamError::ServiceFailure(_) => ("ServiceFailure", StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    AwsError::new(code, error.to_string(), status)
+}
+
+fn param_error(error: QueryError) -> AwsError {
+    match error {
+        QueryError::Invalid { key, value, .. } => {
+            AwsError::bad_request("ValidationError", format!("Invalid value '{value}' for {key}."))
+        }
+        other => other.to_aws_error(aws_protocol::Protocol::Query),
+    }
+}
+
+/// `RoleName` -> `roleName`, as IAM's validation messages name members.
+fn member_name(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn required<'a>(params: &Scope<'a>, name: &str) -> Result<&'a str, AwsError> {
+    params.get(name).ok_or_else(|| {
+        AwsError::bad_request(
+            "ValidationError",
+            format!(
+                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+                member_name(name)
+            ),
+        )
+    })
+}
+
+fn paging(params: &Scope<'_>) -> Result<Paging, AwsError> {
+    Ok(Paging {
+        marker: params.get("Marker").map(str::to_owned),
+        max_items: params.int("MaxItems").map_err(param_error)?,
+    })
+}
+
+fn tags(params: &Scope<'_>) -> Result<Vec<Tag>, AwsError> {
+    let members = params.list("Tags").map_err(param_error)?;
+    members
+        .iter()
+        .map(|tag| Ok(Tag { key: required(tag, "Key")?.to_owned(), value: required(tag, "Value")?.to_owned() }))
+        .collect()
+}
+
+fn strings(params: &Scope<'_>, name: &str) -> Result<Vec<String>, AwsError> {
+    Ok(params.string_list(name).map_err(param_error)?.into_iter().map(str::to_owned).collect())
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, as IAM returns policy documents.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn tags_xml(xml: &mut XmlWriter, tags: &[Tag]) {
+    if !tags.is_empty() {
+        xml.list("Tags", "member", tags, |xml, tag| {
+            xml.text("Key", &tag.key).text("Value", &tag.value);
+        });
+    }
+}
+
+fn boundary_xml(xml: &mut XmlWriter, boundary: Option<&str>) {
+    if let Some(arn) = boundary {
+        xml.element("PermissionsBoundary", |xml| {
+            xml.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy").text("PermissionsBoundaryArn", arn);
+        });
+    }
+}
+
+/// A `Role`; `full` adds what GetRole returns beyond the list operations.
+fn role_xml(xml: &mut XmlWriter, role: &Role, full: bool) {
+    xml.text("Path", &role.path)
+        .text("RoleName", &role.name)
+        .text("RoleId", &role.id)
+        .text("Arn", &role.arn)
+        .timestamp("CreateDate", timestamp(role.created_at))
+        .text("AssumeRolePolicyDocument", &url_encode(&role.assume_role_policy))
+        .optional("Description", role.description.as_deref())
+        .value("MaxSessionDuration", role.max_session_duration);
+    if full {
+        boundary_xml(xml, role.permissions_boundary.as_deref());
+        tags_xml(xml, &role.tags);
+        xml.element("RoleLastUsed", |_| {});
+    }
+}
+
+fn user_xml(xml: &mut XmlWriter, user: &User, full: bool) {
+    xml.text("Path", &user.path)
+        .text("UserName", &user.name)
+        .text("UserId", &user.id)
+        .text("Arn", &user.arn)
+        .timestamp("CreateDate", timestamp(user.created_at));
+    if full {
+        boundary_xml(xml, user.permissions_boundary.as_deref());
+        tags_xml(xml, &user.tags);
+    }
+}
+
+fn policy_xml(xml: &mut XmlWriter, view: &PolicyView, full: bool) {
+    let policy = &view.policy;
+    xml.text("PolicyName", &policy.name)
+        .text("PolicyId", &policy.id)
+        .text("Arn", &policy.arn)
+        .text("Path", &policy.path)
+        .text("DefaultVersionId", &policy.default_version)
+        .value("AttachmentCount", view.attachment_count)
+        .value("PermissionsBoundaryUsageCount", view.boundary_count)
+        .value("IsAttachable", true);
+    if full {
+        xml.optional("Description", policy.description.as_deref());
+    }
+    xml.timestamp("CreateDate", timestamp(policy.created_at)).timestamp("UpdateDate", timestamp(policy.updated_at));
+    if full {
+        tags_xml(xml, &policy.tags);
+    }
+}
+
+fn version_xml(xml: &mut XmlWriter, version: &PolicyVersion, is_default: bool, with_document: bool) {
+    if with_document {
+        xml.text("Document", &url_encode(&version.document));
+    }
+    xml.text("VersionId", &version.version_id)
+        .value("IsDefaultVersion", is_default)
+        .timestamp("CreateDate", timestamp(version.created_at));
+}
+
+fn profile_xml(xml: &mut XmlWriter, view: &InstanceProfileView) {
+    let profile = &view.profile;
+    xml.text("Path", &profile.path)
+        .text("InstanceProfileName", &profile.name)
+        .text("InstanceProfileId", &profile.id)
+        .text("Arn", &profile.arn)
+        .timestamp("CreateDate", timestamp(profile.created_at))
+        .list("Roles", "member", &view.roles, |xml, role| role_xml(xml, role, false));
+    tags_xml(xml, &profile.tags);
+}
+
+fn truncation<T>(xml: &mut XmlWriter, page: &Page<T>) {
+    xml.value("IsTruncated", page.marker.is_some());
+    xml.optional("Marker", page.marker.as_deref());
+}
+
+/// The user a user-optional operation is about: the named one, else the calling user.
+fn user_name<'a>(params: &Scope<'a>, call: &'a Call<'_>) -> Result<&'a str, AwsError> {
+    if let Some(name) = params.get("UserName") {
+        return Ok(name);
+    }
+    match call.caller.arn.split_once(":user/") {
+        Some((_, path_and_name)) => Ok(path_and_name.rsplit('/').next().unwrap_or_default()),
+        None => Err(AwsError::bad_request(
+            "ValidationError",
+            "Must specify userName when calling with non-User credentials",
+        )),
+    }
+}
+
+pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+    let Some(action) = call.route.operation() else {
+        return Err(AwsError::bad_request("MissingAction", "Missing Action"));
+    };
+    let iam = api.iam();
+    let account = call.caller.account.as_str();
+    let p = call.params.root();
+    let id = &call.request_id;
+    let reply = |write: &dyn Fn(&mut XmlWriter)| query_response(action, NAMESPACE, id, |xml| write(xml));
+    let done = || query_response_without_result(action, NAMESPACE, id);
+    let body = match action {
+        // Roles.
+        "CreateRole" => {
+            let input = CreateRole {
+                name: required(&p, "RoleName")?.to_owned(),
+                path: p.get("Path").map(str::to_owned),
+                assume_role_policy: required(&p, "AssumeRolePolicyDocument")?.to_owned(),
+                description: p.get("Description").map(str::to_owned),
+                max_session_duration: p.int("MaxSessionDuration").map_err(param_error)?,
+                permissions_boundary: p.get("PermissionsBoundary").map(str::to_owned),
+                tags: tags(&p)?,
+            };
+            let role = iam.create_role(account, input).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("Role", |xml| role_xml(xml, &role, true));
+            })
+        }
+        "GetRole" => {
+            let role = iam.get_role(account, required(&p, "RoleName")?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("Role", |xml| role_xml(xml, &role, true));
+            })
+        }
+        "ListRoles" => {
+            let page = iam.list_roles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("Roles", "member", &page.items, |xml, role| role_xml(xml, role, false));
+                truncation(xml, &page);
+            })
+        }
+        "DeleteRole" => {
+            iam.delete_role(account, required(&p, "RoleName")?).await.map_err(error)?;
+            done()
+        }
+        "UpdateAssumeRolePolicy" => {
+            let document = required(&p, "PolicyDocument")?;
+            iam.update_assume_role_policy(account, required(&p, "RoleName")?, document).await.map_err(error)?;
+            done()
+        }
+        "UpdateRole" | "UpdateRoleDescription" => {
+            let name = required(&p, "RoleName")?;
+            let description = match action {
+                "UpdateRoleDescription" => Some(required(&p, "Description")?.to_owned()),
+                _ => p.get("Description").map(str::to_owned),
+            };
+            let duration = p.int("MaxSessionDuration").map_err(param_error)?;
+            iam.update_role(account, name, description, duration).await.map_err(error)?;
+            if action == "UpdateRole" {
+                reply(&|_| {})
+            } else {
+                let role = iam.get_role(account, name).await.map_err(error)?;
+                reply(&|xml| {
+                    xml.element("Role", |xml| role_xml(xml, &role, true));
+                })
+            }
+        }
+        "TagRole" => {
+            iam.tag_role(account, required(&p, "RoleName")?, tags(&p)?).await.map_err(error)?;
+            done()
+        }
+        "UntagRole" => {
+            let keys = strings(&p, "TagKeys")?;
+            iam.untag_role(account, required(&p, "RoleName")?, &keys).await.map_err(error)?;
+            done()
+        }
+        "ListRoleTags" => {
+            let page = iam.list_role_tags(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("Tags", "member", &page.items, |xml, tag| {
+                    xml.text("Key", &tag.key).text("Value", &tag.value);
+                });
+                truncation(xml, &page);
+            })
+        }
+        // Inline role policies.
+        "PutRolePolicy" => {
+            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+            iam.put_role_policy(account, role, name, required(&p, "PolicyDocument")?).await.map_err(error)?;
+            done()
+        }
+        "GetRolePolicy" => {
+            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+            let document = iam.get_role_policy(account, role, name).await.map_err(error)?;
+            let role = iam.get_role(account, role).await.map_err(error)?;
+            let stored_name =
+                role.inline_policies.keys().find(|n| n.eq_ignore_ascii_case(name)).cloned().unwrap_or_default();
+            reply(&|xml| {
+                xml.text("RoleName", &role.name)
+                    .text("PolicyName", &stored_name)
+                    .text("PolicyDocument", &url_encode(&document));
+            })
+        }
+        "ListRolePolicies" => {
+            let page = iam.list_role_policies(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.text_list("PolicyNames", "member", page.items.iter().map(String::as_str));
+                truncation(xml, &page);
+            })
+        }
+        "DeleteRolePolicy" => {
+            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+            iam.delete_role_policy(account, role, name).await.map_err(error)?;
+            done()
+        }
+        // Managed policies.
+        "CreatePolicy" => {
+            let view = iam
+                .create_policy(
+                    account,
+                    required(&p, "PolicyName")?,
+                    p.get("Path"),
+                    required(&p, "PolicyDocument")?,
+                    p.get("Description").map(str::to_owned),
+                    tags(&p)?,
+                )
+                .await
+                .map_err(error)?;
+            reply(&|xml| {
+                xml.element("Policy", |xml| policy_xml(xml, &view, true));
+            })
+        }
+        "GetPolicy" => {
+            let view = iam.get_policy(account, required(&p, "PolicyArn")?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("Policy", |xml| policy_xml(xml, &view, true));
+            })
+        }
+        "ListPolicies" => {
+            let scope = PolicyScope::parse(p.get("Scope").unwrap_or("All")).map_err(error)?;
+            let only_attached = p.bool("OnlyAttached").map_err(param_error)?.unwrap_or(false);
+            let page = iam
+                .list_policies(account, scope, only_attached, p.get("PathPrefix"), &paging(&p)?)
+                .await
+                .map_err(error)?;
+            reply(&|xml| {
+                xml.list("Policies", "member", &page.items, |xml, view| policy_xml(xml, view, false));
+                truncation(xml, &page);
+            })
+        }
+        "DeletePolicy" => {
+            iam.delete_policy(account, required(&p, "PolicyArn")?).await.map_err(error)?;
+            done()
+        }
+        "CreatePolicyVersion" => {
+            let arn = required(&p, "PolicyArn")?;
+            let set_default = p.bool("SetAsDefault").map_err(param_error)?.unwrap_or(false);
+            let document = required(&p, "PolicyDocument")?;
+            let (version, is_default) =
+                iam.create_policy_version(account, arn, document, set_default).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, false));
+            })
+        }
+        "GetPolicyVersion" => {
+            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+            let (version, is_default) = iam.get_policy_version(account, arn, version).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, true));
+            })
+        }
+        "ListPolicyVersions" => {
+            let page =
+                iam.list_policy_versions(account, required(&p, "PolicyArn")?, &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("Versions", "member", &page.items, |xml, (version, is_default)| {
+                    version_xml(xml, version, *is_default, false)
+                });
+                truncation(xml, &page);
+            })
+        }
+        "DeletePolicyVersion" => {
+            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+            iam.delete_policy_version(account, arn, version).await.map_err(error)?;
+            done()
+        }
+        "SetDefaultPolicyVersion" => {
+            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+            iam.set_default_policy_version(account, arn, version).await.map_err(error)?;
+            done()
+        }
+        "AttachRolePolicy" => {
+            let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
+            iam.attach_role_policy(account, role, arn).await.map_err(error)?;
+            done()
+        }
+        "DetachRolePolicy" => {
+            let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
+            iam.detach_role_policy(account, role, arn).await.map_err(error)?;
+            done()
+        }
+        "ListAttachedRolePolicies" => {
+            let role = required(&p, "RoleName")?;
+            let page = iam
+                .list_attached_role_policies(account, role, p.get("PathPrefix"), &paging(&p)?)
+                .await
+                .map_err(error)?;
+            reply(&|xml| attached_xml(xml, &page))
+        }
+        "AttachUserPolicy" => {
+            let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
+            iam.attach_user_policy(account, user, arn).await.map_err(error)?;
+            done()
+        }
+        "DetachUserPolicy" => {
+            let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
+            iam.detach_user_policy(account, user, arn).await.map_err(error)?;
+            done()
+        }
+        "ListAttachedUserPolicies" => {
+            let user = required(&p, "UserName")?;
+            let page = iam
+                .list_attached_user_policies(account, user, p.get("PathPrefix"), &paging(&p)?)
+                .await
+                .map_err(error)?;
+            reply(&|xml| attached_xml(xml, &page))
+        }
+        // Instance profiles.
+        "CreateInstanceProfile" => {
+            let name = required(&p, "InstanceProfileName")?;
+            let view = iam.create_instance_profile(account, name, p.get("Path"), tags(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
+            })
+        }
+        "GetInstanceProfile" => {
+            let view = iam.get_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
+            })
+        }
+        "DeleteInstanceProfile" => {
+            iam.delete_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(error)?;
+            done()
+        }
+        "ListInstanceProfiles" => {
+            let page = iam.list_instance_profiles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| profiles_xml(xml, &page))
+        }
+        "ListInstanceProfilesForRole" => {
+            let role = required(&p, "RoleName")?;
+            let page = iam.list_instance_profiles_for_role(account, role, &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| profiles_xml(xml, &page))
+        }
+        "AddRoleToInstanceProfile" => {
+            let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
+            iam.add_role_to_instance_profile(account, profile, role).await.map_err(error)?;
+            done()
+        }
+        "RemoveRoleFromInstanceProfile" => {
+            let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
+            iam.remove_role_from_instance_profile(account, profile, role).await.map_err(error)?;
+            done()
+        }
+        // OpenID Connect providers.
+        "CreateOpenIDConnectProvider" => {
+            let provider = iam
+                .create_open_id_connect_provider(
+                    account,
+                    required(&p, "Url")?,
+                    strings(&p, "ClientIDList")?,
+                    strings(&p, "ThumbprintList")?,
+                    tags(&p)?,
+                )
+                .await
+                .map_err(error)?;
+            reply(&|xml| {
+                xml.text("OpenIDConnectProviderArn", &provider.arn);
+                tags_xml(xml, &provider.tags);
+            })
+        }
+        "GetOpenIDConnectProvider" => {
+            let arn = required(&p, "OpenIDConnectProviderArn")?;
+            let provider = iam.get_open_id_connect_provider(account, arn).await.map_err(error)?;
+            reply(&|xml| {
+                xml.text("Url", &provider.url)
+                    .text_list("ClientIDList", "member", provider.client_ids.iter().map(String::as_str))
+                    .text_list("ThumbprintList", "member", provider.thumbprints.iter().map(String::as_str))
+                    .timestamp("CreateDate", timestamp(provider.created_at));
+                tags_xml(xml, &provider.tags);
+            })
+        }
+        "ListOpenIDConnectProviders" => {
+            let arns = iam.list_open_id_connect_providers(account).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("OpenIDConnectProviderList", "member", &arns, |xml, arn| {
+                    xml.text("Arn", arn);
+                });
+            })
+        }
+        "DeleteOpenIDConnectProvider" => {
+            let arn = required(&p, "OpenIDConnectProviderArn")?;
+            iam.delete_open_id_connect_provider(account, arn).await.map_err(error)?;
+            done()
+        }
+        "AddClientIDToOpenIDConnectProvider" => {
+            let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
+            iam.add_client_id_to_open_id_connect_provider(account, arn, client).await.map_err(error)?;
+            done()
+        }
+        "RemoveClientIDFromOpenIDConnectProvider" => {
+            let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
+            iam.remove_client_id_from_open_id_connect_provider(account, arn, client).await.map_err(error)?;
+            done()
+        }
+        "UpdateOpenIDConnectProviderThumbprint" => {
+            let arn = required(&p, "OpenIDConnectProviderArn")?;
+            let thumbprints = strings(&p, "ThumbprintList")?;
+            iam.update_open_id_connect_provider_thumbprint(account, arn, thumbprints).await.map_err(error)?;
+            done()
+        }
+        // Users and access keys.
+        "CreateUser" => {
+            let boundary = p.get("PermissionsBoundary").map(str::to_owned);
+            let user = iam
+                .create_user(account, required(&p, "UserName")?, p.get("Path"), boundary, tags(&p)?)
+                .await
+                .map_err(error)?;
+            reply(&|xml| {
+                xml.element("User", |xml| user_xml(xml, &user, true));
+            })
+        }
+        "GetUser" => {
+            let user = iam.get_user(account, user_name(&p, call)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("User", |xml| user_xml(xml, &user, true));
+            })
+        }
+        "ListUsers" => {
+            let page = iam.list_users(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("Users", "member", &page.items, |xml, user| user_xml(xml, user, false));
+                truncation(xml, &page);
+            })
+        }
+        "DeleteUser" => {
+            iam.delete_user(account, required(&p, "UserName")?).await.map_err(error)?;
+            done()
+        }
+        "CreateAccessKey" => {
+            let key = iam.create_access_key(account, user_name(&p, call)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.element("AccessKey", |xml| {
+                    xml.text("UserName", &key.user_name)
+                        .text("AccessKeyId", &key.id)
+                        .text("Status", key.status.as_str())
+                        .text("SecretAccessKey", &key.secret)
+                        .timestamp("CreateDate", timestamp(key.created_at));
+                });
+            })
+        }
+        "ListAccessKeys" => {
+            let page = iam.list_access_keys(account, user_name(&p, call)?, &paging(&p)?).await.map_err(error)?;
+            reply(&|xml| {
+                xml.list("AccessKeyMetadata", "member", &page.items, |xml, key| {
+                    xml.text("UserName", &key.user_name)
+                        .text("AccessKeyId", &key.id)
+                        .text("Status", key.status.as_str())
+                        .timestamp("CreateDate", timestamp(key.created_at));
+                });
+                truncation(xml, &page);
+            })
+        }
+        "UpdateAccessKey" => {
+            let status = AccessKeyStatus::parse(required(&p, "Status")?).map_err(error)?;
+            let key_id = required(&p, "AccessKeyId")?;
+            iam.update_access_key(account, user_name(&p, call)?, key_id, status).await.map_err(error)?;
+            done()
+        }
+        "DeleteAccessKey" => {
+            let key_id = required(&p, "AccessKeyId")?;
+            iam.delete_access_key(account, user_name(&p, call)?, key_id).await.map_err(error)?;
+            done()
+        }
+        other => {
+            return Err(AwsError::bad_request(
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2010-05-08"),
+            ));
+        }
+    };
+    Ok(crate::sts::xml_reply(body, id))
+}
+
+fn attached_xml(xml: &mut XmlWriter, page: &Page<(String, String)>) {
+    xml.list("AttachedPolicies", "member", &page.items, |xml, (name, arn)| {
+        xml.text("PolicyName", name).text("PolicyArn", arn);
+    });
+    truncation(xml, page);
+}
+
+fn profiles_xml(xml: &mut XmlWriter, page: &Page<InstanceProfileView>) {
+    xml.list("InstanceProfiles", "member", &page.items, profile_xml);
+    truncation(xml, page);
+}
+
+#[cfg(test)]
+mod tests;

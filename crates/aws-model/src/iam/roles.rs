@@ -1,0 +1,292 @@
+//! Roles and their inline policies, and the EKS service-linked role.
+
+use super::*;
+
+impl Iam {
+    fn parse_trust(document: &str) -> Result<(), IamError> {
+        check::document(document, "assumeRolePolicyDocument")?;
+        Policy::parse(document, PolicyKind::Trust).map_err(malformed)?;
+        let size = policy::policy_size(document);
+        if size > policy::TRUST_POLICY_DEFAULT_MAX_SIZE {
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for ACLSizePerRole: {}",
+                policy::TRUST_POLICY_DEFAULT_MAX_SIZE
+            )));
+        }
+        Ok(())
+    }
+
+    pub(super) async fn check_boundary(&self, account: &str, arn: &str) -> Result<(), IamError> {
+        if self.find_policy(account, arn).await?.is_none() {
+            return Err(IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")));
+        }
+        Ok(())
+    }
+
+    pub async fn create_role(&self, account: &str, input: CreateRole) -> Result<Role, IamError> {
+        check::name(&input.name, "roleName", 64)?;
+        let path = input.path.clone().unwrap_or_else(|| "/".into());
+        check::path(&path)?;
+        if let Some(description) = &input.description {
+            check::description(description)?;
+        }
+        let max_session_duration = input.max_session_duration.unwrap_or(3600);
+        check::max_session_duration(max_session_duration)?;
+        check::tags(&input.tags)?;
+        Self::parse_trust(&input.assume_role_policy)?;
+        if let Some(boundary) = &input.permissions_boundary {
+            self.check_boundary(account, boundary).await?;
+        }
+        let role = Role {
+            arn: format!("arn:aws:iam::{account}:role{path}{}", input.name),
+            name: input.name.clone(),
+            path,
+            id: unique_id("AROA"),
+            created_at: self.now(),
+            assume_role_policy: input.assume_role_policy,
+            description: input.description,
+            max_session_duration,
+            permissions_boundary: input.permissions_boundary,
+            tags: input.tags,
+            attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
+        };
+        let exists = IamError::EntityAlreadyExists(format!("Role with name {} already exists.", input.name));
+        self.create(&key(account, ROLES, &role.name), &role, exists).await?;
+        Ok(role)
+    }
+
+    /// A role by name; IAM's `NoSuchEntity` when there is none.
+    pub async fn get_role(&self, account: &str, name: &str) -> Result<Role, IamError> {
+        check::name(name, "roleName", 64)?;
+        self.get(&key(account, ROLES, name)).await?.ok_or_else(|| role_not_found(name))
+    }
+
+    /// A role by ARN (path included), `None` when the account has no such role.
+    pub async fn role_by_arn(&self, account: &str, arn: &str) -> Result<Option<Role>, IamError> {
+        let Some(name) = arn.strip_prefix(&format!("arn:aws:iam::{account}:role/")).and_then(|r| r.rsplit('/').next())
+        else {
+            return Ok(None);
+        };
+        Ok(self.get::<Role>(&key(account, ROLES, name)).await?.filter(|role| role.arn == arn))
+    }
+
+    /// The ARNs of the managed policies attached to a role.
+    pub async fn attached_role_policy_arns(&self, account: &str, role: &str) -> Result<Vec<String>, IamError> {
+        Ok(self.get_role(account, role).await?.attached_policies)
+    }
+
+    pub async fn list_roles(
+        &self,
+        account: &str,
+        path_prefix: Option<&str>,
+        paging: &Paging,
+    ) -> Result<Page<Role>, IamError> {
+        if let Some(prefix) = path_prefix {
+            check::path_prefix(prefix)?;
+        }
+        let roles = self.list::<Role>(account, ROLES).await?;
+        let items = roles.into_iter().filter(|r| under(&r.path, path_prefix)).map(|r| (r.name.to_lowercase(), r));
+        paginate(items.collect(), paging)
+    }
+
+    pub(super) fn modifiable(role: &Role) -> Result<(), IamError> {
+        if role.is_service_linked() {
+            return Err(IamError::UnmodifiableEntity(format!(
+                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+                role.name
+            )));
+        }
+        Ok(())
+    }
+
+    pub(super) async fn modify_role<R>(
+        &self,
+        account: &str,
+        name: &str,
+        change: impl FnMut(&mut Role) -> Result<R, IamError>,
+    ) -> Result<(Role, R), IamError> {
+        check::name(name, "roleName", 64)?;
+        self.modify(&key(account, ROLES, name), || role_not_found(name), change).await
+    }
+
+    pub async fn delete_role(&self, account: &str, name: &str) -> Result<(), IamError> {
+        let role = self.get_role(account, name).await?;
+        Self::modifiable(&role)?;
+        if !role.attached_policies.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".into()));
+        }
+        if !role.inline_policies.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must delete policies first.".into()));
+        }
+        let profiles = self.list::<InstanceProfile>(account, PROFILES).await?;
+        if profiles.iter().any(|p| p.roles.iter().any(|r| r.eq_ignore_ascii_case(&role.name))) {
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must remove roles from instance profile first.".into(),
+            ));
+        }
+        self.delete_record(&key(account, ROLES, name), role_not_found(name)).await
+    }
+
+    pub async fn update_assume_role_policy(&self, account: &str, name: &str, document: &str) -> Result<(), IamError> {
+        check::name(name, "roleName", 64)?;
+        Self::parse_trust(document)?;
+        self.modify_role(account, name, |role| {
+            Self::modifiable(role)?;
+            role.assume_role_policy = document.to_owned();
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// UpdateRole: a new description and/or maximum session duration.
+    pub async fn update_role(
+        &self,
+        account: &str,
+        name: &str,
+        description: Option<String>,
+        max_session_duration: Option<i64>,
+    ) -> Result<(), IamError> {
+        if let Some(description) = &description {
+            check::description(description)?;
+        }
+        if let Some(duration) = max_session_duration {
+            check::max_session_duration(duration)?;
+        }
+        self.modify_role(account, name, |role| {
+            Self::modifiable(role)?;
+            if let Some(description) = &description {
+                role.description = Some(description.clone());
+            }
+            if let Some(duration) = max_session_duration {
+                role.max_session_duration = duration;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn tag_role(&self, account: &str, name: &str, tags: Vec<Tag>) -> Result<(), IamError> {
+        check::tags(&tags)?;
+        self.modify_role(account, name, |role| merge_tags(&mut role.tags, &tags)).await?;
+        Ok(())
+    }
+
+    pub async fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> Result<(), IamError> {
+        self.modify_role(account, name, |role| {
+            role.tags.retain(|tag| !keys.iter().any(|key| key.eq_ignore_ascii_case(&tag.key)));
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_role_tags(&self, account: &str, name: &str, paging: &Paging) -> Result<Page<Tag>, IamError> {
+        let role = self.get_role(account, name).await?;
+        let items = role.tags.into_iter().enumerate().map(|(index, tag)| (format!("{index:08}"), tag));
+        paginate(items.collect(), paging)
+    }
+
+    /// Creates the EKS service-linked role in `account` unless it exists; called when a cluster is created.
+    pub async fn ensure_eks_service_linked_role(&self, account: &str) -> Result<Role, IamError> {
+        if let Some(role) = self.get::<Role>(&key(account, ROLES, EKS_SERVICE_LINKED_ROLE)).await? {
+            return Ok(role);
+        }
+        let path = "/aws-service-role/eks.amazonaws.com/";
+        let role = Role {
+            name: EKS_SERVICE_LINKED_ROLE.into(),
+            path: path.into(),
+            id: unique_id("AROA"),
+            arn: format!("arn:aws:iam::{account}:role{path}{EKS_SERVICE_LINKED_ROLE}"),
+            created_at: self.now(),
+            assume_role_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+            description: Some("Allows Amazon EKS to call AWS services on your behalf.".into()),
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            attached_policies: vec!["arn:aws:iam::aws:policy/aws-service-role/AmazonEKSServiceRolePolicy".into()],
+            inline_policies: BTreeMap::new(),
+        };
+        let key = key(account, ROLES, EKS_SERVICE_LINKED_ROLE);
+        match self.records.create(&key, &role).await {
+            Ok(_) => Ok(role),
+            // Another create won the race: theirs is the role.
+            Err(RecordError::Exists(_)) => self.get_role(account, EKS_SERVICE_LINKED_ROLE).await,
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    // Inline role policies.
+
+    pub async fn put_role_policy(
+        &self,
+        account: &str,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), IamError> {
+        check::name(role, "roleName", 64)?;
+        check::name(policy_name, "policyName", 128)?;
+        check::document(document, "policyDocument")?;
+        Policy::parse(document, PolicyKind::Inline).map_err(malformed)?;
+        self.modify_role(account, role, |stored| {
+            Self::modifiable(stored)?;
+            let mut policies = stored.inline_policies.clone();
+            policies.retain(|name, _| !name.eq_ignore_ascii_case(policy_name));
+            policies.insert(policy_name.to_owned(), document.to_owned());
+            let total: usize = policies.iter().map(|(name, text)| name.len() + policy::policy_size(text)).sum();
+            if total > policy::INLINE_ROLE_POLICIES_MAX_SIZE {
+                return Err(IamError::LimitExceeded(format!(
+                    "Maximum policy size of {} bytes exceeded for role {role}",
+                    policy::INLINE_ROLE_POLICIES_MAX_SIZE
+                )));
+            }
+            stored.inline_policies = policies;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The document of an inline role policy.
+    pub async fn get_role_policy(&self, account: &str, role: &str, policy_name: &str) -> Result<String, IamError> {
+        check::name(policy_name, "policyName", 128)?;
+        let stored = self.get_role(account, role).await?;
+        stored
+            .inline_policies
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(policy_name))
+            .map(|(_, document)| document.clone())
+            .ok_or_else(|| IamError::NoSuchEntity(format!("The role policy with name {policy_name} cannot be found.")))
+    }
+
+    pub async fn list_role_policies(
+        &self,
+        account: &str,
+        role: &str,
+        paging: &Paging,
+    ) -> Result<Page<String>, IamError> {
+        let stored = self.get_role(account, role).await?;
+        let items = stored.inline_policies.into_keys().map(|name| (name.clone(), name));
+        paginate(items.collect(), paging)
+    }
+
+    pub async fn delete_role_policy(&self, account: &str, role: &str, policy_name: &str) -> Result<(), IamError> {
+        check::name(policy_name, "policyName", 128)?;
+        self.modify_role(account, role, |stored| {
+            Self::modifiable(stored)?;
+            let before = stored.inline_policies.len();
+            stored.inline_policies.retain(|name, _| !name.eq_ignore_ascii_case(policy_name));
+            if stored.inline_policies.len() == before {
+                return Err(IamError::NoSuchEntity(format!(
+                    "The role policy with name {policy_name} cannot be found."
+                )));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,481 @@
+use store::MemoryStore;
+
+use super::*;
+use crate::clock::ManualClock;
+
+const ACCOUNT: &str = "123456789012";
+const EKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const S3_READ: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+
+fn iam() -> Iam {
+    Iam::new(Records::new(Arc::new(MemoryStore::new())), Arc::new(ManualClock::new(1_700_000_000.0)))
+}
+
+fn role_input(name: &str, trust: &str) -> CreateRole {
+    CreateRole { name: name.into(), assume_role_policy: trust.into(), ..CreateRole::default() }
+}
+
+/// The wire code of an error, for one-line expectations.
+fn code(error: &IamError) -> &'static str {
+    match error {
+        IamError::NoSuchEntity(_) => "NoSuchEntity",
+        IamError::EntityAlreadyExists(_) => "EntityAlreadyExists",
+        IamError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+        IamError::LimitExceeded(_) => "LimitExceeded",
+        IamError::DeleteConflict(_) => "DeleteConflict",
+        IamError::InvalidInput(_) => "InvalidInput",
+        IamError::Validation(_) => "ValidationError",
+        IamError::UnmodifiableEntity(_) => "UnmodifiableEntity",
+        IamError::ServiceFailure(_) => "ServiceFailure",
+    }
+}
+
+/// Creates a role from `input` and compares the outcome: `Ok(arn)` or `Err((code, message fragment))`.
+async fn check_create_role(input: CreateRole, expect: Result<&str, (&str, &str)>) {
+    let got = iam().create_role(ACCOUNT, input.clone()).await;
+    match (got, expect) {
+        (Ok(role), Ok(arn)) => assert_eq!(role.arn, arn, "{input:?}"),
+        (Err(error), Err((expected_code, fragment))) => {
+            assert_eq!(code(&error), expected_code, "{input:?}: {error}");
+            assert!(error.to_string().contains(fragment), "{input:?}: {error}");
+        }
+        (got, expect) => panic!("{input:?}: got {got:?}, expected {expect:?}"),
+    }
+}
+
+#[tokio::test]
+async fn create_role_validates_as_iam_does() {
+    let arn = "arn:aws:iam::123456789012:role/eks-cluster";
+    check_create_role(role_input("eks-cluster", EKS_TRUST), Ok(arn)).await;
+    let with_path = CreateRole { path: Some("/eks/".into()), ..role_input("r", EKS_TRUST) };
+    check_create_role(with_path, Ok("arn:aws:iam::123456789012:role/eks/r")).await;
+    check_create_role(role_input("", EKS_TRUST), Err(("ValidationError", "length greater than or equal to 1"))).await;
+    check_create_role(role_input(&"r".repeat(65), EKS_TRUST), Err(("ValidationError", "less than or equal to 64")))
+        .await;
+    check_create_role(role_input("bad name", EKS_TRUST), Err(("ValidationError", "regular expression pattern"))).await;
+    check_create_role(
+        role_input("r", "{not json"),
+        Err(("MalformedPolicyDocument", "This policy contains invalid Json")),
+    )
+    .await;
+    check_create_role(role_input("r", S3_READ), Err(("MalformedPolicyDocument", ""))).await;
+    check_create_role(role_input("r", ""), Err(("ValidationError", "assumeRolePolicyDocument"))).await;
+    check_create_role(role_input("r", "\u{1}"), Err(("ValidationError", "regular expression pattern"))).await;
+    let bad_path = CreateRole { path: Some("no-slash".into()), ..role_input("r", EKS_TRUST) };
+    check_create_role(bad_path, Err(("ValidationError", "must begin and end with /"))).await;
+    let short = CreateRole { max_session_duration: Some(60), ..role_input("r", EKS_TRUST) };
+    check_create_role(short, Err(("ValidationError", "greater than or equal to 3600"))).await;
+    let long = CreateRole { max_session_duration: Some(43_201), ..role_input("r", EKS_TRUST) };
+    check_create_role(long, Err(("ValidationError", "less than or equal to 43200"))).await;
+    let boundary =
+        CreateRole { permissions_boundary: Some("arn:aws:iam::aws:policy/Nope".into()), ..role_input("r", EKS_TRUST) };
+    check_create_role(boundary, Err(("NoSuchEntity", "Scope ARN: arn:aws:iam::aws:policy/Nope"))).await;
+    let big_trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":[{}]}},"Action":"sts:AssumeRole"}}]}}"#,
+        (0..100).map(|i| format!("\"service{i}.amazonaws.com\"")).collect::<Vec<_>>().join(",")
+    );
+    check_create_role(role_input("r", &big_trust), Err(("LimitExceeded", "ACLSizePerRole: 2048"))).await;
+    let tags = (0..51).map(|i| Tag { key: format!("k{i}"), value: String::new() }).collect();
+    check_create_role(CreateRole { tags, ..role_input("r", EKS_TRUST) }, Err(("ValidationError", "tags"))).await;
+    let bad_tag = vec![Tag { key: "a\u{0}".into(), value: String::new() }];
+    check_create_role(CreateRole { tags: bad_tag, ..role_input("r", EKS_TRUST) }, Err(("ValidationError", "tags.1")))
+        .await;
+}
+
+#[tokio::test]
+async fn roles_are_unique_without_regard_to_case_and_have_iam_ids() {
+    let iam = iam();
+    let role = iam.create_role(ACCOUNT, role_input("Node", EC2_TRUST)).await.unwrap();
+    assert!(role.id.starts_with("AROA") && role.id.len() == 21, "{}", role.id);
+    assert!(role.id[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    let duplicate = iam.create_role(ACCOUNT, role_input("node", EC2_TRUST)).await.unwrap_err();
+    assert_eq!(duplicate, IamError::EntityAlreadyExists("Role with name node already exists.".into()));
+    assert_eq!(iam.get_role(ACCOUNT, "NODE").await.unwrap().name, "Node");
+    assert_eq!(
+        iam.get_role(ACCOUNT, "other").await.unwrap_err(),
+        IamError::NoSuchEntity("The role with name other cannot be found.".into())
+    );
+    assert!(iam.get_role("000000000000", "Node").await.is_err(), "roles are per account");
+    assert_eq!(iam.role_by_arn(ACCOUNT, &role.arn).await.unwrap(), Some(role.clone()));
+    assert_eq!(iam.role_by_arn(ACCOUNT, "arn:aws:iam::123456789012:role/x/Node").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn trust_decides_which_service_may_assume_a_role() {
+    let iam = iam();
+    let cluster = iam.create_role(ACCOUNT, role_input("cluster", EKS_TRUST)).await.unwrap();
+    let node = iam.create_role(ACCOUNT, role_input("node", EC2_TRUST)).await.unwrap();
+    assert!(role_trusts_service(&cluster, "eks.amazonaws.com"));
+    assert!(!role_trusts_service(&cluster, "ec2.amazonaws.com"));
+    assert!(node.trusts_service("ec2.amazonaws.com"));
+    iam.update_assume_role_policy(ACCOUNT, "node", EKS_TRUST).await.unwrap();
+    assert!(iam.get_role(ACCOUNT, "node").await.unwrap().trusts_service("eks.amazonaws.com"));
+    let error = iam.update_assume_role_policy(ACCOUNT, "node", "[]").await.unwrap_err();
+    assert_eq!(code(&error), "MalformedPolicyDocument");
+    let garbage = Role { assume_role_policy: "garbage".into(), ..cluster };
+    assert!(!garbage.trusts_service("eks.amazonaws.com"));
+}
+
+#[tokio::test]
+async fn list_roles_pages_with_markers_and_filters_by_path() {
+    let iam = iam();
+    for name in ["d", "b", "a", "c", "e"] {
+        let path = if name < "c" { "/team/" } else { "/" };
+        iam.create_role(ACCOUNT, CreateRole { path: Some(path.into()), ..role_input(name, EKS_TRUST) }).await.unwrap();
+    }
+    let mut paging = Paging { marker: None, max_items: Some(2) };
+    let mut names = Vec::new();
+    loop {
+        let page = iam.list_roles(ACCOUNT, None, &paging).await.unwrap();
+        assert!(page.items.len() <= 2);
+        names.extend(page.items.into_iter().map(|r| r.name));
+        match page.marker {
+            Some(marker) => paging.marker = Some(marker),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    let team = iam.list_roles(ACCOUNT, Some("/team/"), &Paging::default()).await.unwrap();
+    assert_eq!(team.items.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(team.marker, None);
+    for bad in [Some(0), Some(1001)] {
+        let error = iam.list_roles(ACCOUNT, None, &Paging { marker: None, max_items: bad }).await.unwrap_err();
+        assert_eq!(code(&error), "ValidationError");
+    }
+    let garbage = Paging { marker: Some("%%%".into()), max_items: None };
+    assert_eq!(code(&iam.list_roles(ACCOUNT, None, &garbage).await.unwrap_err()), "InvalidInput");
+    assert_eq!(code(&iam.list_roles(ACCOUNT, Some("team"), &Paging::default()).await.unwrap_err()), "ValidationError");
+}
+
+#[tokio::test]
+async fn managed_policies_attach_count_and_block_deletes() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("cluster", EKS_TRUST)).await.unwrap();
+    let cluster_policy = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy";
+    iam.attach_role_policy(ACCOUNT, "cluster", cluster_policy).await.unwrap();
+    iam.attach_role_policy(ACCOUNT, "cluster", cluster_policy).await.unwrap();
+    let attached = iam.list_attached_role_policies(ACCOUNT, "cluster", None, &Paging::default()).await.unwrap();
+    assert_eq!(attached.items, [("AmazonEKSClusterPolicy".to_owned(), cluster_policy.to_owned())]);
+    assert_eq!(iam.get_policy(ACCOUNT, cluster_policy).await.unwrap().attachment_count, 1);
+
+    let missing = iam.attach_role_policy(ACCOUNT, "cluster", "arn:aws:iam::aws:policy/Nope").await.unwrap_err();
+    assert_eq!(
+        missing,
+        IamError::NoSuchEntity("Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.".into())
+    );
+    assert_eq!(code(&iam.attach_role_policy(ACCOUNT, "nobody", cluster_policy).await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.delete_role(ACCOUNT, "cluster").await.unwrap_err()), "DeleteConflict");
+
+    let local = iam.create_policy(ACCOUNT, "s3-read", None, S3_READ, None, Vec::new()).await.unwrap().policy;
+    assert_eq!(local.arn, "arn:aws:iam::123456789012:policy/s3-read");
+    assert!(local.id.starts_with("ANPA"));
+    let duplicate = iam.create_policy(ACCOUNT, "S3-READ", None, S3_READ, None, Vec::new()).await.unwrap_err();
+    assert_eq!(code(&duplicate), "EntityAlreadyExists");
+    iam.attach_role_policy(ACCOUNT, "cluster", &local.arn).await.unwrap();
+    assert_eq!(
+        iam.delete_policy(ACCOUNT, &local.arn).await.unwrap_err(),
+        IamError::DeleteConflict("Cannot delete a policy attached to entities.".into())
+    );
+    let attached_only = iam.list_policies(ACCOUNT, PolicyScope::Local, true, None, &Paging::default()).await.unwrap();
+    assert_eq!(attached_only.items.len(), 1);
+    let aws = iam.list_policies(ACCOUNT, PolicyScope::Aws, false, None, &Paging::default()).await.unwrap();
+    assert!(aws.items.len() >= 17 && aws.items.iter().all(|v| v.policy.is_aws_managed()));
+    let service_role =
+        iam.list_policies(ACCOUNT, PolicyScope::All, false, Some("/service-role/"), &Paging::default()).await.unwrap();
+    let names: Vec<_> = service_role.items.iter().map(|v| v.policy.name.as_str()).collect();
+    assert_eq!(names, ["AmazonEBSCSIDriverPolicy", "AmazonEFSCSIDriverPolicy"]);
+
+    iam.detach_role_policy(ACCOUNT, "cluster", &local.arn).await.unwrap();
+    assert_eq!(code(&iam.detach_role_policy(ACCOUNT, "cluster", &local.arn).await.unwrap_err()), "NoSuchEntity");
+    iam.delete_policy(ACCOUNT, &local.arn).await.unwrap();
+    assert_eq!(code(&iam.get_policy(ACCOUNT, &local.arn).await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.delete_policy(ACCOUNT, cluster_policy).await.unwrap_err()), "UnmodifiableEntity");
+    assert_eq!(code(&iam.get_policy(ACCOUNT, "short").await.unwrap_err()), "ValidationError");
+}
+
+#[tokio::test]
+async fn a_role_keeps_at_most_ten_managed_policies() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
+    for policy in managed::policies().iter().take(MAX_ATTACHED_POLICIES) {
+        iam.attach_role_policy(ACCOUNT, "r", &policy.arn).await.unwrap();
+    }
+    let eleventh = &managed::policies()[MAX_ATTACHED_POLICIES].arn;
+    let error = iam.attach_role_policy(ACCOUNT, "r", eleventh).await.unwrap_err();
+    assert_eq!(error, IamError::LimitExceeded("Cannot exceed quota for PoliciesPerRole: 10".into()));
+}
+
+#[tokio::test]
+async fn policy_versions_keep_five_and_protect_the_default() {
+    let iam = iam();
+    let arn = iam.create_policy(ACCOUNT, "p", Some("/x/"), S3_READ, None, Vec::new()).await.unwrap().policy.arn;
+    assert_eq!(arn, "arn:aws:iam::123456789012:policy/x/p");
+    for expected in 2..=5 {
+        let (version, _) = iam.create_policy_version(ACCOUNT, &arn, S3_READ, expected == 3).await.unwrap();
+        assert_eq!(version.version_id, format!("v{expected}"));
+    }
+    let sixth = iam.create_policy_version(ACCOUNT, &arn, S3_READ, false).await.unwrap_err();
+    assert_eq!(code(&sixth), "LimitExceeded");
+    assert!(iam.get_policy_version(ACCOUNT, &arn, "v3").await.unwrap().1, "v3 was set as default");
+    let listed = iam.list_policy_versions(ACCOUNT, &arn, &Paging::default()).await.unwrap();
+    let ids: Vec<_> = listed.items.iter().map(|(v, default)| (v.version_id.as_str(), *default)).collect();
+    assert_eq!(ids, [("v5", false), ("v4", false), ("v3", true), ("v2", false), ("v1", false)]);
+    assert_eq!(code(&iam.delete_policy_version(ACCOUNT, &arn, "v3").await.unwrap_err()), "DeleteConflict");
+    assert_eq!(code(&iam.delete_policy(ACCOUNT, &arn).await.unwrap_err()), "DeleteConflict");
+    iam.delete_policy_version(ACCOUNT, &arn, "v1").await.unwrap();
+    assert_eq!(code(&iam.get_policy_version(ACCOUNT, &arn, "v1").await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.get_policy_version(ACCOUNT, &arn, "1").await.unwrap_err()), "ValidationError");
+    assert_eq!(code(&iam.set_default_policy_version(ACCOUNT, &arn, "v9").await.unwrap_err()), "NoSuchEntity");
+    iam.set_default_policy_version(ACCOUNT, &arn, "v5").await.unwrap();
+    assert_eq!(iam.get_policy(ACCOUNT, &arn).await.unwrap().policy.default_version, "v5");
+    let bad = iam.create_policy_version(ACCOUNT, &arn, EKS_TRUST, false).await.unwrap_err();
+    assert_eq!(code(&bad), "MalformedPolicyDocument");
+}
+
+#[tokio::test]
+async fn inline_role_policies_keep_the_size_quota() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
+    iam.put_role_policy(ACCOUNT, "r", "read", S3_READ).await.unwrap();
+    assert_eq!(iam.get_role_policy(ACCOUNT, "r", "READ").await.unwrap(), S3_READ);
+    let names = iam.list_role_policies(ACCOUNT, "r", &Paging::default()).await.unwrap().items;
+    assert_eq!(names, ["read"]);
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]}}]}}"#,
+        (0..400).map(|i| format!("\"arn:aws:s3:::bucket-{i}/*\"")).collect::<Vec<_>>().join(",")
+    );
+    let error = iam.put_role_policy(ACCOUNT, "r", "big", &big).await.unwrap_err();
+    assert_eq!(error, IamError::LimitExceeded("Maximum policy size of 10240 bytes exceeded for role r".into()));
+    assert_eq!(
+        code(&iam.put_role_policy(ACCOUNT, "r", "trust", EKS_TRUST).await.unwrap_err()),
+        "MalformedPolicyDocument"
+    );
+    assert_eq!(code(&iam.delete_role(ACCOUNT, "r").await.unwrap_err()), "DeleteConflict");
+    iam.delete_role_policy(ACCOUNT, "r", "read").await.unwrap();
+    assert_eq!(
+        iam.get_role_policy(ACCOUNT, "r", "read").await.unwrap_err(),
+        IamError::NoSuchEntity("The role policy with name read cannot be found.".into())
+    );
+    iam.delete_role(ACCOUNT, "r").await.unwrap();
+    assert_eq!(code(&iam.delete_role(ACCOUNT, "r").await.unwrap_err()), "NoSuchEntity");
+}
+
+#[tokio::test]
+async fn instance_profiles_hold_one_role() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("node", EC2_TRUST)).await.unwrap();
+    iam.create_role(ACCOUNT, role_input("other", EC2_TRUST)).await.unwrap();
+    let created = iam.create_instance_profile(ACCOUNT, "node-profile", None, Vec::new()).await.unwrap();
+    assert_eq!(created.profile.arn, "arn:aws:iam::123456789012:instance-profile/node-profile");
+    assert!(created.profile.id.starts_with("AIPA"));
+    let duplicate = iam.create_instance_profile(ACCOUNT, "node-profile", None, Vec::new()).await.unwrap_err();
+    assert_eq!(duplicate, IamError::EntityAlreadyExists("Instance Profile node-profile already exists.".into()));
+    iam.add_role_to_instance_profile(ACCOUNT, "node-profile", "node").await.unwrap();
+    let full = iam.add_role_to_instance_profile(ACCOUNT, "node-profile", "other").await.unwrap_err();
+    assert_eq!(full, IamError::LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".into()));
+    let view = iam.get_instance_profile(ACCOUNT, "node-profile").await.unwrap();
+    assert_eq!(view.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["node"]);
+    let for_role = iam.list_instance_profiles_for_role(ACCOUNT, "node", &Paging::default()).await.unwrap();
+    assert_eq!(for_role.items.len(), 1);
+    assert_eq!(code(&iam.delete_role(ACCOUNT, "node").await.unwrap_err()), "DeleteConflict");
+    assert_eq!(code(&iam.delete_instance_profile(ACCOUNT, "node-profile").await.unwrap_err()), "DeleteConflict");
+    let missing = iam.remove_role_from_instance_profile(ACCOUNT, "node-profile", "other").await.unwrap_err();
+    assert_eq!(code(&missing), "NoSuchEntity");
+    iam.remove_role_from_instance_profile(ACCOUNT, "node-profile", "node").await.unwrap();
+    iam.delete_instance_profile(ACCOUNT, "node-profile").await.unwrap();
+    assert_eq!(
+        iam.get_instance_profile(ACCOUNT, "node-profile").await.unwrap_err(),
+        IamError::NoSuchEntity("Instance Profile node-profile cannot be found.".into())
+    );
+    iam.delete_role(ACCOUNT, "node").await.unwrap();
+}
+
+#[tokio::test]
+async fn oidc_providers_are_named_by_their_issuer() {
+    let iam = iam();
+    let url = "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF";
+    let provider = iam
+        .create_open_id_connect_provider(ACCOUNT, url, vec!["sts.amazonaws.com".into()], Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    let arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF";
+    assert_eq!(provider.arn, arn);
+    let duplicate = iam.create_open_id_connect_provider(ACCOUNT, url, Vec::new(), Vec::new(), Vec::new()).await;
+    assert_eq!(code(&duplicate.unwrap_err()), "EntityAlreadyExists");
+    for bad in ["http://example.com", "https://", "example.com", "https://exa mple.com"] {
+        let error = iam.create_open_id_connect_provider(ACCOUNT, bad, Vec::new(), Vec::new(), Vec::new()).await;
+        assert_eq!(code(&error.unwrap_err()), "InvalidInput", "{bad}");
+    }
+    let short_thumbprint = iam
+        .create_open_id_connect_provider(ACCOUNT, "https://other.example", Vec::new(), vec!["abc".into()], Vec::new())
+        .await;
+    assert_eq!(code(&short_thumbprint.unwrap_err()), "ValidationError");
+    iam.add_client_id_to_open_id_connect_provider(ACCOUNT, arn, "my-app").await.unwrap();
+    iam.add_client_id_to_open_id_connect_provider(ACCOUNT, arn, "my-app").await.unwrap();
+    assert_eq!(
+        iam.get_open_id_connect_provider(ACCOUNT, arn).await.unwrap().client_ids,
+        ["sts.amazonaws.com", "my-app"]
+    );
+    iam.remove_client_id_from_open_id_connect_provider(ACCOUNT, arn, "sts.amazonaws.com").await.unwrap();
+    assert_eq!(iam.list_open_id_connect_providers(ACCOUNT).await.unwrap(), [arn]);
+    iam.delete_open_id_connect_provider(ACCOUNT, arn).await.unwrap();
+    assert_eq!(
+        iam.get_open_id_connect_provider(ACCOUNT, arn).await.unwrap_err(),
+        IamError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
+    );
+    assert_eq!(
+        code(&iam.get_open_id_connect_provider(ACCOUNT, "arn:aws:iam::1:role/not-a-provider").await.unwrap_err()),
+        "InvalidInput"
+    );
+}
+
+#[tokio::test]
+async fn users_have_at_most_two_keys_that_identify_them() {
+    let iam = iam();
+    let user = iam.create_user(ACCOUNT, "alice", None, None, Vec::new()).await.unwrap();
+    assert!(user.id.starts_with("AIDA") && user.id.len() == 21);
+    assert_eq!(user.arn, "arn:aws:iam::123456789012:user/alice");
+    assert_eq!(
+        code(&iam.create_user(ACCOUNT, "ALICE", None, None, Vec::new()).await.unwrap_err()),
+        "EntityAlreadyExists"
+    );
+    let first = iam.create_access_key(ACCOUNT, "alice").await.unwrap();
+    assert!(first.id.starts_with("AKIA") && first.id.len() == 20, "{}", first.id);
+    assert!(first.id[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    assert_eq!(first.secret.len(), 40);
+    iam.create_access_key(ACCOUNT, "alice").await.unwrap();
+    assert_eq!(
+        iam.create_access_key(ACCOUNT, "alice").await.unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2".into())
+    );
+    let found = iam.access_key(&first.id).await.unwrap().unwrap();
+    assert_eq!((found.account.as_str(), found.user_arn.as_str()), (ACCOUNT, user.arn.as_str()));
+    assert_eq!(iam.access_key("AKIANOTAKEY00000000").await.unwrap(), None);
+    assert_eq!(iam.access_key("../../etc").await.unwrap(), None);
+
+    iam.update_access_key(ACCOUNT, "alice", &first.id, AccessKeyStatus::Inactive).await.unwrap();
+    assert_eq!(iam.access_key(&first.id).await.unwrap().unwrap().status, AccessKeyStatus::Inactive);
+    assert_eq!(code(&AccessKeyStatus::parse("Sleeping").unwrap_err()), "ValidationError");
+    let wrong_user = iam.create_user(ACCOUNT, "bob", None, None, Vec::new()).await.unwrap();
+    let error = iam.delete_access_key(ACCOUNT, &wrong_user.name, &first.id).await.unwrap_err();
+    assert_eq!(error, IamError::NoSuchEntity(format!("The Access Key with id {} cannot be found.", first.id)));
+    assert_eq!(code(&iam.delete_user(ACCOUNT, "alice").await.unwrap_err()), "DeleteConflict");
+    for key in iam.list_access_keys(ACCOUNT, "alice", &Paging::default()).await.unwrap().items {
+        iam.delete_access_key(ACCOUNT, "alice", &key.id).await.unwrap();
+    }
+    assert_eq!(
+        code(&iam.update_access_key(ACCOUNT, "alice", "short", AccessKeyStatus::Active).await.unwrap_err()),
+        "ValidationError"
+    );
+    iam.delete_user(ACCOUNT, "alice").await.unwrap();
+    assert_eq!(
+        iam.get_user(ACCOUNT, "alice").await.unwrap_err(),
+        IamError::NoSuchEntity("The user with name alice cannot be found.".into())
+    );
+}
+
+#[tokio::test]
+async fn the_eks_service_linked_role_is_made_once_and_protected() {
+    let iam = iam();
+    let first = iam.ensure_eks_service_linked_role(ACCOUNT).await.unwrap();
+    let again = iam.ensure_eks_service_linked_role(ACCOUNT).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(
+        first.arn,
+        "arn:aws:iam::123456789012:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"
+    );
+    assert!(first.trusts_service("eks.amazonaws.com"));
+    for policy in &first.attached_policies {
+        assert!(managed::policy(policy).is_some(), "{policy}");
+    }
+    assert_eq!(code(&iam.delete_role(ACCOUNT, EKS_SERVICE_LINKED_ROLE).await.unwrap_err()), "UnmodifiableEntity");
+    let error = iam.update_assume_role_policy(ACCOUNT, EKS_SERVICE_LINKED_ROLE, EC2_TRUST).await.unwrap_err();
+    assert_eq!(code(&error), "UnmodifiableEntity");
+}
+
+#[tokio::test]
+async fn role_tags_merge_by_key_and_page() {
+    let iam = iam();
+    let tags = vec![Tag { key: "team".into(), value: "a".into() }];
+    iam.create_role(ACCOUNT, CreateRole { tags, ..role_input("r", EKS_TRUST) }).await.unwrap();
+    iam.tag_role(
+        ACCOUNT,
+        "r",
+        vec![Tag { key: "TEAM".into(), value: "b".into() }, Tag { key: "env".into(), value: "dev".into() }],
+    )
+    .await
+    .unwrap();
+    let listed = iam.list_role_tags(ACCOUNT, "r", &Paging::default()).await.unwrap().items;
+    assert_eq!(listed, [Tag { key: "team".into(), value: "b".into() }, Tag { key: "env".into(), value: "dev".into() }]);
+    iam.untag_role(ACCOUNT, "r", &["Team".into()]).await.unwrap();
+    assert_eq!(iam.get_role(ACCOUNT, "r").await.unwrap().tags.len(), 1);
+    let duplicate = vec![Tag { key: "a".into(), value: String::new() }, Tag { key: "A".into(), value: String::new() }];
+    assert_eq!(code(&iam.tag_role(ACCOUNT, "r", duplicate).await.unwrap_err()), "InvalidInput");
+    iam.update_role(ACCOUNT, "r", Some("the role".into()), Some(7200)).await.unwrap();
+    let role = iam.get_role(ACCOUNT, "r").await.unwrap();
+    assert_eq!((role.description.as_deref(), role.max_session_duration), (Some("the role"), 7200));
+    assert_eq!(code(&iam.update_role(ACCOUNT, "r", None, Some(1)).await.unwrap_err()), "ValidationError");
+}
+
+#[test]
+fn every_catalog_policy_is_a_valid_managed_policy_with_a_stable_id() {
+    let policies = managed::policies();
+    assert!(policies.len() >= 17);
+    for policy in &policies {
+        Policy::parse(policy.default_document(), PolicyKind::Managed)
+            .unwrap_or_else(|e| panic!("{}: {e}", policy.name));
+        assert!(policy.id.starts_with("ANPA") && policy.id.len() == 21, "{}", policy.id);
+        assert_eq!(managed::policy(&policy.arn).as_ref(), Some(policy));
+    }
+    let mut ids: Vec<_> = policies.iter().map(|p| p.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), policies.len(), "ids are distinct");
+    assert_eq!(managed::policy("arn:aws:iam::aws:policy/AmazonEBSCSIDriverPolicy"), None, "the path is part of it");
+}
+
+/// Every operation refuses garbage with one of IAM's caller errors, never a panic or a server failure.
+#[tokio::test]
+async fn garbage_input_is_refused_with_caller_errors() {
+    let iam = iam();
+    iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
+    iam.create_user(ACCOUNT, "u", None, None, Vec::new()).await.unwrap();
+    let long = "x".repeat(5000);
+    let garbage = ["", " ", "\u{0}", "a/b", "../..", "%ZZ", "arn:", "arn:aws:iam::123456789012:policy/", "é", &long];
+    let paging = Paging::default();
+    for text in garbage {
+        let results = [
+            iam.get_role(ACCOUNT, text).await.map(drop),
+            iam.create_role(ACCOUNT, role_input(text, EKS_TRUST)).await.map(drop),
+            iam.create_role(ACCOUNT, role_input("g", text)).await.map(drop),
+            iam.create_role(ACCOUNT, CreateRole { path: Some(text.into()), ..role_input("g", EKS_TRUST) })
+                .await
+                .map(drop),
+            iam.update_assume_role_policy(ACCOUNT, "r", text).await,
+            iam.put_role_policy(ACCOUNT, "r", text, S3_READ).await,
+            iam.put_role_policy(ACCOUNT, "r", "p", text).await,
+            iam.get_policy(ACCOUNT, text).await.map(drop),
+            iam.create_policy(ACCOUNT, "g", None, text, None, Vec::new()).await.map(drop),
+            iam.get_policy_version(ACCOUNT, "arn:aws:iam::aws:policy/AdministratorAccess", text).await.map(drop),
+            iam.attach_role_policy(ACCOUNT, "r", text).await,
+            iam.detach_user_policy(ACCOUNT, "u", text).await,
+            iam.create_instance_profile(ACCOUNT, text, None, Vec::new()).await.map(drop),
+            iam.add_role_to_instance_profile(ACCOUNT, text, "r").await,
+            iam.create_open_id_connect_provider(ACCOUNT, text, Vec::new(), Vec::new(), Vec::new()).await.map(drop),
+            iam.get_open_id_connect_provider(ACCOUNT, text).await.map(drop),
+            iam.add_client_id_to_open_id_connect_provider(ACCOUNT, text, "c").await,
+            iam.create_user(ACCOUNT, text, None, None, Vec::new()).await.map(drop),
+            iam.update_access_key(ACCOUNT, "u", text, AccessKeyStatus::Active).await,
+            iam.list_roles(ACCOUNT, Some(text), &paging).await.map(drop),
+            iam.list_roles(ACCOUNT, None, &Paging { marker: Some(text.into()), max_items: None }).await.map(drop),
+        ];
+        for (index, result) in results.into_iter().enumerate() {
+            let error = result.expect_err(&format!("operation {index} accepted {text:.20?}"));
+            assert_ne!(code(&error), "ServiceFailure", "operation {index} with {text:.20?}: {error}");
+        }
+    }
+    assert!(iam.access_key("").await.unwrap().is_none());
+    assert!(iam.access_key(&long).await.unwrap().is_none());
+}
