@@ -93,7 +93,7 @@ def test_access_entry_errors(aws):
         "InvalidParameterException", 400)
     assert error_of(client.disassociate_access_policy, clusterName="demo", principalArn=USER,
                     policyArn=POLICY + "AmazonEKSEditPolicy")[0::2] == ("ResourceNotFoundException", 404)
-    assert error_of(client.list_access_policies, maxResults=0)[0] == "InvalidParameterException"
+    assert error_of(client.list_access_policies, maxResults=101)[0] == "InvalidParameterException"
 
 
 def test_garbage_access_requests(aws):
