@@ -1,9 +1,11 @@
 //! EKS over `rest-json`: operations bound to method and path, JSON bodies, errors with `x-amzn-errortype`.
 //!
 //! Clusters are here; the resources under a cluster have a submodule each: [`nodegroups`], [`fargate`],
-//! [`updates`] (cluster updates and the `Update` records), [`access`] (access entries and policies) and [`tags`].
+//! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies)
+//! and [`tags`].
 
 mod access;
+mod addons;
 mod fargate;
 mod nodegroups;
 mod tags;
@@ -57,6 +59,15 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
         (&Method::GET, ["clusters", name, "fargate-profiles"]) => fargate::list(api, call, name).await?,
         (&Method::GET, ["clusters", name, "fargate-profiles", fp]) => fargate::describe(api, call, name, fp).await?,
         (&Method::DELETE, ["clusters", name, "fargate-profiles", fp]) => fargate::delete(api, call, name, fp).await?,
+        (&Method::GET, ["addons", "supported-versions"]) => addons::describe_versions(call).await?,
+        (&Method::GET, ["addons", "configuration-schemas"]) => addons::describe_configuration(call).await?,
+        (&Method::POST, ["clusters", name, "addons"]) => addons::create(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "addons"]) => addons::list(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "addons", addon]) => addons::describe(api, call, name, addon).await?,
+        (&Method::DELETE, ["clusters", name, "addons", addon]) => addons::delete(api, call, name, addon).await?,
+        (&Method::POST, ["clusters", name, "addons", addon, "update"]) => {
+            addons::update(api, call, name, addon).await?
+        }
         (&Method::GET, ["access-policies"]) => access::list_policies(call).await?,
         (&Method::POST, ["clusters", name, "access-entries"]) => access::create(api, call, name).await?,
         (&Method::GET, ["clusters", name, "access-entries"]) => access::list(api, call, name).await?,

@@ -8,7 +8,8 @@
 //!
 //! The resources that hang off a cluster live in submodules, each a part of [`Eks`]: [`nodegroups`] (managed node
 //! groups), [`fargate`] (Fargate profiles and the rule that picks one for a pod), [`updates`] (UpdateClusterConfig,
-//! UpdateClusterVersion and the `Update` records every change leaves), [`access`] (access entries and policies),
+//! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
+//! add-ons), [`access`] (access entries and policies),
 //! [`tags`] (tags by ARN).
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use crate::clock::Clock;
 use crate::records::{RecordError, Records, Versioned};
 
 pub mod access;
+pub mod addons;
 pub mod fargate;
 pub mod nodegroups;
 mod support;

@@ -1,4 +1,5 @@
-//! Tags by ARN (TagResource, UntagResource, ListTagsForResource) on clusters, node groups and Fargate profiles.
+//! Tags by ARN (TagResource, UntagResource, ListTagsForResource) on clusters, node groups, Fargate profiles and
+//! add-ons.
 //!
 //! An ARN that is not an EKS resource ARN is a `BadRequest`; one that names no resource of the caller's account
 //! and region (or one whose uuid is not the resource's) is `NotFound`.
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::addons::Addon;
 use super::fargate::FargateProfile;
 use super::nodegroups::Nodegroup;
 use super::support::validate_tags;
@@ -89,6 +91,15 @@ impl Tagged for Nodegroup {
     }
 }
 
+impl Tagged for Addon {
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+    fn tags_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.tags
+    }
+}
+
 impl Tagged for FargateProfile {
     fn arn(&self) -> &str {
         &self.arn
@@ -133,14 +144,14 @@ impl Eks {
             TaggedResource::FargateProfile { cluster, name } => {
                 self.describe_fargate_profile(caller, cluster, name).await.map(|_| ())
             }
-            TaggedResource::Addon { .. } => Err(tag_target_not_found(arn)),
+            TaggedResource::Addon { cluster, name } => self.describe_addon(caller, cluster, name).await.map(|_| ()),
         };
         found.map_err(|_| tag_target_not_found(arn))?;
         let tags = match resource {
             TaggedResource::Cluster { .. } => self.edit_tags::<Cluster>(&key, arn, &change).await?,
             TaggedResource::Nodegroup { .. } => self.edit_tags::<Nodegroup>(&key, arn, &change).await?,
             TaggedResource::FargateProfile { .. } => self.edit_tags::<FargateProfile>(&key, arn, &change).await?,
-            TaggedResource::Addon { .. } => return Err(tag_target_not_found(arn)),
+            TaggedResource::Addon { .. } => self.edit_tags::<Addon>(&key, arn, &change).await?,
         };
         tags.ok_or_else(|| tag_target_not_found(arn))
     }

@@ -114,6 +114,9 @@ impl Eks {
         if let Some(nodegroup) = scope.nodegroup {
             self.describe_nodegroup(caller, cluster, nodegroup).await?;
         }
+        if let Some(addon) = scope.addon {
+            self.describe_addon(caller, cluster, addon).await?;
+        }
         let prefix = Self::children_prefix(caller, "updates", cluster);
         let mut updates: Vec<Update> = self
             .records
