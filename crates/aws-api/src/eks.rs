@@ -1,12 +1,13 @@
 //! EKS over `rest-json`: operations bound to method and path, JSON bodies, errors with `x-amzn-errortype`.
 //!
 //! Clusters are here; the resources under a cluster have a submodule each: [`nodegroups`], [`fargate`],
-//! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies)
-//! and [`tags`].
+//! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies),
+//! [`identity`] (pod identity associations and identity provider configs) and [`tags`].
 
 mod access;
 mod addons;
 mod fargate;
+mod identity;
 mod nodegroups;
 mod tags;
 mod updates;
@@ -67,6 +68,33 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
         (&Method::DELETE, ["clusters", name, "addons", addon]) => addons::delete(api, call, name, addon).await?,
         (&Method::POST, ["clusters", name, "addons", addon, "update"]) => {
             addons::update(api, call, name, addon).await?
+        }
+        (&Method::POST, ["clusters", name, "pod-identity-associations"]) => {
+            identity::create_association(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "pod-identity-associations"]) => {
+            identity::list_associations(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::describe_association(api, call, name, id).await?
+        }
+        (&Method::POST, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::update_association(api, call, name, id).await?
+        }
+        (&Method::DELETE, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::delete_association(api, call, name, id).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "associate"]) => {
+            identity::associate_config(api, call, name).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "describe"]) => {
+            identity::describe_config(api, call, name).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "disassociate"]) => {
+            identity::disassociate_config(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "identity-provider-configs"]) => {
+            identity::list_configs(api, call, name).await?
         }
         (&Method::GET, ["access-policies"]) => access::list_policies(call).await?,
         (&Method::POST, ["clusters", name, "access-entries"]) => access::create(api, call, name).await?,

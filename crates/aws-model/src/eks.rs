@@ -9,7 +9,8 @@
 //! The resources that hang off a cluster live in submodules, each a part of [`Eks`]: [`nodegroups`] (managed node
 //! groups), [`fargate`] (Fargate profiles and the rule that picks one for a pod), [`updates`] (UpdateClusterConfig,
 //! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
-//! add-ons), [`access`] (access entries and policies),
+//! add-ons), [`access`] (access entries and policies), [`identity`] (pod identity associations and identity provider
+//! configs),
 //! [`tags`] (tags by ARN).
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use crate::records::{RecordError, Records, Versioned};
 pub mod access;
 pub mod addons;
 pub mod fargate;
+pub mod identity;
 pub mod nodegroups;
 mod support;
 pub mod tags;
