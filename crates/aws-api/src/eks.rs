@@ -413,3 +413,6 @@ fn cluster_versions(api: &AwsApi) -> Value {
         .collect();
     json!({ "clusterVersions": listed })
 }
+
+#[cfg(test)]
+mod tests;
