@@ -127,12 +127,12 @@ impl Eks {
         Ok((key, parsed.resource))
     }
 
-    /// Reads or changes the tags of the record behind `arn`.
+    /// Reads (`change` is `None`) or changes the tags of the record behind `arn`.
     async fn with_tags(
         &self,
         caller: &Caller,
         arn: &str,
-        change: impl Fn(&mut BTreeMap<String, String>) -> Result<(), EksError>,
+        change: Option<impl Fn(&mut BTreeMap<String, String>) -> Result<(), EksError>>,
     ) -> Result<BTreeMap<String, String>, EksError> {
         let (key, resource) = self.tagged_key(caller, arn).await?;
         // The resource must be there as its own reader sees it (not finished deleting).
@@ -160,8 +160,16 @@ impl Eks {
         &self,
         key: &str,
         arn: &str,
-        change: &impl Fn(&mut BTreeMap<String, String>) -> Result<(), EksError>,
+        change: &Option<impl Fn(&mut BTreeMap<String, String>) -> Result<(), EksError>>,
     ) -> Result<Option<BTreeMap<String, String>>, EksError> {
+        let Some(change) = change else {
+            let Some(stored) = self.records.get::<T>(key).await? else { return Ok(None) };
+            let mut record = stored.value;
+            if record.arn() != arn {
+                return Err(tag_target_not_found(arn));
+            }
+            return Ok(Some(std::mem::take(record.tags_mut())));
+        };
         let edited = self
             .edit::<T, ()>(key, |record| {
                 if record.arn() != arn {
@@ -180,29 +188,27 @@ impl Eks {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), EksError> {
         validate_tags(tags).map_err(|error| EksError::BadRequest(error.to_string()))?;
-        self.with_tags(caller, arn, |current| {
+        let change = |current: &mut BTreeMap<String, String>| {
             current.extend(tags.clone());
             if current.len() > 50 {
                 return Err(EksError::BadRequest("The number of tags must not exceed 50".into()));
             }
             Ok(())
-        })
-        .await
-        .map(|_| ())
+        };
+        self.with_tags(caller, arn, Some(change)).await.map(|_| ())
     }
 
     pub async fn untag_resource(&self, caller: &Caller, arn: &str, keys: &[String]) -> Result<(), EksError> {
         if keys.is_empty() {
             return Err(EksError::BadRequest("tagKeys must not be empty".into()));
         }
-        self.with_tags(caller, arn, |current| {
+        let change = |current: &mut BTreeMap<String, String>| {
             for key in keys {
                 current.remove(key);
             }
             Ok(())
-        })
-        .await
-        .map(|_| ())
+        };
+        self.with_tags(caller, arn, Some(change)).await.map(|_| ())
     }
 
     pub async fn list_tags_for_resource(
@@ -210,7 +216,8 @@ impl Eks {
         caller: &Caller,
         arn: &str,
     ) -> Result<BTreeMap<String, String>, EksError> {
-        self.with_tags(caller, arn, |_| Ok(())).await
+        type Unchanged = fn(&mut BTreeMap<String, String>) -> Result<(), EksError>;
+        self.with_tags(caller, arn, None::<Unchanged>).await
     }
 }
 
