@@ -1,4 +1,16 @@
 //! EKS over `rest-json`: operations bound to method and path, JSON bodies, errors with `x-amzn-errortype`.
+//!
+//! Clusters are here; the resources under a cluster have a submodule each: [`nodegroups`], [`fargate`],
+//! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies),
+//! [`identity`] (pod identity associations and identity provider configs) and [`tags`].
+
+mod access;
+mod addons;
+mod fargate;
+mod identity;
+mod nodegroups;
+mod tags;
+mod updates;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +42,78 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
             (StatusCode::OK, json!({ "cluster": cluster_json(&cluster) }))
         }
         (&Method::GET, ["cluster-versions"]) => (StatusCode::OK, cluster_versions(api)),
+        (&Method::POST, ["clusters", name, "update-config"]) => updates::update_cluster_config(api, call, name).await?,
+        (&Method::POST, ["clusters", name, "updates"]) => updates::update_cluster_version(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "updates"]) => updates::list_updates(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "updates", id]) => updates::describe_update(api, call, name, id).await?,
+        (&Method::POST, ["clusters", name, "node-groups"]) => nodegroups::create(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "node-groups"]) => nodegroups::list(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "node-groups", ng]) => nodegroups::describe(api, call, name, ng).await?,
+        (&Method::DELETE, ["clusters", name, "node-groups", ng]) => nodegroups::delete(api, call, name, ng).await?,
+        (&Method::POST, ["clusters", name, "node-groups", ng, "update-config"]) => {
+            nodegroups::update_config(api, call, name, ng).await?
+        }
+        (&Method::POST, ["clusters", name, "node-groups", ng, "update-version"]) => {
+            nodegroups::update_version(api, call, name, ng).await?
+        }
+        (&Method::POST, ["clusters", name, "fargate-profiles"]) => fargate::create(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "fargate-profiles"]) => fargate::list(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "fargate-profiles", fp]) => fargate::describe(api, call, name, fp).await?,
+        (&Method::DELETE, ["clusters", name, "fargate-profiles", fp]) => fargate::delete(api, call, name, fp).await?,
+        (&Method::GET, ["addons", "supported-versions"]) => addons::describe_versions(call).await?,
+        (&Method::GET, ["addons", "configuration-schemas"]) => addons::describe_configuration(call).await?,
+        (&Method::POST, ["clusters", name, "addons"]) => addons::create(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "addons"]) => addons::list(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "addons", addon]) => addons::describe(api, call, name, addon).await?,
+        (&Method::DELETE, ["clusters", name, "addons", addon]) => addons::delete(api, call, name, addon).await?,
+        (&Method::POST, ["clusters", name, "addons", addon, "update"]) => {
+            addons::update(api, call, name, addon).await?
+        }
+        (&Method::POST, ["clusters", name, "pod-identity-associations"]) => {
+            identity::create_association(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "pod-identity-associations"]) => {
+            identity::list_associations(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::describe_association(api, call, name, id).await?
+        }
+        (&Method::POST, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::update_association(api, call, name, id).await?
+        }
+        (&Method::DELETE, ["clusters", name, "pod-identity-associations", id]) => {
+            identity::delete_association(api, call, name, id).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "associate"]) => {
+            identity::associate_config(api, call, name).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "describe"]) => {
+            identity::describe_config(api, call, name).await?
+        }
+        (&Method::POST, ["clusters", name, "identity-provider-configs", "disassociate"]) => {
+            identity::disassociate_config(api, call, name).await?
+        }
+        (&Method::GET, ["clusters", name, "identity-provider-configs"]) => {
+            identity::list_configs(api, call, name).await?
+        }
+        (&Method::GET, ["access-policies"]) => access::list_policies(call).await?,
+        (&Method::POST, ["clusters", name, "access-entries"]) => access::create(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "access-entries"]) => access::list(api, call, name).await?,
+        (&Method::GET, ["clusters", name, "access-entries", who]) => access::describe(api, call, name, who).await?,
+        (&Method::POST, ["clusters", name, "access-entries", who]) => access::update(api, call, name, who).await?,
+        (&Method::DELETE, ["clusters", name, "access-entries", who]) => access::delete(api, call, name, who).await?,
+        (&Method::POST, ["clusters", name, "access-entries", who, "access-policies"]) => {
+            access::associate(api, call, name, who).await?
+        }
+        (&Method::GET, ["clusters", name, "access-entries", who, "access-policies"]) => {
+            access::list_associated(api, call, name, who).await?
+        }
+        (&Method::DELETE, ["clusters", name, "access-entries", who, "access-policies", policy]) => {
+            access::disassociate(api, call, name, who, policy).await?
+        }
+        (&Method::POST, ["tags", arn]) => tags::tag(api, call, arn).await?,
+        (&Method::DELETE, ["tags", arn]) => tags::untag(api, call, arn).await?,
+        (&Method::GET, ["tags", arn]) => tags::list(api, call, arn).await?,
         _ => {
             return Err(AwsError::new(
                 "UnknownOperationException",
@@ -39,6 +123,15 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
         }
     };
     Ok(aws_protocol::json::response(Protocol::RestJson, status, &body, &call.request_id))
+}
+
+/// A query string with only the first value of each parameter: rest-json lists repeat their name
+/// (`?tagKeys=a&tagKeys=b`), which the handlers that take them read from the raw query.
+pub(crate) fn first_values(query: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let kept: Vec<&str> =
+        query.split('&').filter(|pair| seen.insert(pair.split('=').next().unwrap_or_default())).collect();
+    kept.join("&")
 }
 
 fn bad_path(path: &str) -> AwsError {
@@ -71,12 +164,21 @@ fn error(error: EksError, cluster: &str) -> AwsError {
         EksError::ResourceNotFound(_) => ("ResourceNotFoundException", StatusCode::NOT_FOUND),
         EksError::ResourceLimitExceeded(_) => ("ResourceLimitExceededException", StatusCode::BAD_REQUEST),
         EksError::Server(_) => ("ServerException", StatusCode::INTERNAL_SERVER_ERROR),
+        EksError::BadRequest(_) => ("BadRequestException", StatusCode::BAD_REQUEST),
+        EksError::NotFound(_) => ("NotFoundException", StatusCode::NOT_FOUND),
     };
     let mut wire = AwsError::new(code, error.to_string(), status);
     if !cluster.is_empty() {
         wire = wire.with_extra("clusterName", cluster);
     }
     wire
+}
+
+/// [`error`] for an operation on a resource in a cluster: the body also names the resource
+/// (`nodegroupName`, `fargateProfileName` or `addonName`).
+fn child_error(model: EksError, cluster: &str, member: &str, name: &str) -> AwsError {
+    let wire = error(model, cluster);
+    if name.is_empty() { wire } else { wire.with_extra(member, name) }
 }
 
 fn invalid(message: impl Into<String>) -> AwsError {
@@ -117,6 +219,47 @@ fn strings(body: &Map<String, Value>, field: &str) -> Result<Option<Vec<String>>
             .map(Some),
         Some(_) => Err(invalid(format!("{field} must be a list"))),
     }
+}
+
+fn integer(body: &Map<String, Value>, field: &str) -> Result<Option<i64>, AwsError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) => {
+            number.as_i64().map(Some).ok_or_else(|| invalid(format!("{field} must be an integer")))
+        }
+        Some(_) => Err(invalid(format!("{field} must be an integer"))),
+    }
+}
+
+/// A JSON object of strings to strings (labels, tags).
+fn string_map(body: &Map<String, Value>, field: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    let Some(members) = object(body, field)? else { return Ok(None) };
+    members
+        .iter()
+        .map(|(key, value)| match value {
+            Value::String(value) => Ok((key.clone(), value.clone())),
+            _ => Err(invalid(format!("{field} must map strings to strings"))),
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// `maxResults` and `nextToken` from the query string.
+fn paging(call: &Call<'_>) -> Result<(Option<i64>, Option<String>), AwsError> {
+    let max_results = match call.params.get("maxResults") {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid("maxResults must be a number"))?),
+    };
+    Ok((max_results, call.params.get("nextToken").map(str::to_owned)))
+}
+
+/// A list reply: the names under `field`, and `nextToken` when there is more.
+fn list_reply(field: &str, names: Vec<String>, token: Option<String>) -> Value {
+    let mut body = json!({ field: names });
+    if let Some(token) = token {
+        body["nextToken"] = json!(token);
+    }
+    body
 }
 
 fn object<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, AwsError> {
@@ -274,3 +417,6 @@ fn cluster_versions(api: &AwsApi) -> Value {
         .collect();
     json!({ "clusterVersions": listed })
 }
+
+#[cfg(test)]
+mod tests;

@@ -103,7 +103,7 @@ impl AwsApi {
         let params = if matches!(protocol, Protocol::Query | Protocol::Ec2) {
             QueryParams::from_request(request.uri(), request.headers(), request.body())
         } else {
-            QueryParams::parse(request.uri().query().unwrap_or_default().as_bytes())
+            QueryParams::parse(eks::first_values(request.uri().query().unwrap_or_default()).as_bytes())
         }
         .map_err(|error| (protocol, error.to_aws_error(protocol)))?;
         let route = Route::new(signed.as_ref(), request.headers(), &params)

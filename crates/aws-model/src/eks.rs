@@ -5,6 +5,13 @@
 //! `CREATING` until its `ready_at` time and `DELETING` until its `gone_at` time, then `ACTIVE` or gone. Both
 //! delays are configuration (zero by default, so that a create answers `CREATING` and the next describe shows
 //! `ACTIVE`, and botocore's waiters succeed on their first poll).
+//!
+//! The resources that hang off a cluster live in submodules, each a part of [`Eks`]: [`nodegroups`] (managed node
+//! groups), [`fargate`] (Fargate profiles and the rule that picks one for a pod), [`updates`] (UpdateClusterConfig,
+//! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
+//! add-ons), [`access`] (access entries and policies), [`identity`] (pod identity associations and identity provider
+//! configs),
+//! [`tags`] (tags by ARN).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,6 +20,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::records::{RecordError, Records, Versioned};
+
+pub mod access;
+pub mod addons;
+pub mod fargate;
+pub mod identity;
+pub mod nodegroups;
+mod support;
+pub mod tags;
+pub mod updates;
 
 /// What the EKS side needs from the Kubernetes side.
 #[async_trait::async_trait]
@@ -53,6 +69,14 @@ pub struct EksConfig {
     pub delete_seconds: f64,
     /// Clusters per account and region.
     pub max_clusters: usize,
+    /// Seconds an `Update` stays `InProgress` (and its cluster or node group `UPDATING`).
+    pub update_seconds: f64,
+    /// Managed node groups per cluster.
+    pub max_nodegroups: usize,
+    /// Nodes per managed node group (the largest `maxSize`).
+    pub max_nodes_per_nodegroup: i64,
+    /// Fargate profiles per cluster.
+    pub max_fargate_profiles: usize,
 }
 
 impl Default for EksConfig {
@@ -62,6 +86,10 @@ impl Default for EksConfig {
             create_seconds: 0.0,
             delete_seconds: 0.0,
             max_clusters: 100,
+            update_seconds: 0.0,
+            max_nodegroups: 30,
+            max_nodes_per_nodegroup: 450,
+            max_fargate_profiles: 10,
         }
     }
 }
@@ -136,6 +164,9 @@ pub struct Cluster {
     pub creator_arn: String,
     /// The name of the Kubernetes cluster behind it.
     pub kubernetes_name: String,
+    /// While an update runs, when it ends (Unix seconds); the cluster reads `UPDATING` until then.
+    #[serde(default)]
+    pub updating_until: Option<f64>,
 }
 
 /// What CreateCluster asks for, already decoded from the wire.
@@ -182,6 +213,12 @@ pub enum EksError {
     ResourceLimitExceeded(String),
     #[error("{0}")]
     Server(String),
+    /// A malformed request outside the cluster operations (tags: an ARN that is not an EKS ARN).
+    #[error("{0}")]
+    BadRequest(String),
+    /// An ARN that names no resource (tags).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl From<RecordError> for EksError {
@@ -311,6 +348,7 @@ impl Eks {
             support_type: input.support_type.clone().unwrap_or_else(|| "STANDARD".into()),
             creator_arn: caller.arn.clone(),
             kubernetes_name: kubernetes_name.clone(),
+            updating_until: None,
         };
         // The record first, so that two creates of one name cannot both start a Kubernetes cluster.
         let key = Self::cluster_key(caller, &input.name);
@@ -331,6 +369,7 @@ impl Eks {
         cluster.endpoint = endpoint.endpoint;
         cluster.certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
         self.records.update(&key, &cluster, revision).await?;
+        self.bootstrap_creator_access(caller, &cluster).await?;
         Ok(cluster)
     }
 
@@ -360,6 +399,10 @@ impl Eks {
                     Err(error) => return Err(error.into()),
                 }
                 Ok(None)
+            }
+            ClusterStatus::Active if cluster.updating_until.is_some_and(|until| now < until) => {
+                cluster.status = ClusterStatus::Updating;
+                Ok(Some(cluster))
             }
             _ => Ok(Some(cluster)),
         }
@@ -421,8 +464,12 @@ impl Eks {
                 }
                 _ => {}
             }
-            // FIXME: refuse while node groups or Fargate profiles exist ("Cluster has nodegroups attached")
-            // once those resources exist.
+            if !self.nodegroup_names(caller, name).await?.is_empty() {
+                return Err(EksError::ResourceInUse("Cluster has nodegroups attached".into()));
+            }
+            if !self.fargate_profile_names(caller, name).await?.is_empty() {
+                return Err(EksError::ResourceInUse("Cluster has fargate profiles attached".into()));
+            }
             cluster.status = ClusterStatus::Deleting;
             cluster.gone_at = Some(self.clock.now() + self.config.delete_seconds);
             let latest = self.records.get::<Cluster>(&key).await?.map(|v| v.revision).unwrap_or(revision);
@@ -433,6 +480,7 @@ impl Eks {
                 Err(error) => return Err(error.into()),
             }
             self.kubernetes.delete(&cluster.kubernetes_name).await.map_err(EksError::Server)?;
+            self.forget_cluster_children(caller, name).await?;
             return Ok(cluster);
         }
         Err(EksError::Server("the cluster kept changing; retry".into()))

@@ -2,7 +2,8 @@
 //!
 //! - [`policy`]: the IAM policy language, parsing documents as IAM does and deciding whether a request is allowed;
 //!   a decision core, values in and values out, no IO.
-//! - [`eks`]: EKS clusters, their validations and status lifecycle, stored as [`records`] in the store; the
+//! - [`eks`]: EKS clusters and what hangs off them (node groups, Fargate profiles, add-ons, access entries, ...),
+//!   their validations and status lifecycle, stored as [`records`] in the store; the
 //!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
 //!

@@ -197,6 +197,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             create_seconds: args.eks_create_delay,
             delete_seconds: args.eks_delete_delay,
             max_clusters: args.max_clusters as usize,
+            ..aws_model::eks::EksConfig::default()
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -7,7 +7,7 @@ use crate::clock::ManualClock;
 
 /// Kubernetes clusters that exist only as names.
 #[derive(Debug, Default)]
-struct FakeKubernetes {
+pub(crate) struct FakeKubernetes {
     created: Mutex<Vec<KubernetesSpec>>,
     deleted: Mutex<Vec<String>>,
     fail: bool,
@@ -28,13 +28,13 @@ impl KubernetesClusters for FakeKubernetes {
     }
 }
 
-struct Fixture {
-    eks: Eks,
-    kubernetes: Arc<FakeKubernetes>,
-    clock: Arc<ManualClock>,
+pub(crate) struct Fixture {
+    pub(crate) eks: Eks,
+    pub(crate) kubernetes: Arc<FakeKubernetes>,
+    pub(crate) clock: Arc<ManualClock>,
 }
 
-fn fixture(config: EksConfig) -> Fixture {
+pub(crate) fn fixture(config: EksConfig) -> Fixture {
     fixture_with(config, FakeKubernetes::default())
 }
 
@@ -46,11 +46,11 @@ fn fixture_with(config: EksConfig, kubernetes: FakeKubernetes) -> Fixture {
     Fixture { eks, kubernetes, clock }
 }
 
-fn caller() -> Caller {
+pub(crate) fn caller() -> Caller {
     Caller { account: "000000000000".into(), region: "us-east-1".into(), arn: "arn:aws:iam::000000000000:root".into() }
 }
 
-fn input(name: &str) -> CreateCluster {
+pub(crate) fn input(name: &str) -> CreateCluster {
     CreateCluster {
         name: name.into(),
         role_arn: "arn:aws:iam::000000000000:role/eks-cluster".into(),

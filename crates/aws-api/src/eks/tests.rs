@@ -1,0 +1,52 @@
+use aws_model::eks::EksError;
+
+use super::*;
+
+fn check_query(query: &str, expect: &str) {
+    assert_eq!(first_values(query), expect, "{query}");
+}
+
+#[test]
+fn repeated_query_parameters_keep_their_first_value() {
+    check_query("", "");
+    check_query("tagKeys=a", "tagKeys=a");
+    check_query("tagKeys=a&tagKeys=b&maxResults=2", "tagKeys=a&maxResults=2");
+    check_query("a&a=1&b=%ZZ", "a&b=%ZZ");
+}
+
+fn check_segment(segment: &str, expect: Option<&str>) {
+    assert_eq!(percent_decode(segment).as_deref(), expect, "{segment}");
+}
+
+#[test]
+fn path_segments_are_percent_decoded() {
+    check_segment("demo", Some("demo"));
+    check_segment(
+        "arn%3Aaws%3Aeks%3Aus-east-1%3A000000000000%3Acluster%2Fdemo",
+        Some("arn:aws:eks:us-east-1:000000000000:cluster/demo"),
+    );
+    check_segment("%ZZ", None);
+    check_segment("%4", None);
+    check_segment("%FF", None);
+}
+
+fn check_error(model: EksError, expect: (&str, u16)) {
+    let wire = child_error(model.clone(), "demo", "nodegroupName", "ng");
+    assert_eq!((wire.code.as_str(), wire.status.as_u16()), expect, "{model:?}");
+    assert_eq!(wire.extra.get("clusterName").and_then(|v| v.as_str()), Some("demo"));
+    assert_eq!(wire.extra.get("nodegroupName").and_then(|v| v.as_str()), Some("ng"));
+}
+
+#[test]
+fn model_errors_map_to_eks_types_and_statuses() {
+    check_error(EksError::InvalidParameter("x".into()), ("InvalidParameterException", 400));
+    check_error(EksError::InvalidRequest("x".into()), ("InvalidRequestException", 400));
+    check_error(EksError::ResourceInUse("x".into()), ("ResourceInUseException", 409));
+    check_error(EksError::ResourceNotFound("x".into()), ("ResourceNotFoundException", 404));
+    check_error(EksError::ResourceLimitExceeded("x".into()), ("ResourceLimitExceededException", 400));
+    check_error(EksError::BadRequest("x".into()), ("BadRequestException", 400));
+    check_error(EksError::NotFound("x".into()), ("NotFoundException", 404));
+    check_error(EksError::Server("x".into()), ("ServerException", 500));
+    let bare = child_error(EksError::ResourceNotFound("x".into()), "demo", "addonName", "");
+    assert!(!bare.extra.contains_key("addonName"));
+}

@@ -1,0 +1,314 @@
+//! Fargate profiles: their rules (selectors, one profile `CREATING` or `DELETING` per cluster at a time), their
+//! lifecycle (the cluster delays), and [`Eks::matching_profile`], the rule by which a pod lands on Fargate.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::support::{page, validate_name, validate_tags};
+use super::{Caller, Eks, EksError, validate_role_arn};
+use crate::records::RecordError;
+
+/// `CREATING`, `ACTIVE`, ... as EKS spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FargateProfileStatus {
+    Creating,
+    Active,
+    Deleting,
+    CreateFailed,
+    DeleteFailed,
+}
+
+impl FargateProfileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FargateProfileStatus::Creating => "CREATING",
+            FargateProfileStatus::Active => "ACTIVE",
+            FargateProfileStatus::Deleting => "DELETING",
+            FargateProfileStatus::CreateFailed => "CREATE_FAILED",
+            FargateProfileStatus::DeleteFailed => "DELETE_FAILED",
+        }
+    }
+}
+
+/// Which pods a profile takes: a namespace and labels, both with `*` and `?` wildcards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selector {
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A Fargate profile as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FargateProfile {
+    pub name: String,
+    pub arn: String,
+    pub cluster: String,
+    /// Unix seconds.
+    pub created_at: f64,
+    pub pod_execution_role_arn: String,
+    pub subnets: Vec<String>,
+    pub selectors: Vec<Selector>,
+    pub status: FargateProfileStatus,
+    pub tags: BTreeMap<String, String>,
+    /// When a `CREATING` profile becomes `ACTIVE` (Unix seconds).
+    pub ready_at: f64,
+    /// When a `DELETING` profile is gone (Unix seconds).
+    pub gone_at: Option<f64>,
+}
+
+/// What CreateFargateProfile asks for, already decoded from the wire.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateFargateProfile {
+    pub cluster: String,
+    pub name: String,
+    pub pod_execution_role_arn: String,
+    /// The cluster's subnets when empty.
+    pub subnets: Vec<String>,
+    pub selectors: Vec<Selector>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one character.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    // Classic greedy matching with backtracking to the last star.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// Whether a pod in `namespace` with `labels` matches `selector`: the namespace and every label of the selector;
+/// label keys match exactly, the namespace and label values by [`wildcard_match`].
+pub fn selector_matches(selector: &Selector, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
+    let namespace_matches = selector.namespace.as_deref().is_some_and(|pattern| wildcard_match(pattern, namespace));
+    namespace_matches
+        && selector
+            .labels
+            .iter()
+            .all(|(key, pattern)| labels.get(key).is_some_and(|value| wildcard_match(pattern, value)))
+}
+
+impl Eks {
+    fn fargate_key(caller: &Caller, cluster: &str, name: &str) -> String {
+        Self::child_key(caller, "fargateprofiles", cluster, name)
+    }
+
+    /// The Fargate profiles of a cluster as they are now, in name order.
+    async fn fargate_profiles(&self, caller: &Caller, cluster: &str) -> Result<Vec<FargateProfile>, EksError> {
+        let prefix = Self::children_prefix(caller, "fargateprofiles", cluster);
+        let mut out = Vec::new();
+        for stored in self.records.list::<FargateProfile>(&prefix).await? {
+            if let Some(profile) = self.settle_profile(&stored.key, stored.value, stored.revision).await? {
+                out.push(profile);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    pub(crate) async fn fargate_profile_names(&self, caller: &Caller, cluster: &str) -> Result<Vec<String>, EksError> {
+        Ok(self.fargate_profiles(caller, cluster).await?.into_iter().map(|p| p.name).collect())
+    }
+
+    async fn settle_profile(
+        &self,
+        key: &str,
+        mut profile: FargateProfile,
+        revision: store::Revision,
+    ) -> Result<Option<FargateProfile>, EksError> {
+        let now = self.clock.now();
+        match profile.status {
+            FargateProfileStatus::Creating if now >= profile.ready_at => {
+                profile.status = FargateProfileStatus::Active;
+                match self.records.update(key, &profile, revision).await {
+                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            FargateProfileStatus::Deleting if profile.gone_at.is_some_and(|at| now >= at) => {
+                match self.records.delete(key, Some(revision)).await {
+                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                return Ok(None);
+            }
+            _ => {}
+        }
+        Ok(Some(profile))
+    }
+
+    /// A profile of this cluster that is `CREATING` or `DELETING`, which blocks creating or deleting another.
+    fn busy_profile(profiles: &[FargateProfile]) -> Option<&FargateProfile> {
+        profiles.iter().find(|p| matches!(p.status, FargateProfileStatus::Creating | FargateProfileStatus::Deleting))
+    }
+
+    pub async fn create_fargate_profile(
+        &self,
+        caller: &Caller,
+        input: CreateFargateProfile,
+    ) -> Result<FargateProfile, EksError> {
+        let cluster = self.existing_cluster(caller, &input.cluster).await?;
+        validate_name(&input.name, "fargateProfileName", 100)?;
+        validate_role_arn(&input.pod_execution_role_arn)?;
+        if input.selectors.is_empty() {
+            return Err(EksError::InvalidParameter("Fargate Profile requires at least one selector.".into()));
+        }
+        if input.selectors.len() > 5 {
+            return Err(EksError::InvalidParameter("Fargate Profile cannot have more than 5 selectors.".into()));
+        }
+        for selector in &input.selectors {
+            if selector.namespace.as_deref().is_none_or(str::is_empty) {
+                return Err(EksError::InvalidParameter("Fargate Profile Selector requires a namespace.".into()));
+            }
+            if selector.labels.len() > 5 {
+                return Err(EksError::InvalidParameter(
+                    "Request contains Selector with more than 5 Label pairs".into(),
+                ));
+            }
+        }
+        validate_tags(&input.tags)?;
+        self.active_cluster(caller, &input.cluster).await?;
+        let profiles = self.fargate_profiles(caller, &input.cluster).await?;
+        let duplicate =
+            || EksError::ResourceInUse("A Fargate Profile already exists with this name in this cluster.".into());
+        if profiles.iter().any(|p| p.name == input.name) {
+            return Err(duplicate());
+        }
+        if let Some(busy) = Self::busy_profile(&profiles) {
+            return Err(EksError::ResourceInUse(format!(
+                "Cannot create Fargate Profile {} because cluster {} currently has Fargate Profile {} in status {}",
+                input.name,
+                input.cluster,
+                busy.name,
+                busy.status.as_str()
+            )));
+        }
+        if profiles.len() >= self.config.max_fargate_profiles {
+            return Err(EksError::ResourceLimitExceeded(format!(
+                "Cluster {} already has the maximum number of Fargate profiles ({})",
+                input.cluster, self.config.max_fargate_profiles
+            )));
+        }
+        let now = self.clock.now();
+        let profile = FargateProfile {
+            arn: format!(
+                "arn:aws:eks:{}:{}:fargateprofile/{}/{}/{}",
+                caller.region,
+                caller.account,
+                input.cluster,
+                input.name,
+                crate::ids::uuid()
+            ),
+            name: input.name.clone(),
+            cluster: input.cluster.clone(),
+            created_at: now,
+            pod_execution_role_arn: input.pod_execution_role_arn.clone(),
+            subnets: if input.subnets.is_empty() { cluster.vpc.subnet_ids.clone() } else { input.subnets.clone() },
+            selectors: input.selectors.clone(),
+            status: FargateProfileStatus::Creating,
+            tags: input.tags.clone(),
+            ready_at: now + self.config.create_seconds,
+            gone_at: None,
+        };
+        let key = Self::fargate_key(caller, &input.cluster, &input.name);
+        self.records.create(&key, &profile).await.map_err(|error| match error {
+            RecordError::Exists(_) => duplicate(),
+            other => other.into(),
+        })?;
+        Ok(profile)
+    }
+
+    pub async fn describe_fargate_profile(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        name: &str,
+    ) -> Result<FargateProfile, EksError> {
+        self.existing_cluster(caller, cluster).await?;
+        let key = Self::fargate_key(caller, cluster, name);
+        let Some(stored) = self.records.get::<FargateProfile>(&key).await? else { return Err(profile_not_found(name)) };
+        self.settle_profile(&key, stored.value, stored.revision).await?.ok_or_else(|| profile_not_found(name))
+    }
+
+    pub async fn list_fargate_profiles(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), EksError> {
+        self.existing_cluster(caller, cluster).await?;
+        page(self.fargate_profile_names(caller, cluster).await?, max_results, next_token)
+    }
+
+    pub async fn delete_fargate_profile(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        name: &str,
+    ) -> Result<FargateProfile, EksError> {
+        let current = self.describe_fargate_profile(caller, cluster, name).await?;
+        if current.status == FargateProfileStatus::Deleting {
+            return Ok(current);
+        }
+        let profiles = self.fargate_profiles(caller, cluster).await?;
+        if let Some(busy) = Self::busy_profile(&profiles).filter(|busy| busy.name != name) {
+            return Err(EksError::ResourceInUse(format!(
+                "Cannot delete Fargate Profile {name} because cluster {cluster} currently has Fargate Profile {} in status {}",
+                busy.name,
+                busy.status.as_str()
+            )));
+        }
+        let gone_at = self.clock.now() + self.config.delete_seconds;
+        let key = Self::fargate_key(caller, cluster, name);
+        let edited = self
+            .edit::<FargateProfile, ()>(&key, |profile| {
+                profile.status = FargateProfileStatus::Deleting;
+                profile.gone_at = Some(gone_at);
+                Ok(())
+            })
+            .await?;
+        edited.map(|(profile, ())| profile).ok_or_else(|| profile_not_found(name))
+    }
+
+    /// The `ACTIVE` profile that takes a pod in `namespace` with `pod_labels`: the first matching profile in
+    /// alphabetical order, as the Fargate scheduler picks it.
+    pub async fn matching_profile(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        namespace: &str,
+        pod_labels: &BTreeMap<String, String>,
+    ) -> Result<Option<FargateProfile>, EksError> {
+        let profiles = self.fargate_profiles(caller, cluster).await?;
+        Ok(profiles.into_iter().find(|profile| {
+            profile.status == FargateProfileStatus::Active
+                && profile.selectors.iter().any(|selector| selector_matches(selector, namespace, pod_labels))
+        }))
+    }
+}
+
+fn profile_not_found(name: &str) -> EksError {
+    EksError::ResourceNotFound(format!("No Fargate Profile found with name: {name}."))
+}
+
+#[cfg(test)]
+mod tests;
