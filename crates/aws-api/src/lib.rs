@@ -6,6 +6,7 @@
 //! id when that is 12 digits, else `000000000000`. Signatures are parsed (a malformed one is refused as AWS
 //! refuses it) but can only be checked for keys whose secret is known, and none is known yet.
 
+mod ec2;
 mod eks;
 mod sts;
 mod token;
@@ -24,6 +25,7 @@ pub use token::TokenUser;
 #[derive(Debug, Clone)]
 pub struct AwsApi {
     eks: Eks,
+    ec2: Option<aws_model::ec2::Ec2>,
     clock: Arc<dyn Clock>,
 }
 
@@ -38,7 +40,12 @@ pub(crate) struct Call<'a> {
 
 impl AwsApi {
     pub fn new(eks: Eks, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, clock }
+        AwsApi { eks, ec2: None, clock }
+    }
+
+    /// Serves EC2 networking too.
+    pub fn with_ec2(self, ec2: aws_model::ec2::Ec2) -> AwsApi {
+        AwsApi { ec2: Some(ec2), ..self }
     }
 
     /// Answers one request; never fails: every failure is an AWS error reply.
@@ -55,6 +62,9 @@ impl AwsApi {
             "eks" => eks::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id)),
+            "ec2" => {
+                ec2::handle(self, &call).await.unwrap_or_else(|e| render_error(Protocol::Ec2, "", &e, &request_id))
+            }
             "sts" => sts::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
@@ -112,6 +122,10 @@ impl AwsApi {
 
     pub(crate) fn eks(&self) -> &Eks {
         &self.eks
+    }
+
+    pub(crate) fn ec2(&self) -> Option<&aws_model::ec2::Ec2> {
+        self.ec2.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {
