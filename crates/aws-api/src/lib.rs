@@ -7,6 +7,7 @@
 //! the open mode of the design: its account is the key id when that is 12 digits, else `000000000000`, and it
 //! acts as that account's root. Signatures are parsed (a malformed one is refused as AWS refuses it).
 
+mod ec2;
 mod eks;
 mod iam;
 mod sts;
@@ -28,6 +29,7 @@ pub use token::TokenUser;
 pub struct AwsApi {
     eks: Eks,
     iam: Iam,
+    ec2: Option<aws_model::ec2::Ec2>,
     clock: Arc<dyn Clock>,
 }
 
@@ -44,7 +46,12 @@ pub(crate) struct Call<'a> {
 
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, iam, clock }
+        AwsApi { eks, iam, ec2: None, clock }
+    }
+
+    /// Serves EC2 networking too.
+    pub fn with_ec2(self, ec2: aws_model::ec2::Ec2) -> AwsApi {
+        AwsApi { ec2: Some(ec2), ..self }
     }
 
     /// Answers one request; never fails: every failure is an AWS error reply.
@@ -64,6 +71,9 @@ impl AwsApi {
             "iam" => iam::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, iam::NAMESPACE, &error, &request_id)),
+            "ec2" => {
+                ec2::handle(self, &call).await.unwrap_or_else(|e| render_error(Protocol::Ec2, "", &e, &request_id))
+            }
             "sts" => sts::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
@@ -137,6 +147,10 @@ impl AwsApi {
 
     pub(crate) fn iam(&self) -> &Iam {
         &self.iam
+    }
+
+    pub(crate) fn ec2(&self) -> Option<&aws_model::ec2::Ec2> {
+        self.ec2.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

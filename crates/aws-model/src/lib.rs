@@ -10,6 +10,7 @@
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
 
 pub mod clock;
+pub mod ec2;
 pub mod eks;
 pub mod iam;
 pub mod ids;

@@ -1,0 +1,792 @@
+//! EC2 networking over the `ec2` protocol: `Action` and `Name.N` list parameters in, XML with `<item>` lists and
+//! `requestId` out, errors as `<Response><Errors><Error>`. Inputs are read under the query names the service
+//! model gives them; replies use its `locationName`s.
+
+use std::collections::BTreeMap;
+
+use aws_model::ec2::{
+    Address, CreateSecurityGroup, CreateSubnet, Direction, Ec2Error, Filter, InternetGateway, NatGateway, Network,
+    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc,
+};
+use aws_protocol::query::{QueryError, Scope};
+use aws_protocol::xml::{XmlWriter, ec2_response};
+use aws_protocol::{AwsError, Protocol};
+use http::{Response, StatusCode};
+
+use crate::{AwsApi, Call};
+
+/// The EC2 wire code of each model error.
+fn code(error: &Ec2Error) -> &'static str {
+    match error {
+        Ec2Error::VpcNotFound(_) => "InvalidVpcID.NotFound",
+        Ec2Error::SubnetNotFound(_) => "InvalidSubnetID.NotFound",
+        Ec2Error::GroupNotFound(_) => "InvalidGroup.NotFound",
+        Ec2Error::InternetGatewayNotFound(_) => "InvalidInternetGatewayID.NotFound",
+        Ec2Error::RouteTableNotFound(_) => "InvalidRouteTableID.NotFound",
+        Ec2Error::AssociationNotFound(_) => "InvalidAssociationID.NotFound",
+        Ec2Error::NatGatewayNotFound(_) => "NatGatewayNotFound",
+        Ec2Error::AllocationNotFound(_) => "InvalidAllocationID.NotFound",
+        Ec2Error::AddressInUse(_) => "InvalidIPAddress.InUse",
+        Ec2Error::SubnetConflict(_) => "InvalidSubnet.Conflict",
+        Ec2Error::SubnetRange(_) => "InvalidSubnet.Range",
+        Ec2Error::VpcRange(_) => "InvalidVpc.Range",
+        Ec2Error::InvalidParameterValue(_) => "InvalidParameterValue",
+        Ec2Error::InvalidParameterCombination(_) => "InvalidParameterCombination",
+        Ec2Error::MissingParameter(_) => "MissingParameter",
+        Ec2Error::GroupDuplicate { .. } => "InvalidGroup.Duplicate",
+        Ec2Error::CannotDelete(_) => "CannotDelete",
+        Ec2Error::DependencyViolation(_) => "DependencyViolation",
+        Ec2Error::PermissionDuplicate(_) => "InvalidPermission.Duplicate",
+        Ec2Error::PermissionNotFound => "InvalidPermission.NotFound",
+        Ec2Error::InvalidFilter(_) => "InvalidFilter",
+        Ec2Error::InvalidAvailabilityZone(_) => "InvalidAvailabilityZone",
+        Ec2Error::AlreadyAssociated(_) => "Resource.AlreadyAssociated",
+        Ec2Error::GatewayNotAttached { .. } => "Gateway.NotAttached",
+        Ec2Error::RouteAlreadyExists(_) => "RouteAlreadyExists",
+        Ec2Error::RouteNotFound { .. } => "InvalidRoute.NotFound",
+        Ec2Error::AddressLimitExceeded(_) => "AddressLimitExceeded",
+        Ec2Error::AuthFailure(_) => "AuthFailure",
+        Ec2Error::AddressNotFound(_) => "InvalidAddress.NotFound",
+        Ec2Error::TagLimitExceeded(_) => "TagLimitExceeded",
+        Ec2Error::InvalidId(_) => "InvalidID",
+        Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
+        Ec2Error::Server(_) => "InternalError",
+    }
+}
+
+fn wire(error: Ec2Error) -> AwsError {
+    let status = if matches!(error, Ec2Error::Server(_)) {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else if matches!(error, Ec2Error::AuthFailure(_)) {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    AwsError::new(code(&error), error.to_string(), status)
+}
+
+fn bad_params(error: QueryError) -> AwsError {
+    error.to_aws_error(Protocol::Ec2)
+}
+
+fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::bad_request("InvalidParameterValue", message)
+}
+
+pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+    let Some(ec2) = api.ec2() else {
+        return Err(AwsError::bad_request("InvalidAction", "EC2 is not served by this endpoint"));
+    };
+    let operation = call
+        .route
+        .operation()
+        .ok_or_else(|| AwsError::bad_request("MissingAction", "The request must contain the parameter Action"))?;
+    let input = Input { params: call.params.root() };
+    let caller = &call.caller;
+    let region = caller.region.clone();
+    let body: Box<dyn FnOnce(&mut XmlWriter)> = match operation {
+        "DescribeRegions" => {
+            let names = input.strings("RegionName")?;
+            let filters = input.filters()?;
+            let regions = aws_model::ec2::describe_regions(&names, &filters).map_err(wire)?;
+            Box::new(move |xml| {
+                xml.list("regionInfo", "item", regions, |xml, region| {
+                    xml.text("regionName", region)
+                        .text("regionEndpoint", &format!("ec2.{region}.amazonaws.com"))
+                        .text("optInStatus", "opt-in-not-required");
+                });
+            })
+        }
+        "DescribeAvailabilityZones" => {
+            let names = input.strings("ZoneName")?;
+            let ids = input.strings("ZoneId")?;
+            let filters = input.filters()?;
+            input.params.bool("AllAvailabilityZones").map_err(bad_params)?;
+            let zones = aws_model::ec2::describe_availability_zones(&region, &names, &ids, &filters).map_err(wire)?;
+            Box::new(move |xml| {
+                xml.list("availabilityZoneInfo", "item", zones, |xml, zone| {
+                    xml.text("optInStatus", "opt-in-not-required")
+                        .element("messageSet", |_| {})
+                        .text("regionName", &zone.region)
+                        .text("zoneName", &zone.name)
+                        .text("zoneId", &zone.id)
+                        .text("groupName", &zone.region)
+                        .text("networkBorderGroup", &zone.region)
+                        .text("zoneType", "availability-zone")
+                        .text("zoneState", "available");
+                });
+            })
+        }
+        "CreateVpc" => {
+            let cidr = input.get("CidrBlock");
+            let tenancy = input.get("InstanceTenancy");
+            let tags = input.tag_specifications("vpc")?;
+            let (vpc, network) = ec2
+                .change(caller, |network, ids| {
+                    let vpc = network.create_vpc(ids, cidr.as_deref(), tenancy.as_deref(), &tags)?;
+                    Ok((vpc, network.clone()))
+                })
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("vpc", |xml| vpc_xml(xml, &network, &vpc));
+            })
+        }
+        "DescribeVpcs" => {
+            let ids = input.strings("VpcId")?;
+            let filters = input.filters()?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc));
+            })
+        }
+        "DeleteVpc" => {
+            let id = input.required("VpcId")?;
+            ec2.change(caller, |network, _| network.delete_vpc(&id)).await.map_err(wire)?;
+            returns_true()
+        }
+        "ModifyVpcAttribute" => {
+            let id = input.required("VpcId")?;
+            let support = input.params.child("EnableDnsSupport").bool("Value").map_err(bad_params)?;
+            let hostnames = input.params.child("EnableDnsHostnames").bool("Value").map_err(bad_params)?;
+            ec2.change(caller, |network, _| network.modify_vpc_attribute(&id, support, hostnames))
+                .await
+                .map_err(wire)?;
+            returns_true()
+        }
+        "DescribeVpcAttribute" => {
+            let id = input.required("VpcId")?;
+            let attribute = input.required("Attribute")?;
+            let vpc =
+                ec2.view(caller, |network| network.describe_vpc(&id).cloned()).await.map_err(wire)?.map_err(wire)?;
+            let value = match attribute.as_str() {
+                "enableDnsSupport" => vpc.enable_dns_support,
+                "enableDnsHostnames" => vpc.enable_dns_hostnames,
+                "enableNetworkAddressUsageMetrics" => false,
+                other => {
+                    return Err(invalid(format!(
+                        "Value ({other}) for parameter attribute is invalid. Unknown attribute."
+                    )));
+                }
+            };
+            Box::new(move |xml| {
+                xml.text("vpcId", &vpc.id).element(&attribute, |xml| {
+                    xml.value("value", value);
+                });
+            })
+        }
+        "CreateSubnet" => {
+            let request = CreateSubnet {
+                vpc_id: input.required("VpcId")?,
+                cidr_block: input.get("CidrBlock"),
+                availability_zone: input.get("AvailabilityZone"),
+                availability_zone_id: input.get("AvailabilityZoneId"),
+                tags: input.tag_specifications("subnet")?,
+            };
+            let (subnet, network) = ec2
+                .change(caller, |network, ids| Ok((network.create_subnet(ids, &request)?, network.clone())))
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("subnet", |xml| subnet_xml(xml, &network, &subnet));
+            })
+        }
+        "DescribeSubnets" => {
+            let ids = input.strings("SubnetId")?;
+            let filters = input.filters()?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let subnets: Vec<Subnet> =
+                network.describe_subnets(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("subnetSet", "item", &subnets, |xml, subnet| subnet_xml(xml, &network, subnet));
+            })
+        }
+        "DeleteSubnet" => {
+            let id = input.required("SubnetId")?;
+            ec2.change(caller, |network, _| network.delete_subnet(&id)).await.map_err(wire)?;
+            returns_true()
+        }
+        "ModifySubnetAttribute" => {
+            let id = input.required("SubnetId")?;
+            let map_public = input.params.child("MapPublicIpOnLaunch").bool("Value").map_err(bad_params)?;
+            ec2.change(caller, |network, _| network.modify_subnet_attribute(&id, map_public)).await.map_err(wire)?;
+            returns_true()
+        }
+        "CreateSecurityGroup" => {
+            let request = CreateSecurityGroup {
+                name: input.get("GroupName"),
+                description: input.get("GroupDescription"),
+                vpc_id: input.get("VpcId"),
+                tags: input.tag_specifications("security-group")?,
+            };
+            let group =
+                ec2.change(caller, |network, ids| network.create_security_group(ids, &request)).await.map_err(wire)?;
+            let arn = format!("arn:aws:ec2:{region}:{}:security-group/{}", caller.account, group.id);
+            let tags = request.tags.clone();
+            Box::new(move |xml| {
+                xml.text("return", "true").text("groupId", &group.id).text("securityGroupArn", &arn);
+                tag_set(xml, Some(&tags));
+            })
+        }
+        "DescribeSecurityGroups" => {
+            let ids = input.strings("GroupId")?;
+            let names = input.strings("GroupName")?;
+            let filters = input.filters()?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let groups: Vec<SecurityGroup> =
+                network.describe_security_groups(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("securityGroupInfo", "item", &groups, |xml, group| group_xml(xml, &network, group));
+            })
+        }
+        "DeleteSecurityGroup" => {
+            let (id, name) = (input.get("GroupId"), input.get("GroupName"));
+            let deleted = ec2
+                .change(caller, |network, _| {
+                    let id = network.find_group(id.as_deref(), name.as_deref())?;
+                    network.delete_security_group(&id)?;
+                    Ok(id)
+                })
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.text("return", "true").text("groupId", &deleted);
+            })
+        }
+        "AuthorizeSecurityGroupIngress"
+        | "AuthorizeSecurityGroupEgress"
+        | "RevokeSecurityGroupIngress"
+        | "RevokeSecurityGroupEgress" => {
+            let direction = if operation.ends_with("Ingress") { Direction::Ingress } else { Direction::Egress };
+            let authorize = operation.starts_with("Authorize");
+            let (id, name) = (input.get("GroupId"), input.get("GroupName"));
+            let rules = input.permissions()?;
+            ec2.change(caller, |network, _| {
+                let id = network.find_group(id.as_deref(), name.as_deref())?;
+                if authorize {
+                    network.authorize(&id, direction, &rules)
+                } else {
+                    network.revoke(&id, direction, &rules)
+                }
+            })
+            .await
+            .map_err(wire)?;
+            returns_true()
+        }
+        "CreateInternetGateway" => {
+            let tags = input.tag_specifications("internet-gateway")?;
+            let (gateway, network) = ec2
+                .change(caller, |network, ids| Ok((network.create_internet_gateway(ids, &tags), network.clone())))
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("internetGateway", |xml| gateway_xml(xml, &network, &gateway));
+            })
+        }
+        "AttachInternetGateway" | "DetachInternetGateway" => {
+            let gateway = input.required("InternetGatewayId")?;
+            let vpc = input.required("VpcId")?;
+            let attach = operation == "AttachInternetGateway";
+            ec2.change(caller, |network, _| {
+                if attach {
+                    network.attach_internet_gateway(&gateway, &vpc)
+                } else {
+                    network.detach_internet_gateway(&gateway, &vpc)
+                }
+            })
+            .await
+            .map_err(wire)?;
+            returns_true()
+        }
+        "DeleteInternetGateway" => {
+            let id = input.required("InternetGatewayId")?;
+            ec2.change(caller, |network, _| network.delete_internet_gateway(&id)).await.map_err(wire)?;
+            returns_true()
+        }
+        "DescribeInternetGateways" => {
+            let ids = input.strings("InternetGatewayId")?;
+            let filters = input.filters()?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let gateways: Vec<InternetGateway> =
+                network.describe_internet_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("internetGatewaySet", "item", &gateways, |xml, gateway| gateway_xml(xml, &network, gateway));
+            })
+        }
+        "CreateRouteTable" => {
+            let vpc = input.required("VpcId")?;
+            let tags = input.tag_specifications("route-table")?;
+            let (table, network) = ec2
+                .change(caller, |network, ids| Ok((network.create_route_table(ids, &vpc, &tags)?, network.clone())))
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("routeTable", |xml| table_xml(xml, &network, &table));
+            })
+        }
+        "DescribeRouteTables" => {
+            let ids = input.strings("RouteTableId")?;
+            let filters = input.filters()?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let tables: Vec<RouteTable> =
+                network.describe_route_tables(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("routeTableSet", "item", &tables, |xml, table| table_xml(xml, &network, table));
+            })
+        }
+        "DeleteRouteTable" => {
+            let id = input.required("RouteTableId")?;
+            ec2.change(caller, |network, _| network.delete_route_table(&id)).await.map_err(wire)?;
+            returns_true()
+        }
+        "CreateRoute" => {
+            let table = input.required("RouteTableId")?;
+            let destination = input.get("DestinationCidrBlock");
+            let (gateway, nat) = (input.get("GatewayId"), input.get("NatGatewayId"));
+            ec2.change(caller, |network, _| {
+                network.create_route(&table, destination.as_deref(), gateway.as_deref(), nat.as_deref())
+            })
+            .await
+            .map_err(wire)?;
+            returns_true()
+        }
+        "DeleteRoute" => {
+            let table = input.required("RouteTableId")?;
+            let destination = input.required("DestinationCidrBlock")?;
+            ec2.change(caller, |network, _| network.delete_route(&table, &destination)).await.map_err(wire)?;
+            returns_true()
+        }
+        "AssociateRouteTable" => {
+            let table = input.required("RouteTableId")?;
+            let subnet = input.required("SubnetId")?;
+            let association = ec2
+                .change(caller, |network, ids| network.associate_route_table(ids, &table, &subnet))
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.text("associationId", &association).element("associationState", |xml| {
+                    xml.text("state", "associated");
+                });
+            })
+        }
+        "DisassociateRouteTable" => {
+            let association = input.required("AssociationId")?;
+            ec2.change(caller, |network, _| network.disassociate_route_table(&association)).await.map_err(wire)?;
+            returns_true()
+        }
+        "AllocateAddress" => {
+            if let Some(domain) = input.get("Domain")
+                && domain != "vpc"
+                && domain != "standard"
+            {
+                return Err(invalid(format!("Value ({domain}) for parameter domain is invalid.")));
+            }
+            let tags = input.tag_specifications("elastic-ip")?;
+            let address =
+                ec2.change(caller, |network, ids| network.allocate_address(ids, &tags)).await.map_err(wire)?;
+            Box::new(move |xml| {
+                xml.text("publicIp", &address.public_ip.to_string())
+                    .text("domain", "vpc")
+                    .text("allocationId", &address.allocation_id)
+                    .text("publicIpv4Pool", "amazon")
+                    .text("networkBorderGroup", &region);
+            })
+        }
+        "ReleaseAddress" => {
+            let (id, ip) = (input.get("AllocationId"), input.get("PublicIp"));
+            ec2.change(caller, |network, _| network.release_address(id.as_deref(), ip.as_deref()))
+                .await
+                .map_err(wire)?;
+            returns_true()
+        }
+        "DescribeAddresses" => {
+            let ids = input.strings("AllocationId")?;
+            let ips = input.strings("PublicIp")?;
+            let filters = input.filters()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let addresses: Vec<Address> =
+                network.describe_addresses(&ids, &ips, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("addressesSet", "item", &addresses, |xml, address| address_xml(xml, &network, address));
+            })
+        }
+        "CreateNatGateway" => {
+            if let Some(kind) = input.get("ConnectivityType")
+                && kind != "public"
+            {
+                return Err(invalid(format!("Value ({kind}) for parameter ConnectivityType is not supported.")));
+            }
+            let subnet = input.get("SubnetId");
+            let allocation = input.get("AllocationId");
+            let tags = input.tag_specifications("natgateway")?;
+            let client_token = input.get("ClientToken");
+            let now = ec2.now();
+            let (nat, network) = ec2
+                .change(caller, |network, ids| {
+                    let nat = network.create_nat_gateway(ids, subnet.as_deref(), allocation.as_deref(), now, &tags)?;
+                    Ok((nat, network.clone()))
+                })
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.optional("clientToken", client_token.as_deref());
+                xml.element("natGateway", |xml| nat_xml(xml, &network, &nat));
+            })
+        }
+        "DeleteNatGateway" => {
+            let id = input.required("NatGatewayId")?;
+            let now = ec2.now();
+            ec2.change(caller, |network, _| network.delete_nat_gateway(&id, now)).await.map_err(wire)?;
+            Box::new(move |xml| {
+                xml.text("natGatewayId", &id);
+            })
+        }
+        "DescribeNatGateways" => {
+            let ids = input.strings("NatGatewayId")?;
+            let filters = input.filters_named("Filter")?;
+            input.paging()?;
+            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+            let nats: Vec<NatGateway> =
+                network.describe_nat_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("natGatewaySet", "item", &nats, |xml, nat| nat_xml(xml, &network, nat));
+            })
+        }
+        "CreateTags" | "DeleteTags" => {
+            let ids = input.strings("ResourceId")?;
+            let pairs = input.tag_pairs(input.params.ec2_list("Tag").map_err(bad_params)?)?;
+            if operation == "CreateTags" {
+                let tags: Tags = pairs.into_iter().map(|(key, value)| (key, value.unwrap_or_default())).collect();
+                ec2.change(caller, |network, _| network.create_tags(&ids, &tags)).await.map_err(wire)?;
+            } else {
+                ec2.change(caller, |network, _| network.delete_tags(&ids, &pairs)).await.map_err(wire)?;
+            }
+            returns_true()
+        }
+        "DescribeTags" => {
+            let filters = input.filters()?;
+            input.paging()?;
+            let tags =
+                ec2.view(caller, |network| network.describe_tags(&filters)).await.map_err(wire)?.map_err(wire)?;
+            Box::new(move |xml| {
+                xml.list("tagSet", "item", &tags, |xml, tag| {
+                    xml.text("resourceId", &tag.resource_id)
+                        .text("resourceType", tag.resource_type)
+                        .text("key", &tag.key)
+                        .text("value", &tag.value);
+                });
+            })
+        }
+        other => {
+            return Err(AwsError::bad_request(
+                "InvalidAction",
+                format!("The action {other} is not valid for this web service."),
+            ));
+        }
+    };
+    let xml = ec2_response(operation, &call.request_id, body);
+    Ok(aws_protocol::error::reply(StatusCode::OK, "text/xml;charset=UTF-8", xml.into_bytes(), &call.request_id))
+}
+
+fn returns_true() -> Box<dyn FnOnce(&mut XmlWriter)> {
+    Box::new(|xml| {
+        xml.text("return", "true");
+    })
+}
+
+/// Typed reading of an EC2 request's parameters, errors already in EC2's words.
+struct Input<'a> {
+    params: Scope<'a>,
+}
+
+impl Input<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.params.get(name).map(str::to_owned)
+    }
+
+    fn required(&self, name: &str) -> Result<String, AwsError> {
+        self.params.required(name).map(str::to_owned).map_err(bad_params)
+    }
+
+    fn strings(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        Ok(self.params.ec2_string_list(name).map_err(bad_params)?.into_iter().map(str::to_owned).collect())
+    }
+
+    fn paging(&self) -> Result<(), AwsError> {
+        if let Some(max) = self.params.int("MaxResults").map_err(bad_params)?
+            && !(5..=1000).contains(&max)
+        {
+            return Err(invalid(format!(
+                "Value ( {max} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000."
+            )));
+        }
+        Ok(())
+    }
+
+    fn filters(&self) -> Result<Vec<Filter>, AwsError> {
+        self.filters_named("Filter")
+    }
+
+    fn filters_named(&self, name: &str) -> Result<Vec<Filter>, AwsError> {
+        self.params
+            .ec2_list(name)
+            .map_err(bad_params)?
+            .into_iter()
+            .map(|item| {
+                let name = item.required("Name").map_err(bad_params)?.to_owned();
+                let values = item.ec2_string_list("Value").map_err(bad_params)?;
+                Ok(Filter { name, values: values.into_iter().map(str::to_owned).collect() })
+            })
+            .collect()
+    }
+
+    /// `Tag.N.Key` / `Tag.N.Value` items; the value may be absent (DeleteTags).
+    fn tag_pairs(&self, items: Vec<Scope<'_>>) -> Result<Vec<(String, Option<String>)>, AwsError> {
+        items
+            .into_iter()
+            .map(|item| {
+                let key = item.required("Key").map_err(bad_params)?.to_owned();
+                Ok((key, item.get("Value").map(str::to_owned)))
+            })
+            .collect()
+    }
+
+    /// The tags of the `TagSpecification.N` for `resource_type`; a specification for another type is refused.
+    fn tag_specifications(&self, resource_type: &str) -> Result<Tags, AwsError> {
+        let mut tags = BTreeMap::new();
+        for spec in self.params.ec2_list("TagSpecification").map_err(bad_params)? {
+            let kind = spec.required("ResourceType").map_err(bad_params)?;
+            if kind != resource_type {
+                return Err(invalid(format!("'{kind}' is not a valid taggable resource type for this operation.")));
+            }
+            for (key, value) in self.tag_pairs(spec.ec2_list("Tag").map_err(bad_params)?)? {
+                tags.insert(key, value.unwrap_or_default());
+            }
+        }
+        aws_model::ec2::check_tags(&tags).map_err(wire)?;
+        Ok(tags)
+    }
+
+    /// `IpPermissions.N` (and the older top-level `IpProtocol`/`CidrIp` form), one rule per peer.
+    fn permissions(&self) -> Result<Vec<Rule>, AwsError> {
+        let mut rules = Vec::new();
+        for permission in self.params.ec2_list("IpPermissions").map_err(bad_params)? {
+            let protocol = permission.required("IpProtocol").map_err(bad_params)?.to_owned();
+            let from_port = permission.int("FromPort").map_err(bad_params)?;
+            let to_port = permission.int("ToPort").map_err(bad_params)?;
+            let rule = |peer, description: Option<&str>| Rule {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                peer,
+                description: description.map(str::to_owned),
+            };
+            for range in permission.ec2_list("IpRanges").map_err(bad_params)? {
+                let cidr = range.required("CidrIp").map_err(bad_params)?.to_owned();
+                rules.push(rule(Peer::Cidr(cidr), range.get("Description")));
+            }
+            for pair in permission.ec2_list("Groups").map_err(bad_params)? {
+                let group_id = pair.required("GroupId").map_err(bad_params)?.to_owned();
+                let user_id = pair.get("UserId").unwrap_or_default().to_owned();
+                rules.push(rule(Peer::Group { group_id, user_id }, pair.get("Description")));
+            }
+        }
+        if let Some(protocol) = self.get("IpProtocol") {
+            let cidr = self.get("CidrIp").ok_or_else(|| {
+                AwsError::bad_request("MissingParameter", "The request must contain the parameter CidrIp")
+            })?;
+            rules.push(Rule {
+                protocol,
+                from_port: self.params.int("FromPort").map_err(bad_params)?,
+                to_port: self.params.int("ToPort").map_err(bad_params)?,
+                peer: Peer::Cidr(cidr),
+                description: None,
+            });
+        }
+        Ok(rules)
+    }
+}
+
+fn tag_set(xml: &mut XmlWriter, tags: Option<&Tags>) {
+    if let Some(tags) = tags.filter(|tags| !tags.is_empty()) {
+        xml.list("tagSet", "item", tags, |xml, (key, value)| {
+            xml.text("key", key).text("value", value);
+        });
+    }
+}
+
+fn vpc_xml(xml: &mut XmlWriter, network: &Network, vpc: &Vpc) {
+    xml.text("vpcId", &vpc.id)
+        .text("ownerId", &network.account)
+        .text("state", "available")
+        .text("cidrBlock", &vpc.cidr_block)
+        .list("cidrBlockAssociationSet", "item", [vpc], |xml, vpc| {
+            xml.text("associationId", &vpc.cidr_association_id).text("cidrBlock", &vpc.cidr_block).element(
+                "cidrBlockState",
+                |xml| {
+                    xml.text("state", "associated");
+                },
+            );
+        })
+        .text("dhcpOptionsId", &vpc.dhcp_options_id)
+        .text("instanceTenancy", &vpc.instance_tenancy)
+        .value("isDefault", vpc.is_default);
+    tag_set(xml, network.tags.get(&vpc.id));
+}
+
+fn subnet_xml(xml: &mut XmlWriter, network: &Network, subnet: &Subnet) {
+    xml.text("subnetId", &subnet.id)
+        .text("subnetArn", &format!("arn:aws:ec2:{}:{}:subnet/{}", network.region, network.account, subnet.id))
+        .text("state", "available")
+        .text("vpcId", &subnet.vpc_id)
+        .text("cidrBlock", &subnet.cidr_block)
+        .value("availableIpAddressCount", subnet.available_ip_address_count())
+        .text("availabilityZone", &subnet.availability_zone)
+        .text("availabilityZoneId", &subnet.availability_zone_id)
+        .value("defaultForAz", subnet.default_for_az)
+        .value("mapPublicIpOnLaunch", subnet.map_public_ip_on_launch)
+        .text("ownerId", &network.account)
+        .value("assignIpv6AddressOnCreation", false)
+        .element("ipv6CidrBlockAssociationSet", |_| {});
+    tag_set(xml, network.tags.get(&subnet.id));
+}
+
+/// A protocol, a port range and the rules that share them.
+type PermissionGroup<'a> = (&'a str, Option<i64>, Option<i64>, Vec<&'a Rule>);
+
+/// Rules grouped back into EC2's `IpPermissions`: one per protocol and port range, in first-seen order.
+fn permissions_xml(xml: &mut XmlWriter, name: &str, rules: &[Rule]) {
+    let mut groups: Vec<PermissionGroup<'_>> = Vec::new();
+    for rule in rules {
+        match groups.iter_mut().find(|(p, f, t, _)| *p == rule.protocol && *f == rule.from_port && *t == rule.to_port) {
+            Some(group) => group.3.push(rule),
+            None => groups.push((&rule.protocol, rule.from_port, rule.to_port, vec![rule])),
+        }
+    }
+    xml.list(name, "item", groups, |xml, (protocol, from, to, rules)| {
+        xml.text("ipProtocol", protocol);
+        if let Some(from) = from {
+            xml.value("fromPort", from);
+        }
+        if let Some(to) = to {
+            xml.value("toPort", to);
+        }
+        xml.element("groups", |xml| {
+            for rule in &rules {
+                if let Peer::Group { group_id, user_id } = &rule.peer {
+                    xml.element("item", |xml| {
+                        xml.text("userId", user_id).text("groupId", group_id);
+                        xml.optional("description", rule.description.as_deref());
+                    });
+                }
+            }
+        })
+        .element("ipRanges", |xml| {
+            for rule in &rules {
+                if let Peer::Cidr(cidr) = &rule.peer {
+                    xml.element("item", |xml| {
+                        xml.text("cidrIp", cidr);
+                        xml.optional("description", rule.description.as_deref());
+                    });
+                }
+            }
+        })
+        .element("ipv6Ranges", |_| {})
+        .element("prefixListIds", |_| {});
+    });
+}
+
+fn group_xml(xml: &mut XmlWriter, network: &Network, group: &SecurityGroup) {
+    xml.text("ownerId", &network.account)
+        .text("groupId", &group.id)
+        .text("groupName", &group.name)
+        .text("groupDescription", &group.description)
+        .text("vpcId", &group.vpc_id)
+        .text(
+            "securityGroupArn",
+            &format!("arn:aws:ec2:{}:{}:security-group/{}", network.region, network.account, group.id),
+        );
+    permissions_xml(xml, "ipPermissions", &group.ingress);
+    permissions_xml(xml, "ipPermissionsEgress", &group.egress);
+    tag_set(xml, network.tags.get(&group.id));
+}
+
+fn gateway_xml(xml: &mut XmlWriter, network: &Network, gateway: &InternetGateway) {
+    xml.text("internetGatewayId", &gateway.id).text("ownerId", &network.account).list(
+        "attachmentSet",
+        "item",
+        &gateway.attached_vpc,
+        |xml, vpc| {
+            xml.text("vpcId", vpc).text("state", "available");
+        },
+    );
+    tag_set(xml, network.tags.get(&gateway.id));
+}
+
+fn table_xml(xml: &mut XmlWriter, network: &Network, table: &RouteTable) {
+    xml.text("routeTableId", &table.id)
+        .text("vpcId", &table.vpc_id)
+        .text("ownerId", &network.account)
+        .list("routeSet", "item", &table.routes, |xml, route| {
+            xml.text("destinationCidrBlock", &route.destination);
+            match &route.target {
+                RouteTarget::Local => xml.text("gatewayId", "local"),
+                RouteTarget::Gateway(id) => xml.text("gatewayId", id),
+                RouteTarget::NatGateway(id) => xml.text("natGatewayId", id),
+            };
+            xml.text("state", network.route_state(table, route)).text("origin", &route.origin);
+        })
+        .list("associationSet", "item", &table.associations, |xml, association| {
+            xml.value("main", association.subnet_id.is_none())
+                .text("routeTableAssociationId", &association.id)
+                .text("routeTableId", &table.id)
+                .optional("subnetId", association.subnet_id.as_deref())
+                .element("associationState", |xml| {
+                    xml.text("state", "associated");
+                });
+        })
+        .element("propagatingVgwSet", |_| {});
+    tag_set(xml, network.tags.get(&table.id));
+}
+
+fn timestamp(seconds: f64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos((seconds * 1e9) as i128).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+fn nat_xml(xml: &mut XmlWriter, network: &Network, nat: &NatGateway) {
+    xml.timestamp("createTime", timestamp(nat.created_at));
+    if let Some(deleted) = nat.deleted_at {
+        xml.timestamp("deleteTime", timestamp(deleted));
+    }
+    xml.list("natGatewayAddressSet", "item", [nat], |xml, nat| {
+        xml.text("allocationId", &nat.allocation_id)
+            .text("privateIp", &nat.private_ip.to_string())
+            .text("publicIp", &nat.public_ip)
+            .value("isPrimary", true)
+            .text("status", if nat.state == "deleted" { "disassociated" } else { "succeeded" });
+    })
+    .text("natGatewayId", &nat.id)
+    .text("state", &nat.state)
+    .text("subnetId", &nat.subnet_id)
+    .text("vpcId", &nat.vpc_id)
+    .text("connectivityType", "public");
+    tag_set(xml, network.tags.get(&nat.id));
+}
+
+fn address_xml(xml: &mut XmlWriter, network: &Network, address: &Address) {
+    xml.text("publicIp", &address.public_ip.to_string())
+        .text("allocationId", &address.allocation_id)
+        .text("domain", "vpc")
+        .text("publicIpv4Pool", "amazon")
+        .text("networkBorderGroup", &network.region);
+    tag_set(xml, network.tags.get(&address.allocation_id));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+use std::sync::Arc;
+
+use aws_model::clock::ManualClock;
+use aws_model::ec2::Ec2;
+use aws_model::eks::{Eks, EksConfig, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
+use aws_model::records::Records;
+use bytes::Bytes;
+use http::Request;
+use store::MemoryStore;
+
+use crate::AwsApi;
+
+#[derive(Debug)]
+struct NoKubernetes;
+
+#[async_trait::async_trait]
+impl KubernetesClusters for NoKubernetes {
+    async fn create(&self, _: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        Err("not in these tests".into())
+    }
+    async fn delete(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn api() -> AwsApi {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(1_800_000_000.0));
+    let eks = Eks::new(Records::new(store.clone()), Arc::new(NoKubernetes), clock.clone(), EksConfig::default());
+    let iam = aws_model::iam::Iam::new(Records::new(store.clone()), clock.clone());
+    AwsApi::new(eks, iam, clock.clone()).with_ec2(Ec2::new(Records::new(store), clock))
+}
+
+/// Sends an EC2 form; the signature is well formed but not checked (no secret is known).
+async fn send(api: &AwsApi, form: &str) -> (u16, String) {
+    let request = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-amz-date", "20270115T080000Z")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20270115/eu-west-1/ec2/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .body(Bytes::from(format!("{form}&Version=2016-11-15")))
+        .unwrap();
+    let response = api.handle(request).await;
+    (response.status().as_u16(), String::from_utf8(response.into_body()).unwrap())
+}
+
+fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(&xml[start..end])
+}
+
+async fn check(form: &str, expect: (u16, &str)) {
+    let (status, xml) = send(&api(), form).await;
+    let got = if status == 200 { "ok" } else { element(&xml, "Code").unwrap_or("no code") };
+    assert_eq!((status, got), expect, "{form}: {xml}");
+}
+
+#[tokio::test]
+async fn replies_are_ec2_xml_with_locationnames() {
+    let api = api();
+    let (status, xml) = send(&api, "Action=CreateVpc&CidrBlock=10.1.0.0%2F16").await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<CreateVpcResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>")
+    );
+    let vpc_id = element(&xml, "vpcId").unwrap().to_owned();
+    assert!(xml.contains("<cidrBlockAssociationSet><item><associationId>vpc-cidr-assoc-"));
+    let form = format!("Action=CreateSubnet&VpcId={vpc_id}&CidrBlock=10.1.2.0%2F24&AvailabilityZoneId=euw1-az2");
+    let (_, xml) = send(&api, &form).await;
+    assert_eq!(element(&xml, "availabilityZone"), Some("eu-west-1b"));
+    assert_eq!(element(&xml, "availableIpAddressCount"), Some("251"));
+    let (_, xml) = send(&api, &format!("Action=DescribeVpcs&VpcId.1={vpc_id}")).await;
+    assert!(xml.contains("<vpcSet><item><vpcId>") && xml.contains("<isDefault>false</isDefault>"), "{xml}");
+    let (_, xml) = send(&api, "Action=DescribeSecurityGroups&GroupName.1=default").await;
+    assert!(xml.contains("<ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><groups></groups><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp>"), "{xml}");
+}
+
+#[tokio::test]
+async fn every_garbage_input_is_an_ec2_error() {
+    check("Action=DescribeRegions", (200, "ok")).await;
+    check("Action=CreateVpc&CidrBlock=10.0.0.0%2F16", (200, "ok")).await;
+    check("Action=CreateVpc&CidrBlock=x", (400, "InvalidParameterValue")).await;
+    check("Action=CreateVpc&CidrBlock=10.0.0.0%2F8", (400, "InvalidVpc.Range")).await;
+    check("Action=CreateVpc", (400, "MissingParameter")).await;
+    check("Action=DescribeVpcs&VpcId.0=a", (400, "MalformedQueryString")).await;
+    check("Action=DescribeVpcs&VpcId.01=a", (400, "MalformedQueryString")).await;
+    check("Action=DescribeVpcs&VpcId.1=vpc-nope", (400, "InvalidVpcID.NotFound")).await;
+    check("Action=DescribeVpcs&Filter.1.Name=x&Filter.1.Value.1=y", (400, "InvalidFilter")).await;
+    check("Action=DescribeVpcs&Filter.1.Value.1=y", (400, "MissingParameter")).await;
+    check("Action=DescribeVpcs&MaxResults=2", (400, "InvalidParameterValue")).await;
+    check("Action=DescribeAvailabilityZones&AllAvailabilityZones=yes", (400, "InvalidParameterValue")).await;
+    check("Action=DescribeVpcAttribute&VpcId=vpc-1", (400, "MissingParameter")).await;
+    check("Action=ModifySubnetAttribute&SubnetId=subnet-1&MapPublicIpOnLaunch.Value=1", (400, "InvalidParameterValue"))
+        .await;
+    check(
+        "Action=AuthorizeSecurityGroupIngress&GroupName=default&IpPermissions.1.FromPort=1",
+        (400, "MissingParameter"),
+    )
+    .await;
+    check(
+        "Action=AuthorizeSecurityGroupIngress&GroupName=nope&IpProtocol=tcp&CidrIp=0.0.0.0%2F0&FromPort=1&ToPort=1",
+        (400, "InvalidGroup.NotFound"),
+    )
+    .await;
+    check(
+        "Action=AuthorizeSecurityGroupIngress&GroupName=default&IpProtocol=tcp&CidrIp=0.0.0.0%2F0&FromPort=1&ToPort=1",
+        (200, "ok"),
+    )
+    .await;
+    check("Action=CreateTags&ResourceId.1=vpc-1&Tag.1.Value=v", (400, "MissingParameter")).await;
+    check("Action=CreateNatGateway&SubnetId=subnet-1&ConnectivityType=private", (400, "InvalidParameterValue")).await;
+    check("Action=AllocateAddress&Domain=moon", (400, "InvalidParameterValue")).await;
+    check("Action=CreateInternetGateway&TagSpecification.1.ResourceType=internet-gateway&TagSpecification.1.Tag.1.Key=aws%3Ax", (400, "InvalidParameterValue")).await;
+    check("Action=Nope", (400, "InvalidAction")).await;
+}

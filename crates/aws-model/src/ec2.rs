@@ -1,0 +1,424 @@
+//! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs and
+//! tags, with regions and availability zones ([`zones`]) and IPv4 blocks ([`cidr`]).
+//!
+//! The whole network of one account in one region is one [`Network`] record, changed by compare-and-swap: the
+//! rules that span resources (a subnet inside its VPC and overlapping no other, a VPC deleted only without
+//! dependencies, a private address handed out once) then hold without locks. [`Network`]'s methods are the
+//! decision core: values in, values out, no IO; [`Ec2`] loads, applies and stores. Every region starts with
+//! the default VPC a new account has (`172.31.0.0/16`, a default subnet per zone, an attached internet
+//! gateway), made on first use.
+
+pub mod cidr;
+mod gateways;
+mod groups;
+mod network;
+pub mod zones;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::eks::Caller;
+use crate::records::{RecordError, Records};
+
+pub use gateways::{TagDescription, check_tags};
+pub use groups::{CreateSecurityGroup, Direction};
+pub use network::{CreateSubnet, IdSource, describe_availability_zones, describe_regions, glob, resource_type};
+
+/// Tags of one resource, by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub id: String,
+    pub cidr_block: String,
+    /// The id of the association of its primary CIDR block (`vpc-cidr-assoc-...`).
+    pub cidr_association_id: String,
+    pub is_default: bool,
+    pub instance_tenancy: String,
+    pub dhcp_options_id: String,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+}
+
+/// A subnet, with the private addresses handed out from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: String,
+    pub cidr_block: String,
+    pub availability_zone: String,
+    pub availability_zone_id: String,
+    pub default_for_az: bool,
+    pub map_public_ip_on_launch: bool,
+    /// Private addresses in use.
+    pub allocated: BTreeSet<Ipv4Addr>,
+}
+
+impl Subnet {
+    /// The addresses still free: the block's size less the five AWS reserves and those in use.
+    pub fn available_ip_address_count(&self) -> u64 {
+        let size = cidr::Cidr::parse(&self.cidr_block).map_or(0, cidr::Cidr::size);
+        size.saturating_sub(5).saturating_sub(self.allocated.len() as u64)
+    }
+}
+
+/// Where a security group rule lets traffic come from (ingress) or go to (egress).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Peer {
+    /// An IPv4 block.
+    Cidr(String),
+    /// Another security group, by id, with its owner's account.
+    Group { group_id: String, user_id: String },
+}
+
+/// One security group rule: a protocol, a port range and one peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp` or `-1` for all traffic.
+    pub protocol: String,
+    pub from_port: Option<i64>,
+    pub to_port: Option<i64>,
+    pub peer: Peer,
+    pub description: Option<String>,
+}
+
+impl Rule {
+    /// Whether two rules allow the same traffic (descriptions do not count).
+    pub fn same_traffic(&self, other: &Rule) -> bool {
+        self.protocol == other.protocol
+            && self.from_port == other.from_port
+            && self.to_port == other.to_port
+            && self.peer == other.peer
+    }
+}
+
+/// A security group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub ingress: Vec<Rule>,
+    pub egress: Vec<Rule>,
+}
+
+/// An internet gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InternetGateway {
+    pub id: String,
+    pub attached_vpc: Option<String>,
+}
+
+/// Where a route sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteTarget {
+    /// Inside the VPC (`gatewayId` `local`).
+    Local,
+    /// An internet gateway.
+    Gateway(String),
+    /// A NAT gateway.
+    NatGateway(String),
+}
+
+/// A route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub destination: String,
+    pub target: RouteTarget,
+    /// `CreateRouteTable` for the local route, `CreateRoute` for the others.
+    pub origin: String,
+}
+
+/// A subnet's association with a route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    /// `rtbassoc-...`.
+    pub id: String,
+    /// `None` for the main association of the VPC.
+    pub subnet_id: Option<String>,
+}
+
+/// A route table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteTable {
+    pub id: String,
+    pub vpc_id: String,
+    pub routes: Vec<Route>,
+    pub associations: Vec<Association>,
+}
+
+impl RouteTable {
+    /// Whether this is its VPC's main route table.
+    pub fn is_main(&self) -> bool {
+        self.associations.iter().any(|association| association.subnet_id.is_none())
+    }
+}
+
+/// A NAT gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NatGateway {
+    pub id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub allocation_id: String,
+    pub public_ip: String,
+    pub private_ip: Ipv4Addr,
+    /// `available` or `deleted`.
+    pub state: String,
+    /// Unix seconds.
+    pub created_at: f64,
+    pub deleted_at: Option<f64>,
+}
+
+/// An Elastic IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// `eipalloc-...`.
+    pub allocation_id: String,
+    pub public_ip: Ipv4Addr,
+    /// The NAT gateway that uses it.
+    pub nat_gateway_id: Option<String>,
+}
+
+/// A `Filter.N` of a Describe call: a name and the values any of which may match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// Where a subnet is, for EKS's checks and `resourcesVpcConfig.vpcId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetPlacement {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub cidr_block: String,
+    /// Whether the subnet's route table sends `0.0.0.0/0` to an internet gateway.
+    pub public: bool,
+}
+
+/// The EC2 network of one account in one region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    pub account: String,
+    pub region: String,
+    /// Whether the default VPC has been made.
+    pub initialized: bool,
+    pub vpcs: BTreeMap<String, Vpc>,
+    pub subnets: BTreeMap<String, Subnet>,
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    pub internet_gateways: BTreeMap<String, InternetGateway>,
+    pub route_tables: BTreeMap<String, RouteTable>,
+    pub nat_gateways: BTreeMap<String, NatGateway>,
+    /// Elastic IPs by allocation id.
+    pub addresses: BTreeMap<String, Address>,
+    /// Tags by resource id.
+    pub tags: BTreeMap<String, Tags>,
+}
+
+/// EC2's errors, each one of its wire error codes; the messages are EC2's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ec2Error {
+    /// `InvalidVpcID.NotFound`.
+    #[error("The vpc ID '{0}' does not exist")]
+    VpcNotFound(String),
+    /// `InvalidSubnetID.NotFound`.
+    #[error("The subnet ID '{0}' does not exist")]
+    SubnetNotFound(String),
+    /// `InvalidGroup.NotFound`, with its whole message.
+    #[error("{0}")]
+    GroupNotFound(String),
+    /// `InvalidInternetGatewayID.NotFound`.
+    #[error("The internetGateway ID '{0}' does not exist")]
+    InternetGatewayNotFound(String),
+    /// `InvalidRouteTableID.NotFound`.
+    #[error("The routeTable ID '{0}' does not exist")]
+    RouteTableNotFound(String),
+    /// `InvalidAssociationID.NotFound`.
+    #[error("The association ID '{0}' does not exist")]
+    AssociationNotFound(String),
+    /// `NatGatewayNotFound`.
+    #[error("The Nat Gateway {0} was not found")]
+    NatGatewayNotFound(String),
+    /// `InvalidAllocationID.NotFound`.
+    #[error("The allocation ID '{0}' does not exist")]
+    AllocationNotFound(String),
+    /// `InvalidIPAddress.InUse`.
+    #[error("The address with allocation id [{0}] is in use")]
+    AddressInUse(String),
+    /// `InvalidSubnet.Conflict`.
+    #[error("The CIDR '{0}' conflicts with another subnet")]
+    SubnetConflict(String),
+    /// `InvalidSubnet.Range`.
+    #[error("The CIDR '{0}' is invalid.")]
+    SubnetRange(String),
+    /// `InvalidVpc.Range`.
+    #[error("The CIDR '{0}' is invalid.")]
+    VpcRange(String),
+    /// `InvalidParameterValue`.
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// `InvalidParameterCombination`.
+    #[error("{0}")]
+    InvalidParameterCombination(String),
+    /// `MissingParameter`.
+    #[error("{0}")]
+    MissingParameter(String),
+    /// `InvalidGroup.Duplicate`.
+    #[error("The security group '{name}' already exists for VPC '{vpc_id}'")]
+    GroupDuplicate { name: String, vpc_id: String },
+    /// `CannotDelete`.
+    #[error("{0}")]
+    CannotDelete(String),
+    /// `DependencyViolation`.
+    #[error("{0}")]
+    DependencyViolation(String),
+    /// `InvalidPermission.Duplicate`.
+    #[error("the specified rule \"{0}\" already exists")]
+    PermissionDuplicate(String),
+    /// `InvalidPermission.NotFound`.
+    #[error("The specified rule does not exist in this security group.")]
+    PermissionNotFound,
+    /// `InvalidFilter`.
+    #[error("The filter '{0}' is invalid")]
+    InvalidFilter(String),
+    /// `InvalidAvailabilityZone`.
+    #[error("{0}")]
+    InvalidAvailabilityZone(String),
+    /// `Resource.AlreadyAssociated`.
+    #[error("{0}")]
+    AlreadyAssociated(String),
+    /// `Gateway.NotAttached`.
+    #[error("resource {gateway} is not attached to network {vpc_id}")]
+    GatewayNotAttached { gateway: String, vpc_id: String },
+    /// `RouteAlreadyExists`.
+    #[error("The route identified by {0} already exists.")]
+    RouteAlreadyExists(String),
+    /// `InvalidRoute.NotFound`.
+    #[error("no route with destination-cidr-block {destination} in route table {table}")]
+    RouteNotFound { destination: String, table: String },
+    /// `AddressLimitExceeded`.
+    #[error("{0}")]
+    AddressLimitExceeded(String),
+    /// `AuthFailure`: EC2's answer for a public address the caller does not own.
+    #[error("{0}")]
+    AuthFailure(String),
+    /// `InvalidAddress.NotFound`.
+    #[error("{0}")]
+    AddressNotFound(String),
+    /// `TagLimitExceeded`.
+    #[error("{0}")]
+    TagLimitExceeded(String),
+    /// `InvalidID`: an id of no kind that can be tagged.
+    #[error("The ID '{0}' is not valid")]
+    InvalidId(String),
+    /// `InsufficientFreeAddressesInSubnet`.
+    #[error("The specified subnet {0} does not have enough free addresses to satisfy the request.")]
+    NoFreeAddress(String),
+    /// The store failed (`InternalError`).
+    #[error("{0}")]
+    Server(String),
+}
+
+impl From<RecordError> for Ec2Error {
+    fn from(error: RecordError) -> Self {
+        Ec2Error::Server(error.to_string())
+    }
+}
+
+/// The EC2 service of one server.
+#[derive(Debug, Clone)]
+pub struct Ec2 {
+    records: Records,
+    clock: Arc<dyn Clock>,
+}
+
+/// How many times a change is retried when another one wins the compare-and-swap.
+const ATTEMPTS: usize = 64;
+
+impl Ec2 {
+    pub fn new(records: Records, clock: Arc<dyn Clock>) -> Ec2 {
+        Ec2 { records, clock }
+    }
+
+    fn key(caller: &Caller) -> String {
+        Records::regional_key(&caller.account, &caller.region, "ec2", "network", "state")
+    }
+
+    /// The current time, for changes that record one (NAT gateways).
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
+    /// Applies `change` to the caller's network and stores the result; the change runs again on a fresh copy
+    /// when another writer got there first, so it must depend only on the network it is given. Nothing is
+    /// stored when it fails.
+    pub async fn change<T>(
+        &self,
+        caller: &Caller,
+        mut change: impl FnMut(&mut Network, &mut IdSource) -> Result<T, Ec2Error>,
+    ) -> Result<T, Ec2Error> {
+        let key = Self::key(caller);
+        for _ in 0..ATTEMPTS {
+            let stored = self.records.get::<Network>(&key).await?;
+            let (mut network, revision) = match stored {
+                Some(stored) => (stored.value, Some(stored.revision)),
+                None => (Network::new(&caller.account, &caller.region), None),
+            };
+            let mut ids = IdSource::Random;
+            network.initialize(&mut ids);
+            let result = change(&mut network, &mut ids)?;
+            let written = match revision {
+                Some(revision) => self.records.update(&key, &network, revision).await.map(drop),
+                None => self.records.create(&key, &network).await.map(drop),
+            };
+            match written {
+                Ok(()) => return Ok(result),
+                Err(RecordError::Conflict(_) | RecordError::Exists(_) | RecordError::NotFound(_)) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(Ec2Error::Server("too many concurrent changes to the network".into()))
+    }
+
+    /// Reads the caller's network (making the default VPC first if this is the first use).
+    pub async fn view<T>(&self, caller: &Caller, read: impl FnOnce(&Network) -> T) -> Result<T, Ec2Error> {
+        let key = Self::key(caller);
+        if let Some(stored) = self.records.get::<Network>(&key).await?
+            && stored.value.initialized
+        {
+            return Ok(read(&stored.value));
+        }
+        let network = self.change(caller, |network, _| Ok(network.clone())).await?;
+        Ok(read(&network))
+    }
+
+    /// Hands out a free private address of a subnet, recorded so that no other caller gets it.
+    pub async fn allocate_private_ip(&self, caller: &Caller, subnet_id: &str) -> Result<Ipv4Addr, Ec2Error> {
+        self.change(caller, |network, _| network.allocate_private_ip(subnet_id)).await
+    }
+
+    /// Returns a private address to its subnet; releasing a free address succeeds.
+    pub async fn release_private_ip(&self, caller: &Caller, subnet_id: &str, ip: Ipv4Addr) -> Result<(), Ec2Error> {
+        self.change(caller, |network, _| network.release_private_ip(subnet_id, ip)).await
+    }
+
+    /// Where each subnet is, in the order asked; `InvalidSubnetID.NotFound` for the first unknown one.
+    pub async fn subnet_placements(
+        &self,
+        caller: &Caller,
+        subnet_ids: &[String],
+    ) -> Result<Vec<SubnetPlacement>, Ec2Error> {
+        self.view(caller, |network| subnet_ids.iter().map(|id| network.subnet_placement(id)).collect()).await?
+    }
+}
+
+#[cfg(test)]
+mod tests;
