@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::records::{RecordError, Records, Versioned};
+use support::Transition;
 
 pub mod access;
 pub mod addons;
@@ -384,28 +385,20 @@ impl Eks {
     async fn settle(&self, stored: Versioned<Cluster>) -> Result<Option<Cluster>, EksError> {
         let now = self.clock.now();
         let mut cluster = stored.value;
-        match cluster.status {
+        let transition = match cluster.status {
             ClusterStatus::Creating if now >= cluster.ready_at => {
                 cluster.status = ClusterStatus::Active;
-                match self.records.update(&stored.key, &cluster, stored.revision).await {
-                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
-                Ok(Some(cluster))
+                Transition::Store
             }
-            ClusterStatus::Deleting if cluster.gone_at.is_some_and(|at| now >= at) => {
-                match self.records.delete(&stored.key, Some(stored.revision)).await {
-                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
-                Ok(None)
-            }
+            ClusterStatus::Deleting if cluster.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
             ClusterStatus::Active if cluster.updating_until.is_some_and(|until| now < until) => {
                 cluster.status = ClusterStatus::Updating;
-                Ok(Some(cluster))
+                Transition::Unchanged
             }
-            _ => Ok(Some(cluster)),
-        }
+            _ => Transition::Unchanged,
+        };
+        let exists = self.write_transition(&stored.key, &cluster, stored.revision, transition).await?;
+        Ok(exists.then_some(cluster))
     }
 
     pub async fn describe_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::support::Transition;
 use super::support::{compare_versions, page, validate_tags};
 use super::updates::{Update, UpdateScope};
 use super::{Caller, Eks, EksError, validate_role_arn};
@@ -343,27 +344,20 @@ impl Eks {
         revision: store::Revision,
     ) -> Result<Option<Addon>, EksError> {
         let now = self.clock.now();
-        match addon.status {
+        let transition = match addon.status {
             AddonStatus::Creating if now >= addon.ready_at => {
                 addon.status = AddonStatus::Active;
-                match self.records.update(key, &addon, revision).await {
-                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
+                Transition::Store
             }
-            AddonStatus::Deleting if addon.gone_at.is_some_and(|at| now >= at) => {
-                match self.records.delete(key, Some(revision)).await {
-                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
-                return Ok(None);
-            }
+            AddonStatus::Deleting if addon.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
             AddonStatus::Active if addon.updating_until.is_some_and(|until| now < until) => {
                 addon.status = AddonStatus::Updating;
+                Transition::Unchanged
             }
-            _ => {}
-        }
-        Ok(Some(addon))
+            _ => Transition::Unchanged,
+        };
+        let exists = self.write_transition(key, &addon, revision, transition).await?;
+        Ok(exists.then_some(addon))
     }
 
     /// The version an add-on request asks for, checked against the cluster's Kubernetes version.

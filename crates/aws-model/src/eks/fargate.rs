@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::support::Transition;
 use super::support::{page, validate_name, validate_tags};
 use super::{Caller, Eks, EksError, validate_role_arn};
 use crate::records::RecordError;
@@ -135,24 +136,16 @@ impl Eks {
         revision: store::Revision,
     ) -> Result<Option<FargateProfile>, EksError> {
         let now = self.clock.now();
-        match profile.status {
+        let transition = match profile.status {
             FargateProfileStatus::Creating if now >= profile.ready_at => {
                 profile.status = FargateProfileStatus::Active;
-                match self.records.update(key, &profile, revision).await {
-                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
+                Transition::Store
             }
-            FargateProfileStatus::Deleting if profile.gone_at.is_some_and(|at| now >= at) => {
-                match self.records.delete(key, Some(revision)).await {
-                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
-                return Ok(None);
-            }
-            _ => {}
-        }
-        Ok(Some(profile))
+            FargateProfileStatus::Deleting if profile.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
+            _ => Transition::Unchanged,
+        };
+        let exists = self.write_transition(key, &profile, revision, transition).await?;
+        Ok(exists.then_some(profile))
     }
 
     /// A profile of this cluster that is `CREATING` or `DELETING`, which blocks creating or deleting another.

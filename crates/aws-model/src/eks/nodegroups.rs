@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::support::Transition;
 use super::support::{compare_versions, page, validate_name, validate_tags};
 use super::updates::{Update, UpdateScope};
 use super::{Caller, Eks, EksError, validate_role_arn};
@@ -223,27 +224,20 @@ impl Eks {
         revision: store::Revision,
     ) -> Result<Option<Nodegroup>, EksError> {
         let now = self.clock.now();
-        match nodegroup.status {
+        let transition = match nodegroup.status {
             NodegroupStatus::Creating if now >= nodegroup.ready_at => {
                 nodegroup.status = NodegroupStatus::Active;
-                match self.records.update(key, &nodegroup, revision).await {
-                    Ok(_) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
+                Transition::Store
             }
-            NodegroupStatus::Deleting if nodegroup.gone_at.is_some_and(|at| now >= at) => {
-                match self.records.delete(key, Some(revision)).await {
-                    Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
-                    Err(error) => return Err(error.into()),
-                }
-                return Ok(None);
-            }
+            NodegroupStatus::Deleting if nodegroup.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
             NodegroupStatus::Active if nodegroup.updating_until.is_some_and(|until| now < until) => {
                 nodegroup.status = NodegroupStatus::Updating;
+                Transition::Unchanged
             }
-            _ => {}
-        }
-        Ok(Some(nodegroup))
+            _ => Transition::Unchanged,
+        };
+        let exists = self.write_transition(key, &nodegroup, revision, transition).await?;
+        Ok(exists.then_some(nodegroup))
     }
 
     pub async fn create_nodegroup(&self, caller: &Caller, input: CreateNodegroup) -> Result<Nodegroup, EksError> {

@@ -12,7 +12,39 @@ use crate::records::{RecordError, Records};
 /// How often an edit is retried when the record keeps changing under it.
 const EDIT_ATTEMPTS: usize = 16;
 
+/// What the clock has done to a record with a status lifecycle, once it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transition {
+    /// Nothing to write (the status may still read differently, such as `UPDATING` during an update).
+    Unchanged,
+    /// A new status to store (`CREATING` became `ACTIVE`).
+    Store,
+    /// The record's time is up (`DELETING` became gone).
+    Remove,
+}
+
 impl Eks {
+    /// Writes a lifecycle transition back; losing the race to another writer is fine, because the next read
+    /// settles the record again. `false` when the record is gone.
+    pub(crate) async fn write_transition<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        revision: store::Revision,
+        transition: Transition,
+    ) -> Result<bool, EksError> {
+        let written = match transition {
+            Transition::Unchanged => return Ok(true),
+            Transition::Store => self.records.update(key, value, revision).await.map(|_| ()),
+            Transition::Remove => self.records.delete(key, Some(revision)).await,
+        };
+        match written {
+            Ok(()) | Err(RecordError::Conflict(_) | RecordError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+        Ok(transition != Transition::Remove)
+    }
+
     /// The key of a resource that belongs to a cluster: `<kind>/<cluster>/<id>`.
     pub(crate) fn child_key(caller: &Caller, kind: &str, cluster: &str, id: &str) -> String {
         Records::regional_key(&caller.account, &caller.region, "eks", kind, &format!("{cluster}/{id}"))
