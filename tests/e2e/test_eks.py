@@ -178,3 +178,22 @@ def test_garbage_requests_get_aws_errors(aws):
                        {"Content-Type": "application/x-www-form-urlencoded"})
     assert unsigned_sts[0] == 403 and b"<Code>MissingAuthenticationToken</Code>" in unsigned_sts[2]
     assert aws("eks", "list-clusters")["clusters"] == [], "nothing was created"
+
+
+def test_delays_make_the_lifecycle_visible(ekslite):
+    server = ekslite(args=["--eks-create-delay", "600", "--eks-update-delay", "600"])
+    client = boto(server)
+    client.create_cluster(name="slow", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
+    assert client.describe_cluster(name="slow")["cluster"]["status"] == "CREATING", "ACTIVE only after the delay"
+    with pytest.raises(client.exceptions.InvalidRequestException):
+        client.create_nodegroup(clusterName="slow", nodegroupName="ng", subnets=["subnet-a"],
+                                nodeRole="arn:aws:iam::000000000000:role/node")
+    fast = ekslite(args=["--eks-update-delay", "600"])
+    client = boto(fast)
+    client.create_cluster(name="fast", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
+    assert client.describe_cluster(name="fast")["cluster"]["status"] == "ACTIVE"
+    update = client.update_cluster_config(
+        name="fast", logging={"clusterLogging": [{"types": ["api"], "enabled": True}]})["update"]
+    assert update["status"] == "InProgress"
+    assert client.describe_update(name="fast", updateId=update["id"])["update"]["status"] == "InProgress"
+    assert client.describe_cluster(name="fast")["cluster"]["status"] == "UPDATING"

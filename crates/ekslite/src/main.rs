@@ -110,6 +110,10 @@ struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
     eks_delete_delay: f64,
 
+    /// How long an EKS update stays InProgress (its cluster, node group or add-on UPDATING), in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
+    eks_update_delay: f64,
+
     /// EKS clusters per account and region (EKS's quota is 100).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_clusters: u32,
@@ -196,6 +200,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             versions: apiserver::KUBERNETES_VERSIONS.iter().map(|(minor, _)| (*minor).to_owned()).collect(),
             create_seconds: args.eks_create_delay,
             delete_seconds: args.eks_delete_delay,
+            update_seconds: args.eks_update_delay,
             max_clusters: args.max_clusters as usize,
             ..aws_model::eks::EksConfig::default()
         },
