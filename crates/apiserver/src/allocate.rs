@@ -178,21 +178,9 @@ impl ServiceAllocator {
             .or_else(|| spec["clusterIPs"].get(0).and_then(Value::as_str))
             .unwrap_or_default()
             .to_owned();
-        if let Some(old_spec) = old_spec {
-            let old_ip = old_spec["clusterIP"].as_str().unwrap_or_default();
-            if asked.is_empty() {
-                for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
-                    if let Some(value) = old_spec.get(field) {
-                        spec[field] = value.clone();
-                    }
-                }
-            } else if asked != old_ip && !old_ip.is_empty() {
-                causes.push(Cause {
-                    reason: "FieldValueInvalid",
-                    message: format!("Invalid value: \"{asked}\": field is immutable"),
-                    field: "spec.clusterIPs[0]".into(),
-                });
-            }
+        if old_spec.is_some() {
+            // An update keeps its address: `k8s_model::service_keep_allocated` carried it over and
+            // `validate_update` refused a change before the allocator runs.
             return Ok(());
         }
         let address = if asked == "None" {

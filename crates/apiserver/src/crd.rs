@@ -503,7 +503,7 @@ pub fn openapi_documents(resources: &[ResourceType]) -> BTreeMap<String, OpenApi
         .map(|(path, resources)| {
             let document = group_version_document(&resources);
             let json = serde_json::to_vec(&document).expect("JSON serializes");
-            let hash = sha512_hex(&json);
+            let hash = openapi::sha512_hex(&json);
             (path, OpenApiDocument { json, hash })
         })
         .collect()
@@ -575,11 +575,6 @@ fn group_version_document(resources: &[&ResourceType]) -> Value {
         "paths": paths,
         "components": { "schemas": schemas },
     })
-}
-
-fn sha512_hex(bytes: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA512, bytes);
-    digest.as_ref().iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The cells of a custom resource's row: the name, then each printer column (or the age when there are none).

@@ -26,7 +26,7 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
     let segments: Vec<String> = path
         .trim_start_matches('/')
         .split('/')
-        .map(|segment| percent_decode(segment).ok_or_else(|| bad_path(path)))
+        .map(|segment| aws_protocol::decode_path_segment(segment).ok_or_else(|| bad_path(path)))
         .collect::<Result<_, _>>()?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = call.request.method();
@@ -136,23 +136,6 @@ pub(crate) fn first_values(query: &str) -> String {
 
 fn bad_path(path: &str) -> AwsError {
     AwsError::bad_request("BadRequestException", format!("The request path {path} is not valid"))
-}
-
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The wire error for a model error, with the members EKS adds to every error body.

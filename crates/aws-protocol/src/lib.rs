@@ -22,6 +22,11 @@ pub mod timestamp;
 pub mod xml;
 
 pub use account::{Account, DEFAULT_ACCOUNT_ID};
+
+/// Decodes one percent-encoded URL path segment; `None` for a bad escape or bytes that are not UTF-8.
+pub fn decode_path_segment(segment: &str) -> Option<String> {
+    String::from_utf8(encoding::percent_decode(segment.as_bytes(), false).ok()?).ok()
+}
 pub use error::{AwsError, Protocol, RequestId};
 pub use query::{QueryError, QueryParams};
 pub use route::Route;

@@ -180,7 +180,7 @@ fn root_document<'a>(documents: impl Iterator<Item = (&'a str, &'a str)>) -> Val
 }
 
 /// Upper-case hex SHA-512, the form of kube-apiserver's document hashes.
-fn sha512_hex(bytes: &[u8]) -> String {
+pub fn sha512_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let digest = ring::digest::digest(&ring::digest::SHA512, bytes);
     digest.as_ref().iter().fold(String::with_capacity(128), |mut hex, byte| {

@@ -15,7 +15,7 @@ fn repeated_query_parameters_keep_their_first_value() {
 }
 
 fn check_segment(segment: &str, expect: Option<&str>) {
-    assert_eq!(percent_decode(segment).as_deref(), expect, "{segment}");
+    assert_eq!(aws_protocol::decode_path_segment(segment).as_deref(), expect, "{segment}");
 }
 
 #[test]
