@@ -203,8 +203,26 @@ fn cluster_prefix(uid: &str) -> String {
 pub struct ControlPlanes {
     store: DynStore,
     registry: Arc<Registry>,
-    running: Mutex<BTreeMap<String, (ClusterRecord, RunningServer)>>,
+    running: Mutex<BTreeMap<String, Running>>,
     authenticator: Option<Arc<dyn TokenAuthenticator>>,
+    observer: Option<Arc<dyn ClusterObserver>>,
+}
+
+/// A cluster whose API server runs.
+#[derive(Debug)]
+struct Running {
+    record: ClusterRecord,
+    server: RunningServer,
+    api: Arc<ClusterApi>,
+}
+
+/// Told when a cluster's API server starts and stops, so that what runs beside it (its data plane) can follow.
+pub trait ClusterObserver: Send + Sync + std::fmt::Debug {
+    /// The cluster's API server serves; `api` reaches it in-process (see [`crate::LocalService`]).
+    fn started(&self, record: &ClusterRecord, api: Arc<ClusterApi>);
+    /// The cluster's API server is about to stop (the server stops, or the cluster is being deleted). Called
+    /// before its objects go, and awaited, so that nothing beside it acts on a cluster in removal.
+    fn stopping(&self, name: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
 }
 
 impl ControlPlanes {
@@ -214,12 +232,19 @@ impl ControlPlanes {
             registry: Arc::new(Registry::builtin()),
             running: Mutex::new(BTreeMap::new()),
             authenticator: None,
+            observer: None,
         }
     }
 
     /// Lets every cluster started from now on accept the bearer tokens `authenticator` accepts.
     pub fn with_token_authenticator(mut self, authenticator: Arc<dyn TokenAuthenticator>) -> ControlPlanes {
         self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Tells `observer` of every cluster started or stopped from now on.
+    pub fn with_observer(mut self, observer: Arc<dyn ClusterObserver>) -> ControlPlanes {
+        self.observer = Some(observer);
         self
     }
 
@@ -280,17 +305,27 @@ impl ControlPlanes {
     }
 
     pub fn list(&self) -> Vec<ClusterRecord> {
-        self.running.lock().expect("cluster map lock").values().map(|(record, _)| record.clone()).collect()
+        self.running.lock().expect("cluster map lock").values().map(|running| running.record.clone()).collect()
     }
 
     pub fn get(&self, name: &str) -> Option<ClusterRecord> {
-        self.running.lock().expect("cluster map lock").get(name).map(|(record, _)| record.clone())
+        self.running.lock().expect("cluster map lock").get(name).map(|running| running.record.clone())
+    }
+
+    /// In-process access to a running cluster's API.
+    pub fn api(&self, name: &str) -> Option<Arc<ClusterApi>> {
+        self.running.lock().expect("cluster map lock").get(name).map(|running| Arc::clone(&running.api))
     }
 
     /// Stops a cluster's API server and deletes the cluster and every object in it.
     pub async fn delete(&self, name: &str) -> Result<ClusterRecord, ClusterError> {
         let removed = self.running.lock().expect("cluster map lock").remove(name);
-        let Some((record, server)) = removed else { return Err(ClusterError::NotFound(name.to_owned())) };
+        let Some(Running { record, server, .. }) = removed else {
+            return Err(ClusterError::NotFound(name.to_owned()));
+        };
+        if let Some(observer) = &self.observer {
+            observer.stopping(name).await;
+        }
         server.stop().await;
         let prefix = format!("/clusters/{}/", record.uid);
         loop {
@@ -316,8 +351,11 @@ impl ControlPlanes {
     /// Stops every API server.
     pub async fn stop_all(&self) {
         let running = std::mem::take(&mut *self.running.lock().expect("cluster map lock"));
-        for (_, (_, server)) in running {
-            server.stop().await;
+        for (name, running) in running {
+            if let Some(observer) = &self.observer {
+                observer.stopping(&name).await;
+            }
+            running.server.stop().await;
         }
     }
 
@@ -348,8 +386,13 @@ impl ControlPlanes {
         let api = Arc::new(api);
         bootstrap(&api).await?;
         api.reload_custom_resources().await?;
-        let server = RunningServer::start(listener, &record.pki, api).map_err(|e| serve_error(e.to_string()))?;
-        self.running.lock().expect("cluster map lock").insert(record.name.clone(), (record.clone(), server));
+        let server =
+            RunningServer::start(listener, &record.pki, Arc::clone(&api)).map_err(|e| serve_error(e.to_string()))?;
+        let running = Running { record: record.clone(), server, api: Arc::clone(&api) };
+        self.running.lock().expect("cluster map lock").insert(record.name.clone(), running);
+        if let Some(observer) = &self.observer {
+            observer.started(&record, api);
+        }
         Ok(record)
     }
 }

@@ -11,6 +11,7 @@ mod authz;
 mod cluster;
 mod crd;
 mod discovery;
+mod local;
 mod object;
 mod pki;
 mod registry;
@@ -26,7 +27,10 @@ mod table;
 mod tokens;
 mod watch;
 
-pub use cluster::{ClusterError, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS};
+pub use cluster::{
+    ClusterApi, ClusterError, ClusterObserver, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS,
+};
+pub use local::LocalService;
 pub use pki::ClusterPki;
 pub use server::{AuthenticatedUser, Identity, TokenAuthenticator};
 

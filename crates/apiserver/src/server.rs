@@ -152,7 +152,7 @@ fn text(status: StatusCode, body: &'static str) -> Response {
 }
 
 /// Routes one request.
-async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -> Response {
+pub(crate) async fn handle(api: &ClusterApi, identity: &Identity, request: Request<Body>) -> Response {
     let path = request.uri().path().to_owned();
     match path.as_str() {
         "/version" | "/version/" => return json_response(StatusCode::OK, &api.version_info()),

@@ -18,7 +18,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("aws-model", &["store"]),
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
+    // apiserver and store only for their tests, which run an in-process API server.
+    ("scheduler", &["apiserver", "store"]),
+    ("node-agent", &["apiserver", "store"]),
+    ("controllers", &["apiserver", "store"]),
     ("ekslite", &["apiserver", "aws-api", "aws-model", "store"]),
+];
+
+/// Arrows allowed only for tests (dev-dependencies): the data plane's tests run an in-process API server, but
+/// the data plane itself reaches clusters only through their API.
+const TEST_ONLY: &[(&str, &str)] = &[
+    ("scheduler", "apiserver"),
+    ("scheduler", "store"),
+    ("node-agent", "apiserver"),
+    ("node-agent", "store"),
+    ("controllers", "apiserver"),
+    ("controllers", "store"),
+    ("aws-api", "store"),
 ];
 
 /// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
@@ -27,6 +43,9 @@ const KNOWLEDGE: &[(&str, &[&str])] = &[
     ("aws-protocol", &["k8s-openapi", "kube", "axum", "hyper", "tokio"]),
     ("aws-model", &["k8s-openapi", "kube", "axum", "hyper"]),
     ("aws-api", &["k8s-openapi", "kube", "axum", "hyper"]),
+    ("scheduler", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
+    ("node-agent", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
+    ("controllers", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
 ];
 
 #[test]
@@ -45,9 +64,13 @@ fn dependencies_point_the_way_architecture_md_says() {
     for package in packages {
         let name = package["name"].as_str().expect("package name");
         for dependency in package["dependencies"].as_array().expect("dependencies") {
+            let kind = dependency["kind"].as_str().unwrap_or("normal");
             let dependency = dependency["name"].as_str().expect("dependency name");
             if workspace.contains(dependency) && dependency != name {
                 assert!(allowed[name].contains(&dependency), "{name} must not depend on {dependency}");
+                if TEST_ONLY.contains(&(name, dependency)) {
+                    assert_eq!(kind, "dev", "{name} may depend on {dependency} only in its tests");
+                }
             }
             for (knower, forbidden) in KNOWLEDGE {
                 if name == *knower {
