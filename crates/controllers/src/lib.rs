@@ -5,6 +5,8 @@
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
+pub mod nodelifecycle;
+
 use std::time::Duration;
 
 /// What the controllers need to know besides the cluster.
@@ -30,8 +32,8 @@ pub struct Controllers {
 impl Controllers {
     /// Starts every controller against the cluster `client` reaches.
     pub fn start(client: kube::Client, config: ControllersConfig) -> Controllers {
-        let tasks = tokio::task::JoinSet::new();
-        let _ = (client, config);
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(nodelifecycle::run(client.clone(), config.node_monitor_grace_period));
         Controllers { tasks }
     }
 
