@@ -64,10 +64,17 @@ fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&str,
     match subresource {
         Subresource::Status => (&resource.group, &resource.version, &resource.kind),
         Subresource::Scale => ("autoscaling", "v1", "Scale"),
+        Subresource::Eviction => ("policy", "v1", "Eviction"),
     }
 }
 
-const SUBRESOURCE_VERBS: &[&str] = &["get", "patch", "update"];
+/// The verbs a subresource answers: `eviction` is only posted.
+fn subresource_verbs(subresource: Subresource) -> &'static [&'static str] {
+    match subresource {
+        Subresource::Eviction => &["create"],
+        Subresource::Status | Subresource::Scale => &["get", "patch", "update"],
+    }
+}
 
 /// `GET /api/v1`, `GET /apis/<group>/<version>`, or `None` for a group version the cluster does not serve.
 pub fn api_resource_list(registry: &Registry, group: &str, version: &str) -> Option<Value> {
@@ -98,9 +105,9 @@ pub fn api_resource_list(registry: &Registry, group: &str, version: &str) -> Opt
                 "singularName": "",
                 "namespaced": resource.namespaced,
                 "kind": sub_kind,
-                "verbs": SUBRESOURCE_VERBS,
+                "verbs": subresource_verbs(subresource),
             });
-            if subresource == Subresource::Scale {
+            if matches!(subresource, Subresource::Scale | Subresource::Eviction) {
                 entry["group"] = json!(sub_group);
                 entry["version"] = json!(sub_version);
             }
@@ -133,7 +140,7 @@ fn aggregated_resource(resource: &ResourceType) -> Value {
             json!({
                 "subresource": subresource.name(),
                 "responseKind": { "group": group, "version": version, "kind": kind },
-                "verbs": SUBRESOURCE_VERBS,
+                "verbs": subresource_verbs(subresource),
             })
         })
         .collect();

@@ -11,6 +11,7 @@ mod authz;
 mod cluster;
 mod crd;
 mod discovery;
+mod eviction;
 mod local;
 mod object;
 mod pki;

@@ -37,6 +37,8 @@ impl Verbs {
 pub enum Subresource {
     Status,
     Scale,
+    /// `pods/eviction`: a `policy/v1` `Eviction` posted to delete a pod within its disruption budget.
+    Eviction,
 }
 
 impl Subresource {
@@ -44,6 +46,7 @@ impl Subresource {
         match self {
             Subresource::Status => "status",
             Subresource::Scale => "scale",
+            Subresource::Eviction => "eviction",
         }
     }
 }
@@ -118,6 +121,7 @@ impl ResourceType {
 const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
+pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Status, Subresource::Eviction];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -187,7 +191,7 @@ impl Registry {
         use core::v1 as corev1;
         let resources = vec![
             resource::<corev1::Namespace>(&["ns"], NONE, STATUS),
-            resource::<corev1::Pod>(&["po"], ALL, STATUS),
+            resource::<corev1::Pod>(&["po"], ALL, POD_SUBRESOURCES),
             resource::<corev1::Service>(&["svc"], ALL, STATUS),
             resource::<corev1::Endpoints>(&["ep"], NONE, &[]),
             resource::<corev1::ConfigMap>(&["cm"], NONE, &[]),
@@ -271,7 +275,7 @@ impl Registry {
                         namespaced: r.namespaced,
                         subresources: match r.subresources {
                             [] => &[],
-                            [Subresource::Status] => &["status"],
+                            [Subresource::Status] | [Subresource::Status, Subresource::Eviction] => &["status"],
                             _ => &["status", "scale"],
                         },
                         verbs: r.verbs.names(),

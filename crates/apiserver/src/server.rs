@@ -323,6 +323,12 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
         };
     }
+    if info.subresource.as_deref() == Some("eviction") {
+        if info.verb != Verb::Create {
+            return Err(ApiError::method_not_allowed("the eviction subresource only accepts create"));
+        }
+        return api.evict(&resource, &info, headers, &body, &query).await;
+    }
     let defines_resources = resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions";
     let writes = !matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
     let answer = serve_resource(api, &resource, &info, headers, &body, &query, table).await;

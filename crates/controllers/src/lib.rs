@@ -5,6 +5,7 @@
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
+pub mod disruption;
 pub mod nodelifecycle;
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ impl Controllers {
     pub fn start(client: kube::Client, config: ControllersConfig) -> Controllers {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(nodelifecycle::run(client.clone(), config.node_monitor_grace_period));
+        tasks.spawn(disruption::run(client.clone()));
         Controllers { tasks }
     }
 
