@@ -110,6 +110,8 @@ pub struct ClusterApi {
     pub name: String,
     /// Checks bearer tokens; without one only client certificates are accepted.
     pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
+    /// How long new pods tolerate a not-ready or unreachable node (the DefaultTolerationSeconds plugin).
+    pub default_toleration_seconds: i64,
     /// Issues and checks service account tokens.
     pub tokens: crate::tokens::TokenIssuer,
 }
@@ -126,6 +128,7 @@ impl ClusterApi {
             ca_cert: record.pki.ca_cert.clone(),
             name: record.name.clone(),
             authenticator: None,
+            default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             tokens: crate::tokens::TokenIssuer::new(
                 &record.pki.service_account_key_der().expect("a stored cluster key parses"),
                 crate::tokens::DEFAULT_ISSUER,
@@ -206,6 +209,7 @@ pub struct ControlPlanes {
     running: Mutex<BTreeMap<String, Running>>,
     authenticator: Option<Arc<dyn TokenAuthenticator>>,
     observer: Option<Arc<dyn ClusterObserver>>,
+    default_toleration_seconds: i64,
 }
 
 /// A cluster whose API server runs.
@@ -233,12 +237,20 @@ impl ControlPlanes {
             running: Mutex::new(BTreeMap::new()),
             authenticator: None,
             observer: None,
+            default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
         }
     }
 
     /// Lets every cluster started from now on accept the bearer tokens `authenticator` accepts.
     pub fn with_token_authenticator(mut self, authenticator: Arc<dyn TokenAuthenticator>) -> ControlPlanes {
         self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Lets new pods of every cluster tolerate a not-ready or unreachable node for `seconds` instead of 300
+    /// (kube-apiserver's `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`).
+    pub fn with_default_toleration_seconds(mut self, seconds: i64) -> ControlPlanes {
+        self.default_toleration_seconds = seconds;
         self
     }
 
@@ -383,6 +395,7 @@ impl ControlPlanes {
         }
         let mut api = ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry));
         api.authenticator = self.authenticator.clone();
+        api.default_toleration_seconds = self.default_toleration_seconds;
         let api = Arc::new(api);
         bootstrap(&api).await?;
         api.reload_custom_resources().await?;

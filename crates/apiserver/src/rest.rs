@@ -316,7 +316,7 @@ impl ClusterApi {
         if is_pods(resource)
             && let Some(namespace) = namespace
         {
-            k8s_model::admit_pod(&mut object);
+            k8s_model::admit_pod_with(&mut object, self.default_toleration_seconds);
             self.admit_service_account(&mut object, namespace).await?;
         }
         let causes = causes_of(k8s_model::validate_create(&object));

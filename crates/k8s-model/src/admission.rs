@@ -3,17 +3,23 @@
 
 use serde_json::{Map, Value, json};
 
-/// How long pods tolerate a not-ready or unreachable node before eviction, as the plugin's flags default.
-const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+/// How long pods tolerate a not-ready or unreachable node before eviction, as the plugin's flags default
+/// (`--default-not-ready-toleration-seconds`, `--default-unreachable-toleration-seconds`).
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
 
 /// Adds the `node.kubernetes.io/not-ready` and `unreachable` NoExecute tolerations (300 s) a pod does not
 /// already have, and `priority: 0` with `preemptionPolicy: PreemptLowerPriority` when the pod names no
 /// priority class. A pod that names a class is left to the caller, which knows the classes.
 pub fn admit_pod(pod: &mut Value) {
+    admit_pod_with(pod, DEFAULT_TOLERATION_SECONDS);
+}
+
+/// [`admit_pod`] with the tolerations lasting `toleration_seconds` (the plugin's flags).
+pub fn admit_pod_with(pod: &mut Value, toleration_seconds: i64) {
     let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else {
         return;
     };
-    add_tolerations(spec);
+    add_tolerations(spec, toleration_seconds);
     let names_class = spec.get("priorityClassName").and_then(Value::as_str).is_some_and(|name| !name.is_empty());
     if !names_class {
         spec.entry("priority").or_insert(json!(0));
@@ -26,7 +32,7 @@ pub fn admit_pod(pod: &mut Value) {
     }
 }
 
-fn add_tolerations(spec: &mut Map<String, Value>) {
+fn add_tolerations(spec: &mut Map<String, Value>, toleration_seconds: i64) {
     let entry = spec.entry("tolerations").or_insert(Value::Null);
     if entry.is_null() {
         *entry = json!([]);
@@ -48,7 +54,7 @@ fn add_tolerations(spec: &mut Map<String, Value>) {
                 "key": taint,
                 "operator": "Exists",
                 "effect": "NoExecute",
-                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                "tolerationSeconds": toleration_seconds,
             }));
         }
     }

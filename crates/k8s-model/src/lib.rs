@@ -21,7 +21,7 @@ mod tests;
 
 use serde_json::Value;
 
-pub use admission::admit_pod;
+pub use admission::{DEFAULT_TOLERATION_SECONDS, admit_pod, admit_pod_with};
 pub use field::{ErrorKind, FieldError, go_quote};
 pub use meta::TOTAL_ANNOTATION_SIZE_LIMIT;
 pub use misc::MAX_SECRET_SIZE;

@@ -896,6 +896,10 @@ fn admission() {
     assert_eq!(tolerations[0]["tolerationSeconds"], 10);
     let mut all = yaml("kind: Pod\nspec: {tolerations: [{operator: Exists}]}");
     admit_pod(&mut all);
+    let mut quick = yaml(POD);
+    crate::admit_pod_with(&mut quick, 5);
+    let quick = quick["spec"]["tolerations"].as_array().cloned().unwrap_or_default();
+    assert!(quick.len() == 2 && quick.iter().all(|t| t["tolerationSeconds"] == 5), "{quick:?}");
     assert_eq!(all["spec"]["tolerations"].as_array().map(Vec::len), Some(1));
     for mut garbage in [json!(null), json!({"spec": 1}), json!({"spec": {"tolerations": "x"}})] {
         let before = garbage.clone();
