@@ -266,3 +266,84 @@ def boto(server, service="eks", access_key="test"):
 
     return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
                         aws_access_key_id=access_key, aws_secret_access_key="test")
+
+
+# A cluster whose pods run: an EKS cluster with a managed node group of t3.medium nodes over three AZs, made as a
+# user's script makes it (VPC, subnets, roles with the seed's trust and managed policies), reached with the admin
+# kubeconfig of `ekslite kubeconfig`.
+
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+EKS_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+NODE_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+class NodesCluster(Cluster):
+    """An EKS cluster with running nodes: `kubectl` as its admin, `ec2`/`eks`/`autoscaling` boto3 clients."""
+
+    def __init__(self, server, name, kubeconfig, eks_name, subnets):
+        super().__init__(server, name, kubeconfig)
+        self.eks_name = eks_name
+        self.subnets = subnets
+        self.ec2 = boto(server, "ec2")
+        self.eks = boto(server, "eks")
+        self.autoscaling = boto(server, "autoscaling")
+
+    def ready_nodes(self) -> list[dict]:
+        nodes = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)["items"]
+        return [n for n in nodes if any(c["type"] == "Ready" and c["status"] == "True"
+                                        for c in n["status"].get("conditions", []))]
+
+    def fail(self, what: str, name: str, recover: bool = False):
+        """Fails (or recovers) a node or a whole zone through the server's fault route."""
+        action = "recover" if recover else "fail"
+        request = urllib.request.Request(
+            f"{self.server.url}/_ekslite/clusters/{self.name}/{what}/{name}/{action}", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+
+def make_eks_network_and_roles(server):
+    """A VPC with one subnet per zone, and the cluster and node roles of the seed; returns (subnets, roles)."""
+    ec2, iam = boto(server, "ec2"), boto(server, "iam")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 1}.0/24", AvailabilityZone=zone)["Subnet"]
+               for i, zone in enumerate(ZONES)]
+    cluster_role = iam.create_role(RoleName="eksClusterRole", AssumeRolePolicyDocument=json.dumps(EKS_TRUST))
+    iam.attach_role_policy(RoleName="eksClusterRole", PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")
+    node_role = iam.create_role(RoleName="eksNodeRole", AssumeRolePolicyDocument=json.dumps(NODE_TRUST))
+    for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"):
+        iam.attach_role_policy(RoleName="eksNodeRole", PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+    return subnets, {"cluster": cluster_role["Role"]["Arn"], "node": node_role["Role"]["Arn"]}
+
+
+def create_nodes_cluster(server, directory: Path, nodes: int = 3, instance_type: str = "t3.medium") -> NodesCluster:
+    subnets, roles = make_eks_network_and_roles(server)
+    eks = boto(server, "eks")
+    eks.create_cluster(name="demo", roleArn=roles["cluster"],
+                       resourcesVpcConfig={"subnetIds": [s["SubnetId"] for s in subnets]})
+    eks.get_waiter("cluster_active").wait(name="demo", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    eks.create_nodegroup(clusterName="demo", nodegroupName="workers", nodeRole=roles["node"],
+                         subnets=[s["SubnetId"] for s in subnets], instanceTypes=[instance_type],
+                         scalingConfig={"minSize": 0, "maxSize": 10, "desiredSize": nodes})
+    eks.get_waiter("nodegroup_active").wait(clusterName="demo", nodegroupName="workers",
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    name = "demo.us-east-1.000000000000"
+    config = run_ekslite("kubeconfig", name, "--endpoint", server.url)
+    assert config.returncode == 0, config.stderr
+    kubeconfig = directory / "demo.kubeconfig"
+    kubeconfig.write_text(config.stdout)
+    cluster = NodesCluster(server, name, kubeconfig, "demo", subnets)
+    wait_until(lambda: len(cluster.ready_nodes()) == nodes, f"{nodes} Ready nodes")
+    return cluster
+
+
+# Nodes that stop are noticed after 3 s and their pods leave 2 s later, so that failures play out in seconds.
+FAST_NODE_FAILURES = ("--node-monitor-grace-period", "3", "--default-toleration-seconds", "2")
+
+
+@pytest.fixture
+def nodes_cluster(ekslite, tmp_path):
+    """A server with an EKS cluster `demo` whose node group runs three t3.medium nodes, one per zone."""
+    return create_nodes_cluster(ekslite(args=FAST_NODE_FAILURES), tmp_path)
