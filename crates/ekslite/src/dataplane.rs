@@ -50,9 +50,19 @@ pub struct DataPlanes {
     config: DataPlaneConfig,
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
     running: Mutex<HashMap<String, Running>>,
-    /// Nodes failed by hand (`/_ekslite/clusters/<name>/nodes/<node>/fail`), by cluster.
-    injected: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    /// Nodes and zones failed by hand (`/_ekslite/clusters/<name>/{nodes,zones}/<name>/fail`), by cluster.
+    injected: Arc<Mutex<HashMap<String, Injected>>>,
 }
+
+/// What was failed by hand in one cluster.
+#[derive(Debug, Default, Clone)]
+struct Injected {
+    nodes: Vec<String>,
+    zones: Vec<String>,
+}
+
+/// The label that names a node's availability zone.
+const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 #[derive(Debug)]
 struct Running {
@@ -77,16 +87,18 @@ impl DataPlanes {
         let _ = self.source.set(source);
     }
 
-    /// Fails a node as if its machine died (`failed`) or brings it back.
-    pub fn set_failed(&self, cluster: &str, node: &str, failed: bool) -> bool {
+    /// Fails a node (`zone` false) or every node of a zone (`zone` true) as if its machines died, or brings
+    /// them back (`failed` false); false when the cluster does not run here.
+    pub fn set_failed(&self, cluster: &str, name: &str, zone: bool, failed: bool) -> bool {
         if !self.running.lock().expect("data plane lock").contains_key(cluster) {
             return false;
         }
         let mut injected = self.injected.lock().expect("injected lock");
-        let nodes = injected.entry(cluster.to_owned()).or_default();
-        nodes.retain(|name| name != node);
+        let entry = injected.entry(cluster.to_owned()).or_default();
+        let names = if zone { &mut entry.zones } else { &mut entry.nodes };
+        names.retain(|known| known != name);
         if failed {
-            nodes.push(node.to_owned());
+            names.push(name.to_owned());
         }
         true
     }
@@ -143,7 +155,7 @@ async fn sync_nodes(
     cluster: String,
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
     agent: Arc<NodeAgent>,
-    injected: Arc<Mutex<HashMap<String, Vec<String>>>>,
+    injected: Arc<Mutex<HashMap<String, Injected>>>,
 ) {
     let mut ticker = tokio::time::interval(NODE_SYNC_PERIOD);
     let mut failed_before: Vec<String> = Vec::new();
@@ -151,8 +163,14 @@ async fn sync_nodes(
         ticker.tick().await;
         let Some(source) = source.get() else { continue };
         let Some(desired) = source.nodes(&cluster).await else { continue };
+        let by_hand = injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default();
         let mut failed = desired.failed.clone();
-        failed.extend(injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default());
+        failed.extend(by_hand.nodes);
+        for node in &desired.nodes {
+            if node.labels.get(ZONE_LABEL).is_some_and(|zone| by_hand.zones.contains(zone)) {
+                failed.push(node.name.clone());
+            }
+        }
         agent.set_nodes(desired.nodes);
         for node in failed.iter().filter(|node| !failed_before.contains(node)) {
             agent.fail(node);
@@ -162,4 +180,36 @@ async fn sync_nodes(
         }
         failed_before = failed;
     }
+}
+
+/// The fault routes: `POST /_ekslite/clusters/<cluster>/nodes/<node>/fail` (or `/recover`) and the same under
+/// `zones/<zone>`, so that tests and demos can kill nodes and whole zones and watch the cluster heal.
+pub fn routes(data_planes: Arc<DataPlanes>) -> axum::Router {
+    use axum::extract::{Path, State};
+    use axum::http::StatusCode;
+    use axum::routing::post;
+
+    async fn fault(
+        State(planes): State<Arc<DataPlanes>>,
+        Path((cluster, kind, name, action)): Path<(String, String, String, String)>,
+    ) -> (StatusCode, axum::Json<serde_json::Value>) {
+        let zone = match kind.as_str() {
+            "nodes" => false,
+            "zones" => true,
+            _ => return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "message": "no such fault target" }))),
+        };
+        let failed = match action.as_str() {
+            "fail" => true,
+            "recover" => false,
+            _ => return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "message": "no such fault action" }))),
+        };
+        if !planes.set_failed(&cluster, &name, zone, failed) {
+            let message = format!("cluster {cluster:?} not found");
+            return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "message": message })));
+        }
+        let state = if failed { "failed" } else { "recovered" };
+        (StatusCode::OK, axum::Json(serde_json::json!({ "cluster": cluster, kind: name, "state": state })))
+    }
+
+    axum::Router::new().route("/_ekslite/clusters/{cluster}/{kind}/{name}/{action}", post(fault)).with_state(data_planes)
 }
