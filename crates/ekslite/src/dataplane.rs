@@ -211,5 +211,5 @@ pub fn routes(data_planes: Arc<DataPlanes>) -> axum::Router {
         (StatusCode::OK, axum::Json(serde_json::json!({ "cluster": cluster, kind: name, "state": state })))
     }
 
-    axum::Router::new().route("/_ekslite/clusters/{cluster}/{kind}/{name}/{action}", post(fault)).with_state(data_planes)
+    axum::Router::new().route("/_ekslite/clusters/{name}/{kind}/{target}/{action}", post(fault)).with_state(data_planes)
 }
