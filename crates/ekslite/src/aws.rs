@@ -2,11 +2,18 @@
 //! accepted by their API servers, and every request the server's own routes do not take goes to the AWS
 //! endpoint.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use apiserver::{AuthenticatedUser, ControlPlanes, TokenAuthenticator};
 use aws_api::AwsApi;
+use aws_model::autoscaling::NodeInstance;
+use aws_model::ec2::InstanceState;
 use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
+use node_agent::{Capacity, NodeSpec, PodNetwork};
+
+use crate::dataplane::{DesiredNodes, NodeSource};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -71,4 +78,147 @@ pub async fn endpoint(api: Arc<AwsApi>, request: Request) -> Response {
     let response = api.handle(http::Request::from_parts(parts, bytes)).await;
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Body::from(body))
+}
+
+/// The nodes of EKS clusters: the EC2 instances of their managed node groups, as the node agent registers them
+/// (names, labels, capacity and addresses as EKS nodes have them), and pod IPs from the nodes' subnets as the
+/// VPC CNI hands them out.
+#[derive(Debug)]
+pub struct EksNodes {
+    pub eks: aws_model::eks::Eks,
+    pub autoscaling: aws_model::autoscaling::AutoScaling,
+    pub ec2: aws_model::ec2::Ec2,
+    /// The subnet of every node seen, by cluster and node name, for the pod network.
+    subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+}
+
+impl EksNodes {
+    pub fn new(
+        eks: aws_model::eks::Eks,
+        autoscaling: aws_model::autoscaling::AutoScaling,
+        ec2: aws_model::ec2::Ec2,
+    ) -> EksNodes {
+        EksNodes { eks, autoscaling, ec2, subnets: Arc::default() }
+    }
+}
+
+/// Root disk of a node group's instances unless the node group says otherwise (EKS's default `diskSize`).
+const ROOT_DISK_BYTES: u64 = 20 * 1024 * 1024 * 1024;
+
+/// A node group instance as the node the kubelet on it registers.
+pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
+    let mut labels = instance.labels.clone();
+    let zone = instance.availability_zone.clone();
+    for (key, value) in [
+        ("eks.amazonaws.com/nodegroup", instance.nodegroup.clone()),
+        ("eks.amazonaws.com/capacityType", instance.capacity_type.clone()),
+        ("node.kubernetes.io/instance-type", instance.instance_type.clone()),
+        ("beta.kubernetes.io/instance-type", instance.instance_type.clone()),
+        ("topology.kubernetes.io/zone", zone.clone()),
+        ("failure-domain.beta.kubernetes.io/zone", zone.clone()),
+        ("topology.kubernetes.io/region", region.to_owned()),
+        ("failure-domain.beta.kubernetes.io/region", region.to_owned()),
+    ] {
+        labels.insert(key.to_owned(), value);
+    }
+    let taints = instance
+        .taints
+        .iter()
+        .map(|taint| k8s_openapi::api::core::v1::Taint {
+            key: taint.key.clone(),
+            value: taint.value.clone(),
+            effect: match taint.effect.as_str() {
+                "NO_EXECUTE" => "NoExecute",
+                "PREFER_NO_SCHEDULE" => "PreferNoSchedule",
+                _ => "NoSchedule",
+            }
+            .to_owned(),
+            time_added: None,
+        })
+        .collect();
+    let ip = instance.private_ip.to_string();
+    let dns = instance.private_dns_name.clone();
+    NodeSpec {
+        name: dns.clone(),
+        labels,
+        annotations: [("alpha.kubernetes.io/provided-node-ip".to_owned(), ip.clone())].into(),
+        taints,
+        capacity: Capacity {
+            cpu_millis: u64::from(instance.vcpus) * 1000,
+            memory_bytes: instance.memory_mib * 1024 * 1024,
+            pods: instance.max_pods,
+            ephemeral_storage_bytes: ROOT_DISK_BYTES,
+        },
+        addresses: vec![("InternalIP".into(), ip), ("InternalDNS".into(), dns.clone()), ("Hostname".into(), dns)],
+        provider_id: Some(format!("aws:///{zone}/{}", instance.instance_id)),
+        pod_subnet: Some(instance.subnet_cidr.clone()),
+    }
+}
+
+#[async_trait::async_trait]
+impl NodeSource for EksNodes {
+    async fn nodes(&self, cluster: &str) -> Option<DesiredNodes> {
+        let (caller, eks_cluster) = self.eks.by_kubernetes_name(cluster).await.ok()??;
+        let instances =
+            self.autoscaling.cluster_instances(&caller.account, &caller.region, &eks_cluster.name).await.ok()?;
+        let mut desired = DesiredNodes::default();
+        let mut subnets = self.subnets.lock().expect("subnet map lock");
+        for instance in &instances {
+            // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
+            let failed = match instance.state {
+                InstanceState::Running => false,
+                InstanceState::Stopping | InstanceState::Stopped => true,
+                InstanceState::Pending | InstanceState::ShuttingDown | InstanceState::Terminated => continue,
+            };
+            let spec = node_spec(instance, &caller.region);
+            subnets.insert((cluster.to_owned(), spec.name.clone()), instance.subnet_id.clone());
+            if failed {
+                desired.failed.push(spec.name.clone());
+            }
+            desired.nodes.push(spec);
+        }
+        Some(desired)
+    }
+
+    fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {
+        // EKS clusters are named `<name>.<region>.<account>` on the Kubernetes side.
+        let mut parts = cluster.rsplitn(3, '.');
+        let (account, region) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+        parts.next()?;
+        let caller = aws_model::eks::Caller { account, region, arn: String::new() };
+        Some(Arc::new(VpcCni { cluster: cluster.to_owned(), caller, ec2: self.ec2.clone(), subnets: Arc::clone(&self.subnets) }))
+    }
+}
+
+/// Pod IPs as the VPC CNI gives them: secondary private addresses of the node's subnet, allocated in EC2 so that
+/// they never collide with instances or other pods.
+#[derive(Debug)]
+struct VpcCni {
+    cluster: String,
+    caller: aws_model::eks::Caller,
+    ec2: aws_model::ec2::Ec2,
+    subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+}
+
+impl VpcCni {
+    fn subnet(&self, node: &str) -> Result<String, String> {
+        let subnets = self.subnets.lock().expect("subnet map lock");
+        subnets.get(&(self.cluster.clone(), node.to_owned())).cloned().ok_or_else(|| format!("node {node} has no subnet"))
+    }
+}
+
+#[async_trait::async_trait]
+impl PodNetwork for VpcCni {
+    async fn allocate(&self, node: &str) -> Result<IpAddr, String> {
+        let subnet = self.subnet(node)?;
+        let ip = self.ec2.allocate_private_ip(&self.caller, &subnet).await.map_err(|error| error.to_string())?;
+        Ok(IpAddr::V4(ip))
+    }
+
+    async fn release(&self, node: &str, ip: IpAddr) {
+        let (Ok(subnet), IpAddr::V4(ip)) = (self.subnet(node), ip) else { return };
+        if let Err(error) = self.ec2.release_private_ip(&self.caller, &subnet, ip).await {
+            tracing::warn!(%error, node, "cannot release a pod IP");
+        }
+    }
 }
