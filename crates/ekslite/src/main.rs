@@ -3,6 +3,7 @@
 mod aws;
 mod client;
 mod clusters;
+mod dataplane;
 mod health;
 mod serve;
 
@@ -117,6 +118,16 @@ struct ServeArgs {
     /// EKS clusters per account and region (EKS's quota is 100).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_clusters: u32,
+
+    /// How long a node's Lease may go unrenewed before the node is NotReady, in seconds
+    /// (kube-controller-manager's --node-monitor-grace-period).
+    #[arg(long, value_name = "SECONDS", default_value_t = 40.0, value_parser = parse_seconds)]
+    node_monitor_grace_period: f64,
+
+    /// How long new pods tolerate a not-ready or unreachable node before they are evicted, in seconds
+    /// (kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(i64).range(0..=86_400))]
+    default_toleration_seconds: i64,
 }
 
 fn parse_delay(text: &str) -> Result<f64, String> {
@@ -204,6 +215,14 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             max_clusters: args.max_clusters as usize,
             ..aws_model::eks::EksConfig::default()
         },
+        data_plane: dataplane::DataPlaneConfig {
+            controllers: controllers::ControllersConfig {
+                node_monitor_grace_period: std::time::Duration::from_secs_f64(args.node_monitor_grace_period),
+                ..controllers::ControllersConfig::default()
+            },
+            ..dataplane::DataPlaneConfig::default()
+        },
+        default_toleration_seconds: args.default_toleration_seconds,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve::serve(options))

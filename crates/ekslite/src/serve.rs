@@ -25,6 +25,9 @@ pub struct ServeOptions {
     pub etcd_timeout: Duration,
     pub compaction: CompactionPolicy,
     pub eks: aws_model::eks::EksConfig,
+    pub data_plane: crate::dataplane::DataPlaneConfig,
+    /// How long new pods tolerate a not-ready or unreachable node, in seconds.
+    pub default_toleration_seconds: i64,
 }
 
 /// The record each server keeps under `/ekslite/servers/<id>`.
@@ -52,13 +55,13 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     };
     let compactor = Compactor::spawn(Arc::clone(&store), options.compaction.clone());
     let tokens = Arc::new(crate::aws::EksTokens::default());
-    let control_planes =
-        Arc::new(ControlPlanes::new(Arc::clone(&store)).with_token_authenticator(Arc::clone(&tokens) as _));
-    if let Err(error) = control_planes.start_all().await {
-        control_planes.stop_all().await;
-        let _ = store.close().await;
-        return Err(error).context("starting the clusters' API servers");
-    }
+    let data_planes = Arc::new(crate::dataplane::DataPlanes::new(options.data_plane.clone()));
+    let control_planes = Arc::new(
+        ControlPlanes::new(Arc::clone(&store))
+            .with_token_authenticator(Arc::clone(&tokens) as _)
+            .with_observer(Arc::clone(&data_planes) as _)
+            .with_default_toleration_seconds(options.default_toleration_seconds),
+    );
     let clock: Arc<dyn aws_model::clock::Clock> = Arc::new(aws_model::clock::SystemClock);
     let eks = aws_model::eks::Eks::new(
         aws_model::records::Records::new(Arc::clone(&store)),
