@@ -303,5 +303,42 @@ fn profile_not_found(name: &str) -> EksError {
     EksError::ResourceNotFound(format!("No Fargate Profile found with name: {name}."))
 }
 
+/// Memory Fargate adds to every pod for the Kubernetes components that run beside it (kubelet, kube-proxy,
+/// containerd), in MiB.
+pub const FARGATE_OVERHEAD_MIB: u64 = 256;
+
+/// The vCPU and memory choices of Fargate: (millicores, smallest memory, largest memory, memory step), MiB.
+const FARGATE_SIZES: &[(u64, u64, u64, u64)] = &[
+    (250, 512, 2048, 512),
+    (500, 1024, 4096, 1024),
+    (1000, 2048, 8192, 1024),
+    (2000, 4096, 16384, 1024),
+    (4000, 8192, 30720, 1024),
+    (8000, 16384, 61440, 4096),
+    (16000, 32768, 122880, 8192),
+];
+
+/// The Fargate size a pod runs on: the smallest vCPU and memory combination that holds the pod's requests (CPU
+/// in millicores, memory in MiB) plus [`FARGATE_OVERHEAD_MIB`]; `None` when no size is large enough.
+pub fn fargate_size(cpu_millis: u64, memory_mib: u64) -> Option<(u64, u64)> {
+    let memory = memory_mib + FARGATE_OVERHEAD_MIB;
+    FARGATE_SIZES.iter().find_map(|&(cpu, smallest, largest, step)| {
+        if cpu < cpu_millis || largest < memory {
+            return None;
+        }
+        let steps = memory.saturating_sub(smallest).div_ceil(step);
+        Some((cpu, smallest + steps * step))
+    })
+}
+
+/// The `CapacityProvisioned` annotation Fargate puts on a pod: `0.25vCPU 0.5GB`.
+pub fn capacity_provisioned(cpu_millis: u64, memory_mib: u64) -> String {
+    let number = |value: f64| {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
+    format!("{}vCPU {}GB", number(cpu_millis as f64 / 1000.0), number(memory_mib as f64 / 1024.0))
+}
+
 #[cfg(test)]
 mod tests;

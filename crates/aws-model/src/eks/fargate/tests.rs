@@ -173,3 +173,30 @@ async fn the_first_matching_active_profile_in_alphabetical_order_takes_the_pod()
     assert_eq!(pick("kube-system", &[]).await.as_deref(), Some("kube"));
     assert_eq!(pick("default", &[("app", "web")]).await, None);
 }
+
+#[test]
+fn pods_get_the_smallest_fargate_size_that_holds_them() {
+    let check = |cpu: u64, memory: u64, expect: Option<(u64, u64)>| {
+        assert_eq!(super::fargate_size(cpu, memory), expect, "{cpu}m {memory}Mi");
+    };
+    // No requests: the smallest size, which holds the 256 MiB overhead.
+    check(0, 0, Some((250, 512)));
+    check(250, 256, Some((250, 512)));
+    check(250, 257, Some((250, 1024)));
+    check(100, 1500, Some((250, 2048)));
+    check(100, 1793, Some((500, 3072)));
+    check(1000, 3000, Some((1000, 4096)));
+    check(2000, 1, Some((2000, 4096)));
+    check(8000, 20000, Some((8000, 20480)));
+    check(16000, 122880 - 256, Some((16000, 122880)));
+    check(16001, 0, None);
+    check(1000, 122880, None);
+}
+
+#[test]
+fn capacity_is_written_as_fargate_writes_it() {
+    assert_eq!(super::capacity_provisioned(250, 512), "0.25vCPU 0.5GB");
+    assert_eq!(super::capacity_provisioned(500, 1024), "0.5vCPU 1GB");
+    assert_eq!(super::capacity_provisioned(2000, 4096), "2vCPU 4GB");
+    assert_eq!(super::capacity_provisioned(16000, 122880), "16vCPU 120GB");
+}
