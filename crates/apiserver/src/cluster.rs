@@ -14,7 +14,7 @@ use store::{DynStore, ListOptions, StoreError};
 use crate::allocate::{DEFAULT_SERVICE_CIDR, Ipv4Cidr, ServiceAllocator};
 use crate::pki::{ClusterPki, PkiError};
 use crate::registry::{Registry, ResourceType};
-use crate::server::{RunningServer, TokenAuthenticator};
+use crate::server::{PodAdmission, RunningServer, TokenAuthenticator};
 
 const RECORD_PREFIX: &str = "/ekslite/clusters/";
 
@@ -112,6 +112,8 @@ pub struct ClusterApi {
     pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
     /// How long new pods tolerate a not-ready or unreachable node (the DefaultTolerationSeconds plugin).
     pub default_toleration_seconds: i64,
+    /// The mutating webhook new pods go through, if any.
+    pub pod_admission: Option<Arc<dyn PodAdmission>>,
     /// Issues and checks service account tokens.
     pub tokens: crate::tokens::TokenIssuer,
 }
@@ -129,6 +131,7 @@ impl ClusterApi {
             name: record.name.clone(),
             authenticator: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
+            pod_admission: None,
             tokens: crate::tokens::TokenIssuer::new(
                 &record.pki.service_account_key_der().expect("a stored cluster key parses"),
                 crate::tokens::DEFAULT_ISSUER,
@@ -210,6 +213,7 @@ pub struct ControlPlanes {
     authenticator: Option<Arc<dyn TokenAuthenticator>>,
     observer: Option<Arc<dyn ClusterObserver>>,
     default_toleration_seconds: i64,
+    pod_admission: Option<Arc<dyn PodAdmission>>,
 }
 
 /// A cluster whose API server runs.
@@ -238,6 +242,7 @@ impl ControlPlanes {
             authenticator: None,
             observer: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
+            pod_admission: None,
         }
     }
 
@@ -251,6 +256,12 @@ impl ControlPlanes {
     /// (kube-apiserver's `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`).
     pub fn with_default_toleration_seconds(mut self, seconds: i64) -> ControlPlanes {
         self.default_toleration_seconds = seconds;
+        self
+    }
+
+    /// Sends every new pod of every cluster through `hook`.
+    pub fn with_pod_admission(mut self, hook: Arc<dyn PodAdmission>) -> ControlPlanes {
+        self.pod_admission = Some(hook);
         self
     }
 
@@ -396,6 +407,7 @@ impl ControlPlanes {
         let mut api = ClusterApi::new(&record, Arc::clone(&self.store), Arc::clone(&self.registry));
         api.authenticator = self.authenticator.clone();
         api.default_toleration_seconds = self.default_toleration_seconds;
+        api.pod_admission = self.pod_admission.clone();
         let api = Arc::new(api);
         bootstrap(&api).await?;
         api.reload_custom_resources().await?;

@@ -318,6 +318,15 @@ impl ClusterApi {
         {
             k8s_model::admit_pod_with(&mut object, self.default_toleration_seconds);
             self.admit_service_account(&mut object, namespace).await?;
+            if let Some(hook) = &self.pod_admission {
+                hook.admit(&self.name, namespace, &mut object).await.map_err(|message| {
+                    ApiError::new(
+                        500,
+                        "InternalError",
+                        format!("Internal error occurred: failed calling webhook: {message}"),
+                    )
+                })?;
+            }
         }
         let causes = causes_of(k8s_model::validate_create(&object));
         if !causes.is_empty() {

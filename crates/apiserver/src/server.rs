@@ -57,6 +57,15 @@ pub trait TokenAuthenticator: Send + Sync + std::fmt::Debug {
     async fn authenticate(&self, cluster: &str, token: &str) -> Option<AuthenticatedUser>;
 }
 
+/// A mutating admission webhook for new pods, as EKS runs its own (the Fargate profile webhook sets
+/// `schedulerName: fargate-scheduler` on pods a profile selects). It runs after the built-in plugins and before
+/// validation; an error refuses the create.
+#[async_trait::async_trait]
+pub trait PodAdmission: Send + Sync + std::fmt::Debug {
+    /// `cluster` is the name the cluster was created with; `pod` is the pod as it will be stored.
+    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut serde_json::Value) -> Result<(), String>;
+}
+
 /// A cluster's API server, running until stopped.
 #[derive(Debug)]
 pub struct RunningServer {
