@@ -90,6 +90,10 @@ pub struct EksNodes {
     pub ec2: aws_model::ec2::Ec2,
     /// The subnet of every node seen, by cluster and node name, for the pod network.
     subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+    /// Fargate pods per subnet, to spread new ones.
+    fargate_per_subnet: std::sync::Mutex<HashMap<String, usize>>,
+    /// The Fargate nodes of every cluster.
+    pub fargate: crate::fargate::FargateNodes,
 }
 
 impl EksNodes {
@@ -98,7 +102,14 @@ impl EksNodes {
         autoscaling: aws_model::autoscaling::AutoScaling,
         ec2: aws_model::ec2::Ec2,
     ) -> EksNodes {
-        EksNodes { eks, autoscaling, ec2, subnets: Arc::default() }
+        EksNodes {
+            eks,
+            autoscaling,
+            ec2,
+            subnets: Arc::default(),
+            fargate_per_subnet: std::sync::Mutex::default(),
+            fargate: crate::fargate::FargateNodes::default(),
+        }
     }
 }
 
@@ -177,6 +188,7 @@ impl NodeSource for EksNodes {
             }
             desired.nodes.push(spec);
         }
+        desired.nodes.extend(self.fargate.specs(cluster));
         Some(desired)
     }
 
@@ -186,7 +198,13 @@ impl NodeSource for EksNodes {
         let (account, region) = (parts.next()?.to_owned(), parts.next()?.to_owned());
         parts.next()?;
         let caller = aws_model::eks::Caller { account, region, arn: String::new() };
-        Some(Arc::new(VpcCni { cluster: cluster.to_owned(), caller, ec2: self.ec2.clone(), subnets: Arc::clone(&self.subnets) }))
+        Some(Arc::new(VpcCni {
+            cluster: cluster.to_owned(),
+            caller,
+            ec2: self.ec2.clone(),
+            subnets: Arc::clone(&self.subnets),
+            fargate: self.fargate.clone(),
+        }))
     }
 }
 
@@ -198,6 +216,7 @@ struct VpcCni {
     caller: aws_model::eks::Caller,
     ec2: aws_model::ec2::Ec2,
     subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+    fargate: crate::fargate::FargateNodes,
 }
 
 impl VpcCni {
@@ -210,15 +229,75 @@ impl VpcCni {
 #[async_trait::async_trait]
 impl PodNetwork for VpcCni {
     async fn allocate(&self, node: &str) -> Result<IpAddr, String> {
+        // A Fargate pod has its node's address.
+        if let Some(ip) = self.fargate.ip_of(&self.cluster, node) {
+            return Ok(IpAddr::V4(ip));
+        }
         let subnet = self.subnet(node)?;
         let ip = self.ec2.allocate_private_ip(&self.caller, &subnet).await.map_err(|error| error.to_string())?;
         Ok(IpAddr::V4(ip))
     }
 
     async fn release(&self, node: &str, ip: IpAddr) {
+        if self.fargate.ip_of(&self.cluster, node).is_some() {
+            return;
+        }
         let (Ok(subnet), IpAddr::V4(ip)) = (self.subnet(node), ip) else { return };
         if let Err(error) = self.ec2.release_private_ip(&self.caller, &subnet, ip).await {
             tracing::warn!(%error, node, "cannot release a pod IP");
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::fargate::FargateCapacity for EksNodes {
+    async fn place(&self, cluster: &str, profile: &str) -> Result<crate::fargate::FargatePlacement, String> {
+        let (caller, eks_cluster) = self
+            .eks
+            .by_kubernetes_name(cluster)
+            .await
+            .map_err(|error| error.to_string())?
+            .ok_or_else(|| format!("{cluster} is not an EKS cluster"))?;
+        let profile =
+            self.eks.describe_fargate_profile(&caller, &eks_cluster.name, profile).await.map_err(|e| e.to_string())?;
+        let placements = self.ec2.subnet_placements(&caller, &profile.subnets).await.map_err(|e| e.to_string())?;
+        // Spread over the profile's subnets: the one with the fewest Fargate pods of this server first.
+        let counts = self.fargate_per_subnet.lock().expect("fargate count lock").clone();
+        let subnet = placements
+            .iter()
+            .min_by_key(|p| counts.get(&p.subnet_id).copied().unwrap_or(0))
+            .ok_or_else(|| format!("Fargate profile {} has no subnets", profile.name))?;
+        let ip = self.ec2.allocate_private_ip(&caller, &subnet.subnet_id).await.map_err(|e| e.to_string())?;
+        *self.fargate_per_subnet.lock().expect("fargate count lock").entry(subnet.subnet_id.clone()).or_default() += 1;
+        Ok(crate::fargate::FargatePlacement {
+            zone: subnet.availability_zone.clone(),
+            region: caller.region.clone(),
+            subnet_id: subnet.subnet_id.clone(),
+            ip,
+        })
+    }
+
+    async fn release(&self, cluster: &str, subnet_id: &str, ip: std::net::Ipv4Addr) {
+        let Ok(Some((caller, eks_cluster))) = self.eks.by_kubernetes_name(cluster).await else { return };
+        let subnet_id = if subnet_id.is_empty() {
+            // A node adopted after a restart: its subnet is the profile subnet whose range holds the address.
+            let Ok(profiles) = self.eks.fargate_profiles(&caller, &eks_cluster.name).await else { return };
+            let mut subnets: Vec<String> = profiles.into_iter().flat_map(|profile| profile.subnets).collect();
+            subnets.sort();
+            subnets.dedup();
+            let Ok(placements) = self.ec2.subnet_placements(&caller, &subnets).await else { return };
+            let Some(found) = placements.into_iter().find(|p| node_agent::Cidr::parse(&p.cidr_block).is_some_and(|c| c.contains(ip))) else {
+                return;
+            };
+            found.subnet_id
+        } else {
+            subnet_id.to_owned()
+        };
+        if let Some(count) = self.fargate_per_subnet.lock().expect("fargate count lock").get_mut(&subnet_id) {
+            *count = count.saturating_sub(1);
+        }
+        if let Err(error) = self.ec2.release_private_ip(&caller, &subnet_id, ip).await {
+            tracing::warn!(%error, %ip, "cannot release a Fargate node's address");
         }
     }
 }

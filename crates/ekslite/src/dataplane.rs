@@ -15,6 +15,8 @@ use controllers::{Controllers, ControllersConfig};
 use node_agent::{AgentConfig, NodeAgent, NodeSpec, PodNetwork, SubnetPool};
 use tokio::task::JoinHandle;
 
+use crate::fargate::{FargateCapacity, FargateNodes};
+
 /// How often a cluster's nodes are read again from their source.
 const NODE_SYNC_PERIOD: Duration = Duration::from_secs(1);
 
@@ -49,6 +51,7 @@ pub struct DataPlaneConfig {
 pub struct DataPlanes {
     config: DataPlaneConfig,
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
+    fargate: OnceLock<(Arc<dyn FargateCapacity>, FargateNodes)>,
     running: Mutex<HashMap<String, Running>>,
     /// Nodes and zones failed by hand (`/_ekslite/clusters/<name>/{nodes,zones}/<name>/fail`), by cluster.
     injected: Arc<Mutex<HashMap<String, Injected>>>,
@@ -69,6 +72,7 @@ struct Running {
     controllers: Controllers,
     scheduler: JoinHandle<()>,
     sync: JoinHandle<()>,
+    fargate: Option<JoinHandle<()>>,
     agent: Arc<NodeAgent>,
 }
 
@@ -77,6 +81,7 @@ impl DataPlanes {
         DataPlanes {
             config,
             source: Arc::new(OnceLock::new()),
+            fargate: OnceLock::new(),
             running: Mutex::new(HashMap::new()),
             injected: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -85,6 +90,11 @@ impl DataPlanes {
     /// Sets where nodes come from (once: it is built after the control planes, which start data planes).
     pub fn set_source(&self, source: Arc<dyn NodeSource>) {
         let _ = self.source.set(source);
+    }
+
+    /// Runs a Fargate scheduler beside every cluster started from now on.
+    pub fn set_fargate(&self, capacity: Arc<dyn FargateCapacity>, nodes: FargateNodes) {
+        let _ = self.fargate.set((capacity, nodes));
     }
 
     /// Fails a node (`zone` false) or every node of a zone (`zone` true) as if its machines died, or brings
@@ -131,7 +141,11 @@ impl ClusterObserver for DataPlanes {
             Arc::clone(&agent),
             Arc::clone(&self.injected),
         ));
-        let running = Running { controllers, scheduler, sync, agent };
+        let fargate = self.fargate.get().map(|(capacity, nodes)| {
+            let client = client(&api, "fargate-scheduler");
+            tokio::spawn(crate::fargate::run(name.clone(), client, Arc::clone(capacity), nodes.clone()))
+        });
+        let running = Running { controllers, scheduler, sync, fargate, agent };
         self.running.lock().expect("data plane lock").insert(name, running);
     }
 
@@ -141,6 +155,9 @@ impl ClusterObserver for DataPlanes {
             let Some(running) = running else { return };
             running.sync.abort();
             running.scheduler.abort();
+            if let Some(fargate) = running.fargate {
+                fargate.abort();
+            }
             running.controllers.stop().await;
             match Arc::try_unwrap(running.agent) {
                 Ok(agent) => agent.stop().await,

@@ -4,6 +4,7 @@ mod aws;
 mod client;
 mod clusters;
 mod dataplane;
+mod fargate;
 mod health;
 mod serve;
 

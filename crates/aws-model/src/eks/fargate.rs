@@ -113,7 +113,7 @@ impl Eks {
     }
 
     /// The Fargate profiles of a cluster as they are now, in name order.
-    async fn fargate_profiles(&self, caller: &Caller, cluster: &str) -> Result<Vec<FargateProfile>, EksError> {
+    pub async fn fargate_profiles(&self, caller: &Caller, cluster: &str) -> Result<Vec<FargateProfile>, EksError> {
         let prefix = Self::children_prefix(caller, "fargateprofiles", cluster);
         let mut out = Vec::new();
         for stored in self.records.list::<FargateProfile>(&prefix).await? {

@@ -1,0 +1,320 @@
+//! EKS on Fargate: pods that a Fargate profile selects run each on a node of their own.
+//!
+//! As on EKS, a webhook ([`FargateWebhook`]) gives every new pod that an ACTIVE profile selects the
+//! `fargate-scheduler` and the profile's label; the Fargate scheduler ([`run`]) then sizes each such pod
+//! (its requests plus Fargate's overhead, rounded up to a Fargate size), takes an address in one of the profile's
+//! subnets, registers a `fargate-ip-...` node of that size (tainted so that nothing else lands on it) and binds
+//! the pod to it. When the pod finishes or goes, so does its node, and the address is released.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use apiserver::PodAdmission;
+use aws_model::eks::fargate::{capacity_provisioned, fargate_size};
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Binding, Node, ObjectReference, Pod, Taint};
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use node_agent::{Capacity, NodeSpec};
+use serde_json::{Value, json};
+
+/// The scheduler name Fargate pods carry.
+pub const FARGATE_SCHEDULER: &str = "fargate-scheduler";
+/// The label naming a Fargate pod's profile, and the compute type label and taint of Fargate nodes.
+const PROFILE_LABEL: &str = "eks.amazonaws.com/fargate-profile";
+const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";
+const PERIOD: Duration = Duration::from_millis(500);
+
+/// Where a Fargate pod runs: a subnet of its profile and an address in it.
+#[derive(Debug, Clone)]
+pub struct FargatePlacement {
+    pub zone: String,
+    pub region: String,
+    pub subnet_id: String,
+    pub ip: Ipv4Addr,
+}
+
+/// What the Fargate scheduler needs from EC2 and EKS.
+#[async_trait::async_trait]
+pub trait FargateCapacity: Send + Sync + std::fmt::Debug {
+    /// An address for a pod of `profile` in one of the profile's subnets.
+    async fn place(&self, cluster: &str, profile: &str) -> Result<FargatePlacement, String>;
+    /// Returns a Fargate node's address to its subnet.
+    async fn release(&self, cluster: &str, subnet_id: &str, ip: Ipv4Addr);
+}
+
+/// EKS's Fargate webhook, as a pod admission hook.
+#[derive(Debug)]
+pub struct FargateWebhook {
+    pub eks: aws_model::eks::Eks,
+}
+
+#[async_trait::async_trait]
+impl PodAdmission for FargateWebhook {
+    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut Value) -> Result<(), String> {
+        let scheduler = pod.pointer("/spec/schedulerName").and_then(Value::as_str).unwrap_or("default-scheduler");
+        if scheduler != "default-scheduler" {
+            return Ok(());
+        }
+        let Ok(Some((caller, eks_cluster))) = self.eks.by_kubernetes_name(cluster).await else { return Ok(()) };
+        let labels: BTreeMap<String, String> = pod
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|labels| labels.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+            .unwrap_or_default();
+        let profile = self
+            .eks
+            .matching_profile(&caller, &eks_cluster.name, namespace, &labels)
+            .await
+            .map_err(|error| format!("fargate profile lookup: {error}"))?;
+        if let Some(profile) = profile {
+            pod["spec"]["schedulerName"] = json!(FARGATE_SCHEDULER);
+            if !pod["metadata"]["labels"].is_object() {
+                pod["metadata"]["labels"] = json!({});
+            }
+            pod["metadata"]["labels"][PROFILE_LABEL] = json!(profile.name);
+        }
+        Ok(())
+    }
+}
+
+/// The Fargate nodes of every cluster, by cluster and node name: the node agent registers them beside the node
+/// groups' nodes.
+#[derive(Debug, Default, Clone)]
+pub struct FargateNodes(Arc<Mutex<HashMap<String, BTreeMap<String, (NodeSpec, FargatePlacement)>>>>);
+
+impl FargateNodes {
+    pub fn specs(&self, cluster: &str) -> Vec<NodeSpec> {
+        let nodes = self.0.lock().expect("fargate node lock");
+        nodes.get(cluster).map(|nodes| nodes.values().map(|(spec, _)| spec.clone()).collect()).unwrap_or_default()
+    }
+
+    fn insert(&self, cluster: &str, spec: NodeSpec, placement: FargatePlacement) {
+        let mut nodes = self.0.lock().expect("fargate node lock");
+        nodes.entry(cluster.to_owned()).or_default().insert(spec.name.clone(), (spec, placement));
+    }
+
+    fn remove(&self, cluster: &str, node: &str) -> Option<FargatePlacement> {
+        let mut nodes = self.0.lock().expect("fargate node lock");
+        nodes.get_mut(cluster).and_then(|nodes| nodes.remove(node)).map(|(_, placement)| placement)
+    }
+
+    fn names(&self, cluster: &str) -> Vec<String> {
+        let nodes = self.0.lock().expect("fargate node lock");
+        nodes.get(cluster).map(|nodes| nodes.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The address of a Fargate node: its pod's IP.
+    pub fn ip_of(&self, cluster: &str, node: &str) -> Option<Ipv4Addr> {
+        let nodes = self.0.lock().expect("fargate node lock");
+        nodes.get(cluster)?.get(node).map(|(_, placement)| placement.ip)
+    }
+}
+
+/// A pod's CPU (millicores) and memory (MiB) requests as Fargate sizes them: the containers' sum, or the largest
+/// init container if that is more.
+pub fn pod_requests(pod: &Pod) -> (u64, u64) {
+    let Some(spec) = pod.spec.as_ref() else { return (0, 0) };
+    let request = |container: &k8s_openapi::api::core::v1::Container, name: &str| -> u64 {
+        let resources = container.resources.as_ref();
+        let quantity = resources.and_then(|r| r.requests.as_ref()).and_then(|requests| requests.get(name));
+        let quantity = quantity.or_else(|| resources.and_then(|r| r.limits.as_ref()).and_then(|l| l.get(name)));
+        match (name, quantity) {
+            ("cpu", Some(q)) => node_agent::quantity::parse_millis(&q.0).unwrap_or(0),
+            (_, Some(q)) => node_agent::quantity::parse_whole(&q.0).unwrap_or(0).div_ceil(1024 * 1024),
+            (_, None) => 0,
+        }
+    };
+    let sum = |name: &str| spec.containers.iter().map(|c| request(c, name)).sum::<u64>();
+    let init = |name: &str| spec.init_containers.iter().flatten().map(|c| request(c, name)).max().unwrap_or(0);
+    (sum("cpu").max(init("cpu")), sum("memory").max(init("memory")))
+}
+
+fn fargate_node(name: &str, placement: &FargatePlacement, profile: &str, cpu: u64, memory_mib: u64) -> NodeSpec {
+    let ip = placement.ip.to_string();
+    let labels: BTreeMap<String, String> = [
+        (COMPUTE_TYPE, "fargate".to_owned()),
+        (PROFILE_LABEL, profile.to_owned()),
+        ("topology.kubernetes.io/zone", placement.zone.clone()),
+        ("failure-domain.beta.kubernetes.io/zone", placement.zone.clone()),
+        ("topology.kubernetes.io/region", placement.region.clone()),
+        ("failure-domain.beta.kubernetes.io/region", placement.region.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    NodeSpec {
+        name: name.to_owned(),
+        labels,
+        annotations: BTreeMap::new(),
+        taints: vec![Taint {
+            key: COMPUTE_TYPE.to_owned(),
+            value: Some("fargate".to_owned()),
+            effect: "NoSchedule".to_owned(),
+            time_added: None,
+        }],
+        capacity: Capacity {
+            cpu_millis: cpu,
+            memory_bytes: memory_mib * 1024 * 1024,
+            pods: 1,
+            ephemeral_storage_bytes: 20 * 1024 * 1024 * 1024,
+        },
+        addresses: vec![("InternalIP".into(), ip.clone()), ("Hostname".into(), name.to_owned())],
+        provider_id: Some(format!("aws:///{}/fargate-{}", placement.zone, ip)),
+        pod_subnet: None,
+    }
+}
+
+/// The node name Fargate gives a pod's node: `fargate-ip-10-0-1-23.ec2.internal`.
+pub fn fargate_node_name(ip: Ipv4Addr, region: &str) -> String {
+    format!("fargate-{}", aws_model::ec2::instances::private_dns_name(ip, region))
+}
+
+/// Runs the Fargate scheduler of one cluster until the future is dropped.
+pub async fn run(cluster: String, client: kube::Client, capacity: Arc<dyn FargateCapacity>, nodes: FargateNodes) {
+    let pods_api: Api<Pod> = Api::all(client.clone());
+    let (pods, writer) = reflector::store();
+    let config = watcher::Config::default().fields(&format!("spec.schedulerName={FARGATE_SCHEDULER}"));
+    let stream = reflector::reflector(writer, watcher(pods_api, config).default_backoff());
+    tokio::spawn(stream.applied_objects().for_each(|_| async {}));
+    let node_api: Api<Node> = Api::all(client.clone());
+    let mut ticker = tokio::time::interval(PERIOD);
+    loop {
+        ticker.tick().await;
+        if pods.wait_until_ready().await.is_err() {
+            return;
+        }
+        adopt_existing(&cluster, &node_api, &pods, &nodes).await;
+        schedule(&cluster, &client, &node_api, &pods, capacity.as_ref(), &nodes).await;
+        release_finished(&cluster, &pods, capacity.as_ref(), &nodes).await;
+    }
+}
+
+/// After a restart: the Fargate nodes that running pods are bound to are taken back from their Node objects.
+async fn adopt_existing(cluster: &str, node_api: &Api<Node>, pods: &Store<Pod>, nodes: &FargateNodes) {
+    let known = nodes.names(cluster);
+    for pod in pods.state() {
+        let Some(node_name) = pod.spec.as_ref().and_then(|spec| spec.node_name.clone()) else { continue };
+        if known.contains(&node_name) || finished(&pod) {
+            continue;
+        }
+        let Ok(Some(node)) = node_api.get_opt(&node_name).await else { continue };
+        let labels = node.metadata.labels.clone().unwrap_or_default();
+        let ip = node
+            .status
+            .as_ref()
+            .and_then(|s| s.addresses.as_ref())
+            .and_then(|addresses| addresses.iter().find(|a| a.type_ == "InternalIP"))
+            .and_then(|a| a.address.parse().ok());
+        let (Some(ip), Some(zone), Some(region)) =
+            (ip, labels.get("topology.kubernetes.io/zone"), labels.get("topology.kubernetes.io/region"))
+        else {
+            continue;
+        };
+        let profile = labels.get(PROFILE_LABEL).cloned().unwrap_or_default();
+        let capacity = node.status.as_ref().and_then(|s| s.capacity.clone()).unwrap_or_default();
+        let cpu = capacity.get("cpu").and_then(|q| node_agent::quantity::parse_millis(&q.0)).unwrap_or(250);
+        let memory = capacity.get("memory").and_then(|q| node_agent::quantity::parse_whole(&q.0)).unwrap_or(0);
+        // The subnet is not on the node; it is found again when the address is released.
+        let placement = FargatePlacement { zone: zone.clone(), region: region.clone(), subnet_id: String::new(), ip };
+        let spec = fargate_node(&node_name, &placement, &profile, cpu, memory / (1024 * 1024));
+        nodes.insert(cluster, spec, placement);
+    }
+}
+
+fn finished(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some()
+        || matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"))
+}
+
+async fn schedule(
+    cluster: &str,
+    client: &kube::Client,
+    node_api: &Api<Node>,
+    pods: &Store<Pod>,
+    capacity: &dyn FargateCapacity,
+    nodes: &FargateNodes,
+) {
+    for pod in pods.state() {
+        let unbound = pod.spec.as_ref().is_some_and(|spec| spec.node_name.is_none());
+        if !unbound || finished(&pod) {
+            continue;
+        }
+        let (Some(name), Some(namespace)) = (pod.metadata.name.clone(), pod.metadata.namespace.clone()) else {
+            continue;
+        };
+        let profile = pod.metadata.labels.as_ref().and_then(|l| l.get(PROFILE_LABEL)).cloned().unwrap_or_default();
+        let (cpu, memory) = pod_requests(&pod);
+        let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+        let Some((cpu, memory)) = fargate_size(cpu, memory) else {
+            tracing::warn!(pod = %name, "the pod is larger than any Fargate size");
+            continue;
+        };
+        // One node per pod: its name is kept on the pod, so that a pod whose node is being made is not placed
+        // twice.
+        let node_name = match pod.metadata.annotations.as_ref().and_then(|a| a.get(NODE_ANNOTATION)) {
+            Some(node) => node.clone(),
+            None => {
+                let placement = match capacity.place(cluster, &profile).await {
+                    Ok(placement) => placement,
+                    Err(error) => {
+                        tracing::warn!(pod = %name, %error, "no Fargate capacity");
+                        continue;
+                    }
+                };
+                let node_name = fargate_node_name(placement.ip, &placement.region);
+                nodes.insert(cluster, fargate_node(&node_name, &placement, &profile, cpu, memory), placement);
+                let patch = json!({ "metadata": { "annotations": {
+                    NODE_ANNOTATION: node_name, "CapacityProvisioned": capacity_provisioned(cpu, memory),
+                } } });
+                if let Err(error) = pods_api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+                    tracing::warn!(pod = %name, %error, "cannot annotate the Fargate pod");
+                }
+                node_name
+            }
+        };
+        // Bind once the node has registered.
+        if !matches!(node_api.get_opt(&node_name).await, Ok(Some(_))) {
+            continue;
+        }
+        let binding = Binding {
+            metadata: kube::api::ObjectMeta { name: Some(name.clone()), ..Default::default() },
+            target: ObjectReference { kind: Some("Node".into()), name: Some(node_name.clone()), ..Default::default() },
+        };
+        let body = serde_json::to_vec(&binding).expect("bindings serialize");
+        let request = http::Request::post(format!("/api/v1/namespaces/{namespace}/pods/{name}/binding"))
+            .header("content-type", "application/json")
+            .body(body)
+            .expect("a binding request");
+        if let Err(error) = client.request::<Value>(request).await {
+            tracing::warn!(pod = %name, %error, "cannot bind the Fargate pod");
+        }
+    }
+}
+
+/// The annotation that remembers which Fargate node a pod gets while it is being made.
+const NODE_ANNOTATION: &str = "ekslite.dev/fargate-node";
+
+/// Fargate nodes whose pod finished or went are removed, and their addresses released.
+async fn release_finished(cluster: &str, pods: &Store<Pod>, capacity: &dyn FargateCapacity, nodes: &FargateNodes) {
+    let live: Vec<String> = pods
+        .state()
+        .iter()
+        .filter(|pod| !finished(pod))
+        .filter_map(|pod| {
+            let annotations = pod.metadata.annotations.as_ref();
+            pod.spec.as_ref().and_then(|s| s.node_name.clone()).or_else(|| annotations?.get(NODE_ANNOTATION).cloned())
+        })
+        .collect();
+    for node in nodes.names(cluster) {
+        if live.contains(&node) {
+            continue;
+        }
+        if let Some(placement) = nodes.remove(cluster, &node) {
+            capacity.release(cluster, &placement.subnet_id, placement.ip).await;
+        }
+    }
+}
