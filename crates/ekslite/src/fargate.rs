@@ -46,10 +46,11 @@ pub trait FargateCapacity: Send + Sync + std::fmt::Debug {
     async fn release(&self, cluster: &str, subnet_id: &str, ip: Ipv4Addr);
 }
 
-/// EKS's Fargate webhook, as a pod admission hook.
-#[derive(Debug)]
+/// EKS's Fargate webhook, as a pod admission hook; it acts once EKS is set (EKS is built after the control
+/// planes, which need the hook).
+#[derive(Debug, Default)]
 pub struct FargateWebhook {
-    pub eks: aws_model::eks::Eks,
+    pub eks: std::sync::OnceLock<aws_model::eks::Eks>,
 }
 
 #[async_trait::async_trait]
@@ -59,14 +60,14 @@ impl PodAdmission for FargateWebhook {
         if scheduler != "default-scheduler" {
             return Ok(());
         }
-        let Ok(Some((caller, eks_cluster))) = self.eks.by_kubernetes_name(cluster).await else { return Ok(()) };
+        let Some(eks) = self.eks.get() else { return Ok(()) };
+        let Ok(Some((caller, eks_cluster))) = eks.by_kubernetes_name(cluster).await else { return Ok(()) };
         let labels: BTreeMap<String, String> = pod
             .pointer("/metadata/labels")
             .and_then(Value::as_object)
             .map(|labels| labels.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
             .unwrap_or_default();
-        let profile = self
-            .eks
+        let profile = eks
             .matching_profile(&caller, &eks_cluster.name, namespace, &labels)
             .await
             .map_err(|error| format!("fargate profile lookup: {error}"))?;

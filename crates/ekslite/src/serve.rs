@@ -56,9 +56,11 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let compactor = Compactor::spawn(Arc::clone(&store), options.compaction.clone());
     let tokens = Arc::new(crate::aws::EksTokens::default());
     let data_planes = Arc::new(crate::dataplane::DataPlanes::new(options.data_plane.clone()));
+    let fargate_webhook = Arc::new(crate::fargate::FargateWebhook::default());
     let control_planes = Arc::new(
         ControlPlanes::new(Arc::clone(&store))
             .with_token_authenticator(Arc::clone(&tokens) as _)
+            .with_pod_admission(Arc::clone(&fargate_webhook) as _)
             .with_observer(Arc::clone(&data_planes) as _)
             .with_default_toleration_seconds(options.default_toleration_seconds),
     );
