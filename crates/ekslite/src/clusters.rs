@@ -17,6 +17,7 @@ pub fn routes(control_planes: Arc<ControlPlanes>) -> axum::Router {
         .route("/_ekslite/clusters", get(list).post(create))
         .route("/_ekslite/clusters/{name}", get(describe).delete(delete))
         .route("/_ekslite/clusters/{name}/kubeconfig", get(kubeconfig))
+        .route("/_ekslite/clusters/{name}/nodes", get(nodes))
         .with_state(control_planes)
 }
 
@@ -88,4 +89,36 @@ async fn kubeconfig(State(control_planes): State<Arc<ControlPlanes>>, Path(name)
         Some(record) => ([(header::CONTENT_TYPE, "application/yaml")], record.kubeconfig()).into_response(),
         None => error_response(ClusterError::NotFound(name)),
     }
+}
+
+/// The cluster's nodes and whether each is Ready, read through its API as any client reads them (what `ekslite up`
+/// waits on without a Kubernetes client of its own).
+async fn nodes(State(control_planes): State<Arc<ControlPlanes>>, Path(name): Path<String>) -> Response {
+    use http_body_util::BodyExt;
+    use tower_service::Service;
+
+    let Some(api) = control_planes.api(&name) else { return error_response(ClusterError::NotFound(name)) };
+    let identity = apiserver::Identity::Certificate { user: "ekslite".into(), groups: vec!["system:masters".into()] };
+    let mut service = apiserver::LocalService::new(api, identity);
+    let request = axum::http::Request::get("/api/v1/nodes").body(axum::body::Body::empty()).expect("a request");
+    let Ok(response) = service.call(request).await;
+    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let list: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let nodes: Vec<Value> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|node| {
+            let ready = node["status"]["conditions"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+            json!({
+                "name": node["metadata"]["name"],
+                "zone": node["metadata"]["labels"]["topology.kubernetes.io/zone"],
+                "ready": ready,
+            })
+        })
+        .collect();
+    let ready = nodes.iter().filter(|node| node["ready"] == true).count();
+    Json(json!({ "nodes": nodes, "ready": ready })).into_response()
 }

@@ -7,6 +7,7 @@ mod dataplane;
 mod fargate;
 mod health;
 mod serve;
+mod up;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +34,11 @@ enum Command {
     /// Create, list and delete clusters on a running server.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Bring up an EKS cluster with nodes, as an EKS user's script would (starting the server if none runs), and
+    /// add a context for it to the kubeconfig. Running it again changes nothing.
+    Up(UpArgs),
+    /// Remove what `ekslite up` made: the node group, the cluster, the roles, the VPC and the context.
+    Down(UpArgs),
     /// Print a kubeconfig (admin client certificate) for a cluster.
     Kubeconfig {
         /// The cluster's name.
@@ -65,6 +71,48 @@ enum ClusterCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct UpArgs {
+    /// The EKS cluster's name.
+    #[arg(long, default_value = "demo")]
+    name: String,
+    /// The AWS region.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Nodes in the managed node group.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=450))]
+    nodes: u32,
+    /// The nodes' EC2 instance type.
+    #[arg(long, default_value = "t3.medium")]
+    instance_type: String,
+    /// Kubernetes version (major.minor) [default: EKS's default].
+    #[arg(long, value_name = "V")]
+    kubernetes_version: Option<String>,
+    /// The kubeconfig to add the context to [default: the first file of $KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Where a server started by `up` keeps its state [default: as `ekslite serve`].
+    #[arg(long, env = "EKSLITE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+impl UpArgs {
+    fn options(self) -> up::UpOptions {
+        up::UpOptions {
+            endpoint: self.server.endpoint,
+            name: self.name,
+            region: self.region,
+            nodes: self.nodes,
+            instance_type: self.instance_type,
+            kubernetes_version: self.kubernetes_version,
+            kubeconfig: self.kubeconfig,
+            data_dir: self.data_dir,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,6 +203,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Cluster(command) => run_client(cluster_command(command)),
         Command::Kubeconfig { name, server } => run_client(kubeconfig(name, server)),
+        Command::Up(args) => run_client(up::up(args.options())),
+        Command::Down(args) => run_client(up::down(args.options())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
