@@ -354,6 +354,8 @@ fn role_names(name: &str) -> (String, String) {
 
 /// `ekslite up`.
 pub async fn up(options: UpOptions) -> anyhow::Result<()> {
+    // Checked before anything is made, so that a bad name leaves nothing behind.
+    aws_model::eks::validate_cluster_name(&options.name).map_err(|error| anyhow::anyhow!("--name: {error}"))?;
     let progress = Progress::new();
     ensure_server(&options, &progress).await?;
     let aws = Aws::new(&options.endpoint, &options.region);
