@@ -50,7 +50,7 @@ impl TokenAuthenticator for EksTokens {
         let extra = [
             ("accessKeyId".to_owned(), vec![user.access_key_id.clone()]),
             ("arn".to_owned(), vec![user.arn.clone()]),
-            ("canonicalArn".to_owned(), vec![user.arn.clone()]),
+            ("canonicalArn".to_owned(), vec![user.canonical_arn.clone()]),
         ]
         .into_iter()
         .collect();
