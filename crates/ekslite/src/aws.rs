@@ -1,6 +1,6 @@
 //! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters, EKS tokens are
-//! accepted by their API servers, and every request the server's own routes do not take goes to the AWS
-//! endpoint.
+//! accepted by their API servers, STS checks web identity tokens with the keys of their issuers, and every
+//! request the server's own routes do not take goes to the AWS endpoint.
 
 use std::sync::{Arc, OnceLock};
 
@@ -24,7 +24,7 @@ impl KubernetesClusters for Clusters {
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
         let record = self
             .0
-            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr))
+            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr), Some(&spec.issuer_id))
             .await
             .map_err(|error| error.to_string())?;
         Ok(KubernetesEndpoint { endpoint: record.endpoint(), ca_pem: record.pki.ca_cert.clone() })
@@ -35,6 +35,17 @@ impl KubernetesClusters for Clusters {
             Ok(_) | Err(apiserver::ClusterError::NotFound(_)) => Ok(()),
             Err(error) => Err(error.to_string()),
         }
+    }
+}
+
+/// The OpenID Connect issuers of the clusters, whose keys STS checks web identity tokens with (no HTTP fetch).
+#[derive(Debug)]
+pub struct ClusterIssuers(pub Arc<ControlPlanes>);
+
+#[async_trait::async_trait]
+impl aws_model::sts::OidcKeys for ClusterIssuers {
+    async fn jwks(&self, issuer_url: &str) -> Option<serde_json::Value> {
+        self.0.issuer_jwks(issuer_url)
     }
 }
 
