@@ -302,3 +302,34 @@ def test_irsa_service_account_tokens_assume_roles_through_the_served_issuer(aws,
     aws("iam", "delete-open-id-connect-provider", "--open-id-connect-provider-arn", provider)
     assert refused(token) == ("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}",
                               400)
+
+
+def test_sessions_and_issuers_survive_a_restart(ekslite, tmp_path):
+    data_dir = tmp_path / "data"
+    server = ekslite(data_dir=data_dir)
+    sts = sts_client(server)
+    role_arn = boto(server, "iam").create_role(
+        RoleName="r", AssumeRolePolicyDocument=trust({"Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}),
+    )["Role"]["Arn"]
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="kept")["Credentials"]
+    eks = boto(server, "eks")
+    eks.create_cluster(name="kept", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
+                       resourcesVpcConfig={"subnetIds": ["subnet-aaaa", "subnet-bbbb"]})
+    eks.get_waiter("cluster_active").wait(name="kept", WaiterConfig={"Delay": 1})
+    issuer = eks.describe_cluster(name="kept")["cluster"]["identity"]["oidc"]["issuer"]
+    assert server.stop() == 0
+
+    again = ekslite(data_dir=data_dir)
+    session = boto3.client("sts", endpoint_url=again.url, region_name="us-east-1",
+                           aws_access_key_id=credentials["AccessKeyId"],
+                           aws_secret_access_key=credentials["SecretAccessKey"],
+                           aws_session_token=credentials["SessionToken"])
+    assert session.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/r/kept"
+    cluster = boto(again, "eks").describe_cluster(name="kept")["cluster"]
+    assert cluster["identity"]["oidc"]["issuer"] == issuer
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(base64.b64decode(cluster["certificateAuthority"]["data"]))
+    context = ssl.create_default_context(cafile=str(ca))
+    with urllib.request.urlopen(issuer + "/.well-known/openid-configuration", context=context,
+                                timeout=DEADLINE_SECONDS) as response:
+        assert json.loads(response.read())["issuer"] == issuer

@@ -515,3 +515,6 @@ pub fn validate_cluster_name(name: &str) -> Result<(), ClusterError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
