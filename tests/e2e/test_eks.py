@@ -30,7 +30,7 @@ def test_a_cluster_from_create_to_kubectl_to_delete(aws, tmp_path):
     assert described["endpoint"].startswith("https://127.0.0.1:")
     assert base64.b64decode(described["certificateAuthority"]["data"]).startswith(b"-----BEGIN CERTIFICATE-----")
     assert described["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "10.100.0.0/16"
-    assert described["identity"]["oidc"]["issuer"].startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert described["identity"]["oidc"]["issuer"].startswith(described["endpoint"] + "/id/")
     assert described["accessConfig"] == {"bootstrapClusterCreatorAdminPermissions": True,
                                          "authenticationMode": "CONFIG_MAP"}
     assert aws("eks", "list-clusters")["clusters"] == ["demo"]

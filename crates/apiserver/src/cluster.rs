@@ -39,6 +39,14 @@ pub struct ClusterRecord {
     /// The range service cluster IPs come from; [`DEFAULT_SERVICE_CIDR`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_cidr: Option<String>,
+    /// The id of the cluster's public OpenID Connect issuer, which its API server serves at `/id/<id>`; clusters
+    /// without one (and those stored before issuers were served) use the in-cluster issuer name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_issuer_id: Option<String>,
+    /// The issuer URL, `https://127.0.0.1:<port>/id/<id>`, fixed when the API server first gets its port so
+    /// that tokens and IAM providers keep naming it across restarts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc_issuer: Option<String>,
 }
 
 impl ClusterRecord {
@@ -52,6 +60,17 @@ impl ClusterRecord {
 
     pub fn endpoint(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The `iss` of the cluster's service account tokens.
+    pub fn issuer(&self) -> &str {
+        self.oidc_issuer.as_deref().unwrap_or(crate::tokens::DEFAULT_ISSUER)
+    }
+
+    /// The cluster's service account token issuer (signer, verifier and discovery documents).
+    pub fn token_issuer(&self) -> Result<crate::tokens::TokenIssuer, String> {
+        let key = self.pki.service_account_key_der().map_err(|error| error.to_string())?;
+        crate::tokens::TokenIssuer::new(&key, self.issuer())
     }
 
     /// A kubeconfig with the cluster's CA and the admin client certificate.
@@ -132,11 +151,7 @@ impl ClusterApi {
             authenticator: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: None,
-            tokens: crate::tokens::TokenIssuer::new(
-                &record.pki.service_account_key_der().expect("a stored cluster key parses"),
-                crate::tokens::DEFAULT_ISSUER,
-            )
-            .expect("a stored cluster key is an ECDSA P-256 key"),
+            tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             store,
         }
     }
@@ -286,17 +301,25 @@ impl ControlPlanes {
     /// Creates a cluster and starts its API server.
     pub async fn create(&self, name: &str, version: Option<&str>) -> Result<ClusterRecord, ClusterError> {
         validate_cluster_name(name)?;
-        self.create_with(name, version, None).await
+        self.create_with(name, version, None, None).await
     }
 
     /// Creates a cluster whose name the caller has checked (the EKS front names clusters by account and
-    /// region), with a service CIDR of its choosing.
+    /// region), with a service CIDR of its choosing and, given an issuer id, a public OpenID Connect issuer
+    /// (`<endpoint>/id/<issuer id>`) for its service account tokens.
     pub async fn create_with(
         &self,
         name: &str,
         version: Option<&str>,
         service_cidr: Option<&str>,
+        issuer_id: Option<&str>,
     ) -> Result<ClusterRecord, ClusterError> {
+        if issuer_id.is_some_and(|id| id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            return Err(ClusterError::InvalidName {
+                name: issuer_id.unwrap_or_default().to_owned(),
+                reason: "an issuer id is letters and digits",
+            });
+        }
         if name.is_empty() || name.len() > 253 || name.contains(['/', '\0']) {
             return Err(ClusterError::InvalidName { name: name.to_owned(), reason: "must be 1 to 253 characters" });
         }
@@ -315,6 +338,8 @@ impl ControlPlanes {
             port: 0,
             pki: ClusterPki::generate(name)?,
             service_cidr: service_cidr.map(str::to_owned),
+            oidc_issuer_id: issuer_id.map(str::to_owned),
+            oidc_issuer: None,
         };
         let key = format!("{RECORD_PREFIX}{name}");
         let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
@@ -329,6 +354,16 @@ impl ControlPlanes {
 
     pub fn list(&self) -> Vec<ClusterRecord> {
         self.running.lock().expect("cluster map lock").values().map(|running| running.record.clone()).collect()
+    }
+
+    /// The JWKS of the cluster whose public OpenID Connect issuer is `issuer_url`; `None` when no cluster
+    /// of this server has that issuer.
+    pub fn issuer_jwks(&self, issuer_url: &str) -> Option<serde_json::Value> {
+        let issuer_url = issuer_url.trim_end_matches('/');
+        let running = self.running.lock().expect("cluster map lock");
+        let record =
+            running.values().map(|running| &running.record).find(|r| r.oidc_issuer.as_deref() == Some(issuer_url))?;
+        Some(record.token_issuer().ok()?.jwks())
     }
 
     pub fn get(&self, name: &str) -> Option<ClusterRecord> {
@@ -395,8 +430,12 @@ impl ControlPlanes {
             Err(error) => return Err(serve_error(error.to_string())),
         };
         let port = listener.local_addr().map_err(|e| serve_error(e.to_string()))?.port();
-        if port != record.port {
+        let new_issuer = record.oidc_issuer.is_none() && record.oidc_issuer_id.is_some();
+        if port != record.port || new_issuer {
             record.port = port;
+            if let (None, Some(id)) = (&record.oidc_issuer, &record.oidc_issuer_id) {
+                record.oidc_issuer = Some(format!("{}/id/{id}", record.endpoint()));
+            }
             let key = format!("{RECORD_PREFIX}{}", record.name);
             let value = Bytes::from(serde_json::to_vec(&record).expect("records serialize"));
             match mod_revision {
@@ -544,3 +583,6 @@ pub fn validate_cluster_name(name: &str) -> Result<(), ClusterError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

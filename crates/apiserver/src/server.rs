@@ -168,6 +168,14 @@ pub(crate) async fn handle(api: &ClusterApi, identity: &Identity, request: Reque
         "/healthz" | "/livez" | "/readyz" => return text(StatusCode::OK, "ok"),
         _ => {}
     }
+    // A public issuer's documents are for anyone, as EKS's issuer serves them.
+    if let Some(rest) = api.tokens.public_path().and_then(|public| path.strip_prefix(public)) {
+        match rest.trim_end_matches('/') {
+            "/.well-known/openid-configuration" => return json_response(StatusCode::OK, &api.tokens.discovery()),
+            "/keys" => return json_response(StatusCode::OK, &api.tokens.jwks()),
+            _ => {}
+        }
+    }
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -2,7 +2,9 @@
 //! subresource of a ServiceAccount (`kubectl create token`) and accepted as bearer tokens while they are
 //! unexpired, meant for this API server and their service account (and the pod they are bound to) still exist
 //! with the same uid. The issuer's discovery documents (`/.well-known/openid-configuration`,
-//! `/openid/v1/jwks`) let others check them, as IRSA will.
+//! `/openid/v1/jwks`) let others check them. A cluster EKS created has a public issuer, its own endpoint plus
+//! `/id/<id>`, whose documents (`<issuer>/.well-known/openid-configuration`, `<issuer>/keys`) the API server
+//! serves to anyone, as EKS's issuer does, so that IRSA's web identity tokens can be checked.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,8 +14,8 @@ use serde_json::{Value, json};
 use crate::server::AuthenticatedUser;
 use crate::status::{ApiError, Cause};
 
-/// The issuer and the audience tokens are minted for unless a request names others (kube-apiserver's
-/// `--service-account-issuer` default for clusters like EKS's is the OIDC issuer; ekslite uses the in-cluster name).
+/// The issuer and the audience tokens are minted for unless a request names others, for clusters without a public
+/// issuer (EKS's clusters use their OIDC issuer, as kube-apiserver's `--service-account-issuer` does on EKS).
 pub const DEFAULT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 /// How long a token lives when the request does not say: one hour.
 const DEFAULT_EXPIRATION_SECONDS: i64 = 3600;
@@ -28,6 +30,8 @@ pub struct TokenIssuer {
     key: EcdsaKeyPair,
     key_id: String,
     pub issuer: String,
+    /// The path of a public issuer on this API server (`/id/<id>`).
+    public_path: Option<String>,
 }
 
 /// Who a verified token speaks for, before the caller checks that they still exist.
@@ -51,7 +55,17 @@ impl TokenIssuer {
             .map_err(|error| format!("service account key: {error}"))?;
         let digest = ring::digest::digest(&ring::digest::SHA256, key.public_key().as_ref());
         let key_id = URL_SAFE_NO_PAD.encode(digest.as_ref());
-        Ok(TokenIssuer { key, key_id, issuer: issuer.to_owned() })
+        let public_path = (issuer != DEFAULT_ISSUER)
+            .then(|| issuer.strip_prefix("https://"))
+            .flatten()
+            .and_then(|rest| rest.find('/').map(|slash| rest[slash..].trim_end_matches('/').to_owned()))
+            .filter(|path| !path.is_empty());
+        Ok(TokenIssuer { key, key_id, issuer: issuer.to_owned(), public_path })
+    }
+
+    /// Where the API server serves this issuer's public documents (`/id/<id>`), if it is a public issuer.
+    pub fn public_path(&self) -> Option<&str> {
+        self.public_path.as_deref()
     }
 
     /// Answers a `TokenRequest` for a service account: the request with `status.token` filled in. `bound` is the
@@ -204,6 +218,18 @@ impl TokenIssuer {
 
     /// `/.well-known/openid-configuration` of the issuer.
     pub fn discovery(&self) -> Value {
+        if self.public_path.is_some() {
+            // EKS's public issuer document.
+            return json!({
+                "issuer": self.issuer,
+                "jwks_uri": format!("{}/keys", self.issuer),
+                "authorization_endpoint": "urn:kubernetes:programmatic_authorization",
+                "response_types_supported": ["id_token"],
+                "subject_types_supported": ["public"],
+                "claims_supported": ["sub", "iss"],
+                "id_token_signing_alg_values_supported": ["ES256"],
+            });
+        }
         json!({
             "issuer": self.issuer,
             "jwks_uri": format!("{}/openid/v1/jwks", self.issuer),
@@ -269,6 +295,28 @@ mod tests {
             .token_request(&json!({ "spec": { "audiences": ["sts.amazonaws.com"] } }), "default", &account(), None)
             .unwrap();
         assert!(issuer.verify(foreign["status"]["token"].as_str().unwrap()).is_none(), "not meant for this server");
+    }
+
+    #[test]
+    fn a_public_issuer_is_served_under_its_path_and_names_its_keys() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let public = TokenIssuer::new(&key.serialize_der(), "https://127.0.0.1:6443/id/ABC123").unwrap();
+        assert_eq!(public.public_path(), Some("/id/ABC123"));
+        assert_eq!(public.discovery()["jwks_uri"], "https://127.0.0.1:6443/id/ABC123/keys");
+        let answer = public.token_request(&json!({ "spec": {} }), "default", &account(), None).unwrap();
+        let token = answer["status"]["token"].as_str().unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert_eq!(claims["iss"], "https://127.0.0.1:6443/id/ABC123");
+        assert_eq!(claims["aud"], json!(["https://127.0.0.1:6443/id/ABC123"]));
+        assert!(public.verify(token).is_some(), "its own tokens verify");
+        assert!(issuer().verify(token).is_none(), "another issuer's do not");
+
+        assert_eq!(issuer().public_path(), None);
+        assert_eq!(issuer().discovery()["jwks_uri"], format!("{DEFAULT_ISSUER}/openid/v1/jwks"));
+        for odd in ["https://host", "https://host/", "http://host/id/x", "garbage"] {
+            assert_eq!(TokenIssuer::new(&key.serialize_der(), odd).unwrap().public_path(), None, "{odd}");
+        }
     }
 
     fn issuer_for_other_cluster() -> TokenIssuer {

@@ -3,9 +3,12 @@
 //! uses, errors included. This is the only crate that knows AWS wire shapes; the HTTP server is the binary's.
 //!
 //! Authentication: a request signed with an access key that IAM issued is checked as AWS checks it (the key must
-//! be active and the signature must match its secret) and acts as the key's user. Any other key is accepted in
-//! the open mode of the design: its account is the key id when that is 12 digits, else `000000000000`, and it
-//! acts as that account's root. Signatures are parsed (a malformed one is refused as AWS refuses it).
+//! be active and the signature must match its secret) and acts as the key's user; one signed with temporary
+//! credentials STS issued (`ASIA...`) must carry their session token, is refused once they expire, and acts as
+//! the session (an assumed role, or the user of GetSessionToken). Any other key, `ASIA` keys STS never issued
+//! included, is accepted in the open mode of the design: its account is the key id when that is 12 digits, else
+//! `000000000000`, and it acts as that account's root. Signatures are parsed (a malformed one is refused as AWS
+//! refuses it). Only STS's AssumeRoleWithWebIdentity is served unsigned, as its model says.
 
 mod ec2;
 mod eks;
@@ -18,6 +21,8 @@ use std::sync::Arc;
 use aws_model::clock::Clock;
 use aws_model::eks::{Caller, Eks};
 use aws_model::iam::Iam;
+use aws_model::policy::Principal;
+use aws_model::sts::{OidcKeys, Sts};
 use aws_protocol::{Account, AwsError, Protocol, QueryParams, RequestId, Route, SignedRequest};
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, StatusCode};
@@ -30,6 +35,7 @@ pub struct AwsApi {
     eks: Eks,
     iam: Iam,
     ec2: Option<aws_model::ec2::Ec2>,
+    sts: Sts,
     clock: Arc<dyn Clock>,
 }
 
@@ -40,13 +46,21 @@ pub(crate) struct Call<'a> {
     pub request_id: RequestId,
     pub params: QueryParams,
     pub route: Route,
-    /// The caller's unique id as GetCallerIdentity reports it: the account for a root, `AIDA...` for a user.
+    /// The caller's unique id as GetCallerIdentity reports it: the account for a root, `AIDA...` for a user,
+    /// `AROA...:<session>` for a role session.
     pub user_id: String,
+    /// The caller as policies see it.
+    pub principal: Principal,
 }
 
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, iam, ec2: None, clock }
+        AwsApi { eks, sts: Sts::new(iam.clone()), iam, ec2: None, clock }
+    }
+
+    /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
+    pub fn with_oidc_keys(self, keys: Arc<dyn OidcKeys>) -> AwsApi {
+        AwsApi { sts: self.sts.clone().with_oidc_keys(keys), ..self }
     }
 
     /// Serves EC2 networking too.
@@ -124,21 +138,27 @@ impl AwsApi {
                 let error = AwsError::new("NotFound", "ekslite serves no such route", StatusCode::NOT_FOUND);
                 return Err((Protocol::RestJson, error));
             }
-            // Only operations the models mark as unsigned may come without a signature; none is served yet.
+            // Only operations the models mark as unsigned may come without a signature.
+            if sts::is_unsigned(&route) {
+                let caller = Caller { arn: String::new(), account: String::new(), region: route.region.clone() };
+                let principal = Principal::federated("");
+                return Ok(Call { request, caller, request_id, params, route, user_id: String::new(), principal });
+            }
             let error = aws_protocol::AuthError::MissingAuthentication.to_aws_error(protocol);
             return Err((protocol, error));
         };
-        let key =
-            iam::authenticate(self, &signed, self.now()).await.map_err(|e| (protocol, e.to_aws_error(protocol)))?;
-        let (account, arn, user_id) = match key {
-            Some(key) => (key.account, key.user_arn, key.user_id),
+        let known =
+            sts::authenticate(self, &signed, self.now()).await.map_err(|e| (protocol, e.to_aws_error(protocol)))?;
+        let (account, arn, user_id, principal) = match known {
+            Some(known) => (known.account, known.arn, known.user_id, known.principal),
             None => {
                 let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
-                (account.clone(), format!("arn:aws:iam::{account}:root"), account)
+                let principal = Principal::root(&account);
+                (account.clone(), format!("arn:aws:iam::{account}:root"), account, principal)
             }
         };
         let caller = Caller { arn, account, region: route.region.clone() };
-        Ok(Call { request, caller, request_id, params, route, user_id })
+        Ok(Call { request, caller, request_id, params, route, user_id, principal })
     }
 
     pub(crate) fn eks(&self) -> &Eks {
@@ -147,6 +167,10 @@ impl AwsApi {
 
     pub(crate) fn iam(&self) -> &Iam {
         &self.iam
+    }
+
+    pub(crate) fn sts(&self) -> &Sts {
+        &self.sts
     }
 
     pub(crate) fn ec2(&self) -> Option<&aws_model::ec2::Ec2> {

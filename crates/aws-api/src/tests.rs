@@ -155,3 +155,139 @@ async fn unsigned_or_unroutable_requests_get_errors_in_their_protocol() {
     assert_eq!(response.status(), 400);
     assert!(String::from_utf8_lossy(response.body()).contains("<ErrorResponse"));
 }
+
+/// A signed STS query call with `form` as its body, made with `credentials` at `at`.
+fn sts_call(form: &str, credentials: &Credentials, at: i64) -> Request<Bytes> {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri("http://127.0.0.1:4566/")
+        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+        .body(Bytes::from(form.to_owned()))
+        .unwrap();
+    let params = SigningParams {
+        credentials,
+        region: "us-east-1",
+        service: "sts",
+        time: time::OffsetDateTime::from_unix_timestamp(at).unwrap(),
+    };
+    aws_protocol::sigv4::sign(&mut request, &params).unwrap();
+    request
+}
+
+/// The text of the first `<name>` element of an XML reply.
+fn element<'a>(body: &'a str, name: &str) -> &'a str {
+    let start = body.find(&format!("<{name}>")).unwrap_or_else(|| panic!("no <{name}> in {body}")) + name.len() + 2;
+    &body[start..start + body[start..].find('<').unwrap()]
+}
+
+async fn answer(api: &AwsApi, request: Request<Bytes>) -> (u16, String) {
+    let response = api.handle(request).await;
+    (response.status().as_u16(), String::from_utf8(response.body().clone()).unwrap())
+}
+
+#[tokio::test]
+async fn temporary_credentials_act_as_their_role_session_until_they_expire() {
+    let clock = Arc::new(ManualClock::new(NOW as f64));
+    let api = api_with_cluster(clock.clone()).await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}"#;
+    let role =
+        aws_model::iam::CreateRole { name: "admin".into(), assume_role_policy: trust.into(), ..Default::default() };
+    let role = api.iam().create_role("000000000000", role).await.unwrap();
+    let root = Credentials::new("AKIDEXAMPLE", "secret");
+    let form = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fadmin&RoleSessionName=me&DurationSeconds=900";
+    let (status, body) = answer(&api, sts_call(form, &root, NOW)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(element(&body, "Arn"), "arn:aws:sts::000000000000:assumed-role/admin/me");
+    assert_eq!(element(&body, "AssumedRoleId"), format!("{}:me", role.id));
+    let session = Credentials {
+        access_key_id: element(&body, "AccessKeyId").to_owned(),
+        secret_access_key: element(&body, "SecretAccessKey").to_owned(),
+        session_token: Some(element(&body, "SessionToken").to_owned()),
+    };
+    assert!(session.access_key_id.starts_with("ASIA"));
+
+    let who = "Action=GetCallerIdentity&Version=2011-06-15";
+    let (status, body) = answer(&api, sts_call(who, &session, NOW)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(element(&body, "Arn"), "arn:aws:sts::000000000000:assumed-role/admin/me");
+    assert_eq!(element(&body, "UserId"), format!("{}:me", role.id));
+
+    let without_token = Credentials { session_token: None, ..session.clone() };
+    let (status, body) = answer(&api, sts_call(who, &without_token, NOW)).await;
+    assert_eq!((status, element(&body, "Code")), (403, "InvalidClientTokenId"), "{body}");
+    let wrong_token = Credentials { session_token: Some("forged".into()), ..session.clone() };
+    let (status, body) = answer(&api, sts_call(who, &wrong_token, NOW)).await;
+    assert_eq!((status, element(&body, "Code")), (403, "InvalidClientTokenId"), "{body}");
+    let wrong_secret = Credentials { secret_access_key: "x".repeat(40), ..session.clone() };
+    let (status, body) = answer(&api, sts_call(who, &wrong_secret, NOW)).await;
+    assert_eq!((status, element(&body, "Code")), (403, "SignatureDoesNotMatch"), "{body}");
+
+    // An EKS token made with the session: the role's canonical ARN, and the session is not the creator.
+    let mut request = Request::builder()
+        .method("GET")
+        .uri("http://127.0.0.1:4566/?Action=GetCallerIdentity&Version=2011-06-15")
+        .header("x-k8s-aws-id", "demo")
+        .body(Bytes::new())
+        .unwrap();
+    let params = SigningParams {
+        credentials: &session,
+        region: "us-east-1",
+        service: "sts",
+        time: time::OffsetDateTime::from_unix_timestamp(NOW).unwrap(),
+    };
+    aws_protocol::sigv4::presign(&mut request, &params, 60).unwrap();
+    let token = reencode(&request.uri().to_string());
+    let user = api.authenticate_eks_token("demo.us-east-1.000000000000", &token).await.expect("accepted");
+    assert_eq!(user.arn, "arn:aws:sts::000000000000:assumed-role/admin/me");
+    assert_eq!(user.canonical_arn, "arn:aws:iam::000000000000:role/admin");
+    assert_eq!(user.uid, format!("aws-iam-authenticator:000000000000:{}", role.id));
+    assert_eq!(user.groups, ["system:authenticated"]);
+    let stripped = reencode(url_of(&token).split("&X-Amz-Security-Token").next().unwrap());
+    assert!(api.authenticate_eks_token("demo.us-east-1.000000000000", &stripped).await.is_none());
+
+    clock.advance(900.0);
+    let (status, body) = answer(&api, sts_call(who, &session, NOW + 900)).await;
+    assert_eq!((status, element(&body, "Code")), (403, "ExpiredToken"), "{body}");
+    assert_eq!(element(&body, "Message"), "The security token included in the request is expired");
+}
+
+#[tokio::test]
+async fn sts_errors_are_written_with_their_codes() {
+    let api = api_with_cluster(Arc::new(ManualClock::new(NOW as f64))).await;
+    let root = Credentials::new("AKIDEXAMPLE", "secret");
+    let check = async |form: &str, status: u16, code: &str, message: &str| {
+        let (got_status, body) = answer(&api, sts_call(form, &root, NOW)).await;
+        assert_eq!((got_status, element(&body, "Code")), (status, code), "{form}: {body}");
+        assert!(element(&body, "Message").contains(message), "{form}: {body}");
+    };
+    let role = "RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fnone";
+    check(
+        &format!("Action=AssumeRole&Version=2011-06-15&{role}&RoleSessionName=me"),
+        403,
+        "AccessDenied",
+        "User: arn:aws:iam::000000000000:root is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::000000000000:role/none",
+    )
+    .await;
+    check("Action=AssumeRole&Version=2011-06-15&RoleSessionName=me", 400, "ValidationError", "Value null at 'roleArn'")
+        .await;
+    check(
+        &format!("Action=AssumeRole&Version=2011-06-15&{role}&RoleSessionName=me&DurationSeconds=abc"),
+        400,
+        "ValidationError",
+        "abc",
+    )
+    .await;
+    check("Action=NoSuchThing&Version=2011-06-15", 400, "InvalidAction", "NoSuchThing").await;
+
+    // The web identity call needs no signature; a garbage token is refused as STS refuses it.
+    let unsigned = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Bytes::from(format!(
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&{role}&RoleSessionName=me&WebIdentityToken=garbage"
+        )))
+        .unwrap();
+    let (status, body) = answer(&api, unsigned).await;
+    assert_eq!((status, element(&body, "Code")), (400, "InvalidIdentityToken"), "{body}");
+}

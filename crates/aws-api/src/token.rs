@@ -1,7 +1,8 @@
 //! The EKS bearer token (`aws eks get-token`, aws-iam-authenticator): `k8s-aws-v1.` + base64url of a presigned
 //! STS GetCallerIdentity URL whose signature covers the header `x-k8s-aws-id: <cluster name>`. It is checked
 //! here as aws-iam-authenticator checks it (shape, allowed parameters, action, signed headers, age), its signature
-//! is verified when IAM issued its key, and the caller it names becomes the Kubernetes user.
+//! is verified when IAM or STS issued its key (temporary credentials need their session token, which the URL
+//! carries as `X-Amz-Security-Token`), and the caller it names becomes the Kubernetes user.
 
 use aws_protocol::{Account, SignedRequest};
 use base64::Engine as _;
@@ -34,7 +35,12 @@ pub struct TokenUser {
     /// `aws-iam-authenticator:<account>:<user id>`.
     pub uid: String,
     pub groups: Vec<String>,
+    /// The caller's ARN as GetCallerIdentity reports it (`arn:aws:sts::...:assumed-role/<role>/<session>` for a
+    /// role session).
     pub arn: String,
+    /// The ARN access entries name the caller by: the role's (`arn:aws:iam::<account>:role/<role>`) for a role
+    /// session, else `arn`.
+    pub canonical_arn: String,
     pub access_key_id: String,
     pub account: String,
 }
@@ -51,15 +57,19 @@ impl AwsApi {
             return None;
         }
         // A key IAM issued must carry its own valid signature and stands for its user; others are open mode.
-        let (account, arn, user_id) = match crate::iam::authenticate(self, &signed, self.now()).await.ok()? {
-            Some(key) => (key.account, key.user_arn, key.user_id),
+        let (account, arn, user_id) = match crate::sts::authenticate(self, &signed, self.now()).await.ok()? {
+            // aws-iam-authenticator names a role session's user by its role's id, without the session name.
+            Some(known) => (known.account, known.arn, known.user_id.split(':').next().unwrap_or_default().to_owned()),
             None => {
                 let account = Account::from_access_key_id(signed.access_key_id()).id().to_owned();
                 (account.clone(), format!("arn:aws:iam::{account}:root"), signed.access_key_id().to_owned())
             }
         };
         let mut groups = Vec::new();
-        if cluster.bootstrap_cluster_creator_admin_permissions && arn == cluster.creator_arn {
+        let canonical_arn = aws_model::sts::canonical_arn(&arn);
+        if cluster.bootstrap_cluster_creator_admin_permissions
+            && canonical_arn == aws_model::sts::canonical_arn(&cluster.creator_arn)
+        {
             // The access entry EKS makes for the creator grants cluster-admin.
             groups.push("system:masters".to_owned());
         }
@@ -69,6 +79,7 @@ impl AwsApi {
             uid: format!("aws-iam-authenticator:{account}:{user_id}"),
             groups,
             arn,
+            canonical_arn,
             access_key_id: signed.access_key_id().to_owned(),
             account,
         })

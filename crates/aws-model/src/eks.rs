@@ -48,6 +48,8 @@ pub struct KubernetesSpec {
     /// `major.minor`.
     pub version: String,
     pub service_cidr: String,
+    /// The id of the cluster's OpenID Connect issuer: the issuer is the endpoint plus `/id/<issuer_id>`.
+    pub issuer_id: String,
 }
 
 /// Where a created Kubernetes cluster answers.
@@ -359,7 +361,7 @@ impl Eks {
             }
             other => other.into(),
         })?;
-        let spec = KubernetesSpec { name: kubernetes_name, version, service_cidr };
+        let spec = KubernetesSpec { name: kubernetes_name, version, service_cidr, issuer_id: issuer_id.clone() };
         let endpoint = match self.kubernetes.create(&spec).await {
             Ok(endpoint) => endpoint,
             Err(reason) => {
@@ -367,6 +369,8 @@ impl Eks {
                 return Err(EksError::Server(format!("creating the cluster's control plane failed: {reason}")));
             }
         };
+        // The Kubernetes side serves the issuer's discovery documents under the cluster's own endpoint.
+        cluster.oidc_issuer = format!("{}/id/{issuer_id}", endpoint.endpoint);
         cluster.endpoint = endpoint.endpoint;
         cluster.certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
         self.records.update(&key, &cluster, revision).await?;

@@ -272,6 +272,22 @@ pub struct CreateRole {
     pub tags: Vec<Tag>,
 }
 
+/// Whose policies [`Iam::principal_policies`] gathers, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyHolder<'a> {
+    User(&'a str),
+    Role(&'a str),
+}
+
+/// The policy documents that decide a principal's own requests, each with its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrincipalPolicies {
+    /// Attached managed policies (by ARN) and inline policies (by name).
+    pub identity: Vec<(String, String)>,
+    /// The permissions boundary (ARN, document).
+    pub boundary: Option<(String, String)>,
+}
+
 /// `Marker` and `MaxItems` of a list call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Paging {
@@ -344,13 +360,13 @@ fn access_key_key(id: &str) -> String {
 }
 
 /// `count` random characters from `alphabet`.
-fn random_chars(count: usize, alphabet: &[u8]) -> String {
+pub(crate) fn random_chars(count: usize, alphabet: &[u8]) -> String {
     let mut bytes = vec![0u8; count];
     getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
     bytes.iter().map(|b| alphabet[*b as usize % alphabet.len()] as char).collect()
 }
 
-const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+pub(crate) const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// A unique id as IAM makes them: a four-letter prefix and 17 uppercase letters and digits.
 fn unique_id(prefix: &str) -> String {
@@ -419,6 +435,16 @@ impl Iam {
 
     fn now(&self) -> f64 {
         self.clock.now()
+    }
+
+    /// The records IAM keeps its entities in, which STS shares for its sessions.
+    pub(crate) fn records(&self) -> &Records {
+        &self.records
+    }
+
+    /// The clock IAM reads.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, IamError> {

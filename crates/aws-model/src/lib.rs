@@ -6,6 +6,7 @@
 //!   their validations and status lifecycle, stored as [`records`] in the store; the
 //!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
+//! - [`sts`]: temporary credentials (role sessions, web identities) and the sessions requests are signed with.
 //!
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
 
@@ -16,3 +17,4 @@ pub mod iam;
 pub mod ids;
 pub mod policy;
 pub mod records;
+pub mod sts;

@@ -75,6 +75,9 @@ pub enum AuthError {
     /// `X-Amz-Content-Sha256` names a hash that the body does not have.
     #[error("the body does not have the hash that x-amz-content-sha256 names")]
     PayloadHashMismatch,
+    /// The temporary credentials that signed have expired. Raised by the caller that looks up sessions.
+    #[error("the security token has expired")]
+    ExpiredToken,
 }
 
 impl AuthError {
@@ -132,6 +135,14 @@ impl AuthError {
                 code("InvalidClientTokenId", "UnrecognizedClientException"),
                 "The security token included in the request is invalid.",
                 StatusCode::FORBIDDEN,
+            ),
+            AuthError::ExpiredToken if protocol == Protocol::Ec2 => {
+                AwsError::new("RequestExpired", "Request has expired.", StatusCode::BAD_REQUEST)
+            }
+            AuthError::ExpiredToken => AwsError::new(
+                code("ExpiredToken", "ExpiredTokenException"),
+                "The security token included in the request is expired",
+                if protocol == Protocol::Json { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN },
             ),
             AuthError::PayloadHashMismatch => AwsError::new(
                 "XAmzContentSHA256Mismatch",

@@ -1,6 +1,6 @@
 //! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters, EKS tokens are
-//! accepted by their API servers, and every request the server's own routes do not take goes to the AWS
-//! endpoint.
+//! accepted by their API servers, STS checks web identity tokens with the keys of their issuers, and every
+//! request the server's own routes do not take goes to the AWS endpoint.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -31,7 +31,7 @@ impl KubernetesClusters for Clusters {
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
         let record = self
             .0
-            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr))
+            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr), Some(&spec.issuer_id))
             .await
             .map_err(|error| error.to_string())?;
         Ok(KubernetesEndpoint { endpoint: record.endpoint(), ca_pem: record.pki.ca_cert.clone() })
@@ -42,6 +42,17 @@ impl KubernetesClusters for Clusters {
             Ok(_) | Err(apiserver::ClusterError::NotFound(_)) => Ok(()),
             Err(error) => Err(error.to_string()),
         }
+    }
+}
+
+/// The OpenID Connect issuers of the clusters, whose keys STS checks web identity tokens with (no HTTP fetch).
+#[derive(Debug)]
+pub struct ClusterIssuers(pub Arc<ControlPlanes>);
+
+#[async_trait::async_trait]
+impl aws_model::sts::OidcKeys for ClusterIssuers {
+    async fn jwks(&self, issuer_url: &str) -> Option<serde_json::Value> {
+        self.0.issuer_jwks(issuer_url)
     }
 }
 
@@ -57,7 +68,7 @@ impl TokenAuthenticator for EksTokens {
         let extra = [
             ("accessKeyId".to_owned(), vec![user.access_key_id.clone()]),
             ("arn".to_owned(), vec![user.arn.clone()]),
-            ("canonicalArn".to_owned(), vec![user.arn.clone()]),
+            ("canonicalArn".to_owned(), vec![user.canonical_arn.clone()]),
         ]
         .into_iter()
         .collect();
@@ -222,7 +233,10 @@ struct VpcCni {
 impl VpcCni {
     fn subnet(&self, node: &str) -> Result<String, String> {
         let subnets = self.subnets.lock().expect("subnet map lock");
-        subnets.get(&(self.cluster.clone(), node.to_owned())).cloned().ok_or_else(|| format!("node {node} has no subnet"))
+        subnets
+            .get(&(self.cluster.clone(), node.to_owned()))
+            .cloned()
+            .ok_or_else(|| format!("node {node} has no subnet"))
     }
 }
 
@@ -286,7 +300,9 @@ impl crate::fargate::FargateCapacity for EksNodes {
             subnets.sort();
             subnets.dedup();
             let Ok(placements) = self.ec2.subnet_placements(&caller, &subnets).await else { return };
-            let Some(found) = placements.into_iter().find(|p| node_agent::Cidr::parse(&p.cidr_block).is_some_and(|c| c.contains(ip))) else {
+            let Some(found) =
+                placements.into_iter().find(|p| node_agent::Cidr::parse(&p.cidr_block).is_some_and(|c| c.contains(ip)))
+            else {
                 return;
             };
             found.subnet_id

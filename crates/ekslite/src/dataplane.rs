@@ -125,10 +125,8 @@ impl ClusterObserver for DataPlanes {
         let name = record.name.clone();
         let controllers =
             Controllers::start(client(&api, "system:kube-controller-manager"), self.config.controllers.clone());
-        let scheduler = tokio::spawn(scheduler::run(
-            client(&api, "system:kube-scheduler"),
-            scheduler::SchedulerConfig::default(),
-        ));
+        let scheduler =
+            tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));
         let network = self
             .source
             .get()

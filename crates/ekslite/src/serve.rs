@@ -73,7 +73,8 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     );
     let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2));
+    let issuers = Arc::new(crate::aws::ClusterIssuers(Arc::clone(&control_planes)));
+    let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2).with_oidc_keys(issuers));
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
         .merge(crate::clusters::routes(Arc::clone(&control_planes)))

@@ -66,11 +66,8 @@ impl std::fmt::Display for AwsFailure {
 
 impl Aws {
     fn new(endpoint: &str, region: &str) -> Aws {
-        let credentials = Credentials {
-            access_key_id: "ekslite".into(),
-            secret_access_key: "ekslite".into(),
-            session_token: None,
-        };
+        let credentials =
+            Credentials { access_key_id: "ekslite".into(), secret_access_key: "ekslite".into(), session_token: None };
         Aws { endpoint: endpoint.trim_end_matches('/').to_owned(), region: region.to_owned(), credentials }
     }
 
@@ -103,7 +100,12 @@ impl Aws {
     }
 
     /// A query-protocol call (IAM, EC2): the answer's XML, or the error's code and message.
-    async fn query(&self, service: &str, action: &str, params: &[(&str, String)]) -> anyhow::Result<Result<String, AwsFailure>> {
+    async fn query(
+        &self,
+        service: &str,
+        action: &str,
+        params: &[(&str, String)],
+    ) -> anyhow::Result<Result<String, AwsFailure>> {
         let version = if service == "iam" { "2010-05-08" } else { "2016-11-15" };
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("Action", action).append_pair("Version", version);
@@ -204,11 +206,7 @@ async fn ensure_server(options: &UpOptions, progress: &Progress) -> anyhow::Resu
         progress.done("server", &format!("running at {}", options.endpoint));
         return Ok(());
     }
-    let listen = options
-        .endpoint
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let listen = options.endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
     let exe = std::env::current_exe().context("finding the ekslite binary")?;
     let data_dir = match &options.data_dir {
         Some(dir) => dir.clone(),
@@ -242,7 +240,11 @@ async fn ensure_server(options: &UpOptions, progress: &Progress) -> anyhow::Resu
 }
 
 /// The VPC named for the cluster, and its subnets: (vpc, public subnets, private subnets).
-async fn ensure_network(aws: &Aws, options: &UpOptions, progress: &Progress) -> anyhow::Result<(String, Vec<String>, Vec<String>)> {
+async fn ensure_network(
+    aws: &Aws,
+    options: &UpOptions,
+    progress: &Progress,
+) -> anyhow::Result<(String, Vec<String>, Vec<String>)> {
     let vpc_name = format!("ekslite-{}", options.name);
     progress.working("VPC");
     let found = aws
@@ -323,10 +325,18 @@ async fn ensure_network(aws: &Aws, options: &UpOptions, progress: &Progress) -> 
 }
 
 /// A role with a trust policy and managed policies; its ARN.
-async fn ensure_role(aws: &Aws, name: &str, trust: &str, policies: &[&str], progress: &Progress) -> anyhow::Result<String> {
+async fn ensure_role(
+    aws: &Aws,
+    name: &str,
+    trust: &str,
+    policies: &[&str],
+    progress: &Progress,
+) -> anyhow::Result<String> {
     progress.working(&format!("role {name}"));
     let (arn, outcome) = match aws.query("iam", "GetRole", &[("RoleName", name.into())]).await? {
-        Ok(found) => (xml_values(&found, "Arn").into_iter().next().context("GetRole answered no Arn")?, "already present"),
+        Ok(found) => {
+            (xml_values(&found, "Arn").into_iter().next().context("GetRole answered no Arn")?, "already present")
+        }
         Err(failure) if failure.code == "NoSuchEntity" => {
             let created = aws
                 .must("iam", "CreateRole", &[("RoleName", name.into()), ("AssumeRolePolicyDocument", trust.into())])
@@ -372,7 +382,8 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
         Err(failure) if failure.code == "ResourceNotFoundException" => {
             let mut subnets = public.clone();
             subnets.extend(private.iter().cloned());
-            let mut body = json!({ "name": name, "roleArn": cluster_role, "resourcesVpcConfig": { "subnetIds": subnets } });
+            let mut body =
+                json!({ "name": name, "roleArn": cluster_role, "resourcesVpcConfig": { "subnetIds": subnets } });
             if let Some(version) = &options.kubernetes_version {
                 body["version"] = json!(version);
             }
@@ -388,8 +399,11 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     .await?;
     progress.done(
         &format!("cluster {name}"),
-        &format!("ACTIVE, Kubernetes {} at {} ({outcome})", cluster["version"].as_str().unwrap_or("?"),
-                 cluster["endpoint"].as_str().unwrap_or("?")),
+        &format!(
+            "ACTIVE, Kubernetes {} at {} ({outcome})",
+            cluster["version"].as_str().unwrap_or("?"),
+            cluster["endpoint"].as_str().unwrap_or("?")
+        ),
     );
 
     let nodegroup = format!("{name}-nodes");
@@ -435,13 +449,9 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     .await?;
     progress.done("nodes", &format!("{ready} Ready"));
 
-    let (status, body) = client::call(
-        &options.endpoint,
-        Method::GET,
-        &format!("/_ekslite/clusters/{kubernetes_name}/kubeconfig"),
-        None,
-    )
-    .await?;
+    let (status, body) =
+        client::call(&options.endpoint, Method::GET, &format!("/_ekslite/clusters/{kubernetes_name}/kubeconfig"), None)
+            .await?;
     if !status.is_success() {
         bail!("cannot get the cluster's kubeconfig: {}", String::from_utf8_lossy(&body));
     }
@@ -477,8 +487,10 @@ pub async fn down(options: UpOptions) -> anyhow::Result<()> {
     let cluster_path = format!("/clusters/{name}");
     progress.working("cluster");
     if aws.eks(Method::DELETE, &cluster_path, None).await?.is_ok() {
-        poll("the cluster to go", || async { Ok(aws.eks(Method::GET, &cluster_path, None).await?.is_err().then_some(())) })
-            .await?;
+        poll("the cluster to go", || async {
+            Ok(aws.eks(Method::GET, &cluster_path, None).await?.is_err().then_some(()))
+        })
+        .await?;
         progress.done(&format!("cluster {name}"), "deleted");
     } else {
         progress.done(&format!("cluster {name}"), "not present");
@@ -502,8 +514,13 @@ pub async fn down(options: UpOptions) -> anyhow::Result<()> {
         .await?;
     match xml_values(&found, "vpcId").into_iter().next() {
         Some(vpc) => {
-            let subnets =
-                aws.must("ec2", "DescribeSubnets", &[("Filter.1.Name", "vpc-id".into()), ("Filter.1.Value.1", vpc.clone())]).await?;
+            let subnets = aws
+                .must(
+                    "ec2",
+                    "DescribeSubnets",
+                    &[("Filter.1.Name", "vpc-id".into()), ("Filter.1.Value.1", vpc.clone())],
+                )
+                .await?;
             for subnet in xml_values(&subnets, "subnetId") {
                 aws.must("ec2", "DeleteSubnet", &[("SubnetId", subnet)]).await?;
             }

@@ -22,7 +22,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("scheduler", &["apiserver", "store"]),
     ("node-agent", &["apiserver", "store"]),
     ("controllers", &["apiserver", "store"]),
-    ("ekslite", &["apiserver", "aws-api", "aws-model", "aws-protocol", "controllers", "node-agent", "scheduler", "store"]),
+    (
+        "ekslite",
+        &["apiserver", "aws-api", "aws-model", "aws-protocol", "controllers", "node-agent", "scheduler", "store"],
+    ),
 ];
 
 /// Arrows allowed only for tests (dev-dependencies): the data plane's tests run an in-process API server, but

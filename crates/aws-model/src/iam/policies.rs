@@ -421,4 +421,38 @@ impl Iam {
         let stored = self.get_user(account, user).await?;
         self.attached_page(account, stored.attached_policies, path_prefix, paging).await
     }
+
+    /// The policies that decide a user's or role's own requests: the default documents of its attached managed
+    /// policies and its inline policies, each with its name (ARN or inline name), and its permissions boundary's.
+    /// Policies that are gone or do not parse are left out, as they grant nothing.
+    pub async fn principal_policies(
+        &self,
+        account: &str,
+        holder: PolicyHolder<'_>,
+    ) -> Result<PrincipalPolicies, IamError> {
+        let (attached, inline, boundary) = match holder {
+            PolicyHolder::User(name) => {
+                let user = self.get_user(account, name).await?;
+                (user.attached_policies, BTreeMap::new(), user.permissions_boundary)
+            }
+            PolicyHolder::Role(name) => {
+                let role = self.get_role(account, name).await?;
+                (role.attached_policies, role.inline_policies, role.permissions_boundary)
+            }
+        };
+        let mut identity = Vec::new();
+        for arn in attached {
+            if let Some(policy) = self.find_policy(account, &arn).await? {
+                identity.push((arn, policy.default_document().to_owned()));
+            }
+        }
+        identity.extend(inline);
+        let boundary = match boundary {
+            Some(arn) => {
+                self.find_policy(account, &arn).await?.map(|policy| (arn, policy.default_document().to_owned()))
+            }
+            None => None,
+        };
+        Ok(PrincipalPolicies { identity, boundary })
+    }
 }

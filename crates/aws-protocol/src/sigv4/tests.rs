@@ -498,3 +498,15 @@ fn arbitrary_signatures_are_refused_without_panicking() {
         }
     }
 }
+
+#[test]
+fn expired_tokens_are_named_in_each_protocols_words() {
+    let check = |protocol: Protocol, code: &str, status: StatusCode| {
+        let error = AuthError::ExpiredToken.to_aws_error(protocol);
+        assert_eq!((error.code.as_str(), error.status), (code, status), "{protocol:?}");
+    };
+    check(Protocol::Query, "ExpiredToken", StatusCode::FORBIDDEN);
+    check(Protocol::Json, "ExpiredTokenException", StatusCode::BAD_REQUEST);
+    check(Protocol::RestJson, "ExpiredTokenException", StatusCode::FORBIDDEN);
+    check(Protocol::Ec2, "RequestExpired", StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,46 @@
+use super::*;
+
+fn record(issuer_id: Option<&str>, issuer: Option<&str>) -> ClusterRecord {
+    ClusterRecord {
+        name: "demo".into(),
+        uid: "uid".into(),
+        version: DEFAULT_VERSION.into(),
+        created: "2026-01-01T00:00:00Z".into(),
+        port: 6443,
+        pki: ClusterPki::generate("demo").unwrap(),
+        service_cidr: None,
+        oidc_issuer_id: issuer_id.map(str::to_owned),
+        oidc_issuer: issuer.map(str::to_owned),
+    }
+}
+
+#[test]
+fn records_without_an_issuer_keep_the_in_cluster_issuer() {
+    let old = record(None, None);
+    let json = serde_json::to_value(&old).unwrap();
+    assert!(json.get("oidc_issuer").is_none() && json.get("oidc_issuer_id").is_none(), "{json}");
+    let read: ClusterRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(read, old);
+    assert_eq!(read.issuer(), crate::tokens::DEFAULT_ISSUER);
+    assert_eq!(read.token_issuer().unwrap().public_path(), None);
+}
+
+#[test]
+fn a_public_issuer_is_stored_and_served_under_its_path() {
+    let public = record(Some("ABC"), Some("https://127.0.0.1:6443/id/ABC"));
+    let read: ClusterRecord = serde_json::from_slice(&serde_json::to_vec(&public).unwrap()).unwrap();
+    assert_eq!(read.issuer(), "https://127.0.0.1:6443/id/ABC");
+    let issuer = read.token_issuer().unwrap();
+    assert_eq!(issuer.public_path(), Some("/id/ABC"));
+    assert_eq!(issuer.discovery()["jwks_uri"], "https://127.0.0.1:6443/id/ABC/keys");
+}
+
+#[tokio::test]
+async fn issuer_ids_are_letters_and_digits() {
+    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
+    for bad in ["", "../x", "a/b", "id with space"] {
+        let error = planes.create_with("c", None, None, Some(bad)).await.unwrap_err();
+        assert!(matches!(error, ClusterError::InvalidName { .. }), "{bad:?}: {error}");
+    }
+    assert!(planes.issuer_jwks("https://127.0.0.1:1/id/NONE").is_none());
+}
