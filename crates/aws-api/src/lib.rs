@@ -7,6 +7,7 @@
 //! the open mode of the design: its account is the key id when that is 12 digits, else `000000000000`, and it
 //! acts as that account's root. Signatures are parsed (a malformed one is refused as AWS refuses it).
 
+mod autoscaling;
 mod ec2;
 mod eks;
 mod iam;
@@ -30,6 +31,7 @@ pub struct AwsApi {
     eks: Eks,
     iam: Iam,
     ec2: Option<aws_model::ec2::Ec2>,
+    autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     clock: Arc<dyn Clock>,
 }
 
@@ -46,12 +48,17 @@ pub(crate) struct Call<'a> {
 
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, iam, ec2: None, clock }
+        AwsApi { eks, iam, ec2: None, autoscaling: None, clock }
     }
 
     /// Serves EC2 networking too.
     pub fn with_ec2(self, ec2: aws_model::ec2::Ec2) -> AwsApi {
         AwsApi { ec2: Some(ec2), ..self }
+    }
+
+    /// Serves Auto Scaling (the groups of managed node groups) and the instances they launch.
+    pub fn with_autoscaling(self, autoscaling: aws_model::autoscaling::AutoScaling) -> AwsApi {
+        AwsApi { autoscaling: Some(autoscaling), ..self }
     }
 
     /// Answers one request; never fails: every failure is an AWS error reply.
@@ -65,15 +72,22 @@ impl AwsApi {
         let service = call.route.service().unwrap_or_default().to_owned();
         let operation = call.route.operation().unwrap_or_default().to_owned();
         let response = match service.as_str() {
-            "eks" => eks::handle(self, &call)
-                .await
-                .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id)),
+            "eks" => {
+                let response = eks::handle(self, &call)
+                    .await
+                    .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id));
+                self.follow_nodegroups(&call.caller).await;
+                response
+            }
             "iam" => iam::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, iam::NAMESPACE, &error, &request_id)),
             "ec2" => {
                 ec2::handle(self, &call).await.unwrap_or_else(|e| render_error(Protocol::Ec2, "", &e, &request_id))
             }
+            "autoscaling" => autoscaling::handle(self, &call)
+                .await
+                .unwrap_or_else(|error| render_error(Protocol::Query, autoscaling::NAMESPACE, &error, &request_id)),
             "sts" => sts::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
@@ -151,6 +165,20 @@ impl AwsApi {
 
     pub(crate) fn ec2(&self) -> Option<&aws_model::ec2::Ec2> {
         self.ec2.as_ref()
+    }
+
+    /// Lets the Auto Scaling groups catch up with node groups an EKS call may have created, resized or deleted,
+    /// so that their instances exist (or are gone) without waiting for the next read.
+    async fn follow_nodegroups(&self, caller: &Caller) {
+        if let Some(autoscaling) = &self.autoscaling
+            && let Err(error) = autoscaling.sync(caller).await
+        {
+            tracing::warn!(%error, "reconciling Auto Scaling groups failed");
+        }
+    }
+
+    pub(crate) fn autoscaling(&self) -> Option<&aws_model::autoscaling::AutoScaling> {
+        self.autoscaling.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

@@ -68,7 +68,8 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     );
     let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2));
+    let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
+    let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2).with_autoscaling(autoscaling));
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
         .merge(crate::clusters::routes(Arc::clone(&control_planes)))
