@@ -292,3 +292,26 @@ def test_garbage_parameters_get_ec2_errors(aws):
     status, text = raw_ec2(aws.server, b"Action=DescribeSubnets&SubnetId.1=%FF&" + version.encode())
     assert status == 400 and "<Code>MalformedQueryString</Code>" in text
     assert len(aws("ec2", "describe-vpcs")["Vpcs"]) == 1, "nothing was created"
+
+
+def test_node_group_instances_are_ec2_resources_with_tags_and_addresses(aws):
+    from test_autoscaling import running, setup
+
+    _, subnets, _ = setup(aws.server, size=6)
+    ec2 = boto(aws.server, "ec2")
+    [first, *_] = running(aws.server)
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [first["InstanceId"]]}])["Tags"]
+    assert {"Key": "eks:cluster-name", "ResourceId": first["InstanceId"], "ResourceType": "instance",
+            "Value": "demo"} in tags
+    ec2.create_tags(Resources=[first["InstanceId"]], Tags=[{"Key": "owner", "Value": "me"}])
+    found = aws("ec2", "describe-instances", "--filters", "Name=tag:owner,Values=me")["Reservations"]
+    assert [i["InstanceId"] for r in found for i in r["Instances"]] == [first["InstanceId"]]
+    # A subnet with a running instance in it cannot be deleted.
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        ec2.delete_subnet(SubnetId=first["SubnetId"])
+    assert raised.value.response["Error"]["Code"] == "DependencyViolation"
+    # Paging walks every reservation once.
+    pages = list(ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 5}))
+    assert [len(page["Reservations"]) for page in pages] == [5, 1]
+    ids = [i["InstanceId"] for page in pages for r in page["Reservations"] for i in r["Instances"]]
+    assert len(set(ids)) == 6 and len(subnets) == 3

@@ -15,6 +15,8 @@ use http::{Response, StatusCode};
 
 use crate::{AwsApi, Call};
 
+mod instances;
+
 /// The EC2 wire code of each model error.
 fn code(error: &Ec2Error) -> &'static str {
     match error {
@@ -50,6 +52,14 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::TagLimitExceeded(_) => "TagLimitExceeded",
         Ec2Error::InvalidId(_) => "InvalidID",
         Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
+        Ec2Error::InstanceNotFound(_) => "InvalidInstanceID.NotFound",
+        Ec2Error::InstanceIdMalformed(_) => "InvalidInstanceID.Malformed",
+        Ec2Error::IncorrectInstanceState(_) => "IncorrectInstanceState",
+        Ec2Error::LaunchTemplateIdNotFound(_) => "InvalidLaunchTemplateId.NotFound",
+        Ec2Error::LaunchTemplateNameNotFound(_) => "InvalidLaunchTemplateName.NotFoundException",
+        Ec2Error::LaunchTemplateNameExists(_) => "InvalidLaunchTemplateName.AlreadyExistsException",
+        Ec2Error::LaunchTemplateNameMalformed(_) => "InvalidLaunchTemplateName.MalformedException",
+        Ec2Error::LaunchTemplateVersionNotFound(_) => "InvalidLaunchTemplateId.VersionNotFound",
         Ec2Error::Server(_) => "InternalError",
     }
 }
@@ -483,6 +493,7 @@ pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec
                 });
             })
         }
+        other if instances::OPERATIONS.contains(&other) => instances::handle(api, ec2, caller, other, &input).await?,
         other => {
             return Err(AwsError::bad_request(
                 "InvalidAction",
@@ -755,7 +766,7 @@ fn table_xml(xml: &mut XmlWriter, network: &Network, table: &RouteTable) {
     tag_set(xml, network.tags.get(&table.id));
 }
 
-fn timestamp(seconds: f64) -> time::OffsetDateTime {
+pub(crate) fn timestamp(seconds: f64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp_nanos((seconds * 1e9) as i128).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 

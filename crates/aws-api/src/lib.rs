@@ -10,6 +10,7 @@
 //! `000000000000`, and it acts as that account's root. Signatures are parsed (a malformed one is refused as AWS
 //! refuses it). Only STS's AssumeRoleWithWebIdentity is served unsigned, as its model says.
 
+mod autoscaling;
 mod ec2;
 mod eks;
 mod iam;
@@ -36,6 +37,7 @@ pub struct AwsApi {
     iam: Iam,
     ec2: Option<aws_model::ec2::Ec2>,
     sts: Sts,
+    autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     clock: Arc<dyn Clock>,
 }
 
@@ -55,7 +57,7 @@ pub(crate) struct Call<'a> {
 
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, sts: Sts::new(iam.clone()), iam, ec2: None, clock }
+        AwsApi { eks, sts: Sts::new(iam.clone()), iam, ec2: None, autoscaling: None, clock }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
@@ -66,6 +68,11 @@ impl AwsApi {
     /// Serves EC2 networking too.
     pub fn with_ec2(self, ec2: aws_model::ec2::Ec2) -> AwsApi {
         AwsApi { ec2: Some(ec2), ..self }
+    }
+
+    /// Serves Auto Scaling (the groups of managed node groups) and the instances they launch.
+    pub fn with_autoscaling(self, autoscaling: aws_model::autoscaling::AutoScaling) -> AwsApi {
+        AwsApi { autoscaling: Some(autoscaling), ..self }
     }
 
     /// Answers one request; never fails: every failure is an AWS error reply.
@@ -79,15 +86,22 @@ impl AwsApi {
         let service = call.route.service().unwrap_or_default().to_owned();
         let operation = call.route.operation().unwrap_or_default().to_owned();
         let response = match service.as_str() {
-            "eks" => eks::handle(self, &call)
-                .await
-                .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id)),
+            "eks" => {
+                let response = eks::handle(self, &call)
+                    .await
+                    .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id));
+                self.follow_nodegroups(&call.caller).await;
+                response
+            }
             "iam" => iam::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, iam::NAMESPACE, &error, &request_id)),
             "ec2" => {
                 ec2::handle(self, &call).await.unwrap_or_else(|e| render_error(Protocol::Ec2, "", &e, &request_id))
             }
+            "autoscaling" => autoscaling::handle(self, &call)
+                .await
+                .unwrap_or_else(|error| render_error(Protocol::Query, autoscaling::NAMESPACE, &error, &request_id)),
             "sts" => sts::handle(self, &call)
                 .await
                 .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
@@ -175,6 +189,20 @@ impl AwsApi {
 
     pub(crate) fn ec2(&self) -> Option<&aws_model::ec2::Ec2> {
         self.ec2.as_ref()
+    }
+
+    /// Lets the Auto Scaling groups catch up with node groups an EKS call may have created, resized or deleted,
+    /// so that their instances exist (or are gone) without waiting for the next read.
+    async fn follow_nodegroups(&self, caller: &Caller) {
+        if let Some(autoscaling) = &self.autoscaling
+            && let Err(error) = autoscaling.sync(caller).await
+        {
+            tracing::warn!(%error, "reconciling Auto Scaling groups failed");
+        }
+    }
+
+    pub(crate) fn autoscaling(&self) -> Option<&aws_model::autoscaling::AutoScaling> {
+        self.autoscaling.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

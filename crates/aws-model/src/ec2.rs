@@ -7,11 +7,19 @@
 //! decision core: values in, values out, no IO; [`Ec2`] loads, applies and stores. Every region starts with
 //! the default VPC a new account has (`172.31.0.0/16`, a default subnet per zone, an attached internet
 //! gateway), made on first use.
+//!
+//! The same record holds what is launched into the network: [`instances`] (EC2 instances), [`templates`]
+//! (launch templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an
+//! instance, its group and the private address it takes change together. [`instance_types`] is the table of
+//! instance types.
 
 pub mod cidr;
 mod gateways;
 mod groups;
+pub mod instance_types;
+pub mod instances;
 mod network;
+pub mod templates;
 pub mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +34,10 @@ use crate::records::{RecordError, Records};
 
 pub use gateways::{TagDescription, check_tags};
 pub use groups::{CreateSecurityGroup, Direction};
-pub use network::{CreateSubnet, IdSource, describe_availability_zones, describe_regions, glob, resource_type};
+pub use instances::{Instance, InstanceState, NodegroupMember, StateRequest, TemplateRef};
+pub use network::{
+    CreateSubnet, IdSource, check_filters, describe_availability_zones, describe_regions, glob, passes, resource_type,
+};
 
 /// Tags of one resource, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -221,6 +232,15 @@ pub struct Network {
     pub addresses: BTreeMap<String, Address>,
     /// Tags by resource id.
     pub tags: BTreeMap<String, Tags>,
+    /// Instances by id, terminated ones for an hour.
+    #[serde(default)]
+    pub instances: BTreeMap<String, Instance>,
+    /// Launch templates by id.
+    #[serde(default)]
+    pub launch_templates: BTreeMap<String, templates::LaunchTemplate>,
+    /// Auto Scaling groups by name.
+    #[serde(default)]
+    pub auto_scaling_groups: BTreeMap<String, crate::autoscaling::AutoScalingGroup>,
 }
 
 /// EC2's errors, each one of its wire error codes; the messages are EC2's.
@@ -322,6 +342,30 @@ pub enum Ec2Error {
     /// `InsufficientFreeAddressesInSubnet`.
     #[error("The specified subnet {0} does not have enough free addresses to satisfy the request.")]
     NoFreeAddress(String),
+    /// `InvalidInstanceID.NotFound`, with its whole message.
+    #[error("{0}")]
+    InstanceNotFound(String),
+    /// `InvalidInstanceID.Malformed`.
+    #[error("Invalid id: \"{0}\"")]
+    InstanceIdMalformed(String),
+    /// `IncorrectInstanceState`.
+    #[error("{0}")]
+    IncorrectInstanceState(String),
+    /// `InvalidLaunchTemplateId.NotFound`.
+    #[error("{0}")]
+    LaunchTemplateIdNotFound(String),
+    /// `InvalidLaunchTemplateName.NotFoundException`.
+    #[error("{0}")]
+    LaunchTemplateNameNotFound(String),
+    /// `InvalidLaunchTemplateName.AlreadyExistsException`.
+    #[error("{0}")]
+    LaunchTemplateNameExists(String),
+    /// `InvalidLaunchTemplateName.MalformedException`.
+    #[error("{0}")]
+    LaunchTemplateNameMalformed(String),
+    /// `InvalidLaunchTemplateId.VersionNotFound`.
+    #[error("{0}")]
+    LaunchTemplateVersionNotFound(String),
     /// The store failed (`InternalError`).
     #[error("{0}")]
     Server(String),

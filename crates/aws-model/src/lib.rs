@@ -5,11 +5,14 @@
 //! - [`eks`]: EKS clusters and what hangs off them (node groups, Fargate profiles, add-ons, access entries, ...),
 //!   their validations and status lifecycle, stored as [`records`] in the store; the
 //!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
+//! - [`ec2`]: EC2 networking, instances and launch templates; [`autoscaling`]: the Auto Scaling groups of
+//!   managed node groups, which keep their instances in line with the node groups.
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
 //! - [`sts`]: temporary credentials (role sessions, web identities) and the sessions requests are signed with.
 //!
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
 
+pub mod autoscaling;
 pub mod clock;
 pub mod ec2;
 pub mod eks;

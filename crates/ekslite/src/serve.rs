@@ -74,10 +74,27 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let issuers = Arc::new(crate::aws::ClusterIssuers(Arc::clone(&control_planes)));
-    let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2).with_oidc_keys(issuers));
+    let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
+    let nodes = Arc::new(crate::aws::EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()));
+    data_planes.set_source(Arc::clone(&nodes) as _);
+    data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
+    let _ = fargate_webhook.eks.set(eks.clone());
+    let aws = Arc::new(
+        aws_api::AwsApi::new(eks, iam, clock)
+            .with_ec2(ec2)
+            .with_autoscaling(autoscaling)
+            .with_oidc_keys(issuers),
+    );
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
+    // Clusters start once everything their data planes and webhooks ask is in place.
+    if let Err(error) = control_planes.start_all().await {
+        control_planes.stop_all().await;
+        let _ = store.close().await;
+        return Err(error).context("starting the clusters' API servers");
+    }
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
         .merge(crate::clusters::routes(Arc::clone(&control_planes)))
+        .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
         .fallback(move |request| crate::aws::endpoint(Arc::clone(&aws), request));
     tracing::info!(listen = %options.listen, "ekslite ready: AWS endpoint http://{}", options.listen);
 

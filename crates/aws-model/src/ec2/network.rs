@@ -112,6 +112,8 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "rtb" => "route-table",
         "nat" => "natgateway",
         "eipalloc" => "elastic-ip",
+        "i" => "instance",
+        "lt" => "launch-template",
         _ => return None,
     })
 }
@@ -284,13 +286,13 @@ impl Network {
         self.subnets.get(id).ok_or_else(|| Ec2Error::SubnetNotFound(id.to_owned()))
     }
 
-    pub(super) fn tag(&mut self, id: &str, tags: &Tags) {
+    pub(crate) fn tag(&mut self, id: &str, tags: &Tags) {
         if !tags.is_empty() {
             self.tags.entry(id.to_owned()).or_default().extend(tags.clone());
         }
     }
 
-    pub(super) fn untag(&mut self, id: &str) {
+    pub(crate) fn untag(&mut self, id: &str) {
         self.tags.remove(id);
     }
 

@@ -1,8 +1,9 @@
 //! Managed node groups: CreateNodegroup's defaults and rules, their `CREATING -> ACTIVE` and `DELETING -> gone`
 //! lifecycle (the cluster delays), and UpdateNodegroupConfig / UpdateNodegroupVersion, which leave an `Update`.
 //!
-//! A node group is a record only: no Kubernetes Nodes are made for it yet. Its subnets and desired size are kept
-//! so that the data plane can read them.
+//! A node group is a record; its Auto Scaling group and EC2 instances follow it (`crate::autoscaling`), which
+//! reads every node group of an account and region with [`Eks::all_nodegroups`] and writes sizes changed through
+//! Auto Scaling back with [`Eks::set_nodegroup_scaling`].
 
 use std::collections::BTreeMap;
 
@@ -299,6 +300,7 @@ impl Eks {
             None if input.launch_template.is_some() => Vec::new(),
             None => vec!["t3.medium".into()],
         };
+        check_instance_types(&instance_types)?;
         validate_labels(&input.labels)?;
         validate_taints(&input.taints)?;
         validate_tags(&input.tags)?;
@@ -613,6 +615,62 @@ impl Eks {
         let params = vec![("Version".to_owned(), version.clone()), ("ReleaseVersion".to_owned(), release.clone())];
         let scope = UpdateScope { nodegroup: Some(name), addon: None };
         self.record_update(caller, cluster, scope, "VersionUpdate", params).await
+    }
+}
+
+impl Eks {
+    /// Every node group of the caller's account and region, statuses settled; the Auto Scaling side reads them.
+    pub async fn all_nodegroups(&self, caller: &Caller) -> Result<Vec<Nodegroup>, EksError> {
+        let prefix = crate::records::Records::regional_key(&caller.account, &caller.region, "eks", "nodegroups", "");
+        let mut out = Vec::new();
+        for stored in self.records.list::<Nodegroup>(&prefix).await? {
+            if let Some(nodegroup) = self.settle_nodegroup(&stored.key, stored.value, stored.revision).await? {
+                out.push(nodegroup);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sets a node group's sizes as its Auto Scaling group was told to (SetDesiredCapacity,
+    /// UpdateAutoScalingGroup, TerminateInstanceInAutoScalingGroup): EKS reflects them in `scalingConfig`; no
+    /// `Update` is recorded.
+    pub async fn set_nodegroup_scaling(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        name: &str,
+        scaling: ScalingConfig,
+    ) -> Result<Nodegroup, EksError> {
+        let key = Self::nodegroup_key(caller, cluster, name);
+        let now = self.clock.now();
+        let edited = self
+            .edit::<Nodegroup, ()>(&key, |nodegroup| {
+                if nodegroup.status == NodegroupStatus::Deleting {
+                    return Err(EksError::ResourceInUse(format!("Nodegroup {name} is being deleted")));
+                }
+                nodegroup.scaling = scaling;
+                nodegroup.modified_at = now;
+                Ok(())
+            })
+            .await?;
+        edited.map(|(nodegroup, ())| nodegroup).ok_or_else(|| nodegroup_not_found(name))
+    }
+}
+
+/// Instance types EC2 knows, else EKS's `InvalidParameterException`.
+fn check_instance_types(types: &[String]) -> Result<(), EksError> {
+    let unknown: Vec<&str> = types
+        .iter()
+        .filter(|name| crate::ec2::instance_types::instance_type(name).is_none())
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(EksError::InvalidParameter(format!(
+            "The following supplied instance types do not exist: [{}]",
+            unknown.join(", ")
+        )))
     }
 }
 

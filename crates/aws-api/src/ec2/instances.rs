@@ -1,0 +1,513 @@
+//! EC2 instances, instance types and launch templates over the `ec2` protocol: DescribeInstances,
+//! TerminateInstances, StopInstances, StartInstances, DescribeInstanceTypes, CreateLaunchTemplate,
+//! CreateLaunchTemplateVersion, DescribeLaunchTemplates, DescribeLaunchTemplateVersions, DeleteLaunchTemplate.
+//! Instances are those Auto Scaling launches for managed node groups; every call first reconciles the groups
+//! with their node groups (`AutoScaling::sync`), so what it reads is current.
+
+use aws_model::ec2::instance_types::{INSTANCE_TYPES, InstanceType, instance_type};
+use aws_model::ec2::instances::StateChange;
+use aws_model::ec2::templates::{
+    CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
+};
+use aws_model::ec2::{Ec2, Instance, InstanceState, Network, StateRequest, Tags};
+use aws_model::eks::Caller;
+use aws_protocol::AwsError;
+use aws_protocol::query::Scope;
+use aws_protocol::xml::XmlWriter;
+
+use super::{Input, bad_params, invalid, tag_set, timestamp, wire};
+use crate::AwsApi;
+
+/// The operations this module serves.
+pub(super) const OPERATIONS: &[&str] = &[
+    "DescribeInstances",
+    "TerminateInstances",
+    "StopInstances",
+    "StartInstances",
+    "DescribeInstanceTypes",
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
+    "DescribeLaunchTemplates",
+    "DescribeLaunchTemplateVersions",
+    "DeleteLaunchTemplate",
+];
+
+type Body = Box<dyn FnOnce(&mut XmlWriter)>;
+
+/// The network after Auto Scaling has caught up with the node groups.
+async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller) -> Result<Network, AwsError> {
+    match api.autoscaling() {
+        Some(autoscaling) => autoscaling.sync(caller).await.map_err(|error| {
+            AwsError::new("InternalError", error.to_string(), http::StatusCode::INTERNAL_SERVER_ERROR)
+        }),
+        None => ec2.view(caller, Clone::clone).await.map_err(wire),
+    }
+}
+
+pub(super) async fn handle(
+    api: &AwsApi,
+    ec2: &Ec2,
+    caller: &Caller,
+    operation: &str,
+    input: &Input<'_>,
+) -> Result<Body, AwsError> {
+    let now = ec2.now();
+    Ok(match operation {
+        "DescribeInstances" => {
+            let ids = input.strings("InstanceId")?;
+            let filters = input.filters()?;
+            let max = input.params.int("MaxResults").map_err(bad_params)?;
+            if max.is_some() && !ids.is_empty() {
+                return Err(AwsError::bad_request(
+                    "InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults",
+                ));
+            }
+            let network = synced(api, ec2, caller).await?;
+            let found: Vec<Instance> =
+                network.describe_instances(&ids, &filters, now).map_err(wire)?.into_iter().cloned().collect();
+            let (page, token) = page(found, |i| i.id.clone(), max, input.get("NextToken").as_deref(), (5, 1000))?;
+            Box::new(move |xml| {
+                xml.list("reservationSet", "item", &page, |xml, instance| {
+                    reservation_xml(xml, &network, instance, now)
+                });
+                xml.optional("nextToken", token.as_deref());
+            })
+        }
+        "TerminateInstances" | "StopInstances" | "StartInstances" => {
+            let ids = input.strings("InstanceId")?;
+            let request = match operation {
+                "TerminateInstances" => StateRequest::Terminate,
+                "StopInstances" => StateRequest::Stop,
+                _ => StateRequest::Start,
+            };
+            synced(api, ec2, caller).await?;
+            let changes = ec2
+                .change(caller, |network, _| network.change_instance_states(&ids, request, now))
+                .await
+                .map_err(wire)?;
+            synced(api, ec2, caller).await?;
+            Box::new(move |xml| {
+                xml.list("instancesSet", "item", &changes, |xml, change: &StateChange| {
+                    let (id, previous, current) = change;
+                    xml.text("instanceId", id);
+                    state_xml(xml, "currentState", *current);
+                    state_xml(xml, "previousState", *previous);
+                });
+            })
+        }
+        "DescribeInstanceTypes" => {
+            let names = input.strings("InstanceType")?;
+            let filters = input.filters()?;
+            let unknown: Vec<&str> =
+                names.iter().filter(|name| instance_type(name).is_none()).map(String::as_str).collect();
+            if !unknown.is_empty() {
+                return Err(AwsError::bad_request(
+                    "InvalidInstanceType",
+                    format!("The following supplied instance types do not exist: [{}]", unknown.join(", ")),
+                ));
+            }
+            aws_model::ec2::check_filters(
+                &filters,
+                &[
+                    "instance-type",
+                    "current-generation",
+                    "vcpu-info.default-vcpus",
+                    "memory-info.size-in-mib",
+                    "processor-info.supported-architecture",
+                    "burstable-performance-supported",
+                ],
+            )
+            .map_err(wire)?;
+            let types: Vec<&'static InstanceType> = INSTANCE_TYPES
+                .iter()
+                .filter(|kind| names.is_empty() || names.iter().any(|name| name == kind.name))
+                .filter(|kind| {
+                    aws_model::ec2::passes(&filters, None, |name| match name {
+                        "instance-type" => vec![kind.name.to_owned()],
+                        "current-generation" => vec!["true".to_owned()],
+                        "vcpu-info.default-vcpus" => vec![kind.vcpus.to_string()],
+                        "memory-info.size-in-mib" => vec![kind.memory_mib.to_string()],
+                        "processor-info.supported-architecture" => vec![kind.architecture.to_owned()],
+                        "burstable-performance-supported" => vec![kind.burstable.to_string()],
+                        _ => Vec::new(),
+                    })
+                })
+                .collect();
+            let max = input.params.int("MaxResults").map_err(bad_params)?;
+            let (page, token) = page(types, |k| k.name.to_owned(), max, input.get("NextToken").as_deref(), (5, 100))?;
+            Box::new(move |xml| {
+                xml.list("instanceTypeSet", "item", page, instance_type_xml);
+                xml.optional("nextToken", token.as_deref());
+            })
+        }
+        "CreateLaunchTemplate" => {
+            let request = CreateLaunchTemplate {
+                name: input.required("LaunchTemplateName")?,
+                version_description: input.get("VersionDescription"),
+                data: template_data(input)?,
+                tags: input.tag_specifications("launch-template")?,
+            };
+            let creator = caller.arn.clone();
+            let template = ec2
+                .change(caller, |network, ids| network.create_launch_template(ids, &request, &creator, now))
+                .await
+                .map_err(wire)?;
+            let tags = request.tags.clone();
+            Box::new(move |xml| {
+                xml.element("launchTemplate", |xml| template_xml(xml, &template, Some(&tags)));
+            })
+        }
+        "CreateLaunchTemplateVersion" => {
+            let id = input.get("LaunchTemplateId");
+            let name = input.get("LaunchTemplateName");
+            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+            let data = template_data(input)?;
+            let source = input.get("SourceVersion");
+            let description = input.get("VersionDescription");
+            let creator = caller.arn.clone();
+            let (template, version) = ec2
+                .change(caller, |network, _| {
+                    network.create_launch_template_version(
+                        &which,
+                        source.as_deref(),
+                        description.as_deref(),
+                        &data,
+                        &creator,
+                        now,
+                    )
+                })
+                .await
+                .map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("launchTemplateVersion", |xml| version_xml(xml, &template, &version));
+            })
+        }
+        "DescribeLaunchTemplates" => {
+            let ids = input.strings("LaunchTemplateId")?;
+            let names = input.strings("LaunchTemplateName")?;
+            let filters = input.filters()?;
+            let max = input.params.int("MaxResults").map_err(bad_params)?;
+            let network = synced(api, ec2, caller).await?;
+            let found: Vec<LaunchTemplate> =
+                network.describe_launch_templates(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
+            let (page, token) = page(found, |t| t.id.clone(), max, input.get("NextToken").as_deref(), (1, 200))?;
+            Box::new(move |xml| {
+                xml.list("launchTemplates", "item", &page, |xml, template| {
+                    template_xml(xml, template, network.tags.get(&template.id));
+                });
+                xml.optional("nextToken", token.as_deref());
+            })
+        }
+        "DescribeLaunchTemplateVersions" => {
+            let id = input.get("LaunchTemplateId");
+            let name = input.get("LaunchTemplateName");
+            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+            let versions = input.strings("LaunchTemplateVersion")?;
+            let (min, max) = (input.get("MinVersion"), input.get("MaxVersion"));
+            let network = synced(api, ec2, caller).await?;
+            let (template, found) = network
+                .describe_launch_template_versions(&which, &versions, min.as_deref(), max.as_deref())
+                .map_err(wire)?;
+            let template = template.clone();
+            let found: Vec<LaunchTemplateVersion> = found.into_iter().cloned().collect();
+            Box::new(move |xml| {
+                xml.list("launchTemplateVersionSet", "item", &found, |xml, version| {
+                    version_xml(xml, &template, version);
+                });
+            })
+        }
+        "DeleteLaunchTemplate" => {
+            let id = input.get("LaunchTemplateId");
+            let name = input.get("LaunchTemplateName");
+            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+            let network = synced(api, ec2, caller).await?;
+            let wanted = network.launch_template(&which).map_err(wire)?.id.clone();
+            if network.auto_scaling_groups.values().any(|group| group.launch_template.id == wanted) {
+                return Err(AwsError::bad_request(
+                    "InvalidLaunchTemplateId.InUse",
+                    format!("Launch template {wanted} is in use by an Auto Scaling group and cannot be deleted."),
+                ));
+            }
+            let template =
+                ec2.change(caller, |network, _| network.delete_launch_template(&which)).await.map_err(wire)?;
+            Box::new(move |xml| {
+                xml.element("launchTemplate", |xml| template_xml(xml, &template, None));
+            })
+        }
+        other => {
+            return Err(AwsError::bad_request(
+                "InvalidAction",
+                format!("The action {other} is not valid for this web service."),
+            ));
+        }
+    })
+}
+
+/// EC2's pages: `MaxResults` within `bounds`; the token is the base64 of the last key of the previous page.
+fn page<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    max: Option<i64>,
+    token: Option<&str>,
+    bounds: (i64, i64),
+) -> Result<(Vec<T>, Option<String>), AwsError> {
+    let limit = match max {
+        None => usize::MAX,
+        Some(n) if (bounds.0..=bounds.1).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(invalid(format!(
+                "Value ( {n} ) for parameter maxResults is invalid. Parameter must be between {} and {}.",
+                bounds.0, bounds.1
+            )));
+        }
+    };
+    let after = match token {
+        None => None,
+        Some(text) => Some(
+            aws_model::ids::unbase64(text)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| invalid(format!("Invalid value '{text}' for nextToken")))?,
+        ),
+    };
+    let mut rest: Vec<T> = items.into_iter().filter(|item| after.as_ref().is_none_or(|a| key(item) > *a)).collect();
+    let more = rest.len() > limit;
+    rest.truncate(limit);
+    let next = if more { rest.last().map(|last| aws_model::ids::base64(key(last).as_bytes())) } else { None };
+    Ok((rest, next))
+}
+
+/// `LaunchTemplateData.*`.
+fn template_data(input: &Input<'_>) -> Result<LaunchTemplateData, AwsError> {
+    let data: Scope<'_> = input.params.child("LaunchTemplateData");
+    let strings = |name: &str| -> Result<Vec<String>, AwsError> {
+        Ok(data.ec2_string_list(name).map_err(bad_params)?.into_iter().map(str::to_owned).collect())
+    };
+    let mut tag_specifications = Vec::new();
+    for spec in data.ec2_list("TagSpecification").map_err(bad_params)? {
+        let kind = spec.required("ResourceType").map_err(bad_params)?.to_owned();
+        let tags: Tags = input
+            .tag_pairs(spec.ec2_list("Tag").map_err(bad_params)?)?
+            .into_iter()
+            .map(|(key, value)| (key, value.unwrap_or_default()))
+            .collect();
+        tag_specifications.push((kind, tags));
+    }
+    Ok(LaunchTemplateData {
+        image_id: data.get("ImageId").map(str::to_owned),
+        instance_type: data.get("InstanceType").map(str::to_owned),
+        key_name: data.get("KeyName").map(str::to_owned),
+        user_data: data.get("UserData").map(str::to_owned),
+        security_group_ids: strings("SecurityGroupId")?,
+        security_groups: strings("SecurityGroup")?,
+        tag_specifications,
+    })
+}
+
+fn state_xml(xml: &mut XmlWriter, name: &str, state: InstanceState) {
+    xml.element(name, |xml| {
+        xml.value("code", state.code()).text("name", state.name());
+    });
+}
+
+fn reservation_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now: f64) {
+    xml.text("reservationId", &instance.reservation_id).text("ownerId", &network.account);
+    if instance.auto_scaling_group.is_some() {
+        xml.text("requesterId", "940372691376");
+    }
+    xml.element("groupSet", |_| {});
+    xml.list("instancesSet", "item", [instance], |xml, instance| instance_xml(xml, network, instance, now));
+}
+
+fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now: f64) {
+    let state = instance.state_at(now);
+    let terminated = state == InstanceState::Terminated;
+    let groups: Vec<(&str, String)> = instance
+        .security_groups
+        .iter()
+        .map(|id| {
+            let name = network.security_groups.get(id).map(|group| group.name.clone()).unwrap_or_default();
+            (id.as_str(), name)
+        })
+        .collect();
+    let kind = instance_type(&instance.instance_type);
+    xml.text("instanceId", &instance.id).text("imageId", &instance.image_id);
+    state_xml(xml, "instanceState", state);
+    xml.text("privateDnsName", if terminated { "" } else { &instance.private_dns_name })
+        .text("dnsName", "")
+        .text("reason", &instance.transition_reason);
+    xml.optional("keyName", instance.key_name.as_deref());
+    xml.value("amiLaunchIndex", 0)
+        .element("productCodes", |_| {})
+        .text("instanceType", &instance.instance_type)
+        .timestamp("launchTime", timestamp(instance.launched_at))
+        .element("placement", |xml| {
+            xml.text("availabilityZone", &instance.availability_zone).text("groupName", "").text("tenancy", "default");
+        })
+        .element("monitoring", |xml| {
+            xml.text("state", "disabled");
+        });
+    if !terminated {
+        xml.text("subnetId", &instance.subnet_id)
+            .text("vpcId", &instance.vpc_id)
+            .text("privateIpAddress", &instance.private_ip.to_string());
+    }
+    xml.value("sourceDestCheck", true);
+    xml.list("groupSet", "item", &groups, |xml, (id, name)| {
+        xml.text("groupId", id).text("groupName", name);
+    });
+    match state {
+        InstanceState::Terminated | InstanceState::ShuttingDown => {
+            xml.element("stateReason", |xml| {
+                xml.text("code", "Client.UserInitiatedShutdown")
+                    .text("message", "Client.UserInitiatedShutdown: User initiated shutdown");
+            });
+        }
+        InstanceState::Stopped | InstanceState::Stopping => {
+            xml.element("stateReason", |xml| {
+                xml.text("code", "Client.UserInitiatedShutdown")
+                    .text("message", "Client.UserInitiatedShutdown: User initiated shutdown");
+            });
+        }
+        _ => {}
+    }
+    xml.text("architecture", kind.map_or("x86_64", |k| k.architecture))
+        .text("rootDeviceType", "ebs")
+        .text("rootDeviceName", "/dev/xvda")
+        .element("blockDeviceMapping", |_| {})
+        .text("virtualizationType", "hvm")
+        .text("clientToken", "");
+    tag_set(xml, network.tags.get(&instance.id));
+    xml.text("hypervisor", "xen");
+    if !terminated {
+        xml.list("networkInterfaceSet", "item", [instance], |xml, instance| {
+            let eni = format!("eni-{}", &instance.id[2..]);
+            xml.text("networkInterfaceId", &eni)
+                .text("subnetId", &instance.subnet_id)
+                .text("vpcId", &instance.vpc_id)
+                .text("description", "")
+                .text("ownerId", &network.account)
+                .text("status", "in-use")
+                .text("privateIpAddress", &instance.private_ip.to_string())
+                .text("privateDnsName", &instance.private_dns_name)
+                .value("sourceDestCheck", true)
+                .list("groupSet", "item", &groups, |xml, (id, name)| {
+                    xml.text("groupId", id).text("groupName", name);
+                })
+                .element("attachment", |xml| {
+                    xml.text("attachmentId", &format!("eni-attach-{}", &instance.id[2..]))
+                        .value("deviceIndex", 0)
+                        .text("status", "attached")
+                        .timestamp("attachTime", timestamp(instance.launched_at))
+                        .value("deleteOnTermination", true)
+                        .value("networkCardIndex", 0);
+                })
+                .list("privateIpAddressesSet", "item", [instance], |xml, instance| {
+                    xml.text("privateIpAddress", &instance.private_ip.to_string())
+                        .text("privateDnsName", &instance.private_dns_name)
+                        .value("primary", true);
+                })
+                .text("interfaceType", "interface");
+        });
+    }
+    if let Some(arn) = &instance.instance_profile_arn {
+        xml.element("iamInstanceProfile", |xml| {
+            let id: String = arn.bytes().filter(u8::is_ascii_alphanumeric).rev().take(17).map(char::from).collect();
+            xml.text("arn", arn).text("id", &format!("AIPA{}", id.to_ascii_uppercase()));
+        });
+    }
+    xml.value("ebsOptimized", false).value("enaSupport", true);
+    if instance.nodegroup.as_ref().is_some_and(|member| member.capacity_type == "SPOT") {
+        xml.text("instanceLifecycle", "spot");
+    }
+    xml.element("privateDnsNameOptions", |xml| {
+        xml.text("hostnameType", "ip-name")
+            .value("enableResourceNameDnsARecord", false)
+            .value("enableResourceNameDnsAAAARecord", false);
+    });
+}
+
+fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {
+    xml.text("instanceType", kind.name)
+        .value("currentGeneration", true)
+        .value("freeTierEligible", kind.name == "t3.micro")
+        .text_list("supportedUsageClasses", "item", ["on-demand", "spot"])
+        .text_list("supportedRootDeviceTypes", "item", ["ebs"])
+        .text_list("supportedVirtualizationTypes", "item", ["hvm"])
+        .value("bareMetal", false)
+        .text("hypervisor", "nitro")
+        .element("processorInfo", |xml| {
+            xml.text_list("supportedArchitectures", "item", [kind.architecture]);
+        })
+        .element("vCpuInfo", |xml| {
+            xml.value("defaultVCpus", kind.vcpus)
+                .value("defaultCores", kind.cores())
+                .value("defaultThreadsPerCore", kind.threads_per_core());
+        })
+        .element("memoryInfo", |xml| {
+            xml.value("sizeInMiB", kind.memory_mib);
+        })
+        .value("instanceStorageSupported", false)
+        .element("networkInfo", |xml| {
+            xml.text("networkPerformance", "Up to 10 Gigabit")
+                .value("maximumNetworkInterfaces", kind.max_enis)
+                .value("maximumNetworkCards", 1)
+                .value("defaultNetworkCardIndex", 0)
+                .value("ipv4AddressesPerInterface", kind.ipv4_per_eni)
+                .value("ipv6AddressesPerInterface", kind.ipv4_per_eni)
+                .value("ipv6Supported", true)
+                .text("enaSupport", "required")
+                .value("efaSupported", false);
+        });
+    if kind.gpus > 0 {
+        xml.element("gpuInfo", |xml| {
+            xml.list("gpus", "item", [kind], |xml, kind| {
+                xml.text("name", "T4").text("manufacturer", "NVIDIA").value("count", kind.gpus);
+            });
+        });
+    }
+    xml.value("hibernationSupported", false)
+        .value("burstablePerformanceSupported", kind.burstable)
+        .value("dedicatedHostsSupported", false)
+        .value("autoRecoverySupported", true)
+        .text_list("supportedBootModes", "item", ["legacy-bios", "uefi"]);
+}
+
+fn template_xml(xml: &mut XmlWriter, template: &LaunchTemplate, tags: Option<&Tags>) {
+    xml.text("launchTemplateId", &template.id)
+        .text("launchTemplateName", &template.name)
+        .timestamp("createTime", timestamp(template.created_at))
+        .text("createdBy", &template.created_by)
+        .value("defaultVersionNumber", template.default_version)
+        .value("latestVersionNumber", template.latest_version());
+    tag_set(xml, tags);
+}
+
+fn version_xml(xml: &mut XmlWriter, template: &LaunchTemplate, version: &LaunchTemplateVersion) {
+    xml.text("launchTemplateId", &template.id)
+        .text("launchTemplateName", &template.name)
+        .value("versionNumber", version.number);
+    xml.optional("versionDescription", version.description.as_deref());
+    xml.timestamp("createTime", timestamp(version.created_at))
+        .text("createdBy", &version.created_by)
+        .value("defaultVersion", version.number == template.default_version)
+        .element("launchTemplateData", |xml| {
+            let data = &version.data;
+            xml.optional("imageId", data.image_id.as_deref())
+                .optional("instanceType", data.instance_type.as_deref())
+                .optional("keyName", data.key_name.as_deref())
+                .optional("userData", data.user_data.as_deref());
+            if !data.security_group_ids.is_empty() {
+                xml.text_list("securityGroupIdSet", "item", data.security_group_ids.iter().map(String::as_str));
+            }
+            if !data.security_groups.is_empty() {
+                xml.text_list("securityGroupSet", "item", data.security_groups.iter().map(String::as_str));
+            }
+            if !data.tag_specifications.is_empty() {
+                xml.list("tagSpecificationSet", "item", &data.tag_specifications, |xml, (kind, tags)| {
+                    xml.text("resourceType", kind);
+                    tag_set(xml, Some(tags));
+                });
+            }
+        });
+}

@@ -1,0 +1,771 @@
+//! Auto Scaling groups of managed node groups, and the instances they launch.
+//!
+//! Every managed node group has one Auto Scaling group (`eks-<nodegroup>-<uuid>`) whose sizes are the node
+//! group's `scalingConfig`. The node groups are EKS's records; the groups and their instances are kept in the
+//! EC2 [`Network`] record of the account and region. [`AutoScaling::sync`] reconciles the second with the first:
+//! it is called before every read and after every change of groups or instances, so a node group's instances
+//! follow it lazily, the way node group statuses follow the clock: created when the node group is created,
+//! resized when its desired size changes (by UpdateNodegroupConfig, SetDesiredCapacity or UpdateAutoScalingGroup),
+//! replaced when one is terminated, and terminated with the node group.
+//!
+//! Placement and scale-in follow Auto Scaling's defaults, simplified: a new instance goes to the zone of the
+//! group's subnets with the fewest instances (then the subnet with the fewest, then the first listed); scale-in
+//! takes stopped instances first, then from the zone with the most instances, the oldest instance there (the
+//! default policy's "oldest launch template" and "closest to the next billing hour" reduce to that when every
+//! instance comes from the same template). [`Network::reconcile_group`], [`choose_subnet`] and
+//! [`choose_victim`] are the decision core: no IO.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
+use crate::ec2::instances::private_dns_name;
+use crate::ec2::templates::{LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName};
+use crate::ec2::{
+    Ec2, Ec2Error, IdSource, Instance, InstanceState, Network, NodegroupMember, StateRequest, Tags, TemplateRef,
+};
+use crate::eks::nodegroups::{Nodegroup, NodegroupStatus, ScalingConfig, Taint};
+use crate::eks::{Caller, Eks, EksError};
+
+/// An Auto Scaling group as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    pub arn: String,
+    /// Unix seconds.
+    pub created_at: f64,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub desired_capacity: i64,
+    /// The subnets (`VPCZoneIdentifier`), in the order given.
+    pub subnets: Vec<String>,
+    /// The zones of those subnets, sorted.
+    pub availability_zones: Vec<String>,
+    pub launch_template: TemplateRef,
+    /// Whether ekslite made the launch template for the group (deleted with it).
+    pub owns_launch_template: bool,
+    /// Tags, all propagated to the instances at launch.
+    pub tags: Tags,
+    /// The ids of its instances that are not terminated, oldest first.
+    pub instances: Vec<String>,
+    pub cluster: String,
+    pub nodegroup: String,
+    /// Set once its node group is being deleted.
+    pub deleting: bool,
+}
+
+/// What a node group asks of its Auto Scaling group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSpec {
+    pub name: String,
+    /// The uuid of the node group (the last part of its ARN).
+    pub uuid: String,
+    pub cluster: String,
+    pub nodegroup: String,
+    pub scaling: ScalingConfig,
+    pub deleting: bool,
+    pub subnets: Vec<String>,
+    /// The node group's first instance type, if it names one.
+    pub instance_type: Option<String>,
+    pub ami_type: String,
+    pub release_version: String,
+    pub capacity_type: String,
+    pub node_role: String,
+    pub key_name: Option<String>,
+    /// The cluster security group, which node group instances get when no launch template chooses groups.
+    pub security_groups: Vec<String>,
+    /// The user's launch template (id or name) and version.
+    pub launch_template: Option<(Option<String>, Option<String>, Option<String>)>,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    /// Seconds a new instance stays `pending`.
+    pub boot_seconds: f64,
+}
+
+impl GroupSpec {
+    /// The spec of a node group: its sizes, or none while it is being deleted or failed.
+    pub fn of(nodegroup: &Nodegroup, cluster_security_group: Option<&str>, boot_seconds: f64) -> GroupSpec {
+        let deleting = matches!(
+            nodegroup.status,
+            NodegroupStatus::Deleting | NodegroupStatus::CreateFailed | NodegroupStatus::DeleteFailed
+        );
+        GroupSpec {
+            name: nodegroup.auto_scaling_group.clone(),
+            uuid: nodegroup.arn.rsplit('/').next().unwrap_or_default().to_owned(),
+            cluster: nodegroup.cluster.clone(),
+            nodegroup: nodegroup.name.clone(),
+            scaling: nodegroup.scaling,
+            deleting,
+            subnets: nodegroup.subnets.clone(),
+            instance_type: nodegroup.instance_types.first().cloned(),
+            ami_type: nodegroup.ami_type.clone(),
+            release_version: nodegroup.release_version.clone(),
+            capacity_type: nodegroup.capacity_type.clone(),
+            node_role: nodegroup.node_role.clone(),
+            key_name: nodegroup.remote_access.as_ref().and_then(|access| access.ec2_ssh_key.clone()),
+            security_groups: cluster_security_group
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+            launch_template: nodegroup
+                .launch_template
+                .as_ref()
+                .map(|template| (template.id.clone(), template.name.clone(), template.version.clone())),
+            labels: nodegroup.labels.clone(),
+            taints: nodegroup.taints.clone(),
+            boot_seconds,
+        }
+    }
+
+    /// The group's tags, which every instance gets too.
+    fn tags(&self) -> Tags {
+        let cluster = &self.cluster;
+        [
+            ("eks:cluster-name".to_owned(), cluster.clone()),
+            ("eks:nodegroup-name".to_owned(), self.nodegroup.clone()),
+            ("k8s.io/cluster-autoscaler/enabled".to_owned(), "true".to_owned()),
+            (format!("k8s.io/cluster-autoscaler/{cluster}"), "owned".to_owned()),
+            (format!("kubernetes.io/cluster/{cluster}"), "owned".to_owned()),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    /// The instance profile EKS makes for the node role.
+    fn instance_profile_arn(&self) -> String {
+        let account = self.node_role.split(':').nth(4).unwrap_or_default();
+        format!("arn:aws:iam::{account}:instance-profile/eks-{}", self.uuid)
+    }
+
+    /// The EKS optimized AMI of the node group's AMI type and release, one id per region.
+    fn image_id(&self, region: &str) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in format!("{region}/{}/{}", self.ami_type, self.release_version).bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("ami-0{:016x}", hash)
+    }
+}
+
+/// One candidate subnet for a launch, with the group's instances already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub availability_zone: String,
+    /// The group's live instances in the subnet's zone.
+    pub in_zone: usize,
+    /// The group's live instances in the subnet.
+    pub in_subnet: usize,
+    /// Whether the subnet has a free private address.
+    pub has_free_address: bool,
+}
+
+/// Where the next instance goes: the zone with the fewest instances, then the subnet with the fewest, then the
+/// first listed; `None` when no subnet has room.
+pub fn choose_subnet(slots: &[Slot]) -> Option<usize> {
+    slots
+        .iter()
+        .enumerate()
+        .filter(|(_, slot)| slot.has_free_address)
+        .min_by_key(|(index, slot)| (slot.in_zone, slot.in_subnet, *index))
+        .map(|(index, _)| index)
+}
+
+/// The instance a scale-in takes: a stopped one first, else from the zone with the most instances (ties: the
+/// first zone by name) the oldest (ties: the lowest id).
+pub fn choose_victim(members: &[&Instance]) -> Option<String> {
+    let unhealthy = members
+        .iter()
+        .filter(|instance| instance.state != InstanceState::Running)
+        .min_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.id.cmp(&b.id)));
+    if let Some(instance) = unhealthy {
+        return Some(instance.id.clone());
+    }
+    let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
+    for instance in members {
+        *per_zone.entry(&instance.availability_zone).or_default() += 1;
+    }
+    let most = per_zone.values().copied().max()?;
+    let zone = per_zone.iter().find(|(_, count)| **count == most).map(|(zone, _)| *zone)?;
+    members
+        .iter()
+        .filter(|instance| instance.availability_zone == zone)
+        .min_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.id.cmp(&b.id)))
+        .map(|instance| instance.id.clone())
+}
+
+/// The ARN of a group.
+fn group_arn(network: &Network, name: &str, uuid: &str) -> String {
+    format!(
+        "arn:aws:autoscaling:{}:{}:autoScalingGroup:{uuid}:autoScalingGroupName/{name}",
+        network.region, network.account
+    )
+}
+
+impl Network {
+    /// Brings every node group's Auto Scaling group and instances in line with `specs`: groups of node groups
+    /// that are gone are deleted with their instances, terminated instances an hour old are forgotten.
+    pub fn reconcile_groups(&mut self, specs: &[GroupSpec], ids: &mut IdSource, now: f64) {
+        let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
+        let gone: Vec<String> =
+            self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect();
+        for name in gone {
+            self.remove_group(&name, now);
+        }
+        for spec in specs {
+            self.reconcile_group(spec, ids, now);
+        }
+        self.forget_terminated(now);
+    }
+
+    /// Terminates a group's instances and deletes it, with the launch template made for it.
+    fn remove_group(&mut self, name: &str, now: f64) {
+        let Some(group) = self.auto_scaling_groups.remove(name) else { return };
+        let _ = self.change_instance_states(&group.instances, StateRequest::Terminate, now);
+        if group.owns_launch_template {
+            self.launch_templates.remove(&group.launch_template.id);
+            self.untag(&group.launch_template.id);
+        }
+    }
+
+    /// The launch template version a spec launches from, and the template the group names.
+    fn resolve_template(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> (TemplateRef, bool) {
+        if let Some((id, name, version)) = &spec.launch_template {
+            let which = match (id, name) {
+                (Some(id), _) => TemplateName::Id(id),
+                (None, Some(name)) => TemplateName::Name(name),
+                (None, None) => TemplateName::Id(""),
+            };
+            if let Ok(template) = self.launch_template(&which) {
+                let number = template.version(version.as_deref()).map_or(template.default_version, |v| v.number);
+                return (
+                    TemplateRef { id: template.id.clone(), name: template.name.clone(), version: number.to_string() },
+                    false,
+                );
+            }
+        }
+        if let Some(group) = self.auto_scaling_groups.get(&spec.name)
+            && group.owns_launch_template
+            && self.launch_templates.contains_key(&group.launch_template.id)
+        {
+            return (group.launch_template.clone(), true);
+        }
+        let template = LaunchTemplate {
+            id: ids.id("lt"),
+            name: format!("eks-{}", spec.uuid),
+            created_at: now,
+            created_by: format!("arn:aws:sts::{}:assumed-role/AWSServiceRoleForAmazonEKSNodegroup/EKS", self.account),
+            default_version: 1,
+            versions: vec![LaunchTemplateVersion {
+                number: 1,
+                description: None,
+                created_at: now,
+                created_by: String::new(),
+                data: LaunchTemplateData {
+                    image_id: Some(spec.image_id(&self.region)),
+                    instance_type: Some(spec.instance_type.clone().unwrap_or_else(|| DEFAULT_INSTANCE_TYPE.into())),
+                    security_group_ids: spec.security_groups.clone(),
+                    ..LaunchTemplateData::default()
+                },
+            }],
+        };
+        let reference = TemplateRef { id: template.id.clone(), name: template.name.clone(), version: "1".into() };
+        let tags: Tags = [
+            ("eks:cluster-name".to_owned(), spec.cluster.clone()),
+            ("eks:nodegroup-name".to_owned(), spec.nodegroup.clone()),
+        ]
+        .into_iter()
+        .collect();
+        self.tag(&template.id, &tags);
+        self.launch_templates.insert(template.id.clone(), template);
+        (reference, true)
+    }
+
+    /// Brings one group in line with its spec: sizes, member labels and taints, launches and terminations.
+    pub fn reconcile_group(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) {
+        let (template, owns) = self.resolve_template(spec, ids, now);
+        let mut zones: Vec<String> = spec
+            .subnets
+            .iter()
+            .filter_map(|id| self.subnets.get(id).map(|subnet| subnet.availability_zone.clone()))
+            .collect();
+        zones.sort();
+        zones.dedup();
+        let arn = group_arn(self, &spec.name, &spec.uuid);
+        let group = self.auto_scaling_groups.entry(spec.name.clone()).or_insert_with(|| AutoScalingGroup {
+            name: spec.name.clone(),
+            arn,
+            created_at: now,
+            min_size: 0,
+            max_size: 0,
+            desired_capacity: 0,
+            subnets: Vec::new(),
+            availability_zones: Vec::new(),
+            launch_template: template.clone(),
+            owns_launch_template: owns,
+            tags: Tags::new(),
+            instances: Vec::new(),
+            cluster: spec.cluster.clone(),
+            nodegroup: spec.nodegroup.clone(),
+            deleting: false,
+        });
+        group.min_size = if spec.deleting { 0 } else { spec.scaling.min_size };
+        group.max_size = if spec.deleting { 0 } else { spec.scaling.max_size };
+        group.desired_capacity = if spec.deleting { 0 } else { spec.scaling.desired_size };
+        group.deleting = spec.deleting;
+        group.subnets = spec.subnets.clone();
+        group.availability_zones = zones;
+        group.launch_template = template.clone();
+        group.owns_launch_template = owns;
+        group.tags = spec.tags();
+        let members: Vec<String> = group.instances.clone();
+        let desired = usize::try_from(group.desired_capacity).unwrap_or(0);
+        let live: Vec<String> =
+            members.into_iter().filter(|id| self.instances.get(id).is_some_and(Instance::is_live)).collect();
+        for id in &live {
+            if let Some(member) = self.instances.get_mut(id).and_then(|instance| instance.nodegroup.as_mut()) {
+                member.labels = spec.labels.clone();
+                member.taints = spec.taints.clone();
+            }
+        }
+        let mut live = live;
+        while live.len() > desired {
+            let members: Vec<&Instance> = live.iter().filter_map(|id| self.instances.get(id)).collect();
+            let Some(victim) = choose_victim(&members) else { break };
+            let _ = self.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, now);
+            live.retain(|id| *id != victim);
+        }
+        while live.len() < desired {
+            match self.launch(spec, &template, &live, ids, now) {
+                Some(id) => live.push(id),
+                None => break,
+            }
+        }
+        self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above").instances = live;
+    }
+
+    /// Launches one instance of a group into the subnet [`choose_subnet`] picks; `None` when no subnet has room.
+    fn launch(
+        &mut self,
+        spec: &GroupSpec,
+        template: &TemplateRef,
+        live: &[String],
+        ids: &mut IdSource,
+        now: f64,
+    ) -> Option<String> {
+        let known: Vec<&crate::ec2::Subnet> = spec.subnets.iter().filter_map(|id| self.subnets.get(id)).collect();
+        let members: Vec<&Instance> = live.iter().filter_map(|id| self.instances.get(id)).collect();
+        let slots: Vec<Slot> = known
+            .iter()
+            .map(|subnet| Slot {
+                availability_zone: subnet.availability_zone.clone(),
+                in_zone: members.iter().filter(|i| i.availability_zone == subnet.availability_zone).count(),
+                in_subnet: members.iter().filter(|i| i.subnet_id == subnet.id).count(),
+                has_free_address: subnet.available_ip_address_count() > 0,
+            })
+            .collect();
+        let subnet = known[choose_subnet(&slots)?].id.clone();
+        let data = self
+            .launch_templates
+            .get(&template.id)
+            .and_then(|t| t.version(Some(&template.version)).ok())
+            .map(|version| version.data.clone())
+            .unwrap_or_default();
+        let ip: Ipv4Addr = self.allocate_private_ip(&subnet).ok()?;
+        let subnet = &self.subnets[&subnet];
+        let instance_type = spec
+            .instance_type
+            .clone()
+            .or(data.instance_type.clone())
+            .unwrap_or_else(|| DEFAULT_INSTANCE_TYPE.to_owned());
+        let security_groups =
+            if data.security_group_ids.is_empty() { spec.security_groups.clone() } else { data.security_group_ids };
+        let instance = Instance {
+            id: ids.id("i"),
+            reservation_id: ids.id("r"),
+            instance_type,
+            image_id: data.image_id.unwrap_or_else(|| spec.image_id(&self.region)),
+            availability_zone: subnet.availability_zone.clone(),
+            subnet_id: subnet.id.clone(),
+            vpc_id: subnet.vpc_id.clone(),
+            private_ip: ip,
+            private_dns_name: private_dns_name(ip, &self.region),
+            state: InstanceState::Running,
+            launched_at: now,
+            running_at: now + spec.boot_seconds,
+            state_changed_at: now,
+            transition_reason: String::new(),
+            security_groups,
+            instance_profile_arn: Some(spec.instance_profile_arn()),
+            key_name: spec.key_name.clone().or(data.key_name),
+            launch_template: Some(template.clone()),
+            auto_scaling_group: Some(spec.name.clone()),
+            nodegroup: Some(NodegroupMember {
+                cluster: spec.cluster.clone(),
+                nodegroup: spec.nodegroup.clone(),
+                capacity_type: spec.capacity_type.clone(),
+                labels: spec.labels.clone(),
+                taints: spec.taints.clone(),
+            }),
+        };
+        let mut tags = spec.tags();
+        for (kind, extra) in &data.tag_specifications {
+            if kind == "instance" {
+                tags.extend(extra.clone());
+            }
+        }
+        tags.insert("aws:autoscaling:groupName".into(), spec.name.clone());
+        tags.insert("aws:ec2launchtemplate:id".into(), template.id.clone());
+        tags.insert("aws:ec2launchtemplate:version".into(), template.version.clone());
+        let id = instance.id.clone();
+        self.tag(&id, &tags);
+        self.instances.insert(id.clone(), instance);
+        Some(id)
+    }
+}
+
+/// Auto Scaling's errors, each one of its wire error codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AutoScalingError {
+    /// `ValidationError`.
+    #[error("{0}")]
+    Validation(String),
+    /// `InvalidNextToken`.
+    #[error("{0}")]
+    InvalidNextToken(String),
+    /// `ResourceContention`: the node group behind the group is busy.
+    #[error("{0}")]
+    ResourceContention(String),
+    /// The store or another service failed (`InternalFailure`).
+    #[error("{0}")]
+    Server(String),
+}
+
+impl From<Ec2Error> for AutoScalingError {
+    fn from(error: Ec2Error) -> Self {
+        AutoScalingError::Server(error.to_string())
+    }
+}
+
+impl From<EksError> for AutoScalingError {
+    fn from(error: EksError) -> Self {
+        match error {
+            EksError::ResourceNotFound(message) | EksError::InvalidParameter(message) => {
+                AutoScalingError::Validation(message)
+            }
+            EksError::ResourceInUse(message) | EksError::InvalidRequest(message) => {
+                AutoScalingError::ResourceContention(message)
+            }
+            other => AutoScalingError::Server(other.to_string()),
+        }
+    }
+}
+
+/// An instance of a managed node group as the rest of ekslite sees it (the data plane turns these into nodes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInstance {
+    pub instance_id: String,
+    pub instance_type: String,
+    pub vcpus: u32,
+    pub memory_mib: u64,
+    /// Pods the VPC CNI allows on the node.
+    pub max_pods: u32,
+    pub availability_zone: String,
+    pub subnet_id: String,
+    pub subnet_cidr: String,
+    pub private_ip: Ipv4Addr,
+    pub private_dns_name: String,
+    pub nodegroup: String,
+    pub capacity_type: String,
+    pub state: InstanceState,
+    /// Unix seconds.
+    pub launched_at: f64,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+}
+
+/// One page of a list and the token of the next.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+/// The Auto Scaling service of one server, over EKS (node groups) and EC2 (the network they launch into).
+#[derive(Debug, Clone)]
+pub struct AutoScaling {
+    eks: Eks,
+    ec2: Ec2,
+    boot_seconds: f64,
+}
+
+impl AutoScaling {
+    pub fn new(eks: Eks, ec2: Ec2) -> AutoScaling {
+        AutoScaling { eks, ec2, boot_seconds: 0.0 }
+    }
+
+    /// Makes new instances stay `pending` for this many seconds before they are `running` (none by default).
+    pub fn with_boot_seconds(self, boot_seconds: f64) -> AutoScaling {
+        AutoScaling { boot_seconds, ..self }
+    }
+
+    /// Reconciles the caller's groups and instances with its node groups and returns the network as it then
+    /// is; writes only when something changed.
+    pub async fn sync(&self, caller: &Caller) -> Result<Network, AutoScalingError> {
+        let nodegroups = self.eks.all_nodegroups(caller).await?;
+        let mut cluster_groups: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut specs = Vec::new();
+        for nodegroup in &nodegroups {
+            if !cluster_groups.contains_key(&nodegroup.cluster) {
+                let group = self.eks.describe_cluster(caller, &nodegroup.cluster).await.ok();
+                cluster_groups.insert(nodegroup.cluster.clone(), group.map(|c| c.vpc.cluster_security_group_id));
+            }
+            specs.push(GroupSpec::of(nodegroup, cluster_groups[&nodegroup.cluster].as_deref(), self.boot_seconds));
+        }
+        let now = self.ec2.now();
+        let current = self.ec2.view(caller, Clone::clone).await?;
+        let mut reconciled = current.clone();
+        reconciled.reconcile_groups(&specs, &mut IdSource::Random, now);
+        if reconciled == current {
+            return Ok(current);
+        }
+        Ok(self
+            .ec2
+            .change(caller, |network, ids| {
+                network.reconcile_groups(&specs, ids, now);
+                Ok(network.clone())
+            })
+            .await?)
+    }
+
+    /// The current time.
+    pub fn now(&self) -> f64 {
+        self.ec2.now()
+    }
+
+    /// The instances of a cluster's managed node groups (terminated ones included for an hour), oldest first.
+    pub async fn cluster_instances(
+        &self,
+        account: &str,
+        region: &str,
+        cluster: &str,
+    ) -> Result<Vec<NodeInstance>, AutoScalingError> {
+        let caller = Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() };
+        let network = self.sync(&caller).await?;
+        let now = self.ec2.now();
+        let mut out: Vec<NodeInstance> = network
+            .instances
+            .values()
+            .filter_map(|instance| {
+                let member = instance.nodegroup.as_ref().filter(|member| member.cluster == cluster)?;
+                let kind = instance_type(&instance.instance_type);
+                Some(NodeInstance {
+                    instance_id: instance.id.clone(),
+                    instance_type: instance.instance_type.clone(),
+                    vcpus: kind.map_or(2, |k| k.vcpus),
+                    memory_mib: kind.map_or(4096, |k| k.memory_mib),
+                    max_pods: kind.map_or(17, |k| k.max_pods()),
+                    availability_zone: instance.availability_zone.clone(),
+                    subnet_id: instance.subnet_id.clone(),
+                    subnet_cidr: network
+                        .subnets
+                        .get(&instance.subnet_id)
+                        .map(|subnet| subnet.cidr_block.clone())
+                        .unwrap_or_default(),
+                    private_ip: instance.private_ip,
+                    private_dns_name: instance.private_dns_name.clone(),
+                    nodegroup: member.nodegroup.clone(),
+                    capacity_type: member.capacity_type.clone(),
+                    state: instance.state_at(now),
+                    launched_at: instance.launched_at,
+                    labels: member.labels.clone(),
+                    taints: member.taints.clone(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.instance_id.cmp(&b.instance_id)));
+        Ok(out)
+    }
+
+    /// The group of that name, after a sync.
+    async fn group(&self, caller: &Caller, name: &str) -> Result<AutoScalingGroup, AutoScalingError> {
+        let network = self.sync(caller).await?;
+        network.auto_scaling_groups.get(name).cloned().ok_or_else(|| {
+            AutoScalingError::Validation(format!("AutoScalingGroup name not found - AutoScalingGroup {name} not found"))
+        })
+    }
+
+    /// Writes new sizes through to the node group, then reconciles.
+    async fn resize(
+        &self,
+        caller: &Caller,
+        group: &AutoScalingGroup,
+        scaling: ScalingConfig,
+    ) -> Result<(), AutoScalingError> {
+        self.eks.set_nodegroup_scaling(caller, &group.cluster, &group.nodegroup, scaling).await?;
+        self.sync(caller).await?;
+        Ok(())
+    }
+
+    /// SetDesiredCapacity: within the group's sizes, else `ValidationError` with Auto Scaling's message.
+    pub async fn set_desired_capacity(
+        &self,
+        caller: &Caller,
+        name: &str,
+        desired: i64,
+    ) -> Result<(), AutoScalingError> {
+        let group = self.group(caller, name).await?;
+        if desired > group.max_size {
+            return Err(AutoScalingError::Validation(format!(
+                "New SetDesiredCapacity value {desired} is above max value {} for the AutoScalingGroup.",
+                group.max_size
+            )));
+        }
+        if desired < group.min_size {
+            return Err(AutoScalingError::Validation(format!(
+                "New SetDesiredCapacity value {desired} is below min value {} for the AutoScalingGroup.",
+                group.min_size
+            )));
+        }
+        let scaling = ScalingConfig { min_size: group.min_size, max_size: group.max_size, desired_size: desired };
+        self.resize(caller, &group, scaling).await
+    }
+
+    /// UpdateAutoScalingGroup's sizes; a desired size outside new bounds is refused as Auto Scaling refuses it.
+    pub async fn update_group(
+        &self,
+        caller: &Caller,
+        name: &str,
+        min: Option<i64>,
+        max: Option<i64>,
+        desired: Option<i64>,
+    ) -> Result<(), AutoScalingError> {
+        let group = self.group(caller, name).await?;
+        let min_size = min.unwrap_or(group.min_size);
+        let max_size = max.unwrap_or(group.max_size);
+        if min_size < 0 || max_size < 0 || desired.is_some_and(|d| d < 0) {
+            return Err(AutoScalingError::Validation("Sizes of an AutoScalingGroup must not be negative".into()));
+        }
+        if min_size > max_size {
+            return Err(AutoScalingError::Validation(format!(
+                "Max bound, {max_size}, must be greater than or equal to min bound, {min_size}"
+            )));
+        }
+        let desired_size = match desired {
+            Some(desired) if desired < min_size || desired > max_size => {
+                return Err(AutoScalingError::Validation(format!(
+                    "Desired capacity:{desired} must be between the specified min size:{min_size} and max size:{max_size}"
+                )));
+            }
+            Some(desired) => desired,
+            None => group.desired_capacity.clamp(min_size, max_size),
+        };
+        self.resize(caller, &group, ScalingConfig { min_size, max_size, desired_size }).await
+    }
+
+    /// TerminateInstanceInAutoScalingGroup: terminates a member; with `decrement` the group shrinks by one
+    /// (not below its minimum), else it launches a replacement. Returns the group and its desired capacity
+    /// before and after.
+    pub async fn terminate_instance(
+        &self,
+        caller: &Caller,
+        instance_id: &str,
+        decrement: bool,
+    ) -> Result<(AutoScalingGroup, i64, i64), AutoScalingError> {
+        let network = self.sync(caller).await?;
+        let group = network
+            .auto_scaling_groups
+            .values()
+            .find(|group| group.instances.iter().any(|id| id == instance_id))
+            .cloned()
+            .ok_or_else(|| {
+                AutoScalingError::Validation(format!(
+                    "Instance Id not found - No managed instance found for instance ID: {instance_id}"
+                ))
+            })?;
+        let before = group.desired_capacity;
+        if decrement && before <= group.min_size {
+            return Err(AutoScalingError::Validation(format!(
+                "Currently, desiredSize equals minSize ({}). Terminating instance without replacement will violate \
+                 group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower \
+                 group's min size.",
+                group.min_size
+            )));
+        }
+        let now = self.ec2.now();
+        let id = instance_id.to_owned();
+        self.ec2
+            .change(caller, |network, _| {
+                network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, now)?;
+                if let Some(group) = network.auto_scaling_groups.get_mut(&group.name) {
+                    group.instances.retain(|member| *member != id);
+                }
+                Ok(())
+            })
+            .await?;
+        let after = if decrement { before - 1 } else { before };
+        if decrement {
+            let scaling = ScalingConfig { min_size: group.min_size, max_size: group.max_size, desired_size: after };
+            self.resize(caller, &group, scaling).await?;
+        } else {
+            self.sync(caller).await?;
+        }
+        Ok((group, before, after))
+    }
+}
+
+/// Auto Scaling's pages: `MaxRecords` 1 to 100 (50 by default); the token is the base64 of the last key given.
+pub fn page<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    max_records: Option<i64>,
+    next_token: Option<&str>,
+) -> Result<Page<T>, AutoScalingError> {
+    let limit = match max_records {
+        None => 50,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(AutoScalingError::Validation(format!(
+                "1 validation error detected: Value '{n}' at 'maxRecords' failed to satisfy constraint: Member must \
+                 have value {}",
+                if n < 1 { "greater than or equal to 1" } else { "less than or equal to 100" }
+            )));
+        }
+    };
+    let after = match next_token {
+        None => None,
+        Some(token) => Some(
+            crate::ids::unbase64(token)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| AutoScalingError::InvalidNextToken(format!("The token '{token}' is invalid.")))?,
+        ),
+    };
+    let mut rest: Vec<T> =
+        items.into_iter().filter(|item| after.as_ref().is_none_or(|after| key(item) > *after)).collect();
+    let more = rest.len() > limit;
+    rest.truncate(limit);
+    let token = if more { rest.last().map(|last| crate::ids::base64(key(last).as_bytes())) } else { None };
+    Ok((rest, token))
+}
+
+/// DescribeAutoScalingGroups' filters: `tag-key`, `tag-value`, `tag:<key>`; any value of a filter may match.
+pub fn group_passes(group: &AutoScalingGroup, filters: &[(String, Vec<String>)]) -> Result<bool, AutoScalingError> {
+    for (name, values) in filters {
+        let matched = if let Some(key) = name.strip_prefix("tag:") {
+            group.tags.get(key).is_some_and(|value| values.contains(value))
+        } else if name == "tag-key" {
+            group.tags.keys().any(|key| values.contains(key))
+        } else if name == "tag-value" {
+            group.tags.values().any(|value| values.contains(value))
+        } else {
+            return Err(AutoScalingError::Validation(format!(
+                "Filter type {name} is not correct. Allowed Filter types are: tag-key, tag-value, tag:<key>"
+            )));
+        };
+        if !matched {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests;

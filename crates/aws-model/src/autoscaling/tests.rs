@@ -1,0 +1,247 @@
+use super::*;
+use crate::ec2::CreateSubnet;
+
+fn slot(zone: &str, in_zone: usize, in_subnet: usize, has_free_address: bool) -> Slot {
+    Slot { availability_zone: zone.into(), in_zone, in_subnet, has_free_address }
+}
+
+fn check_subnet(slots: &[Slot], expect: Option<usize>) {
+    assert_eq!(choose_subnet(slots), expect, "{slots:?}");
+}
+
+#[test]
+fn a_launch_goes_to_the_emptiest_zone_then_subnet_then_the_first_listed() {
+    check_subnet(&[slot("a", 1, 1, true), slot("b", 0, 0, true), slot("c", 0, 0, true)], Some(1));
+    check_subnet(&[slot("a", 2, 2, true), slot("b", 2, 1, true), slot("b", 2, 1, true)], Some(1));
+    check_subnet(&[slot("a", 1, 0, true), slot("a", 1, 1, true)], Some(0));
+    check_subnet(&[slot("a", 0, 0, false), slot("b", 3, 3, true)], Some(1));
+    check_subnet(&[slot("a", 0, 0, false)], None);
+    check_subnet(&[], None);
+}
+
+fn instance(id: &str, zone: &str, launched_at: f64, state: InstanceState) -> Instance {
+    Instance {
+        id: id.into(),
+        reservation_id: "r-1".into(),
+        instance_type: "t3.medium".into(),
+        image_id: "ami-1".into(),
+        availability_zone: zone.into(),
+        subnet_id: format!("subnet-{zone}"),
+        vpc_id: "vpc-1".into(),
+        private_ip: Ipv4Addr::new(10, 0, 0, 4),
+        private_dns_name: String::new(),
+        state,
+        launched_at,
+        running_at: launched_at,
+        state_changed_at: launched_at,
+        transition_reason: String::new(),
+        security_groups: Vec::new(),
+        instance_profile_arn: None,
+        key_name: None,
+        launch_template: None,
+        auto_scaling_group: None,
+        nodegroup: None,
+    }
+}
+
+fn check_victim(members: &[Instance], expect: Option<&str>) {
+    let refs: Vec<&Instance> = members.iter().collect();
+    assert_eq!(choose_victim(&refs).as_deref(), expect);
+}
+
+#[test]
+fn scale_in_takes_stopped_first_then_the_oldest_of_the_fullest_zone() {
+    use InstanceState::{Running, Stopped};
+    let a1 = instance("i-a1", "a", 1.0, Running);
+    let a2 = instance("i-a2", "a", 2.0, Running);
+    let b1 = instance("i-b1", "b", 0.5, Running);
+    check_victim(&[b1.clone(), a2.clone(), a1.clone()], Some("i-a1"));
+    check_victim(&[b1.clone(), a1.clone()], Some("i-a1"));
+    check_victim(&[b1.clone(), instance("i-c1", "c", 0.1, Running)], Some("i-b1"));
+    check_victim(&[a1.clone(), a2.clone(), instance("i-b9", "b", 9.0, Stopped)], Some("i-b9"));
+    check_victim(&[], None);
+}
+
+const NOW: f64 = 1_000_000.0;
+
+/// A network with a VPC `10.0.0.0/16` and a `/24` subnet in each of three zones.
+fn network(ids: &mut IdSource) -> (Network, Vec<String>) {
+    let mut network = Network::new("000000000000", "us-east-1");
+    network.initialize(ids);
+    let vpc = network.create_vpc(ids, Some("10.0.0.0/16"), None, &Tags::new()).unwrap();
+    let subnets = ["us-east-1a", "us-east-1b", "us-east-1c"]
+        .iter()
+        .enumerate()
+        .map(|(index, zone)| {
+            let input = CreateSubnet {
+                vpc_id: vpc.id.clone(),
+                cidr_block: Some(format!("10.0.{}.0/24", index + 1)),
+                availability_zone: Some((*zone).into()),
+                ..CreateSubnet::default()
+            };
+            network.create_subnet(ids, &input).unwrap().id
+        })
+        .collect();
+    (network, subnets)
+}
+
+fn spec(subnets: &[String], desired: i64) -> GroupSpec {
+    GroupSpec {
+        name: "eks-workers-1234".into(),
+        uuid: "1234".into(),
+        cluster: "demo".into(),
+        nodegroup: "workers".into(),
+        scaling: ScalingConfig { min_size: 0, max_size: 10, desired_size: desired },
+        deleting: false,
+        subnets: subnets.to_vec(),
+        instance_type: None,
+        ami_type: "AL2023_x86_64_STANDARD".into(),
+        release_version: "1.34.0-20251016".into(),
+        capacity_type: "ON_DEMAND".into(),
+        node_role: "arn:aws:iam::000000000000:role/node".into(),
+        key_name: None,
+        security_groups: vec!["sg-cluster".into()],
+        launch_template: None,
+        labels: BTreeMap::from([("tier".to_owned(), "web".to_owned())]),
+        taints: Vec::new(),
+        boot_seconds: 30.0,
+    }
+}
+
+/// Live instances per zone, in zone order.
+fn per_zone(network: &Network) -> Vec<usize> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for instance in network.instances.values().filter(|i| i.is_live()) {
+        *counts.entry(&instance.availability_zone).or_default() += 1;
+    }
+    counts.into_values().collect()
+}
+
+fn check_sizes(steps: &[i64], expect: &[Vec<usize>]) {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    let mut seen = Vec::new();
+    for (step, desired) in steps.iter().enumerate() {
+        network.reconcile_groups(&[spec(&subnets, *desired)], &mut ids, NOW + step as f64);
+        seen.push(per_zone(&network));
+    }
+    assert_eq!(seen, expect, "{steps:?}");
+}
+
+#[test]
+fn instances_balance_over_zones_as_the_group_grows_and_shrinks() {
+    check_sizes(&[3], &[vec![1, 1, 1]]);
+    check_sizes(&[3, 5], &[vec![1, 1, 1], vec![2, 2, 1]]);
+    check_sizes(&[5, 2], &[vec![2, 2, 1], vec![1, 1]]);
+    check_sizes(&[4, 4, 0], &[vec![2, 1, 1], vec![2, 1, 1], vec![]]);
+    check_sizes(&[1, 2, 3], &[vec![1], vec![1, 1], vec![1, 1, 1]]);
+}
+
+#[test]
+fn launched_instances_carry_addresses_names_and_tags_of_their_group() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW);
+    let group = &network.auto_scaling_groups["eks-workers-1234"];
+    assert_eq!(group.instances.len(), 3);
+    assert_eq!(group.availability_zones, ["us-east-1a", "us-east-1b", "us-east-1c"]);
+    for id in &group.instances {
+        let instance = &network.instances[id];
+        let subnet = &network.subnets[&instance.subnet_id];
+        assert!(subnet.allocated.contains(&instance.private_ip));
+        assert!(instance.private_ip.to_string().starts_with(&subnet.cidr_block[..7]), "{instance:?}");
+        assert_eq!(instance.private_dns_name, private_dns_name(instance.private_ip, "us-east-1"));
+        assert_eq!(instance.state_at(NOW), InstanceState::Pending);
+        assert_eq!(instance.state_at(NOW + 30.0), InstanceState::Running);
+        assert_eq!(instance.instance_type, "t3.medium");
+        assert_eq!(instance.nodegroup.as_ref().unwrap().labels["tier"], "web");
+        let tags = &network.tags[id];
+        assert_eq!(tags["aws:autoscaling:groupName"], "eks-workers-1234");
+        assert_eq!(tags["kubernetes.io/cluster/demo"], "owned");
+        assert_eq!(tags["eks:nodegroup-name"], "workers");
+    }
+    let template = &network.launch_templates[&group.launch_template.id];
+    assert_eq!(template.name, "eks-1234");
+}
+
+#[test]
+fn terminated_members_are_replaced_and_their_addresses_given_back() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW);
+    let victim = network.auto_scaling_groups["eks-workers-1234"].instances[0].clone();
+    let (subnet, ip) = (network.instances[&victim].subnet_id.clone(), network.instances[&victim].private_ip);
+    network.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, NOW).unwrap();
+    assert!(!network.subnets[&subnet].allocated.contains(&ip));
+    network.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW + 1.0);
+    let members = &network.auto_scaling_groups["eks-workers-1234"].instances;
+    assert_eq!(members.len(), 3);
+    assert!(!members.contains(&victim));
+    assert_eq!(per_zone(&network), [1, 1, 1]);
+    assert_eq!(network.instances[&victim].state, InstanceState::Terminated);
+    // An hour later the terminated instance is forgotten.
+    network.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW + 3600.0);
+    assert!(!network.instances.contains_key(&victim));
+}
+
+#[test]
+fn a_deleted_node_group_takes_its_group_instances_and_template_with_it() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 2)], &mut ids, NOW);
+    let mut deleting = spec(&subnets, 2);
+    deleting.deleting = true;
+    network.reconcile_groups(&[deleting], &mut ids, NOW + 1.0);
+    assert_eq!(network.auto_scaling_groups["eks-workers-1234"].desired_capacity, 0);
+    assert_eq!(per_zone(&network), Vec::<usize>::new());
+    network.reconcile_groups(&[], &mut ids, NOW + 2.0);
+    assert!(network.auto_scaling_groups.is_empty() && network.launch_templates.is_empty());
+    assert!(network.subnets.values().all(|subnet| subnet.allocated.is_empty()));
+    assert_eq!(network.instances.len(), 2);
+}
+
+#[test]
+fn unknown_or_full_subnets_launch_nothing() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, _) = network(&mut ids);
+    network.reconcile_groups(&[spec(&["subnet-missing".to_owned()], 2)], &mut ids, NOW);
+    assert!(network.instances.is_empty());
+    assert!(network.auto_scaling_groups["eks-workers-1234"].instances.is_empty());
+}
+
+fn check_page(token: Option<&str>, max: Option<i64>, expect: Result<(Vec<&str>, bool), &str>) {
+    let items = vec!["a", "b", "c"];
+    let got = page(items, |item| (*item).to_owned(), max, token)
+        .map(|(items, next)| (items, next.is_some()))
+        .map_err(|error| error.to_string());
+    assert_eq!(got, expect.map_err(str::to_owned), "{token:?} {max:?}");
+}
+
+#[test]
+fn pages_and_garbage_tokens() {
+    check_page(None, None, Ok((vec!["a", "b", "c"], false)));
+    check_page(None, Some(2), Ok((vec!["a", "b"], true)));
+    check_page(Some("Yg=="), Some(2), Ok((vec!["c"], false)));
+    check_page(Some("!!"), None, Err("The token '!!' is invalid."));
+    check_page(
+        None,
+        Some(0),
+        Err(
+            "1 validation error detected: Value '0' at 'maxRecords' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+    );
+}
+
+#[test]
+fn group_filters_match_tags_and_refuse_unknown_names() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 0)], &mut ids, NOW);
+    let group = &network.auto_scaling_groups["eks-workers-1234"];
+    let filter = |name: &str, value: &str| vec![(name.to_owned(), vec![value.to_owned()])];
+    assert_eq!(group_passes(group, &filter("tag:eks:cluster-name", "demo")), Ok(true));
+    assert_eq!(group_passes(group, &filter("tag:eks:cluster-name", "other")), Ok(false));
+    assert_eq!(group_passes(group, &filter("tag-key", "k8s.io/cluster-autoscaler/demo")), Ok(true));
+    assert_eq!(group_passes(group, &filter("tag-value", "owned")), Ok(true));
+    assert!(group_passes(group, &filter("colour", "red")).is_err());
+}

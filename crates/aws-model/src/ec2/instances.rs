@@ -1,0 +1,339 @@
+//! EC2 instances: the records of the instances Auto Scaling launches for managed node groups, their states
+//! (`pending -> running`, `stopping -> stopped`, `shutting-down -> terminated`), DescribeInstances' filters, and
+//! TerminateInstances, StopInstances and StartInstances. Instances live in the [`Network`] record, so that an
+//! instance and the private address it takes from its subnet are written together.
+//!
+//! Terminated instances stay visible for an hour, as EC2 keeps them, and are forgotten at the first change of
+//! the network after that.
+
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use super::network::{check_filters, passes};
+use super::{Ec2Error, Filter, Network, Tags};
+use crate::eks::nodegroups::Taint;
+
+/// How long a terminated instance stays visible, in seconds.
+pub const TERMINATED_VISIBLE_SECONDS: f64 = 3600.0;
+
+/// An instance state as EC2 names and numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    ShuttingDown,
+    Terminated,
+    Stopping,
+    Stopped,
+}
+
+impl InstanceState {
+    /// `pending`, `running`, ... as EC2 spells them.
+    pub fn name(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+        }
+    }
+
+    /// EC2's state code.
+    pub fn code(self) -> u32 {
+        match self {
+            InstanceState::Pending => 0,
+            InstanceState::Running => 16,
+            InstanceState::ShuttingDown => 32,
+            InstanceState::Terminated => 48,
+            InstanceState::Stopping => 64,
+            InstanceState::Stopped => 80,
+        }
+    }
+}
+
+/// What an instance of a managed node group knows about its group, for the nodes the data plane makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodegroupMember {
+    pub cluster: String,
+    pub nodegroup: String,
+    /// `ON_DEMAND`, `SPOT` or `CAPACITY_BLOCK`.
+    pub capacity_type: String,
+    /// The node group's Kubernetes labels, kept current as the node group changes.
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+}
+
+/// A launch template as an instance or group refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub id: String,
+    pub name: String,
+    /// A version number, `$Latest` or `$Default`.
+    pub version: String,
+}
+
+/// An EC2 instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: String,
+    pub reservation_id: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub availability_zone: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub private_ip: Ipv4Addr,
+    pub private_dns_name: String,
+    /// The stored state; [`Instance::state_at`] reads `pending` until `running_at`.
+    pub state: InstanceState,
+    /// Unix seconds.
+    pub launched_at: f64,
+    /// When a launched instance is running (Unix seconds).
+    pub running_at: f64,
+    /// When the state last changed by request (Unix seconds).
+    pub state_changed_at: f64,
+    /// Why the state last changed (`User initiated (...)`), empty at launch.
+    pub transition_reason: String,
+    pub security_groups: Vec<String>,
+    pub instance_profile_arn: Option<String>,
+    pub key_name: Option<String>,
+    pub launch_template: Option<TemplateRef>,
+    /// The Auto Scaling group that launched it.
+    pub auto_scaling_group: Option<String>,
+    pub nodegroup: Option<NodegroupMember>,
+}
+
+impl Instance {
+    /// The state at `now`: a running instance reads `pending` until it has booted.
+    pub fn state_at(&self, now: f64) -> InstanceState {
+        match self.state {
+            InstanceState::Running if now < self.running_at => InstanceState::Pending,
+            state => state,
+        }
+    }
+
+    /// Whether it still exists as far as its group is concerned (not terminated or terminating).
+    pub fn is_live(&self) -> bool {
+        !matches!(self.state, InstanceState::Terminated | InstanceState::ShuttingDown)
+    }
+}
+
+/// The private DNS name EC2 gives an address: `ip-10-0-1-23.ec2.internal` in us-east-1,
+/// `ip-10-0-1-23.<region>.compute.internal` elsewhere.
+pub fn private_dns_name(ip: Ipv4Addr, region: &str) -> String {
+    let host = format!("ip-{}", ip.to_string().replace('.', "-"));
+    if region == "us-east-1" { format!("{host}.ec2.internal") } else { format!("{host}.{region}.compute.internal") }
+}
+
+/// `2026-11-28 04:50:00 GMT`, as EC2 writes times into state transition reasons.
+pub fn gmt(seconds: f64) -> String {
+    let seconds = seconds.max(0.0) as i64;
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} GMT", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// One state change, as TerminateInstances, StopInstances and StartInstances report it: the instance, its
+/// previous state and its current one.
+pub type StateChange = (String, InstanceState, InstanceState);
+
+/// What StopInstances, StartInstances or TerminateInstances asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateRequest {
+    Stop,
+    Start,
+    Terminate,
+}
+
+/// The filters DescribeInstances takes, besides the tag filters.
+const INSTANCE_FILTERS: &[&str] = &[
+    "instance-id",
+    "instance-state-name",
+    "instance-state-code",
+    "instance-type",
+    "image-id",
+    "vpc-id",
+    "subnet-id",
+    "availability-zone",
+    "private-ip-address",
+    "private-dns-name",
+    "reservation-id",
+    "owner-id",
+    "iam-instance-profile.arn",
+    "key-name",
+    "instance-lifecycle",
+    "network-interface.subnet-id",
+    "network-interface.vpc-id",
+    "network-interface.addresses.private-ip-address",
+    "instance.group-id",
+];
+
+/// Whether `id` looks like an instance id (`i-` and 8 or 17 hex digits).
+pub fn is_instance_id(id: &str) -> bool {
+    id.strip_prefix("i-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
+}
+
+impl Network {
+    /// Refuses malformed instance ids and names the unknown ones as EC2 does.
+    pub fn check_instance_ids(&self, ids: &[String]) -> Result<(), Ec2Error> {
+        if let Some(bad) = ids.iter().find(|id| !is_instance_id(id)) {
+            return Err(Ec2Error::InstanceIdMalformed(bad.clone()));
+        }
+        let unknown: Vec<&str> =
+            ids.iter().filter(|id| !self.instances.contains_key(*id)).map(String::as_str).collect();
+        match unknown.as_slice() {
+            [] => Ok(()),
+            [one] => Err(Ec2Error::InstanceNotFound(format!("The instance ID '{one}' does not exist"))),
+            many => Err(Ec2Error::InstanceNotFound(format!("The instance IDs '{}' do not exist", many.join(", ")))),
+        }
+    }
+
+    /// DescribeInstances: the instances asked for (all when none is named) that pass the filters, in id order.
+    pub fn describe_instances(
+        &self,
+        instance_ids: &[String],
+        filters: &[Filter],
+        now: f64,
+    ) -> Result<Vec<&Instance>, Ec2Error> {
+        check_filters(filters, INSTANCE_FILTERS)?;
+        self.check_instance_ids(instance_ids)?;
+        let one = |value: &str| vec![value.to_owned()];
+        Ok(self
+            .instances
+            .values()
+            .filter(|instance| instance_ids.is_empty() || instance_ids.contains(&instance.id))
+            .filter(|instance| {
+                let state = instance.state_at(now);
+                passes(filters, self.tags.get(&instance.id), |name| match name {
+                    "instance-id" => one(&instance.id),
+                    "instance-state-name" => one(state.name()),
+                    "instance-state-code" => vec![state.code().to_string()],
+                    "instance-type" => one(&instance.instance_type),
+                    "image-id" => one(&instance.image_id),
+                    "vpc-id" | "network-interface.vpc-id" => one(&instance.vpc_id),
+                    "subnet-id" | "network-interface.subnet-id" => one(&instance.subnet_id),
+                    "availability-zone" => one(&instance.availability_zone),
+                    "private-ip-address" | "network-interface.addresses.private-ip-address" => {
+                        vec![instance.private_ip.to_string()]
+                    }
+                    "private-dns-name" => one(&instance.private_dns_name),
+                    "reservation-id" => one(&instance.reservation_id),
+                    "owner-id" => one(&self.account),
+                    "iam-instance-profile.arn" => instance.instance_profile_arn.iter().cloned().collect(),
+                    "key-name" => instance.key_name.iter().cloned().collect(),
+                    "instance-lifecycle" => match instance.nodegroup.as_ref() {
+                        Some(member) if member.capacity_type == "SPOT" => one("spot"),
+                        _ => Vec::new(),
+                    },
+                    "instance.group-id" => instance.security_groups.clone(),
+                    _ => Vec::new(),
+                })
+            })
+            .collect())
+    }
+
+    /// Stops, starts or terminates instances, each from the state it is in. Terminating gives the private
+    /// address back to the subnet; an instance leaves its Auto Scaling group, which replaces it when the group is
+    /// next reconciled. Stopping keeps the address; a stopped instance stays in its group until it is started
+    /// or terminated.
+    pub fn change_instance_states(
+        &mut self,
+        ids: &[String],
+        request: StateRequest,
+        now: f64,
+    ) -> Result<Vec<StateChange>, Ec2Error> {
+        if ids.is_empty() {
+            return Err(Ec2Error::MissingParameter("The request must contain the parameter InstanceId".into()));
+        }
+        self.check_instance_ids(ids)?;
+        for id in ids {
+            let state = self.instances[id].state;
+            let refused = match request {
+                StateRequest::Stop => matches!(state, InstanceState::Terminated | InstanceState::ShuttingDown),
+                StateRequest::Start => matches!(state, InstanceState::Terminated | InstanceState::ShuttingDown),
+                StateRequest::Terminate => false,
+            };
+            if refused {
+                let verb = if request == StateRequest::Stop { "stopped" } else { "started" };
+                return Err(Ec2Error::IncorrectInstanceState(format!(
+                    "This instance '{id}' is not in a state from which it can be {verb}."
+                )));
+            }
+        }
+        let reason_time = gmt(now);
+        let mut changes = Vec::new();
+        for id in ids {
+            let instance = self.instances.get_mut(id).expect("checked above");
+            let previous = instance.state_at(now);
+            let (current, stored) = match (request, instance.state) {
+                (StateRequest::Terminate, InstanceState::Terminated) => {
+                    (InstanceState::Terminated, InstanceState::Terminated)
+                }
+                (StateRequest::Terminate, _) => (InstanceState::ShuttingDown, InstanceState::Terminated),
+                (StateRequest::Stop, InstanceState::Stopped) => (InstanceState::Stopped, InstanceState::Stopped),
+                (StateRequest::Stop, _) => (InstanceState::Stopping, InstanceState::Stopped),
+                (StateRequest::Start, InstanceState::Stopped) => (InstanceState::Pending, InstanceState::Running),
+                (StateRequest::Start, state) => (instance.state_at(now), state),
+            };
+            if stored != instance.state {
+                let verb = match request {
+                    StateRequest::Terminate => "terminated",
+                    StateRequest::Stop => "stopped",
+                    StateRequest::Start => "started",
+                };
+                instance.transition_reason = format!("User initiated ({reason_time})");
+                if verb == "started" {
+                    instance.transition_reason.clear();
+                    instance.running_at = now;
+                }
+                instance.state = stored;
+                instance.state_changed_at = now;
+                if stored == InstanceState::Terminated {
+                    let (subnet, ip) = (instance.subnet_id.clone(), instance.private_ip);
+                    if let Some(subnet) = self.subnets.get_mut(&subnet) {
+                        subnet.allocated.remove(&ip);
+                    }
+                }
+            }
+            changes.push((id.clone(), previous, current));
+        }
+        Ok(changes)
+    }
+
+    /// Forgets instances terminated more than an hour ago, and their tags.
+    pub fn forget_terminated(&mut self, now: f64) {
+        let old: Vec<String> = self
+            .instances
+            .values()
+            .filter(|i| i.state == InstanceState::Terminated && now - i.state_changed_at >= TERMINATED_VISIBLE_SECONDS)
+            .map(|i| i.id.clone())
+            .collect();
+        for id in old {
+            self.instances.remove(&id);
+            self.untag(&id);
+        }
+    }
+
+    /// The tags of an instance.
+    pub fn instance_tags(&self, id: &str) -> Option<&Tags> {
+        self.tags.get(id)
+    }
+}
+
+#[cfg(test)]
+mod tests;
