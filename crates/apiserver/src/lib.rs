@@ -28,7 +28,7 @@ mod watch;
 
 pub use cluster::{ClusterError, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS};
 pub use pki::ClusterPki;
-pub use server::{AuthenticatedUser, Identity, TokenAuthenticator};
+pub use server::{AccessGrant, AuthenticatedUser, Identity, TokenAuthenticator};
 
 #[cfg(test)]
 mod tests;

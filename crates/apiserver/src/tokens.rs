@@ -199,6 +199,7 @@ impl TokenIssuer {
                 "system:authenticated".to_owned(),
             ],
             extra,
+            grants: Vec::new(),
         }
     }
 

@@ -1,11 +1,14 @@
-//! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters, EKS tokens are
-//! accepted by their API servers, and every request the server's own routes do not take goes to the AWS
-//! endpoint.
+//! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters (EKS reads their
+//! `aws-auth` ConfigMap through them), EKS tokens are accepted by their API servers as the user their access entry
+//! or `aws-auth` mapping names, with the access policies of the entry as grants of the ClusterRoles they mirror,
+//! and every request the server's own routes do not take goes to the AWS endpoint.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use apiserver::{AuthenticatedUser, ControlPlanes, TokenAuthenticator};
+use apiserver::{AccessGrant, AuthenticatedUser, ControlPlanes, TokenAuthenticator};
 use aws_api::AwsApi;
+use aws_model::eks::authn;
 use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
 use axum::body::Body;
 use axum::extract::Request;
@@ -36,6 +39,15 @@ impl KubernetesClusters for Clusters {
             Err(error) => Err(error.to_string()),
         }
     }
+
+    async fn config_map(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, String> {
+        self.0.config_map(cluster, namespace, name).await.map_err(|error| error.to_string())
+    }
 }
 
 /// EKS tokens, checked by the AWS endpoint once it exists (it is built after the control planes).
@@ -50,11 +62,20 @@ impl TokenAuthenticator for EksTokens {
         let extra = [
             ("accessKeyId".to_owned(), vec![user.access_key_id.clone()]),
             ("arn".to_owned(), vec![user.arn.clone()]),
-            ("canonicalArn".to_owned(), vec![user.arn.clone()]),
+            ("canonicalArn".to_owned(), vec![authn::canonical_arn(&user.arn)]),
         ]
         .into_iter()
         .collect();
-        Some(AuthenticatedUser { username: user.username, uid: user.uid, groups: user.groups, extra })
+        // Access policies authorize as the upstream ClusterRoles they mirror, in their scope.
+        let grants = user
+            .policies
+            .iter()
+            .filter_map(|policy| {
+                let cluster_role = authn::upstream_cluster_role(&policy.policy_arn)?;
+                Some(AccessGrant { cluster_role: cluster_role.to_owned(), namespaces: policy.namespaces.clone() })
+            })
+            .collect();
+        Some(AuthenticatedUser { username: user.username, uid: user.uid, groups: user.groups, extra, grants })
     }
 }
 
