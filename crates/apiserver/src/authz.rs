@@ -3,13 +3,16 @@
 //! with a rule that covers the request. Members of `system:masters` are allowed everything, as the bootstrap
 //! `cluster-admin` binding allows them, without reading any binding. The cluster starts with upstream's default
 //! roles and bindings ([`default_policy`]); aggregated ClusterRoles take the rules of the roles their selectors
-//! match. Also the answers of the access reviews (`kubectl auth can-i`, `--list`, `kubectl auth whoami`).
+//! match. After RBAC come the grants an authenticator attached to the user ([`AccessGrant`]: a ClusterRole's rules,
+//! everywhere or in matching namespaces, which is how EKS access policies authorize): a request is allowed when
+//! RBAC or a grant in scope allows it, and refused with RBAC's message otherwise. Also the answers of the access
+//! reviews (`kubectl auth can-i`, `--list`, `kubectl auth whoami`).
 
 use serde_json::{Value, json};
 use store::ListOptions;
 
 use crate::cluster::ClusterApi;
-use crate::server::Identity;
+use crate::server::{AccessGrant, Identity};
 use crate::status::ApiError;
 
 /// A user as the authorizer sees them.
@@ -19,6 +22,8 @@ pub struct UserInfo {
     pub uid: String,
     pub groups: Vec<String>,
     pub extra: std::collections::BTreeMap<String, Vec<String>>,
+    /// Permissions the authenticator granted beside RBAC.
+    pub grants: Vec<AccessGrant>,
 }
 
 impl UserInfo {
@@ -29,18 +34,31 @@ impl UserInfo {
                 uid: String::new(),
                 groups: vec!["system:unauthenticated".into()],
                 extra: Default::default(),
+                grants: Vec::new(),
             },
             Identity::Certificate { user, groups } => {
                 let mut groups = groups.clone();
                 groups.push("system:authenticated".into());
-                UserInfo { name: user.clone(), uid: String::new(), groups, extra: Default::default() }
+                UserInfo {
+                    name: user.clone(),
+                    uid: String::new(),
+                    groups,
+                    extra: Default::default(),
+                    grants: Vec::new(),
+                }
             }
             Identity::Token(user) => {
                 let mut groups = user.groups.clone();
                 if !groups.iter().any(|g| g == "system:authenticated") {
                     groups.push("system:authenticated".into());
                 }
-                UserInfo { name: user.username.clone(), uid: user.uid.clone(), groups, extra: user.extra.clone() }
+                UserInfo {
+                    name: user.username.clone(),
+                    uid: user.uid.clone(),
+                    groups,
+                    extra: user.extra.clone(),
+                    grants: user.grants.clone(),
+                }
             }
         }
     }
@@ -132,31 +150,44 @@ impl ClusterApi {
         Ok(page.items.iter().filter_map(|kv| serde_json::from_slice(&kv.value).ok()).collect())
     }
 
-    /// The rules of a ClusterRole, with those of the ClusterRoles its aggregation rule selects.
+    /// The rules of a ClusterRole, with those of the ClusterRoles its aggregation rule selects, and theirs in
+    /// turn (`edit` aggregates `view`, whose own rules are aggregated), as the aggregation controller fills them.
     fn cluster_role_rules(roles: &[Value], name: &str) -> Vec<Value> {
+        let mut rules = Vec::new();
+        let mut seen = Vec::new();
+        Self::collect_role_rules(roles, name, &mut seen, &mut rules);
+        rules
+    }
+
+    fn collect_role_rules<'a>(roles: &'a [Value], name: &'a str, seen: &mut Vec<&'a str>, rules: &mut Vec<Value>) {
+        if seen.contains(&name) {
+            return;
+        }
+        seen.push(name);
         let Some(role) = roles.iter().find(|r| r.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
         else {
-            return Vec::new();
+            return;
         };
-        let mut rules: Vec<Value> = role.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
+        rules.extend(role.get("rules").and_then(Value::as_array).cloned().unwrap_or_default());
         for selector in
             role.pointer("/aggregationRule/clusterRoleSelectors").and_then(Value::as_array).into_iter().flatten()
         {
             let wanted = selector.get("matchLabels").and_then(Value::as_object).cloned().unwrap_or_default();
             for other in roles {
                 let labels = other.pointer("/metadata/labels").and_then(Value::as_object);
-                let selected = !wanted.is_empty()
-                    && wanted.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-                    && other.pointer("/metadata/name") != role.pointer("/metadata/name");
-                if selected {
-                    rules.extend(other.get("rules").and_then(Value::as_array).cloned().unwrap_or_default());
+                let selected =
+                    !wanted.is_empty() && wanted.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+                if let Some(other_name) = other.pointer("/metadata/name").and_then(Value::as_str)
+                    && selected
+                {
+                    Self::collect_role_rules(roles, other_name, seen, rules);
                 }
             }
         }
-        rules
     }
 
-    /// Every rule that applies to the user in `namespace` (cluster-wide ones too).
+    /// Every rule that applies to the user in `namespace` (cluster-wide ones too): those RBAC binds, then those
+    /// of the user's grants whose scope takes in `namespace` (`None`: cluster-scoped requests).
     pub(crate) async fn rules_for(&self, user: &UserInfo, namespace: Option<&str>) -> Result<Vec<Value>, ApiError> {
         let cluster_roles = self.objects("clusterroles", None).await?;
         let mut rules = Vec::new();
@@ -198,6 +229,9 @@ impl ClusterApi {
                 }
             }
         }
+        for grant in user.grants.iter().filter(|grant| grant_applies(grant, namespace)) {
+            rules.extend(Self::cluster_role_rules(&cluster_roles, &grant.cluster_role));
+        }
         Ok(rules)
     }
 
@@ -220,6 +254,31 @@ impl ClusterApi {
         }
         Err(forbidden(user, attributes))
     }
+}
+
+/// Whether a grant applies to requests in `namespace` (`None`: a cluster-scoped or non-resource request, which
+/// only cluster-wide grants take in).
+pub fn grant_applies(grant: &AccessGrant, namespace: Option<&str>) -> bool {
+    match (&grant.namespaces, namespace) {
+        (None, _) => true,
+        (Some(patterns), Some(namespace)) => patterns.iter().any(|pattern| wildcard_match(pattern, namespace)),
+        (Some(_), None) => false,
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of characters.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let Some((first, rest)) = pattern.split_once('*') else { return pattern == text };
+    let Some(mut remaining) = text.strip_prefix(first) else { return false };
+    let mut parts: Vec<&str> = rest.split('*').collect();
+    let last = parts.pop().unwrap_or_default();
+    for part in parts {
+        match remaining.find(part) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last)
 }
 
 /// The `Forbidden` status kube-apiserver answers a denied request with.
@@ -584,9 +643,125 @@ mod tests {
         assert!(!rule_allows(&json!({ "verbs": 3 }), &path("/api")), "garbage rules allow nothing");
     }
 
+    fn check_scope(patterns: Option<&[&str]>, namespace: Option<&str>, expect: bool) {
+        let grant = AccessGrant {
+            cluster_role: "view".into(),
+            namespaces: patterns.map(|p| p.iter().map(|n| (*n).to_owned()).collect()),
+        };
+        assert_eq!(grant_applies(&grant, namespace), expect, "{patterns:?} {namespace:?}");
+    }
+
+    #[test]
+    fn grants_apply_in_their_scope_with_wildcards() {
+        check_scope(None, None, true);
+        check_scope(None, Some("default"), true);
+        check_scope(Some(&["team-a"]), Some("team-a"), true);
+        check_scope(Some(&["team-a"]), Some("team-ab"), false);
+        check_scope(Some(&["team-a"]), None, false);
+        check_scope(Some(&["*"]), None, false);
+        check_scope(Some(&["*"]), Some("kube-system"), true);
+        check_scope(Some(&["dev", "team-*"]), Some("team-"), true);
+        check_scope(Some(&["dev", "team-*"]), Some("team-b"), true);
+        check_scope(Some(&["dev", "team-*"]), Some("teams"), false);
+        check_scope(Some(&["*-prod"]), Some("web-prod"), true);
+        check_scope(Some(&["*-prod"]), Some("web-prod-2"), false);
+        check_scope(Some(&["a*b*c"]), Some("aXbYbZc"), true);
+        check_scope(Some(&["a*b*c"]), Some("abc"), true);
+        check_scope(Some(&["a*bc*c"]), Some("abc"), false);
+        check_scope(Some(&[]), Some("default"), false);
+        check_scope(Some(&["", "**"]), Some(""), true);
+    }
+
+    /// A cluster API over a memory store holding upstream's default roles.
+    async fn cluster_api() -> ClusterApi {
+        let record = crate::cluster::ClusterRecord {
+            name: "demo".into(),
+            uid: "uid".into(),
+            version: "1.34".into(),
+            created: String::new(),
+            port: 0,
+            pki: crate::pki::ClusterPki::generate("demo").unwrap(),
+            service_cidr: None,
+        };
+        let store: store::DynStore = std::sync::Arc::new(store::MemoryStore::new());
+        let api = ClusterApi::new(&record, store, std::sync::Arc::new(crate::registry::Registry::builtin()));
+        for (kind, object) in default_policy() {
+            let plural = if kind == "ClusterRole" { "clusterroles" } else { "clusterrolebindings" };
+            let resource = api.registry.find("rbac.authorization.k8s.io", "v1", plural).unwrap();
+            let key = api.key(resource, None, object["metadata"]["name"].as_str().unwrap());
+            api.store.create(&key, serde_json::to_vec(&object).unwrap().into()).await.unwrap();
+        }
+        api
+    }
+
+    fn in_namespace(verb: &str, resource: &str, namespace: Option<&str>) -> Attributes {
+        Attributes::Resource {
+            verb: verb.into(),
+            group: "".into(),
+            resource: resource.into(),
+            subresource: None,
+            namespace: namespace.map(Into::into),
+            name: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn grants_allow_what_their_cluster_role_allows_within_their_scope() {
+        let api = cluster_api().await;
+        let user = |grants: Vec<(&str, Option<&[&str]>)>| UserInfo {
+            name: "bob".into(),
+            uid: String::new(),
+            groups: vec!["system:authenticated".into()],
+            extra: Default::default(),
+            grants: grants
+                .into_iter()
+                .map(|(role, namespaces)| AccessGrant {
+                    cluster_role: role.into(),
+                    namespaces: namespaces.map(|n| n.iter().map(|s| (*s).to_owned()).collect()),
+                })
+                .collect(),
+        };
+        let viewer = user(vec![("view", Some(&["team-*"]))]);
+        let allowed = async |user: &UserInfo, attributes: Attributes| api.allowed(user, &attributes).await.unwrap();
+        assert!(allowed(&viewer, in_namespace("list", "pods", Some("team-a"))).await);
+        assert!(allowed(&viewer, in_namespace("get", "configmaps", Some("team-b"))).await);
+        assert!(!allowed(&viewer, in_namespace("list", "pods", Some("default"))).await);
+        assert!(!allowed(&viewer, in_namespace("create", "configmaps", Some("team-a"))).await);
+        assert!(!allowed(&viewer, in_namespace("get", "secrets", Some("team-a"))).await, "view reads no secrets");
+        assert!(!allowed(&viewer, in_namespace("list", "nodes", None)).await, "cluster scope is outside the grant");
+        assert!(!allowed(&viewer, in_namespace("list", "pods", None)).await, "so are lists across namespaces");
+        assert!(!allowed(&user(vec![]), in_namespace("list", "pods", Some("team-a"))).await);
+
+        let editor = user(vec![("edit", None), ("no-such-role", None)]);
+        assert!(allowed(&editor, in_namespace("create", "configmaps", Some("default"))).await);
+        assert!(allowed(&editor, in_namespace("list", "pods", None)).await);
+        assert!(!allowed(&editor, in_namespace("list", "nodes", None)).await);
+        let admin = user(vec![("cluster-admin", None)]);
+        assert!(allowed(&admin, in_namespace("list", "nodes", None)).await);
+        let path = Attributes::NonResource { verb: "get".into(), path: "/metrics".into() };
+        assert!(allowed(&admin, path.clone()).await);
+        assert!(!allowed(&user(vec![("cluster-admin", Some(&["default"]))]), path).await);
+
+        let rules = api.rules_for(&viewer, Some("team-a")).await.unwrap();
+        assert!(rules.iter().any(|rule| rule_allows(rule, &in_namespace("watch", "services", Some("team-a")))));
+        assert!(
+            api.rules_for(&viewer, Some("default"))
+                .await
+                .unwrap()
+                .iter()
+                .all(|rule| { !rule_allows(rule, &in_namespace("watch", "services", Some("default"))) })
+        );
+    }
+
     #[test]
     fn forbidden_messages_are_upstreams() {
-        let user = UserInfo { name: "bob".into(), uid: String::new(), groups: vec![], extra: Default::default() };
+        let user = UserInfo {
+            name: "bob".into(),
+            uid: String::new(),
+            groups: vec![],
+            extra: Default::default(),
+            grants: Vec::new(),
+        };
         let message = |attributes: Attributes| forbidden(&user, &attributes).message;
         assert_eq!(
             message(resource("list", "apps", "deployments", None, None)),

@@ -375,6 +375,27 @@ impl ControlPlanes {
         self.running.lock().expect("cluster map lock").get(name).map(|running| Arc::clone(&running.api))
     }
 
+    /// The `data` of a ConfigMap in a cluster, read straight from the store (one read; EKS's authenticator reads
+    /// `kube-system/aws-auth` on every request); `None` when the ConfigMap does not exist. Values that are not
+    /// strings are left out.
+    pub async fn config_map(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, ClusterError> {
+        let uid = match self.running.lock().expect("cluster map lock").get(cluster) {
+            Some((record, _)) => record.uid.clone(),
+            None => return Err(ClusterError::NotFound(cluster.to_owned())),
+        };
+        let resource = self.registry.find("", "v1", "configmaps").expect("configmaps are registered");
+        let key = format!("{}{}/{namespace}/{name}", cluster_prefix(&uid), resource.storage_segment());
+        let Some(kv) = self.store.get(&key, None).await? else { return Ok(None) };
+        let object: serde_json::Value = serde_json::from_slice(&kv.value).unwrap_or_default();
+        let data = object.get("data").and_then(serde_json::Value::as_object).into_iter().flatten();
+        Ok(Some(data.filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect()))
+    }
+
     /// Stops a cluster's API server and deletes the cluster and every object in it.
     pub async fn delete(&self, name: &str) -> Result<ClusterRecord, ClusterError> {
         let removed = self.running.lock().expect("cluster map lock").remove(name);

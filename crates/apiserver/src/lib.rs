@@ -33,7 +33,7 @@ pub use cluster::{
 };
 pub use local::LocalService;
 pub use pki::ClusterPki;
-pub use server::{AuthenticatedUser, Identity, PodAdmission, TokenAuthenticator};
+pub use server::{AccessGrant, AuthenticatedUser, Identity, PodAdmission, TokenAuthenticator};
 
 #[cfg(test)]
 mod tests;

@@ -74,6 +74,7 @@ pub async fn answer(
                         .map(|g| g.iter().filter_map(Value::as_str).map(str::to_owned).collect())
                         .unwrap_or_default(),
                     extra: Default::default(),
+                    grants: Vec::new(),
                 }
             };
             let namespace =

@@ -47,6 +47,19 @@ pub struct AuthenticatedUser {
     pub uid: String,
     pub groups: Vec<String>,
     pub extra: BTreeMap<String, Vec<String>>,
+    /// Permissions the authenticator grants beside RBAC (EKS access policies).
+    pub grants: Vec<AccessGrant>,
+}
+
+/// A permission an authenticator grants beside RBAC: the rules of a ClusterRole, in the whole cluster or only
+/// in some namespaces. The authorizer allows a request that RBAC or any grant in scope allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessGrant {
+    /// The ClusterRole whose rules (with those it aggregates) are granted.
+    pub cluster_role: String,
+    /// `None`: everywhere, cluster-scoped requests included. Else only requests in a namespace one of these
+    /// names matches, where `*` matches any run of characters.
+    pub namespaces: Option<Vec<String>>,
 }
 
 /// Checks bearer tokens for a cluster, as kube-apiserver's webhook token authenticators do (the EKS token of

@@ -213,6 +213,7 @@ impl TokenIssuer {
                 "system:authenticated".to_owned(),
             ],
             extra,
+            grants: Vec::new(),
         }
     }
 

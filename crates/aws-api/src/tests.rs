@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_model::clock::ManualClock;
@@ -25,6 +26,15 @@ impl KubernetesClusters for FakeKubernetes {
     }
     async fn delete(&self, _: &str) -> Result<(), String> {
         Ok(())
+    }
+    async fn config_map(
+        &self,
+        _: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, String> {
+        let users = "- userarn: arn:aws:iam::123456789012:root\n  username: partner\n  groups: [partners]\n";
+        Ok(((namespace, name) == ("kube-system", "aws-auth")).then(|| [("mapUsers".into(), users.into())].into()))
     }
 }
 
@@ -80,12 +90,46 @@ async fn a_fresh_token_for_the_cluster_is_its_creator() {
     let api = api_with_cluster(Arc::new(ManualClock::new(NOW as f64 + 30.0))).await;
     let user = api.authenticate_eks_token("demo.us-east-1.000000000000", &token("demo", "AKIDEXAMPLE", NOW)).await;
     let user = user.expect("accepted");
-    assert_eq!(user.username, "arn:aws:iam::000000000000:root");
+    assert_eq!(user.username, "kubernetes-admin", "the creator of a CONFIG_MAP cluster");
     assert_eq!(user.groups, ["system:masters", "system:authenticated"], "the creator gets cluster-admin");
     assert_eq!(user.uid, "aws-iam-authenticator:000000000000:AKIDEXAMPLE");
 
     let other = api.authenticate_eks_token("demo.us-east-1.000000000000", &token("demo", "123456789012", NOW)).await;
-    assert_eq!(other.expect("accepted").groups, ["system:authenticated"], "another account is no admin");
+    let other = other.expect("aws-auth maps the other account's root");
+    assert_eq!(
+        (other.username.as_str(), other.groups),
+        ("partner", vec!["partners".into(), "system:authenticated".into()])
+    );
+    let unmapped = token("demo", "999999999999", NOW);
+    assert!(api.authenticate_eks_token("demo.us-east-1.000000000000", &unmapped).await.is_none(), "mapped by nothing");
+}
+
+#[tokio::test]
+async fn access_entries_name_the_user_and_carry_their_policies() {
+    let clock = Arc::new(ManualClock::new(NOW as f64 + 30.0));
+    let api = api_with_cluster(clock).await;
+    let owner = Caller {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        arn: "arn:aws:iam::000000000000:root".into(),
+    };
+    let input = CreateCluster {
+        name: "modern".into(),
+        role_arn: "arn:aws:iam::000000000000:role/eks".into(),
+        subnet_ids: vec!["subnet-a".into()],
+        authentication_mode: Some("API".into()),
+        ..CreateCluster::default()
+    };
+    api.eks().create_cluster(&owner, input).await.unwrap();
+    let user = api.authenticate_eks_token("modern.us-east-1.000000000000", &token("modern", "AKIDEXAMPLE", NOW)).await;
+    let user = user.expect("the creator's access entry maps it");
+    assert_eq!(user.username, "arn:aws:iam::000000000000:root");
+    assert_eq!(user.groups, ["system:authenticated"]);
+    let admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+    assert_eq!(user.policies, [aws_model::eks::authn::PolicyGrant { policy_arn: admin.into(), namespaces: None }]);
+    api.eks().delete_access_entry(&owner, "modern", "arn:aws:iam::000000000000:root").await.unwrap();
+    let gone = api.authenticate_eks_token("modern.us-east-1.000000000000", &token("modern", "AKIDEXAMPLE", NOW)).await;
+    assert!(gone.is_none(), "without its entry the creator is nobody");
 }
 
 #[tokio::test]

@@ -2,8 +2,10 @@
 //! STS GetCallerIdentity URL whose signature covers the header `x-k8s-aws-id: <cluster name>`. It is checked
 //! here as aws-iam-authenticator checks it (shape, allowed parameters, action, signed headers, age), its signature
 //! is verified when IAM or STS issued its key (temporary credentials need their session token, which the URL
-//! carries as `X-Amz-Security-Token`), and the caller it names becomes the Kubernetes user.
+//! carries as `X-Amz-Security-Token`), and the caller it names becomes the Kubernetes user its access entry or
+//! `aws-auth` mapping says (`aws_model::eks::authn`); a caller nothing maps is refused.
 
+use aws_model::eks::authn::{AwsIdentity, PolicyGrant};
 use aws_protocol::{Account, SignedRequest};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -30,7 +32,7 @@ const ALLOWED_PARAMETERS: &[&str] = &[
 /// The Kubernetes user an accepted token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenUser {
-    /// The caller's canonical ARN, as EKS names users of access entries.
+    /// As the caller's access entry or `aws-auth` mapping names it.
     pub username: String,
     /// `aws-iam-authenticator:<account>:<user id>`.
     pub uid: String,
@@ -43,13 +45,15 @@ pub struct TokenUser {
     pub canonical_arn: String,
     pub access_key_id: String,
     pub account: String,
+    /// The access policies of the caller's access entry, with their scope.
+    pub policies: Vec<PolicyGrant>,
 }
 
 impl AwsApi {
     /// Checks an EKS token presented to the Kubernetes cluster named `kubernetes_name`; `None` when it is not
     /// valid there.
     pub async fn authenticate_eks_token(&self, kubernetes_name: &str, token: &str) -> Option<TokenUser> {
-        let (_, cluster) = self.eks().by_kubernetes_name(kubernetes_name).await.ok().flatten()?;
+        let (owner, cluster) = self.eks().by_kubernetes_name(kubernetes_name).await.ok().flatten()?;
         let signed = parse_token(token, &cluster.name).ok()?;
         let age = self.now() - signed.signed_at().unix_timestamp() as f64;
         let expires = signed.expires().unwrap_or(0) as f64;
@@ -65,23 +69,28 @@ impl AwsApi {
                 (account.clone(), format!("arn:aws:iam::{account}:root"), signed.access_key_id().to_owned())
             }
         };
-        let mut groups = Vec::new();
-        let canonical_arn = aws_model::sts::canonical_arn(&arn);
-        if cluster.bootstrap_cluster_creator_admin_permissions
-            && canonical_arn == aws_model::sts::canonical_arn(&cluster.creator_arn)
-        {
-            // The access entry EKS makes for the creator grants cluster-admin.
-            groups.push("system:masters".to_owned());
+        // Who the caller is inside the cluster: its access entry or aws-auth mapping; unmapped callers are refused.
+        let caller = AwsIdentity { arn, account, access_key_id: signed.access_key_id().to_owned() };
+        let mapped = match self.eks().kubernetes_identity(&owner, &cluster, &caller).await {
+            Ok(mapped) => mapped?,
+            Err(error) => {
+                tracing::warn!(%error, cluster = kubernetes_name, "mapping an EKS token's caller failed");
+                return None;
+            }
+        };
+        let mut groups = mapped.groups;
+        if !groups.iter().any(|group| group == "system:authenticated") {
+            groups.push("system:authenticated".to_owned());
         }
-        groups.push("system:authenticated".to_owned());
         Some(TokenUser {
-            username: arn.clone(),
-            uid: format!("aws-iam-authenticator:{account}:{user_id}"),
+            username: mapped.username,
+            uid: format!("aws-iam-authenticator:{}:{user_id}", caller.account),
             groups,
-            arn,
-            canonical_arn,
-            access_key_id: signed.access_key_id().to_owned(),
-            account,
+            canonical_arn: aws_model::sts::canonical_arn(&caller.arn),
+            arn: caller.arn,
+            access_key_id: caller.access_key_id,
+            account: caller.account,
+            policies: mapped.policies,
         })
     }
 }

@@ -11,7 +11,7 @@
 //! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
 //! add-ons), [`access`] (access entries and policies), [`identity`] (pod identity associations and identity provider
 //! configs),
-//! [`tags`] (tags by ARN).
+//! [`tags`] (tags by ARN). [`authn`] decides who a token's caller is inside the cluster.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use support::Transition;
 
 pub mod access;
 pub mod addons;
+pub mod authn;
 pub mod fargate;
 pub mod identity;
 pub mod nodegroups;
@@ -38,6 +39,16 @@ pub trait KubernetesClusters: Send + Sync + std::fmt::Debug {
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String>;
     /// Stops and deletes a Kubernetes cluster; deleting one that does not exist succeeds.
     async fn delete(&self, name: &str) -> Result<(), String>;
+    /// The `data` of a ConfigMap in a Kubernetes cluster (`kube-system/aws-auth` is what EKS reads); `None` when
+    /// the ConfigMap does not exist.
+    async fn config_map(
+        &self,
+        _cluster: &str,
+        _namespace: &str,
+        _name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, String> {
+        Ok(None)
+    }
 }
 
 /// A Kubernetes cluster to create.

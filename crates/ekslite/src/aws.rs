@@ -1,15 +1,18 @@
-//! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters, EKS tokens are
-//! accepted by their API servers, STS checks web identity tokens with the keys of their issuers, and every
-//! request the server's own routes do not take goes to the AWS endpoint.
+//! Wiring the AWS side to the Kubernetes side: EKS clusters are `ControlPlanes` clusters (EKS reads their
+//! `aws-auth` ConfigMap through them), EKS tokens are accepted by their API servers as the user their access entry
+//! or `aws-auth` mapping names, with the access policies of the entry as grants of the ClusterRoles they mirror,
+//! STS checks web identity tokens with the keys of the clusters' issuers, node group instances become the data
+//! plane's nodes, and every request the server's own routes do not take goes to the AWS endpoint.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
-use apiserver::{AuthenticatedUser, ControlPlanes, TokenAuthenticator};
+use apiserver::{AccessGrant, AuthenticatedUser, ControlPlanes, TokenAuthenticator};
 use aws_api::AwsApi;
 use aws_model::autoscaling::NodeInstance;
 use aws_model::ec2::InstanceState;
+use aws_model::eks::authn;
 use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
 use node_agent::{Capacity, NodeSpec, PodNetwork};
 
@@ -43,6 +46,15 @@ impl KubernetesClusters for Clusters {
             Err(error) => Err(error.to_string()),
         }
     }
+
+    async fn config_map(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, String> {
+        self.0.config_map(cluster, namespace, name).await.map_err(|error| error.to_string())
+    }
 }
 
 /// The OpenID Connect issuers of the clusters, whose keys STS checks web identity tokens with (no HTTP fetch).
@@ -72,7 +84,16 @@ impl TokenAuthenticator for EksTokens {
         ]
         .into_iter()
         .collect();
-        Some(AuthenticatedUser { username: user.username, uid: user.uid, groups: user.groups, extra })
+        // Access policies authorize as the upstream ClusterRoles they mirror, in their scope.
+        let grants = user
+            .policies
+            .iter()
+            .filter_map(|policy| {
+                let cluster_role = authn::upstream_cluster_role(&policy.policy_arn)?;
+                Some(AccessGrant { cluster_role: cluster_role.to_owned(), namespaces: policy.namespaces.clone() })
+            })
+            .collect();
+        Some(AuthenticatedUser { username: user.username, uid: user.uid, groups: user.groups, extra, grants })
     }
 }
 

@@ -80,10 +80,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
     let _ = fargate_webhook.eks.set(eks.clone());
     let aws = Arc::new(
-        aws_api::AwsApi::new(eks, iam, clock)
-            .with_ec2(ec2)
-            .with_autoscaling(autoscaling)
-            .with_oidc_keys(issuers),
+        aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2).with_autoscaling(autoscaling).with_oidc_keys(issuers),
     );
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     // Clusters start once everything their data planes and webhooks ask is in place.

@@ -223,15 +223,24 @@ mod endpoint {
             subnet_ids: vec!["subnet-a".into()],
             ..Default::default()
         };
+        let input = aws_model::eks::CreateCluster { authentication_mode: Some("API".into()), ..input };
         api.eks().create_cluster(&caller, input).await.unwrap();
         let user = api.iam().create_user("000000000000", "bob", None, None, Vec::new()).await.unwrap();
         let key = api.iam().create_access_key("000000000000", "bob").await.unwrap();
         let cluster = "demo.us-east-1.000000000000";
+        assert!(api.authenticate_eks_token(cluster, &token(&key.id, &key.secret)).await.is_none(), "no entry");
+        let entry = aws_model::eks::access::CreateAccessEntry {
+            cluster: "demo".into(),
+            principal_arn: user.arn.clone(),
+            kubernetes_groups: vec!["devs".into()],
+            ..Default::default()
+        };
+        api.eks().create_access_entry(&caller, entry).await.unwrap();
 
         let accepted = api.authenticate_eks_token(cluster, &token(&key.id, &key.secret)).await.expect("valid");
-        assert_eq!(accepted.arn, user.arn);
+        assert_eq!((accepted.arn.as_str(), accepted.username.as_str()), (user.arn.as_str(), user.arn.as_str()));
         assert_eq!(accepted.uid, format!("aws-iam-authenticator:000000000000:{}", user.id));
-        assert_eq!(accepted.groups, ["system:authenticated"], "bob did not create the cluster");
+        assert_eq!(accepted.groups, ["devs", "system:authenticated"], "bob's entry names his groups");
         assert!(api.authenticate_eks_token(cluster, &token(&key.id, "forged")).await.is_none());
         api.iam().update_access_key("000000000000", "bob", &key.id, AccessKeyStatus::Inactive).await.unwrap();
         assert!(api.authenticate_eks_token(cluster, &token(&key.id, &key.secret)).await.is_none());
