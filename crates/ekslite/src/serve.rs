@@ -60,14 +60,15 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         return Err(error).context("starting the clusters' API servers");
     }
     let clock: Arc<dyn aws_model::clock::Clock> = Arc::new(aws_model::clock::SystemClock);
+    let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
+    let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let eks = aws_model::eks::Eks::new(
         aws_model::records::Records::new(Arc::clone(&store)),
         Arc::new(crate::aws::Clusters(Arc::clone(&control_planes))),
         Arc::clone(&clock),
         options.eks.clone(),
-    );
-    let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
+    )
+    .with_iam_and_ec2(iam.clone(), ec2.clone());
     let aws = Arc::new(aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2));
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
