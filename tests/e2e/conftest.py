@@ -260,12 +260,90 @@ def aws(ekslite, tmp_path):
     return run
 
 
-def boto(server, service="eks", access_key="test"):
-    """A boto3 client for `service` against `server`."""
+def boto(server, service="eks", access_key="test", region="us-east-1"):
+    """A boto3 client for `service` against `server`; `client.ekslite_server` is the server."""
     import boto3
 
-    return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id=access_key, aws_secret_access_key="test")
+    client = boto3.client(service, endpoint_url=server.url, region_name=region,
+                          aws_access_key_id=access_key, aws_secret_access_key="test")
+    client.ekslite_server = server
+    return client
+
+
+# What EKS needs before a cluster: a VPC with subnets in three zones and the IAM roles, made as a user's script
+# makes them (EKS checks the roles' trust and policies and the subnets' zones).
+
+AWS_POLICY = "arn:aws:iam::aws:policy/"
+
+
+def trust(service):
+    """A trust policy that lets `service` assume the role."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+
+
+class EksPrereqs:
+    """The network and roles of `make_eks_network_and_roles`."""
+
+    def __init__(self, vpc, subnets, account):
+        self.vpc = vpc
+        self.subnets = subnets
+        self.cluster_role = f"arn:aws:iam::{account}:role/eks-cluster"
+        self.node_role = f"arn:aws:iam::{account}:role/eks-node"
+        self.pod_role = f"arn:aws:iam::{account}:role/pod-execution"
+
+    @property
+    def vpc_config(self):
+        """`--resources-vpc-config` for the aws CLI."""
+        return "subnetIds=" + ",".join(self.subnets)
+
+    @property
+    def resources(self):
+        """`resourcesVpcConfig` for boto3."""
+        return {"subnetIds": list(self.subnets)}
+
+
+ROLES = [
+    ("eks-cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]),
+    ("eks-node", "ec2.amazonaws.com",
+     ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"]),
+    ("pod-execution", "eks-fargate-pods.amazonaws.com", ["AmazonEKSFargatePodExecutionRolePolicy"]),
+]
+
+
+def make_eks_network_and_roles(server, access_key="test", region="us-east-1") -> EksPrereqs:
+    """A VPC (10.0.0.0/16) with a private subnet in each of the region's first three zones, and the cluster role
+    (`eks-cluster`), node role (`eks-node`) and Fargate pod execution role (`pod-execution`) with their trust
+    policies and managed policies. Roles that exist already (IAM is global) are kept."""
+    ec2 = boto(server, "ec2", access_key, region)
+    iam = boto(server, "iam", access_key, region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]][:3]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+               for index, zone in enumerate(zones)]
+    for name, service, policies in ROLES:
+        try:
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust(service)))
+        except iam.exceptions.EntityAlreadyExistsException:
+            continue
+        for policy in policies:
+            iam.attach_role_policy(RoleName=name, PolicyArn=AWS_POLICY + policy)
+    account = boto(server, "sts", access_key, region).get_caller_identity()["Account"]
+    return EksPrereqs(vpc, subnets, account)
+
+
+def eks_prereqs_for(server, access_key="test", region="us-east-1") -> EksPrereqs:
+    """`make_eks_network_and_roles` once per server, account key and region."""
+    made = server.__dict__.setdefault("eks_prereqs", {})
+    if (access_key, region) not in made:
+        made[(access_key, region)] = make_eks_network_and_roles(server, access_key, region)
+    return made[(access_key, region)]
+
+
+@pytest.fixture
+def eks_prereqs(aws) -> EksPrereqs:
+    """The network and roles an EKS cluster needs, on the `aws` fixture's server."""
+    return eks_prereqs_for(aws.server)
 
 
 # A cluster whose pods run: an EKS cluster with a managed node group of t3.medium nodes over three AZs, made as a
@@ -273,10 +351,6 @@ def boto(server, service="eks", access_key="test"):
 # kubeconfig of `ekslite kubeconfig`.
 
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
-EKS_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-NODE_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
 class NodesCluster(Cluster):
@@ -304,28 +378,14 @@ class NodesCluster(Cluster):
             assert response.status == 200
 
 
-def make_eks_network_and_roles(server):
-    """A VPC with one subnet per zone, and the cluster and node roles of the seed; returns (subnets, roles)."""
-    ec2, iam = boto(server, "ec2"), boto(server, "iam")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 1}.0/24", AvailabilityZone=zone)["Subnet"]
-               for i, zone in enumerate(ZONES)]
-    cluster_role = iam.create_role(RoleName="eksClusterRole", AssumeRolePolicyDocument=json.dumps(EKS_TRUST))
-    iam.attach_role_policy(RoleName="eksClusterRole", PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")
-    node_role = iam.create_role(RoleName="eksNodeRole", AssumeRolePolicyDocument=json.dumps(NODE_TRUST))
-    for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"):
-        iam.attach_role_policy(RoleName="eksNodeRole", PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
-    return subnets, {"cluster": cluster_role["Role"]["Arn"], "node": node_role["Role"]["Arn"]}
-
-
 def create_nodes_cluster(server, directory: Path, nodes: int = 3, instance_type: str = "t3.medium") -> NodesCluster:
-    subnets, roles = make_eks_network_and_roles(server)
+    prereqs = eks_prereqs_for(server)
+    subnets = boto(server, "ec2").describe_subnets(SubnetIds=prereqs.subnets)["Subnets"]
     eks = boto(server, "eks")
-    eks.create_cluster(name="demo", roleArn=roles["cluster"],
-                       resourcesVpcConfig={"subnetIds": [s["SubnetId"] for s in subnets]})
+    eks.create_cluster(name="demo", roleArn=prereqs.cluster_role, resourcesVpcConfig=prereqs.resources)
     eks.get_waiter("cluster_active").wait(name="demo", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    eks.create_nodegroup(clusterName="demo", nodegroupName="workers", nodeRole=roles["node"],
-                         subnets=[s["SubnetId"] for s in subnets], instanceTypes=[instance_type],
+    eks.create_nodegroup(clusterName="demo", nodegroupName="workers", nodeRole=prereqs.node_role,
+                         subnets=list(prereqs.subnets), instanceTypes=[instance_type],
                          scalingConfig={"minSize": 0, "maxSize": 10, "desiredSize": nodes})
     eks.get_waiter("nodegroup_active").wait(clusterName="demo", nodegroupName="workers",
                                             WaiterConfig={"Delay": 1, "MaxAttempts": 60})

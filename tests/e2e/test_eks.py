@@ -1,5 +1,6 @@
-"""EKS through the real aws CLI and boto3: clusters from create to delete with botocore's waiters, then
-`aws eks update-kubeconfig` and kubectl authenticating with `aws eks get-token`; errors as EKS reports them."""
+"""EKS through the real aws CLI and boto3: the whole getting-started script (a VPC with subnets in three zones,
+the cluster role, `aws eks create-cluster`, botocore's waiters, `aws eks update-kubeconfig` and kubectl
+authenticating with `aws eks get-token`), clusters to delete, and errors as EKS reports them."""
 
 import base64
 import datetime
@@ -11,18 +12,38 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
-from conftest import DEADLINE_SECONDS, boto
+from conftest import DEADLINE_SECONDS, boto, eks_prereqs_for, trust
 
 ROLE = "arn:aws:iam::000000000000:role/eks-cluster"
-VPC = "subnetIds=subnet-aaaa,subnet-bbbb"
 
 
 def test_a_cluster_from_create_to_kubectl_to_delete(aws, tmp_path):
-    created = aws("eks", "create-cluster", "--name", "demo", "--role-arn", ROLE, "--resources-vpc-config", VPC)
+    # The network, as the EKS user guide's script makes it: a VPC and a subnet in each of three zones.
+    vpc = aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in aws("ec2", "describe-availability-zones")["AvailabilityZones"]][:3]
+    subnets = [aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", f"10.0.{index}.0/24",
+                   "--availability-zone", zone)["Subnet"]["SubnetId"] for index, zone in enumerate(zones)]
+    # The cluster role: trusted by EKS, with AmazonEKSClusterPolicy.
+    trust_file = tmp_path / "eks-cluster-role-trust-policy.json"
+    trust_file.write_text(json.dumps(trust("eks.amazonaws.com")))
+    role = aws("iam", "create-role", "--role-name", "myAmazonEKSClusterRole",
+               "--assume-role-policy-document", f"file://{trust_file}")["Role"]["Arn"]
+    aws("iam", "attach-role-policy", "--role-name", "myAmazonEKSClusterRole",
+        "--policy-arn", "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")
+
+    created = aws("eks", "create-cluster", "--name", "demo", "--role-arn", role,
+                  "--resources-vpc-config", "subnetIds=" + ",".join(subnets))
     cluster = created["cluster"]
     assert cluster["status"] == "CREATING"
     assert cluster["arn"] == "arn:aws:eks:us-east-1:000000000000:cluster/demo"
     assert cluster["version"] == "1.34"
+    assert cluster["roleArn"] == role
+    assert cluster["resourcesVpcConfig"]["vpcId"] == vpc
+    assert cluster["resourcesVpcConfig"]["subnetIds"] == subnets
+    group_id = cluster["resourcesVpcConfig"]["clusterSecurityGroupId"]
+    groups = aws("ec2", "describe-security-groups", "--group-ids", group_id)["SecurityGroups"]
+    assert groups[0]["VpcId"] == vpc and groups[0]["GroupName"].startswith("eks-cluster-sg-demo-")
+    assert {"Key": "aws:eks:cluster-name", "Value": "demo"} in groups[0]["Tags"]
 
     aws("eks", "wait", "cluster-active", "--name", "demo")
     described = aws("eks", "describe-cluster", "--name", "demo")["cluster"]
@@ -69,18 +90,23 @@ def test_a_cluster_from_create_to_kubectl_to_delete(aws, tmp_path):
     assert deleting["status"] == "DELETING"
     aws("eks", "wait", "cluster-deleted", "--name", "demo")
     assert aws("eks", "list-clusters")["clusters"] == []
+    left = aws("ec2", "describe-security-groups", "--filters", f"Name=vpc-id,Values={vpc}")["SecurityGroups"]
+    assert [g["GroupName"] for g in left] == ["default"], "the cluster security group went with the cluster"
     gone = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "namespaces", "--request-timeout=5s"],
                           capture_output=True, text=True, env=kubectl_env, timeout=DEADLINE_SECONDS)
     assert gone.returncode != 0, "the cluster's API server is gone"
 
 
-def test_clusters_are_per_account_and_region_and_page(aws):
+def test_clusters_are_per_account_and_region_and_page(aws, eks_prereqs):
     for name in ["c", "a", "b"]:
-        aws("eks", "create-cluster", "--name", name, "--role-arn", ROLE, "--resources-vpc-config", VPC)
-    aws("eks", "create-cluster", "--name", "a", "--role-arn", ROLE, "--resources-vpc-config", VPC,
+        aws("eks", "create-cluster", "--name", name, "--role-arn", ROLE, "--resources-vpc-config",
+            eks_prereqs.vpc_config)
+    ireland = eks_prereqs_for(aws.server, region="eu-west-1")
+    aws("eks", "create-cluster", "--name", "a", "--role-arn", ROLE, "--resources-vpc-config", ireland.vpc_config,
         region="eu-west-1")
-    aws("eks", "create-cluster", "--name", "a", "--role-arn", ROLE, "--resources-vpc-config", VPC,
-        access_key="123456789012")
+    other = eks_prereqs_for(aws.server, access_key="123456789012")
+    aws("eks", "create-cluster", "--name", "a", "--role-arn", other.cluster_role, "--resources-vpc-config",
+        other.vpc_config, access_key="123456789012")
     assert aws("eks", "list-clusters")["clusters"] == ["a", "b", "c"]
     assert aws("eks", "list-clusters", region="eu-west-1")["clusters"] == ["a"]
     other = aws("eks", "describe-cluster", "--name", "a", access_key="123456789012")["cluster"]
@@ -109,9 +135,9 @@ def test_clusters_are_per_account_and_region_and_page(aws):
     ({"kubernetesNetworkConfig": {"serviceIpv4Cidr": "8.8.8.0/24"}}, "InvalidParameterException", 400,
      "serviceIpv4Cidr"),
 ])
-def test_invalid_creates_get_eks_errors_and_create_nothing(aws, kwargs, code, status, message):
+def test_invalid_creates_get_eks_errors_and_create_nothing(aws, eks_prereqs, kwargs, code, status, message):
     client = boto(aws.server)
-    request = {"name": "bad", "roleArn": ROLE, "resourcesVpcConfig": {"subnetIds": ["subnet-a", "subnet-b"]}}
+    request = {"name": "bad", "roleArn": ROLE, "resourcesVpcConfig": eks_prereqs.resources}
     request.update(kwargs)
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         client.create_cluster(**request)
@@ -121,9 +147,9 @@ def test_invalid_creates_get_eks_errors_and_create_nothing(aws, kwargs, code, st
     assert client.list_clusters()["clusters"] == []
 
 
-def test_conflicts_and_missing_clusters(aws):
+def test_conflicts_and_missing_clusters(aws, eks_prereqs):
     client = boto(aws.server)
-    request = {"name": "one", "roleArn": ROLE, "resourcesVpcConfig": {"subnetIds": ["subnet-a", "subnet-b"]}}
+    request = {"name": "one", "roleArn": ROLE, "resourcesVpcConfig": eks_prereqs.resources}
     client.create_cluster(**request)
     with pytest.raises(client.exceptions.ResourceInUseException) as dup:
         client.create_cluster(**request)
@@ -183,14 +209,15 @@ def test_garbage_requests_get_aws_errors(aws):
 def test_delays_make_the_lifecycle_visible(ekslite):
     server = ekslite(args=["--eks-create-delay", "600", "--eks-update-delay", "600"])
     client = boto(server)
-    client.create_cluster(name="slow", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
+    net = eks_prereqs_for(server)
+    client.create_cluster(name="slow", roleArn=ROLE, resourcesVpcConfig=net.resources)
     assert client.describe_cluster(name="slow")["cluster"]["status"] == "CREATING", "ACTIVE only after the delay"
     with pytest.raises(client.exceptions.InvalidRequestException):
-        client.create_nodegroup(clusterName="slow", nodegroupName="ng", subnets=["subnet-a"],
-                                nodeRole="arn:aws:iam::000000000000:role/node")
+        client.create_nodegroup(clusterName="slow", nodegroupName="ng", subnets=net.subnets[:1],
+                                nodeRole=net.node_role)
     fast = ekslite(args=["--eks-update-delay", "600"])
     client = boto(fast)
-    client.create_cluster(name="fast", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
+    client.create_cluster(name="fast", roleArn=ROLE, resourcesVpcConfig=eks_prereqs_for(fast).resources)
     assert client.describe_cluster(name="fast")["cluster"]["status"] == "ACTIVE"
     update = client.update_cluster_config(
         name="fast", logging={"clusterLogging": [{"types": ["api"], "enabled": True}]})["update"]

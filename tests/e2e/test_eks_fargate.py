@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from conftest import boto
+from conftest import boto, eks_prereqs_for
 from test_eks import raw
-from test_eks_nodegroups import error_of, make_cluster, signed_headers
+from test_eks_nodegroups import error_of, make_cluster, signed_headers, subnets_of
 
 POD_ROLE = "arn:aws:iam::000000000000:role/pod-execution"
 
@@ -19,16 +19,18 @@ def make_profile(client, name, selectors=None, cluster="demo", **extra):
 
 
 def test_a_fargate_profile_from_create_to_delete_with_the_cli_and_waiters(aws):
-    make_cluster(boto(aws.server))
+    client = boto(aws.server)
+    make_cluster(client)
+    private = subnets_of(client)[1]
     created = aws("eks", "create-fargate-profile", "--cluster-name", "demo", "--fargate-profile-name", "apps",
-                  "--pod-execution-role-arn", POD_ROLE, "--subnets", "subnet-private",
+                  "--pod-execution-role-arn", POD_ROLE, "--subnets", private,
                   "--selectors", "namespace=prod-*,labels={app=web}", "namespace=kube-system",
                   "--tags", "team=a")["fargateProfile"]
     assert created["status"] == "CREATING"
     assert created["fargateProfileArn"].startswith("arn:aws:eks:us-east-1:000000000000:fargateprofile/demo/apps/")
     assert created["selectors"] == [{"namespace": "prod-*", "labels": {"app": "web"}},
                                     {"namespace": "kube-system", "labels": {}}]
-    assert created["subnets"] == ["subnet-private"] and created["tags"] == {"team": "a"}
+    assert created["subnets"] == [private] and created["tags"] == {"team": "a"}
     aws("eks", "wait", "fargate-profile-active", "--cluster-name", "demo", "--fargate-profile-name", "apps")
     described = aws("eks", "describe-fargate-profile", "--cluster-name", "demo",
                     "--fargate-profile-name", "apps")["fargateProfile"]
@@ -55,7 +57,7 @@ def test_profiles_page_and_the_cluster_subnets_are_the_default(aws):
     make_cluster(client)
     for name in ["c", "a", "b"]:
         created = make_profile(client, name)
-        assert created["subnets"] == ["subnet-a", "subnet-b"]
+        assert created["subnets"] == subnets_of(client)
         client.get_waiter("fargate_profile_active").wait(clusterName="demo", fargateProfileName=name)
     first = client.list_fargate_profiles(clusterName="demo", maxResults=2)
     assert first["fargateProfileNames"] == ["a", "b"] and first["nextToken"]
@@ -78,8 +80,8 @@ def test_profiles_page_and_the_cluster_subnets_are_the_default(aws):
 def test_invalid_profiles_get_eks_errors(ekslite, kwargs, code, status, message):
     server = ekslite(args=["--eks-create-delay", "600"])
     client = boto(server)
-    client.create_cluster(name="slow", roleArn="arn:aws:iam::000000000000:role/eks",
-                          resourcesVpcConfig={"subnetIds": ["subnet-a"]})
+    net = eks_prereqs_for(server)
+    client.create_cluster(name="slow", roleArn=net.cluster_role, resourcesVpcConfig=net.resources)
     request = {"clusterName": "slow", "fargateProfileName": "fp", "podExecutionRoleArn": POD_ROLE,
                "selectors": [{"namespace": "default"}]}
     request.update(kwargs)

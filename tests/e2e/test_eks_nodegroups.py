@@ -8,22 +8,27 @@ import urllib.parse
 import botocore.exceptions
 import pytest
 
-from conftest import boto
+from conftest import boto, eks_prereqs_for
 from test_eks import raw
 
 ROLE = "arn:aws:iam::000000000000:role/eks-cluster"
 NODE_ROLE = "arn:aws:iam::000000000000:role/eks-node"
 
 
+def subnets_of(client):
+    """The subnets `make_eks_network_and_roles` made on the client's server."""
+    return eks_prereqs_for(client.ekslite_server).subnets
+
+
 def make_cluster(client, name="demo", **extra):
-    client.create_cluster(name=name, roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]},
-                          **extra)
+    net = eks_prereqs_for(client.ekslite_server)
+    client.create_cluster(name=name, roleArn=net.cluster_role, resourcesVpcConfig=net.resources, **extra)
     client.get_waiter("cluster_active").wait(name=name)
 
 
 def make_nodegroup(client, name, cluster="demo", **extra):
-    return client.create_nodegroup(clusterName=cluster, nodegroupName=name, subnets=["subnet-a"], nodeRole=NODE_ROLE,
-                                   **extra)["nodegroup"]
+    return client.create_nodegroup(clusterName=cluster, nodegroupName=name, subnets=subnets_of(client)[:1],
+                                   nodeRole=NODE_ROLE, **extra)["nodegroup"]
 
 
 def error_of(call, *args, **kwargs):
@@ -34,9 +39,10 @@ def error_of(call, *args, **kwargs):
 
 
 def test_a_node_group_from_create_to_delete_with_the_cli_and_waiters(aws):
-    make_cluster(boto(aws.server))
+    client = boto(aws.server)
+    make_cluster(client)
     created = aws("eks", "create-nodegroup", "--cluster-name", "demo", "--nodegroup-name", "workers",
-                  "--subnets", "subnet-a", "subnet-b", "--node-role", NODE_ROLE,
+                  "--subnets", *subnets_of(client)[:2], "--node-role", NODE_ROLE,
                   "--labels", "tier=web", "--taints", "key=dedicated,value=web,effect=NO_SCHEDULE",
                   "--tags", "team=platform")["nodegroup"]
     assert created["status"] == "CREATING"
@@ -112,7 +118,7 @@ def test_node_groups_page_and_keep_their_options(aws):
 def test_invalid_node_groups_get_eks_errors(aws, kwargs, code, status, message):
     client = boto(aws.server)
     make_cluster(client)
-    request = {"clusterName": "demo", "nodegroupName": "ng", "subnets": ["subnet-a"], "nodeRole": NODE_ROLE}
+    request = {"clusterName": "demo", "nodegroupName": "ng", "subnets": subnets_of(client)[:1], "nodeRole": NODE_ROLE}
     request.update(kwargs)
     got_code, got_message, got_status = error_of(client.create_nodegroup, **request)
     assert (got_code, got_status) == (code, status) and message in got_message, got_message
@@ -121,7 +127,6 @@ def test_invalid_node_groups_get_eks_errors(aws, kwargs, code, status, message):
 
 def test_node_group_conflicts_and_missing_ones(aws):
     client = boto(aws.server)
-    client.create_cluster(name="slow", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a"]})
     make_cluster(client)
     make_nodegroup(client, "ng")
     assert error_of(make_nodegroup, client, "ng") == (

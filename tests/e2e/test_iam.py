@@ -10,7 +10,8 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from test_eks import VPC, raw
+from conftest import eks_prereqs_for
+from test_eks import raw
 
 ACCOUNT = "000000000000"
 CLUSTER_TRUST = {"Version": "2012-10-17", "Statement": [
@@ -209,8 +210,9 @@ def test_inline_role_policies(aws):
 
 
 def test_an_oidc_provider_for_a_clusters_issuer(aws):
-    aws("eks", "create-cluster", "--name", "irsa", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
-        "--resources-vpc-config", VPC)
+    net = eks_prereqs_for(aws.server)
+    aws("eks", "create-cluster", "--name", "irsa", "--role-arn", net.cluster_role, "--resources-vpc-config",
+        net.vpc_config)
     issuer = aws("eks", "describe-cluster", "--name", "irsa")["cluster"]["identity"]["oidc"]["issuer"]
     created = aws("iam", "create-open-id-connect-provider", "--url", issuer, "--client-id-list", "sts.amazonaws.com")
     arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer.removeprefix('https://')}"

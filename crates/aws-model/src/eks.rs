@@ -11,7 +11,8 @@
 //! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
 //! add-ons), [`access`] (access entries and policies), [`identity`] (pod identity associations and identity provider
 //! configs),
-//! [`tags`] (tags by ARN). [`authn`] decides who a token's caller is inside the cluster.
+//! [`tags`] (tags by ARN). [`authn`] decides who a token's caller is inside the cluster. [`prerequisites`] holds
+//! what EKS checks in IAM and EC2 (roles, subnets, security groups) and the cluster security group it creates.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub mod authn;
 pub mod fargate;
 pub mod identity;
 pub mod nodegroups;
+pub mod prerequisites;
 mod support;
 pub mod tags;
 pub mod updates;
@@ -251,16 +253,19 @@ pub struct Eks {
     kubernetes: Arc<dyn KubernetesClusters>,
     clock: Arc<dyn Clock>,
     config: EksConfig,
+    /// IAM and EC2, where roles and subnets are checked; `None` only in unit tests of other parts.
+    lookups: Option<prerequisites::Lookups>,
 }
 
 impl Eks {
+    /// An EKS that checks nothing in IAM and EC2 until [`Eks::with_iam_and_ec2`] gives it both.
     pub fn new(
         records: Records,
         kubernetes: Arc<dyn KubernetesClusters>,
         clock: Arc<dyn Clock>,
         config: EksConfig,
     ) -> Eks {
-        Eks { records, kubernetes, clock, config }
+        Eks { records, kubernetes, clock, config, lookups: None }
     }
 
     pub fn config(&self) -> &EksConfig {
@@ -313,6 +318,8 @@ impl Eks {
         {
             return Err(EksError::InvalidParameter("The number of publicAccessCidrs must not exceed 40".into()));
         }
+        self.check_role(caller, &input.role_arn, prerequisites::RoleUse::Cluster).await?;
+        let network = self.check_cluster_network(caller, &input.subnet_ids, &input.security_group_ids).await?;
         let existing: Vec<Versioned<Cluster>> = self.records.list(&Self::clusters_prefix(caller)).await?;
         if existing.iter().any(|c| c.value.name == input.name) {
             return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
@@ -339,8 +346,8 @@ impl Eks {
             vpc: VpcConfig {
                 subnet_ids: input.subnet_ids.clone(),
                 security_group_ids: input.security_group_ids.clone(),
-                cluster_security_group_id: format!("sg-{}", crate::ids::hex_lower(8)),
-                vpc_id: String::new(),
+                cluster_security_group_id: String::new(),
+                vpc_id: network.as_ref().map(|network| network.vpc_id.clone()).unwrap_or_default(),
                 endpoint_public_access: input.endpoint_public_access.unwrap_or(true),
                 endpoint_private_access: input.endpoint_private_access.unwrap_or(false),
                 public_access_cidrs: input.public_access_cidrs.clone().unwrap_or_else(|| vec!["0.0.0.0/0".into()]),
@@ -372,11 +379,26 @@ impl Eks {
             }
             other => other.into(),
         })?;
+        let group = match &network {
+            Some(network) => self.create_cluster_security_group(caller, &input.name, &network.vpc_id).await,
+            None => Ok(None),
+        };
+        cluster.vpc.cluster_security_group_id = match group {
+            Ok(Some(id)) => id,
+            Ok(None) => format!("sg-{}", crate::ids::hex_lower(8)),
+            Err(error) => {
+                let _ = self.records.delete(&key, Some(revision)).await;
+                return Err(error);
+            }
+        };
         let spec = KubernetesSpec { name: kubernetes_name, version, service_cidr, issuer_id: issuer_id.clone() };
         let endpoint = match self.kubernetes.create(&spec).await {
             Ok(endpoint) => endpoint,
             Err(reason) => {
                 let _ = self.records.delete(&key, Some(revision)).await;
+                if network.is_some() {
+                    self.delete_cluster_security_group(caller, &cluster.vpc.cluster_security_group_id).await?;
+                }
                 return Err(EksError::Server(format!("creating the cluster's control plane failed: {reason}")));
             }
         };
@@ -488,6 +510,9 @@ impl Eks {
                 Err(error) => return Err(error.into()),
             }
             self.kubernetes.delete(&cluster.kubernetes_name).await.map_err(EksError::Server)?;
+            if !cluster.vpc.vpc_id.is_empty() {
+                self.delete_cluster_security_group(caller, &cluster.vpc.cluster_security_group_id).await?;
+            }
             self.forget_cluster_children(caller, name).await?;
             return Ok(cluster);
         }

@@ -65,14 +65,15 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             .with_default_toleration_seconds(options.default_toleration_seconds),
     );
     let clock: Arc<dyn aws_model::clock::Clock> = Arc::new(aws_model::clock::SystemClock);
+    let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
+    let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
     let eks = aws_model::eks::Eks::new(
         aws_model::records::Records::new(Arc::clone(&store)),
         Arc::new(crate::aws::Clusters(Arc::clone(&control_planes))),
         Arc::clone(&clock),
         options.eks.clone(),
-    );
-    let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
+    )
+    .with_iam_and_ec2(iam.clone(), ec2.clone());
     let issuers = Arc::new(crate::aws::ClusterIssuers(Arc::clone(&control_planes)));
     let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
     let nodes = Arc::new(crate::aws::EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()));

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::prerequisites::RoleUse;
 use super::support::Transition;
 use super::support::{page, validate_name, validate_tags};
 use super::{Caller, Eks, EksError, validate_role_arn};
@@ -179,6 +180,9 @@ impl Eks {
         }
         validate_tags(&input.tags)?;
         self.active_cluster(caller, &input.cluster).await?;
+        self.check_role(caller, &input.pod_execution_role_arn, RoleUse::PodExecution).await?;
+        let subnets = if input.subnets.is_empty() { cluster.vpc.subnet_ids.clone() } else { input.subnets.clone() };
+        self.check_child_subnets(caller, &cluster.vpc.vpc_id, &subnets, true).await?;
         let profiles = self.fargate_profiles(caller, &input.cluster).await?;
         let duplicate =
             || EksError::ResourceInUse("A Fargate Profile already exists with this name in this cluster.".into());
@@ -214,7 +218,7 @@ impl Eks {
             cluster: input.cluster.clone(),
             created_at: now,
             pod_execution_role_arn: input.pod_execution_role_arn.clone(),
-            subnets: if input.subnets.is_empty() { cluster.vpc.subnet_ids.clone() } else { input.subnets.clone() },
+            subnets,
             selectors: input.selectors.clone(),
             status: FargateProfileStatus::Creating,
             tags: input.tags.clone(),

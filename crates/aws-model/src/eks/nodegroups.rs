@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::prerequisites::RoleUse;
 use super::support::Transition;
 use super::support::{compare_versions, page, validate_name, validate_tags};
 use super::updates::{Update, UpdateScope};
@@ -320,6 +321,8 @@ impl Eks {
             )));
         }
         self.active_cluster(caller, &input.cluster).await?;
+        self.check_role(caller, &input.node_role, RoleUse::Node).await?;
+        self.check_child_subnets(caller, &cluster.vpc.vpc_id, &input.subnets, false).await?;
 
         let existing = self.nodegroups(caller, &input.cluster).await?;
         let duplicate = || {

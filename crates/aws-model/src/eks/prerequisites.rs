@@ -1,0 +1,298 @@
+//! What EKS checks in the caller's IAM and EC2 before it creates anything: the roles it is handed (they must
+//! exist, trust the right service and, for nodes, carry the managed policies nodes need) and the subnets and
+//! security groups it is pointed at (they must exist, share one VPC, span two zones and, for Fargate, be
+//! private). It also makes and removes the cluster security group EKS creates in the cluster's VPC.
+//!
+//! The decisions are functions of values ([`cluster_vpc`], [`node_role_problem`], ...); the [`Eks`] methods
+//! around them read IAM and EC2. An [`Eks`] built without [`Eks::with_iam_and_ec2`] skips the lookups, which
+//! only unit tests of other parts do.
+
+use std::collections::BTreeMap;
+
+use super::{Caller, Eks, EksError};
+use crate::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Peer, Rule, SubnetPlacement};
+use crate::iam::{Iam, Role};
+
+/// The policies EKS requires on a node role.
+pub const NODE_ROLE_POLICIES: &[&str] = &[
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+];
+
+/// The service principal that assumes a cluster role.
+pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
+/// The service principal that assumes a node role.
+pub const NODE_SERVICE: &str = "ec2.amazonaws.com";
+/// The service principal that assumes a Fargate pod execution role.
+pub const FARGATE_SERVICE: &str = "eks-fargate-pods.amazonaws.com";
+
+/// The description EKS gives the security group it creates for a cluster.
+const CLUSTER_GROUP_DESCRIPTION: &str = "EKS created security group applied to ENI that is attached to EKS Control \
+     Plane master nodes, as well as any managed workloads.";
+
+/// The services EKS looks things up in.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookups {
+    pub(crate) iam: Iam,
+    pub(crate) ec2: Ec2,
+}
+
+/// The network a new cluster gets: the VPC of its subnets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterNetwork {
+    pub vpc_id: String,
+}
+
+/// Who a role is for, which decides the service it must trust and how EKS words a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleUse {
+    /// `roleArn` of CreateCluster.
+    Cluster,
+    /// `nodeRole` of CreateNodegroup.
+    Node,
+    /// `podExecutionRoleArn` of CreateFargateProfile.
+    PodExecution,
+}
+
+impl RoleUse {
+    fn service(self) -> &'static str {
+        match self {
+            RoleUse::Cluster => CLUSTER_SERVICE,
+            RoleUse::Node => NODE_SERVICE,
+            RoleUse::PodExecution => FARGATE_SERVICE,
+        }
+    }
+
+    fn member(self) -> &'static str {
+        match self {
+            RoleUse::Cluster => "roleArn",
+            RoleUse::Node => "nodeRole",
+            RoleUse::PodExecution => "podExecutionRoleArn",
+        }
+    }
+}
+
+/// Why EKS refuses a role, if it does: `role` is `None` when the caller's account has no role of that ARN.
+pub fn role_problem(arn: &str, role: Option<&Role>, use_: RoleUse) -> Option<EksError> {
+    let Some(role) = role else { return Some(cannot_assume(arn)) };
+    if role.trusts_service(use_.service()) {
+        return None;
+    }
+    Some(match use_ {
+        RoleUse::Cluster => cannot_assume(arn),
+        RoleUse::Node | RoleUse::PodExecution => EksError::InvalidParameter(format!(
+            "Following required service principals [{}] were not found in the trust relationships of {} {arn}",
+            use_.service(),
+            use_.member()
+        )),
+    })
+}
+
+/// Why EKS refuses a node role for its policies: both of [`NODE_ROLE_POLICIES`] must be attached. The CNI
+/// policy is not required, because it may sit on the `aws-node` service account's IRSA role instead.
+pub fn node_role_problem(role: &Role) -> Option<EksError> {
+    let missing = NODE_ROLE_POLICIES.iter().any(|arn| !role.attached_policies.iter().any(|attached| attached == arn));
+    missing.then(|| {
+        EksError::InvalidParameter(format!(
+            "The provided role doesn't have the Amazon EKS Managed Policies associated with it. Please ensure the \
+             following policies [{}] are attached",
+            NODE_ROLE_POLICIES.join(", ")
+        ))
+    })
+}
+
+fn cannot_assume(arn: &str) -> EksError {
+    EksError::InvalidParameter(format!(
+        "Role with arn: {arn}, could not be assumed because it does not exist or the trusted entity is not correct"
+    ))
+}
+
+/// An EC2 refusal as EKS passes it on: EC2's message with the service, status and code appended.
+fn from_ec2(error: Ec2Error) -> EksError {
+    let code = match &error {
+        Ec2Error::SubnetNotFound(_) => "InvalidSubnetID.NotFound",
+        Ec2Error::GroupNotFound(_) => "InvalidGroup.NotFound",
+        Ec2Error::Server(message) => return EksError::Server(message.clone()),
+        _ => "InvalidParameterValue",
+    };
+    EksError::InvalidParameter(format!(
+        "{error} (Service: AmazonEC2; Status Code: 400; Error Code: {code}; Request ID: {}; Proxy: null)",
+        crate::ids::uuid()
+    ))
+}
+
+/// The VPC of a cluster's subnets: they must share one VPC and cover at least two availability zones.
+pub fn cluster_vpc(placements: &[SubnetPlacement]) -> Result<ClusterNetwork, EksError> {
+    let Some(first) = placements.first() else { return Err(two_zones()) };
+    if placements.iter().any(|placement| placement.vpc_id != first.vpc_id) {
+        return Err(EksError::InvalidParameter("Subnets specified must belong to the same VPC".into()));
+    }
+    let mut zones: Vec<&str> = placements.iter().map(|placement| placement.availability_zone.as_str()).collect();
+    zones.sort_unstable();
+    zones.dedup();
+    if zones.len() < 2 {
+        return Err(two_zones());
+    }
+    Ok(ClusterNetwork { vpc_id: first.vpc_id.clone() })
+}
+
+fn two_zones() -> EksError {
+    EksError::InvalidParameter("Subnets specified must be in at least two different AZs".into())
+}
+
+/// Checks the subnets of a node group or Fargate profile: in the cluster's VPC, and private for Fargate.
+pub fn child_subnets_problem(
+    placements: &[SubnetPlacement],
+    cluster_vpc: &str,
+    private_only: bool,
+) -> Option<EksError> {
+    if placements.iter().any(|placement| placement.vpc_id != cluster_vpc) {
+        return Some(EksError::InvalidParameter(format!(
+            "Specified subnets must belong to cluster's vpc {cluster_vpc}"
+        )));
+    }
+    let public = placements.iter().find(|placement| private_only && placement.public)?;
+    Some(EksError::InvalidParameter(format!(
+        "Subnet {} provided in Fargate Profile is not a private subnet",
+        public.subnet_id
+    )))
+}
+
+impl Eks {
+    /// Gives EKS the IAM and EC2 of the same server, so that it checks roles and networks as EKS does.
+    pub fn with_iam_and_ec2(self, iam: Iam, ec2: Ec2) -> Eks {
+        Eks { lookups: Some(Lookups { iam, ec2 }), ..self }
+    }
+
+    /// Refuses a role EKS could not use for `use_` (nodes also need their managed policies).
+    pub(crate) async fn check_role(&self, caller: &Caller, arn: &str, use_: RoleUse) -> Result<(), EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(()) };
+        let role = lookups.iam.role_by_arn(&caller.account, arn).await.map_err(|e| EksError::Server(e.to_string()))?;
+        if let Some(problem) = role_problem(arn, role.as_ref(), use_) {
+            return Err(problem);
+        }
+        match (use_, role) {
+            (RoleUse::Node, Some(role)) => node_role_problem(&role).map_or(Ok(()), Err),
+            _ => Ok(()),
+        }
+    }
+
+    async fn placements(
+        &self,
+        caller: &Caller,
+        subnet_ids: &[String],
+    ) -> Result<Option<Vec<SubnetPlacement>>, EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(None) };
+        lookups.ec2.subnet_placements(caller, subnet_ids).await.map(Some).map_err(from_ec2)
+    }
+
+    /// The network of a new cluster from its subnets and security groups; `None` without lookups.
+    pub(crate) async fn check_cluster_network(
+        &self,
+        caller: &Caller,
+        subnet_ids: &[String],
+        security_group_ids: &[String],
+    ) -> Result<Option<ClusterNetwork>, EksError> {
+        let Some(placements) = self.placements(caller, subnet_ids).await? else { return Ok(None) };
+        let network = cluster_vpc(&placements)?;
+        let Some(lookups) = &self.lookups else { return Ok(None) };
+        let groups =
+            lookups
+                .ec2
+                .view(caller, |network| {
+                    security_group_ids
+                        .iter()
+                        .map(|id| {
+                            network.security_groups.get(id).map(|group| (id.clone(), group.vpc_id.clone())).ok_or_else(
+                                || Ec2Error::GroupNotFound(format!("The security group '{id}' does not exist")),
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .await
+                .map_err(from_ec2)?
+                .map_err(from_ec2)?;
+        let elsewhere: Vec<&str> =
+            groups.iter().filter(|(_, vpc)| *vpc != network.vpc_id).map(|(id, _)| id.as_str()).collect();
+        if !elsewhere.is_empty() {
+            return Err(EksError::InvalidParameter(format!(
+                "Security group(s) [{}] are not in the same VPC as the subnets. Please specify different security \
+                 group(s)",
+                elsewhere.join(", ")
+            )));
+        }
+        Ok(Some(network))
+    }
+
+    /// Refuses node group or Fargate subnets that do not exist, lie outside the cluster's VPC or, for Fargate,
+    /// are public.
+    pub(crate) async fn check_child_subnets(
+        &self,
+        caller: &Caller,
+        cluster_vpc: &str,
+        subnet_ids: &[String],
+        private_only: bool,
+    ) -> Result<(), EksError> {
+        let Some(placements) = self.placements(caller, subnet_ids).await? else { return Ok(()) };
+        if cluster_vpc.is_empty() {
+            return Ok(());
+        }
+        child_subnets_problem(&placements, cluster_vpc, private_only).map_or(Ok(()), Err)
+    }
+
+    /// Creates the cluster security group in the cluster's VPC: `eks-cluster-sg-<cluster>-<digits>`, open to
+    /// itself, tagged as EKS tags it. `None` without lookups.
+    pub(crate) async fn create_cluster_security_group(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        vpc_id: &str,
+    ) -> Result<Option<String>, EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(None) };
+        let digits: String = crate::ids::hex_lower(8).bytes().take(10).map(|b| char::from(b'0' + b % 10)).collect();
+        let name = format!("eks-cluster-sg-{cluster}-{digits}");
+        let tags: BTreeMap<String, String> = [
+            ("Name".to_owned(), name.clone()),
+            (format!("kubernetes.io/cluster/{cluster}"), "owned".to_owned()),
+            ("aws:eks:cluster-name".to_owned(), cluster.to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let input = CreateSecurityGroup {
+            name: Some(name),
+            description: Some(CLUSTER_GROUP_DESCRIPTION.into()),
+            vpc_id: Some(vpc_id.to_owned()),
+            tags,
+        };
+        let account = caller.account.clone();
+        let id = lookups
+            .ec2
+            .change(caller, |network, ids| {
+                let group = network.create_security_group(ids, &input)?;
+                let itself = Rule {
+                    protocol: "-1".into(),
+                    from_port: None,
+                    to_port: None,
+                    peer: Peer::Group { group_id: group.id.clone(), user_id: account.clone() },
+                    description: None,
+                };
+                network.authorize(&group.id, Direction::Ingress, &[itself])?;
+                Ok(group.id)
+            })
+            .await
+            .map_err(|error| EksError::Server(format!("creating the cluster security group failed: {error}")))?;
+        Ok(Some(id))
+    }
+
+    /// Deletes a cluster security group; one already gone, or still named by another group's rules, is left.
+    pub(crate) async fn delete_cluster_security_group(&self, caller: &Caller, group_id: &str) -> Result<(), EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(()) };
+        match lookups.ec2.change(caller, |network, _| network.delete_security_group(group_id)).await {
+            Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => Ok(()),
+            Err(error) => Err(EksError::Server(error.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
