@@ -266,11 +266,31 @@ async fn temporary_credentials_act_as_their_role_session_until_they_expire() {
     let (status, body) = answer(&api, sts_call(who, &wrong_secret, NOW)).await;
     assert_eq!((status, element(&body, "Code")), (403, "SignatureDoesNotMatch"), "{body}");
 
-    // An EKS token made with the session: the role's canonical ARN, and the session is not the creator.
+    // An EKS token made with the session, for a cluster where the role has an access entry (and no policies): the
+    // role's canonical ARN names it.
+    let owner = Caller {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        arn: "arn:aws:iam::000000000000:root".into(),
+    };
+    let input = CreateCluster {
+        name: "sessions".into(),
+        role_arn: "arn:aws:iam::000000000000:role/eks".into(),
+        subnet_ids: vec!["subnet-a".into()],
+        authentication_mode: Some("API".into()),
+        ..CreateCluster::default()
+    };
+    api.eks().create_cluster(&owner, input).await.unwrap();
+    let entry = aws_model::eks::access::CreateAccessEntry {
+        cluster: "sessions".into(),
+        principal_arn: "arn:aws:iam::000000000000:role/admin".into(),
+        ..Default::default()
+    };
+    api.eks().create_access_entry(&owner, entry).await.unwrap();
     let mut request = Request::builder()
         .method("GET")
         .uri("http://127.0.0.1:4566/?Action=GetCallerIdentity&Version=2011-06-15")
-        .header("x-k8s-aws-id", "demo")
+        .header("x-k8s-aws-id", "sessions")
         .body(Bytes::new())
         .unwrap();
     let params = SigningParams {
@@ -281,13 +301,13 @@ async fn temporary_credentials_act_as_their_role_session_until_they_expire() {
     };
     aws_protocol::sigv4::presign(&mut request, &params, 60).unwrap();
     let token = reencode(&request.uri().to_string());
-    let user = api.authenticate_eks_token("demo.us-east-1.000000000000", &token).await.expect("accepted");
+    let user = api.authenticate_eks_token("sessions.us-east-1.000000000000", &token).await.expect("accepted");
     assert_eq!(user.arn, "arn:aws:sts::000000000000:assumed-role/admin/me");
     assert_eq!(user.canonical_arn, "arn:aws:iam::000000000000:role/admin");
     assert_eq!(user.uid, format!("aws-iam-authenticator:000000000000:{}", role.id));
     assert_eq!(user.groups, ["system:authenticated"]);
     let stripped = reencode(url_of(&token).split("&X-Amz-Security-Token").next().unwrap());
-    assert!(api.authenticate_eks_token("demo.us-east-1.000000000000", &stripped).await.is_none());
+    assert!(api.authenticate_eks_token("sessions.us-east-1.000000000000", &stripped).await.is_none());
 
     clock.advance(900.0);
     let (status, body) = answer(&api, sts_call(who, &session, NOW + 900)).await;
