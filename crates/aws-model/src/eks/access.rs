@@ -389,7 +389,7 @@ impl Eks {
         }
         let input = CreateAccessEntry {
             cluster: cluster.name.clone(),
-            principal_arn: cluster.creator_arn.clone(),
+            principal_arn: crate::sts::canonical_arn(&cluster.creator_arn),
             ..CreateAccessEntry::default()
         };
         let entry = self.create_access_entry(caller, input).await?;

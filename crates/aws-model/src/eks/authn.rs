@@ -48,14 +48,7 @@ impl AwsIdentity {
 /// The caller's canonical ARN: `arn:aws:sts::<account>:assumed-role/<role>/<session>` becomes
 /// `arn:aws:iam::<account>:role/<role>`; any other ARN stays as it is.
 pub fn canonical_arn(arn: &str) -> String {
-    let role = arn
-        .strip_prefix("arn:aws:sts::")
-        .and_then(|rest| rest.split_once(":assumed-role/"))
-        .and_then(|(account, rest)| rest.split_once('/').map(|(role, _)| (account, role)));
-    match role {
-        Some((account, role)) if !role.is_empty() => format!("arn:aws:iam::{account}:role/{role}"),
-        _ => arn.to_owned(),
-    }
+    crate::sts::canonical_arn(arn)
 }
 
 /// One `mapRoles` or `mapUsers` entry of `aws-auth`.
