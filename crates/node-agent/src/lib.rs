@@ -267,3 +267,6 @@ enum AgentError {
         source: serde_json::Error,
     },
 }
+
+#[cfg(test)]
+mod tests;

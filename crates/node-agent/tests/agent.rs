@@ -167,6 +167,15 @@ async fn nodes_register_and_renew_their_leases() {
     let first = renew_time(&leases, "n1").await.unwrap();
     eventually("a renewal", || async { renew_time(&leases, "n1").await.filter(|time| *time != first) }).await;
 
+    // The status heartbeat moves on every status interval.
+    let heartbeat = |node: Node| {
+        let conditions = node.status?.conditions?;
+        conditions.into_iter().find(|c| c.type_ == "Ready")?.last_heartbeat_time.map(|time| time.0)
+    };
+    let first_beat = heartbeat(nodes.get("n1").await.unwrap()).unwrap();
+    eventually("a heartbeat", || async { heartbeat(nodes.get("n1").await.unwrap()).filter(|beat| *beat > first_beat) })
+        .await;
+
     // A node that leaves the desired set is deleted, with its Lease.
     harness.agent.set_nodes(vec![]);
     eventually("node n1 deleted", || async { nodes.get_opt("n1").await.unwrap().is_none().then_some(()) }).await;
