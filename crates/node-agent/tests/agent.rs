@@ -367,3 +367,15 @@ async fn pods_of_a_node_that_left_are_deleted() {
     eventually("orphan gone", || async { pods.get_opt("orphan").await.unwrap().is_none().then_some(()) }).await;
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn a_failing_liveness_probe_kills_and_restarts_the_container() {
+    let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
+    harness.create_pod("sick", "n1", "Always", &[("ekslite.dev/fail-liveness-after", "0.3")]).await;
+    let pod = harness.pod_when("sick", "a restart", |pod| container(pod).is_some_and(|c| c.restart_count >= 1)).await;
+    let last = container(&pod).unwrap().last_state.clone().unwrap().terminated.unwrap();
+    assert_eq!((last.exit_code, last.reason.as_deref()), (137, Some("Error")));
+    assert_eq!(harness.event_when("sick", "Killing").await, "Container web failed liveness probe, will be restarted");
+    assert!(harness.event_when("sick", "Unhealthy").await.starts_with("Liveness probe failed"));
+    harness.stop().await;
+}
