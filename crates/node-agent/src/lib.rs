@@ -3,4 +3,270 @@
 //! any container. One agent drives many nodes, as kwok does, so that clusters of thousands of nodes fit in one
 //! process.
 //!
-//! The agent is a client of the cluster's API (a [`kube::Client`]).
+//! The agent is a client of the cluster's API (a [`kube::Client`]). [`NodeAgent::start`] spawns two tasks: one
+//! drives every node (registration, Lease renewals in one batch per interval, status heartbeats), the other watches
+//! every bound pod once and drives the pods of the agent's nodes from a deadline queue. What a pod does over time is
+//! the pure function [`lifecycle::simulate`]; [`status`] turns its result into kubelet's status and events.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Pod, Taint};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod agent;
+pub mod lifecycle;
+mod network;
+pub mod node;
+pub mod quantity;
+pub mod status;
+
+pub use network::{Cidr, PodNetwork, SubnetPool};
+
+/// A node's resources: `status.capacity` (and, after the AMI's reservations, `status.allocatable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capacity {
+    /// CPU in millicores.
+    pub cpu_millis: u64,
+    /// Memory in bytes.
+    pub memory_bytes: u64,
+    /// The most pods the node runs (the VPC CNI's max pods).
+    pub pods: u32,
+    /// Ephemeral storage (the root volume) in bytes.
+    pub ephemeral_storage_bytes: u64,
+}
+
+/// One node the agent runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeSpec {
+    /// The Node's name (on EKS, the instance's private DNS name).
+    pub name: String,
+    /// Labels besides the ones kubelet adds itself.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// Taints registered with the node.
+    pub taints: Vec<Taint>,
+    /// Its resources.
+    pub capacity: Capacity,
+    /// `(type, address)` pairs: `InternalIP`, `ExternalIP`, `InternalDNS`, `Hostname`, ...
+    pub addresses: Vec<(String, String)>,
+    /// `spec.providerID`, such as `aws:///us-east-1a/i-0123456789abcdef0`.
+    pub provider_id: Option<String>,
+    /// The CIDR the node's pod IPs come from (with the VPC CNI, the node's subnet).
+    pub pod_subnet: Option<String>,
+}
+
+/// How the agent behaves; [`Default`] gives upstream's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// The Leases' `leaseDurationSeconds` (kubelet: 40).
+    pub lease_duration_seconds: i32,
+    /// How often each Lease is renewed (kubelet: 10 s).
+    pub renew_interval: Duration,
+    /// How often Node status is reported when nothing changed (kubelet: 5 min).
+    pub status_interval: Duration,
+    /// The kubelet version nodes report, such as `v1.34.2-eks-b3126f4`.
+    pub kubelet_version: String,
+    /// The first CrashLoopBackOff delay (kubelet: 10 s); it doubles up to `backoff_max`.
+    pub backoff_base: Duration,
+    /// The longest CrashLoopBackOff delay (kubelet: 300 s).
+    pub backoff_max: Duration,
+    /// How long a pod's sandbox and image pull take before its containers start.
+    pub start_delay: Duration,
+}
+
+impl Default for AgentConfig {
+    fn default() -> AgentConfig {
+        AgentConfig {
+            lease_duration_seconds: 40,
+            renew_interval: Duration::from_secs(10),
+            status_interval: Duration::from_secs(300),
+            kubelet_version: "v1.34.2-eks-b3126f4".into(),
+            backoff_base: Duration::from_secs(10),
+            backoff_max: Duration::from_secs(300),
+            start_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+impl AgentConfig {
+    fn timing(&self) -> lifecycle::Timing {
+        lifecycle::Timing {
+            start_delay: self.start_delay,
+            backoff_base: self.backoff_base,
+            backoff_max: self.backoff_max,
+        }
+    }
+}
+
+/// The CPU and memory a pod reports using, from its `ekslite.dev/cpu-usage` and `ekslite.dev/memory-usage`
+/// annotations (quantities such as `250m` and `128Mi`), for a metrics server. `None` where an annotation is
+/// absent or unreadable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// CPU in millicores.
+    pub cpu_millis: Option<u64>,
+    /// Memory in bytes.
+    pub memory_bytes: Option<u64>,
+}
+
+/// Annotation: the CPU a pod uses, a quantity.
+pub const CPU_USAGE: &str = "ekslite.dev/cpu-usage";
+/// Annotation: the memory a pod uses, a quantity.
+pub const MEMORY_USAGE: &str = "ekslite.dev/memory-usage";
+
+/// The usage a pod's annotations declare.
+pub fn usage(pod: &Pod) -> Usage {
+    let annotation = |key: &str| pod.metadata.annotations.as_ref().and_then(|map| map.get(key));
+    Usage {
+        cpu_millis: annotation(CPU_USAGE).and_then(|text| quantity::parse_millis(text)),
+        memory_bytes: annotation(MEMORY_USAGE).and_then(|text| quantity::parse_whole(text)),
+    }
+}
+
+/// The agent's view of its nodes, shared by its tasks.
+#[derive(Debug, Default)]
+struct Desired {
+    nodes: BTreeMap<String, DesiredNode>,
+}
+
+#[derive(Debug, Clone)]
+struct DesiredNode {
+    spec: Arc<NodeSpec>,
+    failed: bool,
+}
+
+/// What the tasks share: the desired nodes and a signal bumped at every change of them.
+#[derive(Debug)]
+struct Shared {
+    desired: RwLock<Desired>,
+    changed: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn bump(&self) {
+        self.changed.send_modify(|version| *version += 1);
+    }
+}
+
+/// Runs simulated nodes against one cluster.
+#[derive(Debug)]
+pub struct NodeAgent {
+    shared: Arc<Shared>,
+    network: Arc<dyn PodNetwork>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl NodeAgent {
+    /// Starts the agent's tasks (on the current tokio runtime); it runs no node until [`NodeAgent::set_nodes`].
+    pub fn start(client: kube::Client, config: AgentConfig, network: Arc<dyn PodNetwork>) -> NodeAgent {
+        let (changed, _) = watch::channel(0);
+        let shared = Arc::new(Shared { desired: RwLock::new(Desired::default()), changed });
+        let (shutdown, _) = watch::channel(false);
+        let config = Arc::new(config);
+        let tasks = vec![
+            tokio::spawn(agent::nodes::run(
+                client.clone(),
+                Arc::clone(&config),
+                Arc::clone(&shared),
+                shutdown.subscribe(),
+            )),
+            tokio::spawn(agent::pods::run(
+                client,
+                config,
+                Arc::clone(&shared),
+                Arc::clone(&network),
+                shutdown.subscribe(),
+            )),
+        ];
+        NodeAgent { shared, network, shutdown, tasks }
+    }
+
+    /// The desired set of nodes: new names register, missing names stop and their Node objects (and Leases) are
+    /// deleted, changed labels, annotations and taints are applied.
+    pub fn set_nodes(&self, nodes: Vec<NodeSpec>) {
+        {
+            let mut desired = self.shared.desired.write().expect("the node lock is never poisoned");
+            let mut next = BTreeMap::new();
+            for spec in nodes {
+                let known = desired.nodes.get(&spec.name);
+                if known.is_none_or(|node| *node.spec != spec) {
+                    // The network learns a node's subnet before any of its pods can ask for an address.
+                    let own: Vec<std::net::IpAddr> =
+                        spec.addresses.iter().filter_map(|(_, address)| address.parse().ok()).collect();
+                    self.network.node_changed(&spec.name, spec.pod_subnet.as_deref(), &own);
+                }
+                let failed = known.is_some_and(|node| node.failed);
+                next.insert(spec.name.clone(), DesiredNode { spec: Arc::new(spec), failed });
+            }
+            for name in desired.nodes.keys().filter(|name| !next.contains_key(*name)) {
+                self.network.node_changed(name, None, &[]);
+            }
+            desired.nodes = next;
+        }
+        self.shared.bump();
+    }
+
+    /// The node stops renewing its Lease, reporting status and driving its pods, as a dead instance; its Node
+    /// object stays.
+    pub fn fail(&self, name: &str) {
+        self.set_failed(name, true);
+    }
+
+    /// A failed node comes back.
+    pub fn recover(&self, name: &str) {
+        self.set_failed(name, false);
+    }
+
+    fn set_failed(&self, name: &str, failed: bool) {
+        {
+            let mut desired = self.shared.desired.write().expect("the node lock is never poisoned");
+            if let Some(node) = desired.nodes.get_mut(name) {
+                node.failed = failed;
+            }
+        }
+        self.shared.bump();
+    }
+
+    /// Stops the agent's tasks and waits for them. Node objects stay as they are.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for NodeAgent {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// The agent's failures talking to the API; it logs them and retries.
+#[derive(Debug, thiserror::Error)]
+enum AgentError {
+    /// A request failed.
+    #[error("{what}: {source}")]
+    Api {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// An object could not be converted.
+    #[error("{what}: {source}")]
+    Json {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+#[cfg(test)]
+mod tests;

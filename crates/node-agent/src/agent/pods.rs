@@ -1,0 +1,508 @@
+//! The pod task: one watch of every pod bound to a node, and a deadline queue. A pod on one of the agent's live
+//! nodes is admitted (max pods), gets an IP, and is then re-evaluated with [`simulate`] whenever the watch shows a
+//! change or its next deadline passes; the task writes the status and events that differ from what it wrote last.
+//! Deleted pods have their containers stopped and are then deleted for good; pods of a node that left are deleted
+//! as the pod garbage collector would.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::{Involved, is_not_found, record};
+use crate::lifecycle::{PodPlan, PodSnapshot, Stop, Timing, simulate};
+use crate::status::{self, EventSpec, PodContext};
+use crate::{AgentConfig, DesiredNode, PodNetwork, Shared, node};
+
+/// How soon a failed write or a failed IP allocation is tried again.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Where the agent is with one pod.
+#[derive(Debug)]
+enum Stage {
+    /// Seen, not yet admitted (or on a node that is not the agent's).
+    New,
+    /// Refused at admission, or finished before the agent saw it: nothing more to do.
+    Idle,
+    /// Admitted: the simulation runs.
+    Active(Box<Active>),
+}
+
+#[derive(Debug)]
+struct Active {
+    plan: PodPlan,
+    origin: OffsetDateTime,
+    ip: Option<IpAddr>,
+    /// The IP came from the network and goes back to it.
+    ip_allocated: bool,
+    previous: Option<PodSnapshot>,
+    last_status: Option<Value>,
+    stop: Option<Stop>,
+    /// Counts against the node's max pods.
+    counted: bool,
+}
+
+#[derive(Debug)]
+struct Tracked {
+    pod: Pod,
+    node: String,
+    stage: Stage,
+    /// The deadline this pod waits for; queue entries for other instants are stale.
+    due: Option<Instant>,
+}
+
+impl Tracked {
+    fn name(&self) -> &str {
+        self.pod.metadata.name.as_deref().unwrap_or_default()
+    }
+
+    fn namespace(&self) -> &str {
+        self.pod.metadata.namespace.as_deref().unwrap_or_default()
+    }
+
+    fn uid(&self) -> &str {
+        self.pod.metadata.uid.as_deref().unwrap_or_default()
+    }
+
+    fn involved(&self) -> Involved<'_> {
+        Involved { kind: "Pod", namespace: self.namespace(), name: self.name(), uid: self.uid() }
+    }
+}
+
+struct Driver {
+    client: kube::Client,
+    timing: Timing,
+    shared: Arc<Shared>,
+    network: Arc<dyn PodNetwork>,
+    /// Every bound pod, by uid.
+    pods: HashMap<String, Tracked>,
+    /// Pod uids by node name.
+    by_node: HashMap<String, HashSet<String>>,
+    /// Admitted, unfinished pods per node.
+    running: HashMap<String, u32>,
+    /// The agent's nodes as last read.
+    nodes: HashMap<String, DesiredNode>,
+    queue: BinaryHeap<Reverse<(Instant, String)>>,
+    /// The uids listed since the watch restarted.
+    relisted: Option<HashSet<String>>,
+}
+
+pub(crate) async fn run(
+    client: kube::Client,
+    config: Arc<AgentConfig>,
+    shared: Arc<Shared>,
+    network: Arc<dyn PodNetwork>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let pods: Api<Pod> = Api::all(client.clone());
+    let mut stream = watcher(pods, watcher::Config::default().fields("spec.nodeName!=")).default_backoff().boxed();
+    let mut changed = shared.changed.subscribe();
+    let mut driver = Driver {
+        client,
+        timing: config.timing(),
+        shared,
+        network,
+        pods: HashMap::new(),
+        by_node: HashMap::new(),
+        running: HashMap::new(),
+        nodes: HashMap::new(),
+        queue: BinaryHeap::new(),
+        relisted: None,
+    };
+    driver.refresh_nodes().await;
+    loop {
+        let wake = driver.queue.peek().map(|Reverse((at, _))| *at);
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            event = stream.next() => match event {
+                Some(Ok(event)) => driver.on_event(event).await,
+                Some(Err(error)) => tracing::warn!(%error, "node agent: pod watch"),
+                None => return,
+            },
+            _ = changed.changed() => driver.refresh_nodes().await,
+            _ = sleep_until(wake) => driver.on_due().await,
+        }
+    }
+}
+
+async fn sleep_until(wake: Option<Instant>) {
+    match wake {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Driver {
+    async fn on_event(&mut self, event: watcher::Event<Pod>) {
+        match event {
+            watcher::Event::Init => self.relisted = Some(HashSet::new()),
+            watcher::Event::InitApply(pod) => {
+                if let (Some(seen), Some(uid)) = (self.relisted.as_mut(), pod.metadata.uid.clone()) {
+                    seen.insert(uid);
+                }
+                self.apply(pod).await;
+            }
+            watcher::Event::InitDone => {
+                if let Some(seen) = self.relisted.take() {
+                    let vanished: Vec<String> = self.pods.keys().filter(|uid| !seen.contains(*uid)).cloned().collect();
+                    for uid in vanished {
+                        self.forget(&uid).await;
+                    }
+                }
+            }
+            watcher::Event::Apply(pod) => self.apply(pod).await,
+            watcher::Event::Delete(pod) => {
+                if let Some(uid) = pod.metadata.uid {
+                    self.forget(&uid).await;
+                }
+            }
+        }
+    }
+
+    async fn apply(&mut self, pod: Pod) {
+        let Some(uid) = pod.metadata.uid.clone() else { return };
+        let node = pod.spec.as_ref().and_then(|spec| spec.node_name.clone()).unwrap_or_default();
+        match self.pods.get_mut(&uid) {
+            Some(tracked) => tracked.pod = pod,
+            None => {
+                self.by_node.entry(node.clone()).or_default().insert(uid.clone());
+                self.pods.insert(uid.clone(), Tracked { pod, node, stage: Stage::New, due: None });
+            }
+        }
+        self.process(&uid).await;
+    }
+
+    /// The pod is gone from the API: its IP goes back.
+    async fn forget(&mut self, uid: &str) {
+        let Some(tracked) = self.pods.remove(uid) else { return };
+        if let Some(uids) = self.by_node.get_mut(&tracked.node) {
+            uids.remove(uid);
+            if uids.is_empty() {
+                self.by_node.remove(&tracked.node);
+            }
+        }
+        if let Stage::Active(active) = tracked.stage {
+            self.finish(&tracked.node, &active).await;
+        }
+    }
+
+    /// Releases what an admitted pod holds: its count against max pods and its IP.
+    async fn finish(&mut self, node: &str, active: &Active) {
+        if active.counted
+            && let Some(count) = self.running.get_mut(node)
+        {
+            *count = count.saturating_sub(1);
+        }
+        if active.ip_allocated
+            && let Some(ip) = active.ip
+        {
+            self.network.release(node, ip).await;
+        }
+    }
+
+    async fn refresh_nodes(&mut self) {
+        let nodes: HashMap<String, DesiredNode> = {
+            let desired = self.shared.desired.read().expect("the node lock is never poisoned");
+            desired.nodes.iter().map(|(name, node)| (name.clone(), node.clone())).collect()
+        };
+        let previous = std::mem::replace(&mut self.nodes, nodes);
+        let mut touched = Vec::new();
+        for (name, node) in &self.nodes {
+            let before = previous.get(name);
+            let woke = before.is_none_or(|before| before.failed) && !node.failed;
+            if woke {
+                touched.extend(self.by_node.get(name).into_iter().flatten().cloned());
+            }
+        }
+        let left: Vec<String> = previous.keys().filter(|name| !self.nodes.contains_key(*name)).cloned().collect();
+        for name in left {
+            let uids: Vec<String> = self.by_node.get(&name).into_iter().flatten().cloned().collect();
+            for uid in uids {
+                self.collect_orphan(&uid).await;
+            }
+        }
+        for uid in touched {
+            self.process(&uid).await;
+        }
+    }
+
+    /// A pod of a node that left: deleted at once, as the pod garbage collector deletes pods of deleted nodes.
+    async fn collect_orphan(&mut self, uid: &str) {
+        let Some(tracked) = self.pods.get_mut(uid) else { return };
+        if let Stage::Active(active) = std::mem::replace(&mut tracked.stage, Stage::Idle) {
+            let node = tracked.node.clone();
+            self.finish(&node, &active).await;
+        }
+        let Some(tracked) = self.pods.get(uid) else { return };
+        if let Err(error) = delete_now(&self.client, tracked).await {
+            tracing::warn!(%error, pod = %tracked.name(), "node agent: deleting a pod of a node that left");
+        }
+    }
+
+    async fn on_due(&mut self) {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        while let Some(Reverse((at, _))) = self.queue.peek() {
+            if *at > now {
+                break;
+            }
+            let Reverse((at, uid)) = self.queue.pop().expect("peeked");
+            if self.pods.get(&uid).is_some_and(|tracked| tracked.due == Some(at)) {
+                due.push(uid);
+            }
+        }
+        for uid in due {
+            if let Some(tracked) = self.pods.get_mut(&uid) {
+                tracked.due = None;
+            }
+            self.process(&uid).await;
+        }
+    }
+
+    fn schedule(&mut self, uid: &str, after: Duration) {
+        let Some(tracked) = self.pods.get_mut(uid) else { return };
+        let at = Instant::now() + after;
+        if tracked.due.is_some_and(|due| due <= at) {
+            return;
+        }
+        tracked.due = Some(at);
+        self.queue.push(Reverse((at, uid.to_owned())));
+    }
+
+    /// Brings one pod forward: admission, then the status and events of its simulated present.
+    async fn process(&mut self, uid: &str) {
+        let Some(tracked) = self.pods.get(uid) else { return };
+        let Some(node) = self.nodes.get(&tracked.node).cloned() else { return };
+        if node.failed {
+            return;
+        }
+        match tracked.stage {
+            Stage::Idle => {}
+            Stage::New => self.admit(uid, &node).await,
+            Stage::Active(_) => self.advance(uid, &node).await,
+        }
+    }
+
+    async fn admit(&mut self, uid: &str, node: &DesiredNode) {
+        let Some(tracked) = self.pods.get(uid) else { return };
+        let status = tracked.pod.status.as_ref();
+        let phase = status.and_then(|status| status.phase.as_deref());
+        if matches!(phase, Some("Succeeded" | "Failed")) {
+            // Finished before this agent saw it (or refused by an earlier one).
+            self.pods.get_mut(uid).expect("tracked").stage = Stage::Idle;
+            return;
+        }
+        let host_ip = node::internal_ip(&node.spec);
+        let started = status.and_then(|status| status.start_time.as_ref()).map(|time| time.0);
+        let capacity = node.spec.capacity.pods;
+        let running = self.running.get(&tracked.node).copied().unwrap_or(0);
+        if started.is_none() && running >= capacity {
+            let (status, event) = status::rejected_status(running, capacity, host_ip, OffsetDateTime::now_utc());
+            let result = write_status(&self.client, tracked, &status).await;
+            if let Err(error) = result {
+                tracing::warn!(%error, pod = %tracked.name(), "node agent: rejecting a pod");
+                self.schedule(uid, RETRY);
+                return;
+            }
+            self.event(uid, &event).await;
+            self.pods.get_mut(uid).expect("tracked").stage = Stage::Idle;
+            return;
+        }
+
+        let host_network = tracked.pod.spec.as_ref().and_then(|spec| spec.host_network).unwrap_or(false);
+        let existing_ip = status.and_then(|status| status.pod_ip.as_deref()).and_then(|ip| ip.parse().ok());
+        let (ip, ip_allocated) = if host_network {
+            (host_ip, false)
+        } else if let (Some(ip), Some(_)) = (existing_ip, started) {
+            // Admitted by an earlier run of the agent: the pod keeps its address.
+            (Some(ip), false)
+        } else {
+            let node_name = tracked.node.clone();
+            match self.network.allocate(&node_name).await {
+                Ok(ip) => (Some(ip), true),
+                Err(reason) => {
+                    let event = EventSpec {
+                        type_: "Warning",
+                        reason: "FailedCreatePodSandBox",
+                        message: format!(
+                            "Failed to create pod sandbox: plugin type=\"aws-cni\" name=\"aws-cni\" failed (add): add \
+                             cmd: failed to assign an IP address to container: {reason}"
+                        ),
+                        field_path: None,
+                    };
+                    self.event(uid, &event).await;
+                    self.schedule(uid, RETRY * 5);
+                    return;
+                }
+            }
+        };
+        let tracked = self.pods.get(uid).expect("tracked");
+        let (plan, garbage) = PodPlan::of(&tracked.pod);
+        let now = OffsetDateTime::now_utc();
+        let (origin, previous) = match started {
+            // An earlier run of the agent admitted it: carry on from its start without replaying events.
+            Some(origin) => {
+                let origin = OffsetDateTime::from_unix_timestamp(origin.as_second()).unwrap_or(now);
+                (origin, Some(simulate(&plan, &self.timing, elapsed(origin, now), None)))
+            }
+            None => (now, None),
+        };
+        let node_name = tracked.node.clone();
+        *self.running.entry(node_name).or_default() += 1;
+        let tracked = self.pods.get_mut(uid).expect("tracked");
+        tracked.stage = Stage::Active(Box::new(Active {
+            plan,
+            origin,
+            ip,
+            ip_allocated,
+            previous,
+            last_status: None,
+            stop: None,
+            counted: true,
+        }));
+        if started.is_none() {
+            for error in garbage {
+                let event = EventSpec {
+                    type_: "Warning",
+                    reason: "InvalidAnnotation",
+                    message: error.to_string(),
+                    field_path: None,
+                };
+                self.event(uid, &event).await;
+            }
+        }
+        self.advance(uid, node).await;
+    }
+
+    async fn advance(&mut self, uid: &str, node: &DesiredNode) {
+        let now = OffsetDateTime::now_utc();
+        let host_ip = node::internal_ip(&node.spec);
+        let Some(tracked) = self.pods.get_mut(uid) else { return };
+        let deleting = tracked.pod.metadata.deletion_timestamp.is_some();
+        let grace = tracked
+            .pod
+            .metadata
+            .deletion_grace_period_seconds
+            .map(|seconds| Duration::from_secs(seconds.max(0) as u64));
+        let Stage::Active(active) = &mut tracked.stage else { return };
+        let at = elapsed(active.origin, now);
+        let mut events = Vec::new();
+        if deleting && active.stop.is_none() {
+            let stop = active.plan.stop(at, grace);
+            let present = simulate(&active.plan, &self.timing, at, None);
+            events.extend(status::stopping_events(&active.plan, &present));
+            active.stop = Some(stop);
+        }
+        let snapshot = simulate(&active.plan, &self.timing, at, active.stop);
+        let tracked = self.pods.get(uid).expect("tracked");
+        let Stage::Active(active) = &tracked.stage else { return };
+        let context = PodContext {
+            name: tracked.name(),
+            namespace: tracked.namespace(),
+            uid: tracked.uid(),
+            origin: active.origin,
+            pod_ip: active.ip,
+            host_ip,
+        };
+        events.extend(status::events(&active.plan, &self.timing, active.previous.as_ref(), &snapshot, &context));
+        let mut status = status::pod_status(&active.plan, &snapshot, &context, now);
+        if let Some(last) = &active.last_status {
+            status::carry_transition_times(last, &mut status);
+        }
+        let write = active.last_status.as_ref() != Some(&status);
+        for event in &events {
+            if let Err(error) = record(&self.client, &tracked.node, tracked.involved(), event).await {
+                tracing::debug!(%error, "node agent: recording an event");
+            }
+        }
+        if write && let Err(error) = write_status(&self.client, tracked, &status).await {
+            let gone = matches!(&error, kube::Error::Api(status) if status.code == 404);
+            if !gone {
+                tracing::warn!(%error, pod = %tracked.name(), "node agent: writing pod status");
+                // The events were recorded; remember the snapshot so that they are not repeated.
+                if let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) {
+                    active.previous = Some(snapshot);
+                }
+                self.schedule(uid, RETRY);
+            }
+            return;
+        }
+        let stopped = active.stop.is_some_and(|stop| stop.at <= at);
+        let terminal = snapshot.phase.is_terminal();
+        let next = snapshot.next;
+        let node_name = tracked.node.clone();
+        {
+            let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) else { return };
+            active.previous = Some(snapshot);
+            active.last_status = Some(status);
+        }
+        if terminal || stopped {
+            // The sandbox is torn down: the pod no longer counts against max pods and its IP goes back (the
+            // status keeps showing it, as kubelet's does).
+            let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) else { return };
+            let counted = std::mem::replace(&mut active.counted, false);
+            let release = std::mem::replace(&mut active.ip_allocated, false).then_some(active.ip).flatten();
+            if counted && let Some(count) = self.running.get_mut(&node_name) {
+                *count = count.saturating_sub(1);
+            }
+            if let Some(ip) = release {
+                self.network.release(&node_name, ip).await;
+            }
+        }
+        if stopped {
+            let tracked = self.pods.get(uid).expect("tracked");
+            match delete_now(&self.client, tracked).await {
+                Ok(()) => {}
+                Err(error) if is_not_found(&error) => {}
+                Err(error) => {
+                    tracing::warn!(%error, pod = %tracked.name(), "node agent: deleting a stopped pod");
+                    self.schedule(uid, RETRY);
+                }
+            }
+            return;
+        }
+        if let Some(next) = next {
+            self.schedule(uid, next.saturating_sub(at));
+        }
+    }
+
+    async fn event(&self, uid: &str, event: &EventSpec) {
+        let Some(tracked) = self.pods.get(uid) else { return };
+        if let Err(error) = record(&self.client, &tracked.node, tracked.involved(), event).await {
+            tracing::debug!(%error, "node agent: recording an event");
+        }
+    }
+}
+
+/// Time since `origin`, never negative.
+fn elapsed(origin: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    Duration::try_from(now - origin).unwrap_or(Duration::ZERO)
+}
+
+async fn write_status(client: &kube::Client, tracked: &Tracked, status: &Value) -> Result<(), kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), tracked.namespace());
+    let patch = json!({ "status": status });
+    pods.patch_status(tracked.name(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+}
+
+/// Deletes the pod with no grace period, only if it is still the same pod.
+async fn delete_now(client: &kube::Client, tracked: &Tracked) -> Result<(), kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), tracked.namespace());
+    let params = DeleteParams {
+        grace_period_seconds: Some(0),
+        preconditions: Some(Preconditions { uid: Some(tracked.uid().to_owned()), resource_version: None }),
+        ..DeleteParams::default()
+    };
+    pods.delete(tracked.name(), &params).await.map(drop)
+}

@@ -1,0 +1,243 @@
+use serde_json::json;
+
+use super::*;
+use crate::lifecycle::{self, PodPlan, simulate};
+
+fn pod(restart_policy: &str, annotations: &[(&str, &str)]) -> k8s_openapi::api::core::v1::Pod {
+    let annotations: std::collections::BTreeMap<&str, &str> = annotations.iter().copied().collect();
+    serde_json::from_value(json!({
+        "metadata": { "name": "web-1", "namespace": "shop", "uid": "u-1", "annotations": annotations },
+        "spec": {
+            "restartPolicy": restart_policy,
+            "containers": [{ "name": "web", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent",
+                             "readinessProbe": { "httpGet": { "port": 80 } } }],
+        },
+    }))
+    .unwrap()
+}
+
+fn context() -> PodContext<'static> {
+    PodContext {
+        name: "web-1",
+        namespace: "shop",
+        uid: "u-1",
+        origin: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        pod_ip: Some("10.0.1.4".parse().unwrap()),
+        host_ip: Some("10.0.1.23".parse().unwrap()),
+    }
+}
+
+fn status_at(pod: &k8s_openapi::api::core::v1::Pod, seconds: u64) -> Value {
+    let (plan, _) = PodPlan::of(pod);
+    let snapshot = simulate(&plan, &Timing::default(), Duration::from_secs(seconds), None);
+    pod_status(&plan, &snapshot, &context(), context().origin + Duration::from_secs(seconds))
+}
+
+fn conditions(status: &Value) -> Vec<String> {
+    status["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}{}",
+                c["type"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+                c["reason"].as_str().map(|r| format!("({r})")).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_pending_pod_waits_in_container_creating() {
+    let status = status_at(&pod("Always", &[]), 0);
+    assert_eq!(status["phase"], "Pending");
+    assert_eq!(
+        conditions(&status),
+        [
+            "PodReadyToStartContainers=True",
+            "Initialized=True",
+            "Ready=False(ContainersNotReady)",
+            "ContainersReady=False(ContainersNotReady)",
+            "PodScheduled=True"
+        ]
+    );
+    assert_eq!(status["conditions"][2]["message"], "containers with unready status: [web]");
+    let web = &status["containerStatuses"][0];
+    assert_eq!(web["state"], json!({ "waiting": { "reason": "ContainerCreating" } }));
+    assert_eq!((web["image"].as_str(), web["imageID"].as_str()), (Some("nginx:1.27"), Some("")));
+    assert!(web.get("containerID").is_none());
+    assert_eq!(status["podIP"], "10.0.1.4");
+    assert_eq!(status["podIPs"], json!([{ "ip": "10.0.1.4" }]));
+    assert_eq!(status["hostIPs"], json!([{ "ip": "10.0.1.23" }]));
+    assert_eq!(status["startTime"], "2027-01-15T08:00:00Z");
+}
+
+#[test]
+fn a_running_pod_reports_its_container() {
+    let status = status_at(&pod("Always", &[]), 1);
+    assert_eq!(status["phase"], "Running");
+    assert_eq!(conditions(&status)[2], "Ready=True");
+    let web = &status["containerStatuses"][0];
+    assert_eq!(web["state"], json!({ "running": { "startedAt": "2027-01-15T08:00:01Z" } }));
+    assert_eq!((web["ready"].as_bool(), web["started"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(web["image"], "docker.io/library/nginx:1.27");
+    let image_id = web["imageID"].as_str().unwrap();
+    assert!(image_id.starts_with("docker.io/library/nginx@sha256:") && image_id.len() == 31 + 64, "{image_id}");
+    let id = web["containerID"].as_str().unwrap();
+    assert!(id.starts_with("containerd://") && id.len() == 13 + 64, "{id}");
+    assert_eq!(status_at(&pod("Always", &[]), 50)["containerStatuses"][0]["containerID"], id, "stable");
+}
+
+#[test]
+fn crash_loops_and_completions() {
+    let crashing = pod("Always", &[(lifecycle::RUN_SECONDS, "1"), (lifecycle::EXIT_CODE, "1")]);
+    let status = status_at(&crashing, 3);
+    let web = &status["containerStatuses"][0];
+    assert_eq!(web["restartCount"], 1);
+    assert_eq!(web["state"]["waiting"]["reason"], "CrashLoopBackOff");
+    assert_eq!(web["state"]["waiting"]["message"], "back-off 10s restarting failed container=web pod=web-1_shop(u-1)");
+    assert_eq!(web["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(web["lastState"]["terminated"]["reason"], "Error");
+    assert_eq!(web["lastState"]["terminated"]["finishedAt"], "2027-01-15T08:00:03Z");
+    // The id of the run that ended is the one the restarted container had before.
+    let restarted = status_at(&crashing, 2);
+    assert_ne!(
+        restarted["containerStatuses"][0]["containerID"],
+        restarted["containerStatuses"][0]["lastState"]["terminated"]["containerID"]
+    );
+
+    let done = status_at(&pod("Never", &[]), 2);
+    assert_eq!(done["phase"], "Succeeded");
+    assert_eq!(conditions(&done)[0], "PodReadyToStartContainers=False");
+    assert_eq!(conditions(&done)[2], "Ready=False(PodCompleted)");
+    assert_eq!(done["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
+}
+
+#[test]
+fn transition_times_carry_over_while_a_condition_holds() {
+    let pending = status_at(&pod("Always", &[]), 0);
+    let mut still = status_at(&pod("Always", &[]), 0);
+    still["conditions"][0]["lastTransitionTime"] = json!("later");
+    carry_transition_times(&pending, &mut still);
+    assert_eq!(still, pending);
+    let mut running = status_at(&pod("Always", &[]), 1);
+    carry_transition_times(&pending, &mut running);
+    assert_eq!(running["conditions"][2]["lastTransitionTime"], "2027-01-15T08:00:01Z");
+    assert_eq!(running["conditions"][4]["lastTransitionTime"], "2027-01-15T08:00:00Z");
+    carry_transition_times(&json!("garbage"), &mut running);
+}
+
+fn check_events(pod: &k8s_openapi::api::core::v1::Pod, from: Option<u64>, to: u64, expect: &[&str]) {
+    let (plan, _) = PodPlan::of(pod);
+    let at = |seconds: u64| simulate(&plan, &Timing::default(), Duration::from_secs(seconds), None);
+    let previous = from.map(at);
+    let events = events(&plan, &Timing::default(), previous.as_ref(), &at(to), &context());
+    let lines: Vec<String> = events.iter().map(|e| format!("{} {}: {}", e.type_, e.reason, e.message)).collect();
+    assert_eq!(lines, expect, "{from:?} -> {to}");
+}
+
+#[test]
+fn events_follow_the_changes() {
+    let web = pod("Always", &[]);
+    check_events(&web, None, 0, &[]);
+    check_events(
+        &web,
+        Some(0),
+        1,
+        &[
+            "Normal Pulling: Pulling image \"nginx:1.27\"",
+            "Normal Pulled: Successfully pulled image \"nginx:1.27\" in 1s (1s including waiting). Image size: 72225394 bytes.",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+        ],
+    );
+    check_events(&web, Some(1), 100, &[]);
+    let crashing = pod("Always", &[(lifecycle::RUN_SECONDS, "1"), (lifecycle::EXIT_CODE, "1")]);
+    check_events(
+        &crashing,
+        Some(1),
+        2,
+        &[
+            "Normal Pulled: Container image \"nginx:1.27\" already present on machine",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+        ],
+    );
+    check_events(
+        &crashing,
+        Some(2),
+        3,
+        &["Warning BackOff: Back-off restarting failed container web in pod web-1_shop(u-1)"],
+    );
+    let unready = pod("Always", &[(lifecycle::FAIL_READINESS, "true")]);
+    check_events(
+        &unready,
+        Some(0),
+        1,
+        &[
+            "Normal Pulling: Pulling image \"nginx:1.27\"",
+            "Normal Pulled: Successfully pulled image \"nginx:1.27\" in 1s (1s including waiting). Image size: 72225394 bytes.",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+            "Warning Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503",
+        ],
+    );
+    check_events(&unready, Some(2), 3, &[]);
+    let dying = pod("Always", &[(lifecycle::FAIL_LIVENESS_AFTER, "3")]);
+    check_events(
+        &dying,
+        Some(3),
+        4,
+        &[
+            "Warning Unhealthy: Liveness probe failed: ",
+            "Normal Killing: Container web failed liveness probe, will be restarted",
+            "Normal Pulled: Container image \"nginx:1.27\" already present on machine",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+        ],
+    );
+}
+
+#[test]
+fn stopping_and_rejection() {
+    let (plan, _) = PodPlan::of(&pod("Always", &[]));
+    let running = simulate(&plan, &Timing::default(), Duration::from_secs(5), None);
+    let killing: Vec<String> = stopping_events(&plan, &running).into_iter().map(|e| e.message).collect();
+    assert_eq!(killing, ["Stopping container web"]);
+    let pending = simulate(&plan, &Timing::default(), Duration::ZERO, None);
+    assert!(stopping_events(&plan, &pending).is_empty());
+    let (status, event) = rejected_status(17, 17, None, context().origin);
+    assert_eq!(status["reason"], "OutOfpods");
+    assert_eq!(status["phase"], "Failed");
+    assert_eq!(
+        status["message"],
+        "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 17, capacity: 17"
+    );
+    assert_eq!(event.reason, "OutOfpods");
+}
+
+fn check_image(image: &str, expect: &str) {
+    assert_eq!(normalize_image(image), expect, "{image:?}");
+}
+
+#[test]
+fn images_are_normalized_as_containerd_reports_them() {
+    check_image("nginx", "docker.io/library/nginx:latest");
+    check_image("nginx:1.27", "docker.io/library/nginx:1.27");
+    check_image("bitnami/redis", "docker.io/bitnami/redis:latest");
+    check_image(
+        "public.ecr.aws/eks/aws-load-balancer-controller:v2.9.0",
+        "public.ecr.aws/eks/aws-load-balancer-controller:v2.9.0",
+    );
+    check_image("localhost:5000/app", "localhost:5000/app:latest");
+    check_image("registry.k8s.io/pause@sha256:abc", "registry.k8s.io/pause@sha256:abc");
+    check_image("", "");
+    check_image("  ", "");
+    assert!(image_id("docker.io/library/nginx:latest").starts_with("docker.io/library/nginx@sha256:"));
+    assert!(image_id("localhost:5000/app:latest").starts_with("localhost:5000/app@sha256:"));
+    assert!(image_id("registry.k8s.io/pause@sha256:abc").starts_with("registry.k8s.io/pause@sha256:"));
+    assert_ne!(hex64(&["a", "b"]), hex64(&["ab"]));
+    assert_eq!(hex64(&["x"]).len(), 64);
+}
