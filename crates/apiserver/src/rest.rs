@@ -54,7 +54,7 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> 
 
 impl ClusterApi {
     /// A stored object with its resourceVersion filled in, as `resource` presents it.
-    fn decode_stored(&self, resource: &ResourceType, kv: &store::KeyValue) -> Result<Value, ApiError> {
+    pub(crate) fn decode_stored(&self, resource: &ResourceType, kv: &store::KeyValue) -> Result<Value, ApiError> {
         let mut object: Value = serde_json::from_slice(&kv.value)
             .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
         object::set_resource_version(&mut object, kv.mod_revision);
@@ -62,7 +62,7 @@ impl ClusterApi {
         Ok(object)
     }
 
-    fn encode_for_store(object: &Value) -> Bytes {
+    pub(crate) fn encode_for_store(object: &Value) -> Bytes {
         let mut object = object.clone();
         if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             metadata.remove("resourceVersion");
@@ -298,6 +298,7 @@ impl ClusterApi {
         }
         // Defaulting, the mutating admission plugins, then validation, in kube-apiserver's order.
         k8s_model::default_object(&mut object);
+        k8s_model::prepare_for_create(&mut object);
         if is_crds(resource) {
             let causes = crate::crd::validate_definition(&object);
             if !causes.is_empty() {

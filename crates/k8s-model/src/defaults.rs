@@ -142,6 +142,10 @@ fn default_pod(pod: &mut Object) {
             each_item(spec, list, copy_limits_to_requests);
         }
     }
+}
+
+/// A new pod's status is the server's: Pending, with the QoS class of its resources, whatever the client sent.
+pub(crate) fn reset_pod_status(pod: &mut Object) {
     let qos_class = pod.get("spec").map_or("BestEffort", qos_class);
     pod.insert("status".to_owned(), json!({ "phase": "Pending", "qosClass": qos_class }));
 }

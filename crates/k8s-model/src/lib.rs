@@ -128,6 +128,17 @@ pub fn default_object(object: &mut Value) {
     }
 }
 
+/// What only a create does on top of [`default_object`], as the registry strategies' `PrepareForCreate`: a pod's
+/// status starts as Pending with its QoS class. Updates keep the status they are given (the status subresource)
+/// or the stored one (the main resource), so this must not run on them.
+pub fn prepare_for_create(object: &mut Value) {
+    if Kind::of(object) == Some(Kind::Pod)
+        && let Some(map) = object.as_object_mut()
+    {
+        defaults::reset_pod_status(map);
+    }
+}
+
 /// Validation of a new object: metadata (name rules per kind, generateName, labels, annotations, finalizers,
 /// owner references) and the kind's spec. Whether a namespace is required is the caller's business; a given
 /// namespace must be a valid name. Unknown kinds get the metadata checks only.

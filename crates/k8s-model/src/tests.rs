@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::{
-    FieldError, admit_pod, default_object, service_needs_cluster_ip, service_node_ports_needed, validate_create,
-    validate_update,
+    FieldError, admit_pod, default_object, prepare_for_create, service_needs_cluster_ip, service_node_ports_needed,
+    validate_create, validate_update,
 };
 
 fn yaml(text: &str) -> Value {
@@ -36,6 +36,7 @@ fn defaults_match_fixtures() {
     for input_path in inputs {
         let mut object = yaml(&std::fs::read_to_string(&input_path).expect("read fixture"));
         default_object(&mut object);
+        prepare_for_create(&mut object);
         let output_path = PathBuf::from(input_path.to_string_lossy().replace(".input.yaml", ".output.yaml"));
         let actual = serde_norway::to_string(&object).expect("YAML output");
         if update {
@@ -55,6 +56,21 @@ fn defaults_match_fixtures() {
         }
     }
     assert!(failures.is_empty(), "fixtures differ (UPDATE_EXPECT=1 refreshes them):\n{}", failures.join("\n"));
+}
+
+#[test]
+fn only_a_create_resets_a_pods_status() {
+    let running = json!({ "apiVersion": "v1", "kind": "Pod", "metadata": { "name": "p" },
+                          "spec": { "containers": [{ "name": "c", "image": "nginx" }] },
+                          "status": { "phase": "Running", "qosClass": "BestEffort", "podIP": "10.0.1.5" } });
+    let mut updated = running.clone();
+    default_object(&mut updated);
+    assert_eq!(updated["status"], running["status"], "defaulting an update keeps the status it is given");
+    prepare_for_create(&mut updated);
+    assert_eq!(updated["status"], json!({ "phase": "Pending", "qosClass": "BestEffort" }));
+    let mut service = json!({ "apiVersion": "v1", "kind": "Service", "status": { "loadBalancer": {} } });
+    prepare_for_create(&mut service);
+    assert_eq!(service["status"], json!({ "loadBalancer": {} }), "other kinds are left alone");
 }
 
 #[test]
