@@ -259,7 +259,10 @@ pub mod revisions {
     }
 
     /// The owner's revisions, oldest first.
-    pub async fn list<K: Resource>(client: &kube::Client, owner: &K) -> Result<Vec<ControllerRevision>, ReconcileError> {
+    pub async fn list<K: Resource>(
+        client: &kube::Client,
+        owner: &K,
+    ) -> Result<Vec<ControllerRevision>, ReconcileError> {
         let namespace = owner.meta().namespace.clone().unwrap_or_default();
         let uid = owner.meta().uid.clone().unwrap_or_default();
         let api: Api<ControllerRevision> = Api::namespaced(client.clone(), &namespace);

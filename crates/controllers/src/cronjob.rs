@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
 use kube::runtime::controller::{Action, Controller};
@@ -150,8 +150,13 @@ async fn reconcile(cronjob: Arc<CronJob>, context: Arc<Context>) -> Result<Actio
     let cronjobs: Api<CronJob> = Api::namespaced(client.clone(), &namespace);
     let now = context.clock.now();
 
-    let children: Vec<Job> =
-        jobs_api.list(&ListParams::default()).await?.items.into_iter().filter(|job| is_controlled_by(job, &uid)).collect();
+    let children: Vec<Job> = jobs_api
+        .list(&ListParams::default())
+        .await?
+        .items
+        .into_iter()
+        .filter(|job| is_controlled_by(job, &uid))
+        .collect();
     let status = cronjob.status.clone().unwrap_or_default();
     let mut last_successful = status.last_successful_time.as_ref().map(|t| t.0);
 
@@ -194,14 +199,16 @@ async fn reconcile(cronjob: Arc<CronJob>, context: Arc<Context>) -> Result<Actio
     let write_status = |active: Vec<_>, last_schedule: Option<Timestamp>| {
         json!({"status": {
             "active": if active.is_empty() { serde_json::Value::Null } else { serde_json::to_value(&active).unwrap_or_default() },
-            "lastScheduleTime": last_schedule.map(|t| Time(t)),
-            "lastSuccessfulTime": last_successful.map(|t| Time(t)),
+            "lastScheduleTime": last_schedule.map(Time),
+            "lastSuccessfulTime": last_successful.map(Time),
         }})
     };
 
     let Some(spec) = spec else { return Ok(Action::await_change()) };
     if cronjob.meta().deletion_timestamp.is_some() || spec.suspend == Some(true) {
-        cronjobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule))).await?;
+        cronjobs
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule)))
+            .await?;
         return Ok(Action::await_change());
     }
     let schedule = match Schedule::parse(&spec.schedule) {
@@ -242,20 +249,27 @@ async fn reconcile(cronjob: Arc<CronJob>, context: Arc<Context>) -> Result<Actio
         record_event(client, COMPONENT, cronjob.as_ref(), true, "TooManyMissedTimes", &message).await;
     }
     let Some(scheduled) = due.most_recent else {
-        cronjobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule))).await?;
+        cronjobs
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule)))
+            .await?;
         return Ok(requeue(due.next));
     };
     if let Some(deadline) = spec.starting_deadline_seconds
         && scheduled.as_second() + deadline < now.as_second()
     {
-        let message = format!("Missed scheduled time to start a job: {}", scheduled.strftime("%a, %d %b %Y %H:%M:%S %z"));
+        let message =
+            format!("Missed scheduled time to start a job: {}", scheduled.strftime("%a, %d %b %Y %H:%M:%S %z"));
         record_event(client, COMPONENT, cronjob.as_ref(), true, "MissSchedule", &message).await;
-        cronjobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule))).await?;
+        cronjobs
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule)))
+            .await?;
         return Ok(requeue(due.next));
     }
     let new_name = job_name(&name, scheduled);
     if children.iter().any(|job| job.name_any() == new_name) {
-        cronjobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule))).await?;
+        cronjobs
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(write_status(active, last_schedule)))
+            .await?;
         return Ok(requeue(due.next));
     }
     match spec.concurrency_policy.as_deref().unwrap_or("Allow") {
@@ -293,20 +307,28 @@ async fn reconcile(cronjob: Arc<CronJob>, context: Arc<Context>) -> Result<Actio
 /// The Job a CronJob starts for `scheduled`.
 pub fn job_from_template(cronjob: &CronJob, name: &str, scheduled: Timestamp, zone: &TimeZone) -> Job {
     let template = cronjob.spec.as_ref().map(|s| s.job_template.clone()).unwrap_or_default();
-    let mut job = Job { spec: Some(template.spec.unwrap_or_else(JobSpec::default)), ..Job::default() };
+    let mut job = Job { spec: Some(template.spec.unwrap_or_default()), ..Job::default() };
     let template_meta = template.metadata.unwrap_or_default();
     job.metadata.name = Some(name.to_owned());
     job.metadata.namespace = cronjob.namespace();
     job.metadata.labels = template_meta.labels;
     let mut annotations: BTreeMap<String, String> = template_meta.annotations.unwrap_or_default();
     let local = scheduled.to_zoned(zone.clone());
-    annotations.insert(SCHEDULED_TIMESTAMP.to_owned(), local.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string().replace("+00:00", "Z"));
+    annotations.insert(
+        SCHEDULED_TIMESTAMP.to_owned(),
+        local.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string().replace("+00:00", "Z"),
+    );
     job.metadata.annotations = Some(annotations);
     job.metadata.owner_references = Some(vec![controller_ref(cronjob)]);
     job
 }
 
-async fn delete_job(client: &kube::Client, jobs: &Api<Job>, cronjob: &CronJob, name: &str) -> Result<(), ReconcileError> {
+async fn delete_job(
+    client: &kube::Client,
+    jobs: &Api<Job>,
+    cronjob: &CronJob,
+    name: &str,
+) -> Result<(), ReconcileError> {
     let params = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..DeleteParams::default() };
     ignore_not_found(jobs.delete(name, &params).await)?;
     record_event(client, COMPONENT, cronjob, false, "SuccessfulDelete", &format!("Deleted job {name}")).await;

@@ -13,11 +13,11 @@ use k8s_openapi::api::core::v1::{
     Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint,
     Toleration,
 };
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
-use kube::ResourceExt;
 use serde_json::json;
 
 use crate::batch_support::revisions::{self, HASH_LABEL};
@@ -149,7 +149,8 @@ pub fn target_node(pod: &Pod) -> Option<String> {
     if let Some(node) = spec.node_name.as_ref().filter(|n| !n.is_empty()) {
         return Some(node.clone());
     }
-    let required = spec.affinity.as_ref()?.node_affinity.as_ref()?.required_during_scheduling_ignored_during_execution.as_ref()?;
+    let required =
+        spec.affinity.as_ref()?.node_affinity.as_ref()?.required_during_scheduling_ignored_during_execution.as_ref()?;
     required.node_selector_terms.iter().flat_map(|t| t.match_fields.iter().flatten()).find_map(|r| {
         (r.key == "metadata.name" && r.operator == "In" && r.values.as_ref()?.len() == 1)
             .then(|| r.values.as_ref()?.first().cloned())
@@ -186,8 +187,7 @@ pub fn rolling_update(nodes: &[NodeRollout], max_unavailable: i32, max_surge: i3
         }
         return (delete, surge);
     }
-    let mut unavailable =
-        nodes.iter().filter(|n| n.new != Some(true) && n.old != Some(true)).count() as i32;
+    let mut unavailable = nodes.iter().filter(|n| n.new != Some(true) && n.old != Some(true)).count() as i32;
     for (index, node) in nodes.iter().enumerate() {
         match node.old {
             Some(false) => delete.push(index),
@@ -299,7 +299,10 @@ async fn reconcile(ds: Arc<DaemonSet>, context: Arc<Context>) -> Result<Action, 
                     ds.as_ref(),
                     true,
                     "FailedDaemonPod",
-                    &format!("Found failed daemon pod {namespace}/{} on node {name}, will try to kill it", failed[0].name_any()),
+                    &format!(
+                        "Found failed daemon pod {namespace}/{} on node {name}, will try to kill it",
+                        failed[0].name_any()
+                    ),
                 )
                 .await;
             }

@@ -11,14 +11,12 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Node, ObjectReference, Pod, Service, ServicePort,
 };
-use k8s_openapi::api::discovery::v1::{
-    Endpoint, EndpointConditions, EndpointPort as SlicePort, EndpointSlice,
-};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort as SlicePort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
-use kube::ResourceExt;
 use kube::runtime::watcher::{self, watcher};
 
 use crate::batch_support::{
@@ -33,6 +31,9 @@ pub const MANAGED_BY: &str = "endpointslice.kubernetes.io/managed-by";
 pub const CONTROLLER_NAME: &str = "endpointslice-controller.k8s.io";
 /// The most endpoints one slice holds (kube-controller-manager's `--max-endpoints-per-slice` default).
 pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
+/// The ports one endpoint serves (name, number, protocol): endpoints serving the same ports share a subset.
+type PortKey = Vec<(Option<String>, i32, String)>;
+
 const HEADLESS: &str = "service.kubernetes.io/headless";
 const ZONE: &str = "topology.kubernetes.io/zone";
 
@@ -86,7 +87,6 @@ async fn forget_deleted_services(client: kube::Client) {
     }
 }
 
-
 /// The port a pod serves a service port on: the target port's number, or the container port its name names.
 pub fn resolve_port(service_port: &ServicePort, pod: &Pod) -> Option<i32> {
     match &service_port.target_port {
@@ -133,8 +133,7 @@ fn publish_not_ready(service: &Service) -> bool {
 /// they serve, sorted by IP.
 pub fn endpoint_subsets(service: &Service, pods: &[Pod]) -> Vec<EndpointSubset> {
     let publish = publish_not_ready(service);
-    let mut groups: BTreeMap<Vec<(Option<String>, i32, String)>, (Vec<EndpointAddress>, Vec<EndpointAddress>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<PortKey, (Vec<EndpointAddress>, Vec<EndpointAddress>)> = BTreeMap::new();
     for pod in pods {
         let Some(ip) = pod_ip(pod) else { continue };
         if is_terminal(pod) || (is_terminating(pod) && !publish) {
@@ -193,7 +192,7 @@ pub fn slice_contents(
     zones: &BTreeMap<String, String>,
 ) -> Vec<(Vec<SlicePort>, Vec<Endpoint>)> {
     let publish = publish_not_ready(service);
-    let mut groups: BTreeMap<Vec<(Option<String>, i32, String)>, Vec<Endpoint>> = BTreeMap::new();
+    let mut groups: BTreeMap<PortKey, Vec<Endpoint>> = BTreeMap::new();
     for pod in pods {
         let Some(ip) = pod_ip(pod) else { continue };
         if is_terminal(pod) {
@@ -281,7 +280,9 @@ async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Actio
     desired.metadata.labels = Some(labels_for(&service));
     match endpoints_api.get_opt(&name).await? {
         None => match endpoints_api.create(&PostParams::default(), &desired).await {
-            Err(kube::Error::Api(status)) if status.code == 409 => return Ok(Action::requeue(Duration::from_millis(200))),
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                return Ok(Action::requeue(Duration::from_millis(200)));
+            }
             other => {
                 other?;
             }
@@ -301,10 +302,8 @@ async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Actio
 
     // EndpointSlices.
     let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default()).await?.items;
-    let zones: BTreeMap<String, String> = nodes
-        .iter()
-        .filter_map(|node| Some((node.name_any(), node.labels().get(ZONE)?.clone())))
-        .collect();
+    let zones: BTreeMap<String, String> =
+        nodes.iter().filter_map(|node| Some((node.name_any(), node.labels().get(ZONE)?.clone()))).collect();
     let mut contents = slice_contents(&service, &pods, &zones);
     if contents.is_empty() {
         contents.push((Vec::new(), Vec::new()));
@@ -326,7 +325,10 @@ async fn reconcile(service: Arc<Service>, context: Arc<Context>) -> Result<Actio
         let ports = (!ports.is_empty()).then_some(ports);
         match existing.next() {
             Some(mut slice) => {
-                if slice.endpoints != endpoints || slice.ports != ports || slice.metadata.labels.as_ref() != Some(&labels) {
+                if slice.endpoints != endpoints
+                    || slice.ports != ports
+                    || slice.metadata.labels.as_ref() != Some(&labels)
+                {
                     slice.endpoints = endpoints;
                     slice.ports = ports;
                     slice.metadata.labels = Some(labels.clone());

@@ -13,10 +13,10 @@ use jiff::Timestamp;
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobSpec, JobStatus, PodFailurePolicy, SuccessPolicy};
 use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, ObjectFieldSelector, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
-use kube::ResourceExt;
 use serde_json::json;
 
 use crate::batch_support::{
@@ -71,8 +71,7 @@ struct Context {
 
 /// Runs the Job and TTL-after-finished controllers until the task is dropped.
 pub async fn run(client: kube::Client, clock: Clock, backoff: Backoff) {
-    let context =
-        Arc::new(Context { client: client.clone(), clock, backoff, records: Mutex::new(HashMap::new()) });
+    let context = Arc::new(Context { client: client.clone(), clock, backoff, records: Mutex::new(HashMap::new()) });
     Controller::new(Api::<Job>::all(client.clone()), watcher::Config::default())
         .owns(Api::<Pod>::all(client), watcher::Config::default())
         .run(reconcile, retry_later, context)
@@ -141,7 +140,10 @@ pub fn match_failure_policy(policy: &PodFailurePolicy, pod: &Pod) -> PolicyActio
                     .and_then(|s| s.conditions.as_ref())
                     .is_some_and(|cs| cs.iter().any(|c| c.type_ == pattern.type_ && c.status == wanted_status));
                 has.then(|| {
-                    format!("Pod {namespace}/{name} has condition {} matching {action} rule at index {index}", pattern.type_)
+                    format!(
+                        "Pod {namespace}/{name} has condition {} matching {action} rule at index {index}",
+                        pattern.type_
+                    )
                 })
             })
         };
@@ -372,7 +374,8 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
         if now < expires {
             return Ok(Action::requeue(after(now, expires) + Duration::from_millis(100)));
         }
-        let params = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..DeleteParams::default() };
+        let params =
+            DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..DeleteParams::default() };
         ignore_not_found(jobs.delete(&name, &params).await)?;
         return Ok(Action::await_change());
     }
@@ -387,7 +390,8 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
     // Count pods that finished (or were deleted before finishing) and still carry the finalizer: first note
     // them as uncounted, then let them go, then move them into the counters.
     let mut uncounted = status.uncounted_terminated_pods.clone().unwrap_or_default();
-    let mut uncounted_succeeded: BTreeSet<String> = uncounted.succeeded.take().unwrap_or_default().into_iter().collect();
+    let mut uncounted_succeeded: BTreeSet<String> =
+        uncounted.succeeded.take().unwrap_or_default().into_iter().collect();
     let mut uncounted_failed: BTreeSet<String> = uncounted.failed.take().unwrap_or_default().into_iter().collect();
     let mut policy_failure: Option<Verdict> = None;
     let mut release = Vec::new();
@@ -518,8 +522,15 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
     } else if suspended {
         for pod in &active_pods {
             ignore_not_found(pods_api.delete(&pod.name_any(), &DeleteParams::default()).await)?;
-            record_event(client, COMPONENT, job.as_ref(), false, "SuccessfulDelete", &format!("Deleted pod: {}", pod.name_any()))
-                .await;
+            record_event(
+                client,
+                COMPONENT,
+                job.as_ref(),
+                false,
+                "SuccessfulDelete",
+                &format!("Deleted pod: {}", pod.name_any()),
+            )
+            .await;
         }
         counts.active = 0;
     } else {
@@ -558,8 +569,15 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
         for index in to_create {
             let pod = pod_for(&job, index);
             let created = pods_api.create(&PostParams::default(), &pod).await?;
-            record_event(client, COMPONENT, job.as_ref(), false, "SuccessfulCreate", &format!("Created pod: {}", created.name_any()))
-                .await;
+            record_event(
+                client,
+                COMPONENT,
+                job.as_ref(),
+                false,
+                "SuccessfulCreate",
+                &format!("Created pod: {}", created.name_any()),
+            )
+            .await;
             counts.active += 1;
         }
         if let (Some(deadline), Some(start)) = (spec.active_deadline_seconds, start) {

@@ -13,10 +13,10 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, Pod, PodTemplateSpec, Volume,
 };
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
-use kube::ResourceExt;
 use serde_json::json;
 
 use crate::batch_support::revisions::{self, HASH_LABEL};
@@ -127,7 +127,8 @@ pub fn claim_name(template: &str, sts: &str, ordinal: i32) -> String {
 
 fn pod_for(sts: &StatefulSet, ordinal: i32, template: &PodTemplateSpec, hash: &str) -> Pod {
     let name = format!("{}-{ordinal}", sts.name_any());
-    let mut pod = Pod { metadata: template.metadata.clone().unwrap_or_default(), spec: template.spec.clone(), status: None };
+    let mut pod =
+        Pod { metadata: template.metadata.clone().unwrap_or_default(), spec: template.spec.clone(), status: None };
     pod.metadata.name = Some(name.clone());
     pod.metadata.generate_name = None;
     pod.metadata.namespace = sts.namespace();
@@ -157,18 +158,13 @@ fn pod_for(sts: &StatefulSet, ordinal: i32, template: &PodTemplateSpec, hash: &s
     pod
 }
 
-async fn ensure_claims(
-    client: &kube::Client,
-    sts: &StatefulSet,
-    ordinal: i32,
-) -> Result<(), ReconcileError> {
+async fn ensure_claims(client: &kube::Client, sts: &StatefulSet, ordinal: i32) -> Result<(), ReconcileError> {
     let namespace = sts.namespace().unwrap_or_default();
     let api: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &namespace);
     let spec = sts.spec.as_ref();
-    let delete_with_set = spec
-        .and_then(|s| s.persistent_volume_claim_retention_policy.as_ref())
-        .and_then(|p| p.when_deleted.as_deref())
-        == Some("Delete");
+    let delete_with_set =
+        spec.and_then(|s| s.persistent_volume_claim_retention_policy.as_ref()).and_then(|p| p.when_deleted.as_deref())
+            == Some("Delete");
     for template in spec.and_then(|s| s.volume_claim_templates.as_ref()).into_iter().flatten() {
         let name = claim_name(template.metadata.name.as_deref().unwrap_or_default(), &sts.name_any(), ordinal);
         let mut claim = PersistentVolumeClaim { spec: template.spec.clone(), ..PersistentVolumeClaim::default() };
@@ -257,8 +253,7 @@ async fn reconcile(sts: Arc<StatefulSet>, context: Arc<Context>) -> Result<Actio
                 let pod = pod_for(&sts, ordinal, template, hash);
                 match pods_api.create(&PostParams::default(), &pod).await {
                     Ok(created) => {
-                        let message =
-                            format!("create Pod {} in StatefulSet {name} successful", created.name_any());
+                        let message = format!("create Pod {} in StatefulSet {name} successful", created.name_any());
                         record_event(client, COMPONENT, sts.as_ref(), false, "SuccessfulCreate", &message).await;
                     }
                     Err(error) if is_conflict(&error) => {}
@@ -271,11 +266,9 @@ async fn reconcile(sts: Arc<StatefulSet>, context: Arc<Context>) -> Result<Actio
                 let message = format!("delete Pod {pod_name} in StatefulSet {name} successful");
                 record_event(client, COMPONENT, sts.as_ref(), false, "SuccessfulDelete", &message).await;
                 let scaled_away = ordinal >= replicas;
-                let delete_claims = spec
-                    .persistent_volume_claim_retention_policy
-                    .as_ref()
-                    .and_then(|p| p.when_scaled.as_deref())
-                    == Some("Delete");
+                let delete_claims =
+                    spec.persistent_volume_claim_retention_policy.as_ref().and_then(|p| p.when_scaled.as_deref())
+                        == Some("Delete");
                 if scaled_away && delete_claims {
                     let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &namespace);
                     for template in spec.volume_claim_templates.iter().flatten() {

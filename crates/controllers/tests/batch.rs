@@ -11,8 +11,8 @@ use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::ResourceExt;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -28,7 +28,8 @@ async fn start(clock: Clock) -> Harness {
     let api = planes.api("test").expect("the cluster runs");
     let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
     let client = kube::Client::new(LocalService::new(api, identity), "default");
-    let config = ControllersConfig { job_backoff_base: Duration::from_millis(100), clock, ..ControllersConfig::default() };
+    let config =
+        ControllersConfig { job_backoff_base: Duration::from_millis(100), clock, ..ControllersConfig::default() };
     let controllers = Controllers::start(client.clone(), config);
     Harness { planes, client, controllers }
 }
@@ -61,8 +62,11 @@ fn object<T: DeserializeOwned>(value: serde_json::Value) -> T {
 }
 
 async fn pods(client: &kube::Client, selector: &str) -> Vec<Pod> {
-    let mut pods =
-        Api::<Pod>::namespaced(client.clone(), "default").list(&ListParams::default().labels(selector)).await.expect("list").items;
+    let mut pods = Api::<Pod>::namespaced(client.clone(), "default")
+        .list(&ListParams::default().labels(selector))
+        .await
+        .expect("list")
+        .items;
     pods.sort_by_key(|p| p.metadata.creation_timestamp.as_ref().map(|t| t.0));
     pods
 }
@@ -83,13 +87,15 @@ async fn set_phase(client: &kube::Client, name: &str, phase: &str, ready: bool, 
 }
 
 fn job_condition(job: &Job, type_: &str) -> Option<(String, String)> {
-    let condition = job.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == type_ && c.status == "True")?;
+    let condition =
+        job.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == type_ && c.status == "True")?;
     Some((condition.reason.clone().unwrap_or_default(), condition.message.clone().unwrap_or_default()))
 }
 
 fn job_spec(name: &str, spec: serde_json::Value) -> Job {
     let mut spec = spec;
-    spec["template"] = json!({"spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}});
+    spec["template"] =
+        json!({"spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}});
     object(json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": spec}))
 }
 
@@ -149,7 +155,8 @@ async fn a_failing_job_is_retried_backoff_limit_times_then_fails() {
     for attempt in 1..=3 {
         let pod = eventually("a new pod", Duration::from_secs(10), || async {
             let pods = pods(&client, "job-name=fails").await;
-            (pods.len() == attempt).then(|| pods.last().cloned()).flatten()
+            let pending = pods.iter().find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed"));
+            (pods.len() == attempt).then(|| pending.cloned()).flatten()
         })
         .await;
         set_phase(&client, &pod.name_any(), "Failed", false, 1).await;
@@ -210,7 +217,10 @@ async fn create_node(client: &kube::Client, name: &str, zone: &str) {
 
 fn daemon_target(pod: &Pod) -> String {
     let affinity = pod.spec.as_ref().and_then(|s| s.affinity.as_ref()).and_then(|a| a.node_affinity.as_ref());
-    let terms = &affinity.and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref()).expect("pinned").node_selector_terms;
+    let terms = &affinity
+        .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref())
+        .expect("pinned")
+        .node_selector_terms;
     terms[0].match_fields.as_ref().expect("fields")[0].values.as_ref().expect("values")[0].clone()
 }
 
@@ -310,8 +320,10 @@ async fn a_service_gets_endpoints_and_a_slice_of_its_ready_pods() {
     services.create(&PostParams::default(), &service).await.expect("create service");
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
     for name in ["web-1", "web-2"] {
-        let pod = object(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "web"}},
-            "spec": {"nodeName": "node-a", "containers": [{"name": "main", "image": "nginx", "ports": [{"name": "http", "containerPort": 8080}]}]}}));
+        let pod = object(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-a", "containers": [{"name": "main", "image": "nginx", "ports": [{"name": "http", "containerPort": 8080}]}]}}),
+        );
         pods_api.create(&PostParams::default(), &pod).await.expect("create pod");
     }
     set_phase(&client, "web-1", "Running", true, 0).await;

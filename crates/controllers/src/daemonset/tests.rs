@@ -21,16 +21,38 @@ fn node_eligibility() {
     check_eligible(zone_a(), json!({}), true);
     check_eligible(zone_a(), json!({"nodeSelector": {"zone": "a"}}), true);
     check_eligible(zone_a(), json!({"nodeSelector": {"zone": "b"}}), false);
-    let affinity = |term: serde_json::Value| {
-        json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}})
-    };
-    check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]})), true);
-    check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]})), false);
-    check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "size", "operator": "Gt", "values": ["3"]}]})), true);
-    check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "size", "operator": "Lt", "values": ["x"]}]})), false);
+    let affinity = |term: serde_json::Value| json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}});
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]})),
+        true,
+    );
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]})),
+        false,
+    );
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchExpressions": [{"key": "size", "operator": "Gt", "values": ["3"]}]})),
+        true,
+    );
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchExpressions": [{"key": "size", "operator": "Lt", "values": ["x"]}]})),
+        false,
+    );
     check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "gpu", "operator": "DoesNotExist"}]})), true);
-    check_eligible(zone_a(), affinity(json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-a"]}]})), true);
-    check_eligible(zone_a(), affinity(json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-b"]}]})), false);
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-a"]}]})),
+        true,
+    );
+    check_eligible(
+        zone_a(),
+        affinity(json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-b"]}]})),
+        false,
+    );
     check_eligible(zone_a(), affinity(json!({})), false);
     check_eligible(zone_a(), affinity(json!({"matchExpressions": [{"key": "zone", "operator": "Bogus"}]})), false);
 
@@ -38,11 +60,27 @@ fn node_eligibility() {
     check_eligible(tainted("dedicated", "NoSchedule"), json!({}), false);
     check_eligible(tainted("dedicated", "PreferNoSchedule"), json!({}), true);
     check_eligible(tainted("dedicated", "NoExecute"), json!({}), false);
-    check_eligible(tainted("dedicated", "NoSchedule"), json!({"tolerations": [{"key": "dedicated", "operator": "Exists"}]}), true);
-    check_eligible(tainted("dedicated", "NoSchedule"), json!({"tolerations": [{"key": "dedicated", "value": "v"}]}), true);
-    check_eligible(tainted("dedicated", "NoSchedule"), json!({"tolerations": [{"key": "dedicated", "value": "w"}]}), false);
+    check_eligible(
+        tainted("dedicated", "NoSchedule"),
+        json!({"tolerations": [{"key": "dedicated", "operator": "Exists"}]}),
+        true,
+    );
+    check_eligible(
+        tainted("dedicated", "NoSchedule"),
+        json!({"tolerations": [{"key": "dedicated", "value": "v"}]}),
+        true,
+    );
+    check_eligible(
+        tainted("dedicated", "NoSchedule"),
+        json!({"tolerations": [{"key": "dedicated", "value": "w"}]}),
+        false,
+    );
     check_eligible(tainted("dedicated", "NoSchedule"), json!({"tolerations": [{"operator": "Exists"}]}), true);
-    check_eligible(tainted("dedicated", "NoSchedule"), json!({"tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoExecute"}]}), false);
+    check_eligible(
+        tainted("dedicated", "NoSchedule"),
+        json!({"tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoExecute"}]}),
+        false,
+    );
     check_eligible(tainted("node.kubernetes.io/unschedulable", "NoSchedule"), json!({}), true);
     check_eligible(tainted("node.kubernetes.io/not-ready", "NoExecute"), json!({}), true);
     check_eligible(tainted("node.kubernetes.io/unreachable", "NoExecute"), json!({}), true);

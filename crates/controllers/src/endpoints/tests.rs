@@ -40,7 +40,14 @@ fn check_endpoints(spec: serde_json::Value, pods: &[Pod], expect: &[&str]) {
                 .ports
                 .iter()
                 .flatten()
-                .map(|p| format!("{}:{}/{}", p.name.clone().unwrap_or_default(), p.port, p.protocol.clone().unwrap_or_default()))
+                .map(|p| {
+                    format!(
+                        "{}:{}/{}",
+                        p.name.clone().unwrap_or_default(),
+                        p.port,
+                        p.protocol.clone().unwrap_or_default()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(",");
             format!("{} | {} | {}", ips(&s.addresses), ips(&s.not_ready_addresses), ports)
@@ -109,13 +116,10 @@ fn slices_from_pods() {
         pod("d", "10.0.0.4", true, "deleting"),
         pod("e", "10.0.0.5", true, "failed"),
     ];
-    check_slices(
-        spec.clone(),
-        &pods,
-        &["10.0.0.1 110 us-east-1a; 10.0.0.3 000 us-east-1a; 10.0.0.4 011 us-east-1a"],
-    );
+    check_slices(spec.clone(), &pods, &["10.0.0.1 110 us-east-1a; 10.0.0.3 000 us-east-1a; 10.0.0.4 011 us-east-1a"]);
     check_slices(spec.clone(), &[], &[]);
-    let many: Vec<Pod> = (0..250).map(|i| pod(&format!("p{i}"), &format!("10.1.{}.{}", i / 200, i % 200), true, "")).collect();
+    let many: Vec<Pod> =
+        (0..250).map(|i| pod(&format!("p{i}"), &format!("10.1.{}.{}", i / 200, i % 200), true, "")).collect();
     let sizes: Vec<usize> =
         slice_contents(&service(spec), &many, &BTreeMap::new()).iter().map(|(_, e)| e.len()).collect();
     assert_eq!(sizes, [100, 100, 50]);

@@ -126,7 +126,9 @@ fn pod_failure_policy_rules() {
     check_policy(
         fail_42.clone(),
         failed_pod(42, &[]),
-        PolicyAction::FailJob("Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 0".into()),
+        PolicyAction::FailJob(
+            "Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 0".into(),
+        ),
     );
     check_policy(fail_42, failed_pod(1, &[]), PolicyAction::Count);
     let not_in = json!([{"action": "Ignore", "onExitCodes": {"operator": "NotIn", "values": [1, 2]}}]);
@@ -147,10 +149,22 @@ fn pod_failure_policy_rules() {
         PolicyAction::FailJob("Pod ns/p has condition ConfigIssue matching FailJob rule at index 2".into()),
     );
     check_policy(disruption, failed_pod(7, &["DisruptionTarget"]), PolicyAction::Count);
-    check_policy(json!([{"action": "Bogus", "onExitCodes": {"operator": "In", "values": [1]}}]), failed_pod(1, &[]), PolicyAction::Count);
-    check_policy(json!([{"action": "FailJob", "onExitCodes": {"operator": "Between", "values": [1]}}]), failed_pod(1, &[]), PolicyAction::Count);
+    check_policy(
+        json!([{"action": "Bogus", "onExitCodes": {"operator": "In", "values": [1]}}]),
+        failed_pod(1, &[]),
+        PolicyAction::Count,
+    );
+    check_policy(
+        json!([{"action": "FailJob", "onExitCodes": {"operator": "Between", "values": [1]}}]),
+        failed_pod(1, &[]),
+        PolicyAction::Count,
+    );
     // Exit code 0 never matches, not even NotIn.
-    check_policy(json!([{"action": "FailJob", "onExitCodes": {"operator": "NotIn", "values": [1]}}]), failed_pod(0, &[]), PolicyAction::Count);
+    check_policy(
+        json!([{"action": "FailJob", "onExitCodes": {"operator": "NotIn", "values": [1]}}]),
+        failed_pod(0, &[]),
+        PolicyAction::Count,
+    );
 }
 
 #[test]

@@ -47,9 +47,8 @@ fn ordinal_decisions() {
 
 #[test]
 fn ordinals_come_from_names() {
-    let named = |name: &str| -> Pod {
-        serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("a pod")
-    };
+    let named =
+        |name: &str| -> Pod { serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).expect("a pod") };
     assert_eq!(ordinal_of("web", &named("web-0")), Some(0));
     assert_eq!(ordinal_of("web", &named("web-12")), Some(12));
     assert_eq!(ordinal_of("web", &named("web-01")), None);
