@@ -358,3 +358,107 @@ async fn a_service_gets_endpoints_and_a_slice_of_its_ready_pods() {
     assert!(kubernetes.is_none_or(|e| !e.labels().contains_key("kubernetes.io/service-name")));
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn an_indexed_job_completes_its_indexes_and_its_time_to_live_deletes_it() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let spec = json!({"completions": 2, "parallelism": 2, "completionMode": "Indexed", "ttlSecondsAfterFinished": 1});
+    jobs.create(&PostParams::default(), &job_spec("indexed", spec)).await.expect("create job");
+    let running = eventually("two indexed pods", Duration::from_secs(10), || async {
+        let pods = pods(&client, "job-name=indexed").await;
+        (pods.len() == 2).then_some(pods)
+    })
+    .await;
+    let mut indexes: Vec<String> =
+        running.iter().map(|p| p.annotations()["batch.kubernetes.io/job-completion-index"].clone()).collect();
+    indexes.sort();
+    assert_eq!(indexes, ["0", "1"]);
+    for pod in &running {
+        set_phase(&client, &pod.name_any(), "Succeeded", false, 0).await;
+    }
+    let job = eventually("the job completes", Duration::from_secs(10), || async {
+        let job = jobs.get_opt("indexed").await.expect("get job")?;
+        job_condition(&job, "Complete").is_some().then_some(job)
+    })
+    .await;
+    assert_eq!(job.status.and_then(|s| s.completed_indexes).as_deref(), Some("0-1"));
+    eventually("the finished job is deleted", Duration::from_secs(10), || async {
+        jobs.get_opt("indexed").await.expect("get job").is_none().then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_daemonset_template_change_rolls_its_pods() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    create_node(&client, "node-a", "us-east-1a").await;
+    create_node(&client, "node-b", "us-east-1b").await;
+    let daemonsets: Api<DaemonSet> = Api::namespaced(client.clone(), "default");
+    let ds = object(json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "roll"},
+        "spec": {"selector": {"matchLabels": {"app": "roll"}}, "template": {"metadata": {"labels": {"app": "roll"}},
+            "spec": {"containers": [{"name": "main", "image": "busybox:1"}]}}}}));
+    daemonsets.create(&PostParams::default(), &ds).await.expect("create daemonset");
+    let image =
+        |pod: &Pod| pod.spec.as_ref().map(|s| s.containers[0].image.clone().unwrap_or_default()).unwrap_or_default();
+    eventually("two old pods", Duration::from_secs(10), || async {
+        let pods = pods(&client, "app=roll").await;
+        (pods.len() == 2 && pods.iter().all(|p| image(p) == "busybox:1")).then_some(())
+    })
+    .await;
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "busybox:2"}]}}}});
+    daemonsets.patch("roll", &PatchParams::default(), &Patch::Strategic(patch)).await.expect("patch image");
+    eventually("two new pods", Duration::from_secs(10), || async {
+        let pods = pods(&client, "app=roll").await;
+        (pods.len() == 2 && pods.iter().all(|p| image(p) == "busybox:2")).then_some(())
+    })
+    .await;
+    let mut revisions: Vec<i64> = Api::<ControllerRevision>::namespaced(client.clone(), "default")
+        .list(&ListParams::default())
+        .await
+        .expect("list revisions")
+        .items
+        .iter()
+        .map(|r| r.revision)
+        .collect();
+    revisions.sort();
+    assert_eq!(revisions, [1, 2]);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_pod_leaves_the_endpoints() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let services: Api<Service> = Api::namespaced(client.clone(), "default");
+    let service = object(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+        "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]}}));
+    services.create(&PostParams::default(), &service).await.expect("create service");
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pod =
+        object(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "api-1", "labels": {"app": "api"}},
+        "spec": {"containers": [{"name": "main", "image": "nginx"}]}}));
+    pods_api.create(&PostParams::default(), &pod).await.expect("create pod");
+    set_phase(&client, "api-1", "Running", true, 0).await;
+    let endpoints_api: Api<Endpoints> = Api::namespaced(client.clone(), "default");
+    eventually("the pod in the endpoints", Duration::from_secs(10), || async {
+        let endpoints = endpoints_api.get_opt("api").await.expect("get")?;
+        endpoints.subsets.is_some_and(|s| s.len() == 1).then_some(())
+    })
+    .await;
+    pods_api.delete("api-1", &Default::default()).await.expect("delete pod");
+    eventually("empty endpoints", Duration::from_secs(10), || async {
+        let endpoints = endpoints_api.get_opt("api").await.expect("get")?;
+        endpoints.subsets.is_none_or(|s| s.is_empty()).then_some(())
+    })
+    .await;
+    services.delete("api", &Default::default()).await.expect("delete service");
+    eventually("the endpoints go with the service", Duration::from_secs(10), || async {
+        endpoints_api.get_opt("api").await.expect("get").is_none().then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
