@@ -430,15 +430,21 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
             (Some(policy), "Failed") => match_failure_policy(policy, pod),
             _ => PolicyAction::Count,
         };
-        match action {
-            PolicyAction::Ignore => continue,
-            PolicyAction::FailJob(message) => {
-                policy_failure.get_or_insert_with(|| verdict("PodFailurePolicy", message));
-            }
-            PolicyAction::Count => {}
+        if action == PolicyAction::Ignore {
+            continue;
         }
         uncounted_failed.insert(pod_uid);
         newly_failed += 1;
+    }
+    // A FailJob rule fails the Job for any failed pod it matches, counted now or in an earlier round.
+    if let Some(policy) = &spec.pod_failure_policy
+        && !stopping
+    {
+        policy_failure =
+            pods.iter().filter(|p| pod_phase(p) == "Failed").find_map(|pod| match match_failure_policy(policy, pod) {
+                PolicyAction::FailJob(message) => Some(verdict("PodFailurePolicy", message)),
+                _ => None,
+            });
     }
     if !release.is_empty() {
         let patch = json!({"status": {"uncountedTerminatedPods": {

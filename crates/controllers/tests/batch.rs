@@ -306,6 +306,13 @@ async fn a_statefulset_creates_its_pods_in_order() {
     .await;
     assert_eq!(status.current_revision, status.update_revision);
     assert_eq!(status.updated_replicas, Some(3));
+    // Scaling down removes the highest ordinals.
+    sets.patch("db", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}}))).await.expect("scale");
+    eventually("one pod left", Duration::from_secs(10), || async {
+        let names: Vec<String> = pods(&client, "app=db").await.iter().map(|p| p.name_any()).collect();
+        (names == ["db-0"]).then_some(())
+    })
+    .await;
     harness.stop().await;
 }
 
@@ -460,5 +467,55 @@ async fn a_deleted_pod_leaves_the_endpoints() {
         endpoints_api.get_opt("api").await.expect("get").is_none().then_some(())
     })
     .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_suspended_job_runs_nothing_until_resumed() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    jobs.create(&PostParams::default(), &job_spec("later", json!({"suspend": true}))).await.expect("create job");
+    let job = eventually("the Suspended condition", Duration::from_secs(10), || async {
+        let job = jobs.get("later").await.expect("get job");
+        job_condition(&job, "Suspended").is_some().then_some(job)
+    })
+    .await;
+    assert_eq!(job_condition(&job, "Suspended"), Some(("JobSuspended".into(), "Job suspended".into())));
+    assert!(pods(&client, "job-name=later").await.is_empty());
+    jobs.patch("later", &PatchParams::default(), &Patch::Merge(json!({"spec": {"suspend": false}})))
+        .await
+        .expect("resume");
+    eventually("a pod once resumed", Duration::from_secs(10), || async {
+        (pods(&client, "job-name=later").await.len() == 1).then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_pod_failure_policy_fails_the_job_at_once() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let policy = json!({"backoffLimit": 5, "podFailurePolicy": {"rules": [
+        {"action": "FailJob", "onExitCodes": {"containerName": "main", "operator": "In", "values": [42]}}]}});
+    jobs.create(&PostParams::default(), &job_spec("strict", policy)).await.expect("create job");
+    let pod = eventually("a pod", Duration::from_secs(10), || async {
+        pods(&client, "job-name=strict").await.into_iter().next()
+    })
+    .await;
+    set_phase(&client, &pod.name_any(), "Failed", false, 42).await;
+    let job = eventually("the job fails", Duration::from_secs(10), || async {
+        let job = jobs.get("strict").await.expect("get job");
+        job_condition(&job, "Failed").is_some().then_some(job)
+    })
+    .await;
+    let message = format!(
+        "Container main for pod default/{} failed with exit code 42 matching FailJob rule at index 0",
+        pod.name_any()
+    );
+    assert_eq!(job_condition(&job, "Failed"), Some(("PodFailurePolicy".into(), message)));
+    assert_eq!(pods(&client, "job-name=strict").await.len(), 1, "no retry");
     harness.stop().await;
 }
