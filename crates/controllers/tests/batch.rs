@@ -519,3 +519,42 @@ async fn a_pod_failure_policy_fails_the_job_at_once() {
     assert_eq!(pods(&client, "job-name=strict").await.len(), 1, "no retry");
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn a_replace_cronjob_swaps_its_running_job_when_the_schedule_fires_again() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    // The controllers' clock runs `ahead` seconds in front of the wall clock; the test moves it on.
+    let ahead = Arc::new(AtomicI64::new(120));
+    let offset = ahead.clone();
+    let clock =
+        Clock::new(move || jiff::Timestamp::now() + jiff::SignedDuration::from_secs(offset.load(Ordering::SeqCst)));
+    let harness = start(clock).await;
+    let client = harness.client.clone();
+    let cronjobs: Api<CronJob> = Api::namespaced(client.clone(), "default");
+    let cronjob = object(json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "swap"},
+        "spec": {"schedule": "* * * * *", "concurrencyPolicy": "Replace", "jobTemplate": {"spec": {"template": {"spec": {
+            "restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}}}}}}));
+    cronjobs.create(&PostParams::default(), &cronjob).await.expect("create cronjob");
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let job_names = || async {
+        let list = jobs.list(&ListParams::default()).await.expect("list").items;
+        list.into_iter().filter(|j| j.metadata.deletion_timestamp.is_none()).map(|j| j.name_any()).collect::<Vec<_>>()
+    };
+    let first = eventually("a first job", Duration::from_secs(10), || async {
+        let names = job_names().await;
+        (names.len() == 1).then(|| names[0].clone())
+    })
+    .await;
+    ahead.fetch_add(120, Ordering::SeqCst);
+    // Any change makes the controller look again (it would on its own at the next minute).
+    let touch = json!({"metadata": {"annotations": {"touched": "yes"}}});
+    cronjobs.patch("swap", &PatchParams::default(), &Patch::Merge(touch)).await.expect("touch");
+    let second = eventually("the job replaced", Duration::from_secs(10), || async {
+        let names = job_names().await;
+        (names.len() == 1 && names[0] != first).then(|| names[0].clone())
+    })
+    .await;
+    let minutes = |name: &str| name.strip_prefix("swap-").and_then(|m| m.parse::<i64>().ok()).expect("minutes");
+    assert!(minutes(&second) >= minutes(&first) + 2, "{first} then {second}");
+    harness.stop().await;
+}
