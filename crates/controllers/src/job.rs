@@ -72,11 +72,42 @@ struct Context {
 /// Runs the Job and TTL-after-finished controllers until the task is dropped.
 pub async fn run(client: kube::Client, clock: Clock, backoff: Backoff) {
     let context = Arc::new(Context { client: client.clone(), clock, backoff, records: Mutex::new(HashMap::new()) });
-    Controller::new(Api::<Job>::all(client.clone()), watcher::Config::default())
-        .owns(Api::<Pod>::all(client), watcher::Config::default())
+    let jobs = Controller::new(Api::<Job>::all(client.clone()), watcher::Config::default())
+        .owns(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .run(reconcile, retry_later, context)
-        .for_each(|_| async {})
-        .await;
+        .for_each(|_| async {});
+    tokio::join!(jobs, release_orphans(client));
+}
+
+/// Lets go of pods whose Job is gone (deleted with its pods, or orphaning them): nothing else would remove
+/// their tracking finalizer once they finish or are deleted.
+async fn release_orphans(client: kube::Client) {
+    let config = watcher::Config::default().labels("batch.kubernetes.io/controller-uid");
+    let mut events = watcher::watcher(Api::<Pod>::all(client.clone()), config).boxed();
+    while let Some(event) = events.next().await {
+        let pod = match event {
+            Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)) => pod,
+            _ => continue,
+        };
+        if !has_finalizer(&pod) || !(is_terminal(&pod) || is_terminating(&pod)) {
+            continue;
+        }
+        let namespace = pod.namespace().unwrap_or_default();
+        let owner = pod.owner_references().iter().find(|o| o.controller == Some(true) && o.kind == "Job").cloned();
+        let job_exists = match &owner {
+            None => false,
+            Some(owner) => match Api::<Job>::namespaced(client.clone(), &namespace).get_opt(&owner.name).await {
+                Ok(job) => job.is_some_and(|job| job.uid().as_deref() == Some(owner.uid.as_str())),
+                Err(_) => true,
+            },
+        };
+        if !job_exists {
+            let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+            if let Err(error) = remove_finalizer(&pods, &pod).await {
+                tracing::debug!(%error, "could not release an orphaned job pod");
+            }
+        }
+    }
 }
 
 /// A condition type set to true on a Job, with its reason and message.

@@ -558,3 +558,27 @@ async fn a_replace_cronjob_swaps_its_running_job_when_the_schedule_fires_again()
     assert!(minutes(&second) >= minutes(&first) + 2, "{first} then {second}");
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn deleting_a_job_releases_its_pods() {
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    jobs.create(&PostParams::default(), &job_spec("gone", json!({}))).await.expect("create job");
+    let pod = eventually("a pod", Duration::from_secs(10), || async {
+        pods(&client, "job-name=gone").await.into_iter().next()
+    })
+    .await;
+    let orphan = kube::api::DeleteParams {
+        propagation_policy: Some(kube::api::PropagationPolicy::Orphan),
+        ..Default::default()
+    };
+    jobs.delete("gone", &orphan).await.expect("delete job");
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods_api.delete(&pod.name_any(), &Default::default()).await.expect("delete pod");
+    eventually("the pod is gone", Duration::from_secs(10), || async {
+        pods_api.get_opt(&pod.name_any()).await.expect("get").is_none().then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
