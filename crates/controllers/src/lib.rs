@@ -26,7 +26,7 @@ pub struct ControllersConfig {
     pub job_backoff_base: Duration,
     /// The longest delay after pod failures (10 minutes upstream).
     pub job_backoff_max: Duration,
-    /// The wall clock the Job and CronJob controllers compare times with.
+    /// The wall clock the Job, CronJob, DaemonSet and StatefulSet controllers compare object times with.
     pub clock: Clock,
 }
 
