@@ -10,17 +10,37 @@ pub mod nodelifecycle;
 
 use std::time::Duration;
 
+mod batch_support;
+mod cronjob;
+mod daemonset;
+mod endpoints;
+mod job;
+mod statefulset;
+
+pub use batch_support::Clock;
+
 /// What the controllers need to know besides the cluster.
 #[derive(Debug, Clone)]
 pub struct ControllersConfig {
     /// How long a node's Lease may go unrenewed before the node is NotReady (kube-controller-manager's
     /// `--node-monitor-grace-period`, 40 s upstream).
     pub node_monitor_grace_period: Duration,
+    /// The Job controller's delay after a pod failure, doubled per consecutive failure (10 s upstream).
+    pub job_backoff_base: Duration,
+    /// The longest delay after pod failures (10 minutes upstream).
+    pub job_backoff_max: Duration,
+    /// The wall clock the Job, CronJob, DaemonSet and StatefulSet controllers compare object times with.
+    pub clock: Clock,
 }
 
 impl Default for ControllersConfig {
     fn default() -> Self {
-        ControllersConfig { node_monitor_grace_period: Duration::from_secs(40) }
+        ControllersConfig {
+            node_monitor_grace_period: Duration::from_secs(40),
+            job_backoff_base: Duration::from_secs(10),
+            job_backoff_max: Duration::from_secs(600),
+            clock: Clock::system(),
+        }
     }
 }
 
@@ -36,6 +56,12 @@ impl Controllers {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(nodelifecycle::run(client.clone(), config.node_monitor_grace_period));
         tasks.spawn(disruption::run(client.clone()));
+        let backoff = job::Backoff { base: config.job_backoff_base, max: config.job_backoff_max };
+        tasks.spawn(job::run(client.clone(), config.clock.clone(), backoff));
+        tasks.spawn(cronjob::run(client.clone(), config.clock.clone()));
+        tasks.spawn(endpoints::run(client.clone()));
+        tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
+        tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
         Controllers { tasks }
     }
 
