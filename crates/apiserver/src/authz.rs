@@ -682,6 +682,8 @@ mod tests {
             port: 0,
             pki: crate::pki::ClusterPki::generate("demo").unwrap(),
             service_cidr: None,
+            oidc_issuer: None,
+            oidc_issuer_id: None,
         };
         let store: store::DynStore = std::sync::Arc::new(store::MemoryStore::new());
         let api = ClusterApi::new(&record, store, std::sync::Arc::new(crate::registry::Registry::builtin()));

@@ -385,7 +385,7 @@ impl ControlPlanes {
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, ClusterError> {
         let uid = match self.running.lock().expect("cluster map lock").get(cluster) {
-            Some((record, _)) => record.uid.clone(),
+            Some(running) => running.record.uid.clone(),
             None => return Err(ClusterError::NotFound(cluster.to_owned())),
         };
         let resource = self.registry.find("", "v1", "configmaps").expect("configmaps are registered");

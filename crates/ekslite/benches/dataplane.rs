@@ -158,10 +158,7 @@ async fn run(settings: Settings) {
     };
     let controllers = controllers::Controllers::start(client("controllers"), controllers::ControllersConfig::default());
     let scheduler = tokio::spawn(scheduler::run(client("scheduler"), scheduler::SchedulerConfig::default()));
-    let config = AgentConfig {
-        start_delay: Duration::from_secs_f64(settings.pull_seconds),
-        ..AgentConfig::default()
-    };
+    let config = AgentConfig { start_delay: Duration::from_secs_f64(settings.pull_seconds), ..AgentConfig::default() };
     let agent = NodeAgent::start(client("agent"), config, Arc::new(SubnetPool::default()));
     let admin = client("admin");
 
@@ -241,13 +238,20 @@ async fn run(settings: Settings) {
     );
     report.add(
         json!({ "measure": "scheduled_and_running_per_second", "value": rate }),
-        format!("| pods Running per second (create to last Running) | {} | 680 pods/s (scheduler only) |", with_thousands(rate.round() as u64)),
+        format!(
+            "| pods Running per second (create to last Running) | {} | 680 pods/s (scheduler only) |",
+            with_thousands(rate.round() as u64)
+        ),
     );
     for (label, fraction) in [("p50", 0.5), ("p99", 0.99), ("max", 1.0)] {
         let value = percentile(&latencies, fraction);
         report.add(
             json!({ "measure": format!("pod_startup_{label}_seconds"), "value": value.as_secs_f64() }),
-            format!("| pod startup {label} | {} | {} |", human_duration(value), if label == "p99" { "<= 5 s" } else { "" }),
+            format!(
+                "| pod startup {label} | {} | {} |",
+                human_duration(value),
+                if label == "p99" { "<= 5 s" } else { "" }
+            ),
         );
     }
     let rss = peak_rss_bytes();

@@ -321,8 +321,9 @@ impl crate::fargate::FargateCapacity for EksNodes {
             subnets.sort();
             subnets.dedup();
             let Ok(placements) = self.ec2.subnet_placements(&caller, &subnets).await else { return };
-            let Some(found) =
-                placements.into_iter().find(|p| node_agent::Cidr::parse(&p.cidr_block).is_some_and(|c| c.contains(ip)))
+            let Some(found) = placements
+                .into_iter()
+                .find(|p| node_agent::Cidr::parse(&p.cidr_block).is_some_and(|c| c.contains(IpAddr::V4(ip))))
             else {
                 return;
             };

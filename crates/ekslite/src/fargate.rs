@@ -85,7 +85,10 @@ impl PodAdmission for FargateWebhook {
 /// The Fargate nodes of every cluster, by cluster and node name: the node agent registers them beside the node
 /// groups' nodes.
 #[derive(Debug, Default, Clone)]
-pub struct FargateNodes(Arc<Mutex<HashMap<String, BTreeMap<String, (NodeSpec, FargatePlacement)>>>>);
+pub struct FargateNodes(Arc<Mutex<HashMap<String, ClusterFargateNodes>>>);
+
+/// One cluster's Fargate nodes by name, with where each runs.
+type ClusterFargateNodes = BTreeMap<String, (NodeSpec, FargatePlacement)>;
 
 impl FargateNodes {
     pub fn specs(&self, cluster: &str) -> Vec<NodeSpec> {

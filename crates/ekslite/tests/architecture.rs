@@ -24,7 +24,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("controllers", &["apiserver", "store"]),
     (
         "ekslite",
-        &["apiserver", "aws-api", "aws-model", "aws-protocol", "controllers", "node-agent", "scheduler", "store"],
+        &[
+            "apiserver",
+            "aws-api",
+            "aws-model",
+            "aws-protocol",
+            "bench-report",
+            "controllers",
+            "node-agent",
+            "scheduler",
+            "store",
+        ],
     ),
 ];
 
@@ -38,6 +48,7 @@ const TEST_ONLY: &[(&str, &str)] = &[
     ("controllers", "apiserver"),
     ("controllers", "store"),
     ("aws-api", "store"),
+    ("ekslite", "bench-report"),
 ];
 
 /// Outside crates that mean a crate knows about Kubernetes, AWS or HTTP serving.
