@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import boto3
+import botocore.auth
 import botocore.config
 import botocore.exceptions
 import pytest
@@ -212,6 +213,39 @@ def test_garbage_sts_requests_get_sts_errors(aws):
         assert b"<ErrorResponse" in data, (body, data)
         if code:
             assert f"<Code>{code}</Code>".encode() in data, (body, data)
+
+
+def presigned_get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=DEADLINE_SECONDS) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_presigned_urls_work_until_they_expire(aws, monkeypatch):
+    access_key, secret = user_with_key(aws, "presigner")
+    sts = sts_client(aws.server, access_key, secret)
+    fresh = sts.generate_presigned_url("get_caller_identity", ExpiresIn=300)
+    status, body = presigned_get(fresh)
+    assert status == 200 and b":user/presigner</Arn>" in body, body
+
+    # The same request, signed two hours ago for one minute: refused as expired, as STS refuses it.
+    signed_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: signed_at.replace(tzinfo=None))
+    stale = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    monkeypatch.undo()
+    assert "X-Amz-Date=" + signed_at.strftime("%Y%m%dT%H") in stale, stale
+    status, body = presigned_get(stale)
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body and b"Request has expired" in body, body
+
+    # A fresh URL whose signature was altered.
+    tampered = fresh[:-4] + ("0000" if not fresh.endswith("0000") else "1111")
+    status, body = presigned_get(tampered)
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, body
+    # An expiry beyond a week is refused before the signature is checked.
+    status, body = presigned_get(fresh.replace("X-Amz-Expires=300", "X-Amz-Expires=604801"))
+    assert status in (400, 403) and b"<ErrorResponse" in body, body
 
 
 def test_irsa_service_account_tokens_assume_roles_through_the_served_issuer(aws, tmp_path):

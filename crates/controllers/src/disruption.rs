@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
+use tokio_util::task::AbortOnDropHandle;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
@@ -130,25 +131,24 @@ impl Workloads {
     }
 }
 
-fn reflect<K>(api: Api<K>) -> Store<K>
+/// A store filled by a watch that runs as long as the returned handle lives.
+fn reflect<K>(api: Api<K>) -> (Store<K>, AbortOnDropHandle<()>)
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store();
     let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff());
-    tokio::spawn(stream.applied_objects().for_each(|_| async {}));
-    store
+    (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
 }
 
 /// Runs the disruption controller until the future is dropped.
 pub async fn run(client: kube::Client) {
-    let budgets = reflect(Api::<PodDisruptionBudget>::all(client.clone()));
-    let pods = reflect(Api::<Pod>::all(client.clone()));
-    let workloads = Workloads {
-        replica_sets: reflect(Api::all(client.clone())),
-        deployments: reflect(Api::all(client.clone())),
-        stateful_sets: reflect(Api::all(client.clone())),
-    };
+    let (budgets, _budget_watch) = reflect(Api::<PodDisruptionBudget>::all(client.clone()));
+    let (pods, _pod_watch) = reflect(Api::<Pod>::all(client.clone()));
+    let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()));
+    let (deployments, _deployment_watch) = reflect(Api::all(client.clone()));
+    let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()));
+    let workloads = Workloads { replica_sets, deployments, stateful_sets };
     let mut ticker = tokio::time::interval(PERIOD);
     loop {
         ticker.tick().await;

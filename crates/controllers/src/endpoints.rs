@@ -15,6 +15,7 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher::{self, watcher};
@@ -74,7 +75,7 @@ pub async fn run(client: kube::Client) {
 
 /// Deletes the Endpoints of a selector Service once the Service is gone (slices go with their owner).
 async fn forget_deleted_services(client: kube::Client) {
-    let mut events = watcher(Api::<Service>::all(client.clone()), watcher::Config::default()).boxed();
+    let mut events = watcher(Api::<Service>::all(client.clone()), watcher::Config::default()).default_backoff().boxed();
     while let Some(event) = events.next().await {
         let Ok(watcher::Event::Delete(service)) = event else { continue };
         if service.spec.as_ref().and_then(|s| s.selector.as_ref()).is_none_or(BTreeMap::is_empty) {

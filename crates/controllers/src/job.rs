@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
 
 use crate::batch_support::{
@@ -83,7 +83,7 @@ pub async fn run(client: kube::Client, clock: Clock, backoff: Backoff) {
 /// their tracking finalizer once they finish or are deleted.
 async fn release_orphans(client: kube::Client) {
     let config = watcher::Config::default().labels("batch.kubernetes.io/controller-uid");
-    let mut events = watcher::watcher(Api::<Pod>::all(client.clone()), config).boxed();
+    let mut events = watcher::watcher(Api::<Pod>::all(client.clone()), config).default_backoff().boxed();
     while let Some(event) = events.next().await {
         let pod = match event {
             Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)) => pod,

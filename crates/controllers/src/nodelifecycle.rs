@@ -18,6 +18,7 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
+use tokio_util::task::AbortOnDropHandle;
 
 /// The taint of a node whose Ready condition is False.
 pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
@@ -175,14 +176,19 @@ pub async fn run(client: kube::Client, grace: Duration) {
     let (lease_store, lease_writer) = reflector::store();
     let (pod_store, pod_writer) = reflector::store();
     let config = watcher::Config::default();
-    let watch_nodes = reflector::reflector(node_writer, watcher(nodes.clone(), config.clone())).applied_objects();
-    let watch_leases = reflector::reflector(lease_writer, watcher(leases, config.clone())).applied_objects();
+    let watch_nodes =
+        reflector::reflector(node_writer, watcher(nodes.clone(), config.clone()).default_backoff()).applied_objects();
+    let watch_leases =
+        reflector::reflector(lease_writer, watcher(leases, config.clone()).default_backoff()).applied_objects();
     let watch_pods =
         reflector::reflector(pod_writer, watcher(pods.clone(), config.fields("spec.nodeName!=")).default_backoff())
             .applied_objects();
-    tokio::spawn(watch_nodes.for_each(|_| async {}));
-    tokio::spawn(watch_leases.for_each(|_| async {}));
-    tokio::spawn(watch_pods.for_each(|_| async {}));
+    // The watches end with this future (a detached task would outlive the cluster).
+    let _watches = [
+        AbortOnDropHandle::new(tokio::spawn(watch_nodes.for_each(|_| async {}))),
+        AbortOnDropHandle::new(tokio::spawn(watch_leases.for_each(|_| async {}))),
+        AbortOnDropHandle::new(tokio::spawn(watch_pods.for_each(|_| async {}))),
+    ];
     let mut heard: HashMap<String, Heard> = HashMap::new();
     let mut ticker = tokio::time::interval(MONITOR_PERIOD);
     loop {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_util::task::AbortOnDropHandle;
 
 use apiserver::PodAdmission;
 use aws_model::eks::fargate::{capacity_provisioned, fargate_size};
@@ -183,7 +184,8 @@ pub async fn run(cluster: String, client: kube::Client, capacity: Arc<dyn Fargat
     let (pods, writer) = reflector::store();
     let config = watcher::Config::default().fields(&format!("spec.schedulerName={FARGATE_SCHEDULER}"));
     let stream = reflector::reflector(writer, watcher(pods_api, config).default_backoff());
-    tokio::spawn(stream.applied_objects().for_each(|_| async {}));
+    // The watch ends with this future.
+    let _watch = AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {})));
     let node_api: Api<Node> = Api::all(client.clone());
     let mut ticker = tokio::time::interval(PERIOD);
     loop {
