@@ -15,6 +15,7 @@ mod cronjob;
 mod daemonset;
 mod endpoints;
 mod job;
+mod replicaset;
 mod statefulset;
 
 pub use batch_support::Clock;
@@ -62,6 +63,7 @@ impl Controllers {
         tasks.spawn(endpoints::run(client.clone()));
         tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
+        tasks.spawn(replicaset::run(client.clone()));
         Controllers { tasks }
     }
 
