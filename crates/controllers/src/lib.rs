@@ -13,6 +13,7 @@ use std::time::Duration;
 mod batch_support;
 mod cronjob;
 mod daemonset;
+mod deployment;
 mod endpoints;
 mod job;
 mod replicaset;
@@ -64,6 +65,7 @@ impl Controllers {
         tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
         tasks.spawn(replicaset::run(client.clone()));
+        tasks.spawn(deployment::run(client.clone()));
         Controllers { tasks }
     }
 

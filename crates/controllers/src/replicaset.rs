@@ -180,22 +180,25 @@ fn pods_to_delete<'a>(pods: &[&'a Pod], count: usize) -> Vec<&'a Pod> {
     ranked.into_iter().take(count).map(|(_, pod)| pod).collect()
 }
 
-/// Sets the controller reference of `pod` to `owner` (adoption) or removes the one to `owner_uid` (release),
-/// guarded by the pod's resourceVersion. A pod that changed or vanished meanwhile is left alone.
-pub async fn set_controller(
-    pods: &Api<Pod>,
-    pod: &Pod,
+/// Sets the controller reference of `object` to `owner` (adoption) or removes the one to `owner_uid` (release),
+/// guarded by the object's resourceVersion. An object that changed or vanished meanwhile is left alone.
+pub async fn set_controller<K>(
+    api: &Api<K>,
+    object: &K,
     adopt: Option<OwnerReference>,
     owner_uid: &str,
-) -> Result<(), ReconcileError> {
+) -> Result<(), ReconcileError>
+where
+    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned,
+{
     let mut owners: Vec<OwnerReference> =
-        pod.owner_references().iter().filter(|o| o.uid != owner_uid).cloned().collect();
+        object.owner_references().iter().filter(|o| o.uid != owner_uid).cloned().collect();
     owners.extend(adopt);
     let patch = json!({"metadata": {
         "ownerReferences": owners,
-        "resourceVersion": pod.resource_version(),
+        "resourceVersion": object.resource_version(),
     }});
-    match pods.patch(&pod.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await {
+    match api.patch(&object.name_any(), &PatchParams::default(), &Patch::Merge(patch)).await {
         Err(error) if is_conflict(&error) || is_not_found(&error) => Ok(()),
         other => other.map(|_| ()).map_err(Into::into),
     }

@@ -1,6 +1,7 @@
 //! The ReplicaSet and Deployment controllers and the garbage collector against an in-process API server.
 //! Nothing runs pods here: the tests play the kubelet by patching pod status.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use apiserver::{ControlPlanes, Identity, LocalService};
 use controllers::{Controllers, ControllersConfig};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde::de::DeserializeOwned;
@@ -73,7 +74,6 @@ impl Harness {
         pods.patch_status(name, &PatchParams::default(), &Patch::Merge(status)).await.expect("patch pod status");
     }
 
-    #[allow(dead_code)]
     async fn ready_all(&self, selector: &str) {
         for pod in self.pods(selector).await {
             if !is_ready(&pod) {
@@ -270,6 +270,251 @@ async fn odd_replica_sets_do_not_stop_the_controller() {
     // The controller still works.
     sets.create(&PostParams::default(), &replica_set("after", "after", 1)).await.expect("create");
     harness.wait_pods("a pod", "app=after", 1).await;
-    let _unused: Option<(Deployment, ConfigMap)> = None;
+    harness.stop().await;
+}
+
+fn deployment(name: &str, replicas: i32, image: &str, strategy: serde_json::Value) -> Deployment {
+    object(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}}, "strategy": strategy,
+            "template": template(name, image)}}))
+}
+
+fn rolling(surge: serde_json::Value, unavailable: serde_json::Value) -> serde_json::Value {
+    json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}})
+}
+
+async fn set_image(harness: &Harness, name: &str, image: &str) {
+    let deployments: Api<Deployment> = harness.api();
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": image}]}}}});
+    deployments.patch(name, &PatchParams::default(), &Patch::Strategic(patch)).await.expect("set image");
+}
+
+/// The Deployment's ReplicaSets, oldest revision first.
+async fn replica_sets(harness: &Harness, app: &str) -> Vec<ReplicaSet> {
+    let sets: Api<ReplicaSet> = harness.api();
+    let mut sets = sets.list(&ListParams::default().labels(&format!("app={app}"))).await.expect("list").items;
+    sets.sort_by_key(revision);
+    sets
+}
+
+fn revision(rs: &ReplicaSet) -> i64 {
+    rs.annotations().get("deployment.kubernetes.io/revision").and_then(|r| r.parse().ok()).unwrap_or(0)
+}
+
+fn image_of(rs: &ReplicaSet) -> String {
+    let spec = rs.spec.as_ref().and_then(|s| s.template.as_ref()).and_then(|t| t.spec.as_ref());
+    spec.and_then(|s| s.containers[0].image.clone()).unwrap_or_default()
+}
+
+fn deployment_condition(d: &Deployment, type_: &str) -> Option<(String, String, String)> {
+    let c = d.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == type_)?;
+    Some((c.status.clone(), c.reason.clone().unwrap_or_default(), c.message.clone().unwrap_or_default()))
+}
+
+/// Plays the kubelet until the Deployment has rolled out `image` on `replicas` ready pods, checking after every
+/// step that the rollout stays within `max_pods` pods and keeps `min_ready` ready.
+async fn drive_rollout(harness: &Harness, app: &str, image: &str, replicas: usize, max_pods: usize, min_ready: usize) {
+    let selector = format!("app={app}");
+    eventually("the rollout", || async {
+        let pods = harness.pods(&selector).await;
+        assert!(pods.len() <= max_pods, "{} pods exceed {max_pods}", pods.len());
+        let ready = pods.iter().filter(|p| is_ready(p)).count();
+        assert!(ready >= min_ready, "{ready} ready pods, fewer than {min_ready}");
+        for pod in pods.iter().filter(|p| !is_ready(p)) {
+            harness.set_ready(&pod.name_any(), true).await;
+        }
+        let done = pods.len() == replicas
+            && pods
+                .iter()
+                .all(|p| is_ready(p) && p.spec.as_ref().unwrap().containers[0].image.as_deref() == Some(image));
+        done.then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_deployment_creates_a_replica_set_and_becomes_available() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    deployments.create(&PostParams::default(), &deployment("web", 3, "nginx:1", json!(null))).await.expect("create");
+    let pods = harness.wait_pods("three pods", "app=web", 3).await;
+    let sets = replica_sets(&harness, "web").await;
+    assert_eq!(sets.len(), 1);
+    let rs = &sets[0];
+    let hash = rs.labels()["pod-template-hash"].clone();
+    assert_eq!(rs.name_any(), format!("web-{hash}"));
+    assert!(hash.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)), "{hash}");
+    assert_eq!(rs.annotations()["deployment.kubernetes.io/revision"], "1");
+    assert_eq!(rs.annotations()["deployment.kubernetes.io/desired-replicas"], "3");
+    assert_eq!(rs.annotations()["deployment.kubernetes.io/max-replicas"], "4");
+    assert_eq!(rs.spec.as_ref().unwrap().selector.match_labels.as_ref().unwrap()["pod-template-hash"], hash);
+    assert!(pods.iter().all(|p| p.labels()["pod-template-hash"] == hash && p.name_any().starts_with(&rs.name_any())));
+    let d = deployments.get("web").await.expect("get");
+    assert_eq!(d.annotations()["deployment.kubernetes.io/revision"], "1");
+    harness.ready_all("app=web").await;
+    let d = eventually("an available deployment", || async {
+        let d = deployments.get("web").await.expect("get");
+        let progressing = deployment_condition(&d, "Progressing")?;
+        (progressing.1 == "NewReplicaSetAvailable").then_some(d)
+    })
+    .await;
+    let status = d.status.clone().unwrap();
+    let counts = (status.replicas, status.updated_replicas, status.ready_replicas, status.available_replicas);
+    assert_eq!(counts, (Some(3), Some(3), Some(3), Some(3)));
+    assert_eq!(status.unavailable_replicas.unwrap_or(0), 0);
+    assert_eq!(status.observed_generation, d.metadata.generation);
+    let available = deployment_condition(&d, "Available").unwrap();
+    assert_eq!(
+        available,
+        ("True".into(), "MinimumReplicasAvailable".into(), "Deployment has minimum availability.".into())
+    );
+    let progressing = deployment_condition(&d, "Progressing").unwrap();
+    assert_eq!(progressing.2, format!("ReplicaSet \"{}\" has successfully progressed.", rs.name_any()));
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_rolling_update_keeps_within_surge_and_unavailability() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    let d = deployment("roll", 4, "nginx:1", rolling(json!(1), json!(0)));
+    deployments.create(&PostParams::default(), &d).await.expect("create");
+    drive_rollout(&harness, "roll", "nginx:1", 4, 5, 0).await;
+    set_image(&harness, "roll", "nginx:2").await;
+    drive_rollout(&harness, "roll", "nginx:2", 4, 5, 4).await;
+    let sets = eventually("the old set scaled to zero", || async {
+        let sets = replica_sets(&harness, "roll").await;
+        (sets.len() == 2 && sets[0].spec.as_ref()?.replicas == Some(0)).then_some(sets)
+    })
+    .await;
+    assert_eq!((revision(&sets[0]), image_of(&sets[0])), (1, "nginx:1".to_owned()));
+    assert_eq!((revision(&sets[1]), image_of(&sets[1])), (2, "nginx:2".to_owned()));
+    // maxUnavailable without surge: never more than the replicas, at least 3 of 4 ready.
+    let patch = json!({"spec": {"strategy": rolling(json!(0), json!("25%"))}});
+    deployments.patch("roll", &PatchParams::default(), &Patch::Merge(patch)).await.expect("strategy");
+    set_image(&harness, "roll", "nginx:3").await;
+    drive_rollout(&harness, "roll", "nginx:3", 4, 4, 3).await;
+    eventually("a complete rollout", || async {
+        let d = deployments.get("roll").await.expect("get");
+        let status = d.status.clone()?;
+        let done = status.updated_replicas == Some(4)
+            && status.replicas == Some(4)
+            && status.available_replicas == Some(4)
+            && deployment_condition(&d, "Progressing")?.1 == "NewReplicaSetAvailable";
+        done.then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn recreate_removes_old_pods_before_creating_new_ones() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    let d = deployment("again", 2, "nginx:1", json!({"type": "Recreate"}));
+    deployments.create(&PostParams::default(), &d).await.expect("create");
+    drive_rollout(&harness, "again", "nginx:1", 2, 2, 0).await;
+    set_image(&harness, "again", "nginx:2").await;
+    eventually("the new pods", || async {
+        let pods = harness.pods("app=again").await;
+        let images: BTreeSet<String> =
+            pods.iter().filter_map(|p| p.spec.as_ref()?.containers[0].image.clone()).collect();
+        assert!(images.len() <= 1, "old and new pods at once: {images:?}");
+        (pods.len() == 2 && images.contains("nginx:2")).then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn going_back_to_an_old_template_reuses_its_replica_set() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    deployments.create(&PostParams::default(), &deployment("undo", 2, "nginx:1", json!(null))).await.expect("create");
+    drive_rollout(&harness, "undo", "nginx:1", 2, 3, 0).await;
+    let first = replica_sets(&harness, "undo").await[0].name_any();
+    set_image(&harness, "undo", "nginx:2").await;
+    drive_rollout(&harness, "undo", "nginx:2", 2, 3, 2).await;
+    set_image(&harness, "undo", "nginx:1").await;
+    drive_rollout(&harness, "undo", "nginx:1", 2, 3, 2).await;
+    let sets = eventually("revision 3", || async {
+        let sets = replica_sets(&harness, "undo").await;
+        (sets.len() == 2 && revision(&sets[1]) == 3).then_some(sets)
+    })
+    .await;
+    assert_eq!(sets[1].name_any(), first, "the first set is back");
+    assert_eq!(sets[1].annotations()["deployment.kubernetes.io/revision-history"], "1");
+    assert_eq!(revision(&sets[0]), 2);
+    let d = eventually("the deployment's revision", || async {
+        let d = deployments.get("undo").await.expect("get");
+        (d.annotations().get("deployment.kubernetes.io/revision")? == "3").then_some(d)
+    })
+    .await;
+    assert_eq!(d.name_any(), "undo");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_paused_deployment_scales_but_does_not_roll_out() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    deployments.create(&PostParams::default(), &deployment("still", 2, "nginx:1", json!(null))).await.expect("create");
+    drive_rollout(&harness, "still", "nginx:1", 2, 3, 0).await;
+    let patch = json!({"spec": {"paused": true}});
+    deployments.patch("still", &PatchParams::default(), &Patch::Merge(patch)).await.expect("pause");
+    eventually("the paused condition", || async {
+        let d = deployments.get("still").await.expect("get");
+        let progressing = deployment_condition(&d, "Progressing")?;
+        (progressing == ("Unknown".into(), "DeploymentPaused".into(), "Deployment is paused".into())).then_some(())
+    })
+    .await;
+    set_image(&harness, "still", "nginx:2").await;
+    let patch = json!({"spec": {"replicas": 3}});
+    deployments.patch("still", &PatchParams::default(), &Patch::Merge(patch)).await.expect("scale");
+    harness.wait_pods("three pods", "app=still", 3).await;
+    assert_eq!(replica_sets(&harness, "still").await.len(), 1, "no rollout while paused");
+    let patch = json!({"spec": {"paused": false}});
+    deployments.patch("still", &PatchParams::default(), &Patch::Merge(patch)).await.expect("resume");
+    drive_rollout(&harness, "still", "nginx:2", 3, 4, 0).await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn old_replica_sets_beyond_the_history_limit_are_deleted() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    let mut d = deployment("short", 1, "nginx:1", json!(null));
+    d.spec.as_mut().unwrap().revision_history_limit = Some(1);
+    deployments.create(&PostParams::default(), &d).await.expect("create");
+    for image in ["nginx:1", "nginx:2", "nginx:3", "nginx:4"] {
+        set_image(&harness, "short", image).await;
+        drive_rollout(&harness, "short", image, 1, 2, 0).await;
+    }
+    let sets = eventually("two sets left", || async {
+        let sets = replica_sets(&harness, "short").await;
+        (sets.len() == 2).then_some(sets)
+    })
+    .await;
+    assert_eq!(sets.iter().map(revision).collect::<Vec<_>>(), [3, 4]);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_stuck_rollout_exceeds_its_progress_deadline() {
+    let harness = start().await;
+    let deployments: Api<Deployment> = harness.api();
+    let mut d = deployment("stuck", 1, "nginx:1", json!(null));
+    d.spec.as_mut().unwrap().progress_deadline_seconds = Some(1);
+    deployments.create(&PostParams::default(), &d).await.expect("create");
+    let d = eventually("the deadline", || async {
+        let d = deployments.get("stuck").await.expect("get");
+        (deployment_condition(&d, "Progressing")?.1 == "ProgressDeadlineExceeded").then_some(d)
+    })
+    .await;
+    let (status, _, message) = deployment_condition(&d, "Progressing").unwrap();
+    assert_eq!(status, "False");
+    assert!(message.ends_with("has timed out progressing."), "{message}");
+    let available = deployment_condition(&d, "Available").unwrap();
+    assert_eq!((available.0.as_str(), available.1.as_str()), ("False", "MinimumReplicasUnavailable"));
     harness.stop().await;
 }
