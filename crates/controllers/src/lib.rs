@@ -15,6 +15,7 @@ mod cronjob;
 mod daemonset;
 mod deployment;
 mod endpoints;
+mod garbagecollector;
 mod job;
 mod replicaset;
 mod statefulset;
@@ -66,6 +67,7 @@ impl Controllers {
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
         tasks.spawn(replicaset::run(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
+        tasks.spawn(garbagecollector::run(client.clone()));
         Controllers { tasks }
     }
 

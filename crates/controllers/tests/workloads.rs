@@ -9,7 +9,7 @@ use std::time::Duration;
 use apiserver::{ControlPlanes, Identity, LocalService};
 use controllers::{Controllers, ControllersConfig};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde::de::DeserializeOwned;
@@ -516,5 +516,98 @@ async fn a_stuck_rollout_exceeds_its_progress_deadline() {
     assert!(message.ends_with("has timed out progressing."), "{message}");
     let available = deployment_condition(&d, "Available").unwrap();
     assert_eq!((available.0.as_str(), available.1.as_str()), ("False", "MinimumReplicasUnavailable"));
+    harness.stop().await;
+}
+
+async fn ready_deployment(harness: &Harness, name: &str, replicas: usize) {
+    let deployments: Api<Deployment> = harness.api();
+    deployments.create(&PostParams::default(), &deployment(name, 2, "nginx:1", json!(null))).await.expect("create");
+    drive_rollout(harness, name, "nginx:1", replicas, replicas + 1, 0).await;
+}
+
+#[tokio::test]
+async fn deleting_a_deployment_in_the_background_removes_its_replica_sets_and_pods() {
+    let harness = start().await;
+    ready_deployment(&harness, "bye", 2).await;
+    let deployments: Api<Deployment> = harness.api();
+    deployments.delete("bye", &DeleteParams::background()).await.expect("delete");
+    eventually("no replica sets", || async { replica_sets(&harness, "bye").await.is_empty().then_some(()) }).await;
+    let pods: Api<Pod> = harness.api();
+    eventually("no pods", || async {
+        pods.list(&ListParams::default().labels("app=bye")).await.expect("list").items.is_empty().then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_deployment_with_orphan_keeps_its_replica_sets_and_pods() {
+    let harness = start().await;
+    ready_deployment(&harness, "keep", 2).await;
+    let deployments: Api<Deployment> = harness.api();
+    deployments.delete("keep", &DeleteParams::orphan()).await.expect("delete");
+    eventually("the deployment is gone", || async {
+        deployments.get_opt("keep").await.expect("get").is_none().then_some(())
+    })
+    .await;
+    let sets = eventually("a released replica set", || async {
+        let sets = replica_sets(&harness, "keep").await;
+        (sets.len() == 1 && sets[0].owner_references().is_empty()).then_some(sets)
+    })
+    .await;
+    // The set stays, and so do its pods (still owned by it).
+    let pods = harness.wait_pods("the pods stay", "app=keep", 2).await;
+    assert!(pods.iter().all(|p| p.owner_references()[0].uid == sets[0].uid().unwrap()));
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_deployment_in_the_foreground_waits_for_its_dependents() {
+    let harness = start().await;
+    ready_deployment(&harness, "slow", 2).await;
+    let deployments: Api<Deployment> = harness.api();
+    let deleted = deployments.delete("slow", &DeleteParams::foreground()).await.expect("delete");
+    let marked = deleted.left().expect("marked, not yet deleted");
+    assert!(marked.finalizers().iter().any(|f| f == "foregroundDeletion"));
+    eventually("everything is gone", || async {
+        let gone = deployments.get_opt("slow").await.expect("get").is_none()
+            && replica_sets(&harness, "slow").await.is_empty()
+            && harness.pods("app=slow").await.is_empty();
+        gone.then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+fn config_map(name: &str, owners: serde_json::Value) -> ConfigMap {
+    object(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "ownerReferences": owners}}))
+}
+
+fn owner(map: &ConfigMap) -> serde_json::Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "name": map.name_any(), "uid": map.uid().unwrap()})
+}
+
+#[tokio::test]
+async fn a_dependent_with_another_live_owner_only_loses_the_reference() {
+    let harness = start().await;
+    let maps: Api<ConfigMap> = harness.api();
+    let first = maps.create(&PostParams::default(), &config_map("first", json!(null))).await.expect("first");
+    let second = maps.create(&PostParams::default(), &config_map("second", json!(null))).await.expect("second");
+    let shared = config_map("shared", json!([owner(&first), owner(&second)]));
+    maps.create(&PostParams::default(), &shared).await.expect("shared");
+    let lonely = config_map("lonely", json!([owner(&first)]));
+    maps.create(&PostParams::default(), &lonely).await.expect("lonely");
+    let dangling =
+        config_map("dangling", json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "never", "uid": "0000"}]));
+    maps.create(&PostParams::default(), &dangling).await.expect("dangling");
+    maps.delete("first", &DeleteParams::default()).await.expect("delete");
+    eventually("collection", || async {
+        let shared = maps.get_opt("shared").await.expect("get")?;
+        let lonely_gone = maps.get_opt("lonely").await.expect("get").is_none();
+        let dangling_gone = maps.get_opt("dangling").await.expect("get").is_none();
+        let refs: Vec<String> = shared.owner_references().iter().map(|o| o.name.clone()).collect();
+        (lonely_gone && dangling_gone && refs == ["second"]).then_some(())
+    })
+    .await;
     harness.stop().await;
 }
