@@ -611,3 +611,55 @@ async fn a_dependent_with_another_live_owner_only_loses_the_reference() {
     .await;
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn kubectl_rollout_undo_and_restart_work_on_the_revisions() {
+    let harness = start().await;
+    ready_deployment(&harness, "cli", 2).await;
+    set_image(&harness, "cli", "nginx:2").await;
+    drive_rollout(&harness, "cli", "nginx:2", 2, 3, 1).await;
+    let sets = eventually("two revisions", || async {
+        let sets = replica_sets(&harness, "cli").await;
+        (sets.len() == 2 && revision(&sets[1]) == 2).then_some(sets)
+    })
+    .await;
+    // `kubectl rollout undo`: the previous revision's template (without the hash label) and its annotations
+    // are copied into the Deployment with a JSON patch.
+    let mut template = sets[0].spec.clone().unwrap().template.unwrap();
+    template.metadata.as_mut().unwrap().labels.as_mut().unwrap().remove("pod-template-hash");
+    let annotations: std::collections::BTreeMap<String, String> = sets[0]
+        .annotations()
+        .iter()
+        .filter(|(k, _)| !k.starts_with("deployment.kubernetes.io/"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let patch = json!([
+        {"op": "replace", "path": "/spec/template", "value": template},
+        {"op": "replace", "path": "/metadata/annotations", "value": annotations},
+    ]);
+    let request = http::Request::patch("/apis/apps/v1/namespaces/default/deployments/cli")
+        .header("content-type", "application/json-patch+json")
+        .body(serde_json::to_vec(&patch).expect("json"))
+        .expect("a request");
+    harness.client.request_text(request).await.expect("undo");
+    let deployments: Api<Deployment> = harness.api();
+    drive_rollout(&harness, "cli", "nginx:1", 2, 3, 1).await;
+    let sets = eventually("revision 3 is the first set", || async {
+        let sets = replica_sets(&harness, "cli").await;
+        (sets.len() == 2 && revision(&sets[1]) == 3).then_some(sets)
+    })
+    .await;
+    assert_eq!(image_of(&sets[1]), "nginx:1");
+    // `kubectl rollout restart`: a template annotation makes a new revision.
+    let patch = json!({"spec": {"template": {"metadata": {"annotations": {
+        "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}}}}});
+    deployments.patch("cli", &PatchParams::default(), &Patch::Strategic(patch)).await.expect("restart");
+    let sets = eventually("revision 4", || async {
+        let sets = replica_sets(&harness, "cli").await;
+        (sets.len() == 3 && revision(&sets[2]) == 4).then_some(sets)
+    })
+    .await;
+    let restarted = sets[2].spec.clone().unwrap().template.unwrap();
+    assert!(restarted.metadata.unwrap().annotations.unwrap().contains_key("kubectl.kubernetes.io/restartedAt"));
+    harness.stop().await;
+}
