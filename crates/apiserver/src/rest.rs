@@ -769,8 +769,14 @@ impl ClusterApi {
                     Err(error) => return Err(error.into()),
                 }
             }
-            let foreground = options.propagation_policy.as_deref() == Some("Foreground");
-            if object::finalizers(&current) > 0 || foreground {
+            // Foreground and Orphan deletions leave the object to the garbage collector, which deletes or
+            // orphans its dependents first and then removes the finalizer.
+            let policy_finalizer = match options.propagation_policy.as_deref() {
+                Some("Foreground") => Some("foregroundDeletion"),
+                Some("Orphan") => Some("orphan"),
+                _ => None,
+            };
+            if object::finalizers(&current) > 0 || policy_finalizer.is_some() {
                 // Mark for deletion; whoever owns the finalizers removes them, and the last removal deletes.
                 if object::metadata_str(&current, "deletionTimestamp").is_some() {
                     return Ok(json_response(StatusCode::OK, &current));
@@ -778,12 +784,12 @@ impl ClusterApi {
                 let metadata = metadata_mut(&mut current);
                 metadata.insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
                 metadata.insert("deletionGracePeriodSeconds".into(), json!(0));
-                if foreground {
+                if let Some(finalizer) = policy_finalizer {
                     let finalizers = metadata.entry("finalizers").or_insert_with(|| json!([]));
                     if let Some(list) = finalizers.as_array_mut()
-                        && !list.iter().any(|f| f == "foregroundDeletion")
+                        && !list.iter().any(|f| f == finalizer)
                     {
-                        list.push(json!("foregroundDeletion"));
+                        list.push(json!(finalizer));
                     }
                 }
                 match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {

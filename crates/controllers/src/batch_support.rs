@@ -330,3 +330,32 @@ pub mod revisions {
         Ok((hash, revisions))
     }
 }
+
+/// Whether an apps/v1 label selector selects `labels`. An empty selector selects everything (the API server
+/// refuses empty workload selectors, so this only matters for garbage); an unknown operator selects nothing.
+pub fn selector_matches(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    let labels_match = selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
+    labels_match
+        && selector.match_expressions.iter().flatten().all(|expression| {
+            let values = expression.values.as_deref().unwrap_or_default();
+            let value = labels.get(&expression.key);
+            match expression.operator.as_str() {
+                "In" => value.is_some_and(|v| values.contains(v)),
+                "NotIn" => value.is_none_or(|v| !values.contains(v)),
+                "Exists" => value.is_some(),
+                "DoesNotExist" => value.is_none(),
+                _ => false,
+            }
+        })
+}
+
+/// What an API error says: the server's message for a refused request, the error itself otherwise.
+pub fn status_message(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    }
+}

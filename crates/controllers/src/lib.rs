@@ -13,8 +13,11 @@ use std::time::Duration;
 mod batch_support;
 mod cronjob;
 mod daemonset;
+mod deployment;
 mod endpoints;
+mod garbagecollector;
 mod job;
+mod replicaset;
 mod statefulset;
 
 pub use batch_support::Clock;
@@ -62,6 +65,9 @@ impl Controllers {
         tasks.spawn(endpoints::run(client.clone()));
         tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
+        tasks.spawn(replicaset::run(client.clone()));
+        tasks.spawn(deployment::run(client.clone()));
+        tasks.spawn(garbagecollector::run(client.clone()));
         Controllers { tasks }
     }
 

@@ -70,7 +70,7 @@ async fn a_silent_node_goes_unknown_is_tainted_and_its_pods_leave() {
 
     let controllers = controllers::Controllers::start(
         client.clone(),
-        controllers::ControllersConfig { node_monitor_grace_period: Duration::from_secs(1) },
+        controllers::ControllersConfig { node_monitor_grace_period: Duration::from_secs(1), ..Default::default() },
     );
     // The lease is never renewed: Unknown, then tainted unreachable.
     let tainted = eventually(Duration::from_secs(20), || async {
