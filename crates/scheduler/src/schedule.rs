@@ -581,7 +581,7 @@ fn score(incoming: &Incoming<'_>, snapshot: &Snapshot, feasible: &[usize]) -> Ve
                 let node = &nodes[idx];
                 let on_node = i64::from(node.groups.get(&group).copied().unwrap_or(0));
                 let in_zone = match node.zone() {
-                    Some(zone) => i64::from(snapshot.zone_groups.get(&(group, zone.to_owned())).copied().unwrap_or(0)),
+                    Some(zone) => i64::from(snapshot.zone_group_count(group, zone)),
                     None => 0,
                 };
                 // Zones weigh more than nodes, so that replicas spread over zones first.

@@ -69,9 +69,11 @@ pub struct Snapshot {
     // Invariant: a node's index never changes; a deleted node stays as an absent slot.
     pub(crate) nodes: Vec<NodeInfo>,
     node_index: HashMap<String, usize>,
+    /// How many nodes are present.
+    n_present: usize,
     pub(crate) pods: HashMap<PodKey, PodInfo>,
     /// Pods per default-spreading group and zone.
-    pub(crate) zone_groups: HashMap<(u64, String), u32>,
+    pub(crate) zone_groups: HashMap<u64, HashMap<String, u32>>,
     /// The pods that carry required anti-affinity terms.
     pub(crate) anti_affinity_pods: HashSet<PodKey>,
 }
@@ -87,6 +89,9 @@ impl Snapshot {
         let idx = self.node_slot(&name);
         let status = node.status.as_ref();
         let allocatable = status.and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref()));
+        if !self.nodes[idx].present {
+            self.n_present += 1;
+        }
         let info = &mut self.nodes[idx];
         let old_zone = info.zone().map(str::to_owned);
         info.present = true;
@@ -114,8 +119,11 @@ impl Snapshot {
 
     /// Removes a node; pods still bound to it keep it as an absent slot.
     pub fn remove_node(&mut self, name: &str) {
-        if let Some(&idx) = self.node_index.get(name) {
+        if let Some(&idx) = self.node_index.get(name)
+            && self.nodes[idx].present
+        {
             self.nodes[idx].present = false;
+            self.n_present -= 1;
         }
     }
 
@@ -129,12 +137,20 @@ impl Snapshot {
     }
 
     fn change_zone_count(&mut self, group: u64, zone: &str, delta: i64) {
-        let key = (group, zone.to_owned());
-        let count = self.zone_groups.entry(key.clone()).or_insert(0);
-        *count = (*count as i64 + delta).max(0) as u32;
+        let zones = self.zone_groups.entry(group).or_default();
+        let count = zones.entry(zone.to_owned()).or_insert(0);
+        *count = (i64::from(*count) + delta).max(0) as u32;
         if *count == 0 {
-            self.zone_groups.remove(&key);
+            zones.remove(zone);
+            if zones.is_empty() {
+                self.zone_groups.remove(&group);
+            }
         }
+    }
+
+    /// How many pods of a default-spreading group run in `zone`.
+    pub fn zone_group_count(&self, group: u64, zone: &str) -> u32 {
+        self.zone_groups.get(&group).and_then(|zones| zones.get(zone)).copied().unwrap_or(0)
     }
 
     /// Accounts for a pod bound to `spec.nodeName` (a finished pod or one without a node is removed instead).
@@ -206,7 +222,7 @@ impl Snapshot {
 
     /// How many nodes can take pods.
     pub fn n_nodes(&self) -> usize {
-        self.nodes.iter().filter(|n| n.present).count()
+        self.n_present
     }
 }
 
