@@ -574,16 +574,14 @@ fn score(incoming: &Incoming<'_>, snapshot: &Snapshot, feasible: &[usize]) -> Ve
     } else if incoming.spread.is_empty()
         && let Some(group) = incoming.group
     {
-        let zoned = feasible.iter().any(|&idx| nodes[idx].zone().is_some());
+        let zoned = feasible.iter().any(|&idx| nodes[idx].zone_id.is_some());
+        let per_zone = snapshot.zone_group_counts(group);
+        let per_node = snapshot.node_group_counts(group);
         let raw: Vec<i64> = feasible
             .iter()
             .map(|&idx| {
-                let node = &nodes[idx];
-                let on_node = i64::from(node.groups.get(&group).copied().unwrap_or(0));
-                let in_zone = match node.zone() {
-                    Some(zone) => i64::from(snapshot.zone_group_count(group, zone)),
-                    None => 0,
-                };
+                let on_node = i64::from(per_node[idx]);
+                let in_zone = nodes[idx].zone_id.map_or(0, |id| i64::from(per_zone[id as usize]));
                 // Zones weigh more than nodes, so that replicas spread over zones first.
                 let zone_part = if zoned { (in_zone * 10 + DEFAULT_ZONE_SKEW - 1) * 2 } else { 0 };
                 zone_part + on_node * 10 + DEFAULT_HOST_SKEW - 1

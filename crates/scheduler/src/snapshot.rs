@@ -55,6 +55,8 @@ pub struct NodeInfo {
     pub pods: Vec<PodKey>,
     /// How many pods of each default-spreading group are bound here.
     pub groups: HashMap<u64, u32>,
+    /// The node's zone as an index into [`Snapshot::zones`].
+    pub zone_id: Option<u32>,
 }
 
 impl NodeInfo {
@@ -72,6 +74,10 @@ pub struct Snapshot {
     /// How many nodes are present.
     n_present: usize,
     pub(crate) pods: HashMap<PodKey, PodInfo>,
+    /// Every zone name seen, indexed by `NodeInfo::zone_id`.
+    zones: Vec<String>,
+    /// Nodes (by index) holding pods of each default-spreading group, with how many.
+    pub(crate) group_nodes: HashMap<u64, HashMap<usize, u32>>,
     /// Pods per default-spreading group and zone.
     pub(crate) zone_groups: HashMap<u64, HashMap<String, u32>>,
     /// The pods that carry required anti-affinity terms.
@@ -104,8 +110,16 @@ impl Snapshot {
             .is_some_and(|c| c.status == "True");
         info.allocatable = allocatable.map(Resources::from_list).unwrap_or_default();
         let new_zone = info.zone().map(str::to_owned);
+        let groups: Vec<(u64, u32)> = info.groups.iter().map(|(g, n)| (*g, *n)).collect();
+        let zone_id = new_zone.as_deref().map(|zone| match self.zones.iter().position(|z| z == zone) {
+            Some(id) => id as u32,
+            None => {
+                self.zones.push(zone.to_owned());
+                (self.zones.len() - 1) as u32
+            }
+        });
+        self.nodes[idx].zone_id = zone_id;
         if old_zone != new_zone {
-            let groups: Vec<(u64, u32)> = info.groups.iter().map(|(g, n)| (*g, *n)).collect();
             for (group, count) in groups {
                 if let Some(zone) = &old_zone {
                     self.change_zone_count(group, zone, -(count as i64));
@@ -148,6 +162,26 @@ impl Snapshot {
         }
     }
 
+    /// Pods of a default-spreading group per zone id.
+    pub(crate) fn zone_group_counts(&self, group: u64) -> Vec<u32> {
+        let mut counts = vec![0; self.zones.len()];
+        for (zone, count) in self.zone_groups.get(&group).into_iter().flatten() {
+            if let Some(id) = self.zones.iter().position(|z| z == zone) {
+                counts[id] = *count;
+            }
+        }
+        counts
+    }
+
+    /// Pods of a default-spreading group per node index.
+    pub(crate) fn node_group_counts(&self, group: u64) -> Vec<u32> {
+        let mut counts = vec![0; self.nodes.len()];
+        for (node_idx, count) in self.group_nodes.get(&group).into_iter().flatten() {
+            counts[*node_idx] = *count;
+        }
+        counts
+    }
+
     /// How many pods of a default-spreading group run in `zone`.
     pub fn zone_group_count(&self, group: u64, zone: &str) -> u32 {
         self.zone_groups.get(&group).and_then(|zones| zones.get(zone)).copied().unwrap_or(0)
@@ -181,6 +215,7 @@ impl Snapshot {
         node_info.pods.push(key.clone());
         if let Some(group) = info.group {
             *node_info.groups.entry(group).or_insert(0) += 1;
+            *self.group_nodes.entry(group).or_default().entry(node_idx).or_insert(0) += 1;
             if let Some(zone) = node_info.zone().map(str::to_owned) {
                 self.change_zone_count(group, &zone, 1);
             }
@@ -200,6 +235,17 @@ impl Snapshot {
         node_info.non_zero_requested.sub(&resources::non_zero(&info.requests));
         node_info.pods.retain(|k| k != key);
         if let Some(group) = info.group {
+            if let Some(nodes) = self.group_nodes.get_mut(&group) {
+                if let Some(count) = nodes.get_mut(&info.node_idx) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        nodes.remove(&info.node_idx);
+                    }
+                }
+                if nodes.is_empty() {
+                    self.group_nodes.remove(&group);
+                }
+            }
             if let Some(count) = node_info.groups.get_mut(&group) {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
