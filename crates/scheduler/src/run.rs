@@ -27,8 +27,6 @@ const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// How long an unschedulable pod waits for a cluster change before it is tried again anyway.
 const FLUSH_INTERVAL: Duration = Duration::from_secs(60);
-/// The component name on the scheduler's events.
-const COMPONENT: &str = "default-scheduler";
 
 /// One change seen by the watches.
 enum Change {
@@ -375,6 +373,8 @@ impl Scheduler {
     /// Records a core/v1 Event about `pod`; failing to record is only logged.
     async fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        // Events name the scheduler by its name, as kube-scheduler names them by profile (`default-scheduler`).
+        let component = self.config.scheduler_name.clone();
         let now = Timestamp::now();
         let mut event = Event {
             involved_object: ObjectReference {
@@ -390,12 +390,12 @@ impl Scheduler {
             message: Some(message.into()),
             type_: Some(if warning { "Warning" } else { "Normal" }.into()),
             action: Some(action.into()),
-            source: Some(EventSource { component: Some(COMPONENT.into()), host: None }),
+            source: Some(EventSource { component: Some(component.clone()), host: None }),
             first_timestamp: Some(Time(now)),
             last_timestamp: Some(Time(now)),
             count: Some(1),
-            reporting_component: Some(COMPONENT.into()),
-            reporting_instance: Some(format!("{COMPONENT}-{}", self.config.scheduler_name)),
+            reporting_component: Some(component.clone()),
+            reporting_instance: Some(component),
             ..Event::default()
         };
         event.metadata.name =
