@@ -64,14 +64,15 @@ fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&str,
     match subresource {
         Subresource::Status => (&resource.group, &resource.version, &resource.kind),
         Subresource::Scale => ("autoscaling", "v1", "Scale"),
+        Subresource::Binding => ("", "v1", "Binding"),
         Subresource::Eviction => ("policy", "v1", "Eviction"),
     }
 }
 
-/// The verbs a subresource answers: `eviction` is only posted.
+/// The verbs a subresource answers: `binding` and `eviction` are only posted.
 fn subresource_verbs(subresource: Subresource) -> &'static [&'static str] {
     match subresource {
-        Subresource::Eviction => &["create"],
+        Subresource::Binding | Subresource::Eviction => &["create"],
         Subresource::Status | Subresource::Scale => &["get", "patch", "update"],
     }
 }

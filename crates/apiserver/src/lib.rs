@@ -8,6 +8,7 @@
 mod admission;
 mod allocate;
 mod authz;
+mod binding;
 mod cluster;
 mod crd;
 mod discovery;

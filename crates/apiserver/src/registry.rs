@@ -37,6 +37,8 @@ impl Verbs {
 pub enum Subresource {
     Status,
     Scale,
+    /// `pods/binding`: a `v1` `Binding` posted by a scheduler to assign a pod to a node.
+    Binding,
     /// `pods/eviction`: a `policy/v1` `Eviction` posted to delete a pod within its disruption budget.
     Eviction,
 }
@@ -46,6 +48,7 @@ impl Subresource {
         match self {
             Subresource::Status => "status",
             Subresource::Scale => "scale",
+            Subresource::Binding => "binding",
             Subresource::Eviction => "eviction",
         }
     }
@@ -121,7 +124,7 @@ impl ResourceType {
 const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
-pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Status, Subresource::Eviction];
+pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Binding, Subresource::Eviction, Subresource::Status];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -192,6 +195,7 @@ impl Registry {
         let resources = vec![
             resource::<corev1::Namespace>(&["ns"], NONE, STATUS),
             resource::<corev1::Pod>(&["po"], ALL, POD_SUBRESOURCES),
+            review::<corev1::Binding>(),
             resource::<corev1::Service>(&["svc"], ALL, STATUS),
             resource::<corev1::Endpoints>(&["ep"], NONE, &[]),
             resource::<corev1::ConfigMap>(&["cm"], NONE, &[]),
@@ -275,8 +279,8 @@ impl Registry {
                         namespaced: r.namespaced,
                         subresources: match r.subresources {
                             [] => &[],
-                            [Subresource::Status] | [Subresource::Status, Subresource::Eviction] => &["status"],
-                            _ => &["status", "scale"],
+                            subresources if subresources.contains(&Subresource::Scale) => &["status", "scale"],
+                            _ => &["status"],
                         },
                         verbs: r.verbs.names(),
                     })

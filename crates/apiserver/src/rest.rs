@@ -603,6 +603,29 @@ impl ClusterApi {
         Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
     }
 
+    /// Rewrites an existing object with `change` on behalf of a subresource (`request.subresource` set), skipping
+    /// the main resource's update validation as subresource writes do; retried when the object changes underneath.
+    pub(crate) async fn rewrite<F>(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+        headers: &HeaderMap,
+        query: &Query,
+        change: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: Fn(&Value) -> Result<Value, ApiError>,
+    {
+        let manager = field_manager(query, headers)?;
+        let options = WriteOptions {
+            precondition: None,
+            dry_run: is_dry_run(query),
+            validation: FieldValidation::Ignore,
+            ownership: Ownership::Update(&manager),
+        };
+        Ok(self.write_existing(resource, request, options, change).await?.0)
+    }
+
     /// Reads the object, computes its new state with `change`, and writes it back with compare-and-swap,
     /// retrying when another writer got there first unless the client gave a resourceVersion precondition.
     async fn write_existing<F>(

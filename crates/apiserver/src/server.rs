@@ -318,6 +318,15 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         name: info.name.clone(),
     };
     api.authorize(user, &attributes).await?;
+    if resource.group.is_empty() && resource.plural == "bindings" {
+        if info.verb != Verb::Create || info.name.is_some() {
+            return Err(ApiError::method_not_allowed("bindings only accepts create"));
+        }
+        let pods = registry.find("", "v1", "pods").ok_or_else(not_found)?.clone();
+        let (parts, body) = request.into_parts();
+        let body = read_body(body).await?;
+        return api.bind(&pods, &info, &parts.headers, &body, &query).await;
+    }
     if resource.verbs == Verbs::CreateOnly {
         if info.verb != Verb::Create {
             return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
@@ -352,6 +361,12 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             Verb::Patch => api.write_scale(&resource, &info, headers, &body, &query, true).await,
             _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
         };
+    }
+    if info.subresource.as_deref() == Some("binding") {
+        if info.verb != Verb::Create {
+            return Err(ApiError::method_not_allowed("the binding subresource only accepts create"));
+        }
+        return api.bind(&resource, &info, headers, &body, &query).await;
     }
     if info.subresource.as_deref() == Some("eviction") {
         if info.verb != Verb::Create {

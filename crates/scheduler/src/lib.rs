@@ -3,3 +3,32 @@
 //!
 //! The decision is a pure function of the pod and a snapshot of the nodes and their pods; the loop around it is a
 //! client of the cluster's API (a [`kube::Client`]).
+//!
+//! - [`Snapshot`] holds every node with the pods bound to it, updated one watch event at a time.
+//! - [`schedule`] decides: a node name, or [`Unschedulable`] with the reasons per node and, when lower-priority
+//!   pods stand in the way, a [`Preemption`].
+//! - [`run`] watches nodes and pods, schedules pending pods, binds them, records events and conditions, and
+//!   retries unschedulable pods with back-off when the cluster changes.
+
+mod resources;
+mod run;
+mod schedule;
+mod snapshot;
+
+pub use resources::{Resources, parse_quantity, pod_requests};
+pub use run::run;
+pub use schedule::{Preemption, Unschedulable, schedule, selector_matches};
+pub use snapshot::{HOSTNAME_LABEL, NodeInfo, PodInfo, PodKey, Snapshot, ZONE_LABEL, pod_key};
+
+/// How the scheduler runs.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// Pods whose `spec.schedulerName` is this are scheduled; others are left to their scheduler.
+    pub scheduler_name: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> SchedulerConfig {
+        SchedulerConfig { scheduler_name: "default-scheduler".into() }
+    }
+}

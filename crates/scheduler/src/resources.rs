@@ -1,0 +1,123 @@
+//! Resource amounts as the scheduler counts them: quantities parsed once into integers (milli-CPU, bytes, pods),
+//! and a pod's effective requests (the larger of its containers' sum and any init container, plus overhead).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+/// The CPU a pod without a CPU request counts as when scoring (upstream's non-zero default, 0.1 core).
+pub const DEFAULT_MILLI_CPU: i64 = 100;
+/// The memory a pod without a memory request counts as when scoring (upstream's non-zero default, 200 MiB).
+pub const DEFAULT_MEMORY: i64 = 200 * 1024 * 1024;
+
+/// Amounts of the resources the scheduler fits pods by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub milli_cpu: i64,
+    /// Bytes.
+    pub memory: i64,
+    /// Bytes.
+    pub ephemeral_storage: i64,
+    /// How many pods (only meaningful for a node's allocatable).
+    pub pods: i64,
+}
+
+impl Resources {
+    /// Reads `cpu`, `memory`, `ephemeral-storage` and `pods` from a resource list.
+    pub fn from_list(list: &BTreeMap<String, Quantity>) -> Resources {
+        let get = |name: &str, milli: bool| list.get(name).map_or(0, |q| parse_quantity(&q.0, milli).unwrap_or(0));
+        Resources {
+            milli_cpu: get("cpu", true),
+            memory: get("memory", false),
+            ephemeral_storage: get("ephemeral-storage", false),
+            pods: get("pods", false),
+        }
+    }
+
+    pub fn add(&mut self, other: &Resources) {
+        self.milli_cpu += other.milli_cpu;
+        self.memory += other.memory;
+        self.ephemeral_storage += other.ephemeral_storage;
+        self.pods += other.pods;
+    }
+
+    pub fn sub(&mut self, other: &Resources) {
+        self.milli_cpu -= other.milli_cpu;
+        self.memory -= other.memory;
+        self.ephemeral_storage -= other.ephemeral_storage;
+        self.pods -= other.pods;
+    }
+
+    fn max(&mut self, other: &Resources) {
+        self.milli_cpu = self.milli_cpu.max(other.milli_cpu);
+        self.memory = self.memory.max(other.memory);
+        self.ephemeral_storage = self.ephemeral_storage.max(other.ephemeral_storage);
+    }
+}
+
+/// Parses a Kubernetes quantity (`100m`, `1.5`, `512Mi`, `2G`, `1e3`) into whole units, or thousandths of a
+/// unit when `milli`, rounding up as kube-scheduler does; `None` when it is not a quantity.
+pub fn parse_quantity(text: &str, milli: bool) -> Option<i64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let multiplier = match suffix {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        exponent if exponent.starts_with(['e', 'E']) => 10f64.powi(exponent[1..].parse().ok()?),
+        _ => return None,
+    };
+    let value = number * multiplier * if milli { 1000.0 } else { 1.0 };
+    // Tolerate the float error of decimal suffixes before rounding up.
+    Some((value - 1e-9).ceil().max(0.0) as i64)
+}
+
+fn container_requests(container: &Container) -> Resources {
+    let Some(resources) = &container.resources else { return Resources::default() };
+    // A container with limits and no requests requests its limits (the API server defaults them the same way).
+    let mut merged = resources.limits.clone().unwrap_or_default();
+    merged.extend(resources.requests.clone().unwrap_or_default());
+    Resources::from_list(&merged)
+}
+
+/// What a pod requests of its node: the sum over its containers or the largest init container, whichever is
+/// larger per resource, plus the pod's overhead; `pods` is 1.
+pub fn pod_requests(pod: &Pod) -> Resources {
+    let Some(spec) = &pod.spec else { return Resources { pods: 1, ..Resources::default() } };
+    let mut total = Resources::default();
+    for container in &spec.containers {
+        total.add(&container_requests(container));
+    }
+    for init in spec.init_containers.iter().flatten() {
+        total.max(&container_requests(init));
+    }
+    if let Some(overhead) = &spec.overhead {
+        total.add(&Resources::from_list(overhead));
+    }
+    total.pods = 1;
+    total
+}
+
+/// The requests kube-scheduler's scoring counts: a pod asking for no CPU or memory counts as asking for the
+/// small defaults, so that empty pods still spread.
+pub fn non_zero(requests: &Resources) -> Resources {
+    Resources {
+        milli_cpu: if requests.milli_cpu == 0 { DEFAULT_MILLI_CPU } else { requests.milli_cpu },
+        memory: if requests.memory == 0 { DEFAULT_MEMORY } else { requests.memory },
+        ..*requests
+    }
+}

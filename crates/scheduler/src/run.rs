@@ -1,0 +1,409 @@
+//! The scheduling loop: watches nodes and pods into a [`Snapshot`], takes pending pods one at a time, binds each
+//! to the node [`schedule`] picks, and records what happened as kube-scheduler does (events, the pod's
+//! `PodScheduled` condition, preemption of lower-priority pods).
+//!
+//! An unschedulable pod waits until the cluster changes (a node comes or changes, a pod goes) and its back-off
+//! has passed, or until the flush interval, so that it is never retried in a hot loop.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use futures::{FutureExt, StreamExt, stream};
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Event, EventSource, Node, ObjectReference, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::SchedulerConfig;
+use crate::schedule::{Unschedulable, schedule};
+use crate::snapshot::{PodKey, Snapshot, pod_key};
+
+/// The back-off after a pod's first failed attempt (upstream's `podInitialBackoffSeconds`).
+const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest back-off (upstream's `podMaxBackoffSeconds`).
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// How long an unschedulable pod waits for a cluster change before it is tried again anyway.
+const FLUSH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// One change seen by the watches.
+enum Change {
+    Node(Box<Result<watcher::Event<Node>, watcher::Error>>),
+    Pod(Box<Result<watcher::Event<Pod>, watcher::Error>>),
+}
+
+/// An unschedulable pod waiting for another attempt.
+#[derive(Debug)]
+struct Waiting {
+    attempts: u32,
+    /// When its back-off ends.
+    backoff_until: Instant,
+    /// When it is tried even if nothing changed.
+    flush_at: Instant,
+    /// Whether the cluster changed since it failed.
+    changed: bool,
+}
+
+/// Runs the scheduler until the future is dropped.
+pub async fn run(client: kube::Client, config: SchedulerConfig) {
+    let nodes = watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|event| Change::Node(Box::new(event)))
+        .boxed();
+    let pods = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|e| Change::Pod(Box::new(e)))
+        .boxed();
+    let mut changes = stream::select(nodes, pods);
+    let mut scheduler = Scheduler::new(client, config);
+    loop {
+        // Take in every change that is ready before deciding anything.
+        while let Some(change) = changes.next().now_or_never() {
+            match change {
+                Some(change) => scheduler.apply(change),
+                None => return,
+            }
+        }
+        if let Some(key) = scheduler.next_pod() {
+            scheduler.schedule_one(&key).await;
+            continue;
+        }
+        let wake = scheduler.next_wake();
+        tokio::select! {
+            change = changes.next() => match change {
+                Some(change) => scheduler.apply(change),
+                None => return,
+            },
+            () = sleep_until(wake) => {}
+        }
+    }
+}
+
+async fn sleep_until(wake: Option<Instant>) {
+    match wake {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Scheduler {
+    client: kube::Client,
+    config: SchedulerConfig,
+    snapshot: Snapshot,
+    /// Pods waiting for a node, as last seen.
+    pending: HashMap<PodKey, Pod>,
+    /// Pods to try now, in order.
+    active: VecDeque<PodKey>,
+    queued: HashSet<PodKey>,
+    waiting: HashMap<PodKey, Waiting>,
+    /// Names seen since a watch (re)started listing, to drop what vanished meanwhile.
+    listing_nodes: Option<HashSet<String>>,
+    listing_pods: Option<HashSet<PodKey>>,
+}
+
+impl Scheduler {
+    fn new(client: kube::Client, config: SchedulerConfig) -> Scheduler {
+        Scheduler {
+            client,
+            config,
+            snapshot: Snapshot::new(),
+            pending: HashMap::new(),
+            active: VecDeque::new(),
+            queued: HashSet::new(),
+            waiting: HashMap::new(),
+            listing_nodes: None,
+            listing_pods: None,
+        }
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::Node(event) => match *event {
+                Ok(event) => self.apply_node(event),
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+            Change::Pod(event) => match *event {
+                Ok(event) => self.apply_pod(event),
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+        }
+    }
+
+    fn apply_node(&mut self, event: watcher::Event<Node>) {
+        match event {
+            watcher::Event::Init => self.listing_nodes = Some(HashSet::new()),
+            watcher::Event::InitApply(node) | watcher::Event::Apply(node) => {
+                if let Some(seen) = &mut self.listing_nodes {
+                    seen.insert(node.metadata.name.clone().unwrap_or_default());
+                }
+                self.snapshot.upsert_node(&node);
+                self.cluster_changed();
+            }
+            watcher::Event::Delete(node) => {
+                self.snapshot.remove_node(node.metadata.name.as_deref().unwrap_or_default());
+            }
+            watcher::Event::InitDone => {
+                if let Some(seen) = self.listing_nodes.take() {
+                    let gone: Vec<String> = self
+                        .snapshot
+                        .nodes
+                        .iter()
+                        .filter(|n| n.present && !seen.contains(&n.name))
+                        .map(|n| n.name.clone())
+                        .collect();
+                    for name in gone {
+                        self.snapshot.remove_node(&name);
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_pod(&mut self, event: watcher::Event<Pod>) {
+        match event {
+            watcher::Event::Init => self.listing_pods = Some(HashSet::new()),
+            watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) => {
+                let key = pod_key(&pod);
+                if let Some(seen) = &mut self.listing_pods {
+                    seen.insert(key.clone());
+                }
+                self.pod_changed(key, pod);
+            }
+            watcher::Event::Delete(pod) => self.pod_gone(&pod_key(&pod)),
+            watcher::Event::InitDone => {
+                if let Some(seen) = self.listing_pods.take() {
+                    let known: Vec<PodKey> =
+                        self.snapshot.pods.keys().chain(self.pending.keys()).cloned().collect::<Vec<_>>();
+                    for key in known.into_iter().filter(|k| !seen.contains(k)) {
+                        self.pod_gone(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    fn pod_changed(&mut self, key: PodKey, pod: Pod) {
+        let spec = pod.spec.as_ref();
+        let bound = spec.and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+        if bound {
+            let finished = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+            let was_counted = self.snapshot.pod(&key).is_some();
+            self.snapshot.add_pod(&pod);
+            self.forget_pending(&key);
+            if finished && was_counted {
+                self.cluster_changed();
+            }
+            return;
+        }
+        let ours =
+            spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or("default-scheduler") == self.config.scheduler_name;
+        let gated = spec.and_then(|s| s.scheduling_gates.as_ref()).is_some_and(|g| !g.is_empty());
+        let finished = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+        if !ours || gated || finished || pod.metadata.deletion_timestamp.is_some() {
+            self.forget_pending(&key);
+            return;
+        }
+        let new = self.pending.insert(key.clone(), pod).is_none();
+        if new && !self.waiting.contains_key(&key) && self.queued.insert(key.clone()) {
+            self.active.push_back(key);
+        }
+    }
+
+    fn pod_gone(&mut self, key: &str) {
+        if self.snapshot.pod(key).is_some() {
+            self.snapshot.remove_pod(key);
+            self.cluster_changed();
+        }
+        self.forget_pending(key);
+    }
+
+    fn forget_pending(&mut self, key: &str) {
+        self.pending.remove(key);
+        self.waiting.remove(key);
+        // A key left in `active` is skipped when it comes up.
+        self.queued.remove(key);
+    }
+
+    /// Something that may make room happened: every waiting pod may go once its back-off ends.
+    fn cluster_changed(&mut self) {
+        for waiting in self.waiting.values_mut() {
+            waiting.changed = true;
+        }
+    }
+
+    /// The next pod to try: from the active queue, else a waiting pod whose time has come.
+    fn next_pod(&mut self) -> Option<PodKey> {
+        let now = Instant::now();
+        let due: Vec<PodKey> = self
+            .waiting
+            .iter()
+            .filter(|(_, w)| (w.changed && w.backoff_until <= now) || w.flush_at <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            if self.queued.insert(key.clone()) {
+                self.active.push_back(key);
+            }
+        }
+        while let Some(key) = self.active.pop_front() {
+            if self.queued.remove(&key) && self.pending.contains_key(&key) {
+                return Some(key);
+            }
+        }
+        None
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        self.waiting.values().map(|w| if w.changed { w.backoff_until.min(w.flush_at) } else { w.flush_at }).min()
+    }
+
+    async fn schedule_one(&mut self, key: &PodKey) {
+        let Some(pod) = self.pending.get(key).cloned() else { return };
+        match schedule(&pod, &self.snapshot) {
+            Ok(node) => self.bind(key, pod, &node).await,
+            Err(unschedulable) => self.failed(key, &pod, &unschedulable).await,
+        }
+    }
+
+    async fn bind(&mut self, key: &PodKey, pod: Pod, node: &str) {
+        let mut assumed = pod.clone();
+        assumed.spec.get_or_insert_default().node_name = Some(node.to_owned());
+        self.snapshot.add_pod(&assumed);
+        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let binding = json!({
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": { "name": name, "namespace": namespace, "uid": pod.metadata.uid },
+            "target": { "apiVersion": "v1", "kind": "Node", "name": node },
+        });
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
+        let bound: Result<serde_json::Value, kube::Error> =
+            pods.create_subresource("binding", &name, &PostParams::default(), &binding).await;
+        match bound {
+            Ok(_) => {
+                self.pending.remove(key);
+                self.waiting.remove(key);
+                let message = format!("Successfully assigned {namespace}/{name} to {node}");
+                self.record(&pod, false, "Scheduled", "Binding", &message).await;
+            }
+            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => {
+                // Gone, bound by someone else, or being deleted: the watch tells the rest.
+                self.snapshot.remove_pod(key);
+                self.pending.remove(key);
+                self.waiting.remove(key);
+            }
+            Err(error) => {
+                tracing::warn!(pod = %key, %error, "cannot bind the pod");
+                self.snapshot.remove_pod(key);
+                self.back_off(key);
+            }
+        }
+    }
+
+    async fn failed(&mut self, key: &PodKey, pod: &Pod, unschedulable: &Unschedulable) {
+        let message = unschedulable.message();
+        self.back_off(key);
+        self.record(pod, true, "FailedScheduling", "Scheduling", &message).await;
+        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
+        let already = pod.status.as_ref().and_then(|s| s.conditions.as_ref()).and_then(|conditions| {
+            conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False").map(|c| c.message.clone())
+        });
+        let mut status = json!({});
+        if already != Some(Some(message.clone())) {
+            status["conditions"] = json!([{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
+                "lastProbeTime": null, "lastTransitionTime": Time(Timestamp::now()),
+            }]);
+        }
+        if let Some(preemption) = &unschedulable.preemption {
+            status["nominatedNodeName"] = json!(preemption.node);
+            for victim in &preemption.victims {
+                self.preempt(pod, victim, &preemption.node).await;
+            }
+        }
+        if status.as_object().is_some_and(|s| !s.is_empty()) {
+            let patch = Patch::Strategic(json!({ "status": status }));
+            if let Err(error) = pods.patch_status(&name, &PatchParams::default(), &patch).await {
+                tracing::debug!(pod = %key, %error, "cannot update the pod's status");
+            }
+        }
+    }
+
+    /// Deletes a victim gracefully and says why on it.
+    async fn preempt(&mut self, preemptor: &Pod, victim: &PodKey, node: &str) {
+        let Some((namespace, name)) = victim.split_once('/') else { return };
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let victim_pod = match pods.get_opt(name).await {
+            Ok(Some(pod)) => pod,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::debug!(pod = %victim, %error, "cannot read a preemption victim");
+                return;
+            }
+        };
+        if victim_pod.metadata.deletion_timestamp.is_none() {
+            if let Err(error) = pods.delete(name, &DeleteParams::default()).await {
+                tracing::debug!(pod = %victim, %error, "cannot delete a preemption victim");
+                return;
+            }
+            let preemptor_name = format!(
+                "{}/{}",
+                preemptor.metadata.namespace.as_deref().unwrap_or("default"),
+                preemptor.metadata.name.as_deref().unwrap_or_default()
+            );
+            let message = format!("Preempted by pod {preemptor_name} on node {node}");
+            self.record(&victim_pod, false, "Preempted", "Preempting", &message).await;
+        }
+    }
+
+    fn back_off(&mut self, key: &PodKey) {
+        let now = Instant::now();
+        let attempts = self.waiting.get(key).map_or(0, |w| w.attempts) + 1;
+        let backoff = INITIAL_BACKOFF.saturating_mul(1 << (attempts - 1).min(8)).min(MAX_BACKOFF);
+        self.waiting.insert(
+            key.clone(),
+            Waiting { attempts, backoff_until: now + backoff, flush_at: now + FLUSH_INTERVAL, changed: false },
+        );
+    }
+
+    /// Records a core/v1 Event about `pod`; failing to record is only logged.
+    async fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
+        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        // Events name the scheduler by its name, as kube-scheduler names them by profile (`default-scheduler`).
+        let component = self.config.scheduler_name.clone();
+        let now = Timestamp::now();
+        let mut event = Event {
+            involved_object: ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Pod".into()),
+                name: pod.metadata.name.clone(),
+                namespace: Some(namespace.clone()),
+                uid: pod.metadata.uid.clone(),
+                resource_version: pod.metadata.resource_version.clone(),
+                field_path: None,
+            },
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            type_: Some(if warning { "Warning" } else { "Normal" }.into()),
+            action: Some(action.into()),
+            source: Some(EventSource { component: Some(component.clone()), host: None }),
+            first_timestamp: Some(Time(now)),
+            last_timestamp: Some(Time(now)),
+            count: Some(1),
+            reporting_component: Some(component.clone()),
+            reporting_instance: Some(component),
+            ..Event::default()
+        };
+        event.metadata.name =
+            Some(format!("{}.{:x}", pod.metadata.name.as_deref().unwrap_or_default(), now.as_nanosecond()));
+        event.metadata.namespace = Some(namespace.clone());
+        let events: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
+        if let Err(error) = events.create(&PostParams::default(), &event).await {
+            tracing::debug!(%error, reason, "cannot record an event");
+        }
+    }
+}

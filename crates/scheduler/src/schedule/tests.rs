@@ -1,0 +1,377 @@
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+use serde_json::{Value, json};
+
+use crate::resources::{parse_quantity, pod_requests};
+use crate::schedule::schedule;
+use crate::snapshot::Snapshot;
+
+/// A ready node with `cpu`, `memory` and room for `pods`, plus `extra` merged into it.
+fn node(name: &str, cpu: &str, memory: &str, pods: u32, extra: Value) -> Node {
+    let mut node = json!({
+        "metadata": { "name": name, "labels": { "kubernetes.io/hostname": name } },
+        "spec": {},
+        "status": {
+            "allocatable": { "cpu": cpu, "memory": memory, "pods": pods.to_string(), "ephemeral-storage": "20Gi" },
+            "conditions": [{ "type": "Ready", "status": "True" }],
+        },
+    });
+    merge(&mut node, extra);
+    serde_json::from_value(node).expect("a node")
+}
+
+/// A pod requesting `cpu` and `memory` ("" for none), plus `extra` merged into it.
+fn pod(name: &str, cpu: &str, memory: &str, extra: Value) -> Pod {
+    let mut requests = serde_json::Map::new();
+    if !cpu.is_empty() {
+        requests.insert("cpu".into(), json!(cpu));
+    }
+    if !memory.is_empty() {
+        requests.insert("memory".into(), json!(memory));
+    }
+    let mut pod = json!({
+        "metadata": { "name": name, "namespace": "default", "uid": format!("uid-{name}") },
+        "spec": { "containers": [{ "name": "c", "image": "nginx", "resources": { "requests": requests } }] },
+    });
+    merge(&mut pod, extra);
+    serde_json::from_value(pod).expect("a pod")
+}
+
+fn merge(target: &mut Value, extra: Value) {
+    match (target, extra) {
+        (Value::Object(target), Value::Object(extra)) => {
+            for (key, value) in extra {
+                merge(target.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (target, extra) => *target = extra,
+    }
+}
+
+fn bound(mut pod: Pod, node: &str) -> Pod {
+    pod.spec.get_or_insert_default().node_name = Some(node.into());
+    pod
+}
+
+fn snapshot(nodes: &[Node], pods: &[Pod]) -> Snapshot {
+    let mut snapshot = Snapshot::new();
+    for node in nodes {
+        snapshot.upsert_node(node);
+    }
+    for pod in pods {
+        snapshot.add_pod(pod);
+    }
+    snapshot
+}
+
+/// Schedules `pod` and compares the node (or the failure message) with `expect`.
+fn check(nodes: &[Node], pods: &[Pod], pod: &Pod, expect: &str) {
+    let snapshot = snapshot(nodes, pods);
+    let got = match schedule(pod, &snapshot) {
+        Ok(node) => node,
+        Err(unschedulable) => unschedulable.message(),
+    };
+    assert_eq!(got, expect);
+}
+
+fn plain(name: &str) -> Node {
+    node(name, "2", "4Gi", 110, json!({}))
+}
+
+#[test]
+fn quantities_parse_into_milli_cpu_and_bytes() {
+    let cases = [("100m", true, 100), ("1", true, 1000), ("1.5", true, 1500), ("0.1", true, 100), ("2", false, 2)];
+    for (text, milli, expect) in cases {
+        assert_eq!(parse_quantity(text, milli), Some(expect), "{text}");
+    }
+    assert_eq!(parse_quantity("512Mi", false), Some(512 * 1024 * 1024));
+    assert_eq!(parse_quantity("1G", false), Some(1_000_000_000));
+    assert_eq!(parse_quantity("1e3", false), Some(1000));
+    assert_eq!(parse_quantity("1k", false), Some(1000));
+    assert_eq!(parse_quantity("lots", false), None);
+}
+
+#[test]
+fn requests_take_the_larger_of_containers_and_init_containers_plus_overhead() {
+    let pod = pod(
+        "p",
+        "100m",
+        "64Mi",
+        json!({ "spec": {
+            "containers": [
+                { "name": "a", "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } } },
+                { "name": "b", "resources": { "limits": { "cpu": "200m" } } },
+            ],
+            "initContainers": [{ "name": "init", "resources": { "requests": { "cpu": "500m", "memory": "32Mi" } } }],
+            "overhead": { "cpu": "50m" },
+        } }),
+    );
+    let requests = pod_requests(&pod);
+    assert_eq!((requests.milli_cpu, requests.memory, requests.pods), (550, 64 * 1024 * 1024, 1));
+}
+
+#[test]
+fn resources_must_fit_the_allocatable() {
+    let nodes = [node("a", "1", "1Gi", 110, json!({})), node("b", "2", "1Gi", 110, json!({}))];
+    check(&nodes, &[], &pod("p", "1500m", "", json!({})), "b");
+    let message = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: \
+                   2 No preemption victims found for incoming pod.";
+    check(&nodes, &[], &pod("p", "3", "", json!({})), message);
+    let used = [bound(pod("x", "1500m", "", json!({})), "b")];
+    check(&nodes, &used, &pod("p", "600m", "", json!({})), "a");
+    let message = "0/2 nodes are available: 1 Insufficient cpu, 2 Insufficient memory. preemption: \
+                   0/2 nodes are available: 2 No preemption victims found for incoming pod.";
+    check(&nodes, &used, &pod("p", "1", "2Gi", json!({})), message);
+}
+
+#[test]
+fn a_t3_medium_takes_17_pods() {
+    let nodes: Vec<Node> = (0..3).map(|i| node(&format!("n{i}"), "1930m", "3Gi", 17, json!({}))).collect();
+    let mut pods = Vec::new();
+    for i in 0..51 {
+        let candidate = pod(&format!("p{i}"), "", "", json!({}));
+        let node = schedule(&candidate, &snapshot(&nodes, &pods)).expect("room for 51 pods");
+        pods.push(bound(candidate, &node));
+    }
+    let message = "0/3 nodes are available: 3 Too many pods. preemption: 0/3 nodes are available: \
+                   3 No preemption victims found for incoming pod.";
+    check(&nodes, &pods, &pod("extra", "", "", json!({})), message);
+}
+
+#[test]
+fn cordoned_and_unready_nodes_take_no_pods() {
+    let cordoned = node("cordoned", "2", "4Gi", 110, json!({ "spec": { "unschedulable": true } }));
+    let unready = node(
+        "unready",
+        "2",
+        "4Gi",
+        110,
+        json!({ "status": { "conditions": [{ "type": "Ready", "status": "False" }] } }),
+    );
+    let message = "0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, \
+                   1 node(s) were unschedulable. preemption: 0/2 nodes are available: \
+                   2 Preemption is not helpful for scheduling.";
+    check(&[cordoned.clone(), unready], &[], &pod("p", "", "", json!({})), message);
+    let tolerant = json!({ "spec": { "tolerations": [
+        { "key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule" }] } });
+    check(&[cordoned], &[], &pod("p", "", "", tolerant), "cordoned");
+}
+
+#[test]
+fn taints_need_tolerations() {
+    let tainted = node(
+        "gpu",
+        "2",
+        "4Gi",
+        110,
+        json!({ "spec": { "taints": [{ "key": "gpu", "value": "true", "effect": "NoSchedule" }] } }),
+    );
+    let message = "0/1 nodes are available: 1 node(s) had untolerated taint {gpu: true}. preemption: \
+                   0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+    check(std::slice::from_ref(&tainted), &[], &pod("p", "", "", json!({})), message);
+    let equal = json!({ "spec": { "tolerations": [{ "key": "gpu", "value": "true", "effect": "NoSchedule" }] } });
+    check(std::slice::from_ref(&tainted), &[], &pod("p", "", "", equal), "gpu");
+    let wrong = json!({ "spec": { "tolerations": [{ "key": "gpu", "value": "false" }] } });
+    check(std::slice::from_ref(&tainted), &[], &pod("p", "", "", wrong), message);
+    let everything = json!({ "spec": { "tolerations": [{ "operator": "Exists" }] } });
+    check(std::slice::from_ref(&tainted), &[], &pod("p", "", "", everything), "gpu");
+
+    // PreferNoSchedule only scores.
+    let soft = node(
+        "soft",
+        "2",
+        "4Gi",
+        110,
+        json!({ "spec": { "taints": [{ "key": "spot", "effect": "PreferNoSchedule" }] } }),
+    );
+    check(&[soft.clone(), plain("clean")], &[], &pod("p", "", "", json!({})), "clean");
+    check(&[soft], &[], &pod("p", "", "", json!({})), "soft");
+}
+
+#[test]
+fn node_selectors_and_required_node_affinity_choose_nodes() {
+    let labelled = |name: &str, labels: Value| node(name, "2", "4Gi", 110, json!({ "metadata": { "labels": labels } }));
+    let nodes = [
+        labelled("small", json!({ "size": "2", "disk": "ssd" })),
+        labelled("large", json!({ "size": "8" })),
+        labelled("plain", json!({})),
+    ];
+    let selector = |labels: Value| json!({ "spec": { "nodeSelector": labels } });
+    check(&nodes, &[], &pod("p", "", "", selector(json!({ "disk": "ssd" }))), "small");
+    let affinity = |expressions: Value| {
+        json!({ "spec": { "affinity": { "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{ "matchExpressions": expressions }] } } } } })
+    };
+    let cases = [
+        (json!([{ "key": "size", "operator": "In", "values": ["8"] }]), "large"),
+        (json!([{ "key": "size", "operator": "Gt", "values": ["4"] }]), "large"),
+        (json!([{ "key": "size", "operator": "Lt", "values": ["4"] }]), "small"),
+        (json!([{ "key": "size", "operator": "DoesNotExist" }]), "plain"),
+        (json!([{ "key": "disk", "operator": "Exists" }]), "small"),
+        (
+            json!([{ "key": "size", "operator": "Exists" }, { "key": "disk", "operator": "NotIn", "values": ["ssd"] }]),
+            "large",
+        ),
+    ];
+    for (expressions, expect) in cases {
+        check(&nodes, &[], &pod("p", "", "", affinity(expressions.clone())), expect);
+    }
+    let by_name = json!({ "spec": { "affinity": { "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{ "matchFields": [{ "key": "metadata.name", "operator": "In", "values": ["plain"] }] }] } } } } });
+    check(&nodes, &[], &pod("p", "", "", by_name), "plain");
+    let message = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: \
+                   0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    check(&nodes, &[], &pod("p", "", "", selector(json!({ "disk": "hdd" }))), message);
+
+    let preferred = json!({ "spec": { "affinity": { "nodeAffinity": { "preferredDuringSchedulingIgnoredDuringExecution": [
+        { "weight": 10, "preference": { "matchExpressions": [{ "key": "size", "operator": "In", "values": ["8"] }] } }] } } } });
+    check(&nodes, &[], &pod("p", "", "", preferred), "large");
+}
+
+#[test]
+fn pod_affinity_and_anti_affinity_follow_their_topology() {
+    let zoned = |name: &str, zone: &str| {
+        node(name, "2", "4Gi", 110, json!({ "metadata": { "labels": { "topology.kubernetes.io/zone": zone } } }))
+    };
+    let nodes = [zoned("a1", "a"), zoned("a2", "a"), zoned("b1", "b")];
+    let cache = bound(pod("cache", "", "", json!({ "metadata": { "labels": { "app": "cache" } } })), "a1");
+    let term = |key: &str| json!([{ "topologyKey": key, "labelSelector": { "matchLabels": { "app": "cache" } } }]);
+    let with = |kind: &str, key: &str| json!({ "spec": { "affinity": { kind: { "requiredDuringSchedulingIgnoredDuringExecution": term(key) } } } });
+    check(&nodes, std::slice::from_ref(&cache), &pod("p", "", "", with("podAffinity", "kubernetes.io/hostname")), "a1");
+    let away = pod("p", "", "", with("podAntiAffinity", "topology.kubernetes.io/zone"));
+    check(&nodes, std::slice::from_ref(&cache), &away, "b1");
+    let message = "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. preemption: \
+                   0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+    check(&nodes[..1], std::slice::from_ref(&cache), &away, message);
+    // Nothing to be near yet: a pod matching its own affinity term may start the group anywhere.
+    let first = pod(
+        "first",
+        "",
+        "",
+        json!({ "metadata": { "labels": { "app": "cache" } },
+                "spec": { "affinity": { "podAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": term("kubernetes.io/hostname") } } } }),
+    );
+    assert!(schedule(&first, &snapshot(&nodes, &[])).is_ok());
+    // An existing pod's anti-affinity keeps matching pods off its zone.
+    let loner = bound(
+        pod(
+            "loner",
+            "",
+            "",
+            json!({ "spec": { "affinity": { "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [{ "topologyKey": "topology.kubernetes.io/zone",
+                "labelSelector": { "matchLabels": { "app": "web" } } }] } } } }),
+        ),
+        "b1",
+    );
+    let web = pod("web", "", "", json!({ "metadata": { "labels": { "app": "web" } } }));
+    let snapshot = snapshot(&nodes[2..], std::slice::from_ref(&loner));
+    let message = schedule(&web, &snapshot).expect_err("kept away").message();
+    assert!(message.contains("1 node(s) didn't satisfy existing pods anti-affinity rules"), "{message}");
+}
+
+#[test]
+fn topology_spread_constraints_bound_the_skew() {
+    let zoned = |name: &str, zone: &str| {
+        node(name, "2", "4Gi", 110, json!({ "metadata": { "labels": { "topology.kubernetes.io/zone": zone } } }))
+    };
+    let nodes = [zoned("a1", "a"), zoned("b1", "b")];
+    let labels = json!({ "app": "web" });
+    let member = |name: &str| pod(name, "", "", json!({ "metadata": { "labels": labels.clone() } }));
+    let existing = [bound(member("w1"), "a1"), bound(member("w2"), "a1")];
+    let constrained = pod(
+        "w3",
+        "",
+        "",
+        json!({ "metadata": { "labels": labels.clone() }, "spec": { "topologySpreadConstraints": [{
+            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": { "matchLabels": { "app": "web" } } }] } }),
+    );
+    check(&nodes, &existing, &constrained, "b1");
+    // Only zone a is eligible for a pod selecting it, so there is no skew to keep.
+    let pinned = {
+        let mut pinned = constrained.clone();
+        pinned.spec.as_mut().expect("a spec").node_selector =
+            Some(BTreeMap::from([("topology.kubernetes.io/zone".to_owned(), "a".to_owned())]));
+        pinned
+    };
+    assert!(schedule(&pinned, &snapshot(&nodes, &existing)).is_ok());
+    // A tainted node's zone still counts as a domain (with no pods), so zone a is too far ahead.
+    let mut tainted = nodes[1].clone();
+    tainted.spec.get_or_insert_default().taints = Some(vec![k8s_openapi::api::core::v1::Taint {
+        key: "k".into(),
+        value: Some("v".into()),
+        effect: "NoSchedule".into(),
+        time_added: None,
+    }]);
+    let message = "0/2 nodes are available: 1 node(s) didn't match pod topology spread constraints, \
+                   1 node(s) had untolerated taint {k: v}. preemption: 0/2 nodes are available: \
+                   2 Preemption is not helpful for scheduling.";
+    check(&[nodes[0].clone(), tainted], &existing, &constrained, message);
+}
+
+#[test]
+fn replicas_spread_two_per_zone_by_default() {
+    let nodes: Vec<Node> = ["a", "b", "c"]
+        .iter()
+        .map(|zone| {
+            node(
+                &format!("node-{zone}"),
+                "4",
+                "8Gi",
+                110,
+                json!({ "metadata": { "labels": { "topology.kubernetes.io/zone": zone } } }),
+            )
+        })
+        .collect();
+    let owner = json!({ "metadata": { "labels": { "app": "web" }, "ownerReferences": [{
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "rs-uid", "controller": true }] } });
+    let mut pods = Vec::new();
+    for i in 0..6 {
+        let replica = pod(&format!("web-{i}"), "100m", "128Mi", owner.clone());
+        let node = schedule(&replica, &snapshot(&nodes, &pods)).expect("room");
+        pods.push(bound(replica, &node));
+    }
+    let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
+    for pod in &pods {
+        *per_node.entry(pod.spec.as_ref().and_then(|s| s.node_name.clone()).expect("bound")).or_default() += 1;
+    }
+    assert_eq!(per_node.values().copied().collect::<Vec<_>>(), [2, 2, 2], "{per_node:?}");
+}
+
+#[test]
+fn the_emptier_node_wins() {
+    let nodes = [plain("busy"), plain("idle")];
+    let used = [bound(pod("x", "1", "2Gi", json!({})), "busy")];
+    check(&nodes, &used, &pod("p", "100m", "100Mi", json!({})), "idle");
+}
+
+#[test]
+fn preemption_evicts_the_fewest_lowest_priority_pods() {
+    let nodes = [node("a", "2", "4Gi", 110, json!({})), node("b", "2", "4Gi", 110, json!({}))];
+    let with_priority =
+        |name: &str, cpu: &str, priority: i32| pod(name, cpu, "", json!({ "spec": { "priority": priority } }));
+    let pods = [
+        bound(with_priority("a-low", "1", 1), "a"),
+        bound(with_priority("a-high", "1", 100), "a"),
+        bound(with_priority("b-mid-1", "1", 5), "b"),
+        bound(with_priority("b-mid-2", "500m", 5), "b"),
+    ];
+    let urgent = with_priority("urgent", "1", 50);
+    let unschedulable = schedule(&urgent, &snapshot(&nodes, &pods)).expect_err("both nodes are full");
+    let preemption = unschedulable.preemption.expect("a node where preemption helps");
+    assert_eq!((preemption.node.as_str(), preemption.victims), ("a", vec!["default/a-low".to_owned()]));
+
+    let modest = with_priority("modest", "1", 1);
+    let unschedulable = schedule(&modest, &snapshot(&nodes, &pods)).expect_err("full");
+    assert_eq!(
+        (unschedulable.preemption.clone(), unschedulable.message()),
+        (
+            None,
+            "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: \
+             2 No preemption victims found for incoming pod."
+                .to_owned()
+        ),
+    );
+}
