@@ -367,7 +367,7 @@ class NodesCluster(Cluster):
     def ready_nodes(self) -> list[dict]:
         nodes = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)["items"]
         return [n for n in nodes if any(c["type"] == "Ready" and c["status"] == "True"
-                                        for c in n["status"].get("conditions", []))]
+                                        for c in n.get("status", {}).get("conditions", []))]
 
     def fail(self, what: str, name: str, recover: bool = False):
         """Fails (or recovers) a node or a whole zone through the server's fault route."""

@@ -16,10 +16,9 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from conftest import DEADLINE_SECONDS, boto
+from conftest import DEADLINE_SECONDS, boto, eks_prereqs_for
 
 ACCOUNT = "000000000000"
-VPC = "subnetIds=subnet-aaaa,subnet-bbbb"
 
 
 def trust(statement):
@@ -116,8 +115,9 @@ def test_assume_role_is_decided_by_the_trust_policy_and_its_credentials_sign(aws
     # The session creates an EKS cluster; kubectl then reaches it as the cluster's creator with
     # `aws eks get-token` signing with the session.
     env = session_env(aws, credentials)
+    prereqs = eks_prereqs_for(aws.server)
     created = subprocess.run(["aws", "eks", "create-cluster", "--name", "by-role", "--role-arn",
-                              f"arn:aws:iam::{ACCOUNT}:role/eks-cluster", "--resources-vpc-config", VPC,
+                              prereqs.cluster_role, "--resources-vpc-config", prereqs.vpc_config,
                               "--output", "json"], capture_output=True, text=True, env=env, timeout=DEADLINE_SECONDS)
     assert created.returncode == 0, created.stderr
     subprocess.run(["aws", "eks", "wait", "cluster-active", "--name", "by-role"], check=True, env=env,
@@ -226,14 +226,14 @@ def presigned_get(url):
 def test_presigned_urls_work_until_they_expire(aws, monkeypatch):
     access_key, secret = user_with_key(aws, "presigner")
     sts = sts_client(aws.server, access_key, secret)
-    fresh = sts.generate_presigned_url("get_caller_identity", ExpiresIn=300)
+    fresh = sts.generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
     status, body = presigned_get(fresh)
     assert status == 200 and b":user/presigner</Arn>" in body, body
 
     # The same request, signed two hours ago for one minute: refused as expired, as STS refuses it.
     signed_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: signed_at.replace(tzinfo=None))
-    stale = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    stale = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
     monkeypatch.undo()
     assert "X-Amz-Date=" + signed_at.strftime("%Y%m%dT%H") in stale, stale
     status, body = presigned_get(stale)
@@ -249,8 +249,9 @@ def test_presigned_urls_work_until_they_expire(aws, monkeypatch):
 
 
 def test_irsa_service_account_tokens_assume_roles_through_the_served_issuer(aws, tmp_path):
-    aws("eks", "create-cluster", "--name", "irsa", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
-        "--resources-vpc-config", VPC)
+    prereqs = eks_prereqs_for(aws.server)
+    aws("eks", "create-cluster", "--name", "irsa", "--role-arn", prereqs.cluster_role,
+        "--resources-vpc-config", prereqs.vpc_config)
     aws("eks", "wait", "cluster-active", "--name", "irsa")
     cluster = aws("eks", "describe-cluster", "--name", "irsa")["cluster"]
     issuer = cluster["identity"]["oidc"]["issuer"]
@@ -347,8 +348,8 @@ def test_sessions_and_issuers_survive_a_restart(ekslite, tmp_path):
     )["Role"]["Arn"]
     credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="kept")["Credentials"]
     eks = boto(server, "eks")
-    eks.create_cluster(name="kept", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks-cluster",
-                       resourcesVpcConfig={"subnetIds": ["subnet-aaaa", "subnet-bbbb"]})
+    prereqs = eks_prereqs_for(server)
+    eks.create_cluster(name="kept", roleArn=prereqs.cluster_role, resourcesVpcConfig=prereqs.resources)
     eks.get_waiter("cluster_active").wait(name="kept", WaiterConfig={"Delay": 1})
     issuer = eks.describe_cluster(name="kept")["cluster"]["identity"]["oidc"]["issuer"]
     assert server.stop() == 0

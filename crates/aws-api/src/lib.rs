@@ -130,7 +130,15 @@ impl AwsApi {
         request: &'a Request<Bytes>,
         request_id: RequestId,
     ) -> Result<Call<'a>, (Protocol, AwsError)> {
-        let protocol = guess_protocol(request.headers());
+        let protocol = match guess_protocol(request.headers()) {
+            // A presigned query-protocol call (STS, IAM) carries its action in the URL and has no form body.
+            Protocol::RestJson
+                if request.uri().query().is_some_and(|q| q.starts_with("Action=") || q.contains("&Action=")) =>
+            {
+                Protocol::Query
+            }
+            protocol => protocol,
+        };
         let signed = if is_signed(request) {
             let signed =
                 SignedRequest::from_request(request).map_err(|error| (protocol, error.to_aws_error(protocol)))?;

@@ -82,7 +82,7 @@ struct UpArgs {
     #[arg(long, default_value = "us-east-1")]
     region: String,
     /// Nodes in the managed node group.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=450))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=450))]
     nodes: u32,
     /// The nodes' EC2 instance type.
     #[arg(long, default_value = "t3.medium")]
@@ -266,12 +266,20 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             max_clusters: args.max_clusters as usize,
             ..aws_model::eks::EksConfig::default()
         },
-        data_plane: dataplane::DataPlaneConfig {
-            controllers: controllers::ControllersConfig {
-                node_monitor_grace_period: std::time::Duration::from_secs_f64(args.node_monitor_grace_period),
-                ..controllers::ControllersConfig::default()
-            },
-            ..dataplane::DataPlaneConfig::default()
+        data_plane: {
+            let grace = std::time::Duration::from_secs_f64(args.node_monitor_grace_period);
+            let defaults = dataplane::DataPlaneConfig::default();
+            // Nodes renew their Leases four times per grace period at least, as kubelet's 10 s do within 40 s,
+            // so a shorter grace period never makes a healthy node look lost.
+            let renew_interval = defaults.agent.renew_interval.min(grace / 4);
+            dataplane::DataPlaneConfig {
+                controllers: controllers::ControllersConfig {
+                    node_monitor_grace_period: grace,
+                    ..controllers::ControllersConfig::default()
+                },
+                agent: node_agent::AgentConfig { renew_interval, ..defaults.agent.clone() },
+                ..defaults
+            }
         },
         default_toleration_seconds: args.default_toleration_seconds,
     };

@@ -78,7 +78,7 @@ impl Aws {
         path: &str,
         content_type: &str,
         body: Vec<u8>,
-    ) -> anyhow::Result<(u16, Bytes)> {
+    ) -> anyhow::Result<(u16, Option<String>, Bytes)> {
         let mut request = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.endpoint))
@@ -95,8 +95,14 @@ impl Aws {
         let client = Client::builder(TokioExecutor::new()).build_http();
         let response = client.request(request).await.with_context(|| format!("cannot reach {}", self.endpoint))?;
         let status = response.status().as_u16();
+        // rest-json services (EKS) name the error in a header.
+        let error_type = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.split(':').next().unwrap_or(value).to_owned());
         let bytes = response.into_body().collect().await.context("reading an answer")?.to_bytes();
-        Ok((status, bytes))
+        Ok((status, error_type, bytes))
     }
 
     /// A query-protocol call (IAM, EC2): the answer's XML, or the error's code and message.
@@ -113,7 +119,7 @@ impl Aws {
             form.append_pair(key, value);
         }
         let body = form.finish().into_bytes();
-        let (status, bytes) =
+        let (status, _, bytes) =
             self.send(service, Method::POST, "/", "application/x-www-form-urlencoded; charset=utf-8", body).await?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if (200..300).contains(&status) {
@@ -137,12 +143,15 @@ impl Aws {
     /// An EKS (rest-json) call: the answer's JSON, or the error's type and message.
     async fn eks(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Result<Value, AwsFailure>> {
         let payload = body.map(|b| serde_json::to_vec(&b).expect("JSON serializes")).unwrap_or_default();
-        let (status, bytes) = self.send("eks", method, path, "application/json", payload).await?;
+        let (status, error_type, bytes) = self.send("eks", method, path, "application/json", payload).await?;
         let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             return Ok(Ok(value));
         }
-        let code = value.get("__type").or_else(|| value.get("code")).and_then(Value::as_str).unwrap_or("Error");
+        let code = error_type
+            .as_deref()
+            .or_else(|| value.get("__type").or_else(|| value.get("code")).and_then(Value::as_str))
+            .unwrap_or("Error");
         let message = value.get("message").and_then(Value::as_str).unwrap_or_default();
         Ok(Err(AwsFailure { code: code.rsplit('#').next().unwrap_or(code).to_owned(), message: message.to_owned() }))
     }
