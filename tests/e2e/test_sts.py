@@ -118,6 +118,7 @@ def test_assume_role_is_decided_by_the_trust_policy_and_its_credentials_sign(aws
     prereqs = eks_prereqs_for(aws.server)
     created = subprocess.run(["aws", "eks", "create-cluster", "--name", "by-role", "--role-arn",
                               prereqs.cluster_role, "--resources-vpc-config", prereqs.vpc_config,
+                              "--access-config", "authenticationMode=API_AND_CONFIG_MAP",
                               "--output", "json"], capture_output=True, text=True, env=env, timeout=DEADLINE_SECONDS)
     assert created.returncode == 0, created.stderr
     subprocess.run(["aws", "eks", "wait", "cluster-active", "--name", "by-role"], check=True, env=env,
