@@ -36,23 +36,29 @@ DEPLOYMENT = {
 
 
 def test_status_and_spec_are_written_apart(api):
-    created = json.loads(api("POST", DEPLOYMENTS, dict(DEPLOYMENT, status={"replicas": 9})).data)
-    assert created["status"] == {}, "a create does not set status"
+    # A HorizontalPodAutoscaler: a kind with a status subresource that no controller here writes to.
+    autoscalers = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers"
+    body = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                     "maxReplicas": 5},
+            "status": {"currentReplicas": 9, "desiredReplicas": 9}}
+    created = json.loads(api("POST", autoscalers, body).data)
+    assert not created.get("status", {}).get("currentReplicas"), "a create does not set status"
     # The main resource ignores status; the status subresource ignores everything else.
-    current = json.loads(api("GET", f"{DEPLOYMENTS}/web").data)
-    current["status"] = {"replicas": 3}
-    current["spec"]["replicas"] = 4
-    updated = json.loads(api("PUT", f"{DEPLOYMENTS}/web", current).data)
-    assert updated["spec"]["replicas"] == 4 and updated["status"] == {}
+    current = json.loads(api("GET", f"{autoscalers}/web").data)
+    current["status"] = {"currentReplicas": 3, "desiredReplicas": 3}
+    current["spec"]["maxReplicas"] = 4
+    updated = json.loads(api("PUT", f"{autoscalers}/web", current).data)
+    assert updated["spec"]["maxReplicas"] == 4 and not updated.get("status", {}).get("currentReplicas")
     assert updated["metadata"]["generation"] == 2
-    updated["status"] = {"replicas": 3, "observedGeneration": 2}
-    updated["spec"]["replicas"] = 10
-    status = json.loads(api("PUT", f"{DEPLOYMENTS}/web/status", updated).data)
-    assert status["status"]["replicas"] == 3 and status["spec"]["replicas"] == 4
+    updated["status"] = {"currentReplicas": 3, "desiredReplicas": 3, "observedGeneration": 2}
+    updated["spec"]["maxReplicas"] = 10
+    status = json.loads(api("PUT", f"{autoscalers}/web/status", updated).data)
+    assert status["status"]["currentReplicas"] == 3 and status["spec"]["maxReplicas"] == 4
     assert status["metadata"]["generation"] == 2, "status writes do not bump the generation"
-    patched = json.loads(api("PATCH", f"{DEPLOYMENTS}/web/status", {"status": {"readyReplicas": 1}},
+    patched = json.loads(api("PATCH", f"{autoscalers}/web/status", {"status": {"desiredReplicas": 4}},
                              content_type="application/merge-patch+json").data)
-    assert patched["status"] == {"replicas": 3, "observedGeneration": 2, "readyReplicas": 1}
+    assert patched["status"]["desiredReplicas"] == 4 and patched["status"]["currentReplicas"] == 3
     assert api("GET", "/api/v1/namespaces/default/configmaps/x/status").status == 404
 
 

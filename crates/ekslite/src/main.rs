@@ -277,8 +277,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
                     node_monitor_grace_period: grace,
                     ..controllers::ControllersConfig::default()
                 },
-                agent: node_agent::AgentConfig { renew_interval, ..defaults.agent.clone() },
-                ..defaults
+                agent: node_agent::AgentConfig { renew_interval, ..defaults.agent },
             }
         },
         default_toleration_seconds: args.default_toleration_seconds,
