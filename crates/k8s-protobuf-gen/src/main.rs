@@ -73,14 +73,25 @@ fn generate(inputs: &Inputs) -> Result<(String, Vec<String>)> {
     Ok((table.render(&header), warnings))
 }
 
+/// The target triple rustc builds for by default, from `rustc -vV`.
+fn host_triple() -> Result<String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let output = Command::new(rustc).arg("-vV").output().context("running rustc -vV")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines().find_map(|line| line.strip_prefix("host: ")).map(str::to_owned).context("rustc -vV names no host")
+}
+
 /// Finds the two source crates and the output file with `cargo metadata`.
 fn locate_inputs() -> Result<Inputs> {
     // The cargo that built this program; the runtime CARGO variable can name a different, vanished binary.
     let cargo =
         std::env::var("CARGO").ok().filter(|path| Path::new(path).exists()).unwrap_or_else(|| env!("CARGO").to_owned());
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Only this machine's platform: a clean checkout has fetched no crates that serve other platforms only,
+    // and an offline `cargo metadata` over every platform would need them.
+    let host = host_triple()?;
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", &host])
         .current_dir(manifest_dir)
         .output()
         .context("running cargo metadata")?;
