@@ -7,8 +7,6 @@ import ipaddress
 import json
 from collections import Counter
 
-import pytest
-
 from conftest import ZONES, wait_until
 from test_helm import CHART, helm_runner
 
@@ -143,8 +141,6 @@ def test_drain_respects_a_pod_disruption_budget(nodes_cluster, tmp_path):
     assert all(p["spec"]["nodeName"] != node for p in running)
 
 
-@pytest.mark.xfail(reason="known defect: after terminate-instances the Auto Scaling group's replacement does not yet "
-                          "become a Ready node within the deadline", strict=False)
 def test_terminating_an_instance_replaces_its_node(nodes_cluster):
     before = nodes_by_name(nodes_cluster)
     victim = next(iter(before.values()))

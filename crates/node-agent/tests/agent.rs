@@ -369,6 +369,47 @@ async fn pods_of_a_node_that_left_are_deleted() {
 }
 
 #[tokio::test]
+async fn a_replacement_machine_under_the_same_name_registers_afresh_and_its_predecessors_pods_go() {
+    let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
+    let nodes: Api<Node> = Api::all(harness.client.clone());
+    let leases: Api<Lease> = Api::namespaced(harness.client.clone(), "kube-node-lease");
+    harness.create_pod("old-machine", "n1", "Always", &[]).await;
+    harness.pod_when("old-machine", "Running", |pod| phase(pod) == "Running").await;
+    let old = nodes.get("n1").await.unwrap();
+
+    // The terminated instance's address, and so its node name, goes to a new instance.
+    let mut replacement = spec("n1", "10.0.1.10", 17);
+    replacement.provider_id = Some("aws:///us-east-1a/i-replacement".into());
+    harness.agent.set_nodes(vec![replacement]);
+    let new = eventually("the replacement's Node", || async {
+        let node = nodes.get_opt("n1").await.unwrap()?;
+        let provider = node.spec.as_ref()?.provider_id.as_deref()?;
+        (provider == "aws:///us-east-1a/i-replacement").then_some(node)
+    })
+    .await;
+    assert_ne!(new.metadata.uid, old.metadata.uid, "a new Node object, not a patched one");
+    let lease = eventually("the replacement's Lease", || async {
+        let lease = leases.get_opt("n1").await.unwrap()?;
+        let owner = lease.metadata.owner_references.as_ref()?.first()?.uid.clone();
+        (Some(&owner) == new.metadata.uid.as_ref()).then_some(lease)
+    })
+    .await;
+    assert_eq!(lease.spec.unwrap().holder_identity.as_deref(), Some("n1"));
+    let pods = harness.pods();
+    eventually("the old machine's pod gone", || async {
+        pods.get_opt("old-machine").await.unwrap().is_none().then_some(())
+    })
+    .await;
+    eventually("the replacement Ready", || async {
+        let node = nodes.get_opt("n1").await.unwrap()?;
+        let conditions = node.status?.conditions?;
+        conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True").then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
 async fn a_failing_liveness_probe_kills_and_restarts_the_container() {
     let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
     harness.create_pod("sick", "n1", "Always", &[("ekslite.dev/fail-liveness-after", "0.3")]).await;

@@ -90,15 +90,24 @@ async fn reconcile(
     registered: &mut HashMap<String, Registered>,
 ) -> bool {
     let mut retry = false;
-    let gone: Vec<String> = registered.keys().filter(|name| !desired.contains_key(*name)).cloned().collect();
+    // A node that left, or whose name now belongs to another machine (a replacement instance that got the
+    // terminated one's address): its Node and Lease go, as the cloud node controller deletes the Node of a
+    // terminated instance; a replacement then registers afresh, as its own kubelet would.
+    let gone: Vec<String> = registered
+        .iter()
+        .filter(|(name, node)| desired.get(*name).is_none_or(|wanted| wanted.spec.provider_id != node.spec.provider_id))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let mut undeleted = Vec::new();
     for name in gone {
         registered.remove(&name);
         if let Err(error) = delete_node(apis, &name).await {
             tracing::warn!(%error, "node agent: deleting a node that left");
+            undeleted.push(name);
             retry = true;
         }
     }
-    for (name, wanted) in desired {
+    for (name, wanted) in desired.iter().filter(|(name, _)| !undeleted.contains(name)) {
         match registered.get_mut(name) {
             Some(node) => {
                 if node.failed && !wanted.failed {

@@ -225,7 +225,14 @@ impl Driver {
                 touched.extend(self.by_node.get(name).into_iter().flatten().cloned());
             }
         }
-        let left: Vec<String> = previous.keys().filter(|name| !self.nodes.contains_key(*name)).cloned().collect();
+        // A name that now belongs to another machine counts as a node that left: its pods died with the old one.
+        let left: Vec<String> = previous
+            .iter()
+            .filter(|(name, before)| {
+                self.nodes.get(*name).is_none_or(|now| now.spec.provider_id != before.spec.provider_id)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         for name in left {
             let uids: Vec<String> = self.by_node.get(&name).into_iter().flatten().cloned().collect();
             for uid in uids {
