@@ -25,8 +25,8 @@ python -c 'import moto' 2>/dev/null || python -m pip install --quiet --disable-p
 results="${CARGO_TARGET_DIR:-target}/bench"
 mkdir -p "$results" docs/benchmarks
 
-# One build of every bench binary, with the whole workspace's features (and so the same build as the release-profile
-# tests); it also makes the release binary the end-to-end measurements run, since the ekslite package has benches.
+# One build of every bench binary, with the whole workspace's features so that each later `cargo bench` finds it
+# fresh; it also makes the release binary the end-to-end measurements run, since the ekslite package has benches.
 step "building the bench binaries and the release binary"
 cargo bench --workspace --locked --no-run
 binary="${CARGO_TARGET_DIR:-target}/release/ekslite"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test that CI runs, installing what is missing first:
 #   the real clients (scripts/install-test-clients.sh), cargo fmt --check, cargo clippy -D warnings,
-#   every cargo test in the release profile (with nextest when it is installed), then the end-to-end suite
-#   (pytest, tests/e2e, two tests at a time) against the release binary that build made.
+#   every cargo test (with nextest when it is installed), the release build, then the end-to-end suite
+#   (pytest, tests/e2e, two tests at a time) against the release binary.
 # Usage: scripts/test.sh [extra pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,26 +20,21 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# The tests build in the release profile: the same build gives the binary the end-to-end tests run (the
-# ekslite package has integration tests, so cargo builds its binary with them), and the dependencies are compiled
-# once rather than once per profile.
-step "cargo tests (release profile)"
+step "cargo tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --release --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast
   # nextest does not run doctests; building every library again for rustdoc only pays when there are some.
   if grep -rq --include='*.rs' '```' crates; then
-    cargo test --workspace --release --locked --doc
+    cargo test --workspace --locked --doc
   fi
 else
-  cargo test --workspace --release --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast
 fi
 
+step "release build"
+cargo build --release --locked -p ekslite
 binary="${CARGO_TARGET_DIR:-target}/release/ekslite"
 case "$binary" in /*) ;; *) binary="$PWD/$binary" ;; esac
-if [ ! -x "$binary" ]; then
-  step "release build"
-  cargo build --release --locked -p ekslite
-fi
 
 # Every end-to-end test starts its own servers on free ports in its own directory, so they run two at a time.
 step "end-to-end tests"
