@@ -18,8 +18,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("aws-model", &["store"]),
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
-    // apiserver and store only for their tests, which run an in-process API server.
-    ("scheduler", &["apiserver", "store"]),
+    // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
+    ("scheduler", &["apiserver", "store", "bench-report"]),
     ("node-agent", &["apiserver", "store"]),
     ("controllers", &["apiserver", "store"]),
     (
