@@ -339,7 +339,7 @@ impl Collector {
                 if !dependent_node.deleting {
                     let has_dependents = self.dependents.get(dependent).is_some_and(|d| !d.is_empty());
                     let policy = if has_dependents { "Foreground" } else { "Background" };
-                    self.delete(&dependent_node, dependent, policy).await?;
+                    self.delete(&dependent_node, dependent, policy, None).await?;
                 }
             }
             if !blocking {
@@ -350,19 +350,51 @@ impl Collector {
         if node.owners.is_empty() || node.deleting {
             return Ok(());
         }
-        let mut states = Vec::new();
-        for owner in &node.owners {
-            states.push((owner.uid.clone(), self.owner_state(owner, node.namespace.as_deref()).await?));
-        }
+        let states = self.owner_states(&node.owners, node.namespace.as_deref()).await?;
         let has_dependents = !dependents.is_empty();
         match plan_dependent(&states, node.deleting, &node.finalizers, has_dependents) {
-            Some(Step::Delete(policy)) => self.delete(&node, uid, policy).await,
+            Some(Step::Delete(_)) => self.delete_if_still_orphaned(&node, uid, has_dependents).await,
             Some(Step::RemoveOwners(gone)) => self.remove_owners(&node, &gone).await,
             None => Ok(()),
         }
     }
 
-    async fn delete(&self, node: &Node, uid: &str, policy: &str) -> Result<(), kube::Error> {
+    async fn owner_states(
+        &self,
+        owners: &[OwnerReference],
+        namespace: Option<&str>,
+    ) -> Result<Vec<(String, OwnerState)>, kube::Error> {
+        let mut states = Vec::new();
+        for owner in owners {
+            states.push((owner.uid.clone(), self.owner_state(owner, namespace).await?));
+        }
+        Ok(states)
+    }
+
+    /// Deletes a dependent whose owners are all gone, deciding again on the object as the API has it now: the
+    /// watch of the dependent's kind can lag behind the owner's, so the cache may still show a reference that the
+    /// orphaning of the owner has just removed. The delete is conditional on that very version.
+    async fn delete_if_still_orphaned(&self, node: &Node, uid: &str, has_dependents: bool) -> Result<(), kube::Error> {
+        let Some(current) = self.api_for(node).get_opt(&node.name).await? else { return Ok(()) };
+        if current.uid().as_deref() != Some(uid) {
+            return Ok(());
+        }
+        let states = self.owner_states(current.owner_references(), node.namespace.as_deref()).await?;
+        let deleting = current.metadata.deletion_timestamp.is_some();
+        match plan_dependent(&states, deleting, current.finalizers(), has_dependents) {
+            Some(Step::Delete(policy)) => self.delete(node, uid, policy, current.resource_version()).await,
+            Some(Step::RemoveOwners(gone)) => self.remove_owners(node, &gone).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn delete(
+        &self,
+        node: &Node,
+        uid: &str,
+        policy: &str,
+        resource_version: Option<String>,
+    ) -> Result<(), kube::Error> {
         let propagation = match policy {
             "Foreground" => PropagationPolicy::Foreground,
             "Orphan" => PropagationPolicy::Orphan,
@@ -370,7 +402,7 @@ impl Collector {
         };
         let params = DeleteParams {
             propagation_policy: Some(propagation),
-            preconditions: Some(Preconditions { uid: Some(uid.to_owned()), resource_version: None }),
+            preconditions: Some(Preconditions { uid: Some(uid.to_owned()), resource_version }),
             ..DeleteParams::default()
         };
         tracing::debug!(name = node.name, policy, "garbage collector deletes a dependent");
