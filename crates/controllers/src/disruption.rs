@@ -64,29 +64,10 @@ fn scaled(value: &IntOrString, total: i32) -> Option<i32> {
     }
 }
 
+/// policy/v1: an absent selector selects no pod; an empty one selects every pod of the namespace.
 fn selects(selector: Option<&LabelSelector>, labels: Option<&BTreeMap<String, String>>) -> bool {
-    let Some(selector) = selector else { return false };
     let empty = BTreeMap::new();
-    let labels = labels.unwrap_or(&empty);
-    let match_labels = selector.match_labels.as_ref();
-    let expressions = selector.match_expressions.as_deref().unwrap_or_default();
-    if match_labels.is_none_or(BTreeMap::is_empty) && expressions.is_empty() {
-        // policy/v1: an empty selector selects every pod of the namespace.
-        return true;
-    }
-    let labels_match = match_labels.is_none_or(|wanted| wanted.iter().all(|(k, v)| labels.get(k) == Some(v)));
-    labels_match
-        && expressions.iter().all(|expression| {
-            let values = expression.values.as_deref().unwrap_or_default();
-            let value = labels.get(&expression.key);
-            match expression.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                _ => false,
-            }
-        })
+    selector.is_some_and(|selector| crate::batch_support::selector_matches(selector, labels.unwrap_or(&empty)))
 }
 
 fn is_ready(pod: &Pod) -> bool {

@@ -1,64 +1,25 @@
 //! The Job, CronJob, DaemonSet, StatefulSet and Endpoints controllers against an in-process API server. Nothing
 //! runs pods here: the tests play the kubelet by patching pod status.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
-use controllers::{Clock, Controllers, ControllersConfig};
+use common::{Harness, eventually, object, start_with};
+use controllers::{Clock, ControllersConfig};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Endpoints, Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::ResourceExt;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
-struct Harness {
-    planes: ControlPlanes,
-    client: kube::Client,
-    controllers: Controllers,
-}
+mod common;
 
 async fn start(clock: Clock) -> Harness {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    let client = kube::Client::new(LocalService::new(api, identity), "default");
     let config =
         ControllersConfig { job_backoff_base: Duration::from_millis(100), clock, ..ControllersConfig::default() };
-    let controllers = Controllers::start(client.clone(), config);
-    Harness { planes, client, controllers }
-}
-
-impl Harness {
-    async fn stop(self) {
-        self.controllers.stop().await;
-        self.planes.stop_all().await;
-    }
-}
-
-/// Polls `probe` until it returns `Some`, failing after `deadline`.
-async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let give_up = tokio::time::Instant::now() + deadline;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < give_up, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn object<T: DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("a valid object")
+    start_with(config).await
 }
 
 async fn pods(client: &kube::Client, selector: &str) -> Vec<Pod> {

@@ -3,42 +3,25 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
-use controllers::{Controllers, ControllersConfig};
+use common::{Harness, object, start_with};
+use controllers::ControllersConfig;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use serde::de::DeserializeOwned;
 use serde_json::json;
+
+mod common;
 
 const DEADLINE: Duration = Duration::from_secs(15);
 
-struct Harness {
-    planes: ControlPlanes,
-    client: kube::Client,
-    controllers: Controllers,
-}
-
 async fn start() -> Harness {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    let client = kube::Client::new(LocalService::new(api, identity), "default");
-    let controllers = Controllers::start(client.clone(), ControllersConfig::default());
-    Harness { planes, client, controllers }
+    start_with(ControllersConfig::default()).await
 }
 
 impl Harness {
-    async fn stop(self) {
-        self.controllers.stop().await;
-        self.planes.stop_all().await;
-    }
-
     fn api<K>(&self) -> Api<K>
     where
         K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
@@ -90,24 +73,13 @@ fn is_ready(pod: &Pod) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// Polls `probe` until it returns `Some`, failing after the deadline.
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+/// Polls `probe` until it returns `Some`, failing after [`DEADLINE`].
+async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let give_up = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < give_up, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn object<T: DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("a valid object")
+    common::eventually(what, DEADLINE, probe).await
 }
 
 fn template(app: &str, image: &str) -> serde_json::Value {
