@@ -22,10 +22,28 @@ REPO = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 30
 
 
+# Ports for servers the tests start come from below the kernel's ephemeral range (32768 and up on Linux), so no
+# outgoing connection takes one between the check and the server's bind, and each pytest-xdist worker has its own
+# block, so two workers never hand out the same port.
+_PORT_BLOCK = 1500
+_port_cursor = 0
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    global _port_cursor
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    base = 20000 + (index % 8) * _PORT_BLOCK
+    for _ in range(_PORT_BLOCK):
+        port = base + _port_cursor
+        _port_cursor = (_port_cursor + 1) % _PORT_BLOCK
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {base}..{base + _PORT_BLOCK}")
 
 
 def wait_until(predicate, what: str, deadline: float = DEADLINE_SECONDS, interval: float = 0.05):
@@ -83,6 +101,8 @@ class Server:
                 status, body = self.health()
             except OSError:
                 return None
+            if body and body.get("server", {}).get("pid") not in (None, self.process.pid):
+                pytest.fail(f"another process (pid {body['server']['pid']}) answers on port {self.port}")
             return body if status == 200 else None
 
         return wait_until(healthy, f"ekslite on port {self.port} to be healthy")

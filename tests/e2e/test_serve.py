@@ -20,6 +20,7 @@ def test_health_reports_version_store_and_uptime(ekslite):
     assert body["store"]["backend"] == "sqlite"
     assert body["store"]["revision"] >= 1, "the server's own boot record is a write"
     assert body["server"]["boot"] == 1
+    assert body["server"]["pid"] == server.process.pid
     assert body["uptime_seconds"] >= 0
     assert (server.data_dir / "ekslite.db").is_file()
 

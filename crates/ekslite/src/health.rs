@@ -27,10 +27,10 @@ pub fn router(state: HealthState) -> axum::Router {
     axum::Router::new().route("/_ekslite/health", get(health)).with_state(state)
 }
 
-/// 200 with the version, the store's backend and revision, and uptime; 503 when the store does not answer.
+/// 200 with the version, the store's backend and revision, this server (id, boot count, process id) and uptime; 503 when the store does not answer.
 async fn health(State(state): State<HealthState>) -> Response {
     let uptime = state.started.elapsed().as_secs_f64();
-    let server = json!({ "id": state.server.id, "boot": state.server.boot });
+    let server = json!({ "id": state.server.id, "boot": state.server.boot, "pid": std::process::id() });
     match state.store.status().await {
         Ok(status) => Json(json!({
             "status": "ok",
