@@ -135,6 +135,8 @@ pub struct ClusterApi {
     pub pod_admission: Option<Arc<dyn PodAdmission>>,
     /// Issues and checks service account tokens.
     pub tokens: crate::tokens::TokenIssuer,
+    /// Recent writes decoded once for all watches.
+    pub(crate) decodes: Arc<crate::decoded::DecodeCache>,
 }
 
 impl ClusterApi {
@@ -152,6 +154,7 @@ impl ClusterApi {
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: None,
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
+            decodes: Arc::default(),
             store,
         }
     }

@@ -11,6 +11,7 @@ mod authz;
 mod binding;
 mod cluster;
 mod crd;
+mod decoded;
 mod discovery;
 mod eviction;
 mod local;

@@ -6,6 +6,7 @@
 //! `sendInitialEvents=true` (WatchList) it does the same and then marks the end of the initial state with a
 //! BOOKMARK annotated `k8s.io/initial-events-end: "true"`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,6 +18,7 @@ use store::{Event, EventKind, ListOptions, StoreError};
 use tokio::sync::mpsc;
 
 use crate::cluster::ClusterApi;
+use crate::decoded::{DecodeCache, Decoded, Side};
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
@@ -131,6 +133,7 @@ impl ClusterApi {
         let api_version = resource.api_version();
         let resource = resource.clone();
         let mut columns_sent = false;
+        let custom = matches!(resource.decoder, crate::registry::Decoder::Custom(_));
         let mut present = move |mut event: Value| -> Value {
             if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
                 crate::rest::present(&resource, &mut event["object"]);
@@ -146,6 +149,10 @@ impl ClusterApi {
             }
             event
         };
+        // A built-in object is presented as stored, so a change's event line is spliced from the encoding every
+        // watch shares; custom resources (apiVersion as requested) and tables are built per watch.
+        let shared_encoding = table.is_none() && !custom;
+        let decodes = Arc::clone(&self.decodes);
         let task = async move {
             for object in initial {
                 if sender.send(line(&present(json!({ "type": "ADDED", "object": object })))).await.is_err() {
@@ -184,9 +191,15 @@ impl ClusterApi {
                             }
                         };
                         last_revision = event.revision();
-                        if let Some(watch_event) = translate(&event, &filter)
-                            && sender.send(line(&present(watch_event))).await.is_err()
-                        {
+                        let Some((kind, object)) = translate(&decodes, &event, &filter) else { continue };
+                        let bytes = if shared_encoding {
+                            object.json().map(|json| spliced_line(kind, json))
+                        } else {
+                            object.value().map(|value| line(&present(json!({ "type": kind, "object": value.clone() }))))
+                        };
+                        // A stored value that is not a JSON object is skipped, as before any watch saw it.
+                        let Some(bytes) = bytes else { continue };
+                        if sender.send(bytes).await.is_err() {
                             return;
                         }
                     }
@@ -199,34 +212,46 @@ impl ClusterApi {
     }
 }
 
-/// The watch event for a store event, or `None` when the object is outside the selectors before and after.
-/// An object that stops matching is reported as DELETED, one that starts matching as ADDED.
-fn translate(event: &Event, filter: &Filter) -> Option<Value> {
-    let decode = |kv: &store::KeyValue, revision: i64| -> Option<Value> {
-        let mut value: Value = serde_json::from_slice(&kv.value).ok()?;
-        object::set_resource_version(&mut value, revision);
-        Some(value)
-    };
+/// The watch event for a store event, as its type and object, or `None` when the object is outside the selectors
+/// before and after (or is not a JSON object). An object that stops matching is reported as DELETED, one that
+/// starts matching as ADDED.
+fn translate(cache: &DecodeCache, event: &Event, filter: &Filter) -> Option<(&'static str, Arc<Decoded>)> {
     let revision = event.revision();
-    let previous = event.prev.as_ref().and_then(|prev| decode(prev, revision));
-    let was = previous.as_ref().is_some_and(|p| filter.matches(p));
+    let everything = filter.labels.is_empty() && filter.fields.is_empty();
+    // Without selectors a change needs no decoding here, and its previous state only when it is a delete.
+    if everything && event.kind == EventKind::Put {
+        let object = cache.decode(&event.kv.key, Side::Current, revision, &event.kv.value);
+        return Some((if event.prev.is_some() { "MODIFIED" } else { "ADDED" }, object));
+    }
+    let previous = event.prev.as_ref().map(|prev| cache.decode(&prev.key, Side::Previous, revision, &prev.value));
+    let was = previous.as_ref().is_some_and(|p| everything || p.value().is_some_and(|p| filter.matches(p)));
     match event.kind {
         EventKind::Delete => {
             let object = previous?;
-            was.then(|| json!({ "type": "DELETED", "object": object }))
+            was.then_some(("DELETED", object))
         }
         EventKind::Put => {
-            let object = decode(&event.kv, revision)?;
-            let now = filter.matches(&object);
+            let object = cache.decode(&event.kv.key, Side::Current, revision, &event.kv.value);
+            let now = filter.matches(object.value()?);
             match (was, now) {
-                (_, true) if event.prev.is_none() || !was => Some(json!({ "type": "ADDED", "object": object })),
-                (true, true) => Some(json!({ "type": "MODIFIED", "object": object })),
-                (true, false) => Some(json!({ "type": "DELETED", "object": object })),
+                (false, true) => Some(("ADDED", object)),
+                (true, true) => Some(("MODIFIED", object)),
+                (true, false) => Some(("DELETED", object)),
                 (false, false) => None,
-                _ => None,
             }
         }
     }
+}
+
+/// A watch event line around an object's shared encoding.
+fn spliced_line(kind: &str, object: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(object.len() + kind.len() + 24);
+    bytes.extend_from_slice(b"{\"type\":\"");
+    bytes.extend_from_slice(kind.as_bytes());
+    bytes.extend_from_slice(b"\",\"object\":");
+    bytes.extend_from_slice(object);
+    bytes.extend_from_slice(b"}\n");
+    bytes
 }
 
 fn bookmark_object(kind: &str, api_version: &str, revision: i64, initial_events_end: bool) -> Value {

@@ -1,6 +1,6 @@
-//! The scheduling loop: watches nodes and pods into a [`Snapshot`], takes pending pods one at a time, binds each
-//! to the node [`schedule`] picks, and records what happened as kube-scheduler does (events, the pod's
-//! `PodScheduled` condition, preemption of lower-priority pods).
+//! The scheduling loop: watches nodes and pods into a [`Snapshot`], takes pending pods one at a time, assumes each
+//! on the node [`schedule`] picks and binds it in the background, and records what happened as kube-scheduler
+//! does (events, the pod's `PodScheduled` condition, preemption of lower-priority pods).
 //!
 //! An unschedulable pod waits until the cluster changes (a node comes or changes, a pod goes) and its back-off
 //! has passed, or until the flush interval, so that it is never retried in a hot loop.
@@ -15,6 +15,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::SchedulerConfig;
@@ -27,6 +29,17 @@ const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// How long an unschedulable pod waits for a cluster change before it is tried again anyway.
 const FLUSH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How many bindings may be in flight: the loop goes on deciding while the API writes them, as kube-scheduler
+/// binds in the background once a pod is assumed on its node.
+const BINDS_IN_FLIGHT: usize = 64;
+/// How many events may wait to be posted; more are dropped (and logged), as client-go's broadcaster drops them.
+const EVENT_QUEUE: usize = 1000;
+/// How many events are posted at once.
+const EVENT_WRITERS: usize = 16;
+
+/// A binding's result: the pod's key, the pod as scheduled, its node and what the API said.
+type Bound = (PodKey, Pod, String, Result<(), kube::Error>);
 
 /// One change seen by the watches.
 enum Change {
@@ -59,14 +72,19 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
     let mut changes = stream::select(nodes, pods);
     let mut scheduler = Scheduler::new(client, config);
     loop {
-        // Take in every change that is ready before deciding anything.
+        // Take in every change and finished binding that is ready before deciding anything.
         while let Some(change) = changes.next().now_or_never() {
             match change {
                 Some(change) => scheduler.apply(change),
                 None => return,
             }
         }
-        if let Some(key) = scheduler.next_pod() {
+        while let Some(done) = scheduler.binds.try_join_next() {
+            scheduler.bound(done);
+        }
+        if scheduler.binds.len() < BINDS_IN_FLIGHT
+            && let Some(key) = scheduler.next_pod()
+        {
             scheduler.schedule_one(&key).await;
             continue;
         }
@@ -76,6 +94,7 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
                 Some(change) => scheduler.apply(change),
                 None => return,
             },
+            Some(done) = scheduler.binds.join_next(), if !scheduler.binds.is_empty() => scheduler.bound(done),
             () = sleep_until(wake) => {}
         }
     }
@@ -91,6 +110,10 @@ async fn sleep_until(wake: Option<Instant>) {
 struct Scheduler {
     client: kube::Client,
     config: SchedulerConfig,
+    /// Bindings being written.
+    binds: JoinSet<Bound>,
+    /// Events waiting to be posted.
+    events: mpsc::Sender<(Api<Event>, Event)>,
     snapshot: Snapshot,
     /// Pods waiting for a node, as last seen.
     pending: HashMap<PodKey, Pod>,
@@ -105,9 +128,19 @@ struct Scheduler {
 
 impl Scheduler {
     fn new(client: kube::Client, config: SchedulerConfig) -> Scheduler {
+        let (events, queue) = mpsc::channel::<(Api<Event>, Event)>(EVENT_QUEUE);
+        let queue = stream::unfold(queue, |mut queue| async move { queue.recv().await.map(|item| (item, queue)) });
+        // Posts events in the background until the scheduler is gone and the queue is drained.
+        tokio::spawn(queue.for_each_concurrent(EVENT_WRITERS, |(api, event)| async move {
+            if let Err(error) = api.create(&PostParams::default(), &event).await {
+                tracing::debug!(%error, reason = event.reason.as_deref().unwrap_or_default(), "cannot record an event");
+            }
+        }));
         Scheduler {
             client,
             config,
+            binds: JoinSet::new(),
+            events,
             snapshot: Snapshot::new(),
             pending: HashMap::new(),
             active: VecDeque::new(),
@@ -262,12 +295,13 @@ impl Scheduler {
     async fn schedule_one(&mut self, key: &PodKey) {
         let Some(pod) = self.pending.get(key).cloned() else { return };
         match schedule(&pod, &self.snapshot) {
-            Ok(node) => self.bind(key, pod, &node).await,
+            Ok(node) => self.bind(key, pod, &node),
             Err(unschedulable) => self.failed(key, &pod, &unschedulable).await,
         }
     }
 
-    async fn bind(&mut self, key: &PodKey, pod: Pod, node: &str) {
+    /// Assumes the pod on its node and writes the binding in the background; [`Scheduler::bound`] takes the result.
+    fn bind(&mut self, key: &PodKey, pod: Pod, node: &str) {
         let mut assumed = pod.clone();
         assumed.spec.get_or_insert_default().node_name = Some(node.to_owned());
         self.snapshot.add_pod(&assumed);
@@ -279,25 +313,36 @@ impl Scheduler {
             "target": { "apiVersion": "v1", "kind": "Node", "name": node },
         });
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
-        let bound: Result<serde_json::Value, kube::Error> =
-            pods.create_subresource("binding", &name, &PostParams::default(), &binding).await;
-        match bound {
-            Ok(_) => {
-                self.pending.remove(key);
-                self.waiting.remove(key);
+        let (key, node) = (key.clone(), node.to_owned());
+        self.binds.spawn(async move {
+            let bound: Result<serde_json::Value, kube::Error> =
+                pods.create_subresource("binding", &name, &PostParams::default(), &binding).await;
+            (key, pod, node, bound.map(drop))
+        });
+    }
+
+    /// A binding was written, or failed.
+    fn bound(&mut self, done: Result<Bound, tokio::task::JoinError>) {
+        let Ok((key, pod, node, result)) = done else { return };
+        match result {
+            Ok(()) => {
+                self.pending.remove(&key);
+                self.waiting.remove(&key);
+                let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+                let name = pod.metadata.name.as_deref().unwrap_or_default();
                 let message = format!("Successfully assigned {namespace}/{name} to {node}");
-                self.record(&pod, false, "Scheduled", "Binding", &message).await;
+                self.record(&pod, false, "Scheduled", "Binding", &message);
             }
             Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => {
                 // Gone, bound by someone else, or being deleted: the watch tells the rest.
-                self.snapshot.remove_pod(key);
-                self.pending.remove(key);
-                self.waiting.remove(key);
+                self.snapshot.remove_pod(&key);
+                self.pending.remove(&key);
+                self.waiting.remove(&key);
             }
             Err(error) => {
                 tracing::warn!(pod = %key, %error, "cannot bind the pod");
-                self.snapshot.remove_pod(key);
-                self.back_off(key);
+                self.snapshot.remove_pod(&key);
+                self.back_off(&key);
             }
         }
     }
@@ -305,7 +350,7 @@ impl Scheduler {
     async fn failed(&mut self, key: &PodKey, pod: &Pod, unschedulable: &Unschedulable) {
         let message = unschedulable.message();
         self.back_off(key);
-        self.record(pod, true, "FailedScheduling", "Scheduling", &message).await;
+        self.record(pod, true, "FailedScheduling", "Scheduling", &message);
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let name = pod.metadata.name.clone().unwrap_or_default();
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
@@ -356,7 +401,7 @@ impl Scheduler {
                 preemptor.metadata.name.as_deref().unwrap_or_default()
             );
             let message = format!("Preempted by pod {preemptor_name} on node {node}");
-            self.record(&victim_pod, false, "Preempted", "Preempting", &message).await;
+            self.record(&victim_pod, false, "Preempted", "Preempting", &message);
         }
     }
 
@@ -370,8 +415,8 @@ impl Scheduler {
         );
     }
 
-    /// Records a core/v1 Event about `pod`; failing to record is only logged.
-    async fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
+    /// Queues a core/v1 Event about `pod`; failing to record is only logged.
+    fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         // Events name the scheduler by its name, as kube-scheduler names them by profile (`default-scheduler`).
         let component = self.config.scheduler_name.clone();
@@ -401,9 +446,9 @@ impl Scheduler {
         event.metadata.name =
             Some(format!("{}.{:x}", pod.metadata.name.as_deref().unwrap_or_default(), now.as_nanosecond()));
         event.metadata.namespace = Some(namespace.clone());
-        let events: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
-        if let Err(error) = events.create(&PostParams::default(), &event).await {
-            tracing::debug!(%error, reason, "cannot record an event");
+        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send((api, event)) {
+            tracing::warn!(reason, "the event queue is full; dropping an event");
         }
     }
 }

@@ -3,12 +3,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, PostParams};
 use serde_json::json;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 
-use crate::AgentError;
 use crate::status::{EventSpec, timestamp};
 
 pub(crate) mod nodes;
@@ -51,48 +52,75 @@ pub(crate) struct Involved<'a> {
     pub uid: &'a str,
 }
 
-/// Records an event as kubelet on `node` does (core/v1, source `kubelet`).
-pub(crate) async fn record(
-    client: &kube::Client,
-    node: &str,
-    involved: Involved<'_>,
-    event: &EventSpec,
-) -> Result<(), AgentError> {
-    let now = OffsetDateTime::now_utc();
-    let unique = now.unix_timestamp_nanos() as u64 + EVENT_SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    let namespace = if involved.namespace.is_empty() { "default" } else { involved.namespace };
-    let mut object = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": { "name": format!("{}.{unique:x}", involved.name), "namespace": namespace },
-        "involvedObject": {
+/// How many events may wait to be posted; more are dropped (and logged), as client-go's event broadcaster drops
+/// them when its queue is full.
+const EVENT_QUEUE: usize = 1000;
+/// How many events are posted at once.
+const EVENT_WRITERS: usize = 16;
+
+/// Posts events in the background, as kubelet's event recorder does, so that a pod's lifecycle never waits on
+/// its events. The writer task ends when every clone is dropped and the queue is drained.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    queue: mpsc::Sender<(Api<Event>, Event)>,
+}
+
+impl Recorder {
+    /// Starts the writer task on the current runtime.
+    pub(crate) fn start() -> Recorder {
+        let (queue, receiver) = mpsc::channel::<(Api<Event>, Event)>(EVENT_QUEUE);
+        let events = futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|item| (item, receiver))
+        });
+        tokio::spawn(events.for_each_concurrent(EVENT_WRITERS, |(api, event)| async move {
+            if let Err(error) = api.create(&PostParams::default(), &event).await {
+                tracing::debug!(%error, reason = event.reason.as_deref().unwrap_or_default(), "node agent: recording an event");
+            }
+        }));
+        Recorder { queue }
+    }
+
+    /// Queues an event as kubelet on `node` records it (core/v1, source `kubelet`).
+    pub(crate) fn record(&self, client: &kube::Client, node: &str, involved: Involved<'_>, event: &EventSpec) {
+        let now = OffsetDateTime::now_utc();
+        let unique = now.unix_timestamp_nanos() as u64 + EVENT_SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        let namespace = if involved.namespace.is_empty() { "default" } else { involved.namespace };
+        let mut object = json!({
             "apiVersion": "v1",
-            "kind": involved.kind,
-            "name": involved.name,
-            "uid": involved.uid,
-        },
-        "reason": event.reason,
-        "message": event.message,
-        "type": event.type_,
-        "source": { "component": "kubelet", "host": node },
-        "firstTimestamp": timestamp(now),
-        "lastTimestamp": timestamp(now),
-        "count": 1,
-        "reportingComponent": "kubelet",
-        "reportingInstance": node,
-    });
-    if !involved.namespace.is_empty() {
-        object["involvedObject"]["namespace"] = json!(involved.namespace);
+            "kind": "Event",
+            "metadata": { "name": format!("{}.{unique:x}", involved.name), "namespace": namespace },
+            "involvedObject": {
+                "apiVersion": "v1",
+                "kind": involved.kind,
+                "name": involved.name,
+                "uid": involved.uid,
+            },
+            "reason": event.reason,
+            "message": event.message,
+            "type": event.type_,
+            "source": { "component": "kubelet", "host": node },
+            "firstTimestamp": timestamp(now),
+            "lastTimestamp": timestamp(now),
+            "count": 1,
+            "reportingComponent": "kubelet",
+            "reportingInstance": node,
+        });
+        if !involved.namespace.is_empty() {
+            object["involvedObject"]["namespace"] = json!(involved.namespace);
+        }
+        if let Some(field_path) = &event.field_path {
+            object["involvedObject"]["fieldPath"] = json!(field_path);
+        }
+        let event: Event = match serde_json::from_value(object) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(%error, "node agent: an event that is not an Event");
+                return;
+            }
+        };
+        let api: Api<Event> = Api::namespaced(client.clone(), namespace);
+        if let Err(mpsc::error::TrySendError::Full((_, event))) = self.queue.try_send((api, event)) {
+            tracing::warn!(reason = event.reason.as_deref().unwrap_or_default(), "node agent: event queue full, dropping an event");
+        }
     }
-    if let Some(field_path) = &event.field_path {
-        object["involvedObject"]["fieldPath"] = json!(field_path);
-    }
-    let event: Event =
-        serde_json::from_value(object).map_err(|source| AgentError::Json { what: "an event".into(), source })?;
-    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
-    events.create(&PostParams::default(), &event).await.map_err(|source| AgentError::Api {
-        what: format!("record event {}", event.reason.unwrap_or_default()),
-        source,
-    })?;
-    Ok(())
 }

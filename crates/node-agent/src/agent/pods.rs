@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Involved, is_not_found, record};
+use super::{Involved, Recorder, is_not_found};
 use crate::lifecycle::{PodPlan, PodSnapshot, Stop, Timing, simulate};
 use crate::status::{self, EventSpec, PodContext};
 use crate::{AgentConfig, DesiredNode, PodNetwork, Shared, node};
@@ -82,6 +82,7 @@ impl Tracked {
 
 struct Driver {
     client: kube::Client,
+    recorder: Recorder,
     timing: Timing,
     shared: Arc<Shared>,
     network: Arc<dyn PodNetwork>,
@@ -110,6 +111,7 @@ pub(crate) async fn run(
     let mut changed = shared.changed.subscribe();
     let mut driver = Driver {
         client,
+        recorder: Recorder::start(),
         timing: config.timing(),
         shared,
         network,
@@ -429,9 +431,7 @@ impl Driver {
         }
         let write = active.last_status.as_ref() != Some(&status);
         for event in &events {
-            if let Err(error) = record(&self.client, &tracked.node, tracked.involved(), event).await {
-                tracing::debug!(%error, "node agent: recording an event");
-            }
+            self.recorder.record(&self.client, &tracked.node, tracked.involved(), event);
         }
         if write && let Err(error) = write_status(&self.client, tracked, &status).await {
             let gone = matches!(&error, kube::Error::Api(status) if status.code == 404);
@@ -486,9 +486,7 @@ impl Driver {
 
     async fn event(&self, uid: &str, event: &EventSpec) {
         let Some(tracked) = self.pods.get(uid) else { return };
-        if let Err(error) = record(&self.client, &tracked.node, tracked.involved(), event).await {
-            tracing::debug!(%error, "node agent: recording an event");
-        }
+        self.recorder.record(&self.client, &tracked.node, tracked.involved(), event);
     }
 }
 
