@@ -426,7 +426,12 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
                 "nodeRole": node_role,
                 "subnets": private,
                 "instanceTypes": [options.instance_type],
-                "scalingConfig": { "minSize": 0, "maxSize": options.nodes.max(1) * 2, "desiredSize": options.nodes },
+                // EKS's default minimum is one node; `--nodes 0` asks for an empty group.
+                "scalingConfig": {
+                    "minSize": options.nodes.min(1),
+                    "maxSize": options.nodes.max(1) * 2,
+                    "desiredSize": options.nodes,
+                },
             });
             aws.eks(Method::POST, &format!("/clusters/{name}/node-groups"), Some(body))
                 .await?
