@@ -120,7 +120,10 @@ impl Recorder {
         };
         let api: Api<Event> = Api::namespaced(client.clone(), namespace);
         if let Err(mpsc::error::TrySendError::Full((_, event))) = self.queue.try_send((api, event)) {
-            tracing::warn!(reason = event.reason.as_deref().unwrap_or_default(), "node agent: event queue full, dropping an event");
+            tracing::warn!(
+                reason = event.reason.as_deref().unwrap_or_default(),
+                "node agent: event queue full, dropping an event"
+            );
         }
     }
 }
