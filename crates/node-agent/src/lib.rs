@@ -5,7 +5,8 @@
 //!
 //! The agent is a client of the cluster's API (a [`kube::Client`]). [`NodeAgent::start`] spawns two tasks: one
 //! drives every node (registration, Lease renewals in one batch per interval, status heartbeats), the other watches
-//! every bound pod once and drives the pods of the agent's nodes from a deadline queue. What a pod does over time is
+//! every bound pod once and hands each to one of several drivers by its node, each driving its pods from a
+//! deadline queue. What a pod does over time is
 //! the pure function [`lifecycle::simulate`]; [`status`] turns its result into kubelet's status and events.
 
 use std::collections::BTreeMap;

@@ -6,6 +6,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,6 +100,13 @@ struct Driver {
     relisted: Option<HashSet<String>>,
 }
 
+/// How many drivers run the pods side by side. Each owns the pods of a fixed share of the nodes and handles them
+/// one at a time, so a node's pods keep their order while a write that waits on the store (a status, an IP) holds
+/// up only its share, as kubelets of different nodes never wait on each other.
+const SHARDS: usize = 8;
+/// How many watch events may wait for one driver.
+const SHARD_QUEUE: usize = 1024;
+
 pub(crate) async fn run(
     client: kube::Client,
     config: Arc<AgentConfig>,
@@ -108,28 +116,80 @@ pub(crate) async fn run(
 ) {
     let pods: Api<Pod> = Api::all(client.clone());
     let mut stream = watcher(pods, watcher::Config::default().fields("spec.nodeName!=")).default_backoff().boxed();
-    let mut changed = shared.changed.subscribe();
-    let mut driver = Driver {
-        client,
-        recorder: Recorder::start(),
-        timing: config.timing(),
-        shared,
-        network,
-        pods: HashMap::new(),
-        by_node: HashMap::new(),
-        running: HashMap::new(),
-        nodes: HashMap::new(),
-        queue: BinaryHeap::new(),
-        relisted: None,
-    };
+    let recorder = Recorder::start();
+    let mut shards = Vec::with_capacity(SHARDS);
+    let mut drivers = tokio::task::JoinSet::new();
+    for _ in 0..SHARDS {
+        let (sender, receiver) = tokio::sync::mpsc::channel(SHARD_QUEUE);
+        shards.push(sender);
+        let driver = Driver {
+            client: client.clone(),
+            recorder: recorder.clone(),
+            timing: config.timing(),
+            shared: Arc::clone(&shared),
+            network: Arc::clone(&network),
+            pods: HashMap::new(),
+            by_node: HashMap::new(),
+            running: HashMap::new(),
+            nodes: HashMap::new(),
+            queue: BinaryHeap::new(),
+            relisted: None,
+        };
+        drivers.spawn(drive(driver, receiver, shutdown.clone()));
+    }
+    let hasher = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+    loop {
+        let event = tokio::select! {
+            _ = shutdown.changed() => break,
+            event = stream.next() => event,
+        };
+        let event = match event {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "node agent: pod watch");
+                continue;
+            }
+            None => break,
+        };
+        // The start and end of a relist reach every driver; a pod goes to the driver of its node.
+        let node = match &event {
+            watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) | watcher::Event::Delete(pod) => {
+                pod.spec.as_ref().and_then(|spec| spec.node_name.as_deref())
+            }
+            watcher::Event::Init | watcher::Event::InitDone => None,
+        };
+        let delivered = match node {
+            Some(node) => shards[hasher.hash_one(node) as usize % SHARDS].send(event).await.is_ok(),
+            None => {
+                let mut all = true;
+                for shard in &shards {
+                    all &= shard.send(event.clone()).await.is_ok();
+                }
+                all
+            }
+        };
+        if !delivered {
+            break;
+        }
+    }
+    drop(shards);
+    while drivers.join_next().await.is_some() {}
+}
+
+/// One driver's loop: its share of the watch, node changes, and its pods' deadlines.
+async fn drive(
+    mut driver: Driver,
+    mut events: tokio::sync::mpsc::Receiver<watcher::Event<Pod>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut changed = driver.shared.changed.subscribe();
     driver.refresh_nodes().await;
     loop {
         let wake = driver.queue.peek().map(|Reverse((at, _))| *at);
         tokio::select! {
             _ = shutdown.changed() => return,
-            event = stream.next() => match event {
-                Some(Ok(event)) => driver.on_event(event).await,
-                Some(Err(error)) => tracing::warn!(%error, "node agent: pod watch"),
+            event = events.recv() => match event {
+                Some(event) => driver.on_event(event).await,
                 None => return,
             },
             _ = changed.changed() => driver.refresh_nodes().await,
