@@ -1,37 +1,15 @@
 //! Disruption budgets against an in-process API server: the controller keeps a budget's status true, and the
 //! eviction subresource spends it, refusing with 429 once it is spent.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
+use common::{cluster, eventually};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, EvictParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
-async fn cluster() -> (ControlPlanes, kube::Client) {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    (planes, kube::Client::new(LocalService::new(api, identity), "default"))
-}
-
-async fn eventually<T, F, Fut>(limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the condition did not hold within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+mod common;
 
 #[tokio::test]
 async fn evictions_spend_the_budget_and_stop_when_it_is_spent() {
@@ -61,7 +39,7 @@ async fn evictions_spend_the_budget_and_stop_when_it_is_spent() {
     assert!(matches!(early, kube::Error::Api(ref s) if s.code == 429), "{early:?}");
 
     let controllers = controllers::Controllers::start(client.clone(), controllers::ControllersConfig::default());
-    let status = eventually(Duration::from_secs(20), || async {
+    let status = eventually("the budget to settle", Duration::from_secs(20), || async {
         let status = budgets.get("web").await.ok()?.status?;
         (status.disruptions_allowed == 1).then_some(status)
     })
@@ -77,7 +55,7 @@ async fn evictions_spend_the_budget_and_stop_when_it_is_spent() {
     assert_eq!(status.code, 429);
     assert_eq!(status.message, "Cannot evict pod as it would violate the pod's disruption budget.");
     // The controller recounts: two healthy pods, none to spare.
-    let recounted = eventually(Duration::from_secs(20), || async {
+    let recounted = eventually("the budget to settle", Duration::from_secs(20), || async {
         let status = budgets.get("web").await.ok()?.status?;
         (status.current_healthy == 2 && status.disrupted_pods.is_none()).then_some(status)
     })

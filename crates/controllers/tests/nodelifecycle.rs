@@ -1,38 +1,15 @@
 //! The node lifecycle controller against an in-process API server: a node whose lease stops is marked Unknown and
 //! tainted, pods that do not tolerate it are evicted, and pods that tolerate it for a while stay that long.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
+use common::{cluster, eventually};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, PostParams};
 use serde_json::json;
 
-async fn cluster() -> (ControlPlanes, kube::Client) {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    (planes, kube::Client::new(LocalService::new(api, identity), "default"))
-}
-
-/// Polls `probe` until it gives a value or `limit` passes.
-async fn eventually<T, F, Fut>(limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the condition did not hold within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+mod common;
 
 fn pod(name: &str, tolerations: serde_json::Value) -> Pod {
     serde_json::from_value(json!({
@@ -73,7 +50,7 @@ async fn a_silent_node_goes_unknown_is_tainted_and_its_pods_leave() {
         controllers::ControllersConfig { node_monitor_grace_period: Duration::from_secs(1), ..Default::default() },
     );
     // The lease is never renewed: Unknown, then tainted unreachable.
-    let tainted = eventually(Duration::from_secs(20), || async {
+    let tainted = eventually("the node lifecycle to settle", Duration::from_secs(20), || async {
         let node = nodes.get("node-a").await.ok()?;
         let ready = node.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Ready")?.clone();
         let taints = node.spec.as_ref()?.taints.clone().unwrap_or_default();
@@ -86,7 +63,7 @@ async fn a_silent_node_goes_unknown_is_tainted_and_its_pods_leave() {
     assert_eq!(keys, ["node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"]);
 
     // The impatient pod is deleted a second after the taint (gracefully: the node is gone, so it lingers).
-    eventually(Duration::from_secs(20), || async {
+    eventually("the node lifecycle to settle", Duration::from_secs(20), || async {
         let pod = pods.get_opt("impatient").await.ok()?;
         pod.is_none_or(|pod| pod.metadata.deletion_timestamp.is_some()).then_some(())
     })
@@ -100,7 +77,7 @@ async fn a_silent_node_goes_unknown_is_tainted_and_its_pods_leave() {
     let ready =
         json!({ "status": { "conditions": [{ "type": "Ready", "status": "True", "reason": "KubeletReady" }] } });
     nodes.patch_status("node-a", &Default::default(), &kube::api::Patch::Merge(&ready)).await.expect("ready");
-    eventually(Duration::from_secs(20), || async {
+    eventually("the node lifecycle to settle", Duration::from_secs(20), || async {
         let node = nodes.get("node-a").await.ok()?;
         node.spec.as_ref()?.taints.as_ref().is_none_or(|taints| taints.is_empty()).then_some(())
     })

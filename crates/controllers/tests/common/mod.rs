@@ -1,5 +1,6 @@
 //! What the controllers' integration tests share: one in-process cluster with the controllers running against it,
-//! polling with a deadline, and objects from JSON.
+//! polling with a deadline, and objects from JSON. Each test binary uses part of it.
+#![allow(dead_code)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,13 +16,18 @@ pub struct Harness {
     pub controllers: Controllers,
 }
 
-/// A fresh cluster on a memory store, its admin client, and the controllers with `config`.
-pub async fn start_with(config: ControllersConfig) -> Harness {
+/// A fresh cluster on a memory store and its admin client, with no controller running.
+pub async fn cluster() -> (ControlPlanes, kube::Client) {
     let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
     planes.create("test", None).await.expect("create a cluster");
     let api = planes.api("test").expect("the cluster runs");
     let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    let client = kube::Client::new(LocalService::new(api, identity), "default");
+    (planes, kube::Client::new(LocalService::new(api, identity), "default"))
+}
+
+/// A fresh cluster on a memory store, its admin client, and the controllers with `config`.
+pub async fn start_with(config: ControllersConfig) -> Harness {
+    let (planes, client) = cluster().await;
     let controllers = Controllers::start(client.clone(), config);
     Harness { planes, client, controllers }
 }
