@@ -6,7 +6,7 @@
 //! subnets, registers a `fargate-ip-...` node of that size (tainted so that nothing else lands on it) and binds
 //! the pod to it. When the pod finishes or goes, so does its node, and the address is released.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -88,34 +88,50 @@ impl PodAdmission for FargateWebhook {
 #[derive(Debug, Default, Clone)]
 pub struct FargateNodes(Arc<Mutex<HashMap<String, ClusterFargateNodes>>>);
 
-/// One cluster's Fargate nodes by name, with where each runs.
-type ClusterFargateNodes = BTreeMap<String, (NodeSpec, FargatePlacement)>;
+/// One cluster's Fargate nodes by name.
+type ClusterFargateNodes = BTreeMap<String, FargateNode>;
+
+/// A Fargate node: what the node agent registers, where it runs, and the UID of the one pod it is for.
+#[derive(Debug, Clone)]
+struct FargateNode {
+    spec: NodeSpec,
+    placement: FargatePlacement,
+    pod_uid: String,
+}
 
 impl FargateNodes {
     pub fn specs(&self, cluster: &str) -> Vec<NodeSpec> {
         let nodes = self.0.lock().expect("fargate node lock");
-        nodes.get(cluster).map(|nodes| nodes.values().map(|(spec, _)| spec.clone()).collect()).unwrap_or_default()
+        nodes.get(cluster).map(|nodes| nodes.values().map(|node| node.spec.clone()).collect()).unwrap_or_default()
     }
 
-    fn insert(&self, cluster: &str, spec: NodeSpec, placement: FargatePlacement) {
+    fn insert(&self, cluster: &str, node: FargateNode) {
         let mut nodes = self.0.lock().expect("fargate node lock");
-        nodes.entry(cluster.to_owned()).or_default().insert(spec.name.clone(), (spec, placement));
+        nodes.entry(cluster.to_owned()).or_default().insert(node.spec.name.clone(), node);
     }
 
     fn remove(&self, cluster: &str, node: &str) -> Option<FargatePlacement> {
         let mut nodes = self.0.lock().expect("fargate node lock");
-        nodes.get_mut(cluster).and_then(|nodes| nodes.remove(node)).map(|(_, placement)| placement)
+        nodes.get_mut(cluster).and_then(|nodes| nodes.remove(node)).map(|node| node.placement)
     }
 
-    fn names(&self, cluster: &str) -> Vec<String> {
+    /// The cluster's Fargate nodes as (node name, pod UID).
+    fn owners(&self, cluster: &str) -> Vec<(String, String)> {
         let nodes = self.0.lock().expect("fargate node lock");
-        nodes.get(cluster).map(|nodes| nodes.keys().cloned().collect()).unwrap_or_default()
+        let owners = nodes.get(cluster).map(|nodes| nodes.values().map(|n| (n.spec.name.clone(), n.pod_uid.clone())));
+        owners.into_iter().flatten().collect()
+    }
+
+    /// The node made for the pod with this UID, if any.
+    fn node_of(&self, cluster: &str, pod_uid: &str) -> Option<String> {
+        let nodes = self.0.lock().expect("fargate node lock");
+        nodes.get(cluster)?.values().find(|node| node.pod_uid == pod_uid).map(|node| node.spec.name.clone())
     }
 
     /// The address of a Fargate node: its pod's IP.
     pub fn ip_of(&self, cluster: &str, node: &str) -> Option<Ipv4Addr> {
         let nodes = self.0.lock().expect("fargate node lock");
-        nodes.get(cluster)?.get(node).map(|(_, placement)| placement.ip)
+        nodes.get(cluster)?.get(node).map(|node| node.placement.ip)
     }
 }
 
@@ -199,11 +215,14 @@ pub async fn run(cluster: String, client: kube::Client, capacity: Arc<dyn Fargat
     }
 }
 
-/// After a restart: the Fargate nodes that running pods are bound to are taken back from their Node objects.
+/// After a restart: the Fargate nodes that live pods are bound to (or were being given) are taken back from their
+/// Node objects.
 async fn adopt_existing(cluster: &str, node_api: &Api<Node>, pods: &Store<Pod>, nodes: &FargateNodes) {
-    let known = nodes.names(cluster);
+    let known: Vec<String> = nodes.owners(cluster).into_iter().map(|(node, _)| node).collect();
     for pod in pods.state() {
-        let Some(node_name) = pod.spec.as_ref().and_then(|spec| spec.node_name.clone()) else { continue };
+        let annotated = pod.metadata.annotations.as_ref().and_then(|a| a.get(NODE_ANNOTATION)).cloned();
+        let bound = pod.spec.as_ref().and_then(|spec| spec.node_name.clone());
+        let (Some(node_name), Some(pod_uid)) = (bound.or(annotated), pod.metadata.uid.clone()) else { continue };
         if known.contains(&node_name) || finished(&pod) {
             continue;
         }
@@ -227,7 +246,7 @@ async fn adopt_existing(cluster: &str, node_api: &Api<Node>, pods: &Store<Pod>, 
         // The subnet is not on the node; it is found again when the address is released.
         let placement = FargatePlacement { zone: zone.clone(), region: region.clone(), subnet_id: String::new(), ip };
         let spec = fargate_node(&node_name, &placement, &profile, cpu, memory / (1024 * 1024));
-        nodes.insert(cluster, spec, placement);
+        nodes.insert(cluster, FargateNode { spec, placement, pod_uid });
     }
 }
 
@@ -259,10 +278,11 @@ async fn schedule(
             tracing::warn!(pod = %name, "the pod is larger than any Fargate size");
             continue;
         };
-        // One node per pod: its name is kept on the pod, so that a pod whose node is being made is not placed
-        // twice.
-        let node_name = match pod.metadata.annotations.as_ref().and_then(|a| a.get(NODE_ANNOTATION)) {
-            Some(node) => node.clone(),
+        let Some(pod_uid) = pod.metadata.uid.clone() else { continue };
+        // One node per pod, found by the pod's UID while it is being made: the pod's own copy in the watch cache
+        // may not show the annotation yet. The annotation is for a restart (see `adopt_existing`).
+        let node_name = match nodes.node_of(cluster, &pod_uid) {
+            Some(node) => node,
             None => {
                 let placement = match capacity.place(cluster, &profile).await {
                     Ok(placement) => placement,
@@ -272,7 +292,8 @@ async fn schedule(
                     }
                 };
                 let node_name = fargate_node_name(placement.ip, &placement.region);
-                nodes.insert(cluster, fargate_node(&node_name, &placement, &profile, cpu, memory), placement);
+                let spec = fargate_node(&node_name, &placement, &profile, cpu, memory);
+                nodes.insert(cluster, FargateNode { spec, placement, pod_uid });
                 let patch = json!({ "metadata": { "annotations": {
                     NODE_ANNOTATION: node_name, "CapacityProvisioned": capacity_provisioned(cpu, memory),
                 } } });
@@ -304,23 +325,97 @@ async fn schedule(
 /// The annotation that remembers which Fargate node a pod gets while it is being made.
 const NODE_ANNOTATION: &str = "ekslite.dev/fargate-node";
 
-/// Fargate nodes whose pod finished or went are removed, and their addresses released.
+/// Fargate nodes whose pod finished or went are removed, and their addresses released. A node's pod is known by
+/// UID, so a pod deleted and made again under the same name gets a node of its own.
 async fn release_finished(cluster: &str, pods: &Store<Pod>, capacity: &dyn FargateCapacity, nodes: &FargateNodes) {
-    let live: Vec<String> = pods
-        .state()
-        .iter()
-        .filter(|pod| !finished(pod))
-        .filter_map(|pod| {
-            let annotations = pod.metadata.annotations.as_ref();
-            pod.spec.as_ref().and_then(|s| s.node_name.clone()).or_else(|| annotations?.get(NODE_ANNOTATION).cloned())
-        })
-        .collect();
-    for node in nodes.names(cluster) {
-        if live.contains(&node) {
+    let live: HashSet<String> =
+        pods.state().iter().filter(|pod| !finished(pod)).filter_map(|pod| pod.metadata.uid.clone()).collect();
+    for (node, pod_uid) in nodes.owners(cluster) {
+        if live.contains(&pod_uid) {
             continue;
         }
         if let Some(placement) = nodes.remove(cluster, &node) {
             capacity.release(cluster, &placement.subnet_id, placement.ip).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::runtime::watcher::Event;
+
+    /// Records the addresses given back.
+    #[derive(Debug, Default)]
+    struct Released(Mutex<Vec<Ipv4Addr>>);
+
+    #[async_trait::async_trait]
+    impl FargateCapacity for Released {
+        async fn place(&self, _: &str, _: &str) -> Result<FargatePlacement, String> {
+            Err("not used".into())
+        }
+        async fn release(&self, _: &str, _: &str, ip: Ipv4Addr) {
+            self.0.lock().unwrap().push(ip);
+        }
+    }
+
+    fn pod(uid: &str) -> Pod {
+        let mut pod = Pod::default();
+        pod.metadata.name = Some("lambda".into());
+        pod.metadata.namespace = Some("serverless".into());
+        pod.metadata.uid = Some(uid.into());
+        pod.spec = Some(Default::default());
+        pod
+    }
+
+    fn node_for(uid: &str, ip: Ipv4Addr) -> FargateNode {
+        let placement = FargatePlacement {
+            zone: "us-east-1a".into(),
+            region: "us-east-1".into(),
+            subnet_id: "subnet-1".into(),
+            ip,
+        };
+        let spec = fargate_node(&fargate_node_name(ip, "us-east-1"), &placement, "serverless", 500, 2048);
+        FargateNode { spec, placement, pod_uid: uid.into() }
+    }
+
+    #[tokio::test]
+    async fn a_node_being_made_is_kept_while_its_pod_lives_even_before_the_cache_shows_the_annotation() {
+        let (store, mut writer) = reflector::store::<Pod>();
+        // The cached pod has neither a node name nor the annotation yet.
+        writer.apply_watcher_event(&Event::Apply(pod("uid-1")));
+        let nodes = FargateNodes::default();
+        let ip = Ipv4Addr::new(10, 0, 1, 23);
+        nodes.insert("demo", node_for("uid-1", ip));
+        let released = Released::default();
+
+        release_finished("demo", &store, &released, &nodes).await;
+        assert_eq!(nodes.node_of("demo", "uid-1").as_deref(), Some("fargate-ip-10-0-1-23.ec2.internal"));
+        assert_eq!(nodes.specs("demo").len(), 1);
+        assert!(released.0.lock().unwrap().is_empty());
+
+        // A pod of the same name but another UID does not keep the old node.
+        writer.apply_watcher_event(&Event::Delete(pod("uid-1")));
+        writer.apply_watcher_event(&Event::Apply(pod("uid-2")));
+        release_finished("demo", &store, &released, &nodes).await;
+        assert_eq!(nodes.node_of("demo", "uid-1"), None);
+        assert!(nodes.specs("demo").is_empty());
+        assert_eq!(*released.0.lock().unwrap(), vec![ip]);
+    }
+
+    #[tokio::test]
+    async fn a_finished_pod_gives_its_node_and_address_back() {
+        let (store, mut writer) = reflector::store::<Pod>();
+        let mut done = pod("uid-1");
+        done.status =
+            Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Succeeded".into()), ..Default::default() });
+        writer.apply_watcher_event(&Event::Apply(done));
+        let nodes = FargateNodes::default();
+        let ip = Ipv4Addr::new(10, 0, 2, 7);
+        nodes.insert("demo", node_for("uid-1", ip));
+        let released = Released::default();
+        release_finished("demo", &store, &released, &nodes).await;
+        assert!(nodes.specs("demo").is_empty());
+        assert_eq!(*released.0.lock().unwrap(), vec![ip]);
     }
 }
