@@ -57,6 +57,19 @@ def test_up_twice_then_down(ekslite, tmp_path):
     vpcs = boto(server, "ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["ekslite-demo"]}])["Vpcs"]
     assert len(vpcs) == 1, "a second run makes nothing new"
 
+    # Pods run and take VPC CNI addresses from their nodes' subnets; `down` must still leave nothing behind.
+    kubectl(kubeconfig, "create", "deployment", "web", "--image=nginx", "--replicas=6")
+
+    def pod_ips():
+        items = json.loads(kubectl(kubeconfig, "get", "pods", "-o", "json"))["items"]
+        ips = {p["status"].get("podIP") for p in items if p["status"].get("phase") == "Running"}
+        return ips if len(ips) == 6 and None not in ips else None
+    ips = wait_until(pod_ips, "six running pods with addresses")
+    instances = [i for r in boto(server, "ec2").describe_instances()["Reservations"] for i in r["Instances"]]
+    secondary = {a["PrivateIpAddress"] for i in instances for eni in i["NetworkInterfaces"]
+                 for a in eni["PrivateIpAddresses"] if not a["Primary"]}
+    assert ips <= secondary, "pod addresses are secondary addresses of the nodes' interfaces"
+
     down = up("down", endpoint=server.url, kubeconfig=kubeconfig)
     assert "deleted" in down
     assert eks.list_clusters()["clusters"] == []

@@ -52,6 +52,7 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::TagLimitExceeded(_) => "TagLimitExceeded",
         Ec2Error::InvalidId(_) => "InvalidID",
         Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
+        Ec2Error::PrivateIpAddressLimitExceeded(_) => "PrivateIpAddressLimitExceeded",
         Ec2Error::InstanceNotFound(_) => "InvalidInstanceID.NotFound",
         Ec2Error::InstanceIdMalformed(_) => "InvalidInstanceID.Malformed",
         Ec2Error::IncorrectInstanceState(_) => "IncorrectInstanceState",

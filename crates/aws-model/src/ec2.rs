@@ -342,6 +342,9 @@ pub enum Ec2Error {
     /// `InsufficientFreeAddressesInSubnet`.
     #[error("The specified subnet {0} does not have enough free addresses to satisfy the request.")]
     NoFreeAddress(String),
+    /// `PrivateIpAddressLimitExceeded`: an instance's interfaces hold no more addresses.
+    #[error("Number of private addresses will exceed limit for instance {0}.")]
+    PrivateIpAddressLimitExceeded(String),
     /// `InvalidInstanceID.NotFound`, with its whole message.
     #[error("{0}")]
     InstanceNotFound(String),
@@ -447,6 +450,16 @@ impl Ec2 {
     /// Hands out a free private address of a subnet, recorded so that no other caller gets it.
     pub async fn allocate_private_ip(&self, caller: &Caller, subnet_id: &str) -> Result<Ipv4Addr, Ec2Error> {
         self.change(caller, |network, _| network.allocate_private_ip(subnet_id)).await
+    }
+
+    /// Assigns up to `count` more secondary addresses to an instance (see [`Network::assign_private_ips`]).
+    pub async fn assign_private_ips(
+        &self,
+        caller: &Caller,
+        instance_id: &str,
+        count: usize,
+    ) -> Result<Vec<Ipv4Addr>, Ec2Error> {
+        self.change(caller, |network, _| network.assign_private_ips(instance_id, count)).await
     }
 
     /// Returns a private address to its subnet; releasing a free address succeeds.

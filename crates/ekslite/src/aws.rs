@@ -4,8 +4,8 @@
 //! STS checks web identity tokens with the keys of the clusters' issuers, node group instances become the data
 //! plane's nodes, and every request the server's own routes do not take goes to the AWS endpoint.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, OnceLock};
 
 use apiserver::{AccessGrant, AuthenticatedUser, ControlPlanes, TokenAuthenticator};
@@ -120,8 +120,8 @@ pub struct EksNodes {
     pub eks: aws_model::eks::Eks,
     pub autoscaling: aws_model::autoscaling::AutoScaling,
     pub ec2: aws_model::ec2::Ec2,
-    /// The subnet of every node seen, by cluster and node name, for the pod network.
-    subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+    /// The instance behind every node seen, by cluster and node name, for the pod network.
+    instances: NodeInstances,
     /// Fargate pods per subnet, to spread new ones.
     fargate_per_subnet: std::sync::Mutex<HashMap<String, usize>>,
     /// The Fargate nodes of every cluster.
@@ -138,7 +138,7 @@ impl EksNodes {
             eks,
             autoscaling,
             ec2,
-            subnets: Arc::default(),
+            instances: NodeInstances::default(),
             fargate_per_subnet: std::sync::Mutex::default(),
             fargate: crate::fargate::FargateNodes::default(),
         }
@@ -205,7 +205,7 @@ impl NodeSource for EksNodes {
         let instances =
             self.autoscaling.cluster_instances(&caller.account, &caller.region, &eks_cluster.name).await.ok()?;
         let mut desired = DesiredNodes::default();
-        let mut subnets = self.subnets.lock().expect("subnet map lock");
+        let mut known = self.instances.lock().expect("node instance lock");
         for instance in &instances {
             // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
             let failed = match instance.state {
@@ -214,7 +214,14 @@ impl NodeSource for EksNodes {
                 InstanceState::Pending | InstanceState::ShuttingDown | InstanceState::Terminated => continue,
             };
             let spec = node_spec(instance, &caller.region);
-            subnets.insert((cluster.to_owned(), spec.name.clone()), instance.subnet_id.clone());
+            let batch = aws_model::ec2::instance_types::instance_type(&instance.instance_type)
+                .map_or(WARM_BATCH, |kind| kind.ipv4_per_eni.saturating_sub(1).max(1) as usize);
+            let addresses = NodeAddresses {
+                instance_id: instance.instance_id.clone(),
+                batch,
+                assigned: instance.secondary_ips.clone(),
+            };
+            known.insert((cluster.to_owned(), spec.name.clone()), addresses);
             if failed {
                 desired.failed.push(spec.name.clone());
             }
@@ -234,30 +241,94 @@ impl NodeSource for EksNodes {
             cluster: cluster.to_owned(),
             caller,
             ec2: self.ec2.clone(),
-            subnets: Arc::clone(&self.subnets),
+            instances: Arc::clone(&self.instances),
             fargate: self.fargate.clone(),
+            pools: std::sync::Mutex::default(),
         }))
     }
 }
 
-/// Pod IPs as the VPC CNI gives them: secondary private addresses of the node's subnet, allocated in EC2 so that
-/// they never collide with instances or other pods.
+/// The instance behind each node and the pod addresses its interfaces hold, by cluster and node name.
+type NodeInstances = Arc<std::sync::Mutex<HashMap<(String, String), NodeAddresses>>>;
+
+/// What the pod network needs to know of a node's instance.
+#[derive(Debug, Clone)]
+struct NodeAddresses {
+    instance_id: String,
+    /// How many addresses to assign at a time: one interface's worth (its secondary addresses).
+    batch: usize,
+    /// The secondary addresses it held when last seen.
+    assigned: Vec<Ipv4Addr>,
+}
+
+/// Addresses assigned at a time when the instance type is unknown.
+const WARM_BATCH: usize = 5;
+
+/// Pod IPs as the VPC CNI gives them: secondary private addresses of the node's subnet, assigned to the node's
+/// instance in EC2 one interface's worth at a time (the CNI's warm ENI) and kept warm on the node when pods go,
+/// so that an address is written to EC2 once per batch rather than once per pod. They are freed with the
+/// instance, and after a restart the node's warm addresses are read back from EC2.
 #[derive(Debug)]
 struct VpcCni {
     cluster: String,
     caller: aws_model::eks::Caller,
     ec2: aws_model::ec2::Ec2,
-    subnets: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+    instances: NodeInstances,
     fargate: crate::fargate::FargateNodes,
+    /// The addresses of each node's instance, by node name.
+    pools: std::sync::Mutex<HashMap<String, WarmPool>>,
+}
+
+/// One node's addresses: free ones and those pods hold.
+#[derive(Debug, Default)]
+struct WarmPool {
+    instance_id: String,
+    /// Every address assigned to the instance.
+    assigned: HashSet<Ipv4Addr>,
+    free: BTreeSet<Ipv4Addr>,
+    used: HashSet<Ipv4Addr>,
+}
+
+impl WarmPool {
+    /// Brings the pool in line with the instance now behind the node: a new instance (a node name reused)
+    /// starts afresh; the same one learns of addresses assigned before a restart.
+    fn follow(&mut self, node: &NodeAddresses) {
+        if self.instance_id != node.instance_id {
+            if !self.instance_id.is_empty() {
+                *self = WarmPool::default();
+            }
+            self.instance_id = node.instance_id.clone();
+        }
+        self.add(node.assigned.iter().copied());
+    }
+
+    fn add(&mut self, addresses: impl IntoIterator<Item = Ipv4Addr>) {
+        for ip in addresses {
+            if self.assigned.insert(ip) && !self.used.contains(&ip) {
+                self.free.insert(ip);
+            }
+        }
+    }
+
+    fn take(&mut self) -> Option<Ipv4Addr> {
+        let ip = self.free.pop_first()?;
+        self.used.insert(ip);
+        Some(ip)
+    }
 }
 
 impl VpcCni {
-    fn subnet(&self, node: &str) -> Result<String, String> {
-        let subnets = self.subnets.lock().expect("subnet map lock");
-        subnets
-            .get(&(self.cluster.clone(), node.to_owned()))
-            .cloned()
-            .ok_or_else(|| format!("node {node} has no subnet"))
+    fn node(&self, node: &str) -> Option<NodeAddresses> {
+        let instances = self.instances.lock().expect("node instance lock");
+        instances.get(&(self.cluster.clone(), node.to_owned())).cloned()
+    }
+
+    /// Takes a warm address of the node's instance, if one is free.
+    fn take_warm(&self, node: &str, known: &NodeAddresses) -> Option<Ipv4Addr> {
+        let mut pools = self.pools.lock().expect("pod address lock");
+        let pool = pools.entry(node.to_owned()).or_default();
+        pool.follow(known);
+        pool.take()
     }
 }
 
@@ -268,18 +339,56 @@ impl PodNetwork for VpcCni {
         if let Some(ip) = self.fargate.ip_of(&self.cluster, node) {
             return Ok(IpAddr::V4(ip));
         }
-        let subnet = self.subnet(node)?;
-        let ip = self.ec2.allocate_private_ip(&self.caller, &subnet).await.map_err(|error| error.to_string())?;
-        Ok(IpAddr::V4(ip))
+        let known = self.node(node).ok_or_else(|| format!("node {node} has no instance"))?;
+        if let Some(ip) = self.take_warm(node, &known) {
+            return Ok(IpAddr::V4(ip));
+        }
+        let fresh = self
+            .ec2
+            .assign_private_ips(&self.caller, &known.instance_id, known.batch)
+            .await
+            .map_err(|error| error.to_string())?;
+        let mut pools = self.pools.lock().expect("pod address lock");
+        let pool = pools.entry(node.to_owned()).or_default();
+        pool.follow(&known);
+        if pool.instance_id == known.instance_id {
+            pool.add(fresh);
+        }
+        pool.take().map(IpAddr::V4).ok_or_else(|| format!("no free address on node {node}"))
     }
 
     async fn release(&self, node: &str, ip: IpAddr) {
+        let IpAddr::V4(ip) = ip else { return };
         if self.fargate.ip_of(&self.cluster, node).is_some() {
             return;
         }
-        let (Ok(subnet), IpAddr::V4(ip)) = (self.subnet(node), ip) else { return };
-        if let Err(error) = self.ec2.release_private_ip(&self.caller, &subnet, ip).await {
-            tracing::warn!(%error, node, "cannot release a pod IP");
+        let mut pools = self.pools.lock().expect("pod address lock");
+        if let Some(pool) = pools.get_mut(node)
+            && pool.used.remove(&ip)
+            && pool.assigned.contains(&ip)
+        {
+            // Kept warm for the node's next pod.
+            pool.free.insert(ip);
+        }
+    }
+
+    fn claim(&self, node: &str, ip: IpAddr) {
+        let IpAddr::V4(ip) = ip else { return };
+        let known = self.node(node);
+        let mut pools = self.pools.lock().expect("pod address lock");
+        let pool = pools.entry(node.to_owned()).or_default();
+        if let Some(known) = &known {
+            pool.follow(known);
+        }
+        pool.free.remove(&ip);
+        pool.used.insert(ip);
+    }
+
+    fn node_changed(&self, node: &str, pod_subnet: Option<&str>, _own_addresses: &[IpAddr]) {
+        if pod_subnet.is_none() && self.fargate.ip_of(&self.cluster, node).is_none() {
+            // The node is gone; its instance's addresses went with the instance.
+            self.pools.lock().expect("pod address lock").remove(node);
+            self.instances.lock().expect("node instance lock").remove(&(self.cluster.clone(), node.to_owned()));
         }
     }
 }
@@ -337,5 +446,142 @@ impl crate::fargate::FargateCapacity for EksNodes {
         if let Err(error) = self.ec2.release_private_ip(&caller, &subnet_id, ip).await {
             tracing::warn!(%error, %ip, "cannot release a Fargate node's address");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_model::clock::ManualClock;
+    use aws_model::ec2::{Ec2, Instance, InstanceState, StateRequest};
+    use aws_model::records::Records;
+
+    const NODE: &str = "ip-172-31-0-10.ec2.internal";
+
+    /// An EC2 service with one running t3.medium in the default VPC's first subnet, and that subnet.
+    async fn one_instance() -> (Ec2, aws_model::eks::Caller, String, String) {
+        let ec2 = Ec2::new(Records::new(Arc::new(store::MemoryStore::new())), Arc::new(ManualClock::new(0.0)));
+        let caller =
+            aws_model::eks::Caller { account: "000000000000".into(), region: "us-east-1".into(), arn: "".into() };
+        let (id, subnet) = ec2
+            .change(&caller, |network, _| {
+                let subnet = network.subnets.values().min_by_key(|s| s.availability_zone.clone()).unwrap().clone();
+                let ip = network.allocate_private_ip(&subnet.id)?;
+                let id = "i-0123456789abcdef0".to_owned();
+                let instance = Instance {
+                    id: id.clone(),
+                    reservation_id: "r-0123456789abcdef0".into(),
+                    instance_type: "t3.medium".into(),
+                    image_id: "ami-1".into(),
+                    availability_zone: subnet.availability_zone.clone(),
+                    subnet_id: subnet.id.clone(),
+                    vpc_id: subnet.vpc_id.clone(),
+                    private_ip: ip,
+                    private_dns_name: NODE.into(),
+                    secondary_ips: Vec::new(),
+                    state: InstanceState::Running,
+                    launched_at: 0.0,
+                    running_at: 0.0,
+                    state_changed_at: 0.0,
+                    transition_reason: String::new(),
+                    security_groups: Vec::new(),
+                    instance_profile_arn: None,
+                    key_name: None,
+                    launch_template: None,
+                    auto_scaling_group: None,
+                    nodegroup: None,
+                };
+                network.instances.insert(id.clone(), instance);
+                Ok((id, subnet.id))
+            })
+            .await
+            .unwrap();
+        (ec2, caller, id, subnet)
+    }
+
+    /// The pod network of cluster `demo` as it stands after a node sync that saw the instance as EC2 has it.
+    async fn cni(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> VpcCni {
+        let assigned = ec2.view(caller, |network| network.instances[id].secondary_ips.clone()).await.unwrap();
+        let instances = NodeInstances::default();
+        let node = NodeAddresses { instance_id: id.to_owned(), batch: 5, assigned };
+        instances.lock().unwrap().insert(("demo".into(), NODE.into()), node);
+        VpcCni {
+            cluster: "demo".into(),
+            caller: caller.clone(),
+            ec2: ec2.clone(),
+            instances,
+            fargate: crate::fargate::FargateNodes::default(),
+            pools: std::sync::Mutex::default(),
+        }
+    }
+
+    async fn assigned(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> Vec<Ipv4Addr> {
+        ec2.view(caller, |network| network.instances[id].secondary_ips.clone()).await.unwrap()
+    }
+
+    fn v4(ip: IpAddr) -> Ipv4Addr {
+        match ip {
+            IpAddr::V4(ip) => ip,
+            IpAddr::V6(_) => panic!("{ip} is not IPv4"),
+        }
+    }
+
+    #[tokio::test]
+    async fn pod_addresses_are_assigned_to_the_instance_a_batch_at_a_time_and_kept_warm() {
+        let (ec2, caller, id, subnet) = one_instance().await;
+        let cni = cni(&ec2, &caller, &id).await;
+        let mut handed = Vec::new();
+        for _ in 0..5 {
+            handed.push(v4(cni.allocate(NODE).await.unwrap()));
+        }
+        assert_eq!(assigned(&ec2, &caller, &id).await, handed, "one interface's worth, in one change");
+        handed.push(v4(cni.allocate(NODE).await.unwrap()));
+        assert_eq!(assigned(&ec2, &caller, &id).await.len(), 10);
+        let unique: HashSet<_> = handed.iter().collect();
+        assert_eq!(unique.len(), 6);
+
+        // A pod's address goes back to the node, not to the subnet, and is the next one handed out.
+        cni.release(NODE, IpAddr::V4(handed[2])).await;
+        assert_eq!(assigned(&ec2, &caller, &id).await.len(), 10);
+        assert_eq!(v4(cni.allocate(NODE).await.unwrap()), handed[2]);
+
+        // Garbage: a node the network never saw, an address it never gave.
+        assert!(cni.allocate("ip-10-9-9-9.ec2.internal").await.is_err());
+        cni.release(NODE, "10.200.0.1".parse().unwrap()).await;
+        cni.release("nobody", IpAddr::V4(handed[0])).await;
+
+        // The instance goes, and every address with it: the subnet can be deleted.
+        ec2.change(&caller, |network, _| {
+            network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, 1.0)?;
+            network.instances.remove(&id);
+            network.delete_subnet(&subnet)
+        })
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_addresses_pods_hold_are_not_handed_out_again() {
+        let (ec2, caller, id, _) = one_instance().await;
+        let before = cni(&ec2, &caller, &id).await;
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(v4(before.allocate(NODE).await.unwrap()));
+        }
+        drop(before);
+
+        // A new run reads the node's addresses back from EC2; the agent claims those its pods still hold.
+        let after = cni(&ec2, &caller, &id).await;
+        for ip in &held[..3] {
+            after.claim(NODE, IpAddr::V4(*ip));
+        }
+        let next = [v4(after.allocate(NODE).await.unwrap()), v4(after.allocate(NODE).await.unwrap())];
+        let warm = assigned(&ec2, &caller, &id).await;
+        assert_eq!(next[0], held[3], "the one address no pod holds is used first");
+        assert!(!held[..3].contains(&next[1]));
+        assert_eq!(warm.len(), 5, "the fifth warm address needed no new assignment");
+        after.release(NODE, IpAddr::V4(held[0])).await;
+        assert_eq!(v4(after.allocate(NODE).await.unwrap()), held[0]);
+        assert_eq!(assigned(&ec2, &caller, &id).await.len(), 5);
     }
 }

@@ -16,6 +16,8 @@ pub trait PodNetwork: Send + Sync + Debug {
     async fn allocate(&self, node: &str) -> Result<IpAddr, String>;
     /// Gives back an address `allocate` handed out for `node`.
     async fn release(&self, node: &str, ip: IpAddr);
+    /// A pod on `node` holds `ip` from an earlier run of the agent: it is not handed out again until released.
+    fn claim(&self, node: &str, ip: IpAddr);
     /// The agent registers `node` with this pod subnet (CIDR) and these addresses of its own (which are never
     /// handed to pods), or forgets it (`None`). Networks that know nodes some other way ignore it.
     fn node_changed(&self, node: &str, pod_subnet: Option<&str>, own_addresses: &[IpAddr]) {
@@ -150,6 +152,13 @@ impl PodNetwork for SubnetPool {
                     }
                 }
             }
+        }
+    }
+
+    fn claim(&self, node: &str, ip: IpAddr) {
+        let mut state = self.state.lock().expect("the pool lock is never poisoned");
+        if let Some(cidr) = state.subnets.get(node).copied().filter(|cidr| cidr.contains(ip)) {
+            state.pools.entry(cidr).or_default().used.insert(ip);
         }
     }
 

@@ -5,7 +5,7 @@
 //! with their node groups (`AutoScaling::sync`), so what it reads is current.
 
 use aws_model::ec2::instance_types::{INSTANCE_TYPES, InstanceType, instance_type};
-use aws_model::ec2::instances::StateChange;
+use aws_model::ec2::instances::{StateChange, private_dns_name};
 use aws_model::ec2::templates::{
     CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
 };
@@ -402,11 +402,16 @@ fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now
                         .value("deleteOnTermination", true)
                         .value("networkCardIndex", 0);
                 })
-                .list("privateIpAddressesSet", "item", [instance], |xml, instance| {
-                    xml.text("privateIpAddress", &instance.private_ip.to_string())
-                        .text("privateDnsName", &instance.private_dns_name)
-                        .value("primary", true);
-                })
+                .list(
+                    "privateIpAddressesSet",
+                    "item",
+                    addresses(instance, &network.region),
+                    |xml, (ip, name, primary)| {
+                        xml.text("privateIpAddress", &ip.to_string())
+                            .text("privateDnsName", &name)
+                            .value("primary", primary);
+                    },
+                )
                 .text("interfaceType", "interface");
         });
     }
@@ -425,6 +430,14 @@ fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now
             .value("enableResourceNameDnsARecord", false)
             .value("enableResourceNameDnsAAAARecord", false);
     });
+}
+
+/// An instance's private addresses as its interface lists them: its own (primary), then the secondary ones the
+/// VPC CNI assigned for pods.
+fn addresses(instance: &Instance, region: &str) -> Vec<(std::net::Ipv4Addr, String, bool)> {
+    let own = (instance.private_ip, instance.private_dns_name.clone(), true);
+    let secondary = instance.secondary_ips.iter().map(|ip| (*ip, private_dns_name(*ip, region), false));
+    std::iter::once(own).chain(secondary).collect()
 }
 
 fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {

@@ -30,6 +30,7 @@ fn instance(id: &str, zone: &str, launched_at: f64, state: InstanceState) -> Ins
         vpc_id: "vpc-1".into(),
         private_ip: Ipv4Addr::new(10, 0, 0, 4),
         private_dns_name: String::new(),
+        secondary_ips: Vec::new(),
         state,
         launched_at,
         running_at: launched_at,
@@ -185,10 +186,54 @@ fn terminated_members_are_replaced_and_their_addresses_given_back() {
 }
 
 #[test]
+fn pod_addresses_are_assigned_to_an_instance_up_to_its_max_pods_and_go_with_it() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 1)], &mut ids, NOW);
+    let id = network.auto_scaling_groups["eks-workers-1234"].instances[0].clone();
+    let subnet = network.instances[&id].subnet_id.clone();
+    let before = network.subnets[&subnet].available_ip_address_count();
+
+    let first = network.assign_private_ips(&id, 5).unwrap();
+    assert_eq!(first.len(), 5);
+    let second = network.assign_private_ips(&id, 10).unwrap();
+    // A t3.medium holds 17: the third batch is cut short, the fourth refused.
+    let third = network.assign_private_ips(&id, 5).unwrap();
+    assert_eq!(third.len(), 2);
+    assert_eq!(
+        network.assign_private_ips(&id, 1),
+        Err(crate::ec2::Ec2Error::PrivateIpAddressLimitExceeded(id.clone()))
+    );
+    let held: Vec<Ipv4Addr> = first.iter().chain(&second).chain(&third).copied().collect();
+    assert_eq!(network.instances[&id].secondary_ips, held);
+    assert!(held.iter().all(|ip| *ip != network.instances[&id].private_ip));
+    let unique: std::collections::BTreeSet<_> = held.iter().collect();
+    assert_eq!(unique.len(), 17);
+    assert!(held.iter().all(|ip| network.subnets[&subnet].allocated.contains(ip)));
+    assert_eq!(network.subnets[&subnet].available_ip_address_count(), before - 17);
+
+    // Garbage and unknown ids are refused as EC2 refuses them.
+    assert!(matches!(network.assign_private_ips("i-nope", 1), Err(crate::ec2::Ec2Error::InstanceIdMalformed(_))));
+    assert!(matches!(
+        network.assign_private_ips("i-0123456789abcdef0", 1),
+        Err(crate::ec2::Ec2Error::InstanceNotFound(_))
+    ));
+
+    network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, NOW).unwrap();
+    assert!(network.instances[&id].secondary_ips.is_empty());
+    assert!(held.iter().all(|ip| !network.subnets[&subnet].allocated.contains(ip)));
+    assert!(matches!(network.assign_private_ips(&id, 1), Err(crate::ec2::Ec2Error::IncorrectInstanceState(_))));
+}
+
+#[test]
 fn a_deleted_node_group_takes_its_group_instances_and_template_with_it() {
     let mut ids = IdSource::Sequence(0);
     let (mut network, subnets) = network(&mut ids);
     network.reconcile_groups(&[spec(&subnets, 2)], &mut ids, NOW);
+    // Pod addresses the nodes held go too.
+    for id in network.auto_scaling_groups["eks-workers-1234"].instances.clone() {
+        network.assign_private_ips(&id, 5).unwrap();
+    }
     let mut deleting = spec(&subnets, 2);
     deleting.deleting = true;
     network.reconcile_groups(&[deleting], &mut ids, NOW + 1.0);

@@ -88,6 +88,9 @@ pub struct Instance {
     pub vpc_id: String,
     pub private_ip: Ipv4Addr,
     pub private_dns_name: String,
+    /// Secondary private addresses assigned to its interfaces (the VPC CNI's pod addresses), freed with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondary_ips: Vec<Ipv4Addr>,
     /// The stored state; [`Instance::state_at`] reads `pending` until `running_at`.
     pub state: InstanceState,
     /// Unix seconds.
@@ -203,6 +206,31 @@ impl Network {
         }
     }
 
+    /// Assigns up to `count` more secondary private addresses of its subnet to an instance's interfaces, as the
+    /// VPC CNI does to hold pod addresses. An instance holds at most its type's max pods of them (on EKS two of
+    /// those pod slots go to host-network pods, which ekslite does not run), so fewer are assigned near the limit
+    /// and `PrivateIpAddressLimitExceeded` answers at it. They are freed when it terminates.
+    pub fn assign_private_ips(&mut self, instance_id: &str, count: usize) -> Result<Vec<Ipv4Addr>, Ec2Error> {
+        self.check_instance_ids(&[instance_id.to_owned()])?;
+        let instance = &self.instances[instance_id];
+        if !instance.is_live() {
+            return Err(Ec2Error::IncorrectInstanceState(format!(
+                "The instance '{instance_id}' is not in a state from which it can be modified."
+            )));
+        }
+        let limit = super::instance_types::instance_type(&instance.instance_type)
+            .map_or(usize::MAX, |kind| kind.max_pods() as usize);
+        let room = limit.saturating_sub(instance.secondary_ips.len());
+        if room == 0 {
+            return Err(Ec2Error::PrivateIpAddressLimitExceeded(instance_id.to_owned()));
+        }
+        let subnet = instance.subnet_id.clone();
+        let assigned = self.allocate_private_ips(&subnet, count.min(room))?;
+        let instance = self.instances.get_mut(instance_id).expect("checked above");
+        instance.secondary_ips.extend(assigned.iter().copied());
+        Ok(assigned)
+    }
+
     /// DescribeInstances: the instances asked for (all when none is named) that pass the filters, in id order.
     pub fn describe_instances(
         &self,
@@ -304,9 +332,14 @@ impl Network {
                 instance.state = stored;
                 instance.state_changed_at = now;
                 if stored == InstanceState::Terminated {
+                    // Its interfaces go with it, and every address they held.
+                    let secondary = std::mem::take(&mut instance.secondary_ips);
                     let (subnet, ip) = (instance.subnet_id.clone(), instance.private_ip);
                     if let Some(subnet) = self.subnets.get_mut(&subnet) {
                         subnet.allocated.remove(&ip);
+                        for ip in secondary {
+                            subnet.allocated.remove(&ip);
+                        }
                     }
                 }
             }

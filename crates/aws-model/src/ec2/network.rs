@@ -564,13 +564,22 @@ impl Network {
 
     /// The lowest free private address of a subnet (the first four and the last are AWS's).
     pub fn allocate_private_ip(&mut self, subnet_id: &str) -> Result<Ipv4Addr, Ec2Error> {
+        Ok(self.allocate_private_ips(subnet_id, 1)?[0])
+    }
+
+    /// The `count` lowest free private addresses of a subnet, all or none.
+    pub fn allocate_private_ips(&mut self, subnet_id: &str, count: usize) -> Result<Vec<Ipv4Addr>, Ec2Error> {
         let subnet = self.subnet(subnet_id)?;
         let block = Cidr::parse(&subnet.cidr_block).expect("stored subnet blocks parse");
-        let free = (4..block.size() - 1)
+        let free: Vec<Ipv4Addr> = (4..block.size() - 1)
             .filter_map(|offset| block.nth(offset))
-            .find(|address| !subnet.allocated.contains(address))
-            .ok_or_else(|| Ec2Error::NoFreeAddress(subnet_id.to_owned()))?;
-        self.subnets.get_mut(subnet_id).expect("checked above").allocated.insert(free);
+            .filter(|address| !subnet.allocated.contains(address))
+            .take(count)
+            .collect();
+        if free.len() < count {
+            return Err(Ec2Error::NoFreeAddress(subnet_id.to_owned()));
+        }
+        self.subnets.get_mut(subnet_id).expect("checked above").allocated.extend(free.iter().copied());
         Ok(free)
     }
 

@@ -394,8 +394,10 @@ impl Driver {
         let (ip, ip_allocated) = if host_network {
             (host_ip, false)
         } else if let (Some(ip), Some(_)) = (existing_ip, started) {
-            // Admitted by an earlier run of the agent: the pod keeps its address.
-            (Some(ip), false)
+            // Admitted by an earlier run of the agent: the pod keeps its address, which the network learns is
+            // taken, and gives it back when the pod is gone.
+            self.network.claim(&tracked.node, ip);
+            (Some(ip), true)
         } else {
             let node_name = tracked.node.clone();
             match self.network.allocate(&node_name).await {

@@ -62,3 +62,18 @@ async fn nodes_without_a_subnet_get_no_address_and_forgotten_nodes_give_addresse
     pool.node_changed("c", Some("10.0.2.0/29"), &[]);
     assert_eq!(pool.allocate("c").await.unwrap(), first);
 }
+
+#[tokio::test]
+async fn an_address_claimed_after_a_restart_is_not_handed_out_until_released() {
+    let pool = SubnetPool::new();
+    pool.node_changed("a", Some("10.0.3.0/29"), &[]);
+    // A pod from before the restart holds .4; an address outside the node's subnet is ignored.
+    pool.claim("a", ip("10.0.3.4"));
+    pool.claim("a", ip("192.168.0.9"));
+    pool.claim("nobody", ip("10.0.3.5"));
+    assert_eq!(pool.allocate("a").await.unwrap(), ip("10.0.3.5"));
+    assert_eq!(pool.allocate("a").await.unwrap(), ip("10.0.3.6"));
+    assert!(pool.allocate("a").await.is_err(), "a /29 has three addresses for pods");
+    pool.release("a", ip("10.0.3.4")).await;
+    assert_eq!(pool.allocate("a").await.unwrap(), ip("10.0.3.4"));
+}
