@@ -489,6 +489,44 @@ pub struct NodeInstance {
     pub taints: Vec<Taint>,
 }
 
+/// The instances of a cluster's managed node groups in a network as it is at `now` (terminated ones included for
+/// an hour), oldest first.
+pub fn cluster_instances(network: &Network, cluster: &str, now: f64) -> Vec<NodeInstance> {
+    let mut out: Vec<NodeInstance> = network
+        .instances
+        .values()
+        .filter_map(|instance| {
+            let member = instance.nodegroup.as_ref().filter(|member| member.cluster == cluster)?;
+            let kind = instance_type(&instance.instance_type);
+            Some(NodeInstance {
+                instance_id: instance.id.clone(),
+                instance_type: instance.instance_type.clone(),
+                vcpus: kind.map_or(2, |k| k.vcpus),
+                memory_mib: kind.map_or(4096, |k| k.memory_mib),
+                max_pods: kind.map_or(17, |k| k.max_pods()),
+                availability_zone: instance.availability_zone.clone(),
+                subnet_id: instance.subnet_id.clone(),
+                subnet_cidr: network
+                    .subnets
+                    .get(&instance.subnet_id)
+                    .map(|subnet| subnet.cidr_block.clone())
+                    .unwrap_or_default(),
+                private_ip: instance.private_ip,
+                private_dns_name: instance.private_dns_name.clone(),
+                secondary_ips: instance.secondary_ips.clone(),
+                nodegroup: member.nodegroup.clone(),
+                capacity_type: member.capacity_type.clone(),
+                state: instance.state_at(now),
+                launched_at: instance.launched_at,
+                labels: member.labels.clone(),
+                taints: member.taints.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.instance_id.cmp(&b.instance_id)));
+    out
+}
+
 /// One page of a list and the token of the next.
 pub type Page<T> = (Vec<T>, Option<String>);
 
@@ -544,49 +582,12 @@ impl AutoScaling {
         self.ec2.now()
     }
 
-    /// The instances of a cluster's managed node groups (terminated ones included for an hour), oldest first.
-    pub async fn cluster_instances(
-        &self,
-        account: &str,
-        region: &str,
-        cluster: &str,
-    ) -> Result<Vec<NodeInstance>, AutoScalingError> {
-        let caller = Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() };
-        let network = self.sync(&caller).await?;
-        let now = self.ec2.now();
-        let mut out: Vec<NodeInstance> = network
-            .instances
-            .values()
-            .filter_map(|instance| {
-                let member = instance.nodegroup.as_ref().filter(|member| member.cluster == cluster)?;
-                let kind = instance_type(&instance.instance_type);
-                Some(NodeInstance {
-                    instance_id: instance.id.clone(),
-                    instance_type: instance.instance_type.clone(),
-                    vcpus: kind.map_or(2, |k| k.vcpus),
-                    memory_mib: kind.map_or(4096, |k| k.memory_mib),
-                    max_pods: kind.map_or(17, |k| k.max_pods()),
-                    availability_zone: instance.availability_zone.clone(),
-                    subnet_id: instance.subnet_id.clone(),
-                    subnet_cidr: network
-                        .subnets
-                        .get(&instance.subnet_id)
-                        .map(|subnet| subnet.cidr_block.clone())
-                        .unwrap_or_default(),
-                    private_ip: instance.private_ip,
-                    private_dns_name: instance.private_dns_name.clone(),
-                    secondary_ips: instance.secondary_ips.clone(),
-                    nodegroup: member.nodegroup.clone(),
-                    capacity_type: member.capacity_type.clone(),
-                    state: instance.state_at(now),
-                    launched_at: instance.launched_at,
-                    labels: member.labels.clone(),
-                    taints: member.taints.clone(),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.instance_id.cmp(&b.instance_id)));
-        Ok(out)
+    /// Every write to the caller's region from now on (EKS's records and EC2's alike): what may change its node
+    /// groups' instances. Time passing changes them too (boot, status delays), so a watcher also syncs now and
+    /// then.
+    pub async fn changes(&self, caller: &Caller) -> Result<store::WatchStream, AutoScalingError> {
+        let prefix = format!("/aws/{}/{}/", caller.account, caller.region);
+        Ok(self.ec2.records().changes(&prefix).await.map_err(Ec2Error::from)?)
     }
 
     /// The group of that name, after a sync.

@@ -399,6 +399,11 @@ impl Ec2 {
         Records::regional_key(&caller.account, &caller.region, "ec2", "network", "state")
     }
 
+    /// The records of this service, for watching them.
+    pub(crate) fn records(&self) -> &Records {
+        &self.records
+    }
+
     /// The current time, for changes that record one (NAT gateways).
     pub fn now(&self) -> f64 {
         self.clock.now()

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use store::{DynStore, ListOptions, Revision, StoreError};
+use store::{DynStore, ListOptions, Revision, StoreError, WatchStream};
 
 /// What can go wrong reading or writing records.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +98,12 @@ impl Records {
     pub async fn delete(&self, key: &str, revision: Option<Revision>) -> Result<(), RecordError> {
         self.store.delete(key, revision).await?;
         Ok(())
+    }
+
+    /// The writes under a prefix from now on, one item each (an error item or the end when the watch stops).
+    pub async fn changes(&self, prefix: &str) -> Result<WatchStream, RecordError> {
+        let revision = self.store.status().await?.revision;
+        Ok(self.store.watch(prefix, revision).await?)
     }
 
     /// Every record under a prefix, in key order.

@@ -118,7 +118,6 @@ pub async fn endpoint(api: Arc<AwsApi>, request: Request) -> Response {
 #[derive(Debug)]
 pub struct EksNodes {
     pub eks: aws_model::eks::Eks,
-    pub autoscaling: aws_model::autoscaling::AutoScaling,
     pub ec2: aws_model::ec2::Ec2,
     /// The instance behind every node seen, by cluster and node name, for the pod network.
     instances: NodeInstances,
@@ -126,6 +125,8 @@ pub struct EksNodes {
     fargate_per_subnet: std::sync::Mutex<HashMap<String, usize>>,
     /// The Fargate nodes of every cluster.
     pub fargate: crate::fargate::FargateNodes,
+    /// Each region's node groups reconciled once per change, for all its clusters.
+    regions: crate::regions::RegionSyncs,
 }
 
 impl EksNodes {
@@ -136,11 +137,11 @@ impl EksNodes {
     ) -> EksNodes {
         EksNodes {
             eks,
-            autoscaling,
             ec2,
             instances: NodeInstances::default(),
             fargate_per_subnet: std::sync::Mutex::default(),
             fargate: crate::fargate::FargateNodes::default(),
+            regions: crate::regions::RegionSyncs::new(autoscaling),
         }
     }
 }
@@ -202,9 +203,14 @@ pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
 impl NodeSource for EksNodes {
     async fn nodes(&self, cluster: &str) -> Option<DesiredNodes> {
         let (caller, eks_cluster) = self.eks.by_kubernetes_name(cluster).await.ok()??;
-        let instances =
-            self.autoscaling.cluster_instances(&caller.account, &caller.region, &eks_cluster.name).await.ok()?;
-        let mut desired = DesiredNodes::default();
+        // Generations first, then what they count, so that a change in between is seen again.
+        let fargate_generation = self.fargate.generation();
+        let mut snapshots = self.regions.subscribe(&caller);
+        let first = tokio::time::timeout(FIRST_SNAPSHOT, snapshots.wait_for(|s| s.network.is_some())).await;
+        let snapshot = first.ok()?.ok()?.clone();
+        let network = snapshot.network?;
+        let instances = aws_model::autoscaling::cluster_instances(&network, &eks_cluster.name, self.regions.now());
+        let mut desired = DesiredNodes { generation: snapshot.generation + fargate_generation, ..Default::default() };
         let mut known = self.instances.lock().expect("node instance lock");
         for instance in &instances {
             // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
@@ -231,12 +237,23 @@ impl NodeSource for EksNodes {
         Some(desired)
     }
 
+    async fn changed(&self, cluster: &str, after: u64) {
+        let Some(caller) = caller_of(cluster) else { return std::future::pending().await };
+        let mut region = self.regions.subscribe(&caller);
+        let mut fargate = self.fargate.subscribe();
+        loop {
+            if region.borrow_and_update().generation + *fargate.borrow_and_update() > after {
+                return;
+            }
+            tokio::select! {
+                changed = region.changed() => if changed.is_err() { return std::future::pending().await },
+                changed = fargate.changed() => if changed.is_err() { return std::future::pending().await },
+            }
+        }
+    }
+
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {
-        // EKS clusters are named `<name>.<region>.<account>` on the Kubernetes side.
-        let mut parts = cluster.rsplitn(3, '.');
-        let (account, region) = (parts.next()?.to_owned(), parts.next()?.to_owned());
-        parts.next()?;
-        let caller = aws_model::eks::Caller { account, region, arn: String::new() };
+        let caller = caller_of(cluster)?;
         Some(Arc::new(VpcCni {
             cluster: cluster.to_owned(),
             caller,
@@ -246,6 +263,17 @@ impl NodeSource for EksNodes {
             pools: std::sync::Mutex::default(),
         }))
     }
+}
+
+/// How long a node sync waits for its region's first reconcile.
+const FIRST_SNAPSHOT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The account and region of an EKS cluster's Kubernetes side, named `<name>.<region>.<account>`.
+fn caller_of(cluster: &str) -> Option<aws_model::eks::Caller> {
+    let mut parts = cluster.rsplitn(3, '.');
+    let (account, region) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    parts.next()?;
+    Some(aws_model::eks::Caller { account, region, arn: String::new() })
 }
 
 /// The instance behind each node and the pod addresses its interfaces hold, by cluster and node name.

@@ -3,12 +3,14 @@
 //! kube-controller-manager, kube-scheduler and kubelets are clients of kube-apiserver.
 //!
 //! Which nodes a cluster has comes from a [`NodeSource`]: for EKS clusters, the EC2 instances of their managed
-//! node groups (see `aws.rs`). The source is asked again every second and the node agent follows it.
+//! node groups (see `aws.rs`). The source is asked again as soon as it reports a change, when a fault is injected,
+//! and at least every second (time alone changes nodes: instances finish booting), and the node agent follows it.
 
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 use apiserver::{ClusterApi, ClusterObserver, ClusterRecord, Identity, LocalService};
 use controllers::{Controllers, ControllersConfig};
@@ -17,7 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::fargate::{FargateCapacity, FargateNodes};
 
-/// How often a cluster's nodes are read again from their source.
+/// How often a cluster's nodes are read again from their source when it reports no change.
 const NODE_SYNC_PERIOD: Duration = Duration::from_secs(1);
 
 /// The nodes a cluster should have now.
@@ -27,6 +29,8 @@ pub struct DesiredNodes {
     /// Nodes whose machine is down (a stopped instance, an injected failure): their Node objects stay, but
     /// nothing renews their Lease or reports their pods.
     pub failed: Vec<String>,
+    /// The source's count of changes when it answered, for [`NodeSource::changed`].
+    pub generation: u64,
 }
 
 /// Where a cluster's nodes come from.
@@ -37,6 +41,12 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
     async fn nodes(&self, cluster: &str) -> Option<DesiredNodes>;
     /// Hands out pod IPs for the cluster's nodes.
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>>;
+    /// Returns once the cluster's nodes may differ from those of [`DesiredNodes::generation`] `after`; a source
+    /// that cannot tell never returns, and is asked again every second.
+    async fn changed(&self, cluster: &str, after: u64) {
+        let _ = (cluster, after);
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Settings of every cluster's data plane.
@@ -55,6 +65,8 @@ pub struct DataPlanes {
     running: Mutex<HashMap<String, Running>>,
     /// Nodes and zones failed by hand (`/_ekslite/clusters/<name>/{nodes,zones}/<name>/fail`), by cluster.
     injected: Arc<Mutex<HashMap<String, Injected>>>,
+    /// Wakes every cluster's node sync when a fault is injected or lifted.
+    faults_changed: Arc<Notify>,
 }
 
 /// What was failed by hand in one cluster.
@@ -84,6 +96,7 @@ impl DataPlanes {
             fargate: OnceLock::new(),
             running: Mutex::new(HashMap::new()),
             injected: Arc::new(Mutex::new(HashMap::new())),
+            faults_changed: Arc::new(Notify::new()),
         }
     }
 
@@ -110,6 +123,7 @@ impl DataPlanes {
         if failed {
             names.push(name.to_owned());
         }
+        self.faults_changed.notify_waiters();
         true
     }
 }
@@ -138,6 +152,7 @@ impl ClusterObserver for DataPlanes {
             Arc::clone(&self.source),
             Arc::clone(&agent),
             Arc::clone(&self.injected),
+            Arc::clone(&self.faults_changed),
         ));
         let fargate = self.fargate.get().map(|(capacity, nodes)| {
             let client = client(&api, "fargate-scheduler");
@@ -171,29 +186,43 @@ async fn sync_nodes(
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
     agent: Arc<NodeAgent>,
     injected: Arc<Mutex<HashMap<String, Injected>>>,
+    faults_changed: Arc<Notify>,
 ) {
-    let mut ticker = tokio::time::interval(NODE_SYNC_PERIOD);
     let mut failed_before: Vec<String> = Vec::new();
+    let mut seen = 0;
     loop {
-        ticker.tick().await;
-        let Some(source) = source.get() else { continue };
-        let Some(desired) = source.nodes(&cluster).await else { continue };
-        let by_hand = injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default();
-        let mut failed = desired.failed.clone();
-        failed.extend(by_hand.nodes);
-        for node in &desired.nodes {
-            if node.labels.get(ZONE_LABEL).is_some_and(|zone| by_hand.zones.contains(zone)) {
-                failed.push(node.name.clone());
+        // Armed before reading, so that a fault injected meanwhile is not missed.
+        let fault = faults_changed.notified();
+        tokio::pin!(fault);
+        fault.as_mut().enable();
+        let Some(source) = source.get() else {
+            tokio::time::sleep(NODE_SYNC_PERIOD).await;
+            continue;
+        };
+        if let Some(desired) = source.nodes(&cluster).await {
+            seen = desired.generation;
+            let by_hand = injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default();
+            let mut failed = desired.failed.clone();
+            failed.extend(by_hand.nodes);
+            for node in &desired.nodes {
+                if node.labels.get(ZONE_LABEL).is_some_and(|zone| by_hand.zones.contains(zone)) {
+                    failed.push(node.name.clone());
+                }
             }
+            agent.set_nodes(desired.nodes);
+            for node in failed.iter().filter(|node| !failed_before.contains(node)) {
+                agent.fail(node);
+            }
+            for node in failed_before.iter().filter(|node| !failed.contains(node)) {
+                agent.recover(node);
+            }
+            failed_before = failed;
         }
-        agent.set_nodes(desired.nodes);
-        for node in failed.iter().filter(|node| !failed_before.contains(node)) {
-            agent.fail(node);
+        tokio::select! {
+            () = source.changed(&cluster, seen) => {}
+            () = fault => {}
+            () = tokio::time::sleep(NODE_SYNC_PERIOD) => {}
         }
-        for node in failed_before.iter().filter(|node| !failed.contains(node)) {
-            agent.recover(node);
-        }
-        failed_before = failed;
     }
 }
 

@@ -84,9 +84,18 @@ impl PodAdmission for FargateWebhook {
 }
 
 /// The Fargate nodes of every cluster, by cluster and node name: the node agent registers them beside the node
-/// groups' nodes.
-#[derive(Debug, Default, Clone)]
-pub struct FargateNodes(Arc<Mutex<HashMap<String, ClusterFargateNodes>>>);
+/// groups' nodes. A count of changes wakes the node syncs.
+#[derive(Debug, Clone)]
+pub struct FargateNodes {
+    nodes: Arc<Mutex<HashMap<String, ClusterFargateNodes>>>,
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for FargateNodes {
+    fn default() -> FargateNodes {
+        FargateNodes { nodes: Arc::default(), changes: Arc::new(tokio::sync::watch::Sender::new(0)) }
+    }
+}
 
 /// One cluster's Fargate nodes by name.
 type ClusterFargateNodes = BTreeMap<String, FargateNode>;
@@ -101,36 +110,57 @@ struct FargateNode {
 
 impl FargateNodes {
     pub fn specs(&self, cluster: &str) -> Vec<NodeSpec> {
-        let nodes = self.0.lock().expect("fargate node lock");
+        let nodes = self.nodes.lock().expect("fargate node lock");
         nodes.get(cluster).map(|nodes| nodes.values().map(|node| node.spec.clone()).collect()).unwrap_or_default()
     }
 
+    /// How many times a node came or went: read it before [`FargateNodes::specs`].
+    pub fn generation(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
+    /// Follows [`FargateNodes::generation`].
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
     fn insert(&self, cluster: &str, node: FargateNode) {
-        let mut nodes = self.0.lock().expect("fargate node lock");
-        nodes.entry(cluster.to_owned()).or_default().insert(node.spec.name.clone(), node);
+        self.nodes
+            .lock()
+            .expect("fargate node lock")
+            .entry(cluster.to_owned())
+            .or_default()
+            .insert(node.spec.name.clone(), node);
+        self.changes.send_modify(|generation| *generation += 1);
     }
 
     fn remove(&self, cluster: &str, node: &str) -> Option<FargatePlacement> {
-        let mut nodes = self.0.lock().expect("fargate node lock");
-        nodes.get_mut(cluster).and_then(|nodes| nodes.remove(node)).map(|node| node.placement)
+        let removed = {
+            let mut nodes = self.nodes.lock().expect("fargate node lock");
+            nodes.get_mut(cluster).and_then(|nodes| nodes.remove(node)).map(|node| node.placement)
+        };
+        if removed.is_some() {
+            self.changes.send_modify(|generation| *generation += 1);
+        }
+        removed
     }
 
     /// The cluster's Fargate nodes as (node name, pod UID).
     fn owners(&self, cluster: &str) -> Vec<(String, String)> {
-        let nodes = self.0.lock().expect("fargate node lock");
+        let nodes = self.nodes.lock().expect("fargate node lock");
         let owners = nodes.get(cluster).map(|nodes| nodes.values().map(|n| (n.spec.name.clone(), n.pod_uid.clone())));
         owners.into_iter().flatten().collect()
     }
 
     /// The node made for the pod with this UID, if any.
     fn node_of(&self, cluster: &str, pod_uid: &str) -> Option<String> {
-        let nodes = self.0.lock().expect("fargate node lock");
+        let nodes = self.nodes.lock().expect("fargate node lock");
         nodes.get(cluster)?.values().find(|node| node.pod_uid == pod_uid).map(|node| node.spec.name.clone())
     }
 
     /// The address of a Fargate node: its pod's IP.
     pub fn ip_of(&self, cluster: &str, node: &str) -> Option<Ipv4Addr> {
-        let nodes = self.0.lock().expect("fargate node lock");
+        let nodes = self.nodes.lock().expect("fargate node lock");
         nodes.get(cluster)?.get(node).map(|node| node.placement.ip)
     }
 }

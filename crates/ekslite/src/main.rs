@@ -6,6 +6,7 @@ mod clusters;
 mod dataplane;
 mod fargate;
 mod health;
+mod regions;
 mod serve;
 mod up;
 
