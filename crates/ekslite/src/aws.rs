@@ -207,12 +207,11 @@ impl NodeSource for EksNodes {
         let fargate_generation = self.fargate.generation();
         let mut snapshots = self.regions.subscribe(&caller);
         let first = tokio::time::timeout(FIRST_SNAPSHOT, snapshots.wait_for(|s| s.network.is_some())).await;
-        let snapshot = first.ok()?.ok()?.clone();
-        let network = snapshot.network?;
-        let instances = aws_model::autoscaling::cluster_instances(&network, &eks_cluster.name, self.regions.now());
-        let mut desired = DesiredNodes { generation: snapshot.generation + fargate_generation, ..Default::default() };
+        let current = first.ok()?.ok()?.cluster(&eks_cluster.name);
+        let instances = current.instances;
+        let mut desired = DesiredNodes { generation: current.generation + fargate_generation, ..Default::default() };
         let mut known = self.instances.lock().expect("node instance lock");
-        for instance in &instances {
+        for instance in instances.iter() {
             // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
             let failed = match instance.state {
                 InstanceState::Running => false,
@@ -239,10 +238,12 @@ impl NodeSource for EksNodes {
 
     async fn changed(&self, cluster: &str, after: u64) {
         let Some(caller) = caller_of(cluster) else { return std::future::pending().await };
+        // The EKS name is the first part of the Kubernetes one.
+        let Some((name, _)) = cluster.split_once('.') else { return std::future::pending().await };
         let mut region = self.regions.subscribe(&caller);
         let mut fargate = self.fargate.subscribe();
         loop {
-            if region.borrow_and_update().generation + *fargate.borrow_and_update() > after {
+            if region.borrow_and_update().cluster(name).generation + *fargate.borrow_and_update() > after {
                 return;
             }
             tokio::select! {
@@ -478,13 +479,47 @@ impl crate::fargate::FargateCapacity for EksNodes {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_model::clock::ManualClock;
     use aws_model::ec2::{Ec2, Instance, InstanceState, StateRequest};
     use aws_model::records::Records;
 
     const NODE: &str = "ip-172-31-0-10.ec2.internal";
+
+    /// A running t3.medium in `subnet` at `ip`, of a node group of `cluster` if one is named.
+    pub(crate) fn instance(id: &str, subnet: &aws_model::ec2::Subnet, ip: Ipv4Addr, cluster: Option<&str>) -> Instance {
+        let nodegroup = cluster.map(|cluster| aws_model::ec2::NodegroupMember {
+            cluster: cluster.to_owned(),
+            nodegroup: "workers".into(),
+            capacity_type: "ON_DEMAND".into(),
+            labels: BTreeMap::new(),
+            taints: Vec::new(),
+        });
+        Instance {
+            id: id.to_owned(),
+            reservation_id: "r-0123456789abcdef0".into(),
+            instance_type: "t3.medium".into(),
+            image_id: "ami-1".into(),
+            availability_zone: subnet.availability_zone.clone(),
+            subnet_id: subnet.id.clone(),
+            vpc_id: subnet.vpc_id.clone(),
+            private_ip: ip,
+            private_dns_name: aws_model::ec2::instances::private_dns_name(ip, "us-east-1"),
+            secondary_ips: Vec::new(),
+            state: InstanceState::Running,
+            launched_at: 0.0,
+            running_at: 0.0,
+            state_changed_at: 0.0,
+            transition_reason: String::new(),
+            security_groups: Vec::new(),
+            instance_profile_arn: None,
+            key_name: None,
+            launch_template: None,
+            auto_scaling_group: None,
+            nodegroup,
+        }
+    }
 
     /// An EC2 service with one running t3.medium in the default VPC's first subnet, and that subnet.
     async fn one_instance() -> (Ec2, aws_model::eks::Caller, String, String) {
@@ -495,32 +530,9 @@ mod tests {
             .change(&caller, |network, _| {
                 let subnet = network.subnets.values().min_by_key(|s| s.availability_zone.clone()).unwrap().clone();
                 let ip = network.allocate_private_ip(&subnet.id)?;
-                let id = "i-0123456789abcdef0".to_owned();
-                let instance = Instance {
-                    id: id.clone(),
-                    reservation_id: "r-0123456789abcdef0".into(),
-                    instance_type: "t3.medium".into(),
-                    image_id: "ami-1".into(),
-                    availability_zone: subnet.availability_zone.clone(),
-                    subnet_id: subnet.id.clone(),
-                    vpc_id: subnet.vpc_id.clone(),
-                    private_ip: ip,
-                    private_dns_name: NODE.into(),
-                    secondary_ips: Vec::new(),
-                    state: InstanceState::Running,
-                    launched_at: 0.0,
-                    running_at: 0.0,
-                    state_changed_at: 0.0,
-                    transition_reason: String::new(),
-                    security_groups: Vec::new(),
-                    instance_profile_arn: None,
-                    key_name: None,
-                    launch_template: None,
-                    auto_scaling_group: None,
-                    nodegroup: None,
-                };
-                network.instances.insert(id.clone(), instance);
-                Ok((id, subnet.id))
+                let instance = instance("i-0123456789abcdef0", &subnet, ip, None);
+                network.instances.insert(instance.id.clone(), instance);
+                Ok(("i-0123456789abcdef0".to_owned(), subnet.id))
             })
             .await
             .unwrap();

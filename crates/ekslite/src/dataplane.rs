@@ -3,8 +3,8 @@
 //! kube-controller-manager, kube-scheduler and kubelets are clients of kube-apiserver.
 //!
 //! Which nodes a cluster has comes from a [`NodeSource`]: for EKS clusters, the EC2 instances of their managed
-//! node groups (see `aws.rs`). The source is asked again as soon as it reports a change, when a fault is injected,
-//! and at least every second (time alone changes nodes: instances finish booting), and the node agent follows it.
+//! node groups (see `aws.rs`). The source is asked again as soon as it reports a change and when a fault is
+//! injected (and every few seconds as a safety net), and the node agent follows it.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -19,8 +19,11 @@ use tokio::task::JoinHandle;
 
 use crate::fargate::{FargateCapacity, FargateNodes};
 
-/// How often a cluster's nodes are read again from their source when it reports no change.
+/// How often a cluster's nodes are asked for while the source does not answer for it.
 const NODE_SYNC_PERIOD: Duration = Duration::from_secs(1);
+/// How often they are read again when the source answered and reports no change (a safety net: changes wake
+/// the sync at once).
+const NODE_RESYNC_PERIOD: Duration = Duration::from_secs(5);
 
 /// The nodes a cluster should have now.
 #[derive(Debug, Default, Clone)]
@@ -41,8 +44,8 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
     async fn nodes(&self, cluster: &str) -> Option<DesiredNodes>;
     /// Hands out pod IPs for the cluster's nodes.
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>>;
-    /// Returns once the cluster's nodes may differ from those of [`DesiredNodes::generation`] `after`; a source
-    /// that cannot tell never returns, and is asked again every second.
+    /// Returns once the cluster's nodes may differ from those of [`DesiredNodes::generation`] `after`. A source
+    /// that cannot tell never returns; the nodes are read again every few seconds anyway.
     async fn changed(&self, cluster: &str, after: u64) {
         let _ = (cluster, after);
         std::future::pending::<()>().await;
@@ -189,7 +192,6 @@ async fn sync_nodes(
     faults_changed: Arc<Notify>,
 ) {
     let mut failed_before: Vec<String> = Vec::new();
-    let mut seen = 0;
     loop {
         // Armed before reading, so that a fault injected meanwhile is not missed.
         let fault = faults_changed.notified();
@@ -199,8 +201,10 @@ async fn sync_nodes(
             tokio::time::sleep(NODE_SYNC_PERIOD).await;
             continue;
         };
+        // Unknown while the source does not answer for the cluster: then only the period and faults wake it.
+        let mut seen = None;
         if let Some(desired) = source.nodes(&cluster).await {
-            seen = desired.generation;
+            seen = Some(desired.generation);
             let by_hand = injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default();
             let mut failed = desired.failed.clone();
             failed.extend(by_hand.nodes);
@@ -218,10 +222,16 @@ async fn sync_nodes(
             }
             failed_before = failed;
         }
+        let (changed, period) = match seen {
+            Some(generation) => {
+                (futures::future::Either::Left(source.changed(&cluster, generation)), NODE_RESYNC_PERIOD)
+            }
+            None => (futures::future::Either::Right(std::future::pending()), NODE_SYNC_PERIOD),
+        };
         tokio::select! {
-            () = source.changed(&cluster, seen) => {}
+            () = changed => {}
             () = fault => {}
-            () = tokio::time::sleep(NODE_SYNC_PERIOD) => {}
+            () = tokio::time::sleep(period) => {}
         }
     }
 }

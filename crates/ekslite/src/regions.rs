@@ -4,15 +4,16 @@
 //! (CreateNodegroup, SetDesiredCapacity, TerminateInstances, ...) and when time passes (an instance finishes
 //! booting, a deleted node group's delay ends). Each region in use has one task that reconciles the region's Auto
 //! Scaling groups with its node groups as soon as something in the region is written, and at least every second,
-//! and publishes the network it then reads; the clusters' node syncs read their instances from that snapshot. So
-//! a new node group's nodes come up at once, and many clusters in a region cost one reconcile per change rather
-//! than one each per second.
+//! and publishes each cluster's instances as they then are, with a count that moves only when that cluster's
+//! instances changed; a cluster's node sync waits for its own count. So a new node group's nodes come up at once,
+//! and many clusters in a region cost one reconcile per change rather than one each per second, and wake only
+//! for their own changes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_model::autoscaling::AutoScaling;
+use aws_model::autoscaling::{AutoScaling, NodeInstance, cluster_instances};
 use aws_model::ec2::Network;
 use aws_model::eks::Caller;
 use futures::{FutureExt, StreamExt};
@@ -24,12 +25,64 @@ const PERIOD: Duration = Duration::from_secs(1);
 /// The least time between two reconciles of a region, so that a burst of writes costs one.
 const GAP: Duration = Duration::from_millis(100);
 
-/// A region's network as its last reconcile left it, and how many changed networks came before.
+/// A region as its last reconcile left it.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// Grows with every change of the network; also the source of the clusters' counts.
     pub generation: u64,
     /// `None` until the first reconcile.
     pub network: Option<Arc<Network>>,
+    /// The instances of each cluster (by EKS name) that has or had any.
+    pub clusters: Arc<HashMap<String, ClusterInstances>>,
+}
+
+/// One cluster's node group instances, oldest first, and the region's generation when they last changed.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterInstances {
+    pub generation: u64,
+    pub instances: Arc<Vec<NodeInstance>>,
+}
+
+impl Snapshot {
+    /// The cluster's instances (none, at generation 0, for a cluster that never had any).
+    pub fn cluster(&self, name: &str) -> ClusterInstances {
+        self.clusters.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The next snapshot for this network read at `now`: clusters whose instances did not change keep their
+    /// count. Time alone changes instances (booting ones become running), so this is done on every reconcile.
+    fn next(&self, network: Network, now: f64) -> Snapshot {
+        let network_changed = self.network.as_deref() != Some(&network);
+        let generation = self.generation + 1;
+        let mut names: Vec<&str> =
+            network.instances.values().filter_map(|i| i.nodegroup.as_ref()).map(|m| m.cluster.as_str()).collect();
+        names.extend(self.clusters.keys().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        let mut clusters = HashMap::new();
+        let mut any_changed = false;
+        for name in names {
+            let instances = cluster_instances(&network, name, now);
+            let before = self.clusters.get(name);
+            match before {
+                // Gone, and already told: forgotten (its count comes back from the region's when it has
+                // instances again, so it still only grows).
+                None if instances.is_empty() => {}
+                Some(before) if before.instances.is_empty() && instances.is_empty() => {}
+                Some(before) if *before.instances == instances => {
+                    clusters.insert(name.to_owned(), before.clone());
+                }
+                _ => {
+                    any_changed = true;
+                    clusters.insert(name.to_owned(), ClusterInstances { generation, instances: Arc::new(instances) });
+                }
+            }
+        }
+        if !network_changed && !any_changed {
+            return self.clone();
+        }
+        Snapshot { generation, network: Some(Arc::new(network)), clusters: Arc::new(clusters) }
+    }
 }
 
 /// The reconcile tasks of every region in use.
@@ -62,11 +115,6 @@ impl RegionSyncs {
         });
         region.snapshots.clone()
     }
-
-    /// The current time of the Auto Scaling service, at which snapshots are read.
-    pub fn now(&self) -> f64 {
-        self.autoscaling.now()
-    }
 }
 
 async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Snapshot>) {
@@ -82,13 +130,12 @@ async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Sna
         let started = tokio::time::Instant::now();
         match autoscaling.sync(&caller).await {
             Ok(network) => {
+                let now = autoscaling.now();
                 sender.send_if_modified(|snapshot| {
-                    if snapshot.network.as_deref() == Some(&network) {
-                        return false;
-                    }
-                    snapshot.network = Some(Arc::new(network));
-                    snapshot.generation += 1;
-                    true
+                    let next = snapshot.next(network, now);
+                    let changed = next.generation != snapshot.generation;
+                    *snapshot = next;
+                    changed
                 });
             }
             Err(error) => tracing::warn!(%error, region = %caller.region, "cannot reconcile the region's node groups"),
@@ -175,5 +222,49 @@ mod tests {
         // The same region is shared, not reconciled twice.
         assert_eq!(syncs.regions.lock().unwrap().len(), 2);
         assert_eq!(syncs.subscribe(&east).borrow().generation, next.generation);
+    }
+
+    #[test]
+    fn a_cluster_s_count_moves_only_when_its_own_instances_change() {
+        let mut network = Network::new("000000000000", "us-east-1");
+        network.initialize(&mut aws_model::ec2::IdSource::Sequence(0));
+        let subnet = network.subnets.values().next().unwrap().clone();
+        let add = |network: &mut Network, id: &str, cluster: &str| {
+            let ip = network.allocate_private_ip(&subnet.id).unwrap();
+            let instance = crate::aws::tests::instance(id, &subnet, ip, Some(cluster));
+            network.instances.insert(id.to_owned(), instance);
+        };
+        add(&mut network, "i-00000000000000001", "blue");
+        add(&mut network, "i-00000000000000002", "green");
+        let first = Snapshot::default().next(network.clone(), 10.0);
+        let (blue, green) = (first.cluster("blue"), first.cluster("green"));
+        assert_eq!((blue.generation, blue.instances.len()), (1, 1));
+        assert_eq!((green.generation, green.instances.len()), (1, 1));
+        assert_eq!(first.cluster("nobody").generation, 0);
+
+        // Nothing changed: the same snapshot.
+        assert_eq!(first.next(network.clone(), 11.0).generation, first.generation);
+
+        // A pod address for a green node: green moves, blue keeps its count.
+        network.assign_private_ips("i-00000000000000002", 5).unwrap();
+        let second = first.next(network.clone(), 12.0);
+        assert_eq!(second.cluster("blue").generation, 1);
+        assert_eq!(second.cluster("green").generation, 2);
+        assert_eq!(second.cluster("green").instances[0].secondary_ips.len(), 5);
+
+        // A change outside any cluster moves the region only.
+        network.allocate_private_ip(&subnet.id).unwrap();
+        let third = second.next(network.clone(), 13.0);
+        assert_eq!(third.generation, 3);
+        assert_eq!((third.cluster("blue").generation, third.cluster("green").generation), (1, 2));
+
+        // Blue's only instance goes: blue moves once, to no instances, then is forgotten.
+        network.instances.remove("i-00000000000000001");
+        let fourth = third.next(network.clone(), 14.0);
+        assert_eq!((fourth.cluster("blue").generation, fourth.cluster("blue").instances.len()), (4, 0));
+        network.allocate_private_ip(&subnet.id).unwrap();
+        let fifth = fourth.next(network, 15.0);
+        assert!(!fifth.clusters.contains_key("blue"));
+        assert_eq!(fifth.cluster("green").generation, 2);
     }
 }
