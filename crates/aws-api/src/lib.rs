@@ -90,7 +90,9 @@ impl AwsApi {
                 let response = eks::handle(self, &call)
                     .await
                     .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id));
-                self.follow_nodegroups(&call.caller).await;
+                if changes_nodegroups(&call.request) {
+                    self.follow_nodegroups(&call.caller).await;
+                }
                 response
             }
             "iam" => iam::handle(self, &call)
@@ -216,6 +218,11 @@ impl AwsApi {
     pub(crate) fn now(&self) -> f64 {
         self.clock.now()
     }
+}
+
+/// Whether an EKS request may create, resize or delete node groups (reads and other resources do not).
+fn changes_nodegroups(request: &Request<Bytes>) -> bool {
+    request.method() != http::Method::GET && request.uri().path().contains("/node-groups")
 }
 
 fn is_signed(request: &Request<Bytes>) -> bool {
