@@ -2,11 +2,12 @@
 //!
 //! It holds, per key, every version since the compaction point, and the log of events after it. Writers plan a
 //! write against the latest versions ([`WriteOp::plan`]), make it durable if their backend persists anything,
-//! and then [`Mvcc::apply`] it, which wakes the watchers.
+//! and then [`Mvcc::apply`] it, which wakes the watchers of the prefixes the written keys fall under (and only
+//! them: with thousands of watches over many clusters, a write wakes the few that can see it).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use tokio::sync::watch;
@@ -45,7 +46,20 @@ pub(crate) struct Signal {
 pub(crate) struct Mvcc {
     state: RwLock<State>,
     signal: watch::Sender<Signal>,
+    /// One wake-up channel per watched prefix, shared by the watches of that prefix; its value counts writes
+    /// under the prefix (and closing).
+    prefixes: Mutex<Prefixes>,
 }
+
+#[derive(Debug, Default)]
+struct Prefixes {
+    channels: HashMap<String, watch::Sender<u64>>,
+    /// Subscriptions since channels nobody holds any more were last dropped.
+    since_sweep: usize,
+}
+
+/// How many subscriptions pass between sweeps of prefixes nobody watches any more.
+const SWEEP_EVERY: usize = 256;
 
 /// A write a caller asked for, not yet checked against the store.
 #[derive(Debug)]
@@ -147,7 +161,11 @@ pub(crate) struct Scan {
 impl Mvcc {
     pub fn new(revision: Revision, compacted: Revision) -> Self {
         let state = State { revision, compacted, ..State::default() };
-        Mvcc { state: RwLock::new(state), signal: watch::channel(Signal { revision, closed: false }).0 }
+        Mvcc {
+            state: RwLock::new(state),
+            signal: watch::channel(Signal { revision, closed: false }).0,
+            prefixes: Mutex::default(),
+        }
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -215,6 +233,37 @@ impl Mvcc {
             }
         }
         self.signal.send_modify(|signal| signal.revision = last.revision);
+        self.wake(mutations.iter().map(|mutation| mutation.key.as_str()));
+    }
+
+    /// Wakes the watchers of every prefix one of `keys` falls under, each once.
+    fn wake<'k>(&self, keys: impl Iterator<Item = &'k str>) {
+        let prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
+        if prefixes.channels.is_empty() {
+            return;
+        }
+        let mut woken: Vec<&watch::Sender<u64>> = Vec::new();
+        for key in keys {
+            let ends = key.char_indices().map(|(index, _)| index).chain(std::iter::once(key.len()));
+            for end in ends {
+                if let Some(channel) = prefixes.channels.get(&key[..end])
+                    && !woken.iter().any(|known| std::ptr::eq(*known, channel))
+                {
+                    woken.push(channel);
+                }
+            }
+        }
+        for channel in woken {
+            channel.send_modify(|writes| *writes += 1);
+        }
+    }
+
+    /// Wakes every watcher (closing).
+    fn wake_all(&self) {
+        let prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
+        for channel in prefixes.channels.values() {
+            channel.send_modify(|writes| *writes += 1);
+        }
     }
 
     /// Moves the revision counter forward without a write: after a restart, past revisions whose rows
@@ -237,6 +286,7 @@ impl Mvcc {
             mutation
         };
         self.signal.send_modify(|signal| signal.revision = mutation.revision);
+        self.wake(std::iter::once(mutation.key.as_str()));
         Ok(mutation)
     }
 
@@ -312,9 +362,22 @@ impl Mvcc {
         self.signal.subscribe()
     }
 
+    /// Wakes on every write under `prefix` after this call, and on closing.
+    pub fn subscribe_prefix(&self, prefix: &str) -> watch::Receiver<u64> {
+        let mut prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
+        prefixes.since_sweep += 1;
+        if prefixes.since_sweep >= SWEEP_EVERY {
+            prefixes.since_sweep = 0;
+            prefixes.channels.retain(|_, channel| channel.receiver_count() > 0);
+        }
+        let channel = prefixes.channels.entry(prefix.to_owned()).or_insert_with(|| watch::channel(0).0);
+        channel.subscribe()
+    }
+
     /// Ends every watch once it has delivered what is already logged.
     pub fn close(&self) {
         self.signal.send_modify(|signal| signal.closed = true);
+        self.wake_all();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -370,4 +433,66 @@ fn version_kv(key: &str, version: &Version) -> Option<KeyValue> {
         create_revision: version.create_revision,
         mod_revision: version.mod_revision,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(mvcc: &Mvcc, key: &str) {
+        mvcc.write_now(WriteOp::Create { key: key.to_owned(), value: Bytes::from_static(b"v") }).unwrap();
+    }
+
+    #[test]
+    fn a_write_wakes_only_the_watchers_of_prefixes_it_falls_under() {
+        let mvcc = Mvcc::new(0, 0);
+        let (mut pods, mut pods_again) =
+            (mvcc.subscribe_prefix("/registry/a/pods/"), mvcc.subscribe_prefix("/registry/a/pods/"));
+        let mut cluster = mvcc.subscribe_prefix("/registry/a/");
+        let mut other = mvcc.subscribe_prefix("/registry/b/");
+        let mut everything = mvcc.subscribe_prefix("");
+        let mut odd = mvcc.subscribe_prefix("/registry/a/po");
+
+        put(&mvcc, "/registry/b/pods/x");
+        assert!(!pods.has_changed().unwrap() && !cluster.has_changed().unwrap() && !odd.has_changed().unwrap());
+        assert!(other.has_changed().unwrap() && everything.has_changed().unwrap());
+        other.borrow_and_update();
+        everything.borrow_and_update();
+
+        put(&mvcc, "/registry/a/pods/x");
+        for receiver in [&mut pods, &mut pods_again, &mut cluster, &mut everything, &mut odd] {
+            assert!(receiver.has_changed().unwrap());
+            receiver.borrow_and_update();
+        }
+        assert!(!other.has_changed().unwrap());
+
+        // A batch wakes each prefix once; a multi-byte key is cut only at character boundaries.
+        let batch = [("/registry/a/pods/y", 3), ("/registry/a/pods/ü", 4)].map(|(key, revision)| Mutation {
+            key: key.to_owned(),
+            revision,
+            create_revision: revision,
+            value: Some(Bytes::from_static(b"v")),
+            prev: None,
+        });
+        let before = *pods.borrow();
+        mvcc.apply(&batch, true);
+        assert_eq!(*pods.borrow_and_update() - before, 1);
+        assert!(!other.has_changed().unwrap());
+
+        // Closing wakes everyone.
+        mvcc.close();
+        assert!(other.has_changed().unwrap() && pods_again.has_changed().unwrap());
+    }
+
+    #[test]
+    fn prefixes_nobody_watches_are_dropped() {
+        let mvcc = Mvcc::new(0, 0);
+        for index in 0..SWEEP_EVERY {
+            drop(mvcc.subscribe_prefix(&format!("/gone/{index}/")));
+        }
+        let _kept = mvcc.subscribe_prefix("/kept/");
+        let prefixes = mvcc.prefixes.lock().unwrap();
+        assert!(prefixes.channels.len() <= 2, "{} channels left", prefixes.channels.len());
+        assert!(prefixes.channels.contains_key("/kept/"));
+    }
 }

@@ -1,7 +1,7 @@
 //! Watches over the in-memory event log.
 //!
 //! Each watcher keeps its own cursor into the shared log and copies out batches of matching events; writers
-//! only bump a revision signal. A watcher that stops reading therefore holds nothing up and buffers nothing:
+//! only bump the wake-up channel of the prefixes they wrote under. A watcher that stops reading therefore holds nothing up and buffers nothing:
 //! it simply falls behind, and if compaction passes its cursor it ends with [`StoreError::Compacted`], as a
 //! slow etcd watcher does.
 
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::mvcc::{Mvcc, Signal};
+use crate::mvcc::Mvcc;
 use crate::{Event, Revision, StoreError, WatchStream};
 
 /// How many log entries one watcher reads per lock acquisition.
@@ -23,7 +23,8 @@ struct Cursor {
     prefix: String,
     after: Revision,
     pending: VecDeque<Event>,
-    signal: watch::Receiver<Signal>,
+    /// Bumped by writes under `prefix` and by closing.
+    wake: watch::Receiver<u64>,
     finished: bool,
 }
 
@@ -36,8 +37,10 @@ impl Cursor {
             if self.finished {
                 return None;
             }
-            // Mark the signal seen before scanning, so a write that lands after the scan wakes us.
-            let signal = *self.signal.borrow_and_update();
+            // Mark the wake-up seen (and read whether the store is closing) before scanning, so that a write or
+            // the close that lands after the scan wakes us, and nothing logged before a close is left behind.
+            self.wake.borrow_and_update();
+            let closed = self.mvcc.is_closed();
             let scan = match self.mvcc.events_after(&self.prefix, self.after, SCAN_BUDGET, &mut self.pending) {
                 Ok(scan) => scan,
                 Err(error) => {
@@ -49,7 +52,7 @@ impl Cursor {
             if !self.pending.is_empty() || !scan.caught_up {
                 continue;
             }
-            if signal.closed || self.signal.changed().await.is_err() {
+            if closed || self.wake.changed().await.is_err() {
                 self.finished = true;
             }
         }
@@ -67,7 +70,7 @@ pub(crate) fn watch(mvcc: &Arc<Mvcc>, prefix: &str, after: Revision) -> Result<W
         prefix: prefix.to_owned(),
         after,
         pending: VecDeque::new(),
-        signal: mvcc.subscribe(),
+        wake: mvcc.subscribe_prefix(prefix),
         finished: false,
     };
     let stream = futures::stream::unfold(cursor, |mut cursor| async move {
