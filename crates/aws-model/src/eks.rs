@@ -403,12 +403,27 @@ impl Eks {
             }
         };
         // The Kubernetes side serves the issuer's discovery documents under the cluster's own endpoint.
-        cluster.oidc_issuer = format!("{}/id/{issuer_id}", endpoint.endpoint);
-        cluster.endpoint = endpoint.endpoint;
-        cluster.certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
-        self.records.update(&key, &cluster, revision).await?;
-        self.bootstrap_creator_access(caller, &cluster).await?;
-        Ok(cluster)
+        let oidc_issuer = format!("{}/id/{issuer_id}", endpoint.endpoint);
+        let certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
+        // Others may have written the record meanwhile (tags): the control plane's details go onto the latest.
+        let mut revision = revision;
+        for _ in 0..16 {
+            cluster.oidc_issuer = oidc_issuer.clone();
+            cluster.endpoint = endpoint.endpoint.clone();
+            cluster.certificate_authority = certificate_authority.clone();
+            match self.records.update(&key, &cluster, revision).await {
+                Ok(_) => {
+                    self.bootstrap_creator_access(caller, &cluster).await?;
+                    return Ok(cluster);
+                }
+                Err(RecordError::Conflict(_)) => {
+                    let latest = self.records.get::<Cluster>(&key).await?.ok_or_else(|| not_found(&input.name))?;
+                    (cluster, revision) = (latest.value, latest.revision);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(EksError::Server("the cluster kept changing while it was created; retry".into()))
     }
 
     /// A cluster as it is now; `None` when it does not exist (or has finished deleting).
@@ -423,7 +438,8 @@ impl Eks {
         let now = self.clock.now();
         let mut cluster = stored.value;
         let transition = match cluster.status {
-            ClusterStatus::Creating if now >= cluster.ready_at => {
+            // Not before its control plane is up: until then the creating call has not written the endpoint.
+            ClusterStatus::Creating if now >= cluster.ready_at && !cluster.endpoint.is_empty() => {
                 cluster.status = ClusterStatus::Active;
                 Transition::Store
             }

@@ -174,3 +174,36 @@ fn service_cidrs_are_normalised() {
         assert!(validate_service_cidr(bad).is_err(), "{bad}");
     }
 }
+
+/// A Kubernetes side that, while its control plane starts, reads the cluster as the data plane does.
+#[derive(Debug, Default)]
+struct ReadsWhileStarting(std::sync::OnceLock<Eks>);
+
+#[async_trait::async_trait]
+impl KubernetesClusters for ReadsWhileStarting {
+    async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        let eks = self.0.get().expect("set before any create");
+        let (_, seen) = eks.by_kubernetes_name(&spec.name).await.unwrap().expect("the record comes first");
+        assert_eq!(seen.status, ClusterStatus::Creating, "not ACTIVE before its control plane is up");
+        assert_eq!(seen.endpoint, "");
+        Ok(KubernetesEndpoint { endpoint: "https://127.0.0.1:6443".into(), ca_pem: "PEM".into() })
+    }
+    async fn delete(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_read_while_the_control_plane_starts_neither_activates_the_cluster_nor_fails_the_create() {
+    let kubernetes = Arc::new(ReadsWhileStarting::default());
+    let records = Records::new(Arc::new(MemoryStore::new()));
+    let clock = Arc::new(ManualClock::new(1_800_000_000.0));
+    let eks = Eks::new(records, kubernetes.clone(), clock, EksConfig::default());
+    kubernetes.0.set(eks.clone()).unwrap();
+    let created = eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    assert_eq!(created.endpoint, "https://127.0.0.1:6443");
+    let described = eks.describe_cluster(&caller(), "demo").await.unwrap();
+    assert_eq!(described.status, ClusterStatus::Active);
+    assert_eq!(described.endpoint, "https://127.0.0.1:6443");
+    assert_eq!(described.certificate_authority, "UEVN");
+}
