@@ -90,7 +90,7 @@ impl AwsApi {
                 let response = eks::handle(self, &call)
                     .await
                     .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id));
-                if changes_nodegroups(&call.request) {
+                if changes_nodegroups(call.request) {
                     self.follow_nodegroups(&call.caller).await;
                 }
                 response
