@@ -489,16 +489,16 @@ pub struct NodeInstance {
     pub taints: Vec<Taint>,
 }
 
-/// The instances of a cluster's managed node groups in a network as it is at `now` (terminated ones included for
-/// an hour), oldest first.
-pub fn cluster_instances(network: &Network, cluster: &str, now: f64) -> Vec<NodeInstance> {
-    let mut out: Vec<NodeInstance> = network
-        .instances
-        .values()
-        .filter_map(|instance| {
-            let member = instance.nodegroup.as_ref().filter(|member| member.cluster == cluster)?;
-            let kind = instance_type(&instance.instance_type);
-            Some(NodeInstance {
+/// The instances of every cluster's managed node groups in a network as it is at `now` (terminated ones included
+/// for an hour), by cluster name, each cluster's oldest first; clusters without any are absent.
+pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec<NodeInstance>> {
+    let mut out: BTreeMap<String, Vec<NodeInstance>> = BTreeMap::new();
+    let members = network.instances.values().filter_map(|instance| {
+        let member = instance.nodegroup.as_ref()?;
+        let kind = instance_type(&instance.instance_type);
+        Some((
+            &member.cluster,
+            NodeInstance {
                 instance_id: instance.id.clone(),
                 instance_type: instance.instance_type.clone(),
                 vcpus: kind.map_or(2, |k| k.vcpus),
@@ -520,10 +520,16 @@ pub fn cluster_instances(network: &Network, cluster: &str, now: f64) -> Vec<Node
                 launched_at: instance.launched_at,
                 labels: member.labels.clone(),
                 taints: member.taints.clone(),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.instance_id.cmp(&b.instance_id)));
+            },
+        ))
+    });
+    for (cluster, instance) in members {
+        out.entry(cluster.clone()).or_default().push(instance);
+    }
+    for instances in out.values_mut() {
+        instances
+            .sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.instance_id.cmp(&b.instance_id)));
+    }
     out
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_model::autoscaling::{AutoScaling, NodeInstance, cluster_instances};
+use aws_model::autoscaling::{AutoScaling, NodeInstance, instances_by_cluster};
 use aws_model::ec2::Network;
 use aws_model::eks::Caller;
 use futures::{FutureExt, StreamExt};
@@ -54,27 +54,25 @@ impl Snapshot {
     fn next(&self, network: Network, now: f64) -> Snapshot {
         let network_changed = self.network.as_deref() != Some(&network);
         let generation = self.generation + 1;
-        let mut names: Vec<&str> =
-            network.instances.values().filter_map(|i| i.nodegroup.as_ref()).map(|m| m.cluster.as_str()).collect();
-        names.extend(self.clusters.keys().map(String::as_str));
+        let mut current = instances_by_cluster(&network, now);
+        let mut names: Vec<String> = current.keys().chain(self.clusters.keys()).cloned().collect();
         names.sort_unstable();
         names.dedup();
         let mut clusters = HashMap::new();
         let mut any_changed = false;
         for name in names {
-            let instances = cluster_instances(&network, name, now);
-            let before = self.clusters.get(name);
-            match before {
+            let instances = current.remove(&name).unwrap_or_default();
+            match self.clusters.get(&name) {
                 // Gone, and already told: forgotten (its count comes back from the region's when it has
                 // instances again, so it still only grows).
                 None if instances.is_empty() => {}
                 Some(before) if before.instances.is_empty() && instances.is_empty() => {}
                 Some(before) if *before.instances == instances => {
-                    clusters.insert(name.to_owned(), before.clone());
+                    clusters.insert(name, before.clone());
                 }
                 _ => {
                     any_changed = true;
-                    clusters.insert(name.to_owned(), ClusterInstances { generation, instances: Arc::new(instances) });
+                    clusters.insert(name, ClusterInstances { generation, instances: Arc::new(instances) });
                 }
             }
         }
