@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use crate::object;
 
@@ -26,24 +26,27 @@ const CAPACITY: usize = 8192;
 pub struct Decoded {
     stored: Bytes,
     revision: i64,
-    value: OnceLock<Option<Value>>,
+    selectable: OnceLock<Option<Value>>,
     json: OnceLock<Option<Bytes>>,
 }
 
 impl Decoded {
     fn new(stored: Bytes, revision: i64) -> Decoded {
-        Decoded { stored, revision, value: OnceLock::new(), json: OnceLock::new() }
+        Decoded { stored, revision, selectable: OnceLock::new(), json: OnceLock::new() }
     }
 
-    /// The object with `metadata.resourceVersion` set; `None` when the stored bytes are not a JSON object.
-    pub fn value(&self) -> Option<&Value> {
-        self.value
-            .get_or_init(|| {
-                let mut value: Value = serde_json::from_slice(&self.stored).ok()?;
-                value.is_object().then(|| object::set_resource_version(&mut value, self.revision))?;
-                Some(value)
-            })
-            .as_ref()
+    /// What label and field selectors look at (see [`selectable`]); `None` when the stored bytes are not a JSON
+    /// object. Kept small on purpose: thousands of entries hold one, and a full decoded pod is tens of kilobytes.
+    pub fn selectable(&self) -> Option<&Value> {
+        self.selectable.get_or_init(|| selectable(&self.stored)).as_ref()
+    }
+
+    /// The whole object with `metadata.resourceVersion` set, decoded for the caller alone (watches that present
+    /// objects their own way: custom resources, tables); `None` when the stored bytes are not a JSON object.
+    pub fn value(&self) -> Option<Value> {
+        let mut value: Value = serde_json::from_slice(&self.stored).ok()?;
+        value.is_object().then(|| object::set_resource_version(&mut value, self.revision))?;
+        Some(value)
     }
 
     /// The object encoded as JSON with `metadata.resourceVersion` set; `None` when the stored bytes are not a
@@ -51,6 +54,32 @@ impl Decoded {
     pub fn json(&self) -> Option<&Bytes> {
         self.json.get_or_init(|| with_resource_version(&self.stored, self.revision)).as_ref()
     }
+}
+
+/// The part of `stored` (a JSON object) that selectors can see: the top level's scalars, the scalars of each
+/// object directly under it, and `metadata.labels`. Every selectable field is at most two levels deep
+/// (`spec.nodeName`, `involvedObject.kind`, `type`), so specs, statuses' lists and managed fields are skipped
+/// without being decoded.
+fn selectable(stored: &[u8]) -> Option<Value> {
+    let top: BTreeMap<String, &RawValue> = serde_json::from_slice(stored).ok()?;
+    let mut kept = Map::new();
+    for (key, raw) in top {
+        let text = raw.get();
+        if text.starts_with('{') {
+            let members: BTreeMap<String, &RawValue> = serde_json::from_str(text).ok()?;
+            let mut inner = Map::new();
+            for (name, raw) in members {
+                let nested = raw.get().starts_with(['{', '[']);
+                if !nested || (key == "metadata" && name == "labels") {
+                    inner.insert(name, serde_json::from_str(raw.get()).ok()?);
+                }
+            }
+            kept.insert(key, Value::Object(inner));
+        } else if !text.starts_with('[') {
+            kept.insert(key, serde_json::from_str(text).ok()?);
+        }
+    }
+    Some(Value::Object(kept))
 }
 
 /// `stored` (a JSON object) with `metadata.resourceVersion` set to `revision`.
@@ -140,7 +169,7 @@ mod tests {
         assert_eq!(value["metadata"]["resourceVersion"], "7");
         // The spliced encoding says what the full decode says.
         let spliced: Value = serde_json::from_slice(first.json().expect("an object")).expect("JSON");
-        assert_eq!(&spliced, value);
+        assert_eq!(spliced, value);
         assert!(std::ptr::eq(first.json().expect("encoded"), second.json().expect("encoded")));
     }
 
@@ -172,10 +201,12 @@ mod tests {
             let decoded = cache.decode(&format!("/pods/{index}"), Side::Current, 1, &stored(garbage));
             assert!(decoded.json().is_none(), "{garbage:?} encoded");
             assert!(decoded.value().is_none(), "{garbage:?} decoded");
+            assert!(decoded.selectable().is_none(), "{garbage:?} selectable");
         }
         let odd = cache.decode("/pods/odd", Side::Current, 2, &stored(r#"{"metadata":7}"#));
         let spliced: Value = serde_json::from_slice(odd.json().expect("an object")).expect("JSON");
-        assert_eq!(&spliced, odd.value().expect("an object"));
+        assert_eq!(spliced, odd.value().expect("an object"));
+        assert_eq!(odd.selectable().expect("an object"), &serde_json::json!({ "metadata": 7 }));
         cache.inner.lock().expect("not poisoned").entries.clear();
         cache.inner.lock().expect("not poisoned").order.clear();
         for revision in 0..(CAPACITY as i64 + 100) {
@@ -186,5 +217,51 @@ mod tests {
         let again = cache.decode("/pods/a", Side::Current, CAPACITY as i64 + 99, &stored("{}"));
         assert!(Arc::ptr_eq(&newest, &again));
         assert_eq!(cache.len(), CAPACITY);
+    }
+
+    #[test]
+    fn selectors_see_two_levels_of_scalars_and_the_labels() {
+        let cache = DecodeCache::default();
+        let pod = serde_json::json!({
+            "kind": "Pod",
+            "metadata": { "name": "a", "namespace": "n", "labels": { "app": "web", "tier": "x" },
+                          "annotations": { "big": "skipped" },
+                          "managedFields": [{ "manager": "m", "fieldsV1": { "f:spec": {} } }] },
+            "spec": { "nodeName": "node-1", "hostNetwork": true, "containers": [{ "name": "c" }],
+                      "affinity": { "nodeAffinity": {} } },
+            "status": { "phase": "Running", "podIP": "10.0.0.1", "conditions": [{ "type": "Ready" }] },
+            "type": "Normal",
+            "source": { "component": "kubelet", "host": "node-1" },
+            "list": [1, 2],
+        });
+        let decoded = cache.decode("/pods/n/a", Side::Current, 4, &Bytes::from(pod.to_string()));
+        let expected = serde_json::json!({
+            "kind": "Pod",
+            "metadata": { "name": "a", "namespace": "n", "labels": { "app": "web", "tier": "x" } },
+            "spec": { "nodeName": "node-1", "hostNetwork": true },
+            "status": { "phase": "Running", "podIP": "10.0.0.1" },
+            "type": "Normal",
+            "source": { "component": "kubelet", "host": "node-1" },
+        });
+        assert_eq!(decoded.selectable().expect("an object"), &expected);
+        // Every selector reaches the same answer on the kept part as on the whole object.
+        let whole = decoded.value().expect("an object");
+        for fields in [
+            "spec.nodeName=node-1",
+            "spec.nodeName!=",
+            "status.phase=Running",
+            "spec.hostNetwork=true",
+            "metadata.name=a,metadata.namespace=n",
+            "status.podIP=10.0.0.2",
+            "spec.restartPolicy=",
+        ] {
+            let selector = crate::selector::FieldSelector::parse(fields, "", "pods").expect("a selector");
+            assert_eq!(selector.matches(&whole), selector.matches(decoded.selectable().unwrap()), "{fields}");
+        }
+        for labels in ["app=web", "app in (web,db),tier", "!app", "tier!=x"] {
+            let selector = crate::selector::LabelSelector::parse(labels).expect("a selector");
+            let labels_of = |value: &Value| selector.matches(crate::object::labels(value));
+            assert_eq!(labels_of(&whole), labels_of(decoded.selectable().unwrap()), "{labels}");
+        }
     }
 }

@@ -195,7 +195,7 @@ impl ClusterApi {
                         let bytes = if shared_encoding {
                             object.json().map(|json| spliced_line(kind, json))
                         } else {
-                            object.value().map(|value| line(&present(json!({ "type": kind, "object": value.clone() }))))
+                            object.value().map(|value| line(&present(json!({ "type": kind, "object": value }))))
                         };
                         // A stored value that is not a JSON object is skipped, as before any watch saw it.
                         let Some(bytes) = bytes else { continue };
@@ -224,7 +224,7 @@ fn translate(cache: &DecodeCache, event: &Event, filter: &Filter) -> Option<(&'s
         return Some((if event.prev.is_some() { "MODIFIED" } else { "ADDED" }, object));
     }
     let previous = event.prev.as_ref().map(|prev| cache.decode(&prev.key, Side::Previous, revision, &prev.value));
-    let was = previous.as_ref().is_some_and(|p| everything || p.value().is_some_and(|p| filter.matches(p)));
+    let was = previous.as_ref().is_some_and(|p| everything || p.selectable().is_some_and(|p| filter.matches(p)));
     match event.kind {
         EventKind::Delete => {
             let object = previous?;
@@ -232,7 +232,7 @@ fn translate(cache: &DecodeCache, event: &Event, filter: &Filter) -> Option<(&'s
         }
         EventKind::Put => {
             let object = cache.decode(&event.kv.key, Side::Current, revision, &event.kv.value);
-            let now = filter.matches(object.value()?);
+            let now = filter.matches(object.selectable()?);
             match (was, now) {
                 (false, true) => Some(("ADDED", object)),
                 (true, true) => Some(("MODIFIED", object)),

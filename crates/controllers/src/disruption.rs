@@ -9,13 +9,15 @@ use tokio_util::task::AbortOnDropHandle;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{Api, PostParams};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::without_managed_fields;
 
 /// How long an eviction the API server allowed may take before the pod counts again (upstream's
 /// `DeletionTimeout`).
@@ -118,14 +120,34 @@ where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store();
-    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff());
+    let stream = reflector::reflector(
+        writer,
+        watcher(api, watcher::Config::default()).default_backoff().modify(without_managed_fields),
+    );
+    (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
+}
+
+/// The pods as budgets need them: identity, labels, owners, deletion and the conditions; the rest (most of a
+/// pod: its spec, annotations, container statuses) is dropped as the watch hands it over.
+fn reflect_pods(api: Api<Pod>) -> (Store<Pod>, AbortOnDropHandle<()>) {
+    let (store, writer) = reflector::store();
+    let stream = reflector::reflector(
+        writer,
+        watcher(api, watcher::Config::default()).default_backoff().modify(|pod: &mut Pod| {
+            pod.metadata.managed_fields = None;
+            pod.metadata.annotations = None;
+            pod.spec = None;
+            pod.status =
+                pod.status.take().map(|status| PodStatus { conditions: status.conditions, ..PodStatus::default() });
+        }),
+    );
     (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
 }
 
 /// Runs the disruption controller until the future is dropped.
 pub async fn run(client: kube::Client) {
     let (budgets, _budget_watch) = reflect(Api::<PodDisruptionBudget>::all(client.clone()));
-    let (pods, _pod_watch) = reflect(Api::<Pod>::all(client.clone()));
+    let (pods, _pod_watch) = reflect_pods(Api::<Pod>::all(client.clone()));
     let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()));
     let (deployments, _deployment_watch) = reflect(Api::all(client.clone()));
     let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()));

@@ -17,6 +17,8 @@ use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::without_managed_fields;
 use serde_json::json;
 
 use crate::batch_support::{
@@ -83,7 +85,10 @@ pub async fn run(client: kube::Client, clock: Clock, backoff: Backoff) {
 /// their tracking finalizer once they finish or are deleted.
 async fn release_orphans(client: kube::Client) {
     let config = watcher::Config::default().labels("batch.kubernetes.io/controller-uid");
-    let mut events = watcher::watcher(Api::<Pod>::all(client.clone()), config).default_backoff().boxed();
+    let mut events = watcher::watcher(Api::<Pod>::all(client.clone()), config)
+        .default_backoff()
+        .modify(without_managed_fields)
+        .boxed();
     while let Some(event) = events.next().await {
         let pod = match event {
             Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)) => pod,

@@ -22,6 +22,12 @@ mod statefulset;
 
 pub use batch_support::Clock;
 
+/// Drops an object's `managedFields` as a watch hands it over. Nothing here reads them, writes never send them
+/// back (patches), and they are often half of a decoded object: caches of thousands of pods keep far less.
+pub fn without_managed_fields<K: kube::Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
+}
+
 /// What the controllers need to know besides the cluster.
 #[derive(Debug, Clone)]
 pub struct ControllersConfig {

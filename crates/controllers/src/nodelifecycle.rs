@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint, Toleration};
+use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, PodSpec, PodStatus, Taint, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::without_managed_fields;
 use serde_json::json;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -167,6 +169,21 @@ struct Heard {
     at: Instant,
 }
 
+/// A pod as this controller needs it: identity, deletion, its node, tolerations and conditions. The rest (most of
+/// a pod) is dropped as the watch hands it over, so the cache of every bound pod stays small.
+fn lean_pod(pod: &mut Pod) {
+    pod.metadata.managed_fields = None;
+    pod.metadata.annotations = None;
+    pod.metadata.labels = None;
+    pod.metadata.owner_references = None;
+    pod.spec = pod.spec.take().map(|spec| PodSpec {
+        node_name: spec.node_name,
+        tolerations: spec.tolerations,
+        ..PodSpec::default()
+    });
+    pod.status = pod.status.take().map(|status| PodStatus { conditions: status.conditions, ..PodStatus::default() });
+}
+
 /// Runs the node lifecycle and taint eviction controllers until the future is dropped.
 pub async fn run(client: kube::Client, grace: Duration) {
     let nodes: Api<Node> = Api::all(client.clone());
@@ -176,13 +193,21 @@ pub async fn run(client: kube::Client, grace: Duration) {
     let (lease_store, lease_writer) = reflector::store();
     let (pod_store, pod_writer) = reflector::store();
     let config = watcher::Config::default();
-    let watch_nodes =
-        reflector::reflector(node_writer, watcher(nodes.clone(), config.clone()).default_backoff()).applied_objects();
-    let watch_leases =
-        reflector::reflector(lease_writer, watcher(leases, config.clone()).default_backoff()).applied_objects();
-    let watch_pods =
-        reflector::reflector(pod_writer, watcher(pods.clone(), config.fields("spec.nodeName!=")).default_backoff())
-            .applied_objects();
+    let watch_nodes = reflector::reflector(
+        node_writer,
+        watcher(nodes.clone(), config.clone()).default_backoff().modify(without_managed_fields),
+    )
+    .applied_objects();
+    let watch_leases = reflector::reflector(
+        lease_writer,
+        watcher(leases, config.clone()).default_backoff().modify(without_managed_fields),
+    )
+    .applied_objects();
+    let watch_pods = reflector::reflector(
+        pod_writer,
+        watcher(pods.clone(), config.fields("spec.nodeName!=")).default_backoff().modify(lean_pod),
+    )
+    .applied_objects();
     // The watches end with this future (a detached task would outlive the cluster).
     let _watches = [
         AbortOnDropHandle::new(tokio::spawn(watch_nodes.for_each(|_| async {}))),

@@ -229,7 +229,10 @@ pub async fn run(cluster: String, client: kube::Client, capacity: Arc<dyn Fargat
     let pods_api: Api<Pod> = Api::all(client.clone());
     let (pods, writer) = reflector::store();
     let config = watcher::Config::default().fields(&format!("spec.schedulerName={FARGATE_SCHEDULER}"));
-    let stream = reflector::reflector(writer, watcher(pods_api, config).default_backoff());
+    let stream = reflector::reflector(
+        writer,
+        watcher(pods_api, config).default_backoff().modify(controllers::without_managed_fields),
+    );
     // The watch ends with this future.
     let _watch = AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {})));
     let node_api: Api<Node> = Api::all(client.clone());

@@ -63,10 +63,12 @@ struct Waiting {
 pub async fn run(client: kube::Client, config: SchedulerConfig) {
     let nodes = watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
         .default_backoff()
+        .modify(without_managed_fields)
         .map(|event| Change::Node(Box::new(event)))
         .boxed();
     let pods = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .default_backoff()
+        .modify(without_managed_fields)
         .map(|e| Change::Pod(Box::new(e)))
         .boxed();
     let mut changes = stream::select(nodes, pods);
@@ -98,6 +100,12 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
             () = sleep_until(wake) => {}
         }
     }
+}
+
+/// Drops a pod's or node's `managedFields` as the watch hands it over: nothing here reads them and they are often
+/// half of a decoded object.
+fn without_managed_fields<K: kube::Resource>(object: &mut K) {
+    object.meta_mut().managed_fields = None;
 }
 
 async fn sleep_until(wake: Option<Instant>) {

@@ -125,3 +125,25 @@ fn a_silent_node_reports_unknown_conditions() {
     let never = unknown_conditions(&node(json!({ "metadata": { "name": "n" } })), &now);
     assert_eq!(never[0].reason.as_deref(), Some("NodeStatusNeverUpdated"));
 }
+
+#[test]
+fn the_cached_pod_keeps_what_eviction_and_readiness_read() {
+    let mut whole = pod(json!([{ "key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
+                                  "operator": "Exists", "tolerationSeconds": 30 }]));
+    whole.metadata.uid = Some("u1".into());
+    whole.metadata.labels = Some([("app".to_owned(), "web".to_owned())].into());
+    whole.spec.as_mut().unwrap().node_name = Some("n".into());
+    whole.status = serde_json::from_value(json!({ "phase": "Running", "podIP": "10.0.0.1",
+        "conditions": [{ "type": "Ready", "status": "True" }], "containerStatuses": [] }))
+    .unwrap();
+    let mut lean = whole.clone();
+    lean_pod(&mut lean);
+    let taints = [taint("node.kubernetes.io/unreachable", "NoExecute", Some("2026-01-01T00:00:00Z"))];
+    assert_eq!(eviction(&lean, &taints), eviction(&whole, &taints));
+    assert!(matches!(eviction(&lean, &taints), Eviction::At(_)));
+    assert_eq!(lean.metadata.name, whole.metadata.name);
+    assert_eq!(lean.metadata.uid, whole.metadata.uid);
+    assert_eq!(lean.spec.as_ref().unwrap().node_name.as_deref(), Some("n"));
+    assert_eq!(lean.status.as_ref().unwrap().conditions, whole.status.as_ref().unwrap().conditions);
+    assert!(lean.spec.as_ref().unwrap().containers.is_empty() && lean.metadata.labels.is_none());
+}

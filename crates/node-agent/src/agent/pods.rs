@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
@@ -48,7 +48,8 @@ struct Active {
     /// The IP came from the network and goes back to it.
     ip_allocated: bool,
     previous: Option<PodSnapshot>,
-    last_status: Option<Value>,
+    /// The status last written, as JSON text (a decoded `Value` of every pod's status costs several times more).
+    last_status: Option<String>,
     stop: Option<Stop>,
     /// Counts against the node's max pods.
     counted: bool,
@@ -115,7 +116,8 @@ pub(crate) async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let pods: Api<Pod> = Api::all(client.clone());
-    let mut stream = watcher(pods, watcher::Config::default().fields("spec.nodeName!=")).default_backoff().boxed();
+    let mut stream =
+        watcher(pods, watcher::Config::default().fields("spec.nodeName!=")).default_backoff().modify(lean_pod).boxed();
     let recorder = Recorder::start();
     let mut shards = Vec::with_capacity(SHARDS);
     let mut drivers = tokio::task::JoinSet::new();
@@ -174,6 +176,46 @@ pub(crate) async fn run(
     }
     drop(shards);
     while drivers.join_next().await.is_some() {}
+}
+
+/// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
+/// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
+/// identity, annotations and deletion; what `PodPlan::of` reads (restart policy, grace period, each container's
+/// name, image, pull policy and probes); the node, host networking; and the status fields admission reads.
+fn lean_pod(pod: &mut Pod) {
+    pod.metadata.managed_fields = None;
+    pod.metadata.labels = None;
+    pod.metadata.owner_references = None;
+    let lean_containers = |containers: Vec<Container>| -> Vec<Container> {
+        containers
+            .into_iter()
+            .map(|c| Container {
+                name: c.name,
+                image: c.image,
+                image_pull_policy: c.image_pull_policy,
+                liveness_probe: c.liveness_probe,
+                readiness_probe: c.readiness_probe,
+                startup_probe: c.startup_probe,
+                restart_policy: c.restart_policy,
+                ..Container::default()
+            })
+            .collect()
+    };
+    pod.spec = pod.spec.take().map(|spec| PodSpec {
+        containers: lean_containers(spec.containers),
+        init_containers: spec.init_containers.map(lean_containers),
+        restart_policy: spec.restart_policy,
+        termination_grace_period_seconds: spec.termination_grace_period_seconds,
+        host_network: spec.host_network,
+        node_name: spec.node_name,
+        ..PodSpec::default()
+    });
+    pod.status = pod.status.take().map(|status| PodStatus {
+        phase: status.phase,
+        start_time: status.start_time,
+        pod_ip: status.pod_ip,
+        ..PodStatus::default()
+    });
 }
 
 /// One driver's loop: its share of the watch, node changes, and its pods' deadlines.
@@ -488,10 +530,11 @@ impl Driver {
         };
         events.extend(status::events(&active.plan, &self.timing, active.previous.as_ref(), &snapshot, &context));
         let mut status = status::pod_status(&active.plan, &snapshot, &context, now);
-        if let Some(last) = &active.last_status {
+        let last = active.last_status.as_deref().and_then(|last| serde_json::from_str::<Value>(last).ok());
+        if let Some(last) = &last {
             status::carry_transition_times(last, &mut status);
         }
-        let write = active.last_status.as_ref() != Some(&status);
+        let write = last.as_ref() != Some(&status);
         for event in &events {
             self.recorder.record(&self.client, &tracked.node, tracked.involved(), event);
         }
@@ -514,7 +557,7 @@ impl Driver {
         {
             let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) else { return };
             active.previous = Some(snapshot);
-            active.last_status = Some(status);
+            active.last_status = Some(status.to_string());
         }
         if terminal || stopped {
             // The sandbox is torn down: the pod no longer counts against max pods and its IP goes back (the
@@ -572,4 +615,51 @@ async fn delete_now(client: &kube::Client, tracked: &Tracked) -> Result<(), kube
         ..DeleteParams::default()
     };
     pods.delete(tracked.name(), &params).await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lean_pod_plans_and_admits_as_the_whole_pod_does() {
+        let mut pod: Pod = serde_json::from_value(json!({
+            "metadata": {
+                "name": "web", "namespace": "default", "uid": "u1", "labels": { "app": "web" },
+                "deletionTimestamp": "2026-01-01T00:00:00Z", "deletionGracePeriodSeconds": 5,
+                "annotations": { "ekslite.dev/run-seconds": "3", "ekslite.dev/exit-code": "2",
+                                 "ekslite.dev/fail-readiness": "true", "ekslite.dev/fail-liveness-after": "7" },
+                "managedFields": [{ "manager": "kubectl", "operation": "Update", "fieldsV1": { "f:spec": {} } }],
+            },
+            "spec": {
+                "nodeName": "node-1", "hostNetwork": true, "restartPolicy": "OnFailure",
+                "terminationGracePeriodSeconds": 9,
+                "volumes": [{ "name": "data", "emptyDir": {} }],
+                "initContainers": [{ "name": "setup", "image": "busybox", "restartPolicy": "Always",
+                                     "env": [{ "name": "A", "value": "1" }] }],
+                "containers": [{
+                    "name": "app", "image": "nginx", "imagePullPolicy": "Always",
+                    "readinessProbe": { "httpGet": { "port": 80 }, "initialDelaySeconds": 2, "periodSeconds": 3 },
+                    "livenessProbe": { "tcpSocket": { "port": 80 }, "failureThreshold": 4 },
+                    "startupProbe": { "exec": { "command": ["true"] } },
+                    "volumeMounts": [{ "name": "data", "mountPath": "/data" }],
+                }],
+            },
+            "status": { "phase": "Running", "podIP": "10.0.0.9", "startTime": "2026-01-01T00:00:00Z",
+                        "conditions": [{ "type": "Ready", "status": "True" }] },
+        }))
+        .expect("a pod");
+        let whole = pod.clone();
+        lean_pod(&mut pod);
+        assert_eq!(PodPlan::of(&pod), PodPlan::of(&whole));
+        assert_eq!(pod.metadata.deletion_timestamp, whole.metadata.deletion_timestamp);
+        assert_eq!(pod.metadata.deletion_grace_period_seconds, Some(5));
+        let (spec, status) = (pod.spec.as_ref().unwrap(), pod.status.as_ref().unwrap());
+        assert_eq!((spec.node_name.as_deref(), spec.host_network), (Some("node-1"), Some(true)));
+        assert_eq!((status.phase.as_deref(), status.pod_ip.as_deref()), (Some("Running"), Some("10.0.0.9")));
+        assert_eq!(status.start_time, whole.status.as_ref().unwrap().start_time);
+        // What is dropped is what the agent never reads.
+        assert!(pod.metadata.managed_fields.is_none() && spec.volumes.is_none() && status.conditions.is_none());
+        assert!(spec.containers[0].volume_mounts.is_none());
+    }
 }
