@@ -24,6 +24,10 @@ use node_agent::{AgentConfig, Capacity, NodeAgent, NodeSpec, SubnetPool};
 use serde_json::json;
 use store::{DynStore, MemoryStore, SqliteStore};
 
+/// The allocator the `ekslite` binary uses, so that the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 /// Pods created at once.
 const IN_FLIGHT: usize = 64;
