@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{DynStore, ListOptions, StoreError};
@@ -17,6 +18,8 @@ use crate::registry::{Registry, ResourceType};
 use crate::server::{PodAdmission, RunningServer, TokenAuthenticator};
 
 const RECORD_PREFIX: &str = "/ekslite/clusters/";
+/// Deletes of a deleted cluster's objects in flight at once.
+const DELETES_IN_FLIGHT: usize = 64;
 
 /// The Kubernetes versions a cluster can run, oldest first, with the patch release each reports.
 pub const KUBERNETES_VERSIONS: &[(&str, &str)] =
@@ -412,8 +415,16 @@ impl ControlPlanes {
         let prefix = format!("/clusters/{}/", record.uid);
         loop {
             let page = self.store.list(&prefix, ListOptions { limit: Some(1000), ..ListOptions::default() }).await?;
-            for kv in &page.items {
-                match self.store.delete(&kv.key, None).await {
+            // Side by side, so that the store commits them in a few groups rather than one at a time.
+            let keys: Vec<String> = page.items.iter().map(|kv| kv.key.clone()).collect();
+            let mut deletes = futures::stream::iter(keys)
+                .map(|key| {
+                    let store = Arc::clone(&self.store);
+                    async move { store.delete(&key, None).await }
+                })
+                .buffer_unordered(DELETES_IN_FLIGHT);
+            while let Some(result) = deletes.next().await {
+                match result {
                     Ok(_) | Err(StoreError::NotFound { .. }) => {}
                     Err(error) => return Err(error.into()),
                 }

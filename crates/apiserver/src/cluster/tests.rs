@@ -44,3 +44,28 @@ async fn issuer_ids_are_letters_and_digits() {
     }
     assert!(planes.issuer_jwks("https://127.0.0.1:1/id/NONE").is_none());
 }
+
+#[tokio::test]
+async fn deleting_a_cluster_removes_every_object_and_its_record() {
+    let store: DynStore = Arc::new(store::MemoryStore::new());
+    let planes = ControlPlanes::new(Arc::clone(&store));
+    let record = planes.create("gone", None).await.expect("created");
+    let keep = planes.create("kept", None).await.expect("created");
+    let count = |prefix: String| {
+        let store = Arc::clone(&store);
+        async move { store.list(&prefix, ListOptions::default()).await.expect("a list").items.len() }
+    };
+    // Bootstrap objects (namespaces, roles, the kubernetes service), deleted side by side.
+    let objects = count(format!("/clusters/{}/", record.uid)).await;
+    assert!(objects > 10, "{objects} objects");
+    let before_kept = count(format!("/clusters/{}/", keep.uid)).await;
+    planes.delete("gone").await.expect("deleted");
+    assert_eq!(count(format!("/clusters/{}/", record.uid)).await, 0);
+    assert_eq!(count(format!("{RECORD_PREFIX}gone")).await, 0);
+    assert!(planes.get("gone").is_none());
+    assert!(matches!(planes.delete("gone").await, Err(ClusterError::NotFound(_))));
+    // The other cluster is untouched.
+    assert_eq!(count(format!("/clusters/{}/", keep.uid)).await, before_kept);
+    assert!(planes.get("kept").is_some());
+    planes.stop_all().await;
+}
