@@ -68,7 +68,7 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
         .boxed();
     let pods = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .default_backoff()
-        .modify(without_managed_fields)
+        .modify(lean_pod)
         .map(|e| Change::Pod(Box::new(e)))
         .boxed();
     let mut changes = stream::select(nodes, pods);
@@ -106,6 +106,32 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
 /// half of a decoded object.
 fn without_managed_fields<K: kube::Resource>(object: &mut K) {
     object.meta_mut().managed_fields = None;
+}
+
+/// A pod without what no scheduling decision reads: managed fields, annotations, volumes (volume topology is not
+/// simulated) and each container's command, environment, mounts, probes and lifecycle. Pods waiting for a node are
+/// kept whole otherwise, and under load tens of thousands wait.
+fn lean_pod(pod: &mut Pod) {
+    pod.metadata.managed_fields = None;
+    pod.metadata.annotations = None;
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.volumes = None;
+        let lean = |container: &mut k8s_openapi::api::core::v1::Container| {
+            container.command = None;
+            container.args = None;
+            container.env = None;
+            container.env_from = None;
+            container.volume_mounts = None;
+            container.volume_devices = None;
+            container.liveness_probe = None;
+            container.readiness_probe = None;
+            container.startup_probe = None;
+            container.lifecycle = None;
+            container.security_context = None;
+        };
+        spec.containers.iter_mut().for_each(lean);
+        spec.init_containers.iter_mut().flatten().for_each(lean);
+    }
 }
 
 async fn sleep_until(wake: Option<Instant>) {
@@ -458,5 +484,55 @@ impl Scheduler {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send((api, event)) {
             tracing::warn!(reason, "the event queue is full; dropping an event");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lean_pod_keeps_everything_scheduling_reads() {
+        let mut pod: Pod = serde_json::from_value(json!({
+            "metadata": { "name": "web", "namespace": "default", "uid": "u", "labels": { "app": "web" },
+                          "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1",
+                                                "uid": "r", "controller": true }],
+                          "annotations": { "note": "x" },
+                          "managedFields": [{ "manager": "m", "fieldsV1": { "f:spec": {} } }] },
+            "spec": {
+                "schedulerName": "default-scheduler", "priority": 10, "preemptionPolicy": "Never",
+                "nodeSelector": { "disk": "ssd" },
+                "tolerations": [{ "key": "k", "operator": "Exists" }],
+                "affinity": { "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [
+                    { "labelSelector": { "matchLabels": { "app": "web" } }, "topologyKey": "kubernetes.io/hostname" }
+                ] } },
+                "topologySpreadConstraints": [{ "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                                "whenUnsatisfiable": "DoNotSchedule" }],
+                "overhead": { "cpu": "10m" },
+                "volumes": [{ "name": "data", "emptyDir": {} }],
+                "initContainers": [{ "name": "init", "resources": { "requests": { "cpu": "2" } },
+                                     "command": ["sh"] }],
+                "containers": [{ "name": "app", "image": "nginx",
+                                 "resources": { "requests": { "cpu": "500m", "memory": "1Gi" } },
+                                 "ports": [{ "containerPort": 80, "hostPort": 8080 }],
+                                 "env": [{ "name": "A", "value": "1" }],
+                                 "readinessProbe": { "httpGet": { "port": 80 } },
+                                 "volumeMounts": [{ "name": "data", "mountPath": "/d" }] }],
+            },
+        }))
+        .expect("a pod");
+        let whole = pod.clone();
+        lean_pod(&mut pod);
+        assert_eq!(crate::pod_requests(&pod), crate::pod_requests(&whole));
+        let (spec, full) = (pod.spec.as_ref().unwrap(), whole.spec.as_ref().unwrap());
+        assert_eq!(spec.affinity, full.affinity);
+        assert_eq!(spec.tolerations, full.tolerations);
+        assert_eq!(spec.node_selector, full.node_selector);
+        assert_eq!(spec.topology_spread_constraints, full.topology_spread_constraints);
+        assert_eq!((spec.priority, &spec.preemption_policy), (full.priority, &full.preemption_policy));
+        assert_eq!(spec.containers[0].ports, full.containers[0].ports);
+        assert_eq!(pod.metadata.labels, whole.metadata.labels);
+        assert_eq!(pod.metadata.owner_references, whole.metadata.owner_references);
+        assert!(spec.volumes.is_none() && spec.containers[0].env.is_none() && pod.metadata.managed_fields.is_none());
     }
 }
