@@ -32,9 +32,9 @@ cargo bench --workspace --locked --no-run
 binary="${CARGO_TARGET_DIR:-target}/release/ekslite"
 
 if $quick; then
-  seconds=1 small_nodes=100 small_pods=1000 large_nodes=300 large_pods=3000 pods=500
+  seconds=1 small_nodes=100 small_pods=1000 large_nodes=300 large_pods=3000 pods=500 paced_pods=1000 rate=100
 else
-  seconds=3 small_nodes=1000 small_pods=30000 large_nodes=5000 large_pods=150000 pods=5000
+  seconds=3 small_nodes=1000 small_pods=30000 large_nodes=5000 large_pods=150000 pods=5000 paced_pods=30000 rate=250
 fi
 
 step "store: SQLite, memory, etcd"
@@ -51,6 +51,12 @@ cargo bench --workspace --locked --bench dataplane -- --nodes "$small_nodes" --p
 mv "$results/dataplane.json" "$results/dataplane-small.json"
 mv "$results/dataplane.md" "$results/dataplane-small.md"
 
+step "data plane: $small_nodes nodes, $paced_pods pods created at $rate per second"
+cargo bench --workspace --locked --bench dataplane -- --nodes "$small_nodes" --pods "$paced_pods" --store sqlite \
+  --rate "$rate"
+mv "$results/dataplane.json" "$results/dataplane-paced.json"
+mv "$results/dataplane.md" "$results/dataplane-paced.md"
+
 step "data plane: $large_nodes nodes, $large_pods pods"
 cargo bench --workspace --locked --bench dataplane -- --nodes "$large_nodes" --pods "$large_pods" --store sqlite
 mv "$results/dataplane.json" "$results/dataplane-large.json"
@@ -64,7 +70,7 @@ else
 fi
 
 step "summary"
-for name in store apiserver scheduler dataplane-small dataplane-large endtoend; do
+for name in store apiserver scheduler dataplane-small dataplane-paced dataplane-large endtoend; do
   cp "$results/$name.md" "docs/benchmarks/$name.md"
 done
 python bench/summary.py "$results" docs/benchmarks/README.md
