@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
     NodeSelectorRequirement, NodeSelectorTerm, Pod, PodAffinityTerm, Taint, Toleration, TopologySpreadConstraint,
     WeightedPodAffinityTerm,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
 use crate::resources::{self, Resources};
 use crate::snapshot::{self, NodeInfo, PodInfo, PodKey, Snapshot};
@@ -135,7 +135,8 @@ struct Incoming<'a> {
     anti_affinity: &'a [PodAffinityTerm],
     preferred_affinity: &'a [WeightedPodAffinityTerm],
     preferred_anti_affinity: &'a [WeightedPodAffinityTerm],
-    spread: &'a [TopologySpreadConstraint],
+    /// The spread constraints, each selector narrowed by its `matchLabelKeys`.
+    spread: Vec<TopologySpreadConstraint>,
     group: Option<u64>,
 }
 
@@ -176,7 +177,12 @@ impl<'a> Incoming<'a> {
             preferred_anti_affinity: pod_anti_affinity
                 .and_then(|a| a.preferred_during_scheduling_ignored_during_execution.as_deref())
                 .unwrap_or(&[]),
-            spread: spec.and_then(|s| s.topology_spread_constraints.as_deref()).unwrap_or(&[]),
+            spread: spec
+                .and_then(|s| s.topology_spread_constraints.as_deref())
+                .unwrap_or(&[])
+                .iter()
+                .map(|constraint| with_match_label_keys(constraint, pod.metadata.labels.as_ref()))
+                .collect(),
             group: snapshot::spread_group(pod),
         }
     }
@@ -285,10 +291,36 @@ fn prepare(incoming: &Incoming<'_>, snapshot: &Snapshot) -> Prepared {
                 eligible.insert(value, counts.get(value).copied().unwrap_or(0));
             }
         }
-        let min = eligible.values().copied().min().unwrap_or(0);
+        // Fewer eligible domains than minDomains: the global minimum counts as zero, so no domain may go above
+        // maxSkew.
+        let too_few = constraint.min_domains.is_some_and(|wanted| (eligible.len() as i64) < i64::from(wanted));
+        let min = if too_few { 0 } else { eligible.values().copied().min().unwrap_or(0) };
         prepared.hard_spread.push((idx, counts, min));
     }
     prepared
+}
+
+/// The constraint with its selector narrowed to pods that share the incoming pod's value of each `matchLabelKeys`
+/// key (keys the pod has no label for are ignored), as kube-scheduler reads it. A constraint without a selector
+/// selects nothing, with or without keys.
+fn with_match_label_keys(
+    constraint: &TopologySpreadConstraint,
+    labels: Option<&BTreeMap<String, String>>,
+) -> TopologySpreadConstraint {
+    let mut constraint = constraint.clone();
+    let (Some(keys), Some(selector)) = (constraint.match_label_keys.take(), constraint.label_selector.as_mut()) else {
+        return constraint;
+    };
+    for key in keys {
+        if let Some(value) = labels.and_then(|labels| labels.get(&key)) {
+            selector.match_expressions.get_or_insert_with(Vec::new).push(LabelSelectorRequirement {
+                key,
+                operator: "In".into(),
+                values: Some(vec![value.clone()]),
+            });
+        }
+    }
+    constraint
 }
 
 /// Pods per domain of `constraint.topologyKey` that its selector selects in the pod's namespace.

@@ -375,3 +375,59 @@ fn preemption_evicts_the_fewest_lowest_priority_pods() {
         ),
     );
 }
+
+#[test]
+fn min_domains_and_match_label_keys_shape_the_spread() {
+    let zoned = |name: &str, zone: &str| {
+        node(name, "2", "4Gi", 110, json!({ "metadata": { "labels": { "topology.kubernetes.io/zone": zone } } }))
+    };
+    let nodes = [zoned("a1", "a"), zoned("b1", "b")];
+    let member = |name: &str, hash: &str| {
+        pod(name, "", "", json!({ "metadata": { "labels": { "app": "web", "pod-template-hash": hash } } }))
+    };
+    let spread = |extra: Value| {
+        let mut constraint = json!({ "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                     "whenUnsatisfiable": "DoNotSchedule",
+                                     "labelSelector": { "matchLabels": { "app": "web" } } });
+        merge(&mut constraint, extra);
+        pod(
+            "new",
+            "",
+            "",
+            json!({ "metadata": { "labels": { "app": "web", "pod-template-hash": "v2" } },
+                                   "spec": { "topologySpreadConstraints": [constraint] } }),
+        )
+    };
+    // One pod in each zone: without minDomains the skew allows either zone.
+    let even = [bound(member("w1", "v1"), "a1"), bound(member("w2", "v1"), "b1")];
+    assert!(schedule(&spread(json!({})), &snapshot(&nodes, &even)).is_ok());
+    // With minDomains 3 and two zones, the global minimum counts as 0: a zone already holding maxSkew pods is full.
+    let message = "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints. preemption: \
+                   0/2 nodes are available: 2 Preemption is not helpful for scheduling.";
+    check(&nodes, &even, &spread(json!({ "minDomains": 3 })), message);
+    // Satisfied minDomains change nothing.
+    assert!(schedule(&spread(json!({ "minDomains": 2 })), &snapshot(&nodes, &even)).is_ok());
+
+    // Two old-revision pods in zone a, and zone b's node tainted (its zone still counts as a domain): with the
+    // plain selector zone a is too far ahead and nothing fits ...
+    let old = [bound(member("w1", "v1"), "a1"), bound(member("w2", "v1"), "a1")];
+    let mut tainted = nodes[1].clone();
+    tainted.spec.get_or_insert_default().taints = Some(vec![k8s_openapi::api::core::v1::Taint {
+        key: "k".into(),
+        value: None,
+        effect: "NoSchedule".into(),
+        time_added: None,
+    }]);
+    let skewed = [nodes[0].clone(), tainted];
+    assert!(schedule(&spread(json!({})), &snapshot(&skewed, &old)).is_err());
+    // ... but with matchLabelKeys only pods of the new pod's own revision count, and zone a has none.
+    let by_revision = spread(json!({ "matchLabelKeys": ["pod-template-hash"] }));
+    check(&skewed, &old, &by_revision, "a1");
+    // Pods of its own revision still count.
+    let same_revision = [bound(member("w1", "v2"), "a1"), bound(member("w2", "v2"), "a1")];
+    assert!(schedule(&by_revision, &snapshot(&skewed, &same_revision)).is_err());
+    // A key the pod has no label for is ignored.
+    let unknown = spread(json!({ "matchLabelKeys": ["no-such-label"] }));
+    assert!(schedule(&unknown, &snapshot(&skewed, &old)).is_err());
+    check(&nodes, &old, &unknown, "b1");
+}
