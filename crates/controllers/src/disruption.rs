@@ -114,43 +114,33 @@ impl Workloads {
     }
 }
 
-/// A store filled by a watch that runs as long as the returned handle lives.
-fn reflect<K>(api: Api<K>) -> (Store<K>, AbortOnDropHandle<()>)
+/// A store filled by a watch that runs as long as the returned handle lives, each object cut down by `lean` as
+/// the watch hands it over.
+fn reflect<K>(api: Api<K>, lean: fn(&mut K)) -> (Store<K>, AbortOnDropHandle<()>)
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
 {
     let (store, writer) = reflector::store();
-    let stream = reflector::reflector(
-        writer,
-        watcher(api, watcher::Config::default()).default_backoff().modify(without_managed_fields),
-    );
+    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff().modify(lean));
     (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
 }
 
-/// The pods as budgets need them: identity, labels, owners, deletion and the conditions; the rest (most of a
-/// pod: its spec, annotations, container statuses) is dropped as the watch hands it over.
-fn reflect_pods(api: Api<Pod>) -> (Store<Pod>, AbortOnDropHandle<()>) {
-    let (store, writer) = reflector::store();
-    let stream = reflector::reflector(
-        writer,
-        watcher(api, watcher::Config::default()).default_backoff().modify(|pod: &mut Pod| {
-            pod.metadata.managed_fields = None;
-            pod.metadata.annotations = None;
-            pod.spec = None;
-            pod.status =
-                pod.status.take().map(|status| PodStatus { conditions: status.conditions, ..PodStatus::default() });
-        }),
-    );
-    (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
+/// A pod as budgets need it: identity, labels, owners, deletion and the conditions; the rest (most of a pod: its
+/// spec, annotations, container statuses) is dropped.
+fn lean_pod(pod: &mut Pod) {
+    pod.metadata.managed_fields = None;
+    pod.metadata.annotations = None;
+    pod.spec = None;
+    pod.status = pod.status.take().map(|status| PodStatus { conditions: status.conditions, ..PodStatus::default() });
 }
 
 /// Runs the disruption controller until the future is dropped.
 pub async fn run(client: kube::Client) {
-    let (budgets, _budget_watch) = reflect(Api::<PodDisruptionBudget>::all(client.clone()));
-    let (pods, _pod_watch) = reflect_pods(Api::<Pod>::all(client.clone()));
-    let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()));
-    let (deployments, _deployment_watch) = reflect(Api::all(client.clone()));
-    let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()));
+    let (budgets, _budget_watch) = reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields);
+    let (pods, _pod_watch) = reflect(Api::<Pod>::all(client.clone()), lean_pod);
+    let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()), without_managed_fields);
+    let (deployments, _deployment_watch) = reflect(Api::all(client.clone()), without_managed_fields);
+    let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()), without_managed_fields);
     let workloads = Workloads { replica_sets, deployments, stateful_sets };
     let mut ticker = tokio::time::interval(PERIOD);
     loop {

@@ -2,6 +2,7 @@
 //! drop the nodes the pod cannot run on; scores rank the rest; when no node is left, preemption looks for a node
 //! where evicting lower-priority pods makes room. Pure: a function of the pod and a [`Snapshot`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -136,7 +137,7 @@ struct Incoming<'a> {
     preferred_affinity: &'a [WeightedPodAffinityTerm],
     preferred_anti_affinity: &'a [WeightedPodAffinityTerm],
     /// The spread constraints, each selector narrowed by its `matchLabelKeys`.
-    spread: Vec<TopologySpreadConstraint>,
+    spread: Vec<Cow<'a, TopologySpreadConstraint>>,
     group: Option<u64>,
 }
 
@@ -301,15 +302,18 @@ fn prepare(incoming: &Incoming<'_>, snapshot: &Snapshot) -> Prepared {
 }
 
 /// The constraint with its selector narrowed to pods that share the incoming pod's value of each `matchLabelKeys`
-/// key (keys the pod has no label for are ignored), as kube-scheduler reads it. A constraint without a selector
-/// selects nothing, with or without keys.
-fn with_match_label_keys(
-    constraint: &TopologySpreadConstraint,
+/// key (keys the pod has no label for are ignored), as kube-scheduler reads it; borrowed as it is when it has no
+/// such keys. A constraint without a selector selects nothing, with or without keys.
+fn with_match_label_keys<'a>(
+    constraint: &'a TopologySpreadConstraint,
     labels: Option<&BTreeMap<String, String>>,
-) -> TopologySpreadConstraint {
+) -> Cow<'a, TopologySpreadConstraint> {
+    if constraint.match_label_keys.as_ref().is_none_or(Vec::is_empty) || constraint.label_selector.is_none() {
+        return Cow::Borrowed(constraint);
+    }
     let mut constraint = constraint.clone();
     let (Some(keys), Some(selector)) = (constraint.match_label_keys.take(), constraint.label_selector.as_mut()) else {
-        return constraint;
+        return Cow::Owned(constraint);
     };
     for key in keys {
         if let Some(value) = labels.and_then(|labels| labels.get(&key)) {
@@ -320,7 +324,7 @@ fn with_match_label_keys(
             });
         }
     }
-    constraint
+    Cow::Owned(constraint)
 }
 
 /// Pods per domain of `constraint.topologyKey` that its selector selects in the pod's namespace.
@@ -586,7 +590,7 @@ fn score(incoming: &Incoming<'_>, snapshot: &Snapshot, feasible: &[usize]) -> Ve
     }
     // Spreading, weight 2: the pod's ScheduleAnyway constraints, or the default ones for its group.
     let soft: Vec<&TopologySpreadConstraint> =
-        incoming.spread.iter().filter(|c| c.when_unsatisfiable == "ScheduleAnyway").collect();
+        incoming.spread.iter().map(|c| c.as_ref()).filter(|c| c.when_unsatisfiable == "ScheduleAnyway").collect();
     if !soft.is_empty() {
         let counted: Vec<(&TopologySpreadConstraint, HashMap<String, i64>)> =
             soft.iter().map(|c| (*c, spread_counts(c, incoming, snapshot))).collect();
