@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use tokio::sync::watch;
@@ -28,11 +28,14 @@ struct State {
     revision: Revision,
     /// Versions superseded at or before this revision, and events at or before it, are gone.
     compacted: Revision,
-    /// Invariant: each history is sorted by `mod_revision` and never empty.
-    keys: BTreeMap<String, Vec<Version>>,
-    /// Invariant: sorted by revision; holds exactly the events in `(compacted, revision]` that were applied
-    /// with `log_event` set.
-    log: VecDeque<Event>,
+    /// Invariant: each history is sorted by `mod_revision` and never empty. A key's name is allocated once and
+    /// shared with its log entries.
+    keys: BTreeMap<Arc<str>, Vec<Version>>,
+    /// Invariant: sorted by revision; holds exactly the writes in `(compacted, revision]` that were applied with
+    /// `log_event` set, each as its revision and key. The event itself is read back from the key's history, which
+    /// keeps the written version and the one before it for as long as the log keeps the write: a log entry costs
+    /// a few words, not a copy of two key-values.
+    log: VecDeque<(Revision, Arc<str>)>,
 }
 
 /// What watchers are told after each write.
@@ -130,22 +133,6 @@ impl Mutation {
             create_revision: self.create_revision,
             mod_revision: self.revision,
         })
-    }
-
-    fn event(&self) -> Event {
-        let (kind, kv) = match self.after() {
-            Some(kv) => (EventKind::Put, kv),
-            None => (
-                EventKind::Delete,
-                KeyValue {
-                    key: self.key.clone(),
-                    value: Bytes::new(),
-                    create_revision: 0,
-                    mod_revision: self.revision,
-                },
-            ),
-        };
-        Event { kind, kv, prev: self.prev.clone() }
     }
 }
 
@@ -310,7 +297,7 @@ impl Mvcc {
             history.drain(..first_kept(history, revision));
             !history.is_empty()
         });
-        while state.log.front().is_some_and(|event| event.revision() <= revision) {
+        while state.log.front().is_some_and(|(logged, _)| *logged <= revision) {
             state.log.pop_front();
         }
         state.compacted = revision;
@@ -338,12 +325,12 @@ impl Mvcc {
         if after < state.compacted {
             return Err(StoreError::Compacted { requested: after + 1, compacted: state.compacted });
         }
-        let start = state.log.partition_point(|event| event.revision() <= after);
+        let start = state.log.partition_point(|(logged, _)| *logged <= after);
         let mut through = after;
-        for event in state.log.range(start..).take(budget) {
-            through = event.revision();
-            if event.kv.key.starts_with(prefix) {
-                out.push_back(event.clone());
+        for (revision, key) in state.log.range(start..).take(budget) {
+            through = *revision;
+            if key.starts_with(prefix) {
+                out.push_back(state.event(key, *revision));
             }
         }
         Ok(Scan { through, caught_up: through >= state.revision })
@@ -393,11 +380,32 @@ impl State {
             create_revision: mutation.create_revision,
             value: mutation.value.clone(),
         };
-        self.keys.entry(mutation.key.clone()).or_default().push(version);
+        let key = match self.keys.get_key_value(mutation.key.as_str()) {
+            Some((key, _)) => Arc::clone(key),
+            None => Arc::from(mutation.key.as_str()),
+        };
+        self.keys.entry(Arc::clone(&key)).or_default().push(version);
         if log_event {
-            self.log.push_back(mutation.event());
+            self.log.push_back((mutation.revision, key));
         }
         self.revision = mutation.revision;
+    }
+
+    /// The event of the logged write of `key` at `revision`, from the key's history: the version written and,
+    /// as the state before it, the version it replaced unless that was a delete.
+    fn event(&self, key: &str, revision: Revision) -> Event {
+        let history = self.keys.get(key).map(Vec::as_slice).unwrap_or_default();
+        let at = history.partition_point(|v| v.mod_revision < revision);
+        debug_assert!(history.get(at).is_some_and(|v| v.mod_revision == revision), "a logged write is in its history");
+        let prev = at.checked_sub(1).and_then(|before| version_kv(key, &history[before]));
+        match history.get(at).and_then(|version| version_kv(key, version)) {
+            Some(kv) => Event { kind: EventKind::Put, kv, prev },
+            None => Event {
+                kind: EventKind::Delete,
+                kv: KeyValue { key: key.to_owned(), value: Bytes::new(), create_revision: 0, mod_revision: revision },
+                prev,
+            },
+        }
     }
 
     /// The revision a read asked for, checked against the kept history.
@@ -482,6 +490,55 @@ mod tests {
         // Closing wakes everyone.
         mvcc.close();
         assert!(other.has_changed().unwrap() && pods_again.has_changed().unwrap());
+    }
+
+    #[test]
+    fn logged_writes_read_back_as_events_with_the_state_before_them() {
+        use EventKind::{Delete, Put};
+        let mvcc = Mvcc::new(0, 0);
+        let value = |text: &'static str| Bytes::from_static(text.as_bytes());
+        let write = |op| mvcc.write_now(op).expect("the write applies");
+        write(WriteOp::Create { key: "/a".into(), value: value("1") });
+        write(WriteOp::Update { key: "/a".into(), value: value("2"), expected: 1 });
+        write(WriteOp::Create { key: "/b".into(), value: value("x") });
+        write(WriteOp::Delete { key: "/a".into(), expected: None });
+        write(WriteOp::Create { key: "/a".into(), value: value("3") });
+        let events = |prefix: &str, after| {
+            let mut out = VecDeque::new();
+            mvcc.events_after(prefix, after, 100, &mut out).expect("kept");
+            let seen: Vec<_> = out
+                .into_iter()
+                .map(|e| {
+                    let prev = e.prev.map(|p| (p.value, p.create_revision, p.mod_revision));
+                    (e.kind, e.kv.key, e.kv.value, e.kv.create_revision, e.kv.mod_revision, prev)
+                })
+                .collect();
+            seen
+        };
+        let a = || "/a".to_owned();
+        assert_eq!(
+            events("/a", 0),
+            vec![
+                (Put, a(), value("1"), 1, 1, None),
+                (Put, a(), value("2"), 1, 2, Some((value("1"), 1, 1))),
+                (Delete, a(), Bytes::new(), 0, 4, Some((value("2"), 1, 2))),
+                (Put, a(), value("3"), 5, 5, None),
+            ]
+        );
+        assert_eq!(events("/b", 0), vec![(Put, "/b".to_owned(), value("x"), 3, 3, None)]);
+        // Compaction drops what no kept event needs and keeps what the later events say they replaced.
+        mvcc.compact(3);
+        assert_eq!(
+            events("/", 3),
+            vec![(Delete, a(), Bytes::new(), 0, 4, Some((value("2"), 1, 2))), (Put, a(), value("3"), 5, 5, None),]
+        );
+        mvcc.compact(4);
+        assert_eq!(events("/", 4), vec![(Put, a(), value("3"), 5, 5, None)]);
+        assert!(matches!(mvcc.events_after("/", 2, 100, &mut VecDeque::new()), Err(StoreError::Compacted { .. })));
+        // The key's name is shared by its history and its log entries, not copied per write.
+        let state = mvcc.read();
+        let (name, _) = state.keys.get_key_value("/a").expect("kept");
+        assert!(state.log.iter().all(|(_, logged)| logged.as_ref() != "/a" || Arc::ptr_eq(logged, name)));
     }
 
     #[test]
