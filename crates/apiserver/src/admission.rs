@@ -1,10 +1,11 @@
 //! What a real control plane adds around writes without being asked: the ServiceAccount admission plugin (a
-//! pod's service account and its API access volume) and, for each new namespace, what the service account and
+//! pod's service account and its API access volume), the Priority admission plugin (a pod's priority from its
+//! PriorityClass; one global default class at most) and, for each new namespace, what the service account and
 //! root CA publisher controllers create there (the `default` service account and the `kube-root-ca.crt` config
 //! map). Done inline with the write, so that a client sees them at once.
 
 use serde_json::{Value, json};
-use store::StoreError;
+use store::{ListOptions, StoreError};
 
 use crate::cluster::ClusterApi;
 use crate::status::ApiError;
@@ -15,6 +16,66 @@ const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 const TOKEN_EXPIRATION_SECONDS: i64 = 3607;
 
 impl ClusterApi {
+    /// The Priority admission plugin for a pod being created: finds the PriorityClass the pod names, or the
+    /// global default class when it names none, and sets the pod's priority and preemption policy from it.
+    pub(crate) async fn admit_priority(&self, pod: &mut Value) -> Result<(), ApiError> {
+        let named = pod.pointer("/spec/priorityClassName").and_then(Value::as_str).filter(|n| !n.is_empty());
+        let class = match named {
+            Some(name) => {
+                let classes = self.registry.find("scheduling.k8s.io", "v1", "priorityclasses").expect("registered");
+                let kv = self.store.get(&self.key(classes, None, name), None).await?;
+                kv.and_then(|kv| serde_json::from_slice::<Value>(&kv.value).ok())
+            }
+            None => self.default_priority_class().await?,
+        };
+        let class_ref = class.as_ref().map(|class| k8s_model::PriorityClassRef {
+            name: class.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default(),
+            value: class.get("value").and_then(Value::as_i64).unwrap_or(0),
+            preemption_policy: class.get("preemptionPolicy").and_then(Value::as_str),
+        });
+        k8s_model::admit_priority(pod, class_ref).map_err(|reason| {
+            let pod_name = crate::object::name(pod).unwrap_or_default().to_owned();
+            ApiError::new(403, "Forbidden", format!("pods \"{pod_name}\" is forbidden: {reason}"))
+                .with_details(json!({ "name": pod_name, "kind": "pods" }))
+        })
+    }
+
+    /// The PriorityClass marked `globalDefault`; the lowest-valued one should a race have left several.
+    async fn default_priority_class(&self) -> Result<Option<Value>, ApiError> {
+        let classes = self.registry.find("scheduling.k8s.io", "v1", "priorityclasses").expect("registered");
+        let listed = self.store.list(&self.collection_prefix(classes, None), ListOptions::default()).await?;
+        let defaults = listed
+            .items
+            .iter()
+            .filter_map(|kv| serde_json::from_slice::<Value>(&kv.value).ok())
+            .filter(|class| class.get("globalDefault").and_then(Value::as_bool) == Some(true));
+        Ok(defaults.min_by_key(|class| class.get("value").and_then(Value::as_i64).unwrap_or(0)))
+    }
+
+    /// The Priority admission plugin for a PriorityClass being created or updated: only one class may be the
+    /// global default.
+    pub(crate) async fn admit_priority_class(&self, class: &Value, creating: bool) -> Result<(), ApiError> {
+        if class.get("globalDefault").and_then(Value::as_bool) != Some(true) {
+            return Ok(());
+        }
+        let name = crate::object::name(class).unwrap_or_default();
+        match self.default_priority_class().await? {
+            Some(existing) if creating || crate::object::name(&existing) != Some(name) => {
+                let existing = crate::object::name(&existing).unwrap_or_default();
+                Err(ApiError::new(
+                    403,
+                    "Forbidden",
+                    format!(
+                        "priorityclasses.scheduling.k8s.io \"{name}\" is forbidden: PriorityClass {existing} is \
+                         already marked as default. Only one default can exist"
+                    ),
+                )
+                .with_details(json!({ "name": name, "group": "scheduling.k8s.io", "kind": "priorityclasses" })))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Creates the `default` service account and the `kube-root-ca.crt` config map in a namespace, when missing.
     pub(crate) async fn populate_namespace(&self, namespace: &str) -> Result<(), ApiError> {
         let service_account = json!({

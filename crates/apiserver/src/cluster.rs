@@ -497,7 +497,8 @@ impl ControlPlanes {
 }
 
 /// What every cluster has from its start, created when missing each time its API server starts: the four
-/// namespaces, and the `kubernetes` service with endpoints pointing at the API server's current port.
+/// namespaces, the default RBAC policy, the `system-node-critical` and `system-cluster-critical` priority classes,
+/// and the `kubernetes` service with endpoints pointing at the API server's current port.
 async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
     let namespaces = api.registry.find("", "v1", "namespaces").expect("namespaces are registered").clone();
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
@@ -527,6 +528,20 @@ async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
         object["metadata"]["uid"] = json!(crate::object::new_uid());
         object["metadata"]["creationTimestamp"] = json!(crate::object::now_timestamp());
         create_if_absent(api, api.key(resource, None, &name), &object).await?;
+    }
+    // The priority classes every cluster has.
+    let classes = api.registry.find("scheduling.k8s.io", "v1", "priorityclasses").expect("registered");
+    for (name, value, description) in k8s_model::SYSTEM_PRIORITY_CLASSES {
+        let object = json!({
+            "kind": "PriorityClass",
+            "apiVersion": "scheduling.k8s.io/v1",
+            "metadata": { "name": name, "uid": crate::object::new_uid(),
+                          "creationTimestamp": crate::object::now_timestamp() },
+            "value": value,
+            "description": description,
+            "preemptionPolicy": "PreemptLowerPriority",
+        });
+        create_if_absent(api, api.key(classes, None, name), &object).await?;
     }
     // The `kubernetes` service: the API server's own address inside the cluster, with its endpoints.
     let address = api.services.cidr().first();

@@ -316,6 +316,7 @@ impl ClusterApi {
         if is_pods(resource)
             && let Some(namespace) = namespace
         {
+            self.admit_priority(&mut object).await?;
             k8s_model::admit_pod_with(&mut object, self.default_toleration_seconds);
             self.admit_service_account(&mut object, namespace).await?;
             if let Some(hook) = &self.pod_admission {
@@ -331,6 +332,9 @@ impl ClusterApi {
         let causes = causes_of(k8s_model::validate_create(&object));
         if !causes.is_empty() {
             return Err(ApiError::invalid(resource, &name, causes));
+        }
+        if is_priority_classes(resource) {
+            self.admit_priority_class(&object, true).await?;
         }
         if let Ownership::Update(manager) = ownership {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
@@ -677,6 +681,9 @@ impl ClusterApi {
                 }
                 if !causes.is_empty() {
                     return Err(ApiError::invalid(resource, name, causes));
+                }
+                if is_priority_classes(resource) {
+                    self.admit_priority_class(&updated, false).await?;
                 }
             }
             if let Decoder::Custom(schema) = &resource.decoder {
@@ -1291,6 +1298,10 @@ fn is_crds(resource: &ResourceType) -> bool {
 
 fn is_pods(resource: &ResourceType) -> bool {
     resource.group.is_empty() && resource.plural == "pods"
+}
+
+fn is_priority_classes(resource: &ResourceType) -> bool {
+    resource.group == "scheduling.k8s.io" && resource.plural == "priorityclasses"
 }
 
 fn is_services(resource: &ResourceType) -> bool {

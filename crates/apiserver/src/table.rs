@@ -163,6 +163,13 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
             ("Groups", "string", "", 1),
             ("ServiceAccounts", "string", "", 1),
         ],
+        ("scheduling.k8s.io", "PriorityClass") => vec![
+            NAME,
+            ("Value", "integer", "", 0),
+            ("Global-Default", "boolean", "", 0),
+            AGE,
+            ("PreemptionPolicy", "string", "", 0),
+        ],
         ("storage.k8s.io", "StorageClass") => vec![
             NAME,
             ("Provisioner", "string", "", 0),
@@ -597,6 +604,13 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
                 json!(of_kind("ServiceAccount")),
             ]
         }
+        ("scheduling.k8s.io", "PriorityClass") => vec![
+            name,
+            json!(object.get("value").and_then(Value::as_i64).unwrap_or(0)),
+            json!(object.get("globalDefault").and_then(Value::as_bool).unwrap_or(false)),
+            object_age(object),
+            json!(str_at(object, &["preemptionPolicy"])),
+        ],
         ("storage.k8s.io", "StorageClass") => {
             let mut provisioner_name = str_at(object, &["metadata", "name"]).to_owned();
             if object

@@ -89,6 +89,7 @@ pub(crate) fn apply(kind: Kind, object: &mut Object) {
             default(object, "reclaimPolicy", json!("Delete"));
             default(object, "volumeBindingMode", json!("Immediate"));
         }
+        Kind::PriorityClass => default(object, "preemptionPolicy", json!("PreemptLowerPriority")),
         Kind::Endpoints => each_item(object, "subsets", |subset| default_ports(subset, "ports")),
         Kind::ConfigMap
         | Kind::ServiceAccount

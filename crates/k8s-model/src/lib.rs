@@ -21,10 +21,10 @@ mod tests;
 
 use serde_json::Value;
 
-pub use admission::{DEFAULT_TOLERATION_SECONDS, admit_pod, admit_pod_with};
+pub use admission::{DEFAULT_TOLERATION_SECONDS, PriorityClassRef, admit_pod, admit_pod_with, admit_priority};
 pub use field::{ErrorKind, FieldError, go_quote};
 pub use meta::TOTAL_ANNOTATION_SIZE_LIMIT;
-pub use misc::MAX_SECRET_SIZE;
+pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, SYSTEM_PRIORITY_CLASSES};
 pub use names::{
     NameRule, c_identifier, config_map_key, dns1035_label, dns1123_label, dns1123_subdomain, env_var_name, label_value,
     path_segment_name, percent, port_name, port_number, qualified_name,
@@ -67,6 +67,7 @@ pub(crate) enum Kind {
     HorizontalPodAutoscaler,
     PodDisruptionBudget,
     StorageClass,
+    PriorityClass,
 }
 
 impl Kind {
@@ -101,6 +102,7 @@ impl Kind {
             ("autoscaling/v2", "HorizontalPodAutoscaler") => Kind::HorizontalPodAutoscaler,
             ("policy/v1", "PodDisruptionBudget") => Kind::PodDisruptionBudget,
             ("storage.k8s.io/v1", "StorageClass") => Kind::StorageClass,
+            ("scheduling.k8s.io/v1", "PriorityClass") => Kind::PriorityClass,
             _ => return None,
         })
     }
@@ -212,6 +214,7 @@ fn validate_kind(kind: Kind, object: &Value, old: Option<&Value>, errors: &mut E
         | Kind::NetworkPolicy
         | Kind::HorizontalPodAutoscaler
         | Kind::PodDisruptionBudget
-        | Kind::StorageClass => misc::validate(kind, object, old, errors),
+        | Kind::StorageClass
+        | Kind::PriorityClass => misc::validate(kind, object, old, errors),
     }
 }

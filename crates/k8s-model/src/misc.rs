@@ -1,6 +1,6 @@
 //! Validation of the smaller kinds: ConfigMap, Secret, Namespace, ServiceAccount, PersistentVolumeClaim,
 //! PersistentVolume, RBAC roles and bindings, Ingress, NetworkPolicy, HorizontalPodAutoscaler,
-//! PodDisruptionBudget and StorageClass.
+//! PodDisruptionBudget, StorageClass and PriorityClass.
 
 use serde_json::Value;
 
@@ -37,6 +37,7 @@ pub(crate) fn validate(kind: Kind, object: &Value, old: Option<&Value>, errors: 
         Kind::HorizontalPodAutoscaler => validate_hpa(object, errors),
         Kind::PodDisruptionBudget => validate_pdb(object, errors),
         Kind::StorageClass => validate_storage_class(object, old, errors),
+        Kind::PriorityClass => validate_priority_class(object, old, errors),
         _ => {}
     }
 }
@@ -822,6 +823,69 @@ fn validate_storage_class(object: &Value, old: Option<&Value>, errors: &mut Erro
             errors.invalid(
                 "volumeBindingMode",
                 object.get("volumeBindingMode").cloned().unwrap_or_default(),
+                "field is immutable",
+            );
+        }
+    }
+}
+
+/// The highest value a priority class not reserved for the system may have.
+pub const HIGHEST_USER_PRIORITY: i64 = 1_000_000_000;
+
+/// The priority classes every cluster has: name, value and description.
+pub const SYSTEM_PRIORITY_CLASSES: [(&str, i64, &str); 2] = [
+    (
+        "system-node-critical",
+        2_000_001_000,
+        "Used for system critical pods that must not be moved from their current node.",
+    ),
+    (
+        "system-cluster-critical",
+        2_000_000_000,
+        "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+    ),
+];
+
+fn validate_priority_class(object: &Value, old: Option<&Value>, errors: &mut Errors) {
+    let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let value = errors.int(object, "value", "").unwrap_or(0);
+    let global_default = errors.bool(object, "globalDefault", "").unwrap_or(false);
+    errors.str(object, "description", "");
+    if name.starts_with("system-") {
+        let known = SYSTEM_PRIORITY_CLASSES.iter().find(|(system, _, _)| *system == name);
+        let problem = match known {
+            None => Some(format!("{name} is not a known system priority class")),
+            Some((_, expected, _)) if *expected != value => {
+                Some(format!("value of {name} PriorityClass must be {expected}"))
+            }
+            Some(_) if global_default => Some(format!("globalDefault of {name} PriorityClass must be false")),
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            errors.forbidden(
+                "metadata.name",
+                format!(
+                    "priority class names with 'system-' prefix are reserved for system use only. error: {problem}"
+                ),
+            );
+        }
+    } else if value > HIGHEST_USER_PRIORITY {
+        errors
+            .forbidden("value", format!("maximum allowed value of a user defined priority is {HIGHEST_USER_PRIORITY}"));
+    }
+    if let Some(policy) = errors.str(object, "preemptionPolicy", "")
+        && !matches!(policy, "PreemptLowerPriority" | "Never")
+    {
+        errors.not_supported("preemptionPolicy", policy, &["Never", "PreemptLowerPriority"]);
+    }
+    if let Some(old) = old {
+        if object.get("value") != old.get("value") {
+            errors.forbidden("value", "may not be changed in an update.");
+        }
+        if object.get("preemptionPolicy") != old.get("preemptionPolicy") {
+            errors.invalid(
+                "preemptionPolicy",
+                object.get("preemptionPolicy").cloned().unwrap_or_default(),
                 "field is immutable",
             );
         }

@@ -844,6 +844,40 @@ fn other_kinds() {
             "provisioner: Forbidden: updates to provisioner are forbidden.",
         ],
     );
+    let priority = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000";
+    check(priority, &[]);
+    check(
+        &priority.replace("1000", "1000000001"),
+        &["value: Forbidden: maximum allowed value of a user defined priority is 1000000000"],
+    );
+    check(
+        &priority.replace("name: high", "name: system-high"),
+        &["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. \
+           error: system-high is not a known system priority class"],
+    );
+    check(
+        &priority.replace("name: high", "name: system-node-critical"),
+        &["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. \
+           error: value of system-node-critical PriorityClass must be 2000001000"],
+    );
+    check(&priority.replace("name: high", "name: system-node-critical").replace("1000", "2000001000"), &[]);
+    check(
+        &format!("{priority}\npreemptionPolicy: Sometimes"),
+        &["preemptionPolicy: Unsupported value: \"Sometimes\": supported values: \"Never\", \"PreemptLowerPriority\""],
+    );
+    check(
+        &format!("{priority}\nglobalDefault: maybe"),
+        &["globalDefault: Invalid value: \"maybe\": must be of type boolean"],
+    );
+    check_update(
+        priority,
+        &format!("{}\npreemptionPolicy: Never", priority.replace("1000", "2000")),
+        &[
+            "value: Forbidden: may not be changed in an update.",
+            "preemptionPolicy: Invalid value: \"Never\": field is immutable",
+        ],
+    );
+    check_update(priority, &format!("{priority}\ndescription: changed"), &[]);
     check(
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\nspec: {finalizers: [custom]}",
         &[
@@ -910,6 +944,49 @@ fn admission() {
             assert_eq!(garbage, before);
         }
     }
+}
+
+#[test]
+fn priority_admission_takes_the_value_and_policy_from_the_class() {
+    use crate::{PriorityClassRef, admit_priority};
+    let high = PriorityClassRef { name: "high", value: 1000, preemption_policy: Some("Never") };
+    let mut named = yaml("kind: Pod\nspec: {priorityClassName: high}");
+    admit_priority(&mut named, Some(high)).expect("admitted");
+    assert_eq!((&named["spec"]["priority"], &named["spec"]["preemptionPolicy"]), (&json!(1000), &json!("Never")));
+    // A pod naming no class gets the global default class, or priority 0 without one.
+    let mut plain = yaml("kind: Pod\nspec: {}");
+    admit_priority(&mut plain, Some(high)).expect("admitted");
+    assert_eq!(plain["spec"]["priorityClassName"], "high");
+    assert_eq!(plain["spec"]["priority"], 1000);
+    let mut plain = yaml("kind: Pod\nspec: {priority: 0}");
+    admit_priority(&mut plain, None).expect("admitted");
+    assert_eq!(
+        (&plain["spec"]["priority"], &plain["spec"]["preemptionPolicy"]),
+        (&json!(0), &json!("PreemptLowerPriority"))
+    );
+    // A missing class, or a priority or policy the class does not give, is forbidden and nothing changes.
+    let mut missing = yaml("kind: Pod\nspec: {priorityClassName: nope}");
+    let before = missing.clone();
+    assert_eq!(admit_priority(&mut missing, None), Err("no PriorityClass with name nope was found".to_owned()));
+    assert_eq!(missing, before);
+    let mut forced = yaml("kind: Pod\nspec: {priorityClassName: high, priority: 5}");
+    assert_eq!(
+        admit_priority(&mut forced, Some(high)),
+        Err("the integer value of priority (5) must not be provided in pod spec; priority admission controller \
+             computed 1000 from the given PriorityClass name"
+            .to_owned())
+    );
+    let mut policy = yaml("kind: Pod\nspec: {priorityClassName: high, preemptionPolicy: PreemptLowerPriority}");
+    assert!(
+        admit_priority(&mut policy, Some(high))
+            .expect_err("forbidden")
+            .contains("PreemptionPolicy (PreemptLowerPriority)")
+    );
+    let mut garbage = yaml("kind: Pod\nspec: {priority: lots}");
+    assert_eq!(admit_priority(&mut garbage, None), Ok(()));
+    assert_eq!(garbage["spec"]["priority"], "lots", "left for validation to refuse");
+    let mut not_a_pod = json!("x");
+    assert_eq!(admit_priority(&mut not_a_pod, None), Ok(()));
 }
 
 // Garbage input.
