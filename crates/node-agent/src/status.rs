@@ -197,6 +197,11 @@ fn container_status(plan: &ContainerPlan, snapshot: &ContainerSnapshot, context:
     status
 }
 
+/// The pod conditions kubelet owns and writes; the others (a `DisruptionTarget`, readiness gates) belong to
+/// whoever set them.
+pub const KUBELET_CONDITIONS: [&str; 5] =
+    ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
+
 /// Keeps the `lastTransitionTime` of every condition whose status did not change since `previous`.
 pub fn carry_transition_times(previous: &Value, status: &mut Value) {
     let Some(conditions) = status["conditions"].as_array_mut() else { return };

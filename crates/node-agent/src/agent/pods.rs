@@ -181,7 +181,8 @@ pub(crate) async fn run(
 /// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
 /// identity, annotations and deletion; what `PodPlan::of` reads (restart policy, grace period, each container's
-/// name, image, pull policy and probes); the node, host networking; and the status fields admission reads.
+/// name, image, pull policy and probes); the node, host networking; the status fields admission reads; and the
+/// conditions others own, which every status write carries over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
     pod.metadata.labels = None;
@@ -214,8 +215,28 @@ fn lean_pod(pod: &mut Pod) {
         phase: status.phase,
         start_time: status.start_time,
         pod_ip: status.pod_ip,
+        conditions: status
+            .conditions
+            .map(|conditions| {
+                conditions
+                    .into_iter()
+                    .filter(|c| !status::KUBELET_CONDITIONS.contains(&c.type_.as_str()))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|conditions| !conditions.is_empty()),
         ..PodStatus::default()
     });
+}
+
+/// The conditions of `pod` that others own (a `DisruptionTarget` from the scheduler or the eviction API, readiness
+/// gates' conditions), as JSON.
+fn foreign_conditions(pod: &Pod) -> Vec<Value> {
+    let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
+    conditions
+        .iter()
+        .filter(|c| !status::KUBELET_CONDITIONS.contains(&c.type_.as_str()))
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect()
 }
 
 /// One driver's loop: its share of the watch, node changes, and its pods' deadlines.
@@ -530,6 +551,13 @@ impl Driver {
         };
         events.extend(status::events(&active.plan, &self.timing, active.previous.as_ref(), &snapshot, &context));
         let mut status = status::pod_status(&active.plan, &snapshot, &context, now);
+        // The conditions others own come first and stay, as kubelet's status manager merges them.
+        let foreign = foreign_conditions(&tracked.pod);
+        if !foreign.is_empty()
+            && let Some(conditions) = status["conditions"].as_array_mut()
+        {
+            conditions.splice(0..0, foreign);
+        }
         let last = active.last_status.as_deref().and_then(|last| serde_json::from_str::<Value>(last).ok());
         if let Some(last) = &last {
             status::carry_transition_times(last, &mut status);
@@ -646,7 +674,9 @@ mod tests {
                 }],
             },
             "status": { "phase": "Running", "podIP": "10.0.0.9", "startTime": "2026-01-01T00:00:00Z",
-                        "conditions": [{ "type": "Ready", "status": "True" }] },
+                        "conditions": [{ "type": "Ready", "status": "True" },
+                                       { "type": "DisruptionTarget", "status": "True",
+                                         "reason": "PreemptionByScheduler" }] },
         }))
         .expect("a pod");
         let whole = pod.clone();
@@ -658,8 +688,16 @@ mod tests {
         assert_eq!((spec.node_name.as_deref(), spec.host_network), (Some("node-1"), Some(true)));
         assert_eq!((status.phase.as_deref(), status.pod_ip.as_deref()), (Some("Running"), Some("10.0.0.9")));
         assert_eq!(status.start_time, whole.status.as_ref().unwrap().start_time);
+        // Conditions the agent writes itself go; those others own stay, for every status write to carry over.
+        let foreign = foreign_conditions(&pod);
+        assert_eq!(foreign, foreign_conditions(&whole));
+        assert_eq!(
+            foreign,
+            vec![json!({ "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler" })]
+        );
+        assert_eq!(status.conditions.as_ref().map(Vec::len), Some(1));
         // What is dropped is what the agent never reads.
-        assert!(pod.metadata.managed_fields.is_none() && spec.volumes.is_none() && status.conditions.is_none());
+        assert!(pod.metadata.managed_fields.is_none() && spec.volumes.is_none());
         assert!(spec.containers[0].volume_mounts.is_none());
     }
 }
