@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{FutureExt, StreamExt, stream};
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Event, EventSource, Node, ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{Event, EventSource, Namespace, Node, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use crate::SchedulerConfig;
 use crate::schedule::{Unschedulable, schedule};
-use crate::snapshot::{PodKey, Snapshot, pod_key};
+use crate::snapshot::{PREEMPTED_REASON, PodKey, Snapshot, pod_key};
 
 /// The back-off after a pod's first failed attempt (upstream's `podInitialBackoffSeconds`).
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -45,6 +45,7 @@ type Bound = (PodKey, Pod, String, Result<(), kube::Error>);
 enum Change {
     Node(Box<Result<watcher::Event<Node>, watcher::Error>>),
     Pod(Box<Result<watcher::Event<Pod>, watcher::Error>>),
+    Namespace(Box<Result<watcher::Event<Namespace>, watcher::Error>>),
 }
 
 /// An unschedulable pod waiting for another attempt.
@@ -71,7 +72,18 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
         .modify(lean_pod)
         .map(|e| Change::Pod(Box::new(e)))
         .boxed();
-    let mut changes = stream::select(nodes, pods);
+    // Namespaces' labels, for pod affinity terms that select namespaces.
+    let namespaces = watcher(Api::<Namespace>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .modify(|namespace: &mut Namespace| {
+            namespace.metadata.managed_fields = None;
+            namespace.metadata.annotations = None;
+            namespace.spec = None;
+            namespace.status = None;
+        })
+        .map(|e| Change::Namespace(Box::new(e)))
+        .boxed();
+    let mut changes = stream::select_all([nodes, pods, namespaces]);
     let mut scheduler = Scheduler::new(client, config);
     loop {
         // Take in every change and finished binding that is ready before deciding anything.
@@ -147,7 +159,7 @@ struct Scheduler {
     /// Bindings being written.
     binds: JoinSet<Bound>,
     /// Events waiting to be posted.
-    events: mpsc::Sender<(Api<Event>, Event)>,
+    events: mpsc::Sender<(Api<Event>, EventWrite)>,
     snapshot: Snapshot,
     /// Pods waiting for a node, as last seen.
     pending: HashMap<PodKey, Pod>,
@@ -158,18 +170,17 @@ struct Scheduler {
     /// Names seen since a watch (re)started listing, to drop what vanished meanwhile.
     listing_nodes: Option<HashSet<String>>,
     listing_pods: Option<HashSet<PodKey>>,
+    listing_namespaces: Option<HashSet<String>>,
+    /// The events recorded lately, so that a repeat updates the first one's count instead of adding another.
+    recorded: Recorded,
 }
 
 impl Scheduler {
     fn new(client: kube::Client, config: SchedulerConfig) -> Scheduler {
-        let (events, queue) = mpsc::channel::<(Api<Event>, Event)>(EVENT_QUEUE);
+        let (events, queue) = mpsc::channel::<(Api<Event>, EventWrite)>(EVENT_QUEUE);
         let queue = stream::unfold(queue, |mut queue| async move { queue.recv().await.map(|item| (item, queue)) });
-        // Posts events in the background until the scheduler is gone and the queue is drained.
-        tokio::spawn(queue.for_each_concurrent(EVENT_WRITERS, |(api, event)| async move {
-            if let Err(error) = api.create(&PostParams::default(), &event).await {
-                tracing::debug!(%error, reason = event.reason.as_deref().unwrap_or_default(), "cannot record an event");
-            }
-        }));
+        // Writes events in the background until the scheduler is gone and the queue is drained.
+        tokio::spawn(queue.for_each_concurrent(EVENT_WRITERS, |(api, write)| write.write(api)));
         Scheduler {
             client,
             config,
@@ -182,6 +193,8 @@ impl Scheduler {
             waiting: HashMap::new(),
             listing_nodes: None,
             listing_pods: None,
+            listing_namespaces: None,
+            recorded: Recorded::default(),
         }
     }
 
@@ -195,6 +208,38 @@ impl Scheduler {
                 Ok(event) => self.apply_pod(event),
                 Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
             },
+            Change::Namespace(event) => match *event {
+                Ok(event) => self.apply_namespace(event),
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+        }
+    }
+
+    fn apply_namespace(&mut self, event: watcher::Event<Namespace>) {
+        match event {
+            watcher::Event::Init => self.listing_namespaces = Some(HashSet::new()),
+            watcher::Event::InitApply(namespace) | watcher::Event::Apply(namespace) => {
+                let name = namespace.metadata.name.unwrap_or_default();
+                if let Some(seen) = &mut self.listing_namespaces {
+                    seen.insert(name.clone());
+                }
+                if self.snapshot.set_namespace(&name, namespace.metadata.labels.unwrap_or_default()) {
+                    self.cluster_changed();
+                }
+            }
+            watcher::Event::Delete(namespace) => {
+                self.snapshot.remove_namespace(namespace.metadata.name.as_deref().unwrap_or_default());
+                self.cluster_changed();
+            }
+            watcher::Event::InitDone => {
+                if let Some(seen) = self.listing_namespaces.take() {
+                    let gone: Vec<String> =
+                        self.snapshot.namespace_names().filter(|name| !seen.contains(*name)).cloned().collect();
+                    for name in gone {
+                        self.snapshot.remove_namespace(&name);
+                    }
+                }
+            }
         }
     }
 
@@ -272,6 +317,12 @@ impl Scheduler {
             self.forget_pending(&key);
             return;
         }
+        // A nomination written to the pod holds; one made here and not written yet is not undone by an update
+        // that predates it.
+        if let Some(node) = pod.status.as_ref().and_then(|s| s.nominated_node_name.as_deref()).filter(|n| !n.is_empty())
+        {
+            self.snapshot.nominate(&pod, node);
+        }
         let new = self.pending.insert(key.clone(), pod).is_none();
         if new && !self.waiting.contains_key(&key) && self.queued.insert(key.clone()) {
             self.active.push_back(key);
@@ -287,6 +338,7 @@ impl Scheduler {
     }
 
     fn forget_pending(&mut self, key: &str) {
+        self.snapshot.forget_nomination(key);
         self.pending.remove(key);
         self.waiting.remove(key);
         // A key left in `active` is skipped when it comes up.
@@ -315,7 +367,8 @@ impl Scheduler {
             }
         }
         while let Some(key) = self.active.pop_front() {
-            if self.queued.remove(&key) && self.pending.contains_key(&key) {
+            // A pod assumed on a node, its binding in flight, is not scheduled twice.
+            if self.queued.remove(&key) && self.pending.contains_key(&key) && self.snapshot.pod(&key).is_none() {
                 return Some(key);
             }
         }
@@ -338,7 +391,10 @@ impl Scheduler {
     fn bind(&mut self, key: &PodKey, pod: Pod, node: &str) {
         let mut assumed = pod.clone();
         assumed.spec.get_or_insert_default().node_name = Some(node.to_owned());
+        // Its room is now taken by the pod itself, and it is not tried again unless the binding fails.
+        self.snapshot.forget_nomination(key);
         self.snapshot.add_pod(&assumed);
+        self.waiting.remove(key);
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let name = pod.metadata.name.clone().unwrap_or_default();
         let binding = json!({
@@ -388,9 +444,11 @@ impl Scheduler {
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let name = pod.metadata.name.clone().unwrap_or_default();
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
-        let already = pod.status.as_ref().and_then(|s| s.conditions.as_ref()).and_then(|conditions| {
+        let pod_status = pod.status.as_ref();
+        let already = pod_status.and_then(|s| s.conditions.as_ref()).and_then(|conditions| {
             conditions.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False").map(|c| c.message.clone())
         });
+        let written_nomination = pod_status.and_then(|s| s.nominated_node_name.as_deref()).filter(|n| !n.is_empty());
         let mut status = json!({});
         if already != Some(Some(message.clone())) {
             status["conditions"] = json!([{
@@ -399,9 +457,31 @@ impl Scheduler {
             }]);
         }
         if let Some(preemption) = &unschedulable.preemption {
-            status["nominatedNodeName"] = json!(preemption.node);
+            // Pods of lower priority nominated to the same node lose their claim to it, as upstream clears them.
+            let priority = pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0);
+            let displaced: Vec<PodKey> = self.snapshot.node(&preemption.node).map_or_else(Vec::new, |node| {
+                node.nominated
+                    .iter()
+                    .filter(|n| n.priority < priority && n.key != *key)
+                    .map(|n| n.key.clone())
+                    .collect()
+            });
+            for other in displaced {
+                self.snapshot.forget_nomination(&other);
+                self.clear_nomination(&other).await;
+            }
+            self.snapshot.nominate(pod, &preemption.node);
+            if written_nomination != Some(preemption.node.as_str()) {
+                status["nominatedNodeName"] = json!(preemption.node);
+            }
             for victim in &preemption.victims {
                 self.preempt(pod, victim, &preemption.node).await;
+            }
+        } else if unschedulable.not_eligible.is_none() && unschedulable.n_nodes > 0 {
+            // Preemption was tried and found nowhere: an earlier nomination no longer holds.
+            self.snapshot.forget_nomination(key);
+            if written_nomination.is_some() {
+                status["nominatedNodeName"] = serde_json::Value::Null;
             }
         }
         if status.as_object().is_some_and(|s| !s.is_empty()) {
@@ -412,7 +492,17 @@ impl Scheduler {
         }
     }
 
-    /// Deletes a victim gracefully and says why on it.
+    /// Removes a pending pod's `status.nominatedNodeName`.
+    async fn clear_nomination(&self, key: &PodKey) {
+        let Some((namespace, name)) = key.split_once('/') else { return };
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let patch = Patch::Strategic(json!({ "status": { "nominatedNodeName": null } }));
+        if let Err(error) = pods.patch_status(name, &PatchParams::default(), &patch).await {
+            tracing::debug!(pod = %key, %error, "cannot clear the pod's nominated node");
+        }
+    }
+
+    /// Marks a victim as disrupted by preemption, deletes it gracefully and says why on it.
     async fn preempt(&mut self, preemptor: &Pod, victim: &PodKey, node: &str) {
         let Some((namespace, name)) = victim.split_once('/') else { return };
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
@@ -424,19 +514,28 @@ impl Scheduler {
                 return;
             }
         };
-        if victim_pod.metadata.deletion_timestamp.is_none() {
-            if let Err(error) = pods.delete(name, &DeleteParams::default()).await {
-                tracing::debug!(pod = %victim, %error, "cannot delete a preemption victim");
-                return;
-            }
-            let preemptor_name = format!(
-                "{}/{}",
-                preemptor.metadata.namespace.as_deref().unwrap_or("default"),
-                preemptor.metadata.name.as_deref().unwrap_or_default()
-            );
-            let message = format!("Preempted by pod {preemptor_name} on node {node}");
-            self.record(&victim_pod, false, "Preempted", "Preempting", &message);
+        if victim_pod.metadata.deletion_timestamp.is_some() {
+            return;
         }
+        let condition = json!({ "status": { "conditions": [{
+            "type": "DisruptionTarget", "status": "True", "reason": PREEMPTED_REASON,
+            "message": format!("{}: preempting to accommodate a higher priority pod", self.config.scheduler_name),
+            "lastTransitionTime": Time(Timestamp::now()),
+        }] } });
+        if let Err(error) = pods.patch_status(name, &PatchParams::default(), &Patch::Strategic(condition)).await {
+            tracing::debug!(pod = %victim, %error, "cannot mark a preemption victim");
+        }
+        if let Err(error) = pods.delete(name, &DeleteParams::default()).await {
+            tracing::debug!(pod = %victim, %error, "cannot delete a preemption victim");
+            return;
+        }
+        let preemptor_name = format!(
+            "{}/{}",
+            preemptor.metadata.namespace.as_deref().unwrap_or("default"),
+            preemptor.metadata.name.as_deref().unwrap_or_default()
+        );
+        let message = format!("Preempted by pod {preemptor_name} on node {node}");
+        self.record(&victim_pod, false, "Preempted", "Preempting", &message);
     }
 
     fn back_off(&mut self, key: &PodKey) {
@@ -449,18 +548,47 @@ impl Scheduler {
         );
     }
 
-    /// Queues a core/v1 Event about `pod`; failing to record is only logged.
-    fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
+    /// Queues a core/v1 Event about `pod`, or, when the same was said about the same pod lately, a bump of that
+    /// event's count and last time (as client-go's event correlator does, so that `kubectl describe` shows
+    /// "x5 over 2m" rather than five events). Failing to record is only logged.
+    fn record(&mut self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
+        let now = Timestamp::now();
+        let uid = pod.metadata.uid.clone().unwrap_or_default();
+        let write = match self.recorded.seen(&uid, warning, reason, message) {
+            Some((name, count)) => EventWrite::Repeat { name, count, last: Time(now) },
+            None => {
+                let event = self.event(pod, &namespace, warning, reason, action, message, now);
+                self.recorded.remember(&uid, warning, reason, message, event.metadata.name.clone().unwrap_or_default());
+                EventWrite::Create(Box::new(event))
+            }
+        };
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send((api, write)) {
+            tracing::warn!(reason, "the event queue is full; dropping an event");
+        }
+    }
+
+    /// A new core/v1 Event about `pod`, as the scheduler reports it.
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &self,
+        pod: &Pod,
+        namespace: &str,
+        warning: bool,
+        reason: &str,
+        action: &str,
+        message: &str,
+        now: Timestamp,
+    ) -> Event {
         // Events name the scheduler by its name, as kube-scheduler names them by profile (`default-scheduler`).
         let component = self.config.scheduler_name.clone();
-        let now = Timestamp::now();
         let mut event = Event {
             involved_object: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some("Pod".into()),
                 name: pod.metadata.name.clone(),
-                namespace: Some(namespace.clone()),
+                namespace: Some(namespace.to_owned()),
                 uid: pod.metadata.uid.clone(),
                 resource_version: pod.metadata.resource_version.clone(),
                 field_path: None,
@@ -479,10 +607,63 @@ impl Scheduler {
         };
         event.metadata.name =
             Some(format!("{}.{:x}", pod.metadata.name.as_deref().unwrap_or_default(), now.as_nanosecond()));
-        event.metadata.namespace = Some(namespace.clone());
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send((api, event)) {
-            tracing::warn!(reason, "the event queue is full; dropping an event");
+        event.metadata.namespace = Some(namespace.to_owned());
+        event
+    }
+}
+
+/// What the event writer does: post a new event, or bump the count of one already posted.
+enum EventWrite {
+    Create(Box<Event>),
+    Repeat { name: String, count: i32, last: Time },
+}
+
+impl EventWrite {
+    async fn write(self, api: Api<Event>) {
+        let result = match &self {
+            EventWrite::Create(event) => api.create(&PostParams::default(), event).await.map(drop),
+            EventWrite::Repeat { name, count, last } => {
+                let patch = Patch::Merge(json!({ "count": count, "lastTimestamp": last }));
+                api.patch(name, &PatchParams::default(), &patch).await.map(drop)
+            }
+        };
+        if let Err(error) = result {
+            tracing::debug!(%error, "cannot record an event");
+        }
+    }
+}
+
+/// How many recent events are remembered for aggregation (client-go's correlator keeps as many).
+const RECORDED_EVENTS: usize = 4096;
+
+/// An event's identity for aggregation: the pod's uid, whether it is a warning, its reason and its message.
+type EventKey = (String, bool, String, String);
+
+/// The events recorded lately, oldest first, each with its name and how often it was said.
+#[derive(Debug, Default)]
+struct Recorded {
+    events: HashMap<EventKey, (String, i32)>,
+    order: VecDeque<EventKey>,
+}
+
+impl Recorded {
+    /// The name and new count of an event said before, counting this time; `None` for a new one.
+    fn seen(&mut self, uid: &str, warning: bool, reason: &str, message: &str) -> Option<(String, i32)> {
+        let key = (uid.to_owned(), warning, reason.to_owned(), message.to_owned());
+        let (name, count) = self.events.get_mut(&key)?;
+        *count += 1;
+        Some((name.clone(), *count))
+    }
+
+    fn remember(&mut self, uid: &str, warning: bool, reason: &str, message: &str, name: String) {
+        let key = (uid.to_owned(), warning, reason.to_owned(), message.to_owned());
+        if self.events.insert(key.clone(), (name, 1)).is_none() {
+            self.order.push_back(key);
+        }
+        while self.order.len() > RECORDED_EVENTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.events.remove(&oldest);
+            }
         }
     }
 }
@@ -490,6 +671,26 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_events_bump_the_first_ones_count() {
+        let mut recorded = Recorded::default();
+        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), None);
+        recorded.remember("u1", true, "FailedScheduling", "0/3 nodes", "web.1".into());
+        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), Some(("web.1".into(), 2)));
+        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), Some(("web.1".into(), 3)));
+        // Another message, pod or type is another event.
+        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/4 nodes"), None);
+        assert_eq!(recorded.seen("u2", true, "FailedScheduling", "0/3 nodes"), None);
+        assert_eq!(recorded.seen("u1", false, "FailedScheduling", "0/3 nodes"), None);
+        // The oldest are forgotten past the bound.
+        for n in 0..RECORDED_EVENTS {
+            recorded.remember(&format!("other-{n}"), true, "FailedScheduling", "m", format!("e.{n}"));
+        }
+        assert_eq!(recorded.events.len(), RECORDED_EVENTS);
+        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), None);
+        assert_eq!(recorded.seen("other-1", true, "FailedScheduling", "m"), Some(("e.1".into(), 2)));
+    }
 
     #[test]
     fn a_lean_pod_keeps_everything_scheduling_reads() {

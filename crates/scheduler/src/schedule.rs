@@ -35,8 +35,9 @@ pub struct Unschedulable {
     pub reasons: BTreeMap<String, usize>,
     /// Why preemption did not help, by node count; empty when it was not tried or found victims.
     pub preemption_reasons: BTreeMap<String, usize>,
-    /// Set when the pod may not preempt (`preemptionPolicy: Never`).
-    pub preemption_disabled: bool,
+    /// Why the pod may not preempt now, when it may not: `preemptionPolicy: Never`, or victims of its earlier
+    /// preemption still terminating on its nominated node.
+    pub not_eligible: Option<&'static str>,
     /// The node where evicting `victims` makes room, if preemption found one.
     pub preemption: Option<Preemption>,
 }
@@ -56,8 +57,8 @@ impl Unschedulable {
             return "no nodes available to schedule pods".into();
         }
         let mut message = format!("0/{} nodes are available: {}.", self.n_nodes, counted(&self.reasons));
-        if self.preemption_disabled {
-            message.push_str(" preemption: not eligible due to preemptionPolicy=Never.");
+        if let Some(why) = self.not_eligible {
+            message.push_str(&format!(" preemption: {why}"));
         } else if !self.preemption_reasons.is_empty() {
             message.push_str(&format!(
                 " preemption: 0/{} nodes are available: {}.",
@@ -113,7 +114,7 @@ impl Failure {
         }
     }
 
-    /// Whether evicting pods could make the node fit.
+    /// Whether evicting pods could make the node fit (else the node is unschedulable and unresolvable).
     fn preemption_may_help(&self) -> bool {
         matches!(self, Failure::Resources { .. })
     }
@@ -139,6 +140,8 @@ struct Incoming<'a> {
     /// The spread constraints, each selector narrowed by its `matchLabelKeys`.
     spread: Vec<Cow<'a, TopologySpreadConstraint>>,
     group: Option<u64>,
+    /// The node an earlier preemption made room on.
+    nominated_node: Option<&'a str>,
 }
 
 impl<'a> Incoming<'a> {
@@ -185,6 +188,11 @@ impl<'a> Incoming<'a> {
                 .map(|constraint| with_match_label_keys(constraint, pod.metadata.labels.as_ref()))
                 .collect(),
             group: snapshot::spread_group(pod),
+            nominated_node: pod
+                .status
+                .as_ref()
+                .and_then(|s| s.nominated_node_name.as_deref())
+                .filter(|n| !n.is_empty()),
         }
     }
 }
@@ -206,9 +214,20 @@ struct Prepared {
 
 /// Picks the node for `pod`, or says why there is none (and, when it may help, which pods to preempt).
 pub fn schedule(pod: &Pod, snapshot: &Snapshot) -> Result<String, Unschedulable> {
-    let incoming = Incoming::new(pod);
+    let mut incoming = Incoming::new(pod);
+    // A nomination known to the scheduler but not yet written to the pod counts too.
+    if incoming.nominated_node.is_none() {
+        incoming.nominated_node = snapshot.nominated_node(&incoming.key);
+    }
     let prepared = prepare(&incoming, snapshot);
     let nodes = &snapshot.nodes;
+    // The node a preemption made room on is tried first and taken if the pod fits there now.
+    if let Some(node) = incoming.nominated_node.and_then(|name| snapshot.node(name))
+        && node.present
+        && filter(&incoming, &prepared, node).is_ok()
+    {
+        return Ok(node.name.clone());
+    }
     let n_nodes = snapshot.n_nodes();
     let to_find = feasible_nodes_to_find(n_nodes);
     let start = if nodes.is_empty() { 0 } else { (hash_of(&incoming.key) as usize) % nodes.len() };
@@ -264,7 +283,8 @@ fn prepare(incoming: &Incoming<'_>, snapshot: &Snapshot) -> Prepared {
     let node_of = |pod: &PodInfo| &snapshot.nodes[pod.node_idx];
     for term in incoming.affinity {
         let domains = term_domains(term, incoming.namespace, snapshot);
-        let waived = domains.is_empty() && term_matches(term, incoming.namespace, incoming.namespace, &incoming.labels);
+        let waived = domains.is_empty()
+            && term_matches(term, incoming.namespace, incoming.namespace, &incoming.labels, snapshot);
         prepared.affinity_domains.push((!waived).then_some(domains));
     }
     for term in incoming.anti_affinity {
@@ -273,7 +293,7 @@ fn prepare(incoming: &Incoming<'_>, snapshot: &Snapshot) -> Prepared {
     for key in &snapshot.anti_affinity_pods {
         let Some(existing) = snapshot.pods.get(key) else { continue };
         for term in &existing.anti_affinity {
-            if term_matches(term, &existing.namespace, incoming.namespace, &incoming.labels)
+            if term_matches(term, &existing.namespace, incoming.namespace, &incoming.labels, snapshot)
                 && let Some(value) = node_of(existing).labels.get(&term.topology_key)
             {
                 prepared.existing_anti_affinity.insert((term.topology_key.clone(), value.clone()));
@@ -350,7 +370,7 @@ fn spread_counts(
 fn term_domains(term: &PodAffinityTerm, namespace: &str, snapshot: &Snapshot) -> HashSet<String> {
     let mut domains = HashSet::new();
     for pod in snapshot.pods.values() {
-        if term_matches(term, namespace, &pod.namespace, &pod.labels)
+        if term_matches(term, namespace, &pod.namespace, &pod.labels, snapshot)
             && let Some(value) = snapshot.nodes[pod.node_idx].labels.get(&term.topology_key)
         {
             domains.insert(value.clone());
@@ -359,19 +379,29 @@ fn term_domains(term: &PodAffinityTerm, namespace: &str, snapshot: &Snapshot) ->
     domains
 }
 
-/// Whether a term written in namespace `own` selects a pod in `namespace` with `labels`.
-fn term_matches(term: &PodAffinityTerm, own: &str, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
+/// Whether a term written in namespace `own` selects a pod in `namespace` with `labels`. The term's namespaces
+/// are those it names plus those its `namespaceSelector` selects by their labels (an empty selector selects every
+/// namespace); with neither, the term's own namespace.
+fn term_matches(
+    term: &PodAffinityTerm,
+    own: &str,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    snapshot: &Snapshot,
+) -> bool {
     let names = term.namespaces.as_deref().unwrap_or(&[]);
-    let all_namespaces = term.namespace_selector.as_ref().is_some_and(selector_is_empty);
-    let in_namespace = all_namespaces
-        || names.iter().any(|n| n == namespace)
-        || (names.is_empty() && term.namespace_selector.is_none() && own == namespace);
+    let in_namespace = match &term.namespace_selector {
+        None => names.iter().any(|n| n == namespace) || (names.is_empty() && own == namespace),
+        Some(selector) => {
+            names.iter().any(|n| n == namespace)
+                || snapshot.namespaces.get(namespace).map_or_else(
+                    // A namespace not seen yet (its watch lags) has no labels to match but is selected by `{}`.
+                    || selector_matches(selector, &BTreeMap::new()),
+                    |namespace_labels| selector_matches(selector, namespace_labels),
+                )
+        }
+    };
     in_namespace && term.label_selector.as_ref().is_some_and(|selector| selector_matches(selector, labels))
-}
-
-fn selector_is_empty(selector: &LabelSelector) -> bool {
-    selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// Whether a label selector selects `labels` (an empty selector selects everything).
@@ -391,6 +421,16 @@ pub fn selector_matches(selector: &LabelSelector, labels: &BTreeMap<String, Stri
         })
 }
 
+/// What the pods nominated to `node` at the incoming pod's priority or above hold there, the pod itself aside:
+/// room that preemption made for them is not the incoming pod's to take.
+fn nominated_load(incoming: &Incoming<'_>, node: &NodeInfo) -> Resources {
+    let mut load = Resources::default();
+    for nominated in node.nominated.iter().filter(|n| n.priority >= incoming.priority && n.key != incoming.key) {
+        load.add(&nominated.requests);
+    }
+    load
+}
+
 fn filter(incoming: &Incoming<'_>, prepared: &Prepared, node: &NodeInfo) -> Result<(), Failure> {
     if node.unschedulable && !tolerates_any(incoming.tolerations, UNSCHEDULABLE_TAINT, "", "NoSchedule") {
         return Err(Failure::Unschedulable);
@@ -408,7 +448,11 @@ fn filter(incoming: &Incoming<'_>, prepared: &Prepared, node: &NodeInfo) -> Resu
     if !node_affinity_ok(incoming, node) {
         return Err(Failure::NodeAffinity);
     }
-    fits(&incoming.requests, &node.allocatable, &node.requested)?;
+    let mut requested = node.requested;
+    if !node.nominated.is_empty() {
+        requested.add(&nominated_load(incoming, node));
+    }
+    fits(&incoming.requests, &node.allocatable, &requested)?;
     for (idx, counts, min) in &prepared.hard_spread {
         let constraint = &incoming.spread[*idx];
         let Some(value) = node.labels.get(&constraint.topology_key) else { return Err(Failure::Spread) };
@@ -672,18 +716,17 @@ fn unschedulable(
             *reasons.entry(reason).or_insert(0) += 1;
         }
     }
-    let mut result = Unschedulable {
-        n_nodes,
-        reasons,
-        preemption_reasons: BTreeMap::new(),
-        preemption_disabled: false,
-        preemption: None,
-    };
+    let mut result =
+        Unschedulable { n_nodes, reasons, preemption_reasons: BTreeMap::new(), not_eligible: None, preemption: None };
     if n_nodes == 0 {
         return result;
     }
     if !incoming.may_preempt {
-        result.preemption_disabled = true;
+        result.not_eligible = Some("not eligible due to preemptionPolicy=Never.");
+        return result;
+    }
+    if waiting_for_victims(incoming, snapshot, failures) {
+        result.not_eligible = Some("not eligible due to a terminating pod on the nominated node.");
         return result;
     }
     let mut best: Option<((i32, i64, usize, String), Preemption)> = None;
@@ -726,6 +769,21 @@ fn unschedulable(
     result
 }
 
+/// Whether the pod already preempted on its nominated node and a lower-priority pod there is still terminating
+/// because of it: it waits for that room rather than preempting more (unless the node can no longer take it
+/// whatever is evicted).
+fn waiting_for_victims(incoming: &Incoming<'_>, snapshot: &Snapshot, failures: &[(usize, Failure)]) -> bool {
+    let Some(node) = incoming.nominated_node.and_then(|name| snapshot.node(name)) else { return false };
+    let unresolvable =
+        failures.iter().any(|(idx, failure)| snapshot.nodes[*idx].name == node.name && !failure.preemption_may_help());
+    !unresolvable
+        && node
+            .pods
+            .iter()
+            .filter_map(|key| snapshot.pods.get(key))
+            .any(|pod| pod.preempted && pod.priority < incoming.priority)
+}
+
 /// The fewest lower-priority pods on `node` whose eviction lets the pod fit, keeping the highest-priority ones
 /// where possible; `None` when evicting all of them is not enough.
 fn victims_on<'a>(incoming: &Incoming<'_>, snapshot: &'a Snapshot, node: &NodeInfo) -> Option<Vec<&'a PodInfo>> {
@@ -739,6 +797,7 @@ fn victims_on<'a>(incoming: &Incoming<'_>, snapshot: &'a Snapshot, node: &NodeIn
         return None;
     }
     let mut requested = node.requested;
+    requested.add(&nominated_load(incoming, node));
     for pod in &lower {
         requested.sub(&pod.requests);
     }

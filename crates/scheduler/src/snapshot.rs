@@ -13,6 +13,9 @@ pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 /// The label naming a node's host.
 pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
 
+/// The reason of the `DisruptionTarget` condition the scheduler puts on the pods it preempts.
+pub const PREEMPTED_REASON: &str = "PreemptionByScheduler";
+
 /// A pod's key in the snapshot: `namespace/name`.
 pub type PodKey = String;
 
@@ -35,6 +38,17 @@ pub struct PodInfo {
     pub group: Option<u64>,
     /// Required anti-affinity terms, which keep other pods away from this one.
     pub anti_affinity: Vec<PodAffinityTerm>,
+    /// Being deleted after the scheduler preempted it (a `DisruptionTarget` condition by `PreemptionByScheduler`).
+    pub preempted: bool,
+}
+
+/// A pending pod that preemption made room for on a node: the room stays reserved for it (and for pods of its
+/// priority or above) while its victims terminate.
+#[derive(Debug, Clone)]
+pub struct Nominated {
+    pub key: PodKey,
+    pub priority: i32,
+    pub requests: Resources,
 }
 
 /// A node and what is bound to it.
@@ -57,6 +71,8 @@ pub struct NodeInfo {
     pub groups: HashMap<u64, u32>,
     /// The node's zone as an index into [`Snapshot::zones`].
     pub zone_id: Option<u32>,
+    /// Pending pods nominated to this node.
+    pub nominated: Vec<Nominated>,
 }
 
 impl NodeInfo {
@@ -82,6 +98,10 @@ pub struct Snapshot {
     pub(crate) zone_groups: HashMap<u64, HashMap<String, u32>>,
     /// The pods that carry required anti-affinity terms.
     pub(crate) anti_affinity_pods: HashSet<PodKey>,
+    /// Every namespace's labels, for pod affinity terms' `namespaceSelector`.
+    pub(crate) namespaces: HashMap<String, BTreeMap<String, String>>,
+    /// The node (by index) each nominated pod is nominated to.
+    nominations: HashMap<PodKey, usize>,
 }
 
 impl Snapshot {
@@ -200,9 +220,9 @@ impl Snapshot {
             && self.nodes[existing.node_idx].name == node
             && existing.uid == pod.metadata.uid.clone().unwrap_or_default()
         {
-            // Requests and labels that matter here do not change once bound, except labels.
+            // Requests do not change once bound; labels and being preempted may.
             let labels = pod.metadata.labels.clone().unwrap_or_default();
-            if existing.labels == labels {
+            if existing.labels == labels && existing.preempted == preempted(pod) {
                 return;
             }
         }
@@ -258,6 +278,46 @@ impl Snapshot {
         }
     }
 
+    /// Records a namespace's labels; true when they changed.
+    pub fn set_namespace(&mut self, name: &str, labels: BTreeMap<String, String>) -> bool {
+        self.namespaces.insert(name.to_owned(), labels.clone()).is_none_or(|old| old != labels)
+    }
+
+    pub fn remove_namespace(&mut self, name: &str) {
+        self.namespaces.remove(name);
+    }
+
+    /// The namespaces known, for dropping those gone after a relist.
+    pub fn namespace_names(&self) -> impl Iterator<Item = &String> {
+        self.namespaces.keys()
+    }
+
+    /// Reserves room on `node` for a pending pod that preemption made room for (replacing an earlier nomination).
+    pub fn nominate(&mut self, pod: &Pod, node: &str) {
+        let key = pod_key(pod);
+        if self.nominated_node(&key) == Some(node) {
+            return;
+        }
+        self.forget_nomination(&key);
+        let node_idx = self.node_slot(node);
+        let priority = pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0);
+        let requests = resources::pod_requests(pod);
+        self.nodes[node_idx].nominated.push(Nominated { key: key.clone(), priority, requests });
+        self.nominations.insert(key, node_idx);
+    }
+
+    /// Drops a pod's nomination, if it has one.
+    pub fn forget_nomination(&mut self, key: &str) {
+        if let Some(node_idx) = self.nominations.remove(key) {
+            self.nodes[node_idx].nominated.retain(|n| n.key != key);
+        }
+    }
+
+    /// The node a pending pod is nominated to.
+    pub fn nominated_node(&self, key: &str) -> Option<&str> {
+        self.nominations.get(key).map(|&idx| self.nodes[idx].name.as_str())
+    }
+
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {
         self.node_index.get(name).map(|&idx| &self.nodes[idx])
     }
@@ -304,5 +364,16 @@ fn pod_info(pod: &Pod, key: PodKey, node_idx: usize) -> PodInfo {
             .and_then(|a| a.pod_anti_affinity.as_ref())
             .and_then(|a| a.required_during_scheduling_ignored_during_execution.clone())
             .unwrap_or_default(),
+        preempted: preempted(pod),
     }
+}
+
+/// Whether a pod is terminating because the scheduler preempted it (upstream's `podTerminatingByPreemption`).
+pub fn preempted(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some()
+        && pod.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|conditions| {
+            conditions.iter().any(|c| {
+                c.type_ == "DisruptionTarget" && c.status == "True" && c.reason.as_deref() == Some(PREEMPTED_REASON)
+            })
+        })
 }

@@ -431,3 +431,104 @@ fn min_domains_and_match_label_keys_shape_the_spread() {
     assert!(schedule(&unknown, &snapshot(&skewed, &old)).is_err());
     check(&nodes, &old, &unknown, "b1");
 }
+
+#[test]
+fn affinity_terms_select_namespaces_by_their_labels() {
+    let nodes = [plain("a"), plain("b")];
+    let cache =
+        bound(pod("cache", "", "", json!({ "metadata": { "namespace": "data", "labels": { "app": "cache" } } })), "b");
+    let near = |selector: Value| {
+        pod(
+            "web",
+            "",
+            "",
+            json!({ "spec": { "affinity": { "podAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [{
+                "topologyKey": "kubernetes.io/hostname", "namespaceSelector": selector,
+                "labelSelector": { "matchLabels": { "app": "cache" } } }] } } } }),
+        )
+    };
+    let mut cluster = snapshot(&nodes, std::slice::from_ref(&cache));
+    cluster.set_namespace("default", BTreeMap::new());
+    cluster.set_namespace("data", BTreeMap::from([("team".to_owned(), "storage".to_owned())]));
+    // The selector picks the cache's namespace by its label; an empty selector picks every namespace.
+    assert_eq!(schedule(&near(json!({ "matchLabels": { "team": "storage" } })), &cluster), Ok("b".to_owned()));
+    assert_eq!(schedule(&near(json!({})), &cluster), Ok("b".to_owned()));
+    // A selector no namespace matches finds no cache, and the pod does not match its own term.
+    let message = schedule(&near(json!({ "matchLabels": { "team": "web" } })), &cluster).expect_err("").message();
+    assert!(message.contains("2 node(s) didn't match pod affinity rules"), "{message}");
+    // Relabelling the namespace changes the answer.
+    cluster.set_namespace("data", BTreeMap::from([("team".to_owned(), "web".to_owned())]));
+    assert_eq!(schedule(&near(json!({ "matchLabels": { "team": "web" } })), &cluster), Ok("b".to_owned()));
+
+    // An existing pod's anti-affinity that selects namespaces by label keeps matching pods of those away.
+    let loner = bound(
+        pod(
+            "loner",
+            "",
+            "",
+            json!({ "metadata": { "namespace": "data" }, "spec": { "affinity": { "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [{ "topologyKey": "kubernetes.io/hostname",
+                    "namespaceSelector": { "matchLabels": { "tier": "front" } },
+                    "labelSelector": { "matchLabels": { "app": "web" } } }] } } } }),
+        ),
+        "a",
+    );
+    let web = pod("web", "", "", json!({ "metadata": { "labels": { "app": "web" } } }));
+    let mut cluster = snapshot(&nodes[..1], std::slice::from_ref(&loner));
+    cluster.set_namespace("default", BTreeMap::from([("tier".to_owned(), "front".to_owned())]));
+    assert!(schedule(&web, &cluster).is_err());
+    cluster.set_namespace("default", BTreeMap::new());
+    assert_eq!(schedule(&web, &cluster), Ok("a".to_owned()));
+}
+
+#[test]
+fn room_made_by_preemption_is_kept_for_the_nominated_pod() {
+    let nodes = [node("a", "2", "4Gi", 110, json!({})), node("b", "2", "4Gi", 110, json!({}))];
+    let with_priority =
+        |name: &str, cpu: &str, priority: i32| pod(name, cpu, "", json!({ "spec": { "priority": priority } }));
+    let pods = [bound(with_priority("a-busy", "1", 0), "a"), bound(with_priority("b-busy", "1500m", 0), "b")];
+    let urgent = with_priority("urgent", "1", 100);
+    let mut cluster = snapshot(&nodes, &pods);
+    cluster.nominate(&urgent, "a");
+    // A pod of lower priority may not take the nominated pod's room on a; b has none either.
+    let filler = with_priority("filler", "1", 10);
+    let message = schedule(&filler, &cluster).expect_err("the room on a is reserved").message();
+    assert!(message.starts_with("0/2 nodes are available: 2 Insufficient cpu."), "{message}");
+    // A pod of higher priority may.
+    assert_eq!(schedule(&with_priority("vip", "1", 1000), &cluster), Ok("a".to_owned()));
+    // The nominated pod goes to its node first, though b would score no worse were it free.
+    assert_eq!(schedule(&urgent, &cluster), Ok("a".to_owned()));
+    // Its nomination gone, the room is anyone's.
+    cluster.forget_nomination("default/urgent");
+    assert_eq!(schedule(&filler, &cluster), Ok("a".to_owned()));
+}
+
+#[test]
+fn a_preemptor_waits_for_its_victims_to_terminate() {
+    let nodes = [node("a", "1", "4Gi", 110, json!({}))];
+    let victim = bound(
+        pod(
+            "victim",
+            "1",
+            "",
+            json!({ "metadata": { "deletionTimestamp": "2026-01-01T00:00:00Z" },
+                    "spec": { "priority": 1 },
+                    "status": { "conditions": [{ "type": "DisruptionTarget", "status": "True",
+                                                  "reason": "PreemptionByScheduler" }] } }),
+        ),
+        "a",
+    );
+    let other = bound(pod("other", "", "", json!({ "spec": { "priority": 1 } })), "a");
+    let urgent = pod("urgent", "1", "", json!({ "spec": { "priority": 100 }, "status": { "nominatedNodeName": "a" } }));
+    let unschedulable = schedule(&urgent, &snapshot(&nodes, &[victim.clone(), other.clone()])).expect_err("full");
+    assert_eq!(unschedulable.preemption, None);
+    assert_eq!(
+        unschedulable.message(),
+        "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the \
+         nominated node."
+    );
+    // Without a nomination (or once the victim is gone and the node is full again) it may preempt.
+    let fresh = pod("urgent", "1", "", json!({ "spec": { "priority": 100 } }));
+    let preemption = schedule(&fresh, &snapshot(&nodes, &[victim, other])).expect_err("full").preemption;
+    assert_eq!(preemption.map(|p| p.node), Some("a".to_owned()));
+}
