@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use apiserver::{ControlPlanes, Identity, LocalService};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -55,11 +56,27 @@ impl Cluster {
         Api::<Node>::all(self.client.clone()).create(&PostParams::default(), &node).await.expect("create a node");
     }
 
+    /// Adds a pod requesting `cpu`; a priority other than 0 comes from a PriorityClass of that value, as the
+    /// API server's Priority admission allows no other way.
     async fn add_pod(&self, name: &str, cpu: &str, priority: i32) {
+        let mut spec = json!({ "containers": [{ "name": "c", "image": "nginx",
+                                                "resources": { "requests": { "cpu": cpu } } }] });
+        if priority != 0 {
+            let class: PriorityClass = serde_json::from_value(json!({
+                "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                "metadata": { "name": format!("priority-{priority}") }, "value": priority,
+            }))
+            .expect("a priority class");
+            let classes = Api::<PriorityClass>::all(self.client.clone());
+            match classes.create(&PostParams::default(), &class).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.code == 409 => {}
+                Err(error) => panic!("create a priority class: {error}"),
+            }
+            spec["priorityClassName"] = json!(format!("priority-{priority}"));
+        }
         let pod: Pod = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "Pod", "metadata": { "name": name },
-            "spec": { "priority": priority, "containers": [{ "name": "c", "image": "nginx",
-                "resources": { "requests": { "cpu": cpu } } }] },
+            "apiVersion": "v1", "kind": "Pod", "metadata": { "name": name }, "spec": spec,
         }))
         .expect("a pod");
         self.pods().create(&PostParams::default(), &pod).await.expect("create a pod");
