@@ -3,6 +3,7 @@
 garbage collector's cascading deletes, and a crash-looping container's growing back-off."""
 
 import json
+import re
 
 from conftest import wait_until
 from test_dataplane import pods, ready, running_ready
@@ -154,3 +155,15 @@ def test_a_crash_looping_container_backs_off_longer_each_time(nodes_cluster):
     assert "CrashLoopBackOff" in table or "Error" in table, table
     last = container()["lastState"]["terminated"]
     assert last["exitCode"] == 1 and last["reason"] == "Error"
+
+    # Each back-off says the same: kubelet's recorder counts it on one event, which kubectl describe shows as such.
+    def counted_back_off():
+        events = json.loads(nodes_cluster.kubectl("get", "events", "--field-selector",
+                                                  "involvedObject.name=crasher,reason=BackOff", "-o", "json").stdout)
+        items = events["items"]
+        return items if items and max(e.get("count", 1) for e in items) >= 2 else None
+    back_off = wait_until(counted_back_off, "the BackOff event counted twice")
+    assert len(back_off) == 1, [e["message"] for e in back_off]
+    assert back_off[0]["source"]["component"] == "kubelet"
+    described = nodes_cluster.kubectl("describe", "pod", "crasher").stdout
+    assert re.search(r"BackOff\s+\S+ \(x\d+ over \S+\)\s+kubelet", described), described

@@ -9,6 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["bench-report"]),
     ("bench-report", &[]),
     ("k8s-model", &[]),
+    ("k8s-events", &[]),
     ("k8s-protobuf", &[]),
     ("k8s-protobuf-gen", &[]),
     ("openapi", &[]),
@@ -19,8 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
     // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
-    ("scheduler", &["apiserver", "store", "bench-report"]),
-    ("node-agent", &["apiserver", "store"]),
+    ("scheduler", &["k8s-events", "apiserver", "store", "bench-report"]),
+    ("node-agent", &["k8s-events", "apiserver", "store"]),
     ("controllers", &["apiserver", "store"]),
     (
         "ekslite",
@@ -57,6 +58,7 @@ const KNOWLEDGE: &[(&str, &[&str])] = &[
     ("aws-protocol", &["k8s-openapi", "kube", "axum", "hyper", "tokio"]),
     ("aws-model", &["k8s-openapi", "kube", "axum", "hyper"]),
     ("aws-api", &["k8s-openapi", "kube", "axum", "hyper"]),
+    ("k8s-events", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("scheduler", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("node-agent", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("controllers", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),

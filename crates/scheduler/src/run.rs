@@ -15,7 +15,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -158,8 +157,8 @@ struct Scheduler {
     config: SchedulerConfig,
     /// Bindings being written.
     binds: JoinSet<Bound>,
-    /// Events waiting to be posted.
-    events: mpsc::Sender<(Api<Event>, EventWrite)>,
+    /// Posts events in the background, counting repeats on one event.
+    events: k8s_events::Recorder,
     snapshot: Snapshot,
     /// Pods waiting for a node, as last seen.
     pending: HashMap<PodKey, Pod>,
@@ -171,21 +170,15 @@ struct Scheduler {
     listing_nodes: Option<HashSet<String>>,
     listing_pods: Option<HashSet<PodKey>>,
     listing_namespaces: Option<HashSet<String>>,
-    /// The events recorded lately, so that a repeat updates the first one's count instead of adding another.
-    recorded: Recorded,
 }
 
 impl Scheduler {
     fn new(client: kube::Client, config: SchedulerConfig) -> Scheduler {
-        let (events, queue) = mpsc::channel::<(Api<Event>, EventWrite)>(EVENT_QUEUE);
-        let queue = stream::unfold(queue, |mut queue| async move { queue.recv().await.map(|item| (item, queue)) });
-        // Writes events in the background until the scheduler is gone and the queue is drained.
-        tokio::spawn(queue.for_each_concurrent(EVENT_WRITERS, |(api, write)| write.write(api)));
         Scheduler {
             client,
             config,
             binds: JoinSet::new(),
-            events,
+            events: k8s_events::Recorder::start(EVENT_QUEUE, EVENT_WRITERS),
             snapshot: Snapshot::new(),
             pending: HashMap::new(),
             active: VecDeque::new(),
@@ -194,7 +187,6 @@ impl Scheduler {
             listing_nodes: None,
             listing_pods: None,
             listing_namespaces: None,
-            recorded: Recorded::default(),
         }
     }
 
@@ -548,25 +540,12 @@ impl Scheduler {
         );
     }
 
-    /// Queues a core/v1 Event about `pod`, or, when the same was said about the same pod lately, a bump of that
-    /// event's count and last time (as client-go's event correlator does, so that `kubectl describe` shows
-    /// "x5 over 2m" rather than five events). Failing to record is only logged.
-    fn record(&mut self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
+    /// Queues a core/v1 Event about `pod` (a repeat of one said lately bumps that one's count); failing to record
+    /// is only logged.
+    fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &namespace);
-        let now = Timestamp::now();
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
-        let write = match self.recorded.seen(&uid, warning, reason, message) {
-            Some((name, count)) => EventWrite::Repeat { name, count, last: Time(now) },
-            None => {
-                let event = self.event(pod, &namespace, warning, reason, action, message, now);
-                self.recorded.remember(&uid, warning, reason, message, event.metadata.name.clone().unwrap_or_default());
-                EventWrite::Create(Box::new(event))
-            }
-        };
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send((api, write)) {
-            tracing::warn!(reason, "the event queue is full; dropping an event");
-        }
+        let event = self.event(pod, &namespace, warning, reason, action, message, Timestamp::now());
+        self.events.record(&self.client, event);
     }
 
     /// A new core/v1 Event about `pod`, as the scheduler reports it.
@@ -612,85 +591,9 @@ impl Scheduler {
     }
 }
 
-/// What the event writer does: post a new event, or bump the count of one already posted.
-enum EventWrite {
-    Create(Box<Event>),
-    Repeat { name: String, count: i32, last: Time },
-}
-
-impl EventWrite {
-    async fn write(self, api: Api<Event>) {
-        let result = match &self {
-            EventWrite::Create(event) => api.create(&PostParams::default(), event).await.map(drop),
-            EventWrite::Repeat { name, count, last } => {
-                let patch = Patch::Merge(json!({ "count": count, "lastTimestamp": last }));
-                api.patch(name, &PatchParams::default(), &patch).await.map(drop)
-            }
-        };
-        if let Err(error) = result {
-            tracing::debug!(%error, "cannot record an event");
-        }
-    }
-}
-
-/// How many recent events are remembered for aggregation (client-go's correlator keeps as many).
-const RECORDED_EVENTS: usize = 4096;
-
-/// An event's identity for aggregation: the pod's uid, whether it is a warning, its reason and its message.
-type EventKey = (String, bool, String, String);
-
-/// The events recorded lately, oldest first, each with its name and how often it was said.
-#[derive(Debug, Default)]
-struct Recorded {
-    events: HashMap<EventKey, (String, i32)>,
-    order: VecDeque<EventKey>,
-}
-
-impl Recorded {
-    /// The name and new count of an event said before, counting this time; `None` for a new one.
-    fn seen(&mut self, uid: &str, warning: bool, reason: &str, message: &str) -> Option<(String, i32)> {
-        let key = (uid.to_owned(), warning, reason.to_owned(), message.to_owned());
-        let (name, count) = self.events.get_mut(&key)?;
-        *count += 1;
-        Some((name.clone(), *count))
-    }
-
-    fn remember(&mut self, uid: &str, warning: bool, reason: &str, message: &str, name: String) {
-        let key = (uid.to_owned(), warning, reason.to_owned(), message.to_owned());
-        if self.events.insert(key.clone(), (name, 1)).is_none() {
-            self.order.push_back(key);
-        }
-        while self.order.len() > RECORDED_EVENTS {
-            if let Some(oldest) = self.order.pop_front() {
-                self.events.remove(&oldest);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repeated_events_bump_the_first_ones_count() {
-        let mut recorded = Recorded::default();
-        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), None);
-        recorded.remember("u1", true, "FailedScheduling", "0/3 nodes", "web.1".into());
-        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), Some(("web.1".into(), 2)));
-        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), Some(("web.1".into(), 3)));
-        // Another message, pod or type is another event.
-        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/4 nodes"), None);
-        assert_eq!(recorded.seen("u2", true, "FailedScheduling", "0/3 nodes"), None);
-        assert_eq!(recorded.seen("u1", false, "FailedScheduling", "0/3 nodes"), None);
-        // The oldest are forgotten past the bound.
-        for n in 0..RECORDED_EVENTS {
-            recorded.remember(&format!("other-{n}"), true, "FailedScheduling", "m", format!("e.{n}"));
-        }
-        assert_eq!(recorded.events.len(), RECORDED_EVENTS);
-        assert_eq!(recorded.seen("u1", true, "FailedScheduling", "0/3 nodes"), None);
-        assert_eq!(recorded.seen("other-1", true, "FailedScheduling", "m"), Some(("e.1".into(), 2)));
-    }
 
     #[test]
     fn a_lean_pod_keeps_everything_scheduling_reads() {

@@ -3,12 +3,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
-use kube::api::{Api, PostParams};
 use serde_json::json;
 use time::OffsetDateTime;
-use tokio::sync::mpsc;
 
 use crate::status::{EventSpec, timestamp};
 
@@ -59,25 +56,17 @@ const EVENT_QUEUE: usize = 1000;
 const EVENT_WRITERS: usize = 16;
 
 /// Posts events in the background, as kubelet's event recorder does, so that a pod's lifecycle never waits on
-/// its events. The writer task ends when every clone is dropped and the queue is drained.
+/// its events, and counts an event said again (a crash loop's `BackOff`, a failing probe's `Unhealthy`) on the
+/// first one. The writer task ends when every clone is dropped and the queue is drained.
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
-    queue: mpsc::Sender<(Api<Event>, Event)>,
+    events: k8s_events::Recorder,
 }
 
 impl Recorder {
     /// Starts the writer task on the current runtime.
     pub(crate) fn start() -> Recorder {
-        let (queue, receiver) = mpsc::channel::<(Api<Event>, Event)>(EVENT_QUEUE);
-        let events = futures::stream::unfold(receiver, |mut receiver| async move {
-            receiver.recv().await.map(|item| (item, receiver))
-        });
-        tokio::spawn(events.for_each_concurrent(EVENT_WRITERS, |(api, event)| async move {
-            if let Err(error) = api.create(&PostParams::default(), &event).await {
-                tracing::debug!(%error, reason = event.reason.as_deref().unwrap_or_default(), "node agent: recording an event");
-            }
-        }));
-        Recorder { queue }
+        Recorder { events: k8s_events::Recorder::start(EVENT_QUEUE, EVENT_WRITERS) }
     }
 
     /// Queues an event as kubelet on `node` records it (core/v1, source `kubelet`).
@@ -118,12 +107,6 @@ impl Recorder {
                 return;
             }
         };
-        let api: Api<Event> = Api::namespaced(client.clone(), namespace);
-        if let Err(mpsc::error::TrySendError::Full((_, event))) = self.queue.try_send((api, event)) {
-            tracing::warn!(
-                reason = event.reason.as_deref().unwrap_or_default(),
-                "node agent: event queue full, dropping an event"
-            );
-        }
+        self.events.record(client, event);
     }
 }
