@@ -8,7 +8,6 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
-use kube::api::{Api, PostParams};
 use kube::runtime::controller::Action;
 use kube::{Resource, ResourceExt};
 
@@ -152,7 +151,8 @@ pub fn object_reference<K: Resource<DynamicType = ()>>(object: &K) -> ObjectRefe
     }
 }
 
-/// Records a core/v1 Event about `object` as `component` does; a failure to record is only logged.
+/// Records a core/v1 Event about `object` as `component` does (a repeat of one said lately bumps that one's
+/// count); a failure to record is only logged.
 pub async fn record_event<K: Resource<DynamicType = ()>>(
     client: &kube::Client,
     component: &str,
@@ -177,11 +177,8 @@ pub async fn record_event<K: Resource<DynamicType = ()>>(
         ..Event::default()
     };
     event.metadata.name = Some(format!("{}.{:x}", object.name_any(), now.as_nanosecond()));
-    event.metadata.namespace = Some(namespace.clone());
-    let events: Api<Event> = Api::namespaced(client.clone(), &namespace);
-    if let Err(error) = events.create(&PostParams::default(), &event).await {
-        tracing::debug!(%error, reason, "could not record an event");
-    }
+    event.metadata.namespace = Some(namespace);
+    k8s_events::post(client, event).await;
 }
 
 /// Whether an API error is a 404.

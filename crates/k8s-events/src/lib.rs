@@ -1,11 +1,13 @@
 //! Posting core/v1 Events as client-go's event recorder does, for the in-process components that report them (the
-//! scheduler, the simulated kubelets): in the background, so that a reporter never waits on its events; dropping
-//! events when too many wait; and correlating repeats: an event that says what one posted lately said (same
-//! object, type, reason, message and source) bumps that event's `count` and `lastTimestamp` instead of adding
-//! another, so that `kubectl describe` shows "(x5 over 2m)" as it does on a real cluster.
+//! scheduler, the simulated kubelets, the controllers): correlating repeats, so that an event that says what one
+//! posted lately said (same object, type, reason, message and source) bumps that event's `count` and
+//! `lastTimestamp` instead of adding another and `kubectl describe` shows "(x5 over 2m)" as on a real cluster.
+//! [`Recorder`] posts in the background, so that a reporter never waits on its events, and drops events when too
+//! many wait; [`post`] posts at once, for reconcilers that record as they go. Both share one memory of recent
+//! events per process (keys name the object by uid, so clusters never mix).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
@@ -17,11 +19,37 @@ use tokio::sync::mpsc;
 /// How many recent events are remembered for correlation (client-go's correlator keeps as many).
 pub const REMEMBERED: usize = 4096;
 
-/// Posts events in the background; clones share the queue and the memory of recent events.
+/// The events posted lately by this process.
+static RECENT: LazyLock<Mutex<Recent>> = LazyLock::new(Mutex::default);
+
+/// Posts `event` in its namespace now, or, when the same was said lately, bumps the event that said it; a failure
+/// is only logged.
+pub async fn post(client: &kube::Client, event: Event) {
+    let (api, write) = correlate(client, event);
+    write.post(api).await;
+}
+
+/// What to write for `event`: the event itself, or a bump of the one posted lately that said the same.
+fn correlate(client: &kube::Client, event: Event) -> (Api<Event>, Write) {
+    let namespace = event.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let key = Key::of(&event);
+    let write = {
+        let mut recent = RECENT.lock().expect("event memory lock poisoned by a panic");
+        match recent.repeat(&key) {
+            Some((name, count)) => Write::Repeat { name, count, last: event.last_timestamp.clone() },
+            None => {
+                recent.remember(key, event.metadata.name.clone().unwrap_or_default());
+                Write::Create(Box::new(event))
+            }
+        }
+    };
+    (Api::namespaced(client.clone(), &namespace), write)
+}
+
+/// Posts events in the background; clones share the queue.
 #[derive(Debug, Clone)]
 pub struct Recorder {
     queue: mpsc::Sender<(Api<Event>, Write)>,
-    recent: Arc<Mutex<Recent>>,
 }
 
 impl Recorder {
@@ -33,26 +61,14 @@ impl Recorder {
             receiver.recv().await.map(|item| (item, receiver))
         });
         tokio::spawn(pending.for_each_concurrent(writers, |(api, write)| write.post(api)));
-        Recorder { queue: sender, recent: Arc::default() }
+        Recorder { queue: sender }
     }
 
     /// Queues `event` in its namespace (`default` without one), or, when the same was said lately, a bump of the
     /// event that said it.
     pub fn record(&self, client: &kube::Client, event: Event) {
-        let namespace = event.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let reason = event.reason.clone().unwrap_or_default();
-        let key = Key::of(&event);
-        let write = {
-            let mut recent = self.recent.lock().expect("event memory lock poisoned by a panic");
-            match recent.repeat(&key) {
-                Some((name, count)) => Write::Repeat { name, count, last: event.last_timestamp.clone() },
-                None => {
-                    recent.remember(key, event.metadata.name.clone().unwrap_or_default());
-                    Write::Create(Box::new(event))
-                }
-            }
-        };
-        let api: Api<Event> = Api::namespaced(client.clone(), &namespace);
+        let (api, write) = correlate(client, event);
         if let Err(mpsc::error::TrySendError::Full(_)) = self.queue.try_send((api, write)) {
             tracing::warn!(reason, "the event queue is full; dropping an event");
         }
