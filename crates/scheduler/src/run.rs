@@ -543,23 +543,8 @@ impl Scheduler {
     /// Queues a core/v1 Event about `pod` (a repeat of one said lately bumps that one's count); failing to record
     /// is only logged.
     fn record(&self, pod: &Pod, warning: bool, reason: &str, action: &str, message: &str) {
-        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
-        let event = self.event(pod, &namespace, warning, reason, action, message, Timestamp::now());
-        self.events.record(&self.client, event);
-    }
-
-    /// A new core/v1 Event about `pod`, as the scheduler reports it.
-    #[allow(clippy::too_many_arguments)]
-    fn event(
-        &self,
-        pod: &Pod,
-        namespace: &str,
-        warning: bool,
-        reason: &str,
-        action: &str,
-        message: &str,
-        now: Timestamp,
-    ) -> Event {
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let now = Timestamp::now();
         // Events name the scheduler by its name, as kube-scheduler names them by profile (`default-scheduler`).
         let component = self.config.scheduler_name.clone();
         let mut event = Event {
@@ -587,7 +572,7 @@ impl Scheduler {
         event.metadata.name =
             Some(format!("{}.{:x}", pod.metadata.name.as_deref().unwrap_or_default(), now.as_nanosecond()));
         event.metadata.namespace = Some(namespace.to_owned());
-        event
+        self.events.record(&self.client, event);
     }
 }
 

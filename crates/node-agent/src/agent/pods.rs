@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
+use k8s_openapi::api::core::v1::{Container, Pod, PodCondition, PodSpec, PodStatus};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
@@ -217,26 +217,22 @@ fn lean_pod(pod: &mut Pod) {
         pod_ip: status.pod_ip,
         conditions: status
             .conditions
-            .map(|conditions| {
-                conditions
-                    .into_iter()
-                    .filter(|c| !status::KUBELET_CONDITIONS.contains(&c.type_.as_str()))
-                    .collect::<Vec<_>>()
-            })
+            .map(|conditions| conditions.into_iter().filter(owned_by_others).collect::<Vec<_>>())
             .filter(|conditions| !conditions.is_empty()),
         ..PodStatus::default()
     });
 }
 
-/// The conditions of `pod` that others own (a `DisruptionTarget` from the scheduler or the eviction API, readiness
-/// gates' conditions), as JSON.
+/// Whether a pod condition belongs to someone other than kubelet (a `DisruptionTarget` from the scheduler or the
+/// eviction API, readiness gates' conditions).
+fn owned_by_others(condition: &PodCondition) -> bool {
+    !status::KUBELET_CONDITIONS.contains(&condition.type_.as_str())
+}
+
+/// The conditions of `pod` that others own, as JSON.
 fn foreign_conditions(pod: &Pod) -> Vec<Value> {
     let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
-    conditions
-        .iter()
-        .filter(|c| !status::KUBELET_CONDITIONS.contains(&c.type_.as_str()))
-        .filter_map(|c| serde_json::to_value(c).ok())
-        .collect()
+    conditions.iter().filter(|c| owned_by_others(c)).filter_map(|c| serde_json::to_value(c).ok()).collect()
 }
 
 /// One driver's loop: its share of the watch, node changes, and its pods' deadlines.
