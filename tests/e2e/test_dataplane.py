@@ -155,6 +155,21 @@ def test_terminating_an_instance_replaces_its_node(nodes_cluster):
     wait_until(replaced, "the node of the terminated instance to be replaced")
 
 
+def test_a_failed_node_s_instance_terminated_is_replaced_by_a_sound_node(nodes_cluster):
+    victim = next(iter(nodes_by_name(nodes_cluster).values()))
+    name = victim["metadata"]["name"]
+    nodes_cluster.fail("nodes", name)
+    instance_id = victim["spec"]["providerID"].rsplit("/", 1)[-1]
+    nodes_cluster.ec2.terminate_instances(InstanceIds=[instance_id])
+
+    # The replacement may get the failed node's address and name; it is another machine and joins Ready.
+    def replaced():
+        ready = nodes_cluster.ready_nodes()
+        ids = {n["spec"].get("providerID") for n in ready}
+        return victim["spec"]["providerID"] not in ids and len(ready) == 3
+    wait_until(replaced, "a Ready replacement for the failed node's terminated instance", deadline=60)
+
+
 def test_helm_install_wait_returns_once_the_deployment_is_ready(nodes_cluster, tmp_path):
     helm = helm_runner("helm", nodes_cluster, tmp_path)
     installed = helm("install", "shop", str(CHART), "--wait", "--timeout", "60s")

@@ -183,6 +183,20 @@ impl ClusterObserver for DataPlanes {
     }
 }
 
+/// The names whose machine went away since the last call (the name gone, or now on another provider ID), with
+/// `machines` brought up to date.
+fn replaced_machines(machines: &mut HashMap<String, Option<String>>, nodes: &[NodeSpec]) -> Vec<String> {
+    let current: HashMap<String, Option<String>> =
+        nodes.iter().map(|node| (node.name.clone(), node.provider_id.clone())).collect();
+    let replaced = machines
+        .iter()
+        .filter(|(name, machine)| current.get(*name).is_none_or(|now| now != *machine))
+        .map(|(name, _)| name.clone())
+        .collect();
+    *machines = current;
+    replaced
+}
+
 /// Keeps the cluster's node agent following its source.
 async fn sync_nodes(
     cluster: String,
@@ -192,6 +206,8 @@ async fn sync_nodes(
     faults_changed: Arc<Notify>,
 ) {
     let mut failed_before: Vec<String> = Vec::new();
+    // The machine (provider ID) behind each node name at the last sync.
+    let mut machines: HashMap<String, Option<String>> = HashMap::new();
     loop {
         // Armed before reading, so that a fault injected meanwhile is not missed.
         let fault = faults_changed.notified();
@@ -205,7 +221,16 @@ async fn sync_nodes(
         let mut seen = None;
         if let Some(desired) = source.nodes(&cluster).await {
             seen = Some(desired.generation);
-            let by_hand = injected.lock().expect("injected lock").get(&cluster).cloned().unwrap_or_default();
+            // A node failed by hand is a machine that died: once that machine is gone (its name gone, or reused by
+            // a replacement), the failure goes with it, and a replacement is a node never failed before.
+            let replaced = replaced_machines(&mut machines, &desired.nodes);
+            failed_before.retain(|node| !replaced.contains(node));
+            let by_hand = {
+                let mut injected = injected.lock().expect("injected lock");
+                let by_hand = injected.entry(cluster.clone()).or_default();
+                by_hand.nodes.retain(|node| !replaced.contains(node));
+                by_hand.clone()
+            };
             let mut failed = desired.failed.clone();
             failed.extend(by_hand.nodes);
             for node in &desired.nodes {
@@ -266,4 +291,28 @@ pub fn routes(data_planes: Arc<DataPlanes>) -> axum::Router {
     }
 
     axum::Router::new().route("/_ekslite/clusters/{name}/{kind}/{target}/{action}", post(fault)).with_state(data_planes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, instance: &str) -> NodeSpec {
+        NodeSpec {
+            name: name.to_owned(),
+            provider_id: Some(format!("aws:///us-east-1a/{instance}")),
+            ..NodeSpec::default()
+        }
+    }
+
+    #[test]
+    fn a_name_whose_machine_went_or_changed_is_replaced() {
+        let mut machines = HashMap::new();
+        assert!(replaced_machines(&mut machines, &[node("a", "i-1"), node("b", "i-2")]).is_empty());
+        assert!(replaced_machines(&mut machines, &[node("a", "i-1"), node("b", "i-2")]).is_empty());
+        // b's instance is terminated and a new one reuses its address, and so its name; then a goes.
+        assert_eq!(replaced_machines(&mut machines, &[node("a", "i-1"), node("b", "i-3")]), vec!["b".to_owned()]);
+        assert_eq!(replaced_machines(&mut machines, &[node("b", "i-3")]), vec!["a".to_owned()]);
+        assert!(replaced_machines(&mut machines, &[node("b", "i-3")]).is_empty());
+    }
 }

@@ -201,7 +201,8 @@ impl NodeAgent {
                         spec.addresses.iter().filter_map(|(_, address)| address.parse().ok()).collect();
                     self.network.node_changed(&spec.name, spec.pod_subnet.as_deref(), &own);
                 }
-                let failed = known.is_some_and(|node| node.failed);
+                // A failure is the machine's: a new machine under the same name (its address reused) starts sound.
+                let failed = known.is_some_and(|node| node.failed && node.spec.provider_id == spec.provider_id);
                 next.insert(spec.name.clone(), DesiredNode { spec: Arc::new(spec), failed });
             }
             for name in desired.nodes.keys().filter(|name| !next.contains_key(*name)) {

@@ -410,6 +410,34 @@ async fn a_replacement_machine_under_the_same_name_registers_afresh_and_its_pred
 }
 
 #[tokio::test]
+async fn a_failure_is_the_machine_s_and_a_replacement_under_the_same_name_starts_sound() {
+    let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
+    let nodes: Api<Node> = Api::all(harness.client.clone());
+    let leases: Api<Lease> = Api::namespaced(harness.client.clone(), "kube-node-lease");
+    let renewed = || async {
+        let lease = leases.get_opt("n1").await.unwrap()?;
+        lease.spec?.renew_time
+    };
+    eventually("the first Lease", renewed).await;
+    harness.agent.fail("n1");
+    let failed_at = eventually("the last renewal", renewed).await;
+    // A new machine takes the name (the failed one's address reused): it is not the failed machine, so it
+    // registers, is Ready and renews its Lease.
+    let mut replacement = spec("n1", "10.0.1.10", 17);
+    replacement.provider_id = Some("aws:///us-east-1a/i-replacement".into());
+    harness.agent.set_nodes(vec![replacement]);
+    eventually("the replacement Ready and renewing", || async {
+        let node = nodes.get_opt("n1").await.unwrap()?;
+        let sound = node.spec.as_ref()?.provider_id.as_deref() == Some("aws:///us-east-1a/i-replacement")
+            && node.status?.conditions?.iter().any(|c| c.type_ == "Ready" && c.status == "True");
+        let renewal = renewed().await?;
+        (sound && renewal > failed_at).then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
 async fn a_failing_liveness_probe_kills_and_restarts_the_container() {
     let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
     harness.create_pod("sick", "n1", "Always", &[("ekslite.dev/fail-liveness-after", "0.3")]).await;
