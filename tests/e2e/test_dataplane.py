@@ -128,6 +128,9 @@ def test_drain_respects_a_pod_disruption_budget(nodes_cluster, tmp_path):
     deploy(nodes_cluster, 3)
     running_ready(nodes_cluster, 3)
     nodes_cluster.kubectl("create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=3")
+    budget = [line.split() for line in nodes_cluster.kubectl("get", "pdb", "web").stdout.splitlines()]
+    assert budget[0] == ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]
+    assert budget[1][:4] == ["web", "3", "N/A", "0"], budget
     node = pods(nodes_cluster)[0]["spec"]["nodeName"]
     blocked = nodes_cluster.kubectl("drain", node, "--ignore-daemonsets", "--timeout=8s", check=False)
     assert blocked.returncode != 0

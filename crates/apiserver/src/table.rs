@@ -163,6 +163,13 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
             ("Groups", "string", "", 1),
             ("ServiceAccounts", "string", "", 1),
         ],
+        ("policy", "PodDisruptionBudget") => vec![
+            NAME,
+            ("Min Available", "string", "", 0),
+            ("Max Unavailable", "string", "", 0),
+            ("Allowed Disruptions", "integer", "", 0),
+            AGE,
+        ],
         ("scheduling.k8s.io", "PriorityClass") => vec![
             NAME,
             ("Value", "integer", "", 0),
@@ -602,6 +609,21 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
                 json!(of_kind("User")),
                 json!(of_kind("Group")),
                 json!(of_kind("ServiceAccount")),
+            ]
+        }
+        ("policy", "PodDisruptionBudget") => {
+            // An int-or-string shown as given; "N/A" when the budget does not set it.
+            let bound = |field: &str| match object.pointer(&format!("/spec/{field}")) {
+                Some(Value::String(text)) => json!(text),
+                Some(Value::Number(number)) => json!(number.to_string()),
+                _ => json!("N/A"),
+            };
+            vec![
+                name,
+                bound("minAvailable"),
+                bound("maxUnavailable"),
+                json!(object.pointer("/status/disruptionsAllowed").and_then(Value::as_i64).unwrap_or(0)),
+                object_age(object),
             ]
         }
         ("scheduling.k8s.io", "PriorityClass") => vec![
