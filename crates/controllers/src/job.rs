@@ -360,6 +360,19 @@ fn after(now: Timestamp, then: Timestamp) -> Duration {
     Duration::from_millis(u64::try_from((then.as_millisecond() - now.as_millisecond()).max(0)).unwrap_or(0))
 }
 
+/// Merges `patch` into the Job's status if the Job is still at `version`, and moves `version` on; a 409 otherwise.
+async fn patch_status(
+    jobs: &Api<Job>,
+    name: &str,
+    version: &mut Option<String>,
+    mut patch: serde_json::Value,
+) -> Result<(), ReconcileError> {
+    patch["metadata"] = json!({"resourceVersion": version});
+    let written = jobs.patch_status(name, &PatchParams::default(), &Patch::Merge(patch)).await?;
+    *version = written.resource_version();
+    Ok(())
+}
+
 async fn remove_finalizer(pods: &Api<Pod>, pod: &Pod) -> Result<(), ReconcileError> {
     let Some(finalizers) = pod.metadata.finalizers.as_ref() else { return Ok(()) };
     if !finalizers.iter().any(|f| f == TRACKING_FINALIZER) {
@@ -376,12 +389,20 @@ fn has_finalizer(pod: &Pod) -> bool {
     pod.metadata.finalizers.iter().flatten().any(|f| f == TRACKING_FINALIZER)
 }
 
-async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, ReconcileError> {
+async fn reconcile(cached: Arc<Job>, context: Arc<Context>) -> Result<Action, ReconcileError> {
     let client = &context.client;
-    let namespace = job.namespace().unwrap_or_default();
-    let name = job.name_any();
-    let uid = job.uid().unwrap_or_default();
+    let namespace = cached.namespace().unwrap_or_default();
+    let name = cached.name_any();
     let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
+    // The counters move by increments (what is counted plus what is uncounted), so they are read from the API
+    // server, never from the watch cache, which may still miss this controller's last writes; every status write
+    // then carries the resourceVersion it was computed from.
+    let Some(job) = jobs.get_opt(&name).await? else { return Ok(Action::await_change()) };
+    if job.uid() != cached.uid() {
+        return Ok(Action::await_change());
+    }
+    let mut version = job.resource_version();
+    let uid = job.uid().unwrap_or_default();
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
     let now = context.clock.now();
     let Some(spec) = job.spec.clone() else { return Ok(Action::await_change()) };
@@ -487,7 +508,7 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
             "succeeded": uncounted_succeeded.iter().collect::<Vec<_>>(),
             "failed": uncounted_failed.iter().collect::<Vec<_>>(),
         }}});
-        jobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(patch)).await?;
+        patch_status(&jobs, &name, &mut version, patch).await?;
         for pod in &release {
             remove_finalizer(&pods_api, pod).await?;
         }
@@ -519,12 +540,12 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
     let was_suspended = has_condition(&status, "Suspended").is_some();
     if suspended && !was_suspended {
         set_condition(&mut conditions, condition("Suspended", &verdict("JobSuspended", "Job suspended"), now));
-        record_event(client, COMPONENT, job.as_ref(), false, "Suspended", "Job suspended").await;
+        record_event(client, COMPONENT, &job, false, "Suspended", "Job suspended").await;
     } else if !suspended && was_suspended {
         let mut resumed = condition("Suspended", &verdict("JobResumed", "Job resumed"), now);
         resumed.status = "False".to_owned();
         set_condition(&mut conditions, resumed);
-        record_event(client, COMPONENT, job.as_ref(), false, "Resumed", "Job resumed").await;
+        record_event(client, COMPONENT, &job, false, "Resumed", "Job resumed").await;
         start = Some(now);
     }
     if !suspended && start.is_none() {
@@ -553,11 +574,11 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
         if active_pods.is_empty() && terminating == 0 {
             if failure_verdict.is_some() {
                 set_condition(&mut conditions, condition("Failed", verdict, now));
-                record_event(client, COMPONENT, job.as_ref(), true, &verdict.reason, &verdict.message).await;
+                record_event(client, COMPONENT, &job, true, &verdict.reason, &verdict.message).await;
             } else {
                 set_condition(&mut conditions, condition("Complete", verdict, now));
                 completion_time = Some(Time(now));
-                record_event(client, COMPONENT, job.as_ref(), false, "Completed", "Job completed").await;
+                record_event(client, COMPONENT, &job, false, "Completed", "Job completed").await;
             }
         }
         counts.active = 0;
@@ -567,7 +588,7 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
             record_event(
                 client,
                 COMPONENT,
-                job.as_ref(),
+                &job,
                 false,
                 "SuccessfulDelete",
                 &format!("Deleted pod: {}", pod.name_any()),
@@ -614,7 +635,7 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
             record_event(
                 client,
                 COMPONENT,
-                job.as_ref(),
+                &job,
                 false,
                 "SuccessfulCreate",
                 &format!("Created pod: {}", created.name_any()),
@@ -642,7 +663,7 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, Recon
         "uncountedTerminatedPods": {"succeeded": null, "failed": null},
         "conditions": if conditions.is_empty() { None } else { Some(&conditions) },
     }});
-    jobs.patch_status(&name, &PatchParams::default(), &Patch::Merge(new_status)).await?;
+    patch_status(&jobs, &name, &mut version, new_status).await?;
     Ok(requeue.map(Action::requeue).unwrap_or_else(Action::await_change))
 }
 

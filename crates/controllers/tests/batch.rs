@@ -543,3 +543,48 @@ async fn deleting_a_job_releases_its_pods() {
     .await;
     harness.stop().await;
 }
+
+/// Pods of many Jobs finish one right after another, so the controller reconciles while its own status writes
+/// are still on their way back through the watch: every success is counted once, and no Job completes early
+/// (completing early would delete a still-running pod).
+#[tokio::test]
+async fn pods_finishing_in_a_burst_are_each_counted_once() {
+    const JOBS: usize = 16;
+    const COMPLETIONS: usize = 6;
+    let harness = start(Clock::system()).await;
+    let client = harness.client.clone();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    for n in 0..JOBS {
+        let spec = json!({"completions": COMPLETIONS, "parallelism": COMPLETIONS});
+        jobs.create(&PostParams::default(), &job_spec(&format!("burst-{n}"), spec)).await.expect("create job");
+    }
+    let all = eventually("every job pod created", Duration::from_secs(20), || async {
+        let pods = pods(&client, "batch.kubernetes.io/job-name").await;
+        (pods.len() == JOBS * COMPLETIONS).then_some(pods)
+    })
+    .await;
+    // Interleave the Jobs so that each Job sees one success after another while it is reconciling.
+    for round in 0..COMPLETIONS {
+        let finishing = (0..JOBS).map(|n| {
+            let job = format!("burst-{n}");
+            let pod = all.iter().filter(|p| p.labels()["batch.kubernetes.io/job-name"] == job).nth(round).expect("pod");
+            let client = client.clone();
+            async move { set_phase(&client, &pod.name_any(), "Succeeded", false, 0).await }
+        });
+        futures::future::join_all(finishing).await;
+    }
+    for n in 0..JOBS {
+        let name = format!("burst-{n}");
+        let job = eventually("the job completes", Duration::from_secs(20), || async {
+            let job = jobs.get(&name).await.expect("get job");
+            job_condition(&job, "Complete").is_some().then_some(job)
+        })
+        .await;
+        let status = job.status.expect("status");
+        assert_eq!(status.succeeded, Some(i32::try_from(COMPLETIONS).expect("small")), "{name}");
+        let pods = pods(&client, &format!("batch.kubernetes.io/job-name={name}")).await;
+        assert_eq!(pods.len(), COMPLETIONS, "{name}: a pod was deleted");
+        assert!(pods.iter().all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded")));
+    }
+    harness.stop().await;
+}
