@@ -85,7 +85,12 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
             ("Type", "string", "", 0),
             ("Reason", "string", "", 0),
             ("Object", "string", "", 0),
+            ("Subobject", "string", "", 1),
+            ("Source", "string", "", 1),
             ("Message", "string", "", 0),
+            ("First Seen", "string", "", 1),
+            ("Count", "string", "", 1),
+            ("Name", "string", "name", 1),
         ],
         ("", "PersistentVolumeClaim") => vec![
             NAME,
@@ -191,6 +196,74 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
             ("Hosts", "string", "", 0),
             ("Address", "string", "", 0),
             ("Ports", "string", "", 0),
+            AGE,
+        ],
+        ("", "PersistentVolume") => vec![
+            NAME,
+            ("Capacity", "string", "", 0),
+            ("Access Modes", "string", "", 0),
+            ("Reclaim Policy", "string", "", 0),
+            ("Status", "string", "", 0),
+            ("Claim", "string", "", 0),
+            ("StorageClass", "string", "", 0),
+            ("VolumeAttributesClass", "string", "", 0),
+            ("Reason", "string", "", 0),
+            AGE,
+            ("VolumeMode", "string", "", 1),
+        ],
+        ("", "ReplicationController") => vec![
+            NAME,
+            ("Desired", "integer", "", 0),
+            ("Current", "integer", "", 0),
+            ("Ready", "integer", "", 0),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        ("", "ResourceQuota") => vec![NAME, AGE, ("Request", "string", "", 0), ("Limit", "string", "", 0)],
+        ("apps", "ControllerRevision") => {
+            vec![NAME, ("Controller", "string", "", 0), ("Revision", "string", "", 0), AGE]
+        }
+        ("autoscaling", "HorizontalPodAutoscaler") => vec![
+            NAME,
+            ("Reference", "string", "", 0),
+            ("Targets", "string", "", 0),
+            ("MinPods", "string", "", 0),
+            ("MaxPods", "string", "", 0),
+            ("Replicas", "string", "", 0),
+            AGE,
+        ],
+        ("networking.k8s.io", "NetworkPolicy") => vec![NAME, ("Pod-Selector", "string", "", 0), AGE],
+        ("networking.k8s.io", "IngressClass") => {
+            vec![NAME, ("Controller", "string", "", 0), ("Parameters", "string", "", 0), AGE]
+        }
+        ("discovery.k8s.io", "EndpointSlice") => vec![
+            NAME,
+            ("AddressType", "string", "", 0),
+            ("Ports", "string", "", 0),
+            ("Endpoints", "string", "", 0),
+            AGE,
+        ],
+        ("node.k8s.io", "RuntimeClass") => vec![NAME, ("Handler", "string", "", 0), AGE],
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration") => {
+            vec![NAME, ("Webhooks", "integer", "", 0), AGE]
+        }
+        ("certificates.k8s.io", "CertificateSigningRequest") => vec![
+            NAME,
+            AGE,
+            ("SignerName", "string", "", 0),
+            ("Requestor", "string", "", 0),
+            ("RequestedDuration", "string", "", 0),
+            ("Condition", "string", "", 0),
+        ],
+        ("storage.k8s.io", "CSINode") => vec![NAME, ("Drivers", "integer", "", 0), AGE],
+        ("storage.k8s.io", "VolumeAttachment") => vec![
+            NAME,
+            ("Attacher", "string", "name", 0),
+            ("PV", "string", "", 0),
+            ("Node", "string", "", 0),
+            ("Attached", "boolean", "", 0),
             AGE,
         ],
         _ => vec![NAME, ("Created At", "date", "", 0)],
@@ -423,42 +496,49 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
             ]
         }
         ("", "Event") => {
-            let last = [str_at(object, &["lastTimestamp"]), str_at(object, &["eventTime"])]
-                .into_iter()
-                .find(|t| !t.is_empty())
-                .unwrap_or_else(|| str_at(object, &["metadata", "creationTimestamp"]));
-            let involved = format!(
-                "{}/{}",
-                str_at(object, &["involvedObject", "kind"]).to_ascii_lowercase(),
-                str_at(object, &["involvedObject", "name"])
-            );
+            let when = |field: &str| Some(str_at(object, &[field])).filter(|t| !t.is_empty()).map(age);
+            let first = when("firstTimestamp").or_else(|| when("eventTime")).unwrap_or_else(|| "<unknown>".to_owned());
+            let mut last = when("lastTimestamp").unwrap_or_else(|| first.clone());
+            let mut count = i64_at(object, &["count"]);
+            if object.get("series").is_some_and(Value::is_object) {
+                last = age(str_at(object, &["series", "lastObservedTime"]));
+                count = i64_at(object, &["series", "count"]);
+            } else if count == 0 {
+                count = 1;
+            }
+            let kind = str_at(object, &["involvedObject", "kind"]).to_ascii_lowercase();
+            let involved = match str_at(object, &["involvedObject", "name"]) {
+                "" => kind,
+                named => format!("{kind}/{named}"),
+            };
+            let either = |a: &[&str], b: &[&str]| {
+                Some(str_at(object, a)).filter(|t| !t.is_empty()).unwrap_or_else(|| str_at(object, b))
+            };
+            let component = either(&["source", "component"], &["reportingComponent"]);
+            let source = match either(&["source", "host"], &["reportingInstance"]) {
+                "" => component.to_owned(),
+                instance => format!("{component}, {instance}"),
+            };
             vec![
-                json!(age(last)),
+                json!(last),
                 json!(str_at(object, &["type"])),
                 json!(str_at(object, &["reason"])),
                 json!(involved),
-                json!(str_at(object, &["message"])),
+                json!(str_at(object, &["involvedObject", "fieldPath"])),
+                json!(source),
+                json!(str_at(object, &["message"]).trim()),
+                json!(first),
+                json!(count),
+                name,
             ]
         }
         ("", "PersistentVolumeClaim") => {
-            let modes: Vec<&str> =
-                array_at(object, &["status", "accessModes"]).iter().filter_map(Value::as_str).collect();
-            let modes: Vec<&str> = modes
-                .iter()
-                .map(|m| match *m {
-                    "ReadWriteOnce" => "RWO",
-                    "ReadOnlyMany" => "ROX",
-                    "ReadWriteMany" => "RWX",
-                    "ReadWriteOncePod" => "RWOP",
-                    other => other,
-                })
-                .collect();
             vec![
                 name,
                 json!(str_at(object, &["status", "phase"])),
                 json!(str_at(object, &["spec", "volumeName"])),
                 json!(str_at(object, &["status", "capacity", "storage"])),
-                json!(modes.join(",")),
+                json!(access_modes(array_at(object, &["status", "accessModes"]))),
                 json!(none_if_empty(str_at(object, &["spec", "storageClassName"]).to_owned())),
                 json!(none_if_empty(str_at(object, &["spec", "volumeAttributesClassName"]).to_owned())),
                 object_age(object),
@@ -675,7 +755,267 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
                 object_age(object),
             ]
         }
+        ("", "PersistentVolume") => {
+            let claim = match object.pointer("/spec/claimRef") {
+                Some(claim) => format!("{}/{}", str_at(claim, &["namespace"]), str_at(claim, &["name"])),
+                None => String::new(),
+            };
+            let phase = if object.pointer("/metadata/deletionTimestamp").is_some() {
+                "Terminating"
+            } else {
+                str_at(object, &["status", "phase"])
+            };
+            vec![
+                name,
+                json!(quantity_text(object.pointer("/spec/capacity/storage"))),
+                json!(access_modes(array_at(object, &["spec", "accessModes"]))),
+                json!(str_at(object, &["spec", "persistentVolumeReclaimPolicy"])),
+                json!(phase),
+                json!(claim),
+                json!(str_at(object, &["spec", "storageClassName"])),
+                json!(unset_if_empty(str_at(object, &["spec", "volumeAttributesClassName"]))),
+                json!(str_at(object, &["status", "reason"])),
+                object_age(object),
+                json!(unset_if_empty(str_at(object, &["spec", "volumeMode"]))),
+            ]
+        }
+        ("", "ReplicationController") => {
+            let (containers, images) = containers_and_images(object, &["spec", "template", "spec"]);
+            vec![
+                name,
+                json!(replicas(object)),
+                json!(i64_at(object, &["status", "replicas"])),
+                json!(i64_at(object, &["status", "readyReplicas"])),
+                object_age(object),
+                containers,
+                images,
+                json!(selector_text(object.pointer("/spec/selector").unwrap_or(&Value::Null))),
+            ]
+        }
+        ("", "ResourceQuota") => {
+            let hard = object.pointer("/status/hard").and_then(Value::as_object);
+            let (mut requests, mut limits) = (Vec::new(), Vec::new());
+            for (resource, limit) in hard.into_iter().flatten() {
+                let used = object.pointer(&format!("/status/used/{}", resource.replace('~', "~0").replace('/', "~1")));
+                let text = format!("{resource}: {}/{}", quantity_text(used), quantity_text(Some(limit)));
+                if resource.split('.').next() == Some("limits") && resource.contains('.') {
+                    limits.push(text);
+                } else {
+                    requests.push(text);
+                }
+            }
+            vec![name, object_age(object), json!(requests.join(", ")), json!(limits.join(", "))]
+        }
+        ("apps", "ControllerRevision") => {
+            let owner = object
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .and_then(|owners| owners.iter().find(|o| o.get("controller").and_then(Value::as_bool) == Some(true)));
+            let controller = owner.map_or("<none>".to_owned(), |owner| {
+                let group = str_at(owner, &["apiVersion"]).rsplit_once('/').map_or("", |(group, _)| group);
+                let kind = str_at(owner, &["kind"]);
+                let kind = if group.is_empty() { kind.to_owned() } else { format!("{kind}.{group}") };
+                format!("{}/{}", kind.to_ascii_lowercase(), str_at(owner, &["name"]))
+            });
+            vec![name, json!(controller), json!(i64_at(object, &["revision"])), object_age(object)]
+        }
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            let target = format!(
+                "{}/{}",
+                str_at(object, &["spec", "scaleTargetRef", "kind"]),
+                str_at(object, &["spec", "scaleTargetRef", "name"])
+            );
+            let min = object
+                .pointer("/spec/minReplicas")
+                .and_then(Value::as_i64)
+                .map_or("<unset>".to_owned(), |min| min.to_string());
+            vec![
+                name,
+                json!(target),
+                json!(hpa_targets(object)),
+                json!(min),
+                json!(i64_at(object, &["spec", "maxReplicas"])),
+                json!(i64_at(object, &["status", "currentReplicas"])),
+                object_age(object),
+            ]
+        }
+        ("networking.k8s.io", "NetworkPolicy") => vec![
+            name,
+            json!(selector_text(object.pointer("/spec/podSelector").unwrap_or(&Value::Null))),
+            object_age(object),
+        ],
+        ("networking.k8s.io", "IngressClass") => {
+            let parameters = match object.pointer("/spec/parameters") {
+                Some(parameters) => {
+                    let group = str_at(parameters, &["apiGroup"]);
+                    let kind = str_at(parameters, &["kind"]);
+                    let kind = if group.is_empty() { kind.to_owned() } else { format!("{kind}.{group}") };
+                    format!("{kind}/{}", str_at(parameters, &["name"]))
+                }
+                None => "<none>".to_owned(),
+            };
+            vec![name, json!(str_at(object, &["spec", "controller"])), json!(parameters), object_age(object)]
+        }
+        ("discovery.k8s.io", "EndpointSlice") => {
+            let ports =
+                array_at(object, &["ports"]).iter().map(|port| match port.get("port").and_then(Value::as_i64) {
+                    Some(number) => number.to_string(),
+                    None => port.get("name").and_then(Value::as_str).unwrap_or("*").to_owned(),
+                });
+            let addresses = array_at(object, &["endpoints"])
+                .iter()
+                .flat_map(|endpoint| array_at(endpoint, &["addresses"]).iter().filter_map(Value::as_str))
+                .map(str::to_owned);
+            vec![
+                name,
+                json!(str_at(object, &["addressType"])),
+                json!(first_three(ports.collect(), "<unset>")),
+                json!(first_three(addresses.collect(), "<unset>")),
+                object_age(object),
+            ]
+        }
+        ("node.k8s.io", "RuntimeClass") => vec![name, json!(str_at(object, &["handler"])), object_age(object)],
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration") => {
+            vec![name, json!(array_at(object, &["webhooks"]).len()), object_age(object)]
+        }
+        ("certificates.k8s.io", "CertificateSigningRequest") => {
+            let conditions = array_at(object, &["status", "conditions"]);
+            let has = |kind: &str| conditions.iter().any(|c| str_at(c, &["type"]) == kind);
+            let mut states: Vec<&str> = ["Approved", "Denied", "Failed"].into_iter().filter(|k| has(k)).collect();
+            if states.is_empty() {
+                states.push("Pending");
+            }
+            if !str_at(object, &["status", "certificate"]).is_empty() {
+                states.push("Issued");
+            }
+            let duration = object
+                .pointer("/spec/expirationSeconds")
+                .and_then(Value::as_i64)
+                .map_or("<none>".to_owned(), human_duration);
+            vec![
+                name,
+                object_age(object),
+                json!(none_if_empty(str_at(object, &["spec", "signerName"]).to_owned())),
+                json!(str_at(object, &["spec", "username"])),
+                json!(duration),
+                json!(states.join(",")),
+            ]
+        }
+        ("storage.k8s.io", "CSINode") => {
+            vec![name, json!(array_at(object, &["spec", "drivers"]).len()), object_age(object)]
+        }
+        ("storage.k8s.io", "VolumeAttachment") => vec![
+            name,
+            json!(str_at(object, &["spec", "attacher"])),
+            json!(str_at(object, &["spec", "source", "persistentVolumeName"])),
+            json!(str_at(object, &["spec", "nodeName"])),
+            json!(object.pointer("/status/attached").and_then(Value::as_bool).unwrap_or(false)),
+            object_age(object),
+        ],
         _ => vec![name, json!(str_at(object, &["metadata", "creationTimestamp"]))],
+    }
+}
+
+/// A resource quantity as given (`10Gi`, `500m`), `0` when absent.
+fn quantity_text(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => number.to_string(),
+        _ => "0".to_owned(),
+    }
+}
+
+fn unset_if_empty(text: &str) -> String {
+    if text.is_empty() { "<unset>".to_owned() } else { text.to_owned() }
+}
+
+/// Access modes in kubectl's short form and fixed order (`RWO,ROX,RWX,RWOP`).
+fn access_modes(modes: &[Value]) -> String {
+    let has = |mode: &str| modes.iter().any(|m| m.as_str() == Some(mode));
+    [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")]
+        .into_iter()
+        .filter(|(mode, _)| has(mode))
+        .map(|(_, short)| short)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// At most three items joined by commas, then how many more; `empty` when there are none.
+fn first_three(items: Vec<String>, empty: &str) -> String {
+    match items.len() {
+        0 => empty.to_owned(),
+        1..=3 => items.join(","),
+        count => format!("{} + {} more...", items[..3].join(","), count - 3),
+    }
+}
+
+/// An HPA's metrics as `current/target` pairs, as kubectl prints them (at most two, then how many more); reads
+/// autoscaling/v2 (`spec.metrics`) and autoscaling/v1 (`targetCPUUtilizationPercentage`).
+fn hpa_targets(hpa: &Value) -> String {
+    if let Some(target) = hpa.pointer("/spec/targetCPUUtilizationPercentage").and_then(Value::as_i64) {
+        let current = hpa
+            .pointer("/status/currentCPUUtilizationPercentage")
+            .and_then(Value::as_i64)
+            .map_or("<unknown>".to_owned(), |current| format!("{current}%"));
+        return format!("cpu: {current}/{target}%");
+    }
+    let metrics = array_at(hpa, &["spec", "metrics"]);
+    if metrics.is_empty() {
+        return "<none>".to_owned();
+    }
+    let statuses = array_at(hpa, &["status", "currentMetrics"]);
+    let text = |value: Option<&Value>| value.map_or("<unknown>".to_owned(), |v| quantity_text(Some(v)));
+    let pairs: Vec<String> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, metric)| {
+            let kind = str_at(metric, &["type"]);
+            let field = match kind {
+                "Resource" => "resource",
+                "ContainerResource" => "containerResource",
+                "Pods" => "pods",
+                "Object" => "object",
+                "External" => "external",
+                _ => return "<unknown type>".to_owned(),
+            };
+            let spec = &metric[field];
+            let current = statuses.get(i).and_then(|s| s.get(field)).map(|s| &s["current"]);
+            let target = &spec["target"];
+            match kind {
+                "Resource" | "ContainerResource" => {
+                    let resource = str_at(spec, &["name"]);
+                    if let Some(average) = target.get("averageValue") {
+                        let now = text(current.and_then(|c| c.get("averageValue")));
+                        format!("{resource}: {now}/{}", quantity_text(Some(average)))
+                    } else {
+                        let percent = |v: Option<&Value>| v.and_then(Value::as_i64).map(|p| format!("{p}%"));
+                        let now = percent(current.and_then(|c| c.get("averageUtilization")))
+                            .unwrap_or_else(|| "<unknown>".to_owned());
+                        let goal = percent(target.get("averageUtilization")).unwrap_or_else(|| "<auto>".to_owned());
+                        format!("{resource}: {now}/{goal}")
+                    }
+                }
+                "Pods" => format!(
+                    "{}/{}",
+                    text(current.and_then(|c| c.get("averageValue"))),
+                    quantity_text(target.get("averageValue"))
+                ),
+                _ => match target.get("averageValue") {
+                    Some(average) => format!(
+                        "{}/{} (avg)",
+                        text(current.and_then(|c| c.get("averageValue"))),
+                        quantity_text(Some(average))
+                    ),
+                    None => {
+                        format!("{}/{}", text(current.and_then(|c| c.get("value"))), quantity_text(target.get("value")))
+                    }
+                },
+            }
+        })
+        .collect();
+    match pairs.len() {
+        0..=2 => pairs.join(", "),
+        count => format!("{} + {} more...", pairs[..2].join(", "), count - 2),
     }
 }
 

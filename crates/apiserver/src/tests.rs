@@ -283,3 +283,190 @@ fn resource_versions_are_spliced_into_stored_json() {
     check(r#"{"metadata":"not an object"}"#, None);
     assert!(splice_resource_version(br#"{"unterminated"#, 1).is_none());
 }
+
+/// The cells kubectl prints for one object of `plural` in `group`/`version`, and the column names.
+fn table_row(group: &str, version: &str, plural: &str, object: serde_json::Value) -> (Vec<String>, Vec<String>) {
+    let registry = Registry::builtin();
+    let resource = registry.find(group, version, plural).expect("a served resource");
+    let table = crate::table::table(resource, &[object], json!({}), crate::table::IncludeObject::None, true);
+    let names = table["columnDefinitions"].as_array().expect("columns").iter().map(|c| c["name"].to_string()).collect();
+    let cells = table["rows"][0]["cells"].as_array().expect("cells");
+    let cells = cells.iter().map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned)).collect();
+    (names, cells)
+}
+
+#[test]
+fn tables_of_less_common_kinds_print_upstream_columns() {
+    let created = "2020-01-01T00:00:00Z";
+    let (columns, cells) = table_row(
+        "",
+        "v1",
+        "persistentvolumes",
+        json!({
+            "metadata": {"name": "pv1", "creationTimestamp": created},
+            "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteMany", "ReadWriteOnce"],
+                     "persistentVolumeReclaimPolicy": "Retain", "claimRef": {"namespace": "ns", "name": "data"},
+                     "storageClassName": "gp2"},
+            "status": {"phase": "Bound"},
+        }),
+    );
+    assert_eq!(columns.len(), 11);
+    assert_eq!(cells[..9], ["pv1", "10Gi", "RWO,RWX", "Retain", "Bound", "ns/data", "gp2", "<unset>", ""]);
+    assert_eq!(cells[10], "<unset>");
+
+    let (_, cells) = table_row(
+        "",
+        "v1",
+        "replicationcontrollers",
+        json!({
+            "metadata": {"name": "rc"}, "spec": {"replicas": 3, "selector": {"app": "web"},
+                "template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
+            "status": {"replicas": 2, "readyReplicas": 1},
+        }),
+    );
+    assert_eq!(cells, ["rc", "3", "2", "1", "<unknown>", "c", "nginx", "app=web"]);
+
+    let (_, cells) = table_row(
+        "",
+        "v1",
+        "resourcequotas",
+        json!({
+            "metadata": {"name": "q"},
+            "status": {"hard": {"limits.cpu": "2", "pods": "10", "requests.cpu": "1"}, "used": {"pods": "3"}},
+        }),
+    );
+    assert_eq!(cells[2..], ["pods: 3/10, requests.cpu: 0/1", "limits.cpu: 0/2"]);
+
+    let (_, cells) = table_row(
+        "apps",
+        "v1",
+        "controllerrevisions",
+        json!({
+            "metadata": {"name": "fluentd-5d8f", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                "name": "fluentd", "uid": "u", "controller": true}]},
+            "revision": 4,
+        }),
+    );
+    assert_eq!(cells[..3], ["fluentd-5d8f", "daemonset.apps/fluentd", "4"]);
+
+    let hpa = json!({
+        "metadata": {"name": "web"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 2, "maxReplicas": 10,
+            "metrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}},
+                {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+                {"type": "Pods", "pods": {"metric": {"name": "qps"}, "target": {"type": "AverageValue", "averageValue": "1k"}}},
+            ]},
+        "status": {"currentReplicas": 3, "currentMetrics": [
+            {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 31, "averageValue": "62m"}}},
+        ]},
+    });
+    let (columns, cells) = table_row("autoscaling", "v2", "horizontalpodautoscalers", hpa);
+    assert_eq!(columns.len(), 7);
+    assert_eq!(
+        cells[..6],
+        ["web", "Deployment/web", "cpu: 31%/50%, memory: <unknown>/100Mi + 1 more...", "2", "10", "3"]
+    );
+    let (_, cells) = table_row(
+        "autoscaling",
+        "v1",
+        "horizontalpodautoscalers",
+        json!({
+            "metadata": {"name": "old"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "old"}, "maxReplicas": 4,
+                "targetCPUUtilizationPercentage": 80},
+        }),
+    );
+    assert_eq!(cells[..6], ["old", "Deployment/old", "cpu: <unknown>/80%", "<unset>", "4", "0"]);
+
+    let (_, cells) = table_row(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        json!({
+            "metadata": {"name": "deny"}, "spec": {"podSelector": {}},
+        }),
+    );
+    assert_eq!(cells[..2], ["deny", "<none>"]);
+
+    let endpoints: Vec<_> = (1..=5).map(|n| json!({"addresses": [format!("10.0.0.{n}")]})).collect();
+    let (_, cells) = table_row(
+        "discovery.k8s.io",
+        "v1",
+        "endpointslices",
+        json!({
+            "metadata": {"name": "web-abc"}, "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 80}, {"name": "named"}], "endpoints": endpoints,
+        }),
+    );
+    assert_eq!(cells[..4], ["web-abc", "IPv4", "80,named", "10.0.0.1,10.0.0.2,10.0.0.3 + 2 more..."]);
+    let (_, cells) = table_row("discovery.k8s.io", "v1", "endpointslices", json!({"metadata": {"name": "e"}}));
+    assert_eq!(cells[..4], ["e", "", "<unset>", "<unset>"]);
+
+    let (_, cells) = table_row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        json!({
+            "metadata": {"name": "hooks"}, "webhooks": [{"name": "a"}, {"name": "b"}],
+        }),
+    );
+    assert_eq!(cells[..2], ["hooks", "2"]);
+
+    let (_, cells) = table_row(
+        "certificates.k8s.io",
+        "v1",
+        "certificatesigningrequests",
+        json!({
+            "metadata": {"name": "csr-1"},
+            "spec": {"signerName": "kubernetes.io/kube-apiserver-client", "username": "alice", "expirationSeconds": 3600},
+            "status": {"conditions": [{"type": "Approved", "status": "True"}], "certificate": "Y2VydA=="},
+        }),
+    );
+    assert_eq!(cells[2..], ["kubernetes.io/kube-apiserver-client", "alice", "60m", "Approved,Issued"]);
+
+    let (_, cells) = table_row(
+        "networking.k8s.io",
+        "v1",
+        "ingressclasses",
+        json!({
+            "metadata": {"name": "alb"}, "spec": {"controller": "ingress.k8s.aws/alb",
+                "parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "params"}},
+        }),
+    );
+    assert_eq!(cells[..3], ["alb", "ingress.k8s.aws/alb", "IngressClassParams.elbv2.k8s.aws/params"]);
+
+    let (columns, cells) = table_row(
+        "",
+        "v1",
+        "events",
+        json!({
+            "metadata": {"name": "web.1"}, "type": "Warning", "reason": "BackOff", "message": "Back-off restarting ",
+            "involvedObject": {"kind": "Pod", "name": "web", "fieldPath": "spec.containers{main}"},
+            "source": {"component": "kubelet", "host": "ip-10-0-0-4.ec2.internal"}, "count": 4,
+        }),
+    );
+    assert_eq!(columns.len(), 10);
+    let expected = [
+        "<unknown>",
+        "Warning",
+        "BackOff",
+        "pod/web",
+        "spec.containers{main}",
+        "kubelet, ip-10-0-0-4.ec2.internal",
+        "Back-off restarting",
+        "<unknown>",
+        "4",
+        "web.1",
+    ];
+    assert_eq!(cells, expected);
+    let (_, cells) = table_row(
+        "",
+        "v1",
+        "events",
+        json!({
+            "metadata": {"name": "n.2"}, "involvedObject": {"kind": "Node"}, "reportingComponent": "node-controller",
+        }),
+    );
+    assert_eq!(cells[3..6], ["node", "", "node-controller"]);
+    assert_eq!(cells[8], "1");
+}
