@@ -289,6 +289,62 @@ def test_get_prints_the_columns_of_each_kind(cluster, kubectl):
     assert sorted_names.split() == ["configmap/kube-root-ca.crt", "configmap/web-config"]
 
 
+MORE_KINDS = """
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 5
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-web}
+spec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress]}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-data}
+spec:
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: manual
+  hostPath: {path: /data}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-manual, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints: [{addresses: [10.0.0.7]}]
+"""
+
+
+@pytest.mark.parametrize("kubectl", ["kubectl", KUBECTL_132])
+def test_get_prints_upstream_columns_for_autoscalers_volumes_policies_and_slices(cluster, kubectl):
+    cluster.kubectl("apply", "-f", "-", input=MORE_KINDS)
+
+    def table(*args):
+        lines = cluster.kubectl("get", *args, kubectl=kubectl).stdout.strip().splitlines()
+        return [line.split() for line in lines]
+
+    hpa = table("hpa", "web")
+    assert hpa[0] == ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]
+    assert hpa[1][:7] == ["web", "Deployment/web", "cpu:", "<unknown>/60%", "2", "5", "0"], hpa
+    policies = table("networkpolicy")
+    assert policies == [["NAME", "POD-SELECTOR", "AGE"], ["deny-web", "app=web", policies[1][2]]]
+    volumes = table("pv")
+    assert volumes[0] == ["NAME", "CAPACITY", "ACCESS", "MODES", "RECLAIM", "POLICY", "STATUS", "CLAIM",
+                          "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"]
+    assert volumes[1][:6] == ["pv-data", "5Gi", "RWO", "Retain", "Pending", "manual"], volumes
+    slices = table("endpointslices", "web-manual")
+    assert slices == [["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+                      ["web-manual", "IPv4", "8080", "10.0.0.7", slices[1][4]]]
+
+
 def test_field_validation_strict_warn_and_ignore(cluster):
     from kubernetes import config
 
