@@ -19,6 +19,7 @@ mod garbagecollector;
 mod job;
 mod replicaset;
 mod statefulset;
+mod volumes;
 
 pub use batch_support::Clock;
 
@@ -74,6 +75,7 @@ impl Controllers {
         tasks.spawn(replicaset::run(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
+        tasks.spawn(volumes::run(client.clone()));
         Controllers { tasks }
     }
 

@@ -22,7 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
     ("scheduler", &["k8s-events", "apiserver", "store", "bench-report"]),
     ("node-agent", &["k8s-events", "apiserver", "store"]),
-    ("controllers", &["k8s-events", "apiserver", "store"]),
+    ("controllers", &["k8s-events", "k8s-model", "apiserver", "store"]),
     (
         "ekslite",
         &[

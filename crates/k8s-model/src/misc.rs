@@ -265,10 +265,14 @@ fn validate_pvc(object: &Value, old: Option<&Value>, errors: &mut Errors) {
             map.remove("volumeName");
         }
         let mut new_stripped = strip(spec);
-        if let Some(map) = new_stripped.as_object_mut()
-            && old_spec.get("volumeName").is_none_or(Value::is_null)
-        {
-            map.remove("volumeName");
+        if let Some(map) = new_stripped.as_object_mut() {
+            if old_spec.get("volumeName").is_none_or(Value::is_null) {
+                map.remove("volumeName");
+            }
+            // A claim made without a class gets the default class later (retroactive assignment).
+            if old_spec.get("storageClassName").is_none_or(Value::is_null) {
+                map.remove("storageClassName");
+            }
         }
         if new_stripped != old_stripped {
             errors.forbidden(

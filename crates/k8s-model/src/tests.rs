@@ -761,6 +761,16 @@ fn other_kinds() {
     );
     let claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}";
     check_update(claim, &claim.replace("1Gi", "2Gi"), &[]);
+    // A class may be given to a claim made without one, never changed once given.
+    let with_class = claim.replace("spec: {", "spec: {storageClassName: gp2, ");
+    check_update(claim, &with_class, &[]);
+    check_update(
+        &with_class,
+        &with_class.replace("gp2", "gp3"),
+        &[
+            "spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+        ],
+    );
     check_update(
         claim,
         &claim.replace("ReadWriteOnce", "ReadWriteMany"),

@@ -1,0 +1,662 @@
+//! The PersistentVolume controller (binding claims to volumes, volume phases, reclaiming, the protection
+//! finalizers, retroactive default classes) and a simulated EBS CSI provisioner.
+//!
+//! A claim binds to the smallest Available volume that satisfies it (class, access modes, size, volume mode,
+//! selector; for a claim of a `WaitForFirstConsumer` class, also the node the scheduler selected). When none
+//! does and the claim's class names a provisioner, the claim waits for it: the EBS provisioner
+//! (`ebs.csi.aws.com`, and `kubernetes.io/aws-ebs` migrated to it) answers only while the cluster has the
+//! `ebs.csi.aws.com` CSIDriver, which the EKS add-on `aws-ebs-csi-driver` installs, as on EKS. A provisioned
+//! volume is an EBS volume in the zone of the selected node (or, for `Immediate` classes, of the first zone a
+//! node has), sized in whole GiB, pinned to its zone by node affinity, and deleted with its claim when its
+//! reclaim policy is `Delete`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+
+use crate::batch_support::{ReconcileError, ignore_not_found, is_conflict, is_terminal, record_event, retry_later};
+
+/// The EBS CSI driver's name.
+pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
+/// The in-tree EBS provisioner, migrated to [`EBS_DRIVER`].
+pub const IN_TREE_EBS: &str = "kubernetes.io/aws-ebs";
+/// The annotation the scheduler sets on a `WaitForFirstConsumer` claim once it has chosen a node.
+pub const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
+/// The finalizer that keeps a claim while pods use it.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+/// The finalizer that keeps a volume while it is bound.
+pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+/// The finalizer the CSI external provisioner puts on the volumes it provisions.
+pub const PROVISIONER_FINALIZER: &str = "external-provisioner.volume.kubernetes.io/finalizer";
+
+const COMPONENT: &str = "persistentvolume-controller";
+const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
+const BIND_COMPLETED: &str = "pv.kubernetes.io/bind-completed";
+const BOUND_BY_CONTROLLER: &str = "pv.kubernetes.io/bound-by-controller";
+const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+const STORAGE_PROVISIONER: [&str; 2] =
+    ["volume.beta.kubernetes.io/storage-provisioner", "volume.kubernetes.io/storage-provisioner"];
+/// How often a claim or volume waiting on something no watch here reports (a pod going away, a node joining)
+/// looks again.
+const RECHECK: Duration = Duration::from_secs(2);
+/// How often a claim that waits for its provisioner says so again (the upstream controller's resync period).
+const RESYNC: Duration = Duration::from_secs(15);
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+struct Context {
+    client: kube::Client,
+}
+
+/// Runs the claim and volume halves of the controller until the task is dropped.
+pub async fn run(client: kube::Client) {
+    let context = Arc::new(Context { client: client.clone() });
+    let claim_of = |volume: PersistentVolume| {
+        let claim = volume.spec.as_ref()?.claim_ref.as_ref()?;
+        Some(ObjectRef::<PersistentVolumeClaim>::new(claim.name.as_deref()?).within(claim.namespace.as_deref()?))
+    };
+    let controller = Controller::new(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default());
+    // A new class or driver may be what unbound claims wait for.
+    let store = controller.store();
+    let unbound = move || {
+        store
+            .state()
+            .into_iter()
+            .filter(|c| c.spec.as_ref().and_then(|s| s.volume_name.as_deref()).is_none_or(str::is_empty))
+            .map(|c| ObjectRef::from_obj(c.as_ref()))
+            .collect::<Vec<_>>()
+    };
+    let unbound_too = unbound.clone();
+    let claims = controller
+        .watches(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default(), claim_of)
+        .watches(Api::<StorageClass>::all(client.clone()), watcher::Config::default(), move |_| unbound())
+        .watches(Api::<CSIDriver>::all(client.clone()), watcher::Config::default(), move |_| unbound_too())
+        .run(reconcile_claim, retry_later, Arc::clone(&context))
+        .for_each(|_| async {});
+    let volume_of = |claim: PersistentVolumeClaim| {
+        let name = claim.spec.as_ref()?.volume_name.as_deref().filter(|n| !n.is_empty())?;
+        Some(ObjectRef::<PersistentVolume>::new(name))
+    };
+    let volumes = Controller::new(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
+        .watches(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default(), volume_of)
+        .run(reconcile_volume, retry_later, context)
+        .for_each(|_| async {});
+    tokio::join!(claims, volumes);
+}
+
+/// A claim's requested size in bytes.
+fn requested_bytes(claim: &PersistentVolumeClaim) -> f64 {
+    let requests = claim.spec.as_ref().and_then(|s| s.resources.as_ref()).and_then(|r| r.requests.as_ref());
+    requests.and_then(|r| r.get("storage")).and_then(|q| k8s_model::parse_quantity(&q.0)).unwrap_or(0.0)
+}
+
+fn capacity_bytes(volume: &PersistentVolume) -> f64 {
+    let capacity = volume.spec.as_ref().and_then(|s| s.capacity.as_ref()).and_then(|c| c.get("storage"));
+    capacity.and_then(|q| k8s_model::parse_quantity(&q.0)).unwrap_or(0.0)
+}
+
+fn volume_mode(mode: Option<&String>) -> &str {
+    mode.map_or("Filesystem", String::as_str)
+}
+
+fn annotation<'a>(object: &'a impl kube::Resource, key: &str) -> Option<&'a str> {
+    object.meta().annotations.as_ref()?.get(key).map(String::as_str)
+}
+
+/// Whether `labels` satisfy a label selector (`matchLabels` and `matchExpressions`).
+fn selector_matches(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let labels_match = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
+    labels_match
+        && selector.match_expressions.iter().flatten().all(|e| {
+            let values = e.values.as_deref().unwrap_or_default();
+            match e.operator.as_str() {
+                "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
+                "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
+                "Exists" => labels.contains_key(&e.key),
+                "DoesNotExist" => !labels.contains_key(&e.key),
+                _ => false,
+            }
+        })
+}
+
+/// Whether a volume's required node affinity lets it be used on a node with `labels` (no affinity: anywhere).
+pub fn volume_fits_node(volume: &PersistentVolume, labels: &BTreeMap<String, String>) -> bool {
+    let Some(required) = volume.spec.as_ref().and_then(|s| s.node_affinity.as_ref()).and_then(|a| a.required.as_ref())
+    else {
+        return true;
+    };
+    required.node_selector_terms.iter().any(|term| {
+        term.match_expressions.iter().flatten().all(|e| {
+            let values = e.values.as_deref().unwrap_or_default();
+            match e.operator.as_str() {
+                "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
+                "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
+                "Exists" => labels.contains_key(&e.key),
+                "DoesNotExist" => !labels.contains_key(&e.key),
+                _ => false,
+            }
+        }) && (term.match_expressions.as_ref().is_some_and(|e| !e.is_empty())
+            || term.match_fields.as_ref().is_some_and(|f| !f.is_empty()))
+    })
+}
+
+/// Whether `volume` may be bound to `claim`: free (or reserved for this claim), and satisfying it. `node` holds
+/// the labels of the node a `WaitForFirstConsumer` claim is going to.
+pub fn volume_satisfies(
+    volume: &PersistentVolume,
+    claim: &PersistentVolumeClaim,
+    node: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let (Some(spec), Some(wanted)) = (volume.spec.as_ref(), claim.spec.as_ref()) else { return false };
+    if volume.metadata.deletion_timestamp.is_some() {
+        return false;
+    }
+    let reserved_for_claim = match &spec.claim_ref {
+        None => true,
+        Some(reference) => {
+            reference.name.as_deref() == claim.metadata.name.as_deref()
+                && reference.namespace.as_deref() == claim.metadata.namespace.as_deref()
+                && reference
+                    .uid
+                    .as_deref()
+                    .is_none_or(|uid| uid.is_empty() || Some(uid) == claim.metadata.uid.as_deref())
+        }
+    };
+    let phase = volume.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+    if !reserved_for_claim || matches!(phase, "Released" | "Failed") {
+        return false;
+    }
+    let class = |c: Option<&String>| c.cloned().unwrap_or_default();
+    let modes = spec.access_modes.as_deref().unwrap_or_default();
+    class(spec.storage_class_name.as_ref()) == class(wanted.storage_class_name.as_ref())
+        && volume_mode(spec.volume_mode.as_ref()) == volume_mode(wanted.volume_mode.as_ref())
+        && wanted.access_modes.iter().flatten().all(|mode| modes.contains(mode))
+        && capacity_bytes(volume) >= requested_bytes(claim)
+        && wanted.selector.as_ref().is_none_or(|s| selector_matches(s, volume.labels()))
+        && node.is_none_or(|labels| volume_fits_node(volume, labels))
+}
+
+/// EBS sizes volumes in whole GiB, at least one.
+pub fn ebs_size_gib(bytes: f64) -> u64 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let gib = (bytes / GIB).ceil().max(1.0) as u64;
+    gib
+}
+
+/// The EBS volume id a claim's volume gets: derived from the claim's uid, so a retried provisioning makes the
+/// same volume.
+pub fn ebs_volume_id(claim_uid: &str) -> String {
+    let hex: String = claim_uid.chars().filter(char::is_ascii_hexdigit).take(17).collect();
+    format!("vol-{hex:0<17}")
+}
+
+/// The volume the EBS provisioner makes for `claim` of `class` in `zone`.
+pub fn provisioned_volume(claim: &PersistentVolumeClaim, class: &StorageClass, zone: &str) -> PersistentVolume {
+    let uid = claim.uid().unwrap_or_default();
+    let spec = claim.spec.clone().unwrap_or_default();
+    let parameters = class.parameters.clone().unwrap_or_default();
+    let fs_type = parameters
+        .get("csi.storage.k8s.io/fstype")
+        .or_else(|| parameters.get("fsType"))
+        .cloned()
+        .unwrap_or_else(|| "ext4".to_owned());
+    let size = format!("{}Gi", ebs_size_gib(requested_bytes(claim)));
+    let volume_id = ebs_volume_id(&uid);
+    let in_tree = class.provisioner == IN_TREE_EBS;
+    let source = if in_tree {
+        json!({"awsElasticBlockStore": {"volumeID": format!("aws://{zone}/{volume_id}"), "fsType": fs_type}})
+    } else {
+        json!({"csi": {"driver": EBS_DRIVER, "volumeHandle": volume_id, "fsType": fs_type,
+                       "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": "ekslite-ebs.csi.aws.com"}}})
+    };
+    let mut annotations = json!({PROVISIONED_BY: class.provisioner, "volume.kubernetes.io/provisioner-deletion-secret-name": "",
+        "volume.kubernetes.io/provisioner-deletion-secret-namespace": ""});
+    if in_tree {
+        annotations["pv.kubernetes.io/migrated-to"] = json!(EBS_DRIVER);
+    }
+    let mut volume = json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {
+            "name": format!("pvc-{uid}"),
+            "annotations": annotations,
+            "finalizers": [PV_PROTECTION, PROVISIONER_FINALIZER],
+        },
+        "spec": {
+            "accessModes": spec.access_modes.unwrap_or_default(),
+            "capacity": {"storage": size},
+            "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": claim.namespace(),
+                         "name": claim.name_any(), "uid": uid, "resourceVersion": claim.resource_version()},
+            "persistentVolumeReclaimPolicy": class.reclaim_policy.as_deref().unwrap_or("Delete"),
+            "storageClassName": class.name_any(),
+            "volumeMode": volume_mode(spec.volume_mode.as_ref()),
+            "mountOptions": class.mount_options,
+            "nodeAffinity": {"required": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": ZONE_LABEL, "operator": "In", "values": [zone]}]}]}},
+        },
+    });
+    volume["spec"].as_object_mut().expect("an object").extend(source.as_object().cloned().unwrap_or_default());
+    serde_json::from_value(volume).expect("a valid volume")
+}
+
+async fn merge_patch<K>(api: &Api<K>, name: &str, patch: &Value) -> Result<K, kube::Error>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.patch(name, &PatchParams::default(), &Patch::Merge(patch)).await
+}
+
+/// The finalizers of `object` with `finalizer` added or removed, as a merge patch that only applies to the
+/// version read.
+fn finalizers_patch(object: &impl kube::Resource, finalizer: &str, present: bool) -> Option<Value> {
+    let mut finalizers = object.meta().finalizers.clone().unwrap_or_default();
+    let has = finalizers.iter().any(|f| f == finalizer);
+    if has == present {
+        return None;
+    }
+    if present {
+        finalizers.push(finalizer.to_owned());
+    } else {
+        finalizers.retain(|f| f != finalizer);
+    }
+    Some(json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.meta().resource_version}}))
+}
+
+async fn set_claim_phase(
+    claims: &Api<PersistentVolumeClaim>,
+    claim: &PersistentVolumeClaim,
+    status: Value,
+) -> Result<(), ReconcileError> {
+    let current = serde_json::to_value(claim.status.clone().unwrap_or_default())?;
+    let differs = status.as_object().into_iter().flatten().any(|(key, value)| current.get(key) != Some(value));
+    if differs {
+        claims
+            .patch_status(&claim.name_any(), &PatchParams::default(), &Patch::Merge(json!({"status": status})))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, context: Arc<Context>) -> Result<Action, ReconcileError> {
+    let client = &context.client;
+    let namespace = claim.namespace().unwrap_or_default();
+    let name = claim.name_any();
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &namespace);
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+
+    if claim.metadata.deletion_timestamp.is_some() {
+        return release_deleted_claim(client, &claims, &claim).await;
+    }
+    if let Some(patch) = finalizers_patch(claim.as_ref(), PVC_PROTECTION, true) {
+        match merge_patch(&claims, &name, &patch).await {
+            Ok(_) => return Ok(Action::await_change()),
+            Err(error) if is_conflict(&error) => return Ok(Action::requeue(Duration::from_millis(50))),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let spec = claim.spec.clone().unwrap_or_default();
+    let bound_name = spec.volume_name.clone().filter(|n| !n.is_empty());
+
+    // Bound, or pre-bound by hand to a volume.
+    if let Some(volume_name) = bound_name {
+        let Some(volume) = volumes.get_opt(&volume_name).await? else {
+            if annotation(claim.as_ref(), BIND_COMPLETED).is_some() {
+                if claim.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Lost") {
+                    record_event(
+                        client,
+                        COMPONENT,
+                        claim.as_ref(),
+                        true,
+                        "ClaimLost",
+                        "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
+                    )
+                    .await;
+                }
+                set_claim_phase(&claims, &claim, json!({"phase": "Lost"})).await?;
+                return Ok(Action::await_change());
+            }
+            set_claim_phase(&claims, &claim, json!({"phase": "Pending"})).await?;
+            return Ok(Action::requeue(RECHECK));
+        };
+        let reference = volume.spec.as_ref().and_then(|s| s.claim_ref.as_ref());
+        let ours = reference.is_some_and(|r| r.uid.as_deref() == claim.uid().as_deref());
+        if ours || volume_satisfies(&volume, &claim, None) {
+            bind(client, &claims, &claim, &volume).await?;
+        } else {
+            set_claim_phase(&claims, &claim, json!({"phase": "Pending"})).await?;
+        }
+        return Ok(Action::await_change());
+    }
+
+    // A claim without any class gets the default one once there is one (upstream's retroactive assignment).
+    let classes: Api<StorageClass> = Api::all(client.clone());
+    let mut class_name = spec.storage_class_name.clone();
+    if class_name.is_none() {
+        let default = classes
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|c| annotation(c, DEFAULT_CLASS) == Some("true"))
+            .max_by_key(|c| c.metadata.creation_timestamp.as_ref().map(|t| t.0));
+        if let Some(default) = default {
+            let patch = json!({"spec": {"storageClassName": default.name_any()}});
+            merge_patch(&claims, &name, &patch).await?;
+            return Ok(Action::await_change());
+        }
+        class_name = Some(String::new());
+    }
+    let class_name = class_name.unwrap_or_default();
+    let class = if class_name.is_empty() { None } else { classes.get_opt(&class_name).await? };
+    let wait_for_consumer =
+        class.as_ref().and_then(|c| c.volume_binding_mode.as_deref()) == Some("WaitForFirstConsumer");
+    let selected_node = annotation(claim.as_ref(), SELECTED_NODE).map(str::to_owned);
+    set_claim_phase(&claims, &claim, json!({"phase": "Pending"})).await?;
+    if wait_for_consumer && selected_node.is_none() {
+        record_event(
+            client,
+            COMPONENT,
+            claim.as_ref(),
+            false,
+            "WaitForFirstConsumer",
+            "waiting for first consumer to be created before binding",
+        )
+        .await;
+        return Ok(Action::await_change());
+    }
+    let node_labels = match selected_node.as_deref().filter(|_| wait_for_consumer) {
+        Some(node) => {
+            Some(Api::<Node>::all(client.clone()).get_opt(node).await?.map(|n| n.labels().clone()).unwrap_or_default())
+        }
+        None => None,
+    };
+
+    // The smallest free volume that satisfies the claim.
+    let candidates = volumes.list(&ListParams::default()).await?.items;
+    let best = candidates
+        .iter()
+        .filter(|v| volume_satisfies(v, &claim, node_labels.as_ref()))
+        .min_by(|a, b| capacity_bytes(a).total_cmp(&capacity_bytes(b)));
+    if let Some(volume) = best {
+        bind(client, &claims, &claim, volume).await?;
+        return Ok(Action::await_change());
+    }
+
+    let Some(class) = class else {
+        let (reason, message, warning) = if class_name.is_empty() {
+            (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set".to_owned(),
+                false,
+            )
+        } else {
+            ("ProvisioningFailed", format!("storageclass.storage.k8s.io \"{class_name}\" not found"), true)
+        };
+        record_event(client, COMPONENT, claim.as_ref(), warning, reason, &message).await;
+        return Ok(Action::requeue(RESYNC));
+    };
+    let provisioner = if class.provisioner == IN_TREE_EBS { EBS_DRIVER } else { class.provisioner.as_str() };
+    if STORAGE_PROVISIONER.iter().any(|key| annotation(claim.as_ref(), key) != Some(provisioner)) {
+        let annotations: serde_json::Map<String, Value> =
+            STORAGE_PROVISIONER.iter().map(|key| ((*key).to_owned(), json!(provisioner))).collect();
+        merge_patch(&claims, &name, &json!({"metadata": {"annotations": annotations}})).await?;
+    }
+    record_event(
+        client,
+        COMPONENT,
+        claim.as_ref(),
+        false,
+        "ExternalProvisioning",
+        &format!(
+            "Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the \
+             system administrator. If volume creation is delayed, please verify that your external provisioner is \
+             running and correctly registered."
+        ),
+    )
+    .await;
+    if provisioner != EBS_DRIVER || Api::<CSIDriver>::all(client.clone()).get_opt(EBS_DRIVER).await?.is_none() {
+        return Ok(Action::requeue(RESYNC));
+    }
+    provision(client, &claim, &class, node_labels.as_ref()).await
+}
+
+/// The EBS provisioner: an EBS volume for the claim, in the selected node's zone (or the first zone any node is
+/// in), bound to the claim by its `claimRef`; the claim half binds it in turn when the volume shows up.
+async fn provision(
+    client: &kube::Client,
+    claim: &PersistentVolumeClaim,
+    class: &StorageClass,
+    node_labels: Option<&BTreeMap<String, String>>,
+) -> Result<Action, ReconcileError> {
+    let zone = match node_labels.and_then(|labels| labels.get(ZONE_LABEL)) {
+        Some(zone) => zone.clone(),
+        None => {
+            let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default()).await?.items;
+            let mut zones: Vec<String> = nodes.iter().filter_map(|n| n.labels().get(ZONE_LABEL).cloned()).collect();
+            zones.sort();
+            let Some(zone) = zones.into_iter().next() else { return Ok(Action::requeue(RECHECK)) };
+            zone
+        }
+    };
+    let component = format!("{EBS_DRIVER}_ebs-csi-controller");
+    let claim_name = format!("{}/{}", claim.namespace().unwrap_or_default(), claim.name_any());
+    record_event(
+        client,
+        &component,
+        claim,
+        false,
+        "Provisioning",
+        &format!("External provisioner is provisioning volume for claim \"{claim_name}\""),
+    )
+    .await;
+    let volume = provisioned_volume(claim, class, &zone);
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+    match volumes.create(&PostParams::default(), &volume).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 409 => {}
+        Err(error) => return Err(error.into()),
+    }
+    record_event(
+        client,
+        &component,
+        claim,
+        false,
+        "ProvisioningSucceeded",
+        &format!("Successfully provisioned volume {}", volume.name_any()),
+    )
+    .await;
+    Ok(Action::await_change())
+}
+
+/// Binds `claim` and `volume` to each other: the volume first (with a resourceVersion precondition, so two
+/// claims never take one volume), then the claim.
+async fn bind(
+    client: &kube::Client,
+    claims: &Api<PersistentVolumeClaim>,
+    claim: &PersistentVolumeClaim,
+    volume: &PersistentVolume,
+) -> Result<(), ReconcileError> {
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+    let volume_name = volume.name_any();
+    let reference = volume.spec.as_ref().and_then(|s| s.claim_ref.as_ref());
+    if reference.and_then(|r| r.uid.as_deref()) != claim.uid().as_deref() {
+        let patch = json!({
+            "metadata": {"resourceVersion": volume.resource_version(), "annotations": {BOUND_BY_CONTROLLER: "yes"}},
+            "spec": {"claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": claim.namespace(),
+                                  "name": claim.name_any(), "uid": claim.uid(), "resourceVersion": claim.resource_version()}},
+        });
+        merge_patch(&volumes, &volume_name, &patch).await?;
+    }
+    if volume.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Bound") {
+        volumes
+            .patch_status(&volume_name, &PatchParams::default(), &Patch::Merge(json!({"status": {"phase": "Bound"}})))
+            .await?;
+    }
+    let claim_spec = claim.spec.as_ref();
+    if claim_spec.and_then(|s| s.volume_name.as_deref()) != Some(volume_name.as_str())
+        || annotation(claim, BIND_COMPLETED).is_none()
+    {
+        let mut annotations = json!({BIND_COMPLETED: "yes"});
+        if claim_spec.and_then(|s| s.volume_name.as_deref()).is_none_or(str::is_empty) {
+            annotations[BOUND_BY_CONTROLLER] = json!("yes");
+        }
+        let patch = json!({"metadata": {"annotations": annotations}, "spec": {"volumeName": volume_name}});
+        merge_patch(claims, &claim.name_any(), &patch).await?;
+    }
+    let spec = volume.spec.clone().unwrap_or_default();
+    let status = json!({"phase": "Bound", "accessModes": spec.access_modes, "capacity": spec.capacity});
+    set_claim_phase(claims, claim, status).await
+}
+
+/// A claim being deleted keeps its protection finalizer while a pod that has not finished uses it.
+async fn release_deleted_claim(
+    client: &kube::Client,
+    claims: &Api<PersistentVolumeClaim>,
+    claim: &PersistentVolumeClaim,
+) -> Result<Action, ReconcileError> {
+    let Some(patch) = finalizers_patch(claim, PVC_PROTECTION, false) else { return Ok(Action::await_change()) };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &claim.namespace().unwrap_or_default());
+    let name = claim.name_any();
+    let in_use = pods.list(&ListParams::default()).await?.items.iter().any(|pod| {
+        !is_terminal(pod)
+            && pod.spec.as_ref().and_then(|s| s.volumes.as_ref()).into_iter().flatten().any(|volume| {
+                let claimed = volume.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone());
+                let ephemeral = volume.ephemeral.as_ref().map(|_| format!("{}-{}", pod.name_any(), volume.name));
+                claimed.or(ephemeral).as_deref() == Some(name.as_str())
+            })
+    });
+    if in_use {
+        return Ok(Action::requeue(RECHECK));
+    }
+    match merge_patch(claims, &name, &patch).await {
+        Ok(_) => Ok(Action::await_change()),
+        Err(error) if is_conflict(&error) => Ok(Action::requeue(Duration::from_millis(50))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) -> Result<Action, ReconcileError> {
+    let client = &context.client;
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+    let name = volume.name_any();
+    let spec = volume.spec.clone().unwrap_or_default();
+    let phase = volume.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
+
+    // Which claim the volume is bound to, if that claim still exists.
+    let reference = spec.claim_ref.as_ref();
+    let claim = match reference.and_then(|r| Some((r.namespace.as_deref()?, r.name.as_deref()?))) {
+        Some((namespace, claim_name)) => {
+            Api::<PersistentVolumeClaim>::namespaced(client.clone(), namespace).get_opt(claim_name).await?
+        }
+        None => None,
+    };
+    let wanted_uid = reference.and_then(|r| r.uid.as_deref()).filter(|uid| !uid.is_empty());
+    let claim = claim.filter(|c| wanted_uid.is_none_or(|uid| c.uid().as_deref() == Some(uid)));
+    let released = wanted_uid.is_some() && claim.is_none();
+
+    if volume.metadata.deletion_timestamp.is_some() {
+        let bound = claim
+            .as_ref()
+            .is_some_and(|c| c.spec.as_ref().and_then(|s| s.volume_name.as_deref()) == Some(name.as_str()));
+        if bound {
+            return Ok(Action::requeue(RECHECK));
+        }
+        for finalizer in [PV_PROTECTION, PROVISIONER_FINALIZER] {
+            let current = volumes.get_opt(&name).await?;
+            if let Some(patch) = current.as_ref().and_then(|v| finalizers_patch(v, finalizer, false)) {
+                merge_patch(&volumes, &name, &patch).await?;
+            }
+        }
+        return Ok(Action::await_change());
+    }
+    if let Some(patch) = finalizers_patch(volume.as_ref(), PV_PROTECTION, true) {
+        match merge_patch(&volumes, &name, &patch).await {
+            Ok(_) => return Ok(Action::await_change()),
+            Err(error) if is_conflict(&error) => return Ok(Action::requeue(Duration::from_millis(50))),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let new_phase = if released {
+        "Released"
+    } else if claim
+        .as_ref()
+        .is_some_and(|c| c.spec.as_ref().and_then(|s| s.volume_name.as_deref()) == Some(name.as_str()))
+    {
+        "Bound"
+    } else {
+        "Available"
+    };
+    if phase != new_phase && !(phase == "Failed" && new_phase == "Released") {
+        volumes
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({"status": {"phase": new_phase}})))
+            .await?;
+    }
+    if released && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete") {
+        let provisioned_by = annotation(volume.as_ref(), PROVISIONED_BY);
+        if matches!(provisioned_by, Some(EBS_DRIVER | IN_TREE_EBS)) {
+            // The EBS volume goes with its claim.
+            ignore_not_found(volumes.delete(&name, &DeleteParams::default()).await)?;
+        } else {
+            record_event(
+                client,
+                COMPONENT,
+                volume.as_ref(),
+                true,
+                "VolumeFailedDelete",
+                "error getting deleter volume plugin for volume: no deletable volume plugin matched",
+            )
+            .await;
+        }
+    }
+    Ok(Action::await_change())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_affinity(affinity: Value) -> PersistentVolume {
+        serde_json::from_value(json!({"metadata": {"name": "v"}, "spec": {"nodeAffinity": affinity}})).expect("volume")
+    }
+
+    #[test]
+    fn volume_node_affinity_matches_node_labels_and_refuses_what_it_cannot_read() {
+        let zone_b = BTreeMap::from([(ZONE_LABEL.to_owned(), "us-east-1b".to_owned())]);
+        let zone_a = BTreeMap::from([(ZONE_LABEL.to_owned(), "us-east-1a".to_owned())]);
+        let term = |operator: &str| {
+            with_affinity(json!({"required": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": ZONE_LABEL, "operator": operator, "values": ["us-east-1b"]}]}]}}))
+        };
+        assert!(volume_fits_node(&term("In"), &zone_b));
+        assert!(!volume_fits_node(&term("In"), &zone_a));
+        assert!(volume_fits_node(&term("NotIn"), &zone_a));
+        assert!(!volume_fits_node(&term("Sideways"), &zone_b), "an unknown operator matches nothing");
+        let empty_term = with_affinity(json!({"required": {"nodeSelectorTerms": [{}]}}));
+        assert!(!volume_fits_node(&empty_term, &zone_b), "an empty term matches nothing");
+        assert!(volume_fits_node(&with_affinity(json!({})), &zone_a), "no required affinity: anywhere");
+    }
+
+    #[test]
+    fn ebs_volumes_come_in_whole_gib_with_ids_from_the_claim() {
+        assert_eq!(ebs_size_gib(0.0), 1);
+        assert_eq!(ebs_size_gib(1.0), 1);
+        assert_eq!(ebs_size_gib(GIB), 1);
+        assert_eq!(ebs_size_gib(GIB + 1.0), 2);
+        assert_eq!(ebs_size_gib(1500.0 * 1024.0 * 1024.0), 2);
+        assert_eq!(ebs_volume_id("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), "vol-0f1e2d3c4b5a69788");
+        assert_eq!(ebs_volume_id(""), "vol-00000000000000000");
+    }
+}
