@@ -4,16 +4,19 @@
 //! The decision is a pure function of the pod and a snapshot of the nodes and their pods; the loop around it is a
 //! client of the cluster's API (a [`kube::Client`]).
 //!
-//! - [`Snapshot`] holds every node with the pods bound to it, updated one watch event at a time.
+//! - [`Snapshot`] holds every node with the pods bound to it, and what scheduling reads of claims, volumes and
+//!   storage classes, updated one watch event at a time.
 //! - [`schedule`] decides: a node name, or [`Unschedulable`] with the reasons per node and, when lower-priority
 //!   pods stand in the way, a [`Preemption`].
-//! - [`run`] watches nodes and pods, schedules pending pods, binds them, records events and conditions, and
-//!   retries unschedulable pods with back-off when the cluster changes.
+//! - [`run`] watches nodes, pods, namespaces, PersistentVolumeClaims, PersistentVolumes and StorageClasses,
+//!   schedules pending pods, annotates the claims that wait for a pod's node with it, binds the pods, records events
+//!   and conditions, and retries unschedulable pods with back-off when the cluster changes.
 
 mod resources;
 mod run;
 mod schedule;
 mod snapshot;
+mod volumes;
 
 pub use resources::{Resources, parse_quantity, pod_requests};
 pub use run::run;

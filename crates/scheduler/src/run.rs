@@ -2,15 +2,24 @@
 //! on the node [`schedule`] picks and binds it in the background, and records what happened as kube-scheduler
 //! does (events, the pod's `PodScheduled` condition, preemption of lower-priority pods).
 //!
-//! An unschedulable pod waits until the cluster changes (a node comes or changes, a pod goes) and its back-off
-//! has passed, or until the flush interval, so that it is never retried in a hot loop.
+//! A pod whose claims wait for their first consumer is bound only after each such claim names the chosen node in
+//! its `volume.kubernetes.io/selected-node` annotation, as kube-scheduler's VolumeBinding plugin does before
+//! binding; the PersistentVolume controller provisions or binds the claim there.
+//!
+//! An unschedulable pod waits until the cluster changes (a node comes or changes, a pod goes, a claim, volume or
+//! storage class changes) and its back-off has passed, or until the flush interval, so that it is never retried in
+//! a hot loop.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt, stream};
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Event, EventSource, Namespace, Node, ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{
+    EphemeralVolumeSource, Event, EventSource, Namespace, Node, ObjectReference, PersistentVolume,
+    PersistentVolumeClaim, Pod, Volume,
+};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -21,6 +30,7 @@ use tokio::time::Instant;
 use crate::SchedulerConfig;
 use crate::schedule::{Unschedulable, schedule};
 use crate::snapshot::{PREEMPTED_REASON, PodKey, Snapshot, pod_key};
+use crate::volumes::{self, SELECTED_NODE_ANNOTATION};
 
 /// The back-off after a pod's first failed attempt (upstream's `podInitialBackoffSeconds`).
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -38,13 +48,26 @@ const EVENT_QUEUE: usize = 1000;
 const EVENT_WRITERS: usize = 16;
 
 /// A binding's result: the pod's key, the pod as scheduled, its node and what the API said.
-type Bound = (PodKey, Pod, String, Result<(), kube::Error>);
+type Bound = (PodKey, Pod, String, Result<(), BindError>);
+
+/// Why a pod assumed on a node was not bound.
+#[derive(Debug)]
+enum BindError {
+    /// A claim waiting for the pod's node could not be annotated with it (the claim is gone, say): the pod is tried
+    /// again after its back-off, as upstream retries a pod whose PreBind failed.
+    Claim(kube::Error),
+    /// The binding itself failed.
+    Binding(kube::Error),
+}
 
 /// One change seen by the watches.
 enum Change {
     Node(Box<Result<watcher::Event<Node>, watcher::Error>>),
     Pod(Box<Result<watcher::Event<Pod>, watcher::Error>>),
     Namespace(Box<Result<watcher::Event<Namespace>, watcher::Error>>),
+    Claim(Box<Result<watcher::Event<PersistentVolumeClaim>, watcher::Error>>),
+    Volume(Box<Result<watcher::Event<PersistentVolume>, watcher::Error>>),
+    Class(Box<Result<watcher::Event<StorageClass>, watcher::Error>>),
 }
 
 /// An unschedulable pod waiting for another attempt.
@@ -82,7 +105,20 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
         })
         .map(|e| Change::Namespace(Box::new(e)))
         .boxed();
-    let mut changes = stream::select_all([nodes, pods, namespaces]);
+    // What pods' volumes depend on; only what scheduling reads of each object is kept.
+    let claims = watcher(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|e| Change::Claim(Box::new(e)))
+        .boxed();
+    let volumes = watcher(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|e| Change::Volume(Box::new(e)))
+        .boxed();
+    let classes = watcher(Api::<StorageClass>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .map(|e| Change::Class(Box::new(e)))
+        .boxed();
+    let mut changes = stream::select_all([nodes, pods, namespaces, claims, volumes, classes]);
     let mut scheduler = Scheduler::new(client, config);
     loop {
         // Take in every change and finished binding that is ready before deciding anything.
@@ -119,14 +155,28 @@ fn without_managed_fields<K: kube::Resource>(object: &mut K) {
     object.meta_mut().managed_fields = None;
 }
 
-/// A pod without what no scheduling decision reads: managed fields, annotations, volumes (volume topology is not
-/// simulated) and each container's command, environment, mounts, probes and lifecycle. Pods waiting for a node are
-/// kept whole otherwise, and under load tens of thousands wait.
+/// A pod without what no scheduling decision reads: managed fields, annotations, volumes other than claims (and
+/// of those only their names and the claims they use) and each container's command, environment, mounts, probes
+/// and lifecycle. Pods waiting for a node are kept whole otherwise, and under load tens of thousands wait.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
     pod.metadata.annotations = None;
     if let Some(spec) = pod.spec.as_mut() {
-        spec.volumes = None;
+        let claims: Vec<Volume> = spec
+            .volumes
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|volume| volume.persistent_volume_claim.is_some() || volume.ephemeral.is_some())
+            .map(|volume| Volume {
+                name: volume.name,
+                persistent_volume_claim: volume.persistent_volume_claim,
+                // An ephemeral volume's claim is named after the pod and the volume; its template is not read.
+                ephemeral: volume.ephemeral.map(|_| EphemeralVolumeSource::default()),
+                ..Volume::default()
+            })
+            .collect();
+        spec.volumes = (!claims.is_empty()).then_some(claims);
         let lean = |container: &mut k8s_openapi::api::core::v1::Container| {
             container.command = None;
             container.args = None;
@@ -142,6 +192,40 @@ fn lean_pod(pod: &mut Pod) {
         };
         spec.containers.iter_mut().for_each(lean);
         spec.init_containers.iter_mut().flatten().for_each(lean);
+    }
+}
+
+/// Applies one watch event to what the snapshot keeps of a kind, by key (`keep` gives an object's key and what is
+/// kept of it); true when what is kept changed. A relist drops what vanished meanwhile.
+fn apply_kept<K, T: PartialEq>(
+    kept: &mut HashMap<String, T>,
+    listing: &mut Option<HashSet<String>>,
+    event: watcher::Event<K>,
+    keep: fn(&K) -> (String, T),
+) -> bool {
+    match event {
+        watcher::Event::Init => {
+            *listing = Some(HashSet::new());
+            false
+        }
+        watcher::Event::InitApply(object) | watcher::Event::Apply(object) => {
+            let (key, value) = keep(&object);
+            if let Some(seen) = listing {
+                seen.insert(key.clone());
+            }
+            if kept.get(&key) == Some(&value) {
+                return false;
+            }
+            kept.insert(key, value);
+            true
+        }
+        watcher::Event::Delete(object) => kept.remove(&keep(&object).0).is_some(),
+        watcher::Event::InitDone => {
+            let Some(seen) = listing.take() else { return false };
+            let before = kept.len();
+            kept.retain(|key, _| seen.contains(key));
+            kept.len() != before
+        }
     }
 }
 
@@ -170,6 +254,9 @@ struct Scheduler {
     listing_nodes: Option<HashSet<String>>,
     listing_pods: Option<HashSet<PodKey>>,
     listing_namespaces: Option<HashSet<String>>,
+    listing_claims: Option<HashSet<String>>,
+    listing_volumes: Option<HashSet<String>>,
+    listing_classes: Option<HashSet<String>>,
 }
 
 impl Scheduler {
@@ -187,6 +274,9 @@ impl Scheduler {
             listing_nodes: None,
             listing_pods: None,
             listing_namespaces: None,
+            listing_claims: None,
+            listing_volumes: None,
+            listing_classes: None,
         }
     }
 
@@ -202,6 +292,45 @@ impl Scheduler {
             },
             Change::Namespace(event) => match *event {
                 Ok(event) => self.apply_namespace(event),
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+            Change::Claim(event) => match *event {
+                Ok(event) => {
+                    if apply_kept(
+                        &mut self.snapshot.volumes.claims,
+                        &mut self.listing_claims,
+                        event,
+                        volumes::claim_info,
+                    ) {
+                        self.cluster_changed();
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+            Change::Volume(event) => match *event {
+                Ok(event) => {
+                    if apply_kept(
+                        &mut self.snapshot.volumes.volumes,
+                        &mut self.listing_volumes,
+                        event,
+                        volumes::volume_info,
+                    ) {
+                        self.cluster_changed();
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
+            },
+            Change::Class(event) => match *event {
+                Ok(event) => {
+                    if apply_kept(
+                        &mut self.snapshot.volumes.classes,
+                        &mut self.listing_classes,
+                        event,
+                        volumes::class_info,
+                    ) {
+                        self.cluster_changed();
+                    }
+                }
                 Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
             },
         }
@@ -374,13 +503,17 @@ impl Scheduler {
     async fn schedule_one(&mut self, key: &PodKey) {
         let Some(pod) = self.pending.get(key).cloned() else { return };
         match schedule(&pod, &self.snapshot) {
-            Ok(node) => self.bind(key, pod, &node),
+            Ok(node) => {
+                let claims = volumes::claims_to_select(&pod, &self.snapshot.volumes, &node);
+                self.bind(key, pod, &node, claims);
+            }
             Err(unschedulable) => self.failed(key, &pod, &unschedulable).await,
         }
     }
 
-    /// Assumes the pod on its node and writes the binding in the background; [`Scheduler::bound`] takes the result.
-    fn bind(&mut self, key: &PodKey, pod: Pod, node: &str) {
+    /// Assumes the pod on its node and, in the background, annotates `claims` (those waiting for the pod's node)
+    /// with the node, then writes the binding; [`Scheduler::bound`] takes the result.
+    fn bind(&mut self, key: &PodKey, pod: Pod, node: &str, claims: Vec<String>) {
         let mut assumed = pod.clone();
         assumed.spec.get_or_insert_default().node_name = Some(node.to_owned());
         // Its room is now taken by the pod itself, and it is not tried again unless the binding fails.
@@ -395,11 +528,18 @@ impl Scheduler {
             "target": { "apiVersion": "v1", "kind": "Node", "name": node },
         });
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
+        let claims_api: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), &namespace);
         let (key, node) = (key.clone(), node.to_owned());
         self.binds.spawn(async move {
+            let selected = Patch::Merge(json!({ "metadata": { "annotations": { SELECTED_NODE_ANNOTATION: node } } }));
+            for claim in &claims {
+                if let Err(error) = claims_api.patch(claim, &PatchParams::default(), &selected).await {
+                    return (key, pod, node, Err(BindError::Claim(error)));
+                }
+            }
             let bound: Result<serde_json::Value, kube::Error> =
                 pods.create_subresource("binding", &name, &PostParams::default(), &binding).await;
-            (key, pod, node, bound.map(drop))
+            (key, pod, node, bound.map(drop).map_err(BindError::Binding))
         });
     }
 
@@ -415,16 +555,31 @@ impl Scheduler {
                 let message = format!("Successfully assigned {namespace}/{name} to {node}");
                 self.record(&pod, false, "Scheduled", "Binding", &message);
             }
-            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => {
+            Err(BindError::Binding(kube::Error::Api(status))) if status.code == 404 || status.code == 409 => {
                 // Gone, bound by someone else, or being deleted: the watch tells the rest.
                 self.snapshot.remove_pod(&key);
                 self.pending.remove(&key);
                 self.waiting.remove(&key);
             }
-            Err(error) => {
+            Err(BindError::Binding(error)) => {
                 tracing::warn!(pod = %key, %error, "cannot bind the pod");
                 self.snapshot.remove_pod(&key);
                 self.back_off(&key);
+            }
+            Err(BindError::Claim(error)) => {
+                tracing::debug!(pod = %key, %error, "cannot select the node on the pod's claims");
+                self.snapshot.remove_pod(&key);
+                let why = match &error {
+                    kube::Error::Api(status) => status.message.clone(),
+                    error => error.to_string(),
+                };
+                let message = format!("running PreBind plugin \"VolumeBinding\": {why}");
+                self.record(&pod, true, "FailedScheduling", "Scheduling", &message);
+                self.back_off(&key);
+                // Tried again once its back-off ends, whether or not the cluster changes meanwhile.
+                if let Some(waiting) = self.waiting.get_mut(&key) {
+                    waiting.changed = true;
+                }
             }
         }
     }
@@ -623,5 +778,54 @@ mod tests {
         assert_eq!(pod.metadata.labels, whole.metadata.labels);
         assert_eq!(pod.metadata.owner_references, whole.metadata.owner_references);
         assert!(spec.volumes.is_none() && spec.containers[0].env.is_none() && pod.metadata.managed_fields.is_none());
+    }
+
+    #[test]
+    fn a_lean_pod_keeps_the_claims_of_its_volumes() {
+        let mut pod: Pod = serde_json::from_value(json!({
+            "metadata": { "name": "db", "namespace": "default" },
+            "spec": {
+                "volumes": [
+                    { "name": "config", "configMap": { "name": "db" } },
+                    { "name": "data", "persistentVolumeClaim": { "claimName": "db-data" } },
+                    { "name": "scratch", "ephemeral": { "volumeClaimTemplate": { "spec": {
+                        "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "1Gi" } } } } } },
+                ],
+                "containers": [{ "name": "db", "image": "postgres" }],
+            },
+        }))
+        .expect("a pod");
+        let whole = pod.clone();
+        lean_pod(&mut pod);
+        assert_eq!(volumes::pod_claims(&pod), volumes::pod_claims(&whole));
+        assert_eq!(volumes::pod_claims(&pod), ["db-data", "db-scratch"]);
+        let kept = pod.spec.and_then(|s| s.volumes).unwrap_or_default();
+        assert_eq!(kept.len(), 2);
+        assert!(kept[1].ephemeral.as_ref().is_some_and(|e| e.volume_claim_template.is_none()));
+    }
+
+    #[test]
+    fn a_relist_drops_the_claims_that_vanished_meanwhile() {
+        let claim = |name: &str, volume: Option<&str>| -> PersistentVolumeClaim {
+            serde_json::from_value(json!({
+                "metadata": { "name": name, "namespace": "default" },
+                "spec": { "volumeName": volume },
+            }))
+            .expect("a claim")
+        };
+        let mut kept = HashMap::new();
+        let mut listing = None;
+        let mut apply = |event| apply_kept(&mut kept, &mut listing, event, volumes::claim_info);
+        assert!(apply(watcher::Event::Apply(claim("old", None))));
+        assert!(apply(watcher::Event::Apply(claim("data", None))));
+        // The same claim again changes nothing; bound, it does.
+        assert!(!apply(watcher::Event::Apply(claim("data", None))));
+        assert!(apply(watcher::Event::Apply(claim("data", Some("pv")))));
+        assert!(!apply(watcher::Event::Init));
+        assert!(!apply(watcher::Event::InitApply(claim("data", Some("pv")))));
+        assert!(apply(watcher::Event::InitDone));
+        assert!(!apply(watcher::Event::Delete(claim("old", None))));
+        assert!(apply(watcher::Event::Delete(claim("data", None))));
+        assert!(kept.is_empty());
     }
 }

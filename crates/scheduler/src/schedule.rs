@@ -1,6 +1,7 @@
 //! The scheduling decision: which node a pod goes to, as kube-scheduler's default plugins decide it. Filters
 //! drop the nodes the pod cannot run on; scores rank the rest; when no node is left, preemption looks for a node
-//! where evicting lower-priority pods makes room. Pure: a function of the pod and a [`Snapshot`].
+//! where evicting lower-priority pods makes room. Pure: a function of the pod and a [`Snapshot`]. What the pod's
+//! volumes ask is worked out in `volumes`.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -14,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelecto
 
 use crate::resources::{self, Resources};
 use crate::snapshot::{self, NodeInfo, PodInfo, PodKey, Snapshot};
+use crate::volumes::{self, PodVolumes};
 
 /// The fewest nodes a decision looks at before it stops searching (upstream's `minFeasibleNodesToFind`).
 const MIN_FEASIBLE_NODES: usize = 100;
@@ -21,6 +23,10 @@ const MIN_FEASIBLE_NODES: usize = 100;
 const NOT_READY_TAINT: &str = "node.kubernetes.io/not-ready";
 /// The taint that marks a cordoned node.
 const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
+/// Why preemption cannot help on a node whose failure evicting pods does not cure.
+const PREEMPTION_NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+/// Why a pod with `preemptionPolicy: Never` preempts nothing.
+const PREEMPTION_NEVER: &str = "not eligible due to preemptionPolicy=Never.";
 /// Upstream's default spreading: at most this skew between zones...
 const DEFAULT_ZONE_SKEW: i64 = 3;
 /// ...and between nodes, both as scores only.
@@ -31,6 +37,9 @@ const DEFAULT_HOST_SKEW: i64 = 5;
 pub struct Unschedulable {
     /// How many nodes were considered.
     pub n_nodes: usize,
+    /// Why no node can take the pod, whatever the node (upstream's PreFilter message: a claim of the pod is
+    /// missing, say); `reasons` is empty then.
+    pub pre_filter: Option<String>,
     /// How many nodes failed for each reason (a node may give several).
     pub reasons: BTreeMap<String, usize>,
     /// Why preemption did not help, by node count; empty when it was not tried or found victims.
@@ -56,7 +65,11 @@ impl Unschedulable {
         if self.n_nodes == 0 {
             return "no nodes available to schedule pods".into();
         }
-        let mut message = format!("0/{} nodes are available: {}.", self.n_nodes, counted(&self.reasons));
+        let reasons = match &self.pre_filter {
+            Some(reason) => reason.clone(),
+            None => counted(&self.reasons),
+        };
+        let mut message = format!("0/{} nodes are available: {reasons}.", self.n_nodes);
         if let Some(why) = self.not_eligible {
             message.push_str(&format!(" preemption: {why}"));
         } else if !self.preemption_reasons.is_empty() {
@@ -78,15 +91,32 @@ fn counted(reasons: &BTreeMap<String, usize>) -> String {
 
 /// Why one node cannot take the pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Failure {
+pub(crate) enum Failure {
     Unschedulable,
-    Taint { key: String, value: String },
+    Taint {
+        key: String,
+        value: String,
+    },
     NodeAffinity,
-    Resources { cpu: bool, memory: bool, ephemeral_storage: bool, pods: bool },
+    Resources {
+        cpu: bool,
+        memory: bool,
+        ephemeral_storage: bool,
+        pods: bool,
+    },
     PodAffinity,
     PodAntiAffinity,
     ExistingAntiAffinity,
     Spread,
+    /// A bound claim's volume is missing or out of the node's reach, or an unbound claim's class cannot
+    /// provision a volume for the node.
+    VolumeBinding {
+        missing_volume: bool,
+        affinity_conflict: bool,
+        nothing_to_bind: bool,
+    },
+    /// The node is not in a bound volume's zone or region.
+    VolumeZone,
 }
 
 impl Failure {
@@ -111,6 +141,20 @@ impl Failure {
             Failure::PodAntiAffinity => vec!["node(s) didn't match pod anti-affinity rules".into()],
             Failure::ExistingAntiAffinity => vec!["node(s) didn't satisfy existing pods anti-affinity rules".into()],
             Failure::Spread => vec!["node(s) didn't match pod topology spread constraints".into()],
+            Failure::VolumeBinding { missing_volume, affinity_conflict, nothing_to_bind } => {
+                let mut reasons = Vec::new();
+                if *affinity_conflict {
+                    reasons.push("node(s) had volume node affinity conflict".into());
+                }
+                if *nothing_to_bind {
+                    reasons.push("node(s) didn't find available persistent volumes to bind".into());
+                }
+                if *missing_volume {
+                    reasons.push("node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)".into());
+                }
+                reasons
+            }
+            Failure::VolumeZone => vec!["node(s) had no available volume zone".into()],
         }
     }
 
@@ -198,9 +242,10 @@ impl<'a> Incoming<'a> {
 }
 
 /// What a decision works out once before looking at nodes: which topology domains hold the pods that the
-/// pod's affinity rules and spread constraints are about.
+/// pod's affinity rules and spread constraints are about, and what its volumes ask of a node.
 #[derive(Default)]
-struct Prepared {
+struct Prepared<'s> {
+    volumes: PodVolumes<'s>,
     /// Per required affinity term, the domains holding a matching pod; `None` when the term is waived (no pod
     /// matches anywhere and the pod matches its own term).
     affinity_domains: Vec<Option<HashSet<String>>>,
@@ -213,13 +258,18 @@ struct Prepared {
 }
 
 /// Picks the node for `pod`, or says why there is none (and, when it may help, which pods to preempt).
-pub fn schedule(pod: &Pod, snapshot: &Snapshot) -> Result<String, Unschedulable> {
+pub fn schedule(pod: &Pod, snapshot: &Snapshot) -> Result<String, Box<Unschedulable>> {
     let mut incoming = Incoming::new(pod);
     // A nomination known to the scheduler but not yet written to the pod counts too.
     if incoming.nominated_node.is_none() {
         incoming.nominated_node = snapshot.nominated_node(&incoming.key);
     }
-    let prepared = prepare(&incoming, snapshot);
+    let n_nodes = snapshot.n_nodes();
+    let pod_volumes = match volumes::pod_volumes(pod, &snapshot.volumes) {
+        Ok(pod_volumes) => pod_volumes,
+        Err(reason) => return Err(Box::new(unresolvable(&incoming, n_nodes, reason))),
+    };
+    let prepared = Prepared { volumes: pod_volumes, ..prepare(&incoming, snapshot) };
     let nodes = &snapshot.nodes;
     // The node a preemption made room on is tried first and taken if the pod fits there now.
     if let Some(node) = incoming.nominated_node.and_then(|name| snapshot.node(name))
@@ -228,7 +278,6 @@ pub fn schedule(pod: &Pod, snapshot: &Snapshot) -> Result<String, Unschedulable>
     {
         return Ok(node.name.clone());
     }
-    let n_nodes = snapshot.n_nodes();
     let to_find = feasible_nodes_to_find(n_nodes);
     let start = if nodes.is_empty() { 0 } else { (hash_of(&incoming.key) as usize) % nodes.len() };
     let mut feasible: Vec<usize> = Vec::with_capacity(to_find.min(nodes.len()));
@@ -250,7 +299,7 @@ pub fn schedule(pod: &Pod, snapshot: &Snapshot) -> Result<String, Unschedulable>
         }
     }
     if feasible.is_empty() {
-        return Err(unschedulable(&incoming, snapshot, n_nodes, &failures));
+        return Err(Box::new(unschedulable(&incoming, snapshot, n_nodes, &failures)));
     }
     if feasible.len() == 1 {
         return Ok(nodes[feasible[0]].name.clone());
@@ -278,7 +327,7 @@ fn hash_of<T: Hash>(value: &T) -> u64 {
     hasher.finish()
 }
 
-fn prepare(incoming: &Incoming<'_>, snapshot: &Snapshot) -> Prepared {
+fn prepare<'s>(incoming: &Incoming<'_>, snapshot: &'s Snapshot) -> Prepared<'s> {
     let mut prepared = Prepared::default();
     let node_of = |pod: &PodInfo| &snapshot.nodes[pod.node_idx];
     for term in incoming.affinity {
@@ -431,7 +480,7 @@ fn nominated_load(incoming: &Incoming<'_>, node: &NodeInfo) -> Resources {
     load
 }
 
-fn filter(incoming: &Incoming<'_>, prepared: &Prepared, node: &NodeInfo) -> Result<(), Failure> {
+fn filter(incoming: &Incoming<'_>, prepared: &Prepared<'_>, node: &NodeInfo) -> Result<(), Failure> {
     if node.unschedulable && !tolerates_any(incoming.tolerations, UNSCHEDULABLE_TAINT, "", "NoSchedule") {
         return Err(Failure::Unschedulable);
     }
@@ -453,6 +502,7 @@ fn filter(incoming: &Incoming<'_>, prepared: &Prepared, node: &NodeInfo) -> Resu
         requested.add(&nominated_load(incoming, node));
     }
     fits(&incoming.requests, &node.allocatable, &requested)?;
+    prepared.volumes.check(node)?;
     for (idx, counts, min) in &prepared.hard_spread {
         let constraint = &incoming.spread[*idx];
         let Some(value) = node.labels.get(&constraint.topology_key) else { return Err(Failure::Spread) };
@@ -514,7 +564,7 @@ fn node_affinity_ok(incoming: &Incoming<'_>, node: &NodeInfo) -> bool {
 }
 
 /// Whether a node selector term selects the node; a term with no requirements selects nothing.
-fn node_term_matches(term: &NodeSelectorTerm, node: &NodeInfo) -> bool {
+pub(crate) fn node_term_matches(term: &NodeSelectorTerm, node: &NodeInfo) -> bool {
     let expressions = term.match_expressions.as_deref().unwrap_or(&[]);
     let fields = term.match_fields.as_deref().unwrap_or(&[]);
     if expressions.is_empty() && fields.is_empty() {
@@ -716,13 +766,19 @@ fn unschedulable(
             *reasons.entry(reason).or_insert(0) += 1;
         }
     }
-    let mut result =
-        Unschedulable { n_nodes, reasons, preemption_reasons: BTreeMap::new(), not_eligible: None, preemption: None };
+    let mut result = Unschedulable {
+        n_nodes,
+        pre_filter: None,
+        reasons,
+        preemption_reasons: BTreeMap::new(),
+        not_eligible: None,
+        preemption: None,
+    };
     if n_nodes == 0 {
         return result;
     }
     if !incoming.may_preempt {
-        result.not_eligible = Some("not eligible due to preemptionPolicy=Never.");
+        result.not_eligible = Some(PREEMPTION_NEVER);
         return result;
     }
     if waiting_for_victims(incoming, snapshot, failures) {
@@ -762,9 +818,30 @@ fn unschedulable(
                 result.preemption_reasons.insert("No preemption victims found for incoming pod".into(), no_victims);
             }
             if not_helpful > 0 {
-                result.preemption_reasons.insert("Preemption is not helpful for scheduling".into(), not_helpful);
+                result.preemption_reasons.insert(PREEMPTION_NOT_HELPFUL.into(), not_helpful);
             }
         }
+    }
+    result
+}
+
+/// The pod cannot go to any node, for `reason`, and evicting pods cures nothing anywhere.
+fn unresolvable(incoming: &Incoming<'_>, n_nodes: usize, reason: String) -> Unschedulable {
+    let mut result = Unschedulable {
+        n_nodes,
+        pre_filter: Some(reason),
+        reasons: BTreeMap::new(),
+        preemption_reasons: BTreeMap::new(),
+        not_eligible: None,
+        preemption: None,
+    };
+    if n_nodes == 0 {
+        return result;
+    }
+    if incoming.may_preempt {
+        result.preemption_reasons.insert(PREEMPTION_NOT_HELPFUL.into(), n_nodes);
+    } else {
+        result.not_eligible = Some(PREEMPTION_NEVER);
     }
     result
 }

@@ -1,5 +1,6 @@
 //! The scheduler's view of the cluster: every node with the pods bound to it, kept up to date one change at a
-//! time so that a decision never re-sums a node's pods.
+//! time so that a decision never re-sums a node's pods; and the claims, volumes and storage classes that pods'
+//! volumes depend on.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -7,6 +8,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use k8s_openapi::api::core::v1::{Node, Pod, PodAffinityTerm, Taint};
 
 use crate::resources::{self, Resources};
+use crate::volumes::Volumes;
 
 /// The label naming a node's zone.
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
@@ -102,6 +104,8 @@ pub struct Snapshot {
     pub(crate) namespaces: HashMap<String, BTreeMap<String, String>>,
     /// The node (by index) each nominated pod is nominated to.
     nominations: HashMap<PodKey, usize>,
+    /// PersistentVolumeClaims, PersistentVolumes and StorageClasses, as far as scheduling reads them.
+    pub(crate) volumes: Volumes,
 }
 
 impl Snapshot {

@@ -1,12 +1,14 @@
 //! The scheduler against a real in-process API server: pods get bound and events recorded, unschedulable pods
-//! say why and are scheduled once a node fits, and a high-priority pod preempts a lower one.
+//! say why and are scheduled once a node fits, a high-priority pod preempts a lower one, and pods go where their
+//! volumes are (claims waiting for their first consumer are told the chosen node).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use apiserver::{ControlPlanes, Identity, LocalService};
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -43,9 +45,19 @@ impl Cluster {
     }
 
     async fn add_node(&self, name: &str, cpu: &str, pods: u32) {
+        self.create_node(name, cpu, pods, json!({ "kubernetes.io/hostname": name })).await;
+    }
+
+    /// Adds a node of 2 CPUs in `zone`.
+    async fn add_zoned_node(&self, name: &str, zone: &str) {
+        let labels = json!({ "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone });
+        self.create_node(name, "2", 110, labels).await;
+    }
+
+    async fn create_node(&self, name: &str, cpu: &str, pods: u32, labels: serde_json::Value) {
         let node: Node = serde_json::from_value(json!({
             "apiVersion": "v1", "kind": "Node",
-            "metadata": { "name": name, "labels": { "kubernetes.io/hostname": name } },
+            "metadata": { "name": name, "labels": labels },
             "status": {
                 "allocatable": { "cpu": cpu, "memory": "8Gi", "pods": pods.to_string() },
                 "capacity": { "cpu": cpu, "memory": "8Gi", "pods": pods.to_string() },
@@ -80,6 +92,77 @@ impl Cluster {
         }))
         .expect("a pod");
         self.pods().create(&PostParams::default(), &pod).await.expect("create a pod");
+    }
+
+    /// Adds a pod that mounts each claim in `claims` (a volume per claim, named after it).
+    async fn add_pod_using(&self, name: &str, claims: &[&str]) {
+        let volumes: Vec<serde_json::Value> =
+            claims.iter().map(|c| json!({ "name": c, "persistentVolumeClaim": { "claimName": c } })).collect();
+        let pod: Pod = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": { "name": name },
+            "spec": { "volumes": volumes, "containers": [{ "name": "c", "image": "nginx",
+                "volumeMounts": claims.iter().map(|c| json!({ "name": c, "mountPath": format!("/{c}") }))
+                    .collect::<Vec<_>>() }] },
+        }))
+        .expect("a pod");
+        self.pods().create(&PostParams::default(), &pod).await.expect("create a pod");
+    }
+
+    /// Adds a claim in `default` of the storage class `class` (none when empty), bound to `volume` when given.
+    async fn add_claim(&self, name: &str, class: &str, volume: Option<&str>) {
+        let mut spec = json!({ "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "1Gi" } } });
+        if !class.is_empty() {
+            spec["storageClassName"] = json!(class);
+        }
+        if let Some(volume) = volume {
+            spec["volumeName"] = json!(volume);
+        }
+        let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": { "name": name }, "spec": spec,
+        }))
+        .expect("a claim");
+        self.claims().create(&PostParams::default(), &claim).await.expect("create a claim");
+    }
+
+    /// Adds an EBS volume that only nodes in `zone` reach.
+    async fn add_zonal_volume(&self, name: &str, zone: &str) {
+        let volume: PersistentVolume = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "PersistentVolume", "metadata": { "name": name },
+            "spec": {
+                "capacity": { "storage": "1Gi" }, "accessModes": ["ReadWriteOnce"],
+                "csi": { "driver": "ebs.csi.aws.com", "volumeHandle": format!("vol-{name}") },
+                "nodeAffinity": { "required": { "nodeSelectorTerms": [{ "matchExpressions": [
+                    { "key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone] }] }] } },
+            },
+        }))
+        .expect("a volume");
+        Api::<PersistentVolume>::all(self.client.clone())
+            .create(&PostParams::default(), &volume)
+            .await
+            .expect("create a volume");
+    }
+
+    /// Adds an EBS storage class whose volumes are made once a pod using them is scheduled.
+    async fn add_waiting_class(&self, name: &str) {
+        let class: StorageClass = serde_json::from_value(json!({
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": { "name": name },
+            "provisioner": "ebs.csi.aws.com", "volumeBindingMode": "WaitForFirstConsumer",
+        }))
+        .expect("a storage class");
+        Api::<StorageClass>::all(self.client.clone())
+            .create(&PostParams::default(), &class)
+            .await
+            .expect("create a storage class");
+    }
+
+    fn claims(&self) -> Api<PersistentVolumeClaim> {
+        Api::namespaced(self.client.clone(), "default")
+    }
+
+    /// The node named by a claim's `volume.kubernetes.io/selected-node` annotation, as it is now.
+    async fn selected_node(&self, claim: &str) -> Option<String> {
+        let claim = self.claims().get(claim).await.expect("the claim");
+        claim.metadata.annotations?.remove("volume.kubernetes.io/selected-node")
     }
 
     async fn node_of(&self, pod: &str) -> String {
@@ -202,5 +285,71 @@ async fn a_higher_priority_pod_preempts_a_lower_one() {
     assert_eq!(preempted.message.as_deref(), Some("Preempted by pod default/urgent on node only"));
     let _ = pods.delete("batch", &DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() }).await;
     assert_eq!(cluster.node_of("urgent").await, "only");
+    cluster.stop().await;
+}
+
+/// Three nodes, one per zone.
+async fn zoned_cluster() -> Cluster {
+    let cluster = Cluster::start().await;
+    for zone in ["a", "b", "c"] {
+        cluster.add_zoned_node(&format!("node-{zone}"), &format!("us-east-1{zone}")).await;
+    }
+    cluster
+}
+
+#[tokio::test]
+async fn a_claim_waiting_for_its_first_consumer_is_told_the_node_before_the_pod_is_bound() {
+    let cluster = zoned_cluster().await;
+    cluster.add_waiting_class("gp3").await;
+    cluster.add_claim("data", "gp3", None).await;
+    cluster.add_pod_using("db", &["data"]).await;
+    let node = cluster.node_of("db").await;
+    // Read once the pod is bound: the annotation was written first.
+    assert_eq!(cluster.selected_node("data").await, Some(node.clone()));
+    let event = cluster.event("db", "Scheduled").await;
+    assert_eq!(event.message, Some(format!("Successfully assigned default/db to {node}")));
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn pods_go_to_the_zone_of_their_bound_volume() {
+    let cluster = zoned_cluster().await;
+    cluster.add_zonal_volume("pv-b", "us-east-1b").await;
+    cluster.add_claim("shared", "", Some("pv-b")).await;
+    // Several pods, so that none lands in the zone by chance alone.
+    for idx in 0..6 {
+        cluster.add_pod_using(&format!("reader-{idx}"), &["shared"]).await;
+    }
+    for idx in 0..6 {
+        assert_eq!(cluster.node_of(&format!("reader-{idx}")).await, "node-b");
+    }
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn a_pod_whose_claim_is_missing_waits_for_it() {
+    let cluster = zoned_cluster().await;
+    cluster.add_pod_using("db", &["data"]).await;
+    cluster.add_pod_using("cache", &["scratch"]).await;
+    for (pod, claim) in [("db", "data"), ("cache", "scratch")] {
+        let event = cluster.event(pod, "FailedScheduling").await;
+        let message = format!(
+            "0/3 nodes are available: persistentvolumeclaim \"{claim}\" not found. preemption: 0/3 nodes are \
+             available: 3 Preemption is not helpful for scheduling."
+        );
+        assert_eq!((event.type_.as_deref(), event.message), (Some("Warning"), Some(message)));
+        let pod = cluster.pods().get(pod).await.expect("the pod");
+        assert_eq!(pod.spec.and_then(|s| s.node_name), None);
+    }
+
+    // Once its claim is bound to a volume in us-east-1c, the first goes there.
+    cluster.add_zonal_volume("pv-c", "us-east-1c").await;
+    cluster.add_claim("data", "", Some("pv-c")).await;
+    assert_eq!(cluster.node_of("db").await, "node-c");
+    // Once its claim exists and waits for it, the second goes anywhere and the claim is told where.
+    cluster.add_waiting_class("gp3").await;
+    cluster.add_claim("scratch", "gp3", None).await;
+    let node = cluster.node_of("cache").await;
+    assert_eq!(cluster.selected_node("scratch").await, Some(node));
     cluster.stop().await;
 }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::resources::{parse_quantity, pod_requests};
 use crate::schedule::schedule;
 use crate::snapshot::Snapshot;
+use crate::volumes;
 
 /// A ready node with `cpu`, `memory` and room for `pods`, plus `extra` merged into it.
 fn node(name: &str, cpu: &str, memory: &str, pods: u32, extra: Value) -> Node {
@@ -531,4 +532,320 @@ fn a_preemptor_waits_for_its_victims_to_terminate() {
     let fresh = pod("urgent", "1", "", json!({ "spec": { "priority": 100 } }));
     let preemption = schedule(&fresh, &snapshot(&nodes, &[victim, other])).expect_err("full").preemption;
     assert_eq!(preemption.map(|p| p.node), Some("a".to_owned()));
+}
+
+/// Three nodes of 4 CPUs, one per zone: `a` in us-east-1a, `b` in us-east-1b, `c` in us-east-1c.
+fn zoned_nodes() -> Vec<Node> {
+    ["a", "b", "c"]
+        .iter()
+        .map(|zone| {
+            let labels = json!({ "topology.kubernetes.io/zone": format!("us-east-1{zone}") });
+            node(zone, "4", "8Gi", 110, json!({ "metadata": { "labels": labels } }))
+        })
+        .collect()
+}
+
+/// A snapshot of `nodes` that knows the claims, volumes and storage classes in `storage` (told apart by kind).
+fn with_storage(nodes: &[Node], storage: &[Value]) -> Snapshot {
+    let mut snapshot = snapshot(nodes, &[]);
+    for object in storage {
+        let object = object.clone();
+        match object["kind"].as_str() {
+            Some("PersistentVolumeClaim") => {
+                let (key, info) = volumes::claim_info(&serde_json::from_value(object).expect("a claim"));
+                snapshot.volumes.claims.insert(key, info);
+            }
+            Some("PersistentVolume") => {
+                let (key, info) = volumes::volume_info(&serde_json::from_value(object).expect("a volume"));
+                snapshot.volumes.volumes.insert(key, info);
+            }
+            Some("StorageClass") => {
+                let (key, info) = volumes::class_info(&serde_json::from_value(object).expect("a storage class"));
+                snapshot.volumes.classes.insert(key, info);
+            }
+            kind => panic!("not a storage object: {kind:?}"),
+        }
+    }
+    snapshot
+}
+
+/// Schedules `pod` on the zoned nodes knowing `storage`, and compares the node (or the failure) with `expect`.
+fn check_volumes(storage: &[Value], pod: &Pod, expect: &str) {
+    check_volumes_on(&zoned_nodes(), storage, pod, expect);
+}
+
+fn check_volumes_on(nodes: &[Node], storage: &[Value], pod: &Pod, expect: &str) {
+    let got = match schedule(pod, &with_storage(nodes, storage)) {
+        Ok(node) => node,
+        Err(unschedulable) => unschedulable.message(),
+    };
+    assert_eq!(got, expect);
+}
+
+/// A claim in `default`, plus `extra` merged into it.
+fn claim(name: &str, extra: Value) -> Value {
+    let mut claim = json!({
+        "kind": "PersistentVolumeClaim",
+        "metadata": { "name": name, "namespace": "default" },
+        "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "1Gi" } } },
+    });
+    merge(&mut claim, extra);
+    claim
+}
+
+/// A claim bound to the volume `volume`.
+fn bound_claim(name: &str, volume: &str) -> Value {
+    claim(name, json!({ "spec": { "volumeName": volume } }))
+}
+
+/// A claim of the storage class `class`, not bound.
+fn class_claim(name: &str, class: &str) -> Value {
+    claim(name, json!({ "spec": { "storageClassName": class } }))
+}
+
+/// A volume whose node affinity requires `expressions` (one term); none when `expressions` is null.
+fn persistent_volume(name: &str, expressions: Value) -> Value {
+    let mut volume = json!({
+        "kind": "PersistentVolume",
+        "metadata": { "name": name },
+        "spec": { "capacity": { "storage": "1Gi" }, "accessModes": ["ReadWriteOnce"],
+                  "csi": { "driver": "ebs.csi.aws.com", "volumeHandle": format!("vol-{name}") } },
+    });
+    if !expressions.is_null() {
+        volume["spec"]["nodeAffinity"] = json!({ "required": { "nodeSelectorTerms": [
+            { "matchExpressions": expressions }] } });
+    }
+    volume
+}
+
+/// A volume that requires nodes in `zone`.
+fn zonal_volume(name: &str, zone: &str) -> Value {
+    persistent_volume(name, json!([{ "key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone] }]))
+}
+
+fn storage_class(name: &str, mode: &str, extra: Value) -> Value {
+    let mut class = json!({
+        "kind": "StorageClass",
+        "metadata": { "name": name },
+        "provisioner": "ebs.csi.aws.com",
+        "volumeBindingMode": mode,
+    });
+    merge(&mut class, extra);
+    class
+}
+
+/// Pod `p` with a volume per claim, each named after its claim.
+fn using(claims: &[&str]) -> Pod {
+    let volumes: Vec<Value> =
+        claims.iter().map(|c| json!({ "name": c, "persistentVolumeClaim": { "claimName": c } })).collect();
+    pod("p", "100m", "", json!({ "spec": { "volumes": volumes } }))
+}
+
+const NOT_HELPFUL: &str = " preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+
+#[test]
+fn a_missing_or_deleted_claim_keeps_the_pod_off_every_node() {
+    let missing = format!("0/3 nodes are available: persistentvolumeclaim \"data\" not found.{NOT_HELPFUL}");
+    check_volumes(&[], &using(&["data"]), &missing);
+    // A missing claim is named even when another claim of the pod would bind immediately.
+    check_volumes(&[claim("logs", json!({}))], &using(&["logs", "data"]), &missing);
+    let deleting = claim("data", json!({ "metadata": { "deletionTimestamp": "2026-01-01T00:00:00Z" } }));
+    let message = format!("0/3 nodes are available: persistentvolumeclaim \"data\" is being deleted.{NOT_HELPFUL}");
+    check_volumes(&[deleting], &using(&["data"]), &message);
+
+    // A generic ephemeral volume's claim is named after the pod and the volume.
+    let ephemeral = pod(
+        "p",
+        "",
+        "",
+        json!({ "spec": { "volumes": [{ "name": "scratch", "ephemeral": { "volumeClaimTemplate": { "spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "1Gi" } } } } } }] } }),
+    );
+    let message = format!("0/3 nodes are available: persistentvolumeclaim \"p-scratch\" not found.{NOT_HELPFUL}");
+    check_volumes(&[], &ephemeral, &message);
+    check_volumes(&[zonal_volume("pv", "us-east-1c"), bound_claim("p-scratch", "pv")], &ephemeral, "c");
+
+    // A pod that may not preempt says so instead; without nodes, that is all there is to say.
+    let never = pod(
+        "p",
+        "",
+        "",
+        json!({ "spec": { "preemptionPolicy": "Never",
+                          "volumes": [{ "name": "data", "persistentVolumeClaim": { "claimName": "data" } }] } }),
+    );
+    let message = "0/3 nodes are available: persistentvolumeclaim \"data\" not found. preemption: not eligible due to \
+         preemptionPolicy=Never.";
+    check_volumes(&[], &never, message);
+    check_volumes_on(&[], &[], &never, "no nodes available to schedule pods");
+}
+
+#[test]
+fn a_bound_claim_needs_its_volume_and_a_node_that_reaches_it() {
+    check_volumes(&[zonal_volume("pv", "us-east-1b"), bound_claim("data", "pv")], &using(&["data"]), "b");
+    let conflict = format!("0/3 nodes are available: 3 node(s) had volume node affinity conflict.{NOT_HELPFUL}");
+    check_volumes(&[zonal_volume("pv", "us-east-1d"), bound_claim("data", "pv")], &using(&["data"]), &conflict);
+    let missing = format!(
+        "0/3 nodes are available: 3 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s).\
+         {NOT_HELPFUL}"
+    );
+    check_volumes(&[bound_claim("data", "gone")], &using(&["data"]), &missing);
+    // A volume without node affinity is reachable from every node.
+    let anywhere = schedule(
+        &using(&["data"]),
+        &with_storage(&zoned_nodes(), &[persistent_volume("pv", Value::Null), bound_claim("data", "pv")]),
+    );
+    assert!(anywhere.is_ok(), "{anywhere:?}");
+    // With two claims the node must reach both volumes.
+    let storage = [
+        zonal_volume("pv-1", "us-east-1b"),
+        persistent_volume("pv-2", json!([{ "key": "kubernetes.io/hostname", "operator": "NotIn", "values": ["b"] }])),
+        bound_claim("one", "pv-1"),
+        bound_claim("two", "pv-2"),
+    ];
+    check_volumes(&storage, &using(&["one"]), "b");
+    check_volumes(&storage, &using(&["one", "two"]), &conflict);
+
+    // Reasons add up with the other filters', and only the nodes short of CPU could be helped by preemption.
+    let mut nodes = zoned_nodes();
+    nodes[0] = node(
+        "a",
+        "1",
+        "8Gi",
+        110,
+        json!({ "metadata": { "labels": {
+        "topology.kubernetes.io/zone": "us-east-1a" } } }),
+    );
+    let big = pod(
+        "p",
+        "2",
+        "",
+        json!({ "spec": { "volumes": [
+        { "name": "data", "persistentVolumeClaim": { "claimName": "data" } }] } }),
+    );
+    let message = "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict. \
+                   preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, \
+                   2 Preemption is not helpful for scheduling.";
+    check_volumes_on(&nodes, &[zonal_volume("pv", "us-east-1a"), bound_claim("data", "pv")], &big, message);
+}
+
+#[test]
+fn an_unbound_claim_waits_for_its_first_consumer_or_blocks_the_pod() {
+    let immediate = format!("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.{NOT_HELPFUL}");
+    let gp3 = storage_class("gp3", "Immediate", json!({}));
+    check_volumes(&[gp3, class_claim("data", "gp3")], &using(&["data"]), &immediate);
+    // Without a class, or with a class that does not exist, a claim binds immediately.
+    check_volumes(&[claim("data", json!({}))], &using(&["data"]), &immediate);
+    check_volumes(&[class_claim("data", "nowhere")], &using(&["data"]), &immediate);
+
+    let waiting = storage_class("gp3", "WaitForFirstConsumer", json!({}));
+    let anywhere = schedule(&using(&["data"]), &with_storage(&zoned_nodes(), &[waiting, class_claim("data", "gp3")]));
+    assert!(matches!(anywhere.as_deref(), Ok("a" | "b" | "c")), "{anywhere:?}");
+    // The class given by the beta annotation wins over the spec's.
+    let annotated = claim(
+        "data",
+        json!({ "metadata": { "annotations": { "volume.beta.kubernetes.io/storage-class": "gp3" } },
+                "spec": { "storageClassName": "other" } }),
+    );
+    let waiting = storage_class("gp3", "WaitForFirstConsumer", json!({}));
+    let other = storage_class("other", "Immediate", json!({}));
+    assert!(schedule(&using(&["data"]), &with_storage(&zoned_nodes(), &[waiting, other, annotated])).is_ok());
+
+    let topologies = |zones: Value| {
+        json!({ "allowedTopologies": [
+            { "matchLabelExpressions": [{ "key": "kubernetes.io/hostname", "values": ["a", "b", "c"] }] },
+            { "matchLabelExpressions": [{ "key": "topology.kubernetes.io/zone", "values": zones },
+                                        { "key": "kubernetes.io/hostname", "values": ["b", "c"] }] },
+        ] })
+    };
+    let limited = |zones: Value| {
+        let mut allowed = topologies(zones);
+        // The first term would admit every node; keep only the zonal one.
+        allowed["allowedTopologies"].as_array_mut().expect("terms").remove(0);
+        storage_class("gp3", "WaitForFirstConsumer", allowed)
+    };
+    check_volumes(&[limited(json!(["us-east-1b"])), class_claim("data", "gp3")], &using(&["data"]), "b");
+    let message =
+        format!("0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind.{NOT_HELPFUL}");
+    check_volumes(&[limited(json!(["us-east-1a"])), class_claim("data", "gp3")], &using(&["data"]), &message);
+    // A node matching any one term is enough.
+    let any = storage_class("gp3", "WaitForFirstConsumer", topologies(json!(["us-east-1d"])));
+    let any_node = schedule(&using(&["data"]), &with_storage(&zoned_nodes(), &[any, class_claim("data", "gp3")]));
+    assert!(any_node.is_ok(), "{any_node:?}");
+    // A term without expressions admits nothing.
+    let empty = storage_class("gp3", "WaitForFirstConsumer", json!({ "allowedTopologies": [{}] }));
+    check_volumes(&[empty, class_claim("data", "gp3")], &using(&["data"]), &message);
+}
+
+#[test]
+fn a_bound_volumes_zone_labels_keep_the_pod_in_its_zone() {
+    let labelled = |labels: Value| {
+        let mut volume = persistent_volume("pv", Value::Null);
+        volume["metadata"]["labels"] = labels;
+        volume
+    };
+    let storage = |labels: Value| [labelled(labels), bound_claim("data", "pv")];
+    check_volumes(&storage(json!({ "topology.kubernetes.io/zone": "us-east-1c" })), &using(&["data"]), "c");
+    // The beta label stands for the zone label of nodes.
+    let beta = json!({ "failure-domain.beta.kubernetes.io/zone": "us-east-1a" });
+    check_volumes(&storage(beta), &using(&["data"]), "a");
+    let message = format!("0/3 nodes are available: 3 node(s) had no available volume zone.{NOT_HELPFUL}");
+    check_volumes(&storage(json!({ "topology.kubernetes.io/zone": "us-east-1d" })), &using(&["data"]), &message);
+    // Several zones are joined by `__`.
+    let two = json!({ "topology.kubernetes.io/zone": "us-east-1a__us-east-1b" });
+    check_volumes_on(&zoned_nodes()[1..], &storage(two), &using(&["data"]), "b");
+    // A node without any topology label is in a cluster of one zone.
+    let far = json!({ "topology.kubernetes.io/zone": "us-east-1d" });
+    check_volumes_on(&[plain("plain")], &storage(far), &using(&["data"]), "plain");
+}
+
+#[test]
+fn a_volume_node_affinity_the_scheduler_cannot_read_matches_no_node() {
+    let message = format!("0/3 nodes are available: 3 node(s) had volume node affinity conflict.{NOT_HELPFUL}");
+    let garbage = [
+        json!([{ "key": "topology.kubernetes.io/zone", "operator": "Near", "values": ["us-east-1b"] }]),
+        json!([{ "key": "topology.kubernetes.io/zone", "operator": "In" }]),
+        json!([{ "key": "topology.kubernetes.io/zone", "operator": "Gt", "values": ["east"] }]),
+        json!([{ "key": "topology.kubernetes.io/zone", "operator": "Lt", "values": ["1", "2"] }]),
+        json!([{ "key": "", "operator": "" }]),
+        json!([]),
+    ];
+    for expressions in garbage {
+        let storage = [persistent_volume("pv", expressions.clone()), bound_claim("data", "pv")];
+        check_volumes(&storage, &using(&["data"]), &message);
+    }
+    // Fields other than the node's name select nothing either; no terms at all neither.
+    let mut by_field = persistent_volume("pv", Value::Null);
+    by_field["spec"]["nodeAffinity"] = json!({ "required": { "nodeSelectorTerms": [
+        { "matchFields": [{ "key": "metadata.uid", "operator": "In", "values": ["b"] }] }] } });
+    check_volumes(&[by_field, bound_claim("data", "pv")], &using(&["data"]), &message);
+    let mut no_terms = persistent_volume("pv", Value::Null);
+    no_terms["spec"]["nodeAffinity"] = json!({ "required": { "nodeSelectorTerms": [] } });
+    check_volumes(&[no_terms, bound_claim("data", "pv")], &using(&["data"]), &message);
+}
+
+#[test]
+fn claims_waiting_for_a_consumer_are_selected_for_the_chosen_node() {
+    let storage = with_storage(
+        &zoned_nodes(),
+        &[
+            storage_class("gp3", "WaitForFirstConsumer", json!({})),
+            storage_class("io2", "Immediate", json!({})),
+            class_claim("wait", "gp3"),
+            claim(
+                "chosen",
+                json!({ "metadata": { "annotations": { "volume.kubernetes.io/selected-node": "b" } },
+                                     "spec": { "storageClassName": "gp3" } }),
+            ),
+            claim("bound", json!({ "spec": { "storageClassName": "gp3", "volumeName": "pv" } })),
+            class_claim("now", "io2"),
+        ],
+    );
+    let pod = using(&["wait", "chosen", "bound", "now", "wait", "missing"]);
+    assert_eq!(volumes::claims_to_select(&pod, &storage.volumes, "b"), ["wait"]);
+    assert_eq!(volumes::claims_to_select(&pod, &storage.volumes, "c"), ["chosen", "wait"]);
+    assert!(volumes::claims_to_select(&plain_pod(), &storage.volumes, "b").is_empty());
+}
+
+fn plain_pod() -> Pod {
+    pod("p", "", "", json!({ "spec": { "volumes": [{ "name": "tmp", "emptyDir": {} }] } }))
 }
