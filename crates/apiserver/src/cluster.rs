@@ -402,6 +402,48 @@ impl ControlPlanes {
         Ok(Some(data.filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect()))
     }
 
+    /// Puts a built-in object (a `plural` of `group`, cluster-scoped or with `metadata.namespace`) into a running
+    /// cluster unless one of its name is there: how the platform installs what it owns (EKS's storage class, an
+    /// add-on's objects). Written as bootstrap objects are, without admission.
+    pub async fn ensure_object(
+        &self,
+        cluster: &str,
+        group: &str,
+        plural: &str,
+        mut object: serde_json::Value,
+    ) -> Result<(), ClusterError> {
+        let api = self.api(cluster).ok_or_else(|| ClusterError::NotFound(cluster.to_owned()))?;
+        let resource = api.registry.find(group, "v1", plural).ok_or_else(|| ClusterError::Serve {
+            name: cluster.to_owned(),
+            reason: format!("no resource {plural} in group {group:?}"),
+        })?;
+        let name = crate::object::name(&object).unwrap_or_default().to_owned();
+        let namespace = object.pointer("/metadata/namespace").and_then(serde_json::Value::as_str).map(str::to_owned);
+        object["metadata"]["uid"] = json!(crate::object::new_uid());
+        object["metadata"]["creationTimestamp"] = json!(crate::object::now_timestamp());
+        create_if_absent(&api, api.key(resource, namespace.as_deref(), &name), &object).await
+    }
+
+    /// Takes out of a running cluster what [`ControlPlanes::ensure_object`] put in; gone already is fine.
+    pub async fn remove_object(
+        &self,
+        cluster: &str,
+        group: &str,
+        plural: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(), ClusterError> {
+        let api = self.api(cluster).ok_or_else(|| ClusterError::NotFound(cluster.to_owned()))?;
+        let resource = api.registry.find(group, "v1", plural).ok_or_else(|| ClusterError::Serve {
+            name: cluster.to_owned(),
+            reason: format!("no resource {plural} in group {group:?}"),
+        })?;
+        match api.store.delete(&api.key(resource, namespace, name), None).await {
+            Ok(_) | Err(StoreError::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Stops a cluster's API server and deletes the cluster and every object in it.
     pub async fn delete(&self, name: &str) -> Result<ClusterRecord, ClusterError> {
         let removed = self.running.lock().expect("cluster map lock").remove(name);

@@ -128,7 +128,8 @@ pub(super) async fn delete(api: &AwsApi, call: &Call<'_>, cluster: &str, name: &
         None | Some("true" | "false") => {}
         Some(_) => return Err(invalid("preserve must be true or false")),
     }
-    let addon = api.eks().delete_addon(&call.caller, cluster, name).await.map_err(error(cluster, name))?;
+    let preserve = call.params.get("preserve") == Some("true");
+    let addon = api.eks().delete_addon(&call.caller, cluster, name, preserve).await.map_err(error(cluster, name))?;
     Ok((StatusCode::OK, json!({ "addon": addon_json(&addon) })))
 }
 

@@ -431,6 +431,7 @@ impl Eks {
             RecordError::Exists(_) => EksError::ResourceInUse("Addon already exists.".into()),
             other => other.into(),
         })?;
+        self.kubernetes.addon(&cluster.kubernetes_name, &addon.name, true).await.map_err(EksError::Server)?;
         Ok(addon)
     }
 
@@ -459,11 +460,21 @@ impl Eks {
         page(names, max_results, next_token)
     }
 
-    /// Starts deleting an add-on; `preserve` would keep its Kubernetes objects, of which there are none yet.
-    pub async fn delete_addon(&self, caller: &Caller, cluster: &str, name: &str) -> Result<Addon, EksError> {
+    /// Starts deleting an add-on and takes its objects out of the cluster unless `preserve` keeps them.
+    pub async fn delete_addon(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        name: &str,
+        preserve: bool,
+    ) -> Result<Addon, EksError> {
         let current = self.describe_addon(caller, cluster, name).await?;
         if current.status == AddonStatus::Deleting {
             return Ok(current);
+        }
+        if !preserve {
+            let kubernetes_name = self.existing_cluster(caller, cluster).await?.kubernetes_name;
+            self.kubernetes.addon(&kubernetes_name, name, false).await.map_err(EksError::Server)?;
         }
         let gone_at = self.clock.now() + self.config.delete_seconds;
         let key = Self::addon_key(caller, cluster, name);

@@ -143,7 +143,7 @@ async fn an_addon_is_creating_then_active_then_updated_then_deleted() {
     let bad_version = AddonRequest { version: Some("v9.9.9-eksbuild.1".into()), ..addon("vpc-cni") };
     assert!(matches!(eks.update_addon(&caller(), bad_version).await, Err(EksError::InvalidParameter(_))));
     assert_eq!(eks.list_addons(&caller(), "demo", None, None).await.unwrap().0, ["vpc-cni"]);
-    assert_eq!(eks.delete_addon(&caller(), "demo", "vpc-cni").await.unwrap().status, AddonStatus::Deleting);
+    assert_eq!(eks.delete_addon(&caller(), "demo", "vpc-cni", false).await.unwrap().status, AddonStatus::Deleting);
     f.clock.advance(5.0);
     let gone = eks.describe_addon(&caller(), "demo", "vpc-cni").await.unwrap_err();
     assert_eq!(gone, EksError::ResourceNotFound("No addon: vpc-cni found in cluster: demo".into()));
