@@ -336,10 +336,13 @@ def test_get_prints_upstream_columns_for_autoscalers_volumes_policies_and_slices
     assert hpa[1][:7] == ["web", "Deployment/web", "cpu:", "<unknown>/60%", "2", "5", "0"], hpa
     policies = table("networkpolicy")
     assert policies == [["NAME", "POD-SELECTOR", "AGE"], ["deny-web", "app=web", policies[1][2]]]
+    # The PersistentVolume controller makes a new unclaimed volume Available.
+    wait_until(lambda: cluster.kubectl("get", "pv", "pv-data", "-o", "jsonpath={.status.phase}").stdout == "Available",
+               "the volume is Available")
     volumes = table("pv")
     assert volumes[0] == ["NAME", "CAPACITY", "ACCESS", "MODES", "RECLAIM", "POLICY", "STATUS", "CLAIM",
                           "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"]
-    assert volumes[1][:6] == ["pv-data", "5Gi", "RWO", "Retain", "Pending", "manual"], volumes
+    assert volumes[1][:6] == ["pv-data", "5Gi", "RWO", "Retain", "Available", "manual"], volumes
     slices = table("endpointslices", "web-manual")
     assert slices == [["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
                       ["web-manual", "IPv4", "8080", "10.0.0.7", slices[1][4]]]
