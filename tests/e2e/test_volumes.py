@@ -6,6 +6,7 @@ import json
 import subprocess
 
 from conftest import aws_env, wait_until
+from test_helm import CHART, helm_runner
 
 DEADLINE = 60
 
@@ -170,4 +171,20 @@ def test_a_pod_whose_claim_is_missing_stays_pending_until_it_exists(nodes_cluste
     assert not get_json(nodes_cluster, "pod", "db")["spec"].get("nodeName")
     nodes_cluster.kubectl("apply", "-f", "-", input=CLAIM_AND_POD.split("---")[0])
     wait_until(lambda: get_json(nodes_cluster, "pod", "db")["spec"].get("nodeName"), "the pod is scheduled",
+               deadline=DEADLINE)
+
+
+def test_helm_install_wait_returns_once_the_charts_claim_is_bound(nodes_cluster, tmp_path):
+    aws(nodes_cluster, tmp_path, "eks", "create-addon", "--cluster-name", "demo", "--addon-name", "aws-ebs-csi-driver")
+    helm = helm_runner("helm", nodes_cluster, tmp_path)
+    installed = helm("install", "shop", str(CHART), "--wait", "--timeout", "60s",
+                     "--set", "storage.enabled=true", "--set", "replicas=1")
+    assert "STATUS: deployed" in installed.stdout
+    claim = get_json(nodes_cluster, "pvc", "shop-data")
+    assert claim["status"]["phase"] == "Bound" and claim["status"]["capacity"]["storage"] == "2Gi"
+    pod = get_json(nodes_cluster, "pods", "-l", "app.kubernetes.io/instance=shop")["items"][0]
+    volume = get_json(nodes_cluster, "pv", claim["spec"]["volumeName"])
+    assert volume_zone(volume) == node_zone(nodes_cluster, pod["spec"]["nodeName"])
+    helm("uninstall", "shop", "--wait")
+    wait_until(lambda: get_json(nodes_cluster, "pv")["items"] == [], "the chart's volume goes with its claim",
                deadline=DEADLINE)
