@@ -68,20 +68,24 @@ def test_a_gp2_claim_is_provisioned_in_its_pods_zone_once_the_ebs_csi_addon_is_i
     wait_until(lambda: ("WaitForFirstConsumer", "waiting for first consumer to be created before binding")
                in event_messages(nodes_cluster, "data"), "the claim waits for its first consumer")
     nodes_cluster.kubectl("apply", "-f", "-", input=CLAIM_AND_POD.split("---")[1])
-    wait_until(lambda: get_json(nodes_cluster, "pod", "db")["spec"].get("nodeName"), "the pod is scheduled")
-    node = get_json(nodes_cluster, "pod", "db")["spec"]["nodeName"]
-    claim = get_json(nodes_cluster, "pvc", "data")
-    assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == node
-    # Without the EBS CSI driver nothing provisions the volume, as on EKS.
+    # The scheduler picks a node and tells the claim; without the EBS CSI driver nothing provisions the volume, and
+    # the pod waits unbound, as on EKS.
+    wait_until(lambda: get_json(nodes_cluster, "pvc", "data")["metadata"].get("annotations", {})
+               .get("volume.kubernetes.io/selected-node"), "the claim is told the chosen node")
+    node = get_json(nodes_cluster, "pvc", "data")["metadata"]["annotations"]["volume.kubernetes.io/selected-node"]
     wait_until(lambda: any(reason == "ExternalProvisioning" and "'ebs.csi.aws.com'" in message
                            for reason, message in event_messages(nodes_cluster, "data")),
                "the claim waits for the external provisioner")
     assert claim_phase(nodes_cluster, "data") == "Pending"
     assert get_json(nodes_cluster, "pv")["items"] == []
+    pod = get_json(nodes_cluster, "pod", "db")
+    assert not pod["spec"].get("nodeName") and pod["status"]["phase"] == "Pending"
 
     aws(nodes_cluster, tmp_path, "eks", "create-addon", "--cluster-name", "demo", "--addon-name", "aws-ebs-csi-driver")
     assert get_json(nodes_cluster, "csidriver", "ebs.csi.aws.com")["spec"]["attachRequired"] is True
     wait_until(lambda: claim_phase(nodes_cluster, "data") == "Bound", "the claim is bound", deadline=DEADLINE)
+    wait_until(lambda: get_json(nodes_cluster, "pod", "db")["spec"].get("nodeName") == node,
+               "the pod is bound to the chosen node", deadline=DEADLINE)
     claim = get_json(nodes_cluster, "pvc", "data")
     volume = get_json(nodes_cluster, "pv", claim["spec"]["volumeName"])
     assert volume["metadata"]["name"] == "pvc-" + claim["metadata"]["uid"]
@@ -160,7 +164,8 @@ def test_statefulset_claims_bind_and_pods_follow_their_volumes_zones(nodes_clust
         assert node_zone(nodes_cluster, get_json(nodes_cluster, "pod", "db-0")["spec"]["nodeName"]) == zone
 
 
-def test_a_pod_whose_claim_is_missing_stays_pending_until_it_exists(nodes_cluster):
+def test_a_pod_whose_claim_is_missing_stays_pending_until_it_exists(nodes_cluster, tmp_path):
+    aws(nodes_cluster, tmp_path, "eks", "create-addon", "--cluster-name", "demo", "--addon-name", "aws-ebs-csi-driver")
     nodes_cluster.kubectl("apply", "-f", "-", input=CLAIM_AND_POD.split("---")[1])
 
     def failed_scheduling():

@@ -3,8 +3,9 @@
 //! does (events, the pod's `PodScheduled` condition, preemption of lower-priority pods).
 //!
 //! A pod whose claims wait for their first consumer is bound only after each such claim names the chosen node in
-//! its `volume.kubernetes.io/selected-node` annotation, as kube-scheduler's VolumeBinding plugin does before
-//! binding; the PersistentVolume controller provisions or binds the claim there.
+//! its `volume.kubernetes.io/selected-node` annotation and the PersistentVolume controller has bound it (provisioned
+//! or bound a volume there), as kube-scheduler's VolumeBinding plugin waits in PreBind; the pod stays assumed on the
+//! node meanwhile, and is tried again if that takes longer than [`VOLUME_BIND_TIMEOUT`].
 //!
 //! An unschedulable pod waits until the cluster changes (a node comes or changes, a pod goes, a claim, volume or
 //! storage class changes) and its back-off has passed, or until the flush interval, so that it is never retried in
@@ -42,6 +43,11 @@ const FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 /// How many bindings may be in flight: the loop goes on deciding while the API writes them, as kube-scheduler
 /// binds in the background once a pod is assumed on its node.
 const BINDS_IN_FLIGHT: usize = 64;
+/// How long a pod assumed on a node waits for its claims to be bound before it is tried again (upstream's
+/// `bindTimeoutSeconds`).
+const VOLUME_BIND_TIMEOUT: Duration = Duration::from_secs(600);
+/// How often the claims a pod waits for are looked at, at most.
+const VOLUME_POLL_MAX: Duration = Duration::from_secs(1);
 /// How many events may wait to be posted; more are dropped (and logged), as client-go's broadcaster drops them.
 const EVENT_QUEUE: usize = 1000;
 /// How many events are posted at once.
@@ -56,6 +62,8 @@ enum BindError {
     /// A claim waiting for the pod's node could not be annotated with it (the claim is gone, say): the pod is tried
     /// again after its back-off, as upstream retries a pod whose PreBind failed.
     Claim(kube::Error),
+    /// The claims were not bound in time.
+    VolumesNotBound,
     /// The binding itself failed.
     Binding(kube::Error),
 }
@@ -131,6 +139,9 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
         while let Some(done) = scheduler.binds.try_join_next() {
             scheduler.bound(done);
         }
+        while let Some(done) = scheduler.volume_binds.try_join_next() {
+            scheduler.bound(done);
+        }
         if scheduler.binds.len() < BINDS_IN_FLIGHT
             && let Some(key) = scheduler.next_pod()
         {
@@ -144,6 +155,9 @@ pub async fn run(client: kube::Client, config: SchedulerConfig) {
                 None => return,
             },
             Some(done) = scheduler.binds.join_next(), if !scheduler.binds.is_empty() => scheduler.bound(done),
+            Some(done) = scheduler.volume_binds.join_next(), if !scheduler.volume_binds.is_empty() => {
+                scheduler.bound(done);
+            }
             () = sleep_until(wake) => {}
         }
     }
@@ -229,6 +243,29 @@ fn apply_kept<K, T: PartialEq>(
     }
 }
 
+/// Waits until each of `claims` is bound to a volume (polling, with a deadline), as upstream's PreBind waits
+/// for the PersistentVolume controller.
+async fn wait_for_claims(claims_api: &Api<PersistentVolumeClaim>, claims: &[String]) -> Result<(), BindError> {
+    let deadline = Instant::now() + VOLUME_BIND_TIMEOUT;
+    let mut pause = Duration::from_millis(50);
+    for claim in claims {
+        loop {
+            let current = claims_api.get(claim).await.map_err(BindError::Claim)?;
+            if current.metadata.deletion_timestamp.is_none()
+                && current.spec.as_ref().and_then(|s| s.volume_name.as_deref()).is_some_and(|v| !v.is_empty())
+            {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(BindError::VolumesNotBound);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(VOLUME_POLL_MAX);
+        }
+    }
+    Ok(())
+}
+
 async fn sleep_until(wake: Option<Instant>) {
     match wake {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -241,6 +278,9 @@ struct Scheduler {
     config: SchedulerConfig,
     /// Bindings being written.
     binds: JoinSet<Bound>,
+    /// Pods waiting for their claims to be bound before their binding is written; apart from `binds`, so that
+    /// they never hold up other pods.
+    volume_binds: JoinSet<Bound>,
     /// Posts events in the background, counting repeats on one event.
     events: k8s_events::Recorder,
     snapshot: Snapshot,
@@ -265,6 +305,7 @@ impl Scheduler {
             client,
             config,
             binds: JoinSet::new(),
+            volume_binds: JoinSet::new(),
             events: k8s_events::Recorder::start(EVENT_QUEUE, EVENT_WRITERS),
             snapshot: Snapshot::new(),
             pending: HashMap::new(),
@@ -505,15 +546,17 @@ impl Scheduler {
         match schedule(&pod, &self.snapshot) {
             Ok(node) => {
                 let claims = volumes::claims_to_select(&pod, &self.snapshot.volumes, &node);
-                self.bind(key, pod, &node, claims);
+                let unbound = volumes::claims_to_wait_for(&pod, &self.snapshot.volumes);
+                self.bind(key, pod, &node, claims, unbound);
             }
             Err(unschedulable) => self.failed(key, &pod, &unschedulable).await,
         }
     }
 
     /// Assumes the pod on its node and, in the background, annotates `claims` (those waiting for the pod's node)
-    /// with the node, then writes the binding; [`Scheduler::bound`] takes the result.
-    fn bind(&mut self, key: &PodKey, pod: Pod, node: &str, claims: Vec<String>) {
+    /// with the node, waits until every claim of `unbound` is bound, then writes the binding; [`Scheduler::bound`]
+    /// takes the result.
+    fn bind(&mut self, key: &PodKey, pod: Pod, node: &str, claims: Vec<String>, unbound: Vec<String>) {
         let mut assumed = pod.clone();
         assumed.spec.get_or_insert_default().node_name = Some(node.to_owned());
         // Its room is now taken by the pod itself, and it is not tried again unless the binding fails.
@@ -530,12 +573,16 @@ impl Scheduler {
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
         let claims_api: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), &namespace);
         let (key, node) = (key.clone(), node.to_owned());
-        self.binds.spawn(async move {
+        let tasks = if unbound.is_empty() { &mut self.binds } else { &mut self.volume_binds };
+        tasks.spawn(async move {
             let selected = Patch::Merge(json!({ "metadata": { "annotations": { SELECTED_NODE_ANNOTATION: node } } }));
             for claim in &claims {
                 if let Err(error) = claims_api.patch(claim, &PatchParams::default(), &selected).await {
                     return (key, pod, node, Err(BindError::Claim(error)));
                 }
+            }
+            if let Err(error) = wait_for_claims(&claims_api, &unbound).await {
+                return (key, pod, node, Err(error));
             }
             let bound: Result<serde_json::Value, kube::Error> =
                 pods.create_subresource("binding", &name, &PostParams::default(), &binding).await;
@@ -566,12 +613,13 @@ impl Scheduler {
                 self.snapshot.remove_pod(&key);
                 self.back_off(&key);
             }
-            Err(BindError::Claim(error)) => {
-                tracing::debug!(pod = %key, %error, "cannot select the node on the pod's claims");
+            Err(error @ (BindError::Claim(_) | BindError::VolumesNotBound)) => {
+                tracing::debug!(pod = %key, ?error, "the pod's claims were not made ready for its node");
                 self.snapshot.remove_pod(&key);
                 let why = match &error {
-                    kube::Error::Api(status) => status.message.clone(),
-                    error => error.to_string(),
+                    BindError::Claim(kube::Error::Api(status)) => status.message.clone(),
+                    BindError::Claim(error) => error.to_string(),
+                    _ => "binding volumes: context deadline exceeded".to_owned(),
                 };
                 let message = format!("running PreBind plugin \"VolumeBinding\": {why}");
                 self.record(&pod, true, "FailedScheduling", "Scheduling", &message);

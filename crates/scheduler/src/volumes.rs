@@ -244,6 +244,29 @@ impl ClassInfo {
     }
 }
 
+/// The pod's claims that wait for their first consumer and are not bound yet: the pod is bound to its node only
+/// once the PersistentVolume controller has bound them.
+pub(crate) fn claims_to_wait_for(pod: &Pod, volumes: &Volumes) -> Vec<String> {
+    let mut names = pod_claims(pod);
+    if names.is_empty() {
+        return names;
+    }
+    let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+    names.sort();
+    names.dedup();
+    names.retain(|name| {
+        volumes.claims.get(&format!("{namespace}/{name}")).is_some_and(|claim| {
+            claim.volume_name.is_none()
+                && claim
+                    .class
+                    .as_ref()
+                    .and_then(|class| volumes.classes.get(class))
+                    .is_some_and(|c| c.wait_for_first_consumer)
+        })
+    });
+    names
+}
+
 /// The claims to annotate with `node` before the pod is bound there: its unbound claims that wait for their
 /// first consumer and do not name that node already.
 pub(crate) fn claims_to_select(pod: &Pod, volumes: &Volumes, node: &str) -> Vec<String> {

@@ -9,7 +9,7 @@ use apiserver::{ControlPlanes, Identity, LocalService};
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
@@ -165,6 +165,17 @@ impl Cluster {
         claim.metadata.annotations?.remove("volume.kubernetes.io/selected-node")
     }
 
+    /// Waits for the scheduler to name a node in the claim's `volume.kubernetes.io/selected-node` annotation.
+    async fn selected_node_eventually(&self, claim: &str) -> String {
+        eventually(&format!("a selected node on {claim}"), || self.selected_node(claim)).await
+    }
+
+    /// Plays the PersistentVolume controller: binds the claim to a volume.
+    async fn bind_claim(&self, claim: &str, volume: &str) {
+        let patch = json!({ "spec": { "volumeName": volume } });
+        self.claims().patch(claim, &PatchParams::default(), &Patch::Merge(&patch)).await.expect("bind the claim");
+    }
+
     async fn node_of(&self, pod: &str) -> String {
         let pods = self.pods();
         eventually(&format!("{pod} to be bound"), || async { pods.get(pod).await.ok()?.spec?.node_name }).await
@@ -303,9 +314,13 @@ async fn a_claim_waiting_for_its_first_consumer_is_told_the_node_before_the_pod_
     cluster.add_waiting_class("gp3").await;
     cluster.add_claim("data", "gp3", None).await;
     cluster.add_pod_using("db", &["data"]).await;
+    let selected = cluster.selected_node_eventually("data").await;
+    // The pod is bound only once its claim is: until then it waits, assumed on the selected node.
+    let pod = cluster.pods().get("db").await.expect("the pod");
+    assert_eq!(pod.spec.and_then(|s| s.node_name), None, "bound before its claim");
+    cluster.bind_claim("data", "pvc-data").await;
     let node = cluster.node_of("db").await;
-    // Read once the pod is bound: the annotation was written first.
-    assert_eq!(cluster.selected_node("data").await, Some(node.clone()));
+    assert_eq!(node, selected);
     let event = cluster.event("db", "Scheduled").await;
     assert_eq!(event.message, Some(format!("Successfully assigned default/db to {node}")));
     cluster.stop().await;
@@ -349,7 +364,8 @@ async fn a_pod_whose_claim_is_missing_waits_for_it() {
     // Once its claim exists and waits for it, the second goes anywhere and the claim is told where.
     cluster.add_waiting_class("gp3").await;
     cluster.add_claim("scratch", "gp3", None).await;
-    let node = cluster.node_of("cache").await;
-    assert_eq!(cluster.selected_node("scratch").await, Some(node));
+    let selected = cluster.selected_node_eventually("scratch").await;
+    cluster.bind_claim("scratch", "pvc-scratch").await;
+    assert_eq!(cluster.node_of("cache").await, selected);
     cluster.stop().await;
 }
