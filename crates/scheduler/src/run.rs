@@ -64,6 +64,8 @@ enum BindError {
     Claim(kube::Error),
     /// The claims were not bound in time.
     VolumesNotBound,
+    /// The pod went away while its claims were waited for.
+    PodGone,
     /// The binding itself failed.
     Binding(kube::Error),
 }
@@ -244,12 +246,22 @@ fn apply_kept<K, T: PartialEq>(
 }
 
 /// Waits until each of `claims` is bound to a volume (polling, with a deadline), as upstream's PreBind waits
-/// for the PersistentVolume controller.
-async fn wait_for_claims(claims_api: &Api<PersistentVolumeClaim>, claims: &[String]) -> Result<(), BindError> {
+/// for the PersistentVolume controller; stops early once the pod (`name`, `uid`) is gone.
+async fn wait_for_claims(
+    claims_api: &Api<PersistentVolumeClaim>,
+    claims: &[String],
+    pods: &Api<Pod>,
+    name: &str,
+    uid: Option<&str>,
+) -> Result<(), BindError> {
     let deadline = Instant::now() + VOLUME_BIND_TIMEOUT;
     let mut pause = Duration::from_millis(50);
     for claim in claims {
         loop {
+            let pod = pods.get_opt(name).await.map_err(BindError::Binding)?;
+            if pod.is_none_or(|pod| pod.metadata.uid.as_deref() != uid) {
+                return Err(BindError::PodGone);
+            }
             let current = claims_api.get(claim).await.map_err(BindError::Claim)?;
             if current.metadata.deletion_timestamp.is_none()
                 && current.spec.as_ref().and_then(|s| s.volume_name.as_deref()).is_some_and(|v| !v.is_empty())
@@ -581,7 +593,8 @@ impl Scheduler {
                     return (key, pod, node, Err(BindError::Claim(error)));
                 }
             }
-            if let Err(error) = wait_for_claims(&claims_api, &unbound).await {
+            if let Err(error) = wait_for_claims(&claims_api, &unbound, &pods, &name, pod.metadata.uid.as_deref()).await
+            {
                 return (key, pod, node, Err(error));
             }
             let bound: Result<serde_json::Value, kube::Error> =
@@ -601,6 +614,11 @@ impl Scheduler {
                 let name = pod.metadata.name.as_deref().unwrap_or_default();
                 let message = format!("Successfully assigned {namespace}/{name} to {node}");
                 self.record(&pod, false, "Scheduled", "Binding", &message);
+            }
+            Err(BindError::PodGone) => {
+                self.snapshot.remove_pod(&key);
+                self.pending.remove(&key);
+                self.waiting.remove(&key);
             }
             Err(BindError::Binding(kube::Error::Api(status))) if status.code == 404 || status.code == 409 => {
                 // Gone, bound by someone else, or being deleted: the watch tells the rest.
