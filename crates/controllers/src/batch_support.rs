@@ -173,7 +173,8 @@ pub async fn record_event<K: Resource<DynamicType = ()>>(
         last_timestamp: Some(Time(now)),
         count: Some(1),
         reporting_component: Some(component.to_owned()),
-        reporting_instance: Some(component.to_owned()),
+        // client-go's recorder reports the source's host here, which kube-controller-manager leaves empty.
+        reporting_instance: Some(String::new()),
         ..Event::default()
     };
     event.metadata.name = Some(format!("{}.{:x}", object.name_any(), now.as_nanosecond()));
