@@ -94,7 +94,7 @@ def test_a_gp2_claim_is_provisioned_in_its_pods_zone_once_the_ebs_csi_addon_is_i
     assert volume_zone(volume) == node_zone(nodes_cluster, node)
     assert volume["spec"]["claimRef"]["name"] == "data" and volume["status"]["phase"] == "Bound"
     rows = [line.split() for line in nodes_cluster.kubectl("get", "pvc", "data").stdout.splitlines()]
-    assert rows[1][:6] == ["data", "Bound", volume["metadata"]["name"], "3Gi", "RWO", "gp2"], rows
+    assert rows[1][:7] == ["data", "Bound", volume["metadata"]["name"], "3Gi", "RWO", "gp2", "<unset>"], rows
 
     # The claim outlives its delete while the pod uses it; the volume goes with the claim (reclaim Delete).
     nodes_cluster.kubectl("delete", "pvc", "data", "--wait=false")

@@ -540,7 +540,7 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
                 json!(str_at(object, &["status", "capacity", "storage"])),
                 json!(access_modes(array_at(object, &["status", "accessModes"]))),
                 json!(none_if_empty(str_at(object, &["spec", "storageClassName"]).to_owned())),
-                json!(none_if_empty(str_at(object, &["spec", "volumeAttributesClassName"]).to_owned())),
+                json!(unset_if_empty(str_at(object, &["spec", "volumeAttributesClassName"]))),
                 object_age(object),
                 json!(match str_at(object, &["spec", "volumeMode"]) {
                     "" => "Filesystem",
