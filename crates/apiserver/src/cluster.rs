@@ -412,16 +412,12 @@ impl ControlPlanes {
         plural: &str,
         mut object: serde_json::Value,
     ) -> Result<(), ClusterError> {
-        let api = self.api(cluster).ok_or_else(|| ClusterError::NotFound(cluster.to_owned()))?;
-        let resource = api.registry.find(group, "v1", plural).ok_or_else(|| ClusterError::Serve {
-            name: cluster.to_owned(),
-            reason: format!("no resource {plural} in group {group:?}"),
-        })?;
         let name = crate::object::name(&object).unwrap_or_default().to_owned();
         let namespace = object.pointer("/metadata/namespace").and_then(serde_json::Value::as_str).map(str::to_owned);
+        let (api, key) = self.object_key(cluster, group, plural, namespace.as_deref(), &name)?;
         object["metadata"]["uid"] = json!(crate::object::new_uid());
         object["metadata"]["creationTimestamp"] = json!(crate::object::now_timestamp());
-        create_if_absent(&api, api.key(resource, namespace.as_deref(), &name), &object).await
+        create_if_absent(&api, key, &object).await
     }
 
     /// Takes out of a running cluster what [`ControlPlanes::ensure_object`] put in; gone already is fine.
@@ -433,15 +429,29 @@ impl ControlPlanes {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<(), ClusterError> {
+        let (api, key) = self.object_key(cluster, group, plural, namespace, name)?;
+        match api.store.delete(&key, None).await {
+            Ok(_) | Err(StoreError::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// A running cluster's API and the store key of a built-in object (a v1 `plural` of `group`).
+    fn object_key(
+        &self,
+        cluster: &str,
+        group: &str,
+        plural: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(Arc<ClusterApi>, String), ClusterError> {
         let api = self.api(cluster).ok_or_else(|| ClusterError::NotFound(cluster.to_owned()))?;
         let resource = api.registry.find(group, "v1", plural).ok_or_else(|| ClusterError::Serve {
             name: cluster.to_owned(),
             reason: format!("no resource {plural} in group {group:?}"),
         })?;
-        match api.store.delete(&api.key(resource, namespace, name), None).await {
-            Ok(_) | Err(StoreError::NotFound { .. }) => Ok(()),
-            Err(error) => Err(error.into()),
-        }
+        let key = api.key(resource, namespace, name);
+        Ok((api, key))
     }
 
     /// Stops a cluster's API server and deletes the cluster and every object in it.

@@ -113,23 +113,34 @@ fn annotation<'a>(object: &'a impl kube::Resource, key: &str) -> Option<&'a str>
     object.meta().annotations.as_ref()?.get(key).map(String::as_str)
 }
 
+/// Whether `labels` satisfy one requirement of a label or node selector.
+fn requirement_matches(
+    key: &str,
+    operator: &str,
+    values: Option<&[String]>,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let values = values.unwrap_or_default();
+    match operator {
+        "In" => labels.get(key).is_some_and(|v| values.contains(v)),
+        "NotIn" => labels.get(key).is_none_or(|v| !values.contains(v)),
+        "Exists" => labels.contains_key(key),
+        "DoesNotExist" => !labels.contains_key(key),
+        _ => false,
+    }
+}
+
 /// Whether `labels` satisfy a label selector (`matchLabels` and `matchExpressions`).
 fn selector_matches(
     selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
     labels: &BTreeMap<String, String>,
 ) -> bool {
-    let labels_match = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
-    labels_match
-        && selector.match_expressions.iter().flatten().all(|e| {
-            let values = e.values.as_deref().unwrap_or_default();
-            match e.operator.as_str() {
-                "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
-                "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
-                "Exists" => labels.contains_key(&e.key),
-                "DoesNotExist" => !labels.contains_key(&e.key),
-                _ => false,
-            }
-        })
+    selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v))
+        && selector
+            .match_expressions
+            .iter()
+            .flatten()
+            .all(|e| requirement_matches(&e.key, &e.operator, e.values.as_deref(), labels))
 }
 
 /// Whether a volume's required node affinity lets it be used on a node with `labels` (no affinity: anywhere).
@@ -139,17 +150,12 @@ pub fn volume_fits_node(volume: &PersistentVolume, labels: &BTreeMap<String, Str
         return true;
     };
     required.node_selector_terms.iter().any(|term| {
-        term.match_expressions.iter().flatten().all(|e| {
-            let values = e.values.as_deref().unwrap_or_default();
-            match e.operator.as_str() {
-                "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
-                "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
-                "Exists" => labels.contains_key(&e.key),
-                "DoesNotExist" => !labels.contains_key(&e.key),
-                _ => false,
-            }
-        }) && (term.match_expressions.as_ref().is_some_and(|e| !e.is_empty())
-            || term.match_fields.as_ref().is_some_and(|f| !f.is_empty()))
+        term.match_expressions
+            .iter()
+            .flatten()
+            .all(|e| requirement_matches(&e.key, &e.operator, e.values.as_deref(), labels))
+            && (term.match_expressions.as_ref().is_some_and(|e| !e.is_empty())
+                || term.match_fields.as_ref().is_some_and(|f| !f.is_empty()))
     })
 }
 
@@ -259,20 +265,34 @@ where
     api.patch(name, &PatchParams::default(), &Patch::Merge(patch)).await
 }
 
-/// The finalizers of `object` with `finalizer` added or removed, as a merge patch that only applies to the
-/// version read.
-fn finalizers_patch(object: &impl kube::Resource, finalizer: &str, present: bool) -> Option<Value> {
-    let mut finalizers = object.meta().finalizers.clone().unwrap_or_default();
-    let has = finalizers.iter().any(|f| f == finalizer);
-    if has == present {
-        return None;
-    }
+/// The finalizers of `object` with `finalizers` added (`present`) or removed, as a merge patch that only applies
+/// to the version read; `None` when there is nothing to change.
+fn finalizers_patch(object: &impl kube::Resource, finalizers: &[&str], present: bool) -> Option<Value> {
+    let mut list = object.meta().finalizers.clone().unwrap_or_default();
+    let before = list.len();
     if present {
-        finalizers.push(finalizer.to_owned());
+        for finalizer in finalizers {
+            if !list.iter().any(|f| f == finalizer) {
+                list.push((*finalizer).to_owned());
+            }
+        }
     } else {
-        finalizers.retain(|f| f != finalizer);
+        list.retain(|f| !finalizers.contains(&f.as_str()));
     }
-    Some(json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.meta().resource_version}}))
+    (list.len() != before)
+        .then(|| json!({"metadata": {"finalizers": list, "resourceVersion": object.meta().resource_version}}))
+}
+
+/// Writes a [`finalizers_patch`]; the object having changed since it was read means another look soon.
+async fn write_finalizers<K>(api: &Api<K>, name: &str, patch: &Value) -> Result<Action, ReconcileError>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    match merge_patch(api, name, patch).await {
+        Ok(_) => Ok(Action::await_change()),
+        Err(error) if is_conflict(&error) => Ok(Action::requeue(Duration::from_millis(50))),
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn set_claim_phase(
@@ -300,12 +320,8 @@ async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, context: Arc<Context
     if claim.metadata.deletion_timestamp.is_some() {
         return release_deleted_claim(client, &claims, &claim).await;
     }
-    if let Some(patch) = finalizers_patch(claim.as_ref(), PVC_PROTECTION, true) {
-        match merge_patch(&claims, &name, &patch).await {
-            Ok(_) => return Ok(Action::await_change()),
-            Err(error) if is_conflict(&error) => return Ok(Action::requeue(Duration::from_millis(50))),
-            Err(error) => return Err(error.into()),
-        }
+    if let Some(patch) = finalizers_patch(claim.as_ref(), &[PVC_PROTECTION], true) {
+        return write_finalizers(&claims, &name, &patch).await;
     }
     let spec = claim.spec.clone().unwrap_or_default();
     let bound_name = spec.volume_name.clone().filter(|n| !n.is_empty());
@@ -527,7 +543,7 @@ async fn release_deleted_claim(
     claims: &Api<PersistentVolumeClaim>,
     claim: &PersistentVolumeClaim,
 ) -> Result<Action, ReconcileError> {
-    let Some(patch) = finalizers_patch(claim, PVC_PROTECTION, false) else { return Ok(Action::await_change()) };
+    let Some(patch) = finalizers_patch(claim, &[PVC_PROTECTION], false) else { return Ok(Action::await_change()) };
     let pods: Api<Pod> = Api::namespaced(client.clone(), &claim.namespace().unwrap_or_default());
     let name = claim.name_any();
     let in_use = pods.list(&ListParams::default()).await?.items.iter().any(|pod| {
@@ -541,11 +557,7 @@ async fn release_deleted_claim(
     if in_use {
         return Ok(Action::requeue(RECHECK));
     }
-    match merge_patch(claims, &name, &patch).await {
-        Ok(_) => Ok(Action::await_change()),
-        Err(error) if is_conflict(&error) => Ok(Action::requeue(Duration::from_millis(50))),
-        Err(error) => Err(error.into()),
-    }
+    write_finalizers(claims, &name, &patch).await
 }
 
 async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) -> Result<Action, ReconcileError> {
@@ -574,20 +586,13 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
         if bound {
             return Ok(Action::requeue(RECHECK));
         }
-        for finalizer in [PV_PROTECTION, PROVISIONER_FINALIZER] {
-            let current = volumes.get_opt(&name).await?;
-            if let Some(patch) = current.as_ref().and_then(|v| finalizers_patch(v, finalizer, false)) {
-                merge_patch(&volumes, &name, &patch).await?;
-            }
+        if let Some(patch) = finalizers_patch(volume.as_ref(), &[PV_PROTECTION, PROVISIONER_FINALIZER], false) {
+            return write_finalizers(&volumes, &name, &patch).await;
         }
         return Ok(Action::await_change());
     }
-    if let Some(patch) = finalizers_patch(volume.as_ref(), PV_PROTECTION, true) {
-        match merge_patch(&volumes, &name, &patch).await {
-            Ok(_) => return Ok(Action::await_change()),
-            Err(error) if is_conflict(&error) => return Ok(Action::requeue(Duration::from_millis(50))),
-            Err(error) => return Err(error.into()),
-        }
+    if let Some(patch) = finalizers_patch(volume.as_ref(), &[PV_PROTECTION], true) {
+        return write_finalizers(&volumes, &name, &patch).await;
     }
     let new_phase = if released {
         "Released"

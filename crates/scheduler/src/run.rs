@@ -213,6 +213,9 @@ fn lean_pod(pod: &mut Pod) {
 
 /// Applies one watch event to what the snapshot keeps of a kind, by key (`keep` gives an object's key and what is
 /// kept of it); true when what is kept changed. A relist drops what vanished meanwhile.
+/// Where the scheduler keeps one kind's records and the names seen while its watch lists.
+type KeptFields<T> = for<'a> fn(&'a mut Scheduler) -> (&'a mut HashMap<String, T>, &'a mut Option<HashSet<String>>);
+
 fn apply_kept<K, T: PartialEq>(
     kept: &mut HashMap<String, T>,
     listing: &mut Option<HashSet<String>>,
@@ -347,45 +350,46 @@ impl Scheduler {
                 Ok(event) => self.apply_namespace(event),
                 Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
             },
-            Change::Claim(event) => match *event {
-                Ok(event) => {
-                    if apply_kept(
-                        &mut self.snapshot.volumes.claims,
-                        &mut self.listing_claims,
-                        event,
-                        volumes::claim_info,
-                    ) {
-                        self.cluster_changed();
-                    }
+            Change::Claim(event) => {
+                self.apply_kept_change(
+                    *event,
+                    |s| (&mut s.snapshot.volumes.claims, &mut s.listing_claims),
+                    volumes::claim_info,
+                );
+            }
+            Change::Volume(event) => {
+                self.apply_kept_change(
+                    *event,
+                    |s| (&mut s.snapshot.volumes.volumes, &mut s.listing_volumes),
+                    volumes::volume_info,
+                );
+            }
+            Change::Class(event) => {
+                self.apply_kept_change(
+                    *event,
+                    |s| (&mut s.snapshot.volumes.classes, &mut s.listing_classes),
+                    volumes::class_info,
+                );
+            }
+        }
+    }
+
+    /// Applies a watch event of a kind of which only what `keep` takes is kept (in the map and listing `fields`
+    /// picks), retrying unschedulable pods when that changed.
+    fn apply_kept_change<K, T: PartialEq>(
+        &mut self,
+        event: Result<watcher::Event<K>, watcher::Error>,
+        fields: KeptFields<T>,
+        keep: fn(&K) -> (String, T),
+    ) {
+        match event {
+            Ok(event) => {
+                let (kept, listing) = fields(self);
+                if apply_kept(kept, listing, event, keep) {
+                    self.cluster_changed();
                 }
-                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
-            },
-            Change::Volume(event) => match *event {
-                Ok(event) => {
-                    if apply_kept(
-                        &mut self.snapshot.volumes.volumes,
-                        &mut self.listing_volumes,
-                        event,
-                        volumes::volume_info,
-                    ) {
-                        self.cluster_changed();
-                    }
-                }
-                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
-            },
-            Change::Class(event) => match *event {
-                Ok(event) => {
-                    if apply_kept(
-                        &mut self.snapshot.volumes.classes,
-                        &mut self.listing_classes,
-                        event,
-                        volumes::class_info,
-                    ) {
-                        self.cluster_changed();
-                    }
-                }
-                Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
-            },
+            }
+            Err(error) => tracing::debug!(%error, "scheduler watch error; retrying"),
         }
     }
 

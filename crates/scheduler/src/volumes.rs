@@ -267,24 +267,13 @@ pub(crate) fn claims_to_wait_for(pod: &Pod, volumes: &Volumes) -> Vec<String> {
     names
 }
 
-/// The claims to annotate with `node` before the pod is bound there: its unbound claims that wait for their
-/// first consumer and do not name that node already.
+/// The claims to annotate with `node` before the pod is bound there: those it waits for that do not name that
+/// node already.
 pub(crate) fn claims_to_select(pod: &Pod, volumes: &Volumes, node: &str) -> Vec<String> {
-    let mut names = pod_claims(pod);
-    if names.is_empty() {
-        return names;
-    }
     let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
-    names.sort();
-    names.dedup();
+    let mut names = claims_to_wait_for(pod, volumes);
     names.retain(|name| {
-        let Some(claim) = volumes.claims.get(&format!("{namespace}/{name}")) else { return false };
-        let waits = claim
-            .class
-            .as_ref()
-            .and_then(|class| volumes.classes.get(class))
-            .is_some_and(|c| c.wait_for_first_consumer);
-        claim.volume_name.is_none() && waits && claim.selected_node.as_deref() != Some(node)
+        volumes.claims.get(&format!("{namespace}/{name}")).is_some_and(|c| c.selected_node.as_deref() != Some(node))
     });
     names
 }
