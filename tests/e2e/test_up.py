@@ -70,8 +70,18 @@ def test_up_twice_then_down(ekslite, tmp_path):
                  for a in eni["PrivateIpAddresses"] if not a["Primary"]}
     assert ips <= secondary, "pod addresses are secondary addresses of the nodes' interfaces"
 
+    # What a user adds to the cluster (a Fargate profile) must not keep `down` from removing it.
+    iam = boto(server, "iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                       "Principal": {"Service": "eks-fargate-pods.amazonaws.com"}}]}
+    role = iam.create_role(RoleName="pods", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    eks.create_fargate_profile(clusterName="demo", fargateProfileName="serverless", podExecutionRoleArn=role,
+                               subnets=nodegroup["subnets"], selectors=[{"namespace": "serverless"}])
+
     down = up("down", endpoint=server.url, kubeconfig=kubeconfig)
-    assert "deleted" in down
+    assert re.search(r"^Fargate profile serverless: deleted", down, re.M), down
+    assert re.search(r"^node group demo-nodes: deleted", down, re.M), down
+    assert re.search(r"^cluster demo: deleted", down, re.M), down
     assert eks.list_clusters()["clusters"] == []
     roles = [r["RoleName"] for r in boto(server, "iam").list_roles()["Roles"]]
     assert not [r for r in roles if r.startswith("ekslite-demo")], roles

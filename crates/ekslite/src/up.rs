@@ -487,28 +487,28 @@ pub async fn down(options: UpOptions) -> anyhow::Result<()> {
     let progress = Progress::new();
     let aws = Aws::new(&options.endpoint, &options.region);
     let name = &options.name;
-    let nodegroup_path = format!("/clusters/{name}/node-groups/{name}-nodes");
-    progress.working("node group");
-    if aws.eks(Method::DELETE, &nodegroup_path, None).await?.is_ok() {
-        poll("the node group to go", || async {
-            Ok(aws.eks(Method::GET, &nodegroup_path, None).await?.is_err().then_some(()))
-        })
-        .await?;
-        progress.done("node group", "deleted");
-    } else {
-        progress.done("node group", "not present");
+    // The cluster goes only without node groups and Fargate profiles: those `up` made and any added since.
+    for (kind, collection, field) in
+        [("node group", "node-groups", "nodegroups"), ("Fargate profile", "fargate-profiles", "fargateProfileNames")]
+    {
+        let listed = match aws.eks(Method::GET, &format!("/clusters/{name}/{collection}"), None).await? {
+            Ok(listed) => listed,
+            Err(failure) if failure.code == "ResourceNotFoundException" => break,
+            Err(failure) => bail!("eks list {collection} of {name}: {failure}"),
+        };
+        let members: Vec<String> =
+            listed[field].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+        for member in members {
+            let path = format!("/clusters/{name}/{collection}/{member}");
+            progress.working(&format!("{kind} {member}"));
+            delete_and_wait(&aws, &path, &format!("the {kind} {member}")).await?;
+            progress.done(&format!("{kind} {member}"), "deleted");
+        }
     }
     let cluster_path = format!("/clusters/{name}");
     progress.working("cluster");
-    if aws.eks(Method::DELETE, &cluster_path, None).await?.is_ok() {
-        poll("the cluster to go", || async {
-            Ok(aws.eks(Method::GET, &cluster_path, None).await?.is_err().then_some(()))
-        })
-        .await?;
-        progress.done(&format!("cluster {name}"), "deleted");
-    } else {
-        progress.done(&format!("cluster {name}"), "not present");
-    }
+    let outcome = if delete_and_wait(&aws, &cluster_path, "the cluster").await? { "deleted" } else { "not present" };
+    progress.done(&format!("cluster {name}"), outcome);
     let (cluster_role, node_role) = role_names(name);
     for (role, policies) in [(cluster_role, CLUSTER_POLICIES), (node_role, NODE_POLICIES)] {
         for policy in policies {
@@ -549,6 +549,19 @@ pub async fn down(options: UpOptions) -> anyhow::Result<()> {
         progress.done("kubeconfig", &format!("context ekslite-{name} removed from {}", path.display()));
     }
     Ok(())
+}
+
+/// Deletes an EKS resource and waits until it is gone; `false` when there was none. Any other refusal (a
+/// resource still in use, say) is an error.
+async fn delete_and_wait(aws: &Aws, path: &str, what: &str) -> anyhow::Result<bool> {
+    match aws.eks(Method::DELETE, path, None).await? {
+        Ok(_) => {}
+        Err(failure) if failure.code == "ResourceNotFoundException" => return Ok(false),
+        Err(failure) => bail!("eks delete {what}: {failure}"),
+    }
+    poll(&format!("{what} to go"), || async { Ok(aws.eks(Method::GET, path, None).await?.is_err().then_some(())) })
+        .await?;
+    Ok(true)
 }
 
 /// `--kubeconfig`, else the first file of `$KUBECONFIG`, else `~/.kube/config`.
