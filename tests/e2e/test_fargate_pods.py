@@ -79,3 +79,24 @@ def test_a_selected_pod_runs_on_its_own_fargate_node(nodes_cluster):
         names = nodes_cluster.kubectl("get", "nodes", "-o", "name").stdout.split()
         return f"node/{node_name}" not in names
     wait_until(node_gone, "the Fargate node to go with its pod")
+
+
+def test_deleting_a_fargate_profile_deletes_its_pods_and_frees_their_addresses(nodes_cluster):
+    fargate_profile(nodes_cluster)
+    nodes_cluster.kubectl("create", "namespace", "serverless")
+
+    def free_addresses():
+        subnets = nodes_cluster.ec2.describe_subnets(SubnetIds=[s["SubnetId"] for s in nodes_cluster.subnets])
+        return sum(s["AvailableIpAddressCount"] for s in subnets["Subnets"])
+
+    before = free_addresses()
+    nodes_cluster.kubectl("apply", "-f", "-", input=POD.format(name="lambda", namespace="serverless"))
+    node_name = running(nodes_cluster, "lambda", "serverless")["spec"]["nodeName"]
+    assert free_addresses() == before - 1
+
+    nodes_cluster.eks.delete_fargate_profile(clusterName=nodes_cluster.eks_name, fargateProfileName="serverless")
+    wait_until(lambda: nodes_cluster.kubectl("get", "pod", "lambda", "-n", "serverless",
+                                             check=False).returncode != 0, "the profile's pod is deleted")
+    wait_until(lambda: nodes_cluster.kubectl("get", "node", node_name, check=False).returncode != 0,
+               "its Fargate node goes")
+    wait_until(lambda: free_addresses() == before, "its address is free again")

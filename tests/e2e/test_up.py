@@ -77,6 +77,12 @@ def test_up_twice_then_down(ekslite, tmp_path):
     role = iam.create_role(RoleName="pods", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     eks.create_fargate_profile(clusterName="demo", fargateProfileName="serverless", podExecutionRoleArn=role,
                                subnets=nodegroup["subnets"], selectors=[{"namespace": "serverless"}])
+    wait_until(lambda: eks.describe_fargate_profile(clusterName="demo", fargateProfileName="serverless")
+               ["fargateProfile"]["status"] == "ACTIVE", "the Fargate profile is active")
+    kubectl(kubeconfig, "create", "namespace", "serverless")
+    kubectl(kubeconfig, "-n", "serverless", "run", "lambda", "--image=nginx")
+    wait_until(lambda: kubectl(kubeconfig, "-n", "serverless", "get", "pod", "lambda", "-o",
+                               "jsonpath={.spec.nodeName}").startswith("fargate-ip-"), "a pod on Fargate")
 
     down = up("down", endpoint=server.url, kubeconfig=kubeconfig)
     assert re.search(r"^Fargate profile serverless: deleted", down, re.M), down

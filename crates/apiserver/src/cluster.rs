@@ -252,6 +252,11 @@ pub trait ClusterObserver: Send + Sync + std::fmt::Debug {
     /// The cluster's API server is about to stop (the server stops, or the cluster is being deleted). Called
     /// before its objects go, and awaited, so that nothing beside it acts on a cluster in removal.
     fn stopping(&self, name: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+    /// The cluster is being deleted (after [`ClusterObserver::stopping`]): what was held for it outside the
+    /// cluster can go. Not called when the server merely stops.
+    fn deleting(&self, _name: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async {})
+    }
 }
 
 impl ControlPlanes {
@@ -462,6 +467,7 @@ impl ControlPlanes {
         };
         if let Some(observer) = &self.observer {
             observer.stopping(name).await;
+            observer.deleting(name).await;
         }
         server.stop().await;
         let prefix = format!("/clusters/{}/", record.uid);

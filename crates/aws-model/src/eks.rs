@@ -542,13 +542,17 @@ impl Eks {
 
     /// The EKS cluster behind a Kubernetes cluster name, for authenticating its tokens.
     pub async fn by_kubernetes_name(&self, kubernetes_name: &str) -> Result<Option<(Caller, Cluster)>, EksError> {
-        let mut parts = kubernetes_name.rsplitn(3, '.');
-        let (Some(account), Some(region), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
-            return Ok(None);
-        };
-        let caller = Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() };
+        let Some((caller, name)) = kubernetes_owner(kubernetes_name) else { return Ok(None) };
         Ok(self.current(&caller, name).await?.map(|cluster| (caller, cluster)))
     }
+}
+
+/// The account and region (as a caller) and the EKS name a Kubernetes cluster name (`<name>.<region>.<account>`)
+/// is made of, whether or not that cluster still exists.
+pub fn kubernetes_owner(kubernetes_name: &str) -> Option<(Caller, &str)> {
+    let mut parts = kubernetes_name.rsplitn(3, '.');
+    let (Some(account), Some(region), Some(name)) = (parts.next(), parts.next(), parts.next()) else { return None };
+    Some((Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() }, name))
 }
 
 fn not_found(name: &str) -> EksError {

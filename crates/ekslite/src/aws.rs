@@ -503,10 +503,26 @@ impl crate::fargate::FargateCapacity for EksNodes {
         })
     }
 
+    async fn profile_active(&self, cluster: &str, profile: &str) -> bool {
+        let (caller, eks_cluster) = match self.eks.by_kubernetes_name(cluster).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return false,
+            Err(_) => return true,
+        };
+        match self.eks.describe_fargate_profile(&caller, &eks_cluster.name, profile).await {
+            Ok(profile) => profile.status != aws_model::eks::fargate::FargateProfileStatus::Deleting,
+            Err(aws_model::eks::EksError::ResourceNotFound(_)) => false,
+            // Anything else (a store hiccup) is no reason to delete pods.
+            Err(_) => true,
+        }
+    }
+
     async fn release(&self, cluster: &str, subnet_id: &str, ip: std::net::Ipv4Addr) {
-        let Ok(Some((caller, eks_cluster))) = self.eks.by_kubernetes_name(cluster).await else { return };
+        // Known from the name alone, so that a cluster being deleted still gives its addresses back.
+        let Some((caller, _)) = aws_model::eks::kubernetes_owner(cluster) else { return };
         let subnet_id = if subnet_id.is_empty() {
             // A node adopted after a restart: its subnet is the profile subnet whose range holds the address.
+            let Ok(Some((_, eks_cluster))) = self.eks.by_kubernetes_name(cluster).await else { return };
             let Ok(profiles) = self.eks.fargate_profiles(&caller, &eks_cluster.name).await else { return };
             let mut subnets: Vec<String> = profiles.into_iter().flat_map(|profile| profile.subnets).collect();
             subnets.sort();

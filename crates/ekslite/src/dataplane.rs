@@ -181,6 +181,16 @@ impl ClusterObserver for DataPlanes {
             }
         })
     }
+
+    fn deleting(&self, name: &str) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        let name = name.to_owned();
+        Box::pin(async move {
+            // Fargate nodes hold addresses in their subnets; with the cluster gone nothing else would free them.
+            if let Some((capacity, nodes)) = self.fargate.get() {
+                crate::fargate::release_all(&name, capacity.as_ref(), nodes).await;
+            }
+        })
+    }
 }
 
 /// The names whose machine went away since the last call (the name gone, or now on another provider ID), with

@@ -45,6 +45,10 @@ pub trait FargateCapacity: Send + Sync + std::fmt::Debug {
     async fn place(&self, cluster: &str, profile: &str) -> Result<FargatePlacement, String>;
     /// Returns a Fargate node's address to its subnet.
     async fn release(&self, cluster: &str, subnet_id: &str, ip: Ipv4Addr);
+    /// Whether `profile` still places pods: not deleted, nor being deleted.
+    async fn profile_active(&self, _cluster: &str, _profile: &str) -> bool {
+        true
+    }
 }
 
 /// EKS's Fargate webhook, as a pod admission hook; it acts once EKS is set (EKS is built after the control
@@ -244,6 +248,7 @@ pub async fn run(cluster: String, client: kube::Client, capacity: Arc<dyn Fargat
         }
         adopt_existing(&cluster, &node_api, &pods, &nodes).await;
         schedule(&cluster, &client, &node_api, &pods, capacity.as_ref(), &nodes).await;
+        delete_pods_of_deleted_profiles(&cluster, &client, &pods, capacity.as_ref()).await;
         release_finished(&cluster, &pods, capacity.as_ref(), &nodes).await;
     }
 }
@@ -355,6 +360,35 @@ async fn schedule(
     }
 }
 
+/// As on AWS, deleting a Fargate profile deletes the pods it placed; their nodes and addresses then go with them.
+async fn delete_pods_of_deleted_profiles(
+    cluster: &str,
+    client: &kube::Client,
+    pods: &Store<Pod>,
+    capacity: &dyn FargateCapacity,
+) {
+    let live: Vec<_> = pods.state().into_iter().filter(|pod| !finished(pod)).collect();
+    let mut profiles: Vec<String> =
+        live.iter().filter_map(|pod| pod.metadata.labels.as_ref()?.get(PROFILE_LABEL).cloned()).collect();
+    profiles.sort();
+    profiles.dedup();
+    for profile in profiles {
+        if capacity.profile_active(cluster, &profile).await {
+            continue;
+        }
+        let placed =
+            live.iter().filter(|pod| pod.metadata.labels.as_ref().and_then(|l| l.get(PROFILE_LABEL)) == Some(&profile));
+        for pod in placed {
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+            if let Err(error) = api.delete(name, &Default::default()).await {
+                tracing::debug!(%error, pod = name, "cannot delete a pod of a deleted Fargate profile");
+            }
+        }
+    }
+}
+
 /// The annotation that remembers which Fargate node a pod gets while it is being made.
 const NODE_ANNOTATION: &str = "ekslite.dev/fargate-node";
 
@@ -363,14 +397,23 @@ const NODE_ANNOTATION: &str = "ekslite.dev/fargate-node";
 async fn release_finished(cluster: &str, pods: &Store<Pod>, capacity: &dyn FargateCapacity, nodes: &FargateNodes) {
     let live: HashSet<String> =
         pods.state().iter().filter(|pod| !finished(pod)).filter_map(|pod| pod.metadata.uid.clone()).collect();
-    for (node, pod_uid) in nodes.owners(cluster) {
-        if live.contains(&pod_uid) {
-            continue;
-        }
+    let gone = nodes.owners(cluster).into_iter().filter(|(_, pod_uid)| !live.contains(pod_uid)).map(|(node, _)| node);
+    release_nodes(cluster, gone.collect(), capacity, nodes).await;
+}
+
+/// Removes Fargate nodes and returns their addresses to their subnets.
+async fn release_nodes(cluster: &str, names: Vec<String>, capacity: &dyn FargateCapacity, nodes: &FargateNodes) {
+    for node in names {
         if let Some(placement) = nodes.remove(cluster, &node) {
             capacity.release(cluster, &placement.subnet_id, placement.ip).await;
         }
     }
+}
+
+/// Removes every Fargate node of a cluster being deleted and releases its address.
+pub async fn release_all(cluster: &str, capacity: &dyn FargateCapacity, nodes: &FargateNodes) {
+    let all = nodes.owners(cluster).into_iter().map(|(node, _)| node).collect();
+    release_nodes(cluster, all, capacity, nodes).await;
 }
 
 #[cfg(test)]
