@@ -229,7 +229,9 @@ def test_deleting_the_node_group_terminates_its_instances_and_group(aws):
     asg_name = nodegroup["resources"]["autoScalingGroups"][0]["name"]
     eks = boto(aws.server)
     eks.delete_nodegroup(clusterName="demo", nodegroupName="workers")
-    eks.get_waiter("nodegroup_deleted").wait(clusterName="demo", nodegroupName="workers")
+    # The delete answers DELETING at once and finishes in the background: the first poll may still see it.
+    eks.get_waiter("nodegroup_deleted").wait(clusterName="demo", nodegroupName="workers",
+                                             WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     assert running(aws.server) == []
     assert len(instances(aws.server, "terminated")) == 3
     assert boto(aws.server, "autoscaling").describe_auto_scaling_groups(

@@ -14,7 +14,7 @@ mod updates;
 
 use std::collections::BTreeMap;
 
-use aws_model::eks::{Cluster, CreateCluster, EksError};
+use aws_model::eks::{Cluster, CreateCluster, EksError, HealthIssue};
 use aws_protocol::{AwsError, Protocol};
 use http::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
@@ -368,7 +368,7 @@ fn cluster_json(cluster: &Cluster) -> Value {
         "certificateAuthority": { "data": cluster.certificate_authority },
         "platformVersion": cluster.platform_version,
         "tags": cluster.tags,
-        "health": { "issues": [] },
+        "health": { "issues": health_json(&cluster.health) },
         "accessConfig": {
             "bootstrapClusterCreatorAdminPermissions": cluster.bootstrap_cluster_creator_admin_permissions,
             "authenticationMode": cluster.authentication_mode,
@@ -379,6 +379,15 @@ fn cluster_json(cluster: &Cluster) -> Value {
         out["endpoint"] = json!(cluster.endpoint);
     }
     out
+}
+
+/// `health.issues` of a cluster or add-on.
+fn health_json(issues: &[HealthIssue]) -> Value {
+    let issues: Vec<Value> = issues
+        .iter()
+        .map(|issue| json!({ "code": issue.code, "message": issue.message, "resourceIds": issue.resource_ids }))
+        .collect();
+    Value::Array(issues)
 }
 
 fn cluster_versions(api: &AwsApi) -> Value {

@@ -220,9 +220,11 @@ impl AwsApi {
     }
 }
 
-/// Whether an EKS request may create, resize or delete node groups (reads and other resources do not).
+/// Whether an EKS request may create or resize node groups (reads and other resources do not; a deleted node
+/// group's instances are terminated in the background, by EKS's reconciler).
 fn changes_nodegroups(request: &Request<Bytes>) -> bool {
-    request.method() != http::Method::GET && request.uri().path().contains("/node-groups")
+    let method = request.method();
+    method != http::Method::GET && method != http::Method::DELETE && request.uri().path().contains("/node-groups")
 }
 
 fn is_signed(request: &Request<Bytes>) -> bool {

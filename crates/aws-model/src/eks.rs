@@ -4,7 +4,10 @@
 //! crate knows nothing else about Kubernetes. Status changes are computed when a cluster is read: a cluster is
 //! `CREATING` until its `ready_at` time and `DELETING` until its `gone_at` time, then `ACTIVE` or gone. Both
 //! delays are configuration (zero by default, so that a create answers `CREATING` and the next describe shows
-//! `ACTIVE`, and botocore's waiters succeed on their first poll).
+//! `ACTIVE`, and botocore's waiters succeed on their first poll). A delete answers at once: what the cluster held
+//! (its Kubernetes cluster, its security group, its child records) is released in the background by
+//! [`reconcile`], and the record goes once that is done and `gone_at` has passed. The same reconciler finishes a
+//! create that a crash cut short.
 //!
 //! The resources that hang off a cluster live in submodules, each a part of [`Eks`]: [`nodegroups`] (managed node
 //! groups), [`fargate`] (Fargate profiles and the rule that picks one for a pod), [`updates`] (UpdateClusterConfig,
@@ -13,6 +16,7 @@
 //! configs),
 //! [`tags`] (tags by ARN). [`authn`] decides who a token's caller is inside the cluster. [`prerequisites`] holds
 //! what EKS checks in IAM and EC2 (roles, subnets, security groups) and the cluster security group it creates.
+//! [`reconcile`] is the background half of every lifecycle.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +34,7 @@ pub mod fargate;
 pub mod identity;
 pub mod nodegroups;
 pub mod prerequisites;
+pub mod reconcile;
 mod support;
 pub mod tags;
 pub mod updates;
@@ -37,7 +42,8 @@ pub mod updates;
 /// What the EKS side needs from the Kubernetes side.
 #[async_trait::async_trait]
 pub trait KubernetesClusters: Send + Sync + std::fmt::Debug {
-    /// Creates and starts a Kubernetes cluster.
+    /// Creates and starts a Kubernetes cluster; when one of that name and issuer exists already (a create that
+    /// was cut short and is resumed), answers where it is.
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String>;
     /// Stops and deletes a Kubernetes cluster; deleting one that does not exist succeeds.
     async fn delete(&self, name: &str) -> Result<(), String>;
@@ -140,6 +146,15 @@ impl ClusterStatus {
     }
 }
 
+/// A problem with a cluster or add-on, as `health.issues` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthIssue {
+    /// One of EKS's issue codes (`InternalFailure`, `ClusterUnreachable`, ...).
+    pub code: String,
+    pub message: String,
+    pub resource_ids: Vec<String>,
+}
+
 /// The network a cluster's control plane is attached to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VpcConfig {
@@ -188,6 +203,17 @@ pub struct Cluster {
     /// While an update runs, when it ends (Unix seconds); the cluster reads `UPDATING` until then.
     #[serde(default)]
     pub updating_until: Option<f64>,
+    /// The server and boot (`<server>#<boot>`) whose CreateCluster call makes the cluster, so that a create cut
+    /// short can be told from one in progress; empty in records written before servers were named.
+    #[serde(default)]
+    pub created_by: String,
+    /// Whether what a `DELETING` cluster held (its Kubernetes cluster, security group and child records) has
+    /// been released; the record goes once it has and `gone_at` has passed.
+    #[serde(default)]
+    pub released: bool,
+    /// What went wrong (a `FAILED` cluster says why).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<HealthIssue>,
 }
 
 /// What CreateCluster asks for, already decoded from the wire.
@@ -260,6 +286,8 @@ pub struct Eks {
     config: EksConfig,
     /// IAM and EC2, where roles and subnets are checked; `None` only in unit tests of other parts.
     lookups: Option<prerequisites::Lookups>,
+    /// Which server this is and which creates its calls are making.
+    process: Arc<reconcile::Process>,
 }
 
 impl Eks {
@@ -270,7 +298,13 @@ impl Eks {
         clock: Arc<dyn Clock>,
         config: EksConfig,
     ) -> Eks {
-        Eks { records, kubernetes, clock, config, lookups: None }
+        Eks { records, kubernetes, clock, config, lookups: None, process: Arc::new(reconcile::Process::anonymous()) }
+    }
+
+    /// Names the server this EKS runs in and how many times it has started, so that the reconciler can tell a
+    /// create this server's earlier run left unfinished (resumed at once) from one another server is making.
+    pub fn with_server(self, server: &str, boot: u64) -> Eks {
+        Eks { process: Arc::new(reconcile::Process::new(server, boot)), ..self }
     }
 
     pub fn config(&self) -> &EksConfig {
@@ -339,25 +373,32 @@ impl Eks {
         let now = self.clock.now();
         let id = crate::ids::uuid();
         let issuer_id = crate::ids::hex_upper(16);
-        let kubernetes_name = Self::kubernetes_name(caller, &input.name);
-        let mut cluster = Cluster {
+        // The security group before the record, so that the record names it from the start: a create cut short
+        // after this point leaves nothing its record does not name.
+        let security_group = match &network {
+            Some(network) => self.create_cluster_security_group(caller, &input.name, &network.vpc_id).await?,
+            None => None,
+        };
+        let cluster = Cluster {
             arn: format!("arn:aws:eks:{}:{}:cluster/{}", caller.region, caller.account, input.name),
             name: input.name.clone(),
-            id: id.clone(),
+            id,
             created_at: now,
-            version: version.clone(),
+            version,
             platform_version: "eks.1".into(),
             role_arn: input.role_arn.clone(),
             vpc: VpcConfig {
                 subnet_ids: input.subnet_ids.clone(),
                 security_group_ids: input.security_group_ids.clone(),
-                cluster_security_group_id: String::new(),
+                cluster_security_group_id: security_group
+                    .clone()
+                    .unwrap_or_else(|| format!("sg-{}", crate::ids::hex_lower(8))),
                 vpc_id: network.as_ref().map(|network| network.vpc_id.clone()).unwrap_or_default(),
                 endpoint_public_access: input.endpoint_public_access.unwrap_or(true),
                 endpoint_private_access: input.endpoint_private_access.unwrap_or(false),
                 public_access_cidrs: input.public_access_cidrs.clone().unwrap_or_else(|| vec!["0.0.0.0/0".into()]),
             },
-            service_ipv4_cidr: service_cidr.clone(),
+            service_ipv4_cidr: service_cidr,
             ip_family,
             enabled_log_types: input.enabled_log_types.clone(),
             oidc_issuer: format!("https://oidc.eks.{}.amazonaws.com/id/{issuer_id}", caller.region),
@@ -373,62 +414,97 @@ impl Eks {
                 .unwrap_or(true),
             support_type: input.support_type.clone().unwrap_or_else(|| "STANDARD".into()),
             creator_arn: caller.arn.clone(),
-            kubernetes_name: kubernetes_name.clone(),
+            kubernetes_name: Self::kubernetes_name(caller, &input.name),
             updating_until: None,
+            created_by: self.process.name(),
+            released: false,
+            health: Vec::new(),
         };
-        // The record first, so that two creates of one name cannot both start a Kubernetes cluster.
         let key = Self::cluster_key(caller, &input.name);
-        let revision = self.records.create(&key, &cluster).await.map_err(|error| match error {
-            RecordError::Exists(_) => {
-                EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name))
-            }
-            other => other.into(),
-        })?;
-        let group = match &network {
-            Some(network) => self.create_cluster_security_group(caller, &input.name, &network.vpc_id).await,
-            None => Ok(None),
-        };
-        cluster.vpc.cluster_security_group_id = match group {
-            Ok(Some(id)) => id,
-            Ok(None) => format!("sg-{}", crate::ids::hex_lower(8)),
+        // While this call runs, the reconciler leaves the record to it.
+        let _in_flight = self.process.creating(&key);
+        // The record is the lock: two creates of one name cannot both start a Kubernetes cluster.
+        let revision = match self.records.create(&key, &cluster).await {
+            Ok(revision) => revision,
             Err(error) => {
-                let _ = self.records.delete(&key, Some(revision)).await;
-                return Err(error);
-            }
-        };
-        let spec = KubernetesSpec { name: kubernetes_name, version, service_cidr, issuer_id: issuer_id.clone() };
-        let endpoint = match self.kubernetes.create(&spec).await {
-            Ok(endpoint) => endpoint,
-            Err(reason) => {
-                let _ = self.records.delete(&key, Some(revision)).await;
-                if network.is_some() {
-                    self.delete_cluster_security_group(caller, &cluster.vpc.cluster_security_group_id).await?;
+                if let Some(group) = &security_group {
+                    self.delete_cluster_security_groups(caller, std::slice::from_ref(group)).await?;
                 }
-                return Err(EksError::Server(format!("creating the cluster's control plane failed: {reason}")));
+                return Err(match error {
+                    RecordError::Exists(_) => {
+                        EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name))
+                    }
+                    other => other.into(),
+                });
             }
         };
+        match self.finish_create(caller, &key, cluster, revision).await {
+            Ok(cluster) => Ok(cluster),
+            Err(CreateFailure::Kubernetes(reason)) => {
+                // The call fails and leaves nothing behind.
+                match self.records.delete(&key, None).await {
+                    Ok(()) | Err(RecordError::NotFound(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                if let Some(group) = &security_group {
+                    self.delete_cluster_security_groups(caller, std::slice::from_ref(group)).await?;
+                }
+                Err(EksError::Server(format!("creating the cluster's control plane failed: {reason}")))
+            }
+            // The record stays CREATING; the reconciler finishes it once this call is over.
+            Err(CreateFailure::Eks(error)) => Err(error),
+        }
+    }
+
+    /// What a create does once its record is written: the Kubernetes cluster, the creator's access entry, then
+    /// the control plane's details onto the record, which complete it (a record with an endpoint is whole). Every
+    /// step may be taken again, so the reconciler resumes a create that was cut short with the same call.
+    pub(crate) async fn finish_create(
+        &self,
+        caller: &Caller,
+        key: &str,
+        mut cluster: Cluster,
+        mut revision: store::Revision,
+    ) -> Result<Cluster, CreateFailure> {
+        if !cluster.vpc.vpc_id.is_empty() && cluster.vpc.cluster_security_group_id.is_empty() {
+            // Records written before the group was made first name none until they are complete.
+            let group = self.create_cluster_security_group(caller, &cluster.name, &cluster.vpc.vpc_id).await?;
+            cluster.vpc.cluster_security_group_id = group.unwrap_or_default();
+        }
+        let issuer_id = cluster.oidc_issuer.rsplit('/').next().unwrap_or_default().to_owned();
+        let spec = KubernetesSpec {
+            name: cluster.kubernetes_name.clone(),
+            version: cluster.version.clone(),
+            service_cidr: cluster.service_ipv4_cidr.clone(),
+            issuer_id: issuer_id.clone(),
+        };
+        let endpoint = self.kubernetes.create(&spec).await.map_err(CreateFailure::Kubernetes)?;
+        self.bootstrap_creator_access(caller, &cluster).await?;
         // The Kubernetes side serves the issuer's discovery documents under the cluster's own endpoint.
         let oidc_issuer = format!("{}/id/{issuer_id}", endpoint.endpoint);
         let certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());
+        let group = cluster.vpc.cluster_security_group_id.clone();
         // Others may have written the record meanwhile (tags): the control plane's details go onto the latest.
-        let mut revision = revision;
         for _ in 0..16 {
+            if cluster.status != ClusterStatus::Creating || !cluster.endpoint.is_empty() {
+                return Ok(cluster);
+            }
             cluster.oidc_issuer = oidc_issuer.clone();
             cluster.endpoint = endpoint.endpoint.clone();
             cluster.certificate_authority = certificate_authority.clone();
-            match self.records.update(&key, &cluster, revision).await {
-                Ok(_) => {
-                    self.bootstrap_creator_access(caller, &cluster).await?;
-                    return Ok(cluster);
-                }
+            if cluster.vpc.cluster_security_group_id.is_empty() {
+                cluster.vpc.cluster_security_group_id = group.clone();
+            }
+            match self.records.update(key, &cluster, revision).await {
+                Ok(_) => return Ok(cluster),
                 Err(RecordError::Conflict(_)) => {
-                    let latest = self.records.get::<Cluster>(&key).await?.ok_or_else(|| not_found(&input.name))?;
+                    let latest = self.records.get::<Cluster>(key).await?.ok_or_else(|| not_found(&cluster.name))?;
                     (cluster, revision) = (latest.value, latest.revision);
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(EksError::from(error).into()),
             }
         }
-        Err(EksError::Server("the cluster kept changing while it was created; retry".into()))
+        Err(EksError::Server("the cluster kept changing while it was created; retry".into()).into())
     }
 
     /// A cluster as it is now; `None` when it does not exist (or has finished deleting).
@@ -448,7 +524,9 @@ impl Eks {
                 cluster.status = ClusterStatus::Active;
                 Transition::Store
             }
-            ClusterStatus::Deleting if cluster.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
+            ClusterStatus::Deleting if cluster.released && cluster.gone_at.is_some_and(|at| now >= at) => {
+                Transition::Remove
+            }
             ClusterStatus::Active if cluster.updating_until.is_some_and(|until| now < until) => {
                 cluster.status = ClusterStatus::Updating;
                 Transition::Unchanged
@@ -521,21 +599,17 @@ impl Eks {
             if !self.fargate_profile_names(caller, name).await?.is_empty() {
                 return Err(EksError::ResourceInUse("Cluster has fargate profiles attached".into()));
             }
+            // What the cluster holds is released in the background (see `reconcile`): the call answers at once.
             cluster.status = ClusterStatus::Deleting;
             cluster.gone_at = Some(self.clock.now() + self.config.delete_seconds);
-            let latest = self.records.get::<Cluster>(&key).await?.map(|v| v.revision).unwrap_or(revision);
-            match self.records.update(&key, &cluster, latest).await {
-                Ok(_) => {}
+            cluster.released = false;
+            // A conflict (another writer, or the read settling `CREATING` into `ACTIVE`) reads again.
+            match self.records.update(&key, &cluster, revision).await {
+                Ok(_) => return Ok(cluster),
                 Err(RecordError::Conflict(_)) => continue,
                 Err(RecordError::NotFound(_)) => return Err(not_found(name)),
                 Err(error) => return Err(error.into()),
             }
-            self.kubernetes.delete(&cluster.kubernetes_name).await.map_err(EksError::Server)?;
-            if !cluster.vpc.vpc_id.is_empty() {
-                self.delete_cluster_security_group(caller, &cluster.vpc.cluster_security_group_id).await?;
-            }
-            self.forget_cluster_children(caller, name).await?;
-            return Ok(cluster);
         }
         Err(EksError::Server("the cluster kept changing; retry".into()))
     }
@@ -553,6 +627,26 @@ pub fn kubernetes_owner(kubernetes_name: &str) -> Option<(Caller, &str)> {
     let mut parts = kubernetes_name.rsplitn(3, '.');
     let (Some(account), Some(region), Some(name)) = (parts.next(), parts.next(), parts.next()) else { return None };
     Some((Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() }, name))
+}
+
+/// Why a create could not finish: the Kubernetes side refused (the create fails), or EKS's own records or EC2
+/// did (the create is left for the reconciler to finish).
+#[derive(Debug)]
+pub(crate) enum CreateFailure {
+    Kubernetes(String),
+    Eks(EksError),
+}
+
+impl From<EksError> for CreateFailure {
+    fn from(error: EksError) -> Self {
+        CreateFailure::Eks(error)
+    }
+}
+
+impl From<RecordError> for CreateFailure {
+    fn from(error: RecordError) -> Self {
+        CreateFailure::Eks(error.into())
+    }
 }
 
 fn not_found(name: &str) -> EksError {

@@ -32,11 +32,18 @@ pub struct Clusters(pub Arc<ControlPlanes>);
 #[async_trait::async_trait]
 impl KubernetesClusters for Clusters {
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
-        let record = self
-            .0
-            .create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr), Some(&spec.issuer_id))
-            .await
-            .map_err(|error| error.to_string())?;
+        let created =
+            self.0.create_with(&spec.name, Some(&spec.version), Some(&spec.service_cidr), Some(&spec.issuer_id)).await;
+        let record = match created {
+            Ok(record) => record,
+            // A create cut short after its Kubernetes cluster was made, resumed: the cluster runs since start-up.
+            Err(apiserver::ClusterError::AlreadyExists(_)) => match self.0.get(&spec.name) {
+                Some(record) if record.oidc_issuer_id.as_deref() == Some(spec.issuer_id.as_str()) => record,
+                Some(_) => return Err(format!("another Kubernetes cluster named {} exists", spec.name)),
+                None => return Err(format!("the Kubernetes cluster {} exists but does not run here", spec.name)),
+            },
+            Err(error) => return Err(error.to_string()),
+        };
         self.0
             .ensure_object(&spec.name, "storage.k8s.io", "storageclasses", gp2_storage_class())
             .await
@@ -196,6 +203,15 @@ impl EksNodes {
             fargate: crate::fargate::FargateNodes::default(),
             regions: crate::regions::RegionSyncs::new(autoscaling),
         }
+    }
+}
+
+/// EKS's reconciler knows a deleted node group's instances are terminated once the region's Auto Scaling reconcile
+/// has run after it saw the node group deleted.
+#[async_trait::async_trait]
+impl aws_model::eks::reconcile::NodegroupInstances for EksNodes {
+    async fn follow(&self, scope: &aws_model::eks::Caller) -> Result<(), String> {
+        self.regions.reconciled(scope).await
     }
 }
 

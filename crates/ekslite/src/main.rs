@@ -6,6 +6,7 @@ mod clusters;
 mod dataplane;
 mod fargate;
 mod health;
+mod reconciler;
 mod regions;
 mod serve;
 mod up;

@@ -7,7 +7,8 @@
 //! and publishes each cluster's instances as they then are, with a count that moves only when that cluster's
 //! instances changed; a cluster's node sync waits for its own count. So a new node group's nodes come up at once,
 //! and many clusters in a region cost one reconcile per change rather than one each per second, and wake only
-//! for their own changes.
+//! for their own changes. EKS's reconciler waits on the same task ([`RegionSyncs::reconciled`]) to know a deleted
+//! node group's instances are terminated, rather than reconciling the region once more itself.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,13 +18,22 @@ use aws_model::autoscaling::{AutoScaling, NodeInstance, instances_by_cluster};
 use aws_model::ec2::Network;
 use aws_model::eks::Caller;
 use futures::{FutureExt, StreamExt};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio_util::task::AbortOnDropHandle;
 
 /// How often a region is reconciled when nothing in it is written.
 const PERIOD: Duration = Duration::from_secs(1);
 /// The least time between two reconciles of a region, so that a burst of writes costs one.
 const GAP: Duration = Duration::from_millis(100);
+/// How long [`RegionSyncs::reconciled`] waits for a reconcile to succeed.
+const RECONCILED_LIMIT: Duration = Duration::from_secs(10);
+
+/// The reconciles of a region so far: how many began, and the number of the last that succeeded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Reconciles {
+    began: u64,
+    succeeded: u64,
+}
 
 /// A region as its last reconcile left it.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +103,9 @@ pub struct RegionSyncs {
 #[derive(Debug)]
 struct Region {
     snapshots: watch::Receiver<Snapshot>,
+    reconciles: watch::Receiver<Reconciles>,
+    /// Asks for a reconcile without waiting for a write or the period.
+    wake: Arc<Notify>,
     _task: AbortOnDropHandle<()>,
 }
 
@@ -103,19 +116,48 @@ impl RegionSyncs {
 
     /// The snapshots of the caller's region, starting its task on first use (inside a Tokio runtime).
     pub fn subscribe(&self, caller: &Caller) -> watch::Receiver<Snapshot> {
+        self.with_region(caller, |region| region.snapshots.clone())
+    }
+
+    /// Returns once a reconcile of the caller's region that began after this call has succeeded (asking for one
+    /// at once): the region's instances then follow what its node groups said before the call, so those of a node
+    /// group that was being deleted are terminated. Gives up after [`RECONCILED_LIMIT`].
+    pub async fn reconciled(&self, caller: &Caller) -> Result<(), String> {
+        let (mut reconciles, wake) =
+            self.with_region(caller, |region| (region.reconciles.clone(), region.wake.clone()));
+        let began = reconciles.borrow_and_update().began;
+        wake.notify_one();
+        let after = tokio::time::timeout(RECONCILED_LIMIT, reconciles.wait_for(|r| r.succeeded > began)).await;
+        match after {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err("the region's reconcile stopped".into()),
+            Err(_) => Err(format!("no reconcile of the region succeeded within {} s", RECONCILED_LIMIT.as_secs())),
+        }
+    }
+
+    /// The caller's region, its task started on first use (inside a Tokio runtime).
+    fn with_region<T>(&self, caller: &Caller, read: impl FnOnce(&Region) -> T) -> T {
         let mut regions = self.regions.lock().expect("region lock");
         let key = (caller.account.clone(), caller.region.clone());
         let region = regions.entry(key).or_insert_with(|| {
             let (sender, snapshots) = watch::channel(Snapshot::default());
+            let (counter, reconciles) = watch::channel(Reconciles::default());
+            let wake = Arc::new(Notify::new());
             let caller = Caller { account: caller.account.clone(), region: caller.region.clone(), arn: String::new() };
-            let task = tokio::spawn(run(self.autoscaling.clone(), caller, sender));
-            Region { snapshots, _task: AbortOnDropHandle::new(task) }
+            let task = tokio::spawn(run(self.autoscaling.clone(), caller, sender, counter, wake.clone()));
+            Region { snapshots, reconciles, wake, _task: AbortOnDropHandle::new(task) }
         });
-        region.snapshots.clone()
+        read(region)
     }
 }
 
-async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Snapshot>) {
+async fn run(
+    autoscaling: AutoScaling,
+    caller: Caller,
+    sender: watch::Sender<Snapshot>,
+    reconciles: watch::Sender<Reconciles>,
+    wake: Arc<Notify>,
+) {
     let mut writes = None;
     loop {
         // Watch from before the reconcile, so that no write after it goes unseen.
@@ -126,6 +168,7 @@ async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Sna
             }
         }
         let started = tokio::time::Instant::now();
+        reconciles.send_modify(|r| r.began += 1);
         match autoscaling.sync(&caller).await {
             Ok(network) => {
                 let now = autoscaling.now();
@@ -135,6 +178,7 @@ async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Sna
                     *snapshot = next;
                     changed
                 });
+                reconciles.send_modify(|r| r.succeeded = r.began);
             }
             Err(error) => tracing::warn!(%error, region = %caller.region, "cannot reconcile the region's node groups"),
         }
@@ -148,10 +192,16 @@ async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Sna
                             writes = None;
                         }
                     }
+                    () = wake.notified() => {}
                     () = tick => {}
                 }
             }
-            None => tick.await,
+            None => {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tick => {}
+                }
+            }
         }
         tokio::time::sleep_until(started + GAP).await;
         // Writes that came meanwhile are covered by the next reconcile.
@@ -220,6 +270,27 @@ mod tests {
         // The same region is shared, not reconciled twice.
         assert_eq!(syncs.regions.lock().unwrap().len(), 2);
         assert_eq!(syncs.subscribe(&east).borrow().generation, next.generation);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reconciled_answers_after_a_reconcile_that_began_after_the_call_asked_for_at_once() {
+        let store = Arc::new(store::MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(0.0));
+        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
+        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock, Default::default());
+        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let east = caller("us-east-1");
+        syncs.reconciled(&east).await.unwrap();
+        let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
+        let before = reconciles();
+        assert_eq!(before.succeeded, before.began);
+
+        let asked = tokio::time::Instant::now();
+        syncs.reconciled(&east).await.unwrap();
+        let after = reconciles();
+        assert!(after.succeeded > before.began, "{before:?} then {after:?}");
+        // Asked for, not left to the once-a-second reconcile (time here only moves when every task waits).
+        assert!(asked.elapsed() < PERIOD, "took {:?}", asked.elapsed());
     }
 
     #[test]

@@ -73,15 +73,20 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         Arc::clone(&clock),
         options.eks.clone(),
     )
-    .with_iam_and_ec2(iam.clone(), ec2.clone());
+    .with_iam_and_ec2(iam.clone(), ec2.clone())
+    .with_server(&server.id, server.boot);
     let issuers = Arc::new(crate::aws::ClusterIssuers(Arc::clone(&control_planes)));
     let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
+    let reconciled_eks = eks.clone();
     let nodes = Arc::new(crate::aws::EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()));
     data_planes.set_source(Arc::clone(&nodes) as _);
     data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
     let _ = fargate_webhook.eks.set(eks.clone());
     let aws = Arc::new(
-        aws_api::AwsApi::new(eks, iam, clock).with_ec2(ec2).with_autoscaling(autoscaling).with_oidc_keys(issuers),
+        aws_api::AwsApi::new(eks, iam, Arc::clone(&clock))
+            .with_ec2(ec2)
+            .with_autoscaling(autoscaling)
+            .with_oidc_keys(issuers),
     );
     tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
     // Clusters start once everything their data planes and webhooks ask is in place.
@@ -90,6 +95,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         let _ = store.close().await;
         return Err(error).context("starting the clusters' API servers");
     }
+    // Once the clusters run: what it finds left to do (a delete or create a crash cut short) involves them.
+    let reconciler =
+        crate::reconciler::Reconciler::spawn(Arc::clone(&store), reconciled_eks, Arc::clone(&nodes) as _, clock);
     let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
         .merge(crate::clusters::routes(Arc::clone(&control_planes)))
         .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
@@ -97,6 +105,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     tracing::info!(listen = %options.listen, "ekslite ready: AWS endpoint http://{}", options.listen);
 
     let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    reconciler.stop().await;
     control_planes.stop_all().await;
     drop(compactor);
     store.close().await.context("closing the store")?;

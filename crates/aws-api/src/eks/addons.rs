@@ -139,7 +139,7 @@ fn addon_json(addon: &Addon) -> Value {
         "clusterName": addon.cluster,
         "status": addon.status.as_str(),
         "addonVersion": addon.version,
-        "health": { "issues": [] },
+        "health": { "issues": super::health_json(&addon.health) },
         "addonArn": addon.arn,
         "createdAt": addon.created_at,
         "modifiedAt": addon.modified_at,

@@ -382,20 +382,26 @@ impl Eks {
         Ok((policies, token))
     }
 
-    /// The creator's entry of a new cluster, when the cluster asks for one.
+    /// The creator's entry of a new cluster, when the cluster asks for one. Made again by a resumed create, so an
+    /// entry already there is kept.
     pub(crate) async fn bootstrap_creator_access(&self, caller: &Caller, cluster: &Cluster) -> Result<(), EksError> {
         if !cluster.bootstrap_cluster_creator_admin_permissions || cluster.authentication_mode == "CONFIG_MAP" {
             return Ok(());
         }
+        let principal_arn = crate::sts::canonical_arn(&cluster.creator_arn);
         let input = CreateAccessEntry {
             cluster: cluster.name.clone(),
-            principal_arn: crate::sts::canonical_arn(&cluster.creator_arn),
+            principal_arn: principal_arn.clone(),
             ..CreateAccessEntry::default()
         };
-        let entry = self.create_access_entry(caller, input).await?;
+        let principal_arn = match self.create_access_entry(caller, input).await {
+            Ok(entry) => entry.principal_arn,
+            Err(EksError::ResourceInUse(_)) => principal_arn,
+            Err(error) => return Err(error),
+        };
         let scope = AccessScope { kind: "cluster".into(), namespaces: Vec::new() };
         let admin = format!("{ACCESS_POLICY_PREFIX}AmazonEKSClusterAdminPolicy");
-        self.associate_access_policy(caller, &cluster.name, &entry.principal_arn, &admin, scope).await?;
+        self.associate_access_policy(caller, &cluster.name, &principal_arn, &admin, scope).await?;
         Ok(())
     }
 }

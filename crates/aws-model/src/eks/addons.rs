@@ -2,7 +2,10 @@
 //! DescribeAddonConfiguration), and the add-ons installed on clusters with their lifecycle (the cluster delays) and
 //! updates (UpdateAddon leaves an `Update`).
 //!
-//! Add-ons are records only: nothing is installed in the Kubernetes cluster yet.
+//! An add-on's objects go into the Kubernetes cluster through `KubernetesClusters::addon` (only some add-ons have
+//! any): CreateAddon puts them in before it answers, and an add-on stays `CREATING` until they are in, so that the
+//! reconciler (`super::reconcile`) finishes a create cut short. DeleteAddon answers at once; the reconciler takes
+//! the objects out (unless `preserve`) and the record goes once they are out and its delay is over.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::support::Transition;
 use super::support::{compare_versions, page, validate_tags};
 use super::updates::{Update, UpdateScope};
-use super::{Caller, Eks, EksError, validate_role_arn};
+use super::{Caller, Eks, EksError, HealthIssue, validate_role_arn};
 use crate::records::RecordError;
 
 /// One add-on of the catalog.
@@ -259,6 +262,24 @@ pub struct Addon {
     pub gone_at: Option<f64>,
     /// While an update runs, when it ends (Unix seconds).
     pub updating_until: Option<f64>,
+    /// Whether its objects are in the Kubernetes cluster; a `CREATING` add-on is `ACTIVE` only once they are.
+    #[serde(default = "already")]
+    pub installed: bool,
+    /// Whether DeleteAddon asked to leave its objects in the cluster.
+    #[serde(default)]
+    pub preserve: bool,
+    /// Whether a `DELETING` add-on's objects are out of the cluster (or preserved); the record goes once they
+    /// are and `gone_at` has passed.
+    #[serde(default)]
+    pub released: bool,
+    /// What went wrong (a `CREATE_FAILED` add-on says why).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<HealthIssue>,
+}
+
+/// Records written before add-ons tracked their objects had them put in by the call that created them.
+fn already() -> bool {
+    true
 }
 
 /// What CreateAddon and UpdateAddon ask for.
@@ -337,7 +358,7 @@ impl Eks {
         Self::child_key(caller, "addons", cluster, name)
     }
 
-    async fn settle_addon(
+    pub(crate) async fn settle_addon(
         &self,
         key: &str,
         mut addon: Addon,
@@ -345,11 +366,11 @@ impl Eks {
     ) -> Result<Option<Addon>, EksError> {
         let now = self.clock.now();
         let transition = match addon.status {
-            AddonStatus::Creating if now >= addon.ready_at => {
+            AddonStatus::Creating if addon.installed && now >= addon.ready_at => {
                 addon.status = AddonStatus::Active;
                 Transition::Store
             }
-            AddonStatus::Deleting if addon.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
+            AddonStatus::Deleting if addon.released && addon.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
             AddonStatus::Active if addon.updating_until.is_some_and(|until| now < until) => {
                 addon.status = AddonStatus::Updating;
                 Transition::Unchanged
@@ -420,6 +441,10 @@ impl Eks {
             ready_at: now + self.config.create_seconds,
             gone_at: None,
             updating_until: None,
+            installed: false,
+            preserve: false,
+            released: false,
+            health: Vec::new(),
         };
         let key = Self::addon_key(caller, &input.cluster, &input.name);
         if let Some(stored) = self.records.get::<Addon>(&key).await?
@@ -431,7 +456,14 @@ impl Eks {
             RecordError::Exists(_) => EksError::ResourceInUse("Addon already exists.".into()),
             other => other.into(),
         })?;
-        self.kubernetes.addon(&cluster.kubernetes_name, &addon.name, true).await.map_err(EksError::Server)?;
+        // Should this fail or be cut short, the reconciler puts the objects in (or reports why it cannot).
+        if self.kubernetes.addon(&cluster.kubernetes_name, &addon.name, true).await.is_ok() {
+            self.edit::<Addon, ()>(&key, |stored| {
+                stored.installed = true;
+                Ok(())
+            })
+            .await?;
+        }
         Ok(addon)
     }
 
@@ -460,7 +492,8 @@ impl Eks {
         page(names, max_results, next_token)
     }
 
-    /// Starts deleting an add-on and takes its objects out of the cluster unless `preserve` keeps them.
+    /// Marks an add-on `DELETING` and answers; its objects are taken out of the cluster in the background unless
+    /// `preserve` keeps them.
     pub async fn delete_addon(
         &self,
         caller: &Caller,
@@ -468,24 +501,32 @@ impl Eks {
         name: &str,
         preserve: bool,
     ) -> Result<Addon, EksError> {
-        let current = self.describe_addon(caller, cluster, name).await?;
-        if current.status == AddonStatus::Deleting {
-            return Ok(current);
-        }
-        if !preserve {
-            let kubernetes_name = self.existing_cluster(caller, cluster).await?.kubernetes_name;
-            self.kubernetes.addon(&kubernetes_name, name, false).await.map_err(EksError::Server)?;
-        }
-        let gone_at = self.clock.now() + self.config.delete_seconds;
+        self.existing_cluster(caller, cluster).await?;
         let key = Self::addon_key(caller, cluster, name);
-        let edited = self
-            .edit::<Addon, ()>(&key, |addon| {
-                addon.status = AddonStatus::Deleting;
-                addon.gone_at = Some(gone_at);
-                Ok(())
-            })
-            .await?;
-        edited.map(|(addon, ())| addon).ok_or_else(|| addon_not_found(cluster, name))
+        for _ in 0..16 {
+            let Some(stored) = self.records.get::<Addon>(&key).await? else {
+                return Err(addon_not_found(cluster, name));
+            };
+            let revision = stored.revision;
+            let Some(mut addon) = self.settle_addon(&key, stored.value, revision).await? else {
+                return Err(addon_not_found(cluster, name));
+            };
+            if addon.status == AddonStatus::Deleting {
+                return Ok(addon);
+            }
+            addon.status = AddonStatus::Deleting;
+            addon.gone_at = Some(self.clock.now() + self.config.delete_seconds);
+            addon.preserve = preserve;
+            addon.released = false;
+            // A conflict (another writer, or the read settling `CREATING` into `ACTIVE`) reads again.
+            match self.records.update(&key, &addon, revision).await {
+                Ok(_) => return Ok(addon),
+                Err(RecordError::Conflict(_)) => continue,
+                Err(RecordError::NotFound(_)) => return Err(addon_not_found(cluster, name)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(EksError::Server("the add-on kept changing; retry".into()))
     }
 
     pub async fn update_addon(&self, caller: &Caller, input: AddonRequest) -> Result<Update, EksError> {

@@ -130,7 +130,7 @@ impl Eks {
         Ok(self.fargate_profiles(caller, cluster).await?.into_iter().map(|p| p.name).collect())
     }
 
-    async fn settle_profile(
+    pub(crate) async fn settle_profile(
         &self,
         key: &str,
         mut profile: FargateProfile,
@@ -256,34 +256,51 @@ impl Eks {
         page(self.fargate_profile_names(caller, cluster).await?, max_results, next_token)
     }
 
+    /// Marks a profile `DELETING` and answers; the Fargate scheduler deletes the pods it placed.
     pub async fn delete_fargate_profile(
         &self,
         caller: &Caller,
         cluster: &str,
         name: &str,
     ) -> Result<FargateProfile, EksError> {
-        let current = self.describe_fargate_profile(caller, cluster, name).await?;
-        if current.status == FargateProfileStatus::Deleting {
-            return Ok(current);
-        }
-        let profiles = self.fargate_profiles(caller, cluster).await?;
-        if let Some(busy) = Self::busy_profile(&profiles).filter(|busy| busy.name != name) {
-            return Err(EksError::ResourceInUse(format!(
-                "Cannot delete Fargate Profile {name} because cluster {cluster} currently has Fargate Profile {} in status {}",
-                busy.name,
-                busy.status.as_str()
-            )));
-        }
-        let gone_at = self.clock.now() + self.config.delete_seconds;
+        self.existing_cluster(caller, cluster).await?;
         let key = Self::fargate_key(caller, cluster, name);
-        let edited = self
-            .edit::<FargateProfile, ()>(&key, |profile| {
-                profile.status = FargateProfileStatus::Deleting;
-                profile.gone_at = Some(gone_at);
-                Ok(())
-            })
-            .await?;
-        edited.map(|(profile, ())| profile).ok_or_else(|| profile_not_found(name))
+        let prefix = Self::children_prefix(caller, "fargateprofiles", cluster);
+        for _ in 0..16 {
+            // One read of the cluster's profiles: this one, and any other being created or deleted.
+            let mut profiles = Vec::new();
+            let mut this = None;
+            for stored in self.records.list::<FargateProfile>(&prefix).await? {
+                let (stored_key, revision) = (stored.key.clone(), stored.revision);
+                if let Some(profile) = self.settle_profile(&stored.key, stored.value, revision).await? {
+                    if stored_key == key {
+                        this = Some((profile.clone(), revision));
+                    }
+                    profiles.push(profile);
+                }
+            }
+            let Some((mut profile, revision)) = this else { return Err(profile_not_found(name)) };
+            if profile.status == FargateProfileStatus::Deleting {
+                return Ok(profile);
+            }
+            if let Some(busy) = Self::busy_profile(&profiles).filter(|busy| busy.name != name) {
+                return Err(EksError::ResourceInUse(format!(
+                    "Cannot delete Fargate Profile {name} because cluster {cluster} currently has Fargate Profile {} in status {}",
+                    busy.name,
+                    busy.status.as_str()
+                )));
+            }
+            profile.status = FargateProfileStatus::Deleting;
+            profile.gone_at = Some(self.clock.now() + self.config.delete_seconds);
+            // A conflict (another writer, or the read settling `CREATING` into `ACTIVE`) reads again.
+            match self.records.update(&key, &profile, revision).await {
+                Ok(_) => return Ok(profile),
+                Err(RecordError::Conflict(_)) => continue,
+                Err(RecordError::NotFound(_)) => return Err(profile_not_found(name)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(EksError::Server("the Fargate profile kept changing; retry".into()))
     }
 
     /// The `ACTIVE` profile that takes a pod in `namespace` with `pod_labels`: the first matching profile in

@@ -1,5 +1,7 @@
 //! Managed node groups: CreateNodegroup's defaults and rules, their `CREATING -> ACTIVE` and `DELETING -> gone`
 //! lifecycle (the cluster delays), and UpdateNodegroupConfig / UpdateNodegroupVersion, which leave an `Update`.
+//! A deleted node group stays `DELETING` until the reconciler (`super::reconcile`) has seen its instances
+//! terminated and its delay is over.
 //!
 //! A node group is a record; its Auto Scaling group and EC2 instances follow it (`crate::autoscaling`), which
 //! reads every node group of an account and region with [`Eks::all_nodegroups`] and writes sizes changed through
@@ -157,6 +159,10 @@ pub struct Nodegroup {
     pub gone_at: Option<f64>,
     /// While an update runs, when it ends (Unix seconds).
     pub updating_until: Option<f64>,
+    /// Whether a `DELETING` node group's instances are terminated; the record goes once they are and `gone_at`
+    /// has passed.
+    #[serde(default)]
+    pub released: bool,
 }
 
 /// What CreateNodegroup asks for, already decoded from the wire.
@@ -219,7 +225,7 @@ impl Eks {
         Ok(self.nodegroups(caller, cluster).await?.into_iter().map(|n| n.name).collect())
     }
 
-    async fn settle_nodegroup(
+    pub(crate) async fn settle_nodegroup(
         &self,
         key: &str,
         mut nodegroup: Nodegroup,
@@ -231,7 +237,9 @@ impl Eks {
                 nodegroup.status = NodegroupStatus::Active;
                 Transition::Store
             }
-            NodegroupStatus::Deleting if nodegroup.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
+            NodegroupStatus::Deleting if nodegroup.released && nodegroup.gone_at.is_some_and(|at| now >= at) => {
+                Transition::Remove
+            }
             NodegroupStatus::Active if nodegroup.updating_until.is_some_and(|until| now < until) => {
                 nodegroup.status = NodegroupStatus::Updating;
                 Transition::Unchanged
@@ -371,6 +379,7 @@ impl Eks {
             ready_at: now + self.config.create_seconds,
             gone_at: None,
             updating_until: None,
+            released: false,
         };
         let key = Self::nodegroup_key(caller, &input.cluster, &input.name);
         self.records.create(&key, &nodegroup).await.map_err(|error| match error {
@@ -445,21 +454,33 @@ impl Eks {
         page(self.nodegroup_names(caller, cluster).await?, max_results, next_token)
     }
 
+    /// Marks a node group `DELETING` and answers; its instances are terminated in the background.
     pub async fn delete_nodegroup(&self, caller: &Caller, cluster: &str, name: &str) -> Result<Nodegroup, EksError> {
-        let current = self.describe_nodegroup(caller, cluster, name).await?;
-        if current.status == NodegroupStatus::Deleting {
-            return Ok(current);
-        }
-        let gone_at = self.clock.now() + self.config.delete_seconds;
+        self.existing_cluster(caller, cluster).await?;
         let key = Self::nodegroup_key(caller, cluster, name);
-        let edited = self
-            .edit::<Nodegroup, ()>(&key, |nodegroup| {
-                nodegroup.status = NodegroupStatus::Deleting;
-                nodegroup.gone_at = Some(gone_at);
-                Ok(())
-            })
-            .await?;
-        edited.map(|(nodegroup, ())| nodegroup).ok_or_else(|| nodegroup_not_found(name))
+        for _ in 0..16 {
+            let Some(stored) = self.records.get::<Nodegroup>(&key).await? else {
+                return Err(nodegroup_not_found(name));
+            };
+            let revision = stored.revision;
+            let Some(mut nodegroup) = self.settle_nodegroup(&key, stored.value, revision).await? else {
+                return Err(nodegroup_not_found(name));
+            };
+            if nodegroup.status == NodegroupStatus::Deleting {
+                return Ok(nodegroup);
+            }
+            nodegroup.status = NodegroupStatus::Deleting;
+            nodegroup.gone_at = Some(self.clock.now() + self.config.delete_seconds);
+            nodegroup.released = false;
+            // A conflict (another writer, or the read settling `CREATING` into `ACTIVE`) reads again.
+            match self.records.update(&key, &nodegroup, revision).await {
+                Ok(_) => return Ok(nodegroup),
+                Err(RecordError::Conflict(_)) => continue,
+                Err(RecordError::NotFound(_)) => return Err(nodegroup_not_found(name)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(EksError::Server("the node group kept changing; retry".into()))
     }
 
     /// A node group that may be changed now: `ACTIVE`, in an active cluster, with no update running.

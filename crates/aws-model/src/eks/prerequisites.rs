@@ -284,13 +284,30 @@ impl Eks {
         Ok(Some(id))
     }
 
-    /// Deletes a cluster security group; one already gone, or still named by another group's rules, is left.
-    pub(crate) async fn delete_cluster_security_group(&self, caller: &Caller, group_id: &str) -> Result<(), EksError> {
+    /// Deletes cluster security groups in one change of the network; one already gone, or still named by
+    /// another group's rules, is left.
+    pub(crate) async fn delete_cluster_security_groups(
+        &self,
+        caller: &Caller,
+        group_ids: &[String],
+    ) -> Result<(), EksError> {
         let Some(lookups) = &self.lookups else { return Ok(()) };
-        match lookups.ec2.change(caller, |network, _| network.delete_security_group(group_id)).await {
-            Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => Ok(()),
-            Err(error) => Err(EksError::Server(error.to_string())),
+        if group_ids.is_empty() {
+            return Ok(());
         }
+        let deleted = lookups
+            .ec2
+            .change(caller, |network, _| {
+                for group_id in group_ids {
+                    match network.delete_security_group(group_id) {
+                        Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        deleted.map_err(|error| EksError::Server(error.to_string()))
     }
 }
 

@@ -8,14 +8,20 @@ use crate::clock::ManualClock;
 /// Kubernetes clusters that exist only as names.
 #[derive(Debug, Default)]
 pub(crate) struct FakeKubernetes {
-    created: Mutex<Vec<KubernetesSpec>>,
-    deleted: Mutex<Vec<String>>,
-    fail: bool,
+    pub(crate) created: Mutex<Vec<KubernetesSpec>>,
+    pub(crate) deleted: Mutex<Vec<String>>,
+    /// Add-on objects put in (`true`) and taken out (`false`), by cluster and add-on.
+    pub(crate) addons: Mutex<Vec<(String, String, bool)>>,
+    pub(crate) fail: bool,
+    pub(crate) fail_addons: bool,
+    /// Creates wait while a test holds this for writing.
+    pub(crate) gate: tokio::sync::RwLock<()>,
 }
 
 #[async_trait::async_trait]
 impl KubernetesClusters for FakeKubernetes {
     async fn create(&self, spec: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
+        let _open = self.gate.read().await;
         if self.fail {
             return Err("no ports left".into());
         }
@@ -26,6 +32,32 @@ impl KubernetesClusters for FakeKubernetes {
         self.deleted.lock().unwrap().push(name.to_owned());
         Ok(())
     }
+    async fn addon(&self, cluster: &str, addon: &str, installed: bool) -> Result<(), String> {
+        if self.fail_addons {
+            return Err("the API server does not answer".into());
+        }
+        self.addons.lock().unwrap().push((cluster.to_owned(), addon.to_owned(), installed));
+        Ok(())
+    }
+}
+
+/// Node groups whose instances need nothing to terminate; counts the calls.
+#[derive(Debug, Default)]
+pub(crate) struct NoInstances(pub(crate) Mutex<usize>);
+
+#[async_trait::async_trait]
+impl reconcile::NodegroupInstances for NoInstances {
+    async fn follow(&self, _: &Caller) -> Result<(), String> {
+        *self.0.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+/// One reconcile pass over [`caller`]'s account and region, in which no step fails.
+pub(crate) async fn reconcile(eks: &Eks) -> reconcile::Pass {
+    let pass = eks.reconcile(&caller(), &NoInstances::default()).await.unwrap();
+    assert!(pass.failures.is_empty(), "{:?}", pass.failures);
+    pass
 }
 
 pub(crate) struct Fixture {
@@ -38,7 +70,7 @@ pub(crate) fn fixture(config: EksConfig) -> Fixture {
     fixture_with(config, FakeKubernetes::default())
 }
 
-fn fixture_with(config: EksConfig, kubernetes: FakeKubernetes) -> Fixture {
+pub(crate) fn fixture_with(config: EksConfig, kubernetes: FakeKubernetes) -> Fixture {
     let records = Records::new(Arc::new(MemoryStore::new()));
     let kubernetes = Arc::new(kubernetes);
     let clock = Arc::new(ManualClock::new(1_800_000_000.0));
@@ -89,10 +121,14 @@ async fn deleting_reports_deleting_then_the_cluster_is_gone() {
     f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
     let deleting = f.eks.delete_cluster(&caller(), "demo").await.unwrap();
     assert_eq!(deleting.status, ClusterStatus::Deleting);
-    assert_eq!(*f.kubernetes.deleted.lock().unwrap(), ["demo.us-east-1.000000000000"]);
+    assert!(f.kubernetes.deleted.lock().unwrap().is_empty(), "the call answers before the Kubernetes side is touched");
     assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
     assert_eq!(f.eks.delete_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
     f.clock.advance(5.0);
+    // Its time is up, but it holds its Kubernetes cluster until the reconciler lets go of it.
+    assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
+    reconcile(&f.eks).await;
+    assert_eq!(*f.kubernetes.deleted.lock().unwrap(), ["demo.us-east-1.000000000000"]);
     let gone = f.eks.describe_cluster(&caller(), "demo").await.unwrap_err();
     assert_eq!(gone, EksError::ResourceNotFound("No cluster found for name: demo.".into()));
     assert_eq!(f.eks.list_clusters(&caller(), None, None).await.unwrap().0, Vec::<String>::new());

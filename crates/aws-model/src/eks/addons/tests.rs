@@ -1,5 +1,5 @@
 use super::*;
-use crate::eks::tests::{caller, fixture, input};
+use crate::eks::tests::{caller, fixture, input, reconcile};
 use crate::eks::updates::UpdateStatus;
 use crate::eks::{CreateCluster, EksConfig};
 
@@ -145,6 +145,7 @@ async fn an_addon_is_creating_then_active_then_updated_then_deleted() {
     assert_eq!(eks.list_addons(&caller(), "demo", None, None).await.unwrap().0, ["vpc-cni"]);
     assert_eq!(eks.delete_addon(&caller(), "demo", "vpc-cni", false).await.unwrap().status, AddonStatus::Deleting);
     f.clock.advance(5.0);
+    reconcile(&eks).await;
     let gone = eks.describe_addon(&caller(), "demo", "vpc-cni").await.unwrap_err();
     assert_eq!(gone, EksError::ResourceNotFound("No addon: vpc-cni found in cluster: demo".into()));
     assert!(eks.list_addons(&caller(), "demo", None, None).await.unwrap().0.is_empty());

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::eks::tests::{caller, fixture, input};
+use crate::eks::tests::{caller, fixture, input, reconcile};
 use crate::eks::updates::UpdateStatus;
 use crate::eks::{ClusterStatus, EksConfig};
 
@@ -55,6 +55,9 @@ async fn a_node_group_is_creating_then_active_with_eks_defaults_then_deleting_th
     let refused = eks.delete_cluster(&caller(), "demo").await.unwrap_err();
     assert_eq!(refused, EksError::ResourceInUse("Cluster has nodegroups attached".into()));
     f.clock.advance(20.0);
+    // Its time is up, but it stays until the reconciler has seen its instances go.
+    assert_eq!(eks.describe_nodegroup(&caller(), "demo", "ng").await.unwrap().status, NodegroupStatus::Deleting);
+    reconcile(&eks).await;
     let gone = eks.describe_nodegroup(&caller(), "demo", "ng").await.unwrap_err();
     assert_eq!(gone, EksError::ResourceNotFound("No node group found for name: ng.".into()));
     assert_eq!(eks.list_nodegroups(&caller(), "demo", None, None).await.unwrap().0, Vec::<String>::new());

@@ -222,6 +222,7 @@ async fn a_cluster_gets_its_subnets_vpc_and_a_security_group_that_goes_with_it()
     assert_eq!(tags.get("aws:eks:cluster-name").map(String::as_str), Some("demo"));
 
     w.eks.delete_cluster(&caller(), "demo").await.unwrap();
+    crate::eks::tests::reconcile(&w.eks).await;
     let gone = w.ec2.view(&caller(), |n| n.security_groups.contains_key(&group_id)).await.unwrap();
     assert!(!gone, "the security group goes with the cluster");
 }

@@ -141,6 +141,7 @@ async fn a_creating_cluster_cannot_be_updated_and_a_deleted_one_forgets_its_upda
     f.clock.advance(10.0);
     f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap();
     f.eks.delete_cluster(&caller(), "demo").await.unwrap();
+    crate::eks::tests::reconcile(&f.eks).await;
     f.eks.describe_cluster(&caller(), "demo").await.unwrap_err();
     f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
     f.clock.advance(10.0);
