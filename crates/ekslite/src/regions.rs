@@ -3,7 +3,8 @@
 //! A cluster's nodes are its node groups' instances, which change when a node group or an instance is written
 //! (CreateNodegroup, SetDesiredCapacity, TerminateInstances, ...) and when time passes (an instance finishes
 //! booting, a deleted node group's delay ends). Each region in use has one task that reconciles the region's Auto
-//! Scaling groups with its node groups as soon as something in the region is written, and at least every second,
+//! Scaling groups with its node groups as soon as a node group or anything in EC2 is written in the region (writes
+//! of clusters, Fargate profiles, add-ons and the like move no instance and wake nothing), and at least every second,
 //! and publishes each cluster's instances as they then are, with a count that moves only when that cluster's
 //! instances changed; a cluster's node sync waits for its own count. So a new node group's nodes come up at once,
 //! and many clusters in a region cost one reconcile per change rather than one each per second, and wake only
@@ -183,25 +184,26 @@ async fn run(
             Err(error) => tracing::warn!(%error, region = %caller.region, "cannot reconcile the region's node groups"),
         }
         let tick = tokio::time::sleep_until(started + PERIOD);
-        match writes.as_mut() {
-            Some(stream) => {
-                tokio::select! {
-                    write = stream.next() => {
-                        if !matches!(write, Some(Ok(_))) {
-                            // The watch ended (compaction, a closed store): watch again.
-                            writes = None;
-                        }
-                    }
-                    () = wake.notified() => {}
-                    () = tick => {}
-                }
-            }
-            None => {
+        tokio::pin!(tick);
+        loop {
+            let Some(stream) = writes.as_mut() else {
                 tokio::select! {
                     () = wake.notified() => {}
-                    () = tick => {}
+                    () = &mut tick => {}
                 }
+                break;
+            };
+            tokio::select! {
+                write = stream.next() => match write {
+                    Some(Ok(event)) if !may_move_instances(&event.kv.key) => continue,
+                    Some(Ok(_)) => {}
+                    // The watch ended (compaction, a closed store): watch again.
+                    _ => writes = None,
+                },
+                () = wake.notified() => {}
+                () = &mut tick => {}
             }
+            break;
         }
         tokio::time::sleep_until(started + GAP).await;
         // Writes that came meanwhile are covered by the next reconcile.
@@ -214,6 +216,12 @@ async fn run(
             }
         }
     }
+}
+
+/// Whether a write under a region's keys may change its node groups' instances: a node group's record, or EC2's
+/// (instances, launch templates, subnets). Clusters, Fargate profiles, add-ons and the like do not.
+fn may_move_instances(key: &str) -> bool {
+    key.contains("/eks/nodegroups/") || key.contains("/ec2/")
 }
 
 #[cfg(test)]
@@ -270,6 +278,40 @@ mod tests {
         // The same region is shared, not reconciled twice.
         assert_eq!(syncs.regions.lock().unwrap().len(), 2);
         assert_eq!(syncs.subscribe(&east).borrow().generation, next.generation);
+    }
+
+    #[test]
+    fn only_writes_of_node_groups_and_ec2_move_instances() {
+        for key in ["/aws/1/us-east-1/eks/nodegroups/demo/ng", "/aws/1/us-east-1/ec2/network/state"] {
+            assert!(may_move_instances(key), "{key}");
+        }
+        for key in [
+            "/aws/1/us-east-1/eks/clusters/demo",
+            "/aws/1/us-east-1/eks/fargateprofiles/demo/fp",
+            "/aws/1/us-east-1/eks/addons/demo/vpc-cni",
+            "/aws/1/us-east-1/eks/updates/demo/id",
+        ] {
+            assert!(!may_move_instances(key), "{key}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_that_cannot_move_instances_wakes_no_reconcile() {
+        let store = Arc::new(store::MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(0.0));
+        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
+        let eks = Eks::new(Records::new(store.clone()), Arc::new(NoClusters), clock, Default::default());
+        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let east = caller("us-east-1");
+        syncs.reconciled(&east).await.unwrap();
+        let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
+        // Let the reconciles the first one's own write woke run out.
+        tokio::time::sleep(PERIOD / 2).await;
+        let before = reconciles();
+        let profile = Records::regional_key("000000000000", "us-east-1", "eks", "fargateprofiles", "demo/fp");
+        Records::new(store).create(&profile, &serde_json::json!({})).await.unwrap();
+        tokio::time::sleep(PERIOD / 4).await;
+        assert_eq!(reconciles(), before, "a Fargate profile's write is no reason to reconcile");
     }
 
     #[tokio::test(start_paused = true)]
