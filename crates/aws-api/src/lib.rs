@@ -37,6 +37,11 @@ pub(crate) use call::Call;
 use registry::Service;
 pub use token::TokenUser;
 
+/// The services this endpoint serves, each declared by its module: a new service is a `mod` line above and one
+/// line here (`docs/dev/adding-an-aws-service.md`).
+pub(crate) const SERVICES: &[&Service] =
+    &[&eks::SERVICE, &iam::SERVICE, &sts::SERVICE, &ec2::SERVICE, &autoscaling::SERVICE];
+
 /// The services behind the endpoint.
 #[derive(Debug, Clone)]
 pub struct AwsApi {
@@ -46,7 +51,7 @@ pub struct AwsApi {
     sts: Sts,
     autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     clock: Arc<dyn Clock>,
-    /// The table requests are dispatched through: [`registry::SERVICES`] (tests may serve others).
+    /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
 }
 
@@ -67,7 +72,7 @@ struct Identity {
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
         let sts = Sts::new(iam.clone());
-        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, clock, services: registry::SERVICES }
+        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, clock, services: SERVICES }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.

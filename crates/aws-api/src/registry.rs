@@ -1,9 +1,9 @@
 //! The services behind the endpoint, as data. Each service module declares one [`Service`]: its signing name,
 //! its protocol with what that protocol needs (XML namespace and API version, or `X-Amz-Target` prefix), and a
 //! table of [`Operation`]s, each a name (and for REST protocols a method and path template) with its handler.
-//! [`SERVICES`] lists them; [`AwsApi::handle`](crate::AwsApi::handle) finds the service and operation of every
-//! request here and calls the handler. A request for a service or an operation that is not here gets an error
-//! naming both, in the shape its client's protocol parses ([`unknown_service`], [`unknown_operation`]).
+//! [`crate::SERVICES`] lists them; [`AwsApi::handle`](crate::AwsApi::handle) finds the service and operation of
+//! every request there and calls the handler. A request for a service or an operation that is not there gets an
+//! error naming both, in the shape its client's protocol parses ([`unknown_service`], [`unknown_operation`]).
 //!
 //! Model errors reach the wire through [`WireError`]: each service module implements it for its model's error
 //! enum (code and HTTP status per variant), so that handlers write `.map_err(wire)?`.
@@ -26,15 +26,6 @@ pub(crate) type Handled<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>
 /// An operation's handler: an `async fn(&AwsApi, &Call<'_>) -> Outcome`, boxed by [`operation!`] (or by a small
 /// adapter of the service's own, as EKS's [`crate::eks`] has for its handlers' path labels).
 pub(crate) type Handler = for<'a> fn(&'a AwsApi, &'a Call<'a>) -> Handled<'a>;
-
-/// The services this endpoint serves: a new service is a module with its [`Service`] and one line here.
-pub(crate) const SERVICES: &[&Service] = &[
-    &crate::eks::SERVICE,
-    &crate::iam::SERVICE,
-    &crate::sts::SERVICE,
-    &crate::ec2::SERVICE,
-    &crate::autoscaling::SERVICE,
-];
 
 /// Signing names of services that speak `rest-xml`, so that a request for one of them that this endpoint does not
 /// serve (`aws s3 ls`) is refused in XML that its client parses.

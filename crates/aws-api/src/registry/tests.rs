@@ -231,7 +231,7 @@ fn path_templates_take_one_segment_per_label() {
 fn every_table_is_well_formed() {
     let mut signing_names = HashSet::new();
     let mut versions = HashSet::new();
-    for service in SERVICES.iter().chain([&&FAKE]) {
+    for service in crate::SERVICES.iter().chain([&&FAKE]) {
         assert!(signing_names.insert(service.signing_name), "{} twice", service.signing_name);
         match service.wire {
             Wire::Query { version, .. } | Wire::Ec2 { version } => {
