@@ -401,6 +401,7 @@ impl From<RecordError> for Ec2Error {
 pub struct Ec2 {
     records: Records,
     clock: Arc<dyn Clock>,
+    cache: Arc<storage::DecodeCache>,
 }
 
 /// How many times a change is retried when another one wins the compare-and-swap.
@@ -408,11 +409,11 @@ const ATTEMPTS: usize = 64;
 
 impl Ec2 {
     pub fn new(records: Records, clock: Arc<dyn Clock>) -> Ec2 {
-        Ec2 { records, clock }
+        Ec2 { records, clock, cache: Arc::default() }
     }
 
     fn storage(&self, caller: &Caller) -> Storage<'_> {
-        Storage { records: &self.records, keys: Keys::new(&caller.account, &caller.region) }
+        Storage { records: &self.records, keys: Keys::new(&caller.account, &caller.region), cache: &self.cache }
     }
 
     /// The records of this service, for watching them.

@@ -23,12 +23,14 @@
 //! the records whose changing fields it relies on. This keeps a transaction within etcd's limit of 128 compares
 //! and 128 writes ([`MAX_COMPARES`], [`MAX_WRITES`]) whatever the size of the region.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use store::{Compare, Revision, TxnOp};
+use store::{Compare, KeyValue, Revision, TxnOp};
 
 use super::addresses::{AddressChunk, AddressMap};
 use super::cidr::Cidr;
@@ -288,6 +290,42 @@ struct StoredRef<'a, T> {
     tags: &'a Tags,
 }
 
+/// Decoded records by key and revision, shared by every change of a server, so that a change that reads many
+/// records (a region's instances) decodes only those written since it last read them. A record's decoded value
+/// is cloned into each view that reads it.
+#[derive(Debug, Default)]
+pub(crate) struct DecodeCache {
+    entries: std::sync::Mutex<HashMap<String, (Revision, Arc<dyn Any + Send + Sync>)>>,
+}
+
+/// Records kept decoded at most; past it the cache starts afresh.
+const CACHED_RECORDS: usize = 200_000;
+
+impl DecodeCache {
+    /// The record at `key` as of `revision`, decoded once.
+    fn decode<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        key: &str,
+        revision: Revision,
+        bytes: &[u8],
+    ) -> Result<(T, Tags), Ec2Error> {
+        if let Some((cached, value)) = self.entries.lock().expect("decode cache lock").get(key)
+            && *cached == revision
+            && let Some(found) = value.downcast_ref::<(T, Tags)>()
+        {
+            return Ok(found.clone());
+        }
+        let stored: Stored<T> = decode(key, bytes)?;
+        let value = (stored.value, stored.tags);
+        let mut entries = self.entries.lock().expect("decode cache lock");
+        if entries.len() >= CACHED_RECORDS {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (revision, Arc::new(value.clone())));
+        Ok(value)
+    }
+}
+
 /// How a key was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Read {
@@ -308,6 +346,8 @@ pub(crate) struct View {
     generations: BTreeMap<Kind, (Revision, u64)>,
     /// Records outside the network to create with the change (the region marker).
     creates: BTreeMap<String, Bytes>,
+    /// The stored bytes of every record loaded, as [`Storage::snapshot`] gives them.
+    raw: BTreeMap<String, (Option<Kind>, Bytes)>,
 }
 
 impl View {
@@ -327,6 +367,7 @@ impl View {
 pub(crate) struct Storage<'a> {
     pub records: &'a Records,
     pub keys: Keys,
+    pub cache: &'a DecodeCache,
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Ec2Error> {
@@ -347,6 +388,7 @@ impl Storage<'_> {
             reads: BTreeMap::new(),
             generations: BTreeMap::new(),
             creates: BTreeMap::new(),
+            raw: BTreeMap::new(),
         }
     }
 
@@ -399,7 +441,8 @@ impl Storage<'_> {
                 continue;
             }
             view.reads.insert(kv.key.clone(), Read { revision: kv.mod_revision, check: false });
-            view.network.put_record(kind, &id, &kv.key, &kv.value)?;
+            view.network.put_record(self.cache, kind, &id, &kv)?;
+            view.raw.insert(kv.key.clone(), (Some(kind), kv.value.clone()));
         }
         self.read_generation(view, kind).await
     }
@@ -410,7 +453,8 @@ impl Storage<'_> {
         let revision = found.as_ref().map_or(0, |kv| kv.mod_revision);
         view.reads.insert(key.clone(), Read { revision, check });
         if let Some(kv) = found {
-            view.network.put_record(kind, id, &key, &kv.value)?;
+            view.network.put_record(self.cache, kind, id, &kv)?;
+            view.raw.insert(key, (Some(kind), kv.value));
         }
         Ok(())
     }
@@ -429,7 +473,11 @@ impl Storage<'_> {
             view.reads
                 .insert(key.clone(), Read { revision: found.as_ref().map_or(0, |kv| kv.mod_revision), check: true });
             chunks.push(match found {
-                Some(kv) => Some(decode::<AddressChunk>(&key, &kv.value)?),
+                Some(kv) => {
+                    let chunk = decode::<AddressChunk>(&key, &kv.value)?;
+                    view.raw.insert(key, (None, kv.value));
+                    Some(chunk)
+                }
                 None => None,
             });
         }
@@ -477,9 +525,11 @@ impl Storage<'_> {
         self.encoded(network).into_iter().map(|(key, (kind, bytes))| (kind, key, bytes)).collect()
     }
 
-    /// What a view holds as loaded, before a change runs on it: to compare the changed view with.
+    /// What a view holds as loaded, before a change runs on it: to compare the changed view with. The records
+    /// as they were stored (every record is written as this module encodes it, so an unchanged record encodes
+    /// to the same bytes).
     pub fn snapshot(&self, view: &View) -> BTreeMap<String, (Option<Kind>, Bytes)> {
-        self.encoded(&view.network)
+        view.raw.clone()
     }
 
     /// Stores what changed between `before` (from [`Storage::snapshot`]) and the view, if nothing it relied on
@@ -582,33 +632,33 @@ impl Network {
     }
 
     /// Puts a stored record into the view.
-    fn put_record(&mut self, kind: Kind, id: &str, key: &str, bytes: &[u8]) -> Result<(), Ec2Error> {
-        fn put<T: DeserializeOwned>(
+    fn put_record(&mut self, cache: &DecodeCache, kind: Kind, id: &str, kv: &KeyValue) -> Result<(), Ec2Error> {
+        fn put<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+            cache: &DecodeCache,
             loaded: &mut Loaded<T>,
             tags: &mut BTreeMap<String, Tags>,
             id: &str,
-            key: &str,
-            bytes: &[u8],
+            kv: &KeyValue,
         ) -> Result<(), Ec2Error> {
-            let stored: Stored<T> = decode(key, bytes)?;
-            if !stored.tags.is_empty() {
-                tags.insert(id.to_owned(), stored.tags);
+            let (value, own_tags) = cache.decode::<T>(&kv.key, kv.mod_revision, &kv.value)?;
+            if !own_tags.is_empty() {
+                tags.insert(id.to_owned(), own_tags);
             }
-            loaded.insert_loaded(id.to_owned(), stored.value);
+            loaded.insert_loaded(id.to_owned(), value);
             Ok(())
         }
         let tags = &mut self.tags;
         match kind {
-            Kind::Vpc => put(&mut self.vpcs, tags, id, key, bytes),
-            Kind::Subnet => put(&mut self.subnets, tags, id, key, bytes),
-            Kind::SecurityGroup => put(&mut self.security_groups, tags, id, key, bytes),
-            Kind::InternetGateway => put(&mut self.internet_gateways, tags, id, key, bytes),
-            Kind::RouteTable => put(&mut self.route_tables, tags, id, key, bytes),
-            Kind::NatGateway => put(&mut self.nat_gateways, tags, id, key, bytes),
-            Kind::ElasticIp => put(&mut self.addresses, tags, id, key, bytes),
-            Kind::LaunchTemplate => put(&mut self.launch_templates, tags, id, key, bytes),
-            Kind::Instance => put(&mut self.instances, tags, id, key, bytes),
-            Kind::AutoScalingGroup => put(&mut self.auto_scaling_groups, tags, id, key, bytes),
+            Kind::Vpc => put(cache, &mut self.vpcs, tags, id, kv),
+            Kind::Subnet => put(cache, &mut self.subnets, tags, id, kv),
+            Kind::SecurityGroup => put(cache, &mut self.security_groups, tags, id, kv),
+            Kind::InternetGateway => put(cache, &mut self.internet_gateways, tags, id, kv),
+            Kind::RouteTable => put(cache, &mut self.route_tables, tags, id, kv),
+            Kind::NatGateway => put(cache, &mut self.nat_gateways, tags, id, kv),
+            Kind::ElasticIp => put(cache, &mut self.addresses, tags, id, kv),
+            Kind::LaunchTemplate => put(cache, &mut self.launch_templates, tags, id, kv),
+            Kind::Instance => put(cache, &mut self.instances, tags, id, kv),
+            Kind::AutoScalingGroup => put(cache, &mut self.auto_scaling_groups, tags, id, kv),
         }
     }
 

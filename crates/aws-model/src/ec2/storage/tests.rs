@@ -99,6 +99,11 @@ async fn a_change_writes_only_the_records_it_changes() {
     );
     assert!(written.iter().all(|(_, size)| *size < 4096), "{written:?}");
 
+    // A change that changes nothing writes nothing, whatever it read.
+    let before = store.status().await.unwrap().revision;
+    ec2.change(&caller, &Scope::everything(), |_, _| Ok(())).await.unwrap();
+    assert_eq!(store.status().await.unwrap().revision, before);
+
     // No record of the region is near the 64 KB the layout promises.
     let all = store.list("/aws/", store::ListOptions::default()).await.unwrap().items;
     let largest = all.iter().map(|kv| kv.value.len()).max().unwrap();
