@@ -295,8 +295,11 @@ struct StoredRef<'a, T> {
 /// is cloned into each view that reads it.
 #[derive(Debug, Default)]
 pub(crate) struct DecodeCache {
-    entries: std::sync::Mutex<HashMap<String, (Revision, Arc<dyn Any + Send + Sync>)>>,
+    entries: std::sync::Mutex<HashMap<String, (Revision, Decoded)>>,
 }
+
+/// A decoded record and its tags, of the type its kind decodes to.
+type Decoded = Arc<dyn Any + Send + Sync>;
 
 /// Records kept decoded at most; past it the cache starts afresh.
 const CACHED_RECORDS: usize = 200_000;
