@@ -445,7 +445,7 @@ impl Ec2 {
             view.network.initialize(&mut IdSource::Random);
             let record = storage::RegionRecord { account: caller.account.clone(), region: caller.region.clone() };
             view.create(marker.clone(), &record);
-            if storage.commit(view, &before).await? {
+            if storage.commit(view, &before).await?.is_some() {
                 return Ok(());
             }
         }
@@ -500,7 +500,8 @@ impl Ec2 {
             let mut view = self.read(caller, &storage, scope, &widen).await?;
             let before = storage.snapshot(&view);
             let result = change(&mut view.network, &mut IdSource::Random)?;
-            if storage.commit(view, &before).await? {
+            if let Some(leftover) = storage.commit(view, &before).await? {
+                storage.sweep(leftover).await?;
                 return Ok(result);
             }
         }

@@ -48,6 +48,11 @@ impl<T> Loaded<T> {
         }
     }
 
+    /// Every loaded record, whatever was asked for, to fill in what is stored apart.
+    pub(crate) fn loaded_values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, String, T> {
+        self.items.values_mut()
+    }
+
     /// A loaded record, whatever was asked for.
     pub(crate) fn get_loaded_mut(&mut self, id: &str) -> Option<&mut T> {
         self.items.get_mut(id)

@@ -35,6 +35,7 @@ use store::{Compare, KeyValue, Revision, TxnOp};
 use super::addresses::{AddressChunk, AddressMap};
 use super::cidr::Cidr;
 use super::loaded::Loaded;
+use super::templates::LaunchTemplateVersion;
 use super::{Ec2Error, Network, Tags};
 use crate::records::{RecordError, Records};
 
@@ -139,6 +140,18 @@ impl Keys {
 
     pub fn generation(&self, kind: Kind) -> String {
         format!("{}ec2/generation/{}", self.base, kind.path().rsplit('/').next().unwrap_or_default())
+    }
+
+    /// The versions of a launch template (all templates' versions when `None`).
+    pub fn versions(&self, template: Option<&str>) -> String {
+        match template {
+            Some(id) => format!("{}ec2/launch-template-version/{id}/", self.base),
+            None => format!("{}ec2/launch-template-version/", self.base),
+        }
+    }
+
+    pub fn version(&self, template: &str, number: u64) -> String {
+        format!("{}{number:08}", self.versions(Some(template)))
     }
 
     pub fn chunk(&self, subnet: &str, index: u64) -> String {
@@ -447,6 +460,9 @@ impl Storage<'_> {
             view.network.put_record(self.cache, kind, &id, &kv)?;
             view.raw.insert(kv.key.clone(), (Some(kind), kv.value.clone()));
         }
+        if kind == Kind::LaunchTemplate {
+            self.load_versions(view, None).await?;
+        }
         self.read_generation(view, kind).await
     }
 
@@ -458,6 +474,32 @@ impl Storage<'_> {
         if let Some(kv) = found {
             view.network.put_record(self.cache, kind, id, &kv)?;
             view.raw.insert(key, (Some(kind), kv.value));
+            if kind == Kind::LaunchTemplate {
+                self.load_versions(view, Some(id)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The versions of one loaded template, or of every loaded template, in number order. Versions never change
+    /// once written; a new one is a new key, so two changes adding the same number conflict.
+    async fn load_versions(&self, view: &mut View, template: Option<&str>) -> Result<(), Ec2Error> {
+        let items = self.records.list_raw_at(&self.keys.versions(template), view.revision).await?;
+        for kv in items {
+            let Some(owner) = kv.key.rsplit('/').nth(1).map(str::to_owned) else { continue };
+            let Some(loaded) = view.network.launch_templates.get_loaded_mut(&owner) else {
+                // The version of a template deleted since (left for the sweep): not part of anything.
+                continue;
+            };
+            let version = self.cache.decode::<LaunchTemplateVersion>(&kv.key, kv.mod_revision, &kv.value)?.0;
+            if !loaded.versions.iter().any(|known| known.number == version.number) {
+                loaded.versions.push(version);
+            }
+            view.reads.entry(kv.key.clone()).or_insert(Read { revision: kv.mod_revision, check: false });
+            view.raw.insert(kv.key, (None, kv.value));
+        }
+        for template in view.network.launch_templates.loaded_values_mut() {
+            template.versions.sort_by_key(|version| version.number);
         }
         Ok(())
     }
@@ -505,12 +547,27 @@ impl Storage<'_> {
         Ok(())
     }
 
-    /// Every record a view holds, encoded: what it would store.
-    fn encoded(&self, network: &Network) -> BTreeMap<String, (Option<Kind>, Bytes)> {
+    /// Every record a view holds, encoded: what it would store. Launch template versions never change, so those
+    /// in `stored` keep their stored bytes.
+    fn encoded(
+        &self,
+        network: &Network,
+        stored: &BTreeMap<String, (Option<Kind>, Bytes)>,
+    ) -> BTreeMap<String, (Option<Kind>, Bytes)> {
         let mut out = BTreeMap::new();
         for kind in Kind::ALL {
             for (id, bytes) in network.encode_kind(kind) {
                 out.insert(self.keys.record(kind, &id), (Some(kind), bytes));
+            }
+        }
+        for template in network.launch_templates.loaded().values() {
+            for version in &template.versions {
+                let key = self.keys.version(&template.id, version.number);
+                let bytes = match stored.get(&key) {
+                    Some((_, bytes)) => bytes.clone(),
+                    None => encode(&StoredRef { value: version, tags: &Tags::new() }),
+                };
+                out.insert(key, (None, bytes));
             }
         }
         for subnet in network.subnets.loaded().values() {
@@ -525,7 +582,7 @@ impl Storage<'_> {
 
     /// Every record of a whole network, with its kind (none for address chunks), key and encoding.
     pub fn records_of(&self, network: &Network) -> Vec<(Option<Kind>, String, Bytes)> {
-        self.encoded(network).into_iter().map(|(key, (kind, bytes))| (kind, key, bytes)).collect()
+        self.encoded(network, &BTreeMap::new()).into_iter().map(|(key, (kind, bytes))| (kind, key, bytes)).collect()
     }
 
     /// What a view holds as loaded, before a change runs on it: to compare the changed view with. The records
@@ -536,13 +593,15 @@ impl Storage<'_> {
     }
 
     /// Stores what changed between `before` (from [`Storage::snapshot`]) and the view, if nothing it relied on
-    /// moved since it was read. `Ok(false)` when something did: the change must run again on a fresh view.
+    /// moved since it was read. `Ok(None)` when something did: the change must run again on a fresh view. Else
+    /// the keys left to [`Storage::sweep`]: versions of a deleted launch template past what one transaction
+    /// writes, which nothing reads once their template is gone.
     pub async fn commit(
         &self,
         mut view: View,
         before: &BTreeMap<String, (Option<Kind>, Bytes)>,
-    ) -> Result<bool, Ec2Error> {
-        let after = self.encoded(&view.network);
+    ) -> Result<Option<Vec<String>>, Ec2Error> {
+        let after = self.encoded(&view.network, before);
         // Address chunks of loaded maps that are no longer in use: deleted (they were read, so `before` or
         // the reads know them).
         let mut ops = Vec::new();
@@ -564,17 +623,29 @@ impl Storage<'_> {
             ops.push(TxnOp::Put { key: key.clone(), value: bytes.clone() });
             written.insert(key.clone());
         }
+        let orphan_room = MAX_WRITES / 2;
+        let mut orphans = Vec::new();
         for (key, (kind, _)) in before {
             if !after.contains_key(key) {
                 if let Some(kind) = kind {
                     counted.insert(*kind);
                 }
+                if self.is_orphaned_version(key, &after) {
+                    orphans.push(key.clone());
+                    continue;
+                }
                 ops.push(TxnOp::Delete { key: key.clone() });
                 written.insert(key.clone());
             }
         }
+        // Versions of deleted templates go with their template while they fit; the rest are swept after.
+        let fit = orphan_room.min(orphans.len());
+        for key in orphans.drain(..fit) {
+            ops.push(TxnOp::Delete { key: key.clone() });
+            written.insert(key);
+        }
         if ops.is_empty() {
-            return Ok(true);
+            return Ok(Some(orphans));
         }
         let mut compares = Vec::new();
         for (key, read) in &view.reads {
@@ -606,10 +677,26 @@ impl Storage<'_> {
             )));
         }
         match self.records.txn(compares, ops).await {
-            Ok(_) => Ok(true),
-            Err(RecordError::Conflict(_)) => Ok(false),
+            Ok(_) => Ok(Some(orphans)),
+            Err(RecordError::Conflict(_)) => Ok(None),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Whether a key is a launch template version whose template is not in `after`.
+    fn is_orphaned_version(&self, key: &str, after: &BTreeMap<String, (Option<Kind>, Bytes)>) -> bool {
+        let Some(rest) = key.strip_prefix(&self.keys.versions(None)) else { return false };
+        let Some((template, _)) = rest.split_once('/') else { return false };
+        !after.contains_key(&self.keys.record(Kind::LaunchTemplate, template))
+    }
+
+    /// Deletes records nothing reads any more, a transaction's worth at a time.
+    pub async fn sweep(&self, keys: Vec<String>) -> Result<(), Ec2Error> {
+        for batch in keys.chunks(MAX_WRITES) {
+            let ops = batch.iter().map(|key| TxnOp::Delete { key: key.clone() }).collect();
+            self.records.txn(Vec::new(), ops).await?;
+        }
+        Ok(())
     }
 }
 

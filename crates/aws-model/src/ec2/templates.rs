@@ -1,6 +1,7 @@
 //! EC2 launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion, DescribeLaunchTemplates,
 //! DescribeLaunchTemplateVersions and DeleteLaunchTemplate, with the members EKS users set in them (image,
-//! instance type, key, user data, security groups, tags for the instances). One record per template, its versions inside.
+//! instance type, key, user data, security groups, tags for the instances). A template's record holds its name and default version; each version is a record of
+//! its own (`storage.rs`), so a template with many versions of large user data never makes a large record.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,9 @@ pub struct LaunchTemplate {
     pub created_at: f64,
     pub created_by: String,
     pub default_version: u64,
+    /// Stored as records of their own, so never serialized with the template (read from it only when moving a
+    /// region of the one-record layout).
+    #[serde(default, skip_serializing)]
     pub versions: Vec<LaunchTemplateVersion>,
 }
 

@@ -270,3 +270,57 @@ fn reading_a_record_the_scope_did_not_name_is_a_bug() {
     network.mark_loaded(Kind::Vpc, false, [String::from("vpc-1")].iter());
     let _ = network.vpcs.get("vpc-2");
 }
+
+#[tokio::test]
+async fn launch_template_versions_are_records_of_their_own() {
+    use templates::{CreateLaunchTemplate, LaunchTemplateData, TemplateName};
+    let (ec2, store, caller) = service();
+    let user_data = crate::ids::base64(&[b'x'; templates::MAX_USER_DATA_BYTES]);
+    let data = LaunchTemplateData { user_data: Some(user_data), ..LaunchTemplateData::default() };
+    let input =
+        CreateLaunchTemplate { name: "big".into(), version_description: None, data: data.clone(), tags: Tags::new() };
+    let id = ec2
+        .change(&caller, &scopes::launch_templates(None), |network, ids| {
+            Ok(network.create_launch_template(ids, &input, "me", 0.0)?.id)
+        })
+        .await
+        .unwrap();
+    let which = TemplateName::Id(&id);
+    for _ in 0..149 {
+        ec2.change(&caller, &scopes::launch_templates(Some(&which)), |network, _| {
+            network.create_launch_template_version(&which, None, None, &data, "me", 0.0)
+        })
+        .await
+        .unwrap();
+    }
+    let numbers = ec2
+        .view(&caller, &scopes::launch_templates(None), |network| {
+            let versions = network.describe_launch_template_versions(&which, &[], None, None).unwrap().1;
+            let mut numbers: Vec<u64> = versions.iter().map(|version| version.number).collect();
+            numbers.sort_unstable();
+            numbers
+        })
+        .await
+        .unwrap();
+    assert_eq!(numbers, (1..=150).collect::<Vec<u64>>());
+    let all = store.list("/aws/", store::ListOptions::default()).await.unwrap().items;
+    let largest = all.iter().map(|kv| kv.value.len()).max().unwrap();
+    assert!(largest < 64 * 1024, "largest record {largest} bytes");
+
+    // Deleting it takes every version, more than one transaction holds.
+    ec2.change(&caller, &scopes::launch_templates(Some(&which)), |network, _| network.delete_launch_template(&which))
+        .await
+        .unwrap();
+    let left = store.list("/aws/", store::ListOptions::default()).await.unwrap().items;
+    let of_template: Vec<&str> = left
+        .iter()
+        .map(|kv| kv.key.as_str())
+        .filter(|key| key.contains("/ec2/launch-template/") || key.contains("/ec2/launch-template-version/"))
+        .collect();
+    assert_eq!(of_template, Vec::<&str>::new(), "nothing of the template is left");
+    let missing = ec2
+        .view(&caller, &scopes::launch_templates(Some(&which)), |network| network.launch_template(&which).map(drop))
+        .await
+        .unwrap();
+    assert!(matches!(missing, Err(Ec2Error::LaunchTemplateIdNotFound(_))), "{missing:?}");
+}
