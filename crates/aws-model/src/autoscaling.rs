@@ -607,12 +607,13 @@ impl AutoScaling {
         AutoScaling { boot_seconds, ..self }
     }
 
-    /// Reconciles the caller's groups and instances with its node groups and returns the groups and
-    /// instances as they then are; writes only what changed, one group (and at most
+    /// Reconciles the caller's groups and instances with its node groups and returns the groups, instances and
+    /// subnets as they then are; writes only what changed, one group (and at most
     /// [`INSTANCES_PER_CHANGE`] instances) per change.
     pub async fn sync(&self, caller: &Caller) -> Result<Network, AutoScalingError> {
         self.reconcile(caller).await?;
-        let scope = Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance);
+        // The subnets too: the data plane reads each instance's block.
+        let scope = Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance).all(Kind::Subnet);
         Ok(self.ec2.view(caller, &scope, Clone::clone).await?)
     }
 
