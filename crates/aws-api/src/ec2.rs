@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use aws_model::ec2::{
     Address, CreateSecurityGroup, CreateSubnet, Direction, Ec2, Ec2Error, Filter, InternetGateway, NatGateway, Network,
-    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc,
+    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc, scopes,
 };
+use aws_model::ec2::{Kind, Scope as Reads};
 use aws_model::eks::Caller;
 use aws_protocol::query::{QueryError, Scope};
 use aws_protocol::xml::XmlWriter;
@@ -110,6 +111,8 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::AuthFailure(_) => "AuthFailure",
         Ec2Error::AddressNotFound(_) => "InvalidAddress.NotFound",
         Ec2Error::TagLimitExceeded(_) => "TagLimitExceeded",
+        Ec2Error::UserDataMalformed(_) => "InvalidUserData.Malformed",
+        Ec2Error::RulesPerGroupExceeded => "RulesPerSecurityGroupLimitExceeded",
         Ec2Error::InvalidId(_) => "InvalidID",
         Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
         Ec2Error::PrivateIpAddressLimitExceeded(_) => "PrivateIpAddressLimitExceeded",
@@ -194,7 +197,7 @@ async fn create_vpc(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let tenancy = input.get("InstanceTenancy");
     let tags = input.tag_specifications("vpc")?;
     let (vpc, network) = ec2
-        .change(caller, |network, ids| {
+        .change(caller, &Reads::new(), |network, ids| {
             let vpc = network.create_vpc(ids, cidr.as_deref(), tenancy.as_deref(), &tags)?;
             Ok((vpc, network.clone()))
         })
@@ -210,7 +213,7 @@ async fn describe_vpcs(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("VpcId")?;
     let filters = input.filters()?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::vpcs(), Clone::clone).await.map_err(wire)?;
     let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
         xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc));
@@ -220,7 +223,7 @@ async fn describe_vpcs(api: &AwsApi, call: &Call<'_>) -> Outcome {
 async fn delete_vpc(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("VpcId")?;
-    ec2.change(caller, |network, _| network.delete_vpc(&id)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::delete_vpc(&id), |network, _| network.delete_vpc(&id)).await.map_err(wire)?;
     returns_true(call)
 }
 
@@ -229,7 +232,9 @@ async fn modify_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let id = input.required("VpcId")?;
     let support = input.params.child("EnableDnsSupport").bool("Value").map_err(bad_params)?;
     let hostnames = input.params.child("EnableDnsHostnames").bool("Value").map_err(bad_params)?;
-    ec2.change(caller, |network, _| network.modify_vpc_attribute(&id, support, hostnames)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::vpc(&id), |network, _| network.modify_vpc_attribute(&id, support, hostnames))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -237,7 +242,11 @@ async fn describe_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("VpcId")?;
     let attribute = input.required("Attribute")?;
-    let vpc = ec2.view(caller, |network| network.describe_vpc(&id).cloned()).await.map_err(wire)?.map_err(wire)?;
+    let vpc = ec2
+        .view(caller, &scopes::vpc(&id), |network| network.describe_vpc(&id).cloned())
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
     let value = match attribute.as_str() {
         "enableDnsSupport" => vpc.enable_dns_support,
         "enableDnsHostnames" => vpc.enable_dns_hostnames,
@@ -263,7 +272,9 @@ async fn create_subnet(api: &AwsApi, call: &Call<'_>) -> Outcome {
         tags: input.tag_specifications("subnet")?,
     };
     let (subnet, network) = ec2
-        .change(caller, |network, ids| Ok((network.create_subnet(ids, &request)?, network.clone())))
+        .change(caller, &scopes::create_subnet(&request.vpc_id), |network, ids| {
+            Ok((network.create_subnet(ids, &request)?, network.clone()))
+        })
         .await
         .map_err(wire)?;
     call.xml(move |xml| {
@@ -276,7 +287,7 @@ async fn describe_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("SubnetId")?;
     let filters = input.filters()?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::subnets(), Clone::clone).await.map_err(wire)?;
     let subnets: Vec<Subnet> = network.describe_subnets(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
         xml.list("subnetSet", "item", &subnets, |xml, subnet| subnet_xml(xml, &network, subnet));
@@ -286,7 +297,7 @@ async fn describe_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
 async fn delete_subnet(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("SubnetId")?;
-    ec2.change(caller, |network, _| network.delete_subnet(&id)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::delete_subnet(&id), |network, _| network.delete_subnet(&id)).await.map_err(wire)?;
     returns_true(call)
 }
 
@@ -294,7 +305,9 @@ async fn modify_subnet_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("SubnetId")?;
     let map_public = input.params.child("MapPublicIpOnLaunch").bool("Value").map_err(bad_params)?;
-    ec2.change(caller, |network, _| network.modify_subnet_attribute(&id, map_public)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::subnet(&id), |network, _| network.modify_subnet_attribute(&id, map_public))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -307,7 +320,10 @@ async fn create_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
         vpc_id: input.get("VpcId"),
         tags: input.tag_specifications("security-group")?,
     };
-    let group = ec2.change(caller, |network, ids| network.create_security_group(ids, &request)).await.map_err(wire)?;
+    let group = ec2
+        .change(caller, &scopes::security_groups(), |network, ids| network.create_security_group(ids, &request))
+        .await
+        .map_err(wire)?;
     let arn = format!("arn:aws:ec2:{region}:{}:security-group/{}", caller.account, group.id);
     let tags = request.tags.clone();
     call.xml(move |xml| {
@@ -322,7 +338,7 @@ async fn describe_security_groups(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let names = input.strings("GroupName")?;
     let filters = input.filters()?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::security_groups(), Clone::clone).await.map_err(wire)?;
     let groups: Vec<SecurityGroup> =
         network.describe_security_groups(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
@@ -334,7 +350,7 @@ async fn delete_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let (id, name) = (input.get("GroupId"), input.get("GroupName"));
     let deleted = ec2
-        .change(caller, |network, _| {
+        .change(caller, &scopes::security_groups(), |network, _| {
             let id = network.find_group(id.as_deref(), name.as_deref())?;
             network.delete_security_group(&id)?;
             Ok(id)
@@ -353,7 +369,7 @@ async fn change_security_group_rules(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let authorize = operation.starts_with("Authorize");
     let (id, name) = (input.get("GroupId"), input.get("GroupName"));
     let rules = input.permissions()?;
-    ec2.change(caller, |network, _| {
+    ec2.change(caller, &scopes::security_groups(), |network, _| {
         let id = network.find_group(id.as_deref(), name.as_deref())?;
         if authorize { network.authorize(&id, direction, &rules) } else { network.revoke(&id, direction, &rules) }
     })
@@ -366,7 +382,9 @@ async fn create_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let tags = input.tag_specifications("internet-gateway")?;
     let (gateway, network) = ec2
-        .change(caller, |network, ids| Ok((network.create_internet_gateway(ids, &tags), network.clone())))
+        .change(caller, &Reads::new(), |network, ids| {
+            Ok((network.create_internet_gateway(ids, &tags), network.clone()))
+        })
         .await
         .map_err(wire)?;
     call.xml(move |xml| {
@@ -380,13 +398,23 @@ async fn attach_or_detach_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Out
     let gateway = input.required("InternetGatewayId")?;
     let vpc = input.required("VpcId")?;
     let attach = operation == "AttachInternetGateway";
-    ec2.change(caller, |network, _| {
-        if attach {
-            network.attach_internet_gateway(&gateway, &vpc)
-        } else {
-            network.detach_internet_gateway(&gateway, &vpc)
-        }
-    })
+    let scope = if attach {
+        scopes::attach_internet_gateway(&gateway, &vpc)
+    } else {
+        scopes::internet_gateway(&gateway, Some(&vpc))
+    };
+    ec2.change_widening(
+        caller,
+        &scope,
+        |network| if attach { scopes::every_gateway(network) } else { Reads::new() },
+        |network, _| {
+            if attach {
+                network.attach_internet_gateway(&gateway, &vpc)
+            } else {
+                network.detach_internet_gateway(&gateway, &vpc)
+            }
+        },
+    )
     .await
     .map_err(wire)?;
     returns_true(call)
@@ -395,7 +423,9 @@ async fn attach_or_detach_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Out
 async fn delete_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("InternetGatewayId")?;
-    ec2.change(caller, |network, _| network.delete_internet_gateway(&id)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::internet_gateway(&id, None), |network, _| network.delete_internet_gateway(&id))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -404,7 +434,7 @@ async fn describe_internet_gateways(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("InternetGatewayId")?;
     let filters = input.filters()?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::gateways(), Clone::clone).await.map_err(wire)?;
     let gateways: Vec<InternetGateway> =
         network.describe_internet_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
@@ -417,7 +447,9 @@ async fn create_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let vpc = input.required("VpcId")?;
     let tags = input.tag_specifications("route-table")?;
     let (table, network) = ec2
-        .change(caller, |network, ids| Ok((network.create_route_table(ids, &vpc, &tags)?, network.clone())))
+        .change(caller, &scopes::vpc(&vpc), |network, ids| {
+            Ok((network.create_route_table(ids, &vpc, &tags)?, network.clone()))
+        })
         .await
         .map_err(wire)?;
     call.xml(move |xml| {
@@ -430,7 +462,7 @@ async fn describe_route_tables(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("RouteTableId")?;
     let filters = input.filters()?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::route_tables(), Clone::clone).await.map_err(wire)?;
     let tables: Vec<RouteTable> =
         network.describe_route_tables(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
@@ -441,7 +473,7 @@ async fn describe_route_tables(api: &AwsApi, call: &Call<'_>) -> Outcome {
 async fn delete_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("RouteTableId")?;
-    ec2.change(caller, |network, _| network.delete_route_table(&id)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::route_table(&id), |network, _| network.delete_route_table(&id)).await.map_err(wire)?;
     returns_true(call)
 }
 
@@ -450,7 +482,7 @@ async fn create_route(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let table = input.required("RouteTableId")?;
     let destination = input.get("DestinationCidrBlock");
     let (gateway, nat) = (input.get("GatewayId"), input.get("NatGatewayId"));
-    ec2.change(caller, |network, _| {
+    ec2.change(caller, &scopes::route_table(&table).and(scopes::gateways()).all(Kind::Vpc), |network, _| {
         network.create_route(&table, destination.as_deref(), gateway.as_deref(), nat.as_deref())
     })
     .await
@@ -462,7 +494,9 @@ async fn delete_route(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let table = input.required("RouteTableId")?;
     let destination = input.required("DestinationCidrBlock")?;
-    ec2.change(caller, |network, _| network.delete_route(&table, &destination)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::route_table(&table), |network, _| network.delete_route(&table, &destination))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -470,8 +504,15 @@ async fn associate_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let table = input.required("RouteTableId")?;
     let subnet = input.required("SubnetId")?;
-    let association =
-        ec2.change(caller, |network, ids| network.associate_route_table(ids, &table, &subnet)).await.map_err(wire)?;
+    let association = ec2
+        .change_widening(
+            caller,
+            &scopes::associations(Some(&subnet)),
+            |network| scopes::tables_of_subnet_vpc(network, Some(&subnet)),
+            |network, ids| network.associate_route_table(ids, &table, &subnet),
+        )
+        .await
+        .map_err(wire)?;
     call.xml(move |xml| {
         xml.text("associationId", &association).element("associationState", |xml| {
             xml.text("state", "associated");
@@ -482,7 +523,9 @@ async fn associate_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
 async fn disassociate_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let association = input.required("AssociationId")?;
-    ec2.change(caller, |network, _| network.disassociate_route_table(&association)).await.map_err(wire)?;
+    ec2.change(caller, &scopes::associations(None), |network, _| network.disassociate_route_table(&association))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -496,7 +539,10 @@ async fn allocate_address(api: &AwsApi, call: &Call<'_>) -> Outcome {
         return Err(invalid(format!("Value ({domain}) for parameter domain is invalid.")));
     }
     let tags = input.tag_specifications("elastic-ip")?;
-    let address = ec2.change(caller, |network, ids| network.allocate_address(ids, &tags)).await.map_err(wire)?;
+    let address = ec2
+        .change(caller, &scopes::elastic_ips(), |network, ids| network.allocate_address(ids, &tags))
+        .await
+        .map_err(wire)?;
     call.xml(move |xml| {
         xml.text("publicIp", &address.public_ip.to_string())
             .text("domain", "vpc")
@@ -509,7 +555,9 @@ async fn allocate_address(api: &AwsApi, call: &Call<'_>) -> Outcome {
 async fn release_address(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let (id, ip) = (input.get("AllocationId"), input.get("PublicIp"));
-    ec2.change(caller, |network, _| network.release_address(id.as_deref(), ip.as_deref())).await.map_err(wire)?;
+    ec2.change(caller, &scopes::elastic_ips(), |network, _| network.release_address(id.as_deref(), ip.as_deref()))
+        .await
+        .map_err(wire)?;
     returns_true(call)
 }
 
@@ -518,7 +566,7 @@ async fn describe_addresses(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("AllocationId")?;
     let ips = input.strings("PublicIp")?;
     let filters = input.filters()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::elastic_ips(), Clone::clone).await.map_err(wire)?;
     let addresses: Vec<Address> =
         network.describe_addresses(&ids, &ips, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
@@ -539,7 +587,7 @@ async fn create_nat_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let client_token = input.get("ClientToken");
     let now = ec2.now();
     let (nat, network) = ec2
-        .change(caller, |network, ids| {
+        .change(caller, &scopes::create_nat_gateway(subnet.as_deref(), allocation.as_deref()), |network, ids| {
             let nat = network.create_nat_gateway(ids, subnet.as_deref(), allocation.as_deref(), now, &tags)?;
             Ok((nat, network.clone()))
         })
@@ -555,7 +603,14 @@ async fn delete_nat_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let id = input.required("NatGatewayId")?;
     let now = ec2.now();
-    ec2.change(caller, |network, _| network.delete_nat_gateway(&id, now)).await.map_err(wire)?;
+    ec2.change_widening(
+        caller,
+        &scopes::nat_gateway(&id),
+        |network| scopes::nat_gateway_parts(network, &id),
+        |network, _| network.delete_nat_gateway(&id, now),
+    )
+    .await
+    .map_err(wire)?;
     call.xml(move |xml| {
         xml.text("natGatewayId", &id);
     })
@@ -566,7 +621,7 @@ async fn describe_nat_gateways(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let ids = input.strings("NatGatewayId")?;
     let filters = input.filters_named("Filter")?;
     input.paging()?;
-    let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
+    let network = ec2.view(caller, &scopes::nat_gateways(), Clone::clone).await.map_err(wire)?;
     let nats: Vec<NatGateway> =
         network.describe_nat_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
@@ -581,9 +636,11 @@ async fn create_or_delete_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let pairs = input.tag_pairs(input.params.ec2_list("Tag").map_err(bad_params)?)?;
     if operation == "CreateTags" {
         let tags: Tags = pairs.into_iter().map(|(key, value)| (key, value.unwrap_or_default())).collect();
-        ec2.change(caller, |network, _| network.create_tags(&ids, &tags)).await.map_err(wire)?;
+        ec2.change(caller, &scopes::tagged(&ids), |network, _| network.create_tags(&ids, &tags)).await.map_err(wire)?;
     } else {
-        ec2.change(caller, |network, _| network.delete_tags(&ids, &pairs)).await.map_err(wire)?;
+        ec2.change(caller, &scopes::tagged(&ids), |network, _| network.delete_tags(&ids, &pairs))
+            .await
+            .map_err(wire)?;
     }
     returns_true(call)
 }
@@ -592,7 +649,11 @@ async fn describe_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let filters = input.filters()?;
     input.paging()?;
-    let tags = ec2.view(caller, |network| network.describe_tags(&filters)).await.map_err(wire)?.map_err(wire)?;
+    let tags = ec2
+        .view(caller, &scopes::everything_tagged(), |network| network.describe_tags(&filters))
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
     call.xml(move |xml| {
         xml.list("tagSet", "item", &tags, |xml, tag| {
             xml.text("resourceId", &tag.resource_id)

@@ -170,7 +170,7 @@ async fn run(autoscaling: AutoScaling, caller: Caller, sender: watch::Sender<Sna
 mod tests {
     use super::*;
     use aws_model::clock::ManualClock;
-    use aws_model::ec2::{Ec2, Tags};
+    use aws_model::ec2::Ec2;
     use aws_model::eks::{Eks, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
     use aws_model::records::Records;
 
@@ -207,12 +207,17 @@ mod tests {
         let west_generation = west.borrow_and_update().generation;
 
         let started = tokio::time::Instant::now();
-        let vpc = ec2
-            .change(&east, |network, ids| network.create_vpc(ids, Some("10.9.0.0/16"), None, &Tags::new()))
-            .await
-            .unwrap();
+        let id = "i-0123456789abcdef0";
+        ec2.change(&east, &aws_model::ec2::Scope::everything(), |network, _| {
+            let subnet = network.subnets.values().next().expect("the default VPC has subnets").clone();
+            let ip = network.allocate_private_ip(&subnet.id)?;
+            network.instances.insert(id.to_owned(), crate::aws::tests::instance(id, &subnet, ip, None));
+            Ok(())
+        })
+        .await
+        .unwrap();
         let next = snapshots.wait_for(|s| s.generation > first.generation).await.unwrap().clone();
-        assert!(next.network.unwrap().vpcs.contains_key(&vpc.id));
+        assert!(next.network.unwrap().instances.contains_key(id));
         // Woken by the write, not by the once-a-second reconcile (time here only moves when every task waits).
         assert!(started.elapsed() < PERIOD, "took {:?}", started.elapsed());
         assert_eq!(west.borrow().generation, west_generation, "another region's snapshot did not change");

@@ -9,7 +9,7 @@ use aws_model::ec2::instances::{StateChange, private_dns_name};
 use aws_model::ec2::templates::{
     CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
 };
-use aws_model::ec2::{Ec2, Instance, InstanceState, Network, StateRequest, Tags};
+use aws_model::ec2::{Ec2, Instance, InstanceState, Kind, Network, Scope as Reads, StateRequest, Tags, scopes};
 use aws_model::eks::Caller;
 use aws_protocol::AwsError;
 use aws_protocol::query::Scope;
@@ -19,14 +19,14 @@ use super::{Input, bad_params, invalid, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
-/// The network after Auto Scaling has caught up with the node groups.
-async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller) -> Result<Network, AwsError> {
-    match api.autoscaling() {
-        Some(autoscaling) => autoscaling.sync(caller).await.map_err(|error| {
+/// The records `scope` names, after Auto Scaling has caught up with the node groups.
+async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller, scope: &Reads) -> Result<Network, AwsError> {
+    if let Some(autoscaling) = api.autoscaling() {
+        autoscaling.reconcile(caller).await.map_err(|error| {
             AwsError::new("InternalError", error.to_string(), http::StatusCode::INTERNAL_SERVER_ERROR)
-        }),
-        None => ec2.view(caller, Clone::clone).await.map_err(wire),
+        })?;
     }
+    ec2.view(caller, scope, Clone::clone).await.map_err(wire)
 }
 
 pub(super) async fn describe_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
@@ -41,7 +41,8 @@ pub(super) async fn describe_instances(api: &AwsApi, call: &Call<'_>) -> Outcome
             "The parameter instancesSet cannot be used with the parameter maxResults",
         ));
     }
-    let network = synced(api, ec2, caller).await?;
+    let scope = scopes::instances().all(Kind::SecurityGroup);
+    let network = synced(api, ec2, caller, &scope).await?;
     let found: Vec<Instance> =
         network.describe_instances(&ids, &filters, now).map_err(wire)?.into_iter().cloned().collect();
     let (page, token) = page(found, |i| i.id.clone(), max, input.get("NextToken").as_deref(), (5, 1000))?;
@@ -61,10 +62,28 @@ pub(super) async fn change_instance_states(api: &AwsApi, call: &Call<'_>) -> Out
         "StopInstances" => StateRequest::Stop,
         _ => StateRequest::Start,
     };
-    synced(api, ec2, caller).await?;
-    let changes =
-        ec2.change(caller, |network, _| network.change_instance_states(&ids, request, now)).await.map_err(wire)?;
-    synced(api, ec2, caller).await?;
+    if ids.is_empty() {
+        return Err(AwsError::bad_request("MissingParameter", "The request must contain the parameter InstanceId"));
+    }
+    synced(api, ec2, caller, &Reads::new()).await?;
+    let mut changes = Vec::new();
+    // Checked whole first, as EC2 refuses the whole call for one unknown id; then changed a batch (one
+    // store transaction) at a time.
+    ec2.view(caller, &scopes::instance_ids(&ids), |network| network.check_instance_ids(&ids))
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
+    for batch in ids.chunks(24) {
+        let batch = batch.to_vec();
+        changes.extend(
+            ec2.change_widening(caller, &scopes::instance_ids(&batch), scopes::instance_subnets, |network, _| {
+                network.change_instance_states(&batch, request, now)
+            })
+            .await
+            .map_err(wire)?,
+        );
+    }
+    synced(api, ec2, caller, &Reads::new()).await?;
     call.xml(move |xml| {
         xml.list("instancesSet", "item", &changes, |xml, change: &StateChange| {
             let (id, previous, current) = change;
@@ -132,7 +151,9 @@ pub(super) async fn create_launch_template(api: &AwsApi, call: &Call<'_>) -> Out
     };
     let creator = caller.arn.clone();
     let template = ec2
-        .change(caller, |network, ids| network.create_launch_template(ids, &request, &creator, now))
+        .change(caller, &scopes::launch_templates(None), |network, ids| {
+            network.create_launch_template(ids, &request, &creator, now)
+        })
         .await
         .map_err(wire)?;
     let tags = request.tags.clone();
@@ -152,7 +173,7 @@ pub(super) async fn create_launch_template_version(api: &AwsApi, call: &Call<'_>
     let description = input.get("VersionDescription");
     let creator = caller.arn.clone();
     let (template, version) = ec2
-        .change(caller, |network, _| {
+        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| {
             network.create_launch_template_version(
                 &which,
                 source.as_deref(),
@@ -175,7 +196,7 @@ pub(super) async fn describe_launch_templates(api: &AwsApi, call: &Call<'_>) -> 
     let names = input.strings("LaunchTemplateName")?;
     let filters = input.filters()?;
     let max = input.params.int("MaxResults").map_err(bad_params)?;
-    let network = synced(api, ec2, caller).await?;
+    let network = synced(api, ec2, caller, &scopes::launch_templates(None)).await?;
     let found: Vec<LaunchTemplate> =
         network.describe_launch_templates(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
     let (page, token) = page(found, |t| t.id.clone(), max, input.get("NextToken").as_deref(), (1, 200))?;
@@ -194,7 +215,7 @@ pub(super) async fn describe_launch_template_versions(api: &AwsApi, call: &Call<
     let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
     let versions = input.strings("LaunchTemplateVersion")?;
     let (min, max) = (input.get("MinVersion"), input.get("MaxVersion"));
-    let network = synced(api, ec2, caller).await?;
+    let network = synced(api, ec2, caller, &scopes::launch_templates(Some(&which))).await?;
     let (template, found) =
         network.describe_launch_template_versions(&which, &versions, min.as_deref(), max.as_deref()).map_err(wire)?;
     let template = template.clone();
@@ -211,7 +232,8 @@ pub(super) async fn delete_launch_template(api: &AwsApi, call: &Call<'_>) -> Out
     let id = input.get("LaunchTemplateId");
     let name = input.get("LaunchTemplateName");
     let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-    let network = synced(api, ec2, caller).await?;
+    let scope = scopes::launch_templates(Some(&which)).all(Kind::AutoScalingGroup);
+    let network = synced(api, ec2, caller, &scope).await?;
     let wanted = network.launch_template(&which).map_err(wire)?.id.clone();
     if network.auto_scaling_groups.values().any(|group| group.launch_template.id == wanted) {
         return Err(AwsError::bad_request(
@@ -219,7 +241,10 @@ pub(super) async fn delete_launch_template(api: &AwsApi, call: &Call<'_>) -> Out
             format!("Launch template {wanted} is in use by an Auto Scaling group and cannot be deleted."),
         ));
     }
-    let template = ec2.change(caller, |network, _| network.delete_launch_template(&which)).await.map_err(wire)?;
+    let template = ec2
+        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| network.delete_launch_template(&which))
+        .await
+        .map_err(wire)?;
     call.xml(move |xml| {
         xml.element("launchTemplate", |xml| template_xml(xml, &template, None));
     })

@@ -20,28 +20,15 @@ fn a_launch_goes_to_the_emptiest_zone_then_subnet_then_the_first_listed() {
 }
 
 fn instance(id: &str, zone: &str, launched_at: f64, state: InstanceState) -> Instance {
+    let base = crate::ec2::instances::test_instance(id, &format!("subnet-{zone}"), Ipv4Addr::new(10, 0, 0, 4));
     Instance {
-        id: id.into(),
-        reservation_id: "r-1".into(),
-        instance_type: "t3.medium".into(),
-        image_id: "ami-1".into(),
         availability_zone: zone.into(),
-        subnet_id: format!("subnet-{zone}"),
-        vpc_id: "vpc-1".into(),
-        private_ip: Ipv4Addr::new(10, 0, 0, 4),
         private_dns_name: String::new(),
-        secondary_ips: Vec::new(),
         state,
         launched_at,
         running_at: launched_at,
         state_changed_at: launched_at,
-        transition_reason: String::new(),
-        security_groups: Vec::new(),
-        instance_profile_arn: None,
-        key_name: None,
-        launch_template: None,
-        auto_scaling_group: None,
-        nodegroup: None,
+        ..base
     }
 }
 
