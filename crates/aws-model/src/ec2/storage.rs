@@ -290,7 +290,8 @@ impl Scope {
 struct Stored<T> {
     #[serde(flatten)]
     value: T,
-    #[serde(default)]
+    /// Named so that no resource's own field (an Auto Scaling group's `tags`) can take its place.
+    #[serde(default, rename = "$tags")]
     tags: Tags,
 }
 
@@ -299,7 +300,7 @@ struct Stored<T> {
 struct StoredRef<'a, T> {
     #[serde(flatten)]
     value: &'a T,
-    #[serde(skip_serializing_if = "Tags::is_empty")]
+    #[serde(rename = "$tags", skip_serializing_if = "Tags::is_empty")]
     tags: &'a Tags,
 }
 
