@@ -315,3 +315,52 @@ def test_node_group_instances_are_ec2_resources_with_tags_and_addresses(aws):
     assert [len(page["Reservations"]) for page in pages] == [5, 1]
     ids = [i["InstanceId"] for page in pages for r in page["Reservations"] for i in r["Instances"]]
     assert len(set(ids)) == 6 and len(subnets) == 3
+
+
+def test_oversized_inputs_are_refused_and_the_region_keeps_working(aws):
+    """Inputs AWS refuses for their size get AWS's errors, and leave nothing behind: a launch template with
+    20 KB of user data, a rule with 2,000 address blocks, a 51st tag. The region answers as before."""
+    import base64
+
+    client = boto(aws.server, "ec2")
+    vpc = client.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = client.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    big = base64.b64encode(b"#!/bin/bash\n" + b"x" * 20 * 1024).decode()
+    assert error_of(client.create_launch_template, LaunchTemplateName="big",
+                    LaunchTemplateData={"UserData": big}) == (
+        "InvalidUserData.Malformed", "User data is limited to 16384 bytes.", 400)
+    assert error_of(client.create_launch_template, LaunchTemplateName="garbled",
+                    LaunchTemplateData={"UserData": "not base64 at all!"})[0] == "InvalidUserData.Malformed"
+    fits = base64.b64encode(b"x" * 16384).decode()
+    template = client.create_launch_template(LaunchTemplateName="fits", LaunchTemplateData={"UserData": fits})
+    template_id = template["LaunchTemplate"]["LaunchTemplateId"]
+    assert error_of(client.create_launch_template_version, LaunchTemplateId=template_id,
+                    LaunchTemplateData={"UserData": big})[0] == "InvalidUserData.Malformed"
+
+    blocks = [{"CidrIp": f"10.{n // 256}.{n % 256}.0/24"} for n in range(2000)]
+    assert error_of(client.authorize_security_group_ingress, GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": blocks}]) == (
+        "RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.", 400)
+    # Sixty fit, the sixty-first does not.
+    client.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": blocks[:60]}])
+    assert error_of(client.authorize_security_group_ingress, GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": blocks[60:61]}])[0] == (
+        "RulesPerSecurityGroupLimitExceeded")
+
+    tags = [{"Key": f"k{n}", "Value": "v"} for n in range(50)]
+    client.create_tags(Resources=[vpc], Tags=tags)
+    assert error_of(client.create_tags, Resources=[vpc], Tags=[{"Key": "one-more", "Value": "v"}])[0] == (
+        "TagLimitExceeded")
+
+    # Nothing refused was stored, and every service of the region still answers.
+    described = client.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    assert len(described["IpPermissions"][0]["IpRanges"]) == 60
+    templates = client.describe_launch_templates()["LaunchTemplates"]
+    assert [t["LaunchTemplateName"] for t in templates] == ["fits"]
+    versions = client.describe_launch_template_versions(LaunchTemplateId=template_id)["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in versions] == [1]
+    assert len(client.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Tags"]) == 50
+    client.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
+    assert len(aws("autoscaling", "describe-auto-scaling-groups")["AutoScalingGroups"]) == 0
+    assert aws("eks", "list-clusters")["clusters"] == []

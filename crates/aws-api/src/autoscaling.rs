@@ -6,23 +6,41 @@ use aws_model::autoscaling::{AutoScaling, AutoScalingError, AutoScalingGroup, gr
 use aws_model::ec2::{Instance, InstanceState, Network, TemplateRef};
 use aws_protocol::AwsError;
 use aws_protocol::query::Scope;
-use aws_protocol::xml::{XmlWriter, query_response, query_response_without_result};
-use http::{Response, StatusCode};
+use aws_protocol::xml::XmlWriter;
+use http::StatusCode;
 
-use crate::sts::xml_reply;
+use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
-/// Auto Scaling's XML namespace.
-pub(crate) const NAMESPACE: &str = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
+/// Auto Scaling on the wire.
+pub(crate) const SERVICE: Service = Service {
+    signing_name: "autoscaling",
+    title: "Auto Scaling",
+    wire: Wire::Query { version: "2011-01-01", namespace: "http://autoscaling.amazonaws.com/doc/2011-01-01/" },
+    operations: &[
+        operation!("DescribeAutoScalingGroups", describe_groups),
+        operation!("DescribeAutoScalingInstances", describe_instances),
+        operation!("SetDesiredCapacity", set_desired_capacity),
+        operation!("UpdateAutoScalingGroup", update_group),
+        operation!("TerminateInstanceInAutoScalingGroup", terminate_instance),
+    ],
+};
 
-fn wire(error: AutoScalingError) -> AwsError {
-    let (code, status) = match &error {
-        AutoScalingError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
-        AutoScalingError::InvalidNextToken(_) => ("InvalidNextToken", StatusCode::BAD_REQUEST),
-        AutoScalingError::ResourceContention(_) => ("ResourceContention", StatusCode::INTERNAL_SERVER_ERROR),
-        AutoScalingError::Server(_) => ("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    AwsError::new(code, error.to_string(), status)
+impl WireError for AutoScalingError {
+    fn code_and_status(&self) -> (&'static str, StatusCode) {
+        match self {
+            AutoScalingError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
+            AutoScalingError::InvalidNextToken(_) => ("InvalidNextToken", StatusCode::BAD_REQUEST),
+            AutoScalingError::ResourceContention(_) => ("ResourceContention", StatusCode::INTERNAL_SERVER_ERROR),
+            AutoScalingError::Server(_) => ("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+/// The Auto Scaling model, or the error of an endpoint that does not serve it.
+fn served(api: &AwsApi) -> Result<&AutoScaling, AwsError> {
+    api.autoscaling()
+        .ok_or_else(|| AwsError::bad_request("InvalidAction", "Auto Scaling is not served by this endpoint"))
 }
 
 fn bad_params(error: aws_protocol::QueryError) -> AwsError {
@@ -50,109 +68,103 @@ fn required_int(params: &Scope<'_>, name: &str) -> Result<i64, AwsError> {
     params.int(name).map_err(bad_params)?.ok_or_else(|| AwsError::bad_request("ValidationError", name.to_owned()))
 }
 
-pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
-    let Some(autoscaling) = api.autoscaling() else {
-        return Err(AwsError::bad_request("InvalidAction", "Auto Scaling is not served by this endpoint"));
-    };
-    let operation = call
-        .route
-        .operation()
-        .ok_or_else(|| AwsError::bad_request("MissingAction", "The request must contain the parameter Action"))?;
+async fn describe_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
     let params = call.params.root();
     let caller = &call.caller;
-    let xml = match operation {
-        "DescribeAutoScalingGroups" => describe_groups(autoscaling, call, &params).await?,
-        "DescribeAutoScalingInstances" => {
-            let ids: Vec<String> =
-                params.string_list("InstanceIds").map_err(bad_params)?.into_iter().map(str::to_owned).collect();
-            let max = params.int("MaxRecords").map_err(bad_params)?;
-            let network = autoscaling.sync(caller).await.map_err(wire)?;
-            let now = autoscaling.now();
-            let members: Vec<(&AutoScalingGroup, &Instance)> = network
-                .auto_scaling_groups
-                .values()
-                .flat_map(|group| {
-                    group.instances.iter().filter_map(|id| network.instances.get(id)).map(move |i| (group, i))
-                })
-                .filter(|(_, instance)| ids.is_empty() || ids.contains(&instance.id))
-                .collect();
-            let mut members = members;
-            members.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-            let (members, token) = page(members, |(_, i)| i.id.clone(), max, params.get("NextToken")).map_err(wire)?;
-            query_response(operation, NAMESPACE, &call.request_id, |xml| {
-                xml.list("AutoScalingInstances", "member", &members, |xml, (group, instance)| {
-                    xml.text("InstanceId", &instance.id)
-                        .text("InstanceType", &instance.instance_type)
-                        .text("AutoScalingGroupName", &group.name)
-                        .text("AvailabilityZone", &instance.availability_zone);
-                    member_state_xml(xml, instance, now);
-                    template_xml(xml, instance.launch_template.as_ref().unwrap_or(&group.launch_template));
-                    xml.value("ProtectedFromScaleIn", false);
-                });
-                xml.optional("NextToken", token.as_deref());
-            })
-        }
-        "SetDesiredCapacity" => {
-            let name = required(&params, "AutoScalingGroupName")?;
-            let desired = required_int(&params, "DesiredCapacity")?;
-            params.bool("HonorCooldown").map_err(bad_params)?;
-            autoscaling.set_desired_capacity(caller, &name, desired).await.map_err(wire)?;
-            query_response_without_result(operation, NAMESPACE, &call.request_id)
-        }
-        "UpdateAutoScalingGroup" => {
-            let name = required(&params, "AutoScalingGroupName")?;
-            let min = params.int("MinSize").map_err(bad_params)?;
-            let max = params.int("MaxSize").map_err(bad_params)?;
-            let desired = params.int("DesiredCapacity").map_err(bad_params)?;
-            autoscaling.update_group(caller, &name, min, max, desired).await.map_err(wire)?;
-            query_response_without_result(operation, NAMESPACE, &call.request_id)
-        }
-        "TerminateInstanceInAutoScalingGroup" => {
-            let id = required(&params, "InstanceId")?;
-            let decrement = params.bool("ShouldDecrementDesiredCapacity").map_err(bad_params)?.ok_or_else(|| {
-                AwsError::bad_request(
-                    "ValidationError",
-                    "1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to \
-                         satisfy constraint: Member must not be null",
-                )
-            })?;
-            let (group, before, after) = autoscaling.terminate_instance(caller, &id, decrement).await.map_err(wire)?;
-            let now = time::OffsetDateTime::from_unix_timestamp(autoscaling.now() as i64)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-            let when = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-            let cause = if decrement {
-                format!(
-                    "At {when} instance {id} was taken out of service in response to a user request, shrinking the \
-                     capacity from {before} to {after}."
-                )
-            } else {
-                format!("At {when} instance {id} was taken out of service in response to a user request.")
-            };
-            query_response(operation, NAMESPACE, &call.request_id, |xml| {
-                xml.element("Activity", |xml| {
-                    xml.text("ActivityId", &aws_model::ids::uuid())
-                        .text("AutoScalingGroupName", &group.name)
-                        .text("Description", &format!("Terminating EC2 instance: {id}"))
-                        .text("Cause", &cause)
-                        .timestamp("StartTime", now)
-                        .text("StatusCode", "InProgress")
-                        .value("Progress", 0)
-                        .text("Details", "{\"Subnet ID\":\"\",\"Availability Zone\":\"\"}")
-                        .text("AutoScalingGroupARN", &group.arn);
-                });
-            })
-        }
-        other => {
-            return Err(AwsError::bad_request(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2011-01-01"),
-            ));
-        }
-    };
-    Ok(xml_reply(xml, &call.request_id))
+    let ids: Vec<String> =
+        params.string_list("InstanceIds").map_err(bad_params)?.into_iter().map(str::to_owned).collect();
+    let max = params.int("MaxRecords").map_err(bad_params)?;
+    let network = autoscaling.sync(caller).await.map_err(wire)?;
+    let now = autoscaling.now();
+    let members: Vec<(&AutoScalingGroup, &Instance)> = network
+        .auto_scaling_groups
+        .values()
+        .flat_map(|group| group.instances.iter().filter_map(|id| network.instances.get(id)).map(move |i| (group, i)))
+        .filter(|(_, instance)| ids.is_empty() || ids.contains(&instance.id))
+        .collect();
+    let mut members = members;
+    members.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    let (members, token) = page(members, |(_, i)| i.id.clone(), max, params.get("NextToken")).map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("AutoScalingInstances", "member", &members, |xml, (group, instance)| {
+            xml.text("InstanceId", &instance.id)
+                .text("InstanceType", &instance.instance_type)
+                .text("AutoScalingGroupName", &group.name)
+                .text("AvailabilityZone", &instance.availability_zone);
+            member_state_xml(xml, instance, now);
+            template_xml(xml, instance.launch_template.as_ref().unwrap_or(&group.launch_template));
+            xml.value("ProtectedFromScaleIn", false);
+        });
+        xml.optional("NextToken", token.as_deref());
+    })
 }
 
-async fn describe_groups(autoscaling: &AutoScaling, call: &Call<'_>, params: &Scope<'_>) -> Result<String, AwsError> {
+async fn set_desired_capacity(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let caller = &call.caller;
+    let name = required(&params, "AutoScalingGroupName")?;
+    let desired = required_int(&params, "DesiredCapacity")?;
+    params.bool("HonorCooldown").map_err(bad_params)?;
+    autoscaling.set_desired_capacity(caller, &name, desired).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn update_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let caller = &call.caller;
+    let name = required(&params, "AutoScalingGroupName")?;
+    let min = params.int("MinSize").map_err(bad_params)?;
+    let max = params.int("MaxSize").map_err(bad_params)?;
+    let desired = params.int("DesiredCapacity").map_err(bad_params)?;
+    autoscaling.update_group(caller, &name, min, max, desired).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn terminate_instance(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let caller = &call.caller;
+    let id = required(&params, "InstanceId")?;
+    let decrement = params.bool("ShouldDecrementDesiredCapacity").map_err(bad_params)?.ok_or_else(|| {
+        AwsError::bad_request(
+            "ValidationError",
+            "1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to \
+                 satisfy constraint: Member must not be null",
+        )
+    })?;
+    let (group, before, after) = autoscaling.terminate_instance(caller, &id, decrement).await.map_err(wire)?;
+    let now =
+        time::OffsetDateTime::from_unix_timestamp(autoscaling.now() as i64).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let when = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let cause = if decrement {
+        format!(
+            "At {when} instance {id} was taken out of service in response to a user request, shrinking the \
+             capacity from {before} to {after}."
+        )
+    } else {
+        format!("At {when} instance {id} was taken out of service in response to a user request.")
+    };
+    call.xml(|xml| {
+        xml.element("Activity", |xml| {
+            xml.text("ActivityId", &aws_model::ids::uuid())
+                .text("AutoScalingGroupName", &group.name)
+                .text("Description", &format!("Terminating EC2 instance: {id}"))
+                .text("Cause", &cause)
+                .timestamp("StartTime", now)
+                .text("StatusCode", "InProgress")
+                .value("Progress", 0)
+                .text("Details", "{\"Subnet ID\":\"\",\"Availability Zone\":\"\"}")
+                .text("AutoScalingGroupARN", &group.arn);
+        });
+    })
+}
+
+async fn describe_groups(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
     let names: Vec<String> =
         params.string_list("AutoScalingGroupNames").map_err(bad_params)?.into_iter().map(str::to_owned).collect();
     let mut filters = Vec::new();
@@ -173,12 +185,12 @@ async fn describe_groups(autoscaling: &AutoScaling, call: &Call<'_>, params: &Sc
         }
     }
     let (groups, token) = page(groups, |group| group.name.clone(), max, params.get("NextToken")).map_err(wire)?;
-    Ok(query_response("DescribeAutoScalingGroups", NAMESPACE, &call.request_id, |xml| {
+    call.xml(|xml| {
         xml.list("AutoScalingGroups", "member", &groups, |xml, group| {
             group_xml(xml, &network, group, include_instances, now);
         });
         xml.optional("NextToken", token.as_deref());
-    }))
+    })
 }
 
 fn template_xml(xml: &mut XmlWriter, template: &TemplateRef) {

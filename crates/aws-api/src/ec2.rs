@@ -5,17 +5,78 @@
 use std::collections::BTreeMap;
 
 use aws_model::ec2::{
-    Address, CreateSecurityGroup, CreateSubnet, Direction, Ec2Error, Filter, InternetGateway, NatGateway, Network,
-    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc,
+    Address, CreateSecurityGroup, CreateSubnet, Direction, Ec2, Ec2Error, Filter, InternetGateway, NatGateway, Network,
+    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc, scopes,
 };
+use aws_model::ec2::{Kind, Scope as Reads};
+use aws_model::eks::Caller;
 use aws_protocol::query::{QueryError, Scope};
-use aws_protocol::xml::{XmlWriter, ec2_response};
+use aws_protocol::xml::XmlWriter;
 use aws_protocol::{AwsError, Protocol};
-use http::{Response, StatusCode};
+use http::StatusCode;
 
+use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
 mod instances;
+
+/// EC2 on the wire.
+pub(crate) const SERVICE: Service = Service {
+    signing_name: "ec2",
+    title: "EC2",
+    wire: Wire::Ec2 { version: "2016-11-15" },
+    operations: &[
+        operation!("DescribeRegions", describe_regions),
+        operation!("DescribeAvailabilityZones", describe_availability_zones),
+        operation!("CreateVpc", create_vpc),
+        operation!("DescribeVpcs", describe_vpcs),
+        operation!("DeleteVpc", delete_vpc),
+        operation!("ModifyVpcAttribute", modify_vpc_attribute),
+        operation!("DescribeVpcAttribute", describe_vpc_attribute),
+        operation!("CreateSubnet", create_subnet),
+        operation!("DescribeSubnets", describe_subnets),
+        operation!("DeleteSubnet", delete_subnet),
+        operation!("ModifySubnetAttribute", modify_subnet_attribute),
+        operation!("CreateSecurityGroup", create_security_group),
+        operation!("DescribeSecurityGroups", describe_security_groups),
+        operation!("DeleteSecurityGroup", delete_security_group),
+        operation!("AuthorizeSecurityGroupIngress", change_security_group_rules),
+        operation!("AuthorizeSecurityGroupEgress", change_security_group_rules),
+        operation!("RevokeSecurityGroupIngress", change_security_group_rules),
+        operation!("RevokeSecurityGroupEgress", change_security_group_rules),
+        operation!("CreateInternetGateway", create_internet_gateway),
+        operation!("AttachInternetGateway", attach_or_detach_internet_gateway),
+        operation!("DetachInternetGateway", attach_or_detach_internet_gateway),
+        operation!("DeleteInternetGateway", delete_internet_gateway),
+        operation!("DescribeInternetGateways", describe_internet_gateways),
+        operation!("CreateRouteTable", create_route_table),
+        operation!("DescribeRouteTables", describe_route_tables),
+        operation!("DeleteRouteTable", delete_route_table),
+        operation!("CreateRoute", create_route),
+        operation!("DeleteRoute", delete_route),
+        operation!("AssociateRouteTable", associate_route_table),
+        operation!("DisassociateRouteTable", disassociate_route_table),
+        operation!("AllocateAddress", allocate_address),
+        operation!("ReleaseAddress", release_address),
+        operation!("DescribeAddresses", describe_addresses),
+        operation!("CreateNatGateway", create_nat_gateway),
+        operation!("DeleteNatGateway", delete_nat_gateway),
+        operation!("DescribeNatGateways", describe_nat_gateways),
+        operation!("CreateTags", create_or_delete_tags),
+        operation!("DeleteTags", create_or_delete_tags),
+        operation!("DescribeTags", describe_tags),
+        operation!("DescribeInstances", instances::describe_instances),
+        operation!("TerminateInstances", instances::change_instance_states),
+        operation!("StopInstances", instances::change_instance_states),
+        operation!("StartInstances", instances::change_instance_states),
+        operation!("DescribeInstanceTypes", instances::describe_instance_types),
+        operation!("CreateLaunchTemplate", instances::create_launch_template),
+        operation!("CreateLaunchTemplateVersion", instances::create_launch_template_version),
+        operation!("DescribeLaunchTemplates", instances::describe_launch_templates),
+        operation!("DescribeLaunchTemplateVersions", instances::describe_launch_template_versions),
+        operation!("DeleteLaunchTemplate", instances::delete_launch_template),
+    ],
+};
 
 /// The EC2 wire code of each model error.
 fn code(error: &Ec2Error) -> &'static str {
@@ -50,6 +111,8 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::AuthFailure(_) => "AuthFailure",
         Ec2Error::AddressNotFound(_) => "InvalidAddress.NotFound",
         Ec2Error::TagLimitExceeded(_) => "TagLimitExceeded",
+        Ec2Error::UserDataMalformed(_) => "InvalidUserData.Malformed",
+        Ec2Error::RulesPerGroupExceeded => "RulesPerSecurityGroupLimitExceeded",
         Ec2Error::InvalidId(_) => "InvalidID",
         Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
         Ec2Error::PrivateIpAddressLimitExceeded(_) => "PrivateIpAddressLimitExceeded",
@@ -65,15 +128,22 @@ fn code(error: &Ec2Error) -> &'static str {
     }
 }
 
-fn wire(error: Ec2Error) -> AwsError {
-    let status = if matches!(error, Ec2Error::Server(_)) {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else if matches!(error, Ec2Error::AuthFailure(_)) {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    AwsError::new(code(&error), error.to_string(), status)
+impl WireError for Ec2Error {
+    fn code_and_status(&self) -> (&'static str, StatusCode) {
+        let status = match self {
+            Ec2Error::Server(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Ec2Error::AuthFailure(_) => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        (code(self), status)
+    }
+}
+
+/// What every EC2 handler starts from: the model, the request's parameters and the caller; an endpoint that
+/// does not serve EC2 refuses every operation.
+fn start<'a>(api: &'a AwsApi, call: &'a Call<'_>) -> Result<(&'a Ec2, Input<'a>, &'a Caller), AwsError> {
+    let ec2 = api.ec2().ok_or_else(|| AwsError::bad_request("InvalidAction", "EC2 is not served by this endpoint"))?;
+    Ok((ec2, Input { params: call.params.root() }, &call.caller))
 }
 
 fn bad_params(error: QueryError) -> AwsError {
@@ -84,430 +154,519 @@ fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::bad_request("InvalidParameterValue", message)
 }
 
-pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
-    let Some(ec2) = api.ec2() else {
-        return Err(AwsError::bad_request("InvalidAction", "EC2 is not served by this endpoint"));
-    };
-    let operation = call
-        .route
-        .operation()
-        .ok_or_else(|| AwsError::bad_request("MissingAction", "The request must contain the parameter Action"))?;
-    let input = Input { params: call.params.root() };
-    let caller = &call.caller;
-    let region = caller.region.clone();
-    let body: Box<dyn FnOnce(&mut XmlWriter)> = match operation {
-        "DescribeRegions" => {
-            let names = input.strings("RegionName")?;
-            let filters = input.filters()?;
-            let regions = aws_model::ec2::describe_regions(&names, &filters).map_err(wire)?;
-            Box::new(move |xml| {
-                xml.list("regionInfo", "item", regions, |xml, region| {
-                    xml.text("regionName", region)
-                        .text("regionEndpoint", &format!("ec2.{region}.amazonaws.com"))
-                        .text("optInStatus", "opt-in-not-required");
-                });
-            })
-        }
-        "DescribeAvailabilityZones" => {
-            let names = input.strings("ZoneName")?;
-            let ids = input.strings("ZoneId")?;
-            let filters = input.filters()?;
-            input.params.bool("AllAvailabilityZones").map_err(bad_params)?;
-            let zones = aws_model::ec2::describe_availability_zones(&region, &names, &ids, &filters).map_err(wire)?;
-            Box::new(move |xml| {
-                xml.list("availabilityZoneInfo", "item", zones, |xml, zone| {
-                    xml.text("optInStatus", "opt-in-not-required")
-                        .element("messageSet", |_| {})
-                        .text("regionName", &zone.region)
-                        .text("zoneName", &zone.name)
-                        .text("zoneId", &zone.id)
-                        .text("groupName", &zone.region)
-                        .text("networkBorderGroup", &zone.region)
-                        .text("zoneType", "availability-zone")
-                        .text("zoneState", "available");
-                });
-            })
-        }
-        "CreateVpc" => {
-            let cidr = input.get("CidrBlock");
-            let tenancy = input.get("InstanceTenancy");
-            let tags = input.tag_specifications("vpc")?;
-            let (vpc, network) = ec2
-                .change(caller, |network, ids| {
-                    let vpc = network.create_vpc(ids, cidr.as_deref(), tenancy.as_deref(), &tags)?;
-                    Ok((vpc, network.clone()))
-                })
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("vpc", |xml| vpc_xml(xml, &network, &vpc));
-            })
-        }
-        "DescribeVpcs" => {
-            let ids = input.strings("VpcId")?;
-            let filters = input.filters()?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc));
-            })
-        }
-        "DeleteVpc" => {
-            let id = input.required("VpcId")?;
-            ec2.change(caller, |network, _| network.delete_vpc(&id)).await.map_err(wire)?;
-            returns_true()
-        }
-        "ModifyVpcAttribute" => {
-            let id = input.required("VpcId")?;
-            let support = input.params.child("EnableDnsSupport").bool("Value").map_err(bad_params)?;
-            let hostnames = input.params.child("EnableDnsHostnames").bool("Value").map_err(bad_params)?;
-            ec2.change(caller, |network, _| network.modify_vpc_attribute(&id, support, hostnames))
-                .await
-                .map_err(wire)?;
-            returns_true()
-        }
-        "DescribeVpcAttribute" => {
-            let id = input.required("VpcId")?;
-            let attribute = input.required("Attribute")?;
-            let vpc =
-                ec2.view(caller, |network| network.describe_vpc(&id).cloned()).await.map_err(wire)?.map_err(wire)?;
-            let value = match attribute.as_str() {
-                "enableDnsSupport" => vpc.enable_dns_support,
-                "enableDnsHostnames" => vpc.enable_dns_hostnames,
-                "enableNetworkAddressUsageMetrics" => false,
-                other => {
-                    return Err(invalid(format!(
-                        "Value ({other}) for parameter attribute is invalid. Unknown attribute."
-                    )));
-                }
-            };
-            Box::new(move |xml| {
-                xml.text("vpcId", &vpc.id).element(&attribute, |xml| {
-                    xml.value("value", value);
-                });
-            })
-        }
-        "CreateSubnet" => {
-            let request = CreateSubnet {
-                vpc_id: input.required("VpcId")?,
-                cidr_block: input.get("CidrBlock"),
-                availability_zone: input.get("AvailabilityZone"),
-                availability_zone_id: input.get("AvailabilityZoneId"),
-                tags: input.tag_specifications("subnet")?,
-            };
-            let (subnet, network) = ec2
-                .change(caller, |network, ids| Ok((network.create_subnet(ids, &request)?, network.clone())))
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("subnet", |xml| subnet_xml(xml, &network, &subnet));
-            })
-        }
-        "DescribeSubnets" => {
-            let ids = input.strings("SubnetId")?;
-            let filters = input.filters()?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let subnets: Vec<Subnet> =
-                network.describe_subnets(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("subnetSet", "item", &subnets, |xml, subnet| subnet_xml(xml, &network, subnet));
-            })
-        }
-        "DeleteSubnet" => {
-            let id = input.required("SubnetId")?;
-            ec2.change(caller, |network, _| network.delete_subnet(&id)).await.map_err(wire)?;
-            returns_true()
-        }
-        "ModifySubnetAttribute" => {
-            let id = input.required("SubnetId")?;
-            let map_public = input.params.child("MapPublicIpOnLaunch").bool("Value").map_err(bad_params)?;
-            ec2.change(caller, |network, _| network.modify_subnet_attribute(&id, map_public)).await.map_err(wire)?;
-            returns_true()
-        }
-        "CreateSecurityGroup" => {
-            let request = CreateSecurityGroup {
-                name: input.get("GroupName"),
-                description: input.get("GroupDescription"),
-                vpc_id: input.get("VpcId"),
-                tags: input.tag_specifications("security-group")?,
-            };
-            let group =
-                ec2.change(caller, |network, ids| network.create_security_group(ids, &request)).await.map_err(wire)?;
-            let arn = format!("arn:aws:ec2:{region}:{}:security-group/{}", caller.account, group.id);
-            let tags = request.tags.clone();
-            Box::new(move |xml| {
-                xml.text("return", "true").text("groupId", &group.id).text("securityGroupArn", &arn);
-                tag_set(xml, Some(&tags));
-            })
-        }
-        "DescribeSecurityGroups" => {
-            let ids = input.strings("GroupId")?;
-            let names = input.strings("GroupName")?;
-            let filters = input.filters()?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let groups: Vec<SecurityGroup> =
-                network.describe_security_groups(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("securityGroupInfo", "item", &groups, |xml, group| group_xml(xml, &network, group));
-            })
-        }
-        "DeleteSecurityGroup" => {
-            let (id, name) = (input.get("GroupId"), input.get("GroupName"));
-            let deleted = ec2
-                .change(caller, |network, _| {
-                    let id = network.find_group(id.as_deref(), name.as_deref())?;
-                    network.delete_security_group(&id)?;
-                    Ok(id)
-                })
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.text("return", "true").text("groupId", &deleted);
-            })
-        }
-        "AuthorizeSecurityGroupIngress"
-        | "AuthorizeSecurityGroupEgress"
-        | "RevokeSecurityGroupIngress"
-        | "RevokeSecurityGroupEgress" => {
-            let direction = if operation.ends_with("Ingress") { Direction::Ingress } else { Direction::Egress };
-            let authorize = operation.starts_with("Authorize");
-            let (id, name) = (input.get("GroupId"), input.get("GroupName"));
-            let rules = input.permissions()?;
-            ec2.change(caller, |network, _| {
-                let id = network.find_group(id.as_deref(), name.as_deref())?;
-                if authorize {
-                    network.authorize(&id, direction, &rules)
-                } else {
-                    network.revoke(&id, direction, &rules)
-                }
-            })
-            .await
-            .map_err(wire)?;
-            returns_true()
-        }
-        "CreateInternetGateway" => {
-            let tags = input.tag_specifications("internet-gateway")?;
-            let (gateway, network) = ec2
-                .change(caller, |network, ids| Ok((network.create_internet_gateway(ids, &tags), network.clone())))
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("internetGateway", |xml| gateway_xml(xml, &network, &gateway));
-            })
-        }
-        "AttachInternetGateway" | "DetachInternetGateway" => {
-            let gateway = input.required("InternetGatewayId")?;
-            let vpc = input.required("VpcId")?;
-            let attach = operation == "AttachInternetGateway";
-            ec2.change(caller, |network, _| {
-                if attach {
-                    network.attach_internet_gateway(&gateway, &vpc)
-                } else {
-                    network.detach_internet_gateway(&gateway, &vpc)
-                }
-            })
-            .await
-            .map_err(wire)?;
-            returns_true()
-        }
-        "DeleteInternetGateway" => {
-            let id = input.required("InternetGatewayId")?;
-            ec2.change(caller, |network, _| network.delete_internet_gateway(&id)).await.map_err(wire)?;
-            returns_true()
-        }
-        "DescribeInternetGateways" => {
-            let ids = input.strings("InternetGatewayId")?;
-            let filters = input.filters()?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let gateways: Vec<InternetGateway> =
-                network.describe_internet_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("internetGatewaySet", "item", &gateways, |xml, gateway| gateway_xml(xml, &network, gateway));
-            })
-        }
-        "CreateRouteTable" => {
-            let vpc = input.required("VpcId")?;
-            let tags = input.tag_specifications("route-table")?;
-            let (table, network) = ec2
-                .change(caller, |network, ids| Ok((network.create_route_table(ids, &vpc, &tags)?, network.clone())))
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("routeTable", |xml| table_xml(xml, &network, &table));
-            })
-        }
-        "DescribeRouteTables" => {
-            let ids = input.strings("RouteTableId")?;
-            let filters = input.filters()?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let tables: Vec<RouteTable> =
-                network.describe_route_tables(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("routeTableSet", "item", &tables, |xml, table| table_xml(xml, &network, table));
-            })
-        }
-        "DeleteRouteTable" => {
-            let id = input.required("RouteTableId")?;
-            ec2.change(caller, |network, _| network.delete_route_table(&id)).await.map_err(wire)?;
-            returns_true()
-        }
-        "CreateRoute" => {
-            let table = input.required("RouteTableId")?;
-            let destination = input.get("DestinationCidrBlock");
-            let (gateway, nat) = (input.get("GatewayId"), input.get("NatGatewayId"));
-            ec2.change(caller, |network, _| {
-                network.create_route(&table, destination.as_deref(), gateway.as_deref(), nat.as_deref())
-            })
-            .await
-            .map_err(wire)?;
-            returns_true()
-        }
-        "DeleteRoute" => {
-            let table = input.required("RouteTableId")?;
-            let destination = input.required("DestinationCidrBlock")?;
-            ec2.change(caller, |network, _| network.delete_route(&table, &destination)).await.map_err(wire)?;
-            returns_true()
-        }
-        "AssociateRouteTable" => {
-            let table = input.required("RouteTableId")?;
-            let subnet = input.required("SubnetId")?;
-            let association = ec2
-                .change(caller, |network, ids| network.associate_route_table(ids, &table, &subnet))
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.text("associationId", &association).element("associationState", |xml| {
-                    xml.text("state", "associated");
-                });
-            })
-        }
-        "DisassociateRouteTable" => {
-            let association = input.required("AssociationId")?;
-            ec2.change(caller, |network, _| network.disassociate_route_table(&association)).await.map_err(wire)?;
-            returns_true()
-        }
-        "AllocateAddress" => {
-            if let Some(domain) = input.get("Domain")
-                && domain != "vpc"
-                && domain != "standard"
-            {
-                return Err(invalid(format!("Value ({domain}) for parameter domain is invalid.")));
-            }
-            let tags = input.tag_specifications("elastic-ip")?;
-            let address =
-                ec2.change(caller, |network, ids| network.allocate_address(ids, &tags)).await.map_err(wire)?;
-            Box::new(move |xml| {
-                xml.text("publicIp", &address.public_ip.to_string())
-                    .text("domain", "vpc")
-                    .text("allocationId", &address.allocation_id)
-                    .text("publicIpv4Pool", "amazon")
-                    .text("networkBorderGroup", &region);
-            })
-        }
-        "ReleaseAddress" => {
-            let (id, ip) = (input.get("AllocationId"), input.get("PublicIp"));
-            ec2.change(caller, |network, _| network.release_address(id.as_deref(), ip.as_deref()))
-                .await
-                .map_err(wire)?;
-            returns_true()
-        }
-        "DescribeAddresses" => {
-            let ids = input.strings("AllocationId")?;
-            let ips = input.strings("PublicIp")?;
-            let filters = input.filters()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let addresses: Vec<Address> =
-                network.describe_addresses(&ids, &ips, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("addressesSet", "item", &addresses, |xml, address| address_xml(xml, &network, address));
-            })
-        }
-        "CreateNatGateway" => {
-            if let Some(kind) = input.get("ConnectivityType")
-                && kind != "public"
-            {
-                return Err(invalid(format!("Value ({kind}) for parameter ConnectivityType is not supported.")));
-            }
-            let subnet = input.get("SubnetId");
-            let allocation = input.get("AllocationId");
-            let tags = input.tag_specifications("natgateway")?;
-            let client_token = input.get("ClientToken");
-            let now = ec2.now();
-            let (nat, network) = ec2
-                .change(caller, |network, ids| {
-                    let nat = network.create_nat_gateway(ids, subnet.as_deref(), allocation.as_deref(), now, &tags)?;
-                    Ok((nat, network.clone()))
-                })
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.optional("clientToken", client_token.as_deref());
-                xml.element("natGateway", |xml| nat_xml(xml, &network, &nat));
-            })
-        }
-        "DeleteNatGateway" => {
-            let id = input.required("NatGatewayId")?;
-            let now = ec2.now();
-            ec2.change(caller, |network, _| network.delete_nat_gateway(&id, now)).await.map_err(wire)?;
-            Box::new(move |xml| {
-                xml.text("natGatewayId", &id);
-            })
-        }
-        "DescribeNatGateways" => {
-            let ids = input.strings("NatGatewayId")?;
-            let filters = input.filters_named("Filter")?;
-            input.paging()?;
-            let network = ec2.view(caller, Clone::clone).await.map_err(wire)?;
-            let nats: Vec<NatGateway> =
-                network.describe_nat_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("natGatewaySet", "item", &nats, |xml, nat| nat_xml(xml, &network, nat));
-            })
-        }
-        "CreateTags" | "DeleteTags" => {
-            let ids = input.strings("ResourceId")?;
-            let pairs = input.tag_pairs(input.params.ec2_list("Tag").map_err(bad_params)?)?;
-            if operation == "CreateTags" {
-                let tags: Tags = pairs.into_iter().map(|(key, value)| (key, value.unwrap_or_default())).collect();
-                ec2.change(caller, |network, _| network.create_tags(&ids, &tags)).await.map_err(wire)?;
-            } else {
-                ec2.change(caller, |network, _| network.delete_tags(&ids, &pairs)).await.map_err(wire)?;
-            }
-            returns_true()
-        }
-        "DescribeTags" => {
-            let filters = input.filters()?;
-            input.paging()?;
-            let tags =
-                ec2.view(caller, |network| network.describe_tags(&filters)).await.map_err(wire)?.map_err(wire)?;
-            Box::new(move |xml| {
-                xml.list("tagSet", "item", &tags, |xml, tag| {
-                    xml.text("resourceId", &tag.resource_id)
-                        .text("resourceType", tag.resource_type)
-                        .text("key", &tag.key)
-                        .text("value", &tag.value);
-                });
-            })
-        }
-        other if instances::OPERATIONS.contains(&other) => instances::handle(api, ec2, caller, other, &input).await?,
-        other => {
-            return Err(AwsError::bad_request(
-                "InvalidAction",
-                format!("The action {other} is not valid for this web service."),
-            ));
-        }
-    };
-    let xml = ec2_response(operation, &call.request_id, body);
-    Ok(aws_protocol::error::reply(StatusCode::OK, "text/xml;charset=UTF-8", xml.into_bytes(), &call.request_id))
+async fn describe_regions(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (_, input, _) = start(api, call)?;
+    let names = input.strings("RegionName")?;
+    let filters = input.filters()?;
+    let regions = aws_model::ec2::describe_regions(&names, &filters).map_err(wire)?;
+    call.xml(move |xml| {
+        xml.list("regionInfo", "item", regions, |xml, region| {
+            xml.text("regionName", region)
+                .text("regionEndpoint", &format!("ec2.{region}.amazonaws.com"))
+                .text("optInStatus", "opt-in-not-required");
+        });
+    })
 }
 
-fn returns_true() -> Box<dyn FnOnce(&mut XmlWriter)> {
-    Box::new(|xml| {
+async fn describe_availability_zones(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (_, input, caller) = start(api, call)?;
+    let region = caller.region.clone();
+    let names = input.strings("ZoneName")?;
+    let ids = input.strings("ZoneId")?;
+    let filters = input.filters()?;
+    input.params.bool("AllAvailabilityZones").map_err(bad_params)?;
+    let zones = aws_model::ec2::describe_availability_zones(&region, &names, &ids, &filters).map_err(wire)?;
+    call.xml(move |xml| {
+        xml.list("availabilityZoneInfo", "item", zones, |xml, zone| {
+            xml.text("optInStatus", "opt-in-not-required")
+                .element("messageSet", |_| {})
+                .text("regionName", &zone.region)
+                .text("zoneName", &zone.name)
+                .text("zoneId", &zone.id)
+                .text("groupName", &zone.region)
+                .text("networkBorderGroup", &zone.region)
+                .text("zoneType", "availability-zone")
+                .text("zoneState", "available");
+        });
+    })
+}
+
+async fn create_vpc(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let cidr = input.get("CidrBlock");
+    let tenancy = input.get("InstanceTenancy");
+    let tags = input.tag_specifications("vpc")?;
+    let (vpc, network) = ec2
+        .change(caller, &Reads::new(), |network, ids| {
+            let vpc = network.create_vpc(ids, cidr.as_deref(), tenancy.as_deref(), &tags)?;
+            Ok((vpc, network.clone()))
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("vpc", |xml| vpc_xml(xml, &network, &vpc));
+    })
+}
+
+async fn describe_vpcs(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("VpcId")?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::vpcs(), Clone::clone).await.map_err(wire)?;
+    let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc));
+    })
+}
+
+async fn delete_vpc(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("VpcId")?;
+    ec2.change(caller, &scopes::delete_vpc(&id), |network, _| network.delete_vpc(&id)).await.map_err(wire)?;
+    returns_true(call)
+}
+
+async fn modify_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("VpcId")?;
+    let support = input.params.child("EnableDnsSupport").bool("Value").map_err(bad_params)?;
+    let hostnames = input.params.child("EnableDnsHostnames").bool("Value").map_err(bad_params)?;
+    ec2.change(caller, &scopes::vpc(&id), |network, _| network.modify_vpc_attribute(&id, support, hostnames))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn describe_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("VpcId")?;
+    let attribute = input.required("Attribute")?;
+    let vpc = ec2
+        .view(caller, &scopes::vpc(&id), |network| network.describe_vpc(&id).cloned())
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
+    let value = match attribute.as_str() {
+        "enableDnsSupport" => vpc.enable_dns_support,
+        "enableDnsHostnames" => vpc.enable_dns_hostnames,
+        "enableNetworkAddressUsageMetrics" => false,
+        other => {
+            return Err(invalid(format!("Value ({other}) for parameter attribute is invalid. Unknown attribute.")));
+        }
+    };
+    call.xml(move |xml| {
+        xml.text("vpcId", &vpc.id).element(&attribute, |xml| {
+            xml.value("value", value);
+        });
+    })
+}
+
+async fn create_subnet(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let request = CreateSubnet {
+        vpc_id: input.required("VpcId")?,
+        cidr_block: input.get("CidrBlock"),
+        availability_zone: input.get("AvailabilityZone"),
+        availability_zone_id: input.get("AvailabilityZoneId"),
+        tags: input.tag_specifications("subnet")?,
+    };
+    let (subnet, network) = ec2
+        .change(caller, &scopes::create_subnet(&request.vpc_id), |network, ids| {
+            Ok((network.create_subnet(ids, &request)?, network.clone()))
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("subnet", |xml| subnet_xml(xml, &network, &subnet));
+    })
+}
+
+async fn describe_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("SubnetId")?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::subnets(), Clone::clone).await.map_err(wire)?;
+    let subnets: Vec<Subnet> = network.describe_subnets(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("subnetSet", "item", &subnets, |xml, subnet| subnet_xml(xml, &network, subnet));
+    })
+}
+
+async fn delete_subnet(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("SubnetId")?;
+    ec2.change(caller, &scopes::delete_subnet(&id), |network, _| network.delete_subnet(&id)).await.map_err(wire)?;
+    returns_true(call)
+}
+
+async fn modify_subnet_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("SubnetId")?;
+    let map_public = input.params.child("MapPublicIpOnLaunch").bool("Value").map_err(bad_params)?;
+    ec2.change(caller, &scopes::subnet(&id), |network, _| network.modify_subnet_attribute(&id, map_public))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn create_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let region = caller.region.clone();
+    let request = CreateSecurityGroup {
+        name: input.get("GroupName"),
+        description: input.get("GroupDescription"),
+        vpc_id: input.get("VpcId"),
+        tags: input.tag_specifications("security-group")?,
+    };
+    let group = ec2
+        .change(caller, &scopes::security_groups(), |network, ids| network.create_security_group(ids, &request))
+        .await
+        .map_err(wire)?;
+    let arn = format!("arn:aws:ec2:{region}:{}:security-group/{}", caller.account, group.id);
+    let tags = request.tags.clone();
+    call.xml(move |xml| {
+        xml.text("return", "true").text("groupId", &group.id).text("securityGroupArn", &arn);
+        tag_set(xml, Some(&tags));
+    })
+}
+
+async fn describe_security_groups(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("GroupId")?;
+    let names = input.strings("GroupName")?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::security_groups(), Clone::clone).await.map_err(wire)?;
+    let groups: Vec<SecurityGroup> =
+        network.describe_security_groups(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("securityGroupInfo", "item", &groups, |xml, group| group_xml(xml, &network, group));
+    })
+}
+
+async fn delete_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let (id, name) = (input.get("GroupId"), input.get("GroupName"));
+    let deleted = ec2
+        .change(caller, &scopes::security_groups(), |network, _| {
+            let id = network.find_group(id.as_deref(), name.as_deref())?;
+            network.delete_security_group(&id)?;
+            Ok(id)
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.text("return", "true").text("groupId", &deleted);
+    })
+}
+
+async fn change_security_group_rules(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let operation = call.operation.name;
+    let direction = if operation.ends_with("Ingress") { Direction::Ingress } else { Direction::Egress };
+    let authorize = operation.starts_with("Authorize");
+    let (id, name) = (input.get("GroupId"), input.get("GroupName"));
+    let rules = input.permissions()?;
+    ec2.change(caller, &scopes::security_groups(), |network, _| {
+        let id = network.find_group(id.as_deref(), name.as_deref())?;
+        if authorize { network.authorize(&id, direction, &rules) } else { network.revoke(&id, direction, &rules) }
+    })
+    .await
+    .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn create_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let tags = input.tag_specifications("internet-gateway")?;
+    let (gateway, network) = ec2
+        .change(caller, &Reads::new(), |network, ids| {
+            Ok((network.create_internet_gateway(ids, &tags), network.clone()))
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("internetGateway", |xml| gateway_xml(xml, &network, &gateway));
+    })
+}
+
+async fn attach_or_detach_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let operation = call.operation.name;
+    let gateway = input.required("InternetGatewayId")?;
+    let vpc = input.required("VpcId")?;
+    let attach = operation == "AttachInternetGateway";
+    let scope = if attach {
+        scopes::attach_internet_gateway(&gateway, &vpc)
+    } else {
+        scopes::internet_gateway(&gateway, Some(&vpc))
+    };
+    ec2.change_widening(
+        caller,
+        &scope,
+        |network| if attach { scopes::every_gateway(network) } else { Reads::new() },
+        |network, _| {
+            if attach {
+                network.attach_internet_gateway(&gateway, &vpc)
+            } else {
+                network.detach_internet_gateway(&gateway, &vpc)
+            }
+        },
+    )
+    .await
+    .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn delete_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("InternetGatewayId")?;
+    ec2.change(caller, &scopes::internet_gateway(&id, None), |network, _| network.delete_internet_gateway(&id))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn describe_internet_gateways(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("InternetGatewayId")?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::gateways(), Clone::clone).await.map_err(wire)?;
+    let gateways: Vec<InternetGateway> =
+        network.describe_internet_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("internetGatewaySet", "item", &gateways, |xml, gateway| gateway_xml(xml, &network, gateway));
+    })
+}
+
+async fn create_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let vpc = input.required("VpcId")?;
+    let tags = input.tag_specifications("route-table")?;
+    let (table, network) = ec2
+        .change(caller, &scopes::vpc(&vpc), |network, ids| {
+            Ok((network.create_route_table(ids, &vpc, &tags)?, network.clone()))
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("routeTable", |xml| table_xml(xml, &network, &table));
+    })
+}
+
+async fn describe_route_tables(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("RouteTableId")?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::route_tables(), Clone::clone).await.map_err(wire)?;
+    let tables: Vec<RouteTable> =
+        network.describe_route_tables(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("routeTableSet", "item", &tables, |xml, table| table_xml(xml, &network, table));
+    })
+}
+
+async fn delete_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("RouteTableId")?;
+    ec2.change(caller, &scopes::route_table(&id), |network, _| network.delete_route_table(&id)).await.map_err(wire)?;
+    returns_true(call)
+}
+
+async fn create_route(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let table = input.required("RouteTableId")?;
+    let destination = input.get("DestinationCidrBlock");
+    let (gateway, nat) = (input.get("GatewayId"), input.get("NatGatewayId"));
+    ec2.change(caller, &scopes::route_table(&table).and(scopes::gateways()).all(Kind::Vpc), |network, _| {
+        network.create_route(&table, destination.as_deref(), gateway.as_deref(), nat.as_deref())
+    })
+    .await
+    .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn delete_route(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let table = input.required("RouteTableId")?;
+    let destination = input.required("DestinationCidrBlock")?;
+    ec2.change(caller, &scopes::route_table(&table), |network, _| network.delete_route(&table, &destination))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn associate_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let table = input.required("RouteTableId")?;
+    let subnet = input.required("SubnetId")?;
+    let association = ec2
+        .change_widening(
+            caller,
+            &scopes::associations(Some(&subnet)),
+            |network| scopes::tables_of_subnet_vpc(network, Some(&subnet)),
+            |network, ids| network.associate_route_table(ids, &table, &subnet),
+        )
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.text("associationId", &association).element("associationState", |xml| {
+            xml.text("state", "associated");
+        });
+    })
+}
+
+async fn disassociate_route_table(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let association = input.required("AssociationId")?;
+    ec2.change(caller, &scopes::associations(None), |network, _| network.disassociate_route_table(&association))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn allocate_address(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let region = caller.region.clone();
+    if let Some(domain) = input.get("Domain")
+        && domain != "vpc"
+        && domain != "standard"
+    {
+        return Err(invalid(format!("Value ({domain}) for parameter domain is invalid.")));
+    }
+    let tags = input.tag_specifications("elastic-ip")?;
+    let address = ec2
+        .change(caller, &scopes::elastic_ips(), |network, ids| network.allocate_address(ids, &tags))
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.text("publicIp", &address.public_ip.to_string())
+            .text("domain", "vpc")
+            .text("allocationId", &address.allocation_id)
+            .text("publicIpv4Pool", "amazon")
+            .text("networkBorderGroup", &region);
+    })
+}
+
+async fn release_address(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let (id, ip) = (input.get("AllocationId"), input.get("PublicIp"));
+    ec2.change(caller, &scopes::elastic_ips(), |network, _| network.release_address(id.as_deref(), ip.as_deref()))
+        .await
+        .map_err(wire)?;
+    returns_true(call)
+}
+
+async fn describe_addresses(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("AllocationId")?;
+    let ips = input.strings("PublicIp")?;
+    let filters = input.filters()?;
+    let network = ec2.view(caller, &scopes::elastic_ips(), Clone::clone).await.map_err(wire)?;
+    let addresses: Vec<Address> =
+        network.describe_addresses(&ids, &ips, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("addressesSet", "item", &addresses, |xml, address| address_xml(xml, &network, address));
+    })
+}
+
+async fn create_nat_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    if let Some(kind) = input.get("ConnectivityType")
+        && kind != "public"
+    {
+        return Err(invalid(format!("Value ({kind}) for parameter ConnectivityType is not supported.")));
+    }
+    let subnet = input.get("SubnetId");
+    let allocation = input.get("AllocationId");
+    let tags = input.tag_specifications("natgateway")?;
+    let client_token = input.get("ClientToken");
+    let now = ec2.now();
+    let (nat, network) = ec2
+        .change(caller, &scopes::create_nat_gateway(subnet.as_deref(), allocation.as_deref()), |network, ids| {
+            let nat = network.create_nat_gateway(ids, subnet.as_deref(), allocation.as_deref(), now, &tags)?;
+            Ok((nat, network.clone()))
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.optional("clientToken", client_token.as_deref());
+        xml.element("natGateway", |xml| nat_xml(xml, &network, &nat));
+    })
+}
+
+async fn delete_nat_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("NatGatewayId")?;
+    let now = ec2.now();
+    ec2.change_widening(
+        caller,
+        &scopes::nat_gateway(&id),
+        |network| scopes::nat_gateway_parts(network, &id),
+        |network, _| network.delete_nat_gateway(&id, now),
+    )
+    .await
+    .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.text("natGatewayId", &id);
+    })
+}
+
+async fn describe_nat_gateways(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("NatGatewayId")?;
+    let filters = input.filters_named("Filter")?;
+    input.paging()?;
+    let network = ec2.view(caller, &scopes::nat_gateways(), Clone::clone).await.map_err(wire)?;
+    let nats: Vec<NatGateway> =
+        network.describe_nat_gateways(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("natGatewaySet", "item", &nats, |xml, nat| nat_xml(xml, &network, nat));
+    })
+}
+
+async fn create_or_delete_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let operation = call.operation.name;
+    let ids = input.strings("ResourceId")?;
+    let pairs = input.tag_pairs(input.params.ec2_list("Tag").map_err(bad_params)?)?;
+    if operation == "CreateTags" {
+        let tags: Tags = pairs.into_iter().map(|(key, value)| (key, value.unwrap_or_default())).collect();
+        ec2.change(caller, &scopes::tagged(&ids), |network, _| network.create_tags(&ids, &tags)).await.map_err(wire)?;
+    } else {
+        ec2.change(caller, &scopes::tagged(&ids), |network, _| network.delete_tags(&ids, &pairs))
+            .await
+            .map_err(wire)?;
+    }
+    returns_true(call)
+}
+
+async fn describe_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let filters = input.filters()?;
+    input.paging()?;
+    let tags = ec2
+        .view(caller, &scopes::everything_tagged(), |network| network.describe_tags(&filters))
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.list("tagSet", "item", &tags, |xml, tag| {
+            xml.text("resourceId", &tag.resource_id)
+                .text("resourceType", tag.resource_type)
+                .text("key", &tag.key)
+                .text("value", &tag.value);
+        });
+    })
+}
+
+/// The reply of operations that answer only `<return>true</return>`.
+fn returns_true(call: &Call<'_>) -> Outcome {
+    call.xml(|xml| {
         xml.text("return", "true");
     })
 }

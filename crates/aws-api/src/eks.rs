@@ -1,4 +1,5 @@
-//! EKS over `rest-json`: operations bound to method and path, JSON bodies, errors with `x-amzn-errortype`.
+//! EKS over `rest-json`: operations bound to method and path (the table in [`SERVICE`]), JSON bodies, errors with
+//! `x-amzn-errortype`.
 //!
 //! Clusters are here; the resources under a cluster have a submodule each: [`nodegroups`], [`fargate`],
 //! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies),
@@ -13,116 +14,198 @@ mod tags;
 mod updates;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use aws_model::eks::{Cluster, CreateCluster, EksError, HealthIssue};
-use aws_protocol::{AwsError, Protocol};
-use http::{Method, Response, StatusCode};
+use aws_protocol::AwsError;
+use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::registry::{Handled, Operation, Service, Wire, WireError, wire};
 use crate::{AwsApi, Call};
 
-pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
-    let path = call.request.uri().path();
-    let segments: Vec<String> = path
-        .trim_start_matches('/')
-        .split('/')
-        .map(|segment| aws_protocol::decode_path_segment(segment).ok_or_else(|| bad_path(path)))
-        .collect::<Result<_, _>>()?;
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = call.request.method();
-    let (status, body) = match (method, segments.as_slice()) {
-        (&Method::POST, ["clusters"]) => create_cluster(api, call).await?,
-        (&Method::GET, ["clusters"]) => list_clusters(api, call).await?,
-        (&Method::GET, ["clusters", name]) => {
-            let cluster = api.eks().describe_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
-            (StatusCode::OK, json!({ "cluster": cluster_json(&cluster) }))
-        }
-        (&Method::DELETE, ["clusters", name]) => {
-            let cluster = api.eks().delete_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
-            (StatusCode::OK, json!({ "cluster": cluster_json(&cluster) }))
-        }
-        (&Method::GET, ["cluster-versions"]) => (StatusCode::OK, cluster_versions(api)),
-        (&Method::POST, ["clusters", name, "update-config"]) => updates::update_cluster_config(api, call, name).await?,
-        (&Method::POST, ["clusters", name, "updates"]) => updates::update_cluster_version(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "updates"]) => updates::list_updates(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "updates", id]) => updates::describe_update(api, call, name, id).await?,
-        (&Method::POST, ["clusters", name, "node-groups"]) => nodegroups::create(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "node-groups"]) => nodegroups::list(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "node-groups", ng]) => nodegroups::describe(api, call, name, ng).await?,
-        (&Method::DELETE, ["clusters", name, "node-groups", ng]) => nodegroups::delete(api, call, name, ng).await?,
-        (&Method::POST, ["clusters", name, "node-groups", ng, "update-config"]) => {
-            nodegroups::update_config(api, call, name, ng).await?
-        }
-        (&Method::POST, ["clusters", name, "node-groups", ng, "update-version"]) => {
-            nodegroups::update_version(api, call, name, ng).await?
-        }
-        (&Method::POST, ["clusters", name, "fargate-profiles"]) => fargate::create(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "fargate-profiles"]) => fargate::list(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "fargate-profiles", fp]) => fargate::describe(api, call, name, fp).await?,
-        (&Method::DELETE, ["clusters", name, "fargate-profiles", fp]) => fargate::delete(api, call, name, fp).await?,
-        (&Method::GET, ["addons", "supported-versions"]) => addons::describe_versions(call).await?,
-        (&Method::GET, ["addons", "configuration-schemas"]) => addons::describe_configuration(call).await?,
-        (&Method::POST, ["clusters", name, "addons"]) => addons::create(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "addons"]) => addons::list(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "addons", addon]) => addons::describe(api, call, name, addon).await?,
-        (&Method::DELETE, ["clusters", name, "addons", addon]) => addons::delete(api, call, name, addon).await?,
-        (&Method::POST, ["clusters", name, "addons", addon, "update"]) => {
-            addons::update(api, call, name, addon).await?
-        }
-        (&Method::POST, ["clusters", name, "pod-identity-associations"]) => {
-            identity::create_association(api, call, name).await?
-        }
-        (&Method::GET, ["clusters", name, "pod-identity-associations"]) => {
-            identity::list_associations(api, call, name).await?
-        }
-        (&Method::GET, ["clusters", name, "pod-identity-associations", id]) => {
-            identity::describe_association(api, call, name, id).await?
-        }
-        (&Method::POST, ["clusters", name, "pod-identity-associations", id]) => {
-            identity::update_association(api, call, name, id).await?
-        }
-        (&Method::DELETE, ["clusters", name, "pod-identity-associations", id]) => {
-            identity::delete_association(api, call, name, id).await?
-        }
-        (&Method::POST, ["clusters", name, "identity-provider-configs", "associate"]) => {
-            identity::associate_config(api, call, name).await?
-        }
-        (&Method::POST, ["clusters", name, "identity-provider-configs", "describe"]) => {
-            identity::describe_config(api, call, name).await?
-        }
-        (&Method::POST, ["clusters", name, "identity-provider-configs", "disassociate"]) => {
-            identity::disassociate_config(api, call, name).await?
-        }
-        (&Method::GET, ["clusters", name, "identity-provider-configs"]) => {
-            identity::list_configs(api, call, name).await?
-        }
-        (&Method::GET, ["access-policies"]) => access::list_policies(call).await?,
-        (&Method::POST, ["clusters", name, "access-entries"]) => access::create(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "access-entries"]) => access::list(api, call, name).await?,
-        (&Method::GET, ["clusters", name, "access-entries", who]) => access::describe(api, call, name, who).await?,
-        (&Method::POST, ["clusters", name, "access-entries", who]) => access::update(api, call, name, who).await?,
-        (&Method::DELETE, ["clusters", name, "access-entries", who]) => access::delete(api, call, name, who).await?,
-        (&Method::POST, ["clusters", name, "access-entries", who, "access-policies"]) => {
-            access::associate(api, call, name, who).await?
-        }
-        (&Method::GET, ["clusters", name, "access-entries", who, "access-policies"]) => {
-            access::list_associated(api, call, name, who).await?
-        }
-        (&Method::DELETE, ["clusters", name, "access-entries", who, "access-policies", policy]) => {
-            access::disassociate(api, call, name, who, policy).await?
-        }
-        (&Method::POST, ["tags", arn]) => tags::tag(api, call, arn).await?,
-        (&Method::DELETE, ["tags", arn]) => tags::untag(api, call, arn).await?,
-        (&Method::GET, ["tags", arn]) => tags::list(api, call, arn).await?,
-        _ => {
-            return Err(AwsError::new(
-                "UnknownOperationException",
-                format!("ekslite does not serve EKS operation {method} {path}"),
-                StatusCode::NOT_FOUND,
-            ));
-        }
+/// EKS on the wire: each operation's method and path as the service model's `http.requestUri` has them, and the
+/// handler it calls with the labels of the path.
+pub(crate) const SERVICE: Service = Service {
+    signing_name: "eks",
+    title: "EKS",
+    wire: Wire::RestJson,
+    operations: &[
+        route!(POST "/clusters", "CreateCluster" => create_cluster()),
+        route!(GET "/clusters", "ListClusters" => list_clusters()),
+        route!(GET "/clusters/{name}", "DescribeCluster" => describe_cluster(name)),
+        route!(DELETE "/clusters/{name}", "DeleteCluster" => delete_cluster(name)),
+        route!(GET "/cluster-versions", "DescribeClusterVersions" => describe_cluster_versions()),
+        route!(POST "/clusters/{name}/update-config", "UpdateClusterConfig" => updates::update_cluster_config(name)),
+        route!(POST "/clusters/{name}/updates", "UpdateClusterVersion" => updates::update_cluster_version(name)),
+        route!(GET "/clusters/{name}/updates", "ListUpdates" => updates::list_updates(name)),
+        route!(GET "/clusters/{name}/updates/{updateId}", "DescribeUpdate" => updates::describe_update(name, updateId)),
+        route!(POST "/clusters/{name}/node-groups", "CreateNodegroup" => nodegroups::create(name), changes node groups),
+        route!(GET "/clusters/{name}/node-groups", "ListNodegroups" => nodegroups::list(name)),
+        route!(
+            GET "/clusters/{name}/node-groups/{nodegroupName}",
+            "DescribeNodegroup" => nodegroups::describe(name, nodegroupName)
+        ),
+        route!(
+            DELETE "/clusters/{name}/node-groups/{nodegroupName}",
+            "DeleteNodegroup" => nodegroups::delete(name, nodegroupName)
+        ),
+        route!(
+            POST "/clusters/{name}/node-groups/{nodegroupName}/update-config",
+            "UpdateNodegroupConfig" => nodegroups::update_config(name, nodegroupName), changes node groups
+        ),
+        route!(
+            POST "/clusters/{name}/node-groups/{nodegroupName}/update-version",
+            "UpdateNodegroupVersion" => nodegroups::update_version(name, nodegroupName), changes node groups
+        ),
+        route!(POST "/clusters/{name}/fargate-profiles", "CreateFargateProfile" => fargate::create(name)),
+        route!(GET "/clusters/{name}/fargate-profiles", "ListFargateProfiles" => fargate::list(name)),
+        route!(
+            GET "/clusters/{name}/fargate-profiles/{fargateProfileName}",
+            "DescribeFargateProfile" => fargate::describe(name, fargateProfileName)
+        ),
+        route!(
+            DELETE "/clusters/{name}/fargate-profiles/{fargateProfileName}",
+            "DeleteFargateProfile" => fargate::delete(name, fargateProfileName)
+        ),
+        Operation::rest("DescribeAddonVersions", Method::GET, "/addons/supported-versions", |_, call| {
+            rest(call, addons::describe_versions(call))
+        }),
+        Operation::rest("DescribeAddonConfiguration", Method::GET, "/addons/configuration-schemas", |_, call| {
+            rest(call, addons::describe_configuration(call))
+        }),
+        route!(POST "/clusters/{name}/addons", "CreateAddon" => addons::create(name)),
+        route!(GET "/clusters/{name}/addons", "ListAddons" => addons::list(name)),
+        route!(GET "/clusters/{name}/addons/{addonName}", "DescribeAddon" => addons::describe(name, addonName)),
+        route!(DELETE "/clusters/{name}/addons/{addonName}", "DeleteAddon" => addons::delete(name, addonName)),
+        route!(POST "/clusters/{name}/addons/{addonName}/update", "UpdateAddon" => addons::update(name, addonName)),
+        route!(
+            POST "/clusters/{name}/pod-identity-associations",
+            "CreatePodIdentityAssociation" => identity::create_association(name)
+        ),
+        route!(
+            GET "/clusters/{name}/pod-identity-associations",
+            "ListPodIdentityAssociations" => identity::list_associations(name)
+        ),
+        route!(
+            GET "/clusters/{name}/pod-identity-associations/{associationId}",
+            "DescribePodIdentityAssociation" => identity::describe_association(name, associationId)
+        ),
+        route!(
+            POST "/clusters/{name}/pod-identity-associations/{associationId}",
+            "UpdatePodIdentityAssociation" => identity::update_association(name, associationId)
+        ),
+        route!(
+            DELETE "/clusters/{name}/pod-identity-associations/{associationId}",
+            "DeletePodIdentityAssociation" => identity::delete_association(name, associationId)
+        ),
+        route!(
+            POST "/clusters/{name}/identity-provider-configs/associate",
+            "AssociateIdentityProviderConfig" => identity::associate_config(name)
+        ),
+        route!(
+            POST "/clusters/{name}/identity-provider-configs/describe",
+            "DescribeIdentityProviderConfig" => identity::describe_config(name)
+        ),
+        route!(
+            POST "/clusters/{name}/identity-provider-configs/disassociate",
+            "DisassociateIdentityProviderConfig" => identity::disassociate_config(name)
+        ),
+        route!(
+            GET "/clusters/{name}/identity-provider-configs",
+            "ListIdentityProviderConfigs" => identity::list_configs(name)
+        ),
+        Operation::rest("ListAccessPolicies", Method::GET, "/access-policies", |_, call| {
+            rest(call, access::list_policies(call))
+        }),
+        route!(POST "/clusters/{name}/access-entries", "CreateAccessEntry" => access::create(name)),
+        route!(GET "/clusters/{name}/access-entries", "ListAccessEntries" => access::list(name)),
+        route!(
+            GET "/clusters/{name}/access-entries/{principalArn}",
+            "DescribeAccessEntry" => access::describe(name, principalArn)
+        ),
+        route!(
+            POST "/clusters/{name}/access-entries/{principalArn}",
+            "UpdateAccessEntry" => access::update(name, principalArn)
+        ),
+        route!(
+            DELETE "/clusters/{name}/access-entries/{principalArn}",
+            "DeleteAccessEntry" => access::delete(name, principalArn)
+        ),
+        route!(
+            POST "/clusters/{name}/access-entries/{principalArn}/access-policies",
+            "AssociateAccessPolicy" => access::associate(name, principalArn)
+        ),
+        route!(
+            GET "/clusters/{name}/access-entries/{principalArn}/access-policies",
+            "ListAssociatedAccessPolicies" => access::list_associated(name, principalArn)
+        ),
+        route!(
+            DELETE "/clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}",
+            "DisassociateAccessPolicy" => access::disassociate(name, principalArn, policyArn)
+        ),
+        route!(POST "/tags/{resourceArn}", "TagResource" => tags::tag(resourceArn)),
+        route!(DELETE "/tags/{resourceArn}", "UntagResource" => tags::untag(resourceArn)),
+        route!(GET "/tags/{resourceArn}", "ListTagsForResource" => tags::list(resourceArn)),
+    ],
+};
+
+/// An EKS operation: `route!(GET "/clusters/{name}", "DescribeCluster" => describe_cluster(name))` calls
+/// `describe_cluster(api, call, <the name label>)` and writes its reply; `, changes node groups` also lets Auto
+/// Scaling follow the node groups ([`changing_nodegroups`]).
+macro_rules! route {
+    ($method:ident $path:literal, $name:literal => $($handler:ident)::+ ($($label:ident),*)) => {
+        Operation::rest($name, Method::$method, $path, |api, call| {
+            rest(call, $($handler)::+(api, call $(, call.label(stringify!($label)))*))
+        })
     };
-    Ok(aws_protocol::json::response(Protocol::RestJson, status, &body, &call.request_id))
+    ($method:ident $path:literal, $name:literal => $($handler:ident)::+ ($($label:ident),*), changes node groups) => {
+        Operation::rest($name, Method::$method, $path, |api, call| {
+            changing_nodegroups(api, call, $($handler)::+(api, call $(, call.label(stringify!($label)))*))
+        })
+    };
+}
+use route;
+
+/// What EKS handlers answer: a status and a JSON body.
+type Reply = Result<(StatusCode, Value), AwsError>;
+
+/// An EKS handler's reply, written as the handler's future ends.
+fn rest<'a>(call: &'a Call<'a>, reply: impl Future<Output = Reply> + Send + 'a) -> Handled<'a> {
+    Box::pin(async move {
+        let (status, body) = reply.await?;
+        call.json_with_status(status, &body)
+    })
+}
+
+/// [`rest`] for the operations that create or resize node groups: before the reply (a refusal too), the Auto
+/// Scaling groups catch up with the node groups, so that their instances exist at once. (A deleted node group's
+/// instances are terminated in the background, by EKS's reconciler.)
+fn changing_nodegroups<'a>(
+    api: &'a AwsApi,
+    call: &'a Call<'a>,
+    reply: impl Future<Output = Reply> + Send + 'a,
+) -> Handled<'a> {
+    Box::pin(async move {
+        let outcome = reply.await;
+        api.follow_nodegroups(&call.caller).await;
+        let (status, body) = outcome?;
+        call.json_with_status(status, &body)
+    })
+}
+
+async fn describe_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
+    let cluster = api.eks().describe_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+    Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+async fn delete_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
+    let cluster = api.eks().delete_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+    Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+async fn describe_cluster_versions(api: &AwsApi, _: &Call<'_>) -> Reply {
+    Ok((StatusCode::OK, cluster_versions(api)))
 }
 
 /// A query string with only the first value of each parameter: rest-json lists repeat their name
@@ -134,23 +217,24 @@ pub(crate) fn first_values(query: &str) -> String {
     kept.join("&")
 }
 
-fn bad_path(path: &str) -> AwsError {
-    AwsError::bad_request("BadRequestException", format!("The request path {path} is not valid"))
+impl WireError for EksError {
+    fn code_and_status(&self) -> (&'static str, StatusCode) {
+        match self {
+            EksError::InvalidParameter(_) => ("InvalidParameterException", StatusCode::BAD_REQUEST),
+            EksError::InvalidRequest(_) => ("InvalidRequestException", StatusCode::BAD_REQUEST),
+            EksError::ResourceInUse(_) => ("ResourceInUseException", StatusCode::CONFLICT),
+            EksError::ResourceNotFound(_) => ("ResourceNotFoundException", StatusCode::NOT_FOUND),
+            EksError::ResourceLimitExceeded(_) => ("ResourceLimitExceededException", StatusCode::BAD_REQUEST),
+            EksError::Server(_) => ("ServerException", StatusCode::INTERNAL_SERVER_ERROR),
+            EksError::BadRequest(_) => ("BadRequestException", StatusCode::BAD_REQUEST),
+            EksError::NotFound(_) => ("NotFoundException", StatusCode::NOT_FOUND),
+        }
+    }
 }
 
 /// The wire error for a model error, with the members EKS adds to every error body.
 fn error(error: EksError, cluster: &str) -> AwsError {
-    let (code, status) = match &error {
-        EksError::InvalidParameter(_) => ("InvalidParameterException", StatusCode::BAD_REQUEST),
-        EksError::InvalidRequest(_) => ("InvalidRequestException", StatusCode::BAD_REQUEST),
-        EksError::ResourceInUse(_) => ("ResourceInUseException", StatusCode::CONFLICT),
-        EksError::ResourceNotFound(_) => ("ResourceNotFoundException", StatusCode::NOT_FOUND),
-        EksError::ResourceLimitExceeded(_) => ("ResourceLimitExceededException", StatusCode::BAD_REQUEST),
-        EksError::Server(_) => ("ServerException", StatusCode::INTERNAL_SERVER_ERROR),
-        EksError::BadRequest(_) => ("BadRequestException", StatusCode::BAD_REQUEST),
-        EksError::NotFound(_) => ("NotFoundException", StatusCode::NOT_FOUND),
-    };
-    let mut wire = AwsError::new(code, error.to_string(), status);
+    let mut wire = wire(error);
     if !cluster.is_empty() {
         wire = wire.with_extra("clusterName", cluster);
     }

@@ -6,15 +6,79 @@ use aws_model::iam::{
     PolicyView, Role, Tag, User,
 };
 use aws_protocol::query::Scope;
-use aws_protocol::xml::{XmlWriter, query_response, query_response_without_result};
+use aws_protocol::xml::XmlWriter;
 use aws_protocol::{AuthError, AwsError, QueryError, SignedRequest};
-use http::{Response, StatusCode};
+use http::StatusCode;
 use time::OffsetDateTime;
 
+use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
-/// IAM's XML namespace.
-pub(crate) const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+/// IAM on the wire.
+pub(crate) const SERVICE: Service = Service {
+    signing_name: "iam",
+    title: "IAM",
+    wire: Wire::Query { version: "2010-05-08", namespace: "https://iam.amazonaws.com/doc/2010-05-08/" },
+    operations: &[
+        // Roles.
+        operation!("CreateRole", create_role),
+        operation!("GetRole", get_role),
+        operation!("ListRoles", list_roles),
+        operation!("DeleteRole", delete_role),
+        operation!("UpdateAssumeRolePolicy", update_assume_role_policy),
+        operation!("UpdateRole", update_role),
+        operation!("UpdateRoleDescription", update_role),
+        operation!("TagRole", tag_role),
+        operation!("UntagRole", untag_role),
+        operation!("ListRoleTags", list_role_tags),
+        // Inline role policies.
+        operation!("PutRolePolicy", put_role_policy),
+        operation!("GetRolePolicy", get_role_policy),
+        operation!("ListRolePolicies", list_role_policies),
+        operation!("DeleteRolePolicy", delete_role_policy),
+        // Managed policies.
+        operation!("CreatePolicy", create_policy),
+        operation!("GetPolicy", get_policy),
+        operation!("ListPolicies", list_policies),
+        operation!("DeletePolicy", delete_policy),
+        operation!("CreatePolicyVersion", create_policy_version),
+        operation!("GetPolicyVersion", get_policy_version),
+        operation!("ListPolicyVersions", list_policy_versions),
+        operation!("DeletePolicyVersion", delete_policy_version),
+        operation!("SetDefaultPolicyVersion", set_default_policy_version),
+        operation!("AttachRolePolicy", attach_role_policy),
+        operation!("DetachRolePolicy", detach_role_policy),
+        operation!("ListAttachedRolePolicies", list_attached_role_policies),
+        operation!("AttachUserPolicy", attach_user_policy),
+        operation!("DetachUserPolicy", detach_user_policy),
+        operation!("ListAttachedUserPolicies", list_attached_user_policies),
+        // Instance profiles.
+        operation!("CreateInstanceProfile", create_instance_profile),
+        operation!("GetInstanceProfile", get_instance_profile),
+        operation!("DeleteInstanceProfile", delete_instance_profile),
+        operation!("ListInstanceProfiles", list_instance_profiles),
+        operation!("ListInstanceProfilesForRole", list_instance_profiles_for_role),
+        operation!("AddRoleToInstanceProfile", add_role_to_instance_profile),
+        operation!("RemoveRoleFromInstanceProfile", remove_role_from_instance_profile),
+        // OpenID Connect providers.
+        operation!("CreateOpenIDConnectProvider", create_open_id_connect_provider),
+        operation!("GetOpenIDConnectProvider", get_open_id_connect_provider),
+        operation!("ListOpenIDConnectProviders", list_open_id_connect_providers),
+        operation!("DeleteOpenIDConnectProvider", delete_open_id_connect_provider),
+        operation!("AddClientIDToOpenIDConnectProvider", add_client_id_to_open_id_connect_provider),
+        operation!("RemoveClientIDFromOpenIDConnectProvider", remove_client_id_from_open_id_connect_provider),
+        operation!("UpdateOpenIDConnectProviderThumbprint", update_open_id_connect_provider_thumbprint),
+        // Users and access keys.
+        operation!("CreateUser", create_user),
+        operation!("GetUser", get_user),
+        operation!("ListUsers", list_users),
+        operation!("DeleteUser", delete_user),
+        operation!("CreateAccessKey", create_access_key),
+        operation!("ListAccessKeys", list_access_keys),
+        operation!("UpdateAccessKey", update_access_key),
+        operation!("DeleteAccessKey", delete_access_key),
+    ],
+};
 
 /// The access key IAM issued for a signed request, after checking its status and signature; `None` for keys IAM
 /// does not know, which the open mode accepts unchecked.
@@ -42,20 +106,20 @@ fn timestamp(seconds: f64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos((seconds * 1e9) as i128).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// The wire error for a model error.
-fn error(error: IamError) -> AwsError {
-    let (code, status) = match &error {
-        IamError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
-        IamError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
-        IamError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
-        IamError::LimitExceeded(_) => ("LimitExceeded", StatusCode::CONFLICT),
-        IamError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
-        IamError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
-        IamError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
-        IamError::UnmodifiableEntity(_) => ("UnmodifiableEntity", StatusCode::BAD_REQUEST),
-        IamError::ServiceFailure(_) => ("ServiceFailure", StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    AwsError::new(code, error.to_string(), status)
+impl WireError for IamError {
+    fn code_and_status(&self) -> (&'static str, StatusCode) {
+        match self {
+            IamError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
+            IamError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
+            IamError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+            IamError::LimitExceeded(_) => ("LimitExceeded", StatusCode::CONFLICT),
+            IamError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
+            IamError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
+            IamError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
+            IamError::UnmodifiableEntity(_) => ("UnmodifiableEntity", StatusCode::BAD_REQUEST),
+            IamError::ServiceFailure(_) => ("ServiceFailure", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
 }
 
 fn param_error(error: QueryError) -> AwsError {
@@ -220,397 +284,458 @@ fn user_name<'a>(params: &Scope<'a>, call: &'a Call<'_>) -> Result<&'a str, AwsE
     }
 }
 
-pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
-    let Some(action) = call.route.operation() else {
-        return Err(AwsError::bad_request("MissingAction", "Missing Action"));
+async fn create_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let input = CreateRole {
+        name: required(&p, "RoleName")?.to_owned(),
+        path: p.get("Path").map(str::to_owned),
+        assume_role_policy: required(&p, "AssumeRolePolicyDocument")?.to_owned(),
+        description: p.get("Description").map(str::to_owned),
+        max_session_duration: p.int("MaxSessionDuration").map_err(param_error)?,
+        permissions_boundary: p.get("PermissionsBoundary").map(str::to_owned),
+        tags: tags(&p)?,
     };
-    let iam = api.iam();
-    let account = call.caller.account.as_str();
-    let p = call.params.root();
-    let id = &call.request_id;
-    let reply = |write: &dyn Fn(&mut XmlWriter)| query_response(action, NAMESPACE, id, |xml| write(xml));
-    let done = || query_response_without_result(action, NAMESPACE, id);
-    let body = match action {
-        // Roles.
-        "CreateRole" => {
-            let input = CreateRole {
-                name: required(&p, "RoleName")?.to_owned(),
-                path: p.get("Path").map(str::to_owned),
-                assume_role_policy: required(&p, "AssumeRolePolicyDocument")?.to_owned(),
-                description: p.get("Description").map(str::to_owned),
-                max_session_duration: p.int("MaxSessionDuration").map_err(param_error)?,
-                permissions_boundary: p.get("PermissionsBoundary").map(str::to_owned),
-                tags: tags(&p)?,
-            };
-            let role = iam.create_role(account, input).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("Role", |xml| role_xml(xml, &role, true));
-            })
-        }
-        "GetRole" => {
-            let role = iam.get_role(account, required(&p, "RoleName")?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("Role", |xml| role_xml(xml, &role, true));
-            })
-        }
-        "ListRoles" => {
-            let page = iam.list_roles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("Roles", "member", &page.items, |xml, role| role_xml(xml, role, false));
-                truncation(xml, &page);
-            })
-        }
-        "DeleteRole" => {
-            iam.delete_role(account, required(&p, "RoleName")?).await.map_err(error)?;
-            done()
-        }
-        "UpdateAssumeRolePolicy" => {
-            let document = required(&p, "PolicyDocument")?;
-            iam.update_assume_role_policy(account, required(&p, "RoleName")?, document).await.map_err(error)?;
-            done()
-        }
-        "UpdateRole" | "UpdateRoleDescription" => {
-            let name = required(&p, "RoleName")?;
-            let description = match action {
-                "UpdateRoleDescription" => Some(required(&p, "Description")?.to_owned()),
-                _ => p.get("Description").map(str::to_owned),
-            };
-            let duration = p.int("MaxSessionDuration").map_err(param_error)?;
-            iam.update_role(account, name, description, duration).await.map_err(error)?;
-            if action == "UpdateRole" {
-                reply(&|_| {})
-            } else {
-                let role = iam.get_role(account, name).await.map_err(error)?;
-                reply(&|xml| {
-                    xml.element("Role", |xml| role_xml(xml, &role, true));
-                })
-            }
-        }
-        "TagRole" => {
-            iam.tag_role(account, required(&p, "RoleName")?, tags(&p)?).await.map_err(error)?;
-            done()
-        }
-        "UntagRole" => {
-            let keys = strings(&p, "TagKeys")?;
-            iam.untag_role(account, required(&p, "RoleName")?, &keys).await.map_err(error)?;
-            done()
-        }
-        "ListRoleTags" => {
-            let page = iam.list_role_tags(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("Tags", "member", &page.items, |xml, tag| {
-                    xml.text("Key", &tag.key).text("Value", &tag.value);
-                });
-                truncation(xml, &page);
-            })
-        }
-        // Inline role policies.
-        "PutRolePolicy" => {
-            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-            iam.put_role_policy(account, role, name, required(&p, "PolicyDocument")?).await.map_err(error)?;
-            done()
-        }
-        "GetRolePolicy" => {
-            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-            let document = iam.get_role_policy(account, role, name).await.map_err(error)?;
-            let role = iam.get_role(account, role).await.map_err(error)?;
-            let stored_name =
-                role.inline_policies.keys().find(|n| n.eq_ignore_ascii_case(name)).cloned().unwrap_or_default();
-            reply(&|xml| {
-                xml.text("RoleName", &role.name)
-                    .text("PolicyName", &stored_name)
-                    .text("PolicyDocument", &url_encode(&document));
-            })
-        }
-        "ListRolePolicies" => {
-            let page = iam.list_role_policies(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.text_list("PolicyNames", "member", page.items.iter().map(String::as_str));
-                truncation(xml, &page);
-            })
-        }
-        "DeleteRolePolicy" => {
-            let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-            iam.delete_role_policy(account, role, name).await.map_err(error)?;
-            done()
-        }
-        // Managed policies.
-        "CreatePolicy" => {
-            let view = iam
-                .create_policy(
-                    account,
-                    required(&p, "PolicyName")?,
-                    p.get("Path"),
-                    required(&p, "PolicyDocument")?,
-                    p.get("Description").map(str::to_owned),
-                    tags(&p)?,
-                )
-                .await
-                .map_err(error)?;
-            reply(&|xml| {
-                xml.element("Policy", |xml| policy_xml(xml, &view, true));
-            })
-        }
-        "GetPolicy" => {
-            let view = iam.get_policy(account, required(&p, "PolicyArn")?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("Policy", |xml| policy_xml(xml, &view, true));
-            })
-        }
-        "ListPolicies" => {
-            let scope = PolicyScope::parse(p.get("Scope").unwrap_or("All")).map_err(error)?;
-            let only_attached = p.bool("OnlyAttached").map_err(param_error)?.unwrap_or(false);
-            let page = iam
-                .list_policies(account, scope, only_attached, p.get("PathPrefix"), &paging(&p)?)
-                .await
-                .map_err(error)?;
-            reply(&|xml| {
-                xml.list("Policies", "member", &page.items, |xml, view| policy_xml(xml, view, false));
-                truncation(xml, &page);
-            })
-        }
-        "DeletePolicy" => {
-            iam.delete_policy(account, required(&p, "PolicyArn")?).await.map_err(error)?;
-            done()
-        }
-        "CreatePolicyVersion" => {
-            let arn = required(&p, "PolicyArn")?;
-            let set_default = p.bool("SetAsDefault").map_err(param_error)?.unwrap_or(false);
-            let document = required(&p, "PolicyDocument")?;
-            let (version, is_default) =
-                iam.create_policy_version(account, arn, document, set_default).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, false));
-            })
-        }
-        "GetPolicyVersion" => {
-            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
-            let (version, is_default) = iam.get_policy_version(account, arn, version).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, true));
-            })
-        }
-        "ListPolicyVersions" => {
-            let page =
-                iam.list_policy_versions(account, required(&p, "PolicyArn")?, &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("Versions", "member", &page.items, |xml, (version, is_default)| {
-                    version_xml(xml, version, *is_default, false)
-                });
-                truncation(xml, &page);
-            })
-        }
-        "DeletePolicyVersion" => {
-            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
-            iam.delete_policy_version(account, arn, version).await.map_err(error)?;
-            done()
-        }
-        "SetDefaultPolicyVersion" => {
-            let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
-            iam.set_default_policy_version(account, arn, version).await.map_err(error)?;
-            done()
-        }
-        "AttachRolePolicy" => {
-            let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
-            iam.attach_role_policy(account, role, arn).await.map_err(error)?;
-            done()
-        }
-        "DetachRolePolicy" => {
-            let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
-            iam.detach_role_policy(account, role, arn).await.map_err(error)?;
-            done()
-        }
-        "ListAttachedRolePolicies" => {
-            let role = required(&p, "RoleName")?;
-            let page = iam
-                .list_attached_role_policies(account, role, p.get("PathPrefix"), &paging(&p)?)
-                .await
-                .map_err(error)?;
-            reply(&|xml| attached_xml(xml, &page))
-        }
-        "AttachUserPolicy" => {
-            let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
-            iam.attach_user_policy(account, user, arn).await.map_err(error)?;
-            done()
-        }
-        "DetachUserPolicy" => {
-            let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
-            iam.detach_user_policy(account, user, arn).await.map_err(error)?;
-            done()
-        }
-        "ListAttachedUserPolicies" => {
-            let user = required(&p, "UserName")?;
-            let page = iam
-                .list_attached_user_policies(account, user, p.get("PathPrefix"), &paging(&p)?)
-                .await
-                .map_err(error)?;
-            reply(&|xml| attached_xml(xml, &page))
-        }
-        // Instance profiles.
-        "CreateInstanceProfile" => {
-            let name = required(&p, "InstanceProfileName")?;
-            let view = iam.create_instance_profile(account, name, p.get("Path"), tags(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
-            })
-        }
-        "GetInstanceProfile" => {
-            let view = iam.get_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
-            })
-        }
-        "DeleteInstanceProfile" => {
-            iam.delete_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(error)?;
-            done()
-        }
-        "ListInstanceProfiles" => {
-            let page = iam.list_instance_profiles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| profiles_xml(xml, &page))
-        }
-        "ListInstanceProfilesForRole" => {
-            let role = required(&p, "RoleName")?;
-            let page = iam.list_instance_profiles_for_role(account, role, &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| profiles_xml(xml, &page))
-        }
-        "AddRoleToInstanceProfile" => {
-            let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
-            iam.add_role_to_instance_profile(account, profile, role).await.map_err(error)?;
-            done()
-        }
-        "RemoveRoleFromInstanceProfile" => {
-            let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
-            iam.remove_role_from_instance_profile(account, profile, role).await.map_err(error)?;
-            done()
-        }
-        // OpenID Connect providers.
-        "CreateOpenIDConnectProvider" => {
-            let provider = iam
-                .create_open_id_connect_provider(
-                    account,
-                    required(&p, "Url")?,
-                    strings(&p, "ClientIDList")?,
-                    strings(&p, "ThumbprintList")?,
-                    tags(&p)?,
-                )
-                .await
-                .map_err(error)?;
-            reply(&|xml| {
-                xml.text("OpenIDConnectProviderArn", &provider.arn);
-                tags_xml(xml, &provider.tags);
-            })
-        }
-        "GetOpenIDConnectProvider" => {
-            let arn = required(&p, "OpenIDConnectProviderArn")?;
-            let provider = iam.get_open_id_connect_provider(account, arn).await.map_err(error)?;
-            reply(&|xml| {
-                xml.text("Url", &provider.url)
-                    .text_list("ClientIDList", "member", provider.client_ids.iter().map(String::as_str))
-                    .text_list("ThumbprintList", "member", provider.thumbprints.iter().map(String::as_str))
-                    .timestamp("CreateDate", timestamp(provider.created_at));
-                tags_xml(xml, &provider.tags);
-            })
-        }
-        "ListOpenIDConnectProviders" => {
-            let arns = iam.list_open_id_connect_providers(account).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("OpenIDConnectProviderList", "member", &arns, |xml, arn| {
-                    xml.text("Arn", arn);
-                });
-            })
-        }
-        "DeleteOpenIDConnectProvider" => {
-            let arn = required(&p, "OpenIDConnectProviderArn")?;
-            iam.delete_open_id_connect_provider(account, arn).await.map_err(error)?;
-            done()
-        }
-        "AddClientIDToOpenIDConnectProvider" => {
-            let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
-            iam.add_client_id_to_open_id_connect_provider(account, arn, client).await.map_err(error)?;
-            done()
-        }
-        "RemoveClientIDFromOpenIDConnectProvider" => {
-            let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
-            iam.remove_client_id_from_open_id_connect_provider(account, arn, client).await.map_err(error)?;
-            done()
-        }
-        "UpdateOpenIDConnectProviderThumbprint" => {
-            let arn = required(&p, "OpenIDConnectProviderArn")?;
-            let thumbprints = strings(&p, "ThumbprintList")?;
-            iam.update_open_id_connect_provider_thumbprint(account, arn, thumbprints).await.map_err(error)?;
-            done()
-        }
-        // Users and access keys.
-        "CreateUser" => {
-            let boundary = p.get("PermissionsBoundary").map(str::to_owned);
-            let user = iam
-                .create_user(account, required(&p, "UserName")?, p.get("Path"), boundary, tags(&p)?)
-                .await
-                .map_err(error)?;
-            reply(&|xml| {
-                xml.element("User", |xml| user_xml(xml, &user, true));
-            })
-        }
-        "GetUser" => {
-            let user = iam.get_user(account, user_name(&p, call)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("User", |xml| user_xml(xml, &user, true));
-            })
-        }
-        "ListUsers" => {
-            let page = iam.list_users(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("Users", "member", &page.items, |xml, user| user_xml(xml, user, false));
-                truncation(xml, &page);
-            })
-        }
-        "DeleteUser" => {
-            iam.delete_user(account, required(&p, "UserName")?).await.map_err(error)?;
-            done()
-        }
-        "CreateAccessKey" => {
-            let key = iam.create_access_key(account, user_name(&p, call)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.element("AccessKey", |xml| {
-                    xml.text("UserName", &key.user_name)
-                        .text("AccessKeyId", &key.id)
-                        .text("Status", key.status.as_str())
-                        .text("SecretAccessKey", &key.secret)
-                        .timestamp("CreateDate", timestamp(key.created_at));
-                });
-            })
-        }
-        "ListAccessKeys" => {
-            let page = iam.list_access_keys(account, user_name(&p, call)?, &paging(&p)?).await.map_err(error)?;
-            reply(&|xml| {
-                xml.list("AccessKeyMetadata", "member", &page.items, |xml, key| {
-                    xml.text("UserName", &key.user_name)
-                        .text("AccessKeyId", &key.id)
-                        .text("Status", key.status.as_str())
-                        .timestamp("CreateDate", timestamp(key.created_at));
-                });
-                truncation(xml, &page);
-            })
-        }
-        "UpdateAccessKey" => {
-            let status = AccessKeyStatus::parse(required(&p, "Status")?).map_err(error)?;
-            let key_id = required(&p, "AccessKeyId")?;
-            iam.update_access_key(account, user_name(&p, call)?, key_id, status).await.map_err(error)?;
-            done()
-        }
-        "DeleteAccessKey" => {
-            let key_id = required(&p, "AccessKeyId")?;
-            iam.delete_access_key(account, user_name(&p, call)?, key_id).await.map_err(error)?;
-            done()
-        }
-        other => {
-            return Err(AwsError::bad_request(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2010-05-08"),
-            ));
-        }
+    let role = iam.create_role(account, input).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Role", |xml| role_xml(xml, &role, true));
+    })
+}
+
+async fn get_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let role = iam.get_role(account, required(&p, "RoleName")?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Role", |xml| role_xml(xml, &role, true));
+    })
+}
+
+async fn list_roles(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_roles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("Roles", "member", &page.items, |xml, role| role_xml(xml, role, false));
+        truncation(xml, &page);
+    })
+}
+
+async fn delete_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    iam.delete_role(account, required(&p, "RoleName")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn update_assume_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let document = required(&p, "PolicyDocument")?;
+    iam.update_assume_role_policy(account, required(&p, "RoleName")?, document).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn update_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let action = call.operation.name;
+    let name = required(&p, "RoleName")?;
+    let description = match action {
+        "UpdateRoleDescription" => Some(required(&p, "Description")?.to_owned()),
+        _ => p.get("Description").map(str::to_owned),
     };
-    Ok(crate::sts::xml_reply(body, id))
+    let duration = p.int("MaxSessionDuration").map_err(param_error)?;
+    iam.update_role(account, name, description, duration).await.map_err(wire)?;
+    if action == "UpdateRole" {
+        call.xml(|_| {})
+    } else {
+        let role = iam.get_role(account, name).await.map_err(wire)?;
+        call.xml(|xml| {
+            xml.element("Role", |xml| role_xml(xml, &role, true));
+        })
+    }
+}
+
+async fn tag_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    iam.tag_role(account, required(&p, "RoleName")?, tags(&p)?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn untag_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let keys = strings(&p, "TagKeys")?;
+    iam.untag_role(account, required(&p, "RoleName")?, &keys).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_role_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_role_tags(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("Tags", "member", &page.items, |xml, tag| {
+            xml.text("Key", &tag.key).text("Value", &tag.value);
+        });
+        truncation(xml, &page);
+    })
+}
+
+async fn put_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+    iam.put_role_policy(account, role, name, required(&p, "PolicyDocument")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn get_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+    let document = iam.get_role_policy(account, role, name).await.map_err(wire)?;
+    let role = iam.get_role(account, role).await.map_err(wire)?;
+    let stored_name = role.inline_policies.keys().find(|n| n.eq_ignore_ascii_case(name)).cloned().unwrap_or_default();
+    call.xml(|xml| {
+        xml.text("RoleName", &role.name)
+            .text("PolicyName", &stored_name)
+            .text("PolicyDocument", &url_encode(&document));
+    })
+}
+
+async fn list_role_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_role_policies(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.text_list("PolicyNames", "member", page.items.iter().map(String::as_str));
+        truncation(xml, &page);
+    })
+}
+
+async fn delete_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
+    iam.delete_role_policy(account, role, name).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn create_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let view = iam
+        .create_policy(
+            account,
+            required(&p, "PolicyName")?,
+            p.get("Path"),
+            required(&p, "PolicyDocument")?,
+            p.get("Description").map(str::to_owned),
+            tags(&p)?,
+        )
+        .await
+        .map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Policy", |xml| policy_xml(xml, &view, true));
+    })
+}
+
+async fn get_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let view = iam.get_policy(account, required(&p, "PolicyArn")?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Policy", |xml| policy_xml(xml, &view, true));
+    })
+}
+
+async fn list_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let scope = PolicyScope::parse(p.get("Scope").unwrap_or("All")).map_err(wire)?;
+    let only_attached = p.bool("OnlyAttached").map_err(param_error)?.unwrap_or(false);
+    let page =
+        iam.list_policies(account, scope, only_attached, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("Policies", "member", &page.items, |xml, view| policy_xml(xml, view, false));
+        truncation(xml, &page);
+    })
+}
+
+async fn delete_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    iam.delete_policy(account, required(&p, "PolicyArn")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn create_policy_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let arn = required(&p, "PolicyArn")?;
+    let set_default = p.bool("SetAsDefault").map_err(param_error)?.unwrap_or(false);
+    let document = required(&p, "PolicyDocument")?;
+    let (version, is_default) = iam.create_policy_version(account, arn, document, set_default).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, false));
+    })
+}
+
+async fn get_policy_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+    let (version, is_default) = iam.get_policy_version(account, arn, version).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("PolicyVersion", |xml| version_xml(xml, &version, is_default, true));
+    })
+}
+
+async fn list_policy_versions(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_policy_versions(account, required(&p, "PolicyArn")?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("Versions", "member", &page.items, |xml, (version, is_default)| {
+            version_xml(xml, version, *is_default, false)
+        });
+        truncation(xml, &page);
+    })
+}
+
+async fn delete_policy_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+    iam.delete_policy_version(account, arn, version).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn set_default_policy_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (arn, version) = (required(&p, "PolicyArn")?, required(&p, "VersionId")?);
+    iam.set_default_policy_version(account, arn, version).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn attach_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
+    iam.attach_role_policy(account, role, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn detach_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (role, arn) = (required(&p, "RoleName")?, required(&p, "PolicyArn")?);
+    iam.detach_role_policy(account, role, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_attached_role_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let role = required(&p, "RoleName")?;
+    let page = iam.list_attached_role_policies(account, role, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| attached_xml(xml, &page))
+}
+
+async fn attach_user_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
+    iam.attach_user_policy(account, user, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn detach_user_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (user, arn) = (required(&p, "UserName")?, required(&p, "PolicyArn")?);
+    iam.detach_user_policy(account, user, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_attached_user_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let user = required(&p, "UserName")?;
+    let page = iam.list_attached_user_policies(account, user, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| attached_xml(xml, &page))
+}
+
+async fn create_instance_profile(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let name = required(&p, "InstanceProfileName")?;
+    let view = iam.create_instance_profile(account, name, p.get("Path"), tags(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
+    })
+}
+
+async fn get_instance_profile(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let view = iam.get_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("InstanceProfile", |xml| profile_xml(xml, &view));
+    })
+}
+
+async fn delete_instance_profile(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    iam.delete_instance_profile(account, required(&p, "InstanceProfileName")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_instance_profiles(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_instance_profiles(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| profiles_xml(xml, &page))
+}
+
+async fn list_instance_profiles_for_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let role = required(&p, "RoleName")?;
+    let page = iam.list_instance_profiles_for_role(account, role, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| profiles_xml(xml, &page))
+}
+
+async fn add_role_to_instance_profile(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
+    iam.add_role_to_instance_profile(account, profile, role).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn remove_role_from_instance_profile(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (profile, role) = (required(&p, "InstanceProfileName")?, required(&p, "RoleName")?);
+    iam.remove_role_from_instance_profile(account, profile, role).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn create_open_id_connect_provider(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let provider = iam
+        .create_open_id_connect_provider(
+            account,
+            required(&p, "Url")?,
+            strings(&p, "ClientIDList")?,
+            strings(&p, "ThumbprintList")?,
+            tags(&p)?,
+        )
+        .await
+        .map_err(wire)?;
+    call.xml(|xml| {
+        xml.text("OpenIDConnectProviderArn", &provider.arn);
+        tags_xml(xml, &provider.tags);
+    })
+}
+
+async fn get_open_id_connect_provider(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let arn = required(&p, "OpenIDConnectProviderArn")?;
+    let provider = iam.get_open_id_connect_provider(account, arn).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.text("Url", &provider.url)
+            .text_list("ClientIDList", "member", provider.client_ids.iter().map(String::as_str))
+            .text_list("ThumbprintList", "member", provider.thumbprints.iter().map(String::as_str))
+            .timestamp("CreateDate", timestamp(provider.created_at));
+        tags_xml(xml, &provider.tags);
+    })
+}
+
+async fn list_open_id_connect_providers(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, _) = (api.iam(), call.account(), call.params.root());
+    let arns = iam.list_open_id_connect_providers(account).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("OpenIDConnectProviderList", "member", &arns, |xml, arn| {
+            xml.text("Arn", arn);
+        });
+    })
+}
+
+async fn delete_open_id_connect_provider(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let arn = required(&p, "OpenIDConnectProviderArn")?;
+    iam.delete_open_id_connect_provider(account, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn add_client_id_to_open_id_connect_provider(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
+    iam.add_client_id_to_open_id_connect_provider(account, arn, client).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn remove_client_id_from_open_id_connect_provider(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let (arn, client) = (required(&p, "OpenIDConnectProviderArn")?, required(&p, "ClientID")?);
+    iam.remove_client_id_from_open_id_connect_provider(account, arn, client).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn update_open_id_connect_provider_thumbprint(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let arn = required(&p, "OpenIDConnectProviderArn")?;
+    let thumbprints = strings(&p, "ThumbprintList")?;
+    iam.update_open_id_connect_provider_thumbprint(account, arn, thumbprints).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn create_user(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let boundary = p.get("PermissionsBoundary").map(str::to_owned);
+    let user =
+        iam.create_user(account, required(&p, "UserName")?, p.get("Path"), boundary, tags(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("User", |xml| user_xml(xml, &user, true));
+    })
+}
+
+async fn get_user(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let user = iam.get_user(account, user_name(&p, call)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("User", |xml| user_xml(xml, &user, true));
+    })
+}
+
+async fn list_users(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_users(account, p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("Users", "member", &page.items, |xml, user| user_xml(xml, user, false));
+        truncation(xml, &page);
+    })
+}
+
+async fn delete_user(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    iam.delete_user(account, required(&p, "UserName")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn create_access_key(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let key = iam.create_access_key(account, user_name(&p, call)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("AccessKey", |xml| {
+            xml.text("UserName", &key.user_name)
+                .text("AccessKeyId", &key.id)
+                .text("Status", key.status.as_str())
+                .text("SecretAccessKey", &key.secret)
+                .timestamp("CreateDate", timestamp(key.created_at));
+        });
+    })
+}
+
+async fn list_access_keys(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let page = iam.list_access_keys(account, user_name(&p, call)?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("AccessKeyMetadata", "member", &page.items, |xml, key| {
+            xml.text("UserName", &key.user_name)
+                .text("AccessKeyId", &key.id)
+                .text("Status", key.status.as_str())
+                .timestamp("CreateDate", timestamp(key.created_at));
+        });
+        truncation(xml, &page);
+    })
+}
+
+async fn update_access_key(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let status = AccessKeyStatus::parse(required(&p, "Status")?).map_err(wire)?;
+    let key_id = required(&p, "AccessKeyId")?;
+    iam.update_access_key(account, user_name(&p, call)?, key_id, status).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn delete_access_key(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+    let key_id = required(&p, "AccessKeyId")?;
+    iam.delete_access_key(account, user_name(&p, call)?, key_id).await.map_err(wire)?;
+    call.xml_without_result()
 }
 
 fn attached_xml(xml: &mut XmlWriter, page: &Page<(String, String)>) {

@@ -1,6 +1,8 @@
 //! The AWS endpoint (`http://127.0.0.1:4566` by default): every request is read with `aws-protocol` (signature,
-//! service, parameters), run against the `aws-model` services, and answered in the shape its service's protocol
-//! uses, errors included. This is the only crate that knows AWS wire shapes; the HTTP server is the binary's.
+//! route, parameters), dispatched through the registry of services (`registry.rs`: each service module declares
+//! its signing name, protocol and operation table), run against the `aws-model` services, and answered in the
+//! shape its service's protocol uses, errors included. This is the only crate that knows AWS wire shapes; the
+//! HTTP server is the binary's.
 //!
 //! Authentication: a request signed with an access key that IAM issued is checked as AWS checks it (the key must
 //! be active and the signature must match its secret) and acts as the key's user; one signed with temporary
@@ -8,12 +10,15 @@
 //! the session (an assumed role, or the user of GetSessionToken). Any other key, `ASIA` keys STS never issued
 //! included, is accepted in the open mode of the design: its account is the key id when that is 12 digits, else
 //! `000000000000`, and it acts as that account's root. Signatures are parsed (a malformed one is refused as AWS
-//! refuses it). Only STS's AssumeRoleWithWebIdentity is served unsigned, as its model says.
+//! refuses it). Only operations their table marks unsigned (STS's AssumeRoleWithWebIdentity, as its model says)
+//! are served without a signature.
 
 mod autoscaling;
+mod call;
 mod ec2;
 mod eks;
 mod iam;
+mod registry;
 mod sts;
 mod token;
 
@@ -24,11 +29,18 @@ use aws_model::eks::{Caller, Eks};
 use aws_model::iam::Iam;
 use aws_model::policy::Principal;
 use aws_model::sts::{OidcKeys, Sts};
-use aws_protocol::{Account, AwsError, Protocol, QueryParams, RequestId, Route, SignedRequest};
+use aws_protocol::{Account, AuthError, AwsError, Protocol, QueryParams, RequestId, Route, SignedRequest};
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 
+pub(crate) use call::Call;
+use registry::Service;
 pub use token::TokenUser;
+
+/// The services this endpoint serves, each declared by its module: a new service is a `mod` line above and one
+/// line here (`docs/dev/adding-an-aws-service.md`).
+pub(crate) const SERVICES: &[&Service] =
+    &[&eks::SERVICE, &iam::SERVICE, &sts::SERVICE, &ec2::SERVICE, &autoscaling::SERVICE];
 
 /// The services behind the endpoint.
 #[derive(Debug, Clone)]
@@ -39,25 +51,28 @@ pub struct AwsApi {
     sts: Sts,
     autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     clock: Arc<dyn Clock>,
+    /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
+    services: &'static [&'static Service],
 }
 
-/// A request as the handlers see it.
-pub(crate) struct Call<'a> {
-    pub request: &'a Request<Bytes>,
-    pub caller: Caller,
-    pub request_id: RequestId,
-    pub params: QueryParams,
-    pub route: Route,
-    /// The caller's unique id as GetCallerIdentity reports it: the account for a root, `AIDA...` for a user,
-    /// `AROA...:<session>` for a role session.
-    pub user_id: String,
-    /// The caller as policies see it.
-    pub principal: Principal,
+/// What the wire says of a request before its service is known.
+struct Wire {
+    signed: Option<SignedRequest>,
+    params: QueryParams,
+    route: Route,
+}
+
+/// Who a request acts as.
+struct Identity {
+    caller: Caller,
+    user_id: String,
+    principal: Principal,
 }
 
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
-        AwsApi { eks, sts: Sts::new(iam.clone()), iam, ec2: None, autoscaling: None, clock }
+        let sts = Sts::new(iam.clone());
+        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, clock, services: SERVICES }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
@@ -75,104 +90,80 @@ impl AwsApi {
         AwsApi { autoscaling: Some(autoscaling), ..self }
     }
 
+    /// Dispatches through another table of services.
+    #[cfg(test)]
+    fn with_services(self, services: &'static [&'static Service]) -> AwsApi {
+        AwsApi { services, ..self }
+    }
+
     /// Answers one request; never fails: every failure is an AWS error reply.
+    ///
+    /// The request's signature, parameters and route are read first (errors in the protocol its headers
+    /// suggest); then its service is looked up in the registry (a service not served is refused in its client's
+    /// protocol), then its operation; then the caller is authenticated (only operations marked unsigned may come
+    /// without a signature) and the operation's handler runs. From the service on, errors are written in the
+    /// service's protocol.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Vec<u8>> {
         let request_id = RequestId::new();
-        let protocol = guess_protocol(request.headers());
-        let call = match self.read(&request, request_id.clone()).await {
-            Ok(call) => call,
-            Err((protocol, error)) => return render_error(protocol, "", &error, &request_id),
+        let Wire { signed, params, route } = match read(&request) {
+            Ok(wire) => wire,
+            Err((protocol, error)) => return error.to_response(protocol, "", &request_id),
         };
-        let service = call.route.service().unwrap_or_default().to_owned();
-        let operation = call.route.operation().unwrap_or_default().to_owned();
-        let response = match service.as_str() {
-            "eks" => {
-                let response = eks::handle(self, &call)
-                    .await
-                    .unwrap_or_else(|error| render_error(Protocol::RestJson, "", &error, &request_id));
-                if changes_nodegroups(call.request) {
-                    self.follow_nodegroups(&call.caller).await;
-                }
-                response
+        let Some(service) = registry::find_service(self.services, &route) else {
+            let shapeless = route.target.is_none() && route.action.is_none() && route.version.is_none();
+            if signed.is_none() && shapeless {
+                // Neither signed nor shaped like any AWS call: a plain HTTP request for a route that is not here.
+                let error = AwsError::new("NotFound", "ekslite serves no such route", StatusCode::NOT_FOUND);
+                return error.to_response(Protocol::RestJson, "", &request_id);
             }
-            "iam" => iam::handle(self, &call)
-                .await
-                .unwrap_or_else(|error| render_error(Protocol::Query, iam::NAMESPACE, &error, &request_id)),
-            "ec2" => {
-                ec2::handle(self, &call).await.unwrap_or_else(|e| render_error(Protocol::Ec2, "", &e, &request_id))
-            }
-            "autoscaling" => autoscaling::handle(self, &call)
-                .await
-                .unwrap_or_else(|error| render_error(Protocol::Query, autoscaling::NAMESPACE, &error, &request_id)),
-            "sts" => sts::handle(self, &call)
-                .await
-                .unwrap_or_else(|error| render_error(Protocol::Query, sts::NAMESPACE, &error, &request_id)),
-            _ => {
-                let error = match protocol {
-                    Protocol::Query | Protocol::Ec2 => AwsError::bad_request(
-                        "InvalidAction",
-                        format!("The action {operation} is not valid for this web service."),
-                    ),
-                    _ => AwsError::new(
-                        "UnknownOperationException",
-                        format!("ekslite does not serve the service '{service}'"),
-                        StatusCode::BAD_REQUEST,
-                    ),
-                };
-                render_error(protocol, "", &error, &request_id)
-            }
+            let error = registry::unknown_service(self.services, &request, &route);
+            tracing::debug!(service = ?route.signing_name, operation = ?route.operation(), "aws service not served");
+            return error.to_response(registry::client_protocol(&request, &route), "", &request_id);
         };
+        let (protocol, namespace) = (service.wire.protocol(), service.wire.namespace());
+        let found = service.operation(&request, &route);
+        let identity = match &signed {
+            Some(signed) => self.authenticate(signed, &route, protocol).await,
+            // Only operations the models mark as unsigned may come without a signature.
+            None if found.as_ref().is_ok_and(|found| found.operation.unsigned) => Ok(Identity {
+                caller: Caller { arn: String::new(), account: String::new(), region: route.region.clone() },
+                user_id: String::new(),
+                principal: Principal::federated(""),
+            }),
+            None => Err(AuthError::MissingAuthentication.to_aws_error(protocol)),
+        };
+        let (found, Identity { caller, user_id, principal }) = match (found, identity) {
+            (_, Err(error)) | (Err(error), _) => return error.to_response(protocol, namespace, &request_id),
+            (Ok(found), Ok(identity)) => (found, identity),
+        };
+        let call = Call {
+            request: &request,
+            service,
+            operation: found.operation,
+            labels: found.labels,
+            caller,
+            request_id,
+            params,
+            user_id,
+            principal,
+        };
+        let response = (found.operation.handler)(self, &call)
+            .await
+            .unwrap_or_else(|error| error.to_response(protocol, namespace, &call.request_id));
+        let (service, operation) = (service.signing_name, found.operation.name);
         tracing::debug!(%service, %operation, status = response.status().as_u16(), "aws request");
         response
     }
 
-    /// Signature, route and caller of a request.
-    async fn read<'a>(
+    /// The caller a signed request acts as: the user or session of a key IAM or STS issued (after checking the
+    /// signature), else, in the open mode, the root of the account the key names.
+    async fn authenticate(
         &self,
-        request: &'a Request<Bytes>,
-        request_id: RequestId,
-    ) -> Result<Call<'a>, (Protocol, AwsError)> {
-        let protocol = match guess_protocol(request.headers()) {
-            // A presigned query-protocol call (STS, IAM) carries its action in the URL and has no form body.
-            Protocol::RestJson
-                if request.uri().query().is_some_and(|q| q.starts_with("Action=") || q.contains("&Action=")) =>
-            {
-                Protocol::Query
-            }
-            protocol => protocol,
-        };
-        let signed = if is_signed(request) {
-            let signed =
-                SignedRequest::from_request(request).map_err(|error| (protocol, error.to_aws_error(protocol)))?;
-            Some(signed)
-        } else {
-            None
-        };
-        let params = if matches!(protocol, Protocol::Query | Protocol::Ec2) {
-            QueryParams::from_request(request.uri(), request.headers(), request.body())
-        } else {
-            QueryParams::parse(eks::first_values(request.uri().query().unwrap_or_default()).as_bytes())
-        }
-        .map_err(|error| (protocol, error.to_aws_error(protocol)))?;
-        let route = Route::new(signed.as_ref(), request.headers(), &params)
-            .map_err(|error| (protocol, AwsError::bad_request("InvalidParameterValue", error.to_string())))?;
-        let Some(signed) = signed else {
-            if route.service().is_none() && route.operation().is_none() {
-                // Neither signed nor shaped like any AWS call: a plain HTTP request for a route that is not here.
-                let error = AwsError::new("NotFound", "ekslite serves no such route", StatusCode::NOT_FOUND);
-                return Err((Protocol::RestJson, error));
-            }
-            // Only operations the models mark as unsigned may come without a signature.
-            if sts::is_unsigned(&route) {
-                let caller = Caller { arn: String::new(), account: String::new(), region: route.region.clone() };
-                let principal = Principal::federated("");
-                return Ok(Call { request, caller, request_id, params, route, user_id: String::new(), principal });
-            }
-            let error = aws_protocol::AuthError::MissingAuthentication.to_aws_error(protocol);
-            return Err((protocol, error));
-        };
-        let known =
-            sts::authenticate(self, &signed, self.now()).await.map_err(|e| (protocol, e.to_aws_error(protocol)))?;
+        signed: &SignedRequest,
+        route: &Route,
+        protocol: Protocol,
+    ) -> Result<Identity, AwsError> {
+        let known = sts::authenticate(self, signed, self.now()).await.map_err(|e| e.to_aws_error(protocol))?;
         let (account, arn, user_id, principal) = match known {
             Some(known) => (known.account, known.arn, known.user_id, known.principal),
             None => {
@@ -181,8 +172,7 @@ impl AwsApi {
                 (account.clone(), format!("arn:aws:iam::{account}:root"), account, principal)
             }
         };
-        let caller = Caller { arn, account, region: route.region.clone() };
-        Ok(Call { request, caller, request_id, params, route, user_id, principal })
+        Ok(Identity { caller: Caller { arn, account, region: route.region.clone() }, user_id, principal })
     }
 
     pub(crate) fn eks(&self) -> &Eks {
@@ -203,7 +193,7 @@ impl AwsApi {
 
     /// Lets the Auto Scaling groups catch up with node groups an EKS call may have created, resized or deleted,
     /// so that their instances exist (or are gone) without waiting for the next read.
-    async fn follow_nodegroups(&self, caller: &Caller) {
+    pub(crate) async fn follow_nodegroups(&self, caller: &Caller) {
         if let Some(autoscaling) = &self.autoscaling
             && let Err(error) = autoscaling.sync(caller).await
         {
@@ -220,11 +210,23 @@ impl AwsApi {
     }
 }
 
-/// Whether an EKS request may create or resize node groups (reads and other resources do not; a deleted node
-/// group's instances are terminated in the background, by EKS's reconciler).
-fn changes_nodegroups(request: &Request<Bytes>) -> bool {
-    let method = request.method();
-    method != http::Method::GET && method != http::Method::DELETE && request.uri().path().contains("/node-groups")
+/// Signature, parameters and route of a request; an error comes with the protocol its headers suggest.
+fn read(request: &Request<Bytes>) -> Result<Wire, (Protocol, AwsError)> {
+    let protocol = registry::request_protocol(request);
+    let signed = if is_signed(request) {
+        Some(SignedRequest::from_request(request).map_err(|error| (protocol, error.to_aws_error(protocol)))?)
+    } else {
+        None
+    };
+    let params = if matches!(protocol, Protocol::Query | Protocol::Ec2) {
+        QueryParams::from_request(request.uri(), request.headers(), request.body())
+    } else {
+        QueryParams::parse(eks::first_values(request.uri().query().unwrap_or_default()).as_bytes())
+    }
+    .map_err(|error| (protocol, error.to_aws_error(protocol)))?;
+    let route = Route::new(signed.as_ref(), request.headers(), &params)
+        .map_err(|error| (protocol, AwsError::bad_request("InvalidParameterValue", error.to_string())))?;
+    Ok(Wire { signed, params, route })
 }
 
 fn is_signed(request: &Request<Bytes>) -> bool {
@@ -233,26 +235,6 @@ fn is_signed(request: &Request<Bytes>) -> bool {
             .uri()
             .query()
             .is_some_and(|query| query.contains("X-Amz-Signature") || query.contains("X-Amz-Credential"))
-}
-
-/// The protocol a request speaks, from its headers alone: used before the service is known.
-fn guess_protocol(headers: &HeaderMap) -> Protocol {
-    if headers.contains_key("x-amz-target") {
-        Protocol::Json
-    } else if aws_protocol::query::is_form(headers) {
-        Protocol::Query
-    } else {
-        Protocol::RestJson
-    }
-}
-
-pub(crate) fn render_error(
-    protocol: Protocol,
-    namespace: &str,
-    error: &AwsError,
-    request_id: &RequestId,
-) -> Response<Vec<u8>> {
-    error.to_response(protocol, namespace, request_id)
 }
 
 #[cfg(test)]

@@ -6,15 +6,26 @@ use aws_model::iam::Tag;
 use aws_model::policy::Principal;
 use aws_model::sts::{AssumeRole, AssumeRoleWithWebIdentity, Assumed, Session, SessionProblem, StsError};
 use aws_protocol::query::Scope;
-use aws_protocol::xml::{XmlWriter, query_response};
-use aws_protocol::{AuthError, AwsError, QueryError, RequestId, Route, SignedRequest};
-use http::{Response, StatusCode};
+use aws_protocol::xml::XmlWriter;
+use aws_protocol::{AuthError, AwsError, QueryError, SignedRequest};
+use http::StatusCode;
 use time::OffsetDateTime;
 
+use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
-/// STS's XML namespace.
-pub(crate) const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+/// STS on the wire.
+pub(crate) const SERVICE: Service = Service {
+    signing_name: "sts",
+    title: "STS",
+    wire: Wire::Query { version: "2011-06-15", namespace: "https://sts.amazonaws.com/doc/2011-06-15/" },
+    operations: &[
+        operation!("GetCallerIdentity", get_caller_identity),
+        operation!("AssumeRole", assume_role),
+        operation!("AssumeRoleWithWebIdentity", assume_role_with_web_identity).unsigned(),
+        operation!("GetSessionToken", get_session_token),
+    ],
+};
 
 /// A caller whose credentials the endpoint knows: an IAM user's access key or an STS session.
 pub(crate) struct Authenticated {
@@ -62,44 +73,23 @@ pub(crate) async fn authenticate(
     }))
 }
 
-/// Whether a request may come without a signature: STS's AssumeRoleWithWebIdentity.
-pub(crate) fn is_unsigned(route: &Route) -> bool {
-    route.service() == Some("sts") && route.operation() == Some("AssumeRoleWithWebIdentity")
+async fn get_caller_identity(_: &AwsApi, call: &Call<'_>) -> Outcome {
+    call.xml(|xml| {
+        xml.text("Arn", &call.caller.arn).text("UserId", &call.user_id).text("Account", &call.caller.account);
+    })
 }
 
-pub(crate) async fn handle(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
-    match call.route.operation() {
-        Some("GetCallerIdentity") => Ok(get_caller_identity(call)),
-        Some("AssumeRole") => assume_role(api, call).await,
-        Some("AssumeRoleWithWebIdentity") => assume_role_with_web_identity(api, call).await,
-        Some("GetSessionToken") => get_session_token(api, call).await,
-        Some(other) => Err(AwsError::bad_request(
-            "InvalidAction",
-            format!("Could not find operation {other} for version 2011-06-15"),
-        )),
-        None => Err(AwsError::bad_request("MissingAction", "Missing Action")),
+impl WireError for StsError {
+    fn code_and_status(&self) -> (&'static str, StatusCode) {
+        match self {
+            StsError::AccessDenied(_) => ("AccessDenied", StatusCode::FORBIDDEN),
+            StsError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
+            StsError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+            StsError::InvalidIdentityToken(_) => ("InvalidIdentityToken", StatusCode::BAD_REQUEST),
+            StsError::ExpiredToken(_) => ("ExpiredTokenException", StatusCode::BAD_REQUEST),
+            StsError::ServiceFailure(_) => ("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR),
+        }
     }
-}
-
-fn get_caller_identity(call: &Call<'_>) -> Response<Vec<u8>> {
-    let user_id = call.user_id.clone();
-    let xml = query_response("GetCallerIdentity", NAMESPACE, &call.request_id, |xml| {
-        xml.text("Arn", &call.caller.arn).text("UserId", &user_id).text("Account", &call.caller.account);
-    });
-    xml_reply(xml, &call.request_id)
-}
-
-/// The wire error for a model error.
-fn error(error: StsError) -> AwsError {
-    let (code, status) = match &error {
-        StsError::AccessDenied(_) => ("AccessDenied", StatusCode::FORBIDDEN),
-        StsError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
-        StsError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
-        StsError::InvalidIdentityToken(_) => ("InvalidIdentityToken", StatusCode::BAD_REQUEST),
-        StsError::ExpiredToken(_) => ("ExpiredTokenException", StatusCode::BAD_REQUEST),
-        StsError::ServiceFailure(_) => ("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR),
-    };
-    AwsError::new(code, error.to_string(), status)
 }
 
 fn param_error(error: QueryError) -> AwsError {
@@ -157,7 +147,7 @@ fn assumed_xml(xml: &mut XmlWriter, assumed: &Assumed) {
     xml.optional("SourceIdentity", assumed.source_identity.as_deref());
 }
 
-async fn assume_role(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+async fn assume_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let params = call.params.root();
     let input = AssumeRole {
         role_arn: required(&params, "RoleArn", "roleArn")?,
@@ -168,12 +158,11 @@ async fn assume_role(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>,
         external_id: optional(&params, "ExternalId"),
         source_identity: optional(&params, "SourceIdentity"),
     };
-    let assumed = api.sts().assume_role(&call.principal, input).await.map_err(error)?;
-    let xml = query_response("AssumeRole", NAMESPACE, &call.request_id, |xml| assumed_xml(xml, &assumed));
-    Ok(xml_reply(xml, &call.request_id))
+    let assumed = api.sts().assume_role(&call.principal, input).await.map_err(wire)?;
+    call.xml(|xml| assumed_xml(xml, &assumed))
 }
 
-async fn assume_role_with_web_identity(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+async fn assume_role_with_web_identity(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let params = call.params.root();
     let input = AssumeRoleWithWebIdentity {
         role_arn: required(&params, "RoleArn", "roleArn")?,
@@ -182,24 +171,18 @@ async fn assume_role_with_web_identity(api: &AwsApi, call: &Call<'_>) -> Result<
         duration_seconds: params.int("DurationSeconds").map_err(param_error)?,
         policy: optional(&params, "Policy"),
     };
-    let assumed = api.sts().assume_role_with_web_identity(input).await.map_err(error)?;
-    let xml = query_response("AssumeRoleWithWebIdentity", NAMESPACE, &call.request_id, |xml| {
+    let assumed = api.sts().assume_role_with_web_identity(input).await.map_err(wire)?;
+    call.xml(|xml| {
         assumed_xml(xml, &assumed.assumed);
         xml.text("SubjectFromWebIdentityToken", &assumed.subject)
             .text("Provider", &assumed.provider)
             .text("Audience", &assumed.audience);
-    });
-    Ok(xml_reply(xml, &call.request_id))
+    })
 }
 
-async fn get_session_token(api: &AwsApi, call: &Call<'_>) -> Result<Response<Vec<u8>>, AwsError> {
+async fn get_session_token(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let params = call.params.root();
     let duration = params.int("DurationSeconds").map_err(param_error)?;
-    let session = api.sts().get_session_token(&call.principal, duration).await.map_err(error)?;
-    let xml = query_response("GetSessionToken", NAMESPACE, &call.request_id, |xml| credentials_xml(xml, &session));
-    Ok(xml_reply(xml, &call.request_id))
-}
-
-pub(crate) fn xml_reply(xml: String, request_id: &RequestId) -> Response<Vec<u8>> {
-    aws_protocol::error::reply(StatusCode::OK, "text/xml", xml.into_bytes(), request_id)
+    let session = api.sts().get_session_token(&call.principal, duration).await.map_err(wire)?;
+    call.xml(|xml| credentials_xml(xml, &session))
 }

@@ -1,8 +1,8 @@
 //! Auto Scaling groups of managed node groups, and the instances they launch.
 //!
 //! Every managed node group has one Auto Scaling group (`eks-<nodegroup>-<uuid>`) whose sizes are the node
-//! group's `scalingConfig`. The node groups are EKS's records; the groups and their instances are kept in the
-//! EC2 [`Network`] record of the account and region. [`AutoScaling::sync`] reconciles the second with the first:
+//! group's `scalingConfig`. The node groups are EKS's records; the groups and their instances are EC2's (one
+//! record each, changed through [`Ec2`]). [`AutoScaling::sync`] reconciles the second with the first:
 //! it is called before every read and after every change of groups or instances, so a node group's instances
 //! follow it lazily, the way node group statuses follow the clock: created when the node group is created,
 //! resized when its desired size changes (by UpdateNodegroupConfig, SetDesiredCapacity or UpdateAutoScalingGroup),
@@ -24,7 +24,8 @@ use crate::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
 use crate::ec2::instances::private_dns_name;
 use crate::ec2::templates::{LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName};
 use crate::ec2::{
-    Ec2, Ec2Error, IdSource, Instance, InstanceState, Network, NodegroupMember, StateRequest, Tags, TemplateRef,
+    Ec2, Ec2Error, IdSource, Instance, InstanceState, Kind, Network, NodegroupMember, Scope, StateRequest, Tags,
+    TemplateRef,
 };
 use crate::eks::nodegroups::{Nodegroup, NodegroupStatus, ScalingConfig, Taint};
 use crate::eks::{Caller, Eks, EksError};
@@ -204,30 +205,51 @@ fn group_arn(network: &Network, name: &str, uuid: &str) -> String {
     )
 }
 
+/// The most instances one change of a group launches, terminates or relabels, so that it stays one store
+/// transaction; a group further from its spec is brought in line over several changes.
+pub const INSTANCES_PER_CHANGE: usize = 24;
+
 impl Network {
-    /// Brings every node group's Auto Scaling group and instances in line with `specs`: groups of node groups
-    /// that are gone are deleted with their instances, terminated instances an hour old are forgotten.
+    /// Brings every node group's Auto Scaling group and instances in line with `specs` in a whole network:
+    /// groups of node groups that are gone are deleted with their instances, terminated instances an hour old
+    /// are forgotten. [`AutoScaling::sync`] does the same one group and one change at a time.
     pub fn reconcile_groups(&mut self, specs: &[GroupSpec], ids: &mut IdSource, now: f64) {
         let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
         let gone: Vec<String> =
             self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect();
         for name in gone {
-            self.remove_group(&name, now);
+            while !self.remove_group(&name, now) {}
         }
         for spec in specs {
-            self.reconcile_group(spec, ids, now);
+            while !self.reconcile_group(spec, ids, now) {}
         }
         self.forget_terminated(now);
     }
 
-    /// Terminates a group's instances and deletes it, with the launch template made for it.
-    fn remove_group(&mut self, name: &str, now: f64) {
-        let Some(group) = self.auto_scaling_groups.remove(name) else { return };
-        let _ = self.change_instance_states(&group.instances, StateRequest::Terminate, now);
+    /// Terminates a group's instances ([`INSTANCES_PER_CHANGE`] at a time) and then deletes it, with the launch
+    /// template made for it. True once the group is gone.
+    pub fn remove_group(&mut self, name: &str, now: f64) -> bool {
+        let Some(group) = self.auto_scaling_groups.get(name) else { return true };
+        let live: Vec<String> = group
+            .instances
+            .iter()
+            .filter(|id| self.instances.get(id).is_some_and(Instance::is_live))
+            .take(INSTANCES_PER_CHANGE)
+            .cloned()
+            .collect();
+        if !live.is_empty() {
+            let _ = self.change_instance_states(&live, StateRequest::Terminate, now);
+            if let Some(group) = self.auto_scaling_groups.get_mut(name) {
+                group.instances.retain(|id| !live.contains(id));
+            }
+            return false;
+        }
+        let group = self.auto_scaling_groups.remove(name).expect("present above");
         if group.owns_launch_template {
             self.launch_templates.remove(&group.launch_template.id);
             self.untag(&group.launch_template.id);
         }
+        true
     }
 
     /// The launch template version a spec launches from, and the template the group names.
@@ -283,8 +305,9 @@ impl Network {
         (reference, true)
     }
 
-    /// Brings one group in line with its spec: sizes, member labels and taints, launches and terminations.
-    pub fn reconcile_group(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) {
+    /// Brings one group in line with its spec: sizes, member labels and taints, launches and terminations, at
+    /// most [`INSTANCES_PER_CHANGE`] instances at a time. True when nothing is left to do.
+    pub fn reconcile_group(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> bool {
         let (template, owns) = self.resolve_template(spec, ids, now);
         let mut zones: Vec<String> = spec
             .subnets
@@ -294,23 +317,27 @@ impl Network {
         zones.sort();
         zones.dedup();
         let arn = group_arn(self, &spec.name, &spec.uuid);
-        let group = self.auto_scaling_groups.entry(spec.name.clone()).or_insert_with(|| AutoScalingGroup {
-            name: spec.name.clone(),
-            arn,
-            created_at: now,
-            min_size: 0,
-            max_size: 0,
-            desired_capacity: 0,
-            subnets: Vec::new(),
-            availability_zones: Vec::new(),
-            launch_template: template.clone(),
-            owns_launch_template: owns,
-            tags: Tags::new(),
-            instances: Vec::new(),
-            cluster: spec.cluster.clone(),
-            nodegroup: spec.nodegroup.clone(),
-            deleting: false,
-        });
+        if !self.auto_scaling_groups.contains_key(&spec.name) {
+            let group = AutoScalingGroup {
+                name: spec.name.clone(),
+                arn,
+                created_at: now,
+                min_size: 0,
+                max_size: 0,
+                desired_capacity: 0,
+                subnets: Vec::new(),
+                availability_zones: Vec::new(),
+                launch_template: template.clone(),
+                owns_launch_template: owns,
+                tags: Tags::new(),
+                instances: Vec::new(),
+                cluster: spec.cluster.clone(),
+                nodegroup: spec.nodegroup.clone(),
+                deleting: false,
+            };
+            self.auto_scaling_groups.insert(spec.name.clone(), group);
+        }
+        let group = self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above");
         group.min_size = if spec.deleting { 0 } else { spec.scaling.min_size };
         group.max_size = if spec.deleting { 0 } else { spec.scaling.max_size };
         group.desired_capacity = if spec.deleting { 0 } else { spec.scaling.desired_size };
@@ -324,26 +351,52 @@ impl Network {
         let desired = usize::try_from(group.desired_capacity).unwrap_or(0);
         let live: Vec<String> =
             members.into_iter().filter(|id| self.instances.get(id).is_some_and(Instance::is_live)).collect();
+        let mut budget = INSTANCES_PER_CHANGE;
         for id in &live {
-            if let Some(member) = self.instances.get_mut(id).and_then(|instance| instance.nodegroup.as_mut()) {
+            let Some(member) = self.instances.get_mut(id).and_then(|instance| instance.nodegroup.as_mut()) else {
+                continue;
+            };
+            if member.labels != spec.labels || member.taints != spec.taints {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
                 member.labels = spec.labels.clone();
                 member.taints = spec.taints.clone();
             }
         }
         let mut live = live;
-        while live.len() > desired {
+        while live.len() > desired && budget > 0 {
             let members: Vec<&Instance> = live.iter().filter_map(|id| self.instances.get(id)).collect();
             let Some(victim) = choose_victim(&members) else { break };
             let _ = self.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, now);
             live.retain(|id| *id != victim);
+            budget -= 1;
         }
-        while live.len() < desired {
+        let mut out_of_room = false;
+        while live.len() < desired && budget > 0 {
             match self.launch(spec, &template, &live, ids, now) {
                 Some(id) => live.push(id),
-                None => break,
+                None => {
+                    out_of_room = true;
+                    break;
+                }
             }
+            budget -= 1;
         }
+        let done = budget > 0 || (live.len() == desired && !self.relabel_pending(spec, &live));
         self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above").instances = live;
+        done || out_of_room
+    }
+
+    /// Whether a live member still carries other labels or taints than its spec.
+    fn relabel_pending(&self, spec: &GroupSpec, live: &[String]) -> bool {
+        live.iter().any(|id| {
+            self.instances
+                .get(id)
+                .and_then(|instance| instance.nodegroup.as_ref())
+                .is_some_and(|member| member.labels != spec.labels || member.taints != spec.taints)
+        })
     }
 
     /// Launches one instance of a group into the subnet [`choose_subnet`] picks; `None` when no subnet has room.
@@ -554,9 +607,19 @@ impl AutoScaling {
         AutoScaling { boot_seconds, ..self }
     }
 
-    /// Reconciles the caller's groups and instances with its node groups and returns the network as it then
-    /// is; writes only when something changed.
+    /// Reconciles the caller's groups and instances with its node groups and returns the groups, instances and
+    /// subnets as they then are; writes only what changed, one group (and at most
+    /// [`INSTANCES_PER_CHANGE`] instances) per change.
     pub async fn sync(&self, caller: &Caller) -> Result<Network, AutoScalingError> {
+        self.reconcile(caller).await?;
+        // The subnets too: the data plane reads each instance's block.
+        let scope = Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance).all(Kind::Subnet);
+        Ok(self.ec2.view(caller, &scope, Clone::clone).await?)
+    }
+
+    /// Reconciles the caller's groups and instances with its node groups, as [`AutoScaling::sync`] does, without
+    /// reading them back.
+    pub async fn reconcile(&self, caller: &Caller) -> Result<(), AutoScalingError> {
         let nodegroups = self.eks.all_nodegroups(caller).await?;
         let mut cluster_groups: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut specs = Vec::new();
@@ -568,19 +631,64 @@ impl AutoScaling {
             specs.push(GroupSpec::of(nodegroup, cluster_groups[&nodegroup.cluster].as_deref(), self.boot_seconds));
         }
         let now = self.ec2.now();
-        let current = self.ec2.view(caller, Clone::clone).await?;
-        let mut reconciled = current.clone();
-        reconciled.reconcile_groups(&specs, &mut IdSource::Random, now);
-        if reconciled == current {
-            return Ok(current);
-        }
-        Ok(self
-            .ec2
-            .change(caller, |network, ids| {
-                network.reconcile_groups(&specs, ids, now);
-                Ok(network.clone())
+        let groups = Scope::new().all(Kind::AutoScalingGroup);
+        let existing: Vec<String> =
+            self.ec2.view(caller, &groups, |network| network.auto_scaling_groups.keys().cloned().collect()).await?;
+        let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
+        for name in existing.iter().filter(|name| !wanted.contains(name.as_str())) {
+            self.until_done(caller, &Scope::new().id(Kind::AutoScalingGroup, name.as_str()), name, |network, _| {
+                network.remove_group(name, now)
             })
-            .await?)
+            .await?;
+        }
+        for spec in &specs {
+            self.until_done(caller, &spec_scope(spec), &spec.name, |network, ids| {
+                network.reconcile_group(spec, ids, now)
+            })
+            .await?;
+        }
+        let instances = Scope::new().all(Kind::Instance);
+        let old: Vec<String> = self
+            .ec2
+            .view(caller, &instances, |network| {
+                crate::ec2::instances::terminated_long_ago(network.instances.values(), now)
+            })
+            .await?;
+        for batch in old.chunks(INSTANCES_PER_CHANGE) {
+            self.ec2
+                .change(caller, &Scope::new().ids(Kind::Instance, batch.iter().cloned()), |network, _| {
+                    network.forget_instances(batch);
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a change of one group until it says it is done.
+    async fn until_done(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        group: &str,
+        mut step: impl FnMut(&mut Network, &mut IdSource) -> bool,
+    ) -> Result<(), AutoScalingError> {
+        // A group of 450 instances whose every member changes takes 450 / INSTANCES_PER_CHANGE changes.
+        for _ in 0..64 {
+            let done = self
+                .ec2
+                .change_widening(
+                    caller,
+                    scope,
+                    |network| group_members(network, group),
+                    |network, ids| Ok(step(network, ids)),
+                )
+                .await?;
+            if done {
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// The current time.
@@ -703,8 +811,9 @@ impl AutoScaling {
         }
         let now = self.ec2.now();
         let id = instance_id.to_owned();
+        let scope = Scope::new().id(Kind::Instance, instance_id).id(Kind::AutoScalingGroup, group.name.as_str());
         self.ec2
-            .change(caller, |network, _| {
+            .change_widening(caller, &scope, crate::ec2::scopes::instance_subnets, |network, _| {
                 network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, now)?;
                 if let Some(group) = network.auto_scaling_groups.get_mut(&group.name) {
                     group.instances.retain(|member| *member != id);
@@ -721,6 +830,30 @@ impl AutoScaling {
         }
         Ok((group, before, after))
     }
+}
+
+/// What reconciling a group with its spec reads first: the group, its subnets' addresses (launches take one),
+/// and the launch template a spec names (by name: every template).
+fn spec_scope(spec: &GroupSpec) -> Scope {
+    let mut scope = Scope::new().id(Kind::AutoScalingGroup, spec.name.as_str());
+    for subnet in &spec.subnets {
+        scope = scope.addresses(subnet.as_str());
+    }
+    match &spec.launch_template {
+        Some((Some(id), _, _)) => scope.id(Kind::LaunchTemplate, id.as_str()),
+        Some((None, _, _)) => scope.all(Kind::LaunchTemplate),
+        None => scope,
+    }
+}
+
+/// What else reconciling or removing a group reads once the group is loaded: its members (as context: only those
+/// it changes are checked), their subnets' addresses (terminations free them), and its launch template.
+fn group_members(network: &Network, group: &str) -> Scope {
+    let Some(group) = network.auto_scaling_groups.loaded().get(group) else { return Scope::new() };
+    let scope = Scope::new()
+        .context(Kind::Instance, group.instances.iter().cloned())
+        .id(Kind::LaunchTemplate, group.launch_template.id.as_str());
+    scope.and(crate::ec2::scopes::instance_subnets(network))
 }
 
 /// Auto Scaling's pages: `MaxRecords` 1 to 100 (50 by default); the token is the base64 of the last key given.

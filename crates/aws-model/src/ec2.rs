@@ -1,24 +1,30 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs and
 //! tags, with regions and availability zones ([`zones`]) and IPv4 blocks ([`cidr`]).
 //!
-//! The whole network of one account in one region is one [`Network`] record, changed by compare-and-swap: the
-//! rules that span resources (a subnet inside its VPC and overlapping no other, a VPC deleted only without
-//! dependencies, a private address handed out once) then hold without locks. [`Network`]'s methods are the
-//! decision core: values in, values out, no IO; [`Ec2`] loads, applies and stores. Every region starts with
-//! the default VPC a new account has (`172.31.0.0/16`, a default subnet per zone, an attached internet
-//! gateway), made on first use.
+//! Every resource is its own record ([`storage`] says where, and how changes are written). [`Network`] is a
+//! view of the records of one account and region that a change or a read loaded ([`Scope`], per operation in
+//! [`scopes`]); its methods are the decision core: values in, values out, no IO. [`Ec2`] loads a view at one
+//! store revision, applies a change and writes what changed in one transaction, so the rules that span
+//! resources (a subnet inside its VPC and overlapping no other, a VPC deleted only without dependencies, a
+//! private address handed out once) hold without locks. Every region starts with the default VPC a new account
+//! has (`172.31.0.0/16`, a default subnet per zone, an attached internet gateway), made on first use.
 //!
-//! The same record holds what is launched into the network: [`instances`] (EC2 instances), [`templates`]
-//! (launch templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an
-//! instance, its group and the private address it takes change together. [`instance_types`] is the table of
-//! instance types.
+//! What is launched into the network lives here too: [`instances`] (EC2 instances), [`templates`] (launch
+//! templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an instance,
+//! its group and the private address it takes change together. [`instance_types`] is the table of instance
+//! types.
 
+pub mod addresses;
 pub mod cidr;
 mod gateways;
 mod groups;
 pub mod instance_types;
 pub mod instances;
+pub mod loaded;
+mod migrate;
 mod network;
+pub mod scopes;
+pub mod storage;
 pub mod templates;
 pub mod zones;
 
@@ -31,13 +37,17 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::eks::Caller;
 use crate::records::{RecordError, Records};
+use storage::{Keys, Storage, View};
 
+pub use addresses::AddressMap;
 pub use gateways::{TagDescription, check_tags};
 pub use groups::{CreateSecurityGroup, Direction};
 pub use instances::{Instance, InstanceState, NodegroupMember, StateRequest, TemplateRef};
+pub use loaded::Loaded;
 pub use network::{
     CreateSubnet, IdSource, check_filters, describe_availability_zones, describe_regions, glob, passes, resource_type,
 };
+pub use storage::{Kind, Scope};
 
 /// Tags of one resource, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -66,8 +76,9 @@ pub struct Subnet {
     pub availability_zone_id: String,
     pub default_for_az: bool,
     pub map_public_ip_on_launch: bool,
-    /// Private addresses in use.
-    pub allocated: BTreeSet<Ipv4Addr>,
+    /// Private addresses in use: stored apart, loaded only when a change asks for them.
+    #[serde(skip)]
+    pub allocated: AddressMap,
 }
 
 impl Subnet {
@@ -215,32 +226,31 @@ pub struct SubnetPlacement {
     pub public: bool,
 }
 
-/// The EC2 network of one account in one region.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A view of the EC2 network of one account in one region: the records a change or a read loaded (see
+/// [`storage`]). [`Network::new`] makes a whole, empty one in memory, as the decision core's tests use it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     pub account: String,
     pub region: String,
-    /// Whether the default VPC has been made.
-    pub initialized: bool,
-    pub vpcs: BTreeMap<String, Vpc>,
-    pub subnets: BTreeMap<String, Subnet>,
-    pub security_groups: BTreeMap<String, SecurityGroup>,
-    pub internet_gateways: BTreeMap<String, InternetGateway>,
-    pub route_tables: BTreeMap<String, RouteTable>,
-    pub nat_gateways: BTreeMap<String, NatGateway>,
+    pub vpcs: Loaded<Vpc>,
+    pub subnets: Loaded<Subnet>,
+    pub security_groups: Loaded<SecurityGroup>,
+    pub internet_gateways: Loaded<InternetGateway>,
+    pub route_tables: Loaded<RouteTable>,
+    pub nat_gateways: Loaded<NatGateway>,
     /// Elastic IPs by allocation id.
-    pub addresses: BTreeMap<String, Address>,
-    /// Tags by resource id.
+    pub addresses: Loaded<Address>,
+    /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
-    #[serde(default)]
-    pub instances: BTreeMap<String, Instance>,
+    pub instances: Loaded<Instance>,
     /// Launch templates by id.
-    #[serde(default)]
-    pub launch_templates: BTreeMap<String, templates::LaunchTemplate>,
+    pub launch_templates: Loaded<templates::LaunchTemplate>,
     /// Auto Scaling groups by name.
-    #[serde(default)]
-    pub auto_scaling_groups: BTreeMap<String, crate::autoscaling::AutoScalingGroup>,
+    pub auto_scaling_groups: Loaded<crate::autoscaling::AutoScalingGroup>,
+    /// Kinds whose generation a change moves although it creates or deletes none of them: a change that other
+    /// changes reading the whole kind must not miss (a rule naming another group).
+    pub(crate) moved: BTreeSet<Kind>,
 }
 
 /// EC2's errors, each one of its wire error codes; the messages are EC2's.
@@ -369,6 +379,12 @@ pub enum Ec2Error {
     /// `InvalidLaunchTemplateId.VersionNotFound`.
     #[error("{0}")]
     LaunchTemplateVersionNotFound(String),
+    /// `InvalidUserData.Malformed`: user data that is not base64, or over 16 KB.
+    #[error("{0}")]
+    UserDataMalformed(String),
+    /// `RulesPerSecurityGroupLimitExceeded`: over 60 rules in one direction of a group.
+    #[error("The maximum number of rules per security group has been reached.")]
+    RulesPerGroupExceeded,
     /// The store failed (`InternalError`).
     #[error("{0}")]
     Server(String),
@@ -385,6 +401,7 @@ impl From<RecordError> for Ec2Error {
 pub struct Ec2 {
     records: Records,
     clock: Arc<dyn Clock>,
+    cache: Arc<storage::DecodeCache>,
 }
 
 /// How many times a change is retried when another one wins the compare-and-swap.
@@ -392,11 +409,11 @@ const ATTEMPTS: usize = 64;
 
 impl Ec2 {
     pub fn new(records: Records, clock: Arc<dyn Clock>) -> Ec2 {
-        Ec2 { records, clock }
+        Ec2 { records, clock, cache: Arc::default() }
     }
 
-    fn key(caller: &Caller) -> String {
-        Records::regional_key(&caller.account, &caller.region, "ec2", "network", "state")
+    fn storage(&self, caller: &Caller) -> Storage<'_> {
+        Storage { records: &self.records, keys: Keys::new(&caller.account, &caller.region), cache: &self.cache }
     }
 
     /// The records of this service, for watching them.
@@ -409,52 +426,116 @@ impl Ec2 {
         self.clock.now()
     }
 
-    /// Applies `change` to the caller's network and stores the result; the change runs again on a fresh copy
-    /// when another writer got there first, so it must depend only on the network it is given. Nothing is
-    /// stored when it fails.
+    /// Makes the region's default VPC on its first use (whoever asks first makes it, once), after moving a
+    /// region stored in the one-record layout of earlier versions to one record per resource.
+    async fn ensure_region(&self, caller: &Caller) -> Result<(), Ec2Error> {
+        let storage = self.storage(caller);
+        let marker = storage.keys.region();
+        for _ in 0..ATTEMPTS {
+            if self.records.get_raw_at(&marker, None).await?.is_some() {
+                return Ok(());
+            }
+            if migrate::migrate(&storage, &caller.account, &caller.region).await? {
+                continue;
+            }
+            let revision = self.records.revision().await?;
+            let mut view = storage.empty(&caller.account, &caller.region, revision);
+            view.network = Network::new(&caller.account, &caller.region);
+            let before = storage.snapshot(&view);
+            view.network.initialize(&mut IdSource::Random);
+            let record = storage::RegionRecord { account: caller.account.clone(), region: caller.region.clone() };
+            view.create(marker.clone(), &record);
+            if storage.commit(view, &before).await?.is_some() {
+                return Ok(());
+            }
+        }
+        Err(Ec2Error::Server("the region's default VPC could not be made".into()))
+    }
+
+    /// Reads `scope`, widened until `widen` asks for nothing more, at the store's current revision.
+    async fn read(
+        &self,
+        caller: &Caller,
+        storage: &Storage<'_>,
+        scope: &Scope,
+        widen: &impl Fn(&Network) -> Scope,
+    ) -> Result<View, Ec2Error> {
+        let revision = self.records.revision().await?;
+        let mut view = storage.empty(&caller.account, &caller.region, revision);
+        storage.load(&mut view, scope).await?;
+        for _ in 0..8 {
+            let more = widen(&view.network);
+            if view.covers(&more) {
+                return Ok(view);
+            }
+            storage.load(&mut view, &more).await?;
+        }
+        Err(Ec2Error::Server("a change kept asking for more records".into()))
+    }
+
+    /// Applies `change` to the records `scope` names and stores what it changed; the change runs again on a
+    /// fresh view when another writer changed what it read, so it must depend only on the view it is given.
+    /// Nothing is stored when it fails.
     pub async fn change<T>(
         &self,
         caller: &Caller,
+        scope: &Scope,
+        change: impl FnMut(&mut Network, &mut IdSource) -> Result<T, Ec2Error>,
+    ) -> Result<T, Ec2Error> {
+        self.change_widening(caller, scope, |_| Scope::new(), change).await
+    }
+
+    /// [`Ec2::change`] for a change whose records depend on what it reads (an instance's subnet, a group's
+    /// members): `widen` names what else to load from the view, until it names nothing new.
+    pub async fn change_widening<T>(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        widen: impl Fn(&Network) -> Scope,
         mut change: impl FnMut(&mut Network, &mut IdSource) -> Result<T, Ec2Error>,
     ) -> Result<T, Ec2Error> {
-        let key = Self::key(caller);
+        self.ensure_region(caller).await?;
+        let storage = self.storage(caller);
         for _ in 0..ATTEMPTS {
-            let stored = self.records.get::<Network>(&key).await?;
-            let (mut network, revision) = match stored {
-                Some(stored) => (stored.value, Some(stored.revision)),
-                None => (Network::new(&caller.account, &caller.region), None),
-            };
-            let mut ids = IdSource::Random;
-            network.initialize(&mut ids);
-            let result = change(&mut network, &mut ids)?;
-            let written = match revision {
-                Some(revision) => self.records.update(&key, &network, revision).await.map(drop),
-                None => self.records.create(&key, &network).await.map(drop),
-            };
-            match written {
-                Ok(()) => return Ok(result),
-                Err(RecordError::Conflict(_) | RecordError::Exists(_) | RecordError::NotFound(_)) => continue,
-                Err(error) => return Err(error.into()),
+            let mut view = self.read(caller, &storage, scope, &widen).await?;
+            let before = storage.snapshot(&view);
+            let result = change(&mut view.network, &mut IdSource::Random)?;
+            if let Some(leftover) = storage.commit(view, &before).await? {
+                storage.sweep(leftover).await?;
+                return Ok(result);
             }
         }
         Err(Ec2Error::Server("too many concurrent changes to the network".into()))
     }
 
-    /// Reads the caller's network (making the default VPC first if this is the first use).
-    pub async fn view<T>(&self, caller: &Caller, read: impl FnOnce(&Network) -> T) -> Result<T, Ec2Error> {
-        let key = Self::key(caller);
-        if let Some(stored) = self.records.get::<Network>(&key).await?
-            && stored.value.initialized
-        {
-            return Ok(read(&stored.value));
-        }
-        let network = self.change(caller, |network, _| Ok(network.clone())).await?;
-        Ok(read(&network))
+    /// Reads the records `scope` names, as they are at one revision.
+    pub async fn view<T>(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        read: impl FnOnce(&Network) -> T,
+    ) -> Result<T, Ec2Error> {
+        self.view_widening(caller, scope, |_| Scope::new(), read).await
+    }
+
+    /// [`Ec2::view`] widened as [`Ec2::change_widening`] is.
+    pub async fn view_widening<T>(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        widen: impl Fn(&Network) -> Scope,
+        read: impl FnOnce(&Network) -> T,
+    ) -> Result<T, Ec2Error> {
+        self.ensure_region(caller).await?;
+        let storage = self.storage(caller);
+        let view = self.read(caller, &storage, scope, &widen).await?;
+        Ok(read(&view.network))
     }
 
     /// Hands out a free private address of a subnet, recorded so that no other caller gets it.
     pub async fn allocate_private_ip(&self, caller: &Caller, subnet_id: &str) -> Result<Ipv4Addr, Ec2Error> {
-        self.change(caller, |network, _| network.allocate_private_ip(subnet_id)).await
+        self.change(caller, &Scope::new().addresses(subnet_id), |network, _| network.allocate_private_ip(subnet_id))
+            .await
     }
 
     /// Assigns up to `count` more secondary addresses to an instance (see [`Network::assign_private_ips`]).
@@ -464,12 +545,19 @@ impl Ec2 {
         instance_id: &str,
         count: usize,
     ) -> Result<Vec<Ipv4Addr>, Ec2Error> {
-        self.change(caller, |network, _| network.assign_private_ips(instance_id, count)).await
+        self.change_widening(
+            caller,
+            &Scope::new().id(Kind::Instance, instance_id),
+            |network| instance_subnet(network, instance_id),
+            |network, _| network.assign_private_ips(instance_id, count),
+        )
+        .await
     }
 
     /// Returns a private address to its subnet; releasing a free address succeeds.
     pub async fn release_private_ip(&self, caller: &Caller, subnet_id: &str, ip: Ipv4Addr) -> Result<(), Ec2Error> {
-        self.change(caller, |network, _| network.release_private_ip(subnet_id, ip)).await
+        self.change(caller, &Scope::new().addresses(subnet_id), |network, _| network.release_private_ip(subnet_id, ip))
+            .await
     }
 
     /// Where each subnet is, in the order asked; `InvalidSubnetID.NotFound` for the first unknown one.
@@ -478,7 +566,16 @@ impl Ec2 {
         caller: &Caller,
         subnet_ids: &[String],
     ) -> Result<Vec<SubnetPlacement>, Ec2Error> {
-        self.view(caller, |network| subnet_ids.iter().map(|id| network.subnet_placement(id)).collect()).await?
+        let scope = Scope::new().ids(Kind::Subnet, subnet_ids.iter().cloned()).all(Kind::RouteTable);
+        self.view(caller, &scope, |network| subnet_ids.iter().map(|id| network.subnet_placement(id)).collect()).await?
+    }
+}
+
+/// The addresses of a loaded instance's subnet, for changes that give it addresses or take them back.
+pub fn instance_subnet(network: &Network, instance_id: &str) -> Scope {
+    match network.instances.loaded().get(instance_id) {
+        Some(instance) => Scope::new().addresses(&instance.subnet_id),
+        None => Scope::new(),
     }
 }
 

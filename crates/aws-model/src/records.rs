@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use store::{DynStore, ListOptions, Revision, StoreError, WatchStream};
+use store::{Compare, DynStore, KeyValue, ListOptions, Revision, StoreError, TxnOp, WatchStream};
 
 /// What can go wrong reading or writing records.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,7 @@ impl From<StoreError> for RecordError {
             StoreError::AlreadyExists { key } => RecordError::Exists(key),
             StoreError::Conflict { current, .. } => RecordError::Conflict(current.key),
             StoreError::NotFound { key } => RecordError::NotFound(key),
+            StoreError::TxnFailed { key, .. } => RecordError::Conflict(key),
             other => RecordError::Store(other),
         }
     }
@@ -104,6 +105,28 @@ impl Records {
     pub async fn changes(&self, prefix: &str) -> Result<WatchStream, RecordError> {
         let revision = self.store.status().await?.revision;
         Ok(self.store.watch(prefix, revision).await?)
+    }
+
+    /// The store's current revision: reads at it see one consistent state.
+    pub async fn revision(&self) -> Result<Revision, RecordError> {
+        Ok(self.store.status().await?.revision)
+    }
+
+    /// A key as stored at `revision` (now when `None`), undecoded.
+    pub async fn get_raw_at(&self, key: &str, revision: Option<Revision>) -> Result<Option<KeyValue>, RecordError> {
+        Ok(self.store.get(key, revision).await?)
+    }
+
+    /// Every key under a prefix as stored at `revision`, in key order, undecoded.
+    pub async fn list_raw_at(&self, prefix: &str, revision: Revision) -> Result<Vec<KeyValue>, RecordError> {
+        let options = ListOptions { revision: Some(revision), ..ListOptions::default() };
+        Ok(self.store.list(prefix, options).await?.items)
+    }
+
+    /// Writes `ops` if every key of `compares` still has its revision (0: does not exist); else nothing, and
+    /// [`RecordError::Conflict`] names the first key that moved.
+    pub async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, RecordError> {
+        Ok(self.store.txn(compares, ops).await?)
     }
 
     /// Every record under a prefix, in key order.

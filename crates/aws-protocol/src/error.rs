@@ -17,6 +17,8 @@ pub enum Protocol {
     Json,
     /// `rest-json`: operations bound to HTTP method and path, JSON bodies (EKS, EKS Auth).
     RestJson,
+    /// `rest-xml`: operations bound to HTTP method and path, XML bodies (S3, Route 53, CloudFront).
+    RestXml,
 }
 
 impl Protocol {
@@ -27,17 +29,21 @@ impl Protocol {
             Protocol::Ec2 => "ec2",
             Protocol::Json => "json",
             Protocol::RestJson => "rest-json",
+            Protocol::RestXml => "rest-xml",
         }
     }
 
-    /// Whether replies are XML (`query`, `ec2`) rather than JSON.
+    /// Whether replies are XML (`query`, `ec2`, `rest-xml`) rather than JSON.
     pub fn is_xml(self) -> bool {
-        matches!(self, Protocol::Query | Protocol::Ec2)
+        matches!(self, Protocol::Query | Protocol::Ec2 | Protocol::RestXml)
     }
 }
 
 /// The header AWS uses for the request id in every protocol (query services send it too, besides the body).
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// The header S3 (and so the `rest-xml` protocol) uses for the request id.
+pub const S3_REQUEST_ID_HEADER: &str = "x-amz-request-id";
 
 /// A request id: a random UUID, version 4, as AWS services hand them out.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,13 +123,14 @@ impl AwsError {
     }
 
     /// The reply for this error in `protocol`. `namespace` is the service's XML namespace, used by the query
-    /// protocol only (for example `https://iam.amazonaws.com/doc/2010-05-08/`).
+    /// protocol only (for example `https://iam.amazonaws.com/doc/2010-05-08/`); an empty one is left out.
     pub fn to_response(&self, protocol: Protocol, namespace: &str, request_id: &RequestId) -> Response<Vec<u8>> {
         let (content_type, body) = match protocol {
             Protocol::Query => ("text/xml", self.query_body(namespace, request_id)),
             Protocol::Ec2 => ("text/xml;charset=UTF-8", self.ec2_body(request_id)),
             Protocol::Json => ("application/x-amz-json-1.1", self.json_body(true)),
             Protocol::RestJson => ("application/json", self.json_body(false)),
+            Protocol::RestXml => ("application/xml", self.rest_xml_body(request_id)),
         };
         let mut response = reply(self.status, content_type, body, request_id);
         if protocol == Protocol::RestJson
@@ -131,12 +138,18 @@ impl AwsError {
         {
             response.headers_mut().insert("x-amzn-errortype", value);
         }
+        if protocol == Protocol::RestXml
+            && let Ok(value) = HeaderValue::from_str(request_id.as_str())
+        {
+            response.headers_mut().insert(S3_REQUEST_ID_HEADER, value);
+        }
         response
     }
 
     fn query_body(&self, namespace: &str, request_id: &RequestId) -> Vec<u8> {
         let mut xml = XmlWriter::new();
-        xml.element_with_attributes("ErrorResponse", &[("xmlns", namespace)], |xml| {
+        let attributes: &[(&str, &str)] = if namespace.is_empty() { &[] } else { &[("xmlns", namespace)] };
+        xml.element_with_attributes("ErrorResponse", attributes, |xml| {
             xml.element("Error", |xml| {
                 xml.text("Type", if self.sender_fault { "Sender" } else { "Receiver" })
                     .text("Code", &self.code)
@@ -156,6 +169,15 @@ impl AwsError {
                 });
             })
             .text("RequestID", request_id.as_str());
+        });
+        xml.finish().into_bytes()
+    }
+
+    /// S3's error document, which botocore's `rest-xml` parser reads for every service of that protocol.
+    fn rest_xml_body(&self, request_id: &RequestId) -> Vec<u8> {
+        let mut xml = XmlWriter::with_declaration();
+        xml.element("Error", |xml| {
+            xml.text("Code", &self.code).text("Message", &self.message).text("RequestId", request_id.as_str());
         });
         xml.finish().into_bytes()
     }

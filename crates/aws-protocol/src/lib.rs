@@ -1,13 +1,14 @@
 //! The AWS wire protocols that ekslite's AWS endpoint speaks, with no knowledge of any service's operations:
 //!
 //! - [`sigv4`]: reading and checking Signature Version 4 (header and presigned forms), and signing;
-//! - [`route`]: which service a request is for (credential scope, `X-Amz-Target`, or `Action` and `Version`);
+//! - [`route`]: what a request says about where it goes (credential scope, `X-Amz-Target`, `Action` and
+//!   `Version`);
 //! - [`query`]: form and URL parameters with the list, map and structure rules of the `query` and `ec2`
 //!   protocols;
 //! - [`xml`]: the XML writer and reply envelopes of the `query` and `ec2` protocols;
 //! - [`json`]: bodies and replies of the `json` (1.1) and `rest-json` protocols;
 //! - [`timestamp`]: timestamps as each protocol writes them;
-//! - [`error`]: the AWS error envelope in each protocol, and request ids.
+//! - [`error`]: the AWS error envelope in each protocol (`rest-xml` included, for errors only), and request ids.
 //!
 //! Requests and replies are `http` crate types; the HTTP server itself lives elsewhere.
 

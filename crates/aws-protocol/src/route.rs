@@ -1,6 +1,6 @@
-//! Which service a request is for: the signing name of its credential scope; else the prefix of its
-//! `X-Amz-Target`; else (unsigned query requests such as STS `AssumeRoleWithWebIdentity`) its `Version`.
-//! Which handler serves which operation is the business of the crate above.
+//! What a request says about where it goes: the signing name and region of its credential scope, its
+//! `X-Amz-Target`, and its `Action` and `Version`. Which service and handler these name is the business of the
+//! crate above, which knows the services.
 
 use http::HeaderMap;
 
@@ -9,19 +9,6 @@ use crate::sigv4::SignedRequest;
 
 /// The region of requests that carry no credential scope.
 pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// `X-Amz-Target` prefixes of the JSON services, with their signing names; used when a request is unsigned.
-const TARGET_PREFIXES: &[(&str, &str)] =
-    &[("Logs_20140328", "logs"), ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", "cloudtrail")];
-
-/// API versions of the query services, with their signing names; used when a request is unsigned.
-const QUERY_VERSIONS: &[(&str, &str)] = &[
-    ("2011-06-15", "sts"),
-    ("2010-05-08", "iam"),
-    ("2016-11-15", "ec2"),
-    ("2011-01-01", "autoscaling"),
-    ("2010-05-15", "cloudformation"),
-];
 
 /// A request whose service cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,27 +70,11 @@ impl Route {
         })
     }
 
-    /// The service's signing name: the credential scope's, else the one its `X-Amz-Target` prefix or its
-    /// `Version` belongs to; `None` when nothing tells.
-    pub fn service(&self) -> Option<&str> {
-        if let Some(name) = &self.signing_name {
-            return Some(name);
-        }
-        if let Some(target) = &self.target {
-            return lookup(TARGET_PREFIXES, &target.prefix);
-        }
-        self.version.as_deref().and_then(|version| lookup(QUERY_VERSIONS, version))
-    }
-
     /// The operation named on the wire: the `X-Amz-Target` operation, else `Action`. REST operations are
     /// named by method and path instead, which the caller matches.
     pub fn operation(&self) -> Option<&str> {
         self.target.as_ref().map(|target| target.operation.as_str()).or(self.action.as_deref())
     }
-}
-
-fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
-    table.iter().find(|(known, _)| *known == key).map(|(_, name)| *name)
 }
 
 #[cfg(test)]

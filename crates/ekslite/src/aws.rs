@@ -567,7 +567,7 @@ impl crate::fargate::FargateCapacity for EksNodes {
 pub(crate) mod tests {
     use super::*;
     use aws_model::clock::ManualClock;
-    use aws_model::ec2::{Ec2, Instance, InstanceState, StateRequest};
+    use aws_model::ec2::{Ec2, Instance, InstanceState, Scope, StateRequest};
     use aws_model::records::Records;
 
     const NODE: &str = "ip-172-31-0-10.ec2.internal";
@@ -612,7 +612,7 @@ pub(crate) mod tests {
         let caller =
             aws_model::eks::Caller { account: "000000000000".into(), region: "us-east-1".into(), arn: "".into() };
         let (id, subnet) = ec2
-            .change(&caller, |network, _| {
+            .change(&caller, &Scope::everything(), |network, _| {
                 let subnet = network.subnets.values().min_by_key(|s| s.availability_zone.clone()).unwrap().clone();
                 let ip = network.allocate_private_ip(&subnet.id)?;
                 let instance = instance("i-0123456789abcdef0", &subnet, ip, None);
@@ -626,7 +626,10 @@ pub(crate) mod tests {
 
     /// The pod network of cluster `demo` as it stands after a node sync that saw the instance as EC2 has it.
     async fn cni(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> VpcCni {
-        let assigned = ec2.view(caller, |network| network.instances[id].secondary_ips.clone()).await.unwrap();
+        let assigned = ec2
+            .view(caller, &Scope::everything(), |network| network.instances[id].secondary_ips.clone())
+            .await
+            .unwrap();
         let instances = NodeInstances::default();
         let node = NodeAddresses { instance_id: id.to_owned(), batch: 5, assigned };
         instances.lock().unwrap().insert(("demo".into(), NODE.into()), node);
@@ -641,7 +644,7 @@ pub(crate) mod tests {
     }
 
     async fn assigned(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> Vec<Ipv4Addr> {
-        ec2.view(caller, |network| network.instances[id].secondary_ips.clone()).await.unwrap()
+        ec2.view(caller, &Scope::everything(), |network| network.instances[id].secondary_ips.clone()).await.unwrap()
     }
 
     fn v4(ip: IpAddr) -> Ipv4Addr {
@@ -676,7 +679,7 @@ pub(crate) mod tests {
         cni.release("nobody", IpAddr::V4(handed[0])).await;
 
         // The instance goes, and every address with it: the subnet can be deleted.
-        ec2.change(&caller, |network, _| {
+        ec2.change(&caller, &Scope::everything(), |network, _| {
             network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, 1.0)?;
             network.instances.remove(&id);
             network.delete_subnet(&subnet)

@@ -3,12 +3,12 @@
 //! A cluster's nodes are its node groups' instances, which change when a node group or an instance is written
 //! (CreateNodegroup, SetDesiredCapacity, TerminateInstances, ...) and when time passes (an instance finishes
 //! booting, a deleted node group's delay ends). Each region in use has one task that reconciles the region's Auto
-//! Scaling groups with its node groups as soon as a node group or anything in EC2 is written in the region (writes
-//! of clusters, Fargate profiles, add-ons and the like move no instance and wake nothing), and at least every second,
-//! and publishes each cluster's instances as they then are, with a count that moves only when that cluster's
-//! instances changed; a cluster's node sync waits for its own count. So a new node group's nodes come up at once,
-//! and many clusters in a region cost one reconcile per change rather than one each per second, and wake only
-//! for their own changes. EKS's reconciler waits on the same task ([`RegionSyncs::reconciled`]) to know a deleted
+//! Scaling groups with its node groups as soon as a node group or anything of EC2 or Auto Scaling is written in the
+//! region (writes of clusters, Fargate profiles, add-ons and the like move no instance and wake nothing), and at
+//! least every second, and publishes each cluster's instances as they then are, with a count that moves only when
+//! that cluster's instances changed; a cluster's node sync waits for its own count. So a new node group's nodes
+//! come up at once, and many clusters in a region cost one reconcile per change rather than one each per second,
+//! and wake only for their own changes. EKS's reconciler waits on the same task ([`RegionSyncs::reconciled`]) to know a deleted
 //! node group's instances are terminated, rather than reconciling the region once more itself.
 
 use std::collections::HashMap;
@@ -218,17 +218,18 @@ async fn run(
     }
 }
 
-/// Whether a write under a region's keys may change its node groups' instances: a node group's record, or EC2's
-/// (instances, launch templates, subnets). Clusters, Fargate profiles, add-ons and the like do not.
+/// Whether a write under a region's keys may change its node groups' instances: a node group's record, EC2's
+/// (instances, launch templates, subnets) or Auto Scaling's. Clusters, Fargate profiles, add-ons and the like do
+/// not.
 fn may_move_instances(key: &str) -> bool {
-    key.contains("/eks/nodegroups/") || key.contains("/ec2/")
+    key.contains("/eks/nodegroups/") || key.contains("/ec2/") || key.contains("/autoscaling/")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use aws_model::clock::ManualClock;
-    use aws_model::ec2::{Ec2, Tags};
+    use aws_model::ec2::Ec2;
     use aws_model::eks::{Eks, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
     use aws_model::records::Records;
 
@@ -265,12 +266,17 @@ mod tests {
         let west_generation = west.borrow_and_update().generation;
 
         let started = tokio::time::Instant::now();
-        let vpc = ec2
-            .change(&east, |network, ids| network.create_vpc(ids, Some("10.9.0.0/16"), None, &Tags::new()))
-            .await
-            .unwrap();
+        let id = "i-0123456789abcdef0";
+        ec2.change(&east, &aws_model::ec2::Scope::everything(), |network, _| {
+            let subnet = network.subnets.values().next().expect("the default VPC has subnets").clone();
+            let ip = network.allocate_private_ip(&subnet.id)?;
+            network.instances.insert(id.to_owned(), crate::aws::tests::instance(id, &subnet, ip, None));
+            Ok(())
+        })
+        .await
+        .unwrap();
         let next = snapshots.wait_for(|s| s.generation > first.generation).await.unwrap().clone();
-        assert!(next.network.unwrap().vpcs.contains_key(&vpc.id));
+        assert!(next.network.unwrap().instances.contains_key(id));
         // Woken by the write, not by the once-a-second reconcile (time here only moves when every task waits).
         assert!(started.elapsed() < PERIOD, "took {:?}", started.elapsed());
         assert_eq!(west.borrow().generation, west_generation, "another region's snapshot did not change");
@@ -281,8 +287,12 @@ mod tests {
     }
 
     #[test]
-    fn only_writes_of_node_groups_and_ec2_move_instances() {
-        for key in ["/aws/1/us-east-1/eks/nodegroups/demo/ng", "/aws/1/us-east-1/ec2/network/state"] {
+    fn only_writes_of_node_groups_ec2_and_auto_scaling_move_instances() {
+        for key in [
+            "/aws/1/us-east-1/eks/nodegroups/demo/ng",
+            "/aws/1/us-east-1/ec2/instance/i-0123",
+            "/aws/1/us-east-1/autoscaling/group/eks-ng-1",
+        ] {
             assert!(may_move_instances(key), "{key}");
         }
         for key in [

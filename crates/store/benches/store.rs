@@ -1,5 +1,5 @@
-//! The store benchmark: creates, compare-and-swap updates, point gets, prefix lists and watch fan-out, measured
-//! against every backend (SQLite, memory and a real etcd) side by side in one run.
+//! The store benchmark: creates, compare-and-swap updates, transactions, point gets, prefix lists and watch
+//! fan-out, measured against every backend (SQLite, memory and a real etcd) side by side in one run.
 //!
 //! Run it with `cargo bench -p store --bench store`, optionally followed by
 //! `-- --backends sqlite,memory,etcd --seconds 3`. Every measurement is time-boxed: closed-loop workers repeat
@@ -23,7 +23,7 @@ use bench_report::{Report, human_duration, microseconds, percentile, with_thousa
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
-use store::{DynStore, KeyValue, ListOptions, Revision, WatchStream};
+use store::{Compare, DynStore, KeyValue, ListOptions, Revision, TxnOp, WatchStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::task::coop::consume_budget;
@@ -54,6 +54,7 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(120);
 const DEFAULT_SECONDS: f64 = 3.0;
 
 const CREATE_PREFIX: &str = "/registry/bench/create/";
+const TXN_PREFIX: &str = "/registry/bench/txn/";
 const OBJECT_PREFIX: &str = "/registry/bench/objects/";
 const LIST_PREFIX: &str = "/registry/bench/list/";
 const WATCH_PREFIX: &str = "/registry/bench/watch/";
@@ -190,6 +191,7 @@ async fn run(options: &Options) {
 async fn measure_backend(report: &mut Report, backend: &'static str, store: &DynStore, duration: Duration) {
     let value = Bytes::from(vec![b'v'; VALUE_BYTES]);
     add_row(report, measure_creates(backend, store, &value, duration).await);
+    add_row(report, measure_txns(backend, store, &value, duration).await);
     eprintln!("store bench: {backend}: writing the keys that updates, gets and lists use");
     let objects = create_keys(store, OBJECT_PREFIX, WRITES_IN_FLIGHT * KEYS_PER_UPDATER, &value).await;
     create_keys(store, LIST_PREFIX, LIST_SIZE, &value).await;
@@ -219,6 +221,30 @@ async fn measure_creates(backend: &'static str, store: &DynStore, value: &Bytes,
     })
     .await;
     Row::closed_loop(backend, "create", WRITES_IN_FLIGHT, samples, elapsed)
+}
+
+/// Transactions that each create two new keys, guarded by compares that they do not exist yet.
+async fn measure_txns(backend: &'static str, store: &DynStore, value: &Bytes, duration: Duration) -> Row {
+    let deadline = Instant::now() + duration;
+    let (samples, elapsed) = run_workers(WRITES_IN_FLIGHT, |worker| {
+        let store = Arc::clone(store);
+        let value = value.clone();
+        async move {
+            let mut samples = Vec::new();
+            let mut sequence = 0usize;
+            while Instant::now() < deadline {
+                let pair = ["a", "b"].map(|side| format!("{TXN_PREFIX}{worker:03}/{sequence:09}/{side}"));
+                let compares = pair.iter().map(|key| Compare::absent(key.as_str())).collect();
+                let ops = pair.iter().map(|key| TxnOp::put(key.as_str(), value.clone())).collect();
+                timed(&mut samples, store.txn(compares, ops)).await.expect("create two new keys");
+                sequence += 1;
+                consume_budget().await;
+            }
+            samples
+        }
+    })
+    .await;
+    Row::closed_loop(backend, "txn (create 2 keys)", WRITES_IN_FLIGHT, samples, elapsed)
 }
 
 /// Compare-and-swap updates of existing keys, each worker cycling through keys only it writes.

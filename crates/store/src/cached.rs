@@ -1,11 +1,13 @@
 //! A watch cache in front of a remote backend: one watch on the whole key space keeps an in-memory copy of the
 //! recent history, and reads and watches are served from it, as kube-apiserver's watch cache does for etcd.
 //!
-//! Writes go to the backend unchanged, so every compare-and-swap is still decided there and several servers can
-//! share it. Reads stay consistent: a read of the current state first asks the backend for its revision (one
-//! small request, no data) and waits until the cache has applied it, so it sees every write acknowledged before
-//! it began, including other servers' writes. What the cache does not hold (revisions before it was loaded or
-//! compacted away) is read from the backend, which answers exactly as it would without the cache.
+//! Writes (transactions too) go to the backend unchanged, so every compare-and-swap is still decided there and
+//! several servers can share it. Reads stay consistent: a read of the current state first asks the backend for
+//! its revision (one small request, no data) and waits until the cache has applied it, so it sees every write
+//! acknowledged before it began, including other servers' writes. The cache applies each backend revision
+//! whole, however many keys it wrote (an etcd transaction), so no read served from it sees part of one. What the
+//! cache does not hold (revisions before it was loaded or compacted away) is read from the backend, which
+//! answers exactly as it would without the cache.
 //!
 //! If the backend's watch fails (the backend compacted past the cache, or a connection broke), the cache is
 //! loaded again from a fresh snapshot; watches served from the old copy end, and clients start again from their
@@ -16,12 +18,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::task::JoinHandle;
 
 use crate::mvcc::{Mutation, Mvcc};
 use crate::{
-    DynStore, EventKind, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, WatchStream,
+    Compare, DynStore, Event, EventKind, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus,
+    TxnOp, WatchStream,
 };
 
 /// How long a read waits for the cache to reach the backend's revision before reading the backend itself.
@@ -151,6 +154,55 @@ async fn load(backend: &dyn Store) -> Result<Mvcc, StoreError> {
     Ok(mvcc)
 }
 
+/// The backend's events grouped by revision.
+struct Revisions {
+    events: WatchStream,
+    /// The item read after the end of the last revision, not yet handed out.
+    peeked: Option<Option<Result<Event, StoreError>>>,
+}
+
+impl Revisions {
+    /// Every event of the backend's next revision, in order. etcd sends all events of one revision in one watch
+    /// response (it splits a revision only when a watch asks for fragments, which this store never does), and
+    /// the in-memory watches hand out a revision in one scan, so the events of a revision are ready together:
+    /// the batch ends at the first event of a later revision or when no further event is ready.
+    async fn next(&mut self) -> Option<Result<Vec<Event>, StoreError>> {
+        let first = match self.peeked.take() {
+            Some(item) => item?,
+            None => self.events.next().await?,
+        };
+        let mut batch = match first {
+            Ok(event) => vec![event],
+            Err(error) => return Some(Err(error)),
+        };
+        while let Some(item) = self.events.next().now_or_never() {
+            match item {
+                Some(Ok(event)) if event.revision() == batch[0].revision() => batch.push(event),
+                other => {
+                    self.peeked = Some(other);
+                    break;
+                }
+            }
+        }
+        Some(Ok(batch))
+    }
+}
+
+/// The copy's record of a backend event.
+fn mutation(event: Event) -> Mutation {
+    let value = match event.kind {
+        EventKind::Put => Some(event.kv.value),
+        EventKind::Delete => None,
+    };
+    Mutation {
+        key: event.kv.key,
+        revision: event.kv.mod_revision,
+        create_revision: event.kv.create_revision,
+        value,
+        prev: event.prev,
+    }
+}
+
 /// Applies the backend's events to the cache for as long as the store is open, reloading after failures.
 async fn follow(shared: Arc<Shared>, first: WatchStream) {
     let mut first = Some(first);
@@ -164,28 +216,25 @@ async fn follow(shared: Arc<Shared>, first: WatchStream) {
             None => shared.backend.watch("", mvcc.revision()).await,
         };
         let error = match events {
-            Ok(mut events) => loop {
-                match events.next().await {
-                    Some(Ok(event)) => {
-                        let value = match event.kind {
-                            EventKind::Put => Some(event.kv.value),
-                            EventKind::Delete => None,
-                        };
-                        let mutation = Mutation {
-                            key: event.kv.key,
-                            revision: event.kv.mod_revision,
-                            create_revision: event.kv.create_revision,
-                            value,
-                            prev: event.prev,
-                        };
-                        if mutation.revision > mvcc.revision() {
-                            mvcc.apply(std::slice::from_ref(&mutation), true);
+            Ok(events) => {
+                let mut revisions = Revisions { events, peeked: None };
+                loop {
+                    match revisions.next().await {
+                        Some(Ok(batch)) => {
+                            let revision = batch[0].revision();
+                            // The whole revision at once: readers waiting for it see all of its keys.
+                            if revision > mvcc.revision() {
+                                let mutations: Vec<Mutation> = batch.into_iter().map(mutation).collect();
+                                mvcc.apply(&mutations, true);
+                            } else {
+                                tracing::warn!(revision, "watch cache skipped a revision it already holds");
+                            }
                         }
+                        Some(Err(error)) => break error,
+                        None => break StoreError::Closed,
                     }
-                    Some(Err(error)) => break error,
-                    None => break StoreError::Closed,
                 }
-            },
+            }
             Err(error) => error,
         };
         if matches!(error, StoreError::Closed) {
@@ -255,6 +304,12 @@ impl Store for CachedStore {
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<(KeyValue, Revision), StoreError> {
         self.shared.backend.delete(key, expected).await
+    }
+
+    async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, StoreError> {
+        // A later current-state read waits for the copy to reach the backend's revision, so it sees the
+        // transaction whole, as it sees single writes.
+        self.shared.backend.txn(compares, ops).await
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream, StoreError> {

@@ -19,6 +19,19 @@ pub enum StoreError {
     #[error("key {:?} changed: expected mod_revision {expected}, found {}", current.key, current.mod_revision)]
     Conflict { expected: Revision, current: Box<KeyValue> },
 
+    /// A compare of a transaction did not hold, so nothing was written: the first failing one, with the key's
+    /// current state (`None` when it does not exist).
+    #[error(
+        "transaction refused: key {key:?} was expected {}, but is {}",
+        expected_state(*expected),
+        current_state(current.as_deref())
+    )]
+    TxnFailed { key: String, expected: Revision, current: Option<Box<KeyValue>> },
+
+    /// The transaction cannot run as given: too many ops or compares, a key written twice, a negative revision.
+    #[error("invalid transaction: {reason}")]
+    InvalidTxn { reason: String },
+
     /// The requested revision is older than the compaction point. `compacted` is 0 when the backend did not say.
     #[error("revision {requested} has been compacted (compacted through {compacted})")]
     Compacted { requested: Revision, compacted: Revision },
@@ -68,6 +81,22 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A compare's expectation, in words.
+fn expected_state(expected: Revision) -> String {
+    match expected {
+        0 => "not to exist".to_owned(),
+        revision => format!("at mod_revision {revision}"),
+    }
+}
+
+/// A key's current state, in words.
+fn current_state(current: Option<&KeyValue>) -> String {
+    match current {
+        None => "absent".to_owned(),
+        Some(kv) => format!("at mod_revision {}", kv.mod_revision),
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

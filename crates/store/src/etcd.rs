@@ -1,8 +1,9 @@
 //! The etcd backend: each store operation is one etcd v3 request, so several ekslite servers can share state.
 //!
 //! Creates, updates and deletes are transactions that compare `create_revision` / `mod_revision` and, when the
-//! comparison fails, read the key back in the same transaction to report what it holds. Revisions, compaction
-//! and watch history are etcd's own.
+//! comparison fails, read the key back in the same transaction to report what it holds. A store transaction is
+//! one etcd transaction the same way: its compares, its writes if they hold, else a read of every compared key.
+//! Revisions, compaction and watch history are etcd's own; all writes of one transaction share its revision.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -177,6 +178,31 @@ impl Store for EtcdStore {
         Ok((prev, revision))
     }
 
+    async fn txn(&self, compares: Vec<crate::Compare>, ops: Vec<crate::TxnOp>) -> Result<Revision, StoreError> {
+        crate::check_txn(&compares, &ops)?;
+        let conditions: Vec<Compare> = compares
+            .iter()
+            .map(|compare| match compare.mod_revision {
+                // A missing key compares as all zeroes; `create_revision` 0 says "absent" as create() does.
+                0 => Compare::create_revision(compare.key.as_str(), CompareOp::Equal, 0),
+                expected => Compare::mod_revision(compare.key.as_str(), CompareOp::Equal, expected),
+            })
+            .collect();
+        let writes: Vec<TxnOp> = ops
+            .into_iter()
+            .map(|op| match op {
+                crate::TxnOp::Put { key, value } => TxnOp::put(key, value.to_vec(), None),
+                crate::TxnOp::Delete { key } => TxnOp::delete(key, None),
+            })
+            .collect();
+        let reads: Vec<TxnOp> = compares.iter().map(|compare| TxnOp::get(compare.key.as_str(), None)).collect();
+        let response = self.txn(Txn::new().when(conditions).and_then(writes).or_else(reads)).await?;
+        if !response.succeeded() {
+            return Err(txn_refusal(compares, &response));
+        }
+        Ok(header_revision(&response))
+    }
+
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream, StoreError> {
         self.check_watch_start(after_revision).await?;
         let mut options = WatchOptions::new().with_prev_key().with_start_revision(after_revision + 1);
@@ -259,6 +285,25 @@ fn refusal(key: &str, expected: Revision, response: &TxnResponse) -> StoreError 
     }
 }
 
+/// Which compare of a refused transaction failed, from the reads in its else branch: one per compare, in order,
+/// at the revision etcd decided the compares at.
+fn txn_refusal(compares: Vec<crate::Compare>, response: &TxnResponse) -> StoreError {
+    for (compare, read) in compares.into_iter().zip(response.op_responses()) {
+        let current = match read {
+            TxnOpResponse::Get(get) => get.kvs().first().map(convert_kv),
+            _ => None,
+        };
+        if current.as_ref().map_or(0, |kv| kv.mod_revision) != compare.mod_revision {
+            return StoreError::TxnFailed {
+                key: compare.key,
+                expected: compare.mod_revision,
+                current: current.map(Box::new),
+            };
+        }
+    }
+    StoreError::Etcd(etcd_client::Error::Internal("etcd refused a transaction whose compares all hold".into()))
+}
+
 fn header_revision(response: &TxnResponse) -> Revision {
     response.header().map_or(0, |header| header.revision())
 }
@@ -326,6 +371,11 @@ fn map_error(error: etcd_client::Error, requested: Revision) -> StoreError {
         }
         if message.contains("request is too large") {
             return StoreError::TooLarge { key: String::new(), size: 0, limit: crate::MAX_WRITE_BYTES };
+        }
+        // The store checks both before etcd sees a transaction; an etcd run with a lower `--max-txn-ops` can
+        // still refuse one.
+        if message.contains("too many operations in txn request") || message.contains("duplicate key given in txn") {
+            return StoreError::InvalidTxn { reason: format!("etcd: {message}") };
         }
     }
     StoreError::Etcd(error)

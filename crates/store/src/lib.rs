@@ -3,7 +3,8 @@
 //! Every write gets the next value of one global revision counter. Each key remembers the revision that created
 //! it and the revision that last changed it, so writers can compare-and-swap on `mod_revision`. Reads can be
 //! served at any revision that has not been compacted away, and `watch` replays every change after a revision
-//! and then follows new ones.
+//! and then follows new ones. A transaction ([`Store::txn`]) writes several keys at once, each guarded by the
+//! revision it was read at, or nothing at all.
 //!
 //! The crate knows nothing about Kubernetes or AWS: keys are strings, values are bytes. Three backends implement
 //! [`Store`] and pass one test suite:
@@ -24,6 +25,7 @@ mod mvcc;
 mod sqlite;
 mod watch;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -42,6 +44,9 @@ pub type Revision = i64;
 
 /// The largest key plus value one write may carry: etcd's default request limit (`--max-request-bytes`).
 pub const MAX_WRITE_BYTES: usize = 1536 * 1024;
+
+/// The most writes one transaction may carry, and the most compares: etcd's default `--max-txn-ops`.
+pub const MAX_TXN_OPS: usize = 128;
 
 /// A key with the value it holds at some revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +109,52 @@ pub struct ListResult {
     pub more: bool,
 }
 
+/// A condition of a transaction: the key's current `mod_revision` must be `mod_revision`; 0 means the key must
+/// not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compare {
+    pub key: String,
+    pub mod_revision: Revision,
+}
+
+impl Compare {
+    /// The key must not exist.
+    pub fn absent(key: impl Into<String>) -> Compare {
+        Compare { key: key.into(), mod_revision: 0 }
+    }
+
+    /// The key must still be as it was read: last changed at `mod_revision`.
+    pub fn unchanged(key: impl Into<String>, mod_revision: Revision) -> Compare {
+        Compare { key: key.into(), mod_revision }
+    }
+}
+
+/// A write of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnOp {
+    /// Creates the key or replaces its value.
+    Put { key: String, value: Bytes },
+    /// Deletes the key; nothing happens if it does not exist.
+    Delete { key: String },
+}
+
+impl TxnOp {
+    pub fn put(key: impl Into<String>, value: impl Into<Bytes>) -> TxnOp {
+        TxnOp::Put { key: key.into(), value: value.into() }
+    }
+
+    pub fn delete(key: impl Into<String>) -> TxnOp {
+        TxnOp::Delete { key: key.into() }
+    }
+
+    /// The key the op writes.
+    pub fn key(&self) -> &str {
+        match self {
+            TxnOp::Put { key, .. } | TxnOp::Delete { key } => key,
+        }
+    }
+}
+
 /// Where the store stands, for health reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreStatus {
@@ -141,6 +192,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         key: &str,
         expected_mod_revision: Option<Revision>,
     ) -> Result<(KeyValue, Revision), StoreError>;
+
+    /// Applies every op if every compare holds, else nothing, atomically: no reader ever sees part of a
+    /// transaction. Returns the revision of the transaction's last write (the current revision when it writes
+    /// nothing: no ops, or only deletes of keys that do not exist).
+    ///
+    /// When a compare fails the error is [`StoreError::TxnFailed`] for the first failing compare, with the key's
+    /// current state, and no revision is taken. A key may appear in at most one op, and a transaction carries at
+    /// most [`MAX_TXN_OPS`] ops and as many compares, every key and value checked as single writes are, and at
+    /// most [`MAX_WRITE_BYTES`] of keys (compared or written) and values in all; anything else is refused with
+    /// [`StoreError::InvalidTxn`], [`StoreError::InvalidKey`] or [`StoreError::TooLarge`] before the backend
+    /// sees it.
+    ///
+    /// A transaction's writes have revisions above every earlier write and are reported by watches in op order,
+    /// each with the key's previous state. They may share one revision: etcd gives all of them the
+    /// transaction's revision, while SQLite and memory give each op its own, consecutive ones. Every revision
+    /// the store reports (its status, a list's revision, the revision `txn` returns) lies between transactions,
+    /// so a read at one sees each transaction whole; only a revision strictly inside a transaction's range
+    /// (the `mod_revision` of one of its earlier ops on SQLite and memory) shows the ops up to it.
+    async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, StoreError>;
 
     /// Every event under `prefix` after `after_revision`, in revision order, then new ones as they happen.
     /// Fails with [`StoreError::Compacted`] if events after `after_revision` are no longer kept.
@@ -202,6 +272,53 @@ pub(crate) fn check_write(key: &str, value: &[u8]) -> Result<(), StoreError> {
     let size = key.len() + value.len();
     if size > MAX_WRITE_BYTES {
         return Err(StoreError::TooLarge { key: truncated(key), size, limit: MAX_WRITE_BYTES });
+    }
+    Ok(())
+}
+
+/// Checks a transaction's shape, keys and size before any backend sees it.
+pub(crate) fn check_txn(compares: &[Compare], ops: &[TxnOp]) -> Result<(), StoreError> {
+    if ops.len() > MAX_TXN_OPS {
+        return Err(StoreError::InvalidTxn {
+            reason: format!("{} ops, more than the {MAX_TXN_OPS} one transaction may carry", ops.len()),
+        });
+    }
+    if compares.len() > MAX_TXN_OPS {
+        return Err(StoreError::InvalidTxn {
+            reason: format!("{} compares, more than the {MAX_TXN_OPS} one transaction may carry", compares.len()),
+        });
+    }
+    let mut size = 0;
+    for compare in compares {
+        check_key(&compare.key)?;
+        if compare.mod_revision < 0 {
+            return Err(StoreError::InvalidTxn {
+                reason: format!("the compare on key {:?} expects a negative revision", truncated(&compare.key)),
+            });
+        }
+        size += compare.key.len();
+    }
+    let mut written = HashSet::with_capacity(ops.len());
+    for op in ops {
+        match op {
+            TxnOp::Put { key, value } => {
+                check_write(key, value)?;
+                size += key.len() + value.len();
+            }
+            TxnOp::Delete { key } => {
+                check_key(key)?;
+                size += key.len();
+            }
+        }
+        if !written.insert(op.key()) {
+            return Err(StoreError::InvalidTxn {
+                reason: format!("key {:?} is written by more than one op", truncated(op.key())),
+            });
+        }
+    }
+    if size > MAX_WRITE_BYTES {
+        let first = ops.first().map(TxnOp::key).or_else(|| compares.first().map(|c| c.key.as_str()));
+        return Err(StoreError::TooLarge { key: truncated(first.unwrap_or_default()), size, limit: MAX_WRITE_BYTES });
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use crate::mvcc::{Mutation, Mvcc, WriteOp};
-use crate::{KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, WatchStream};
+use crate::mvcc::{Mvcc, Planned, WriteOp};
+use crate::{Compare, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, TxnOp, WatchStream};
 
 #[derive(Debug, Clone)]
 pub struct MemoryStore {
@@ -24,7 +24,7 @@ impl MemoryStore {
         MemoryStore { mvcc: Arc::new(Mvcc::new(0, 0)) }
     }
 
-    fn write(&self, op: WriteOp) -> Result<Mutation, StoreError> {
+    fn write(&self, op: WriteOp) -> Result<Planned, StoreError> {
         if self.mvcc.is_closed() {
             return Err(StoreError::Closed);
         }
@@ -54,20 +54,25 @@ impl Store for MemoryStore {
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
         crate::check_write(key, &value)?;
-        let mutation = self.write(WriteOp::Create { key: key.to_owned(), value })?;
+        let mutation = self.write(WriteOp::Create { key: key.to_owned(), value })?.single();
         Ok(mutation.after().expect("a create leaves a value"))
     }
 
     async fn update(&self, key: &str, value: Bytes, expected: Revision) -> Result<KeyValue, StoreError> {
         crate::check_write(key, &value)?;
-        let mutation = self.write(WriteOp::Update { key: key.to_owned(), value, expected })?;
+        let mutation = self.write(WriteOp::Update { key: key.to_owned(), value, expected })?.single();
         Ok(mutation.after().expect("an update leaves a value"))
     }
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<(KeyValue, Revision), StoreError> {
         crate::check_key(key)?;
-        let mutation = self.write(WriteOp::Delete { key: key.to_owned(), expected })?;
+        let mutation = self.write(WriteOp::Delete { key: key.to_owned(), expected })?.single();
         Ok((mutation.prev.expect("a delete has a previous value"), mutation.revision))
+    }
+
+    async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, StoreError> {
+        crate::check_txn(&compares, &ops)?;
+        Ok(self.write(WriteOp::Txn { compares, ops })?.revision)
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream, StoreError> {

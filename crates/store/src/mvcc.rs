@@ -4,6 +4,9 @@
 //! write against the latest versions ([`WriteOp::plan`]), make it durable if their backend persists anything,
 //! and then [`Mvcc::apply`] it, which wakes the watchers of the prefixes the written keys fall under (and only
 //! them: with thousands of watches over many clusters, a write wakes the few that can see it).
+//!
+//! Several keys may be written at one revision (an etcd transaction, in the copy the watch cache keeps). Such a
+//! revision is applied in one step and read by watchers in one scan, so no reader sees part of it.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
@@ -12,7 +15,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use crate::{Event, EventKind, KeyValue, ListOptions, ListResult, Revision, StoreError};
+use crate::{Compare, Event, EventKind, KeyValue, ListOptions, ListResult, Revision, StoreError, TxnOp};
 
 /// One version of a key; `value` is `None` for the tombstone a delete leaves.
 #[derive(Debug, Clone)]
@@ -24,17 +27,19 @@ struct Version {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Invariant: revisions only grow; every applied mutation carries a revision above this one.
+    /// Invariant: revisions only grow; every applied mutation carries a revision above this one, or this one
+    /// when it writes another key of the same revision (a transaction's writes in etcd share one).
     revision: Revision,
     /// Versions superseded at or before this revision, and events at or before it, are gone.
     compacted: Revision,
     /// Invariant: each history is sorted by `mod_revision` and never empty. A key's name is allocated once and
     /// shared with its log entries.
     keys: BTreeMap<Arc<str>, Vec<Version>>,
-    /// Invariant: sorted by revision; holds exactly the writes in `(compacted, revision]` that were applied with
-    /// `log_event` set, each as its revision and key. The event itself is read back from the key's history, which
-    /// keeps the written version and the one before it for as long as the log keeps the write: a log entry costs
-    /// a few words, not a copy of two key-values.
+    /// Invariant: sorted by revision, the entries of one revision in the order they were written; holds exactly
+    /// the writes in `(compacted, revision]` that were applied with `log_event` set, each as its revision and
+    /// key. The event itself is read back from the key's history, which keeps the written version and the one
+    /// before it for as long as the log keeps the write: a log entry costs a few words, not a copy of two
+    /// key-values.
     log: VecDeque<(Revision, Arc<str>)>,
 }
 
@@ -67,9 +72,24 @@ const SWEEP_EVERY: usize = 256;
 /// A write a caller asked for, not yet checked against the store.
 #[derive(Debug)]
 pub(crate) enum WriteOp {
-    Create { key: String, value: Bytes },
-    Update { key: String, value: Bytes, expected: Revision },
-    Delete { key: String, expected: Option<Revision> },
+    Create {
+        key: String,
+        value: Bytes,
+    },
+    Update {
+        key: String,
+        value: Bytes,
+        expected: Revision,
+    },
+    Delete {
+        key: String,
+        expected: Option<Revision>,
+    },
+    /// A transaction whose shape `check_txn` has accepted: in particular no key appears in two ops.
+    Txn {
+        compares: Vec<Compare>,
+        ops: Vec<TxnOp>,
+    },
 }
 
 /// A checked write with its revision, ready to persist and apply.
@@ -84,47 +104,107 @@ pub(crate) struct Mutation {
     pub prev: Option<KeyValue>,
 }
 
+/// A checked write: its mutations, ready to persist and apply, and the revision it answers with.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    /// In revision order; one for a single-key write, one per op that changes something for a transaction.
+    pub mutations: Vec<Mutation>,
+    /// The revision of the last mutation, or the store's revision before the write when it changes nothing.
+    pub revision: Revision,
+}
+
+impl Planned {
+    /// The one mutation of a single-key write.
+    pub fn single(self) -> Mutation {
+        debug_assert_eq!(self.mutations.len(), 1, "a single-key write plans one mutation");
+        self.mutations.into_iter().next().expect("a single-key write plans one mutation")
+    }
+}
+
 impl WriteOp {
-    pub fn key(&self) -> &str {
+    /// A key the write touches, to name it in logs (empty for an empty transaction).
+    pub fn first_key(&self) -> &str {
         match self {
             WriteOp::Create { key, .. } | WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } => key,
+            WriteOp::Txn { compares, ops } => {
+                ops.first().map(TxnOp::key).or_else(|| compares.first().map(|c| c.key.as_str())).unwrap_or_default()
+            }
         }
     }
 
-    /// Checks the write against the key's current state and gives it `revision`.
-    pub fn plan(self, current: Option<KeyValue>, revision: Revision) -> Result<Mutation, StoreError> {
+    /// Checks the write against the current state of the keys it touches, as `current` reports it (the latest
+    /// version, including writes planned before this one but not yet applied), and gives its mutations
+    /// consecutive revisions starting at `revision`.
+    pub fn plan(
+        self,
+        mut current: impl FnMut(&str) -> Option<KeyValue>,
+        revision: Revision,
+    ) -> Result<Planned, StoreError> {
+        let single = |mutation: Mutation| Planned { revision: mutation.revision, mutations: vec![mutation] };
         match self {
-            WriteOp::Create { key, value } => match current {
+            WriteOp::Create { key, value } => match current(&key) {
                 Some(_) => Err(StoreError::AlreadyExists { key }),
-                None => Ok(Mutation { key, revision, create_revision: revision, value: Some(value), prev: None }),
+                None => Ok(single(Mutation::put(key, value, None, revision))),
             },
             WriteOp::Update { key, value, expected } => {
-                let current = current.ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
+                let current = current(&key).ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
                 if current.mod_revision != expected {
                     return Err(StoreError::Conflict { expected, current: Box::new(current) });
                 }
-                Ok(Mutation {
-                    key,
-                    revision,
-                    create_revision: current.create_revision,
-                    value: Some(value),
-                    prev: Some(current),
-                })
+                Ok(single(Mutation::put(key, value, Some(current), revision)))
             }
             WriteOp::Delete { key, expected } => {
-                let current = current.ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
+                let current = current(&key).ok_or_else(|| StoreError::NotFound { key: key.clone() })?;
                 if let Some(expected) = expected
                     && current.mod_revision != expected
                 {
                     return Err(StoreError::Conflict { expected, current: Box::new(current) });
                 }
-                Ok(Mutation { key, revision, create_revision: 0, value: None, prev: Some(current) })
+                Ok(single(Mutation::delete(key, current, revision)))
+            }
+            WriteOp::Txn { compares, ops } => {
+                for Compare { key, mod_revision: expected } in compares {
+                    let state = current(&key);
+                    if state.as_ref().map_or(0, |kv| kv.mod_revision) != expected {
+                        return Err(StoreError::TxnFailed { key, expected, current: state.map(Box::new) });
+                    }
+                }
+                // Every op reads the state before the transaction: no key appears in two ops.
+                let mut mutations = Vec::with_capacity(ops.len());
+                let mut next = revision;
+                for op in ops {
+                    let mutation = match op {
+                        TxnOp::Put { key, value } => {
+                            let prev = current(&key);
+                            Mutation::put(key, value, prev, next)
+                        }
+                        TxnOp::Delete { key } => match current(&key) {
+                            Some(prev) => Mutation::delete(key, prev, next),
+                            // As in etcd, deleting a key that does not exist changes nothing and takes no revision.
+                            None => continue,
+                        },
+                    };
+                    mutations.push(mutation);
+                    next += 1;
+                }
+                Ok(Planned { mutations, revision: next - 1 })
             }
         }
     }
 }
 
 impl Mutation {
+    /// A put of `value` over `prev` (`None` when it creates the key).
+    fn put(key: String, value: Bytes, prev: Option<KeyValue>, revision: Revision) -> Mutation {
+        let create_revision = prev.as_ref().map_or(revision, |prev| prev.create_revision);
+        Mutation { key, revision, create_revision, value: Some(value), prev }
+    }
+
+    /// A delete of a key that exists as `prev`.
+    fn delete(key: String, prev: KeyValue, revision: Revision) -> Mutation {
+        Mutation { key, revision, create_revision: 0, value: None, prev: Some(prev) }
+    }
+
     /// The key's state after a put; `None` after a delete.
     pub fn after(&self) -> Option<KeyValue> {
         self.value.as_ref().map(|value| KeyValue {
@@ -173,9 +253,7 @@ impl Mvcc {
 
     /// The key's latest state, if it exists.
     pub fn latest(&self, key: &str) -> Option<KeyValue> {
-        let state = self.read();
-        let history = state.keys.get(key)?;
-        version_kv(key, history.last()?)
+        self.read().latest(key)
     }
 
     pub fn get(&self, key: &str, revision: Option<Revision>) -> Result<Option<KeyValue>, StoreError> {
@@ -209,8 +287,10 @@ impl Mvcc {
         Ok(ListResult { items, revision: at, more })
     }
 
-    /// Makes planned mutations visible and wakes the watchers. With `log_event` unset (replaying history that is
-    /// older than the compaction point) the mutations update the index only.
+    /// Makes planned mutations visible, all in one step, and wakes the watchers. The mutations are in revision
+    /// order; several may share a revision, and then all of that revision's mutations must be in this call. With
+    /// `log_event` unset (replaying history that is older than the compaction point) the mutations update the
+    /// index only.
     pub fn apply(&self, mutations: &[Mutation], log_event: bool) {
         let Some(last) = mutations.last() else { return };
         {
@@ -263,18 +343,20 @@ impl Mvcc {
     }
 
     /// Checks a write against the latest state and applies it in one step: the memory backend's write path.
-    pub fn write_now(&self, op: WriteOp) -> Result<Mutation, StoreError> {
-        let mutation = {
+    pub fn write_now(&self, op: WriteOp) -> Result<Planned, StoreError> {
+        let planned = {
             let mut state = self.write();
-            let history = state.keys.get(op.key());
-            let current = history.and_then(|h| h.last()).and_then(|v| version_kv(op.key(), v));
-            let mutation = op.plan(current, state.revision + 1)?;
-            state.push(&mutation, true);
-            mutation
+            let planned = op.plan(|key| state.latest(key), state.revision + 1)?;
+            for mutation in &planned.mutations {
+                state.push(mutation, true);
+            }
+            planned
         };
-        self.signal.send_modify(|signal| signal.revision = mutation.revision);
-        self.wake(std::iter::once(mutation.key.as_str()));
-        Ok(mutation)
+        if !planned.mutations.is_empty() {
+            self.signal.send_modify(|signal| signal.revision = planned.revision);
+            self.wake(planned.mutations.iter().map(|mutation| mutation.key.as_str()));
+        }
+        Ok(planned)
     }
 
     /// Checks that `revision` may be compacted to: `Ok(false)` if it already is, an error if it is in the future.
@@ -313,7 +395,9 @@ impl Mvcc {
         victims
     }
 
-    /// Appends to `out` the events under `prefix` after `after`, looking at no more than `budget` events.
+    /// Appends to `out` the events under `prefix` after `after`, looking at no more than `budget` events unless
+    /// the last of them shares its revision with the next: a scan never ends inside a revision, because the
+    /// next one starts after the revision it ended at.
     pub fn events_after(
         &self,
         prefix: &str,
@@ -327,7 +411,10 @@ impl Mvcc {
         }
         let start = state.log.partition_point(|(logged, _)| *logged <= after);
         let mut through = after;
-        for (revision, key) in state.log.range(start..).take(budget) {
+        for (seen, (revision, key)) in state.log.range(start..).enumerate() {
+            if seen >= budget && *revision != through {
+                break;
+            }
             through = *revision;
             if key.starts_with(prefix) {
                 out.push_back(state.event(key, *revision));
@@ -373,8 +460,12 @@ impl Mvcc {
 }
 
 impl State {
+    fn latest(&self, key: &str) -> Option<KeyValue> {
+        version_kv(key, self.keys.get(key)?.last()?)
+    }
+
     fn push(&mut self, mutation: &Mutation, log_event: bool) {
-        debug_assert!(mutation.revision > self.revision, "revisions must grow");
+        debug_assert!(mutation.revision >= self.revision, "revisions must grow");
         let version = Version {
             mod_revision: mutation.revision,
             create_revision: mutation.create_revision,
@@ -384,7 +475,12 @@ impl State {
             Some((key, _)) => Arc::clone(key),
             None => Arc::from(mutation.key.as_str()),
         };
-        self.keys.entry(Arc::clone(&key)).or_default().push(version);
+        let history = self.keys.entry(Arc::clone(&key)).or_default();
+        debug_assert!(
+            history.last().is_none_or(|v| v.mod_revision < mutation.revision),
+            "one write per key and revision"
+        );
+        history.push(version);
         if log_event {
             self.log.push_back((mutation.revision, key));
         }
@@ -539,6 +635,71 @@ mod tests {
         let state = mvcc.read();
         let (name, _) = state.keys.get_key_value("/a").expect("kept");
         assert!(state.log.iter().all(|(_, logged)| logged.as_ref() != "/a" || Arc::ptr_eq(logged, name)));
+    }
+
+    #[test]
+    fn a_revision_shared_by_several_keys_is_read_whole() {
+        let mvcc = Mvcc::new(0, 0);
+        let at = |revision, keys: &[&str]| -> Vec<Mutation> {
+            keys.iter()
+                .map(|key| Mutation {
+                    key: (*key).to_owned(),
+                    revision,
+                    create_revision: revision,
+                    value: Some(Bytes::from_static(b"v")),
+                    prev: None,
+                })
+                .collect()
+        };
+        mvcc.apply(&at(1, &["/t/c", "/t/a", "/t/b"]), true);
+        mvcc.apply(&at(2, &["/t/d"]), true);
+        // A scan with room for one event still takes the whole of revision 1, in the order it was written,
+        // and the next scan goes on with revision 2.
+        let mut out = VecDeque::new();
+        let scan = mvcc.events_after("/t/", 0, 1, &mut out).expect("kept");
+        assert_eq!(out.iter().map(|e| e.kv.key.as_str()).collect::<Vec<_>>(), ["/t/c", "/t/a", "/t/b"]);
+        assert_eq!((scan.through, scan.caught_up), (1, false));
+        out.clear();
+        let scan = mvcc.events_after("/t/", scan.through, 1, &mut out).expect("kept");
+        assert_eq!(out.iter().map(|e| e.kv.key.as_str()).collect::<Vec<_>>(), ["/t/d"]);
+        assert!(scan.caught_up);
+        // Reads at the shared revision see every key of it.
+        let listed = mvcc.list("/t/", &ListOptions { revision: Some(1), ..ListOptions::default() }).expect("kept");
+        assert_eq!(listed.items.iter().map(|kv| kv.key.as_str()).collect::<Vec<_>>(), ["/t/a", "/t/b", "/t/c"]);
+        mvcc.compact(1);
+        assert_eq!(mvcc.list("/t/", &ListOptions::default()).expect("kept").items.len(), 4);
+    }
+
+    #[test]
+    fn a_transaction_is_planned_against_the_state_before_it() {
+        use crate::{Compare, TxnOp};
+        let existing =
+            KeyValue { key: "/x".into(), value: Bytes::from_static(b"1"), create_revision: 3, mod_revision: 5 };
+        let current = |key: &str| (key == "/x").then(|| existing.clone());
+        let txn = |compares, ops| WriteOp::Txn { compares, ops }.plan(current, 10);
+        let planned = txn(
+            vec![Compare::unchanged("/x", 5), Compare::absent("/y")],
+            vec![
+                TxnOp::delete("/missing"),
+                TxnOp::put("/x", Bytes::from_static(b"2")),
+                TxnOp::put("/y", Bytes::new()),
+                TxnOp::delete("/x2"),
+            ],
+        )
+        .expect("the compares hold");
+        let summary: Vec<_> = planned
+            .mutations
+            .iter()
+            .map(|m| (m.key.as_str(), m.revision, m.create_revision, m.prev.is_some()))
+            .collect();
+        assert_eq!(summary, [("/x", 10, 3, true), ("/y", 11, 11, false)], "deletes of missing keys take no revision");
+        assert_eq!(planned.revision, 11);
+        let nothing = txn(vec![], vec![TxnOp::delete("/missing")]).expect("no compares");
+        assert!(nothing.mutations.is_empty());
+        assert_eq!(nothing.revision, 9, "a transaction that changes nothing answers with the revision before it");
+        let refused = txn(vec![Compare::absent("/y"), Compare::absent("/x")], vec![TxnOp::delete("/x")]).unwrap_err();
+        let StoreError::TxnFailed { key, expected, current } = refused else { panic!("{refused:?}") };
+        assert_eq!((key.as_str(), expected, current.as_deref()), ("/x", 0, Some(&existing)));
     }
 
     #[test]

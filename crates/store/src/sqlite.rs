@@ -3,7 +3,9 @@
 //! One writer thread owns the connection. Writes queue up on a channel; the thread takes whatever has queued,
 //! checks each write against the latest state (including the writes before it in the same group), inserts the
 //! group in one transaction and commits it with a single fsync (WAL, `synchronous=FULL`). Only then does it
-//! apply the group to the in-memory index and answer the callers, so an acknowledged write is on disk.
+//! apply the group to the in-memory index and answer the callers, so an acknowledged write is on disk. A store
+//! transaction is one request of a group: its ops become consecutive rows of the same SQLite transaction, so a
+//! crash keeps all of them or none.
 //! Reads and watches are served from the in-memory index and never touch SQLite.
 //!
 //! On open, the whole log is replayed into memory. Compaction deletes the rows that no kept revision can see.
@@ -19,8 +21,8 @@ use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::mvcc::{Mutation, Mvcc, WriteOp};
-use crate::{KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, WatchStream};
+use crate::mvcc::{Mutation, Mvcc, Planned, WriteOp};
+use crate::{Compare, KeyValue, ListOptions, ListResult, Revision, Store, StoreError, StoreStatus, TxnOp, WatchStream};
 
 /// The file inside the data directory that holds the log.
 pub const DATABASE_FILE: &str = "ekslite.db";
@@ -49,8 +51,11 @@ const SCHEMA: &str = "
     INSERT INTO meta (name, value) VALUES ('compacted', 0);
 ";
 
+/// Where the writer answers a write.
+type Reply = oneshot::Sender<Result<Planned, StoreError>>;
+
 enum Request {
-    Write { op: WriteOp, reply: oneshot::Sender<Result<Mutation, StoreError>> },
+    Write { op: WriteOp, reply: Reply },
     Compact { revision: Revision, reply: oneshot::Sender<Result<(), StoreError>> },
     Close { reply: oneshot::Sender<()> },
 }
@@ -68,7 +73,7 @@ pub struct SqliteStore {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Request::Write { op, .. } => f.debug_struct("Write").field("key", &op.key()).finish(),
+            Request::Write { op, .. } => f.debug_struct("Write").field("key", &op.first_key()).finish(),
             Request::Compact { revision, .. } => f.debug_struct("Compact").field("revision", revision).finish(),
             Request::Close { .. } => f.write_str("Close"),
         }
@@ -107,7 +112,7 @@ impl SqliteStore {
         Ok(SqliteStore { mvcc, requests, writer: Mutex::new(Some(writer)), path, _lock: lock })
     }
 
-    async fn write(&self, op: WriteOp) -> Result<Mutation, StoreError> {
+    async fn write(&self, op: WriteOp) -> Result<Planned, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.requests.send(Request::Write { op, reply }).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -136,20 +141,25 @@ impl Store for SqliteStore {
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
         crate::check_write(key, &value)?;
-        let mutation = self.write(WriteOp::Create { key: key.to_owned(), value }).await?;
+        let mutation = self.write(WriteOp::Create { key: key.to_owned(), value }).await?.single();
         Ok(mutation.after().expect("a create leaves a value"))
     }
 
     async fn update(&self, key: &str, value: Bytes, expected: Revision) -> Result<KeyValue, StoreError> {
         crate::check_write(key, &value)?;
-        let mutation = self.write(WriteOp::Update { key: key.to_owned(), value, expected }).await?;
+        let mutation = self.write(WriteOp::Update { key: key.to_owned(), value, expected }).await?.single();
         Ok(mutation.after().expect("an update leaves a value"))
     }
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<(KeyValue, Revision), StoreError> {
         crate::check_key(key)?;
-        let mutation = self.write(WriteOp::Delete { key: key.to_owned(), expected }).await?;
+        let mutation = self.write(WriteOp::Delete { key: key.to_owned(), expected }).await?.single();
         Ok((mutation.prev.expect("a delete has a previous value"), mutation.revision))
+    }
+
+    async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, StoreError> {
+        crate::check_txn(&compares, &ops)?;
+        Ok(self.write(WriteOp::Txn { compares, ops }).await?.revision)
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream, StoreError> {
@@ -297,10 +307,13 @@ struct Writer {
 /// The writes of one group, checked but not yet committed.
 #[derive(Default)]
 struct Group {
+    /// The mutations of every accepted write, in revision order.
     mutations: Vec<Mutation>,
-    replies: Vec<oneshot::Sender<Result<Mutation, StoreError>>>,
+    /// The accepted writes in order, each with how many of `mutations` it planned (none for a transaction that
+    /// changes nothing) and the revision it answers with.
+    accepted: Vec<(Reply, usize, Revision)>,
     /// Writes refused against the group's state; answered once the group's fate is known.
-    refused: Vec<(oneshot::Sender<Result<Mutation, StoreError>>, StoreError)>,
+    refused: Vec<(Reply, StoreError)>,
     /// The latest state of each key the group wrote.
     written: HashMap<String, Option<KeyValue>>,
 }
@@ -344,34 +357,34 @@ impl Writer {
         }
     }
 
-    fn plan(&self, group: &mut Group, op: WriteOp, reply: oneshot::Sender<Result<Mutation, StoreError>>) {
-        let current = match group.written.get(op.key()) {
+    fn plan(&self, group: &mut Group, op: WriteOp, reply: Reply) {
+        let current = |key: &str| match group.written.get(key) {
             Some(state) => state.clone(),
-            None => self.mvcc.latest(op.key()),
+            None => self.mvcc.latest(key),
         };
         let revision = self.mvcc.revision() + group.mutations.len() as Revision + 1;
         match op.plan(current, revision) {
-            Ok(mutation) => {
-                group.written.insert(mutation.key.clone(), mutation.after());
-                group.mutations.push(mutation);
-                group.replies.push(reply);
+            Ok(planned) => {
+                for mutation in &planned.mutations {
+                    group.written.insert(mutation.key.clone(), mutation.after());
+                }
+                group.accepted.push((reply, planned.mutations.len(), planned.revision));
+                group.mutations.extend(planned.mutations);
             }
             Err(error) => group.refused.push((reply, error)),
         }
     }
 
     fn commit(&mut self, group: Group) {
-        if group.mutations.is_empty() {
-            for (reply, error) in group.refused {
-                let _ = reply.send(Err(error));
-            }
-            return;
-        }
-        match self.insert(&group.mutations) {
+        // With nothing to write, every answer already stands on committed state.
+        let committed = if group.mutations.is_empty() { Ok(()) } else { self.insert(&group.mutations) };
+        match committed {
             Ok(()) => {
                 self.mvcc.apply(&group.mutations, true);
-                for (reply, mutation) in group.replies.into_iter().zip(group.mutations) {
-                    let _ = reply.send(Ok(mutation));
+                let mut mutations = group.mutations.into_iter();
+                for (reply, n_mutations, revision) in group.accepted {
+                    let mutations = mutations.by_ref().take(n_mutations).collect();
+                    let _ = reply.send(Ok(Planned { mutations, revision }));
                 }
                 for (reply, error) in group.refused {
                     let _ = reply.send(Err(error));
@@ -380,7 +393,11 @@ impl Writer {
             Err(error) => {
                 tracing::error!(%error, n_writes = group.mutations.len(), "sqlite commit failed");
                 let error = Arc::new(error);
-                let replies = group.replies.into_iter().chain(group.refused.into_iter().map(|(reply, _)| reply));
+                let replies = group
+                    .accepted
+                    .into_iter()
+                    .map(|(reply, ..)| reply)
+                    .chain(group.refused.into_iter().map(|(reply, _)| reply));
                 for reply in replies {
                     let _ = reply.send(Err(StoreError::Sqlite(Arc::clone(&error))));
                 }

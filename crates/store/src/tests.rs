@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::{CompactionPolicy, MAX_WRITE_BYTES, StoreConfig, StoreError, check_write};
+use crate::{
+    CompactionPolicy, Compare, MAX_TXN_OPS, MAX_WRITE_BYTES, StoreConfig, StoreError, TxnOp, check_txn, check_write,
+};
 
 #[track_caller]
 fn check_config(spec: &str, expect: Result<StoreConfig, &str>) {
@@ -45,6 +47,51 @@ fn writes_are_checked_before_any_backend() {
     let error = check_write(&long_key, b"").unwrap_err();
     assert!(matches!(error, StoreError::TooLarge { .. }));
     assert!(error.to_string().len() < 200, "the message quotes a shortened key: {error}");
+}
+
+#[track_caller]
+fn check_txn_shape(compares: Vec<Compare>, ops: Vec<TxnOp>, expect: Result<(), &str>) {
+    let got = check_txn(&compares, &ops);
+    match (got, expect) {
+        (Ok(()), Ok(())) => {}
+        (Err(error), Err(want)) => {
+            let debug = format!("{error:?}");
+            assert!(debug.contains(want), "{debug} lacks {want:?}");
+            assert!(error.to_string().len() < 300, "the message stays short: {error}");
+        }
+        (got, want) => panic!("got {got:?}, want {want:?}"),
+    }
+}
+
+#[test]
+fn transactions_are_checked_before_any_backend() {
+    let puts = |n: usize| (0..n).map(|idx| TxnOp::put(format!("/k/{idx}"), "v")).collect::<Vec<_>>();
+    let absent = |n: usize| (0..n).map(|idx| Compare::absent(format!("/k/{idx}"))).collect::<Vec<_>>();
+    check_txn_shape(vec![], vec![], Ok(()));
+    check_txn_shape(absent(MAX_TXN_OPS), puts(MAX_TXN_OPS), Ok(()));
+    check_txn_shape(vec![], puts(MAX_TXN_OPS + 1), Err("InvalidTxn { reason: \"129 ops"));
+    check_txn_shape(absent(MAX_TXN_OPS + 1), vec![], Err("InvalidTxn { reason: \"129 compares"));
+    // A key may be compared twice and both compared and written, but written once only.
+    check_txn_shape(vec![Compare::absent("/a"), Compare::absent("/a")], vec![TxnOp::put("/a", "v")], Ok(()));
+    check_txn_shape(vec![], vec![TxnOp::put("/a", "v"), TxnOp::delete("/a")], Err("InvalidTxn"));
+    check_txn_shape(vec![], vec![TxnOp::delete("/a"), TxnOp::delete("/a")], Err("written by more than one op"));
+    check_txn_shape(vec![Compare::unchanged("/a", -3)], vec![], Err("negative revision"));
+    check_txn_shape(vec![Compare::unchanged("/a", 0)], vec![], Ok(()));
+    check_txn_shape(vec![Compare::absent("")], vec![], Err("InvalidKey"));
+    check_txn_shape(vec![], vec![TxnOp::delete("a\0b")], Err("InvalidKey"));
+    check_txn_shape(vec![], vec![TxnOp::put("/a", vec![0; MAX_WRITE_BYTES])], Err("TooLarge { key: \"/a\""));
+    // The size limit counts every key, compared or written, and every value.
+    let half = MAX_WRITE_BYTES / 2;
+    let exactly = vec![TxnOp::put("/a", vec![0; half - 2]), TxnOp::put("/b", vec![0; MAX_WRITE_BYTES - half - 2])];
+    check_txn_shape(vec![], exactly.clone(), Ok(()));
+    check_txn_shape(vec![Compare::absent("/c")], exactly, Err("TooLarge { key: \"/a\", size: 1572866"));
+    let long_key = "k".repeat(MAX_WRITE_BYTES - 10);
+    check_txn_shape(
+        vec![Compare::absent(long_key.as_str())],
+        vec![TxnOp::put("/a", vec![0; 20])],
+        Err("TooLarge { key: \"/a\""),
+    );
+    check_txn_shape(vec![Compare::absent(long_key.as_str())], vec![], Ok(()));
 }
 
 #[tokio::test(start_paused = true)]

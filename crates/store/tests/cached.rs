@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
 use store::{
-    CachedStore, DynStore, KeyValue, ListOptions, ListResult, MemoryStore, Revision, Store, StoreError, StoreStatus,
-    WatchStream,
+    CachedStore, Compare, DynStore, EventKind, KeyValue, ListOptions, ListResult, MemoryStore, Revision, Store,
+    StoreError, StoreStatus, TxnOp, WatchStream,
 };
 
 /// A backend that counts the reads that reach it, and whose watches can be broken on demand.
@@ -44,6 +44,9 @@ impl Store for Counting {
     }
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<(KeyValue, Revision), StoreError> {
         self.inner.delete(key, expected).await
+    }
+    async fn txn(&self, compares: Vec<Compare>, ops: Vec<TxnOp>) -> Result<Revision, StoreError> {
+        self.inner.txn(compares, ops).await
     }
     async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream, StoreError> {
         self.watches.fetch_add(1, Ordering::SeqCst);
@@ -185,4 +188,53 @@ async fn a_broken_backend_watch_reloads_the_cache() {
     let three = cache.create("/k/3", value("three")).await.unwrap();
     let event = next(&mut new_watch).await;
     assert_eq!((event.kv.key.as_str(), event.kv.mod_revision), ("/k/3", three.mod_revision));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_txn_is_read_back_at_once_through_the_cache() {
+    let etcd = support::etcd().await;
+    let server_a = CachedStore::new(etcd.store.clone()).await.unwrap();
+    let server_b = CachedStore::new(etcd.store.clone()).await.unwrap();
+    let start = server_a.status().await.unwrap().revision;
+    let mut watch_a = server_a.watch("/txn/", start).await.unwrap();
+    let mut watch_b = server_b.watch("/txn/", start).await.unwrap();
+    for round in 0..30u32 {
+        // Each round writes three keys and deletes the previous round's first one, in one etcd revision.
+        let written: Vec<String> = (0..3).map(|idx| format!("/txn/{round:02}/{idx}")).collect();
+        let mut ops: Vec<TxnOp> = written.iter().map(|key| TxnOp::put(key.as_str(), value(key))).collect();
+        let mut compares: Vec<Compare> = written.iter().map(|key| Compare::absent(key.as_str())).collect();
+        if round > 0 {
+            let gone = format!("/txn/{:02}/0", round - 1);
+            let kv = server_a.get(&gone, None).await.unwrap().expect("the previous round's key");
+            compares.push(Compare::unchanged(gone.as_str(), kv.mod_revision));
+            ops.insert(1, TxnOp::delete(gone));
+        }
+        let at = server_a.txn(compares, ops).await.unwrap();
+        // No waiting: a list on either server that starts after the transaction returned shows all of it.
+        for server in [&server_a, &server_b] {
+            let listed = server.list(&format!("/txn/{round:02}/"), ListOptions::default()).await.unwrap();
+            assert_eq!(keys(&listed), written.iter().map(String::as_str).collect::<Vec<_>>(), "round {round}");
+            assert!(listed.revision >= at);
+            let past = ListOptions { revision: Some(at), ..ListOptions::default() };
+            let listed = server.list("/txn/", past).await.unwrap();
+            assert_eq!(listed.items.len(), 2 * round as usize + 3, "round {round}: the list at the txn's revision");
+        }
+        // Both servers' watches, served from their copies, report the round whole, in op order.
+        let n_events = if round > 0 { 4 } else { 3 };
+        for watch in [&mut watch_a, &mut watch_b] {
+            let mut events = Vec::new();
+            for _ in 0..n_events {
+                events.push(next(watch).await);
+            }
+            assert!(events.iter().all(|event| event.kv.mod_revision == at), "one etcd revision: {events:?}");
+            let seen: Vec<(EventKind, &str)> = events.iter().map(|e| (e.kind, e.kv.key.as_str())).collect();
+            let mut expected: Vec<(EventKind, &str)> =
+                written.iter().map(|key| (EventKind::Put, key.as_str())).collect();
+            let gone = format!("/txn/{:02}/0", round.saturating_sub(1));
+            if round > 0 {
+                expected.insert(1, (EventKind::Delete, gone.as_str()));
+            }
+            assert_eq!(seen, expected, "round {round}");
+        }
+    }
 }

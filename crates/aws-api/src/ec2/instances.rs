@@ -9,238 +9,244 @@ use aws_model::ec2::instances::{StateChange, private_dns_name};
 use aws_model::ec2::templates::{
     CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
 };
-use aws_model::ec2::{Ec2, Instance, InstanceState, Network, StateRequest, Tags};
+use aws_model::ec2::{Ec2, Instance, InstanceState, Kind, Network, Scope as Reads, StateRequest, Tags, scopes};
 use aws_model::eks::Caller;
 use aws_protocol::AwsError;
 use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
 
-use super::{Input, bad_params, invalid, tag_set, timestamp, wire};
-use crate::AwsApi;
+use super::{Input, bad_params, invalid, start, tag_set, timestamp};
+use crate::registry::{Outcome, wire};
+use crate::{AwsApi, Call};
 
-/// The operations this module serves.
-pub(super) const OPERATIONS: &[&str] = &[
-    "DescribeInstances",
-    "TerminateInstances",
-    "StopInstances",
-    "StartInstances",
-    "DescribeInstanceTypes",
-    "CreateLaunchTemplate",
-    "CreateLaunchTemplateVersion",
-    "DescribeLaunchTemplates",
-    "DescribeLaunchTemplateVersions",
-    "DeleteLaunchTemplate",
-];
-
-type Body = Box<dyn FnOnce(&mut XmlWriter)>;
-
-/// The network after Auto Scaling has caught up with the node groups.
-async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller) -> Result<Network, AwsError> {
-    match api.autoscaling() {
-        Some(autoscaling) => autoscaling.sync(caller).await.map_err(|error| {
+/// The records `scope` names, after Auto Scaling has caught up with the node groups.
+async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller, scope: &Reads) -> Result<Network, AwsError> {
+    if let Some(autoscaling) = api.autoscaling() {
+        autoscaling.reconcile(caller).await.map_err(|error| {
             AwsError::new("InternalError", error.to_string(), http::StatusCode::INTERNAL_SERVER_ERROR)
-        }),
-        None => ec2.view(caller, Clone::clone).await.map_err(wire),
+        })?;
     }
+    ec2.view(caller, scope, Clone::clone).await.map_err(wire)
 }
 
-pub(super) async fn handle(
-    api: &AwsApi,
-    ec2: &Ec2,
-    caller: &Caller,
-    operation: &str,
-    input: &Input<'_>,
-) -> Result<Body, AwsError> {
+pub(super) async fn describe_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
     let now = ec2.now();
-    Ok(match operation {
-        "DescribeInstances" => {
-            let ids = input.strings("InstanceId")?;
-            let filters = input.filters()?;
-            let max = input.params.int("MaxResults").map_err(bad_params)?;
-            if max.is_some() && !ids.is_empty() {
-                return Err(AwsError::bad_request(
-                    "InvalidParameterCombination",
-                    "The parameter instancesSet cannot be used with the parameter maxResults",
-                ));
-            }
-            let network = synced(api, ec2, caller).await?;
-            let found: Vec<Instance> =
-                network.describe_instances(&ids, &filters, now).map_err(wire)?.into_iter().cloned().collect();
-            let (page, token) = page(found, |i| i.id.clone(), max, input.get("NextToken").as_deref(), (5, 1000))?;
-            Box::new(move |xml| {
-                xml.list("reservationSet", "item", &page, |xml, instance| {
-                    reservation_xml(xml, &network, instance, now)
-                });
-                xml.optional("nextToken", token.as_deref());
+    let ids = input.strings("InstanceId")?;
+    let filters = input.filters()?;
+    let max = input.params.int("MaxResults").map_err(bad_params)?;
+    if max.is_some() && !ids.is_empty() {
+        return Err(AwsError::bad_request(
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
+        ));
+    }
+    let scope = scopes::instances().all(Kind::SecurityGroup);
+    let network = synced(api, ec2, caller, &scope).await?;
+    let found: Vec<Instance> =
+        network.describe_instances(&ids, &filters, now).map_err(wire)?.into_iter().cloned().collect();
+    let (page, token) = page(found, |i| i.id.clone(), max, input.get("NextToken").as_deref(), (5, 1000))?;
+    call.xml(move |xml| {
+        xml.list("reservationSet", "item", &page, |xml, instance| reservation_xml(xml, &network, instance, now));
+        xml.optional("nextToken", token.as_deref());
+    })
+}
+
+pub(super) async fn change_instance_states(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let operation = call.operation.name;
+    let now = ec2.now();
+    let ids = input.strings("InstanceId")?;
+    let request = match operation {
+        "TerminateInstances" => StateRequest::Terminate,
+        "StopInstances" => StateRequest::Stop,
+        _ => StateRequest::Start,
+    };
+    if ids.is_empty() {
+        return Err(AwsError::bad_request("MissingParameter", "The request must contain the parameter InstanceId"));
+    }
+    synced(api, ec2, caller, &Reads::new()).await?;
+    let mut changes = Vec::new();
+    // Checked whole first, as EC2 refuses the whole call for one unknown id; then changed a batch (one
+    // store transaction) at a time.
+    ec2.view(caller, &scopes::instance_ids(&ids), |network| network.check_instance_ids(&ids))
+        .await
+        .map_err(wire)?
+        .map_err(wire)?;
+    for batch in ids.chunks(24) {
+        let batch = batch.to_vec();
+        changes.extend(
+            ec2.change_widening(caller, &scopes::instance_ids(&batch), scopes::instance_subnets, |network, _| {
+                network.change_instance_states(&batch, request, now)
             })
-        }
-        "TerminateInstances" | "StopInstances" | "StartInstances" => {
-            let ids = input.strings("InstanceId")?;
-            let request = match operation {
-                "TerminateInstances" => StateRequest::Terminate,
-                "StopInstances" => StateRequest::Stop,
-                _ => StateRequest::Start,
-            };
-            synced(api, ec2, caller).await?;
-            let changes = ec2
-                .change(caller, |network, _| network.change_instance_states(&ids, request, now))
-                .await
-                .map_err(wire)?;
-            synced(api, ec2, caller).await?;
-            Box::new(move |xml| {
-                xml.list("instancesSet", "item", &changes, |xml, change: &StateChange| {
-                    let (id, previous, current) = change;
-                    xml.text("instanceId", id);
-                    state_xml(xml, "currentState", *current);
-                    state_xml(xml, "previousState", *previous);
-                });
+            .await
+            .map_err(wire)?,
+        );
+    }
+    synced(api, ec2, caller, &Reads::new()).await?;
+    call.xml(move |xml| {
+        xml.list("instancesSet", "item", &changes, |xml, change: &StateChange| {
+            let (id, previous, current) = change;
+            xml.text("instanceId", id);
+            state_xml(xml, "currentState", *current);
+            state_xml(xml, "previousState", *previous);
+        });
+    })
+}
+
+pub(super) async fn describe_instance_types(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (_, input, _) = start(api, call)?;
+    let names = input.strings("InstanceType")?;
+    let filters = input.filters()?;
+    let unknown: Vec<&str> = names.iter().filter(|name| instance_type(name).is_none()).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(AwsError::bad_request(
+            "InvalidInstanceType",
+            format!("The following supplied instance types do not exist: [{}]", unknown.join(", ")),
+        ));
+    }
+    aws_model::ec2::check_filters(
+        &filters,
+        &[
+            "instance-type",
+            "current-generation",
+            "vcpu-info.default-vcpus",
+            "memory-info.size-in-mib",
+            "processor-info.supported-architecture",
+            "burstable-performance-supported",
+        ],
+    )
+    .map_err(wire)?;
+    let types: Vec<&'static InstanceType> = INSTANCE_TYPES
+        .iter()
+        .filter(|kind| names.is_empty() || names.iter().any(|name| name == kind.name))
+        .filter(|kind| {
+            aws_model::ec2::passes(&filters, None, |name| match name {
+                "instance-type" => vec![kind.name.to_owned()],
+                "current-generation" => vec!["true".to_owned()],
+                "vcpu-info.default-vcpus" => vec![kind.vcpus.to_string()],
+                "memory-info.size-in-mib" => vec![kind.memory_mib.to_string()],
+                "processor-info.supported-architecture" => vec![kind.architecture.to_owned()],
+                "burstable-performance-supported" => vec![kind.burstable.to_string()],
+                _ => Vec::new(),
             })
-        }
-        "DescribeInstanceTypes" => {
-            let names = input.strings("InstanceType")?;
-            let filters = input.filters()?;
-            let unknown: Vec<&str> =
-                names.iter().filter(|name| instance_type(name).is_none()).map(String::as_str).collect();
-            if !unknown.is_empty() {
-                return Err(AwsError::bad_request(
-                    "InvalidInstanceType",
-                    format!("The following supplied instance types do not exist: [{}]", unknown.join(", ")),
-                ));
-            }
-            aws_model::ec2::check_filters(
-                &filters,
-                &[
-                    "instance-type",
-                    "current-generation",
-                    "vcpu-info.default-vcpus",
-                    "memory-info.size-in-mib",
-                    "processor-info.supported-architecture",
-                    "burstable-performance-supported",
-                ],
+        })
+        .collect();
+    let max = input.params.int("MaxResults").map_err(bad_params)?;
+    let (page, token) = page(types, |k| k.name.to_owned(), max, input.get("NextToken").as_deref(), (5, 100))?;
+    call.xml(move |xml| {
+        xml.list("instanceTypeSet", "item", page, instance_type_xml);
+        xml.optional("nextToken", token.as_deref());
+    })
+}
+
+pub(super) async fn create_launch_template(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let now = ec2.now();
+    let request = CreateLaunchTemplate {
+        name: input.required("LaunchTemplateName")?,
+        version_description: input.get("VersionDescription"),
+        data: template_data(&input)?,
+        tags: input.tag_specifications("launch-template")?,
+    };
+    let creator = caller.arn.clone();
+    let template = ec2
+        .change(caller, &scopes::launch_templates(None), |network, ids| {
+            network.create_launch_template(ids, &request, &creator, now)
+        })
+        .await
+        .map_err(wire)?;
+    let tags = request.tags.clone();
+    call.xml(move |xml| {
+        xml.element("launchTemplate", |xml| template_xml(xml, &template, Some(&tags)));
+    })
+}
+
+pub(super) async fn create_launch_template_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let now = ec2.now();
+    let id = input.get("LaunchTemplateId");
+    let name = input.get("LaunchTemplateName");
+    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+    let data = template_data(&input)?;
+    let source = input.get("SourceVersion");
+    let description = input.get("VersionDescription");
+    let creator = caller.arn.clone();
+    let (template, version) = ec2
+        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| {
+            network.create_launch_template_version(
+                &which,
+                source.as_deref(),
+                description.as_deref(),
+                &data,
+                &creator,
+                now,
             )
-            .map_err(wire)?;
-            let types: Vec<&'static InstanceType> = INSTANCE_TYPES
-                .iter()
-                .filter(|kind| names.is_empty() || names.iter().any(|name| name == kind.name))
-                .filter(|kind| {
-                    aws_model::ec2::passes(&filters, None, |name| match name {
-                        "instance-type" => vec![kind.name.to_owned()],
-                        "current-generation" => vec!["true".to_owned()],
-                        "vcpu-info.default-vcpus" => vec![kind.vcpus.to_string()],
-                        "memory-info.size-in-mib" => vec![kind.memory_mib.to_string()],
-                        "processor-info.supported-architecture" => vec![kind.architecture.to_owned()],
-                        "burstable-performance-supported" => vec![kind.burstable.to_string()],
-                        _ => Vec::new(),
-                    })
-                })
-                .collect();
-            let max = input.params.int("MaxResults").map_err(bad_params)?;
-            let (page, token) = page(types, |k| k.name.to_owned(), max, input.get("NextToken").as_deref(), (5, 100))?;
-            Box::new(move |xml| {
-                xml.list("instanceTypeSet", "item", page, instance_type_xml);
-                xml.optional("nextToken", token.as_deref());
-            })
-        }
-        "CreateLaunchTemplate" => {
-            let request = CreateLaunchTemplate {
-                name: input.required("LaunchTemplateName")?,
-                version_description: input.get("VersionDescription"),
-                data: template_data(input)?,
-                tags: input.tag_specifications("launch-template")?,
-            };
-            let creator = caller.arn.clone();
-            let template = ec2
-                .change(caller, |network, ids| network.create_launch_template(ids, &request, &creator, now))
-                .await
-                .map_err(wire)?;
-            let tags = request.tags.clone();
-            Box::new(move |xml| {
-                xml.element("launchTemplate", |xml| template_xml(xml, &template, Some(&tags)));
-            })
-        }
-        "CreateLaunchTemplateVersion" => {
-            let id = input.get("LaunchTemplateId");
-            let name = input.get("LaunchTemplateName");
-            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-            let data = template_data(input)?;
-            let source = input.get("SourceVersion");
-            let description = input.get("VersionDescription");
-            let creator = caller.arn.clone();
-            let (template, version) = ec2
-                .change(caller, |network, _| {
-                    network.create_launch_template_version(
-                        &which,
-                        source.as_deref(),
-                        description.as_deref(),
-                        &data,
-                        &creator,
-                        now,
-                    )
-                })
-                .await
-                .map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("launchTemplateVersion", |xml| version_xml(xml, &template, &version));
-            })
-        }
-        "DescribeLaunchTemplates" => {
-            let ids = input.strings("LaunchTemplateId")?;
-            let names = input.strings("LaunchTemplateName")?;
-            let filters = input.filters()?;
-            let max = input.params.int("MaxResults").map_err(bad_params)?;
-            let network = synced(api, ec2, caller).await?;
-            let found: Vec<LaunchTemplate> =
-                network.describe_launch_templates(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
-            let (page, token) = page(found, |t| t.id.clone(), max, input.get("NextToken").as_deref(), (1, 200))?;
-            Box::new(move |xml| {
-                xml.list("launchTemplates", "item", &page, |xml, template| {
-                    template_xml(xml, template, network.tags.get(&template.id));
-                });
-                xml.optional("nextToken", token.as_deref());
-            })
-        }
-        "DescribeLaunchTemplateVersions" => {
-            let id = input.get("LaunchTemplateId");
-            let name = input.get("LaunchTemplateName");
-            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-            let versions = input.strings("LaunchTemplateVersion")?;
-            let (min, max) = (input.get("MinVersion"), input.get("MaxVersion"));
-            let network = synced(api, ec2, caller).await?;
-            let (template, found) = network
-                .describe_launch_template_versions(&which, &versions, min.as_deref(), max.as_deref())
-                .map_err(wire)?;
-            let template = template.clone();
-            let found: Vec<LaunchTemplateVersion> = found.into_iter().cloned().collect();
-            Box::new(move |xml| {
-                xml.list("launchTemplateVersionSet", "item", &found, |xml, version| {
-                    version_xml(xml, &template, version);
-                });
-            })
-        }
-        "DeleteLaunchTemplate" => {
-            let id = input.get("LaunchTemplateId");
-            let name = input.get("LaunchTemplateName");
-            let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-            let network = synced(api, ec2, caller).await?;
-            let wanted = network.launch_template(&which).map_err(wire)?.id.clone();
-            if network.auto_scaling_groups.values().any(|group| group.launch_template.id == wanted) {
-                return Err(AwsError::bad_request(
-                    "InvalidLaunchTemplateId.InUse",
-                    format!("Launch template {wanted} is in use by an Auto Scaling group and cannot be deleted."),
-                ));
-            }
-            let template =
-                ec2.change(caller, |network, _| network.delete_launch_template(&which)).await.map_err(wire)?;
-            Box::new(move |xml| {
-                xml.element("launchTemplate", |xml| template_xml(xml, &template, None));
-            })
-        }
-        other => {
-            return Err(AwsError::bad_request(
-                "InvalidAction",
-                format!("The action {other} is not valid for this web service."),
-            ));
-        }
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("launchTemplateVersion", |xml| version_xml(xml, &template, &version));
+    })
+}
+
+pub(super) async fn describe_launch_templates(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("LaunchTemplateId")?;
+    let names = input.strings("LaunchTemplateName")?;
+    let filters = input.filters()?;
+    let max = input.params.int("MaxResults").map_err(bad_params)?;
+    let network = synced(api, ec2, caller, &scopes::launch_templates(None)).await?;
+    let found: Vec<LaunchTemplate> =
+        network.describe_launch_templates(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
+    let (page, token) = page(found, |t| t.id.clone(), max, input.get("NextToken").as_deref(), (1, 200))?;
+    call.xml(move |xml| {
+        xml.list("launchTemplates", "item", &page, |xml, template| {
+            template_xml(xml, template, network.tags.get(&template.id));
+        });
+        xml.optional("nextToken", token.as_deref());
+    })
+}
+
+pub(super) async fn describe_launch_template_versions(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.get("LaunchTemplateId");
+    let name = input.get("LaunchTemplateName");
+    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+    let versions = input.strings("LaunchTemplateVersion")?;
+    let (min, max) = (input.get("MinVersion"), input.get("MaxVersion"));
+    let network = synced(api, ec2, caller, &scopes::launch_templates(Some(&which))).await?;
+    let (template, found) =
+        network.describe_launch_template_versions(&which, &versions, min.as_deref(), max.as_deref()).map_err(wire)?;
+    let template = template.clone();
+    let found: Vec<LaunchTemplateVersion> = found.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("launchTemplateVersionSet", "item", &found, |xml, version| {
+            version_xml(xml, &template, version);
+        });
+    })
+}
+
+pub(super) async fn delete_launch_template(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.get("LaunchTemplateId");
+    let name = input.get("LaunchTemplateName");
+    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
+    let scope = scopes::launch_templates(Some(&which)).all(Kind::AutoScalingGroup);
+    let network = synced(api, ec2, caller, &scope).await?;
+    let wanted = network.launch_template(&which).map_err(wire)?.id.clone();
+    if network.auto_scaling_groups.values().any(|group| group.launch_template.id == wanted) {
+        return Err(AwsError::bad_request(
+            "InvalidLaunchTemplateId.InUse",
+            format!("Launch template {wanted} is in use by an Auto Scaling group and cannot be deleted."),
+        ));
+    }
+    let template = ec2
+        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| network.delete_launch_template(&which))
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("launchTemplate", |xml| template_xml(xml, &template, None));
     })
 }
 

@@ -20,28 +20,15 @@ fn a_launch_goes_to_the_emptiest_zone_then_subnet_then_the_first_listed() {
 }
 
 fn instance(id: &str, zone: &str, launched_at: f64, state: InstanceState) -> Instance {
+    let base = crate::ec2::instances::test_instance(id, &format!("subnet-{zone}"), Ipv4Addr::new(10, 0, 0, 4));
     Instance {
-        id: id.into(),
-        reservation_id: "r-1".into(),
-        instance_type: "t3.medium".into(),
-        image_id: "ami-1".into(),
         availability_zone: zone.into(),
-        subnet_id: format!("subnet-{zone}"),
-        vpc_id: "vpc-1".into(),
-        private_ip: Ipv4Addr::new(10, 0, 0, 4),
         private_dns_name: String::new(),
-        secondary_ips: Vec::new(),
         state,
         launched_at,
         running_at: launched_at,
         state_changed_at: launched_at,
-        transition_reason: String::new(),
-        security_groups: Vec::new(),
-        instance_profile_arn: None,
-        key_name: None,
-        launch_template: None,
-        auto_scaling_group: None,
-        nodegroup: None,
+        ..base
     }
 }
 
@@ -289,4 +276,57 @@ fn group_filters_match_tags_and_refuse_unknown_names() {
     assert_eq!(group_passes(group, &filter("tag-key", "k8s.io/cluster-autoscaler/demo")), Ok(true));
     assert_eq!(group_passes(group, &filter("tag-value", "owned")), Ok(true));
     assert!(group_passes(group, &filter("colour", "red")).is_err());
+}
+
+#[tokio::test]
+async fn every_kind_of_record_reads_back_from_the_store_as_it_was() {
+    use std::sync::Arc;
+
+    use crate::clock::ManualClock;
+    use crate::ec2::{Ec2, Loaded, Scope};
+    use crate::records::Records;
+
+    let mut ids = IdSource::Sequence(0);
+    let (mut built, subnets) = network(&mut ids);
+    built.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW);
+    built.assign_private_ips(&built.instances.keys().next().unwrap().clone(), 5).unwrap();
+    let ec2 = Ec2::new(Records::new(Arc::new(store::MemoryStore::new())), Arc::new(ManualClock::new(NOW)));
+    let caller = Caller { account: built.account.clone(), region: built.region.clone(), arn: String::new() };
+    fn copy<T: Clone>(from: &Loaded<T>, to: &mut Loaded<T>) {
+        for (id, value) in from.iter() {
+            to.insert(id.clone(), value.clone());
+        }
+    }
+    ec2.change(&caller, &Scope::everything(), |network, _| {
+        copy(&built.vpcs, &mut network.vpcs);
+        copy(&built.subnets, &mut network.subnets);
+        copy(&built.security_groups, &mut network.security_groups);
+        copy(&built.route_tables, &mut network.route_tables);
+        copy(&built.internet_gateways, &mut network.internet_gateways);
+        copy(&built.launch_templates, &mut network.launch_templates);
+        copy(&built.instances, &mut network.instances);
+        copy(&built.auto_scaling_groups, &mut network.auto_scaling_groups);
+        network.tags.extend(built.tags.clone());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let read = ec2.view(&caller, &Scope::everything(), Clone::clone).await.unwrap();
+    fn same<T: PartialEq + std::fmt::Debug>(built: &Loaded<T>, read: &Loaded<T>) {
+        for (id, value) in built.iter() {
+            assert_eq!(read.get(id), Some(value), "{id}");
+        }
+    }
+    same(&built.vpcs, &read.vpcs);
+    same(&built.subnets, &read.subnets);
+    same(&built.security_groups, &read.security_groups);
+    same(&built.route_tables, &read.route_tables);
+    same(&built.internet_gateways, &read.internet_gateways);
+    same(&built.launch_templates, &read.launch_templates);
+    same(&built.instances, &read.instances);
+    same(&built.auto_scaling_groups, &read.auto_scaling_groups);
+    assert!(!built.auto_scaling_groups.values().next().unwrap().tags.is_empty(), "a group with tags of its own");
+    for (id, tags) in &built.tags {
+        assert_eq!(read.tags.get(id), Some(tags), "{id}");
+    }
 }

@@ -54,6 +54,10 @@ fn describe_rule(rule: &Rule) -> String {
     }
 }
 
+/// The most rules a group has in one direction (EC2's default quota, counting each address block and each
+/// group a permission names as one rule).
+pub const RULES_PER_DIRECTION: usize = 60;
+
 impl Network {
     fn group_ref(&self, id: &str) -> Result<&SecurityGroup, Ec2Error> {
         self.security_groups
@@ -252,6 +256,13 @@ impl Network {
                 return Err(Ec2Error::PermissionDuplicate(describe_rule(&rule)));
             }
             added.push(rule);
+        }
+        if list.len() + added.len() > RULES_PER_DIRECTION {
+            return Err(Ec2Error::RulesPerGroupExceeded);
+        }
+        if added.iter().any(|rule| matches!(rule.peer, Peer::Group { .. })) {
+            // A group may be deleted only while no rule names it: whoever deletes one must see this rule.
+            self.moved.insert(super::Kind::SecurityGroup);
         }
         list.extend(added);
         Ok(())

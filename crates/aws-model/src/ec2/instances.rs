@@ -1,10 +1,10 @@
 //! EC2 instances: the records of the instances Auto Scaling launches for managed node groups, their states
 //! (`pending -> running`, `stopping -> stopped`, `shutting-down -> terminated`), DescribeInstances' filters, and
-//! TerminateInstances, StopInstances and StartInstances. Instances live in the [`Network`] record, so that an
-//! instance and the private address it takes from its subnet are written together.
+//! TerminateInstances, StopInstances and StartInstances. An instance and the private addresses it takes from
+//! its subnet are written in one change.
 //!
-//! Terminated instances stay visible for an hour, as EC2 keeps them, and are forgotten at the first change of
-//! the network after that.
+//! Terminated instances stay visible for an hour, as EC2 keeps them, and are forgotten by the next Auto Scaling
+//! sync after that.
 
 use std::net::Ipv4Addr;
 
@@ -191,14 +191,21 @@ pub fn is_instance_id(id: &str) -> bool {
     })
 }
 
+/// The instances terminated more than an hour ago, which EC2 no longer shows.
+pub fn terminated_long_ago<'a>(instances: impl Iterator<Item = &'a Instance>, now: f64) -> Vec<String> {
+    instances
+        .filter(|i| i.state == InstanceState::Terminated && now - i.state_changed_at >= TERMINATED_VISIBLE_SECONDS)
+        .map(|i| i.id.clone())
+        .collect()
+}
+
 impl Network {
     /// Refuses malformed instance ids and names the unknown ones as EC2 does.
     pub fn check_instance_ids(&self, ids: &[String]) -> Result<(), Ec2Error> {
         if let Some(bad) = ids.iter().find(|id| !is_instance_id(id)) {
             return Err(Ec2Error::InstanceIdMalformed(bad.clone()));
         }
-        let unknown: Vec<&str> =
-            ids.iter().filter(|id| !self.instances.contains_key(*id)).map(String::as_str).collect();
+        let unknown: Vec<&str> = ids.iter().filter(|id| !self.instances.contains_key(id)).map(String::as_str).collect();
         match unknown.as_slice() {
             [] => Ok(()),
             [one] => Err(Ec2Error::InstanceNotFound(format!("The instance ID '{one}' does not exist"))),
@@ -350,21 +357,49 @@ impl Network {
 
     /// Forgets instances terminated more than an hour ago, and their tags.
     pub fn forget_terminated(&mut self, now: f64) {
-        let old: Vec<String> = self
-            .instances
-            .values()
-            .filter(|i| i.state == InstanceState::Terminated && now - i.state_changed_at >= TERMINATED_VISIBLE_SECONDS)
-            .map(|i| i.id.clone())
-            .collect();
-        for id in old {
-            self.instances.remove(&id);
-            self.untag(&id);
+        let old = terminated_long_ago(self.instances.values(), now);
+        self.forget_instances(&old);
+    }
+
+    /// Forgets these instances, and their tags.
+    pub fn forget_instances(&mut self, ids: &[String]) {
+        for id in ids {
+            self.instances.remove(id);
+            self.untag(id);
         }
     }
 
     /// The tags of an instance.
     pub fn instance_tags(&self, id: &str) -> Option<&Tags> {
         self.tags.get(id)
+    }
+}
+
+/// A running t3.medium in a subnet, for tests.
+#[cfg(test)]
+pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance {
+    Instance {
+        id: id.to_owned(),
+        reservation_id: "r-1".into(),
+        instance_type: "t3.medium".into(),
+        image_id: "ami-1".into(),
+        availability_zone: "eu-west-1a".into(),
+        subnet_id: subnet_id.to_owned(),
+        vpc_id: "vpc-1".into(),
+        private_ip: ip,
+        private_dns_name: private_dns_name(ip, "eu-west-1"),
+        secondary_ips: Vec::new(),
+        state: InstanceState::Running,
+        launched_at: 0.0,
+        running_at: 0.0,
+        state_changed_at: 0.0,
+        transition_reason: String::new(),
+        security_groups: Vec::new(),
+        instance_profile_arn: None,
+        key_name: None,
+        launch_template: None,
+        auto_scaling_group: None,
+        nodegroup: None,
     }
 }
 

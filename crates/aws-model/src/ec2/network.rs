@@ -186,18 +186,21 @@ pub fn describe_regions(names: &[String], filters: &[Filter]) -> Result<Vec<&'st
 }
 
 impl Network {
-    /// An empty network, before its default VPC.
+    /// A whole network with nothing in it, before its default VPC.
     pub fn new(account: &str, region: &str) -> Network {
-        Network { account: account.to_owned(), region: region.to_owned(), ..Network::default() }
+        let mut network = Network::unloaded(account, region);
+        for kind in Kind::ALL {
+            network.mark_loaded(kind, true, std::iter::empty());
+        }
+        network
     }
 
     /// Makes the default VPC of a new account once: `172.31.0.0/16`, a `/20` default subnet per zone that
     /// maps public addresses, an attached internet gateway and a main route table that uses it.
     pub fn initialize(&mut self, ids: &mut IdSource) {
-        if self.initialized {
+        if self.default_vpc().is_some() {
             return;
         }
-        self.initialized = true;
         let vpc = self.add_vpc(ids, DEFAULT_VPC_CIDR, true, "default");
         let gateway = ids.id("igw");
         self.internet_gateways
@@ -223,7 +226,7 @@ impl Network {
                     availability_zone_id: zone.id,
                     default_for_az: true,
                     map_public_ip_on_launch: true,
-                    allocated: BTreeSet::new(),
+                    allocated: AddressMap::empty(Cidr::parse(&format!("{first}/20")).expect("a /20 parses")),
                 },
             );
         }
@@ -480,7 +483,7 @@ impl Network {
             availability_zone_id: zone.id.clone(),
             default_for_az: false,
             map_public_ip_on_launch: false,
-            allocated: BTreeSet::new(),
+            allocated: AddressMap::empty(cidr),
         };
         self.subnets.insert(subnet.id.clone(), subnet.clone());
         self.tag(&subnet.id, &input.tags);

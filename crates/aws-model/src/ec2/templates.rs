@@ -1,6 +1,7 @@
 //! EC2 launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion, DescribeLaunchTemplates,
 //! DescribeLaunchTemplateVersions and DeleteLaunchTemplate, with the members EKS users set in them (image,
-//! instance type, key, user data, security groups, tags for the instances). Kept in the [`Network`] record.
+//! instance type, key, user data, security groups, tags for the instances). A template's record holds its name and default version; each version is a record of
+//! its own (`storage.rs`), so a template with many versions of large user data never makes a large record.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,9 @@ pub struct LaunchTemplate {
     pub created_at: f64,
     pub created_by: String,
     pub default_version: u64,
+    /// Stored as records of their own, so never serialized with the template (read from it only when moving a
+    /// region of the one-record layout).
+    #[serde(default, skip_serializing)]
     pub versions: Vec<LaunchTemplateVersion>,
 }
 
@@ -130,7 +134,7 @@ impl Network {
     /// A launch template by id or name.
     pub fn launch_template(&self, which: &TemplateName<'_>) -> Result<&LaunchTemplate, Ec2Error> {
         match which {
-            TemplateName::Id(id) => self.launch_templates.get(*id).ok_or_else(|| {
+            TemplateName::Id(id) => self.launch_templates.get(id).ok_or_else(|| {
                 Ec2Error::LaunchTemplateIdNotFound(format!(
                     "The specified launch template, with template ID {id}, does not exist."
                 ))
@@ -167,6 +171,7 @@ impl Network {
             )));
         }
         check_description(input.version_description.as_deref())?;
+        check_user_data(&input.data)?;
         let template = LaunchTemplate {
             id: ids.id("lt"),
             name: input.name.clone(),
@@ -197,6 +202,7 @@ impl Network {
         now: f64,
     ) -> Result<(LaunchTemplate, LaunchTemplateVersion), Ec2Error> {
         check_description(description)?;
+        check_user_data(data)?;
         let template = self.launch_template(which)?;
         let data = match source_version {
             Some(source) => data.over(&template.version(Some(source))?.data),
@@ -288,6 +294,24 @@ impl Network {
         self.untag(&id);
         Ok(self.launch_templates.remove(&id).expect("found above"))
     }
+}
+
+/// The most bytes of user data an instance takes, before base64.
+pub const MAX_USER_DATA_BYTES: usize = 16384;
+
+/// User data must be base64 of at most [`MAX_USER_DATA_BYTES`] bytes, as EC2 checks it.
+fn check_user_data(data: &LaunchTemplateData) -> Result<(), Ec2Error> {
+    let Some(text) = data.user_data.as_deref() else { return Ok(()) };
+    // Base64 of more than the limit is refused without decoding it.
+    if text.len() > MAX_USER_DATA_BYTES.div_ceil(3) * 4 + 4 {
+        return Err(Ec2Error::UserDataMalformed(format!("User data is limited to {MAX_USER_DATA_BYTES} bytes.")));
+    }
+    let decoded = crate::ids::unbase64(text.trim())
+        .ok_or_else(|| Ec2Error::UserDataMalformed("Invalid BASE64 encoding of user data.".into()))?;
+    if decoded.len() > MAX_USER_DATA_BYTES {
+        return Err(Ec2Error::UserDataMalformed(format!("User data is limited to {MAX_USER_DATA_BYTES} bytes.")));
+    }
+    Ok(())
 }
 
 fn check_description(description: Option<&str>) -> Result<(), Ec2Error> {

@@ -398,7 +398,7 @@ async fn the_service_stores_changes_and_never_hands_an_address_out_twice() {
         subnets.sort_by(|a, b| a.availability_zone.cmp(&b.availability_zone));
         subnets.iter().map(|subnet| subnet.id.clone()).collect::<Vec<_>>()
     };
-    let subnets = ec2.view(&caller, by_zone).await.unwrap();
+    let subnets = ec2.view(&caller, &Scope::everything(), by_zone).await.unwrap();
     assert_eq!(subnets.len(), 3);
     let mut handed = Vec::new();
     let tasks: Vec<_> = (0..8)
@@ -422,5 +422,5 @@ async fn the_service_stores_changes_and_never_hands_an_address_out_twice() {
     assert_eq!(missing, Ec2Error::SubnetNotFound("subnet-nope".into()));
     ec2.release_private_ip(&caller, &subnets[0], handed[0]).await.unwrap();
     let other_region = Caller { region: "us-west-1".into(), ..caller.clone() };
-    assert_eq!(ec2.view(&other_region, |network| network.subnets.len()).await.unwrap(), 2);
+    assert_eq!(ec2.view(&other_region, &Scope::everything(), |network| network.subnets.len()).await.unwrap(), 2);
 }

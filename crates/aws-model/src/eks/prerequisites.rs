@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::{Caller, Eks, EksError};
-use crate::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Peer, Rule, SubnetPlacement};
+use crate::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Kind, Peer, Rule, Scope, SubnetPlacement};
 use crate::iam::{Iam, Role};
 
 /// The policies EKS requires on a node role.
@@ -199,7 +199,7 @@ impl Eks {
         let groups =
             lookups
                 .ec2
-                .view(caller, |network| {
+                .view(caller, &Scope::new().ids(Kind::SecurityGroup, security_group_ids.iter().cloned()), |network| {
                     security_group_ids
                         .iter()
                         .map(|id| {
@@ -267,7 +267,7 @@ impl Eks {
         let account = caller.account.clone();
         let id = lookups
             .ec2
-            .change(caller, |network, ids| {
+            .change(caller, &crate::ec2::scopes::security_groups(), |network, ids| {
                 let group = network.create_security_group(ids, &input)?;
                 let itself = Rule {
                     protocol: "-1".into(),
@@ -284,30 +284,21 @@ impl Eks {
         Ok(Some(id))
     }
 
-    /// Deletes cluster security groups in one change of the network; one already gone, or still named by
-    /// another group's rules, is left.
+    /// Deletes cluster security groups; one already gone, or still named by another group's rules, is left.
     pub(crate) async fn delete_cluster_security_groups(
         &self,
         caller: &Caller,
         group_ids: &[String],
     ) -> Result<(), EksError> {
         let Some(lookups) = &self.lookups else { return Ok(()) };
-        if group_ids.is_empty() {
-            return Ok(());
+        for group_id in group_ids {
+            let scope = crate::ec2::scopes::delete_security_group(group_id);
+            match lookups.ec2.change(caller, &scope, |network, _| network.delete_security_group(group_id)).await {
+                Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
+                Err(error) => return Err(EksError::Server(error.to_string())),
+            }
         }
-        let deleted = lookups
-            .ec2
-            .change(caller, |network, _| {
-                for group_id in group_ids {
-                    match network.delete_security_group(group_id) {
-                        Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
-                        Err(error) => return Err(error),
-                    }
-                }
-                Ok(())
-            })
-            .await;
-        deleted.map_err(|error| EksError::Server(error.to_string()))
+        Ok(())
     }
 }
 

@@ -66,6 +66,25 @@ fn errors_render_in_every_protocol() {
     );
     let signature = crate::AuthError::SignatureMismatch.to_aws_error(Protocol::RestJson);
     check("rest_json_invalid_signature", "eks", Protocol::RestJson, "", signature);
+    let not_served = AwsError::new("NotImplemented", "s3 is not served here (GET /)", StatusCode::NOT_IMPLEMENTED);
+    check("rest_xml_s3_not_implemented", "s3", Protocol::RestXml, "", not_served);
+    let no_namespace = AwsError::bad_request("InvalidAction", "ListStacks is not served here");
+    check("query_without_namespace", "cloudformation", Protocol::Query, "", no_namespace);
+}
+
+#[test]
+fn rest_xml_errors_carry_the_s3_request_id_header() {
+    let reply = AwsError::bad_request("InvalidArgument", "no").to_response(Protocol::RestXml, "", &request_id());
+    assert_eq!(reply.headers()["x-amz-request-id"], request_id().as_str());
+    assert_eq!(reply.headers()["x-amzn-requestid"], request_id().as_str());
+    let body = String::from_utf8(reply.into_body()).expect("utf-8");
+    assert!(body.contains("\n<Error><Code>InvalidArgument</Code><Message>no</Message><RequestId>"), "{body}");
+}
+
+#[test]
+fn query_errors_leave_out_an_empty_namespace() {
+    let reply = AwsError::bad_request("A", "b").to_response(Protocol::Query, "", &request_id());
+    assert!(reply.body().starts_with(b"<ErrorResponse><Error>"), "{:?}", String::from_utf8_lossy(reply.body()));
 }
 
 #[test]

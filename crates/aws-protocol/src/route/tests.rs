@@ -10,27 +10,27 @@ fn route(target: Option<&str>, form: &str) -> Result<Route, RouteError> {
     Route::new(None, &headers, &QueryParams::parse(form.as_bytes()).expect("form"))
 }
 
-fn check(target: Option<&str>, form: &str, expect: (Option<&str>, Option<&str>)) {
+fn check(target: Option<&str>, form: &str, expect: (Option<&str>, Option<&str>, Option<&str>)) {
     let route = route(target, form).expect("routes");
-    assert_eq!((route.service(), route.operation()), expect, "{target:?} {form:?}");
-    assert_eq!(route.region, DEFAULT_REGION);
+    let prefix = route.target.as_ref().map(|target| target.prefix.as_str());
+    assert_eq!((prefix, route.version.as_deref(), route.operation()), expect, "{target:?} {form:?}");
+    assert_eq!((route.signing_name, route.region.as_str()), (None, DEFAULT_REGION));
 }
 
 #[test]
-fn unsigned_requests_route_by_target_or_version() {
+fn unsigned_requests_carry_their_target_or_action_and_version() {
     check(
         None,
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15",
-        (Some("sts"), Some("AssumeRoleWithWebIdentity")),
+        (None, Some("2011-06-15"), Some("AssumeRoleWithWebIdentity")),
     );
-    check(None, "Action=ListRoles&Version=2010-05-08", (Some("iam"), Some("ListRoles")));
-    check(None, "Action=DescribeInstances&Version=2016-11-15", (Some("ec2"), Some("DescribeInstances")));
-    check(None, "Action=X&Version=1999-01-01", (None, Some("X")));
-    check(None, "", (None, None));
-    check(Some("Logs_20140328.DescribeLogGroups"), "", (Some("logs"), Some("DescribeLogGroups")));
+    check(None, "Action=X", (None, None, Some("X")));
+    check(None, "", (None, None, None));
+    check(Some("Logs_20140328.DescribeLogGroups"), "", (Some("Logs_20140328"), None, Some("DescribeLogGroups")));
     let cloudtrail = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails";
-    check(Some(cloudtrail), "", (Some("cloudtrail"), Some("DescribeTrails")));
-    check(Some("Unknown_1.Op"), "", (None, Some("Op")));
+    let prefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
+    check(Some(cloudtrail), "", (Some(prefix), None, Some("DescribeTrails")));
+    check(Some("Target_1.Op"), "Action=Other&Version=1", (Some("Target_1"), Some("1"), Some("Op")));
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn signed_requests_route_by_credential_scope() {
     crate::sigv4::sign(&mut request, &params).expect("signs");
     let signed = SignedRequest::from_request(&request).expect("parses");
     let route = Route::new(Some(&signed), request.headers(), &QueryParams::default()).expect("routes");
-    assert_eq!(route.service(), Some("eks-auth"));
+    assert_eq!(route.signing_name.as_deref(), Some("eks-auth"));
     assert_eq!(route.region, "ap-south-1");
     assert_eq!(route.target, Some(Target { prefix: "Logs_20140328".into(), operation: "CreateLogGroup".into() }));
 }

@@ -62,7 +62,7 @@ async fn world() -> World {
     }
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1a"];
     let (vpc, subnets, other_vpc_subnet, other_vpc_group, public_subnet) = ec2
-        .change(&caller(), |network, ids: &mut IdSource| {
+        .change(&caller(), &crate::ec2::Scope::everything(), |network, ids: &mut IdSource| {
             let vpc = network.create_vpc(ids, Some("10.0.0.0/16"), None, &Default::default())?;
             let mut subnets = Vec::new();
             for (index, zone) in zones.iter().enumerate() {
@@ -152,7 +152,11 @@ async fn check_cluster(change: impl FnOnce(&World, &mut CreateCluster), expect: 
     if expect.is_err() {
         assert_eq!(w.eks.list_clusters(&caller(), None, None).await.unwrap().0, Vec::<String>::new());
         let count = |n: &crate::ec2::Network| n.security_groups.values().filter(|g| g.name.starts_with("eks-")).count();
-        assert_eq!(w.ec2.view(&caller(), count).await.unwrap(), 0, "no cluster security group is left behind");
+        assert_eq!(
+            w.ec2.view(&caller(), &crate::ec2::Scope::everything(), count).await.unwrap(),
+            0,
+            "no cluster security group is left behind"
+        );
     }
 }
 
@@ -211,7 +215,7 @@ async fn a_cluster_gets_its_subnets_vpc_and_a_security_group_that_goes_with_it()
     let described = w.eks.describe_cluster(&caller(), "demo").await.unwrap();
     let group_id = described.vpc.cluster_security_group_id.clone();
     let read = |n: &crate::ec2::Network| (n.security_groups.get(&group_id).cloned(), n.tags.get(&group_id).cloned());
-    let (group, tags) = w.ec2.view(&caller(), read).await.unwrap();
+    let (group, tags) = w.ec2.view(&caller(), &crate::ec2::Scope::everything(), read).await.unwrap();
     let group = group.expect("the cluster security group exists in EC2");
     assert_eq!(group.vpc_id, w.vpc);
     assert!(group.name.starts_with("eks-cluster-sg-demo-"), "{}", group.name);
@@ -223,7 +227,11 @@ async fn a_cluster_gets_its_subnets_vpc_and_a_security_group_that_goes_with_it()
 
     w.eks.delete_cluster(&caller(), "demo").await.unwrap();
     crate::eks::tests::reconcile(&w.eks).await;
-    let gone = w.ec2.view(&caller(), |n| n.security_groups.contains_key(&group_id)).await.unwrap();
+    let gone = w
+        .ec2
+        .view(&caller(), &crate::ec2::Scope::everything(), |n| n.security_groups.contains_key(&group_id))
+        .await
+        .unwrap();
     assert!(!gone, "the security group goes with the cluster");
 }
 
@@ -319,7 +327,9 @@ async fn fargate_refuses_public_subnets() {
     let mut input = w.cluster("public");
     input.subnet_ids = w
         .ec2
-        .view(&caller(), |n| n.subnets.values().filter(|s| s.default_for_az).map(|s| s.id.clone()).take(2).collect())
+        .view(&caller(), &crate::ec2::Scope::everything(), |n| {
+            n.subnets.values().filter(|s| s.default_for_az).map(|s| s.id.clone()).take(2).collect()
+        })
         .await
         .unwrap();
     w.eks.create_cluster(&caller(), input).await.unwrap();

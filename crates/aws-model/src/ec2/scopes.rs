@@ -1,0 +1,184 @@
+//! What each EC2 and Auto Scaling operation reads: the [`Scope`] its change or read loads. One function per
+//! operation (or family), beside nothing else, so that the rule of `storage.rs` can be checked in one place:
+//! a change relies on a whole kind only for which records exist and for fields that never change; the records
+//! whose changing fields it relies on are loaded by id (checked at commit) or written.
+
+use super::Network;
+use super::network::resource_type;
+use super::storage::{Kind, Scope};
+use super::templates::TemplateName;
+
+/// DescribeVpcs.
+pub fn vpcs() -> Scope {
+    Scope::new().all(Kind::Vpc)
+}
+
+/// DeleteVpc: the VPC and everything that may depend on it (the ones it deletes with it are written, so
+/// checked).
+pub fn delete_vpc(vpc_id: &str) -> Scope {
+    Scope::new()
+        .id(Kind::Vpc, vpc_id)
+        .all(Kind::Subnet)
+        .all(Kind::InternetGateway)
+        .all(Kind::SecurityGroup)
+        .all(Kind::RouteTable)
+        .all(Kind::NatGateway)
+}
+
+/// ModifyVpcAttribute, DescribeVpcAttribute, CreateRouteTable.
+pub fn vpc(vpc_id: &str) -> Scope {
+    Scope::new().id(Kind::Vpc, vpc_id)
+}
+
+/// CreateSubnet: the VPC and every subnet (blocks and zones never change).
+pub fn create_subnet(vpc_id: &str) -> Scope {
+    Scope::new().id(Kind::Vpc, vpc_id).all(Kind::Subnet)
+}
+
+/// DescribeSubnets: with the addresses in use, for their counts.
+pub fn subnets() -> Scope {
+    Scope::new().all(Kind::Subnet).all_addresses()
+}
+
+/// DeleteSubnet: its addresses (every instance, interface and NAT gateway in it holds one), the NAT gateways,
+/// and the route tables it is associated with (written when it is).
+pub fn delete_subnet(subnet_id: &str) -> Scope {
+    Scope::new().addresses(subnet_id).all(Kind::NatGateway).all(Kind::RouteTable)
+}
+
+/// ModifySubnetAttribute.
+pub fn subnet(subnet_id: &str) -> Scope {
+    Scope::new().id(Kind::Subnet, subnet_id)
+}
+
+/// CreateSecurityGroup (its VPC, or the default one; names are unique in a VPC), and Authorize/Revoke (a
+/// group by id or by name in the default VPC, and the groups rules name).
+pub fn security_groups() -> Scope {
+    Scope::new().all(Kind::Vpc).all(Kind::SecurityGroup)
+}
+
+/// DeleteSecurityGroup: the group and every other group (rules that name it: adding such a rule moves the
+/// kind's generation, see [`Network::authorize`]).
+pub fn delete_security_group(group_id: &str) -> Scope {
+    Scope::new().id(Kind::SecurityGroup, group_id).all(Kind::SecurityGroup)
+}
+
+/// DescribeInternetGateways, CreateRoute (its target), DescribeRouteTables (route states).
+pub fn gateways() -> Scope {
+    Scope::new().all(Kind::InternetGateway).all(Kind::NatGateway)
+}
+
+/// AttachInternetGateway: the gateway, the VPC, and every gateway, checked (a VPC takes one gateway).
+pub fn attach_internet_gateway(gateway_id: &str, vpc_id: &str) -> Scope {
+    Scope::new().id(Kind::InternetGateway, gateway_id).id(Kind::Vpc, vpc_id).all(Kind::InternetGateway)
+}
+
+/// Widens [`attach_internet_gateway`]: every gateway is checked.
+pub fn every_gateway(network: &Network) -> Scope {
+    Scope::new().ids(Kind::InternetGateway, network.internet_gateways.loaded().keys().cloned())
+}
+
+/// DetachInternetGateway, DeleteInternetGateway.
+pub fn internet_gateway(gateway_id: &str, vpc_id: Option<&str>) -> Scope {
+    let scope = Scope::new().id(Kind::InternetGateway, gateway_id);
+    match vpc_id {
+        Some(vpc_id) => scope.id(Kind::Vpc, vpc_id),
+        None => scope,
+    }
+}
+
+/// DescribeRouteTables.
+pub fn route_tables() -> Scope {
+    gateways().all(Kind::RouteTable)
+}
+
+/// DeleteRouteTable, DeleteRoute, CreateRoute (with [`gateways`]).
+pub fn route_table(table_id: &str) -> Scope {
+    Scope::new().id(Kind::RouteTable, table_id)
+}
+
+/// AssociateRouteTable and DisassociateRouteTable: every table, and the subnet.
+pub fn associations(subnet_id: Option<&str>) -> Scope {
+    let scope = Scope::new().all(Kind::RouteTable);
+    match subnet_id {
+        Some(subnet_id) => scope.id(Kind::Subnet, subnet_id),
+        None => scope,
+    }
+}
+
+/// Widens [`associations`]: the tables of the subnet's VPC are checked (a subnet is in one table).
+pub fn tables_of_subnet_vpc(network: &Network, subnet_id: Option<&str>) -> Scope {
+    let vpc = subnet_id.and_then(|id| network.subnets.loaded().get(id)).map(|subnet| subnet.vpc_id.clone());
+    let tables = network
+        .route_tables
+        .loaded()
+        .values()
+        .filter(|table| vpc.as_ref().is_none_or(|vpc| *vpc == table.vpc_id))
+        .map(|table| table.id.clone());
+    Scope::new().ids(Kind::RouteTable, tables)
+}
+
+/// AllocateAddress, ReleaseAddress, DescribeAddresses.
+pub fn elastic_ips() -> Scope {
+    Scope::new().all(Kind::ElasticIp)
+}
+
+/// CreateNatGateway: its subnet's addresses and its Elastic IP.
+pub fn create_nat_gateway(subnet_id: Option<&str>, allocation_id: Option<&str>) -> Scope {
+    let scope = subnet_id.map_or_else(Scope::new, |subnet| Scope::new().addresses(subnet));
+    allocation_id.map_or(scope.clone(), |allocation| scope.id(Kind::ElasticIp, allocation))
+}
+
+/// DeleteNatGateway: the gateway, then (widened) its subnet's addresses and its Elastic IP.
+pub fn nat_gateway(nat_id: &str) -> Scope {
+    Scope::new().id(Kind::NatGateway, nat_id)
+}
+
+/// Widens [`nat_gateway`].
+pub fn nat_gateway_parts(network: &Network, nat_id: &str) -> Scope {
+    match network.nat_gateways.loaded().get(nat_id) {
+        Some(nat) => Scope::new().addresses(&nat.subnet_id).id(Kind::ElasticIp, &nat.allocation_id),
+        None => Scope::new(),
+    }
+}
+
+/// DescribeNatGateways.
+pub fn nat_gateways() -> Scope {
+    Scope::new().all(Kind::NatGateway)
+}
+
+/// CreateTags and DeleteTags: each resource by id; launch templates by name look through all.
+pub fn tagged(resource_ids: &[String]) -> Scope {
+    resource_ids.iter().fold(Scope::new(), |scope, id| match resource_type(id) {
+        Some("security-group") => scope.id(Kind::SecurityGroup, id),
+        _ => scope.resource(id),
+    })
+}
+
+/// DescribeTags: every record of every kind.
+pub fn everything_tagged() -> Scope {
+    Kind::ALL.into_iter().fold(Scope::new(), Scope::all)
+}
+
+/// DescribeInstances.
+pub fn instances() -> Scope {
+    Scope::new().all(Kind::Instance)
+}
+
+/// Stop, Start, TerminateInstances: the instances, then (widened) their subnets' addresses.
+pub fn instance_ids(ids: &[String]) -> Scope {
+    Scope::new().ids(Kind::Instance, ids.iter().cloned())
+}
+
+/// Widens [`instance_ids`].
+pub fn instance_subnets(network: &Network) -> Scope {
+    network.instances.loaded().values().fold(Scope::new(), |scope, instance| scope.addresses(&instance.subnet_id))
+}
+
+/// Launch template operations: a template by id, or every template (names are unique in a region).
+pub fn launch_templates(which: Option<&TemplateName<'_>>) -> Scope {
+    match which {
+        Some(TemplateName::Id(id)) => Scope::new().id(Kind::LaunchTemplate, *id),
+        _ => Scope::new().all(Kind::LaunchTemplate),
+    }
+}

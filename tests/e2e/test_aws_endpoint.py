@@ -1,0 +1,50 @@
+"""The AWS endpoint as a whole, through the real aws CLI: a service it does not serve, or an operation of a served
+service that it does not serve, fails with an error botocore parses in that service's protocol (XML for query and
+rest-xml, JSON with __type for json and rest-json), naming the service and the operation, never a bare HTTP status."""
+
+import re
+
+# aws CLI arguments, then the error code and the operation the CLI names, then what the message must name.
+NOT_SERVED_SERVICES = [
+    (["s3", "ls"], "NotImplemented", "ListBuckets", ["'s3'", "GET /"]),
+    (["elbv2", "describe-load-balancers"], "InvalidAction", "DescribeLoadBalancers",
+     ["'elasticloadbalancing'", "DescribeLoadBalancers"]),
+    (["logs", "describe-log-groups"], "UnknownOperationException", "DescribeLogGroups",
+     ["'logs'", "DescribeLogGroups"]),
+    (["cloudformation", "list-stacks"], "InvalidAction", "ListStacks", ["'cloudformation'", "ListStacks"]),
+    (["kms", "list-keys"], "UnknownOperationException", "ListKeys", ["'kms'", "ListKeys"]),
+]
+
+NOT_SERVED_OPERATIONS = [
+    (["iam", "list-saml-providers"], "InvalidAction", "ListSAMLProviders", ["IAM", "ListSAMLProviders"]),
+    (["sts", "get-access-key-info", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"], "InvalidAction",
+     "GetAccessKeyInfo", ["STS", "GetAccessKeyInfo"]),
+    (["ec2", "describe-key-pairs"], "InvalidAction", "DescribeKeyPairs", ["EC2", "DescribeKeyPairs"]),
+    (["autoscaling", "describe-launch-configurations"], "InvalidAction", "DescribeLaunchConfigurations",
+     ["Auto Scaling", "DescribeLaunchConfigurations"]),
+    (["eks", "list-insights", "--cluster-name", "demo"], "UnknownOperationException", "ListInsights",
+     ["EKS", "POST /clusters/demo/insights"]),
+]
+
+
+def check_refused(aws, args, code, operation, words):
+    result = aws(*args, check=False)
+    assert result.returncode != 0, (args, result.stdout)
+    error = result.stderr.strip()
+    match = re.search(r"An error occurred \(([^)]*)\) when calling the (\w+) operation: (.*)", error)
+    assert match, (args, error)
+    assert (match.group(1), match.group(2)) == (code, operation), (args, error)
+    for word in words:
+        assert word in match.group(3), (args, word, error)
+    assert "Bad Request" not in error and "(Unknown)" not in error, (args, error)
+
+
+def test_services_not_served_fail_with_a_message_naming_them(aws):
+    for args, code, operation, words in NOT_SERVED_SERVICES:
+        check_refused(aws, args, code, operation, words + ["it serves eks, iam"])
+
+
+def test_operations_not_served_fail_with_a_message_naming_them(aws):
+    for args, code, operation, words in NOT_SERVED_OPERATIONS:
+        check_refused(aws, args, code, operation, words)
+    assert aws("sts", "get-caller-identity")["Account"] == "000000000000", "the endpoint still serves"
