@@ -960,4 +960,4 @@ fn address_xml(xml: &mut XmlWriter, network: &Network, address: &Address) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -23,7 +23,8 @@ impl KubernetesClusters for NoKubernetes {
     }
 }
 
-fn api() -> AwsApi {
+/// An endpoint with EKS (no Kubernetes side), IAM and EC2 on one memory store.
+pub(crate) fn api() -> AwsApi {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::new(1_800_000_000.0));
     let eks = Eks::new(Records::new(store.clone()), Arc::new(NoKubernetes), clock.clone(), EksConfig::default());

@@ -1,29 +1,11 @@
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use aws_model::clock::ManualClock;
-use aws_model::eks::{Eks, EksConfig, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
-use aws_model::records::Records;
 use aws_protocol::{Credentials, SigningParams};
 use serde_json::{Value, json};
-use store::MemoryStore;
 
 use super::*;
 
 const NOW: i64 = 1_800_000_000;
-
-#[derive(Debug)]
-struct NoKubernetes;
-
-#[async_trait::async_trait]
-impl KubernetesClusters for NoKubernetes {
-    async fn create(&self, _: &KubernetesSpec) -> Result<KubernetesEndpoint, String> {
-        Err("not in these tests".into())
-    }
-    async fn delete(&self, _: &str) -> Result<(), String> {
-        Ok(())
-    }
-}
 
 /// A `json` service, which the endpoint does not serve yet: one signed and one unsigned operation.
 const FAKE: Service = Service {
@@ -39,13 +21,7 @@ async fn echo(_: &AwsApi, call: &Call<'_>) -> Outcome {
 
 const WITH_FAKE: &[&Service] = &[&FAKE, &crate::iam::SERVICE, &crate::eks::SERVICE];
 
-fn api() -> AwsApi {
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(NOW as f64));
-    let eks = Eks::new(Records::new(store.clone()), Arc::new(NoKubernetes), clock.clone(), EksConfig::default());
-    let iam = aws_model::iam::Iam::new(Records::new(store.clone()), clock.clone());
-    AwsApi::new(eks, iam, clock.clone()).with_ec2(aws_model::ec2::Ec2::new(Records::new(store), clock))
-}
+use crate::ec2::tests::api;
 
 /// A request as a client of `service` sends it, signed with a key the endpoint does not know (the open mode).
 fn signed(service: &str, method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Request<Bytes> {

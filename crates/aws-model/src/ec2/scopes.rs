@@ -4,7 +4,6 @@
 //! whose changing fields it relies on are loaded by id (checked at commit) or written.
 
 use super::Network;
-use super::network::resource_type;
 use super::storage::{Kind, Scope};
 use super::templates::TemplateName;
 
@@ -147,12 +146,9 @@ pub fn nat_gateways() -> Scope {
     Scope::new().all(Kind::NatGateway)
 }
 
-/// CreateTags and DeleteTags: each resource by id; launch templates by name look through all.
+/// CreateTags and DeleteTags: each resource by id.
 pub fn tagged(resource_ids: &[String]) -> Scope {
-    resource_ids.iter().fold(Scope::new(), |scope, id| match resource_type(id) {
-        Some("security-group") => scope.id(Kind::SecurityGroup, id),
-        _ => scope.resource(id),
-    })
+    resource_ids.iter().fold(Scope::new(), |scope, id| scope.resource(id))
 }
 
 /// DescribeTags: every record of every kind.
