@@ -3,7 +3,7 @@
 //! kube-controller-manager, kube-scheduler and kubelets are clients of kube-apiserver.
 //!
 //! Which nodes a cluster has comes from a [`NodeSource`]: for EKS clusters, the EC2 instances of their managed
-//! node groups (see `aws.rs`). The source is asked again as soon as it reports a change and when a fault is
+//! node groups (see `eks/nodes.rs`). The source is asked again as soon as it reports a change and when a fault is
 //! injected (and every few seconds as a safety net), and the node agent follows it.
 
 use std::collections::HashMap;

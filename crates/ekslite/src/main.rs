@@ -1,21 +1,11 @@
-//! The `ekslite` binary: command line, logging, and wiring the pieces into a server.
-
-mod aws;
-mod client;
-mod clusters;
-mod dataplane;
-mod fargate;
-mod health;
-mod reconciler;
-mod regions;
-mod serve;
-mod up;
+//! The `ekslite` binary: the command line and logging; what each command runs is in the library (`lib.rs`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ekslite::{client, dataplane, serve, up};
 use store::StoreConfig;
 
 /// mimalloc rather than the system allocator: the server allocates and frees small blocks at a high rate from
@@ -251,27 +241,36 @@ fn init_tracing() {
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let server = server_options(&args);
     let data_dir = match args.data_dir {
         Some(dir) => dir,
-        None => default_data_dir()?,
+        None => serve::default_data_dir()?,
     };
     let options = serve::ServeOptions {
         data_dir,
         listen: args.listen,
         store: args.store,
         etcd_timeout: std::time::Duration::from_secs_f64(args.etcd_timeout),
+        server,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve::serve(options))
+}
+
+fn server_options(args: &ServeArgs) -> ekslite::server::ServerOptions {
+    let defaults = ekslite::server::ServerOptions::default();
+    ekslite::server::ServerOptions {
         compaction: store::CompactionPolicy {
             interval: std::time::Duration::from_secs(args.compact_interval),
             keep_for: std::time::Duration::from_secs(args.history_seconds),
             keep_revisions: args.history_revisions,
         },
         eks: aws_model::eks::EksConfig {
-            versions: apiserver::KUBERNETES_VERSIONS.iter().map(|(minor, _)| (*minor).to_owned()).collect(),
             create_seconds: args.eks_create_delay,
             delete_seconds: args.eks_delete_delay,
             update_seconds: args.eks_update_delay,
             max_clusters: args.max_clusters as usize,
-            ..aws_model::eks::EksConfig::default()
+            ..defaults.eks
         },
         data_plane: {
             let grace = std::time::Duration::from_secs_f64(args.node_monitor_grace_period);
@@ -288,9 +287,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         },
         default_toleration_seconds: args.default_toleration_seconds,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve::serve(options))
+    }
 }
 
 fn run_client(task: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
@@ -357,14 +354,4 @@ async fn kubeconfig(name: String, server: ServerArgs) -> anyhow::Result<()> {
     }
     print!("{}", String::from_utf8_lossy(&answer));
     Ok(())
-}
-
-fn default_data_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty()) {
-        return Ok(PathBuf::from(dir).join("ekslite"));
-    }
-    match std::env::var_os("HOME").filter(|dir| !dir.is_empty()) {
-        Some(home) => Ok(PathBuf::from(home).join(".local/share/ekslite")),
-        None => anyhow::bail!("no --data-dir given and neither XDG_DATA_HOME nor HOME is set"),
-    }
 }

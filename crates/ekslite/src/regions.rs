@@ -270,7 +270,7 @@ mod tests {
         ec2.change(&east, &aws_model::ec2::Scope::everything(), |network, _| {
             let subnet = network.subnets.values().next().expect("the default VPC has subnets").clone();
             let ip = network.allocate_private_ip(&subnet.id)?;
-            network.instances.insert(id.to_owned(), crate::aws::tests::instance(id, &subnet, ip, None));
+            network.instances.insert(id.to_owned(), crate::eks::vpc_cni::tests::instance(id, &subnet, ip, None));
             Ok(())
         })
         .await
@@ -352,7 +352,7 @@ mod tests {
         let subnet = network.subnets.values().next().unwrap().clone();
         let add = |network: &mut Network, id: &str, cluster: &str| {
             let ip = network.allocate_private_ip(&subnet.id).unwrap();
-            let instance = crate::aws::tests::instance(id, &subnet, ip, Some(cluster));
+            let instance = crate::eks::vpc_cni::tests::instance(id, &subnet, ip, Some(cluster));
             network.instances.insert(id.to_owned(), instance);
         };
         add(&mut network, "i-00000000000000001", "blue");

@@ -1,4 +1,5 @@
-//! `ekslite serve`: opens the store, records this server in it, serves HTTP, and stops cleanly on a signal.
+//! `ekslite serve`: opens the store, records this server in it, wires the server (`server.rs`) on it, serves HTTP,
+//! and stops cleanly on a signal.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -6,16 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use apiserver::ControlPlanes;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use store::{
-    CachedStore, CompactionPolicy, Compactor, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig,
-    StoreError,
-};
+use store::{CachedStore, DynStore, EtcdStore, MemoryStore, SqliteStore, Store, StoreConfig, StoreError};
 use tokio::net::TcpListener;
 
-use crate::health::{self, ServerInfo};
+use crate::health::ServerInfo;
 
 #[derive(Debug)]
 pub struct ServeOptions {
@@ -23,11 +20,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     pub store: StoreConfig,
     pub etcd_timeout: Duration,
-    pub compaction: CompactionPolicy,
-    pub eks: aws_model::eks::EksConfig,
-    pub data_plane: crate::dataplane::DataPlaneConfig,
-    /// How long new pods tolerate a not-ready or unreachable node, in seconds.
-    pub default_toleration_seconds: i64,
+    /// The server's own settings.
+    pub server: crate::server::ServerOptions,
 }
 
 /// The record each server keeps under `/ekslite/servers/<id>`.
@@ -42,72 +36,28 @@ struct ServerRecord {
 }
 
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    let started = tokio::time::Instant::now();
     let listener =
         TcpListener::bind(options.listen).await.with_context(|| format!("cannot listen on {}", options.listen))?;
     let store = open_store(&options).await?;
-    let server = match register(&*store, &options).await {
+    let info = match register(&*store, &options).await {
+        Ok(info) => info,
+        Err(error) => {
+            let _ = store.close().await;
+            return Err(error);
+        }
+    };
+    let server = match crate::server::Server::start(Arc::clone(&store), info, &options.server).await {
         Ok(server) => server,
         Err(error) => {
             let _ = store.close().await;
             return Err(error);
         }
     };
-    let compactor = Compactor::spawn(Arc::clone(&store), options.compaction.clone());
-    let tokens = Arc::new(crate::aws::EksTokens::default());
-    let data_planes = Arc::new(crate::dataplane::DataPlanes::new(options.data_plane.clone()));
-    let fargate_webhook = Arc::new(crate::fargate::FargateWebhook::default());
-    let control_planes = Arc::new(
-        ControlPlanes::new(Arc::clone(&store))
-            .with_token_authenticator(Arc::clone(&tokens) as _)
-            .with_pod_admission(Arc::clone(&fargate_webhook) as _)
-            .with_observer(Arc::clone(&data_planes) as _)
-            .with_default_toleration_seconds(options.default_toleration_seconds),
-    );
-    let clock: Arc<dyn aws_model::clock::Clock> = Arc::new(aws_model::clock::SystemClock);
-    let iam = aws_model::iam::Iam::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let ec2 = aws_model::ec2::Ec2::new(aws_model::records::Records::new(Arc::clone(&store)), Arc::clone(&clock));
-    let eks = aws_model::eks::Eks::new(
-        aws_model::records::Records::new(Arc::clone(&store)),
-        Arc::new(crate::aws::Clusters(Arc::clone(&control_planes))),
-        Arc::clone(&clock),
-        options.eks.clone(),
-    )
-    .with_iam_and_ec2(iam.clone(), ec2.clone())
-    .with_server(&server.id, server.boot);
-    let issuers = Arc::new(crate::aws::ClusterIssuers(Arc::clone(&control_planes)));
-    let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
-    let reconciled_eks = eks.clone();
-    let nodes = Arc::new(crate::aws::EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()));
-    data_planes.set_source(Arc::clone(&nodes) as _);
-    data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
-    let _ = fargate_webhook.eks.set(eks.clone());
-    let aws = Arc::new(
-        aws_api::AwsApi::new(eks, iam, Arc::clone(&clock))
-            .with_ec2(ec2)
-            .with_autoscaling(autoscaling)
-            .with_oidc_keys(issuers),
-    );
-    tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");
-    // Clusters start once everything their data planes and webhooks ask is in place.
-    if let Err(error) = control_planes.start_all().await {
-        control_planes.stop_all().await;
-        let _ = store.close().await;
-        return Err(error).context("starting the clusters' API servers");
-    }
-    // Once the clusters run: what it finds left to do (a delete or create a crash cut short) involves them.
-    let reconciler =
-        crate::reconciler::Reconciler::spawn(Arc::clone(&store), reconciled_eks, Arc::clone(&nodes) as _, clock);
-    let router = health::router(health::HealthState { store: Arc::clone(&store), server, started })
-        .merge(crate::clusters::routes(Arc::clone(&control_planes)))
-        .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
-        .fallback(move |request| crate::aws::endpoint(Arc::clone(&aws), request));
+    let router = server.router();
     tracing::info!(listen = %options.listen, "ekslite ready: AWS endpoint http://{}", options.listen);
 
     let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
-    reconciler.stop().await;
-    control_planes.stop_all().await;
-    drop(compactor);
+    server.stop().await;
     store.close().await.context("closing the store")?;
     served.context("serving HTTP")?;
     tracing::info!("ekslite stopped");
@@ -206,5 +156,17 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
         _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+    }
+}
+
+/// Where the SQLite store keeps its files when no directory is given: `$XDG_DATA_HOME/ekslite`, else
+/// `~/.local/share/ekslite`.
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|dir| !dir.is_empty()) {
+        return Ok(PathBuf::from(dir).join("ekslite"));
+    }
+    match std::env::var_os("HOME").filter(|dir| !dir.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/ekslite")),
+        None => anyhow::bail!("no --data-dir given and neither XDG_DATA_HOME nor HOME is set"),
     }
 }

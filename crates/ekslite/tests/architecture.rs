@@ -99,3 +99,18 @@ fn dependencies_point_the_way_architecture_md_says() {
         }
     }
 }
+
+/// The binary is its command line only: every module is the library's, so that benchmarks and tests wire the
+/// server from the same code `ekslite serve` runs.
+#[test]
+fn the_binary_declares_no_module_of_its_own() {
+    let main = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/main.rs");
+    let text = std::fs::read_to_string(&main).expect("read main.rs");
+    let declared: Vec<&str> = text
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("mod ") || line.starts_with("pub mod ") || line.starts_with("pub(crate) mod "))
+        .collect();
+    assert!(declared.is_empty(), "main.rs declares modules {declared:?}; they belong in lib.rs");
+    assert!(text.contains("use ekslite::"), "main.rs calls the library");
+}

@@ -1,0 +1,12 @@
+//! Where EKS's AWS side meets the Kubernetes side, one role a file: EKS clusters are `ControlPlanes` clusters
+//! (`clusters`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
+//! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
+//! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), and Fargate pods get a subnet and an
+//! address of their profile (`fargate_capacity`).
+
+pub mod clusters;
+pub mod fargate_capacity;
+pub mod nodes;
+pub mod oidc_keys;
+pub mod tokens;
+pub mod vpc_cni;
