@@ -113,6 +113,12 @@ def scale_rows(summary: Summary, document, label: str):
         p99_call = values["create_call_p99_seconds"]
         summary.add(f"{label}: API p99 (pod creates under load)", seconds(p99_call), "SLO ≤ 1 s", p99_call <= 1.0,
                     f"{p99_call:.1f}x")
+    if "largest_value_bytes" in values:
+        largest = values["largest_value_bytes"]
+        summary.add(f"{label}: largest record written", f"{count(largest)} B", "goal < 64 KB",
+                    largest < 64 * 1024, f"{largest / (64 * 1024):.1f}x")
+        summary.add(f"{label}: store bytes written per node / per pod",
+                    f"{count(values['store_bytes_per_node'])} B / {count(values['store_bytes_per_pod'])} B", "")
     rss = values["peak_rss_bytes"] / 2**30
     summary.add(f"{label}: peak RSS", f"{rss:.2f} GiB", "goal < 4 GiB at 5,000 nodes / 150,000 pods",
                 rss < 4.0 if settings["nodes"] >= 5000 else None, f"{rss / 4:.1f}x")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite and writes its results to docs/benchmarks/ (markdown) and target/bench/ (JSON):
 #   the store (SQLite, memory and a real etcd), the API server over HTTPS, the scheduler's decisions, the data
-#   plane at 1,000 nodes / 30,000 pods and at 5,000 nodes / 150,000 pods, and the end-to-end measurements with the
+#   plane wired as `ekslite serve` at 1,000 nodes / 30,000 pods in one EKS cluster and at 5,000 nodes / 150,000
+#   pods in five, EC2 at 2,000 nodes in one cluster through the aws CLI, and the end-to-end measurements with the
 #   real clients (cluster ACTIVE and kubectl-ready, `ekslite up`, EKS API throughput beside moto's server).
 # Usage: scripts/bench.sh [--quick]   (--quick: small sizes, to check that the suite runs)
 set -euo pipefail
@@ -33,8 +34,10 @@ binary="${CARGO_TARGET_DIR:-target}/release/ekslite"
 
 if $quick; then
   seconds=1 small_nodes=100 small_pods=1000 large_nodes=300 large_pods=3000 pods=500 paced_pods=1000 rate=100
+  scale_nodes=100
 else
   seconds=3 small_nodes=1000 small_pods=30000 large_nodes=5000 large_pods=150000 pods=5000 paced_pods=30000 rate=250
+  scale_nodes=2000
 fi
 
 step "store: SQLite, memory, etcd"
@@ -57,10 +60,14 @@ cargo bench --workspace --locked --bench dataplane -- --nodes "$small_nodes" --p
 mv "$results/dataplane.json" "$results/dataplane-paced.json"
 mv "$results/dataplane.md" "$results/dataplane-paced.md"
 
-step "data plane: $large_nodes nodes, $large_pods pods"
-cargo bench --workspace --locked --bench dataplane -- --nodes "$large_nodes" --pods "$large_pods" --store sqlite
+step "data plane: $large_nodes nodes, $large_pods pods in five clusters"
+cargo bench --workspace --locked --bench dataplane -- --clusters 5 --nodes "$large_nodes" --pods "$large_pods" \
+  --store sqlite
 mv "$results/dataplane.json" "$results/dataplane-large.json"
 mv "$results/dataplane.md" "$results/dataplane-large.md"
+
+step "EC2 at scale: $scale_nodes nodes in one cluster through the aws CLI"
+python bench/scale.py --binary "$binary" --nodes "$scale_nodes"
 
 step "end to end with the real clients"
 if $quick; then
@@ -70,7 +77,7 @@ else
 fi
 
 step "summary"
-for name in store apiserver scheduler dataplane-small dataplane-paced dataplane-large endtoend; do
+for name in store apiserver scheduler dataplane-small dataplane-paced dataplane-large scale endtoend; do
   cp "$results/$name.md" "docs/benchmarks/$name.md"
 done
 python bench/summary.py "$results" docs/benchmarks/README.md
