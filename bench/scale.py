@@ -14,20 +14,17 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from endtoend import BenchError, free_port, http_status, machine, peak_rss_bytes, poll, target_dir
+
 REGION = "us-east-1"
 INSTANCE_TYPE = "m5.xlarge"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
@@ -37,42 +34,7 @@ TAG_GOAL_BYTES = 4096
 RECORD_GOAL_BYTES = 64 * 1024
 DEADLINE_S = 1800
 POLL_S = 1.0
-
-
-class BenchError(Exception):
-    """A measurement could not be made."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def poll(probe, what: str, deadline_s: float = DEADLINE_S, interval_s: float = POLL_S):
-    end = time.monotonic() + deadline_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > end:
-            raise BenchError(f"timed out after {deadline_s:g} s waiting for {what}")
-        time.sleep(interval_s)
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_ekslite/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def peak_rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise BenchError(f"no VmHWM for process {pid}")
+START_POLL_S = 0.05
 
 
 class Clients:
@@ -159,7 +121,8 @@ def measure(binary: Path, workdir: Path, nodes: int, nodegroups: int, pods_per_n
     server = subprocess.Popen([str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data)],
                               stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        poll(lambda: server.poll() is None and healthy(url), "the server to answer", 60, 0.05)
+        poll(lambda: server.poll() is None and http_status(url + "/_ekslite/health") == 200, "the server to answer", 60,
+             START_POLL_S)
         clients = Clients(url, workdir)
         results = {"nodes": nodes, "nodegroups": nodegroups, "pods_per_node": pods_per_node}
         started = time.monotonic()
@@ -183,7 +146,7 @@ def measure(binary: Path, workdir: Path, nodes: int, nodegroups: int, pods_per_n
             return sum(1 for node in listed["items"] if any(
                 c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions", [])))
 
-        poll(lambda: ready_nodes() == nodes, f"{nodes} Ready nodes")
+        poll(lambda: ready_nodes() == nodes, f"{nodes} Ready nodes", DEADLINE_S, POLL_S)
         results["nodes_ready_s"] = time.monotonic() - groups_started
         print(f"{nodes} nodes Ready in {results['nodes_ready_s']:.1f} s", flush=True)
 
@@ -195,7 +158,7 @@ def measure(binary: Path, workdir: Path, nodes: int, nodegroups: int, pods_per_n
             status = json.loads(clients.kubectl("get", "deployment", "scale", "-o", "json")).get("status", {})
             return status.get("readyReplicas", 0) == pods
 
-        poll(pods_ready, f"{pods} Ready pods")
+        poll(pods_ready, f"{pods} Ready pods", DEADLINE_S, POLL_S)
         results["pods"] = pods
         results["pods_ready_s"] = time.monotonic() - pods_started
         print(f"{pods} pods Ready in {results['pods_ready_s']:.1f} s", flush=True)
@@ -243,11 +206,12 @@ def mark(ok: bool) -> str:
 
 def markdown(report: dict) -> str:
     r = report["results"]
-    machine = report["machine"]
+    box = report["machine"]
     lines = [
         "# EC2 at cluster scale",
         "",
-        f"Machine: {machine}, {report['timestamp']}",
+        f"Machine: {box['cpu_model']}, {box['cores']} cores, {box['memory_bytes'] / 2**30:.1f} GiB RAM, {box['os']}, "
+        f"{box['kernel']}, {report['timestamp']}",
         "",
         f"`ekslite serve` (release build, SQLite) driven by the aws CLI and kubectl: one EKS cluster, its VPC with a "
         f"secondary CIDR block and eight /18 subnets in four zones, {r['nodegroups']} managed node groups with "
@@ -274,11 +238,6 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def target_dir() -> Path:
-    path = Path(os.environ.get("CARGO_TARGET_DIR", "target"))
-    return path if path.is_absolute() else REPO / path
-
-
 def main():
     default_binary = os.environ.get("EKSLITE_BIN") or str(target_dir() / "release" / "ekslite")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -294,12 +253,10 @@ def main():
         if shutil.which(tool) is None:
             sys.exit(f"scale: no {tool} on PATH: `source .clients/env.sh` after scripts/install-test-clients.sh")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
     report = {
         "benchmark": "scale",
         "timestamp": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "machine": machine(),
     }
     with tempfile.TemporaryDirectory(prefix="ekslite-scale-") as scratch:
         report["results"] = measure(binary, Path(scratch), arguments.nodes, arguments.nodegroups,
