@@ -364,3 +364,79 @@ def test_oversized_inputs_are_refused_and_the_region_keeps_working(aws):
     client.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
     assert len(aws("autoscaling", "describe-auto-scaling-groups")["AutoScalingGroups"]) == 0
     assert aws("eks", "list-clusters")["clusters"] == []
+
+
+def test_a_secondary_block_for_pods_from_associate_to_disassociate(aws):
+    """EKS custom networking's first step: a 100.64.0.0/16 block added to the cluster's VPC, a pod subnet in it,
+    and the block taken away again once its subnet is gone."""
+    ec2 = lambda *args, **kw: aws("ec2", *args, **kw)  # noqa: E731
+    client = boto(aws.server, "ec2")
+    vpc_id = ec2("create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
+    table = ec2("create-route-table", "--vpc-id", vpc_id)["RouteTable"]["RouteTableId"]
+
+    associated = ec2("associate-vpc-cidr-block", "--vpc-id", vpc_id, "--cidr-block", "100.64.0.0/16")
+    association = associated["CidrBlockAssociation"]
+    assert associated["VpcId"] == vpc_id and association["CidrBlock"] == "100.64.0.0/16"
+    assert re.match(r"^vpc-cidr-assoc-[0-9a-f]{17}$", association["AssociationId"])
+    assert association["CidrBlockState"]["State"] == "associating"
+
+    def blocks():
+        vpc = ec2("describe-vpcs", "--vpc-ids", vpc_id)["Vpcs"][0]
+        assert vpc["CidrBlock"] == "10.0.0.0/16", "the primary block stays the VPC's CidrBlock"
+        return [(a["CidrBlock"], a["CidrBlockState"]["State"]) for a in vpc["CidrBlockAssociationSet"]]
+
+    assert blocks() == [("10.0.0.0/16", "associated"), ("100.64.0.0/16", "associated")]
+    found = ec2("describe-vpcs", "--filters", "Name=cidr-block-association.cidr-block,Values=100.64.0.0/16")
+    assert [v["VpcId"] for v in found["Vpcs"]] == [vpc_id]
+    routes = ec2("describe-route-tables", "--route-table-ids", table)["RouteTables"][0]["Routes"]
+    assert {"DestinationCidrBlock": "100.64.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable",
+            "State": "active"} in routes
+
+    subnet = ec2("create-subnet", "--vpc-id", vpc_id, "--cidr-block", "100.64.0.0/19",
+                 "--availability-zone", "us-east-1a")["Subnet"]
+    assert subnet["CidrBlock"] == "100.64.0.0/19" and subnet["AvailableIpAddressCount"] == 8187
+    assert error_of(client.create_subnet, VpcId=vpc_id, CidrBlock="100.65.0.0/24")[0] == "InvalidSubnet.Range"
+
+    # Refused while the subnet is in the block, and the primary block never.
+    assert error_of(client.disassociate_vpc_cidr_block, AssociationId=association["AssociationId"]) == (
+        "InvalidCidrBlock.InUse", f"The vpc {vpc_id} currently has a subnet within CIDR block 100.64.0.0/16", 400)
+    primary = client.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlockAssociationSet"][0]["AssociationId"]
+    assert error_of(client.disassociate_vpc_cidr_block, AssociationId=primary)[0] == "OperationNotPermitted"
+
+    ec2("delete-subnet", "--subnet-id", subnet["SubnetId"])
+    gone = ec2("disassociate-vpc-cidr-block", "--association-id", association["AssociationId"])
+    assert gone["VpcId"] == vpc_id and gone["CidrBlockAssociation"]["CidrBlockState"]["State"] == "disassociating"
+    assert blocks() == [("10.0.0.0/16", "associated"), ("100.64.0.0/16", "disassociated")]
+    routes = ec2("describe-route-tables", "--route-table-ids", table)["RouteTables"][0]["Routes"]
+    assert [r["DestinationCidrBlock"] for r in routes] == ["10.0.0.0/16"]
+    assert error_of(client.create_subnet, VpcId=vpc_id, CidrBlock="100.64.0.0/19")[0] == "InvalidSubnet.Range"
+    assert error_of(client.disassociate_vpc_cidr_block, AssociationId=association["AssociationId"])[0] == (
+        "InvalidVpcCidrBlockAssociationID.NotFound")
+
+
+def test_secondary_blocks_follow_ec2s_rules(aws):
+    client = boto(aws.server, "ec2")
+    vpc = client.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    refused = [
+        ({"CidrBlock": "10.0.0.0/8"}, ("InvalidVpc.Range", "The CIDR '10.0.0.0/8' is invalid.")),
+        ({"CidrBlock": "10.1.0.0/29"}, ("InvalidVpc.Range", "The CIDR '10.1.0.0/29' is invalid.")),
+        ({"CidrBlock": "10.0.128.0/17"}, ("InvalidVpc.Range", None)),
+        ({"CidrBlock": "192.168.0.0/16"}, ("InvalidVpc.Range", None)),
+        ({"CidrBlock": "198.19.0.0/16"}, ("InvalidVpc.Range", None)),
+        ({"CidrBlock": "not-a-block"}, ("InvalidParameterValue", "Value (not-a-block) for parameter cidrBlock is "
+                                        "invalid. This is not a valid CIDR block.")),
+        ({"CidrBlock": "1" * 50_000}, ("InvalidParameterValue", None)),
+        ({"AmazonProvidedIpv6CidrBlock": True}, ("UnsupportedOperation", None)),
+    ]
+    for kwargs, (code, message) in refused:
+        got = error_of(client.associate_vpc_cidr_block, VpcId=vpc, **kwargs)
+        assert got[0] == code and got[2] == 400 and message in (None, got[1]), (kwargs, got)
+    assert error_of(client.associate_vpc_cidr_block, VpcId="vpc-x", CidrBlock="10.1.0.0/16")[0] == (
+        "InvalidVpcID.NotFound")
+    for block in ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "100.64.0.0/16"]:
+        client.associate_vpc_cidr_block(VpcId=vpc, CidrBlock=block)
+    assert error_of(client.associate_vpc_cidr_block, VpcId=vpc, CidrBlock="100.65.0.0/16") == (
+        "CidrLimitExceeded", f"This network '{vpc}' has met its maximum number of allowed CIDRs: 5", 400)
+    described = client.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlockAssociationSet"]
+    assert [a["CidrBlock"] for a in described] == ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
+                                                   "100.64.0.0/16"]

@@ -32,6 +32,8 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DescribeVpcs", describe_vpcs),
         operation!("DeleteVpc", delete_vpc),
         operation!("ModifyVpcAttribute", modify_vpc_attribute),
+        operation!("AssociateVpcCidrBlock", associate_vpc_cidr_block),
+        operation!("DisassociateVpcCidrBlock", disassociate_vpc_cidr_block),
         operation!("DescribeVpcAttribute", describe_vpc_attribute),
         operation!("CreateSubnet", create_subnet),
         operation!("DescribeSubnets", describe_subnets),
@@ -92,7 +94,11 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::AddressInUse(_) => "InvalidIPAddress.InUse",
         Ec2Error::SubnetConflict(_) => "InvalidSubnet.Conflict",
         Ec2Error::SubnetRange(_) => "InvalidSubnet.Range",
-        Ec2Error::VpcRange(_) => "InvalidVpc.Range",
+        Ec2Error::VpcRange(_) | Ec2Error::VpcCidrRefused(_) => "InvalidVpc.Range",
+        Ec2Error::CidrLimitExceeded(_) => "CidrLimitExceeded",
+        Ec2Error::VpcCidrAssociationNotFound(_) => "InvalidVpcCidrBlockAssociationID.NotFound",
+        Ec2Error::CidrBlockInUse(_) => "InvalidCidrBlock.InUse",
+        Ec2Error::OperationNotPermitted(_) => "OperationNotPermitted",
         Ec2Error::InvalidParameterValue(_) => "InvalidParameterValue",
         Ec2Error::InvalidParameterCombination(_) => "InvalidParameterCombination",
         Ec2Error::MissingParameter(_) => "MissingParameter",
@@ -203,8 +209,9 @@ async fn create_vpc(api: &AwsApi, call: &Call<'_>) -> Outcome {
         })
         .await
         .map_err(wire)?;
+    let now = ec2.now();
     call.xml(move |xml| {
-        xml.element("vpc", |xml| vpc_xml(xml, &network, &vpc));
+        xml.element("vpc", |xml| vpc_xml(xml, &network, &vpc, now));
     })
 }
 
@@ -214,9 +221,10 @@ async fn describe_vpcs(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let filters = input.filters()?;
     input.paging()?;
     let network = ec2.view(caller, &scopes::vpcs(), Clone::clone).await.map_err(wire)?;
-    let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
+    let now = ec2.now();
+    let vpcs: Vec<Vpc> = network.describe_vpcs(&ids, &filters, now).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
-        xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc));
+        xml.list("vpcSet", "item", &vpcs, |xml, vpc| vpc_xml(xml, &network, vpc, now));
     })
 }
 
@@ -236,6 +244,67 @@ async fn modify_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
         .await
         .map_err(wire)?;
     returns_true(call)
+}
+
+/// The parameters of AssociateVpcCidrBlock that ask for an IPv6 block or a block from an IPAM pool.
+const IPV6_AND_IPAM_PARAMETERS: [&str; 7] = [
+    "Ipv6CidrBlock",
+    "Ipv6Pool",
+    "Ipv6CidrBlockNetworkBorderGroup",
+    "Ipv6IpamPoolId",
+    "Ipv6NetmaskLength",
+    "Ipv4IpamPoolId",
+    "Ipv4NetmaskLength",
+];
+
+/// AssociateVpcCidrBlock: IPv4 blocks only; IPv6 blocks and IPAM pools are refused as unsupported.
+async fn associate_vpc_cidr_block(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let vpc_id = input.required("VpcId")?;
+    let amazon_ipv6 = input.params.bool("AmazonProvidedIpv6CidrBlock").map_err(bad_params)? == Some(true);
+    let asked = IPV6_AND_IPAM_PARAMETERS.into_iter().find(|name| input.get(name).is_some());
+    if let Some(name) = asked.or(amazon_ipv6.then_some("AmazonProvidedIpv6CidrBlock")) {
+        return Err(AwsError::bad_request(
+            "UnsupportedOperation",
+            format!("The parameter {name} is not supported: only IPv4 CIDR blocks can be associated with a VPC here."),
+        ));
+    }
+    let cidr = input.get("CidrBlock");
+    let now = ec2.now();
+    let block = ec2
+        .change(caller, &scopes::associate_vpc_cidr_block(&vpc_id), |network, ids| {
+            network.associate_vpc_cidr_block(ids, &vpc_id, cidr.as_deref(), now)
+        })
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("cidrBlockAssociation", |xml| {
+            cidr_association_xml(xml, &block.association_id, &block.cidr_block, "associating");
+        })
+        .text("vpcId", &vpc_id);
+    })
+}
+
+/// DisassociateVpcCidrBlock (IPv4 blocks).
+async fn disassociate_vpc_cidr_block(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let id = input.required("AssociationId")?;
+    let now = ec2.now();
+    let (vpc_id, block) = ec2
+        .change_widening(
+            caller,
+            &scopes::disassociate_vpc_cidr_block(),
+            |network| scopes::vpc_of_association(network, &id),
+            |network, _| network.disassociate_vpc_cidr_block(&id, now),
+        )
+        .await
+        .map_err(wire)?;
+    call.xml(move |xml| {
+        xml.element("cidrBlockAssociation", |xml| {
+            cidr_association_xml(xml, &block.association_id, &block.cidr_block, "disassociating");
+        })
+        .text("vpcId", &vpc_id);
+    })
 }
 
 async fn describe_vpc_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
@@ -792,18 +861,20 @@ fn tag_set(xml: &mut XmlWriter, tags: Option<&Tags>) {
     }
 }
 
-fn vpc_xml(xml: &mut XmlWriter, network: &Network, vpc: &Vpc) {
+/// A `VpcCidrBlockAssociation`'s members.
+fn cidr_association_xml(xml: &mut XmlWriter, association_id: &str, cidr_block: &str, state: &str) {
+    xml.text("associationId", association_id).text("cidrBlock", cidr_block).element("cidrBlockState", |xml| {
+        xml.text("state", state);
+    });
+}
+
+fn vpc_xml(xml: &mut XmlWriter, network: &Network, vpc: &Vpc, now: f64) {
     xml.text("vpcId", &vpc.id)
         .text("ownerId", &network.account)
         .text("state", "available")
         .text("cidrBlock", &vpc.cidr_block)
-        .list("cidrBlockAssociationSet", "item", [vpc], |xml, vpc| {
-            xml.text("associationId", &vpc.cidr_association_id).text("cidrBlock", &vpc.cidr_block).element(
-                "cidrBlockState",
-                |xml| {
-                    xml.text("state", "associated");
-                },
-            );
+        .list("cidrBlockAssociationSet", "item", vpc.cidr_associations(now), |xml, association| {
+            cidr_association_xml(xml, association.association_id, association.cidr_block, association.state);
         })
         .text("dhcpOptionsId", &vpc.dhcp_options_id)
         .text("instanceTenancy", &vpc.instance_tenancy)

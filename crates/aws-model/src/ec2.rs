@@ -1,5 +1,6 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs and
-//! tags, with regions and availability zones ([`zones`]) and IPv4 blocks ([`cidr`]).
+//! tags, with regions and availability zones ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in
+//! [`vpc_cidrs`]).
 //!
 //! Every resource is its own record ([`storage`] says where, and how changes are written). [`Network`] is a
 //! view of the records of one account and region that a change or a read loaded ([`Scope`], per operation in
@@ -26,6 +27,7 @@ mod network;
 pub mod scopes;
 pub mod storage;
 pub mod templates;
+pub mod vpc_cidrs;
 pub mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +50,7 @@ pub use network::{
     CreateSubnet, IdSource, check_filters, describe_availability_zones, describe_regions, glob, passes, resource_type,
 };
 pub use storage::{Kind, Scope};
+pub use vpc_cidrs::CidrAssociation;
 
 /// Tags of one resource, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -56,14 +59,30 @@ pub type Tags = BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vpc {
     pub id: String,
+    /// The primary IPv4 block, chosen at creation; it never changes and is never disassociated.
     pub cidr_block: String,
     /// The id of the association of its primary CIDR block (`vpc-cidr-assoc-...`).
     pub cidr_association_id: String,
+    /// The secondary IPv4 blocks, in the order they were associated, with those disassociated in the last hour
+    /// ([`vpc_cidrs`]). Records of earlier versions have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondary_cidr_blocks: Vec<VpcCidrBlock>,
     pub is_default: bool,
     pub instance_tenancy: String,
     pub dhcp_options_id: String,
     pub enable_dns_support: bool,
     pub enable_dns_hostnames: bool,
+}
+
+/// A secondary IPv4 block of a VPC (AssociateVpcCidrBlock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcCidrBlock {
+    /// `vpc-cidr-assoc-...`.
+    pub association_id: String,
+    pub cidr_block: String,
+    /// When it was disassociated (Unix seconds); `None` while it is associated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disassociated_at: Option<u64>,
 }
 
 /// A subnet, with the private addresses handed out from it.
@@ -292,6 +311,21 @@ pub enum Ec2Error {
     /// `InvalidVpc.Range`.
     #[error("The CIDR '{0}' is invalid.")]
     VpcRange(String),
+    /// `InvalidVpc.Range`, with its whole message: a block that overlaps the VPC's others or is restricted.
+    #[error("{0}")]
+    VpcCidrRefused(String),
+    /// `CidrLimitExceeded`: the VPC already has its quota of IPv4 blocks.
+    #[error("This network '{0}' has met its maximum number of allowed CIDRs: {max}", max = vpc_cidrs::MAX_BLOCKS)]
+    CidrLimitExceeded(String),
+    /// `InvalidVpcCidrBlockAssociationID.NotFound`.
+    #[error("The vpc CIDR block association ID '{0}' does not exist")]
+    VpcCidrAssociationNotFound(String),
+    /// `InvalidCidrBlock.InUse`, with its whole message.
+    #[error("{0}")]
+    CidrBlockInUse(String),
+    /// `OperationNotPermitted`, with its whole message.
+    #[error("{0}")]
+    OperationNotPermitted(String),
     /// `InvalidParameterValue`.
     #[error("{0}")]
     InvalidParameterValue(String),

@@ -121,3 +121,92 @@ async fn every_garbage_input_is_an_ec2_error() {
     check("Action=CreateInternetGateway&TagSpecification.1.ResourceType=internet-gateway&TagSpecification.1.Tag.1.Key=aws%3Ax", (400, "InvalidParameterValue")).await;
     check("Action=Nope", (400, "InvalidAction")).await;
 }
+
+#[tokio::test]
+async fn secondary_vpc_blocks_are_associated_used_and_disassociated_on_the_wire() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=CreateVpc&CidrBlock=10.0.0.0%2F16").await;
+    let vpc_id = element(&xml, "vpcId").unwrap().to_owned();
+    let (status, xml) =
+        send(&api, &format!("Action=AssociateVpcCidrBlock&VpcId={vpc_id}&CidrBlock=100.64.0.0%2F16")).await;
+    assert_eq!(status, 200, "{xml}");
+    let association = element(&xml, "associationId").unwrap().to_owned();
+    assert!(association.starts_with("vpc-cidr-assoc-") && association.len() == 32, "{association}");
+    let reply = format!(
+        "<cidrBlockAssociation><associationId>{association}</associationId><cidrBlock>100.64.0.0/16</cidrBlock>\
+         <cidrBlockState><state>associating</state></cidrBlockState></cidrBlockAssociation><vpcId>{vpc_id}</vpcId>"
+    );
+    assert!(xml.contains(&reply), "{xml}");
+    let (_, xml) = send(&api, &format!("Action=DescribeVpcs&VpcId.1={vpc_id}")).await;
+    let set = element(&xml, "cidrBlockAssociationSet").unwrap();
+    assert_eq!(set.matches("<state>associated</state>").count(), 2, "{set}");
+    assert!(set.contains(&format!("<item><associationId>{association}</associationId><cidrBlock>100.64.0.0/16")));
+    let (status, xml) = send(
+        &api,
+        &format!("Action=CreateSubnet&VpcId={vpc_id}&CidrBlock=100.64.1.0%2F24&AvailabilityZone=eu-west-1a"),
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let subnet_id = element(&xml, "subnetId").unwrap().to_owned();
+    let (_, xml) =
+        send(&api, &format!("Action=DescribeRouteTables&Filter.1.Name=vpc-id&Filter.1.Value.1={vpc_id}")).await;
+    assert!(xml.contains("<destinationCidrBlock>100.64.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId>"));
+
+    let disassociate = format!("Action=DisassociateVpcCidrBlock&AssociationId={association}");
+    let (status, xml) = send(&api, &disassociate).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("InvalidCidrBlock.InUse")), "{xml}");
+    send(&api, &format!("Action=DeleteSubnet&SubnetId={subnet_id}")).await;
+    let (status, xml) = send(&api, &disassociate).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<state>disassociating</state>") && xml.contains(&format!("<vpcId>{vpc_id}</vpcId>")));
+    let by_state = "Filter.1.Name=cidr-block-association.state&Filter.1.Value.1=disassociated";
+    let (_, xml) = send(&api, &format!("Action=DescribeVpcs&{by_state}")).await;
+    assert_eq!(element(&xml, "vpcId"), Some(vpc_id.as_str()), "{xml}");
+    assert!(xml.contains("<cidrBlock>100.64.0.0/16</cidrBlock><cidrBlockState><state>disassociated</state>"));
+    let (status, xml) = send(&api, &disassociate).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("InvalidVpcCidrBlockAssociationID.NotFound")), "{xml}");
+}
+
+#[tokio::test]
+async fn garbage_vpc_block_requests_get_ec2_errors() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=CreateVpc&CidrBlock=10.0.0.0%2F16").await;
+    let vpc = element(&xml, "vpcId").unwrap().to_owned();
+    let primary = element(&xml, "associationId").unwrap().to_owned();
+    let associate = |rest: &str| format!("Action=AssociateVpcCidrBlock&VpcId={vpc}&{rest}");
+    let oversized = format!("CidrBlock={}", "1".repeat(200_000));
+    let cases = [
+        ("Action=AssociateVpcCidrBlock&CidrBlock=10.1.0.0%2F16".to_owned(), "MissingParameter"),
+        ("Action=AssociateVpcCidrBlock&VpcId=vpc-nope&CidrBlock=10.1.0.0%2F16".to_owned(), "InvalidVpcID.NotFound"),
+        (associate(""), "MissingParameter"),
+        (associate("CidrBlock=banana"), "InvalidParameterValue"),
+        (associate("CidrBlock=10.1.0.1%2F16"), "InvalidParameterValue"),
+        (associate(&oversized), "InvalidParameterValue"),
+        (associate("CidrBlock=10.0.0.0%2F8"), "InvalidVpc.Range"),
+        (associate("CidrBlock=10.1.0.0%2F29"), "InvalidVpc.Range"),
+        (associate("CidrBlock=10.0.4.0%2F24"), "InvalidVpc.Range"),
+        (associate("CidrBlock=192.168.0.0%2F16"), "InvalidVpc.Range"),
+        (associate("CidrBlock=198.19.0.0%2F16"), "InvalidVpc.Range"),
+        (associate("AmazonProvidedIpv6CidrBlock=true"), "UnsupportedOperation"),
+        (associate("AmazonProvidedIpv6CidrBlock=perhaps"), "InvalidParameterValue"),
+        (associate("Ipv4IpamPoolId=ipam-pool-1&Ipv4NetmaskLength=20"), "UnsupportedOperation"),
+        (associate("CidrBlock=10.1.0.0%2F16&Ipv6Pool=pool"), "UnsupportedOperation"),
+        ("Action=DisassociateVpcCidrBlock".to_owned(), "MissingParameter"),
+        ("Action=DisassociateVpcCidrBlock&AssociationId=nope".to_owned(), "InvalidVpcCidrBlockAssociationID.NotFound"),
+        (format!("Action=DisassociateVpcCidrBlock&AssociationId={primary}"), "OperationNotPermitted"),
+    ];
+    for (form, code) in cases {
+        let (status, xml) = send(&api, &form).await;
+        assert_eq!((status, element(&xml, "Code")), (400, Some(code)), "{}: {xml}", &form[..form.len().min(120)]);
+    }
+    for block in ["10.1.0.0%2F16", "10.2.0.0%2F16", "10.3.0.0%2F16", "100.64.0.0%2F16"] {
+        let (status, xml) = send(&api, &associate(&format!("CidrBlock={block}"))).await;
+        assert_eq!(status, 200, "{xml}");
+    }
+    let (status, xml) = send(&api, &associate("CidrBlock=100.65.0.0%2F16")).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("CidrLimitExceeded")), "{xml}");
+    let message = format!("This network '{vpc}' has met its maximum number of allowed CIDRs: 5");
+    assert_eq!(element(&xml, "Message"), Some(message.as_str()));
+    let (_, xml) = send(&api, &format!("Action=DescribeVpcs&VpcId.1={vpc}")).await;
+    assert_eq!(element(&xml, "cidrBlockAssociationSet").unwrap().matches("<item>").count(), 5, "{xml}");
+}

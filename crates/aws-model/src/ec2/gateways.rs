@@ -115,7 +115,7 @@ impl Network {
 
     // Route tables.
 
-    /// CreateRouteTable: with the local route of its VPC.
+    /// CreateRouteTable: with the local route of each block of its VPC.
     pub fn create_route_table(
         &mut self,
         ids: &mut IdSource,
@@ -126,7 +126,7 @@ impl Network {
         let table = RouteTable {
             id: ids.id("rtb"),
             vpc_id: vpc_id.to_owned(),
-            routes: vec![local_route(&vpc.cidr_block)],
+            routes: vpc.associated_blocks().iter().map(|block| local_route(&block.to_string())).collect(),
             associations: Vec::new(),
         };
         self.route_tables.insert(table.id.clone(), table.clone());

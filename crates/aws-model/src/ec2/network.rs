@@ -237,6 +237,7 @@ impl Network {
             id: ids.id("vpc"),
             cidr_block: cidr.to_owned(),
             cidr_association_id: ids.id("vpc-cidr-assoc"),
+            secondary_cidr_blocks: Vec::new(),
             is_default,
             instance_tenancy: tenancy.to_owned(),
             dhcp_options_id: "dopt-00000000000000001".into(),
@@ -327,14 +328,17 @@ impl Network {
         Ok(vpc)
     }
 
-    /// DescribeVpcs.
-    pub fn describe_vpcs(&self, vpc_ids: &[String], filters: &[Filter]) -> Result<Vec<&Vpc>, Ec2Error> {
+    /// DescribeVpcs at `now` (Unix seconds, for the blocks disassociated lately): `cidr` matches the primary
+    /// block, the `cidr-block-association.*` filters every entry of the association set.
+    pub fn describe_vpcs(&self, vpc_ids: &[String], filters: &[Filter], now: f64) -> Result<Vec<&Vpc>, Ec2Error> {
         check_filters(
             filters,
             &[
                 "vpc-id",
                 "cidr",
                 "cidr-block-association.cidr-block",
+                "cidr-block-association.association-id",
+                "cidr-block-association.state",
                 "state",
                 "is-default",
                 "owner-id",
@@ -349,9 +353,16 @@ impl Network {
             .values()
             .filter(|vpc| vpc_ids.is_empty() || vpc_ids.contains(&vpc.id))
             .filter(|vpc| {
+                let associations = vpc.cidr_associations(now);
+                let of_associations = |field: for<'a> fn(&CidrAssociation<'a>) -> &'a str| {
+                    associations.iter().map(|a| field(a).to_owned()).collect()
+                };
                 passes(filters, self.tags.get(&vpc.id), |name| match name {
                     "vpc-id" => one(&vpc.id),
-                    "cidr" | "cidr-block-association.cidr-block" => one(&vpc.cidr_block),
+                    "cidr" => one(&vpc.cidr_block),
+                    "cidr-block-association.cidr-block" => of_associations(|a| a.cidr_block),
+                    "cidr-block-association.association-id" => of_associations(|a| a.association_id),
+                    "cidr-block-association.state" => of_associations(|a| a.state),
                     "state" => one("available"),
                     "is-default" => flag(vpc.is_default),
                     "owner-id" => one(&self.account),
@@ -428,7 +439,8 @@ impl Network {
 
     // Subnets.
 
-    /// CreateSubnet: inside the VPC's block, overlapping no other subnet, in a zone of the region.
+    /// CreateSubnet: inside one of the VPC's associated blocks, overlapping no other subnet, in a zone of the
+    /// region.
     pub fn create_subnet(&mut self, ids: &mut IdSource, input: &CreateSubnet) -> Result<Subnet, Ec2Error> {
         let text = input
             .cidr_block
@@ -436,8 +448,8 @@ impl Network {
             .ok_or_else(|| Ec2Error::MissingParameter("The request must contain the parameter cidrBlock".into()))?;
         let vpc = self.vpc(&input.vpc_id)?;
         let cidr = Cidr::parse(text).ok_or_else(|| invalid_cidr(text, "cidrBlock"))?;
-        let vpc_block = Cidr::parse(&vpc.cidr_block).expect("stored VPC blocks parse");
-        if !(16..=28).contains(&cidr.prefix()) || !vpc_block.contains(cidr) {
+        let inside = vpc.associated_blocks().into_iter().any(|block| block.contains(cidr));
+        if !(16..=28).contains(&cidr.prefix()) || !inside {
             return Err(Ec2Error::SubnetRange(text.to_owned()));
         }
         let all = zones(&self.region);

@@ -29,7 +29,29 @@ pub fn vpc(vpc_id: &str) -> Scope {
     Scope::new().id(Kind::Vpc, vpc_id)
 }
 
-/// CreateSubnet: the VPC and every subnet (blocks and zones never change).
+/// AssociateVpcCidrBlock: the VPC (its blocks are checked at commit, so a CreateSubnet or another association
+/// racing with it runs again) and every route table (the VPC's tables get the block's local route, so are
+/// written).
+pub fn associate_vpc_cidr_block(vpc_id: &str) -> Scope {
+    Scope::new().id(Kind::Vpc, vpc_id).all(Kind::RouteTable)
+}
+
+/// DisassociateVpcCidrBlock: every VPC, to find the one holding the association, then (widened) that VPC by id.
+pub fn disassociate_vpc_cidr_block() -> Scope {
+    Scope::new().all(Kind::Vpc)
+}
+
+/// Widens [`disassociate_vpc_cidr_block`]: the VPC holding the association, checked, every subnet (a subnet's
+/// block never changes, and a subnet created in the block would have read the VPC by id) and every route table
+/// (the VPC's tables lose the block's local route, so are written).
+pub fn vpc_of_association(network: &Network, association_id: &str) -> Scope {
+    match network.vpc_of_association(association_id) {
+        Some(vpc) => Scope::new().id(Kind::Vpc, &vpc.id).all(Kind::Subnet).all(Kind::RouteTable),
+        None => Scope::new(),
+    }
+}
+
+/// CreateSubnet: the VPC (its blocks, checked at commit) and every subnet (blocks and zones never change).
 pub fn create_subnet(vpc_id: &str) -> Scope {
     Scope::new().id(Kind::Vpc, vpc_id).all(Kind::Subnet)
 }

@@ -370,7 +370,7 @@ fn routes_nat_gateways_and_addresses_hang_together() {
 fn tags_attach_to_every_kind_and_filter() {
     let (mut network, mut ids, vpc_id, subnets) = vpc_with_subnets(&["10.0.1.0/24"]);
     network.create_tags(&[vpc_id.clone(), subnets[0].clone()], &tags(&[("Name", "demo"), ("env", "test")])).unwrap();
-    let by_tag = network.describe_vpcs(&[], &[filter("tag:Name", &["de*"])]).unwrap();
+    let by_tag = network.describe_vpcs(&[], &[filter("tag:Name", &["de*"])], 0.0).unwrap();
     assert_eq!(by_tag.iter().map(|vpc| vpc.id.clone()).collect::<Vec<_>>(), std::slice::from_ref(&vpc_id));
     assert_eq!(network.describe_subnets(&[], &[filter("tag-key", &["env"])]).unwrap().len(), 1);
     let described = network.describe_tags(&[filter("resource-type", &["subnet"])]).unwrap();
@@ -385,7 +385,10 @@ fn tags_attach_to_every_kind_and_filter() {
     );
     assert_eq!(network.create_tags(&["bogus".into()], &tags(&[("a", "b")])), Err(Ec2Error::InvalidId("bogus".into())));
     assert!(network.create_tags(std::slice::from_ref(&vpc_id), &tags(&[("aws:x", "b")])).is_err());
-    assert_eq!(network.describe_vpcs(&[], &[filter("colour", &["x"])]), Err(Ec2Error::InvalidFilter("colour".into())));
+    assert_eq!(
+        network.describe_vpcs(&[], &[filter("colour", &["x"])], 0.0),
+        Err(Ec2Error::InvalidFilter("colour".into()))
+    );
     let _ = ids.id("unused");
 }
 
