@@ -3,8 +3,9 @@
 destroyed.
 
 Terraform is never downloaded here: the tests need `terraform` on PATH and the provider in a filesystem mirror
-(the `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/` layout) named by `$EKSLITE_TERRAFORM_MIRROR`.
-Without either, they are skipped, saying so."""
+(the `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/` layout), named by `$EKSLITE_TERRAFORM_MIRROR` or
+found where machines keep one (Terraform's own implied mirror directories, or a directory under /opt). Without
+either, they are skipped, saying so."""
 
 import json
 import os
@@ -16,12 +17,28 @@ import pytest
 
 from conftest import boto
 
-MIRROR = os.environ.get("EKSLITE_TERRAFORM_MIRROR")
-PROVIDER = Path(MIRROR or ".") / "registry.terraform.io" / "hashicorp" / "aws"
+PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+
+
+def find_mirror() -> str | None:
+    """The filesystem mirror that holds hashicorp/aws: `$EKSLITE_TERRAFORM_MIRROR`, else the first of Terraform's
+    implied local mirror directories, else a directory right under /opt, that has it."""
+    named = os.environ.get("EKSLITE_TERRAFORM_MIRROR")
+    if named:
+        return named if (Path(named) / PROVIDER).is_dir() else None
+    home, data = Path.home(), os.environ.get("XDG_DATA_HOME")
+    candidates = [home / ".terraform.d" / "plugins", Path(data or home / ".local" / "share") / "terraform" / "plugins",
+                  Path("/usr/local/share/terraform/plugins"), Path("/usr/share/terraform/plugins")]
+    candidates += sorted(path for path in Path("/opt").glob("*") if path.is_dir())
+    return next((str(path) for path in candidates if (path / PROVIDER).is_dir()), None)
+
+
+MIRROR = find_mirror()
 
 pytestmark = pytest.mark.skipif(
-    not (shutil.which("terraform") and MIRROR and PROVIDER.is_dir()),
-    reason="needs terraform on PATH and $EKSLITE_TERRAFORM_MIRROR naming a filesystem mirror with hashicorp/aws",
+    not (shutil.which("terraform") and MIRROR),
+    reason="needs terraform on PATH and a filesystem mirror with hashicorp/aws ($EKSLITE_TERRAFORM_MIRROR, "
+           "Terraform's implied mirror directories or a directory under /opt)",
 )
 
 CONFIGURATION = """

@@ -221,6 +221,37 @@ fn node_ready(node: &Node) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
+/// When each pod became Running and Ready, until `total` have, from a watch that resumes where it ended (the API
+/// server ends a watch after its timeout, as kube-apiserver does).
+async fn watch_running(pods: Api<Pod>, mut version: String, total: usize) -> HashMap<String, Instant> {
+    let mut seen: HashMap<String, Instant> = HashMap::with_capacity(total);
+    let deadline = Instant::now() + DEADLINE;
+    while seen.len() < total && Instant::now() < deadline {
+        let Ok(events) = pods.watch(&WatchParams::default().allow_bookmarks(), &version).await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let mut events = events.boxed();
+        while seen.len() < total {
+            let Ok(Some(event)) = events.try_next().await else { break };
+            match event {
+                WatchEvent::Added(pod) | WatchEvent::Modified(pod) => {
+                    version = pod.metadata.resource_version.clone().unwrap_or(version);
+                    if running_and_ready(&pod)
+                        && let Some(name) = pod.metadata.name
+                    {
+                        seen.entry(name).or_insert_with(Instant::now);
+                    }
+                }
+                WatchEvent::Bookmark(bookmark) => version = bookmark.metadata.resource_version,
+                WatchEvent::Deleted(_) => {}
+                WatchEvent::Error(error) => panic!("the pod watch failed: {error:?}"),
+            }
+        }
+    }
+    seen
+}
+
 /// Polls `probe` every 100 ms until it answers, for at most [`DEADLINE`].
 async fn poll<T, F, Fut>(what: &str, mut probe: F) -> T
 where
@@ -421,22 +452,8 @@ async fn run(settings: Settings) {
     let pod_apis: Vec<Api<Pod>> = admins.iter().map(|admin| Api::namespaced(admin.clone(), "default")).collect();
     for (index, pods) in pod_apis.iter().enumerate() {
         let version = pods.list(&ListParams::default()).await.expect("list pods").metadata.resource_version;
-        let mut events =
-            pods.watch(&WatchParams::default(), &version.unwrap_or_default()).await.expect("watch pods").boxed();
         let total = shares(settings.pods, settings.clusters)[index];
-        watchers.push(tokio::spawn(async move {
-            let mut seen: HashMap<String, Instant> = HashMap::with_capacity(total);
-            while seen.len() < total {
-                let Ok(Some(event)) = events.try_next().await else { break };
-                if let WatchEvent::Modified(pod) = event
-                    && running_and_ready(&pod)
-                    && let Some(name) = pod.metadata.name
-                {
-                    seen.entry(name).or_insert_with(Instant::now);
-                }
-            }
-            seen
-        }));
+        watchers.push(tokio::spawn(watch_running(pods.clone(), version.unwrap_or_default(), total)));
     }
     let creates_started = Instant::now();
     let sent: Vec<(usize, Instant, Duration)> = futures::stream::iter(0..settings.pods)
