@@ -726,7 +726,7 @@ impl Ssm {
     async fn user_candidates(
         &self,
         caller: &Caller,
-        under: &dyn Fn(&str) -> bool,
+        under: &(dyn Fn(&str) -> bool + Sync),
         filters: &[ParameterFilter],
         decrypt: bool,
     ) -> Result<Vec<Parameter>, SsmError> {
