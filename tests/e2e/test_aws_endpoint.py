@@ -24,6 +24,8 @@ NOT_SERVED_OPERATIONS = [
      ["Auto Scaling", "DescribeLaunchConfigurations"]),
     (["eks", "list-insights", "--cluster-name", "demo"], "UnknownOperationException", "ListInsights",
      ["EKS", "POST /clusters/demo/insights"]),
+    (["ssm", "describe-document", "--name", "AWS-RunShellScript"], "UnknownOperationException", "DescribeDocument",
+     ["SSM", "DescribeDocument"]),
 ]
 
 

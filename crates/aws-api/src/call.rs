@@ -60,7 +60,6 @@ impl Call<'_> {
     }
 
     /// A successful JSON reply (`json`, `rest-json`) with status 200, as `json` services answer.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn json(&self, body: &Value) -> Outcome {
         self.json_with_status(StatusCode::OK, body)
     }

@@ -18,6 +18,7 @@ use http::StatusCode;
 use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
+mod images;
 mod instances;
 
 /// EC2 on the wire.
@@ -72,6 +73,7 @@ pub(crate) const SERVICE: Service = Service {
         operation!("StopInstances", instances::change_instance_states),
         operation!("StartInstances", instances::change_instance_states),
         operation!("DescribeInstanceTypes", instances::describe_instance_types),
+        operation!("DescribeImages", images::describe_images),
         operation!("CreateLaunchTemplate", instances::create_launch_template),
         operation!("CreateLaunchTemplateVersion", instances::create_launch_template_version),
         operation!("DescribeLaunchTemplates", instances::describe_launch_templates),

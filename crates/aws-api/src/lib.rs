@@ -19,6 +19,7 @@ mod ec2;
 mod eks;
 mod iam;
 mod registry;
+mod ssm;
 mod sts;
 mod token;
 
@@ -40,7 +41,7 @@ pub use token::TokenUser;
 /// The services this endpoint serves, each declared by its module: a new service is a `mod` line above and one
 /// line here (`docs/dev/adding-an-aws-service.md`).
 pub(crate) const SERVICES: &[&Service] =
-    &[&eks::SERVICE, &iam::SERVICE, &sts::SERVICE, &ec2::SERVICE, &autoscaling::SERVICE];
+    &[&eks::SERVICE, &iam::SERVICE, &sts::SERVICE, &ec2::SERVICE, &autoscaling::SERVICE, &ssm::SERVICE];
 
 /// The services behind the endpoint.
 #[derive(Debug, Clone)]
@@ -50,6 +51,7 @@ pub struct AwsApi {
     ec2: Option<aws_model::ec2::Ec2>,
     sts: Sts,
     autoscaling: Option<aws_model::autoscaling::AutoScaling>,
+    ssm: Option<aws_model::ssm::Ssm>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -72,7 +74,7 @@ struct Identity {
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
         let sts = Sts::new(iam.clone());
-        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, clock, services: SERVICES }
+        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, ssm: None, clock, services: SERVICES }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
@@ -88,6 +90,11 @@ impl AwsApi {
     /// Serves Auto Scaling (the groups of managed node groups) and the instances they launch.
     pub fn with_autoscaling(self, autoscaling: aws_model::autoscaling::AutoScaling) -> AwsApi {
         AwsApi { autoscaling: Some(autoscaling), ..self }
+    }
+
+    /// Serves SSM Parameter Store.
+    pub fn with_ssm(self, ssm: aws_model::ssm::Ssm) -> AwsApi {
+        AwsApi { ssm: Some(ssm), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -203,6 +210,10 @@ impl AwsApi {
 
     pub(crate) fn autoscaling(&self) -> Option<&aws_model::autoscaling::AutoScaling> {
         self.autoscaling.as_ref()
+    }
+
+    pub(crate) fn ssm(&self) -> Option<&aws_model::ssm::Ssm> {
+        self.ssm.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

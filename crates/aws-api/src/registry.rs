@@ -59,11 +59,9 @@ pub(crate) enum Wire {
         /// The API version clients send as `Version` (`2016-11-15`).
         version: &'static str,
     },
-    /// `json`: POSTs whose `X-Amz-Target` is `<target_prefix>.<operation>`. No service served yet speaks it; the
-    /// tests serve one.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// `json`: POSTs whose `X-Amz-Target` is `<target_prefix>.<operation>` (SSM).
     Json {
-        /// The service model's `targetPrefix` (`Logs_20140328`).
+        /// The service model's `targetPrefix` (`AmazonSSM`).
         target_prefix: &'static str,
     },
     /// `rest-json`: operations are bound to a method and a path template ([`Operation::rest`]).

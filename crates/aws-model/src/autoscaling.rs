@@ -141,13 +141,10 @@ impl GroupSpec {
         format!("arn:aws:iam::{account}:instance-profile/eks-{}", self.uuid)
     }
 
-    /// The EKS optimized AMI of the node group's AMI type and release, one id per region.
+    /// The EKS optimized AMI of the node group's AMI type and release in a region, from the catalogue
+    /// (`crate::ec2::images`), so that DescribeImages knows the id its instances run.
     fn image_id(&self, region: &str) -> String {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in format!("{region}/{}/{}", self.ami_type, self.release_version).bytes() {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("ami-0{:016x}", hash)
+        crate::ec2::images::image_id(region, &self.ami_type, &self.release_version)
     }
 }
 

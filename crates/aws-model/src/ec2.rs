@@ -13,12 +13,13 @@
 //! What is launched into the network lives here too: [`instances`] (EC2 instances), [`templates`] (launch
 //! templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an instance,
 //! its group and the private address it takes change together. [`instance_types`] is the table of instance
-//! types.
+//! types; [`images`] the catalogue of EKS-optimized AMIs.
 
 pub mod addresses;
 pub mod cidr;
 mod gateways;
 mod groups;
+pub mod images;
 pub mod instance_types;
 pub mod instances;
 pub mod loaded;

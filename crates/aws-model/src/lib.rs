@@ -8,6 +8,8 @@
 //! - [`ec2`]: EC2 networking, instances and launch templates; [`autoscaling`]: the Auto Scaling groups of
 //!   managed node groups, which keep their instances in line with the node groups.
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
+//! - [`ssm`]: SSM Parameter Store: parameters with versions, labels and tags, and the public parameters that
+//!   name the EKS-optimized AMIs of [`ec2::images`].
 //! - [`sts`]: temporary credentials (role sessions, web identities) and the sessions requests are signed with.
 //!
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
@@ -20,4 +22,5 @@ pub mod iam;
 pub mod ids;
 pub mod policy;
 pub mod records;
+pub mod ssm;
 pub mod sts;

@@ -129,6 +129,12 @@ impl Records {
         Ok(self.store.txn(compares, ops).await?)
     }
 
+    /// How many keys are under a prefix, counting at most `limit` of them.
+    pub async fn count_up_to(&self, prefix: &str, limit: usize) -> Result<usize, RecordError> {
+        let options = ListOptions { limit: Some(limit.max(1)), ..ListOptions::default() };
+        Ok(self.store.list(prefix, options).await?.items.len())
+    }
+
     /// Every record under a prefix, in key order.
     pub async fn list<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<Versioned<T>>, RecordError> {
         let page = self.store.list(prefix, ListOptions::default()).await?;

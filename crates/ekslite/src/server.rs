@@ -96,6 +96,7 @@ impl Server {
             AwsApi::new(eks.clone(), iam, Arc::clone(&clock))
                 .with_ec2(ec2.clone())
                 .with_autoscaling(autoscaling.clone())
+                .with_ssm(aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone()))
                 .with_oidc_keys(Arc::new(ClusterIssuers(Arc::clone(&control_planes)))),
         );
         tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");

@@ -251,7 +251,7 @@ pub(super) async fn delete_launch_template(api: &AwsApi, call: &Call<'_>) -> Out
 }
 
 /// EC2's pages: `MaxResults` within `bounds`; the token is the base64 of the last key of the previous page.
-fn page<T>(
+pub(super) fn page<T>(
     items: Vec<T>,
     key: impl Fn(&T) -> String,
     max: Option<i64>,

@@ -33,7 +33,7 @@ pub(crate) fn api() -> AwsApi {
 }
 
 /// Sends an EC2 form; the signature is well formed but not checked (no secret is known).
-async fn send(api: &AwsApi, form: &str) -> (u16, String) {
+pub(crate) async fn send(api: &AwsApi, form: &str) -> (u16, String) {
     let request = Request::builder()
         .method("POST")
         .uri("/")
@@ -50,7 +50,7 @@ async fn send(api: &AwsApi, form: &str) -> (u16, String) {
     (response.status().as_u16(), String::from_utf8(response.into_body()).unwrap())
 }
 
-fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+pub(super) fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let start = xml.find(&format!("<{name}>"))? + name.len() + 2;
     let end = xml[start..].find(&format!("</{name}>"))? + start;
     Some(&xml[start..end])

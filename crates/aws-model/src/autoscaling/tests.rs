@@ -142,6 +142,8 @@ fn launched_instances_carry_addresses_names_and_tags_of_their_group() {
         assert_eq!(instance.state_at(NOW), InstanceState::Pending);
         assert_eq!(instance.state_at(NOW + 30.0), InstanceState::Running);
         assert_eq!(instance.instance_type, "t3.medium");
+        let image = crate::ec2::images::image("us-east-1", "AL2023_x86_64_STANDARD", "1.34.0-20251016").unwrap();
+        assert_eq!(instance.image_id, image.id, "the catalogue's image of the node group's AMI type and release");
         assert_eq!(instance.nodegroup.as_ref().unwrap().labels["tier"], "web");
         let tags = &network.tags[id];
         assert_eq!(tags["aws:autoscaling:groupName"], "eks-workers-1234");
