@@ -144,7 +144,7 @@ def measure(binary: Path, workdir: Path, nodes: int, nodegroups: int, pods_per_n
         def ready_nodes() -> int:
             listed = json.loads(clients.kubectl("get", "nodes", "-o", "json"))
             return sum(1 for node in listed["items"] if any(
-                c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions", [])))
+                c["type"] == "Ready" and c["status"] == "True" for c in node.get("status", {}).get("conditions", [])))
 
         poll(lambda: ready_nodes() == nodes, f"{nodes} Ready nodes", DEADLINE_S, POLL_S)
         results["nodes_ready_s"] = time.monotonic() - groups_started
