@@ -1,6 +1,6 @@
-"""Terraform's hashicorp/aws provider against the EC2 endpoint: a secondary VPC block for pods and a subnet in it
-(`aws_vpc_ipv4_cidr_block_association`, `aws_subnet`) applied, planned again with no changes, and the block
-destroyed.
+"""Terraform's hashicorp/aws provider against the EC2 and SSM endpoints: a secondary VPC block for pods and a subnet
+in it (`aws_vpc_ipv4_cidr_block_association`, `aws_subnet`), an SSM parameter holding the EKS-optimized AMI that a
+`data "aws_ssm_parameter"` reads from the public parameters, applied, planned again with no changes, and destroyed.
 
 Terraform is never downloaded here: the tests need `terraform` on PATH and the provider in a filesystem mirror
 (the `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/` layout), named by `$EKSLITE_TERRAFORM_MIRROR` or
@@ -58,6 +58,7 @@ provider "aws" {
   skip_region_validation      = true
   endpoints {
     ec2 = "%(url)s"
+    ssm = "%(url)s"
     sts = "%(url)s"
   }
 }
@@ -78,6 +79,26 @@ resource "aws_subnet" "pods" {
   tags = {
     Name = "pods-us-east-1a"
   }
+}
+
+data "aws_ssm_parameter" "node_ami" {
+  name = "/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/standard/recommended/image_id"
+}
+
+resource "aws_ssm_parameter" "node_ami" {
+  name        = "/platform/eks/node-ami"
+  type        = "String"
+  data_type   = "aws:ec2:image"
+  description = "The AMI our self-managed nodes run"
+  value       = data.aws_ssm_parameter.node_ami.value
+  tags = {
+    team = "platform"
+  }
+}
+
+output "node_ami" {
+  value     = aws_ssm_parameter.node_ami.value
+  sensitive = true
 }
 
 output "association_id" {
@@ -112,7 +133,7 @@ def succeeds(workdir: Path, *args: str) -> str:
     return result.stdout
 
 
-def test_a_pod_block_and_its_subnet_apply_plan_clean_and_destroy(ekslite, tmp_path):
+def test_a_pod_block_its_subnet_and_an_ami_parameter_apply_plan_clean_and_destroy(ekslite, tmp_path):
     server = ekslite()
     ec2 = boto(server, "ec2")
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -128,6 +149,12 @@ def test_a_pod_block_and_its_subnet_apply_plan_clean_and_destroy(ekslite, tmp_pa
     succeeds(tmp_path, "apply", "-auto-approve", *variables)
     outputs = json.loads(succeeds(tmp_path, "output", "-json"))
     association, subnet = outputs["association_id"]["value"], outputs["subnet_id"]["value"]
+    # The parameter holds the public parameter's AMI, one that describe-images knows.
+    ami = outputs["node_ami"]["value"]
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["ImageId"] == ami
+    ssm = boto(server, "ssm")
+    stored = ssm.get_parameter(Name="/platform/eks/node-ami")["Parameter"]
+    assert (stored["Value"], stored["DataType"]) == (ami, "aws:ec2:image")
     vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
     assert [(a["AssociationId"], a["CidrBlock"], a["CidrBlockState"]["State"]) for a in
             vpc["CidrBlockAssociationSet"][1:]] == [(association, "100.64.0.0/16", "associated")]
@@ -144,6 +171,7 @@ def test_a_pod_block_and_its_subnet_apply_plan_clean_and_destroy(ekslite, tmp_pa
     ec2.delete_subnet(SubnetId=subnet)
     succeeds(tmp_path, "destroy", "-auto-approve", *variables)
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"] == []
+    assert ssm.describe_parameters()["Parameters"] == []
     states = [a["CidrBlockState"]["State"] for a in ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0][
         "CidrBlockAssociationSet"]]
     assert states == ["associated", "disassociated"]
