@@ -284,21 +284,34 @@ impl Eks {
         Ok(Some(id))
     }
 
-    /// Deletes cluster security groups; one already gone, or still named by another group's rules, is left.
+    /// Deletes cluster security groups in one change of the network; one already gone, or still named by another
+    /// group's rules, is left.
     pub(crate) async fn delete_cluster_security_groups(
         &self,
         caller: &Caller,
         group_ids: &[String],
     ) -> Result<(), EksError> {
         let Some(lookups) = &self.lookups else { return Ok(()) };
-        for group_id in group_ids {
-            let scope = crate::ec2::scopes::delete_security_group(group_id);
-            match lookups.ec2.change(caller, &scope, |network, _| network.delete_security_group(group_id)).await {
-                Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
-                Err(error) => return Err(EksError::Server(error.to_string())),
-            }
+        if group_ids.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let scope = group_ids
+            .iter()
+            .fold(Scope::new(), |scope, group_id| scope.and(crate::ec2::scopes::delete_security_group(group_id)));
+        let deleted = lookups
+            .ec2
+            .change(caller, &scope, |network, _| {
+                for group_id in group_ids {
+                    // A refused delete changes nothing, so the others still go.
+                    match network.delete_security_group(group_id) {
+                        Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        deleted.map_err(|error| EksError::Server(error.to_string()))
     }
 }
 
