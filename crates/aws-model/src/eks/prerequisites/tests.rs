@@ -418,3 +418,40 @@ async fn one_pass_deletes_every_deleted_clusters_group_but_one_another_group_sti
         assert!(w.eks.describe_cluster(&caller(), name).await.is_err(), "cluster {name} is gone");
     }
 }
+
+#[tokio::test]
+async fn more_groups_than_one_transaction_holds_are_deleted_a_batch_at_a_time() {
+    let w = world().await;
+    let vpc = w.vpc.clone();
+    let mut groups = Vec::new();
+    for batch in 0..5 {
+        let made = w
+            .ec2
+            .change(&caller(), &crate::ec2::Scope::everything(), |network, ids: &mut IdSource| {
+                (0..30)
+                    .map(|index| {
+                        let input = CreateSecurityGroup {
+                            name: Some(format!("eks-cluster-sg-{batch}-{index}")),
+                            description: Some("d".into()),
+                            vpc_id: Some(vpc.clone()),
+                            ..CreateSecurityGroup::default()
+                        };
+                        network.create_security_group(ids, &input).map(|group| group.id)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await
+            .unwrap();
+        groups.extend(made);
+    }
+    assert!(groups.len() > crate::ec2::storage::MAX_WRITES);
+    w.eks.delete_cluster_security_groups(&caller(), &groups).await.unwrap();
+    let left = w
+        .ec2
+        .view(&caller(), &crate::ec2::Scope::everything(), |n| {
+            groups.iter().filter(|group| n.security_groups.contains_key(group)).count()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
