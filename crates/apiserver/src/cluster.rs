@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use store::{DynStore, ListOptions, StoreError};
+use store::{DynStore, ListOptions, StoreError, TxnOp};
 
 use crate::allocate::{DEFAULT_SERVICE_CIDR, Ipv4Cidr, ServiceAllocator};
 use crate::pki::{ClusterPki, PkiError};
@@ -18,8 +18,9 @@ use crate::registry::{Registry, ResourceType};
 use crate::server::{PodAdmission, RunningServer, TokenAuthenticator};
 
 const RECORD_PREFIX: &str = "/ekslite/clusters/";
-/// Deletes of a deleted cluster's objects in flight at once.
-const DELETES_IN_FLIGHT: usize = 64;
+/// Store transactions deleting a deleted cluster's objects in flight at once, each of up to
+/// [`store::MAX_TXN_OPS`] keys.
+const DELETES_IN_FLIGHT: usize = 4;
 
 /// The Kubernetes versions a cluster can run, oldest first, with the patch release each reports.
 pub const KUBERNETES_VERSIONS: &[(&str, &str)] =
@@ -473,19 +474,21 @@ impl ControlPlanes {
         let prefix = format!("/clusters/{}/", record.uid);
         loop {
             let page = self.store.list(&prefix, ListOptions { limit: Some(1000), ..ListOptions::default() }).await?;
-            // Side by side, so that the store commits them in a few groups rather than one at a time.
-            let keys: Vec<String> = page.items.iter().map(|kv| kv.key.clone()).collect();
-            let mut deletes = futures::stream::iter(keys)
-                .map(|key| {
+            // A transaction deletes many keys as one write (a key already gone is no error), and a few go side
+            // by side, so that the store commits them in a few groups rather than one key at a time.
+            let batches: Vec<Vec<TxnOp>> = page
+                .items
+                .chunks(store::MAX_TXN_OPS)
+                .map(|chunk| chunk.iter().map(|kv| TxnOp::delete(kv.key.clone())).collect())
+                .collect();
+            let mut deletes = futures::stream::iter(batches)
+                .map(|ops| {
                     let store = Arc::clone(&self.store);
-                    async move { store.delete(&key, None).await }
+                    async move { store.txn(Vec::new(), ops).await }
                 })
                 .buffer_unordered(DELETES_IN_FLIGHT);
             while let Some(result) = deletes.next().await {
-                match result {
-                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
-                    Err(error) => return Err(error.into()),
-                }
+                result?;
             }
             if !page.more {
                 break;

@@ -436,7 +436,6 @@ impl From<RecordError> for Ec2Error {
 pub struct Ec2 {
     records: Records,
     clock: Arc<dyn Clock>,
-    cache: Arc<storage::DecodeCache>,
 }
 
 /// How many times a change is retried when another one wins the compare-and-swap.
@@ -444,11 +443,11 @@ const ATTEMPTS: usize = 64;
 
 impl Ec2 {
     pub fn new(records: Records, clock: Arc<dyn Clock>) -> Ec2 {
-        Ec2 { records, clock, cache: Arc::default() }
+        Ec2 { records, clock }
     }
 
     fn storage(&self, caller: &Caller) -> Storage<'_> {
-        Storage { records: &self.records, keys: Keys::new(&caller.account, &caller.region), cache: &self.cache }
+        Storage { records: &self.records, keys: Keys::new(&caller.account, &caller.region) }
     }
 
     /// The records of this service, for watching them.

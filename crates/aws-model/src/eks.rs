@@ -359,7 +359,7 @@ impl Eks {
         }
         self.check_role(caller, &input.role_arn, prerequisites::RoleUse::Cluster).await?;
         let network = self.check_cluster_network(caller, &input.subnet_ids, &input.security_group_ids).await?;
-        let existing: Vec<Versioned<Cluster>> = self.records.list(&Self::clusters_prefix(caller)).await?;
+        let existing: Vec<Versioned<Arc<Cluster>>> = self.records.list_shared(&Self::clusters_prefix(caller)).await?;
         if existing.iter().any(|c| c.value.name == input.name) {
             return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
         }
@@ -510,30 +510,36 @@ impl Eks {
     /// A cluster as it is now; `None` when it does not exist (or has finished deleting).
     async fn current(&self, caller: &Caller, name: &str) -> Result<Option<Cluster>, EksError> {
         let key = Self::cluster_key(caller, name);
-        let Some(stored) = self.records.get::<Cluster>(&key).await? else { return Ok(None) };
-        self.settle(stored).await
+        let Some(stored) = self.records.get_shared::<Cluster>(&key).await? else { return Ok(None) };
+        Ok(self.settle_shared(stored).await?.map(Arc::unwrap_or_clone))
     }
 
     /// Applies the status changes whose time has come, writing them back.
     async fn settle(&self, stored: Versioned<Cluster>) -> Result<Option<Cluster>, EksError> {
+        let stored = Versioned { value: Arc::new(stored.value), key: stored.key, revision: stored.revision };
+        Ok(self.settle_shared(stored).await?.map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Eks::settle`] of a record as the cache shares it: copied only when it reads differently than stored.
+    async fn settle_shared(&self, stored: Versioned<Arc<Cluster>>) -> Result<Option<Arc<Cluster>>, EksError> {
         let now = self.clock.now();
         let mut cluster = stored.value;
         let transition = match cluster.status {
             // Not before its control plane is up: until then the creating call has not written the endpoint.
             ClusterStatus::Creating if now >= cluster.ready_at && !cluster.endpoint.is_empty() => {
-                cluster.status = ClusterStatus::Active;
+                Arc::make_mut(&mut cluster).status = ClusterStatus::Active;
                 Transition::Store
             }
             ClusterStatus::Deleting if cluster.released && cluster.gone_at.is_some_and(|at| now >= at) => {
                 Transition::Remove
             }
             ClusterStatus::Active if cluster.updating_until.is_some_and(|until| now < until) => {
-                cluster.status = ClusterStatus::Updating;
+                Arc::make_mut(&mut cluster).status = ClusterStatus::Updating;
                 Transition::Unchanged
             }
             _ => Transition::Unchanged,
         };
-        let exists = self.write_transition(&stored.key, &cluster, stored.revision, transition).await?;
+        let exists = self.write_transition(&stored.key, &*cluster, stored.revision, transition).await?;
         Ok(exists.then_some(cluster))
     }
 
@@ -566,9 +572,9 @@ impl Eks {
             ),
         };
         let mut names = Vec::new();
-        for stored in self.records.list::<Cluster>(&Self::clusters_prefix(caller)).await? {
-            if let Some(cluster) = self.settle(stored).await? {
-                names.push(cluster.name);
+        for stored in self.records.list_shared::<Cluster>(&Self::clusters_prefix(caller)).await? {
+            if let Some(cluster) = self.settle_shared(stored).await? {
+                names.push(cluster.name.clone());
             }
         }
         names.retain(|name| after.as_ref().is_none_or(|after| name > after));

@@ -22,12 +22,11 @@ mod users;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::policy::{self, Policy, PolicyKind, PolicySet, Principal, Request};
-use crate::records::{RecordError, Records};
+use crate::records::{Record, RecordError, Records};
 
 pub use check::MAX_TAGS;
 
@@ -447,11 +446,11 @@ impl Iam {
         &self.clock
     }
 
-    async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, IamError> {
+    async fn get<T: Record>(&self, key: &str) -> Result<Option<T>, IamError> {
         Ok(self.records.get::<T>(key).await?.map(|stored| stored.value))
     }
 
-    async fn list<T: DeserializeOwned>(&self, account: &str, kind: &str) -> Result<Vec<T>, IamError> {
+    async fn list<T: Record>(&self, account: &str, kind: &str) -> Result<Vec<T>, IamError> {
         let prefix = Records::global_key(account, "iam", kind, "");
         Ok(self.records.list::<T>(&prefix).await?.into_iter().map(|stored| stored.value).collect())
     }
@@ -472,7 +471,7 @@ impl Iam {
         mut change: impl FnMut(&mut T) -> Result<R, IamError>,
     ) -> Result<(T, R), IamError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + Record,
     {
         for _ in 0..16 {
             let Some(stored) = self.records.get::<T>(key).await? else { return Err(missing()) };

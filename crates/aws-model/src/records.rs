@@ -2,6 +2,14 @@
 //!
 //! Keys: `/aws/<account>/global/<service>/<kind>/<id>` for global services (IAM) and
 //! `/aws/<account>/<region>/<service>/<kind>/<id>` for regional ones (EKS, EC2, ...).
+//!
+//! Reads decode a record once per revision: [`DecodeCache`] keeps the last decoded value of every key read, so
+//! that reading the same record again (a describe, a list of a region's clusters) costs a lookup, not a JSON
+//! parse.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -48,15 +56,74 @@ pub struct Versioned<T> {
     pub revision: Revision,
 }
 
+impl<T: Clone> Versioned<Arc<T>> {
+    /// A record as the cache shares it, as one of the caller's own, to change and write back.
+    pub fn into_owned(self) -> Versioned<T> {
+        Versioned { value: Arc::unwrap_or_clone(self.value), key: self.key, revision: self.revision }
+    }
+}
+
+/// Decoded records by key and revision, shared by every reader of one [`Records`] (and by EC2's views), so that a
+/// record is decoded once per write however often it is read. A key's bytes at a `mod_revision` never change, so
+/// an entry is valid for as long as the store shows that revision.
+#[derive(Debug, Default)]
+pub(crate) struct DecodeCache {
+    entries: Mutex<HashMap<String, (Revision, Decoded)>>,
+}
+
+/// A decoded value, of the type its reader asked for.
+type Decoded = Arc<dyn Any + Send + Sync>;
+
+/// Records kept decoded at most; past it the cache starts afresh.
+const CACHED_RECORDS: usize = 200_000;
+
+impl DecodeCache {
+    /// The value of `key` as of `revision`, decoded by `decode` only when the cache does not hold it as a `T`.
+    pub(crate) fn decode<T, E>(
+        &self,
+        key: &str,
+        revision: Revision,
+        decode: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+    {
+        if let Some((cached, value)) = self.entries.lock().expect("decode cache lock").get(key)
+            && *cached == revision
+            && let Ok(found) = Arc::clone(value).downcast::<T>()
+        {
+            return Ok(found);
+        }
+        let value = Arc::new(decode()?);
+        let mut entries = self.entries.lock().expect("decode cache lock");
+        if entries.len() >= CACHED_RECORDS {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (revision, Arc::clone(&value) as Decoded));
+        Ok(value)
+    }
+}
+
 /// Typed access to records in the store.
 #[derive(Debug, Clone)]
 pub struct Records {
     store: DynStore,
+    cache: Arc<DecodeCache>,
 }
+
+/// What a record type needs to be read through the [`DecodeCache`].
+pub trait Record: DeserializeOwned + Clone + Send + Sync + 'static {}
+
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Record for T {}
 
 impl Records {
     pub fn new(store: DynStore) -> Records {
-        Records { store }
+        Records { store, cache: Arc::default() }
+    }
+
+    /// The cache this handle decodes through.
+    pub(crate) fn cache(&self) -> &DecodeCache {
+        &self.cache
     }
 
     /// The key of a regional resource.
@@ -74,13 +141,24 @@ impl Records {
             .map_err(|error| RecordError::Damaged { key: key.to_owned(), reason: error.to_string() })
     }
 
+    /// A stored key-value decoded through the cache, shared.
+    fn shared<T: Record>(&self, kv: KeyValue) -> Result<Versioned<Arc<T>>, RecordError> {
+        let value = self.cache.decode(&kv.key, kv.mod_revision, || Self::decode::<T>(&kv.key, &kv.value))?;
+        Ok(Versioned { value, key: kv.key, revision: kv.mod_revision })
+    }
+
     fn encode<T: Serialize>(value: &T) -> Bytes {
         Bytes::from(serde_json::to_vec(value).expect("records serialize"))
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<Versioned<T>>, RecordError> {
+    pub async fn get<T: Record>(&self, key: &str) -> Result<Option<Versioned<T>>, RecordError> {
+        Ok(self.get_shared(key).await?.map(Versioned::into_owned))
+    }
+
+    /// [`Records::get`] without a copy of the value: the decoded record the cache holds.
+    pub async fn get_shared<T: Record>(&self, key: &str) -> Result<Option<Versioned<Arc<T>>>, RecordError> {
         let Some(kv) = self.store.get(key, None).await? else { return Ok(None) };
-        Ok(Some(Versioned { value: Self::decode(key, &kv.value)?, key: kv.key, revision: kv.mod_revision }))
+        self.shared(kv).map(Some)
     }
 
     pub async fn create<T: Serialize>(&self, key: &str, value: &T) -> Result<Revision, RecordError> {
@@ -136,13 +214,17 @@ impl Records {
     }
 
     /// Every record under a prefix, in key order.
-    pub async fn list<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<Versioned<T>>, RecordError> {
+    pub async fn list<T: Record>(&self, prefix: &str) -> Result<Vec<Versioned<T>>, RecordError> {
+        Ok(self.list_shared(prefix).await?.into_iter().map(Versioned::into_owned).collect())
+    }
+
+    /// [`Records::list`] without copies of the values: the decoded records the cache holds, so that a list of
+    /// records that did not change since the last one decodes nothing and copies nothing.
+    pub async fn list_shared<T: Record>(&self, prefix: &str) -> Result<Vec<Versioned<Arc<T>>>, RecordError> {
         let page = self.store.list(prefix, ListOptions::default()).await?;
-        page.items
-            .into_iter()
-            .map(|kv| {
-                Ok(Versioned { value: Self::decode(&kv.key, &kv.value)?, key: kv.key, revision: kv.mod_revision })
-            })
-            .collect()
+        page.items.into_iter().map(|kv| self.shared(kv)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

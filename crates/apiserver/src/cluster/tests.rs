@@ -55,9 +55,14 @@ async fn deleting_a_cluster_removes_every_object_and_its_record() {
         let store = Arc::clone(&store);
         async move { store.list(&prefix, ListOptions::default()).await.expect("a list").items.len() }
     };
-    // Bootstrap objects (namespaces, roles, the kubernetes service), deleted side by side.
+    // Bootstrap objects (namespaces, roles, the kubernetes service) and more of them than one store transaction
+    // deletes, so that it takes several.
+    for index in 0..store::MAX_TXN_OPS {
+        let key = format!("/clusters/{}/registry/configmaps/default/extra-{index}", record.uid);
+        store.create(&key, bytes::Bytes::from_static(b"{}")).await.expect("an object");
+    }
     let objects = count(format!("/clusters/{}/", record.uid)).await;
-    assert!(objects > 10, "{objects} objects");
+    assert!(objects > store::MAX_TXN_OPS + 10, "{objects} objects");
     let before_kept = count(format!("/clusters/{}/", keep.uid)).await;
     planes.delete("gone").await.expect("deleted");
     assert_eq!(count(format!("/clusters/{}/", record.uid)).await, 0);

@@ -23,9 +23,7 @@
 //! the records whose changing fields it relies on. This keeps a transaction within etcd's limit of 128 compares
 //! and 128 writes ([`MAX_COMPARES`], [`MAX_WRITES`]) whatever the size of the region.
 
-use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -37,7 +35,7 @@ use super::cidr::Cidr;
 use super::loaded::Loaded;
 use super::templates::LaunchTemplateVersion;
 use super::{Ec2Error, Network, Tags};
-use crate::records::{RecordError, Records};
+use crate::records::{DecodeCache, RecordError, Records};
 
 /// The most keys one transaction may compare.
 pub const MAX_COMPARES: usize = 128;
@@ -304,43 +302,18 @@ struct StoredRef<'a, T> {
     tags: &'a Tags,
 }
 
-/// Decoded records by key and revision, shared by every change of a server, so that a change that reads many
-/// records (a region's instances) decodes only those written since it last read them. A record's decoded value
-/// is cloned into each view that reads it.
-#[derive(Debug, Default)]
-pub(crate) struct DecodeCache {
-    entries: std::sync::Mutex<HashMap<String, (Revision, Decoded)>>,
-}
-
-/// A decoded record and its tags, of the type its kind decodes to.
-type Decoded = Arc<dyn Any + Send + Sync>;
-
-/// Records kept decoded at most; past it the cache starts afresh.
-const CACHED_RECORDS: usize = 200_000;
-
-impl DecodeCache {
-    /// The record at `key` as of `revision`, decoded once.
-    fn decode<T: DeserializeOwned + Clone + Send + Sync + 'static>(
-        &self,
-        key: &str,
-        revision: Revision,
-        bytes: &[u8],
-    ) -> Result<(T, Tags), Ec2Error> {
-        if let Some((cached, value)) = self.entries.lock().expect("decode cache lock").get(key)
-            && *cached == revision
-            && let Some(found) = value.downcast_ref::<(T, Tags)>()
-        {
-            return Ok(found.clone());
-        }
-        let stored: Stored<T> = decode(key, bytes)?;
-        let value = (stored.value, stored.tags);
-        let mut entries = self.entries.lock().expect("decode cache lock");
-        if entries.len() >= CACHED_RECORDS {
-            entries.clear();
-        }
-        entries.insert(key.to_owned(), (revision, Arc::new(value.clone())));
-        Ok(value)
-    }
+/// A stored record and its tags, decoded once per revision through the records' [`DecodeCache`] (so that a change
+/// that reads many records, a region's instances, decodes only those written since it last read them) and cloned
+/// into each view that reads it.
+fn decode_cached<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    cache: &DecodeCache,
+    key: &str,
+    revision: Revision,
+    bytes: &[u8],
+) -> Result<(T, Tags), Ec2Error> {
+    let shared =
+        cache.decode(key, revision, || decode::<Stored<T>>(key, bytes).map(|stored| (stored.value, stored.tags)))?;
+    Ok((*shared).clone())
 }
 
 /// How a key was read.
@@ -384,7 +357,6 @@ impl View {
 pub(crate) struct Storage<'a> {
     pub records: &'a Records,
     pub keys: Keys,
-    pub cache: &'a DecodeCache,
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Ec2Error> {
@@ -458,7 +430,7 @@ impl Storage<'_> {
                 continue;
             }
             view.reads.insert(kv.key.clone(), Read { revision: kv.mod_revision, check: false });
-            view.network.put_record(self.cache, kind, &id, &kv)?;
+            view.network.put_record(self.records.cache(), kind, &id, &kv)?;
             view.raw.insert(kv.key.clone(), (Some(kind), kv.value.clone()));
         }
         if kind == Kind::LaunchTemplate {
@@ -473,7 +445,7 @@ impl Storage<'_> {
         let revision = found.as_ref().map_or(0, |kv| kv.mod_revision);
         view.reads.insert(key.clone(), Read { revision, check });
         if let Some(kv) = found {
-            view.network.put_record(self.cache, kind, id, &kv)?;
+            view.network.put_record(self.records.cache(), kind, id, &kv)?;
             view.raw.insert(key, (Some(kind), kv.value));
             if kind == Kind::LaunchTemplate {
                 self.load_versions(view, Some(id)).await?;
@@ -492,7 +464,8 @@ impl Storage<'_> {
                 // The version of a template deleted since (left for the sweep): not part of anything.
                 continue;
             };
-            let version = self.cache.decode::<LaunchTemplateVersion>(&kv.key, kv.mod_revision, &kv.value)?.0;
+            let version =
+                decode_cached::<LaunchTemplateVersion>(self.records.cache(), &kv.key, kv.mod_revision, &kv.value)?.0;
             if !loaded.versions.iter().any(|known| known.number == version.number) {
                 loaded.versions.push(version);
             }
@@ -731,7 +704,7 @@ impl Network {
             id: &str,
             kv: &KeyValue,
         ) -> Result<(), Ec2Error> {
-            let (value, own_tags) = cache.decode::<T>(&kv.key, kv.mod_revision, &kv.value)?;
+            let (value, own_tags) = decode_cached::<T>(cache, &kv.key, kv.mod_revision, &kv.value)?;
             if !own_tags.is_empty() {
                 tags.insert(id.to_owned(), own_tags);
             }

@@ -19,6 +19,11 @@ pub const NODE_ROLE_POLICIES: &[&str] = &[
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ];
 
+/// Security groups deleted in one change of the network: each is a compare and a write of the change's
+/// transaction, which holds at most [`crate::ec2::storage::MAX_WRITES`] writes, with room left for the kind's
+/// generation counter.
+const GROUPS_PER_CHANGE: usize = crate::ec2::storage::MAX_WRITES / 4;
+
 /// The service principal that assumes a cluster role.
 pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
 /// The service principal that assumes a node role.
@@ -284,19 +289,32 @@ impl Eks {
         Ok(Some(id))
     }
 
-    /// Deletes cluster security groups; one already gone, or still named by another group's rules, is left.
+    /// Deletes cluster security groups, [`GROUPS_PER_CHANGE`] to a change of the network; one already gone, or
+    /// still named by another group's rules, is left.
     pub(crate) async fn delete_cluster_security_groups(
         &self,
         caller: &Caller,
         group_ids: &[String],
     ) -> Result<(), EksError> {
         let Some(lookups) = &self.lookups else { return Ok(()) };
-        for group_id in group_ids {
-            let scope = crate::ec2::scopes::delete_security_group(group_id);
-            match lookups.ec2.change(caller, &scope, |network, _| network.delete_security_group(group_id)).await {
-                Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
-                Err(error) => return Err(EksError::Server(error.to_string())),
-            }
+        for batch in group_ids.chunks(GROUPS_PER_CHANGE) {
+            let scope = batch
+                .iter()
+                .fold(Scope::new(), |scope, group_id| scope.and(crate::ec2::scopes::delete_security_group(group_id)));
+            let deleted = lookups
+                .ec2
+                .change(caller, &scope, |network, _| {
+                    for group_id in batch {
+                        // A refused delete changes nothing, so the others still go.
+                        match network.delete_security_group(group_id) {
+                            Ok(()) | Err(Ec2Error::GroupNotFound(_) | Ec2Error::DependencyViolation(_)) => {}
+                            Err(error) => return Err(error),
+                        }
+                    }
+                    Ok(())
+                })
+                .await;
+            deleted.map_err(|error| EksError::Server(error.to_string()))?;
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use super::addons::{Addon, AddonStatus};
+use super::fargate::{FargateProfile, FargateProfileStatus};
 use super::nodegroups::{Nodegroup, NodegroupStatus};
 use super::{Caller, Cluster, ClusterStatus, CreateFailure, Eks, EksError, HealthIssue};
 use crate::records::{RecordError, Records, Versioned};
@@ -262,9 +263,10 @@ impl Eks {
     pub async fn reconcile(&self, scope: &Caller, instances: &dyn NodegroupInstances) -> Result<Pass, EksError> {
         let mut pass = Pass::default();
         let now = self.clock.now();
-        let clusters = self.records.list::<Cluster>(&Self::clusters_prefix(scope)).await?;
-        let by_name: BTreeMap<String, Cluster> =
-            clusters.iter().map(|stored| (stored.value.name.clone(), stored.value.clone())).collect();
+        // Shared with the records' cache: a pass over a region where nothing is due copies no record.
+        let clusters = self.records.list_shared::<Cluster>(&Self::clusters_prefix(scope)).await?;
+        let by_name: BTreeMap<String, Arc<Cluster>> =
+            clusters.iter().map(|stored| (stored.value.name.clone(), Arc::clone(&stored.value))).collect();
         let mut releasing = Vec::new();
         for stored in clusters {
             match cluster_step(&stored.value, &self.process.viewpoint(&stored.key, now)) {
@@ -273,10 +275,10 @@ impl Eks {
                     let name = stored.value.name.clone();
                     pass.took(
                         &format!("finishing the create of cluster {name}"),
-                        self.resume_create(scope, stored).await,
+                        self.resume_create(scope, stored.into_owned()).await,
                     )
                 }
-                ClusterStep::Release => releasing.push(stored),
+                ClusterStep::Release => releasing.push(stored.into_owned()),
                 ClusterStep::Remove => pass.took("removing a deleted cluster", self.remove(&stored).await),
             }
         }
@@ -284,9 +286,13 @@ impl Eks {
         self.reconcile_nodegroups(scope, instances, now, &mut pass).await?;
         self.reconcile_addons(scope, &by_name, now, &mut pass).await?;
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "fargateprofiles", "");
-        for stored in self.records.list::<super::fargate::FargateProfile>(&prefix).await? {
-            // Reading settles a profile: a `DELETING` one whose delay is over goes.
-            if let Some(profile) = self.settle_profile(&stored.key, stored.value, stored.revision).await? {
+        for stored in self.records.list_shared::<FargateProfile>(&prefix).await? {
+            // Reading settles a profile: a `DELETING` one whose delay is over goes. Other statuses read as
+            // stored.
+            if matches!(stored.value.status, FargateProfileStatus::Creating | FargateProfileStatus::Deleting)
+                && let Some(profile) =
+                    self.settle_profile(&stored.key, Arc::unwrap_or_clone(stored.value), stored.revision).await?
+            {
                 pass.due_at(profile.gone_at.filter(|at| now < *at));
             }
         }
@@ -357,10 +363,10 @@ impl Eks {
     ) -> Result<(), EksError> {
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "nodegroups", "");
         let mut releasing = Vec::new();
-        for stored in self.records.list::<Nodegroup>(&prefix).await? {
+        for stored in self.records.list_shared::<Nodegroup>(&prefix).await? {
             match nodegroup_step(&stored.value, now) {
                 NodegroupStep::Wait(due) => pass.due_at(due),
-                NodegroupStep::Release => releasing.push(stored),
+                NodegroupStep::Release => releasing.push(stored.into_owned()),
                 NodegroupStep::Remove => pass.took("removing a deleted node group", self.remove(&stored).await),
             }
         }
@@ -385,7 +391,7 @@ impl Eks {
     async fn reconcile_addons(
         &self,
         scope: &Caller,
-        clusters: &BTreeMap<String, Cluster>,
+        clusters: &BTreeMap<String, Arc<Cluster>>,
         now: f64,
         pass: &mut Pass,
     ) -> Result<(), EksError> {

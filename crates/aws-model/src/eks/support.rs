@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::{Caller, Cluster, ClusterStatus, Eks, EksError};
-use crate::records::{RecordError, Records};
+use crate::records::{Record, RecordError, Records};
 
 /// How often an edit is retried when the record keeps changing under it.
 const EDIT_ATTEMPTS: usize = 16;
@@ -77,7 +76,7 @@ impl Eks {
         mut change: impl FnMut(&mut T) -> Result<R, EksError>,
     ) -> Result<Option<(T, R)>, EksError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + Record,
     {
         for _ in 0..EDIT_ATTEMPTS {
             let Some(stored) = self.records.get::<T>(key).await? else { return Ok(None) };

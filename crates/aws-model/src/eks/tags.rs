@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::addons::Addon;
 use super::fargate::FargateProfile;
 use super::nodegroups::Nodegroup;
 use super::support::validate_tags;
 use super::{Caller, Cluster, Eks, EksError};
+use crate::records::Record;
 
 /// The resource an EKS ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub fn parse_resource_arn(arn: &str) -> Result<ResourceArn, EksError> {
 }
 
 /// A record that carries tags and its own ARN.
-trait Tagged: Serialize + DeserializeOwned {
+trait Tagged: Serialize + Record {
     fn arn(&self) -> &str;
     fn tags_mut(&mut self) -> &mut BTreeMap<String, String>;
 }

@@ -369,3 +369,89 @@ fn the_decisions_hold_without_io() {
     assert!(child_subnets_problem(std::slice::from_ref(&public), "v", false).is_none());
     assert!(child_subnets_problem(&[public], "v", true).is_some());
 }
+
+#[tokio::test]
+async fn one_pass_deletes_every_deleted_clusters_group_but_one_another_group_still_names() {
+    let w = world().await;
+    let mut groups = Vec::new();
+    for name in ["one", "two", "three"] {
+        let cluster = w.eks.create_cluster(&caller(), w.cluster(name)).await.unwrap();
+        groups.push(w.eks.describe_cluster(&caller(), name).await.unwrap().vpc.cluster_security_group_id);
+        assert_eq!(cluster.vpc.vpc_id, w.vpc);
+    }
+    // A group of the user's names the second cluster's group in a rule, so EC2 refuses to delete that one.
+    let (referenced, vpc) = (groups[1].clone(), w.vpc.clone());
+    w.ec2
+        .change(&caller(), &crate::ec2::Scope::everything(), |network, ids: &mut IdSource| {
+            let input = CreateSecurityGroup {
+                name: Some("users".into()),
+                description: Some("d".into()),
+                vpc_id: Some(vpc.clone()),
+                ..CreateSecurityGroup::default()
+            };
+            let group = network.create_security_group(ids, &input)?;
+            let rule = Rule {
+                protocol: "-1".into(),
+                from_port: None,
+                to_port: None,
+                peer: Peer::Group { group_id: referenced.clone(), user_id: ACCOUNT.into() },
+                description: None,
+            };
+            network.authorize(&group.id, Direction::Ingress, &[rule])
+        })
+        .await
+        .unwrap();
+
+    for name in ["one", "two", "three"] {
+        w.eks.delete_cluster(&caller(), name).await.unwrap();
+    }
+    crate::eks::tests::reconcile(&w.eks).await;
+    let left: Vec<bool> = w
+        .ec2
+        .view(&caller(), &crate::ec2::Scope::everything(), |n| {
+            groups.iter().map(|group| n.security_groups.contains_key(group)).collect()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, [false, true, false], "only the group another group names is left");
+    for name in ["one", "two", "three"] {
+        assert!(w.eks.describe_cluster(&caller(), name).await.is_err(), "cluster {name} is gone");
+    }
+}
+
+#[tokio::test]
+async fn more_groups_than_one_transaction_holds_are_deleted_a_batch_at_a_time() {
+    let w = world().await;
+    let vpc = w.vpc.clone();
+    let mut groups = Vec::new();
+    for batch in 0..5 {
+        let made = w
+            .ec2
+            .change(&caller(), &crate::ec2::Scope::everything(), |network, ids: &mut IdSource| {
+                (0..30)
+                    .map(|index| {
+                        let input = CreateSecurityGroup {
+                            name: Some(format!("eks-cluster-sg-{batch}-{index}")),
+                            description: Some("d".into()),
+                            vpc_id: Some(vpc.clone()),
+                            ..CreateSecurityGroup::default()
+                        };
+                        network.create_security_group(ids, &input).map(|group| group.id)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await
+            .unwrap();
+        groups.extend(made);
+    }
+    assert!(groups.len() > crate::ec2::storage::MAX_WRITES);
+    w.eks.delete_cluster_security_groups(&caller(), &groups).await.unwrap();
+    let left = w
+        .ec2
+        .view(&caller(), &crate::ec2::Scope::everything(), |n| {
+            groups.iter().filter(|group| n.security_groups.contains_key(group)).count()
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
