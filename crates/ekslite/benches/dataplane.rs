@@ -227,7 +227,7 @@ async fn watch_running(pods: Api<Pod>, mut version: String, total: usize) -> Has
     let mut seen: HashMap<String, Instant> = HashMap::with_capacity(total);
     let deadline = Instant::now() + DEADLINE;
     while seen.len() < total && Instant::now() < deadline {
-        let Ok(events) = pods.watch(&WatchParams::default().allow_bookmarks(), &version).await else {
+        let Ok(events) = pods.watch(&WatchParams::default(), &version).await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
