@@ -141,6 +141,18 @@ def scale_rows(summary: Summary, document, label: str):
                 rss < 4.0 if settings["nodes"] >= 5000 else None, f"{rss / 4:.1f}x")
 
 
+def ec2_scale_rows(summary: Summary, document):
+    results = document["results"]
+    nodes = count(results["nodes"])
+    tag = results["create_tags_bytes"]
+    summary.add(f"EC2 at {nodes} nodes in one cluster (`bench/scale.py`, aws CLI): bytes a VPC tag stores",
+                f"{count(tag)} B", "goal < 4 KB", tag < 4096, f"{tag / 4096:.1f}x")
+    listed = results["instances_with_address"]
+    summary.add(f"EC2 at {nodes} nodes: `describe-instances` through every instance with its address",
+                f"{results['describe_instances_s']:.1f} s, {count(listed)} of {nodes}", "",
+                listed == results["nodes"])
+
+
 def scheduler_rows(summary: Summary, document):
     for row in document["results"]:
         rate = row["pods_per_second"]
@@ -181,12 +193,14 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: python bench/summary.py RESULTS_DIR OUTPUT.md")
     directory, output = Path(sys.argv[1]), Path(sys.argv[2])
-    names = ["endtoend", "dataplane-large", "dataplane-small", "dataplane-paced", "scheduler", "apiserver", "store"]
+    names = ["endtoend", "dataplane-large", "scale", "dataplane-small", "dataplane-paced", "scheduler", "apiserver",
+             "store"]
     documents = {name: load(directory, name) for name in names}
     summary = Summary()
     builders = {
         "endtoend": lambda d: (cluster_rows(summary, d), eks_api_rows(summary, d)),
         "dataplane-large": lambda d: scale_rows(summary, d, "scale"),
+        "scale": lambda d: ec2_scale_rows(summary, d),
         "dataplane-small": lambda d: scale_rows(summary, d, "data plane"),
         "dataplane-paced": lambda d: scale_rows(summary, d, f"paced at {count(d['settings']['rate'])} pods/s"),
         "scheduler": lambda d: scheduler_rows(summary, d),
@@ -213,7 +227,10 @@ def main():
     lines += ["", "## Pages", "",
               "- [endtoend.md](endtoend.md): cluster readiness, `ekslite up`, the EKS API beside moto",
               "- [dataplane-large.md](dataplane-large.md) and [dataplane-small.md](dataplane-small.md): nodes, "
-              "scheduling and pod startup in one process, pods created as fast as the API takes them",
+              "scheduling and pod startup in one process wired as `ekslite serve`, pods created as fast as the API "
+              "takes them; store bytes per node and pod, the largest record",
+              "- [scale.md](scale.md): EC2 at 2,000 nodes in one cluster through the aws CLI: what a VPC tag stores, "
+              "DescribeInstances paging",
               "- [dataplane-paced.md](dataplane-paced.md): the same with pods created at a steady rate below the "
               "throughput, as Kubernetes' density tests pace them: startup latency without the queue",
               "- [scheduler.md](scheduler.md): scheduling decisions alone",
