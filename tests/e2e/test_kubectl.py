@@ -611,7 +611,9 @@ def test_deleting_a_namespace_deletes_what_is_in_it(cluster):
     cluster.kubectl("delete", "namespace", "doomed", "--wait=false")
     namespace = json.loads(cluster.kubectl("get", "namespace", "doomed", "-o", "json").stdout)
     assert namespace["status"]["phase"] == "Terminating", "a finalizer holds the namespace"
-    assert cluster.kubectl("-n", "doomed", "get", "deploy,cm", "-o", "name").stdout.split() == ["configmap/held"]
+    # The namespace controller removes what is in it in the background, as kube-controller-manager's does.
+    wait_until(lambda: cluster.kubectl("-n", "doomed", "get", "deploy,cm", "-o", "name").stdout.split()
+               == ["configmap/held"], "the namespace's contents but the held ConfigMap to go")
     refused = cluster.kubectl("-n", "doomed", "create", "configmap", "late", "--from-literal=a=b", check=False)
     assert refused.returncode != 0
     assert "because it is being terminated" in refused.stderr

@@ -136,6 +136,13 @@ fn status_of(rs: &ReplicaSet) -> (i32, i32, i32) {
     (status.replicas, status.ready_replicas.unwrap_or(0), status.available_replicas.unwrap_or(0))
 }
 
+/// The available pods of ReplicaSets, each counted at most up to its size: one just scaled down may still report
+/// the pods it had as available until its controller writes its status, and counting those would let a second
+/// scale-down step take the same pods again and go below minAvailable.
+fn available_within_size(sets: &[ReplicaSet]) -> i32 {
+    sets.iter().map(|rs| status_of(rs).2.min(spec_replicas(rs))).sum()
+}
+
 /// Whether two templates are the same but for the `pod-template-hash` label.
 pub fn equal_ignoring_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     let strip = |template: &PodTemplateSpec| {
@@ -601,7 +608,7 @@ impl Sync<'_> {
                     self.scale(index, target).await?;
                     scaled += down;
                 }
-                let available: i32 = self.owned.iter().map(|rs| status_of(rs).2).sum();
+                let available = available_within_size(&self.owned);
                 if available > min_available {
                     let budget = available - min_available;
                     let mut taken = 0;

@@ -2,7 +2,11 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::json;
 
-use super::{ScaleInput, equal_ignoring_hash, proportional_sizes, resolve_fenceposts, template_hash};
+use k8s_openapi::api::apps::v1::ReplicaSet;
+
+use super::{
+    ScaleInput, available_within_size, equal_ignoring_hash, proportional_sizes, resolve_fenceposts, template_hash,
+};
 
 fn int_or_percent(text: &str) -> IntOrString {
     match text.parse() {
@@ -65,4 +69,20 @@ fn scaling_mid_rollout_is_proportional() {
     assert_eq!(sizes, [4, 3]);
     // To zero, everything goes.
     assert_eq!(proportional_sizes(0, 0, 13, &[set(8, Some(13), 1), set(5, Some(13), 2)]), [0, 0]);
+}
+
+#[test]
+fn a_replica_set_scaled_down_counts_no_more_available_pods_than_its_size() {
+    let with = |replicas: i32, available: i32| -> ReplicaSet {
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web" },
+            "spec": { "replicas": replicas, "selector": {} },
+            "status": { "replicas": available, "availableReplicas": available },
+        }))
+        .expect("a ReplicaSet")
+    };
+    // The old set was scaled from 6 to 5 but its status still says 6: 5 + 2, not 8.
+    assert_eq!(available_within_size(&[with(5, 6), with(2, 2)]), 7);
+    assert_eq!(available_within_size(&[with(5, 3), with(2, 0)]), 3);
+    assert_eq!(available_within_size(&[]), 0);
 }
