@@ -6,7 +6,7 @@ import json
 import subprocess
 import urllib.parse
 
-from conftest import DEADLINE_SECONDS, boto
+from conftest import DEADLINE_SECONDS, boto, eks_prereqs_for
 from test_eks import raw
 from test_eks_nodegroups import error_of, make_cluster, signed_headers
 
@@ -14,6 +14,16 @@ ROOT = "arn:aws:iam::000000000000:root"
 ROLE = "arn:aws:iam::000000000000:role/dev/admins"
 USER = "arn:aws:iam::000000000000:user/alice"
 POLICY = "arn:aws:eks::aws:cluster-access-policy/"
+
+
+def make_principals(server):
+    """The IAM role (path /dev/) and user that ROLE and USER name: EKS refuses entries for principals that do not
+    exist."""
+    iam = boto(server, "iam")
+    iam.create_role(RoleName="admins", Path="/dev/", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ROOT},
+                                                 "Action": "sts:AssumeRole"}]}))
+    iam.create_user(UserName="alice")
 
 
 def test_the_creator_gets_cluster_admin_in_api_modes(aws):
@@ -32,6 +42,7 @@ def test_the_creator_gets_cluster_admin_in_api_modes(aws):
 
 def test_access_entries_from_create_to_delete(aws):
     client = boto(aws.server)
+    make_principals(aws.server)
     make_cluster(client, accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False})
     created = aws("eks", "create-access-entry", "--cluster-name", "demo", "--principal-arn", ROLE,
                   "--kubernetes-groups", "devs")["accessEntry"]
@@ -68,6 +79,7 @@ def test_access_entries_from_create_to_delete(aws):
 
 def test_access_entry_errors(aws):
     client = boto(aws.server)
+    make_principals(aws.server)
     make_cluster(client, name="legacy")
     assert error_of(client.create_access_entry, clusterName="legacy", principalArn=USER) == (
         "InvalidRequestException",
@@ -96,6 +108,21 @@ def test_access_entry_errors(aws):
     assert error_of(client.disassociate_access_policy, clusterName="demo", principalArn=USER,
                     policyArn=POLICY + "AmazonEKSEditPolicy")[0::2] == ("ResourceNotFoundException", 404)
     assert error_of(client.list_access_policies, maxResults=101)[0] == "InvalidParameterException"
+    # Principals that IAM does not know, and policies on an entry that is not STANDARD.
+    for missing in ["arn:aws:iam::000000000000:user/nobody", "arn:aws:iam::000000000000:role/ops/admins",
+                    "arn:aws:iam::111111111111:role/admins"]:
+        assert error_of(client.create_access_entry, clusterName="demo", principalArn=missing) == (
+            "InvalidParameterException", "The specified principalArn is invalid: invalid principal", 400), missing
+    client.create_access_entry(clusterName="demo", principalArn=ROLE, type="EC2_LINUX")
+    code, message, status = error_of(client.associate_access_policy, clusterName="demo", principalArn=ROLE,
+                                     policyArn=POLICY + "AmazonEKSViewPolicy", accessScope={"type": "cluster"})
+    assert (code, status) == ("InvalidRequestException", 400) and "EC2_LINUX" in message
+    # A CONFIG_MAP cluster's creator can only get in through the bootstrap.
+    net = eks_prereqs_for(aws.server)
+    code, message, status = error_of(client.create_cluster, name="locked", roleArn=net.cluster_role,
+                                     resourcesVpcConfig=net.resources,
+                                     accessConfig={"bootstrapClusterCreatorAdminPermissions": False})
+    assert (code, status) == ("InvalidParameterException", 400) and "CONFIG_MAP" in message
 
 
 def test_garbage_access_requests(aws):

@@ -71,9 +71,10 @@ def test_profiles_page_and_the_cluster_subnets_are_the_default(aws):
     ({"selectors": [{"namespace": "a", "labels": {str(i): "v" for i in range(6)}}]}, "InvalidParameterException",
      400, "Request contains Selector with more than 5 Label pairs"),
     ({"selectors": [{"namespace": "a"}] * 6}, "InvalidParameterException", 400, "more than 5 selectors"),
-    ({"selectors": [{"labels": {"a": "b"}}]}, "InvalidParameterException", 400, "requires a namespace"),
+    ({"selectors": [{"labels": {"a": "b"}}]}, "InvalidParameterException", 400, "at least one selector with at least one namespace value"),
     ({"podExecutionRoleArn": "role"}, "InvalidParameterException", 400, "Invalid role ARN"),
     ({"fargateProfileName": "-fp"}, "InvalidParameterException", 400, "failed to satisfy constraint"),
+    ({"fargateProfileName": "eks-fp"}, "InvalidParameterException", 400, "beginning with 'eks-' are reserved"),
     ({"clusterName": "nope"}, "ResourceNotFoundException", 404, "No cluster found for name: nope."),
     ({"clusterName": "slow"}, "InvalidRequestException", 400, "Cluster 'slow' is not in ACTIVE status"),
 ])

@@ -16,6 +16,9 @@ mod updates;
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use aws_model::eks::encryption::{EncryptionConfig, encryption_json};
+use aws_model::eks::hybrid::{RemoteNetworkConfig, remote_network_json};
+use aws_model::eks::versions::{ClusterVersion, VersionQuery};
 use aws_model::eks::{Cluster, CreateCluster, EksError, HealthIssue};
 use aws_protocol::AwsError;
 use http::{Method, StatusCode};
@@ -39,6 +42,10 @@ pub(crate) const SERVICE: Service = Service {
         route!(POST "/clusters/{name}/update-config", "UpdateClusterConfig" => updates::update_cluster_config(name)),
         route!(POST "/clusters/{name}/updates", "UpdateClusterVersion" => updates::update_cluster_version(name)),
         route!(GET "/clusters/{name}/updates", "ListUpdates" => updates::list_updates(name)),
+        route!(
+            POST "/clusters/{name}/encryption-config/associate",
+            "AssociateEncryptionConfig" => associate_encryption_config(name)
+        ),
         route!(GET "/clusters/{name}/updates/{updateId}", "DescribeUpdate" => updates::describe_update(name, updateId)),
         route!(POST "/clusters/{name}/node-groups", "CreateNodegroup" => nodegroups::create(name), changes node groups),
         route!(GET "/clusters/{name}/node-groups", "ListNodegroups" => nodegroups::list(name)),
@@ -173,6 +180,7 @@ type Reply = Result<(StatusCode, Value), AwsError>;
 /// An EKS handler's reply, written as the handler's future ends.
 fn rest<'a>(call: &'a Call<'a>, reply: impl Future<Output = Reply> + Send + 'a) -> Handled<'a> {
     Box::pin(async move {
+        check_labels(call)?;
         let (status, body) = reply.await?;
         call.json_with_status(status, &body)
     })
@@ -187,11 +195,23 @@ fn changing_nodegroups<'a>(
     reply: impl Future<Output = Reply> + Send + 'a,
 ) -> Handled<'a> {
     Box::pin(async move {
+        check_labels(call)?;
         let outcome = reply.await;
         api.follow_nodegroups(&call.caller).await;
         let (status, body) = outcome?;
         call.json_with_status(status, &body)
     })
+}
+
+/// Refuses a path label with a control character (a NUL above all): no EKS name holds one, and the store's keys
+/// cannot. Checked before the handler runs, so nothing is read or written.
+fn check_labels(call: &Call<'_>) -> Result<(), AwsError> {
+    match call.labels.iter().find(|(_, value)| value.chars().any(char::is_control)) {
+        None => Ok(()),
+        Some((label, _)) => Err(invalid(format!(
+            "1 validation error detected: Value at '{label}' failed to satisfy constraint: Member must not contain control characters"
+        ))),
+    }
 }
 
 async fn describe_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
@@ -204,8 +224,65 @@ async fn delete_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
     Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
 }
 
-async fn describe_cluster_versions(api: &AwsApi, _: &Call<'_>) -> Reply {
-    Ok((StatusCode::OK, cluster_versions(api)))
+async fn describe_cluster_versions(api: &AwsApi, call: &Call<'_>) -> Reply {
+    let (max_results, next_token) = paging(call)?;
+    let flag = |name: &str| match call.params.get(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(invalid(format!("{name} must be true or false"))),
+    };
+    let query = VersionQuery {
+        cluster_type: call.params.get("clusterType").map(str::to_owned),
+        versions: query_values(call, "clusterVersions"),
+        default_only: flag("defaultOnly")?,
+        include_all: flag("includeAll")?,
+        status: call.params.get("versionStatus").or_else(|| call.params.get("status")).map(str::to_owned),
+        max_results,
+        next_token,
+    };
+    let (versions, token) = api.eks().describe_cluster_versions(&query).map_err(|e| error(e, ""))?;
+    let listed: Vec<Value> = versions.iter().map(cluster_version_json).collect();
+    let mut body = json!({ "clusterVersions": listed });
+    if let Some(token) = token {
+        body["nextToken"] = json!(token);
+    }
+    Ok((StatusCode::OK, body))
+}
+
+/// One version as DescribeClusterVersions shows it.
+fn cluster_version_json(version: &ClusterVersion) -> Value {
+    let mut out = json!({
+        "clusterVersion": version.version,
+        "clusterType": "eks",
+        "defaultPlatformVersion": "eks.1",
+        "defaultVersion": version.default,
+        "status": version.status.legacy(),
+        "versionStatus": version.status.as_str(),
+    });
+    let dates = [
+        ("releaseDate", version.release),
+        ("endOfStandardSupportDate", version.end_of_standard_support),
+        ("endOfExtendedSupportDate", version.end_of_extended_support),
+    ];
+    for (member, date) in dates {
+        if let Some(date) = date {
+            out[member] = json!(date);
+        }
+    }
+    if let Some(patch) = &version.patch {
+        out["kubernetesPatchVersion"] = json!(patch);
+    }
+    out
+}
+
+/// Every value of a query parameter that repeats (`?tagKeys=a&tagKeys=b`): the parsed parameters keep one value
+/// per name, so these are read from the raw query.
+pub(crate) fn query_values(call: &Call<'_>, name: &str) -> Vec<String> {
+    let query = call.request.uri().query().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .collect()
 }
 
 /// A query string with only the first value of each parameter: rest-json lists repeat their name
@@ -222,7 +299,9 @@ impl WireError for EksError {
         match self {
             EksError::InvalidParameter(_) => ("InvalidParameterException", StatusCode::BAD_REQUEST),
             EksError::InvalidRequest(_) => ("InvalidRequestException", StatusCode::BAD_REQUEST),
-            EksError::ResourceInUse(_) => ("ResourceInUseException", StatusCode::CONFLICT),
+            EksError::ResourceInUse(_) | EksError::NodegroupInUse { .. } => {
+                ("ResourceInUseException", StatusCode::CONFLICT)
+            }
             EksError::ResourceNotFound(_) => ("ResourceNotFoundException", StatusCode::NOT_FOUND),
             EksError::ResourceLimitExceeded(_) => ("ResourceLimitExceededException", StatusCode::BAD_REQUEST),
             EksError::Server(_) => ("ServerException", StatusCode::INTERNAL_SERVER_ERROR),
@@ -234,9 +313,16 @@ impl WireError for EksError {
 
 /// The wire error for a model error, with the members EKS adds to every error body.
 fn error(error: EksError, cluster: &str) -> AwsError {
+    let nodegroup = match &error {
+        EksError::NodegroupInUse { nodegroup, .. } => Some(nodegroup.clone()),
+        _ => None,
+    };
     let mut wire = wire(error);
     if !cluster.is_empty() {
         wire = wire.with_extra("clusterName", cluster);
+    }
+    if let Some(nodegroup) = nodegroup {
+        wire = wire.with_extra("nodegroupName", nodegroup);
     }
     wire
 }
@@ -388,6 +474,10 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
             .transpose()?
             .flatten(),
         support_type: object(&body, "upgradePolicy")?.map(|u| string(u, "supportType")).transpose()?.flatten(),
+        encryption: encryption_configs(&body)?,
+        remote_network: remote_network(&body)?,
+        deletion_protection: boolean(&body, "deletionProtection")?,
+        client_request_token: string(&body, "clientRequestToken")?,
     };
     let cluster = api.eks().create_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
     api.iam()
@@ -395,6 +485,57 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
         .await
         .map_err(|e| error(EksError::Server(e.to_string()), &name))?;
     Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+/// `encryptionConfig`: `[{"resources": ["secrets"], "provider": {"keyArn": ...}}]`.
+pub(crate) fn encryption_configs(body: &Map<String, Value>) -> Result<Vec<EncryptionConfig>, AwsError> {
+    let configs = match body.get("encryptionConfig") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(configs)) => configs,
+        Some(_) => return Err(invalid("encryptionConfig must be a list")),
+    };
+    configs
+        .iter()
+        .map(|config| {
+            let config = config.as_object().ok_or_else(|| invalid("encryptionConfig must hold objects"))?;
+            let key_arn = object(config, "provider")?
+                .map(|provider| string(provider, "keyArn"))
+                .transpose()?
+                .flatten()
+                .ok_or_else(|| invalid("encryptionConfig.provider.keyArn is required"))?;
+            Ok(EncryptionConfig { resources: strings(config, "resources")?.unwrap_or_default(), key_arn })
+        })
+        .collect()
+}
+
+/// `remoteNetworkConfig`: `{"remoteNodeNetworks": [{"cidrs": [...]}], "remotePodNetworks": [...]}`.
+pub(crate) fn remote_network(body: &Map<String, Value>) -> Result<Option<RemoteNetworkConfig>, AwsError> {
+    let Some(config) = object(body, "remoteNetworkConfig")? else { return Ok(None) };
+    let networks = |field: &str| -> Result<Vec<Vec<String>>, AwsError> {
+        match config.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(networks)) => networks
+                .iter()
+                .map(|network| {
+                    let network = network.as_object().ok_or_else(|| invalid(format!("{field} must hold objects")))?;
+                    Ok(strings(network, "cidrs")?.unwrap_or_default())
+                })
+                .collect(),
+            Some(_) => Err(invalid(format!("{field} must be a list"))),
+        }
+    };
+    Ok(Some(RemoteNetworkConfig {
+        node_networks: networks("remoteNodeNetworks")?,
+        pod_networks: networks("remotePodNetworks")?,
+    }))
+}
+
+async fn associate_encryption_config(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
+    let body = body_of(call)?;
+    let configs = encryption_configs(&body)?;
+    let update =
+        api.eks().associate_encryption_config(&call.caller, name, configs).await.map_err(|e| error(e, name))?;
+    Ok((StatusCode::OK, json!({ "update": updates::update_json(&update) })))
 }
 
 async fn list_clusters(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Value), AwsError> {
@@ -458,7 +599,17 @@ fn cluster_json(cluster: &Cluster) -> Value {
             "authenticationMode": cluster.authentication_mode,
         },
         "upgradePolicy": { "supportType": cluster.support_type },
+        "deletionProtection": cluster.deletion_protection,
     });
+    if !cluster.encryption.is_empty() {
+        out["encryptionConfig"] = encryption_json(&cluster.encryption);
+    }
+    if let Some(remote) = &cluster.remote_network {
+        out["remoteNetworkConfig"] = remote_network_json(remote);
+    }
+    if let Some(token) = &cluster.client_request_token {
+        out["clientRequestToken"] = json!(token);
+    }
     if !cluster.endpoint.is_empty() {
         out["endpoint"] = json!(cluster.endpoint);
     }
@@ -472,26 +623,6 @@ fn health_json(issues: &[HealthIssue]) -> Value {
         .map(|issue| json!({ "code": issue.code, "message": issue.message, "resourceIds": issue.resource_ids }))
         .collect();
     Value::Array(issues)
-}
-
-fn cluster_versions(api: &AwsApi) -> Value {
-    let versions = &api.eks().config().versions;
-    let default = versions.last().cloned().unwrap_or_default();
-    let listed: Vec<Value> = versions
-        .iter()
-        .rev()
-        .map(|version| {
-            json!({
-                "clusterVersion": version,
-                "clusterType": "eks",
-                "defaultPlatformVersion": "eks.1",
-                "defaultVersion": *version == default,
-                "status": "STANDARD_SUPPORT",
-                "versionStatus": "STANDARD_SUPPORT",
-            })
-        })
-        .collect();
-    json!({ "clusterVersions": listed })
 }
 
 #[cfg(test)]

@@ -25,12 +25,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::records::{RecordError, Records, Versioned};
+use encryption::EncryptionConfig;
+use hybrid::RemoteNetworkConfig;
 use support::Transition;
 
 pub mod access;
 pub mod addons;
 pub mod authn;
+pub mod encryption;
 pub mod fargate;
+pub mod hybrid;
 pub mod identity;
 pub mod nodegroups;
 pub mod prerequisites;
@@ -38,6 +42,7 @@ pub mod reconcile;
 mod support;
 pub mod tags;
 pub mod updates;
+pub mod versions;
 
 /// What the EKS side needs from the Kubernetes side.
 #[async_trait::async_trait]
@@ -90,6 +95,8 @@ pub struct KubernetesEndpoint {
 pub struct EksConfig {
     /// Kubernetes versions clusters may run, oldest first; the last is the default.
     pub versions: Vec<String>,
+    /// The patch release clusters of each version run (`1.34` to `1.34.1`), as DescribeClusterVersions reports.
+    pub patch_versions: BTreeMap<String, String>,
     /// Seconds a new cluster stays `CREATING`.
     pub create_seconds: f64,
     /// Seconds a deleted cluster stays `DELETING`.
@@ -110,6 +117,7 @@ impl Default for EksConfig {
     fn default() -> Self {
         EksConfig {
             versions: ["1.30", "1.31", "1.32", "1.33", "1.34"].map(str::to_owned).to_vec(),
+            patch_versions: BTreeMap::new(),
             create_seconds: 0.0,
             delete_seconds: 0.0,
             max_clusters: 100,
@@ -214,6 +222,19 @@ pub struct Cluster {
     /// What went wrong (a `FAILED` cluster says why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthIssue>,
+    /// The envelope encryption of its secrets (at most one entry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encryption: Vec<EncryptionConfig>,
+    /// Where its hybrid nodes and their pods live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_network: Option<RemoteNetworkConfig>,
+    /// While set, an `ACTIVE` cluster refuses DeleteCluster.
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// The `clientRequestToken` of the CreateCluster call that made it: the same call sent again answers with
+    /// this cluster rather than refusing the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
 }
 
 /// What CreateCluster asks for, already decoded from the wire.
@@ -234,6 +255,10 @@ pub struct CreateCluster {
     pub authentication_mode: Option<String>,
     pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
     pub support_type: Option<String>,
+    pub encryption: Vec<EncryptionConfig>,
+    pub remote_network: Option<RemoteNetworkConfig>,
+    pub deletion_protection: Option<bool>,
+    pub client_request_token: Option<String>,
 }
 
 /// Who is asking, and where.
@@ -254,6 +279,9 @@ pub enum EksError {
     InvalidRequest(String),
     #[error("{0}")]
     ResourceInUse(String),
+    /// [`EksError::ResourceInUse`] because of a node group, which the error names (`nodegroupName`).
+    #[error("{message}")]
+    NodegroupInUse { message: String, nodegroup: String },
     #[error("{0}")]
     ResourceNotFound(String),
     #[error("{0}")]
@@ -326,6 +354,15 @@ impl Eks {
 
     pub async fn create_cluster(&self, caller: &Caller, input: CreateCluster) -> Result<Cluster, EksError> {
         validate_cluster_name(&input.name)?;
+        if let Some(token) = &input.client_request_token {
+            validate_client_request_token(token)?;
+            // The same call sent again (a retry after a lost answer) gets the cluster it made.
+            if let Some(cluster) = self.current(caller, &input.name).await?
+                && cluster.client_request_token.as_ref() == Some(token)
+            {
+                return Ok(cluster);
+            }
+        }
         let version = match &input.version {
             None => self.config.versions.last().cloned().unwrap_or_default(),
             Some(version) if self.config.versions.contains(version) => version.clone(),
@@ -352,13 +389,32 @@ impl Eks {
         if !["CONFIG_MAP", "API", "API_AND_CONFIG_MAP"].contains(&authentication_mode.as_str()) {
             return Err(EksError::InvalidParameter(format!("Unsupported authentication mode {authentication_mode}")));
         }
+        if authentication_mode == "CONFIG_MAP" && input.bootstrap_cluster_creator_admin_permissions == Some(false) {
+            // Without access entries the creator's admin access can only come from the bootstrap.
+            return Err(EksError::InvalidParameter(
+                "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP"
+                    .into(),
+            ));
+        }
         if let Some(cidrs) = &input.public_access_cidrs
             && cidrs.len() > 40
         {
             return Err(EksError::InvalidParameter("The number of publicAccessCidrs must not exceed 40".into()));
         }
+        let support_type = input.support_type.clone().unwrap_or_else(|| "EXTENDED".into());
+        if support_type != "STANDARD" && support_type != "EXTENDED" {
+            return Err(EksError::InvalidParameter(format!("Unsupported support type {support_type}")));
+        }
+        encryption::validate_encryption(&input.encryption, &caller.region)?;
+        if let Some(remote) = &input.remote_network {
+            hybrid::validate_remote_network(remote, &service_cidr, &[])?;
+        }
         self.check_role(caller, &input.role_arn, prerequisites::RoleUse::Cluster).await?;
         let network = self.check_cluster_network(caller, &input.subnet_ids, &input.security_group_ids).await?;
+        if let (Some(remote), Some(network)) = (&input.remote_network, &network) {
+            let blocks = self.vpc_blocks(caller, &network.vpc_id).await?;
+            hybrid::validate_remote_network(remote, &service_cidr, &blocks)?;
+        }
         let existing: Vec<Versioned<Arc<Cluster>>> = self.records.list_shared(&Self::clusters_prefix(caller)).await?;
         if existing.iter().any(|c| c.value.name == input.name) {
             return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
@@ -412,13 +468,17 @@ impl Eks {
             bootstrap_cluster_creator_admin_permissions: input
                 .bootstrap_cluster_creator_admin_permissions
                 .unwrap_or(true),
-            support_type: input.support_type.clone().unwrap_or_else(|| "STANDARD".into()),
+            support_type,
             creator_arn: caller.arn.clone(),
             kubernetes_name: Self::kubernetes_name(caller, &input.name),
             updating_until: None,
             created_by: self.process.name(),
             released: false,
             health: Vec::new(),
+            encryption: input.encryption.clone(),
+            remote_network: input.remote_network.clone(),
+            deletion_protection: input.deletion_protection.unwrap_or(false),
+            client_request_token: input.client_request_token.clone(),
         };
         let key = Self::cluster_key(caller, &input.name);
         // While this call runs, the reconciler leaves the record to it.
@@ -599,8 +659,13 @@ impl Eks {
                 }
                 _ => {}
             }
-            if !self.nodegroup_names(caller, name).await?.is_empty() {
-                return Err(EksError::ResourceInUse("Cluster has nodegroups attached".into()));
+            if cluster.deletion_protection && cluster.status == ClusterStatus::Active {
+                return Err(EksError::InvalidRequest(format!(
+                    "Cluster {name} has deletion protection enabled. Disable it with UpdateClusterConfig before deleting the cluster."
+                )));
+            }
+            if let Some(nodegroup) = self.nodegroup_names(caller, name).await?.into_iter().next() {
+                return Err(EksError::NodegroupInUse { message: "Cluster has nodegroups attached".into(), nodegroup });
             }
             if !self.fargate_profile_names(caller, name).await?.is_empty() {
                 return Err(EksError::ResourceInUse("Cluster has fargate profiles attached".into()));
@@ -672,6 +737,16 @@ pub fn validate_cluster_name(name: &str) -> Result<(), EksError> {
             "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9A-Za-z][A-Za-z0-9\\-_]*"
         )))
     }
+}
+
+/// A `clientRequestToken`: 1 to 64 printable characters (EKS's own tokens are UUIDs).
+pub fn validate_client_request_token(token: &str) -> Result<(), EksError> {
+    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(EksError::InvalidParameter(
+            "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length between 1 and 64 printable characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `arn:aws:iam::<12 digits>:role/<path and name>`.

@@ -36,6 +36,10 @@ impl Default for ServerOptions {
             compaction: CompactionPolicy::default(),
             eks: aws_model::eks::EksConfig {
                 versions: apiserver::KUBERNETES_VERSIONS.iter().map(|(minor, _)| (*minor).to_owned()).collect(),
+                patch_versions: apiserver::KUBERNETES_VERSIONS
+                    .iter()
+                    .map(|(minor, patch)| ((*minor).to_owned(), (*patch).to_owned()))
+                    .collect(),
                 ..aws_model::eks::EksConfig::default()
             },
             data_plane: DataPlaneConfig::default(),

@@ -1,13 +1,12 @@
 //! Tags on the wire: TagResource, UntagResource and ListTagsForResource on `/tags/{resourceArn}`.
 //!
-//! UntagResource's `tagKeys` repeats in the query string (`?tagKeys=a&tagKeys=b`), so it is read from the raw
-//! query rather than from the parsed parameters, which keep one value per name.
+//! UntagResource's `tagKeys` repeats in the query string (`?tagKeys=a&tagKeys=b`).
 
 use aws_protocol::AwsError;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{body_of, error};
+use super::{body_of, error, query_values};
 use crate::{AwsApi, Call};
 
 type Reply = Result<(StatusCode, Value), AwsError>;
@@ -32,11 +31,7 @@ pub(super) async fn tag(api: &AwsApi, call: &Call<'_>, arn: &str) -> Reply {
 }
 
 pub(super) async fn untag(api: &AwsApi, call: &Call<'_>, arn: &str) -> Reply {
-    let query = call.request.uri().query().unwrap_or_default();
-    let keys: Vec<String> = form_urlencoded::parse(query.as_bytes())
-        .filter(|(name, _)| name == "tagKeys")
-        .map(|(_, value)| value.into_owned())
-        .collect();
+    let keys = query_values(call, "tagKeys");
     api.eks().untag_resource(&call.caller, arn, &keys).await.map_err(|e| error(e, ""))?;
     Ok((StatusCode::OK, json!({})))
 }

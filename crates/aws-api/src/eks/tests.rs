@@ -50,3 +50,13 @@ fn model_errors_map_to_eks_types_and_statuses() {
     let bare = child_error(EksError::ResourceNotFound("x".into()), "demo", "addonName", "");
     assert!(!bare.extra.contains_key("addonName"));
 }
+
+#[test]
+fn a_node_group_in_use_is_named_in_the_error() {
+    let model = EksError::NodegroupInUse { message: "Cluster has nodegroups attached".into(), nodegroup: "ng".into() };
+    let wire = error(model, "demo");
+    assert_eq!((wire.code.as_str(), wire.status.as_u16()), ("ResourceInUseException", 409));
+    assert_eq!(wire.message, "Cluster has nodegroups attached");
+    assert_eq!(wire.extra.get("nodegroupName").and_then(|v| v.as_str()), Some("ng"));
+    assert_eq!(wire.extra.get("clusterName").and_then(|v| v.as_str()), Some("demo"));
+}

@@ -5,7 +5,9 @@ use aws_protocol::AwsError;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{body_of, boolean, child_error, error, invalid, list_reply, object, paging, string, strings};
+use super::{
+    body_of, boolean, child_error, error, invalid, list_reply, object, paging, remote_network, string, strings,
+};
 use crate::{AwsApi, Call};
 
 type Reply = Result<(StatusCode, Value), AwsError>;
@@ -40,6 +42,8 @@ pub(super) async fn update_cluster_config(api: &AwsApi, call: &Call<'_>, name: &
     if let Some(policy) = object(&body, "upgradePolicy")? {
         change.support_type = string(policy, "supportType")?;
     }
+    change.remote_network = remote_network(&body)?;
+    change.deletion_protection = boolean(&body, "deletionProtection")?;
     let update = api.eks().update_cluster_config(&call.caller, name, change).await.map_err(|e| error(e, name))?;
     Ok((StatusCode::OK, json!({ "update": update_json(&update) })))
 }

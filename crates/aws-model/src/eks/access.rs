@@ -165,10 +165,20 @@ impl Eks {
         Ok(cluster)
     }
 
+    /// CreateAccessEntry: the principal must be an IAM user or role that exists (or an account root).
     pub async fn create_access_entry(
         &self,
         caller: &Caller,
         input: CreateAccessEntry,
+    ) -> Result<AccessEntry, EksError> {
+        self.put_access_entry(caller, input, true).await
+    }
+
+    async fn put_access_entry(
+        &self,
+        caller: &Caller,
+        input: CreateAccessEntry,
+        check_principal: bool,
     ) -> Result<AccessEntry, EksError> {
         self.access_cluster(caller, &input.cluster).await?;
         let principal = parse_principal(&input.principal_arn)?;
@@ -188,8 +198,12 @@ impl Eks {
         }
         self.validate_identity(input.username.as_deref(), &input.kubernetes_groups)?;
         validate_tags(&input.tags)?;
-        let now = self.clock.now();
         let canonical = canonical_principal(&principal, &input.principal_arn);
+        let session = input.principal_arn.starts_with("arn:aws:sts::");
+        if check_principal && !self.principal_exists(&principal, &canonical, session).await? {
+            return Err(EksError::InvalidParameter("The specified principalArn is invalid: invalid principal".into()));
+        }
+        let now = self.clock.now();
         let entry = AccessEntry {
             arn: entry_arn(caller, &input.cluster, &principal),
             cluster: input.cluster.clone(),
@@ -322,6 +336,12 @@ impl Eks {
         let key = Self::access_entry_key(caller, cluster, principal_arn);
         let edited = self
             .edit::<AccessEntry, AssociatedPolicy>(&key, |entry| {
+                if entry.kind != "STANDARD" {
+                    return Err(EksError::InvalidRequest(format!(
+                        "Access policies can only be associated with access entries of type STANDARD; this entry is of type {}",
+                        entry.kind
+                    )));
+                }
                 entry.modified_at = now;
                 if let Some(existing) = entry.policies.iter_mut().find(|p| p.policy_arn == policy_arn) {
                     existing.scope = scope.clone();
@@ -394,7 +414,8 @@ impl Eks {
             principal_arn: principal_arn.clone(),
             ..CreateAccessEntry::default()
         };
-        let principal_arn = match self.create_access_entry(caller, input).await {
+        // The creator was authenticated as it called: it exists (or is the account's root).
+        let principal_arn = match self.put_access_entry(caller, input, false).await {
             Ok(entry) => entry.principal_arn,
             Err(EksError::ResourceInUse(_)) => principal_arn,
             Err(error) => return Err(error),

@@ -161,6 +161,11 @@ impl Eks {
     ) -> Result<FargateProfile, EksError> {
         let cluster = self.existing_cluster(caller, &input.cluster).await?;
         validate_name(&input.name, "fargateProfileName", 100)?;
+        if input.name.starts_with("eks-") {
+            return Err(EksError::InvalidParameter(
+                "Fargate Profile names beginning with 'eks-' are reserved for Amazon EKS.".into(),
+            ));
+        }
         validate_role_arn(&input.pod_execution_role_arn)?;
         if input.selectors.is_empty() {
             return Err(EksError::InvalidParameter("Fargate Profile requires at least one selector.".into()));
@@ -170,7 +175,9 @@ impl Eks {
         }
         for selector in &input.selectors {
             if selector.namespace.as_deref().is_none_or(str::is_empty) {
-                return Err(EksError::InvalidParameter("Fargate Profile Selector requires a namespace.".into()));
+                return Err(EksError::InvalidParameter(
+                    "Fargate Profile must have at least one selector with at least one namespace value.".into(),
+                ));
             }
             if selector.labels.len() > 5 {
                 return Err(EksError::InvalidParameter(
@@ -200,7 +207,7 @@ impl Eks {
         }
         if profiles.len() >= self.config.max_fargate_profiles {
             return Err(EksError::ResourceLimitExceeded(format!(
-                "Cluster {} already has the maximum number of Fargate profiles ({})",
+                "Cluster {} already has the maximum number of Fargate Profiles ({})",
                 input.cluster, self.config.max_fargate_profiles
             )));
         }

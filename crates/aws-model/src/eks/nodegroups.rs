@@ -322,6 +322,7 @@ impl Eks {
                 version.clone()
             }
         };
+        check_ami_type_version(&ami_type, &version)?;
         let release_version = input.release_version.clone().unwrap_or_else(|| default_release_version(&version));
         if !release_version.starts_with(&format!("{version}.")) {
             return Err(EksError::InvalidParameter(format!(
@@ -331,6 +332,10 @@ impl Eks {
         self.active_cluster(caller, &input.cluster).await?;
         self.check_role(caller, &input.node_role, RoleUse::Node).await?;
         self.check_child_subnets(caller, &cluster.vpc.vpc_id, &input.subnets, false).await?;
+        let launch_template = match &input.launch_template {
+            Some(template) => Some(self.resolve_launch_template(caller, template).await?),
+            None => None,
+        };
 
         let existing = self.nodegroups(caller, &input.cluster).await?;
         let duplicate = || {
@@ -374,7 +379,7 @@ impl Eks {
             auto_scaling_group: format!("eks-{}-{id}", input.name),
             disk_size: if input.launch_template.is_some() { None } else { Some(input.disk_size.unwrap_or(20)) },
             max_unavailable,
-            launch_template: input.launch_template.clone(),
+            launch_template,
             tags: input.tags.clone(),
             ready_at: now + self.config.create_seconds,
             gone_at: None,
@@ -625,6 +630,7 @@ impl Eks {
                 nodegroup.version
             )));
         }
+        check_ami_type_version(&nodegroup.ami_type, &version)?;
         let release = release_version.map(str::to_owned).unwrap_or_else(|| default_release_version(&version));
         if !release.starts_with(&format!("{version}.")) {
             return Err(EksError::InvalidParameter(format!(
@@ -682,6 +688,18 @@ impl Eks {
 }
 
 /// Instance types EC2 knows, else EKS's `InvalidParameterException`.
+/// Amazon Linux 2 images are built for Kubernetes 1.32 and earlier only: EKS refuses AL2 AMI types on 1.33 and
+/// later.
+fn check_ami_type_version(ami_type: &str, version: &str) -> Result<(), EksError> {
+    let amazon_linux_2 = ami_type.starts_with("AL2_");
+    if amazon_linux_2 && compare_versions(version, "1.32").is_some_and(|order| order.is_gt()) {
+        return Err(EksError::InvalidParameter(format!(
+            "AMI Type {ami_type} is only supported for kubernetes versions 1.32 or earlier"
+        )));
+    }
+    Ok(())
+}
+
 fn check_instance_types(types: &[String]) -> Result<(), EksError> {
     let unknown: Vec<&str> = types
         .iter()

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::{Caller, Eks, EksError};
+use crate::ec2::templates::TemplateName;
 use crate::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Kind, Peer, Rule, Scope, SubnetPlacement};
 use crate::iam::{Iam, Role};
 
@@ -227,6 +228,94 @@ impl Eks {
             )));
         }
         Ok(Some(network))
+    }
+
+    /// Whether an access entry's principal exists: an IAM user or role of that ARN (a role named by one of its
+    /// sessions, whatever its path), or an account's root. `true` without lookups.
+    pub(crate) async fn principal_exists(
+        &self,
+        principal: &super::access::Principal,
+        canonical_arn: &str,
+        session: bool,
+    ) -> Result<bool, EksError> {
+        use super::access::Principal;
+        let Some(lookups) = &self.lookups else { return Ok(true) };
+        let server = |error: crate::iam::IamError| EksError::Server(error.to_string());
+        Ok(match principal {
+            Principal::Root { .. } => true,
+            Principal::Role { account, name } => match lookups.iam.get_role(account, name).await {
+                Ok(role) => session || role.arn == canonical_arn,
+                Err(
+                    crate::iam::IamError::NoSuchEntity(_)
+                    | crate::iam::IamError::Validation(_)
+                    | crate::iam::IamError::InvalidInput(_),
+                ) => false,
+                Err(error) => return Err(server(error)),
+            },
+            Principal::User { account, name } => match lookups.iam.get_user(account, name).await {
+                Ok(user) => user.arn == canonical_arn,
+                Err(
+                    crate::iam::IamError::NoSuchEntity(_)
+                    | crate::iam::IamError::Validation(_)
+                    | crate::iam::IamError::InvalidInput(_),
+                ) => false,
+                Err(error) => return Err(server(error)),
+            },
+        })
+    }
+
+    /// The IPv4 blocks of a VPC (primary first, then the associated secondary ones); none without lookups.
+    pub(crate) async fn vpc_blocks(&self, caller: &Caller, vpc_id: &str) -> Result<Vec<String>, EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(Vec::new()) };
+        let blocks = lookups
+            .ec2
+            .view(caller, &Scope::new().ids(Kind::Vpc, [vpc_id]), |network| {
+                network.vpcs.get(vpc_id).map(|vpc| {
+                    std::iter::once(vpc.cidr_block.clone())
+                        .chain(
+                            vpc.secondary_cidr_blocks
+                                .iter()
+                                .filter(|b| b.disassociated_at.is_none())
+                                .map(|b| b.cidr_block.clone()),
+                        )
+                        .collect::<Vec<_>>()
+                })
+            })
+            .await
+            .map_err(from_ec2)?;
+        Ok(blocks.unwrap_or_default())
+    }
+
+    /// The launch template a node group names, by name or id, with both filled in and its version pinned (the
+    /// template's default when none is given), as DescribeNodegroup reports it; a template or version that does
+    /// not exist is refused. Unchanged without lookups.
+    pub(crate) async fn resolve_launch_template(
+        &self,
+        caller: &Caller,
+        template: &super::nodegroups::LaunchTemplate,
+    ) -> Result<super::nodegroups::LaunchTemplate, EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(template.clone()) };
+        let which = match (&template.id, &template.name) {
+            (Some(id), _) => TemplateName::Id(id),
+            (None, Some(name)) => TemplateName::Name(name),
+            (None, None) => return Ok(template.clone()),
+        };
+        let found = lookups
+            .ec2
+            .view(caller, &crate::ec2::scopes::launch_templates(Some(&which)), |network| {
+                let found = network.launch_template(&which)?;
+                let version = found.version(template.version.as_deref())?;
+                Ok::<_, Ec2Error>((found.id.clone(), found.name.clone(), version.number))
+            })
+            .await
+            .map_err(from_ec2)?;
+        let (id, name, version) = found.map_err(|error| match error {
+            Ec2Error::Server(message) => EksError::Server(message),
+            other => EksError::InvalidParameter(other.to_string()),
+        })?;
+        // A version asked for by name (`$Latest`, `$Default`) is kept as asked; a number is kept as the number.
+        let version = template.version.clone().unwrap_or_else(|| version.to_string());
+        Ok(super::nodegroups::LaunchTemplate { id: Some(id), name: Some(name), version: Some(version) })
     }
 
     /// Refuses node group or Fargate subnets that do not exist, lie outside the cluster's VPC or, for Fargate,

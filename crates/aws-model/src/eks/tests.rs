@@ -243,3 +243,98 @@ async fn a_read_while_the_control_plane_starts_neither_activates_the_cluster_nor
     assert_eq!(described.endpoint, "https://127.0.0.1:6443");
     assert_eq!(described.certificate_authority, "UEVN");
 }
+
+#[tokio::test]
+async fn a_cluster_defaults_to_extended_support_and_keeps_what_it_was_given() {
+    let f = fixture(EksConfig::default());
+    let created = f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    assert_eq!(created.support_type, "EXTENDED");
+    assert!(!created.deletion_protection && created.encryption.is_empty() && created.remote_network.is_none());
+    let key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let given = CreateCluster {
+        support_type: Some("STANDARD".into()),
+        encryption: vec![encryption::EncryptionConfig { resources: vec!["secrets".into()], key_arn: key.into() }],
+        remote_network: Some(hybrid::RemoteNetworkConfig {
+            node_networks: vec![vec!["10.80.0.0/16".into()]],
+            pod_networks: vec![vec!["10.90.0.0/16".into()]],
+        }),
+        deletion_protection: Some(true),
+        ..input("kept")
+    };
+    f.eks.create_cluster(&caller(), given.clone()).await.unwrap();
+    let read = f.eks.describe_cluster(&caller(), "kept").await.unwrap();
+    assert_eq!(read.support_type, "STANDARD");
+    assert_eq!(read.encryption, given.encryption);
+    assert_eq!(read.remote_network, given.remote_network);
+    assert!(read.deletion_protection);
+    let bad = CreateCluster { support_type: Some("FOREVER".into()), ..input("bad") };
+    assert!(matches!(f.eks.create_cluster(&caller(), bad).await, Err(EksError::InvalidParameter(_))));
+}
+
+#[tokio::test]
+async fn the_same_client_request_token_gets_the_same_cluster() {
+    let f = fixture(EksConfig::default());
+    let first = CreateCluster { client_request_token: Some("token-1".into()), ..input("demo") };
+    let made = f.eks.create_cluster(&caller(), first.clone()).await.unwrap();
+    let again = f.eks.create_cluster(&caller(), first).await.unwrap();
+    assert_eq!((again.arn, again.created_at), (made.arn, made.created_at));
+    assert_eq!(f.kubernetes.created.lock().unwrap().len(), 1, "one control plane");
+    // Another token, or none, is a second create of a taken name.
+    for token in [Some("token-2".to_owned()), None] {
+        let other = CreateCluster { client_request_token: token, ..input("demo") };
+        assert!(matches!(f.eks.create_cluster(&caller(), other).await, Err(EksError::ResourceInUse(_))));
+    }
+    for bad in ["", "a\0b", &"t".repeat(65)] {
+        let other = CreateCluster { client_request_token: Some(bad.into()), ..input("other") };
+        assert!(matches!(f.eks.create_cluster(&caller(), other).await, Err(EksError::InvalidParameter(_))));
+    }
+}
+
+#[tokio::test]
+async fn deletion_protection_holds_an_active_cluster_until_it_is_turned_off() {
+    let f = fixture(EksConfig::default());
+    let protected = CreateCluster { deletion_protection: Some(true), ..input("demo") };
+    f.eks.create_cluster(&caller(), protected).await.unwrap();
+    let refused = f.eks.delete_cluster(&caller(), "demo").await.unwrap_err();
+    assert!(matches!(&refused, EksError::InvalidRequest(m) if m.contains("deletion protection")), "{refused:?}");
+    assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Active);
+    let off = updates::ClusterConfigChange { deletion_protection: Some(false), ..Default::default() };
+    let update = f.eks.update_cluster_config(&caller(), "demo", off).await.unwrap();
+    assert_eq!(update.kind, "DeletionProtectionUpdate");
+    assert_eq!(update.params, [("DeletionProtection".to_owned(), "false".to_owned())]);
+    assert_eq!(f.eks.delete_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Deleting);
+}
+
+#[tokio::test]
+async fn a_cluster_with_node_groups_names_one_when_it_refuses_deletion() {
+    let f = fixture(EksConfig::default());
+    f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    f.eks.describe_cluster(&caller(), "demo").await.unwrap();
+    let group = nodegroups::CreateNodegroup {
+        cluster: "demo".into(),
+        name: "workers".into(),
+        subnets: vec!["subnet-a".into()],
+        node_role: "arn:aws:iam::000000000000:role/node".into(),
+        ..nodegroups::CreateNodegroup::default()
+    };
+    f.eks.create_nodegroup(&caller(), group).await.unwrap();
+    let refused = f.eks.delete_cluster(&caller(), "demo").await.unwrap_err();
+    assert_eq!(
+        refused,
+        EksError::NodegroupInUse { message: "Cluster has nodegroups attached".into(), nodegroup: "workers".into() }
+    );
+}
+
+#[tokio::test]
+async fn config_map_clusters_must_bootstrap_their_creator() {
+    let f = fixture(EksConfig::default());
+    let refused = CreateCluster { bootstrap_cluster_creator_admin_permissions: Some(false), ..input("demo") };
+    let error = f.eks.create_cluster(&caller(), refused).await.unwrap_err();
+    assert!(matches!(&error, EksError::InvalidParameter(m) if m.contains("CONFIG_MAP")), "{error:?}");
+    let api = CreateCluster {
+        authentication_mode: Some("API".into()),
+        bootstrap_cluster_creator_admin_permissions: Some(false),
+        ..input("demo")
+    };
+    assert!(!f.eks.create_cluster(&caller(), api).await.unwrap().bootstrap_cluster_creator_admin_permissions);
+}

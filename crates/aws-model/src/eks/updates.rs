@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::hybrid::{RemoteNetworkConfig, remote_network_json, validate_remote_network};
 use super::support::{next_minor, page_limit};
 use super::{Caller, Cluster, ClusterStatus, Eks, EksError, LOG_TYPES};
 
@@ -70,6 +71,8 @@ pub struct ClusterConfigChange {
     pub security_group_ids: Option<Vec<String>>,
     pub authentication_mode: Option<String>,
     pub support_type: Option<String>,
+    pub remote_network: Option<RemoteNetworkConfig>,
+    pub deletion_protection: Option<bool>,
 }
 
 /// The authentication modes in the only order a cluster may move through them.
@@ -172,7 +175,7 @@ impl Eks {
     }
 
     /// A cluster that may be changed now: `ACTIVE`, with no update running.
-    async fn updatable_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
+    pub(crate) async fn updatable_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
         let cluster = self.existing_cluster(caller, name).await?;
         match cluster.status {
             ClusterStatus::Active => Ok(cluster),
@@ -187,7 +190,7 @@ impl Eks {
     }
 
     /// Writes a cluster change and marks the cluster `UPDATING` until the update is done.
-    async fn change_cluster(
+    pub(crate) async fn change_cluster(
         &self,
         caller: &Caller,
         name: &str,
@@ -220,6 +223,8 @@ impl Eks {
             endpoint || vpc,
             change.authentication_mode.is_some(),
             change.support_type.is_some(),
+            change.remote_network.is_some(),
+            change.deletion_protection.is_some(),
         ];
         match parts.iter().filter(|given| **given).count() {
             0 => return Err(EksError::InvalidParameter("No changes needed".into())),
@@ -321,6 +326,21 @@ impl Eks {
             self.change_cluster(caller, name, |c| c.authentication_mode = mode.clone()).await?;
             let params = vec![("AuthenticationMode".to_owned(), mode.clone())];
             return self.record_update(caller, name, scope, "AccessConfigUpdate", params).await;
+        }
+        if let Some(remote) = change.remote_network {
+            let blocks = self.vpc_blocks(caller, &cluster.vpc.vpc_id).await?;
+            validate_remote_network(&remote, &cluster.service_ipv4_cidr, &blocks)?;
+            let value = remote_network_json(&remote).to_string();
+            // An empty configuration takes the hybrid networks away.
+            let kept = (remote != RemoteNetworkConfig::default()).then_some(remote);
+            self.change_cluster(caller, name, |c| c.remote_network = kept.clone()).await?;
+            let params = vec![("RemoteNetworkConfig".to_owned(), value)];
+            return self.record_update(caller, name, scope, "RemoteNetworkConfigUpdate", params).await;
+        }
+        if let Some(protected) = change.deletion_protection {
+            self.change_cluster(caller, name, |c| c.deletion_protection = protected).await?;
+            let params = vec![("DeletionProtection".to_owned(), protected.to_string())];
+            return self.record_update(caller, name, scope, "DeletionProtectionUpdate", params).await;
         }
         let support = change.support_type.unwrap_or_default();
         if support != "STANDARD" && support != "EXTENDED" {

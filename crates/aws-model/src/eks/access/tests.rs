@@ -190,3 +190,18 @@ async fn a_session_arn_is_taken_as_its_role() {
     let again = f.eks.create_access_entry(&caller(), entry("arn:aws:iam::000000000000:role/deploy")).await;
     assert!(matches!(again.unwrap_err(), EksError::ResourceInUse(_)));
 }
+
+#[tokio::test]
+async fn access_policies_go_only_on_standard_entries() {
+    let f = api_cluster("API", false).await;
+    let node = CreateAccessEntry { kind: Some("EC2_LINUX".into()), ..entry(ROLE) };
+    f.eks.create_access_entry(&caller(), node).await.unwrap();
+    let scope = AccessScope { kind: "cluster".into(), namespaces: vec![] };
+    let admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+    let refused = f.eks.associate_access_policy(&caller(), "demo", ROLE, admin, scope.clone()).await.unwrap_err();
+    assert!(matches!(&refused, EksError::InvalidRequest(m) if m.contains("type EC2_LINUX")), "{refused:?}");
+    let (policies, _) = f.eks.list_associated_access_policies(&caller(), "demo", ROLE, None, None).await.unwrap();
+    assert!(policies.is_empty());
+    f.eks.create_access_entry(&caller(), entry(USER)).await.unwrap();
+    f.eks.associate_access_policy(&caller(), "demo", USER, admin, scope).await.unwrap();
+}

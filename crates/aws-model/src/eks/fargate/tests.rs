@@ -88,11 +88,14 @@ async fn create_validations_follow_eks() {
     check(profile("fp", vec![]), Err("Fargate Profile requires at least one selector.")).await;
     check(profile("fp", vec![namespace("a"); 6]), Err("more than 5 selectors")).await;
     check(profile("fp", vec![namespace("a"); 5]), Ok(())).await;
-    check(profile("fp", vec![Selector::default()]), Err("requires a namespace")).await;
-    check(profile("fp", vec![namespace("")]), Err("requires a namespace")).await;
+    check(profile("fp", vec![Selector::default()]), Err("at least one selector with at least one namespace value"))
+        .await;
+    check(profile("fp", vec![namespace("")]), Err("at least one selector with at least one namespace value")).await;
     let crowded = Selector { namespace: Some("a".into()), labels: six_labels };
     check(profile("fp", vec![crowded]), Err("Request contains Selector with more than 5 Label pairs")).await;
     check(profile("-fp", vec![namespace("a")]), Err("failed to satisfy constraint")).await;
+    check(profile("eks-fp", vec![namespace("a")]), Err("beginning with 'eks-' are reserved")).await;
+    check(profile("my-eks-fp", vec![namespace("a")]), Ok(())).await;
     let bad_role =
         CreateFargateProfile { pod_execution_role_arn: "role".into(), ..profile("fp", vec![namespace("a")]) };
     check(bad_role, Err("Invalid role ARN")).await;

@@ -53,7 +53,8 @@ async fn a_node_group_is_creating_then_active_with_eks_defaults_then_deleting_th
     assert_eq!(deleting.status, NodegroupStatus::Deleting);
     assert_eq!(eks.delete_nodegroup(&caller(), "demo", "ng").await.unwrap().status, NodegroupStatus::Deleting);
     let refused = eks.delete_cluster(&caller(), "demo").await.unwrap_err();
-    assert_eq!(refused, EksError::ResourceInUse("Cluster has nodegroups attached".into()));
+    let nodegroup = "ng".to_owned();
+    assert_eq!(refused, EksError::NodegroupInUse { message: "Cluster has nodegroups attached".into(), nodegroup });
     f.clock.advance(20.0);
     // Its time is up, but it stays until the reconciler has seen its instances go.
     assert_eq!(eks.describe_nodegroup(&caller(), "demo", "ng").await.unwrap().status, NodegroupStatus::Deleting);

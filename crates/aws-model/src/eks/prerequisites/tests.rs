@@ -6,7 +6,7 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::ec2::{CreateSubnet, IdSource};
 use crate::eks::fargate::{CreateFargateProfile, Selector};
-use crate::eks::nodegroups::CreateNodegroup;
+use crate::eks::nodegroups::{CreateNodegroup, LaunchTemplate};
 use crate::eks::tests::{FakeKubernetes, caller};
 use crate::eks::{CreateCluster, EksConfig};
 use crate::iam::CreateRole;
@@ -287,6 +287,97 @@ async fn node_group_subnets_must_exist_in_the_cluster_vpc() {
         invalid("Specified subnets must belong to cluster's vpc vpc-"),
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_launch_template_named_either_way_comes_back_with_both_and_a_version() {
+    let w = world().await;
+    w.active_demo().await;
+    let input = crate::ec2::templates::CreateLaunchTemplate { name: "nodes".into(), ..Default::default() };
+    let template = w
+        .ec2
+        .change(&caller(), &crate::ec2::scopes::launch_templates(None), |network, ids: &mut IdSource| {
+            network.create_launch_template(ids, &input, "arn:aws:iam::000000000000:root", 1_800_000_000.0)
+        })
+        .await
+        .unwrap();
+    let by_name = LaunchTemplate { name: Some("nodes".into()), ..LaunchTemplate::default() };
+    let by_id = LaunchTemplate { id: Some(template.id.clone()), version: Some("$Latest".into()), name: None };
+    for (name, given, version) in [("by-name", by_name, "1"), ("by-id", by_id, "$Latest")] {
+        let mut group = w.nodegroup();
+        group.name = name.into();
+        group.launch_template = Some(given);
+        let made = w.eks.create_nodegroup(&caller(), group).await.unwrap();
+        let expected =
+            LaunchTemplate { id: Some(template.id.clone()), name: Some("nodes".into()), version: Some(version.into()) };
+        assert_eq!(made.launch_template, Some(expected));
+    }
+    for (missing, fragment) in [
+        (LaunchTemplate { name: Some("absent".into()), ..LaunchTemplate::default() }, "template name absent"),
+        (LaunchTemplate { id: Some("lt-0123456789abcdef0".into()), ..LaunchTemplate::default() }, "does not exist"),
+        (
+            LaunchTemplate { name: Some("nodes".into()), version: Some("7".into()), id: None },
+            "Could not find launch template version 7",
+        ),
+    ] {
+        let mut group = w.nodegroup();
+        group.name = "missing".into();
+        group.launch_template = Some(missing);
+        let refused = w.eks.create_nodegroup(&caller(), group).await.unwrap_err();
+        assert!(matches!(&refused, EksError::InvalidParameter(m) if m.contains(fragment)), "{refused:?}");
+    }
+    assert_eq!(w.eks.list_nodegroups(&caller(), "demo", None, None).await.unwrap().0, ["by-id", "by-name"]);
+}
+
+#[tokio::test]
+async fn access_entries_name_principals_that_exist() {
+    let w = world().await;
+    let api = CreateCluster {
+        authentication_mode: Some("API".into()),
+        bootstrap_cluster_creator_admin_permissions: Some(false),
+        ..w.cluster("demo")
+    };
+    w.eks.create_cluster(&caller(), api).await.unwrap();
+    let entry = |principal: &str| crate::eks::access::CreateAccessEntry {
+        cluster: "demo".into(),
+        principal_arn: principal.into(),
+        ..Default::default()
+    };
+    for principal in [
+        arn("node"),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/cluster/session"),
+        format!("arn:aws:iam::{ACCOUNT}:root"),
+    ] {
+        w.eks.create_access_entry(&caller(), entry(&principal)).await.unwrap();
+    }
+    for principal in [
+        arn("missing"),
+        format!("arn:aws:iam::{ACCOUNT}:role/wrong-path/pods"),
+        format!("arn:aws:iam::{ACCOUNT}:user/nobody"),
+        "arn:aws:iam::111111111111:role/node".to_owned(),
+    ] {
+        let refused = w.eks.create_access_entry(&caller(), entry(&principal)).await.unwrap_err();
+        assert_eq!(
+            refused,
+            invalid("The specified principalArn is invalid: invalid principal").unwrap_err(),
+            "{principal}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn amazon_linux_2_is_refused_from_kubernetes_1_33() {
+    check_nodegroup(
+        |_, i| i.ami_type = Some("AL2_x86_64".into()),
+        invalid("AMI Type AL2_x86_64 is only supported for kubernetes versions 1.32 or earlier"),
+    )
+    .await;
+    let w = world().await;
+    let old = CreateCluster { version: Some("1.32".into()), ..w.cluster("demo") };
+    w.eks.create_cluster(&caller(), old).await.unwrap();
+    w.eks.describe_cluster(&caller(), "demo").await.unwrap();
+    let group = CreateNodegroup { ami_type: Some("AL2_ARM_64".into()), ..w.nodegroup() };
+    assert_eq!(w.eks.create_nodegroup(&caller(), group).await.unwrap().version, "1.32");
 }
 
 async fn check_profile(change: impl FnOnce(&World, &mut CreateFargateProfile), expect: Result<(), EksError>) {

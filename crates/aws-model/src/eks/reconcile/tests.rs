@@ -38,6 +38,10 @@ fn creating(created_by: &str) -> Cluster {
         created_by: created_by.into(),
         released: false,
         health: Vec::new(),
+        encryption: Vec::new(),
+        remote_network: None,
+        deletion_protection: false,
+        client_request_token: None,
     }
 }
 
