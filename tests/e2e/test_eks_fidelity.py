@@ -43,7 +43,7 @@ def test_cluster_versions_carry_the_calendar_and_filter(aws):
     pages = client.get_paginator("describe_cluster_versions").paginate(includeAll=True, PaginationConfig={"PageSize": 2})
     assert [v["clusterVersion"] for page in pages for v in page["clusterVersions"]] == ["1.34", "1.33", "1.32", "1.31", "1.30"]
 
-    for bad in [{"maxResults": 0}, {"versionStatus": "SOMETIMES"}, {"nextToken": "garbage"}]:
+    for bad in [{"clusterType": "nope"}, {"versionStatus": "SOMETIMES"}, {"nextToken": "garbage"}]:
         response = error_of(client.describe_cluster_versions, **bad)
         assert response["Error"]["Code"] == "InvalidParameterException", bad
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -91,9 +91,21 @@ def test_node_groups_page_and_keep_their_options(aws):
     assert spot["capacityType"] == "SPOT" and spot["instanceTypes"] == ["m5.large", "m5a.large"]
     assert spot["scalingConfig"] == {"minSize": 0, "maxSize": 10, "desiredSize": 3} and spot["diskSize"] == 50
     assert spot["version"] == "1.33" and spot["updateConfig"] == {"maxUnavailablePercentage": 33}
-    templated = make_nodegroup(client, "templated", launchTemplate={"name": "lt", "version": "2"})
-    assert templated["launchTemplate"] == {"name": "lt", "version": "2"}
+    # A launch template named either way comes back with its name, id and version; one that is not there is refused.
+    ec2 = boto(client.ekslite_server, "ec2")
+    template = ec2.create_launch_template(LaunchTemplateName="nodes", LaunchTemplateData={})["LaunchTemplate"]
+    ec2.create_launch_template_version(LaunchTemplateName="nodes", LaunchTemplateData={"InstanceType": "m5.large"})
+    templated = make_nodegroup(client, "templated", launchTemplate={"name": "nodes", "version": "2"})
+    assert templated["launchTemplate"] == {"name": "nodes", "id": template["LaunchTemplateId"], "version": "2"}
     assert "diskSize" not in templated and "instanceTypes" not in templated
+    by_id = make_nodegroup(client, "by-id", launchTemplate={"id": template["LaunchTemplateId"]})
+    assert by_id["launchTemplate"] == {"name": "nodes", "id": template["LaunchTemplateId"], "version": "1"}
+    for missing in [{"name": "absent"}, {"name": "nodes", "version": "3"}]:
+        code, message, status = error_of(make_nodegroup, client, "missing", launchTemplate=missing)
+        assert (code, status) == ("InvalidParameterException", 400), missing
+    code, message, _ = error_of(make_nodegroup, client, "old", amiType="AL2_x86_64")
+    assert (code, message) == ("InvalidParameterException",
+                               "AMI Type AL2_x86_64 is only supported for kubernetes versions 1.32 or earlier")
 
 
 @pytest.mark.parametrize("kwargs, code, status, message", [
