@@ -145,3 +145,37 @@ def test_control_characters_in_names_are_refused_before_anything_is_read(aws, ca
     response = error_of(getattr(boto(aws.server), call), **kwargs)
     assert response["Error"]["Code"] == "InvalidParameterException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_upgrade_insights_find_what_would_stop_the_next_version(aws, eks_prereqs):
+    client = boto(aws.server)
+    client.create_cluster(name="old", version="1.32", roleArn=eks_prereqs.cluster_role,
+                          resourcesVpcConfig=eks_prereqs.resources)
+    client.get_waiter("cluster_active").wait(name="old")
+    client.create_addon(clusterName="old", addonName="kube-proxy")
+    client.create_nodegroup(clusterName="old", nodegroupName="al2", nodeRole=eks_prereqs.node_role,
+                            subnets=eks_prereqs.subnets, amiType="AL2_x86_64",
+                            scalingConfig={"minSize": 0, "maxSize": 1, "desiredSize": 0})
+    listed = aws("eks", "list-insights", "--cluster-name", "old")["insights"]
+    by_name = {insight["name"]: insight for insight in listed}
+    assert by_name["Amazon Linux 2 compatibility"]["insightStatus"]["status"] == "ERROR"
+    assert by_name["EKS add-on version compatibility"]["insightStatus"]["status"] == "ERROR"
+    assert by_name["Kubelet version skew"]["insightStatus"]["status"] == "PASSING"
+    assert {insight["kubernetesVersion"] for insight in listed} == {"1.33"}
+    assert {insight["category"] for insight in listed} == {"UPGRADE_READINESS"}
+
+    addons = client.describe_insight(clusterName="old", id=by_name["EKS add-on version compatibility"]["id"])["insight"]
+    assert addons["categorySpecificSummary"]["addonCompatibilityDetails"] == [
+        {"name": "kube-proxy", "compatibleVersions": ["v1.33.5-eksbuild.2"]}]
+    assert addons["resources"][0]["arn"].startswith("arn:aws:eks:us-east-1:000000000000:addon/old/kube-proxy/")
+    failing = client.list_insights(clusterName="old", filter={"statuses": ["ERROR"]})["insights"]
+    assert sorted(i["name"] for i in failing) == ["Amazon Linux 2 compatibility", "EKS add-on version compatibility"]
+    pages = client.get_paginator("list_insights").paginate(clusterName="old", PaginationConfig={"PageSize": 1})
+    assert sorted(i["id"] for page in pages for i in page["insights"]) == sorted(i["id"] for i in listed)
+
+    missing = error_of(client.describe_insight, clusterName="old", id="00000000-0000-0000-0000-000000000000")
+    assert missing["Error"]["Code"] == "ResourceNotFoundException"
+    bad = error_of(client.list_insights, clusterName="old", filter={"categories": ["VIBES"]})
+    assert bad["Error"]["Code"] == "InvalidParameterException"
+    gone = error_of(client.list_insights, clusterName="nope")
+    assert gone["Error"]["Code"] == "ResourceNotFoundException"

@@ -3,12 +3,13 @@
 //!
 //! Clusters are here; the resources under a cluster have a submodule each: [`nodegroups`], [`fargate`],
 //! [`updates`] (cluster updates and the `Update` records), [`addons`], [`access`] (access entries and policies),
-//! [`identity`] (pod identity associations and identity provider configs) and [`tags`].
+//! [`identity`] (pod identity associations and identity provider configs), [`insights`] and [`tags`].
 
 mod access;
 mod addons;
 mod fargate;
 mod identity;
+mod insights;
 mod nodegroups;
 mod tags;
 mod updates;
@@ -151,6 +152,8 @@ pub(crate) const SERVICE: Service = Service {
             DELETE "/clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}",
             "DisassociateAccessPolicy" => access::disassociate(name, principalArn, policyArn)
         ),
+        route!(POST "/clusters/{name}/insights", "ListInsights" => insights::list(name)),
+        route!(GET "/clusters/{name}/insights/{id}", "DescribeInsight" => insights::describe(name, id)),
         route!(POST "/tags/{resourceArn}", "TagResource" => tags::tag(resourceArn)),
         route!(DELETE "/tags/{resourceArn}", "UntagResource" => tags::untag(resourceArn)),
         route!(GET "/tags/{resourceArn}", "ListTagsForResource" => tags::list(resourceArn)),

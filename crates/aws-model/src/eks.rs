@@ -36,6 +36,7 @@ pub mod encryption;
 pub mod fargate;
 pub mod hybrid;
 pub mod identity;
+pub mod insights;
 pub mod nodegroups;
 pub mod prerequisites;
 pub mod reconcile;

@@ -90,6 +90,7 @@ fn request(body: &Map<String, Value>, cluster: &str, name: String) -> Result<Add
         resolve_conflicts: string(body, "resolveConflicts")?,
         configuration_values: string(body, "configurationValues")?,
         tags: tags(body)?,
+        client_request_token: string(body, "clientRequestToken")?,
     })
 }
 

@@ -40,6 +40,7 @@ pub(super) async fn create(api: &AwsApi, call: &Call<'_>, cluster: &str) -> Repl
         subnets: strings(&body, "subnets")?.unwrap_or_default(),
         selectors,
         tags: tags(&body)?,
+        client_request_token: string(&body, "clientRequestToken")?,
     };
     let profile = api.eks().create_fargate_profile(&call.caller, input).await.map_err(error(cluster, &name))?;
     Ok((StatusCode::OK, json!({ "fargateProfile": profile_json(&profile) })))

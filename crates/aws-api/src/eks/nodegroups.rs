@@ -42,6 +42,7 @@ pub(super) async fn create(api: &AwsApi, call: &Call<'_>, cluster: &str) -> Repl
         capacity_type: string(&body, "capacityType")?,
         version: string(&body, "version")?,
         release_version: string(&body, "releaseVersion")?,
+        client_request_token: string(&body, "clientRequestToken")?,
     };
     let nodegroup = api.eks().create_nodegroup(&call.caller, input).await.map_err(error(cluster, &name))?;
     Ok((StatusCode::OK, json!({ "nodegroup": nodegroup_json(&nodegroup) })))

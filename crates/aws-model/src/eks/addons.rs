@@ -275,6 +275,9 @@ pub struct Addon {
     /// What went wrong (a `CREATE_FAILED` add-on says why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthIssue>,
+    /// The `clientRequestToken` of the call that made it: the same call sent again answers with this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
 }
 
 /// Records written before add-ons tracked their objects had them put in by the call that created them.
@@ -293,6 +296,8 @@ pub struct AddonRequest {
     pub resolve_conflicts: Option<String>,
     pub configuration_values: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// Makes CreateAddon idempotent (UpdateAddon takes it and changes nothing by it).
+    pub client_request_token: Option<String>,
 }
 
 /// Checks that `values` is JSON or YAML: an object, as add-on configuration is.
@@ -401,6 +406,16 @@ impl Eks {
 
     pub async fn create_addon(&self, caller: &Caller, input: AddonRequest) -> Result<Addon, EksError> {
         let cluster = self.existing_cluster(caller, &input.cluster).await?;
+        if let Some(token) = &input.client_request_token {
+            super::validate_client_request_token(token)?;
+            let key = Self::addon_key(caller, &input.cluster, &input.name);
+            if let Some(stored) = self.records.get::<Addon>(&key).await?
+                && let Some(made) = self.settle_addon(&key, stored.value, stored.revision).await?
+                && made.client_request_token.as_ref() == Some(token)
+            {
+                return Ok(made);
+            }
+        }
         let info = addon_info(&input.name).ok_or_else(|| unsupported_addon(&input.name))?;
         let version = Self::addon_version(info, input.version.as_deref(), &cluster.version)?;
         if let Some(role) = &input.service_account_role_arn {
@@ -445,6 +460,7 @@ impl Eks {
             preserve: false,
             released: false,
             health: Vec::new(),
+            client_request_token: input.client_request_token.clone(),
         };
         let key = Self::addon_key(caller, &input.cluster, &input.name);
         if let Some(stored) = self.records.get::<Addon>(&key).await?
@@ -482,14 +498,20 @@ impl Eks {
         next_token: Option<&str>,
     ) -> Result<(Vec<String>, Option<String>), EksError> {
         self.existing_cluster(caller, cluster).await?;
+        let names = self.addons(caller, cluster).await?.into_iter().map(|addon| addon.name).collect();
+        page(names, max_results, next_token)
+    }
+
+    /// The add-ons of a cluster as they are now, in name order.
+    pub(crate) async fn addons(&self, caller: &Caller, cluster: &str) -> Result<Vec<Addon>, EksError> {
         let prefix = Self::children_prefix(caller, "addons", cluster);
-        let mut names = Vec::new();
+        let mut addons = Vec::new();
         for stored in self.records.list::<Addon>(&prefix).await? {
             if let Some(addon) = self.settle_addon(&stored.key, stored.value, stored.revision).await? {
-                names.push(addon.name);
+                addons.push(addon);
             }
         }
-        page(names, max_results, next_token)
+        Ok(addons)
     }
 
     /// Marks an add-on `DELETING` and answers; its objects are taken out of the cluster in the background unless

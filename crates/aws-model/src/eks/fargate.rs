@@ -58,6 +58,9 @@ pub struct FargateProfile {
     pub ready_at: f64,
     /// When a `DELETING` profile is gone (Unix seconds).
     pub gone_at: Option<f64>,
+    /// The `clientRequestToken` of the call that made it: the same call sent again answers with this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
 }
 
 /// What CreateFargateProfile asks for, already decoded from the wire.
@@ -70,6 +73,7 @@ pub struct CreateFargateProfile {
     pub subnets: Vec<String>,
     pub selectors: Vec<Selector>,
     pub tags: BTreeMap<String, String>,
+    pub client_request_token: Option<String>,
 }
 
 /// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one character.
@@ -161,6 +165,9 @@ impl Eks {
     ) -> Result<FargateProfile, EksError> {
         let cluster = self.existing_cluster(caller, &input.cluster).await?;
         validate_name(&input.name, "fargateProfileName", 100)?;
+        if let Some(token) = &input.client_request_token {
+            super::validate_client_request_token(token)?;
+        }
         if input.name.starts_with("eks-") {
             return Err(EksError::InvalidParameter(
                 "Fargate Profile names beginning with 'eks-' are reserved for Amazon EKS.".into(),
@@ -193,7 +200,10 @@ impl Eks {
         let profiles = self.fargate_profiles(caller, &input.cluster).await?;
         let duplicate =
             || EksError::ResourceInUse("A Fargate Profile already exists with this name in this cluster.".into());
-        if profiles.iter().any(|p| p.name == input.name) {
+        if let Some(made) = profiles.iter().find(|p| p.name == input.name) {
+            if input.client_request_token.is_some() && made.client_request_token == input.client_request_token {
+                return Ok(made.clone());
+            }
             return Err(duplicate());
         }
         if let Some(busy) = Self::busy_profile(&profiles) {
@@ -231,6 +241,7 @@ impl Eks {
             tags: input.tags.clone(),
             ready_at: now + self.config.create_seconds,
             gone_at: None,
+            client_request_token: input.client_request_token.clone(),
         };
         let key = Self::fargate_key(caller, &input.cluster, &input.name);
         self.records.create(&key, &profile).await.map_err(|error| match error {

@@ -163,6 +163,9 @@ pub struct Nodegroup {
     /// has passed.
     #[serde(default)]
     pub released: bool,
+    /// The `clientRequestToken` of the call that made it: the same call sent again answers with this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
 }
 
 /// What CreateNodegroup asks for, already decoded from the wire.
@@ -185,6 +188,7 @@ pub struct CreateNodegroup {
     pub capacity_type: Option<String>,
     pub version: Option<String>,
     pub release_version: Option<String>,
+    pub client_request_token: Option<String>,
 }
 
 /// What UpdateNodegroupConfig asks for.
@@ -209,7 +213,7 @@ impl Eks {
     }
 
     /// The node groups of a cluster as they are now.
-    async fn nodegroups(&self, caller: &Caller, cluster: &str) -> Result<Vec<Nodegroup>, EksError> {
+    pub(crate) async fn nodegroups(&self, caller: &Caller, cluster: &str) -> Result<Vec<Nodegroup>, EksError> {
         let prefix = Self::children_prefix(caller, "nodegroups", cluster);
         let mut out = Vec::new();
         for stored in self.records.list::<Nodegroup>(&prefix).await? {
@@ -253,6 +257,16 @@ impl Eks {
     pub async fn create_nodegroup(&self, caller: &Caller, input: CreateNodegroup) -> Result<Nodegroup, EksError> {
         let cluster = self.existing_cluster(caller, &input.cluster).await?;
         validate_name(&input.name, "nodegroupName", 63)?;
+        if let Some(token) = &input.client_request_token {
+            super::validate_client_request_token(token)?;
+            let key = Self::nodegroup_key(caller, &input.cluster, &input.name);
+            if let Some(stored) = self.records.get::<Nodegroup>(&key).await?
+                && let Some(made) = self.settle_nodegroup(&key, stored.value, stored.revision).await?
+                && made.client_request_token.as_ref() == Some(token)
+            {
+                return Ok(made);
+            }
+        }
         validate_role_arn(&input.node_role)?;
         if input.subnets.is_empty() {
             return Err(EksError::InvalidParameter("Subnets are required".into()));
@@ -385,6 +399,7 @@ impl Eks {
             gone_at: None,
             updating_until: None,
             released: false,
+            client_request_token: input.client_request_token.clone(),
         };
         let key = Self::nodegroup_key(caller, &input.cluster, &input.name);
         self.records.create(&key, &nodegroup).await.map_err(|error| match error {

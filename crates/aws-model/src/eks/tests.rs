@@ -338,3 +338,47 @@ async fn config_map_clusters_must_bootstrap_their_creator() {
     };
     assert!(!f.eks.create_cluster(&caller(), api).await.unwrap().bootstrap_cluster_creator_admin_permissions);
 }
+
+#[tokio::test]
+async fn children_made_with_a_token_are_answered_again_for_the_same_token() {
+    let f = fixture(EksConfig::default());
+    f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    f.eks.describe_cluster(&caller(), "demo").await.unwrap();
+    let token = Some("token-1".to_owned());
+    let group = nodegroups::CreateNodegroup {
+        cluster: "demo".into(),
+        name: "workers".into(),
+        subnets: vec!["subnet-a".into()],
+        node_role: "arn:aws:iam::000000000000:role/node".into(),
+        client_request_token: token.clone(),
+        ..nodegroups::CreateNodegroup::default()
+    };
+    let made = f.eks.create_nodegroup(&caller(), group.clone()).await.unwrap();
+    assert_eq!(f.eks.create_nodegroup(&caller(), group.clone()).await.unwrap().arn, made.arn);
+    let other = nodegroups::CreateNodegroup { client_request_token: Some("token-2".into()), ..group };
+    assert!(matches!(f.eks.create_nodegroup(&caller(), other).await, Err(EksError::ResourceInUse(_))));
+
+    let profile = fargate::CreateFargateProfile {
+        cluster: "demo".into(),
+        name: "fp".into(),
+        pod_execution_role_arn: "arn:aws:iam::000000000000:role/pods".into(),
+        selectors: vec![fargate::Selector { namespace: Some("default".into()), labels: Default::default() }],
+        client_request_token: token.clone(),
+        ..fargate::CreateFargateProfile::default()
+    };
+    let made = f.eks.create_fargate_profile(&caller(), profile.clone()).await.unwrap();
+    assert_eq!(f.eks.create_fargate_profile(&caller(), profile.clone()).await.unwrap().arn, made.arn);
+    let untokened = fargate::CreateFargateProfile { client_request_token: None, ..profile };
+    assert!(matches!(f.eks.create_fargate_profile(&caller(), untokened).await, Err(EksError::ResourceInUse(_))));
+
+    let addon = addons::AddonRequest {
+        cluster: "demo".into(),
+        name: "vpc-cni".into(),
+        client_request_token: token,
+        ..addons::AddonRequest::default()
+    };
+    let made = f.eks.create_addon(&caller(), addon.clone()).await.unwrap();
+    assert_eq!(f.eks.create_addon(&caller(), addon.clone()).await.unwrap().arn, made.arn);
+    let bad = addons::AddonRequest { name: "coredns".into(), client_request_token: Some("\0".into()), ..addon };
+    assert!(matches!(f.eks.create_addon(&caller(), bad).await, Err(EksError::InvalidParameter(_))));
+}
