@@ -22,8 +22,10 @@ NOT_SERVED_OPERATIONS = [
     (["ec2", "describe-key-pairs"], "InvalidAction", "DescribeKeyPairs", ["EC2", "DescribeKeyPairs"]),
     (["autoscaling", "describe-launch-configurations"], "InvalidAction", "DescribeLaunchConfigurations",
      ["Auto Scaling", "DescribeLaunchConfigurations"]),
-    (["eks", "list-insights", "--cluster-name", "demo"], "UnknownOperationException", "ListInsights",
-     ["EKS", "POST /clusters/demo/insights"]),
+    (["eks", "list-eks-anywhere-subscriptions"], "UnknownOperationException", "ListEksAnywhereSubscriptions",
+     ["EKS", "GET /eks-anywhere-subscriptions"]),
+    (["service-quotas", "list-service-quota-increase-requests-in-template"], "UnknownOperationException",
+     "ListServiceQuotaIncreaseRequestsInTemplate", ["Service Quotas", "ListServiceQuotaIncreaseRequestsInTemplate"]),
     (["ssm", "describe-document", "--name", "AWS-RunShellScript"], "UnknownOperationException", "DescribeDocument",
      ["SSM", "DescribeDocument"]),
 ]

@@ -18,6 +18,8 @@ mod call;
 mod ec2;
 mod eks;
 mod iam;
+mod json_body;
+mod quotas;
 mod registry;
 mod ssm;
 mod sts;
@@ -40,8 +42,15 @@ pub use token::TokenUser;
 
 /// The services this endpoint serves, each declared by its module: a new service is a `mod` line above and one
 /// line here (`docs/dev/adding-an-aws-service.md`).
-pub(crate) const SERVICES: &[&Service] =
-    &[&eks::SERVICE, &iam::SERVICE, &sts::SERVICE, &ec2::SERVICE, &autoscaling::SERVICE, &ssm::SERVICE];
+pub(crate) const SERVICES: &[&Service] = &[
+    &eks::SERVICE,
+    &iam::SERVICE,
+    &sts::SERVICE,
+    &ec2::SERVICE,
+    &autoscaling::SERVICE,
+    &ssm::SERVICE,
+    &quotas::SERVICE,
+];
 
 /// The services behind the endpoint.
 #[derive(Debug, Clone)]
@@ -52,6 +61,7 @@ pub struct AwsApi {
     sts: Sts,
     autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     ssm: Option<aws_model::ssm::Ssm>,
+    quotas: Option<aws_model::quotas::Quotas>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -74,7 +84,7 @@ struct Identity {
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
         let sts = Sts::new(iam.clone());
-        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, ssm: None, clock, services: SERVICES }
+        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, ssm: None, quotas: None, clock, services: SERVICES }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
@@ -95,6 +105,11 @@ impl AwsApi {
     /// Serves SSM Parameter Store.
     pub fn with_ssm(self, ssm: aws_model::ssm::Ssm) -> AwsApi {
         AwsApi { ssm: Some(ssm), ..self }
+    }
+
+    /// Serves Service Quotas.
+    pub fn with_quotas(self, quotas: aws_model::quotas::Quotas) -> AwsApi {
+        AwsApi { quotas: Some(quotas), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -214,6 +229,10 @@ impl AwsApi {
 
     pub(crate) fn ssm(&self) -> Option<&aws_model::ssm::Ssm> {
         self.ssm.as_ref()
+    }
+
+    pub(crate) fn quotas(&self) -> Option<&aws_model::quotas::Quotas> {
+        self.quotas.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

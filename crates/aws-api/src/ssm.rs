@@ -8,8 +8,9 @@ use aws_model::ssm::{ByPath, Parameter, ParameterFilter, PutParameter, Ssm, SsmE
 use aws_protocol::AwsError;
 use aws_protocol::timestamp::to_epoch_seconds;
 use http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use crate::json_body::{JsonBody, serialization, strings_of};
 use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
@@ -65,118 +66,41 @@ impl WireError for SsmError {
     }
 }
 
-/// A request body's members, read with the types the service model gives them.
-struct Body(Map<String, Value>);
-
-fn serialization(member: &str, expected: &str) -> AwsError {
-    AwsError::bad_request("SerializationException", format!("Member {member} must be {expected}."))
+/// The body of `call`, and the model an SSM call runs against.
+fn ssm_and_body<'a>(api: &'a AwsApi, call: &Call<'_>) -> Result<(&'a Ssm, JsonBody), AwsError> {
+    let ssm = api
+        .ssm()
+        .ok_or_else(|| AwsError::bad_request("UnknownOperationException", "SSM is not served by this endpoint"))?;
+    Ok((ssm, JsonBody::of(call)?))
 }
 
-impl Body {
-    /// The body of `call`, and the model an SSM call runs against.
-    fn of<'a>(api: &'a AwsApi, call: &Call<'_>) -> Result<(&'a Ssm, Body), AwsError> {
-        let ssm = api
-            .ssm()
-            .ok_or_else(|| AwsError::bad_request("UnknownOperationException", "SSM is not served by this endpoint"))?;
-        let members = aws_protocol::json::parse_body(call.request.body()).map_err(|error| error.to_aws_error())?;
-        Ok((ssm, Body(members)))
-    }
-
-    fn string(&self, member: &str) -> Result<Option<String>, AwsError> {
-        match self.0.get(member) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(serialization(member, "a string")),
-        }
-    }
-
-    /// A member the model marks required: absent is the model's validation error.
-    fn required(&self, member: &str) -> Result<String, AwsError> {
-        self.string(member)?.ok_or_else(|| {
-            let field = lower_first(member);
-            AwsError::bad_request(
-                "ValidationException",
-                format!("1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"),
-            )
+/// `Tags`: `[{"Key": ..., "Value": ...}]`.
+fn tags(body: &JsonBody) -> Result<Vec<(String, String)>, AwsError> {
+    body.objects("Tags")?
+        .into_iter()
+        .map(|tag| {
+            let key = tag.get("Key").and_then(Value::as_str).ok_or_else(|| serialization("Tags.Key", "a string"))?;
+            let value =
+                tag.get("Value").and_then(Value::as_str).ok_or_else(|| serialization("Tags.Value", "a string"))?;
+            Ok((key.to_owned(), value.to_owned()))
         })
-    }
-
-    fn boolean(&self, member: &str) -> Result<bool, AwsError> {
-        match self.0.get(member) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(value)) => Ok(*value),
-            Some(_) => Err(serialization(member, "a boolean")),
-        }
-    }
-
-    fn integer(&self, member: &str) -> Result<Option<i64>, AwsError> {
-        match self.0.get(member) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(number)) => number.as_i64().map(Some).ok_or_else(|| serialization(member, "an integer")),
-            Some(_) => Err(serialization(member, "an integer")),
-        }
-    }
-
-    fn strings(&self, member: &str) -> Result<Vec<String>, AwsError> {
-        strings_of(self.0.get(member), member)
-    }
-
-    fn objects(&self, member: &str) -> Result<Vec<&Map<String, Value>>, AwsError> {
-        match self.0.get(member) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| item.as_object().ok_or_else(|| serialization(member, "a list of structures")))
-                .collect(),
-            Some(_) => Err(serialization(member, "a list")),
-        }
-    }
-
-    /// `Tags`: `[{"Key": ..., "Value": ...}]`.
-    fn tags(&self) -> Result<Vec<(String, String)>, AwsError> {
-        self.objects("Tags")?
-            .into_iter()
-            .map(|tag| {
-                let key =
-                    tag.get("Key").and_then(Value::as_str).ok_or_else(|| serialization("Tags.Key", "a string"))?;
-                let value =
-                    tag.get("Value").and_then(Value::as_str).ok_or_else(|| serialization("Tags.Value", "a string"))?;
-                Ok((key.to_owned(), value.to_owned()))
-            })
-            .collect()
-    }
-
-    /// `ParameterFilters` (`Key`, `Option`, `Values`) or the older `Filters` (`Key`, `Values`).
-    fn filters(&self, member: &str) -> Result<Vec<ParameterFilter>, AwsError> {
-        self.objects(member)?
-            .into_iter()
-            .map(|filter| {
-                let key = filter.get("Key").and_then(Value::as_str).ok_or_else(|| serialization("Key", "a string"))?;
-                let option = match filter.get("Option") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(option)) => Some(option.clone()),
-                    Some(_) => return Err(serialization("Option", "a string")),
-                };
-                Ok(ParameterFilter { key: key.to_owned(), option, values: strings_of(filter.get("Values"), "Values")? })
-            })
-            .collect()
-    }
+        .collect()
 }
 
-fn strings_of(value: Option<&Value>, member: &str) -> Result<Vec<String>, AwsError> {
-    match value {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| serialization(member, "a list of strings")))
-            .collect(),
-        Some(_) => Err(serialization(member, "a list")),
-    }
-}
-
-fn lower_first(member: &str) -> String {
-    let mut chars = member.chars();
-    chars.next().map(|first| first.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+/// `ParameterFilters` (`Key`, `Option`, `Values`) or the older `Filters` (`Key`, `Values`).
+fn filters(body: &JsonBody, member: &str) -> Result<Vec<ParameterFilter>, AwsError> {
+    body.objects(member)?
+        .into_iter()
+        .map(|filter| {
+            let key = filter.get("Key").and_then(Value::as_str).ok_or_else(|| serialization("Key", "a string"))?;
+            let option = match filter.get("Option") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(option)) => Some(option.clone()),
+                Some(_) => return Err(serialization("Option", "a string")),
+            };
+            Ok(ParameterFilter { key: key.to_owned(), option, values: strings_of(filter.get("Values"), "Values")? })
+        })
+        .collect()
 }
 
 fn seconds(at: i64) -> Value {
@@ -245,7 +169,7 @@ fn with_token(mut body: Value, token: Option<String>) -> Value {
 }
 
 async fn put_parameter(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let input = PutParameter {
         name: body.required("Name")?,
         value: body.required("Value")?,
@@ -254,7 +178,7 @@ async fn put_parameter(api: &AwsApi, call: &Call<'_>) -> Outcome {
         overwrite: body.boolean("Overwrite")?,
         description: body.string("Description")?,
         allowed_pattern: body.string("AllowedPattern")?,
-        tags: body.tags()?,
+        tags: tags(&body)?,
         tier: body.string("Tier")?,
         data_type: body.string("DataType")?,
         policies: body.string("Policies")?,
@@ -264,14 +188,14 @@ async fn put_parameter(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn get_parameter(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let name = body.required("Name")?;
     let parameter = ssm.get_parameter(&call.caller, &name, body.boolean("WithDecryption")?).await.map_err(wire)?;
     call.json(&json!({ "Parameter": parameter_json(&parameter) }))
 }
 
 async fn get_parameters(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let names = body.strings("Names")?;
     let (found, invalid) =
         ssm.get_parameters(&call.caller, &names, body.boolean("WithDecryption")?).await.map_err(wire)?;
@@ -282,11 +206,11 @@ async fn get_parameters(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn get_parameters_by_path(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let query = ByPath {
         path: body.required("Path")?,
         recursive: body.boolean("Recursive")?,
-        filters: body.filters("ParameterFilters")?,
+        filters: filters(&body, "ParameterFilters")?,
         decrypt: body.boolean("WithDecryption")?,
         max: body.integer("MaxResults")?,
         token: body.string("NextToken")?,
@@ -296,20 +220,20 @@ async fn get_parameters_by_path(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn delete_parameter(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     ssm.delete_parameter(&call.caller, &body.required("Name")?).await.map_err(wire)?;
     call.json(&json!({}))
 }
 
 async fn delete_parameters(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let (deleted, invalid) = ssm.delete_parameters(&call.caller, &body.strings("Names")?).await.map_err(wire)?;
     call.json(&json!({ "DeletedParameters": deleted, "InvalidParameters": invalid }))
 }
 
 async fn describe_parameters(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
-    let (old, filters) = (body.filters("Filters")?, body.filters("ParameterFilters")?);
+    let (ssm, body) = ssm_and_body(api, call)?;
+    let (old, filters) = (filters(&body, "Filters")?, filters(&body, "ParameterFilters")?);
     let (max, token) = (body.integer("MaxResults")?, body.string("NextToken")?);
     let (found, token) =
         ssm.describe_parameters(&call.caller, &old, &filters, max, token.as_deref()).await.map_err(wire)?;
@@ -317,7 +241,7 @@ async fn describe_parameters(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn get_parameter_history(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let name = body.required("Name")?;
     let (max, token) = (body.integer("MaxResults")?, body.string("NextToken")?);
     let decrypt = body.boolean("WithDecryption")?;
@@ -327,7 +251,7 @@ async fn get_parameter_history(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn label_parameter_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let name = body.required("Name")?;
     let version = body.integer("ParameterVersion")?;
     let (invalid, version) =
@@ -336,21 +260,21 @@ async fn label_parameter_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
 }
 
 async fn add_tags_to_resource(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let (kind, id) = (body.required("ResourceType")?, body.required("ResourceId")?);
-    ssm.add_tags(&call.caller, &kind, &id, &body.tags()?).await.map_err(wire)?;
+    ssm.add_tags(&call.caller, &kind, &id, &tags(&body)?).await.map_err(wire)?;
     call.json(&json!({}))
 }
 
 async fn remove_tags_from_resource(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let (kind, id) = (body.required("ResourceType")?, body.required("ResourceId")?);
     ssm.remove_tags(&call.caller, &kind, &id, &body.strings("TagKeys")?).await.map_err(wire)?;
     call.json(&json!({}))
 }
 
 async fn list_tags_for_resource(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ssm, body) = Body::of(api, call)?;
+    let (ssm, body) = ssm_and_body(api, call)?;
     let (kind, id) = (body.required("ResourceType")?, body.required("ResourceId")?);
     let tags = ssm.list_tags(&call.caller, &kind, &id).await.map_err(wire)?;
     let list: Vec<Value> = tags.into_iter().map(|(key, value)| json!({ "Key": key, "Value": value })).collect();

@@ -420,10 +420,11 @@ impl Eks {
         if existing.iter().any(|c| c.value.name == input.name) {
             return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
         }
-        if existing.len() >= self.config.max_clusters {
+        let limit = self.quota(caller, crate::quotas::EKS_CLUSTERS, self.config.max_clusters as f64).await?;
+        if existing.len() as f64 >= limit {
             return Err(EksError::ResourceLimitExceeded(format!(
-                "Cannot create cluster {} because {} already has the maximum number of clusters ({})",
-                input.name, caller.region, self.config.max_clusters
+                "Cannot create cluster {} because {} already has the maximum number of clusters ({limit})",
+                input.name, caller.region
             )));
         }
 
@@ -787,4 +788,4 @@ pub fn validate_service_cidr(cidr: &str) -> Result<String, EksError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -10,6 +10,8 @@
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
 //! - [`ssm`]: SSM Parameter Store: parameters with versions, labels and tags, and the public parameters that
 //!   name the EKS-optimized AMIs of [`ec2::images`].
+//! - [`quotas`]: Service Quotas for the limits enforced here (EKS's clusters, node groups, nodes per group and
+//!   Fargate profiles), with increase requests approved at once.
 //! - [`sts`]: temporary credentials (role sessions, web identities) and the sessions requests are signed with.
 //!
 //! Nothing here knows the wire: decoding requests and writing replies is `aws-api`'s business.
@@ -21,6 +23,7 @@ pub mod eks;
 pub mod iam;
 pub mod ids;
 pub mod policy;
+pub mod quotas;
 pub mod records;
 pub mod ssm;
 pub mod sts;

@@ -215,10 +215,12 @@ impl Eks {
                 busy.status.as_str()
             )));
         }
-        if profiles.len() >= self.config.max_fargate_profiles {
+        let limit =
+            self.quota(caller, crate::quotas::EKS_FARGATE_PROFILES, self.config.max_fargate_profiles as f64).await?;
+        if profiles.len() as f64 >= limit {
             return Err(EksError::ResourceLimitExceeded(format!(
-                "Cluster {} already has the maximum number of Fargate Profiles ({})",
-                input.cluster, self.config.max_fargate_profiles
+                "Cluster {} already has the maximum number of Fargate Profiles ({limit})",
+                input.cluster
             )));
         }
         let now = self.clock.now();

@@ -16,6 +16,7 @@ use super::support::Transition;
 use super::support::{compare_versions, page, validate_name, validate_tags};
 use super::updates::{Update, UpdateScope};
 use super::{Caller, Eks, EksError, validate_role_arn};
+use crate::quotas;
 use crate::records::RecordError;
 
 /// The AMI types EKS knows.
@@ -282,7 +283,7 @@ impl Eks {
                 ));
             }
         };
-        self.validate_scaling(&scaling)?;
+        self.validate_scaling(caller, &scaling).await?;
         if input.launch_template.is_some() {
             if input.disk_size.is_some() {
                 return Err(EksError::InvalidParameter(
@@ -361,10 +362,11 @@ impl Eks {
         if existing.iter().any(|n| n.name == input.name) {
             return Err(duplicate());
         }
-        if existing.len() >= self.config.max_nodegroups {
+        let limit = self.quota(caller, quotas::EKS_NODEGROUPS, self.config.max_nodegroups as f64).await?;
+        if existing.len() as f64 >= limit {
             return Err(EksError::ResourceLimitExceeded(format!(
-                "Cluster {} already has the maximum number of managed node groups ({})",
-                input.cluster, self.config.max_nodegroups
+                "Cluster {} already has the maximum number of managed node groups ({limit})",
+                input.cluster
             )));
         }
         let now = self.clock.now();
@@ -409,7 +411,7 @@ impl Eks {
         Ok(nodegroup)
     }
 
-    fn validate_scaling(&self, scaling: &ScalingConfig) -> Result<(), EksError> {
+    async fn validate_scaling(&self, caller: &Caller, scaling: &ScalingConfig) -> Result<(), EksError> {
         let ScalingConfig { min_size, max_size, desired_size } = *scaling;
         if min_size < 0 {
             return Err(EksError::InvalidParameter("Minimum capacity can't be less than 0".into()));
@@ -435,11 +437,10 @@ impl Eks {
                 "Desired capacity {desired_size} can't be greater than max size {max_size}"
             )));
         }
-        if max_size > self.config.max_nodes_per_nodegroup {
-            return Err(EksError::ResourceLimitExceeded(format!(
-                "Maximum limit of nodes per nodegroup is {}",
-                self.config.max_nodes_per_nodegroup
-            )));
+        let limit =
+            self.quota(caller, quotas::EKS_NODES_PER_NODEGROUP, self.config.max_nodes_per_nodegroup as f64).await?;
+        if max_size as f64 > limit {
+            return Err(EksError::ResourceLimitExceeded(format!("Maximum limit of nodes per nodegroup is {limit}")));
         }
         Ok(())
     }
@@ -563,7 +564,7 @@ impl Eks {
                 scaling.min_size = min;
                 params.push(("MinSize".to_owned(), min.to_string()));
             }
-            self.validate_scaling(&scaling)?;
+            self.validate_scaling(caller, &scaling).await?;
         }
         validate_labels(&change.add_labels)?;
         if let Some(both) = change.remove_labels.iter().find(|key| change.add_labels.contains_key(*key)) {

@@ -54,6 +54,12 @@ impl Eks {
         Self::child_key(caller, kind, cluster, "")
     }
 
+    /// The value of one of EKS's Service Quotas that applies to the caller: `configured` until an increase is
+    /// approved.
+    pub(crate) async fn quota(&self, caller: &Caller, code: &str, configured: f64) -> Result<f64, EksError> {
+        Ok(crate::quotas::applied_value(&self.records, caller, "eks", code, configured).await?)
+    }
+
     /// The cluster, which must exist.
     pub(crate) async fn existing_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
         self.describe_cluster(caller, name).await
