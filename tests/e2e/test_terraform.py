@@ -1,6 +1,9 @@
-"""Terraform's hashicorp/aws provider against the EC2 and SSM endpoints: a secondary VPC block for pods and a subnet
-in it (`aws_vpc_ipv4_cidr_block_association`, `aws_subnet`), an SSM parameter holding the EKS-optimized AMI that a
-`data "aws_ssm_parameter"` reads from the public parameters, applied, planned again with no changes, and destroyed.
+"""Terraform's hashicorp/aws provider against the EC2 and SSM endpoints: a VPC (`aws_vpc`, which reads the VPC's
+default network ACL, main route table and default security group), a secondary block for pods and a subnet in it
+(`aws_vpc_ipv4_cidr_block_association`, `aws_subnet`, whose delete first lists the subnet's network interfaces), a
+network ACL with rules for that subnet (`aws_network_acl`), an SSM parameter holding the EKS-optimized AMI that a
+`data "aws_ssm_parameter"` reads from the public parameters, applied, planned again with no changes, and destroyed
+leaving nothing behind.
 
 Terraform is never downloaded here: the tests need `terraform` on PATH and the provider in a filesystem mirror
 (the `registry.terraform.io/hashicorp/aws/<version>/<os_arch>/` layout), named by `$EKSLITE_TERRAFORM_MIRROR` or
@@ -63,12 +66,16 @@ provider "aws" {
   }
 }
 
-variable "vpc_id" {
-  type = string
+resource "aws_vpc" "main" {
+  cidr_block           = "10.0.0.0/16"
+  enable_dns_hostnames = true
+  tags = {
+    Name = "platform"
+  }
 }
 
 resource "aws_vpc_ipv4_cidr_block_association" "pods" {
-  vpc_id     = var.vpc_id
+  vpc_id     = aws_vpc.main.id
   cidr_block = "100.64.0.0/16"
 }
 
@@ -78,6 +85,30 @@ resource "aws_subnet" "pods" {
   availability_zone = "us-east-1a"
   tags = {
     Name = "pods-us-east-1a"
+  }
+}
+
+resource "aws_network_acl" "pods" {
+  vpc_id     = aws_vpc.main.id
+  subnet_ids = [aws_subnet.pods.id]
+  ingress {
+    rule_no    = 100
+    protocol   = "tcp"
+    action     = "allow"
+    cidr_block = "10.0.0.0/16"
+    from_port  = 443
+    to_port    = 443
+  }
+  egress {
+    rule_no    = 100
+    protocol   = "-1"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 0
+  }
+  tags = {
+    Name = "pods"
   }
 }
 
@@ -99,6 +130,14 @@ resource "aws_ssm_parameter" "node_ami" {
 output "node_ami" {
   value     = aws_ssm_parameter.node_ami.value
   sensitive = true
+}
+
+output "vpc_id" {
+  value = aws_vpc.main.id
+}
+
+output "network_acl_id" {
+  value = aws_network_acl.pods.id
 }
 
 output "association_id" {
@@ -133,21 +172,22 @@ def succeeds(workdir: Path, *args: str) -> str:
     return result.stdout
 
 
-def test_a_pod_block_its_subnet_and_an_ami_parameter_apply_plan_clean_and_destroy(ekslite, tmp_path):
+def test_a_vpc_its_pod_block_subnet_acl_and_an_ami_parameter_apply_plan_clean_and_destroy(ekslite, tmp_path):
     server = ekslite()
     ec2 = boto(server, "ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     (tmp_path / "terraform.rc").write_text(
         'provider_installation {\n'
         f'  filesystem_mirror {{\n    path = {json.dumps(MIRROR)}\n'
         '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n')
     (tmp_path / "main.tf").write_text(CONFIGURATION % {"url": server.url})
-    variables = ["-var", f"vpc_id={vpc_id}"]
+    vpcs_before = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    acls_before = {a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]}
 
     succeeds(tmp_path, "init")
-    succeeds(tmp_path, "apply", "-auto-approve", *variables)
+    succeeds(tmp_path, "apply", "-auto-approve")
     outputs = json.loads(succeeds(tmp_path, "output", "-json"))
+    vpc_id, acl_id = outputs["vpc_id"]["value"], outputs["network_acl_id"]["value"]
     association, subnet = outputs["association_id"]["value"], outputs["subnet_id"]["value"]
     # The parameter holds the public parameter's AMI, one that describe-images knows.
     ami = outputs["node_ami"]["value"]
@@ -160,18 +200,22 @@ def test_a_pod_block_its_subnet_and_an_ami_parameter_apply_plan_clean_and_destro
             vpc["CidrBlockAssociationSet"][1:]] == [(association, "100.64.0.0/16", "associated")]
     described = ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]
     assert described["CidrBlock"] == "100.64.0.0/19" and described["VpcId"] == vpc_id
+    acl = ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]
+    assert [a["SubnetId"] for a in acl["Associations"]] == [subnet]
+    rules = sorted((e["RuleNumber"], e["Egress"], e["Protocol"], e["RuleAction"]) for e in acl["Entries"])
+    assert rules == [(100, False, "6", "allow"), (100, True, "-1", "allow"),
+                     (32767, False, "-1", "deny"), (32767, True, "-1", "deny")]
 
     # A second plan finds nothing to change: what the provider reads back is what it wrote.
-    plan = terraform(tmp_path, "plan", "-detailed-exitcode", *variables)
+    plan = terraform(tmp_path, "plan", "-detailed-exitcode")
     assert plan.returncode == 0, f"the plan is not clean:\n{plan.stdout}\n{plan.stderr}"
 
-    # The provider's subnet delete first lists the subnet's network interfaces (DescribeNetworkInterfaces), which
-    # ekslite does not serve: the subnet leaves Terraform's state and is deleted here, the block by Terraform.
-    succeeds(tmp_path, "state", "rm", "aws_subnet.pods")
-    ec2.delete_subnet(SubnetId=subnet)
-    succeeds(tmp_path, "destroy", "-auto-approve", *variables)
+    # Destroy leaves nothing of the stack: the subnet (after the provider lists its network interfaces), the ACL,
+    # the block and the VPC with its default ACL.
+    succeeds(tmp_path, "destroy", "-auto-approve")
+    assert {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]} == vpcs_before
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"] == []
+    assert {a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]} == acls_before
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "NetworkInterfaces"] == []
     assert ssm.describe_parameters()["Parameters"] == []
-    states = [a["CidrBlockState"]["State"] for a in ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0][
-        "CidrBlockAssociationSet"]]
-    assert states == ["associated", "disassociated"]

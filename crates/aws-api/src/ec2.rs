@@ -20,6 +20,8 @@ use crate::{AwsApi, Call};
 
 mod images;
 mod instances;
+mod interfaces;
+mod network_acls;
 
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -79,6 +81,22 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DescribeLaunchTemplates", instances::describe_launch_templates),
         operation!("DescribeLaunchTemplateVersions", instances::describe_launch_template_versions),
         operation!("DeleteLaunchTemplate", instances::delete_launch_template),
+        operation!("DescribeNetworkInterfaces", interfaces::describe_network_interfaces),
+        operation!("CreateNetworkInterface", interfaces::create_network_interface),
+        operation!("DeleteNetworkInterface", interfaces::delete_network_interface),
+        operation!("AttachNetworkInterface", interfaces::attach_network_interface),
+        operation!("DetachNetworkInterface", interfaces::detach_network_interface),
+        operation!("ModifyNetworkInterfaceAttribute", interfaces::modify_network_interface_attribute),
+        operation!("DescribeNetworkInterfaceAttribute", interfaces::describe_network_interface_attribute),
+        operation!("AssignPrivateIpAddresses", interfaces::assign_private_ip_addresses),
+        operation!("UnassignPrivateIpAddresses", interfaces::unassign_private_ip_addresses),
+        operation!("DescribeNetworkAcls", network_acls::describe_network_acls),
+        operation!("CreateNetworkAcl", network_acls::create_network_acl),
+        operation!("DeleteNetworkAcl", network_acls::delete_network_acl),
+        operation!("CreateNetworkAclEntry", network_acls::change_network_acl_entry),
+        operation!("ReplaceNetworkAclEntry", network_acls::change_network_acl_entry),
+        operation!("DeleteNetworkAclEntry", network_acls::delete_network_acl_entry),
+        operation!("ReplaceNetworkAclAssociation", network_acls::replace_network_acl_association),
     ],
 };
 
@@ -124,6 +142,17 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::InvalidId(_) => "InvalidID",
         Ec2Error::NoFreeAddress(_) => "InsufficientFreeAddressesInSubnet",
         Ec2Error::PrivateIpAddressLimitExceeded(_) => "PrivateIpAddressLimitExceeded",
+        Ec2Error::NetworkInterfaceNotFound(_) => "InvalidNetworkInterfaceID.NotFound",
+        Ec2Error::NetworkInterfaceIdMalformed(_) => "InvalidNetworkInterfaceId.Malformed",
+        Ec2Error::NetworkInterfaceInUse(_) => "InvalidNetworkInterface.InUse",
+        Ec2Error::AttachmentNotFound(_) => "InvalidAttachmentID.NotFound",
+        Ec2Error::AttachmentIdMalformed(_) => "InvalidNetworkInterfaceAttachmentId.Malformed",
+        Ec2Error::AttachmentLimitExceeded(_) => "AttachmentLimitExceeded",
+        Ec2Error::NetworkAclNotFound(_) => "InvalidNetworkAclID.NotFound",
+        Ec2Error::NetworkAclIdMalformed(_) => "InvalidNetworkAclId.Malformed",
+        Ec2Error::NetworkAclEntryExists(_) => "NetworkAclEntryAlreadyExists",
+        Ec2Error::NetworkAclEntryNotFound(_) => "InvalidNetworkAclEntry.NotFound",
+        Ec2Error::NetworkAclEntryLimitExceeded => "NetworkAclEntryLimitExceeded",
         Ec2Error::InstanceNotFound(_) => "InvalidInstanceID.NotFound",
         Ec2Error::InstanceIdMalformed(_) => "InvalidInstanceID.Malformed",
         Ec2Error::IncorrectInstanceState(_) => "IncorrectInstanceState",

@@ -206,6 +206,17 @@ fn group_arn(network: &Network, name: &str, uuid: &str) -> String {
 /// transaction; a group further from its spec is brought in line over several changes.
 pub const INSTANCES_PER_CHANGE: usize = 24;
 
+/// The most instance and interface records one change of a group writes: a launch writes the instance and its
+/// primary interface, a termination the instance and deletes its interfaces.
+pub const RECORDS_PER_CHANGE: usize = 60;
+
+impl Network {
+    /// The records terminating an instance writes: the instance and each of its interfaces.
+    fn termination_cost(&self, id: &str) -> usize {
+        1 + self.instances.get(id).map_or(0, |instance| instance.network_interfaces.len())
+    }
+}
+
 impl Network {
     /// Brings every node group's Auto Scaling group and instances in line with `specs` in a whole network:
     /// groups of node groups that are gone are deleted with their instances, terminated instances an hour old
@@ -227,11 +238,16 @@ impl Network {
     /// template made for it. True once the group is gone.
     pub fn remove_group(&mut self, name: &str, now: f64) -> bool {
         let Some(group) = self.auto_scaling_groups.get(name) else { return true };
+        let mut records = 0;
         let live: Vec<String> = group
             .instances
             .iter()
             .filter(|id| self.instances.get(id).is_some_and(Instance::is_live))
             .take(INSTANCES_PER_CHANGE)
+            .take_while(|id| {
+                records += self.termination_cost(id);
+                records <= RECORDS_PER_CHANGE || records == self.termination_cost(id)
+            })
             .cloned()
             .collect();
         if !live.is_empty() {
@@ -349,6 +365,7 @@ impl Network {
         let live: Vec<String> =
             members.into_iter().filter(|id| self.instances.get(id).is_some_and(Instance::is_live)).collect();
         let mut budget = INSTANCES_PER_CHANGE;
+        let mut records = RECORDS_PER_CHANGE;
         for id in &live {
             let Some(member) = self.instances.get_mut(id).and_then(|instance| instance.nodegroup.as_mut()) else {
                 continue;
@@ -358,6 +375,7 @@ impl Network {
                     break;
                 }
                 budget -= 1;
+                records -= 1;
                 member.labels = spec.labels.clone();
                 member.taints = spec.taints.clone();
             }
@@ -366,12 +384,18 @@ impl Network {
         while live.len() > desired && budget > 0 {
             let members: Vec<&Instance> = live.iter().filter_map(|id| self.instances.get(id)).collect();
             let Some(victim) = choose_victim(&members) else { break };
+            let cost = self.termination_cost(&victim);
+            if cost > records && records < RECORDS_PER_CHANGE {
+                budget = 0;
+                break;
+            }
+            records = records.saturating_sub(cost);
             let _ = self.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, now);
             live.retain(|id| *id != victim);
             budget -= 1;
         }
         let mut out_of_room = false;
-        while live.len() < desired && budget > 0 {
+        while live.len() < desired && budget > 0 && records >= 2 {
             match self.launch(spec, &template, &live, ids, now) {
                 Some(id) => live.push(id),
                 None => {
@@ -380,8 +404,9 @@ impl Network {
                 }
             }
             budget -= 1;
+            records -= 2;
         }
-        let done = budget > 0 || (live.len() == desired && !self.relabel_pending(spec, &live));
+        let done = (budget > 0 && records >= 2) || (live.len() == desired && !self.relabel_pending(spec, &live));
         self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above").instances = live;
         done || out_of_room
     }
@@ -442,7 +467,8 @@ impl Network {
             vpc_id: subnet.vpc_id.clone(),
             private_ip: ip,
             private_dns_name: private_dns_name(ip, &self.region),
-            secondary_ips: Vec::new(),
+            network_interfaces: Vec::new(),
+            legacy_secondary_ips: Vec::new(),
             state: InstanceState::Running,
             launched_at: now,
             running_at: now + spec.boot_seconds,
@@ -471,6 +497,8 @@ impl Network {
         tags.insert("aws:ec2launchtemplate:id".into(), template.id.clone());
         tags.insert("aws:ec2launchtemplate:version".into(), template.version.clone());
         let id = instance.id.clone();
+        let mut instance = instance;
+        instance.network_interfaces = vec![self.add_primary_interface(ids, &instance)];
         self.tag(&id, &tags);
         self.instances.insert(id.clone(), instance);
         Some(id)
@@ -563,7 +591,7 @@ pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec
                     .unwrap_or_default(),
                 private_ip: instance.private_ip,
                 private_dns_name: instance.private_dns_name.clone(),
-                secondary_ips: instance.secondary_ips.clone(),
+                secondary_ips: network.instance_secondary_ips(instance),
                 nodegroup: member.nodegroup.clone(),
                 capacity_type: member.capacity_type.clone(),
                 state: instance.state_at(now),
@@ -609,8 +637,9 @@ impl AutoScaling {
     /// [`INSTANCES_PER_CHANGE`] instances) per change.
     pub async fn sync(&self, caller: &Caller) -> Result<Network, AutoScalingError> {
         self.reconcile(caller).await?;
-        // The subnets too: the data plane reads each instance's block.
-        let scope = Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance).all(Kind::Subnet);
+        // The subnets too: the data plane reads each instance's block; and the interfaces, for pod addresses.
+        let scope =
+            Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance).all(Kind::Subnet).all(Kind::NetworkInterface);
         Ok(self.ec2.view(caller, &scope, Clone::clone).await?)
     }
 

@@ -1,6 +1,6 @@
-//! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs and
-//! tags, with regions and availability zones ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in
-//! [`vpc_cidrs`]).
+//! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs, network
+//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]) and tags, with regions and availability zones
+//! ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in [`vpc_cidrs`]).
 //!
 //! Every resource is its own record ([`storage`] says where, and how changes are written). [`Network`] is a
 //! view of the records of one account and region that a change or a read loaded ([`Scope`], per operation in
@@ -8,7 +8,8 @@
 //! store revision, applies a change and writes what changed in one transaction, so the rules that span
 //! resources (a subnet inside its VPC and overlapping no other, a VPC deleted only without dependencies, a
 //! private address handed out once) hold without locks. Every region starts with the default VPC a new account
-//! has (`172.31.0.0/16`, a default subnet per zone, an attached internet gateway), made on first use.
+//! has (`172.31.0.0/16`, a default subnet per zone, an attached internet gateway), made on first use. Every VPC
+//! has a default network ACL, and every instance a primary network interface.
 //!
 //! What is launched into the network lives here too: [`instances`] (EC2 instances), [`templates`] (launch
 //! templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an instance,
@@ -22,9 +23,11 @@ mod groups;
 pub mod images;
 pub mod instance_types;
 pub mod instances;
+pub mod interfaces;
 pub mod loaded;
 mod migrate;
 mod network;
+pub mod network_acls;
 pub mod scopes;
 pub mod storage;
 pub mod templates;
@@ -46,10 +49,12 @@ pub use addresses::AddressMap;
 pub use gateways::{TagDescription, check_tags};
 pub use groups::{CreateSecurityGroup, Direction};
 pub use instances::{Instance, InstanceState, NodegroupMember, StateRequest, TemplateRef};
+pub use interfaces::{CreateNetworkInterface, InterfaceAttachment, NetworkInterface};
 pub use loaded::Loaded;
 pub use network::{
     CreateSubnet, IdSource, check_filters, describe_availability_zones, describe_regions, glob, passes, resource_type,
 };
+pub use network_acls::{AclAssociation, AclEntry, NetworkAcl};
 pub use storage::{Kind, Scope};
 pub use vpc_cidrs::CidrAssociation;
 
@@ -96,6 +101,10 @@ pub struct Subnet {
     pub availability_zone_id: String,
     pub default_for_az: bool,
     pub map_public_ip_on_launch: bool,
+    /// Its network ACL association once replaced; `None` while it keeps the association with its VPC's default
+    /// ACL that it was created with ([`Subnet::default_acl_association_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_acl: Option<AclAssociation>,
     /// Private addresses in use: stored apart, loaded only when a change asks for them.
     #[serde(skip)]
     pub allocated: AddressMap,
@@ -260,6 +269,10 @@ pub struct Network {
     pub nat_gateways: Loaded<NatGateway>,
     /// Elastic IPs by allocation id.
     pub addresses: Loaded<Address>,
+    /// Network ACLs by id.
+    pub network_acls: Loaded<NetworkAcl>,
+    /// Network interfaces by id.
+    pub network_interfaces: Loaded<NetworkInterface>,
     /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
@@ -387,9 +400,43 @@ pub enum Ec2Error {
     /// `InsufficientFreeAddressesInSubnet`.
     #[error("The specified subnet {0} does not have enough free addresses to satisfy the request.")]
     NoFreeAddress(String),
-    /// `PrivateIpAddressLimitExceeded`: an instance's interfaces hold no more addresses.
-    #[error("Number of private addresses will exceed limit for instance {0}.")]
+    /// `PrivateIpAddressLimitExceeded`: an instance's or an interface's addresses would exceed its limit, with
+    /// the whole message.
+    #[error("{0}")]
     PrivateIpAddressLimitExceeded(String),
+    /// `InvalidNetworkInterfaceID.NotFound`.
+    #[error("The networkInterface ID '{0}' does not exist")]
+    NetworkInterfaceNotFound(String),
+    /// `InvalidNetworkInterfaceId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"eni-...\")")]
+    NetworkInterfaceIdMalformed(String),
+    /// `InvalidNetworkInterface.InUse`, with its whole message.
+    #[error("{0}")]
+    NetworkInterfaceInUse(String),
+    /// `InvalidAttachmentID.NotFound`.
+    #[error("The attachment ID '{0}' does not exist")]
+    AttachmentNotFound(String),
+    /// `InvalidNetworkInterfaceAttachmentId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"eni-attach-...\")")]
+    AttachmentIdMalformed(String),
+    /// `AttachmentLimitExceeded`, with its whole message.
+    #[error("{0}")]
+    AttachmentLimitExceeded(String),
+    /// `InvalidNetworkAclID.NotFound`.
+    #[error("The networkAcl ID '{0}' does not exist")]
+    NetworkAclNotFound(String),
+    /// `InvalidNetworkAclId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"acl-...\")")]
+    NetworkAclIdMalformed(String),
+    /// `NetworkAclEntryAlreadyExists`.
+    #[error("The network acl entry identified by {0} already exists.")]
+    NetworkAclEntryExists(u32),
+    /// `InvalidNetworkAclEntry.NotFound`.
+    #[error("The network acl entry identified by {0} does not exist.")]
+    NetworkAclEntryNotFound(u32),
+    /// `NetworkAclEntryLimitExceeded`: over [`network_acls::ENTRIES_PER_DIRECTION`] rules in one direction.
+    #[error("The maximum number of network acl entries has been reached.")]
+    NetworkAclEntryLimitExceeded,
     /// `InvalidInstanceID.NotFound`, with its whole message.
     #[error("{0}")]
     InstanceNotFound(String),
@@ -461,12 +508,16 @@ impl Ec2 {
     }
 
     /// Makes the region's default VPC on its first use (whoever asks first makes it, once), after moving a
-    /// region stored in the one-record layout of earlier versions to one record per resource.
+    /// region stored in the one-record layout of earlier versions to one record per resource, and a region whose
+    /// records predate network interfaces and network ACLs to the current layout.
     async fn ensure_region(&self, caller: &Caller) -> Result<(), Ec2Error> {
         let storage = self.storage(caller);
         let marker = storage.keys.region();
         for _ in 0..ATTEMPTS {
-            if self.records.get_raw_at(&marker, None).await?.is_some() {
+            if let Some(found) = self.records.get_raw_at(&marker, None).await? {
+                if migrate::upgrade(&storage, &caller.account, &caller.region, &found).await? {
+                    continue;
+                }
                 return Ok(());
             }
             if migrate::migrate(&storage, &caller.account, &caller.region).await? {
@@ -477,7 +528,11 @@ impl Ec2 {
             view.network = Network::new(&caller.account, &caller.region);
             let before = storage.snapshot(&view);
             view.network.initialize(&mut IdSource::Random);
-            let record = storage::RegionRecord { account: caller.account.clone(), region: caller.region.clone() };
+            let record = storage::RegionRecord {
+                account: caller.account.clone(),
+                region: caller.region.clone(),
+                layout: storage::LAYOUT,
+            };
             view.create(marker.clone(), &record);
             if storage.commit(view, &before).await?.is_some() {
                 return Ok(());
@@ -572,18 +627,20 @@ impl Ec2 {
             .await
     }
 
-    /// Assigns up to `count` more secondary addresses to an instance (see [`Network::assign_private_ips`]).
+    /// Assigns up to `count` more secondary addresses to an instance's interfaces, as the VPC CNI does (see
+    /// [`Network::assign_pod_ips`]).
     pub async fn assign_private_ips(
         &self,
         caller: &Caller,
         instance_id: &str,
         count: usize,
     ) -> Result<Vec<Ipv4Addr>, Ec2Error> {
+        let now = self.now();
         self.change_widening(
             caller,
             &Scope::new().id(Kind::Instance, instance_id),
             |network| instance_subnet(network, instance_id),
-            |network, _| network.assign_private_ips(instance_id, count),
+            |network, ids| network.assign_pod_ips(ids, instance_id, count, now),
         )
         .await
     }
@@ -605,12 +662,10 @@ impl Ec2 {
     }
 }
 
-/// The addresses of a loaded instance's subnet, for changes that give it addresses or take them back.
+/// A loaded instance's interfaces and the addresses of its and their subnets, for changes that give it addresses
+/// or take them back.
 pub fn instance_subnet(network: &Network, instance_id: &str) -> Scope {
-    match network.instances.loaded().get(instance_id) {
-        Some(instance) => Scope::new().addresses(&instance.subnet_id),
-        None => Scope::new(),
-    }
+    scopes::instance_interfaces(network, network.instances.loaded().get(instance_id).into_iter())
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! Instances are those Auto Scaling launches for managed node groups; every call first reconciles the groups
 //! with their node groups (`AutoScaling::sync`), so what it reads is current.
 
+use aws_model::autoscaling::{INSTANCES_PER_CHANGE, RECORDS_PER_CHANGE};
 use aws_model::ec2::instance_types::{INSTANCE_TYPES, InstanceType, instance_type};
-use aws_model::ec2::instances::{StateChange, private_dns_name};
+use aws_model::ec2::instances::StateChange;
 use aws_model::ec2::templates::{
     CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
 };
@@ -20,7 +21,7 @@ use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
 /// The records `scope` names, after Auto Scaling has caught up with the node groups.
-async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller, scope: &Reads) -> Result<Network, AwsError> {
+pub(super) async fn synced(api: &AwsApi, ec2: &Ec2, caller: &Caller, scope: &Reads) -> Result<Network, AwsError> {
     if let Some(autoscaling) = api.autoscaling() {
         autoscaling.reconcile(caller).await.map_err(|error| {
             AwsError::new("InternalError", error.to_string(), http::StatusCode::INTERNAL_SERVER_ERROR)
@@ -68,13 +69,31 @@ pub(super) async fn change_instance_states(api: &AwsApi, call: &Call<'_>) -> Out
     synced(api, ec2, caller, &Reads::new()).await?;
     let mut changes = Vec::new();
     // Checked whole first, as EC2 refuses the whole call for one unknown id; then changed a batch (one
-    // store transaction) at a time.
-    ec2.view(caller, &scopes::instance_ids(&ids), |network| network.check_instance_ids(&ids))
+    // store transaction: the instances and the interfaces that go with them) at a time.
+    let costs: Vec<usize> = ec2
+        .view(caller, &scopes::instance_ids(&ids), |network| {
+            network.check_instance_ids(&ids)?;
+            Ok::<_, aws_model::ec2::Ec2Error>(
+                ids.iter().map(|id| 1 + network.instances[id].network_interfaces.len()).collect(),
+            )
+        })
         .await
         .map_err(wire)?
         .map_err(wire)?;
-    for batch in ids.chunks(24) {
-        let batch = batch.to_vec();
+    let mut batches: Vec<Vec<String>> = Vec::new();
+    let mut records = 0;
+    for (id, cost) in ids.iter().zip(costs) {
+        let full = batches
+            .last()
+            .is_none_or(|batch| batch.len() >= INSTANCES_PER_CHANGE || records + cost > RECORDS_PER_CHANGE);
+        if full {
+            batches.push(Vec::new());
+            records = 0;
+        }
+        records += cost;
+        batches.last_mut().expect("pushed above").push(id.clone());
+    }
+    for batch in batches {
         changes.extend(
             ec2.change_widening(caller, &scopes::instance_ids(&batch), scopes::instance_subnets, |network, _| {
                 network.change_instance_states(&batch, request, now)
@@ -386,39 +405,9 @@ fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now
     tag_set(xml, network.tags.get(&instance.id));
     xml.text("hypervisor", "xen");
     if !terminated {
-        xml.list("networkInterfaceSet", "item", [instance], |xml, instance| {
-            let eni = format!("eni-{}", &instance.id[2..]);
-            xml.text("networkInterfaceId", &eni)
-                .text("subnetId", &instance.subnet_id)
-                .text("vpcId", &instance.vpc_id)
-                .text("description", "")
-                .text("ownerId", &network.account)
-                .text("status", "in-use")
-                .text("privateIpAddress", &instance.private_ip.to_string())
-                .text("privateDnsName", &instance.private_dns_name)
-                .value("sourceDestCheck", true)
-                .list("groupSet", "item", &groups, |xml, (id, name)| {
-                    xml.text("groupId", id).text("groupName", name);
-                })
-                .element("attachment", |xml| {
-                    xml.text("attachmentId", &format!("eni-attach-{}", &instance.id[2..]))
-                        .value("deviceIndex", 0)
-                        .text("status", "attached")
-                        .timestamp("attachTime", timestamp(instance.launched_at))
-                        .value("deleteOnTermination", true)
-                        .value("networkCardIndex", 0);
-                })
-                .list(
-                    "privateIpAddressesSet",
-                    "item",
-                    addresses(instance, &network.region),
-                    |xml, (ip, name, primary)| {
-                        xml.text("privateIpAddress", &ip.to_string())
-                            .text("privateDnsName", &name)
-                            .value("primary", primary);
-                    },
-                )
-                .text("interfaceType", "interface");
+        let interfaces = network.instance_interfaces(instance);
+        xml.list("networkInterfaceSet", "item", interfaces, |xml, eni| {
+            super::interfaces::instance_interface_xml(xml, network, eni);
         });
     }
     if let Some(arn) = &instance.instance_profile_arn {
@@ -436,14 +425,6 @@ fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now
             .value("enableResourceNameDnsARecord", false)
             .value("enableResourceNameDnsAAAARecord", false);
     });
-}
-
-/// An instance's private addresses as its interface lists them: its own (primary), then the secondary ones the
-/// VPC CNI assigned for pods.
-fn addresses(instance: &Instance, region: &str) -> Vec<(std::net::Ipv4Addr, String, bool)> {
-    let own = (instance.private_ip, instance.private_dns_name.clone(), true);
-    let secondary = instance.secondary_ips.iter().map(|ip| (*ip, private_dns_name(*ip, region), false));
-    std::iter::once(own).chain(secondary).collect()
 }
 
 fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {

@@ -210,3 +210,220 @@ async fn garbage_vpc_block_requests_get_ec2_errors() {
     let (_, xml) = send(&api, &format!("Action=DescribeVpcs&VpcId.1={vpc}")).await;
     assert_eq!(element(&xml, "cidrBlockAssociationSet").unwrap().matches("<item>").count(), 5, "{xml}");
 }
+
+#[tokio::test]
+async fn network_interfaces_on_the_wire_and_their_garbage() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=CreateVpc&CidrBlock=10.0.0.0%2F16").await;
+    let vpc = element(&xml, "vpcId").unwrap().to_owned();
+    let (_, xml) =
+        send(&api, &format!("Action=CreateSubnet&VpcId={vpc}&CidrBlock=10.0.1.0%2F24&AvailabilityZone=eu-west-1a"))
+            .await;
+    let subnet = element(&xml, "subnetId").unwrap().to_owned();
+    let create = format!(
+        "Action=CreateNetworkInterface&SubnetId={subnet}&Description=web&SecondaryPrivateIpAddressCount=2\
+         &TagSpecification.1.ResourceType=network-interface&TagSpecification.1.Tag.1.Key=team\
+         &TagSpecification.1.Tag.1.Value=web"
+    );
+    let (status, xml) = send(&api, &create).await;
+    assert_eq!(status, 200, "{xml}");
+    let eni = element(&xml, "networkInterfaceId").unwrap().to_owned();
+    assert!(xml.contains("<status>available</status>") && xml.contains("<description>web</description>"), "{xml}");
+    assert_eq!(element(&xml, "privateIpAddressesSet").unwrap().matches("<item>").count(), 3, "{xml}");
+    assert!(xml.contains("<tagSet><item><key>team</key><value>web</value></item></tagSet>"), "{xml}");
+    let (_, xml) =
+        send(&api, &format!("Action=DescribeNetworkInterfaces&Filter.1.Name=subnet-id&Filter.1.Value.1={subnet}"))
+            .await;
+    assert_eq!(element(&xml, "networkInterfaceId"), Some(eni.as_str()), "{xml}");
+    let (status, xml) =
+        send(&api, &format!("Action=AssignPrivateIpAddresses&NetworkInterfaceId={eni}&PrivateIpAddress.1=10.0.1.99"))
+            .await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<assignedPrivateIpAddressesSet><item><privateIpAddress>10.0.1.99</privateIpAddress>"));
+    let (_, xml) =
+        send(&api, &format!("Action=DescribeNetworkInterfaceAttribute&NetworkInterfaceId={eni}&Attribute=description"))
+            .await;
+    assert!(xml.contains("<description><value>web</value></description>"), "{xml}");
+    let (status, xml) = send(&api, &format!("Action=DeleteSubnet&SubnetId={subnet}")).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("DependencyViolation")), "{xml}");
+
+    let long = "d".repeat(256);
+    let tags: String = (1..=51).map(|n| format!("&TagSpecification.1.Tag.{n}.Key=k{n}")).collect();
+    let cases = [
+        ("Action=DeleteNetworkInterface&NetworkInterfaceId=garbage".to_owned(), "InvalidNetworkInterfaceId.Malformed"),
+        ("Action=DeleteNetworkInterface&NetworkInterfaceId=eni-%00".to_owned(), "InvalidNetworkInterfaceId.Malformed"),
+        (
+            "Action=DeleteNetworkInterface&NetworkInterfaceId=eni-0123456789abcdef0".to_owned(),
+            "InvalidNetworkInterfaceID.NotFound",
+        ),
+        ("Action=DeleteNetworkInterface".to_owned(), "MissingParameter"),
+        (
+            "Action=DescribeNetworkInterfaces&NetworkInterfaceId.1=nope".to_owned(),
+            "InvalidNetworkInterfaceId.Malformed",
+        ),
+        ("Action=DescribeNetworkInterfaces&Filter.1.Name=colour&Filter.1.Value.1=red".to_owned(), "InvalidFilter"),
+        ("Action=DescribeNetworkInterfaces&MaxResults=2".to_owned(), "InvalidParameterValue"),
+        ("Action=DescribeNetworkInterfaces&NextToken=%21%21".to_owned(), "InvalidParameterValue"),
+        (
+            format!("Action=DescribeNetworkInterfaces&MaxResults=5&NetworkInterfaceId.1={eni}"),
+            "InvalidParameterCombination",
+        ),
+        ("Action=CreateNetworkInterface&SubnetId=subnet-nope".to_owned(), "InvalidSubnetID.NotFound"),
+        (format!("Action=CreateNetworkInterface&SubnetId={subnet}&Description={long}"), "InvalidParameterValue"),
+        (format!("Action=CreateNetworkInterface&SubnetId={subnet}&Description=a%00b"), "InvalidParameterValue"),
+        (
+            format!(
+                "Action=CreateNetworkInterface&SubnetId={subnet}&TagSpecification.1.ResourceType=network-interface{tags}"
+            ),
+            "TagLimitExceeded",
+        ),
+        (
+            format!("Action=CreateNetworkInterface&SubnetId={subnet}&SecondaryPrivateIpAddressCount=lots"),
+            "InvalidParameterValue",
+        ),
+        (format!("Action=CreateNetworkInterface&SubnetId={subnet}&SecurityGroupId.1=sg-nope"), "InvalidGroup.NotFound"),
+        (
+            format!(
+                "Action=AttachNetworkInterface&NetworkInterfaceId={eni}&InstanceId=i-0123456789abcdef0&DeviceIndex=1"
+            ),
+            "InvalidInstanceID.NotFound",
+        ),
+        (
+            format!("Action=AttachNetworkInterface&NetworkInterfaceId={eni}&InstanceId=garbage&DeviceIndex=1"),
+            "InvalidInstanceID.Malformed",
+        ),
+        (
+            "Action=DetachNetworkInterface&AttachmentId=eni-attach-nope".to_owned(),
+            "InvalidNetworkInterfaceAttachmentId.Malformed",
+        ),
+        (
+            "Action=DetachNetworkInterface&AttachmentId=eni-attach-0123456789abcdef0".to_owned(),
+            "InvalidAttachmentID.NotFound",
+        ),
+        (format!("Action=ModifyNetworkInterfaceAttribute&NetworkInterfaceId={eni}"), "MissingParameter"),
+        (
+            format!("Action=ModifyNetworkInterfaceAttribute&NetworkInterfaceId={eni}&Description.Value={long}"),
+            "InvalidParameterValue",
+        ),
+        (
+            format!(
+                "Action=ModifyNetworkInterfaceAttribute&NetworkInterfaceId={eni}&Description.Value=a&SourceDestCheck.Value=false"
+            ),
+            "InvalidParameterCombination",
+        ),
+        (
+            format!("Action=DescribeNetworkInterfaceAttribute&NetworkInterfaceId={eni}&Attribute=colour"),
+            "InvalidParameterValue",
+        ),
+        (
+            format!("Action=AssignPrivateIpAddresses&NetworkInterfaceId={eni}&PrivateIpAddress.1=10.0.1.99"),
+            "InvalidParameterValue",
+        ),
+        (
+            format!("Action=AssignPrivateIpAddresses&NetworkInterfaceId={eni}&SecondaryPrivateIpAddressCount=60"),
+            "PrivateIpAddressLimitExceeded",
+        ),
+        (
+            format!("Action=UnassignPrivateIpAddresses&NetworkInterfaceId={eni}&PrivateIpAddress.1=10.9.9.9"),
+            "InvalidParameterValue",
+        ),
+        (
+            format!("Action=CreateTags&ResourceId.1={eni}{}", tags.replace("TagSpecification.1.", "")),
+            "TagLimitExceeded",
+        ),
+        (
+            "Action=CreateTags&ResourceId.1=eni-0123456789abcdef0&Tag.1.Key=k".to_owned(),
+            "InvalidNetworkInterfaceID.NotFound",
+        ),
+    ];
+    for (form, code) in cases {
+        let (status, xml) = send(&api, &form).await;
+        assert_eq!((status, element(&xml, "Code")), (400, Some(code)), "{}: {xml}", &form[..form.len().min(160)]);
+    }
+    let (status, xml) = send(&api, &format!("Action=DeleteNetworkInterface&NetworkInterfaceId={eni}")).await;
+    assert_eq!(status, 200, "{xml}");
+    let (status, xml) = send(&api, &format!("Action=DeleteSubnet&SubnetId={subnet}")).await;
+    assert_eq!(status, 200, "{xml}");
+}
+
+#[tokio::test]
+async fn network_acls_on_the_wire_and_their_garbage() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=CreateVpc&CidrBlock=10.0.0.0%2F16").await;
+    let vpc = element(&xml, "vpcId").unwrap().to_owned();
+    let (_, xml) = send(&api, &format!("Action=CreateSubnet&VpcId={vpc}&CidrBlock=10.0.1.0%2F24")).await;
+    let subnet = element(&xml, "subnetId").unwrap().to_owned();
+    let by_vpc = format!("Filter.1.Name=vpc-id&Filter.1.Value.1={vpc}&Filter.2.Name=default&Filter.2.Value.1=true");
+    let (status, xml) = send(&api, &format!("Action=DescribeNetworkAcls&{by_vpc}")).await;
+    assert_eq!(status, 200, "{xml}");
+    let default = element(&xml, "networkAclId").unwrap().to_owned();
+    assert!(xml.contains(&format!("<networkAclId>{default}</networkAclId><subnetId>{subnet}</subnetId>")), "{xml}");
+    assert!(xml.contains("<cidrBlock>0.0.0.0/0</cidrBlock><egress>false</egress><protocol>-1</protocol><ruleAction>allow</ruleAction><ruleNumber>100</ruleNumber>"), "{xml}");
+    assert!(xml.contains("<ruleAction>deny</ruleAction><ruleNumber>32767</ruleNumber>"), "{xml}");
+    let association = element(&xml, "networkAclAssociationId").unwrap().to_owned();
+
+    let (status, xml) = send(&api, &format!("Action=CreateNetworkAcl&VpcId={vpc}")).await;
+    assert_eq!(status, 200, "{xml}");
+    let acl = element(&xml, "networkAclId").unwrap().to_owned();
+    let entry = format!(
+        "Action=CreateNetworkAclEntry&NetworkAclId={acl}&RuleNumber=100&Protocol=6&RuleAction=allow&Egress=false\
+         &CidrBlock=10.0.0.0%2F8&PortRange.From=443&PortRange.To=443"
+    );
+    assert_eq!(send(&api, &entry).await.0, 200);
+    let (status, xml) = send(&api, &entry).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("NetworkAclEntryAlreadyExists")), "{xml}");
+    let replace = format!("Action=ReplaceNetworkAclAssociation&AssociationId={association}&NetworkAclId={acl}");
+    let (status, xml) = send(&api, &replace).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(element(&xml, "newAssociationId").unwrap().starts_with("aclassoc-"), "{xml}");
+    let (_, xml) = send(&api, &format!("Action=DescribeNetworkAcls&NetworkAclId.1={acl}")).await;
+    assert!(xml.contains(&format!("<subnetId>{subnet}</subnetId>")), "{xml}");
+    assert!(xml.contains("<portRange><from>443</from><to>443</to></portRange><protocol>6</protocol>"), "{xml}");
+
+    let cases = [
+        (format!("Action=DeleteNetworkAcl&NetworkAclId={acl}"), "DependencyViolation"),
+        (format!("Action=DeleteNetworkAcl&NetworkAclId={default}"), "InvalidParameterValue"),
+        ("Action=DeleteNetworkAcl&NetworkAclId=garbage%00".to_owned(), "InvalidNetworkAclId.Malformed"),
+        ("Action=DescribeNetworkAcls&NetworkAclId.1=acl-0123456789abcdef0".to_owned(), "InvalidNetworkAclID.NotFound"),
+        ("Action=DescribeNetworkAcls&Filter.1.Name=colour&Filter.1.Value.1=red".to_owned(), "InvalidFilter"),
+        ("Action=CreateNetworkAcl&VpcId=vpc-nope".to_owned(), "InvalidVpcID.NotFound"),
+        (format!("Action=CreateNetworkAclEntry&NetworkAclId={acl}&RuleNumber=abc"), "InvalidParameterValue"),
+        (
+            format!(
+                "Action=CreateNetworkAclEntry&NetworkAclId={acl}&RuleNumber=40000&Protocol=-1&RuleAction=allow&Egress=true&CidrBlock=0.0.0.0%2F0"
+            ),
+            "InvalidParameterValue",
+        ),
+        (
+            format!(
+                "Action=CreateNetworkAclEntry&NetworkAclId={acl}&RuleNumber=10&Protocol=-1&RuleAction=allow&Egress=true"
+            ),
+            "MissingParameter",
+        ),
+        (
+            format!(
+                "Action=CreateNetworkAclEntry&NetworkAclId={acl}&RuleNumber=10&Protocol=-1&RuleAction=allow&Egress=true&Ipv6CidrBlock=%3A%3A%2F0"
+            ),
+            "UnsupportedOperation",
+        ),
+        (
+            format!(
+                "Action=ReplaceNetworkAclEntry&NetworkAclId={acl}&RuleNumber=7&Protocol=-1&RuleAction=allow&Egress=true&CidrBlock=0.0.0.0%2F0"
+            ),
+            "InvalidNetworkAclEntry.NotFound",
+        ),
+        (
+            format!("Action=DeleteNetworkAclEntry&NetworkAclId={acl}&RuleNumber=7&Egress=true"),
+            "InvalidNetworkAclEntry.NotFound",
+        ),
+        (
+            format!("Action=ReplaceNetworkAclAssociation&AssociationId={association}&NetworkAclId={acl}"),
+            "InvalidAssociationID.NotFound",
+        ),
+        (format!("Action=DeleteVpc&VpcId={vpc}"), "DependencyViolation"),
+    ];
+    for (form, code) in cases {
+        let (status, xml) = send(&api, &form).await;
+        assert_eq!((status, element(&xml, "Code")), (400, Some(code)), "{}: {xml}", &form[..form.len().min(160)]);
+    }
+}

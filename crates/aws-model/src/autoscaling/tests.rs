@@ -175,30 +175,50 @@ fn terminated_members_are_replaced_and_their_addresses_given_back() {
 }
 
 #[test]
-fn pod_addresses_are_assigned_to_an_instance_up_to_its_max_pods_and_go_with_it() {
+fn pod_addresses_fill_the_primary_interface_then_cni_interfaces_and_go_with_the_instance() {
     let mut ids = IdSource::Sequence(0);
     let (mut network, subnets) = network(&mut ids);
     network.reconcile_groups(&[spec(&subnets, 1)], &mut ids, NOW);
     let id = network.auto_scaling_groups["eks-workers-1234"].instances[0].clone();
     let subnet = network.instances[&id].subnet_id.clone();
     let before = network.subnets[&subnet].available_ip_address_count();
+    // Launched with its primary interface, which holds its address.
+    let primary = network.instances[&id].network_interfaces.clone();
+    assert_eq!(primary.len(), 1);
+    assert_eq!(network.network_interfaces[&primary[0]].private_ip, network.instances[&id].private_ip);
 
-    let first = network.assign_private_ips(&id, 5).unwrap();
-    assert_eq!(first.len(), 5);
-    let second = network.assign_private_ips(&id, 10).unwrap();
-    // A t3.medium holds 17: the third batch is cut short, the fourth refused.
-    let third = network.assign_private_ips(&id, 5).unwrap();
-    assert_eq!(third.len(), 2);
+    // A t3.medium has 3 interfaces of 6 addresses: 5 secondary ones each, one interface's worth per call.
+    let first = network.assign_pod_ips(&mut ids, &id, 5, NOW).unwrap();
+    let second = network.assign_pod_ips(&mut ids, &id, 10, NOW).unwrap();
+    assert_eq!((first.len(), second.len()), (5, 5));
+    let third = network.assign_pod_ips(&mut ids, &id, 3, NOW).unwrap();
+    let fourth = network.assign_pod_ips(&mut ids, &id, 5, NOW).unwrap();
+    assert_eq!((third.len(), fourth.len()), (3, 2));
     assert_eq!(
-        network.assign_private_ips(&id, 1),
-        Err(crate::ec2::Ec2Error::PrivateIpAddressLimitExceeded(id.clone()))
+        network.assign_pod_ips(&mut ids, &id, 1, NOW),
+        Err(crate::ec2::Ec2Error::PrivateIpAddressLimitExceeded(format!(
+            "Number of private addresses will exceed limit for instance {id}."
+        )))
     );
-    let held: Vec<Ipv4Addr> = first.iter().chain(&second).chain(&third).copied().collect();
-    assert_eq!(network.instances[&id].secondary_ips, held);
-    assert!(held.iter().all(|ip| *ip != network.instances[&id].private_ip));
+    let instance = network.instances[&id].clone();
+    let interfaces = network.instance_interfaces(&instance);
+    assert_eq!(interfaces.len(), 3);
+    assert_eq!(interfaces[0].secondary_ips, first);
+    for (index, eni) in interfaces.iter().enumerate().skip(1) {
+        assert_eq!(eni.attachment.as_ref().unwrap().device_index, index as u32);
+        assert!(eni.attachment.as_ref().unwrap().delete_on_termination);
+        assert_eq!(eni.description, format!("aws-K8S-{id}"));
+        let tags = &network.tags[&eni.id];
+        assert_eq!(tags["node.k8s.amazonaws.com/instance_id"], id);
+        assert_eq!(tags["cluster.k8s.amazonaws.com/name"], "demo");
+        assert_eq!(eni.secondary_ips.len(), 5);
+    }
+    let held: Vec<Ipv4Addr> = first.iter().chain(&second).chain(&third).chain(&fourth).copied().collect();
+    assert_eq!(network.instance_secondary_ips(&instance), held);
+    assert!(held.iter().all(|ip| *ip != instance.private_ip));
     let unique: std::collections::BTreeSet<_> = held.iter().collect();
-    assert_eq!(unique.len(), 17);
-    assert!(held.iter().all(|ip| network.subnets[&subnet].allocated.contains(ip)));
+    assert_eq!(unique.len(), 15);
+    // Each CNI interface took a primary address of its own too.
     assert_eq!(network.subnets[&subnet].available_ip_address_count(), before - 17);
 
     // Garbage and unknown ids are refused as EC2 refuses them.
@@ -209,8 +229,10 @@ fn pod_addresses_are_assigned_to_an_instance_up_to_its_max_pods_and_go_with_it()
     ));
 
     network.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, NOW).unwrap();
-    assert!(network.instances[&id].secondary_ips.is_empty());
+    assert!(network.instances[&id].network_interfaces.is_empty());
+    assert!(network.network_interfaces.is_empty(), "every interface was deleted on termination");
     assert!(held.iter().all(|ip| !network.subnets[&subnet].allocated.contains(ip)));
+    assert_eq!(network.subnets[&subnet].available_ip_address_count(), before + 1);
     assert!(matches!(network.assign_private_ips(&id, 1), Err(crate::ec2::Ec2Error::IncorrectInstanceState(_))));
 }
 

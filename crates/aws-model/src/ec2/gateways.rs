@@ -507,6 +507,8 @@ impl Network {
             Some("route-table") => self.table(id).map(drop),
             Some("natgateway") => self.nat(id).map(drop),
             Some("elastic-ip") => self.address(id).map(drop),
+            Some("network-acl") => self.network_acl(id).map(drop),
+            Some("network-interface") => self.interface(id).map(drop),
             Some("instance") => self.check_instance_ids(std::slice::from_ref(&id.to_owned())),
             Some("launch-template") => self.launch_template(&super::templates::TemplateName::Id(id)).map(drop),
             _ => Err(Ec2Error::InvalidId(id.to_owned())),

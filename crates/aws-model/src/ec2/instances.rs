@@ -1,7 +1,7 @@
 //! EC2 instances: the records of the instances Auto Scaling launches for managed node groups, their states
 //! (`pending -> running`, `stopping -> stopped`, `shutting-down -> terminated`), DescribeInstances' filters, and
-//! TerminateInstances, StopInstances and StartInstances. An instance and the private addresses it takes from
-//! its subnet are written in one change.
+//! TerminateInstances, StopInstances and StartInstances. An instance, its primary network interface and the
+//! private address they take from its subnet are written in one change; its interfaces are in `interfaces.rs`.
 //!
 //! Terminated instances stay visible for an hour, as EC2 keeps them, and are forgotten by the next Auto Scaling
 //! sync after that.
@@ -88,9 +88,14 @@ pub struct Instance {
     pub vpc_id: String,
     pub private_ip: Ipv4Addr,
     pub private_dns_name: String,
-    /// Secondary private addresses assigned to its interfaces (the VPC CNI's pod addresses), freed with it.
+    /// The network interfaces attached to it, by id: the primary one first, then in the order attached. Each is
+    /// its own record (`interfaces.rs`); terminated instances have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secondary_ips: Vec<Ipv4Addr>,
+    pub network_interfaces: Vec<String>,
+    /// Secondary addresses that records of earlier versions kept on the instance itself; `migrate.rs` moves them
+    /// to the instance's interfaces, and nothing else reads or writes them.
+    #[serde(default, rename = "secondary_ips", skip_serializing_if = "Vec::is_empty")]
+    pub legacy_secondary_ips: Vec<Ipv4Addr>,
     /// The stored state; [`Instance::state_at`] reads `pending` until `running_at`.
     pub state: InstanceState,
     /// Unix seconds.
@@ -181,6 +186,7 @@ const INSTANCE_FILTERS: &[&str] = &[
     "network-interface.subnet-id",
     "network-interface.vpc-id",
     "network-interface.addresses.private-ip-address",
+    "network-interface.network-interface-id",
     "instance.group-id",
 ];
 
@@ -213,31 +219,6 @@ impl Network {
         }
     }
 
-    /// Assigns up to `count` more secondary private addresses of its subnet to an instance's interfaces, as the
-    /// VPC CNI does to hold pod addresses. An instance holds at most its type's max pods of them (on EKS two of
-    /// those pod slots go to host-network pods, which ekslite does not run), so fewer are assigned near the limit
-    /// and `PrivateIpAddressLimitExceeded` answers at it. They are freed when it terminates.
-    pub fn assign_private_ips(&mut self, instance_id: &str, count: usize) -> Result<Vec<Ipv4Addr>, Ec2Error> {
-        self.check_instance_ids(&[instance_id.to_owned()])?;
-        let instance = &self.instances[instance_id];
-        if !instance.is_live() {
-            return Err(Ec2Error::IncorrectInstanceState(format!(
-                "The instance '{instance_id}' is not in a state from which it can be modified."
-            )));
-        }
-        let limit = super::instance_types::instance_type(&instance.instance_type)
-            .map_or(usize::MAX, |kind| kind.max_pods() as usize);
-        let room = limit.saturating_sub(instance.secondary_ips.len());
-        if room == 0 {
-            return Err(Ec2Error::PrivateIpAddressLimitExceeded(instance_id.to_owned()));
-        }
-        let subnet = instance.subnet_id.clone();
-        let assigned = self.allocate_private_ips(&subnet, count.min(room))?;
-        let instance = self.instances.get_mut(instance_id).expect("checked above");
-        instance.secondary_ips.extend(assigned.iter().copied());
-        Ok(assigned)
-    }
-
     /// DescribeInstances: the instances asked for (all when none is named) that pass the filters, in id order.
     pub fn describe_instances(
         &self,
@@ -254,18 +235,26 @@ impl Network {
             .filter(|instance| instance_ids.is_empty() || instance_ids.contains(&instance.id))
             .filter(|instance| {
                 let state = instance.state_at(now);
+                let interfaces = self.instance_interfaces(instance);
+                let of_interfaces = |field: &dyn Fn(&super::NetworkInterface) -> Vec<String>| -> Vec<String> {
+                    interfaces.iter().flat_map(|eni| field(eni)).collect()
+                };
                 passes(filters, self.tags.get(&instance.id), |name| match name {
                     "instance-id" => one(&instance.id),
                     "instance-state-name" => one(state.name()),
                     "instance-state-code" => vec![state.code().to_string()],
                     "instance-type" => one(&instance.instance_type),
                     "image-id" => one(&instance.image_id),
-                    "vpc-id" | "network-interface.vpc-id" => one(&instance.vpc_id),
-                    "subnet-id" | "network-interface.subnet-id" => one(&instance.subnet_id),
-                    "availability-zone" => one(&instance.availability_zone),
-                    "private-ip-address" | "network-interface.addresses.private-ip-address" => {
-                        vec![instance.private_ip.to_string()]
+                    "vpc-id" => one(&instance.vpc_id),
+                    "subnet-id" => one(&instance.subnet_id),
+                    "network-interface.vpc-id" => of_interfaces(&|eni| vec![eni.vpc_id.clone()]),
+                    "network-interface.subnet-id" => of_interfaces(&|eni| vec![eni.subnet_id.clone()]),
+                    "network-interface.network-interface-id" => of_interfaces(&|eni| vec![eni.id.clone()]),
+                    "network-interface.addresses.private-ip-address" => {
+                        of_interfaces(&|eni| eni.addresses().iter().map(|(ip, _)| ip.to_string()).collect())
                     }
+                    "availability-zone" => one(&instance.availability_zone),
+                    "private-ip-address" => vec![instance.private_ip.to_string()],
                     "private-dns-name" => one(&instance.private_dns_name),
                     "reservation-id" => one(&instance.reservation_id),
                     "owner-id" => one(&self.account),
@@ -339,14 +328,12 @@ impl Network {
                 instance.state = stored;
                 instance.state_changed_at = now;
                 if stored == InstanceState::Terminated {
-                    // Its interfaces go with it, and every address they held.
-                    let secondary = std::mem::take(&mut instance.secondary_ips);
+                    // Its primary interface goes with it, and the others it was told to take, with every address
+                    // they held.
                     let (subnet, ip) = (instance.subnet_id.clone(), instance.private_ip);
+                    self.release_instance_interfaces(id);
                     if let Some(subnet) = self.subnets.get_mut(&subnet) {
                         subnet.allocated.remove(&ip);
-                        for ip in secondary {
-                            subnet.allocated.remove(&ip);
-                        }
                     }
                 }
             }
@@ -388,7 +375,8 @@ pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance
         vpc_id: "vpc-1".into(),
         private_ip: ip,
         private_dns_name: private_dns_name(ip, "eu-west-1"),
-        secondary_ips: Vec::new(),
+        network_interfaces: Vec::new(),
+        legacy_secondary_ips: Vec::new(),
         state: InstanceState::Running,
         launched_at: 0.0,
         running_at: 0.0,

@@ -112,6 +112,8 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "rtb" => "route-table",
         "nat" => "natgateway",
         "eipalloc" => "elastic-ip",
+        "acl" => "network-acl",
+        "eni" if !id.starts_with("eni-attach-") => "network-interface",
         "i" => "instance",
         "lt" => "launch-template",
         _ => return None,
@@ -226,6 +228,7 @@ impl Network {
                     availability_zone_id: zone.id,
                     default_for_az: true,
                     map_public_ip_on_launch: true,
+                    network_acl: None,
                     allocated: AddressMap::empty(Cidr::parse(&format!("{first}/20")).expect("a /20 parses")),
                 },
             );
@@ -274,6 +277,7 @@ impl Network {
                 associations: vec![Association { id: ids.id("rtbassoc"), subnet_id: None }],
             },
         );
+        self.add_default_acl(ids, &vpc.id);
         vpc
     }
 
@@ -374,7 +378,8 @@ impl Network {
     }
 
     /// DeleteVpc: refused while subnets, attached internet gateways, security groups other than the default,
-    /// route tables other than the main one, or NAT gateways remain.
+    /// route tables other than the main one, network ACLs other than the default, or NAT gateways remain. Its
+    /// default security group, main route table and default network ACL go with it.
     pub fn delete_vpc(&mut self, vpc_id: &str) -> Result<(), Ec2Error> {
         self.vpc(vpc_id)?;
         let in_vpc = |other: &str| other == vpc_id;
@@ -382,6 +387,7 @@ impl Network {
             || self.internet_gateways.values().any(|gateway| gateway.attached_vpc.as_deref() == Some(vpc_id))
             || self.security_groups.values().any(|group| in_vpc(&group.vpc_id) && group.name != "default")
             || self.route_tables.values().any(|table| in_vpc(&table.vpc_id) && !table.is_main())
+            || self.network_acls.values().any(|acl| in_vpc(&acl.vpc_id) && !acl.is_default)
             || self.nat_gateways.values().any(|nat| in_vpc(&nat.vpc_id) && nat.state != "deleted");
         if busy {
             return Err(Ec2Error::DependencyViolation(format!(
@@ -398,6 +404,12 @@ impl Network {
         }
         for id in tables {
             self.route_tables.remove(&id);
+            self.untag(&id);
+        }
+        let acls: Vec<String> =
+            self.network_acls.values().filter(|acl| in_vpc(&acl.vpc_id)).map(|acl| acl.id.clone()).collect();
+        for id in acls {
+            self.network_acls.remove(&id);
             self.untag(&id);
         }
         self.vpcs.remove(vpc_id);
@@ -495,6 +507,7 @@ impl Network {
             availability_zone_id: zone.id.clone(),
             default_for_az: false,
             map_public_ip_on_launch: false,
+            network_acl: None,
             allocated: AddressMap::empty(cidr),
         };
         self.subnets.insert(subnet.id.clone(), subnet.clone());

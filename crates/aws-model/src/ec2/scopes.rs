@@ -3,9 +3,9 @@
 //! a change relies on a whole kind only for which records exist and for fields that never change; the records
 //! whose changing fields it relies on are loaded by id (checked at commit) or written.
 
-use super::Network;
 use super::storage::{Kind, Scope};
 use super::templates::TemplateName;
+use super::{Instance, Network};
 
 /// DescribeVpcs.
 pub fn vpcs() -> Scope {
@@ -22,6 +22,7 @@ pub fn delete_vpc(vpc_id: &str) -> Scope {
         .all(Kind::SecurityGroup)
         .all(Kind::RouteTable)
         .all(Kind::NatGateway)
+        .all(Kind::NetworkAcl)
 }
 
 /// ModifyVpcAttribute, DescribeVpcAttribute, CreateRouteTable.
@@ -178,9 +179,9 @@ pub fn everything_tagged() -> Scope {
     Kind::ALL.into_iter().fold(Scope::new(), Scope::all)
 }
 
-/// DescribeInstances.
+/// DescribeInstances: the instances and their interfaces.
 pub fn instances() -> Scope {
-    Scope::new().all(Kind::Instance)
+    Scope::new().all(Kind::Instance).all(Kind::NetworkInterface)
 }
 
 /// Stop, Start, TerminateInstances: the instances, then (widened) their subnets' addresses.
@@ -188,9 +189,121 @@ pub fn instance_ids(ids: &[String]) -> Scope {
     Scope::new().ids(Kind::Instance, ids.iter().cloned())
 }
 
-/// Widens [`instance_ids`].
+/// Widens [`instance_ids`]: every loaded instance's interfaces and subnets' addresses.
 pub fn instance_subnets(network: &Network) -> Scope {
-    network.instances.loaded().values().fold(Scope::new(), |scope, instance| scope.addresses(&instance.subnet_id))
+    instance_interfaces(network, network.instances.loaded().values())
+}
+
+/// What a change to instances' addresses reads besides the instances: their interfaces, as context (each it
+/// changes is written, so checked; attaching or detaching one writes its instance), and the addresses of the
+/// instances' and the interfaces' subnets (a second widening, once the interfaces are loaded).
+pub fn instance_interfaces<'a>(network: &Network, instances: impl Iterator<Item = &'a Instance>) -> Scope {
+    instances.fold(Scope::new(), |scope, instance| {
+        let scope = scope
+            .addresses(&instance.subnet_id)
+            .context(Kind::NetworkInterface, instance.network_interfaces.iter().cloned());
+        instance
+            .network_interfaces
+            .iter()
+            .filter_map(|id| network.network_interfaces.loaded().get(id))
+            .fold(scope, |scope, eni| scope.addresses(&eni.subnet_id))
+    })
+}
+
+/// DescribeNetworkInterfaces: every interface, and the security groups for their names.
+pub fn network_interfaces() -> Scope {
+    Scope::new().all(Kind::NetworkInterface).all(Kind::SecurityGroup)
+}
+
+/// CreateNetworkInterface: the subnet's addresses and every security group (the VPC's default one, or those
+/// named; a group's VPC and name never change).
+pub fn create_network_interface(subnet_id: Option<&str>) -> Scope {
+    let scope = Scope::new().all(Kind::SecurityGroup);
+    subnet_id.map_or(scope.clone(), |subnet| scope.addresses(subnet))
+}
+
+/// DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses, Modify/DescribeNetworkInterfaceAttribute: the
+/// interface, then (widened, [`interface_parts`]) its subnet's addresses and its instance.
+pub fn network_interface(id: &str) -> Scope {
+    Scope::new().id(Kind::NetworkInterface, id)
+}
+
+/// Widens [`network_interface`]: the loaded interfaces' subnets' addresses and the instances they are attached to.
+pub fn interface_parts(network: &Network) -> Scope {
+    network.network_interfaces.loaded().values().fold(Scope::new(), |scope, eni| {
+        let scope = scope.addresses(&eni.subnet_id);
+        match eni.instance_id() {
+            Some(instance) => scope.id(Kind::Instance, instance),
+            None => scope,
+        }
+    })
+}
+
+/// AttachNetworkInterface: the interface and the instance, then (widened) the instance's interfaces by id.
+pub fn attach_network_interface(id: &str, instance_id: &str) -> Scope {
+    Scope::new().id(Kind::NetworkInterface, id).id(Kind::Instance, instance_id)
+}
+
+/// Widens [`attach_network_interface`].
+pub fn interfaces_of_instance(network: &Network, instance_id: &str) -> Scope {
+    match network.instances.loaded().get(instance_id) {
+        Some(instance) => Scope::new().ids(Kind::NetworkInterface, instance.network_interfaces.iter().cloned()),
+        None => Scope::new(),
+    }
+}
+
+/// DetachNetworkInterface: every interface (to find the attachment), then (widened) the one attached and its
+/// instance, by id.
+pub fn detach_network_interface() -> Scope {
+    Scope::new().all(Kind::NetworkInterface)
+}
+
+/// Widens [`detach_network_interface`].
+pub fn attachment(network: &Network, attachment_id: &str) -> Scope {
+    let found = network
+        .network_interfaces
+        .loaded()
+        .values()
+        .find(|eni| eni.attachment.as_ref().is_some_and(|attachment| attachment.id == attachment_id));
+    match found.and_then(|eni| Some((eni, eni.instance_id()?))) {
+        Some((eni, instance)) => Scope::new().id(Kind::NetworkInterface, &eni.id).id(Kind::Instance, instance),
+        None => Scope::new(),
+    }
+}
+
+/// DescribeNetworkAcls: every ACL and every subnet (associations).
+pub fn network_acls() -> Scope {
+    Scope::new().all(Kind::NetworkAcl).all(Kind::Subnet)
+}
+
+/// CreateNetworkAcl: the VPC.
+pub fn create_network_acl(vpc_id: &str) -> Scope {
+    Scope::new().id(Kind::Vpc, vpc_id)
+}
+
+/// Create/Replace/DeleteNetworkAclEntry: the ACL.
+pub fn network_acl(id: &str) -> Scope {
+    Scope::new().id(Kind::NetworkAcl, id)
+}
+
+/// DeleteNetworkAcl: the ACL and every subnet (their associations: replacing one moves the kind's generation).
+pub fn delete_network_acl(id: &str) -> Scope {
+    Scope::new().id(Kind::NetworkAcl, id).all(Kind::Subnet)
+}
+
+/// ReplaceNetworkAclAssociation: every subnet (to find the association) and every ACL (a subnet that kept its
+/// first association is with its VPC's default ACL), the ACL asked for by id, then (widened) the subnet found,
+/// by id.
+pub fn replace_network_acl_association(acl_id: &str) -> Scope {
+    Scope::new().all(Kind::Subnet).all(Kind::NetworkAcl).id(Kind::NetworkAcl, acl_id)
+}
+
+/// Widens [`replace_network_acl_association`].
+pub fn subnet_of_acl_association(network: &Network, association_id: &str) -> Scope {
+    match network.subnet_of_acl_association(association_id) {
+        Some(subnet) => Scope::new().id(Kind::Subnet, &subnet.id),
+        None => Scope::new(),
+    }
 }
 
 /// Launch template operations: a template by id, or every template (names are unique in a region).

@@ -3,8 +3,8 @@
 //!
 //! Keys, under `/aws/<account>/<region>/`:
 //! - `ec2/<kind>/<id>` for each resource ([`Kind`]: `vpc`, `subnet`, `security-group`, `internet-gateway`,
-//!   `route-table`, `nat-gateway`, `elastic-ip`, `launch-template`, `instance`) and `autoscaling/group/<name>`;
-//!   a resource's tags are stored in its record;
+//!   `route-table`, `nat-gateway`, `elastic-ip`, `network-acl`, `network-interface`, `launch-template`,
+//!   `instance`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
 //! - `ec2/subnet-addresses/<subnet>/<chunk>` for the addresses in use in a subnet ([`AddressMap`]);
 //! - `ec2/generation/<kind>`: a counter every create and delete of a record of that kind moves;
 //! - `ec2/region`: present once the region's default VPC has been made.
@@ -52,6 +52,8 @@ pub enum Kind {
     RouteTable,
     NatGateway,
     ElasticIp,
+    NetworkAcl,
+    NetworkInterface,
     LaunchTemplate,
     Instance,
     AutoScalingGroup,
@@ -59,7 +61,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::SecurityGroup,
@@ -67,13 +69,15 @@ impl Kind {
         Kind::RouteTable,
         Kind::NatGateway,
         Kind::ElasticIp,
+        Kind::NetworkAcl,
+        Kind::NetworkInterface,
         Kind::LaunchTemplate,
         Kind::Instance,
         Kind::AutoScalingGroup,
     ];
 
     /// The networking kinds: what most EC2 calls look through.
-    pub const FABRIC: [Kind; 7] = [
+    pub const FABRIC: [Kind; 8] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::SecurityGroup,
@@ -81,6 +85,7 @@ impl Kind {
         Kind::RouteTable,
         Kind::NatGateway,
         Kind::ElasticIp,
+        Kind::NetworkAcl,
     ];
 
     /// The key segment of the kind: `<service>/<kind>`.
@@ -93,6 +98,8 @@ impl Kind {
             Kind::RouteTable => "ec2/route-table",
             Kind::NatGateway => "ec2/nat-gateway",
             Kind::ElasticIp => "ec2/elastic-ip",
+            Kind::NetworkAcl => "ec2/network-acl",
+            Kind::NetworkInterface => "ec2/network-interface",
             Kind::LaunchTemplate => "ec2/launch-template",
             Kind::Instance => "ec2/instance",
             Kind::AutoScalingGroup => "autoscaling/group",
@@ -110,6 +117,8 @@ impl Kind {
             "rtb" => Kind::RouteTable,
             "nat" => Kind::NatGateway,
             "eipalloc" => Kind::ElasticIp,
+            "acl" => Kind::NetworkAcl,
+            "eni" => Kind::NetworkInterface,
             "lt" => Kind::LaunchTemplate,
             "i" => Kind::Instance,
             _ => return None,
@@ -171,7 +180,14 @@ impl Keys {
 pub(crate) struct RegionRecord {
     pub account: String,
     pub region: String,
+    /// The layout the region's records are in: 0 before network interfaces and network ACLs had records of their
+    /// own, [`LAYOUT`] since (`migrate.rs` moves a region from one to the next).
+    #[serde(default)]
+    pub layout: u32,
 }
+
+/// The layout of the records this version writes.
+pub(crate) const LAYOUT: u32 = 1;
 
 /// How much of a kind a scope reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -359,6 +375,11 @@ pub(crate) struct Storage<'a> {
     pub keys: Keys,
 }
 
+/// Whether an id can name a record: not empty, at most 256 bytes, without a NUL or a slash (ids come from requests).
+fn is_record_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 256 && !id.contains(['\0', '/'])
+}
+
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, Ec2Error> {
     serde_json::from_slice(bytes).map_err(|error| Ec2Error::Server(format!("record {key} is damaged: {error}")))
 }
@@ -441,6 +462,12 @@ impl Storage<'_> {
 
     async fn load_one(&self, view: &mut View, kind: Kind, id: &str, check: bool) -> Result<(), Ec2Error> {
         let key = self.keys.record(kind, id);
+        if !is_record_id(id) {
+            // No record has such an id (a request's garbage: a NUL, a slash, a megabyte): absent, without asking
+            // the store, whose keys could not hold it.
+            view.reads.insert(key, Read { revision: 0, check: false });
+            return Ok(());
+        }
         let found = self.records.get_raw_at(&key, Some(view.revision)).await?;
         let revision = found.as_ref().map_or(0, |kv| kv.mod_revision);
         view.reads.insert(key.clone(), Read { revision, check });
@@ -552,6 +579,16 @@ impl Storage<'_> {
             }
         }
         out
+    }
+
+    /// The records a view holds that differ from `before` (from [`Storage::snapshot`]), as puts: what a migration
+    /// writes. Records gone from the view are not deleted.
+    pub fn puts(&self, network: &Network, before: &BTreeMap<String, (Option<Kind>, Bytes)>) -> Vec<TxnOp> {
+        self.encoded(network, before)
+            .into_iter()
+            .filter(|(key, (_, bytes))| before.get(key).map(|(_, old)| old) != Some(bytes))
+            .map(|(key, (_, value))| TxnOp::Put { key, value })
+            .collect()
     }
 
     /// Every record of a whole network, with its kind (none for address chunks), key and encoding.
@@ -687,6 +724,8 @@ impl Network {
             route_tables: Loaded::default(),
             nat_gateways: Loaded::default(),
             addresses: Loaded::default(),
+            network_acls: Loaded::default(),
+            network_interfaces: Loaded::default(),
             tags: BTreeMap::new(),
             instances: Loaded::default(),
             launch_templates: Loaded::default(),
@@ -720,6 +759,8 @@ impl Network {
             Kind::RouteTable => put(cache, &mut self.route_tables, tags, id, kv),
             Kind::NatGateway => put(cache, &mut self.nat_gateways, tags, id, kv),
             Kind::ElasticIp => put(cache, &mut self.addresses, tags, id, kv),
+            Kind::NetworkAcl => put(cache, &mut self.network_acls, tags, id, kv),
+            Kind::NetworkInterface => put(cache, &mut self.network_interfaces, tags, id, kv),
             Kind::LaunchTemplate => put(cache, &mut self.launch_templates, tags, id, kv),
             Kind::Instance => put(cache, &mut self.instances, tags, id, kv),
             Kind::AutoScalingGroup => put(cache, &mut self.auto_scaling_groups, tags, id, kv),
@@ -737,6 +778,8 @@ impl Network {
             Kind::RouteTable => self.route_tables.mark(all, ids),
             Kind::NatGateway => self.nat_gateways.mark(all, ids),
             Kind::ElasticIp => self.addresses.mark(all, ids),
+            Kind::NetworkAcl => self.network_acls.mark(all, ids),
+            Kind::NetworkInterface => self.network_interfaces.mark(all, ids),
             Kind::LaunchTemplate => self.launch_templates.mark(all, ids),
             Kind::Instance => self.instances.mark(all, ids),
             Kind::AutoScalingGroup => self.auto_scaling_groups.mark(all, ids),
@@ -764,6 +807,8 @@ impl Network {
             Kind::RouteTable => each(&self.route_tables, &self.tags),
             Kind::NatGateway => each(&self.nat_gateways, &self.tags),
             Kind::ElasticIp => each(&self.addresses, &self.tags),
+            Kind::NetworkAcl => each(&self.network_acls, &self.tags),
+            Kind::NetworkInterface => each(&self.network_interfaces, &self.tags),
             Kind::LaunchTemplate => each(&self.launch_templates, &self.tags),
             Kind::Instance => each(&self.instances, &self.tags),
             Kind::AutoScalingGroup => each(&self.auto_scaling_groups, &self.tags),

@@ -22,10 +22,13 @@ pub(super) struct NodeAddresses {
 /// Addresses assigned at a time when the instance type is unknown.
 pub(super) const WARM_BATCH: usize = 5;
 
-/// Pod IPs as the VPC CNI gives them: secondary private addresses of the node's subnet, assigned to the node's
-/// instance in EC2 one interface's worth at a time (the CNI's warm ENI) and kept warm on the node when pods go,
+/// Pod IPs as the VPC CNI gives them: secondary private addresses of the node's subnet on the instance's network
+/// interfaces in EC2, assigned one interface's worth at a time (the primary interface first, then interfaces the
+/// CNI creates and attaches, `aws-K8S-<instance id>`: the CNI's warm ENI) and kept warm on the node when pods go,
 /// so that an address is written to EC2 once per batch rather than once per pod. They are freed with the
-/// instance, and after a restart the node's warm addresses are read back from EC2.
+/// instance and its interfaces, and after a restart the node's warm addresses are read back from EC2. A node holds
+/// as many as its interfaces do (15 on a t3.medium, whose max pods also counts two host-network pods); a pod past
+/// that gets no address, as on EKS.
 #[derive(Debug)]
 pub struct VpcCni {
     cluster: String,

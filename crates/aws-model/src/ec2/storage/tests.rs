@@ -6,6 +6,7 @@ use futures::StreamExt;
 use store::{DynStore, MemoryStore};
 
 use super::super::*;
+use super::{LAYOUT, RegionRecord};
 use crate::clock::ManualClock;
 
 fn service() -> (Ec2, DynStore, Caller) {
@@ -58,7 +59,8 @@ async fn busy_region(ec2: &Ec2, caller: &Caller) -> (String, String) {
         ec2.change(caller, &Scope::new().addresses(subnet.as_str()), |network, ids| {
             for _ in 0..20 {
                 let ip = network.allocate_private_ip(&subnet)?;
-                let instance = instances::test_instance(&ids.id("i"), &subnet, ip);
+                let mut instance = instances::test_instance(&ids.id("i"), &subnet, ip);
+                instance.network_interfaces = vec![network.add_primary_interface(ids, &instance)];
                 network.instances.insert(instance.id.clone(), instance);
             }
             Ok(())
@@ -85,17 +87,22 @@ async fn a_change_writes_only_the_records_it_changes() {
     assert!(written[0].0.ends_with(&format!("/ec2/vpc/{vpc}")));
     assert!(written[0].1 < 4096, "a tag write stores {} bytes", written[0].1);
 
-    // Handing out addresses rewrites one small chunk, however many are in use.
+    // Handing out addresses rewrites the interface that takes them and one small chunk, however many are in use.
     let before = store.status().await.unwrap().revision;
-    let instance =
-        ec2.view(&caller, &scopes::instances(), |n| n.instances.keys().next().unwrap().clone()).await.unwrap();
+    let (instance, interface) = ec2
+        .view(&caller, &scopes::instances(), |n| {
+            let (id, instance) = n.instances.iter().next().unwrap();
+            (id.clone(), instance.network_interfaces[0].clone())
+        })
+        .await
+        .unwrap();
     let assigned = ec2.assign_private_ips(&caller, &instance, 5).await.unwrap();
     assert_eq!(assigned.len(), 5);
     let written = writes_after(&store, before).await;
     let keys: BTreeSet<&str> = written.iter().map(|(key, _)| key.rsplit_once("/ec2/").unwrap().1).collect();
     assert_eq!(
         keys,
-        BTreeSet::from([format!("instance/{instance}").as_str(), &*format!("subnet-addresses/{subnet}/00")])
+        BTreeSet::from([format!("network-interface/{interface}").as_str(), &*format!("subnet-addresses/{subnet}/00")])
     );
     assert!(written.iter().all(|(_, size)| *size < 4096), "{written:?}");
 
@@ -248,6 +255,67 @@ async fn a_region_of_the_one_record_layout_moves_to_records_on_first_use() {
     assert!(store.get(&legacy, None).await.unwrap().is_none(), "the old record is gone");
     let next = ec2.allocate_private_ip(&caller, &subnet).await.unwrap();
     assert_ne!(next, taken, "an address in use before the move is not handed out again");
+}
+
+#[tokio::test]
+async fn a_region_from_before_interfaces_and_acls_is_upgraded_on_first_use() {
+    let (ec2, store, caller) = service();
+    // What the previous layout stored: records per resource, no network ACLs or interfaces, an instance holding
+    // a t3.medium's max pods of secondary addresses itself, and a marker without a layout.
+    let mut old = Network::new(&caller.account, &caller.region);
+    old.initialize(&mut IdSource::Sequence(0));
+    let acls: Vec<String> = old.network_acls.keys().cloned().collect();
+    for id in acls {
+        old.network_acls.remove(&id);
+    }
+    let subnet = old.subnets.values().next().unwrap().clone();
+    let ip = old.allocate_private_ip(&subnet.id).unwrap();
+    let secondary = old.allocate_private_ips(&subnet.id, 17).unwrap();
+    let mut instance = instances::test_instance("i-0123456789abcdef0", &subnet.id, ip);
+    instance.vpc_id = subnet.vpc_id.clone();
+    instance.legacy_secondary_ips = secondary.clone();
+    instance.nodegroup = Some(NodegroupMember {
+        cluster: "demo".into(),
+        nodegroup: "workers".into(),
+        capacity_type: "ON_DEMAND".into(),
+        labels: BTreeMap::new(),
+        taints: Vec::new(),
+    });
+    old.instances.insert(instance.id.clone(), instance);
+    let storage = Storage { records: &ec2.records, keys: Keys::new(&caller.account, &caller.region) };
+    for (_, key, value) in storage.records_of(&old) {
+        store.create(&key, value).await.unwrap();
+    }
+    let marker = serde_json::json!({ "account": caller.account, "region": caller.region });
+    store.create(&storage.keys.region(), serde_json::to_vec(&marker).unwrap().into()).await.unwrap();
+
+    let network = ec2.view(&caller, &Scope::everything(), Clone::clone).await.unwrap();
+    let vpc = network.default_vpc().unwrap().id.clone();
+    let acl = network.default_acl(&vpc).expect("the VPC has its default ACL");
+    assert_eq!(acl.id, format!("acl-{}", vpc.trim_start_matches("vpc-")));
+    let instance = &network.instances["i-0123456789abcdef0"];
+    assert!(instance.legacy_secondary_ips.is_empty());
+    let interfaces = network.instance_interfaces(instance);
+    assert_eq!(interfaces.len(), 3);
+    assert_eq!(interfaces[0].id, "eni-0123456789abcdef0", "the id DescribeInstances showed before");
+    assert_eq!(interfaces[0].private_ip, ip);
+    assert_eq!(interfaces[1].description, "aws-K8S-i-0123456789abcdef0");
+    assert_eq!(network.tags[&interfaces[2].id]["cluster.k8s.amazonaws.com/name"], "demo");
+    let mut held: Vec<Ipv4Addr> = interfaces.iter().flat_map(|eni| eni.addresses()).map(|(ip, _)| ip).collect();
+    held.sort();
+    let mut expected: Vec<Ipv4Addr> = std::iter::once(ip).chain(secondary).collect();
+    expected.sort();
+    assert_eq!(held, expected, "every address the instance held, on its interfaces");
+    let record: RegionRecord =
+        serde_json::from_slice(&store.get(&storage.keys.region(), None).await.unwrap().unwrap().value).unwrap();
+    assert_eq!(record.layout, LAYOUT);
+    // Done once: reading again writes nothing, and upgrading the result changes nothing.
+    let revision = store.status().await.unwrap().revision;
+    ec2.view(&caller, &Scope::everything(), |_| ()).await.unwrap();
+    assert_eq!(store.status().await.unwrap().revision, revision);
+    let mut again = network.clone();
+    super::super::migrate::upgrade_network(&mut again);
+    assert_eq!(again, network);
 }
 
 #[test]

@@ -25,7 +25,8 @@ pub(crate) fn instance(id: &str, subnet: &aws_model::ec2::Subnet, ip: Ipv4Addr, 
         vpc_id: subnet.vpc_id.clone(),
         private_ip: ip,
         private_dns_name: aws_model::ec2::instances::private_dns_name(ip, "us-east-1"),
-        secondary_ips: Vec::new(),
+        network_interfaces: Vec::new(),
+        legacy_secondary_ips: Vec::new(),
         state: InstanceState::Running,
         launched_at: 0.0,
         running_at: 0.0,
@@ -45,10 +46,11 @@ async fn one_instance() -> (Ec2, aws_model::eks::Caller, String, String) {
     let ec2 = Ec2::new(Records::new(Arc::new(store::MemoryStore::new())), Arc::new(ManualClock::new(0.0)));
     let caller = aws_model::eks::Caller { account: "000000000000".into(), region: "us-east-1".into(), arn: "".into() };
     let (id, subnet) = ec2
-        .change(&caller, &Scope::everything(), |network, _| {
+        .change(&caller, &Scope::everything(), |network, ids| {
             let subnet = network.subnets.values().min_by_key(|s| s.availability_zone.clone()).unwrap().clone();
             let ip = network.allocate_private_ip(&subnet.id)?;
-            let instance = instance("i-0123456789abcdef0", &subnet, ip, None);
+            let mut instance = instance("i-0123456789abcdef0", &subnet, ip, Some("demo"));
+            instance.network_interfaces = vec![network.add_primary_interface(ids, &instance)];
             network.instances.insert(instance.id.clone(), instance);
             Ok(("i-0123456789abcdef0".to_owned(), subnet.id))
         })
@@ -59,8 +61,7 @@ async fn one_instance() -> (Ec2, aws_model::eks::Caller, String, String) {
 
 /// The pod network of cluster `demo` as it stands after a node sync that saw the instance as EC2 has it.
 async fn cni(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> VpcCni {
-    let assigned =
-        ec2.view(caller, &Scope::everything(), |network| network.instances[id].secondary_ips.clone()).await.unwrap();
+    let assigned = assigned(ec2, caller, id).await;
     let instances = NodeInstances::default();
     let node = NodeAddresses { instance_id: id.to_owned(), batch: 5, assigned };
     instances.lock().unwrap().insert(("demo".into(), NODE.into()), node);
@@ -74,8 +75,11 @@ async fn cni(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> VpcCni {
     }
 }
 
+/// The secondary addresses of the instance's interfaces, as EC2 has them.
 async fn assigned(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> Vec<Ipv4Addr> {
-    ec2.view(caller, &Scope::everything(), |network| network.instances[id].secondary_ips.clone()).await.unwrap()
+    ec2.view(caller, &Scope::everything(), |network| network.instance_secondary_ips(&network.instances[id]))
+        .await
+        .unwrap()
 }
 
 fn v4(ip: IpAddr) -> Ipv4Addr {
@@ -98,6 +102,22 @@ async fn pod_addresses_are_assigned_to_the_instance_a_batch_at_a_time_and_kept_w
     assert_eq!(assigned(&ec2, &caller, &id).await.len(), 10);
     let unique: HashSet<_> = handed.iter().collect();
     assert_eq!(unique.len(), 6);
+    // The primary interface was full: the second batch went to an interface the CNI made, as the CNI makes them.
+    let interfaces = ec2
+        .view(&caller, &Scope::everything(), |network| {
+            let found = network.instance_interfaces(&network.instances[&id]);
+            found.into_iter().map(|eni| (eni.clone(), network.tags.get(&eni.id).cloned())).collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+    assert_eq!(interfaces.len(), 2);
+    let (cni_interface, tags) = &interfaces[1];
+    assert_eq!(cni_interface.description, format!("aws-K8S-{id}"));
+    let tags = tags.clone().unwrap();
+    assert_eq!(
+        (tags["cluster.k8s.amazonaws.com/name"].as_str(), tags["node.k8s.amazonaws.com/instance_id"].as_str()),
+        ("demo", id.as_str())
+    );
 
     // A pod's address goes back to the node, not to the subnet, and is the next one handed out.
     cni.release(NODE, IpAddr::V4(handed[2])).await;
