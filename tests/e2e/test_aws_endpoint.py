@@ -3,6 +3,11 @@ service that it does not serve, fails with an error botocore parses in that serv
 rest-xml, JSON with __type for json and rest-json), naming the service and the operation, never a bare HTTP status."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ekslite_binary
 
 # aws CLI arguments, then the error code and the operation the CLI names, then what the message must name.
 NOT_SERVED_SERVICES = [
@@ -52,3 +57,12 @@ def test_operations_not_served_fail_with_a_message_naming_them(aws):
     for args, code, operation, words in NOT_SERVED_OPERATIONS:
         check_refused(aws, args, code, operation, words)
     assert aws("sts", "get-caller-identity")["Account"] == "000000000000", "the endpoint still serves"
+
+
+def test_every_served_operation_is_in_its_model_and_the_coverage_table_is_current():
+    # scripts/aws-coverage.py checks both: each name `ekslite operations` prints is an operation of botocore's model
+    # of its service, and docs/aws.md's table is what the script writes.
+    script = Path(__file__).resolve().parents[2] / "scripts" / "aws-coverage.py"
+    result = subprocess.run([sys.executable, str(script), "--check", "--binary", str(ekslite_binary())],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -81,6 +81,14 @@ struct Identity {
     principal: Principal,
 }
 
+/// Every operation the endpoint serves, as `(signing name, operation)`, service by service in the order of
+/// [`SERVICES`].
+pub fn served_operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SERVICES
+        .iter()
+        .flat_map(|service| service.operations.iter().map(|operation| (service.signing_name, operation.name)))
+}
+
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
         let sts = Sts::new(iam.clone());

@@ -36,6 +36,8 @@ enum Command {
     Up(UpArgs),
     /// Remove what `ekslite up` made: the node group, the cluster, the roles, the VPC and the context.
     Down(UpArgs),
+    /// Print the AWS operations this build serves, one `<signing name> <operation>` a line.
+    Operations,
     /// Print a kubeconfig (admin client certificate) for a cluster.
     Kubeconfig {
         /// The cluster's name.
@@ -200,6 +202,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Cluster(command) => run_client(cluster_command(command)),
         Command::Kubeconfig { name, server } => run_client(kubeconfig(name, server)),
+        Command::Operations => {
+            for (service, operation) in aws_api::served_operations() {
+                println!("{service} {operation}");
+            }
+            Ok(())
+        }
         Command::Up(args) => run_client(up::up(args.options())),
         Command::Down(args) => run_client(up::down(args.options())),
     };
