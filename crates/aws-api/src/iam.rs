@@ -3,7 +3,7 @@
 
 use aws_model::iam::{
     AccessKey, AccessKeyStatus, CreateRole, IamError, InstanceProfileView, Page, Paging, PolicyScope, PolicyVersion,
-    PolicyView, Role, Tag, User,
+    PolicyView, Role, Tag, Taggable, User,
 };
 use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
@@ -28,9 +28,22 @@ pub(crate) const SERVICE: Service = Service {
         operation!("UpdateAssumeRolePolicy", update_assume_role_policy),
         operation!("UpdateRole", update_role),
         operation!("UpdateRoleDescription", update_role),
-        operation!("TagRole", tag_role),
-        operation!("UntagRole", untag_role),
-        operation!("ListRoleTags", list_role_tags),
+        // Tags, on every taggable entity.
+        operation!("TagRole", tag_entity),
+        operation!("UntagRole", untag_entity),
+        operation!("ListRoleTags", list_entity_tags),
+        operation!("TagUser", tag_entity),
+        operation!("UntagUser", untag_entity),
+        operation!("ListUserTags", list_entity_tags),
+        operation!("TagPolicy", tag_entity),
+        operation!("UntagPolicy", untag_entity),
+        operation!("ListPolicyTags", list_entity_tags),
+        operation!("TagInstanceProfile", tag_entity),
+        operation!("UntagInstanceProfile", untag_entity),
+        operation!("ListInstanceProfileTags", list_entity_tags),
+        operation!("TagOpenIDConnectProvider", tag_entity),
+        operation!("UntagOpenIDConnectProvider", untag_entity),
+        operation!("ListOpenIDConnectProviderTags", list_entity_tags),
         // Inline role policies.
         operation!("PutRolePolicy", put_role_policy),
         operation!("GetRolePolicy", get_role_policy),
@@ -351,22 +364,40 @@ async fn update_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
     }
 }
 
-async fn tag_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    iam.tag_role(account, required(&p, "RoleName")?, tags(&p)?).await.map_err(wire)?;
+/// The entity a Tag*, Untag* or List*Tags operation names, by the operation's name.
+fn taggable<'a>(call: &Call<'_>, p: &'a Scope<'a>) -> Result<Taggable<'a>, AwsError> {
+    let entity = call
+        .operation
+        .name
+        .trim_start_matches("List")
+        .trim_start_matches("Untag")
+        .trim_start_matches("Tag")
+        .trim_end_matches("Tags");
+    Ok(match entity {
+        "Role" => Taggable::Role(required(p, "RoleName")?),
+        "User" => Taggable::User(required(p, "UserName")?),
+        "Policy" => Taggable::Policy(required(p, "PolicyArn")?),
+        "InstanceProfile" => Taggable::InstanceProfile(required(p, "InstanceProfileName")?),
+        _ => Taggable::OpenIdConnectProvider(required(p, "OpenIDConnectProviderArn")?),
+    })
+}
+
+async fn tag_entity(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    api.iam().tag(call.account(), taggable(call, &p)?, tags(&p)?).await.map_err(wire)?;
     call.xml_without_result()
 }
 
-async fn untag_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
+async fn untag_entity(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
     let keys = strings(&p, "TagKeys")?;
-    iam.untag_role(account, required(&p, "RoleName")?, &keys).await.map_err(wire)?;
+    api.iam().untag(call.account(), taggable(call, &p)?, &keys).await.map_err(wire)?;
     call.xml_without_result()
 }
 
-async fn list_role_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    let page = iam.list_role_tags(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(wire)?;
+async fn list_entity_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let page = api.iam().list_tags(call.account(), taggable(call, &p)?, &paging(&p)?).await.map_err(wire)?;
     call.xml(|xml| {
         xml.list("Tags", "member", &page.items, |xml, tag| {
             xml.text("Key", &tag.key).text("Value", &tag.value);

@@ -17,6 +17,7 @@ mod policies;
 mod profiles;
 mod providers;
 mod roles;
+mod tagging;
 mod users;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use crate::policy::{self, Policy, PolicyKind, PolicySet, Principal, Request};
 use crate::records::{Record, RecordError, Records};
 
 pub use check::MAX_TAGS;
+pub use tagging::Taggable;
 
 /// IAM's errors, each one of its wire error codes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

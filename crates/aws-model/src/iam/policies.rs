@@ -142,7 +142,7 @@ impl Iam {
     }
 
     /// The stored (customer managed) policy an ARN names; AWS managed policies cannot be changed.
-    async fn local_policy_key(&self, account: &str, arn: &str) -> Result<String, IamError> {
+    pub(super) async fn local_policy_key(&self, account: &str, arn: &str) -> Result<String, IamError> {
         Self::check_arn(arn, "policyArn")?;
         match self.find_policy(account, arn).await? {
             None => Err(policy_not_found(arn)),

@@ -39,7 +39,7 @@ impl Iam {
     }
 
     /// The account's provider for an ARN, and its record key.
-    fn provider_key(account: &str, arn: &str) -> Result<String, IamError> {
+    pub(super) fn provider_key(account: &str, arn: &str) -> Result<String, IamError> {
         Self::check_arn(arn, "openIDConnectProviderArn")?;
         let url = arn.strip_prefix(&format!("arn:aws:iam::{account}:oidc-provider/")).unwrap_or_default();
         if url.is_empty() {

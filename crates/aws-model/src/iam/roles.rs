@@ -168,27 +168,6 @@ impl Iam {
         Ok(())
     }
 
-    pub async fn tag_role(&self, account: &str, name: &str, tags: Vec<Tag>) -> Result<(), IamError> {
-        check::tags(&tags)?;
-        self.modify_role(account, name, |role| merge_tags(&mut role.tags, &tags)).await?;
-        Ok(())
-    }
-
-    pub async fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> Result<(), IamError> {
-        self.modify_role(account, name, |role| {
-            role.tags.retain(|tag| !keys.iter().any(|key| key.eq_ignore_ascii_case(&tag.key)));
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    pub async fn list_role_tags(&self, account: &str, name: &str, paging: &Paging) -> Result<Page<Tag>, IamError> {
-        let role = self.get_role(account, name).await?;
-        let items = role.tags.into_iter().enumerate().map(|(index, tag)| (format!("{index:08}"), tag));
-        paginate(items.collect(), paging)
-    }
-
     /// Creates the EKS service-linked role in `account` unless it exists; called when a cluster is created.
     pub async fn ensure_eks_service_linked_role(&self, account: &str) -> Result<Role, IamError> {
         if let Some(role) = self.get::<Role>(&key(account, ROLES, EKS_SERVICE_LINKED_ROLE)).await? {

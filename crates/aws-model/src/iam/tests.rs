@@ -400,19 +400,19 @@ async fn role_tags_merge_by_key_and_page() {
     let iam = iam();
     let tags = vec![Tag { key: "team".into(), value: "a".into() }];
     iam.create_role(ACCOUNT, CreateRole { tags, ..role_input("r", EKS_TRUST) }).await.unwrap();
-    iam.tag_role(
+    iam.tag(
         ACCOUNT,
-        "r",
+        Taggable::Role("r"),
         vec![Tag { key: "TEAM".into(), value: "b".into() }, Tag { key: "env".into(), value: "dev".into() }],
     )
     .await
     .unwrap();
-    let listed = iam.list_role_tags(ACCOUNT, "r", &Paging::default()).await.unwrap().items;
+    let listed = iam.list_tags(ACCOUNT, Taggable::Role("r"), &Paging::default()).await.unwrap().items;
     assert_eq!(listed, [Tag { key: "team".into(), value: "b".into() }, Tag { key: "env".into(), value: "dev".into() }]);
-    iam.untag_role(ACCOUNT, "r", &["Team".into()]).await.unwrap();
+    iam.untag(ACCOUNT, Taggable::Role("r"), &["Team".into()]).await.unwrap();
     assert_eq!(iam.get_role(ACCOUNT, "r").await.unwrap().tags.len(), 1);
     let duplicate = vec![Tag { key: "a".into(), value: String::new() }, Tag { key: "A".into(), value: String::new() }];
-    assert_eq!(code(&iam.tag_role(ACCOUNT, "r", duplicate).await.unwrap_err()), "InvalidInput");
+    assert_eq!(code(&iam.tag(ACCOUNT, Taggable::Role("r"), duplicate).await.unwrap_err()), "InvalidInput");
     iam.update_role(ACCOUNT, "r", Some("the role".into()), Some(7200)).await.unwrap();
     let role = iam.get_role(ACCOUNT, "r").await.unwrap();
     assert_eq!((role.description.as_deref(), role.max_session_duration), (Some("the role"), 7200));
@@ -478,4 +478,55 @@ async fn garbage_input_is_refused_with_caller_errors() {
     }
     assert!(iam.access_key("").await.unwrap().is_none());
     assert!(iam.access_key(&long).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn every_taggable_entity_takes_tags_the_same_way() {
+    let iam = iam();
+    iam.create_user(ACCOUNT, "alice", None, None, Vec::new()).await.unwrap();
+    let policy = iam.create_policy(ACCOUNT, "p", None, S3_READ, None, Vec::new()).await.unwrap().policy.arn;
+    iam.create_instance_profile(ACCOUNT, "nodes", None, Vec::new()).await.unwrap();
+    let provider = iam
+        .create_open_id_connect_provider(
+            ACCOUNT,
+            "https://oidc.example.com/id/A",
+            vec!["sts.amazonaws.com".into()],
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .arn;
+    let tag = |key: &str, value: &str| Tag { key: key.into(), value: value.into() };
+    for target in [
+        Taggable::User("alice"),
+        Taggable::Policy(&policy),
+        Taggable::InstanceProfile("nodes"),
+        Taggable::OpenIdConnectProvider(&provider),
+    ] {
+        iam.tag(ACCOUNT, target, vec![tag("team", "a"), tag("env", "dev")]).await.unwrap();
+        iam.tag(ACCOUNT, target, vec![tag("TEAM", "b")]).await.unwrap();
+        let listed = iam.list_tags(ACCOUNT, target, &Paging::default()).await.unwrap().items;
+        assert_eq!(listed, [tag("team", "b"), tag("env", "dev")], "{target:?}");
+        iam.untag(ACCOUNT, target, &["ENV".into(), "absent".into()]).await.unwrap();
+        assert_eq!(iam.list_tags(ACCOUNT, target, &Paging::default()).await.unwrap().items, [tag("team", "b")]);
+        let too_many: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
+        assert_eq!(code(&iam.tag(ACCOUNT, target, too_many).await.unwrap_err()), "LimitExceeded", "{target:?}");
+        let bad_key = vec![tag("a\0b", "v")];
+        assert_ne!(code(&iam.tag(ACCOUNT, target, bad_key).await.unwrap_err()), "ServiceFailure", "{target:?}");
+    }
+    assert_eq!(iam.get_user(ACCOUNT, "alice").await.unwrap().tags, [tag("team", "b")]);
+    for missing in [
+        Taggable::User("bob"),
+        Taggable::Role("nobody"),
+        Taggable::InstanceProfile("none"),
+        Taggable::Policy("arn:aws:iam::123456789012:policy/none"),
+        Taggable::OpenIdConnectProvider("arn:aws:iam::123456789012:oidc-provider/none.example.com"),
+    ] {
+        let error = iam.tag(ACCOUNT, missing, vec![tag("a", "b")]).await.unwrap_err();
+        assert_eq!(code(&error), "NoSuchEntity", "{missing:?}");
+        assert_eq!(code(&iam.list_tags(ACCOUNT, missing, &Paging::default()).await.unwrap_err()), "NoSuchEntity");
+    }
+    let aws_managed = Taggable::Policy("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy");
+    assert_eq!(code(&iam.tag(ACCOUNT, aws_managed, vec![tag("a", "b")]).await.unwrap_err()), "UnmodifiableEntity");
 }
