@@ -2,8 +2,8 @@
 //! URL-encoded in replies as IAM returns them. Also the check of requests signed with IAM access keys.
 
 use aws_model::iam::{
-    AccessKey, AccessKeyStatus, CreateRole, IamError, InstanceProfileView, Page, Paging, PolicyScope, PolicyVersion,
-    PolicyView, Role, Tag, Taggable, User,
+    AccessKey, AccessKeyStatus, CreateRole, Group, IamError, InlineOwner, InstanceProfileView, Page, Paging,
+    PolicyScope, PolicyVersion, PolicyView, Role, Tag, Taggable, User,
 };
 use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
@@ -45,10 +45,30 @@ pub(crate) const SERVICE: Service = Service {
         operation!("UntagOpenIDConnectProvider", untag_entity),
         operation!("ListOpenIDConnectProviderTags", list_entity_tags),
         // Inline role policies.
-        operation!("PutRolePolicy", put_role_policy),
-        operation!("GetRolePolicy", get_role_policy),
-        operation!("ListRolePolicies", list_role_policies),
-        operation!("DeleteRolePolicy", delete_role_policy),
+        operation!("PutRolePolicy", put_inline_policy),
+        operation!("GetRolePolicy", get_inline_policy),
+        operation!("ListRolePolicies", list_inline_policies),
+        operation!("DeleteRolePolicy", delete_inline_policy),
+        // Groups.
+        operation!("CreateGroup", create_group),
+        operation!("GetGroup", get_group),
+        operation!("ListGroups", list_groups),
+        operation!("DeleteGroup", delete_group),
+        operation!("AddUserToGroup", add_user_to_group),
+        operation!("RemoveUserFromGroup", remove_user_from_group),
+        operation!("ListGroupsForUser", list_groups_for_user),
+        operation!("AttachGroupPolicy", attach_group_policy),
+        operation!("DetachGroupPolicy", detach_group_policy),
+        operation!("ListAttachedGroupPolicies", list_attached_group_policies),
+        // Inline user and group policies.
+        operation!("PutUserPolicy", put_inline_policy),
+        operation!("GetUserPolicy", get_inline_policy),
+        operation!("ListUserPolicies", list_inline_policies),
+        operation!("DeleteUserPolicy", delete_inline_policy),
+        operation!("PutGroupPolicy", put_inline_policy),
+        operation!("GetGroupPolicy", get_inline_policy),
+        operation!("ListGroupPolicies", list_inline_policies),
+        operation!("DeleteGroupPolicy", delete_inline_policy),
         // Managed policies.
         operation!("CreatePolicy", create_policy),
         operation!("GetPolicy", get_policy),
@@ -406,39 +426,52 @@ async fn list_entity_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
     })
 }
 
-async fn put_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-    iam.put_role_policy(account, role, name, required(&p, "PolicyDocument")?).await.map_err(wire)?;
-    call.xml_without_result()
-}
-
-async fn get_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-    let document = iam.get_role_policy(account, role, name).await.map_err(wire)?;
-    let role = iam.get_role(account, role).await.map_err(wire)?;
-    let stored_name = role.inline_policies.keys().find(|n| n.eq_ignore_ascii_case(name)).cloned().unwrap_or_default();
-    call.xml(|xml| {
-        xml.text("RoleName", &role.name)
-            .text("PolicyName", &stored_name)
-            .text("PolicyDocument", &url_encode(&document));
+/// The owner of the inline policies an operation names (`PutRolePolicy`, `ListUserPolicies`, ...), and the
+/// parameter that names it.
+fn inline_owner<'a>(call: &Call<'_>, p: &'a Scope<'a>) -> Result<(InlineOwner<'a>, &'static str), AwsError> {
+    let name = call.operation.name;
+    Ok(if name.contains("Role") {
+        (InlineOwner::Role(required(p, "RoleName")?), "RoleName")
+    } else if name.contains("User") {
+        (InlineOwner::User(required(p, "UserName")?), "UserName")
+    } else {
+        (InlineOwner::Group(required(p, "GroupName")?), "GroupName")
     })
 }
 
-async fn list_role_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    let page = iam.list_role_policies(account, required(&p, "RoleName")?, &paging(&p)?).await.map_err(wire)?;
+async fn put_inline_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (owner, _) = inline_owner(call, &p)?;
+    let (name, document) = (required(&p, "PolicyName")?, required(&p, "PolicyDocument")?);
+    api.iam().put_inline_policy(call.account(), owner, name, document).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn get_inline_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (owner, member) = inline_owner(call, &p)?;
+    let owner_name = required(&p, member)?;
+    let (name, document) =
+        api.iam().get_inline_policy(call.account(), owner, required(&p, "PolicyName")?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.text(member, owner_name).text("PolicyName", &name).text("PolicyDocument", &url_encode(&document));
+    })
+}
+
+async fn list_inline_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (owner, _) = inline_owner(call, &p)?;
+    let page = api.iam().list_inline_policies(call.account(), owner, &paging(&p)?).await.map_err(wire)?;
     call.xml(|xml| {
         xml.text_list("PolicyNames", "member", page.items.iter().map(String::as_str));
         truncation(xml, &page);
     })
 }
 
-async fn delete_role_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (iam, account, p) = (api.iam(), call.account(), call.params.root());
-    let (role, name) = (required(&p, "RoleName")?, required(&p, "PolicyName")?);
-    iam.delete_role_policy(account, role, name).await.map_err(wire)?;
+async fn delete_inline_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (owner, _) = inline_owner(call, &p)?;
+    api.iam().delete_inline_policy(call.account(), owner, required(&p, "PolicyName")?).await.map_err(wire)?;
     call.xml_without_result()
 }
 
@@ -783,3 +816,94 @@ fn profiles_xml(xml: &mut XmlWriter, page: &Page<InstanceProfileView>) {
 
 #[cfg(test)]
 mod tests;
+
+fn group_xml(xml: &mut XmlWriter, group: &Group) {
+    xml.text("Path", &group.path)
+        .text("GroupName", &group.name)
+        .text("GroupId", &group.id)
+        .text("Arn", &group.arn)
+        .timestamp("CreateDate", timestamp(group.created_at));
+}
+
+fn groups_xml(xml: &mut XmlWriter, page: &Page<Group>) {
+    xml.list("Groups", "member", &page.items, group_xml);
+    truncation(xml, page);
+}
+
+async fn create_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let group =
+        api.iam().create_group(call.account(), required(&p, "GroupName")?, p.get("Path")).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Group", |xml| group_xml(xml, &group));
+    })
+}
+
+async fn get_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (group, users) =
+        api.iam().get_group(call.account(), required(&p, "GroupName")?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Group", |xml| group_xml(xml, &group));
+        xml.list("Users", "member", &users.items, |xml, user| user_xml(xml, user, false));
+        truncation(xml, &users);
+    })
+}
+
+async fn list_groups(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let page = api.iam().list_groups(call.account(), p.get("PathPrefix"), &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| groups_xml(xml, &page))
+}
+
+async fn delete_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    api.iam().delete_group(call.account(), required(&p, "GroupName")?).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn add_user_to_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (group, user) = (required(&p, "GroupName")?, required(&p, "UserName")?);
+    api.iam().add_user_to_group(call.account(), group, user).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn remove_user_from_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (group, user) = (required(&p, "GroupName")?, required(&p, "UserName")?);
+    api.iam().remove_user_from_group(call.account(), group, user).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_groups_for_user(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let page =
+        api.iam().list_groups_for_user(call.account(), required(&p, "UserName")?, &paging(&p)?).await.map_err(wire)?;
+    call.xml(|xml| groups_xml(xml, &page))
+}
+
+async fn attach_group_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (group, arn) = (required(&p, "GroupName")?, required(&p, "PolicyArn")?);
+    api.iam().attach_group_policy(call.account(), group, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn detach_group_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let (group, arn) = (required(&p, "GroupName")?, required(&p, "PolicyArn")?);
+    api.iam().detach_group_policy(call.account(), group, arn).await.map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn list_attached_group_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let group = required(&p, "GroupName")?;
+    let page = api
+        .iam()
+        .list_attached_group_policies(call.account(), group, p.get("PathPrefix"), &paging(&p)?)
+        .await
+        .map_err(wire)?;
+    call.xml(|xml| attached_xml(xml, &page))
+}

@@ -1,5 +1,5 @@
 //! IAM: roles, users and their access keys, managed and inline policies, instance profiles and OpenID Connect
-//! providers, with IAM's validations, quotas and messages.
+//! providers, groups, with IAM's validations, quotas and messages.
 //!
 //! IAM is global: one per account, each entity a record under `Records::global_key(account, "iam", kind, id)`,
 //! keyed by its lowercased name because IAM names are unique without regard to case. Attached managed policies
@@ -9,9 +9,12 @@
 //! (`arn:aws:iam::aws:policy/...`) are a fixed catalog ([`managed`]) present in every account.
 //!
 //! This file holds the entities, errors and the record plumbing; the operations live in one submodule per entity
-//! (`roles`, `policies`, `profiles`, `providers`, `users`) and IAM's input rules in `check`.
+//! (`roles`, `policies`, `profiles`, `providers`, `users`, `groups`), with what several entities share in
+//! `inline` (inline policies) and `tagging` (tags), and IAM's input rules in `check`.
 
 mod check;
+mod groups;
+mod inline;
 pub mod managed;
 mod policies;
 mod profiles;
@@ -30,6 +33,7 @@ use crate::policy::{self, Policy, PolicyKind, PolicySet, Principal, Request};
 use crate::records::{Record, RecordError, Records};
 
 pub use check::MAX_TAGS;
+pub use inline::InlineOwner;
 pub use tagging::Taggable;
 
 /// IAM's errors, each one of its wire error codes.
@@ -132,6 +136,25 @@ pub struct User {
     pub permissions_boundary: Option<String>,
     pub tags: Vec<Tag>,
     pub attached_policies: Vec<String>,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+}
+
+/// An IAM group as stored, with its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub path: String,
+    /// `AGPA` + 17 characters.
+    pub id: String,
+    pub arn: String,
+    pub created_at: f64,
+    /// The names of its users, in the order they were added.
+    pub members: Vec<String>,
+    pub attached_policies: Vec<String>,
+    /// Inline policies by name.
+    pub inline_policies: BTreeMap<String, String>,
 }
 
 /// One version of a managed policy.
@@ -336,6 +359,11 @@ pub const MAX_THUMBPRINTS: usize = 5;
 /// The client ids an OpenID Connect provider may have.
 pub const MAX_CLIENT_IDS: usize = 100;
 
+/// The groups an account may have.
+pub const MAX_GROUPS: usize = 300;
+/// The groups a user may be in.
+pub const MAX_GROUPS_PER_USER: usize = 10;
+
 /// The name of the role EKS creates in an account with its first cluster.
 pub const EKS_SERVICE_LINKED_ROLE: &str = "AWSServiceRoleForAmazonEKS";
 
@@ -351,6 +379,7 @@ const USERS: &str = "users";
 const POLICIES: &str = "policies";
 const PROFILES: &str = "instance-profiles";
 const PROVIDERS: &str = "oidc-providers";
+const GROUPS: &str = "groups";
 
 fn key(account: &str, kind: &str, id: &str) -> String {
     Records::global_key(account, "iam", kind, &id.to_lowercase())
@@ -380,6 +409,10 @@ fn role_not_found(name: &str) -> IamError {
 
 fn user_not_found(name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
+}
+
+fn group_not_found(name: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The group with name {name} cannot be found."))
 }
 
 fn profile_not_found(name: &str) -> IamError {

@@ -41,6 +41,11 @@ impl Iam {
                 usage.entry(arn).or_default().1 += 1;
             }
         }
+        for group in self.list::<Group>(account, GROUPS).await? {
+            for arn in group.attached_policies {
+                usage.entry(arn).or_default().0 += 1;
+            }
+        }
         for user in self.list::<User>(account, USERS).await? {
             for arn in user.attached_policies {
                 usage.entry(arn).or_default().0 += 1;
@@ -308,13 +313,13 @@ impl Iam {
     }
 
     /// The managed policy an attach call names; IAM's `NoSuchEntity` when there is none to attach.
-    async fn attachable(&self, account: &str, arn: &str) -> Result<ManagedPolicy, IamError> {
+    pub(super) async fn attachable(&self, account: &str, arn: &str) -> Result<ManagedPolicy, IamError> {
         Self::check_arn(arn, "policyArn")?;
         self.find_policy(account, arn).await?.ok_or_else(|| not_attachable(arn))
     }
 
     /// Adds a policy ARN to an attachment list (once), keeping IAM's quota.
-    fn attach(list: &mut Vec<String>, arn: &str, quota: &str) -> Result<(), IamError> {
+    pub(super) fn attach(list: &mut Vec<String>, arn: &str, quota: &str) -> Result<(), IamError> {
         if list.iter().any(|a| a == arn) {
             return Ok(());
         }
@@ -325,7 +330,7 @@ impl Iam {
         Ok(())
     }
 
-    fn detach(list: &mut Vec<String>, arn: &str) -> Result<(), IamError> {
+    pub(super) fn detach(list: &mut Vec<String>, arn: &str) -> Result<(), IamError> {
         let before = list.len();
         list.retain(|a| a != arn);
         if list.len() == before {
@@ -334,7 +339,7 @@ impl Iam {
         Ok(())
     }
 
-    async fn attached_page(
+    pub(super) async fn attached_page(
         &self,
         account: &str,
         arns: Vec<String>,
@@ -358,7 +363,7 @@ impl Iam {
         check::name(role, "roleName", 64)?;
         self.attachable(account, arn).await?;
         self.modify_role(account, role, |stored| {
-            Self::modifiable(stored)?;
+            Self::modifiable_entity(stored)?;
             Self::attach(&mut stored.attached_policies, arn, "PoliciesPerRole")
         })
         .await?;
@@ -368,7 +373,7 @@ impl Iam {
     pub async fn detach_role_policy(&self, account: &str, role: &str, arn: &str) -> Result<(), IamError> {
         Self::check_arn(arn, "policyArn")?;
         self.modify_role(account, role, |stored| {
-            Self::modifiable(stored)?;
+            Self::modifiable_entity(stored)?;
             Self::detach(&mut stored.attached_policies, arn)
         })
         .await?;
@@ -433,11 +438,20 @@ impl Iam {
         let (attached, inline, boundary) = match holder {
             PolicyHolder::User(name) => {
                 let user = self.get_user(account, name).await?;
-                (user.attached_policies, BTreeMap::new(), user.permissions_boundary)
+                // A user's groups' policies are the user's too.
+                let mut attached = user.attached_policies;
+                let mut inline: Vec<(String, String)> = user.inline_policies.into_iter().collect();
+                for group in self.groups_of(account, &user.name).await? {
+                    attached.extend(group.attached_policies);
+                    inline.extend(group.inline_policies);
+                }
+                let mut seen = std::collections::HashSet::new();
+                attached.retain(|arn| seen.insert(arn.clone()));
+                (attached, inline, user.permissions_boundary)
             }
             PolicyHolder::Role(name) => {
                 let role = self.get_role(account, name).await?;
-                (role.attached_policies, role.inline_policies, role.permissions_boundary)
+                (role.attached_policies, role.inline_policies.into_iter().collect(), role.permissions_boundary)
             }
         };
         let mut identity = Vec::new();

@@ -90,16 +90,6 @@ impl Iam {
         paginate(items.collect(), paging)
     }
 
-    pub(super) fn modifiable(role: &Role) -> Result<(), IamError> {
-        if role.is_service_linked() {
-            return Err(IamError::UnmodifiableEntity(format!(
-                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
-                role.name
-            )));
-        }
-        Ok(())
-    }
-
     pub(super) async fn modify_role<R>(
         &self,
         account: &str,
@@ -112,7 +102,7 @@ impl Iam {
 
     pub async fn delete_role(&self, account: &str, name: &str) -> Result<(), IamError> {
         let role = self.get_role(account, name).await?;
-        Self::modifiable(&role)?;
+        Self::modifiable_entity(&role)?;
         if !role.attached_policies.is_empty() {
             return Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".into()));
         }
@@ -132,7 +122,7 @@ impl Iam {
         check::name(name, "roleName", 64)?;
         Self::parse_trust(document)?;
         self.modify_role(account, name, |role| {
-            Self::modifiable(role)?;
+            Self::modifiable_entity(role)?;
             role.assume_role_policy = document.to_owned();
             Ok(())
         })
@@ -155,7 +145,7 @@ impl Iam {
             check::max_session_duration(duration)?;
         }
         self.modify_role(account, name, |role| {
-            Self::modifiable(role)?;
+            Self::modifiable_entity(role)?;
             if let Some(description) = &description {
                 role.description = Some(description.clone());
             }
@@ -198,74 +188,4 @@ impl Iam {
     }
 
     // Inline role policies.
-
-    pub async fn put_role_policy(
-        &self,
-        account: &str,
-        role: &str,
-        policy_name: &str,
-        document: &str,
-    ) -> Result<(), IamError> {
-        check::name(role, "roleName", 64)?;
-        check::name(policy_name, "policyName", 128)?;
-        check::document(document, "policyDocument")?;
-        Policy::parse(document, PolicyKind::Inline).map_err(malformed)?;
-        self.modify_role(account, role, |stored| {
-            Self::modifiable(stored)?;
-            let mut policies = stored.inline_policies.clone();
-            policies.retain(|name, _| !name.eq_ignore_ascii_case(policy_name));
-            policies.insert(policy_name.to_owned(), document.to_owned());
-            let total: usize = policies.iter().map(|(name, text)| name.len() + policy::policy_size(text)).sum();
-            if total > policy::INLINE_ROLE_POLICIES_MAX_SIZE {
-                return Err(IamError::LimitExceeded(format!(
-                    "Maximum policy size of {} bytes exceeded for role {role}",
-                    policy::INLINE_ROLE_POLICIES_MAX_SIZE
-                )));
-            }
-            stored.inline_policies = policies;
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// The document of an inline role policy.
-    pub async fn get_role_policy(&self, account: &str, role: &str, policy_name: &str) -> Result<String, IamError> {
-        check::name(policy_name, "policyName", 128)?;
-        let stored = self.get_role(account, role).await?;
-        stored
-            .inline_policies
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(policy_name))
-            .map(|(_, document)| document.clone())
-            .ok_or_else(|| IamError::NoSuchEntity(format!("The role policy with name {policy_name} cannot be found.")))
-    }
-
-    pub async fn list_role_policies(
-        &self,
-        account: &str,
-        role: &str,
-        paging: &Paging,
-    ) -> Result<Page<String>, IamError> {
-        let stored = self.get_role(account, role).await?;
-        let items = stored.inline_policies.into_keys().map(|name| (name.clone(), name));
-        paginate(items.collect(), paging)
-    }
-
-    pub async fn delete_role_policy(&self, account: &str, role: &str, policy_name: &str) -> Result<(), IamError> {
-        check::name(policy_name, "policyName", 128)?;
-        self.modify_role(account, role, |stored| {
-            Self::modifiable(stored)?;
-            let before = stored.inline_policies.len();
-            stored.inline_policies.retain(|name, _| !name.eq_ignore_ascii_case(policy_name));
-            if stored.inline_policies.len() == before {
-                return Err(IamError::NoSuchEntity(format!(
-                    "The role policy with name {policy_name} cannot be found."
-                )));
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
 }

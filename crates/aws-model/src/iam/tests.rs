@@ -238,24 +238,25 @@ async fn policy_versions_keep_five_and_protect_the_default() {
 async fn inline_role_policies_keep_the_size_quota() {
     let iam = iam();
     iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
-    iam.put_role_policy(ACCOUNT, "r", "read", S3_READ).await.unwrap();
-    assert_eq!(iam.get_role_policy(ACCOUNT, "r", "READ").await.unwrap(), S3_READ);
-    let names = iam.list_role_policies(ACCOUNT, "r", &Paging::default()).await.unwrap().items;
+    iam.put_inline_policy(ACCOUNT, InlineOwner::Role("r"), "read", S3_READ).await.unwrap();
+    let (name, document) = iam.get_inline_policy(ACCOUNT, InlineOwner::Role("r"), "READ").await.unwrap();
+    assert_eq!((name.as_str(), document.as_str()), ("read", S3_READ));
+    let names = iam.list_inline_policies(ACCOUNT, InlineOwner::Role("r"), &Paging::default()).await.unwrap().items;
     assert_eq!(names, ["read"]);
     let big = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]}}]}}"#,
         (0..400).map(|i| format!("\"arn:aws:s3:::bucket-{i}/*\"")).collect::<Vec<_>>().join(",")
     );
-    let error = iam.put_role_policy(ACCOUNT, "r", "big", &big).await.unwrap_err();
+    let error = iam.put_inline_policy(ACCOUNT, InlineOwner::Role("r"), "big", &big).await.unwrap_err();
     assert_eq!(error, IamError::LimitExceeded("Maximum policy size of 10240 bytes exceeded for role r".into()));
     assert_eq!(
-        code(&iam.put_role_policy(ACCOUNT, "r", "trust", EKS_TRUST).await.unwrap_err()),
+        code(&iam.put_inline_policy(ACCOUNT, InlineOwner::Role("r"), "trust", EKS_TRUST).await.unwrap_err()),
         "MalformedPolicyDocument"
     );
     assert_eq!(code(&iam.delete_role(ACCOUNT, "r").await.unwrap_err()), "DeleteConflict");
-    iam.delete_role_policy(ACCOUNT, "r", "read").await.unwrap();
+    iam.delete_inline_policy(ACCOUNT, InlineOwner::Role("r"), "read").await.unwrap();
     assert_eq!(
-        iam.get_role_policy(ACCOUNT, "r", "read").await.unwrap_err(),
+        iam.get_inline_policy(ACCOUNT, InlineOwner::Role("r"), "read").await.unwrap_err(),
         IamError::NoSuchEntity("The role policy with name read cannot be found.".into())
     );
     iam.delete_role(ACCOUNT, "r").await.unwrap();
@@ -454,8 +455,8 @@ async fn garbage_input_is_refused_with_caller_errors() {
                 .await
                 .map(drop),
             iam.update_assume_role_policy(ACCOUNT, "r", text).await,
-            iam.put_role_policy(ACCOUNT, "r", text, S3_READ).await,
-            iam.put_role_policy(ACCOUNT, "r", "p", text).await,
+            iam.put_inline_policy(ACCOUNT, InlineOwner::Role("r"), text, S3_READ).await,
+            iam.put_inline_policy(ACCOUNT, InlineOwner::Role("r"), "p", text).await,
             iam.get_policy(ACCOUNT, text).await.map(drop),
             iam.create_policy(ACCOUNT, "g", None, text, None, Vec::new()).await.map(drop),
             iam.get_policy_version(ACCOUNT, "arn:aws:iam::aws:policy/AdministratorAccess", text).await.map(drop),
@@ -529,4 +530,86 @@ async fn every_taggable_entity_takes_tags_the_same_way() {
     }
     let aws_managed = Taggable::Policy("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy");
     assert_eq!(code(&iam.tag(ACCOUNT, aws_managed, vec![tag("a", "b")]).await.unwrap_err()), "UnmodifiableEntity");
+}
+
+#[tokio::test]
+async fn groups_hold_users_and_policies_that_become_their_members() {
+    let iam = iam();
+    iam.create_user(ACCOUNT, "alice", None, None, Vec::new()).await.unwrap();
+    let group = iam.create_group(ACCOUNT, "devs", Some("/teams/")).await.unwrap();
+    assert_eq!(group.arn, format!("arn:aws:iam::{ACCOUNT}:group/teams/devs"));
+    assert!(group.id.starts_with("AGPA"));
+    assert_eq!(code(&iam.create_group(ACCOUNT, "DEVS", None).await.unwrap_err()), "EntityAlreadyExists");
+
+    iam.add_user_to_group(ACCOUNT, "devs", "alice").await.unwrap();
+    iam.add_user_to_group(ACCOUNT, "devs", "ALICE").await.unwrap();
+    let (read, members) = iam.get_group(ACCOUNT, "devs", &Paging::default()).await.unwrap();
+    assert_eq!((read.members, members.items.len()), (vec!["alice".to_owned()], 1));
+    let groups = iam.list_groups_for_user(ACCOUNT, "alice", &Paging::default()).await.unwrap().items;
+    assert_eq!(groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["devs"]);
+    assert_eq!(code(&iam.add_user_to_group(ACCOUNT, "devs", "bob").await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.add_user_to_group(ACCOUNT, "ops", "alice").await.unwrap_err()), "NoSuchEntity");
+
+    // The group's policies, attached and inline, are its members' too.
+    let managed = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy";
+    iam.attach_group_policy(ACCOUNT, "devs", managed).await.unwrap();
+    iam.put_inline_policy(ACCOUNT, InlineOwner::Group("devs"), "read", S3_READ).await.unwrap();
+    iam.put_inline_policy(ACCOUNT, InlineOwner::User("alice"), "own", S3_READ).await.unwrap();
+    let policies = iam.principal_policies(ACCOUNT, PolicyHolder::User("alice")).await.unwrap();
+    let names: Vec<&str> = policies.identity.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, [managed, "own", "read"]);
+    let attached = iam.list_attached_group_policies(ACCOUNT, "devs", None, &Paging::default()).await.unwrap();
+    assert_eq!(attached.items, [("AmazonEKSClusterPolicy".to_owned(), managed.to_owned())]);
+    let view = iam.get_policy(ACCOUNT, managed).await.unwrap();
+    assert_eq!(view.attachment_count, 1, "a group's attachment counts");
+
+    // Nothing goes while something still hangs on it.
+    assert_eq!(code(&iam.delete_user(ACCOUNT, "alice").await.unwrap_err()), "DeleteConflict");
+    assert_eq!(code(&iam.delete_group(ACCOUNT, "devs").await.unwrap_err()), "DeleteConflict");
+    iam.remove_user_from_group(ACCOUNT, "devs", "alice").await.unwrap();
+    assert_eq!(code(&iam.remove_user_from_group(ACCOUNT, "devs", "alice").await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.delete_group(ACCOUNT, "devs").await.unwrap_err()), "DeleteConflict");
+    iam.detach_group_policy(ACCOUNT, "devs", managed).await.unwrap();
+    iam.delete_inline_policy(ACCOUNT, InlineOwner::Group("devs"), "read").await.unwrap();
+    iam.delete_group(ACCOUNT, "devs").await.unwrap();
+    assert_eq!(code(&iam.delete_user(ACCOUNT, "alice").await.unwrap_err()), "DeleteConflict", "its own policy");
+    iam.delete_inline_policy(ACCOUNT, InlineOwner::User("alice"), "own").await.unwrap();
+    iam.delete_user(ACCOUNT, "alice").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_user_joins_at_most_ten_groups_and_inline_policies_keep_each_owners_quota() {
+    let iam = iam();
+    iam.create_user(ACCOUNT, "alice", None, None, Vec::new()).await.unwrap();
+    for index in 0..=MAX_GROUPS_PER_USER {
+        let name = format!("g{index}");
+        iam.create_group(ACCOUNT, &name, None).await.unwrap();
+        let joined = iam.add_user_to_group(ACCOUNT, &name, "alice").await;
+        if index < MAX_GROUPS_PER_USER {
+            joined.unwrap();
+        } else {
+            assert_eq!(code(&joined.unwrap_err()), "LimitExceeded");
+        }
+    }
+    // 2,048 bytes for a user's inline policies, 5,120 for a group's.
+    let sized = |statements: usize| {
+        let resources: Vec<String> = (0..statements).map(|i| format!("\"arn:aws:s3:::b{i}/*\"")).collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]}}]}}"#,
+            resources.join(",")
+        )
+    };
+    let user = iam.put_inline_policy(ACCOUNT, InlineOwner::User("alice"), "big", &sized(150)).await.unwrap_err();
+    assert_eq!(user, IamError::LimitExceeded("Maximum policy size of 2048 bytes exceeded for user alice".into()));
+    iam.put_inline_policy(ACCOUNT, InlineOwner::Group("g0"), "big", &sized(150)).await.unwrap();
+    let group = iam.put_inline_policy(ACCOUNT, InlineOwner::Group("g0"), "bigger", &sized(150)).await.unwrap_err();
+    assert_eq!(code(&group), "LimitExceeded");
+    for (owner, word) in [(InlineOwner::User("bob"), "user"), (InlineOwner::Group("nope"), "group")] {
+        let missing = iam.put_inline_policy(ACCOUNT, owner, "p", S3_READ).await.unwrap_err();
+        assert_eq!(code(&missing), "NoSuchEntity");
+        assert!(missing.to_string().contains(word));
+    }
+    let absent = iam.get_inline_policy(ACCOUNT, InlineOwner::Group("g0"), "none").await.unwrap_err();
+    assert_eq!(absent, IamError::NoSuchEntity("The group policy with name none cannot be found.".into()));
+    assert_eq!(code(&iam.create_group(ACCOUNT, "bad\0name", None).await.unwrap_err()), "ValidationError");
 }

@@ -27,6 +27,7 @@ impl Iam {
             permissions_boundary,
             tags,
             attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
         };
         let exists = IamError::EntityAlreadyExists(format!("User with name {name} already exists."));
         self.create(&key(account, USERS, name), &user, exists).await?;
@@ -68,6 +69,14 @@ impl Iam {
         }
         if !user.attached_policies.is_empty() {
             return Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".into()));
+        }
+        if !user.inline_policies.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must delete policies first.".into()));
+        }
+        if !self.groups_of(account, &user.name).await?.is_empty() {
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must remove user from all groups first.".into(),
+            ));
         }
         self.delete_record(&key(account, USERS, name), user_not_found(name)).await
     }

@@ -7,6 +7,7 @@ use super::jwt::tests::{Signer, claims};
 use super::*;
 use crate::clock::{Clock as _, ManualClock};
 use crate::iam::CreateRole;
+use crate::iam::InlineOwner;
 use crate::records::Records;
 
 const ACCOUNT: &str = "123456789012";
@@ -219,7 +220,7 @@ async fn role_chaining_is_limited_to_an_hour() {
     // denied until the role may assume roles.
     check(&f, &caller, input("by-account"), Err(("AccessDenied", "assumed-role/by-account/s1"))).await;
     let allow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
-    f.iam.put_role_policy(ACCOUNT, "by-account", "assume", allow).await.unwrap();
+    f.iam.put_inline_policy(ACCOUNT, InlineOwner::Role("by-account"), "assume", allow).await.unwrap();
     let long = AssumeRole { duration_seconds: Some(7200), ..input("by-account") };
     check(&f, &caller, long, Err(("Validation", "1 hour session limit for roles assumed by role chaining"))).await;
     check(&f, &caller, input("by-account"), Ok(&format!("arn:aws:sts::{ACCOUNT}:assumed-role/by-account/s1"))).await;
