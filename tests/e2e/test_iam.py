@@ -399,3 +399,72 @@ def test_garbage_requests_get_iam_errors(aws):
         assert got == status and fragment in data, (body[:80], got, data)
         assert data.startswith(b"<ErrorResponse"), data
     assert iam_client(aws.server).list_roles()["Roles"] == [], "nothing was created"
+
+
+def test_groups_inline_user_policies_and_tags_on_every_entity(aws):
+    iam = iam_client(aws.server)
+    iam.create_user(UserName="alice")
+    group = aws("iam", "create-group", "--group-name", "devs", "--path", "/teams/")["Group"]
+    assert group["Arn"] == f"arn:aws:iam::{ACCOUNT}:group/teams/devs" and group["GroupId"].startswith("AGPA")
+    aws("iam", "add-user-to-group", "--group-name", "devs", "--user-name", "alice")
+    got = aws("iam", "get-group", "--group-name", "devs")
+    assert [u["UserName"] for u in got["Users"]] == ["alice"]
+    assert [g["GroupName"] for g in aws("iam", "list-groups-for-user", "--user-name", "alice")["Groups"]] == ["devs"]
+    iam.attach_group_policy(GroupName="devs", PolicyArn=AWS_POLICY + "ReadOnlyAccess")
+    assert iam.list_attached_group_policies(GroupName="devs")["AttachedPolicies"] == [
+        {"PolicyName": "ReadOnlyAccess", "PolicyArn": AWS_POLICY + "ReadOnlyAccess"}]
+    iam.put_group_policy(GroupName="devs", PolicyName="read", PolicyDocument=json.dumps(S3_READ))
+    iam.put_user_policy(UserName="alice", PolicyName="own", PolicyDocument=json.dumps(S3_READ))
+    assert iam.get_user_policy(UserName="alice", PolicyName="OWN")["PolicyName"] == "own"
+    assert iam.list_group_policies(GroupName="devs")["PolicyNames"] == ["read"]
+    assert iam.get_group_policy(GroupName="devs", PolicyName="read")["PolicyDocument"] == S3_READ
+
+    with pytest.raises(botocore.exceptions.ClientError) as held:
+        iam.delete_group(GroupName="devs")
+    assert held.value.response["Error"]["Code"] == "DeleteConflict"
+    with pytest.raises(botocore.exceptions.ClientError) as member:
+        iam.delete_user(UserName="alice")
+    assert member.value.response["Error"]["Code"] == "DeleteConflict"
+
+    # Tags on users, customer managed policies, instance profiles and OIDC providers, as on roles.
+    policy = iam.create_policy(PolicyName="p", PolicyDocument=json.dumps(S3_READ))["Policy"]["Arn"]
+    iam.create_instance_profile(InstanceProfileName="nodes")
+    provider = iam.create_open_id_connect_provider(Url="https://oidc.example.com/id/A",
+                                                   ClientIDList=["sts.amazonaws.com"])["OpenIDConnectProviderArn"]
+    tags = [{"Key": "team", "Value": "a"}]
+    iam.tag_user(UserName="alice", Tags=tags)
+    iam.tag_policy(PolicyArn=policy, Tags=tags)
+    iam.tag_instance_profile(InstanceProfileName="nodes", Tags=tags)
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=provider, Tags=tags)
+    assert iam.list_user_tags(UserName="alice")["Tags"] == tags
+    assert iam.list_policy_tags(PolicyArn=policy)["Tags"] == tags
+    assert iam.list_instance_profile_tags(InstanceProfileName="nodes")["Tags"] == tags
+    assert iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=provider)["Tags"] == tags
+    assert iam.get_user(UserName="alice")["User"]["Tags"] == tags
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider)["Tags"] == tags
+    iam.untag_policy(PolicyArn=policy, TagKeys=["TEAM"])
+    assert iam.list_policy_tags(PolicyArn=policy)["Tags"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as aws_managed:
+        iam.tag_policy(PolicyArn=AWS_POLICY + "ReadOnlyAccess", Tags=tags)
+    assert aws_managed.value.response["Error"]["Code"] == "UnmodifiableEntity"
+
+    iam.remove_user_from_group(GroupName="devs", UserName="alice")
+    iam.detach_group_policy(GroupName="devs", PolicyArn=AWS_POLICY + "ReadOnlyAccess")
+    iam.delete_group_policy(GroupName="devs", PolicyName="read")
+    iam.delete_group(GroupName="devs")
+    assert iam.list_groups()["Groups"] == []
+
+
+def test_service_linked_roles(aws):
+    created = aws("iam", "create-service-linked-role", "--aws-service-name", "eks-nodegroup.amazonaws.com")["Role"]
+    assert created["Arn"].endswith(":role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup")
+    attached = aws("iam", "list-attached-role-policies", "--role-name", created["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AWSServiceRoleForAmazonEKSNodegroup"]
+    again = aws("iam", "create-service-linked-role", "--aws-service-name", "eks-nodegroup.amazonaws.com", check=False)
+    assert again.returncode != 0 and "InvalidInput" in again.stderr and "has been taken" in again.stderr
+    refused = aws("iam", "put-role-policy", "--role-name", created["RoleName"], "--policy-name", "p",
+                  "--policy-document", json.dumps(S3_READ), check=False)
+    assert refused.returncode != 0 and "UnmodifiableEntity" in refused.stderr
+    task = aws("iam", "delete-service-linked-role", "--role-name", created["RoleName"])["DeletionTaskId"]
+    status = aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task)["Status"]
+    assert status == "SUCCEEDED"

@@ -49,6 +49,10 @@ pub(crate) const SERVICE: Service = Service {
         operation!("GetRolePolicy", get_inline_policy),
         operation!("ListRolePolicies", list_inline_policies),
         operation!("DeleteRolePolicy", delete_inline_policy),
+        // Service-linked roles.
+        operation!("CreateServiceLinkedRole", create_service_linked_role),
+        operation!("DeleteServiceLinkedRole", delete_service_linked_role),
+        operation!("GetServiceLinkedRoleDeletionStatus", get_service_linked_role_deletion_status),
         // Groups.
         operation!("CreateGroup", create_group),
         operation!("GetGroup", get_group),
@@ -906,4 +910,38 @@ async fn list_attached_group_policies(api: &AwsApi, call: &Call<'_>) -> Outcome 
         .await
         .map_err(wire)?;
     call.xml(|xml| attached_xml(xml, &page))
+}
+
+async fn create_service_linked_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let role = api
+        .iam()
+        .create_service_linked_role(
+            call.account(),
+            required(&p, "AWSServiceName")?,
+            p.get("Description"),
+            p.get("CustomSuffix"),
+        )
+        .await
+        .map_err(wire)?;
+    call.xml(|xml| {
+        xml.element("Role", |xml| role_xml(xml, &role, false));
+    })
+}
+
+async fn delete_service_linked_role(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let task = api.iam().delete_service_linked_role(call.account(), required(&p, "RoleName")?).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.text("DeletionTaskId", &task);
+    })
+}
+
+async fn get_service_linked_role_deletion_status(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let task = required(&p, "DeletionTaskId")?;
+    let status = api.iam().service_linked_role_deletion_status(call.account(), task).await.map_err(wire)?;
+    call.xml(|xml| {
+        xml.text("Status", status);
+    })
 }

@@ -9,7 +9,7 @@
 //! (`arn:aws:iam::aws:policy/...`) are a fixed catalog ([`managed`]) present in every account.
 //!
 //! This file holds the entities, errors and the record plumbing; the operations live in one submodule per entity
-//! (`roles`, `policies`, `profiles`, `providers`, `users`, `groups`), with what several entities share in
+//! (`roles`, `policies`, `profiles`, `providers`, `users`, `groups`, `service_linked`), with what several entities share in
 //! `inline` (inline policies) and `tagging` (tags), and IAM's input rules in `check`.
 
 mod check;
@@ -20,6 +20,7 @@ mod policies;
 mod profiles;
 mod providers;
 mod roles;
+mod service_linked;
 mod tagging;
 mod users;
 

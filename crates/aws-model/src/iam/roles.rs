@@ -163,29 +163,11 @@ impl Iam {
         if let Some(role) = self.get::<Role>(&key(account, ROLES, EKS_SERVICE_LINKED_ROLE)).await? {
             return Ok(role);
         }
-        let path = "/aws-service-role/eks.amazonaws.com/";
-        let role = Role {
-            name: EKS_SERVICE_LINKED_ROLE.into(),
-            path: path.into(),
-            id: unique_id("AROA"),
-            arn: format!("arn:aws:iam::{account}:role{path}{EKS_SERVICE_LINKED_ROLE}"),
-            created_at: self.now(),
-            assume_role_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
-            description: Some("Allows Amazon EKS to call AWS services on your behalf.".into()),
-            max_session_duration: 3600,
-            permissions_boundary: None,
-            tags: Vec::new(),
-            attached_policies: vec!["arn:aws:iam::aws:policy/aws-service-role/AmazonEKSServiceRolePolicy".into()],
-            inline_policies: BTreeMap::new(),
-        };
-        let key = key(account, ROLES, EKS_SERVICE_LINKED_ROLE);
-        match self.records.create(&key, &role).await {
-            Ok(_) => Ok(role),
+        match self.create_service_linked_role(account, "eks.amazonaws.com", None, None).await {
+            Ok(role) => Ok(role),
             // Another create won the race: theirs is the role.
-            Err(RecordError::Exists(_)) => self.get_role(account, EKS_SERVICE_LINKED_ROLE).await,
-            Err(error) => Err(error.into()),
+            Err(IamError::InvalidInput(_)) => self.get_role(account, EKS_SERVICE_LINKED_ROLE).await,
+            Err(error) => Err(error),
         }
     }
-
-    // Inline role policies.
 }

@@ -613,3 +613,43 @@ async fn a_user_joins_at_most_ten_groups_and_inline_policies_keep_each_owners_qu
     assert_eq!(absent, IamError::NoSuchEntity("The group policy with name none cannot be found.".into()));
     assert_eq!(code(&iam.create_group(ACCOUNT, "bad\0name", None).await.unwrap_err()), "ValidationError");
 }
+
+#[tokio::test]
+async fn service_linked_roles_are_made_once_per_name_and_only_their_service_changes_them() {
+    let iam = iam();
+    let role = iam.create_service_linked_role(ACCOUNT, "eks-nodegroup.amazonaws.com", None, None).await.unwrap();
+    assert_eq!(
+        role.arn,
+        format!(
+            "arn:aws:iam::{ACCOUNT}:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup"
+        )
+    );
+    assert!(role.trusts_service("eks-nodegroup.amazonaws.com") && role.is_service_linked());
+    let attached = iam.list_attached_role_policies(ACCOUNT, &role.name, None, &Paging::default()).await.unwrap();
+    assert_eq!(attached.items[0].0, "AWSServiceRoleForAmazonEKSNodegroup", "the policy is in the catalog");
+    let taken = iam.create_service_linked_role(ACCOUNT, "eks-nodegroup.amazonaws.com", None, None).await.unwrap_err();
+    assert_eq!(taken, IamError::InvalidInput("Service role name AWSServiceRoleForAmazonEKSNodegroup has been taken in this account, please try a different suffix.".into()));
+    let suffixed =
+        iam.create_service_linked_role(ACCOUNT, "autoscaling.amazonaws.com", None, Some("nodes")).await.unwrap();
+    assert_eq!(suffixed.name, "AWSServiceRoleForAutoScaling_nodes");
+    for (service, suffix) in
+        [("eks.amazonaws.com", Some("x")), ("nope.amazonaws.com", None), ("autoscaling.amazonaws.com", Some("a\0b"))]
+    {
+        let refused = iam.create_service_linked_role(ACCOUNT, service, None, suffix).await.unwrap_err();
+        assert!(matches!(refused, IamError::InvalidInput(_) | IamError::Validation(_)), "{service}: {refused:?}");
+    }
+    let refused = iam.put_inline_policy(ACCOUNT, InlineOwner::Role(&role.name), "p", S3_READ).await.unwrap_err();
+    assert_eq!(code(&refused), "UnmodifiableEntity");
+    // The EKS role a first cluster makes is the same role CreateServiceLinkedRole makes.
+    let eks = iam.ensure_eks_service_linked_role(ACCOUNT).await.unwrap();
+    assert_eq!(iam.ensure_eks_service_linked_role(ACCOUNT).await.unwrap().id, eks.id);
+    assert!(iam.create_service_linked_role(ACCOUNT, "eks.amazonaws.com", None, None).await.is_err());
+
+    let task = iam.delete_service_linked_role(ACCOUNT, &role.name).await.unwrap();
+    assert!(task.starts_with("task/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup/"));
+    assert_eq!(iam.service_linked_role_deletion_status(ACCOUNT, &task).await.unwrap(), "SUCCEEDED");
+    assert_eq!(code(&iam.get_role(ACCOUNT, &role.name).await.unwrap_err()), "NoSuchEntity");
+    assert_eq!(code(&iam.service_linked_role_deletion_status(ACCOUNT, "garbage").await.unwrap_err()), "InvalidInput");
+    iam.create_role(ACCOUNT, role_input("plain", EKS_TRUST)).await.unwrap();
+    assert_eq!(code(&iam.delete_service_linked_role(ACCOUNT, "plain").await.unwrap_err()), "InvalidInput");
+}
