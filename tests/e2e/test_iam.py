@@ -468,3 +468,27 @@ def test_service_linked_roles(aws):
     task = aws("iam", "delete-service-linked-role", "--role-name", created["RoleName"])["DeletionTaskId"]
     status = aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task)["Status"]
     assert status == "SUCCEEDED"
+
+
+def test_account_authorization_details(aws):
+    iam = iam_client(aws.server)
+    iam.create_user(UserName="alice")
+    iam.put_user_policy(UserName="alice", PolicyName="own", PolicyDocument=json.dumps(S3_READ))
+    iam.create_group(GroupName="devs")
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    iam.create_role(RoleName="nodes", AssumeRolePolicyDocument=json.dumps(NODE_TRUST))
+    iam.attach_role_policy(RoleName="nodes", PolicyArn=AWS_POLICY + "AmazonEKSWorkerNodePolicy")
+    details = iam.get_account_authorization_details()
+    user = details["UserDetailList"][0]
+    assert (user["UserName"], user["GroupList"]) == ("alice", ["devs"])
+    assert user["UserPolicyList"][0]["PolicyName"] == "own"
+    assert [g["GroupName"] for g in details["GroupDetailList"]] == ["devs"]
+    role = details["RoleDetailList"][0]
+    assert role["AttachedManagedPolicies"] == [
+        {"PolicyName": "AmazonEKSWorkerNodePolicy", "PolicyArn": AWS_POLICY + "AmazonEKSWorkerNodePolicy"}]
+    assert [p["PolicyName"] for p in details["Policies"]] == ["AmazonEKSWorkerNodePolicy"]
+    assert details["Policies"][0]["PolicyVersionList"][0]["IsDefaultVersion"] is True
+    only_roles = aws("iam", "get-account-authorization-details", "--filter", "Role")
+    assert [r["RoleName"] for r in only_roles["RoleDetailList"]] == ["nodes"] and not only_roles["UserDetailList"]
+    bad = aws("iam", "get-account-authorization-details", "--filter", "Robot", check=False)
+    assert bad.returncode != 0 and "ValidationError" in bad.stderr

@@ -2,8 +2,8 @@
 //! URL-encoded in replies as IAM returns them. Also the check of requests signed with IAM access keys.
 
 use aws_model::iam::{
-    AccessKey, AccessKeyStatus, CreateRole, Group, IamError, InlineOwner, InstanceProfileView, Page, Paging,
-    PolicyScope, PolicyVersion, PolicyView, Role, Tag, Taggable, User,
+    AccessKey, AccessKeyStatus, AuthorizationDetail, CreateRole, Group, IamError, InlineOwner, InstanceProfileView,
+    Page, Paging, PolicyScope, PolicyVersion, PolicyView, Role, Tag, Taggable, User,
 };
 use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
@@ -49,6 +49,7 @@ pub(crate) const SERVICE: Service = Service {
         operation!("GetRolePolicy", get_inline_policy),
         operation!("ListRolePolicies", list_inline_policies),
         operation!("DeleteRolePolicy", delete_inline_policy),
+        operation!("GetAccountAuthorizationDetails", get_account_authorization_details),
         // Service-linked roles.
         operation!("CreateServiceLinkedRole", create_service_linked_role),
         operation!("DeleteServiceLinkedRole", delete_service_linked_role),
@@ -943,5 +944,72 @@ async fn get_service_linked_role_deletion_status(api: &AwsApi, call: &Call<'_>) 
     let status = api.iam().service_linked_role_deletion_status(call.account(), task).await.map_err(wire)?;
     call.xml(|xml| {
         xml.text("Status", status);
+    })
+}
+
+/// `AttachedManagedPolicies` of a details entry: each ARN with its policy's name (the ARN's last segment).
+fn attached_arns_xml(xml: &mut XmlWriter, arns: &[String]) {
+    xml.list("AttachedManagedPolicies", "member", arns, |xml, arn| {
+        xml.text("PolicyName", arn.rsplit('/').next().unwrap_or_default()).text("PolicyArn", arn);
+    });
+}
+
+/// An entity's inline policies under `list` (`UserPolicyList`, ...), documents URL-encoded.
+fn inline_xml(xml: &mut XmlWriter, list: &str, policies: &std::collections::BTreeMap<String, String>) {
+    let entries: Vec<(&String, &String)> = policies.iter().collect();
+    xml.list(list, "member", &entries, |xml, (name, document)| {
+        xml.text("PolicyName", name).text("PolicyDocument", &url_encode(document));
+    });
+}
+
+async fn get_account_authorization_details(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let p = call.params.root();
+    let filter = strings(&p, "Filter")?;
+    let page = api.iam().account_authorization_details(call.account(), &filter, &paging(&p)?).await.map_err(wire)?;
+    let (mut users, mut groups, mut roles, mut policies) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for detail in &page.items {
+        match detail {
+            AuthorizationDetail::User(user, names) => users.push((user, names)),
+            AuthorizationDetail::Group(group) => groups.push(group),
+            AuthorizationDetail::Role(role, profiles) => roles.push((role, profiles)),
+            AuthorizationDetail::Policy(view) => policies.push(view),
+        }
+    }
+    call.xml(|xml| {
+        xml.list("UserDetailList", "member", &users, |xml, (user, names)| {
+            user_xml(xml, user, false);
+            inline_xml(xml, "UserPolicyList", &user.inline_policies);
+            xml.text_list("GroupList", "member", names.iter().map(String::as_str));
+            attached_arns_xml(xml, &user.attached_policies);
+            boundary_xml(xml, user.permissions_boundary.as_deref());
+            tags_xml(xml, &user.tags);
+        });
+        xml.list("GroupDetailList", "member", &groups, |xml, group| {
+            group_xml(xml, group);
+            inline_xml(xml, "GroupPolicyList", &group.inline_policies);
+            attached_arns_xml(xml, &group.attached_policies);
+        });
+        xml.list("RoleDetailList", "member", &roles, |xml, (role, profiles)| {
+            xml.text("Path", &role.path)
+                .text("RoleName", &role.name)
+                .text("RoleId", &role.id)
+                .text("Arn", &role.arn)
+                .timestamp("CreateDate", timestamp(role.created_at))
+                .text("AssumeRolePolicyDocument", &url_encode(&role.assume_role_policy))
+                .list("InstanceProfileList", "member", profiles.iter(), profile_xml);
+            inline_xml(xml, "RolePolicyList", &role.inline_policies);
+            attached_arns_xml(xml, &role.attached_policies);
+            boundary_xml(xml, role.permissions_boundary.as_deref());
+            tags_xml(xml, &role.tags);
+            xml.element("RoleLastUsed", |_| {});
+        });
+        xml.list("Policies", "member", &policies, |xml, view| {
+            policy_xml(xml, view, true);
+            let default = &view.policy.default_version;
+            xml.list("PolicyVersionList", "member", &view.policy.versions, |xml, version| {
+                version_xml(xml, version, version.version_id == *default, true);
+            });
+        });
+        truncation(xml, &page);
     })
 }

@@ -12,6 +12,7 @@
 //! (`roles`, `policies`, `profiles`, `providers`, `users`, `groups`, `service_linked`), with what several entities share in
 //! `inline` (inline policies) and `tagging` (tags), and IAM's input rules in `check`.
 
+mod authorization;
 mod check;
 mod groups;
 mod inline;
@@ -33,6 +34,7 @@ use crate::clock::Clock;
 use crate::policy::{self, Policy, PolicyKind, PolicySet, Principal, Request};
 use crate::records::{Record, RecordError, Records};
 
+pub use authorization::{AuthorizationDetail, ENTITY_TYPES};
 pub use check::MAX_TAGS;
 pub use inline::InlineOwner;
 pub use tagging::Taggable;

@@ -31,7 +31,7 @@ impl Iam {
     }
 
     /// Attachment and boundary counts of every policy in the account, by ARN.
-    async fn usage(&self, account: &str) -> Result<BTreeMap<String, (usize, usize)>, IamError> {
+    pub(super) async fn usage(&self, account: &str) -> Result<BTreeMap<String, (usize, usize)>, IamError> {
         let mut usage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for role in self.list::<Role>(account, ROLES).await? {
             for arn in role.attached_policies {
@@ -57,7 +57,7 @@ impl Iam {
         Ok(usage)
     }
 
-    fn view(policy: ManagedPolicy, usage: &BTreeMap<String, (usize, usize)>) -> PolicyView {
+    pub(super) fn view(policy: ManagedPolicy, usage: &BTreeMap<String, (usize, usize)>) -> PolicyView {
         let (attachment_count, boundary_count) = usage.get(&policy.arn).copied().unwrap_or_default();
         PolicyView { policy, attachment_count, boundary_count }
     }

@@ -3,7 +3,11 @@
 use super::*;
 
 impl Iam {
-    async fn profile_view(&self, account: &str, profile: InstanceProfile) -> Result<InstanceProfileView, IamError> {
+    pub(super) async fn profile_view(
+        &self,
+        account: &str,
+        profile: InstanceProfile,
+    ) -> Result<InstanceProfileView, IamError> {
         let mut roles = Vec::new();
         for name in &profile.roles {
             if let Some(role) = self.get::<Role>(&key(account, ROLES, name)).await? {

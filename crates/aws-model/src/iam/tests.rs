@@ -653,3 +653,41 @@ async fn service_linked_roles_are_made_once_per_name_and_only_their_service_chan
     iam.create_role(ACCOUNT, role_input("plain", EKS_TRUST)).await.unwrap();
     assert_eq!(code(&iam.delete_service_linked_role(ACCOUNT, "plain").await.unwrap_err()), "InvalidInput");
 }
+
+#[tokio::test]
+async fn authorization_details_list_each_kind_with_what_decides_it() {
+    let iam = iam();
+    iam.create_user(ACCOUNT, "alice", None, None, Vec::new()).await.unwrap();
+    iam.create_group(ACCOUNT, "devs", None).await.unwrap();
+    iam.add_user_to_group(ACCOUNT, "devs", "alice").await.unwrap();
+    iam.create_role(ACCOUNT, role_input("r", EKS_TRUST)).await.unwrap();
+    iam.attach_role_policy(ACCOUNT, "r", "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy").await.unwrap();
+    iam.create_instance_profile(ACCOUNT, "nodes", None, Vec::new()).await.unwrap();
+    iam.add_role_to_instance_profile(ACCOUNT, "nodes", "r").await.unwrap();
+    iam.create_policy(ACCOUNT, "local", None, S3_READ, None, Vec::new()).await.unwrap();
+
+    let all = iam.account_authorization_details(ACCOUNT, &[], &Paging::default()).await.unwrap();
+    let kinds: Vec<String> = all
+        .items
+        .iter()
+        .map(|detail| match detail {
+            AuthorizationDetail::User(user, groups) => format!("user {} {groups:?}", user.name),
+            AuthorizationDetail::Group(group) => format!("group {}", group.name),
+            AuthorizationDetail::Role(role, profiles) => format!("role {} {}", role.name, profiles.len()),
+            AuthorizationDetail::Policy(view) => format!("policy {} {}", view.policy.name, view.attachment_count),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["user alice [\"devs\"]", "group devs", "role r 1", "policy local 0", "policy AmazonEKSClusterPolicy 1"]
+    );
+    let roles = iam.account_authorization_details(ACCOUNT, &["Role".into()], &Paging::default()).await.unwrap();
+    assert_eq!(roles.items.len(), 1);
+    let first = Paging { max_items: Some(2), marker: None };
+    let page = iam.account_authorization_details(ACCOUNT, &[], &first).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    let rest = Paging { max_items: Some(10), marker: page.marker };
+    assert_eq!(iam.account_authorization_details(ACCOUNT, &[], &rest).await.unwrap().items.len(), 3);
+    let bad = iam.account_authorization_details(ACCOUNT, &["Robot".into()], &Paging::default()).await.unwrap_err();
+    assert_eq!(code(&bad), "ValidationError");
+}
