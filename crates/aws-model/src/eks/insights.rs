@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::addons::addon_info;
-use super::support::{compare_versions, next_minor, page_limit};
+use super::support::{compare_versions, next_minor, page_after, page_limit};
 use super::{Caller, Cluster, Eks, EksError};
 
 /// The category of every check here.
@@ -104,7 +104,7 @@ impl Eks {
                     .ok_or_else(|| EksError::InvalidParameter(format!("Unsupported insight status {text}")))?,
             );
         }
-        let mut insights: Vec<Insight> = self
+        let insights: Vec<Insight> = self
             .insights(caller, cluster)
             .await?
             .into_iter()
@@ -114,17 +114,7 @@ impl Eks {
             })
             .filter(|i| statuses.is_empty() || statuses.contains(&i.status))
             .collect();
-        if let Some(token) = next_token {
-            let after = crate::ids::unbase64(token)
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .and_then(|after| insights.iter().position(|insight| insight.id == after))
-                .ok_or_else(|| EksError::InvalidParameter("The nextToken is invalid".into()))?;
-            insights.drain(..=after);
-        }
-        let more = insights.len() > limit;
-        insights.truncate(limit);
-        let token = if more { insights.last().map(|last| crate::ids::base64(last.id.as_bytes())) } else { None };
-        Ok((insights, token))
+        page_after(insights, |insight| &insight.id, limit, next_token)
     }
 
     pub async fn describe_insight(&self, caller: &Caller, cluster: &str, id: &str) -> Result<Insight, EksError> {

@@ -240,27 +240,22 @@ impl Eks {
     ) -> Result<bool, EksError> {
         use super::access::Principal;
         let Some(lookups) = &self.lookups else { return Ok(true) };
-        let server = |error: crate::iam::IamError| EksError::Server(error.to_string());
+        // An entity that is not there (or whose name IAM would refuse) is no principal; IAM failing is an error.
+        fn found<T>(read: Result<T, crate::iam::IamError>) -> Result<Option<T>, EksError> {
+            use crate::iam::IamError::{InvalidInput, NoSuchEntity, Validation};
+            match read {
+                Ok(entity) => Ok(Some(entity)),
+                Err(NoSuchEntity(_) | Validation(_) | InvalidInput(_)) => Ok(None),
+                Err(error) => Err(EksError::Server(error.to_string())),
+            }
+        }
         Ok(match principal {
             Principal::Root { .. } => true,
-            Principal::Role { account, name } => match lookups.iam.get_role(account, name).await {
-                Ok(role) => session || role.arn == canonical_arn,
-                Err(
-                    crate::iam::IamError::NoSuchEntity(_)
-                    | crate::iam::IamError::Validation(_)
-                    | crate::iam::IamError::InvalidInput(_),
-                ) => false,
-                Err(error) => return Err(server(error)),
-            },
-            Principal::User { account, name } => match lookups.iam.get_user(account, name).await {
-                Ok(user) => user.arn == canonical_arn,
-                Err(
-                    crate::iam::IamError::NoSuchEntity(_)
-                    | crate::iam::IamError::Validation(_)
-                    | crate::iam::IamError::InvalidInput(_),
-                ) => false,
-                Err(error) => return Err(server(error)),
-            },
+            Principal::Role { account, name } => found(lookups.iam.get_role(account, name).await)?
+                .is_some_and(|role| session || role.arn == canonical_arn),
+            Principal::User { account, name } => {
+                found(lookups.iam.get_user(account, name).await)?.is_some_and(|user| user.arn == canonical_arn)
+            }
         })
     }
 

@@ -150,6 +150,27 @@ pub(crate) fn page_limit(max_results: Option<i64>) -> Result<usize, EksError> {
     }
 }
 
+/// A page of `items` (in their order) after the one whose key the token names (base64 of the key), `limit` long,
+/// and the token of the next page: the paging of lists whose order is not by name.
+pub(crate) fn page_after<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> &str,
+    limit: usize,
+    next_token: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), EksError> {
+    if let Some(token) = next_token {
+        let after = crate::ids::unbase64(token)
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|after| items.iter().position(|item| key(item) == after))
+            .ok_or_else(|| EksError::InvalidParameter("The nextToken is invalid".into()))?;
+        items.drain(..=after);
+    }
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let token = if more { items.last().map(|last| crate::ids::base64(key(last).as_bytes())) } else { None };
+    Ok((items, token))
+}
+
 /// A resource name as EKS accepts it: `^[0-9A-Za-z][A-Za-z0-9\-_]*`, 1 to `max` characters.
 pub(crate) fn validate_name(name: &str, field: &str, max: usize) -> Result<(), EksError> {
     let valid = !name.is_empty()

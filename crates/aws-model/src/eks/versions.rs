@@ -128,7 +128,7 @@ impl Eks {
         };
         let now = self.clock.now();
         let default = self.config.versions.last();
-        let mut listed: Vec<ClusterVersion> = self
+        let listed: Vec<ClusterVersion> = self
             .config
             .versions
             .iter()
@@ -153,17 +153,7 @@ impl Eks {
                 None => query.include_all || !query.versions.is_empty() || version.status != VersionStatus::Unsupported,
             })
             .collect();
-        if let Some(token) = &query.next_token {
-            let after = crate::ids::unbase64(token)
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .and_then(|after| listed.iter().position(|version| version.version == after))
-                .ok_or_else(|| EksError::InvalidParameter("The nextToken is invalid".into()))?;
-            listed.drain(..=after);
-        }
-        let more = listed.len() > limit;
-        listed.truncate(limit);
-        let token = if more { listed.last().map(|last| crate::ids::base64(last.version.as_bytes())) } else { None };
-        Ok((listed, token))
+        super::support::page_after(listed, |version| &version.version, limit, query.next_token.as_deref())
     }
 }
 
