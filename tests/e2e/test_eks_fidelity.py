@@ -179,3 +179,17 @@ def test_upgrade_insights_find_what_would_stop_the_next_version(aws, eks_prereqs
     assert bad["Error"]["Code"] == "InvalidParameterException"
     gone = error_of(client.list_insights, clusterName="nope")
     assert gone["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_an_update_retried_with_its_token_is_the_same_update(aws, eks_prereqs):
+    client = boto(aws.server)
+    client.create_cluster(name="demo", roleArn=eks_prereqs.cluster_role, resourcesVpcConfig=eks_prereqs.resources)
+    request = {"name": "demo", "logging": {"clusterLogging": [{"types": ["api"], "enabled": True}]},
+               "clientRequestToken": "retry-after-timeout"}
+    first = client.update_cluster_config(**request)["update"]
+    second = client.update_cluster_config(**request)["update"]
+    assert second["id"] == first["id"]
+    # boto3 fills in a fresh token for each call that gives none: those are separate updates.
+    third = client.update_cluster_config(name="demo", logging={"clusterLogging": [{"types": ["audit"], "enabled": True}]})
+    assert third["update"]["id"] != first["id"]
+    assert len(client.list_updates(name="demo")["updateIds"]) == 2

@@ -536,8 +536,12 @@ pub(crate) fn remote_network(body: &Map<String, Value>) -> Result<Option<RemoteN
 async fn associate_encryption_config(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
     let body = body_of(call)?;
     let configs = encryption_configs(&body)?;
-    let update =
-        api.eks().associate_encryption_config(&call.caller, name, configs).await.map_err(|e| error(e, name))?;
+    let token = string(&body, "clientRequestToken")?;
+    let update = api
+        .eks()
+        .associate_encryption_config(&call.caller, name, configs, token.as_deref())
+        .await
+        .map_err(|e| error(e, name))?;
     Ok((StatusCode::OK, json!({ "update": updates::update_json(&update) })))
 }
 

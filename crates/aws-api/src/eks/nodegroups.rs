@@ -73,6 +73,7 @@ pub(super) async fn update_config(api: &AwsApi, call: &Call<'_>, cluster: &str, 
     let mut change = NodegroupConfigChange {
         scaling: object(&body, "scalingConfig")?.map(scaling).transpose()?,
         max_unavailable: object(&body, "updateConfig")?.map(max_unavailable).transpose()?.flatten(),
+        client_request_token: string(&body, "clientRequestToken")?,
         ..NodegroupConfigChange::default()
     };
     if let Some(labels) = object(&body, "labels")? {
@@ -92,9 +93,17 @@ pub(super) async fn update_version(api: &AwsApi, call: &Call<'_>, cluster: &str,
     let body = body_of(call)?;
     let version = string(&body, "version")?;
     let release_version = string(&body, "releaseVersion")?;
+    let token = string(&body, "clientRequestToken")?;
     let update = api
         .eks()
-        .update_nodegroup_version(&call.caller, cluster, name, version.as_deref(), release_version.as_deref())
+        .update_nodegroup_version(
+            &call.caller,
+            cluster,
+            name,
+            version.as_deref(),
+            release_version.as_deref(),
+            token.as_deref(),
+        )
         .await
         .map_err(error(cluster, name))?;
     Ok((StatusCode::OK, json!({ "update": update_json(&update) })))

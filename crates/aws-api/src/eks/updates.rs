@@ -44,6 +44,7 @@ pub(super) async fn update_cluster_config(api: &AwsApi, call: &Call<'_>, name: &
     }
     change.remote_network = remote_network(&body)?;
     change.deletion_protection = boolean(&body, "deletionProtection")?;
+    change.client_request_token = string(&body, "clientRequestToken")?;
     let update = api.eks().update_cluster_config(&call.caller, name, change).await.map_err(|e| error(e, name))?;
     Ok((StatusCode::OK, json!({ "update": update_json(&update) })))
 }
@@ -51,7 +52,12 @@ pub(super) async fn update_cluster_config(api: &AwsApi, call: &Call<'_>, name: &
 pub(super) async fn update_cluster_version(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
     let body = body_of(call)?;
     let version = string(&body, "version")?.ok_or_else(|| invalid("version is required"))?;
-    let update = api.eks().update_cluster_version(&call.caller, name, &version).await.map_err(|e| error(e, name))?;
+    let token = string(&body, "clientRequestToken")?;
+    let update = api
+        .eks()
+        .update_cluster_version(&call.caller, name, &version, token.as_deref())
+        .await
+        .map_err(|e| error(e, name))?;
     Ok((StatusCode::OK, json!({ "update": update_json(&update) })))
 }
 

@@ -552,6 +552,11 @@ impl Eks {
     }
 
     pub async fn update_addon(&self, caller: &Caller, input: AddonRequest) -> Result<Update, EksError> {
+        if let Some(update) =
+            self.replayed_update(caller, &input.cluster, input.client_request_token.as_deref()).await?
+        {
+            return Ok(update);
+        }
         let (cluster, name) = (input.cluster.as_str(), input.name.as_str());
         let addon = self.describe_addon(caller, cluster, name).await?;
         let kubernetes = self.active_cluster(caller, cluster).await?.version;
@@ -613,7 +618,7 @@ impl Eks {
         .await?
         .ok_or_else(|| addon_not_found(cluster, name))?;
         let scope = UpdateScope { nodegroup: None, addon: Some(name) };
-        self.record_update(caller, cluster, scope, "AddonUpdate", params).await
+        self.record_update(caller, cluster, scope, "AddonUpdate", params, input.client_request_token.as_deref()).await
     }
 }
 

@@ -65,7 +65,11 @@ impl Eks {
         caller: &Caller,
         name: &str,
         configs: Vec<EncryptionConfig>,
+        token: Option<&str>,
     ) -> Result<Update, EksError> {
+        if let Some(update) = self.replayed_update(caller, name, token).await? {
+            return Ok(update);
+        }
         if configs.is_empty() {
             return Err(EksError::InvalidParameter("encryptionConfig is required".into()));
         }
@@ -82,7 +86,7 @@ impl Eks {
         })
         .await?;
         let params = vec![("EncryptionConfig".to_owned(), value)];
-        self.record_update(caller, name, UpdateScope::default(), "AssociateEncryptionConfig", params).await
+        self.record_update(caller, name, UpdateScope::default(), "AssociateEncryptionConfig", params, token).await
     }
 }
 

@@ -332,6 +332,7 @@ impl Eks {
                 UpdateScope::default(),
                 "AssociateIdentityProviderConfig",
                 vec![idp_param(&input.name)],
+                None,
             )
             .await?;
         Ok((update, config))
@@ -382,7 +383,8 @@ impl Eks {
         .await?
         .ok_or_else(|| config_not_found(name))?;
         let params = vec![idp_param(name)];
-        self.record_update(caller, cluster, UpdateScope::default(), "DisassociateIdentityProviderConfig", params).await
+        self.record_update(caller, cluster, UpdateScope::default(), "DisassociateIdentityProviderConfig", params, None)
+            .await
     }
 }
 

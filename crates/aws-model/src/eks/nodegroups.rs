@@ -201,6 +201,7 @@ pub struct NodegroupConfigChange {
     pub add_taints: Vec<Taint>,
     pub remove_taints: Vec<Taint>,
     pub max_unavailable: Option<MaxUnavailable>,
+    pub client_request_token: Option<String>,
 }
 
 /// The AMI release a node group of `version` gets when none is asked for.
@@ -548,6 +549,9 @@ impl Eks {
         name: &str,
         change: NodegroupConfigChange,
     ) -> Result<Update, EksError> {
+        if let Some(update) = self.replayed_update(caller, cluster, change.client_request_token.as_deref()).await? {
+            return Ok(update);
+        }
         let nodegroup = self.updatable_nodegroup(caller, cluster, name).await?;
         let mut params = Vec::new();
         let mut scaling = nodegroup.scaling;
@@ -624,7 +628,7 @@ impl Eks {
         })
         .await?;
         let scope = UpdateScope { nodegroup: Some(name), addon: None };
-        self.record_update(caller, cluster, scope, "ConfigUpdate", params).await
+        self.record_update(caller, cluster, scope, "ConfigUpdate", params, change.client_request_token.as_deref()).await
     }
 
     /// Moves a node group to a Kubernetes version (by default its cluster's) and AMI release.
@@ -635,7 +639,11 @@ impl Eks {
         name: &str,
         version: Option<&str>,
         release_version: Option<&str>,
+        token: Option<&str>,
     ) -> Result<Update, EksError> {
+        if let Some(update) = self.replayed_update(caller, cluster, token).await? {
+            return Ok(update);
+        }
         let nodegroup = self.updatable_nodegroup(caller, cluster, name).await?;
         let cluster_version = self.existing_cluster(caller, cluster).await?.version;
         let version = version.unwrap_or(&cluster_version).to_owned();
@@ -660,7 +668,7 @@ impl Eks {
         .await?;
         let params = vec![("Version".to_owned(), version.clone()), ("ReleaseVersion".to_owned(), release.clone())];
         let scope = UpdateScope { nodegroup: Some(name), addon: None };
-        self.record_update(caller, cluster, scope, "VersionUpdate", params).await
+        self.record_update(caller, cluster, scope, "VersionUpdate", params, token).await
     }
 }
 

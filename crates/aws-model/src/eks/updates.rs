@@ -50,6 +50,9 @@ pub struct Update {
     pub created_at: f64,
     /// When the update is done (Unix seconds).
     pub done_at: f64,
+    /// The `clientRequestToken` of the call that made it: the same call sent again answers with this update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
 }
 
 /// Which resource's updates to read: the cluster's own, a node group's or an add-on's.
@@ -73,6 +76,7 @@ pub struct ClusterConfigChange {
     pub support_type: Option<String>,
     pub remote_network: Option<RemoteNetworkConfig>,
     pub deletion_protection: Option<bool>,
+    pub client_request_token: Option<String>,
 }
 
 /// The authentication modes in the only order a cluster may move through them.
@@ -87,6 +91,7 @@ impl Eks {
         scope: UpdateScope<'_>,
         kind: &str,
         params: Vec<(String, String)>,
+        token: Option<&str>,
     ) -> Result<Update, EksError> {
         let now = self.clock.now();
         let update = Update {
@@ -99,9 +104,28 @@ impl Eks {
             params,
             created_at: now,
             done_at: now + self.config.update_seconds,
+            client_request_token: token.map(str::to_owned),
         };
         self.records.create(&Self::child_key(caller, "updates", cluster, &update.id), &update).await?;
         Ok(update)
+    }
+
+    /// The update a call with this `clientRequestToken` already made on the cluster, if any: the same call sent
+    /// again answers with it and changes nothing.
+    pub(crate) async fn replayed_update(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        token: Option<&str>,
+    ) -> Result<Option<Update>, EksError> {
+        let Some(token) = token else { return Ok(None) };
+        super::validate_client_request_token(token)?;
+        let prefix = Self::children_prefix(caller, "updates", cluster);
+        let made = self.records.list::<Update>(&prefix).await?.into_iter().map(|stored| stored.value);
+        Ok(made
+            .into_iter()
+            .find(|update| update.client_request_token.as_deref() == Some(token))
+            .map(|u| self.settle_update(u)))
     }
 
     fn settle_update(&self, mut update: Update) -> Update {
@@ -226,6 +250,10 @@ impl Eks {
             change.remote_network.is_some(),
             change.deletion_protection.is_some(),
         ];
+        let token = change.client_request_token.as_deref();
+        if let Some(update) = self.replayed_update(caller, name, token).await? {
+            return Ok(update);
+        }
         match parts.iter().filter(|given| **given).count() {
             0 => return Err(EksError::InvalidParameter("No changes needed".into())),
             1 => {}
@@ -252,7 +280,7 @@ impl Eks {
             ]});
             self.change_cluster(caller, name, |c| c.enabled_log_types = enabled.clone()).await?;
             let params = vec![("ClusterLogging".to_owned(), value.to_string())];
-            return self.record_update(caller, name, scope, "LoggingUpdate", params).await;
+            return self.record_update(caller, name, scope, "LoggingUpdate", params, token).await;
         }
         if endpoint || vpc {
             if let Some(cidrs) = &change.public_access_cidrs {
@@ -310,7 +338,7 @@ impl Eks {
             })
             .await?;
             let kind = if vpc { "VpcConfigUpdate" } else { "EndpointAccessUpdate" };
-            return self.record_update(caller, name, scope, kind, params).await;
+            return self.record_update(caller, name, scope, kind, params, token).await;
         }
         if let Some(mode) = change.authentication_mode {
             let Some(to) = AUTHENTICATION_MODES.iter().position(|m| *m == mode) else {
@@ -325,7 +353,7 @@ impl Eks {
             }
             self.change_cluster(caller, name, |c| c.authentication_mode = mode.clone()).await?;
             let params = vec![("AuthenticationMode".to_owned(), mode.clone())];
-            return self.record_update(caller, name, scope, "AccessConfigUpdate", params).await;
+            return self.record_update(caller, name, scope, "AccessConfigUpdate", params, token).await;
         }
         if let Some(remote) = change.remote_network {
             let blocks = self.vpc_blocks(caller, &cluster.vpc.vpc_id).await?;
@@ -335,12 +363,12 @@ impl Eks {
             let kept = (remote != RemoteNetworkConfig::default()).then_some(remote);
             self.change_cluster(caller, name, |c| c.remote_network = kept.clone()).await?;
             let params = vec![("RemoteNetworkConfig".to_owned(), value)];
-            return self.record_update(caller, name, scope, "RemoteNetworkConfigUpdate", params).await;
+            return self.record_update(caller, name, scope, "RemoteNetworkConfigUpdate", params, token).await;
         }
         if let Some(protected) = change.deletion_protection {
             self.change_cluster(caller, name, |c| c.deletion_protection = protected).await?;
             let params = vec![("DeletionProtection".to_owned(), protected.to_string())];
-            return self.record_update(caller, name, scope, "DeletionProtectionUpdate", params).await;
+            return self.record_update(caller, name, scope, "DeletionProtectionUpdate", params, token).await;
         }
         let support = change.support_type.unwrap_or_default();
         if support != "STANDARD" && support != "EXTENDED" {
@@ -348,11 +376,20 @@ impl Eks {
         }
         self.change_cluster(caller, name, |c| c.support_type = support.clone()).await?;
         let params = vec![("UpgradePolicy".to_owned(), serde_json::json!({ "supportType": support }).to_string())];
-        self.record_update(caller, name, scope, "UpgradePolicyUpdate", params).await
+        self.record_update(caller, name, scope, "UpgradePolicyUpdate", params, token).await
     }
 
     /// Moves a cluster one minor version up.
-    pub async fn update_cluster_version(&self, caller: &Caller, name: &str, version: &str) -> Result<Update, EksError> {
+    pub async fn update_cluster_version(
+        &self,
+        caller: &Caller,
+        name: &str,
+        version: &str,
+        token: Option<&str>,
+    ) -> Result<Update, EksError> {
+        if let Some(update) = self.replayed_update(caller, name, token).await? {
+            return Ok(update);
+        }
         let cluster = self.updatable_cluster(caller, name).await?;
         if !self.config.versions.iter().any(|v| v == version) {
             return Err(EksError::InvalidParameter("unsupported Kubernetes version".into()));
@@ -370,7 +407,7 @@ impl Eks {
         .await?;
         let params =
             vec![("Version".to_owned(), version.to_owned()), ("PlatformVersion".to_owned(), "eks.1".to_owned())];
-        self.record_update(caller, name, UpdateScope::default(), "VersionUpdate", params).await
+        self.record_update(caller, name, UpdateScope::default(), "VersionUpdate", params, token).await
     }
 }
 

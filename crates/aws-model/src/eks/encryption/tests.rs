@@ -39,21 +39,21 @@ fn only_secrets_with_a_key_of_the_region_are_accepted() {
 async fn a_cluster_without_encryption_is_given_it_once() {
     let f = fixture(EksConfig::default());
     f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
-    let update = f.eks.associate_encryption_config(&caller(), "demo", secrets(KEY)).await.unwrap();
+    let update = f.eks.associate_encryption_config(&caller(), "demo", secrets(KEY), None).await.unwrap();
     assert_eq!(update.kind, "AssociateEncryptionConfig");
     assert_eq!(update.params[0].0, "EncryptionConfig");
     assert!(update.params[0].1.contains(KEY));
     assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().encryption, secrets(KEY));
 
-    let again = f.eks.associate_encryption_config(&caller(), "demo", secrets(KEY)).await.unwrap_err();
+    let again = f.eks.associate_encryption_config(&caller(), "demo", secrets(KEY), None).await.unwrap_err();
     assert!(matches!(again, EksError::InvalidRequest(_)), "{again:?}");
-    let empty = f.eks.associate_encryption_config(&caller(), "demo", Vec::new()).await.unwrap_err();
+    let empty = f.eks.associate_encryption_config(&caller(), "demo", Vec::new(), None).await.unwrap_err();
     assert!(matches!(empty, EksError::InvalidParameter(_)));
-    let missing = f.eks.associate_encryption_config(&caller(), "nope", secrets(KEY)).await.unwrap_err();
+    let missing = f.eks.associate_encryption_config(&caller(), "nope", secrets(KEY), None).await.unwrap_err();
     assert!(matches!(missing, EksError::ResourceNotFound(_)));
 
     let given = CreateCluster { encryption: secrets(KEY), ..input("sealed") };
     f.eks.create_cluster(&caller(), given).await.unwrap();
-    let refused = f.eks.associate_encryption_config(&caller(), "sealed", secrets(KEY)).await.unwrap_err();
+    let refused = f.eks.associate_encryption_config(&caller(), "sealed", secrets(KEY), None).await.unwrap_err();
     assert!(matches!(refused, EksError::InvalidRequest(_)));
 }

@@ -84,14 +84,14 @@ async fn node_groups_behind_or_on_amazon_linux_2_are_found() {
     let f = cluster("1.30").await;
     f.eks.create_nodegroup(&caller(), nodegroup("old", "AL2_x86_64")).await.unwrap();
     for version in ["1.31", "1.32"] {
-        f.eks.update_cluster_version(&caller(), "demo", version).await.unwrap();
+        f.eks.update_cluster_version(&caller(), "demo", version, None).await.unwrap();
     }
     let insights = by_name(&f).await;
     // 1.30 kubelets stay within three minors of 1.33, but are older than the control plane.
     assert_eq!(insights["Kubelet version skew"].status, InsightStatus::Warning);
     assert_eq!(insights["Amazon Linux 2 compatibility"].status, InsightStatus::Error);
     assert!(insights["Amazon Linux 2 compatibility"].resources[0].arn.contains(":nodegroup/demo/old/"));
-    f.eks.update_cluster_version(&caller(), "demo", "1.33").await.unwrap();
+    f.eks.update_cluster_version(&caller(), "demo", "1.33", None).await.unwrap();
     let skew = by_name(&f).await.remove("Kubelet version skew").unwrap();
     assert_eq!(skew.status, InsightStatus::Error);
     assert!(skew.reason.contains("more than 3 minor versions behind 1.34"), "{}", skew.reason);
@@ -101,7 +101,7 @@ async fn node_groups_behind_or_on_amazon_linux_2_are_found() {
 async fn insights_filter_page_and_refuse_bad_queries() {
     let f = cluster("1.30").await;
     f.eks.create_nodegroup(&caller(), nodegroup("old", "AL2_x86_64")).await.unwrap();
-    f.eks.update_cluster_version(&caller(), "demo", "1.31").await.unwrap();
+    f.eks.update_cluster_version(&caller(), "demo", "1.31", None).await.unwrap();
     let errors = InsightFilter { statuses: vec!["WARNING".into()], ..InsightFilter::default() };
     let (found, _) = f.eks.list_insights(&caller(), "demo", &errors, None, None).await.unwrap();
     let names: Vec<&str> = found.iter().map(|i| i.name.as_str()).collect();

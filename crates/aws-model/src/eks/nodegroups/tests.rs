@@ -184,8 +184,11 @@ async fn config_updates_change_the_group_and_leave_an_update_in_progress_then_su
         add_taints: vec![taint("fresh", "NO_EXECUTE")],
         remove_taints: vec![taint("old", "NO_SCHEDULE")],
         max_unavailable: Some(MaxUnavailable::Percentage(25)),
+        client_request_token: Some("resize-1".into()),
     };
-    let update = f.eks.update_nodegroup_config(&caller(), "demo", "ng", change).await.unwrap();
+    let update = f.eks.update_nodegroup_config(&caller(), "demo", "ng", change.clone()).await.unwrap();
+    let replayed = f.eks.update_nodegroup_config(&caller(), "demo", "ng", change).await.unwrap();
+    assert_eq!(replayed.id, update.id, "the same token answers with the same update");
     assert_eq!((update.kind.as_str(), update.status), ("ConfigUpdate", UpdateStatus::InProgress));
     let kinds: Vec<&str> = update.params.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -206,7 +209,7 @@ async fn config_updates_change_the_group_and_leave_an_update_in_progress_then_su
     assert_eq!(changed.labels, BTreeMap::from([("keep".into(), "1".into()), ("new".into(), "2".into())]));
     assert_eq!(changed.taints, [taint("fresh", "NO_EXECUTE")]);
     assert_eq!(changed.max_unavailable, MaxUnavailable::Percentage(25));
-    let busy = f.eks.update_nodegroup_version(&caller(), "demo", "ng", None, None).await.unwrap_err();
+    let busy = f.eks.update_nodegroup_version(&caller(), "demo", "ng", None, None, None).await.unwrap_err();
     assert!(matches!(busy, EksError::ResourceInUse(m) if m.contains("currently being updated")));
 
     let scope = UpdateScope { nodegroup: Some("ng"), addon: None };
@@ -251,11 +254,11 @@ async fn version_updates_move_the_group_up_to_its_cluster_version() {
     let f = with_cluster(EksConfig::default()).await;
     let old = CreateNodegroup { version: Some("1.32".into()), ..nodegroup("ng") };
     f.eks.create_nodegroup(&caller(), old).await.unwrap();
-    let update = f.eks.update_nodegroup_version(&caller(), "demo", "ng", Some("1.33"), None).await.unwrap();
+    let update = f.eks.update_nodegroup_version(&caller(), "demo", "ng", Some("1.33"), None, None).await.unwrap();
     assert_eq!(update.kind, "VersionUpdate");
     assert_eq!(update.params[0], ("Version".to_owned(), "1.33".to_owned()));
     assert_eq!(f.eks.describe_nodegroup(&caller(), "demo", "ng").await.unwrap().version, "1.33");
-    f.eks.update_nodegroup_version(&caller(), "demo", "ng", None, Some("1.34.1-20250101")).await.unwrap();
+    f.eks.update_nodegroup_version(&caller(), "demo", "ng", None, Some("1.34.1-20250101"), None).await.unwrap();
     let current = f.eks.describe_nodegroup(&caller(), "demo", "ng").await.unwrap();
     assert_eq!((current.version.as_str(), current.release_version.as_str()), ("1.34", "1.34.1-20250101"));
     let cases = [
@@ -264,9 +267,9 @@ async fn version_updates_move_the_group_up_to_its_cluster_version() {
         (None, Some("1.33.0-1"), "not valid for kubernetes version 1.34"),
     ];
     for (version, release, expect) in cases {
-        let error = f.eks.update_nodegroup_version(&caller(), "demo", "ng", version, release).await.unwrap_err();
+        let error = f.eks.update_nodegroup_version(&caller(), "demo", "ng", version, release, None).await.unwrap_err();
         assert!(error.to_string().contains(expect), "{version:?} {release:?}: {error}");
     }
-    let missing = f.eks.update_nodegroup_version(&caller(), "demo", "nope", None, None).await.unwrap_err();
+    let missing = f.eks.update_nodegroup_version(&caller(), "demo", "nope", None, None, None).await.unwrap_err();
     assert!(matches!(missing, EksError::ResourceNotFound(_)));
 }

@@ -99,24 +99,24 @@ async fn logging_and_endpoint_changes_are_applied() {
 #[tokio::test]
 async fn versions_move_one_minor_at_a_time_while_the_cluster_reads_updating() {
     let f = with_cluster(EksConfig { update_seconds: 30.0, ..EksConfig::default() }).await;
-    let skip = f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap_err();
+    let skip = f.eks.update_cluster_version(&caller(), "demo", "1.34", None).await.unwrap_err();
     assert_eq!(
         skip,
         EksError::InvalidParameter("Unsupported Kubernetes minor version update from 1.32 to 1.34".into())
     );
-    let old = f.eks.update_cluster_version(&caller(), "demo", "1.12").await.unwrap_err();
+    let old = f.eks.update_cluster_version(&caller(), "demo", "1.12", None).await.unwrap_err();
     assert_eq!(old, EksError::InvalidParameter("unsupported Kubernetes version".into()));
-    let update = f.eks.update_cluster_version(&caller(), "demo", "1.33").await.unwrap();
+    let update = f.eks.update_cluster_version(&caller(), "demo", "1.33", None).await.unwrap();
     assert_eq!((update.kind.as_str(), update.status), ("VersionUpdate", UpdateStatus::InProgress));
     let cluster = f.eks.describe_cluster(&caller(), "demo").await.unwrap();
     assert_eq!((cluster.status, cluster.version.as_str()), (ClusterStatus::Updating, "1.33"));
-    let busy = f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap_err();
+    let busy = f.eks.update_cluster_version(&caller(), "demo", "1.34", None).await.unwrap_err();
     assert!(matches!(busy, EksError::ResourceInUse(m) if m.contains("currently being updated")));
     f.clock.advance(30.0);
     assert_eq!(f.eks.describe_cluster(&caller(), "demo").await.unwrap().status, ClusterStatus::Active);
     let done = f.eks.describe_update(&caller(), "demo", &update.id, UpdateScope::default()).await.unwrap();
     assert_eq!(done.status, UpdateStatus::Successful);
-    let second = f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap();
+    let second = f.eks.update_cluster_version(&caller(), "demo", "1.34", None).await.unwrap();
 
     let (first_page, token) =
         f.eks.list_updates(&caller(), "demo", UpdateScope::default(), Some(1), None).await.unwrap();
@@ -128,7 +128,7 @@ async fn versions_move_one_minor_at_a_time_while_the_cluster_reads_updating() {
     assert!(matches!(bad_token, Err(EksError::InvalidParameter(_))));
     let missing = f.eks.describe_update(&caller(), "demo", "nope", UpdateScope::default()).await.unwrap_err();
     assert_eq!(missing, EksError::ResourceNotFound("No update found for ID: nope".into()));
-    let no_cluster = f.eks.update_cluster_version(&caller(), "other", "1.34").await.unwrap_err();
+    let no_cluster = f.eks.update_cluster_version(&caller(), "other", "1.34", None).await.unwrap_err();
     assert!(matches!(no_cluster, EksError::ResourceNotFound(_)));
 }
 
@@ -136,10 +136,10 @@ async fn versions_move_one_minor_at_a_time_while_the_cluster_reads_updating() {
 async fn a_creating_cluster_cannot_be_updated_and_a_deleted_one_forgets_its_updates() {
     let f = fixture(EksConfig { create_seconds: 10.0, ..EksConfig::default() });
     f.eks.create_cluster(&caller(), CreateCluster { version: Some("1.33".into()), ..input("demo") }).await.unwrap();
-    let creating = f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap_err();
+    let creating = f.eks.update_cluster_version(&caller(), "demo", "1.34", None).await.unwrap_err();
     assert!(matches!(creating, EksError::InvalidRequest(m) if m.starts_with("Cluster 'demo' is not in ACTIVE status")));
     f.clock.advance(10.0);
-    f.eks.update_cluster_version(&caller(), "demo", "1.34").await.unwrap();
+    f.eks.update_cluster_version(&caller(), "demo", "1.34", None).await.unwrap();
     f.eks.delete_cluster(&caller(), "demo").await.unwrap();
     crate::eks::tests::reconcile(&f.eks).await;
     f.eks.describe_cluster(&caller(), "demo").await.unwrap_err();
@@ -147,4 +147,32 @@ async fn a_creating_cluster_cannot_be_updated_and_a_deleted_one_forgets_its_upda
     f.clock.advance(10.0);
     let (ids, _) = f.eks.list_updates(&caller(), "demo", UpdateScope::default(), None, None).await.unwrap();
     assert!(ids.is_empty(), "a new cluster of the same name starts without updates");
+}
+
+#[tokio::test]
+async fn an_update_sent_again_with_its_token_is_answered_with_the_first_and_changes_nothing() {
+    let f = with_cluster(EksConfig::default()).await;
+    let first = f.eks.update_cluster_version(&caller(), "demo", "1.33", Some("retry-1")).await.unwrap();
+    assert_eq!(first.client_request_token.as_deref(), Some("retry-1"));
+    let again = f.eks.update_cluster_version(&caller(), "demo", "1.33", Some("retry-1")).await.unwrap();
+    assert_eq!(again.id, first.id);
+    // Without the token the same request is a second update (refused: 1.33 is no step up from 1.33).
+    assert!(f.eks.update_cluster_version(&caller(), "demo", "1.33", None).await.is_err());
+    let logging = ClusterConfigChange {
+        logging: Some(vec![("api".into(), true)]),
+        client_request_token: Some("retry-2".into()),
+        ..ClusterConfigChange::default()
+    };
+    let made = f.eks.update_cluster_config(&caller(), "demo", logging.clone()).await.unwrap();
+    assert_eq!(f.eks.update_cluster_config(&caller(), "demo", logging).await.unwrap().id, made.id);
+    let (mut ids, _) = f.eks.list_updates(&caller(), "demo", UpdateScope::default(), None, None).await.unwrap();
+    let mut expected = vec![first.id, made.id];
+    (ids.sort(), expected.sort());
+    assert_eq!(ids, expected, "two updates, not four");
+    let bad = ClusterConfigChange {
+        logging: Some(vec![("api".into(), false)]),
+        client_request_token: Some("x".repeat(65)),
+        ..ClusterConfigChange::default()
+    };
+    assert!(matches!(f.eks.update_cluster_config(&caller(), "demo", bad).await, Err(EksError::InvalidParameter(_))));
 }
