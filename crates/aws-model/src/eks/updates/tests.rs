@@ -167,7 +167,8 @@ async fn an_update_sent_again_with_its_token_is_answered_with_the_first_and_chan
     assert_eq!(f.eks.update_cluster_config(&caller(), "demo", logging).await.unwrap().id, made.id);
     let (mut ids, _) = f.eks.list_updates(&caller(), "demo", UpdateScope::default(), None, None).await.unwrap();
     let mut expected = vec![first.id, made.id];
-    (ids.sort(), expected.sort());
+    ids.sort();
+    expected.sort();
     assert_eq!(ids, expected, "two updates, not four");
     let bad = ClusterConfigChange {
         logging: Some(vec![("api".into(), false)]),
