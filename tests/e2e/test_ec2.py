@@ -440,3 +440,30 @@ def test_secondary_blocks_follow_ec2s_rules(aws):
     described = client.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlockAssociationSet"]
     assert [a["CidrBlock"] for a in described] == ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
                                                    "100.64.0.0/16"]
+
+
+def test_instance_type_offerings_and_account_attributes(aws):
+    ec2 = boto(aws.server, "ec2")
+    in_region = ec2.describe_instance_type_offerings(
+        Filters=[{"Name": "instance-type", "Values": ["m5.large", "t3.medium"]}])["InstanceTypeOfferings"]
+    assert sorted(o["InstanceType"] for o in in_region) == ["m5.large", "t3.medium"]
+    assert {(o["LocationType"], o["Location"]) for o in in_region} == {("region", "us-east-1")}
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    by_zone = [o for page in ec2.get_paginator("describe_instance_type_offerings").paginate(
+        LocationType="availability-zone", Filters=[{"Name": "instance-type", "Values": ["m5.large"]}],
+        PaginationConfig={"PageSize": 5}) for o in page["InstanceTypeOfferings"]]
+    assert sorted(o["Location"] for o in by_zone) == sorted(zones)
+    one_zone = ec2.describe_instance_type_offerings(LocationType="availability-zone-id",
+                                                    Filters=[{"Name": "location", "Values": ["use1-az1"]}])
+    assert one_zone["InstanceTypeOfferings"] and all(o["Location"] == "use1-az1"
+                                                     for o in one_zone["InstanceTypeOfferings"])
+    with pytest.raises(botocore.exceptions.ClientError) as bad:
+        ec2.describe_instance_type_offerings(LocationType="planet")
+    assert bad.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+    attributes = {a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]]
+                  for a in ec2.describe_account_attributes()["AccountAttributes"]}
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    assert attributes["default-vpc"] == [default_vpc] and attributes["supported-platforms"] == ["VPC"]
+    only = ec2.describe_account_attributes(AttributeNames=["default-vpc"])["AccountAttributes"]
+    assert [a["AttributeName"] for a in only] == ["default-vpc"]

@@ -18,6 +18,7 @@ use http::StatusCode;
 use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
+mod account;
 mod images;
 mod instances;
 mod interfaces;
@@ -75,6 +76,8 @@ pub(crate) const SERVICE: Service = Service {
         operation!("StopInstances", instances::change_instance_states),
         operation!("StartInstances", instances::change_instance_states),
         operation!("DescribeInstanceTypes", instances::describe_instance_types),
+        operation!("DescribeInstanceTypeOfferings", account::describe_instance_type_offerings),
+        operation!("DescribeAccountAttributes", account::describe_account_attributes),
         operation!("DescribeImages", images::describe_images),
         operation!("CreateLaunchTemplate", instances::create_launch_template),
         operation!("CreateLaunchTemplateVersion", instances::create_launch_template_version),
