@@ -3,6 +3,7 @@ EKS's calendar and filters, encryption and hybrid-node settings kept and reporte
 deletion protection, the extended-support default, idempotent creates, and errors that name what is in the way."""
 
 import datetime
+import json
 
 import botocore.exceptions
 import pytest
@@ -193,3 +194,29 @@ def test_an_update_retried_with_its_token_is_the_same_update(aws, eks_prereqs):
     third = client.update_cluster_config(name="demo", logging={"clusterLogging": [{"types": ["audit"], "enabled": True}]})
     assert third["update"]["id"] != first["id"]
     assert len(client.list_updates(name="demo")["updateIds"]) == 2
+
+
+def test_a_registered_cluster_is_pending_listed_with_include_all_and_deregistered(aws):
+    iam = boto(aws.server, "iam")
+    role = iam.create_role(RoleName="eks-connector-agent", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    registered = aws("eks", "register-cluster", "--name", "on-prem",
+                     "--connector-config", f"roleArn={role},provider=OTHER")["cluster"]
+    assert registered["status"] == "PENDING"
+    connector = registered["connectorConfig"]
+    assert connector["provider"] == "OTHER" and connector["roleArn"] == role and connector["activationCode"]
+    client = boto(aws.server)
+    described = client.describe_cluster(name="on-prem")["cluster"]
+    assert described["connectorConfig"]["activationId"] == connector["activationId"]
+    assert client.list_clusters()["clusters"] == []
+    assert client.list_clusters(include=["all"])["clusters"] == ["on-prem"]
+    bad = error_of(client.list_clusters, include=["ALL"])
+    assert bad["Error"]["Code"] == "InvalidParameterException"
+    missing_role = error_of(client.register_cluster, name="other",
+                            connectorConfig={"roleArn": "arn:aws:iam::000000000000:role/none", "provider": "GKE"})
+    assert missing_role["Error"]["Code"] == "InvalidParameterException"
+
+    gone = client.deregister_cluster(name="on-prem")["cluster"]
+    assert gone["status"] == "DELETING"
+    assert error_of(client.describe_cluster, name="on-prem")["Error"]["Code"] == "ResourceNotFoundException"

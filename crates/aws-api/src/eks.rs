@@ -19,6 +19,7 @@ use std::future::Future;
 
 use aws_model::eks::encryption::{EncryptionConfig, encryption_json};
 use aws_model::eks::hybrid::{RemoteNetworkConfig, remote_network_json};
+use aws_model::eks::registered::{RegisterCluster, RegisteredCluster};
 use aws_model::eks::versions::{ClusterVersion, VersionQuery};
 use aws_model::eks::{Cluster, CreateCluster, EksError, HealthIssue};
 use aws_protocol::AwsError;
@@ -39,6 +40,8 @@ pub(crate) const SERVICE: Service = Service {
         route!(GET "/clusters", "ListClusters" => list_clusters()),
         route!(GET "/clusters/{name}", "DescribeCluster" => describe_cluster(name)),
         route!(DELETE "/clusters/{name}", "DeleteCluster" => delete_cluster(name)),
+        route!(POST "/cluster-registrations", "RegisterCluster" => register_cluster()),
+        route!(DELETE "/cluster-registrations/{name}", "DeregisterCluster" => deregister_cluster(name)),
         route!(GET "/cluster-versions", "DescribeClusterVersions" => describe_cluster_versions()),
         route!(POST "/clusters/{name}/update-config", "UpdateClusterConfig" => updates::update_cluster_config(name)),
         route!(POST "/clusters/{name}/updates", "UpdateClusterVersion" => updates::update_cluster_version(name)),
@@ -218,8 +221,60 @@ fn check_labels(call: &Call<'_>) -> Result<(), AwsError> {
 }
 
 async fn describe_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
-    let cluster = api.eks().describe_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+    let eks = api.eks();
+    let cluster = match eks.describe_cluster(&call.caller, name).await {
+        Ok(cluster) => cluster,
+        Err(not_found @ EksError::ResourceNotFound(_)) => {
+            // A registered cluster is described in the same shape.
+            let registered = eks.registered_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+            let registered = registered.ok_or_else(|| error(not_found, name))?;
+            return Ok((StatusCode::OK, json!({ "cluster": registered_json(&registered) })));
+        }
+        Err(other) => return Err(error(other, name)),
+    };
     Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+async fn register_cluster(api: &AwsApi, call: &Call<'_>) -> Reply {
+    let body = body_of(call)?;
+    let name = string(&body, "name")?.ok_or_else(|| invalid("name is required"))?;
+    let connector = object(&body, "connectorConfig")?.ok_or_else(|| invalid("connectorConfig is required"))?;
+    let input = RegisterCluster {
+        name: name.clone(),
+        provider: string(connector, "provider")?.ok_or_else(|| invalid("connectorConfig.provider is required"))?,
+        role_arn: string(connector, "roleArn")?.ok_or_else(|| invalid("connectorConfig.roleArn is required"))?,
+        tags: tags(&body)?,
+        client_request_token: string(&body, "clientRequestToken")?,
+    };
+    let cluster = api.eks().register_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
+    Ok((StatusCode::OK, json!({ "cluster": registered_json(&cluster) })))
+}
+
+async fn deregister_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
+    let cluster = api.eks().deregister_cluster(&call.caller, name).await.map_err(|e| error(e, name))?;
+    Ok((StatusCode::OK, json!({ "cluster": registered_json(&cluster) })))
+}
+
+/// A registered cluster as DescribeCluster shows it.
+fn registered_json(cluster: &RegisteredCluster) -> Value {
+    let mut out = json!({
+        "name": cluster.name,
+        "arn": cluster.arn,
+        "createdAt": cluster.created_at,
+        "status": cluster.status.as_str(),
+        "connectorConfig": {
+            "activationId": cluster.activation_id,
+            "activationCode": cluster.activation_code,
+            "activationExpiry": cluster.activation_expiry,
+            "provider": cluster.provider,
+            "roleArn": cluster.role_arn,
+        },
+        "tags": cluster.tags,
+    });
+    if let Some(token) = &cluster.client_request_token {
+        out["clientRequestToken"] = json!(token);
+    }
+    out
 }
 
 async fn delete_cluster(api: &AwsApi, call: &Call<'_>, name: &str) -> Reply {
@@ -546,18 +601,17 @@ async fn associate_encryption_config(api: &AwsApi, call: &Call<'_>, name: &str) 
 }
 
 async fn list_clusters(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Value), AwsError> {
-    let max_results = match call.params.get("maxResults") {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid("maxResults must be a number"))?),
-    };
-    let next_token = call.params.get("nextToken");
-    let (names, token) =
-        api.eks().list_clusters(&call.caller, max_results, next_token).await.map_err(|e| error(e, ""))?;
-    let mut body = json!({ "clusters": names });
-    if let Some(token) = token {
-        body["nextToken"] = json!(token);
+    let (max_results, next_token) = paging(call)?;
+    let include = query_values(call, "include");
+    if let Some(other) = include.iter().find(|value| *value != "all") {
+        return Err(invalid(format!("Unsupported include value {other}: only 'all' is accepted")));
     }
-    Ok((StatusCode::OK, body))
+    let (names, token) = api
+        .eks()
+        .list_cluster_names(&call.caller, !include.is_empty(), max_results, next_token.as_deref())
+        .await
+        .map_err(|e| error(e, ""))?;
+    Ok((StatusCode::OK, list_reply("clusters", names, token)))
 }
 
 /// A cluster as DescribeCluster shows it.

@@ -40,6 +40,7 @@ pub mod insights;
 pub mod nodegroups;
 pub mod prerequisites;
 pub mod reconcile;
+pub mod registered;
 mod support;
 pub mod tags;
 pub mod updates;
@@ -417,7 +418,9 @@ impl Eks {
             hybrid::validate_remote_network(remote, &service_cidr, &blocks)?;
         }
         let existing: Vec<Versioned<Arc<Cluster>>> = self.records.list_shared(&Self::clusters_prefix(caller)).await?;
-        if existing.iter().any(|c| c.value.name == input.name) {
+        if existing.iter().any(|c| c.value.name == input.name)
+            || self.registered_cluster(caller, &input.name).await?.is_some()
+        {
             return Err(EksError::ResourceInUse(format!("Cluster already exists with name: {}", input.name)));
         }
         let limit = self.quota(caller, crate::quotas::EKS_CLUSTERS, self.config.max_clusters as f64).await?;
@@ -616,6 +619,18 @@ impl Eks {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<(Vec<String>, Option<String>), EksError> {
+        self.list_cluster_names(caller, false, max_results, next_token).await
+    }
+
+    /// [`Eks::list_clusters`], with the registered clusters too when `include_registered` (ListClusters'
+    /// `include=all`).
+    pub async fn list_cluster_names(
+        &self,
+        caller: &Caller,
+        include_registered: bool,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), EksError> {
         let limit = match max_results {
             None => 100,
             Some(n) if (1..=100).contains(&n) => n as usize,
@@ -638,6 +653,10 @@ impl Eks {
             if let Some(cluster) = self.settle_shared(stored).await? {
                 names.push(cluster.name.clone());
             }
+        }
+        if include_registered {
+            names.extend(self.registered_names(caller).await?);
+            names.sort();
         }
         names.retain(|name| after.as_ref().is_none_or(|after| name > after));
         let more = names.len() > limit;

@@ -29,6 +29,8 @@ const GROUPS_PER_CHANGE: usize = crate::ec2::storage::MAX_WRITES / 4;
 pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
 /// The service principal that assumes a node role.
 pub const NODE_SERVICE: &str = "ec2.amazonaws.com";
+/// The service principal that assumes the EKS Connector agent's role.
+pub const CONNECTOR_SERVICE: &str = "ssm.amazonaws.com";
 /// The service principal that assumes a Fargate pod execution role.
 pub const FARGATE_SERVICE: &str = "eks-fargate-pods.amazonaws.com";
 
@@ -58,6 +60,8 @@ pub enum RoleUse {
     Node,
     /// `podExecutionRoleArn` of CreateFargateProfile.
     PodExecution,
+    /// `connectorConfig.roleArn` of RegisterCluster: the EKS Connector agent's role, which must exist.
+    Connector,
 }
 
 impl RoleUse {
@@ -66,6 +70,7 @@ impl RoleUse {
             RoleUse::Cluster => CLUSTER_SERVICE,
             RoleUse::Node => NODE_SERVICE,
             RoleUse::PodExecution => FARGATE_SERVICE,
+            RoleUse::Connector => CONNECTOR_SERVICE,
         }
     }
 
@@ -74,6 +79,7 @@ impl RoleUse {
             RoleUse::Cluster => "roleArn",
             RoleUse::Node => "nodeRole",
             RoleUse::PodExecution => "podExecutionRoleArn",
+            RoleUse::Connector => "connectorConfig.roleArn",
         }
     }
 }
@@ -81,11 +87,12 @@ impl RoleUse {
 /// Why EKS refuses a role, if it does: `role` is `None` when the caller's account has no role of that ARN.
 pub fn role_problem(arn: &str, role: Option<&Role>, use_: RoleUse) -> Option<EksError> {
     let Some(role) = role else { return Some(cannot_assume(arn)) };
-    if role.trusts_service(use_.service()) {
+    // The agent's role is assumed through SSM on the remote cluster's side, which EKS does not check.
+    if use_ == RoleUse::Connector || role.trusts_service(use_.service()) {
         return None;
     }
     Some(match use_ {
-        RoleUse::Cluster => cannot_assume(arn),
+        RoleUse::Cluster | RoleUse::Connector => cannot_assume(arn),
         RoleUse::Node | RoleUse::PodExecution => EksError::InvalidParameter(format!(
             "Following required service principals [{}] were not found in the trust relationships of {} {arn}",
             use_.service(),
