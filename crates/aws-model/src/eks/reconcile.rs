@@ -287,9 +287,8 @@ impl Eks {
         self.reconcile_addons(scope, &by_name, now, &mut pass).await?;
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "fargateprofiles", "");
         for stored in self.records.list_shared::<FargateProfile>(&prefix).await? {
-            // Reading settles a profile: a `DELETING` one whose delay is over goes. Other statuses read as
-            // stored.
-            if matches!(stored.value.status, FargateProfileStatus::Creating | FargateProfileStatus::Deleting)
+            // Reading settles a profile: a `DELETING` one whose delay is over goes. Other statuses need nothing.
+            if stored.value.status == FargateProfileStatus::Deleting
                 && let Some(profile) =
                     self.settle_profile(&stored.key, Arc::unwrap_or_clone(stored.value), stored.revision).await?
             {
