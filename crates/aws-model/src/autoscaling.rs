@@ -16,8 +16,8 @@
 //! [`choose_victim`] are the decision core: no IO.
 //!
 //! A sync first reads the region's groups, instances and templates once and checks them against the node groups
-//! ([`Network::groups_in_line`]); only when something is out of line does it change groups one at a time, so a
-//! sync with nothing to do writes nothing and reads each record once. [`next_change`] says when the instances
+//! ([`Network::out_of_line`]); only the groups out of line then get changes, one group at a time, so a sync with
+//! nothing to do writes nothing and reads each record once. [`next_change`] says when the instances
 //! or node groups next change by themselves (an instance finishes booting, a deleted node group's delay ends, a
 //! terminated instance is forgotten), so a caller need not sync on a timer.
 
@@ -414,14 +414,22 @@ impl Network {
         zones
     }
 
-    /// Whether [`Network::reconcile_groups`] would change nothing: every group is its spec's (none without one),
-    /// with as many members as it wants, all live and labelled as their spec says, and no terminated instance
-    /// is old enough to forget. Reads the groups, instances, launch templates and subnets.
-    pub fn groups_in_line(&self, specs: &[GroupSpec], now: f64) -> bool {
+    /// What [`Network::reconcile_groups`] would change: the specs whose group is missing or differs from them
+    /// (sizes, subnets, template, tags; members missing, not live or labelled otherwise, or too many or too few),
+    /// the groups no spec wants, and the terminated instances old enough to forget. Reads the groups, instances,
+    /// launch templates and subnets.
+    pub fn out_of_line<'a>(&self, specs: &'a [GroupSpec], now: f64) -> OutOfLine<'a> {
         let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
-        self.auto_scaling_groups.keys().all(|name| wanted.contains(name.as_str()))
-            && specs.iter().all(|spec| self.group_in_line(spec))
-            && terminated_long_ago(self.instances.values(), now).is_empty()
+        OutOfLine {
+            groups: specs.iter().filter(|spec| !self.group_in_line(spec)).collect(),
+            unwanted: self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect(),
+            forgotten: terminated_long_ago(self.instances.values(), now),
+        }
+    }
+
+    /// Whether [`Network::reconcile_groups`] would change nothing ([`Network::out_of_line`] finds nothing).
+    pub fn groups_in_line(&self, specs: &[GroupSpec], now: f64) -> bool {
+        self.out_of_line(specs, now).is_empty()
     }
 
     /// Whether [`Network::reconcile_group`] would change nothing of this group.
@@ -657,6 +665,24 @@ pub fn next_change(network: &Network, nodegroups: &[Nodegroup], now: f64) -> Opt
     instances.chain(nodegroups).filter(|at| *at > now).min_by(f64::total_cmp)
 }
 
+/// What a reconcile of a region has to change ([`Network::out_of_line`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutOfLine<'a> {
+    /// The specs whose group is not as they say.
+    pub groups: Vec<&'a GroupSpec>,
+    /// The groups of node groups that are gone.
+    pub unwanted: Vec<String>,
+    /// Instances terminated long enough ago to forget.
+    pub forgotten: Vec<String>,
+}
+
+impl OutOfLine<'_> {
+    /// Whether there is nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.unwanted.is_empty() && self.forgotten.is_empty()
+    }
+}
+
 /// What a sync of a region read, and when the region next changes by itself.
 #[derive(Debug, Clone)]
 pub struct RegionSync {
@@ -730,42 +756,38 @@ impl AutoScaling {
             specs.push(GroupSpec::of(nodegroup, cluster_groups[&nodegroup.cluster].as_deref(), self.boot_seconds));
         }
         let now = self.ec2.now();
-        // One read of the whole region first: when nothing is out of line, no group needs a change of its own.
+        // One read of the whole region first: only the groups out of line then get changes of their own (a
+        // group changed since is written again, which wakes the next sync).
         let network = self.ec2.view(caller, &Self::checked(), Clone::clone).await?;
-        if network.groups_in_line(&specs, now) {
+        let out_of_line = network.out_of_line(&specs, now);
+        if out_of_line.is_empty() {
             return Ok((nodegroups, Some(network)));
         }
-        self.reconcile_specs(caller, &specs, now).await?;
+        self.reconcile_out_of_line(caller, out_of_line, now).await?;
         Ok((nodegroups, None))
     }
 
-    /// Brings each group in line with its spec, one change per group (or several for a group far from it), and
-    /// forgets instances terminated long ago.
-    async fn reconcile_specs(&self, caller: &Caller, specs: &[GroupSpec], now: f64) -> Result<(), AutoScalingError> {
-        let groups = Scope::new().all(Kind::AutoScalingGroup);
-        let existing: Vec<String> =
-            self.ec2.view(caller, &groups, |network| network.auto_scaling_groups.keys().cloned().collect()).await?;
-        let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
-        for name in existing.iter().filter(|name| !wanted.contains(name.as_str())) {
+    /// Brings each group out of line in line with its spec, one change per group (or several for a group far
+    /// from it), removes the groups no spec wants and forgets instances terminated long ago.
+    async fn reconcile_out_of_line(
+        &self,
+        caller: &Caller,
+        out_of_line: OutOfLine<'_>,
+        now: f64,
+    ) -> Result<(), AutoScalingError> {
+        for name in &out_of_line.unwanted {
             self.until_done(caller, &Scope::new().id(Kind::AutoScalingGroup, name.as_str()), name, |network, _| {
                 network.remove_group(name, now)
             })
             .await?;
         }
-        for spec in specs {
+        for spec in out_of_line.groups {
             self.until_done(caller, &spec_scope(spec), &spec.name, |network, ids| {
                 network.reconcile_group(spec, ids, now)
             })
             .await?;
         }
-        let instances = Scope::new().all(Kind::Instance);
-        let old: Vec<String> = self
-            .ec2
-            .view(caller, &instances, |network| {
-                crate::ec2::instances::terminated_long_ago(network.instances.values(), now)
-            })
-            .await?;
-        for batch in old.chunks(INSTANCES_PER_CHANGE) {
+        for batch in out_of_line.forgotten.chunks(INSTANCES_PER_CHANGE) {
             self.ec2
                 .change(caller, &Scope::new().ids(Kind::Instance, batch.iter().cloned()), |network, _| {
                     network.forget_instances(batch);

@@ -431,3 +431,25 @@ fn the_next_change_is_the_first_boot_delay_or_forgetting_still_ahead() {
     let unreleased = [Nodegroup { released: false, ..deleted_nodegroup(NOW + 100.0) }];
     assert_eq!(next_change(&network, &unreleased, NOW + 40.0), Some(NOW + 40.0 + TERMINATED_VISIBLE_SECONDS));
 }
+
+#[test]
+fn only_the_groups_out_of_line_are_named() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    let one = spec(&subnets, 1);
+    let two = GroupSpec {
+        name: "eks-other-5678".into(),
+        uuid: "5678".into(),
+        nodegroup: "other".into(),
+        ..spec(&subnets, 1)
+    };
+    network.reconcile_groups(&[one.clone(), two.clone()], &mut ids, NOW);
+    assert!(network.out_of_line(&[one.clone(), two.clone()], NOW).is_empty());
+    let bigger = GroupSpec { scaling: ScalingConfig { desired_size: 2, ..two.scaling }, ..two.clone() };
+    let specs = [one.clone(), bigger.clone()];
+    let found = network.out_of_line(&specs, NOW);
+    assert_eq!(found.groups, [&bigger]);
+    assert!(found.unwanted.is_empty() && found.forgotten.is_empty());
+    let alone = [one];
+    assert_eq!(network.out_of_line(&alone, NOW).unwanted, ["eks-other-5678"]);
+}
