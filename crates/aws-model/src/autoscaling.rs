@@ -725,7 +725,7 @@ impl AutoScaling {
         let (nodegroups, network) = self.follow(caller).await?;
         let network = match network {
             Some(network) => network,
-            None => self.ec2.view(caller, &Self::checked(), Clone::clone).await?,
+            None => self.ec2.network(caller, &Self::checked()).await?,
         };
         let due = next_change(&network, &nodegroups, self.ec2.now());
         Ok(RegionSync { network, due })
@@ -746,19 +746,19 @@ impl AutoScaling {
     /// was in line already (nothing written), else `None`.
     async fn follow(&self, caller: &Caller) -> Result<(Vec<Nodegroup>, Option<Network>), AutoScalingError> {
         let nodegroups = self.eks.all_nodegroups(caller).await?;
-        let mut cluster_groups: BTreeMap<String, Option<String>> = BTreeMap::new();
-        let mut specs = Vec::new();
-        for nodegroup in &nodegroups {
-            if !cluster_groups.contains_key(&nodegroup.cluster) {
-                let group = self.eks.describe_cluster(caller, &nodegroup.cluster).await.ok();
-                cluster_groups.insert(nodegroup.cluster.clone(), group.map(|c| c.vpc.cluster_security_group_id));
-            }
-            specs.push(GroupSpec::of(nodegroup, cluster_groups[&nodegroup.cluster].as_deref(), self.boot_seconds));
-        }
+        let cluster_groups =
+            if nodegroups.is_empty() { BTreeMap::new() } else { self.eks.cluster_security_groups(caller).await? };
+        let specs: Vec<GroupSpec> = nodegroups
+            .iter()
+            .map(|nodegroup| {
+                let group = cluster_groups.get(&nodegroup.cluster).map(String::as_str);
+                GroupSpec::of(nodegroup, group, self.boot_seconds)
+            })
+            .collect();
         let now = self.ec2.now();
         // One read of the whole region first: only the groups out of line then get changes of their own (a
         // group changed since is written again, which wakes the next sync).
-        let network = self.ec2.view(caller, &Self::checked(), Clone::clone).await?;
+        let network = self.ec2.network(caller, &Self::checked()).await?;
         let out_of_line = network.out_of_line(&specs, now);
         if out_of_line.is_empty() {
             return Ok((nodegroups, Some(network)));
