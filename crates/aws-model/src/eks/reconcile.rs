@@ -227,6 +227,26 @@ pub fn scope_of(key: &str) -> Option<Caller> {
     reconciled.then(|| Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() })
 }
 
+/// Whether a write under `key` that left `value` (empty for a delete) may leave a step to take: the record is of a
+/// kind whose lifecycle has a background half ([`scope_of`]) and in a status some step above starts from
+/// (`DELETING`; `CREATING` for clusters and add-ons). Writes of records in other states (a Fargate profile
+/// created, a tag, a node group resized) and deletes of records need no pass.
+pub fn may_need_steps(key: &str, value: &[u8]) -> bool {
+    /// The one field this reads of a record.
+    #[derive(serde::Deserialize)]
+    struct Status {
+        status: Option<String>,
+    }
+    if scope_of(key).is_none() {
+        return false;
+    }
+    let creates_in_background = matches!(key.split('/').nth(5), Some("clusters" | "addons"));
+    serde_json::from_slice::<Status>(value)
+        .ok()
+        .and_then(|record| record.status)
+        .is_some_and(|status| status == "DELETING" || (creates_in_background && status == "CREATING"))
+}
+
 /// Node group instances, which Auto Scaling keeps (the binary hands its Auto Scaling over).
 #[async_trait::async_trait]
 pub trait NodegroupInstances: Send + Sync {
