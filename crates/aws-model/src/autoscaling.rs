@@ -14,6 +14,12 @@
 //! default policy's "oldest launch template" and "closest to the next billing hour" reduce to that when every
 //! instance comes from the same template). [`Network::reconcile_group`], [`choose_subnet`] and
 //! [`choose_victim`] are the decision core: no IO.
+//!
+//! A sync first reads the region's groups, instances and templates once and checks them against the node groups
+//! ([`Network::out_of_line`]); only the groups out of line then get changes, one group at a time, so a sync with
+//! nothing to do writes nothing and reads each record once. [`next_change`] says when the instances
+//! or node groups next change by themselves (an instance finishes booting, a deleted node group's delay ends, a
+//! terminated instance is forgotten), so a caller need not sync on a timer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -21,7 +27,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
-use crate::ec2::instances::private_dns_name;
+use crate::ec2::instances::{TERMINATED_VISIBLE_SECONDS, private_dns_name, terminated_long_ago};
 use crate::ec2::templates::{LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName};
 use crate::ec2::{
     Ec2, Ec2Error, IdSource, Instance, InstanceState, Kind, Network, NodegroupMember, Scope, StateRequest, Tags,
@@ -119,6 +125,20 @@ impl GroupSpec {
             taints: nodegroup.taints.clone(),
             boot_seconds,
         }
+    }
+
+    /// Sets what a group takes from its spec: sizes (none while deleting), subnets and their zones, launch
+    /// template and tags.
+    fn settle(&self, group: &mut AutoScalingGroup, template: &TemplateRef, owns: bool, zones: Vec<String>) {
+        group.min_size = if self.deleting { 0 } else { self.scaling.min_size };
+        group.max_size = if self.deleting { 0 } else { self.scaling.max_size };
+        group.desired_capacity = if self.deleting { 0 } else { self.scaling.desired_size };
+        group.deleting = self.deleting;
+        group.subnets.clone_from(&self.subnets);
+        group.availability_zones = zones;
+        group.launch_template.clone_from(template);
+        group.owns_launch_template = owns;
+        group.tags = self.tags();
     }
 
     /// The group's tags, which every instance gets too.
@@ -265,8 +285,9 @@ impl Network {
         true
     }
 
-    /// The launch template version a spec launches from, and the template the group names.
-    fn resolve_template(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> (TemplateRef, bool) {
+    /// The launch template version a spec launches from, and whether the group owns the template, when that
+    /// template exists: the user's, or the one made for the group before.
+    fn existing_template(&self, spec: &GroupSpec) -> Option<(TemplateRef, bool)> {
         if let Some((id, name, version)) = &spec.launch_template {
             let which = match (id, name) {
                 (Some(id), _) => TemplateName::Id(id),
@@ -275,17 +296,26 @@ impl Network {
             };
             if let Ok(template) = self.launch_template(&which) {
                 let number = template.version(version.as_deref()).map_or(template.default_version, |v| v.number);
-                return (
+                return Some((
                     TemplateRef { id: template.id.clone(), name: template.name.clone(), version: number.to_string() },
                     false,
-                );
+                ));
             }
         }
         if let Some(group) = self.auto_scaling_groups.get(&spec.name)
             && group.owns_launch_template
             && self.launch_templates.contains_key(&group.launch_template.id)
         {
-            return (group.launch_template.clone(), true);
+            return Some((group.launch_template.clone(), true));
+        }
+        None
+    }
+
+    /// The launch template version a spec launches from, and the template the group names; a template is made
+    /// for the group when none exists.
+    fn resolve_template(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> (TemplateRef, bool) {
+        if let Some(found) = self.existing_template(spec) {
+            return found;
         }
         let template = LaunchTemplate {
             id: ids.id("lt"),
@@ -322,13 +352,7 @@ impl Network {
     /// most [`INSTANCES_PER_CHANGE`] instances at a time. True when nothing is left to do.
     pub fn reconcile_group(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> bool {
         let (template, owns) = self.resolve_template(spec, ids, now);
-        let mut zones: Vec<String> = spec
-            .subnets
-            .iter()
-            .filter_map(|id| self.subnets.get(id).map(|subnet| subnet.availability_zone.clone()))
-            .collect();
-        zones.sort();
-        zones.dedup();
+        let zones = self.zones(spec);
         let arn = group_arn(self, &spec.name, &spec.uuid);
         if !self.auto_scaling_groups.contains_key(&spec.name) {
             let group = AutoScalingGroup {
@@ -351,15 +375,7 @@ impl Network {
             self.auto_scaling_groups.insert(spec.name.clone(), group);
         }
         let group = self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above");
-        group.min_size = if spec.deleting { 0 } else { spec.scaling.min_size };
-        group.max_size = if spec.deleting { 0 } else { spec.scaling.max_size };
-        group.desired_capacity = if spec.deleting { 0 } else { spec.scaling.desired_size };
-        group.deleting = spec.deleting;
-        group.subnets = spec.subnets.clone();
-        group.availability_zones = zones;
-        group.launch_template = template.clone();
-        group.owns_launch_template = owns;
-        group.tags = spec.tags();
+        spec.settle(group, &template, owns, zones);
         let members: Vec<String> = group.instances.clone();
         let desired = usize::try_from(group.desired_capacity).unwrap_or(0);
         let live: Vec<String> =
@@ -409,6 +425,56 @@ impl Network {
         let done = (budget > 0 && records >= 2) || (live.len() == desired && !self.relabel_pending(spec, &live));
         self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above").instances = live;
         done || out_of_room
+    }
+
+    /// The zones of a spec's subnets, sorted, each once.
+    fn zones(&self, spec: &GroupSpec) -> Vec<String> {
+        let mut zones: Vec<String> = spec
+            .subnets
+            .iter()
+            .filter_map(|id| self.subnets.get(id).map(|subnet| subnet.availability_zone.clone()))
+            .collect();
+        zones.sort();
+        zones.dedup();
+        zones
+    }
+
+    /// What [`Network::reconcile_groups`] would change: the specs whose group is missing or differs from them
+    /// (sizes, subnets, template, tags; members missing, not live or labelled otherwise, or too many or too few),
+    /// the groups no spec wants, and the terminated instances old enough to forget. Reads the groups, instances,
+    /// launch templates and subnets.
+    pub fn out_of_line<'a>(&self, specs: &'a [GroupSpec], now: f64) -> OutOfLine<'a> {
+        let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
+        OutOfLine {
+            groups: specs.iter().filter(|spec| !self.group_in_line(spec)).collect(),
+            unwanted: self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect(),
+            forgotten: terminated_long_ago(self.instances.values(), now),
+        }
+    }
+
+    /// Whether [`Network::reconcile_groups`] would change nothing ([`Network::out_of_line`] finds nothing).
+    pub fn groups_in_line(&self, specs: &[GroupSpec], now: f64) -> bool {
+        self.out_of_line(specs, now).is_empty()
+    }
+
+    /// Whether [`Network::reconcile_group`] would change nothing of this group.
+    fn group_in_line(&self, spec: &GroupSpec) -> bool {
+        let Some(group) = self.auto_scaling_groups.get(&spec.name) else { return false };
+        let Some((template, owns)) = self.existing_template(spec) else { return false };
+        let mut settled = group.clone();
+        spec.settle(&mut settled, &template, owns, self.zones(spec));
+        if settled != *group || group.instances.len() != usize::try_from(group.desired_capacity).unwrap_or(0) {
+            return false;
+        }
+        group.instances.iter().all(|id| {
+            self.instances.get(id).is_some_and(|instance| {
+                instance.is_live()
+                    && instance
+                        .nodegroup
+                        .as_ref()
+                        .is_none_or(|member| member.labels == spec.labels && member.taints == spec.taints)
+            })
+        })
     }
 
     /// Whether a live member still carries other labels or taints than its spec.
@@ -611,6 +677,49 @@ pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec
     out
 }
 
+/// When a region's instances or node groups next change by themselves, after `now` (Unix seconds): an instance
+/// finishes booting, a released node group's delay ends (its record goes), a terminated instance has been
+/// visible for [`TERMINATED_VISIBLE_SECONDS`] (it is forgotten). `None` when nothing is waiting for a time.
+pub fn next_change(network: &Network, nodegroups: &[Nodegroup], now: f64) -> Option<f64> {
+    let instances = network.instances.values().filter_map(|instance| match instance.state {
+        InstanceState::Running => Some(instance.running_at),
+        InstanceState::Terminated => Some(instance.state_changed_at + TERMINATED_VISIBLE_SECONDS),
+        _ => None,
+    });
+    let nodegroups = nodegroups
+        .iter()
+        .filter(|nodegroup| nodegroup.status == NodegroupStatus::Deleting && nodegroup.released)
+        .filter_map(|nodegroup| nodegroup.gone_at);
+    instances.chain(nodegroups).filter(|at| *at > now).min_by(f64::total_cmp)
+}
+
+/// What a reconcile of a region has to change ([`Network::out_of_line`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutOfLine<'a> {
+    /// The specs whose group is not as they say.
+    pub groups: Vec<&'a GroupSpec>,
+    /// The groups of node groups that are gone.
+    pub unwanted: Vec<String>,
+    /// Instances terminated long enough ago to forget.
+    pub forgotten: Vec<String>,
+}
+
+impl OutOfLine<'_> {
+    /// Whether there is nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.unwanted.is_empty() && self.forgotten.is_empty()
+    }
+}
+
+/// What a sync of a region read, and when the region next changes by itself.
+#[derive(Debug, Clone)]
+pub struct RegionSync {
+    /// The groups, instances, launch templates and subnets as the sync left them.
+    pub network: Network,
+    /// See [`next_change`].
+    pub due: Option<f64>,
+}
+
 /// One page of a list and the token of the next.
 pub type Page<T> = (Vec<T>, Option<String>);
 
@@ -632,55 +741,87 @@ impl AutoScaling {
         AutoScaling { boot_seconds, ..self }
     }
 
-    /// Reconciles the caller's groups and instances with its node groups and returns the groups, instances and
-    /// subnets as they then are; writes only what changed, one group (and at most
+    /// Reconciles the caller's groups and instances with its node groups and returns the groups, instances,
+    /// launch templates and subnets as they then are; writes only what changed, one group (and at most
     /// [`INSTANCES_PER_CHANGE`] instances) per change.
     pub async fn sync(&self, caller: &Caller) -> Result<Network, AutoScalingError> {
-        self.reconcile(caller).await?;
-        // The subnets too: the data plane reads each instance's block; and the interfaces, for pod addresses.
-        let scope =
-            Scope::new().all(Kind::AutoScalingGroup).all(Kind::Instance).all(Kind::Subnet).all(Kind::NetworkInterface);
-        Ok(self.ec2.view(caller, &scope, Clone::clone).await?)
+        Ok(self.sync_region(caller).await?.network)
+    }
+
+    /// [`AutoScaling::sync`], and when the region next changes by itself ([`next_change`]).
+    pub async fn sync_region(&self, caller: &Caller) -> Result<RegionSync, AutoScalingError> {
+        let (nodegroups, network) = self.follow(caller).await?;
+        let network = match network {
+            Some(network) => network,
+            None => self.ec2.network(caller, &Self::checked()).await?,
+        };
+        let due = next_change(&network, &nodegroups, self.ec2.now());
+        Ok(RegionSync { network, due })
     }
 
     /// Reconciles the caller's groups and instances with its node groups, as [`AutoScaling::sync`] does, without
     /// reading them back.
     pub async fn reconcile(&self, caller: &Caller) -> Result<(), AutoScalingError> {
+        self.follow(caller).await.map(drop)
+    }
+
+    /// What [`Network::groups_in_line`] reads, and what the data plane reads from a sync: each instance's subnet
+    /// block and its network interfaces, for pod addresses.
+    fn checked() -> Scope {
+        Scope::new()
+            .all(Kind::AutoScalingGroup)
+            .all(Kind::Instance)
+            .all(Kind::LaunchTemplate)
+            .all(Kind::Subnet)
+            .all(Kind::NetworkInterface)
+    }
+
+    /// Brings the groups in line with the node groups. Returns the node groups, and the network as read when it
+    /// was in line already (nothing written), else `None`.
+    async fn follow(&self, caller: &Caller) -> Result<(Vec<Nodegroup>, Option<Network>), AutoScalingError> {
         let nodegroups = self.eks.all_nodegroups(caller).await?;
-        let mut cluster_groups: BTreeMap<String, Option<String>> = BTreeMap::new();
-        let mut specs = Vec::new();
-        for nodegroup in &nodegroups {
-            if !cluster_groups.contains_key(&nodegroup.cluster) {
-                let group = self.eks.describe_cluster(caller, &nodegroup.cluster).await.ok();
-                cluster_groups.insert(nodegroup.cluster.clone(), group.map(|c| c.vpc.cluster_security_group_id));
-            }
-            specs.push(GroupSpec::of(nodegroup, cluster_groups[&nodegroup.cluster].as_deref(), self.boot_seconds));
-        }
+        let cluster_groups =
+            if nodegroups.is_empty() { BTreeMap::new() } else { self.eks.cluster_security_groups(caller).await? };
+        let specs: Vec<GroupSpec> = nodegroups
+            .iter()
+            .map(|nodegroup| {
+                let group = cluster_groups.get(&nodegroup.cluster).map(String::as_str);
+                GroupSpec::of(nodegroup, group, self.boot_seconds)
+            })
+            .collect();
         let now = self.ec2.now();
-        let groups = Scope::new().all(Kind::AutoScalingGroup);
-        let existing: Vec<String> =
-            self.ec2.view(caller, &groups, |network| network.auto_scaling_groups.keys().cloned().collect()).await?;
-        let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
-        for name in existing.iter().filter(|name| !wanted.contains(name.as_str())) {
+        // One read of the whole region first: only the groups out of line then get changes of their own (a
+        // group changed since is written again, which wakes the next sync).
+        let network = self.ec2.network(caller, &Self::checked()).await?;
+        let out_of_line = network.out_of_line(&specs, now);
+        if out_of_line.is_empty() {
+            return Ok((nodegroups, Some(network)));
+        }
+        self.reconcile_out_of_line(caller, out_of_line, now).await?;
+        Ok((nodegroups, None))
+    }
+
+    /// Brings each group out of line in line with its spec, one change per group (or several for a group far
+    /// from it), removes the groups no spec wants and forgets instances terminated long ago.
+    async fn reconcile_out_of_line(
+        &self,
+        caller: &Caller,
+        out_of_line: OutOfLine<'_>,
+        now: f64,
+    ) -> Result<(), AutoScalingError> {
+        for name in &out_of_line.unwanted {
             self.until_done(caller, &Scope::new().id(Kind::AutoScalingGroup, name.as_str()), name, |network, _| {
                 network.remove_group(name, now)
             })
             .await?;
         }
-        for spec in &specs {
+        for spec in out_of_line.groups {
             self.until_done(caller, &spec_scope(spec), &spec.name, |network, ids| {
                 network.reconcile_group(spec, ids, now)
             })
             .await?;
         }
-        let instances = Scope::new().all(Kind::Instance);
-        let old: Vec<String> = self
-            .ec2
-            .view(caller, &instances, |network| {
-                crate::ec2::instances::terminated_long_ago(network.instances.values(), now)
-            })
-            .await?;
-        for batch in old.chunks(INSTANCES_PER_CHANGE) {
+        for batch in out_of_line.forgotten.chunks(INSTANCES_PER_CHANGE) {
             self.ec2
                 .change(caller, &Scope::new().ids(Kind::Instance, batch.iter().cloned()), |network, _| {
                     network.forget_instances(batch);

@@ -607,6 +607,14 @@ impl Ec2 {
         self.view_widening(caller, scope, |_| Scope::new(), read).await
     }
 
+    /// The records `scope` names, as they are at one revision: [`Ec2::view`] handing over the view's network
+    /// rather than a look at it, for a reader that keeps it.
+    pub async fn network(&self, caller: &Caller, scope: &Scope) -> Result<Network, Ec2Error> {
+        self.ensure_region(caller).await?;
+        let storage = self.storage(caller);
+        Ok(self.read(caller, &storage, scope, &|_| Scope::new()).await?.network)
+    }
+
     /// [`Ec2::view`] widened as [`Ec2::change_widening`] is.
     pub async fn view_widening<T>(
         &self,

@@ -612,6 +612,16 @@ impl Eks {
         self.current(caller, name).await?.ok_or_else(|| not_found(name))
     }
 
+    /// The cluster security group of every cluster of the caller's region, by cluster name, in one read of the
+    /// records as stored (empty for a cluster whose create has not made one yet).
+    pub async fn cluster_security_groups(&self, caller: &Caller) -> Result<BTreeMap<String, String>, EksError> {
+        let clusters = self.records.list_shared::<Cluster>(&Self::clusters_prefix(caller)).await?;
+        Ok(clusters
+            .into_iter()
+            .map(|stored| (stored.value.name.clone(), stored.value.vpc.cluster_security_group_id.clone()))
+            .collect())
+    }
+
     /// Names in alphabetical order, a page at a time; the token is the last name of the previous page.
     pub async fn list_clusters(
         &self,

@@ -4,9 +4,10 @@
 //! once the clusters' API servers run and stopped before they stop.
 //!
 //! It passes over one account and region at a time. The regions with EKS records come from one listing of the
-//! store's AWS keys at start and from the writes it watches from that listing on; a write to an EKS record marks
-//! its region for a pass, at once when the reconciler is idle and at most once every [`GAP`] while writes keep
-//! coming, so a burst of deletes costs a few passes. A region is passed again when a pass reports a step due at a
+//! store's AWS keys at start and from the writes it watches from that listing on; a write that leaves an EKS
+//! record `CREATING` or `DELETING` (`may_need_steps`: nothing else starts a step) marks its region for a pass, at
+//! once when the reconciler is idle and at most once every [`GAP`] while writes keep coming, so a burst of
+//! deletes costs a few passes and a burst of Fargate profiles created or records tagged costs none. A region is passed again when a pass reports a step due at a
 //! known time (a delay running out), [`RETRY`] after a step failed, and every region every [`PERIOD`].
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_model::clock::Clock;
-use aws_model::eks::reconcile::{NodegroupInstances, scope_of};
+use aws_model::eks::reconcile::{NodegroupInstances, may_need_steps, scope_of};
 use aws_model::eks::{Caller, Eks};
 use futures::{FutureExt, StreamExt};
 use store::{DynStore, ListOptions, Revision, StoreError, WatchStream};
@@ -127,7 +128,7 @@ async fn run(
             () = tokio::time::sleep_until(wake) => None,
         };
         match woke {
-            Some(Some(Ok(event))) => mark(&mut marked, &event.kv.key),
+            Some(Some(Ok(event))) => mark(&mut marked, &event),
             // The watch ended (compaction, a closed store) or was never made: watch again.
             Some(_) => writes = None,
             None => {}
@@ -139,7 +140,7 @@ async fn run(
         // Writes that came meanwhile are covered by the next passes.
         while let Some(stream) = writes.as_mut() {
             match stream.next().now_or_never() {
-                Some(Some(Ok(event))) => mark(&mut marked, &event.kv.key),
+                Some(Some(Ok(event))) => mark(&mut marked, &event),
                 Some(_) => writes = None,
                 None => break,
             }
@@ -158,8 +159,11 @@ async fn next_write(writes: &mut Option<WatchStream>) -> Option<Result<store::Ev
     }
 }
 
-fn mark(marked: &mut BTreeSet<Scope>, key: &str) {
-    if let Some(scope) = scope_of(key) {
+/// Marks the region of a write that may leave a step to take.
+fn mark(marked: &mut BTreeSet<Scope>, event: &store::Event) {
+    if may_need_steps(&event.kv.key, &event.kv.value)
+        && let Some(scope) = scope_of(&event.kv.key)
+    {
         marked.insert((scope.account, scope.region));
     }
 }

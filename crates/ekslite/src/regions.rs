@@ -2,28 +2,32 @@
 //!
 //! A cluster's nodes are its node groups' instances, which change when a node group or an instance is written
 //! (CreateNodegroup, SetDesiredCapacity, TerminateInstances, ...) and when time passes (an instance finishes
-//! booting, a deleted node group's delay ends). Each region in use has one task that reconciles the region's Auto
-//! Scaling groups with its node groups as soon as a node group or anything of EC2 or Auto Scaling is written in the
-//! region (writes of clusters, Fargate profiles, add-ons and the like move no instance and wake nothing), and at
-//! least every second, and publishes each cluster's instances as they then are, with a count that moves only when
-//! that cluster's instances changed; a cluster's node sync waits for its own count. So a new node group's nodes
-//! come up at once, and many clusters in a region cost one reconcile per change rather than one each per second,
-//! and wake only for their own changes. EKS's reconciler waits on the same task ([`RegionSyncs::reconciled`]) to know a deleted
+//! booting, a deleted node group's delay ends, a terminated instance is forgotten). Each region in use has one task
+//! that reconciles the region's Auto Scaling groups with its node groups as soon as a node group or anything of EC2
+//! or Auto Scaling is written in the region (writes of clusters, Fargate profiles, add-ons and the like move no
+//! instance and wake nothing), and when the next of those times comes (`AutoScaling::sync_region` says which),
+//! and publishes each cluster's instances as they then are, with a count that moves only when that cluster's
+//! instances changed; a cluster's node sync waits for its own count. A region with nothing written and nothing
+//! due sleeps; a reconcile with nothing to do reads the region once and writes nothing. So a new node group's
+//! nodes come up at once, many clusters in a region cost one reconcile per change, and clusters wake only for
+//! their own changes. EKS's reconciler waits on the same task ([`RegionSyncs::reconciled`]) to know a deleted
 //! node group's instances are terminated, rather than reconciling the region once more itself.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_model::autoscaling::{AutoScaling, NodeInstance, instances_by_cluster};
+use aws_model::autoscaling::{AutoScaling, NodeInstance, RegionSync, instances_by_cluster};
 use aws_model::ec2::Network;
 use aws_model::eks::Caller;
 use futures::{FutureExt, StreamExt};
 use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
 use tokio_util::task::AbortOnDropHandle;
 
-/// How often a region is reconciled when nothing in it is written.
-const PERIOD: Duration = Duration::from_secs(1);
+/// How soon a failed reconcile is tried again, and how often a region is reconciled while its writes cannot be
+/// watched.
+const RETRY: Duration = Duration::from_secs(1);
 /// The least time between two reconciles of a region, so that a burst of writes costs one.
 const GAP: Duration = Duration::from_millis(100);
 /// How long [`RegionSyncs::reconciled`] waits for a reconcile to succeed.
@@ -105,7 +109,7 @@ pub struct RegionSyncs {
 struct Region {
     snapshots: watch::Receiver<Snapshot>,
     reconciles: watch::Receiver<Reconciles>,
-    /// Asks for a reconcile without waiting for a write or the period.
+    /// Asks for a reconcile without waiting for a write or a due time.
     wake: Arc<Notify>,
     _task: AbortOnDropHandle<()>,
 }
@@ -168,10 +172,11 @@ async fn run(
                 Err(error) => tracing::warn!(%error, region = %caller.region, "cannot watch the region"),
             }
         }
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
         reconciles.send_modify(|r| r.began += 1);
-        match autoscaling.sync(&caller).await {
-            Ok(network) => {
+        // When the region next changes by itself; `None` when nothing waits for a time.
+        let mut due = match autoscaling.sync_region(&caller).await {
+            Ok(RegionSync { network, due }) => {
                 let now = autoscaling.now();
                 sender.send_if_modified(|snapshot| {
                     let next = snapshot.next(network, now);
@@ -180,16 +185,30 @@ async fn run(
                     changed
                 });
                 reconciles.send_modify(|r| r.succeeded = r.began);
+                due.map(|at| Instant::now() + Duration::from_secs_f64((at - now).max(0.0)))
             }
-            Err(error) => tracing::warn!(%error, region = %caller.region, "cannot reconcile the region's node groups"),
+            Err(error) => {
+                tracing::warn!(%error, region = %caller.region, "cannot reconcile the region's node groups");
+                Some(Instant::now() + RETRY)
+            }
+        };
+        if writes.is_none() {
+            // Writes go unseen: look again before long.
+            let retry = Instant::now() + RETRY;
+            due = Some(due.map_or(retry, |at| at.min(retry)));
         }
-        let tick = tokio::time::sleep_until(started + PERIOD);
-        tokio::pin!(tick);
+        let until_due = async {
+            match due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(until_due);
         loop {
             let Some(stream) = writes.as_mut() else {
                 tokio::select! {
                     () = wake.notified() => {}
-                    () = &mut tick => {}
+                    () = &mut until_due => {}
                 }
                 break;
             };
@@ -201,7 +220,7 @@ async fn run(
                     _ => writes = None,
                 },
                 () = wake.notified() => {}
-                () = &mut tick => {}
+                () = &mut until_due => {}
             }
             break;
         }
@@ -229,7 +248,7 @@ fn may_move_instances(key: &str) -> bool {
 mod tests {
     use super::*;
     use aws_model::clock::ManualClock;
-    use aws_model::ec2::Ec2;
+    use aws_model::ec2::{Ec2, InstanceState};
     use aws_model::eks::{Eks, KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
     use aws_model::records::Records;
 
@@ -265,7 +284,7 @@ mod tests {
         west.wait_for(|s| s.network.is_some()).await.unwrap();
         let west_generation = west.borrow_and_update().generation;
 
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
         let id = "i-0123456789abcdef0";
         ec2.change(&east, &aws_model::ec2::Scope::everything(), |network, _| {
             let subnet = network.subnets.values().next().expect("the default VPC has subnets").clone();
@@ -277,8 +296,8 @@ mod tests {
         .unwrap();
         let next = snapshots.wait_for(|s| s.generation > first.generation).await.unwrap().clone();
         assert!(next.network.unwrap().instances.contains_key(id));
-        // Woken by the write, not by the once-a-second reconcile (time here only moves when every task waits).
-        assert!(started.elapsed() < PERIOD, "took {:?}", started.elapsed());
+        // Woken by the write (time here only moves when every task waits).
+        assert!(started.elapsed() < RETRY, "took {:?}", started.elapsed());
         assert_eq!(west.borrow().generation, west_generation, "another region's snapshot did not change");
         assert!(!west.has_changed().unwrap());
         // The same region is shared, not reconciled twice.
@@ -316,11 +335,11 @@ mod tests {
         syncs.reconciled(&east).await.unwrap();
         let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
         // Let the reconciles the first one's own write woke run out.
-        tokio::time::sleep(PERIOD / 2).await;
+        tokio::time::sleep(RETRY).await;
         let before = reconciles();
         let profile = Records::regional_key("000000000000", "us-east-1", "eks", "fargateprofiles", "demo/fp");
         Records::new(store).create(&profile, &serde_json::json!({})).await.unwrap();
-        tokio::time::sleep(PERIOD / 4).await;
+        tokio::time::sleep(RETRY).await;
         assert_eq!(reconciles(), before, "a Fargate profile's write is no reason to reconcile");
     }
 
@@ -337,12 +356,63 @@ mod tests {
         let before = reconciles();
         assert_eq!(before.succeeded, before.began);
 
-        let asked = tokio::time::Instant::now();
+        let asked = Instant::now();
         syncs.reconciled(&east).await.unwrap();
         let after = reconciles();
         assert!(after.succeeded > before.began, "{before:?} then {after:?}");
-        // Asked for, not left to the once-a-second reconcile (time here only moves when every task waits).
-        assert!(asked.elapsed() < PERIOD, "took {:?}", asked.elapsed());
+        // Asked for, and done at once (time here only moves when every task waits).
+        assert!(asked.elapsed() < RETRY, "took {:?}", asked.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_region_with_no_writes_and_nothing_due_is_not_reconciled() {
+        let store = Arc::new(store::MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(0.0));
+        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
+        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock, Default::default());
+        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let east = caller("us-east-1");
+        syncs.reconciled(&east).await.unwrap();
+        let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
+        // The first reconcile's own write (the region's default VPC) wakes one more, which finds nothing to do.
+        tokio::time::sleep(RETRY).await;
+        let before = reconciles();
+        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+        assert_eq!(reconciles(), before, "a day with nothing written and nothing due");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_booting_instance_wakes_its_region_when_it_is_due_to_run() {
+        let store = Arc::new(store::MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(0.0));
+        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
+        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock.clone(), Default::default());
+        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2.clone()));
+        let east = caller("us-east-1");
+        let mut snapshots = syncs.subscribe(&east);
+        let id = "i-0123456789abcdef0";
+        ec2.change(&east, &aws_model::ec2::Scope::everything(), |network, _| {
+            let subnet = network.subnets.values().next().expect("the default VPC has subnets").clone();
+            let ip = network.allocate_private_ip(&subnet.id)?;
+            let mut instance = crate::eks::vpc_cni::tests::instance(id, &subnet, ip, Some("blue"));
+            instance.running_at = 60.0;
+            network.instances.insert(id.to_owned(), instance);
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let state = |snapshot: &Snapshot| snapshot.cluster("blue").instances.first().map(|i| i.state);
+        snapshots.wait_for(|s| state(s) == Some(InstanceState::Pending)).await.unwrap();
+        tokio::time::sleep(RETRY).await;
+        let before = syncs.with_region(&east, |region| *region.reconciles.borrow());
+
+        // Nothing is written: the boot's end alone wakes the region, once.
+        clock.advance(60.0);
+        let woke = Instant::now();
+        snapshots.wait_for(|s| state(s) == Some(InstanceState::Running)).await.unwrap();
+        assert!(woke.elapsed() <= Duration::from_secs(60), "took {:?}", woke.elapsed());
+        let after = syncs.with_region(&east, |region| *region.reconciles.borrow());
+        assert_eq!(after.began, before.began + 1, "{before:?} then {after:?}");
     }
 
     #[test]

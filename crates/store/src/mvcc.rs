@@ -5,12 +5,17 @@
 //! and then [`Mvcc::apply`] it, which wakes the watchers of the prefixes the written keys fall under (and only
 //! them: with thousands of watches over many clusters, a write wakes the few that can see it).
 //!
+//! Besides the log of every write, each watched prefix keeps its own log of the writes under it, so that a
+//! watcher reads only the events it delivers: tearing down one cluster costs the other clusters' watchers
+//! nothing, however long they slept. A watch that starts before its prefix was first watched reads the shared
+//! log, filtered, up to that point.
+//!
 //! Several keys may be written at one revision (an etcd transaction, in the copy the watch cache keeps). Such a
 //! revision is applied in one step and read by watchers in one scan, so no reader sees part of it.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use tokio::sync::watch;
@@ -41,6 +46,35 @@ struct State {
     /// before it for as long as the log keeps the write: a log entry costs a few words, not a copy of two
     /// key-values.
     log: VecDeque<(Revision, Arc<str>)>,
+    /// The watched prefixes, each with the log of the writes under it.
+    watched: HashMap<Arc<str>, Watched>,
+    /// Invariant: the lengths of the prefixes in `watched`, sorted, each once: a written key is looked up only
+    /// at these lengths.
+    watched_lengths: Vec<usize>,
+    /// Subscriptions since prefixes nobody watches any more were last dropped.
+    since_sweep: usize,
+}
+
+/// The log entries of the writes under one watched prefix, and the wake-up channel its watches share.
+#[derive(Debug)]
+struct Watched {
+    /// Counts the applied batches that logged a write under the prefix (and closing).
+    wake: Arc<watch::Sender<u64>>,
+    /// Invariant: `log` holds exactly the entries of `State::log` under the prefix whose revision is above both
+    /// `since` and the compaction point, in the same order. Entries are not kept while nobody watches the prefix;
+    /// the next subscription starts it afresh.
+    since: Revision,
+    log: VecDeque<(Revision, Arc<str>)>,
+}
+
+impl Watched {
+    fn new(since: Revision) -> Watched {
+        Watched { wake: Arc::new(watch::channel(0).0), since, log: VecDeque::new() }
+    }
+
+    fn is_watched(&self) -> bool {
+        self.wake.receiver_count() > 0
+    }
 }
 
 /// What watchers are told after each write.
@@ -54,16 +88,6 @@ pub(crate) struct Signal {
 pub(crate) struct Mvcc {
     state: RwLock<State>,
     signal: watch::Sender<Signal>,
-    /// One wake-up channel per watched prefix, shared by the watches of that prefix; its value counts writes
-    /// under the prefix (and closing).
-    prefixes: Mutex<Prefixes>,
-}
-
-#[derive(Debug, Default)]
-struct Prefixes {
-    channels: HashMap<String, watch::Sender<u64>>,
-    /// Subscriptions since channels nobody holds any more were last dropped.
-    since_sweep: usize,
 }
 
 /// How many subscriptions pass between sweeps of prefixes nobody watches any more.
@@ -223,16 +247,15 @@ pub(crate) struct Scan {
     pub through: Revision,
     /// Whether the scan reached the newest event.
     pub caught_up: bool,
+    /// How many log entries it looked at, delivered or not.
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests that check what a scan looks at"))]
+    pub visited: usize,
 }
 
 impl Mvcc {
     pub fn new(revision: Revision, compacted: Revision) -> Self {
         let state = State { revision, compacted, ..State::default() };
-        Mvcc {
-            state: RwLock::new(state),
-            signal: watch::channel(Signal { revision, closed: false }).0,
-            prefixes: Mutex::default(),
-        }
+        Mvcc { state: RwLock::new(state), signal: watch::channel(Signal { revision, closed: false }).0 }
     }
 
     fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -293,44 +316,21 @@ impl Mvcc {
     /// index only.
     pub fn apply(&self, mutations: &[Mutation], log_event: bool) {
         let Some(last) = mutations.last() else { return };
+        let mut woken = Vec::new();
         {
             let mut state = self.write();
             for mutation in mutations {
-                state.push(mutation, log_event);
+                state.push(mutation, log_event, &mut woken);
             }
         }
         self.signal.send_modify(|signal| signal.revision = last.revision);
-        self.wake(mutations.iter().map(|mutation| mutation.key.as_str()));
-    }
-
-    /// Wakes the watchers of every prefix one of `keys` falls under, each once.
-    fn wake<'k>(&self, keys: impl Iterator<Item = &'k str>) {
-        let prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
-        if prefixes.channels.is_empty() {
-            return;
-        }
-        let mut woken: Vec<&watch::Sender<u64>> = Vec::new();
-        for key in keys {
-            let ends = key.char_indices().map(|(index, _)| index).chain(std::iter::once(key.len()));
-            for end in ends {
-                if let Some(channel) = prefixes.channels.get(&key[..end])
-                    && !woken.iter().any(|known| std::ptr::eq(*known, channel))
-                {
-                    woken.push(channel);
-                }
-            }
-        }
-        for channel in woken {
-            channel.send_modify(|writes| *writes += 1);
-        }
+        wake(&woken);
     }
 
     /// Wakes every watcher (closing).
     fn wake_all(&self) {
-        let prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
-        for channel in prefixes.channels.values() {
-            channel.send_modify(|writes| *writes += 1);
-        }
+        let woken: Vec<_> = self.read().watched.values().map(|watched| Arc::clone(&watched.wake)).collect();
+        wake(&woken);
     }
 
     /// Moves the revision counter forward without a write: after a restart, past revisions whose rows
@@ -344,17 +344,18 @@ impl Mvcc {
 
     /// Checks a write against the latest state and applies it in one step: the memory backend's write path.
     pub fn write_now(&self, op: WriteOp) -> Result<Planned, StoreError> {
+        let mut woken = Vec::new();
         let planned = {
             let mut state = self.write();
             let planned = op.plan(|key| state.latest(key), state.revision + 1)?;
             for mutation in &planned.mutations {
-                state.push(mutation, true);
+                state.push(mutation, true, &mut woken);
             }
             planned
         };
         if !planned.mutations.is_empty() {
             self.signal.send_modify(|signal| signal.revision = planned.revision);
-            self.wake(planned.mutations.iter().map(|mutation| mutation.key.as_str()));
+            wake(&woken);
         }
         Ok(planned)
     }
@@ -382,6 +383,12 @@ impl Mvcc {
         while state.log.front().is_some_and(|(logged, _)| *logged <= revision) {
             state.log.pop_front();
         }
+        state.sweep();
+        for watched in state.watched.values_mut() {
+            while watched.log.front().is_some_and(|(logged, _)| *logged <= revision) {
+                watched.log.pop_front();
+            }
+        }
         state.compacted = revision;
     }
 
@@ -395,9 +402,11 @@ impl Mvcc {
         victims
     }
 
-    /// Appends to `out` the events under `prefix` after `after`, looking at no more than `budget` events unless
-    /// the last of them shares its revision with the next: a scan never ends inside a revision, because the
-    /// next one starts after the revision it ended at.
+    /// Appends to `out` the events under `prefix` after `after`, looking at no more than `budget` log entries
+    /// unless the last of them shares its revision with the next: a scan never ends inside a revision, because
+    /// the next one starts after the revision it ended at. A watched prefix is read from its own log, so only
+    /// its events are looked at; before that log starts, and for a prefix nobody watches, the shared log is read
+    /// and filtered.
     pub fn events_after(
         &self,
         prefix: &str,
@@ -409,18 +418,15 @@ impl Mvcc {
         if after < state.compacted {
             return Err(StoreError::Compacted { requested: after + 1, compacted: state.compacted });
         }
-        let start = state.log.partition_point(|(logged, _)| *logged <= after);
-        let mut through = after;
-        for (seen, (revision, key)) in state.log.range(start..).enumerate() {
-            if seen >= budget && *revision != through {
-                break;
+        let scan = match state.watched.get(prefix).filter(|watched| watched.is_watched()) {
+            Some(watched) if watched.since <= after => {
+                state.scan(&watched.log, None, after, state.revision, budget, out)
             }
-            through = *revision;
-            if key.starts_with(prefix) {
-                out.push_back(state.event(key, *revision));
-            }
-        }
-        Ok(Scan { through, caught_up: through >= state.revision })
+            // Up to where the prefix's own log starts; the next scan goes on from there.
+            Some(watched) => state.scan(&state.log, Some(prefix), after, watched.since, budget, out),
+            None => state.scan(&state.log, Some(prefix), after, state.revision, budget, out),
+        };
+        Ok(scan)
     }
 
     /// Whether a watch may start after `after`.
@@ -436,16 +442,27 @@ impl Mvcc {
         self.signal.subscribe()
     }
 
-    /// Wakes on every write under `prefix` after this call, and on closing.
+    /// Wakes on every write under `prefix` after this call, and on closing. While a receiver is held, the
+    /// prefix keeps its own log of the writes under it from this call on, which [`Mvcc::events_after`] reads.
     pub fn subscribe_prefix(&self, prefix: &str) -> watch::Receiver<u64> {
-        let mut prefixes = self.prefixes.lock().expect("watch prefix lock poisoned by a panic");
-        prefixes.since_sweep += 1;
-        if prefixes.since_sweep >= SWEEP_EVERY {
-            prefixes.since_sweep = 0;
-            prefixes.channels.retain(|_, channel| channel.receiver_count() > 0);
+        let mut state = self.write();
+        state.since_sweep += 1;
+        if state.since_sweep >= SWEEP_EVERY {
+            state.since_sweep = 0;
+            state.sweep();
         }
-        let channel = prefixes.channels.entry(prefix.to_owned()).or_insert_with(|| watch::channel(0).0);
-        channel.subscribe()
+        let revision = state.revision;
+        if !state.watched.contains_key(prefix)
+            && let Err(at) = state.watched_lengths.binary_search(&prefix.len())
+        {
+            state.watched_lengths.insert(at, prefix.len());
+        }
+        let watched = state.watched.entry(Arc::from(prefix)).or_insert_with(|| Watched::new(revision));
+        if !watched.is_watched() {
+            // Nobody watched it for a while, so its log has a gap: it starts again here.
+            *watched = Watched { wake: Arc::clone(&watched.wake), ..Watched::new(revision) };
+        }
+        watched.wake.subscribe()
     }
 
     /// Ends every watch once it has delivered what is already logged.
@@ -464,7 +481,9 @@ impl State {
         version_kv(key, self.keys.get(key)?.last()?)
     }
 
-    fn push(&mut self, mutation: &Mutation, log_event: bool) {
+    /// Adds a mutation's version to its key's history and, with `log_event`, its entry to the log and to the
+    /// logs of the watched prefixes it falls under, whose wake-up channels go into `woken` (each once).
+    fn push(&mut self, mutation: &Mutation, log_event: bool, woken: &mut Vec<Arc<watch::Sender<u64>>>) {
         debug_assert!(mutation.revision >= self.revision, "revisions must grow");
         let version = Version {
             mod_revision: mutation.revision,
@@ -482,9 +501,71 @@ impl State {
         );
         history.push(version);
         if log_event {
+            for &end in &self.watched_lengths {
+                if end > key.len() {
+                    break;
+                }
+                if let Some(prefix) = key.get(..end)
+                    && let Some(watched) = self.watched.get_mut(prefix)
+                {
+                    if !watched.is_watched() {
+                        continue;
+                    }
+                    watched.log.push_back((mutation.revision, Arc::clone(&key)));
+                    if !woken.iter().any(|known| Arc::ptr_eq(known, &watched.wake)) {
+                        woken.push(Arc::clone(&watched.wake));
+                    }
+                }
+            }
             self.log.push_back((mutation.revision, key));
         }
         self.revision = mutation.revision;
+    }
+
+    /// Drops the prefixes nobody watches any more.
+    fn sweep(&mut self) {
+        self.watched.retain(|_, watched| watched.is_watched());
+        let mut lengths: Vec<usize> = self.watched.keys().map(|prefix| prefix.len()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        self.watched_lengths = lengths;
+    }
+
+    /// Appends to `out` the events of `entries` (a log) after `after` and up to `until`, those under `prefix`
+    /// when one is given, looking at no more than `budget` entries unless the last shares its revision with the
+    /// next.
+    fn scan(
+        &self,
+        entries: &VecDeque<(Revision, Arc<str>)>,
+        prefix: Option<&str>,
+        after: Revision,
+        until: Revision,
+        budget: usize,
+        out: &mut VecDeque<Event>,
+    ) -> Scan {
+        let start = entries.partition_point(|(logged, _)| *logged <= after);
+        let mut through = after;
+        let mut visited = 0;
+        let mut stopped = false;
+        for (revision, key) in entries.range(start..) {
+            if *revision > until {
+                break;
+            }
+            if visited >= budget && *revision != through {
+                stopped = true;
+                break;
+            }
+            visited += 1;
+            through = *revision;
+            if prefix.is_none_or(|prefix| key.starts_with(prefix)) {
+                out.push_back(self.event(key, *revision));
+            }
+        }
+        // Every entry up to `until` was looked at: nothing else happened under the prefix before it.
+        if !stopped {
+            through = through.max(until);
+        }
+        Scan { through, caught_up: through >= self.revision, visited }
     }
 
     /// The event of the logged write of `key` at `revision`, from the key's history: the version written and,
@@ -512,6 +593,13 @@ impl State {
             Some(at) if at < self.compacted => Err(StoreError::Compacted { requested: at, compacted: self.compacted }),
             Some(at) => Ok(at),
         }
+    }
+}
+
+/// Bumps each wake-up channel once.
+fn wake(woken: &[Arc<watch::Sender<u64>>]) {
+    for channel in woken {
+        channel.send_modify(|writes| *writes += 1);
     }
 }
 
@@ -639,7 +727,13 @@ mod tests {
 
     #[test]
     fn a_revision_shared_by_several_keys_is_read_whole() {
+        a_revision_shared_by_several_keys_is_read_whole_when(false);
+        a_revision_shared_by_several_keys_is_read_whole_when(true);
+    }
+
+    fn a_revision_shared_by_several_keys_is_read_whole_when(watched: bool) {
         let mvcc = Mvcc::new(0, 0);
+        let _watching = watched.then(|| mvcc.subscribe_prefix("/t/"));
         let at = |revision, keys: &[&str]| -> Vec<Mutation> {
             keys.iter()
                 .map(|key| Mutation {
@@ -702,6 +796,77 @@ mod tests {
         assert_eq!((key.as_str(), expected, current.as_deref()), ("/x", 0, Some(&existing)));
     }
 
+    /// The keys of the events under `prefix` after `after`, and the scan.
+    fn scan_keys(mvcc: &Mvcc, prefix: &str, after: Revision, budget: usize) -> (Vec<String>, Scan) {
+        let mut out = VecDeque::new();
+        let scan = mvcc.events_after(prefix, after, budget, &mut out).expect("kept");
+        (out.into_iter().map(|event| event.kv.key).collect(), scan)
+    }
+
+    #[test]
+    fn a_watched_prefix_reads_only_its_own_events() {
+        let mvcc = Mvcc::new(0, 0);
+        let _watching = mvcc.subscribe_prefix("/a/");
+        put(&mvcc, "/a/1");
+        for index in 0..1000 {
+            put(&mvcc, &format!("/b/{index}"));
+        }
+        put(&mvcc, "/a/2");
+        let (keys, scan) = scan_keys(&mvcc, "/a/", 0, 1024);
+        assert_eq!(keys, ["/a/1", "/a/2"]);
+        assert_eq!((scan.visited, scan.through, scan.caught_up), (2, 1002, true), "{scan:?}");
+        // From between its events: only what is left.
+        let (keys, scan) = scan_keys(&mvcc, "/a/", 1, 1024);
+        assert_eq!((keys, scan.visited), (vec!["/a/2".to_owned()], 1));
+        // A prefix nobody watches reads the shared log, filtered.
+        let (keys, scan) = scan_keys(&mvcc, "/a/1", 0, 2000);
+        assert_eq!((keys, scan.visited), (vec!["/a/1".to_owned()], 1002));
+        // A budget stops a scan of the prefix's log too, and the next goes on after it.
+        let (keys, scan) = scan_keys(&mvcc, "/a/", 0, 1);
+        assert_eq!((keys, scan.through, scan.caught_up), (vec!["/a/1".to_owned()], 1, false));
+    }
+
+    #[test]
+    fn a_watch_from_before_its_prefix_was_watched_reads_the_shared_log_up_to_there() {
+        let mvcc = Mvcc::new(0, 0);
+        put(&mvcc, "/a/1");
+        put(&mvcc, "/b/1");
+        let watching = mvcc.subscribe_prefix("/a/");
+        put(&mvcc, "/b/2");
+        put(&mvcc, "/a/2");
+        let (keys, first) = scan_keys(&mvcc, "/a/", 0, 100);
+        assert_eq!(keys, ["/a/1"]);
+        assert_eq!((first.through, first.caught_up, first.visited), (2, false, 2), "{first:?}");
+        let (keys, second) = scan_keys(&mvcc, "/a/", first.through, 100);
+        assert_eq!(keys, ["/a/2"]);
+        assert_eq!((second.through, second.caught_up, second.visited), (4, true, 1), "{second:?}");
+
+        // Unwatched for a while, the prefix's log has a gap: a new watcher starts it afresh, and older events
+        // come from the shared log again.
+        drop(watching);
+        put(&mvcc, "/a/3");
+        let _again = mvcc.subscribe_prefix("/a/");
+        put(&mvcc, "/a/4");
+        let (keys, _) = scan_keys(&mvcc, "/a/", 1, 100);
+        assert_eq!(keys, ["/a/2", "/a/3"]);
+        let (keys, scan) = scan_keys(&mvcc, "/a/", 5, 100);
+        assert_eq!((keys, scan.visited), (vec!["/a/4".to_owned()], 1));
+    }
+
+    #[test]
+    fn compaction_trims_the_prefixes_logs() {
+        let mvcc = Mvcc::new(0, 0);
+        let _watching = mvcc.subscribe_prefix("/a/");
+        for index in 0..4 {
+            put(&mvcc, &format!("/a/{index}"));
+        }
+        mvcc.compact(2);
+        assert!(matches!(mvcc.events_after("/a/", 1, 100, &mut VecDeque::new()), Err(StoreError::Compacted { .. })));
+        let (keys, scan) = scan_keys(&mvcc, "/a/", 2, 100);
+        assert_eq!((keys, scan.visited), (vec!["/a/2".to_owned(), "/a/3".to_owned()], 2));
+        assert_eq!(mvcc.read().watched["/a/"].log.len(), 2);
+    }
+
     #[test]
     fn prefixes_nobody_watches_are_dropped() {
         let mvcc = Mvcc::new(0, 0);
@@ -709,8 +874,8 @@ mod tests {
             drop(mvcc.subscribe_prefix(&format!("/gone/{index}/")));
         }
         let _kept = mvcc.subscribe_prefix("/kept/");
-        let prefixes = mvcc.prefixes.lock().unwrap();
-        assert!(prefixes.channels.len() <= 2, "{} channels left", prefixes.channels.len());
-        assert!(prefixes.channels.contains_key("/kept/"));
+        let state = mvcc.read();
+        assert!(state.watched.len() <= 2, "{} prefixes left", state.watched.len());
+        assert!(state.watched.contains_key("/kept/"));
     }
 }

@@ -1,9 +1,11 @@
 //! Watches over the in-memory event log.
 //!
-//! Each watcher keeps its own cursor into the shared log and copies out batches of matching events; writers
-//! only bump the wake-up channel of the prefixes they wrote under. A watcher that stops reading therefore holds nothing up and buffers nothing:
-//! it simply falls behind, and if compaction passes its cursor it ends with [`StoreError::Compacted`], as a
-//! slow etcd watcher does.
+//! Each watcher keeps its own cursor into its prefix's log (the writes under the prefix, which the index keeps
+//! for every watched prefix) and copies out batches of events; writers only bump the wake-up channel of the
+//! prefixes they wrote under. A watcher that stops reading therefore holds nothing up and buffers nothing: it
+//! simply falls behind, and if compaction passes its cursor it ends with [`StoreError::Compacted`], as a slow
+//! etcd watcher does. A watcher that wakes reads only the events under its prefix, however much was written
+//! elsewhere since.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

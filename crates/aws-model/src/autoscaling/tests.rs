@@ -354,3 +354,125 @@ async fn every_kind_of_record_reads_back_from_the_store_as_it_was() {
         assert_eq!(read.tags.get(id), Some(tags), "{id}");
     }
 }
+
+#[test]
+fn groups_are_in_line_exactly_when_a_reconcile_would_change_nothing() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    let wanted = spec(&subnets, 2);
+    assert!(!network.groups_in_line(std::slice::from_ref(&wanted), NOW), "no group yet");
+    network.reconcile_groups(std::slice::from_ref(&wanted), &mut ids, NOW);
+    assert!(network.groups_in_line(std::slice::from_ref(&wanted), NOW));
+    assert!(!network.groups_in_line(&[], NOW), "a group without its node group is deleted");
+
+    // A spec is in line exactly when reconciling with it changes nothing; after one reconcile it is.
+    let changes = [
+        (spec(&subnets, 3), false),
+        (spec(&subnets, 1), false),
+        (GroupSpec { labels: BTreeMap::new(), ..spec(&subnets, 2) }, false),
+        (GroupSpec { deleting: true, ..spec(&subnets, 2) }, false),
+        (spec(&subnets[..1], 2), false),
+        (GroupSpec { cluster: "other".into(), ..spec(&subnets, 2) }, false),
+        // Only new launches read these.
+        (GroupSpec { security_groups: vec!["sg-other".into()], ..spec(&subnets, 2) }, true),
+        (GroupSpec { instance_type: Some("m5.large".into()), ..spec(&subnets, 2) }, true),
+    ];
+    for (changed, in_line) in changes {
+        let mut copy = network.clone();
+        assert_eq!(copy.groups_in_line(std::slice::from_ref(&changed), NOW), in_line, "{changed:?}");
+        copy.reconcile_groups(std::slice::from_ref(&changed), &mut ids, NOW);
+        assert_eq!(copy == network, in_line, "{changed:?}");
+        assert!(copy.groups_in_line(std::slice::from_ref(&changed), NOW), "{changed:?}");
+    }
+
+    // A member terminated behind the group's back is replaced; an hour later it is forgotten.
+    let victim = network.auto_scaling_groups["eks-workers-1234"].instances[0].clone();
+    network.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, NOW).unwrap();
+    assert!(!network.groups_in_line(std::slice::from_ref(&wanted), NOW));
+    network.reconcile_groups(std::slice::from_ref(&wanted), &mut ids, NOW + 1.0);
+    assert!(network.groups_in_line(std::slice::from_ref(&wanted), NOW + 1.0));
+    assert!(!network.groups_in_line(std::slice::from_ref(&wanted), NOW + TERMINATED_VISIBLE_SECONDS));
+    network.reconcile_groups(std::slice::from_ref(&wanted), &mut ids, NOW + TERMINATED_VISIBLE_SECONDS);
+    assert!(network.groups_in_line(std::slice::from_ref(&wanted), NOW + TERMINATED_VISIBLE_SECONDS));
+
+    // A launch template the user names: in line once the group uses its default version.
+    let template = network.auto_scaling_groups["eks-workers-1234"].launch_template.clone();
+    let named = GroupSpec { launch_template: Some((Some(template.id), None, None)), ..wanted };
+    assert!(!network.groups_in_line(std::slice::from_ref(&named), NOW + 2.0), "the group owned its template");
+    network.reconcile_groups(std::slice::from_ref(&named), &mut ids, NOW + 2.0);
+    assert!(network.groups_in_line(std::slice::from_ref(&named), NOW + 2.0));
+}
+
+/// A node group of the spec's, `DELETING` and released until `gone_at`.
+fn deleted_nodegroup(gone_at: f64) -> Nodegroup {
+    Nodegroup {
+        name: "workers".into(),
+        arn: "arn:aws:eks:us-east-1:000000000000:nodegroup/demo/workers/1234".into(),
+        cluster: "demo".into(),
+        version: "1.34".into(),
+        release_version: "1.34.0-20251016".into(),
+        created_at: NOW,
+        modified_at: NOW,
+        status: NodegroupStatus::Deleting,
+        capacity_type: "ON_DEMAND".into(),
+        scaling: ScalingConfig { min_size: 0, max_size: 2, desired_size: 1 },
+        instance_types: Vec::new(),
+        subnets: Vec::new(),
+        remote_access: None,
+        ami_type: "AL2023_x86_64_STANDARD".into(),
+        node_role: "arn:aws:iam::000000000000:role/node".into(),
+        labels: BTreeMap::new(),
+        taints: Vec::new(),
+        auto_scaling_group: "eks-workers-1234".into(),
+        disk_size: None,
+        max_unavailable: crate::eks::nodegroups::MaxUnavailable::Count(1),
+        launch_template: None,
+        tags: BTreeMap::new(),
+        ready_at: NOW,
+        gone_at: Some(gone_at),
+        updating_until: None,
+        released: true,
+        client_request_token: None,
+    }
+}
+
+#[test]
+fn the_next_change_is_the_first_boot_delay_or_forgetting_still_ahead() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    assert_eq!(next_change(&network, &[], NOW), None);
+    // The spec's instances boot for 30 s.
+    network.reconcile_groups(&[spec(&subnets, 2)], &mut ids, NOW);
+    assert_eq!(next_change(&network, &[], NOW), Some(NOW + 30.0));
+    assert_eq!(next_change(&network, &[], NOW + 30.0), None, "booted");
+    let victim = network.auto_scaling_groups["eks-workers-1234"].instances[0].clone();
+    network.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, NOW + 40.0).unwrap();
+    assert_eq!(next_change(&network, &[], NOW + 40.0), Some(NOW + 40.0 + TERMINATED_VISIBLE_SECONDS));
+    // A released node group whose delay is still running goes before.
+    let deleted = [deleted_nodegroup(NOW + 100.0)];
+    assert_eq!(next_change(&network, &deleted, NOW + 40.0), Some(NOW + 100.0));
+    let unreleased = [Nodegroup { released: false, ..deleted_nodegroup(NOW + 100.0) }];
+    assert_eq!(next_change(&network, &unreleased, NOW + 40.0), Some(NOW + 40.0 + TERMINATED_VISIBLE_SECONDS));
+}
+
+#[test]
+fn only_the_groups_out_of_line_are_named() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    let one = spec(&subnets, 1);
+    let two = GroupSpec {
+        name: "eks-other-5678".into(),
+        uuid: "5678".into(),
+        nodegroup: "other".into(),
+        ..spec(&subnets, 1)
+    };
+    network.reconcile_groups(&[one.clone(), two.clone()], &mut ids, NOW);
+    assert!(network.out_of_line(&[one.clone(), two.clone()], NOW).is_empty());
+    let bigger = GroupSpec { scaling: ScalingConfig { desired_size: 2, ..two.scaling }, ..two.clone() };
+    let specs = [one.clone(), bigger.clone()];
+    let found = network.out_of_line(&specs, NOW);
+    assert_eq!(found.groups, [&bigger]);
+    assert!(found.unwanted.is_empty() && found.forgotten.is_empty());
+    let alone = [one];
+    assert_eq!(network.out_of_line(&alone, NOW).unwanted, ["eks-other-5678"]);
+}

@@ -134,6 +134,9 @@ impl Eks {
         Ok(self.fargate_profiles(caller, cluster).await?.into_iter().map(|p| p.name).collect())
     }
 
+    /// A profile as the clock has moved it: `ACTIVE` once its `ready_at` has passed, gone (and removed) once a
+    /// `DELETING` profile's `gone_at` has. Becoming `ACTIVE` is read, not written: nothing else changes with it
+    /// and nothing waits for it, so a create costs one write.
     pub(crate) async fn settle_profile(
         &self,
         key: &str,
@@ -144,7 +147,7 @@ impl Eks {
         let transition = match profile.status {
             FargateProfileStatus::Creating if now >= profile.ready_at => {
                 profile.status = FargateProfileStatus::Active;
-                Transition::Store
+                Transition::Unchanged
             }
             FargateProfileStatus::Deleting if profile.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
             _ => Transition::Unchanged,
@@ -193,7 +196,7 @@ impl Eks {
             }
         }
         validate_tags(&input.tags)?;
-        self.active_cluster(caller, &input.cluster).await?;
+        Self::require_active(&cluster)?;
         self.check_role(caller, &input.pod_execution_role_arn, RoleUse::PodExecution).await?;
         let subnets = if input.subnets.is_empty() { cluster.vpc.subnet_ids.clone() } else { input.subnets.clone() };
         self.check_child_subnets(caller, &cluster.vpc.vpc_id, &subnets, true).await?;
@@ -312,7 +315,7 @@ impl Eks {
             }
             profile.status = FargateProfileStatus::Deleting;
             profile.gone_at = Some(self.clock.now() + self.config.delete_seconds);
-            // A conflict (another writer, or the read settling `CREATING` into `ACTIVE`) reads again.
+            // A conflict (another writer) reads again.
             match self.records.update(&key, &profile, revision).await {
                 Ok(_) => return Ok(profile),
                 Err(RecordError::Conflict(_)) => continue,

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use super::addons::{Addon, AddonStatus};
@@ -24,6 +25,9 @@ use crate::records::{RecordError, Records, Versioned};
 /// How long a create that another server's call is making may go unfinished before this server takes it over,
 /// taking the other server for dead. A create takes well under a second.
 pub const CREATE_TAKEOVER_SECONDS: f64 = 60.0;
+
+/// How many deleted clusters are released at once: their writes then share the store's commits.
+const RELEASES_IN_FLIGHT: usize = 8;
 
 /// The kinds of EKS record whose lifecycle has a background half.
 const KINDS: &[&str] = &["clusters", "nodegroups", "addons", "fargateprofiles"];
@@ -223,6 +227,26 @@ pub fn scope_of(key: &str) -> Option<Caller> {
     reconciled.then(|| Caller { account: account.to_owned(), region: region.to_owned(), arn: String::new() })
 }
 
+/// Whether a write under `key` that left `value` (empty for a delete) may leave a step to take: the record is of a
+/// kind whose lifecycle has a background half ([`scope_of`]) and in a status some step above starts from
+/// (`DELETING`; `CREATING` for clusters and add-ons). Writes of records in other states (a Fargate profile
+/// created, a tag, a node group resized) and deletes of records need no pass.
+pub fn may_need_steps(key: &str, value: &[u8]) -> bool {
+    /// The one field this reads of a record.
+    #[derive(serde::Deserialize)]
+    struct Status {
+        status: Option<String>,
+    }
+    if scope_of(key).is_none() {
+        return false;
+    }
+    let creates_in_background = matches!(key.split('/').nth(5), Some("clusters" | "addons"));
+    serde_json::from_slice::<Status>(value)
+        .ok()
+        .and_then(|record| record.status)
+        .is_some_and(|status| status == "DELETING" || (creates_in_background && status == "CREATING"))
+}
+
 /// Node group instances, which Auto Scaling keeps (the binary hands its Auto Scaling over).
 #[async_trait::async_trait]
 pub trait NodegroupInstances: Send + Sync {
@@ -287,9 +311,8 @@ impl Eks {
         self.reconcile_addons(scope, &by_name, now, &mut pass).await?;
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "fargateprofiles", "");
         for stored in self.records.list_shared::<FargateProfile>(&prefix).await? {
-            // Reading settles a profile: a `DELETING` one whose delay is over goes. Other statuses read as
-            // stored.
-            if matches!(stored.value.status, FargateProfileStatus::Creating | FargateProfileStatus::Deleting)
+            // Reading settles a profile: a `DELETING` one whose delay is over goes. Other statuses need nothing.
+            if stored.value.status == FargateProfileStatus::Deleting
                 && let Some(profile) =
                     self.settle_profile(&stored.key, Arc::unwrap_or_clone(stored.value), stored.revision).await?
             {
@@ -322,19 +345,27 @@ impl Eks {
         Ok(())
     }
 
-    /// Lets go of what deleted clusters hold: their Kubernetes clusters and child records, then their security
-    /// groups in one change of the network; then each is released (or removed, when its delay is over).
+    /// Lets go of what deleted clusters hold: their Kubernetes clusters and child records (a few clusters at a
+    /// time), then their security groups in one change of the network; then each is released (or removed, when
+    /// its delay is over).
     async fn release_clusters(&self, scope: &Caller, clusters: Vec<Versioned<Cluster>>, now: f64, pass: &mut Pass) {
+        let outcomes: Vec<_> = futures::stream::iter(clusters)
+            .map(|stored| async move {
+                let cluster = &stored.value;
+                let result = match self.kubernetes.delete(&cluster.kubernetes_name).await {
+                    Ok(()) => self.forget_cluster_children(scope, &cluster.name).await,
+                    Err(reason) => Err(EksError::Server(reason)),
+                };
+                (stored, result)
+            })
+            .buffer_unordered(RELEASES_IN_FLIGHT)
+            .collect()
+            .await;
         let mut released = Vec::new();
-        for stored in clusters {
-            let cluster = &stored.value;
-            let result = match self.kubernetes.delete(&cluster.kubernetes_name).await {
-                Ok(()) => self.forget_cluster_children(scope, &cluster.name).await,
-                Err(reason) => Err(EksError::Server(reason)),
-            };
+        for (stored, result) in outcomes {
             match result {
                 Ok(()) => released.push(stored),
-                Err(error) => pass.took(&format!("releasing cluster {}", cluster.name), Err(error)),
+                Err(error) => pass.took(&format!("releasing cluster {}", stored.value.name), Err(error)),
             }
         }
         let groups: Vec<String> = released
@@ -346,11 +377,26 @@ impl Eks {
             pass.took("deleting cluster security groups", Err(error));
             return;
         }
-        for mut stored in released {
-            stored.value.released = true;
-            let result = self.released(&stored, now).await;
-            pass.due_at(removal(stored.value.gone_at, now));
-            pass.took("marking a cluster released", result);
+        self.mark_released(released, now, "marking a cluster released", pass).await;
+    }
+
+    /// Marks records released (or removes them), side by side so that their writes share the store's commits.
+    async fn mark_released<T: Serialize + Releasable + Send + Sync>(
+        &self,
+        records: Vec<Versioned<T>>,
+        now: f64,
+        what: &str,
+        pass: &mut Pass,
+    ) {
+        let results = futures::future::join_all(records.into_iter().map(|mut stored| async move {
+            stored.value.set_released();
+            let due = removal(stored.value.gone_at(), now);
+            (due, self.released(&stored, now).await)
+        }))
+        .await;
+        for (due, result) in results {
+            pass.due_at(due);
+            pass.took(what, result);
         }
     }
 
@@ -379,12 +425,7 @@ impl Eks {
             pass.took("terminating deleted node groups' instances", Err(reason));
             return Ok(());
         }
-        for mut stored in releasing {
-            stored.value.released = true;
-            let result = self.released(&stored, now).await;
-            pass.due_at(removal(stored.value.gone_at, now));
-            pass.took("marking a node group released", result);
-        }
+        self.mark_released(releasing, now, "marking a node group released", pass).await;
         Ok(())
     }
 
@@ -458,7 +499,7 @@ impl Eks {
 
     /// Writes a record marked released, or removes it when its delay is over; losing the race to another
     /// writer is fine (the write wakes the next pass, which looks again).
-    async fn released<T: Serialize + HasGoneAt>(&self, stored: &Versioned<T>, now: f64) -> Result<(), EksError> {
+    async fn released<T: Serialize + Releasable>(&self, stored: &Versioned<T>, now: f64) -> Result<(), EksError> {
         let written = match removal(stored.value.gone_at(), now) {
             None => self.records.delete(&stored.key, Some(stored.revision)).await,
             Some(_) => self.records.update(&stored.key, &stored.value, stored.revision).await.map(drop),
@@ -478,26 +519,36 @@ impl Eks {
     }
 }
 
-/// A record that stays `DELETING` until a time.
-trait HasGoneAt {
+/// A record that stays `DELETING` until what it holds is let go and a time has passed.
+trait Releasable {
     fn gone_at(&self) -> Option<f64>;
+    fn set_released(&mut self);
 }
 
-impl HasGoneAt for Cluster {
+impl Releasable for Cluster {
     fn gone_at(&self) -> Option<f64> {
         self.gone_at
     }
-}
-
-impl HasGoneAt for Nodegroup {
-    fn gone_at(&self) -> Option<f64> {
-        self.gone_at
+    fn set_released(&mut self) {
+        self.released = true;
     }
 }
 
-impl HasGoneAt for Addon {
+impl Releasable for Nodegroup {
     fn gone_at(&self) -> Option<f64> {
         self.gone_at
+    }
+    fn set_released(&mut self) {
+        self.released = true;
+    }
+}
+
+impl Releasable for Addon {
+    fn gone_at(&self) -> Option<f64> {
+        self.gone_at
+    }
+    fn set_released(&mut self) {
+        self.released = true;
     }
 }
 

@@ -68,9 +68,15 @@ impl Eks {
     /// The cluster, which must exist and be `ACTIVE` (or `UPDATING`, which is an active cluster mid-update).
     pub(crate) async fn active_cluster(&self, caller: &Caller, name: &str) -> Result<Cluster, EksError> {
         let cluster = self.existing_cluster(caller, name).await?;
+        Self::require_active(&cluster)?;
+        Ok(cluster)
+    }
+
+    /// Refuses a cluster read a moment ago unless it is `ACTIVE` (or `UPDATING`), as [`Eks::active_cluster`] does.
+    pub(crate) fn require_active(cluster: &Cluster) -> Result<(), EksError> {
         match cluster.status {
-            ClusterStatus::Active | ClusterStatus::Updating => Ok(cluster),
-            _ => Err(EksError::InvalidRequest(format!("Cluster '{name}' is not in ACTIVE status"))),
+            ClusterStatus::Active | ClusterStatus::Updating => Ok(()),
+            _ => Err(EksError::InvalidRequest(format!("Cluster '{}' is not in ACTIVE status", cluster.name))),
         }
     }
 

@@ -104,6 +104,23 @@ async fn create_validations_follow_eks() {
 }
 
 #[tokio::test]
+async fn a_profile_becomes_active_when_read_without_a_write() {
+    let f = with_cluster(EksConfig::default()).await;
+    let config = EksConfig { create_seconds: 10.0, ..EksConfig::default() };
+    let eks = Eks::new(f.eks.records.clone(), f.kubernetes.clone(), f.clock.clone(), config);
+    eks.create_fargate_profile(&caller(), profile("one", vec![namespace("a")])).await.unwrap();
+    let written = eks.records.revision().await.unwrap();
+    let status = || async { eks.describe_fargate_profile(&caller(), "demo", "one").await.unwrap().status };
+    assert_eq!(status().await, FargateProfileStatus::Creating);
+    f.clock.advance(10.0);
+    assert_eq!(status().await, FargateProfileStatus::Active);
+    assert_eq!(eks.fargate_profiles(&caller(), "demo").await.unwrap()[0].status, FargateProfileStatus::Active);
+    let pass = crate::eks::tests::reconcile(&eks).await;
+    assert_eq!((pass.steps, pass.due), (0, None));
+    assert_eq!(eks.records.revision().await.unwrap(), written, "reads and passes wrote nothing");
+}
+
+#[tokio::test]
 async fn one_profile_at_a_time_may_be_creating_or_deleting() {
     let f = with_cluster(EksConfig::default()).await;
     let config = EksConfig { create_seconds: 10.0, delete_seconds: 10.0, ..EksConfig::default() };

@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use store::MemoryStore;
@@ -224,6 +225,8 @@ async fn a_cluster_gets_its_subnets_vpc_and_a_security_group_that_goes_with_it()
     let tags = tags.unwrap();
     assert_eq!(tags.get("kubernetes.io/cluster/demo").map(String::as_str), Some("owned"));
     assert_eq!(tags.get("aws:eks:cluster-name").map(String::as_str), Some("demo"));
+    let groups = w.eks.cluster_security_groups(&caller()).await.unwrap();
+    assert_eq!(groups, BTreeMap::from([("demo".to_owned(), group_id.clone())]), "what node groups' instances get");
 
     w.eks.delete_cluster(&caller(), "demo").await.unwrap();
     crate::eks::tests::reconcile(&w.eks).await;

@@ -151,6 +151,31 @@ fn the_scope_of_a_key_is_its_account_and_region_for_reconciled_kinds_only() {
     }
 }
 
+#[test]
+fn only_writes_that_leave_a_record_creating_or_deleting_may_need_steps() {
+    let cluster = "/aws/1/us-east-1/eks/clusters/demo";
+    let profile = "/aws/1/us-east-1/eks/fargateprofiles/demo/fp";
+    for (key, value, expect) in [
+        (cluster, r#"{"name":"demo","status":"CREATING"}"#, true),
+        (cluster, r#"{"name":"demo","status":"DELETING","released":true}"#, true),
+        ("/aws/1/us-east-1/eks/nodegroups/demo/ng", r#"{"status":"DELETING"}"#, true),
+        ("/aws/1/us-east-1/eks/addons/demo/vpc-cni", r#"{"status":"CREATING"}"#, true),
+        (profile, r#"{"status":"DELETING"}"#, true),
+        (cluster, r#"{"name":"demo","status":"ACTIVE"}"#, false),
+        // A Fargate profile or node group being created needs nothing in the background.
+        (profile, r#"{"status":"CREATING"}"#, false),
+        ("/aws/1/us-east-1/eks/nodegroups/demo/ng", r#"{"status":"CREATING"}"#, false),
+        ("/aws/1/us-east-1/eks/nodegroups/demo/ng", r#"{"status":"UPDATING"}"#, false),
+        // A delete leaves nothing; a record of a kind without a background half or damaged needs nothing.
+        (cluster, "", false),
+        ("/aws/1/us-east-1/eks/updates/demo/id", r#"{"status":"DELETING"}"#, false),
+        (cluster, "not json", false),
+        (cluster, r#"{"name":"demo"}"#, false),
+    ] {
+        assert_eq!(may_need_steps(key, value.as_bytes()), expect, "{key} {value}");
+    }
+}
+
 /// Polls (yielding to the other tasks) until `done`; gives up after many turns.
 async fn until(mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..10_000 {
