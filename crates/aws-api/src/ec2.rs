@@ -161,6 +161,17 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::LaunchTemplateNameExists(_) => "InvalidLaunchTemplateName.AlreadyExistsException",
         Ec2Error::LaunchTemplateNameMalformed(_) => "InvalidLaunchTemplateName.MalformedException",
         Ec2Error::LaunchTemplateVersionNotFound(_) => "InvalidLaunchTemplateId.VersionNotFound",
+        Ec2Error::VolumeNotFound(_) => "InvalidVolume.NotFound",
+        Ec2Error::VolumeIdMalformed(_) => "InvalidVolumeID.Malformed",
+        Ec2Error::VolumeInUse(_) => "VolumeInUse",
+        Ec2Error::IncorrectState(_) => "IncorrectState",
+        Ec2Error::VolumeZoneMismatch { .. } => "InvalidVolume.ZoneMismatch",
+        Ec2Error::VolumeAttachmentNotFound(_) => "InvalidAttachment.NotFound",
+        Ec2Error::ModificationNotFound(_) => "InvalidVolumeModification.NotFound",
+        Ec2Error::SnapshotNotFound(_) => "InvalidSnapshot.NotFound",
+        Ec2Error::SnapshotIdMalformed(_) => "InvalidSnapshotID.Malformed",
+        Ec2Error::ZoneNotFound(_) => "InvalidZone.NotFound",
+        Ec2Error::InvalidParameterDependency(_) => "InvalidParameterDependency",
         Ec2Error::Server(_) => "InternalError",
     }
 }
