@@ -22,6 +22,7 @@ mod images;
 mod instances;
 mod interfaces;
 mod network_acls;
+mod volumes;
 
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -97,6 +98,16 @@ pub(crate) const SERVICE: Service = Service {
         operation!("ReplaceNetworkAclEntry", network_acls::change_network_acl_entry),
         operation!("DeleteNetworkAclEntry", network_acls::delete_network_acl_entry),
         operation!("ReplaceNetworkAclAssociation", network_acls::replace_network_acl_association),
+        operation!("CreateVolume", volumes::create_volume),
+        operation!("DescribeVolumes", volumes::describe_volumes),
+        operation!("DeleteVolume", volumes::delete_volume),
+        operation!("AttachVolume", volumes::attach_volume),
+        operation!("DetachVolume", volumes::detach_volume),
+        operation!("ModifyVolume", volumes::modify_volume),
+        operation!("DescribeVolumesModifications", volumes::describe_volumes_modifications),
+        operation!("CreateSnapshot", volumes::create_snapshot),
+        operation!("DescribeSnapshots", volumes::describe_snapshots),
+        operation!("DeleteSnapshot", volumes::delete_snapshot),
     ],
 };
 
