@@ -464,6 +464,8 @@ async fn volumes_and_snapshots_on_the_wire() {
     for _ in 0..5 {
         send(&api, "Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1").await;
     }
+    let (_, xml) = send(&api, "Action=DescribeVolumes&MaxResults=1000").await;
+    assert_eq!(xml.matches("<volumeId>").count(), 7, "more than 500 is 500: {xml}");
     let (_, xml) = send(&api, "Action=DescribeVolumes&MaxResults=5").await;
     assert_eq!(xml.matches("<volumeId>").count(), 5, "{xml}");
     let token = element(&xml, "nextToken").unwrap().to_owned();

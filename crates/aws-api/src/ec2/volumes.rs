@@ -62,7 +62,8 @@ pub(super) async fn describe_volumes(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let ids = input.strings("VolumeId")?;
     let filters = input.filters()?;
-    let max = max_results(&input, &ids, "volumeSet")?;
+    // EC2 answers at most 500 a page: a larger MaxResults (the aws CLI's 1,000) gets 500.
+    let max = max_results(&input, &ids, "volumeSet")?.map(|max| max.min(500));
     let network = synced(api, ec2, caller, &scopes::volumes()).await?;
     let found: Vec<Volume> = network.describe_volumes(&ids, &filters).map_err(wire)?.into_iter().cloned().collect();
     let (page, token) = page(found, |volume| volume.id.clone(), max, input.get("NextToken").as_deref(), (5, 500))?;
