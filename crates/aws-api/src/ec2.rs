@@ -23,6 +23,7 @@ mod images;
 mod instances;
 mod interfaces;
 mod network_acls;
+mod volumes;
 
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -100,6 +101,16 @@ pub(crate) const SERVICE: Service = Service {
         operation!("ReplaceNetworkAclEntry", network_acls::change_network_acl_entry),
         operation!("DeleteNetworkAclEntry", network_acls::delete_network_acl_entry),
         operation!("ReplaceNetworkAclAssociation", network_acls::replace_network_acl_association),
+        operation!("CreateVolume", volumes::create_volume),
+        operation!("DescribeVolumes", volumes::describe_volumes),
+        operation!("DeleteVolume", volumes::delete_volume),
+        operation!("AttachVolume", volumes::attach_volume),
+        operation!("DetachVolume", volumes::detach_volume),
+        operation!("ModifyVolume", volumes::modify_volume),
+        operation!("DescribeVolumesModifications", volumes::describe_volumes_modifications),
+        operation!("CreateSnapshot", volumes::create_snapshot),
+        operation!("DescribeSnapshots", volumes::describe_snapshots),
+        operation!("DeleteSnapshot", volumes::delete_snapshot),
     ],
 };
 
@@ -164,6 +175,17 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::LaunchTemplateNameExists(_) => "InvalidLaunchTemplateName.AlreadyExistsException",
         Ec2Error::LaunchTemplateNameMalformed(_) => "InvalidLaunchTemplateName.MalformedException",
         Ec2Error::LaunchTemplateVersionNotFound(_) => "InvalidLaunchTemplateId.VersionNotFound",
+        Ec2Error::VolumeNotFound(_) => "InvalidVolume.NotFound",
+        Ec2Error::VolumeIdMalformed(_) => "InvalidVolumeID.Malformed",
+        Ec2Error::VolumeInUse(_) => "VolumeInUse",
+        Ec2Error::IncorrectState(_) => "IncorrectState",
+        Ec2Error::VolumeZoneMismatch { .. } => "InvalidVolume.ZoneMismatch",
+        Ec2Error::VolumeAttachmentNotFound(_) => "InvalidAttachment.NotFound",
+        Ec2Error::ModificationNotFound(_) => "InvalidVolumeModification.NotFound",
+        Ec2Error::SnapshotNotFound(_) => "InvalidSnapshot.NotFound",
+        Ec2Error::SnapshotIdMalformed(_) => "InvalidSnapshotID.Malformed",
+        Ec2Error::ZoneNotFound(_) => "InvalidZone.NotFound",
+        Ec2Error::InvalidParameterDependency(_) => "InvalidParameterDependency",
         Ec2Error::Server(_) => "InternalError",
     }
 }

@@ -534,6 +534,7 @@ impl Network {
             private_ip: ip,
             private_dns_name: private_dns_name(ip, &self.region),
             network_interfaces: Vec::new(),
+            volumes: Vec::new(),
             legacy_secondary_ips: Vec::new(),
             state: InstanceState::Running,
             launched_at: now,

@@ -1,5 +1,5 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs, network
-//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]) and tags, with regions and availability zones
+//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), EBS volumes and snapshots ([`volumes`]) and tags, with regions and availability zones
 //! ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in [`vpc_cidrs`]).
 //!
 //! Every resource is its own record ([`storage`] says where, and how changes are written). [`Network`] is a
@@ -31,6 +31,7 @@ pub mod network_acls;
 pub mod scopes;
 pub mod storage;
 pub mod templates;
+pub mod volumes;
 pub mod vpc_cidrs;
 pub mod zones;
 
@@ -56,6 +57,7 @@ pub use network::{
 };
 pub use network_acls::{AclAssociation, AclEntry, NetworkAcl};
 pub use storage::{Kind, Scope};
+pub use volumes::{CreateVolume, ModifyVolume, Snapshot, Volume, VolumeAttachment, VolumeModification};
 pub use vpc_cidrs::CidrAssociation;
 
 /// Tags of one resource, by key.
@@ -273,6 +275,10 @@ pub struct Network {
     pub network_acls: Loaded<NetworkAcl>,
     /// Network interfaces by id.
     pub network_interfaces: Loaded<NetworkInterface>,
+    /// EBS volumes by id.
+    pub volumes: Loaded<Volume>,
+    /// EBS snapshots by id.
+    pub snapshots: Loaded<Snapshot>,
     /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
@@ -464,6 +470,39 @@ pub enum Ec2Error {
     /// `InvalidUserData.Malformed`: user data that is not base64, or over 16 KB.
     #[error("{0}")]
     UserDataMalformed(String),
+    /// `InvalidVolume.NotFound`.
+    #[error("The volume '{0}' does not exist.")]
+    VolumeNotFound(String),
+    /// `InvalidVolumeID.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"vol-...\")")]
+    VolumeIdMalformed(String),
+    /// `VolumeInUse`, with its whole message.
+    #[error("{0}")]
+    VolumeInUse(String),
+    /// `IncorrectState`, with its whole message.
+    #[error("{0}")]
+    IncorrectState(String),
+    /// `InvalidVolume.ZoneMismatch`.
+    #[error("The volume '{volume}' is not in the same availability zone as instance '{instance}'")]
+    VolumeZoneMismatch { volume: String, instance: String },
+    /// `InvalidAttachment.NotFound`, with its whole message.
+    #[error("{0}")]
+    VolumeAttachmentNotFound(String),
+    /// `InvalidVolumeModification.NotFound`.
+    #[error("Modification for volume '{0}' does not exist.")]
+    ModificationNotFound(String),
+    /// `InvalidSnapshot.NotFound`.
+    #[error("The snapshot '{0}' does not exist.")]
+    SnapshotNotFound(String),
+    /// `InvalidSnapshotID.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"snap-...\")")]
+    SnapshotIdMalformed(String),
+    /// `InvalidZone.NotFound`.
+    #[error("The zone '{0}' does not exist.")]
+    ZoneNotFound(String),
+    /// `InvalidParameterDependency`.
+    #[error("{0}")]
+    InvalidParameterDependency(String),
     /// `RulesPerSecurityGroupLimitExceeded`: over 60 rules in one direction of a group.
     #[error("The maximum number of rules per security group has been reached.")]
     RulesPerGroupExceeded,

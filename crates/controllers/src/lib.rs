@@ -1,11 +1,14 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
-//! EndpointSlices, node lifecycle and disruption budgets.
+//! EndpointSlices, node lifecycle and disruption budgets, the PersistentVolume controller with a simulated EBS CSI
+//! driver, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
+pub mod attachdetach;
 pub mod disruption;
+pub mod ebs;
 pub mod nodelifecycle;
 
 use std::time::Duration;
@@ -41,6 +44,10 @@ pub struct ControllersConfig {
     pub job_backoff_max: Duration,
     /// The wall clock the Job, CronJob, DaemonSet and StatefulSet controllers compare object times with.
     pub clock: Clock,
+    /// Where the simulated EBS CSI driver keeps its volumes: `None` (plain clusters) keeps them in Kubernetes
+    /// alone; with one (EKS clusters: EC2), provisioning creates a volume there, pods' volumes are attached to
+    /// their nodes' instances, and reclaiming deletes it.
+    pub ebs: Option<std::sync::Arc<dyn ebs::EbsVolumes>>,
 }
 
 impl Default for ControllersConfig {
@@ -50,6 +57,7 @@ impl Default for ControllersConfig {
             job_backoff_base: Duration::from_secs(10),
             job_backoff_max: Duration::from_secs(600),
             clock: Clock::system(),
+            ebs: None,
         }
     }
 }
@@ -75,7 +83,10 @@ impl Controllers {
         tasks.spawn(replicaset::run(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
-        tasks.spawn(volumes::run(client.clone()));
+        tasks.spawn(volumes::run(client.clone(), config.ebs.clone()));
+        if let Some(ebs) = config.ebs {
+            tasks.spawn(attachdetach::run(client.clone(), ebs));
+        }
         Controllers { tasks }
     }
 

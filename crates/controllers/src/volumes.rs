@@ -8,7 +8,8 @@
 //! `ebs.csi.aws.com` CSIDriver, which the EKS add-on `aws-ebs-csi-driver` installs, as on EKS. A provisioned
 //! volume is an EBS volume in the zone of the selected node (or, for `Immediate` classes, of the first zone a
 //! node has), sized in whole GiB, pinned to its zone by node affinity, and deleted with its claim when its
-//! reclaim policy is `Delete`.
+//! reclaim policy is `Delete`. Given an [`EbsVolumes`] (EKS clusters), the volume is made there first, with the
+//! driver's tags, and its id is the volume's handle; reclaiming deletes it there before the volume object goes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 use crate::batch_support::{ReconcileError, ignore_not_found, is_conflict, is_terminal, record_event, retry_later};
+use crate::ebs::{EbsVolumes, VolumeRequest, driver_tags};
 
 /// The EBS CSI driver's name.
 pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
@@ -56,11 +58,13 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 struct Context {
     client: kube::Client,
+    ebs: Option<Arc<dyn EbsVolumes>>,
 }
 
-/// Runs the claim and volume halves of the controller until the task is dropped.
-pub async fn run(client: kube::Client) {
-    let context = Arc::new(Context { client: client.clone() });
+/// Runs the claim and volume halves of the controller until the task is dropped; with `ebs`, the EBS volumes it
+/// provisions are made and deleted there.
+pub async fn run(client: kube::Client, ebs: Option<Arc<dyn EbsVolumes>>) {
+    let context = Arc::new(Context { client: client.clone(), ebs });
     let claim_of = |volume: PersistentVolume| {
         let claim = volume.spec.as_ref()?.claim_ref.as_ref()?;
         Some(ObjectRef::<PersistentVolumeClaim>::new(claim.name.as_deref()?).within(claim.namespace.as_deref()?))
@@ -209,8 +213,37 @@ pub fn ebs_volume_id(claim_uid: &str) -> String {
     format!("vol-{hex:0<17}")
 }
 
-/// The volume the EBS provisioner makes for `claim` of `class` in `zone`.
-pub fn provisioned_volume(claim: &PersistentVolumeClaim, class: &StorageClass, zone: &str) -> PersistentVolume {
+/// The EBS volume id behind a volume: its CSI handle (driver `ebs.csi.aws.com`) or the last part of its in-tree
+/// `awsElasticBlockStore` id (`aws://<zone>/<id>`).
+pub fn ebs_volume_handle(volume: &PersistentVolume) -> Option<String> {
+    let spec = volume.spec.as_ref()?;
+    if let Some(csi) = spec.csi.as_ref().filter(|csi| csi.driver == EBS_DRIVER) {
+        return Some(csi.volume_handle.clone());
+    }
+    let in_tree = spec.aws_elastic_block_store.as_ref()?;
+    in_tree.volume_id.rsplit('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
+}
+
+/// The claims a pod's volumes use: those it names and its generic ephemeral volumes' (`<pod>-<volume>`).
+pub fn claims_of(pod: &Pod) -> Vec<String> {
+    let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+    volumes
+        .into_iter()
+        .flatten()
+        .filter_map(|volume| {
+            let claimed = volume.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone());
+            claimed.or_else(|| volume.ephemeral.as_ref().map(|_| format!("{}-{}", pod.name_any(), volume.name)))
+        })
+        .collect()
+}
+
+/// The volume the EBS provisioner makes for `claim` of `class` in `zone`, backed by the EBS volume `volume_id`.
+pub fn provisioned_volume(
+    claim: &PersistentVolumeClaim,
+    class: &StorageClass,
+    zone: &str,
+    volume_id: &str,
+) -> PersistentVolume {
     let uid = claim.uid().unwrap_or_default();
     let spec = claim.spec.clone().unwrap_or_default();
     let parameters = class.parameters.clone().unwrap_or_default();
@@ -220,7 +253,6 @@ pub fn provisioned_volume(claim: &PersistentVolumeClaim, class: &StorageClass, z
         .cloned()
         .unwrap_or_else(|| "ext4".to_owned());
     let size = format!("{}Gi", ebs_size_gib(requested_bytes(claim)));
-    let volume_id = ebs_volume_id(&uid);
     let in_tree = class.provisioner == IN_TREE_EBS;
     let source = if in_tree {
         json!({"awsElasticBlockStore": {"volumeID": format!("aws://{zone}/{volume_id}"), "fsType": fs_type}})
@@ -267,7 +299,7 @@ where
 
 /// The finalizers of `object` with `finalizers` added (`present`) or removed, as a merge patch that only applies
 /// to the version read; `None` when there is nothing to change.
-fn finalizers_patch(object: &impl kube::Resource, finalizers: &[&str], present: bool) -> Option<Value> {
+pub(crate) fn finalizers_patch(object: &impl kube::Resource, finalizers: &[&str], present: bool) -> Option<Value> {
     let mut list = object.meta().finalizers.clone().unwrap_or_default();
     let before = list.len();
     if present {
@@ -284,7 +316,7 @@ fn finalizers_patch(object: &impl kube::Resource, finalizers: &[&str], present: 
 }
 
 /// Writes a [`finalizers_patch`]; the object having changed since it was read means another look soon.
-async fn write_finalizers<K>(api: &Api<K>, name: &str, patch: &Value) -> Result<Action, ReconcileError>
+pub(crate) async fn write_finalizers<K>(api: &Api<K>, name: &str, patch: &Value) -> Result<Action, ReconcileError>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
@@ -446,17 +478,18 @@ async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, context: Arc<Context
     if provisioner != EBS_DRIVER || Api::<CSIDriver>::all(client.clone()).get_opt(EBS_DRIVER).await?.is_none() {
         return Ok(Action::requeue(RESYNC));
     }
-    provision(client, &claim, &class, node_labels.as_ref()).await
+    provision(context.as_ref(), &claim, &class, node_labels.as_ref()).await
 }
 
 /// The EBS provisioner: an EBS volume for the claim, in the selected node's zone (or the first zone any node is
 /// in), bound to the claim by its `claimRef`; the claim half binds it in turn when the volume shows up.
 async fn provision(
-    client: &kube::Client,
+    context: &Context,
     claim: &PersistentVolumeClaim,
     class: &StorageClass,
     node_labels: Option<&BTreeMap<String, String>>,
 ) -> Result<Action, ReconcileError> {
+    let client = &context.client;
     let zone = match node_labels.and_then(|labels| labels.get(ZONE_LABEL)) {
         Some(zone) => zone.clone(),
         None => {
@@ -478,7 +511,30 @@ async fn provision(
         &format!("External provisioner is provisioning volume for claim \"{claim_name}\""),
     )
     .await;
-    let volume = provisioned_volume(claim, class, &zone);
+    let uid = claim.uid().unwrap_or_default();
+    let volume_id = match &context.ebs {
+        Some(ebs) => {
+            let name = format!("pvc-{uid}");
+            let request = VolumeRequest {
+                tags: driver_tags(&name, &claim.namespace().unwrap_or_default(), &claim.name_any()),
+                name,
+                zone: zone.clone(),
+                size_gib: ebs_size_gib(requested_bytes(claim)),
+                parameters: class.parameters.clone().unwrap_or_default(),
+            };
+            match ebs.create(&request).await {
+                Ok(id) => id,
+                Err(message) => {
+                    let message =
+                        format!("failed to provision volume with StorageClass \"{}\": {message}", class.name_any());
+                    record_event(client, &component, claim, true, "ProvisioningFailed", &message).await;
+                    return Ok(Action::requeue(RESYNC));
+                }
+            }
+        }
+        None => ebs_volume_id(&uid),
+    };
+    let volume = provisioned_volume(claim, class, &zone, &volume_id);
     let volumes: Api<PersistentVolume> = Api::all(client.clone());
     match volumes.create(&PostParams::default(), &volume).await {
         Ok(_) => {}
@@ -546,14 +602,12 @@ async fn release_deleted_claim(
     let Some(patch) = finalizers_patch(claim, &[PVC_PROTECTION], false) else { return Ok(Action::await_change()) };
     let pods: Api<Pod> = Api::namespaced(client.clone(), &claim.namespace().unwrap_or_default());
     let name = claim.name_any();
-    let in_use = pods.list(&ListParams::default()).await?.items.iter().any(|pod| {
-        !is_terminal(pod)
-            && pod.spec.as_ref().and_then(|s| s.volumes.as_ref()).into_iter().flatten().any(|volume| {
-                let claimed = volume.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone());
-                let ephemeral = volume.ephemeral.as_ref().map(|_| format!("{}-{}", pod.name_any(), volume.name));
-                claimed.or(ephemeral).as_deref() == Some(name.as_str())
-            })
-    });
+    let in_use = pods
+        .list(&ListParams::default())
+        .await?
+        .items
+        .iter()
+        .any(|pod| !is_terminal(pod) && claims_of(pod).contains(&name));
     if in_use {
         return Ok(Action::requeue(RECHECK));
     }
@@ -584,6 +638,17 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
             .as_ref()
             .is_some_and(|c| c.spec.as_ref().and_then(|s| s.volume_name.as_deref()) == Some(name.as_str()));
         if bound {
+            return Ok(Action::requeue(RECHECK));
+        }
+        // The driver deletes the EBS volume behind a provisioned volume reclaimed with `Delete` before letting the
+        // volume object go (not while it is still attached somewhere).
+        let provisioned = volume.finalizers().iter().any(|f| f == PROVISIONER_FINALIZER)
+            && matches!(annotation(volume.as_ref(), PROVISIONED_BY), Some(EBS_DRIVER | IN_TREE_EBS))
+            && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete");
+        if let (true, Some(ebs), Some(handle)) = (provisioned, &context.ebs, ebs_volume_handle(&volume))
+            && let Err(message) = ebs.delete(&handle).await
+        {
+            record_event(client, COMPONENT, volume.as_ref(), true, "VolumeFailedDelete", &message).await;
             return Ok(Action::requeue(RECHECK));
         }
         if let Some(patch) = finalizers_patch(volume.as_ref(), &[PV_PROTECTION, PROVISIONER_FINALIZER], false) {

@@ -257,3 +257,123 @@ async fn a_claim_without_a_class_gets_the_default_class_once_there_is_one() {
     .await;
     harness.stop().await;
 }
+
+/// An `EbsVolumes` in memory: each volume's attachment (instance, device), and whether it still exists.
+#[derive(Debug, Default)]
+struct FakeEbs {
+    volumes: std::sync::Mutex<std::collections::BTreeMap<String, (controllers::ebs::VolumeRequest, Option<String>)>>,
+}
+
+impl FakeEbs {
+    fn attached_to(&self, id: &str) -> Option<Option<String>> {
+        self.volumes.lock().unwrap().get(id).map(|(_, instance)| instance.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl controllers::ebs::EbsVolumes for FakeEbs {
+    async fn create(&self, request: &controllers::ebs::VolumeRequest) -> Result<String, String> {
+        let id = format!("vol-{:017x}", request.name.len() * 7919);
+        self.volumes.lock().unwrap().entry(id.clone()).or_insert((request.clone(), None));
+        Ok(id)
+    }
+    async fn delete(&self, volume_id: &str) -> Result<(), String> {
+        let mut volumes = self.volumes.lock().unwrap();
+        if volumes.get(volume_id).is_some_and(|(_, instance)| instance.is_some()) {
+            return Err(format!("Volume {volume_id} is currently attached"));
+        }
+        volumes.remove(volume_id);
+        Ok(())
+    }
+    async fn attach(&self, volume_id: &str, instance_id: &str) -> Result<String, String> {
+        let mut volumes = self.volumes.lock().unwrap();
+        let (_, instance) = volumes.get_mut(volume_id).ok_or("no such volume")?;
+        *instance = Some(instance_id.to_owned());
+        Ok("/dev/xvdaa".into())
+    }
+    async fn detach(&self, volume_id: &str, instance_id: &str) -> Result<(), String> {
+        if let Some((_, instance)) = self.volumes.lock().unwrap().get_mut(volume_id)
+            && instance.as_deref() == Some(instance_id)
+        {
+            *instance = None;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn with_an_ebs_backend_volumes_are_made_attached_detached_and_deleted_there() {
+    let ebs = std::sync::Arc::new(FakeEbs::default());
+    let harness = start_with(ControllersConfig { ebs: Some(ebs.clone()), ..ControllersConfig::default() }).await;
+    let client = harness.client.clone();
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "default");
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+    let attachments: Api<k8s_openapi::api::storage::v1::VolumeAttachment> = Api::all(client.clone());
+    let _: k8s_openapi::api::storage::v1::StorageClass = create(
+        &client,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "gp3"},
+               "provisioner": "ebs.csi.aws.com", "volumeBindingMode": "Immediate", "parameters": {"type": "io1"}}),
+    )
+    .await;
+    let _: k8s_openapi::api::storage::v1::CSIDriver = create(
+        &client,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "ebs.csi.aws.com"},
+               "spec": {"attachRequired": true}}),
+    )
+    .await;
+    let node = "ip-10-0-1-5.ec2.internal";
+    let _: k8s_openapi::api::core::v1::Node = create(
+        &client,
+        json!({"apiVersion": "v1", "kind": "Node",
+               "metadata": {"name": node, "labels": {"topology.kubernetes.io/zone": "us-east-1b"}},
+               "spec": {"providerID": "aws:///us-east-1b/i-0123456789abcdef0"}}),
+    )
+    .await;
+    let created: PersistentVolumeClaim = create_here(&client, claim("data", "2Gi", Some("gp3"))).await;
+    claim_in_phase(&client, "data", "Bound").await;
+    let name = format!("pvc-{}", created.uid().expect("uid"));
+    let volume = volume_in_phase(&client, &name, "Bound").await;
+    let handle = volume.spec.and_then(|s| s.csi).expect("a CSI volume").volume_handle;
+    let (request, attached) = ebs.volumes.lock().unwrap()[&handle].clone();
+    assert_eq!(
+        (request.zone.as_str(), request.size_gib, request.parameters["type"].as_str()),
+        ("us-east-1b", 2, "io1")
+    );
+    assert_eq!(request.tags, controllers::ebs::driver_tags(&name, "default", "data"));
+    assert_eq!(attached, None);
+
+    // A pod on the node: a VolumeAttachment, attached to the node's instance.
+    let _: Pod = create_here(
+        &client,
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db"},
+               "spec": {"nodeName": node, "containers": [{"name": "db", "image": "postgres"}],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}}),
+    )
+    .await;
+    let attachment = eventually("the volume is attached", WAIT, || async {
+        let found = attachments.list(&ListParams::default()).await.expect("list").items;
+        found.into_iter().find(|a| a.status.as_ref().is_some_and(|s| s.attached))
+    })
+    .await;
+    assert_eq!((attachment.spec.node_name.as_str(), attachment.spec.attacher.as_str()), (node, "ebs.csi.aws.com"));
+    assert_eq!(attachment.spec.source.persistent_volume_name.as_deref(), Some(name.as_str()));
+    let device = attachment.status.and_then(|s| s.attachment_metadata).expect("metadata")["devicePath"].clone();
+    assert_eq!(device, "/dev/xvdaa");
+    assert_eq!(ebs.attached_to(&handle), Some(Some("i-0123456789abcdef0".into())));
+
+    // The pod goes: detached, and the VolumeAttachment with it; the claim goes: the EBS volume is deleted.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods.delete("db", &DeleteParams::default().grace_period(0)).await.expect("delete pod");
+    eventually("the volume is detached", WAIT, || async {
+        let gone = attachments.list(&ListParams::default()).await.expect("list").items.is_empty();
+        (gone && ebs.attached_to(&handle) == Some(None)).then_some(())
+    })
+    .await;
+    claims.delete("data", &DeleteParams::default()).await.expect("delete claim");
+    eventually("the volume is deleted there too", WAIT, || async {
+        let gone = volumes.get_opt(&name).await.expect("get").is_none();
+        (gone && ebs.attached_to(&handle).is_none()).then_some(())
+    })
+    .await;
+    harness.stop().await;
+}

@@ -44,6 +44,11 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
     async fn nodes(&self, cluster: &str) -> Option<DesiredNodes>;
     /// Hands out pod IPs for the cluster's nodes.
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>>;
+    /// Where the cluster's EBS volumes live, when somewhere outside the cluster (EC2 for EKS clusters).
+    fn ebs(&self, cluster: &str) -> Option<Arc<dyn controllers::ebs::EbsVolumes>> {
+        let _ = cluster;
+        None
+    }
     /// Returns once the cluster's nodes may differ from those of [`DesiredNodes::generation`] `after`. A source
     /// that cannot tell never returns; the nodes are read again every few seconds anyway.
     async fn changed(&self, cluster: &str, after: u64) {
@@ -140,8 +145,9 @@ fn client(api: &Arc<ClusterApi>, user: &str) -> kube::Client {
 impl ClusterObserver for DataPlanes {
     fn started(&self, record: &ClusterRecord, api: Arc<ClusterApi>) {
         let name = record.name.clone();
-        let controllers =
-            Controllers::start(client(&api, "system:kube-controller-manager"), self.config.controllers.clone());
+        let mut config = self.config.controllers.clone();
+        config.ebs = self.source.get().and_then(|source| source.ebs(&name));
+        let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =
             tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));
         let network = self

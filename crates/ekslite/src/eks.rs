@@ -1,10 +1,11 @@
 //! Where EKS's AWS side meets the Kubernetes side, one role a file: EKS clusters are `ControlPlanes` clusters
 //! (`clusters`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
 //! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
-//! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), and Fargate pods get a subnet and an
-//! address of their profile (`fargate_capacity`).
+//! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), Fargate pods get a subnet and an
+//! address of their profile (`fargate_capacity`), and the EBS CSI driver's volumes are EC2 volumes (`ebs`).
 
 pub mod clusters;
+pub mod ebs;
 pub mod fargate_capacity;
 pub mod nodes;
 pub mod oidc_keys;

@@ -427,3 +427,121 @@ async fn network_acls_on_the_wire_and_their_garbage() {
         assert_eq!((status, element(&xml, "Code")), (400, Some(code)), "{}: {xml}", &form[..form.len().min(160)]);
     }
 }
+
+#[tokio::test]
+async fn volumes_and_snapshots_on_the_wire() {
+    let api = api();
+    let form = "Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=10&VolumeType=gp3&Iops=4000\
+                &TagSpecification.1.ResourceType=volume&TagSpecification.1.Tag.1.Key=team&TagSpecification.1.Tag.1.Value=data";
+    let (status, xml) = send(&api, form).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<CreateVolumeResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"), "{xml}");
+    let volume = element(&xml, "volumeId").unwrap().to_owned();
+    assert_eq!(
+        (element(&xml, "status"), element(&xml, "iops"), element(&xml, "throughput"), element(&xml, "size")),
+        (Some("creating"), Some("4000"), Some("125"), Some("10"))
+    );
+    let (_, xml) = send(&api, "Action=DescribeVolumes&Filter.1.Name=tag%3Ateam&Filter.1.Value.1=data").await;
+    assert_eq!(element(&xml, "volumeId"), Some(volume.as_str()), "{xml}");
+    assert_eq!(element(&xml, "status"), Some("available"));
+    assert!(xml.contains("<tagSet><item><key>team</key><value>data</value></item></tagSet>"), "{xml}");
+
+    let (status, xml) = send(&api, &format!("Action=ModifyVolume&VolumeId={volume}&Size=20")).await;
+    assert_eq!(status, 200, "{xml}");
+    assert_eq!((element(&xml, "modificationState"), element(&xml, "targetSize")), (Some("modifying"), Some("20")));
+    let (_, xml) = send(&api, &format!("Action=DescribeVolumesModifications&VolumeId.1={volume}")).await;
+    assert_eq!((element(&xml, "modificationState"), element(&xml, "originalSize")), (Some("completed"), Some("10")));
+
+    let (status, xml) = send(&api, &format!("Action=CreateSnapshot&VolumeId={volume}&Description=nightly")).await;
+    assert_eq!((status, element(&xml, "status")), (200, Some("pending")), "{xml}");
+    let snapshot = element(&xml, "snapshotId").unwrap().to_owned();
+    let (_, xml) = send(&api, "Action=DescribeSnapshots&Owner.1=self").await;
+    assert_eq!((element(&xml, "snapshotId"), element(&xml, "progress")), (Some(snapshot.as_str()), Some("100%")));
+    let (_, xml) = send(&api, &format!("Action=CreateVolume&AvailabilityZone=eu-west-1b&SnapshotId={snapshot}")).await;
+    assert_eq!(element(&xml, "size"), Some("20"), "{xml}");
+
+    // Five volumes more, paged two... at least five at a time, as EC2 pages them.
+    for _ in 0..5 {
+        send(&api, "Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1").await;
+    }
+    let (_, xml) = send(&api, "Action=DescribeVolumes&MaxResults=1000").await;
+    assert_eq!(xml.matches("<volumeId>").count(), 7, "more than 500 is 500: {xml}");
+    let (_, xml) = send(&api, "Action=DescribeVolumes&MaxResults=5").await;
+    assert_eq!(xml.matches("<volumeId>").count(), 5, "{xml}");
+    let token = element(&xml, "nextToken").unwrap().to_owned();
+    let (_, xml) = send(&api, &format!("Action=DescribeVolumes&MaxResults=5&NextToken={token}")).await;
+    assert_eq!(xml.matches("<volumeId>").count(), 2, "{xml}");
+    assert_eq!(element(&xml, "nextToken"), None);
+
+    let (status, _) = send(&api, &format!("Action=DeleteSnapshot&SnapshotId={snapshot}")).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&api, &format!("Action=DeleteVolume&VolumeId={volume}")).await;
+    assert_eq!(status, 200);
+    let (status, xml) = send(&api, &format!("Action=DescribeVolumes&VolumeId.1={volume}")).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("InvalidVolume.NotFound")));
+    assert_eq!(element(&xml, "Message"), Some(format!("The volume '{volume}' does not exist.").as_str()));
+}
+
+#[tokio::test]
+async fn garbage_volume_requests_get_ec2_errors() {
+    let tags: String = (1..=51).map(|n| format!("&TagSpecification.1.Tag.{n}.Key=k{n}")).collect();
+    for (form, code) in [
+        ("Action=CreateVolume&Size=1", "MissingParameter"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a", "MissingParameter"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1z&Size=1", "InvalidZone.NotFound"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=99999999", "InvalidParameterValue"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=-3", "InvalidParameterValue"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=ten", "InvalidParameterValue"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&VolumeType=ssd", "InvalidParameterValue"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&Iops=300", "InvalidParameterCombination"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&KmsKeyId=k", "InvalidParameterDependency"),
+        (
+            "Action=CreateVolume&AvailabilityZone=eu-west-1a&SnapshotId=snap-0000000000000beef",
+            "InvalidSnapshot.NotFound",
+        ),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&SnapshotId=%00", "InvalidSnapshotID.Malformed"),
+        ("Action=DescribeVolumes&VolumeId.1=vol-%00%2F", "InvalidVolumeID.Malformed"),
+        ("Action=DescribeVolumes&VolumeId.1=vol-0000000000000beef", "InvalidVolume.NotFound"),
+        ("Action=DescribeVolumes&Filter.1.Name=colour&Filter.1.Value.1=red", "InvalidFilter"),
+        ("Action=DescribeVolumes&MaxResults=3", "InvalidParameterValue"),
+        ("Action=DescribeVolumes&MaxResults=5&VolumeId.1=vol-0000000000000beef", "InvalidParameterCombination"),
+        ("Action=DescribeVolumes&NextToken=%00%00", "InvalidParameterValue"),
+        ("Action=DeleteVolume", "MissingParameter"),
+        ("Action=DeleteVolume&VolumeId=garbage", "InvalidVolumeID.Malformed"),
+        ("Action=AttachVolume&VolumeId=vol-0000000000000beef&InstanceId=i-0000000000000beef", "MissingParameter"),
+        (
+            "Action=AttachVolume&VolumeId=vol-0000000000000beef&InstanceId=i-0000000000000beef&Device=%2Fdev%2Fsdf",
+            "InvalidVolume.NotFound",
+        ),
+        ("Action=DetachVolume&VolumeId=vol-0000000000000beef", "InvalidVolume.NotFound"),
+        ("Action=ModifyVolume&VolumeId=vol-0000000000000beef&Size=2", "InvalidVolume.NotFound"),
+        ("Action=CreateSnapshot&VolumeId=vol-0000000000000beef", "InvalidVolume.NotFound"),
+        ("Action=DeleteSnapshot&SnapshotId=snap-0000000000000beef", "InvalidSnapshot.NotFound"),
+        ("Action=DescribeSnapshots&SnapshotId.1=garbage", "InvalidSnapshotID.Malformed"),
+        ("Action=DescribeVolumesModifications&VolumeId.1=vol-0000000000000beef", "InvalidVolume.NotFound"),
+        ("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&MultiAttachEnabled=true", "UnsupportedOperation"),
+    ] {
+        check(form, (400, code)).await;
+    }
+    let form =
+        format!("Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&TagSpecification.1.ResourceType=volume{tags}");
+    check(&form, (400, "TagLimitExceeded")).await;
+    let form = "Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1&TagSpecification.1.ResourceType=instance\
+                &TagSpecification.1.Tag.1.Key=a";
+    check(form, (400, "InvalidParameterValue")).await;
+}
+
+#[tokio::test]
+async fn volumes_in_use_refuse_deletion_and_detach_as_ec2_says() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=CreateVolume&AvailabilityZone=eu-west-1a&Size=1").await;
+    let volume = element(&xml, "volumeId").unwrap().to_owned();
+    let (status, xml) = send(&api, &format!("Action=DetachVolume&VolumeId={volume}")).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("IncorrectState")), "{xml}");
+    assert_eq!(element(&xml, "Message"), Some(format!("Volume '{volume}' is in the 'available' state.").as_str()));
+    let form = format!("Action=AttachVolume&VolumeId={volume}&InstanceId=i-0000000000000beef&Device=%2Fdev%2Fsdf");
+    let (status, xml) = send(&api, &form).await;
+    assert_eq!((status, element(&xml, "Code")), (400, Some("InvalidInstanceID.NotFound")), "{xml}");
+    let (_, xml) = send(&api, &format!("Action=DescribeVolumes&VolumeId.1={volume}")).await;
+    assert_eq!(element(&xml, "status"), Some("available"), "nothing is half-written: {xml}");
+}

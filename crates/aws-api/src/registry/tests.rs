@@ -116,8 +116,8 @@ async fn unknown_operations_are_refused_in_their_services_protocol() {
     check(&api, sts, Protocol::Query, (400, "InvalidAction"), &["STS", "GetAccessKeyInfo"]).await;
     let autoscaling = form("autoscaling", "Action=DescribeLaunchConfigurations&Version=2011-01-01");
     check(&api, autoscaling, Protocol::Query, (400, "InvalidAction"), &["Auto Scaling"]).await;
-    let ec2 = form("ec2", "Action=DescribeVolumes&Version=2016-11-15");
-    check(&api, ec2, Protocol::Ec2, (400, "InvalidAction"), &["EC2", "DescribeVolumes"]).await;
+    let ec2 = form("ec2", "Action=DescribeVpnGateways&Version=2016-11-15");
+    check(&api, ec2, Protocol::Ec2, (400, "InvalidAction"), &["EC2", "DescribeVpnGateways"]).await;
     let eks = signed("eks", "GET", "/clusters/demo/insights", &[], "");
     check(&api, eks, Protocol::RestJson, (404, "UnknownOperationException"), &["EKS", "GET /clusters/demo/insights"])
         .await;

@@ -510,6 +510,8 @@ impl Network {
             Some("network-acl") => self.network_acl(id).map(drop),
             Some("network-interface") => self.interface(id).map(drop),
             Some("instance") => self.check_instance_ids(std::slice::from_ref(&id.to_owned())),
+            Some("volume") => self.volume(id).map(drop),
+            Some("snapshot") => self.snapshot(id).map(drop),
             Some("launch-template") => self.launch_template(&super::templates::TemplateName::Id(id)).map(drop),
             _ => Err(Ec2Error::InvalidId(id.to_owned())),
         }

@@ -96,6 +96,10 @@ pub struct Instance {
     /// to the instance's interfaces, and nothing else reads or writes them.
     #[serde(default, rename = "secondary_ips", skip_serializing_if = "Vec::is_empty")]
     pub legacy_secondary_ips: Vec<Ipv4Addr>,
+    /// The EBS volumes attached to it, by id, in the order attached (`volumes.rs`); terminated instances have
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
     /// The stored state; [`Instance::state_at`] reads `pending` until `running_at`.
     pub state: InstanceState,
     /// Unix seconds.
@@ -329,9 +333,10 @@ impl Network {
                 instance.state_changed_at = now;
                 if stored == InstanceState::Terminated {
                     // Its primary interface goes with it, and the others it was told to take, with every address
-                    // they held.
+                    // they held; its volumes are detached, or deleted when told to go with it.
                     let (subnet, ip) = (instance.subnet_id.clone(), instance.private_ip);
                     self.release_instance_interfaces(id);
+                    self.release_instance_volumes(id);
                     if let Some(subnet) = self.subnets.get_mut(&subnet) {
                         subnet.allocated.remove(&ip);
                     }
@@ -377,6 +382,7 @@ pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance
         private_dns_name: private_dns_name(ip, "eu-west-1"),
         network_interfaces: Vec::new(),
         legacy_secondary_ips: Vec::new(),
+        volumes: Vec::new(),
         state: InstanceState::Running,
         launched_at: 0.0,
         running_at: 0.0,

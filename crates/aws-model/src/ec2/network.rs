@@ -116,6 +116,8 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "eni" if !id.starts_with("eni-attach-") => "network-interface",
         "i" => "instance",
         "lt" => "launch-template",
+        "vol" => "volume",
+        "snap" => "snapshot",
         _ => return None,
     })
 }

@@ -194,14 +194,15 @@ pub fn instance_subnets(network: &Network) -> Scope {
     instance_interfaces(network, network.instances.loaded().values())
 }
 
-/// What a change to instances' addresses reads besides the instances: their interfaces, as context (each it
-/// changes is written, so checked; attaching or detaching one writes its instance), and the addresses of the
-/// instances' and the interfaces' subnets (a second widening, once the interfaces are loaded).
+/// What a change to instances' addresses reads besides the instances: their interfaces and volumes, as context
+/// (each it changes is written, so checked; attaching or detaching one writes its instance), and the addresses of
+/// the instances' and the interfaces' subnets (a second widening, once the interfaces are loaded).
 pub fn instance_interfaces<'a>(network: &Network, instances: impl Iterator<Item = &'a Instance>) -> Scope {
     instances.fold(Scope::new(), |scope, instance| {
         let scope = scope
             .addresses(&instance.subnet_id)
-            .context(Kind::NetworkInterface, instance.network_interfaces.iter().cloned());
+            .context(Kind::NetworkInterface, instance.network_interfaces.iter().cloned())
+            .context(Kind::Volume, instance.volumes.iter().cloned());
         instance
             .network_interfaces
             .iter()
@@ -312,4 +313,55 @@ pub fn launch_templates(which: Option<&TemplateName<'_>>) -> Scope {
         Some(TemplateName::Id(id)) => Scope::new().id(Kind::LaunchTemplate, *id),
         _ => Scope::new().all(Kind::LaunchTemplate),
     }
+}
+
+/// DescribeVolumes, DescribeVolumesModifications.
+pub fn volumes() -> Scope {
+    Scope::new().all(Kind::Volume)
+}
+
+/// CreateVolume: the snapshot it is made from, and every volume when it carries a client token (a volume's
+/// token never changes).
+pub fn create_volume(snapshot_id: Option<&str>, client_token: bool) -> Scope {
+    let scope = snapshot_id.map_or_else(Scope::new, |id| Scope::new().id(Kind::Snapshot, id));
+    if client_token { scope.all(Kind::Volume) } else { scope }
+}
+
+/// DeleteVolume, ModifyVolume, CreateSnapshot, DetachVolume: the volume, then (widened, [`volume_instance`])
+/// the instance it is attached to.
+pub fn volume(id: &str) -> Scope {
+    Scope::new().id(Kind::Volume, id)
+}
+
+/// Widens [`volume`]: the instance each loaded volume is attached to.
+pub fn volume_instance(network: &Network) -> Scope {
+    network
+        .volumes
+        .loaded()
+        .values()
+        .filter_map(|volume| volume.attachment.as_ref())
+        .fold(Scope::new(), |scope, a| scope.id(Kind::Instance, &a.instance_id))
+}
+
+/// AttachVolume: the volume and the instance, then (widened) the instance's volumes by id.
+pub fn attach_volume(volume_id: &str, instance_id: &str) -> Scope {
+    Scope::new().id(Kind::Volume, volume_id).id(Kind::Instance, instance_id)
+}
+
+/// Widens [`attach_volume`]: the volumes attached to the instance (their devices).
+pub fn volumes_of_instance(network: &Network, instance_id: &str) -> Scope {
+    match network.instances.loaded().get(instance_id) {
+        Some(instance) => Scope::new().ids(Kind::Volume, instance.volumes.iter().cloned()),
+        None => Scope::new(),
+    }
+}
+
+/// DescribeSnapshots.
+pub fn snapshots() -> Scope {
+    Scope::new().all(Kind::Snapshot)
+}
+
+/// DeleteSnapshot.
+pub fn snapshot(id: &str) -> Scope {
+    Scope::new().id(Kind::Snapshot, id)
 }

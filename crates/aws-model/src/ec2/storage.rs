@@ -4,7 +4,7 @@
 //! Keys, under `/aws/<account>/<region>/`:
 //! - `ec2/<kind>/<id>` for each resource ([`Kind`]: `vpc`, `subnet`, `security-group`, `internet-gateway`,
 //!   `route-table`, `nat-gateway`, `elastic-ip`, `network-acl`, `network-interface`, `launch-template`,
-//!   `instance`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
+//!   `instance`, `volume`, `snapshot`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
 //! - `ec2/subnet-addresses/<subnet>/<chunk>` for the addresses in use in a subnet ([`AddressMap`]);
 //! - `ec2/generation/<kind>`: a counter every create and delete of a record of that kind moves;
 //! - `ec2/region`: present once the region's default VPC has been made.
@@ -57,11 +57,13 @@ pub enum Kind {
     LaunchTemplate,
     Instance,
     AutoScalingGroup,
+    Volume,
+    Snapshot,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::SecurityGroup,
@@ -74,6 +76,8 @@ impl Kind {
         Kind::LaunchTemplate,
         Kind::Instance,
         Kind::AutoScalingGroup,
+        Kind::Volume,
+        Kind::Snapshot,
     ];
 
     /// The networking kinds: what most EC2 calls look through.
@@ -103,6 +107,8 @@ impl Kind {
             Kind::LaunchTemplate => "ec2/launch-template",
             Kind::Instance => "ec2/instance",
             Kind::AutoScalingGroup => "autoscaling/group",
+            Kind::Volume => "ec2/volume",
+            Kind::Snapshot => "ec2/snapshot",
         }
     }
 
@@ -121,6 +127,8 @@ impl Kind {
             "eni" => Kind::NetworkInterface,
             "lt" => Kind::LaunchTemplate,
             "i" => Kind::Instance,
+            "vol" => Kind::Volume,
+            "snap" => Kind::Snapshot,
             _ => return None,
         })
     }
@@ -726,6 +734,8 @@ impl Network {
             addresses: Loaded::default(),
             network_acls: Loaded::default(),
             network_interfaces: Loaded::default(),
+            volumes: Loaded::default(),
+            snapshots: Loaded::default(),
             tags: BTreeMap::new(),
             instances: Loaded::default(),
             launch_templates: Loaded::default(),
@@ -764,6 +774,8 @@ impl Network {
             Kind::LaunchTemplate => put(cache, &mut self.launch_templates, tags, id, kv),
             Kind::Instance => put(cache, &mut self.instances, tags, id, kv),
             Kind::AutoScalingGroup => put(cache, &mut self.auto_scaling_groups, tags, id, kv),
+            Kind::Volume => put(cache, &mut self.volumes, tags, id, kv),
+            Kind::Snapshot => put(cache, &mut self.snapshots, tags, id, kv),
         }
     }
 
@@ -783,6 +795,8 @@ impl Network {
             Kind::LaunchTemplate => self.launch_templates.mark(all, ids),
             Kind::Instance => self.instances.mark(all, ids),
             Kind::AutoScalingGroup => self.auto_scaling_groups.mark(all, ids),
+            Kind::Volume => self.volumes.mark(all, ids),
+            Kind::Snapshot => self.snapshots.mark(all, ids),
         }
     }
 
@@ -812,6 +826,8 @@ impl Network {
             Kind::LaunchTemplate => each(&self.launch_templates, &self.tags),
             Kind::Instance => each(&self.instances, &self.tags),
             Kind::AutoScalingGroup => each(&self.auto_scaling_groups, &self.tags),
+            Kind::Volume => each(&self.volumes, &self.tags),
+            Kind::Snapshot => each(&self.snapshots, &self.tags),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The nodes of EKS clusters: the EC2 instances of their managed node groups (read through each region's Auto
 //! Scaling reconcile, `regions.rs`), as the kubelet on each registers it (names, labels, taints, capacity and
-//! addresses as EKS nodes have them), and the pod network each cluster's nodes get (`vpc_cni.rs`).
+//! addresses as EKS nodes have them), the pod network each cluster's nodes get (`vpc_cni.rs`) and where their
+//! EBS volumes live (`ebs.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,6 +161,10 @@ impl NodeSource for EksNodes {
                 changed = fargate.changed() => if changed.is_err() { return std::future::pending().await },
             }
         }
+    }
+
+    fn ebs(&self, cluster: &str) -> Option<Arc<dyn controllers::ebs::EbsVolumes>> {
+        Some(Arc::new(super::ebs::EbsCsi::new(caller_of(cluster)?, self.ec2.clone())))
     }
 
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {
