@@ -226,16 +226,10 @@ fn group_arn(network: &Network, name: &str, uuid: &str) -> String {
 /// transaction; a group further from its spec is brought in line over several changes.
 pub const INSTANCES_PER_CHANGE: usize = 24;
 
-/// The most instance and interface records one change of a group writes: a launch writes the instance and its
-/// primary interface, a termination the instance and deletes its interfaces.
+/// The most instance, interface and volume records one change of a group writes: a launch writes the instance and
+/// its primary interface, a termination the instance, its interfaces and its volumes
+/// ([`Network::termination_cost`]).
 pub const RECORDS_PER_CHANGE: usize = 60;
-
-impl Network {
-    /// The records terminating an instance writes: the instance and each of its interfaces.
-    fn termination_cost(&self, id: &str) -> usize {
-        1 + self.instances.get(id).map_or(0, |instance| instance.network_interfaces.len())
-    }
-}
 
 impl Network {
     /// Brings every node group's Auto Scaling group and instances in line with `specs` in a whole network:

@@ -69,13 +69,11 @@ pub(super) async fn change_instance_states(api: &AwsApi, call: &Call<'_>) -> Out
     synced(api, ec2, caller, &Reads::new()).await?;
     let mut changes = Vec::new();
     // Checked whole first, as EC2 refuses the whole call for one unknown id; then changed a batch (one
-    // store transaction: the instances and the interfaces that go with them) at a time.
+    // store transaction: the instances and the interfaces and volumes that go with them) at a time.
     let costs: Vec<usize> = ec2
         .view(caller, &scopes::instance_ids(&ids), |network| {
             network.check_instance_ids(&ids)?;
-            Ok::<_, aws_model::ec2::Ec2Error>(
-                ids.iter().map(|id| 1 + network.instances[id].network_interfaces.len()).collect(),
-            )
+            Ok::<_, aws_model::ec2::Ec2Error>(ids.iter().map(|id| network.termination_cost(id)).collect())
         })
         .await
         .map_err(wire)?

@@ -476,3 +476,20 @@ fn only_the_groups_out_of_line_are_named() {
     let alone = [one];
     assert_eq!(network.out_of_line(&alone, NOW).unwanted, ["eks-other-5678"]);
 }
+
+#[test]
+fn terminating_an_instance_costs_its_record_its_interfaces_and_its_volumes() {
+    let mut network = Network::new("000000000000", "us-east-1");
+    let mut bare = instance("i-a1", "a", 1.0, InstanceState::Running);
+    bare.network_interfaces.clear();
+    bare.volumes.clear();
+    let mut loaded = bare.clone();
+    loaded.id = "i-a2".into();
+    loaded.network_interfaces = vec!["eni-1".into(), "eni-2".into()];
+    loaded.volumes = vec!["vol-1".into(), "vol-2".into(), "vol-3".into()];
+    network.instances.insert(bare.id.clone(), bare);
+    network.instances.insert(loaded.id.clone(), loaded);
+    assert_eq!(network.termination_cost("i-a1"), 1);
+    assert_eq!(network.termination_cost("i-a2"), 6);
+    assert_eq!(network.termination_cost("i-unknown"), 1);
+}

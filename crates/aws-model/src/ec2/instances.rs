@@ -210,6 +210,14 @@ pub fn terminated_long_ago<'a>(instances: impl Iterator<Item = &'a Instance>, no
 }
 
 impl Network {
+    /// The records terminating an instance writes: the instance, each of its interfaces (detached or deleted) and
+    /// each of its volumes (detached or deleted); 1 for an instance the network does not hold.
+    pub fn termination_cost(&self, id: &str) -> usize {
+        self.instances.get(id).map_or(1, |instance| 1 + instance.network_interfaces.len() + instance.volumes.len())
+    }
+}
+
+impl Network {
     /// Refuses malformed instance ids and names the unknown ones as EC2 does.
     pub fn check_instance_ids(&self, ids: &[String]) -> Result<(), Ec2Error> {
         if let Some(bad) = ids.iter().find(|id| !is_instance_id(id)) {
