@@ -171,6 +171,9 @@ def test_immutable_fields_cannot_change(cluster):
     changed = copy.deepcopy(live)
     changed["spec"]["selector"] = {"matchLabels": {"app": "web", "tier": "x"}}
     changed["spec"]["template"]["metadata"]["labels"]["tier"] = "x"
+    # Without a resourceVersion the replace is unconditional: the Deployment controller writing status meanwhile
+    # would otherwise turn the answer into a Conflict, which kube-apiserver checks before validation.
+    del changed["metadata"]["resourceVersion"]
     refused = cluster.kubectl("replace", "-f", "-", input=json.dumps(changed), check=False)
     assert refused.returncode != 0 and "spec.selector" in refused.stderr and "field is immutable" in refused.stderr
     assert get(cluster, "deployment", "web")["spec"]["selector"] == live["spec"]["selector"]
