@@ -9,25 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import aws_env, wait_until
+from test_volumes import CLAIM_AND_POD
 
 DEADLINE = 60
-
-CLAIM_AND_POD = """
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data}
-spec:
-  storageClassName: gp2
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 3Gi}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db}
-spec:
-  containers: [{name: db, image: postgres}]
-  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-"""
 
 
 def get_json(cluster, *args):

@@ -266,17 +266,30 @@ mod tests {
         }
     }
 
+    /// A store, a clock at 0, EC2 over the store and the region syncs over an EKS with no clusters.
+    struct World {
+        store: Arc<store::MemoryStore>,
+        clock: Arc<ManualClock>,
+        ec2: Ec2,
+        syncs: RegionSyncs,
+    }
+
+    fn world() -> World {
+        let store = Arc::new(store::MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(0.0));
+        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
+        let eks = Eks::new(Records::new(store.clone()), Arc::new(NoClusters), clock.clone(), Default::default());
+        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2.clone()));
+        World { store, clock, ec2, syncs }
+    }
+
     fn caller(region: &str) -> Caller {
         Caller { account: "000000000000".into(), region: region.into(), arn: String::new() }
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_write_in_the_region_is_reconciled_at_once_and_other_regions_are_left_alone() {
-        let store = Arc::new(store::MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(0.0));
-        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
-        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock, Default::default());
-        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2.clone()));
+        let World { ec2, syncs, .. } = world();
         let east = caller("us-east-1");
         let mut snapshots = syncs.subscribe(&east);
         let first = snapshots.wait_for(|s| s.network.is_some()).await.unwrap().clone();
@@ -326,11 +339,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_write_that_cannot_move_instances_wakes_no_reconcile() {
-        let store = Arc::new(store::MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(0.0));
-        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
-        let eks = Eks::new(Records::new(store.clone()), Arc::new(NoClusters), clock, Default::default());
-        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let World { store, syncs, .. } = world();
         let east = caller("us-east-1");
         syncs.reconciled(&east).await.unwrap();
         let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
@@ -345,11 +354,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn reconciled_answers_after_a_reconcile_that_began_after_the_call_asked_for_at_once() {
-        let store = Arc::new(store::MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(0.0));
-        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
-        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock, Default::default());
-        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let World { syncs, .. } = world();
         let east = caller("us-east-1");
         syncs.reconciled(&east).await.unwrap();
         let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
@@ -366,11 +371,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_region_with_no_writes_and_nothing_due_is_not_reconciled() {
-        let store = Arc::new(store::MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(0.0));
-        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
-        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock, Default::default());
-        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2));
+        let World { syncs, .. } = world();
         let east = caller("us-east-1");
         syncs.reconciled(&east).await.unwrap();
         let reconciles = || syncs.with_region(&east, |region| *region.reconciles.borrow());
@@ -383,11 +384,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_booting_instance_wakes_its_region_when_it_is_due_to_run() {
-        let store = Arc::new(store::MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(0.0));
-        let ec2 = Ec2::new(Records::new(store.clone()), clock.clone());
-        let eks = Eks::new(Records::new(store), Arc::new(NoClusters), clock.clone(), Default::default());
-        let syncs = RegionSyncs::new(AutoScaling::new(eks, ec2.clone()));
+        let World { clock, ec2, syncs, .. } = world();
         let east = caller("us-east-1");
         let mut snapshots = syncs.subscribe(&east);
         let id = "i-0123456789abcdef0";
