@@ -66,6 +66,7 @@ pub(crate) const SERVICE: Service = Service {
         operation!("AllocateAddress", allocate_address),
         operation!("ReleaseAddress", release_address),
         operation!("DescribeAddresses", describe_addresses),
+        operation!("DescribeAddressesAttribute", describe_addresses_attribute),
         operation!("CreateNatGateway", create_nat_gateway),
         operation!("DeleteNatGateway", delete_nat_gateway),
         operation!("DescribeNatGateways", describe_nat_gateways),
@@ -696,6 +697,25 @@ async fn describe_addresses(api: &AwsApi, call: &Call<'_>) -> Outcome {
         network.describe_addresses(&ids, &ips, &filters).map_err(wire)?.into_iter().cloned().collect();
     call.xml(move |xml| {
         xml.list("addressesSet", "item", &addresses, |xml, address| address_xml(xml, &network, address));
+    })
+}
+
+/// The only attribute is `domain-name`, the address's reverse DNS (PTR) record. No address here has one set, so each
+/// is listed with its IP and allocation id alone, as EC2 lists an address whose record was never modified.
+async fn describe_addresses_attribute(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (ec2, input, caller) = start(api, call)?;
+    let ids = input.strings("AllocationId")?;
+    let attribute = input.required("Attribute")?;
+    if attribute != "domain-name" {
+        return Err(invalid(format!("Value ({attribute}) for parameter attribute is invalid. Unknown attribute.")));
+    }
+    let network = ec2.view(caller, &scopes::elastic_ips(), Clone::clone).await.map_err(wire)?;
+    let addresses: Vec<Address> =
+        network.describe_addresses(&ids, &[], &[]).map_err(wire)?.into_iter().cloned().collect();
+    call.xml(move |xml| {
+        xml.list("addressSet", "item", &addresses, |xml, address| {
+            xml.text("publicIp", &address.public_ip.to_string()).text("allocationId", &address.allocation_id);
+        });
     })
 }
 

@@ -545,3 +545,23 @@ async fn volumes_in_use_refuse_deletion_and_detach_as_ec2_says() {
     let (_, xml) = send(&api, &format!("Action=DescribeVolumes&VolumeId.1={volume}")).await;
     assert_eq!(element(&xml, "status"), Some("available"), "nothing is half-written: {xml}");
 }
+
+#[tokio::test]
+async fn an_elastic_ip_has_no_reverse_dns_record_and_other_attributes_are_refused() {
+    let api = api();
+    let (_, xml) = send(&api, "Action=AllocateAddress&Domain=vpc").await;
+    let (allocation, ip) = (element(&xml, "allocationId").unwrap().to_owned(), element(&xml, "publicIp").unwrap());
+    let form = format!("Action=DescribeAddressesAttribute&Attribute=domain-name&AllocationId.1={allocation}");
+    let (status, xml) = send(&api, &form).await;
+    assert_eq!(status, 200, "{xml}");
+    let item = format!("<addressSet><item><publicIp>{ip}</publicIp><allocationId>{allocation}</allocationId></item>");
+    assert!(xml.contains(&item) && !xml.contains("ptrRecord"), "{xml}");
+    check("Action=DescribeAddressesAttribute&Attribute=domain-name", (200, "ok")).await;
+    check("Action=DescribeAddressesAttribute&AllocationId.1=eipalloc-1", (400, "MissingParameter")).await;
+    check("Action=DescribeAddressesAttribute&Attribute=owner", (400, "InvalidParameterValue")).await;
+    check(
+        "Action=DescribeAddressesAttribute&Attribute=domain-name&AllocationId.1=eipalloc-1",
+        (400, "InvalidAllocationID.NotFound"),
+    )
+    .await;
+}
