@@ -138,6 +138,18 @@ const CATALOG: &[Entry] = &[
         document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeAddresses","ec2:DescribeInstances","ec2:DescribeSubnets","ec2:DescribeSecurityGroups","ec2:DescribeVpcs","ec2:DescribeInternetGateways","ec2:DescribeAccountAttributes","ec2:DescribeClassicLinkInstances","ec2:DescribeVpcClassicLink","ec2:CreateSecurityGroup","ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","ec2:ModifyNetworkInterfaceAttribute","ec2:AuthorizeSecurityGroupIngress","ec2:AssociateAddress","ec2:DisassociateAddress","ec2:AttachNetworkInterface","ec2:DetachNetworkInterface","ec2:AssignPrivateIpAddresses","ec2:AssignIpv6Addresses","ec2:UnassignIpv6Addresses","logs:CreateLogDelivery","logs:GetLogDelivery","logs:UpdateLogDelivery","logs:DeleteLogDelivery","logs:ListLogDeliveries"],"Resource":"*"}]}"#,
     },
     Entry {
+        name: "AmazonS3ReadOnlyAccess",
+        path: "/",
+        description: "Provides read only access to all buckets via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"#,
+    },
+    Entry {
+        name: "AmazonS3FullAccess",
+        path: "/",
+        description: "Provides full access to all buckets via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","s3-object-lambda:*"],"Resource":"*"}]}"#,
+    },
+    Entry {
         name: "AdministratorAccess",
         path: "/",
         description: "Provides full access to AWS services and resources.",
