@@ -437,7 +437,8 @@ impl Eks {
         pass: &mut Pass,
     ) -> Result<(), EksError> {
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "addons", "");
-        for mut stored in self.records.list::<Addon>(&prefix).await? {
+        // Read as the cache shares them: only an add-on a step changes is copied.
+        for stored in self.records.list_shared::<Addon>(&prefix).await? {
             // A cluster that is gone or going takes its add-ons' objects with it.
             let cluster = clusters.get(&stored.value.cluster).filter(|c| c.status != ClusterStatus::Deleting);
             match addon_step(&stored.value, now) {
@@ -445,10 +446,11 @@ impl Eks {
                 AddonStep::Install => {
                     let Some(cluster) = cluster else { continue };
                     let name = stored.value.name.clone();
-                    let result = self.install_addon(&stored, &cluster.kubernetes_name).await;
+                    let result = self.install_addon(&stored.key, &name, &cluster.kubernetes_name).await;
                     pass.took(&format!("installing add-on {name}"), result);
                 }
                 AddonStep::Release => {
+                    let mut stored = stored.into_owned();
                     let addon = &stored.value;
                     let taken_out = match cluster {
                         Some(cluster) if !addon.preserve => {
@@ -474,9 +476,9 @@ impl Eks {
 
     /// Puts an add-on's objects into its cluster and marks it installed; when they cannot go in, the add-on is
     /// `CREATE_FAILED` with a health issue saying why.
-    async fn install_addon(&self, stored: &Versioned<Addon>, kubernetes_name: &str) -> Result<(), EksError> {
-        let failure = self.kubernetes.addon(kubernetes_name, &stored.value.name, true).await.err();
-        self.edit::<Addon, ()>(&stored.key, |addon| {
+    async fn install_addon(&self, key: &str, name: &str, kubernetes_name: &str) -> Result<(), EksError> {
+        let failure = self.kubernetes.addon(kubernetes_name, name, true).await.err();
+        self.edit::<Addon, ()>(key, |addon| {
             if addon.status != AddonStatus::Creating || addon.installed {
                 return Ok(());
             }
