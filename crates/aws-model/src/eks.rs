@@ -131,6 +131,22 @@ impl Default for EksConfig {
     }
 }
 
+impl EksConfig {
+    /// The limits this configuration sets, by Service Quotas code: the applied values until an account raises
+    /// them ([`crate::quotas::Quotas::new`]).
+    pub fn quota_limits(&self) -> BTreeMap<&'static str, f64> {
+        use crate::quotas::{EKS_CLUSTERS, EKS_FARGATE_PROFILES, EKS_NODEGROUPS, EKS_NODES_PER_NODEGROUP};
+        [
+            (EKS_CLUSTERS, self.max_clusters as f64),
+            (EKS_NODEGROUPS, self.max_nodegroups as f64),
+            (EKS_NODES_PER_NODEGROUP, self.max_nodes_per_nodegroup as f64),
+            (EKS_FARGATE_PROFILES, self.max_fargate_profiles as f64),
+        ]
+        .into_iter()
+        .collect()
+    }
+}
+
 /// `CREATING`, `ACTIVE`, `DELETING`, ... as EKS spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

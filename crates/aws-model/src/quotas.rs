@@ -370,18 +370,6 @@ impl Quotas {
     }
 }
 
-/// The limits an EKS configuration sets, by quota code: what [`Quotas::new`] takes as the server's own.
-pub fn eks_limits(config: &crate::eks::EksConfig) -> BTreeMap<&'static str, f64> {
-    [
-        (EKS_CLUSTERS, config.max_clusters as f64),
-        (EKS_NODEGROUPS, config.max_nodegroups as f64),
-        (EKS_NODES_PER_NODEGROUP, config.max_nodes_per_nodegroup as f64),
-        (EKS_FARGATE_PROFILES, config.max_fargate_profiles as f64),
-    ]
-    .into_iter()
-    .collect()
-}
-
 /// The quota a request is for.
 pub fn quota_of(request: &RequestedChange) -> Option<&'static QuotaInfo> {
     info(&request.service_code, &request.quota_code).ok()

@@ -101,11 +101,7 @@ impl Server {
                 .with_ec2(ec2.clone())
                 .with_autoscaling(autoscaling.clone())
                 .with_ssm(aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone()))
-                .with_quotas(aws_model::quotas::Quotas::new(
-                    records(),
-                    Arc::clone(&clock),
-                    aws_model::quotas::eks_limits(&options.eks),
-                ))
+                .with_quotas(aws_model::quotas::Quotas::new(records(), Arc::clone(&clock), options.eks.quota_limits()))
                 .with_oidc_keys(Arc::new(ClusterIssuers(Arc::clone(&control_planes)))),
         );
         tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");

@@ -602,26 +602,7 @@ impl Network {
     /// Makes the primary interface of an instance being launched, attached at device index 0 and deleted with the
     /// instance, holding its private address (already taken from the subnet). Returns its id.
     pub fn add_primary_interface(&mut self, ids: &mut IdSource, instance: &Instance) -> String {
-        let id = ids.id("eni");
-        let eni = NetworkInterface {
-            mac_address: mac_address(&id),
-            id: id.clone(),
-            subnet_id: instance.subnet_id.clone(),
-            vpc_id: instance.vpc_id.clone(),
-            availability_zone: instance.availability_zone.clone(),
-            description: String::new(),
-            private_ip: instance.private_ip,
-            secondary_ips: Vec::new(),
-            security_groups: instance.security_groups.clone(),
-            source_dest_check: true,
-            attachment: Some(InterfaceAttachment {
-                id: ids.id("eni-attach"),
-                instance_id: instance.id.clone(),
-                device_index: 0,
-                attached_at: instance.launched_at,
-                delete_on_termination: true,
-            }),
-        };
+        let (id, eni) = attached_interface(ids, instance, String::new(), instance.private_ip, 0, instance.launched_at);
         self.network_interfaces.insert(id.clone(), eni);
         id
     }
@@ -713,26 +694,8 @@ impl Network {
         now: f64,
     ) -> Result<String, Ec2Error> {
         let private_ip = self.allocate_private_ip(&instance.subnet_id)?;
-        let id = ids.id("eni");
-        let eni = NetworkInterface {
-            mac_address: mac_address(&id),
-            id: id.clone(),
-            subnet_id: instance.subnet_id.clone(),
-            vpc_id: instance.vpc_id.clone(),
-            availability_zone: instance.availability_zone.clone(),
-            description: format!("{CNI_DESCRIPTION_PREFIX}{}", instance.id),
-            private_ip,
-            secondary_ips: Vec::new(),
-            security_groups: instance.security_groups.clone(),
-            source_dest_check: true,
-            attachment: Some(InterfaceAttachment {
-                id: ids.id("eni-attach"),
-                instance_id: instance.id.clone(),
-                device_index,
-                attached_at: now,
-                delete_on_termination: true,
-            }),
-        };
+        let description = format!("{CNI_DESCRIPTION_PREFIX}{}", instance.id);
+        let (id, eni) = attached_interface(ids, instance, description, private_ip, device_index, now);
         let mut tags = Tags::new();
         tags.insert(CNI_INSTANCE_TAG.into(), instance.id.clone());
         tags.insert(CNI_CREATED_AT_TAG.into(), rfc3339(now));
@@ -744,6 +707,39 @@ impl Network {
         self.instances.get_mut(&instance.id).expect("loaded").network_interfaces.push(id.clone());
         Ok(id)
     }
+}
+
+/// A new interface in an instance's subnet with its security groups, attached to it at `device_index` and
+/// deleted with it, holding `private_ip`; and its id.
+fn attached_interface(
+    ids: &mut IdSource,
+    instance: &Instance,
+    description: String,
+    private_ip: Ipv4Addr,
+    device_index: u32,
+    attached_at: f64,
+) -> (String, NetworkInterface) {
+    let id = ids.id("eni");
+    let eni = NetworkInterface {
+        mac_address: mac_address(&id),
+        id: id.clone(),
+        subnet_id: instance.subnet_id.clone(),
+        vpc_id: instance.vpc_id.clone(),
+        availability_zone: instance.availability_zone.clone(),
+        description,
+        private_ip,
+        secondary_ips: Vec::new(),
+        security_groups: instance.security_groups.clone(),
+        source_dest_check: true,
+        attachment: Some(InterfaceAttachment {
+            id: ids.id("eni-attach"),
+            instance_id: instance.id.clone(),
+            device_index,
+            attached_at,
+            delete_on_termination: true,
+        }),
+    };
+    (id, eni)
 }
 
 #[cfg(test)]
