@@ -145,6 +145,80 @@ fn default_pod(pod: &mut Object) {
     }
 }
 
+/// The status fields that Go's API types encode even at their zero value (declared without `omitempty`), by
+/// `apiVersion` and kind. kube-apiserver therefore always sends them, as 0 before a controller has counted
+/// anything, and typed clients (the Python client's models) refuse an object without them.
+const ENCODED_STATUS_ZEROS: &[(&str, &str, &[&str])] = &[
+    (
+        "apps/v1",
+        "DaemonSet",
+        &["currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady"],
+    ),
+    ("apps/v1", "ReplicaSet", &["replicas"]),
+    ("apps/v1", "StatefulSet", &["replicas", "availableReplicas"]),
+    ("v1", "ReplicationController", &["replicas"]),
+    ("autoscaling/v1", "HorizontalPodAutoscaler", &["currentReplicas", "desiredReplicas"]),
+    ("autoscaling/v2", "HorizontalPodAutoscaler", &["desiredReplicas"]),
+];
+
+/// The kinds whose registry strategy clears the status a client sends on create (`PrepareForCreate` sets it to
+/// the empty status): what a controller reports is the server's to write.
+const STATUS_CLEARED_ON_CREATE: &[(&str, &str)] = &[
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("v1", "ReplicationController"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("autoscaling/v1", "HorizontalPodAutoscaler"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+];
+
+fn type_of(object: &Value) -> (&str, &str) {
+    let field = |name| object.get(name).and_then(Value::as_str).unwrap_or_default();
+    (field("apiVersion"), field("kind"))
+}
+
+/// The always-encoded status counters of an object's type (none for most).
+pub(crate) fn encoded_status_fields(object: &Value) -> &'static [&'static str] {
+    let (api_version, kind) = type_of(object);
+    ENCODED_STATUS_ZEROS
+        .iter()
+        .find(|(version, name, _)| *version == api_version && *name == kind)
+        .map_or(&[], |(_, _, fields)| fields)
+}
+
+/// Fills in the always-encoded status counters an object lacks with 0 (a status of the wrong JSON type is left
+/// for validation).
+pub(crate) fn encoded_status_zeros(object: &mut Value) {
+    let fields = encoded_status_fields(object);
+    if fields.is_empty() {
+        return;
+    }
+    let Some(status) = object.as_object_mut().and_then(|map| object_entry(map, "status")) else {
+        return;
+    };
+    for field in fields {
+        if matches!(status.get(*field), None | Some(Value::Null)) {
+            status.insert((*field).to_owned(), json!(0));
+        }
+    }
+}
+
+/// Clears the status of a new workload or autoscaler, leaving only its always-encoded counters at 0.
+pub(crate) fn reset_controller_status(object: &mut Value) {
+    let (api_version, kind) = type_of(object);
+    if !STATUS_CLEARED_ON_CREATE.contains(&(api_version, kind)) {
+        return;
+    }
+    if let Some(map) = object.as_object_mut() {
+        map.insert("status".to_owned(), json!({}));
+    }
+    encoded_status_zeros(object);
+}
+
 /// A new pod's status is the server's: Pending, with the QoS class of its resources, whatever the client sent.
 pub(crate) fn reset_pod_status(pod: &mut Object) {
     let qos_class = pod.get("spec").map_or("BestEffort", qos_class);

@@ -122,6 +122,7 @@ impl Kind {
 /// normalisations) in place. Objects of unknown `apiVersion`/`kind`, and values that are not objects, are left
 /// unchanged. A Job's selector and controller labels are generated only when `metadata.uid` is already set.
 pub fn default_object(object: &mut Value) {
+    defaults::encoded_status_zeros(object);
     let Some(kind) = Kind::of(object) else {
         return;
     };
@@ -131,9 +132,11 @@ pub fn default_object(object: &mut Value) {
 }
 
 /// What only a create does on top of [`default_object`], as the registry strategies' `PrepareForCreate`: a pod's
-/// status starts as Pending with its QoS class. Updates keep the status they are given (the status subresource)
-/// or the stored one (the main resource), so this must not run on them.
+/// status starts as Pending with its QoS class, and the workloads' and autoscalers' statuses start empty (their
+/// always-encoded counters at zero) whatever the client sent. Updates keep the status they are given (the status
+/// subresource) or the stored one (the main resource), so this must not run on them.
 pub fn prepare_for_create(object: &mut Value) {
+    defaults::reset_controller_status(object);
     if Kind::of(object) == Some(Kind::Pod)
         && let Some(map) = object.as_object_mut()
     {
@@ -183,6 +186,9 @@ fn validate_status_shape(object: &Value, errors: &mut Errors) {
     if let Some(status) = errors.obj(object, "status", "") {
         for name in ["phase", "qosClass", "reason", "message"] {
             errors.str(status, name, "status");
+        }
+        for name in defaults::encoded_status_fields(object) {
+            errors.int(status, name, "status");
         }
     }
 }

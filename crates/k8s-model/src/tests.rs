@@ -74,6 +74,51 @@ fn only_a_create_resets_a_pods_status() {
 }
 
 #[test]
+fn always_encoded_status_counters_are_zero_until_counted() {
+    let mut daemon_set = json!({ "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": { "name": "d" } });
+    default_object(&mut daemon_set);
+    assert_eq!(
+        daemon_set["status"],
+        json!({ "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0 })
+    );
+    // A status update that leaves a counter out has it at zero, and counts it sends are kept.
+    let mut replica_set = json!({ "apiVersion": "apps/v1", "kind": "ReplicaSet", "status": { "readyReplicas": 2 } });
+    default_object(&mut replica_set);
+    assert_eq!(replica_set["status"], json!({ "readyReplicas": 2, "replicas": 0 }));
+    let mut counted = json!({ "apiVersion": "apps/v1", "kind": "StatefulSet", "status": { "replicas": 3 } });
+    default_object(&mut counted);
+    assert_eq!(counted["status"], json!({ "replicas": 3, "availableReplicas": 0 }));
+    for (api_version, expected) in [
+        ("autoscaling/v1", json!({ "currentReplicas": 0, "desiredReplicas": 0 })),
+        ("autoscaling/v2", json!({ "desiredReplicas": 0 })),
+    ] {
+        let mut autoscaler = json!({ "apiVersion": api_version, "kind": "HorizontalPodAutoscaler" });
+        default_object(&mut autoscaler);
+        assert_eq!(autoscaler["status"], expected, "{api_version}");
+    }
+    let mut deployment = json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "d" } });
+    default_object(&mut deployment);
+    assert_eq!(deployment.get("status"), None, "every Deployment counter may be omitted");
+    let mut wrong_type = json!({ "apiVersion": "v1", "kind": "ReplicationController", "status": "ready" });
+    default_object(&mut wrong_type);
+    assert_eq!(wrong_type["status"], "ready", "a status of the wrong type is left for validation");
+}
+
+#[test]
+fn a_create_clears_the_status_of_workloads_and_autoscalers() {
+    let mut replica_set = json!({ "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": { "name": "r" },
+                                  "status": { "replicas": 5, "readyReplicas": 5, "observedGeneration": 9 } });
+    prepare_for_create(&mut replica_set);
+    assert_eq!(replica_set["status"], json!({ "replicas": 0 }));
+    let mut job = json!({ "apiVersion": "batch/v1", "kind": "Job", "status": { "succeeded": 1 } });
+    prepare_for_create(&mut job);
+    assert_eq!(job["status"], json!({}));
+    let mut widget = json!({ "apiVersion": "example.com/v1", "kind": "Widget", "status": { "ready": true } });
+    prepare_for_create(&mut widget);
+    assert_eq!(widget["status"], json!({ "ready": true }), "kinds without such a strategy keep what they are sent");
+}
+
+#[test]
 fn default_object_leaves_non_objects_alone() {
     for mut garbage in [json!(null), json!(3), json!("Pod"), json!([{"kind": "Pod"}])] {
         let before = garbage.clone();
