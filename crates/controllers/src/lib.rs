@@ -81,6 +81,7 @@ impl Controllers {
         tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
         tasks.spawn(replicaset::run(client.clone()));
+        tasks.spawn(replicaset::run_replication_controllers(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
         tasks.spawn(volumes::run(client.clone(), config.ebs.clone()));

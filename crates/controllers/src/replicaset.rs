@@ -1,7 +1,8 @@
 //! The ReplicaSet controller: keeps `spec.replicas` pods matching a ReplicaSet's selector, creating them from its
 //! template in slow-start batches and deleting the cheapest first; adopts orphan pods the selector matches and
 //! releases pods it no longer matches; and reports replicas, fully labeled, ready and available counts with the
-//! `ReplicaFailure` condition when pods cannot be created.
+//! `ReplicaFailure` condition when pods cannot be created. The same sync runs for ReplicationControllers, read
+//! as ReplicaSets (a selector map is a `matchLabels` selector), as upstream's replication manager does.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition};
-use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
+use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus};
+use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, ReplicationController};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference, Time};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
@@ -25,9 +26,70 @@ use crate::batch_support::{
     pod_phase, ready_since, record_event, retry_later, selector_matches, status_message,
 };
 
-const COMPONENT: &str = "replicaset-controller";
 /// The most pods one sync creates or deletes, as upstream's `burstReplicas`.
 const BURST_REPLICAS: usize = 500;
+
+/// A kind whose objects this controller keeps pods for.
+pub(crate) trait Replicated:
+    Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+    + Clone
+    + std::fmt::Debug
+    + serde::de::DeserializeOwned
+    + serde::Serialize
+    + Send
+    + Sync
+    + 'static
+{
+    /// The component its events are reported by.
+    const COMPONENT: &'static str;
+    /// Its spec and status in ReplicaSet terms.
+    fn as_replica_set(&self) -> (ReplicaSetSpec, ReplicaSetStatus);
+}
+
+impl Replicated for ReplicaSet {
+    const COMPONENT: &'static str = "replicaset-controller";
+
+    fn as_replica_set(&self) -> (ReplicaSetSpec, ReplicaSetStatus) {
+        (self.spec.clone().unwrap_or_default(), self.status.clone().unwrap_or_default())
+    }
+}
+
+impl Replicated for ReplicationController {
+    const COMPONENT: &'static str = "replication-controller";
+
+    fn as_replica_set(&self) -> (ReplicaSetSpec, ReplicaSetStatus) {
+        let spec = self.spec.clone().unwrap_or_default();
+        let status = self.status.clone().unwrap_or_default();
+        let spec = ReplicaSetSpec {
+            min_ready_seconds: spec.min_ready_seconds,
+            replicas: spec.replicas,
+            selector: LabelSelector { match_labels: spec.selector, match_expressions: None },
+            template: spec.template,
+        };
+        let conditions = status.conditions.map(|conditions| {
+            conditions
+                .into_iter()
+                .map(|c| ReplicaSetCondition {
+                    last_transition_time: c.last_transition_time,
+                    message: c.message,
+                    reason: c.reason,
+                    status: c.status,
+                    type_: c.type_,
+                })
+                .collect()
+        });
+        let status = ReplicaSetStatus {
+            available_replicas: status.available_replicas,
+            conditions,
+            fully_labeled_replicas: status.fully_labeled_replicas,
+            observed_generation: status.observed_generation,
+            ready_replicas: status.ready_replicas,
+            replicas: status.replicas,
+            terminating_replicas: None,
+        };
+        (spec, status)
+    }
+}
 
 struct Context {
     client: kube::Client,
@@ -35,8 +97,17 @@ struct Context {
 
 /// Runs the ReplicaSet controller until the task is dropped.
 pub async fn run(client: kube::Client) {
+    run_for::<ReplicaSet>(client).await;
+}
+
+/// Runs the ReplicationController controller until the task is dropped.
+pub async fn run_replication_controllers(client: kube::Client) {
+    run_for::<ReplicationController>(client).await;
+}
+
+async fn run_for<K: Replicated>(client: kube::Client) {
     let context = Arc::new(Context { client: client.clone() });
-    let controller = Controller::new(Api::<ReplicaSet>::all(client.clone()), watcher::Config::default());
+    let controller = Controller::new(Api::<K>::all(client.clone()), watcher::Config::default());
     let sets = controller.store();
     let sets_selecting_orphan = move |pod: Pod| {
         if controller_of(&pod).is_some() || is_terminating(&pod) {
@@ -44,14 +115,14 @@ pub async fn run(client: kube::Client) {
         }
         sets.state()
             .into_iter()
-            .filter(|rs| rs.namespace() == pod.namespace() && selects(rs.spec.as_ref().map(|s| &s.selector), &pod))
-            .map(|rs| ObjectRef::from_obj(rs.as_ref()))
+            .filter(|set| set.namespace() == pod.namespace() && selects(Some(&set.as_replica_set().0.selector), &pod))
+            .map(|set| ObjectRef::from_obj(set.as_ref()))
             .collect::<Vec<_>>()
     };
     controller
         .owns(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .watches(Api::<Pod>::all(client), watcher::Config::default(), sets_selecting_orphan)
-        .run(reconcile, retry_later, context)
+        .run(reconcile::<K>, retry_later, context)
         .for_each(|_| async {})
         .await;
 }
@@ -204,13 +275,13 @@ where
     }
 }
 
-async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action, ReconcileError> {
+async fn reconcile<K: Replicated>(rs: Arc<K>, context: Arc<Context>) -> Result<Action, ReconcileError> {
     let client = &context.client;
     let namespace = rs.namespace().unwrap_or_default();
     let name = rs.name_any();
     let uid = rs.uid().unwrap_or_default();
-    let spec = rs.spec.clone().unwrap_or_default();
-    let deleting = rs.metadata.deletion_timestamp.is_some();
+    let (spec, status) = rs.as_replica_set();
+    let deleting = rs.meta().deletion_timestamp.is_some();
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), &namespace);
     let all_pods = pods_api.list(&ListParams::default()).await?.items;
 
@@ -243,7 +314,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
             let missing = (replicas - active.len()).min(BURST_REPLICAS);
             match &spec.template {
                 Some(template) => {
-                    if let Err(message) = create_pods(client, &rs, template, missing).await {
+                    if let Err(message) = create_pods(client, rs.as_ref(), template, missing).await {
                         failure = Some(("FailedCreate", message));
                     }
                 }
@@ -255,7 +326,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
                 match pods_api.delete(&pod.name_any(), &DeleteParams::default()).await {
                     Ok(_) => {
                         let message = format!("Deleted pod: {}", pod.name_any());
-                        record_event(client, COMPONENT, rs.as_ref(), false, "SuccessfulDelete", &message).await;
+                        record_event(client, K::COMPONENT, rs.as_ref(), false, "SuccessfulDelete", &message).await;
                     }
                     Err(error) if is_not_found(&error) => {}
                     Err(error) => {
@@ -275,7 +346,6 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
     let fully_labeled = count(&|p| template_labels.iter().all(|(k, v)| p.labels().get(k) == Some(v)));
     let ready = count(&|p| is_ready(p));
     let available = count(&|p| is_available(p, min_ready, now));
-    let status = rs.status.clone().unwrap_or_default();
     let mut conditions: Vec<ReplicaSetCondition> = status.conditions.clone().unwrap_or_default();
     let had_failure = conditions.iter().any(|c| c.type_ == "ReplicaFailure");
     let failed = failure.is_some();
@@ -295,7 +365,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
         "fullyLabeledReplicas": fully_labeled,
         "readyReplicas": ready,
         "availableReplicas": available,
-        "observedGeneration": rs.metadata.generation,
+        "observedGeneration": rs.meta().generation,
         "conditions": conditions,
     });
     let current = json!({
@@ -311,7 +381,7 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
         if conditions.is_empty() {
             patch["status"]["conditions"] = serde_json::Value::Null;
         }
-        let api: Api<ReplicaSet> = Api::namespaced(client.clone(), &namespace);
+        let api: Api<K> = Api::namespaced(client.clone(), &namespace);
         match api.patch_status(&name, &PatchParams::default(), &Patch::Merge(patch)).await {
             Err(error) if is_not_found(&error) => return Ok(Action::await_change()),
             other => {
@@ -335,9 +405,9 @@ async fn reconcile(rs: Arc<ReplicaSet>, context: Arc<Context>) -> Result<Action,
 }
 
 /// Creates `count` pods in slow-start batches; the first failure stops the rest and is returned as a message.
-async fn create_pods(
+async fn create_pods<K: Replicated>(
     client: &kube::Client,
-    rs: &ReplicaSet,
+    rs: &K,
     template: &PodTemplateSpec,
     count: usize,
 ) -> Result<(), String> {
@@ -353,11 +423,11 @@ async fn create_pods(
             match result {
                 Ok(created) => {
                     let message = format!("Created pod: {}", created.name_any());
-                    record_event(client, COMPONENT, rs, false, "SuccessfulCreate", &message).await;
+                    record_event(client, K::COMPONENT, rs, false, "SuccessfulCreate", &message).await;
                 }
                 Err(error) => {
                     let message = status_message(&error);
-                    record_event(client, COMPONENT, rs, true, "FailedCreate", &format!("Error creating: {message}"))
+                    record_event(client, K::COMPONENT, rs, true, "FailedCreate", &format!("Error creating: {message}"))
                         .await;
                     first_error.get_or_insert(message);
                 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::{Harness, object, start_with};
 use controllers::ControllersConfig;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, ReplicationController};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
@@ -146,6 +146,38 @@ async fn a_replica_set_scales_up_and_down_and_reports_status() {
         (status.replicas == 0 && status.observed_generation == Some(4)).then_some(())
     })
     .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_replication_controller_keeps_its_pods_and_reports_status() {
+    let harness = start().await;
+    let controllers: Api<ReplicationController> = harness.api();
+    // No selector: the API server takes the template's labels for it.
+    let rc = object(json!({
+        "apiVersion": "v1", "kind": "ReplicationController", "metadata": { "name": "old" },
+        "spec": { "replicas": 2, "template": {
+            "metadata": { "labels": { "app": "old" } },
+            "spec": { "containers": [{ "name": "c", "image": "nginx" }] } } }
+    }));
+    let created = controllers.create(&PostParams::default(), &rc).await.expect("create");
+    assert_eq!(created.status.as_ref().map(|s| s.replicas), Some(0), "a new controller counts zero replicas");
+    let pods = harness.wait_pods("two pods", "app=old", 2).await;
+    for pod in &pods {
+        let owner = &pod.owner_references()[0];
+        assert_eq!((owner.api_version.as_str(), owner.kind.as_str()), ("v1", "ReplicationController"));
+        assert_eq!(owner.uid, created.uid().unwrap());
+    }
+    harness.set_ready(&pods[0].name_any(), true).await;
+    eventually("status counts", || async {
+        let status = controllers.get("old").await.expect("get").status?;
+        let have = (status.replicas, status.ready_replicas, status.available_replicas, status.observed_generation);
+        (have == (2, Some(1), Some(1), Some(1))).then_some(())
+    })
+    .await;
+    let scale = json!({ "spec": { "replicas": 0 } });
+    controllers.patch("old", &PatchParams::default(), &Patch::Merge(scale)).await.expect("scale to zero");
+    harness.wait_pods("no pods", "app=old", 0).await;
     harness.stop().await;
 }
 
