@@ -185,3 +185,20 @@ def test_list_resource_version_semantics(api):
     assert api("GET", base, resourceVersion="abc").status == 400
     assert api("GET", base, limit="x").status == 400
     assert api("GET", base, limit="1", **{"continue": "garbage"}).status == 400
+
+
+def test_paths_that_name_no_resource_answer_a_not_found_status_with_details(api, cluster):
+    for path in ("/apis/nothing.example.com/v1", "/api/v1/namespaces/default/nothings",
+                 "/api/v1/namespaces/default/nodes/n1", "/api/v1/namespaces/default/pods/p/nothing"):
+        response = api("GET", path)
+        assert response.status == 404, path
+        status = json.loads(response.data)
+        assert (status["kind"], status["reason"]) == ("Status", "NotFound"), path
+        # Clients read fields of the details (kubectl debug reads the name), so they are present even when empty.
+        assert status["details"] == {}, path
+    # kubectl debug tells a cluster without the subresource by that empty name, and says so instead of crashing.
+    api("POST", "/api/v1/namespaces/default/pods", pod("target"))
+    debug = cluster.kubectl("debug", "target", "--image=busybox", check=False)
+    assert debug.returncode != 0
+    assert "panic" not in debug.stderr, debug.stderr
+    assert "ephemeral containers" in debug.stderr, debug.stderr

@@ -34,7 +34,7 @@ impl ClusterApi {
         body: &[u8],
         query: &Query,
     ) -> Result<Response, ApiError> {
-        let namespace = request.namespace.clone().ok_or_else(not_found)?;
+        let namespace = request.namespace.clone().ok_or_else(ApiError::no_such_resource)?;
         let binding = decode_body(headers, body)?;
         if !binding.is_object() {
             return Err(ApiError::bad_request("the body of a binding must be a v1 Binding object"));
@@ -215,8 +215,4 @@ fn set_scheduled(pod: &mut Value) {
 fn binding_conflict(name: &str, reason: &str) -> ApiError {
     ApiError::new(409, "Conflict", format!("Operation cannot be fulfilled on pods/binding \"{name}\": {reason}"))
         .with_details(json!({ "name": name, "group": "", "kind": "pods/binding" }))
-}
-
-fn not_found() -> ApiError {
-    ApiError::new(404, "NotFound", "the server could not find the requested resource")
 }

@@ -75,7 +75,7 @@ impl ClusterApi {
         match (resource.namespaced, request.namespace.as_deref()) {
             (true, namespace) => Ok(namespace),
             (false, None) => Ok(None),
-            (false, Some(_)) => Err(ApiError::new(404, "NotFound", "the server could not find the requested resource")),
+            (false, Some(_)) => Err(ApiError::no_such_resource()),
         }
     }
 

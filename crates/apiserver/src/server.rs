@@ -267,7 +267,7 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     let method = request.method().clone();
     let watch = query.get("watch").is_some_and(|w| w == "true" || w == "1");
     let Some(api_path) = request::parse(&method, path, watch) else {
-        return Err(ApiError::new(404, "NotFound", "the server could not find the requested resource"));
+        return Err(ApiError::no_such_resource());
     };
     if !matches!(api_path, ApiPath::Resource(_)) && method != Method::GET {
         return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
@@ -291,11 +291,12 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             return Ok(json_response(StatusCode::OK, &discovery::api_group_list(registry)));
         }
         ApiPath::Group { group } => {
-            let document = discovery::api_group(registry, &group).ok_or_else(not_found)?;
+            let document = discovery::api_group(registry, &group).ok_or_else(ApiError::no_such_resource)?;
             return Ok(json_response(StatusCode::OK, &document));
         }
         ApiPath::GroupVersion { group, version } => {
-            let document = discovery::api_resource_list(registry, &group, &version).ok_or_else(not_found)?;
+            let document =
+                discovery::api_resource_list(registry, &group, &version).ok_or_else(ApiError::no_such_resource)?;
             return Ok(json_response(StatusCode::OK, &document));
         }
         ApiPath::Resource(resource_request) => (resource_request, request),
@@ -306,7 +307,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         None => {
             // Another server sharing the store may have created the CRD that serves it.
             api.reload_custom_resources().await?;
-            api.served().find(&info.group, &info.version, &info.resource).ok_or_else(not_found)?.clone()
+            api.served()
+                .find(&info.group, &info.version, &info.resource)
+                .ok_or_else(ApiError::no_such_resource)?
+                .clone()
         }
     };
     let attributes = Attributes::Resource {
@@ -322,7 +326,7 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         if info.verb != Verb::Create || info.name.is_some() {
             return Err(ApiError::method_not_allowed("bindings only accepts create"));
         }
-        let pods = registry.find("", "v1", "pods").ok_or_else(not_found)?.clone();
+        let pods = registry.find("", "v1", "pods").ok_or_else(ApiError::no_such_resource)?.clone();
         let (parts, body) = request.into_parts();
         let body = read_body(body).await?;
         return api.bind(&pods, &info, &parts.headers, &body, &query).await;
@@ -347,7 +351,7 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     if let Some(subresource) = &info.subresource
         && !resource.has_subresource(subresource)
     {
-        return Err(not_found());
+        return Err(ApiError::no_such_resource());
     }
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
@@ -452,7 +456,7 @@ fn serve_openapi(api: &ClusterApi, rest: &str, request: &Request<Body>) -> Respo
         .document(document_path)
         .or_else(|| custom.get(document_path).map(|d| (d.json.as_slice(), d.hash.as_str())));
     let Some((document, hash)) = found else {
-        return not_found().into_response();
+        return ApiError::no_such_resource().into_response();
     };
     let etag = format!("\"{hash}\"");
     if request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -493,10 +497,6 @@ fn rbac_verb(verb: Verb) -> &'static str {
         Verb::Delete => "delete",
         Verb::DeleteCollection => "deletecollection",
     }
-}
-
-fn not_found() -> ApiError {
-    ApiError::new(404, "NotFound", "the server could not find the requested resource")
 }
 
 async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {

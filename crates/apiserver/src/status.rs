@@ -44,6 +44,13 @@ impl ApiError {
             .with_details(Self::object_details(resource, name))
     }
 
+    /// A path no resource is served at (or a namespace on a cluster-scoped one). kube-apiserver's generic 404
+    /// carries empty details, which clients read fields of (`kubectl debug` tells a cluster without ephemeral
+    /// containers by the empty name).
+    pub fn no_such_resource() -> ApiError {
+        ApiError::new(404, "NotFound", "the server could not find the requested resource").with_details(json!({}))
+    }
+
     pub fn namespace_not_found(namespace: &str) -> ApiError {
         ApiError::new(404, "NotFound", format!("namespaces \"{namespace}\" not found"))
             .with_details(json!({ "name": namespace, "kind": "namespaces" }))
