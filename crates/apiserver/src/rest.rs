@@ -711,7 +711,12 @@ impl ClusterApi {
                     self.services.undo(allocation).await;
                 }
                 let unchanged = without_times(&updated) == without_times(&current);
-                return Ok((if unchanged { current } else { updated }, warnings));
+                if unchanged {
+                    return Ok((current, warnings));
+                }
+                // A dry run answers with the stored version, as nothing was written (`kubectl diff` compares it).
+                object::set_resource_version(&mut updated, kv.mod_revision);
+                return Ok((updated, warnings));
             }
             // An object being deleted goes once its last finalizer is removed, unless it is still within a grace
             // period (a terminating pod waits for its node).

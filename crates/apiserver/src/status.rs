@@ -167,7 +167,12 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(details) = &self.details {
-            status["details"] = details.clone();
+            let mut details = details.clone();
+            // Every `StatusDetails` field is omitted when empty: a core kind's error names no group.
+            if let Some(fields) = details.as_object_mut() {
+                fields.retain(|_, value| value.as_str() != Some(""));
+            }
+            status["details"] = details;
         }
         status
     }
