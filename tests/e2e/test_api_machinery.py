@@ -196,9 +196,103 @@ def test_paths_that_name_no_resource_answer_a_not_found_status_with_details(api,
         assert (status["kind"], status["reason"]) == ("Status", "NotFound"), path
         # Clients read fields of the details (kubectl debug reads the name), so they are present even when empty.
         assert status["details"] == {}, path
+    # An object that is not there is named in the details; a core kind's names no group, as upstream omits it.
+    assert json.loads(api("GET", "/api/v1/namespaces/default/pods/missing").data)["details"] == {
+        "name": "missing", "kind": "pods"}
+    assert json.loads(api("GET", f"{DEPLOYMENTS}/missing").data)["details"] == {
+        "name": "missing", "group": "apps", "kind": "deployments"}
     # kubectl debug tells a cluster without the subresource by that empty name, and says so instead of crashing.
     api("POST", "/api/v1/namespaces/default/pods", pod("target"))
     debug = cluster.kubectl("debug", "target", "--image=busybox", check=False)
     assert debug.returncode != 0
     assert "panic" not in debug.stderr, debug.stderr
     assert "ephemeral containers" in debug.stderr, debug.stderr
+
+
+def test_a_dry_run_patch_answers_the_stored_resource_version(api, cluster):
+    maps = "/api/v1/namespaces/default/configmaps"
+
+    def manifest(value):
+        return json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
+                           "data": {"a": value}})
+
+    cluster.kubectl("apply", "-f", "-", input=manifest("1"))
+    patched = json.loads(api("PATCH", f"{maps}/settings", {"data": {"a": "2"}},
+                             content_type="application/merge-patch+json", dryRun="All").data)
+    stored = json.loads(api("GET", f"{maps}/settings").data)
+    assert (patched["data"], stored["data"]) == ({"a": "2"}, {"a": "1"})
+    assert patched["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+    # kubectl diff compares the live object with a server-side dry run: the data (and the last-applied
+    # annotation that records it) differ, the resource version does not.
+    diff = cluster.kubectl("diff", "-f", "-", input=manifest("3"), check=False)
+    assert diff.returncode == 1, diff.stderr
+    changed = [line for line in diff.stdout.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert '-  a: "1"' in changed and '+  a: "3"' in changed, diff.stdout
+    assert not [line for line in changed if "resourceVersion" in line or "generation" in line], diff.stdout
+
+
+def test_component_statuses_report_the_control_plane(api, cluster):
+    listed = api("GET", "/api/v1/componentstatuses")
+    assert listed.status == 200
+    assert "ComponentStatus is deprecated" in listed.headers.get("Warning", "")
+    body = json.loads(listed.data)
+    assert body["kind"] == "ComponentStatusList"
+    assert [item["metadata"]["name"] for item in body["items"]] == ["scheduler", "controller-manager", "etcd-0"]
+    assert all(item["conditions"] == [{"type": "Healthy", "status": "True", "message": "ok"}]
+               for item in body["items"])
+    assert json.loads(api("GET", "/api/v1/componentstatuses/etcd-0").data)["metadata"]["name"] == "etcd-0"
+    missing = api("GET", "/api/v1/componentstatuses/nothing")
+    assert missing.status == 404
+    assert json.loads(missing.data)["details"] == {"name": "nothing", "kind": "componentstatuses"}
+    assert api("POST", "/api/v1/componentstatuses", {"metadata": {"name": "x"}}).status == 405
+    assert api("GET", "/api/v1/namespaces/default/componentstatuses").status == 404
+    for kubectl in ("kubectl", "/usr/bin/kubectl"):
+        shown = cluster.kubectl("get", "cs", kubectl=kubectl)
+        assert "deprecated" in shown.stderr, shown.stderr
+        rows = [line.split() for line in shown.stdout.splitlines()]
+        assert rows[0] == ["NAME", "STATUS", "MESSAGE", "ERROR"], shown.stdout
+        assert sorted(row[:3] for row in rows[1:]) == sorted(
+            [["controller-manager", "Healthy", "ok"], ["etcd-0", "Healthy", "ok"], ["scheduler", "Healthy", "ok"]])
+
+
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
+def test_metadata_only_reads(api, cluster):
+    maps = "/api/v1/namespaces/default/configmaps"
+    api("POST", maps, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m", "labels": {"a": "b"}},
+                       "data": {"big": "x" * 1000}})
+
+    def read(path, accept, **query):
+        client = config.new_client_from_config(str(cluster.kubeconfig))
+        url = client.configuration.host + path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+        return client.rest_client.pool_manager.request("GET", url, headers={"Accept": accept}, preload_content=False)
+
+    # What client-go's metadata client sends: protobuf first, then JSON, then a plain fallback.
+    listed = read(maps, "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+                        f"{METADATA_LIST},application/json")
+    body = json.loads(listed.read())
+    assert (body["kind"], body["apiVersion"]) == ("PartialObjectMetadataList", "meta.k8s.io/v1")
+    names = {item["metadata"]["name"] for item in body["items"]}
+    assert "m" in names and body["metadata"]["resourceVersion"]
+    item = next(item for item in body["items"] if item["metadata"]["name"] == "m")
+    assert set(item) == {"kind", "apiVersion", "metadata"} and item["kind"] == "PartialObjectMetadata"
+    assert item["metadata"]["labels"] == {"a": "b"}
+    one = json.loads(read(f"{maps}/m", "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1").read())
+    assert (one["kind"], one["apiVersion"], one["metadata"]["name"]) == (
+        "PartialObjectMetadata", "meta.k8s.io/v1beta1", "m")
+    assert "data" not in one
+    # A watch presents each event's object as metadata.
+    watched = read(maps, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+                   watch="true", timeoutSeconds="1", labelSelector="a%3Db")
+    event = json.loads(watched.read().splitlines()[0])
+    assert event["type"] == "ADDED" and event["object"]["kind"] == "PartialObjectMetadata"
+    assert "data" not in event["object"]
+    # Nothing answerable: 406 NotAcceptable with a Status.
+    for accept in ("application/json;as=Widget;g=meta.k8s.io;v=v1", METADATA_LIST.replace("List", "") + "X",
+                   "text/html"):
+        refused = read(maps, accept)
+        assert refused.status == 406, accept
+        assert json.loads(refused.read())["reason"] == "NotAcceptable"
+    # A single object's form asked of a list, with no fallback, is refused too.
+    assert read(f"{maps}/m", METADATA_LIST).status == 406

@@ -21,6 +21,8 @@ pub enum Verbs {
     Stored,
     /// Requests answered at once and never stored (reviews): create only.
     CreateOnly,
+    /// Views computed on each read and never stored (component statuses): get and list.
+    ReadOnly,
 }
 
 impl Verbs {
@@ -28,6 +30,7 @@ impl Verbs {
         match self {
             Verbs::Stored => &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
             Verbs::CreateOnly => &["create"],
+            Verbs::ReadOnly => &["get", "list"],
         }
     }
 }
@@ -146,6 +149,12 @@ fn review<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'static
     described::<T>("", NONE, NONE, Verbs::CreateOnly, &[])
 }
 
+fn read_only<T: Resource + ListableResource + serde::de::DeserializeOwned + serde::Serialize + 'static>(
+    short_names: &'static [&'static str],
+) -> ResourceType {
+    described::<T>(T::LIST_KIND, short_names, NONE, Verbs::ReadOnly, &[])
+}
+
 fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'static>(
     list_kind: &'static str,
     short_names: &'static [&'static str],
@@ -203,6 +212,7 @@ impl Registry {
             resource::<corev1::ServiceAccount>(&["sa"], NONE, &[]),
             resource::<corev1::Event>(&["ev"], NONE, &[]),
             resource::<corev1::Node>(&["no"], NONE, STATUS),
+            read_only::<corev1::ComponentStatus>(&["cs"]),
             resource::<corev1::PersistentVolume>(&["pv"], NONE, STATUS),
             resource::<corev1::PersistentVolumeClaim>(&["pvc"], NONE, STATUS),
             resource::<corev1::LimitRange>(&["limits"], NONE, &[]),

@@ -18,12 +18,13 @@ use tokio::task::JoinHandle;
 use crate::authz::{Attributes, UserInfo};
 use crate::cluster::ClusterApi;
 use crate::discovery;
+use crate::media::{self, Presentation};
 use crate::pki::ClusterPki;
 use crate::registry::{ResourceType, Verbs};
 use crate::request::{self, ApiPath, ResourceRequest, Verb};
 use crate::rest::{MAX_BODY_BYTES, json_response};
 use crate::status::ApiError;
-use crate::table::{self, IncludeObject};
+use crate::table;
 use crate::tokens::TokenIssuer;
 use serde_json::json;
 
@@ -339,6 +340,15 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         let body = read_body(body).await?;
         return crate::reviews::answer(api, user, &resource, &info, &parts.headers, &body).await;
     }
+    let reads = matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
+    let presentation = if reads {
+        media::negotiate(&accept, info.verb, query.get("includeObject").map(String::as_str))?
+    } else {
+        Presentation::Object
+    };
+    if resource.verbs == Verbs::ReadOnly {
+        return crate::component_status::serve(api, &resource, &info, presentation).await;
+    }
     if resource.group.is_empty() && resource.plural == "serviceaccounts" && info.subresource.as_deref() == Some("token")
     {
         if info.verb != Verb::Create {
@@ -356,8 +366,6 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     let headers: &HeaderMap = &parts.headers;
-    let table =
-        table::wants_table(&accept).then(|| IncludeObject::parse(query.get("includeObject").map(String::as_str)));
     if info.subresource.as_deref() == Some("scale") {
         return match info.verb {
             Verb::Get => Ok(json_response(StatusCode::OK, &api.get_scale(&resource, &info).await?)),
@@ -380,7 +388,7 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     }
     let defines_resources = resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions";
     let writes = !matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
-    let answer = serve_resource(api, &resource, &info, headers, &body, &query, table).await;
+    let answer = serve_resource(api, &resource, &info, headers, &body, &query, presentation).await;
     if defines_resources && writes {
         api.reload_custom_resources().await?;
     }
@@ -394,31 +402,36 @@ async fn serve_resource(
     headers: &HeaderMap,
     body: &[u8],
     query: &HashMap<String, String>,
-    table: Option<IncludeObject>,
+    presentation: Presentation,
 ) -> Result<Response, ApiError> {
     match info.verb {
         Verb::Get => {
             let object = api.get(resource, info).await?;
-            Ok(match table {
-                Some(include) => {
+            Ok(match presentation {
+                Presentation::Table(include) => {
                     let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
                     json_response(StatusCode::OK, &table::table(resource, &[object], metadata, include, true))
                 }
-                None => json_response(StatusCode::OK, &object),
+                Presentation::Metadata(version) => json_response(StatusCode::OK, &media::partial(&object, version)),
+                Presentation::Object => json_response(StatusCode::OK, &object),
             })
         }
-        Verb::List => Ok(match table {
-            Some(include) => {
+        Verb::List => Ok(match presentation {
+            Presentation::Table(include) => {
                 let list = api.list(resource, info, query).await?;
                 let items = list["items"].as_array().map_or(&[][..], Vec::as_slice);
                 json_response(StatusCode::OK, &table::table(resource, items, list["metadata"].clone(), include, true))
             }
-            None => {
+            Presentation::Metadata(version) => {
+                let list = api.list(resource, info, query).await?;
+                json_response(StatusCode::OK, &media::partial_list(&list, version))
+            }
+            Presentation::Object => {
                 let body = api.list_json(resource, info, query).await?;
                 ([(header::CONTENT_TYPE, "application/json")], body).into_response()
             }
         }),
-        Verb::Watch => api.watch(resource, info, query, table).await,
+        Verb::Watch => api.watch(resource, info, query, presentation).await,
         Verb::Create if info.name.is_some() => {
             Err(ApiError::method_not_allowed("POST to a named object is not supported"))
         }

@@ -1,18 +1,10 @@
 //! Server-side printing: `Table` responses with the columns kubectl shows for each kind (upstream's printers),
-//! asked for with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`. A kind without its own columns gets
+//! asked for with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` (`media.rs` negotiates it). A kind without its own columns gets
 //! NAME and CREATED AT, as upstream's default table does.
 
 use serde_json::{Map, Value, json};
 
 use crate::registry::{Decoder, ResourceType};
-
-/// Whether an `Accept` header asks for a `Table`.
-pub fn wants_table(accept: &str) -> bool {
-    accept.split(',').any(|media| {
-        let params: Vec<&str> = media.split(';').map(str::trim).collect();
-        params.contains(&"as=Table") && params.contains(&"g=meta.k8s.io")
-    })
-}
 
 /// How much of each object a row carries: `includeObject=None|Metadata|Object`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +48,9 @@ fn columns(resource: &ResourceType) -> Vec<Column> {
         ],
         ("", "Namespace") => vec![NAME, ("Status", "string", "", 0), AGE],
         ("", "ConfigMap") => vec![NAME, ("Data", "integer", "", 0), AGE],
+        ("", "ComponentStatus") => {
+            vec![NAME, ("Status", "string", "", 0), ("Message", "string", "", 0), ("Error", "string", "", 0)]
+        }
         ("", "Secret") => vec![NAME, ("Type", "string", "", 0), ("Data", "integer", "", 0), AGE],
         ("", "ServiceAccount") => vec![NAME, ("Secrets", "integer", "", 0), AGE],
         ("", "Service") => vec![
@@ -408,6 +403,16 @@ fn cells(resource: &ResourceType, object: &Value) -> Vec<Value> {
     match (resource.group.as_ref(), resource.kind.as_ref()) {
         ("", "Pod") => pod_cells(object),
         ("", "Namespace") => vec![name, json!(str_at(object, &["status", "phase"])), object_age(object)],
+        ("", "ComponentStatus") => {
+            let healthy = array_at(object, &["conditions"]).iter().find(|c| str_at(c, &["type"]) == "Healthy");
+            let status = match healthy.map(|c| str_at(c, &["status"])) {
+                Some("True") => "Healthy",
+                Some("False") => "Unhealthy",
+                _ => "Unknown",
+            };
+            let field = |name: &str| json!(healthy.map_or("", |c| str_at(c, &[name])));
+            vec![name, json!(status), field("message"), field("error")]
+        }
         ("", "ConfigMap") => {
             let data = object.get("data").and_then(Value::as_object).map_or(0, Map::len)
                 + object.get("binaryData").and_then(Value::as_object).map_or(0, Map::len);

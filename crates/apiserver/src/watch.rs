@@ -19,13 +19,13 @@ use tokio::sync::mpsc;
 
 use crate::cluster::ClusterApi;
 use crate::decoded::{DecodeCache, Decoded, Side};
+use crate::media::Presentation;
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
 use crate::rest::Query;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::table::IncludeObject;
 
 /// How often a watch that asked for bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
@@ -44,14 +44,15 @@ impl Filter {
 }
 
 impl ClusterApi {
-    /// Streams watch events; with `table` set, each event's object is a `Table` of one row (the first one
-    /// carrying the column definitions), as kubectl's `get --watch` asks for.
+    /// Streams watch events; presented as a `Table`, each event's object is a `Table` of one row (the first one
+    /// carrying the column definitions), as kubectl's `get --watch` asks for; as metadata, a
+    /// `PartialObjectMetadata`.
     pub async fn watch(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
         query: &Query,
-        table: Option<IncludeObject>,
+        presentation: Presentation,
     ) -> Result<Response, ApiError> {
         let namespace = if resource.namespaced { request.namespace.as_deref() } else { None };
         let prefix = self.collection_prefix(resource, namespace);
@@ -138,20 +139,26 @@ impl ClusterApi {
             if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
                 crate::rest::present(&resource, &mut event["object"]);
             }
-            if let Some(include) = table
-                && event["type"] != "BOOKMARK"
-                && event["type"] != "ERROR"
-            {
-                let object = event["object"].take();
-                let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
-                event["object"] = crate::table::table(&resource, &[object], metadata, include, !columns_sent);
-                columns_sent = true;
+            if event["type"] == "BOOKMARK" || event["type"] == "ERROR" {
+                return event;
+            }
+            match presentation {
+                Presentation::Table(include) => {
+                    let object = event["object"].take();
+                    let metadata = json!({ "resourceVersion": object["metadata"]["resourceVersion"].clone() });
+                    event["object"] = crate::table::table(&resource, &[object], metadata, include, !columns_sent);
+                    columns_sent = true;
+                }
+                Presentation::Metadata(version) => {
+                    event["object"] = crate::media::partial(&event["object"], version);
+                }
+                Presentation::Object => {}
             }
             event
         };
         // A built-in object is presented as stored, so a change's event line is spliced from the encoding every
-        // watch shares; custom resources (apiVersion as requested) and tables are built per watch.
-        let shared_encoding = table.is_none() && !custom;
+        // watch shares; custom resources (apiVersion as requested), tables and metadata are built per watch.
+        let shared_encoding = presentation == Presentation::Object && !custom;
         let decodes = Arc::clone(&self.decodes);
         let task = async move {
             for object in initial {
