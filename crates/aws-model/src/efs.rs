@@ -510,6 +510,11 @@ impl Efs {
         Efs { records, clock, ec2 }
     }
 
+    /// The current time, as replies report sizes at.
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
     fn key(caller: &Caller, kind: &str, id: &str) -> String {
         Records::regional_key(&caller.account, &caller.region, "efs", kind, id)
     }
