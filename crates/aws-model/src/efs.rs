@@ -53,6 +53,7 @@ pub enum EfsError {
     FileSystemInUse(String),
     #[error("{0}")]
     FileSystemLimitExceeded(String),
+    /// A resource not in a state the operation takes; EFS's states move at once here, so nothing answers it yet.
     #[error("{0}")]
     IncorrectFileSystemLifeCycleState(String),
     #[error("{0}")]
@@ -712,7 +713,8 @@ impl Efs {
         .await
     }
 
-    /// DeleteFileSystem: refused while it has mount targets; its access points go with it.
+    /// DeleteFileSystem: refused while it has mount targets; its access points go first, one transaction each
+    /// (so a file system with thousands of them stays within a store transaction's size).
     pub async fn delete_file_system(&self, caller: &Caller, id: &str) -> Result<(), EfsError> {
         let id = file_system_id(id, "fileSystemId")?;
         let key = Self::key(caller, "file-system", &id);
@@ -724,14 +726,19 @@ impl Efs {
                     file_system.mount_targets
                 )));
             }
-            let mut ops = vec![
+            if file_system.access_points > 0 {
+                for point in self.access_points_of(caller, &id).await? {
+                    match self.delete_access_point(caller, &point.id).await {
+                        Ok(()) | Err(EfsError::AccessPointNotFound(_)) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                continue;
+            }
+            let ops = vec![
                 TxnOp::delete(key.clone()),
                 TxnOp::delete(Self::key(caller, "creation-token", &hex_of(&file_system.creation_token))),
             ];
-            for point in self.access_points_of(caller, &id).await? {
-                ops.push(TxnOp::delete(Self::key(caller, "access-point", &point.id)));
-                ops.push(TxnOp::delete(Self::key(caller, "client-token", &hex_of(&point.client_token))));
-            }
             match self.records.txn(vec![Compare::unchanged(key.clone(), revision)], ops).await {
                 Ok(_) => return Ok(()),
                 Err(RecordError::Conflict(_)) => continue,
