@@ -40,6 +40,11 @@ impl JsonBody {
         Ok(JsonBody(members))
     }
 
+    /// Every member, for shapes the typed readers do not cover.
+    pub(crate) fn members(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
     pub(crate) fn string(&self, member: &str) -> Result<Option<String>, AwsError> {
         match self.0.get(member) {
             None | Some(Value::Null) => Ok(None),

@@ -16,6 +16,7 @@
 mod autoscaling;
 mod call;
 mod ec2;
+mod efs;
 mod eks;
 mod iam;
 mod json_body;
@@ -50,6 +51,7 @@ pub(crate) const SERVICES: &[&Service] = &[
     &autoscaling::SERVICE,
     &ssm::SERVICE,
     &quotas::SERVICE,
+    &efs::SERVICE,
 ];
 
 /// The services behind the endpoint.
@@ -62,6 +64,7 @@ pub struct AwsApi {
     autoscaling: Option<aws_model::autoscaling::AutoScaling>,
     ssm: Option<aws_model::ssm::Ssm>,
     quotas: Option<aws_model::quotas::Quotas>,
+    efs: Option<aws_model::efs::Efs>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -92,7 +95,18 @@ pub fn served_operations() -> impl Iterator<Item = (&'static str, &'static str)>
 impl AwsApi {
     pub fn new(eks: Eks, iam: Iam, clock: Arc<dyn Clock>) -> AwsApi {
         let sts = Sts::new(iam.clone());
-        AwsApi { eks, sts, iam, ec2: None, autoscaling: None, ssm: None, quotas: None, clock, services: SERVICES }
+        AwsApi {
+            eks,
+            sts,
+            iam,
+            ec2: None,
+            autoscaling: None,
+            ssm: None,
+            quotas: None,
+            efs: None,
+            clock,
+            services: SERVICES,
+        }
     }
 
     /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
@@ -118,6 +132,11 @@ impl AwsApi {
     /// Serves Service Quotas.
     pub fn with_quotas(self, quotas: aws_model::quotas::Quotas) -> AwsApi {
         AwsApi { quotas: Some(quotas), ..self }
+    }
+
+    /// Serves EFS.
+    pub fn with_efs(self, efs: aws_model::efs::Efs) -> AwsApi {
+        AwsApi { efs: Some(efs), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -241,6 +260,10 @@ impl AwsApi {
 
     pub(crate) fn quotas(&self) -> Option<&aws_model::quotas::Quotas> {
         self.quotas.as_ref()
+    }
+
+    pub(crate) fn efs(&self) -> Option<&aws_model::efs::Efs> {
+        self.efs.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

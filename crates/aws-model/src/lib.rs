@@ -19,6 +19,7 @@
 pub mod autoscaling;
 pub mod clock;
 pub mod ec2;
+pub mod efs;
 pub mod eks;
 pub mod iam;
 pub mod ids;

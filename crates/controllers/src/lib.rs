@@ -1,7 +1,7 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
-//! EndpointSlices, node lifecycle and disruption budgets, the PersistentVolume controller with a simulated EBS CSI
-//! driver, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
+//! EndpointSlices, node lifecycle and disruption budgets, the PersistentVolume controller with simulated EBS and EFS
+//! CSI drivers, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
@@ -9,6 +9,7 @@
 pub mod attachdetach;
 pub mod disruption;
 pub mod ebs;
+pub mod efs;
 pub mod nodelifecycle;
 
 use std::time::Duration;
@@ -48,6 +49,9 @@ pub struct ControllersConfig {
     /// alone; with one (EKS clusters: EC2), provisioning creates a volume there, pods' volumes are attached to
     /// their nodes' instances, and reclaiming deletes it.
     pub ebs: Option<std::sync::Arc<dyn ebs::EbsVolumes>>,
+    /// Where the simulated EFS CSI driver's file systems live (EKS clusters: EFS): with one, classes of
+    /// `efs.csi.aws.com` are provisioned as access points there; without, their claims wait.
+    pub efs: Option<std::sync::Arc<dyn efs::EfsVolumes>>,
 }
 
 impl Default for ControllersConfig {
@@ -58,6 +62,7 @@ impl Default for ControllersConfig {
             job_backoff_max: Duration::from_secs(600),
             clock: Clock::system(),
             ebs: None,
+            efs: None,
         }
     }
 }
@@ -84,7 +89,7 @@ impl Controllers {
         tasks.spawn(replicaset::run_replication_controllers(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
-        tasks.spawn(volumes::run(client.clone(), config.ebs.clone()));
+        tasks.spawn(volumes::run(client.clone(), config.ebs.clone(), config.efs.clone()));
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));
         }

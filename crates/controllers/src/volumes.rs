@@ -10,6 +10,11 @@
 //! node has), sized in whole GiB, pinned to its zone by node affinity, and deleted with its claim when its
 //! reclaim policy is `Delete`. Given an [`EbsVolumes`] (EKS clusters), the volume is made there first, with the
 //! driver's tags, and its id is the volume's handle; reclaiming deletes it there before the volume object goes.
+//!
+//! Given an [`EfsVolumes`] (EKS clusters), classes of the EFS CSI driver (`efs.csi.aws.com`, registered by the
+//! `aws-efs-csi-driver` add-on) are provisioned as the driver does it in `efs-ap` mode: an access point of the
+//! class's file system per claim (`crate::efs`), a volume with no zone whose handle is `fs-...::fsap-...`, and
+//! reclaiming with `Delete` deletes the access point.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +32,7 @@ use serde_json::{Value, json};
 
 use crate::batch_support::{ReconcileError, ignore_not_found, is_conflict, is_terminal, record_event, retry_later};
 use crate::ebs::{EbsVolumes, VolumeRequest, driver_tags};
+use crate::efs::{EFS_DRIVER, EfsVolumes};
 
 /// The EBS CSI driver's name.
 pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
@@ -59,12 +65,13 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 struct Context {
     client: kube::Client,
     ebs: Option<Arc<dyn EbsVolumes>>,
+    efs: Option<Arc<dyn EfsVolumes>>,
 }
 
 /// Runs the claim and volume halves of the controller until the task is dropped; with `ebs`, the EBS volumes it
-/// provisions are made and deleted there.
-pub async fn run(client: kube::Client, ebs: Option<Arc<dyn EbsVolumes>>) {
-    let context = Arc::new(Context { client: client.clone(), ebs });
+/// provisions are made and deleted there; with `efs`, EFS classes are provisioned as access points there.
+pub async fn run(client: kube::Client, ebs: Option<Arc<dyn EbsVolumes>>, efs: Option<Arc<dyn EfsVolumes>>) {
+    let context = Arc::new(Context { client: client.clone(), ebs, efs });
     let claim_of = |volume: PersistentVolume| {
         let claim = volume.spec.as_ref()?.claim_ref.as_ref()?;
         Some(ObjectRef::<PersistentVolumeClaim>::new(claim.name.as_deref()?).within(claim.namespace.as_deref()?))
@@ -475,10 +482,76 @@ async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, context: Arc<Context
         ),
     )
     .await;
+    if provisioner == EFS_DRIVER
+        && let Some(efs) = &context.efs
+        && Api::<CSIDriver>::all(client.clone()).get_opt(EFS_DRIVER).await?.is_some()
+    {
+        return provision_efs(client, efs.as_ref(), &claim, &class).await;
+    }
     if provisioner != EBS_DRIVER || Api::<CSIDriver>::all(client.clone()).get_opt(EBS_DRIVER).await?.is_none() {
         return Ok(Action::requeue(RESYNC));
     }
     provision(context.as_ref(), &claim, &class, node_labels.as_ref()).await
+}
+
+/// The EFS provisioner in `efs-ap` mode: an access point for the claim (the gid the lowest of the class's range
+/// that the file system's access points leave free), then a volume with its handle, bound to the claim by its
+/// `claimRef`.
+async fn provision_efs(
+    client: &kube::Client,
+    efs: &dyn EfsVolumes,
+    claim: &PersistentVolumeClaim,
+    class: &StorageClass,
+) -> Result<Action, ReconcileError> {
+    let component = format!("{EFS_DRIVER}_efs-csi-controller");
+    let claim_name = format!("{}/{}", claim.namespace().unwrap_or_default(), claim.name_any());
+    record_event(
+        client,
+        &component,
+        claim,
+        false,
+        "Provisioning",
+        &format!("External provisioner is provisioning volume for claim \"{claim_name}\""),
+    )
+    .await;
+    let name = format!("pvc-{}", claim.uid().unwrap_or_default());
+    let parameters = class.parameters.clone().unwrap_or_default();
+    let file_system = parameters.get("fileSystemId").cloned().unwrap_or_default();
+    let made = async {
+        let gids = efs.gids_in_use(&file_system).await.map_err(|e| format!("File System does not exist: {e}"))?;
+        let request = crate::efs::access_point_request(&parameters, &name, &gids)?;
+        let id = efs.create_access_point(&request).await.map_err(|error| {
+            format!("Failed to create Access point in File System {}: {error}", request.file_system_id)
+        })?;
+        Ok::<_, String>(format!("{}::{id}", request.file_system_id))
+    };
+    let handle = match made.await {
+        Ok(handle) => handle,
+        Err(message) => {
+            let message = format!(
+                "failed to provision volume with StorageClass \"{}\": rpc error: code = InvalidArgument desc = {message}",
+                class.name_any()
+            );
+            record_event(client, &component, claim, true, "ProvisioningFailed", &message).await;
+            return Ok(Action::requeue(RESYNC));
+        }
+    };
+    let volume = crate::efs::provisioned_volume(claim, class, &handle);
+    match Api::<PersistentVolume>::all(client.clone()).create(&PostParams::default(), &volume).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 409 => {}
+        Err(error) => return Err(error.into()),
+    }
+    record_event(
+        client,
+        &component,
+        claim,
+        false,
+        "ProvisioningSucceeded",
+        &format!("Successfully provisioned volume {}", volume.name_any()),
+    )
+    .await;
+    Ok(Action::await_change())
 }
 
 /// The EBS provisioner: an EBS volume for the claim, in the selected node's zone (or the first zone any node is
@@ -651,6 +724,19 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
             record_event(client, COMPONENT, volume.as_ref(), true, "VolumeFailedDelete", &message).await;
             return Ok(Action::requeue(RECHECK));
         }
+        // So does the EFS driver with the access point behind one.
+        let access_point = crate::efs::volume_handle(&volume)
+            .and_then(crate::efs::parse_volume_handle)
+            .and_then(|(_, access_point)| access_point);
+        let efs_provisioned = volume.finalizers().iter().any(|f| f == PROVISIONER_FINALIZER)
+            && annotation(volume.as_ref(), PROVISIONED_BY) == Some(EFS_DRIVER)
+            && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete");
+        if let (true, Some(efs), Some(access_point)) = (efs_provisioned, &context.efs, access_point)
+            && let Err(message) = efs.delete_access_point(&access_point).await
+        {
+            record_event(client, COMPONENT, volume.as_ref(), true, "VolumeFailedDelete", &message).await;
+            return Ok(Action::requeue(RECHECK));
+        }
         if let Some(patch) = finalizers_patch(volume.as_ref(), &[PV_PROTECTION, PROVISIONER_FINALIZER], false) {
             return write_finalizers(&volumes, &name, &patch).await;
         }
@@ -676,8 +762,8 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
     }
     if released && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete") {
         let provisioned_by = annotation(volume.as_ref(), PROVISIONED_BY);
-        if matches!(provisioned_by, Some(EBS_DRIVER | IN_TREE_EBS)) {
-            // The EBS volume goes with its claim.
+        if matches!(provisioned_by, Some(EBS_DRIVER | IN_TREE_EBS | EFS_DRIVER)) {
+            // The EBS volume (or EFS access point) goes with its claim.
             ignore_not_found(volumes.delete(&name, &DeleteParams::default()).await)?;
         } else {
             record_event(

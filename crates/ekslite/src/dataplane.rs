@@ -70,6 +70,8 @@ pub struct DataPlanes {
     config: DataPlaneConfig,
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
     fargate: OnceLock<(Arc<dyn FargateCapacity>, FargateNodes)>,
+    /// EFS, where EKS clusters' EFS CSI driver keeps its access points and finds mount targets.
+    efs: OnceLock<aws_model::efs::Efs>,
     running: Mutex<HashMap<String, Running>>,
     /// Nodes and zones failed by hand (`/_ekslite/clusters/<name>/{nodes,zones}/<name>/fail`), by cluster.
     injected: Arc<Mutex<HashMap<String, Injected>>>,
@@ -102,6 +104,7 @@ impl DataPlanes {
             config,
             source: Arc::new(OnceLock::new()),
             fargate: OnceLock::new(),
+            efs: OnceLock::new(),
             running: Mutex::new(HashMap::new()),
             injected: Arc::new(Mutex::new(HashMap::new())),
             faults_changed: Arc::new(Notify::new()),
@@ -116,6 +119,12 @@ impl DataPlanes {
     /// Runs a Fargate scheduler beside every cluster started from now on.
     pub fn set_fargate(&self, capacity: Arc<dyn FargateCapacity>, nodes: FargateNodes) {
         let _ = self.fargate.set((capacity, nodes));
+    }
+
+    /// Gives every EKS cluster started from now on the EFS CSI driver over `efs`: its controller provisions
+    /// access points, its node plugin mounts only where a mount target is.
+    pub fn set_efs(&self, efs: aws_model::efs::Efs) {
+        let _ = self.efs.set(efs);
     }
 
     /// Fails a node (`zone` false) or every node of a zone (`zone` true) as if its machines died, or brings
@@ -147,6 +156,8 @@ impl ClusterObserver for DataPlanes {
         let name = record.name.clone();
         let mut config = self.config.controllers.clone();
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
+        let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);
+        config.efs = efs.clone().map(|efs| efs as Arc<dyn controllers::efs::EfsVolumes>);
         let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =
             tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));
@@ -155,7 +166,16 @@ impl ClusterObserver for DataPlanes {
             .get()
             .and_then(|source| source.network(&name))
             .unwrap_or_else(|| Arc::new(SubnetPool::default()) as Arc<dyn PodNetwork>);
-        let agent = Arc::new(NodeAgent::start(client(&api, "system:node-agent"), self.config.agent.clone(), network));
+        let mounts = efs.map(|efs| {
+            let mounts = crate::eks::efs::EfsMounts::new(client(&api, "system:node-agent"), efs);
+            Arc::new(mounts) as Arc<dyn node_agent::PodVolumes>
+        });
+        let agent = Arc::new(NodeAgent::start_with_volumes(
+            client(&api, "system:node-agent"),
+            self.config.agent.clone(),
+            network,
+            mounts,
+        ));
         let sync = tokio::spawn(sync_nodes(
             name.clone(),
             Arc::clone(&self.source),

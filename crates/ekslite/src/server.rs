@@ -96,12 +96,15 @@ impl Server {
         data_planes.set_source(Arc::clone(&nodes) as _);
         data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
         let _ = fargate_webhook.eks.set(eks.clone());
+        let efs = aws_model::efs::Efs::new(records(), Arc::clone(&clock), ec2.clone());
+        data_planes.set_efs(efs.clone());
         let aws = Arc::new(
             AwsApi::new(eks.clone(), iam, Arc::clone(&clock))
                 .with_ec2(ec2.clone())
                 .with_autoscaling(autoscaling.clone())
                 .with_ssm(aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone()))
                 .with_quotas(aws_model::quotas::Quotas::new(records(), Arc::clone(&clock), options.eks.quota_limits()))
+                .with_efs(efs)
                 .with_oidc_keys(Arc::new(ClusterIssuers(Arc::clone(&control_planes)))),
         );
         tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");

@@ -153,6 +153,15 @@ impl Shared {
     }
 }
 
+/// What a node does with a pod's volumes before its containers start: mount them, as kubelet's volume manager
+/// does through the volume's CSI driver. `Err` is the `FailedMount` event's message; the pod waits and is tried
+/// again. Without one, pods start without waiting for their volumes.
+#[async_trait::async_trait]
+pub trait PodVolumes: Send + Sync + std::fmt::Debug {
+    /// Mounts the volumes of the claims (in `namespace`) that the pod `pod_uid` uses, on `node`.
+    async fn mount(&self, node: &NodeSpec, namespace: &str, pod_uid: &str, claims: &[String]) -> Result<(), String>;
+}
+
 /// Runs simulated nodes against one cluster.
 #[derive(Debug)]
 pub struct NodeAgent {
@@ -165,6 +174,16 @@ pub struct NodeAgent {
 impl NodeAgent {
     /// Starts the agent's tasks (on the current tokio runtime); it runs no node until [`NodeAgent::set_nodes`].
     pub fn start(client: kube::Client, config: AgentConfig, network: Arc<dyn PodNetwork>) -> NodeAgent {
+        NodeAgent::start_with_volumes(client, config, network, None)
+    }
+
+    /// [`NodeAgent::start`] with what mounts pods' volumes before they start.
+    pub fn start_with_volumes(
+        client: kube::Client,
+        config: AgentConfig,
+        network: Arc<dyn PodNetwork>,
+        volumes: Option<Arc<dyn PodVolumes>>,
+    ) -> NodeAgent {
         let (changed, _) = watch::channel(0);
         let shared = Arc::new(Shared { desired: RwLock::new(Desired::default()), changed });
         let (shutdown, _) = watch::channel(false);
@@ -181,6 +200,7 @@ impl NodeAgent {
                 config,
                 Arc::clone(&shared),
                 Arc::clone(&network),
+                volumes,
                 shutdown.subscribe(),
             )),
         ];

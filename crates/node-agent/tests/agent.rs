@@ -448,3 +448,64 @@ async fn a_failing_liveness_probe_kills_and_restarts_the_container() {
     assert!(harness.event_when("sick", "Unhealthy").await.starts_with("Liveness probe failed"));
     harness.stop().await;
 }
+
+/// Volumes that mount once `ready` is set, recording what they were asked.
+#[derive(Debug, Default)]
+struct GatedVolumes {
+    ready: std::sync::atomic::AtomicBool,
+    asked: std::sync::Mutex<Vec<(String, String, Vec<String>)>>,
+}
+
+#[async_trait::async_trait]
+impl node_agent::PodVolumes for GatedVolumes {
+    async fn mount(&self, node: &NodeSpec, namespace: &str, _pod_uid: &str, claims: &[String]) -> Result<(), String> {
+        let zone = node.labels.get("topology.kubernetes.io/zone").cloned().unwrap_or_default();
+        self.asked.lock().unwrap().push((zone, namespace.to_owned(), claims.to_vec()));
+        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err("MountVolume.SetUp failed for volume \"data\" : no mount target".into())
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pod_waits_with_failed_mount_until_its_volumes_mount() {
+    let (planes, client) = cluster().await;
+    let volumes = Arc::new(GatedVolumes::default());
+    let agent = NodeAgent::start_with_volumes(
+        client.clone(),
+        config(),
+        Arc::new(SubnetPool::new()),
+        Some(Arc::clone(&volumes) as Arc<dyn node_agent::PodVolumes>),
+    );
+    agent.set_nodes(vec![spec("n1", "10.0.1.10", 17)]);
+    let harness = Harness { planes, client, agent };
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": { "name": "db" },
+        "spec": {
+            "nodeName": "n1",
+            "containers": [{ "name": "db", "image": "postgres" }],
+            "volumes": [
+                { "name": "data", "persistentVolumeClaim": { "claimName": "shared" } },
+                { "name": "scratch", "emptyDir": {} },
+            ],
+        },
+    }))
+    .unwrap();
+    harness.pods().create(&PostParams::default(), &pod).await.unwrap();
+    harness.create_pod("plain", "n1", "Always", &[]).await;
+    let message = harness.event_when("db", "FailedMount").await;
+    assert!(message.contains("no mount target"), "{message}");
+    harness.pod_when("plain", "a pod without claims runs", |pod| phase(pod) == "Running").await;
+    let waiting = harness.pods().get("db").await.unwrap();
+    assert!(waiting.status.as_ref().and_then(|s| s.start_time.as_ref()).is_none(), "not started");
+    assert_eq!(
+        volumes.asked.lock().unwrap()[0],
+        ("us-east-1a".to_owned(), "default".to_owned(), vec!["shared".to_owned()])
+    );
+
+    volumes.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    harness.pod_when("db", "db runs once its volume mounts", |pod| phase(pod) == "Running").await;
+    harness.stop().await;
+}

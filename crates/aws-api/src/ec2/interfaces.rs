@@ -52,6 +52,8 @@ pub(super) async fn create_network_interface(api: &AwsApi, call: &Call<'_>) -> O
         secondary_count: input.params.int("SecondaryPrivateIpAddressCount").map_err(bad_params)?,
         groups: input.strings("SecurityGroupId")?,
         tags: input.tag_specifications("network-interface")?,
+        interface_type: None,
+        requester_managed: false,
     };
     for item in input.params.ec2_list("PrivateIpAddresses").map_err(bad_params)? {
         let address = item.required("PrivateIpAddress").map_err(bad_params)?.to_owned();
@@ -268,7 +270,7 @@ pub(super) fn interface_xml(xml: &mut XmlWriter, network: &Network, eni: &Networ
         .text("availabilityZone", &eni.availability_zone)
         .text("description", &eni.description)
         .text("ownerId", &network.account)
-        .value("requesterManaged", false)
+        .value("requesterManaged", eni.requester_managed)
         .text("status", eni.status())
         .text("macAddress", &eni.mac_address)
         .text("privateIpAddress", &eni.private_ip.to_string())
@@ -283,7 +285,7 @@ pub(super) fn interface_xml(xml: &mut XmlWriter, network: &Network, eni: &Networ
             .value("primary", primary);
     })
     .element("ipv6AddressesSet", |_| {})
-    .text("interfaceType", "interface");
+    .text("interfaceType", eni.interface_type());
 }
 
 /// An instance's interface as DescribeInstances writes it (`InstanceNetworkInterface`).

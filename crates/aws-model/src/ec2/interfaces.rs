@@ -65,12 +65,24 @@ pub struct NetworkInterface {
     pub source_dest_check: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<InterfaceAttachment>,
+    /// The interface type when it is not a plain `interface` (`efs` for an EFS mount target's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    /// Whether an AWS service made it and manages it (an EFS mount target's): it is `in-use` from the start and
+    /// only that service deletes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requester_managed: bool,
 }
 
 impl NetworkInterface {
-    /// `in-use` while attached, else `available`.
+    /// `in-use` while attached or managed by a service, else `available`.
     pub fn status(&self) -> &'static str {
-        if self.attachment.is_some() { "in-use" } else { "available" }
+        if self.attachment.is_some() || self.requester_managed { "in-use" } else { "available" }
+    }
+
+    /// `interface`, or the type a service gave it (`efs`).
+    pub fn interface_type(&self) -> &str {
+        self.interface_type.as_deref().unwrap_or("interface")
     }
 
     /// Every address, the primary first, with whether it is the primary.
@@ -98,6 +110,10 @@ pub struct CreateNetworkInterface {
     /// Security group ids; the VPC's default group when empty.
     pub groups: Vec<String>,
     pub tags: Tags,
+    /// The type a service gives the interfaces it makes (`efs`); a plain `interface` when `None`.
+    pub interface_type: Option<String>,
+    /// Made by a service (EFS for a mount target), which alone deletes it ([`Network::delete_managed_interface`]).
+    pub requester_managed: bool,
 }
 
 /// A change of ModifyNetworkInterfaceAttribute: one attribute per call.
@@ -321,27 +337,49 @@ impl Network {
             security_groups: groups,
             source_dest_check: true,
             attachment: None,
+            interface_type: input.interface_type.clone(),
+            requester_managed: input.requester_managed,
         };
         self.network_interfaces.insert(eni.id.clone(), eni.clone());
         self.tag(&eni.id, &input.tags);
         Ok(eni)
     }
 
-    /// DeleteNetworkInterface: not while attached; its addresses go back to the subnet. The change reads the
-    /// interface, then its subnet's addresses.
+    /// DeleteNetworkInterface: not while attached or managed by a service; its addresses go back to the subnet.
+    /// The change reads the interface, then its subnet's addresses.
     pub fn delete_network_interface(&mut self, id: &str) -> Result<(), Ec2Error> {
         let eni = self.interface(id)?;
-        if eni.attachment.is_some() {
+        if eni.attachment.is_some() || eni.requester_managed {
             return Err(Ec2Error::NetworkInterfaceInUse(format!("Network interface '{id}' is currently in use.")));
         }
-        let eni = self.network_interfaces.remove(id).expect("checked above");
+        self.remove_interface(id);
+        Ok(())
+    }
+
+    /// Deletes an interface a service made and manages (an EFS mount target's), as that service does; one
+    /// already gone counts as deleted. Its addresses go back to the subnet.
+    pub fn delete_managed_interface(&mut self, id: &str) -> Result<(), Ec2Error> {
+        match self.network_interfaces.get(id) {
+            None => Ok(()),
+            Some(eni) if !eni.requester_managed => {
+                Err(Ec2Error::OperationNotPermitted(format!("Network interface '{id}' is not managed by a service.")))
+            }
+            Some(_) => {
+                self.remove_interface(id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes an interface, its tags and its addresses.
+    fn remove_interface(&mut self, id: &str) {
+        let Some(eni) = self.network_interfaces.remove(id) else { return };
         self.untag(id);
         if let Some(subnet) = self.subnets.get_mut(&eni.subnet_id) {
             for (ip, _) in eni.addresses() {
                 subnet.allocated.remove(&ip);
             }
         }
-        Ok(())
     }
 
     /// AttachNetworkInterface: an available interface to a live instance of its VPC and zone, at a free device
@@ -590,9 +628,9 @@ impl Network {
                     "addresses.private-ip-address" => eni.addresses().iter().map(|(ip, _)| ip.to_string()).collect(),
                     "addresses.primary" => vec!["true".into(), "false".into()],
                     "mac-address" => one(&eni.mac_address),
-                    "requester-managed" => one("false"),
+                    "requester-managed" => one(&eni.requester_managed.to_string()),
                     "source-dest-check" => one(&eni.source_dest_check.to_string()),
-                    "interface-type" => one("interface"),
+                    "interface-type" => one(eni.interface_type()),
                     _ => Vec::new(),
                 })
             })
@@ -738,6 +776,8 @@ fn attached_interface(
             attached_at,
             delete_on_termination: true,
         }),
+        interface_type: None,
+        requester_managed: false,
     };
     (id, eni)
 }

@@ -187,6 +187,8 @@ pub(super) fn upgrade_network(network: &mut Network) {
                     attached_at: instance.launched_at,
                     delete_on_termination: true,
                 }),
+                interface_type: None,
+                requester_managed: false,
             };
             if index > 0 {
                 let mut tags = Tags::new();

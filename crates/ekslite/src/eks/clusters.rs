@@ -51,14 +51,16 @@ impl KubernetesClusters for Clusters {
     }
 
     async fn addon(&self, cluster: &str, addon: &str, installed: bool) -> Result<(), String> {
-        // The EBS CSI driver's registration is what the cluster's volume provisioner answers to.
-        if addon != "aws-ebs-csi-driver" {
-            return Ok(());
-        }
+        // The CSI drivers' registrations are what the cluster's volume provisioner answers to.
+        let (driver, object) = match addon {
+            "aws-ebs-csi-driver" => ("ebs.csi.aws.com", ebs_csi_driver()),
+            "aws-efs-csi-driver" => ("efs.csi.aws.com", efs_csi_driver()),
+            _ => return Ok(()),
+        };
         let result = if installed {
-            self.0.ensure_object(cluster, "storage.k8s.io", "csidrivers", ebs_csi_driver()).await
+            self.0.ensure_object(cluster, "storage.k8s.io", "csidrivers", object).await
         } else {
-            self.0.remove_object(cluster, "storage.k8s.io", "csidrivers", None, "ebs.csi.aws.com").await
+            self.0.remove_object(cluster, "storage.k8s.io", "csidrivers", None, driver).await
         };
         match result {
             Ok(()) | Err(apiserver::ClusterError::NotFound(_)) => Ok(()),
@@ -90,6 +92,24 @@ fn ebs_csi_driver() -> serde_json::Value {
         "metadata": { "name": "ebs.csi.aws.com", "labels": { "app.kubernetes.io/name": "aws-ebs-csi-driver" } },
         "spec": {
             "attachRequired": true,
+            "podInfoOnMount": false,
+            "fsGroupPolicy": "ReadWriteOnceWithFSType",
+            "requiresRepublish": false,
+            "storageCapacity": false,
+            "seLinuxMount": false,
+            "volumeLifecycleModes": ["Persistent"],
+        },
+    })
+}
+
+/// The CSIDriver object the `aws-efs-csi-driver` add-on registers: nothing to attach, EFS mounts over the network.
+fn efs_csi_driver() -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "CSIDriver",
+        "metadata": { "name": "efs.csi.aws.com", "labels": { "app.kubernetes.io/name": "aws-efs-csi-driver" } },
+        "spec": {
+            "attachRequired": false,
             "podInfoOnMount": false,
             "fsGroupPolicy": "ReadWriteOnceWithFSType",
             "requiresRepublish": false,

@@ -183,7 +183,7 @@ impl NodeSource for EksNodes {
 const FIRST_SNAPSHOT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The account and region of an EKS cluster's Kubernetes side, named `<name>.<region>.<account>`.
-fn caller_of(cluster: &str) -> Option<aws_model::eks::Caller> {
+pub(crate) fn caller_of(cluster: &str) -> Option<aws_model::eks::Caller> {
     let mut parts = cluster.rsplitn(3, '.');
     let (account, region) = (parts.next()?.to_owned(), parts.next()?.to_owned());
     parts.next()?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Container, Pod, PodCondition, PodSpec, PodStatus};
+use k8s_openapi::api::core::v1::{Container, Pod, PodCondition, PodSpec, PodStatus, Volume};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::{Involved, Recorder, is_not_found};
 use crate::lifecycle::{PodPlan, PodSnapshot, Stop, Timing, simulate};
 use crate::status::{self, EventSpec, PodContext};
-use crate::{AgentConfig, DesiredNode, PodNetwork, Shared, node};
+use crate::{AgentConfig, DesiredNode, PodNetwork, PodVolumes, Shared, node};
 
 /// How soon a failed write or a failed IP allocation is tried again.
 const RETRY: Duration = Duration::from_secs(1);
@@ -88,6 +88,7 @@ struct Driver {
     timing: Timing,
     shared: Arc<Shared>,
     network: Arc<dyn PodNetwork>,
+    volumes: Option<Arc<dyn PodVolumes>>,
     /// Every bound pod, by uid.
     pods: HashMap<String, Tracked>,
     /// Pod uids by node name.
@@ -113,6 +114,7 @@ pub(crate) async fn run(
     config: Arc<AgentConfig>,
     shared: Arc<Shared>,
     network: Arc<dyn PodNetwork>,
+    volumes: Option<Arc<dyn PodVolumes>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let pods: Api<Pod> = Api::all(client.clone());
@@ -130,6 +132,7 @@ pub(crate) async fn run(
             timing: config.timing(),
             shared: Arc::clone(&shared),
             network: Arc::clone(&network),
+            volumes: volumes.clone(),
             pods: HashMap::new(),
             by_node: HashMap::new(),
             running: HashMap::new(),
@@ -181,8 +184,9 @@ pub(crate) async fn run(
 /// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
 /// identity, annotations and deletion; what `PodPlan::of` reads (restart policy, grace period, each container's
-/// name, image, pull policy and probes); the node, host networking; the status fields admission reads; and the
-/// conditions others own, which every status write carries over.
+/// name, image, pull policy and probes); the node, host networking; the claims its volumes name (which must be
+/// mounted before it starts); the status fields admission reads; and the conditions others own, which every status
+/// write carries over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
     pod.metadata.labels = None;
@@ -209,6 +213,20 @@ fn lean_pod(pod: &mut Pod) {
         termination_grace_period_seconds: spec.termination_grace_period_seconds,
         host_network: spec.host_network,
         node_name: spec.node_name,
+        volumes: spec
+            .volumes
+            .map(|volumes| {
+                volumes
+                    .into_iter()
+                    .filter(|volume| volume.persistent_volume_claim.is_some())
+                    .map(|volume| Volume {
+                        name: volume.name,
+                        persistent_volume_claim: volume.persistent_volume_claim,
+                        ..Volume::default()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|volumes| !volumes.is_empty()),
         ..PodSpec::default()
     });
     pod.status = pod.status.take().map(|status| PodStatus {
@@ -448,7 +466,31 @@ impl Driver {
             return;
         }
 
+        // Volumes are mounted before the sandbox starts; a pod whose volume cannot be mounted on this node waits.
+        if started.is_none()
+            && let Some(volumes) = &self.volumes
+        {
+            let claims: Vec<String> = tracked
+                .pod
+                .spec
+                .iter()
+                .flat_map(|spec| spec.volumes.iter().flatten())
+                .filter_map(|volume| volume.persistent_volume_claim.as_ref().map(|claim| claim.claim_name.clone()))
+                .collect();
+            if !claims.is_empty() {
+                let volumes = Arc::clone(volumes);
+                let (namespace, pod_uid) = (tracked.namespace().to_owned(), tracked.uid().to_owned());
+                if let Err(message) = volumes.mount(&node.spec, &namespace, &pod_uid, &claims).await {
+                    let event = EventSpec { type_: "Warning", reason: "FailedMount", message, field_path: None };
+                    self.event(uid, &event).await;
+                    self.schedule(uid, RETRY * 5);
+                    return;
+                }
+            }
+        }
+        let tracked = self.pods.get(uid).expect("tracked");
         let host_network = tracked.pod.spec.as_ref().and_then(|spec| spec.host_network).unwrap_or(false);
+        let status = tracked.pod.status.as_ref();
         let existing_ip = status.and_then(|status| status.pod_ip.as_deref()).and_then(|ip| ip.parse().ok());
         let (ip, ip_allocated) = if host_network {
             (host_ip, false)

@@ -247,3 +247,25 @@ fn a_subnet_with_an_interface_is_not_deleted() {
     network.delete_network_interface(&eni.id).unwrap();
     network.delete_subnet(&subnet).unwrap();
 }
+
+#[test]
+fn a_service_managed_interface_is_in_use_and_only_its_service_deletes_it() {
+    let (mut network, mut ids, subnet, _) = network();
+    let before = network.subnets[&subnet].available_ip_address_count();
+    let input =
+        CreateNetworkInterface { interface_type: Some("efs".into()), requester_managed: true, ..in_subnet(&subnet) };
+    let eni = create(&mut network, &mut ids, input).unwrap();
+    assert_eq!((eni.status(), eni.interface_type()), ("in-use", "efs"));
+    let found = network.describe_network_interfaces(&[], &[filter("interface-type", &["efs"])]).unwrap();
+    assert_eq!(found.iter().map(|eni| eni.id.as_str()).collect::<Vec<_>>(), [eni.id.as_str()]);
+    let managed = network.describe_network_interfaces(&[], &[filter("requester-managed", &["true"])]).unwrap();
+    assert_eq!(managed.len(), 1);
+    assert!(matches!(network.delete_network_interface(&eni.id), Err(Ec2Error::NetworkInterfaceInUse(_))));
+    assert!(network.delete_subnet(&subnet).is_err(), "the subnet holds the interface's address");
+    network.delete_managed_interface(&eni.id).unwrap();
+    network.delete_managed_interface(&eni.id).unwrap();
+    assert_eq!(network.subnets[&subnet].available_ip_address_count(), before);
+    let plain = create(&mut network, &mut ids, in_subnet(&subnet)).unwrap();
+    assert_eq!(plain.interface_type(), "interface");
+    assert!(matches!(network.delete_managed_interface(&plain.id), Err(Ec2Error::OperationNotPermitted(_))));
+}
