@@ -10,7 +10,7 @@
 //! `v:<value>` for a set member, and `.` for the list item itself. Which lists are keyed, sets or atomic comes
 //! from the same table as strategic merge patch.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
@@ -218,6 +218,50 @@ fn add_value(kind: &str, parent: &str, field: &str, value: &Value, set: &mut Fie
     }
 }
 
+/// Finds the values at many paths of one object. Each keyed list a path goes through is indexed by its items'
+/// keys the first time, so resolving every path of a list of n items costs O(n), not O(n²) as a search per path
+/// would (a pod with 20,000 containers has 60,000 such paths).
+struct Lookup<'a> {
+    root: &'a Value,
+    /// Per list (by address) and key field names: each item's key, as canonical JSON, to its first index.
+    lists: HashMap<(usize, Vec<String>), HashMap<String, usize>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(root: &'a Value) -> Lookup<'a> {
+        Lookup { root, lists: HashMap::new() }
+    }
+
+    /// The value at a path, if any: the same answer as [`value_at`].
+    fn value_at(&mut self, path: &[Element]) -> Option<&'a Value> {
+        let mut node = self.root;
+        for element in path {
+            node = match element {
+                Element::Key(key) => {
+                    let key: Map<String, Value> = serde_json::from_str(key).ok()?;
+                    let items = node.as_array()?;
+                    let names: Vec<String> = key.keys().cloned().collect();
+                    let list = (std::ptr::from_ref(node) as usize, names);
+                    let index = self.lists.entry(list).or_insert_with_key(|(_, names)| {
+                        let mut index = HashMap::with_capacity(items.len());
+                        for (position, item) in items.iter().enumerate() {
+                            let fields: Option<Map<String, Value>> =
+                                names.iter().map(|name| Some((name.clone(), item.get(name)?.clone()))).collect();
+                            if let Some(fields) = fields {
+                                index.entry(Value::Object(fields).to_string()).or_insert(position);
+                            }
+                        }
+                        index
+                    });
+                    items.get(*index.get(&Value::Object(key).to_string())?)?
+                }
+                other => value_at(node, std::slice::from_ref(other))?,
+            };
+        }
+        Some(node)
+    }
+}
+
 /// The value at a path, if any.
 fn value_at<'a>(object: &'a Value, path: &[Element]) -> Option<&'a Value> {
     let mut node = object;
@@ -365,8 +409,9 @@ pub fn record_update(
     if old.is_none() {
         entries.clear();
     }
+    let (mut old_values, mut new_values) = (Lookup::new(&old_value), Lookup::new(new));
     let changed: Vec<Path> =
-        new_set.paths().into_iter().filter(|path| value_at(&old_value, path) != value_at(new, path)).collect();
+        new_set.paths().into_iter().filter(|path| old_values.value_at(path) != new_values.value_at(path)).collect();
     for entry in &mut entries {
         for path in &changed {
             if entry.manager != manager || entry.operation != "Update" {
@@ -374,7 +419,7 @@ pub fn record_update(
             }
         }
         for path in entry.fields.paths() {
-            if value_at(new, &path).is_none() {
+            if new_values.value_at(&path).is_none() {
                 entry.fields.remove(&path);
             }
         }
@@ -465,8 +510,9 @@ pub fn apply(
 
     // Conflicts: fields another manager owns whose value this apply changes.
     let mut conflicts: Vec<(String, String, Path)> = Vec::new();
+    let (mut live_values, mut applied_values) = (Lookup::new(&result), Lookup::new(applied));
     for path in applied_set.paths() {
-        if value_at(&result, &path) == value_at(applied, &path) {
+        if live_values.value_at(&path) == applied_values.value_at(&path) {
             continue;
         }
         for entry in &entries {
@@ -556,3 +602,6 @@ fn conflict_error(resource: &ResourceType, name: &str, conflicts: &[(String, Str
     error.details = Some(json!({ "name": name, "group": resource.group, "kind": resource.plural, "causes": causes }));
     error
 }
+
+#[cfg(test)]
+mod tests;
