@@ -23,6 +23,7 @@ mod images;
 mod instances;
 mod interfaces;
 mod network_acls;
+mod templates;
 mod volumes;
 
 /// EC2 on the wire.
@@ -81,11 +82,13 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DescribeInstanceTypeOfferings", account::describe_instance_type_offerings),
         operation!("DescribeAccountAttributes", account::describe_account_attributes),
         operation!("DescribeImages", images::describe_images),
-        operation!("CreateLaunchTemplate", instances::create_launch_template),
-        operation!("CreateLaunchTemplateVersion", instances::create_launch_template_version),
-        operation!("DescribeLaunchTemplates", instances::describe_launch_templates),
-        operation!("DescribeLaunchTemplateVersions", instances::describe_launch_template_versions),
-        operation!("DeleteLaunchTemplate", instances::delete_launch_template),
+        operation!("CreateLaunchTemplate", templates::create_launch_template),
+        operation!("CreateLaunchTemplateVersion", templates::create_launch_template_version),
+        operation!("ModifyLaunchTemplate", templates::modify_launch_template),
+        operation!("DescribeLaunchTemplates", templates::describe_launch_templates),
+        operation!("DescribeLaunchTemplateVersions", templates::describe_launch_template_versions),
+        operation!("DeleteLaunchTemplateVersions", templates::delete_launch_template_versions),
+        operation!("DeleteLaunchTemplate", templates::delete_launch_template),
         operation!("DescribeNetworkInterfaces", interfaces::describe_network_interfaces),
         operation!("CreateNetworkInterface", interfaces::create_network_interface),
         operation!("DeleteNetworkInterface", interfaces::delete_network_interface),
