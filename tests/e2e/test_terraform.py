@@ -490,11 +490,22 @@ resource "aws_iam_openid_connect_provider" "cluster" {
   }
 }
 
-# Block device mappings and metadata options are left out: launch templates here keep the image, instance type, key,
-# user data, security groups and tag specifications only, so the provider would read the others back as removed.
 resource "aws_launch_template" "node" {
   name_prefix            = "platform-node-"
   vpc_security_group_ids = [aws_eks_cluster.main.vpc_config[0].cluster_security_group_id]
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size           = 50
+      volume_type           = "gp3"
+      delete_on_termination = true
+      encrypted             = true
+    }
+  }
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }
   tag_specifications {
     resource_type = "instance"
     tags = {
@@ -628,6 +639,13 @@ def test_an_eks_stack_with_its_network_roles_node_group_fargate_addons_and_acces
     nodegroup = eks.describe_nodegroup(clusterName="platform", nodegroupName="main")["nodegroup"]
     assert nodegroup["status"] == "ACTIVE" and nodegroup["launchTemplate"]["id"] == outputs["launch_template_id"]
     assert nodegroup["scalingConfig"] == {"minSize": 1, "maxSize": 3, "desiredSize": 2}
+    [version] = ec2.describe_launch_template_versions(LaunchTemplateId=outputs["launch_template_id"],
+                                                      Versions=["$Latest"])["LaunchTemplateVersions"]
+    [device] = version["LaunchTemplateData"]["BlockDeviceMappings"]
+    assert device["DeviceName"] == "/dev/xvda" and device["Ebs"]["VolumeSize"] == 50
+    assert (device["Ebs"]["VolumeType"], device["Ebs"]["Encrypted"]) == ("gp3", True)
+    metadata = version["LaunchTemplateData"]["MetadataOptions"]
+    assert (metadata["HttpTokens"], metadata["HttpPutResponseHopLimit"]) == ("required", 2)
     profile = eks.describe_fargate_profile(clusterName="platform", fargateProfileName="system")["fargateProfile"]
     assert profile["status"] == "ACTIVE" and profile["selectors"] == [
         {"namespace": "batch", "labels": {"compute": "fargate"}}]

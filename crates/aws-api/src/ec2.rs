@@ -22,7 +22,9 @@ mod account;
 mod images;
 mod instances;
 mod interfaces;
+mod key_pairs;
 mod network_acls;
+mod templates;
 mod volumes;
 
 /// EC2 on the wire.
@@ -81,11 +83,17 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DescribeInstanceTypeOfferings", account::describe_instance_type_offerings),
         operation!("DescribeAccountAttributes", account::describe_account_attributes),
         operation!("DescribeImages", images::describe_images),
-        operation!("CreateLaunchTemplate", instances::create_launch_template),
-        operation!("CreateLaunchTemplateVersion", instances::create_launch_template_version),
-        operation!("DescribeLaunchTemplates", instances::describe_launch_templates),
-        operation!("DescribeLaunchTemplateVersions", instances::describe_launch_template_versions),
-        operation!("DeleteLaunchTemplate", instances::delete_launch_template),
+        operation!("CreateLaunchTemplate", templates::create_launch_template),
+        operation!("CreateLaunchTemplateVersion", templates::create_launch_template_version),
+        operation!("ModifyLaunchTemplate", templates::modify_launch_template),
+        operation!("DescribeLaunchTemplates", templates::describe_launch_templates),
+        operation!("DescribeLaunchTemplateVersions", templates::describe_launch_template_versions),
+        operation!("DeleteLaunchTemplateVersions", templates::delete_launch_template_versions),
+        operation!("DeleteLaunchTemplate", templates::delete_launch_template),
+        operation!("ImportKeyPair", key_pairs::import_key_pair),
+        operation!("CreateKeyPair", key_pairs::create_key_pair),
+        operation!("DescribeKeyPairs", key_pairs::describe_key_pairs),
+        operation!("DeleteKeyPair", key_pairs::delete_key_pair),
         operation!("DescribeNetworkInterfaces", interfaces::describe_network_interfaces),
         operation!("CreateNetworkInterface", interfaces::create_network_interface),
         operation!("DeleteNetworkInterface", interfaces::delete_network_interface),
@@ -187,6 +195,10 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::SnapshotIdMalformed(_) => "InvalidSnapshotID.Malformed",
         Ec2Error::ZoneNotFound(_) => "InvalidZone.NotFound",
         Ec2Error::InvalidParameterDependency(_) => "InvalidParameterDependency",
+        Ec2Error::KeyPairNotFound(_) => "InvalidKeyPair.NotFound",
+        Ec2Error::KeyPairDuplicate(_) => "InvalidKeyPair.Duplicate",
+        Ec2Error::KeyFormat(_) => "InvalidKey.Format",
+        Ec2Error::Unsupported(_) => "UnsupportedOperation",
         Ec2Error::Server(_) => "InternalError",
     }
 }

@@ -1,5 +1,6 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs, network
-//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), EBS volumes and snapshots ([`volumes`]) and tags, with regions and availability zones
+//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), EBS volumes and snapshots ([`volumes`]), key pairs
+//! ([`key_pairs`]) and tags, with regions and availability zones
 //! ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in [`vpc_cidrs`]).
 //!
 //! Every resource is its own record ([`storage`] says where, and how changes are written). [`Network`] is a
@@ -24,6 +25,7 @@ pub mod images;
 pub mod instance_types;
 pub mod instances;
 pub mod interfaces;
+pub mod key_pairs;
 pub mod loaded;
 mod migrate;
 mod network;
@@ -279,6 +281,8 @@ pub struct Network {
     pub volumes: Loaded<Volume>,
     /// EBS snapshots by id.
     pub snapshots: Loaded<Snapshot>,
+    /// Key pairs by id.
+    pub key_pairs: Loaded<key_pairs::KeyPair>,
     /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
@@ -500,6 +504,18 @@ pub enum Ec2Error {
     /// `InvalidZone.NotFound`.
     #[error("The zone '{0}' does not exist.")]
     ZoneNotFound(String),
+    /// `InvalidKeyPair.NotFound`, with its whole message.
+    #[error("{0}")]
+    KeyPairNotFound(String),
+    /// `InvalidKeyPair.Duplicate`.
+    #[error("The keypair '{0}' already exists.")]
+    KeyPairDuplicate(String),
+    /// `InvalidKey.Format`, with its whole message.
+    #[error("{0}")]
+    KeyFormat(String),
+    /// `UnsupportedOperation`, with its whole message.
+    #[error("{0}")]
+    Unsupported(String),
     /// `InvalidParameterDependency`.
     #[error("{0}")]
     InvalidParameterDependency(String),

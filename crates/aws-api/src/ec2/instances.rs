@@ -1,22 +1,17 @@
-//! EC2 instances, instance types and launch templates over the `ec2` protocol: DescribeInstances,
-//! TerminateInstances, StopInstances, StartInstances, DescribeInstanceTypes, CreateLaunchTemplate,
-//! CreateLaunchTemplateVersion, DescribeLaunchTemplates, DescribeLaunchTemplateVersions, DeleteLaunchTemplate.
+//! EC2 instances and instance types over the `ec2` protocol: DescribeInstances, TerminateInstances,
+//! StopInstances, StartInstances, DescribeInstanceTypes (launch templates are in `templates.rs`).
 //! Instances are those Auto Scaling launches for managed node groups; every call first reconciles the groups
 //! with their node groups (`AutoScaling::sync`), so what it reads is current.
 
 use aws_model::autoscaling::{INSTANCES_PER_CHANGE, RECORDS_PER_CHANGE};
 use aws_model::ec2::instance_types::{INSTANCE_TYPES, InstanceType, instance_type};
 use aws_model::ec2::instances::StateChange;
-use aws_model::ec2::templates::{
-    CreateLaunchTemplate, LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName,
-};
-use aws_model::ec2::{Ec2, Instance, InstanceState, Kind, Network, Scope as Reads, StateRequest, Tags, scopes};
+use aws_model::ec2::{Ec2, Instance, InstanceState, Kind, Network, Scope as Reads, StateRequest, scopes};
 use aws_model::eks::Caller;
 use aws_protocol::AwsError;
-use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
 
-use super::{Input, bad_params, invalid, start, tag_set, timestamp};
+use super::{bad_params, invalid, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
@@ -157,116 +152,6 @@ pub(super) async fn describe_instance_types(api: &AwsApi, call: &Call<'_>) -> Ou
     })
 }
 
-pub(super) async fn create_launch_template(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let now = ec2.now();
-    let request = CreateLaunchTemplate {
-        name: input.required("LaunchTemplateName")?,
-        version_description: input.get("VersionDescription"),
-        data: template_data(&input)?,
-        tags: input.tag_specifications("launch-template")?,
-    };
-    let creator = caller.arn.clone();
-    let template = ec2
-        .change(caller, &scopes::launch_templates(None), |network, ids| {
-            network.create_launch_template(ids, &request, &creator, now)
-        })
-        .await
-        .map_err(wire)?;
-    let tags = request.tags.clone();
-    call.xml(move |xml| {
-        xml.element("launchTemplate", |xml| template_xml(xml, &template, Some(&tags)));
-    })
-}
-
-pub(super) async fn create_launch_template_version(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let now = ec2.now();
-    let id = input.get("LaunchTemplateId");
-    let name = input.get("LaunchTemplateName");
-    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-    let data = template_data(&input)?;
-    let source = input.get("SourceVersion");
-    let description = input.get("VersionDescription");
-    let creator = caller.arn.clone();
-    let (template, version) = ec2
-        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| {
-            network.create_launch_template_version(
-                &which,
-                source.as_deref(),
-                description.as_deref(),
-                &data,
-                &creator,
-                now,
-            )
-        })
-        .await
-        .map_err(wire)?;
-    call.xml(move |xml| {
-        xml.element("launchTemplateVersion", |xml| version_xml(xml, &template, &version));
-    })
-}
-
-pub(super) async fn describe_launch_templates(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let ids = input.strings("LaunchTemplateId")?;
-    let names = input.strings("LaunchTemplateName")?;
-    let filters = input.filters()?;
-    let max = input.params.int("MaxResults").map_err(bad_params)?;
-    let network = synced(api, ec2, caller, &scopes::launch_templates(None)).await?;
-    let found: Vec<LaunchTemplate> =
-        network.describe_launch_templates(&ids, &names, &filters).map_err(wire)?.into_iter().cloned().collect();
-    let (page, token) = page(found, |t| t.id.clone(), max, input.get("NextToken").as_deref(), (1, 200))?;
-    call.xml(move |xml| {
-        xml.list("launchTemplates", "item", &page, |xml, template| {
-            template_xml(xml, template, network.tags.get(&template.id));
-        });
-        xml.optional("nextToken", token.as_deref());
-    })
-}
-
-pub(super) async fn describe_launch_template_versions(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let id = input.get("LaunchTemplateId");
-    let name = input.get("LaunchTemplateName");
-    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-    let versions = input.strings("LaunchTemplateVersion")?;
-    let (min, max) = (input.get("MinVersion"), input.get("MaxVersion"));
-    let network = synced(api, ec2, caller, &scopes::launch_templates(Some(&which))).await?;
-    let (template, found) =
-        network.describe_launch_template_versions(&which, &versions, min.as_deref(), max.as_deref()).map_err(wire)?;
-    let template = template.clone();
-    let found: Vec<LaunchTemplateVersion> = found.into_iter().cloned().collect();
-    call.xml(move |xml| {
-        xml.list("launchTemplateVersionSet", "item", &found, |xml, version| {
-            version_xml(xml, &template, version);
-        });
-    })
-}
-
-pub(super) async fn delete_launch_template(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let id = input.get("LaunchTemplateId");
-    let name = input.get("LaunchTemplateName");
-    let which = TemplateName::from_request(id.as_deref(), name.as_deref()).map_err(wire)?;
-    let scope = scopes::launch_templates(Some(&which)).all(Kind::AutoScalingGroup);
-    let network = synced(api, ec2, caller, &scope).await?;
-    let wanted = network.launch_template(&which).map_err(wire)?.id.clone();
-    if network.auto_scaling_groups.values().any(|group| group.launch_template.id == wanted) {
-        return Err(AwsError::bad_request(
-            "InvalidLaunchTemplateId.InUse",
-            format!("Launch template {wanted} is in use by an Auto Scaling group and cannot be deleted."),
-        ));
-    }
-    let template = ec2
-        .change(caller, &scopes::launch_templates(Some(&which)), |network, _| network.delete_launch_template(&which))
-        .await
-        .map_err(wire)?;
-    call.xml(move |xml| {
-        xml.element("launchTemplate", |xml| template_xml(xml, &template, None));
-    })
-}
-
 /// EC2's pages: `MaxResults` within `bounds`; the token is the base64 of the last key of the previous page.
 pub(super) fn page<T>(
     items: Vec<T>,
@@ -298,33 +183,6 @@ pub(super) fn page<T>(
     rest.truncate(limit);
     let next = if more { rest.last().map(|last| aws_model::ids::base64(key(last).as_bytes())) } else { None };
     Ok((rest, next))
-}
-
-/// `LaunchTemplateData.*`.
-fn template_data(input: &Input<'_>) -> Result<LaunchTemplateData, AwsError> {
-    let data: Scope<'_> = input.params.child("LaunchTemplateData");
-    let strings = |name: &str| -> Result<Vec<String>, AwsError> {
-        Ok(data.ec2_string_list(name).map_err(bad_params)?.into_iter().map(str::to_owned).collect())
-    };
-    let mut tag_specifications = Vec::new();
-    for spec in data.ec2_list("TagSpecification").map_err(bad_params)? {
-        let kind = spec.required("ResourceType").map_err(bad_params)?.to_owned();
-        let tags: Tags = input
-            .tag_pairs(spec.ec2_list("Tag").map_err(bad_params)?)?
-            .into_iter()
-            .map(|(key, value)| (key, value.unwrap_or_default()))
-            .collect();
-        tag_specifications.push((kind, tags));
-    }
-    Ok(LaunchTemplateData {
-        image_id: data.get("ImageId").map(str::to_owned),
-        instance_type: data.get("InstanceType").map(str::to_owned),
-        key_name: data.get("KeyName").map(str::to_owned),
-        user_data: data.get("UserData").map(str::to_owned),
-        security_group_ids: strings("SecurityGroupId")?,
-        security_groups: strings("SecurityGroup")?,
-        tag_specifications,
-    })
 }
 
 fn state_xml(xml: &mut XmlWriter, name: &str, state: InstanceState) {
@@ -469,43 +327,4 @@ fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {
         .value("dedicatedHostsSupported", false)
         .value("autoRecoverySupported", true)
         .text_list("supportedBootModes", "item", ["legacy-bios", "uefi"]);
-}
-
-fn template_xml(xml: &mut XmlWriter, template: &LaunchTemplate, tags: Option<&Tags>) {
-    xml.text("launchTemplateId", &template.id)
-        .text("launchTemplateName", &template.name)
-        .timestamp("createTime", timestamp(template.created_at))
-        .text("createdBy", &template.created_by)
-        .value("defaultVersionNumber", template.default_version)
-        .value("latestVersionNumber", template.latest_version());
-    tag_set(xml, tags);
-}
-
-fn version_xml(xml: &mut XmlWriter, template: &LaunchTemplate, version: &LaunchTemplateVersion) {
-    xml.text("launchTemplateId", &template.id)
-        .text("launchTemplateName", &template.name)
-        .value("versionNumber", version.number);
-    xml.optional("versionDescription", version.description.as_deref());
-    xml.timestamp("createTime", timestamp(version.created_at))
-        .text("createdBy", &version.created_by)
-        .value("defaultVersion", version.number == template.default_version)
-        .element("launchTemplateData", |xml| {
-            let data = &version.data;
-            xml.optional("imageId", data.image_id.as_deref())
-                .optional("instanceType", data.instance_type.as_deref())
-                .optional("keyName", data.key_name.as_deref())
-                .optional("userData", data.user_data.as_deref());
-            if !data.security_group_ids.is_empty() {
-                xml.text_list("securityGroupIdSet", "item", data.security_group_ids.iter().map(String::as_str));
-            }
-            if !data.security_groups.is_empty() {
-                xml.text_list("securityGroupSet", "item", data.security_groups.iter().map(String::as_str));
-            }
-            if !data.tag_specifications.is_empty() {
-                xml.list("tagSpecificationSet", "item", &data.tag_specifications, |xml, (kind, tags)| {
-                    xml.text("resourceType", kind);
-                    tag_set(xml, Some(tags));
-                });
-            }
-        });
 }

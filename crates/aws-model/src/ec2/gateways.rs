@@ -512,6 +512,7 @@ impl Network {
             Some("instance") => self.check_instance_ids(std::slice::from_ref(&id.to_owned())),
             Some("volume") => self.volume(id).map(drop),
             Some("snapshot") => self.snapshot(id).map(drop),
+            Some("key-pair") => self.key_pair_by_id(id).map(drop),
             Some("launch-template") => self.launch_template(&super::templates::TemplateName::Id(id)).map(drop),
             _ => Err(Ec2Error::InvalidId(id.to_owned())),
         }

@@ -118,6 +118,7 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "lt" => "launch-template",
         "vol" => "volume",
         "snap" => "snapshot",
+        "key" => "key-pair",
         _ => return None,
     })
 }

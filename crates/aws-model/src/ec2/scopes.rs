@@ -365,3 +365,8 @@ pub fn snapshots() -> Scope {
 pub fn snapshot(id: &str) -> Scope {
     Scope::new().id(Kind::Snapshot, id)
 }
+
+/// Key pair operations: every key pair (names are unique in a region).
+pub fn key_pairs() -> Scope {
+    Scope::new().all(Kind::KeyPair)
+}

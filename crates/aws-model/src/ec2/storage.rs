@@ -4,7 +4,7 @@
 //! Keys, under `/aws/<account>/<region>/`:
 //! - `ec2/<kind>/<id>` for each resource ([`Kind`]: `vpc`, `subnet`, `security-group`, `internet-gateway`,
 //!   `route-table`, `nat-gateway`, `elastic-ip`, `network-acl`, `network-interface`, `launch-template`,
-//!   `instance`, `volume`, `snapshot`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
+//!   `instance`, `volume`, `snapshot`, `key-pair`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
 //! - `ec2/subnet-addresses/<subnet>/<chunk>` for the addresses in use in a subnet ([`AddressMap`]);
 //! - `ec2/generation/<kind>`: a counter every create and delete of a record of that kind moves;
 //! - `ec2/region`: present once the region's default VPC has been made.
@@ -59,11 +59,12 @@ pub enum Kind {
     AutoScalingGroup,
     Volume,
     Snapshot,
+    KeyPair,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::SecurityGroup,
@@ -78,6 +79,7 @@ impl Kind {
         Kind::AutoScalingGroup,
         Kind::Volume,
         Kind::Snapshot,
+        Kind::KeyPair,
     ];
 
     /// The networking kinds: what most EC2 calls look through.
@@ -109,6 +111,7 @@ impl Kind {
             Kind::AutoScalingGroup => "autoscaling/group",
             Kind::Volume => "ec2/volume",
             Kind::Snapshot => "ec2/snapshot",
+            Kind::KeyPair => "ec2/key-pair",
         }
     }
 
@@ -129,6 +132,7 @@ impl Kind {
             "i" => Kind::Instance,
             "vol" => Kind::Volume,
             "snap" => Kind::Snapshot,
+            "key" => Kind::KeyPair,
             _ => return None,
         })
     }
@@ -736,6 +740,7 @@ impl Network {
             network_interfaces: Loaded::default(),
             volumes: Loaded::default(),
             snapshots: Loaded::default(),
+            key_pairs: Loaded::default(),
             tags: BTreeMap::new(),
             instances: Loaded::default(),
             launch_templates: Loaded::default(),
@@ -776,6 +781,7 @@ impl Network {
             Kind::AutoScalingGroup => put(cache, &mut self.auto_scaling_groups, tags, id, kv),
             Kind::Volume => put(cache, &mut self.volumes, tags, id, kv),
             Kind::Snapshot => put(cache, &mut self.snapshots, tags, id, kv),
+            Kind::KeyPair => put(cache, &mut self.key_pairs, tags, id, kv),
         }
     }
 
@@ -797,6 +803,7 @@ impl Network {
             Kind::AutoScalingGroup => self.auto_scaling_groups.mark(all, ids),
             Kind::Volume => self.volumes.mark(all, ids),
             Kind::Snapshot => self.snapshots.mark(all, ids),
+            Kind::KeyPair => self.key_pairs.mark(all, ids),
         }
     }
 
@@ -828,6 +835,7 @@ impl Network {
             Kind::AutoScalingGroup => each(&self.auto_scaling_groups, &self.tags),
             Kind::Volume => each(&self.volumes, &self.tags),
             Kind::Snapshot => each(&self.snapshots, &self.tags),
+            Kind::KeyPair => each(&self.key_pairs, &self.tags),
         }
     }
 }

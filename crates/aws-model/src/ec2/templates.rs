@@ -1,12 +1,136 @@
-//! EC2 launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion, DescribeLaunchTemplates,
-//! DescribeLaunchTemplateVersions and DeleteLaunchTemplate, with the members EKS users set in them (image,
-//! instance type, key, user data, security groups, tags for the instances). A template's record holds its name and default version; each version is a record of
-//! its own (`storage.rs`), so a template with many versions of large user data never makes a large record.
+//! EC2 launch templates: CreateLaunchTemplate, CreateLaunchTemplateVersion, ModifyLaunchTemplate,
+//! DescribeLaunchTemplates, DescribeLaunchTemplateVersions, DeleteLaunchTemplateVersions and DeleteLaunchTemplate.
+//! A version keeps every member of EC2's `RequestLaunchTemplateData`: typed where ekslite reads it (image,
+//! instance type, key, user data, security groups, instance profile, block devices, metadata options, tag
+//! specifications), and the rest as the [`Setting`] trees the request gave, answered back as given. A template's
+//! record holds its name and default version; each version is a record of its own (`storage.rs`), so a template
+//! with many versions of large user data never makes a large record.
 
 use serde::{Deserialize, Serialize};
 
 use super::network::{IdSource, check_filters, passes};
 use super::{Ec2Error, Filter, Network, Tags};
+
+/// A member of launch template data kept as the request gave it: a value, a structure's members, or a list's
+/// items. The members ekslite does not read are kept this way (network interfaces, placement,
+/// monitoring, CPU options, market options, ...): EC2 only stores and echoes them, and so does this model. Names
+/// are the members' names in EC2's API model (`NetworkInterfaces`, `DeviceIndex`), not their wire names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Setting {
+    Value(String),
+    Members(Vec<(String, Setting)>),
+    Items(Vec<Setting>),
+}
+
+impl Setting {
+    /// The value, when this is one.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Setting::Value(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A member of a structure by name.
+    pub fn member(&self, name: &str) -> Option<&Setting> {
+        match self {
+            Setting::Members(members) => members.iter().find(|(own, _)| own == name).map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// The items of a list (none for anything else).
+    pub fn items(&self) -> &[Setting] {
+        match self {
+            Setting::Items(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+/// The instance profile of the instances, by ARN or by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamInstanceProfile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The EBS volume of a block device mapping; every member optional, as in EC2.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EbsBlockDevice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    /// GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    /// MiB/s, gp3 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i64>,
+    /// MiB/s at which a volume made from a snapshot is initialized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_initialization_rate: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs_card_index: Option<i64>,
+}
+
+/// A block device mapping of the instances.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockDeviceMapping {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<EbsBlockDevice>,
+    /// Present (usually empty) to suppress the device the image maps there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<String>,
+}
+
+/// The instance metadata service options of the instances.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataOptions {
+    /// `optional` or `required` (IMDSv2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_tokens: Option<String>,
+    /// 1 to 64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i64>,
+    /// `enabled` or `disabled`; EC2 answers `enabled` when it was not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_endpoint: Option<String>,
+    /// `enabled` or `disabled`; EC2 answers `disabled` when it was not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_protocol_ipv6: Option<String>,
+    /// `enabled` or `disabled`; EC2 answers `disabled` when it was not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl MetadataOptions {
+    /// The options as EC2 answers them: what was set, and its defaults for the endpoint, IPv6 and tags.
+    pub fn with_defaults(&self) -> MetadataOptions {
+        let or = |own: &Option<String>, default: &str| Some(own.clone().unwrap_or_else(|| default.to_owned()));
+        MetadataOptions {
+            http_endpoint: or(&self.http_endpoint, "enabled"),
+            http_protocol_ipv6: or(&self.http_protocol_ipv6, "disabled"),
+            instance_metadata_tags: or(&self.instance_metadata_tags, "disabled"),
+            ..self.clone()
+        }
+    }
+}
 
 /// What a launch template version sets; every member optional, as in EC2.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,13 +144,43 @@ pub struct LaunchTemplateData {
     pub security_groups: Vec<String>,
     /// Tags for the resources launched from it, by resource type (`instance`, `volume`, ...).
     pub tag_specifications: Vec<(String, Tags)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_instance_profile: Option<IamInstanceProfile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_options: Option<MetadataOptions>,
+    /// Every other member given, by its name in EC2's API model (see [`Setting`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<(String, Setting)>,
 }
 
 impl LaunchTemplateData {
-    /// `self` over `base`: the members `self` sets win.
+    /// The instance profile the instances get.
+    pub fn iam_instance_profile(&self) -> Option<&IamInstanceProfile> {
+        self.iam_instance_profile.as_ref()
+    }
+
+    /// A member kept as given (one not typed here), by its name in EC2's API model.
+    pub fn setting(&self, name: &str) -> Option<&Setting> {
+        self.settings.iter().find(|(own, _)| own == name).map(|(_, value)| value)
+    }
+
+    /// `self` over `base`: the members `self` sets win, each whole (as EC2 builds a version from a source version).
     fn over(&self, base: &LaunchTemplateData) -> LaunchTemplateData {
-        let pick = |own: &Option<String>, other: &Option<String>| own.clone().or_else(|| other.clone());
-        let list = |own: &Vec<String>, other: &Vec<String>| if own.is_empty() { other.clone() } else { own.clone() };
+        fn pick<T: Clone>(own: &Option<T>, other: &Option<T>) -> Option<T> {
+            own.clone().or_else(|| other.clone())
+        }
+        fn list<T: Clone>(own: &[T], other: &[T]) -> Vec<T> {
+            if own.is_empty() { other.to_vec() } else { own.to_vec() }
+        }
+        let mut settings = base.settings.clone();
+        for (name, value) in &self.settings {
+            match settings.iter_mut().find(|(own, _)| own == name) {
+                Some(slot) => slot.1 = value.clone(),
+                None => settings.push((name.clone(), value.clone())),
+            }
+        }
         LaunchTemplateData {
             image_id: pick(&self.image_id, &base.image_id),
             instance_type: pick(&self.instance_type, &base.instance_type),
@@ -34,12 +188,33 @@ impl LaunchTemplateData {
             user_data: pick(&self.user_data, &base.user_data),
             security_group_ids: list(&self.security_group_ids, &base.security_group_ids),
             security_groups: list(&self.security_groups, &base.security_groups),
-            tag_specifications: if self.tag_specifications.is_empty() {
-                base.tag_specifications.clone()
-            } else {
-                self.tag_specifications.clone()
-            },
+            tag_specifications: list(&self.tag_specifications, &base.tag_specifications),
+            iam_instance_profile: pick(&self.iam_instance_profile, &base.iam_instance_profile),
+            block_device_mappings: list(&self.block_device_mappings, &base.block_device_mappings),
+            metadata_options: pick(&self.metadata_options, &base.metadata_options),
+            settings,
         }
+    }
+
+    /// The checks EC2 makes of launch template data when a version is created.
+    pub fn check(&self) -> Result<(), Ec2Error> {
+        check_user_data(self)?;
+        for mapping in &self.block_device_mappings {
+            check_block_device(mapping)?;
+        }
+        if let Some(options) = &self.metadata_options {
+            check_metadata_options(options)?;
+        }
+        if let Some(profile) = &self.iam_instance_profile
+            && profile.arn.is_some()
+            && profile.name.is_some()
+        {
+            return Err(Ec2Error::InvalidParameterCombination(
+                "The parameter 'iamInstanceProfile.name' may not be used in combination with 'iamInstanceProfile.arn'"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -171,7 +346,7 @@ impl Network {
             )));
         }
         check_description(input.version_description.as_deref())?;
-        check_user_data(&input.data)?;
+        input.data.check()?;
         let template = LaunchTemplate {
             id: ids.id("lt"),
             name: input.name.clone(),
@@ -202,7 +377,7 @@ impl Network {
         now: f64,
     ) -> Result<(LaunchTemplate, LaunchTemplateVersion), Ec2Error> {
         check_description(description)?;
-        check_user_data(data)?;
+        data.check()?;
         let template = self.launch_template(which)?;
         let data = match source_version {
             Some(source) => data.over(&template.version(Some(source))?.data),
@@ -219,6 +394,75 @@ impl Network {
         let template = self.launch_templates.get_mut(&id).expect("found above");
         template.versions.push(version.clone());
         Ok((template.clone(), version))
+    }
+
+    /// ModifyLaunchTemplate: makes another version the default.
+    pub fn modify_launch_template(
+        &mut self,
+        which: &TemplateName<'_>,
+        default_version: Option<&str>,
+    ) -> Result<LaunchTemplate, Ec2Error> {
+        let template = self.launch_template(which)?;
+        let number = match default_version {
+            Some(text) if text.parse::<u64>().is_err() => {
+                return Err(Ec2Error::InvalidParameterValue(format!(
+                    "Value ({text}) for parameter defaultVersion is invalid. A version number is expected."
+                )));
+            }
+            Some(text) => template.version(Some(text))?.number,
+            None => template.default_version,
+        };
+        let id = template.id.clone();
+        let template = self.launch_templates.get_mut(&id).expect("found above");
+        template.default_version = number;
+        Ok(template.clone())
+    }
+
+    /// DeleteLaunchTemplateVersions: each version asked for is deleted or refused on its own (never the default
+    /// one); at most [`MAX_VERSIONS_DELETED`] a call.
+    pub fn delete_launch_template_versions(
+        &mut self,
+        which: &TemplateName<'_>,
+        versions: &[String],
+    ) -> Result<(LaunchTemplate, Vec<VersionDeletion>), Ec2Error> {
+        if versions.is_empty() {
+            return Err(Ec2Error::MissingParameter(
+                "The request must contain the parameter LaunchTemplateVersion".into(),
+            ));
+        }
+        if versions.len() > MAX_VERSIONS_DELETED {
+            return Err(Ec2Error::InvalidParameterValue(format!(
+                "You can specify up to {MAX_VERSIONS_DELETED} launch template versions to delete in a request."
+            )));
+        }
+        let template = self.launch_template(which)?.clone();
+        let mut outcomes = Vec::new();
+        let mut gone = Vec::new();
+        for text in versions {
+            let number = text.parse::<u64>().ok();
+            let refusal = match number {
+                Some(number) if number == template.default_version => Some((
+                    "unexpectedError",
+                    "Cannot delete the default version of a launch template. Set another version as the default \
+                     version first.",
+                )),
+                Some(number) if template.versions.iter().any(|v| v.number == number) && !gone.contains(&number) => {
+                    gone.push(number);
+                    None
+                }
+                _ => {
+                    Some(("launchTemplateVersionDoesNotExist", "The specified launch template version does not exist."))
+                }
+            };
+            outcomes.push(VersionDeletion {
+                version: text.clone(),
+                number,
+                refusal: refusal.map(|(code, message)| (code.to_owned(), message.to_owned())),
+            });
+        }
+        let stored = self.launch_templates.get_mut(&template.id).expect("found above");
+        stored.versions.retain(|version| !gone.contains(&version.number));
+        Ok((stored.clone(), outcomes))
     }
 
     /// DescribeLaunchTemplates.
@@ -296,6 +540,20 @@ impl Network {
     }
 }
 
+/// The most versions one DeleteLaunchTemplateVersions deletes.
+pub const MAX_VERSIONS_DELETED: usize = 200;
+
+/// What became of one version DeleteLaunchTemplateVersions was asked to delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionDeletion {
+    /// As asked.
+    pub version: String,
+    /// Its number, when it is one.
+    pub number: Option<u64>,
+    /// EC2's error code and message when it was not deleted.
+    pub refusal: Option<(String, String)>,
+}
+
 /// The most bytes of user data an instance takes, before base64.
 pub const MAX_USER_DATA_BYTES: usize = 16384;
 
@@ -314,6 +572,64 @@ fn check_user_data(data: &LaunchTemplateData) -> Result<(), Ec2Error> {
     Ok(())
 }
 
+/// A block device mapping's EBS volume as EC2 checks it in a launch template: a known volume type, and a size,
+/// IOPS and throughput that a volume of that type (gp2 when none is named) may have.
+fn check_block_device(mapping: &BlockDeviceMapping) -> Result<(), Ec2Error> {
+    let Some(ebs) = &mapping.ebs else { return Ok(()) };
+    if let Some(volume_type) = &ebs.volume_type {
+        super::volumes::check_type(volume_type)?;
+    }
+    let volume_type = ebs.volume_type.as_deref().unwrap_or("gp2");
+    let whole = |value: Option<i64>, name: &str| -> Result<Option<u32>, Ec2Error> {
+        value
+            .map(|value| {
+                u32::try_from(value).ok().filter(|value| *value > 0).ok_or_else(|| {
+                    Ec2Error::InvalidParameterValue(format!("Value ({value}) for parameter {name} is invalid."))
+                })
+            })
+            .transpose()
+    };
+    let size = whole(ebs.volume_size, "volumeSize")?;
+    let iops = whole(ebs.iops, "iops")?;
+    let throughput = whole(ebs.throughput, "throughput")?;
+    if let Some(size) = size {
+        match super::volumes::shape(volume_type, size, iops, throughput, None) {
+            // IOPS of io1 and io2 may be left to the launch; everything else is refused now.
+            Err(Ec2Error::MissingParameter(_)) | Ok(_) => {}
+            Err(error) => return Err(error),
+        }
+    } else if throughput.is_some() && volume_type != "gp3" {
+        return Err(Ec2Error::InvalidParameterCombination(
+            "throughput can only be specified for volumeType gp3.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Metadata options as EC2 checks them: its enumerations and a hop limit of 1 to 64.
+fn check_metadata_options(options: &MetadataOptions) -> Result<(), Ec2Error> {
+    let one_of = |value: &Option<String>, name: &str, allowed: &[&str]| match value {
+        Some(text) if !allowed.contains(&text.as_str()) => Err(Ec2Error::InvalidParameterValue(format!(
+            "Value ({text}) for parameter {name} is invalid. Allowed values are [{}]",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    };
+    one_of(&options.http_tokens, "httpTokens", &["optional", "required"])?;
+    one_of(&options.http_endpoint, "httpEndpoint", &["disabled", "enabled"])?;
+    one_of(&options.http_protocol_ipv6, "httpProtocolIpv6", &["disabled", "enabled"])?;
+    one_of(&options.instance_metadata_tags, "instanceMetadataTags", &["disabled", "enabled"])?;
+    if let Some(limit) = options.http_put_response_hop_limit
+        && !(1..=64).contains(&limit)
+    {
+        return Err(Ec2Error::InvalidParameterValue(format!(
+            "Value ({limit}) for parameter httpPutResponseHopLimit is invalid. The hop limit must be between 1 and \
+             64."
+        )));
+    }
+    Ok(())
+}
+
 fn check_description(description: Option<&str>) -> Result<(), Ec2Error> {
     match description {
         Some(text) if text.chars().count() > 255 => Err(Ec2Error::InvalidParameterValue(
@@ -322,3 +638,6 @@ fn check_description(description: Option<&str>) -> Result<(), Ec2Error> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

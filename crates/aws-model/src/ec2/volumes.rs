@@ -165,7 +165,7 @@ fn whole(value: i64, parameter: &str) -> Result<u32, Ec2Error> {
 }
 
 /// Checks a volume type's name.
-fn check_type(volume_type: &str) -> Result<(), Ec2Error> {
+pub(super) fn check_type(volume_type: &str) -> Result<(), Ec2Error> {
     if VOLUME_TYPES.contains(&volume_type) {
         return Ok(());
     }
@@ -178,7 +178,7 @@ fn check_type(volume_type: &str) -> Result<(), Ec2Error> {
 /// The shape a volume of `volume_type` and `size` GiB gets with the IOPS and throughput asked for (or kept from
 /// `keep`, a modified volume's), with EC2's rules: sizes per type, IOPS only and always for provisioned types
 /// within their range and per-GiB ratio, throughput only for gp3.
-fn shape(
+pub(super) fn shape(
     volume_type: &str,
     size: u32,
     iops: Option<u32>,
