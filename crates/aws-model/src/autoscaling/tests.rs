@@ -1,5 +1,6 @@
 use super::*;
 use crate::ec2::CreateSubnet;
+use crate::ec2::instances::private_dns_name;
 
 fn slot(zone: &str, in_zone: usize, in_subnet: usize, has_free_address: bool) -> Slot {
     Slot { availability_zone: zone.into(), in_zone, in_subnet, has_free_address }
@@ -93,6 +94,7 @@ fn spec(subnets: &[String], desired: i64) -> GroupSpec {
         labels: BTreeMap::from([("tier".to_owned(), "web".to_owned())]),
         taints: Vec::new(),
         boot_seconds: 30.0,
+        user: None,
     }
 }
 
