@@ -2,8 +2,12 @@
 //! namespace): the groups of managed node groups and the user's own. Create, Update, Delete and
 //! DescribeAutoScalingGroups, DescribeAutoScalingInstances, SetDesiredCapacity,
 //! TerminateInstanceInAutoScalingGroup, SetInstanceProtection, DescribeScalingActivities, CreateOrUpdateTags,
-//! DeleteTags, DescribeTags and DescribeLaunchConfigurations (none exist: groups launch from launch templates).
+//! DeleteTags, DescribeTags and DescribeLaunchConfigurations (none exist: groups launch from launch templates);
+//! lifecycle hooks, warm pools, scheduled actions and scaling policies, stored and described.
 
+use aws_model::autoscaling::automation::{
+    LifecycleHookRequest, ScalingPolicy, ScheduledAction, TargetTracking, WarmPool,
+};
 use aws_model::autoscaling::groups::{
     GroupRequest, GroupTag, InstanceOverride, MixedInstancesRequest, TemplateRequest,
 };
@@ -36,6 +40,20 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DeleteTags", delete_tags),
         operation!("DescribeTags", describe_tags),
         operation!("DescribeLaunchConfigurations", describe_launch_configurations),
+        operation!("PutLifecycleHook", put_lifecycle_hook),
+        operation!("DescribeLifecycleHooks", describe_lifecycle_hooks),
+        operation!("DeleteLifecycleHook", delete_lifecycle_hook),
+        operation!("CompleteLifecycleAction", lifecycle_action),
+        operation!("RecordLifecycleActionHeartbeat", lifecycle_action),
+        operation!("PutWarmPool", put_warm_pool),
+        operation!("DescribeWarmPool", describe_warm_pool),
+        operation!("DeleteWarmPool", delete_warm_pool),
+        operation!("PutScheduledUpdateGroupAction", put_scheduled_action),
+        operation!("DescribeScheduledActions", describe_scheduled_actions),
+        operation!("DeleteScheduledAction", delete_scheduled_action),
+        operation!("PutScalingPolicy", put_scaling_policy),
+        operation!("DescribePolicies", describe_policies),
+        operation!("DeletePolicy", delete_policy),
     ],
 };
 
@@ -602,4 +620,386 @@ fn group_xml(xml: &mut XmlWriter, network: &Network, group: &AutoScalingGroup, i
     if group.deleting {
         xml.text("Status", "Delete in progress");
     }
+}
+
+async fn put_lifecycle_hook(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let text = |name: &str| params.get(name).map(str::to_owned);
+    let hook = LifecycleHookRequest {
+        name: required(&params, "LifecycleHookName")?,
+        transition: text("LifecycleTransition"),
+        role_arn: text("RoleARN"),
+        notification_target_arn: text("NotificationTargetARN"),
+        notification_metadata: text("NotificationMetadata"),
+        heartbeat_timeout: params.int("HeartbeatTimeout").map_err(bad_params)?,
+        default_result: text("DefaultResult"),
+    };
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.put_lifecycle_hook(&group, hook.clone()))
+        .await
+        .map_err(wire)?;
+    call.xml(|_| {})
+}
+
+async fn describe_lifecycle_hooks(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let names: Vec<&str> = params.string_list("LifecycleHookNames").map_err(bad_params)?;
+    let network = autoscaling.sync(&call.caller).await.map_err(wire)?;
+    let automation = network.automation(&group).map_err(wire)?;
+    let hooks: Vec<_> = automation
+        .lifecycle_hooks
+        .iter()
+        .filter(|hook| names.is_empty() || names.contains(&hook.name.as_str()))
+        .collect();
+    call.xml(|xml| {
+        xml.list("LifecycleHooks", "member", hooks, |xml, hook| {
+            xml.text("LifecycleHookName", &hook.name)
+                .text("AutoScalingGroupName", &group)
+                .text("LifecycleTransition", &hook.transition)
+                .optional("NotificationTargetARN", hook.notification_target_arn.as_deref())
+                .optional("RoleARN", hook.role_arn.as_deref())
+                .optional("NotificationMetadata", hook.notification_metadata.as_deref())
+                .value("HeartbeatTimeout", hook.heartbeat_timeout)
+                .value("GlobalTimeout", hook.global_timeout())
+                .text("DefaultResult", &hook.default_result);
+        });
+    })
+}
+
+async fn delete_lifecycle_hook(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let name = required(&params, "LifecycleHookName")?;
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.delete_lifecycle_hook(&group, &name))
+        .await
+        .map_err(wire)?;
+    call.xml(|_| {})
+}
+
+/// CompleteLifecycleAction and RecordLifecycleActionHeartbeat.
+async fn lifecycle_action(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let hook = required(&params, "LifecycleHookName")?;
+    if call.operation.name == "CompleteLifecycleAction" {
+        let result = required(&params, "LifecycleActionResult")?;
+        if !matches!(result.as_str(), "CONTINUE" | "ABANDON") {
+            return Err(AwsError::bad_request(
+                "ValidationError",
+                format!("Invalid lifecycle action result: {}", result.escape_debug()),
+            ));
+        }
+    }
+    let network = autoscaling.sync(&call.caller).await.map_err(wire)?;
+    network.lifecycle_action(&group, &hook, params.get("InstanceId")).map_err(wire)?;
+    call.xml(|_| {})
+}
+
+async fn put_warm_pool(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let pool = WarmPool {
+        max_group_prepared_capacity: params.int("MaxGroupPreparedCapacity").map_err(bad_params)?,
+        min_size: params.int("MinSize").map_err(bad_params)?.unwrap_or(0),
+        pool_state: params.get("PoolState").unwrap_or("Stopped").to_owned(),
+        reuse_on_scale_in: params.child("InstanceReusePolicy").bool("ReuseOnScaleIn").map_err(bad_params)?,
+    };
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.put_warm_pool(&group, pool.clone()))
+        .await
+        .map_err(wire)?;
+    call.xml(|_| {})
+}
+
+async fn describe_warm_pool(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    params.int("MaxRecords").map_err(bad_params)?;
+    let network = autoscaling.sync(&call.caller).await.map_err(wire)?;
+    let pool = network.automation(&group).map_err(wire)?.warm_pool.clone();
+    call.xml(|xml| {
+        if let Some(pool) = &pool {
+            xml.element("WarmPoolConfiguration", |xml| {
+                if let Some(max) = pool.max_group_prepared_capacity {
+                    xml.value("MaxGroupPreparedCapacity", max);
+                }
+                xml.value("MinSize", pool.min_size).text("PoolState", &pool.pool_state);
+                if let Some(reuse) = pool.reuse_on_scale_in {
+                    xml.element("InstanceReusePolicy", |xml| {
+                        xml.value("ReuseOnScaleIn", reuse);
+                    });
+                }
+            });
+        }
+        xml.element("Instances", |_| {});
+    })
+}
+
+async fn delete_warm_pool(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    params.bool("ForceDelete").map_err(bad_params)?;
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.delete_warm_pool(&group))
+        .await
+        .map_err(wire)?;
+    call.xml(|_| {})
+}
+
+/// A timestamp member as Unix seconds.
+fn seconds(params: &Scope<'_>, name: &str) -> Result<Option<f64>, AwsError> {
+    Ok(params.timestamp(name).map_err(bad_params)?.map(|at| at.unix_timestamp() as f64))
+}
+
+async fn put_scheduled_action(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let name = required(&params, "ScheduledActionName")?;
+    let action = ScheduledAction {
+        arn: AutoScaling::automation_arn(&call.caller, "scheduledUpdateGroupAction", &group, &name),
+        name,
+        start_time: seconds(&params, "StartTime")?.or(seconds(&params, "Time")?),
+        end_time: seconds(&params, "EndTime")?,
+        recurrence: params.get("Recurrence").map(str::to_owned),
+        min_size: params.int("MinSize").map_err(bad_params)?,
+        max_size: params.int("MaxSize").map_err(bad_params)?,
+        desired_capacity: params.int("DesiredCapacity").map_err(bad_params)?,
+        time_zone: params.get("TimeZone").map(str::to_owned),
+    };
+    autoscaling
+        .change_automation(&call.caller, &group, |network| {
+            // A replaced action keeps its ARN.
+            let arn = network
+                .automation(&group)?
+                .scheduled_actions
+                .iter()
+                .find(|found| found.name == action.name)
+                .map_or_else(|| action.arn.clone(), |found| found.arn.clone());
+            network.put_scheduled_action(&group, ScheduledAction { arn, ..action.clone() })
+        })
+        .await
+        .map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn describe_scheduled_actions(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = params.get("AutoScalingGroupName");
+    let names: Vec<&str> = params.string_list("ScheduledActionNames").map_err(bad_params)?;
+    let max = params.int("MaxRecords").map_err(bad_params)?;
+    let network = autoscaling.sync(&call.caller).await.map_err(wire)?;
+    if let Some(group) = group {
+        network.automation(group).map_err(wire)?;
+    }
+    let mut actions = Vec::new();
+    for found in network.auto_scaling_groups.values().filter(|g| group.is_none_or(|name| g.name == name)) {
+        for action in &found.automation.scheduled_actions {
+            if names.is_empty() || names.contains(&action.name.as_str()) {
+                actions.push((found.name.clone(), action.clone()));
+            }
+        }
+    }
+    let (actions, token) =
+        page(actions, |(group, action)| format!("{group}\u{0}{}", action.name), max, params.get("NextToken"))
+            .map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("ScheduledUpdateGroupActions", "member", &actions, |xml, (group, action)| {
+            xml.text("AutoScalingGroupName", group)
+                .text("ScheduledActionName", &action.name)
+                .text("ScheduledActionARN", &action.arn);
+            if let Some(start) = action.start_time {
+                xml.timestamp("StartTime", crate::ec2::timestamp(start))
+                    .timestamp("Time", crate::ec2::timestamp(start));
+            }
+            if let Some(end) = action.end_time {
+                xml.timestamp("EndTime", crate::ec2::timestamp(end));
+            }
+            xml.optional("Recurrence", action.recurrence.as_deref());
+            for (name, value) in [
+                ("MinSize", action.min_size),
+                ("MaxSize", action.max_size),
+                ("DesiredCapacity", action.desired_capacity),
+            ] {
+                if let Some(value) = value {
+                    xml.value(name, value);
+                }
+            }
+            xml.optional("TimeZone", action.time_zone.as_deref());
+        });
+        xml.optional("NextToken", token.as_deref());
+    })
+}
+
+async fn delete_scheduled_action(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let name = required(&params, "ScheduledActionName")?;
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.delete_scheduled_action(&group, &name))
+        .await
+        .map_err(wire)?;
+    call.xml_without_result()
+}
+
+async fn put_scaling_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = required(&params, "AutoScalingGroupName")?;
+    let name = required(&params, "PolicyName")?;
+    let int = |name: &str| params.int(name).map_err(bad_params);
+    let mut steps = Vec::new();
+    for step in params.list("StepAdjustments").map_err(bad_params)? {
+        let adjustment = step.int("ScalingAdjustment").map_err(bad_params)?.ok_or_else(|| {
+            AwsError::bad_request("ValidationError", "ScalingAdjustment is required for every step adjustment.")
+        })?;
+        steps.push((
+            step.float("MetricIntervalLowerBound").map_err(bad_params)?,
+            step.float("MetricIntervalUpperBound").map_err(bad_params)?,
+            adjustment,
+        ));
+    }
+    let tracking = params.child("TargetTrackingConfiguration");
+    let target_tracking = if params.has("TargetTrackingConfiguration") {
+        let metric = tracking.child("PredefinedMetricSpecification");
+        Some(TargetTracking {
+            predefined_metric_type: metric.get("PredefinedMetricType").map(str::to_owned),
+            resource_label: metric.get("ResourceLabel").map(str::to_owned),
+            target_value: tracking.float("TargetValue").map_err(bad_params)?.ok_or_else(|| {
+                AwsError::bad_request("ValidationError", "TargetValue is required for a target tracking configuration.")
+            })?,
+            disable_scale_in: tracking.bool("DisableScaleIn").map_err(bad_params)?.unwrap_or(false),
+        })
+    } else {
+        None
+    };
+    let policy = ScalingPolicy {
+        arn: AutoScaling::automation_arn(&call.caller, "scalingPolicy", &group, &name),
+        name,
+        policy_type: params.get("PolicyType").unwrap_or("SimpleScaling").to_owned(),
+        adjustment_type: params.get("AdjustmentType").map(str::to_owned),
+        scaling_adjustment: int("ScalingAdjustment")?,
+        min_adjustment_magnitude: int("MinAdjustmentMagnitude")?,
+        cooldown: int("Cooldown")?,
+        metric_aggregation_type: params.get("MetricAggregationType").map(str::to_owned),
+        estimated_instance_warmup: int("EstimatedInstanceWarmup")?,
+        enabled: params.bool("Enabled").map_err(bad_params)?.unwrap_or(true),
+        target_tracking,
+        step_adjustments: steps,
+    };
+    let arn = autoscaling
+        .change_automation(&call.caller, &group, |network| network.put_scaling_policy(&group, policy.clone()))
+        .await
+        .map_err(wire)?;
+    call.xml(|xml| {
+        xml.text("PolicyARN", &arn).element("Alarms", |_| {});
+    })
+}
+
+async fn describe_policies(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let group = params.get("AutoScalingGroupName");
+    let names: Vec<&str> = params.string_list("PolicyNames").map_err(bad_params)?;
+    let types: Vec<&str> = params.string_list("PolicyTypes").map_err(bad_params)?;
+    let max = params.int("MaxRecords").map_err(bad_params)?;
+    let network = autoscaling.sync(&call.caller).await.map_err(wire)?;
+    if let Some(group) = group {
+        network.automation(group).map_err(wire)?;
+    }
+    let mut policies = Vec::new();
+    for found in network.auto_scaling_groups.values().filter(|g| group.is_none_or(|name| g.name == name)) {
+        for policy in &found.automation.policies {
+            let named =
+                names.is_empty() || names.contains(&policy.name.as_str()) || names.contains(&policy.arn.as_str());
+            if named && (types.is_empty() || types.contains(&policy.policy_type.as_str())) {
+                policies.push((found.name.clone(), policy.clone()));
+            }
+        }
+    }
+    let (policies, token) =
+        page(policies, |(group, policy)| format!("{group}\u{0}{}", policy.name), max, params.get("NextToken"))
+            .map_err(wire)?;
+    call.xml(|xml| {
+        xml.list("ScalingPolicies", "member", &policies, |xml, (group, policy)| {
+            xml.text("AutoScalingGroupName", group)
+                .text("PolicyName", &policy.name)
+                .text("PolicyARN", &policy.arn)
+                .text("PolicyType", &policy.policy_type)
+                .optional("AdjustmentType", policy.adjustment_type.as_deref());
+            for (name, value) in [
+                ("MinAdjustmentMagnitude", policy.min_adjustment_magnitude),
+                ("ScalingAdjustment", policy.scaling_adjustment),
+                ("Cooldown", policy.cooldown),
+                ("EstimatedInstanceWarmup", policy.estimated_instance_warmup),
+            ] {
+                if let Some(value) = value {
+                    xml.value(name, value);
+                }
+            }
+            xml.optional("MetricAggregationType", policy.metric_aggregation_type.as_deref());
+            xml.list("StepAdjustments", "member", &policy.step_adjustments, |xml, (lower, upper, adjustment)| {
+                if let Some(lower) = lower {
+                    xml.value("MetricIntervalLowerBound", lower);
+                }
+                if let Some(upper) = upper {
+                    xml.value("MetricIntervalUpperBound", upper);
+                }
+                xml.value("ScalingAdjustment", adjustment);
+            });
+            xml.element("Alarms", |_| {});
+            if let Some(tracking) = &policy.target_tracking {
+                xml.element("TargetTrackingConfiguration", |xml| {
+                    if tracking.predefined_metric_type.is_some() {
+                        xml.element("PredefinedMetricSpecification", |xml| {
+                            xml.optional("PredefinedMetricType", tracking.predefined_metric_type.as_deref())
+                                .optional("ResourceLabel", tracking.resource_label.as_deref());
+                        });
+                    }
+                    xml.value("TargetValue", tracking.target_value).value("DisableScaleIn", tracking.disable_scale_in);
+                });
+            }
+            xml.value("Enabled", policy.enabled);
+        });
+        xml.optional("NextToken", token.as_deref());
+    })
+}
+
+async fn delete_policy(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let autoscaling = served(api)?;
+    let params = call.params.root();
+    let name = required(&params, "PolicyName")?;
+    let group = match params.get("AutoScalingGroupName") {
+        Some(group) => group.to_owned(),
+        // A policy named by its ARN may leave its group out: the ARN names it.
+        None => name
+            .split(":autoScalingGroupName/")
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AwsError::bad_request(
+                    "ValidationError",
+                    "1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: \
+                     Member must not be null",
+                )
+            })?,
+    };
+    autoscaling
+        .change_automation(&call.caller, &group, |network| network.delete_scaling_policy(&group, &name))
+        .await
+        .map_err(wire)?;
+    call.xml_without_result()
 }

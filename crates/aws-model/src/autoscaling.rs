@@ -37,7 +37,10 @@ use crate::ec2::{
     TemplateRef,
 };
 
+pub mod automation;
 pub mod groups;
+
+pub use automation::Automation;
 
 use crate::eks::nodegroups::{Nodegroup, NodegroupStatus, ScalingConfig, Taint};
 use crate::eks::{Caller, Eks, EksError};
@@ -75,6 +78,9 @@ pub struct AutoScalingGroup {
     /// What the group launched and terminated, newest first, at most [`groups::ACTIVITIES_KEPT`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activities: Vec<Activity>,
+    /// Its lifecycle hooks, warm pool, scheduled actions and scaling policies (stored, not acted on).
+    #[serde(default, skip_serializing_if = "Automation::is_empty")]
+    pub automation: Automation,
 }
 
 impl AutoScalingGroup {
@@ -483,6 +489,7 @@ impl Network {
                 deleting: false,
                 settings: None,
                 activities: Vec::new(),
+                automation: Automation::default(),
             };
             self.auto_scaling_groups.insert(spec.name.clone(), group);
         }

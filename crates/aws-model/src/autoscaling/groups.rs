@@ -373,6 +373,7 @@ impl Network {
             deleting: false,
             settings: Some(settings),
             activities: Vec::new(),
+            automation: super::Automation::default(),
         };
         self.auto_scaling_groups.insert(request.name.clone(), group);
         Ok(())
