@@ -244,11 +244,8 @@ impl Network {
         subnets: Option<&[String]>,
         zones: Option<&[String]>,
     ) -> Result<(Vec<String>, Vec<String>, bool), AutoScalingError> {
-        let subnets: Vec<String> = subnets.unwrap_or_default().iter().map(|s| s.trim().to_owned()).collect();
-        if subnets.iter().any(String::is_empty) && !subnets.is_empty() && subnets.len() > 1 {
-            return Err(validation("The subnet ID '' does not exist"));
-        }
-        let subnets: Vec<String> = subnets.into_iter().filter(|s| !s.is_empty()).collect();
+        let subnets: Vec<String> =
+            subnets.unwrap_or_default().iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         if !subnets.is_empty() {
             let mut found_zones = Vec::new();
             let mut vpc: Option<&str> = None;
