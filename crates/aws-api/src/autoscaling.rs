@@ -127,7 +127,7 @@ async fn describe_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
                 .text("InstanceType", &instance.instance_type)
                 .text("AutoScalingGroupName", &group.name)
                 .text("AvailabilityZone", &instance.availability_zone);
-            member_state_xml(xml, instance, now);
+            member_state_xml(xml, instance, now, true);
             template_xml(xml, instance.launch_template.as_ref().unwrap_or(&group.launch_template));
             xml.value(
                 "ProtectedFromScaleIn",
@@ -510,15 +510,23 @@ fn template_xml(xml: &mut XmlWriter, template: &TemplateRef) {
     });
 }
 
-/// `LifecycleState` and `HealthStatus` of a member: a stopped instance is unhealthy.
-fn member_state_xml(xml: &mut XmlWriter, instance: &Instance, now: f64) {
+/// `LifecycleState` and `HealthStatus` of a member: a stopped instance is unhealthy. Auto Scaling spells the health
+/// `Healthy` in DescribeAutoScalingGroups (what Terraform's capacity wait compares) and `HEALTHY` in
+/// DescribeAutoScalingInstances.
+fn member_state_xml(xml: &mut XmlWriter, instance: &Instance, now: f64, upper_case: bool) {
     let state = instance.state_at(now);
     let lifecycle = match state {
         InstanceState::Pending => "Pending",
         InstanceState::ShuttingDown | InstanceState::Terminated => "Terminating",
         _ => "InService",
     };
-    let health = if matches!(state, InstanceState::Running | InstanceState::Pending) { "HEALTHY" } else { "UNHEALTHY" };
+    let healthy = matches!(state, InstanceState::Running | InstanceState::Pending);
+    let health = match (healthy, upper_case) {
+        (true, true) => "HEALTHY",
+        (false, true) => "UNHEALTHY",
+        (true, false) => "Healthy",
+        (false, false) => "Unhealthy",
+    };
     xml.text("LifecycleState", lifecycle).text("HealthStatus", health);
 }
 
@@ -570,7 +578,7 @@ fn group_xml(xml: &mut XmlWriter, network: &Network, group: &AutoScalingGroup, i
             xml.text("InstanceId", &instance.id)
                 .text("InstanceType", &instance.instance_type)
                 .text("AvailabilityZone", &instance.availability_zone);
-            member_state_xml(xml, instance, now);
+            member_state_xml(xml, instance, now, false);
             template_xml(xml, instance.launch_template.as_ref().unwrap_or(&group.launch_template));
             xml.value("ProtectedFromScaleIn", protected(&instance.id));
         });
