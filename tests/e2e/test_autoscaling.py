@@ -114,7 +114,7 @@ def test_a_node_group_of_three_runs_one_instance_per_zone(aws):
     assert sorted(group["AvailabilityZones"]) == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert set(group["VPCZoneIdentifier"].split(",")) == set(subnets)
     assert {i["LifecycleState"] for i in group["Instances"]} == {"InService"}
-    assert {i["HealthStatus"] for i in group["Instances"]} == {"HEALTHY"}
+    assert {i["HealthStatus"] for i in group["Instances"]} == {"Healthy"}
     assert {i["InstanceId"] for i in group["Instances"]} == {i["InstanceId"] for i in listed}
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
     assert tags["k8s.io/cluster-autoscaler/enabled"] == "true" and tags["k8s.io/cluster-autoscaler/demo"] == "owned"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import boto
+from conftest import Cluster, boto, run_ekslite, wait_until
 
 PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
 
@@ -245,11 +245,12 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   endpoints {
-    ec2 = "%(url)s"
-    eks = "%(url)s"
-    iam = "%(url)s"
-    ssm = "%(url)s"
-    sts = "%(url)s"
+    autoscaling = "%(url)s"
+    ec2         = "%(url)s"
+    eks         = "%(url)s"
+    iam         = "%(url)s"
+    ssm         = "%(url)s"
+    sts         = "%(url)s"
   }
 }
 
@@ -535,6 +536,91 @@ resource "aws_eks_node_group" "main" {
   depends_on = [aws_iam_role_policy_attachment.node]
 }
 
+# A self-managed node group as the EKS guide makes one: a role with an instance profile and an EC2_LINUX access
+# entry, a launch template whose user data is a nodeadm NodeConfig in a MIME multipart, and an Auto Scaling group.
+resource "aws_iam_role" "self_node" {
+  name = "platform-self-node"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "self_node" {
+  role       = aws_iam_role.self_node.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
+}
+
+resource "aws_iam_instance_profile" "self_node" {
+  name = "platform-self-node"
+  role = aws_iam_role.self_node.name
+}
+
+resource "aws_eks_access_entry" "self_node" {
+  cluster_name  = aws_eks_cluster.main.name
+  principal_arn = aws_iam_role.self_node.arn
+  type          = "EC2_LINUX"
+}
+
+data "aws_ssm_parameter" "self_node_ami" {
+  name = "/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/standard/recommended/image_id"
+}
+
+resource "aws_launch_template" "self_node" {
+  name_prefix            = "platform-self-node-"
+  image_id               = data.aws_ssm_parameter.self_node_ami.insecure_value
+  instance_type          = "t3.medium"
+  vpc_security_group_ids = [aws_eks_cluster.main.vpc_config[0].cluster_security_group_id]
+  iam_instance_profile {
+    name = aws_iam_instance_profile.self_node.name
+  }
+  user_data = base64encode(<<-EOT
+    MIME-Version: 1.0
+    Content-Type: multipart/mixed; boundary="BOUNDARY"
+
+    --BOUNDARY
+    Content-Type: application/node.eks.aws
+
+    ---
+    apiVersion: node.eks.aws/v1alpha1
+    kind: NodeConfig
+    spec:
+      cluster:
+        name: ${aws_eks_cluster.main.name}
+        apiServerEndpoint: ${aws_eks_cluster.main.endpoint}
+        certificateAuthority: ${aws_eks_cluster.main.certificate_authority[0].data}
+      kubelet:
+        flags:
+          - --node-labels=role=self-managed
+
+    --BOUNDARY--
+    EOT
+  )
+}
+
+resource "aws_autoscaling_group" "self_node" {
+  name                = "platform-self-nodes"
+  min_size            = 1
+  max_size            = 3
+  desired_capacity    = 2
+  vpc_zone_identifier = aws_subnet.private[*].id
+  launch_template {
+    id      = aws_launch_template.self_node.id
+    version = "$Latest"
+  }
+  tag {
+    key                 = "kubernetes.io/cluster/platform"
+    value               = "owned"
+    propagate_at_launch = true
+  }
+  tag {
+    key                 = "Name"
+    value               = "platform-self-node"
+    propagate_at_launch = true
+  }
+  depends_on = [aws_eks_access_entry.self_node, aws_iam_role_policy_attachment.self_node]
+}
+
 resource "aws_eks_fargate_profile" "system" {
   cluster_name           = aws_eks_cluster.main.name
   fargate_profile_name   = "system"
@@ -617,7 +703,7 @@ output "oidc_provider_arn" {
 """
 
 # The names of what the EKS stack creates in IAM.
-STACK_ROLES = {"platform-cluster", "platform-node", "platform-fargate", "platform-app"}
+STACK_ROLES = {"platform-cluster", "platform-node", "platform-fargate", "platform-app", "platform-self-node"}
 
 
 def test_an_eks_stack_with_its_network_roles_node_group_fargate_addons_and_access_applies_plans_clean_and_destroys(
@@ -663,6 +749,27 @@ def test_an_eks_stack_with_its_network_roles_node_group_fargate_addons_and_acces
     ssm = boto(server, "ssm")
     assert ssm.get_parameter(Name="/platform/eks/endpoint")["Parameter"]["Value"] == outputs["cluster_endpoint"]
 
+    # The self-managed group's instances join the cluster as Nodes, without a node group label.
+    autoscaling = boto(server, "autoscaling")
+    [group] = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["platform-self-nodes"])["AutoScalingGroups"]
+    assert len(group["Instances"]) == 2 and group["LaunchTemplate"]["Version"] == "$Latest"
+    config = run_ekslite("kubeconfig", "platform.us-east-1.000000000000", "--endpoint", server.url)
+    assert config.returncode == 0, config.stderr
+    kubeconfig = tmp_path / "platform.kubeconfig"
+    kubeconfig.write_text(config.stdout)
+    admin_cluster = Cluster(server, "platform.us-east-1.000000000000", kubeconfig)
+
+    def self_managed_nodes():
+        nodes = json.loads(admin_cluster.kubectl("get", "nodes", "-l", "role=self-managed", "-o", "json").stdout)
+        return [n for n in nodes["items"] if any(c["type"] == "Ready" and c["status"] == "True"
+                                                 for c in n["status"].get("conditions", []))]
+
+    wait_until(lambda: len(self_managed_nodes()) == 2, "the self-managed group's two nodes Ready")
+    members = {i["InstanceId"] for i in group["Instances"]}
+    for node in self_managed_nodes():
+        assert node["spec"]["providerID"].rsplit("/", 1)[1] in members
+        assert "eks.amazonaws.com/nodegroup" not in node["metadata"]["labels"]
+
     # A second plan finds nothing to change: what the provider reads back is what it wrote.
     plan = terraform(tmp_path, "plan", "-detailed-exitcode")
     assert plan.returncode == 0, f"the plan is not clean:\n{plan.stdout}\n{plan.stderr}"
@@ -679,3 +786,5 @@ def test_an_eks_stack_with_its_network_roles_node_group_fargate_addons_and_acces
     assert ec2.describe_addresses()["Addresses"] == []
     assert ec2.describe_launch_templates()["LaunchTemplates"] == []
     assert ssm.describe_parameters()["Parameters"] == []
+    assert autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    assert iam.list_instance_profiles()["InstanceProfiles"] == []

@@ -76,6 +76,8 @@ pub(crate) const SERVICE: Service = Service {
         operation!("DeleteTags", create_or_delete_tags),
         operation!("DescribeTags", describe_tags),
         operation!("DescribeInstances", instances::describe_instances),
+        operation!("RunInstances", instances::run_instances),
+        operation!("DescribeInstanceAttribute", instances::describe_instance_attribute),
         operation!("TerminateInstances", instances::change_instance_states),
         operation!("StopInstances", instances::change_instance_states),
         operation!("StartInstances", instances::change_instance_states),

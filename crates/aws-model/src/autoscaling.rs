@@ -1,8 +1,11 @@
-//! Auto Scaling groups of managed node groups, and the instances they launch.
+//! Auto Scaling groups, of managed node groups and of the user's own, and the instances they launch.
 //!
 //! Every managed node group has one Auto Scaling group (`eks-<nodegroup>-<uuid>`) whose sizes are the node
 //! group's `scalingConfig`. The node groups are EKS's records; the groups and their instances are EC2's (one
-//! record each, changed through [`Ec2`]). [`AutoScaling::sync`] reconciles the second with the first:
+//! record each, changed through [`Ec2`]). Groups made with CreateAutoScalingGroup (`groups.rs`: their settings,
+//! tags, activities and the calls that change them) are their own spec: [`GroupSpec::of_user_group`] reads one
+//! from the group as stored, so both kinds go through the same reconcile and launcher. [`AutoScaling::sync`]
+//! reconciles the groups with their specs:
 //! it is called before every read and after every change of groups or instances, so a node group's instances
 //! follow it lazily, the way node group statuses follow the clock: created when the node group is created,
 //! resized when its desired size changes (by UpdateNodegroupConfig, SetDesiredCapacity or UpdateAutoScalingGroup),
@@ -27,14 +30,21 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
-use crate::ec2::instances::{TERMINATED_VISIBLE_SECONDS, private_dns_name, terminated_long_ago};
+use crate::ec2::instances::{Launch, TERMINATED_VISIBLE_SECONDS, terminated_long_ago};
 use crate::ec2::templates::{LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName};
 use crate::ec2::{
     Ec2, Ec2Error, IdSource, Instance, InstanceState, Kind, Network, NodegroupMember, Scope, StateRequest, Tags,
     TemplateRef,
 };
+
+pub mod automation;
+pub mod groups;
+
+pub use automation::Automation;
+
 use crate::eks::nodegroups::{Nodegroup, NodegroupStatus, ScalingConfig, Taint};
 use crate::eks::{Caller, Eks, EksError};
+pub use groups::{Activity, GroupSettings, GroupTag, MixedInstancesPolicy};
 
 /// An Auto Scaling group as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,8 +69,38 @@ pub struct AutoScalingGroup {
     pub instances: Vec<String>,
     pub cluster: String,
     pub nodegroup: String,
-    /// Set once its node group is being deleted.
+    /// Set once its node group is being deleted (or, for a user's group, once DeleteAutoScalingGroup forced it).
     pub deleting: bool,
+    /// What the user set on a group made with CreateAutoScalingGroup; `None` for the groups of managed node
+    /// groups (whose `cluster` and `nodegroup` are then set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<GroupSettings>,
+    /// What the group launched and terminated, newest first, at most [`groups::ACTIVITIES_KEPT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<Activity>,
+    /// Its lifecycle hooks, warm pool, scheduled actions and scaling policies (stored, not acted on).
+    #[serde(default, skip_serializing_if = "Automation::is_empty")]
+    pub automation: Automation,
+}
+
+impl AutoScalingGroup {
+    /// Whether the group is a user's (CreateAutoScalingGroup), not a managed node group's.
+    pub fn is_user_group(&self) -> bool {
+        self.settings.is_some()
+    }
+}
+
+/// What a user's group asks beyond what a node group's does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserGroup {
+    /// The group's tags.
+    pub tags: Tags,
+    /// Those of its tags that its instances get at launch.
+    pub propagated: Tags,
+    /// Members that scale-in leaves alone.
+    pub protected: BTreeSet<String>,
+    /// Whether new members are protected from scale-in.
+    pub protect_new: bool,
 }
 
 /// What a node group asks of its Auto Scaling group.
@@ -89,6 +129,8 @@ pub struct GroupSpec {
     pub taints: Vec<Taint>,
     /// Seconds a new instance stays `pending`.
     pub boot_seconds: f64,
+    /// Set for a user's group.
+    pub user: Option<UserGroup>,
 }
 
 impl GroupSpec {
@@ -124,7 +166,57 @@ impl GroupSpec {
             labels: nodegroup.labels.clone(),
             taints: nodegroup.taints.clone(),
             boot_seconds,
+            user: None,
         }
+    }
+
+    /// The spec of a user's group: the group as stored asks for itself. `None` for a node group's group and for
+    /// a group being deleted.
+    pub fn of_user_group(group: &AutoScalingGroup, boot_seconds: f64) -> Option<GroupSpec> {
+        let settings = group.settings.as_ref()?;
+        if group.deleting {
+            return None;
+        }
+        let (template, instance_type) = match &settings.mixed_instances_policy {
+            Some(policy) => (&policy.launch_template, policy.overrides.iter().find_map(|o| o.instance_type.clone())),
+            None => (&settings.launch_template, None),
+        };
+        let propagated = group
+            .tags
+            .iter()
+            .filter(|(key, _)| !settings.unpropagated.contains(*key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        Some(GroupSpec {
+            name: group.name.clone(),
+            uuid: group.arn.split(':').nth(6).unwrap_or_default().to_owned(),
+            cluster: String::new(),
+            nodegroup: String::new(),
+            scaling: ScalingConfig {
+                min_size: group.min_size,
+                max_size: group.max_size,
+                desired_size: group.desired_capacity,
+            },
+            deleting: false,
+            subnets: group.subnets.clone(),
+            instance_type,
+            ami_type: String::new(),
+            release_version: String::new(),
+            capacity_type: "ON_DEMAND".into(),
+            node_role: String::new(),
+            key_name: None,
+            security_groups: Vec::new(),
+            launch_template: Some((Some(template.id.clone()), None, Some(template.version.clone()))),
+            labels: BTreeMap::new(),
+            taints: Vec::new(),
+            boot_seconds,
+            user: Some(UserGroup {
+                tags: group.tags.clone(),
+                propagated,
+                protected: settings.protected.clone(),
+                protect_new: settings.new_instances_protected_from_scale_in,
+            }),
+        })
     }
 
     /// Sets what a group takes from its spec: sizes (none while deleting), subnets and their zones, launch
@@ -141,8 +233,11 @@ impl GroupSpec {
         group.tags = self.tags();
     }
 
-    /// The group's tags, which every instance gets too.
+    /// The group's tags (a node group's are all propagated to its instances).
     fn tags(&self) -> Tags {
+        if let Some(user) = &self.user {
+            return user.tags.clone();
+        }
         let cluster = &self.cluster;
         [
             ("eks:cluster-name".to_owned(), cluster.clone()),
@@ -236,6 +331,9 @@ impl Network {
     /// groups of node groups that are gone are deleted with their instances, terminated instances an hour old
     /// are forgotten. [`AutoScaling::sync`] does the same one group and one change at a time.
     pub fn reconcile_groups(&mut self, specs: &[GroupSpec], ids: &mut IdSource, now: f64) {
+        let mut specs = specs.to_vec();
+        specs.extend(self.user_group_specs(0.0));
+        let specs = specs.as_slice();
         let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
         let gone: Vec<String> =
             self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect();
@@ -342,9 +440,33 @@ impl Network {
         (reference, true)
     }
 
+    /// The specs of the user's groups that are not being deleted ([`GroupSpec::of_user_group`]).
+    pub fn user_group_specs(&self, boot_seconds: f64) -> Vec<GroupSpec> {
+        self.auto_scaling_groups.values().filter_map(|group| GroupSpec::of_user_group(group, boot_seconds)).collect()
+    }
+
     /// Brings one group in line with its spec: sizes, member labels and taints, launches and terminations, at
-    /// most [`INSTANCES_PER_CHANGE`] instances at a time. True when nothing is left to do.
+    /// most [`INSTANCES_PER_CHANGE`] instances at a time. True when nothing is left to do. A user's group is
+    /// brought in line with itself as it is in this view (a call may have changed it since the spec was read),
+    /// never made here, and removed once it is being deleted; one whose launch template is gone launches
+    /// nothing.
     pub fn reconcile_group(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> bool {
+        if spec.user.is_none() {
+            return self.reconcile_spec(spec, ids, now);
+        }
+        let Some(group) = self.auto_scaling_groups.get(&spec.name) else { return true };
+        if group.deleting {
+            return self.remove_group(&spec.name, now);
+        }
+        let Some(current) = GroupSpec::of_user_group(group, spec.boot_seconds) else { return true };
+        if self.existing_template(&current).is_none() {
+            return true;
+        }
+        self.reconcile_spec(&current, ids, now)
+    }
+
+    /// [`Network::reconcile_group`] for a spec as it is.
+    fn reconcile_spec(&mut self, spec: &GroupSpec, ids: &mut IdSource, now: f64) -> bool {
         let (template, owns) = self.resolve_template(spec, ids, now);
         let zones = self.zones(spec);
         let arn = group_arn(self, &spec.name, &spec.uuid);
@@ -365,6 +487,9 @@ impl Network {
                 cluster: spec.cluster.clone(),
                 nodegroup: spec.nodegroup.clone(),
                 deleting: false,
+                settings: None,
+                activities: Vec::new(),
+                automation: Automation::default(),
             };
             self.auto_scaling_groups.insert(spec.name.clone(), group);
         }
@@ -391,8 +516,12 @@ impl Network {
             }
         }
         let mut live = live;
+        let protected = spec.user.as_ref().map(|user| user.protected.clone()).unwrap_or_default();
+        let mut activities = Vec::new();
+        let before = live.len();
         while live.len() > desired && budget > 0 {
-            let members: Vec<&Instance> = live.iter().filter_map(|id| self.instances.get(id)).collect();
+            let members: Vec<&Instance> =
+                live.iter().filter(|id| !protected.contains(*id)).filter_map(|id| self.instances.get(id)).collect();
             let Some(victim) = choose_victim(&members) else { break };
             let cost = self.termination_cost(&victim);
             if cost > records && records < RECORDS_PER_CHANGE {
@@ -403,11 +532,17 @@ impl Network {
             let _ = self.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, now);
             live.retain(|id| *id != victim);
             budget -= 1;
+            activities.push(groups::terminated(&victim, before, desired, now));
         }
         let mut out_of_room = false;
+        let mut launched = Vec::new();
         while live.len() < desired && budget > 0 && records >= 2 {
             match self.launch(spec, &template, &live, ids, now) {
-                Some(id) => live.push(id),
+                Some(id) => {
+                    activities.push(groups::launched(&id, before, desired, now));
+                    launched.push(id.clone());
+                    live.push(id);
+                }
                 None => {
                     out_of_room = true;
                     break;
@@ -417,7 +552,18 @@ impl Network {
             records -= 2;
         }
         let done = (budget > 0 && records >= 2) || (live.len() == desired && !self.relabel_pending(spec, &live));
-        self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above").instances = live;
+        let group = self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above");
+        if out_of_room {
+            activities.push(groups::no_room(&group.subnets, before, desired, now));
+        }
+        group.record(activities);
+        if let Some(settings) = group.settings.as_mut() {
+            if spec.user.as_ref().is_some_and(|user| user.protect_new) {
+                settings.protected.extend(launched);
+            }
+            settings.protected.retain(|id| live.contains(id));
+        }
+        group.instances = live;
         done || out_of_room
     }
 
@@ -508,47 +654,20 @@ impl Network {
             .and_then(|t| t.version(Some(&template.version)).ok())
             .map(|version| version.data.clone())
             .unwrap_or_default();
-        let ip: Ipv4Addr = self.allocate_private_ip(&subnet).ok()?;
-        let subnet = &self.subnets[&subnet];
         let instance_type = spec
             .instance_type
             .clone()
             .or(data.instance_type.clone())
             .unwrap_or_else(|| DEFAULT_INSTANCE_TYPE.to_owned());
-        let security_groups =
-            if data.security_group_ids.is_empty() { spec.security_groups.clone() } else { data.security_group_ids };
-        let instance = Instance {
-            id: ids.id("i"),
-            reservation_id: ids.id("r"),
-            instance_type,
-            image_id: data.image_id.unwrap_or_else(|| spec.image_id(&self.region)),
-            availability_zone: subnet.availability_zone.clone(),
-            subnet_id: subnet.id.clone(),
-            vpc_id: subnet.vpc_id.clone(),
-            private_ip: ip,
-            private_dns_name: private_dns_name(ip, &self.region),
-            network_interfaces: Vec::new(),
-            volumes: Vec::new(),
-            legacy_secondary_ips: Vec::new(),
-            state: InstanceState::Running,
-            launched_at: now,
-            running_at: now + spec.boot_seconds,
-            state_changed_at: now,
-            transition_reason: String::new(),
-            security_groups,
-            instance_profile_arn: Some(spec.instance_profile_arn()),
-            key_name: spec.key_name.clone().or(data.key_name),
-            launch_template: Some(template.clone()),
-            auto_scaling_group: Some(spec.name.clone()),
-            nodegroup: Some(NodegroupMember {
-                cluster: spec.cluster.clone(),
-                nodegroup: spec.nodegroup.clone(),
-                capacity_type: spec.capacity_type.clone(),
-                labels: spec.labels.clone(),
-                taints: spec.taints.clone(),
-            }),
+        let security_groups = if data.security_group_ids.is_empty() {
+            spec.security_groups.clone()
+        } else {
+            data.security_group_ids.clone()
         };
-        let mut tags = spec.tags();
+        let mut tags = match &spec.user {
+            Some(user) => user.propagated.clone(),
+            None => spec.tags(),
+        };
         for (kind, extra) in &data.tag_specifications {
             if kind == "instance" {
                 tags.extend(extra.clone());
@@ -557,12 +676,36 @@ impl Network {
         tags.insert("aws:autoscaling:groupName".into(), spec.name.clone());
         tags.insert("aws:ec2launchtemplate:id".into(), template.id.clone());
         tags.insert("aws:ec2launchtemplate:version".into(), template.version.clone());
-        let id = instance.id.clone();
-        let mut instance = instance;
-        instance.network_interfaces = vec![self.add_primary_interface(ids, &instance)];
-        self.tag(&id, &tags);
-        self.instances.insert(id.clone(), instance);
-        Some(id)
+        let (instance_profile_arn, nodegroup) = match &spec.user {
+            Some(_) => (groups::template_instance_profile(&data, &self.account), None),
+            None => (
+                Some(spec.instance_profile_arn()),
+                Some(NodegroupMember {
+                    cluster: spec.cluster.clone(),
+                    nodegroup: spec.nodegroup.clone(),
+                    capacity_type: spec.capacity_type.clone(),
+                    labels: spec.labels.clone(),
+                    taints: spec.taints.clone(),
+                }),
+            ),
+        };
+        let launch = Launch {
+            subnet_id: subnet,
+            instance_type,
+            image_id: data.image_id.clone().unwrap_or_else(|| spec.image_id(&self.region)),
+            security_groups,
+            instance_profile_arn,
+            key_name: spec.key_name.clone().or(data.key_name.clone()),
+            user_data: data.user_data.clone(),
+            launch_template: Some(template.clone()),
+            auto_scaling_group: Some(spec.name.clone()),
+            nodegroup,
+            tags,
+            client_token: None,
+            reservation_id: None,
+            boot_seconds: spec.boot_seconds,
+        };
+        self.launch_instance(ids, launch, now)
     }
 }
 
@@ -578,6 +721,18 @@ pub enum AutoScalingError {
     /// `ResourceContention`: the node group behind the group is busy.
     #[error("{0}")]
     ResourceContention(String),
+    /// `AlreadyExists`: a group of that name exists.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// `ResourceInUse`: the group still has instances.
+    #[error("{0}")]
+    ResourceInUse(String),
+    /// `ScalingActivityInProgress`.
+    #[error("{0}")]
+    ScalingActivityInProgress(String),
+    /// `LimitExceeded`: too many tags, hooks, policies, ...
+    #[error("{0}")]
+    LimitExceeded(String),
     /// The store or another service failed (`InternalFailure`).
     #[error("{0}")]
     Server(String),
@@ -603,7 +758,8 @@ impl From<EksError> for AutoScalingError {
     }
 }
 
-/// An instance of a managed node group as the rest of ekslite sees it (the data plane turns these into nodes).
+/// An instance that is a node of a cluster as the rest of ekslite sees it (the data plane turns these into
+/// nodes): a managed node group's, or a self-managed one whose user data names the cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeInstance {
     pub instance_id: String,
@@ -619,6 +775,7 @@ pub struct NodeInstance {
     pub private_dns_name: String,
     /// The secondary addresses its interfaces hold for pods.
     pub secondary_ips: Vec<Ipv4Addr>,
+    /// Its managed node group; empty for a self-managed node.
     pub nodegroup: String,
     pub capacity_type: String,
     pub state: InstanceState,
@@ -626,17 +783,47 @@ pub struct NodeInstance {
     pub launched_at: f64,
     pub labels: BTreeMap<String, String>,
     pub taints: Vec<Taint>,
+    /// For a self-managed node, the instance profile whose role its kubelet authenticates as (the data plane
+    /// lets it join only when that role may); `None` for a managed node group's.
+    pub self_managed: Option<SelfManaged>,
 }
 
-/// The instances of every cluster's managed node groups in a network as it is at `now` (terminated ones included
-/// for an hour), by cluster name, each cluster's oldest first; clusters without any are absent.
+/// What decides whether a self-managed node may join its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfManaged {
+    /// The instance profile's ARN; `None` when it was launched without one (it never joins).
+    pub instance_profile_arn: Option<String>,
+}
+
+/// The nodes of every cluster in a network as it is at `now` (terminated instances included for an hour), by
+/// cluster name, each cluster's oldest first; clusters without any are absent. A managed node group's instances
+/// belong to its cluster; any other instance to the cluster its user data names ([`crate::ec2::Bootstrap`]).
 pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec<NodeInstance>> {
     let mut out: BTreeMap<String, Vec<NodeInstance>> = BTreeMap::new();
     let members = network.instances.values().filter_map(|instance| {
-        let member = instance.nodegroup.as_ref()?;
+        let (cluster, nodegroup, capacity_type, labels, taints, self_managed) =
+            match (&instance.nodegroup, &instance.bootstrap) {
+                (Some(member), _) => (
+                    &member.cluster,
+                    member.nodegroup.clone(),
+                    member.capacity_type.clone(),
+                    member.labels.clone(),
+                    member.taints.clone(),
+                    None,
+                ),
+                (None, Some(bootstrap)) => (
+                    &bootstrap.cluster,
+                    String::new(),
+                    "ON_DEMAND".to_owned(),
+                    bootstrap.labels.clone(),
+                    bootstrap.taints.clone(),
+                    Some(SelfManaged { instance_profile_arn: instance.instance_profile_arn.clone() }),
+                ),
+                (None, None) => return None,
+            };
         let kind = instance_type(&instance.instance_type);
         Some((
-            &member.cluster,
+            cluster,
             NodeInstance {
                 instance_id: instance.id.clone(),
                 instance_type: instance.instance_type.clone(),
@@ -653,12 +840,13 @@ pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec
                 private_ip: instance.private_ip,
                 private_dns_name: instance.private_dns_name.clone(),
                 secondary_ips: network.instance_secondary_ips(instance),
-                nodegroup: member.nodegroup.clone(),
-                capacity_type: member.capacity_type.clone(),
+                nodegroup,
+                capacity_type,
                 state: instance.state_at(now),
                 launched_at: instance.launched_at,
-                labels: member.labels.clone(),
-                taints: member.taints.clone(),
+                labels,
+                taints,
+                self_managed,
             },
         ))
     });
@@ -788,6 +976,8 @@ impl AutoScaling {
         // One read of the whole region first: only the groups out of line then get changes of their own (a
         // group changed since is written again, which wakes the next sync).
         let network = self.ec2.network(caller, &Self::checked()).await?;
+        let mut specs = specs;
+        specs.extend(network.user_group_specs(self.boot_seconds));
         let out_of_line = network.out_of_line(&specs, now);
         if out_of_line.is_empty() {
             return Ok((nodegroups, Some(network)));
@@ -869,19 +1059,32 @@ impl AutoScaling {
     /// The group of that name, after a sync.
     async fn group(&self, caller: &Caller, name: &str) -> Result<AutoScalingGroup, AutoScalingError> {
         let network = self.sync(caller).await?;
-        network.auto_scaling_groups.get(name).cloned().ok_or_else(|| {
-            AutoScalingError::Validation(format!("AutoScalingGroup name not found - AutoScalingGroup {name} not found"))
-        })
+        network.auto_scaling_groups.get(name).cloned().ok_or_else(|| groups::group_not_found(name))
     }
 
-    /// Writes new sizes through to the node group, then reconciles.
+    /// Writes new sizes through to the node group (a user's group takes them itself), then reconciles.
     async fn resize(
         &self,
         caller: &Caller,
         group: &AutoScalingGroup,
         scaling: ScalingConfig,
     ) -> Result<(), AutoScalingError> {
-        self.eks.set_nodegroup_scaling(caller, &group.cluster, &group.nodegroup, scaling).await?;
+        if group.is_user_group() {
+            let scope = Scope::new().id(Kind::AutoScalingGroup, group.name.as_str());
+            self.ec2
+                .change(caller, &scope, |network, _| {
+                    let Some(stored) = network.auto_scaling_groups.get_mut(&group.name) else {
+                        return Ok(Err(groups::group_not_found(&group.name)));
+                    };
+                    stored.min_size = scaling.min_size;
+                    stored.max_size = scaling.max_size;
+                    stored.desired_capacity = scaling.desired_size;
+                    Ok(Ok(()))
+                })
+                .await??;
+        } else {
+            self.eks.set_nodegroup_scaling(caller, &group.cluster, &group.nodegroup, scaling).await?;
+        }
         self.sync(caller).await?;
         Ok(())
     }
@@ -908,38 +1111,6 @@ impl AutoScaling {
         }
         let scaling = ScalingConfig { min_size: group.min_size, max_size: group.max_size, desired_size: desired };
         self.resize(caller, &group, scaling).await
-    }
-
-    /// UpdateAutoScalingGroup's sizes; a desired size outside new bounds is refused as Auto Scaling refuses it.
-    pub async fn update_group(
-        &self,
-        caller: &Caller,
-        name: &str,
-        min: Option<i64>,
-        max: Option<i64>,
-        desired: Option<i64>,
-    ) -> Result<(), AutoScalingError> {
-        let group = self.group(caller, name).await?;
-        let min_size = min.unwrap_or(group.min_size);
-        let max_size = max.unwrap_or(group.max_size);
-        if min_size < 0 || max_size < 0 || desired.is_some_and(|d| d < 0) {
-            return Err(AutoScalingError::Validation("Sizes of an AutoScalingGroup must not be negative".into()));
-        }
-        if min_size > max_size {
-            return Err(AutoScalingError::Validation(format!(
-                "Max bound, {max_size}, must be greater than or equal to min bound, {min_size}"
-            )));
-        }
-        let desired_size = match desired {
-            Some(desired) if desired < min_size || desired > max_size => {
-                return Err(AutoScalingError::Validation(format!(
-                    "Desired capacity:{desired} must be between the specified min size:{min_size} and max size:{max_size}"
-                )));
-            }
-            Some(desired) => desired,
-            None => group.desired_capacity.clamp(min_size, max_size),
-        };
-        self.resize(caller, &group, ScalingConfig { min_size, max_size, desired_size }).await
     }
 
     /// TerminateInstanceInAutoScalingGroup: terminates a member; with `decrement` the group shrinks by one
@@ -1012,9 +1183,20 @@ fn spec_scope(spec: &GroupSpec) -> Scope {
 /// it changes are checked), their subnets' addresses (terminations free them), and its launch template.
 fn group_members(network: &Network, group: &str) -> Scope {
     let Some(group) = network.auto_scaling_groups.loaded().get(group) else { return Scope::new() };
-    let scope = Scope::new()
+    let mut scope = Scope::new()
         .context(Kind::Instance, group.instances.iter().cloned())
         .id(Kind::LaunchTemplate, group.launch_template.id.as_str());
+    // A user's group is reconciled with itself as loaded: its subnets and template may have changed since its
+    // spec was read.
+    if let Some(settings) = &group.settings {
+        for subnet in &group.subnets {
+            scope = scope.addresses(subnet.as_str());
+        }
+        scope = scope.id(Kind::LaunchTemplate, settings.launch_template.id.as_str());
+        if let Some(policy) = &settings.mixed_instances_policy {
+            scope = scope.id(Kind::LaunchTemplate, policy.launch_template.id.as_str());
+        }
+    }
     scope.and(crate::ec2::scopes::instance_subnets(network))
 }
 

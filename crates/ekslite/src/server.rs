@@ -92,7 +92,7 @@ impl Server {
         .with_iam_and_ec2(iam.clone(), ec2.clone())
         .with_server(&info.id, info.boot);
         let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
-        let nodes = Arc::new(EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()));
+        let nodes = Arc::new(EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()).with_iam(iam.clone()));
         data_planes.set_source(Arc::clone(&nodes) as _);
         data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
         let _ = fargate_webhook.eks.set(eks.clone());

@@ -1,5 +1,6 @@
 use super::*;
 use crate::ec2::CreateSubnet;
+use crate::ec2::instances::private_dns_name;
 
 fn slot(zone: &str, in_zone: usize, in_subnet: usize, has_free_address: bool) -> Slot {
     Slot { availability_zone: zone.into(), in_zone, in_subnet, has_free_address }
@@ -93,6 +94,7 @@ fn spec(subnets: &[String], desired: i64) -> GroupSpec {
         labels: BTreeMap::from([("tier".to_owned(), "web".to_owned())]),
         taints: Vec::new(),
         boot_seconds: 30.0,
+        user: None,
     }
 }
 
@@ -492,4 +494,20 @@ fn terminating_an_instance_costs_its_record_its_interfaces_and_its_volumes() {
     assert_eq!(network.termination_cost("i-a1"), 1);
     assert_eq!(network.termination_cost("i-a2"), 6);
     assert_eq!(network.termination_cost("i-unknown"), 1);
+}
+
+#[test]
+fn a_templates_instance_profile_is_named_by_arn() {
+    use crate::ec2::templates::{IamInstanceProfile, LaunchTemplateData};
+    let with = |arn: Option<&str>, name: Option<&str>| LaunchTemplateData {
+        iam_instance_profile: Some(IamInstanceProfile { arn: arn.map(str::to_owned), name: name.map(str::to_owned) }),
+        ..LaunchTemplateData::default()
+    };
+    let arn = "arn:aws:iam::111122223333:instance-profile/nodes/workers";
+    assert_eq!(groups::template_instance_profile(&with(Some(arn), None), "111122223333").as_deref(), Some(arn));
+    assert_eq!(
+        groups::template_instance_profile(&with(None, Some("workers")), "111122223333").as_deref(),
+        Some("arn:aws:iam::111122223333:instance-profile/workers")
+    );
+    assert_eq!(groups::template_instance_profile(&LaunchTemplateData::default(), "111122223333"), None);
 }

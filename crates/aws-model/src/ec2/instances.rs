@@ -1,7 +1,10 @@
-//! EC2 instances: the records of the instances Auto Scaling launches for managed node groups, their states
-//! (`pending -> running`, `stopping -> stopped`, `shutting-down -> terminated`), DescribeInstances' filters, and
-//! TerminateInstances, StopInstances and StartInstances. An instance, its primary network interface and the
-//! private address they take from its subnet are written in one change; its interfaces are in `interfaces.rs`.
+//! EC2 instances: the records of the instances Auto Scaling launches (for managed node groups and for the
+//! user's own groups) and of those RunInstances launches, their states (`pending -> running`, `stopping ->
+//! stopped`, `shutting-down -> terminated`), DescribeInstances' filters, and TerminateInstances, StopInstances and
+//! StartInstances. Every launch goes through [`Network::launch_instance`]: an instance, its primary network
+//! interface and the private address they take from its subnet are written in one change; its interfaces are in
+//! `interfaces.rs`. An instance keeps its user data, and what that tells its kubelet (`bootstrap.rs`: the cluster
+//! a self-managed node joins).
 //!
 //! Terminated instances stay visible for an hour, as EC2 keeps them, and are forgotten by the next Auto Scaling
 //! sync after that.
@@ -13,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use super::network::{check_filters, passes};
 use super::{Ec2Error, Filter, Network, Tags};
 use crate::eks::nodegroups::Taint;
+
+pub mod bootstrap;
+
+pub use bootstrap::Bootstrap;
 
 /// How long a terminated instance stays visible, in seconds.
 pub const TERMINATED_VISIBLE_SECONDS: f64 = 3600.0;
@@ -68,7 +75,7 @@ pub struct NodegroupMember {
 }
 
 /// A launch template as an instance or group refers to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateRef {
     pub id: String,
     pub name: String,
@@ -117,6 +124,15 @@ pub struct Instance {
     /// The Auto Scaling group that launched it.
     pub auto_scaling_group: Option<String>,
     pub nodegroup: Option<NodegroupMember>,
+    /// The user data it was launched with (base64, as given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    /// What the user data tells its kubelet: the cluster it joins as a self-managed node, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<Bootstrap>,
+    /// The `ClientToken` of the RunInstances call that launched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
 }
 
 impl Instance {
@@ -375,6 +391,185 @@ impl Network {
     }
 }
 
+/// One instance to launch, its names resolved: what [`Network::launch_instance`] makes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Launch {
+    pub subnet_id: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub security_groups: Vec<String>,
+    pub instance_profile_arn: Option<String>,
+    pub key_name: Option<String>,
+    /// Base64, at most [`super::templates::MAX_USER_DATA_BYTES`] decoded.
+    pub user_data: Option<String>,
+    pub launch_template: Option<TemplateRef>,
+    pub auto_scaling_group: Option<String>,
+    pub nodegroup: Option<NodegroupMember>,
+    pub tags: Tags,
+    pub client_token: Option<String>,
+    /// The reservation it joins; a new one when `None`.
+    pub reservation_id: Option<String>,
+    /// Seconds it stays `pending`.
+    pub boot_seconds: f64,
+}
+
+/// What RunInstances asks for, its names resolved (the launch template's data merged under the call's own
+/// parameters, the instance profile's ARN).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunInstances {
+    pub image_id: String,
+    pub instance_type: String,
+    pub min_count: usize,
+    pub max_count: usize,
+    /// The default VPC's subnet in the zone asked for (else its first) when `None`.
+    pub subnet_id: Option<String>,
+    pub availability_zone: Option<String>,
+    /// The VPC's default group when empty.
+    pub security_group_ids: Vec<String>,
+    pub key_name: Option<String>,
+    pub user_data: Option<String>,
+    pub instance_profile_arn: Option<String>,
+    pub launch_template: Option<TemplateRef>,
+    pub tags: Tags,
+    pub client_token: Option<String>,
+}
+
+impl Network {
+    /// Launches one instance into its subnet, with a private address from the subnet and its primary network
+    /// interface; returns its id. `None` when the subnet is unknown or full.
+    pub fn launch_instance(&mut self, ids: &mut super::IdSource, launch: Launch, now: f64) -> Option<String> {
+        let subnet = self.subnets.get(&launch.subnet_id)?;
+        let (zone, vpc_id) = (subnet.availability_zone.clone(), subnet.vpc_id.clone());
+        let ip: Ipv4Addr = self.allocate_private_ip(&launch.subnet_id).ok()?;
+        let id = ids.id("i");
+        let reservation_id = launch.reservation_id.clone().unwrap_or_else(|| ids.id("r"));
+        let bootstrap = launch.user_data.as_deref().and_then(bootstrap::read_user_data);
+        let mut instance = Instance {
+            id: id.clone(),
+            reservation_id,
+            instance_type: launch.instance_type,
+            image_id: launch.image_id,
+            availability_zone: zone,
+            subnet_id: launch.subnet_id,
+            vpc_id,
+            private_ip: ip,
+            private_dns_name: private_dns_name(ip, &self.region),
+            network_interfaces: Vec::new(),
+            volumes: Vec::new(),
+            legacy_secondary_ips: Vec::new(),
+            state: InstanceState::Running,
+            launched_at: now,
+            running_at: now + launch.boot_seconds,
+            state_changed_at: now,
+            transition_reason: String::new(),
+            security_groups: launch.security_groups,
+            instance_profile_arn: launch.instance_profile_arn,
+            key_name: launch.key_name,
+            launch_template: launch.launch_template,
+            auto_scaling_group: launch.auto_scaling_group,
+            nodegroup: launch.nodegroup,
+            user_data: launch.user_data,
+            bootstrap,
+            client_token: launch.client_token,
+        };
+        instance.network_interfaces = vec![self.add_primary_interface(ids, &instance)];
+        if !launch.tags.is_empty() {
+            self.tag(&id, &launch.tags);
+        }
+        self.instances.insert(id.clone(), instance);
+        Some(id)
+    }
+
+    /// RunInstances: between `min_count` and `max_count` instances (as many as the subnet has addresses for) in
+    /// one reservation. A client token already used returns the instances it launched, launching nothing.
+    pub fn run_instances(
+        &mut self,
+        ids: &mut super::IdSource,
+        request: &RunInstances,
+        now: f64,
+    ) -> Result<Vec<String>, Ec2Error> {
+        if let Some(token) = request.client_token.as_deref() {
+            let mut earlier: Vec<&Instance> =
+                self.instances.values().filter(|i| i.client_token.as_deref() == Some(token)).collect();
+            if !earlier.is_empty() {
+                earlier.sort_by(|a, b| a.launched_at.total_cmp(&b.launched_at).then_with(|| a.id.cmp(&b.id)));
+                return Ok(earlier.into_iter().map(|i| i.id.clone()).collect());
+            }
+        }
+        let subnet = match request.subnet_id.as_deref() {
+            Some(id) => self.subnets.get(id).ok_or_else(|| Ec2Error::SubnetNotFound(id.to_owned()))?,
+            None => self.default_subnet(request.availability_zone.as_deref())?,
+        };
+        let (subnet_id, vpc_id) = (subnet.id.clone(), subnet.vpc_id.clone());
+        let free = usize::try_from(subnet.available_ip_address_count()).unwrap_or(usize::MAX);
+        let mut security_groups = Vec::new();
+        for id in &request.security_group_ids {
+            let group = self
+                .security_groups
+                .get(id)
+                .ok_or_else(|| Ec2Error::GroupNotFound(format!("The security group '{id}' does not exist")))?;
+            if group.vpc_id != vpc_id {
+                return Err(Ec2Error::InvalidParameterValue(format!(
+                    "Security group {id} and subnet {subnet_id} belong to different networks."
+                )));
+            }
+            security_groups.push(id.clone());
+        }
+        if security_groups.is_empty() {
+            let default = self.security_groups.values().find(|g| g.vpc_id == vpc_id && g.name == "default");
+            security_groups.extend(default.map(|group| group.id.clone()));
+        }
+        if free < request.min_count {
+            return Err(Ec2Error::NoFreeAddress(format!(
+                "There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of \
+                 instances."
+            )));
+        }
+        let count = request.max_count.min(free);
+        let reservation_id = ids.id("r");
+        let mut launched = Vec::new();
+        for _ in 0..count {
+            let launch = Launch {
+                subnet_id: subnet_id.clone(),
+                instance_type: request.instance_type.clone(),
+                image_id: request.image_id.clone(),
+                security_groups: security_groups.clone(),
+                instance_profile_arn: request.instance_profile_arn.clone(),
+                key_name: request.key_name.clone(),
+                user_data: request.user_data.clone(),
+                launch_template: request.launch_template.clone(),
+                tags: request.tags.clone(),
+                client_token: request.client_token.clone(),
+                reservation_id: Some(reservation_id.clone()),
+                ..Launch::default()
+            };
+            let id = self
+                .launch_instance(ids, launch, now)
+                .ok_or_else(|| Ec2Error::NoFreeAddress(format!("The subnet '{subnet_id}' has no free address.")))?;
+            launched.push(id);
+        }
+        Ok(launched)
+    }
+
+    /// The default VPC's subnet in `zone`, or its first; `MissingParameter` as EC2 words it without a default VPC.
+    fn default_subnet(&self, zone: Option<&str>) -> Result<&super::Subnet, Ec2Error> {
+        let default_vpc = self.vpcs.values().find(|vpc| vpc.is_default).map(|vpc| vpc.id.clone());
+        let mut candidates: Vec<&super::Subnet> = self
+            .subnets
+            .values()
+            .filter(|subnet| Some(&subnet.vpc_id) == default_vpc.as_ref() && subnet.default_for_az)
+            .collect();
+        candidates.sort_by(|a, b| a.availability_zone.cmp(&b.availability_zone));
+        let found = match zone {
+            Some(zone) => candidates.into_iter().find(|subnet| subnet.availability_zone == zone),
+            None => candidates.into_iter().next(),
+        };
+        found.ok_or_else(|| {
+            Ec2Error::MissingParameter("No default VPC for this user. Specify a subnet to launch into.".into())
+        })
+    }
+}
+
 /// A running t3.medium in a subnet, for tests.
 #[cfg(test)]
 pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance {
@@ -402,6 +597,9 @@ pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance
         launch_template: None,
         auto_scaling_group: None,
         nodegroup: None,
+        user_data: None,
+        bootstrap: None,
+        client_token: None,
     }
 }
 

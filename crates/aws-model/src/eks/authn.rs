@@ -250,6 +250,18 @@ impl Eks {
         cluster: &Cluster,
         caller: &AwsIdentity,
     ) -> Result<Option<KubernetesIdentity>, EksError> {
+        self.node_identity(owner, cluster, caller, None).await
+    }
+
+    /// [`Eks::kubernetes_identity`] of an EC2 instance's session, whose private DNS name fills
+    /// `{{EC2PrivateDNSName}}` (a node's kubelet, as aws-iam-authenticator maps it).
+    pub async fn node_identity(
+        &self,
+        owner: &Caller,
+        cluster: &Cluster,
+        caller: &AwsIdentity,
+        ec2_private_dns_name: Option<&str>,
+    ) -> Result<Option<KubernetesIdentity>, EksError> {
         let mode = cluster.authentication_mode.as_str();
         let entries: Vec<AccessEntry> = if mode == "CONFIG_MAP" {
             Vec::new()
@@ -277,7 +289,7 @@ impl Eks {
             entries: &entries,
             aws_auth: aws_auth.as_ref(),
             bootstrap_creator,
-            ec2_private_dns_name: None,
+            ec2_private_dns_name,
         }))
     }
 }

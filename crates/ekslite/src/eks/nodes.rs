@@ -1,7 +1,13 @@
-//! The nodes of EKS clusters: the EC2 instances of their managed node groups (read through each region's Auto
-//! Scaling reconcile, `regions.rs`), as the kubelet on each registers it (names, labels, taints, capacity and
-//! addresses as EKS nodes have them), the pod network each cluster's nodes get (`vpc_cni.rs`) and where their
-//! EBS volumes live (`ebs.rs`).
+//! The nodes of EKS clusters: the EC2 instances of their managed node groups and the self-managed instances
+//! whose user data names them (read through each region's Auto Scaling reconcile, `regions.rs`), as the kubelet on
+//! each registers it (names, labels, taints, capacity and addresses as EKS nodes have them), the pod network each
+//! cluster's nodes get (`vpc_cni.rs`) and where their EBS volumes live (`ebs.rs`).
+//!
+//! A self-managed instance joins only when its instance profile's role may: the cluster maps the role's session to
+//! a user in `system:nodes` (an `EC2_LINUX` or `EC2_WINDOWS` access entry, or an `aws-auth` `mapRoles` entry), as
+//! its kubelet's EKS token would be mapped. Until then it runs without a Node, as on AWS (where its kubelet gets
+//! `Unauthorized`), and the server logs why once; nodes are read again every few seconds, so an entry added
+//! later lets it join.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,6 +34,10 @@ pub struct EksNodes {
     pub fargate: crate::fargate::FargateNodes,
     /// Each region's node groups reconciled once per change, for all its clusters.
     regions: crate::regions::RegionSyncs,
+    /// IAM, for the role of a self-managed instance's profile; without it no self-managed instance joins.
+    iam: Option<aws_model::iam::Iam>,
+    /// The self-managed instances already logged as refused, so that each is logged once.
+    refused: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl EksNodes {
@@ -43,6 +53,53 @@ impl EksNodes {
             fargate_per_subnet: std::sync::Mutex::default(),
             fargate: crate::fargate::FargateNodes::default(),
             regions: crate::regions::RegionSyncs::new(autoscaling),
+            iam: None,
+            refused: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Lets self-managed instances join when their instance profile's role is mapped in the cluster.
+    pub fn with_iam(self, iam: aws_model::iam::Iam) -> EksNodes {
+        EksNodes { iam: Some(iam), ..self }
+    }
+
+    /// Whether a self-managed instance's kubelet is let in: its instance profile's role, as the session an
+    /// instance holds, maps to a user in `system:nodes`. `Err` says why not.
+    async fn may_join(
+        &self,
+        owner: &aws_model::eks::Caller,
+        cluster: &aws_model::eks::Cluster,
+        instance: &NodeInstance,
+        profile_arn: Option<&str>,
+    ) -> Result<(), String> {
+        let profile_arn = profile_arn.ok_or("it was launched without an instance profile")?;
+        let iam = self.iam.as_ref().ok_or("instance profiles are not known here")?;
+        let profile_name = profile_arn.rsplit('/').next().unwrap_or_default();
+        let view = iam
+            .get_instance_profile(&owner.account, profile_name)
+            .await
+            .map_err(|_| format!("its instance profile {profile_arn} does not exist"))?;
+        let role = view.roles.first().ok_or_else(|| format!("its instance profile {profile_arn} has no role"))?;
+        let session = aws_model::eks::authn::AwsIdentity {
+            arn: format!("arn:aws:sts::{}:assumed-role/{}/{}", owner.account, role.name, instance.instance_id),
+            account: owner.account.clone(),
+            access_key_id: String::new(),
+        };
+        let identity = self
+            .eks
+            .node_identity(owner, cluster, &session, Some(&instance.private_dns_name))
+            .await
+            .map_err(|error| error.to_string())?;
+        match identity {
+            Some(identity) if identity.groups.iter().any(|group| group == "system:nodes") => Ok(()),
+            Some(identity) => Err(format!(
+                "its role {} maps to {} in groups {:?}, not system:nodes",
+                role.arn, identity.username, identity.groups
+            )),
+            None => Err(format!(
+                "its role {} has no EC2_LINUX access entry and no aws-auth mapRoles entry (authentication mode {})",
+                role.arn, cluster.authentication_mode
+            )),
         }
     }
 }
@@ -59,13 +116,16 @@ impl aws_model::eks::reconcile::NodegroupInstances for EksNodes {
 /// Root disk of a node group's instances unless the node group says otherwise (EKS's default `diskSize`).
 const ROOT_DISK_BYTES: u64 = 20 * 1024 * 1024 * 1024;
 
-/// A node group instance as the node the kubelet on it registers.
+/// A node group's or self-managed instance as the node the kubelet on it registers (a self-managed node has no
+/// node group or capacity type label).
 pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
     let mut labels = instance.labels.clone();
     let zone = instance.availability_zone.clone();
+    if instance.self_managed.is_none() {
+        labels.insert("eks.amazonaws.com/nodegroup".to_owned(), instance.nodegroup.clone());
+        labels.insert("eks.amazonaws.com/capacityType".to_owned(), instance.capacity_type.clone());
+    }
     for (key, value) in [
-        ("eks.amazonaws.com/nodegroup", instance.nodegroup.clone()),
-        ("eks.amazonaws.com/capacityType", instance.capacity_type.clone()),
         ("node.kubernetes.io/instance-type", instance.instance_type.clone()),
         ("beta.kubernetes.io/instance-type", instance.instance_type.clone()),
         ("topology.kubernetes.io/zone", zone.clone()),
@@ -120,8 +180,29 @@ impl NodeSource for EksNodes {
         let current = first.ok()?.ok()?.cluster(&eks_cluster.name);
         let instances = current.instances;
         let mut desired = DesiredNodes { generation: current.generation + fargate_generation, ..Default::default() };
-        let mut known = self.instances.lock().expect("node instance lock");
+        // Self-managed instances whose kubelet the cluster does not let in stay out.
+        let mut refused = std::collections::HashSet::new();
         for instance in instances.iter() {
+            let Some(self_managed) = &instance.self_managed else { continue };
+            if !matches!(instance.state, InstanceState::Running | InstanceState::Stopping | InstanceState::Stopped) {
+                continue;
+            }
+            let profile = self_managed.instance_profile_arn.as_deref();
+            if let Err(why) = self.may_join(&caller, &eks_cluster, instance, profile).await {
+                if self.refused.lock().expect("refused lock").insert(instance.instance_id.clone()) {
+                    tracing::warn!(
+                        instance = %instance.instance_id,
+                        cluster = %eks_cluster.name,
+                        "a self-managed instance cannot join: {why}"
+                    );
+                }
+                refused.insert(instance.instance_id.clone());
+            } else {
+                self.refused.lock().expect("refused lock").remove(&instance.instance_id);
+            }
+        }
+        let mut known = self.instances.lock().expect("node instance lock");
+        for instance in instances.iter().filter(|instance| !refused.contains(&instance.instance_id)) {
             // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
             let failed = match instance.state {
                 InstanceState::Running => false,

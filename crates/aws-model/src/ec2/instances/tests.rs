@@ -186,3 +186,62 @@ fn a_template_is_named_by_id_or_name_never_both() {
     ));
     assert!(matches!(TemplateName::from_request(None, None), Err(Ec2Error::MissingParameter(_))));
 }
+
+/// The default VPC's network, with its subnets.
+fn default_network(ids: &mut IdSource) -> Network {
+    let mut network = Network::new("000000000000", "us-east-1");
+    network.initialize(ids);
+    network
+}
+
+fn run(count: (usize, usize)) -> RunInstances {
+    RunInstances {
+        image_id: "ami-0123456789abcdef0".into(),
+        instance_type: "t3.large".into(),
+        min_count: count.0,
+        max_count: count.1,
+        user_data: Some(crate::ids::base64(b"#!/bin/bash\n/etc/eks/bootstrap.sh demo\n")),
+        client_token: Some("token".into()),
+        tags: Tags::from([("Name".to_owned(), "batch".to_owned())]),
+        ..RunInstances::default()
+    }
+}
+
+#[test]
+fn run_instances_launches_one_reservation_into_the_default_vpc_once_per_client_token() {
+    let ids = &mut IdSource::Sequence(0);
+    let mut network = default_network(ids);
+    let launched = network.run_instances(ids, &run((2, 3)), 10.0).unwrap();
+    assert_eq!(launched.len(), 3);
+    let instances: Vec<&Instance> = launched.iter().map(|id| &network.instances[id]).collect();
+    assert!(instances.iter().all(|i| i.reservation_id == instances[0].reservation_id));
+    let default_vpc = network.vpcs.values().find(|vpc| vpc.is_default).unwrap().id.clone();
+    for instance in &instances {
+        assert_eq!(instance.vpc_id, default_vpc);
+        assert_eq!(instance.bootstrap.as_ref().unwrap().cluster, "demo");
+        assert_eq!(instance.network_interfaces.len(), 1, "its primary interface");
+        assert_eq!(network.tags[&instance.id]["Name"], "batch");
+        let group = &network.security_groups[&instance.security_groups[0]];
+        assert_eq!((group.name.as_str(), &group.vpc_id), ("default", &default_vpc));
+        assert_eq!(instance.auto_scaling_group, None);
+    }
+    let again = network.run_instances(ids, &run((1, 1)), 20.0).unwrap();
+    assert_eq!(again, launched, "the same client token launches nothing more");
+    assert_eq!(network.instances.len(), 3);
+}
+
+#[test]
+fn run_instances_refuses_unknown_subnets_and_groups_and_full_subnets_launching_nothing() {
+    let ids = &mut IdSource::Sequence(0);
+    let mut network = default_network(ids);
+    let unknown_subnet = RunInstances { subnet_id: Some("subnet-0000000000000beef".into()), ..run((1, 1)) };
+    assert_eq!(
+        network.run_instances(ids, &unknown_subnet, 0.0),
+        Err(Ec2Error::SubnetNotFound("subnet-0000000000000beef".into()))
+    );
+    let unknown_group = RunInstances { security_group_ids: vec!["sg-0000000000000beef".into()], ..run((1, 1)) };
+    assert!(matches!(network.run_instances(ids, &unknown_group, 0.0), Err(Ec2Error::GroupNotFound(_))));
+    let too_many = RunInstances { client_token: None, ..run((100_000, 100_000)) };
+    assert!(matches!(network.run_instances(ids, &too_many, 0.0), Err(Ec2Error::NoFreeAddress(_))));
+    assert!(network.instances.is_empty());
+}

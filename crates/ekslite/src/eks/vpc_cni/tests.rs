@@ -39,6 +39,9 @@ pub(crate) fn instance(id: &str, subnet: &aws_model::ec2::Subnet, ip: Ipv4Addr, 
         launch_template: None,
         auto_scaling_group: None,
         nodegroup,
+        user_data: None,
+        bootstrap: None,
+        client_token: None,
     }
 }
 
