@@ -377,13 +377,8 @@ impl Eks {
             .ec2
             .change(caller, &crate::ec2::scopes::security_groups(), |network, ids| {
                 let group = network.create_security_group(ids, &input)?;
-                let itself = Rule {
-                    protocol: "-1".into(),
-                    from_port: None,
-                    to_port: None,
-                    peer: Peer::Group { group_id: group.id.clone(), user_id: account.clone() },
-                    description: None,
-                };
+                let itself =
+                    Rule::new("-1", None, None, Peer::Group { group_id: group.id.clone(), user_id: account.clone() });
                 network.authorize(&group.id, Direction::Ingress, &[itself])?;
                 Ok(group.id)
             })

@@ -503,14 +503,9 @@ async fn one_pass_deletes_every_deleted_clusters_group_but_one_another_group_sti
                 ..CreateSecurityGroup::default()
             };
             let group = network.create_security_group(ids, &input)?;
-            let rule = Rule {
-                protocol: "-1".into(),
-                from_port: None,
-                to_port: None,
-                peer: Peer::Group { group_id: referenced.clone(), user_id: ACCOUNT.into() },
-                description: None,
-            };
-            network.authorize(&group.id, Direction::Ingress, &[rule])
+            let rule =
+                Rule::new("-1", None, None, Peer::Group { group_id: referenced.clone(), user_id: ACCOUNT.into() });
+            network.authorize(&group.id, Direction::Ingress, &[rule]).map(drop)
         })
         .await
         .unwrap();
