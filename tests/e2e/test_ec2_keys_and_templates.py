@@ -93,10 +93,29 @@ def test_created_keys_give_a_private_key_once_that_ssh_keygen_reads(aws, tmp_pat
         hashlib.sha256(blob).digest()).decode()
     assert "KeyMaterial" not in described
     assert error_of(ec2.create_key_pair, KeyName="made", KeyType="ed25519") == ("InvalidKeyPair.Duplicate", 400)
-    assert error_of(ec2.create_key_pair, KeyName="rsa") == ("UnsupportedOperation", 400)
     assert error_of(ec2.create_key_pair, KeyName="k", KeyType="ed25519", KeyFormat="ppk") == (
         "UnsupportedOperation", 400)
     assert [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]] == ["made"]
+
+
+def test_created_rsa_keys_are_pkcs1_pem_with_the_sha1_fingerprint_openssl_prints(aws, tmp_path):
+    made = aws("ec2", "create-key-pair", "--key-name", "k")
+    assert made["KeyMaterial"].startswith("-----BEGIN RSA PRIVATE KEY-----\n")
+    private = tmp_path / "k.pem"
+    private.write_text(made["KeyMaterial"])
+    private.chmod(0o600)
+    public = subprocess.run(["ssh-keygen", "-y", "-f", str(private)], check=True, capture_output=True,
+                            text=True).stdout.split()
+    pkcs8 = subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-inform", "PEM", "-outform", "DER", "-in",
+                            str(private)], check=True, capture_output=True).stdout
+    digest = hashlib.sha1(pkcs8).hexdigest()
+    assert made["KeyFingerprint"] == ":".join(digest[i:i + 2] for i in range(0, 40, 2))
+    [described] = aws("ec2", "describe-key-pairs", "--key-names", "k", "--include-public-key")["KeyPairs"]
+    assert (described["KeyType"], described["KeyFingerprint"]) == ("rsa", made["KeyFingerprint"])
+    assert described["PublicKey"].split()[:2] == public[:2]
+    bits = subprocess.run(["openssl", "rsa", "-in", str(private), "-noout", "-text"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "2048 bit" in bits
 
 
 def test_launch_template_data_is_kept_whole_and_versions_are_managed(aws):

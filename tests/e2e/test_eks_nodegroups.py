@@ -122,6 +122,7 @@ def test_node_groups_page_and_keep_their_options(aws):
      "Disk size must be specified within the launch template."),
     ({"launchTemplate": {"name": "lt"}, "remoteAccess": {"ec2SshKey": "k"}}, "InvalidParameterException", 400,
      "Remote access configuration cannot be specified with a launch template."),
+    ({"remoteAccess": {"ec2SshKey": "absent"}}, "InvalidParameterException", 400, "KeyPair absent not found"),
     ({"taints": [{"key": "k", "effect": "NoSchedule"}]}, "InvalidParameterException", 400,
      "Unsupported taint effect NoSchedule"),
     ({"version": "1.35"}, "InvalidParameterException", 400, "Requested Nodegroup Kubernetes version 1.35"),

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use aws_model::ec2::{
-    Address, CreateSecurityGroup, CreateSubnet, Direction, Ec2, Ec2Error, Filter, InternetGateway, NatGateway, Network,
-    Peer, RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc, scopes,
+    Address, CreateSecurityGroup, CreateSubnet, Ec2, Ec2Error, Filter, InternetGateway, NatGateway, Network, Peer,
+    RouteTable, RouteTarget, Rule, SecurityGroup, Subnet, Tags, Vpc, scopes,
 };
 use aws_model::ec2::{Kind, Scope as Reads};
 use aws_model::eks::Caller;
@@ -19,6 +19,7 @@ use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
 mod account;
+mod group_rules;
 mod images;
 mod instances;
 mod interfaces;
@@ -49,10 +50,14 @@ pub(crate) const SERVICE: Service = Service {
         operation!("CreateSecurityGroup", create_security_group),
         operation!("DescribeSecurityGroups", describe_security_groups),
         operation!("DeleteSecurityGroup", delete_security_group),
-        operation!("AuthorizeSecurityGroupIngress", change_security_group_rules),
-        operation!("AuthorizeSecurityGroupEgress", change_security_group_rules),
-        operation!("RevokeSecurityGroupIngress", change_security_group_rules),
-        operation!("RevokeSecurityGroupEgress", change_security_group_rules),
+        operation!("AuthorizeSecurityGroupIngress", group_rules::authorize),
+        operation!("AuthorizeSecurityGroupEgress", group_rules::authorize),
+        operation!("RevokeSecurityGroupIngress", group_rules::revoke),
+        operation!("RevokeSecurityGroupEgress", group_rules::revoke),
+        operation!("DescribeSecurityGroupRules", group_rules::describe_security_group_rules),
+        operation!("ModifySecurityGroupRules", group_rules::modify_security_group_rules),
+        operation!("UpdateSecurityGroupRuleDescriptionsIngress", group_rules::update_descriptions),
+        operation!("UpdateSecurityGroupRuleDescriptionsEgress", group_rules::update_descriptions),
         operation!("CreateInternetGateway", create_internet_gateway),
         operation!("AttachInternetGateway", attach_or_detach_internet_gateway),
         operation!("DetachInternetGateway", attach_or_detach_internet_gateway),
@@ -152,6 +157,8 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::DependencyViolation(_) => "DependencyViolation",
         Ec2Error::PermissionDuplicate(_) => "InvalidPermission.Duplicate",
         Ec2Error::PermissionNotFound => "InvalidPermission.NotFound",
+        Ec2Error::SecurityGroupRuleNotFound(_) => "InvalidSecurityGroupRuleId.NotFound",
+        Ec2Error::SecurityGroupRuleIdMalformed(_) => "InvalidSecurityGroupRuleId.Malformed",
         Ec2Error::InvalidFilter(_) => "InvalidFilter",
         Ec2Error::InvalidAvailabilityZone(_) => "InvalidAvailabilityZone",
         Ec2Error::AlreadyAssociated(_) => "Resource.AlreadyAssociated",
@@ -500,22 +507,6 @@ async fn delete_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
     call.xml(move |xml| {
         xml.text("return", "true").text("groupId", &deleted);
     })
-}
-
-async fn change_security_group_rules(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let (ec2, input, caller) = start(api, call)?;
-    let operation = call.operation.name;
-    let direction = if operation.ends_with("Ingress") { Direction::Ingress } else { Direction::Egress };
-    let authorize = operation.starts_with("Authorize");
-    let (id, name) = (input.get("GroupId"), input.get("GroupName"));
-    let rules = input.permissions()?;
-    ec2.change(caller, &scopes::security_groups(), |network, _| {
-        let id = network.find_group(id.as_deref(), name.as_deref())?;
-        if authorize { network.authorize(&id, direction, &rules) } else { network.revoke(&id, direction, &rules) }
-    })
-    .await
-    .map_err(wire)?;
-    returns_true(call)
 }
 
 async fn create_internet_gateway(api: &AwsApi, call: &Call<'_>) -> Outcome {
@@ -911,11 +902,8 @@ impl Input<'_> {
             let from_port = permission.int("FromPort").map_err(bad_params)?;
             let to_port = permission.int("ToPort").map_err(bad_params)?;
             let rule = |peer, description: Option<&str>| Rule {
-                protocol: protocol.clone(),
-                from_port,
-                to_port,
-                peer,
                 description: description.map(str::to_owned),
+                ..Rule::new(&protocol, from_port, to_port, peer)
             };
             for range in permission.ec2_list("IpRanges").map_err(bad_params)? {
                 let cidr = range.required("CidrIp").map_err(bad_params)?.to_owned();
@@ -931,13 +919,12 @@ impl Input<'_> {
             let cidr = self.get("CidrIp").ok_or_else(|| {
                 AwsError::bad_request("MissingParameter", "The request must contain the parameter CidrIp")
             })?;
-            rules.push(Rule {
-                protocol,
-                from_port: self.params.int("FromPort").map_err(bad_params)?,
-                to_port: self.params.int("ToPort").map_err(bad_params)?,
-                peer: Peer::Cidr(cidr),
-                description: None,
-            });
+            rules.push(Rule::new(
+                &protocol,
+                self.params.int("FromPort").map_err(bad_params)?,
+                self.params.int("ToPort").map_err(bad_params)?,
+                Peer::Cidr(cidr),
+            ));
         }
         Ok(rules)
     }

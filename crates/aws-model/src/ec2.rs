@@ -20,6 +20,7 @@
 pub mod addresses;
 pub mod cidr;
 mod gateways;
+pub mod group_rules;
 mod groups;
 pub mod images;
 pub mod instance_types;
@@ -134,15 +135,36 @@ pub enum Peer {
 /// One security group rule: a protocol, a port range and one peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
+    /// `sgr-...`: given when the rule is added (`group_rules::rule_id`); empty only in a rule a request
+    /// describes. Records written before rules had ids get theirs derived when they are read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
     /// `tcp`, `udp`, `icmp` or `-1` for all traffic.
     pub protocol: String,
     pub from_port: Option<i64>,
     pub to_port: Option<i64>,
     pub peer: Peer,
     pub description: Option<String>,
+    /// The rule's tags as its group's record stores them; in a [`Network`] they are in `Network::tags` under
+    /// the rule's id, and this is empty.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 impl Rule {
+    /// A rule of a request: no id yet, no tags.
+    pub fn new(protocol: &str, from_port: Option<i64>, to_port: Option<i64>, peer: Peer) -> Rule {
+        Rule {
+            id: String::new(),
+            protocol: protocol.to_owned(),
+            from_port,
+            to_port,
+            peer,
+            description: None,
+            tags: Tags::new(),
+        }
+    }
+
     /// Whether two rules allow the same traffic (descriptions do not count).
     pub fn same_traffic(&self, other: &Rule) -> bool {
         self.protocol == other.protocol
@@ -374,6 +396,12 @@ pub enum Ec2Error {
     /// `InvalidPermission.NotFound`.
     #[error("The specified rule does not exist in this security group.")]
     PermissionNotFound,
+    /// `InvalidSecurityGroupRuleId.NotFound`.
+    #[error("The security group rule ID '{0}' does not exist")]
+    SecurityGroupRuleNotFound(String),
+    /// `InvalidSecurityGroupRuleId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"sgr-...\")")]
+    SecurityGroupRuleIdMalformed(String),
     /// `InvalidFilter`.
     #[error("The filter '{0}' is invalid")]
     InvalidFilter(String),

@@ -513,6 +513,7 @@ impl Network {
             Some("volume") => self.volume(id).map(drop),
             Some("snapshot") => self.snapshot(id).map(drop),
             Some("key-pair") => self.key_pair_by_id(id).map(drop),
+            Some("security-group-rule") => self.group_rule(id).map(drop),
             Some("launch-template") => self.launch_template(&super::templates::TemplateName::Id(id)).map(drop),
             _ => Err(Ec2Error::InvalidId(id.to_owned())),
         }

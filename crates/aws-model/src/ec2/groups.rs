@@ -1,7 +1,9 @@
 //! Security groups over a [`Network`]: names unique per VPC, rules as one peer each (EC2's `IpPermissions`
-//! are grouped back from them by the wire layer), duplicates refused as EC2 refuses them.
+//! are grouped back from them by the wire layer), duplicates refused as EC2 refuses them. Rules by id
+//! (`sgr-...`) are `group_rules.rs`'.
 
 use super::cidr::Cidr;
+use super::group_rules::check_rule_description;
 use super::network::{allow_all_egress, check_filters, passes};
 use super::*;
 
@@ -40,7 +42,7 @@ fn protocol(text: &str) -> Result<String, Ec2Error> {
 }
 
 /// How EC2 describes a rule in its duplicate message.
-fn describe_rule(rule: &Rule) -> String {
+pub(crate) fn describe_rule(rule: &Rule) -> String {
     let peer = match &rule.peer {
         Peer::Cidr(cidr) => cidr.clone(),
         Peer::Group { group_id, .. } => group_id.clone(),
@@ -126,7 +128,7 @@ impl Network {
         if self.security_groups.values().any(|group| group.vpc_id == vpc_id && group.name == name) {
             return Err(Ec2Error::GroupDuplicate { name: name.to_owned(), vpc_id });
         }
-        let group = SecurityGroup {
+        let mut group = SecurityGroup {
             id: ids.id("sg"),
             name: name.to_owned(),
             description: description.to_owned(),
@@ -134,6 +136,7 @@ impl Network {
             ingress: Vec::new(),
             egress: vec![allow_all_egress()],
         };
+        group.settle_rule_ids();
         self.security_groups.insert(group.id.clone(), group.clone());
         if !input.tags.is_empty() {
             self.tags.entry(group.id.clone()).or_default().extend(input.tags.clone());
@@ -195,7 +198,11 @@ impl Network {
         if referenced {
             return Err(Ec2Error::DependencyViolation(format!("resource {group_id} has a dependent object")));
         }
-        self.security_groups.remove(group_id);
+        if let Some(group) = self.security_groups.remove(group_id) {
+            for rule in group.ingress.iter().chain(&group.egress) {
+                self.untag(&rule.id);
+            }
+        }
         self.tags.remove(group_id);
         Ok(())
     }
@@ -235,16 +242,34 @@ impl Network {
                 Peer::Group { group_id: group_id.clone(), user_id: self.account.clone() }
             }
         };
-        Ok(Rule { protocol, from_port, to_port, peer, description: rule.description.clone() })
+        if let Some(description) = &rule.description {
+            check_rule_description(description)?;
+        }
+        Ok(Rule { protocol, from_port, to_port, peer, description: rule.description.clone(), ..rule.clone() })
     }
 
-    /// AuthorizeSecurityGroupIngress / Egress: every rule new, or none is added.
-    pub fn authorize(&mut self, group_id: &str, direction: Direction, rules: &[Rule]) -> Result<(), Ec2Error> {
+    /// AuthorizeSecurityGroupIngress / Egress: every rule new, or none is added. The rules added, with their ids.
+    pub fn authorize(&mut self, group_id: &str, direction: Direction, rules: &[Rule]) -> Result<Vec<Rule>, Ec2Error> {
+        self.authorize_tagged(group_id, direction, rules, &Tags::new())
+    }
+
+    /// [`Network::authorize`] with tags for each rule added (its `TagSpecifications`).
+    pub fn authorize_tagged(
+        &mut self,
+        group_id: &str,
+        direction: Direction,
+        rules: &[Rule],
+        tags: &Tags,
+    ) -> Result<Vec<Rule>, Ec2Error> {
         self.group_ref(group_id)?;
+        check_tags(tags)?;
         if rules.is_empty() {
             return Err(Ec2Error::MissingParameter("No IP permissions specified".into()));
         }
-        let rules = rules.iter().map(|rule| self.normalize_rule(rule)).collect::<Result<Vec<_>, _>>()?;
+        let rules = rules
+            .iter()
+            .map(|rule| self.normalize_rule(&Rule { id: String::new(), tags: Tags::new(), ..rule.clone() }))
+            .collect::<Result<Vec<_>, _>>()?;
         let group = self.security_groups.get_mut(group_id).expect("checked above");
         let list = match direction {
             Direction::Ingress => &mut group.ingress,
@@ -264,12 +289,22 @@ impl Network {
             // A group may be deleted only while no rule names it: whoever deletes one must see this rule.
             self.moved.insert(super::Kind::SecurityGroup);
         }
+        let first = list.len();
         list.extend(added);
-        Ok(())
+        group.settle_rule_ids();
+        let list = match direction {
+            Direction::Ingress => &group.ingress,
+            Direction::Egress => &group.egress,
+        };
+        let added = list[first..].to_vec();
+        for rule in &added {
+            self.tag(&rule.id, tags);
+        }
+        Ok(added)
     }
 
-    /// RevokeSecurityGroupIngress / Egress: every rule must exist, or none is removed.
-    pub fn revoke(&mut self, group_id: &str, direction: Direction, rules: &[Rule]) -> Result<(), Ec2Error> {
+    /// RevokeSecurityGroupIngress / Egress: every rule must exist, or none is removed. The rules removed.
+    pub fn revoke(&mut self, group_id: &str, direction: Direction, rules: &[Rule]) -> Result<Vec<Rule>, Ec2Error> {
         self.group_ref(group_id)?;
         let rules = rules.iter().map(|rule| self.normalize_rule(rule)).collect::<Result<Vec<_>, _>>()?;
         let group = self.security_groups.get_mut(group_id).expect("checked above");
@@ -280,7 +315,12 @@ impl Network {
         if rules.is_empty() || !rules.iter().all(|rule| list.iter().any(|existing| existing.same_traffic(rule))) {
             return Err(Ec2Error::PermissionNotFound);
         }
-        list.retain(|existing| !rules.iter().any(|rule| rule.same_traffic(existing)));
-        Ok(())
+        let (removed, kept): (Vec<Rule>, Vec<Rule>) =
+            list.drain(..).partition(|existing| rules.iter().any(|rule| rule.same_traffic(existing)));
+        *list = kept;
+        for rule in &removed {
+            self.untag(&rule.id);
+        }
+        Ok(removed)
     }
 }

@@ -2,11 +2,18 @@
 //! (`ec2/key-pair/<key-id>`) holding its name, type, fingerprint and OpenSSH public key; a private key is handed
 //! out once, by CreateKeyPair, and never stored. Fingerprints are computed as EC2 computes them: for an imported
 //! RSA key the MD5 of its DER public key (`SubjectPublicKeyInfo`), for an Ed25519 key (imported or created) the
-//! base64 SHA-256 of its OpenSSH public key blob. CreateKeyPair makes Ed25519 keys (OpenSSH private key format);
-//! it refuses RSA keys and the PuTTY format, which would need an RSA key generator and PuTTY's key file writer.
+//! base64 SHA-256 of its OpenSSH public key blob, for a created RSA key the SHA-1 of its PKCS#8 DER private key.
+//! CreateKeyPair makes RSA keys (2,048 bits, answered as a PKCS#1 PEM block) and Ed25519 keys (OpenSSH private key
+//! format); it refuses the PuTTY format, which would need PuTTY's key file writer.
 
+use md5::{Digest as _, Md5};
 use ring::digest;
 use ring::signature::{Ed25519KeyPair, KeyPair as _};
+use rsa::pkcs1::{EncodeRsaPrivateKey as _, LineEnding};
+use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+use rsa::rand_core::OsRng;
+use rsa::traits::PublicKeyParts as _;
+use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 
 use super::network::{IdSource, check_filters, passes};
@@ -120,45 +127,12 @@ fn parse_public_key(material: &[u8]) -> Result<PublicKey, Ec2Error> {
     Ok(PublicKey { key_type, blob, rsa, comment })
 }
 
-/// A DER length.
-fn der_length(out: &mut Vec<u8>, length: usize) {
-    if length < 0x80 {
-        out.push(length as u8);
-    } else {
-        let bytes: Vec<u8> = length.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-}
-
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    der_length(&mut out, content.len());
-    out.extend_from_slice(content);
-    out
-}
-
-/// A DER INTEGER from an SSH `mpint` (big-endian, positive).
-fn der_integer(value: &[u8]) -> Vec<u8> {
-    let trimmed: Vec<u8> = value.iter().copied().skip_while(|b| *b == 0).collect();
-    let mut content = Vec::with_capacity(trimmed.len() + 1);
-    if trimmed.first().is_none_or(|b| b & 0x80 != 0) {
-        content.push(0);
-    }
-    content.extend(trimmed);
-    der(0x02, &content)
-}
-
-/// The DER `SubjectPublicKeyInfo` of an RSA public key.
-fn rsa_public_key_der(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
-    // SEQUENCE { OID 1.2.840.113549.1.1.1 (rsaEncryption), NULL }.
-    const ALGORITHM: [u8; 15] =
-        [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
-    let algorithm = ALGORITHM.to_vec();
-    let key = der(0x30, &[der_integer(modulus), der_integer(exponent)].concat());
-    let mut bits = vec![0u8];
-    bits.extend(key);
-    der(0x30, &[algorithm, der(0x03, &bits)].concat())
+/// The DER `SubjectPublicKeyInfo` of an RSA public key, from its SSH modulus and exponent.
+fn rsa_public_key_der(modulus: &[u8], exponent: &[u8]) -> Result<Vec<u8>, Ec2Error> {
+    let key =
+        RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(modulus), BigUint::from_bytes_be(exponent), 16_384)
+            .map_err(|_| key_format_error())?;
+    Ok(key.to_public_key_der().map_err(|_| key_format_error())?.into_vec())
 }
 
 /// Colon-separated lowercase hex, as EC2 writes MD5 and SHA-1 fingerprints.
@@ -166,52 +140,42 @@ fn colon_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
-/// The fingerprint EC2 gives an imported key.
-fn fingerprint(key: &PublicKey) -> String {
-    match &key.rsa {
-        Some((modulus, exponent)) => colon_hex(&md5(&rsa_public_key_der(modulus, exponent))),
+/// The fingerprint EC2 gives an imported key: the MD5 of an RSA key's DER public key, the base64 SHA-256 of an
+/// Ed25519 key's blob.
+fn fingerprint(key: &PublicKey) -> Result<String, Ec2Error> {
+    Ok(match &key.rsa {
+        Some((modulus, exponent)) => colon_hex(&Md5::digest(rsa_public_key_der(modulus, exponent)?)),
         None => base64(digest::digest(&digest::SHA256, &key.blob).as_ref()),
-    }
+    })
 }
 
-/// MD5 (RFC 1321), which ring does not offer; used only for the fingerprints EC2 defines with it.
-fn md5(message: &[u8]) -> [u8; 16] {
-    const SHIFTS: [u32; 64] = [
-        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14,
-        20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6,
-        10, 15, 21,
-    ];
-    let constants: Vec<u32> = (0..64).map(|i| ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32).collect();
-    let mut state: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
-    let mut padded = message.to_vec();
-    padded.push(0x80);
-    while padded.len() % 64 != 56 {
-        padded.push(0);
+/// An SSH `mpint` from a positive big-endian integer: no leading zeros, one added when the top bit is set.
+fn ssh_mpint(out: &mut Vec<u8>, value: &[u8]) {
+    let trimmed: Vec<u8> = value.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
+        content.push(0);
     }
-    padded.extend(((message.len() as u64).wrapping_mul(8)).to_le_bytes());
-    for block in padded.chunks_exact(64) {
-        let words: Vec<u32> = block.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
-        let [mut a, mut b, mut c, mut d] = state;
-        for i in 0..64 {
-            let (f, g) = match i / 16 {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let rotated = a.wrapping_add(f).wrapping_add(constants[i]).wrapping_add(words[g]).rotate_left(SHIFTS[i]);
-            (a, d, c) = (d, c, b);
-            b = b.wrapping_add(rotated);
-        }
-        for (slot, value) in state.iter_mut().zip([a, b, c, d]) {
-            *slot = slot.wrapping_add(value);
-        }
-    }
-    let mut out = [0u8; 16];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    out
+    content.extend(trimmed);
+    ssh_string(out, &content);
+}
+
+/// The bits of an RSA key CreateKeyPair makes, as EC2 makes them.
+const CREATED_RSA_BITS: usize = 2048;
+
+/// A new RSA key pair as CreateKeyPair answers it: the OpenSSH public key, the fingerprint (SHA-1 of the PKCS#8
+/// DER private key) and the private key as a PKCS#1 PEM block (`BEGIN RSA PRIVATE KEY`).
+fn new_rsa_key() -> Result<(String, String, String), Ec2Error> {
+    let failed = |error: &dyn std::fmt::Display| Ec2Error::Server(format!("an RSA key could not be made: {error}"));
+    let private = RsaPrivateKey::new(&mut OsRng, CREATED_RSA_BITS).map_err(|error| failed(&error))?;
+    let pkcs8 = private.to_pkcs8_der().map_err(|error| failed(&error))?;
+    let fingerprint = colon_hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, pkcs8.as_bytes()).as_ref());
+    let pem = private.to_pkcs1_pem(LineEnding::LF).map_err(|error| failed(&error))?;
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-rsa");
+    ssh_mpint(&mut blob, &private.e().to_bytes_be());
+    ssh_mpint(&mut blob, &private.n().to_bytes_be());
+    Ok((format!("ssh-rsa {}", base64(&blob)), fingerprint, pem.to_string()))
 }
 
 /// An Ed25519 private key in OpenSSH's format (`openssh-key-v1`, unencrypted), with its public blob.
@@ -246,6 +210,23 @@ fn openssh_ed25519(seed: &[u8; 32], public: &[u8], comment: &str, check: u32) ->
     }
     out.push_str("-----END OPENSSH PRIVATE KEY-----\n");
     out
+}
+
+/// A new Ed25519 key pair as CreateKeyPair answers it: the OpenSSH public key, the fingerprint (base64 SHA-256
+/// of the public blob) and the private key in OpenSSH's format.
+fn new_ed25519_key(comment: &str) -> Result<(String, String, String), Ec2Error> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|error| Ec2Error::Server(format!("no randomness: {error}")))?;
+    let signing = Ed25519KeyPair::from_seed_unchecked(&seed)
+        .map_err(|_| Ec2Error::Server("an Ed25519 key could not be made".into()))?;
+    let public = signing.public_key().as_ref().to_vec();
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-ed25519");
+    ssh_string(&mut blob, &public);
+    let fingerprint = base64(digest::digest(&digest::SHA256, &blob).as_ref());
+    let check = u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]);
+    let private_key = openssh_ed25519(&seed, &public, comment, check);
+    Ok((format!("ssh-ed25519 {}", base64(&blob)), fingerprint, private_key))
 }
 
 /// What CreateKeyPair asks for.
@@ -312,14 +293,15 @@ impl Network {
             id: String::new(),
             name: name.to_owned(),
             key_type: key.key_type.to_owned(),
-            fingerprint: fingerprint(&key),
+            fingerprint: fingerprint(&key)?,
             public_key,
             created_at: now,
         };
         self.add_key_pair(ids, pair, tags)
     }
 
-    /// CreateKeyPair: a new Ed25519 key pair, and its private key (returned once, never stored).
+    /// CreateKeyPair: a new RSA (2,048 bits) or Ed25519 key pair, and its private key (returned once, never
+    /// stored).
     pub fn create_key_pair(
         &mut self,
         ids: &mut IdSource,
@@ -327,21 +309,15 @@ impl Network {
         now: f64,
     ) -> Result<(KeyPair, String), Ec2Error> {
         check_name(&input.name)?;
-        match input.key_type.as_deref() {
-            None | Some("rsa") => {
-                return Err(Ec2Error::Unsupported(
-                    "RSA key pairs cannot be created here: create an ed25519 key pair (KeyType ed25519) or import an \
-                     RSA public key with ImportKeyPair."
-                        .into(),
-                ));
-            }
-            Some("ed25519") => {}
+        let key_type = match input.key_type.as_deref() {
+            None | Some("rsa") => "rsa",
+            Some("ed25519") => "ed25519",
             Some(other) => {
                 return Err(Ec2Error::InvalidParameterValue(format!(
                     "Value ({other}) for parameter keyType is invalid. Allowed values are [rsa, ed25519]"
                 )));
             }
-        }
+        };
         match input.key_format.as_deref() {
             None | Some("pem") => {}
             Some("ppk") => {
@@ -355,22 +331,17 @@ impl Network {
                 )));
             }
         }
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|error| Ec2Error::Server(format!("no randomness: {error}")))?;
-        let signing = Ed25519KeyPair::from_seed_unchecked(&seed)
-            .map_err(|_| Ec2Error::Server("an Ed25519 key could not be made".into()))?;
-        let public = signing.public_key().as_ref().to_vec();
-        let mut blob = Vec::new();
-        ssh_string(&mut blob, b"ssh-ed25519");
-        ssh_string(&mut blob, &public);
-        let fingerprint = base64(digest::digest(&digest::SHA256, &blob).as_ref());
-        let public_key = format!("ssh-ed25519 {}", base64(&blob));
-        let check = u32::from_be_bytes([seed[0], seed[1], seed[2], seed[3]]);
-        let private_key = openssh_ed25519(&seed, &public, &input.name, check);
+        // The name is checked for a clash before any key is made: an RSA key takes a while.
+        super::check_tags(&input.tags)?;
+        if self.key_pairs.values().any(|other| other.name == input.name) {
+            return Err(Ec2Error::KeyPairDuplicate(input.name.clone()));
+        }
+        let (public_key, fingerprint, private_key) =
+            if key_type == "rsa" { new_rsa_key()? } else { new_ed25519_key(&input.name)? };
         let pair = KeyPair {
             id: String::new(),
             name: input.name.clone(),
-            key_type: "ed25519".into(),
+            key_type: key_type.into(),
             fingerprint,
             public_key,
             created_at: now,

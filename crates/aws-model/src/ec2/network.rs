@@ -119,6 +119,7 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "vol" => "volume",
         "snap" => "snapshot",
         "key" => "key-pair",
+        "sgr" => "security-group-rule",
         _ => return None,
     })
 }
@@ -252,24 +253,18 @@ impl Network {
         };
         self.vpcs.insert(vpc.id.clone(), vpc.clone());
         let group = ids.id("sg");
-        let self_rule = Rule {
-            protocol: "-1".into(),
-            from_port: None,
-            to_port: None,
-            peer: Peer::Group { group_id: group.clone(), user_id: self.account.clone() },
-            description: None,
+        let self_rule =
+            Rule::new("-1", None, None, Peer::Group { group_id: group.clone(), user_id: self.account.clone() });
+        let mut default_group = SecurityGroup {
+            id: group.clone(),
+            name: "default".into(),
+            description: "default VPC security group".into(),
+            vpc_id: vpc.id.clone(),
+            ingress: vec![self_rule],
+            egress: vec![allow_all_egress()],
         };
-        self.security_groups.insert(
-            group.clone(),
-            SecurityGroup {
-                id: group,
-                name: "default".into(),
-                description: "default VPC security group".into(),
-                vpc_id: vpc.id.clone(),
-                ingress: vec![self_rule],
-                egress: vec![allow_all_egress()],
-            },
-        );
+        default_group.settle_rule_ids();
+        self.security_groups.insert(group, default_group);
         let table = ids.id("rtb");
         self.route_tables.insert(
             table.clone(),
@@ -654,11 +649,5 @@ pub(super) fn local_route(cidr: &str) -> Route {
 
 /// The rule every new security group starts with: all traffic out to anywhere.
 pub fn allow_all_egress() -> Rule {
-    Rule {
-        protocol: "-1".into(),
-        from_port: None,
-        to_port: None,
-        peer: Peer::Cidr("0.0.0.0/0".into()),
-        description: None,
-    }
+    Rule::new("-1", None, None, Peer::Cidr("0.0.0.0/0".into()))
 }

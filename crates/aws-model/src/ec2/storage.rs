@@ -34,7 +34,7 @@ use super::addresses::{AddressChunk, AddressMap};
 use super::cidr::Cidr;
 use super::loaded::Loaded;
 use super::templates::LaunchTemplateVersion;
-use super::{Ec2Error, Network, Tags};
+use super::{Ec2Error, Network, SecurityGroup, Tags};
 use crate::records::{DecodeCache, RecordError, Records};
 
 /// The most keys one transaction may compare.
@@ -285,6 +285,10 @@ impl Scope {
 
     /// The id of a taggable resource (with the not-found checks of tags).
     pub fn resource(self, id: &str) -> Scope {
+        if id.starts_with("sgr-") {
+            // A rule lives in its group's record, and its id does not say which group that is.
+            return self.all(Kind::SecurityGroup);
+        }
         match Kind::of_id(id) {
             Some(kind) => self.id(kind, id),
             None => self,
@@ -769,7 +773,15 @@ impl Network {
         match kind {
             Kind::Vpc => put(cache, &mut self.vpcs, tags, id, kv),
             Kind::Subnet => put(cache, &mut self.subnets, tags, id, kv),
-            Kind::SecurityGroup => put(cache, &mut self.security_groups, tags, id, kv),
+            Kind::SecurityGroup => {
+                let (mut group, own_tags) = decode_cached::<SecurityGroup>(cache, &kv.key, kv.mod_revision, &kv.value)?;
+                if !own_tags.is_empty() {
+                    tags.insert(id.to_owned(), own_tags);
+                }
+                super::group_rules::settle_read_group(tags, &mut group);
+                self.security_groups.insert_loaded(id.to_owned(), group);
+                Ok(())
+            }
             Kind::InternetGateway => put(cache, &mut self.internet_gateways, tags, id, kv),
             Kind::RouteTable => put(cache, &mut self.route_tables, tags, id, kv),
             Kind::NatGateway => put(cache, &mut self.nat_gateways, tags, id, kv),
@@ -823,7 +835,16 @@ impl Network {
         match kind {
             Kind::Vpc => each(&self.vpcs, &self.tags),
             Kind::Subnet => each(&self.subnets, &self.tags),
-            Kind::SecurityGroup => each(&self.security_groups, &self.tags),
+            Kind::SecurityGroup => {
+                let none = Tags::new();
+                let groups = self.security_groups.loaded().iter();
+                groups
+                    .map(|(id, group)| {
+                        let tags = self.tags.get(id).unwrap_or(&none);
+                        (id.clone(), encode(&StoredRef { value: &self.group_to_store(group), tags }))
+                    })
+                    .collect()
+            }
             Kind::InternetGateway => each(&self.internet_gateways, &self.tags),
             Kind::RouteTable => each(&self.route_tables, &self.tags),
             Kind::NatGateway => each(&self.nat_gateways, &self.tags),

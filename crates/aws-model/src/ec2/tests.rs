@@ -236,13 +236,7 @@ fn vpcs_are_deleted_only_without_dependencies() {
 }
 
 fn tcp(port: i64, cidr: &str) -> Rule {
-    Rule {
-        protocol: "6".into(),
-        from_port: Some(port),
-        to_port: Some(port),
-        peer: Peer::Cidr(cidr.into()),
-        description: None,
-    }
+    Rule::new("6", Some(port), Some(port), Peer::Cidr(cidr.into()))
 }
 
 fn check_authorize(rules: &[Rule], expect: Result<usize, Ec2Error>) {
@@ -257,7 +251,7 @@ fn check_authorize(rules: &[Rule], expect: Result<usize, Ec2Error>) {
     network.authorize(&group.id, Direction::Ingress, &[tcp(443, "0.0.0.0/0")]).unwrap();
     let got = network
         .authorize(&group.id, Direction::Ingress, rules)
-        .map(|()| network.security_groups[&group.id].ingress.len());
+        .map(|_| network.security_groups[&group.id].ingress.len());
     assert_eq!(got, expect, "{rules:?}");
 }
 
@@ -303,14 +297,16 @@ fn security_groups_are_unique_per_vpc_and_revocable() {
         tags: Tags::new(),
     };
     let group = network.create_security_group(&mut ids, &input).unwrap();
-    assert_eq!(group.egress, vec![network::allow_all_egress()]);
+    assert_eq!(group.egress.len(), 1);
+    assert!(group.egress[0].same_traffic(&network::allow_all_egress()));
+    assert!(group.egress[0].id.starts_with("sgr-"));
     let duplicate = network.create_security_group(&mut ids, &input).unwrap_err();
     assert_eq!(duplicate, Ec2Error::GroupDuplicate { name: "g".into(), vpc_id: vpc_id.clone() });
     let in_default = CreateSecurityGroup { vpc_id: None, ..input.clone() };
     assert_ne!(network.create_security_group(&mut ids, &in_default).unwrap().vpc_id, vpc_id);
     let no_description = CreateSecurityGroup { description: None, ..input.clone() };
     assert!(matches!(network.create_security_group(&mut ids, &no_description), Err(Ec2Error::MissingParameter(_))));
-    network.revoke(&group.id, Direction::Egress, &[network::allow_all_egress()]).unwrap();
+    assert_eq!(network.revoke(&group.id, Direction::Egress, &[network::allow_all_egress()]).unwrap(), group.egress);
     assert_eq!(
         network.revoke(&group.id, Direction::Egress, &[network::allow_all_egress()]),
         Err(Ec2Error::PermissionNotFound)

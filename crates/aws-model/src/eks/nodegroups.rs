@@ -348,6 +348,9 @@ impl Eks {
         self.active_cluster(caller, &input.cluster).await?;
         self.check_role(caller, &input.node_role, RoleUse::Node).await?;
         self.check_child_subnets(caller, &cluster.vpc.vpc_id, &input.subnets, false).await?;
+        if let Some(key_name) = input.remote_access.as_ref().and_then(|access| access.ec2_ssh_key.as_deref()) {
+            self.check_ssh_key(caller, key_name).await?;
+        }
         let launch_template = match &input.launch_template {
             Some(template) => Some(self.resolve_launch_template(caller, template).await?),
             None => None,

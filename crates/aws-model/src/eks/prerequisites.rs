@@ -320,6 +320,18 @@ impl Eks {
         Ok(super::nodegroups::LaunchTemplate { id: Some(id), name: Some(name), version: Some(version) })
     }
 
+    /// Refuses a node group's remote access key that names no key pair of the region, as EKS does
+    /// (`KeyPair <name> not found`). Nothing is checked without lookups.
+    pub(crate) async fn check_ssh_key(&self, caller: &Caller, key_name: &str) -> Result<(), EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(()) };
+        let found = lookups
+            .ec2
+            .view(caller, &crate::ec2::scopes::key_pairs(), |network| network.key_pair_by_name(key_name).is_ok())
+            .await
+            .map_err(from_ec2)?;
+        if found { Ok(()) } else { Err(EksError::InvalidParameter(format!("KeyPair {key_name} not found"))) }
+    }
+
     /// Refuses node group or Fargate subnets that do not exist, lie outside the cluster's VPC or, for Fargate,
     /// are public.
     pub(crate) async fn check_child_subnets(
@@ -365,13 +377,8 @@ impl Eks {
             .ec2
             .change(caller, &crate::ec2::scopes::security_groups(), |network, ids| {
                 let group = network.create_security_group(ids, &input)?;
-                let itself = Rule {
-                    protocol: "-1".into(),
-                    from_port: None,
-                    to_port: None,
-                    peer: Peer::Group { group_id: group.id.clone(), user_id: account.clone() },
-                    description: None,
-                };
+                let itself =
+                    Rule::new("-1", None, None, Peer::Group { group_id: group.id.clone(), user_id: account.clone() });
                 network.authorize(&group.id, Direction::Ingress, &[itself])?;
                 Ok(group.id)
             })

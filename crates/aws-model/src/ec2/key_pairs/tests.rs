@@ -45,11 +45,42 @@ fn bad_key_material_is_refused() {
 }
 
 #[test]
-fn md5_matches_rfc_1321() {
-    assert_eq!(colon_hex(&md5(b"")).replace(':', ""), "d41d8cd98f00b204e9800998ecf8427e");
-    assert_eq!(colon_hex(&md5(b"abc")).replace(':', ""), "900150983cd24fb0d6963f7d28e17f72");
-    let long = b"12345678901234567890123456789012345678901234567890123456789012345678901234567890";
-    assert_eq!(colon_hex(&md5(long)).replace(':', ""), "57edf4a22be3c955ac49da2e2107b67a");
+fn created_rsa_keys_are_pkcs1_pem_with_ec2s_fingerprint() {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    let mut network = network();
+    let input = CreateKeyPair { name: "made".into(), ..CreateKeyPair::default() };
+    let (made, private_key) = network.create_key_pair(&mut IdSource::Sequence(1), &input, 1.0).unwrap();
+    assert_eq!(made.key_type, "rsa");
+    assert!(private_key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"), "{private_key}");
+    let private = RsaPrivateKey::from_pkcs1_pem(&private_key).unwrap();
+    assert_eq!(private.n().bits(), 2048);
+    // As `openssl pkcs8 -topk8 -nocrypt -outform DER | openssl sha1 -c` prints it.
+    let pkcs8 = private.to_pkcs8_der().unwrap();
+    let sha1 = colon_hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, pkcs8.as_bytes()).as_ref());
+    assert_eq!(made.fingerprint, sha1);
+    assert_eq!(made.fingerprint.len(), 59);
+    // The public key stored is the private key's, and imports back as an RSA key.
+    let imported =
+        network.import_key_pair(&mut IdSource::Sequence(2), "back", made.public_key.as_bytes(), &Tags::new(), 2.0);
+    let imported = imported.unwrap();
+    assert_eq!(imported.key_type, "rsa");
+    let mut blob = Vec::new();
+    ssh_string(&mut blob, b"ssh-rsa");
+    ssh_mpint(&mut blob, &private.e().to_bytes_be());
+    ssh_mpint(&mut blob, &private.n().to_bytes_be());
+    assert_eq!(made.public_key, format!("ssh-rsa {}", base64(&blob)));
+}
+
+#[test]
+fn mpints_are_minimal_and_positive() {
+    let mpint = |value: &[u8]| {
+        let mut out = Vec::new();
+        ssh_mpint(&mut out, value);
+        out
+    };
+    assert_eq!(mpint(&[0, 0, 1, 0, 1]), [0, 0, 0, 3, 1, 0, 1]);
+    assert_eq!(mpint(&[0x80]), [0, 0, 0, 2, 0, 0x80]);
+    assert_eq!(mpint(&[]), [0, 0, 0, 0]);
 }
 
 #[test]
@@ -94,7 +125,7 @@ fn creation_refuses_what_it_cannot_make() {
         };
         network.create_key_pair(&mut IdSource::Sequence(1), &input, 1.0).map(drop)
     };
-    assert!(matches!(create(&mut network, None, None), Err(Ec2Error::Unsupported(_))));
+    assert!(matches!(create(&mut network, None, Some("ppk")), Err(Ec2Error::Unsupported(_))));
     assert!(matches!(create(&mut network, Some("dsa"), None), Err(Ec2Error::InvalidParameterValue(_))));
     assert!(matches!(create(&mut network, Some("ed25519"), Some("ppk")), Err(Ec2Error::Unsupported(_))));
     assert!(matches!(create(&mut network, Some("ed25519"), Some("der")), Err(Ec2Error::InvalidParameterValue(_))));

@@ -293,6 +293,25 @@ async fn node_group_subnets_must_exist_in_the_cluster_vpc() {
 }
 
 #[tokio::test]
+async fn a_remote_access_key_must_name_a_key_pair_of_the_region() {
+    use crate::eks::nodegroups::RemoteAccess;
+    let access = |key: &str| Some(RemoteAccess { ec2_ssh_key: Some(key.into()), ..RemoteAccess::default() });
+    check_nodegroup(|_, i| i.remote_access = access("missing"), invalid("KeyPair missing not found")).await;
+    let w = world().await;
+    w.active_demo().await;
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPqAPPUzRy9bR3I2kfMedAP202CZLSpcpgRdNyJ9YAjN me@host";
+    w.ec2
+        .change(&caller(), &crate::ec2::scopes::key_pairs(), |network, ids| {
+            network.import_key_pair(ids, "laptop", key.as_bytes(), &Default::default(), 1.0)
+        })
+        .await
+        .unwrap();
+    let input = CreateNodegroup { remote_access: access("laptop"), ..w.nodegroup() };
+    let created = w.eks.create_nodegroup(&caller(), input).await.unwrap();
+    assert_eq!(created.remote_access.and_then(|access| access.ec2_ssh_key).as_deref(), Some("laptop"));
+}
+
+#[tokio::test]
 async fn a_launch_template_named_either_way_comes_back_with_both_and_a_version() {
     let w = world().await;
     w.active_demo().await;
@@ -484,14 +503,9 @@ async fn one_pass_deletes_every_deleted_clusters_group_but_one_another_group_sti
                 ..CreateSecurityGroup::default()
             };
             let group = network.create_security_group(ids, &input)?;
-            let rule = Rule {
-                protocol: "-1".into(),
-                from_port: None,
-                to_port: None,
-                peer: Peer::Group { group_id: referenced.clone(), user_id: ACCOUNT.into() },
-                description: None,
-            };
-            network.authorize(&group.id, Direction::Ingress, &[rule])
+            let rule =
+                Rule::new("-1", None, None, Peer::Group { group_id: referenced.clone(), user_id: ACCOUNT.into() });
+            network.authorize(&group.id, Direction::Ingress, &[rule]).map(drop)
         })
         .await
         .unwrap();
