@@ -24,7 +24,7 @@ NOT_SERVED_OPERATIONS = [
     (["iam", "list-saml-providers"], "InvalidAction", "ListSAMLProviders", ["IAM", "ListSAMLProviders"]),
     (["sts", "get-access-key-info", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"], "InvalidAction",
      "GetAccessKeyInfo", ["STS", "GetAccessKeyInfo"]),
-    (["ec2", "describe-key-pairs"], "InvalidAction", "DescribeKeyPairs", ["EC2", "DescribeKeyPairs"]),
+    (["ec2", "describe-vpc-endpoints"], "InvalidAction", "DescribeVpcEndpoints", ["EC2", "DescribeVpcEndpoints"]),
     (["autoscaling", "describe-instance-refreshes", "--auto-scaling-group-name", "g"], "InvalidAction",
      "DescribeInstanceRefreshes", ["Auto Scaling", "DescribeInstanceRefreshes"]),
     (["eks", "list-eks-anywhere-subscriptions"], "UnknownOperationException", "ListEksAnywhereSubscriptions",
