@@ -537,21 +537,7 @@ async fn provision_efs(
         }
     };
     let volume = crate::efs::provisioned_volume(claim, class, &handle);
-    match Api::<PersistentVolume>::all(client.clone()).create(&PostParams::default(), &volume).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(error) => return Err(error.into()),
-    }
-    record_event(
-        client,
-        &component,
-        claim,
-        false,
-        "ProvisioningSucceeded",
-        &format!("Successfully provisioned volume {}", volume.name_any()),
-    )
-    .await;
-    Ok(Action::await_change())
+    publish_volume(client, &component, claim, &volume).await
 }
 
 /// The EBS provisioner: an EBS volume for the claim, in the selected node's zone (or the first zone any node is
@@ -608,21 +594,24 @@ async fn provision(
         None => ebs_volume_id(&uid),
     };
     let volume = provisioned_volume(claim, class, &zone, &volume_id);
-    let volumes: Api<PersistentVolume> = Api::all(client.clone());
-    match volumes.create(&PostParams::default(), &volume).await {
+    publish_volume(client, &component, claim, &volume).await
+}
+
+/// Creates the PersistentVolume a provisioner made for `claim` (one already there, from an earlier try, is kept)
+/// and reports it on the claim.
+async fn publish_volume(
+    client: &kube::Client,
+    component: &str,
+    claim: &PersistentVolumeClaim,
+    volume: &PersistentVolume,
+) -> Result<Action, ReconcileError> {
+    match Api::<PersistentVolume>::all(client.clone()).create(&PostParams::default(), volume).await {
         Ok(_) => {}
         Err(kube::Error::Api(status)) if status.code == 409 => {}
         Err(error) => return Err(error.into()),
     }
-    record_event(
-        client,
-        &component,
-        claim,
-        false,
-        "ProvisioningSucceeded",
-        &format!("Successfully provisioned volume {}", volume.name_any()),
-    )
-    .await;
+    let message = format!("Successfully provisioned volume {}", volume.name_any());
+    record_event(client, component, claim, false, "ProvisioningSucceeded", &message).await;
     Ok(Action::await_change())
 }
 
