@@ -504,16 +504,7 @@ async fn provision_efs(
     class: &StorageClass,
 ) -> Result<Action, ReconcileError> {
     let component = format!("{EFS_DRIVER}_efs-csi-controller");
-    let claim_name = format!("{}/{}", claim.namespace().unwrap_or_default(), claim.name_any());
-    record_event(
-        client,
-        &component,
-        claim,
-        false,
-        "Provisioning",
-        &format!("External provisioner is provisioning volume for claim \"{claim_name}\""),
-    )
-    .await;
+    announce_provisioning(client, &component, claim).await;
     let name = format!("pvc-{}", claim.uid().unwrap_or_default());
     let parameters = class.parameters.clone().unwrap_or_default();
     let file_system = parameters.get("fileSystemId").cloned().unwrap_or_default();
@@ -560,16 +551,7 @@ async fn provision(
         }
     };
     let component = format!("{EBS_DRIVER}_ebs-csi-controller");
-    let claim_name = format!("{}/{}", claim.namespace().unwrap_or_default(), claim.name_any());
-    record_event(
-        client,
-        &component,
-        claim,
-        false,
-        "Provisioning",
-        &format!("External provisioner is provisioning volume for claim \"{claim_name}\""),
-    )
-    .await;
+    announce_provisioning(client, &component, claim).await;
     let uid = claim.uid().unwrap_or_default();
     let volume_id = match &context.ebs {
         Some(ebs) => {
@@ -595,6 +577,13 @@ async fn provision(
     };
     let volume = provisioned_volume(claim, class, &zone, &volume_id);
     publish_volume(client, &component, claim, &volume).await
+}
+
+/// Reports on `claim` that a CSI provisioner started on it, as the external provisioner does.
+async fn announce_provisioning(client: &kube::Client, component: &str, claim: &PersistentVolumeClaim) {
+    let claim_name = format!("{}/{}", claim.namespace().unwrap_or_default(), claim.name_any());
+    let message = format!("External provisioner is provisioning volume for claim \"{claim_name}\"");
+    record_event(client, component, claim, false, "Provisioning", &message).await;
 }
 
 /// Creates the PersistentVolume a provisioner made for `claim` (one already there, from an earlier try, is kept)
