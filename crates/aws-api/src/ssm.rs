@@ -1,6 +1,7 @@
 //! SSM Parameter Store over the `json` protocol (`X-Amz-Target: AmazonSSM.<Operation>`): PutParameter,
 //! GetParameter, GetParameters, GetParametersByPath, DeleteParameter, DeleteParameters, DescribeParameters,
-//! GetParameterHistory, LabelParameterVersion and the tagging operations for parameters. Members of the wrong
+//! GetParameterHistory, LabelParameterVersion and the tagging operations for parameters; hybrid activations and
+//! managed instances ([`activations`]). Members of the wrong
 //! JSON type are refused with `SerializationException`, as AWS's JSON services refuse them; every model error
 //! is a 400 with SSM's code but a failing store (`InternalServerError`, 500).
 
@@ -13,6 +14,8 @@ use serde_json::{Value, json};
 use crate::json_body::{JsonBody, serialization, strings_of};
 use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
+
+mod activations;
 
 /// SSM on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -32,6 +35,11 @@ pub(crate) const SERVICE: Service = Service {
         operation!("AddTagsToResource", add_tags_to_resource),
         operation!("RemoveTagsFromResource", remove_tags_from_resource),
         operation!("ListTagsForResource", list_tags_for_resource),
+        operation!("CreateActivation", activations::create_activation),
+        operation!("DescribeActivations", activations::describe_activations),
+        operation!("DeleteActivation", activations::delete_activation),
+        operation!("DescribeInstanceInformation", activations::describe_instance_information),
+        operation!("DeregisterManagedInstance", activations::deregister_managed_instance),
     ],
 };
 
@@ -60,6 +68,11 @@ impl WireError for SsmError {
             SsmError::InvalidFilterValue(_) => "InvalidFilterValue",
             SsmError::LabelLimitExceeded => "ParameterVersionLabelLimitExceeded",
             SsmError::TooManyUpdates => "TooManyUpdates",
+            SsmError::InvalidParameters(_) => "InvalidParameters",
+            SsmError::InvalidActivationId(_) => "InvalidActivationId",
+            SsmError::InvalidActivation(_) => "InvalidActivation",
+            SsmError::InvalidInstanceId(_) => "InvalidInstanceId",
+            SsmError::InvalidInstanceInformationFilterValue(_) => "InvalidInstanceInformationFilterValue",
             SsmError::Internal(_) => return ("InternalServerError", StatusCode::INTERNAL_SERVER_ERROR),
         };
         (code, StatusCode::BAD_REQUEST)

@@ -8,6 +8,7 @@
 //! checked for form only). The public parameters under `/aws/service/` are read-only and computed from the AMI
 //! catalogue ([`public`]). [`names`] holds the naming rules.
 
+pub mod activations;
 pub mod names;
 pub mod public;
 
@@ -104,6 +105,21 @@ pub enum SsmError {
     /// `ParameterVersionLabelLimitExceeded`.
     #[error("A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.")]
     LabelLimitExceeded,
+    /// `InvalidParameters`: a CreateActivation value the service refuses (an expiration date out of range).
+    #[error("{0}")]
+    InvalidParameters(String),
+    /// `InvalidActivationId`: no such activation.
+    #[error("{0}")]
+    InvalidActivationId(String),
+    /// `InvalidActivation`: an activation that cannot register (unknown, wrong code, expired, full).
+    #[error("{0}")]
+    InvalidActivation(String),
+    /// `InvalidInstanceId`: no such managed instance.
+    #[error("{0}")]
+    InvalidInstanceId(String),
+    /// `InvalidInstanceInformationFilterValue`.
+    #[error("{0}")]
+    InvalidInstanceInformationFilterValue(String),
     /// `TooManyUpdates`: the record kept changing under concurrent writers.
     #[error("There are concurrent updates for the resource that you're trying to modify. Try again later.")]
     TooManyUpdates,
@@ -344,6 +360,11 @@ impl Ssm {
 
     fn now(&self) -> i64 {
         self.clock.now().floor() as i64
+    }
+
+    /// The current time in Unix seconds, by this model's clock.
+    pub fn now_seconds(&self) -> i64 {
+        self.now()
     }
 
     /// Every parameter of the caller's account and region, in name order.
