@@ -35,6 +35,7 @@ pub mod authn;
 pub mod encryption;
 pub mod fargate;
 pub mod hybrid;
+pub mod hybrid_nodes;
 pub mod identity;
 pub mod insights;
 pub mod nodegroups;

@@ -31,7 +31,7 @@ pub const ACCESS_POLICIES: &[&str] = &[
 ];
 
 /// The entry types EKS knows.
-pub const ACCESS_ENTRY_TYPES: &[&str] = &["STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS"];
+pub const ACCESS_ENTRY_TYPES: &[&str] = &["STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS", "HYBRID_LINUX"];
 
 /// Where an associated policy applies: the whole cluster or some namespaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,7 @@ pub struct AccessEntry {
     pub arn: String,
     pub kubernetes_groups: Vec<String>,
     pub username: String,
-    /// `STANDARD`, `FARGATE_LINUX`, `EC2_LINUX` or `EC2_WINDOWS`.
+    /// `STANDARD`, `FARGATE_LINUX`, `EC2_LINUX`, `EC2_WINDOWS` or `HYBRID_LINUX`.
     pub kind: String,
     /// Unix seconds.
     pub created_at: f64,
@@ -121,7 +121,9 @@ pub fn parse_principal(arn: &str) -> Result<Principal, EksError> {
 pub fn default_username(principal_arn: &str, principal: &Principal, kind: &str) -> String {
     match (kind, principal) {
         ("EC2_LINUX" | "EC2_WINDOWS", _) => "system:node:{{EC2PrivateDNSName}}".to_owned(),
-        ("FARGATE_LINUX", _) => "system:node:{{SessionName}}".to_owned(),
+        // A hybrid node's session is named after its node (its managed instance id, or the name IAM Roles
+        // Anywhere gives it).
+        ("FARGATE_LINUX" | "HYBRID_LINUX", _) => "system:node:{{SessionName}}".to_owned(),
         (_, Principal::Role { account, name }) => {
             format!("arn:aws:sts::{account}:assumed-role/{name}/{{{{SessionName}}}}")
         }

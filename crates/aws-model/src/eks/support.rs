@@ -106,7 +106,7 @@ impl Eks {
 
     /// Deletes every record a cluster's children left behind once the cluster itself is deleted.
     pub(crate) async fn forget_cluster_children(&self, caller: &Caller, cluster: &str) -> Result<(), EksError> {
-        for kind in ["updates", "accessentries", "addons", "podidentity", "idpconfigs"] {
+        for kind in ["updates", "accessentries", "addons", "podidentity", "idpconfigs", "hybridnodes"] {
             let prefix = Self::children_prefix(caller, kind, cluster);
             for stored in self.records.list::<serde_json::Value>(&prefix).await? {
                 match self.records.delete(&stored.key, None).await {
