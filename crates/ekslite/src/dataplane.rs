@@ -145,7 +145,7 @@ impl DataPlanes {
     }
 }
 
-fn client(api: &Arc<ClusterApi>, user: &str) -> kube::Client {
+pub(crate) fn client(api: &Arc<ClusterApi>, user: &str) -> kube::Client {
     // In-process components act with cluster-admin rights, as a certificate in system:masters would.
     let identity = Identity::Certificate { user: user.to_owned(), groups: vec!["system:masters".to_owned()] };
     kube::Client::new(LocalService::new(Arc::clone(api), identity), "default")

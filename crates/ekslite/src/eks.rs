@@ -2,13 +2,15 @@
 //! (`clusters`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
 //! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
 //! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), Fargate pods get a subnet and an
-//! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), and the EFS CSI
-//! driver's are EFS access points, mounted where their file system has a mount target (`efs`).
+//! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), the EFS CSI
+//! driver's are EFS access points, mounted where their file system has a mount target (`efs`), and machines outside
+//! AWS join as hybrid nodes through what nodeadm does (`hybrid`).
 
 pub mod clusters;
 pub mod ebs;
 pub mod efs;
 pub mod fargate_capacity;
+pub mod hybrid;
 pub mod nodes;
 pub mod oidc_keys;
 pub mod tokens;

@@ -17,6 +17,7 @@ pub mod dataplane;
 pub mod eks;
 pub mod fargate;
 pub mod health;
+pub mod nodeadm;
 pub mod reconciler;
 pub mod regions;
 pub mod serve;

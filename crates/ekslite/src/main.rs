@@ -38,6 +38,10 @@ enum Command {
     Down(UpArgs),
     /// Print the AWS operations this build serves, one `<signing name> <operation>` a line.
     Operations,
+    /// Join or remove an EKS hybrid node, as nodeadm does on the machine (the cluster needs remoteNetworkConfig
+    /// and a HYBRID_LINUX access entry for the node's role).
+    #[command(subcommand)]
+    Nodeadm(NodeadmCommand),
     /// Print a kubeconfig (admin client certificate) for a cluster.
     Kubeconfig {
         /// The cluster's name.
@@ -67,6 +71,45 @@ enum ClusterCommand {
     /// Delete a cluster and everything in it.
     Delete {
         name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NodeadmCommand {
+    /// Join this machine to the cluster its NodeConfig names, as `nodeadm init` does, and print its node name.
+    Init {
+        /// The NodeConfig: file://<path> (spec.cluster, and spec.hybrid.ssm or spec.hybrid.iamRolesAnywhere).
+        #[arg(short = 'c', long = "config-source", value_name = "SOURCE")]
+        config_source: String,
+        /// The machine's address in the remote node network when the kubelet flags name none (`--node-ip`)
+        /// [default: a free address of the network].
+        #[arg(long, value_name = "IP")]
+        node_ip: Option<String>,
+        /// The machine's host name, for its SSM managed instance.
+        #[arg(long)]
+        hostname: Option<String>,
+        /// The machine's CPUs.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        cpus: u32,
+        /// The machine's memory in MiB.
+        #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u64).range(256..=67_108_864))]
+        memory_mib: u64,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Take a hybrid node out of its cluster, as `nodeadm uninstall` does (it must be cordoned and drained).
+    Uninstall {
+        /// The NodeConfig the node joined with: file://<path>.
+        #[arg(short = 'c', long = "config-source", value_name = "SOURCE")]
+        config_source: String,
+        /// The node's name, as `init` printed it.
+        #[arg(long)]
+        node_name: String,
+        /// Checks to skip: pod-validation, node-validation.
+        #[arg(short = 's', long, value_delimiter = ',')]
+        skip: Vec<String>,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -202,6 +245,24 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Cluster(command) => run_client(cluster_command(command)),
         Command::Kubeconfig { name, server } => run_client(kubeconfig(name, server)),
+        Command::Nodeadm(NodeadmCommand::Init { config_source, node_ip, hostname, cpus, memory_mib, server }) => {
+            run_client(ekslite::nodeadm::init(ekslite::nodeadm::InitOptions {
+                endpoint: server.endpoint,
+                config_source,
+                node_ip,
+                hostname,
+                cpus: Some(cpus),
+                memory_mib: Some(memory_mib),
+            }))
+        }
+        Command::Nodeadm(NodeadmCommand::Uninstall { config_source, node_name, skip, server }) => {
+            run_client(ekslite::nodeadm::uninstall(ekslite::nodeadm::UninstallOptions {
+                endpoint: server.endpoint,
+                config_source,
+                node_name,
+                skip,
+            }))
+        }
         Command::Operations => {
             for (service, operation) in aws_api::served_operations() {
                 println!("{service} {operation}");

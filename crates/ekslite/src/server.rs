@@ -92,17 +92,26 @@ impl Server {
         .with_iam_and_ec2(iam.clone(), ec2.clone())
         .with_server(&info.id, info.boot);
         let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
-        let nodes = Arc::new(EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()).with_iam(iam.clone()));
+        let ssm = aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone());
+        let nodes = Arc::new(
+            EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()).with_iam(iam.clone()).with_ssm(ssm.clone()),
+        );
         data_planes.set_source(Arc::clone(&nodes) as _);
         data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
         let _ = fargate_webhook.eks.set(eks.clone());
         let efs = aws_model::efs::Efs::new(records(), Arc::clone(&clock), ec2.clone());
         data_planes.set_efs(efs.clone());
+        let hybrid = crate::eks::hybrid::HybridRoutes {
+            nodes: Arc::clone(&nodes),
+            ssm: ssm.clone(),
+            iam: iam.clone(),
+            control_planes: Arc::clone(&control_planes),
+        };
         let aws = Arc::new(
             AwsApi::new(eks.clone(), iam, Arc::clone(&clock))
                 .with_ec2(ec2.clone())
                 .with_autoscaling(autoscaling.clone())
-                .with_ssm(aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone()))
+                .with_ssm(ssm)
                 .with_quotas(aws_model::quotas::Quotas::new(records(), Arc::clone(&clock), options.eks.quota_limits()))
                 .with_efs(efs)
                 .with_oidc_keys(Arc::new(ClusterIssuers(Arc::clone(&control_planes)))),
@@ -119,6 +128,7 @@ impl Server {
         let router = health::router(health::HealthState { store: Arc::clone(&store), server: info, started })
             .merge(crate::clusters::routes(Arc::clone(&control_planes)))
             .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
+            .merge(crate::eks::hybrid::routes(hybrid))
             .fallback(move |request| crate::aws_endpoint::endpoint(Arc::clone(&endpoint), request));
         Ok(Server { store, control_planes, data_planes, aws, eks, ec2, autoscaling, router, reconciler, compactor })
     }

@@ -1,7 +1,8 @@
 //! The nodes of EKS clusters: the EC2 instances of their managed node groups and the self-managed instances
 //! whose user data names them (read through each region's Auto Scaling reconcile, `regions.rs`), as the kubelet on
-//! each registers it (names, labels, taints, capacity and addresses as EKS nodes have them), the pod network each
-//! cluster's nodes get (`vpc_cni.rs`) and where their EBS volumes live (`ebs.rs`).
+//! each registers it (names, labels, taints, capacity and addresses as EKS nodes have them), the hybrid nodes
+//! that joined through nodeadm (`hybrid.rs`), the pod network each cluster's nodes get (`vpc_cni.rs`) and where
+//! their EBS volumes live (`ebs.rs`).
 //!
 //! A self-managed instance joins only when its instance profile's role may: the cluster maps the role's session to
 //! a user in `system:nodes` (an `EC2_LINUX` or `EC2_WINDOWS` access entry, or an `aws-auth` `mapRoles` entry), as
@@ -38,6 +39,13 @@ pub struct EksNodes {
     iam: Option<aws_model::iam::Iam>,
     /// The self-managed instances already logged as refused, so that each is logged once.
     refused: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Systems Manager, where a hybrid node's managed instance is registered; without it hybrid nodes are not
+    /// checked for one.
+    ssm: Option<aws_model::ssm::Ssm>,
+    /// The pod block of every hybrid node seen, for the pod network.
+    hybrid: super::hybrid::HybridBlocks,
+    /// Counts hybrid nodes joining and leaving on this server.
+    hybrid_changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl EksNodes {
@@ -55,7 +63,51 @@ impl EksNodes {
             regions: crate::regions::RegionSyncs::new(autoscaling),
             iam: None,
             refused: std::sync::Mutex::default(),
+            ssm: None,
+            hybrid: super::hybrid::HybridBlocks::default(),
+            hybrid_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    /// Lets hybrid nodes registered through Systems Manager lose their credentials when their managed instance
+    /// is deregistered.
+    pub fn with_ssm(self, ssm: aws_model::ssm::Ssm) -> EksNodes {
+        EksNodes { ssm: Some(ssm), ..self }
+    }
+
+    /// A hybrid node joined or left: the data planes read their nodes again.
+    pub fn hybrid_changed(&self) {
+        self.hybrid_changes.send_modify(|generation| *generation += 1);
+    }
+
+    /// The cluster's hybrid nodes as the node agent registers them; those whose managed instance was
+    /// deregistered are down (their kubelet has no credentials left).
+    async fn hybrid_specs(
+        &self,
+        caller: &aws_model::eks::Caller,
+        cluster: &aws_model::eks::Cluster,
+        desired: &mut DesiredNodes,
+    ) {
+        let nodes = match self.eks.hybrid_nodes(caller, &cluster.name).await {
+            Ok(nodes) => nodes,
+            Err(error) => {
+                tracing::warn!(cluster = %cluster.name, "reading the hybrid nodes: {error}");
+                return;
+            }
+        };
+        let mut blocks = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            let spec = super::hybrid::node_spec(node, &caller.region);
+            if node.credential_provider == "ssm"
+                && let Some(ssm) = &self.ssm
+                && matches!(ssm.managed_instance(caller, &node.name).await, Ok(None))
+            {
+                desired.failed.push(spec.name.clone());
+            }
+            blocks.push(((cluster.kubernetes_name.clone(), node.name.clone()), node.pod_cidr.clone()));
+            desired.nodes.push(spec);
+        }
+        self.hybrid.lock().expect("hybrid block lock").extend(blocks);
     }
 
     /// Lets self-managed instances join when their instance profile's role is mapped in the cluster.
@@ -174,7 +226,7 @@ impl NodeSource for EksNodes {
     async fn nodes(&self, cluster: &str) -> Option<DesiredNodes> {
         let (caller, eks_cluster) = self.eks.by_kubernetes_name(cluster).await.ok()??;
         // Generations first, then what they count, so that a change in between is seen again.
-        let fargate_generation = self.fargate.generation();
+        let fargate_generation = self.fargate.generation() + *self.hybrid_changes.borrow();
         let mut snapshots = self.regions.subscribe(&caller);
         let first = tokio::time::timeout(FIRST_SNAPSHOT, snapshots.wait_for(|s| s.network.is_some())).await;
         let current = first.ok()?.ok()?.cluster(&eks_cluster.name);
@@ -201,28 +253,31 @@ impl NodeSource for EksNodes {
                 self.refused.lock().expect("refused lock").remove(&instance.instance_id);
             }
         }
-        let mut known = self.instances.lock().expect("node instance lock");
-        for instance in instances.iter().filter(|instance| !refused.contains(&instance.instance_id)) {
-            // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
-            let failed = match instance.state {
-                InstanceState::Running => false,
-                InstanceState::Stopping | InstanceState::Stopped => true,
-                InstanceState::Pending | InstanceState::ShuttingDown | InstanceState::Terminated => continue,
-            };
-            let spec = node_spec(instance, &caller.region);
-            let batch = aws_model::ec2::instance_types::instance_type(&instance.instance_type)
-                .map_or(WARM_BATCH, |kind| kind.ipv4_per_eni.saturating_sub(1).max(1) as usize);
-            let addresses = NodeAddresses {
-                instance_id: instance.instance_id.clone(),
-                batch,
-                assigned: instance.secondary_ips.clone(),
-            };
-            known.insert((cluster.to_owned(), spec.name.clone()), addresses);
-            if failed {
-                desired.failed.push(spec.name.clone());
+        {
+            let mut known = self.instances.lock().expect("node instance lock");
+            for instance in instances.iter().filter(|instance| !refused.contains(&instance.instance_id)) {
+                // Only booted machines run a kubelet; a stopped one keeps its Node but goes silent.
+                let failed = match instance.state {
+                    InstanceState::Running => false,
+                    InstanceState::Stopping | InstanceState::Stopped => true,
+                    InstanceState::Pending | InstanceState::ShuttingDown | InstanceState::Terminated => continue,
+                };
+                let spec = node_spec(instance, &caller.region);
+                let batch = aws_model::ec2::instance_types::instance_type(&instance.instance_type)
+                    .map_or(WARM_BATCH, |kind| kind.ipv4_per_eni.saturating_sub(1).max(1) as usize);
+                let addresses = NodeAddresses {
+                    instance_id: instance.instance_id.clone(),
+                    batch,
+                    assigned: instance.secondary_ips.clone(),
+                };
+                known.insert((cluster.to_owned(), spec.name.clone()), addresses);
+                if failed {
+                    desired.failed.push(spec.name.clone());
+                }
+                desired.nodes.push(spec);
             }
-            desired.nodes.push(spec);
         }
+        self.hybrid_specs(&caller, &eks_cluster, &mut desired).await;
         desired.nodes.extend(self.fargate.specs(cluster));
         Some(desired)
     }
@@ -233,13 +288,18 @@ impl NodeSource for EksNodes {
         let Some((name, _)) = cluster.split_once('.') else { return std::future::pending().await };
         let mut region = self.regions.subscribe(&caller);
         let mut fargate = self.fargate.subscribe();
+        let mut hybrid = self.hybrid_changes.subscribe();
         loop {
-            if region.borrow_and_update().cluster(name).generation + *fargate.borrow_and_update() > after {
+            let generation = region.borrow_and_update().cluster(name).generation
+                + *fargate.borrow_and_update()
+                + *hybrid.borrow_and_update();
+            if generation > after {
                 return;
             }
             tokio::select! {
                 changed = region.changed() => if changed.is_err() { return std::future::pending().await },
                 changed = fargate.changed() => if changed.is_err() { return std::future::pending().await },
+                changed = hybrid.changed() => if changed.is_err() { return std::future::pending().await },
             }
         }
     }
@@ -256,6 +316,7 @@ impl NodeSource for EksNodes {
             self.ec2.clone(),
             Arc::clone(&self.instances),
             self.fargate.clone(),
+            Arc::clone(&self.hybrid),
         )))
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use node_agent::PodNetwork;
+use node_agent::{PodNetwork, SubnetPool};
 
 /// The instance behind each node and the pod addresses its interfaces hold, by cluster and node name.
 pub(super) type NodeInstances = Arc<std::sync::Mutex<HashMap<(String, String), NodeAddresses>>>;
@@ -28,7 +28,8 @@ pub(super) const WARM_BATCH: usize = 5;
 /// so that an address is written to EC2 once per batch rather than once per pod. They are freed with the
 /// instance and its interfaces, and after a restart the node's warm addresses are read back from EC2. A node holds
 /// as many as its interfaces do (15 on a t3.medium, whose max pods also counts two host-network pods); a pod past
-/// that gets no address, as on EKS.
+/// that gets no address, as on EKS. Hybrid nodes run no VPC CNI: their pods get addresses of the node's block of
+/// the remote pod networks, as Cilium or Calico hand them out there.
 #[derive(Debug)]
 pub struct VpcCni {
     cluster: String,
@@ -38,6 +39,10 @@ pub struct VpcCni {
     fargate: crate::fargate::FargateNodes,
     /// The addresses of each node's instance, by node name.
     pools: std::sync::Mutex<HashMap<String, WarmPool>>,
+    /// Hybrid nodes' pod blocks, by cluster and node name.
+    hybrid: super::hybrid::HybridBlocks,
+    /// Hybrid nodes' pod addresses, from their blocks of the remote pod networks (no EC2 behind them).
+    hybrid_pods: SubnetPool,
 }
 
 /// One node's addresses: free ones and those pods hold.
@@ -86,8 +91,23 @@ impl VpcCni {
         ec2: aws_model::ec2::Ec2,
         instances: NodeInstances,
         fargate: crate::fargate::FargateNodes,
+        hybrid: super::hybrid::HybridBlocks,
     ) -> VpcCni {
-        VpcCni { cluster: cluster.to_owned(), caller, ec2, instances, fargate, pools: std::sync::Mutex::default() }
+        VpcCni {
+            cluster: cluster.to_owned(),
+            caller,
+            ec2,
+            instances,
+            fargate,
+            pools: std::sync::Mutex::default(),
+            hybrid,
+            hybrid_pods: SubnetPool::new(),
+        }
+    }
+
+    /// A hybrid node's pod block (`Some(None)`: a hybrid node without one); `None` for every other node.
+    fn hybrid_block(&self, node: &str) -> Option<Option<String>> {
+        self.hybrid.lock().expect("hybrid block lock").get(&(self.cluster.clone(), node.to_owned())).cloned()
     }
 
     fn node(&self, node: &str) -> Option<NodeAddresses> {
@@ -110,6 +130,16 @@ impl PodNetwork for VpcCni {
         // A Fargate pod has its node's address.
         if let Some(ip) = self.fargate.ip_of(&self.cluster, node) {
             return Ok(IpAddr::V4(ip));
+        }
+        match self.hybrid_block(node) {
+            Some(Some(_)) => return self.hybrid_pods.allocate(node).await,
+            Some(None) => {
+                return Err(format!(
+                    "hybrid node {node} has no pod network: the cluster's remoteNetworkConfig names no \
+                     remotePodNetworks to give its pods addresses from"
+                ));
+            }
+            None => {}
         }
         let known = self.node(node).ok_or_else(|| format!("node {node} has no instance"))?;
         if let Some(ip) = self.take_warm(node, &known) {
@@ -134,6 +164,9 @@ impl PodNetwork for VpcCni {
         if self.fargate.ip_of(&self.cluster, node).is_some() {
             return;
         }
+        if self.hybrid_block(node).is_some() {
+            return self.hybrid_pods.release(node, IpAddr::V4(ip)).await;
+        }
         let mut pools = self.pools.lock().expect("pod address lock");
         if let Some(pool) = pools.get_mut(node)
             && pool.used.remove(&ip)
@@ -146,6 +179,9 @@ impl PodNetwork for VpcCni {
 
     fn claim(&self, node: &str, ip: IpAddr) {
         let IpAddr::V4(ip) = ip else { return };
+        if self.hybrid_block(node).is_some() {
+            return self.hybrid_pods.claim(node, IpAddr::V4(ip));
+        }
         let known = self.node(node);
         let mut pools = self.pools.lock().expect("pod address lock");
         let pool = pools.entry(node.to_owned()).or_default();
@@ -156,7 +192,14 @@ impl PodNetwork for VpcCni {
         pool.used.insert(ip);
     }
 
-    fn node_changed(&self, node: &str, pod_subnet: Option<&str>, _own_addresses: &[IpAddr]) {
+    fn node_changed(&self, node: &str, pod_subnet: Option<&str>, own_addresses: &[IpAddr]) {
+        if self.hybrid_block(node).is_some() {
+            self.hybrid_pods.node_changed(node, pod_subnet, own_addresses);
+            if pod_subnet.is_none() {
+                self.hybrid.lock().expect("hybrid block lock").remove(&(self.cluster.clone(), node.to_owned()));
+            }
+            return;
+        }
         if pod_subnet.is_none() && self.fargate.ip_of(&self.cluster, node).is_none() {
             // The node is gone; its instance's addresses went with the instance.
             self.pools.lock().expect("pod address lock").remove(node);

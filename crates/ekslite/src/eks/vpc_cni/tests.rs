@@ -69,14 +69,14 @@ async fn cni(ec2: &Ec2, caller: &aws_model::eks::Caller, id: &str) -> VpcCni {
     let instances = NodeInstances::default();
     let node = NodeAddresses { instance_id: id.to_owned(), batch: 5, assigned };
     instances.lock().unwrap().insert(("demo".into(), NODE.into()), node);
-    VpcCni {
-        cluster: "demo".into(),
-        caller: caller.clone(),
-        ec2: ec2.clone(),
+    VpcCni::new(
+        "demo",
+        caller.clone(),
+        ec2.clone(),
         instances,
-        fargate: crate::fargate::FargateNodes::default(),
-        pools: std::sync::Mutex::default(),
-    }
+        crate::fargate::FargateNodes::default(),
+        super::super::hybrid::HybridBlocks::default(),
+    )
 }
 
 /// The secondary addresses of the instance's interfaces, as EC2 has them.
@@ -166,4 +166,22 @@ async fn after_a_restart_addresses_pods_hold_are_not_handed_out_again() {
     after.release(NODE, IpAddr::V4(held[0])).await;
     assert_eq!(v4(after.allocate(NODE).await.unwrap()), held[0]);
     assert_eq!(assigned(&ec2, &caller, &id).await.len(), 5);
+}
+
+#[tokio::test]
+async fn hybrid_nodes_give_their_pods_addresses_of_their_pod_block() {
+    let (ec2, caller, id, _) = one_instance().await;
+    let cni = cni(&ec2, &caller, &id).await;
+    cni.hybrid.lock().unwrap().insert(("demo".into(), "mi-0123456789abcdef0".into()), Some("10.90.3.0/24".into()));
+    cni.hybrid.lock().unwrap().insert(("demo".into(), "edge-1".into()), None);
+    cni.node_changed("mi-0123456789abcdef0", Some("10.90.3.0/24"), &[]);
+    let first = cni.allocate("mi-0123456789abcdef0").await.unwrap();
+    let second = cni.allocate("mi-0123456789abcdef0").await.unwrap();
+    let block = node_agent::Cidr::parse("10.90.3.0/24").unwrap();
+    assert!(block.contains(first) && block.contains(second) && first != second, "{first} {second}");
+    cni.release("mi-0123456789abcdef0", first).await;
+    let refused = cni.allocate("edge-1").await.unwrap_err();
+    assert!(refused.contains("no pod network"), "{refused}");
+    // Nothing of the hybrid node reached EC2: the instance's addresses are as they were.
+    assert_eq!(assigned(&ec2, &caller, &id).await.len(), 0);
 }
