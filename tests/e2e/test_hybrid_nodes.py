@@ -5,6 +5,7 @@ nodeadm's labels and provider id, pods on it getting addresses of the remote pod
 Roles Anywhere, a deregistered managed instance going NotReady, `ekslite nodeadm uninstall` with nodeadm's
 checks, and the errors for bad input."""
 
+import datetime
 import ipaddress
 import json
 import urllib.error
@@ -165,7 +166,8 @@ def test_an_ssm_node_joins_once_a_hybrid_linux_entry_lets_its_role_in(world, aws
 
     # Deregistering a managed instance takes its credentials away: the node goes NotReady.
     world.ssm.deregister_managed_instance(InstanceId=second)
-    wait_until(lambda: world.ready(second) is False, f"node {second} to go NotReady")
+    # Its lease is no longer renewed: the node lifecycle controller marks it after the grace period (40 s).
+    wait_until(lambda: world.ready(second) is False, f"node {second} to go NotReady", deadline=120)
 
     # nodeadm uninstall wants the node drained and cordoned first.
     busy = world.nodeadm("uninstall", "-c", source, "--node-name", name)
@@ -227,8 +229,9 @@ spec:
 def test_bad_input_gets_clear_errors(world, aws):
     code, message, status = error_of(world.ssm.create_activation, IamRole="NoSuchRole")
     assert (code, status) == ("InvalidParameters", 400) and "Nonexistent role" in message
-    code, _, status = error_of(world.ssm.create_activation, IamRole="AmazonEKSHybridNodesRole", RegistrationLimit=0)
-    assert (code, status) == ("ValidationException", 400)
+    past = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    code, _, status = error_of(world.ssm.create_activation, IamRole="AmazonEKSHybridNodesRole", ExpirationDate=past)
+    assert (code, status) == ("InvalidParameters", 400)
     code, _, status = error_of(world.ssm.create_activation, IamRole="x" * 65)
     assert (code, status) == ("ValidationException", 400)
     code, _, status = error_of(world.ssm.delete_activation, ActivationId="0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
