@@ -142,3 +142,71 @@ def test_a_node_group_whose_delete_was_killed_goes_after_a_restart_and_the_netwo
     for subnet in prereqs.subnets:
         ec2.delete_subnet(SubnetId=subnet)
     ec2.delete_vpc(VpcId=prereqs.vpc)
+
+
+FARGATE_POD_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "eks-fargate-pods.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def test_fargate_pods_give_their_addresses_back_after_a_restart_so_the_network_can_go(ekslite, tmp_path):
+    import json
+
+    server = ekslite()
+    prereqs = eks_prereqs_for(server)
+    eks, iam = boto(server), boto(server, "iam")
+    eks.create_cluster(name="demo", roleArn=prereqs.cluster_role, resourcesVpcConfig=prereqs.resources)
+    eks.get_waiter("cluster_active").wait(name="demo", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    role = iam.create_role(RoleName="fargate-pods", AssumeRolePolicyDocument=json.dumps(FARGATE_POD_TRUST))["Role"]
+    eks.create_fargate_profile(clusterName="demo", fargateProfileName="serverless", podExecutionRoleArn=role["Arn"],
+                               subnets=list(prereqs.subnets), selectors=[{"namespace": "serverless"}])
+    eks.get_waiter("fargate_profile_active").wait(clusterName="demo", fargateProfileName="serverless",
+                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    config = run_ekslite("kubeconfig", f"demo.us-east-1.{ACCOUNT}", "--endpoint", server.url)
+    assert config.returncode == 0, config.stderr
+    kubeconfig = tmp_path / "admin.kubeconfig"
+    kubeconfig.write_text(config.stdout)
+
+    def kubectl(*args, check=True):
+        result = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], capture_output=True,
+                                text=True, timeout=60)
+        assert not check or result.returncode == 0, result.stderr
+        return result
+
+    kubectl("create", "namespace", "serverless")
+    for name in ("first", "second"):
+        kubectl("run", name, "-n", "serverless", "--image=nginx")
+
+    def running(name):
+        result = kubectl("get", "pod", name, "-n", "serverless", "-o", "json", check=False)
+        return result.returncode == 0 and json.loads(result.stdout)["status"].get("phase") == "Running"
+
+    for name in ("first", "second"):
+        wait_until(lambda name=name: running(name), f"Fargate pod {name} to run")
+
+    server = killed_and_restarted(ekslite, server)
+    eks, ec2 = boto(server), boto(server, "ec2")
+    # One pod goes while the server runs again; the other goes with its profile, then the cluster goes.
+    kubectl("delete", "pod", "first", "-n", "serverless", "--wait=true")
+    eks.delete_fargate_profile(clusterName="demo", fargateProfileName="serverless")
+    wait_until(lambda: gone(lambda: eks.describe_fargate_profile(clusterName="demo", fargateProfileName="serverless")),
+               "the Fargate profile to go")
+    eks.delete_cluster(name="demo")
+    wait_until(lambda: gone(lambda: eks.describe_cluster(name="demo")), "the cluster to go")
+
+    deleted = set()
+
+    def network_deleted():
+        for subnet in set(prereqs.subnets) - deleted:
+            try:
+                ec2.delete_subnet(SubnetId=subnet)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "DependencyViolation":
+                    return False
+                raise
+            deleted.add(subnet)
+        return True
+
+    # The addresses are given back as the pods' nodes go: every subnet can be deleted (a leak would hold one for
+    # good, which the deadline turns into a failure).
+    wait_until(network_deleted, "every subnet to be deletable")
+    ec2.delete_vpc(VpcId=prereqs.vpc)

@@ -204,7 +204,11 @@ fn fargate_node(name: &str, placement: &FargatePlacement, profile: &str, cpu: u6
     NodeSpec {
         name: name.to_owned(),
         labels,
-        annotations: BTreeMap::new(),
+        // Where the address came from, so that it can be given back after a restart (see `adopt_existing`).
+        annotations: [(SUBNET_ANNOTATION.to_owned(), placement.subnet_id.clone())]
+            .into_iter()
+            .filter(|(_, subnet)| !subnet.is_empty())
+            .collect(),
         taints: vec![Taint {
             key: COMPUTE_TYPE.to_owned(),
             value: Some("fargate".to_owned()),
@@ -281,11 +285,19 @@ async fn adopt_existing(cluster: &str, node_api: &Api<Node>, pods: &Store<Pod>, 
         let capacity = node.status.as_ref().and_then(|s| s.capacity.clone()).unwrap_or_default();
         let cpu = capacity.get("cpu").and_then(|q| node_agent::quantity::parse_millis(&q.0)).unwrap_or(250);
         let memory = capacity.get("memory").and_then(|q| node_agent::quantity::parse_whole(&q.0)).unwrap_or(0);
-        // The subnet is not on the node; it is found again when the address is released.
-        let placement = FargatePlacement { zone: zone.clone(), region: region.clone(), subnet_id: String::new(), ip };
+        // The subnet the address came from, as the pod (or the node) recorded it; a node made before the subnet
+        // was recorded has it found again when the address is released.
+        let subnet_id = annotation(&pod.metadata, SUBNET_ANNOTATION)
+            .or_else(|| annotation(&node.metadata, SUBNET_ANNOTATION))
+            .unwrap_or_default();
+        let placement = FargatePlacement { zone: zone.clone(), region: region.clone(), subnet_id, ip };
         let spec = fargate_node(&node_name, &placement, &profile, cpu, memory / (1024 * 1024));
         nodes.insert(cluster, FargateNode { spec, placement, pod_uid });
     }
+}
+
+fn annotation(metadata: &kube::api::ObjectMeta, key: &str) -> Option<String> {
+    metadata.annotations.as_ref()?.get(key).filter(|value| !value.is_empty()).cloned()
 }
 
 fn finished(pod: &Pod) -> bool {
@@ -331,9 +343,11 @@ async fn schedule(
                 };
                 let node_name = fargate_node_name(placement.ip, &placement.region);
                 let spec = fargate_node(&node_name, &placement, &profile, cpu, memory);
+                let subnet = placement.subnet_id.clone();
                 nodes.insert(cluster, FargateNode { spec, placement, pod_uid });
                 let patch = json!({ "metadata": { "annotations": {
-                    NODE_ANNOTATION: node_name, "CapacityProvisioned": capacity_provisioned(cpu, memory),
+                    NODE_ANNOTATION: node_name, SUBNET_ANNOTATION: subnet,
+                    "CapacityProvisioned": capacity_provisioned(cpu, memory),
                 } } });
                 if let Err(error) = pods_api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
                     tracing::warn!(pod = %name, %error, "cannot annotate the Fargate pod");
@@ -391,6 +405,9 @@ async fn delete_pods_of_deleted_profiles(
 
 /// The annotation that remembers which Fargate node a pod gets while it is being made.
 const NODE_ANNOTATION: &str = "ekslite.dev/fargate-node";
+
+/// The annotation (on the pod and its node) naming the subnet the pod's address came from.
+const SUBNET_ANNOTATION: &str = "ekslite.dev/fargate-subnet";
 
 /// Fargate nodes whose pod finished or went are removed, and their addresses released. A node's pod is known by
 /// UID, so a pod deleted and made again under the same name gets a node of its own.
