@@ -30,7 +30,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
-use crate::ec2::instances::{Launch, TERMINATED_VISIBLE_SECONDS, terminated_long_ago};
+use crate::ec2::instances::{Drain, Launch, TERMINATED_VISIBLE_SECONDS, terminated_long_ago};
 use crate::ec2::templates::{LaunchTemplate, LaunchTemplateData, LaunchTemplateVersion, TemplateName};
 use crate::ec2::{
     Ec2, Ec2Error, IdSource, Instance, InstanceState, Kind, Network, NodegroupMember, Scope, StateRequest, Tags,
@@ -519,10 +519,47 @@ impl Network {
         let protected = spec.user.as_ref().map(|user| user.protected.clone()).unwrap_or_default();
         let mut activities = Vec::new();
         let before = live.len();
-        while live.len() > desired && budget > 0 {
+        // A managed node group's members leaving the group are drained first (see `Drain`): those drained, or
+        // draining for longer than EKS waits, are terminated now; the others stay members meanwhile.
+        let mut draining: Vec<String> = Vec::new();
+        for id in live.clone() {
+            let Some(drain) = self.instances.get(&id).and_then(|i| i.nodegroup.as_ref()).and_then(|m| m.drain) else {
+                continue;
+            };
+            if !(drain.done || spec.deleting || now >= drain.since + DRAIN_LIMIT_SECONDS) {
+                draining.push(id);
+                continue;
+            }
+            let cost = self.termination_cost(&id);
+            if budget == 0 || (cost > records && records < RECORDS_PER_CHANGE) {
+                budget = 0;
+                draining.push(id);
+                continue;
+            }
+            records = records.saturating_sub(cost);
+            budget -= 1;
+            let _ = self.change_instance_states(std::slice::from_ref(&id), StateRequest::Terminate, now);
+            live.retain(|member| *member != id);
+            activities.push(groups::terminated(&id, before, desired, now));
+        }
+        let mut serving: Vec<String> = live.iter().filter(|id| !draining.contains(*id)).cloned().collect();
+        while serving.len() > desired && budget > 0 {
             let members: Vec<&Instance> =
-                live.iter().filter(|id| !protected.contains(*id)).filter_map(|id| self.instances.get(id)).collect();
+                serving.iter().filter(|id| !protected.contains(*id)).filter_map(|id| self.instances.get(id)).collect();
             let Some(victim) = choose_victim(&members) else { break };
+            let running = self.instances.get(&victim).is_some_and(|instance| instance.state == InstanceState::Running);
+            if spec.user.is_none() && !spec.deleting && running {
+                // Cordoned and drained before it goes, as EKS scales a managed node group in. (A node group being
+                // deleted takes its instances at once.)
+                budget -= 1;
+                records = records.saturating_sub(1);
+                if let Some(member) = self.instances.get_mut(&victim).and_then(|i| i.nodegroup.as_mut()) {
+                    member.drain = Some(Drain { since: now, done: false });
+                }
+                serving.retain(|id| *id != victim);
+                draining.push(victim);
+                continue;
+            }
             let cost = self.termination_cost(&victim);
             if cost > records && records < RECORDS_PER_CHANGE {
                 budget = 0;
@@ -531,16 +568,18 @@ impl Network {
             records = records.saturating_sub(cost);
             let _ = self.change_instance_states(std::slice::from_ref(&victim), StateRequest::Terminate, now);
             live.retain(|id| *id != victim);
+            serving.retain(|id| *id != victim);
             budget -= 1;
             activities.push(groups::terminated(&victim, before, desired, now));
         }
         let mut out_of_room = false;
         let mut launched = Vec::new();
-        while live.len() < desired && budget > 0 && records >= 2 {
+        while serving.len() < desired && budget > 0 && records >= 2 {
             match self.launch(spec, &template, &live, ids, now) {
                 Some(id) => {
                     activities.push(groups::launched(&id, before, desired, now));
                     launched.push(id.clone());
+                    serving.push(id.clone());
                     live.push(id);
                 }
                 None => {
@@ -551,7 +590,7 @@ impl Network {
             budget -= 1;
             records -= 2;
         }
-        let done = (budget > 0 && records >= 2) || (live.len() == desired && !self.relabel_pending(spec, &live));
+        let done = (budget > 0 && records >= 2) || (serving.len() == desired && !self.relabel_pending(spec, &live));
         let group = self.auto_scaling_groups.get_mut(&spec.name).expect("inserted above");
         if out_of_room {
             activities.push(groups::no_room(&group.subnets, before, desired, now));
@@ -586,7 +625,7 @@ impl Network {
     pub fn out_of_line<'a>(&self, specs: &'a [GroupSpec], now: f64) -> OutOfLine<'a> {
         let wanted: BTreeSet<&str> = specs.iter().map(|spec| spec.name.as_str()).collect();
         OutOfLine {
-            groups: specs.iter().filter(|spec| !self.group_in_line(spec)).collect(),
+            groups: specs.iter().filter(|spec| !self.group_in_line(spec, now)).collect(),
             unwanted: self.auto_scaling_groups.keys().filter(|name| !wanted.contains(name.as_str())).cloned().collect(),
             forgotten: terminated_long_ago(self.instances.values(), now),
         }
@@ -598,12 +637,19 @@ impl Network {
     }
 
     /// Whether [`Network::reconcile_group`] would change nothing of this group.
-    fn group_in_line(&self, spec: &GroupSpec) -> bool {
+    fn group_in_line(&self, spec: &GroupSpec, now: f64) -> bool {
         let Some(group) = self.auto_scaling_groups.get(&spec.name) else { return false };
         let Some((template, owns)) = self.existing_template(spec) else { return false };
         let mut settled = group.clone();
         spec.settle(&mut settled, &template, owns, self.zones(spec));
-        if settled != *group || group.instances.len() != usize::try_from(group.desired_capacity).unwrap_or(0) {
+        let drain = |id: &String| self.instances.get(id).and_then(|i| i.nodegroup.as_ref()).and_then(|m| m.drain);
+        // Members still draining wait; one drained, or past the limit, is due to go.
+        let due = |drain: Drain| drain.done || spec.deleting || now >= drain.since + DRAIN_LIMIT_SECONDS;
+        if group.instances.iter().filter_map(drain).any(due) {
+            return false;
+        }
+        let serving = group.instances.iter().filter(|id| drain(id).is_none()).count();
+        if settled != *group || serving != usize::try_from(group.desired_capacity).unwrap_or(0) {
             return false;
         }
         group.instances.iter().all(|id| {
@@ -686,6 +732,7 @@ impl Network {
                     capacity_type: spec.capacity_type.clone(),
                     labels: spec.labels.clone(),
                     taints: spec.taints.clone(),
+                    drain: None,
                 }),
             ),
         };
@@ -786,6 +833,8 @@ pub struct NodeInstance {
     /// For a self-managed node, the instance profile whose role its kubelet authenticates as (the data plane
     /// lets it join only when that role may); `None` for a managed node group's.
     pub self_managed: Option<SelfManaged>,
+    /// Its group scaled in and picked it: its node is to be drained (until the drain is done).
+    pub draining: bool,
 }
 
 /// What decides whether a self-managed node may join its cluster.
@@ -794,6 +843,9 @@ pub struct SelfManaged {
     /// The instance profile's ARN; `None` when it was launched without one (it never joins).
     pub instance_profile_arn: Option<String>,
 }
+
+/// How long EKS waits for a scaled-in node to drain before it terminates the instance anyway, in seconds.
+pub const DRAIN_LIMIT_SECONDS: f64 = 15.0 * 60.0;
 
 /// The nodes of every cluster in a network as it is at `now` (terminated instances included for an hour), by
 /// cluster name, each cluster's oldest first; clusters without any are absent. A managed node group's instances
@@ -847,6 +899,7 @@ pub fn instances_by_cluster(network: &Network, now: f64) -> BTreeMap<String, Vec
                 labels,
                 taints,
                 self_managed,
+                draining: instance.nodegroup.as_ref().and_then(|member| member.drain).is_some_and(|drain| !drain.done),
             },
         ))
     });
@@ -869,6 +922,14 @@ pub fn next_change(network: &Network, nodegroups: &[Nodegroup], now: f64) -> Opt
         InstanceState::Terminated => Some(instance.state_changed_at + TERMINATED_VISIBLE_SECONDS),
         _ => None,
     });
+    // A node that does not drain is terminated anyway once EKS stops waiting.
+    let drains = network
+        .instances
+        .values()
+        .filter_map(|instance| instance.nodegroup.as_ref()?.drain)
+        .filter(|drain| !drain.done)
+        .map(|drain| drain.since + DRAIN_LIMIT_SECONDS);
+    let instances = instances.chain(drains);
     let nodegroups = nodegroups
         .iter()
         .filter(|nodegroup| nodegroup.status == NodegroupStatus::Deleting && nodegroup.released)
@@ -1111,6 +1172,22 @@ impl AutoScaling {
         }
         let scaling = ScalingConfig { min_size: group.min_size, max_size: group.max_size, desired_size: desired };
         self.resize(caller, &group, scaling).await
+    }
+
+    /// A scaled-in managed node group instance's node is drained: the instance may go. An instance that is not
+    /// draining (or gone) is left as it is.
+    pub async fn node_drained(&self, caller: &Caller, instance_id: &str) -> Result<(), AutoScalingError> {
+        let id = instance_id.to_owned();
+        self.ec2
+            .change(caller, &Scope::new().id(Kind::Instance, instance_id), |network, _| {
+                let member = network.instances.get_mut(&id).and_then(|instance| instance.nodegroup.as_mut());
+                if let Some(drain) = member.and_then(|member| member.drain.as_mut()) {
+                    drain.done = true;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
     }
 
     /// TerminateInstanceInAutoScalingGroup: terminates a member; with `decrement` the group shrinks by one

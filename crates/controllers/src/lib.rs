@@ -1,6 +1,6 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
-//! EndpointSlices, node lifecycle and disruption budgets, the PersistentVolume controller with simulated EBS and EFS
+//! EndpointSlices, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the PersistentVolume controller with simulated EBS and EFS
 //! CSI drivers, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
@@ -8,6 +8,7 @@
 
 pub mod attachdetach;
 pub mod disruption;
+pub mod drain;
 pub mod ebs;
 pub mod efs;
 pub mod nodelifecycle;

@@ -34,6 +34,9 @@ pub struct DesiredNodes {
     pub failed: Vec<String>,
     /// The source's count of changes when it answered, for [`NodeSource::changed`].
     pub generation: u64,
+    /// Nodes to cordon and drain before their machine goes (a managed node group scaling in): each is drained
+    /// ([`controllers::drain`]) and then reported with [`NodeSource::drained`].
+    pub draining: Vec<String>,
 }
 
 /// Where a cluster's nodes come from.
@@ -48,6 +51,10 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
     fn ebs(&self, cluster: &str) -> Option<Arc<dyn controllers::ebs::EbsVolumes>> {
         let _ = cluster;
         None
+    }
+    /// A node of [`DesiredNodes::draining`] is drained: its machine may go.
+    async fn drained(&self, cluster: &str, node: &str) {
+        let _ = (cluster, node);
     }
     /// Returns once the cluster's nodes may differ from those of [`DesiredNodes::generation`] `after`. A source
     /// that cannot tell never returns; the nodes are read again every few seconds anyway.
@@ -178,6 +185,7 @@ impl ClusterObserver for DataPlanes {
         ));
         let sync = tokio::spawn(sync_nodes(
             name.clone(),
+            client(&api, "eks:node-manager"),
             Arc::clone(&self.source),
             Arc::clone(&agent),
             Arc::clone(&self.injected),
@@ -236,6 +244,7 @@ fn replaced_machines(machines: &mut HashMap<String, Option<String>>, nodes: &[No
 /// Keeps the cluster's node agent following its source.
 async fn sync_nodes(
     cluster: String,
+    client: kube::Client,
     source: Arc<OnceLock<Arc<dyn NodeSource>>>,
     agent: Arc<NodeAgent>,
     injected: Arc<Mutex<HashMap<String, Injected>>>,
@@ -244,6 +253,8 @@ async fn sync_nodes(
     let mut failed_before: Vec<String> = Vec::new();
     // The machine (provider ID) behind each node name at the last sync.
     let mut machines: HashMap<String, Option<String>> = HashMap::new();
+    // The drain of each node the source wants drained, kept (finished or not) while it wants it.
+    let mut drains: HashMap<String, tokio_util::task::AbortOnDropHandle<()>> = HashMap::new();
     loop {
         // Armed before reading, so that a fault injected meanwhile is not missed.
         let fault = faults_changed.notified();
@@ -274,6 +285,13 @@ async fn sync_nodes(
                     failed.push(node.name.clone());
                 }
             }
+            drains.retain(|node, _| desired.draining.contains(node));
+            for node in &desired.draining {
+                if !drains.contains_key(node) {
+                    let task = drain(cluster.clone(), node.clone(), client.clone(), Arc::clone(source));
+                    drains.insert(node.clone(), tokio_util::task::AbortOnDropHandle::new(tokio::spawn(task)));
+                }
+            }
             agent.set_nodes(desired.nodes);
             for node in failed.iter().filter(|node| !failed_before.contains(node)) {
                 agent.fail(node);
@@ -295,6 +313,22 @@ async fn sync_nodes(
             () = tokio::time::sleep(period) => {}
         }
     }
+}
+
+/// How often a drain looks at its node again while pods are still leaving it.
+const DRAIN_PERIOD: Duration = Duration::from_secs(1);
+
+/// Drains `node` until no pod but DaemonSet and static ones is left, then tells the source.
+async fn drain(cluster: String, node: String, client: kube::Client, source: Arc<dyn NodeSource>) {
+    loop {
+        match controllers::drain::drain_step(&client, &node).await {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, %node, "draining a node"),
+        }
+        tokio::time::sleep(DRAIN_PERIOD).await;
+    }
+    source.drained(&cluster, &node).await;
 }
 
 /// The fault routes: `POST /_ekslite/clusters/<cluster>/nodes/<node>/fail` (or `/recover`) and the same under

@@ -98,6 +98,61 @@ fn spec(subnets: &[String], desired: i64) -> GroupSpec {
     }
 }
 
+/// Marks every draining member's node drained, as the data plane does once its pods are gone.
+fn finish_drains(network: &mut Network) {
+    for instance in network.instances.values_mut() {
+        if let Some(drain) = instance.nodegroup.as_mut().and_then(|member| member.drain.as_mut()) {
+            drain.done = true;
+        }
+    }
+}
+
+/// Ids of the live members that are draining.
+fn draining(network: &Network) -> Vec<String> {
+    network
+        .instances
+        .values()
+        .filter(|i| i.is_live() && i.nodegroup.as_ref().is_some_and(|m| m.drain.is_some_and(|d| !d.done)))
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+#[test]
+fn a_managed_group_drains_the_nodes_it_scales_in_before_terminating_them() {
+    let mut ids = IdSource::Sequence(0);
+    let (mut network, subnets) = network(&mut ids);
+    network.reconcile_groups(&[spec(&subnets, 3)], &mut ids, NOW);
+    assert!(network.groups_in_line(&[spec(&subnets, 3)], NOW));
+
+    // Scaling in picks one member to drain: it stays live and a member, and no replacement is launched.
+    network.reconcile_groups(&[spec(&subnets, 2)], &mut ids, NOW + 1.0);
+    let picked = draining(&network);
+    assert_eq!(picked.len(), 1);
+    assert_eq!(per_zone(&network), vec![1, 1, 1]);
+    let by_cluster = instances_by_cluster(&network, NOW + 1.0);
+    assert_eq!(by_cluster["demo"].iter().filter(|i| i.draining).count(), 1);
+    assert!(network.groups_in_line(&[spec(&subnets, 2)], NOW + 2.0), "waiting for the drain changes nothing");
+    assert_eq!(next_change(&network, &[], NOW + 100.0), Some(NOW + 1.0 + DRAIN_LIMIT_SECONDS));
+
+    // Once drained, it is terminated.
+    finish_drains(&mut network);
+    assert!(!network.groups_in_line(&[spec(&subnets, 2)], NOW + 2.0));
+    network.reconcile_groups(&[spec(&subnets, 2)], &mut ids, NOW + 2.0);
+    assert!(!network.instances[&picked[0]].is_live());
+    assert_eq!(network.auto_scaling_groups["eks-workers-1234"].instances.len(), 2);
+
+    // A node that never drains goes once EKS stops waiting.
+    network.reconcile_groups(&[spec(&subnets, 1)], &mut ids, NOW + 3.0);
+    let stuck = draining(&network);
+    assert_eq!(stuck.len(), 1);
+    network.reconcile_groups(&[spec(&subnets, 1)], &mut ids, NOW + 3.0 + DRAIN_LIMIT_SECONDS - 1.0);
+    assert!(network.instances[&stuck[0]].is_live());
+    assert!(!network.groups_in_line(&[spec(&subnets, 1)], NOW + 3.0 + DRAIN_LIMIT_SECONDS));
+    network.reconcile_groups(&[spec(&subnets, 1)], &mut ids, NOW + 3.0 + DRAIN_LIMIT_SECONDS);
+    assert!(!network.instances[&stuck[0]].is_live());
+    assert!(network.groups_in_line(&[spec(&subnets, 1)], NOW + 4.0 + DRAIN_LIMIT_SECONDS));
+}
+
 /// Live instances per zone, in zone order.
 fn per_zone(network: &Network) -> Vec<usize> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -112,6 +167,9 @@ fn check_sizes(steps: &[i64], expect: &[Vec<usize>]) {
     let (mut network, subnets) = network(&mut ids);
     let mut seen = Vec::new();
     for (step, desired) in steps.iter().enumerate() {
+        network.reconcile_groups(&[spec(&subnets, *desired)], &mut ids, NOW + step as f64);
+        // The data plane drains the nodes a scale-in picked; then they go.
+        finish_drains(&mut network);
         network.reconcile_groups(&[spec(&subnets, *desired)], &mut ids, NOW + step as f64);
         seen.push(per_zone(&network));
     }

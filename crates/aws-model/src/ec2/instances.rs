@@ -72,7 +72,21 @@ pub struct NodegroupMember {
     /// The node group's Kubernetes labels, kept current as the node group changes.
     pub labels: std::collections::BTreeMap<String, String>,
     pub taints: Vec<Taint>,
+    /// Set once its group scales in and picks it: EKS drains its node before the instance is terminated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<Drain>,
 }
+
+/// A managed node group instance leaving its group: its node is cordoned and drained first.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Drain {
+    /// When the group picked it, Unix seconds.
+    pub since: f64,
+    /// Whether its node is drained (no pod left but DaemonSet and static ones).
+    pub done: bool,
+}
+
+impl Eq for Drain {}
 
 /// A launch template as an instance or group refers to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,9 @@
 //! that joined through nodeadm (`hybrid.rs`), the pod network each cluster's nodes get (`vpc_cni.rs`) and where
 //! their EBS volumes live (`ebs.rs`).
 //!
+//! A managed node group that scales in has the nodes it picked drained first (`DesiredNodes::draining`); the
+//! instance goes once its node is drained (`NodeSource::drained`) or EKS's 15 minutes have passed.
+//!
 //! A self-managed instance joins only when its instance profile's role may: the cluster maps the role's session to
 //! a user in `system:nodes` (an `EC2_LINUX` or `EC2_WINDOWS` access entry, or an `aws-auth` `mapRoles` entry), as
 //! its kubelet's EKS token would be mapped. Until then it runs without a Node, as on AWS (where its kubelet gets
@@ -46,6 +49,8 @@ pub struct EksNodes {
     hybrid: super::hybrid::HybridBlocks,
     /// Counts hybrid nodes joining and leaving on this server.
     hybrid_changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Where a drained node's instance is let go.
+    autoscaling: aws_model::autoscaling::AutoScaling,
 }
 
 impl EksNodes {
@@ -60,7 +65,8 @@ impl EksNodes {
             instances: NodeInstances::default(),
             fargate_per_subnet: std::sync::Mutex::default(),
             fargate: crate::fargate::FargateNodes::default(),
-            regions: crate::regions::RegionSyncs::new(autoscaling),
+            regions: crate::regions::RegionSyncs::new(autoscaling.clone()),
+            autoscaling,
             iam: None,
             refused: std::sync::Mutex::default(),
             ssm: None,
@@ -274,6 +280,9 @@ impl NodeSource for EksNodes {
                 if failed {
                     desired.failed.push(spec.name.clone());
                 }
+                if instance.draining {
+                    desired.draining.push(spec.name.clone());
+                }
                 desired.nodes.push(spec);
             }
         }
@@ -301,6 +310,18 @@ impl NodeSource for EksNodes {
                 changed = fargate.changed() => if changed.is_err() { return std::future::pending().await },
                 changed = hybrid.changed() => if changed.is_err() { return std::future::pending().await },
             }
+        }
+    }
+
+    async fn drained(&self, cluster: &str, node: &str) {
+        let Some(caller) = caller_of(cluster) else { return };
+        let instance = {
+            let instances = self.instances.lock().expect("node instance lock");
+            instances.get(&(cluster.to_owned(), node.to_owned())).map(|known| known.instance_id.clone())
+        };
+        let Some(instance) = instance else { return };
+        if let Err(error) = self.autoscaling.node_drained(&caller, &instance).await {
+            tracing::warn!(%error, %instance, "cannot let a drained node's instance go");
         }
     }
 

@@ -275,6 +275,7 @@ async fn a_region_from_before_interfaces_and_acls_is_upgraded_on_first_use() {
     instance.vpc_id = subnet.vpc_id.clone();
     instance.legacy_secondary_ips = secondary.clone();
     instance.nodegroup = Some(NodegroupMember {
+        drain: None,
         cluster: "demo".into(),
         nodegroup: "workers".into(),
         capacity_type: "ON_DEMAND".into(),

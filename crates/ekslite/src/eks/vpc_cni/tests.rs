@@ -14,6 +14,7 @@ pub(crate) fn instance(id: &str, subnet: &aws_model::ec2::Subnet, ip: Ipv4Addr, 
         capacity_type: "ON_DEMAND".into(),
         labels: BTreeMap::new(),
         taints: Vec::new(),
+        drain: None,
     });
     Instance {
         id: id.to_owned(),
