@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use store::{ListOptions, StoreError};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
 use crate::status::ApiError;
 
 /// Where the API access volume is mounted in every container.

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
+use crate::http::{Query, decode_body, json_response};
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::{Query, decode_body, json_response};
 use crate::status::{ApiError, Cause};
 
 /// What a binding asks for, once checked.

@@ -6,11 +6,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
+use crate::http::json_response;
 use crate::media::{self, Presentation};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::rest::json_response;
 use crate::status::ApiError;
 use crate::table;
 

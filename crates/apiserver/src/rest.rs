@@ -2,55 +2,26 @@
 //! store, with kube-apiserver's rules for names, namespaces, resourceVersion preconditions, pagination and
 //! finalizers.
 
-use std::collections::HashMap;
-
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use store::{ListOptions, StoreError};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
+use crate::http::{Query, decode_body, json_response, with_warnings};
 use crate::object::{self, FieldValidation, metadata_mut};
 use crate::registry::{Decoder, ResourceType};
 use crate::request::ResourceRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::{ApiError, Cause};
 
-/// The largest request body accepted, as kube-apiserver's limit.
-pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
-
 /// Namespaces that kube-apiserver's lifecycle admission refuses to delete.
 const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
 
 /// How many times an unconditional write retries when the object changes underneath it.
 const WRITE_RETRIES: usize = 16;
-
-/// The query parameters of a request.
-pub type Query = HashMap<String, String>;
-
-pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).expect("JSON values serialize");
-    let mut response = (status, bytes).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-    response
-}
-
-/// Parses a request body as a JSON object, with the errors kube-apiserver gives for bodies it cannot decode.
-pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    match media_type {
-        "application/json" | "" | "*/*" => serde_json::from_slice(body)
-            .map_err(|error| ApiError::bad_request(format!("json: cannot unmarshal request body: {error}"))),
-        k8s_protobuf::CONTENT_TYPE => k8s_protobuf::decode(body)
-            .map_err(|error| ApiError::bad_request(format!("protobuf: cannot decode request body: {error}"))),
-        "application/yaml" => serde_norway::from_slice(body)
-            .map_err(|error| ApiError::bad_request(format!("yaml: cannot unmarshal request body: {error}"))),
-        other => Err(ApiError::unsupported_media_type(other)),
-    }
-}
 
 impl ClusterApi {
     /// A stored object with its resourceVersion filled in, as `resource` presents it.
@@ -1064,17 +1035,6 @@ impl ClusterApi {
         }
         Ok(remaining)
     }
-}
-
-/// Adds `Warning: 299 - "..."` headers, as kube-apiserver reports dropped fields.
-fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
-    for warning in warnings {
-        let text = format!("299 - \"{}\"", warning.replace('\\', "\\\\").replace('"', "\\\""));
-        if let Ok(value) = header::HeaderValue::from_str(&text) {
-            response.headers_mut().append(header::WARNING, value);
-        }
-    }
-    response
 }
 
 /// The `autoscaling/v1` `Scale` view of an object with replicas.

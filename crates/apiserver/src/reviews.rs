@@ -5,11 +5,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::api::ClusterApi;
 use crate::authz::{Attributes, UserInfo};
-use crate::cluster::ClusterApi;
+use crate::http::{decode_body, json_response};
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::{decode_body, json_response};
 use crate::status::{ApiError, Cause};
 
 fn text(value: &Value, pointer: &str) -> String {
@@ -97,9 +97,9 @@ pub async fn answer(
         "selfsubjectreviews" => json!({ "userInfo": user_info(user) }),
         "tokenreviews" => {
             let token = text(&spec, "/token");
-            match crate::server::authenticate_bearer(api, &token).await {
+            match crate::authn::authenticate_bearer(api, &token).await {
                 Some(found) => {
-                    let user = UserInfo::of(&crate::server::Identity::Token(found));
+                    let user = UserInfo::of(&crate::identity::Identity::Token(found));
                     json!({ "authenticated": true, "user": user_info(&user), "audiences": [api.tokens.issuer] })
                 }
                 None => json!({ "authenticated": false, "user": {} }),

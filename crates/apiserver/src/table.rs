@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 
 use crate::registry::{Decoder, ResourceType};
 
+mod custom;
+
 /// How much of each object a row carries: `includeObject=None|Metadata|Object`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncludeObject {
@@ -1035,7 +1037,7 @@ fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
 /// The column definitions of a resource's table.
 pub fn column_definitions(resource: &ResourceType) -> Vec<Value> {
     if let Decoder::Custom(schema) = &resource.decoder {
-        return crate::crd::column_definitions(schema);
+        return custom::column_definitions(schema);
     }
     columns(resource)
         .into_iter()
@@ -1047,7 +1049,7 @@ pub fn column_definitions(resource: &ResourceType) -> Vec<Value> {
 
 fn row(resource: &ResourceType, object: &Value, include: IncludeObject) -> Value {
     let cells = match &resource.decoder {
-        Decoder::Custom(schema) => crate::crd::cells(schema, object),
+        Decoder::Custom(schema) => custom::cells(schema, object),
         Decoder::Typed(_) => cells(resource, object),
     };
     let mut row = json!({ "cells": cells });

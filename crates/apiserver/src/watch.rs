@@ -17,13 +17,13 @@ use serde_json::{Value, json};
 use store::{Event, EventKind, ListOptions, StoreError};
 use tokio::sync::mpsc;
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
 use crate::decoded::{DecodeCache, Decoded, Side};
+use crate::http::Query;
 use crate::media::Presentation;
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::Query;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 
