@@ -4,13 +4,16 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use bytes::Bytes;
+use serde_json::{Value, json};
 use store::{DynStore, ListOptions, StoreError};
 
 use crate::allocate::ServiceAllocator;
+use crate::object;
 use crate::plugins::{PodAdmission, TokenAuthenticator};
 use crate::record::{ClusterRecord, KUBERNETES_VERSIONS};
 use crate::registry::{Registry, ResourceType};
+use crate::status::ApiError;
 
 /// What every request handler of one cluster shares.
 #[derive(Debug)]
@@ -80,6 +83,24 @@ impl ClusterApi {
         let served = Arc::new(self.registry.with_custom(custom, documents));
         *self.served.write().expect("registry lock poisoned by a panic") = served;
         Ok(())
+    }
+
+    /// A stored object with its resourceVersion filled in, as `resource` presents it.
+    pub(crate) fn decode_stored(&self, resource: &ResourceType, kv: &store::KeyValue) -> Result<Value, ApiError> {
+        let mut object: Value = serde_json::from_slice(&kv.value)
+            .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
+        object::set_resource_version(&mut object, kv.mod_revision);
+        crate::crd::present(resource, &mut object);
+        Ok(object)
+    }
+
+    pub(crate) fn encode_for_store(object: &Value) -> Bytes {
+        let mut object = object.clone();
+        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.remove("resourceVersion");
+            metadata.remove("selfLink");
+        }
+        Bytes::from(serde_json::to_vec(&object).expect("JSON values serialize"))
     }
 
     /// The key of one object.

@@ -26,6 +26,16 @@ fn strings(value: &Value, pointer: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Custom objects are one JSON in every version of their CRD (the `None` conversion): only `apiVersion` says
+/// which version they are read through.
+pub fn present(resource: &ResourceType, object: &mut Value) {
+    if matches!(resource.decoder, Decoder::Custom(_))
+        && let Some(map) = object.as_object_mut()
+    {
+        map.insert("apiVersion".into(), Value::String(resource.api_version()));
+    }
+}
+
 /// The resources a CRD serves, one per served version.
 pub fn resources_of(crd: &Value) -> Vec<ResourceType> {
     let group = text(crd, "/spec/group").to_owned();

@@ -17,25 +17,23 @@
 //!    `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
 //!    stored).
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
-//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` and `watch` (the verbs),
-//!    `admission`, `authn`, `authz`, `reviews`, `binding`, `eviction`, `component_status`.
+//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` and `watch` (the generic verbs),
+//!    `kinds` (one strategy per kind with behaviour of its own, whose hooks the generic verbs call), `authn`
+//!    and `authz`.
 //! 5. `server` (TLS and routing) and `local` (the same routing in-process).
 //! 6. `cluster`: `ControlPlanes`, which creates, bootstraps, starts and deletes clusters.
 
-mod admission;
 mod allocate;
 mod api;
 mod authn;
 mod authz;
-mod binding;
 mod cluster;
-mod component_status;
 mod crd;
 mod decoded;
 mod discovery;
-mod eviction;
 mod http;
 mod identity;
+mod kinds;
 mod local;
 mod media;
 mod object;
@@ -45,7 +43,6 @@ mod record;
 mod registry;
 mod request;
 mod rest;
-mod reviews;
 mod selector;
 mod server;
 mod smp;

@@ -5,43 +5,22 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
-use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use store::{ListOptions, StoreError};
 
 use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response, with_warnings};
+use crate::kinds::{self, DeleteOptions};
 use crate::object::{self, FieldValidation, metadata_mut};
 use crate::registry::{Decoder, ResourceType};
 use crate::request::ResourceRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::{ApiError, Cause};
 
-/// Namespaces that kube-apiserver's lifecycle admission refuses to delete.
-const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
-
 /// How many times an unconditional write retries when the object changes underneath it.
 const WRITE_RETRIES: usize = 16;
 
 impl ClusterApi {
-    /// A stored object with its resourceVersion filled in, as `resource` presents it.
-    pub(crate) fn decode_stored(&self, resource: &ResourceType, kv: &store::KeyValue) -> Result<Value, ApiError> {
-        let mut object: Value = serde_json::from_slice(&kv.value)
-            .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
-        object::set_resource_version(&mut object, kv.mod_revision);
-        present(resource, &mut object);
-        Ok(object)
-    }
-
-    pub(crate) fn encode_for_store(object: &Value) -> Bytes {
-        let mut object = object.clone();
-        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-            metadata.remove("resourceVersion");
-            metadata.remove("selfLink");
-        }
-        Bytes::from(serde_json::to_vec(&object).expect("JSON values serialize"))
-    }
-
     fn namespace_of<'a>(resource: &ResourceType, request: &'a ResourceRequest) -> Result<Option<&'a str>, ApiError> {
         match (resource.namespaced, request.namespace.as_deref()) {
             (true, namespace) => Ok(namespace),
@@ -247,8 +226,9 @@ impl ClusterApi {
                 }
             },
         };
-        object::prepare_status_for_create(resource, &mut object);
-        let tracks_generation = object::tracks_generation(resource);
+        let strategy = kinds::strategy(resource);
+        strategy.prepare_status_for_create(resource, &mut object);
+        let tracks_generation = strategy.tracks_generation(resource);
         {
             let metadata = metadata_mut(&mut object);
             metadata.insert("name".into(), Value::String(name.clone()));
@@ -270,43 +250,12 @@ impl ClusterApi {
         // Defaulting, the mutating admission plugins, then validation, in kube-apiserver's order.
         k8s_model::default_object(&mut object);
         k8s_model::prepare_for_create(&mut object);
-        if is_crds(resource) {
-            let causes = crate::crd::validate_definition(&object);
-            if !causes.is_empty() {
-                return Err(ApiError::invalid(resource, &name, causes));
-            }
-            object["status"] = crate::crd::established_status(&object, &object::now_timestamp());
-        }
-        if let Decoder::Custom(schema) = &resource.decoder {
-            crate::crd::apply_defaults(schema, &mut object);
-            let causes = crate::crd::validate(schema, &object);
-            if !causes.is_empty() {
-                return Err(ApiError::invalid(resource, &name, causes));
-            }
-        }
-        if is_pods(resource)
-            && let Some(namespace) = namespace
-        {
-            self.admit_priority(&mut object).await?;
-            k8s_model::admit_pod_with(&mut object, self.default_toleration_seconds);
-            self.admit_service_account(&mut object, namespace).await?;
-            if let Some(hook) = &self.pod_admission {
-                hook.admit(&self.name, namespace, &mut object).await.map_err(|message| {
-                    ApiError::new(
-                        500,
-                        "InternalError",
-                        format!("Internal error occurred: failed calling webhook: {message}"),
-                    )
-                })?;
-            }
-        }
+        strategy.prepare_for_create(self, resource, namespace, &mut object).await?;
         let causes = causes_of(k8s_model::validate_create(&object));
         if !causes.is_empty() {
             return Err(ApiError::invalid(resource, &name, causes));
         }
-        if is_priority_classes(resource) {
-            self.admit_priority_class(&object, true).await?;
-        }
+        strategy.admit(self, &object, true).await?;
         if let Ownership::Update(manager) = ownership {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
         }
@@ -314,15 +263,7 @@ impl ClusterApi {
             return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
         let key = self.key(resource, namespace, &name);
-        let allocation = if is_services(resource) {
-            let owner = format!("{}/{name}", namespace.unwrap_or_default());
-            match self.services.allocate(&mut object, &owner, None).await? {
-                Ok(allocation) => Some(allocation),
-                Err(causes) => return Err(ApiError::invalid(resource, &name, causes)),
-            }
-        } else {
-            None
-        };
+        let allocation = strategy.allocate(self, resource, namespace, &mut object, None).await?;
         let created = self.store.create(&key, Self::encode_for_store(&object)).await;
         if let (Err(_), Some(allocation)) = (&created, allocation) {
             self.services.undo(allocation).await;
@@ -332,9 +273,7 @@ impl ClusterApi {
             other => ApiError::from(other),
         })?;
         object::set_resource_version(&mut object, stored.mod_revision);
-        if resource.group.is_empty() && resource.plural == "namespaces" {
-            self.populate_namespace(&name).await?;
-        }
+        strategy.after_create(self, &object).await?;
         Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings))
     }
 
@@ -542,7 +481,7 @@ impl ClusterApi {
         if media_type_of(headers) == "application/apply-patch+yaml" {
             return self.apply(resource, request, headers, body, query).await;
         }
-        if matches!(resource.decoder, Decoder::Custom(_))
+        if !kinds::strategy(resource).accepts_strategic_merge_patch()
             && media_type_of(headers) == "application/strategic-merge-patch+json"
         {
             return Err(ApiError::new(
@@ -617,6 +556,8 @@ impl ClusterApi {
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let key = self.key(resource, namespace, name);
+        let strategy = kinds::strategy(resource);
+        let main_resource = request.subresource.is_none();
         for _ in 0..WRITE_RETRIES {
             let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
             if precondition.is_some_and(|rv| rv != kv.mod_revision) {
@@ -641,39 +582,22 @@ impl ClusterApi {
                 )));
             }
             k8s_model::default_object(&mut updated);
-            if is_services(resource) && request.subresource.is_none() {
-                // Allocations a client left out are kept, before validation sees them missing.
-                k8s_model::service_keep_allocated(&mut updated, &current);
-            }
-            if request.subresource.is_none() {
+            if main_resource {
+                strategy.prepare_for_update(&mut updated, &current);
                 let mut causes = causes_of(k8s_model::validate_update(&updated, &current));
-                if is_crds(resource) {
-                    causes.extend(crate::crd::validate_definition(&updated));
-                }
+                causes.extend(strategy.validate_update(&updated));
                 if !causes.is_empty() {
                     return Err(ApiError::invalid(resource, name, causes));
                 }
-                if is_priority_classes(resource) {
-                    self.admit_priority_class(&updated, false).await?;
-                }
+                strategy.admit(self, &updated, false).await?;
             }
-            if let Decoder::Custom(schema) = &resource.decoder {
-                crate::crd::apply_defaults(schema, &mut updated);
-                let causes = crate::crd::validate(schema, &updated);
-                if !causes.is_empty() {
-                    return Err(ApiError::invalid(resource, name, causes));
-                }
-            }
-            let allocation = if is_services(resource) && request.subresource.is_none() {
-                let owner = format!("{}/{name}", namespace.unwrap_or_default());
-                match self.services.allocate(&mut updated, &owner, Some(&current)).await? {
-                    Ok(allocation) => Some(allocation),
-                    Err(causes) => return Err(ApiError::invalid(resource, name, causes)),
-                }
+            strategy.finish_update(resource, &mut updated)?;
+            let allocation = if main_resource {
+                strategy.allocate(self, resource, namespace, &mut updated, Some(&current)).await?
             } else {
                 None
             };
-            if object::tracks_generation(resource) && object::spec_changed(&current, &updated) {
+            if strategy.tracks_generation(resource) && object::spec_changed(&current, &updated) {
                 let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
                 metadata_mut(&mut updated).insert("generation".into(), json!(generation));
             }
@@ -743,25 +667,19 @@ impl ClusterApi {
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let options = delete_options(headers, body, query)?;
-        if resource.group.is_empty() && resource.plural == "namespaces" && IMMORTAL_NAMESPACES.contains(&name) {
-            return Err(ApiError::new(
-                403,
-                "Forbidden",
-                format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted"),
-            ));
-        }
-        if resource.group.is_empty() && resource.plural == "namespaces" && !options.dry_run {
-            return self.delete_namespace(resource, name, &options).await;
+        let strategy = kinds::strategy(resource);
+        if let Some(deleted) = strategy.delete(self, resource, name, &options).await {
+            return deleted;
         }
         let key = self.key(resource, namespace, name);
         for _ in 0..WRITE_RETRIES {
             let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(resource, name))?;
             let mut current = self.decode_stored(resource, &kv)?;
-            check_preconditions(resource, name, &current, &options)?;
+            options.check_preconditions(resource, name, &current)?;
             if options.dry_run {
                 return Ok(json_response(StatusCode::OK, &current));
             }
-            if let Some(grace) = self.graceful_period(resource, &current, &options).await? {
+            if let Some(grace) = strategy.graceful_period(self, &current, &options).await? {
                 // Graceful deletion: the pod's node stops its containers and then deletes it with no grace.
                 if !mark_graceful(&mut current, grace) {
                     return Ok(json_response(StatusCode::OK, &current));
@@ -857,183 +775,16 @@ impl ClusterApi {
         Ok(json_response(StatusCode::OK, &list))
     }
 
-    /// The grace period a delete gives the object, `None` to delete it (or mark it for its finalizers) at once.
-    /// Only pods are deleted gracefully, and only when they run on a node: as kube-apiserver's pod strategy, an
-    /// unscheduled or finished pod goes at once. A pod bound to a node that does not exist also goes at once,
-    /// which on a real cluster the pod garbage collector does shortly after.
-    async fn graceful_period(
-        &self,
-        resource: &ResourceType,
-        pod: &Value,
-        options: &DeleteOptions,
-    ) -> Result<Option<i64>, ApiError> {
-        if !(resource.group.is_empty() && resource.plural == "pods") {
-            return Ok(None);
-        }
-        let mut period = options
-            .grace_period_seconds
-            .or_else(|| pod["spec"]["terminationGracePeriodSeconds"].as_i64())
-            .unwrap_or(DEFAULT_TERMINATION_GRACE_SECONDS);
-        let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
-        let finished = matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
-        if node.is_empty() || finished {
-            period = 0;
-        }
-        if period < 0 {
-            period = 1;
-        }
-        if period == 0 {
-            return Ok(None);
-        }
-        let nodes = self.registry.find("", "v1", "nodes").expect("nodes are registered");
-        if self.store.get(&self.key(nodes, None, node), None).await?.is_none() {
-            return Ok(None);
-        }
-        Ok(Some(period))
-    }
-
-    /// Refuses to create objects in a namespace that does not exist.
-    async fn require_namespace(&self, resource: &ResourceType, name: &str, namespace: &str) -> Result<(), ApiError> {
-        let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
-        let key = self.key(namespaces, None, namespace);
-        let Some(kv) = self.store.get(&key, None).await? else {
-            return Err(ApiError::namespace_not_found(namespace));
-        };
-        let object = self.decode_stored(resource, &kv)?;
-        if object::metadata_str(&object, "deletionTimestamp").is_some() {
-            return Err(ApiError::namespace_terminating(resource, name, namespace));
-        }
-        Ok(())
-    }
-
-    /// Deleting a namespace marks it `Terminating`, deletes everything in it, and then removes it; while
-    /// anything in it waits on finalizers the namespace stays `Terminating`, and deleting it again retries.
-    async fn delete_namespace(
-        &self,
-        namespaces: &ResourceType,
-        name: &str,
-        options: &DeleteOptions,
-    ) -> Result<Response, ApiError> {
-        let key = self.key(namespaces, None, name);
-        let mut marked = loop {
-            let kv = self.store.get(&key, None).await?.ok_or_else(|| ApiError::not_found(namespaces, name))?;
-            let mut current = self.decode_stored(namespaces, &kv)?;
-            check_preconditions(namespaces, name, &current, options)?;
-            if object::metadata_str(&current, "deletionTimestamp").is_some() {
-                break (current, kv.mod_revision);
-            }
-            metadata_mut(&mut current).insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
-            metadata_mut(&mut current).insert("deletionGracePeriodSeconds".into(), json!(0));
-            current["status"] = json!({ "phase": "Terminating" });
-            match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
-                Ok(stored) => {
-                    object::set_resource_version(&mut current, stored.mod_revision);
-                    break (current, stored.mod_revision);
-                }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(error) => return Err(error.into()),
-            }
-        };
-        let remaining = self.delete_namespace_content(name).await?;
-        if remaining > 0 {
-            tracing::info!(namespace = name, remaining, "namespace waits for objects with finalizers");
-            return Ok(json_response(StatusCode::OK, &marked.0));
-        }
-        match self.store.delete(&key, Some(marked.1)).await {
-            Ok((_, revision)) => object::set_resource_version(&mut marked.0, revision),
-            Err(StoreError::NotFound { .. } | StoreError::Conflict { .. }) => {}
-            Err(error) => return Err(error.into()),
-        }
-        Ok(json_response(StatusCode::OK, &marked.0))
-    }
-
-    /// What follows an object's removal from the store: a service gives back its IP and ports, and a
-    /// terminating namespace may now be empty.
+    /// What follows an object's removal from the store: its kind gives back what it held, and a terminating
+    /// namespace may now be empty.
     async fn after_delete(
         &self,
         resource: &ResourceType,
         namespace: Option<&str>,
         object: &Value,
     ) -> Result<(), ApiError> {
-        if is_services(resource) {
-            self.services.release(object).await;
-        }
-        if is_crds(resource) {
-            self.delete_custom_objects(object).await?;
-        }
+        kinds::strategy(resource).after_delete(self, object).await?;
         self.finish_namespace_after_delete(resource, namespace).await
-    }
-
-    /// Deletes every object of a deleted CRD's resource, in every version and namespace.
-    async fn delete_custom_objects(&self, crd: &Value) -> Result<(), ApiError> {
-        let Some(resource) = crate::crd::resources_of(crd).into_iter().next() else { return Ok(()) };
-        let prefix = self.collection_prefix(&resource, None);
-        loop {
-            let page = self.store.list(&prefix, ListOptions { limit: Some(1000), ..ListOptions::default() }).await?;
-            for kv in &page.items {
-                match self.store.delete(&kv.key, None).await {
-                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
-                    Err(error) => return Err(error.into()),
-                }
-            }
-            if !page.more {
-                return Ok(());
-            }
-        }
-    }
-
-    /// After an object in a terminating namespace is finally deleted, removes the namespace if that was the last
-    /// thing holding it, as the namespace controller does.
-    async fn finish_namespace_after_delete(
-        &self,
-        resource: &ResourceType,
-        namespace: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let Some(namespace) = namespace.filter(|_| resource.namespaced) else { return Ok(()) };
-        let namespaces = self.registry.find("", "v1", "namespaces").expect("namespaces are registered");
-        let key = self.key(namespaces, None, namespace);
-        let Some(kv) = self.store.get(&key, None).await? else { return Ok(()) };
-        let Ok(current) = self.decode_stored(resource, &kv) else { return Ok(()) };
-        if object::metadata_str(&current, "deletionTimestamp").is_none() {
-            return Ok(());
-        }
-        if self.delete_namespace_content(namespace).await? == 0 {
-            match self.store.delete(&key, Some(kv.mod_revision)).await {
-                Ok(_) | Err(StoreError::NotFound { .. } | StoreError::Conflict { .. }) => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes every object in a namespace; returns how many remain (held by finalizers).
-    async fn delete_namespace_content(&self, namespace: &str) -> Result<usize, ApiError> {
-        let mut remaining = 0;
-        let resources: Vec<ResourceType> = self.served().stored_resources().filter(|r| r.namespaced).cloned().collect();
-        for resource in &resources {
-            let prefix = self.collection_prefix(resource, Some(namespace));
-            let page = self.store.list(&prefix, ListOptions::default()).await?;
-            for kv in &page.items {
-                let Ok(object) = self.decode_stored(resource, kv) else { continue };
-                if object::finalizers(&object) > 0 {
-                    remaining += 1;
-                    if object::metadata_str(&object, "deletionTimestamp").is_none() {
-                        let mut marked = object.clone();
-                        metadata_mut(&mut marked)
-                            .insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
-                        let _ = self.store.update(&kv.key, Self::encode_for_store(&marked), kv.mod_revision).await;
-                    }
-                    continue;
-                }
-                match self.store.delete(&kv.key, Some(kv.mod_revision)).await {
-                    Ok(_) if is_services(resource) => self.services.release(&object).await,
-                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
-                    Err(StoreError::Conflict { .. }) => remaining += 1,
-                    Err(error) => return Err(error.into()),
-                }
-            }
-        }
-        Ok(remaining)
     }
 }
 
@@ -1247,35 +998,6 @@ fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
         .collect()
 }
 
-/// Custom objects are one JSON in every version of their CRD (the `None` conversion): only `apiVersion` says
-/// which version they are read through.
-pub(crate) fn present(resource: &ResourceType, object: &mut Value) {
-    if matches!(resource.decoder, Decoder::Custom(_))
-        && let Some(map) = object.as_object_mut()
-    {
-        map.insert("apiVersion".into(), Value::String(resource.api_version()));
-    }
-}
-
-fn is_crds(resource: &ResourceType) -> bool {
-    resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions"
-}
-
-fn is_pods(resource: &ResourceType) -> bool {
-    resource.group.is_empty() && resource.plural == "pods"
-}
-
-fn is_priority_classes(resource: &ResourceType) -> bool {
-    resource.group == "scheduling.k8s.io" && resource.plural == "priorityclasses"
-}
-
-fn is_services(resource: &ResourceType) -> bool {
-    resource.group.is_empty() && resource.plural == "services"
-}
-
-/// A pod's grace period when neither the delete nor the pod names one (`terminationGracePeriodSeconds`).
-const DEFAULT_TERMINATION_GRACE_SECONDS: i64 = 30;
-
 /// Marks an object for deletion in `grace` seconds; `false` when an earlier delete already gave it as short a
 /// grace period.
 fn mark_graceful(object: &mut Value, grace: i64) -> bool {
@@ -1299,15 +1021,6 @@ fn mark_graceful(object: &mut Value, grace: i64) -> bool {
         metadata.insert("generation".into(), json!(generation + 1));
     }
     true
-}
-
-#[derive(Debug, Default)]
-struct DeleteOptions {
-    grace_period_seconds: Option<i64>,
-    propagation_policy: Option<String>,
-    precondition_uid: Option<String>,
-    precondition_rv: Option<String>,
-    dry_run: bool,
 }
 
 fn delete_options(headers: &HeaderMap, body: &[u8], query: &Query) -> Result<DeleteOptions, ApiError> {
@@ -1350,41 +1063,6 @@ fn delete_options(headers: &HeaderMap, body: &[u8], query: &Query) -> Result<Del
             "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
         ))),
     }
-}
-
-fn check_preconditions(
-    resource: &ResourceType,
-    name: &str,
-    current: &Value,
-    options: &DeleteOptions,
-) -> Result<(), ApiError> {
-    if let Some(uid) = &options.precondition_uid {
-        let actual = object::metadata_str(current, "uid").unwrap_or_default();
-        if uid != actual {
-            return Err(ApiError::new(
-                409,
-                "Conflict",
-                format!(
-                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}",
-                    resource.qualified_plural()
-                ),
-            ));
-        }
-    }
-    if let Some(rv) = &options.precondition_rv {
-        let actual = object::metadata_str(current, "resourceVersion").unwrap_or_default();
-        if rv != actual {
-            return Err(ApiError::new(
-                409,
-                "Conflict",
-                format!(
-                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {actual}",
-                    resource.qualified_plural()
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The continue token: base64url of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key after the prefix>\u0000"}`, as

@@ -21,6 +21,7 @@ use crate::authz::{Attributes, UserInfo};
 use crate::discovery;
 use crate::http::{MAX_BODY_BYTES, json_response};
 use crate::identity::Identity;
+use crate::kinds::{self, Call};
 use crate::media::{self, Presentation};
 use crate::pki::ClusterPki;
 use crate::registry::{ResourceType, Verbs};
@@ -244,22 +245,8 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         name: info.name.clone(),
     };
     api.authorize(user, &attributes).await?;
-    if resource.group.is_empty() && resource.plural == "bindings" {
-        if info.verb != Verb::Create || info.name.is_some() {
-            return Err(ApiError::method_not_allowed("bindings only accepts create"));
-        }
-        let pods = registry.find("", "v1", "pods").ok_or_else(ApiError::no_such_resource)?.clone();
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return api.bind(&pods, &info, &parts.headers, &body, &query).await;
-    }
-    if resource.verbs == Verbs::CreateOnly {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
-        }
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return crate::reviews::answer(api, user, &resource, &info, &parts.headers, &body).await;
+    if resource.verbs == Verbs::CreateOnly && info.verb != Verb::Create {
+        return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
     }
     let reads = matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
     let presentation = if reads {
@@ -267,19 +254,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     } else {
         Presentation::Object
     };
-    if resource.verbs == Verbs::ReadOnly {
-        return crate::component_status::serve(api, &resource, &info, presentation).await;
-    }
-    if resource.group.is_empty() && resource.plural == "serviceaccounts" && info.subresource.as_deref() == Some("token")
-    {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the token subresource only accepts create"));
-        }
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return crate::reviews::token_request(api, &info, &parts.headers, &body).await;
-    }
+    let strategy = kinds::strategy(&resource);
+    let own = strategy.serves(info.subresource.as_deref());
     if let Some(subresource) = &info.subresource
+        && !own
         && !resource.has_subresource(subresource)
     {
         return Err(ApiError::no_such_resource());
@@ -287,6 +265,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     let headers: &HeaderMap = &parts.headers;
+    if own {
+        let call = Call { user, resource: &resource, info: &info, headers, body: &body, query: &query, presentation };
+        return strategy.serve(api, &call).await;
+    }
     if info.subresource.as_deref() == Some("scale") {
         return match info.verb {
             Verb::Get => Ok(json_response(StatusCode::OK, &api.get_scale(&resource, &info).await?)),
@@ -295,23 +277,9 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
         };
     }
-    if info.subresource.as_deref() == Some("binding") {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the binding subresource only accepts create"));
-        }
-        return api.bind(&resource, &info, headers, &body, &query).await;
-    }
-    if info.subresource.as_deref() == Some("eviction") {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the eviction subresource only accepts create"));
-        }
-        return api.evict(&resource, &info, headers, &body, &query).await;
-    }
-    let defines_resources = resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions";
-    let writes = !matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
     let answer = serve_resource(api, &resource, &info, headers, &body, &query, presentation).await;
-    if defines_resources && writes {
-        api.reload_custom_resources().await?;
+    if !reads {
+        strategy.after_write(api).await?;
     }
     answer
 }

@@ -137,7 +137,7 @@ impl ClusterApi {
         let custom = matches!(resource.decoder, crate::registry::Decoder::Custom(_));
         let mut present = move |mut event: Value| -> Value {
             if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
-                crate::rest::present(&resource, &mut event["object"]);
+                crate::crd::present(&resource, &mut event["object"]);
             }
             if event["type"] == "BOOKMARK" || event["type"] == "ERROR" {
                 return event;
