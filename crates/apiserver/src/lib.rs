@@ -17,7 +17,7 @@
 //!    `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
 //!    stored).
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
-//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` and `watch` (the generic verbs),
+//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each under `rest/`, watch included),
 //!    `kinds` (one strategy per kind with behaviour of its own, whose hooks the generic verbs call), `authn`
 //!    and `authz`.
 //! 5. `server` (TLS and routing) and `local` (the same routing in-process).
@@ -50,7 +50,6 @@ mod ssa;
 mod status;
 mod table;
 mod tokens;
-mod watch;
 
 pub use api::ClusterApi;
 pub use cluster::{ClusterError, ClusterObserver, ControlPlanes};
