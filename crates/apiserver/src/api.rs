@@ -15,37 +15,39 @@ use crate::record::{ClusterRecord, KUBERNETES_VERSIONS};
 use crate::registry::{Registry, ResourceType};
 use crate::status::ApiError;
 
-/// What every request handler of one cluster shares.
+/// What every request handler of one cluster shares. Outside the crate it is a handle only: a running
+/// cluster's (`ControlPlanes::api`, `ClusterObserver::started`), to be served in-process with `LocalService`;
+/// its fields and verbs are the crate's own.
 #[derive(Debug)]
 pub struct ClusterApi {
-    pub version: String,
-    pub store: DynStore,
+    pub(crate) version: String,
+    pub(crate) store: DynStore,
     /// The built-in resources.
-    pub registry: Arc<Registry>,
+    pub(crate) registry: Arc<Registry>,
     /// The built-in resources plus those the cluster's CRDs serve; replaced whenever the CRDs change.
     served: std::sync::RwLock<Arc<Registry>>,
-    pub port: u16,
+    pub(crate) port: u16,
     prefix: String,
     /// Service cluster IPs and node ports.
-    pub services: ServiceAllocator,
+    pub(crate) services: ServiceAllocator,
     /// The cluster CA certificate (PEM), published in every namespace as `kube-root-ca.crt`.
-    pub ca_cert: String,
+    pub(crate) ca_cert: String,
     /// The cluster's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Checks bearer tokens; without one only client certificates are accepted.
-    pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
+    pub(crate) authenticator: Option<Arc<dyn TokenAuthenticator>>,
     /// How long new pods tolerate a not-ready or unreachable node (the DefaultTolerationSeconds plugin).
-    pub default_toleration_seconds: i64,
+    pub(crate) default_toleration_seconds: i64,
     /// The mutating webhook new pods go through, if any.
-    pub pod_admission: Option<Arc<dyn PodAdmission>>,
+    pub(crate) pod_admission: Option<Arc<dyn PodAdmission>>,
     /// Issues and checks service account tokens.
-    pub tokens: crate::tokens::TokenIssuer,
+    pub(crate) tokens: crate::tokens::TokenIssuer,
     /// Recent writes decoded once for all watches.
     pub(crate) decodes: Arc<crate::decoded::DecodeCache>,
 }
 
 impl ClusterApi {
-    pub fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
+    pub(crate) fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
         ClusterApi {
             version: record.version.clone(),
             served: std::sync::RwLock::new(Arc::clone(&registry)),
@@ -65,12 +67,12 @@ impl ClusterApi {
     }
 
     /// Every resource the cluster serves now, built-in and custom.
-    pub fn served(&self) -> Arc<Registry> {
+    pub(crate) fn served(&self) -> Arc<Registry> {
         Arc::clone(&self.served.read().expect("registry lock poisoned by a panic"))
     }
 
     /// Reads the cluster's CRDs and serves what they define from now on.
-    pub async fn reload_custom_resources(&self) -> Result<(), StoreError> {
+    pub(crate) async fn reload_custom_resources(&self) -> Result<(), StoreError> {
         let crds = self.registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions").expect("registered");
         let page = self.store.list(&self.collection_prefix(crds, None), ListOptions::default()).await?;
         let mut custom = Vec::new();
@@ -104,7 +106,7 @@ impl ClusterApi {
     }
 
     /// The key of one object.
-    pub fn key(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> String {
+    pub(crate) fn key(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> String {
         match namespace {
             Some(namespace) => format!("{}{}/{namespace}/{name}", self.prefix, resource.storage_segment()),
             None => format!("{}{}/{name}", self.prefix, resource.storage_segment()),
@@ -112,7 +114,7 @@ impl ClusterApi {
     }
 
     /// The prefix of every key of a resource, or of its keys in one namespace.
-    pub fn collection_prefix(&self, resource: &ResourceType, namespace: Option<&str>) -> String {
+    pub(crate) fn collection_prefix(&self, resource: &ResourceType, namespace: Option<&str>) -> String {
         match namespace {
             Some(namespace) => format!("{}{}/{namespace}/", self.prefix, resource.storage_segment()),
             None => format!("{}{}/", self.prefix, resource.storage_segment()),
@@ -120,7 +122,7 @@ impl ClusterApi {
     }
 
     /// The `/version` document: EKS's shape (`v1.34.1-eks-...`).
-    pub fn version_info(&self) -> serde_json::Value {
+    pub(crate) fn version_info(&self) -> serde_json::Value {
         let patch = KUBERNETES_VERSIONS.iter().find(|(minor, _)| *minor == self.version).map_or("0.0.0", |(_, p)| p);
         let (major, minor) = self.version.split_once('.').unwrap_or(("1", "0"));
         json!({

@@ -40,7 +40,7 @@ pub struct ClusterRecord {
 
 impl ClusterRecord {
     /// The range service cluster IPs come from.
-    pub fn service_cidr(&self) -> Ipv4Cidr {
+    pub(crate) fn service_cidr(&self) -> Ipv4Cidr {
         self.service_cidr
             .as_deref()
             .and_then(Ipv4Cidr::parse)
@@ -57,7 +57,7 @@ impl ClusterRecord {
     }
 
     /// The cluster's service account token issuer (signer, verifier and discovery documents).
-    pub fn token_issuer(&self) -> Result<crate::tokens::TokenIssuer, String> {
+    pub(crate) fn token_issuer(&self) -> Result<crate::tokens::TokenIssuer, String> {
         let key = self.pki.service_account_key_der().map_err(|error| error.to_string())?;
         crate::tokens::TokenIssuer::new(&key, self.issuer())
     }

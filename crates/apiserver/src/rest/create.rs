@@ -16,7 +16,7 @@ use crate::request::ResourceRequest;
 use crate::status::{ApiError, Cause};
 
 impl ClusterApi {
-    pub async fn create(
+    pub(crate) async fn create(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,

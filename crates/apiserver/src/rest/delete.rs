@@ -16,7 +16,7 @@ use crate::request::ResourceRequest;
 use crate::status::ApiError;
 
 impl ClusterApi {
-    pub async fn delete(
+    pub(crate) async fn delete(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
@@ -99,7 +99,7 @@ impl ClusterApi {
         Err(ApiError::conflict(resource, name))
     }
 
-    pub async fn delete_collection(
+    pub(crate) async fn delete_collection(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,

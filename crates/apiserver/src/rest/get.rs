@@ -14,7 +14,7 @@ use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 
 impl ClusterApi {
-    pub async fn get(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Value, ApiError> {
+    pub(crate) async fn get(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Value, ApiError> {
         let namespace = Self::namespace_of(resource, request)?;
         let name = request.name.as_deref().unwrap_or_default();
         let key = self.key(resource, namespace, name);
@@ -23,7 +23,7 @@ impl ClusterApi {
     }
 
     /// A list as a JSON value (for tables and delete-collection).
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
@@ -45,7 +45,7 @@ impl ClusterApi {
 
     /// A list as JSON bytes, assembled from the stored objects without decoding them when no selector needs
     /// to look inside: the fast path for large lists.
-    pub async fn list_json(
+    pub(crate) async fn list_json(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,

@@ -17,7 +17,7 @@ use crate::request::ResourceRequest;
 use crate::status::{ApiError, Cause};
 
 impl ClusterApi {
-    pub async fn update(
+    pub(crate) async fn update(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
@@ -135,12 +135,16 @@ impl ClusterApi {
     }
 
     /// `GET .../<name>/scale`: the object's replicas as an `autoscaling/v1` `Scale`.
-    pub async fn get_scale(&self, resource: &ResourceType, request: &ResourceRequest) -> Result<Value, ApiError> {
+    pub(crate) async fn get_scale(
+        &self,
+        resource: &ResourceType,
+        request: &ResourceRequest,
+    ) -> Result<Value, ApiError> {
         Ok(scale_of(&self.get(resource, request).await?))
     }
 
     /// `PUT` or `PATCH .../<name>/scale`: sets the object's `spec.replicas` from the new `Scale`.
-    pub async fn write_scale(
+    pub(crate) async fn write_scale(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
@@ -210,7 +214,7 @@ impl ClusterApi {
         Ok(json_response(StatusCode::OK, &scale_of(&updated)))
     }
 
-    pub async fn patch(
+    pub(crate) async fn patch(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,

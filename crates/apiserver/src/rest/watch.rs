@@ -47,7 +47,7 @@ impl ClusterApi {
     /// Streams watch events; presented as a `Table`, each event's object is a `Table` of one row (the first one
     /// carrying the column definitions), as kubectl's `get --watch` asks for; as metadata, a
     /// `PartialObjectMetadata`.
-    pub async fn watch(
+    pub(crate) async fn watch(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,

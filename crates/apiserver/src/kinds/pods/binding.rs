@@ -26,7 +26,7 @@ struct Assignment {
 impl ClusterApi {
     /// Binds the pod `request` names (the `binding` subresource), or the one the body names when the request is
     /// a create of `bindings` (`request.name` empty).
-    pub async fn bind(
+    pub(crate) async fn bind(
         &self,
         pods: &ResourceType,
         request: &ResourceRequest,

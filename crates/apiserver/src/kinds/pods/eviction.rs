@@ -30,7 +30,7 @@ enum Budget {
 }
 
 impl ClusterApi {
-    pub async fn evict(
+    pub(crate) async fn evict(
         &self,
         pods: &ResourceType,
         request: &ResourceRequest,
