@@ -17,9 +17,9 @@
 //!    `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
 //!    stored).
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
-//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each under `rest/`, watch included),
-//!    `kinds` (one strategy per kind with behaviour of its own, whose hooks the generic verbs call), `authn`
-//!    and `authz`.
+//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each
+//!    under `rest/`, watch included), `kinds` (one strategy per kind with behaviour of its own, whose hooks the
+//!    generic verbs call), `authn` and `authz`.
 //! 5. `server` (TLS and routing) and `local` (the same routing in-process).
 //! 6. `cluster`: `ControlPlanes`, which creates, bootstraps, starts and deletes clusters.
 

@@ -1,5 +1,5 @@
-//! The printers of the `coordination.k8s.io` group's kinds: kubectl's columns for each, with the cells it fills them
-//! with, as upstream's printers do.
+//! The printers of the `coordination.k8s.io` group's kinds: for each, kubectl's columns and the function that fills
+//! them, as upstream's printers write them.
 
 use serde_json::{Value, json};
 
