@@ -11,8 +11,8 @@
 use serde_json::{Value, json};
 use store::ListOptions;
 
-use crate::cluster::ClusterApi;
-use crate::server::{AccessGrant, Identity};
+use crate::api::ClusterApi;
+use crate::identity::{AccessGrant, Identity};
 use crate::status::ApiError;
 
 /// A user as the authorizer sees them.
@@ -674,7 +674,7 @@ mod tests {
 
     /// A cluster API over a memory store holding upstream's default roles.
     async fn cluster_api() -> ClusterApi {
-        let record = crate::cluster::ClusterRecord {
+        let record = crate::record::ClusterRecord {
             name: "demo".into(),
             uid: "uid".into(),
             version: "1.34".into(),

@@ -8,89 +8,21 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{DynStore, ListOptions, StoreError, TxnOp};
 
-use crate::allocate::{DEFAULT_SERVICE_CIDR, Ipv4Cidr, ServiceAllocator};
+use crate::allocate::Ipv4Cidr;
+use crate::api::{ClusterApi, cluster_prefix};
 use crate::pki::{ClusterPki, PkiError};
-use crate::registry::{Registry, ResourceType};
-use crate::server::{PodAdmission, RunningServer, TokenAuthenticator};
+use crate::plugins::{PodAdmission, TokenAuthenticator};
+use crate::record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
+use crate::registry::Registry;
+use crate::server::RunningServer;
 
 const RECORD_PREFIX: &str = "/ekslite/clusters/";
 /// Store transactions deleting a deleted cluster's objects in flight at once, each of up to
 /// [`store::MAX_TXN_OPS`] keys.
 const DELETES_IN_FLIGHT: usize = 4;
-
-/// The Kubernetes versions a cluster can run, oldest first, with the patch release each reports.
-pub const KUBERNETES_VERSIONS: &[(&str, &str)] =
-    &[("1.30", "1.30.14"), ("1.31", "1.31.13"), ("1.32", "1.32.9"), ("1.33", "1.33.5"), ("1.34", "1.34.1")];
-
-/// The version a cluster gets when none is asked for.
-pub const DEFAULT_VERSION: &str = "1.34";
-
-/// A cluster as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClusterRecord {
-    pub name: String,
-    pub uid: String,
-    /// `major.minor`, e.g. `1.34`.
-    pub version: String,
-    pub created: String,
-    /// The loopback port of the cluster's API server.
-    pub port: u16,
-    pub pki: ClusterPki,
-    /// The range service cluster IPs come from; [`DEFAULT_SERVICE_CIDR`] when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_cidr: Option<String>,
-    /// The id of the cluster's public OpenID Connect issuer, which its API server serves at `/id/<id>`; clusters
-    /// without one (and those stored before issuers were served) use the in-cluster issuer name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oidc_issuer_id: Option<String>,
-    /// The issuer URL, `https://127.0.0.1:<port>/id/<id>`, fixed when the API server first gets its port so
-    /// that tokens and IAM providers keep naming it across restarts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oidc_issuer: Option<String>,
-}
-
-impl ClusterRecord {
-    /// The range service cluster IPs come from.
-    pub fn service_cidr(&self) -> Ipv4Cidr {
-        self.service_cidr
-            .as_deref()
-            .and_then(Ipv4Cidr::parse)
-            .unwrap_or_else(|| Ipv4Cidr::parse(DEFAULT_SERVICE_CIDR).expect("the default CIDR parses"))
-    }
-
-    pub fn endpoint(&self) -> String {
-        format!("https://127.0.0.1:{}", self.port)
-    }
-
-    /// The `iss` of the cluster's service account tokens.
-    pub fn issuer(&self) -> &str {
-        self.oidc_issuer.as_deref().unwrap_or(crate::tokens::DEFAULT_ISSUER)
-    }
-
-    /// The cluster's service account token issuer (signer, verifier and discovery documents).
-    pub fn token_issuer(&self) -> Result<crate::tokens::TokenIssuer, String> {
-        let key = self.pki.service_account_key_der().map_err(|error| error.to_string())?;
-        crate::tokens::TokenIssuer::new(&key, self.issuer())
-    }
-
-    /// A kubeconfig with the cluster's CA and the admin client certificate.
-    pub fn kubeconfig(&self) -> String {
-        use base64::Engine;
-        let b64 = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem.as_bytes());
-        let name = &self.name;
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}-admin\ncurrent-context: {name}\nusers:\n- name: {name}-admin\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n",
-            server = self.endpoint(),
-            ca = b64(&self.pki.ca_cert),
-            cert = b64(&self.pki.admin_cert),
-            key = b64(&self.pki.admin_key),
-        )
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -112,118 +44,6 @@ pub enum ClusterError {
     DamagedRecord { key: String, reason: String },
     #[error("cannot serve cluster {name:?}: {reason}")]
     Serve { name: String, reason: String },
-}
-
-/// What every request handler of one cluster shares.
-#[derive(Debug)]
-pub struct ClusterApi {
-    pub version: String,
-    pub store: DynStore,
-    /// The built-in resources.
-    pub registry: Arc<Registry>,
-    /// The built-in resources plus those the cluster's CRDs serve; replaced whenever the CRDs change.
-    served: std::sync::RwLock<Arc<Registry>>,
-    pub port: u16,
-    prefix: String,
-    /// Service cluster IPs and node ports.
-    pub services: ServiceAllocator,
-    /// The cluster CA certificate (PEM), published in every namespace as `kube-root-ca.crt`.
-    pub ca_cert: String,
-    /// The cluster's name.
-    pub name: String,
-    /// Checks bearer tokens; without one only client certificates are accepted.
-    pub authenticator: Option<Arc<dyn TokenAuthenticator>>,
-    /// How long new pods tolerate a not-ready or unreachable node (the DefaultTolerationSeconds plugin).
-    pub default_toleration_seconds: i64,
-    /// The mutating webhook new pods go through, if any.
-    pub pod_admission: Option<Arc<dyn PodAdmission>>,
-    /// Issues and checks service account tokens.
-    pub tokens: crate::tokens::TokenIssuer,
-    /// Recent writes decoded once for all watches.
-    pub(crate) decodes: Arc<crate::decoded::DecodeCache>,
-}
-
-impl ClusterApi {
-    pub fn new(record: &ClusterRecord, store: DynStore, registry: Arc<Registry>) -> ClusterApi {
-        ClusterApi {
-            version: record.version.clone(),
-            served: std::sync::RwLock::new(Arc::clone(&registry)),
-            registry,
-            port: record.port,
-            prefix: cluster_prefix(&record.uid),
-            services: ServiceAllocator::new(Arc::clone(&store), &record.uid, record.service_cidr()),
-            ca_cert: record.pki.ca_cert.clone(),
-            name: record.name.clone(),
-            authenticator: None,
-            default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
-            pod_admission: None,
-            tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
-            decodes: Arc::default(),
-            store,
-        }
-    }
-
-    /// Every resource the cluster serves now, built-in and custom.
-    pub fn served(&self) -> Arc<Registry> {
-        Arc::clone(&self.served.read().expect("registry lock poisoned by a panic"))
-    }
-
-    /// Reads the cluster's CRDs and serves what they define from now on.
-    pub async fn reload_custom_resources(&self) -> Result<(), StoreError> {
-        let crds = self.registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions").expect("registered");
-        let page = self.store.list(&self.collection_prefix(crds, None), ListOptions::default()).await?;
-        let mut custom = Vec::new();
-        for kv in &page.items {
-            if let Ok(crd) = serde_json::from_slice::<serde_json::Value>(&kv.value) {
-                custom.extend(crate::crd::resources_of(&crd));
-            }
-        }
-        let documents = crate::crd::openapi_documents(&custom);
-        let served = Arc::new(self.registry.with_custom(custom, documents));
-        *self.served.write().expect("registry lock poisoned by a panic") = served;
-        Ok(())
-    }
-
-    /// The key of one object.
-    pub fn key(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> String {
-        match namespace {
-            Some(namespace) => format!("{}{}/{namespace}/{name}", self.prefix, resource.storage_segment()),
-            None => format!("{}{}/{name}", self.prefix, resource.storage_segment()),
-        }
-    }
-
-    /// The prefix of every key of a resource, or of its keys in one namespace.
-    pub fn collection_prefix(&self, resource: &ResourceType, namespace: Option<&str>) -> String {
-        match namespace {
-            Some(namespace) => format!("{}{}/{namespace}/", self.prefix, resource.storage_segment()),
-            None => format!("{}{}/", self.prefix, resource.storage_segment()),
-        }
-    }
-
-    /// The `/version` document: EKS's shape (`v1.34.1-eks-...`).
-    pub fn version_info(&self) -> serde_json::Value {
-        let patch = KUBERNETES_VERSIONS.iter().find(|(minor, _)| *minor == self.version).map_or("0.0.0", |(_, p)| p);
-        let (major, minor) = self.version.split_once('.').unwrap_or(("1", "0"));
-        json!({
-            "major": major,
-            "minor": minor,
-            "emulationMajor": major,
-            "emulationMinor": minor,
-            "minCompatibilityMajor": major,
-            "minCompatibilityMinor": minor,
-            "gitVersion": format!("v{patch}-eks-ekslite"),
-            "gitCommit": "0000000000000000000000000000000000000000",
-            "gitTreeState": "clean",
-            "buildDate": "2026-01-01T00:00:00Z",
-            "goVersion": "go1.24",
-            "compiler": "gc",
-            "platform": "linux/amd64",
-        })
-    }
-}
-
-fn cluster_prefix(uid: &str) -> String {
-    format!("/clusters/{uid}/registry/")
 }
 
 /// Every cluster of this server, and the API server each runs.

@@ -4,25 +4,45 @@
 //! [`ControlPlanes`] owns every cluster: their records, certificates and running API servers. A cluster's API
 //! server keeps its objects as JSON in the shared [`store`], under the cluster's own key prefix, and serves
 //! discovery, the REST verbs and watches with kube-apiserver's semantics.
+//!
+//! # Layers
+//!
+//! Modules import only from their own layer or below, and never in a cycle (a test in the `ekslite` crate,
+//! `tests/architecture.rs`, reads the `crate::` paths of every module and fails on a cycle):
+//!
+//! 1. Leaves, importing nothing of the crate: `identity` (who sent a request), `registry` (the served resource
+//!    types and their decoders), `request` (path and method to a request), `pki`.
+//! 2. Foundations, over the leaves: `status` (`ApiError` as a Kubernetes `Status`), `http` (JSON responses,
+//!    bodies, warnings), `plugins` (the authenticator and pod admission traits), `object`, `selector`, `smp`,
+//!    `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
+//!    stored).
+//! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
+//! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each
+//!    under `rest/`, watch included), `kinds` (one strategy per kind with behaviour of its own, whose hooks the
+//!    generic verbs call), `authn` and `authz`.
+//! 5. `server` (TLS and routing) and `local` (the same routing in-process).
+//! 6. `cluster`: `ControlPlanes`, which creates, bootstraps, starts and deletes clusters.
 
-mod admission;
 mod allocate;
+mod api;
+mod authn;
 mod authz;
-mod binding;
 mod cluster;
-mod component_status;
 mod crd;
 mod decoded;
 mod discovery;
-mod eviction;
+mod http;
+mod identity;
+mod kinds;
 mod local;
 mod media;
 mod object;
 mod pki;
+mod plugins;
+mod record;
 mod registry;
 mod request;
 mod rest;
-mod reviews;
 mod selector;
 mod server;
 mod smp;
@@ -30,14 +50,14 @@ mod ssa;
 mod status;
 mod table;
 mod tokens;
-mod watch;
 
-pub use cluster::{
-    ClusterApi, ClusterError, ClusterObserver, ClusterRecord, ControlPlanes, DEFAULT_VERSION, KUBERNETES_VERSIONS,
-};
+pub use api::ClusterApi;
+pub use cluster::{ClusterError, ClusterObserver, ControlPlanes};
+pub use identity::{AccessGrant, AuthenticatedUser, Identity};
 pub use local::LocalService;
 pub use pki::ClusterPki;
-pub use server::{AccessGrant, AuthenticatedUser, Identity, PodAdmission, TokenAuthenticator};
+pub use plugins::{PodAdmission, TokenAuthenticator};
+pub use record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
 
 #[cfg(test)]
 mod tests;

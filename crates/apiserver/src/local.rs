@@ -12,8 +12,8 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use bytes::Bytes;
 
-use crate::cluster::ClusterApi;
-use crate::server::Identity;
+use crate::api::ClusterApi;
+use crate::identity::Identity;
 
 /// A `tower` service answering requests as the cluster's API server answers them, for one identity.
 #[derive(Debug, Clone)]

@@ -114,11 +114,6 @@ pub fn spec_changed(old: &Value, new: &Value) -> bool {
     strip(old) != strip(new)
 }
 
-/// Whether objects of this resource carry `metadata.generation` (those with a spec that controllers act on).
-pub fn tracks_generation(resource: &ResourceType) -> bool {
-    resource.has_subresource("status") && !matches!(resource.plural.as_ref(), "namespaces" | "nodes")
-}
-
 /// What a request's `fieldValidation` asks the server to do about fields the kind does not have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldValidation {
@@ -193,30 +188,6 @@ fn unknown_fields(given: &Value, known: &Value, path: &str, out: &mut Vec<String
             }
         }
         _ => {}
-    }
-}
-
-/// What a new object's `status` starts as: clients may not set it on create (kube-apiserver's strategies reset
-/// it), except for nodes, whose status their kubelet reports.
-pub fn prepare_status_for_create(resource: &ResourceType, object: &mut Value) {
-    if !resource.has_subresource("status") || (resource.group.is_empty() && resource.plural == "nodes") {
-        return;
-    }
-    let initial = match (resource.group.as_ref(), resource.plural.as_ref()) {
-        ("", "namespaces") => serde_json::json!({ "phase": "Active" }),
-        ("", "pods" | "persistentvolumeclaims" | "persistentvolumes") => serde_json::json!({ "phase": "Pending" }),
-        _ => serde_json::json!({}),
-    };
-    if let Some(map) = object.as_object_mut() {
-        map.insert("status".into(), initial);
-        if resource.group.is_empty() && resource.plural == "namespaces" {
-            let spec = map.entry("spec").or_insert_with(|| serde_json::json!({}));
-            if spec.get("finalizers").is_none()
-                && let Some(spec) = spec.as_object_mut()
-            {
-                spec.insert("finalizers".into(), serde_json::json!(["kubernetes"]));
-            }
-        }
     }
 }
 

@@ -67,7 +67,7 @@ pub enum Decoder {
     /// type does not have are dropped.
     Typed(fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>),
     /// A custom resource: pruned, defaulted and validated by its CRD's structural schema.
-    Custom(Arc<crate::crd::CustomSchema>),
+    Custom(Arc<CustomSchema>),
 }
 
 impl std::fmt::Debug for Decoder {
@@ -77,6 +77,23 @@ impl std::fmt::Debug for Decoder {
             Decoder::Custom(_) => f.write_str("Custom"),
         }
     }
+}
+
+/// One served version of a CRD: its structural schema and printer columns.
+#[derive(Debug, Clone)]
+pub struct CustomSchema {
+    /// `openAPIV3Schema` of the version; `Value::Null` when the CRD gives none.
+    pub schema: serde_json::Value,
+    /// `additionalPrinterColumns`.
+    pub columns: Vec<serde_json::Value>,
+}
+
+/// One OpenAPI v3 document of a custom group version, serialized, with its hash.
+#[derive(Debug, Clone)]
+pub struct OpenApiDocument {
+    pub json: Vec<u8>,
+    /// Upper-case hex SHA-512 of `json`.
+    pub hash: String,
 }
 
 /// One resource of one group version.
@@ -186,7 +203,7 @@ pub struct Registry {
     /// The OpenAPI v3 documents of the built-in resources, built on first use (about 0.1 s, 3 MB) and shared by
     /// every cluster's registry.
     openapi: Arc<std::sync::OnceLock<openapi::OpenApi>>,
-    custom_openapi: std::collections::BTreeMap<String, crate::crd::OpenApiDocument>,
+    custom_openapi: std::collections::BTreeMap<String, OpenApiDocument>,
 }
 
 fn index(resources: &[ResourceType]) -> HashMap<(String, String, String), usize> {
@@ -301,7 +318,7 @@ impl Registry {
     }
 
     /// The OpenAPI v3 documents of the custom resources' group versions, by document path.
-    pub fn custom_openapi(&self) -> &std::collections::BTreeMap<String, crate::crd::OpenApiDocument> {
+    pub fn custom_openapi(&self) -> &std::collections::BTreeMap<String, OpenApiDocument> {
         &self.custom_openapi
     }
 
@@ -309,7 +326,7 @@ impl Registry {
     pub fn with_custom(
         &self,
         custom: Vec<ResourceType>,
-        custom_openapi: std::collections::BTreeMap<String, crate::crd::OpenApiDocument>,
+        custom_openapi: std::collections::BTreeMap<String, OpenApiDocument>,
     ) -> Registry {
         let mut resources: Vec<ResourceType> =
             self.resources.iter().filter(|r| matches!(r.decoder, Decoder::Typed(_))).cloned().collect();

@@ -1,7 +1,7 @@
 //! One cluster's HTTPS endpoint: TLS with the cluster's own CA (client certificates optional and verified
 //! against it), HTTP/1.1 and HTTP/2, and the top-level routing of every request.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -15,70 +15,20 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::api::ClusterApi;
+use crate::authn::authenticate_bearer;
 use crate::authz::{Attributes, UserInfo};
-use crate::cluster::ClusterApi;
 use crate::discovery;
+use crate::http::{MAX_BODY_BYTES, json_response};
+use crate::identity::Identity;
+use crate::kinds::{self, Call};
 use crate::media::{self, Presentation};
 use crate::pki::ClusterPki;
 use crate::registry::{ResourceType, Verbs};
 use crate::request::{self, ApiPath, ResourceRequest, Verb};
-use crate::rest::{MAX_BODY_BYTES, json_response};
 use crate::status::ApiError;
 use crate::table;
-use crate::tokens::TokenIssuer;
 use serde_json::json;
-
-/// Who sent a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
-    Anonymous,
-    /// Presented a client certificate that the cluster's CA signed.
-    Certificate {
-        user: String,
-        groups: Vec<String>,
-    },
-    /// Presented a bearer token that a [`TokenAuthenticator`] accepted.
-    Token(AuthenticatedUser),
-}
-
-/// A user as an authenticator reports it: what kube-apiserver's `user.Info` holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthenticatedUser {
-    pub username: String,
-    pub uid: String,
-    pub groups: Vec<String>,
-    pub extra: BTreeMap<String, Vec<String>>,
-    /// Permissions the authenticator grants beside RBAC (EKS access policies).
-    pub grants: Vec<AccessGrant>,
-}
-
-/// A permission an authenticator grants beside RBAC: the rules of a ClusterRole, in the whole cluster or only
-/// in some namespaces. The authorizer allows a request that RBAC or any grant in scope allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessGrant {
-    /// The ClusterRole whose rules (with those it aggregates) are granted.
-    pub cluster_role: String,
-    /// `None`: everywhere, cluster-scoped requests included. Else only requests in a namespace one of these
-    /// names matches, where `*` matches any run of characters.
-    pub namespaces: Option<Vec<String>>,
-}
-
-/// Checks bearer tokens for a cluster, as kube-apiserver's webhook token authenticators do (the EKS token of
-/// `aws eks get-token` is one). `None` means the token is not valid; the request then gets 401.
-#[async_trait::async_trait]
-pub trait TokenAuthenticator: Send + Sync + std::fmt::Debug {
-    /// `cluster` is the name the cluster was created with.
-    async fn authenticate(&self, cluster: &str, token: &str) -> Option<AuthenticatedUser>;
-}
-
-/// A mutating admission webhook for new pods, as EKS runs its own (the Fargate profile webhook sets
-/// `schedulerName: fargate-scheduler` on pods a profile selects). It runs after the built-in plugins and before
-/// validation; an error refuses the create.
-#[async_trait::async_trait]
-pub trait PodAdmission: Send + Sync + std::fmt::Debug {
-    /// `cluster` is the name the cluster was created with; `pod` is the pod as it will be stored.
-    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut serde_json::Value) -> Result<(), String>;
-}
 
 /// A cluster's API server, running until stopped.
 #[derive(Debug)]
@@ -235,34 +185,6 @@ pub(crate) async fn handle(api: &ClusterApi, identity: &Identity, request: Reque
     }
 }
 
-/// A bearer token's user: a service account token of this cluster, else whatever the installed authenticator
-/// (EKS tokens) accepts.
-pub(crate) async fn authenticate_bearer(api: &ClusterApi, token: &str) -> Option<AuthenticatedUser> {
-    if let Some(claims) = api.tokens.verify(token) {
-        // The token stays valid only while its service account (and the pod it is bound to) exist as they were.
-        let accounts = api.registry.find("", "v1", "serviceaccounts")?;
-        let kv =
-            api.store.get(&api.key(accounts, Some(&claims.namespace), &claims.service_account), None).await.ok()??;
-        let account: serde_json::Value = serde_json::from_slice(&kv.value).ok()?;
-        if account.pointer("/metadata/uid").and_then(|v| v.as_str()) != Some(claims.service_account_uid.as_str()) {
-            return None;
-        }
-        if let Some((pod, uid)) = &claims.pod {
-            let pods = api.registry.find("", "v1", "pods")?;
-            let kv = api.store.get(&api.key(pods, Some(&claims.namespace), pod), None).await.ok()??;
-            let pod: serde_json::Value = serde_json::from_slice(&kv.value).ok()?;
-            if pod.pointer("/metadata/uid").and_then(|v| v.as_str()) != Some(uid.as_str()) {
-                return None;
-            }
-        }
-        return Some(TokenIssuer::user(&claims));
-    }
-    match &api.authenticator {
-        Some(authenticator) => authenticator.authenticate(&api.name, token).await,
-        None => None,
-    }
-}
-
 async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: &str) -> Result<Response, ApiError> {
     let query = query_of(&request);
     let method = request.method().clone();
@@ -323,22 +245,8 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         name: info.name.clone(),
     };
     api.authorize(user, &attributes).await?;
-    if resource.group.is_empty() && resource.plural == "bindings" {
-        if info.verb != Verb::Create || info.name.is_some() {
-            return Err(ApiError::method_not_allowed("bindings only accepts create"));
-        }
-        let pods = registry.find("", "v1", "pods").ok_or_else(ApiError::no_such_resource)?.clone();
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return api.bind(&pods, &info, &parts.headers, &body, &query).await;
-    }
-    if resource.verbs == Verbs::CreateOnly {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
-        }
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return crate::reviews::answer(api, user, &resource, &info, &parts.headers, &body).await;
+    if resource.verbs == Verbs::CreateOnly && info.verb != Verb::Create {
+        return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
     }
     let reads = matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
     let presentation = if reads {
@@ -346,19 +254,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     } else {
         Presentation::Object
     };
-    if resource.verbs == Verbs::ReadOnly {
-        return crate::component_status::serve(api, &resource, &info, presentation).await;
-    }
-    if resource.group.is_empty() && resource.plural == "serviceaccounts" && info.subresource.as_deref() == Some("token")
-    {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the token subresource only accepts create"));
-        }
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        return crate::reviews::token_request(api, &info, &parts.headers, &body).await;
-    }
+    let strategy = kinds::strategy(&resource);
+    let own = strategy.serves(info.subresource.as_deref());
     if let Some(subresource) = &info.subresource
+        && !own
         && !resource.has_subresource(subresource)
     {
         return Err(ApiError::no_such_resource());
@@ -366,6 +265,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     let headers: &HeaderMap = &parts.headers;
+    if own {
+        let call = Call { user, resource: &resource, info: &info, headers, body: &body, query: &query, presentation };
+        return strategy.serve(api, &call).await;
+    }
     if info.subresource.as_deref() == Some("scale") {
         return match info.verb {
             Verb::Get => Ok(json_response(StatusCode::OK, &api.get_scale(&resource, &info).await?)),
@@ -374,23 +277,9 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             _ => Err(ApiError::method_not_allowed("the scale subresource supports get, update and patch")),
         };
     }
-    if info.subresource.as_deref() == Some("binding") {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the binding subresource only accepts create"));
-        }
-        return api.bind(&resource, &info, headers, &body, &query).await;
-    }
-    if info.subresource.as_deref() == Some("eviction") {
-        if info.verb != Verb::Create {
-            return Err(ApiError::method_not_allowed("the eviction subresource only accepts create"));
-        }
-        return api.evict(&resource, &info, headers, &body, &query).await;
-    }
-    let defines_resources = resource.group == "apiextensions.k8s.io" && resource.plural == "customresourcedefinitions";
-    let writes = !matches!(info.verb, Verb::Get | Verb::List | Verb::Watch);
     let answer = serve_resource(api, &resource, &info, headers, &body, &query, presentation).await;
-    if defines_resources && writes {
-        api.reload_custom_resources().await?;
+    if !reads {
+        strategy.after_write(api).await?;
     }
     answer
 }

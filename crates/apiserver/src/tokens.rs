@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use serde_json::{Value, json};
 
-use crate::server::AuthenticatedUser;
+use crate::identity::AuthenticatedUser;
 use crate::status::{ApiError, Cause};
 
 /// The issuer and the audience tokens are minted for unless a request names others, for clusters without a public

@@ -114,3 +114,105 @@ fn the_binary_declares_no_module_of_its_own() {
     assert!(declared.is_empty(), "main.rs declares modules {declared:?}; they belong in lib.rs");
     assert!(text.contains("use ekslite::"), "main.rs calls the library");
 }
+
+/// Modules of the API server crate that import nothing of the crate: the types every layer above shares.
+const APISERVER_LEAVES: &[&str] = &["identity", "pki", "registry", "request"];
+
+/// Which of the API server crate's top-level modules each of its modules names through a `crate::` path, read
+/// from the sources: `src/x.rs` and `src/x/...` are module `x`; `lib.rs` (the re-exports) is left out.
+///
+/// What it does not see: test code (files named `tests.rs` and the inline `#[cfg(test)] mod tests` that closes
+/// a file), which may reach any layer; paths written through `super::` or a `use` alias; and method calls on
+/// `ClusterApi`, whose verbs are `impl` blocks in the handler modules above `api`, so a lower module calling one
+/// is a dependency this check misses.
+fn apiserver_module_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../apiserver/src");
+    let mut files = Vec::new();
+    let mut pending = vec![source.clone()];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).expect("read the apiserver sources") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let module_of = |path: &std::path::Path| -> Option<String> {
+        let relative = path.strip_prefix(&source).ok()?;
+        let first = relative.components().next()?.as_os_str().to_str()?;
+        let module = first.strip_suffix(".rs").unwrap_or(first);
+        (module != "lib" && relative.file_name()? != "tests.rs").then(|| module.to_owned())
+    };
+    let modules: BTreeSet<String> = files.iter().filter_map(|path| module_of(path)).collect();
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for path in &files {
+        let Some(module) = module_of(path) else { continue };
+        let text = std::fs::read_to_string(path).expect("read a source file");
+        let named = imports.entry(module.clone()).or_default();
+        let mut lines = text.lines().map(str::trim).peekable();
+        while let Some(line) = lines.next() {
+            if line == "#[cfg(test)]" && lines.peek().is_some_and(|next| next.starts_with("mod tests")) {
+                break;
+            }
+            if line.starts_with("//") {
+                continue;
+            }
+            for (at, _) in line.match_indices("crate::") {
+                let rest = &line[at + "crate::".len()..];
+                // `crate::{a, b::c}` names every module at the top level of the braces.
+                let names: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(group) => group
+                        .split(',')
+                        .map(|item| item.trim().split("::").next().unwrap_or_default().trim_end_matches('}'))
+                        .collect(),
+                    None => vec![rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default()],
+                };
+                for name in names {
+                    if modules.contains(name) && name != module {
+                        named.insert(name.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    imports
+}
+
+/// The API server's modules form layers (see its `lib.rs`): no module reaches, through any chain of imports, a
+/// module that reaches it back, and the leaves import nothing of the crate.
+#[test]
+fn apiserver_modules_have_no_cycles() {
+    let imports = apiserver_module_imports();
+    assert!(imports.len() > 10, "the apiserver sources were found: {imports:?}");
+    for leaf in APISERVER_LEAVES {
+        let named = imports.get(*leaf).unwrap_or_else(|| panic!("apiserver has no module {leaf}"));
+        assert!(named.is_empty(), "apiserver's leaf module {leaf} imports {named:?}");
+    }
+    // Depth-first search; a module met again while still on the path closes a cycle.
+    fn visit<'a>(
+        module: &'a str,
+        imports: &'a BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if let Some(start) = path.iter().position(|m| *m == module) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(module);
+            panic!("apiserver modules import each other in a cycle: {}", cycle.join(" -> "));
+        }
+        if !done.insert(module) {
+            return;
+        }
+        path.push(module);
+        for next in imports.get(module).into_iter().flatten() {
+            visit(next, imports, path, done);
+        }
+        path.pop();
+    }
+    let mut done = BTreeSet::new();
+    for module in imports.keys() {
+        visit(module, &imports, &mut Vec::new(), &mut done);
+    }
+}

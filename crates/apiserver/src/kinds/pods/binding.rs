@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
+use crate::http::{Query, decode_body, json_response};
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::{Query, decode_body, json_response};
 use crate::status::{ApiError, Cause};
 
 /// What a binding asks for, once checked.
@@ -26,7 +26,7 @@ struct Assignment {
 impl ClusterApi {
     /// Binds the pod `request` names (the `binding` subresource), or the one the body names when the request is
     /// a create of `bindings` (`request.name` empty).
-    pub async fn bind(
+    pub(crate) async fn bind(
         &self,
         pods: &ResourceType,
         request: &ResourceRequest,

@@ -1,27 +1,43 @@
-//! Requests that are answered at once and never stored: the access reviews (`kubectl auth can-i`, `can-i
-//! --list`, `auth whoami`), TokenReview, and the `token` subresource of ServiceAccounts (`kubectl create token`).
+//! Reviews, requests answered at once and never stored: the access reviews (`kubectl auth can-i`, `can-i
+//! --list`, `auth whoami`) and TokenReview.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::{Call, Strategy};
+use crate::api::ClusterApi;
 use crate::authz::{Attributes, UserInfo};
-use crate::cluster::ClusterApi;
+use crate::http::{decode_body, json_response};
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::{decode_body, json_response};
 use crate::status::{ApiError, Cause};
 
-fn text(value: &Value, pointer: &str) -> String {
+pub(super) fn text(value: &Value, pointer: &str) -> String {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let value = decode_body(headers, body)?;
     if !value.is_object() {
         return Err(ApiError::bad_request("the request body must be an object"));
     }
     Ok(value)
+}
+
+/// The strategy of the review resources (their verbs are create only).
+#[derive(Debug)]
+pub(crate) struct Reviews;
+
+#[async_trait::async_trait]
+impl Strategy for Reviews {
+    fn serves(&self, _subresource: Option<&str>) -> bool {
+        true
+    }
+
+    async fn serve(&self, api: &ClusterApi, call: &Call<'_>) -> Result<Response, ApiError> {
+        answer(api, call.user, call.resource, call.info, call.headers, call.body).await
+    }
 }
 
 /// The attributes a review's spec asks about, or the field error that says what is missing.
@@ -48,7 +64,7 @@ fn review_attributes(spec: &Value, namespace_override: Option<&str>) -> Result<A
 }
 
 /// Answers a create of one of the review resources.
-pub async fn answer(
+async fn answer(
     api: &ClusterApi,
     user: &UserInfo,
     resource: &ResourceType,
@@ -97,9 +113,9 @@ pub async fn answer(
         "selfsubjectreviews" => json!({ "userInfo": user_info(user) }),
         "tokenreviews" => {
             let token = text(&spec, "/token");
-            match crate::server::authenticate_bearer(api, &token).await {
+            match crate::authn::authenticate_bearer(api, &token).await {
                 Some(found) => {
-                    let user = UserInfo::of(&crate::server::Identity::Token(found));
+                    let user = UserInfo::of(&crate::identity::Identity::Token(found));
                     json!({ "authenticated": true, "user": user_info(&user), "audiences": [api.tokens.issuer] })
                 }
                 None => json!({ "authenticated": false, "user": {} }),
@@ -123,52 +139,4 @@ fn user_info(user: &UserInfo) -> Value {
         info["extra"] = json!(user.extra);
     }
     info
-}
-
-/// `POST .../serviceaccounts/<name>/token`: a new token for the service account.
-pub async fn token_request(
-    api: &ClusterApi,
-    info: &ResourceRequest,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Response, ApiError> {
-    let namespace = info.namespace.clone().unwrap_or_default();
-    let name = info.name.clone().unwrap_or_default();
-    let accounts = api.registry.find("", "v1", "serviceaccounts").expect("registered");
-    let Some(kv) = api.store.get(&api.key(accounts, Some(&namespace), &name), None).await? else {
-        return Err(ApiError::not_found(accounts, &name));
-    };
-    let account: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal(e.to_string()))?;
-    let request = json_body(headers, body)?;
-    let bound = match request.pointer("/spec/boundObjectRef").filter(|v| !v.is_null()) {
-        None => None,
-        Some(reference) => {
-            let kind = text(reference, "/kind");
-            if kind != "Pod" {
-                return Err(ApiError::invalid_named(
-                    "TokenRequest.authentication.k8s.io",
-                    &name,
-                    vec![Cause {
-                        reason: "FieldValueNotSupported",
-                        message: format!("Unsupported value: \"{kind}\": supported values: \"Pod\""),
-                        field: "spec.boundObjectRef.kind".into(),
-                    }],
-                ));
-            }
-            let pod_name = text(reference, "/name");
-            let pods = api.registry.find("", "v1", "pods").expect("registered");
-            let Some(kv) = api.store.get(&api.key(pods, Some(&namespace), &pod_name), None).await? else {
-                return Err(ApiError::not_found(pods, &pod_name));
-            };
-            let pod: Value = serde_json::from_slice(&kv.value).map_err(|e| ApiError::internal(e.to_string()))?;
-            let uid = text(&pod, "/metadata/uid");
-            let asked_uid = text(reference, "/uid");
-            if !asked_uid.is_empty() && asked_uid != uid {
-                return Err(ApiError::conflict(pods, &pod_name));
-            }
-            Some((pod_name, uid))
-        }
-    };
-    let answer = api.tokens.token_request(&request, &namespace, &account, bound)?;
-    Ok(json_response(StatusCode::CREATED, &answer))
 }

@@ -6,11 +6,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::cluster::ClusterApi;
+use super::{Call, Strategy};
+use crate::api::ClusterApi;
+use crate::http::json_response;
 use crate::media::{self, Presentation};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::rest::json_response;
 use crate::status::ApiError;
 use crate::table;
 
@@ -43,8 +44,23 @@ async fn components(api: &ClusterApi) -> Vec<Value> {
     vec![component("scheduler", Ok(())), component("controller-manager", Ok(())), component("etcd-0", store)]
 }
 
+/// The strategy of `v1` ComponentStatuses.
+#[derive(Debug)]
+pub(crate) struct ComponentStatuses;
+
+#[async_trait::async_trait]
+impl Strategy for ComponentStatuses {
+    fn serves(&self, _subresource: Option<&str>) -> bool {
+        true
+    }
+
+    async fn serve(&self, api: &ClusterApi, call: &Call<'_>) -> Result<Response, ApiError> {
+        serve(api, call.resource, call.info, call.presentation).await
+    }
+}
+
 /// Answers `get` and `list` on `componentstatuses`; other verbs are not allowed.
-pub async fn serve(
+async fn serve(
     api: &ClusterApi,
     resource: &ResourceType,
     info: &ResourceRequest,

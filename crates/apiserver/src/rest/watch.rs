@@ -17,13 +17,13 @@ use serde_json::{Value, json};
 use store::{Event, EventKind, ListOptions, StoreError};
 use tokio::sync::mpsc;
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
 use crate::decoded::{DecodeCache, Decoded, Side};
+use crate::http::Query;
 use crate::media::Presentation;
 use crate::object;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::rest::Query;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 
@@ -47,7 +47,7 @@ impl ClusterApi {
     /// Streams watch events; presented as a `Table`, each event's object is a `Table` of one row (the first one
     /// carrying the column definitions), as kubectl's `get --watch` asks for; as metadata, a
     /// `PartialObjectMetadata`.
-    pub async fn watch(
+    pub(crate) async fn watch(
         &self,
         resource: &ResourceType,
         request: &ResourceRequest,
@@ -137,7 +137,7 @@ impl ClusterApi {
         let custom = matches!(resource.decoder, crate::registry::Decoder::Custom(_));
         let mut present = move |mut event: Value| -> Value {
             if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
-                crate::rest::present(&resource, &mut event["object"]);
+                crate::crd::present(&resource, &mut event["object"]);
             }
             if event["type"] == "BOOKMARK" || event["type"] == "ERROR" {
                 return event;

@@ -8,10 +8,10 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use store::{ListOptions, StoreError};
 
-use crate::cluster::ClusterApi;
+use crate::api::ClusterApi;
+use crate::http::{Query, decode_body, json_response};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::rest::{Query, decode_body, json_response};
 use crate::selector::{LabelSelector, format_selector};
 use crate::status::ApiError;
 
@@ -30,7 +30,7 @@ enum Budget {
 }
 
 impl ClusterApi {
-    pub async fn evict(
+    pub(crate) async fn evict(
         &self,
         pods: &ResourceType,
         request: &ResourceRequest,

@@ -1,19 +1,131 @@
-//! What a real control plane adds around writes without being asked: the ServiceAccount admission plugin (a
-//! pod's service account and its API access volume), the Priority admission plugin (a pod's priority from its
-//! PriorityClass; one global default class at most) and, for each new namespace, what the service account and
-//! root CA publisher controllers create there (the `default` service account and the `kube-root-ca.crt` config
-//! map). Done inline with the write, so that a client sees them at once.
+//! Pods: they start `Pending`; on create the admission plugins run (Priority, DefaultTolerationSeconds,
+//! ServiceAccount with its API access volume, then the webhook the embedding program installed), done inline
+//! with the write so that a client sees them at once; a pod on a node is deleted gracefully; and pods serve the
+//! `binding` subresource (with the older `bindings` resource) and the `eviction` subresource.
 
+use axum::response::Response;
 use serde_json::{Value, json};
-use store::{ListOptions, StoreError};
 
-use crate::cluster::ClusterApi;
+use super::{Call, DeleteOptions, Strategy};
+use crate::api::ClusterApi;
+use crate::registry::ResourceType;
+use crate::request::Verb;
 use crate::status::ApiError;
+
+mod binding;
+mod eviction;
+
+/// A pod's grace period when neither the delete nor the pod names one (`terminationGracePeriodSeconds`).
+const DEFAULT_TERMINATION_GRACE_SECONDS: i64 = 30;
 
 /// Where the API access volume is mounted in every container.
 const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// The token lifetime the projected volume asks for (kube-apiserver's default: one hour plus 7 seconds).
 const TOKEN_EXPIRATION_SECONDS: i64 = 3607;
+
+/// The strategy of `v1` Pods.
+#[derive(Debug)]
+pub(crate) struct Pods;
+
+#[async_trait::async_trait]
+impl Strategy for Pods {
+    fn serves(&self, subresource: Option<&str>) -> bool {
+        matches!(subresource, Some("binding" | "eviction"))
+    }
+
+    async fn serve(&self, api: &ClusterApi, call: &Call<'_>) -> Result<Response, ApiError> {
+        let Call { resource, info, headers, body, query, .. } = *call;
+        match info.subresource.as_deref() {
+            Some("binding") if info.verb == Verb::Create => api.bind(resource, info, headers, body, query).await,
+            Some("binding") => Err(ApiError::method_not_allowed("the binding subresource only accepts create")),
+            Some("eviction") if info.verb == Verb::Create => api.evict(resource, info, headers, body, query).await,
+            Some("eviction") => Err(ApiError::method_not_allowed("the eviction subresource only accepts create")),
+            _ => Err(ApiError::no_such_resource()),
+        }
+    }
+
+    fn prepare_status_for_create(&self, resource: &ResourceType, object: &mut Value) {
+        if resource.has_subresource("status")
+            && let Some(map) = object.as_object_mut()
+        {
+            map.insert("status".into(), json!({ "phase": "Pending" }));
+        }
+    }
+
+    async fn prepare_for_create(
+        &self,
+        api: &ClusterApi,
+        _resource: &ResourceType,
+        namespace: Option<&str>,
+        object: &mut Value,
+    ) -> Result<(), ApiError> {
+        let Some(namespace) = namespace else { return Ok(()) };
+        api.admit_priority(object).await?;
+        k8s_model::admit_pod_with(object, api.default_toleration_seconds);
+        api.admit_service_account(object, namespace).await?;
+        if let Some(hook) = &api.pod_admission {
+            hook.admit(&api.name, namespace, object).await.map_err(|message| {
+                ApiError::new(
+                    500,
+                    "InternalError",
+                    format!("Internal error occurred: failed calling webhook: {message}"),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Only pods that run on a node are deleted gracefully: as kube-apiserver's pod strategy, an unscheduled or
+    /// finished pod goes at once. A pod bound to a node that does not exist also goes at once, which on a real
+    /// cluster the pod garbage collector does shortly after.
+    async fn graceful_period(
+        &self,
+        api: &ClusterApi,
+        pod: &Value,
+        options: &DeleteOptions,
+    ) -> Result<Option<i64>, ApiError> {
+        let mut period = options
+            .grace_period_seconds
+            .or_else(|| pod["spec"]["terminationGracePeriodSeconds"].as_i64())
+            .unwrap_or(DEFAULT_TERMINATION_GRACE_SECONDS);
+        let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
+        let finished = matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+        if node.is_empty() || finished {
+            period = 0;
+        }
+        if period < 0 {
+            period = 1;
+        }
+        if period == 0 {
+            return Ok(None);
+        }
+        let nodes = api.registry.find("", "v1", "nodes").expect("nodes are registered");
+        if api.store.get(&api.key(nodes, None, node), None).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(period))
+    }
+}
+
+/// The strategy of the `v1` `bindings` resource, the older way to bind a pod: a create in the pod's namespace.
+#[derive(Debug)]
+pub(crate) struct Bindings;
+
+#[async_trait::async_trait]
+impl Strategy for Bindings {
+    fn serves(&self, _subresource: Option<&str>) -> bool {
+        true
+    }
+
+    async fn serve(&self, api: &ClusterApi, call: &Call<'_>) -> Result<Response, ApiError> {
+        let Call { info, headers, body, query, .. } = *call;
+        if info.verb != Verb::Create || info.name.is_some() {
+            return Err(ApiError::method_not_allowed("bindings only accepts create"));
+        }
+        let pods = api.served().find("", "v1", "pods").ok_or_else(ApiError::no_such_resource)?.clone();
+        api.bind(&pods, info, headers, body, query).await
+    }
+}
 
 impl ClusterApi {
     /// The Priority admission plugin for a pod being created: finds the PriorityClass the pod names, or the
@@ -38,77 +150,6 @@ impl ClusterApi {
             ApiError::new(403, "Forbidden", format!("pods \"{pod_name}\" is forbidden: {reason}"))
                 .with_details(json!({ "name": pod_name, "kind": "pods" }))
         })
-    }
-
-    /// The PriorityClass marked `globalDefault`; the lowest-valued one should a race have left several.
-    async fn default_priority_class(&self) -> Result<Option<Value>, ApiError> {
-        let classes = self.registry.find("scheduling.k8s.io", "v1", "priorityclasses").expect("registered");
-        let listed = self.store.list(&self.collection_prefix(classes, None), ListOptions::default()).await?;
-        let defaults = listed
-            .items
-            .iter()
-            .filter_map(|kv| serde_json::from_slice::<Value>(&kv.value).ok())
-            .filter(|class| class.get("globalDefault").and_then(Value::as_bool) == Some(true));
-        Ok(defaults.min_by_key(|class| class.get("value").and_then(Value::as_i64).unwrap_or(0)))
-    }
-
-    /// The Priority admission plugin for a PriorityClass being created or updated: only one class may be the
-    /// global default.
-    pub(crate) async fn admit_priority_class(&self, class: &Value, creating: bool) -> Result<(), ApiError> {
-        if class.get("globalDefault").and_then(Value::as_bool) != Some(true) {
-            return Ok(());
-        }
-        let name = crate::object::name(class).unwrap_or_default();
-        match self.default_priority_class().await? {
-            Some(existing) if creating || crate::object::name(&existing) != Some(name) => {
-                let existing = crate::object::name(&existing).unwrap_or_default();
-                Err(ApiError::new(
-                    403,
-                    "Forbidden",
-                    format!(
-                        "priorityclasses.scheduling.k8s.io \"{name}\" is forbidden: PriorityClass {existing} is \
-                         already marked as default. Only one default can exist"
-                    ),
-                )
-                .with_details(json!({ "name": name, "group": "scheduling.k8s.io", "kind": "priorityclasses" })))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Creates the `default` service account and the `kube-root-ca.crt` config map in a namespace, when missing.
-    pub(crate) async fn populate_namespace(&self, namespace: &str) -> Result<(), ApiError> {
-        let service_account = json!({
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": { "name": "default", "namespace": namespace },
-        });
-        let root_ca = json!({
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {
-                "name": "kube-root-ca.crt",
-                "namespace": namespace,
-                "annotations": {
-                    "kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."
-                },
-            },
-            "data": { "ca.crt": self.ca_cert },
-        });
-        for (plural, mut object) in [("serviceaccounts", service_account), ("configmaps", root_ca)] {
-            let resource = self.registry.find("", "v1", plural).expect("registered");
-            let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-            let metadata = object["metadata"].as_object_mut().expect("built above");
-            metadata.insert("uid".into(), json!(crate::object::new_uid()));
-            metadata.insert("creationTimestamp".into(), json!(crate::object::now_timestamp()));
-            let key = self.key(resource, Some(namespace), &name);
-            let value = bytes::Bytes::from(serde_json::to_vec(&object).expect("JSON serializes"));
-            match self.store.create(&key, value).await {
-                Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(())
     }
 
     /// The ServiceAccount admission plugin for a pod being created: names the `default` service account when

@@ -1,0 +1,22 @@
+//! The traits through which the embedding program extends every cluster's API server: a bearer token
+//! authenticator (EKS tokens) and a mutating admission webhook for new pods (Fargate). Only the identity types
+//! are below it.
+
+use crate::identity::AuthenticatedUser;
+
+/// Checks bearer tokens for a cluster, as kube-apiserver's webhook token authenticators do (the EKS token of
+/// `aws eks get-token` is one). `None` means the token is not valid; the request then gets 401.
+#[async_trait::async_trait]
+pub trait TokenAuthenticator: Send + Sync + std::fmt::Debug {
+    /// `cluster` is the name the cluster was created with.
+    async fn authenticate(&self, cluster: &str, token: &str) -> Option<AuthenticatedUser>;
+}
+
+/// A mutating admission webhook for new pods, as EKS runs its own (the Fargate profile webhook sets
+/// `schedulerName: fargate-scheduler` on pods a profile selects). It runs after the built-in plugins and before
+/// validation; an error refuses the create.
+#[async_trait::async_trait]
+pub trait PodAdmission: Send + Sync + std::fmt::Debug {
+    /// `cluster` is the name the cluster was created with; `pod` is the pod as it will be stored.
+    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut serde_json::Value) -> Result<(), String>;
+}
