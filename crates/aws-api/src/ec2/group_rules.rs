@@ -9,7 +9,7 @@ use aws_model::ec2::{Direction, Network, Peer, Rule, scopes};
 use aws_protocol::AwsError;
 use aws_protocol::xml::XmlWriter;
 
-use super::instances::page;
+use super::paging::page;
 use super::{Input, bad_params, returns_true, start, tag_set};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
