@@ -25,6 +25,7 @@ mod instances;
 mod interfaces;
 mod key_pairs;
 mod network_acls;
+mod paging;
 mod templates;
 mod volumes;
 
@@ -208,6 +209,13 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::KeyPairDuplicate(_) => "InvalidKeyPair.Duplicate",
         Ec2Error::KeyFormat(_) => "InvalidKey.Format",
         Ec2Error::Unsupported(_) => "UnsupportedOperation",
+        Ec2Error::VpcEndpointNotFound(_) => "InvalidVpcEndpointId.NotFound",
+        Ec2Error::VpcEndpointIdMalformed(_) => "InvalidVpcEndpointId.Malformed",
+        Ec2Error::InvalidServiceName(_) => "InvalidServiceName",
+        Ec2Error::PrefixListNotFound(_) => "InvalidPrefixListID.NotFound",
+        Ec2Error::InvalidParameter(_) => "InvalidParameter",
+        Ec2Error::InvalidPolicyDocument(_) => "InvalidPolicyDocument",
+        Ec2Error::IdempotentParameterMismatch(_) => "IdempotentParameterMismatch",
         Ec2Error::Server(_) => "InternalError",
     }
 }
@@ -1053,11 +1061,16 @@ fn table_xml(xml: &mut XmlWriter, network: &Network, table: &RouteTable) {
         .text("vpcId", &table.vpc_id)
         .text("ownerId", &network.account)
         .list("routeSet", "item", &table.routes, |xml, route| {
-            xml.text("destinationCidrBlock", &route.destination);
             match &route.target {
-                RouteTarget::Local => xml.text("gatewayId", "local"),
-                RouteTarget::Gateway(id) => xml.text("gatewayId", id),
-                RouteTarget::NatGateway(id) => xml.text("natGatewayId", id),
+                RouteTarget::Local => xml.text("destinationCidrBlock", &route.destination).text("gatewayId", "local"),
+                RouteTarget::Gateway(id) => xml.text("destinationCidrBlock", &route.destination).text("gatewayId", id),
+                RouteTarget::NatGateway(id) => {
+                    xml.text("destinationCidrBlock", &route.destination).text("natGatewayId", id)
+                }
+                // A gateway endpoint's route: from its service's prefix list.
+                RouteTarget::VpcEndpoint(id) => {
+                    xml.text("destinationPrefixListId", &route.destination).text("gatewayId", id)
+                }
             };
             xml.text("state", network.route_state(table, route)).text("origin", &route.origin);
         })

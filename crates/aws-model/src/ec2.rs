@@ -1,5 +1,6 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs, network
-//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), EBS volumes and snapshots ([`volumes`]), key pairs
+//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), VPC endpoints ([`vpc_endpoints`], the services they
+//! reach and their prefix lists in [`endpoint_services`]), EBS volumes and snapshots ([`volumes`]), key pairs
 //! ([`key_pairs`]) and tags, with regions and availability zones
 //! ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in [`vpc_cidrs`]).
 //!
@@ -19,6 +20,7 @@
 
 pub mod addresses;
 pub mod cidr;
+pub mod endpoint_services;
 mod gateways;
 pub mod group_rules;
 mod groups;
@@ -36,6 +38,7 @@ pub mod storage;
 pub mod templates;
 pub mod volumes;
 pub mod vpc_cidrs;
+pub mod vpc_endpoints;
 pub mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +65,7 @@ pub use network_acls::{AclAssociation, AclEntry, NetworkAcl};
 pub use storage::{Kind, Scope};
 pub use volumes::{CreateVolume, ModifyVolume, Snapshot, Volume, VolumeAttachment, VolumeModification};
 pub use vpc_cidrs::CidrAssociation;
+pub use vpc_endpoints::VpcEndpoint;
 
 /// Tags of one resource, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -201,6 +205,8 @@ pub enum RouteTarget {
     Gateway(String),
     /// A NAT gateway.
     NatGateway(String),
+    /// A gateway VPC endpoint; the route's destination is its service's prefix list (`pl-...`).
+    VpcEndpoint(String),
 }
 
 /// A route.
@@ -305,6 +311,8 @@ pub struct Network {
     pub snapshots: Loaded<Snapshot>,
     /// Key pairs by id.
     pub key_pairs: Loaded<key_pairs::KeyPair>,
+    /// VPC endpoints by id.
+    pub vpc_endpoints: Loaded<VpcEndpoint>,
     /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
@@ -547,6 +555,28 @@ pub enum Ec2Error {
     /// `InvalidParameterDependency`.
     #[error("{0}")]
     InvalidParameterDependency(String),
+    /// `InvalidVpcEndpointId.NotFound`.
+    #[error("The Vpc Endpoint Id '{0}' does not exist")]
+    VpcEndpointNotFound(String),
+    /// `InvalidVpcEndpointId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"vpce-...\")")]
+    VpcEndpointIdMalformed(String),
+    /// `InvalidServiceName`: no VPC endpoint service has this name in the region.
+    #[error("The Vpc Endpoint Service '{0}' does not exist")]
+    InvalidServiceName(String),
+    /// `InvalidPrefixListID.NotFound`.
+    #[error("The prefix list ID '{0}' does not exist")]
+    PrefixListNotFound(String),
+    /// `InvalidParameter`, with its whole message: what VPC endpoint operations answer for a parameter that does
+    /// not fit the endpoint.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// `InvalidPolicyDocument`, with its whole message.
+    #[error("{0}")]
+    InvalidPolicyDocument(String),
+    /// `IdempotentParameterMismatch`: a client token used again with other parameters.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
     /// `RulesPerSecurityGroupLimitExceeded`: over 60 rules in one direction of a group.
     #[error("The maximum number of rules per security group has been reached.")]
     RulesPerGroupExceeded,
