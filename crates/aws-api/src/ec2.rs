@@ -28,6 +28,7 @@ mod network_acls;
 mod paging;
 mod templates;
 mod volumes;
+mod vpc_endpoints;
 
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -128,6 +129,12 @@ pub(crate) const SERVICE: Service = Service {
         operation!("CreateSnapshot", volumes::create_snapshot),
         operation!("DescribeSnapshots", volumes::describe_snapshots),
         operation!("DeleteSnapshot", volumes::delete_snapshot),
+        operation!("CreateVpcEndpoint", vpc_endpoints::create_vpc_endpoint),
+        operation!("DescribeVpcEndpoints", vpc_endpoints::describe_vpc_endpoints),
+        operation!("ModifyVpcEndpoint", vpc_endpoints::modify_vpc_endpoint),
+        operation!("DeleteVpcEndpoints", vpc_endpoints::delete_vpc_endpoints),
+        operation!("DescribeVpcEndpointServices", vpc_endpoints::describe_vpc_endpoint_services),
+        operation!("DescribePrefixLists", vpc_endpoints::describe_prefix_lists),
     ],
 };
 
@@ -820,6 +827,32 @@ async fn describe_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
                 .text("value", &tag.value);
         });
     })
+}
+
+/// EC2's answer to a `DryRun` request that would have succeeded.
+fn dry_run_succeeded() -> AwsError {
+    AwsError::new(
+        "DryRunOperation",
+        "Request would have succeeded, but DryRun flag is set.",
+        StatusCode::PRECONDITION_FAILED,
+    )
+}
+
+/// Applies a change, or with `DryRun` set only checks it ([`Ec2::rehearse`]) and answers `DryRunOperation` when
+/// it would have succeeded.
+async fn change_unless_dry_run<T>(
+    ec2: &Ec2,
+    caller: &Caller,
+    input: &Input<'_>,
+    scope: &Reads,
+    widen: impl Fn(&Network) -> Reads,
+    change: impl FnMut(&mut Network, &mut aws_model::ec2::IdSource) -> Result<T, Ec2Error>,
+) -> Result<T, AwsError> {
+    if input.params.bool("DryRun").map_err(bad_params)? == Some(true) {
+        ec2.rehearse(caller, scope, widen, change).await.map_err(wire)?;
+        return Err(dry_run_succeeded());
+    }
+    ec2.change_widening(caller, scope, widen, change).await.map_err(wire)
 }
 
 /// The reply of operations that answer only `<return>true</return>`.

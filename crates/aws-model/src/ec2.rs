@@ -710,6 +710,21 @@ impl Ec2 {
         Err(Ec2Error::Server("too many concurrent changes to the network".into()))
     }
 
+    /// Runs `change` on the records `scope` names, widened as [`Ec2::change_widening`] widens, and stores nothing:
+    /// whether the change would succeed now, as a `DryRun` asks.
+    pub async fn rehearse<T>(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        widen: impl Fn(&Network) -> Scope,
+        change: impl FnOnce(&mut Network, &mut IdSource) -> Result<T, Ec2Error>,
+    ) -> Result<T, Ec2Error> {
+        self.ensure_region(caller).await?;
+        let storage = self.storage(caller);
+        let mut view = self.read(caller, &storage, scope, &widen).await?;
+        change(&mut view.network, &mut IdSource::Random)
+    }
+
     /// Reads the records `scope` names, as they are at one revision.
     pub async fn view<T>(
         &self,

@@ -14,7 +14,7 @@ use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
 
 use super::paging::page;
-use super::{Input, bad_params, invalid, start, tag_set, timestamp};
+use super::{Input, bad_params, dry_run_succeeded, invalid, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
@@ -203,11 +203,7 @@ pub(super) async fn run_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
         }
     }
     if input.params.bool("DryRun").map_err(bad_params)? == Some(true) {
-        return Err(AwsError::new(
-            "DryRunOperation",
-            "Request would have succeeded, but DryRun flag is set.",
-            http::StatusCode::PRECONDITION_FAILED,
-        ));
+        return Err(dry_run_succeeded());
     }
     let mut reads = Reads::new().all(Kind::SecurityGroup).all(Kind::Vpc).all(Kind::Subnet);
     if request.client_token.is_some() {
