@@ -187,6 +187,14 @@ pub struct SecurityGroup {
     pub vpc_id: String,
     pub ingress: Vec<Rule>,
     pub egress: Vec<Rule>,
+    /// How many rule ids the group has given (`group_rules.rs`), so that a rule revoked and added again gets a new
+    /// one. Records of earlier versions have 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rules_added: u32,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 /// An internet gateway.

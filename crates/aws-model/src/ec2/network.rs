@@ -263,6 +263,7 @@ impl Network {
             vpc_id: vpc.id.clone(),
             ingress: vec![self_rule],
             egress: vec![allow_all_egress()],
+            rules_added: 0,
         };
         default_group.settle_rule_ids();
         self.security_groups.insert(group, default_group);
