@@ -25,8 +25,10 @@ mod instances;
 mod interfaces;
 mod key_pairs;
 mod network_acls;
+mod paging;
 mod templates;
 mod volumes;
+mod vpc_endpoints;
 
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
@@ -127,6 +129,12 @@ pub(crate) const SERVICE: Service = Service {
         operation!("CreateSnapshot", volumes::create_snapshot),
         operation!("DescribeSnapshots", volumes::describe_snapshots),
         operation!("DeleteSnapshot", volumes::delete_snapshot),
+        operation!("CreateVpcEndpoint", vpc_endpoints::create_vpc_endpoint),
+        operation!("DescribeVpcEndpoints", vpc_endpoints::describe_vpc_endpoints),
+        operation!("ModifyVpcEndpoint", vpc_endpoints::modify_vpc_endpoint),
+        operation!("DeleteVpcEndpoints", vpc_endpoints::delete_vpc_endpoints),
+        operation!("DescribeVpcEndpointServices", vpc_endpoints::describe_vpc_endpoint_services),
+        operation!("DescribePrefixLists", vpc_endpoints::describe_prefix_lists),
     ],
 };
 
@@ -208,6 +216,13 @@ fn code(error: &Ec2Error) -> &'static str {
         Ec2Error::KeyPairDuplicate(_) => "InvalidKeyPair.Duplicate",
         Ec2Error::KeyFormat(_) => "InvalidKey.Format",
         Ec2Error::Unsupported(_) => "UnsupportedOperation",
+        Ec2Error::VpcEndpointNotFound(_) => "InvalidVpcEndpointId.NotFound",
+        Ec2Error::VpcEndpointIdMalformed(_) => "InvalidVpcEndpointId.Malformed",
+        Ec2Error::InvalidServiceName(_) => "InvalidServiceName",
+        Ec2Error::PrefixListNotFound(_) => "InvalidPrefixListID.NotFound",
+        Ec2Error::InvalidParameter(_) => "InvalidParameter",
+        Ec2Error::InvalidPolicyDocument(_) => "InvalidPolicyDocument",
+        Ec2Error::IdempotentParameterMismatch(_) => "IdempotentParameterMismatch",
         Ec2Error::Server(_) => "InternalError",
     }
 }
@@ -814,6 +829,32 @@ async fn describe_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
     })
 }
 
+/// EC2's answer to a `DryRun` request that would have succeeded.
+fn dry_run_succeeded() -> AwsError {
+    AwsError::new(
+        "DryRunOperation",
+        "Request would have succeeded, but DryRun flag is set.",
+        StatusCode::PRECONDITION_FAILED,
+    )
+}
+
+/// Applies a change, or with `DryRun` set only checks it ([`Ec2::rehearse`]) and answers `DryRunOperation` when
+/// it would have succeeded.
+async fn change_unless_dry_run<T>(
+    ec2: &Ec2,
+    caller: &Caller,
+    input: &Input<'_>,
+    scope: &Reads,
+    widen: impl Fn(&Network) -> Reads,
+    change: impl FnMut(&mut Network, &mut aws_model::ec2::IdSource) -> Result<T, Ec2Error>,
+) -> Result<T, AwsError> {
+    if input.params.bool("DryRun").map_err(bad_params)? == Some(true) {
+        ec2.rehearse(caller, scope, widen, change).await.map_err(wire)?;
+        return Err(dry_run_succeeded());
+    }
+    ec2.change_widening(caller, scope, widen, change).await.map_err(wire)
+}
+
 /// The reply of operations that answer only `<return>true</return>`.
 fn returns_true(call: &Call<'_>) -> Outcome {
     call.xml(|xml| {
@@ -1053,11 +1094,16 @@ fn table_xml(xml: &mut XmlWriter, network: &Network, table: &RouteTable) {
         .text("vpcId", &table.vpc_id)
         .text("ownerId", &network.account)
         .list("routeSet", "item", &table.routes, |xml, route| {
-            xml.text("destinationCidrBlock", &route.destination);
             match &route.target {
-                RouteTarget::Local => xml.text("gatewayId", "local"),
-                RouteTarget::Gateway(id) => xml.text("gatewayId", id),
-                RouteTarget::NatGateway(id) => xml.text("natGatewayId", id),
+                RouteTarget::Local => xml.text("destinationCidrBlock", &route.destination).text("gatewayId", "local"),
+                RouteTarget::Gateway(id) => xml.text("destinationCidrBlock", &route.destination).text("gatewayId", id),
+                RouteTarget::NatGateway(id) => {
+                    xml.text("destinationCidrBlock", &route.destination).text("natGatewayId", id)
+                }
+                // A gateway endpoint's route: from its service's prefix list.
+                RouteTarget::VpcEndpoint(id) => {
+                    xml.text("destinationPrefixListId", &route.destination).text("gatewayId", id)
+                }
             };
             xml.text("state", network.route_state(table, route)).text("origin", &route.origin);
         })

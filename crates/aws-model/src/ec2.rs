@@ -1,5 +1,6 @@
 //! EC2 networking: VPCs, subnets, security groups, internet and NAT gateways, route tables, Elastic IPs, network
-//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), EBS volumes and snapshots ([`volumes`]), key pairs
+//! ACLs ([`network_acls`]), network interfaces ([`interfaces`]), VPC endpoints ([`vpc_endpoints`], the services they
+//! reach and their prefix lists in [`endpoint_services`]), EBS volumes and snapshots ([`volumes`]), key pairs
 //! ([`key_pairs`]) and tags, with regions and availability zones
 //! ([`zones`]) and IPv4 blocks ([`cidr`]; a VPC's secondary blocks in [`vpc_cidrs`]).
 //!
@@ -19,6 +20,7 @@
 
 pub mod addresses;
 pub mod cidr;
+pub mod endpoint_services;
 mod gateways;
 pub mod group_rules;
 mod groups;
@@ -36,6 +38,7 @@ pub mod storage;
 pub mod templates;
 pub mod volumes;
 pub mod vpc_cidrs;
+pub mod vpc_endpoints;
 pub mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +65,7 @@ pub use network_acls::{AclAssociation, AclEntry, NetworkAcl};
 pub use storage::{Kind, Scope};
 pub use volumes::{CreateVolume, ModifyVolume, Snapshot, Volume, VolumeAttachment, VolumeModification};
 pub use vpc_cidrs::CidrAssociation;
+pub use vpc_endpoints::VpcEndpoint;
 
 /// Tags of one resource, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -183,6 +187,14 @@ pub struct SecurityGroup {
     pub vpc_id: String,
     pub ingress: Vec<Rule>,
     pub egress: Vec<Rule>,
+    /// How many rule ids the group has given (`group_rules.rs`), so that a rule revoked and added again gets a new
+    /// one. Records of earlier versions have 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rules_added: u32,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 /// An internet gateway.
@@ -201,6 +213,8 @@ pub enum RouteTarget {
     Gateway(String),
     /// A NAT gateway.
     NatGateway(String),
+    /// A gateway VPC endpoint; the route's destination is its service's prefix list (`pl-...`).
+    VpcEndpoint(String),
 }
 
 /// A route.
@@ -305,6 +319,8 @@ pub struct Network {
     pub snapshots: Loaded<Snapshot>,
     /// Key pairs by id.
     pub key_pairs: Loaded<key_pairs::KeyPair>,
+    /// VPC endpoints by id.
+    pub vpc_endpoints: Loaded<VpcEndpoint>,
     /// Tags of the loaded resources, by resource id.
     pub tags: BTreeMap<String, Tags>,
     /// Instances by id, terminated ones for an hour.
@@ -547,6 +563,28 @@ pub enum Ec2Error {
     /// `InvalidParameterDependency`.
     #[error("{0}")]
     InvalidParameterDependency(String),
+    /// `InvalidVpcEndpointId.NotFound`.
+    #[error("The Vpc Endpoint Id '{0}' does not exist")]
+    VpcEndpointNotFound(String),
+    /// `InvalidVpcEndpointId.Malformed`.
+    #[error("Invalid id: \"{0}\" (expecting \"vpce-...\")")]
+    VpcEndpointIdMalformed(String),
+    /// `InvalidServiceName`: no VPC endpoint service has this name in the region.
+    #[error("The Vpc Endpoint Service '{0}' does not exist")]
+    InvalidServiceName(String),
+    /// `InvalidPrefixListID.NotFound`.
+    #[error("The prefix list ID '{0}' does not exist")]
+    PrefixListNotFound(String),
+    /// `InvalidParameter`, with its whole message: what VPC endpoint operations answer for a parameter that does
+    /// not fit the endpoint.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// `InvalidPolicyDocument`, with its whole message.
+    #[error("{0}")]
+    InvalidPolicyDocument(String),
+    /// `IdempotentParameterMismatch`: a client token used again with other parameters.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
     /// `RulesPerSecurityGroupLimitExceeded`: over 60 rules in one direction of a group.
     #[error("The maximum number of rules per security group has been reached.")]
     RulesPerGroupExceeded,
@@ -678,6 +716,21 @@ impl Ec2 {
             }
         }
         Err(Ec2Error::Server("too many concurrent changes to the network".into()))
+    }
+
+    /// Runs `change` on the records `scope` names, widened as [`Ec2::change_widening`] widens, and stores nothing:
+    /// whether the change would succeed now, as a `DryRun` asks.
+    pub async fn rehearse<T>(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        widen: impl Fn(&Network) -> Scope,
+        change: impl FnOnce(&mut Network, &mut IdSource) -> Result<T, Ec2Error>,
+    ) -> Result<T, Ec2Error> {
+        self.ensure_region(caller).await?;
+        let storage = self.storage(caller);
+        let mut view = self.read(caller, &storage, scope, &widen).await?;
+        change(&mut view.network, &mut IdSource::Random)
     }
 
     /// Reads the records `scope` names, as they are at one revision.

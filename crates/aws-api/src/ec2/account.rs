@@ -6,7 +6,7 @@ use aws_model::ec2::instance_types::INSTANCE_TYPES;
 use aws_model::ec2::scopes;
 use aws_model::ec2::zones::zones;
 
-use super::instances::page;
+use super::paging::page;
 use super::{invalid, start};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};

@@ -2,15 +2,16 @@
 //! added, `SecurityGroupRules`), RevokeSecurityGroupIngress/Egress (by `IpPermissions` or `SecurityGroupRuleIds`),
 //! DescribeSecurityGroupRules, ModifySecurityGroupRules and UpdateSecurityGroupRuleDescriptionsIngress/Egress:
 //! what Terraform's `aws_vpc_security_group_ingress_rule` and `aws_vpc_security_group_egress_rule` use. The rules
-//! are `aws_model::ec2::group_rules`'.
+//! are `aws_model::ec2::group_rules`'. Authorize, revoke and modify honour `DryRun`: the change is checked and
+//! nothing is stored.
 
 use aws_model::ec2::group_rules::{GroupRule, RuleChange};
-use aws_model::ec2::{Direction, Network, Peer, Rule, scopes};
+use aws_model::ec2::{Direction, Network, Peer, Rule, Scope, scopes};
 use aws_protocol::AwsError;
 use aws_protocol::xml::XmlWriter;
 
-use super::instances::page;
-use super::{Input, bad_params, returns_true, start, tag_set};
+use super::paging::page;
+use super::{Input, bad_params, change_unless_dry_run, returns_true, start, tag_set};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
@@ -53,14 +54,19 @@ pub(super) async fn authorize(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (id, name) = (input.get("GroupId"), input.get("GroupName"));
     let rules = input.permissions()?;
     let tags = input.tag_specifications("security-group-rule")?;
-    let (group_id, added, network) = ec2
-        .change(caller, &scopes::security_groups(), |network, _| {
+    let (group_id, added, network) = change_unless_dry_run(
+        ec2,
+        caller,
+        &input,
+        &scopes::security_groups(),
+        |_| Scope::new(),
+        |network, _| {
             let id = network.find_group(id.as_deref(), name.as_deref())?;
             let added = network.authorize_tagged(&id, direction, &rules, &tags)?;
             Ok((id, added, network.clone()))
-        })
-        .await
-        .map_err(wire)?;
+        },
+    )
+    .await?;
     call.xml(move |xml| {
         xml.text("return", "true").list("securityGroupRuleSet", "item", &added, |xml, rule| {
             rule_xml(xml, &network, GroupRule { group_id: &group_id, direction, rule });
@@ -81,8 +87,13 @@ pub(super) async fn revoke(api: &AwsApi, call: &Call<'_>) -> Outcome {
             "The parameter SecurityGroupRuleIds cannot be used with the parameter IpPermissions",
         ));
     }
-    let (group_id, removed) = ec2
-        .change(caller, &scopes::security_groups(), |network, _| {
+    let (group_id, removed) = change_unless_dry_run(
+        ec2,
+        caller,
+        &input,
+        &scopes::security_groups(),
+        |_| Scope::new(),
+        |network, _| {
             let id = network.find_group(id.as_deref(), name.as_deref())?;
             let removed = if rule_ids.is_empty() {
                 network.revoke(&id, direction, &rules)?
@@ -90,9 +101,9 @@ pub(super) async fn revoke(api: &AwsApi, call: &Call<'_>) -> Outcome {
                 network.revoke_rule_ids(&id, direction, &rule_ids)?
             };
             Ok((id, removed))
-        })
-        .await
-        .map_err(wire)?;
+        },
+    )
+    .await?;
     call.xml(move |xml| {
         xml.text("return", "true").list("revokedSecurityGroupRuleSet", "item", &removed, |xml, rule| {
             xml.text("securityGroupRuleId", &rule.id)
@@ -183,11 +194,15 @@ pub(super) async fn modify_security_group_rules(api: &AwsApi, call: &Call<'_>) -
             Ok((id, Input::rule_request(&item.child("SecurityGroupRule"))?))
         })
         .collect::<Result<_, AwsError>>()?;
-    ec2.change(caller, &scopes::security_groups(), |network, _| {
-        network.modify_security_group_rules(&group_id, &changes)
-    })
-    .await
-    .map_err(wire)?;
+    change_unless_dry_run(
+        ec2,
+        caller,
+        &input,
+        &scopes::security_groups(),
+        |_| Scope::new(),
+        |network, _| network.modify_security_group_rules(&group_id, &changes),
+    )
+    .await?;
     returns_true(call)
 }
 

@@ -6,7 +6,7 @@ use aws_model::ec2::images::{Image, ImageError, ImageQuery, describe_images as d
 use aws_protocol::xml::XmlWriter;
 use http::StatusCode;
 
-use super::instances::page;
+use super::paging::page;
 use super::{bad_params, start};
 use crate::registry::{Outcome, WireError, wire};
 use crate::{AwsApi, Call};

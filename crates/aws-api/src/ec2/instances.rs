@@ -13,7 +13,8 @@ use aws_protocol::AwsError;
 use aws_protocol::query::Scope;
 use aws_protocol::xml::XmlWriter;
 
-use super::{Input, bad_params, invalid, start, tag_set, timestamp};
+use super::paging::page;
+use super::{Input, bad_params, dry_run_succeeded, invalid, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};
 
@@ -202,11 +203,7 @@ pub(super) async fn run_instances(api: &AwsApi, call: &Call<'_>) -> Outcome {
         }
     }
     if input.params.bool("DryRun").map_err(bad_params)? == Some(true) {
-        return Err(AwsError::new(
-            "DryRunOperation",
-            "Request would have succeeded, but DryRun flag is set.",
-            http::StatusCode::PRECONDITION_FAILED,
-        ));
+        return Err(dry_run_succeeded());
     }
     let mut reads = Reads::new().all(Kind::SecurityGroup).all(Kind::Vpc).all(Kind::Subnet);
     if request.client_token.is_some() {
@@ -468,39 +465,6 @@ pub(super) async fn describe_instance_types(api: &AwsApi, call: &Call<'_>) -> Ou
         xml.list("instanceTypeSet", "item", page, instance_type_xml);
         xml.optional("nextToken", token.as_deref());
     })
-}
-
-/// EC2's pages: `MaxResults` within `bounds`; the token is the base64 of the last key of the previous page.
-pub(super) fn page<T>(
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-    max: Option<i64>,
-    token: Option<&str>,
-    bounds: (i64, i64),
-) -> Result<(Vec<T>, Option<String>), AwsError> {
-    let limit = match max {
-        None => usize::MAX,
-        Some(n) if (bounds.0..=bounds.1).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(invalid(format!(
-                "Value ( {n} ) for parameter maxResults is invalid. Parameter must be between {} and {}.",
-                bounds.0, bounds.1
-            )));
-        }
-    };
-    let after = match token {
-        None => None,
-        Some(text) => Some(
-            aws_model::ids::unbase64(text)
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| invalid(format!("Invalid value '{text}' for nextToken")))?,
-        ),
-    };
-    let mut rest: Vec<T> = items.into_iter().filter(|item| after.as_ref().is_none_or(|a| key(item) > *a)).collect();
-    let more = rest.len() > limit;
-    rest.truncate(limit);
-    let next = if more { rest.last().map(|last| aws_model::ids::base64(key(last).as_bytes())) } else { None };
-    Ok((rest, next))
 }
 
 fn state_xml(xml: &mut XmlWriter, name: &str, state: InstanceState) {

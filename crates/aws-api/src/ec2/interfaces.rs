@@ -10,7 +10,8 @@ use aws_model::ec2::{CreateNetworkInterface, Network, NetworkInterface, scopes};
 use aws_protocol::AwsError;
 use aws_protocol::xml::XmlWriter;
 
-use super::instances::{page, synced};
+use super::instances::synced;
+use super::paging::page;
 use super::{bad_params, returns_true, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};

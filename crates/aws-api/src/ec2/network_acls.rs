@@ -8,7 +8,7 @@ use aws_model::ec2::{Network, NetworkAcl, scopes};
 use aws_protocol::AwsError;
 use aws_protocol::xml::XmlWriter;
 
-use super::instances::page;
+use super::paging::page;
 use super::{Input, bad_params, returns_true, start, tag_set};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};

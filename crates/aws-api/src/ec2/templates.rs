@@ -14,7 +14,8 @@ use aws_protocol::AwsError;
 use aws_protocol::query::{QueryError, Scope};
 use aws_protocol::xml::XmlWriter;
 
-use super::instances::{page, synced};
+use super::instances::synced;
+use super::paging::page;
 use super::{Input, bad_params, invalid, start, tag_set, timestamp};
 use crate::registry::{Outcome, wire};
 use crate::{AwsApi, Call};

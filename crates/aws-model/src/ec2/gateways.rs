@@ -215,6 +215,11 @@ impl Network {
                 "cannot remove local route {destination} in route table {table_id}"
             )));
         }
+        if let RouteTarget::VpcEndpoint(endpoint) = &table.routes[index].target {
+            return Err(Ec2Error::InvalidParameterValue(format!(
+                "cannot remove route {destination} in route table {table_id}: it belongs to VPC endpoint {endpoint}"
+            )));
+        }
         self.route_tables.get_mut(table_id).expect("checked above").routes.remove(index);
         Ok(())
     }
@@ -312,6 +317,7 @@ impl Network {
                         .filter_map(|route| match &route.target {
                             RouteTarget::Gateway(id) => Some(id.clone()),
                             RouteTarget::Local => Some("local".into()),
+                            RouteTarget::VpcEndpoint(id) => Some(id.clone()),
                             RouteTarget::NatGateway(_) => None,
                         })
                         .collect(),
@@ -338,6 +344,8 @@ impl Network {
                 self.internet_gateways.get(id).is_some_and(|g| g.attached_vpc.as_deref() == Some(&table.vpc_id))
             }
             RouteTarget::NatGateway(id) => self.nat_gateways.get(id).is_some_and(|nat| nat.state != "deleted"),
+            // Deleting an endpoint removes its routes.
+            RouteTarget::VpcEndpoint(_) => true,
         };
         if alive { "active" } else { "blackhole" }
     }
@@ -513,6 +521,7 @@ impl Network {
             Some("volume") => self.volume(id).map(drop),
             Some("snapshot") => self.snapshot(id).map(drop),
             Some("key-pair") => self.key_pair_by_id(id).map(drop),
+            Some("vpc-endpoint") => self.vpc_endpoint(id).map(drop),
             Some("security-group-rule") => self.group_rule(id).map(drop),
             Some("launch-template") => self.launch_template(&super::templates::TemplateName::Id(id)).map(drop),
             _ => Err(Ec2Error::InvalidId(id.to_owned())),

@@ -1,14 +1,20 @@
 //! Security group rules by id: every rule has an `sgr-` id, found by DescribeSecurityGroupRules, changed by
 //! ModifySecurityGroupRules and UpdateSecurityGroupRuleDescriptionsIngress/Egress, revoked by
 //! `SecurityGroupRuleIds`, and tagged like any resource (its tags live in its group's record). A rule's id is
-//! derived from its group, direction and traffic when it is added; records written before rules had ids get the
-//! same derivation when they are read, so an id never changes once a rule has one.
+//! derived from its group, direction and traffic and the count of ids its group has given, when it is added, so
+//! that a rule revoked and added again gets a new id, as in EC2; records written before rules had ids get the
+//! derivation of those versions (without the count) when they are read, so an id never changes once a rule has
+//! one.
 
 use ring::digest;
 
 use super::groups::Direction;
 use super::network::{check_filters, passes};
 use super::{Ec2Error, Filter, Network, Peer, Rule, SecurityGroup};
+
+/// The first salt of the ids given to rules as they are added: above the few salts that the ids derived for
+/// records older than ids use, so that those keep the ids earlier versions showed.
+const ADDED_RULE_SALTS: u32 = 1 << 16;
 
 /// The id a rule gets in `group_id`: `sgr-` and 17 hex digits of a SHA-256 of what the rule allows; `salt`
 /// tells apart a rule whose traffic was modified since its id was given from a new rule allowing that traffic.
@@ -23,8 +29,35 @@ fn rule_id(group_id: &str, direction: Direction, rule: &Rule, salt: u32) -> Stri
 }
 
 impl SecurityGroup {
-    /// Gives every rule without an id its id (see [`rule_id`]).
+    /// Gives every rule without an id its id (see [`rule_id`]), with salts from `first_salt` up; returns the
+    /// salt after the last one used.
+    fn give_rule_ids(&mut self, first_salt: u32) -> u32 {
+        let mut taken: std::collections::BTreeSet<String> =
+            self.ingress.iter().chain(&self.egress).map(|rule| rule.id.clone()).filter(|id| !id.is_empty()).collect();
+        let mut next = first_salt;
+        for (direction, rules) in [(Direction::Ingress, &mut self.ingress), (Direction::Egress, &mut self.egress)] {
+            for rule in rules.iter_mut().filter(|rule| rule.id.is_empty()) {
+                let (salt, id) = (next..)
+                    .map(|salt| (salt, rule_id(&self.id, direction, rule, salt)))
+                    .find(|(_, id)| !taken.contains(id))
+                    .expect("some salt gives a free id");
+                rule.id = id;
+                taken.insert(rule.id.clone());
+                next = salt.saturating_add(1);
+            }
+        }
+        next
+    }
+
+    /// Gives the rules just added their ids, each from the count of ids the group has given, and counts them.
     pub fn settle_rule_ids(&mut self) {
+        let next = self.give_rule_ids(ADDED_RULE_SALTS.saturating_add(self.rules_added));
+        self.rules_added = next.saturating_sub(ADDED_RULE_SALTS).max(self.rules_added);
+    }
+
+    /// Gives the rules of a record written before rules had ids the ids earlier versions derived for them: from
+    /// the group and the traffic alone, the same at every read.
+    fn settle_legacy_rule_ids(&mut self) {
         let mut taken: std::collections::BTreeSet<String> =
             self.ingress.iter().chain(&self.egress).map(|rule| rule.id.clone()).filter(|id| !id.is_empty()).collect();
         for (direction, rules) in [(Direction::Ingress, &mut self.ingress), (Direction::Egress, &mut self.egress)] {
@@ -249,7 +282,7 @@ impl Network {
 /// A group read from its record: ids for rules written before rules had them, and the rules' tags moved into
 /// `tags` (a [`Network`]'s tags by resource id).
 pub(crate) fn settle_read_group(tags: &mut std::collections::BTreeMap<String, super::Tags>, group: &mut SecurityGroup) {
-    group.settle_rule_ids();
+    group.settle_legacy_rule_ids();
     for rule in group.ingress.iter_mut().chain(group.egress.iter_mut()) {
         let rule_tags = std::mem::take(&mut rule.tags);
         if !rule_tags.is_empty() {

@@ -135,6 +135,7 @@ impl Network {
             vpc_id,
             ingress: Vec::new(),
             egress: vec![allow_all_egress()],
+            rules_added: 0,
         };
         group.settle_rule_ids();
         self.security_groups.insert(group.id.clone(), group.clone());

@@ -65,11 +65,12 @@ pub struct NetworkInterface {
     pub source_dest_check: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<InterfaceAttachment>,
-    /// The interface type when it is not a plain `interface` (`efs` for an EFS mount target's).
+    /// The interface type when it is not a plain `interface` (`efs` for an EFS mount target's, `vpc_endpoint` for
+    /// an interface VPC endpoint's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_type: Option<String>,
-    /// Whether an AWS service made it and manages it (an EFS mount target's): it is `in-use` from the start and
-    /// only that service deletes it.
+    /// Whether an AWS service made it and manages it (an EFS mount target's, a VPC endpoint's): it is `in-use` from
+    /// the start and only that service deletes it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requester_managed: bool,
 }
@@ -235,7 +236,7 @@ impl Network {
     }
 
     /// Checks security group ids for an interface of `vpc_id`: each must exist and be in that VPC.
-    fn check_interface_groups(&self, vpc_id: &str, groups: &[String]) -> Result<(), Ec2Error> {
+    pub(crate) fn check_interface_groups(&self, vpc_id: &str, groups: &[String]) -> Result<(), Ec2Error> {
         for id in groups {
             let group = self
                 .security_groups
@@ -356,8 +357,8 @@ impl Network {
         Ok(())
     }
 
-    /// Deletes an interface a service made and manages (an EFS mount target's), as that service does; one
-    /// already gone counts as deleted. Its addresses go back to the subnet.
+    /// Deletes an interface a service made and manages (an EFS mount target's, a VPC endpoint's), as that service
+    /// does; one already gone counts as deleted. Its addresses go back to the subnet.
     pub fn delete_managed_interface(&mut self, id: &str) -> Result<(), Ec2Error> {
         match self.network_interfaces.get(id) {
             None => Ok(()),

@@ -120,6 +120,7 @@ pub fn resource_type(id: &str) -> Option<&'static str> {
         "snap" => "snapshot",
         "key" => "key-pair",
         "sgr" => "security-group-rule",
+        "vpce" => "vpc-endpoint",
         _ => return None,
     })
 }
@@ -262,6 +263,7 @@ impl Network {
             vpc_id: vpc.id.clone(),
             ingress: vec![self_rule],
             egress: vec![allow_all_egress()],
+            rules_added: 0,
         };
         default_group.settle_rule_ids();
         self.security_groups.insert(group, default_group);
@@ -376,7 +378,8 @@ impl Network {
     }
 
     /// DeleteVpc: refused while subnets, attached internet gateways, security groups other than the default,
-    /// route tables other than the main one, network ACLs other than the default, or NAT gateways remain. Its
+    /// route tables other than the main one, network ACLs other than the default, NAT gateways or VPC endpoints
+    /// remain. Its
     /// default security group, main route table and default network ACL go with it.
     pub fn delete_vpc(&mut self, vpc_id: &str) -> Result<(), Ec2Error> {
         self.vpc(vpc_id)?;
@@ -386,7 +389,8 @@ impl Network {
             || self.security_groups.values().any(|group| in_vpc(&group.vpc_id) && group.name != "default")
             || self.route_tables.values().any(|table| in_vpc(&table.vpc_id) && !table.is_main())
             || self.network_acls.values().any(|acl| in_vpc(&acl.vpc_id) && !acl.is_default)
-            || self.nat_gateways.values().any(|nat| in_vpc(&nat.vpc_id) && nat.state != "deleted");
+            || self.nat_gateways.values().any(|nat| in_vpc(&nat.vpc_id) && nat.state != "deleted")
+            || self.vpc_endpoints.values().any(|endpoint| in_vpc(&endpoint.vpc_id));
         if busy {
             return Err(Ec2Error::DependencyViolation(format!(
                 "The vpc '{vpc_id}' has dependencies and cannot be deleted."

@@ -23,6 +23,7 @@ pub fn delete_vpc(vpc_id: &str) -> Scope {
         .all(Kind::RouteTable)
         .all(Kind::NatGateway)
         .all(Kind::NetworkAcl)
+        .all(Kind::VpcEndpoint)
 }
 
 /// ModifyVpcAttribute, DescribeVpcAttribute, CreateRouteTable.
@@ -62,8 +63,8 @@ pub fn subnets() -> Scope {
     Scope::new().all(Kind::Subnet).all_addresses()
 }
 
-/// DeleteSubnet: its addresses (every instance, interface and NAT gateway in it holds one), the NAT gateways,
-/// and the route tables it is associated with (written when it is).
+/// DeleteSubnet: its addresses (every instance, interface, VPC endpoint interface and NAT gateway in it holds one),
+/// the NAT gateways, and the route tables it is associated with (written when it is).
 pub fn delete_subnet(subnet_id: &str) -> Scope {
     Scope::new().addresses(subnet_id).all(Kind::NatGateway).all(Kind::RouteTable)
 }
@@ -369,4 +370,45 @@ pub fn snapshot(id: &str) -> Scope {
 /// Key pair operations: every key pair (names are unique in a region).
 pub fn key_pairs() -> Scope {
     Scope::new().all(Kind::KeyPair)
+}
+
+/// DescribeVpcEndpoints: every endpoint, and the security groups for their names.
+pub fn vpc_endpoints() -> Scope {
+    Scope::new().all(Kind::VpcEndpoint).all(Kind::SecurityGroup)
+}
+
+/// CreateVpcEndpoint: the VPC (its DNS attributes, checked at commit), every endpoint (client tokens, and S3's
+/// gateway endpoint for its interface one: an endpoint's VPC, service, type and token never change), every
+/// security group (the VPC's default one; a group's VPC and name never change), the route tables named (written)
+/// and the subnets' addresses named.
+pub fn create_vpc_endpoint(vpc_id: Option<&str>, route_tables: &[String], subnets: &[String]) -> Scope {
+    let scope = Scope::new()
+        .all(Kind::VpcEndpoint)
+        .all(Kind::SecurityGroup)
+        .ids(Kind::RouteTable, route_tables.iter().cloned());
+    let scope = subnets.iter().fold(scope, |scope, subnet| scope.addresses(subnet));
+    vpc_id.map_or(scope.clone(), |vpc| scope.id(Kind::Vpc, vpc))
+}
+
+/// ModifyVpcEndpoint: the endpoint, every endpoint and security group (as [`create_vpc_endpoint`]), the route
+/// tables and the subnets' addresses named, then (widened, [`endpoint_parts`]) what the endpoint holds.
+pub fn modify_vpc_endpoint(id: &str, route_tables: &[String], subnets: &[String]) -> Scope {
+    create_vpc_endpoint(None, route_tables, subnets).id(Kind::VpcEndpoint, id)
+}
+
+/// DeleteVpcEndpoints: the endpoints, then (widened, [`endpoint_parts`]) what they hold.
+pub fn vpc_endpoint_ids(ids: &[String]) -> Scope {
+    Scope::new().ids(Kind::VpcEndpoint, ids.iter().cloned())
+}
+
+/// Widens the endpoint scopes: each endpoint named's VPC, route tables, network interfaces and the interfaces'
+/// subnets' addresses, all by id (each it changes is written, so checked).
+pub fn endpoint_parts(network: &Network, ids: &[String]) -> Scope {
+    ids.iter().filter_map(|id| network.vpc_endpoints.loaded().get(id)).fold(Scope::new(), |scope, endpoint| {
+        let scope = scope
+            .id(Kind::Vpc, &endpoint.vpc_id)
+            .ids(Kind::RouteTable, endpoint.route_table_ids.iter().cloned())
+            .ids(Kind::NetworkInterface, endpoint.network_interface_ids());
+        endpoint.interfaces.iter().fold(scope, |scope, eni| scope.addresses(&eni.subnet_id))
+    })
 }

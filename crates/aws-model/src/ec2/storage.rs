@@ -4,7 +4,7 @@
 //! Keys, under `/aws/<account>/<region>/`:
 //! - `ec2/<kind>/<id>` for each resource ([`Kind`]: `vpc`, `subnet`, `security-group`, `internet-gateway`,
 //!   `route-table`, `nat-gateway`, `elastic-ip`, `network-acl`, `network-interface`, `launch-template`,
-//!   `instance`, `volume`, `snapshot`, `key-pair`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
+//!   `instance`, `volume`, `snapshot`, `key-pair`, `vpc-endpoint`) and `autoscaling/group/<name>`; a resource's tags are stored in its record;
 //! - `ec2/subnet-addresses/<subnet>/<chunk>` for the addresses in use in a subnet ([`AddressMap`]);
 //! - `ec2/generation/<kind>`: a counter every create and delete of a record of that kind moves;
 //! - `ec2/region`: present once the region's default VPC has been made.
@@ -60,11 +60,12 @@ pub enum Kind {
     Volume,
     Snapshot,
     KeyPair,
+    VpcEndpoint,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::SecurityGroup,
@@ -80,6 +81,7 @@ impl Kind {
         Kind::Volume,
         Kind::Snapshot,
         Kind::KeyPair,
+        Kind::VpcEndpoint,
     ];
 
     /// The networking kinds: what most EC2 calls look through.
@@ -112,6 +114,7 @@ impl Kind {
             Kind::Volume => "ec2/volume",
             Kind::Snapshot => "ec2/snapshot",
             Kind::KeyPair => "ec2/key-pair",
+            Kind::VpcEndpoint => "ec2/vpc-endpoint",
         }
     }
 
@@ -133,6 +136,7 @@ impl Kind {
             "vol" => Kind::Volume,
             "snap" => Kind::Snapshot,
             "key" => Kind::KeyPair,
+            "vpce" => Kind::VpcEndpoint,
             _ => return None,
         })
     }
@@ -745,6 +749,7 @@ impl Network {
             volumes: Loaded::default(),
             snapshots: Loaded::default(),
             key_pairs: Loaded::default(),
+            vpc_endpoints: Loaded::default(),
             tags: BTreeMap::new(),
             instances: Loaded::default(),
             launch_templates: Loaded::default(),
@@ -794,6 +799,7 @@ impl Network {
             Kind::Volume => put(cache, &mut self.volumes, tags, id, kv),
             Kind::Snapshot => put(cache, &mut self.snapshots, tags, id, kv),
             Kind::KeyPair => put(cache, &mut self.key_pairs, tags, id, kv),
+            Kind::VpcEndpoint => put(cache, &mut self.vpc_endpoints, tags, id, kv),
         }
     }
 
@@ -816,6 +822,7 @@ impl Network {
             Kind::Volume => self.volumes.mark(all, ids),
             Kind::Snapshot => self.snapshots.mark(all, ids),
             Kind::KeyPair => self.key_pairs.mark(all, ids),
+            Kind::VpcEndpoint => self.vpc_endpoints.mark(all, ids),
         }
     }
 
@@ -857,6 +864,7 @@ impl Network {
             Kind::Volume => each(&self.volumes, &self.tags),
             Kind::Snapshot => each(&self.snapshots, &self.tags),
             Kind::KeyPair => each(&self.key_pairs, &self.tags),
+            Kind::VpcEndpoint => each(&self.vpc_endpoints, &self.tags),
         }
     }
 }

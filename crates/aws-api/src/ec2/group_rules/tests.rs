@@ -123,3 +123,30 @@ async fn garbage_rule_requests_get_ec2_errors() {
     let (_, xml) = send(&api, "Action=DescribeSecurityGroupRules").await;
     assert_eq!(xml.matches("<securityGroupRuleId>").count(), 2, "{xml}");
 }
+
+#[tokio::test]
+async fn dry_runs_check_rule_changes_and_store_nothing() {
+    let api = api();
+    let ssh = "IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=22&IpPermissions.1.ToPort=22&\
+               IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0%2F8";
+    let authorize = format!("Action=AuthorizeSecurityGroupIngress&GroupName=default&{ssh}");
+    assert_eq!(code(&api, &format!("{authorize}&DryRun=true")).await, (412, "DryRunOperation".into()));
+    let (_, xml) = send(&api, "Action=DescribeSecurityGroupRules").await;
+    assert_eq!(xml.matches("<securityGroupRuleId>").count(), 2, "only the default group's two: {xml}");
+    let revoke = format!("Action=RevokeSecurityGroupIngress&GroupName=default&{ssh}&DryRun=true");
+    assert_eq!(code(&api, &revoke).await, (400, "InvalidPermission.NotFound".into()), "a dry run still checks");
+    let (_, xml) = send(&api, &authorize).await;
+    let rule_id = element(&xml, "securityGroupRuleId").unwrap().to_owned();
+    let group_id = element(&xml, "groupId").unwrap().to_owned();
+    assert_eq!(code(&api, &format!("{authorize}&DryRun=true")).await, (400, "InvalidPermission.Duplicate".into()));
+    assert_eq!(code(&api, &revoke).await, (412, "DryRunOperation".into()));
+    let modify = format!(
+        "Action=ModifySecurityGroupRules&GroupId={group_id}&SecurityGroupRule.1.SecurityGroupRuleId={rule_id}&\
+         SecurityGroupRule.1.SecurityGroupRule.IpProtocol=tcp&SecurityGroupRule.1.SecurityGroupRule.FromPort=2222&\
+         SecurityGroupRule.1.SecurityGroupRule.ToPort=2222&SecurityGroupRule.1.SecurityGroupRule.CidrIpv4=10.0.0.0%2F8&\
+         DryRun=true"
+    );
+    assert_eq!(code(&api, &modify).await, (412, "DryRunOperation".into()));
+    let (_, xml) = send(&api, &format!("Action=DescribeSecurityGroupRules&SecurityGroupRuleId.1={rule_id}")).await;
+    assert_eq!(element(&xml, "fromPort"), Some("22"), "nothing changed: {xml}");
+}

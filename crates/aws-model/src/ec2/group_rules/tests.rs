@@ -34,14 +34,20 @@ fn every_rule_has_a_stable_id_and_records_without_ids_get_the_same_ones() {
     assert_ne!(added[0].id, added[1].id);
     let group = network.security_groups[&group_id].clone();
     assert_eq!(ids(&group.ingress), ids(&added));
-    // A record written before rules had ids: the ids are derived again, the same.
+    // A record written before rules had ids: its rules get the ids earlier versions derived (from the group and
+    // the traffic alone), the same at every read.
     let mut old = group.clone();
+    old.rules_added = 0;
     for rule in old.ingress.iter_mut().chain(old.egress.iter_mut()) {
         rule.id.clear();
     }
     let mut tags = std::collections::BTreeMap::new();
+    let mut read_again = old.clone();
     settle_read_group(&mut tags, &mut old);
-    assert_eq!(old, group);
+    settle_read_group(&mut tags, &mut read_again);
+    assert_eq!(old, read_again);
+    assert_eq!(old.ingress[0].id, rule_id(&group_id, Direction::Ingress, &tcp(22, "10.0.0.0/8"), 0));
+    assert_eq!(old.rules_added, 0, "reading counts nothing");
     // The default group of a VPC has ids too.
     assert!(network.group_rules().all(|found| found.rule.id.starts_with("sgr-")));
 }
@@ -138,4 +144,19 @@ fn rule_tags_are_stored_in_the_group_record_and_read_back() {
     assert_eq!(read, network.security_groups[&group_id]);
     assert_eq!(read_tags.get(&added[0].id), Some(&tags));
     assert!(allow_all_egress().same_traffic(&read.egress[0]));
+}
+
+#[test]
+fn a_rule_revoked_and_added_again_gets_a_new_id() {
+    let (mut network, group_id) = network();
+    let [first] =
+        network.authorize(&group_id, Direction::Ingress, &[tcp(22, "10.0.0.0/8")]).unwrap().try_into().unwrap();
+    network.revoke(&group_id, Direction::Ingress, &[tcp(22, "10.0.0.0/8")]).unwrap();
+    let [again] =
+        network.authorize(&group_id, Direction::Ingress, &[tcp(22, "10.0.0.0/8")]).unwrap().try_into().unwrap();
+    assert_ne!(again.id, first.id);
+    assert_eq!(network.group_rule(&again.id).unwrap().rule.from_port, Some(22));
+    assert!(network.group_rule(&first.id).is_err());
+    // The count the ids come from is the group's, stored with it.
+    assert_eq!(network.security_groups[&group_id].rules_added, 3, "its first egress rule and the two added");
 }
