@@ -4,13 +4,12 @@ Then Terraform's `aws_vpc_security_group_ingress_rule` and `aws_vpc_security_gro
 again with no changes, and destroyed (skipped as `test_terraform.py` is without terraform and the provider)."""
 
 import json
-import shutil
 
 import botocore.exceptions
 import pytest
 
 from conftest import boto
-from test_terraform import MIRROR, configure, succeeds, terraform
+from test_terraform import configure, needs_terraform, succeeds, terraform
 
 
 def error_of(call, **kwargs):
@@ -186,8 +185,7 @@ output "https_rule_id" {
 """
 
 
-@pytest.mark.skipif(not (shutil.which("terraform") and MIRROR),
-                    reason="needs terraform on PATH and a filesystem mirror with hashicorp/aws, as test_terraform.py")
+@needs_terraform
 def test_terraform_rule_resources_apply_plan_clean_and_destroy(ekslite, tmp_path):
     server = ekslite()
     ec2 = boto(server, "ec2")

@@ -7,13 +7,12 @@ private DNS, a gateway endpoint for S3 with a route table) applied, planned agai
 leaving nothing (skipped as `test_terraform.py` is without terraform and the provider)."""
 
 import json
-import shutil
 
 import botocore.exceptions
 import pytest
 
 from conftest import boto
-from test_terraform import MIRROR, configure, succeeds, terraform
+from test_terraform import configure, needs_terraform, succeeds, terraform
 
 
 def error_of(call, **kwargs):
@@ -339,8 +338,7 @@ output "s3_prefix_list" {
 """
 
 
-@pytest.mark.skipif(not (shutil.which("terraform") and MIRROR),
-                    reason="needs terraform on PATH and a filesystem mirror with hashicorp/aws, as test_terraform.py")
+@needs_terraform
 def test_terraform_vpc_endpoints_apply_plan_clean_and_destroy(ekslite, tmp_path):
     server = ekslite()
     ec2 = boto(server, "ec2")

@@ -5,7 +5,6 @@ access point, pods in every zone with a mount target share it, a pod in a zone w
 until one is made there, and deleting the claim deletes the access point."""
 
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -422,10 +421,7 @@ output "file_system_id" {
 """
 
 
-@pytest.mark.skipif(not (shutil.which("terraform") and test_terraform.MIRROR),
-                    reason="needs terraform on PATH and a filesystem mirror with hashicorp/aws "
-                           "($EKSLITE_TERRAFORM_MIRROR, Terraform's implied mirror directories or a directory "
-                           "under /opt)")
+@test_terraform.needs_terraform
 def test_terraform_applies_plans_clean_and_destroys_an_efs_stack(ekslite, tmp_path):
     server = ekslite()
     efs = boto(server, "efs")

@@ -42,11 +42,12 @@ def find_mirror() -> str | None:
 
 MIRROR = find_mirror()
 
-pytestmark = pytest.mark.skipif(
+needs_terraform = pytest.mark.skipif(
     not (shutil.which("terraform") and MIRROR),
     reason="needs terraform on PATH and a filesystem mirror with hashicorp/aws ($EKSLITE_TERRAFORM_MIRROR, "
            "Terraform's implied mirror directories or a directory under /opt)",
 )
+pytestmark = needs_terraform
 
 CONFIGURATION = """
 terraform {

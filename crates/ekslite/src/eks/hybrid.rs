@@ -51,21 +51,7 @@ pub(super) fn node_spec(node: &HybridNode, region: &str) -> NodeSpec {
     let mut labels = node.labels.clone();
     labels.insert("eks.amazonaws.com/compute-type".to_owned(), "hybrid".to_owned());
     labels.insert("eks.amazonaws.com/hybrid-credential-provider".to_owned(), node.credential_provider.clone());
-    let taints = node
-        .taints
-        .iter()
-        .map(|taint| k8s_openapi::api::core::v1::Taint {
-            key: taint.key.clone(),
-            value: taint.value.clone(),
-            effect: match taint.effect.as_str() {
-                "NO_EXECUTE" => "NoExecute",
-                "PREFER_NO_SCHEDULE" => "PreferNoSchedule",
-                _ => "NoSchedule",
-            }
-            .to_owned(),
-            time_added: None,
-        })
-        .collect();
+    let taints = super::nodes::kubernetes_taints(&node.taints);
     NodeSpec {
         name: node.name.clone(),
         labels,

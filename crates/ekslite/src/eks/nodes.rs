@@ -174,6 +174,26 @@ impl aws_model::eks::reconcile::NodegroupInstances for EksNodes {
 /// Root disk of a node group's instances unless the node group says otherwise (EKS's default `diskSize`).
 const ROOT_DISK_BYTES: u64 = 20 * 1024 * 1024 * 1024;
 
+/// Taints as EKS spells them (`NO_SCHEDULE`, ...) as the kubelet registers them (`NoSchedule`, ...).
+pub(super) fn kubernetes_taints(
+    taints: &[aws_model::eks::nodegroups::Taint],
+) -> Vec<k8s_openapi::api::core::v1::Taint> {
+    taints
+        .iter()
+        .map(|taint| k8s_openapi::api::core::v1::Taint {
+            key: taint.key.clone(),
+            value: taint.value.clone(),
+            effect: match taint.effect.as_str() {
+                "NO_EXECUTE" => "NoExecute",
+                "PREFER_NO_SCHEDULE" => "PreferNoSchedule",
+                _ => "NoSchedule",
+            }
+            .to_owned(),
+            time_added: None,
+        })
+        .collect()
+}
+
 /// A node group's or self-managed instance as the node the kubelet on it registers (a self-managed node has no
 /// node group or capacity type label).
 pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
@@ -193,21 +213,7 @@ pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
     ] {
         labels.insert(key.to_owned(), value);
     }
-    let taints = instance
-        .taints
-        .iter()
-        .map(|taint| k8s_openapi::api::core::v1::Taint {
-            key: taint.key.clone(),
-            value: taint.value.clone(),
-            effect: match taint.effect.as_str() {
-                "NO_EXECUTE" => "NoExecute",
-                "PREFER_NO_SCHEDULE" => "PreferNoSchedule",
-                _ => "NoSchedule",
-            }
-            .to_owned(),
-            time_added: None,
-        })
-        .collect();
+    let taints = kubernetes_taints(&instance.taints);
     let ip = instance.private_ip.to_string();
     let dns = instance.private_dns_name.clone();
     NodeSpec {
