@@ -178,8 +178,8 @@ pub fn pod_requests(pod: &Pod) -> (u64, u64) {
         let quantity = resources.and_then(|r| r.requests.as_ref()).and_then(|requests| requests.get(name));
         let quantity = quantity.or_else(|| resources.and_then(|r| r.limits.as_ref()).and_then(|l| l.get(name)));
         match (name, quantity) {
-            ("cpu", Some(q)) => node_agent::quantity::parse_millis(&q.0).unwrap_or(0),
-            (_, Some(q)) => node_agent::quantity::parse_whole(&q.0).unwrap_or(0).div_ceil(1024 * 1024),
+            ("cpu", Some(q)) => k8s_model::rounded_up(&q.0, true).unwrap_or(0),
+            (_, Some(q)) => k8s_model::rounded_up(&q.0, false).unwrap_or(0).div_ceil(1024 * 1024),
             (_, None) => 0,
         }
     };
@@ -283,8 +283,8 @@ async fn adopt_existing(cluster: &str, node_api: &Api<Node>, pods: &Store<Pod>, 
         };
         let profile = labels.get(PROFILE_LABEL).cloned().unwrap_or_default();
         let capacity = node.status.as_ref().and_then(|s| s.capacity.clone()).unwrap_or_default();
-        let cpu = capacity.get("cpu").and_then(|q| node_agent::quantity::parse_millis(&q.0)).unwrap_or(250);
-        let memory = capacity.get("memory").and_then(|q| node_agent::quantity::parse_whole(&q.0)).unwrap_or(0);
+        let cpu = capacity.get("cpu").and_then(|q| k8s_model::rounded_up(&q.0, true)).unwrap_or(250);
+        let memory = capacity.get("memory").and_then(|q| k8s_model::rounded_up(&q.0, false)).unwrap_or(0);
         // The subnet the address came from, as the pod (or the node) recorded it; a node made before the subnet
         // was recorded has it found again when the address is released.
         let subnet_id = annotation(&pod.metadata, SUBNET_ANNOTATION)

@@ -20,8 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
     // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
-    ("scheduler", &["k8s-events", "apiserver", "store", "bench-report"]),
-    ("node-agent", &["k8s-events", "apiserver", "store"]),
+    ("scheduler", &["k8s-events", "k8s-model", "apiserver", "store", "bench-report"]),
+    ("node-agent", &["k8s-events", "k8s-model", "apiserver", "store"]),
     ("controllers", &["k8s-events", "k8s-model", "apiserver", "store"]),
     (
         "ekslite",
@@ -32,6 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "aws-protocol",
             "bench-report",
             "controllers",
+            "k8s-model",
             "node-agent",
             "scheduler",
             "store",

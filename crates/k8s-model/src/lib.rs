@@ -29,7 +29,7 @@ pub use names::{
     NameRule, c_identifier, config_map_key, dns1035_label, dns1123_label, dns1123_subdomain, env_var_name, label_value,
     path_segment_name, percent, port_name, port_number, qualified_name,
 };
-pub use quantity::{QUANTITY_SYNTAX, canonical_quantity, parse_quantity};
+pub use quantity::{QUANTITY_SYNTAX, canonical_quantity, parse_quantity, rounded_up};
 pub use service::{
     NODE_PORT_RANGE, service_keep_allocated, service_needs_cluster_ip, service_needs_health_check_node_port,
     service_node_ports_needed,

@@ -48,6 +48,18 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
     Some(sign * mantissa * scale)
 }
 
+/// A quantity's value in whole units, or in thousandths when `milli`, rounded up as Kubernetes' `Value` and
+/// `MilliValue` round; `None` when the text (surrounding spaces aside) is not a quantity or is negative.
+pub fn rounded_up(text: &str, milli: bool) -> Option<u64> {
+    let value = parse_quantity(text.trim())?;
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let scaled = value * if milli { 1000.0 } else { 1.0 };
+    // Decimal suffixes carry float error (`0.1` is not exact): tolerate it before rounding up.
+    Some((scaled - 1e-9).ceil().max(0.0) as u64)
+}
+
 /// How a quantity was written, which decides how it is written back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {

@@ -21,7 +21,6 @@ mod agent;
 pub mod lifecycle;
 mod network;
 pub mod node;
-pub mod quantity;
 pub mod status;
 
 pub use network::{Cidr, PodNetwork, SubnetPool};
@@ -123,8 +122,8 @@ pub const MEMORY_USAGE: &str = "ekslite.dev/memory-usage";
 pub fn usage(pod: &Pod) -> Usage {
     let annotation = |key: &str| pod.metadata.annotations.as_ref().and_then(|map| map.get(key));
     Usage {
-        cpu_millis: annotation(CPU_USAGE).and_then(|text| quantity::parse_millis(text)),
-        memory_bytes: annotation(MEMORY_USAGE).and_then(|text| quantity::parse_whole(text)),
+        cpu_millis: annotation(CPU_USAGE).and_then(|text| k8s_model::rounded_up(text, true)),
+        memory_bytes: annotation(MEMORY_USAGE).and_then(|text| k8s_model::rounded_up(text, false)),
     }
 }
 

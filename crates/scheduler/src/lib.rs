@@ -18,7 +18,7 @@ mod schedule;
 mod snapshot;
 mod volumes;
 
-pub use resources::{Resources, parse_quantity, pod_requests};
+pub use resources::{Resources, pod_requests};
 pub use run::run;
 pub use schedule::{Preemption, Unschedulable, schedule, selector_matches};
 pub use snapshot::{HOSTNAME_LABEL, NodeInfo, PodInfo, PodKey, Snapshot, ZONE_LABEL, pod_key};

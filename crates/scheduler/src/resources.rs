@@ -26,7 +26,11 @@ pub struct Resources {
 impl Resources {
     /// Reads `cpu`, `memory`, `ephemeral-storage` and `pods` from a resource list.
     pub fn from_list(list: &BTreeMap<String, Quantity>) -> Resources {
-        let get = |name: &str, milli: bool| list.get(name).map_or(0, |q| parse_quantity(&q.0, milli).unwrap_or(0));
+        let get = |name: &str, milli: bool| {
+            list.get(name)
+                .and_then(|q| k8s_model::rounded_up(&q.0, milli))
+                .map_or(0, |v| i64::try_from(v).unwrap_or(i64::MAX))
+        };
         Resources {
             milli_cpu: get("cpu", true),
             memory: get("memory", false),
@@ -54,36 +58,6 @@ impl Resources {
         self.memory = self.memory.max(other.memory);
         self.ephemeral_storage = self.ephemeral_storage.max(other.ephemeral_storage);
     }
-}
-
-/// Parses a Kubernetes quantity (`100m`, `1.5`, `512Mi`, `2G`, `1e3`) into whole units, or thousandths of a
-/// unit when `milli`, rounding up as kube-scheduler does; `None` when it is not a quantity.
-pub fn parse_quantity(text: &str, milli: bool) -> Option<i64> {
-    let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let multiplier = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        exponent if exponent.starts_with(['e', 'E']) => 10f64.powi(exponent[1..].parse().ok()?),
-        _ => return None,
-    };
-    let value = number * multiplier * if milli { 1000.0 } else { 1.0 };
-    // Tolerate the float error of decimal suffixes before rounding up.
-    Some((value - 1e-9).ceil().max(0.0) as i64)
 }
 
 fn container_requests(container: &Container) -> Resources {

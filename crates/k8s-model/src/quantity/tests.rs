@@ -1,6 +1,6 @@
 //! Quantity syntax and values.
 
-use super::{canonical_quantity, parse_quantity};
+use super::{canonical_quantity, parse_quantity, rounded_up};
 
 #[test]
 fn quantities() {
@@ -56,4 +56,25 @@ fn canonical_forms() {
     check("1GB", false, None);
     check(" 1", false, None);
     check("123456789012345678901234567890", false, None);
+}
+
+#[test]
+fn values_round_up_to_whole_units_or_thousandths() {
+    let check = |text: &str, expect_millis: Option<u64>, expect_whole: Option<u64>| {
+        assert_eq!((rounded_up(text, true), rounded_up(text, false)), (expect_millis, expect_whole), "{text:?}");
+    };
+    check("250m", Some(250), Some(1));
+    check("100m", Some(100), Some(1));
+    check("0.1", Some(100), Some(1));
+    check("0.5", Some(500), Some(1));
+    check("1.5", Some(1500), Some(2));
+    check("2", Some(2000), Some(2));
+    check("1k", Some(1_000_000), Some(1000));
+    check("128Mi", Some(128 * 1024 * 1024 * 1000), Some(128 * 1024 * 1024));
+    check("1G", Some(1_000_000_000_000), Some(1_000_000_000));
+    check("1e3", Some(1_000_000), Some(1000));
+    check(" 1Ki ", Some(1_024_000), Some(1024));
+    for garbage in ["", "abc", "lots", "-1", "1Xi", "m", ".", "1.2.3", "1e", "NaN", "inf", "1 Gi"] {
+        check(garbage, None, None);
+    }
 }

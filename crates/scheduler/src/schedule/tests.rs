@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use serde_json::{Value, json};
 
-use crate::resources::{parse_quantity, pod_requests};
+use crate::resources::pod_requests;
 use crate::schedule::schedule;
 use crate::snapshot::Snapshot;
 use crate::volumes;
@@ -78,19 +78,6 @@ fn check(nodes: &[Node], pods: &[Pod], pod: &Pod, expect: &str) {
 
 fn plain(name: &str) -> Node {
     node(name, "2", "4Gi", 110, json!({}))
-}
-
-#[test]
-fn quantities_parse_into_milli_cpu_and_bytes() {
-    let cases = [("100m", true, 100), ("1", true, 1000), ("1.5", true, 1500), ("0.1", true, 100), ("2", false, 2)];
-    for (text, milli, expect) in cases {
-        assert_eq!(parse_quantity(text, milli), Some(expect), "{text}");
-    }
-    assert_eq!(parse_quantity("512Mi", false), Some(512 * 1024 * 1024));
-    assert_eq!(parse_quantity("1G", false), Some(1_000_000_000));
-    assert_eq!(parse_quantity("1e3", false), Some(1000));
-    assert_eq!(parse_quantity("1k", false), Some(1000));
-    assert_eq!(parse_quantity("lots", false), None);
 }
 
 #[test]
