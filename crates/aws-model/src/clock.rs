@@ -7,6 +7,12 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> f64;
 }
 
+/// Unix seconds at midnight UTC of a day of the (proleptic Gregorian) calendar; `None` for a day it lacks.
+pub fn midnight_utc(year: i32, month: u8, day: u8) -> Option<i64> {
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
+}
+
 /// The system clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -4,40 +4,15 @@
 /// Seconds from 0001-01-01T00:00:00Z to the Unix epoch: Go's zero `time.Time`, which JSON writes as null.
 pub(crate) const GO_ZERO_TIME_SECONDS: i64 = -62_135_596_800;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// Formats a Unix time in UTC as RFC 3339 (`2026-11-27T22:45:00Z`), with 6 fractional digits when `micros`
 /// is given. Years outside 0000-9999 have no RFC 3339 form and give `None`.
 pub(crate) fn format_rfc3339(seconds: i64, micros: Option<u32>) -> Option<String> {
-    let days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) {
+    let at = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+    if !(0..=9999).contains(&at.year()) {
         return None;
     }
-    let (hour, minute, second) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    let (year, month, day) = (at.year(), u8::from(at.month()), at.day());
+    let (hour, minute, second) = (at.hour(), at.minute(), at.second());
     let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
     if let Some(micros) = micros {
         text.push_str(&format!(".{micros:06}"));
@@ -62,14 +37,9 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
     }
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let mut index = 19;
@@ -103,7 +73,8 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
         }
         _ => return None,
     };
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    let seconds = midnight + hour * 3600 + minute * 60 + second - offset_seconds;
     Some((seconds, nanos))
 }
 

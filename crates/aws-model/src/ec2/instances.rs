@@ -173,19 +173,17 @@ pub fn private_dns_name(ip: Ipv4Addr, region: &str) -> String {
 
 /// `2026-11-28 04:50:00 GMT`, as EC2 writes times into state transition reasons.
 pub fn gmt(seconds: f64) -> String {
-    let seconds = seconds.max(0.0) as i64;
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} GMT", rest / 3600, rest % 3600 / 60, rest % 60)
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(seconds.max(0.0) as i64).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} GMT",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// One state change, as TerminateInstances, StopInstances and StartInstances report it: the instance, its

@@ -84,9 +84,7 @@ pub struct VersionQuery {
 
 /// Unix seconds at midnight UTC of a day of the calendar.
 fn unix_seconds((year, month, day): Day) -> f64 {
-    let date =
-        time::Month::try_from(month).ok().and_then(|month| time::Date::from_calendar_date(year, month, day).ok());
-    date.map_or(0.0, |date| date.midnight().assume_utc().unix_timestamp() as f64)
+    crate::clock::midnight_utc(year, month, day).map_or(0.0, |seconds| seconds as f64)
 }
 
 /// A version's place in the calendar at `now` (Unix seconds); a version the calendar lacks is in standard support.

@@ -118,10 +118,11 @@ pub(crate) fn parse_date(text: &str) -> Option<i128> {
     let year: i64 = digits(parts.next()?, 4)?;
     let month: i64 = digits(parts.next()?, 2)?;
     let day: i64 = digits(parts.next()?, 2)?;
-    if parts.next().is_some() || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    if parts.next().is_some() {
         return None;
     }
-    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    let mut seconds =
+        crate::clock::midnight_utc(i32::try_from(year).ok()?, u8::try_from(month).ok()?, u8::try_from(day).ok()?)?;
     let mut nanos: i128 = 0;
     if let Some(time) = time {
         let (clock, offset) = match time.find(['Z', 'z', '+', '-']) {
@@ -179,25 +180,6 @@ fn parse_offset(offset: &str) -> Option<i64> {
 /// Exactly `width` ASCII digits.
 fn digits(text: &str, width: usize) -> Option<i64> {
     if text.len() == width && text.bytes().all(|b| b.is_ascii_digit()) { text.parse().ok() } else { None }
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// True when the address `value` lies in `range`, a CIDR block or a single address, both of one family.

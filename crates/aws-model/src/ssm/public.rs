@@ -19,14 +19,10 @@ pub struct PublicParameter {
 
 /// Unix seconds of midnight UTC of `YYYY-MM-DD...` (the proleptic Gregorian calendar).
 pub(super) fn unix_seconds(date: &str) -> i64 {
-    let number = |range: std::ops::Range<usize>| date.get(range).and_then(|text| text.parse::<i64>().ok());
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else { return 0 };
-    let (year, month) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    (era * 146_097 + day_of_era - 719_468) * 86_400
+    let number = |range: std::ops::Range<usize>| date.get(range).and_then(|text| text.parse::<u8>().ok());
+    let year = date.get(0..4).and_then(|text| text.parse::<i32>().ok());
+    let (Some(year), Some(month), Some(day)) = (year, number(5..7), number(8..10)) else { return 0 };
+    crate::clock::midnight_utc(year, month, day).unwrap_or(0)
 }
 
 /// The parameters that name one image.
