@@ -219,7 +219,7 @@ async fn reconcile(cronjob: Arc<CronJob>, context: Arc<Context>) -> Result<Actio
             return Ok(Action::await_change());
         }
     };
-    let zone = match zone_of(spec.time_zone.as_deref()) {
+    let zone = match zone_of(spec.time_zone.as_deref().or(schedule.zone())) {
         Ok(zone) => zone,
         Err(zone) => {
             let message = format!("invalid timeZone: {zone:?}: unknown time zone {zone}");

@@ -6,6 +6,7 @@
 //! `kind` and leaves objects of kinds it does not know alone.
 
 mod admission;
+mod cron;
 mod defaults;
 mod field;
 mod meta;
@@ -22,6 +23,7 @@ mod tests;
 use serde_json::Value;
 
 pub use admission::{DEFAULT_TOLERATION_SECONDS, PriorityClassRef, admit_pod, admit_pod_with, admit_priority};
+pub use cron::{Cron, CronFields, CronSchedule, parse_cron, parse_schedule};
 pub use field::{ErrorKind, FieldError, go_quote};
 pub use meta::TOTAL_ANNOTATION_SIZE_LIMIT;
 pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, SYSTEM_PRIORITY_CLASSES};
@@ -34,7 +36,6 @@ pub use service::{
     NODE_PORT_RANGE, service_keep_allocated, service_needs_cluster_ip, service_needs_health_check_node_port,
     service_node_ports_needed,
 };
-pub use workloads::parse_schedule;
 
 use field::Errors;
 

@@ -45,21 +45,31 @@ fn next_schedule_times() {
 
 #[test]
 fn garbage_schedules_are_refused() {
-    check("", "UTC", "2026-01-01T00:00:00Z", "error: expected exactly 5 fields, found 0: ");
-    check("* * * *", "UTC", "2026-01-01T00:00:00Z", "error: expected exactly 5 fields, found 4: * * * *");
-    check("* * * * * *", "UTC", "2026-01-01T00:00:00Z", "error: expected exactly 5 fields, found 6: * * * * * *");
-    check("60 * * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"60\"");
-    check("* 24 * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse hour field \"24\"");
-    check("* * 0 * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse day-of-month field \"0\"");
-    check("* * * 13 *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse month field \"13\"");
-    check("* * * * 7", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse day-of-week field \"7\"");
-    check("*/0 * * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"*/0\"");
-    check("5-1 * * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"5-1\"");
-    check("a b c d e", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"a\"");
-    check("* * * foo *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse month field \"foo\"");
-    check("@fortnightly", "UTC", "2026-01-01T00:00:00Z", "error: unrecognized descriptor: @fortnightly");
-    check("1,,2 * * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"1,,2\"");
-    check("-1 * * * *", "UTC", "2026-01-01T00:00:00Z", "error: failed to parse minute field \"-1\"");
+    // The standard cron parser's messages, which the API server's validation gives too.
+    let refused = |schedule: &str, message: &str| {
+        check(schedule, "UTC", "2026-01-01T00:00:00Z", &format!("error: {message}"));
+    };
+    refused("", "empty spec string");
+    refused("* * * *", "expected exactly 5 fields, found 4: [* * * *]");
+    refused("* * * * * *", "expected exactly 5 fields, found 6: [* * * * * *]");
+    refused("60 * * * *", "end of range (60) above maximum (59): 60");
+    refused("* 24 * * *", "end of range (24) above maximum (23): 24");
+    refused("* * 0 * *", "beginning of range (0) below minimum (1): 0");
+    refused("* * * 13 *", "end of range (13) above maximum (12): 13");
+    refused("* * * * 7", "end of range (7) above maximum (6): 7");
+    refused("*/0 * * * *", "step of range should be a positive number: */0");
+    refused("5-1 * * * *", "beginning of range (5) beyond end of range (1): 5-1");
+    refused("a b c d e", "failed to parse int from a: strconv.Atoi: parsing \"a\": invalid syntax");
+    refused("* * * foo *", "failed to parse int from foo: strconv.Atoi: parsing \"foo\": invalid syntax");
+    refused("@fortnightly", "unrecognized descriptor: @fortnightly");
+    refused("1,,2 * * * *", "failed to parse int from : strconv.Atoi: parsing \"\": invalid syntax");
+    refused("-1 * * * *", "failed to parse int from : strconv.Atoi: parsing \"\": invalid syntax");
+}
+
+#[test]
+fn every_schedules_fire_at_a_fixed_interval() {
+    check("@every 90m", "UTC", "2026-01-01T10:00:30.5Z", "2026-01-01T11:30:30Z");
+    check("@every 1h", "America/New_York", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z");
 }
 
 #[test]
