@@ -1,18 +1,8 @@
 //! The controllers' client reaches an in-process API server: the plumbing every controller test stands on.
 
-use std::sync::Arc;
-
-use apiserver::{ControlPlanes, Identity, LocalService};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::{Api, ListParams, PostParams};
-
-async fn cluster() -> (ControlPlanes, kube::Client) {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    (planes, kube::Client::new(LocalService::new(api, identity), "default"))
-}
+use test_support::cluster;
 
 #[tokio::test]
 async fn a_kube_client_lists_creates_and_watches_in_process() {

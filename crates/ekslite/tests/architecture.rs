@@ -8,6 +8,7 @@ use std::process::Command;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["bench-report"]),
     ("bench-report", &[]),
+    ("test-support", &["apiserver", "store"]),
     ("k8s-model", &[]),
     ("k8s-events", &[]),
     ("k8s-protobuf", &[]),
@@ -20,9 +21,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // store only for its tests, which build the model on a memory store.
     ("aws-api", &["aws-model", "aws-protocol", "store"]),
     // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
-    ("scheduler", &["k8s-events", "k8s-model", "apiserver", "store", "bench-report"]),
-    ("node-agent", &["k8s-events", "k8s-model", "apiserver", "store"]),
-    ("controllers", &["k8s-events", "k8s-model", "apiserver", "store"]),
+    ("scheduler", &["k8s-events", "k8s-model", "apiserver", "store", "bench-report", "test-support"]),
+    ("node-agent", &["k8s-events", "k8s-model", "apiserver", "store", "test-support"]),
+    ("controllers", &["k8s-events", "k8s-model", "apiserver", "store", "test-support"]),
     (
         "ekslite",
         &[
@@ -49,6 +50,9 @@ const TEST_ONLY: &[(&str, &str)] = &[
     ("node-agent", "store"),
     ("controllers", "apiserver"),
     ("controllers", "store"),
+    ("scheduler", "test-support"),
+    ("node-agent", "test-support"),
+    ("controllers", "test-support"),
     ("aws-api", "store"),
     ("ekslite", "bench-report"),
 ];

@@ -5,22 +5,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
+use apiserver::ControlPlanes;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use node_agent::{AgentConfig, Capacity, Cidr, NodeAgent, NodeSpec, SubnetPool};
 use serde_json::json;
+use test_support::cluster;
 
 const DEADLINE: Duration = Duration::from_secs(20);
-
-async fn cluster() -> (ControlPlanes, kube::Client) {
-    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-    planes.create("test", None).await.expect("create a cluster");
-    let api = planes.api("test").expect("the cluster runs");
-    let identity = Identity::Certificate { user: "test-admin".into(), groups: vec!["system:masters".into()] };
-    (planes, kube::Client::new(LocalService::new(api, identity), "default"))
-}
 
 fn config() -> AgentConfig {
     AgentConfig {
@@ -46,19 +39,12 @@ fn spec(name: &str, host: &str, pods: u32) -> NodeSpec {
 }
 
 /// Polls `probe` until it gives a value; fails after the deadline with `what`.
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let end = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < end, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    test_support::eventually(what, DEADLINE, probe).await
 }
 
 struct Harness {

@@ -2,10 +2,9 @@
 //! say why and are scheduled once a node fits, a high-priority pod preempts a lower one, and pods go where their
 //! volumes are (claims waiting for their first consumer are told the chosen node).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use apiserver::{ControlPlanes, Identity, LocalService};
+use apiserver::ControlPlanes;
 use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -24,12 +23,7 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
-        let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
-        planes.create("test", None).await.expect("create a cluster");
-        let api = planes.api("test").expect("the cluster runs");
-        let identity =
-            Identity::Certificate { user: "system:kube-scheduler".into(), groups: vec!["system:masters".into()] };
-        let client = kube::Client::new(LocalService::new(api, identity), "default");
+        let (planes, client) = test_support::cluster_as("system:kube-scheduler").await;
         let scheduler = tokio::spawn(scheduler::run(client.clone(), scheduler::SchedulerConfig::default()));
         Cluster { planes, client, scheduler }
     }
@@ -201,14 +195,7 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    test_support::eventually(what, DEADLINE, check).await
 }
 
 #[tokio::test]
