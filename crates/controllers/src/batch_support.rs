@@ -329,25 +329,15 @@ pub mod revisions {
     }
 }
 
-/// Whether an apps/v1 label selector selects `labels`. An empty selector selects everything (the API server
-/// refuses empty workload selectors, so this only matters for garbage); an unknown operator selects nothing.
+/// Whether a label selector selects `labels`, as kube's [`kube::core::Selector`] matches. An empty selector
+/// selects everything (the API server refuses empty workload selectors, so this only matters for garbage); one
+/// that does not compile (an unknown operator, `In` without values) selects nothing.
 pub fn selector_matches(
     selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
     labels: &std::collections::BTreeMap<String, String>,
 ) -> bool {
-    let labels_match = selector.match_labels.iter().flatten().all(|(key, value)| labels.get(key) == Some(value));
-    labels_match
-        && selector.match_expressions.iter().flatten().all(|expression| {
-            let values = expression.values.as_deref().unwrap_or_default();
-            let value = labels.get(&expression.key);
-            match expression.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                _ => false,
-            }
-        })
+    use kube::core::SelectorExt;
+    kube::core::Selector::try_from(selector.clone()).is_ok_and(|selector| selector.matches(labels))
 }
 
 /// What an API error says: the server's message for a refused request, the error itself otherwise.
@@ -355,5 +345,29 @@ pub fn status_message(error: &kube::Error) -> String {
     match error {
         kube::Error::Api(status) => status.message.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Whether one requirement of a node selector (`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`) holds for a
+/// node's `value` of its key (a label, or a field such as `metadata.name`); an unknown operator holds for none.
+pub fn node_requirement_matches(
+    requirement: &k8s_openapi::api::core::v1::NodeSelectorRequirement,
+    value: Option<&String>,
+) -> bool {
+    let values = requirement.values.as_deref().unwrap_or_default();
+    match requirement.operator.as_str() {
+        "In" => value.is_some_and(|v| values.contains(v)),
+        "NotIn" => value.is_none_or(|v| !values.contains(v)),
+        "Exists" => value.is_some(),
+        "DoesNotExist" => value.is_none(),
+        "Gt" | "Lt" => {
+            let (Some(have), Some(bound)) =
+                (value.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|v| v.parse::<i64>().ok()))
+            else {
+                return false;
+            };
+            if requirement.operator == "Gt" { have > bound } else { have < bound }
+        }
+        _ => false,
     }
 }

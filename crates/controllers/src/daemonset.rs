@@ -85,32 +85,17 @@ fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
     }
 }
 
-fn requirement_matches(requirement: &NodeSelectorRequirement, value: Option<&String>) -> bool {
-    let values = requirement.values.as_deref().unwrap_or_default();
-    match requirement.operator.as_str() {
-        "In" => value.is_some_and(|v| values.contains(v)),
-        "NotIn" => value.is_none_or(|v| !values.contains(v)),
-        "Exists" => value.is_some(),
-        "DoesNotExist" => value.is_none(),
-        "Gt" | "Lt" => {
-            let (Some(have), Some(bound)) =
-                (value.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|v| v.parse::<i64>().ok()))
-            else {
-                return false;
-            };
-            if requirement.operator == "Gt" { have > bound } else { have < bound }
-        }
-        _ => false,
-    }
-}
-
 fn term_matches(term: &NodeSelectorTerm, node: &Node) -> bool {
     let labels = node.labels();
     let name = node.name_any();
-    let expressions = term.match_expressions.iter().flatten().all(|r| requirement_matches(r, labels.get(&r.key)));
+    let expressions = term
+        .match_expressions
+        .iter()
+        .flatten()
+        .all(|r| crate::batch_support::node_requirement_matches(r, labels.get(&r.key)));
     let fields = term.match_fields.iter().flatten().all(|r| {
         let value = (r.key == "metadata.name").then_some(&name);
-        requirement_matches(r, value)
+        crate::batch_support::node_requirement_matches(r, value)
     });
     let empty = term.match_expressions.as_ref().is_none_or(Vec::is_empty)
         && term.match_fields.as_ref().is_none_or(Vec::is_empty);

@@ -124,36 +124,6 @@ fn annotation<'a>(object: &'a impl kube::Resource, key: &str) -> Option<&'a str>
     object.meta().annotations.as_ref()?.get(key).map(String::as_str)
 }
 
-/// Whether `labels` satisfy one requirement of a label or node selector.
-fn requirement_matches(
-    key: &str,
-    operator: &str,
-    values: Option<&[String]>,
-    labels: &BTreeMap<String, String>,
-) -> bool {
-    let values = values.unwrap_or_default();
-    match operator {
-        "In" => labels.get(key).is_some_and(|v| values.contains(v)),
-        "NotIn" => labels.get(key).is_none_or(|v| !values.contains(v)),
-        "Exists" => labels.contains_key(key),
-        "DoesNotExist" => !labels.contains_key(key),
-        _ => false,
-    }
-}
-
-/// Whether `labels` satisfy a label selector (`matchLabels` and `matchExpressions`).
-fn selector_matches(
-    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-    labels: &BTreeMap<String, String>,
-) -> bool {
-    selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v))
-        && selector
-            .match_expressions
-            .iter()
-            .flatten()
-            .all(|e| requirement_matches(&e.key, &e.operator, e.values.as_deref(), labels))
-}
-
 /// Whether a volume's required node affinity lets it be used on a node with `labels` (no affinity: anywhere).
 pub fn volume_fits_node(volume: &PersistentVolume, labels: &BTreeMap<String, String>) -> bool {
     let Some(required) = volume.spec.as_ref().and_then(|s| s.node_affinity.as_ref()).and_then(|a| a.required.as_ref())
@@ -164,7 +134,7 @@ pub fn volume_fits_node(volume: &PersistentVolume, labels: &BTreeMap<String, Str
         term.match_expressions
             .iter()
             .flatten()
-            .all(|e| requirement_matches(&e.key, &e.operator, e.values.as_deref(), labels))
+            .all(|e| crate::batch_support::node_requirement_matches(e, labels.get(&e.key)))
             && (term.match_expressions.as_ref().is_some_and(|e| !e.is_empty())
                 || term.match_fields.as_ref().is_some_and(|f| !f.is_empty()))
     })
@@ -202,7 +172,7 @@ pub fn volume_satisfies(
         && volume_mode(spec.volume_mode.as_ref()) == volume_mode(wanted.volume_mode.as_ref())
         && wanted.access_modes.iter().flatten().all(|mode| modes.contains(mode))
         && capacity_bytes(volume) >= requested_bytes(claim)
-        && wanted.selector.as_ref().is_none_or(|s| selector_matches(s, volume.labels()))
+        && wanted.selector.as_ref().is_none_or(|s| crate::batch_support::selector_matches(s, volume.labels()))
         && node.is_none_or(|labels| volume_fits_node(volume, labels))
 }
 

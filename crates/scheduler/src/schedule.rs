@@ -3,6 +3,7 @@
 //! where evicting lower-priority pods makes room. Pure: a function of the pod and a [`Snapshot`]. What the pod's
 //! volumes ask is worked out in `volumes`.
 
+use kube::core::{Selector, SelectorExt};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -253,8 +254,9 @@ struct Prepared<'s> {
     anti_affinity_domains: Vec<HashSet<String>>,
     /// (topology key, value) pairs where an existing pod's anti-affinity keeps the pod out.
     existing_anti_affinity: HashSet<(String, String)>,
-    /// Per `DoNotSchedule` constraint: pods per domain and the smallest count over eligible domains.
-    hard_spread: Vec<(usize, HashMap<String, i64>, i64)>,
+    /// Per `DoNotSchedule` constraint: pods per domain, the smallest count over eligible domains, and 1 when the
+    /// pod itself matches the constraint's selector (0 otherwise).
+    hard_spread: Vec<(usize, HashMap<String, i64>, i64, i64)>,
 }
 
 /// Picks the node for `pod`, or says why there is none (and, when it may help, which pods to preempt).
@@ -365,7 +367,9 @@ fn prepare<'s>(incoming: &Incoming<'_>, snapshot: &'s Snapshot) -> Prepared<'s> 
         // maxSkew.
         let too_few = constraint.min_domains.is_some_and(|wanted| (eligible.len() as i64) < i64::from(wanted));
         let min = if too_few { 0 } else { eligible.values().copied().min().unwrap_or(0) };
-        prepared.hard_spread.push((idx, counts, min));
+        let self_match =
+            constraint.label_selector.as_ref().is_some_and(|s| selector_matches(s, &incoming.labels)) as i64;
+        prepared.hard_spread.push((idx, counts, min, self_match));
     }
     prepared
 }
@@ -403,9 +407,9 @@ fn spread_counts(
     snapshot: &Snapshot,
 ) -> HashMap<String, i64> {
     let mut counts = HashMap::new();
-    let Some(selector) = &constraint.label_selector else { return counts };
+    let Some(selector) = constraint.label_selector.as_ref().and_then(compile) else { return counts };
     for pod in snapshot.pods.values() {
-        if pod.namespace != incoming.namespace || !selector_matches(selector, &pod.labels) {
+        if pod.namespace != incoming.namespace || !selector.matches(&pod.labels) {
             continue;
         }
         if let Some(value) = snapshot.nodes[pod.node_idx].labels.get(&constraint.topology_key) {
@@ -418,8 +422,9 @@ fn spread_counts(
 /// The topology domains (values of the term's key) that hold a pod the term selects.
 fn term_domains(term: &PodAffinityTerm, namespace: &str, snapshot: &Snapshot) -> HashSet<String> {
     let mut domains = HashSet::new();
+    let compiled = CompiledTerm::of(term);
     for pod in snapshot.pods.values() {
-        if term_matches(term, namespace, &pod.namespace, &pod.labels, snapshot)
+        if compiled.matches(namespace, &pod.namespace, &pod.labels, snapshot)
             && let Some(value) = snapshot.nodes[pod.node_idx].labels.get(&term.topology_key)
         {
             domains.insert(value.clone());
@@ -438,36 +443,55 @@ fn term_matches(
     labels: &BTreeMap<String, String>,
     snapshot: &Snapshot,
 ) -> bool {
-    let names = term.namespaces.as_deref().unwrap_or(&[]);
-    let in_namespace = match &term.namespace_selector {
-        None => names.iter().any(|n| n == namespace) || (names.is_empty() && own == namespace),
-        Some(selector) => {
-            names.iter().any(|n| n == namespace)
-                || snapshot.namespaces.get(namespace).map_or_else(
-                    // A namespace not seen yet (its watch lags) has no labels to match but is selected by `{}`.
-                    || selector_matches(selector, &BTreeMap::new()),
-                    |namespace_labels| selector_matches(selector, namespace_labels),
-                )
+    CompiledTerm::of(term).matches(own, namespace, labels, snapshot)
+}
+
+/// A pod affinity term with its selectors compiled once, for matching many pods.
+struct CompiledTerm<'a> {
+    namespaces: &'a [String],
+    /// `None`: no namespace selector; `Some(None)`: one that selects nothing.
+    namespace_selector: Option<Option<Selector>>,
+    label_selector: Option<Selector>,
+}
+
+impl<'a> CompiledTerm<'a> {
+    fn of(term: &'a PodAffinityTerm) -> CompiledTerm<'a> {
+        CompiledTerm {
+            namespaces: term.namespaces.as_deref().unwrap_or(&[]),
+            namespace_selector: term.namespace_selector.as_ref().map(compile),
+            label_selector: term.label_selector.as_ref().and_then(compile),
         }
-    };
-    in_namespace && term.label_selector.as_ref().is_some_and(|selector| selector_matches(selector, labels))
+    }
+
+    /// [`term_matches`] of the term.
+    fn matches(&self, own: &str, namespace: &str, labels: &BTreeMap<String, String>, snapshot: &Snapshot) -> bool {
+        let names = self.namespaces;
+        let in_namespace = match &self.namespace_selector {
+            None => names.iter().any(|n| n == namespace) || (names.is_empty() && own == namespace),
+            Some(selector) => {
+                names.iter().any(|n| n == namespace)
+                    || selector.as_ref().is_some_and(|selector| {
+                        // A namespace not seen yet (its watch lags) has no labels to match but is selected by `{}`.
+                        snapshot.namespaces.get(namespace).map_or_else(
+                            || selector.matches(&BTreeMap::new()),
+                            |namespace_labels| selector.matches(namespace_labels),
+                        )
+                    })
+            }
+        };
+        in_namespace && self.label_selector.as_ref().is_some_and(|selector| selector.matches(labels))
+    }
+}
+
+/// A label selector as kube's [`Selector`], compiled once for many matches; `None` for one that selects nothing
+/// (an unknown operator, `In` without values).
+fn compile(selector: &LabelSelector) -> Option<Selector> {
+    Selector::try_from(selector.clone()).ok()
 }
 
 /// Whether a label selector selects `labels` (an empty selector selects everything).
 pub fn selector_matches(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
-    let labels_ok = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
-    labels_ok
-        && selector.match_expressions.iter().flatten().all(|expression| {
-            let values = expression.values.as_deref().unwrap_or(&[]);
-            let value = labels.get(&expression.key);
-            match expression.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                _ => false,
-            }
-        })
+    compile(selector).is_some_and(|selector| selector.matches(labels))
 }
 
 /// What the pods nominated to `node` at the incoming pod's priority or above hold there, the pod itself aside:
@@ -503,11 +527,9 @@ fn filter(incoming: &Incoming<'_>, prepared: &Prepared<'_>, node: &NodeInfo) -> 
     }
     fits(&incoming.requests, &node.allocatable, &requested)?;
     prepared.volumes.check(node)?;
-    for (idx, counts, min) in &prepared.hard_spread {
+    for (idx, counts, min, self_match) in &prepared.hard_spread {
         let constraint = &incoming.spread[*idx];
         let Some(value) = node.labels.get(&constraint.topology_key) else { return Err(Failure::Spread) };
-        let self_match =
-            constraint.label_selector.as_ref().is_some_and(|s| selector_matches(s, &incoming.labels)) as i64;
         let count = counts.get(value).copied().unwrap_or(0);
         if count + self_match - min > i64::from(constraint.max_skew) {
             return Err(Failure::Spread);
