@@ -64,6 +64,10 @@ const KNOWLEDGE: &[(&str, &[&str])] = &[
     ("aws-model", &["k8s-openapi", "kube", "axum", "hyper"]),
     ("aws-api", &["k8s-openapi", "kube", "axum", "hyper"]),
     ("k8s-events", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
+    // Pure rules over JSON: no Kubernetes client types, no IO, no HTTP.
+    ("k8s-model", &["k8s-openapi", "kube", "axum", "hyper", "tokio", "rusqlite", "etcd-client"]),
+    // The Kubernetes side knows nothing of AWS.
+    ("apiserver", &["aws-sdk-", "aws-smithy-", "aws-sigv4", "aws-config"]),
     ("scheduler", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("node-agent", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("controllers", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
