@@ -324,12 +324,26 @@ async fn serve_resource(
         Verb::Create if info.name.is_some() => {
             Err(ApiError::method_not_allowed("POST to a named object is not supported"))
         }
-        Verb::Create => api.create(resource, info, headers, body, query).await,
-        Verb::Update => api.update(resource, info, headers, body, query).await,
-        Verb::Patch => api.patch(resource, info, headers, body, query).await,
+        Verb::Create => off_the_workers(body, api.create(resource, info, headers, body, query)).await,
+        Verb::Update => off_the_workers(body, api.update(resource, info, headers, body, query)).await,
+        Verb::Patch => off_the_workers(body, api.patch(resource, info, headers, body, query)).await,
         Verb::Delete => api.delete(resource, info, headers, body, query).await,
         Verb::DeleteCollection => api.delete_collection(resource, info, headers, body, query).await,
     }
+}
+
+/// Bodies from this size on are decoded, defaulted, validated and merged off the runtime's worker threads.
+const LARGE_BODY_BYTES: usize = 256 * 1024;
+
+/// Runs a write whose body is large (a pod of thousands of containers takes a good part of a second to admit)
+/// on a thread of its own, so that the requests queued behind it on the same worker keep their latency; small
+/// writes run as they are. Only a multi-threaded runtime (the server's) can hand a worker's queue over.
+async fn off_the_workers<T>(body: &[u8], work: impl std::future::Future<Output = T>) -> T {
+    let handle = tokio::runtime::Handle::current();
+    if body.len() < LARGE_BODY_BYTES || handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return work.await;
+    }
+    tokio::task::block_in_place(|| handle.block_on(work))
 }
 
 /// `/openapi/v3` and `/openapi/v3/<group version>?hash=...`, as kube-apiserver serves them: a request with the
