@@ -12,6 +12,7 @@ use k8s_openapi::api::{
     discovery, events, networking, node, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
 use k8s_openapi::{ListableResource, NamespaceResourceScope, Resource};
 
 /// What clients may do with a resource.
@@ -143,6 +144,8 @@ impl ResourceType {
 
 const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
+/// Upstream lists APIServices in the `api-extensions` category.
+const ALL_API_SERVICES: &[&str] = &["api-extensions"];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
 pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Binding, Subresource::Eviction, Subresource::Status];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
@@ -275,6 +278,7 @@ impl Registry {
             review::<authorization::v1::SelfSubjectRulesReview>(),
             review::<authorization::v1::LocalSubjectAccessReview>(),
             resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, STATUS),
+            resource::<apiregistration::v1::APIService>(NONE, ALL_API_SERVICES, STATUS),
         ];
         let by_path = index(&resources);
         Registry { resources, by_path, openapi: Arc::default(), custom_openapi: Default::default() }
