@@ -207,6 +207,9 @@ pub struct Registry {
     /// every cluster's registry.
     openapi: Arc<std::sync::OnceLock<openapi::OpenApi>>,
     custom_openapi: std::collections::BTreeMap<String, OpenApiDocument>,
+    /// `/openapi/v2` of this registry's resources, built on first use and rebuilt with the registry (after CRD
+    /// writes).
+    openapi_v2: std::sync::OnceLock<openapi::OpenApiV2>,
 }
 
 fn index(resources: &[ResourceType]) -> HashMap<(String, String, String), usize> {
@@ -281,7 +284,13 @@ impl Registry {
             resource::<apiregistration::v1::APIService>(NONE, ALL_API_SERVICES, STATUS),
         ];
         let by_path = index(&resources);
-        Registry { resources, by_path, openapi: Arc::default(), custom_openapi: Default::default() }
+        Registry {
+            resources,
+            by_path,
+            openapi: Arc::default(),
+            custom_openapi: Default::default(),
+            openapi_v2: Default::default(),
+        }
     }
 
     /// The resource served at `/apis/<group>/<version>/<plural>` (`group` empty for `/api/v1`).
@@ -321,6 +330,14 @@ impl Registry {
         })
     }
 
+    /// The OpenAPI v2 document (`/openapi/v2`) of every served resource, custom ones included.
+    pub fn openapi_v2(&self) -> &openapi::OpenApiV2 {
+        self.openapi_v2.get_or_init(|| {
+            let custom = self.custom_openapi.values().map(|document| document.json.as_slice());
+            openapi::OpenApiV2::from_v3(self.openapi().documents().chain(custom))
+        })
+    }
+
     /// The OpenAPI v3 documents of the custom resources' group versions, by document path.
     pub fn custom_openapi(&self) -> &std::collections::BTreeMap<String, OpenApiDocument> {
         &self.custom_openapi
@@ -343,7 +360,13 @@ impl Registry {
             }
         }
         let by_path = index(&resources);
-        Registry { resources, by_path, openapi: Arc::clone(&self.openapi), custom_openapi }
+        Registry {
+            resources,
+            by_path,
+            openapi: Arc::clone(&self.openapi),
+            custom_openapi,
+            openapi_v2: Default::default(),
+        }
     }
 
     /// The resources whose objects are stored (not reviews), one per storage location.
