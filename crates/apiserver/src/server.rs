@@ -400,7 +400,8 @@ fn serve_openapi_v2(api: &ClusterApi, request: &Request<Body>) -> Response {
     let protobuf =
         media.iter().find(|m| [openapi::PROTOBUF_CONTENT_TYPE, openapi::PROTOBUF_CONTENT_TYPE_DOTTED].contains(*m));
     let (content_type, body) = match protobuf {
-        Some(media) => ((*media).to_owned(), document.protobuf()),
+        // Go's media type parser refuses the `@` of the requested type, so the answer names the dotted one.
+        Some(_) => (openapi::PROTOBUF_CONTENT_TYPE_DOTTED.to_owned(), document.protobuf()),
         None if media.iter().any(|m| matches!(*m, "application/json" | "application/*" | "*/*" | "")) => {
             (openapi::CONTENT_TYPE.to_owned(), document.json())
         }

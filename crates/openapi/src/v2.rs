@@ -19,7 +19,8 @@ pub struct OpenApiV2 {
 
 /// The media type kubectl asks for the protobuf form with.
 pub const PROTOBUF_CONTENT_TYPE: &str = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
-/// The other spelling of [`PROTOBUF_CONTENT_TYPE`] kube-apiserver accepts.
+/// The other spelling of [`PROTOBUF_CONTENT_TYPE`], which kube-apiserver answers with: Go's media type parser
+/// refuses the `@`.
 pub const PROTOBUF_CONTENT_TYPE_DOTTED: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
 impl OpenApiV2 {
