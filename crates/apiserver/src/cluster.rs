@@ -379,6 +379,7 @@ impl ControlPlanes {
 
 /// What every cluster has from its start, created when missing each time its API server starts: the four
 /// namespaces, the default RBAC policy, the `system-node-critical` and `system-cluster-critical` priority classes,
+/// the local APIService of each built-in group version,
 /// and the `kubernetes` service with endpoints pointing at the API server's current port.
 async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
     let namespaces = api.registry.find("", "v1", "namespaces").expect("namespaces are registered").clone();
@@ -423,6 +424,12 @@ async fn bootstrap(api: &ClusterApi) -> Result<(), ClusterError> {
             "preemptionPolicy": "PreemptLowerPriority",
         });
         create_if_absent(api, api.key(classes, None, name), &object).await?;
+    }
+    // An APIService for each built-in group version, as kube-apiserver's autoregister controller keeps them.
+    let api_services = api.registry.find("apiregistration.k8s.io", "v1", "apiservices").expect("registered");
+    for (name, object) in crate::kinds::apiservices::local_api_services(&api.registry, &crate::object::now_timestamp())
+    {
+        create_if_absent(api, api.key(api_services, None, &name), &object).await?;
     }
     // The `kubernetes` service: the API server's own address inside the cluster, with its endpoints.
     let address = api.services.cidr().first();

@@ -19,6 +19,7 @@ use crate::registry::{Decoder, ResourceType};
 use crate::request::ResourceRequest;
 use crate::status::{ApiError, Cause};
 
+pub(crate) mod apiservices;
 mod componentstatuses;
 mod custom;
 mod customresourcedefinitions;

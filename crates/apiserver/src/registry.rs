@@ -12,6 +12,7 @@ use k8s_openapi::api::{
     discovery, events, networking, node, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
 use k8s_openapi::{ListableResource, NamespaceResourceScope, Resource};
 
 /// What clients may do with a resource.
@@ -143,6 +144,8 @@ impl ResourceType {
 
 const ALL: &[&str] = &["all"];
 const NONE: &[&str] = &[];
+/// Upstream lists APIServices in the `api-extensions` category.
+const ALL_API_SERVICES: &[&str] = &["api-extensions"];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
 pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Binding, Subresource::Eviction, Subresource::Status];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
@@ -204,6 +207,9 @@ pub struct Registry {
     /// every cluster's registry.
     openapi: Arc<std::sync::OnceLock<openapi::OpenApi>>,
     custom_openapi: std::collections::BTreeMap<String, OpenApiDocument>,
+    /// `/openapi/v2` of this registry's resources, built on first use and rebuilt with the registry (after CRD
+    /// writes).
+    openapi_v2: std::sync::OnceLock<openapi::OpenApiV2>,
 }
 
 fn index(resources: &[ResourceType]) -> HashMap<(String, String, String), usize> {
@@ -275,9 +281,16 @@ impl Registry {
             review::<authorization::v1::SelfSubjectRulesReview>(),
             review::<authorization::v1::LocalSubjectAccessReview>(),
             resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, STATUS),
+            resource::<apiregistration::v1::APIService>(NONE, ALL_API_SERVICES, STATUS),
         ];
         let by_path = index(&resources);
-        Registry { resources, by_path, openapi: Arc::default(), custom_openapi: Default::default() }
+        Registry {
+            resources,
+            by_path,
+            openapi: Arc::default(),
+            custom_openapi: Default::default(),
+            openapi_v2: Default::default(),
+        }
     }
 
     /// The resource served at `/apis/<group>/<version>/<plural>` (`group` empty for `/api/v1`).
@@ -317,6 +330,14 @@ impl Registry {
         })
     }
 
+    /// The OpenAPI v2 document (`/openapi/v2`) of every served resource, custom ones included.
+    pub fn openapi_v2(&self) -> &openapi::OpenApiV2 {
+        self.openapi_v2.get_or_init(|| {
+            let custom = self.custom_openapi.values().map(|document| document.json.as_slice());
+            openapi::OpenApiV2::from_v3(self.openapi().documents().chain(custom))
+        })
+    }
+
     /// The OpenAPI v3 documents of the custom resources' group versions, by document path.
     pub fn custom_openapi(&self) -> &std::collections::BTreeMap<String, OpenApiDocument> {
         &self.custom_openapi
@@ -339,7 +360,13 @@ impl Registry {
             }
         }
         let by_path = index(&resources);
-        Registry { resources, by_path, openapi: Arc::clone(&self.openapi), custom_openapi }
+        Registry {
+            resources,
+            by_path,
+            openapi: Arc::clone(&self.openapi),
+            custom_openapi,
+            openapi_v2: Default::default(),
+        }
     }
 
     /// The resources whose objects are stored (not reviews), one per storage location.

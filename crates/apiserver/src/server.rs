@@ -174,6 +174,9 @@ pub(crate) async fn handle(api: &ClusterApi, identity: &Identity, request: Reque
     if let Some(rest) = path.strip_prefix("/openapi/v3") {
         return serve_openapi(api, rest, &request);
     }
+    if path.trim_end_matches('/') == "/openapi/v2" {
+        return serve_openapi_v2(api, &request);
+    }
     match path.trim_end_matches('/') {
         "/.well-known/openid-configuration" => return json_response(StatusCode::OK, &api.tokens.discovery()),
         "/openid/v1/jwks" => return json_response(StatusCode::OK, &api.tokens.jwks()),
@@ -399,6 +402,43 @@ fn serve_openapi(api: &ClusterApi, rest: &str, request: &Request<Body>) -> Respo
             response
         }
     }
+}
+
+/// `/openapi/v2`, in gnostic's protobuf when the `Accept` header names it (kubectl) and in JSON otherwise, with
+/// the entity tag kube-apiserver gives it (`If-None-Match` answers 304). Both forms are encoded once per registry.
+fn serve_openapi_v2(api: &ClusterApi, request: &Request<Body>) -> Response {
+    let served = api.served();
+    let document = served.openapi_v2();
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("*/*");
+    let media: Vec<&str> = accept.split(',').map(|m| m.split(';').next().unwrap_or_default().trim()).collect();
+    let protobuf =
+        media.iter().find(|m| [openapi::PROTOBUF_CONTENT_TYPE, openapi::PROTOBUF_CONTENT_TYPE_DOTTED].contains(*m));
+    let (content_type, body) = match protobuf {
+        // Go's media type parser refuses the `@` of the requested type, so the answer names the dotted one.
+        Some(_) => (openapi::PROTOBUF_CONTENT_TYPE_DOTTED.to_owned(), document.protobuf()),
+        None if media.iter().any(|m| matches!(*m, "application/json" | "application/*" | "*/*" | "")) => {
+            (openapi::CONTENT_TYPE.to_owned(), document.json())
+        }
+        None => {
+            return ApiError::new(
+                406,
+                "NotAcceptable",
+                format!(
+                    "only the following media types are accepted: application/json, {}",
+                    openapi::PROTOBUF_CONTENT_TYPE
+                ),
+            )
+            .into_response();
+        }
+    };
+    if request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(document.etag()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = ([(header::CONTENT_TYPE, content_type)], body.to_vec()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_str(document.etag()).expect("hex hashes are valid headers"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
 }
 
 /// The RBAC verb of a request.

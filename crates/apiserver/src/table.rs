@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::registry::{Decoder, ResourceType};
 
 mod admissionregistration;
+mod apiregistration;
 mod apps;
 mod autoscaling;
 mod batch;
@@ -98,6 +99,7 @@ static PRINTERS: &[(&str, &str, &Printer)] = &[
     ("certificates.k8s.io", "CertificateSigningRequest", &certificates::CERTIFICATE_SIGNING_REQUEST),
     ("storage.k8s.io", "CSINode", &storage::C_S_I_NODE),
     ("storage.k8s.io", "VolumeAttachment", &storage::VOLUME_ATTACHMENT),
+    ("apiregistration.k8s.io", "APIService", &apiregistration::API_SERVICE),
 ];
 
 /// What kinds without a printer show, as upstream's default table.

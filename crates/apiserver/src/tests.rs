@@ -337,6 +337,29 @@ fn tables_of_less_common_kinds_print_upstream_columns() {
     );
     assert_eq!(cells[2..], ["pods: 3/10, requests.cpu: 0/1", "limits.cpu: 0/2"]);
 
+    let (columns, cells) = table_row(
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        json!({
+            "metadata": {"name": "v1beta1.metrics.k8s.io"},
+            "spec": {"service": {"namespace": "kube-system", "name": "metrics-server"}},
+            "status": {"conditions": [{"type": "Available", "status": "False", "reason": "MissingEndpoints"}]},
+        }),
+    );
+    assert_eq!(columns, ["\"Name\"", "\"Service\"", "\"Available\"", "\"Age\""]);
+    assert_eq!(
+        cells,
+        ["v1beta1.metrics.k8s.io", "kube-system/metrics-server", "False (MissingEndpoints)", "<unknown>"]
+    );
+    let (_, cells) = table_row(
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        json!({"metadata": {"name": "v1.apps"}, "status": {"conditions": [{"type": "Available", "status": "True"}]}}),
+    );
+    assert_eq!(cells[1..3], ["Local", "True"]);
+
     let (_, cells) = table_row(
         "apps",
         "v1",

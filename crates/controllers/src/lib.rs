@@ -1,11 +1,12 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
-//! EndpointSlices, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the PersistentVolume controller with simulated EBS and EFS
+//! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the PersistentVolume controller with simulated EBS and EFS
 //! CSI drivers, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
+pub mod apiservice;
 pub mod attachdetach;
 pub mod disruption;
 pub mod drain;
@@ -84,6 +85,7 @@ impl Controllers {
         tasks.spawn(job::run(client.clone(), config.clock.clone(), backoff));
         tasks.spawn(cronjob::run(client.clone(), config.clock.clone()));
         tasks.spawn(endpoints::run(client.clone()));
+        tasks.spawn(apiservice::run(client.clone()));
         tasks.spawn(daemonset::run(client.clone(), config.clock.clone()));
         tasks.spawn(statefulset::run(client.clone(), config.clock.clone()));
         tasks.spawn(replicaset::run(client.clone()));

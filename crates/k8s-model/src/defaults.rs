@@ -90,6 +90,7 @@ pub(crate) fn apply(kind: Kind, object: &mut Object) {
             default(object, "volumeBindingMode", json!("Immediate"));
         }
         Kind::PriorityClass => default(object, "preemptionPolicy", json!("PreemptLowerPriority")),
+        Kind::APIService => crate::apiservice::default_api_service(object),
         Kind::Endpoints => each_item(object, "subsets", |subset| default_ports(subset, "ports")),
         Kind::ConfigMap
         | Kind::ServiceAccount

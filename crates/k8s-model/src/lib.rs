@@ -6,6 +6,7 @@
 //! `kind` and leaves objects of kinds it does not know alone.
 
 mod admission;
+mod apiservice;
 mod cron;
 mod defaults;
 mod field;
@@ -69,6 +70,7 @@ pub(crate) enum Kind {
     PodDisruptionBudget,
     StorageClass,
     PriorityClass,
+    APIService,
 }
 
 impl Kind {
@@ -104,6 +106,7 @@ impl Kind {
             ("policy/v1", "PodDisruptionBudget") => Kind::PodDisruptionBudget,
             ("storage.k8s.io/v1", "StorageClass") => Kind::StorageClass,
             ("scheduling.k8s.io/v1", "PriorityClass") => Kind::PriorityClass,
+            ("apiregistration.k8s.io/v1", "APIService") => Kind::APIService,
             _ => return None,
         })
     }
@@ -113,7 +116,9 @@ impl Kind {
         match self {
             Kind::Namespace => NameRule::Label,
             Kind::Service => NameRule::Dns1035,
-            Kind::Role | Kind::ClusterRole | Kind::RoleBinding | Kind::ClusterRoleBinding => NameRule::PathSegment,
+            Kind::Role | Kind::ClusterRole | Kind::RoleBinding | Kind::ClusterRoleBinding | Kind::APIService => {
+                NameRule::PathSegment
+            }
             _ => NameRule::Subdomain,
         }
     }
@@ -223,5 +228,6 @@ fn validate_kind(kind: Kind, object: &Value, old: Option<&Value>, errors: &mut E
         | Kind::PodDisruptionBudget
         | Kind::StorageClass
         | Kind::PriorityClass => misc::validate(kind, object, old, errors),
+        Kind::APIService => apiservice::validate_api_service(object, errors),
     }
 }

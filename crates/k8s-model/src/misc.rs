@@ -43,7 +43,7 @@ pub(crate) fn validate(kind: Kind, object: &Value, old: Option<&Value>, errors: 
 }
 
 /// The bytes of base64 text, as Go decodes a `[]byte` field, or `None` when it is not base64.
-fn base64_bytes(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_bytes(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }

@@ -1145,3 +1145,66 @@ fn mutated_objects_never_panic() {
     assert!(n_mutations > 2000, "only {n_mutations} mutations");
     assert!(n_type_errors > 100, "only {n_type_errors} type changes of objects");
 }
+
+#[test]
+fn api_services() {
+    let remote = "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\n\
+                  spec: {group: metrics.k8s.io, version: v1beta1, groupPriorityMinimum: 100, versionPriority: 100, \
+                  insecureSkipTLSVerify: true, service: {namespace: kube-system, name: metrics-server}}";
+    check(remote, &[]);
+    let mut defaulted = yaml(remote);
+    default_object(&mut defaulted);
+    assert_eq!(defaulted["spec"]["service"]["port"], 443);
+    check(
+        &remote.replace("name: v1beta1.metrics.k8s.io", "name: metrics"),
+        &[
+            "metadata.name: Invalid value: \"metrics\": must be `spec.version+\".\"+spec.group`: \"v1beta1.metrics.k8s.io\"",
+        ],
+    );
+    check(
+        &remote.replace("name: v1beta1.metrics.k8s.io", "name: a/b"),
+        &["metadata.name: Invalid value: \"a/b\": may not contain '/'"],
+    );
+    check(
+        &remote
+            .replace("groupPriorityMinimum: 100", "groupPriorityMinimum: 20001")
+            .replace("versionPriority: 100", "versionPriority: 0"),
+        &[
+            "spec.groupPriorityMinimum: Invalid value: 20001: must be positive and less than 20000",
+            "spec.versionPriority: Invalid value: 0: must be positive and less than 1000",
+        ],
+    );
+    check(
+        &remote.replace("namespace: kube-system, name: metrics-server", "port: 70000"),
+        &[
+            "spec.service.namespace: Required value",
+            "spec.service.name: Required value",
+            "spec.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive",
+        ],
+    );
+    check(
+        &remote.replace("insecureSkipTLSVerify: true", "insecureSkipTLSVerify: true, caBundle: Y2E="),
+        &["spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"],
+    );
+    let local = "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.}\n\
+                 spec: {version: v1, groupPriorityMinimum: 18000, versionPriority: 1}";
+    check(local, &[]);
+    check(
+        &local.replace("versionPriority: 1}", "versionPriority: 1, caBundle: Y2E=, insecureSkipTLSVerify: true}"),
+        &[
+            "spec.caBundle: Invalid value: \"2 bytes\": local APIServices may not have a caBundle",
+            "spec.insecureSkipTLSVerify: Invalid value: true: local APIServices may not have insecureSkipTLSVerify",
+        ],
+    );
+    check(
+        &local.replace("name: v1.", "name: v2.").replace("version: v1", "version: v2"),
+        &["spec.group: Required value: only v1 may have an empty group and it better be legacy kube"],
+    );
+    check(
+        &local.replace("name: v1.", "name: V1.").replace("version: v1", "version: V1"),
+        &[
+            "spec.group: Required value: only v1 may have an empty group and it better be legacy kube",
+            "spec.version: Invalid value: \"V1\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+        ],
+    );
+}

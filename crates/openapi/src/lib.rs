@@ -8,8 +8,12 @@
 
 mod catalog;
 mod generated;
+mod gnostic;
 mod paths;
 mod schemas;
+mod v2;
+
+pub use v2::{OpenApiV2, PROTOBUF_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE_DOTTED};
 
 use std::collections::BTreeMap;
 
@@ -91,6 +95,11 @@ impl OpenApi {
     pub fn document(&self, path: &str) -> Option<(&[u8], &str)> {
         let document = self.documents.get(path.trim_start_matches('/'))?;
         Some((&document.json, &document.hash))
+    }
+
+    /// The group version documents' JSON, in document path order: what [`OpenApiV2::from_v3`] merges.
+    pub fn documents(&self) -> impl Iterator<Item = &[u8]> {
+        self.documents.values().map(|document| document.json.as_slice())
     }
 
     /// The document paths, sorted: `api/v1`, `apis/apps/v1`, ...

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::generated::{FIELD_MARKERS, KINDS, TYPE_MAP_TYPES};
 use crate::{OpenApi, ServedResource};
@@ -609,4 +609,80 @@ fn sizes() {
         println!("{path:45} {:>9} bytes {n_paths:>4} paths {n_schemas:>4} schemas", bytes.len());
     }
     println!("root {} bytes; all documents {total} bytes; built in {elapsed:?}", openapi.root().len());
+}
+
+// OpenAPI v2.
+
+/// The length-delimited fields of one protobuf message, as (field number, bytes); other wire types are skipped.
+fn protobuf_fields(mut bytes: &[u8]) -> Vec<(u64, &[u8])> {
+    fn varint(bytes: &mut &[u8]) -> u64 {
+        let mut value = 0;
+        let mut shift = 0;
+        loop {
+            let byte = bytes[0];
+            *bytes = &bytes[1..];
+            value |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                return value;
+            }
+        }
+    }
+    let mut fields = Vec::new();
+    while !bytes.is_empty() {
+        let tag = varint(&mut bytes);
+        match tag & 7 {
+            0 => {
+                varint(&mut bytes);
+            }
+            1 => bytes = &bytes[8..],
+            2 => {
+                let len = varint(&mut bytes) as usize;
+                fields.push((tag >> 3, &bytes[..len]));
+                bytes = &bytes[len..];
+            }
+            other => panic!("unexpected wire type {other}"),
+        }
+    }
+    fields
+}
+
+#[test]
+fn v2_document_has_definitions_with_kubectl_extensions() {
+    let v2 = crate::OpenApiV2::from_v3(openapi().documents());
+    let document: Value = serde_json::from_slice(v2.json()).expect("JSON");
+    assert_eq!(document["swagger"], "2.0");
+    let deployment = &document["definitions"]["io.k8s.api.apps.v1.Deployment"];
+    assert_eq!(deployment["x-kubernetes-group-version-kind"][0]["kind"], "Deployment");
+    assert_eq!(deployment["properties"]["spec"]["$ref"], "#/definitions/io.k8s.api.apps.v1.DeploymentSpec");
+    let containers = &document["definitions"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"];
+    assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+    assert_eq!(containers["items"]["$ref"], "#/definitions/io.k8s.api.core.v1.Container");
+    let int_or_string = &document["definitions"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
+    assert_eq!((&int_or_string["type"], &int_or_string["format"]), (&json!("string"), &json!("int-or-string")));
+    assert!(int_or_string.get("oneOf").is_none());
+    let text = String::from_utf8_lossy(v2.json());
+    assert!(!text.contains("#/components/"), "every reference points at definitions");
+    let patch = &document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
+    assert!(patch["consumes"].as_array().expect("consumes").contains(&json!("application/strategic-merge-patch+json")));
+    assert_eq!(patch["parameters"][0]["in"], "body");
+    assert!(patch["parameters"].as_array().expect("parameters").iter().any(|p| p["name"] == "fieldValidation"));
+    assert_eq!(v2.etag(), format!("\"{}\"", crate::sha512_hex(v2.json())));
+
+    // The protobuf form: Document.swagger (1), and the Deployment's NamedSchema under Definitions (9) with its
+    // group-version-kind among the schema's vendor extensions (31).
+    let fields = protobuf_fields(v2.protobuf());
+    assert_eq!(fields[0], (1, &b"2.0"[..]));
+    let definitions = fields.iter().find(|(number, _)| *number == 9).expect("definitions").1;
+    let named = protobuf_fields(definitions)
+        .into_iter()
+        .map(|(_, named)| protobuf_fields(named))
+        .find(|named| named[0].1 == b"io.k8s.api.apps.v1.Deployment")
+        .expect("the Deployment schema");
+    let extensions: Vec<String> = protobuf_fields(named[1].1)
+        .into_iter()
+        .filter(|(number, _)| *number == 31)
+        .map(|(_, extension)| String::from_utf8_lossy(protobuf_fields(extension)[0].1).into_owned())
+        .collect();
+    assert_eq!(extensions, ["x-kubernetes-group-version-kind"]);
 }
