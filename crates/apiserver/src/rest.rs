@@ -19,6 +19,8 @@ mod get;
 mod update;
 mod watch;
 
+pub(crate) use update::{Patch, patch_precondition};
+
 /// How many times an unconditional write retries when the object changes underneath it.
 const WRITE_RETRIES: usize = 16;
 
@@ -74,7 +76,7 @@ fn is_dry_run(query: &Query) -> bool {
 }
 
 /// Field errors as the causes of an `Invalid` status.
-fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
+pub(crate) fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
     errors
         .into_iter()
         .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })

@@ -450,7 +450,7 @@ fn without_times(object: &Value) -> Value {
 }
 
 /// A decoded PATCH body.
-enum Patch {
+pub(crate) enum Patch {
     /// RFC 7386.
     Merge(Value),
     /// RFC 6902.
@@ -460,7 +460,7 @@ enum Patch {
 
 impl Patch {
     /// Decodes a PATCH body by its content type.
-    fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Patch, ApiError> {
+    pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Patch, ApiError> {
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let media_type = content_type.split(';').next().unwrap_or_default().trim();
         let patch: Value = serde_json::from_slice(body)
@@ -476,7 +476,8 @@ impl Patch {
         }
     }
 
-    fn apply(&self, kind: &str, current: &Value) -> Result<Value, ApiError> {
+    /// The object `current` (of kind `kind`) with the patch applied.
+    pub(crate) fn apply(&self, kind: &str, current: &Value) -> Result<Value, ApiError> {
         match self {
             Patch::Merge(patch) => {
                 let mut patched = current.clone();
@@ -538,7 +539,7 @@ fn merge_update(current: &Value, mut updated: Value, subresource: Option<&str>) 
 }
 
 /// A `metadata.resourceVersion` inside a patch is a precondition.
-fn patch_precondition(body: &[u8]) -> Option<i64> {
+pub(crate) fn patch_precondition(body: &[u8]) -> Option<i64> {
     let patch: Value = serde_json::from_slice(body).ok()?;
     patch.get("metadata")?.get("resourceVersion")?.as_str()?.parse().ok()
 }
