@@ -19,6 +19,7 @@ use crate::registry::{Decoder, ResourceType};
 use crate::request::ResourceRequest;
 use crate::status::{ApiError, Cause};
 
+mod certificatesigningrequests;
 mod componentstatuses;
 mod custom;
 mod customresourcedefinitions;
@@ -45,6 +46,7 @@ static STRATEGIES: &[(&str, &str, &dyn Strategy)] = &[
     ("", "componentstatuses", &componentstatuses::ComponentStatuses),
     ("apiextensions.k8s.io", "customresourcedefinitions", &customresourcedefinitions::CustomResourceDefinitions),
     ("scheduling.k8s.io", "priorityclasses", &priorityclasses::PriorityClasses),
+    ("certificates.k8s.io", "certificatesigningrequests", &certificatesigningrequests::CertificateSigningRequests),
     ("authentication.k8s.io", "tokenreviews", &reviews::Reviews),
     ("authentication.k8s.io", "selfsubjectreviews", &reviews::Reviews),
     ("authorization.k8s.io", "subjectaccessreviews", &reviews::Reviews),
