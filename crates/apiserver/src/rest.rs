@@ -11,15 +11,13 @@ use crate::http::Query;
 use crate::object::FieldValidation;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::status::{ApiError, Cause};
+use crate::status::ApiError;
 
 mod create;
 mod delete;
 mod get;
 mod update;
 mod watch;
-
-pub(crate) use update::{Patch, patch_precondition};
 
 /// How many times an unconditional write retries when the object changes underneath it.
 const WRITE_RETRIES: usize = 16;
@@ -73,12 +71,4 @@ fn field_manager(query: &Query, headers: &HeaderMap) -> Result<String, ApiError>
 
 fn is_dry_run(query: &Query) -> bool {
     query.get("dryRun").is_some_and(|v| v == "All")
-}
-
-/// Field errors as the causes of an `Invalid` status.
-pub(crate) fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
-    errors
-        .into_iter()
-        .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
-        .collect()
 }

@@ -13,9 +13,9 @@ use super::{Call, Strategy};
 use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response};
 use crate::object;
+use crate::patch::{Patch, patch_precondition};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::rest::{Patch, patch_precondition};
 use crate::status::{ApiError, Cause};
 
 /// The signer the v1 API refuses: it exists only for requests made through `v1beta1`.

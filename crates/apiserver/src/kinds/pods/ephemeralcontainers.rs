@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response};
 use crate::object;
+use crate::patch::{Patch, patch_precondition};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::rest::{Patch, causes_of, patch_precondition};
-use crate::status::ApiError;
+use crate::status::{ApiError, causes_of};
 
 impl ClusterApi {
     /// Answers a request on `pods/<name>/ephemeralcontainers`.
