@@ -66,6 +66,8 @@ fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&str,
         Subresource::Scale => ("autoscaling", "v1", "Scale"),
         Subresource::Binding => ("", "v1", "Binding"),
         Subresource::Eviction => ("policy", "v1", "Eviction"),
+        Subresource::EphemeralContainers => (&resource.group, &resource.version, &resource.kind),
+        Subresource::Approval => (&resource.group, &resource.version, &resource.kind),
     }
 }
 
@@ -74,6 +76,8 @@ fn subresource_verbs(subresource: Subresource) -> &'static [&'static str] {
     match subresource {
         Subresource::Binding | Subresource::Eviction => &["create"],
         Subresource::Status | Subresource::Scale => &["get", "patch", "update"],
+        Subresource::EphemeralContainers => &["get", "patch", "update"],
+        Subresource::Approval => &["get", "patch", "update"],
     }
 }
 

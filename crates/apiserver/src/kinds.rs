@@ -20,6 +20,7 @@ use crate::request::ResourceRequest;
 use crate::status::{ApiError, Cause};
 
 pub(crate) mod apiservices;
+mod certificatesigningrequests;
 mod componentstatuses;
 mod custom;
 mod customresourcedefinitions;
@@ -46,6 +47,7 @@ static STRATEGIES: &[(&str, &str, &dyn Strategy)] = &[
     ("", "componentstatuses", &componentstatuses::ComponentStatuses),
     ("apiextensions.k8s.io", "customresourcedefinitions", &customresourcedefinitions::CustomResourceDefinitions),
     ("scheduling.k8s.io", "priorityclasses", &priorityclasses::PriorityClasses),
+    ("certificates.k8s.io", "certificatesigningrequests", &certificatesigningrequests::CertificateSigningRequests),
     ("authentication.k8s.io", "tokenreviews", &reviews::Reviews),
     ("authentication.k8s.io", "selfsubjectreviews", &reviews::Reviews),
     ("authorization.k8s.io", "subjectaccessreviews", &reviews::Reviews),

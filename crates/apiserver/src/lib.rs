@@ -14,7 +14,7 @@
 //!    types and their decoders), `request` (path and method to a request), `pki`.
 //! 2. Foundations, over the leaves: `status` (`ApiError` as a Kubernetes `Status`), `http` (JSON responses,
 //!    bodies, warnings), `plugins` (the authenticator and pod admission traits), `object`, `selector`, `smp`,
-//!    `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
+//!    `patch` (decoded PATCH bodies), `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
 //!    stored).
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
 //! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each
@@ -37,6 +37,7 @@ mod kinds;
 mod local;
 mod media;
 mod object;
+mod patch;
 mod pki;
 mod plugins;
 mod record;

@@ -45,6 +45,11 @@ pub enum Subresource {
     Binding,
     /// `pods/eviction`: a `policy/v1` `Eviction` posted to delete a pod within its disruption budget.
     Eviction,
+    /// `pods/ephemeralcontainers`: the pod, through which only its ephemeral containers change.
+    EphemeralContainers,
+    /// `certificatesigningrequests/approval`: the request, through which only its Approved and Denied conditions
+    /// change.
+    Approval,
 }
 
 impl Subresource {
@@ -54,6 +59,8 @@ impl Subresource {
             Subresource::Scale => "scale",
             Subresource::Binding => "binding",
             Subresource::Eviction => "eviction",
+            Subresource::EphemeralContainers => "ephemeralcontainers",
+            Subresource::Approval => "approval",
         }
     }
 }
@@ -147,7 +154,9 @@ const NONE: &[&str] = &[];
 /// Upstream lists APIServices in the `api-extensions` category.
 const ALL_API_SERVICES: &[&str] = &["api-extensions"];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
-pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[Subresource::Binding, Subresource::Eviction, Subresource::Status];
+pub(crate) const POD_SUBRESOURCES: &[Subresource] =
+    &[Subresource::Binding, Subresource::EphemeralContainers, Subresource::Eviction, Subresource::Status];
+pub(crate) const CSR_SUBRESOURCES: &[Subresource] = &[Subresource::Approval, Subresource::Status];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -280,7 +289,7 @@ impl Registry {
             review::<authorization::v1::SelfSubjectAccessReview>(),
             review::<authorization::v1::SelfSubjectRulesReview>(),
             review::<authorization::v1::LocalSubjectAccessReview>(),
-            resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, STATUS),
+            resource::<certificates::v1::CertificateSigningRequest>(&["csr"], NONE, CSR_SUBRESOURCES),
             resource::<apiregistration::v1::APIService>(NONE, ALL_API_SERVICES, STATUS),
         ];
         let by_path = index(&resources);

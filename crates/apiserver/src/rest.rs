@@ -11,7 +11,7 @@ use crate::http::Query;
 use crate::object::FieldValidation;
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
-use crate::status::{ApiError, Cause};
+use crate::status::ApiError;
 
 mod create;
 mod delete;
@@ -71,12 +71,4 @@ fn field_manager(query: &Query, headers: &HeaderMap) -> Result<String, ApiError>
 
 fn is_dry_run(query: &Query) -> bool {
     query.get("dryRun").is_some_and(|v| v == "All")
-}
-
-/// Field errors as the causes of an `Invalid` status.
-fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
-    errors
-        .into_iter()
-        .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
-        .collect()
 }

@@ -202,3 +202,11 @@ impl From<store::StoreError> for ApiError {
         }
     }
 }
+
+/// Field errors as the causes of an `Invalid` status.
+pub(crate) fn causes_of(errors: Vec<k8s_model::FieldError>) -> Vec<Cause> {
+    errors
+        .into_iter()
+        .map(|error| Cause { reason: error.reason(), message: error.message(), field: error.field.clone() })
+        .collect()
+}

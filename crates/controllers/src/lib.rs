@@ -1,13 +1,15 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
-//! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the PersistentVolume controller with simulated EBS and EFS
-//! CSI drivers, and (for clusters whose EBS volumes live in EC2) the attach/detach controller.
+//! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the
+//! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
+//! the attach/detach controller, and the signer of client certificates ([`csrsigning`]).
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
 pub mod apiservice;
 pub mod attachdetach;
+pub mod csrsigning;
 pub mod disruption;
 pub mod drain;
 pub mod ebs;
@@ -54,6 +56,8 @@ pub struct ControllersConfig {
     /// Where the simulated EFS CSI driver's file systems live (EKS clusters: EFS): with one, classes of
     /// `efs.csi.aws.com` are provisioned as access points there; without, their claims wait.
     pub efs: Option<std::sync::Arc<dyn efs::EfsVolumes>>,
+    /// The cluster's client CA, for the certificate signing controller; without one, approved requests wait.
+    pub signing_ca: Option<csrsigning::SigningCa>,
 }
 
 impl Default for ControllersConfig {
@@ -65,6 +69,7 @@ impl Default for ControllersConfig {
             clock: Clock::system(),
             ebs: None,
             efs: None,
+            signing_ca: None,
         }
     }
 }
@@ -93,6 +98,9 @@ impl Controllers {
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
         tasks.spawn(volumes::run(client.clone(), config.ebs.clone(), config.efs.clone()));
+        if let Some(ca) = config.signing_ca {
+            tasks.spawn(csrsigning::run(client.clone(), ca));
+        }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));
         }

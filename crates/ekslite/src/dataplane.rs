@@ -165,6 +165,11 @@ impl ClusterObserver for DataPlanes {
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
         let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);
         config.efs = efs.clone().map(|efs| efs as Arc<dyn controllers::efs::EfsVolumes>);
+        // The cluster's CA is also the CA its API server trusts for client certificates.
+        config.signing_ca = Some(controllers::csrsigning::SigningCa {
+            cert_pem: record.pki.ca_cert.clone(),
+            key_pem: record.pki.ca_key.clone(),
+        });
         let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =
             tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));

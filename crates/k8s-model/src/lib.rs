@@ -187,6 +187,19 @@ pub fn validate_update(new: &Value, old: &Value) -> Vec<FieldError> {
     errors.list
 }
 
+/// Validation of a pod update through its `ephemeralcontainers` subresource: metadata as on every update, the
+/// pod's spec, and upstream's rules for ephemeral containers (existing ones are neither removed nor changed).
+pub fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    if !new.is_object() {
+        errors.push(FieldError::new(ErrorKind::TypeInvalid, "", Some(new.clone()), "must be of type object"));
+        return errors.list;
+    }
+    meta::validate_update(new, old, &mut errors);
+    pod::validate_ephemeral_containers_update(new, old, &mut errors);
+    errors.list
+}
+
 /// `status` is the server's, but a client may still send one: it must at least have the right shape.
 fn validate_status_shape(object: &Value, errors: &mut Errors) {
     if let Some(status) = errors.obj(object, "status", "") {

@@ -31,6 +31,41 @@ pub(crate) fn validate_pod(pod: &Value, old: Option<&Value>, errors: &mut Errors
     }
 }
 
+/// An update through `pods/<name>/ephemeralcontainers` (upstream's `ValidatePodEphemeralContainersUpdate`): the
+/// new pod validates as a pod, a static pod takes none, and the ephemeral containers already there are neither
+/// removed nor changed.
+pub(crate) fn validate_ephemeral_containers_update(new: &Value, old: &Value, errors: &mut Errors) {
+    if let Some(spec) = errors.obj(new, "spec", "") {
+        validate_pod_spec(spec, "spec", errors);
+    }
+    let mirror = old.pointer("/metadata/annotations").and_then(Value::as_object);
+    if mirror.is_some_and(|annotations| annotations.contains_key("kubernetes.io/config.mirror")) {
+        errors.forbidden("", "static pods do not support ephemeral containers");
+        return;
+    }
+    let list =
+        |pod: &Value| pod.pointer("/spec/ephemeralContainers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let new_list = list(new);
+    for old_container in list(old) {
+        let name = old_container.get("name").and_then(Value::as_str).unwrap_or_default();
+        match new_list.iter().find(|c| c.get("name").and_then(Value::as_str) == Some(name)) {
+            None => errors.forbidden(
+                "spec.ephemeralContainers",
+                format!("existing ephemeral containers {} may not be removed\n", crate::field::go_quote(name)),
+            ),
+            Some(new_container) if *new_container != old_container => errors.forbidden(
+                "spec.ephemeralContainers",
+                format!(
+                    "existing ephemeral containers {} may not be changed\n{}",
+                    crate::field::go_quote(name),
+                    value_diff("core.EphemeralContainer", &old_container, new_container)
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
 /// A PodTemplate object.
 pub(crate) fn validate_pod_template_object(object: &Value, errors: &mut Errors) {
     match errors.obj(object, "template", "") {
@@ -77,8 +112,15 @@ fn validate_pod_spec_with_claims(spec: &Value, path: &str, claims: &[String], er
         }
         validate_container(container, &container_path, Role::Regular, &volumes, &mut container_names, errors);
     }
+    let targets = container_names.clone();
     for (_, container, container_path) in errors.obj_list(spec, "ephemeralContainers", path) {
         validate_container(container, &container_path, Role::Ephemeral, &volumes, &mut container_names, errors);
+        // The target must be a regular or init container.
+        if let Some(target) = errors.str(container, "targetContainerName", &container_path).filter(|t| !t.is_empty())
+            && !targets.contains(target)
+        {
+            errors.not_found(&child(&container_path, "targetContainerName"), target);
+        }
     }
     if let Some(policy) = errors.str(spec, "restartPolicy", path) {
         validate_restart_policy(policy, &child(path, "restartPolicy"), errors);
@@ -301,12 +343,20 @@ fn validate_container(
         }
     }
     if role == Role::Ephemeral {
-        for field in ["ports", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] {
-            if container
-                .get(field)
-                .is_some_and(|value| !value.is_null() && value.as_array().is_none_or(|l| !l.is_empty()))
-            {
+        for field in
+            ["ports", "resources", "resizePolicy", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"]
+        {
+            if container.get(field).is_some_and(is_set) {
                 errors.forbidden(&child(path, field), "cannot be set for an Ephemeral Container");
+            }
+        }
+        // Subpaths are bind mounts that outlive the container, so ephemeral containers may not use them.
+        for (idx, mount) in container.get("volumeMounts").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for field in ["subPath", "subPathExpr"] {
+                if mount.get(field).and_then(Value::as_str).is_some_and(|text| !text.is_empty()) {
+                    let mount_path = index(&child(path, "volumeMounts"), idx);
+                    errors.forbidden(&child(&mount_path, field), "cannot be set for an Ephemeral Container");
+                }
             }
         }
     }
@@ -340,6 +390,19 @@ fn validate_container(
         }
     }
     errors.obj(container, "securityContext", path);
+}
+
+/// Whether a field holds more than Go's zero value (null, an empty list or an object of unset fields), as upstream's
+/// allow list of ephemeral container fields tells set fields apart.
+fn is_set(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(fields) => fields.values().any(is_set),
+        Value::String(text) => !text.is_empty(),
+        Value::Bool(flag) => *flag,
+        Value::Number(_) => true,
+    }
 }
 
 /// With the host's network, a container port is the host port.
@@ -730,11 +793,16 @@ fn validate_pod_spec_update(new: &Value, old: &Value, errors: &mut Errors) {
 
 /// A short account of which spec fields differ, in the spirit of the diff upstream appends.
 fn spec_diff(old: &Value, new: &Value) -> String {
+    value_diff("core.PodSpec", old, new)
+}
+
+/// The fields of two objects of Go type `type_name` that differ, one `-` and one `+` line each.
+fn value_diff(type_name: &str, old: &Value, new: &Value) -> String {
     let empty = json!({});
     let old_map = old.as_object().unwrap_or_else(|| empty.as_object().expect("an object"));
     let new_map = new.as_object().unwrap_or_else(|| empty.as_object().expect("an object"));
     let keys: BTreeSet<&String> = old_map.keys().chain(new_map.keys()).collect();
-    let mut lines = vec!["  core.PodSpec{".to_owned()];
+    let mut lines = vec![format!("  {type_name}{{")];
     for name in keys {
         let (before, after) = (old_map.get(name), new_map.get(name));
         if before != after {

@@ -1208,3 +1208,86 @@ fn api_services() {
         ],
     );
 }
+
+// Updates through `pods/<name>/ephemeralcontainers`.
+
+fn check_ephemeral(old: &str, new: &str, expect: &[&str]) {
+    let (mut old, mut new) = (yaml(old), yaml(new));
+    default_object(&mut old);
+    default_object(&mut new);
+    assert_eq!(lines(&crate::validate_ephemeral_containers_update(&new, &old)), expect, "new:\n{new}");
+}
+
+#[test]
+fn ephemeral_containers_update() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, uid: u1}\nspec: {volumes: [{name: v, emptyDir: {}}], containers: [{name: app, image: nginx}]EPHEMERAL}";
+    let with = |list: &str| pod.replace("EPHEMERAL", &format!(", ephemeralContainers: [{list}]"));
+    let bare = pod.replace("EPHEMERAL", "");
+    let debugger = "{name: debugger, image: busybox, targetContainerName: app, stdin: true, tty: true}";
+    check_ephemeral(&bare, &with(debugger), &[]);
+    check_ephemeral(&with(debugger), &with(&format!("{debugger}, {{name: two, image: busybox}}")), &[]);
+    check_ephemeral(
+        &with(debugger),
+        &bare,
+        &["spec.ephemeralContainers: Forbidden: existing ephemeral containers \"debugger\" may not be removed\n"],
+    );
+    let changed = lines(&{
+        let (mut old, mut new) = (yaml(&with(debugger)), yaml(&with(&debugger.replace("busybox", "alpine"))));
+        default_object(&mut old);
+        default_object(&mut new);
+        crate::validate_ephemeral_containers_update(&new, &old)
+    });
+    assert_eq!(changed.len(), 1);
+    assert!(
+        changed[0].starts_with(
+            "spec.ephemeralContainers: Forbidden: existing ephemeral containers \"debugger\" may not be changed\n"
+        ),
+        "{changed:?}"
+    );
+    check_ephemeral(
+        &bare,
+        &with("{name: app, image: busybox}"),
+        &["spec.ephemeralContainers[0].name: Duplicate value: \"app\""],
+    );
+    check_ephemeral(
+        &bare,
+        &with("{name: d, image: busybox, targetContainerName: nope}"),
+        &["spec.ephemeralContainers[0].targetContainerName: Not found: \"nope\""],
+    );
+    check_ephemeral(
+        &bare,
+        &with(
+            "{name: d, image: busybox, ports: [{containerPort: 80}], resources: {limits: {cpu: 1}}, readinessProbe: {exec: {command: [x]}}, lifecycle: {preStop: {exec: {command: [x]}}}}",
+        ),
+        &[
+            "spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container",
+            "spec.ephemeralContainers[0].resources: Forbidden: cannot be set for an Ephemeral Container",
+            "spec.ephemeralContainers[0].readinessProbe: Forbidden: cannot be set for an Ephemeral Container",
+            "spec.ephemeralContainers[0].lifecycle: Forbidden: cannot be set for an Ephemeral Container",
+        ],
+    );
+    check_ephemeral(
+        &bare,
+        &with("{name: d, image: busybox, volumeMounts: [{name: v, mountPath: /v, subPath: x}]}"),
+        &["spec.ephemeralContainers[0].volumeMounts[0].subPath: Forbidden: cannot be set for an Ephemeral Container"],
+    );
+    let mirror = bare.replace("uid: u1", "uid: u1, annotations: {kubernetes.io/config.mirror: x}");
+    check_ephemeral(
+        &mirror,
+        &mirror.replace(
+            "containers: [{name: app, image: nginx}]",
+            &format!("containers: [{{name: app, image: nginx}}], ephemeralContainers: [{debugger}]"),
+        ),
+        &[": Forbidden: static pods do not support ephemeral containers"],
+    );
+    // A plain update of the pod cannot add one: the pod update rules refuse any other change of the spec.
+    let refused = lines(&{
+        let (mut old, mut new) = (yaml(&bare), yaml(&with(debugger)));
+        default_object(&mut old);
+        default_object(&mut new);
+        validate_update(&new, &old)
+    });
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].starts_with("spec: Forbidden: pod updates may not change fields other than"), "{refused:?}");
+    assert!(refused[0].contains("ephemeralContainers"), "{refused:?}");
+}

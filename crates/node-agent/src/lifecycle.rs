@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use k8s_openapi::api::core::v1::{Container, EphemeralContainer, Pod, Probe};
 
 /// Annotation: how long each container runs before it exits.
 pub const RUN_SECONDS: &str = "ekslite.dev/run-seconds";
@@ -229,6 +229,16 @@ impl PodPlan {
 }
 
 impl ContainerPlan {
+    /// An ephemeral container's plan: it has no probes.
+    pub fn of_ephemeral(container: &EphemeralContainer) -> ContainerPlan {
+        ContainerPlan::of(&Container {
+            name: container.name.clone(),
+            image: container.image.clone(),
+            image_pull_policy: container.image_pull_policy.clone(),
+            ..Container::default()
+        })
+    }
+
     fn of(container: &Container) -> ContainerPlan {
         let image = container.image.clone().unwrap_or_default();
         let untagged_or_latest = {
@@ -327,6 +337,39 @@ pub struct ContainerSnapshot {
     pub backoffs: u32,
     /// Running but failing its readiness probe (for `Unhealthy` events).
     pub readiness_failing: bool,
+}
+
+/// An ephemeral container at `elapsed`, added (seen by the node) at `added`: it waits for its image for the start
+/// delay, then runs until the pod's containers stop. It is never restarted and never ready, as kubelet runs
+/// ephemeral containers. Also answers when it next changes.
+pub fn simulate_ephemeral(
+    timing: &Timing,
+    added: Duration,
+    elapsed: Duration,
+    stop: Option<Stop>,
+) -> (ContainerSnapshot, Option<Duration>) {
+    let starts_at = added + timing.start_delay;
+    let (state, next) = match stop {
+        Some(stop) if stop.at <= elapsed && stop.at >= starts_at => {
+            (State::Terminated(Terminated { exit_code: stop.exit_code, started: starts_at, finished: stop.at }), None)
+        }
+        Some(stop) if stop.at <= elapsed => (State::Waiting { reason: "ContainerCreating", backoff: None }, None),
+        _ if elapsed < starts_at => (State::Waiting { reason: "ContainerCreating", backoff: None }, Some(starts_at)),
+        _ => (State::Running { since: starts_at }, stop.map(|stop| stop.at)),
+    };
+    let ran = !matches!(state, State::Waiting { .. });
+    let snapshot = ContainerSnapshot {
+        started: matches!(state, State::Running { .. }),
+        state,
+        last: None,
+        restart_count: 0,
+        ready: false,
+        starts: u32::from(ran),
+        liveness_kills: 0,
+        backoffs: 0,
+        readiness_failing: false,
+    };
+    (snapshot, next)
 }
 
 /// The pod's phase.

@@ -144,6 +144,42 @@ pub fn pod_status(plan: &PodPlan, snapshot: &PodSnapshot, context: &PodContext<'
     status
 }
 
+/// `status.ephemeralContainerStatuses`, one per ephemeral container, in the same shape as the other containers'.
+pub fn ephemeral_statuses(
+    plans: &[ContainerPlan],
+    snapshots: &[ContainerSnapshot],
+    context: &PodContext<'_>,
+) -> Vec<Value> {
+    plans.iter().zip(snapshots).map(|(plan, snapshot)| container_status(plan, snapshot, context)).collect()
+}
+
+/// The events of ephemeral containers that started since `previous` (their snapshots then, in the same order;
+/// those added since have none).
+pub fn ephemeral_events(
+    plans: &[ContainerPlan],
+    timing: &Timing,
+    previous: &[ContainerSnapshot],
+    current: &[ContainerSnapshot],
+) -> Vec<EventSpec> {
+    let mut events = Vec::new();
+    for (idx, (container, snapshot)) in plans.iter().zip(current).enumerate() {
+        let before = previous.get(idx).map_or(0, |s| s.starts);
+        if snapshot.starts > before {
+            let field_path = format!("spec.ephemeralContainers{{{}}}", container.name);
+            let (image, took) = (&container.image, crate::lifecycle::go_duration(timing.start_delay));
+            events.push(EventSpec::normal("Pulling", format!("Pulling image {image:?}"), &field_path));
+            let message = format!(
+                "Successfully pulled image {image:?} in {took} ({took} including waiting). Image size: \
+                 {IMAGE_SIZE_BYTES} bytes."
+            );
+            events.push(EventSpec::normal("Pulled", message, &field_path));
+            events.push(EventSpec::normal("Created", format!("Created container: {}", container.name), &field_path));
+            events.push(EventSpec::normal("Started", format!("Started container {}", container.name), &field_path));
+        }
+    }
+    events
+}
+
 fn container_status(plan: &ContainerPlan, snapshot: &ContainerSnapshot, context: &PodContext<'_>) -> Value {
     let image = normalize_image(&plan.image);
     let ran = snapshot.starts > 0;

@@ -1,7 +1,8 @@
 //! Pods: they start `Pending`; on create the admission plugins run (Priority, DefaultTolerationSeconds,
 //! ServiceAccount with its API access volume, then the webhook the embedding program installed), done inline
 //! with the write so that a client sees them at once; a pod on a node is deleted gracefully; and pods serve the
-//! `binding` subresource (with the older `bindings` resource) and the `eviction` subresource.
+//! `binding` subresource (with the older `bindings` resource), the `eviction` subresource, and the
+//! `ephemeralcontainers` subresource that `kubectl debug` adds containers through.
 
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -13,6 +14,7 @@ use crate::request::Verb;
 use crate::status::ApiError;
 
 mod binding;
+mod ephemeralcontainers;
 mod eviction;
 
 /// A pod's grace period when neither the delete nor the pod names one (`terminationGracePeriodSeconds`).
@@ -30,7 +32,7 @@ pub(crate) struct Pods;
 #[async_trait::async_trait]
 impl Strategy for Pods {
     fn serves(&self, subresource: Option<&str>) -> bool {
-        matches!(subresource, Some("binding" | "eviction"))
+        matches!(subresource, Some("binding" | "eviction" | "ephemeralcontainers"))
     }
 
     async fn serve(&self, api: &ClusterApi, call: &Call<'_>) -> Result<Response, ApiError> {
@@ -40,6 +42,7 @@ impl Strategy for Pods {
             Some("binding") => Err(ApiError::method_not_allowed("the binding subresource only accepts create")),
             Some("eviction") if info.verb == Verb::Create => api.evict(resource, info, headers, body, query).await,
             Some("eviction") => Err(ApiError::method_not_allowed("the eviction subresource only accepts create")),
+            Some("ephemeralcontainers") => api.ephemeral_containers(resource, info, headers, body, query).await,
             _ => Err(ApiError::no_such_resource()),
         }
     }

@@ -6,13 +6,14 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use store::StoreError;
 
-use super::{Ownership, causes_of, field_manager, is_dry_run};
+use super::{Ownership, field_manager, is_dry_run};
 use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response, with_warnings};
 use crate::kinds;
 use crate::object::{self, FieldValidation, metadata_mut};
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
+use crate::status::causes_of;
 use crate::status::{ApiError, Cause};
 
 impl ClusterApi {

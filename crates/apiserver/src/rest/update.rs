@@ -7,13 +7,15 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use store::StoreError;
 
-use super::{Ownership, WRITE_RETRIES, WriteOptions, causes_of, field_manager, is_dry_run};
+use super::{Ownership, WRITE_RETRIES, WriteOptions, field_manager, is_dry_run};
 use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response, with_warnings};
 use crate::kinds;
 use crate::object::{self, FieldValidation, metadata_mut};
+use crate::patch::{Patch, patch_precondition};
 use crate::registry::ResourceType;
 use crate::request::ResourceRequest;
+use crate::status::causes_of;
 use crate::status::{ApiError, Cause};
 
 impl ClusterApi {
@@ -449,56 +451,6 @@ fn without_times(object: &Value) -> Value {
     copy
 }
 
-/// A decoded PATCH body.
-enum Patch {
-    /// RFC 7386.
-    Merge(Value),
-    /// RFC 6902.
-    Json(json_patch::Patch),
-    Strategic(Value),
-}
-
-impl Patch {
-    /// Decodes a PATCH body by its content type.
-    fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Patch, ApiError> {
-        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let media_type = content_type.split(';').next().unwrap_or_default().trim();
-        let patch: Value = serde_json::from_slice(body)
-            .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?;
-        match media_type {
-            "application/merge-patch+json" => Ok(Patch::Merge(patch)),
-            "application/strategic-merge-patch+json" => Ok(Patch::Strategic(patch)),
-            "application/json-patch+json" => Ok(Patch::Json(
-                serde_json::from_value(patch)
-                    .map_err(|error| ApiError::bad_request(format!("error decoding patch: {error}")))?,
-            )),
-            other => Err(ApiError::unsupported_media_type(other)),
-        }
-    }
-
-    fn apply(&self, kind: &str, current: &Value) -> Result<Value, ApiError> {
-        match self {
-            Patch::Merge(patch) => {
-                let mut patched = current.clone();
-                json_patch::merge(&mut patched, patch);
-                Ok(patched)
-            }
-            Patch::Json(operations) => {
-                let mut patched = current.clone();
-                json_patch::patch(&mut patched, operations).map_err(|error| {
-                    ApiError::new(
-                        422,
-                        "Invalid",
-                        format!("the server rejected our request due to an error in our request: {error}"),
-                    )
-                })?;
-                Ok(patched)
-            }
-            Patch::Strategic(patch) => crate::smp::apply(kind, current, patch),
-        }
-    }
-}
-
 /// The new state of an object after a full update: server-owned metadata comes from the current object, and
 /// `status` from the current object on the main resource or everything but `status` on the status subresource.
 fn merge_update(current: &Value, mut updated: Value, subresource: Option<&str>) -> Value {
@@ -535,10 +487,4 @@ fn merge_update(current: &Value, mut updated: Value, subresource: Option<&str>) 
     metadata.remove("resourceVersion");
     metadata.remove("selfLink");
     updated
-}
-
-/// A `metadata.resourceVersion` inside a patch is a precondition.
-fn patch_precondition(body: &[u8]) -> Option<i64> {
-    let patch: Value = serde_json::from_slice(body).ok()?;
-    patch.get("metadata")?.get("resourceVersion")?.as_str()?.parse().ok()
 }

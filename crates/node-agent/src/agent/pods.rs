@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Container, Pod, PodCondition, PodSpec, PodStatus, Volume};
+use k8s_openapi::api::core::v1::{Container, EphemeralContainer, Pod, PodCondition, PodSpec, PodStatus, Volume};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
@@ -22,7 +22,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::{Involved, Recorder, is_not_found};
-use crate::lifecycle::{PodPlan, PodSnapshot, Stop, Timing, simulate};
+use crate::lifecycle::{
+    ContainerPlan, ContainerSnapshot, PodPlan, PodSnapshot, Stop, Timing, simulate, simulate_ephemeral,
+};
 use crate::status::{self, EventSpec, PodContext};
 use crate::{AgentConfig, DesiredNode, PodNetwork, PodVolumes, Shared, node};
 
@@ -53,6 +55,11 @@ struct Active {
     stop: Option<Stop>,
     /// Counts against the node's max pods.
     counted: bool,
+    /// The ephemeral containers seen so far, in the spec's order, with when each was first seen (time since
+    /// `origin`).
+    ephemeral: Vec<(ContainerPlan, Duration)>,
+    /// The ephemeral containers' snapshots as last written.
+    ephemeral_previous: Vec<ContainerSnapshot>,
 }
 
 #[derive(Debug)]
@@ -209,6 +216,17 @@ fn lean_pod(pod: &mut Pod) {
     pod.spec = pod.spec.take().map(|spec| PodSpec {
         containers: lean_containers(spec.containers),
         init_containers: spec.init_containers.map(lean_containers),
+        ephemeral_containers: spec.ephemeral_containers.map(|containers| {
+            containers
+                .into_iter()
+                .map(|c| EphemeralContainer {
+                    name: c.name,
+                    image: c.image,
+                    image_pull_policy: c.image_pull_policy,
+                    ..EphemeralContainer::default()
+                })
+                .collect()
+        }),
         restart_policy: spec.restart_policy,
         termination_grace_period_seconds: spec.termination_grace_period_seconds,
         host_network: spec.host_network,
@@ -542,6 +560,8 @@ impl Driver {
             last_status: None,
             stop: None,
             counted: true,
+            ephemeral: Vec::new(),
+            ephemeral_previous: Vec::new(),
         }));
         if started.is_none() {
             for error in garbage {
@@ -577,8 +597,18 @@ impl Driver {
             active.stop = Some(stop);
         }
         let snapshot = simulate(&active.plan, &self.timing, at, active.stop);
+        // Ephemeral containers join the simulation when the agent first sees them in the spec.
+        let ephemeral_specs = tracked.pod.spec.as_ref().and_then(|spec| spec.ephemeral_containers.as_deref());
+        for container in ephemeral_specs.unwrap_or_default() {
+            if !active.ephemeral.iter().any(|(plan, _)| plan.name == container.name) {
+                active.ephemeral.push((ContainerPlan::of_ephemeral(container), at));
+            }
+        }
+        let (ephemeral_snapshots, ephemeral_next): (Vec<ContainerSnapshot>, Vec<Option<Duration>>) =
+            active.ephemeral.iter().map(|(_, added)| simulate_ephemeral(&self.timing, *added, at, active.stop)).unzip();
         let tracked = self.pods.get(uid).expect("tracked");
         let Stage::Active(active) = &tracked.stage else { return };
+        let ephemeral_plans: Vec<ContainerPlan> = active.ephemeral.iter().map(|(plan, _)| plan.clone()).collect();
         let context = PodContext {
             name: tracked.name(),
             namespace: tracked.namespace(),
@@ -588,7 +618,17 @@ impl Driver {
             host_ip,
         };
         events.extend(status::events(&active.plan, &self.timing, active.previous.as_ref(), &snapshot, &context));
+        events.extend(status::ephemeral_events(
+            &ephemeral_plans,
+            &self.timing,
+            &active.ephemeral_previous,
+            &ephemeral_snapshots,
+        ));
         let mut status = status::pod_status(&active.plan, &snapshot, &context, now);
+        if !ephemeral_plans.is_empty() {
+            status["ephemeralContainerStatuses"] =
+                json!(status::ephemeral_statuses(&ephemeral_plans, &ephemeral_snapshots, &context));
+        }
         // The conditions others own come first and stay, as kubelet's status manager merges them.
         let foreign = foreign_conditions(&tracked.pod);
         if !foreign.is_empty()
@@ -611,6 +651,7 @@ impl Driver {
                 // The events were recorded; remember the snapshot so that they are not repeated.
                 if let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) {
                     active.previous = Some(snapshot);
+                    active.ephemeral_previous = ephemeral_snapshots;
                 }
                 self.schedule(uid, RETRY);
             }
@@ -618,11 +659,12 @@ impl Driver {
         }
         let stopped = active.stop.is_some_and(|stop| stop.at <= at);
         let terminal = snapshot.phase.is_terminal();
-        let next = snapshot.next;
+        let next = ephemeral_next.into_iter().flatten().filter(|when| *when > at).chain(snapshot.next).min();
         let node_name = tracked.node.clone();
         {
             let Some(Tracked { stage: Stage::Active(active), .. }) = self.pods.get_mut(uid) else { return };
             active.previous = Some(snapshot);
+            active.ephemeral_previous = ephemeral_snapshots;
             active.last_status = Some(status.to_string());
         }
         if terminal || stopped {
@@ -710,6 +752,8 @@ mod tests {
                     "startupProbe": { "exec": { "command": ["true"] } },
                     "volumeMounts": [{ "name": "data", "mountPath": "/data" }],
                 }],
+                "ephemeralContainers": [{ "name": "debugger", "image": "busybox", "imagePullPolicy": "Always",
+                                          "targetContainerName": "app", "tty": true }],
             },
             "status": { "phase": "Running", "podIP": "10.0.0.9", "startTime": "2026-01-01T00:00:00Z",
                         "conditions": [{ "type": "Ready", "status": "True" },
@@ -737,5 +781,9 @@ mod tests {
         // What is dropped is what the agent never reads.
         assert!(pod.metadata.managed_fields.is_none() && spec.volumes.is_none());
         assert!(spec.containers[0].volume_mounts.is_none());
+        // Ephemeral containers keep what their plan reads.
+        let ephemeral = spec.ephemeral_containers.as_ref().expect("kept");
+        assert_eq!(ContainerPlan::of_ephemeral(&ephemeral[0]).image, "busybox");
+        assert!(ContainerPlan::of_ephemeral(&ephemeral[0]).pull_always);
     }
 }

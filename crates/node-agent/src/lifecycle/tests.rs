@@ -234,3 +234,19 @@ fn garbage_annotations_are_reported_and_ignored() {
     let (plan, _) = PodPlan::of(&pod("Never", &[(EXIT_CODE, "x"), (RUN_SECONDS, "soon")], json!({})));
     assert_eq!((plan.exit_code, plan.run), (0, Some(Duration::from_secs(1))));
 }
+
+#[test]
+fn an_ephemeral_container_waits_for_its_image_then_runs_until_the_pod_stops() {
+    let timing = Timing::default();
+    let added = Duration::from_secs(30);
+    let (waiting, next) = simulate_ephemeral(&timing, added, added, None);
+    assert_eq!(waiting.state, State::Waiting { reason: "ContainerCreating", backoff: None });
+    assert_eq!((waiting.starts, next), (0, Some(added + timing.start_delay)));
+    let (running, next) = simulate_ephemeral(&timing, added, added + Duration::from_secs(5), None);
+    assert_eq!(running.state, State::Running { since: added + timing.start_delay });
+    assert_eq!((running.starts, running.started, running.ready, next), (1, true, false, None));
+    let stop = Stop { at: Duration::from_secs(60), exit_code: 137 };
+    let (stopped, next) = simulate_ephemeral(&timing, added, Duration::from_secs(61), Some(stop));
+    let expected = Terminated { exit_code: 137, started: added + timing.start_delay, finished: stop.at };
+    assert_eq!((stopped.state, next), (State::Terminated(expected), None));
+}
