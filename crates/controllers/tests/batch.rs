@@ -16,6 +16,9 @@ use serde_json::json;
 
 mod common;
 
+/// How long a step may take: generous, as the whole workspace's tests share two cores in CI.
+const DEADLINE: Duration = Duration::from_secs(30);
+
 async fn start(clock: Clock) -> Harness {
     let config =
         ControllersConfig { job_backoff_base: Duration::from_millis(100), clock, ..ControllersConfig::default() };
@@ -71,7 +74,7 @@ async fn a_job_with_three_completions_two_at_a_time_completes() {
     let mut finished = Vec::new();
     for round in 0..3 {
         let want_running = if round < 2 { 2 } else { 1 };
-        let running = eventually("running job pods", Duration::from_secs(10), || async {
+        let running = eventually("running job pods", DEADLINE, || async {
             let pods = pods(&client, "job-name=pi").await;
             let running: Vec<Pod> = pods.into_iter().filter(|p| !finished.contains(&p.name_any())).collect();
             (running.len() == want_running).then_some(running)
@@ -84,7 +87,7 @@ async fn a_job_with_three_completions_two_at_a_time_completes() {
         set_phase(&client, &pod.name_any(), "Succeeded", false, 0).await;
         finished.push(pod.name_any());
     }
-    let job = eventually("the job completes", Duration::from_secs(10), || async {
+    let job = eventually("the job completes", DEADLINE, || async {
         let job = jobs.get("pi").await.expect("get job");
         job_condition(&job, "Complete").is_some().then_some(job)
     })
@@ -98,7 +101,7 @@ async fn a_job_with_three_completions_two_at_a_time_completes() {
         Some(("CompletionsReached".into(), "Reached expected number of succeeded pods".into()))
     );
     // Counted pods lose the tracking finalizer.
-    let pods = eventually("finalizers removed", Duration::from_secs(10), || async {
+    let pods = eventually("finalizers removed", DEADLINE, || async {
         let pods = pods(&client, "job-name=pi").await;
         pods.iter().all(|p| p.finalizers().is_empty()).then_some(pods)
     })
@@ -114,7 +117,7 @@ async fn a_failing_job_is_retried_backoff_limit_times_then_fails() {
     let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
     jobs.create(&PostParams::default(), &job_spec("fails", json!({"backoffLimit": 2}))).await.expect("create job");
     for attempt in 1..=3 {
-        let pod = eventually("a new pod", Duration::from_secs(10), || async {
+        let pod = eventually("a new pod", DEADLINE, || async {
             let pods = pods(&client, "job-name=fails").await;
             let pending = pods.iter().find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed"));
             (pods.len() == attempt).then(|| pending.cloned()).flatten()
@@ -122,7 +125,7 @@ async fn a_failing_job_is_retried_backoff_limit_times_then_fails() {
         .await;
         set_phase(&client, &pod.name_any(), "Failed", false, 1).await;
     }
-    let job = eventually("the job fails", Duration::from_secs(10), || async {
+    let job = eventually("the job fails", DEADLINE, || async {
         let job = jobs.get("fails").await.expect("get job");
         job_condition(&job, "Failed").is_some().then_some(job)
     })
@@ -146,7 +149,7 @@ async fn a_cronjob_creates_a_job_when_its_schedule_fires() {
             "restartPolicy": "Never", "containers": [{"name": "main", "image": "busybox"}]}}}}}}));
     cronjobs.create(&PostParams::default(), &cronjob).await.expect("create cronjob");
     let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
-    let job = eventually("a job", Duration::from_secs(10), || async {
+    let job = eventually("a job", DEADLINE, || async {
         jobs.list(&ListParams::default()).await.expect("list").items.into_iter().next()
     })
     .await;
@@ -156,14 +159,14 @@ async fn a_cronjob_creates_a_job_when_its_schedule_fires() {
     assert!((minutes - 1..=minutes).contains(&suffix), "{name} vs {minutes}");
     assert!(job.annotations().contains_key("batch.kubernetes.io/cronjob-scheduled-timestamp"));
     assert_eq!(job.owner_references()[0].kind, "CronJob");
-    let status = eventually("cronjob status", Duration::from_secs(10), || async {
+    let status = eventually("cronjob status", DEADLINE, || async {
         let status = cronjobs.get("tick").await.expect("get").status?;
         (status.last_schedule_time.is_some() && status.active.as_ref().is_some_and(|a| a.len() == 1)).then_some(status)
     })
     .await;
     assert_eq!(status.active.expect("active")[0].name.as_deref(), Some(name.as_str()));
     // The job's pod runs through the job controller.
-    eventually("the job's pod", Duration::from_secs(10), || async {
+    eventually("the job's pod", DEADLINE, || async {
         (!pods(&client, &format!("job-name={name}")).await.is_empty()).then_some(())
     })
     .await;
@@ -201,16 +204,16 @@ async fn a_daemonset_runs_one_pod_per_node() {
         nodes.sort();
         nodes
     };
-    eventually("a pod per node", Duration::from_secs(10), || async {
+    eventually("a pod per node", DEADLINE, || async {
         (targets(pods(&client, "app=agent").await) == ["node-a", "node-b"]).then_some(())
     })
     .await;
     create_node(&client, "node-c", "us-east-1c").await;
-    eventually("a pod on the new node", Duration::from_secs(10), || async {
+    eventually("a pod on the new node", DEADLINE, || async {
         (targets(pods(&client, "app=agent").await) == ["node-a", "node-b", "node-c"]).then_some(())
     })
     .await;
-    let status = eventually("daemonset status", Duration::from_secs(10), || async {
+    let status = eventually("daemonset status", DEADLINE, || async {
         let status = daemonsets.get("agent").await.expect("get").status?;
         (status.desired_number_scheduled == 3 && status.current_number_scheduled == 3).then_some(status)
     })
@@ -238,7 +241,7 @@ async fn a_statefulset_creates_its_pods_in_order() {
                 "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}));
     sets.create(&PostParams::default(), &sts).await.expect("create statefulset");
     for ordinal in 0..3 {
-        let names = eventually("the next pod", Duration::from_secs(10), || async {
+        let names = eventually("the next pod", DEADLINE, || async {
             let names: Vec<String> = pods(&client, "app=db").await.iter().map(|p| p.name_any()).collect();
             (names.len() == ordinal + 1).then_some(names)
         })
@@ -260,7 +263,7 @@ async fn a_statefulset_creates_its_pods_in_order() {
         .map(|c| c.name_any())
         .collect();
     assert_eq!(claims, ["data-db-0", "data-db-1", "data-db-2"]);
-    let status = eventually("statefulset status", Duration::from_secs(10), || async {
+    let status = eventually("statefulset status", DEADLINE, || async {
         let status = sets.get("db").await.expect("get").status?;
         (status.ready_replicas == Some(3)).then_some(status)
     })
@@ -269,7 +272,7 @@ async fn a_statefulset_creates_its_pods_in_order() {
     assert_eq!(status.updated_replicas, Some(3));
     // Scaling down removes the highest ordinals.
     sets.patch("db", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}}))).await.expect("scale");
-    eventually("one pod left", Duration::from_secs(10), || async {
+    eventually("one pod left", DEADLINE, || async {
         let names: Vec<String> = pods(&client, "app=db").await.iter().map(|p| p.name_any()).collect();
         (names == ["db-0"]).then_some(())
     })
@@ -298,7 +301,7 @@ async fn a_service_gets_endpoints_and_a_slice_of_its_ready_pods() {
     set_phase(&client, "web-2", "Running", false, 0).await;
     let ready_ip = pods_api.get("web-1").await.expect("get").status.and_then(|s| s.pod_ip).expect("ip");
     let endpoints_api: Api<Endpoints> = Api::namespaced(client.clone(), "default");
-    let subset = eventually("endpoints", Duration::from_secs(10), || async {
+    let subset = eventually("endpoints", DEADLINE, || async {
         let endpoints = endpoints_api.get_opt("web").await.expect("get")?;
         let subset = endpoints.subsets?.into_iter().next()?;
         (subset.not_ready_addresses.is_some() && subset.addresses.is_some()).then_some(subset)
@@ -310,7 +313,7 @@ async fn a_service_gets_endpoints_and_a_slice_of_its_ready_pods() {
     assert_eq!(addresses[0].node_name.as_deref(), Some("node-a"));
     assert_eq!(subset.ports.expect("ports")[0].port, 8080);
     let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), "default");
-    let slice = eventually("a slice", Duration::from_secs(10), || async {
+    let slice = eventually("a slice", DEADLINE, || async {
         let list = slices.list(&ListParams::default().labels("kubernetes.io/service-name=web")).await.expect("list");
         list.items.into_iter().find(|s| s.endpoints.len() == 2)
     })
@@ -334,7 +337,7 @@ async fn an_indexed_job_completes_its_indexes_and_its_time_to_live_deletes_it() 
     let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
     let spec = json!({"completions": 2, "parallelism": 2, "completionMode": "Indexed", "ttlSecondsAfterFinished": 1});
     jobs.create(&PostParams::default(), &job_spec("indexed", spec)).await.expect("create job");
-    let running = eventually("two indexed pods", Duration::from_secs(10), || async {
+    let running = eventually("two indexed pods", DEADLINE, || async {
         let pods = pods(&client, "job-name=indexed").await;
         (pods.len() == 2).then_some(pods)
     })
@@ -346,13 +349,13 @@ async fn an_indexed_job_completes_its_indexes_and_its_time_to_live_deletes_it() 
     for pod in &running {
         set_phase(&client, &pod.name_any(), "Succeeded", false, 0).await;
     }
-    let job = eventually("the job completes", Duration::from_secs(10), || async {
+    let job = eventually("the job completes", DEADLINE, || async {
         let job = jobs.get_opt("indexed").await.expect("get job")?;
         job_condition(&job, "Complete").is_some().then_some(job)
     })
     .await;
     assert_eq!(job.status.and_then(|s| s.completed_indexes).as_deref(), Some("0-1"));
-    eventually("the finished job is deleted", Duration::from_secs(10), || async {
+    eventually("the finished job is deleted", DEADLINE, || async {
         jobs.get_opt("indexed").await.expect("get job").is_none().then_some(())
     })
     .await;
@@ -372,14 +375,14 @@ async fn a_daemonset_template_change_rolls_its_pods() {
     daemonsets.create(&PostParams::default(), &ds).await.expect("create daemonset");
     let image =
         |pod: &Pod| pod.spec.as_ref().map(|s| s.containers[0].image.clone().unwrap_or_default()).unwrap_or_default();
-    eventually("two old pods", Duration::from_secs(10), || async {
+    eventually("two old pods", DEADLINE, || async {
         let pods = pods(&client, "app=roll").await;
         (pods.len() == 2 && pods.iter().all(|p| image(p) == "busybox:1")).then_some(())
     })
     .await;
     let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "busybox:2"}]}}}});
     daemonsets.patch("roll", &PatchParams::default(), &Patch::Strategic(patch)).await.expect("patch image");
-    eventually("two new pods", Duration::from_secs(10), || async {
+    eventually("two new pods", DEADLINE, || async {
         let pods = pods(&client, "app=roll").await;
         (pods.len() == 2 && pods.iter().all(|p| image(p) == "busybox:2")).then_some(())
     })
@@ -412,19 +415,19 @@ async fn a_deleted_pod_leaves_the_endpoints() {
     pods_api.create(&PostParams::default(), &pod).await.expect("create pod");
     set_phase(&client, "api-1", "Running", true, 0).await;
     let endpoints_api: Api<Endpoints> = Api::namespaced(client.clone(), "default");
-    eventually("the pod in the endpoints", Duration::from_secs(10), || async {
+    eventually("the pod in the endpoints", DEADLINE, || async {
         let endpoints = endpoints_api.get_opt("api").await.expect("get")?;
         endpoints.subsets.is_some_and(|s| s.len() == 1).then_some(())
     })
     .await;
     pods_api.delete("api-1", &Default::default()).await.expect("delete pod");
-    eventually("empty endpoints", Duration::from_secs(10), || async {
+    eventually("empty endpoints", DEADLINE, || async {
         let endpoints = endpoints_api.get_opt("api").await.expect("get")?;
         endpoints.subsets.is_none_or(|s| s.is_empty()).then_some(())
     })
     .await;
     services.delete("api", &Default::default()).await.expect("delete service");
-    eventually("the endpoints go with the service", Duration::from_secs(10), || async {
+    eventually("the endpoints go with the service", DEADLINE, || async {
         endpoints_api.get_opt("api").await.expect("get").is_none().then_some(())
     })
     .await;
@@ -437,7 +440,7 @@ async fn a_suspended_job_runs_nothing_until_resumed() {
     let client = harness.client.clone();
     let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
     jobs.create(&PostParams::default(), &job_spec("later", json!({"suspend": true}))).await.expect("create job");
-    let job = eventually("the Suspended condition", Duration::from_secs(10), || async {
+    let job = eventually("the Suspended condition", DEADLINE, || async {
         let job = jobs.get("later").await.expect("get job");
         job_condition(&job, "Suspended").is_some().then_some(job)
     })
@@ -447,7 +450,7 @@ async fn a_suspended_job_runs_nothing_until_resumed() {
     jobs.patch("later", &PatchParams::default(), &Patch::Merge(json!({"spec": {"suspend": false}})))
         .await
         .expect("resume");
-    eventually("a pod once resumed", Duration::from_secs(10), || async {
+    eventually("a pod once resumed", DEADLINE, || async {
         (pods(&client, "job-name=later").await.len() == 1).then_some(())
     })
     .await;
@@ -462,12 +465,10 @@ async fn a_pod_failure_policy_fails_the_job_at_once() {
     let policy = json!({"backoffLimit": 5, "podFailurePolicy": {"rules": [
         {"action": "FailJob", "onExitCodes": {"containerName": "main", "operator": "In", "values": [42]}}]}});
     jobs.create(&PostParams::default(), &job_spec("strict", policy)).await.expect("create job");
-    let pod = eventually("a pod", Duration::from_secs(10), || async {
-        pods(&client, "job-name=strict").await.into_iter().next()
-    })
-    .await;
+    let pod =
+        eventually("a pod", DEADLINE, || async { pods(&client, "job-name=strict").await.into_iter().next() }).await;
     set_phase(&client, &pod.name_any(), "Failed", false, 42).await;
-    let job = eventually("the job fails", Duration::from_secs(10), || async {
+    let job = eventually("the job fails", DEADLINE, || async {
         let job = jobs.get("strict").await.expect("get job");
         job_condition(&job, "Failed").is_some().then_some(job)
     })
@@ -501,7 +502,7 @@ async fn a_replace_cronjob_swaps_its_running_job_when_the_schedule_fires_again()
         let list = jobs.list(&ListParams::default()).await.expect("list").items;
         list.into_iter().filter(|j| j.metadata.deletion_timestamp.is_none()).map(|j| j.name_any()).collect::<Vec<_>>()
     };
-    let first = eventually("a first job", Duration::from_secs(10), || async {
+    let first = eventually("a first job", DEADLINE, || async {
         let names = job_names().await;
         (names.len() == 1).then(|| names[0].clone())
     })
@@ -510,7 +511,7 @@ async fn a_replace_cronjob_swaps_its_running_job_when_the_schedule_fires_again()
     // Any change makes the controller look again (it would on its own at the next minute).
     let touch = json!({"metadata": {"annotations": {"touched": "yes"}}});
     cronjobs.patch("swap", &PatchParams::default(), &Patch::Merge(touch)).await.expect("touch");
-    let second = eventually("the job replaced", Duration::from_secs(10), || async {
+    let second = eventually("the job replaced", DEADLINE, || async {
         let names = job_names().await;
         (names.len() == 1 && names[0] != first).then(|| names[0].clone())
     })
@@ -526,10 +527,7 @@ async fn deleting_a_job_releases_its_pods() {
     let client = harness.client.clone();
     let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
     jobs.create(&PostParams::default(), &job_spec("gone", json!({}))).await.expect("create job");
-    let pod = eventually("a pod", Duration::from_secs(10), || async {
-        pods(&client, "job-name=gone").await.into_iter().next()
-    })
-    .await;
+    let pod = eventually("a pod", DEADLINE, || async { pods(&client, "job-name=gone").await.into_iter().next() }).await;
     let orphan = kube::api::DeleteParams {
         propagation_policy: Some(kube::api::PropagationPolicy::Orphan),
         ..Default::default()
@@ -537,7 +535,7 @@ async fn deleting_a_job_releases_its_pods() {
     jobs.delete("gone", &orphan).await.expect("delete job");
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), "default");
     pods_api.delete(&pod.name_any(), &Default::default()).await.expect("delete pod");
-    eventually("the pod is gone", Duration::from_secs(10), || async {
+    eventually("the pod is gone", DEADLINE, || async {
         pods_api.get_opt(&pod.name_any()).await.expect("get").is_none().then_some(())
     })
     .await;
