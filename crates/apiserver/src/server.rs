@@ -455,8 +455,27 @@ fn rbac_verb(verb: Verb) -> &'static str {
     }
 }
 
+/// How much of a body past [`MAX_BODY_BYTES`] is read and dropped before answering 413, so that a client still
+/// sending it reads the answer instead of a connection closed under it.
+const DRAINED_BODY_BYTES: usize = 16 * 1024 * 1024;
+
 async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::too_large(format!("the request body is larger than {MAX_BODY_BYTES} bytes")))
+    use futures::StreamExt;
+    let too_large = || ApiError::too_large(format!("the request body is larger than {MAX_BODY_BYTES} bytes"));
+    let mut chunks = body.into_data_stream();
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let Ok(data) = chunk else { return Err(ApiError::bad_request("the request body could not be read")) };
+        seen += data.len();
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&data);
+        } else if seen > DRAINED_BODY_BYTES {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(kept.freeze())
 }
