@@ -462,25 +462,12 @@ fn kube_refusal(error: kube::Error) -> Refusal {
     Refusal(StatusCode::INTERNAL_SERVER_ERROR, format!("reading the cluster: {error}"))
 }
 
-/// Whether only DaemonSet pods and static (mirror) pods still run on the node, as nodeadm checks.
+/// Whether only pods that a drain leaves (DaemonSet, static and finished ones) are on the node, as nodeadm checks.
 async fn drained(client: &kube::Client, node: &str) -> Result<bool, Refusal> {
     let pods: kube::Api<Pod> = kube::Api::all(client.clone());
     let params = kube::api::ListParams::default().fields(&format!("spec.nodeName={node}"));
     let list = pods.list(&params).await.map_err(kube_refusal)?;
-    Ok(list.items.iter().all(|pod| {
-        let finished = pod
-            .status
-            .as_ref()
-            .and_then(|status| status.phase.as_deref())
-            .is_some_and(|phase| phase == "Succeeded" || phase == "Failed");
-        let mirror = pod
-            .metadata
-            .annotations
-            .as_ref()
-            .is_some_and(|annotations| annotations.contains_key("kubernetes.io/config.mirror"));
-        let daemon = pod.metadata.owner_references.iter().flatten().any(|owner| owner.kind == "DaemonSet");
-        finished || mirror || daemon
-    }))
+    Ok(list.items.iter().all(controllers::drain::stays))
 }
 
 /// Whether the Node is marked unschedulable (or gone).
