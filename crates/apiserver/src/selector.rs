@@ -3,73 +3,90 @@
 //! Labels: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, joined by commas.
 //! Fields: `path=value`, `path==value`, `path!=value` for the fields a resource allows.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use kube_core::{Expression, Selector, SelectorExt};
 use serde_json::{Map, Value};
 
 use crate::status::ApiError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum LabelRequirement {
-    Equals(String, String),
-    NotEquals(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    DoesNotExist(String),
-}
-
-/// A parsed label selector; the empty selector matches everything.
+/// A parsed label selector; the empty selector matches everything. Matching is kube-core's `Selector`, the
+/// workspace's one label selector implementation; this module only parses kube-apiserver's string syntax.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LabelSelector {
-    requirements: Vec<LabelRequirement>,
+    selector: Selector,
+    /// The label keys the selector reads: matching copies just these out of an object's labels.
+    keys: Vec<String>,
 }
 
 impl LabelSelector {
     pub fn parse(text: &str) -> Result<LabelSelector, ApiError> {
         let invalid = |why: String| ApiError::bad_request(format!("unable to parse requirement: {why}"));
-        let mut requirements = Vec::new();
+        let mut expressions = Vec::new();
         for term in split_terms(text) {
             let term = term.trim();
             if term.is_empty() {
                 continue;
             }
-            let requirement = if let Some(key) = term.strip_prefix('!') {
-                LabelRequirement::DoesNotExist(label_key(key.trim()).map_err(invalid)?)
+            let expression = if let Some(key) = term.strip_prefix('!') {
+                Expression::DoesNotExist(label_key(key.trim()).map_err(invalid)?)
             } else if let Some((key, values)) = split_set(term, " notin ") {
-                LabelRequirement::NotIn(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
+                Expression::NotIn(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
             } else if let Some((key, values)) = split_set(term, " in ") {
-                LabelRequirement::In(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
+                Expression::In(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
             } else if let Some((key, value)) = term.split_once("!=") {
-                LabelRequirement::NotEquals(
-                    label_key(key.trim()).map_err(invalid)?,
-                    label_value(value.trim()).map_err(invalid)?,
-                )
+                Expression::NotEqual(label_key(key.trim()).map_err(invalid)?, label_value(value.trim()).map_err(invalid)?)
             } else if let Some((key, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
-                LabelRequirement::Equals(
-                    label_key(key.trim()).map_err(invalid)?,
-                    label_value(value.trim()).map_err(invalid)?,
-                )
+                Expression::Equal(label_key(key.trim()).map_err(invalid)?, label_value(value.trim()).map_err(invalid)?)
             } else {
-                LabelRequirement::Exists(label_key(term).map_err(invalid)?)
+                Expression::Exists(label_key(term).map_err(invalid)?)
             };
-            requirements.push(requirement);
+            expressions.push(expression);
         }
-        Ok(LabelSelector { requirements })
+        let keys = expressions.iter().map(|expression| expression_key(expression).to_owned()).collect();
+        Ok(LabelSelector { selector: expressions.into_iter().collect(), keys })
+    }
+
+    /// A `metav1.LabelSelector` object (`matchLabels`, `matchExpressions`); `None` if it is not one.
+    pub fn from_object(selector: &Value) -> Option<LabelSelector> {
+        let typed: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector =
+            serde_json::from_value(selector.clone()).ok()?;
+        let mut keys: Vec<String> = typed.match_labels.iter().flatten().map(|(key, _)| key.clone()).collect();
+        keys.extend(typed.match_expressions.iter().flatten().map(|requirement| requirement.key.clone()));
+        Some(LabelSelector { selector: Selector::try_from(typed).ok()?, keys })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty()
+        self.selector.selects_all()
     }
 
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
-        let get = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
-        self.requirements.iter().all(|requirement| match requirement {
-            LabelRequirement::Equals(key, value) => get(key) == Some(value.as_str()),
-            LabelRequirement::NotEquals(key, value) => get(key) != Some(value.as_str()),
-            LabelRequirement::In(key, values) => get(key).is_some_and(|v| values.iter().any(|x| x == v)),
-            LabelRequirement::NotIn(key, values) => !get(key).is_some_and(|v| values.iter().any(|x| x == v)),
-            LabelRequirement::Exists(key) => get(key).is_some(),
-            LabelRequirement::DoesNotExist(key) => get(key).is_none(),
-        })
+        if self.is_empty() {
+            return true;
+        }
+        let read: BTreeMap<String, String> = self
+            .keys
+            .iter()
+            .filter_map(|key| Some((key.clone(), labels?.get(key)?.as_str()?.to_owned())))
+            .collect();
+        self.selector.matches(&read)
+    }
+}
+
+/// Whether a `metav1.LabelSelector` object selects a set of labels (what validation asks of a workload's selector
+/// and its template); a selector that is not one selects nothing.
+pub fn selects_labels(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
+    LabelSelector::from_object(selector).is_some_and(|parsed| parsed.selector.matches(labels))
+}
+
+fn expression_key(expression: &Expression) -> &str {
+    match expression {
+        Expression::In(key, _)
+        | Expression::NotIn(key, _)
+        | Expression::Equal(key, _)
+        | Expression::NotEqual(key, _)
+        | Expression::Exists(key)
+        | Expression::DoesNotExist(key) => key,
     }
 }
 
@@ -97,7 +114,7 @@ fn split_set<'a>(term: &'a str, operator: &str) -> Option<(&'a str, &'a str)> {
     Some((key.trim(), values.trim()))
 }
 
-fn set_values(text: &str) -> Result<Vec<String>, String> {
+fn set_values(text: &str) -> Result<BTreeSet<String>, String> {
     let inner = text
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))

@@ -404,12 +404,26 @@ pub fn record_update(
     let kind: &str = &resource.kind;
     let with_status = subresource == Some("status");
     let new_set = field_set(kind, new, with_status);
-    let old_value = old.cloned().unwrap_or(Value::Null);
-    let mut entries = old.map(entries_of).unwrap_or_default();
-    if old.is_none() {
-        entries.clear();
-    }
-    let (mut old_values, mut new_values) = (Lookup::new(&old_value), Lookup::new(new));
+    let Some(old) = old else {
+        // A create: the manager changed every field the object sets, so it owns exactly that set. (Resolving
+        // each path against the object, as an update must, would cost a pod with 20,000 containers over a
+        // quarter of a second for the same answer.)
+        let mut entries = Vec::new();
+        if !new_set.is_empty() {
+            entries.push(Entry {
+                manager: manager.to_owned(),
+                operation: "Update".into(),
+                api_version: resource.api_version(),
+                subresource: subresource.map(str::to_owned),
+                time: crate::object::now_timestamp(),
+                fields: new_set,
+            });
+        }
+        store_entries(new, entries);
+        return;
+    };
+    let mut entries = entries_of(old);
+    let (mut old_values, mut new_values) = (Lookup::new(old), Lookup::new(new));
     let changed: Vec<Path> =
         new_set.paths().into_iter().filter(|path| old_values.value_at(path) != new_values.value_at(path)).collect();
     for entry in &mut entries {

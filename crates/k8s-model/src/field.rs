@@ -1,6 +1,8 @@
 //! Field errors as apimachinery's `field.Error` prints them, and `Errors`, the collector every validator writes
 //! into: it also reads typed values out of JSON and reports values of the wrong JSON type.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 /// Field error kinds, as apimachinery's `field.ErrorType`.
@@ -187,9 +189,21 @@ pub(crate) fn key(path: &str, key: &str) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct Errors {
     pub list: Vec<FieldError>,
+    /// The caller's label selector matcher, for the checks that a selector selects a template's labels.
+    pub selects: Option<crate::SelectsLabels>,
 }
 
 impl Errors {
+    pub fn with_matcher(selects: crate::SelectsLabels) -> Errors {
+        Errors { list: Vec::new(), selects: Some(selects) }
+    }
+
+    /// Whether `selector` (a `metav1.LabelSelector`) selects `labels`, by the caller's matcher.
+    pub fn selector_selects(&self, selector: &Value, labels: &BTreeMap<String, String>) -> bool {
+        let selects = self.selects.expect("validation that matches label selectors is given a matcher");
+        selects(selector, labels)
+    }
+
     pub fn push(&mut self, error: FieldError) {
         self.list.push(error);
     }

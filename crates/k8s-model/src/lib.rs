@@ -21,6 +21,8 @@ mod workloads;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 pub use admission::{DEFAULT_TOLERATION_SECONDS, PriorityClassRef, admit_pod, admit_pod_with, admit_priority};
@@ -150,11 +152,16 @@ pub fn prepare_for_create(object: &mut Value) {
     }
 }
 
+/// Whether a label selector (a `metav1.LabelSelector` as JSON) selects a set of labels. Validation asks it (a
+/// workload's selector must select its template's labels); the caller supplies it, so that the workspace keeps one
+/// selector implementation (kube-core's `Selector`) while this crate stays free of Kubernetes client crates.
+pub type SelectsLabels = fn(selector: &Value, labels: &BTreeMap<String, String>) -> bool;
+
 /// Validation of a new object: metadata (name rules per kind, generateName, labels, annotations, finalizers,
 /// owner references) and the kind's spec. Whether a namespace is required is the caller's business; a given
 /// namespace must be a valid name. Unknown kinds get the metadata checks only.
-pub fn validate_create(object: &Value) -> Vec<FieldError> {
-    let mut errors = Errors::default();
+pub fn validate_create(object: &Value, selects: SelectsLabels) -> Vec<FieldError> {
+    let mut errors = Errors::with_matcher(selects);
     if !object.is_object() {
         errors.push(FieldError::new(ErrorKind::TypeInvalid, "", Some(object.clone()), "must be of type object"));
         return errors.list;
@@ -172,8 +179,8 @@ pub fn validate_create(object: &Value) -> Vec<FieldError> {
 /// Validation of an update: everything `validate_create` checks on the new object except the name rules, plus
 /// the immutability rules (metadata identity, selectors, pod spec, service clusterIP, job template, immutable
 /// ConfigMaps and Secrets, roleRef, ...).
-pub fn validate_update(new: &Value, old: &Value) -> Vec<FieldError> {
-    let mut errors = Errors::default();
+pub fn validate_update(new: &Value, old: &Value, selects: SelectsLabels) -> Vec<FieldError> {
+    let mut errors = Errors::with_matcher(selects);
     if !new.is_object() {
         errors.push(FieldError::new(ErrorKind::TypeInvalid, "", Some(new.clone()), "must be of type object"));
         return errors.list;

@@ -2,14 +2,30 @@
 //! `field: message` lines kube-apiserver prints, admission, and garbage input that must give errors rather than
 //! panics. The validators' own tests sit beside their modules.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use kube_core::SelectorExt;
 
 use serde_json::{Value, json};
 
 use crate::{
     FieldError, admit_pod, default_object, prepare_for_create, service_needs_cluster_ip, service_node_ports_needed,
-    validate_create, validate_update,
 };
+
+/// The selector matcher the API server passes: kube-core's, over the typed selector.
+fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
+    let parsed = serde_json::from_value::<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>(selector.clone());
+    parsed.ok().and_then(|typed| kube_core::Selector::try_from(typed).ok()).is_some_and(|s| s.matches(labels))
+}
+
+fn validate_create(object: &Value) -> Vec<FieldError> {
+    crate::validate_create(object, selects)
+}
+
+fn validate_update(new: &Value, old: &Value) -> Vec<FieldError> {
+    crate::validate_update(new, old, selects)
+}
 
 fn yaml(text: &str) -> Value {
     serde_norway::from_str(text).expect("test YAML parses")

@@ -2,6 +2,8 @@
 //! ReplicationController (`pkg/apis/apps/validation`, core), Job and CronJob (`pkg/apis/batch/validation`), with
 //! label selectors and the cron schedule syntax.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::Kind;
@@ -191,33 +193,6 @@ pub(crate) fn validate_label_selector(selector: &Value, path: &str, errors: &mut
     errors.list.len() == before
 }
 
-/// Whether a label selector selects a set of labels.
-pub(crate) fn selector_matches(selector: &Value, labels: &[(&str, &str)]) -> bool {
-    let get = |name: &str| labels.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-    let labels_match = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .is_none_or(|map| map.iter().all(|(k, v)| get(k) == v.as_str()));
-    let expressions_match = selector.get("matchExpressions").and_then(Value::as_array).is_none_or(|items| {
-        items.iter().all(|item| {
-            let name = item.get("key").and_then(Value::as_str).unwrap_or_default();
-            let values: Vec<&str> = item
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|values| values.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            match item.get("operator").and_then(Value::as_str) {
-                Some("In") => get(name).is_some_and(|value| values.contains(&value)),
-                Some("NotIn") => get(name).is_none_or(|value| !values.contains(&value)),
-                Some("Exists") => get(name).is_some(),
-                Some("DoesNotExist") => get(name).is_none(),
-                _ => false,
-            }
-        })
-    });
-    labels_match && expressions_match
-}
-
 fn selector_is_empty(selector: &Value) -> bool {
     let count = |name: &str| {
         selector.get(name).map_or(0, |value| match value {
@@ -230,13 +205,19 @@ fn selector_is_empty(selector: &Value) -> bool {
 }
 
 /// A template's labels (their types are checked where the template's metadata is validated).
-fn template_labels(template: &Value) -> Vec<(&str, &str)> {
+fn template_labels(template: &Value) -> BTreeMap<String, String> {
     template
         .get("metadata")
         .and_then(|meta| meta.get("labels"))
         .and_then(Value::as_object)
-        .map(|map| map.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
+        .map(|map| map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default()
+}
+
+/// Labels as upstream prints a `map[string]string` in an error.
+fn shown_labels(labels: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    go_string_map(&pairs)
 }
 
 fn nonnegative(spec: &Value, name: &str, path: &str, errors: &mut Errors) {
@@ -275,9 +256,9 @@ fn validate_apps(spec: &Value, noun: &str, errors: &mut Errors) {
     let labels = template_labels(template);
     if usable
         && let Some(selector) = selector
-        && !selector_matches(selector, &labels)
+        && !errors.selector_selects(selector, &labels)
     {
-        errors.invalid_shown("spec.template.metadata.labels", go_string_map(&labels), SELECTOR_MISMATCH);
+        errors.invalid_shown("spec.template.metadata.labels", shown_labels(&labels), SELECTOR_MISMATCH);
     }
     let claims: Vec<String> = spec
         .get("volumeClaimTemplates")
@@ -432,8 +413,11 @@ fn validate_replication_controller(spec: &Value, errors: &mut Errors) {
         return;
     };
     let labels = template_labels(template);
-    if !selector.is_empty() && !selector.iter().all(|pair| labels.contains(pair)) {
-        errors.invalid_shown("spec.template.metadata.labels", go_string_map(&labels), SELECTOR_MISMATCH);
+    let match_labels: serde_json::Map<String, Value> =
+        selector.iter().map(|(key, value)| ((*key).to_owned(), Value::from(*value))).collect();
+    let as_label_selector = serde_json::json!({ "matchLabels": match_labels });
+    if !selector.is_empty() && !errors.selector_selects(&as_label_selector, &labels) {
+        errors.invalid_shown("spec.template.metadata.labels", shown_labels(&labels), SELECTOR_MISMATCH);
     }
     validate_pod_template(template, "spec.template", errors);
     validate_template_restart_policy(template, &["Always"], errors, "spec.template");
@@ -482,10 +466,10 @@ fn validate_job_spec(spec: &Value, path: &str, needs_selector: bool, errors: &mu
                     && let Some(template) = template
                 {
                     let labels = template_labels(template);
-                    if !selector_matches(selector, &labels) || selector_is_empty(selector) {
+                    if !errors.selector_selects(selector, &labels) || selector_is_empty(selector) {
                         errors.invalid_shown(
                             &child(path, "template.metadata.labels"),
-                            go_string_map(&labels),
+                            shown_labels(&labels),
                             SELECTOR_MISMATCH,
                         );
                     }
@@ -527,9 +511,10 @@ fn validate_generated_selector(job: &Value, spec: &Value, errors: &mut Errors) {
     if uid.is_empty() {
         errors.required("metadata.uid", "");
     }
-    let expected = [("batch.kubernetes.io/controller-uid", uid), ("controller-uid", uid)];
+    let expected: BTreeMap<String, String> =
+        ["batch.kubernetes.io/controller-uid", "controller-uid"].map(|key| (key.to_owned(), uid.to_owned())).into();
     let selector = spec.get("selector").filter(|selector| selector.is_object());
-    if selector.is_some_and(|selector| !selector_matches(selector, &expected)) {
+    if selector.is_some_and(|selector| !errors.selector_selects(selector, &expected)) {
         let shown = selector.map_or_else(|| "nil".to_owned(), show_label_selector);
         errors.invalid_shown("spec.selector", shown, "`selector` not auto-generated");
     }

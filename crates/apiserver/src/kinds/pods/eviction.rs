@@ -12,7 +12,7 @@ use crate::api::ClusterApi;
 use crate::http::{Query, decode_body, json_response};
 use crate::registry::ResourceType;
 use crate::request::{ResourceRequest, Verb};
-use crate::selector::{LabelSelector, format_selector};
+use crate::selector::LabelSelector;
 use crate::status::ApiError;
 
 /// How many entries `disruptedPods` may hold before evictions are refused (upstream's `MaxDisruptedPodSize`).
@@ -185,12 +185,9 @@ fn is_ready(pod: &Value) -> bool {
 /// Whether the budget's selector selects the pod; an empty or missing selector selects nothing here.
 fn selects(budget: &Value, pod: &Value) -> bool {
     let Some(selector) = budget.pointer("/spec/selector") else { return false };
-    let text = format_selector(selector);
-    if text.is_empty() {
-        return false;
-    }
-    LabelSelector::parse(&text)
-        .is_ok_and(|parsed| parsed.matches(pod.pointer("/metadata/labels").and_then(Value::as_object)))
+    LabelSelector::from_object(selector)
+        .filter(|parsed| !parsed.is_empty())
+        .is_some_and(|parsed| parsed.matches(pod.pointer("/metadata/labels").and_then(Value::as_object)))
 }
 
 fn dry_run(query: &Query, options: &Value) -> bool {
