@@ -39,7 +39,7 @@ pub struct ClusterApi {
     /// How long new pods tolerate a not-ready or unreachable node (the DefaultTolerationSeconds plugin).
     pub(crate) default_toleration_seconds: i64,
     /// The mutating webhook new pods go through, if any.
-    pub(crate) pod_admission: Option<Arc<dyn PodAdmission>>,
+    pub(crate) pod_admission: Vec<Arc<dyn PodAdmission>>,
     /// Issues and checks service account tokens.
     pub(crate) tokens: crate::tokens::TokenIssuer,
     /// Recent writes decoded once for all watches.
@@ -59,7 +59,7 @@ impl ClusterApi {
             name: record.name.clone(),
             authenticator: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
-            pod_admission: None,
+            pod_admission: Vec::new(),
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             decodes: Arc::default(),
             store,

@@ -55,7 +55,7 @@ pub struct ControlPlanes {
     authenticator: Option<Arc<dyn TokenAuthenticator>>,
     observer: Option<Arc<dyn ClusterObserver>>,
     default_toleration_seconds: i64,
-    pod_admission: Option<Arc<dyn PodAdmission>>,
+    pod_admission: Vec<Arc<dyn PodAdmission>>,
 }
 
 /// A cluster whose API server runs.
@@ -89,7 +89,7 @@ impl ControlPlanes {
             authenticator: None,
             observer: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
-            pod_admission: None,
+            pod_admission: Vec::new(),
         }
     }
 
@@ -106,9 +106,9 @@ impl ControlPlanes {
         self
     }
 
-    /// Sends every new pod of every cluster through `hook`.
+    /// Sends every new pod of every cluster through `hook`, after the hooks added before it.
     pub fn with_pod_admission(mut self, hook: Arc<dyn PodAdmission>) -> ControlPlanes {
-        self.pod_admission = Some(hook);
+        self.pod_admission.push(hook);
         self
     }
 

@@ -13,10 +13,17 @@ pub trait TokenAuthenticator: Send + Sync + std::fmt::Debug {
 }
 
 /// A mutating admission webhook for new pods, as EKS runs its own (the Fargate profile webhook sets
-/// `schedulerName: fargate-scheduler` on pods a profile selects). It runs after the built-in plugins and before
-/// validation; an error refuses the create.
+/// `schedulerName: fargate-scheduler` on pods a profile selects; the pod identity webhook injects AWS
+/// credentials). The hooks run in turn after the built-in plugins and before validation; an error refuses the create.
 #[async_trait::async_trait]
 pub trait PodAdmission: Send + Sync + std::fmt::Debug {
-    /// `cluster` is the name the cluster was created with; `pod` is the pod as it will be stored.
-    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut serde_json::Value) -> Result<(), String>;
+    /// `cluster` is the name the cluster was created with; `pod` is the pod as it will be stored;
+    /// `service_account` is the pod's ServiceAccount as stored (the built-in admission has checked it exists).
+    async fn admit(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        pod: &mut serde_json::Value,
+        service_account: Option<&serde_json::Value>,
+    ) -> Result<(), String>;
 }

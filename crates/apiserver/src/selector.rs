@@ -35,7 +35,10 @@ impl LabelSelector {
             } else if let Some((key, values)) = split_set(term, " in ") {
                 Expression::In(label_key(key).map_err(invalid)?, set_values(values).map_err(invalid)?)
             } else if let Some((key, value)) = term.split_once("!=") {
-                Expression::NotEqual(label_key(key.trim()).map_err(invalid)?, label_value(value.trim()).map_err(invalid)?)
+                Expression::NotEqual(
+                    label_key(key.trim()).map_err(invalid)?,
+                    label_value(value.trim()).map_err(invalid)?,
+                )
             } else if let Some((key, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
                 Expression::Equal(label_key(key.trim()).map_err(invalid)?, label_value(value.trim()).map_err(invalid)?)
             } else {
@@ -64,11 +67,8 @@ impl LabelSelector {
         if self.is_empty() {
             return true;
         }
-        let read: BTreeMap<String, String> = self
-            .keys
-            .iter()
-            .filter_map(|key| Some((key.clone(), labels?.get(key)?.as_str()?.to_owned())))
-            .collect();
+        let read: BTreeMap<String, String> =
+            self.keys.iter().filter_map(|key| Some((key.clone(), labels?.get(key)?.as_str()?.to_owned()))).collect();
         self.selector.matches(&read)
     }
 }

@@ -13,13 +13,21 @@ struct Steer;
 
 #[async_trait::async_trait]
 impl PodAdmission for Steer {
-    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut Value) -> Result<(), String> {
+    async fn admit(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        pod: &mut Value,
+        service_account: Option<&Value>,
+    ) -> Result<(), String> {
         if pod.pointer("/metadata/labels/refuse").is_some() {
             return Err("refused by the test webhook".into());
         }
         if namespace == "serverless" {
             pod["spec"]["schedulerName"] = json!("fargate-scheduler");
             pod["metadata"]["labels"]["seen-by"] = json!(cluster);
+            let account = service_account.and_then(|account| account.pointer("/metadata/name"));
+            pod["metadata"]["labels"]["account"] = account.cloned().unwrap_or_default();
         }
         Ok(())
     }
@@ -54,6 +62,7 @@ async fn the_webhook_changes_and_refuses_new_pods() {
     assert_eq!(status, 201, "{steered}");
     assert_eq!(steered["spec"]["schedulerName"], "fargate-scheduler");
     assert_eq!(steered["metadata"]["labels"]["seen-by"], "test");
+    assert_eq!(steered["metadata"]["labels"]["account"], "default", "the hook is given the pod's service account");
     let (_, untouched) = post(&mut service, "/api/v1/namespaces/default/pods", &pod("b", json!({ "app": "b" }))).await;
     assert_eq!(untouched["spec"]["schedulerName"], "default-scheduler");
     let (status, refused) =

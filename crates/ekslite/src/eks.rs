@@ -3,8 +3,9 @@
 //! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
 //! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), Fargate pods get a subnet and an
 //! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), the EFS CSI
-//! driver's are EFS access points, mounted where their file system has a mount target (`efs`), and machines outside
-//! AWS join as hybrid nodes through what nodeadm does (`hybrid`).
+//! driver's are EFS access points, mounted where their file system has a mount target (`efs`), machines outside
+//! AWS join as hybrid nodes through what nodeadm does (`hybrid`), and new pods get IRSA or Pod Identity credentials
+//! wired in as EKS's pod identity webhook does (`pod_identity`).
 
 pub mod clusters;
 pub mod ebs;
@@ -13,5 +14,6 @@ pub mod fargate_capacity;
 pub mod hybrid;
 pub mod nodes;
 pub mod oidc_keys;
+pub mod pod_identity;
 pub mod tokens;
 pub mod vpc_cni;

@@ -60,7 +60,13 @@ pub struct FargateWebhook {
 
 #[async_trait::async_trait]
 impl PodAdmission for FargateWebhook {
-    async fn admit(&self, cluster: &str, namespace: &str, pod: &mut Value) -> Result<(), String> {
+    async fn admit(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        pod: &mut Value,
+        _service_account: Option<&Value>,
+    ) -> Result<(), String> {
         let scheduler = pod.pointer("/spec/schedulerName").and_then(Value::as_str).unwrap_or("default-scheduler");
         if scheduler != "default-scheduler" {
             return Ok(());

@@ -72,10 +72,12 @@ impl Server {
         let tokens = Arc::new(EksTokens::default());
         let data_planes = Arc::new(DataPlanes::new(options.data_plane.clone()));
         let fargate_webhook = Arc::new(FargateWebhook::default());
+        let pod_identity_webhook = Arc::new(crate::eks::pod_identity::PodIdentityWebhook::default());
         let control_planes = Arc::new(
             ControlPlanes::new(Arc::clone(&store))
                 .with_token_authenticator(Arc::clone(&tokens) as _)
                 .with_pod_admission(Arc::clone(&fargate_webhook) as _)
+                .with_pod_admission(Arc::clone(&pod_identity_webhook) as _)
                 .with_observer(Arc::clone(&data_planes) as _)
                 .with_default_toleration_seconds(options.default_toleration_seconds),
         );
@@ -99,6 +101,7 @@ impl Server {
         data_planes.set_source(Arc::clone(&nodes) as _);
         data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
         let _ = fargate_webhook.eks.set(eks.clone());
+        let _ = pod_identity_webhook.eks.set(eks.clone());
         let efs = aws_model::efs::Efs::new(records(), Arc::clone(&clock), ec2.clone());
         data_planes.set_efs(efs.clone());
         let hybrid = crate::eks::hybrid::HybridRoutes {

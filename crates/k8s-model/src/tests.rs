@@ -15,7 +15,8 @@ use crate::{
 
 /// The selector matcher the API server passes: kube-core's, over the typed selector.
 fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
-    let parsed = serde_json::from_value::<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>(selector.clone());
+    let parsed =
+        serde_json::from_value::<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>(selector.clone());
     parsed.ok().and_then(|typed| kube_core::Selector::try_from(typed).ok()).is_some_and(|s| s.matches(labels))
 }
 

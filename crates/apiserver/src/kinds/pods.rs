@@ -65,9 +65,9 @@ impl Strategy for Pods {
         let Some(namespace) = namespace else { return Ok(()) };
         api.admit_priority(object).await?;
         k8s_model::admit_pod_with(object, api.default_toleration_seconds);
-        api.admit_service_account(object, namespace).await?;
-        if let Some(hook) = &api.pod_admission {
-            hook.admit(&api.name, namespace, object).await.map_err(|message| {
+        let service_account = api.admit_service_account(object, namespace).await?;
+        for hook in &api.pod_admission {
+            hook.admit(&api.name, namespace, object, service_account.as_ref()).await.map_err(|message| {
                 ApiError::new(
                     500,
                     "InternalError",
@@ -158,9 +158,13 @@ impl ClusterApi {
     /// The ServiceAccount admission plugin for a pod being created: names the `default` service account when
     /// the pod names none, refuses a service account that does not exist, and mounts a projected API access
     /// volume into every container unless the pod or its service account opts out.
-    pub(crate) async fn admit_service_account(&self, pod: &mut Value, namespace: &str) -> Result<(), ApiError> {
+    pub(crate) async fn admit_service_account(
+        &self,
+        pod: &mut Value,
+        namespace: &str,
+    ) -> Result<Option<Value>, ApiError> {
         let pod_name = crate::object::name(pod).unwrap_or_default().to_owned();
-        let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else { return Ok(()) };
+        let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else { return Ok(None) };
         // Mirror pods and pods created by the kubelet are out of scope here: no node agent creates them yet.
         let account = match spec.get("serviceAccountName").and_then(Value::as_str).filter(|n| !n.is_empty()) {
             Some(name) => name.to_owned(),
@@ -201,11 +205,11 @@ impl ClusterApi {
             })
         });
         if !automount || already_mounted {
-            return Ok(());
+            return Ok(Some(service_account));
         }
         let volume_name = format!("kube-api-access-{}", crate::object::name_suffix());
         let volumes = spec.entry("volumes").or_insert_with(|| json!([]));
-        let Some(volumes) = volumes.as_array_mut() else { return Ok(()) };
+        let Some(volumes) = volumes.as_array_mut() else { return Ok(Some(service_account)) };
         volumes.push(json!({
             "name": volume_name,
             "projected": {
@@ -230,6 +234,6 @@ impl ClusterApi {
                 }
             }
         }
-        Ok(())
+        Ok(Some(service_account))
     }
 }

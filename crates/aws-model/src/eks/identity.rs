@@ -112,6 +112,19 @@ impl Eks {
         Ok(self.records.list::<PodIdentityAssociation>(&prefix).await?.into_iter().map(|s| s.value).collect())
     }
 
+    /// The pod identity association of a service account, if it has one: what EKS's pod identity webhook injects
+    /// credentials for.
+    pub async fn pod_identity_of(
+        &self,
+        caller: &Caller,
+        cluster: &str,
+        namespace: &str,
+        service_account: &str,
+    ) -> Result<Option<PodIdentityAssociation>, EksError> {
+        let associations = self.associations(caller, cluster).await?;
+        Ok(associations.into_iter().find(|a| a.namespace == namespace && a.service_account == service_account))
+    }
+
     pub async fn create_pod_identity_association(
         &self,
         caller: &Caller,

@@ -1,0 +1,109 @@
+"""New pods of an EKS cluster get AWS credentials wired in as EKS's pod identity webhook does: IRSA for service
+accounts annotated with a role, EKS Pod Identity for service accounts with an association (which wins)."""
+
+import json
+
+from conftest import boto, create_nodes_cluster, wait_until
+
+POD_IDENTITY_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+     "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+
+WORKLOAD = """
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {account}
+  namespace: default
+  annotations: {annotations}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {pod}
+  namespace: default
+  annotations: {pod_annotations}
+spec:
+  serviceAccountName: {account}
+  initContainers:
+  - {{name: init, image: busybox}}
+  containers:
+  - {{name: app, image: nginx}}
+  - {{name: sidecar, image: envoy}}
+"""
+
+
+def apply(cluster, account, pod, annotations="{}", pod_annotations="{}"):
+    cluster.kubectl("apply", "-f", "-", input=WORKLOAD.format(
+        account=account, pod=pod, annotations=annotations, pod_annotations=pod_annotations))
+    return json.loads(cluster.kubectl("get", "pod", pod, "-o", "json").stdout)
+
+
+def env_of(container):
+    return {var["name"]: var.get("value") for var in container.get("env", [])}
+
+
+def volume(pod, name):
+    return next((v for v in pod["spec"].get("volumes", []) if v["name"] == name), None)
+
+
+def test_irsa_and_pod_identity_are_injected_as_eks_does(tmp_path, ekslite):
+    cluster = create_nodes_cluster(ekslite(), tmp_path, nodes=1)
+    iam = boto(cluster.server, "iam")
+    irsa_role = "arn:aws:iam::000000000000:role/irsa-app"
+
+    # IRSA: the role annotation, a token lifetime on the account, one container skipped by the pod.
+    irsa = apply(cluster, "irsa", "irsa-pod",
+                 annotations=json.dumps({"eks.amazonaws.com/role-arn": irsa_role,
+                                         "eks.amazonaws.com/token-expiration": "7200"}),
+                 pod_annotations=json.dumps({"eks.amazonaws.com/skip-containers": "sidecar"}))
+    for container in irsa["spec"]["initContainers"] + irsa["spec"]["containers"][:1]:
+        env = env_of(container)
+        assert env["AWS_ROLE_ARN"] == irsa_role
+        assert env["AWS_WEB_IDENTITY_TOKEN_FILE"] == "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+        assert env["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"
+        assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert mounts["aws-iam-token"] == {"name": "aws-iam-token", "readOnly": True,
+                                           "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount"}
+        assert any(name.startswith("kube-api-access-") for name in mounts), mounts
+    sidecar = irsa["spec"]["containers"][1]
+    assert "AWS_ROLE_ARN" not in env_of(sidecar), sidecar
+    token = volume(irsa, "aws-iam-token")["projected"]["sources"][0]["serviceAccountToken"]
+    assert token == {"audience": "sts.amazonaws.com", "expirationSeconds": 7200, "path": "token"}
+    assert irsa["spec"]["volumes"][0]["name"] == "aws-iam-token", "the webhook puts its volume first"
+
+    # EKS Pod Identity: an association for the account wins over its role annotation.
+    role = iam.create_role(RoleName="pod-identity-app",
+                           AssumeRolePolicyDocument=json.dumps(POD_IDENTITY_TRUST))["Role"]
+    association = cluster.eks.create_pod_identity_association(
+        clusterName=cluster.eks_name, namespace="default", serviceAccount="both", roleArn=role["Arn"])
+    assert association["association"]["serviceAccount"] == "both"
+    both = apply(cluster, "both", "both-pod", annotations=json.dumps({"eks.amazonaws.com/role-arn": irsa_role}))
+    env = env_of(both["spec"]["containers"][0])
+    assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] == "http://169.254.170.23/v1/credentials"
+    assert env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] == \
+        "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token"
+    assert "AWS_ROLE_ARN" not in env, env
+    assert both["metadata"]["labels"]["eks.amazonaws.com/pod-identity"] == "enabled"
+    token = volume(both, "eks-pod-identity-token")["projected"]["sources"][0]["serviceAccountToken"]
+    assert token["audience"] == "pods.eks.amazonaws.com"
+    assert 79200 <= token["expirationSeconds"] <= 86400, token
+
+    # A plain account gets nothing; the injected pods still pass validation and run.
+    plain = apply(cluster, "plain", "plain-pod")
+    assert not any(env_of(c) for c in plain["spec"]["containers"]), plain["spec"]["containers"]
+    assert volume(plain, "aws-iam-token") is None and volume(plain, "eks-pod-identity-token") is None
+
+    def running():
+        pods = json.loads(cluster.kubectl("get", "pods", "-o", "json").stdout)["items"]
+        phases = {p["metadata"]["name"]: p["status"].get("phase") for p in pods}
+        return phases if all(phases.get(n) == "Running" for n in ("irsa-pod", "both-pod", "plain-pod")) else None
+    wait_until(running, "the three pods to run")
+
+
+def test_pods_of_a_non_eks_cluster_are_left_alone(cluster):
+    annotations = json.dumps({"eks.amazonaws.com/role-arn": "arn:aws:iam::000000000000:role/app"})
+    pod = apply(cluster, "app", "app-pod", annotations=annotations)
+    assert all("AWS_ROLE_ARN" not in env_of(c) for c in pod["spec"]["containers"])
+    assert volume(pod, "aws-iam-token") is None
