@@ -3,6 +3,9 @@ accounts annotated with a role, EKS Pod Identity for service accounts with an as
 
 import json
 
+import botocore.exceptions
+import pytest
+
 from conftest import boto, create_nodes_cluster, wait_until
 
 POD_IDENTITY_TRUST = {"Version": "2012-10-17", "Statement": [
@@ -37,6 +40,15 @@ def apply(cluster, account, pod, annotations="{}", pod_annotations="{}"):
     cluster.kubectl("apply", "-f", "-", input=WORKLOAD.format(
         account=account, pod=pod, annotations=annotations, pod_annotations=pod_annotations))
     return json.loads(cluster.kubectl("get", "pod", pod, "-o", "json").stdout)
+
+
+def boto3_session_client(server, service, credentials):
+    """A boto3 client of `service` signed with a session's temporary credentials."""
+    import boto3
+    return boto3.client(service, endpoint_url=server.url, region_name="us-east-1",
+                        aws_access_key_id=credentials["accessKeyId"],
+                        aws_secret_access_key=credentials["secretAccessKey"],
+                        aws_session_token=credentials["sessionToken"])
 
 
 def env_of(container):
@@ -100,6 +112,34 @@ def test_irsa_and_pod_identity_are_injected_as_eks_does(tmp_path, ekslite):
         phases = {p["metadata"]["name"]: p["status"].get("phase") for p in pods}
         return phases if all(phases.get(n) == "Running" for n in ("irsa-pod", "both-pod", "plain-pod")) else None
     wait_until(running, "the three pods to run")
+
+    # The Pod Identity Agent's call: the pod's token, bound to the pod, for the credentials of the associated role.
+    token = cluster.kubectl("create", "token", "both", "--audience", "pods.eks.amazonaws.com",
+                            "--bound-object-kind", "Pod", "--bound-object-name", "both-pod",
+                            "--bound-object-uid", both["metadata"]["uid"]).stdout.strip()
+    eks_auth = boto(cluster.server, "eks-auth")
+    answer = eks_auth.assume_role_for_pod_identity(clusterName=cluster.eks_name, token=token)
+    assert answer["subject"] == {"namespace": "default", "serviceAccount": "both"}
+    assert answer["audience"] == "pods.eks.amazonaws.com"
+    assert answer["podIdentityAssociation"]["associationId"] == association["association"]["associationId"]
+    session_arn = answer["assumedRoleUser"]["arn"]
+    assert session_arn.startswith("arn:aws:sts::000000000000:assumed-role/pod-identity-app/eks-demo-both-pod-")
+    credentials = answer["credentials"]
+    sts = boto3_session_client(cluster.server, "sts", credentials)
+    assert sts.get_caller_identity()["Arn"] == session_arn
+
+    # What EKS Auth refuses: another audience, an account without an association, garbage, a missing cluster.
+    def refused(code, **request):
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            eks_auth.assume_role_for_pod_identity(**request)
+        assert raised.value.response["Error"]["Code"] == code, raised.value.response
+    sts_token = cluster.kubectl("create", "token", "both", "--audience", "sts.amazonaws.com").stdout.strip()
+    refused("InvalidTokenException", clusterName=cluster.eks_name, token=sts_token)
+    plain_token = cluster.kubectl("create", "token", "plain", "--audience", "pods.eks.amazonaws.com").stdout.strip()
+    refused("ResourceNotFoundException", clusterName=cluster.eks_name, token=plain_token)
+    refused("ResourceNotFoundException", clusterName="nope", token=token)
+    refused("InvalidParameterException", clusterName=cluster.eks_name, token="x" * 30000 + ".a.b")
+    refused("InvalidParameterException", clusterName=cluster.eks_name, token="\u0000.\u0000.\u0000")
 
 
 def test_pods_of_a_non_eks_cluster_are_left_alone(cluster):

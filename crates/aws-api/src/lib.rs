@@ -18,6 +18,7 @@ mod call;
 mod ec2;
 mod efs;
 mod eks;
+mod eks_auth;
 mod iam;
 mod json_body;
 mod quotas;
@@ -52,6 +53,7 @@ pub(crate) const SERVICES: &[&Service] = &[
     &ssm::SERVICE,
     &quotas::SERVICE,
     &efs::SERVICE,
+    &eks_auth::SERVICE,
 ];
 
 /// The services behind the endpoint.
@@ -65,6 +67,7 @@ pub struct AwsApi {
     ssm: Option<aws_model::ssm::Ssm>,
     quotas: Option<aws_model::quotas::Quotas>,
     efs: Option<aws_model::efs::Efs>,
+    eks_auth: Option<aws_model::eks_auth::EksAuth>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -104,14 +107,18 @@ impl AwsApi {
             ssm: None,
             quotas: None,
             efs: None,
+            eks_auth: None,
             clock,
             services: SERVICES,
         }
     }
 
-    /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves.
+    /// Checks web identity tokens with the keys of the OpenID Connect issuers this server serves, and serves EKS
+    /// Auth, which checks pods' service account tokens with the same keys.
     pub fn with_oidc_keys(self, keys: Arc<dyn OidcKeys>) -> AwsApi {
-        AwsApi { sts: self.sts.clone().with_oidc_keys(keys), ..self }
+        let sts = self.sts.clone().with_oidc_keys(Arc::clone(&keys));
+        let eks_auth = aws_model::eks_auth::EksAuth::new(self.eks.clone(), sts.clone(), keys);
+        AwsApi { sts, eks_auth: Some(eks_auth), ..self }
     }
 
     /// Serves EC2 networking too.
@@ -264,6 +271,10 @@ impl AwsApi {
 
     pub(crate) fn efs(&self) -> Option<&aws_model::efs::Efs> {
         self.efs.as_ref()
+    }
+
+    pub(crate) fn eks_auth(&self) -> Option<&aws_model::eks_auth::EksAuth> {
+        self.eks_auth.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

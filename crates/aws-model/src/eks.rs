@@ -734,6 +734,11 @@ impl Eks {
     }
 
     /// The EKS cluster behind a Kubernetes cluster name, for authenticating its tokens.
+    /// The time on EKS's clock (Unix seconds).
+    pub(crate) fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
     pub async fn by_kubernetes_name(&self, kubernetes_name: &str) -> Result<Option<(Caller, Cluster)>, EksError> {
         let Some((caller, name)) = kubernetes_owner(kubernetes_name) else { return Ok(None) };
         Ok(self.current(&caller, name).await?.map(|cluster| (caller, cluster)))

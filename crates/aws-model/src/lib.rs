@@ -5,6 +5,8 @@
 //! - [`eks`]: EKS clusters and what hangs off them (node groups, Fargate profiles, add-ons, access entries, ...),
 //!   their validations and status lifecycle, stored as [`records`] in the store; the
 //!   Kubernetes clusters behind them are reached through the narrow [`eks::KubernetesClusters`] trait.
+//! - [`eks_auth`]: EKS Auth's AssumeRoleForPodIdentity, the credentials of a pod's associated role for its
+//!   service account token.
 //! - [`ec2`]: EC2 networking, instances and launch templates; [`autoscaling`]: the Auto Scaling groups of
 //!   managed node groups, which keep their instances in line with the node groups.
 //! - [`iam`]: IAM roles, users, access keys, policies, instance profiles and OIDC providers.
@@ -21,6 +23,7 @@ pub mod clock;
 pub mod ec2;
 pub mod efs;
 pub mod eks;
+pub mod eks_auth;
 pub mod iam;
 pub mod ids;
 pub mod policy;

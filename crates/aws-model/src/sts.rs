@@ -8,7 +8,7 @@
 //! the role's account, and their keys come from the [`OidcKeys`] the binary provides (the clusters whose issuer
 //! they are), never from the network.
 
-mod jwt;
+pub(crate) mod jwt;
 
 use std::sync::Arc;
 
@@ -267,6 +267,17 @@ fn session_policy(policy: Option<&str>) -> Result<usize, StsError> {
     Ok(policy::policy_size(document))
 }
 
+/// A request carrying the session tags asked for, as the condition keys `aws:TagKeys` and `aws:RequestTag/<key>`.
+fn with_session_tags(mut request: Request, tags: &[Tag]) -> Request {
+    if !tags.is_empty() {
+        request = request.with_context("aws:TagKeys", tags.iter().map(|t| t.key.as_str()));
+        for tag in tags {
+            request = request.with_context(&format!("aws:RequestTag/{}", tag.key), [tag.value.as_str()]);
+        }
+    }
+    request
+}
+
 /// The account and role name an IAM role ARN names.
 fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
@@ -422,12 +433,7 @@ impl Sts {
             if let Some(source) = &input.source_identity {
                 request = request.with_context("sts:SourceIdentity", [source.as_str()]);
             }
-            if !input.tags.is_empty() {
-                request = request.with_context("aws:TagKeys", input.tags.iter().map(|t| t.key.as_str()));
-                for tag in &input.tags {
-                    request = request.with_context(&format!("aws:RequestTag/{}", tag.key), [tag.value.as_str()]);
-                }
-            }
+            request = with_session_tags(request, &input.tags);
             let decision = policy::evaluate(&request, &set);
             // The root user passes evaluation without any statement; a role still has to trust it.
             let allowed = match (&caller.kind, decision) {
@@ -564,6 +570,38 @@ impl Sts {
             audience,
             provider: provider.arn,
         })
+    }
+
+    /// A session of `role_arn` for an AWS service principal, as EKS Pod Identity assumes a pod's role for
+    /// `pods.eks.amazonaws.com`: the role's trust policy must allow that service `sts:AssumeRole` and, when
+    /// session tags are given, `sts:TagSession`. `None` when the role does not exist or does not trust the service.
+    pub async fn assume_role_for_service(
+        &self,
+        service: &str,
+        role_arn: &str,
+        session_name: &str,
+        tags: &[Tag],
+        duration: i64,
+    ) -> Result<Option<Assumed>, StsError> {
+        let Some((account, _)) = role_arn_parts(role_arn) else { return Ok(None) };
+        let Some(role) = self.iam.role_by_arn(account, role_arn).await? else { return Ok(None) };
+        let Ok(trust) = Policy::parse(&role.assume_role_policy, PolicyKind::Trust) else { return Ok(None) };
+        let set = PolicySet::new().resource(&role.arn, &trust);
+        let mut actions = vec!["sts:AssumeRole"];
+        if !tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        for action in actions {
+            let request = Request::new(Principal::service(service), action, &role.arn)
+                .with_context("sts:RoleSessionName", [session_name]);
+            if !policy::evaluate(&with_session_tags(request, tags), &set).is_allowed() {
+                return Ok(None);
+            }
+        }
+        let assumed_role_id = format!("{}:{session_name}", role.id);
+        let arn = format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name);
+        let session = self.issue(account, arn, assumed_role_id.clone(), Some(role.arn.clone()), duration).await?;
+        Ok(Some(Assumed { session, assumed_role_id, packed_policy_size: None, source_identity: None }))
     }
 
     /// GetSessionToken: a session of a user or root that acts as itself.
