@@ -536,6 +536,7 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
         remote_network: remote_network(&body)?,
         deletion_protection: boolean(&body, "deletionProtection")?,
         client_request_token: string(&body, "clientRequestToken")?,
+        bootstrap_self_managed_addons: boolean(&body, "bootstrapSelfManagedAddons")?,
     };
     let cluster = api.eks().create_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
     api.iam()

@@ -82,6 +82,11 @@ pub struct KubernetesSpec {
     pub service_cidr: String,
     /// The id of the cluster's OpenID Connect issuer: the issuer is the endpoint plus `/id/<issuer_id>`.
     pub issuer_id: String,
+    /// Whether the cluster starts with the networking add-ons EKS installs itself (VPC CNI, kube-proxy, CoreDNS),
+    /// as CreateCluster's `bootstrapSelfManagedAddons` asks.
+    pub bootstrap_addons: bool,
+    /// The cluster's region, which the add-ons' images and settings name.
+    pub region: String,
 }
 
 /// Where a created Kubernetes cluster answers.
@@ -238,6 +243,9 @@ pub struct Cluster {
     /// been released; the record goes once it has and `gone_at` has passed.
     #[serde(default)]
     pub released: bool,
+    /// CreateCluster's `bootstrapSelfManagedAddons` (true unless it said false).
+    #[serde(default = "yes")]
+    pub bootstrap_self_managed_addons: bool,
     /// What went wrong (a `FAILED` cluster says why).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health: Vec<HealthIssue>,
@@ -278,6 +286,7 @@ pub struct CreateCluster {
     pub remote_network: Option<RemoteNetworkConfig>,
     pub deletion_protection: Option<bool>,
     pub client_request_token: Option<String>,
+    pub bootstrap_self_managed_addons: Option<bool>,
 }
 
 /// Who is asking, and where.
@@ -319,6 +328,11 @@ impl From<RecordError> for EksError {
     fn from(error: RecordError) -> Self {
         EksError::Server(error.to_string())
     }
+}
+
+/// `true`, the serde default of flags records written before they existed had on.
+fn yes() -> bool {
+    true
 }
 
 /// The log types EKS knows.
@@ -496,6 +510,7 @@ impl Eks {
             updating_until: None,
             created_by: self.process.name(),
             released: false,
+            bootstrap_self_managed_addons: input.bootstrap_self_managed_addons.unwrap_or(true),
             health: Vec::new(),
             encryption: input.encryption.clone(),
             remote_network: input.remote_network.clone(),
@@ -559,6 +574,8 @@ impl Eks {
             version: cluster.version.clone(),
             service_cidr: cluster.service_ipv4_cidr.clone(),
             issuer_id: issuer_id.clone(),
+            bootstrap_addons: cluster.bootstrap_self_managed_addons,
+            region: caller.region.clone(),
         };
         let endpoint = self.kubernetes.create(&spec).await.map_err(CreateFailure::Kubernetes)?;
         self.bootstrap_creator_access(caller, &cluster).await?;

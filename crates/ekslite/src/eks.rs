@@ -1,5 +1,5 @@
 //! Where EKS's AWS side meets the Kubernetes side, one role a file: EKS clusters are `ControlPlanes` clusters
-//! (`clusters`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
+//! (`clusters`) with the add-ons' objects (`addons`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
 //! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
 //! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), Fargate pods get a subnet and an
 //! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), the EFS CSI
@@ -7,6 +7,7 @@
 //! AWS join as hybrid nodes through what nodeadm does (`hybrid`), and new pods get IRSA or Pod Identity credentials
 //! wired in as EKS's pod identity webhook does (`pod_identity`).
 
+pub mod addons;
 pub mod clusters;
 pub mod ebs;
 pub mod efs;

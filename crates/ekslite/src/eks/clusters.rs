@@ -1,12 +1,15 @@
 //! EKS's clusters as ekslite's Kubernetes clusters: created in `ControlPlanes` with the issuer and Service range
-//! EKS chose, given the objects every EKS cluster starts with (the `gp2` StorageClass) and those add-ons register
-//! (the EBS CSI driver), and read for their `aws-auth` ConfigMap.
+//! EKS chose, given the objects every EKS cluster starts with (the `gp2` StorageClass and, unless CreateCluster
+//! said otherwise, the networking add-ons of `addons.rs`) and those add-ons install (their workloads, the CSI
+//! drivers' registrations), and read for their `aws-auth` ConfigMap.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use apiserver::ControlPlanes;
 use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
+
+use super::addons::{AddonContext, manifests};
 
 /// EKS's clusters, created as ekslite clusters.
 #[derive(Debug)]
@@ -31,6 +34,11 @@ impl KubernetesClusters for Clusters {
             .ensure_object(&spec.name, "storage.k8s.io", "storageclasses", gp2_storage_class())
             .await
             .map_err(|error| error.to_string())?;
+        if spec.bootstrap_addons {
+            for addon in super::addons::BOOTSTRAP_ADDONS {
+                self.install(&spec.name, addon).await?;
+            }
+        }
         Ok(KubernetesEndpoint { endpoint: record.endpoint(), ca_pem: record.pki.ca_cert.clone() })
     }
 
@@ -51,6 +59,11 @@ impl KubernetesClusters for Clusters {
     }
 
     async fn addon(&self, cluster: &str, addon: &str, installed: bool) -> Result<(), String> {
+        if installed {
+            self.install(cluster, addon).await?;
+        } else {
+            self.uninstall(cluster, addon).await?;
+        }
         // The CSI drivers' registrations are what the cluster's volume provisioner answers to.
         let (driver, object) = match addon {
             "aws-ebs-csi-driver" => ("ebs.csi.aws.com", ebs_csi_driver()),
@@ -67,6 +80,68 @@ impl KubernetesClusters for Clusters {
             Err(error) => Err(error.to_string()),
         }
     }
+}
+
+impl Clusters {
+    /// A client of `cluster`'s API acting as EKS's add-on manager.
+    fn addon_manager(&self, cluster: &str) -> Result<(apiserver::LocalService, AddonContext), String> {
+        let record =
+            self.0.get(cluster).ok_or_else(|| format!("the Kubernetes cluster {cluster} does not run here"))?;
+        let context = AddonContext::of(&record).ok_or_else(|| format!("{cluster} is not an EKS cluster"))?;
+        let api = self.0.api(cluster).ok_or_else(|| format!("the Kubernetes cluster {cluster} does not run here"))?;
+        let identity = apiserver::Identity::Certificate {
+            user: "eks:addon-manager".into(),
+            groups: vec!["system:masters".into()],
+        };
+        Ok((apiserver::LocalService::new(api, identity), context))
+    }
+
+    /// Creates `addon`'s objects through the cluster's API; those that exist already stay as they are.
+    async fn install(&self, cluster: &str, addon: &str) -> Result<(), String> {
+        let (mut service, context) = self.addon_manager(cluster)?;
+        for manifest in manifests(addon, &context) {
+            let body = serde_json::to_vec(&manifest.object).expect("a manifest encodes");
+            let request = axum::http::Request::post(format!("{}?fieldManager=eks", manifest.collection))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .expect("a request");
+            let (status, answer) = call(&mut service, request).await;
+            if !status.is_success() && status != axum::http::StatusCode::CONFLICT {
+                return Err(format!("{addon}: creating {}: {status} {answer}", manifest.collection));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes `addon`'s objects (their pods go with them); those already gone are fine.
+    async fn uninstall(&self, cluster: &str, addon: &str) -> Result<(), String> {
+        let Ok((mut service, context)) = self.addon_manager(cluster) else { return Ok(()) };
+        for manifest in manifests(addon, &context).into_iter().rev() {
+            let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
+            let request =
+                axum::http::Request::delete(format!("{}/{name}?propagationPolicy=Background", manifest.collection))
+                    .body(axum::body::Body::empty())
+                    .expect("a request");
+            let (status, answer) = call(&mut service, request).await;
+            if !status.is_success() && status != axum::http::StatusCode::NOT_FOUND {
+                return Err(format!("{addon}: deleting {}/{name}: {status} {answer}", manifest.collection));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One request through a cluster's API: its status and body.
+async fn call(
+    service: &mut apiserver::LocalService,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, String) {
+    use http_body_util::BodyExt;
+    use tower_service::Service;
+    let Ok(response) = service.call(request).await;
+    let status = response.status();
+    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The StorageClass every EKS cluster is created with: in-tree EBS (served by the EBS CSI driver once that is

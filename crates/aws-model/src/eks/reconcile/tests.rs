@@ -37,6 +37,7 @@ fn creating(created_by: &str) -> Cluster {
         updating_until: None,
         created_by: created_by.into(),
         released: false,
+        bootstrap_self_managed_addons: true,
         health: Vec::new(),
         encryption: Vec::new(),
         remote_network: None,

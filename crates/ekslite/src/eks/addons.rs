@@ -1,0 +1,433 @@
+//! The Kubernetes objects of EKS's add-ons, as EKS puts them into a cluster: the networking add-ons every new
+//! cluster starts with unless CreateCluster's `bootstrapSelfManagedAddons` is false (the VPC CNI's `aws-node`
+//! DaemonSet, `kube-proxy`, CoreDNS with its `kube-dns` Service at the cluster DNS address), and the same objects,
+//! plus the EKS Pod Identity Agent's DaemonSet, when CreateAddon installs them. Their pods are simulated as any
+//! other: they run on the nodes the scheduler gives them.
+//!
+//! The objects are written through the cluster's API (defaulting, validation, managed fields) as the EKS add-on
+//! manager's field manager `eks`; an object that exists already is left as it is.
+
+use std::net::Ipv4Addr;
+
+use serde_json::{Value, json};
+
+/// One object and the collection path it is created at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// `/api/v1/namespaces/kube-system/serviceaccounts`, ...
+    pub collection: String,
+    pub object: Value,
+}
+
+/// What an add-on's objects depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddonContext {
+    /// The EKS cluster's name.
+    pub cluster: String,
+    pub region: String,
+    /// The Kubernetes `major.minor` version.
+    pub kubernetes_version: String,
+    /// The cluster's Service CIDR (`10.100.0.0/16`).
+    pub service_cidr: String,
+}
+
+/// The add-ons a new cluster starts with.
+pub const BOOTSTRAP_ADDONS: &[&str] = &["vpc-cni", "kube-proxy", "coredns"];
+
+const NAMESPACE: &str = "kube-system";
+
+/// The ECR registry EKS pulls its add-on images from in `region`.
+pub fn registry(region: &str) -> String {
+    let account = match region {
+        "af-south-1" => "877085696533",
+        "ap-east-1" => "800184023465",
+        "ap-southeast-3" => "296578399912",
+        "me-south-1" => "558608220178",
+        "me-central-1" => "759879836304",
+        "eu-south-1" => "590381155156",
+        "eu-south-2" => "455263428931",
+        "il-central-1" => "066635153087",
+        "ap-south-2" => "900889452093",
+        "ap-southeast-4" => "491585149902",
+        "eu-central-2" => "900612956339",
+        "ca-west-1" => "761377655185",
+        _ => "602401143452",
+    };
+    format!("{account}.dkr.ecr.{region}.amazonaws.com")
+}
+
+/// The cluster DNS address EKS gives CoreDNS's Service: the tenth address of the Service range.
+pub fn cluster_dns_ip(service_cidr: &str) -> Option<Ipv4Addr> {
+    let (base, _) = service_cidr.split_once('/')?;
+    let base: Ipv4Addr = base.parse().ok()?;
+    Some(Ipv4Addr::from(u32::from(base) + 10))
+}
+
+/// The default version of `addon` for the context's Kubernetes version, from the add-on catalog.
+fn version(addon: &str, context: &AddonContext) -> String {
+    aws_model::eks::addons::addon_info(addon)
+        .and_then(|info| {
+            info.versions
+                .iter()
+                .find(|v| v.default_for.contains(&context.kubernetes_version.as_str()))
+                .or(info.versions.first())
+        })
+        .map_or_else(|| "v0.0.0-eksbuild.1".to_owned(), |v| v.version.to_owned())
+}
+
+fn collection(group_version: &str, plural: &str, namespaced: bool) -> String {
+    let root = if group_version == "v1" { "/api/v1".to_owned() } else { format!("/apis/{group_version}") };
+    if namespaced { format!("{root}/namespaces/{NAMESPACE}/{plural}") } else { format!("{root}/{plural}") }
+}
+
+fn manifest(group_version: &str, plural: &str, namespaced: bool, object: Value) -> Manifest {
+    Manifest { collection: collection(group_version, plural, namespaced), object }
+}
+
+fn service_account(name: &str) -> Manifest {
+    manifest(
+        "v1",
+        "serviceaccounts",
+        true,
+        json!({ "apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": { "name": name, "namespace": NAMESPACE, "labels": { "app.kubernetes.io/name": name } } }),
+    )
+}
+
+fn cluster_role(name: &str, rules: Value) -> Manifest {
+    manifest(
+        "rbac.authorization.k8s.io/v1",
+        "clusterroles",
+        false,
+        json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": { "name": name },
+                "rules": rules }),
+    )
+}
+
+fn cluster_role_binding(name: &str, role: &str, account: &str) -> Manifest {
+    manifest(
+        "rbac.authorization.k8s.io/v1",
+        "clusterrolebindings",
+        false,
+        json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": { "name": name },
+                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
+                "subjects": [{ "kind": "ServiceAccount", "name": account, "namespace": NAMESPACE }] }),
+    )
+}
+
+/// Node affinity that keeps a node add-on off Fargate, hybrid and Auto Mode nodes, as EKS's manifests do.
+fn ec2_linux_nodes() -> Value {
+    json!({ "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": { "nodeSelectorTerms": [{
+        "matchExpressions": [
+            { "key": "kubernetes.io/os", "operator": "In", "values": ["linux"] },
+            { "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"] },
+            { "key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate", "hybrid", "auto"] },
+        ] }] } } })
+}
+
+fn daemon_set(name: &str, account: &str, pod_spec: Value) -> Manifest {
+    let mut spec = pod_spec;
+    spec["serviceAccountName"] = json!(account);
+    spec["priorityClassName"] = json!("system-node-critical");
+    spec["hostNetwork"] = json!(true);
+    spec["tolerations"] = json!([{ "operator": "Exists" }]);
+    spec["affinity"] = ec2_linux_nodes();
+    manifest(
+        "apps/v1",
+        "daemonsets",
+        true,
+        json!({
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": { "name": name, "namespace": NAMESPACE, "labels": { "k8s-app": name } },
+            "spec": {
+                "selector": { "matchLabels": { "k8s-app": name } },
+                "updateStrategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": "10%" } },
+                "template": { "metadata": { "labels": { "k8s-app": name } }, "spec": spec },
+            },
+        }),
+    )
+}
+
+fn vpc_cni(context: &AddonContext) -> Vec<Manifest> {
+    let registry = registry(&context.region);
+    let version = version("vpc-cni", context);
+    let crd = |group: &str, kind: &str, plural: &str, scope: &str| {
+        manifest(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            false,
+            json!({
+                "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": { "name": format!("{plural}.{group}") },
+                "spec": {
+                    "group": group, "scope": scope,
+                    "names": { "kind": kind, "plural": plural, "singular": kind.to_lowercase(), "listKind": format!("{kind}List") },
+                    "versions": [{ "name": "v1alpha1", "served": true, "storage": true,
+                                   "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+                },
+            }),
+        )
+    };
+    vec![
+        crd("crd.k8s.amazonaws.com", "ENIConfig", "eniconfigs", "Cluster"),
+        crd("networking.k8s.aws", "PolicyEndpoint", "policyendpoints", "Namespaced"),
+        service_account("aws-node"),
+        cluster_role(
+            "aws-node",
+            json!([
+                { "apiGroups": ["crd.k8s.amazonaws.com"], "resources": ["eniconfigs"], "verbs": ["get", "list", "watch"] },
+                { "apiGroups": [""], "resources": ["namespaces", "pods"], "verbs": ["get", "list", "watch"] },
+                { "apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch", "patch"] },
+                { "apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "list"] },
+                { "apiGroups": ["networking.k8s.aws"], "resources": ["policyendpoints"], "verbs": ["get", "list", "watch"] },
+                { "apiGroups": ["networking.k8s.aws"], "resources": ["policyendpoints/status"], "verbs": ["get"] },
+            ]),
+        ),
+        cluster_role_binding("aws-node", "aws-node", "aws-node"),
+        daemon_set(
+            "aws-node",
+            "aws-node",
+            json!({
+                "initContainers": [{
+                    "name": "aws-vpc-cni-init",
+                    "image": format!("{registry}/amazon-k8s-cni-init:{version}"),
+                    "env": [{ "name": "DISABLE_TCP_EARLY_DEMUX", "value": "false" }, { "name": "ENABLE_IPv6", "value": "false" }],
+                    "resources": { "requests": { "cpu": "25m" } },
+                    "securityContext": { "privileged": true },
+                }],
+                "containers": [
+                    {
+                        "name": "aws-node",
+                        "image": format!("{registry}/amazon-k8s-cni:{version}"),
+                        "ports": [{ "containerPort": 61678, "name": "metrics" }],
+                        "env": [
+                            { "name": "AWS_VPC_K8S_CNI_LOGLEVEL", "value": "DEBUG" },
+                            { "name": "ENABLE_PREFIX_DELEGATION", "value": "false" },
+                            { "name": "WARM_ENI_TARGET", "value": "1" },
+                            { "name": "CLUSTER_NAME", "value": context.cluster },
+                            { "name": "VPC_CNI_VERSION", "value": version },
+                            { "name": "MY_NODE_NAME", "valueFrom": { "fieldRef": { "fieldPath": "spec.nodeName" } } },
+                        ],
+                        "readinessProbe": { "exec": { "command": ["/app/grpc-health-probe", "-addr=:50051"] },
+                                            "initialDelaySeconds": 1, "timeoutSeconds": 10 },
+                        "livenessProbe": { "exec": { "command": ["/app/grpc-health-probe", "-addr=:50051"] },
+                                           "initialDelaySeconds": 60, "timeoutSeconds": 10 },
+                        "resources": { "requests": { "cpu": "25m" } },
+                        "securityContext": { "capabilities": { "add": ["NET_ADMIN", "NET_RAW"] } },
+                    },
+                    {
+                        "name": "aws-eks-nodeagent",
+                        "image": format!("{registry}/amazon/aws-network-policy-agent:v1.2.7-eksbuild.1"),
+                        "args": ["--enable-ipv6=false", "--enable-network-policy=false", "--metrics-bind-addr=:8162"],
+                        "resources": { "requests": { "cpu": "25m" } },
+                        "securityContext": { "privileged": true },
+                    },
+                ],
+                "terminationGracePeriodSeconds": 10,
+            }),
+        ),
+    ]
+}
+
+fn kube_proxy(context: &AddonContext) -> Vec<Manifest> {
+    let registry = registry(&context.region);
+    let version = version("kube-proxy", context);
+    let config = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n\
+                  clientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig\nmetricsBindAddress: 0.0.0.0:10249\n";
+    vec![
+        service_account("kube-proxy"),
+        cluster_role_binding("eks:kube-proxy", "system:node-proxier", "kube-proxy"),
+        manifest(
+            "v1",
+            "configmaps",
+            true,
+            json!({ "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": { "name": "kube-proxy-config", "namespace": NAMESPACE, "labels": { "k8s-app": "kube-proxy", "eks.amazonaws.com/component": "kube-proxy" } },
+                    "data": { "config": config } }),
+        ),
+        daemon_set(
+            "kube-proxy",
+            "kube-proxy",
+            json!({
+                "containers": [{
+                    "name": "kube-proxy",
+                    "image": format!("{registry}/eks/kube-proxy:{version}"),
+                    "command": ["kube-proxy", "--v=2", "--config=/var/lib/kube-proxy-config/config", "--hostname-override=$(NODE_NAME)"],
+                    "env": [{ "name": "NODE_NAME", "valueFrom": { "fieldRef": { "fieldPath": "spec.nodeName" } } }],
+                    "resources": { "requests": { "cpu": "100m" } },
+                    "securityContext": { "privileged": true },
+                    "volumeMounts": [{ "name": "config", "mountPath": "/var/lib/kube-proxy-config/" }],
+                }],
+                "volumes": [{ "name": "config", "configMap": { "name": "kube-proxy-config" } }],
+            }),
+        ),
+    ]
+}
+
+fn coredns(context: &AddonContext) -> Vec<Manifest> {
+    let registry = registry(&context.region);
+    let version = version("coredns", context);
+    let corefile = ".:53 {\n    errors\n    health {\n        lameduck 5s\n      }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
+    let labels = json!({ "k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns" });
+    let mut objects = vec![
+        service_account("coredns"),
+        cluster_role(
+            "system:coredns",
+            json!([
+                { "apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"], "verbs": ["list", "watch"] },
+                { "apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"] },
+                { "apiGroups": [""], "resources": ["nodes"], "verbs": ["get"] },
+            ]),
+        ),
+        cluster_role_binding("system:coredns", "system:coredns", "coredns"),
+        manifest(
+            "v1",
+            "configmaps",
+            true,
+            json!({ "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": { "name": "coredns", "namespace": NAMESPACE, "labels": labels },
+                    "data": { "Corefile": corefile } }),
+        ),
+        manifest(
+            "apps/v1",
+            "deployments",
+            true,
+            json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": { "name": "coredns", "namespace": NAMESPACE, "labels": labels },
+                "spec": {
+                    "replicas": 2,
+                    "selector": { "matchLabels": labels },
+                    "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 1 } },
+                    "template": {
+                        "metadata": { "labels": labels },
+                        "spec": {
+                            "serviceAccountName": "coredns",
+                            "priorityClassName": "system-cluster-critical",
+                            "affinity": {
+                                "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": { "nodeSelectorTerms": [{
+                                    "matchExpressions": [
+                                        { "key": "kubernetes.io/os", "operator": "In", "values": ["linux"] },
+                                        { "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"] },
+                                    ] }] } },
+                                "podAntiAffinity": { "preferredDuringSchedulingIgnoredDuringExecution": [{
+                                    "weight": 100,
+                                    "podAffinityTerm": { "topologyKey": "kubernetes.io/hostname",
+                                        "labelSelector": { "matchExpressions": [
+                                            { "key": "k8s-app", "operator": "In", "values": ["kube-dns"] }] } } }] },
+                            },
+                            "tolerations": [
+                                { "key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule" },
+                                { "key": "CriticalAddonsOnly", "operator": "Exists" },
+                            ],
+                            "containers": [{
+                                "name": "coredns",
+                                "image": format!("{registry}/eks/coredns:{version}"),
+                                "args": ["-conf", "/etc/coredns/Corefile"],
+                                "ports": [
+                                    { "containerPort": 53, "name": "dns", "protocol": "UDP" },
+                                    { "containerPort": 53, "name": "dns-tcp", "protocol": "TCP" },
+                                    { "containerPort": 9153, "name": "metrics", "protocol": "TCP" },
+                                ],
+                                "resources": { "limits": { "memory": "170Mi" }, "requests": { "cpu": "100m", "memory": "70Mi" } },
+                                "livenessProbe": { "httpGet": { "path": "/health", "port": 8080 },
+                                                   "initialDelaySeconds": 60, "timeoutSeconds": 5, "failureThreshold": 5 },
+                                "readinessProbe": { "httpGet": { "path": "/ready", "port": 8181 } },
+                                "volumeMounts": [{ "name": "config-volume", "mountPath": "/etc/coredns", "readOnly": true }],
+                            }],
+                            "dnsPolicy": "Default",
+                            "volumes": [{ "name": "config-volume", "configMap": {
+                                "name": "coredns", "items": [{ "key": "Corefile", "path": "Corefile" }] } }],
+                        },
+                    },
+                },
+            }),
+        ),
+        manifest(
+            "policy/v1",
+            "poddisruptionbudgets",
+            true,
+            json!({ "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                    "metadata": { "name": "coredns", "namespace": NAMESPACE, "labels": labels },
+                    "spec": { "maxUnavailable": 1, "selector": { "matchLabels": labels } } }),
+        ),
+    ];
+    let mut service = json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": { "name": "kube-dns", "namespace": NAMESPACE,
+                      "labels": { "k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS", "eks.amazonaws.com/component": "kube-dns" },
+                      "annotations": { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" } },
+        "spec": {
+            "selector": { "k8s-app": "kube-dns" },
+            "ports": [
+                { "name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53 },
+                { "name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53 },
+                { "name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153 },
+            ],
+        },
+    });
+    if let Some(address) = cluster_dns_ip(&context.service_cidr) {
+        service["spec"]["clusterIP"] = json!(address.to_string());
+    }
+    objects.push(manifest("v1", "services", true, service));
+    objects
+}
+
+fn pod_identity_agent(context: &AddonContext) -> Vec<Manifest> {
+    let registry = registry(&context.region);
+    let version = version("eks-pod-identity-agent", context);
+    let image = format!("{registry}/eks/eks-pod-identity-agent:{}", version.split('-').next().unwrap_or("v1"));
+    vec![daemon_set(
+        "eks-pod-identity-agent",
+        "default",
+        json!({
+            "initContainers": [{
+                "name": "eks-pod-identity-agent-init", "image": image,
+                "command": ["/go-runner", "/eks-pod-identity-agent", "initialize"],
+                "securityContext": { "privileged": true },
+            }],
+            "containers": [{
+                "name": "eks-pod-identity-agent", "image": image,
+                "command": ["/go-runner", "/eks-pod-identity-agent", "server"],
+                "args": ["--port", "80", "--cluster-name", context.cluster, "--probe-port", "2703"],
+                "env": [{ "name": "AWS_REGION", "value": context.region }],
+                "ports": [{ "containerPort": 80, "name": "proxy" }, { "containerPort": 2703, "name": "probes-port" }],
+                "livenessProbe": { "httpGet": { "path": "/healthz", "port": "probes-port", "host": "localhost" },
+                                   "initialDelaySeconds": 30, "timeoutSeconds": 10 },
+                "readinessProbe": { "httpGet": { "path": "/readyz", "port": "probes-port", "host": "localhost" },
+                                    "initialDelaySeconds": 1, "timeoutSeconds": 10 },
+                "securityContext": { "capabilities": { "add": ["CAP_NET_BIND_SERVICE"] } },
+            }],
+        }),
+    )]
+}
+
+impl AddonContext {
+    /// The context of the Kubernetes cluster `record` behind an EKS cluster (`<name>.<region>.<account>`); `None`
+    /// for a cluster EKS did not make.
+    pub fn of(record: &apiserver::ClusterRecord) -> Option<AddonContext> {
+        let (caller, name) = aws_model::eks::kubernetes_owner(&record.name)?;
+        let minor: Vec<&str> = record.version.trim_start_matches('v').split('.').take(2).collect();
+        Some(AddonContext {
+            cluster: name.to_owned(),
+            region: caller.region,
+            kubernetes_version: minor.join("."),
+            service_cidr: record.service_cidr.clone().unwrap_or_else(|| "10.100.0.0/16".to_owned()),
+        })
+    }
+}
+
+/// The objects `addon` puts into a cluster; none for an add-on whose objects are not modelled (its record and,
+/// for the CSI drivers, its `CSIDriver` are all there is).
+pub fn manifests(addon: &str, context: &AddonContext) -> Vec<Manifest> {
+    match addon {
+        "vpc-cni" => vpc_cni(context),
+        "kube-proxy" => kube_proxy(context),
+        "coredns" => coredns(context),
+        "eks-pod-identity-agent" => pod_identity_agent(context),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
