@@ -351,7 +351,6 @@ async fn measure_huge_pod_admission(client: &ApiClient, names: &[String], durati
     let pod = Arc::new(json!({
         "apiVersion": "v1", "kind": "Pod", "metadata": { "name": "huge" }, "spec": { "containers": containers },
     }));
-    let names: Arc<[String]> = names.into();
     let deadline = Instant::now() + duration;
     let admitting = {
         let client = client.clone();
@@ -365,21 +364,7 @@ async fn measure_huge_pod_admission(client: &ApiClient, names: &[String], durati
             (samples, started.elapsed())
         })
     };
-    let (readers, read_elapsed) = run_workers(READERS_BESIDE_HUGE, |worker| {
-        let client = client.clone();
-        let names = Arc::clone(&names);
-        async move {
-            let mut samples = Vec::new();
-            let mut index = worker;
-            while Instant::now() < deadline {
-                let path = format!("/api/v1/namespaces/{CREATE_NAMESPACE}/configmaps/{}", names[index % names.len()]);
-                timed(&mut samples, client.call(Method::GET, &path, None, StatusCode::OK)).await;
-                index += READERS_BESIDE_HUGE;
-            }
-            samples
-        }
-    })
-    .await;
+    let (readers, read_elapsed) = read_until(client, names, READERS_BESIDE_HUGE, deadline).await;
     let (admissions, admit_elapsed) = admitting.await.expect("the admitting worker panicked");
     let huge = Row::closed_loop(
         format!("dry-run create of a Pod with {} containers", with_thousands(HUGE_POD_CONTAINERS)),
@@ -387,21 +372,27 @@ async fn measure_huge_pod_admission(client: &ApiClient, names: &[String], durati
         admissions,
         admit_elapsed,
     );
-    let beside = Row::closed_loop(
-        "get ConfigMap while those are admitted",
-        READERS_BESIDE_HUGE,
-        readers.into_iter().flatten().collect(),
-        read_elapsed,
-    );
+    let beside = Row::closed_loop("get ConfigMap while those are admitted", READERS_BESIDE_HUGE, readers, read_elapsed);
     (huge, beside)
 }
 
 /// Gets of existing ConfigMaps, each worker striding through all of them.
 async fn measure_gets(client: &ApiClient, names: &[String], duration: Duration) -> Row {
+    let (samples, elapsed) = read_until(client, names, IN_FLIGHT, Instant::now() + duration).await;
+    Row::closed_loop("get ConfigMap", IN_FLIGHT, samples, elapsed)
+}
+
+/// `n_workers` closed-loop workers getting the ConfigMaps `names` until `deadline`, each striding through all of
+/// them: every request's latency, and how long they ran.
+async fn read_until(
+    client: &ApiClient,
+    names: &[String],
+    n_workers: usize,
+    deadline: Instant,
+) -> (Vec<Duration>, Duration) {
     assert!(!names.is_empty(), "the gets need ConfigMaps to read");
     let names: Arc<[String]> = names.into();
-    let deadline = Instant::now() + duration;
-    let (outcomes, elapsed) = run_workers(IN_FLIGHT, |worker| {
+    let (outcomes, elapsed) = run_workers(n_workers, |worker| {
         let client = client.clone();
         let names = Arc::clone(&names);
         async move {
@@ -410,13 +401,13 @@ async fn measure_gets(client: &ApiClient, names: &[String], duration: Duration) 
             while Instant::now() < deadline {
                 let path = format!("/api/v1/namespaces/{CREATE_NAMESPACE}/configmaps/{}", names[index % names.len()]);
                 timed(&mut samples, client.call(Method::GET, &path, None, StatusCode::OK)).await;
-                index += IN_FLIGHT;
+                index += n_workers;
             }
             samples
         }
     })
     .await;
-    Row::closed_loop("get ConfigMap", IN_FLIGHT, outcomes.into_iter().flatten().collect(), elapsed)
+    (outcomes.into_iter().flatten().collect(), elapsed)
 }
 
 /// Updates (PUT with the current resourceVersion) of existing ConfigMaps, each worker cycling through ones only
