@@ -416,6 +416,14 @@ def create_nodes_cluster(server, directory: Path, nodes: int = 3, instance_type:
     kubeconfig.write_text(config.stdout)
     cluster = NodesCluster(server, name, kubeconfig, "demo", subnets)
     wait_until(lambda: len(cluster.ready_nodes()) == nodes, f"{nodes} Ready nodes")
+    if nodes:
+        # As on EKS, the networking add-ons (aws-node, kube-proxy, CoreDNS) run before the cluster is put to work.
+        def system_pods_run():
+            pods = json.loads(cluster.kubectl("get", "pods", "-n", "kube-system", "-o", "json").stdout)["items"]
+            return len(pods) >= 2 * nodes + 2 and all(
+                p["status"].get("phase") == "Running"
+                and all(c.get("ready") for c in p["status"].get("containerStatuses", [])) for p in pods)
+        wait_until(system_pods_run, "the kube-system add-ons to run")
     return cluster
 
 

@@ -79,7 +79,7 @@ def test_a_deployment_runs_spread_over_zones_with_subnet_ips(nodes_cluster):
 def test_a_t3_medium_node_never_holds_more_than_17_pods(nodes_cluster):
     deploy(nodes_cluster, 60)
     # A t3.medium's max pods (17) counts the two host-network pods EKS runs on every node (aws-node, kube-proxy);
-    # the other 15 get the addresses its three interfaces hold. CoreDNS's two pods take two of those slots.
+    # the other 15 get the addresses its three interfaces hold. CoreDNS's two pods, running already, take two.
     running_ready(nodes_cluster, 43)
     placed = Counter(p["spec"].get("nodeName") for p in pods(nodes_cluster))
     assert placed.pop(None, 0) == 17, "seventeen pods stay Pending"

@@ -10,8 +10,10 @@
 //!   pods stand in the way, a [`Preemption`].
 //! - [`run`] watches nodes, pods, namespaces, PersistentVolumeClaims, PersistentVolumes and StorageClasses,
 //!   schedules pending pods, annotates the claims that wait for a pod's node with it, binds the pods, records events
-//!   and conditions, and retries unschedulable pods with back-off when the cluster changes.
+//!   and conditions, and retries unschedulable pods with back-off when the cluster changes; pods to try wait in
+//!   `queue`'s active queue, highest priority first.
 
+mod queue;
 mod resources;
 mod run;
 mod schedule;

@@ -11,7 +11,7 @@
 //! storage class changes) and its back-off has passed, or until the flush interval, so that it is never retried in
 //! a hot loop.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt, stream};
@@ -301,8 +301,8 @@ struct Scheduler {
     snapshot: Snapshot,
     /// Pods waiting for a node, as last seen.
     pending: HashMap<PodKey, Pod>,
-    /// Pods to try now, in order.
-    active: VecDeque<PodKey>,
+    /// Pods to try now, by priority.
+    active: crate::queue::ActiveQueue<PodKey>,
     queued: HashSet<PodKey>,
     waiting: HashMap<PodKey, Waiting>,
     /// Names seen since a watch (re)started listing, to drop what vanished meanwhile.
@@ -324,7 +324,7 @@ impl Scheduler {
             events: k8s_events::Recorder::start(EVENT_QUEUE, EVENT_WRITERS),
             snapshot: Snapshot::new(),
             pending: HashMap::new(),
-            active: VecDeque::new(),
+            active: crate::queue::ActiveQueue::default(),
             queued: HashSet::new(),
             waiting: HashMap::new(),
             listing_nodes: None,
@@ -501,9 +501,10 @@ impl Scheduler {
         {
             self.snapshot.nominate(&pod, node);
         }
+        let priority = pod.spec.as_ref().and_then(|spec| spec.priority).unwrap_or(0);
         let new = self.pending.insert(key.clone(), pod).is_none();
         if new && !self.waiting.contains_key(&key) && self.queued.insert(key.clone()) {
-            self.active.push_back(key);
+            self.active.push(key, priority);
         }
     }
 
@@ -541,10 +542,11 @@ impl Scheduler {
             .collect();
         for key in due {
             if self.queued.insert(key.clone()) {
-                self.active.push_back(key);
+                let priority = self.pending.get(&key).and_then(|pod| pod.spec.as_ref()?.priority).unwrap_or(0);
+                self.active.push(key, priority);
             }
         }
-        while let Some(key) = self.active.pop_front() {
+        while let Some(key) = self.active.pop() {
             // A pod assumed on a node, its binding in flight, is not scheduled twice.
             if self.queued.remove(&key) && self.pending.contains_key(&key) && self.snapshot.pod(&key).is_none() {
                 return Some(key);
