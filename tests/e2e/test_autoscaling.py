@@ -103,10 +103,16 @@ def test_a_node_group_of_three_runs_one_instance_per_zone(aws):
     assert len(ip_filter) == 1
     assert aws("ec2", "describe-instances", "--filters", "Name=availability-zone,Values=us-east-1b",
                "Name=instance-type,Values=t3.medium", f"Name=vpc-id,Values={vpc}")["Reservations"].__len__() == 1
-    # Three addresses are in use in the three subnets together.
-    free = sum(s["AvailableIpAddressCount"] for s in boto(aws.server, "ec2").describe_subnets(
-        SubnetIds=list(subnets))["Subnets"])
-    assert free == 3 * 251 - 3
+    # The addresses in use are those the network interfaces hold: each instance's primary address, and those the
+    # VPC CNI took for pods (CoreDNS's).
+    ec2 = boto(aws.server, "ec2")
+
+    def addresses_add_up():
+        held = sum(len(i["PrivateIpAddresses"]) for i in ec2.describe_network_interfaces(
+            Filters=[{"Name": "subnet-id", "Values": list(subnets)}])["NetworkInterfaces"])
+        free = sum(s["AvailableIpAddressCount"] for s in ec2.describe_subnets(SubnetIds=list(subnets))["Subnets"])
+        return free == 3 * 251 - held and held >= 3
+    wait_until(addresses_add_up, "the subnets' free addresses to match what the interfaces hold")
 
     groups = aws("autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", asg_name)
     [group] = groups["AutoScalingGroups"]

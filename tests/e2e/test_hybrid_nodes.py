@@ -172,7 +172,12 @@ def test_an_ssm_node_joins_once_a_hybrid_linux_entry_lets_its_role_in(world, aws
     # nodeadm uninstall wants the node drained and cordoned first.
     busy = world.nodeadm("uninstall", "-c", source, "--node-name", name)
     assert busy.returncode != 0 and "only static pods and pods controlled by daemon-sets" in busy.stderr
+    # Its pods move away: the app goes, and CoreDNS, which has no other node to run on, is scaled down.
     world.cluster.kubectl("delete", "pod", "edge-app", "--wait=true")
+    world.cluster.kubectl("scale", "deployment", "coredns", "-n", "kube-system", "--replicas", "0")
+    wait_until(lambda: not world.cluster.kubectl("get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns",
+                                                 "--field-selector", f"spec.nodeName={name}",
+                                                 "-o", "name").stdout.strip(), f"the CoreDNS pods to leave {name}")
     uncordoned = world.nodeadm("uninstall", "-c", source, "--node-name", name)
     assert uncordoned.returncode != 0 and "cordon" in uncordoned.stderr
     world.cluster.kubectl("cordon", name)

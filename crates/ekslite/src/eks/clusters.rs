@@ -100,6 +100,13 @@ impl Clusters {
     async fn install(&self, cluster: &str, addon: &str) -> Result<(), String> {
         let (mut service, context) = self.addon_manager(cluster)?;
         for manifest in manifests(addon, &context) {
+            let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
+            let existing = axum::http::Request::get(format!("{}/{name}", manifest.collection))
+                .body(axum::body::Body::empty())
+                .expect("a request");
+            if call(&mut service, existing).await.0.is_success() {
+                continue;
+            }
             let body = serde_json::to_vec(&manifest.object).expect("a manifest encodes");
             let request = axum::http::Request::post(format!("{}?fieldManager=eks", manifest.collection))
                 .header("content-type", "application/json")
