@@ -47,7 +47,19 @@ def test_a_new_cluster_runs_the_networking_addons_and_addons_come_and_go(tmp_pat
     cluster.eks.create_addon(clusterName=cluster.eks_name, addonName="eks-pod-identity-agent")
     wait_until(lambda: len(running(pods_by_app(cluster).get("eks-pod-identity-agent", []))) == 2,
                "the Pod Identity Agent on both nodes")
-    cluster.eks.create_addon(clusterName=cluster.eks_name, addonName="vpc-cni")
+    # CoreDNS as an EKS add-on takes its configuration values, at create and at update.
+    cluster.eks.create_addon(clusterName=cluster.eks_name, addonName="coredns", resolveConflicts="OVERWRITE",
+                             configurationValues=json.dumps({"replicaCount": 3}))
+    wait_until(lambda: len(running(pods_by_app(cluster).get("kube-dns", []))) == 3, "three CoreDNS pods")
+    cluster.eks.get_waiter("addon_active").wait(clusterName=cluster.eks_name, addonName="coredns",
+                                                WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    cluster.eks.update_addon(clusterName=cluster.eks_name, addonName="coredns", configurationValues="replicaCount: 1")
+    wait_until(lambda: len(pods_by_app(cluster).get("kube-dns", [])) == 1, "one CoreDNS pod")
+
+    cluster.eks.create_addon(clusterName=cluster.eks_name, addonName="vpc-cni",
+                             serviceAccountRoleArn="arn:aws:iam::000000000000:role/cni")
+    account = json.loads(cluster.kubectl("get", "sa", "aws-node", "-n", "kube-system", "-o", "json").stdout)
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:iam::000000000000:role/cni"
     cluster.eks.get_waiter("addon_active").wait(clusterName=cluster.eks_name, addonName="vpc-cni",
                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     cluster.eks.delete_addon(clusterName=cluster.eks_name, addonName="vpc-cni")

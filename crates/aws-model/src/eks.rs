@@ -65,9 +65,10 @@ pub trait KubernetesClusters: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<BTreeMap<String, String>>, String> {
         Ok(None)
     }
-    /// Puts an add-on's objects into a Kubernetes cluster (`installed`) or takes them out; an add-on with nothing
-    /// to put in is a no-op.
-    async fn addon(&self, _cluster: &str, _addon: &str, _installed: bool) -> Result<(), String> {
+    /// Puts an add-on's objects into a Kubernetes cluster as its record asks (version, configuration values,
+    /// service account role), again after an update (`installed`), or takes them out; an add-on with nothing to
+    /// put in is a no-op.
+    async fn addon(&self, _cluster: &str, _addon: &addons::Addon, _installed: bool) -> Result<(), String> {
         Ok(())
     }
 }

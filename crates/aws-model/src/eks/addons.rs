@@ -473,7 +473,7 @@ impl Eks {
             other => other.into(),
         })?;
         // Should this fail or be cut short, the reconciler puts the objects in (or reports why it cannot).
-        if self.kubernetes.addon(&cluster.kubernetes_name, &addon.name, true).await.is_ok() {
+        if self.kubernetes.addon(&cluster.kubernetes_name, &addon, true).await.is_ok() {
             self.edit::<Addon, ()>(&key, |stored| {
                 stored.installed = true;
                 Ok(())
@@ -603,6 +603,7 @@ impl Eks {
         let now = self.clock.now();
         let until = now + self.config.update_seconds;
         let key = Self::addon_key(caller, cluster, name);
+        let mut updated = None;
         self.edit::<Addon, ()>(&key, |addon| {
             addon.version = version.clone();
             if let Some(role) = &input.service_account_role_arn {
@@ -613,10 +614,29 @@ impl Eks {
             }
             addon.modified_at = now;
             addon.updating_until = (self.config.update_seconds > 0.0).then_some(until);
+            updated = Some(addon.clone());
             Ok(())
         })
         .await?
         .ok_or_else(|| addon_not_found(cluster, name))?;
+        // The add-on's objects take the new version and settings; should that fail, the add-on is degraded until
+        // a later update puts them in.
+        if let Some(updated) = updated.filter(|addon| addon.installed) {
+            let kubernetes_name = self.active_cluster(caller, cluster).await?.kubernetes_name;
+            let failure = self.kubernetes.addon(&kubernetes_name, &updated, true).await.err();
+            self.edit::<Addon, ()>(&key, |addon| {
+                addon.health.retain(|issue| issue.code != "ConfigurationConflict");
+                if let Some(reason) = &failure {
+                    addon.health.push(HealthIssue {
+                        code: "ConfigurationConflict".into(),
+                        message: format!("The add-on's objects could not be updated: {reason}"),
+                        resource_ids: Vec::new(),
+                    });
+                }
+                Ok(())
+            })
+            .await?;
+        }
         let scope = UpdateScope { nodegroup: None, addon: Some(name) };
         self.record_update(caller, cluster, scope, "AddonUpdate", params, input.client_request_token.as_deref()).await
     }

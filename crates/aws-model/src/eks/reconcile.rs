@@ -446,7 +446,7 @@ impl Eks {
                 AddonStep::Install => {
                     let Some(cluster) = cluster else { continue };
                     let name = stored.value.name.clone();
-                    let result = self.install_addon(&stored.key, &name, &cluster.kubernetes_name).await;
+                    let result = self.install_addon(&stored.key, &stored.value, &cluster.kubernetes_name).await;
                     pass.took(&format!("installing add-on {name}"), result);
                 }
                 AddonStep::Release => {
@@ -454,7 +454,7 @@ impl Eks {
                     let addon = &stored.value;
                     let taken_out = match cluster {
                         Some(cluster) if !addon.preserve => {
-                            self.kubernetes.addon(&cluster.kubernetes_name, &addon.name, false).await
+                            self.kubernetes.addon(&cluster.kubernetes_name, addon, false).await
                         }
                         _ => Ok(()),
                     };
@@ -476,8 +476,8 @@ impl Eks {
 
     /// Puts an add-on's objects into its cluster and marks it installed; when they cannot go in, the add-on is
     /// `CREATE_FAILED` with a health issue saying why.
-    async fn install_addon(&self, key: &str, name: &str, kubernetes_name: &str) -> Result<(), EksError> {
-        let failure = self.kubernetes.addon(kubernetes_name, name, true).await.err();
+    async fn install_addon(&self, key: &str, addon: &Addon, kubernetes_name: &str) -> Result<(), EksError> {
+        let failure = self.kubernetes.addon(kubernetes_name, addon, true).await.err();
         self.edit::<Addon, ()>(key, |addon| {
             if addon.status != AddonStatus::Creating || addon.installed {
                 return Ok(());

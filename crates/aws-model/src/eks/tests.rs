@@ -32,11 +32,11 @@ impl KubernetesClusters for FakeKubernetes {
         self.deleted.lock().unwrap().push(name.to_owned());
         Ok(())
     }
-    async fn addon(&self, cluster: &str, addon: &str, installed: bool) -> Result<(), String> {
+    async fn addon(&self, cluster: &str, addon: &addons::Addon, installed: bool) -> Result<(), String> {
         if self.fail_addons {
             return Err("the API server does not answer".into());
         }
-        self.addons.lock().unwrap().push((cluster.to_owned(), addon.to_owned(), installed));
+        self.addons.lock().unwrap().push((cluster.to_owned(), addon.name.clone(), installed));
         Ok(())
     }
 }

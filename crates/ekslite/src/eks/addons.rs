@@ -4,12 +4,14 @@
 //! plus the EKS Pod Identity Agent's DaemonSet, when CreateAddon installs them. Their pods are simulated as any
 //! other: they run on the nodes the scheduler gives them.
 //!
-//! The objects are written through the cluster's API (defaulting, validation, managed fields) as the EKS add-on
-//! manager's field manager `eks`; an object that exists already is left as it is.
+//! The objects are applied through the cluster's API (server-side apply, defaulting, validation) as the field
+//! manager `eks`, forced, so that an add-on's update or a re-created add-on takes its fields back, as EKS's
+//! `OVERWRITE` does; the add-on's configuration values and service account role shape them (`configured`).
 
 use std::net::Ipv4Addr;
 
-use serde_json::{Value, json};
+use aws_model::eks::addons::{Addon, AddonStatus};
+use serde_json::{Map, Value, json};
 
 /// One object and the collection path it is created at.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +66,7 @@ pub fn cluster_dns_ip(service_cidr: &str) -> Option<Ipv4Addr> {
 }
 
 /// The default version of `addon` for the context's Kubernetes version, from the add-on catalog.
-fn version(addon: &str, context: &AddonContext) -> String {
+fn default_version(addon: &str, context: &AddonContext) -> String {
     aws_model::eks::addons::addon_info(addon)
         .and_then(|info| {
             info.versions
@@ -148,9 +150,8 @@ fn daemon_set(name: &str, account: &str, pod_spec: Value) -> Manifest {
     )
 }
 
-fn vpc_cni(context: &AddonContext) -> Vec<Manifest> {
+fn vpc_cni(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let registry = registry(&context.region);
-    let version = version("vpc-cni", context);
     let crd = |group: &str, kind: &str, plural: &str, scope: &str| {
         manifest(
             "apiextensions.k8s.io/v1",
@@ -229,9 +230,8 @@ fn vpc_cni(context: &AddonContext) -> Vec<Manifest> {
     ]
 }
 
-fn kube_proxy(context: &AddonContext) -> Vec<Manifest> {
+fn kube_proxy(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let registry = registry(&context.region);
-    let version = version("kube-proxy", context);
     let config = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n\
                   clientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig\nmetricsBindAddress: 0.0.0.0:10249\n";
     vec![
@@ -264,9 +264,8 @@ fn kube_proxy(context: &AddonContext) -> Vec<Manifest> {
     ]
 }
 
-fn coredns(context: &AddonContext) -> Vec<Manifest> {
+fn coredns(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let registry = registry(&context.region);
-    let version = version("coredns", context);
     let corefile = ".:53 {\n    errors\n    health {\n        lameduck 5s\n      }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
     let labels = json!({ "k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns" });
     let mut objects = vec![
@@ -373,9 +372,8 @@ fn coredns(context: &AddonContext) -> Vec<Manifest> {
     objects
 }
 
-fn pod_identity_agent(context: &AddonContext) -> Vec<Manifest> {
+fn pod_identity_agent(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let registry = registry(&context.region);
-    let version = version("eks-pod-identity-agent", context);
     let image = format!("{registry}/eks/eks-pod-identity-agent:{}", version.split('-').next().unwrap_or("v1"));
     vec![daemon_set(
         "eks-pod-identity-agent",
@@ -417,15 +415,143 @@ impl AddonContext {
     }
 }
 
-/// The objects `addon` puts into a cluster; none for an add-on whose objects are not modelled (its record and,
-/// for the CSI drivers, its `CSIDriver` are all there is).
+/// The objects `addon` puts into a cluster at its default version; none for an add-on whose objects are not
+/// modelled (its record and, for the CSI drivers, its `CSIDriver` are all there is).
 pub fn manifests(addon: &str, context: &AddonContext) -> Vec<Manifest> {
+    objects(addon, context, &default_version(addon, context))
+}
+
+fn objects(addon: &str, context: &AddonContext, version: &str) -> Vec<Manifest> {
     match addon {
-        "vpc-cni" => vpc_cni(context),
-        "kube-proxy" => kube_proxy(context),
-        "coredns" => coredns(context),
-        "eks-pod-identity-agent" => pod_identity_agent(context),
+        "vpc-cni" => vpc_cni(context, version),
+        "kube-proxy" => kube_proxy(context, version),
+        "coredns" => coredns(context, version),
+        "eks-pod-identity-agent" => pod_identity_agent(context, version),
         _ => Vec::new(),
+    }
+}
+
+/// The add-on record of a networking add-on a new cluster starts with: the default version, no settings.
+pub fn bootstrap(name: &str) -> Addon {
+    Addon {
+        name: name.to_owned(),
+        cluster: String::new(),
+        arn: String::new(),
+        version: String::new(),
+        status: AddonStatus::Active,
+        created_at: 0.0,
+        modified_at: 0.0,
+        service_account_role_arn: None,
+        configuration_values: None,
+        tags: Default::default(),
+        ready_at: 0.0,
+        gone_at: None,
+        updating_until: None,
+        installed: true,
+        preserve: false,
+        released: false,
+        health: Vec::new(),
+        client_request_token: None,
+    }
+}
+
+/// The objects of an add-on as its record asks: its version's images, its configuration values (those the
+/// add-on's configuration schema names and ekslite models: CoreDNS's `replicaCount` and `corefile`, the VPC CNI's
+/// `env`, kube-proxy's `mode`, and everywhere `resources`, `nodeSelector`, `tolerations`, `affinity`,
+/// `podAnnotations` and `podLabels`), and its service account's IAM role (`eks.amazonaws.com/role-arn`).
+pub fn configured(addon: &Addon, context: &AddonContext) -> Vec<Manifest> {
+    let version = if addon.version.is_empty() { default_version(&addon.name, context) } else { addon.version.clone() };
+    let mut objects = objects(&addon.name, context, &version);
+    let settings = addon.configuration_values.as_deref().map(parse_settings).unwrap_or_default();
+    for manifest in &mut objects {
+        apply_settings(&addon.name, &settings, &mut manifest.object);
+        if let Some(role) = &addon.service_account_role_arn
+            && manifest.object["kind"] == "ServiceAccount"
+        {
+            manifest.object["metadata"]["annotations"] = json!({ "eks.amazonaws.com/role-arn": role });
+        }
+    }
+    objects
+}
+
+/// Configuration values (JSON or YAML; CreateAddon checked their syntax) as a JSON object.
+fn parse_settings(text: &str) -> Map<String, Value> {
+    if text.trim().is_empty() {
+        return Map::new();
+    }
+    let parsed: Option<Value> = serde_json::from_str(text).ok().or_else(|| serde_norway::from_str(text).ok());
+    match parsed {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+fn apply_settings(addon: &str, settings: &Map<String, Value>, object: &mut Value) {
+    let kind = object["kind"].as_str().unwrap_or_default().to_owned();
+    match (addon, kind.as_str()) {
+        ("coredns", "Deployment") => {
+            if let Some(replicas) = settings.get("replicaCount").and_then(Value::as_i64) {
+                object["spec"]["replicas"] = json!(replicas);
+            }
+        }
+        ("coredns", "ConfigMap") => {
+            if let Some(corefile) = settings.get("corefile").and_then(Value::as_str) {
+                object["data"]["Corefile"] = json!(corefile);
+            }
+        }
+        ("kube-proxy", "ConfigMap") => {
+            if let Some(mode) = settings.get("mode").and_then(Value::as_str)
+                && let Some(config) = object["data"]["config"].as_str()
+            {
+                let config = config.replace("mode: iptables", &format!("mode: {mode}"));
+                object["data"]["config"] = json!(config);
+            }
+        }
+        ("vpc-cni", "DaemonSet") => {
+            if let Some(env) = settings.get("env").and_then(Value::as_object)
+                && let Some(container) = object.pointer_mut("/spec/template/spec/containers/0")
+            {
+                let list = container["env"].as_array_mut();
+                if let Some(list) = list {
+                    for (name, value) in env {
+                        let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                        match list.iter_mut().find(|var| var["name"] == *name) {
+                            Some(var) => *var = json!({ "name": name, "value": value }),
+                            None => list.push(json!({ "name": name, "value": value })),
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    if matches!(kind.as_str(), "Deployment" | "DaemonSet") {
+        let template = &mut object["spec"]["template"];
+        for (setting, field) in
+            [("nodeSelector", "nodeSelector"), ("tolerations", "tolerations"), ("affinity", "affinity")]
+        {
+            if let Some(value) = settings.get(setting).filter(|v| v.is_object() || v.is_array()) {
+                template["spec"][field] = value.clone();
+            }
+        }
+        for (setting, field) in [("podAnnotations", "annotations"), ("podLabels", "labels")] {
+            if let Some(extra) = settings.get(setting).and_then(Value::as_object) {
+                let target = &mut template["metadata"][field];
+                if !target.is_object() {
+                    *target = json!({});
+                }
+                for (key, value) in extra {
+                    if let Some(value) = value.as_str() {
+                        target[key] = json!(value);
+                    }
+                }
+            }
+        }
+        if let Some(resources) = settings.get("resources").filter(|v| v.is_object())
+            && let Some(container) = template.pointer_mut("/spec/containers/0")
+        {
+            container["resources"] = resources.clone();
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use apiserver::ControlPlanes;
 use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
 
-use super::addons::{AddonContext, manifests};
+use aws_model::eks::addons::Addon;
+
+use super::addons::{AddonContext, configured, manifests};
 
 /// EKS's clusters, created as ekslite clusters.
 #[derive(Debug)]
@@ -36,7 +38,7 @@ impl KubernetesClusters for Clusters {
             .map_err(|error| error.to_string())?;
         if spec.bootstrap_addons {
             for addon in super::addons::BOOTSTRAP_ADDONS {
-                self.install(&spec.name, addon).await?;
+                self.install(&spec.name, &super::addons::bootstrap(addon)).await?;
             }
         }
         Ok(KubernetesEndpoint { endpoint: record.endpoint(), ca_pem: record.pki.ca_cert.clone() })
@@ -58,14 +60,14 @@ impl KubernetesClusters for Clusters {
         self.0.config_map(cluster, namespace, name).await.map_err(|error| error.to_string())
     }
 
-    async fn addon(&self, cluster: &str, addon: &str, installed: bool) -> Result<(), String> {
+    async fn addon(&self, cluster: &str, addon: &Addon, installed: bool) -> Result<(), String> {
         if installed {
             self.install(cluster, addon).await?;
         } else {
-            self.uninstall(cluster, addon).await?;
+            self.uninstall(cluster, &addon.name).await?;
         }
         // The CSI drivers' registrations are what the cluster's volume provisioner answers to.
-        let (driver, object) = match addon {
+        let (driver, object) = match addon.name.as_str() {
             "aws-ebs-csi-driver" => ("ebs.csi.aws.com", ebs_csi_driver()),
             "aws-efs-csi-driver" => ("efs.csi.aws.com", efs_csi_driver()),
             _ => return Ok(()),
@@ -96,25 +98,22 @@ impl Clusters {
         Ok((apiserver::LocalService::new(api, identity), context))
     }
 
-    /// Creates `addon`'s objects through the cluster's API; those that exist already stay as they are.
-    async fn install(&self, cluster: &str, addon: &str) -> Result<(), String> {
+    /// Applies `addon`'s objects through the cluster's API (server-side apply as the field manager `eks`, forced,
+    /// as EKS's `OVERWRITE` takes the fields back): created when missing, brought back to the add-on's version and
+    /// settings when not.
+    async fn install(&self, cluster: &str, addon: &Addon) -> Result<(), String> {
         let (mut service, context) = self.addon_manager(cluster)?;
-        for manifest in manifests(addon, &context) {
+        for manifest in configured(addon, &context) {
             let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
-            let existing = axum::http::Request::get(format!("{}/{name}", manifest.collection))
-                .body(axum::body::Body::empty())
-                .expect("a request");
-            if call(&mut service, existing).await.0.is_success() {
-                continue;
-            }
             let body = serde_json::to_vec(&manifest.object).expect("a manifest encodes");
-            let request = axum::http::Request::post(format!("{}?fieldManager=eks", manifest.collection))
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(body))
-                .expect("a request");
+            let request =
+                axum::http::Request::patch(format!("{}/{name}?fieldManager=eks&force=true", manifest.collection))
+                    .header("content-type", "application/apply-patch+yaml")
+                    .body(axum::body::Body::from(body))
+                    .expect("a request");
             let (status, answer) = call(&mut service, request).await;
-            if !status.is_success() && status != axum::http::StatusCode::CONFLICT {
-                return Err(format!("{addon}: creating {}: {status} {answer}", manifest.collection));
+            if !status.is_success() {
+                return Err(format!("{}: applying {}/{name}: {status} {answer}", addon.name, manifest.collection));
             }
         }
         Ok(())

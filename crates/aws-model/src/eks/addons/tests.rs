@@ -124,6 +124,9 @@ async fn an_addon_is_creating_then_active_then_updated_then_deleted() {
     };
     let update = eks.update_addon(&caller(), change.clone()).await.unwrap();
     assert_eq!((update.kind.as_str(), update.status), ("AddonUpdate", UpdateStatus::InProgress));
+    let installs: Vec<_> =
+        f.kubernetes.addons.lock().unwrap().iter().filter(|(_, name, _)| name == "vpc-cni").cloned().collect();
+    assert_eq!(installs.len(), 2, "created, then put in again with the update's settings: {installs:?}");
     let params: Vec<&str> = update.params.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(params, ["AddonVersion", "ResolveConflicts", "ConfigurationValues"]);
     let updating = eks.describe_addon(&caller(), "demo", "vpc-cni").await.unwrap();
