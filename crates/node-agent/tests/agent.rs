@@ -495,3 +495,38 @@ async fn a_pod_waits_with_failed_mount_until_its_volumes_mount() {
     harness.pod_when("db", "db runs once its volume mounts", |pod| phase(pod) == "Running").await;
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn projected_tokens_for_an_audience_are_requested_before_the_pod_starts() {
+    let harness = harness(Vec::new()).await;
+    let accounts: Api<k8s_openapi::api::core::v1::ServiceAccount> = Api::namespaced(harness.client.clone(), "default");
+    let account = serde_json::from_value(json!({ "metadata": { "name": "app" } })).unwrap();
+    accounts.create(&PostParams::default(), &account).await.unwrap();
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": { "name": "irsa" },
+        "spec": {
+            "nodeName": "n1",
+            "serviceAccountName": "app",
+            "containers": [{ "name": "app", "image": "nginx" }],
+            "volumes": [{ "name": "aws-iam-token", "projected": { "sources": [{ "serviceAccountToken": {
+                "audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token" } }] } }],
+        },
+    }))
+    .unwrap();
+    harness.pods().create(&PostParams::default(), &pod).await.unwrap();
+    // The account goes before the node takes the pod: kubelet cannot get the token, so the pod waits.
+    accounts.delete("app", &Default::default()).await.unwrap();
+    harness.agent.set_nodes(vec![spec("n1", "10.0.1.10", 17)]);
+    let message = harness.event_when("irsa", "FailedMount").await;
+    assert!(
+        message.starts_with("MountVolume.SetUp failed for volume \"aws-iam-token\" : failed to fetch token:")
+            && message.contains("not found"),
+        "{message}"
+    );
+    let waiting = harness.pods().get("irsa").await.unwrap();
+    assert!(waiting.status.as_ref().and_then(|s| s.start_time.as_ref()).is_none(), "not started");
+
+    accounts.create(&PostParams::default(), &account).await.unwrap();
+    harness.pod_when("irsa", "the pod runs once its token can be had", |pod| phase(pod) == "Running").await;
+    harness.stop().await;
+}

@@ -12,7 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Container, EphemeralContainer, Pod, PodCondition, PodSpec, PodStatus, Volume};
+use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, TokenRequestSpec};
+use k8s_openapi::api::core::v1::{
+    Container, EphemeralContainer, Pod, PodCondition, PodSpec, PodStatus, ProjectedVolumeSource, ServiceAccount,
+    Volume, VolumeProjection,
+};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
@@ -192,8 +196,9 @@ pub(crate) async fn run(
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
 /// identity, annotations and deletion; what `PodPlan::of` reads (restart policy, grace period, each container's
 /// name, image, pull policy and probes); the node, host networking; the claims its volumes name (which must be
-/// mounted before it starts); the status fields admission reads; and the conditions others own, which every status
-/// write carries over.
+/// mounted before it starts) and its projected tokens for an audience with its service account (requested before it
+/// starts); the status fields admission reads; and the conditions others own, which every status write carries
+/// over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
     pod.metadata.labels = None;
@@ -231,16 +236,39 @@ fn lean_pod(pod: &mut Pod) {
         termination_grace_period_seconds: spec.termination_grace_period_seconds,
         host_network: spec.host_network,
         node_name: spec.node_name,
+        service_account_name: spec.service_account_name,
         volumes: spec
             .volumes
             .map(|volumes| {
                 volumes
                     .into_iter()
-                    .filter(|volume| volume.persistent_volume_claim.is_some())
-                    .map(|volume| Volume {
-                        name: volume.name,
-                        persistent_volume_claim: volume.persistent_volume_claim,
-                        ..Volume::default()
+                    .filter_map(|volume| {
+                        if volume.persistent_volume_claim.is_some() {
+                            return Some(Volume {
+                                name: volume.name,
+                                persistent_volume_claim: volume.persistent_volume_claim,
+                                ..Volume::default()
+                            });
+                        }
+                        // Projected tokens for an audience (IRSA's, Pod Identity's) are requested before the pod
+                        // starts; the audience-less API token every pod mounts is not, to spare large clusters.
+                        let sources: Vec<VolumeProjection> = volume
+                            .projected?
+                            .sources?
+                            .into_iter()
+                            .filter(|source| {
+                                source.service_account_token.as_ref().is_some_and(|token| token.audience.is_some())
+                            })
+                            .map(|source| VolumeProjection {
+                                service_account_token: source.service_account_token,
+                                ..VolumeProjection::default()
+                            })
+                            .collect();
+                        (!sources.is_empty()).then(|| Volume {
+                            name: volume.name,
+                            projected: Some(ProjectedVolumeSource { sources: Some(sources), ..Default::default() }),
+                            ..Volume::default()
+                        })
                     })
                     .collect::<Vec<_>>()
             })
@@ -506,6 +534,14 @@ impl Driver {
                 }
             }
         }
+        if started.is_none()
+            && let Err(message) = self.request_tokens(uid).await
+        {
+            let event = EventSpec { type_: "Warning", reason: "FailedMount", message, field_path: None };
+            self.event(uid, &event).await;
+            self.schedule(uid, RETRY * 5);
+            return;
+        }
         let tracked = self.pods.get(uid).expect("tracked");
         let host_network = tracked.pod.spec.as_ref().and_then(|spec| spec.host_network).unwrap_or(false);
         let status = tracked.pod.status.as_ref();
@@ -575,6 +611,44 @@ impl Driver {
             }
         }
         self.advance(uid, node).await;
+    }
+
+    /// Requests the pod's projected service account tokens for an audience through TokenRequest, bound to the
+    /// pod, as kubelet does before it starts the containers; the message of kubelet's `FailedMount` if one fails.
+    async fn request_tokens(&self, uid: &str) -> Result<(), String> {
+        let Some(tracked) = self.pods.get(uid) else { return Ok(()) };
+        let Some(spec) = tracked.pod.spec.as_ref() else { return Ok(()) };
+        let account = spec.service_account_name.as_deref().unwrap_or("default");
+        let accounts: Api<ServiceAccount> = Api::namespaced(self.client.clone(), tracked.namespace());
+        for volume in spec.volumes.iter().flatten() {
+            let sources = volume.projected.iter().flat_map(|projected| projected.sources.iter().flatten());
+            for token in sources.filter_map(|source| source.service_account_token.as_ref()) {
+                let request = TokenRequest {
+                    spec: TokenRequestSpec {
+                        audiences: token.audience.iter().cloned().collect(),
+                        expiration_seconds: token.expiration_seconds,
+                        bound_object_ref: Some(BoundObjectReference {
+                            api_version: Some("v1".into()),
+                            kind: Some("Pod".into()),
+                            name: Some(tracked.name().to_owned()),
+                            uid: Some(tracked.uid().to_owned()),
+                        }),
+                    },
+                    ..TokenRequest::default()
+                };
+                if let Err(error) = accounts.create_token_request(account, &Default::default(), &request).await {
+                    let reason = match error {
+                        kube::Error::Api(status) => status.message.clone(),
+                        other => other.to_string(),
+                    };
+                    return Err(format!(
+                        "MountVolume.SetUp failed for volume \"{}\" : failed to fetch token: {reason}",
+                        volume.name
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn advance(&mut self, uid: &str, node: &DesiredNode) {
