@@ -18,6 +18,8 @@ mod call;
 mod ec2;
 mod efs;
 mod eks;
+mod elb;
+mod elbv2;
 mod iam;
 mod json_body;
 mod quotas;
@@ -52,6 +54,8 @@ pub(crate) const SERVICES: &[&Service] = &[
     &ssm::SERVICE,
     &quotas::SERVICE,
     &efs::SERVICE,
+    &elbv2::SERVICE,
+    &elb::SERVICE,
 ];
 
 /// The services behind the endpoint.
@@ -65,6 +69,7 @@ pub struct AwsApi {
     ssm: Option<aws_model::ssm::Ssm>,
     quotas: Option<aws_model::quotas::Quotas>,
     efs: Option<aws_model::efs::Efs>,
+    elbv2: Option<aws_model::elbv2::Elbv2>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -104,6 +109,7 @@ impl AwsApi {
             ssm: None,
             quotas: None,
             efs: None,
+            elbv2: None,
             clock,
             services: SERVICES,
         }
@@ -137,6 +143,11 @@ impl AwsApi {
     /// Serves EFS.
     pub fn with_efs(self, efs: aws_model::efs::Efs) -> AwsApi {
         AwsApi { efs: Some(efs), ..self }
+    }
+
+    /// Serves Elastic Load Balancing v2.
+    pub fn with_elbv2(self, elbv2: aws_model::elbv2::Elbv2) -> AwsApi {
+        AwsApi { elbv2: Some(elbv2), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -264,6 +275,10 @@ impl AwsApi {
 
     pub(crate) fn efs(&self) -> Option<&aws_model::efs::Efs> {
         self.efs.as_ref()
+    }
+
+    pub(crate) fn elbv2(&self) -> Option<&aws_model::elbv2::Elbv2> {
+        self.elbv2.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

@@ -105,6 +105,35 @@ pub struct Listener {
     pub alpn_policy: Vec<String>,
     pub default_actions: Vec<Action>,
     pub tags: Tags,
+    /// The attributes set, by key; the others read their defaults ([`Listener::attributes`]).
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+impl Listener {
+    /// Every attribute with its value: the defaults of its protocol, overridden by those set.
+    pub fn attributes(&self) -> Vec<(String, String)> {
+        let mut all: std::collections::BTreeMap<String, String> = listener_attribute_defaults(self.protocol.as_deref())
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        all.extend(self.attributes.clone());
+        all.into_iter().collect()
+    }
+}
+
+/// A listener protocol's attributes and their defaults.
+fn listener_attribute_defaults(protocol: Option<&str>) -> &'static [(&'static str, &'static str)] {
+    match protocol {
+        Some("HTTP" | "HTTPS") => &[
+            ("routing.http.response.server.enabled", "true"),
+            ("routing.http.response.strict_transport_security.header_value", ""),
+            ("routing.http.response.access_control_allow_origin.header_value", ""),
+            ("routing.http.response.x_frame_options.header_value", ""),
+        ],
+        Some("TCP") => &[("tcp.idle_timeout.seconds", "350")],
+        _ => &[],
+    }
 }
 
 /// A rule as stored; a listener's default rule has priority `default`.
@@ -481,6 +510,7 @@ impl Elbv2 {
             alpn_policy: input.alpn_policy.clone(),
             default_actions: input.default_actions.clone(),
             tags: input.tags.clone(),
+            attributes: std::collections::BTreeMap::new(),
         };
         let rule_id = crate::ids::hex_lower(8);
         let default_rule = Rule {
@@ -647,6 +677,29 @@ impl Elbv2 {
             }
         }
         Err(contended())
+    }
+
+    /// ModifyListenerAttributes: every key must be one of the listener's protocol; returns all of them.
+    pub async fn modify_listener_attributes(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        attributes: &[(String, String)],
+    ) -> Result<Vec<(String, String)>, Elbv2Error> {
+        let listener = self
+            .update_listener(caller, arn, |listener| {
+                let known = listener_attribute_defaults(listener.protocol.as_deref());
+                for (key, value) in attributes {
+                    if !known.iter().any(|(k, _)| k == key) {
+                        return Err(invalid(format!("Listener attribute key '{key}' is not recognized")));
+                    }
+                    super::check_attribute(key, value, "Listener")?;
+                    listener.attributes.insert(key.clone(), value.clone());
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(listener.attributes())
     }
 
     /// Adds certificates (not default ones) to a secure listener; returns its certificates.
