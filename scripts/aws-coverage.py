@@ -19,7 +19,7 @@ BEGIN = "<!-- coverage: written by scripts/aws-coverage.py -->"
 END = "<!-- end of coverage -->"
 # botocore's name of each service, by signing name.
 MODELS = {"eks": "eks", "iam": "iam", "sts": "sts", "ec2": "ec2", "autoscaling": "autoscaling", "ssm": "ssm",
-          "servicequotas": "service-quotas", "elasticfilesystem": "efs"}
+          "servicequotas": "service-quotas", "elasticfilesystem": "efs", "elasticloadbalancing": "elbv2"}
 
 
 def served(binary: str) -> dict[str, list[str]]:

@@ -299,6 +299,9 @@ pub fn load_balancer_attribute_defaults(
             ("connection_logs.s3.prefix", ""),
             ("client_keep_alive.seconds", "3600"),
             ("deletion_protection.enabled", "false"),
+            ("health_check_logs.s3.enabled", "false"),
+            ("health_check_logs.s3.bucket", ""),
+            ("health_check_logs.s3.prefix", ""),
             ("idle_timeout.timeout_seconds", "60"),
             ("load_balancing.cross_zone.enabled", "true"),
             ("routing.http.desync_mitigation_mode", "defensive"),
@@ -1173,7 +1176,9 @@ impl Elbv2 {
             }
         }
         let http = matches!(protocol.as_deref(), Some("HTTP" | "HTTPS"));
-        let protocol_version = match (&input.protocol_version, http) {
+        // An empty version is no version (Terraform sends one for every protocol).
+        let version = input.protocol_version.clone().filter(|version| !version.is_empty());
+        let protocol_version = match (&version, http) {
             (Some(version), true) if ["HTTP1", "HTTP2", "GRPC"].contains(&version.to_uppercase().as_str()) => {
                 Some(version.to_uppercase())
             }

@@ -164,12 +164,22 @@ async fn names_subnets_and_attributes_are_checked() {
 async fn target_health_moves_from_unused_through_initial_to_healthy_and_drains() {
     let Fixture { elb, clock } = fixture();
     let (vpc, subnets) = network(&elb).await;
-    let group = elb.create_target_group(&caller(), http_group("pods", &vpc, "ip")).await.unwrap();
+    // An empty protocol version, as Terraform sends it, is the default one.
+    let input = CreateTargetGroup { protocol_version: Some(String::new()), ..http_group("pods", &vpc, "ip") };
+    let group = elb.create_target_group(&caller(), input).await.unwrap();
+    assert_eq!(group.protocol_version.as_deref(), Some("HTTP1"));
     assert_eq!(group.health_check.path.as_deref(), Some("/"));
     assert_eq!(group.health_check.http_code.as_deref(), Some("200"));
     assert_eq!((group.health_check.interval_seconds, group.health_check.timeout_seconds), (30, 5));
     let outside = elb.register_targets(&caller(), &group.arn, &[ip("192.168.1.1")]).await.unwrap_err();
     assert!(matches!(outside, Elbv2Error::InvalidTarget(_)), "{outside:?}");
+    let tcp = CreateTargetGroup {
+        protocol: Some("TCP".into()),
+        protocol_version: Some("HTTP2".into()),
+        ..http_group("tcp", &vpc, "ip")
+    };
+    let refused = elb.create_target_group(&caller(), tcp).await.unwrap_err();
+    assert!(matches!(refused, Elbv2Error::Validation(_)), "{refused:?}");
     let anywhere = TargetInput { availability_zone: Some("all".into()), ..ip("192.168.1.1") };
     elb.register_targets(&caller(), &group.arn, &[ip("172.31.0.10"), anywhere]).await.unwrap();
 
