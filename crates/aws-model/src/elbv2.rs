@@ -661,7 +661,8 @@ pub fn check_tags(tags: &Tags, existing: &Tags) -> Result<(), Elbv2Error> {
     Ok(())
 }
 
-fn merge_tags(existing: &mut Tags, tags: &Tags) {
+/// Sets each of `tags` on `existing`, replacing the value of a key it has.
+pub(crate) fn merge_tags(existing: &mut Tags, tags: &Tags) {
     for (key, value) in tags {
         match existing.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value.clone(),
@@ -707,7 +708,8 @@ pub struct Elbv2 {
 
 const ATTEMPTS: usize = 16;
 
-fn contended() -> Elbv2Error {
+/// The error of a write that kept losing to concurrent ones.
+pub(crate) fn contended() -> Elbv2Error {
     Elbv2Error::Internal("the resource kept changing; retry".into())
 }
 
@@ -716,7 +718,7 @@ fn encode<T: Serialize>(value: &T) -> bytes::Bytes {
 }
 
 /// How a failed EC2 change reads as an ELBv2 error.
-fn ec2_error(error: Ec2Error) -> Elbv2Error {
+pub(crate) fn ec2_error(error: Ec2Error) -> Elbv2Error {
     match error {
         Ec2Error::SubnetNotFound(id) => Elbv2Error::SubnetNotFound(format!("The subnet ID '{id}' is not found")),
         Ec2Error::GroupNotFound(message) => {
@@ -1712,14 +1714,16 @@ fn same_or_duplicate(
 pub fn dns_name(kind: LoadBalancerType, name: &str, scheme: &str, region: &str) -> String {
     let internal = if scheme == "internal" { "internal-" } else { "" };
     match kind {
-        LoadBalancerType::Application => {
-            let digits: String = crate::ids::hex_lower(5).bytes().map(|b| char::from(b'0' + b % 10)).collect();
-            format!("{internal}{name}-{}.{region}.elb.amazonaws.com", &digits[..10])
-        }
+        LoadBalancerType::Application => format!("{internal}{name}-{}.{region}.elb.amazonaws.com", dns_digits()),
         LoadBalancerType::Network | LoadBalancerType::Gateway => {
             format!("{internal}{name}-{}.elb.{region}.amazonaws.com", crate::ids::hex_lower(8))
         }
     }
+}
+
+/// The ten random digits of an ALB's or a Classic load balancer's DNS name.
+pub(crate) fn dns_digits() -> String {
+    crate::ids::hex_lower(5).bytes().map(|b| char::from(b'0' + b % 10)).take(10).collect()
 }
 
 /// A health check from `input` over `current` (or, `fresh`, over the protocol's defaults), checked.

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod ec2;
 pub mod efs;
 pub mod eks;
+pub mod elb;
 pub mod elbv2;
 pub mod iam;
 pub mod ids;
