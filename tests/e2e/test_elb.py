@@ -1,7 +1,7 @@
 """Elastic Load Balancing v2 with the aws CLI, boto3 and Terraform: an Application Load Balancer in two subnets
 (each holding a requester-managed interface, so the subnet is not deleted under it), a target group with `ip`
 targets and their health, a listener and a rule, tags, attributes and deletion protection, deletes, and ELBv2's
-errors for bad input."""
+errors for bad input; and a Classic load balancer with listeners, a registered instance and its health."""
 
 import json
 
@@ -293,3 +293,65 @@ def test_terraform_applies_plans_clean_and_destroys_an_alb_stack(ekslite, tmp_pa
     ec2 = boto(server, "ec2")
     assert [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"]
             if e["Description"].startswith("ELB ")] == []
+
+
+def test_a_classic_load_balancer_with_listeners_instances_and_health(aws):
+    prereqs = eks_prereqs_for(aws.server)
+    ec2 = boto(aws.server, "ec2")
+    elb = boto(aws.server, "elb")
+    made = aws("elb", "create-load-balancer", "--load-balancer-name", "legacy", "--subnets", *prereqs.subnets[:2],
+               "--listeners", "Protocol=HTTP,LoadBalancerPort=80,InstanceProtocol=HTTP,InstancePort=8080",
+               "--scheme", "internal", "--tags", "Key=team,Value=shop")
+    assert made["DNSName"].startswith("internal-legacy-") and made["DNSName"].endswith(".us-east-1.elb.amazonaws.com")
+    [lb] = aws("elb", "describe-load-balancers", "--load-balancer-names", "legacy")["LoadBalancerDescriptions"]
+    assert (lb["VPCId"], sorted(lb["Subnets"]), lb["Scheme"]) == (prereqs.vpc, sorted(prereqs.subnets[:2]), "internal")
+    assert lb["ListenerDescriptions"][0]["Listener"]["InstancePort"] == 8080
+    assert lb["HealthCheck"]["Target"] == "TCP:8080"
+    enis = [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"] if e["Description"] == "ELB legacy"]
+    assert len(enis) == 2 and all(e["RequesterManaged"] for e in enis)
+    refused = aws("ec2", "delete-subnet", "--subnet-id", prereqs.subnets[1], check=False)
+    assert refused.returncode != 0 and "DependencyViolation" in refused.stderr, refused.stderr
+
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                 SubnetId=prereqs.subnets[0])["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[instance], WaiterConfig={"Delay": 1})
+    registered = elb.register_instances_with_load_balancer(LoadBalancerName="legacy",
+                                                           Instances=[{"InstanceId": instance}])
+    assert registered["Instances"] == [{"InstanceId": instance}]
+    [state] = elb.describe_instance_health(LoadBalancerName="legacy")["InstanceStates"]
+    assert (state["InstanceId"], state["State"]) == (instance, "InService")
+    ec2.stop_instances(InstanceIds=[instance])
+    wait_until(lambda: elb.describe_instance_health(LoadBalancerName="legacy")["InstanceStates"][0]["State"]
+               == "OutOfService", "the stopped instance out of service", 30)
+
+    elb.configure_health_check(LoadBalancerName="legacy", HealthCheck={
+        "Target": "HTTP:8080/healthz", "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 3})
+    assert error_of(elb.configure_health_check, LoadBalancerName="legacy", HealthCheck={
+        "Target": "HTTP:8080", "Interval": 10, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 3}) == (
+        "ValidationError", 400)
+    elb.create_load_balancer_listeners(LoadBalancerName="legacy", Listeners=[
+        {"Protocol": "TCP", "LoadBalancerPort": 443, "InstancePort": 8443}])
+    assert error_of(elb.create_load_balancer_listeners, LoadBalancerName="legacy", Listeners=[
+        {"Protocol": "TCP", "LoadBalancerPort": 443, "InstancePort": 9}]) == ("DuplicateListener", 400)
+    elb.delete_load_balancer_listeners(LoadBalancerName="legacy", LoadBalancerPorts=[443])
+    elb.modify_load_balancer_attributes(LoadBalancerName="legacy", LoadBalancerAttributes={
+        "ConnectionSettings": {"IdleTimeout": 120}, "CrossZoneLoadBalancing": {"Enabled": True}})
+    attributes = elb.describe_load_balancer_attributes(LoadBalancerName="legacy")["LoadBalancerAttributes"]
+    assert (attributes["ConnectionSettings"]["IdleTimeout"], attributes["CrossZoneLoadBalancing"]["Enabled"]) == (
+        120, True)
+    elb.add_tags(LoadBalancerNames=["legacy"], Tags=[{"Key": "env", "Value": "test"}])
+    elb.remove_tags(LoadBalancerNames=["legacy"], Tags=[{"Key": "team"}])
+    [tags] = elb.describe_tags(LoadBalancerNames=["legacy"])["TagDescriptions"]
+    assert tags["Tags"] == [{"Key": "env", "Value": "test"}]
+
+    assert error_of(elb.describe_load_balancers, LoadBalancerNames=["nope"]) == ("LoadBalancerNotFound", 400)
+    assert error_of(elb.register_instances_with_load_balancer, LoadBalancerName="legacy",
+                    Instances=[{"InstanceId": "i-0123456789abcdef0"}]) == ("InvalidInstance", 400)
+    assert error_of(elb.create_load_balancer, LoadBalancerName="bad_name", Subnets=prereqs.subnets[:1],
+                    Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}]) == (
+        "ValidationError", 400)
+    elb.deregister_instances_from_load_balancer(LoadBalancerName="legacy", Instances=[{"InstanceId": instance}])
+    aws("elb", "delete-load-balancer", "--load-balancer-name", "legacy")
+    assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
+    assert [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"] if e["Description"] == "ELB legacy"] == []

@@ -21,6 +21,7 @@ use crate::{AwsApi, Call};
 /// ELBv2 on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "elasticloadbalancing",
+    model: "elbv2",
     title: "Elastic Load Balancing v2",
     wire: Wire::Query { version: "2015-12-01", namespace: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/" },
     operations: &[

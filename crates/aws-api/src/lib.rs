@@ -70,6 +70,7 @@ pub struct AwsApi {
     quotas: Option<aws_model::quotas::Quotas>,
     efs: Option<aws_model::efs::Efs>,
     elbv2: Option<aws_model::elbv2::Elbv2>,
+    elb: Option<aws_model::elb::Elb>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -89,12 +90,10 @@ struct Identity {
     principal: Principal,
 }
 
-/// Every operation the endpoint serves, as `(signing name, operation)`, service by service in the order of
-/// [`SERVICES`].
+/// Every operation the endpoint serves, as `(botocore's model of its service, operation)`, service by service in
+/// the order of [`SERVICES`].
 pub fn served_operations() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SERVICES
-        .iter()
-        .flat_map(|service| service.operations.iter().map(|operation| (service.signing_name, operation.name)))
+    SERVICES.iter().flat_map(|service| service.operations.iter().map(|operation| (service.model, operation.name)))
 }
 
 impl AwsApi {
@@ -110,6 +109,7 @@ impl AwsApi {
             quotas: None,
             efs: None,
             elbv2: None,
+            elb: None,
             clock,
             services: SERVICES,
         }
@@ -148,6 +148,11 @@ impl AwsApi {
     /// Serves Elastic Load Balancing v2.
     pub fn with_elbv2(self, elbv2: aws_model::elbv2::Elbv2) -> AwsApi {
         AwsApi { elbv2: Some(elbv2), ..self }
+    }
+
+    /// Serves Elastic Load Balancing (Classic).
+    pub fn with_elb(self, elb: aws_model::elb::Elb) -> AwsApi {
+        AwsApi { elb: Some(elb), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -279,6 +284,10 @@ impl AwsApi {
 
     pub(crate) fn elbv2(&self) -> Option<&aws_model::elbv2::Elbv2> {
         self.elbv2.as_ref()
+    }
+
+    pub(crate) fn elb(&self) -> Option<&aws_model::elb::Elb> {
+        self.elb.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

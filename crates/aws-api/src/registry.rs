@@ -36,6 +36,9 @@ const REST_XML_SIGNING_NAMES: &[&str] = &["s3", "s3-outposts", "route53", "cloud
 pub(crate) struct Service {
     /// The signing name of the credential scope (`eks`, `iam`, `ec2`), as the service model's `signingName`.
     pub signing_name: &'static str,
+    /// The name of botocore's model of the service (`eks`, `elbv2`, `elb`, `service-quotas`), which tells apart
+    /// services that share a signing name.
+    pub model: &'static str,
     /// The service's name in messages (`EKS`, `IAM`, `Auto Scaling`).
     pub title: &'static str,
     /// The protocol, with what it needs to find operations and write replies.

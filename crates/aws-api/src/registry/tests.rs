@@ -10,6 +10,7 @@ const NOW: i64 = 1_800_000_000;
 /// A `json` service, which the endpoint does not serve yet: one signed and one unsigned operation.
 const FAKE: Service = Service {
     signing_name: "fake",
+    model: "fake",
     title: "Fake",
     wire: Wire::Json { target_prefix: "Fake_20240101" },
     operations: &[operation!("Echo", echo), operation!("Anonymous", echo).unsigned()],
@@ -266,12 +267,14 @@ fn unsigned_requests_find_their_service_by_version_or_target_prefix() {
 /// Two query services of one signing name, as ELB and ELBv2 are.
 const SHARED_OLD: Service = Service {
     signing_name: "shared",
+    model: "shared",
     title: "Old",
     wire: Wire::Query { version: "2012-06-01", namespace: "urn:old" },
     operations: &[],
 };
 const SHARED_NEW: Service = Service {
     signing_name: "shared",
+    model: "shared",
     title: "New",
     wire: Wire::Query { version: "2015-12-01", namespace: "urn:new" },
     operations: &[],
