@@ -50,6 +50,10 @@ def test_an_alb_with_a_target_group_listener_and_rule_with_the_cli_and_boto3(aws
     assert len(enis) == 2 and all(e["RequesterManaged"] and e["InterfaceType"] == "interface" for e in enis)
     refused = aws("ec2", "delete-subnet", "--subnet-id", prereqs.subnets[0], check=False)
     assert refused.returncode != 0 and "DependencyViolation" in refused.stderr, refused.stderr
+    # Moved to other subnets, it lets the first one go.
+    moved = aws("elbv2", "set-subnets", "--load-balancer-arn", arn, "--subnets", *prereqs.subnets[1:3])
+    assert sorted(z["SubnetId"] for z in moved["AvailabilityZones"]) == sorted(prereqs.subnets[1:3])
+    aws("ec2", "delete-subnet", "--subnet-id", prereqs.subnets[0])
 
     [group] = aws("elbv2", "create-target-group", "--name", "pods", "--protocol", "HTTP", "--port", "8080",
                   "--vpc-id", prereqs.vpc, "--target-type", "ip", "--health-check-path", "/healthz")["TargetGroups"]
@@ -106,7 +110,7 @@ def test_an_alb_with_a_target_group_listener_and_rule_with_the_cli_and_boto3(aws
         Filters=[{"Name": "description", "Values": [f"ELB app/web/{arn.rsplit('/', 1)[1]}"]}])["NetworkInterfaces"] == []
     aws("elbv2", "delete-target-group", "--target-group-arn", tg)
     assert elbv2.describe_target_groups()["TargetGroups"] == []
-    aws("ec2", "delete-subnet", "--subnet-id", prereqs.subnets[0])
+    aws("ec2", "delete-subnet", "--subnet-id", prereqs.subnets[1])
     aws("ec2", "delete-security-group", "--group-id", group_id)
 
 

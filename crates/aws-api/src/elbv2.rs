@@ -1,6 +1,6 @@
 //! Elastic Load Balancing v2 over the `query` protocol (`Version=2015-12-01`, signing name `elasticloadbalancing`,
 //! which ELB Classic shares: the registry tells them apart by version): load balancers, their attributes,
-//! security groups and address type; target groups, their attributes, targets and health; listeners with their
+//! security groups, subnets and address type; target groups, their attributes, targets and health; listeners with their
 //! certificates and attributes; rules and their priorities; tags; the SSL policies and account limits.
 
 use aws_model::elbv2::listeners::SSL_POLICIES;
@@ -32,6 +32,7 @@ pub(crate) const SERVICE: Service = Service {
         operation!("ModifyLoadBalancerAttributes", modify_load_balancer_attributes),
         operation!("SetSecurityGroups", set_security_groups),
         operation!("SetIpAddressType", set_ip_address_type),
+        operation!("SetSubnets", set_subnets),
         operation!("DescribeCapacityReservation", describe_capacity_reservation),
         operation!("CreateTargetGroup", create_target_group),
         operation!("DescribeTargetGroups", describe_target_groups),
@@ -188,14 +189,36 @@ fn load_balancer_xml(xml: &mut XmlWriter, lb: &LoadBalancer, region: &str, now: 
     xml.text("IpAddressType", &lb.ip_address_type);
 }
 
-async fn create_load_balancer(api: &AwsApi, call: &Call<'_>) -> Outcome {
-    let elb = served(api)?;
-    let params = call.params.root();
+/// The subnets of `Subnets` and `SubnetMappings`, with the private address a mapping chooses.
+fn subnets(params: &Scope<'_>) -> Result<Vec<(String, Option<String>)>, AwsError> {
     let mut subnets: Vec<(String, Option<String>)> =
-        strings(&params, "Subnets")?.into_iter().map(|subnet| (subnet, None)).collect();
+        strings(params, "Subnets")?.into_iter().map(|subnet| (subnet, None)).collect();
     for mapping in params.list("SubnetMappings").map_err(bad_params)? {
         subnets.push((required(&mapping, "SubnetId")?.to_owned(), optional(&mapping, "PrivateIPv4Address")));
     }
+    Ok(subnets)
+}
+
+async fn set_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let elb = served(api)?;
+    let params = call.params.root();
+    let arn = required(&params, "LoadBalancerArn")?;
+    let mut lb = elb.set_subnets(&call.caller, arn, &subnets(&params)?).await.map_err(wire)?;
+    if let Some(value) = params.get("IpAddressType") {
+        lb.ip_address_type = elb.set_ip_address_type(&call.caller, arn, value).await.map_err(wire)?;
+    }
+    call.xml(|xml| {
+        xml.list("AvailabilityZones", "member", &lb.zones, |xml, zone| {
+            xml.text("ZoneName", &zone.zone_name).text("SubnetId", &zone.subnet_id);
+        });
+        xml.text("IpAddressType", &lb.ip_address_type);
+    })
+}
+
+async fn create_load_balancer(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let elb = served(api)?;
+    let params = call.params.root();
+    let subnets = subnets(&params)?;
     let input = CreateLoadBalancer {
         name: required(&params, "Name")?.to_owned(),
         kind: optional(&params, "Type"),

@@ -811,31 +811,9 @@ impl Elbv2 {
             return Err(invalid(format!("A load balancer can have at most {MAX_SECURITY_GROUPS} security groups")));
         }
         check_tags(&input.tags, &Vec::new())?;
-        if input.subnets.is_empty() {
-            return Err(invalid("At least one subnet must be specified"));
-        }
+        let placements = self.placements(caller, kind, &input.subnets).await?;
         let subnet_ids: Vec<String> = input.subnets.iter().map(|(id, _)| id.clone()).collect();
-        for (n, id) in subnet_ids.iter().enumerate() {
-            if subnet_ids[..n].contains(id) {
-                return Err(invalid(format!("The subnet '{id}' is specified more than once")));
-            }
-        }
-        let placements = self.ec2.subnet_placements(caller, &subnet_ids).await.map_err(ec2_error)?;
         let vpc_id = placements[0].vpc_id.clone();
-        if placements.iter().any(|p| p.vpc_id != vpc_id) {
-            return Err(Elbv2Error::InvalidConfiguration("All subnets must belong to the same VPC".into()));
-        }
-        for (n, placement) in placements.iter().enumerate() {
-            if placements[..n].iter().any(|p| p.availability_zone == placement.availability_zone) {
-                return Err(Elbv2Error::InvalidConfiguration(format!(
-                    "A load balancer cannot be attached to multiple subnets in the same Availability Zone '{}'",
-                    placement.availability_zone
-                )));
-            }
-        }
-        if kind == LoadBalancerType::Application && placements.len() < 2 {
-            return Err(invalid("At least two subnets in two different Availability Zones must be specified"));
-        }
         let mut wanted_groups = input.security_groups.clone();
         wanted_groups.sort();
         if let Some((existing, _)) = self.load_balancer_record(caller, &input.name).await? {
@@ -843,43 +821,15 @@ impl Elbv2 {
         }
         let id = crate::ids::hex_lower(8);
         let arn = Self::arn(caller, &format!("loadbalancer/{}/{}/{id}", kind.arn_part(), input.name));
-        let mut zones = Vec::new();
         let description = format!("ELB {}/{}/{id}", kind.arn_part(), input.name);
-        for ((subnet_id, private_ip), placement) in input.subnets.iter().zip(&placements) {
-            let request = CreateNetworkInterface {
-                subnet_id: Some(subnet_id.clone()),
-                description: Some(description.clone()),
-                private_ip: private_ip.clone(),
-                groups: input.security_groups.clone(),
-                interface_type: Some(kind.interface_type().into()),
-                requester_managed: true,
-                ..CreateNetworkInterface::default()
-            };
-            let made = self
-                .ec2
-                .change(caller, &scopes::create_network_interface(Some(subnet_id)), |network, ids| {
-                    network.create_network_interface(ids, &request)
-                })
-                .await;
-            match made {
-                Ok(eni) => {
-                    if kind == LoadBalancerType::Application && wanted_groups.is_empty() && zones.is_empty() {
-                        wanted_groups = eni.security_groups.clone();
-                    }
-                    zones.push(Zone {
-                        zone_name: placement.availability_zone.clone(),
-                        subnet_id: subnet_id.clone(),
-                        interface_id: eni.id.clone(),
-                        private_ip: private_ip.clone(),
-                    });
-                }
-                Err(error) => {
-                    // Nothing is half-made: the interfaces made so far go again (a failure here leaves them to
-                    // the refusal's retry, which makes new ones; the refusal is what the caller needs to hear).
-                    let _ = self.release_interfaces(caller, &zones).await;
-                    return Err(ec2_error(error));
-                }
-            }
+        let zones = self
+            .hold_interfaces(caller, kind, &description, &input.security_groups, &input.subnets, &placements)
+            .await?;
+        if wanted_groups.is_empty()
+            && kind == LoadBalancerType::Application
+            && let Some(first) = zones.first()
+        {
+            wanted_groups = self.interface_groups(caller, &first.interface_id).await?;
         }
         let security_groups = if kind == LoadBalancerType::Gateway { Vec::new() } else { wanted_groups };
         let lb = LoadBalancer {
@@ -910,6 +860,149 @@ impl Elbv2 {
                     },
                     other => Err(other.into()),
                 }
+            }
+        }
+    }
+
+    /// Makes a requester-managed network interface in each subnet (`placements` say where they are); on a
+    /// failure, the ones made so far go again.
+    async fn hold_interfaces(
+        &self,
+        caller: &Caller,
+        kind: LoadBalancerType,
+        description: &str,
+        groups: &[String],
+        subnets: &[(String, Option<String>)],
+        placements: &[crate::ec2::SubnetPlacement],
+    ) -> Result<Vec<Zone>, Elbv2Error> {
+        let mut zones = Vec::new();
+        for ((subnet_id, private_ip), placement) in subnets.iter().zip(placements) {
+            let request = CreateNetworkInterface {
+                subnet_id: Some(subnet_id.clone()),
+                description: Some(description.to_owned()),
+                private_ip: private_ip.clone(),
+                groups: groups.to_vec(),
+                interface_type: Some(kind.interface_type().into()),
+                requester_managed: true,
+                ..CreateNetworkInterface::default()
+            };
+            let made = self
+                .ec2
+                .change(caller, &scopes::create_network_interface(Some(subnet_id)), |network, ids| {
+                    network.create_network_interface(ids, &request)
+                })
+                .await;
+            match made {
+                Ok(eni) => zones.push(Zone {
+                    zone_name: placement.availability_zone.clone(),
+                    subnet_id: subnet_id.clone(),
+                    interface_id: eni.id.clone(),
+                    private_ip: private_ip.clone(),
+                }),
+                Err(error) => {
+                    // Nothing is half-made: the interfaces made so far go again (a failure here leaves them to
+                    // the refusal's retry, which makes new ones; the refusal is what the caller needs to hear).
+                    let _ = self.release_interfaces(caller, &zones).await;
+                    return Err(ec2_error(error));
+                }
+            }
+        }
+        Ok(zones)
+    }
+
+    /// The security groups of a network interface.
+    async fn interface_groups(&self, caller: &Caller, eni_id: &str) -> Result<Vec<String>, Elbv2Error> {
+        let scope = Scope::new().id(Kind::NetworkInterface, eni_id);
+        let groups = self
+            .ec2
+            .view(caller, &scope, |network| {
+                network.network_interfaces.get(eni_id).map(|eni| eni.security_groups.clone())
+            })
+            .await
+            .map_err(ec2_error)?;
+        Ok(groups.unwrap_or_default())
+    }
+
+    /// Where `subnets` are, checked as a load balancer of `kind` takes them: all of one VPC, one per zone, two
+    /// zones at least for an ALB.
+    async fn placements(
+        &self,
+        caller: &Caller,
+        kind: LoadBalancerType,
+        subnets: &[(String, Option<String>)],
+    ) -> Result<Vec<crate::ec2::SubnetPlacement>, Elbv2Error> {
+        if subnets.is_empty() {
+            return Err(invalid("At least one subnet must be specified"));
+        }
+        let subnet_ids: Vec<String> = subnets.iter().map(|(id, _)| id.clone()).collect();
+        for (n, id) in subnet_ids.iter().enumerate() {
+            if subnet_ids[..n].contains(id) {
+                return Err(invalid(format!("The subnet '{id}' is specified more than once")));
+            }
+        }
+        let placements = self.ec2.subnet_placements(caller, &subnet_ids).await.map_err(ec2_error)?;
+        let vpc_id = placements[0].vpc_id.clone();
+        if placements.iter().any(|p| p.vpc_id != vpc_id) {
+            return Err(Elbv2Error::InvalidConfiguration("All subnets must belong to the same VPC".into()));
+        }
+        for (n, placement) in placements.iter().enumerate() {
+            if placements[..n].iter().any(|p| p.availability_zone == placement.availability_zone) {
+                return Err(Elbv2Error::InvalidConfiguration(format!(
+                    "A load balancer cannot be attached to multiple subnets in the same Availability Zone '{}'",
+                    placement.availability_zone
+                )));
+            }
+        }
+        if kind == LoadBalancerType::Application && placements.len() < 2 {
+            return Err(invalid("At least two subnets in two different Availability Zones must be specified"));
+        }
+        Ok(placements)
+    }
+
+    /// SetSubnets: the load balancer's subnets become those given (of its VPC): interfaces are made in the new
+    /// ones, then the record written, then the interfaces of the subnets it left deleted.
+    pub async fn set_subnets(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        subnets: &[(String, Option<String>)],
+    ) -> Result<LoadBalancer, Elbv2Error> {
+        let lb = self.load_balancer(caller, arn).await?;
+        let placements = self.placements(caller, lb.kind, subnets).await?;
+        if placements[0].vpc_id != lb.vpc_id {
+            return Err(Elbv2Error::InvalidConfiguration(format!(
+                "The subnets must belong to the load balancer's VPC '{}'",
+                lb.vpc_id
+            )));
+        }
+        let (kept, added): (Vec<_>, Vec<_>) = subnets
+            .iter()
+            .cloned()
+            .zip(placements)
+            .partition(|((subnet, _), _)| lb.zones.iter().any(|zone| zone.subnet_id == *subnet));
+        let (new_subnets, new_placements): (Vec<_>, Vec<_>) = added.into_iter().unzip();
+        let description = format!("ELB {}/{}/{}", lb.kind.arn_part(), lb.name, lb.id);
+        let made = self
+            .hold_interfaces(caller, lb.kind, &description, &lb.security_groups, &new_subnets, &new_placements)
+            .await?;
+        let kept: Vec<String> = kept.into_iter().map(|((subnet, _), _)| subnet).collect();
+        let mut left = Vec::new();
+        let updated = self
+            .update_load_balancer(caller, arn, |stored| {
+                left = stored.zones.iter().filter(|zone| !kept.contains(&zone.subnet_id)).cloned().collect();
+                stored.zones.retain(|zone| kept.contains(&zone.subnet_id));
+                stored.zones.extend(made.iter().cloned());
+                Ok(())
+            })
+            .await;
+        match updated {
+            Ok(lb) => {
+                self.release_interfaces(caller, &left).await?;
+                Ok(lb)
+            }
+            Err(error) => {
+                let _ = self.release_interfaces(caller, &made).await;
+                Err(error)
             }
         }
     }

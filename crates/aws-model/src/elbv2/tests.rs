@@ -302,3 +302,36 @@ async fn tags_are_checked_and_merged() {
     assert!(matches!(elb.tags(&caller(), &missing).await, Err(Elbv2Error::TargetGroupNotFound(_))));
     assert!(matches!(elb.tags(&caller(), "garbage").await, Err(Elbv2Error::Validation(_))));
 }
+
+#[tokio::test]
+async fn set_subnets_moves_the_interfaces() {
+    let Fixture { elb, .. } = fixture();
+    let (_, subnets) = network(&elb).await;
+    let lb = elb.create_load_balancer(&caller(), alb("web", &subnets[..2])).await.unwrap();
+    let one = elb.set_subnets(&caller(), &lb.arn, &[(subnets[0].clone(), None)]).await.unwrap_err();
+    assert!(matches!(one, Elbv2Error::Validation(_)), "{one:?}");
+    let moved: Vec<(String, Option<String>)> = subnets[1..3].iter().map(|s| (s.clone(), None)).collect();
+    let lb = elb.set_subnets(&caller(), &lb.arn, &moved).await.unwrap();
+    let mut now: Vec<&str> = lb.zones.iter().map(|z| z.subnet_id.as_str()).collect();
+    now.sort();
+    let mut want: Vec<&str> = subnets[1..3].iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(now, want);
+    let scope = Scope::new().all(Kind::NetworkInterface);
+    let held: Vec<String> = elb
+        .ec2
+        .view(&caller(), &scope, |network| {
+            network
+                .network_interfaces
+                .loaded()
+                .values()
+                .filter(|eni| eni.description.starts_with("ELB app/web/"))
+                .map(|eni| eni.subnet_id.clone())
+                .collect()
+        })
+        .await
+        .unwrap();
+    let mut held: Vec<&str> = held.iter().map(String::as_str).collect();
+    held.sort();
+    assert_eq!(held, want, "the interface of the subnet it left is gone, one is made in the new one");
+}
