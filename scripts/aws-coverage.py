@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the table of AWS operations served per service into docs/aws.md (between its coverage markers): for each
-service, how many of the operations in botocore's model the binary serves (`ekslite operations`), and which.
+service, how many of the operations in botocore's model the binary serves (`ekslite operations`, which names each
+service by its botocore model), and which.
 
 Usage: python scripts/aws-coverage.py [--binary PATH] [--check]
 Needs botocore (`source .clients/env.sh`). With --check it writes nothing and fails when the table is stale or when
@@ -17,9 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "aws.md"
 BEGIN = "<!-- coverage: written by scripts/aws-coverage.py -->"
 END = "<!-- end of coverage -->"
-# botocore's name of each service, by signing name.
-MODELS = {"eks": "eks", "iam": "iam", "sts": "sts", "ec2": "ec2", "autoscaling": "autoscaling", "ssm": "ssm",
-          "servicequotas": "service-quotas", "elasticfilesystem": "efs", "eks-auth": "eks-auth"}
 
 
 def served(binary: str) -> dict[str, list[str]]:
@@ -37,7 +35,7 @@ def table(by_service: dict[str, list[str]]) -> tuple[str, list[str]]:
     rows = ["| Service | Served / in botocore's model | Served operations |", "| --- | --- | --- |"]
     unknown = []
     for service, operations in by_service.items():
-        model = session.get_service_model(MODELS[service])
+        model = session.get_service_model(service)
         names = set(model.operation_names)
         unknown += [f"{service} {name}" for name in operations if name not in names]
         title = model.metadata.get("serviceFullName", service)

@@ -12,8 +12,8 @@ from conftest import ekslite_binary
 # aws CLI arguments, then the error code and the operation the CLI names, then what the message must name.
 NOT_SERVED_SERVICES = [
     (["s3", "ls"], "NotImplemented", "ListBuckets", ["'s3'", "GET /"]),
-    (["elbv2", "describe-load-balancers"], "InvalidAction", "DescribeLoadBalancers",
-     ["'elasticloadbalancing'", "DescribeLoadBalancers"]),
+    (["elasticache", "describe-cache-clusters"], "InvalidAction", "DescribeCacheClusters",
+     ["'elasticache'", "DescribeCacheClusters"]),
     (["logs", "describe-log-groups"], "UnknownOperationException", "DescribeLogGroups",
      ["'logs'", "DescribeLogGroups"]),
     (["cloudformation", "list-stacks"], "InvalidAction", "ListStacks", ["'cloudformation'", "ListStacks"]),
@@ -32,6 +32,10 @@ NOT_SERVED_OPERATIONS = [
      ["EKS", "GET /eks-anywhere-subscriptions"]),
     (["service-quotas", "list-service-quota-increase-requests-in-template"], "UnknownOperationException",
      "ListServiceQuotaIncreaseRequestsInTemplate", ["Service Quotas", "ListServiceQuotaIncreaseRequestsInTemplate"]),
+    (["elb", "describe-load-balancer-policies"], "InvalidAction", "DescribeLoadBalancerPolicies",
+     ["Elastic Load Balancing (Classic)", "DescribeLoadBalancerPolicies"]),
+    (["elbv2", "describe-trust-stores"], "InvalidAction", "DescribeTrustStores",
+     ["Elastic Load Balancing v2", "DescribeTrustStores"]),
     (["ssm", "describe-document", "--name", "AWS-RunShellScript"], "UnknownOperationException", "DescribeDocument",
      ["SSM", "DescribeDocument"]),
 ]

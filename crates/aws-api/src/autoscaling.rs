@@ -24,6 +24,7 @@ use crate::{AwsApi, Call};
 /// Auto Scaling on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "autoscaling",
+    model: "autoscaling",
     title: "Auto Scaling",
     wire: Wire::Query { version: "2011-01-01", namespace: "http://autoscaling.amazonaws.com/doc/2011-01-01/" },
     operations: &[

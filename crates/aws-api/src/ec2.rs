@@ -33,6 +33,7 @@ mod vpc_endpoints;
 /// EC2 on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "ec2",
+    model: "ec2",
     title: "EC2",
     wire: Wire::Ec2 { version: "2016-11-15" },
     operations: &[

@@ -27,6 +27,7 @@ macro_rules! route {
 /// EFS on the wire: each operation's method and path as the service model's `http.requestUri` has them.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "elasticfilesystem",
+    model: "efs",
     title: "EFS",
     wire: Wire::RestJson,
     operations: &[

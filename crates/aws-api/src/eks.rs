@@ -33,6 +33,7 @@ use crate::{AwsApi, Call};
 /// handler it calls with the labels of the path.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "eks",
+    model: "eks",
     title: "EKS",
     wire: Wire::RestJson,
     operations: &[

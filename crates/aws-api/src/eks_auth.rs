@@ -13,6 +13,7 @@ use crate::{AwsApi, Call};
 /// EKS Auth on the wire, as the service model's `http.requestUri` has it.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "eks-auth",
+    model: "eks-auth",
     title: "EKS Auth",
     wire: Wire::RestJson,
     operations: &[Operation::rest(

@@ -17,6 +17,7 @@ use crate::{AwsApi, Call};
 /// IAM on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "iam",
+    model: "iam",
     title: "IAM",
     wire: Wire::Query { version: "2010-05-08", namespace: "https://iam.amazonaws.com/doc/2010-05-08/" },
     operations: &[

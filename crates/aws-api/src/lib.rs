@@ -19,6 +19,8 @@ mod ec2;
 mod efs;
 mod eks;
 mod eks_auth;
+mod elb;
+mod elbv2;
 mod iam;
 mod json_body;
 mod quotas;
@@ -54,6 +56,8 @@ pub(crate) const SERVICES: &[&Service] = &[
     &quotas::SERVICE,
     &efs::SERVICE,
     &eks_auth::SERVICE,
+    &elbv2::SERVICE,
+    &elb::SERVICE,
 ];
 
 /// The services behind the endpoint.
@@ -68,6 +72,8 @@ pub struct AwsApi {
     quotas: Option<aws_model::quotas::Quotas>,
     efs: Option<aws_model::efs::Efs>,
     eks_auth: Option<aws_model::eks_auth::EksAuth>,
+    elbv2: Option<aws_model::elbv2::Elbv2>,
+    elb: Option<aws_model::elb::Elb>,
     clock: Arc<dyn Clock>,
     /// The table requests are dispatched through: [`SERVICES`] (tests may serve others).
     services: &'static [&'static Service],
@@ -87,12 +93,10 @@ struct Identity {
     principal: Principal,
 }
 
-/// Every operation the endpoint serves, as `(signing name, operation)`, service by service in the order of
-/// [`SERVICES`].
+/// Every operation the endpoint serves, as `(botocore's model of its service, operation)`, service by service in
+/// the order of [`SERVICES`].
 pub fn served_operations() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SERVICES
-        .iter()
-        .flat_map(|service| service.operations.iter().map(|operation| (service.signing_name, operation.name)))
+    SERVICES.iter().flat_map(|service| service.operations.iter().map(|operation| (service.model, operation.name)))
 }
 
 impl AwsApi {
@@ -108,6 +112,8 @@ impl AwsApi {
             quotas: None,
             efs: None,
             eks_auth: None,
+            elbv2: None,
+            elb: None,
             clock,
             services: SERVICES,
         }
@@ -144,6 +150,16 @@ impl AwsApi {
     /// Serves EFS.
     pub fn with_efs(self, efs: aws_model::efs::Efs) -> AwsApi {
         AwsApi { efs: Some(efs), ..self }
+    }
+
+    /// Serves Elastic Load Balancing v2.
+    pub fn with_elbv2(self, elbv2: aws_model::elbv2::Elbv2) -> AwsApi {
+        AwsApi { elbv2: Some(elbv2), ..self }
+    }
+
+    /// Serves Elastic Load Balancing (Classic).
+    pub fn with_elb(self, elb: aws_model::elb::Elb) -> AwsApi {
+        AwsApi { elb: Some(elb), ..self }
     }
 
     /// Dispatches through another table of services.
@@ -275,6 +291,14 @@ impl AwsApi {
 
     pub(crate) fn eks_auth(&self) -> Option<&aws_model::eks_auth::EksAuth> {
         self.eks_auth.as_ref()
+    }
+
+    pub(crate) fn elbv2(&self) -> Option<&aws_model::elbv2::Elbv2> {
+        self.elbv2.as_ref()
+    }
+
+    pub(crate) fn elb(&self) -> Option<&aws_model::elb::Elb> {
+        self.elb.as_ref()
     }
 
     pub(crate) fn now(&self) -> f64 {

@@ -13,6 +13,7 @@ use crate::{AwsApi, Call};
 /// Service Quotas on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "servicequotas",
+    model: "service-quotas",
     title: "Service Quotas",
     wire: Wire::Json { target_prefix: "ServiceQuotasV20190624" },
     operations: &[

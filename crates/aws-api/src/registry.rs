@@ -36,6 +36,9 @@ const REST_XML_SIGNING_NAMES: &[&str] = &["s3", "s3-outposts", "route53", "cloud
 pub(crate) struct Service {
     /// The signing name of the credential scope (`eks`, `iam`, `ec2`), as the service model's `signingName`.
     pub signing_name: &'static str,
+    /// The name of botocore's model of the service (`eks`, `elbv2`, `elb`, `service-quotas`), which tells apart
+    /// services that share a signing name.
+    pub model: &'static str,
     /// The service's name in messages (`EKS`, `IAM`, `Auto Scaling`).
     pub title: &'static str,
     /// The protocol, with what it needs to find operations and write replies.
@@ -130,16 +133,25 @@ macro_rules! operation {
 }
 pub(crate) use operation;
 
-/// The service a request is for: the one of its signing name; for unsigned requests, the one its `X-Amz-Target`
-/// prefix or its `Version` names.
+/// The service a request is for: the one of its signing name (of two services sharing one, as ELB and ELBv2
+/// share `elasticloadbalancing`, the one of the request's `Version`, else the first listed); for unsigned
+/// requests, the one its `X-Amz-Target` prefix or its `Version` names.
 pub(crate) fn find_service(services: &[&'static Service], route: &Route) -> Option<&'static Service> {
-    services.iter().copied().find(|service| match (&route.signing_name, service.wire) {
-        (Some(name), _) => name == service.signing_name,
-        (None, Wire::Json { target_prefix }) => route.target.as_ref().is_some_and(|t| t.prefix == target_prefix),
-        (None, Wire::Query { version, .. } | Wire::Ec2 { version }) => {
+    if let Some(name) = &route.signing_name {
+        let mut signed = services.iter().copied().filter(|service| service.signing_name == name);
+        let first = signed.next()?;
+        let by_version = std::iter::once(first).chain(signed).find(|service| {
+            matches!(service.wire, Wire::Query { version, .. } | Wire::Ec2 { version }
+                if route.version.as_deref() == Some(version))
+        });
+        return Some(by_version.unwrap_or(first));
+    }
+    services.iter().copied().find(|service| match service.wire {
+        Wire::Json { target_prefix } => route.target.as_ref().is_some_and(|t| t.prefix == target_prefix),
+        Wire::Query { version, .. } | Wire::Ec2 { version } => {
             route.target.is_none() && route.version.as_deref() == Some(version)
         }
-        (None, Wire::RestJson) => false,
+        Wire::RestJson => false,
     })
 }
 
@@ -274,7 +286,12 @@ pub(crate) fn unknown_service(services: &[&Service], request: &Request<Bytes>, r
         Some(name) => name.to_owned(),
         None => format!("{} {}", request.method(), request.uri().path()),
     };
-    let served: Vec<&str> = services.iter().map(|service| service.signing_name).collect();
+    let mut served: Vec<&str> = Vec::new();
+    for service in services {
+        if !served.contains(&service.signing_name) {
+            served.push(service.signing_name);
+        }
+    }
     let message = format!("ekslite does not serve {service} (operation {operation}); it serves {}", served.join(", "));
     unknown_operation(client_protocol(request, route), &message)
 }

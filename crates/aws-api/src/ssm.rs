@@ -20,6 +20,7 @@ mod activations;
 /// SSM on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "ssm",
+    model: "ssm",
     title: "SSM",
     wire: Wire::Json { target_prefix: "AmazonSSM" },
     operations: &[

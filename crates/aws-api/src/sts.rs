@@ -17,6 +17,7 @@ use crate::{AwsApi, Call};
 /// STS on the wire.
 pub(crate) const SERVICE: Service = Service {
     signing_name: "sts",
+    model: "sts",
     title: "STS",
     wire: Wire::Query { version: "2011-06-15", namespace: "https://sts.amazonaws.com/doc/2011-06-15/" },
     operations: &[

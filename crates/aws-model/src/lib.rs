@@ -24,6 +24,8 @@ pub mod ec2;
 pub mod efs;
 pub mod eks;
 pub mod eks_auth;
+pub mod elb;
+pub mod elbv2;
 pub mod iam;
 pub mod ids;
 pub mod policy;

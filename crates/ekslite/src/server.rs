@@ -103,6 +103,8 @@ impl Server {
         let _ = fargate_webhook.eks.set(eks.clone());
         let _ = pod_identity_webhook.eks.set(eks.clone());
         let efs = aws_model::efs::Efs::new(records(), Arc::clone(&clock), ec2.clone());
+        let elbv2 = aws_model::elbv2::Elbv2::new(records(), Arc::clone(&clock), ec2.clone());
+        let elb = aws_model::elb::Elb::new(records(), Arc::clone(&clock), ec2.clone());
         data_planes.set_efs(efs.clone());
         let hybrid = crate::eks::hybrid::HybridRoutes {
             nodes: Arc::clone(&nodes),
@@ -117,6 +119,8 @@ impl Server {
                 .with_ssm(ssm)
                 .with_quotas(aws_model::quotas::Quotas::new(records(), Arc::clone(&clock), options.eks.quota_limits()))
                 .with_efs(efs)
+                .with_elbv2(elbv2)
+                .with_elb(elb)
                 .with_oidc_keys(Arc::new(ClusterIssuers(Arc::clone(&control_planes)))),
         );
         tokens.0.set(Arc::clone(&aws)).expect("the AWS endpoint is built once");

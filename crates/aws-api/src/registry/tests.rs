@@ -10,6 +10,7 @@ const NOW: i64 = 1_800_000_000;
 /// A `json` service, which the endpoint does not serve yet: one signed and one unsigned operation.
 const FAKE: Service = Service {
     signing_name: "fake",
+    model: "fake",
     title: "Fake",
     wire: Wire::Json { target_prefix: "Fake_20240101" },
     operations: &[operation!("Echo", echo), operation!("Anonymous", echo).unsigned()],
@@ -145,9 +146,8 @@ async fn services_not_served_are_refused_in_their_clients_protocol() {
     check(&api, kms, Protocol::Json, (400, "UnknownOperationException"), &["'kms'", "ListKeys"]).await;
     let stacks = form("cloudformation", "Action=ListStacks&Version=2010-05-15");
     check(&api, stacks, Protocol::Query, (400, "InvalidAction"), &["'cloudformation'", "ListStacks"]).await;
-    let elb = form("elasticloadbalancing", "Action=DescribeLoadBalancers&Version=2015-12-01");
-    check(&api, elb, Protocol::Query, (400, "InvalidAction"), &["'elasticloadbalancing'", "DescribeLoadBalancers"])
-        .await;
+    let cache = form("elasticache", "Action=DescribeCacheClusters&Version=2015-02-02");
+    check(&api, cache, Protocol::Query, (400, "InvalidAction"), &["'elasticache'", "DescribeCacheClusters"]).await;
     let lambda = signed("lambda", "GET", "/2015-03-31/functions/", &[], "");
     let words = ["'lambda'", "GET /2015-03-31/functions/"];
     check(&api, lambda, Protocol::RestJson, (404, "UnknownOperationException"), &words).await;
@@ -208,7 +208,9 @@ fn every_table_is_well_formed() {
     let mut signing_names = HashSet::new();
     let mut versions = HashSet::new();
     for service in crate::SERVICES.iter().chain([&&FAKE]) {
-        assert!(signing_names.insert(service.signing_name), "{} twice", service.signing_name);
+        // A signing name is shared only by query services, which their versions tell apart.
+        let shared = !signing_names.insert(service.signing_name);
+        assert!(!shared || matches!(service.wire, Wire::Query { .. }), "{} twice", service.signing_name);
         match service.wire {
             Wire::Query { version, .. } | Wire::Ec2 { version } => {
                 assert!(versions.insert(version), "{version} names two services");
@@ -260,4 +262,45 @@ fn unsigned_requests_find_their_service_by_version_or_target_prefix() {
     assert_eq!(name(route(None, None)), None);
     let signed = Route { signing_name: Some("eks".into()), ..route(None, Some("2010-05-08")) };
     assert_eq!(name(signed), Some("eks"), "the credential scope decides");
+}
+
+/// Two query services of one signing name, as ELB and ELBv2 are.
+const SHARED_OLD: Service = Service {
+    signing_name: "shared",
+    model: "shared",
+    title: "Old",
+    wire: Wire::Query { version: "2012-06-01", namespace: "urn:old" },
+    operations: &[],
+};
+const SHARED_NEW: Service = Service {
+    signing_name: "shared",
+    model: "shared",
+    title: "New",
+    wire: Wire::Query { version: "2015-12-01", namespace: "urn:new" },
+    operations: &[],
+};
+const SHARING: &[&Service] = &[&crate::iam::SERVICE, &SHARED_NEW, &SHARED_OLD];
+
+#[test]
+fn services_of_one_signing_name_are_told_apart_by_version() {
+    let route = |version: Option<&str>| Route {
+        signing_name: Some("shared".into()),
+        target: None,
+        action: Some("Op".into()),
+        version: version.map(str::to_owned),
+        region: "us-east-1".into(),
+    };
+    let title = |route: Route| find_service(SHARING, &route).map(|service| service.title);
+    assert_eq!(title(route(Some("2012-06-01"))), Some("Old"));
+    assert_eq!(title(route(Some("2015-12-01"))), Some("New"));
+    assert_eq!(title(route(None)), Some("New"), "without a version, the first listed");
+    assert_eq!(title(route(Some("1999-01-01"))), Some("New"), "an unknown version reaches the first listed");
+    let unsigned = Route { signing_name: None, ..route(Some("2012-06-01")) };
+    assert_eq!(title(unsigned), Some("Old"));
+    let served = |version: &str| {
+        let route = Route { signing_name: Some("elasticloadbalancing".into()), ..route(Some(version)) };
+        find_service(crate::SERVICES, &route).map(|service| service.title)
+    };
+    assert_eq!(served("2015-12-01"), Some("Elastic Load Balancing v2"));
+    assert_eq!(served("2012-06-01"), Some("Elastic Load Balancing (Classic)"));
 }
