@@ -210,12 +210,14 @@ def test_a_terminated_instance_is_replaced_and_a_decremented_one_is_not(aws):
     activity = autoscaling.terminate_instance_in_auto_scaling_group(
         InstanceId=now[0]["InstanceId"], ShouldDecrementDesiredCapacity=True)["Activity"]
     assert activity["AutoScalingGroupName"] == asg_name and "shrinking the capacity from 3 to 2" in activity["Cause"]
-    assert len(running(aws.server)) == 2
+    # EKS drains a managed node group's instance before it goes (its pods: CoreDNS's, say), so it may run a moment.
+    wait_until(lambda: len(running(aws.server)) == 2, "the instance to be drained and terminated")
     eks = boto(aws.server)
     assert eks.describe_nodegroup(clusterName="demo", nodegroupName="workers")["nodegroup"]["scalingConfig"][
         "desiredSize"] == 2
     autoscaling.terminate_instance_in_auto_scaling_group(
         InstanceId=running(aws.server)[0]["InstanceId"], ShouldDecrementDesiredCapacity=True)
+    wait_until(lambda: len(running(aws.server)) == 1, "the second instance to be drained and terminated")
     assert error_of(autoscaling.terminate_instance_in_auto_scaling_group,
                     InstanceId=running(aws.server)[0]["InstanceId"], ShouldDecrementDesiredCapacity=True)[0] == (
         "ValidationError")
