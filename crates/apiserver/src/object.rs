@@ -140,15 +140,16 @@ impl FieldValidation {
 
 /// Decodes an object as the kind's type, as kube-apiserver does: values of the wrong type are refused, and
 /// fields the type does not have are dropped, refused or reported as `fieldValidation` says. Returns the
-/// object as the type sees it and the warnings to send.
+/// object as the type sees it and the warnings to send. The object given is consumed, so that a large one is not
+/// held twice while the request goes on.
 pub fn decode_typed(
     resource: &ResourceType,
-    object: &Value,
+    object: Value,
     validation: FieldValidation,
 ) -> Result<(Value, Vec<String>), ApiError> {
     let decoded = match &resource.decoder {
-        Decoder::Typed(round_trip) => round_trip(object),
-        Decoder::Custom(schema) => Ok(crate::crd::prune(schema, object)),
+        Decoder::Typed(round_trip) => round_trip(&object),
+        Decoder::Custom(schema) => Ok(crate::crd::prune(schema, &object)),
     };
     let typed = decoded.map_err(|error| {
         ApiError::bad_request(format!(
@@ -157,7 +158,8 @@ pub fn decode_typed(
         ))
     })?;
     let mut unknown = Vec::new();
-    unknown_fields(object, &typed, &mut String::new(), &mut unknown);
+    unknown_fields(&object, &typed, &mut String::new(), &mut unknown);
+    drop(object);
     let unknown: Vec<String> = unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();
     match validation {
         FieldValidation::Strict if !unknown.is_empty() => {

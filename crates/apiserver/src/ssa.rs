@@ -110,13 +110,14 @@ impl FieldSet {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The set in the `FieldsV1` encoding, freed as it goes (a large object's set is as large as its JSON).
+    pub(crate) fn into_json(self) -> Value {
         let mut map = Map::new();
         if self.itself {
             map.insert(".".into(), json!({}));
         }
-        for (element, child) in &self.children {
-            map.insert(element.encode(), child.to_json());
+        for (element, child) in self.children {
+            map.insert(element.encode(), child.into_json());
         }
         Value::Object(map)
     }
@@ -375,7 +376,7 @@ fn store_entries(object: &mut Value, entries: Vec<Entry>) {
                 "apiVersion": entry.api_version,
                 "time": entry.time,
                 "fieldsType": "FieldsV1",
-                "fieldsV1": entry.fields.to_json(),
+                "fieldsV1": entry.fields.into_json(),
             });
             if let Some(subresource) = entry.subresource {
                 value["subresource"] = json!(subresource);

@@ -230,7 +230,7 @@ fn field_sets_encode_as_fields_v1() {
     });
     let set = crate::ssa::field_set("Deployment", &deployment, false);
     assert_eq!(
-        set.to_json(),
+        set.clone().into_json(),
         json!({
             "f:metadata": {"f:labels": {"f:app": {}}, "f:finalizers": {"v:\"a\"": {}}},
             "f:spec": {"f:replicas": {}, "f:template": {"f:spec": {
@@ -239,7 +239,7 @@ fn field_sets_encode_as_fields_v1() {
             }}},
         })
     );
-    assert_eq!(crate::ssa::FieldSet::from_json(&set.to_json()), set, "FieldsV1 round-trips");
+    assert_eq!(crate::ssa::FieldSet::from_json(&set.clone().into_json()), set, "FieldsV1 round-trips");
 }
 
 #[test]

@@ -42,7 +42,7 @@ impl ClusterApi {
         let namespace = Self::namespace_of(resource, request)?;
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
         object::check_kind(&mut object, resource)?;
-        let (mut object, warnings) = object::decode_typed(resource, &object, validation)?;
+        let (mut object, warnings) = object::decode_typed(resource, object, validation)?;
         if let Some(namespace) = namespace {
             match object::metadata_str(&object, "namespace") {
                 Some(given) if !given.is_empty() && given != namespace => {

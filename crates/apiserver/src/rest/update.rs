@@ -107,7 +107,7 @@ impl ClusterApi {
             _ => {}
         }
         let validation = FieldValidation::parse(query.get("fieldValidation").map(String::as_str))?;
-        let (applied, warnings) = object::decode_typed(resource, &applied, validation)?;
+        let (applied, warnings) = object::decode_typed(resource, applied, validation)?;
         let namespace = Self::namespace_of(resource, request)?;
         let key = self.key(resource, namespace, &name);
         if self.store.get(&key, None).await?.is_none() {
@@ -312,7 +312,7 @@ impl ClusterApi {
             let current = self.decode_stored(resource, &kv)?;
             let mut updated = change(&current)?;
             object::check_kind(&mut updated, resource)?;
-            let (mut updated, warnings) = object::decode_typed(resource, &updated, validation)?;
+            let (mut updated, warnings) = object::decode_typed(resource, updated, validation)?;
             if let Ownership::Update(manager) = ownership {
                 crate::ssa::record_update(
                     resource,

@@ -94,7 +94,7 @@ fn with_ephemeral_containers(
         }
     }
     // Decoding through the typed Pod drops unknown fields and refuses wrong types, as the store write would.
-    let (mut updated, _) = object::decode_typed(pods, &updated, object::FieldValidation::Ignore)?;
+    let (mut updated, _) = object::decode_typed(pods, updated, object::FieldValidation::Ignore)?;
     k8s_model::default_object(&mut updated);
     let causes = causes_of(k8s_model::validate_ephemeral_containers_update(&updated, current));
     if !causes.is_empty() {
