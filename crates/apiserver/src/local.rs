@@ -28,6 +28,13 @@ impl LocalService {
     pub fn new(api: Arc<ClusterApi>, identity: Identity) -> LocalService {
         LocalService { api, identity }
     }
+
+    /// One request, answered whole: its status and body.
+    pub async fn send(&self, request: Request<Body>) -> (axum::http::StatusCode, Bytes) {
+        let response = crate::server::handle(&self.api, &self.identity, request).await;
+        let status = response.status();
+        (status, axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default())
+    }
 }
 
 impl<B> tower_service::Service<Request<B>> for LocalService

@@ -94,15 +94,11 @@ async fn kubeconfig(State(control_planes): State<Arc<ControlPlanes>>, Path(name)
 /// The cluster's nodes and whether each is Ready, read through its API as any client reads them (what `ekslite up`
 /// waits on without a Kubernetes client of its own).
 async fn nodes(State(control_planes): State<Arc<ControlPlanes>>, Path(name): Path<String>) -> Response {
-    use http_body_util::BodyExt;
-    use tower_service::Service;
-
     let Some(api) = control_planes.api(&name) else { return error_response(ClusterError::NotFound(name)) };
     let identity = apiserver::Identity::Certificate { user: "ekslite".into(), groups: vec!["system:masters".into()] };
-    let mut service = apiserver::LocalService::new(api, identity);
+    let service = apiserver::LocalService::new(api, identity);
     let request = axum::http::Request::get("/api/v1/nodes").body(axum::body::Body::empty()).expect("a request");
-    let Ok(response) = service.call(request).await;
-    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let (_, body) = service.send(request).await;
     let list: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let nodes: Vec<Value> = list["items"]
         .as_array()

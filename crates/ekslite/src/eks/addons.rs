@@ -405,11 +405,10 @@ impl AddonContext {
     /// for a cluster EKS did not make.
     pub fn of(record: &apiserver::ClusterRecord) -> Option<AddonContext> {
         let (caller, name) = aws_model::eks::kubernetes_owner(&record.name)?;
-        let minor: Vec<&str> = record.version.trim_start_matches('v').split('.').take(2).collect();
         Some(AddonContext {
             cluster: name.to_owned(),
             region: caller.region,
-            kubernetes_version: minor.join("."),
+            kubernetes_version: record.version.clone(),
             service_cidr: record.service_cidr.clone().unwrap_or_else(|| "10.100.0.0/16".to_owned()),
         })
     }

@@ -102,7 +102,7 @@ impl Clusters {
     /// as EKS's `OVERWRITE` takes the fields back): created when missing, brought back to the add-on's version and
     /// settings when not.
     async fn install(&self, cluster: &str, addon: &Addon) -> Result<(), String> {
-        let (mut service, context) = self.addon_manager(cluster)?;
+        let (service, context) = self.addon_manager(cluster)?;
         for manifest in configured(addon, &context) {
             let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
             let body = serde_json::to_vec(&manifest.object).expect("a manifest encodes");
@@ -111,9 +111,14 @@ impl Clusters {
                     .header("content-type", "application/apply-patch+yaml")
                     .body(axum::body::Body::from(body))
                     .expect("a request");
-            let (status, answer) = call(&mut service, request).await;
+            let (status, answer) = service.send(request).await;
             if !status.is_success() {
-                return Err(format!("{}: applying {}/{name}: {status} {answer}", addon.name, manifest.collection));
+                return Err(format!(
+                    "{}: applying {}/{name}: {status} {}",
+                    addon.name,
+                    manifest.collection,
+                    String::from_utf8_lossy(&answer)
+                ));
             }
         }
         Ok(())
@@ -121,33 +126,24 @@ impl Clusters {
 
     /// Deletes `addon`'s objects (their pods go with them); those already gone are fine.
     async fn uninstall(&self, cluster: &str, addon: &str) -> Result<(), String> {
-        let Ok((mut service, context)) = self.addon_manager(cluster) else { return Ok(()) };
+        let Ok((service, context)) = self.addon_manager(cluster) else { return Ok(()) };
         for manifest in manifests(addon, &context).into_iter().rev() {
             let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
             let request =
                 axum::http::Request::delete(format!("{}/{name}?propagationPolicy=Background", manifest.collection))
                     .body(axum::body::Body::empty())
                     .expect("a request");
-            let (status, answer) = call(&mut service, request).await;
+            let (status, answer) = service.send(request).await;
             if !status.is_success() && status != axum::http::StatusCode::NOT_FOUND {
-                return Err(format!("{addon}: deleting {}/{name}: {status} {answer}", manifest.collection));
+                return Err(format!(
+                    "{addon}: deleting {}/{name}: {status} {}",
+                    manifest.collection,
+                    String::from_utf8_lossy(&answer)
+                ));
             }
         }
         Ok(())
     }
-}
-
-/// One request through a cluster's API: its status and body.
-async fn call(
-    service: &mut apiserver::LocalService,
-    request: axum::http::Request<axum::body::Body>,
-) -> (axum::http::StatusCode, String) {
-    use http_body_util::BodyExt;
-    use tower_service::Service;
-    let Ok(response) = service.call(request).await;
-    let status = response.status();
-    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The StorageClass every EKS cluster is created with: in-tree EBS (served by the EBS CSI driver once that is
