@@ -23,10 +23,14 @@ impl LabelSelector {
     pub fn parse(text: &str) -> Result<LabelSelector, ApiError> {
         let invalid = |why: String| ApiError::bad_request(format!("unable to parse requirement: {why}"));
         let mut expressions = Vec::new();
+        if text.trim().is_empty() {
+            return Ok(LabelSelector::default());
+        }
         for term in split_terms(text) {
             let term = term.trim();
             if term.is_empty() {
-                continue;
+                // `a,,b` and `a,`: a comma must be followed by a requirement.
+                return Err(invalid("found ',', expected: !, identifier, or 'end of string'".into()));
             }
             let expression = if let Some(key) = term.strip_prefix('!') {
                 Expression::DoesNotExist(label_key(key.trim()).map_err(invalid)?)
@@ -119,6 +123,9 @@ fn set_values(text: &str) -> Result<BTreeSet<String>, String> {
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))
         .ok_or_else(|| format!("found '{text}', expected: '('"))?;
+    if inner.trim().is_empty() {
+        return Err("for 'in', 'notin' operators, values set can't be empty".into());
+    }
     inner.split(',').map(|value| label_value(value.trim())).collect()
 }
 
