@@ -1,5 +1,5 @@
 //! What the Job, CronJob, DaemonSet, StatefulSet and Endpoints controllers share: the clock, the error type,
-//! owner references, label selectors, pod predicates, controller revisions and events.
+//! owner references, label selectors, pod predicates, controller revisions, events and watched stores.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,8 +8,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
+use kube::api::Api;
 use kube::runtime::controller::Action;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::watcher::{self, watcher};
 use kube::{Resource, ResourceExt};
+use tokio_util::task::AbortOnDropHandle;
 
 /// The wall clock the controllers compare object timestamps with; tests put it ahead to skip waiting.
 #[derive(Clone)]
@@ -370,4 +374,27 @@ pub fn node_requirement_matches(
         }
         _ => false,
     }
+}
+
+/// A store filled by a watch that runs as long as the returned handle lives, each object cut down by `lean` as
+/// the watch hands it over; `changed`, when given, is notified after every event the watch applies.
+pub fn reflect<K>(
+    api: Api<K>,
+    lean: fn(&mut K),
+    changed: Option<Arc<tokio::sync::Notify>>,
+) -> (Store<K>, AbortOnDropHandle<()>)
+where
+    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+{
+    use futures::StreamExt;
+    use kube::runtime::WatchStreamExt;
+    let (store, writer) = reflector::store();
+    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff().modify(lean));
+    let watch = stream.for_each(move |_| {
+        if let Some(changed) = &changed {
+            changed.notify_one();
+        }
+        async {}
+    });
+    (store, AbortOnDropHandle::new(tokio::spawn(watch)))
 }

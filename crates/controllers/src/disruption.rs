@@ -5,18 +5,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
-use tokio_util::task::AbortOnDropHandle;
 
-use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Pod, PodStatus};
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{Api, PostParams};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
 
+use crate::batch_support::reflect;
 use crate::without_managed_fields;
 
 /// How long an eviction the API server allowed may take before the pod counts again (upstream's
@@ -114,17 +112,6 @@ impl Workloads {
     }
 }
 
-/// A store filled by a watch that runs as long as the returned handle lives, each object cut down by `lean` as
-/// the watch hands it over.
-fn reflect<K>(api: Api<K>, lean: fn(&mut K)) -> (Store<K>, AbortOnDropHandle<()>)
-where
-    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-{
-    let (store, writer) = reflector::store();
-    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff().modify(lean));
-    (store, AbortOnDropHandle::new(tokio::spawn(stream.applied_objects().for_each(|_| async {}))))
-}
-
 /// A pod as budgets need it: identity, labels, owners, deletion and the conditions; the rest (most of a pod: its
 /// spec, annotations, container statuses) is dropped.
 fn lean_pod(pod: &mut Pod) {
@@ -136,11 +123,12 @@ fn lean_pod(pod: &mut Pod) {
 
 /// Runs the disruption controller until the future is dropped.
 pub async fn run(client: kube::Client) {
-    let (budgets, _budget_watch) = reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields);
-    let (pods, _pod_watch) = reflect(Api::<Pod>::all(client.clone()), lean_pod);
-    let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()), without_managed_fields);
-    let (deployments, _deployment_watch) = reflect(Api::all(client.clone()), without_managed_fields);
-    let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()), without_managed_fields);
+    let (budgets, _budget_watch) =
+        reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields, None);
+    let (pods, _pod_watch) = reflect(Api::<Pod>::all(client.clone()), lean_pod, None);
+    let (replica_sets, _replica_set_watch) = reflect(Api::all(client.clone()), without_managed_fields, None);
+    let (deployments, _deployment_watch) = reflect(Api::all(client.clone()), without_managed_fields, None);
+    let (stateful_sets, _stateful_set_watch) = reflect(Api::all(client.clone()), without_managed_fields, None);
     let workloads = Workloads { replica_sets, deployments, stateful_sets };
     let mut ticker = tokio::time::interval(PERIOD);
     loop {

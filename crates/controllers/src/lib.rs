@@ -2,7 +2,8 @@
 //! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
 //! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the
 //! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
-//! the attach/detach controller, and the signer of client certificates ([`csrsigning`]).
+//! the attach/detach controller, the signer of client certificates ([`csrsigning`]) and (for clusters whose load
+//! balancers live in Elastic Load Balancing) the service load balancer controller ([`servicelb`]).
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
@@ -14,7 +15,9 @@ pub mod disruption;
 pub mod drain;
 pub mod ebs;
 pub mod efs;
+pub mod load_balancers;
 pub mod nodelifecycle;
+pub mod servicelb;
 
 use std::time::Duration;
 
@@ -58,6 +61,9 @@ pub struct ControllersConfig {
     pub efs: Option<std::sync::Arc<dyn efs::EfsVolumes>>,
     /// The cluster's client CA, for the certificate signing controller; without one, approved requests wait.
     pub signing_ca: Option<csrsigning::SigningCa>,
+    /// Where the cluster's load balancers live (EKS clusters: Elastic Load Balancing): with one, Services of type
+    /// `LoadBalancer` get one ([`servicelb`]); without, they stay pending, as on a cluster with no cloud provider.
+    pub load_balancers: Option<std::sync::Arc<dyn load_balancers::LoadBalancers>>,
 }
 
 impl Default for ControllersConfig {
@@ -70,6 +76,7 @@ impl Default for ControllersConfig {
             ebs: None,
             efs: None,
             signing_ca: None,
+            load_balancers: None,
         }
     }
 }
@@ -100,6 +107,9 @@ impl Controllers {
         tasks.spawn(volumes::run(client.clone(), config.ebs.clone(), config.efs.clone()));
         if let Some(ca) = config.signing_ca {
             tasks.spawn(csrsigning::run(client.clone(), ca));
+        }
+        if let Some(load_balancers) = config.load_balancers {
+            tasks.spawn(servicelb::run(client.clone(), load_balancers));
         }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));

@@ -1,0 +1,133 @@
+//! The narrow view the service load balancer controller ([`crate::servicelb`]) has of where load balancers live:
+//! [`LoadBalancers`], which the binary implements with Elastic Load Balancing for clusters EKS runs. This crate
+//! knows nothing of AWS; a [`LoadBalancerSpec`] says what a Service asks for, as the in-tree cloud provider and
+//! the AWS Load Balancer Controller read it from the Service's spec and annotations.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Who provisions a Service's load balancer: the names, tags, finalizer and events differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Provisioner {
+    /// The cloud provider's service controller (kube-controller-manager's, or cloud-provider-aws on EKS): every
+    /// `LoadBalancer` Service without a class, a Classic ELB unless the type annotation says `nlb`.
+    InTree,
+    /// The AWS Load Balancer Controller, once installed: Services of class `service.k8s.aws/nlb` or whose type
+    /// annotation says `external` (with a target type) or `nlb-ip`; always an NLB.
+    LoadBalancerController,
+}
+
+/// The kind of load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Kind {
+    /// A Classic ELB.
+    Classic,
+    /// A Network Load Balancer.
+    Network,
+}
+
+/// What a load balancer's targets are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TargetType {
+    /// The nodes' instances, on the Service's node ports.
+    Instance,
+    /// The pods' IP addresses, on the ports they serve.
+    Ip,
+}
+
+/// One target of a listener.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Target {
+    /// The instance id (instance targets) or the pod's IP address (ip targets).
+    pub id: String,
+    pub port: u16,
+    /// Whether it passes its health check: a Ready node (with a ready endpoint of the Service when its traffic
+    /// policy is `Local`), or a ready endpoint.
+    pub healthy: bool,
+}
+
+/// One listener: a port of the Service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listener {
+    /// The Service port's name (empty when it has none).
+    pub name: String,
+    pub port: u16,
+    /// `TCP`, `UDP`, `TLS` (NLB); `TCP`, `SSL`, `HTTP`, `HTTPS` (Classic).
+    pub protocol: String,
+    /// What the targets speak: `TCP`, `UDP` (NLB), `TCP`, `SSL`, `HTTP`, `HTTPS` (Classic).
+    pub target_protocol: String,
+    /// The port targets are reached on: the node port (instance targets) or the port the pods serve (ip
+    /// targets; `None` until an endpoint says which).
+    pub target_port: Option<u16>,
+    /// The certificate ARN of a TLS, SSL or HTTPS listener.
+    pub certificate: Option<String>,
+    /// The targets, sorted.
+    pub targets: Vec<Target>,
+}
+
+/// A health check as the annotations set it; `None` members take the load balancer's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HealthCheck {
+    /// `TCP`, `HTTP` or `HTTPS`.
+    pub protocol: Option<String>,
+    /// A port number; `None` is the traffic port.
+    pub port: Option<u16>,
+    pub path: Option<String>,
+    pub interval_seconds: Option<u32>,
+    pub timeout_seconds: Option<u32>,
+    pub healthy_threshold: Option<u32>,
+    pub unhealthy_threshold: Option<u32>,
+}
+
+/// The Service a load balancer belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Owner {
+    pub provisioner: Provisioner,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+impl Owner {
+    /// `namespace/name`, as the tags that mark a load balancer's Service write it.
+    pub fn service(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// What a Service asks of its load balancer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerSpec {
+    pub owner: Owner,
+    pub kind: Kind,
+    /// Reached only inside the VPC (`internal`) rather than from the internet.
+    pub internal: bool,
+    pub target_type: TargetType,
+    pub listeners: Vec<Listener>,
+    /// Subnets by id or `Name` tag (the subnets annotation); empty: the ones tagged for load balancers.
+    pub subnets: Vec<String>,
+    /// Security groups by id or `Name` tag that replace the ones made for it (the security-groups annotation).
+    pub security_groups: Vec<String>,
+    /// Security groups added to the ones made for it.
+    pub extra_security_groups: Vec<String>,
+    /// Who may reach it (`spec.loadBalancerSourceRanges`, or the annotation); empty: everyone.
+    pub source_ranges: Vec<String>,
+    pub health_check: HealthCheck,
+    /// The Service's additional tags (the additional-resource-tags annotation).
+    pub tags: BTreeMap<String, String>,
+    /// The name the Service chose (the AWS Load Balancer Controller's name annotation).
+    pub name: Option<String>,
+}
+
+/// Where a cluster's load balancers live. Errors are messages, recorded as events and retried.
+#[async_trait::async_trait]
+pub trait LoadBalancers: Send + Sync + std::fmt::Debug {
+    /// Makes the load balancer `spec` asks for, or brings the one made before in line with it (listeners,
+    /// targets and their health); returns its DNS name. Load balancers made earlier for the same Service under
+    /// another name (a scheme that changed) go.
+    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<String, String>;
+    /// Deletes every load balancer (with its listeners, target groups and the security groups made for it) that
+    /// `owner` has; none counts as deleted.
+    async fn delete(&self, owner: &Owner) -> Result<(), String>;
+}

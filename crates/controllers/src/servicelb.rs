@@ -1,0 +1,750 @@
+//! The service load balancer controller: a load balancer for every Service of type `LoadBalancer`, made through
+//! [`LoadBalancers`], as EKS clusters get them from two controllers.
+//!
+//! - The cloud provider's service controller (always on) takes every `LoadBalancer` Service without a
+//!   `loadBalancerClass` whose type annotation is not `external` or `nlb-ip`: a Classic ELB, or an NLB with
+//!   `service.beta.kubernetes.io/aws-load-balancer-type: nlb`, with instance targets on the node ports. Its
+//!   finalizer is `service.kubernetes.io/load-balancer-cleanup`; it reports `EnsuringLoadBalancer`,
+//!   `EnsuredLoadBalancer`, `UpdatedLoadBalancer`, `SyncLoadBalancerFailed`, `DeletingLoadBalancer` and
+//!   `DeletedLoadBalancer` events.
+//! - The AWS Load Balancer Controller, once the cluster runs it (a Deployment with an available replica whose
+//!   image is `aws-load-balancer-controller`, as its helm chart installs it), takes Services of class
+//!   `service.k8s.aws/nlb` and those annotated `aws-load-balancer-type: external` with an
+//!   `aws-load-balancer-nlb-target-type` of `ip` or `instance` (or the older `nlb-ip`): an NLB, internal unless
+//!   `aws-load-balancer-scheme: internet-facing`, named `k8s-<namespace>-<name>-<hash>`, with ip targets (the
+//!   pods' addresses from the Service's EndpointSlices) or instance targets. Its finalizer is
+//!   `service.k8s.aws/resources`; it reports `SuccessfullyReconciled`, `FailedBuildModel` and `FailedDeployModel`.
+//!
+//! Both write the load balancer's DNS name into `status.loadBalancer.ingress` (what `helm --wait` and `kubectl get
+//! svc` wait for) and keep the targets in step with the nodes (Ready ones healthy; with `externalTrafficPolicy:
+//! Local`, only nodes holding a ready endpoint) or the endpoints (ready ones healthy, not-ready ones unhealthy,
+//! terminating ones deregistered, so they drain). A Service deleted, or no longer of type `LoadBalancer`, has its
+//! load balancer deleted before its finalizer goes. Work is done when something a Service's load balancer
+//! depends on changed (or a failed attempt is due again), never on a timer alone.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
+use k8s_openapi::api::core::v1::{Node, NodeSpec, NodeStatus, Service, ServicePort};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::ResourceExt;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::reflector::Store;
+use serde_json::{Value, json};
+
+use crate::batch_support::{record_event, reflect};
+use crate::ebs::instance_of_provider_id;
+use crate::endpoints::SERVICE_NAME;
+use crate::load_balancers::{
+    HealthCheck, Kind, Listener, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, Target, TargetType,
+};
+use crate::without_managed_fields;
+
+/// The cloud provider's finalizer on a Service whose load balancer it made.
+pub const IN_TREE_FINALIZER: &str = "service.kubernetes.io/load-balancer-cleanup";
+/// The AWS Load Balancer Controller's finalizer.
+pub const CONTROLLER_FINALIZER: &str = "service.k8s.aws/resources";
+/// The AWS Load Balancer Controller's `loadBalancerClass`.
+pub const CONTROLLER_CLASS: &str = "service.k8s.aws/nlb";
+/// What the AWS Load Balancer Controller's image is called (`.../eks/aws-load-balancer-controller:v2.x`).
+pub const CONTROLLER_IMAGE: &str = "aws-load-balancer-controller";
+
+const ANNOTATION: &str = "service.beta.kubernetes.io/aws-load-balancer-";
+const IN_TREE_COMPONENT: &str = "service-controller";
+const CONTROLLER_COMPONENT: &str = "service";
+/// Nodes that never take load balancer traffic.
+const EXCLUDED_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
+const COMPUTE_TYPE_LABEL: &str = "eks.amazonaws.com/compute-type";
+/// How often the controller looks again when nothing it watches changed: failed attempts that are due.
+const RESYNC: Duration = Duration::from_secs(5);
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+const LAST_RETRY: Duration = Duration::from_secs(300);
+
+/// One of the `service.beta.kubernetes.io/aws-load-balancer-*` annotations.
+fn annotation<'a>(service: &'a Service, suffix: &str) -> Option<&'a str> {
+    let annotations = service.metadata.annotations.as_ref()?;
+    annotations.iter().find(|(key, _)| key.strip_prefix(ANNOTATION) == Some(suffix)).map(|(_, value)| value.trim())
+}
+
+/// A comma-separated annotation as its non-empty items.
+fn list(value: Option<&str>) -> Vec<String> {
+    value.into_iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+}
+
+/// Who provisions the load balancer of `service`, if anyone here does: `None` for Services of other types or
+/// classes, and for those the AWS Load Balancer Controller would take while it is not installed.
+pub fn provisioner_of(service: &Service, controller_installed: bool) -> Option<Provisioner> {
+    let spec = service.spec.as_ref()?;
+    if spec.type_.as_deref() != Some("LoadBalancer") {
+        return None;
+    }
+    let controller = match spec.load_balancer_class.as_deref() {
+        Some(CONTROLLER_CLASS) => true,
+        Some(_) => return None,
+        None => match annotation(service, "type") {
+            Some("nlb-ip") => true,
+            // `external` is left to the controller, which takes it only with a target type it knows.
+            Some("external") => {
+                if !matches!(annotation(service, "nlb-target-type"), Some("ip" | "instance")) {
+                    return None;
+                }
+                true
+            }
+            _ => false,
+        },
+    };
+    if !controller {
+        Some(Provisioner::InTree)
+    } else if controller_installed {
+        Some(Provisioner::LoadBalancerController)
+    } else {
+        None
+    }
+}
+
+/// What the nodes of the cluster offer as instance targets: name, instance, zone and readiness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeTarget {
+    pub name: String,
+    pub instance_id: String,
+    pub ready: bool,
+}
+
+/// The nodes that may be instance targets: EC2 nodes not excluded from load balancers (Fargate and hybrid nodes
+/// have no instance).
+pub fn node_targets(nodes: &[Arc<Node>]) -> Vec<NodeTarget> {
+    let mut targets: Vec<NodeTarget> = nodes
+        .iter()
+        .filter(|node| node.metadata.deletion_timestamp.is_none())
+        .filter(|node| {
+            let labels = node.labels();
+            !labels.contains_key(EXCLUDED_LABEL)
+                && !matches!(labels.get(COMPUTE_TYPE_LABEL).map(String::as_str), Some("fargate" | "hybrid"))
+        })
+        .filter_map(|node| {
+            let provider = node.spec.as_ref()?.provider_id.as_deref()?;
+            let instance_id = instance_of_provider_id(provider)?.to_owned();
+            let ready = node
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+            Some(NodeTarget { name: node.name_any(), instance_id, ready })
+        })
+        .collect();
+    targets.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+    targets
+}
+
+/// An endpoint of a Service port as a load balancer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Endpoint {
+    address: String,
+    port: u16,
+    node: Option<String>,
+    ready: bool,
+}
+
+/// The endpoints of `port` of the Service in its EndpointSlices (terminating ones left out: they drain).
+fn endpoints_of(port: &ServicePort, slices: &[&EndpointSlice]) -> Vec<Endpoint> {
+    let mut found = Vec::new();
+    let name = port.name.clone().unwrap_or_default();
+    for slice in slices {
+        if slice.address_type != "IPv4" {
+            continue;
+        }
+        let Some(number) = slice.ports.iter().flatten().find_map(|p| {
+            (p.name.clone().unwrap_or_default() == name
+                && p.protocol.as_deref().unwrap_or("TCP") == port.protocol.as_deref().unwrap_or("TCP"))
+            .then_some(p.port)
+            .flatten()
+        }) else {
+            continue;
+        };
+        let Ok(number) = u16::try_from(number) else { continue };
+        for endpoint in &slice.endpoints {
+            let conditions = endpoint.conditions.as_ref();
+            if conditions.and_then(|c| c.terminating).unwrap_or(false) {
+                continue;
+            }
+            let ready = conditions.and_then(|c| c.ready).unwrap_or(true);
+            for address in &endpoint.addresses {
+                found.push(Endpoint {
+                    address: address.clone(),
+                    port: number,
+                    node: endpoint.node_name.clone(),
+                    ready,
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| (&a.address, a.port).cmp(&(&b.address, b.port)));
+    found.dedup_by(|a, b| a.address == b.address && a.port == b.port);
+    found
+}
+
+fn number<T: std::str::FromStr>(service: &Service, suffix: &str) -> Result<Option<T>, String> {
+    annotation(service, suffix)
+        .map(|value| {
+            value.parse::<T>().map_err(|_| format!("failed to parse annotation {ANNOTATION}{suffix}: {value}"))
+        })
+        .transpose()
+}
+
+fn health_check(service: &Service) -> Result<HealthCheck, String> {
+    let spec = service.spec.as_ref();
+    let mut check = HealthCheck::default();
+    // A Service with `externalTrafficPolicy: Local` is checked on its health check node port, as kube-proxy
+    // answers there for the nodes that hold its endpoints.
+    if spec.and_then(|s| s.external_traffic_policy.as_deref()) == Some("Local")
+        && let Some(port) = spec.and_then(|s| s.health_check_node_port).and_then(|p| u16::try_from(p).ok())
+    {
+        check.protocol = Some("HTTP".into());
+        check.port = Some(port);
+        check.path = Some("/healthz".into());
+    }
+    if let Some(protocol) = annotation(service, "healthcheck-protocol") {
+        let upper = protocol.to_ascii_uppercase();
+        if !matches!(upper.as_str(), "TCP" | "HTTP" | "HTTPS") {
+            return Err(format!("unsupported health check protocol {protocol}"));
+        }
+        check.protocol = Some(upper);
+    }
+    match annotation(service, "healthcheck-port") {
+        None | Some("traffic-port") => {}
+        Some(port) => {
+            let parsed = port.parse::<u16>().ok().filter(|p| *p > 0);
+            check.port = Some(parsed.ok_or_else(|| format!("invalid health check port {port}"))?);
+        }
+    }
+    if let Some(path) = annotation(service, "healthcheck-path") {
+        check.path = Some(path.to_owned());
+    }
+    check.interval_seconds = number(service, "healthcheck-interval")?;
+    check.timeout_seconds = number(service, "healthcheck-timeout")?;
+    check.healthy_threshold = number(service, "healthcheck-healthy-threshold")?;
+    check.unhealthy_threshold = number(service, "healthcheck-unhealthy-threshold")?;
+    Ok(check)
+}
+
+/// `key1=value1,key2=value2` as tags.
+fn tags(service: &Service) -> Result<BTreeMap<String, String>, String> {
+    let mut tags = BTreeMap::new();
+    for pair in list(annotation(service, "additional-resource-tags")) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+        if key.trim().is_empty() {
+            return Err(format!("failed to parse stringMap annotation, {ANNOTATION}additional-resource-tags: {pair}"));
+        }
+        tags.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(tags)
+}
+
+/// Whether the Service's port `port` is one of the annotation's SSL ports (`*`, or names and numbers).
+fn is_ssl_port(service: &Service, port: &ServicePort) -> bool {
+    if annotation(service, "ssl-cert").is_none() {
+        return false;
+    }
+    let ports = list(annotation(service, "ssl-ports"));
+    ports.is_empty() || ports.iter().any(|p| p == "*" || Some(p) == port.name.as_ref() || p == &port.port.to_string())
+}
+
+/// What the Service asks of its load balancer, given who provisions it, the cluster's nodes and the Service's
+/// EndpointSlices; an error says which setting is wrong, as the controller's event does.
+pub fn spec_of(
+    service: &Service,
+    provisioner: Provisioner,
+    nodes: &[NodeTarget],
+    slices: &[&EndpointSlice],
+) -> Result<LoadBalancerSpec, String> {
+    let spec = service.spec.as_ref().ok_or("the Service has no spec")?;
+    let owner = Owner {
+        provisioner,
+        namespace: service.namespace().unwrap_or_default(),
+        name: service.name_any(),
+        uid: service.uid().unwrap_or_default(),
+    };
+    let lb_type = annotation(service, "type");
+    let kind = match provisioner {
+        Provisioner::InTree if lb_type == Some("nlb") => Kind::Network,
+        Provisioner::InTree => Kind::Classic,
+        Provisioner::LoadBalancerController => Kind::Network,
+    };
+    let internal_annotation = annotation(service, "internal").is_some_and(|v| v != "false");
+    let internal = match (provisioner, annotation(service, "scheme")) {
+        (Provisioner::InTree, _) => internal_annotation,
+        (Provisioner::LoadBalancerController, Some("internal")) => true,
+        (Provisioner::LoadBalancerController, Some("internet-facing")) => false,
+        (Provisioner::LoadBalancerController, Some(other)) => return Err(format!("unknown scheme: {other}")),
+        // The controller makes internal load balancers unless told otherwise (the older annotation still counts).
+        (Provisioner::LoadBalancerController, None) => annotation(service, "internal") != Some("false"),
+    };
+    let target_type = match (provisioner, lb_type, annotation(service, "nlb-target-type")) {
+        (Provisioner::InTree, _, _) => TargetType::Instance,
+        (_, Some("nlb-ip"), _) | (_, _, Some("ip")) => TargetType::Ip,
+        (_, _, None | Some("instance")) => TargetType::Instance,
+        (_, _, Some(other)) => {
+            return Err(format!("unsupported target type \"{other}\" for load balancer type \"network\""));
+        }
+    };
+    let local = spec.external_traffic_policy.as_deref() == Some("Local");
+    let certificate = annotation(service, "ssl-cert").map(str::to_owned);
+    let backend = annotation(service, "backend-protocol").map(str::to_ascii_uppercase);
+    let mut listeners = Vec::new();
+    for port in spec.ports.iter().flatten() {
+        let protocol = port.protocol.clone().unwrap_or_else(|| "TCP".into());
+        let ssl = is_ssl_port(service, port);
+        let (listener_protocol, target_protocol) = match kind {
+            Kind::Classic => {
+                if protocol != "TCP" {
+                    return Err(format!("Protocol {protocol} not supported by LoadBalancer"));
+                }
+                match (ssl, backend.as_deref()) {
+                    (true, Some("HTTP" | "HTTPS")) => ("HTTPS", backend.as_deref().unwrap_or("HTTP")),
+                    (true, Some("SSL")) => ("SSL", "SSL"),
+                    (true, _) => ("SSL", "TCP"),
+                    (false, Some("HTTP")) => ("HTTP", "HTTP"),
+                    (false, Some("HTTPS")) => ("HTTPS", "HTTPS"),
+                    (false, _) => ("TCP", "TCP"),
+                }
+            }
+            Kind::Network => match protocol.as_str() {
+                "TCP" if ssl => ("TLS", "TCP"),
+                "TCP" => ("TCP", "TCP"),
+                "UDP" => ("UDP", "UDP"),
+                other => return Err(format!("Protocol {other} not supported by LoadBalancer")),
+            },
+        };
+        let listener_port = u16::try_from(port.port).map_err(|_| format!("invalid port {}", port.port))?;
+        let (target_port, targets) = match target_type {
+            TargetType::Instance => {
+                let node_port = port
+                    .node_port
+                    .and_then(|p| u16::try_from(p).ok())
+                    .ok_or_else(|| format!("port {} has no node port: instance targets need one", port.port))?;
+                let endpoints = if local { endpoints_of(port, slices) } else { Vec::new() };
+                let targets = nodes
+                    .iter()
+                    .map(|node| Target {
+                        id: node.instance_id.clone(),
+                        port: node_port,
+                        healthy: node.ready
+                            && (!local
+                                || endpoints.iter().any(|e| e.ready && e.node.as_deref() == Some(node.name.as_str()))),
+                    })
+                    .collect();
+                (Some(node_port), targets)
+            }
+            TargetType::Ip => {
+                let endpoints = endpoints_of(port, slices);
+                let mut targets: Vec<Target> = endpoints
+                    .iter()
+                    .map(|e| Target { id: e.address.clone(), port: e.port, healthy: e.ready })
+                    .collect();
+                targets.sort();
+                (endpoints.first().map(|e| e.port), targets)
+            }
+        };
+        listeners.push(Listener {
+            name: port.name.clone().unwrap_or_default(),
+            port: listener_port,
+            protocol: listener_protocol.to_owned(),
+            target_protocol: target_protocol.to_owned(),
+            target_port,
+            certificate: if ssl { certificate.clone() } else { None },
+            targets,
+        });
+    }
+    if listeners.is_empty() {
+        return Err("the Service has no ports".into());
+    }
+    let mut source_ranges = spec.load_balancer_source_ranges.clone().unwrap_or_default();
+    if source_ranges.is_empty() {
+        source_ranges = list(
+            service
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("service.beta.kubernetes.io/load-balancer-source-ranges"))
+                .map(String::as_str),
+        );
+    }
+    let name = match (provisioner, annotation(service, "name")) {
+        (Provisioner::LoadBalancerController, Some(name)) if name.len() > 32 => {
+            return Err("load balancer name cannot be longer than 32 characters".into());
+        }
+        (Provisioner::LoadBalancerController, Some(name)) => Some(name.to_owned()),
+        _ => None,
+    };
+    Ok(LoadBalancerSpec {
+        owner,
+        kind,
+        internal,
+        target_type,
+        listeners,
+        subnets: list(annotation(service, "subnets")),
+        security_groups: list(annotation(service, "security-groups")),
+        extra_security_groups: list(annotation(service, "extra-security-groups")),
+        source_ranges,
+        health_check: health_check(service)?,
+        tags: tags(service)?,
+        name,
+    })
+}
+
+/// Whether the cluster runs the AWS Load Balancer Controller: a Deployment of its image with a replica
+/// available.
+pub fn controller_installed(deployments: &[Arc<Deployment>]) -> bool {
+    deployments.iter().any(|deployment| {
+        let available = deployment.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) > 0;
+        let image = deployment.spec.as_ref().is_some_and(|spec| {
+            spec.template.spec.as_ref().is_some_and(|pod| {
+                pod.containers.iter().any(|c| c.image.as_deref().is_some_and(|i| i.contains(CONTROLLER_IMAGE)))
+            })
+        });
+        available && image
+    })
+}
+
+/// What was last done for a Service.
+#[derive(Debug)]
+struct Applied {
+    spec: LoadBalancerSpec,
+    /// The DNS name on success; on failure, when to try again and the delay after that.
+    outcome: Result<String, (Instant, Duration)>,
+}
+
+struct Controller {
+    client: kube::Client,
+    load_balancers: Arc<dyn LoadBalancers>,
+    services: Store<Service>,
+    nodes: Store<Node>,
+    slices: Store<EndpointSlice>,
+    deployments: Store<Deployment>,
+    applied: HashMap<String, Applied>,
+    /// The last build error reported per Service, so a Service that stays wrong is reported once.
+    refused: HashMap<String, String>,
+}
+
+/// A node as load balancers need it: name, labels, provider id and conditions.
+fn lean_node(node: &mut Node) {
+    node.metadata.managed_fields = None;
+    node.metadata.annotations = None;
+    node.spec = node.spec.take().map(|spec| NodeSpec { provider_id: spec.provider_id, ..NodeSpec::default() });
+    node.status =
+        node.status.take().map(|status| NodeStatus { conditions: status.conditions, ..NodeStatus::default() });
+}
+
+/// A Deployment as the controller's detection needs it: its containers' images and available replicas.
+fn lean_deployment(deployment: &mut Deployment) {
+    deployment.metadata.managed_fields = None;
+    deployment.metadata.annotations = None;
+    deployment.spec = deployment.spec.take().map(|spec| DeploymentSpec { template: spec.template, ..spec });
+    deployment.status = deployment.status.take().map(|status| DeploymentStatus {
+        available_replicas: status.available_replicas,
+        ..DeploymentStatus::default()
+    });
+}
+
+/// Runs the controller until the future is dropped.
+pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let (services, _service_watch) =
+        reflect(Api::<Service>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
+    let (nodes, _node_watch) = reflect(Api::<Node>::all(client.clone()), lean_node, Some(Arc::clone(&changed)));
+    let (slices, _slice_watch) =
+        reflect(Api::<EndpointSlice>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
+    let (deployments, _deployment_watch) =
+        reflect(Api::<Deployment>::all(client.clone()), lean_deployment, Some(Arc::clone(&changed)));
+    for ready in [services.wait_until_ready().await, nodes.wait_until_ready().await] {
+        if ready.is_err() {
+            return;
+        }
+    }
+    let (Ok(()), Ok(())) = (slices.wait_until_ready().await, deployments.wait_until_ready().await) else { return };
+    let mut controller = Controller {
+        client,
+        load_balancers,
+        services,
+        nodes,
+        slices,
+        deployments,
+        applied: HashMap::new(),
+        refused: HashMap::new(),
+    };
+    loop {
+        controller.pass().await;
+        tokio::select! {
+            () = changed.notified() => {}
+            () = tokio::time::sleep(RESYNC) => {}
+        }
+    }
+}
+
+impl Controller {
+    /// Looks at every Service once.
+    async fn pass(&mut self) {
+        let installed = controller_installed(&self.deployments.state());
+        let nodes = node_targets(&self.nodes.state());
+        let slices = self.slices.state();
+        let services = self.services.state();
+        let mut seen = Vec::new();
+        for service in services {
+            let uid = service.uid().unwrap_or_default();
+            seen.push(uid.clone());
+            let deleting = service.metadata.deletion_timestamp.is_some();
+            let provisioner = if deleting { None } else { provisioner_of(&service, installed) };
+            for (holder, finalizer) in
+                [(Provisioner::InTree, IN_TREE_FINALIZER), (Provisioner::LoadBalancerController, CONTROLLER_FINALIZER)]
+            {
+                if service.finalizers().iter().any(|f| f == finalizer) && provisioner != Some(holder) {
+                    self.clean_up(&service, holder, finalizer, deleting).await;
+                }
+            }
+            let Some(provisioner) = provisioner else {
+                self.applied.remove(&uid);
+                continue;
+            };
+            let namespace = service.namespace().unwrap_or_default();
+            let own: Vec<&EndpointSlice> = slices
+                .iter()
+                .filter(|slice| slice.metadata.namespace.as_deref() == Some(namespace.as_str()))
+                .filter(|slice| slice.labels().get(SERVICE_NAME) == Some(&service.name_any()))
+                .map(AsRef::as_ref)
+                .collect();
+            match spec_of(&service, provisioner, &nodes, &own) {
+                Ok(spec) => {
+                    self.refused.remove(&uid);
+                    self.ensure(&service, spec).await;
+                }
+                Err(message) => {
+                    if self.refused.get(&uid) != Some(&message) {
+                        let (reason, text) = match provisioner {
+                            Provisioner::InTree => (
+                                "SyncLoadBalancerFailed",
+                                format!("Error syncing load balancer: failed to ensure load balancer: {message}"),
+                            ),
+                            Provisioner::LoadBalancerController => {
+                                ("FailedBuildModel", format!("Failed build model due to {message}"))
+                            }
+                        };
+                        record_event(&self.client, component(provisioner), service.as_ref(), true, reason, &text).await;
+                        self.refused.insert(uid, message);
+                    }
+                }
+            }
+        }
+        self.applied.retain(|uid, _| seen.contains(uid));
+        self.refused.retain(|uid, _| seen.contains(uid));
+    }
+
+    /// Makes or updates the Service's load balancer when what it asks for changed, or a failed try is due.
+    async fn ensure(&mut self, service: &Service, spec: LoadBalancerSpec) {
+        let uid = spec.owner.uid.clone();
+        let provisioner = spec.owner.provisioner;
+        let previous = self.applied.get(&uid);
+        let hostname = current_hostname(service);
+        let (first, only_targets) = match previous {
+            Some(Applied { spec: last, outcome: Ok(name) }) if *last == spec && hostname.as_deref() == Some(name) => {
+                return;
+            }
+            Some(Applied { spec: last, outcome: Err((due, _)) }) if *last == spec && Instant::now() < *due => return,
+            Some(Applied { spec: last, outcome: Ok(_) }) => (false, same_but_targets(last, &spec)),
+            _ => (true, false),
+        };
+        let finalizer = match provisioner {
+            Provisioner::InTree => IN_TREE_FINALIZER,
+            Provisioner::LoadBalancerController => CONTROLLER_FINALIZER,
+        };
+        if !service.finalizers().iter().any(|f| f == finalizer) {
+            let mut finalizers = service.finalizers().to_vec();
+            finalizers.push(finalizer.to_owned());
+            if let Err(error) = self.set_finalizers(service, finalizers).await {
+                tracing::debug!(%error, "could not add the load balancer finalizer; trying again");
+                return;
+            }
+        }
+        let in_tree = provisioner == Provisioner::InTree;
+        if in_tree && !only_targets && (first || hostname.is_none()) {
+            record_event(
+                &self.client,
+                IN_TREE_COMPONENT,
+                service,
+                false,
+                "EnsuringLoadBalancer",
+                "Ensuring load balancer",
+            )
+            .await;
+        }
+        let outcome = match self.load_balancers.ensure(&spec).await {
+            Ok(name) => {
+                if hostname.as_deref() != Some(name.as_str())
+                    && let Err(error) = self.set_status(service, provisioner, Some(&name)).await
+                {
+                    tracing::debug!(%error, "could not write a load balancer's status; trying again");
+                    let retry = retry_after(previous_delay(self.applied.get(&uid)));
+                    self.applied.insert(uid, Applied { spec, outcome: Err(retry) });
+                    return;
+                }
+                let (reason, message) = match (in_tree, only_targets) {
+                    (true, true) => ("UpdatedLoadBalancer", "Updated load balancer with new hosts"),
+                    (true, false) => ("EnsuredLoadBalancer", "Ensured load balancer"),
+                    (false, _) => ("SuccessfullyReconciled", "Successfully reconciled"),
+                };
+                record_event(&self.client, component(provisioner), service, false, reason, message).await;
+                Ok(name)
+            }
+            Err(message) => {
+                let (reason, text) = if in_tree {
+                    (
+                        "SyncLoadBalancerFailed",
+                        format!("Error syncing load balancer: failed to ensure load balancer: {message}"),
+                    )
+                } else {
+                    ("FailedDeployModel", format!("Failed deploy model due to {message}"))
+                };
+                record_event(&self.client, component(provisioner), service, true, reason, &text).await;
+                Err(retry_after(previous_delay(self.applied.get(&uid))))
+            }
+        };
+        self.applied.insert(uid, Applied { spec, outcome });
+    }
+
+    /// Deletes what `holder` made for the Service and lets its finalizer go; the status is emptied unless the
+    /// Service is going anyway.
+    async fn clean_up(&mut self, service: &Service, holder: Provisioner, finalizer: &str, deleting: bool) {
+        let owner = Owner {
+            provisioner: holder,
+            namespace: service.namespace().unwrap_or_default(),
+            name: service.name_any(),
+            uid: service.uid().unwrap_or_default(),
+        };
+        let in_tree = holder == Provisioner::InTree;
+        if in_tree {
+            record_event(
+                &self.client,
+                IN_TREE_COMPONENT,
+                service,
+                false,
+                "DeletingLoadBalancer",
+                "Deleting load balancer",
+            )
+            .await;
+        }
+        if let Err(message) = self.load_balancers.delete(&owner).await {
+            let (reason, text) = if in_tree {
+                (
+                    "SyncLoadBalancerFailed",
+                    format!("Error syncing load balancer: failed to delete load balancer: {message}"),
+                )
+            } else {
+                ("FailedCleanupStatus", format!("Failed cleanup due to {message}"))
+            };
+            record_event(&self.client, component(holder), service, true, reason, &text).await;
+            return;
+        }
+        if !deleting && let Err(error) = self.set_status(service, holder, None).await {
+            tracing::debug!(%error, "could not empty a load balancer's status; trying again");
+            return;
+        }
+        let finalizers: Vec<String> = service.finalizers().iter().filter(|f| *f != finalizer).cloned().collect();
+        if let Err(error) = self.set_finalizers(service, finalizers).await {
+            tracing::debug!(%error, "could not remove the load balancer finalizer; trying again");
+            return;
+        }
+        if in_tree {
+            record_event(
+                &self.client,
+                IN_TREE_COMPONENT,
+                service,
+                false,
+                "DeletedLoadBalancer",
+                "Deleted load balancer",
+            )
+            .await;
+        }
+        self.applied.remove(&owner.uid);
+    }
+
+    /// Replaces the Service's finalizers, guarded by the version read (a conflict is tried again next pass).
+    async fn set_finalizers(&self, service: &Service, finalizers: Vec<String>) -> Result<(), kube::Error> {
+        let api: Api<Service> = Api::namespaced(self.client.clone(), &service.namespace().unwrap_or_default());
+        let patch = json!({
+            "metadata": { "finalizers": finalizers, "resourceVersion": service.resource_version() }
+        });
+        api.patch(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+    }
+
+    /// Writes the load balancer's DNS name into the Service's status (or empties it).
+    async fn set_status(
+        &self,
+        service: &Service,
+        provisioner: Provisioner,
+        hostname: Option<&str>,
+    ) -> Result<(), kube::Error> {
+        let api: Api<Service> = Api::namespaced(self.client.clone(), &service.namespace().unwrap_or_default());
+        let ingress: Value = match hostname {
+            None => json!([]),
+            Some(name) if provisioner == Provisioner::LoadBalancerController => {
+                let ports: Vec<Value> = service
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.ports.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .map(|p| json!({ "port": p.port, "protocol": p.protocol.as_deref().unwrap_or("TCP") }))
+                    .collect();
+                json!([{ "hostname": name, "ports": ports }])
+            }
+            Some(name) => json!([{ "hostname": name }]),
+        };
+        let patch = json!({ "status": { "loadBalancer": { "ingress": ingress } } });
+        api.patch_status(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+    }
+}
+
+fn component(provisioner: Provisioner) -> &'static str {
+    match provisioner {
+        Provisioner::InTree => IN_TREE_COMPONENT,
+        Provisioner::LoadBalancerController => CONTROLLER_COMPONENT,
+    }
+}
+
+/// The DNS name in a Service's status.
+fn current_hostname(service: &Service) -> Option<String> {
+    let ingress = service.status.as_ref()?.load_balancer.as_ref()?.ingress.as_ref()?;
+    ingress.first()?.hostname.clone()
+}
+
+/// Whether two specs differ only in their listeners' targets (nodes or endpoints came and went).
+fn same_but_targets(a: &LoadBalancerSpec, b: &LoadBalancerSpec) -> bool {
+    let strip = |spec: &LoadBalancerSpec| {
+        let mut spec = spec.clone();
+        for listener in &mut spec.listeners {
+            listener.targets.clear();
+            if spec.target_type == TargetType::Ip {
+                listener.target_port = None;
+            }
+        }
+        spec
+    };
+    strip(a) == strip(b)
+}
+
+fn previous_delay(applied: Option<&Applied>) -> Option<Duration> {
+    match applied {
+        Some(Applied { outcome: Err((_, delay)), .. }) => Some(*delay),
+        _ => None,
+    }
+}
+
+/// When to try again after a failure, doubling the delay from [`FIRST_RETRY`] up to [`LAST_RETRY`].
+fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
+    let delay = previous.map_or(FIRST_RETRY, |d| (d * 2).min(LAST_RETRY));
+    (Instant::now() + delay, delay)
+}
+
+#[cfg(test)]
+mod tests;
