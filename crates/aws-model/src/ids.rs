@@ -1,4 +1,4 @@
-//! Identifiers in the shapes AWS uses: UUIDs, hex ids, and base64 for tokens.
+//! Identifiers in the shapes AWS uses: UUIDs, hex ids, digests, and base64 for tokens.
 
 use base64::Engine as _;
 
@@ -29,6 +29,16 @@ pub fn hex_lower(bytes: usize) -> String {
 /// `bytes` random bytes as uppercase hex (the id in an EKS OIDC issuer URL).
 pub fn hex_upper(bytes: usize) -> String {
     hex_lower(bytes).to_ascii_uppercase()
+}
+
+/// The SHA-256 of `parts` one after the other, as lowercase hex: names derived from what they stand for (the
+/// AWS Load Balancer Controller names its load balancers and target groups with one).
+pub fn sha256_hex(parts: &[&str]) -> String {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in parts {
+        context.update(part.as_bytes());
+    }
+    context.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Standard base64 with padding.

@@ -52,6 +52,12 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
         let _ = cluster;
         None
     }
+    /// Where the cluster's Service load balancers live (Elastic Load Balancing for EKS clusters); without one,
+    /// Services of type `LoadBalancer` stay pending.
+    fn load_balancers(&self, cluster: &str) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
+        let _ = cluster;
+        None
+    }
     /// A node of [`DesiredNodes::draining`] is drained: its machine may go.
     async fn drained(&self, cluster: &str, node: &str) {
         let _ = (cluster, node);
@@ -163,6 +169,7 @@ impl ClusterObserver for DataPlanes {
         let name = record.name.clone();
         let mut config = self.config.controllers.clone();
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
+        config.load_balancers = self.source.get().and_then(|source| source.load_balancers(&name));
         let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);
         config.efs = efs.clone().map(|efs| efs as Arc<dyn controllers::efs::EfsVolumes>);
         // The cluster's CA is also the CA its API server trusts for client certificates.

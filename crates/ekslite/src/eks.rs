@@ -13,6 +13,7 @@ pub mod ebs;
 pub mod efs;
 pub mod fargate_capacity;
 pub mod hybrid;
+pub mod load_balancers;
 pub mod nodes;
 pub mod oidc_keys;
 pub mod pod_identity;

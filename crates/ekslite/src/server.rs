@@ -95,16 +95,19 @@ impl Server {
         .with_server(&info.id, info.boot);
         let autoscaling = aws_model::autoscaling::AutoScaling::new(eks.clone(), ec2.clone());
         let ssm = aws_model::ssm::Ssm::new(records(), Arc::clone(&clock), options.eks.versions.clone());
+        let elbv2 = aws_model::elbv2::Elbv2::new(records(), Arc::clone(&clock), ec2.clone());
+        let elb = aws_model::elb::Elb::new(records(), Arc::clone(&clock), ec2.clone());
         let nodes = Arc::new(
-            EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone()).with_iam(iam.clone()).with_ssm(ssm.clone()),
+            EksNodes::new(eks.clone(), autoscaling.clone(), ec2.clone())
+                .with_iam(iam.clone())
+                .with_ssm(ssm.clone())
+                .with_load_balancing(elb.clone(), elbv2.clone()),
         );
         data_planes.set_source(Arc::clone(&nodes) as _);
         data_planes.set_fargate(Arc::clone(&nodes) as _, nodes.fargate.clone());
         let _ = fargate_webhook.eks.set(eks.clone());
         let _ = pod_identity_webhook.eks.set(eks.clone());
         let efs = aws_model::efs::Efs::new(records(), Arc::clone(&clock), ec2.clone());
-        let elbv2 = aws_model::elbv2::Elbv2::new(records(), Arc::clone(&clock), ec2.clone());
-        let elb = aws_model::elb::Elb::new(records(), Arc::clone(&clock), ec2.clone());
         data_planes.set_efs(efs.clone());
         let hybrid = crate::eks::hybrid::HybridRoutes {
             nodes: Arc::clone(&nodes),

@@ -2,7 +2,7 @@
 //! whose user data names them (read through each region's Auto Scaling reconcile, `regions.rs`), as the kubelet on
 //! each registers it (names, labels, taints, capacity and addresses as EKS nodes have them), the hybrid nodes
 //! that joined through nodeadm (`hybrid.rs`), the pod network each cluster's nodes get (`vpc_cni.rs`) and where
-//! their EBS volumes live (`ebs.rs`).
+//! their EBS volumes live (`ebs.rs`) and their Services' load balancers (`load_balancers.rs`).
 //!
 //! A managed node group that scales in has the nodes it picked drained first (`DesiredNodes::draining`); the
 //! instance goes once its node is drained (`NodeSource::drained`) or EKS's 15 minutes have passed.
@@ -51,6 +51,9 @@ pub struct EksNodes {
     hybrid_changes: Arc<tokio::sync::watch::Sender<u64>>,
     /// Where a drained node's instance is let go.
     autoscaling: aws_model::autoscaling::AutoScaling,
+    /// Elastic Load Balancing (Classic and v2), where Services' load balancers are made; without it, Services of
+    /// type `LoadBalancer` stay pending.
+    load_balancing: Option<(aws_model::elb::Elb, aws_model::elbv2::Elbv2)>,
 }
 
 impl EksNodes {
@@ -72,7 +75,14 @@ impl EksNodes {
             ssm: None,
             hybrid: super::hybrid::HybridBlocks::default(),
             hybrid_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+            load_balancing: None,
         }
+    }
+
+    /// Gives Services of type `LoadBalancer` their load balancers in ELB and ELBv2.
+    pub fn with_load_balancing(mut self, elb: aws_model::elb::Elb, elbv2: aws_model::elbv2::Elbv2) -> EksNodes {
+        self.load_balancing = Some((elb, elbv2));
+        self
     }
 
     /// Lets hybrid nodes registered through Systems Manager lose their credentials when their managed instance
@@ -333,6 +343,21 @@ impl NodeSource for EksNodes {
 
     fn ebs(&self, cluster: &str) -> Option<Arc<dyn controllers::ebs::EbsVolumes>> {
         Some(Arc::new(super::ebs::EbsCsi::new(caller_of(cluster)?, self.ec2.clone())))
+    }
+
+    fn load_balancers(&self, cluster: &str) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
+        let (elb, elbv2) = self.load_balancing.clone()?;
+        let caller = caller_of(cluster)?;
+        // The EKS name is the first part of the Kubernetes one.
+        let (name, _) = cluster.split_once('.')?;
+        Some(Arc::new(super::load_balancers::ServiceLoadBalancers::new(
+            caller,
+            name,
+            self.eks.clone(),
+            self.ec2.clone(),
+            elb,
+            elbv2,
+        )))
     }
 
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {

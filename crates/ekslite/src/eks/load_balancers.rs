@@ -1,0 +1,579 @@
+//! EKS clusters' Service load balancers in Elastic Load Balancing: what `controllers::servicelb` asks through
+//! `controllers::load_balancers::LoadBalancers`, done in the cluster's account and region as the cloud provider
+//! (Classic ELBs and NLBs named `a` + the Service's uid) and the AWS Load Balancer Controller (NLBs named
+//! `k8s-<namespace>-<name>-<hash>`) do it through the ELB, ELBv2 and EC2 APIs.
+//!
+//! Subnets are the ones the Service names, else the cluster VPC's subnets tagged `kubernetes.io/role/elb`
+//! (`kubernetes.io/role/internal-elb` for internal ones), else the cluster's own subnets: one per zone. A Classic
+//! ELB and the controller's NLBs get a security group of their own admitting the listeners' ports from the source
+//! ranges (unless the Service names its groups); the cloud provider's NLBs have none, as on AWS. Every resource
+//! made carries its owner's tags, which is how a later change or delete finds it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_model::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Peer, Rule, scopes};
+use aws_model::eks::{Caller, Eks};
+use aws_model::elb::{ClassicHealthCheck, ClassicListener, CreateClassicLoadBalancer, Elb, ElbError};
+use aws_model::elbv2::listeners::{Action, CreateListener, ModifyListener};
+use aws_model::elbv2::{
+    CreateLoadBalancer, CreateTargetGroup, Elbv2, Elbv2Error, HealthCheckInput, LoadBalancer, TargetHealth, TargetInput,
+};
+use controllers::load_balancers::{Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType};
+
+/// The tag the cloud provider marks a load balancer's Service with.
+const SERVICE_TAG: &str = "kubernetes.io/service-name";
+/// The AWS Load Balancer Controller's tags: its cluster, the Service (its "stack") and what the resource is.
+const CONTROLLER_CLUSTER_TAG: &str = "elbv2.k8s.aws/cluster";
+const CONTROLLER_STACK_TAG: &str = "service.k8s.aws/stack";
+const CONTROLLER_RESOURCE_TAG: &str = "service.k8s.aws/resource";
+const PUBLIC_SUBNET_TAG: &str = "kubernetes.io/role/elb";
+const INTERNAL_SUBNET_TAG: &str = "kubernetes.io/role/internal-elb";
+
+/// One EKS cluster's load balancers.
+#[derive(Debug)]
+pub struct ServiceLoadBalancers {
+    caller: Caller,
+    /// The EKS cluster's name.
+    cluster: String,
+    eks: Eks,
+    ec2: Ec2,
+    elb: Elb,
+    elbv2: Elbv2,
+}
+
+/// Where a load balancer goes: its VPC and subnets.
+struct Placement {
+    vpc_id: String,
+    subnets: Vec<String>,
+}
+
+impl ServiceLoadBalancers {
+    /// The load balancers of the EKS cluster `cluster` in `caller`'s account and region.
+    pub fn new(caller: Caller, cluster: &str, eks: Eks, ec2: Ec2, elb: Elb, elbv2: Elbv2) -> ServiceLoadBalancers {
+        ServiceLoadBalancers { caller, cluster: cluster.to_owned(), eks, ec2, elb, elbv2 }
+    }
+
+    /// The load balancer's name: the cloud provider's `a` + the Service's uid (32 characters), or the
+    /// controller's `k8s-<namespace>-<name>-<hash of cluster, uid and scheme>` unless the Service chose one.
+    pub fn name(&self, spec: &LoadBalancerSpec) -> String {
+        if let Some(name) = &spec.name {
+            return name.clone();
+        }
+        match spec.owner.provisioner {
+            Provisioner::InTree => in_tree_name(&spec.owner.uid),
+            Provisioner::LoadBalancerController => {
+                let scheme = if spec.internal { "internal" } else { "internet-facing" };
+                let hash = aws_model::ids::sha256_hex(&[&self.cluster, &spec.owner.uid, scheme]);
+                controller_name(&spec.owner, &hash)
+            }
+        }
+    }
+
+    /// The tags that say who a resource belongs to.
+    fn owner_tags(&self, owner: &Owner) -> Vec<(String, String)> {
+        match owner.provisioner {
+            Provisioner::InTree => vec![
+                (SERVICE_TAG.to_owned(), owner.service()),
+                (format!("kubernetes.io/cluster/{}", self.cluster), "owned".to_owned()),
+            ],
+            Provisioner::LoadBalancerController => vec![
+                (CONTROLLER_CLUSTER_TAG.to_owned(), self.cluster.clone()),
+                (CONTROLLER_STACK_TAG.to_owned(), owner.service()),
+            ],
+        }
+    }
+
+    /// Whether `tags` mark a resource as `owner`'s.
+    fn owned_by<'a>(&self, tags: impl IntoIterator<Item = (&'a String, &'a String)> + Clone, owner: &Owner) -> bool {
+        self.owner_tags(owner).iter().all(|(key, value)| tags.clone().into_iter().any(|(k, v)| k == key && v == value))
+    }
+
+    /// The tags of a new resource: the Service's own, then the owner's (which win).
+    fn tags(&self, spec: &LoadBalancerSpec, resource: Option<String>) -> Vec<(String, String)> {
+        let mut tags: BTreeMap<String, String> = spec.tags.clone();
+        tags.extend(self.owner_tags(&spec.owner));
+        if let (Provisioner::LoadBalancerController, Some(resource)) = (spec.owner.provisioner, resource) {
+            tags.insert(CONTROLLER_RESOURCE_TAG.to_owned(), resource);
+        }
+        tags.into_iter().collect()
+    }
+
+    /// The VPC and subnets a load balancer of `spec` goes in.
+    async fn placement(&self, spec: &LoadBalancerSpec) -> Result<Placement, String> {
+        let cluster = self.eks.describe_cluster(&self.caller, &self.cluster).await.map_err(|e| e.to_string())?;
+        let vpc_id = cluster.vpc.vpc_id.clone();
+        let network = self.ec2.network(&self.caller, &scopes::subnets()).await.map_err(|e| e.to_string())?;
+        let no_tags = BTreeMap::new();
+        let in_vpc: Vec<(&aws_model::ec2::Subnet, &BTreeMap<String, String>)> = network
+            .subnets
+            .values()
+            .filter(|subnet| subnet.vpc_id == vpc_id)
+            .map(|subnet| (subnet, network.tags.get(&subnet.id).unwrap_or(&no_tags)))
+            .collect();
+        let chosen: Vec<&aws_model::ec2::Subnet> = if spec.subnets.is_empty() {
+            let role = if spec.internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG };
+            let tagged: Vec<_> = in_vpc
+                .iter()
+                .filter(|(_, tags)| tags.get(role).is_some_and(|v| v.is_empty() || v == "1"))
+                .map(|(subnet, _)| *subnet)
+                .collect();
+            if tagged.is_empty() {
+                in_vpc.iter().map(|(subnet, _)| *subnet).filter(|s| cluster.vpc.subnet_ids.contains(&s.id)).collect()
+            } else {
+                tagged
+            }
+        } else {
+            let mut found = Vec::new();
+            for wanted in &spec.subnets {
+                let subnet = in_vpc
+                    .iter()
+                    .find(|(subnet, tags)| subnet.id == *wanted || tags.get("Name") == Some(wanted))
+                    .map(|(subnet, _)| *subnet)
+                    .ok_or_else(|| format!("couldn't find all subnets, want: {:?}", spec.subnets))?;
+                found.push(subnet);
+            }
+            found
+        };
+        // One subnet per zone: the first by id.
+        let mut by_zone: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut sorted = chosen;
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for subnet in sorted {
+            by_zone.entry(subnet.availability_zone.as_str()).or_insert(subnet.id.as_str());
+        }
+        if by_zone.is_empty() {
+            return Err(format!(
+                "unable to resolve at least one subnet (no subnets of VPC {vpc_id} are tagged {})",
+                if spec.internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG }
+            ));
+        }
+        Ok(Placement { vpc_id, subnets: by_zone.into_values().map(str::to_owned).collect() })
+    }
+
+    /// The security groups of the load balancer: those the Service names, else one made for it (admitting its
+    /// listeners' ports from the source ranges), plus the extra ones; none for the cloud provider's NLBs.
+    async fn security_groups(&self, spec: &LoadBalancerSpec, name: &str, vpc_id: &str) -> Result<Vec<String>, String> {
+        let mut groups = if !spec.security_groups.is_empty() {
+            self.resolve_groups(&spec.security_groups, vpc_id).await?
+        } else if spec.kind == Kind::Network && spec.owner.provisioner == Provisioner::InTree {
+            Vec::new()
+        } else {
+            vec![self.own_group(spec, name, vpc_id).await?]
+        };
+        for group in self.resolve_groups(&spec.extra_security_groups, vpc_id).await? {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Security groups by id or name, in the VPC.
+    async fn resolve_groups(&self, wanted: &[String], vpc_id: &str) -> Result<Vec<String>, String> {
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let network = self.ec2.network(&self.caller, &scopes::security_groups()).await.map_err(|e| e.to_string())?;
+        wanted
+            .iter()
+            .map(|want| {
+                network
+                    .security_groups
+                    .values()
+                    .find(|g| g.vpc_id == vpc_id && (g.id == *want || g.name == *want))
+                    .map(|g| g.id.clone())
+                    .ok_or_else(|| format!("couldn't find all security groups, want: {wanted:?}"))
+            })
+            .collect()
+    }
+
+    /// The security group made for the load balancer, made now if it is not there.
+    async fn own_group(&self, spec: &LoadBalancerSpec, name: &str, vpc_id: &str) -> Result<String, String> {
+        let group_name = match spec.owner.provisioner {
+            Provisioner::InTree => format!("k8s-elb-{name}"),
+            Provisioner::LoadBalancerController => name.to_owned(),
+        };
+        let description = match spec.owner.provisioner {
+            Provisioner::InTree => format!("Security group for Kubernetes ELB {name} ({})", spec.owner.service()),
+            Provisioner::LoadBalancerController => "[k8s] Managed SecurityGroup for LoadBalancer".to_owned(),
+        };
+        let ranges =
+            if spec.source_ranges.is_empty() { vec!["0.0.0.0/0".to_owned()] } else { spec.source_ranges.clone() };
+        let mut rules = Vec::new();
+        for listener in &spec.listeners {
+            let protocol = if listener.protocol == "UDP" { "udp" } else { "tcp" };
+            for range in &ranges {
+                rules.push(Rule::new(
+                    protocol,
+                    Some(i64::from(listener.port)),
+                    Some(i64::from(listener.port)),
+                    Peer::Cidr(range.clone()),
+                ));
+            }
+        }
+        let tags: BTreeMap<String, String> = self
+            .tags(spec, Some("ManagedLBSecurityGroup".into()))
+            .into_iter()
+            .chain([("Name".into(), group_name.clone())])
+            .collect();
+        let input = CreateSecurityGroup {
+            name: Some(group_name.clone()),
+            description: Some(description),
+            vpc_id: Some(vpc_id.to_owned()),
+            tags,
+        };
+        self.ec2
+            .change(&self.caller, &scopes::security_groups(), |network, ids| {
+                let existing =
+                    network.security_groups.values().find(|g| g.vpc_id == vpc_id && g.name == group_name).cloned();
+                let group = match existing {
+                    Some(group) => group,
+                    None => network.create_security_group(ids, &input)?,
+                };
+                let missing: Vec<Rule> =
+                    rules.iter().filter(|rule| !group.ingress.iter().any(|r| r.same_traffic(rule))).cloned().collect();
+                if !missing.is_empty() {
+                    network.authorize(&group.id, Direction::Ingress, &missing)?;
+                }
+                Ok(group.id)
+            })
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    async fn ensure_classic(&self, spec: &LoadBalancerSpec, name: &str) -> Result<String, String> {
+        let listeners: Vec<ClassicListener> = spec
+            .listeners
+            .iter()
+            .map(|l| ClassicListener {
+                protocol: l.protocol.clone(),
+                load_balancer_port: l.port,
+                instance_protocol: l.target_protocol.clone(),
+                instance_port: l.target_port.unwrap_or(l.port),
+                ssl_certificate_id: l.certificate.clone(),
+            })
+            .collect();
+        let lb = match self.elb.load_balancer(&self.caller, name).await {
+            Ok(lb) => lb,
+            Err(ElbError::Shared(Elbv2Error::LoadBalancerNotFound(_))) => {
+                let placement = self.placement(spec).await?;
+                let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
+                let input = CreateClassicLoadBalancer {
+                    name: name.to_owned(),
+                    listeners: listeners.clone(),
+                    availability_zones: Vec::new(),
+                    subnets: placement.subnets,
+                    security_groups: groups,
+                    scheme: spec.internal.then(|| "internal".to_owned()),
+                    tags: self.tags(spec, None),
+                };
+                self.elb.create_load_balancer(&self.caller, input).await.map_err(|e| e.to_string())?
+            }
+            Err(error) => return Err(error.to_string()),
+        };
+        let stale: Vec<u16> =
+            lb.listeners.iter().filter(|l| !listeners.contains(l)).map(|l| l.load_balancer_port).collect();
+        if !stale.is_empty() {
+            self.elb.delete_listeners(&self.caller, name, &stale).await.map_err(|e| e.to_string())?;
+        }
+        let missing: Vec<ClassicListener> = listeners.iter().filter(|l| !lb.listeners.contains(l)).cloned().collect();
+        if !missing.is_empty() {
+            self.elb.create_listeners(&self.caller, name, &missing).await.map_err(|e| e.to_string())?;
+        }
+        let check = classic_health_check(spec);
+        if lb.health_check != check {
+            self.elb.configure_health_check(&self.caller, name, check).await.map_err(|e| e.to_string())?;
+        }
+        let wanted: BTreeSet<String> =
+            spec.listeners.iter().flat_map(|l| l.targets.iter().map(|t| t.id.clone())).collect();
+        let gone: Vec<String> = lb.instances.iter().filter(|i| !wanted.contains(*i)).cloned().collect();
+        if !gone.is_empty() {
+            self.elb.deregister_instances(&self.caller, name, &gone).await.map_err(|e| e.to_string())?;
+        }
+        let new: Vec<String> = wanted.iter().filter(|i| !lb.instances.contains(i)).cloned().collect();
+        if !new.is_empty() {
+            self.elb.register_instances(&self.caller, name, &new).await.map_err(|e| e.to_string())?;
+        }
+        Ok(lb.dns_name)
+    }
+
+    async fn ensure_network(&self, spec: &LoadBalancerSpec, name: &str) -> Result<String, String> {
+        let existing = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
+        let lb: LoadBalancer = match existing.into_iter().find(|lb| lb.name == name) {
+            Some(lb) => lb,
+            None => {
+                let placement = self.placement(spec).await?;
+                let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
+                let input = CreateLoadBalancer {
+                    name: name.to_owned(),
+                    kind: Some("network".into()),
+                    scheme: Some(if spec.internal { "internal" } else { "internet-facing" }.into()),
+                    subnets: placement.subnets.into_iter().map(|s| (s, None)).collect(),
+                    security_groups: groups,
+                    ip_address_type: None,
+                    tags: self.tags(spec, Some("LoadBalancer".into())),
+                };
+                self.elbv2.create_load_balancer(&self.caller, input).await.map_err(|e| e.to_string())?
+            }
+        };
+        let groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
+        let listeners =
+            self.elbv2.describe_listeners(&self.caller, Some(&lb.arn), &[]).await.map_err(|e| e.to_string())?;
+        let mut used_groups = Vec::new();
+        for listener in &spec.listeners {
+            let target_port = listener.target_port.unwrap_or(listener.port);
+            let group_name = self.target_group_name(spec, listener.port, target_port, &listener.target_protocol);
+            let group = match groups.iter().find(|g| g.name == group_name) {
+                Some(group) => group.clone(),
+                None => {
+                    let check = &spec.health_check;
+                    let input = CreateTargetGroup {
+                        name: group_name.clone(),
+                        protocol: Some(listener.target_protocol.clone()),
+                        protocol_version: None,
+                        port: Some(i64::from(target_port)),
+                        vpc_id: Some(lb.vpc_id.clone()),
+                        target_type: Some(
+                            match spec.target_type {
+                                TargetType::Instance => "instance",
+                                TargetType::Ip => "ip",
+                            }
+                            .into(),
+                        ),
+                        ip_address_type: None,
+                        health_check: HealthCheckInput {
+                            enabled: Some(true),
+                            protocol: check.protocol.clone(),
+                            port: check.port.map(|p| p.to_string()),
+                            path: check.path.clone(),
+                            interval_seconds: check.interval_seconds.map(i64::from),
+                            timeout_seconds: check.timeout_seconds.map(i64::from),
+                            healthy_threshold: check.healthy_threshold.map(i64::from),
+                            unhealthy_threshold: check.unhealthy_threshold.map(i64::from),
+                            http_code: None,
+                            grpc_code: None,
+                        },
+                        tags: self.tags(spec, Some(format!("{}:{}", spec.owner.service(), listener.port))),
+                    };
+                    self.elbv2.create_target_group(&self.caller, input).await.map_err(|e| e.to_string())?
+                }
+            };
+            used_groups.push(group.arn.clone());
+            let action =
+                Action { kind: "forward".into(), target_group_arn: Some(group.arn.clone()), ..Action::default() };
+            let certificates: Vec<String> = listener.certificate.iter().cloned().collect();
+            match listeners.iter().find(|l| l.port == Some(listener.port)) {
+                Some(current) => {
+                    let forwards =
+                        current.default_actions.iter().flat_map(Action::target_groups).any(|arn| arn == group.arn);
+                    if !forwards || current.protocol.as_deref() != Some(listener.protocol.as_str()) {
+                        let input = ModifyListener {
+                            protocol: Some(listener.protocol.clone()),
+                            certificates: (!certificates.is_empty()).then_some(certificates),
+                            default_actions: Some(vec![action]),
+                            ..ModifyListener::default()
+                        };
+                        self.elbv2
+                            .modify_listener(&self.caller, &current.arn, input)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                None => {
+                    let input = CreateListener {
+                        load_balancer_arn: lb.arn.clone(),
+                        protocol: Some(listener.protocol.clone()),
+                        port: Some(i64::from(listener.port)),
+                        certificates,
+                        default_actions: vec![action],
+                        ..CreateListener::default()
+                    };
+                    self.elbv2.create_listener(&self.caller, input).await.map_err(|e| e.to_string())?;
+                }
+            }
+            self.sync_targets(&group.arn, listener).await?;
+        }
+        for current in &listeners {
+            if !spec.listeners.iter().any(|l| Some(l.port) == current.port) {
+                self.elbv2.delete_listener(&self.caller, &current.arn).await.map_err(|e| e.to_string())?;
+            }
+        }
+        // Target groups of this Service that no listener forwards to any more (a port that changed) go.
+        for group in groups.iter().filter(|g| self.owned_by(g.tags.iter().map(|(k, v)| (k, v)), &spec.owner)) {
+            if !used_groups.contains(&group.arn) && group.vpc_id.as_deref() == Some(lb.vpc_id.as_str()) {
+                match self.elbv2.delete_target_group(&self.caller, &group.arn).await {
+                    Ok(()) | Err(Elbv2Error::ResourceInUse(_)) => {}
+                    Err(error) => return Err(error.to_string()),
+                }
+            }
+        }
+        Ok(lb.dns_name)
+    }
+
+    /// Registers the listener's targets, deregisters the others, and sets each one's health as the data plane
+    /// sees it: healthy targets follow the registration clock, the others fail their health checks.
+    async fn sync_targets(
+        &self,
+        group_arn: &str,
+        listener: &controllers::load_balancers::Listener,
+    ) -> Result<(), String> {
+        let group = self.elbv2.target_group(&self.caller, group_arn).await.map_err(|e| e.to_string())?;
+        let live: Vec<&aws_model::elbv2::Target> =
+            group.targets.iter().filter(|t| t.deregistered_at.is_none()).collect();
+        let wanted = |target: &aws_model::elbv2::Target| {
+            listener.targets.iter().any(|t| t.id == target.id && Some(t.port) == target.port)
+        };
+        let gone: Vec<TargetInput> = live
+            .iter()
+            .filter(|t| !wanted(t))
+            .map(|t| TargetInput { id: t.id.clone(), port: t.port.map(i64::from), availability_zone: None })
+            .collect();
+        if !gone.is_empty() {
+            self.elbv2.deregister_targets(&self.caller, group_arn, &gone).await.map_err(|e| e.to_string())?;
+        }
+        let new: Vec<TargetInput> = listener
+            .targets
+            .iter()
+            .filter(|t| !live.iter().any(|l| l.id == t.id && l.port == Some(t.port)))
+            .map(|t| TargetInput { id: t.id.clone(), port: Some(i64::from(t.port)), availability_zone: None })
+            .collect();
+        if !new.is_empty() {
+            self.elbv2.register_targets(&self.caller, group_arn, &new).await.map_err(|e| e.to_string())?;
+        }
+        for target in &listener.targets {
+            let stored =
+                live.iter().find(|l| l.id == target.id && l.port == Some(target.port)).and_then(|l| l.health.clone());
+            let health = (!target.healthy).then(|| TargetHealth {
+                state: "unhealthy".into(),
+                reason: Some("Target.FailedHealthChecks".into()),
+                description: Some("Health checks failed".into()),
+            });
+            if stored != health {
+                self.elbv2
+                    .set_target_health(&self.caller, group_arn, &target.id, Some(target.port), health)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A target group's name: `k8s-<namespace>-<name>-<hash>` of what makes it differ.
+    fn target_group_name(&self, spec: &LoadBalancerSpec, port: u16, target_port: u16, protocol: &str) -> String {
+        let target_type = match spec.target_type {
+            TargetType::Instance => "instance",
+            TargetType::Ip => "ip",
+        };
+        let hash = aws_model::ids::sha256_hex(&[
+            &self.cluster,
+            &spec.owner.uid,
+            &port.to_string(),
+            &target_port.to_string(),
+            target_type,
+            protocol,
+            spec.health_check.protocol.as_deref().unwrap_or("TCP"),
+        ]);
+        controller_name(&spec.owner, &hash)
+    }
+
+    /// Deletes `owner`'s load balancers except the one named `keep`, their target groups and security groups.
+    async fn delete_except(&self, owner: &Owner, keep: Option<&str>) -> Result<(), String> {
+        let classic = self.elb.describe_load_balancers(&self.caller, &[]).await.map_err(|e| e.to_string())?;
+        for lb in classic.iter().filter(|lb| Some(lb.name.as_str()) != keep) {
+            if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
+                self.elb.delete_load_balancer(&self.caller, &lb.name).await.map_err(|e| e.to_string())?;
+            }
+        }
+        let network = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
+        for lb in network.iter().filter(|lb| Some(lb.name.as_str()) != keep) {
+            if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
+                self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+            }
+        }
+        if keep.is_some() {
+            return Ok(());
+        }
+        let groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
+        for group in groups.iter().filter(|g| self.owned_by(g.tags.iter().map(|(k, v)| (k, v)), owner)) {
+            match self.elbv2.delete_target_group(&self.caller, &group.arn).await {
+                Ok(()) | Err(Elbv2Error::TargetGroupNotFound(_)) => {}
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        let network = self.ec2.network(&self.caller, &scopes::security_groups()).await.map_err(|e| e.to_string())?;
+        let no_tags = BTreeMap::new();
+        let owned: Vec<String> = network
+            .security_groups
+            .values()
+            .filter(|g| self.owned_by(network.tags.get(&g.id).unwrap_or(&no_tags).iter(), owner))
+            .map(|g| g.id.clone())
+            .collect();
+        for group_id in owned {
+            let deleted = self
+                .ec2
+                .change(&self.caller, &scopes::delete_security_group(&group_id), |network, _| {
+                    match network.delete_security_group(&group_id) {
+                        Ok(()) | Err(Ec2Error::GroupNotFound(_)) => Ok(()),
+                        Err(error) => Err(error),
+                    }
+                })
+                .await;
+            deleted.map_err(|error| error.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// The cloud provider's name for a Service's load balancer: `a` and its uid without dashes, 32 characters.
+pub fn in_tree_name(uid: &str) -> String {
+    let mut name: String = std::iter::once('a').chain(uid.chars().filter(|c| *c != '-')).collect();
+    name.truncate(32);
+    name
+}
+
+/// `k8s-<namespace, 8>-<name, 8>-<hash, 10>`, with what a name cannot hold left out of the first two.
+fn controller_name(owner: &Owner, hash: &str) -> String {
+    let clean = |text: &str| -> String { text.chars().filter(char::is_ascii_alphanumeric).take(8).collect() };
+    format!("k8s-{}-{}-{}", clean(&owner.namespace), clean(&owner.name), &hash[..10])
+}
+
+/// A Classic ELB's health check: TCP on the first listener's instance port (the cloud provider's default: every
+/// 10 s, 5 s timeout, 2 healthy, 6 unhealthy), or what the Service's annotations say.
+fn classic_health_check(spec: &LoadBalancerSpec) -> ClassicHealthCheck {
+    let check = &spec.health_check;
+    let first = spec.listeners.first();
+    let port = check.port.or_else(|| first.and_then(|l| l.target_port)).unwrap_or(80);
+    let protocol = check.protocol.clone().unwrap_or_else(|| "TCP".into());
+    let target = if protocol == "TCP" {
+        format!("TCP:{port}")
+    } else {
+        format!("{protocol}:{port}{}", check.path.as_deref().unwrap_or("/"))
+    };
+    ClassicHealthCheck {
+        target,
+        interval: check.interval_seconds.unwrap_or(10),
+        timeout: check.timeout_seconds.unwrap_or(5),
+        unhealthy_threshold: check.unhealthy_threshold.unwrap_or(6),
+        healthy_threshold: check.healthy_threshold.unwrap_or(2),
+    }
+}
+
+#[async_trait::async_trait]
+impl LoadBalancers for ServiceLoadBalancers {
+    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<String, String> {
+        let name = self.name(spec);
+        // A load balancer made before under another name (the scheme changed) goes first.
+        self.delete_except(&spec.owner, Some(&name)).await?;
+        match spec.kind {
+            Kind::Classic => self.ensure_classic(spec, &name).await,
+            Kind::Network => self.ensure_network(spec, &name).await,
+        }
+    }
+
+    async fn delete(&self, owner: &Owner) -> Result<(), String> {
+        self.delete_except(owner, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
