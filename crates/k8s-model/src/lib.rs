@@ -36,8 +36,8 @@ pub use names::{
 };
 pub use quantity::{QUANTITY_SYNTAX, canonical_quantity, parse_quantity, rounded_up};
 pub use service::{
-    NODE_PORT_RANGE, service_keep_allocated, service_needs_cluster_ip, service_needs_health_check_node_port,
-    service_node_ports_needed,
+    NODE_PORT_RANGE, service_drop_type_dependent_fields, service_keep_allocated, service_needs_cluster_ip,
+    service_needs_health_check_node_port, service_node_ports_needed,
 };
 
 use field::Errors;

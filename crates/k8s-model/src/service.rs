@@ -56,6 +56,57 @@ pub fn service_needs_health_check_node_port(service: &Value) -> bool {
         && spec.get("healthCheckNodePort").and_then(Value::as_i64).unwrap_or(0) == 0
 }
 
+/// Drops what an update's new type no longer needs when the client left it as stored, as the registry's update
+/// strategy does (`dropTypeDependentFields`): so `kubectl patch -p '{"spec":{"type":"ClusterIP"}}'` of a
+/// LoadBalancer Service drops its node ports, health check node port, traffic policy, load balancer class and
+/// node port allocation setting, and a change to ExternalName its cluster IPs and IP families. A field the client
+/// changed together with the type is left for validation to judge.
+pub fn service_drop_type_dependent_fields(new: &mut Value, old: &Value) {
+    let type_of = |service: &Value| service_type(service).to_owned();
+    let (old_type, new_type) = (type_of(old), type_of(new));
+    if old_type == new_type {
+        return;
+    }
+    let old_spec = old.get("spec").cloned().unwrap_or(Value::Null);
+    let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) else { return };
+    let same = |spec: &serde_json::Map<String, Value>, key: &str| {
+        spec.get(key).unwrap_or(&Value::Null) == old_spec.get(key).unwrap_or(&Value::Null)
+    };
+    let node_ports = |ports: Option<&Value>| -> Vec<Value> {
+        ports
+            .and_then(Value::as_array)
+            .map(|ports| ports.iter().map(|p| p.get("nodePort").cloned().unwrap_or(Value::Null)).collect())
+            .unwrap_or_default()
+    };
+    let needs_node_ports = |kind: &str| matches!(kind, "NodePort" | "LoadBalancer");
+    if needs_node_ports(&old_type)
+        && !needs_node_ports(&new_type)
+        && node_ports(spec.get("ports")) == node_ports(old_spec.get("ports"))
+        && let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut)
+    {
+        for port in ports.iter_mut().filter_map(Value::as_object_mut) {
+            port.remove("nodePort");
+        }
+    }
+    if old_type == "LoadBalancer" {
+        for key in ["healthCheckNodePort", "allocateLoadBalancerNodePorts", "loadBalancerClass"] {
+            if same(spec, key) {
+                spec.remove(key);
+            }
+        }
+    }
+    if needs_node_ports(&old_type) && !needs_node_ports(&new_type) && same(spec, "externalTrafficPolicy") {
+        spec.remove("externalTrafficPolicy");
+    }
+    if old_type != "ExternalName" && new_type == "ExternalName" {
+        for key in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+            if same(spec, key) {
+                spec.remove(key);
+            }
+        }
+    }
+}
+
 /// Carries the stored service's allocations into an update that left them out (as `kubectl apply` of a manifest
 /// without them does), as the registry's update strategy does: the cluster IP(s) while both versions need one,
 /// node ports by port name where the number is not taken by another port, and the health check node port.

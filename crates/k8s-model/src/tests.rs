@@ -700,6 +700,44 @@ fn service_keeps_allocations() {
 }
 
 #[test]
+fn service_type_changes_drop_what_the_new_type_does_not_need() {
+    let check = |old: &str, new: &str, expect: &str| {
+        let (old, mut new, expect) = (yaml(old), yaml(new), yaml(expect));
+        crate::service_drop_type_dependent_fields(&mut new, &old);
+        assert_eq!(new, expect);
+    };
+    let balanced = "kind: Service\nspec: {type: LoadBalancer, clusterIP: 10.0.0.1, externalTrafficPolicy: Local, healthCheckNodePort: 31000, allocateLoadBalancerNodePorts: true, loadBalancerClass: x/y, ports: [{port: 80, nodePort: 30001}]}";
+    // A patch of the type alone (the rest as stored) leaves a valid ClusterIP Service.
+    check(
+        balanced,
+        &balanced.replace("type: LoadBalancer", "type: ClusterIP"),
+        "kind: Service\nspec: {type: ClusterIP, clusterIP: 10.0.0.1, ports: [{port: 80}]}",
+    );
+    // NodePort keeps its node ports and traffic policy but not what only a LoadBalancer has.
+    check(
+        balanced,
+        &balanced.replace("type: LoadBalancer", "type: NodePort"),
+        "kind: Service\nspec: {type: NodePort, clusterIP: 10.0.0.1, externalTrafficPolicy: Local, ports: [{port: 80, nodePort: 30001}]}",
+    );
+    // What the client changed with the type is its own, for validation to judge.
+    check(
+        balanced,
+        &balanced.replace("type: LoadBalancer", "type: ClusterIP").replace("nodePort: 30001", "nodePort: 30002"),
+        "kind: Service\nspec: {type: ClusterIP, clusterIP: 10.0.0.1, ports: [{port: 80, nodePort: 30002}]}",
+    );
+    check(
+        "kind: Service\nspec: {type: ClusterIP, clusterIP: 10.0.0.1, clusterIPs: [10.0.0.1], ipFamilies: [IPv4]}",
+        "kind: Service\nspec: {type: ExternalName, externalName: a.example, clusterIP: 10.0.0.1, clusterIPs: [10.0.0.1], ipFamilies: [IPv4]}",
+        "kind: Service\nspec: {type: ExternalName, externalName: a.example}",
+    );
+    // The same type changes nothing; garbage is left alone.
+    check(balanced, balanced, balanced);
+    let mut garbage = json!({"spec": 3});
+    crate::service_drop_type_dependent_fields(&mut garbage, &json!([1]));
+    assert_eq!(garbage, json!({"spec": 3}));
+}
+
+#[test]
 fn service_allocation_helpers() {
     let mut service = yaml(SERVICE);
     default_object(&mut service);

@@ -1,5 +1,6 @@
 //! Services: their cluster IPs and node ports, allocated from the cluster's allocations before the write and
-//! given back when the service goes; an update keeps the allocations the client left out.
+//! given back when the service goes; an update keeps the allocations the client left out and drops what a new
+//! type no longer needs.
 
 use serde_json::Value;
 
@@ -17,7 +18,9 @@ pub(crate) struct Services;
 #[async_trait::async_trait]
 impl Strategy for Services {
     fn prepare_for_update(&self, updated: &mut Value, current: &Value) {
-        // Allocations a client left out are kept, before validation sees them missing.
+        // What the new type does not need goes when the client left it as stored; allocations a client left out
+        // are kept, before validation sees them missing.
+        k8s_model::service_drop_type_dependent_fields(updated, current);
         k8s_model::service_keep_allocated(updated, current);
     }
 

@@ -476,16 +476,18 @@ impl ServiceLoadBalancers {
         controller_name(&spec.owner, &hash)
     }
 
-    /// Deletes `owner`'s load balancers except the one named `keep`, their target groups and security groups.
-    async fn delete_except(&self, owner: &Owner, keep: Option<&str>) -> Result<(), String> {
+    /// Deletes `owner`'s load balancers except the one of `keep`'s name and kind; with none kept, their target
+    /// groups and security groups too.
+    async fn delete_except(&self, owner: &Owner, keep: Option<(&str, Kind)>) -> Result<(), String> {
+        let kept = |name: &str, kind: Kind| keep == Some((name, kind));
         let classic = self.elb.describe_load_balancers(&self.caller, &[]).await.map_err(|e| e.to_string())?;
-        for lb in classic.iter().filter(|lb| Some(lb.name.as_str()) != keep) {
+        for lb in classic.iter().filter(|lb| !kept(&lb.name, Kind::Classic)) {
             if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
                 self.elb.delete_load_balancer(&self.caller, &lb.name).await.map_err(|e| e.to_string())?;
             }
         }
         let network = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
-        for lb in network.iter().filter(|lb| Some(lb.name.as_str()) != keep) {
+        for lb in network.iter().filter(|lb| !kept(&lb.name, Kind::Network)) {
             if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
             }
@@ -562,8 +564,9 @@ fn classic_health_check(spec: &LoadBalancerSpec) -> ClassicHealthCheck {
 impl LoadBalancers for ServiceLoadBalancers {
     async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<String, String> {
         let name = self.name(spec);
-        // A load balancer made before under another name (the scheme changed) goes first.
-        self.delete_except(&spec.owner, Some(&name)).await?;
+        // A load balancer made before under another name or of another kind (the scheme or type changed) goes
+        // first.
+        self.delete_except(&spec.owner, Some((&name, spec.kind))).await?;
         match spec.kind {
             Kind::Classic => self.ensure_classic(spec, &name).await,
             Kind::Network => self.ensure_network(spec, &name).await,

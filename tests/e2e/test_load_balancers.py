@@ -1,0 +1,265 @@
+"""Services of type LoadBalancer on an EKS cluster get their load balancers as on EKS: a Classic ELB or an NLB from
+the cloud provider, an NLB with ip or instance targets from the AWS Load Balancer Controller once it is installed,
+the DNS name in the Service's status (so `helm --wait` passes), targets that follow the nodes and the pods, events,
+and a finalizer that takes the load balancer away with the Service."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DEADLINE_SECONDS, FAST_NODE_FAILURES, boto, create_nodes_cluster, wait_until
+
+CHART = Path(__file__).parent / "charts" / "web"
+CONTROLLER_IMAGE = "public.ecr.aws/eks/aws-load-balancer-controller:v2.8.1"
+
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: default}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{{name: http, containerPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+  annotations: {annotations}
+spec:
+  type: LoadBalancer
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+"""
+
+CONTROLLER = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: aws-load-balancer-controller, namespace: kube-system}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app.kubernetes.io/name: aws-load-balancer-controller}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: aws-load-balancer-controller}}}}
+    spec:
+      containers:
+      - name: aws-load-balancer-controller
+        image: {CONTROLLER_IMAGE}
+        args: [--cluster-name=demo, --ingress-class=alb]
+"""
+
+
+@pytest.fixture
+def cluster(ekslite, tmp_path):
+    return create_nodes_cluster(ekslite(args=FAST_NODE_FAILURES), tmp_path)
+
+
+def get(cluster, *args):
+    return json.loads(cluster.kubectl("get", *args, "-o", "json").stdout)
+
+
+def hostname(cluster, service="web"):
+    ingress = get(cluster, "service", service).get("status", {}).get("loadBalancer", {}).get("ingress") or []
+    return ingress[0].get("hostname") if ingress else None
+
+
+def events(cluster, name="web"):
+    items = get(cluster, "events", "--field-selector", f"involvedObject.name={name},involvedObject.kind=Service")
+    return [(e["type"], e["reason"], e["message"]) for e in items["items"]]
+
+
+def node_instances(cluster):
+    return sorted(n["spec"]["providerID"].rsplit("/", 1)[1] for n in cluster.ready_nodes())
+
+
+def apply_web(cluster, annotations=None, replicas=2):
+    cluster.kubectl("apply", "-f", "-", input=WEB.format(replicas=replicas, annotations=json.dumps(annotations or {})))
+
+
+def test_the_cloud_provider_gives_a_service_a_classic_elb_on_its_node_ports(cluster):
+    apply_web(cluster)
+    name = wait_until(lambda: hostname(cluster), "the Service's load balancer")
+    service = get(cluster, "service", "web")
+    uid = service["metadata"]["uid"].replace("-", "")
+    assert re.fullmatch(rf"a{uid[:31]}-\d+\.us-east-1\.elb\.amazonaws\.com", name), name
+    assert "service.kubernetes.io/load-balancer-cleanup" in service["metadata"]["finalizers"]
+    node_port = service["spec"]["ports"][0]["nodePort"]
+
+    elb = boto(cluster.server, "elb")
+    described = elb.describe_load_balancers(LoadBalancerNames=[f"a{uid[:31]}"])["LoadBalancerDescriptions"][0]
+    assert described["DNSName"] == name
+    assert described["Scheme"] == "internet-facing"
+    assert [(l["Listener"]["LoadBalancerPort"], l["Listener"]["InstancePort"], l["Listener"]["Protocol"])
+            for l in described["ListenerDescriptions"]] == [(80, node_port, "TCP")]
+    assert sorted(i["InstanceId"] for i in described["Instances"]) == node_instances(cluster)
+    assert described["HealthCheck"]["Target"] == f"TCP:{node_port}"
+    assert sorted(described["Subnets"]) == sorted(s["SubnetId"] for s in cluster.subnets)
+    # Its own security group admits the listener's port from anywhere.
+    group = boto(cluster.server, "ec2").describe_security_groups(GroupIds=described["SecurityGroups"])["SecurityGroups"][0]
+    assert group["GroupName"] == f"k8s-elb-a{uid[:31]}"
+    assert any(p["FromPort"] == 80 and p["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}] for p in group["IpPermissions"])
+    tags = {t["Key"]: t["Value"] for t in
+            elb.describe_tags(LoadBalancerNames=[described["LoadBalancerName"]])["TagDescriptions"][0]["Tags"]}
+    assert tags["kubernetes.io/service-name"] == "default/web"
+    assert tags["kubernetes.io/cluster/demo"] == "owned"
+    reasons = wait_until(lambda: (r := [e[1] for e in events(cluster)]) and "EnsuredLoadBalancer" in r and r,
+                         "the service controller's events")
+    assert "EnsuringLoadBalancer" in reasons
+    printed = cluster.kubectl("get", "service", "web").stdout
+    assert name in printed, printed
+
+    cluster.kubectl("delete", "service", "web", "--wait=true")
+    assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
+    groups = boto(cluster.server, "ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"k8s-elb-a{uid[:31]}"]}])["SecurityGroups"]
+    assert groups == []
+
+
+def test_an_nlb_from_the_cloud_provider_registers_the_nodes_and_follows_them(cluster):
+    apply_web(cluster, {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                        "service.beta.kubernetes.io/aws-load-balancer-internal": "true"})
+    name = wait_until(lambda: hostname(cluster), "the Service's load balancer")
+    assert re.fullmatch(r"(internal-)?a[0-9a-f]{31}-[0-9a-f]{16}\.elb\.us-east-1\.amazonaws\.com", name), name
+    elbv2 = boto(cluster.server, "elbv2")
+    lb = elbv2.describe_load_balancers()["LoadBalancers"][0]
+    assert (lb["Type"], lb["Scheme"], lb["DNSName"]) == ("network", "internal", name)
+    assert "SecurityGroups" not in lb or lb["SecurityGroups"] == []
+    listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+    assert (listener["Port"], listener["Protocol"]) == (80, "TCP")
+    group_arn = listener["DefaultActions"][0]["TargetGroupArn"]
+    group = elbv2.describe_target_groups(TargetGroupArns=[group_arn])["TargetGroups"][0]
+    node_port = get(cluster, "service", "web")["spec"]["ports"][0]["nodePort"]
+    assert (group["TargetType"], group["Port"], group["Protocol"]) == ("instance", node_port, "TCP")
+
+    def health():
+        return sorted((d["Target"]["Id"], d["Target"]["Port"], d["TargetHealth"]["State"])
+                      for d in elbv2.describe_target_health(TargetGroupArn=group_arn)["TargetHealthDescriptions"])
+    instances = node_instances(cluster)
+    wait_until(lambda: health() == [(i, node_port, "healthy") for i in instances], "every node healthy")
+
+    # A node that fails stops being healthy.
+    failed = cluster.ready_nodes()[0]
+    failed_instance = failed["spec"]["providerID"].rsplit("/", 1)[1]
+    cluster.fail("nodes", failed["metadata"]["name"])
+    wait_until(lambda: (failed_instance, node_port, "unhealthy") in health(), "the failed node's target unhealthy")
+
+    cluster.kubectl("delete", "service", "web", "--wait=true")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert elbv2.describe_target_groups()["TargetGroups"] == []
+
+
+def test_the_load_balancer_controller_takes_its_services_once_installed(cluster):
+    annotations = {"service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                   "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                   "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}
+    apply_web(cluster, annotations, replicas=3)
+    elbv2 = boto(cluster.server, "elbv2")
+    # Without the controller nobody takes the Service: it stays pending, as on EKS.
+    wait_until(lambda: len(get(cluster, "endpointslices", "-l", "kubernetes.io/service-name=web")["items"]) == 1,
+               "the Service's endpoints")
+    assert hostname(cluster) is None
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    name = wait_until(lambda: hostname(cluster), "the controller's load balancer")
+    service = get(cluster, "service", "web")
+    assert "service.k8s.aws/resources" in service["metadata"]["finalizers"]
+    assert service["status"]["loadBalancer"]["ingress"][0]["ports"] == [{"port": 80, "protocol": "TCP"}]
+    lb = elbv2.describe_load_balancers()["LoadBalancers"][0]
+    assert re.fullmatch(r"k8s-default-web-[0-9a-f]{10}", lb["LoadBalancerName"]), lb["LoadBalancerName"]
+    assert (lb["Type"], lb["Scheme"], lb["DNSName"]) == ("network", "internet-facing", name)
+    assert lb["SecurityGroups"], "the controller's NLBs have a security group of their own"
+    tags = {t["Key"]: t["Value"] for t in
+            elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]}
+    assert (tags["elbv2.k8s.aws/cluster"], tags["service.k8s.aws/stack"]) == ("demo", "default/web")
+    listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+    group_arn = listener["DefaultActions"][0]["TargetGroupArn"]
+    group = elbv2.describe_target_groups(TargetGroupArns=[group_arn])["TargetGroups"][0]
+    assert (group["TargetType"], group["Port"]) == ("ip", 8080)
+    assert re.fullmatch(r"k8s-default-web-[0-9a-f]{10}", group["TargetGroupName"])
+
+    def pod_ips():
+        pods = get(cluster, "pods", "-l", "app=web")["items"]
+        return sorted(p["status"]["podIP"] for p in pods if p["metadata"].get("deletionTimestamp") is None
+                      and p["status"].get("podIP"))
+
+    def health():
+        return sorted((d["Target"]["Id"], d["TargetHealth"]["State"])
+                      for d in elbv2.describe_target_health(TargetGroupArn=group_arn)["TargetHealthDescriptions"])
+    wait_until(lambda: len(pod_ips()) == 3 and health() == [(ip, "healthy") for ip in pod_ips()],
+               "every pod's address a healthy target")
+    reasons = [e[1] for e in events(cluster)]
+    assert "SuccessfullyReconciled" in reasons, reasons
+
+    # Scaling down deregisters the pods that go: their targets drain.
+    before = pod_ips()
+    cluster.kubectl("scale", "deployment", "web", "--replicas=1")
+    wait_until(lambda: len(pod_ips()) == 1, "one pod left")
+    kept = pod_ips()[0]
+    wait_until(lambda: health() == sorted([(kept, "healthy")] + [(ip, "draining") for ip in before if ip != kept]),
+               "the removed pods' targets draining")
+
+    cluster.kubectl("delete", "service", "web", "--wait=true")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert elbv2.describe_target_groups()["TargetGroups"] == []
+
+
+def test_wrong_annotations_are_reported_as_events_and_make_nothing(cluster):
+    apply_web(cluster, {"service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval": "often"})
+    message = wait_until(lambda: next((e for e in events(cluster) if e[1] == "SyncLoadBalancerFailed"), None),
+                         "the controller's refusal")
+    assert message[0] == "Warning"
+    assert "failed to parse annotation" in message[2] and "often" in message[2], message
+    assert hostname(cluster) is None
+    assert boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"] == []
+    # Once fixed, the Service gets its load balancer.
+    cluster.kubectl("annotate", "service", "web", "--overwrite",
+                    "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval=30")
+    wait_until(lambda: hostname(cluster), "the Service's load balancer")
+    check = boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"][0]["HealthCheck"]
+    assert check["Interval"] == 30
+    # A Service that stops being a LoadBalancer loses its load balancer, its status and the finalizer.
+    cluster.kubectl("patch", "service", "web", "--type=merge", "-p", '{"spec": {"type": "ClusterIP"}}')
+    wait_until(lambda: boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"] == [],
+               "the load balancer gone")
+    service = wait_until(lambda: (s := get(cluster, "service", "web"))
+                         and not s["metadata"].get("finalizers") and s, "the finalizer gone")
+    assert not service["status"].get("loadBalancer", {}).get("ingress")
+
+
+@pytest.mark.parametrize("binary", ["helm", "helm3"])
+def test_helm_waits_for_a_charts_load_balancer(cluster, binary, tmp_path):
+    env = {"PATH": subprocess.os.environ["PATH"], "HOME": str(tmp_path), "KUBECONFIG": str(cluster.kubeconfig),
+           "HELM_CACHE_HOME": str(tmp_path / "cache"), "HELM_CONFIG_HOME": str(tmp_path / "config"),
+           "HELM_DATA_HOME": str(tmp_path / "data")}
+
+    def helm(*args):
+        result = subprocess.run([binary, *args], capture_output=True, text=True, env=env, timeout=DEADLINE_SECONDS)
+        assert result.returncode == 0, f"{binary} {' '.join(args)}:\n{result.stderr}"
+        return result
+    wait = ["--wait=legacy"] if binary == "helm" else ["--wait"]
+    helm("install", "web", str(CHART), *wait, "--timeout", "90s")
+    name = hostname(cluster)
+    assert name and name.endswith(".us-east-1.elb.amazonaws.com"), name
+    # The chart's service account carries IRSA, so its pods get the role's credentials wired in.
+    pod = get(cluster, "pods", "-l", "app=web")["items"][0]
+    env_names = {v["name"] for v in pod["spec"]["containers"][0].get("env", [])}
+    assert {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} <= env_names
+    helm("upgrade", "web", str(CHART), *wait, "--timeout", "90s", "--set", "replicas=3",
+         "--set-json", 'serviceAnnotations={"service.beta.kubernetes.io/aws-load-balancer-type":"nlb"}')
+    upgraded = hostname(cluster)
+    assert upgraded.endswith(".elb.us-east-1.amazonaws.com"), upgraded
+    assert boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"] == []
+    assert len(boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"]) == 1
+    helm("uninstall", "web", "--wait", "--timeout", "60s")
+    assert boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == []
