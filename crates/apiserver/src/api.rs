@@ -10,7 +10,7 @@ use store::{DynStore, ListOptions, StoreError};
 
 use crate::allocate::ServiceAllocator;
 use crate::object;
-use crate::plugins::{PodAdmission, TokenAuthenticator};
+use crate::plugins::{PodAdmission, PodConnector, TokenAuthenticator};
 use crate::record::{ClusterRecord, KUBERNETES_VERSIONS};
 use crate::registry::{Registry, ResourceType};
 use crate::status::ApiError;
@@ -40,6 +40,8 @@ pub struct ClusterApi {
     pub(crate) default_toleration_seconds: i64,
     /// The mutating webhook new pods go through, if any.
     pub(crate) pod_admission: Vec<Arc<dyn PodAdmission>>,
+    /// Reaches pods' ports; without one, every connection to a pod is refused.
+    pub(crate) pod_connector: Option<Arc<dyn PodConnector>>,
     /// Issues and checks service account tokens.
     pub(crate) tokens: crate::tokens::TokenIssuer,
     /// Recent writes decoded once for all watches.
@@ -60,6 +62,7 @@ impl ClusterApi {
             authenticator: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: Vec::new(),
+            pod_connector: None,
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             decodes: Arc::default(),
             store,

@@ -14,7 +14,7 @@ use store::{DynStore, ListOptions, StoreError, TxnOp};
 use crate::allocate::Ipv4Cidr;
 use crate::api::{ClusterApi, cluster_prefix};
 use crate::pki::{ClusterPki, PkiError};
-use crate::plugins::{PodAdmission, TokenAuthenticator};
+use crate::plugins::{PodAdmission, PodConnector, TokenAuthenticator};
 use crate::record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
 use crate::registry::Registry;
 use crate::server::RunningServer;
@@ -56,6 +56,7 @@ pub struct ControlPlanes {
     observer: Option<Arc<dyn ClusterObserver>>,
     default_toleration_seconds: i64,
     pod_admission: Vec<Arc<dyn PodAdmission>>,
+    pod_connector: Option<Arc<dyn PodConnector>>,
 }
 
 /// A cluster whose API server runs.
@@ -90,6 +91,7 @@ impl ControlPlanes {
             observer: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: Vec::new(),
+            pod_connector: None,
         }
     }
 
@@ -109,6 +111,13 @@ impl ControlPlanes {
     /// Sends every new pod of every cluster through `hook`, after the hooks added before it.
     pub fn with_pod_admission(mut self, hook: Arc<dyn PodAdmission>) -> ControlPlanes {
         self.pod_admission.push(hook);
+        self
+    }
+
+    /// Reaches pods' ports through `connector` in every cluster started from now on (the pod and service proxies,
+    /// port-forwarding).
+    pub fn with_pod_connector(mut self, connector: Arc<dyn PodConnector>) -> ControlPlanes {
+        self.pod_connector = Some(connector);
         self
     }
 
@@ -363,6 +372,7 @@ impl ControlPlanes {
         api.authenticator = self.authenticator.clone();
         api.default_toleration_seconds = self.default_toleration_seconds;
         api.pod_admission = self.pod_admission.clone();
+        api.pod_connector = self.pod_connector.clone();
         let api = Arc::new(api);
         bootstrap(&api).await?;
         api.reload_custom_resources().await?;

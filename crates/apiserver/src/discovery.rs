@@ -68,6 +68,9 @@ fn subresource_kind(resource: &ResourceType, subresource: Subresource) -> (&str,
         Subresource::Eviction => ("policy", "v1", "Eviction"),
         Subresource::EphemeralContainers => (&resource.group, &resource.version, &resource.kind),
         Subresource::Approval => (&resource.group, &resource.version, &resource.kind),
+        Subresource::Proxy if resource.kind == "Pod" => ("", "v1", "PodProxyOptions"),
+        Subresource::Proxy => ("", "v1", "ServiceProxyOptions"),
+        Subresource::PortForward => ("", "v1", "PodPortForwardOptions"),
     }
 }
 
@@ -78,6 +81,8 @@ fn subresource_verbs(subresource: Subresource) -> &'static [&'static str] {
         Subresource::Status | Subresource::Scale => &["get", "patch", "update"],
         Subresource::EphemeralContainers => &["get", "patch", "update"],
         Subresource::Approval => &["get", "patch", "update"],
+        Subresource::Proxy => &["create", "delete", "get", "patch", "update"],
+        Subresource::PortForward => &["create", "get"],
     }
 }
 

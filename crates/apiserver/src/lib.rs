@@ -19,7 +19,8 @@
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
 //! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each
 //!    under `rest/`, watch included), `kinds` (one strategy per kind with behaviour of its own, whose hooks the
-//!    generic verbs call), `authn` and `authz`.
+//!    generic verbs call), `authn`, `authz`, and the connect subresources: `proxy` (pods' and services') and
+//!    `portforward`.
 //! 5. `server` (TLS and routing) and `local` (the same routing in-process).
 //! 6. `cluster`: `ControlPlanes`, which creates, bootstraps, starts and deletes clusters.
 
@@ -40,6 +41,8 @@ mod object;
 mod patch;
 mod pki;
 mod plugins;
+mod portforward;
+mod proxy;
 mod record;
 mod registry;
 mod request;
@@ -57,7 +60,7 @@ pub use cluster::{ClusterError, ClusterObserver, ControlPlanes};
 pub use identity::{AccessGrant, AuthenticatedUser, Identity};
 pub use local::LocalService;
 pub use pki::ClusterPki;
-pub use plugins::{PodAdmission, TokenAuthenticator};
+pub use plugins::{PodAdmission, PodConnector, TokenAuthenticator};
 pub use record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
 
 #[cfg(test)]

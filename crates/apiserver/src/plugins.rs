@@ -1,6 +1,6 @@
 //! The traits through which the embedding program extends every cluster's API server: a bearer token
-//! authenticator (EKS tokens) and a mutating admission webhook for new pods (Fargate). Only the identity types
-//! are below it.
+//! authenticator (EKS tokens), a mutating admission webhook for new pods (Fargate), and the network that reaches
+//! pods' ports (the pod and service proxies, port-forwarding). Only the identity types are below it.
 
 use crate::identity::AuthenticatedUser;
 
@@ -26,4 +26,14 @@ pub trait PodAdmission: Send + Sync + std::fmt::Debug {
         pod: &mut serde_json::Value,
         service_account: Option<&serde_json::Value>,
     ) -> Result<(), String>;
+}
+
+/// Opens connections to pods' ports, where kube-apiserver dials a pod's IP (the `proxy` subresources of pods and
+/// services) or has the pod's kubelet dial it (`pods/portforward`). The API server knows no node: without one every
+/// connection is refused.
+pub trait PodConnector: Send + Sync + std::fmt::Debug {
+    /// Opens a connection to TCP `port` of `pod` (the pod as stored) in the cluster named `cluster`. `Err` is the
+    /// dialer's error as Go words it (`dial tcp 10.0.1.5:80: connect: connection refused`), which kube-apiserver
+    /// passes on.
+    fn connect(&self, cluster: &str, pod: &serde_json::Value, port: u16) -> Result<tokio::io::DuplexStream, String>;
 }

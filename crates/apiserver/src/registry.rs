@@ -50,6 +50,11 @@ pub enum Subresource {
     /// `certificatesigningrequests/approval`: the request, through which only its Approved and Denied conditions
     /// change.
     Approval,
+    /// `pods/proxy` and `services/proxy`: requests passed on to the pod's port (`PodProxyOptions`,
+    /// `ServiceProxyOptions`).
+    Proxy,
+    /// `pods/portforward`: streams to the pod's ports (`PodPortForwardOptions`).
+    PortForward,
 }
 
 impl Subresource {
@@ -61,6 +66,8 @@ impl Subresource {
             Subresource::Eviction => "eviction",
             Subresource::EphemeralContainers => "ephemeralcontainers",
             Subresource::Approval => "approval",
+            Subresource::Proxy => "proxy",
+            Subresource::PortForward => "portforward",
         }
     }
 }
@@ -154,8 +161,15 @@ const NONE: &[&str] = &[];
 /// Upstream lists APIServices in the `api-extensions` category.
 const ALL_API_SERVICES: &[&str] = &["api-extensions"];
 pub(crate) const STATUS: &[Subresource] = &[Subresource::Status];
-pub(crate) const POD_SUBRESOURCES: &[Subresource] =
-    &[Subresource::Binding, Subresource::EphemeralContainers, Subresource::Eviction, Subresource::Status];
+pub(crate) const POD_SUBRESOURCES: &[Subresource] = &[
+    Subresource::Binding,
+    Subresource::EphemeralContainers,
+    Subresource::Eviction,
+    Subresource::PortForward,
+    Subresource::Proxy,
+    Subresource::Status,
+];
+pub(crate) const SERVICE_SUBRESOURCES: &[Subresource] = &[Subresource::Proxy, Subresource::Status];
 pub(crate) const CSR_SUBRESOURCES: &[Subresource] = &[Subresource::Approval, Subresource::Status];
 pub(crate) const STATUS_SCALE: &[Subresource] = &[Subresource::Status, Subresource::Scale];
 
@@ -237,7 +251,7 @@ impl Registry {
             resource::<corev1::Namespace>(&["ns"], NONE, STATUS),
             resource::<corev1::Pod>(&["po"], ALL, POD_SUBRESOURCES),
             review::<corev1::Binding>(),
-            resource::<corev1::Service>(&["svc"], ALL, STATUS),
+            resource::<corev1::Service>(&["svc"], ALL, SERVICE_SUBRESOURCES),
             resource::<corev1::Endpoints>(&["ep"], NONE, &[]),
             resource::<corev1::ConfigMap>(&["cm"], NONE, &[]),
             resource::<corev1::Secret>(NONE, NONE, &[]),

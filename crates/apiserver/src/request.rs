@@ -1,5 +1,7 @@
 //! Turns a request's method and path into what it asks for, as kube-apiserver's request-info parsing does:
-//! `/api/v1/namespaces/default/pods/web/status` is the `status` subresource of pod `web` in `default`.
+//! `/api/v1/namespaces/default/pods/web/status` is the `status` subresource of pod `web` in `default`. The connect
+//! subresources (`pods/<name>/proxy/<any path>`, `services/<name>/proxy/...`, `pods/<name>/portforward`) have a
+//! parser of their own, [`parse_connect`], as their paths go on past the subresource.
 
 use axum::http::Method;
 
@@ -99,3 +101,56 @@ pub fn parse(method: &Method, path: &str, watch: bool) -> Option<ApiPath> {
         subresource: subresource.map(str::to_owned),
     }))
 }
+
+/// A request to a connect subresource of a pod or a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectRequest {
+    pub namespace: String,
+    /// `pods` or `services`.
+    pub resource: &'static str,
+    /// The name as the path gives it: for a proxy, `[scheme:]name[:port]`.
+    pub name: String,
+    /// `proxy` or `portforward`.
+    pub subresource: &'static str,
+    /// What follows `proxy` in the path: empty, or starting with `/`. Always empty for `portforward`.
+    pub rest: String,
+}
+
+/// Parses `/api/v1/namespaces/<namespace>/<pods|services>/<name>/<proxy|portforward>[/...]`; `None` for any other
+/// path (which [`parse`] then reads).
+pub fn parse_connect(path: &str) -> Option<ConnectRequest> {
+    let rest = path.strip_prefix("/api/v1/namespaces/")?;
+    let mut parts = rest.splitn(4, '/');
+    let (namespace, resource, name, tail) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (subresource, rest) = match tail.split_once('/') {
+        Some((subresource, rest)) => (subresource, format!("/{rest}")),
+        None => (tail, String::new()),
+    };
+    let (resource, subresource) = match (resource, subresource) {
+        ("pods", "proxy") => ("pods", "proxy"),
+        ("services", "proxy") => ("services", "proxy"),
+        ("pods", "portforward") if rest.is_empty() || rest == "/" => ("pods", "portforward"),
+        _ => return None,
+    };
+    if namespace.is_empty() || name.is_empty() {
+        return None;
+    }
+    let rest = if subresource == "portforward" { String::new() } else { rest };
+    Some(ConnectRequest { namespace: namespace.to_owned(), resource, name: name.to_owned(), subresource, rest })
+}
+
+/// Splits a proxy's `[scheme:]name[:port]` as kube-apiserver's `SplitSchemeNamePort` does: the scheme is empty,
+/// `http` or `https`, the name is not empty; `None` when it is not of that form.
+pub fn split_scheme_name_port(id: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = id.split(':').collect();
+    let (scheme, name, port) = match parts.as_slice() {
+        [name] => ("", *name, ""),
+        [name, port] => ("", *name, *port),
+        [scheme, name, port] => (*scheme, *name, *port),
+        _ => return None,
+    };
+    (!name.is_empty() && matches!(scheme, "" | "http" | "https")).then_some((scheme, name, port))
+}
+
+#[cfg(test)]
+mod tests;

@@ -189,6 +189,13 @@ pub(crate) async fn handle(api: &ClusterApi, identity: &Identity, request: Reque
 }
 
 async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: &str) -> Result<Response, ApiError> {
+    // The connect subresources take the request whole: its body streams on, its connection may be upgraded.
+    if let Some(connect) = request::parse_connect(path) {
+        return match connect.subresource {
+            "proxy" => api.proxy(user, &connect, request).await,
+            _ => api.port_forward(user, &connect, request).await,
+        };
+    }
     let query = query_of(&request);
     let method = request.method().clone();
     let watch = query.get("watch").is_some_and(|w| w == "true" || w == "1");

@@ -18,6 +18,7 @@ pub mod eks;
 pub mod fargate;
 pub mod health;
 pub mod nodeadm;
+pub mod pod_traffic;
 pub mod reconciler;
 pub mod regions;
 pub mod serve;

@@ -69,7 +69,9 @@ const KNOWLEDGE: &[(&str, &[&str])] = &[
     // The Kubernetes side knows nothing of AWS.
     ("apiserver", &["aws-sdk-", "aws-smithy-", "aws-sigv4", "aws-config"]),
     ("scheduler", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
-    ("node-agent", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
+    // The node agent speaks HTTP only inside its pods' in-memory connections (hyper over `tokio::io::duplex`,
+    // `traffic.rs`): no web framework, no listener.
+    ("node-agent", &["axum", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
     ("controllers", &["axum", "hyper", "aws-sdk-", "aws-smithy-", "rusqlite", "etcd-client"]),
 ];
 

@@ -21,7 +21,9 @@ mod agent;
 pub mod lifecycle;
 mod network;
 pub mod node;
+pub mod probe;
 pub mod status;
+pub mod traffic;
 
 pub use network::{Cidr, PodNetwork, SubnetPool};
 

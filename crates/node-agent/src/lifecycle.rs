@@ -90,6 +90,36 @@ pub struct ContainerPlan {
     pub startup_delay: Option<Duration>,
     /// The liveness probe's kind.
     pub liveness_kind: ProbeKind,
+    /// The readiness probe never succeeds, as the node found when it probed the container.
+    pub readiness_failure: Option<ProbeFailure>,
+    /// The liveness probe never succeeds.
+    pub liveness_failure: Option<ProbeFailure>,
+    /// The startup probe never succeeds: the container never counts as started, nor ready.
+    pub startup_failure: Option<ProbeFailure>,
+}
+
+/// A probe of a container that never succeeds: the node probed it through the pod's simulated ports
+/// ([`crate::probe`]), and a probe's answer only depends on the pod's spec and annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeFailure {
+    /// What follows `Readiness probe ` (or `Liveness`, `Startup`) in the `Unhealthy` event, as kubelet words it:
+    /// `failed: <the probe's output>` or `errored and resulted in unknown state: <the error>`.
+    pub detail: String,
+    /// For a liveness or startup probe that fails (rather than errors): how long after each start of the
+    /// container it has failed `failureThreshold` times in a row and kubelet kills the container. `None` for a
+    /// probe that errors, whose results kubelet throws away.
+    pub kill_after: Option<Duration>,
+}
+
+/// The probe failures of one regular container, in the order of `spec.containers`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerProbeFailures {
+    /// The readiness probe's.
+    pub readiness: Option<ProbeFailure>,
+    /// The liveness probe's.
+    pub liveness: Option<ProbeFailure>,
+    /// The startup probe's.
+    pub startup: Option<ProbeFailure>,
 }
 
 /// Everything about a pod that decides its lifecycle.
@@ -211,6 +241,16 @@ impl PodPlan {
         (plan, errors)
     }
 
+    /// The plan with what probing the regular containers found, one entry per container in order.
+    pub fn with_probe_failures(mut self, failures: Vec<ContainerProbeFailures>) -> PodPlan {
+        for (container, found) in self.containers.iter_mut().zip(failures) {
+            container.readiness_failure = found.readiness;
+            container.liveness_failure = found.liveness;
+            container.startup_failure = found.startup;
+        }
+        self
+    }
+
     /// When the regular containers first start, after the image pull and every init container.
     pub fn containers_start(&self, timing: &Timing) -> Duration {
         timing.start_delay + self.init_run * self.init_containers.len() as u32
@@ -258,6 +298,9 @@ impl ContainerPlan {
             readiness_kind: probe_kind(container.readiness_probe.as_ref()),
             startup_delay: container.startup_probe.as_ref().map(delay),
             liveness_kind: probe_kind(container.liveness_probe.as_ref()),
+            readiness_failure: None,
+            liveness_failure: None,
+            startup_failure: None,
         }
     }
 }
@@ -333,6 +376,12 @@ pub struct ContainerSnapshot {
     pub starts: u32,
     /// How often its liveness probe killed it (for `Unhealthy`/`Killing` events).
     pub liveness_kills: u32,
+    /// How often its startup probe killed it (for `Unhealthy`/`Killing` events).
+    pub startup_kills: u32,
+    /// Running past its startup delay with a startup probe that errors (for `Unhealthy` events).
+    pub startup_erroring: bool,
+    /// Started, with a liveness probe that errors (for `Unhealthy` events).
+    pub liveness_erroring: bool,
     /// How often it entered a back-off (for `BackOff` events).
     pub backoffs: u32,
     /// Running but failing its readiness probe (for `Unhealthy` events).
@@ -366,6 +415,9 @@ pub fn simulate_ephemeral(
         ready: false,
         starts: u32::from(ran),
         liveness_kills: 0,
+        startup_kills: 0,
+        startup_erroring: false,
+        liveness_erroring: false,
         backoffs: 0,
         readiness_failing: false,
     };
@@ -469,6 +521,8 @@ pub fn simulate(plan: &PodPlan, timing: &Timing, elapsed: Duration, stop: Option
                 container.ready = false;
                 container.started = false;
                 container.readiness_failing = false;
+                container.startup_erroring = false;
+                container.liveness_erroring = false;
             }
         }
         next = Next(None);
@@ -505,6 +559,9 @@ fn waiting(reason: &'static str) -> ContainerSnapshot {
         started: false,
         starts: 0,
         liveness_kills: 0,
+        startup_kills: 0,
+        startup_erroring: false,
+        liveness_erroring: false,
         backoffs: 0,
         readiness_failing: false,
     }
@@ -532,9 +589,20 @@ fn run_container(
     let mut start = begin;
     // Restarts since the back-off was last reset; the first restart after a reset is immediate.
     let mut backoff_steps = 0u32;
+    // Kubelet runs no liveness or readiness probe before the startup probe succeeds, so a failing startup probe
+    // decides alone when the container is killed.
+    let never_starts = container.startup_failure.is_some();
+    let startup_kill = container.startup_failure.as_ref().and_then(|failure| failure.kill_after);
+    let liveness_kill = [plan.fail_liveness_after, container.liveness_failure.as_ref().and_then(|f| f.kill_after)]
+        .into_iter()
+        .flatten()
+        .min()
+        .filter(|_| !never_starts);
+    let kill_after = startup_kill.or(liveness_kill);
+    let liveness_errors = container.liveness_failure.as_ref().is_some_and(|failure| failure.kill_after.is_none());
     loop {
         snapshot.starts += 1;
-        let (run, killed) = match (plan.run, plan.fail_liveness_after) {
+        let (run, killed) = match (plan.run, kill_after) {
             (Some(run), Some(live)) if live < run => (Some(live), true),
             (Some(run), _) => (Some(run), false),
             (None, Some(live)) => (Some(live), true),
@@ -548,11 +616,22 @@ fn run_container(
             let started_at = start + container.startup_delay.unwrap_or(Duration::ZERO);
             let ready_at = started_at.max(start + container.readiness_delay.unwrap_or(Duration::ZERO));
             snapshot.state = State::Running { since: start };
+            if never_starts {
+                // Only a startup probe that errors is reported while running; one that fails is with the kill.
+                if startup_kill.is_none() {
+                    snapshot.startup_erroring = now >= started_at;
+                    if !snapshot.startup_erroring {
+                        next.at(started_at);
+                    }
+                }
+                return snapshot;
+            }
             snapshot.started = now >= started_at;
             if !snapshot.started {
                 next.at(started_at);
             }
-            if plan.fail_readiness {
+            snapshot.liveness_erroring = liveness_errors && snapshot.started;
+            if plan.fail_readiness || container.readiness_failure.is_some() {
                 snapshot.readiness_failing = now >= ready_at;
                 if !snapshot.readiness_failing {
                     next.at(ready_at);
@@ -568,7 +647,9 @@ fn run_container(
         let end = end.expect("a finite run");
         let exit_code = if killed { KILLED_EXIT_CODE } else { plan.exit_code };
         let exit = Terminated { exit_code, started: start, finished: end };
-        if killed {
+        if killed && startup_kill.is_some() {
+            snapshot.startup_kills += 1;
+        } else if killed {
             snapshot.liveness_kills += 1;
         }
         let restarts = match plan.restart_policy {

@@ -268,9 +268,16 @@ pub fn events(
             let old = before.and_then(|list| list.get(index));
             let field_path = format!("spec.{field}{{{}}}", container.name);
             let old_value = |get: fn(&ContainerSnapshot) -> u32| old.map_or(0, get);
+            if snapshot.startup_kills > old_value(|s| s.startup_kills)
+                && let Some(failure) = &container.startup_failure
+            {
+                events.push(EventSpec::warning("Unhealthy", format!("Startup probe {}", failure.detail), &field_path));
+                let message = format!("Container {} failed startup probe, will be restarted", container.name);
+                events.push(EventSpec::normal("Killing", message, &field_path));
+            }
             if snapshot.liveness_kills > old_value(|s| s.liveness_kills) {
-                let detail = probe_failure(container.liveness_kind);
-                events.push(EventSpec::warning("Unhealthy", format!("Liveness probe failed: {detail}"), &field_path));
+                let message = format!("Liveness probe {}", liveness_detail(plan, container));
+                events.push(EventSpec::warning("Unhealthy", message, &field_path));
                 let message = format!("Container {} failed liveness probe, will be restarted", container.name);
                 events.push(EventSpec::normal("Killing", message, &field_path));
             }
@@ -297,9 +304,24 @@ pub fn events(
                     format!("Back-off restarting failed container {} in pod {}", container.name, context.full_name());
                 events.push(EventSpec::warning("BackOff", message, &field_path));
             }
+            if snapshot.startup_erroring
+                && !old.is_some_and(|s| s.startup_erroring)
+                && let Some(failure) = &container.startup_failure
+            {
+                events.push(EventSpec::warning("Unhealthy", format!("Startup probe {}", failure.detail), &field_path));
+            }
+            if snapshot.liveness_erroring
+                && !old.is_some_and(|s| s.liveness_erroring)
+                && let Some(failure) = &container.liveness_failure
+            {
+                events.push(EventSpec::warning("Unhealthy", format!("Liveness probe {}", failure.detail), &field_path));
+            }
             if snapshot.readiness_failing && !old.is_some_and(|s| s.readiness_failing) {
-                let detail = probe_failure(container.readiness_kind);
-                events.push(EventSpec::warning("Unhealthy", format!("Readiness probe failed: {detail}"), &field_path));
+                let detail = match &container.readiness_failure {
+                    Some(failure) => failure.detail.clone(),
+                    None => format!("failed: {}", probe_failure(container.readiness_kind)),
+                };
+                events.push(EventSpec::warning("Unhealthy", format!("Readiness probe {detail}"), &field_path));
             }
         }
     }
@@ -326,6 +348,16 @@ pub fn stopping_events(plan: &PodPlan, snapshot: &PodSnapshot) -> Vec<EventSpec>
         }
     }
     events
+}
+
+/// What the liveness probe said when it killed a container: the probe's own failure when it fails no later than
+/// the `ekslite.dev/fail-liveness-after` annotation says, else the annotation's simulated failure.
+fn liveness_detail(plan: &PodPlan, container: &ContainerPlan) -> String {
+    let probed = container.liveness_failure.as_ref().and_then(|failure| Some((failure.kill_after?, &failure.detail)));
+    match (probed, plan.fail_liveness_after) {
+        (Some((after, detail)), annotated) if annotated.is_none_or(|annotated| after <= annotated) => detail.clone(),
+        _ => format!("failed: {}", probe_failure(container.liveness_kind)),
+    }
 }
 
 fn probe_failure(kind: ProbeKind) -> &'static str {

@@ -214,6 +214,7 @@ fn lean_pod(pod: &mut Pod) {
                 readiness_probe: c.readiness_probe,
                 startup_probe: c.startup_probe,
                 restart_policy: c.restart_policy,
+                ports: c.ports,
                 ..Container::default()
             })
             .collect()
@@ -575,6 +576,7 @@ impl Driver {
         };
         let tracked = self.pods.get(uid).expect("tracked");
         let (plan, garbage) = PodPlan::of(&tracked.pod);
+        let plan = plan.with_probe_failures(crate::probe::failures(&tracked.pod, ip).await);
         let now = OffsetDateTime::now_utc();
         let (origin, previous) = match started {
             // An earlier run of the agent admitted it: carry on from its start without replaying events.

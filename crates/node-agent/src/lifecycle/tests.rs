@@ -123,6 +123,60 @@ fn failing_probes() {
     assert_eq!(simulate(&plan, &Timing::default(), Duration::from_secs(11), None).containers[0].liveness_kills, 2);
 }
 
+fn failure(detail: &str, kill_after: Option<u64>) -> Option<ProbeFailure> {
+    Some(ProbeFailure { detail: detail.into(), kill_after: kill_after.map(Duration::from_secs) })
+}
+
+fn check_probed(
+    found: ContainerProbeFailures,
+    annotations: &[(&str, &str)],
+    elapsed: f64,
+    expect: &str,
+) -> ContainerSnapshot {
+    let web = pod("Always", annotations, json!({}));
+    let (plan, _) = PodPlan::of(&web);
+    let plan = plan.with_probe_failures(vec![found]);
+    let snapshot = simulate(&plan, &Timing::default(), Duration::from_secs_f64(elapsed), None);
+    assert_eq!(summary(&snapshot), expect, "at {elapsed}s");
+    snapshot.containers[0].clone()
+}
+
+#[test]
+fn probes_that_found_a_closed_port_play_out_over_time() {
+    let unready = ContainerProbeFailures { readiness: failure("failed: x", None), ..Default::default() };
+    let web = check_probed(unready.clone(), &[], 60.0, "Running | running@1s r0");
+    assert!(web.readiness_failing && web.started);
+    // A liveness probe that fails kills after its threshold; one that errors only says so.
+    let dying = ContainerProbeFailures { liveness: failure("failed: x", Some(20)), ..Default::default() };
+    check_probed(dying.clone(), &[], 20.9, "Running ready | running@1s r0 ready");
+    let web = check_probed(dying.clone(), &[], 21.0, "Running ready | running@21s r1 ready last=137@1s..21s");
+    assert_eq!((web.liveness_kills, web.startup_kills), (1, 0));
+    // The annotation kills sooner when it says so.
+    check_probed(dying, &[(FAIL_LIVENESS_AFTER, "5")], 6.0, "Running ready | running@6s r1 ready last=137@1s..6s");
+    let erroring = ContainerProbeFailures {
+        liveness: failure("errored and resulted in unknown state: x", None),
+        ..Default::default()
+    };
+    let web = check_probed(erroring, &[], 3600.0, "Running ready | running@1s r0 ready");
+    assert!(web.liveness_erroring && web.liveness_kills == 0);
+    // A startup probe that fails: never started nor ready, killed after its threshold, and no liveness kill first.
+    let stuck = ContainerProbeFailures {
+        startup: failure("failed: x", Some(20)),
+        liveness: failure("failed: y", Some(5)),
+        ..Default::default()
+    };
+    let web = check_probed(stuck.clone(), &[(FAIL_LIVENESS_AFTER, "3")], 20.0, "Running | running@1s r0");
+    assert!(!web.started && !web.startup_erroring);
+    let web = check_probed(stuck, &[], 21.0, "Running | running@21s r1 last=137@1s..21s");
+    assert_eq!((web.startup_kills, web.liveness_kills), (1, 0));
+    let erroring = ContainerProbeFailures {
+        startup: failure("errored and resulted in unknown state: x", None),
+        ..Default::default()
+    };
+    let web = check_probed(erroring, &[], 3600.0, "Running | running@1s r0");
+    assert!(web.startup_erroring && !web.started);
+}
+
 #[test]
 fn init_containers_run_in_order_before_the_containers() {
     let mut with_init = pod("Always", &[(INIT_SECONDS, "2")], json!({}));

@@ -200,6 +200,101 @@ fn events_follow_the_changes() {
     );
 }
 
+fn check_probed_events(found: lifecycle::ContainerProbeFailures, from: u64, to: u64, expect: &[&str]) {
+    let (plan, _) = PodPlan::of(&pod("Always", &[]));
+    let plan = plan.with_probe_failures(vec![found]);
+    let at = |seconds: u64| simulate(&plan, &Timing::default(), Duration::from_secs(seconds), None);
+    let events = events(&plan, &Timing::default(), Some(&at(from)), &at(to), &context());
+    let lines: Vec<String> = events.iter().map(|e| format!("{} {}: {}", e.type_, e.reason, e.message)).collect();
+    assert_eq!(lines, expect, "{from} -> {to}");
+}
+
+#[test]
+fn probed_failures_are_reported_in_kubelets_words() {
+    let failure = |detail: &str, kill_after: Option<u64>| {
+        Some(lifecycle::ProbeFailure { detail: detail.into(), kill_after: kill_after.map(Duration::from_secs) })
+    };
+    let refused = "failed: Get \"http://10.0.1.4:81/\": dial tcp 10.0.1.4:81: connect: connection refused";
+    let unready = lifecycle::ContainerProbeFailures { readiness: failure(refused, None), ..Default::default() };
+    check_probed_events(
+        unready.clone(),
+        0,
+        1,
+        &[
+            "Normal Pulling: Pulling image \"nginx:1.27\"",
+            "Normal Pulled: Successfully pulled image \"nginx:1.27\" in 1s (1s including waiting). Image size: 72225394 bytes.",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+            "Warning Unhealthy: Readiness probe failed: Get \"http://10.0.1.4:81/\": dial tcp 10.0.1.4:81: connect: connection refused",
+        ],
+    );
+    check_probed_events(unready, 1, 100, &[]);
+    let dying = lifecycle::ContainerProbeFailures {
+        liveness: failure("failed: dial tcp 10.0.1.4:81: connect: connection refused", Some(20)),
+        ..Default::default()
+    };
+    check_probed_events(
+        dying,
+        20,
+        21,
+        &[
+            "Warning Unhealthy: Liveness probe failed: dial tcp 10.0.1.4:81: connect: connection refused",
+            "Normal Killing: Container web failed liveness probe, will be restarted",
+            "Normal Pulled: Container image \"nginx:1.27\" already present on machine",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+        ],
+    );
+    let stuck = lifecycle::ContainerProbeFailures {
+        startup: failure("failed: HTTP probe failed with statuscode: 503", Some(20)),
+        ..Default::default()
+    };
+    check_probed_events(
+        stuck,
+        20,
+        21,
+        &[
+            "Warning Unhealthy: Startup probe failed: HTTP probe failed with statuscode: 503",
+            "Normal Killing: Container web failed startup probe, will be restarted",
+            "Normal Pulled: Container image \"nginx:1.27\" already present on machine",
+            "Normal Created: Created container: web",
+            "Normal Started: Started container web",
+        ],
+    );
+    let named = "errored and resulted in unknown state: strconv.Atoi: parsing \"http\": invalid syntax";
+    let erroring = lifecycle::ContainerProbeFailures {
+        startup: failure(named, None),
+        liveness: failure(named, None),
+        ..Default::default()
+    };
+    check_probed_events(erroring.clone(), 1, 2, &[]);
+    let (plan, _) = PodPlan::of(&pod("Always", &[]));
+    let plan = plan.with_probe_failures(vec![erroring]);
+    let found = events(
+        &plan,
+        &Timing::default(),
+        None,
+        &simulate(&plan, &Timing::default(), Duration::from_secs(1), None),
+        &context(),
+    );
+    let unhealthy: Vec<&str> = found.iter().filter(|e| e.reason == "Unhealthy").map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        unhealthy,
+        ["Startup probe errored and resulted in unknown state: strconv.Atoi: parsing \"http\": invalid syntax"]
+    );
+    // A liveness probe that errors says so once the container runs, and kills nothing.
+    let erroring = lifecycle::ContainerProbeFailures { liveness: failure(named, None), ..Default::default() };
+    let plan = plan.with_probe_failures(vec![erroring]);
+    let at = |seconds| simulate(&plan, &Timing::default(), Duration::from_secs(seconds), None);
+    let lines: Vec<String> =
+        events(&plan, &Timing::default(), Some(&at(0)), &at(1), &context()).into_iter().map(|e| e.message).collect();
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("Liveness probe errored and resulted in unknown state: strconv.Atoi: parsing \"http\": invalid syntax")
+    );
+    assert!(events(&plan, &Timing::default(), Some(&at(1)), &at(3600), &context()).is_empty());
+}
+
 #[test]
 fn stopping_and_rejection() {
     let (plan, _) = PodPlan::of(&pod("Always", &[]));
