@@ -3,9 +3,11 @@ the cloud provider, an NLB with ip or instance targets from the AWS Load Balance
 the DNS name in the Service's status (so `helm --wait` passes), targets that follow the nodes and the pods, events,
 and a finalizer that takes the load balancer away with the Service."""
 
+import http.client
 import json
 import re
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,33 @@ def node_instances(cluster):
     return sorted(n["spec"]["providerID"].rsplit("/", 1)[1] for n in cluster.ready_nodes())
 
 
+def loopback(cluster, service="web", port=80):
+    """The loopback address of the load balancer's listener on `port`, from the Service's annotation."""
+    listeners = get(cluster, "service", service)["metadata"].get("annotations", {}).get(
+        "ekslite.dev/load-balancer-listeners", "")
+    found = dict(pair.split("=", 1) for pair in listeners.split(",") if pair)
+    return found.get(str(port))
+
+
+def served_by(address, requests=12):
+    """The pods that answered `requests` HTTP GETs through a load balancer's loopback listener."""
+    pods = set()
+    for _ in range(requests):
+        with urllib.request.urlopen(f"http://{address}/hello", timeout=10) as response:
+            answer = json.loads(response.read())
+            assert answer["path"] == "/hello", answer
+            pods.add(answer["pod"])
+    return pods
+
+
+def answered_by(address, requests=12):
+    """`served_by`, or None while a connection goes unanswered (no ready target yet)."""
+    try:
+        return served_by(address, requests)
+    except (OSError, http.client.HTTPException):
+        return None
+
+
 def apply_web(cluster, annotations=None, replicas=2):
     cluster.kubectl("apply", "-f", "-", input=WEB.format(replicas=replicas, annotations=json.dumps(annotations or {})))
 
@@ -117,6 +146,10 @@ def test_the_cloud_provider_gives_a_service_a_classic_elb_on_its_node_ports(clus
     assert "EnsuringLoadBalancer" in reasons
     printed = cluster.kubectl("get", "service", "web").stdout
     assert name in printed, printed
+    # The listener also listens on loopback: connections spread over the pods through the node ports.
+    address = wait_until(lambda: loopback(cluster), "the loopback listener")
+    pods = {p["metadata"]["name"] for p in get(cluster, "pods", "-l", "app=web")["items"]}
+    wait_until(lambda: answered_by(address) == pods, "answers from both pods")
 
     cluster.kubectl("delete", "service", "web", "--wait=true")
     assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
@@ -200,6 +233,9 @@ def test_the_load_balancer_controller_takes_its_services_once_installed(cluster)
                "every pod's address a healthy target")
     reasons = [e[1] for e in events(cluster)]
     assert "SuccessfullyReconciled" in reasons, reasons
+    address = wait_until(lambda: loopback(cluster), "the loopback listener")
+    pods = {p["metadata"]["name"] for p in get(cluster, "pods", "-l", "app=web")["items"]}
+    assert served_by(address, requests=15) == pods, "every ready pod answers through the load balancer"
 
     # Scaling down deregisters the pods that go: their targets drain.
     before = pod_ips()
@@ -208,6 +244,9 @@ def test_the_load_balancer_controller_takes_its_services_once_installed(cluster)
     kept = pod_ips()[0]
     wait_until(lambda: health() == sorted([(kept, "healthy")] + [(ip, "draining") for ip in before if ip != kept]),
                "the removed pods' targets draining")
+    left = {p["metadata"]["name"] for p in get(cluster, "pods", "-l", "app=web")["items"]
+            if p["metadata"].get("deletionTimestamp") is None}
+    assert served_by(address, requests=5) == left, "only the pod left answers"
 
     cluster.kubectl("delete", "service", "web", "--wait=true")
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []

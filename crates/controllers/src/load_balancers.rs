@@ -120,13 +120,27 @@ pub struct LoadBalancerSpec {
     pub name: Option<String>,
 }
 
+/// A load balancer as made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ensured {
+    /// Its DNS name.
+    pub hostname: String,
+    /// Each listener port's loopback address (`127.0.0.1:<port>`), where connections reach the targets as through
+    /// the load balancer.
+    pub loopback: Vec<(u16, String)>,
+}
+
+/// The annotation that shows a Service where its load balancer's listeners are on loopback:
+/// `80=127.0.0.1:40123,443=127.0.0.1:40124`.
+pub const LOOPBACK_ANNOTATION: &str = "ekslite.dev/load-balancer-listeners";
+
 /// Where a cluster's load balancers live. Errors are messages, recorded as events and retried.
 #[async_trait::async_trait]
 pub trait LoadBalancers: Send + Sync + std::fmt::Debug {
     /// Makes the load balancer `spec` asks for, or brings the one made before in line with it (listeners,
-    /// targets and their health); returns its DNS name. Load balancers made earlier for the same Service under
+    /// targets and their health); returns its DNS name and loopback listeners. Load balancers made earlier for the same Service under
     /// another name (a scheme that changed) go.
-    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<String, String>;
+    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<Ensured, String>;
     /// Deletes every load balancer (with its listeners, target groups and the security groups made for it) that
     /// `owner` has; none counts as deleted.
     async fn delete(&self, owner: &Owner) -> Result<(), String>;

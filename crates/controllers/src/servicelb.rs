@@ -38,7 +38,8 @@ use crate::batch_support::{record_event, reflect};
 use crate::ebs::instance_of_provider_id;
 use crate::endpoints::SERVICE_NAME;
 use crate::load_balancers::{
-    HealthCheck, Kind, Listener, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, Target, TargetType,
+    Ensured, HealthCheck, Kind, LOOPBACK_ANNOTATION, Listener, LoadBalancerSpec, LoadBalancers, Owner, Provisioner,
+    Target, TargetType,
 };
 use crate::without_managed_fields;
 
@@ -413,7 +414,7 @@ pub fn controller_installed(deployments: &[Arc<Deployment>]) -> bool {
 struct Applied {
     spec: LoadBalancerSpec,
     /// The DNS name on success; on failure, when to try again and the delay after that.
-    outcome: Result<String, (Instant, Duration)>,
+    outcome: Result<Ensured, (Instant, Duration)>,
 }
 
 struct Controller {
@@ -547,7 +548,11 @@ impl Controller {
         let previous = self.applied.get(&uid);
         let hostname = current_hostname(service);
         let (first, only_targets) = match previous {
-            Some(Applied { spec: last, outcome: Ok(name) }) if *last == spec && hostname.as_deref() == Some(name) => {
+            Some(Applied { spec: last, outcome: Ok(made) })
+                if *last == spec
+                    && hostname.as_deref() == Some(made.hostname.as_str())
+                    && loopback_of(service) == Some(loopback_text(made)) =>
+            {
                 return;
             }
             Some(Applied { spec: last, outcome: Err((due, _)) }) if *last == spec && Instant::now() < *due => return,
@@ -579,9 +584,15 @@ impl Controller {
             .await;
         }
         let outcome = match self.load_balancers.ensure(&spec).await {
-            Ok(name) => {
-                if hostname.as_deref() != Some(name.as_str())
-                    && let Err(error) = self.set_status(service, provisioner, Some(&name)).await
+            Ok(made) => {
+                let loopback = loopback_text(&made);
+                if loopback_of(service) != Some(loopback.clone())
+                    && let Err(error) = self.set_loopback(service, &loopback).await
+                {
+                    tracing::debug!(%error, "could not write a load balancer's loopback listeners; trying again");
+                }
+                if hostname.as_deref() != Some(made.hostname.as_str())
+                    && let Err(error) = self.set_status(service, provisioner, Some(&made.hostname)).await
                 {
                     tracing::debug!(%error, "could not write a load balancer's status; trying again");
                     let retry = retry_after(previous_delay(self.applied.get(&uid)));
@@ -594,7 +605,7 @@ impl Controller {
                     (false, _) => ("SuccessfullyReconciled", "Successfully reconciled"),
                 };
                 record_event(&self.client, component(provisioner), service, false, reason, message).await;
-                Ok(name)
+                Ok(made)
             }
             Err(message) => {
                 let (reason, text) = if in_tree {
@@ -677,6 +688,13 @@ impl Controller {
         api.patch(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
     }
 
+    /// Shows the load balancer's loopback listeners in the Service's annotation.
+    async fn set_loopback(&self, service: &Service, loopback: &str) -> Result<(), kube::Error> {
+        let api: Api<Service> = Api::namespaced(self.client.clone(), &service.namespace().unwrap_or_default());
+        let patch = json!({ "metadata": { "annotations": { LOOPBACK_ANNOTATION: loopback } } });
+        api.patch(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+    }
+
     /// Writes the load balancer's DNS name into the Service's status (or empties it).
     async fn set_status(
         &self,
@@ -710,6 +728,15 @@ fn component(provisioner: Provisioner) -> &'static str {
         Provisioner::InTree => IN_TREE_COMPONENT,
         Provisioner::LoadBalancerController => CONTROLLER_COMPONENT,
     }
+}
+
+/// The loopback listeners as the annotation shows them.
+fn loopback_text(made: &Ensured) -> String {
+    made.loopback.iter().map(|(port, address)| format!("{port}={address}")).collect::<Vec<_>>().join(",")
+}
+
+fn loopback_of(service: &Service) -> Option<String> {
+    service.metadata.annotations.as_ref()?.get(LOOPBACK_ANNOTATION).cloned()
 }
 
 /// The DNS name in a Service's status.

@@ -53,9 +53,13 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
         None
     }
     /// Where the cluster's Service load balancers live (Elastic Load Balancing for EKS clusters); without one,
-    /// Services of type `LoadBalancer` stay pending.
-    fn load_balancers(&self, cluster: &str) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
-        let _ = cluster;
+    /// Services of type `LoadBalancer` stay pending. `client` reaches the cluster.
+    fn load_balancers(
+        &self,
+        cluster: &str,
+        client: kube::Client,
+    ) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
+        let _ = (cluster, client);
         None
     }
     /// A node of [`DesiredNodes::draining`] is drained: its machine may go.
@@ -169,7 +173,8 @@ impl ClusterObserver for DataPlanes {
         let name = record.name.clone();
         let mut config = self.config.controllers.clone();
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
-        config.load_balancers = self.source.get().and_then(|source| source.load_balancers(&name));
+        config.load_balancers =
+            self.source.get().and_then(|source| source.load_balancers(&name, client(&api, "cloud-controller-manager")));
         let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);
         config.efs = efs.clone().map(|efs| efs as Arc<dyn controllers::efs::EfsVolumes>);
         // The cluster's CA is also the CA its API server trusts for client certificates.

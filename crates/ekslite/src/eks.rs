@@ -14,6 +14,7 @@ pub mod efs;
 pub mod fargate_capacity;
 pub mod hybrid;
 pub mod load_balancers;
+pub mod loopback;
 pub mod nodes;
 pub mod oidc_keys;
 pub mod pod_identity;

@@ -1,7 +1,8 @@
 //! The probes kubelet makes, through the pod's simulated ports: an `httpGet` probe is an HTTP GET over
-//! [`traffic::connect`] (success on a status from 200 to 399), a `tcpSocket` probe a connection. A probe on a port no
-//! container declares fails as on a real node (`connection refused`); a named port the container does not declare
-//! errors as kubelet's does. `exec` and `grpc` probes always succeed here (the annotations of [`crate::lifecycle`]
+//! [`traffic::connect`] (success on a status from 200 to 399), a `tcpSocket` probe a connection. The program serves
+//! the ports its probes check, declared or not (as CoreDNS serves 8080 and 8181), so a probe fails only on what the
+//! pod answers (`ekslite.dev/http-status`) or on a pod that does not run (`connection refused`); a named port the
+//! container does not declare errors as kubelet's does. `exec` and `grpc` probes always succeed here (the annotations of [`crate::lifecycle`]
 //! make them fail).
 //!
 //! A simulated pod answers the same way for as long as it runs (its answer depends only on its spec and

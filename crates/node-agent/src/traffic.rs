@@ -1,8 +1,9 @@
 //! Traffic to simulated pods, with no socket per pod: [`connect`] opens an in-memory connection to a pod's port
 //! whose far end is a small HTTP/1.1 server answering every request with an echo of who served it (pod, namespace,
 //! node, pod IP, container, port, method, path, query). A port answers only while the pod is `Running` and one of
-//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort`; any other
-//! connection is refused at once, as a closed port refuses it.
+//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort` or checks it with
+//! an httpGet or tcpSocket probe (the program serves its health port, declared or not); any other connection is
+//! refused at once, as a closed port refuses it.
 //!
 //! The API server's pod and service proxies and port-forwarding, the node agent's probes and the load balancers'
 //! listeners all reach pods through [`connect`]. [`listener`] and [`answer`] are its pure halves: who serves a port,
@@ -73,15 +74,32 @@ pub struct Listener {
     pub body: Option<String>,
 }
 
-/// The container of `pod` that declares TCP `port`: a regular container, or an init container that is a
-/// restartable sidecar (`restartPolicy: Always`). Whether the pod runs is not looked at.
+/// The container of `pod` that serves TCP `port`: a regular container, or an init container that is a restartable
+/// sidecar (`restartPolicy: Always`), that declares it (first) or probes it. Whether the pod runs is not looked at.
 pub fn declaring_container(pod: &Pod, port: u16) -> Option<&Container> {
     let spec = pod.spec.as_ref()?;
     let sidecars = spec.init_containers.iter().flatten().filter(|c| c.restart_policy.as_deref() == Some("Always"));
-    spec.containers.iter().chain(sidecars).find(|container| {
+    let declares = |container: &Container| {
         container.ports.iter().flatten().any(|declared| {
             declared.container_port == i32::from(port) && declared.protocol.as_deref().unwrap_or("TCP") == "TCP"
         })
+    };
+    let containers: Vec<&Container> = spec.containers.iter().chain(sidecars).collect();
+    containers
+        .iter()
+        .find(|container| declares(container))
+        .or_else(|| containers.iter().find(|container| probes_port(container, port)))
+        .copied()
+}
+
+/// Whether one of the container's probes (httpGet or tcpSocket, by number) checks `port`: the program serves it,
+/// declared or not, as images commonly serve their health ports (CoreDNS's 8080 and 8181) without declaring them.
+fn probes_port(container: &Container, port: u16) -> bool {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let probes = [&container.liveness_probe, &container.readiness_probe, &container.startup_probe];
+    probes.into_iter().flatten().any(|probe| {
+        let checked = probe.http_get.as_ref().map(|h| &h.port).or(probe.tcp_socket.as_ref().map(|t| &t.port));
+        matches!(checked, Some(IntOrString::Int(number)) if *number == i32::from(port))
     })
 }
 

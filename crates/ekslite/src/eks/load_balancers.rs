@@ -7,7 +7,8 @@
 //! (`kubernetes.io/role/internal-elb` for internal ones), else the cluster's own subnets: one per zone. A Classic
 //! ELB and the controller's NLBs get a security group of their own admitting the listeners' ports from the source
 //! ranges (unless the Service names its groups); the cloud provider's NLBs have none, as on AWS. Every resource
-//! made carries its owner's tags, which is how a later change or delete finds it.
+//! made carries its owner's tags, which is how a later change or delete finds it. Each listener also listens on a
+//! loopback port (`loopback.rs`), into the cluster's pods.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,7 +19,9 @@ use aws_model::elbv2::listeners::{Action, CreateListener, ModifyListener};
 use aws_model::elbv2::{
     CreateLoadBalancer, CreateTargetGroup, Elbv2, Elbv2Error, HealthCheckInput, LoadBalancer, TargetHealth, TargetInput,
 };
-use controllers::load_balancers::{Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType};
+use controllers::load_balancers::{Ensured, Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType};
+
+use super::loopback::LoopbackListeners;
 
 /// The tag the cloud provider marks a load balancer's Service with.
 const SERVICE_TAG: &str = "kubernetes.io/service-name";
@@ -39,6 +42,8 @@ pub struct ServiceLoadBalancers {
     ec2: Ec2,
     elb: Elb,
     elbv2: Elbv2,
+    /// Each listener's loopback port, into the cluster's pods.
+    loopback: LoopbackListeners,
 }
 
 /// Where a load balancer goes: its VPC and subnets.
@@ -48,9 +53,17 @@ struct Placement {
 }
 
 impl ServiceLoadBalancers {
-    /// The load balancers of the EKS cluster `cluster` in `caller`'s account and region.
-    pub fn new(caller: Caller, cluster: &str, eks: Eks, ec2: Ec2, elb: Elb, elbv2: Elbv2) -> ServiceLoadBalancers {
-        ServiceLoadBalancers { caller, cluster: cluster.to_owned(), eks, ec2, elb, elbv2 }
+    /// The load balancers of the EKS cluster `cluster` in `caller`'s account and region; `client` reaches the
+    /// cluster, for the loopback listeners' connections.
+    pub fn new(
+        caller: Caller,
+        cluster: &str,
+        aws: (Eks, Ec2, Elb, Elbv2),
+        client: kube::Client,
+    ) -> ServiceLoadBalancers {
+        let (eks, ec2, elb, elbv2) = aws;
+        let loopback = LoopbackListeners::new(client);
+        ServiceLoadBalancers { caller, cluster: cluster.to_owned(), eks, ec2, elb, elbv2, loopback }
     }
 
     /// The load balancer's name: the cloud provider's `a` + the Service's uid (32 characters), or the
@@ -484,12 +497,14 @@ impl ServiceLoadBalancers {
         for lb in classic.iter().filter(|lb| !kept(&lb.name, Kind::Classic)) {
             if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
                 self.elb.delete_load_balancer(&self.caller, &lb.name).await.map_err(|e| e.to_string())?;
+                self.loopback.forget(&lb.name);
             }
         }
         let network = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
         for lb in network.iter().filter(|lb| !kept(&lb.name, Kind::Network)) {
             if self.owned_by(lb.tags.iter().map(|(k, v)| (k, v)), owner) {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+                self.loopback.forget(&lb.name);
             }
         }
         if keep.is_some() {
@@ -562,15 +577,20 @@ fn classic_health_check(spec: &LoadBalancerSpec) -> ClassicHealthCheck {
 
 #[async_trait::async_trait]
 impl LoadBalancers for ServiceLoadBalancers {
-    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<String, String> {
+    async fn ensure(&self, spec: &LoadBalancerSpec) -> Result<Ensured, String> {
         let name = self.name(spec);
         // A load balancer made before under another name or of another kind (the scheme or type changed) goes
         // first.
         self.delete_except(&spec.owner, Some((&name, spec.kind))).await?;
-        match spec.kind {
-            Kind::Classic => self.ensure_classic(spec, &name).await,
-            Kind::Network => self.ensure_network(spec, &name).await,
-        }
+        let hostname = match spec.kind {
+            Kind::Classic => self.ensure_classic(spec, &name).await?,
+            Kind::Network => self.ensure_network(spec, &name).await?,
+        };
+        let owner = &spec.owner;
+        let bound =
+            self.loopback.ensure(&name, &owner.namespace, &owner.name, spec.target_type, &spec.listeners).await?;
+        let loopback = bound.into_iter().map(|(port, address)| (port, address.to_string())).collect();
+        Ok(Ensured { hostname, loopback })
     }
 
     async fn delete(&self, owner: &Owner) -> Result<(), String> {

@@ -345,19 +345,17 @@ impl NodeSource for EksNodes {
         Some(Arc::new(super::ebs::EbsCsi::new(caller_of(cluster)?, self.ec2.clone())))
     }
 
-    fn load_balancers(&self, cluster: &str) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
+    fn load_balancers(
+        &self,
+        cluster: &str,
+        client: kube::Client,
+    ) -> Option<Arc<dyn controllers::load_balancers::LoadBalancers>> {
         let (elb, elbv2) = self.load_balancing.clone()?;
         let caller = caller_of(cluster)?;
         // The EKS name is the first part of the Kubernetes one.
         let (name, _) = cluster.split_once('.')?;
-        Some(Arc::new(super::load_balancers::ServiceLoadBalancers::new(
-            caller,
-            name,
-            self.eks.clone(),
-            self.ec2.clone(),
-            elb,
-            elbv2,
-        )))
+        let aws = (self.eks.clone(), self.ec2.clone(), elb, elbv2);
+        Some(Arc::new(super::load_balancers::ServiceLoadBalancers::new(caller, name, aws, client)))
     }
 
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {

@@ -31,7 +31,7 @@ fn web(phase: &str, annotations: Value) -> Pod {
 }
 
 #[test]
-fn a_port_answers_only_when_running_and_declared_as_tcp() {
+fn a_port_answers_only_when_running_and_declared_as_tcp_or_probed() {
     let running = web("Running", json!({}));
     let served = |port| listener(&running, port).map(|l| l.container);
     assert_eq!(served(80), Ok("app".to_owned()));
@@ -52,6 +52,26 @@ fn a_port_answers_only_when_running_and_declared_as_tcp() {
     }
     // A pod with no spec or status at all is refused, not a panic.
     assert!(matches!(listener(&Pod::default(), 80), Err(Refused::NotRunning { .. })));
+}
+
+#[test]
+fn the_ports_a_container_probes_answer_though_undeclared() {
+    // CoreDNS declares 53 and 9153 but serves its probes on 8080 and 8181.
+    let coredns = pod(json!({
+        "metadata": { "name": "coredns-1", "namespace": "kube-system" },
+        "spec": { "containers": [{
+            "name": "coredns", "image": "coredns",
+            "ports": [{ "containerPort": 53, "protocol": "UDP" }, { "containerPort": 9153 }],
+            "livenessProbe": { "httpGet": { "path": "/health", "port": 8080 } },
+            "readinessProbe": { "httpGet": { "path": "/ready", "port": 8181 } },
+            "startupProbe": { "tcpSocket": { "port": 8282 } },
+        }] },
+        "status": { "phase": "Running", "podIP": "10.0.1.24" },
+    }));
+    for port in [8080, 8181, 8282, 9153] {
+        assert_eq!(listener(&coredns, port).map(|l| l.container), Ok("coredns".to_owned()), "port {port}");
+    }
+    assert!(matches!(listener(&coredns, 8383), Err(Refused::ClosedPort { port: 8383, .. })));
 }
 
 #[test]
