@@ -522,15 +522,7 @@ impl Controller {
                 }
                 Err(message) => {
                     if self.refused.get(&uid) != Some(&message) {
-                        let (reason, text) = match provisioner {
-                            Provisioner::InTree => (
-                                "SyncLoadBalancerFailed",
-                                format!("Error syncing load balancer: failed to ensure load balancer: {message}"),
-                            ),
-                            Provisioner::LoadBalancerController => {
-                                ("FailedBuildModel", format!("Failed build model due to {message}"))
-                            }
-                        };
+                        let (reason, text) = failure(provisioner, Stage::Build, &message);
                         record_event(&self.client, component(provisioner), service.as_ref(), true, reason, &text).await;
                         self.refused.insert(uid, message);
                     }
@@ -608,14 +600,7 @@ impl Controller {
                 Ok(made)
             }
             Err(message) => {
-                let (reason, text) = if in_tree {
-                    (
-                        "SyncLoadBalancerFailed",
-                        format!("Error syncing load balancer: failed to ensure load balancer: {message}"),
-                    )
-                } else {
-                    ("FailedDeployModel", format!("Failed deploy model due to {message}"))
-                };
+                let (reason, text) = failure(provisioner, Stage::Ensure, &message);
                 record_event(&self.client, component(provisioner), service, true, reason, &text).await;
                 Err(retry_after(previous_delay(self.applied.get(&uid))))
             }
@@ -645,14 +630,7 @@ impl Controller {
             .await;
         }
         if let Err(message) = self.load_balancers.delete(&owner).await {
-            let (reason, text) = if in_tree {
-                (
-                    "SyncLoadBalancerFailed",
-                    format!("Error syncing load balancer: failed to delete load balancer: {message}"),
-                )
-            } else {
-                ("FailedCleanupStatus", format!("Failed cleanup due to {message}"))
-            };
+            let (reason, text) = failure(holder, Stage::Delete, &message);
             record_event(&self.client, component(holder), service, true, reason, &text).await;
             return;
         }
@@ -720,6 +698,38 @@ impl Controller {
         };
         let patch = json!({ "status": { "loadBalancer": { "ingress": ingress } } });
         api.patch_status(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+    }
+}
+
+/// What was being done when a Service's load balancer failed.
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    /// Reading what the Service asks for.
+    Build,
+    Ensure,
+    Delete,
+}
+
+/// The Warning event's reason and message for a failure, in each controller's words.
+fn failure(provisioner: Provisioner, stage: Stage, message: &str) -> (&'static str, String) {
+    match (provisioner, stage) {
+        (Provisioner::InTree, Stage::Build | Stage::Ensure) => (
+            "SyncLoadBalancerFailed",
+            format!("Error syncing load balancer: failed to ensure load balancer: {message}"),
+        ),
+        (Provisioner::InTree, Stage::Delete) => (
+            "SyncLoadBalancerFailed",
+            format!("Error syncing load balancer: failed to delete load balancer: {message}"),
+        ),
+        (Provisioner::LoadBalancerController, Stage::Build) => {
+            ("FailedBuildModel", format!("Failed build model due to {message}"))
+        }
+        (Provisioner::LoadBalancerController, Stage::Ensure) => {
+            ("FailedDeployModel", format!("Failed deploy model due to {message}"))
+        }
+        (Provisioner::LoadBalancerController, Stage::Delete) => {
+            ("FailedCleanupStatus", format!("Failed cleanup due to {message}"))
+        }
     }
 }
 

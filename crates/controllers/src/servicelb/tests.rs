@@ -235,3 +235,15 @@ fn failed_attempts_back_off_up_to_a_limit() {
     let (_, last) = retry_after(Some(LAST_RETRY));
     assert_eq!(last, LAST_RETRY);
 }
+
+#[test]
+fn failures_are_worded_as_each_controller_words_them() {
+    let (reason, text) = failure(Provisioner::InTree, Stage::Delete, "boom");
+    assert_eq!(
+        (reason, text.as_str()),
+        ("SyncLoadBalancerFailed", "Error syncing load balancer: failed to delete load balancer: boom")
+    );
+    let (reason, text) = failure(Provisioner::LoadBalancerController, Stage::Build, "bad");
+    assert_eq!((reason, text.as_str()), ("FailedBuildModel", "Failed build model due to bad"));
+    assert_eq!(failure(Provisioner::LoadBalancerController, Stage::Ensure, "x").0, "FailedDeployModel");
+}
