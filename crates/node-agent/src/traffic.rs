@@ -1,7 +1,8 @@
 //! Traffic to simulated pods, with no socket per pod: [`connect`] opens an in-memory connection to a pod's port
 //! whose far end is a small HTTP/1.1 server answering every request with an echo of who served it (pod, namespace,
 //! node, pod IP, container, port, method, path, query). A port answers only while the pod is `Running` and one of
-//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort`; any other
+//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort` (or the
+//! `ekslite.dev/listen-ports` annotation or the container's well-known image says it listens there); any other
 //! connection is refused at once, as a closed port refuses it.
 //!
 //! The API server's pod and service proxies and port-forwarding, the node agent's probes and the load balancers'
@@ -20,6 +21,20 @@ use serde_json::json;
 pub const HTTP_STATUS: &str = "ekslite.dev/http-status";
 /// Annotation: a fixed body (`text/plain`) for every answer, instead of the JSON echo.
 pub const HTTP_BODY: &str = "ekslite.dev/http-body";
+/// Annotation: TCP ports the pod listens on besides those its containers declare (`"8080,8181"`), as a process
+/// may listen on ports its manifest does not name.
+pub const LISTEN_PORTS: &str = "ekslite.dev/listen-ports";
+
+/// Ports that well-known images listen on without declaring them, by the last segment of the image's repository:
+/// CoreDNS's health and readiness endpoints (which EKS's CoreDNS probes), kube-proxy's metrics and health.
+const IMAGE_PORTS: &[(&str, &[u16])] = &[("coredns", &[8080, 8181]), ("kube-proxy", &[10249, 10256])];
+
+/// The repository's last segment of an image reference: `coredns` for `602401143452.dkr.ecr.../eks/coredns:v1.11`.
+fn image_name(image: &str) -> &str {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let last = last.split('@').next().unwrap_or(last);
+    last.split(':').next().unwrap_or(last)
+}
 
 /// The buffer of each direction of an in-memory connection.
 const BUFFER_BYTES: usize = 64 * 1024;
@@ -85,7 +100,32 @@ pub fn declaring_container(pod: &Pod, port: u16) -> Option<&Container> {
     })
 }
 
-/// Who would answer a connection to `port` of `pod` now: refused unless the pod is `Running` and declares the port.
+/// The container of `pod` that listens on TCP `port`: the one that declares it, else (for a port the
+/// `ekslite.dev/listen-ports` annotation names, or one its image is known to listen on) the container whose image
+/// listens on it, else the first container.
+pub fn listening_container(pod: &Pod, port: u16) -> Option<&Container> {
+    if let Some(container) = declaring_container(pod, port) {
+        return Some(container);
+    }
+    let spec = pod.spec.as_ref()?;
+    let by_image = spec.containers.iter().find(|container| {
+        let image = image_name(container.image.as_deref().unwrap_or_default());
+        IMAGE_PORTS.iter().any(|(name, ports)| *name == image && ports.contains(&port))
+    });
+    if by_image.is_some() {
+        return by_image;
+    }
+    let annotated = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|map| map.get(LISTEN_PORTS))
+        .is_some_and(|ports| ports.split(',').any(|listed| listed.trim().parse::<u16>().ok() == Some(port)));
+    if annotated { spec.containers.first() } else { None }
+}
+
+/// Who would answer a connection to `port` of `pod` now: refused unless the pod is `Running` and listens on the
+/// port ([`listening_container`]).
 pub fn listener(pod: &Pod, port: u16) -> Result<Listener, Refused> {
     let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -94,7 +134,7 @@ pub fn listener(pod: &Pod, port: u16) -> Result<Listener, Refused> {
     if phase != "Running" {
         return Err(Refused::NotRunning { namespace, name, phase });
     }
-    let Some(container) = declaring_container(pod, port) else {
+    let Some(container) = listening_container(pod, port) else {
         return Err(Refused::ClosedPort { namespace, name, port });
     };
     let annotations = pod.metadata.annotations.as_ref();

@@ -55,6 +55,26 @@ fn a_port_answers_only_when_running_and_declared_as_tcp() {
 }
 
 #[test]
+fn undeclared_ports_answer_when_the_annotation_or_a_known_image_says_so() {
+    let annotated = web("Running", json!({ "ekslite.dev/listen-ports": "8081, 9000,bad" }));
+    assert_eq!(listener(&annotated, 8081).map(|l| l.container), Ok("app".to_owned()));
+    assert_eq!(listener(&annotated, 9000).map(|l| l.container), Ok("app".to_owned()));
+    assert!(matches!(listener(&annotated, 8082), Err(Refused::ClosedPort { .. })));
+    let coredns = pod(json!({
+        "metadata": { "name": "coredns-1", "namespace": "kube-system" },
+        "spec": { "containers": [{ "name": "coredns",
+                                   "image": "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.4-eksbuild.2",
+                                   "ports": [{ "containerPort": 53, "protocol": "UDP" }] }] },
+        "status": { "phase": "Running" },
+    }));
+    assert_eq!(listener(&coredns, 8181).map(|l| l.container), Ok("coredns".to_owned()));
+    assert_eq!(listener(&coredns, 8080).map(|l| l.container), Ok("coredns".to_owned()));
+    assert!(matches!(listener(&coredns, 53), Err(Refused::ClosedPort { .. })));
+    assert_eq!(image_name("nginx"), "nginx");
+    assert_eq!(image_name("registry:5000/team/coredns@sha256:abc"), "coredns");
+}
+
+#[test]
 fn the_echo_says_who_served_the_request() {
     let served = listener(&web("Running", json!({})), 80).unwrap();
     let (status, content_type, body) = answer(&served, "POST", "/cart/items", "id=7", 12);
