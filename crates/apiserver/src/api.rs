@@ -46,6 +46,8 @@ pub struct ClusterApi {
     pub(crate) tokens: crate::tokens::TokenIssuer,
     /// Recent writes decoded once for all watches.
     pub(crate) decodes: Arc<crate::decoded::DecodeCache>,
+    /// The sessions of upgraded connections (port-forwarding); they end with their connection, or with this.
+    pub(crate) sessions: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl ClusterApi {
@@ -65,6 +67,7 @@ impl ClusterApi {
             pod_connector: None,
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             decodes: Arc::default(),
+            sessions: std::sync::Mutex::default(),
             store,
         }
     }

@@ -11,7 +11,8 @@
 //! `tests/architecture.rs`, reads the `crate::` paths of every module and fails on a cycle):
 //!
 //! 1. Leaves, importing nothing of the crate: `identity` (who sent a request), `registry` (the served resource
-//!    types and their decoders), `request` (path and method to a request), `pki`.
+//!    types and their decoders), `request` (path and method to a request), `pki`, `spdy` (SPDY/3.1 frames and
+//!    header compression) and `websocket` (WebSocket frames and a byte tunnel over them).
 //! 2. Foundations, over the leaves: `status` (`ApiError` as a Kubernetes `Status`), `http` (JSON responses,
 //!    bodies, warnings), `plugins` (the authenticator and pod admission traits), `object`, `selector`, `smp`,
 //!    `patch` (decoded PATCH bodies), `ssa`, `crd`, `table`, `media`, `discovery`, `allocate`, `tokens`, `decoded`, `record` (a cluster as
@@ -50,10 +51,12 @@ mod rest;
 mod selector;
 mod server;
 mod smp;
+mod spdy;
 mod ssa;
 mod status;
 mod table;
 mod tokens;
+mod websocket;
 
 pub use api::ClusterApi;
 pub use cluster::{ClusterError, ClusterObserver, ControlPlanes};

@@ -71,7 +71,8 @@ impl RunningServer {
                         async move { Ok::<_, Infallible>(handle(&api, &identity, request.map(Body::new)).await) }
                     });
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                    // Upgrades (port-forwarding) take the connection over after a `101`.
+                    let _ = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).await;
                 });
             }
         });

@@ -1,9 +1,10 @@
 //! Traffic to simulated pods, with no socket per pod: [`connect`] opens an in-memory connection to a pod's port
 //! whose far end is a small HTTP/1.1 server answering every request with an echo of who served it (pod, namespace,
 //! node, pod IP, container, port, method, path, query). A port answers only while the pod is `Running` and one of
-//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort` or checks it with
-//! an httpGet or tcpSocket probe (the program serves its health port, declared or not); any other connection is
-//! refused at once, as a closed port refuses it.
+//! its containers (or a restartable sidecar init container) declares it as a TCP `containerPort`, checks it with an
+//! httpGet or tcpSocket probe (the program serves its health port, declared or not), or the
+//! `ekslite.dev/listen-ports` annotation names it; any other connection is refused at once, as a closed port
+//! refuses it.
 //!
 //! The API server's pod and service proxies and port-forwarding, the node agent's probes and the load balancers'
 //! listeners all reach pods through [`connect`]. [`listener`] and [`answer`] are its pure halves: who serves a port,
@@ -21,6 +22,9 @@ use serde_json::json;
 pub const HTTP_STATUS: &str = "ekslite.dev/http-status";
 /// Annotation: a fixed body (`text/plain`) for every answer, instead of the JSON echo.
 pub const HTTP_BODY: &str = "ekslite.dev/http-body";
+/// Annotation: TCP ports the pod listens on besides those its containers declare (`"8080,8181"`), as a process
+/// may listen on ports its manifest does not name.
+pub const LISTEN_PORTS: &str = "ekslite.dev/listen-ports";
 
 /// The buffer of each direction of an in-memory connection.
 const BUFFER_BYTES: usize = 64 * 1024;
@@ -103,7 +107,24 @@ fn probes_port(container: &Container, port: u16) -> bool {
     })
 }
 
-/// Who would answer a connection to `port` of `pod` now: refused unless the pod is `Running` and declares the port.
+/// The container of `pod` that listens on TCP `port`: the one that declares or probes it
+/// ([`declaring_container`]), else the first container when the `ekslite.dev/listen-ports` annotation names the
+/// port.
+pub fn listening_container(pod: &Pod, port: u16) -> Option<&Container> {
+    if let Some(container) = declaring_container(pod, port) {
+        return Some(container);
+    }
+    let annotated = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|map| map.get(LISTEN_PORTS))
+        .is_some_and(|ports| ports.split(',').any(|listed| listed.trim().parse::<u16>().ok() == Some(port)));
+    if annotated { pod.spec.as_ref()?.containers.first() } else { None }
+}
+
+/// Who would answer a connection to `port` of `pod` now: refused unless the pod is `Running` and listens on the
+/// port ([`listening_container`]).
 pub fn listener(pod: &Pod, port: u16) -> Result<Listener, Refused> {
     let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -112,7 +133,7 @@ pub fn listener(pod: &Pod, port: u16) -> Result<Listener, Refused> {
     if phase != "Running" {
         return Err(Refused::NotRunning { namespace, name, phase });
     }
-    let Some(container) = declaring_container(pod, port) else {
+    let Some(container) = listening_container(pod, port) else {
         return Err(Refused::ClosedPort { namespace, name, port });
     };
     let annotations = pod.metadata.annotations.as_ref();

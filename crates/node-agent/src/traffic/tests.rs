@@ -75,6 +75,14 @@ fn the_ports_a_container_probes_answer_though_undeclared() {
 }
 
 #[test]
+fn undeclared_ports_answer_when_the_annotation_names_them() {
+    let annotated = web("Running", json!({ "ekslite.dev/listen-ports": "8081, 9000,bad" }));
+    assert_eq!(listener(&annotated, 8081).map(|l| l.container), Ok("app".to_owned()));
+    assert_eq!(listener(&annotated, 9000).map(|l| l.container), Ok("app".to_owned()));
+    assert!(matches!(listener(&annotated, 8082), Err(Refused::ClosedPort { .. })));
+}
+
+#[test]
 fn the_echo_says_who_served_the_request() {
     let served = listener(&web("Running", json!({})), 80).unwrap();
     let (status, content_type, body) = answer(&served, "POST", "/cart/items", "id=7", 12);
