@@ -302,3 +302,122 @@ def test_helm_waits_for_a_charts_load_balancer(cluster, binary, tmp_path):
     assert len(boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"]) == 1
     helm("uninstall", "web", "--wait", "--timeout", "60s")
     assert boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == []
+
+
+INGRESSES = """
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: alb}
+spec: {controller: ingress.k8s.aws/alb}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: default
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internet-facing
+    alb.ingress.kubernetes.io/group.name: shop
+    alb.ingress.kubernetes.io/healthcheck-path: /healthz
+spec:
+  ingressClassName: alb
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  namespace: default
+  annotations:
+    alb.ingress.kubernetes.io/group.name: shop
+    alb.ingress.kubernetes.io/group.order: "-1"
+    alb.ingress.kubernetes.io/target-type: ip
+spec:
+  ingressClassName: alb
+  rules:
+  - http:
+      paths:
+      - {path: /api/, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
+"""
+
+
+def test_alb_ingresses_of_a_group_share_one_application_load_balancer(cluster):
+    cluster.kubectl("apply", "-f", "-", input=WEB.format(replicas=2, annotations="{}").split("---")[0])
+    cluster.kubectl("apply", "-f", "-", input=INGRESSES)
+    elbv2 = boto(cluster.server, "elbv2")
+
+    def address(name):
+        ingress = get(cluster, "ingress", name).get("status", {}).get("loadBalancer", {}).get("ingress") or []
+        return ingress[0].get("hostname") if ingress else None
+    # Nobody takes them until the controller runs.
+    assert address("shop") is None and elbv2.describe_load_balancers()["LoadBalancers"] == []
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    name = wait_until(lambda: address("shop"), "the group's load balancer")
+    assert address("api") == name, "the group's members share one load balancer"
+    assert re.fullmatch(r"k8s-shop-[0-9a-f]{10}-\d{10}\.us-east-1\.elb\.amazonaws\.com", name), name
+    for ingress in ("shop", "api"):
+        assert "group.ingress.k8s.aws/shop" in get(cluster, "ingress", ingress)["metadata"]["finalizers"]
+    [lb] = elbv2.describe_load_balancers()["LoadBalancers"]
+    assert (lb["Type"], lb["Scheme"], lb["DNSName"]) == ("application", "internet-facing", name)
+    [listener] = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert (listener["Port"], listener["Protocol"]) == (80, "HTTP")
+    assert listener["DefaultActions"][0]["Type"] == "fixed-response"
+    assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "404"
+
+    def rules():
+        found = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+        return sorted((r["Priority"], sorted((c["Field"], tuple(c["Values"])) for c in r["Conditions"]))
+                      for r in found if not r["IsDefault"])
+    # The api Ingress comes first (group.order -1); Prefix paths match themselves and what is under them.
+    assert rules() == [("1", [("path-pattern", ("/api", "/api/*"))]),
+                       ("2", [("host-header", ("shop.example.com",)), ("path-pattern", ("/*",))])]
+    groups = {g["TargetType"]: g for g in elbv2.describe_target_groups()["TargetGroups"]}
+    assert set(groups) == {"instance", "ip"}
+    assert groups["instance"]["HealthCheckPath"] == "/healthz"
+    node_port = get(cluster, "service", "web")["spec"]["ports"][0]["nodePort"]
+
+    def health(kind):
+        described = elbv2.describe_target_health(TargetGroupArn=groups[kind]["TargetGroupArn"])
+        return sorted((d["Target"]["Id"], d["Target"]["Port"], d["TargetHealth"]["State"])
+                      for d in described["TargetHealthDescriptions"])
+    wait_until(lambda: health("instance") == [(i, node_port, "healthy") for i in node_instances(cluster)],
+               "the nodes healthy behind the instance target group")
+    pod_ips = sorted(p["status"]["podIP"] for p in get(cluster, "pods", "-l", "app=web")["items"])
+    wait_until(lambda: health("ip") == [(ip, 8080, "healthy") for ip in pod_ips], "the pods healthy behind the ip group")
+    assert "SuccessfullyReconciled" in [e["reason"] for e in get(
+        cluster, "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=shop")["items"]]
+
+    # A member that leaves takes its rules with it; the last one takes the load balancer.
+    cluster.kubectl("delete", "ingress", "api", "--wait=true")
+    wait_until(lambda: len(rules()) == 1, "the api rules gone")
+    assert len(elbv2.describe_load_balancers()["LoadBalancers"]) == 1
+    cluster.kubectl("delete", "ingress", "shop", "--wait=true")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+    assert elbv2.describe_target_groups()["TargetGroups"] == []
+
+
+def test_a_wrong_ingress_is_reported_and_makes_nothing(cluster):
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    cluster.kubectl("apply", "-f", "-", input=INGRESSES.split("---")[0] + "---" + INGRESSES.split("---")[2].replace(
+        "alb.ingress.kubernetes.io/scheme: internet-facing", "alb.ingress.kubernetes.io/scheme: outside"))
+
+    def refusal():
+        items = get(cluster, "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=shop")
+        return next((e for e in items["items"] if e["reason"] == "FailedBuildModel"), None)
+    event = wait_until(refusal, "the controller's refusal")
+    assert event["type"] == "Warning" and "unknown scheme: outside" in event["message"], event
+    assert boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == []
+    # The Ingress can still be deleted: it never got a finalizer.
+    cluster.kubectl("delete", "ingress", "shop", "--wait=true")

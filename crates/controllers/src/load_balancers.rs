@@ -1,7 +1,8 @@
 //! The narrow view the service load balancer controller ([`crate::servicelb`]) has of where load balancers live:
 //! [`LoadBalancers`], which the binary implements with Elastic Load Balancing for clusters EKS runs. This crate
 //! knows nothing of AWS; a [`LoadBalancerSpec`] says what a Service asks for, as the in-tree cloud provider and
-//! the AWS Load Balancer Controller read it from the Service's spec and annotations.
+//! the AWS Load Balancer Controller read it from the Service's spec and annotations, and an [`ApplicationSpec`]
+//! what a group of Ingresses asks of its Application Load Balancer.
 
 use std::collections::BTreeMap;
 
@@ -120,6 +121,69 @@ pub struct LoadBalancerSpec {
     pub name: Option<String>,
 }
 
+/// An Ingress group: the Ingresses that share one Application Load Balancer (the AWS Load Balancer Controller's
+/// `group.name`, or one Ingress alone).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct IngressGroup {
+    /// The group's name (explicit groups), or the Ingress's `namespace/name`.
+    pub id: String,
+    pub explicit: bool,
+}
+
+/// A rule of an Application Load Balancer's listener: requests whose host is one of `hosts` (any when empty) and
+/// whose path matches one of `paths` (any when empty) go to the backend `backend` indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplicationRule {
+    pub hosts: Vec<String>,
+    /// Path patterns as ELBv2 takes them (`/api`, `/api/*`).
+    pub paths: Vec<String>,
+    pub backend: usize,
+}
+
+/// A listener of an Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplicationListener {
+    pub port: u16,
+    /// `HTTP` or `HTTPS`.
+    pub protocol: String,
+    pub certificates: Vec<String>,
+    /// In priority order.
+    pub rules: Vec<ApplicationRule>,
+    /// Where requests no rule takes go; `None`: a fixed 404.
+    pub default_backend: Option<usize>,
+}
+
+/// A Service port an Ingress sends requests to: one target group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backend {
+    pub namespace: String,
+    pub service: String,
+    /// The Service port as the Ingress names it (a number or a name).
+    pub port: String,
+    pub target_type: TargetType,
+    /// The node port (instance targets) or the pods' port (ip targets; `None` until an endpoint says which).
+    pub target_port: Option<u16>,
+    pub targets: Vec<Target>,
+}
+
+/// What an Ingress group asks of its Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplicationSpec {
+    pub group: IngressGroup,
+    pub internal: bool,
+    pub listeners: Vec<ApplicationListener>,
+    pub backends: Vec<Backend>,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Who may reach it (`inbound-cidrs`); empty: everyone.
+    pub source_ranges: Vec<String>,
+    /// The target groups' health check path and success codes.
+    pub health_check_path: String,
+    pub success_codes: String,
+    pub tags: BTreeMap<String, String>,
+    pub name: Option<String>,
+}
+
 /// A load balancer as made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ensured {
@@ -144,4 +208,10 @@ pub trait LoadBalancers: Send + Sync + std::fmt::Debug {
     /// Deletes every load balancer (with its listeners, target groups and the security groups made for it) that
     /// `owner` has; none counts as deleted.
     async fn delete(&self, owner: &Owner) -> Result<(), String>;
+    /// Makes the Application Load Balancer an Ingress group asks for, or brings it in line (listeners, rules,
+    /// target groups, targets).
+    async fn ensure_application(&self, spec: &ApplicationSpec) -> Result<Ensured, String>;
+    /// Deletes the group's Application Load Balancer with its target groups and security group; none counts as
+    /// deleted.
+    async fn delete_application(&self, group: &IngressGroup) -> Result<(), String>;
 }

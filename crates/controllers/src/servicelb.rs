@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
 use k8s_openapi::api::core::v1::{Node, NodeSpec, NodeStatus, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::Store;
@@ -38,8 +39,8 @@ use crate::batch_support::{record_event, reflect};
 use crate::ebs::instance_of_provider_id;
 use crate::endpoints::SERVICE_NAME;
 use crate::load_balancers::{
-    Ensured, HealthCheck, Kind, LOOPBACK_ANNOTATION, Listener, LoadBalancerSpec, LoadBalancers, Owner, Provisioner,
-    Target, TargetType,
+    ApplicationSpec, Ensured, HealthCheck, IngressGroup, Kind, LOOPBACK_ANNOTATION, Listener, LoadBalancerSpec,
+    LoadBalancers, Owner, Provisioner, Target, TargetType,
 };
 use crate::without_managed_fields;
 
@@ -409,12 +410,14 @@ pub fn controller_installed(deployments: &[Arc<Deployment>]) -> bool {
     })
 }
 
+/// What an attempt gave: the load balancer made, or when to try again and the delay after that.
+type Outcome = Result<Ensured, (Instant, Duration)>;
+
 /// What was last done for a Service.
 #[derive(Debug)]
 struct Applied {
     spec: LoadBalancerSpec,
-    /// The DNS name on success; on failure, when to try again and the delay after that.
-    outcome: Result<Ensured, (Instant, Duration)>,
+    outcome: Outcome,
 }
 
 struct Controller {
@@ -424,9 +427,14 @@ struct Controller {
     nodes: Store<Node>,
     slices: Store<EndpointSlice>,
     deployments: Store<Deployment>,
+    ingresses: Store<Ingress>,
+    classes: Store<IngressClass>,
     applied: HashMap<String, Applied>,
     /// The last build error reported per Service, so a Service that stays wrong is reported once.
     refused: HashMap<String, String>,
+    /// What was last done for each Ingress group, and the last build error reported.
+    groups: HashMap<IngressGroup, (ApplicationSpec, Outcome)>,
+    refused_groups: HashMap<IngressGroup, String>,
 }
 
 /// A node as load balancers need it: name, labels, provider id and conditions.
@@ -464,7 +472,12 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
             return;
         }
     }
+    let (ingresses, _ingress_watch) =
+        reflect(Api::<Ingress>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
+    let (classes, _class_watch) =
+        reflect(Api::<IngressClass>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
     let (Ok(()), Ok(())) = (slices.wait_until_ready().await, deployments.wait_until_ready().await) else { return };
+    let (Ok(()), Ok(())) = (ingresses.wait_until_ready().await, classes.wait_until_ready().await) else { return };
     let mut controller = Controller {
         client,
         load_balancers,
@@ -472,11 +485,16 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
         nodes,
         slices,
         deployments,
+        ingresses,
+        classes,
         applied: HashMap::new(),
         refused: HashMap::new(),
+        groups: HashMap::new(),
+        refused_groups: HashMap::new(),
     };
     loop {
         controller.pass().await;
+        controller.ingress_pass().await;
         tokio::select! {
             () = changed.notified() => {}
             () = tokio::time::sleep(RESYNC) => {}
@@ -657,13 +675,32 @@ impl Controller {
         self.applied.remove(&owner.uid);
     }
 
-    /// Replaces the Service's finalizers, guarded by the version read (a conflict is tried again next pass).
-    async fn set_finalizers(&self, service: &Service, finalizers: Vec<String>) -> Result<(), kube::Error> {
-        let api: Api<Service> = Api::namespaced(self.client.clone(), &service.namespace().unwrap_or_default());
+    /// Replaces an object's finalizers, guarded by the version read (a conflict is tried again next pass).
+    async fn set_finalizers<K>(&self, object: &K, finalizers: Vec<String>) -> Result<(), kube::Error>
+    where
+        K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &object.namespace().unwrap_or_default());
         let patch = json!({
-            "metadata": { "finalizers": finalizers, "resourceVersion": service.resource_version() }
+            "metadata": { "finalizers": finalizers, "resourceVersion": object.resource_version() }
         });
-        api.patch(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+        api.patch(&object.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+    }
+
+    /// Writes `ingress` (the list of `status.loadBalancer.ingress`) into an object's status.
+    async fn set_ingress<K>(&self, object: &K, ingress: Value) -> Result<(), kube::Error>
+    where
+        K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let api: Api<K> = Api::namespaced(self.client.clone(), &object.namespace().unwrap_or_default());
+        let patch = json!({ "status": { "loadBalancer": { "ingress": ingress } } });
+        api.patch_status(&object.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
     }
 
     /// Shows the load balancer's loopback listeners in the Service's annotation.
@@ -680,7 +717,6 @@ impl Controller {
         provisioner: Provisioner,
         hostname: Option<&str>,
     ) -> Result<(), kube::Error> {
-        let api: Api<Service> = Api::namespaced(self.client.clone(), &service.namespace().unwrap_or_default());
         let ingress: Value = match hostname {
             None => json!([]),
             Some(name) if provisioner == Provisioner::LoadBalancerController => {
@@ -696,8 +732,7 @@ impl Controller {
             }
             Some(name) => json!([{ "hostname": name }]),
         };
-        let patch = json!({ "status": { "loadBalancer": { "ingress": ingress } } });
-        api.patch_status(&service.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await.map(drop)
+        self.set_ingress(service, ingress).await
     }
 }
 
@@ -782,6 +817,8 @@ fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
     let delay = previous.map_or(FIRST_RETRY, |d| (d * 2).min(LAST_RETRY));
     (Instant::now() + delay, delay)
 }
+
+pub mod ingress;
 
 #[cfg(test)]
 mod tests;

@@ -16,10 +16,13 @@ use aws_model::ec2::{CreateSecurityGroup, Direction, Ec2, Ec2Error, Peer, Rule, 
 use aws_model::eks::{Caller, Eks};
 use aws_model::elb::{ClassicHealthCheck, ClassicListener, CreateClassicLoadBalancer, Elb, ElbError};
 use aws_model::elbv2::listeners::{Action, CreateListener, ModifyListener};
+use aws_model::elbv2::listeners::{Condition, CreateRule};
 use aws_model::elbv2::{
     CreateLoadBalancer, CreateTargetGroup, Elbv2, Elbv2Error, HealthCheckInput, LoadBalancer, TargetHealth, TargetInput,
 };
-use controllers::load_balancers::{Ensured, Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType};
+use controllers::load_balancers::{
+    ApplicationSpec, Ensured, IngressGroup, Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType,
+};
 
 use super::loopback::LoopbackListeners;
 
@@ -29,6 +32,9 @@ const SERVICE_TAG: &str = "kubernetes.io/service-name";
 const CONTROLLER_CLUSTER_TAG: &str = "elbv2.k8s.aws/cluster";
 const CONTROLLER_STACK_TAG: &str = "service.k8s.aws/stack";
 const CONTROLLER_RESOURCE_TAG: &str = "service.k8s.aws/resource";
+/// The tag naming the Ingress group an Application Load Balancer serves (its "stack").
+const INGRESS_STACK_TAG: &str = "ingress.k8s.aws/stack";
+const INGRESS_RESOURCE_TAG: &str = "ingress.k8s.aws/resource";
 const PUBLIC_SUBNET_TAG: &str = "kubernetes.io/role/elb";
 const INTERNAL_SUBNET_TAG: &str = "kubernetes.io/role/internal-elb";
 
@@ -44,6 +50,17 @@ pub struct ServiceLoadBalancers {
     elbv2: Elbv2,
     /// Each listener's loopback port, into the cluster's pods.
     loopback: LoopbackListeners,
+}
+
+/// A security group made for a load balancer.
+struct OwnGroup<'a> {
+    name: String,
+    description: String,
+    vpc_id: &'a str,
+    /// Listener ports with `tcp` or `udp`.
+    ports: Vec<(u16, &'a str)>,
+    ranges: &'a [String],
+    tags: BTreeMap<String, String>,
 }
 
 /// Where a load balancer goes: its VPC and subnets.
@@ -111,8 +128,9 @@ impl ServiceLoadBalancers {
         tags.into_iter().collect()
     }
 
-    /// The VPC and subnets a load balancer of `spec` goes in.
-    async fn placement(&self, spec: &LoadBalancerSpec) -> Result<Placement, String> {
+    /// The VPC and subnets a load balancer goes in: `wanted` (ids or `Name` tags), else those tagged for its
+    /// scheme, else the cluster's.
+    async fn placement(&self, wanted: &[String], internal: bool) -> Result<Placement, String> {
         let cluster = self.eks.describe_cluster(&self.caller, &self.cluster).await.map_err(|e| e.to_string())?;
         let vpc_id = cluster.vpc.vpc_id.clone();
         let network = self.ec2.network(&self.caller, &scopes::subnets()).await.map_err(|e| e.to_string())?;
@@ -123,8 +141,8 @@ impl ServiceLoadBalancers {
             .filter(|subnet| subnet.vpc_id == vpc_id)
             .map(|subnet| (subnet, network.tags.get(&subnet.id).unwrap_or(&no_tags)))
             .collect();
-        let chosen: Vec<&aws_model::ec2::Subnet> = if spec.subnets.is_empty() {
-            let role = if spec.internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG };
+        let chosen: Vec<&aws_model::ec2::Subnet> = if wanted.is_empty() {
+            let role = if internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG };
             let tagged: Vec<_> = in_vpc
                 .iter()
                 .filter(|(_, tags)| tags.get(role).is_some_and(|v| v.is_empty() || v == "1"))
@@ -137,12 +155,12 @@ impl ServiceLoadBalancers {
             }
         } else {
             let mut found = Vec::new();
-            for wanted in &spec.subnets {
+            for one in wanted {
                 let subnet = in_vpc
                     .iter()
-                    .find(|(subnet, tags)| subnet.id == *wanted || tags.get("Name") == Some(wanted))
+                    .find(|(subnet, tags)| subnet.id == *one || tags.get("Name") == Some(one))
                     .map(|(subnet, _)| *subnet)
-                    .ok_or_else(|| format!("couldn't find all subnets, want: {:?}", spec.subnets))?;
+                    .ok_or_else(|| format!("couldn't find all subnets, want: {wanted:?}"))?;
                 found.push(subnet);
             }
             found
@@ -157,7 +175,7 @@ impl ServiceLoadBalancers {
         if by_zone.is_empty() {
             return Err(format!(
                 "unable to resolve at least one subnet (no subnets of VPC {vpc_id} are tagged {})",
-                if spec.internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG }
+                if internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG }
             ));
         }
         Ok(Placement { vpc_id, subnets: by_zone.into_values().map(str::to_owned).collect() })
@@ -200,7 +218,7 @@ impl ServiceLoadBalancers {
             .collect()
     }
 
-    /// The security group made for the load balancer, made now if it is not there.
+    /// The security group made for the load balancer of a Service, made now if it is not there.
     async fn own_group(&self, spec: &LoadBalancerSpec, name: &str, vpc_id: &str) -> Result<String, String> {
         let group_name = match spec.owner.provisioner {
             Provisioner::InTree => format!("k8s-elb-{name}"),
@@ -210,45 +228,58 @@ impl ServiceLoadBalancers {
             Provisioner::InTree => format!("Security group for Kubernetes ELB {name} ({})", spec.owner.service()),
             Provisioner::LoadBalancerController => "[k8s] Managed SecurityGroup for LoadBalancer".to_owned(),
         };
-        let ranges =
-            if spec.source_ranges.is_empty() { vec!["0.0.0.0/0".to_owned()] } else { spec.source_ranges.clone() };
+        let ports: Vec<(u16, &str)> =
+            spec.listeners.iter().map(|l| (l.port, if l.protocol == "UDP" { "udp" } else { "tcp" })).collect();
+        let tags = self.tags(spec, Some("ManagedLBSecurityGroup".into())).into_iter().collect();
+        self.security_group(OwnGroup {
+            name: group_name,
+            description,
+            vpc_id,
+            ports,
+            ranges: &spec.source_ranges,
+            tags,
+        })
+        .await
+    }
+
+    /// A security group admitting `ports` from `ranges` (everyone when empty), made now if it is not there.
+    async fn security_group(&self, group: OwnGroup<'_>) -> Result<String, String> {
+        let everyone = vec!["0.0.0.0/0".to_owned()];
+        let ranges = if group.ranges.is_empty() { &everyone } else { group.ranges };
         let mut rules = Vec::new();
-        for listener in &spec.listeners {
-            let protocol = if listener.protocol == "UDP" { "udp" } else { "tcp" };
-            for range in &ranges {
+        for (port, protocol) in &group.ports {
+            for range in ranges {
                 rules.push(Rule::new(
                     protocol,
-                    Some(i64::from(listener.port)),
-                    Some(i64::from(listener.port)),
+                    Some(i64::from(*port)),
+                    Some(i64::from(*port)),
                     Peer::Cidr(range.clone()),
                 ));
             }
         }
-        let tags: BTreeMap<String, String> = self
-            .tags(spec, Some("ManagedLBSecurityGroup".into()))
-            .into_iter()
-            .chain([("Name".into(), group_name.clone())])
-            .collect();
+        let mut tags = group.tags;
+        tags.insert("Name".into(), group.name.clone());
         let input = CreateSecurityGroup {
-            name: Some(group_name.clone()),
-            description: Some(description),
-            vpc_id: Some(vpc_id.to_owned()),
+            name: Some(group.name.clone()),
+            description: Some(group.description),
+            vpc_id: Some(group.vpc_id.to_owned()),
             tags,
         };
+        let (vpc_id, group_name) = (group.vpc_id, group.name);
         self.ec2
             .change(&self.caller, &scopes::security_groups(), |network, ids| {
                 let existing =
                     network.security_groups.values().find(|g| g.vpc_id == vpc_id && g.name == group_name).cloned();
-                let group = match existing {
-                    Some(group) => group,
+                let made = match existing {
+                    Some(made) => made,
                     None => network.create_security_group(ids, &input)?,
                 };
                 let missing: Vec<Rule> =
-                    rules.iter().filter(|rule| !group.ingress.iter().any(|r| r.same_traffic(rule))).cloned().collect();
+                    rules.iter().filter(|rule| !made.ingress.iter().any(|r| r.same_traffic(rule))).cloned().collect();
                 if !missing.is_empty() {
-                    network.authorize(&group.id, Direction::Ingress, &missing)?;
+                    network.authorize(&made.id, Direction::Ingress, &missing)?;
                 }
-                Ok(group.id)
+                Ok(made.id)
             })
             .await
             .map_err(|error| error.to_string())
@@ -269,7 +300,7 @@ impl ServiceLoadBalancers {
         let lb = match self.elb.load_balancer(&self.caller, name).await {
             Ok(lb) => lb,
             Err(ElbError::Shared(Elbv2Error::LoadBalancerNotFound(_))) => {
-                let placement = self.placement(spec).await?;
+                let placement = self.placement(&spec.subnets, spec.internal).await?;
                 let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
                 let input = CreateClassicLoadBalancer {
                     name: name.to_owned(),
@@ -315,7 +346,7 @@ impl ServiceLoadBalancers {
         let lb: LoadBalancer = match existing.into_iter().find(|lb| lb.name == name) {
             Some(lb) => lb,
             None => {
-                let placement = self.placement(spec).await?;
+                let placement = self.placement(&spec.subnets, spec.internal).await?;
                 let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
                 let input = CreateLoadBalancer {
                     name: name.to_owned(),
@@ -404,7 +435,7 @@ impl ServiceLoadBalancers {
                     self.elbv2.create_listener(&self.caller, input).await.map_err(|e| e.to_string())?;
                 }
             }
-            self.sync_targets(&group.arn, listener).await?;
+            self.sync_targets(&group.arn, &listener.targets).await?;
         }
         for current in &listeners {
             if !spec.listeners.iter().any(|l| Some(l.port) == current.port) {
@@ -428,13 +459,13 @@ impl ServiceLoadBalancers {
     async fn sync_targets(
         &self,
         group_arn: &str,
-        listener: &controllers::load_balancers::Listener,
+        targets: &[controllers::load_balancers::Target],
     ) -> Result<(), String> {
         let group = self.elbv2.target_group(&self.caller, group_arn).await.map_err(|e| e.to_string())?;
         let live: Vec<&aws_model::elbv2::Target> =
             group.targets.iter().filter(|t| t.deregistered_at.is_none()).collect();
         let wanted = |target: &aws_model::elbv2::Target| {
-            listener.targets.iter().any(|t| t.id == target.id && Some(t.port) == target.port)
+            targets.iter().any(|t| t.id == target.id && Some(t.port) == target.port)
         };
         let gone: Vec<TargetInput> = live
             .iter()
@@ -444,8 +475,7 @@ impl ServiceLoadBalancers {
         if !gone.is_empty() {
             self.elbv2.deregister_targets(&self.caller, group_arn, &gone).await.map_err(|e| e.to_string())?;
         }
-        let new: Vec<TargetInput> = listener
-            .targets
+        let new: Vec<TargetInput> = targets
             .iter()
             .filter(|t| !live.iter().any(|l| l.id == t.id && l.port == Some(t.port)))
             .map(|t| TargetInput { id: t.id.clone(), port: Some(i64::from(t.port)), availability_zone: None })
@@ -453,7 +483,7 @@ impl ServiceLoadBalancers {
         if !new.is_empty() {
             self.elbv2.register_targets(&self.caller, group_arn, &new).await.map_err(|e| e.to_string())?;
         }
-        for target in &listener.targets {
+        for target in targets {
             let stored =
                 live.iter().find(|l| l.id == target.id && l.port == Some(target.port)).and_then(|l| l.health.clone());
             let health = (!target.healthy).then(|| TargetHealth {
@@ -525,11 +555,264 @@ impl ServiceLoadBalancers {
             .filter(|g| self.owned_by(network.tags.get(&g.id).unwrap_or(&no_tags).iter(), owner))
             .map(|g| g.id.clone())
             .collect();
-        for group_id in owned {
+        self.delete_security_groups(&owned).await?;
+        Ok(())
+    }
+}
+
+impl ServiceLoadBalancers {
+    /// The tags of an Ingress group's resources: the group's own, then the controller's.
+    fn group_tags(&self, spec: &ApplicationSpec, resource: &str) -> Vec<(String, String)> {
+        let mut tags = spec.tags.clone();
+        tags.insert(CONTROLLER_CLUSTER_TAG.to_owned(), self.cluster.clone());
+        tags.insert(INGRESS_STACK_TAG.to_owned(), spec.group.id.clone());
+        tags.insert(INGRESS_RESOURCE_TAG.to_owned(), resource.to_owned());
+        tags.into_iter().collect()
+    }
+
+    fn group_owned<'a>(
+        &self,
+        tags: impl IntoIterator<Item = (&'a String, &'a String)> + Clone,
+        group: &IngressGroup,
+    ) -> bool {
+        let has = |key: &str, value: &str| tags.clone().into_iter().any(|(k, v)| k == key && v == value);
+        has(CONTROLLER_CLUSTER_TAG, &self.cluster) && has(INGRESS_STACK_TAG, &group.id)
+    }
+
+    /// The controller's name for a group's load balancer: `k8s-<group>-<hash>` (explicit groups) or
+    /// `k8s-<namespace>-<name>-<hash>`, the hash of cluster, group and scheme.
+    fn application_name(&self, spec: &ApplicationSpec) -> String {
+        if let Some(name) = &spec.name {
+            return name.clone();
+        }
+        let scheme = if spec.internal { "internal" } else { "internet-facing" };
+        let hash = aws_model::ids::sha256_hex(&[&self.cluster, &spec.group.id, scheme]);
+        if spec.group.explicit {
+            let clean: String = spec.group.id.chars().filter(char::is_ascii_alphanumeric).take(17).collect();
+            format!("k8s-{clean}-{}", &hash[..10])
+        } else {
+            let (namespace, name) = spec.group.id.split_once('/').unwrap_or(("", &spec.group.id));
+            let owner = Owner {
+                provisioner: Provisioner::LoadBalancerController,
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                uid: String::new(),
+            };
+            controller_name(&owner, &hash)
+        }
+    }
+
+    async fn ensure_alb(&self, spec: &ApplicationSpec) -> Result<String, String> {
+        let name = self.application_name(spec);
+        // A load balancer the group had under another name (its scheme changed) goes first.
+        for lb in self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())? {
+            if lb.name != name && self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), &spec.group) {
+                self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+            }
+        }
+        let existing = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
+        let lb = match existing.into_iter().find(|lb| lb.name == name) {
+            Some(lb) => lb,
+            None => {
+                let placement = self.placement(&spec.subnets, spec.internal).await?;
+                let groups = if spec.security_groups.is_empty() {
+                    let ports: Vec<(u16, &str)> = spec.listeners.iter().map(|l| (l.port, "tcp")).collect();
+                    let tags = self.group_tags(spec, "ManagedLBSecurityGroup").into_iter().collect();
+                    vec![
+                        self.security_group(OwnGroup {
+                            name: name.clone(),
+                            description: "[k8s] Managed SecurityGroup for LoadBalancer".into(),
+                            vpc_id: &placement.vpc_id,
+                            ports,
+                            ranges: &spec.source_ranges,
+                            tags,
+                        })
+                        .await?,
+                    ]
+                } else {
+                    self.resolve_groups(&spec.security_groups, &placement.vpc_id).await?
+                };
+                let input = CreateLoadBalancer {
+                    name: name.clone(),
+                    kind: Some("application".into()),
+                    scheme: Some(if spec.internal { "internal" } else { "internet-facing" }.into()),
+                    subnets: placement.subnets.into_iter().map(|s| (s, None)).collect(),
+                    security_groups: groups,
+                    ip_address_type: None,
+                    tags: self.group_tags(spec, "LoadBalancer"),
+                };
+                self.elbv2.create_load_balancer(&self.caller, input).await.map_err(|e| e.to_string())?
+            }
+        };
+        // A target group per backend.
+        let existing_groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
+        let mut group_arns = Vec::new();
+        for backend in &spec.backends {
+            let target_type = match backend.target_type {
+                TargetType::Instance => "instance",
+                TargetType::Ip => "ip",
+            };
+            let hash = aws_model::ids::sha256_hex(&[
+                &self.cluster,
+                &spec.group.id,
+                &backend.namespace,
+                &backend.service,
+                &backend.port,
+                target_type,
+            ]);
+            let owner = Owner {
+                provisioner: Provisioner::LoadBalancerController,
+                namespace: backend.namespace.clone(),
+                name: backend.service.clone(),
+                uid: String::new(),
+            };
+            let group_name = controller_name(&owner, &hash);
+            let group = match existing_groups.iter().find(|g| g.name == group_name) {
+                Some(group) => group.clone(),
+                None => {
+                    let input = CreateTargetGroup {
+                        name: group_name,
+                        protocol: Some("HTTP".into()),
+                        protocol_version: None,
+                        port: Some(i64::from(backend.target_port.unwrap_or(80))),
+                        vpc_id: Some(lb.vpc_id.clone()),
+                        target_type: Some(target_type.into()),
+                        ip_address_type: None,
+                        health_check: HealthCheckInput {
+                            enabled: Some(true),
+                            path: Some(spec.health_check_path.clone()),
+                            http_code: Some(spec.success_codes.clone()),
+                            ..HealthCheckInput::default()
+                        },
+                        tags: self.group_tags(
+                            spec,
+                            &format!("{}/{}-{}:{}", backend.namespace, spec.group.id, backend.service, backend.port),
+                        ),
+                    };
+                    self.elbv2.create_target_group(&self.caller, input).await.map_err(|e| e.to_string())?
+                }
+            };
+            group_arns.push(group.arn.clone());
+        }
+        let forward = |index: usize| Action {
+            kind: "forward".into(),
+            target_group_arn: Some(group_arns[index].clone()),
+            ..Action::default()
+        };
+        let not_found = Action {
+            kind: "fixed-response".into(),
+            fixed_response: Some(("404".into(), Some("text/plain".into()), None)),
+            ..Action::default()
+        };
+        let listeners =
+            self.elbv2.describe_listeners(&self.caller, Some(&lb.arn), &[]).await.map_err(|e| e.to_string())?;
+        for wanted in &spec.listeners {
+            let default = wanted.default_backend.map_or_else(|| not_found.clone(), forward);
+            let listener_arn = match listeners.iter().find(|l| l.port == Some(wanted.port)) {
+                Some(current) => {
+                    let input = ModifyListener {
+                        protocol: Some(wanted.protocol.clone()),
+                        certificates: (!wanted.certificates.is_empty()).then(|| wanted.certificates[..1].to_vec()),
+                        default_actions: Some(vec![default]),
+                        ..ModifyListener::default()
+                    };
+                    self.elbv2.modify_listener(&self.caller, &current.arn, input).await.map_err(|e| e.to_string())?;
+                    current.arn.clone()
+                }
+                None => {
+                    let input = CreateListener {
+                        load_balancer_arn: lb.arn.clone(),
+                        protocol: Some(wanted.protocol.clone()),
+                        port: Some(i64::from(wanted.port)),
+                        certificates: wanted.certificates.iter().take(1).cloned().collect(),
+                        default_actions: vec![default],
+                        ..CreateListener::default()
+                    };
+                    self.elbv2.create_listener(&self.caller, input).await.map_err(|e| e.to_string())?.arn
+                }
+            };
+            // The rules are made again in the group's order.
+            let rules =
+                self.elbv2.describe_rules(&self.caller, Some(&listener_arn), &[]).await.map_err(|e| e.to_string())?;
+            for rule in rules.iter().filter(|r| !r.is_default) {
+                self.elbv2.delete_rule(&self.caller, &rule.arn).await.map_err(|e| e.to_string())?;
+            }
+            for (index, rule) in wanted.rules.iter().enumerate() {
+                let mut conditions = Vec::new();
+                if !rule.hosts.is_empty() {
+                    conditions.push(Condition {
+                        field: "host-header".into(),
+                        values: rule.hosts.clone(),
+                        ..Condition::default()
+                    });
+                }
+                if !rule.paths.is_empty() || conditions.is_empty() {
+                    let paths = if rule.paths.is_empty() { vec!["/*".to_owned()] } else { rule.paths.clone() };
+                    conditions.push(Condition { field: "path-pattern".into(), values: paths, ..Condition::default() });
+                }
+                let input = CreateRule {
+                    listener_arn: listener_arn.clone(),
+                    priority: i64::try_from(index + 1).unwrap_or(i64::MAX),
+                    conditions,
+                    actions: vec![forward(rule.backend)],
+                    tags: Vec::new(),
+                };
+                self.elbv2.create_rule(&self.caller, input).await.map_err(|e| e.to_string())?;
+            }
+        }
+        for current in &listeners {
+            if !spec.listeners.iter().any(|l| Some(l.port) == current.port) {
+                self.elbv2.delete_listener(&self.caller, &current.arn).await.map_err(|e| e.to_string())?;
+            }
+        }
+        for (backend, arn) in spec.backends.iter().zip(&group_arns) {
+            self.sync_targets(arn, &backend.targets).await?;
+        }
+        for group in
+            existing_groups.iter().filter(|g| self.group_owned(g.tags.iter().map(|(k, v)| (k, v)), &spec.group))
+        {
+            if !group_arns.contains(&group.arn) {
+                match self.elbv2.delete_target_group(&self.caller, &group.arn).await {
+                    Ok(()) | Err(Elbv2Error::ResourceInUse(_) | Elbv2Error::TargetGroupNotFound(_)) => {}
+                    Err(error) => return Err(error.to_string()),
+                }
+            }
+        }
+        Ok(lb.dns_name)
+    }
+
+    async fn delete_alb(&self, group: &IngressGroup) -> Result<(), String> {
+        for lb in self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())? {
+            if self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), group) {
+                self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+            }
+        }
+        for target_group in self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())? {
+            if self.group_owned(target_group.tags.iter().map(|(k, v)| (k, v)), group) {
+                match self.elbv2.delete_target_group(&self.caller, &target_group.arn).await {
+                    Ok(()) | Err(Elbv2Error::TargetGroupNotFound(_)) => {}
+                    Err(error) => return Err(error.to_string()),
+                }
+            }
+        }
+        let network = self.ec2.network(&self.caller, &scopes::security_groups()).await.map_err(|e| e.to_string())?;
+        let no_tags = BTreeMap::new();
+        let owned: Vec<String> = network
+            .security_groups
+            .values()
+            .filter(|g| self.group_owned(network.tags.get(&g.id).unwrap_or(&no_tags).iter(), group))
+            .map(|g| g.id.clone())
+            .collect();
+        self.delete_security_groups(&owned).await
+    }
+
+    /// Deletes security groups; one already gone counts as deleted.
+    async fn delete_security_groups(&self, group_ids: &[String]) -> Result<(), String> {
+        for group_id in group_ids {
             let deleted = self
                 .ec2
-                .change(&self.caller, &scopes::delete_security_group(&group_id), |network, _| {
-                    match network.delete_security_group(&group_id) {
+                .change(&self.caller, &scopes::delete_security_group(group_id), |network, _| {
+                    match network.delete_security_group(group_id) {
                         Ok(()) | Err(Ec2Error::GroupNotFound(_)) => Ok(()),
                         Err(error) => Err(error),
                     }
@@ -595,6 +878,16 @@ impl LoadBalancers for ServiceLoadBalancers {
 
     async fn delete(&self, owner: &Owner) -> Result<(), String> {
         self.delete_except(owner, None).await
+    }
+
+    async fn ensure_application(&self, spec: &ApplicationSpec) -> Result<Ensured, String> {
+        let hostname = self.ensure_alb(spec).await?;
+        // The loopback listeners route plain connections; an ALB's host and path rules are not played out on them.
+        Ok(Ensured { hostname, loopback: Vec::new() })
+    }
+
+    async fn delete_application(&self, group: &IngressGroup) -> Result<(), String> {
+        self.delete_alb(group).await
     }
 }
 

@@ -1,0 +1,469 @@
+//! The AWS Load Balancer Controller's Ingresses: every Ingress of an IngressClass whose controller is
+//! `ingress.k8s.aws/alb` (or annotated `kubernetes.io/ingress.class: alb`) gets an Application Load Balancer, once
+//! the controller runs in the cluster. Ingresses with the same `alb.ingress.kubernetes.io/group.name` share one
+//! (ordered by `group.order`); the others each have their own. Listeners come from `listen-ports` (HTTP 80, or
+//! HTTPS 443 with a `certificate-arn`), rules from the Ingresses' hosts and paths (a `Prefix` path `/api` matches
+//! `/api` and `/api/*`), a target group per Service port (`target-type` instance: the node port; ip: the pods), and
+//! requests no rule takes get the default backend or a fixed 404. Each member's status gets the DNS name; the
+//! finalizer is `ingress.k8s.aws/resources` (or `group.ingress.k8s.aws/<group>` in an explicit group).
+
+use std::collections::{BTreeMap, HashMap};
+
+use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressBackend, IngressClass};
+use kube::ResourceExt;
+use serde_json::Value;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::{Controller, NodeTarget, controller_installed, endpoints_of, list, node_targets, retry_after};
+use crate::batch_support::record_event;
+use crate::load_balancers::{
+    ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, Target, TargetType,
+};
+
+/// The component the controller's events name.
+const COMPONENT: &str = "ingress";
+
+/// The IngressClass controller of the AWS Load Balancer Controller.
+pub const ALB_CONTROLLER: &str = "ingress.k8s.aws/alb";
+/// The finalizer of an Ingress alone in its group.
+pub const IMPLICIT_FINALIZER: &str = "ingress.k8s.aws/resources";
+/// The prefix of an explicit group's finalizer.
+pub const GROUP_FINALIZER_PREFIX: &str = "group.ingress.k8s.aws/";
+
+const ANNOTATION: &str = "alb.ingress.kubernetes.io/";
+
+fn annotation<'a>(ingress: &'a Ingress, suffix: &str) -> Option<&'a str> {
+    ingress.metadata.annotations.as_ref()?.get(&format!("{ANNOTATION}{suffix}")).map(|v| v.trim())
+}
+
+/// Whether the AWS Load Balancer Controller takes `ingress`: its class is one of the controller's, or the older
+/// annotation says `alb`.
+pub fn is_alb(ingress: &Ingress, classes: &[&IngressClass]) -> bool {
+    match ingress.spec.as_ref().and_then(|s| s.ingress_class_name.as_deref()) {
+        Some(name) => classes.iter().any(|class| {
+            class.name_any() == name
+                && class.spec.as_ref().and_then(|s| s.controller.as_deref()) == Some(ALB_CONTROLLER)
+        }),
+        None => {
+            let annotations = ingress.metadata.annotations.as_ref();
+            annotations.and_then(|a| a.get("kubernetes.io/ingress.class")).map(String::as_str) == Some("alb")
+        }
+    }
+}
+
+/// The group an Ingress belongs to.
+pub fn group_of(ingress: &Ingress) -> IngressGroup {
+    match annotation(ingress, "group.name").filter(|name| !name.is_empty()) {
+        Some(name) => IngressGroup { id: name.to_owned(), explicit: true },
+        None => IngressGroup {
+            id: format!("{}/{}", ingress.namespace().unwrap_or_default(), ingress.name_any()),
+            explicit: false,
+        },
+    }
+}
+
+/// The finalizer a group's members carry.
+pub fn finalizer_of(group: &IngressGroup) -> String {
+    if group.explicit { format!("{GROUP_FINALIZER_PREFIX}{}", group.id) } else { IMPLICIT_FINALIZER.to_owned() }
+}
+
+/// A group's members in the controller's order: `group.order`, then namespace and name.
+pub fn ordered(mut members: Vec<&Ingress>) -> Result<Vec<&Ingress>, String> {
+    let mut keyed = Vec::new();
+    for ingress in members.drain(..) {
+        let order = match annotation(ingress, "group.order") {
+            None => 0,
+            Some(text) => text.parse::<i64>().map_err(|_| format!("failed to load Ingress group order: {text}"))?,
+        };
+        keyed.push(((order, ingress.namespace().unwrap_or_default(), ingress.name_any()), ingress));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(keyed.into_iter().map(|(_, ingress)| ingress).collect())
+}
+
+/// The path patterns of one Ingress path, as the controller turns its path type into ELBv2's.
+pub fn path_patterns(path: &str, path_type: &str) -> Result<Vec<String>, String> {
+    match path_type {
+        "ImplementationSpecific" => Ok(vec![path.to_owned()]),
+        "Exact" | "Prefix" if path.contains(['*', '?']) => {
+            Err(format!("{} path shouldn't contain wildcards: {path}", path_type.to_ascii_lowercase()))
+        }
+        "Exact" => Ok(vec![path.to_owned()]),
+        "Prefix" if path == "/" => Ok(vec!["/*".to_owned()]),
+        "Prefix" => {
+            let trimmed = path.trim_end_matches('/');
+            Ok(vec![trimmed.to_owned(), format!("{trimmed}/*")])
+        }
+        other => Err(format!("unsupported pathType: {other}")),
+    }
+}
+
+/// `listen-ports` (`[{"HTTP": 80}, {"HTTPS": 443}]`), or HTTP 80 (HTTPS 443 with certificates).
+fn listen_ports(ingress: &Ingress, has_certificates: bool) -> Result<Vec<(String, u16)>, String> {
+    let Some(text) = annotation(ingress, "listen-ports") else {
+        return Ok(vec![if has_certificates { ("HTTPS".into(), 443) } else { ("HTTP".into(), 80) }]);
+    };
+    let bad = || format!("failed to parse json annotation, {ANNOTATION}listen-ports: {text}");
+    let entries: Vec<BTreeMap<String, Value>> = serde_json::from_str(text).map_err(|_| bad())?;
+    let mut ports = Vec::new();
+    for entry in entries {
+        for (protocol, port) in entry {
+            if protocol != "HTTP" && protocol != "HTTPS" {
+                return Err(format!("listen port protocol must be within [HTTP, HTTPS]: {protocol}"));
+            }
+            let port = port.as_u64().and_then(|p| u16::try_from(p).ok()).filter(|p| *p > 0).ok_or_else(bad)?;
+            ports.push((protocol, port));
+        }
+    }
+    if ports.is_empty() {
+        return Err(bad());
+    }
+    Ok(ports)
+}
+
+/// One value every member that sets the annotation agrees on.
+fn agreed<'a>(members: &[&'a Ingress], suffix: &str) -> Result<Option<&'a str>, String> {
+    let mut values: Vec<&str> = members.iter().filter_map(|ingress| annotation(ingress, suffix)).collect();
+    values.sort_unstable();
+    values.dedup();
+    match values.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(format!("conflicting {suffix}: {many:?}")),
+    }
+}
+
+/// What the group `members` (ordered) ask of their Application Load Balancer, given the cluster's Services,
+/// nodes and EndpointSlices.
+pub fn application_spec(
+    group: &IngressGroup,
+    members: &[&Ingress],
+    services: &HashMap<(String, String), &Service>,
+    nodes: &[NodeTarget],
+    slices: &[&EndpointSlice],
+) -> Result<ApplicationSpec, String> {
+    let internal = match agreed(members, "scheme")? {
+        None | Some("internal") => true,
+        Some("internet-facing") => false,
+        Some(other) => return Err(format!("unknown scheme: {other}")),
+    };
+    let mut listeners: Vec<ApplicationListener> = Vec::new();
+    let mut backends: Vec<Backend> = Vec::new();
+    for ingress in members {
+        let namespace = ingress.namespace().unwrap_or_default();
+        let certificates = list(annotation(ingress, "certificate-arn"));
+        let target_type = match annotation(ingress, "target-type") {
+            None | Some("instance") => TargetType::Instance,
+            Some("ip") => TargetType::Ip,
+            Some(other) => return Err(format!("unknown target type: {other}")),
+        };
+        let mut backend_of = |backend: &IngressBackend| -> Result<usize, String> {
+            let wanted = backend.service.as_ref().ok_or("only Service backends are supported")?;
+            let port = wanted.port.as_ref().ok_or("a backend needs a Service port")?;
+            let port_text = match (&port.name, port.number) {
+                (Some(name), _) if !name.is_empty() => name.clone(),
+                (_, Some(number)) => number.to_string(),
+                _ => return Err("a backend needs a Service port".into()),
+            };
+            let made = backend_targets(&namespace, &wanted.name, &port_text, target_type, services, nodes, slices)?;
+            Ok(match backends.iter().position(|b| *b == made) {
+                Some(index) => index,
+                None => {
+                    backends.push(made);
+                    backends.len() - 1
+                }
+            })
+        };
+        let spec = ingress.spec.as_ref();
+        let mut rules = Vec::new();
+        for rule in spec.and_then(|s| s.rules.as_ref()).into_iter().flatten() {
+            let hosts: Vec<String> = rule.host.iter().cloned().collect();
+            for path in rule.http.iter().flat_map(|http| http.paths.iter()) {
+                let patterns = path_patterns(path.path.as_deref().unwrap_or("/"), &path.path_type)?;
+                rules.push(ApplicationRule {
+                    hosts: hosts.clone(),
+                    paths: patterns,
+                    backend: backend_of(&path.backend)?,
+                });
+            }
+        }
+        let default_backend = spec.and_then(|s| s.default_backend.as_ref()).map(&mut backend_of).transpose()?;
+        for (protocol, port) in listen_ports(ingress, !certificates.is_empty())? {
+            let index = match listeners.iter().position(|l| l.port == port) {
+                Some(index) => index,
+                None => {
+                    listeners.push(ApplicationListener {
+                        port,
+                        protocol: protocol.clone(),
+                        certificates: Vec::new(),
+                        rules: Vec::new(),
+                        default_backend: None,
+                    });
+                    listeners.len() - 1
+                }
+            };
+            let listener = &mut listeners[index];
+            if listener.protocol != protocol {
+                return Err(format!("conflicting protocol for listen port {port}"));
+            }
+            if protocol == "HTTPS" {
+                if certificates.is_empty() && listener.certificates.is_empty() {
+                    return Err(format!("no certificate found for the HTTPS listener on port {port}"));
+                }
+                for certificate in &certificates {
+                    if !listener.certificates.contains(certificate) {
+                        listener.certificates.push(certificate.clone());
+                    }
+                }
+            }
+            listener.rules.extend(rules.iter().cloned());
+            if listener.default_backend.is_none() {
+                listener.default_backend = default_backend;
+            }
+        }
+    }
+    if listeners.iter().map(|l| l.rules.len()).max().unwrap_or(0) > 100 {
+        return Err("a listener may have at most 100 rules".into());
+    }
+    let first = |suffix: &str| members.iter().find_map(|ingress| annotation(ingress, suffix)).map(str::to_owned);
+    let mut tags = BTreeMap::new();
+    for ingress in members {
+        for pair in list(annotation(ingress, "tags")) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+            if key.trim().is_empty() {
+                return Err(format!("failed to parse stringMap annotation, {ANNOTATION}tags: {pair}"));
+            }
+            tags.insert(key.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+    let name = agreed(members, "load-balancer-name")?.map(str::to_owned);
+    if name.as_ref().is_some_and(|n| n.len() > 32) {
+        return Err("load balancer name cannot be longer than 32 characters".into());
+    }
+    Ok(ApplicationSpec {
+        group: group.clone(),
+        internal,
+        listeners,
+        backends,
+        subnets: list(first("subnets").as_deref()),
+        security_groups: list(first("security-groups").as_deref()),
+        source_ranges: list(first("inbound-cidrs").as_deref()),
+        health_check_path: first("healthcheck-path").unwrap_or_else(|| "/".into()),
+        success_codes: first("success-codes").unwrap_or_else(|| "200".into()),
+        tags,
+        name,
+    })
+}
+
+/// The target group of a Service port: its node port on every node (instance) or its endpoints (ip).
+fn backend_targets(
+    namespace: &str,
+    service: &str,
+    port: &str,
+    target_type: TargetType,
+    services: &HashMap<(String, String), &Service>,
+    nodes: &[NodeTarget],
+    slices: &[&EndpointSlice],
+) -> Result<Backend, String> {
+    let found = services
+        .get(&(namespace.to_owned(), service.to_owned()))
+        .ok_or_else(|| format!("Service \"{service}\" not found"))?;
+    let spec = found.spec.as_ref().ok_or_else(|| format!("Service \"{service}\" not found"))?;
+    let service_port = spec
+        .ports
+        .iter()
+        .flatten()
+        .find(|p| p.name.as_deref() == Some(port) || p.port.to_string() == port)
+        .ok_or_else(|| format!("unable to find port {port} on service {namespace}/{service}"))?;
+    let (target_port, mut targets) = match target_type {
+        TargetType::Instance => {
+            if !matches!(spec.type_.as_deref(), Some("NodePort" | "LoadBalancer")) {
+                return Err(format!(
+                    "{namespace}/{service}: service type must be either 'NodePort' or 'LoadBalancer' for instance targets"
+                ));
+            }
+            let node_port = service_port.node_port.and_then(|p| u16::try_from(p).ok());
+            let node_port = node_port.ok_or_else(|| format!("{namespace}/{service} has no node port"))?;
+            let targets =
+                nodes.iter().map(|n| Target { id: n.instance_id.clone(), port: node_port, healthy: n.ready }).collect();
+            (Some(node_port), targets)
+        }
+        TargetType::Ip => {
+            let own: Vec<&EndpointSlice> = slices
+                .iter()
+                .filter(|s| s.metadata.namespace.as_deref() == Some(namespace))
+                .filter(|s| s.labels().get(crate::endpoints::SERVICE_NAME).map(String::as_str) == Some(service))
+                .copied()
+                .collect();
+            let endpoints = endpoints_of(service_port, &own);
+            let targets: Vec<Target> =
+                endpoints.iter().map(|e| Target { id: e.address.clone(), port: e.port, healthy: e.ready }).collect();
+            (endpoints.first().map(|e| e.port), targets)
+        }
+    };
+    targets.sort();
+    Ok(Backend {
+        namespace: namespace.to_owned(),
+        service: service.to_owned(),
+        port: port.to_owned(),
+        target_type,
+        target_port,
+        targets,
+    })
+}
+
+impl Controller {
+    /// Looks at every Ingress group once: groups that lost their last member lose their load balancer, the others
+    /// get theirs made or brought in line.
+    pub(super) async fn ingress_pass(&mut self) {
+        let installed = controller_installed(&self.deployments.state());
+        let classes = self.classes.state();
+        let class_refs: Vec<&IngressClass> = classes.iter().map(AsRef::as_ref).collect();
+        let ingresses: Vec<Arc<Ingress>> = self.ingresses.state();
+        let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();
+        for ingress in &ingresses {
+            if installed && ingress.metadata.deletion_timestamp.is_none() && is_alb(ingress, &class_refs) {
+                groups.entry(group_of(ingress)).or_default().push(ingress);
+            }
+        }
+        // Members that left (deleted, or no longer the controller's) let their finalizer go, and a group left
+        // empty loses its load balancer first.
+        for ingress in &ingresses {
+            let Some(finalizer) = ingress
+                .finalizers()
+                .iter()
+                .find(|f| *f == IMPLICIT_FINALIZER || f.starts_with(GROUP_FINALIZER_PREFIX))
+                .cloned()
+            else {
+                continue;
+            };
+            let group = match finalizer.strip_prefix(GROUP_FINALIZER_PREFIX) {
+                Some(name) => IngressGroup { id: name.to_owned(), explicit: true },
+                None => IngressGroup {
+                    id: format!("{}/{}", ingress.namespace().unwrap_or_default(), ingress.name_any()),
+                    explicit: false,
+                },
+            };
+            let active = groups.get(&group).is_some_and(|members| members.iter().any(|m| m.uid() == ingress.uid()));
+            if active {
+                continue;
+            }
+            if !groups.contains_key(&group) {
+                if let Err(message) = self.load_balancers.delete_application(&group).await {
+                    let text = format!("Failed cleanup due to {message}");
+                    record_event(&self.client, COMPONENT, ingress.as_ref(), true, "FailedCleanup", &text).await;
+                    continue;
+                }
+                self.groups.remove(&group);
+            }
+            if ingress.metadata.deletion_timestamp.is_none()
+                && let Err(error) = self.set_ingress(ingress.as_ref(), json!([])).await
+            {
+                tracing::debug!(%error, "could not empty an Ingress's status; trying again");
+                continue;
+            }
+            let kept: Vec<String> = ingress.finalizers().iter().filter(|f| **f != finalizer).cloned().collect();
+            if let Err(error) = self.set_finalizers(ingress.as_ref(), kept).await {
+                tracing::debug!(%error, "could not remove an Ingress's finalizer; trying again");
+            }
+        }
+        let nodes = node_targets(&self.nodes.state());
+        let slices = self.slices.state();
+        let slice_refs: Vec<&EndpointSlice> = slices.iter().map(AsRef::as_ref).collect();
+        let services = self.services.state();
+        let by_name: HashMap<(String, String), &Service> =
+            services.iter().map(|s| ((s.namespace().unwrap_or_default(), s.name_any()), s.as_ref())).collect();
+        for (group, members) in groups {
+            let built = ordered(members).and_then(|members| {
+                application_spec(&group, &members, &by_name, &nodes, &slice_refs).map(|spec| (members, spec))
+            });
+            match built {
+                Ok((members, spec)) => {
+                    self.refused_groups.remove(&group);
+                    self.ensure_group(&members, spec).await;
+                }
+                Err(message) => {
+                    if self.refused_groups.get(&group) != Some(&message) {
+                        let text = format!("Failed build model due to {message}");
+                        for ingress in ingresses.iter().filter(|i| group_of(i) == group) {
+                            record_event(&self.client, COMPONENT, ingress.as_ref(), true, "FailedBuildModel", &text)
+                                .await;
+                        }
+                        self.refused_groups.insert(group, message);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn ensure_group(&mut self, members: &[&Ingress], spec: ApplicationSpec) {
+        let group = spec.group.clone();
+        let hostname_of = |ingress: &Ingress| -> Option<String> {
+            ingress.status.as_ref()?.load_balancer.as_ref()?.ingress.as_ref()?.first()?.hostname.clone()
+        };
+        let finalizer = finalizer_of(&group);
+        let previous = self.groups.get(&group);
+        match previous {
+            Some((last, Ok(made)))
+                if *last == spec
+                    && members.iter().all(|m| hostname_of(m).as_deref() == Some(made.hostname.as_str())) =>
+            {
+                return;
+            }
+            Some((last, Err((due, _)))) if *last == spec && Instant::now() < *due => return,
+            _ => {}
+        }
+        let delay = match previous {
+            Some((_, Err((_, delay)))) => Some(*delay),
+            _ => None,
+        };
+        for ingress in members {
+            if !ingress.finalizers().contains(&finalizer) {
+                let mut finalizers = ingress.finalizers().to_vec();
+                finalizers.push(finalizer.clone());
+                if let Err(error) = self.set_finalizers(*ingress, finalizers).await {
+                    tracing::debug!(%error, "could not add an Ingress's finalizer; trying again");
+                    return;
+                }
+            }
+        }
+        let outcome = match self.load_balancers.ensure_application(&spec).await {
+            Ok(made) => {
+                for ingress in members {
+                    if hostname_of(ingress).as_deref() != Some(made.hostname.as_str())
+                        && let Err(error) = self.set_ingress(*ingress, json!([{ "hostname": made.hostname }])).await
+                    {
+                        tracing::debug!(%error, "could not write an Ingress's status; trying again");
+                    }
+                    record_event(
+                        &self.client,
+                        COMPONENT,
+                        *ingress,
+                        false,
+                        "SuccessfullyReconciled",
+                        "Successfully reconciled",
+                    )
+                    .await;
+                }
+                Ok::<Ensured, _>(made)
+            }
+            Err(message) => {
+                let text = format!("Failed deploy model due to {message}");
+                for ingress in members {
+                    record_event(&self.client, COMPONENT, *ingress, true, "FailedDeployModel", &text).await;
+                }
+                Err(retry_after(delay))
+            }
+        };
+        self.groups.insert(group, (spec, outcome));
+    }
+}
+
+#[cfg(test)]
+mod tests;

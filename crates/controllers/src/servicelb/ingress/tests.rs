@@ -1,0 +1,154 @@
+use super::*;
+
+fn ingress(name: &str, value: Value) -> Ingress {
+    let mut base = json!({
+        "metadata": { "name": name, "namespace": "shop", "uid": format!("uid-{name}") },
+        "spec": { "ingressClassName": "alb", "rules": [] }
+    });
+    if let (Value::Object(base), Value::Object(extra)) = (&mut base, value) {
+        for (key, value) in extra {
+            match (base.get_mut(&key), value) {
+                (Some(Value::Object(inner)), Value::Object(more)) => inner.extend(more),
+                (_, value) => {
+                    base.insert(key, value);
+                }
+            }
+        }
+    }
+    serde_json::from_value(base).unwrap()
+}
+
+fn service(name: &str, kind: &str) -> Service {
+    serde_json::from_value(json!({
+        "metadata": { "name": name, "namespace": "shop" },
+        "spec": { "type": kind, "ports": [{ "name": "http", "port": 80, "targetPort": 8080, "nodePort": 30080 }] }
+    }))
+    .unwrap()
+}
+
+fn class(name: &str, controller: &str) -> IngressClass {
+    serde_json::from_value(json!({ "metadata": { "name": name }, "spec": { "controller": controller } })).unwrap()
+}
+
+fn rules(paths: Value) -> Value {
+    json!({ "spec": { "rules": [{ "host": "shop.example.com", "http": { "paths": paths } }] } })
+}
+
+fn path(path: &str, kind: &str, service: &str) -> Value {
+    json!({ "path": path, "pathType": kind, "backend": { "service": { "name": service, "port": { "number": 80 } } } })
+}
+
+#[test]
+fn the_class_or_the_old_annotation_makes_an_ingress_the_controllers() {
+    let alb = class("alb", ALB_CONTROLLER);
+    let nginx = class("nginx", "k8s.io/ingress-nginx");
+    let classes = [&alb, &nginx];
+    assert!(is_alb(&ingress("a", json!({})), &classes));
+    assert!(!is_alb(&ingress("b", json!({ "spec": { "ingressClassName": "nginx" } })), &classes));
+    assert!(!is_alb(&ingress("c", json!({ "spec": { "ingressClassName": "missing" } })), &classes));
+    let annotated: Ingress = serde_json::from_value(json!({
+        "metadata": { "name": "d", "annotations": { "kubernetes.io/ingress.class": "alb" } }, "spec": {}
+    }))
+    .unwrap();
+    assert!(is_alb(&annotated, &classes));
+}
+
+#[test]
+fn groups_and_finalizers_follow_the_group_name() {
+    let alone = ingress("a", json!({}));
+    assert_eq!(group_of(&alone), IngressGroup { id: "shop/a".into(), explicit: false });
+    assert_eq!(finalizer_of(&group_of(&alone)), "ingress.k8s.aws/resources");
+    let grouped =
+        ingress("b", json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/group.name": "front" } } }));
+    assert_eq!(finalizer_of(&group_of(&grouped)), "group.ingress.k8s.aws/front");
+    let first =
+        ingress("z", json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/group.order": "-1" } } }));
+    let names: Vec<String> = ordered(vec![&alone, &grouped, &first]).unwrap().iter().map(|i| i.name_any()).collect();
+    assert_eq!(names, ["z", "a", "b"]);
+    let bad = ingress("y", json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/group.order": "x" } } }));
+    assert!(ordered(vec![&bad]).is_err());
+}
+
+#[test]
+fn path_types_become_elbv2_patterns() {
+    assert_eq!(path_patterns("/", "Prefix").unwrap(), ["/*"]);
+    assert_eq!(path_patterns("/api/", "Prefix").unwrap(), ["/api", "/api/*"]);
+    assert_eq!(path_patterns("/login", "Exact").unwrap(), ["/login"]);
+    assert_eq!(path_patterns("/img/*.png", "ImplementationSpecific").unwrap(), ["/img/*.png"]);
+    assert!(path_patterns("/a*", "Prefix").unwrap_err().contains("shouldn't contain wildcards"));
+    assert!(path_patterns("/a", "Regex").unwrap_err().contains("unsupported pathType"));
+}
+
+#[test]
+fn a_group_becomes_listeners_rules_and_target_groups() {
+    let web = service("web", "NodePort");
+    let api = service("api", "ClusterIP");
+    let services: HashMap<(String, String), &Service> =
+        [(("shop".into(), "web".into()), &web), (("shop".into(), "api".into()), &api)].into_iter().collect();
+    let nodes = vec![NodeTarget { name: "n1".into(), instance_id: "i-1".into(), ready: true }];
+    let front = ingress("front", rules(json!([path("/", "Prefix", "web")])));
+    let group = group_of(&front);
+    let spec = application_spec(&group, &[&front], &services, &nodes, &[]).unwrap();
+    assert!(spec.internal, "internal unless the scheme says otherwise");
+    assert_eq!(spec.listeners.len(), 1);
+    let listener = &spec.listeners[0];
+    assert_eq!((listener.port, listener.protocol.as_str(), listener.default_backend), (80, "HTTP", None));
+    assert_eq!(listener.rules[0].hosts, ["shop.example.com"]);
+    assert_eq!(listener.rules[0].paths, ["/*"]);
+    let backend = &spec.backends[listener.rules[0].backend];
+    assert_eq!((backend.service.as_str(), backend.target_port), ("web", Some(30080)));
+    assert_eq!(backend.targets, [Target { id: "i-1".into(), port: 30080, healthy: true }]);
+
+    // Instance targets need a node port; ip targets do not.
+    let to_api = ingress("api", rules(json!([path("/api", "Prefix", "api")])));
+    let error = application_spec(&group_of(&to_api), &[&to_api], &services, &nodes, &[]).unwrap_err();
+    assert!(error.contains("must be either 'NodePort' or 'LoadBalancer'"), "{error}");
+    let mut ip = to_api.clone();
+    ip.metadata.annotations =
+        Some([("alb.ingress.kubernetes.io/target-type".to_owned(), "ip".to_owned())].into_iter().collect());
+    let spec = application_spec(&group_of(&ip), &[&ip], &services, &nodes, &[]).unwrap();
+    assert_eq!(spec.backends[0].target_type, TargetType::Ip);
+    assert!(spec.backends[0].targets.is_empty(), "no endpoints yet");
+
+    // HTTPS listeners need a certificate.
+    let https = ingress(
+        "tls",
+        json!({ "metadata": { "annotations": {
+            "alb.ingress.kubernetes.io/listen-ports": "[{\"HTTP\": 80}, {\"HTTPS\": 443}]",
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        } } }),
+    );
+    let error = application_spec(&group_of(&https), &[&https], &services, &nodes, &[]).unwrap_err();
+    assert!(error.contains("no certificate"), "{error}");
+}
+
+#[test]
+fn wrong_annotations_are_refused() {
+    let services = HashMap::new();
+    for (key, value, expected) in [
+        ("listen-ports", "[{\"HTTP\": 80", "failed to parse json annotation"),
+        ("listen-ports", "[{\"TCP\": 80}]", "must be within [HTTP, HTTPS]"),
+        ("listen-ports", "[{\"HTTP\": 70000}]", "failed to parse json annotation"),
+        ("scheme", "public", "unknown scheme"),
+        ("target-type", "lambda", "unknown target type"),
+        ("tags", "=x", "stringMap"),
+    ] {
+        let bad = ingress(
+            "bad",
+            json!({ "metadata": { "annotations": { format!("alb.ingress.kubernetes.io/{key}"): value } } }),
+        );
+        let error = application_spec(&group_of(&bad), &[&bad], &services, &[], &[]).unwrap_err();
+        assert!(error.contains(expected), "{key}={value}: {error}");
+    }
+    let missing = ingress("m", rules(json!([path("/", "Prefix", "nowhere")])));
+    let error = application_spec(&group_of(&missing), &[&missing], &services, &[], &[]).unwrap_err();
+    assert_eq!(error, "Service \"nowhere\" not found");
+    // Members of one group that disagree on the scheme are refused.
+    let a = ingress("a", json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/scheme": "internal" } } }));
+    let b = ingress(
+        "b",
+        json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }),
+    );
+    let group = IngressGroup { id: "g".into(), explicit: true };
+    assert!(application_spec(&group, &[&a, &b], &services, &[], &[]).unwrap_err().contains("conflicting scheme"));
+}
