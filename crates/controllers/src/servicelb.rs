@@ -505,10 +505,25 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
 impl Controller {
     /// Looks at every Service once.
     async fn pass(&mut self) {
+        // Only LoadBalancer Services and those holding a finalizer of ours matter: a cluster with none (most of
+        // the time, however many nodes report) costs a scan of its Services and nothing else.
+        let services: Vec<Arc<Service>> = self
+            .services
+            .state()
+            .into_iter()
+            .filter(|service| {
+                service.spec.as_ref().and_then(|s| s.type_.as_deref()) == Some("LoadBalancer")
+                    || service.finalizers().iter().any(|f| f == IN_TREE_FINALIZER || f == CONTROLLER_FINALIZER)
+            })
+            .collect();
+        if services.is_empty() {
+            self.applied.clear();
+            self.refused.clear();
+            return;
+        }
         let installed = controller_installed(&self.deployments.state());
         let nodes = node_targets(&self.nodes.state());
         let slices = self.slices.state();
-        let services = self.services.state();
         let mut seen = Vec::new();
         for service in services {
             let uid = service.uid().unwrap_or_default();

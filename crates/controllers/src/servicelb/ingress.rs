@@ -322,10 +322,15 @@ impl Controller {
     /// Looks at every Ingress group once: groups that lost their last member lose their load balancer, the others
     /// get theirs made or brought in line.
     pub(super) async fn ingress_pass(&mut self) {
+        let ingresses: Vec<Arc<Ingress>> = self.ingresses.state();
+        if ingresses.is_empty() {
+            self.groups.clear();
+            self.refused_groups.clear();
+            return;
+        }
         let installed = controller_installed(&self.deployments.state());
         let classes = self.classes.state();
         let class_refs: Vec<&IngressClass> = classes.iter().map(AsRef::as_ref).collect();
-        let ingresses: Vec<Arc<Ingress>> = self.ingresses.state();
         let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();
         for ingress in &ingresses {
             if installed && ingress.metadata.deletion_timestamp.is_none() && is_alb(ingress, &class_refs) {
