@@ -540,23 +540,7 @@ impl ServiceLoadBalancers {
         if keep.is_some() {
             return Ok(());
         }
-        let groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
-        for group in groups.iter().filter(|g| self.owned_by(g.tags.iter().map(|(k, v)| (k, v)), owner)) {
-            match self.elbv2.delete_target_group(&self.caller, &group.arn).await {
-                Ok(()) | Err(Elbv2Error::TargetGroupNotFound(_)) => {}
-                Err(error) => return Err(error.to_string()),
-            }
-        }
-        let network = self.ec2.network(&self.caller, &scopes::security_groups()).await.map_err(|e| e.to_string())?;
-        let no_tags = BTreeMap::new();
-        let owned: Vec<String> = network
-            .security_groups
-            .values()
-            .filter(|g| self.owned_by(network.tags.get(&g.id).unwrap_or(&no_tags).iter(), owner))
-            .map(|g| g.id.clone())
-            .collect();
-        self.delete_security_groups(&owned).await?;
-        Ok(())
+        self.delete_owned_groups(|tags| self.owned_by(tags.iter().map(|(k, v)| (k, v)), owner)).await
     }
 }
 
@@ -787,8 +771,14 @@ impl ServiceLoadBalancers {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
             }
         }
+        self.delete_owned_groups(|tags| self.group_owned(tags.iter().map(|(k, v)| (k, v)), group)).await
+    }
+
+    /// Deletes the target groups and security groups whose tags `owned` accepts (their load balancers gone
+    /// first); one already gone counts as deleted.
+    async fn delete_owned_groups(&self, owned: impl Fn(&[(String, String)]) -> bool) -> Result<(), String> {
         for target_group in self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())? {
-            if self.group_owned(target_group.tags.iter().map(|(k, v)| (k, v)), group) {
+            if owned(&target_group.tags) {
                 match self.elbv2.delete_target_group(&self.caller, &target_group.arn).await {
                     Ok(()) | Err(Elbv2Error::TargetGroupNotFound(_)) => {}
                     Err(error) => return Err(error.to_string()),
@@ -796,19 +786,17 @@ impl ServiceLoadBalancers {
             }
         }
         let network = self.ec2.network(&self.caller, &scopes::security_groups()).await.map_err(|e| e.to_string())?;
-        let no_tags = BTreeMap::new();
-        let owned: Vec<String> = network
+        let group_ids: Vec<String> = network
             .security_groups
             .values()
-            .filter(|g| self.group_owned(network.tags.get(&g.id).unwrap_or(&no_tags).iter(), group))
+            .filter(|g| {
+                let tags: Vec<(String, String)> =
+                    network.tags.get(&g.id).into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+                owned(&tags)
+            })
             .map(|g| g.id.clone())
             .collect();
-        self.delete_security_groups(&owned).await
-    }
-
-    /// Deletes security groups; one already gone counts as deleted.
-    async fn delete_security_groups(&self, group_ids: &[String]) -> Result<(), String> {
-        for group_id in group_ids {
+        for group_id in &group_ids {
             let deleted = self
                 .ec2
                 .change(&self.caller, &scopes::delete_security_group(group_id), |network, _| {
