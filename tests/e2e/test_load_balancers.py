@@ -287,9 +287,24 @@ def test_helm_waits_for_a_charts_load_balancer(cluster, binary, tmp_path):
         assert result.returncode == 0, f"{binary} {' '.join(args)}:\n{result.stderr}"
         return result
     wait = ["--wait=legacy"] if binary == "helm" else ["--wait"]
+    # The cluster runs the AWS Load Balancer Controller, for the chart's alb Ingress.
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER + INGRESS_CLASS)
     helm("install", "web", str(CHART), *wait, "--timeout", "90s")
     name = hostname(cluster)
     assert name and name.endswith(".us-east-1.elb.amazonaws.com"), name
+    # The Ingress gets its ALB with the pods as ip targets (helm does not wait for Ingresses).
+    def ingress_address():
+        found = get(cluster, "ingress", "web").get("status", {}).get("loadBalancer", {}).get("ingress") or []
+        return found[0].get("hostname") if found else None
+    alb = wait_until(ingress_address, "the Ingress's load balancer")
+    elbv2 = boto(cluster.server, "elbv2")
+    [described] = [lb for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["Type"] == "application"]
+    assert described["DNSName"] == alb
+    [group] = [g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetType"] == "ip"]
+    pod_ips = sorted(p["status"]["podIP"] for p in get(cluster, "pods", "-l", "app=web")["items"])
+    wait_until(lambda: sorted((d["Target"]["Id"], d["TargetHealth"]["State"]) for d in elbv2.describe_target_health(
+        TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]) == [(ip, "healthy") for ip in pod_ips],
+        "the chart's pods healthy behind the ALB")
     # The chart's service account carries IRSA, so its pods get the role's credentials wired in.
     pod = get(cluster, "pods", "-l", "app=web")["items"][0]
     env_names = {v["name"] for v in pod["spec"]["containers"][0].get("env", [])}
@@ -299,17 +314,22 @@ def test_helm_waits_for_a_charts_load_balancer(cluster, binary, tmp_path):
     upgraded = hostname(cluster)
     assert upgraded.endswith(".elb.us-east-1.amazonaws.com"), upgraded
     assert boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"] == []
-    assert len(boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"]) == 1
+    kinds = sorted(lb["Type"] for lb in boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"])
+    assert kinds == ["application", "network"], kinds
     helm("uninstall", "web", "--wait", "--timeout", "60s")
-    assert boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == []
+    wait_until(lambda: boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == [],
+               "the chart's load balancers gone")
 
 
-INGRESSES = """
+INGRESS_CLASS = """
+---
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {name: alb}
 spec: {controller: ingress.k8s.aws/alb}
----
+"""
+
+INGRESSES = INGRESS_CLASS.lstrip("\n-") + """---
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: default}
