@@ -150,6 +150,17 @@ def test_the_cloud_provider_gives_a_service_a_classic_elb_on_its_node_ports(clus
     address = wait_until(lambda: loopback(cluster), "the loopback listener")
     pods = {p["metadata"]["name"] for p in get(cluster, "pods", "-l", "app=web")["items"]}
     wait_until(lambda: answered_by(address) == pods, "answers from both pods")
+    # A node that fails is out of service, as its failed health checks would make it.
+    failed = cluster.ready_nodes()[0]
+    failed_instance = failed["spec"]["providerID"].rsplit("/", 1)[1]
+    cluster.fail("nodes", failed["metadata"]["name"])
+
+    def states():
+        described = elb.describe_instance_health(LoadBalancerName=described_name)["InstanceStates"]
+        return {s["InstanceId"]: s["State"] for s in described}
+    described_name = described["LoadBalancerName"]
+    wait_until(lambda: states().get(failed_instance) == "OutOfService", "the failed node out of service")
+    assert sum(state == "InService" for state in states().values()) == 2
 
     cluster.kubectl("delete", "service", "web", "--wait=true")
     assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []

@@ -4,7 +4,8 @@
 //! A Classic load balancer lives in subnets of one VPC (named, or for availability zones the default VPC's default
 //! subnet of each) and holds a requester-managed network interface in each, described `ELB <name>`, made and
 //! deleted through EC2's interface model, so that its subnets are not deleted under it. Nothing probes instances:
-//! a registered instance is `InService` while it runs and `OutOfService` otherwise.
+//! a registered instance is `InService` while it runs and `OutOfService` otherwise, or when the data plane says it
+//! fails its health check (`Elb::set_failing`: a Service's node that is not Ready).
 
 use std::sync::Arc;
 
@@ -103,6 +104,10 @@ pub struct ClassicLoadBalancer {
     pub listeners: Vec<ClassicListener>,
     pub health_check: ClassicHealthCheck,
     pub instances: Vec<String>,
+    /// Registered instances that fail the health check, as the data plane sees them (ids; none in records of
+    /// earlier versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<String>,
     pub attributes: ClassicAttributes,
     pub created_at: f64,
     pub tags: Tags,
@@ -358,6 +363,7 @@ impl Elb {
                 healthy_threshold: 10,
             },
             instances: Vec::new(),
+            failing: Vec::new(),
             attributes: ClassicAttributes::default(),
             created_at: self.clock.now(),
             tags: input.tags.clone(),
@@ -502,6 +508,7 @@ impl Elb {
                     )));
                 }
                 lb.instances.retain(|id| !instances.contains(id));
+                lb.failing.retain(|id| !instances.contains(id));
                 Ok(())
             })
             .await?;
@@ -528,17 +535,40 @@ impl Elb {
             .view(caller, &scope, |network| {
                 wanted
                     .iter()
-                    .map(|id| match network.instances.get(id).map(|i| i.state) {
+                    .map(|id| {
+                        match network.instances.get(id).map(|i| i.state) {
+                        Some(InstanceState::Running) if lb.failing.contains(id) => (
+                            id.clone(),
+                            "OutOfService",
+                            "Instance",
+                            "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+                                .to_owned(),
+                        ),
                         Some(InstanceState::Running) => (id.clone(), "InService", "N/A", "N/A".to_owned()),
                         Some(state) => {
                             (id.clone(), "OutOfService", "Instance", format!("Instance is in {} state.", state.name()))
                         }
                         None => (id.clone(), "OutOfService", "Instance", "Instance is in terminated state.".to_owned()),
+                    }
                     })
                     .collect()
             })
             .await
             .map_err(|error| ec2_error(error).into())
+    }
+
+    /// Sets which registered instances fail the health check, as the data plane sees them (the API never calls
+    /// this: nothing there probes instances); ids not registered are left out.
+    pub async fn set_failing(&self, caller: &Caller, name: &str, failing: &[String]) -> Result<(), ElbError> {
+        self.update(caller, name, |lb| {
+            let mut kept: Vec<String> = failing.iter().filter(|id| lb.instances.contains(id)).cloned().collect();
+            kept.sort();
+            kept.dedup();
+            lb.failing = kept;
+            Ok(())
+        })
+        .await?;
+        Ok(())
     }
 
     /// ConfigureHealthCheck: the load balancer's health check, checked.

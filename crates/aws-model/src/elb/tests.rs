@@ -77,6 +77,11 @@ async fn a_classic_load_balancer_holds_an_interface_per_zone_and_goes_with_them(
     assert!(matches!(unknown, ElbError::InvalidInstance(_)), "{unknown:?}");
     let missing = elb.instance_health(&caller(), "legacy", &["i-0123456789abcdef0".into()]).await.unwrap_err();
     assert!(matches!(missing, ElbError::InvalidInstance(_)), "{missing:?}");
+    // The data plane's failing instances are kept only while registered.
+    elb.set_failing(&caller(), "legacy", &["i-0123456789abcdef0".into()]).await.unwrap();
+    assert!(elb.load_balancer(&caller(), "legacy").await.unwrap().failing.is_empty());
+    let nowhere = elb.set_failing(&caller(), "nowhere", &[]).await.unwrap_err();
+    assert!(matches!(nowhere, ElbError::Shared(Elbv2Error::LoadBalancerNotFound(_))), "{nowhere:?}");
 
     elb.delete_load_balancer(&caller(), "legacy").await.unwrap();
     assert_eq!(interfaces(&elb, "ELB legacy").await, 0);

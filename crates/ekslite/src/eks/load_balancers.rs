@@ -338,6 +338,14 @@ impl ServiceLoadBalancers {
         if !new.is_empty() {
             self.elb.register_instances(&self.caller, name, &new).await.map_err(|e| e.to_string())?;
         }
+        // Nodes that are not Ready (or, with a Local traffic policy, hold no ready endpoint) fail the check.
+        let mut failing: Vec<String> =
+            spec.listeners.iter().flat_map(|l| l.targets.iter().filter(|t| !t.healthy).map(|t| t.id.clone())).collect();
+        failing.sort();
+        failing.dedup();
+        if failing != lb.failing {
+            self.elb.set_failing(&self.caller, name, &failing).await.map_err(|e| e.to_string())?;
+        }
         Ok(lb.dns_name)
     }
 
