@@ -493,8 +493,11 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
         refused_groups: HashMap::new(),
     };
     loop {
-        controller.pass().await;
-        controller.ingress_pass().await;
+        // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
+        // an Ingress asks.
+        let mut installed = None;
+        controller.pass(&mut installed).await;
+        controller.ingress_pass(&mut installed).await;
         tokio::select! {
             () = changed.notified() => {}
             () = tokio::time::sleep(RESYNC) => {}
@@ -503,8 +506,13 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
 }
 
 impl Controller {
+    /// Whether the cluster runs the AWS Load Balancer Controller, read once into `cache`.
+    fn controller_installed(&self, cache: &mut Option<bool>) -> bool {
+        *cache.get_or_insert_with(|| controller_installed(&self.deployments.state()))
+    }
+
     /// Looks at every Service once.
-    async fn pass(&mut self) {
+    async fn pass(&mut self, installed: &mut Option<bool>) {
         // Only LoadBalancer Services and those holding a finalizer of ours matter: a cluster with none (most of
         // the time, however many nodes report) costs a scan of its Services and nothing else.
         let services: Vec<Arc<Service>> = self
@@ -521,13 +529,13 @@ impl Controller {
             self.refused.clear();
             return;
         }
-        let installed = controller_installed(&self.deployments.state());
+        let installed = self.controller_installed(installed);
         let nodes = node_targets(&self.nodes.state());
         let slices = self.slices.state();
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for service in services {
             let uid = service.uid().unwrap_or_default();
-            seen.push(uid.clone());
+            seen.insert(uid.clone());
             let deleting = service.metadata.deletion_timestamp.is_some();
             let provisioner = if deleting { None } else { provisioner_of(&service, installed) };
             for (holder, finalizer) in

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::{Controller, NodeTarget, controller_installed, endpoints_of, list, node_targets, retry_after};
+use super::{Controller, NodeTarget, endpoints_of, list, node_targets, retry_after};
 use crate::batch_support::record_event;
 use crate::load_balancers::{
     ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, Target, TargetType,
@@ -321,14 +321,14 @@ fn backend_targets(
 impl Controller {
     /// Looks at every Ingress group once: groups that lost their last member lose their load balancer, the others
     /// get theirs made or brought in line.
-    pub(super) async fn ingress_pass(&mut self) {
+    pub(super) async fn ingress_pass(&mut self, installed: &mut Option<bool>) {
         let ingresses: Vec<Arc<Ingress>> = self.ingresses.state();
         if ingresses.is_empty() {
             self.groups.clear();
             self.refused_groups.clear();
             return;
         }
-        let installed = controller_installed(&self.deployments.state());
+        let installed = self.controller_installed(installed);
         let classes = self.classes.state();
         let class_refs: Vec<&IngressClass> = classes.iter().map(AsRef::as_ref).collect();
         let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();

@@ -597,13 +597,15 @@ impl ServiceLoadBalancers {
     async fn ensure_alb(&self, spec: &ApplicationSpec) -> Result<String, String> {
         let name = self.application_name(spec);
         // A load balancer the group had under another name (its scheme changed) goes first.
+        let mut kept = None;
         for lb in self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())? {
-            if lb.name != name && self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), &spec.group) {
+            if lb.name == name {
+                kept = Some(lb);
+            } else if self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), &spec.group) {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
             }
         }
-        let existing = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
-        let lb = match existing.into_iter().find(|lb| lb.name == name) {
+        let lb = match kept {
             Some(lb) => lb,
             None => {
                 let placement = self.placement(&spec.subnets, spec.internal).await?;
