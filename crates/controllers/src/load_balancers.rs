@@ -160,6 +160,8 @@ pub struct Backend {
     pub service: String,
     /// The Service port as the Ingress names it (a number or a name).
     pub port: String,
+    /// The Service port's own name (empty when it has none), as its EndpointSlices name the port.
+    pub port_name: String,
     pub target_type: TargetType,
     /// The node port (instance targets) or the pods' port (ip targets; `None` until an endpoint says which).
     pub target_port: Option<u16>,

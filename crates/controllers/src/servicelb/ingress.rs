@@ -312,6 +312,7 @@ fn backend_targets(
         namespace: namespace.to_owned(),
         service: service.to_owned(),
         port: port.to_owned(),
+        port_name: service_port.name.clone().unwrap_or_default(),
         target_type,
         target_port,
         targets,

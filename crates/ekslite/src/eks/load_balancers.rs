@@ -24,7 +24,7 @@ use controllers::load_balancers::{
     ApplicationSpec, Ensured, IngressGroup, Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType,
 };
 
-use super::loopback::LoopbackListeners;
+use super::loopback::{HttpRoutes, LoopbackListeners, Pool, Routing, stream_routes};
 
 /// The tag the cloud provider marks a load balancer's Service with.
 const SERVICE_TAG: &str = "kubernetes.io/service-name";
@@ -603,6 +603,7 @@ impl ServiceLoadBalancers {
                 kept = Some(lb);
             } else if self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), &spec.group) {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+                self.loopback.forget(&lb.name);
             }
         }
         let lb = match kept {
@@ -779,6 +780,7 @@ impl ServiceLoadBalancers {
         for lb in self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())? {
             if self.group_owned(lb.tags.iter().map(|(k, v)| (k, v)), group) {
                 self.elbv2.delete_load_balancer(&self.caller, &lb.arn).await.map_err(|e| e.to_string())?;
+                self.loopback.forget(&lb.name);
             }
         }
         self.delete_owned_groups(|tags| self.group_owned(tags.iter().map(|(k, v)| (k, v)), group)).await
@@ -820,6 +822,33 @@ impl ServiceLoadBalancers {
         }
         Ok(())
     }
+}
+
+/// The routing of each listener of an Ingress group's Application Load Balancer, for its loopback listeners.
+fn http_routes(spec: &ApplicationSpec) -> Vec<(u16, Routing)> {
+    let pools: Vec<Pool> = spec
+        .backends
+        .iter()
+        .map(|backend| Pool {
+            namespace: backend.namespace.clone(),
+            service: backend.service.clone(),
+            port_name: backend.port_name.clone(),
+            target_type: backend.target_type,
+            healthy: backend.targets.iter().filter(|t| t.healthy).map(|t| t.id.clone()).collect(),
+        })
+        .collect();
+    spec.listeners
+        .iter()
+        .map(|listener| {
+            let routes = HttpRoutes {
+                protocol: listener.protocol.clone(),
+                rules: listener.rules.clone(),
+                default_pool: listener.default_backend,
+                pools: pools.clone(),
+            };
+            (listener.port, Routing::Http(routes))
+        })
+        .collect()
 }
 
 /// The cloud provider's name for a Service's load balancer: `a` and its uid without dashes, 32 characters.
@@ -868,8 +897,8 @@ impl LoadBalancers for ServiceLoadBalancers {
             Kind::Network => self.ensure_network(spec, &name).await?,
         };
         let owner = &spec.owner;
-        let bound =
-            self.loopback.ensure(&name, &owner.namespace, &owner.name, spec.target_type, &spec.listeners).await?;
+        let routes = stream_routes(&owner.namespace, &owner.name, spec.target_type, &spec.listeners);
+        let bound = self.loopback.ensure(&name, routes).await?;
         let loopback = bound.into_iter().map(|(port, address)| (port, address.to_string())).collect();
         Ok(Ensured { hostname, loopback })
     }
@@ -880,8 +909,9 @@ impl LoadBalancers for ServiceLoadBalancers {
 
     async fn ensure_application(&self, spec: &ApplicationSpec) -> Result<Ensured, String> {
         let hostname = self.ensure_alb(spec).await?;
-        // The loopback listeners route plain connections; an ALB's host and path rules are not played out on them.
-        Ok(Ensured { hostname, loopback: Vec::new() })
+        let bound = self.loopback.ensure(&self.application_name(spec), http_routes(spec)).await?;
+        let loopback = bound.into_iter().map(|(port, address)| (port, address.to_string())).collect();
+        Ok(Ensured { hostname, loopback })
     }
 
     async fn delete_application(&self, group: &IngressGroup) -> Result<(), String> {
