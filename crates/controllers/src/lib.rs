@@ -64,6 +64,8 @@ pub struct ControllersConfig {
     /// Where the cluster's load balancers live (EKS clusters: Elastic Load Balancing): with one, Services of type
     /// `LoadBalancer` get one ([`servicelb`]); without, they stay pending, as on a cluster with no cloud provider.
     pub load_balancers: Option<std::sync::Arc<dyn load_balancers::LoadBalancers>>,
+    /// Where the load balancer controller tells the pod admission hook which readiness gates new pods get.
+    pub readiness_gates: Option<std::sync::Arc<servicelb::bindings::ReadinessGates>>,
 }
 
 impl Default for ControllersConfig {
@@ -77,6 +79,7 @@ impl Default for ControllersConfig {
             efs: None,
             signing_ca: None,
             load_balancers: None,
+            readiness_gates: None,
         }
     }
 }
@@ -109,7 +112,7 @@ impl Controllers {
             tasks.spawn(csrsigning::run(client.clone(), ca));
         }
         if let Some(load_balancers) = config.load_balancers {
-            tasks.spawn(servicelb::run(client.clone(), load_balancers));
+            tasks.spawn(servicelb::run(client.clone(), load_balancers, config.readiness_gates.clone()));
         }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));

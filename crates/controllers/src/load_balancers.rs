@@ -186,6 +186,21 @@ pub struct ApplicationSpec {
     pub name: Option<String>,
 }
 
+/// A target group of a load balancer and the Service port whose targets it holds: what the AWS Load Balancer
+/// Controller records in a `TargetGroupBinding` of the target group's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoundTargetGroup {
+    pub name: String,
+    pub arn: String,
+    /// The Service's namespace and name.
+    pub namespace: String,
+    pub service: String,
+    /// The Service port: its number, or its name as an Ingress names it.
+    pub port: String,
+    pub target_type: TargetType,
+    pub vpc_id: String,
+}
+
 /// A load balancer as made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ensured {
@@ -194,6 +209,8 @@ pub struct Ensured {
     /// Each listener port's loopback address (`127.0.0.1:<port>`), where connections reach the targets as through
     /// the load balancer.
     pub loopback: Vec<(u16, String)>,
+    /// Its target groups (none for a Classic ELB).
+    pub target_groups: Vec<BoundTargetGroup>,
 }
 
 /// The annotation that shows a Service where its load balancer's listeners are on loopback:

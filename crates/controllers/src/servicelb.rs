@@ -27,20 +27,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
-use k8s_openapi::api::core::v1::{Node, NodeSpec, NodeStatus, Service, ServicePort};
+use k8s_openapi::api::core::v1::{Namespace, Node, NodeSpec, NodeStatus, Pod, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::Store;
 use serde_json::{Value, json};
 
+use self::bindings::{GATE_PREFIX, GateBinding, HeldPods, INJECT_LABEL, ReadinessGates, Stack};
 use crate::batch_support::{record_event, reflect};
 use crate::ebs::instance_of_provider_id;
 use crate::endpoints::SERVICE_NAME;
 use crate::load_balancers::{
-    ApplicationSpec, Ensured, HealthCheck, IngressGroup, Kind, LOOPBACK_ANNOTATION, Listener, LoadBalancerSpec,
-    LoadBalancers, Owner, Provisioner, Target, TargetType,
+    ApplicationSpec, BoundTargetGroup, Ensured, HealthCheck, IngressGroup, Kind, LOOPBACK_ANNOTATION, Listener,
+    LoadBalancerSpec, LoadBalancers, Owner, Provisioner, Target, TargetType,
 };
 use crate::without_managed_fields;
 
@@ -146,7 +148,53 @@ struct Endpoint {
     address: String,
     port: u16,
     node: Option<String>,
+    /// The pod's name (the endpoint's target reference).
+    pod: Option<String>,
     ready: bool,
+}
+
+/// The ip targets of a Service port's endpoints, as the AWS Load Balancer Controller registers them: ready
+/// endpoints, and not-ready ones whose pod is held back only by its readiness gates (`held`); every other
+/// endpoint is left out, so its target drains. The load balancer's health checks pass for every target
+/// registered (the pod's containers are ready).
+fn ip_targets(endpoints: &[Endpoint], namespace: &str, held: &HeldPods) -> Vec<Target> {
+    let is_held =
+        |e: &Endpoint| e.pod.as_ref().is_some_and(|pod| held.contains_key(&(namespace.to_owned(), pod.clone())));
+    let mut targets: Vec<Target> = endpoints
+        .iter()
+        .filter(|e| e.ready || is_held(e))
+        .map(|e| Target { id: e.address.clone(), port: e.port, healthy: true })
+        .collect();
+    targets.sort();
+    targets
+}
+
+/// The port of an ip target group: the Service's numeric target port, or 1 for a named one (whose targets each
+/// carry their own port), as the AWS Load Balancer Controller sets it; so the target group (and its binding,
+/// which pods' readiness gates name) stays the same whatever the endpoints do.
+fn ip_group_port(port: &ServicePort) -> Option<u16> {
+    match &port.target_port {
+        None => u16::try_from(port.port).ok(),
+        Some(IntOrString::Int(number)) => u16::try_from(*number).ok(),
+        Some(IntOrString::String(_)) => Some(1),
+    }
+}
+
+/// The pods of not-ready endpoints in `slices` (of `namespace`), which may be held back only by readiness gates.
+fn unready_pods<'a>(slices: impl IntoIterator<Item = &'a EndpointSlice>) -> Vec<String> {
+    let mut pods: Vec<String> = slices
+        .into_iter()
+        .flat_map(|slice| slice.endpoints.iter())
+        .filter(|e| {
+            let conditions = e.conditions.as_ref();
+            !conditions.and_then(|c| c.ready).unwrap_or(true)
+                && !conditions.and_then(|c| c.terminating).unwrap_or(false)
+        })
+        .filter_map(|e| e.target_ref.as_ref().filter(|r| r.kind.as_deref() == Some("Pod")).and_then(|r| r.name.clone()))
+        .collect();
+    pods.sort();
+    pods.dedup();
+    pods
 }
 
 /// The endpoints of `port` of the Service in its EndpointSlices (terminating ones left out: they drain).
@@ -177,6 +225,7 @@ fn endpoints_of(port: &ServicePort, slices: &[&EndpointSlice]) -> Vec<Endpoint> 
                     address: address.clone(),
                     port: number,
                     node: endpoint.node_name.clone(),
+                    pod: endpoint.target_ref.as_ref().and_then(|r| r.name.clone()),
                     ready,
                 });
             }
@@ -260,6 +309,7 @@ pub fn spec_of(
     provisioner: Provisioner,
     nodes: &[NodeTarget],
     slices: &[&EndpointSlice],
+    held: &HeldPods,
 ) -> Result<LoadBalancerSpec, String> {
     let spec = service.spec.as_ref().ok_or("the Service has no spec")?;
     let owner = Owner {
@@ -341,12 +391,7 @@ pub fn spec_of(
             }
             TargetType::Ip => {
                 let endpoints = endpoints_of(port, slices);
-                let mut targets: Vec<Target> = endpoints
-                    .iter()
-                    .map(|e| Target { id: e.address.clone(), port: e.port, healthy: e.ready })
-                    .collect();
-                targets.sort();
-                (endpoints.first().map(|e| e.port), targets)
+                (ip_group_port(port), ip_targets(&endpoints, &owner.namespace, held))
             }
         };
         listeners.push(Listener {
@@ -435,6 +480,21 @@ struct Controller {
     /// What was last done for each Ingress group, and the last build error reported.
     groups: HashMap<IngressGroup, (ApplicationSpec, Outcome)>,
     refused_groups: HashMap<IngressGroup, String>,
+    namespaces: Store<Namespace>,
+    /// Where the pod admission hook reads which readiness gates new pods get.
+    gates: Option<Arc<ReadinessGates>>,
+    /// Whether the AWS Load Balancer Controller's CRDs are known to be in the cluster.
+    crds_made: bool,
+    /// The target groups whose `TargetGroupBinding`s are in the cluster, by what owns them.
+    bindings: HashMap<Stack, Vec<BoundTargetGroup>>,
+}
+
+/// A namespace as readiness gate injection needs it: its name and labels.
+fn lean_namespace(namespace: &mut Namespace) {
+    namespace.metadata.managed_fields = None;
+    namespace.metadata.annotations = None;
+    namespace.spec = None;
+    namespace.status = None;
 }
 
 /// A node as load balancers need it: name, labels, provider id and conditions.
@@ -457,8 +517,9 @@ fn lean_deployment(deployment: &mut Deployment) {
     });
 }
 
-/// Runs the controller until the future is dropped.
-pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
+/// Runs the controller until the future is dropped; `gates` (when given) is kept up to date for the pod admission
+/// hook that injects readiness gates.
+pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, gates: Option<Arc<ReadinessGates>>) {
     let changed = Arc::new(tokio::sync::Notify::new());
     let (services, _service_watch) =
         reflect(Api::<Service>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
@@ -477,7 +538,12 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
     let (classes, _class_watch) =
         reflect(Api::<IngressClass>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
     let (Ok(()), Ok(())) = (slices.wait_until_ready().await, deployments.wait_until_ready().await) else { return };
+    let (namespaces, _namespace_watch) =
+        reflect(Api::<Namespace>::all(client.clone()), lean_namespace, Some(Arc::clone(&changed)));
     let (Ok(()), Ok(())) = (ingresses.wait_until_ready().await, classes.wait_until_ready().await) else { return };
+    if namespaces.wait_until_ready().await.is_err() {
+        return;
+    }
     let mut controller = Controller {
         client,
         load_balancers,
@@ -491,6 +557,10 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
         refused: HashMap::new(),
         groups: HashMap::new(),
         refused_groups: HashMap::new(),
+        namespaces,
+        gates,
+        crds_made: false,
+        bindings: HashMap::new(),
     };
     loop {
         // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
@@ -498,6 +568,7 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>) {
         let mut installed = None;
         controller.pass(&mut installed).await;
         controller.ingress_pass(&mut installed).await;
+        controller.refresh_gates();
         tokio::select! {
             () = changed.notified() => {}
             () = tokio::time::sleep(RESYNC) => {}
@@ -530,6 +601,9 @@ impl Controller {
             return;
         }
         let installed = self.controller_installed(installed);
+        if installed {
+            self.ensure_crds().await;
+        }
         let nodes = node_targets(&self.nodes.state());
         let slices = self.slices.state();
         let mut seen = std::collections::HashSet::new();
@@ -556,10 +630,22 @@ impl Controller {
                 .filter(|slice| slice.labels().get(SERVICE_NAME) == Some(&service.name_any()))
                 .map(AsRef::as_ref)
                 .collect();
-            match spec_of(&service, provisioner, &nodes, &own) {
+            let mut held = HeldPods::new();
+            if provisioner == Provisioner::LoadBalancerController {
+                self.read_held(&namespace, own.iter().copied(), &mut held).await;
+            }
+            match spec_of(&service, provisioner, &nodes, &own, &held) {
                 Ok(spec) => {
                     self.refused.remove(&uid);
                     self.ensure(&service, spec).await;
+                    if provisioner == Provisioner::LoadBalancerController
+                        && let Some(Applied { outcome: Ok(made), .. }) = self.applied.get(&uid)
+                    {
+                        let made = made.target_groups.clone();
+                        let stack = Stack::Service { namespace: namespace.clone(), name: service.name_any() };
+                        self.bind(stack, made.clone()).await;
+                        self.open_gates(&held, &made).await;
+                    }
                 }
                 Err(message) => {
                     if self.refused.get(&uid) != Some(&message) {
@@ -675,6 +761,13 @@ impl Controller {
             record_event(&self.client, component(holder), service, true, reason, &text).await;
             return;
         }
+        if holder == Provisioner::LoadBalancerController {
+            let stack = Stack::Service { namespace: owner.namespace.clone(), name: owner.name.clone() };
+            if let Err(error) = self.unbind(&stack).await {
+                tracing::debug!(%error, "could not delete a Service's TargetGroupBindings; trying again");
+                return;
+            }
+        }
         if !deleting && let Err(error) = self.set_status(service, holder, None).await {
             tracing::debug!(%error, "could not empty a load balancer's status; trying again");
             return;
@@ -756,6 +849,148 @@ impl Controller {
             Some(name) => json!([{ "hostname": name }]),
         };
         self.set_ingress(service, ingress).await
+    }
+}
+
+impl Controller {
+    /// Puts the AWS Load Balancer Controller's CRDs into the cluster (as its helm chart does), once.
+    async fn ensure_crds(&mut self) {
+        if self.crds_made {
+            return;
+        }
+        let api: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
+            Api::all(self.client.clone());
+        for crd in bindings::crds() {
+            let Ok(crd) = serde_json::from_value(crd) else { return };
+            match api.create(&kube::api::PostParams::default(), &crd).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.code == 409 => {}
+                Err(error) => {
+                    tracing::debug!(%error, "could not create the AWS Load Balancer Controller's CRDs; trying again");
+                    return;
+                }
+            }
+        }
+        self.crds_made = true;
+    }
+
+    /// Reads the pods of `slices`' not-ready endpoints (in `namespace`) and keeps in `held` those held back only by
+    /// their readiness gates.
+    async fn read_held<'a>(
+        &self,
+        namespace: &str,
+        slices: impl IntoIterator<Item = &'a EndpointSlice>,
+        held: &mut HeldPods,
+    ) {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        for pod in unready_pods(slices) {
+            let key = (namespace.to_owned(), pod);
+            if held.contains_key(&key) {
+                continue;
+            }
+            if let Ok(Some(found)) = api.get_opt(&key.1).await
+                && let Some(found) = bindings::held(&found)
+            {
+                held.insert(key, found);
+            }
+        }
+    }
+
+    /// Brings the `TargetGroupBinding`s of `stack` in line with its target groups (those gone are deleted).
+    async fn bind(&mut self, stack: Stack, groups: Vec<BoundTargetGroup>) {
+        if self.bindings.get(&stack) == Some(&groups) || !self.crds_made {
+            return;
+        }
+        let resource = bindings::binding_resource();
+        let params = PatchParams::apply("aws-load-balancer-controller").force();
+        for group in &groups {
+            let api: Api<kube::core::DynamicObject> =
+                Api::namespaced_with(self.client.clone(), &group.namespace, &resource);
+            let object = bindings::binding(group, &stack);
+            if let Err(error) = api.patch(&group.name, &params, &Patch::Apply(&object)).await {
+                tracing::debug!(%error, "could not write a TargetGroupBinding; trying again");
+                return;
+            }
+        }
+        if let Err(error) = self.delete_bindings(&stack, &groups).await {
+            tracing::debug!(%error, "could not delete a stale TargetGroupBinding; trying again");
+            return;
+        }
+        self.bindings.insert(stack, groups);
+    }
+
+    /// Deletes every `TargetGroupBinding` of `stack`.
+    async fn unbind(&mut self, stack: &Stack) -> Result<(), kube::Error> {
+        if self.crds_made {
+            self.delete_bindings(stack, &[]).await?;
+        }
+        self.bindings.remove(stack);
+        Ok(())
+    }
+
+    /// Deletes the bindings labelled for `stack` that are not of `keep`.
+    async fn delete_bindings(&self, stack: &Stack, keep: &[BoundTargetGroup]) -> Result<(), kube::Error> {
+        let resource = bindings::binding_resource();
+        let api: Api<kube::core::DynamicObject> = Api::all_with(self.client.clone(), &resource);
+        let found = api.list(&kube::api::ListParams::default().labels(&stack.selector())).await?;
+        for binding in found.items {
+            let namespace = binding.metadata.namespace.clone().unwrap_or_default();
+            let name = binding.metadata.name.clone().unwrap_or_default();
+            if keep.iter().any(|g| g.name == name && g.namespace == namespace) {
+                continue;
+            }
+            let api: Api<kube::core::DynamicObject> = Api::namespaced_with(self.client.clone(), &namespace, &resource);
+            match api.delete(&name, &kube::api::DeleteParams::default()).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the target health condition of each held pod whose target in one of `groups` is healthy (every
+    /// registered target is), which lets kubelet call the pod Ready.
+    async fn open_gates(&self, held: &HeldPods, groups: &[BoundTargetGroup]) {
+        for ((namespace, pod), found) in held {
+            for gate in &found.pending {
+                let Some(binding) = gate.strip_prefix(GATE_PREFIX) else { continue };
+                if !groups.iter().any(|g| g.name == binding && g.namespace == *namespace) {
+                    continue;
+                }
+                let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now());
+                let patch = json!({ "status": { "conditions": [{
+                    "type": gate, "status": "True", "lastProbeTime": null, "lastTransitionTime": now,
+                }] } });
+                let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+                if let Err(error) = api.patch_status(pod, &PatchParams::default(), &Patch::Strategic(&patch)).await {
+                    tracing::debug!(%error, "could not set a pod's target health condition; trying again");
+                }
+            }
+        }
+    }
+
+    /// Tells the pod admission hook which readiness gates new pods get: the namespaces labelled for injection and
+    /// the ip bindings with their Services' selectors.
+    fn refresh_gates(&self) {
+        let Some(gates) = &self.gates else { return };
+        let enabled = self
+            .namespaces
+            .state()
+            .iter()
+            .filter(|ns| ns.labels().get(INJECT_LABEL).map(String::as_str) == Some("enabled"))
+            .map(|ns| ns.name_any())
+            .collect();
+        let mut found = Vec::new();
+        for group in self.bindings.values().flatten().filter(|g| g.target_type == TargetType::Ip) {
+            let service =
+                self.services.get(&kube::runtime::reflector::ObjectRef::new(&group.service).within(&group.namespace));
+            let selector =
+                service.and_then(|s| s.spec.as_ref().and_then(|spec| spec.selector.clone())).unwrap_or_default();
+            found.push(GateBinding { namespace: group.namespace.clone(), name: group.name.clone(), selector });
+        }
+        found.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        gates.replace(enabled, found);
     }
 }
 
@@ -841,6 +1076,7 @@ fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
     (Instant::now() + delay, delay)
 }
 
+pub mod bindings;
 pub mod ingress;
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use apiserver::{ClusterApi, ClusterObserver, ClusterRecord, Identity, LocalService};
+use controllers::servicelb::bindings::ReadinessGates;
 use controllers::{Controllers, ControllersConfig};
 use node_agent::{AgentConfig, NodeAgent, NodeSpec, PodNetwork, SubnetPool};
 use tokio::task::JoinHandle;
@@ -109,6 +110,8 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 #[derive(Debug)]
 struct Running {
     controllers: Controllers,
+    /// Which readiness gates the cluster's new pods get (kept by its load balancer controller).
+    gates: Arc<ReadinessGates>,
     scheduler: JoinHandle<()>,
     sync: JoinHandle<()>,
     fargate: Option<JoinHandle<()>>,
@@ -168,6 +171,33 @@ pub(crate) fn client(api: &Arc<ClusterApi>, user: &str) -> kube::Client {
     kube::Client::new(LocalService::new(Arc::clone(api), identity), "default")
 }
 
+/// The AWS Load Balancer Controller's pod webhook: a new pod of a namespace labelled
+/// `elbv2.k8s.aws/pod-readiness-gate-inject: enabled` gets a readiness gate per ip `TargetGroupBinding` whose
+/// Service selects it (read from memory, kept by the cluster's load balancer controller).
+#[async_trait::async_trait]
+impl apiserver::PodAdmission for DataPlanes {
+    async fn admit(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        pod: &mut serde_json::Value,
+        _service_account: Option<&serde_json::Value>,
+    ) -> Result<(), String> {
+        let gates = match self.running.lock().expect("data plane lock").get(cluster) {
+            Some(running) => Arc::clone(&running.gates),
+            None => return Ok(()),
+        };
+        if !gates.injects(namespace) {
+            return Ok(());
+        }
+        let labels: std::collections::BTreeMap<String, String> =
+            pod.pointer("/metadata/labels").and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_default();
+        let wanted = gates.gates_for(namespace, &labels);
+        controllers::servicelb::bindings::inject_gates(pod, &wanted);
+        Ok(())
+    }
+}
+
 impl ClusterObserver for DataPlanes {
     fn started(&self, record: &ClusterRecord, api: Arc<ClusterApi>) {
         let name = record.name.clone();
@@ -182,6 +212,10 @@ impl ClusterObserver for DataPlanes {
             cert_pem: record.pki.ca_cert.clone(),
             key_pem: record.pki.ca_key.clone(),
         });
+        let gates = Arc::new(ReadinessGates::default());
+        if config.load_balancers.is_some() {
+            config.readiness_gates = Some(Arc::clone(&gates));
+        }
         let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =
             tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));
@@ -212,7 +246,7 @@ impl ClusterObserver for DataPlanes {
             let client = client(&api, "fargate-scheduler");
             tokio::spawn(crate::fargate::run(name.clone(), client, Arc::clone(capacity), nodes.clone()))
         });
-        let running = Running { controllers, scheduler, sync, fargate, agent };
+        let running = Running { controllers, gates, scheduler, sync, fargate, agent };
         self.running.lock().expect("data plane lock").insert(name, running);
     }
 

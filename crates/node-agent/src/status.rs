@@ -233,6 +233,32 @@ fn container_status(plan: &ContainerPlan, snapshot: &ContainerSnapshot, context:
     status
 }
 
+/// Holds `Ready` false while a readiness gate of the pod is not met, as kubelet does: the gate's condition (set by
+/// whoever owns it, among `status`'s conditions) must exist and be `True`. Containers that are not ready keep their
+/// own reason.
+pub fn apply_readiness_gates(status: &mut Value, gates: &[String]) {
+    let Some(conditions) = status["conditions"].as_array_mut() else { return };
+    let unmet: Vec<String> = gates
+        .iter()
+        .filter_map(|gate| match conditions.iter().find(|c| c["type"] == gate.as_str()) {
+            None => Some(format!("corresponding condition of pod readiness gate {gate:?} does not exist.")),
+            Some(c) if c["status"] != "True" => Some(format!(
+                "the status of pod readiness gate {gate:?} is not \"True\", but {}",
+                c["status"].as_str().unwrap_or_default()
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    if unmet.is_empty() {
+        return;
+    }
+    if let Some(ready) = conditions.iter_mut().find(|c| c["type"] == "Ready" && c["status"] == "True") {
+        ready["status"] = json!("False");
+        ready["reason"] = json!("ReadinessGatesNotReady");
+        ready["message"] = json!(unmet.join(", "));
+    }
+}
+
 /// The pod conditions kubelet owns and writes; the others (a `DisruptionTarget`, readiness gates) belong to
 /// whoever set them.
 pub const KUBELET_CONDITIONS: [&str; 5] =

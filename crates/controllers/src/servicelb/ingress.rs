@@ -18,12 +18,17 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 
-use super::{Controller, NodeTarget, endpoints_of, list, node_targets, retry_after};
+use super::bindings::{HeldPods, Stack};
+use super::{
+    Controller, NodeTarget, endpoints_of, ip_group_port, ip_targets, list, loopback_text, node_targets, retry_after,
+};
 use crate::batch_support::record_event;
 use crate::load_balancers::{
-    ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, Target, TargetType,
+    ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, LOOPBACK_ANNOTATION, Target,
+    TargetType,
 };
 
 /// The component the controller's events name.
@@ -144,9 +149,7 @@ fn agreed<'a>(members: &[&'a Ingress], suffix: &str) -> Result<Option<&'a str>, 
 pub fn application_spec(
     group: &IngressGroup,
     members: &[&Ingress],
-    services: &HashMap<(String, String), &Service>,
-    nodes: &[NodeTarget],
-    slices: &[&EndpointSlice],
+    view: &View<'_>,
 ) -> Result<ApplicationSpec, String> {
     let internal = match agreed(members, "scheme")? {
         None | Some("internal") => true,
@@ -171,7 +174,7 @@ pub fn application_spec(
                 (_, Some(number)) => number.to_string(),
                 _ => return Err("a backend needs a Service port".into()),
             };
-            let made = backend_targets(&namespace, &wanted.name, &port_text, target_type, services, nodes, slices)?;
+            let made = backend_targets(&namespace, &wanted.name, &port_text, target_type, view)?;
             Ok(match backends.iter().position(|b| *b == made) {
                 Some(index) => index,
                 None => {
@@ -261,16 +264,26 @@ pub fn application_spec(
     })
 }
 
+/// What the cluster holds that an Ingress group's load balancer depends on.
+#[derive(Debug)]
+pub struct View<'a> {
+    /// The Services by namespace and name.
+    pub services: &'a HashMap<(String, String), &'a Service>,
+    pub nodes: &'a [NodeTarget],
+    pub slices: &'a [&'a EndpointSlice],
+    /// Pods held back only by their readiness gates.
+    pub held: &'a HeldPods,
+}
+
 /// The target group of a Service port: its node port on every node (instance) or its endpoints (ip).
 fn backend_targets(
     namespace: &str,
     service: &str,
     port: &str,
     target_type: TargetType,
-    services: &HashMap<(String, String), &Service>,
-    nodes: &[NodeTarget],
-    slices: &[&EndpointSlice],
+    view: &View<'_>,
 ) -> Result<Backend, String> {
+    let View { services, nodes, slices, held } = view;
     let found = services
         .get(&(namespace.to_owned(), service.to_owned()))
         .ok_or_else(|| format!("Service \"{service}\" not found"))?;
@@ -302,9 +315,7 @@ fn backend_targets(
                 .copied()
                 .collect();
             let endpoints = endpoints_of(service_port, &own);
-            let targets: Vec<Target> =
-                endpoints.iter().map(|e| Target { id: e.address.clone(), port: e.port, healthy: e.ready }).collect();
-            (endpoints.first().map(|e| e.port), targets)
+            (ip_group_port(service_port), ip_targets(&endpoints, namespace, held))
         }
     };
     targets.sort();
@@ -317,6 +328,41 @@ fn backend_targets(
         target_port,
         targets,
     })
+}
+
+/// What owns an Ingress group's `TargetGroupBinding`s.
+fn stack_of(group: &IngressGroup) -> Stack {
+    match (group.explicit, group.id.split_once('/')) {
+        (false, Some((namespace, name))) => Stack::Ingress { namespace: namespace.to_owned(), name: name.to_owned() },
+        _ => Stack::Group(group.id.clone()),
+    }
+}
+
+/// The Services (namespace, name) that the members send to with ip targets.
+fn ip_backends(members: &[&Ingress]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for ingress in members {
+        if annotation(ingress, "target-type") != Some("ip") {
+            continue;
+        }
+        let namespace = ingress.namespace().unwrap_or_default();
+        let spec = ingress.spec.as_ref();
+        let paths = spec
+            .and_then(|s| s.rules.as_ref())
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r.http.iter())
+            .flat_map(|h| h.paths.iter());
+        let backends = paths.map(|p| &p.backend).chain(spec.and_then(|s| s.default_backend.as_ref()));
+        for backend in backends {
+            if let Some(service) = &backend.service {
+                found.push((namespace.clone(), service.name.clone()));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 impl Controller {
@@ -366,6 +412,10 @@ impl Controller {
                     record_event(&self.client, COMPONENT, ingress.as_ref(), true, "FailedCleanup", &text).await;
                     continue;
                 }
+                if let Err(error) = self.unbind(&stack_of(&group)).await {
+                    tracing::debug!(%error, "could not delete an Ingress group's TargetGroupBindings; trying again");
+                    continue;
+                }
                 self.groups.remove(&group);
             }
             if ingress.metadata.deletion_timestamp.is_none()
@@ -386,13 +436,28 @@ impl Controller {
         let by_name: HashMap<(String, String), &Service> =
             services.iter().map(|s| ((s.namespace().unwrap_or_default(), s.name_any()), s.as_ref())).collect();
         for (group, members) in groups {
+            // The pods of ip backends held back only by their readiness gates are targets too.
+            let mut held = HeldPods::new();
+            for (namespace, service) in ip_backends(&members) {
+                let own = slice_refs.iter().copied().filter(|s| {
+                    s.metadata.namespace.as_deref() == Some(namespace.as_str())
+                        && s.labels().get(crate::endpoints::SERVICE_NAME) == Some(&service)
+                });
+                self.read_held(&namespace, own, &mut held).await;
+            }
             let built = ordered(members).and_then(|members| {
-                application_spec(&group, &members, &by_name, &nodes, &slice_refs).map(|spec| (members, spec))
+                let view = View { services: &by_name, nodes: &nodes, slices: &slice_refs, held: &held };
+                application_spec(&group, &members, &view).map(|spec| (members, spec))
             });
             match built {
                 Ok((members, spec)) => {
                     self.refused_groups.remove(&group);
                     self.ensure_group(&members, spec).await;
+                    if let Some((_, Ok(made))) = self.groups.get(&group) {
+                        let made = made.target_groups.clone();
+                        self.bind(stack_of(&group), made.clone()).await;
+                        self.open_gates(&held, &made).await;
+                    }
                 }
                 Err(message) => {
                     if self.refused_groups.get(&group) != Some(&message) {
@@ -415,10 +480,14 @@ impl Controller {
         };
         let finalizer = finalizer_of(&group);
         let previous = self.groups.get(&group);
+        let loopback_of = |ingress: &Ingress| ingress.annotations().get(LOOPBACK_ANNOTATION).cloned();
         match previous {
             Some((last, Ok(made)))
                 if *last == spec
-                    && members.iter().all(|m| hostname_of(m).as_deref() == Some(made.hostname.as_str())) =>
+                    && members.iter().all(|m| {
+                        hostname_of(m).as_deref() == Some(made.hostname.as_str())
+                            && loopback_of(m) == Some(loopback_text(made))
+                    }) =>
             {
                 return;
             }
@@ -446,6 +515,17 @@ impl Controller {
                         && let Err(error) = self.set_ingress(*ingress, json!([{ "hostname": made.hostname }])).await
                     {
                         tracing::debug!(%error, "could not write an Ingress's status; trying again");
+                    }
+                    let loopback = loopback_text(&made);
+                    if loopback_of(ingress) != Some(loopback.clone()) {
+                        let api: Api<Ingress> =
+                            Api::namespaced(self.client.clone(), &ingress.namespace().unwrap_or_default());
+                        let patch = json!({ "metadata": { "annotations": { LOOPBACK_ANNOTATION: loopback } } });
+                        if let Err(error) =
+                            api.patch(&ingress.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await
+                        {
+                            tracing::debug!(%error, "could not write an Ingress's loopback listeners; trying again");
+                        }
                     }
                     record_event(
                         &self.client,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::servicelb::bindings::HeldPod;
 
 fn service(value: Value) -> Service {
     let mut base = json!({
@@ -87,7 +88,7 @@ fn the_cloud_provider_makes_a_classic_elb_on_the_node_ports_of_ready_nodes() {
         node("c", "i-0ccc", true, json!({ EXCLUDED_LABEL: "" })),
         node("f", "i-0fff", true, json!({ COMPUTE_TYPE_LABEL: "fargate" })),
     ]);
-    let spec = spec_of(&service(json!({})), Provisioner::InTree, &nodes, &[]).unwrap();
+    let spec = spec_of(&service(json!({})), Provisioner::InTree, &nodes, &[], &HeldPods::new()).unwrap();
     assert_eq!(spec.kind, Kind::Classic);
     assert!(!spec.internal);
     assert_eq!(spec.target_type, TargetType::Instance);
@@ -100,10 +101,10 @@ fn the_cloud_provider_makes_a_classic_elb_on_the_node_ports_of_ready_nodes() {
 #[test]
 fn the_type_annotation_asks_the_cloud_provider_for_an_nlb() {
     let internal = annotated(&[(&key("type"), "nlb"), (&key("internal"), "true")]);
-    let spec = spec_of(&internal, Provisioner::InTree, &[], &[]).unwrap();
+    let spec = spec_of(&internal, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap();
     assert_eq!((spec.kind, spec.internal), (Kind::Network, true));
     let public = annotated(&[(&key("internal"), "false")]);
-    assert!(!spec_of(&public, Provisioner::InTree, &[], &[]).unwrap().internal);
+    assert!(!spec_of(&public, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap().internal);
 }
 
 #[test]
@@ -115,21 +116,29 @@ fn the_controller_registers_pod_addresses_as_ip_targets() {
         (&key("additional-resource-tags"), "team=shop, env = dev"),
     ]);
     let endpoints = slice(json!([
-        { "addresses": ["10.0.1.5"], "conditions": { "ready": true }, "nodeName": "a" },
-        { "addresses": ["10.0.1.6"], "conditions": { "ready": false }, "nodeName": "a" },
-        { "addresses": ["10.0.1.7"], "conditions": { "ready": false, "serving": true, "terminating": true } },
+        { "addresses": ["10.0.1.5"], "conditions": { "ready": true }, "nodeName": "a",
+          "targetRef": { "kind": "Pod", "name": "web-1" } },
+        { "addresses": ["10.0.1.6"], "conditions": { "ready": false }, "nodeName": "a",
+          "targetRef": { "kind": "Pod", "name": "web-2" } },
+        { "addresses": ["10.0.1.7"], "conditions": { "ready": false, "serving": true, "terminating": true },
+          "targetRef": { "kind": "Pod", "name": "web-3" } },
+        { "addresses": ["10.0.1.8"], "conditions": { "ready": false }, "nodeName": "a",
+          "targetRef": { "kind": "Pod", "name": "web-4" } },
     ]));
-    let spec = spec_of(&service, Provisioner::LoadBalancerController, &[], &[&endpoints]).unwrap();
+    assert_eq!(unready_pods([&endpoints]), ["web-2", "web-4"], "terminating endpoints are not asked about");
+    // web-4 is held back only by its readiness gate: a target; web-2's containers are not ready: left out.
+    let held: HeldPods = [(("shop".to_owned(), "web-4".to_owned()), HeldPod::default())].into_iter().collect();
+    let spec = spec_of(&service, Provisioner::LoadBalancerController, &[], &[&endpoints], &held).unwrap();
     assert_eq!((spec.kind, spec.internal, spec.target_type), (Kind::Network, false, TargetType::Ip));
     let listener = &spec.listeners[0];
     assert_eq!(listener.target_port, Some(8080));
     let targets: Vec<(&str, u16, bool)> = listener.targets.iter().map(|t| (t.id.as_str(), t.port, t.healthy)).collect();
-    assert_eq!(targets, [("10.0.1.5", 8080, true), ("10.0.1.6", 8080, false)]);
+    assert_eq!(targets, [("10.0.1.5", 8080, true), ("10.0.1.8", 8080, true)]);
     assert_eq!(spec.tags.get("env").map(String::as_str), Some("dev"));
     assert_eq!(spec.tags.get("team").map(String::as_str), Some("shop"));
     // The controller's load balancers are internal unless told otherwise.
     let default = annotated(&[(&key("type"), "nlb-ip")]);
-    assert!(spec_of(&default, Provisioner::LoadBalancerController, &[], &[]).unwrap().internal);
+    assert!(spec_of(&default, Provisioner::LoadBalancerController, &[], &[], &HeldPods::new()).unwrap().internal);
 }
 
 #[test]
@@ -137,7 +146,7 @@ fn a_local_traffic_policy_marks_nodes_without_a_ready_endpoint_unhealthy() {
     let service = service(json!({ "spec": { "externalTrafficPolicy": "Local", "healthCheckNodePort": 32000 } }));
     let nodes = node_targets(&[node("a", "i-0aaa", true, json!({})), node("b", "i-0bbb", true, json!({}))]);
     let endpoints = slice(json!([{ "addresses": ["10.0.1.5"], "conditions": { "ready": true }, "nodeName": "b" }]));
-    let spec = spec_of(&service, Provisioner::InTree, &nodes, &[&endpoints]).unwrap();
+    let spec = spec_of(&service, Provisioner::InTree, &nodes, &[&endpoints], &HeldPods::new()).unwrap();
     let health: Vec<(&str, bool)> = spec.listeners[0].targets.iter().map(|t| (t.id.as_str(), t.healthy)).collect();
     assert_eq!(health, [("i-0aaa", false), ("i-0bbb", true)]);
     assert_eq!(spec.health_check.port, Some(32000));
@@ -148,13 +157,13 @@ fn a_local_traffic_policy_marks_nodes_without_a_ready_endpoint_unhealthy() {
 fn ssl_ports_get_tls_and_ssl_listeners_with_the_certificate() {
     let cert = "arn:aws:acm:us-east-1:000000000000:certificate/abc";
     let service = annotated(&[(&key("type"), "nlb"), (&key("ssl-cert"), cert), (&key("ssl-ports"), "http")]);
-    let listener = &spec_of(&service, Provisioner::InTree, &[], &[]).unwrap().listeners[0];
+    let listener = &spec_of(&service, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap().listeners[0];
     assert_eq!((listener.protocol.as_str(), listener.certificate.as_deref()), ("TLS", Some(cert)));
     let classic = annotated(&[(&key("ssl-cert"), cert), (&key("backend-protocol"), "http")]);
-    let listener = &spec_of(&classic, Provisioner::InTree, &[], &[]).unwrap().listeners[0];
+    let listener = &spec_of(&classic, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap().listeners[0];
     assert_eq!((listener.protocol.as_str(), listener.target_protocol.as_str()), ("HTTPS", "HTTP"));
     let other_port = annotated(&[(&key("ssl-cert"), cert), (&key("ssl-ports"), "443")]);
-    let listener = &spec_of(&other_port, Provisioner::InTree, &[], &[]).unwrap().listeners[0];
+    let listener = &spec_of(&other_port, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap().listeners[0];
     assert_eq!((listener.protocol.as_str(), listener.certificate.as_deref()), ("TCP", None));
 }
 
@@ -189,13 +198,13 @@ fn wrong_settings_are_refused_with_the_controllers_words() {
         (service(json!({ "spec": { "ports": [] } })), Provisioner::InTree, "has no ports"),
     ];
     for (service, provisioner, expected) in cases {
-        let error = spec_of(&service, provisioner, &[], &[]).unwrap_err();
+        let error = spec_of(&service, provisioner, &[], &[], &HeldPods::new()).unwrap_err();
         assert!(error.contains(expected), "{error:?} should say {expected:?}");
     }
     // UDP is an NLB's to serve.
     let udp = service(json!({ "metadata": { "annotations": { key("type"): "nlb" } },
         "spec": { "ports": [{ "port": 53, "protocol": "UDP", "nodePort": 30053 }] } }));
-    assert_eq!(spec_of(&udp, Provisioner::InTree, &[], &[]).unwrap().listeners[0].protocol, "UDP");
+    assert_eq!(spec_of(&udp, Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap().listeners[0].protocol, "UDP");
 }
 
 #[test]
@@ -219,10 +228,11 @@ fn the_controller_counts_as_installed_once_its_deployment_has_a_replica_availabl
 #[test]
 fn a_change_of_targets_alone_is_told_from_other_changes() {
     let nodes = node_targets(&[node("a", "i-0aaa", true, json!({}))]);
-    let before = spec_of(&service(json!({})), Provisioner::InTree, &[], &[]).unwrap();
-    let after = spec_of(&service(json!({})), Provisioner::InTree, &nodes, &[]).unwrap();
+    let before = spec_of(&service(json!({})), Provisioner::InTree, &[], &[], &HeldPods::new()).unwrap();
+    let after = spec_of(&service(json!({})), Provisioner::InTree, &nodes, &[], &HeldPods::new()).unwrap();
     assert!(same_but_targets(&before, &after));
-    let internal = spec_of(&annotated(&[(&key("internal"), "true")]), Provisioner::InTree, &nodes, &[]).unwrap();
+    let internal =
+        spec_of(&annotated(&[(&key("internal"), "true")]), Provisioner::InTree, &nodes, &[], &HeldPods::new()).unwrap();
     assert!(!same_but_targets(&after, &internal));
 }
 
@@ -246,4 +256,13 @@ fn failures_are_worded_as_each_controller_words_them() {
     let (reason, text) = failure(Provisioner::LoadBalancerController, Stage::Build, "bad");
     assert_eq!((reason, text.as_str()), ("FailedBuildModel", "Failed build model due to bad"));
     assert_eq!(failure(Provisioner::LoadBalancerController, Stage::Ensure, "x").0, "FailedDeployModel");
+}
+
+#[test]
+fn an_ip_target_groups_port_is_the_numeric_target_port_or_1() {
+    let port =
+        |target: Value| -> ServicePort { serde_json::from_value(json!({ "port": 80, "targetPort": target })).unwrap() };
+    assert_eq!(ip_group_port(&port(json!(8080))), Some(8080));
+    assert_eq!(ip_group_port(&port(json!("http"))), Some(1), "a named port: each target carries its own");
+    assert_eq!(ip_group_port(&serde_json::from_value(json!({ "port": 80 })).unwrap()), Some(80));
 }

@@ -21,7 +21,8 @@ use aws_model::elbv2::{
     CreateLoadBalancer, CreateTargetGroup, Elbv2, Elbv2Error, HealthCheckInput, LoadBalancer, TargetHealth, TargetInput,
 };
 use controllers::load_balancers::{
-    ApplicationSpec, Ensured, IngressGroup, Kind, LoadBalancerSpec, LoadBalancers, Owner, Provisioner, TargetType,
+    ApplicationSpec, BoundTargetGroup, Ensured, IngressGroup, Kind, LoadBalancerSpec, LoadBalancers, Owner,
+    Provisioner, TargetType,
 };
 
 use super::loopback::{HttpRoutes, LoopbackListeners, Pool, Routing, stream_routes};
@@ -349,7 +350,11 @@ impl ServiceLoadBalancers {
         Ok(lb.dns_name)
     }
 
-    async fn ensure_network(&self, spec: &LoadBalancerSpec, name: &str) -> Result<String, String> {
+    async fn ensure_network(
+        &self,
+        spec: &LoadBalancerSpec,
+        name: &str,
+    ) -> Result<(String, Vec<BoundTargetGroup>), String> {
         let existing = self.elbv2.load_balancers(&self.caller).await.map_err(|e| e.to_string())?;
         let lb: LoadBalancer = match existing.into_iter().find(|lb| lb.name == name) {
             Some(lb) => lb,
@@ -372,6 +377,7 @@ impl ServiceLoadBalancers {
         let listeners =
             self.elbv2.describe_listeners(&self.caller, Some(&lb.arn), &[]).await.map_err(|e| e.to_string())?;
         let mut used_groups = Vec::new();
+        let mut bound = Vec::new();
         for listener in &spec.listeners {
             let target_port = listener.target_port.unwrap_or(listener.port);
             let group_name = self.target_group_name(spec, listener.port, target_port, &listener.target_protocol);
@@ -411,6 +417,15 @@ impl ServiceLoadBalancers {
                 }
             };
             used_groups.push(group.arn.clone());
+            bound.push(BoundTargetGroup {
+                name: group.name.clone(),
+                arn: group.arn.clone(),
+                namespace: spec.owner.namespace.clone(),
+                service: spec.owner.name.clone(),
+                port: listener.port.to_string(),
+                target_type: spec.target_type,
+                vpc_id: lb.vpc_id.clone(),
+            });
             let action =
                 Action { kind: "forward".into(), target_group_arn: Some(group.arn.clone()), ..Action::default() };
             let certificates: Vec<String> = listener.certificate.iter().cloned().collect();
@@ -459,7 +474,7 @@ impl ServiceLoadBalancers {
                 }
             }
         }
-        Ok(lb.dns_name)
+        Ok((lb.dns_name, bound))
     }
 
     /// Registers the listener's targets, deregisters the others, and sets each one's health as the data plane
@@ -594,7 +609,7 @@ impl ServiceLoadBalancers {
         }
     }
 
-    async fn ensure_alb(&self, spec: &ApplicationSpec) -> Result<String, String> {
+    async fn ensure_alb(&self, spec: &ApplicationSpec) -> Result<(String, Vec<BoundTargetGroup>), String> {
         let name = self.application_name(spec);
         // A load balancer the group had under another name (its scheme changed) goes first.
         let mut kept = None;
@@ -642,6 +657,7 @@ impl ServiceLoadBalancers {
         // A target group per backend.
         let existing_groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
         let mut group_arns = Vec::new();
+        let mut bound = Vec::new();
         for backend in &spec.backends {
             let target_type = match backend.target_type {
                 TargetType::Instance => "instance",
@@ -688,6 +704,15 @@ impl ServiceLoadBalancers {
                 }
             };
             group_arns.push(group.arn.clone());
+            bound.push(BoundTargetGroup {
+                name: group.name.clone(),
+                arn: group.arn.clone(),
+                namespace: backend.namespace.clone(),
+                service: backend.service.clone(),
+                port: backend.port.clone(),
+                target_type: backend.target_type,
+                vpc_id: lb.vpc_id.clone(),
+            });
         }
         let forward = |index: usize| Action {
             kind: "forward".into(),
@@ -773,7 +798,7 @@ impl ServiceLoadBalancers {
                 }
             }
         }
-        Ok(lb.dns_name)
+        Ok((lb.dns_name, bound))
     }
 
     async fn delete_alb(&self, group: &IngressGroup) -> Result<(), String> {
@@ -892,15 +917,15 @@ impl LoadBalancers for ServiceLoadBalancers {
         // A load balancer made before under another name or of another kind (the scheme or type changed) goes
         // first.
         self.delete_except(&spec.owner, Some((&name, spec.kind))).await?;
-        let hostname = match spec.kind {
-            Kind::Classic => self.ensure_classic(spec, &name).await?,
+        let (hostname, target_groups) = match spec.kind {
+            Kind::Classic => (self.ensure_classic(spec, &name).await?, Vec::new()),
             Kind::Network => self.ensure_network(spec, &name).await?,
         };
         let owner = &spec.owner;
         let routes = stream_routes(&owner.namespace, &owner.name, spec.target_type, &spec.listeners);
         let bound = self.loopback.ensure(&name, routes).await?;
         let loopback = bound.into_iter().map(|(port, address)| (port, address.to_string())).collect();
-        Ok(Ensured { hostname, loopback })
+        Ok(Ensured { hostname, loopback, target_groups })
     }
 
     async fn delete(&self, owner: &Owner) -> Result<(), String> {
@@ -908,10 +933,10 @@ impl LoadBalancers for ServiceLoadBalancers {
     }
 
     async fn ensure_application(&self, spec: &ApplicationSpec) -> Result<Ensured, String> {
-        let hostname = self.ensure_alb(spec).await?;
+        let (hostname, target_groups) = self.ensure_alb(spec).await?;
         let bound = self.loopback.ensure(&self.application_name(spec), http_routes(spec)).await?;
         let loopback = bound.into_iter().map(|(port, address)| (port, address.to_string())).collect();
-        Ok(Ensured { hostname, loopback })
+        Ok(Ensured { hostname, loopback, target_groups })
     }
 
     async fn delete_application(&self, group: &IngressGroup) -> Result<(), String> {

@@ -194,7 +194,7 @@ pub(crate) async fn run(
 
 /// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
-/// identity, annotations and deletion; what `PodPlan::of` reads (restart policy, grace period, each container's
+/// identity, annotations and deletion; its readiness gates; what `PodPlan::of` reads (restart policy, grace period, each container's
 /// name, image, pull policy and probes); the node, host networking; the claims its volumes name (which must be
 /// mounted before it starts) and its projected tokens for an audience with its service account (requested before it
 /// starts); the status fields admission reads; and the conditions others own, which every status write carries
@@ -234,6 +234,7 @@ fn lean_pod(pod: &mut Pod) {
                 .collect()
         }),
         restart_policy: spec.restart_policy,
+        readiness_gates: spec.readiness_gates,
         termination_grace_period_seconds: spec.termination_grace_period_seconds,
         host_network: spec.host_network,
         node_name: spec.node_name,
@@ -711,6 +712,11 @@ impl Driver {
             && let Some(conditions) = status["conditions"].as_array_mut()
         {
             conditions.splice(0..0, foreign);
+        }
+        let gates = tracked.pod.spec.as_ref().and_then(|spec| spec.readiness_gates.as_deref()).unwrap_or_default();
+        if !gates.is_empty() {
+            let gates: Vec<String> = gates.iter().map(|gate| gate.condition_type.clone()).collect();
+            status::apply_readiness_gates(&mut status, &gates);
         }
         let last = active.last_status.as_deref().and_then(|last| serde_json::from_str::<Value>(last).ok());
         if let Some(last) = &last {

@@ -336,3 +336,41 @@ fn images_are_normalized_as_containerd_reports_them() {
     assert_ne!(hex64(&["a", "b"]), hex64(&["ab"]));
     assert_eq!(hex64(&["x"]).len(), 64);
 }
+
+#[test]
+fn readiness_gates_hold_ready_false_until_their_conditions_are_true() {
+    let status_with = |extra: Vec<Value>| {
+        let mut conditions = extra;
+        conditions.push(json!({ "type": "Ready", "status": "True" }));
+        conditions.push(json!({ "type": "ContainersReady", "status": "True" }));
+        json!({ "conditions": conditions })
+    };
+    let gates = vec!["target-health.elbv2.k8s.aws/a".to_owned(), "example.com/b".to_owned()];
+    let ready = |status: &Value| {
+        status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap().clone()
+    };
+
+    let mut missing = status_with(vec![json!({ "type": "example.com/b", "status": "False" })]);
+    apply_readiness_gates(&mut missing, &gates);
+    let condition = ready(&missing);
+    assert_eq!(condition["status"], "False");
+    assert_eq!(condition["reason"], "ReadinessGatesNotReady");
+    assert_eq!(
+        condition["message"],
+        "corresponding condition of pod readiness gate \"target-health.elbv2.k8s.aws/a\" does not exist., the status \
+         of pod readiness gate \"example.com/b\" is not \"True\", but False"
+    );
+
+    let mut met = status_with(vec![
+        json!({ "type": "target-health.elbv2.k8s.aws/a", "status": "True" }),
+        json!({ "type": "example.com/b", "status": "True" }),
+    ]);
+    apply_readiness_gates(&mut met, &gates);
+    assert_eq!(ready(&met)["status"], "True");
+    assert!(ready(&met).get("reason").is_none());
+
+    // Containers that are not ready keep their own reason.
+    let mut unready = json!({ "conditions": [{ "type": "Ready", "status": "False", "reason": "ContainersNotReady" }] });
+    apply_readiness_gates(&mut unready, &gates);
+    assert_eq!(ready(&unready)["reason"], "ContainersNotReady");
+}

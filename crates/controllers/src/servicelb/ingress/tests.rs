@@ -88,7 +88,12 @@ fn a_group_becomes_listeners_rules_and_target_groups() {
     let nodes = vec![NodeTarget { name: "n1".into(), instance_id: "i-1".into(), ready: true }];
     let front = ingress("front", rules(json!([path("/", "Prefix", "web")])));
     let group = group_of(&front);
-    let spec = application_spec(&group, &[&front], &services, &nodes, &[]).unwrap();
+    let spec = application_spec(
+        &group,
+        &[&front],
+        &View { services: &services, nodes: &nodes, slices: &[], held: &HeldPods::new() },
+    )
+    .unwrap();
     assert!(spec.internal, "internal unless the scheme says otherwise");
     assert_eq!(spec.listeners.len(), 1);
     let listener = &spec.listeners[0];
@@ -101,12 +106,22 @@ fn a_group_becomes_listeners_rules_and_target_groups() {
 
     // Instance targets need a node port; ip targets do not.
     let to_api = ingress("api", rules(json!([path("/api", "Prefix", "api")])));
-    let error = application_spec(&group_of(&to_api), &[&to_api], &services, &nodes, &[]).unwrap_err();
+    let error = application_spec(
+        &group_of(&to_api),
+        &[&to_api],
+        &View { services: &services, nodes: &nodes, slices: &[], held: &HeldPods::new() },
+    )
+    .unwrap_err();
     assert!(error.contains("must be either 'NodePort' or 'LoadBalancer'"), "{error}");
     let mut ip = to_api.clone();
     ip.metadata.annotations =
         Some([("alb.ingress.kubernetes.io/target-type".to_owned(), "ip".to_owned())].into_iter().collect());
-    let spec = application_spec(&group_of(&ip), &[&ip], &services, &nodes, &[]).unwrap();
+    let spec = application_spec(
+        &group_of(&ip),
+        &[&ip],
+        &View { services: &services, nodes: &nodes, slices: &[], held: &HeldPods::new() },
+    )
+    .unwrap();
     assert_eq!(spec.backends[0].target_type, TargetType::Ip);
     assert!(spec.backends[0].targets.is_empty(), "no endpoints yet");
 
@@ -118,7 +133,12 @@ fn a_group_becomes_listeners_rules_and_target_groups() {
             "alb.ingress.kubernetes.io/scheme": "internet-facing",
         } } }),
     );
-    let error = application_spec(&group_of(&https), &[&https], &services, &nodes, &[]).unwrap_err();
+    let error = application_spec(
+        &group_of(&https),
+        &[&https],
+        &View { services: &services, nodes: &nodes, slices: &[], held: &HeldPods::new() },
+    )
+    .unwrap_err();
     assert!(error.contains("no certificate"), "{error}");
 }
 
@@ -137,11 +157,21 @@ fn wrong_annotations_are_refused() {
             "bad",
             json!({ "metadata": { "annotations": { format!("alb.ingress.kubernetes.io/{key}"): value } } }),
         );
-        let error = application_spec(&group_of(&bad), &[&bad], &services, &[], &[]).unwrap_err();
+        let error = application_spec(
+            &group_of(&bad),
+            &[&bad],
+            &View { services: &services, nodes: &[], slices: &[], held: &HeldPods::new() },
+        )
+        .unwrap_err();
         assert!(error.contains(expected), "{key}={value}: {error}");
     }
     let missing = ingress("m", rules(json!([path("/", "Prefix", "nowhere")])));
-    let error = application_spec(&group_of(&missing), &[&missing], &services, &[], &[]).unwrap_err();
+    let error = application_spec(
+        &group_of(&missing),
+        &[&missing],
+        &View { services: &services, nodes: &[], slices: &[], held: &HeldPods::new() },
+    )
+    .unwrap_err();
     assert_eq!(error, "Service \"nowhere\" not found");
     // Members of one group that disagree on the scheme are refused.
     let a = ingress("a", json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/scheme": "internal" } } }));
@@ -150,5 +180,13 @@ fn wrong_annotations_are_refused() {
         json!({ "metadata": { "annotations": { "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }),
     );
     let group = IngressGroup { id: "g".into(), explicit: true };
-    assert!(application_spec(&group, &[&a, &b], &services, &[], &[]).unwrap_err().contains("conflicting scheme"));
+    assert!(
+        application_spec(
+            &group,
+            &[&a, &b],
+            &View { services: &services, nodes: &[], slices: &[], held: &HeldPods::new() }
+        )
+        .unwrap_err()
+        .contains("conflicting scheme")
+    );
 }
