@@ -229,7 +229,8 @@ def test_the_load_balancer_controller_takes_its_services_once_installed(cluster)
     listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
     group_arn = listener["DefaultActions"][0]["TargetGroupArn"]
     group = elbv2.describe_target_groups(TargetGroupArns=[group_arn])["TargetGroups"][0]
-    assert (group["TargetType"], group["Port"]) == ("ip", 8080)
+    # An ip target group's port is the Service's target port, 1 when it is named (each target has its own).
+    assert (group["TargetType"], group["Port"]) == ("ip", 1)
     assert re.fullmatch(r"k8s-default-web-[0-9a-f]{10}", group["TargetGroupName"])
 
     def pod_ips():
@@ -430,6 +431,27 @@ def test_alb_ingresses_of_a_group_share_one_application_load_balancer(cluster):
     assert "SuccessfullyReconciled" in [e["reason"] for e in get(
         cluster, "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=shop")["items"]]
 
+    # The ALB's loopback listener plays out its rules: host and path, else the fixed 404.
+    listeners = wait_until(lambda: get(cluster, "ingress", "shop")["metadata"].get("annotations", {}).get(
+        "ekslite.dev/load-balancer-listeners"), "the ALB's loopback listener")
+    assert listeners == get(cluster, "ingress", "api")["metadata"]["annotations"]["ekslite.dev/load-balancer-listeners"]
+    address = dict(pair.split("=", 1) for pair in listeners.split(","))["80"]
+
+    def request(path, host):
+        connection = http.client.HTTPConnection(address, timeout=10)
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    pods = {p["metadata"]["name"] for p in get(cluster, "pods", "-l", "app=web")["items"]}
+    status, kind, body = request("/api/users?page=2", "anything.example.org")
+    answer = json.loads(body)
+    assert (status, answer["path"], answer["query"], answer["pod"] in pods) == (200, "/api/users", "page=2", True)
+    assert answer["podIP"] in pod_ips, "the api rule sends to the ip target group: a pod's own address"
+    status, _, body = request("/cart", "Shop.Example.com:80")
+    assert (status, json.loads(body)["path"]) == (200, "/cart"), "the host rule matches without case or port"
+    status, kind, body = request("/cart", "other.example.com")
+    assert (status, body) == (404, b""), "no rule takes it: the default action's fixed 404"
+
     # A member that leaves takes its rules with it; the last one takes the load balancer.
     cluster.kubectl("delete", "ingress", "api", "--wait=true")
     wait_until(lambda: len(rules()) == 1, "the api rules gone")
@@ -452,3 +474,131 @@ def test_a_wrong_ingress_is_reported_and_makes_nothing(cluster):
     assert boto(cluster.server, "elbv2").describe_load_balancers()["LoadBalancers"] == []
     # The Ingress can still be deleted: it never got a finalizer.
     cluster.kubectl("delete", "ingress", "shop", "--wait=true")
+
+
+GATED = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: gated
+  labels: {elbv2.k8s.aws/pod-readiness-gate-inject: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: gated
+  annotations:
+    service.beta.kubernetes.io/aws-load-balancer-type: external
+    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+"""
+
+GATED_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: gated}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, annotations: {revision: "%s"}}
+    spec:
+      containers:
+      - {name: web, image: nginx, ports: [{containerPort: 8080}]}
+"""
+
+
+def test_target_group_bindings_and_the_pod_readiness_gate(cluster):
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    cluster.kubectl("apply", "-f", "-", input=GATED)
+    elbv2 = boto(cluster.server, "elbv2")
+    # The controller records its target group in a TargetGroupBinding of the target group's name.
+    binding = wait_until(lambda: next(iter(get(cluster, "targetgroupbindings", "-n", "gated")["items"]), None),
+                         "the Service's TargetGroupBinding")
+    [group] = elbv2.describe_target_groups()["TargetGroups"]
+    assert binding["metadata"]["name"] == group["TargetGroupName"]
+    assert binding["spec"]["targetGroupARN"] == group["TargetGroupArn"]
+    assert binding["spec"]["serviceRef"] == {"name": "web", "port": 80}
+    assert binding["spec"]["targetType"] == "ip"
+    assert binding["metadata"]["labels"]["service.k8s.aws/stack-name"] == "web"
+    columns = cluster.kubectl("get", "targetgroupbindings", "-n", "gated").stdout.split("\n")[0].split()
+    assert columns == ["NAME", "SERVICE-NAME", "SERVICE-PORT", "TARGET-TYPE", "AGE"], columns
+    gate = f"target-health.elbv2.k8s.aws/{group['TargetGroupName']}"
+
+    # New pods of the labelled namespace get the gate; they are Ready only once their targets are healthy.
+    cluster.kubectl("apply", "-f", "-", input=GATED_DEPLOYMENT % "1")
+    cluster.kubectl("rollout", "status", "deployment/web", "-n", "gated", f"--timeout={DEADLINE_SECONDS}s")
+    pods = get(cluster, "pods", "-n", "gated", "-l", "app=web")["items"]
+    assert len(pods) == 2
+    for pod in pods:
+        assert pod["spec"]["readinessGates"] == [{"conditionType": gate}]
+        conditions = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
+        assert (conditions[gate], conditions["Ready"]) == ("True", "True"), conditions
+
+    def health():
+        described = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
+        return sorted((d["Target"]["Id"], d["TargetHealth"]["State"]) for d in described["TargetHealthDescriptions"])
+    ips = sorted(p["status"]["podIP"] for p in pods)
+    wait_until(lambda: health() == [(ip, "healthy") for ip in ips], "the gated pods healthy targets")
+
+    # A rolling update waits for each new pod's target: every new pod carries the gate and passes it.
+    cluster.kubectl("apply", "-f", "-", input=GATED_DEPLOYMENT % "2")
+    cluster.kubectl("rollout", "status", "deployment/web", "-n", "gated", f"--timeout={DEADLINE_SECONDS}s")
+    fresh = [p for p in get(cluster, "pods", "-n", "gated", "-l", "app=web")["items"]
+             if p["metadata"].get("deletionTimestamp") is None]
+    assert {p["metadata"]["annotations"]["revision"] for p in fresh} == {"2"}
+    for pod in fresh:
+        conditions = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
+        assert conditions[gate] == "True", conditions
+
+    # Once the namespace's label goes, its new pods get no gate.
+    cluster.kubectl("label", "namespace", "gated", "elbv2.k8s.aws/pod-readiness-gate-inject-")
+    attempts = iter(range(1000))
+
+    def ungated_pod():
+        name = f"probe-{next(attempts)}"
+        cluster.kubectl("run", name, "-n", "gated", "--image=nginx", "--labels=app=web")
+        pod = get(cluster, "pod", name, "-n", "gated")
+        cluster.kubectl("delete", "pod", name, "-n", "gated", "--wait=false")
+        return "readinessGates" not in pod["spec"]
+    wait_until(ungated_pod, "a new pod without the gate")
+
+    # A binding made by hand puts the Service's pods into a target group made outside the cluster.
+    outside = elbv2.create_target_group(Name="made-by-terraform", Protocol="TCP", Port=8080, VpcId=group["VpcId"],
+                                        TargetType="ip")["TargetGroups"][0]
+    by_hand = {"apiVersion": "elbv2.k8s.aws/v1beta1", "kind": "TargetGroupBinding",
+               "metadata": {"name": "by-hand", "namespace": "gated"},
+               "spec": {"targetGroupARN": outside["TargetGroupArn"], "serviceRef": {"name": "web", "port": 80}}}
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(by_hand))
+
+    def outside_health():
+        described = elbv2.describe_target_health(TargetGroupArn=outside["TargetGroupArn"])
+        return sorted((d["Target"]["Id"], d["Target"]["Port"], d["TargetHealth"]["State"])
+                      for d in described["TargetHealthDescriptions"])
+    current = sorted(p["status"]["podIP"] for p in fresh)
+    wait_until(lambda: outside_health() == [(ip, 8080, "healthy") for ip in current],
+               "the pods registered in the target group made outside")
+    assert "elbv2.k8s.aws/resources" in get(cluster, "targetgroupbinding", "by-hand", "-n", "gated")["metadata"][
+        "finalizers"]
+    assert "SuccessfullyReconciled" in [e["reason"] for e in get(
+        cluster, "events", "-n", "gated", "--field-selector", "involvedObject.name=by-hand")["items"]]
+    # Deleting the binding deregisters its targets; the target group itself stays.
+    cluster.kubectl("delete", "targetgroupbinding", "by-hand", "-n", "gated", "--wait=true")
+    assert {state for _, _, state in outside_health()} <= {"draining"}
+    wrong = dict(by_hand, metadata={"name": "wrong", "namespace": "gated"},
+                 spec={"targetGroupARN": outside["TargetGroupArn"], "serviceRef": {"name": "nope", "port": 80}})
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(wrong))
+    wait_until(lambda: [e["message"] for e in get(cluster, "events", "-n", "gated", "--field-selector",
+                                                   "involvedObject.name=wrong,reason=BackendNotFound")["items"]],
+               "the wrong binding reported")
+    cluster.kubectl("delete", "targetgroupbinding", "wrong", "-n", "gated", "--wait=true")
+    elbv2.delete_target_group(TargetGroupArn=outside["TargetGroupArn"])
+
+    # The Service going takes its binding with it.
+    cluster.kubectl("delete", "service", "web", "-n", "gated", "--wait=true")
+    wait_until(lambda: get(cluster, "targetgroupbindings", "-n", "gated")["items"] == [], "the binding gone")
+    assert elbv2.describe_target_groups()["TargetGroups"] == []

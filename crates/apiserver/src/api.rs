@@ -40,6 +40,7 @@ pub struct ClusterApi {
     pub(crate) default_toleration_seconds: i64,
     /// The mutating webhook new pods go through, if any.
     pub(crate) pod_admission: Vec<Arc<dyn PodAdmission>>,
+    pub(crate) service_admission: Vec<Arc<dyn crate::plugins::ServiceAdmission>>,
     /// Reaches pods' ports; without one, every connection to a pod is refused.
     pub(crate) pod_connector: Option<Arc<dyn PodConnector>>,
     /// Issues and checks service account tokens.
@@ -64,6 +65,7 @@ impl ClusterApi {
             authenticator: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: Vec::new(),
+            service_admission: Vec::new(),
             pod_connector: None,
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             decodes: Arc::default(),

@@ -56,6 +56,7 @@ pub struct ControlPlanes {
     observer: Option<Arc<dyn ClusterObserver>>,
     default_toleration_seconds: i64,
     pod_admission: Vec<Arc<dyn PodAdmission>>,
+    service_admission: Vec<Arc<dyn crate::plugins::ServiceAdmission>>,
     pod_connector: Option<Arc<dyn PodConnector>>,
 }
 
@@ -91,6 +92,7 @@ impl ControlPlanes {
             observer: None,
             default_toleration_seconds: k8s_model::DEFAULT_TOLERATION_SECONDS,
             pod_admission: Vec::new(),
+            service_admission: Vec::new(),
             pod_connector: None,
         }
     }
@@ -111,6 +113,12 @@ impl ControlPlanes {
     /// Sends every new pod of every cluster through `hook`, after the hooks added before it.
     pub fn with_pod_admission(mut self, hook: Arc<dyn PodAdmission>) -> ControlPlanes {
         self.pod_admission.push(hook);
+        self
+    }
+
+    /// Adds a mutating admission hook for new Services, run after those added before.
+    pub fn with_service_admission(mut self, hook: Arc<dyn crate::plugins::ServiceAdmission>) -> ControlPlanes {
+        self.service_admission.push(hook);
         self
     }
 
@@ -372,6 +380,7 @@ impl ControlPlanes {
         api.authenticator = self.authenticator.clone();
         api.default_toleration_seconds = self.default_toleration_seconds;
         api.pod_admission = self.pod_admission.clone();
+        api.service_admission = self.service_admission.clone();
         api.pod_connector = self.pod_connector.clone();
         let api = Arc::new(api);
         bootstrap(&api).await?;

@@ -63,7 +63,7 @@ pub use cluster::{ClusterError, ClusterObserver, ControlPlanes};
 pub use identity::{AccessGrant, AuthenticatedUser, Identity};
 pub use local::LocalService;
 pub use pki::ClusterPki;
-pub use plugins::{PodAdmission, PodConnector, TokenAuthenticator};
+pub use plugins::{PodAdmission, PodConnector, ServiceAdmission, TokenAuthenticator};
 pub use record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
 
 #[cfg(test)]

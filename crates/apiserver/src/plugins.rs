@@ -1,5 +1,5 @@
 //! The traits through which the embedding program extends every cluster's API server: a bearer token
-//! authenticator (EKS tokens), a mutating admission webhook for new pods (Fargate), and the network that reaches
+//! authenticator (EKS tokens), a mutating admission webhooks for new pods (Fargate) and Services, and the network that reaches
 //! pods' ports (the pod and service proxies, port-forwarding). Only the identity types are below it.
 
 use crate::identity::AuthenticatedUser;
@@ -26,6 +26,15 @@ pub trait PodAdmission: Send + Sync + std::fmt::Debug {
         pod: &mut serde_json::Value,
         service_account: Option<&serde_json::Value>,
     ) -> Result<(), String>;
+}
+
+/// A mutating admission webhook for new Services, as one a cluster's add-on may register (the AWS Load Balancer
+/// Controller's gives `LoadBalancer` Services its `loadBalancerClass`). The hooks run in turn after defaulting and
+/// before validation; an error refuses the create.
+#[async_trait::async_trait]
+pub trait ServiceAdmission: Send + Sync + std::fmt::Debug {
+    /// `cluster` is the name the cluster was created with; `service` is the Service as it will be stored.
+    async fn admit(&self, cluster: &str, namespace: &str, service: &mut serde_json::Value) -> Result<(), String>;
 }
 
 /// Opens connections to pods' ports, where kube-apiserver dials a pod's IP (the `proxy` subresources of pods and

@@ -64,8 +64,9 @@ pub struct ControllersConfig {
     /// Where the cluster's load balancers live (EKS clusters: Elastic Load Balancing): with one, Services of type
     /// `LoadBalancer` get one ([`servicelb`]); without, they stay pending, as on a cluster with no cloud provider.
     pub load_balancers: Option<std::sync::Arc<dyn load_balancers::LoadBalancers>>,
-    /// Where the load balancer controller tells the pod admission hook which readiness gates new pods get.
-    pub readiness_gates: Option<std::sync::Arc<servicelb::bindings::ReadinessGates>>,
+    /// Where the load balancer controller tells the admission hooks what the AWS Load Balancer Controller's webhooks
+    /// would do (readiness gates of new pods, the class of new Services).
+    pub webhooks: Option<std::sync::Arc<servicelb::bindings::ControllerWebhooks>>,
 }
 
 impl Default for ControllersConfig {
@@ -79,7 +80,7 @@ impl Default for ControllersConfig {
             efs: None,
             signing_ca: None,
             load_balancers: None,
-            readiness_gates: None,
+            webhooks: None,
         }
     }
 }
@@ -112,7 +113,7 @@ impl Controllers {
             tasks.spawn(csrsigning::run(client.clone(), ca));
         }
         if let Some(load_balancers) = config.load_balancers {
-            tasks.spawn(servicelb::run(client.clone(), load_balancers, config.readiness_gates.clone()));
+            tasks.spawn(servicelb::run(client.clone(), load_balancers, config.webhooks.clone()));
         }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));

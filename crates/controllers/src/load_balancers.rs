@@ -233,4 +233,12 @@ pub trait LoadBalancers: Send + Sync + std::fmt::Debug {
     /// Deletes the group's Application Load Balancer with its target groups and security group; none counts as
     /// deleted.
     async fn delete_application(&self, group: &IngressGroup) -> Result<(), String>;
+    /// Registers targets in a target group made outside the cluster (a `TargetGroupBinding` made by hand) and
+    /// deregisters the others: `ip` or `instance`, as the group's own type is (returned).
+    async fn bind_targets(
+        &self,
+        target_group_arn: &str,
+        ip: &[Target],
+        instance: &[Target],
+    ) -> Result<TargetType, String>;
 }

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::api::admissionregistration::v1::{MutatingWebhook, MutatingWebhookConfiguration};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
 use k8s_openapi::api::core::v1::{Namespace, Node, NodeSpec, NodeStatus, Pod, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -36,7 +37,7 @@ use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::Store;
 use serde_json::{Value, json};
 
-use self::bindings::{GATE_PREFIX, GateBinding, HeldPods, INJECT_LABEL, ReadinessGates, Stack};
+use self::bindings::{ControllerWebhooks, GATE_PREFIX, GateBinding, HeldPods, INJECT_LABEL, Stack};
 use crate::batch_support::{record_event, reflect};
 use crate::ebs::instance_of_provider_id;
 use crate::endpoints::SERVICE_NAME;
@@ -481,12 +482,30 @@ struct Controller {
     groups: HashMap<IngressGroup, (ApplicationSpec, Outcome)>,
     refused_groups: HashMap<IngressGroup, String>,
     namespaces: Store<Namespace>,
-    /// Where the pod admission hook reads which readiness gates new pods get.
-    gates: Option<Arc<ReadinessGates>>,
+    webhook_configurations: Store<MutatingWebhookConfiguration>,
+    /// Where the admission hooks read what the controller's webhooks do.
+    gates: Option<Arc<ControllerWebhooks>>,
     /// Whether the AWS Load Balancer Controller's CRDs are known to be in the cluster.
     crds_made: bool,
     /// The target groups whose `TargetGroupBinding`s are in the cluster, by what owns them.
     bindings: HashMap<Stack, Vec<BoundTargetGroup>>,
+    /// Wakes the loop: every watch notifies it.
+    changed: Arc<tokio::sync::Notify>,
+    /// The bindings in the cluster (watched once their CRD is there), and what was done for those made by hand.
+    user_bindings: Option<(Store<bindings::TargetGroupBinding>, tokio_util::task::AbortOnDropHandle<()>)>,
+    user_applied: HashMap<String, user_bindings::UserApplied>,
+}
+
+/// A MutatingWebhookConfiguration as the controller needs it: the names of its webhooks.
+fn lean_webhooks(configuration: &mut MutatingWebhookConfiguration) {
+    configuration.metadata = kube::core::ObjectMeta {
+        name: configuration.metadata.name.take(),
+        resource_version: configuration.metadata.resource_version.take(),
+        ..Default::default()
+    };
+    for webhook in configuration.webhooks.iter_mut().flatten() {
+        *webhook = MutatingWebhook { name: std::mem::take(&mut webhook.name), ..Default::default() };
+    }
 }
 
 /// A namespace as readiness gate injection needs it: its name and labels.
@@ -519,7 +538,7 @@ fn lean_deployment(deployment: &mut Deployment) {
 
 /// Runs the controller until the future is dropped; `gates` (when given) is kept up to date for the pod admission
 /// hook that injects readiness gates.
-pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, gates: Option<Arc<ReadinessGates>>) {
+pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, gates: Option<Arc<ControllerWebhooks>>) {
     let changed = Arc::new(tokio::sync::Notify::new());
     let (services, _service_watch) =
         reflect(Api::<Service>::all(client.clone()), without_managed_fields, Some(Arc::clone(&changed)));
@@ -540,10 +559,13 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
     let (Ok(()), Ok(())) = (slices.wait_until_ready().await, deployments.wait_until_ready().await) else { return };
     let (namespaces, _namespace_watch) =
         reflect(Api::<Namespace>::all(client.clone()), lean_namespace, Some(Arc::clone(&changed)));
+    let (webhook_configurations, _webhook_watch) =
+        reflect(Api::<MutatingWebhookConfiguration>::all(client.clone()), lean_webhooks, Some(Arc::clone(&changed)));
     let (Ok(()), Ok(())) = (ingresses.wait_until_ready().await, classes.wait_until_ready().await) else { return };
-    if namespaces.wait_until_ready().await.is_err() {
+    let (Ok(()), Ok(())) = (namespaces.wait_until_ready().await, webhook_configurations.wait_until_ready().await)
+    else {
         return;
-    }
+    };
     let mut controller = Controller {
         client,
         load_balancers,
@@ -558,9 +580,13 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
         groups: HashMap::new(),
         refused_groups: HashMap::new(),
         namespaces,
+        webhook_configurations,
         gates,
         crds_made: false,
         bindings: HashMap::new(),
+        changed: Arc::clone(&changed),
+        user_bindings: None,
+        user_applied: HashMap::new(),
     };
     loop {
         // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
@@ -568,6 +594,11 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
         let mut installed = None;
         controller.pass(&mut installed).await;
         controller.ingress_pass(&mut installed).await;
+        if !controller.crds_made && controller.controller_installed(&mut installed) {
+            controller.ensure_crds().await;
+        }
+        controller.watch_user_bindings();
+        controller.user_binding_pass().await;
         controller.refresh_gates();
         tokio::select! {
             () = changed.notified() => {}
@@ -644,7 +675,7 @@ impl Controller {
                         let made = made.target_groups.clone();
                         let stack = Stack::Service { namespace: namespace.clone(), name: service.name_any() };
                         self.bind(stack, made.clone()).await;
-                        self.open_gates(&held, &made).await;
+                        self.open_gates(&held, &names_of(&made)).await;
                     }
                 }
                 Err(message) => {
@@ -949,13 +980,13 @@ impl Controller {
         Ok(())
     }
 
-    /// Sets the target health condition of each held pod whose target in one of `groups` is healthy (every
-    /// registered target is), which lets kubelet call the pod Ready.
-    async fn open_gates(&self, held: &HeldPods, groups: &[BoundTargetGroup]) {
+    /// Sets the target health condition of each held pod whose target in one of `bindings` (namespace, name) is
+    /// healthy (every registered target is), which lets kubelet call the pod Ready.
+    async fn open_gates(&self, held: &HeldPods, bindings: &[(String, String)]) {
         for ((namespace, pod), found) in held {
             for gate in &found.pending {
                 let Some(binding) = gate.strip_prefix(GATE_PREFIX) else { continue };
-                if !groups.iter().any(|g| g.name == binding && g.namespace == *namespace) {
+                if !bindings.iter().any(|(ns, name)| name == binding && ns == namespace) {
                     continue;
                 }
                 let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now());
@@ -974,6 +1005,10 @@ impl Controller {
     /// the ip bindings with their Services' selectors.
     fn refresh_gates(&self) {
         let Some(gates) = &self.gates else { return };
+        let registered = self.webhook_configurations.state().iter().any(|configuration| {
+            configuration.webhooks.iter().flatten().any(|webhook| webhook.name == bindings::SERVICE_WEBHOOK)
+        });
+        gates.set_mutates_services(registered && controller_installed(&self.deployments.state()));
         let enabled = self
             .namespaces
             .state()
@@ -992,6 +1027,11 @@ impl Controller {
         found.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         gates.replace(enabled, found);
     }
+}
+
+/// The (namespace, name) of the bindings of `groups`.
+fn names_of(groups: &[BoundTargetGroup]) -> Vec<(String, String)> {
+    groups.iter().map(|g| (g.namespace.clone(), g.name.clone())).collect()
 }
 
 /// What was being done when a Service's load balancer failed.
@@ -1078,6 +1118,7 @@ fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
 
 pub mod bindings;
 pub mod ingress;
+mod user_bindings;
 
 #[cfg(test)]
 mod tests;

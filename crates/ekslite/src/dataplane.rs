@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use apiserver::{ClusterApi, ClusterObserver, ClusterRecord, Identity, LocalService};
-use controllers::servicelb::bindings::ReadinessGates;
+use controllers::servicelb::bindings::ControllerWebhooks;
 use controllers::{Controllers, ControllersConfig};
 use node_agent::{AgentConfig, NodeAgent, NodeSpec, PodNetwork, SubnetPool};
 use tokio::task::JoinHandle;
@@ -111,7 +111,7 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 struct Running {
     controllers: Controllers,
     /// Which readiness gates the cluster's new pods get (kept by its load balancer controller).
-    gates: Arc<ReadinessGates>,
+    gates: Arc<ControllerWebhooks>,
     scheduler: JoinHandle<()>,
     sync: JoinHandle<()>,
     fargate: Option<JoinHandle<()>>,
@@ -198,6 +198,19 @@ impl apiserver::PodAdmission for DataPlanes {
     }
 }
 
+/// The AWS Load Balancer Controller's Service webhook: while it is registered and the controller runs, a new
+/// `LoadBalancer` Service without a class gets `service.k8s.aws/nlb`.
+#[async_trait::async_trait]
+impl apiserver::ServiceAdmission for DataPlanes {
+    async fn admit(&self, cluster: &str, _namespace: &str, service: &mut serde_json::Value) -> Result<(), String> {
+        let class = self.running.lock().expect("data plane lock").get(cluster).and_then(|r| r.gates.service_class());
+        if let Some(class) = class {
+            controllers::servicelb::bindings::default_class(service, class);
+        }
+        Ok(())
+    }
+}
+
 impl ClusterObserver for DataPlanes {
     fn started(&self, record: &ClusterRecord, api: Arc<ClusterApi>) {
         let name = record.name.clone();
@@ -212,9 +225,9 @@ impl ClusterObserver for DataPlanes {
             cert_pem: record.pki.ca_cert.clone(),
             key_pem: record.pki.ca_key.clone(),
         });
-        let gates = Arc::new(ReadinessGates::default());
+        let gates = Arc::new(ControllerWebhooks::default());
         if config.load_balancers.is_some() {
-            config.readiness_gates = Some(Arc::clone(&gates));
+            config.webhooks = Some(Arc::clone(&gates));
         }
         let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =

@@ -79,6 +79,7 @@ impl Server {
                 .with_pod_admission(Arc::clone(&fargate_webhook) as _)
                 .with_pod_admission(Arc::clone(&pod_identity_webhook) as _)
                 .with_pod_admission(Arc::clone(&data_planes) as _)
+                .with_service_admission(Arc::clone(&data_planes) as _)
                 .with_pod_connector(Arc::new(crate::pod_traffic::PodTraffic))
                 .with_observer(Arc::clone(&data_planes) as _)
                 .with_default_toleration_seconds(options.default_toleration_seconds),

@@ -24,6 +24,26 @@ impl Strategy for Services {
         k8s_model::service_keep_allocated(updated, current);
     }
 
+    async fn prepare_for_create(
+        &self,
+        api: &ClusterApi,
+        _resource: &ResourceType,
+        namespace: Option<&str>,
+        object: &mut Value,
+    ) -> Result<(), ApiError> {
+        let Some(namespace) = namespace else { return Ok(()) };
+        for hook in &api.service_admission {
+            hook.admit(&api.name, namespace, object).await.map_err(|message| {
+                ApiError::new(
+                    500,
+                    "InternalError",
+                    format!("Internal error occurred: failed calling webhook: {message}"),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     async fn allocate(
         &self,
         api: &ClusterApi,

@@ -6,7 +6,7 @@
 //! Readiness gates, as the controller's pod webhook and target group reconciler work them: a pod created in a
 //! namespace labelled `elbv2.k8s.aws/pod-readiness-gate-inject: enabled` gets the readiness gate
 //! `target-health.elbv2.k8s.aws/<binding>` for each ip `TargetGroupBinding` of its namespace whose Service selects
-//! it ([`ReadinessGates::gates_for`], asked by the binary's admission hook). Kubelet holds such a pod un-ready
+//! it ([`ControllerWebhooks::gates_for`], asked by the binary's admission hook). Kubelet holds such a pod un-ready
 //! until the gate's condition is `True`; its endpoint stays not-ready, yet its containers are ready, so the
 //! controller registers it as a target, and once the target is healthy sets the condition, which lets the pod
 //! become Ready: a rolling update waits for each new pod to be healthy in its target groups.
@@ -27,6 +27,82 @@ pub const INJECT_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
 pub const GATE_PREFIX: &str = "target-health.elbv2.k8s.aws/";
 /// The prefix of the gates the older ALB ingress controller used, which injection replaces.
 pub const LEGACY_GATE_PREFIX: &str = "target-health.alb.ingress.k8s.aws/";
+
+/// The finalizer the controller puts on a `TargetGroupBinding` made by hand, to deregister its targets when it
+/// goes.
+pub const BINDING_FINALIZER: &str = "elbv2.k8s.aws/resources";
+
+/// A `TargetGroupBinding` as the controller reads it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct TargetGroupBinding {
+    #[serde(default)]
+    pub metadata: kube::core::ObjectMeta,
+    #[serde(default)]
+    pub spec: BindingSpec,
+}
+
+/// What a `TargetGroupBinding` binds: a target group (by ARN) to a Service port.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BindingSpec {
+    #[serde(rename = "targetGroupARN", default)]
+    pub target_group_arn: String,
+    /// `ip` or `instance`; absent: the target group's own type.
+    #[serde(default)]
+    pub target_type: Option<String>,
+    #[serde(default)]
+    pub service_ref: ServiceRef,
+}
+
+/// The Service port whose endpoints or node port become targets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceRef {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub port: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+}
+
+impl kube::Resource for TargetGroupBinding {
+    type DynamicType = ();
+    type Scope = kube::core::NamespaceResourceScope;
+
+    fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+        "TargetGroupBinding".into()
+    }
+
+    fn group(_: &()) -> std::borrow::Cow<'_, str> {
+        GROUP.into()
+    }
+
+    fn version(_: &()) -> std::borrow::Cow<'_, str> {
+        "v1beta1".into()
+    }
+
+    fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+        "targetgroupbindings".into()
+    }
+
+    fn meta(&self) -> &kube::core::ObjectMeta {
+        &self.metadata
+    }
+
+    fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+impl TargetGroupBinding {
+    /// Whether the controller made it for one of its own load balancers (its stack labels say so), rather than a
+    /// user for a target group made elsewhere.
+    pub fn is_own(&self) -> bool {
+        self.metadata.labels.as_ref().is_some_and(|labels| {
+            ["service.k8s.aws/stack-name", "ingress.k8s.aws/stack", "ingress.k8s.aws/stack-name"]
+                .iter()
+                .any(|key| labels.contains_key(*key))
+        })
+    }
+}
 
 /// `TargetGroupBinding` as a dynamic resource.
 pub fn binding_resource() -> ApiResource {
@@ -175,15 +251,23 @@ struct GateIndex {
     bindings: Vec<GateBinding>,
 }
 
-/// Which readiness gates new pods get, kept by the controller (namespaces labelled for injection, its ip
-/// bindings and their Services' selectors) and read by the pod admission hook of the binary, once per new pod, in
-/// memory.
+/// What the AWS Load Balancer Controller's mutating webhooks do, kept by the load balancer controller and read in
+/// memory by the binary's admission hooks, once per new pod or Service:
+/// - which readiness gates new pods get (namespaces labelled for injection, its ip bindings and their Services'
+///   selectors);
+/// - whether new `LoadBalancer` Services without a class get the controller's (`service.k8s.aws/nlb`): while the
+///   controller runs and the cluster holds a MutatingWebhookConfiguration with its Service webhook
+///   (`mservice.elbv2.k8s.aws`), as its helm chart installs it unless `enableServiceMutatorWebhook` is false.
 #[derive(Debug, Default)]
-pub struct ReadinessGates {
+pub struct ControllerWebhooks {
     index: RwLock<GateIndex>,
+    mutates_services: std::sync::atomic::AtomicBool,
 }
 
-impl ReadinessGates {
+/// The name of the controller's Service webhook in its MutatingWebhookConfiguration.
+pub const SERVICE_WEBHOOK: &str = "mservice.elbv2.k8s.aws";
+
+impl ControllerWebhooks {
     /// The gates a new pod of `namespace` with `labels` gets: none unless its namespace is labelled for
     /// injection; else one per ip binding of the namespace whose Service's selector matches the labels.
     pub fn gates_for(&self, namespace: &str, labels: &BTreeMap<String, String>) -> Vec<String> {
@@ -198,6 +282,16 @@ impl ReadinessGates {
             .filter(|b| b.selector.iter().all(|(key, value)| labels.get(key) == Some(value)))
             .map(|b| format!("{GATE_PREFIX}{}", b.name))
             .collect()
+    }
+
+    /// The class a new `LoadBalancer` Service without one gets, if any.
+    pub fn service_class(&self) -> Option<&'static str> {
+        self.mutates_services.load(std::sync::atomic::Ordering::Relaxed).then_some(super::CONTROLLER_CLASS)
+    }
+
+    /// Turns the Service webhook on or off.
+    pub fn set_mutates_services(&self, on: bool) {
+        self.mutates_services.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether new pods of `namespace` may get gates (its label asks for them).
@@ -228,6 +322,22 @@ pub fn inject_gates(pod: &mut Value, gates: &[String]) {
         if !list.iter().any(|g| g["conditionType"] == gate.as_str()) {
             list.push(json!({ "conditionType": gate }));
         }
+    }
+}
+
+/// Gives a new Service (JSON, as admission holds it) `class` when it is of type `LoadBalancer` without a class, as
+/// the controller's Service webhook does (its own Services, labelled with its name, are left alone).
+pub fn default_class(service: &mut Value, class: &str) {
+    if service.pointer("/metadata/labels/app.kubernetes.io~1name").and_then(Value::as_str)
+        == Some(super::CONTROLLER_IMAGE)
+    {
+        return;
+    }
+    let Some(spec) = service.get_mut("spec").and_then(Value::as_object_mut) else { return };
+    let load_balancer = spec.get("type").and_then(Value::as_str) == Some("LoadBalancer");
+    let classless = spec.get("loadBalancerClass").and_then(Value::as_str).is_none_or(str::is_empty);
+    if load_balancer && classless {
+        spec.insert("loadBalancerClass".into(), json!(class));
     }
 }
 

@@ -456,7 +456,7 @@ impl Controller {
                     if let Some((_, Ok(made))) = self.groups.get(&group) {
                         let made = made.target_groups.clone();
                         self.bind(stack_of(&group), made.clone()).await;
-                        self.open_gates(&held, &made).await;
+                        self.open_gates(&held, &super::names_of(&made)).await;
                     }
                 }
                 Err(message) => {

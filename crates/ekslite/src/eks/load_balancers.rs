@@ -942,6 +942,29 @@ impl LoadBalancers for ServiceLoadBalancers {
     async fn delete_application(&self, group: &IngressGroup) -> Result<(), String> {
         self.delete_alb(group).await
     }
+
+    async fn bind_targets(
+        &self,
+        target_group_arn: &str,
+        ip: &[controllers::load_balancers::Target],
+        instance: &[controllers::load_balancers::Target],
+    ) -> Result<TargetType, String> {
+        let group = match self.elbv2.target_group(&self.caller, target_group_arn).await {
+            Ok(group) => group,
+            // A binding that goes after its target group has nothing left to deregister.
+            Err(Elbv2Error::TargetGroupNotFound(_)) if ip.is_empty() && instance.is_empty() => {
+                return Ok(TargetType::Ip);
+            }
+            Err(error) => return Err(error.to_string()),
+        };
+        let (kind, targets) = match group.target_type.as_str() {
+            "ip" => (TargetType::Ip, ip),
+            "instance" => (TargetType::Instance, instance),
+            other => return Err(format!("unsupported target type {other} of target group {target_group_arn}")),
+        };
+        self.sync_targets(target_group_arn, targets).await?;
+        Ok(kind)
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 #[test]
 fn new_pods_get_a_gate_per_ip_binding_whose_service_selects_them_in_namespaces_labelled_for_it() {
-    let gates = ReadinessGates::default();
+    let gates = ControllerWebhooks::default();
     let binding = |namespace: &str, name: &str, selector: &[(&str, &str)]| GateBinding {
         namespace: namespace.into(),
         name: name.into(),
@@ -97,4 +97,26 @@ fn bindings_name_their_target_group_and_carry_their_stacks_labels() {
     let crds = crds();
     assert_eq!(crds[0]["metadata"]["name"], "targetgroupbindings.elbv2.k8s.aws");
     assert_eq!(crds[1]["spec"]["scope"], "Cluster");
+}
+
+#[test]
+fn the_service_webhook_gives_classless_load_balancer_services_the_controllers_class() {
+    let webhooks = ControllerWebhooks::default();
+    assert_eq!(webhooks.service_class(), None, "off until the webhook is registered and the controller runs");
+    webhooks.set_mutates_services(true);
+    let class = webhooks.service_class().unwrap();
+    assert_eq!(class, "service.k8s.aws/nlb");
+    let mut plain = json!({ "metadata": { "name": "web" }, "spec": { "type": "LoadBalancer" } });
+    default_class(&mut plain, class);
+    assert_eq!(plain["spec"]["loadBalancerClass"], "service.k8s.aws/nlb");
+    let mut other = json!({ "spec": { "type": "LoadBalancer", "loadBalancerClass": "example.com/lb" } });
+    default_class(&mut other, class);
+    assert_eq!(other["spec"]["loadBalancerClass"], "example.com/lb", "a class chosen stays");
+    let mut cluster_ip = json!({ "spec": { "type": "ClusterIP" } });
+    default_class(&mut cluster_ip, class);
+    assert!(cluster_ip["spec"].get("loadBalancerClass").is_none());
+    let mut own = json!({ "metadata": { "labels": { "app.kubernetes.io/name": "aws-load-balancer-controller" } },
+                          "spec": { "type": "LoadBalancer" } });
+    default_class(&mut own, class);
+    assert!(own["spec"].get("loadBalancerClass").is_none(), "the controller's own Services are left alone");
 }
