@@ -516,6 +516,9 @@ def test_target_group_bindings_and_the_pod_readiness_gate(cluster):
     cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
     cluster.kubectl("apply", "-f", "-", input=GATED)
     elbv2 = boto(cluster.server, "elbv2")
+    # Once the controller runs, its CRDs are there (as its chart installs them).
+    wait_until(lambda: cluster.kubectl("get", "crd", "targetgroupbindings.elbv2.k8s.aws", check=False).returncode == 0,
+               "the TargetGroupBinding CRD")
     # The controller records its target group in a TargetGroupBinding of the target group's name.
     binding = wait_until(lambda: next(iter(get(cluster, "targetgroupbindings", "-n", "gated")["items"]), None),
                          "the Service's TargetGroupBinding")
@@ -580,7 +583,8 @@ def test_target_group_bindings_and_the_pod_readiness_gate(cluster):
         return sorted((d["Target"]["Id"], d["Target"]["Port"], d["TargetHealth"]["State"])
                       for d in described["TargetHealthDescriptions"])
     current = sorted(p["status"]["podIP"] for p in fresh)
-    wait_until(lambda: outside_health() == [(ip, 8080, "healthy") for ip in current],
+    # The target group is behind no load balancer yet: its targets are registered but `unused`, as on AWS.
+    wait_until(lambda: outside_health() == [(ip, 8080, "unused") for ip in current],
                "the pods registered in the target group made outside")
     assert "elbv2.k8s.aws/resources" in get(cluster, "targetgroupbinding", "by-hand", "-n", "gated")["metadata"][
         "finalizers"]
@@ -602,3 +606,108 @@ def test_target_group_bindings_and_the_pod_readiness_gate(cluster):
     cluster.kubectl("delete", "service", "web", "-n", "gated", "--wait=true")
     wait_until(lambda: get(cluster, "targetgroupbindings", "-n", "gated")["items"] == [], "the binding gone")
     assert elbv2.describe_target_groups()["TargetGroups"] == []
+
+
+SERVICE_WEBHOOK = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: aws-load-balancer-webhook}
+webhooks:
+- name: mservice.elbv2.k8s.aws
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  failurePolicy: Fail
+  clientConfig:
+    service: {name: aws-load-balancer-webhook-service, namespace: kube-system, path: /mutate-v1-service}
+  objectSelector:
+    matchExpressions: [{key: app.kubernetes.io/name, operator: NotIn, values: [aws-load-balancer-controller]}]
+  rules:
+  - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [services]}
+"""
+
+
+def test_the_controllers_service_webhook_makes_it_the_default_for_new_services(cluster):
+    # Without its webhook registered, the controller leaves plain Services to the cloud provider.
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    cluster.kubectl("rollout", "status", "deployment/aws-load-balancer-controller", "-n", "kube-system",
+                    f"--timeout={DEADLINE_SECONDS}s")
+    apply_web(cluster, replicas=1)
+    wait_until(lambda: hostname(cluster), "the cloud provider's load balancer")
+    assert get(cluster, "service", "web")["spec"].get("loadBalancerClass") is None
+    cluster.kubectl("delete", "service", "web", "--wait=true")
+
+    # Its helm chart registers the Service webhook: new LoadBalancer Services get its class, so its NLB.
+    cluster.kubectl("apply", "-f", "-", input=SERVICE_WEBHOOK)
+    elbv2 = boto(cluster.server, "elbv2")
+
+    def classed():
+        apply_web(cluster, replicas=1)
+        service = get(cluster, "service", "web")
+        if service["spec"].get("loadBalancerClass") == "service.k8s.aws/nlb":
+            return service
+        cluster.kubectl("delete", "service", "web", "--wait=true")
+        return None
+    wait_until(classed, "a new Service given the controller's class")
+    name = wait_until(lambda: hostname(cluster), "the controller's load balancer")
+    [lb] = elbv2.describe_load_balancers()["LoadBalancers"]
+    assert (lb["Type"], lb["Scheme"], lb["DNSName"]) == ("network", "internal", name), "internal by default"
+    assert "service.k8s.aws/resources" in get(cluster, "service", "web")["metadata"]["finalizers"]
+    assert boto(cluster.server, "elb").describe_load_balancers()["LoadBalancerDescriptions"] == []
+    # A class chosen stays.
+    other = WEB.format(replicas=1, annotations="{}").split("---")[1].replace("name: web\n", "name: other\n", 1)
+    other = other.replace("type: LoadBalancer", "type: LoadBalancer\n  loadBalancerClass: example.com/lb")
+    cluster.kubectl("apply", "-f", "-", input=other)
+    assert get(cluster, "service", "other")["spec"]["loadBalancerClass"] == "example.com/lb"
+
+
+PARAMS_CLASS = """
+apiVersion: elbv2.k8s.aws/v1beta1
+kind: IngressClassParams
+metadata: {name: public}
+spec:
+  scheme: internet-facing
+  group: {name: platform}
+  tags: [{key: owner, value: platform}]
+  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: default}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: alb-public}
+spec:
+  controller: ingress.k8s.aws/alb
+  parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: public}
+"""
+
+
+def test_ingress_class_params_apply_to_every_ingress_of_their_class(cluster):
+    cluster.kubectl("apply", "-f", "-", input=CONTROLLER)
+    wait_until(lambda: cluster.kubectl("get", "crd", "ingressclassparams.elbv2.k8s.aws", check=False).returncode == 0,
+               "the IngressClassParams CRD")
+    cluster.kubectl("apply", "-f", "-", input=PARAMS_CLASS)
+    cluster.kubectl("apply", "-f", "-", input=WEB.format(replicas=1, annotations="{}").split("---")[0])
+    cluster.kubectl("create", "service", "nodeport", "web", "--tcp=80:8080")
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "site", "namespace": "default",
+                            "annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}},
+               "spec": {"ingressClassName": "alb-public", "defaultBackend": {
+                   "service": {"name": "web", "port": {"number": 80}}}}}
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(ingress))
+    elbv2 = boto(cluster.server, "elbv2")
+    lb = wait_until(lambda: next(iter(elbv2.describe_load_balancers()["LoadBalancers"]), None), "the class's ALB")
+    assert lb["Scheme"] == "internet-facing", "the parameters' scheme wins over the annotation"
+    tags = {t["Key"]: t["Value"] for t in
+            elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]}
+    assert tags["owner"] == "platform" and tags["ingress.k8s.aws/stack"] == "platform", tags
+    wait_until(lambda: "group.ingress.k8s.aws/platform" in get(cluster, "ingress", "site")["metadata"].get(
+        "finalizers", []), "the parameters' group finalizer")
+    # A namespace the parameters' selector leaves out may not use the class.
+    cluster.kubectl("create", "namespace", "other")
+    cluster.kubectl("create", "service", "nodeport", "web", "--tcp=80:8080", "-n", "other")
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(dict(ingress, metadata={"name": "site", "namespace": "other"})))
+    wait_until(lambda: [e["message"] for e in get(cluster, "events", "-n", "other", "--field-selector",
+                                                   "involvedObject.name=site,reason=FailedBuildModel")["items"]
+                        if "namespaceSelector of IngressClassParams public mismatch" in e["message"]],
+               "the refusal for the other namespace")
+    cluster.kubectl("delete", "ingress", "site", "-n", "other", "--wait=true")
+    cluster.kubectl("delete", "ingress", "site", "--wait=true")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []

@@ -494,6 +494,8 @@ struct Controller {
     /// The bindings in the cluster (watched once their CRD is there), and what was done for those made by hand.
     user_bindings: Option<(Store<bindings::TargetGroupBinding>, tokio_util::task::AbortOnDropHandle<()>)>,
     user_applied: HashMap<String, user_bindings::UserApplied>,
+    /// The IngressClassParams in the cluster (watched once their CRD is there).
+    class_params: Option<(Store<class_params::IngressClassParams>, tokio_util::task::AbortOnDropHandle<()>)>,
 }
 
 /// A MutatingWebhookConfiguration as the controller needs it: the names of its webhooks.
@@ -587,6 +589,7 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
         changed: Arc::clone(&changed),
         user_bindings: None,
         user_applied: HashMap::new(),
+        class_params: None,
     };
     loop {
         // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
@@ -1117,6 +1120,7 @@ fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
 }
 
 pub mod bindings;
+pub mod class_params;
 pub mod ingress;
 mod user_bindings;
 

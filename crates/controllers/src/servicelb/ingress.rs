@@ -22,6 +22,7 @@ use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 
 use super::bindings::{HeldPods, Stack};
+use super::class_params::{params_of, with_params};
 use super::{
     Controller, NodeTarget, endpoints_of, ip_group_port, ip_targets, list, loopback_text, node_targets, retry_after,
 };
@@ -378,6 +379,28 @@ impl Controller {
         let installed = self.controller_installed(installed);
         let classes = self.classes.state();
         let class_refs: Vec<&IngressClass> = classes.iter().map(AsRef::as_ref).collect();
+        // Each Ingress as its class's parameters make it; those whose parameters cannot be used fail their group.
+        let params = self.class_params.as_ref().map(|(store, _)| store.state()).unwrap_or_default();
+        let mut params_errors: HashMap<String, String> = HashMap::new();
+        let ingresses: Vec<Arc<Ingress>> = ingresses
+            .into_iter()
+            .map(|ingress| {
+                let namespace = ingress.namespace().unwrap_or_default();
+                let labels = self
+                    .namespaces
+                    .get(&kube::runtime::reflector::ObjectRef::new(&namespace))
+                    .map(|ns| ns.labels().clone())
+                    .unwrap_or_default();
+                match params_of(&ingress, &class_refs, &params, &labels) {
+                    Ok(None) => ingress,
+                    Ok(Some(found)) => Arc::new(with_params(&ingress, &found.spec)),
+                    Err(message) => {
+                        params_errors.insert(ingress.uid().unwrap_or_default(), message);
+                        ingress
+                    }
+                }
+            })
+            .collect();
         let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();
         for ingress in &ingresses {
             if installed && ingress.metadata.deletion_timestamp.is_none() && is_alb(ingress, &class_refs) {
@@ -445,7 +468,8 @@ impl Controller {
                 });
                 self.read_held(&namespace, own, &mut held).await;
             }
-            let built = ordered(members).and_then(|members| {
+            let refused = members.iter().find_map(|m| params_errors.get(&m.uid().unwrap_or_default()).cloned());
+            let built = refused.map_or(Ok(()), Err).and_then(|()| ordered(members)).and_then(|members| {
                 let view = View { services: &by_name, nodes: &nodes, slices: &slice_refs, held: &held };
                 application_spec(&group, &members, &view).map(|spec| (members, spec))
             });

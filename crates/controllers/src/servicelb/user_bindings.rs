@@ -189,13 +189,16 @@ impl Controller {
         self.user_applied.insert(uid.to_owned(), applied);
     }
 
-    /// Starts watching `TargetGroupBinding`s once their CRD is in the cluster.
+    /// Starts watching `TargetGroupBinding`s and `IngressClassParams` once their CRDs are in the cluster.
     pub(super) fn watch_user_bindings(&mut self) {
         if self.user_bindings.is_some() || !self.crds_made {
             return;
         }
         let api = Api::<TargetGroupBinding>::all(self.client.clone());
         self.user_bindings = Some(crate::batch_support::reflect(api, lean_binding, Some(Arc::clone(&self.changed))));
+        let api = Api::<super::class_params::IngressClassParams>::all(self.client.clone());
+        let lean: fn(&mut super::class_params::IngressClassParams) = |p| p.metadata.managed_fields = None;
+        self.class_params = Some(crate::batch_support::reflect(api, lean, Some(Arc::clone(&self.changed))));
     }
 
     /// The status the controller writes on a binding.
