@@ -71,6 +71,12 @@ pub trait KubernetesClusters: Send + Sync + std::fmt::Debug {
     async fn addon(&self, _cluster: &str, _addon: &addons::Addon, _installed: bool) -> Result<(), String> {
         Ok(())
     }
+    /// Whether an add-on's workloads (its Deployments and DaemonSets) have their desired replicas ready; an
+    /// add-on with no workloads is ready. The reconciler asks it of `ACTIVE` and `DEGRADED` add-ons at its pace
+    /// (`reconcile::health_step`).
+    async fn addon_ready(&self, _cluster: &str, _addon: &addons::Addon) -> Result<bool, String> {
+        Ok(true)
+    }
 }
 
 /// A Kubernetes cluster to create.
@@ -120,7 +126,15 @@ pub struct EksConfig {
     pub max_nodes_per_nodegroup: i64,
     /// Fargate profiles per cluster.
     pub max_fargate_profiles: usize,
+    /// Seconds an add-on's workloads have, once it is `ACTIVE` or an update of it ended, to get their replicas
+    /// ready before the add-on is `DEGRADED` (`reconcile::health_step`).
+    pub addon_health_grace_seconds: f64,
 }
+
+/// The default of [`EksConfig::addon_health_grace_seconds`]: long enough for a healthy cluster's nodes to pull an
+/// add-on's images and pass its readiness probes (seconds here, well under a minute on EKS), short enough that an
+/// add-on with nowhere to run is reported soon after it is made, as EKS reports it within a minute or two.
+pub const ADDON_HEALTH_GRACE_SECONDS: f64 = 30.0;
 
 impl Default for EksConfig {
     fn default() -> Self {
@@ -134,6 +148,7 @@ impl Default for EksConfig {
             max_nodegroups: 30,
             max_nodes_per_nodegroup: 450,
             max_fargate_profiles: 10,
+            addon_health_grace_seconds: ADDON_HEALTH_GRACE_SECONDS,
         }
     }
 }

@@ -206,6 +206,11 @@ struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_delay)]
     eks_update_delay: f64,
 
+    /// How long an EKS add-on's workloads have, once it is ACTIVE or updated, to get their replicas ready before
+    /// the add-on is DEGRADED, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = aws_model::eks::ADDON_HEALTH_GRACE_SECONDS, value_parser = parse_delay)]
+    eks_addon_health_grace: f64,
+
     /// EKS clusters per account and region (EKS's quota is 100).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_clusters: u32,
@@ -338,6 +343,7 @@ fn server_options(args: &ServeArgs) -> ekslite::server::ServerOptions {
             create_seconds: args.eks_create_delay,
             delete_seconds: args.eks_delete_delay,
             update_seconds: args.eks_update_delay,
+            addon_health_grace_seconds: args.eks_addon_health_grace,
             max_clusters: args.max_clusters as usize,
             ..defaults.eks
         },

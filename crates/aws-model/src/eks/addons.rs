@@ -376,7 +376,7 @@ impl Eks {
                 Transition::Store
             }
             AddonStatus::Deleting if addon.released && addon.gone_at.is_some_and(|at| now >= at) => Transition::Remove,
-            AddonStatus::Active if addon.updating_until.is_some_and(|until| now < until) => {
+            AddonStatus::Active | AddonStatus::Degraded if addon.updating_until.is_some_and(|until| now < until) => {
                 addon.status = AddonStatus::Updating;
                 Transition::Unchanged
             }

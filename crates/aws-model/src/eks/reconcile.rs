@@ -9,6 +9,12 @@
 //! [`Eks::reconcile`] takes the steps for one account and region. Any step may be taken twice (a retry, or the
 //! reconcilers of two servers on one etcd), so each is idempotent and each record write a compare-and-swap. The
 //! binary runs [`Eks::reconcile`] in a loop, woken by writes to EKS's records and by the times a pass reports.
+//!
+//! Passes also follow add-ons' health as EKS reports it: an `ACTIVE` add-on whose workloads do not have their
+//! desired replicas ready (no nodes, pods that cannot be scheduled) turns `DEGRADED` with the health issue
+//! `InsufficientNumberOfReplicas`, and back once they do ([`health_step`] decides when to look, [`health_verdict`]
+//! what the answer of `KubernetesClusters::addon_ready` makes of the record). A region's add-ons are looked at
+//! once every [`HEALTH_EVERY_SECONDS`] at most, however often passes come.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -29,6 +35,13 @@ pub const CREATE_TAKEOVER_SECONDS: f64 = 60.0;
 /// How many deleted clusters are released at once: their writes then share the store's commits.
 const RELEASES_IN_FLIGHT: usize = 8;
 
+/// The least time between two looks at a region's add-ons' health: passes come as often as writes wake them, and
+/// each look reads the workloads of every add-on.
+pub const HEALTH_EVERY_SECONDS: f64 = 5.0;
+
+/// The code of the health issue of an add-on whose workloads lack ready replicas.
+pub const INSUFFICIENT_REPLICAS: &str = "InsufficientNumberOfReplicas";
+
 /// The kinds of EKS record whose lifecycle has a background half.
 const KINDS: &[&str] = &["clusters", "nodegroups", "addons", "fargateprofiles"];
 
@@ -40,11 +53,27 @@ pub(crate) struct Process {
     /// The keys of the clusters being created by calls of this process, with how many calls (a second create of
     /// one name fails, but runs for a moment).
     creating: Arc<Mutex<HashMap<String, usize>>>,
+    /// When each region's add-ons' health was last looked at (Unix seconds), by `<account>/<region>`.
+    health_looked: Mutex<HashMap<String, f64>>,
 }
 
 impl Process {
     pub(crate) fn new(server: &str, boot: u64) -> Process {
-        Process { server: server.to_owned(), boot, creating: Arc::default() }
+        Process { server: server.to_owned(), boot, creating: Arc::default(), health_looked: Mutex::default() }
+    }
+
+    /// Whether a region's add-ons' health may be looked at `now` (at most once every [`HEALTH_EVERY_SECONDS`]);
+    /// when it may, the look is taken as made now.
+    fn may_look_at_health(&self, scope: &Caller, now: f64) -> bool {
+        let mut looked = self.health_looked.lock().expect("health lock");
+        let key = format!("{}/{}", scope.account, scope.region);
+        match looked.get(&key) {
+            Some(last) if now - last < HEALTH_EVERY_SECONDS && now >= *last => false,
+            _ => {
+                looked.insert(key, now);
+                true
+            }
+        }
     }
 
     /// A process that was not named: a server of its own.
@@ -137,6 +166,60 @@ pub enum AddonStep {
     Release,
     /// Released, and its delay is over: remove the record.
     Remove,
+}
+
+/// When an add-on's health is to be looked at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HealthStep {
+    /// Not in a state whose health is followed (`CREATING`, `DELETING`, failed, updating, objects not in).
+    Never,
+    /// Its grace period runs until this time.
+    Wait(f64),
+    /// Now.
+    Look,
+}
+
+/// When an add-on's workloads are looked at, given the grace period after it became `ACTIVE` or an update of it
+/// ended (`EksConfig::addon_health_grace_seconds`): EKS gives new pods time to be scheduled and start before it
+/// calls an add-on degraded.
+pub fn health_step(addon: &Addon, now: f64, grace: f64) -> HealthStep {
+    // A `CREATING` add-on whose objects are in is `ACTIVE` from its `ready_at` on (reads settle it).
+    let followed =
+        matches!(addon.status, AddonStatus::Active | AddonStatus::Degraded | AddonStatus::Creating) && addon.installed;
+    let updating = addon.updating_until.is_some_and(|until| now < until);
+    if !followed || updating {
+        return HealthStep::Never;
+    }
+    let settled = addon.ready_at.max(addon.modified_at).max(addon.updating_until.unwrap_or(0.0));
+    let due = settled + grace;
+    if now < due { HealthStep::Wait(due) } else { HealthStep::Look }
+}
+
+/// What a look at an add-on's workloads (`ready`: they have their replicas ready) makes of its record (one
+/// [`health_step`] says to look at): `ACTIVE` without the issue when ready, `DEGRADED` with it when not; other
+/// issues stay. `false` when nothing changes (or
+/// the add-on is no longer in a state whose health is followed).
+pub fn health_verdict(addon: &mut Addon, ready: bool) -> bool {
+    let settled = match addon.status {
+        AddonStatus::Creating if addon.installed => AddonStatus::Active,
+        AddonStatus::Active | AddonStatus::Degraded => addon.status,
+        _ => return false,
+    };
+    let had_issue = addon.health.iter().any(|issue| issue.code == INSUFFICIENT_REPLICAS);
+    let status = if ready { AddonStatus::Active } else { AddonStatus::Degraded };
+    if addon.status == status && settled == status && had_issue != ready {
+        return false;
+    }
+    addon.status = status;
+    addon.health.retain(|issue| issue.code != INSUFFICIENT_REPLICAS);
+    if !ready {
+        addon.health.push(HealthIssue {
+            code: INSUFFICIENT_REPLICAS.into(),
+            message: "The add-on is unhealthy because it doesn't have the desired number of replicas.".into(),
+            resource_ids: Vec::new(),
+        });
+    }
+    true
 }
 
 /// Who is making a cluster that is `CREATING` without an endpoint.
@@ -437,12 +520,22 @@ impl Eks {
         pass: &mut Pass,
     ) -> Result<(), EksError> {
         let prefix = Records::regional_key(&scope.account, &scope.region, "eks", "addons", "");
+        let grace = self.config.addon_health_grace_seconds;
+        let mut looks = Vec::new();
         // Read as the cache shares them: only an add-on a step changes is copied.
         for stored in self.records.list_shared::<Addon>(&prefix).await? {
             // A cluster that is gone or going takes its add-ons' objects with it.
             let cluster = clusters.get(&stored.value.cluster).filter(|c| c.status != ClusterStatus::Deleting);
             match addon_step(&stored.value, now) {
-                AddonStep::Wait(due) => pass.due_at(due),
+                AddonStep::Wait(due) => {
+                    pass.due_at(due);
+                    let Some(cluster) = cluster.filter(|c| !c.endpoint.is_empty()) else { continue };
+                    match health_step(&stored.value, now, grace) {
+                        HealthStep::Never => {}
+                        HealthStep::Wait(due) => pass.due_at(Some(due)),
+                        HealthStep::Look => looks.push((stored, cluster.kubernetes_name.clone())),
+                    }
+                }
                 AddonStep::Install => {
                     let Some(cluster) = cluster else { continue };
                     let name = stored.value.name.clone();
@@ -471,6 +564,33 @@ impl Eks {
                 AddonStep::Remove => pass.took("removing a deleted add-on", self.remove(&stored).await),
             }
         }
+        if !looks.is_empty() && self.process.may_look_at_health(scope, now) {
+            for (stored, kubernetes_name) in looks {
+                let name = stored.value.name.clone();
+                let result = self.follow_health(&stored.key, &stored.value, &kubernetes_name, now).await;
+                if let Err(error) = result {
+                    pass.took(&format!("looking at the health of add-on {name}"), Err(error));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks whether an add-on's workloads have their replicas ready and writes what that makes of its record, if
+    /// it changes it (the record as it is then: an update or delete that came meanwhile wins).
+    async fn follow_health(&self, key: &str, addon: &Addon, kubernetes_name: &str, now: f64) -> Result<(), EksError> {
+        let ready = self.kubernetes.addon_ready(kubernetes_name, addon).await.map_err(EksError::Server)?;
+        if !health_verdict(&mut addon.clone(), ready) {
+            return Ok(());
+        }
+        let grace = self.config.addon_health_grace_seconds;
+        self.edit::<Addon, ()>(key, |stored| {
+            if health_step(stored, now, grace) == HealthStep::Look {
+                health_verdict(stored, ready);
+            }
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 

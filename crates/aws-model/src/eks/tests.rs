@@ -14,6 +14,10 @@ pub(crate) struct FakeKubernetes {
     pub(crate) addons: Mutex<Vec<(String, String, bool)>>,
     pub(crate) fail: bool,
     pub(crate) fail_addons: bool,
+    /// The add-ons whose workloads lack ready replicas, by name.
+    pub(crate) unready: Mutex<Vec<String>>,
+    /// How many times `addon_ready` was asked.
+    pub(crate) readiness_looks: Mutex<usize>,
     /// Creates wait while a test holds this for writing.
     pub(crate) gate: tokio::sync::RwLock<()>,
 }
@@ -38,6 +42,10 @@ impl KubernetesClusters for FakeKubernetes {
         }
         self.addons.lock().unwrap().push((cluster.to_owned(), addon.name.clone(), installed));
         Ok(())
+    }
+    async fn addon_ready(&self, _cluster: &str, addon: &addons::Addon) -> Result<bool, String> {
+        *self.readiness_looks.lock().unwrap() += 1;
+        Ok(!self.unready.lock().unwrap().contains(&addon.name))
     }
 }
 

@@ -13,6 +13,9 @@ use std::net::Ipv4Addr;
 use aws_model::eks::addons::{Addon, AddonStatus};
 use serde_json::{Map, Value, json};
 
+mod cloudwatch;
+mod csi;
+
 /// One object and the collection path it is created at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -77,22 +80,56 @@ fn default_version(addon: &str, context: &AddonContext) -> String {
         .map_or_else(|| "v0.0.0-eksbuild.1".to_owned(), |v| v.version.to_owned())
 }
 
-fn collection(group_version: &str, plural: &str, namespaced: bool) -> String {
+fn collection(group_version: &str, plural: &str, namespace: Option<&str>) -> String {
     let root = if group_version == "v1" { "/api/v1".to_owned() } else { format!("/apis/{group_version}") };
-    if namespaced { format!("{root}/namespaces/{NAMESPACE}/{plural}") } else { format!("{root}/{plural}") }
+    match namespace {
+        Some(namespace) => format!("{root}/namespaces/{namespace}/{plural}"),
+        None => format!("{root}/{plural}"),
+    }
 }
 
+/// A manifest at its collection: a namespaced object's is in the namespace its metadata names (`kube-system`
+/// when it names none).
 fn manifest(group_version: &str, plural: &str, namespaced: bool, object: Value) -> Manifest {
-    Manifest { collection: collection(group_version, plural, namespaced), object }
+    let namespace = namespaced.then(|| object["metadata"]["namespace"].as_str().unwrap_or(NAMESPACE).to_owned());
+    Manifest { collection: collection(group_version, plural, namespace.as_deref()), object }
 }
 
-fn service_account(name: &str) -> Manifest {
+fn service_account(namespace: &str, name: &str) -> Manifest {
     manifest(
         "v1",
         "serviceaccounts",
         true,
         json!({ "apiVersion": "v1", "kind": "ServiceAccount",
-                "metadata": { "name": name, "namespace": NAMESPACE, "labels": { "app.kubernetes.io/name": name } } }),
+                "metadata": { "name": name, "namespace": namespace, "labels": { "app.kubernetes.io/name": name } } }),
+    )
+}
+
+fn namespace(name: &str) -> Manifest {
+    manifest(
+        "v1",
+        "namespaces",
+        false,
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name, "labels": { "name": name } } }),
+    )
+}
+
+/// A CustomResourceDefinition of one served version whose schema keeps whatever its objects hold.
+fn crd(group: &str, kind: &str, plural: &str, scope: &str, version: &str) -> Manifest {
+    manifest(
+        "apiextensions.k8s.io/v1",
+        "customresourcedefinitions",
+        false,
+        json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": { "name": format!("{plural}.{group}") },
+            "spec": {
+                "group": group, "scope": scope,
+                "names": { "kind": kind, "plural": plural, "singular": kind.to_lowercase(), "listKind": format!("{kind}List") },
+                "versions": [{ "name": version, "served": true, "storage": true,
+                               "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+            },
+        }),
     )
 }
 
@@ -107,13 +144,120 @@ fn cluster_role(name: &str, rules: Value) -> Manifest {
 }
 
 fn cluster_role_binding(name: &str, role: &str, account: &str) -> Manifest {
+    cluster_role_binding_in(name, role, NAMESPACE, account)
+}
+
+/// A ClusterRoleBinding of a ClusterRole to the ServiceAccount `namespace/account`.
+fn cluster_role_binding_in(name: &str, role: &str, namespace: &str, account: &str) -> Manifest {
     manifest(
         "rbac.authorization.k8s.io/v1",
         "clusterrolebindings",
         false,
         json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": { "name": name },
                 "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
-                "subjects": [{ "kind": "ServiceAccount", "name": account, "namespace": NAMESPACE }] }),
+                "subjects": [{ "kind": "ServiceAccount", "name": account, "namespace": namespace }] }),
+    )
+}
+
+/// A namespaced Role.
+fn role(namespace: &str, name: &str, rules: Value) -> Manifest {
+    manifest(
+        "rbac.authorization.k8s.io/v1",
+        "roles",
+        true,
+        json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                "metadata": { "name": name, "namespace": namespace }, "rules": rules }),
+    )
+}
+
+/// A RoleBinding of a Role to the ServiceAccount `namespace/account`.
+fn role_binding(namespace: &str, name: &str, role: &str, account: &str) -> Manifest {
+    manifest(
+        "rbac.authorization.k8s.io/v1",
+        "rolebindings",
+        true,
+        json!({ "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": { "name": name, "namespace": namespace },
+                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role },
+                "subjects": [{ "kind": "ServiceAccount", "name": account, "namespace": namespace }] }),
+    )
+}
+
+/// A Deployment of `replicas` pods labelled `labels`, which are also its selector.
+fn deployment(namespace: &str, name: &str, labels: &Value, replicas: i64, pod_spec: Value) -> Manifest {
+    manifest(
+        "apps/v1",
+        "deployments",
+        true,
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": { "name": name, "namespace": namespace, "labels": labels },
+            "spec": {
+                "replicas": replicas,
+                "selector": { "matchLabels": labels },
+                "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 1 } },
+                "template": { "metadata": { "labels": labels }, "spec": pod_spec },
+            },
+        }),
+    )
+}
+
+/// A DaemonSet of pods labelled `labels` on the EC2 Linux nodes; unlike the networking add-ons' DaemonSets it
+/// keeps the pod network unless its pod spec says otherwise.
+fn node_daemon_set(namespace: &str, name: &str, labels: &Value, pod_spec: Value) -> Manifest {
+    let mut spec = pod_spec;
+    spec["affinity"] = ec2_linux_nodes();
+    if spec.get("tolerations").is_none() {
+        spec["tolerations"] = json!([{ "operator": "Exists" }]);
+    }
+    manifest(
+        "apps/v1",
+        "daemonsets",
+        true,
+        json!({
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": { "name": name, "namespace": namespace, "labels": labels },
+            "spec": {
+                "selector": { "matchLabels": labels },
+                "updateStrategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": "10%" } },
+                "template": { "metadata": { "labels": labels }, "spec": spec },
+            },
+        }),
+    )
+}
+
+/// A PodDisruptionBudget letting one of the pods labelled `labels` go at a time.
+fn pod_disruption_budget(namespace: &str, name: &str, labels: &Value) -> Manifest {
+    manifest(
+        "policy/v1",
+        "poddisruptionbudgets",
+        true,
+        json!({ "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": { "name": name, "namespace": namespace, "labels": labels },
+                "spec": { "maxUnavailable": 1, "selector": { "matchLabels": labels } } }),
+    )
+}
+
+/// The CSIDriver object a CSI driver add-on registers; the cluster's volume provisioner serves the classes of a
+/// registered driver.
+fn csi_driver(name: &str, addon: &str, attach_required: bool) -> Manifest {
+    manifest(
+        "storage.k8s.io/v1",
+        "csidrivers",
+        false,
+        json!({
+            "apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
+            "metadata": { "name": name, "labels": { "app.kubernetes.io/name": addon } },
+            "spec": {
+                "attachRequired": attach_required,
+                "podInfoOnMount": false,
+                "fsGroupPolicy": "ReadWriteOnceWithFSType",
+                "requiresRepublish": false,
+                "storageCapacity": false,
+                "seLinuxMount": false,
+                "volumeLifecycleModes": ["Persistent"],
+            },
+        }),
     )
 }
 
@@ -152,27 +296,10 @@ fn daemon_set(name: &str, account: &str, pod_spec: Value) -> Manifest {
 
 fn vpc_cni(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let registry = registry(&context.region);
-    let crd = |group: &str, kind: &str, plural: &str, scope: &str| {
-        manifest(
-            "apiextensions.k8s.io/v1",
-            "customresourcedefinitions",
-            false,
-            json!({
-                "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-                "metadata": { "name": format!("{plural}.{group}") },
-                "spec": {
-                    "group": group, "scope": scope,
-                    "names": { "kind": kind, "plural": plural, "singular": kind.to_lowercase(), "listKind": format!("{kind}List") },
-                    "versions": [{ "name": "v1alpha1", "served": true, "storage": true,
-                                   "schema": { "openAPIV3Schema": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } } }],
-                },
-            }),
-        )
-    };
     vec![
-        crd("crd.k8s.amazonaws.com", "ENIConfig", "eniconfigs", "Cluster"),
-        crd("networking.k8s.aws", "PolicyEndpoint", "policyendpoints", "Namespaced"),
-        service_account("aws-node"),
+        crd("crd.k8s.amazonaws.com", "ENIConfig", "eniconfigs", "Cluster", "v1alpha1"),
+        crd("networking.k8s.aws", "PolicyEndpoint", "policyendpoints", "Namespaced", "v1alpha1"),
+        service_account(NAMESPACE, "aws-node"),
         cluster_role(
             "aws-node",
             json!([
@@ -235,7 +362,7 @@ fn kube_proxy(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let config = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n\
                   clientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig\nmetricsBindAddress: 0.0.0.0:10249\n";
     vec![
-        service_account("kube-proxy"),
+        service_account(NAMESPACE, "kube-proxy"),
         cluster_role_binding("eks:kube-proxy", "system:node-proxier", "kube-proxy"),
         manifest(
             "v1",
@@ -269,7 +396,7 @@ fn coredns(context: &AddonContext, version: &str) -> Vec<Manifest> {
     let corefile = ".:53 {\n    errors\n    health {\n        lameduck 5s\n      }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
     let labels = json!({ "k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns" });
     let mut objects = vec![
-        service_account("coredns"),
+        service_account(NAMESPACE, "coredns"),
         cluster_role(
             "system:coredns",
             json!([
@@ -414,8 +541,8 @@ impl AddonContext {
     }
 }
 
-/// The objects `addon` puts into a cluster at its default version; none for an add-on whose objects are not
-/// modelled (its record and, for the CSI drivers, its `CSIDriver` are all there is).
+/// The objects `addon` puts into a cluster at its default version, in the order they go in (namespaces and
+/// CustomResourceDefinitions first); none for an add-on ekslite does not know.
 pub fn manifests(addon: &str, context: &AddonContext) -> Vec<Manifest> {
     objects(addon, context, &default_version(addon, context))
 }
@@ -426,7 +553,40 @@ fn objects(addon: &str, context: &AddonContext, version: &str) -> Vec<Manifest> 
         "kube-proxy" => kube_proxy(context, version),
         "coredns" => coredns(context, version),
         "eks-pod-identity-agent" => pod_identity_agent(context, version),
+        "aws-ebs-csi-driver" => csi::ebs(context, version),
+        "aws-efs-csi-driver" => csi::efs(context, version),
+        "amazon-cloudwatch-observability" => cloudwatch::objects(context, version),
         _ => Vec::new(),
+    }
+}
+
+/// The ServiceAccount that `--service-account-role-arn` annotates with its IAM role: the one whose pods call AWS
+/// (the VPC CNI's `aws-node`, the CSI drivers' controllers, the CloudWatch agent); `None` for add-ons that call no
+/// AWS API with a role of their own.
+pub fn role_account(addon: &str) -> Option<&'static str> {
+    match addon {
+        "vpc-cni" => Some("aws-node"),
+        "aws-ebs-csi-driver" => Some("ebs-csi-controller-sa"),
+        "aws-efs-csi-driver" => Some("efs-csi-controller-sa"),
+        "amazon-cloudwatch-observability" => Some("cloudwatch-agent"),
+        _ => None,
+    }
+}
+
+/// Whether a workload as read from the cluster (`kind` `Deployment` or `DaemonSet`) has its desired replicas
+/// ready: its controller has seen its latest spec, and as many pods are ready as the Deployment's `replicas` or the
+/// nodes the DaemonSet is to run on. Other kinds are ready.
+pub fn workload_ready(kind: &str, object: &Value) -> bool {
+    let status = &object["status"];
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+    if status["observedGeneration"].as_i64().unwrap_or(0) < generation {
+        return false;
+    }
+    let count = |value: &Value| value.as_i64().unwrap_or(0);
+    match kind {
+        "Deployment" => count(&status["readyReplicas"]) >= object["spec"]["replicas"].as_i64().unwrap_or(1),
+        "DaemonSet" => count(&status["numberReady"]) >= count(&status["desiredNumberScheduled"]),
+        _ => true,
     }
 }
 
@@ -456,21 +616,36 @@ pub fn bootstrap(name: &str) -> Addon {
 
 /// The objects of an add-on as its record asks: its version's images, its configuration values (those the
 /// add-on's configuration schema names and ekslite models: CoreDNS's `replicaCount` and `corefile`, the VPC CNI's
-/// `env`, kube-proxy's `mode`, and everywhere `resources`, `nodeSelector`, `tolerations`, `affinity`,
-/// `podAnnotations` and `podLabels`), and its service account's IAM role (`eks.amazonaws.com/role-arn`).
+/// `env`, kube-proxy's `mode`, the CSI drivers' `controller` and `node` pod settings and the EBS controller's
+/// `replicaCount`, the CloudWatch agent's `agent.config` and `containerLogs.enabled`, and everywhere `resources`,
+/// `nodeSelector`, `tolerations`, `affinity`, `podAnnotations` and `podLabels`), and the IAM role of its
+/// [`role_account`] (`eks.amazonaws.com/role-arn`). Objects the settings turn off are left out: putting the add-on
+/// in takes out what [`manifests`] has and this does not.
 pub fn configured(addon: &Addon, context: &AddonContext) -> Vec<Manifest> {
     let version = if addon.version.is_empty() { default_version(&addon.name, context) } else { addon.version.clone() };
     let mut objects = objects(&addon.name, context, &version);
     let settings = addon.configuration_values.as_deref().map(parse_settings).unwrap_or_default();
+    objects.retain(|manifest| !turned_off(&addon.name, &settings, &manifest.object));
+    let account = role_account(&addon.name);
     for manifest in &mut objects {
         apply_settings(&addon.name, &settings, &mut manifest.object);
         if let Some(role) = &addon.service_account_role_arn
             && manifest.object["kind"] == "ServiceAccount"
+            && account.is_some_and(|account| manifest.object["metadata"]["name"] == account)
         {
             manifest.object["metadata"]["annotations"] = json!({ "eks.amazonaws.com/role-arn": role });
         }
     }
     objects
+}
+
+/// Whether the add-on's settings leave an object out: the CloudWatch add-on's container logs (Fluent Bit) when
+/// `containerLogs.enabled` is false.
+fn turned_off(addon: &str, settings: &Map<String, Value>, object: &Value) -> bool {
+    let logs_off = settings.get("containerLogs").and_then(|logs| logs["enabled"].as_bool()) == Some(false);
+    addon == "amazon-cloudwatch-observability"
+        && logs_off
+        && object["metadata"]["name"].as_str().is_some_and(|name| name.starts_with("fluent-bit"))
 }
 
 /// Configuration values (JSON or YAML; CreateAddon checked their syntax) as a JSON object.
@@ -522,35 +697,70 @@ fn apply_settings(addon: &str, settings: &Map<String, Value>, object: &mut Value
                 }
             }
         }
+        ("aws-ebs-csi-driver" | "aws-efs-csi-driver", "Deployment") => {
+            if let Some(controller) = settings.get("controller").and_then(Value::as_object) {
+                if addon == "aws-ebs-csi-driver"
+                    && let Some(replicas) = controller.get("replicaCount").and_then(Value::as_i64)
+                {
+                    object["spec"]["replicas"] = json!(replicas);
+                }
+                apply_pod_settings(controller, object);
+            }
+        }
+        ("aws-ebs-csi-driver" | "aws-efs-csi-driver", "DaemonSet") => {
+            if let Some(node) = settings.get("node").and_then(Value::as_object) {
+                apply_pod_settings(node, object);
+            }
+        }
+        ("amazon-cloudwatch-observability", "ConfigMap") if object["metadata"]["name"] == "cloudwatch-agent" => {
+            if let Some(config) = settings.get("agent").and_then(|agent| agent.get("config")).filter(|c| c.is_object())
+            {
+                object["data"]["cwagentconfig.json"] = json!(config.to_string());
+            }
+        }
         _ => {}
     }
     if matches!(kind.as_str(), "Deployment" | "DaemonSet") {
-        let template = &mut object["spec"]["template"];
-        for (setting, field) in
-            [("nodeSelector", "nodeSelector"), ("tolerations", "tolerations"), ("affinity", "affinity")]
-        {
-            if let Some(value) = settings.get(setting).filter(|v| v.is_object() || v.is_array()) {
-                template["spec"][field] = value.clone();
+        apply_pod_settings(settings, object);
+    }
+}
+
+/// Applies the pod settings every add-on's schema has (`nodeSelector`, `tolerations`, `affinity`,
+/// `podAnnotations`, `podLabels`, and `resources` for the first container) to a workload's pod template.
+fn apply_pod_settings(settings: &Map<String, Value>, object: &mut Value) {
+    let template = &mut object["spec"]["template"];
+    // The setting's node labels join the workload's own (`kubernetes.io/os`), as the charts' templates join them.
+    if let Some(extra) = settings.get("nodeSelector").and_then(Value::as_object) {
+        let selector = &mut template["spec"]["nodeSelector"];
+        if !selector.is_object() {
+            *selector = json!({});
+        }
+        for (key, value) in extra {
+            selector[key] = value.clone();
+        }
+    }
+    for field in ["tolerations", "affinity"] {
+        if let Some(value) = settings.get(field).filter(|v| v.is_object() || v.is_array()) {
+            template["spec"][field] = value.clone();
+        }
+    }
+    for (setting, field) in [("podAnnotations", "annotations"), ("podLabels", "labels")] {
+        if let Some(extra) = settings.get(setting).and_then(Value::as_object) {
+            let target = &mut template["metadata"][field];
+            if !target.is_object() {
+                *target = json!({});
+            }
+            for (key, value) in extra {
+                if let Some(value) = value.as_str() {
+                    target[key] = json!(value);
+                }
             }
         }
-        for (setting, field) in [("podAnnotations", "annotations"), ("podLabels", "labels")] {
-            if let Some(extra) = settings.get(setting).and_then(Value::as_object) {
-                let target = &mut template["metadata"][field];
-                if !target.is_object() {
-                    *target = json!({});
-                }
-                for (key, value) in extra {
-                    if let Some(value) = value.as_str() {
-                        target[key] = json!(value);
-                    }
-                }
-            }
-        }
-        if let Some(resources) = settings.get("resources").filter(|v| v.is_object())
-            && let Some(container) = template.pointer_mut("/spec/containers/0")
-        {
-            container["resources"] = resources.clone();
-        }
+    }
+    if let Some(resources) = settings.get("resources").filter(|v| v.is_object())
+        && let Some(container) = template.pointer_mut("/spec/containers/0")
+    {
+        container["resources"] = resources.clone();
     }
 }
 

@@ -1,7 +1,8 @@
 //! EKS's clusters as ekslite's Kubernetes clusters: created in `ControlPlanes` with the issuer and Service range
 //! EKS chose, given the objects every EKS cluster starts with (the `gp2` StorageClass and, unless CreateCluster
-//! said otherwise, the networking add-ons of `addons.rs`) and those add-ons install (their workloads, the CSI
-//! drivers' registrations), and read for their `aws-auth` ConfigMap.
+//! said otherwise, the networking add-ons of `addons.rs`) and those add-ons install (`addons.rs` has them all:
+//! workloads, RBAC, CustomResourceDefinitions, the CSI drivers' registrations), read for their `aws-auth`
+//! ConfigMap, and asked whether an add-on's workloads have their replicas ready.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use aws_model::eks::{KubernetesClusters, KubernetesEndpoint, KubernetesSpec};
 
 use aws_model::eks::addons::Addon;
 
-use super::addons::{AddonContext, configured, manifests};
+use super::addons::{AddonContext, Manifest, configured, manifests, workload_ready};
 
 /// EKS's clusters, created as ekslite clusters.
 #[derive(Debug)]
@@ -61,27 +62,42 @@ impl KubernetesClusters for Clusters {
     }
 
     async fn addon(&self, cluster: &str, addon: &Addon, installed: bool) -> Result<(), String> {
-        if installed {
-            self.install(cluster, addon).await?;
-        } else {
-            self.uninstall(cluster, &addon.name).await?;
-        }
-        // The CSI drivers' registrations are what the cluster's volume provisioner answers to.
-        let (driver, object) = match addon.name.as_str() {
-            "aws-ebs-csi-driver" => ("ebs.csi.aws.com", ebs_csi_driver()),
-            "aws-efs-csi-driver" => ("efs.csi.aws.com", efs_csi_driver()),
-            _ => return Ok(()),
-        };
-        let result = if installed {
-            self.0.ensure_object(cluster, "storage.k8s.io", "csidrivers", object).await
-        } else {
-            self.0.remove_object(cluster, "storage.k8s.io", "csidrivers", None, driver).await
-        };
-        match result {
-            Ok(()) | Err(apiserver::ClusterError::NotFound(_)) => Ok(()),
-            Err(error) => Err(error.to_string()),
-        }
+        if installed { self.install(cluster, addon).await } else { self.uninstall(cluster, &addon.name).await }
     }
+
+    /// Reads the add-on's Deployments and DaemonSets (a few objects, whatever the number of pods); one that is
+    /// missing is not ready.
+    async fn addon_ready(&self, cluster: &str, addon: &Addon) -> Result<bool, String> {
+        let (service, context) = self.addon_manager(cluster)?;
+        for manifest in configured(addon, &context) {
+            let kind = manifest.object["kind"].as_str().unwrap_or_default().to_owned();
+            if kind != "Deployment" && kind != "DaemonSet" {
+                continue;
+            }
+            let request =
+                axum::http::Request::get(object_path(&manifest)).body(axum::body::Body::empty()).expect("a request");
+            let (status, answer) = service.send(request).await;
+            if status == axum::http::StatusCode::NOT_FOUND {
+                return Ok(false);
+            }
+            if !status.is_success() {
+                return Err(format!("{}: reading {}: {status}", addon.name, object_path(&manifest)));
+            }
+            let object: serde_json::Value = serde_json::from_slice(&answer).map_err(|error| error.to_string())?;
+            if !workload_ready(&kind, &object) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// How many times an apply that meets a conflict is made.
+const APPLY_TRIES: usize = 5;
+
+/// Where a manifest's object is read, patched and deleted.
+fn object_path(manifest: &Manifest) -> String {
+    format!("{}/{}", manifest.collection, manifest.object["metadata"]["name"].as_str().unwrap_or_default())
 }
 
 impl Clusters {
@@ -99,51 +115,69 @@ impl Clusters {
     }
 
     /// Applies `addon`'s objects through the cluster's API (server-side apply as the field manager `eks`, forced,
-    /// as EKS's `OVERWRITE` takes the fields back): created when missing, brought back to the add-on's version and
-    /// settings when not.
+    /// as EKS's `OVERWRITE` takes the fields back) in their order (namespaces and CustomResourceDefinitions
+    /// first): created when missing, brought back to the add-on's version and settings when not. Objects its
+    /// settings turn off are deleted.
     async fn install(&self, cluster: &str, addon: &Addon) -> Result<(), String> {
         let (service, context) = self.addon_manager(cluster)?;
-        for manifest in configured(addon, &context) {
-            let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
+        let wanted = configured(addon, &context);
+        for manifest in &wanted {
             let body = serde_json::to_vec(&manifest.object).expect("a manifest encodes");
-            let request =
-                axum::http::Request::patch(format!("{}/{name}?fieldManager=eks&force=true", manifest.collection))
-                    .header("content-type", "application/apply-patch+yaml")
-                    .body(axum::body::Body::from(body))
-                    .expect("a request");
-            let (status, answer) = service.send(request).await;
+            // An apply names no resourceVersion, yet a write in between (a controller's status, the reconciler
+            // finishing the same create) can fail it with a conflict, which the next try does not meet.
+            let mut tries = 0;
+            let (status, answer) = loop {
+                let request =
+                    axum::http::Request::patch(format!("{}?fieldManager=eks&force=true", object_path(manifest)))
+                        .header("content-type", "application/apply-patch+yaml")
+                        .body(axum::body::Body::from(body.clone()))
+                        .expect("a request");
+                let (status, answer) = service.send(request).await;
+                tries += 1;
+                if status != axum::http::StatusCode::CONFLICT || tries == APPLY_TRIES {
+                    break (status, answer);
+                }
+            };
             if !status.is_success() {
                 return Err(format!(
-                    "{}: applying {}/{name}: {status} {}",
+                    "{}: applying {}: {status} {}",
                     addon.name,
-                    manifest.collection,
+                    object_path(manifest),
                     String::from_utf8_lossy(&answer)
                 ));
             }
         }
-        Ok(())
+        let turned_off = manifests(&addon.name, &context)
+            .into_iter()
+            .filter(|manifest| !wanted.iter().any(|kept| object_path(kept) == object_path(manifest)));
+        delete_all(&service, &addon.name, turned_off).await
     }
 
-    /// Deletes `addon`'s objects (their pods go with them); those already gone are fine.
+    /// Deletes `addon`'s objects, last put in first out (their pods go with them, a namespace last); those
+    /// already gone are fine.
     async fn uninstall(&self, cluster: &str, addon: &str) -> Result<(), String> {
         let Ok((service, context)) = self.addon_manager(cluster) else { return Ok(()) };
-        for manifest in manifests(addon, &context).into_iter().rev() {
-            let name = manifest.object["metadata"]["name"].as_str().unwrap_or_default();
-            let request =
-                axum::http::Request::delete(format!("{}/{name}?propagationPolicy=Background", manifest.collection))
-                    .body(axum::body::Body::empty())
-                    .expect("a request");
-            let (status, answer) = service.send(request).await;
-            if !status.is_success() && status != axum::http::StatusCode::NOT_FOUND {
-                return Err(format!(
-                    "{addon}: deleting {}/{name}: {status} {}",
-                    manifest.collection,
-                    String::from_utf8_lossy(&answer)
-                ));
-            }
-        }
-        Ok(())
+        delete_all(&service, addon, manifests(addon, &context).into_iter().rev()).await
     }
+}
+
+/// Deletes the objects of manifests in order, in the background for their dependents; missing ones are fine.
+async fn delete_all(
+    service: &apiserver::LocalService,
+    addon: &str,
+    manifests: impl Iterator<Item = Manifest>,
+) -> Result<(), String> {
+    for manifest in manifests {
+        let path = object_path(&manifest);
+        let request = axum::http::Request::delete(format!("{path}?propagationPolicy=Background"))
+            .body(axum::body::Body::empty())
+            .expect("a request");
+        let (status, answer) = service.send(request).await;
+        if !status.is_success() && status != axum::http::StatusCode::NOT_FOUND {
+            return Err(format!("{addon}: deleting {path}: {status} {}", String::from_utf8_lossy(&answer)));
+        }
+    }
+    Ok(())
 }
 
 /// The StorageClass every EKS cluster is created with: in-tree EBS (served by the EBS CSI driver once that is
@@ -158,41 +192,5 @@ fn gp2_storage_class() -> serde_json::Value {
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "WaitForFirstConsumer",
         "allowVolumeExpansion": false,
-    })
-}
-
-/// The CSIDriver object the `aws-ebs-csi-driver` add-on registers.
-fn ebs_csi_driver() -> serde_json::Value {
-    serde_json::json!({
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "CSIDriver",
-        "metadata": { "name": "ebs.csi.aws.com", "labels": { "app.kubernetes.io/name": "aws-ebs-csi-driver" } },
-        "spec": {
-            "attachRequired": true,
-            "podInfoOnMount": false,
-            "fsGroupPolicy": "ReadWriteOnceWithFSType",
-            "requiresRepublish": false,
-            "storageCapacity": false,
-            "seLinuxMount": false,
-            "volumeLifecycleModes": ["Persistent"],
-        },
-    })
-}
-
-/// The CSIDriver object the `aws-efs-csi-driver` add-on registers: nothing to attach, EFS mounts over the network.
-fn efs_csi_driver() -> serde_json::Value {
-    serde_json::json!({
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "CSIDriver",
-        "metadata": { "name": "efs.csi.aws.com", "labels": { "app.kubernetes.io/name": "aws-efs-csi-driver" } },
-        "spec": {
-            "attachRequired": false,
-            "podInfoOnMount": false,
-            "fsGroupPolicy": "ReadWriteOnceWithFSType",
-            "requiresRepublish": false,
-            "storageCapacity": false,
-            "seLinuxMount": false,
-            "volumeLifecycleModes": ["Persistent"],
-        },
     })
 }

@@ -393,3 +393,126 @@ async fn a_deleted_cluster_releases_its_children_and_goes_after_its_delay() {
     assert_eq!(f.eks.list_clusters(&caller(), None, None).await.unwrap().0, Vec::<String>::new());
     assert_eq!(f.kubernetes.deleted.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn an_add_ons_health_is_looked_at_once_its_grace_period_is_over_and_decides_its_status() {
+    let active = Addon { status: AddonStatus::Active, ready_at: NOW, modified_at: NOW - 1.0, ..bootstrap_addon() };
+    assert_eq!(health_step(&active, NOW + 1.0, 30.0), HealthStep::Wait(NOW + 30.0));
+    assert_eq!(health_step(&active, NOW + 30.0, 30.0), HealthStep::Look);
+    let updated = Addon { modified_at: NOW + 100.0, updating_until: Some(NOW + 110.0), ..active.clone() };
+    assert_eq!(health_step(&updated, NOW + 105.0, 30.0), HealthStep::Never, "an update runs");
+    assert_eq!(health_step(&updated, NOW + 120.0, 30.0), HealthStep::Wait(NOW + 140.0), "grace after the update");
+    let created = Addon { status: AddonStatus::Creating, ..active.clone() };
+    assert_eq!(health_step(&created, NOW + 30.0, 30.0), HealthStep::Look, "as stored, not yet settled by a read");
+    assert!(health_verdict(&mut created.clone(), true), "settled ACTIVE");
+    for status in [AddonStatus::Deleting, AddonStatus::CreateFailed, AddonStatus::UpdateFailed] {
+        assert_eq!(health_step(&Addon { status, ..active.clone() }, NOW + 99.0, 30.0), HealthStep::Never);
+    }
+    let not_in = Addon { installed: false, ..active.clone() };
+    assert_eq!(health_step(&not_in, NOW + 99.0, 30.0), HealthStep::Never);
+
+    let mut addon = active.clone();
+    assert!(!health_verdict(&mut addon, true), "ready and active: nothing to write");
+    assert!(health_verdict(&mut addon, false));
+    assert_eq!(addon.status, AddonStatus::Degraded);
+    assert_eq!(addon.health.len(), 1);
+    assert_eq!(addon.health[0].code, "InsufficientNumberOfReplicas");
+    assert_eq!(
+        addon.health[0].message,
+        "The add-on is unhealthy because it doesn't have the desired number of replicas."
+    );
+    assert!(!health_verdict(&mut addon, false), "still degraded: nothing to write");
+    addon.health.push(HealthIssue {
+        code: "ConfigurationConflict".into(),
+        message: "m".into(),
+        resource_ids: Vec::new(),
+    });
+    assert!(health_verdict(&mut addon, true));
+    assert_eq!(addon.status, AddonStatus::Active);
+    assert_eq!(
+        addon.health.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(),
+        ["ConfigurationConflict"],
+        "other issues stay"
+    );
+    let mut deleting = Addon { status: AddonStatus::Deleting, ..active };
+    assert!(!health_verdict(&mut deleting, false));
+    assert_eq!(deleting.status, AddonStatus::Deleting);
+}
+
+/// An installed `ACTIVE` add-on record with no history.
+fn bootstrap_addon() -> Addon {
+    Addon {
+        name: "coredns".into(),
+        cluster: "demo".into(),
+        arn: String::new(),
+        version: "v1.12.3-eksbuild.1".into(),
+        status: AddonStatus::Active,
+        created_at: NOW,
+        modified_at: NOW,
+        service_account_role_arn: None,
+        configuration_values: None,
+        tags: Default::default(),
+        ready_at: NOW,
+        gone_at: None,
+        updating_until: None,
+        installed: true,
+        preserve: false,
+        released: false,
+        health: Vec::new(),
+        client_request_token: None,
+    }
+}
+
+#[tokio::test]
+async fn an_add_on_whose_replicas_are_not_ready_turns_degraded_after_its_grace_and_active_once_they_are() {
+    let f = fixture(EksConfig { addon_health_grace_seconds: 30.0, ..EksConfig::default() });
+    f.eks.create_cluster(&caller(), input("demo")).await.unwrap();
+    f.eks.describe_cluster(&caller(), "demo").await.unwrap();
+    let request = |name: &str| AddonRequest { cluster: "demo".into(), name: name.into(), ..AddonRequest::default() };
+    f.kubernetes.unready.lock().unwrap().push("coredns".into());
+    f.eks.create_addon(&caller(), request("coredns")).await.unwrap();
+    f.eks.create_addon(&caller(), request("kube-proxy")).await.unwrap();
+    let status = |name: &'static str| {
+        let eks = &f.eks;
+        async move { eks.describe_addon(&caller(), "demo", name).await.unwrap() }
+    };
+    let looks = || *f.kubernetes.readiness_looks.lock().unwrap();
+
+    let start = crate::clock::Clock::now(&*f.clock);
+    let pass = reconcile(&f.eks).await;
+    assert_eq!(pass.due, Some(start + 30.0), "the pass comes back when the grace period is over");
+    assert_eq!(looks(), 0, "nothing looked at within the grace period");
+    assert_eq!(status("coredns").await.status, AddonStatus::Active);
+
+    f.clock.advance(30.0);
+    reconcile(&f.eks).await;
+    assert_eq!(looks(), 2, "both add-ons looked at");
+    let degraded = status("coredns").await;
+    assert_eq!(degraded.status, AddonStatus::Degraded);
+    assert_eq!(degraded.health[0].code, "InsufficientNumberOfReplicas");
+    assert_eq!(status("kube-proxy").await.status, AddonStatus::Active);
+
+    f.kubernetes.unready.lock().unwrap().clear();
+    f.clock.advance(1.0);
+    reconcile(&f.eks).await;
+    assert_eq!(looks(), 2, "a region's health is looked at once every few seconds at most");
+    assert_eq!(status("coredns").await.status, AddonStatus::Degraded);
+    f.clock.advance(HEALTH_EVERY_SECONDS);
+    reconcile(&f.eks).await;
+    let healthy = status("coredns").await;
+    assert_eq!((healthy.status, healthy.health), (AddonStatus::Active, Vec::new()));
+
+    // An update gives the workloads a new grace period; a deleted add-on is not looked at.
+    f.kubernetes.unready.lock().unwrap().push("coredns".into());
+    let update = AddonRequest { configuration_values: Some("replicaCount: 3".into()), ..request("coredns") };
+    f.eks.update_addon(&caller(), update).await.unwrap();
+    f.clock.advance(HEALTH_EVERY_SECONDS);
+    reconcile(&f.eks).await;
+    assert_eq!(status("coredns").await.status, AddonStatus::Active, "within the update's grace period");
+    f.eks.delete_addon(&caller(), "demo", "kube-proxy", false).await.unwrap();
+    f.clock.advance(30.0);
+    let before = looks();
+    reconcile(&f.eks).await;
+    assert_eq!(looks(), before + 1, "only coredns");
+    assert_eq!(status("coredns").await.status, AddonStatus::Degraded);
+}
