@@ -67,13 +67,9 @@ impl Strategy for Pods {
         k8s_model::admit_pod_with(object, api.default_toleration_seconds);
         let service_account = api.admit_service_account(object, namespace).await?;
         for hook in &api.pod_admission {
-            hook.admit(&api.name, namespace, object, service_account.as_ref()).await.map_err(|message| {
-                ApiError::new(
-                    500,
-                    "InternalError",
-                    format!("Internal error occurred: failed calling webhook: {message}"),
-                )
-            })?;
+            hook.admit(&api.name, namespace, object, service_account.as_ref())
+                .await
+                .map_err(|message| ApiError::internal(format!("failed calling webhook: {message}")))?;
         }
         Ok(())
     }

@@ -33,13 +33,9 @@ impl Strategy for Services {
     ) -> Result<(), ApiError> {
         let Some(namespace) = namespace else { return Ok(()) };
         for hook in &api.service_admission {
-            hook.admit(&api.name, namespace, object).await.map_err(|message| {
-                ApiError::new(
-                    500,
-                    "InternalError",
-                    format!("Internal error occurred: failed calling webhook: {message}"),
-                )
-            })?;
+            hook.admit(&api.name, namespace, object)
+                .await
+                .map_err(|message| ApiError::internal(format!("failed calling webhook: {message}")))?;
         }
         Ok(())
     }

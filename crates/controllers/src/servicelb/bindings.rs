@@ -63,34 +63,48 @@ pub struct ServiceRef {
     pub port: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
 }
 
-impl kube::Resource for TargetGroupBinding {
-    type DynamicType = ();
-    type Scope = kube::core::NamespaceResourceScope;
+/// Implements `kube::Resource` for one of the controller's `elbv2.k8s.aws/v1beta1` kinds, read as a struct with a
+/// `metadata` field (no derive macro is built here).
+macro_rules! controller_resource {
+    ($type:ty, $scope:ty, $kind:literal, $plural:literal) => {
+        impl kube::Resource for $type {
+            type DynamicType = ();
+            type Scope = $scope;
 
-    fn kind(_: &()) -> std::borrow::Cow<'_, str> {
-        "TargetGroupBinding".into()
-    }
+            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+                $kind.into()
+            }
 
-    fn group(_: &()) -> std::borrow::Cow<'_, str> {
-        GROUP.into()
-    }
+            fn group(_: &()) -> std::borrow::Cow<'_, str> {
+                $crate::servicelb::bindings::GROUP.into()
+            }
 
-    fn version(_: &()) -> std::borrow::Cow<'_, str> {
-        "v1beta1".into()
-    }
+            fn version(_: &()) -> std::borrow::Cow<'_, str> {
+                "v1beta1".into()
+            }
 
-    fn plural(_: &()) -> std::borrow::Cow<'_, str> {
-        "targetgroupbindings".into()
-    }
+            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+                $plural.into()
+            }
 
-    fn meta(&self) -> &kube::core::ObjectMeta {
-        &self.metadata
-    }
+            fn meta(&self) -> &kube::core::ObjectMeta {
+                &self.metadata
+            }
 
-    fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
-        &mut self.metadata
-    }
+            fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
 }
+pub(super) use controller_resource;
+
+controller_resource!(
+    TargetGroupBinding,
+    kube::core::NamespaceResourceScope,
+    "TargetGroupBinding",
+    "targetgroupbindings"
+);
 
 impl TargetGroupBinding {
     /// Whether the controller made it for one of its own load balancers (its stack labels say so), rather than a

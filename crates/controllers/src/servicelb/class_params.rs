@@ -24,34 +24,12 @@ pub struct IngressClassParams {
     pub spec: Value,
 }
 
-impl kube::Resource for IngressClassParams {
-    type DynamicType = ();
-    type Scope = kube::core::ClusterResourceScope;
-
-    fn kind(_: &()) -> std::borrow::Cow<'_, str> {
-        "IngressClassParams".into()
-    }
-
-    fn group(_: &()) -> std::borrow::Cow<'_, str> {
-        GROUP.into()
-    }
-
-    fn version(_: &()) -> std::borrow::Cow<'_, str> {
-        "v1beta1".into()
-    }
-
-    fn plural(_: &()) -> std::borrow::Cow<'_, str> {
-        "ingressclassparams".into()
-    }
-
-    fn meta(&self) -> &kube::core::ObjectMeta {
-        &self.metadata
-    }
-
-    fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
-        &mut self.metadata
-    }
-}
+super::bindings::controller_resource!(
+    IngressClassParams,
+    kube::core::ClusterResourceScope,
+    "IngressClassParams",
+    "ingressclassparams"
+);
 
 /// The parameters the class of `ingress` gives it: `None` when its class has none (or is not the controller's);
 /// an error, as the controller words it, when they cannot be used.
