@@ -90,6 +90,12 @@ pub fn delete_security_group(group_id: &str) -> Scope {
     Scope::new().id(Kind::SecurityGroup, group_id).all(Kind::SecurityGroup).all(Kind::NetworkInterface)
 }
 
+/// DeleteSecurityGroup as the API asks it, by id or by name in the default VPC: every VPC and every group (as
+/// [`security_groups`]) and every network interface (as [`delete_security_group`]).
+pub fn delete_security_group_by_reference() -> Scope {
+    security_groups().all(Kind::NetworkInterface)
+}
+
 /// DescribeInternetGateways, CreateRoute (its target), DescribeRouteTables (route states).
 pub fn gateways() -> Scope {
     Scope::new().all(Kind::InternetGateway).all(Kind::NatGateway)
