@@ -1,7 +1,8 @@
 """Elastic Load Balancing v2 with the aws CLI, boto3 and Terraform: an Application Load Balancer in two subnets
 (each holding a requester-managed interface, so the subnet is not deleted under it), a target group with `ip`
 targets and their health, a listener and a rule, tags, attributes and deletion protection, deletes, and ELBv2's
-errors for bad input; and a Classic load balancer with listeners, a registered instance and its health."""
+errors for bad input; and a Classic load balancer with listeners, a registered instance and its health, moved
+between security groups, subnets and zones with boto3 and Terraform."""
 
 import json
 
@@ -359,3 +360,160 @@ def test_a_classic_load_balancer_with_listeners_instances_and_health(aws):
     aws("elb", "delete-load-balancer", "--load-balancer-name", "legacy")
     assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
     assert [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"] if e["Description"] == "ELB legacy"] == []
+
+
+def test_a_classic_load_balancer_changes_its_groups_subnets_and_zones(aws):
+    ec2 = boto(aws.server, "ec2")
+    elb = boto(aws.server, "elb")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    subnet = {name: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+              for name, cidr, zone in [("a", "10.4.1.0/24", "us-east-1a"), ("b", "10.4.2.0/24", "us-east-1b"),
+                                       ("c", "10.4.3.0/24", "us-east-1c"), ("b2", "10.4.4.0/24", "us-east-1b")]}
+    one, two = (ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                for name in ("one", "two"))
+    elsewhere = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    listener = {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 8080}
+    elb.create_load_balancer(LoadBalancerName="moving", Listeners=[listener], Subnets=[subnet["a"], subnet["b"]],
+                             SecurityGroups=[one])
+
+    def interfaces():
+        found = [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"] if e["Description"] == "ELB moving"]
+        return {e["SubnetId"]: [g["GroupId"] for g in e["Groups"]] for e in found}
+
+    # Groups: replaced on the load balancer and on each of its interfaces; a group in use is not deleted.
+    assert elb.apply_security_groups_to_load_balancer(LoadBalancerName="moving", SecurityGroups=[two])[
+        "SecurityGroups"] == [two]
+    assert interfaces() == {subnet["a"]: [two], subnet["b"]: [two]}
+    ec2.delete_security_group(GroupId=one)
+    assert error_of(ec2.delete_security_group, GroupId=two) == ("DependencyViolation", 400)
+    for bad in (["sg-0123456789abcdef0"], [elsewhere]):
+        assert error_of(elb.apply_security_groups_to_load_balancer, LoadBalancerName="moving",
+                        SecurityGroups=bad) == ("InvalidSecurityGroup", 400)
+
+    # Subnets: one a zone, of its VPC, known; the last one stays; a refusal changes nothing.
+    assert sorted(elb.attach_load_balancer_to_subnets(LoadBalancerName="moving", Subnets=[subnet["c"]])[
+        "Subnets"]) == sorted([subnet["a"], subnet["b"], subnet["c"]])
+    assert error_of(elb.attach_load_balancer_to_subnets, LoadBalancerName="moving",
+                    Subnets=[subnet["b2"]]) == ("InvalidConfigurationRequest", 409)
+    default_subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
+        "Subnets"][0]["SubnetId"]
+    assert error_of(elb.attach_load_balancer_to_subnets, LoadBalancerName="moving",
+                    Subnets=[default_subnet]) == ("InvalidConfigurationRequest", 409)
+    assert error_of(elb.attach_load_balancer_to_subnets, LoadBalancerName="moving",
+                    Subnets=["subnet-0123456789abcdef0"]) == ("SubnetNotFound", 400)
+    assert elb.detach_load_balancer_from_subnets(LoadBalancerName="moving", Subnets=[subnet["a"], subnet["b"]])[
+        "Subnets"] == [subnet["c"]]
+    with pytest.raises(ClientError) as raised:
+        elb.detach_load_balancer_from_subnets(LoadBalancerName="moving", Subnets=[subnet["c"]])
+    assert raised.value.response["Error"]["Code"] == "InvalidConfigurationRequest"
+    assert "cannot be attached to zero subnets" in raised.value.response["Error"]["Message"]
+    assert interfaces() == {subnet["c"]: [two]}
+    ec2.delete_subnet(SubnetId=subnet["a"])
+    [lb] = elb.describe_load_balancers(LoadBalancerNames=["moving"])["LoadBalancerDescriptions"]
+    assert (lb["Subnets"], lb["AvailabilityZones"], lb["SecurityGroups"]) == ([subnet["c"]], ["us-east-1c"], [two])
+    assert error_of(elb.attach_load_balancer_to_subnets, LoadBalancerName="nope",
+                    Subnets=[subnet["b"]]) == ("LoadBalancerNotFound", 400)
+
+    # Zones, for a load balancer of the default VPC: the default subnet of each zone.
+    elb.create_load_balancer(LoadBalancerName="zoned", Listeners=[listener], AvailabilityZones=["us-east-1a"])
+    assert elb.enable_availability_zones_for_load_balancer(LoadBalancerName="zoned", AvailabilityZones=[
+        "us-east-1b"])["AvailabilityZones"] == ["us-east-1a", "us-east-1b"]
+    assert elb.disable_availability_zones_for_load_balancer(LoadBalancerName="zoned", AvailabilityZones=[
+        "us-east-1a"])["AvailabilityZones"] == ["us-east-1b"]
+    assert error_of(elb.disable_availability_zones_for_load_balancer, LoadBalancerName="zoned",
+                    AvailabilityZones=["us-east-1b"]) == ("InvalidConfigurationRequest", 409)
+
+    for name in ("moving", "zoned"):
+        elb.delete_load_balancer(LoadBalancerName=name)
+    assert interfaces() == {}
+    ec2.delete_security_group(GroupId=two)
+
+
+CLASSIC_TERRAFORM = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  endpoints {
+    ec2 = "%(url)s"
+    elb = "%(url)s"
+    sts = "%(url)s"
+  }
+}
+
+variable "phase" {
+  type    = number
+  default = 1
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.5.0.0/16"
+}
+
+resource "aws_subnet" "zone" {
+  for_each          = { a = "10.5.1.0/24", b = "10.5.2.0/24", c = "10.5.3.0/24" }
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = each.value
+  availability_zone = "us-east-1${each.key}"
+}
+
+resource "aws_security_group" "group" {
+  for_each = toset(["one", "two"])
+  name     = each.key
+  vpc_id   = aws_vpc.main.id
+}
+
+resource "aws_elb" "legacy" {
+  name            = "legacy"
+  internal        = true
+  subnets         = var.phase == 1 ? [aws_subnet.zone["a"].id, aws_subnet.zone["b"].id] : [aws_subnet.zone["b"].id, aws_subnet.zone["c"].id]
+  security_groups = [aws_security_group.group[var.phase == 1 ? "one" : "two"].id]
+
+  listener {
+    instance_port     = 8080
+    instance_protocol = "http"
+    lb_port           = 80
+    lb_protocol       = "http"
+  }
+
+  tags = {
+    team = "shop"
+  }
+}
+"""
+
+
+@test_terraform.needs_terraform
+def test_terraform_moves_a_classic_load_balancer_between_subnets_and_groups(ekslite, tmp_path):
+    server = ekslite()
+    elb = boto(server, "elb")
+    ec2 = boto(server, "ec2")
+    test_terraform.configure(tmp_path, CLASSIC_TERRAFORM, server)
+    test_terraform.succeeds(tmp_path, "init")
+
+    def placed():
+        [lb] = elb.describe_load_balancers(LoadBalancerNames=["legacy"])["LoadBalancerDescriptions"]
+        groups = {g["GroupId"]: g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+        return sorted(lb["AvailabilityZones"]), [groups[g] for g in lb["SecurityGroups"]]
+
+    for phase, expect in [("1", (["us-east-1a", "us-east-1b"], ["one"])),
+                          ("2", (["us-east-1b", "us-east-1c"], ["two"]))]:
+        test_terraform.succeeds(tmp_path, "apply", "-auto-approve", "-var", f"phase={phase}")
+        assert placed() == expect
+        plan = test_terraform.terraform(tmp_path, "plan", "-detailed-exitcode", "-var", f"phase={phase}")
+        assert plan.returncode == 0, f"the plan is not clean:\n{plan.stdout}\n{plan.stderr}"
+
+    test_terraform.succeeds(tmp_path, "destroy", "-auto-approve", "-var", "phase=2")
+    assert elb.describe_load_balancers()["LoadBalancerDescriptions"] == []
+    assert [e for e in ec2.describe_network_interfaces()["NetworkInterfaces"]
+            if e["Description"].startswith("ELB ")] == []

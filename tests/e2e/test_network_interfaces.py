@@ -236,3 +236,36 @@ def test_every_vpc_has_a_default_acl_that_goes_with_it(aws):
     ec2.delete_vpc(VpcId=vpc)
     assert error_of(ec2.describe_network_acls, NetworkAclIds=[acl["NetworkAclId"]]) == (
         "InvalidNetworkAclID.NotFound", 400)
+
+
+def test_a_security_group_in_use_is_not_deleted(aws):
+    ec2 = boto(aws.server, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+    web, other, peer = (ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                        for name in ("web", "other", "peer"))
+
+    def refused(group):
+        with pytest.raises(ClientError) as caught:
+            ec2.delete_security_group(GroupId=group)
+        error = caught.value.response["Error"]
+        assert (error["Code"], error["Message"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "DependencyViolation", f"resource {group} has a dependent object", 400)
+
+    # An interface's group, until the interface moves to another group or goes.
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[web])["NetworkInterface"]["NetworkInterfaceId"]
+    refused(web)
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, Groups=[other])
+    ec2.delete_security_group(GroupId=web)
+    refused(other)
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+
+    # A group another group's rule names as its source, until the rule is revoked.
+    permission = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": other}]}
+    ec2.authorize_security_group_ingress(GroupId=peer, IpPermissions=[permission])
+    refused(other)
+    ec2.revoke_security_group_ingress(GroupId=peer, IpPermissions=[permission])
+    for group in (other, peer):
+        ec2.delete_security_group(GroupId=group)
+    assert {g["GroupName"] for g in ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]} == {"default"}

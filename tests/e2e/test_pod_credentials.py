@@ -2,6 +2,11 @@
 accounts annotated with a role, EKS Pod Identity for service accounts with an association (which wins)."""
 
 import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 
 import botocore.exceptions
 import pytest
@@ -49,6 +54,41 @@ def boto3_session_client(server, service, credentials):
                         aws_access_key_id=credentials["accessKeyId"],
                         aws_secret_access_key=credentials["secretAccessKey"],
                         aws_session_token=credentials["sessionToken"])
+
+
+def agent_call(server, token):
+    """GET the agent's credentials path with `token` as the Authorization header: (status, body)."""
+    request = urllib.request.Request(f"{server.url}/v1/credentials")
+    if token is not None:
+        request.add_header("Authorization", token)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+AGENT_CLIENT = """
+import boto3, sys
+sts = boto3.client("sts", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(sts.get_caller_identity()["Arn"])
+"""
+
+
+def agent_identity(server, token):
+    """The caller boto3 is, in a process whose only credentials are the agent's URI and the pod's token."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update({
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{server.url}/v1/credentials",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    })
+    done = subprocess.run([sys.executable, "-c", AGENT_CLIENT, server.url], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def env_of(container):
@@ -140,6 +180,27 @@ def test_irsa_and_pod_identity_are_injected_as_eks_does(tmp_path, ekslite):
     refused("ResourceNotFoundException", clusterName="nope", token=token)
     refused("InvalidParameterException", clusterName=cluster.eks_name, token="x" * 30000 + ".a.b")
     refused("InvalidParameterException", clusterName=cluster.eks_name, token="\u0000.\u0000.\u0000")
+
+    # The Pod Identity Agent's API on the server's own endpoint: an SDK outside the cluster, given the pod's token
+    # and the loopback URI, gets the role's session as the pod would from 169.254.170.23.
+    assert agent_identity(cluster.server, token).startswith(
+        "arn:aws:sts::000000000000:assumed-role/pod-identity-app/eks-demo-both-pod-")
+    status, body = agent_call(cluster.server, token)
+    assert status == 200, body
+    answer = json.loads(body)
+    assert sorted(answer) == ["AccessKeyId", "AccountId", "Expiration", "SecretAccessKey", "Token"], answer
+    assert answer["AccessKeyId"].startswith("ASIA") and answer["AccountId"] == "000000000000", answer
+
+    # What the agent refuses, with its status codes and messages.
+    assert agent_call(cluster.server, None) == (400, "Service account token cannot be empty\n")
+    status, body = agent_call(cluster.server, "garbage")
+    assert (status, body.startswith("Service account token cannot be parsed")) == (400, True), body
+    status, body = agent_call(cluster.server, "x" * 30000)
+    assert (status, body.startswith("Service account token cannot be parsed")) == (400, True), body
+    status, body = agent_call(cluster.server, plain_token)
+    assert (status, body.startswith("(ResourceNotFoundException): ")) == (404, True), body
+    status, body = agent_call(cluster.server, sts_token)
+    assert (status, body.startswith("(InvalidTokenException): ")) == (400, True), body
 
 
 def test_pods_of_a_non_eks_cluster_are_left_alone(cluster):

@@ -208,11 +208,14 @@ impl ControlPlanes {
     /// The JWKS of the cluster whose public OpenID Connect issuer is `issuer_url`; `None` when no cluster
     /// of this server has that issuer.
     pub fn issuer_jwks(&self, issuer_url: &str) -> Option<serde_json::Value> {
+        Some(self.by_issuer(issuer_url)?.token_issuer().ok()?.jwks())
+    }
+
+    /// The running cluster whose public OpenID Connect issuer is `issuer_url` (a trailing `/` aside).
+    pub fn by_issuer(&self, issuer_url: &str) -> Option<ClusterRecord> {
         let issuer_url = issuer_url.trim_end_matches('/');
         let running = self.running.lock().expect("cluster map lock");
-        let record =
-            running.values().map(|running| &running.record).find(|r| r.oidc_issuer.as_deref() == Some(issuer_url))?;
-        Some(record.token_issuer().ok()?.jwks())
+        running.values().map(|running| &running.record).find(|r| r.oidc_issuer.as_deref() == Some(issuer_url)).cloned()
     }
 
     pub fn get(&self, name: &str) -> Option<ClusterRecord> {

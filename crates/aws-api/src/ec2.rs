@@ -513,7 +513,7 @@ async fn delete_security_group(api: &AwsApi, call: &Call<'_>) -> Outcome {
     let (ec2, input, caller) = start(api, call)?;
     let (id, name) = (input.get("GroupId"), input.get("GroupName"));
     let deleted = ec2
-        .change(caller, &scopes::security_groups(), |network, _| {
+        .change(caller, &scopes::delete_security_group_by_reference(), |network, _| {
             let id = network.find_group(id.as_deref(), name.as_deref())?;
             network.delete_security_group(&id)?;
             Ok(id)

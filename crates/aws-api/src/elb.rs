@@ -1,7 +1,7 @@
 //! Elastic Load Balancing (Classic) over the `query` protocol (`Version=2012-06-01`). It shares its signing name,
 //! `elasticloadbalancing`, with ELBv2 (`elbv2.rs`); the registry tells them apart by version, so that a Classic
 //! call is never read as an ELBv2 one. Load balancers, their listeners, registered instances and their health,
-//! health check, attributes and tags.
+//! health check, attributes and tags, and where they sit: security groups, subnets and zones.
 
 use aws_model::elb::{
     ClassicAttributes, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, CreateClassicLoadBalancer, Elb,
@@ -38,6 +38,11 @@ pub(crate) const SERVICE: Service = Service {
         operation!("AddTags", add_tags),
         operation!("RemoveTags", remove_tags),
         operation!("DescribeTags", describe_tags),
+        operation!("ApplySecurityGroupsToLoadBalancer", apply_security_groups),
+        operation!("AttachLoadBalancerToSubnets", attach_subnets),
+        operation!("DetachLoadBalancerFromSubnets", detach_subnets),
+        operation!("EnableAvailabilityZonesForLoadBalancer", enable_zones),
+        operation!("DisableAvailabilityZonesForLoadBalancer", disable_zones),
     ],
 };
 
@@ -399,4 +404,52 @@ async fn describe_tags(api: &AwsApi, call: &Call<'_>) -> Outcome {
             });
         });
     })
+}
+
+/// The load balancer a placement change names and the ids it lists under `member` (required, at least one).
+fn placement_request<'a>(call: &'a Call<'a>, member: &str) -> Result<(&'a str, Vec<String>), AwsError> {
+    let params = call.params.root();
+    let name = required(&params, "LoadBalancerName")?;
+    let ids = strings(&params, member)?;
+    if ids.is_empty() {
+        required(&params, member)?;
+    }
+    Ok((name, ids))
+}
+
+/// The answer of a placement change: the ids it leaves, under `member`.
+fn placement_answer(call: &Call<'_>, member: &str, ids: &[String]) -> Outcome {
+    call.xml(|xml| {
+        xml.text_list(member, "member", ids.iter().map(String::as_str));
+    })
+}
+
+async fn apply_security_groups(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (name, groups) = placement_request(call, "SecurityGroups")?;
+    let groups = served(api)?.apply_security_groups(&call.caller, name, &groups).await.map_err(wire)?;
+    placement_answer(call, "SecurityGroups", &groups)
+}
+
+async fn attach_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (name, subnets) = placement_request(call, "Subnets")?;
+    let subnets = served(api)?.attach_subnets(&call.caller, name, &subnets).await.map_err(wire)?;
+    placement_answer(call, "Subnets", &subnets)
+}
+
+async fn detach_subnets(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (name, subnets) = placement_request(call, "Subnets")?;
+    let subnets = served(api)?.detach_subnets(&call.caller, name, &subnets).await.map_err(wire)?;
+    placement_answer(call, "Subnets", &subnets)
+}
+
+async fn enable_zones(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (name, zones) = placement_request(call, "AvailabilityZones")?;
+    let zones = served(api)?.enable_zones(&call.caller, name, &zones).await.map_err(wire)?;
+    placement_answer(call, "AvailabilityZones", &zones)
+}
+
+async fn disable_zones(api: &AwsApi, call: &Call<'_>) -> Outcome {
+    let (name, zones) = placement_request(call, "AvailabilityZones")?;
+    let zones = served(api)?.disable_zones(&call.caller, name, &zones).await.map_err(wire)?;
+    placement_answer(call, "AvailabilityZones", &zones)
 }

@@ -5,7 +5,8 @@
 //! subnet of each) and holds a requester-managed network interface in each, described `ELB <name>`, made and
 //! deleted through EC2's interface model, so that its subnets are not deleted under it. Nothing probes instances:
 //! a registered instance is `InService` while it runs and `OutOfService` otherwise, or when the data plane says it
-//! fails its health check (`Elb::set_failing`: a Service's node that is not Ready).
+//! fails its health check (`Elb::set_failing`: a Service's node that is not Ready). Its groups, subnets and zones
+//! change after it is made with their interfaces (`placement.rs`).
 
 use std::sync::Arc;
 
@@ -648,6 +649,8 @@ impl Elb {
         Ok(())
     }
 }
+
+mod placement;
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,8 @@
 //! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), the EFS CSI
 //! driver's are EFS access points, mounted where their file system has a mount target (`efs`), machines outside
 //! AWS join as hybrid nodes through what nodeadm does (`hybrid`), and new pods get IRSA or Pod Identity credentials
-//! wired in as EKS's pod identity webhook does (`pod_identity`).
+//! wired in as EKS's pod identity webhook does (`pod_identity`) and get them from the Pod Identity Agent's
+//! credentials API (`pod_identity_agent`).
 
 pub mod addons;
 pub mod clusters;
@@ -18,5 +19,6 @@ pub mod loopback;
 pub mod nodes;
 pub mod oidc_keys;
 pub mod pod_identity;
+pub mod pod_identity_agent;
 pub mod tokens;
 pub mod vpc_cni;

@@ -136,17 +136,24 @@ impl Server {
             return Err(error).context("starting the clusters' API servers");
         }
         // Once the clusters run: what it finds left to do (a delete or create a crash cut short) involves them.
+        let agent = crate::eks::pod_identity_agent::AgentRoutes {
+            control_planes: Arc::clone(&control_planes),
+            aws: Arc::clone(&aws),
+            clock: Arc::clone(&clock),
+        };
         let reconciler = Reconciler::spawn(Arc::clone(&store), eks.clone(), Arc::clone(&nodes) as _, clock);
         let endpoint = Arc::clone(&aws);
         let router = health::router(health::HealthState { store: Arc::clone(&store), server: info, started })
             .merge(crate::clusters::routes(Arc::clone(&control_planes)))
             .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
             .merge(crate::eks::hybrid::routes(hybrid))
+            .merge(crate::eks::pod_identity_agent::routes(agent))
             .fallback(move |request| crate::aws_endpoint::endpoint(Arc::clone(&endpoint), request));
         Ok(Server { store, control_planes, data_planes, aws, eks, ec2, autoscaling, router, reconciler, compactor })
     }
 
-    /// The HTTP routes: the health and cluster routes, the data plane's, and the AWS endpoint behind them.
+    /// The HTTP routes: the health and cluster routes, the data plane's, the Pod Identity Agent's credentials, and
+    /// the AWS endpoint behind them.
     pub fn router(&self) -> axum::Router {
         self.router.clone()
     }

@@ -46,6 +46,21 @@ async fn issuer_ids_are_letters_and_digits() {
 }
 
 #[tokio::test]
+async fn a_cluster_is_found_by_its_public_issuer() {
+    let planes = ControlPlanes::new(Arc::new(store::MemoryStore::new()));
+    let public = planes.create_with("public", None, None, Some("ABC")).await.expect("created");
+    planes.create("private", None).await.expect("created");
+    let issuer = public.oidc_issuer.clone().expect("a public issuer once served");
+    assert!(issuer.ends_with("/id/ABC"), "{issuer}");
+    assert_eq!(planes.by_issuer(&issuer).map(|record| record.name), Some("public".to_owned()));
+    assert_eq!(planes.by_issuer(&format!("{issuer}/")).map(|record| record.name), Some("public".to_owned()));
+    assert!(planes.issuer_jwks(&issuer).is_some());
+    assert!(planes.by_issuer("https://127.0.0.1:1/id/ABC").is_none());
+    assert!(planes.by_issuer(crate::tokens::DEFAULT_ISSUER).is_none(), "the in-cluster issuer is no public one");
+    planes.stop_all().await;
+}
+
+#[tokio::test]
 async fn deleting_a_cluster_removes_every_object_and_its_record() {
     let store: DynStore = Arc::new(store::MemoryStore::new());
     let planes = ControlPlanes::new(Arc::clone(&store));

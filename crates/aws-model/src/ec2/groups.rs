@@ -181,7 +181,9 @@ impl Network {
             .collect())
     }
 
-    /// DeleteSecurityGroup: not a VPC's default group, and not while another group's rules name it.
+    /// DeleteSecurityGroup: not a VPC's default group, and not while a network interface (an instance's, a load
+    /// balancer's, a VPC endpoint's, anyone's) uses it or another group's rules name it; EC2 answers both with the
+    /// same `DependencyViolation`.
     pub fn delete_security_group(&mut self, group_id: &str) -> Result<(), Ec2Error> {
         let group = self.group_ref(group_id)?;
         if group.name == "default" {
@@ -196,7 +198,8 @@ impl Network {
                 .chain(&other.egress)
                 .any(|rule| matches!(&rule.peer, Peer::Group { group_id: peer, .. } if peer == group_id))
         });
-        if referenced {
+        let in_use = self.network_interfaces.values().any(|eni| eni.security_groups.iter().any(|id| id == group_id));
+        if referenced || in_use {
             return Err(Ec2Error::DependencyViolation(format!("resource {group_id} has a dependent object")));
         }
         if let Some(group) = self.security_groups.remove(group_id) {

@@ -500,6 +500,8 @@ impl Network {
                     return Err(Ec2Error::MissingParameter("The request must contain the parameter groupId".into()));
                 }
                 self.check_interface_groups(&eni.vpc_id, &groups)?;
+                // A group may be deleted only while no interface uses it: whoever deletes one must see this change.
+                self.moved.insert(super::Kind::NetworkInterface);
                 NetworkInterface { security_groups: groups, ..eni }
             }
             InterfaceChange::DeleteOnTermination { attachment_id, value } => {

@@ -80,10 +80,20 @@ pub fn security_groups() -> Scope {
     Scope::new().all(Kind::Vpc).all(Kind::SecurityGroup)
 }
 
-/// DeleteSecurityGroup: the group and every other group (rules that name it: adding such a rule moves the
-/// kind's generation, see [`Network::authorize`]).
+/// DeleteSecurityGroup: the group, every other group (rules that name it: adding such a rule moves the kind's
+/// generation, see [`Network::authorize`]) and every network interface (those that use it: creating or deleting
+/// one moves the kind's generation, and so does changing an interface's groups, see
+/// [`Network::modify_network_interface_attribute`]). Reading the interfaces whole is a scan of decoded records
+/// (the decode cache parses only what changed) on a rare call; an index of each group's interfaces would instead
+/// be written by every interface create and delete, the region's most frequent EC2 writes.
 pub fn delete_security_group(group_id: &str) -> Scope {
-    Scope::new().id(Kind::SecurityGroup, group_id).all(Kind::SecurityGroup)
+    Scope::new().id(Kind::SecurityGroup, group_id).all(Kind::SecurityGroup).all(Kind::NetworkInterface)
+}
+
+/// DeleteSecurityGroup as the API asks it, by id or by name in the default VPC: every VPC and every group (as
+/// [`security_groups`]) and every network interface (as [`delete_security_group`]).
+pub fn delete_security_group_by_reference() -> Scope {
+    security_groups().all(Kind::NetworkInterface)
 }
 
 /// DescribeInternetGateways, CreateRoute (its target), DescribeRouteTables (route states).

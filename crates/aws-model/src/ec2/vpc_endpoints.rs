@@ -532,6 +532,8 @@ impl Network {
                 }
                 endpoint.interfaces.retain(|eni| !removed_subnets.contains(&eni.subnet_id));
                 if groups != endpoint.security_groups {
+                    // As ModifyNetworkInterfaceAttribute does: a DeleteSecurityGroup must see the interfaces' groups.
+                    self.moved.insert(super::Kind::NetworkInterface);
                     for eni in &endpoint.interfaces {
                         if let Some(stored) = self.network_interfaces.get_mut(&eni.network_interface_id) {
                             stored.security_groups = groups.clone();

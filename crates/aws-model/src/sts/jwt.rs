@@ -44,8 +44,18 @@ pub struct WebToken {
 }
 
 impl WebToken {
-    /// Reads a compact JWS; anything else is [`JwtError::NotAJwt`].
+    /// Reads a compact JWS with an issuer and a subject; anything else is [`JwtError::NotAJwt`].
     pub fn decode(token: &str) -> Result<WebToken, JwtError> {
+        let decoded = WebToken::parse(token)?;
+        if decoded.issuer().is_none() || decoded.subject().is_none() {
+            return Err(JwtError::NotAJwt);
+        }
+        Ok(decoded)
+    }
+
+    /// Reads a compact JWS (three base64url parts, the first two JSON objects) whatever its claims; anything else
+    /// is [`JwtError::NotAJwt`].
+    pub fn parse(token: &str) -> Result<WebToken, JwtError> {
         let parts: Vec<&str> = token.trim().split('.').collect();
         let [header, payload, signature] = parts[..] else { return Err(JwtError::NotAJwt) };
         let json = |part: &str| -> Result<Value, JwtError> {
@@ -59,9 +69,6 @@ impl WebToken {
             signing_input: format!("{header}.{payload}"),
             signature: URL_SAFE_NO_PAD.decode(signature).map_err(|_| JwtError::NotAJwt)?,
         };
-        if decoded.issuer().is_none() || decoded.subject().is_none() {
-            return Err(JwtError::NotAJwt);
-        }
         Ok(decoded)
     }
 

@@ -269,3 +269,45 @@ fn a_service_managed_interface_is_in_use_and_only_its_service_deletes_it() {
     assert_eq!(plain.interface_type(), "interface");
     assert!(matches!(network.delete_managed_interface(&plain.id), Err(Ec2Error::OperationNotPermitted(_))));
 }
+
+#[test]
+fn a_group_in_use_by_an_interface_or_named_by_a_rule_is_not_deleted() {
+    let (mut network, mut ids, subnet, _instance) = network();
+    let vpc_id = network.subnets[&subnet].vpc_id.clone();
+    let mut group = |name: &str| {
+        let input = crate::ec2::CreateSecurityGroup {
+            name: Some(name.into()),
+            description: Some(name.into()),
+            vpc_id: Some(vpc_id.clone()),
+            tags: Tags::new(),
+        };
+        network.create_security_group(&mut ids, &input).unwrap().id
+    };
+    let (web, other, peer) = (group("web"), group("other"), group("peer"));
+    let busy = |id: &str| Err(Ec2Error::DependencyViolation(format!("resource {id} has a dependent object")));
+    let eni =
+        create(&mut network, &mut ids, CreateNetworkInterface { groups: vec![web.clone()], ..in_subnet(&subnet) })
+            .unwrap();
+    assert_eq!(network.delete_security_group(&web), busy(&web));
+    assert!(network.security_groups.contains_key(&web), "a refused delete changes nothing");
+
+    // Moving the interface to another group frees the first, and tells a racing delete that groups moved.
+    network.moved.clear();
+    network.modify_network_interface_attribute(&eni.id, InterfaceChange::Groups(vec![other.clone()])).unwrap();
+    assert!(network.moved.contains(&crate::ec2::Kind::NetworkInterface));
+    network.delete_security_group(&web).unwrap();
+    assert_eq!(network.delete_security_group(&other), busy(&other));
+    network.delete_network_interface(&eni.id).unwrap();
+
+    // A rule of another group that names it as its peer keeps it too, until revoked.
+    let rule = crate::ec2::Rule::new(
+        "6",
+        Some(443),
+        Some(443),
+        crate::ec2::Peer::Group { group_id: other.clone(), user_id: String::new() },
+    );
+    network.authorize(&peer, crate::ec2::Direction::Ingress, std::slice::from_ref(&rule)).unwrap();
+    assert_eq!(network.delete_security_group(&other), busy(&other));
+    network.revoke(&peer, crate::ec2::Direction::Ingress, &[rule]).unwrap();
+    network.delete_security_group(&other).unwrap();
+}
