@@ -319,34 +319,7 @@ impl Elb {
                 "All subnets must belong to the same VPC".into(),
             )));
         }
-        let mut held: Vec<(String, String, String)> = Vec::new();
-        let mut groups = input.security_groups.clone();
-        for placement in &placements {
-            let request = CreateNetworkInterface {
-                subnet_id: Some(placement.subnet_id.clone()),
-                description: Some(format!("ELB {name}")),
-                groups: input.security_groups.clone(),
-                requester_managed: true,
-                ..CreateNetworkInterface::default()
-            };
-            let made = self
-                .ec2
-                .change(caller, &scopes::create_network_interface(Some(&placement.subnet_id)), |network, ids| {
-                    network.create_network_interface(ids, &request)
-                })
-                .await;
-            match made {
-                Ok(eni) => {
-                    groups = eni.security_groups.clone();
-                    held.push((placement.subnet_id.clone(), placement.availability_zone.clone(), eni.id));
-                }
-                Err(error) => {
-                    // Nothing is half-made: the interfaces made so far go again.
-                    let _ = self.release(caller, &held).await;
-                    return Err(ec2_error(error).into());
-                }
-            }
-        }
+        let (held, groups) = self.make_interfaces(caller, name, &placements, &input.security_groups).await?;
         let internal = if scheme == "internal" { "internal-" } else { "" };
         let lb = ClassicLoadBalancer {
             dns_name: format!("{internal}{name}-{}.{}.elb.amazonaws.com", dns_digits(), caller.region),
@@ -380,6 +353,46 @@ impl Elb {
     }
 
     /// Deletes the network interfaces of `subnets`; one already gone counts as deleted.
+    /// Makes the load balancer's requester-managed interface in each of `placements` with `groups`; returns
+    /// (subnet, zone, interface) of each and the groups they got (the VPC's default group when none was given).
+    /// Nothing is half-made: on a failure the interfaces made so far go again.
+    pub(crate) async fn make_interfaces(
+        &self,
+        caller: &Caller,
+        name: &str,
+        placements: &[crate::ec2::SubnetPlacement],
+        groups: &[String],
+    ) -> Result<(Vec<(String, String, String)>, Vec<String>), ElbError> {
+        let mut held: Vec<(String, String, String)> = Vec::new();
+        let mut given = groups.to_vec();
+        for placement in placements {
+            let request = CreateNetworkInterface {
+                subnet_id: Some(placement.subnet_id.clone()),
+                description: Some(format!("ELB {name}")),
+                groups: groups.to_vec(),
+                requester_managed: true,
+                ..CreateNetworkInterface::default()
+            };
+            let made = self
+                .ec2
+                .change(caller, &scopes::create_network_interface(Some(&placement.subnet_id)), |network, ids| {
+                    network.create_network_interface(ids, &request)
+                })
+                .await;
+            match made {
+                Ok(eni) => {
+                    given = eni.security_groups.clone();
+                    held.push((placement.subnet_id.clone(), placement.availability_zone.clone(), eni.id));
+                }
+                Err(error) => {
+                    let _ = self.release(caller, &held).await;
+                    return Err(ec2_error(error).into());
+                }
+            }
+        }
+        Ok((held, given))
+    }
+
     async fn release(&self, caller: &Caller, subnets: &[(String, String, String)]) -> Result<(), ElbError> {
         for (_, _, eni_id) in subnets {
             self.ec2

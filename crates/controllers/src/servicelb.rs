@@ -66,6 +66,8 @@ const COMPUTE_TYPE_LABEL: &str = "eks.amazonaws.com/compute-type";
 const RESYNC: Duration = Duration::from_secs(5);
 const FIRST_RETRY: Duration = Duration::from_secs(5);
 const LAST_RETRY: Duration = Duration::from_secs(300);
+/// How long a read of a not-ready endpoint's pod stands.
+const POD_READ_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One of the `service.beta.kubernetes.io/aws-load-balancer-*` annotations.
 fn annotation<'a>(service: &'a Service, suffix: &str) -> Option<&'a str> {
@@ -496,6 +498,8 @@ struct Controller {
     user_applied: HashMap<String, user_bindings::UserApplied>,
     /// The IngressClassParams in the cluster (watched once their CRD is there).
     class_params: Option<(Store<class_params::IngressClassParams>, tokio_util::task::AbortOnDropHandle<()>)>,
+    /// Not-ready endpoints' pods as last read, and when (see [`Controller::read_held`]).
+    pod_reads: HashMap<(String, String), (Instant, Option<bindings::HeldPod>)>,
 }
 
 /// A MutatingWebhookConfiguration as the controller needs it: the names of its webhooks.
@@ -590,6 +594,7 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
         user_bindings: None,
         user_applied: HashMap::new(),
         class_params: None,
+        pod_reads: HashMap::new(),
     };
     loop {
         // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
@@ -910,21 +915,32 @@ impl Controller {
 
     /// Reads the pods of `slices`' not-ready endpoints (in `namespace`) and keeps in `held` those held back only by
     /// their readiness gates.
+    /// A pod is read at most once every [`POD_READ_INTERVAL`], however often the loop wakes (every node
+    /// heartbeat wakes it).
     async fn read_held<'a>(
-        &self,
+        &mut self,
         namespace: &str,
         slices: impl IntoIterator<Item = &'a EndpointSlice>,
         held: &mut HeldPods,
     ) {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let now = Instant::now();
+        self.pod_reads.retain(|_, (at, _)| now.duration_since(*at) < POD_READ_INTERVAL);
         for pod in unready_pods(slices) {
             let key = (namespace.to_owned(), pod);
             if held.contains_key(&key) {
                 continue;
             }
-            if let Ok(Some(found)) = api.get_opt(&key.1).await
-                && let Some(found) = bindings::held(&found)
-            {
+            let found = match self.pod_reads.get(&key) {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let Ok(read) = api.get_opt(&key.1).await else { continue };
+                    let found = read.as_ref().and_then(bindings::held);
+                    self.pod_reads.insert(key.clone(), (now, found.clone()));
+                    found
+                }
+            };
+            if let Some(found) = found {
                 held.insert(key, found);
             }
         }
@@ -935,11 +951,9 @@ impl Controller {
         if self.bindings.get(&stack) == Some(&groups) || !self.crds_made {
             return;
         }
-        let resource = bindings::binding_resource();
         let params = PatchParams::apply("aws-load-balancer-controller").force();
         for group in &groups {
-            let api: Api<kube::core::DynamicObject> =
-                Api::namespaced_with(self.client.clone(), &group.namespace, &resource);
+            let api: Api<bindings::TargetGroupBinding> = Api::namespaced(self.client.clone(), &group.namespace);
             let object = bindings::binding(group, &stack);
             if let Err(error) = api.patch(&group.name, &params, &Patch::Apply(&object)).await {
                 tracing::debug!(%error, "could not write a TargetGroupBinding; trying again");
@@ -964,8 +978,7 @@ impl Controller {
 
     /// Deletes the bindings labelled for `stack` that are not of `keep`.
     async fn delete_bindings(&self, stack: &Stack, keep: &[BoundTargetGroup]) -> Result<(), kube::Error> {
-        let resource = bindings::binding_resource();
-        let api: Api<kube::core::DynamicObject> = Api::all_with(self.client.clone(), &resource);
+        let api: Api<bindings::TargetGroupBinding> = Api::all(self.client.clone());
         let found = api.list(&kube::api::ListParams::default().labels(&stack.selector())).await?;
         for binding in found.items {
             let namespace = binding.metadata.namespace.clone().unwrap_or_default();
@@ -973,7 +986,7 @@ impl Controller {
             if keep.iter().any(|g| g.name == name && g.namespace == namespace) {
                 continue;
             }
-            let api: Api<kube::core::DynamicObject> = Api::namespaced_with(self.client.clone(), &namespace, &resource);
+            let api: Api<bindings::TargetGroupBinding> = Api::namespaced(self.client.clone(), &namespace);
             match api.delete(&name, &kube::api::DeleteParams::default()).await {
                 Ok(_) => {}
                 Err(kube::Error::Api(status)) if status.code == 404 => {}

@@ -7,7 +7,7 @@
 //! one, and new groups are set on every one of them. Groups and subnets must exist and be in the load balancer's
 //! VPC; a zone takes one subnet; the last subnet stays. A change that is refused leaves everything as it was.
 
-use crate::ec2::{CreateNetworkInterface, Kind, Scope, interfaces::InterfaceChange, scopes};
+use crate::ec2::{Kind, Scope, interfaces::InterfaceChange, scopes};
 use crate::eks::Caller;
 use crate::elbv2::{Elbv2Error, ec2_error};
 
@@ -122,29 +122,7 @@ impl Elb {
             }
             zones.push(&placement.availability_zone);
         }
-        let mut held: Vec<(String, String, String)> = Vec::new();
-        for placement in &placements {
-            let request = CreateNetworkInterface {
-                subnet_id: Some(placement.subnet_id.clone()),
-                description: Some(format!("ELB {name}")),
-                groups: lb.security_groups.clone(),
-                requester_managed: true,
-                ..CreateNetworkInterface::default()
-            };
-            let made = self
-                .ec2
-                .change(caller, &scopes::create_network_interface(Some(&placement.subnet_id)), |network, ids| {
-                    network.create_network_interface(ids, &request)
-                })
-                .await;
-            match made {
-                Ok(eni) => held.push((placement.subnet_id.clone(), placement.availability_zone.clone(), eni.id)),
-                Err(error) => {
-                    let _ = self.release(caller, &held).await;
-                    return Err(ec2_error(error).into());
-                }
-            }
-        }
+        let (held, _) = self.make_interfaces(caller, name, &placements, &lb.security_groups).await?;
         let updated = self
             .update(caller, name, |lb| {
                 // Another attach may have taken a zone meanwhile.

@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::RwLock;
 
-use kube::core::ApiResource;
 use serde_json::{Value, json};
 
 use crate::load_balancers::{BoundTargetGroup, TargetType};
@@ -115,17 +114,6 @@ impl TargetGroupBinding {
                 .iter()
                 .any(|key| labels.contains_key(*key))
         })
-    }
-}
-
-/// `TargetGroupBinding` as a dynamic resource.
-pub fn binding_resource() -> ApiResource {
-    ApiResource {
-        group: GROUP.into(),
-        version: "v1beta1".into(),
-        api_version: format!("{GROUP}/v1beta1"),
-        kind: "TargetGroupBinding".into(),
-        plural: "targetgroupbindings".into(),
     }
 }
 
