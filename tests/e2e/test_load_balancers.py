@@ -451,6 +451,18 @@ def test_alb_ingresses_of_a_group_share_one_application_load_balancer(cluster):
     assert (status, json.loads(body)["path"]) == (200, "/cart"), "the host rule matches without case or port"
     status, kind, body = request("/cart", "other.example.com")
     assert (status, body) == (404, b""), "no rule takes it: the default action's fixed 404"
+    # Garbage and an oversized header get an HTTP error or a closed connection; the listener goes on serving.
+    import socket
+    host, port = address.rsplit(":", 1)
+    for junk in (b"\x00\xffNOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n"):
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            try:
+                raw.sendall(junk)
+                answer = raw.recv(64)
+            except OSError:
+                answer = b""
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer
+    assert request("/api/x", "a.example.org")[0] == 200, "the listener still serves"
 
     # A member that leaves takes its rules with it; the last one takes the load balancer.
     cluster.kubectl("delete", "ingress", "api", "--wait=true")
@@ -600,6 +612,13 @@ def test_target_group_bindings_and_the_pod_readiness_gate(cluster):
                                                    "involvedObject.name=wrong,reason=BackendNotFound")["items"]],
                "the wrong binding reported")
     cluster.kubectl("delete", "targetgroupbinding", "wrong", "-n", "gated", "--wait=true")
+    garbage = dict(by_hand, metadata={"name": "garbage", "namespace": "gated"},
+                   spec={"targetGroupARN": "not-an-arn" * 1000, "serviceRef": {"name": "web", "port": 80}})
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(garbage))
+    wait_until(lambda: get(cluster, "events", "-n", "gated", "--field-selector",
+                           "involvedObject.name=garbage,reason=FailedReconcile")["items"],
+               "the binding to no target group reported")
+    cluster.kubectl("delete", "targetgroupbinding", "garbage", "-n", "gated", "--wait=true")
     elbv2.delete_target_group(TargetGroupArn=outside["TargetGroupArn"])
 
     # The Service going takes its binding with it.

@@ -951,8 +951,10 @@ impl LoadBalancers for ServiceLoadBalancers {
     ) -> Result<TargetType, String> {
         let group = match self.elbv2.target_group(&self.caller, target_group_arn).await {
             Ok(group) => group,
-            // A binding that goes after its target group has nothing left to deregister.
-            Err(Elbv2Error::TargetGroupNotFound(_)) if ip.is_empty() && instance.is_empty() => {
+            // A binding that goes after its target group (or that never named one) has nothing to deregister.
+            Err(Elbv2Error::TargetGroupNotFound(_) | Elbv2Error::Validation(_))
+                if ip.is_empty() && instance.is_empty() =>
+            {
                 return Ok(TargetType::Ip);
             }
             Err(error) => return Err(error.to_string()),
