@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
-use store::{ListOptions, StoreError};
+use store::{KeyValue, ListOptions, StoreError};
 
 use super::{DeleteOptions, Strategy};
 use crate::api::ClusterApi;
@@ -196,26 +196,44 @@ impl ClusterApi {
         for resource in &resources {
             let prefix = self.collection_prefix(resource, Some(namespace));
             let page = self.store.list(&prefix, ListOptions::default()).await?;
-            for kv in &page.items {
-                let Ok(object) = self.decode_stored(resource, kv) else { continue };
-                if object::finalizers(&object) > 0 {
+            for kv in page.items {
+                if !self.delete_namespaced_object(resource, kv).await? {
                     remaining += 1;
-                    if object::metadata_str(&object, "deletionTimestamp").is_none() {
-                        let mut marked = object.clone();
-                        metadata_mut(&mut marked)
-                            .insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
-                        let _ = self.store.update(&kv.key, Self::encode_for_store(&marked), kv.mod_revision).await;
-                    }
-                    continue;
-                }
-                match self.store.delete(&kv.key, Some(kv.mod_revision)).await {
-                    Ok(_) => super::strategy(resource).after_delete(self, &object).await?,
-                    Err(StoreError::NotFound { .. }) => {}
-                    Err(StoreError::Conflict { .. }) => remaining += 1,
-                    Err(error) => return Err(error.into()),
                 }
             }
         }
         Ok(remaining)
+    }
+
+    /// Deletes one object of a terminating namespace, or marks it deleted when finalizers hold it; a write that
+    /// raced this one (a controller updating its status) is read again and retried. Returns whether it is gone.
+    async fn delete_namespaced_object(&self, resource: &ResourceType, mut kv: KeyValue) -> Result<bool, ApiError> {
+        loop {
+            let Ok(object) = self.decode_stored(resource, &kv) else { return Ok(true) };
+            let written = if object::finalizers(&object) > 0 {
+                if object::metadata_str(&object, "deletionTimestamp").is_some() {
+                    return Ok(false);
+                }
+                let mut marked = object.clone();
+                metadata_mut(&mut marked).insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
+                self.store.update(&kv.key, Self::encode_for_store(&marked), kv.mod_revision).await.map(|_| false)
+            } else {
+                self.store.delete(&kv.key, Some(kv.mod_revision)).await.map(|_| true)
+            };
+            match written {
+                Ok(gone) => {
+                    if gone {
+                        super::strategy(resource).after_delete(self, &object).await?;
+                    }
+                    return Ok(gone);
+                }
+                Err(StoreError::NotFound { .. }) => return Ok(true),
+                Err(StoreError::Conflict { .. }) => match self.store.get(&kv.key, None).await? {
+                    Some(current) => kv = current,
+                    None => return Ok(true),
+                },
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
 }
