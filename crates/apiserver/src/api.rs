@@ -49,6 +49,8 @@ pub struct ClusterApi {
     pub(crate) decodes: Arc<crate::decoded::DecodeCache>,
     /// The sessions of upgraded connections (port-forwarding); they end with their connection, or with this.
     pub(crate) sessions: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    /// Aggregated API servers' discovery documents.
+    pub(crate) aggregated: crate::discovery::BackendDiscovery,
 }
 
 impl ClusterApi {
@@ -70,6 +72,7 @@ impl ClusterApi {
             tokens: record.token_issuer().expect("a stored cluster key is an ECDSA P-256 key"),
             decodes: Arc::default(),
             sessions: std::sync::Mutex::default(),
+            aggregated: crate::discovery::BackendDiscovery::default(),
             store,
         }
     }

@@ -2,9 +2,39 @@
 //! `APIGroupList`, `APIGroup`, `APIResourceList`) and as aggregated discovery v2 (`APIGroupDiscoveryList`),
 //! which kubectl asks for first.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use serde_json::{Value, json};
 
 use crate::registry::{Registry, ResourceType, Subresource};
+
+/// Aggregated API servers' discovery documents, by APIService name: the APIService's revision, when it was
+/// fetched, and the resources (`None` when the fetch failed).
+#[derive(Debug, Default)]
+pub struct BackendDiscovery {
+    entries: Mutex<HashMap<String, Fetched>>,
+}
+
+/// A backend's revision, when its document was fetched, and its resources.
+type Fetched = (String, Instant, Option<Vec<Value>>);
+
+impl BackendDiscovery {
+    /// What was fetched for `name` at `revision`, if it is younger than `ttl` (`retry` for a failure).
+    pub fn get(&self, name: &str, revision: &str, ttl: Duration, retry: Duration) -> Option<Option<Vec<Value>>> {
+        let entries = self.entries.lock().expect("discovery cache lock");
+        let (kept, at, resources) = entries.get(name)?;
+        let fresh = if resources.is_some() { ttl } else { retry };
+        (kept == revision && at.elapsed() < fresh).then(|| resources.clone())
+    }
+
+    /// Keeps what was fetched for `name` at `revision`.
+    pub fn put(&self, name: &str, revision: &str, resources: Option<Vec<Value>>) {
+        let mut entries = self.entries.lock().expect("discovery cache lock");
+        entries.insert(name.to_owned(), (revision.to_owned(), Instant::now(), resources));
+    }
+}
 
 /// The media type of aggregated discovery v2.
 pub const AGGREGATED_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -160,9 +190,10 @@ fn aggregated_resource(resource: &ResourceType) -> Value {
     entry
 }
 
-/// Aggregated discovery for `/api` (`legacy`, the core group) or `/apis` (every other group).
-pub fn aggregated(registry: &Registry, legacy: bool) -> Value {
-    let items: Vec<Value> = registry
+/// Aggregated discovery for `/api` (`legacy`, the core group) or `/apis` (every other group), followed by the
+/// group versions aggregated APIServices serve (`extra`: group, version, resources, in discovery order).
+pub fn aggregated(registry: &Registry, legacy: bool, extra: &[(&str, &str, &[Value])]) -> Value {
+    let mut items: Vec<Value> = registry
         .groups()
         .iter()
         .filter(|(group, _)| group.is_empty() == legacy)
@@ -178,5 +209,64 @@ pub fn aggregated(registry: &Registry, legacy: bool) -> Value {
             json!({ "metadata": { "name": group, "creationTimestamp": null }, "versions": versions })
         })
         .collect();
+    if !legacy {
+        let mut added: Vec<(&str, Vec<Value>)> = Vec::new();
+        for (group, version, resources) in extra {
+            let entry = json!({ "version": version, "resources": resources, "freshness": "Current" });
+            match added.iter_mut().find(|(name, _)| name == group) {
+                Some((_, versions)) => versions.push(entry),
+                None => added.push((group, vec![entry])),
+            }
+        }
+        items.extend(added.into_iter().map(|(group, versions)| {
+            json!({ "metadata": { "name": group, "creationTimestamp": null }, "versions": versions })
+        }));
+    }
     json!({ "kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items })
+}
+
+/// The aggregated discovery entries of the resources an `APIResourceList` lists (an aggregated API server's
+/// legacy discovery document), as kube-aggregator converts them: `<resource>/<subresource>` entries become their
+/// parent's subresources; entries without a name or kind are skipped.
+pub fn aggregated_from_list(list: &Value, group: &str, version: &str) -> Vec<Value> {
+    let listed = list["resources"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let verbs = |entry: &Value| entry.get("verbs").filter(|v| v.is_array()).cloned().unwrap_or_else(|| json!([]));
+    let mut resources: Vec<Value> = Vec::new();
+    for entry in listed.iter().filter(|entry| !entry["name"].as_str().unwrap_or_default().contains('/')) {
+        let (Some(name), Some(kind)) = (entry["name"].as_str(), entry["kind"].as_str()) else { continue };
+        let mut resource = json!({
+            "resource": name,
+            "responseKind": { "group": group, "version": version, "kind": kind },
+            "scope": if entry["namespaced"].as_bool() == Some(true) { "Namespaced" } else { "Cluster" },
+            "singularResource": entry["singularName"].as_str().unwrap_or_default(),
+            "verbs": verbs(entry),
+        });
+        for field in ["shortNames", "categories"] {
+            if entry[field].as_array().is_some_and(|values| !values.is_empty()) {
+                resource[field] = entry[field].clone();
+            }
+        }
+        resources.push(resource);
+    }
+    for entry in listed {
+        let Some((parent, subresource)) = entry["name"].as_str().and_then(|name| name.split_once('/')) else {
+            continue;
+        };
+        let Some(owner) = resources.iter_mut().find(|r| r["resource"] == parent) else { continue };
+        let kind = entry["kind"].as_str().unwrap_or_default();
+        let sub = json!({
+            "subresource": subresource,
+            "responseKind": {
+                "group": entry["group"].as_str().unwrap_or(group),
+                "version": entry["version"].as_str().unwrap_or(version),
+                "kind": kind,
+            },
+            "verbs": verbs(entry),
+        });
+        match owner["subresources"].as_array_mut() {
+            Some(subresources) => subresources.push(sub),
+            None => owner["subresources"] = json!([sub]),
+        }
+    }
+    resources
 }

@@ -20,11 +20,12 @@
 //! 3. `api`: `ClusterApi`, the state one cluster's handlers share, and where its objects are stored.
 //! 4. Handlers, each an `impl ClusterApi` block or functions over it: `rest` (the generic verbs, a file each
 //!    under `rest/`, watch included), `kinds` (one strategy per kind with behaviour of its own, whose hooks the
-//!    generic verbs call), `authn`, `authz`, and the connect subresources: `proxy` (pods' and services') and
-//!    `portforward`.
+//!    generic verbs call), `authn`, `authz`, the connect subresources: `proxy` (pods' and services') and
+//!    `portforward`, and `aggregator` (group versions APIServices pass on to a Service, over `proxy`).
 //! 5. `server` (TLS and routing) and `local` (the same routing in-process).
 //! 6. `cluster`: `ControlPlanes`, which creates, bootstraps, starts and deletes clusters.
 
+mod aggregator;
 mod allocate;
 mod api;
 mod authn;
@@ -65,6 +66,13 @@ pub use local::LocalService;
 pub use pki::ClusterPki;
 pub use plugins::{PodAdmission, PodConnector, ServiceAdmission, TokenAuthenticator};
 pub use record::{ClusterRecord, DEFAULT_VERSION, KUBERNETES_VERSIONS};
+
+/// Parses a label selector written as kube-apiserver reads `?labelSelector=` (`app=web,tier in (a,b),!canary`)
+/// into kube-core's matcher, for programs that serve lists as an API server does; `Err` is kube-apiserver's
+/// message.
+pub fn parse_label_selector(text: &str) -> Result<kube_core::Selector, String> {
+    selector::LabelSelector::parse(text).map(selector::LabelSelector::into_selector).map_err(|error| error.message)
+}
 
 #[cfg(test)]
 mod tests;

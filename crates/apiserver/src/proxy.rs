@@ -146,7 +146,7 @@ impl ClusterApi {
 
     /// A ready endpoint's pod and port for a service proxy, as kube-apiserver's service `ResourceLocation` finds
     /// them, from the service's EndpointSlices.
-    async fn service_target(
+    pub(crate) async fn service_target(
         &self,
         namespace: &str,
         id: &str,
@@ -289,7 +289,7 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
 
 /// Sends `request` to the pod over `stream` with path `path` (and the request's query), and streams the answer
 /// back. The connection ends when the answer has been read.
-async fn forward(
+pub(crate) async fn forward(
     stream: tokio::io::DuplexStream,
     pod: &Value,
     port: u16,

@@ -67,6 +67,11 @@ impl LabelSelector {
         self.selector.selects_all()
     }
 
+    /// kube-core's matcher of the selector.
+    pub fn into_selector(self) -> Selector {
+        self.selector
+    }
+
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
         if self.is_empty() {
             return true;

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::aggregator;
 use crate::api::ClusterApi;
 use crate::authn::authenticate_bearer;
 use crate::authz::{Attributes, UserInfo};
@@ -24,11 +25,11 @@ use crate::identity::Identity;
 use crate::kinds::{self, Call};
 use crate::media::{self, Presentation};
 use crate::pki::ClusterPki;
-use crate::registry::{ResourceType, Verbs};
+use crate::registry::{Registry, ResourceType, Verbs};
 use crate::request::{self, ApiPath, ResourceRequest, Verb};
 use crate::status::ApiError;
 use crate::table;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A cluster's API server, running until stopped.
 #[derive(Debug)]
@@ -214,7 +215,13 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
     let registry = &*served;
     let request = match api_path {
         ApiPath::Root { legacy } if discovery::wants_aggregated(&accept) => {
-            let mut response = json_response(StatusCode::OK, &discovery::aggregated(registry, legacy));
+            let aggregated = if legacy { Vec::new() } else { api.aggregated_discovery().await };
+            let extra: Vec<(&str, &str, &[Value])> = aggregated
+                .iter()
+                .filter(|(served, _)| !registry.groups().iter().any(|(group, _)| *group == served.group))
+                .map(|(served, resources)| (served.group.as_str(), served.version.as_str(), resources.as_slice()))
+                .collect();
+            let mut response = json_response(StatusCode::OK, &discovery::aggregated(registry, legacy, &extra));
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(discovery::AGGREGATED_V2));
             return Ok(response);
         }
@@ -222,16 +229,35 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             return Ok(json_response(StatusCode::OK, &discovery::api_versions(&format!("127.0.0.1:{}", api.port))));
         }
         ApiPath::Root { legacy: false } => {
-            return Ok(json_response(StatusCode::OK, &discovery::api_group_list(registry)));
+            let mut list = discovery::api_group_list(registry);
+            let groups = aggregated_groups(api, registry).await?;
+            if let Some(listed) = list["groups"].as_array_mut() {
+                listed.extend(groups);
+            }
+            return Ok(json_response(StatusCode::OK, &list));
         }
         ApiPath::Group { group } => {
-            let document = discovery::api_group(registry, &group).ok_or_else(ApiError::no_such_resource)?;
+            let document = match discovery::api_group(registry, &group) {
+                Some(document) => document,
+                None => {
+                    let groups = aggregated_groups(api, registry).await?;
+                    let mut document =
+                        groups.into_iter().find(|g| g["name"] == group).ok_or_else(ApiError::no_such_resource)?;
+                    document["kind"] = json!("APIGroup");
+                    document["apiVersion"] = json!("v1");
+                    document
+                }
+            };
             return Ok(json_response(StatusCode::OK, &document));
         }
         ApiPath::GroupVersion { group, version } => {
-            let document =
-                discovery::api_resource_list(registry, &group, &version).ok_or_else(ApiError::no_such_resource)?;
-            return Ok(json_response(StatusCode::OK, &document));
+            if let Some(document) = discovery::api_resource_list(registry, &group, &version) {
+                return Ok(json_response(StatusCode::OK, &document));
+            }
+            return match api.aggregated_api(&group, &version).await? {
+                Some(aggregated) => api.proxy_aggregated(user, &aggregated, request).await,
+                None => Err(ApiError::no_such_resource()),
+            };
         }
         ApiPath::Resource(resource_request) => (resource_request, request),
     };
@@ -241,10 +267,10 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         None => {
             // Another server sharing the store may have created the CRD that serves it.
             api.reload_custom_resources().await?;
-            api.served()
-                .find(&info.group, &info.version, &info.resource)
-                .ok_or_else(ApiError::no_such_resource)?
-                .clone()
+            match api.served().find(&info.group, &info.version, &info.resource) {
+                Some(resource) => resource.clone(),
+                None => return route_aggregated(api, user, &info, request).await,
+            }
         }
     };
     let attributes = Attributes::Resource {
@@ -293,6 +319,38 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
         strategy.after_write(api).await?;
     }
     answer
+}
+
+/// A resource request for a group version no resource of the cluster serves: passed on to the aggregated API
+/// server an APIService names, after authorization, else 404.
+async fn route_aggregated(
+    api: &ClusterApi,
+    user: &UserInfo,
+    info: &ResourceRequest,
+    request: Request<Body>,
+) -> Result<Response, ApiError> {
+    let Some(aggregated) = api.aggregated_api(&info.group, &info.version).await? else {
+        return Err(ApiError::no_such_resource());
+    };
+    let attributes = Attributes::Resource {
+        verb: rbac_verb(info.verb).to_owned(),
+        group: info.group.clone(),
+        resource: info.resource.clone(),
+        subresource: info.subresource.clone(),
+        namespace: info.namespace.clone(),
+        name: info.name.clone(),
+    };
+    api.authorize(user, &attributes).await?;
+    api.proxy_aggregated(user, &aggregated, request).await
+}
+
+/// The `APIGroup` documents of groups only aggregated APIServices serve.
+async fn aggregated_groups(api: &ClusterApi, registry: &Registry) -> Result<Vec<Value>, ApiError> {
+    let apis = api.aggregated_apis().await?;
+    let local = registry.groups();
+    let apis: Vec<_> =
+        apis.into_iter().filter(|served| !local.iter().any(|(group, _)| *group == served.group)).collect();
+    Ok(aggregator::api_groups(&apis))
 }
 
 async fn serve_resource(

@@ -120,7 +120,7 @@ fn discovery_names_every_group_with_its_preferred_version_first() {
     let apps = discovery::api_resource_list(&registry, "apps", "v1").unwrap();
     let scale = apps["resources"].as_array().unwrap().iter().find(|r| r["name"] == "deployments/scale").unwrap();
     assert_eq!((scale["group"].as_str(), scale["kind"].as_str()), (Some("autoscaling"), Some("Scale")));
-    let aggregated = discovery::aggregated(&registry, true);
+    let aggregated = discovery::aggregated(&registry, true, &[]);
     assert_eq!(aggregated["items"][0]["metadata"]["name"], "");
     assert!(discovery::wants_aggregated(
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
