@@ -5,7 +5,7 @@
 //! as the pod garbage collector would.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -203,10 +203,10 @@ pub(crate) async fn run(
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
 /// identity, annotations and deletion; its controller and `pod-template-hash` label and its containers' CPU and
 /// memory requests and limits (for [`usage`]); its readiness gates; what `PodPlan::of` reads (restart policy, grace
-/// period, each container's name, image, pull policy and probes); the node, host networking; the claims its volumes name (which must be
-/// mounted before it starts) and its projected tokens for an audience with its service account (requested before it
-/// starts); the status fields admission reads; and the conditions others own, which every status write carries
-/// over.
+/// period, each container's name, image, pull policy and probes); the node, host networking; the claims its
+/// volumes name (which must be mounted before it starts) and its projected tokens for an audience with its service
+/// account (requested before it starts); the status fields admission reads; and the conditions others own, which
+/// every status write carries over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
     pod.metadata.labels = pod.metadata.labels.take().and_then(|labels| {
@@ -218,11 +218,9 @@ fn lean_pod(pod: &mut Pod) {
         Some(vec![controller])
     });
     let lean_resources = |resources: Option<ResourceRequirements>| {
-        let keep = |map: Option<std::collections::BTreeMap<String, _>>| {
+        let keep = |map: Option<BTreeMap<String, _>>| {
             map.map(|map| {
-                map.into_iter()
-                    .filter(|(name, _)| name == "cpu" || name == "memory")
-                    .collect::<std::collections::BTreeMap<_, _>>()
+                map.into_iter().filter(|(name, _)| name == "cpu" || name == "memory").collect::<BTreeMap<_, _>>()
             })
             .filter(|map| !map.is_empty())
         };
