@@ -7,13 +7,15 @@
 //! drives every node (registration, Lease renewals in one batch per interval, status heartbeats), the other watches
 //! every bound pod once and hands each to one of several drivers by its node, each driving its pods from a
 //! deadline queue. What a pod does over time is
-//! the pure function [`lifecycle::simulate`]; [`status`] turns its result into kubelet's status and events.
+//! the pure function [`lifecycle::simulate`]; [`status`] turns its result into kubelet's status and events. The
+//! drivers publish their running pods, from which [`NodeAgent::usage`] computes what containers and nodes use
+//! ([`usage`]), for a metrics server.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Pod, Taint};
+use k8s_openapi::api::core::v1::Taint;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -24,8 +26,10 @@ pub mod node;
 pub mod probe;
 pub mod status;
 pub mod traffic;
+pub mod usage;
 
 pub use network::{Cidr, PodNetwork, SubnetPool};
+pub use usage::{ContainerUsage, Load, Loads, NodeUsage, PodUsage, UsageSnapshot, Workload};
 
 /// A node's resources: `status.capacity` (and, after the AMI's reservations, `status.allocatable`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,7 +66,7 @@ pub struct NodeSpec {
 }
 
 /// How the agent behaves; [`Default`] gives upstream's values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AgentConfig {
     /// The Leases' `leaseDurationSeconds` (kubelet: 40).
     pub lease_duration_seconds: i32,
@@ -78,6 +82,8 @@ pub struct AgentConfig {
     pub backoff_max: Duration,
     /// How long a pod's sandbox and image pull take before its containers start.
     pub start_delay: Duration,
+    /// The workloads' loads set at run time, over their pods' annotations ([`usage`]); empty by default.
+    pub loads: Arc<usage::Loads>,
 }
 
 impl Default for AgentConfig {
@@ -90,6 +96,7 @@ impl Default for AgentConfig {
             backoff_base: Duration::from_secs(10),
             backoff_max: Duration::from_secs(300),
             start_delay: Duration::from_secs(1),
+            loads: Arc::default(),
         }
     }
 }
@@ -101,31 +108,6 @@ impl AgentConfig {
             backoff_base: self.backoff_base,
             backoff_max: self.backoff_max,
         }
-    }
-}
-
-/// The CPU and memory a pod reports using, from its `ekslite.dev/cpu-usage` and `ekslite.dev/memory-usage`
-/// annotations (quantities such as `250m` and `128Mi`), for a metrics server. `None` where an annotation is
-/// absent or unreadable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    /// CPU in millicores.
-    pub cpu_millis: Option<u64>,
-    /// Memory in bytes.
-    pub memory_bytes: Option<u64>,
-}
-
-/// Annotation: the CPU a pod uses, a quantity.
-pub const CPU_USAGE: &str = "ekslite.dev/cpu-usage";
-/// Annotation: the memory a pod uses, a quantity.
-pub const MEMORY_USAGE: &str = "ekslite.dev/memory-usage";
-
-/// The usage a pod's annotations declare.
-pub fn usage(pod: &Pod) -> Usage {
-    let annotation = |key: &str| pod.metadata.annotations.as_ref().and_then(|map| map.get(key));
-    Usage {
-        cpu_millis: annotation(CPU_USAGE).and_then(|text| k8s_model::rounded_up(text, true)),
-        memory_bytes: annotation(MEMORY_USAGE).and_then(|text| k8s_model::rounded_up(text, false)),
     }
 }
 
@@ -141,11 +123,13 @@ struct DesiredNode {
     failed: bool,
 }
 
-/// What the tasks share: the desired nodes and a signal bumped at every change of them.
+/// What the tasks share: the desired nodes, a signal bumped at every change of them, and the running pods the
+/// drivers publish for [`NodeAgent::usage`].
 #[derive(Debug)]
 struct Shared {
     desired: RwLock<Desired>,
     changed: watch::Sender<u64>,
+    board: usage::Board,
 }
 
 impl Shared {
@@ -167,6 +151,7 @@ pub trait PodVolumes: Send + Sync + std::fmt::Debug {
 #[derive(Debug)]
 pub struct NodeAgent {
     shared: Arc<Shared>,
+    loads: Arc<usage::Loads>,
     network: Arc<dyn PodNetwork>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -186,7 +171,9 @@ impl NodeAgent {
         volumes: Option<Arc<dyn PodVolumes>>,
     ) -> NodeAgent {
         let (changed, _) = watch::channel(0);
-        let shared = Arc::new(Shared { desired: RwLock::new(Desired::default()), changed });
+        let board = usage::Board::new(agent::pods::SHARDS);
+        let shared = Arc::new(Shared { desired: RwLock::new(Desired::default()), changed, board });
+        let loads = Arc::clone(&config.loads);
         let (shutdown, _) = watch::channel(false);
         let config = Arc::new(config);
         let tasks = vec![
@@ -205,7 +192,7 @@ impl NodeAgent {
                 shutdown.subscribe(),
             )),
         ];
-        NodeAgent { shared, network, shutdown, tasks }
+        NodeAgent { shared, loads, network, shutdown, tasks }
     }
 
     /// The desired set of nodes: new names register, missing names stop and their Node objects (and Leases) are
@@ -255,6 +242,22 @@ impl NodeAgent {
         self.shared.bump();
     }
 
+    /// What the running containers of the agent's live nodes use now, and those nodes ([`usage`] has the model).
+    /// Cheap: no API call, computed from what the pod drivers published, with the load table as it is now.
+    pub fn usage(&self) -> UsageSnapshot {
+        let nodes: Vec<(String, Capacity)> = {
+            let desired = self.shared.desired.read().expect("the node lock is never poisoned");
+            desired
+                .nodes
+                .iter()
+                .filter(|(_, node)| !node.failed)
+                .map(|(name, node)| (name.clone(), node.spec.capacity))
+                .collect()
+        };
+        let nodes: Vec<(&str, Capacity)> = nodes.iter().map(|(name, capacity)| (name.as_str(), *capacity)).collect();
+        self.shared.board.snapshot(time::OffsetDateTime::now_utc(), &nodes, &self.loads)
+    }
+
     /// Stops the agent's tasks and waits for them. Node objects stay as they are.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
@@ -290,6 +293,3 @@ enum AgentError {
         source: serde_json::Error,
     },
 }
-
-#[cfg(test)]
-mod tests;

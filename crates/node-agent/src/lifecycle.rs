@@ -29,6 +29,12 @@ const DEFAULT_RUN: Duration = Duration::from_secs(1);
 const DEFAULT_GRACE: Duration = Duration::from_secs(30);
 /// Guards the restart loop against pathological plans (a zero back-off).
 const MAX_RUNS: u32 = 100_000;
+/// How long a container that needs more memory than its limit runs before the kernel's OOM killer ends it: the
+/// time to come up and grow past the limit.
+pub const OOM_AFTER: Duration = Duration::from_secs(2);
+/// How long an OOM-killed container shows its terminated state before it restarts or waits in back-off: kubelet
+/// learns of the death at its next PLEG relist (every second) and restarts the container on the sync that follows.
+pub const OOM_REPORTED_FOR: Duration = Duration::from_secs(1);
 
 /// The durations the simulation uses that are not the pod's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +102,9 @@ pub struct ContainerPlan {
     pub liveness_failure: Option<ProbeFailure>,
     /// The startup probe never succeeds: the container never counts as started, nor ready.
     pub startup_failure: Option<ProbeFailure>,
+    /// The container uses more memory than its limit ([`crate::usage`]): the OOM killer ends it [`OOM_AFTER`]
+    /// after each start, with reason `OOMKilled` and exit code 137.
+    pub oom: bool,
 }
 
 /// A probe of a container that never succeeds: the node probed it through the pod's simulated ports
@@ -251,6 +260,14 @@ impl PodPlan {
         self
     }
 
+    /// The plan with the regular containers that run out of memory (`true`), one entry per container in order.
+    pub fn with_oom(mut self, oom: Vec<bool>) -> PodPlan {
+        for (container, oom) in self.containers.iter_mut().zip(oom) {
+            container.oom = oom;
+        }
+        self
+    }
+
     /// When the regular containers first start, after the image pull and every init container.
     pub fn containers_start(&self, timing: &Timing) -> Duration {
         timing.start_delay + self.init_run * self.init_containers.len() as u32
@@ -301,6 +318,7 @@ impl ContainerPlan {
             readiness_failure: None,
             liveness_failure: None,
             startup_failure: None,
+            oom: false,
         }
     }
 }
@@ -331,12 +349,19 @@ pub struct Terminated {
     pub started: Duration,
     /// When it finished.
     pub finished: Duration,
+    /// The kernel's OOM killer ended it.
+    pub oom_killed: bool,
 }
 
 impl Terminated {
-    /// `Completed` for exit code 0, `Error` otherwise, as containerd reports.
+    /// `OOMKilled` when the OOM killer ended it, else `Completed` for exit code 0 and `Error` otherwise, as
+    /// containerd reports.
     pub fn reason(&self) -> &'static str {
-        if self.exit_code == 0 { "Completed" } else { "Error" }
+        match (self.oom_killed, self.exit_code) {
+            (true, _) => "OOMKilled",
+            (false, 0) => "Completed",
+            (false, _) => "Error",
+        }
     }
 }
 
@@ -386,6 +411,9 @@ pub struct ContainerSnapshot {
     pub backoffs: u32,
     /// Running but failing its readiness probe (for `Unhealthy` events).
     pub readiness_failing: bool,
+    /// Terminated for now but restarting (an OOM kill, reported before the restart or back-off): the pod still
+    /// runs.
+    pub restarting: bool,
 }
 
 /// An ephemeral container at `elapsed`, added (seen by the node) at `added`: it waits for its image for the start
@@ -400,7 +428,9 @@ pub fn simulate_ephemeral(
     let starts_at = added + timing.start_delay;
     let (state, next) = match stop {
         Some(stop) if stop.at <= elapsed && stop.at >= starts_at => {
-            (State::Terminated(Terminated { exit_code: stop.exit_code, started: starts_at, finished: stop.at }), None)
+            let exit =
+                Terminated { exit_code: stop.exit_code, started: starts_at, finished: stop.at, oom_killed: false };
+            (State::Terminated(exit), None)
         }
         Some(stop) if stop.at <= elapsed => (State::Waiting { reason: "ContainerCreating", backoff: None }, None),
         _ if elapsed < starts_at => (State::Waiting { reason: "ContainerCreating", backoff: None }, Some(starts_at)),
@@ -420,6 +450,7 @@ pub fn simulate_ephemeral(
         liveness_erroring: false,
         backoffs: 0,
         readiness_failing: false,
+        restarting: false,
     };
     (snapshot, next)
 }
@@ -491,7 +522,7 @@ pub fn simulate(plan: &PodPlan, timing: &Timing, elapsed: Duration, stop: Option
             next.at(end);
             ContainerSnapshot { state: State::Running { since: begin }, starts: 1, ..waiting("") }
         } else {
-            let done = Terminated { exit_code: 0, started: begin, finished: end };
+            let done = Terminated { exit_code: 0, started: begin, finished: end, oom_killed: false };
             ContainerSnapshot { state: State::Terminated(done), ready: true, starts: 1, ..waiting("") }
         };
         init_containers.push(snapshot);
@@ -515,8 +546,11 @@ pub fn simulate(plan: &PodPlan, timing: &Timing, elapsed: Duration, stop: Option
 
     if let Some(stop) = stopped {
         for container in init_containers.iter_mut().chain(containers.iter_mut()) {
+            // A container the OOM killer just ended is not restarted any more.
+            container.restarting = false;
             if let State::Running { since } = container.state {
-                let exit = Terminated { exit_code: stop.exit_code, started: since, finished: stop.at };
+                let exit =
+                    Terminated { exit_code: stop.exit_code, started: since, finished: stop.at, oom_killed: false };
                 container.state = State::Terminated(exit);
                 container.ready = false;
                 container.started = false;
@@ -528,7 +562,8 @@ pub fn simulate(plan: &PodPlan, timing: &Timing, elapsed: Duration, stop: Option
         next = Next(None);
     }
 
-    let all_terminated = containers.iter().all(|container| matches!(container.state, State::Terminated(_)));
+    let all_terminated =
+        containers.iter().all(|container| matches!(container.state, State::Terminated(_)) && !container.restarting);
     let phase = if stopped.is_some() && all_terminated && initialized {
         terminal_phase(&containers)
     } else if stopped.is_some() {
@@ -564,6 +599,7 @@ fn waiting(reason: &'static str) -> ContainerSnapshot {
         liveness_erroring: false,
         backoffs: 0,
         readiness_failing: false,
+        restarting: false,
     }
 }
 
@@ -600,15 +636,15 @@ fn run_container(
         .filter(|_| !never_starts);
     let kill_after = startup_kill.or(liveness_kill);
     let liveness_errors = container.liveness_failure.as_ref().is_some_and(|failure| failure.kill_after.is_none());
+    let oom_after = container.oom.then_some(OOM_AFTER);
     loop {
         snapshot.starts += 1;
-        let (run, killed) = match (plan.run, kill_after) {
-            (Some(run), Some(live)) if live < run => (Some(live), true),
-            (Some(run), _) => (Some(run), false),
-            (None, Some(live)) => (Some(live), true),
-            (None, None) => (None, false),
-        };
-        let end = run.map(|run| start + run);
+        // What ends this run first: the OOM killer, the container's own exit, or a probe (on a tie, in that order).
+        let ending = [(oom_after, Ending::Oom), (plan.run, Ending::Exit), (kill_after, Ending::Probe)]
+            .into_iter()
+            .filter_map(|(after, ending)| after.map(|after| (after, ending)))
+            .min_by_key(|(after, _)| *after);
+        let end = ending.map(|(run, _)| start + run);
         if end.is_none_or(|end| end > now) {
             if let Some(end) = end {
                 next.at(end);
@@ -644,12 +680,13 @@ fn run_container(
             }
             return snapshot;
         }
-        let end = end.expect("a finite run");
-        let exit_code = if killed { KILLED_EXIT_CODE } else { plan.exit_code };
-        let exit = Terminated { exit_code, started: start, finished: end };
-        if killed && startup_kill.is_some() {
+        let (end, ending) = (end.expect("a finite run"), ending.map_or(Ending::Exit, |(_, ending)| ending));
+        let exit_code = if ending == Ending::Exit { plan.exit_code } else { KILLED_EXIT_CODE };
+        let oom_killed = ending == Ending::Oom;
+        let exit = Terminated { exit_code, started: start, finished: end, oom_killed };
+        if ending == Ending::Probe && startup_kill.is_some() {
             snapshot.startup_kills += 1;
-        } else if killed {
+        } else if ending == Ending::Probe {
             snapshot.liveness_kills += 1;
         }
         let restarts = match plan.restart_policy {
@@ -666,8 +703,16 @@ fn run_container(
         }
         let delay = backoff(timing, backoff_steps);
         backoff_steps += 1;
+        // An OOM kill is reported (the container terminated, the pod still running) before anything else happens.
+        let reported_until = if oom_killed { end + OOM_REPORTED_FOR } else { end };
+        let restart_at = (end + delay).max(reported_until);
+        if now < reported_until {
+            next.at(reported_until);
+            snapshot.state = State::Terminated(exit);
+            snapshot.restarting = true;
+            return snapshot;
+        }
         snapshot.last = Some(exit);
-        let restart_at = end + delay;
         if restart_at > now {
             next.at(restart_at);
             snapshot.backoffs += 1;
@@ -677,6 +722,17 @@ fn run_container(
         snapshot.restart_count += 1;
         start = restart_at;
     }
+}
+
+/// What ends a container's run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The kernel's OOM killer.
+    Oom,
+    /// It exits on its own.
+    Exit,
+    /// A failing liveness or startup probe.
+    Probe,
 }
 
 /// The delay before restart number `step` (0-based) since the back-off was last reset: none for the first, then

@@ -1,5 +1,5 @@
 //! The agent against an in-process API server: node registration and Leases, pods driven through their lifecycle
-//! as kubelet reports it, deletion, max pods and failed nodes.
+//! as kubelet reports it, deletion, max pods and failed nodes, the usage the agent reports and OOM kills.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -528,5 +528,86 @@ async fn projected_tokens_for_an_audience_are_requested_before_the_pod_starts() 
 
     accounts.create(&PostParams::default(), &account).await.unwrap();
     harness.pod_when("irsa", "the pod runs once its token can be had", |pod| phase(pod) == "Running").await;
+    harness.stop().await;
+}
+
+/// `(cpu millicores, memory MiB)` of each container of the pod `name` in `usage`, if it is there.
+fn usage_of(usage: &node_agent::UsageSnapshot, name: &str) -> Option<Vec<(u64, u64)>> {
+    let pod = usage.pods.iter().find(|pod| pod.name == name)?;
+    Some(pod.containers.iter().map(|c| (c.cpu_nanocores / 1_000_000, c.memory_bytes >> 20)).collect())
+}
+
+#[tokio::test]
+async fn usage_follows_the_running_pods_and_the_load_table() {
+    let (planes, client) = cluster().await;
+    let loads = Arc::new(node_agent::Loads::new());
+    let config = AgentConfig { loads: Arc::clone(&loads), ..config() };
+    let agent = NodeAgent::start(client.clone(), config, Arc::new(SubnetPool::new()));
+    agent.set_nodes(vec![spec("n1", "10.0.1.10", 17), spec("n2", "10.0.1.11", 17)]);
+    let harness = Harness { planes, client, agent };
+    let pods = harness.pods();
+    let fixed: Pod = test_support::object(json!({
+        "metadata": { "name": "fixed", "annotations": { "ekslite.dev/cpu-usage": "400m",
+                                                        "ekslite.dev/memory-usage": "300Mi" } },
+        "spec": { "nodeName": "n1", "containers": [
+            { "name": "app", "image": "nginx", "resources": { "requests": { "cpu": "100m", "memory": "100Mi" } } },
+            { "name": "log", "image": "fluentbit", "resources": { "requests": { "cpu": "300m", "memory": "200Mi" } } },
+        ] },
+    }));
+    pods.create(&PostParams::default(), &fixed).await.unwrap();
+    // Two pods of one Deployment, from its old and its new ReplicaSet, share its CPU load.
+    for (rs, hash, node) in [("web-6d4cf56db6", "6d4cf56db6", "n1"), ("web-7f8b9c", "7f8b9c", "n2")] {
+        let pod: Pod = test_support::object(json!({
+            "metadata": { "name": format!("{rs}-x"), "labels": { "pod-template-hash": hash },
+                          "annotations": { "ekslite.dev/cpu-load": "2" },
+                          "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs,
+                                                "uid": format!("uid-{rs}"), "controller": true }] },
+            "spec": { "nodeName": node, "containers": [{ "name": "web", "image": "nginx" }] },
+        }));
+        pods.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let usage = eventually("every pod's usage", || async {
+        let usage = harness.agent.usage();
+        let shared = [usage_of(&usage, "web-6d4cf56db6-x")?, usage_of(&usage, "web-7f8b9c-x")?];
+        (usage_of(&usage, "fixed")?.len() == 2 && shared.iter().all(|web| web == &[(1000, 4)])).then_some(usage)
+    })
+    .await;
+    assert_eq!(usage_of(&usage, "fixed"), Some(vec![(100, 100), (300, 200)]));
+    let n2 = usage.nodes.iter().find(|node| node.name == "n2").unwrap();
+    let system = (node_agent::usage::SYSTEM_CPU_MILLIS, node_agent::usage::SYSTEM_MEMORY_BYTES >> 20);
+    assert_eq!((n2.cpu_nanocores / 1_000_000, n2.memory_bytes >> 20), (1000 + system.0, 4 + system.1));
+    // The load table overrides the annotation at once; n1 (2 cores) is then full.
+    let web = node_agent::Workload { namespace: "default".into(), kind: "Deployment".into(), name: "web".into() };
+    loads.set(web, node_agent::Load { cpu_millis: Some(4000), memory_bytes: None });
+    let usage = harness.agent.usage();
+    assert_eq!(usage_of(&usage, "web-7f8b9c-x"), Some(vec![(2000, 4)]));
+    let n1 = usage.nodes.iter().find(|node| node.name == "n1").unwrap();
+    assert_eq!(n1.cpu_nanocores, 2_000_000_000);
+    // A failed node reports nothing; a deleted pod goes.
+    harness.agent.fail("n2");
+    let usage = harness.agent.usage();
+    assert!(usage_of(&usage, "web-7f8b9c-x").is_none() && usage.nodes.iter().all(|node| node.name != "n2"));
+    pods.delete("fixed", &DeleteParams::default()).await.unwrap();
+    eventually("the deleted pod's usage gone", || async {
+        usage_of(&harness.agent.usage(), "fixed").is_none().then_some(())
+    })
+    .await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_container_above_its_memory_limit_is_oom_killed_and_restarted() {
+    let harness = harness(vec![spec("n1", "10.0.1.10", 17)]).await;
+    let hog: Pod = test_support::object(json!({
+        "metadata": { "name": "hog", "annotations": { "ekslite.dev/memory-usage": "512Mi" } },
+        "spec": { "nodeName": "n1", "containers": [
+            { "name": "web", "image": "nginx", "resources": { "limits": { "memory": "256Mi" } } },
+        ] },
+    }));
+    harness.pods().create(&PostParams::default(), &hog).await.unwrap();
+    let pod = harness.pod_when("hog", "a restart", |pod| container(pod).is_some_and(|c| c.restart_count >= 1)).await;
+    let last = container(&pod).unwrap().last_state.clone().unwrap().terminated.unwrap();
+    assert_eq!((last.exit_code, last.reason.as_deref()), (137, Some("OOMKilled")));
+    assert_eq!(phase(&pod), "Running");
     harness.stop().await;
 }

@@ -5,7 +5,7 @@
 //! as the pod garbage collector would.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,8 +14,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EphemeralContainer, Pod, PodCondition, PodSpec, PodStatus, ProjectedVolumeSource, ServiceAccount,
-    Volume, VolumeProjection,
+    Container, EphemeralContainer, Pod, PodCondition, PodSpec, PodStatus, ProjectedVolumeSource, ResourceRequirements,
+    ServiceAccount, Volume, VolumeProjection,
 };
 use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
 use kube::runtime::WatchStreamExt;
@@ -27,9 +27,10 @@ use tokio::time::Instant;
 
 use super::{Involved, Recorder, is_not_found};
 use crate::lifecycle::{
-    ContainerPlan, ContainerSnapshot, PodPlan, PodSnapshot, Stop, Timing, simulate, simulate_ephemeral,
+    ContainerPlan, ContainerSnapshot, Phase, PodPlan, PodSnapshot, State, Stop, Timing, simulate, simulate_ephemeral,
 };
 use crate::status::{self, EventSpec, PodContext};
+use crate::usage::{self, ContainerEntry, Load, Loads, PodEntry, Resources, Usage, Workload};
 use crate::{AgentConfig, DesiredNode, PodNetwork, PodVolumes, Shared, node};
 
 /// How soon a failed write or a failed IP allocation is tried again.
@@ -94,9 +95,13 @@ impl Tracked {
 }
 
 struct Driver {
+    /// Which of the drivers this is.
+    index: usize,
     client: kube::Client,
     recorder: Recorder,
     timing: Timing,
+    /// The load table, for the OOM decision at admission.
+    loads: Arc<Loads>,
     shared: Arc<Shared>,
     network: Arc<dyn PodNetwork>,
     volumes: Option<Arc<dyn PodVolumes>>,
@@ -116,7 +121,7 @@ struct Driver {
 /// How many drivers run the pods side by side. Each owns the pods of a fixed share of the nodes and handles them
 /// one at a time, so a node's pods keep their order while a write that waits on the store (a status, an IP) holds
 /// up only its share, as kubelets of different nodes never wait on each other.
-const SHARDS: usize = 8;
+pub(crate) const SHARDS: usize = 8;
 /// How many watch events may wait for one driver.
 const SHARD_QUEUE: usize = 1024;
 
@@ -134,13 +139,15 @@ pub(crate) async fn run(
     let recorder = Recorder::start();
     let mut shards = Vec::with_capacity(SHARDS);
     let mut drivers = tokio::task::JoinSet::new();
-    for _ in 0..SHARDS {
+    for index in 0..SHARDS {
         let (sender, receiver) = tokio::sync::mpsc::channel(SHARD_QUEUE);
         shards.push(sender);
         let driver = Driver {
+            index,
             client: client.clone(),
             recorder: recorder.clone(),
             timing: config.timing(),
+            loads: Arc::clone(&config.loads),
             shared: Arc::clone(&shared),
             network: Arc::clone(&network),
             volumes: volumes.clone(),
@@ -194,15 +201,33 @@ pub(crate) async fn run(
 
 /// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
-/// identity, annotations and deletion; its readiness gates; what `PodPlan::of` reads (restart policy, grace period, each container's
-/// name, image, pull policy and probes); the node, host networking; the claims its volumes name (which must be
-/// mounted before it starts) and its projected tokens for an audience with its service account (requested before it
-/// starts); the status fields admission reads; and the conditions others own, which every status write carries
-/// over.
+/// identity, annotations and deletion; its controller and `pod-template-hash` label and its containers' CPU and
+/// memory requests and limits (for [`usage`]); its readiness gates; what `PodPlan::of` reads (restart policy, grace
+/// period, each container's name, image, pull policy and probes); the node, host networking; the claims its
+/// volumes name (which must be mounted before it starts) and its projected tokens for an audience with its service
+/// account (requested before it starts); the status fields admission reads; and the conditions others own, which
+/// every status write carries over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
-    pod.metadata.labels = None;
-    pod.metadata.owner_references = None;
+    pod.metadata.labels = pod.metadata.labels.take().and_then(|labels| {
+        let hash = labels.into_iter().find(|(key, _)| key == "pod-template-hash")?;
+        Some([hash].into())
+    });
+    pod.metadata.owner_references = pod.metadata.owner_references.take().and_then(|owners| {
+        let controller = owners.into_iter().find(|owner| owner.controller == Some(true))?;
+        Some(vec![controller])
+    });
+    let lean_resources = |resources: Option<ResourceRequirements>| {
+        let keep = |map: Option<BTreeMap<String, _>>| {
+            map.map(|map| {
+                map.into_iter().filter(|(name, _)| name == "cpu" || name == "memory").collect::<BTreeMap<_, _>>()
+            })
+            .filter(|map| !map.is_empty())
+        };
+        resources
+            .map(|r| ResourceRequirements { requests: keep(r.requests), limits: keep(r.limits), ..Default::default() })
+            .filter(|r| r.requests.is_some() || r.limits.is_some())
+    };
     let lean_containers = |containers: Vec<Container>| -> Vec<Container> {
         containers
             .into_iter()
@@ -215,6 +240,7 @@ fn lean_pod(pod: &mut Pod) {
                 startup_probe: c.startup_probe,
                 restart_policy: c.restart_policy,
                 ports: c.ports,
+                resources: lean_resources(c.resources),
                 ..Container::default()
             })
             .collect()
@@ -373,6 +399,7 @@ impl Driver {
     /// The pod is gone from the API: its IP goes back.
     async fn forget(&mut self, uid: &str) {
         let Some(tracked) = self.pods.remove(uid) else { return };
+        self.shared.board.publish(self.index, uid, None);
         if let Some(uids) = self.by_node.get_mut(&tracked.node) {
             uids.remove(uid);
             if uids.is_empty() {
@@ -433,6 +460,7 @@ impl Driver {
 
     /// A pod of a node that left: deleted at once, as the pod garbage collector deletes pods of deleted nodes.
     async fn collect_orphan(&mut self, uid: &str) {
+        self.shared.board.publish(self.index, uid, None);
         let Some(tracked) = self.pods.get_mut(uid) else { return };
         if let Stage::Active(active) = std::mem::replace(&mut tracked.stage, Stage::Idle) {
             let node = tracked.node.clone();
@@ -578,6 +606,9 @@ impl Driver {
         let tracked = self.pods.get(uid).expect("tracked");
         let (plan, garbage) = PodPlan::of(&tracked.pod);
         let plan = plan.with_probe_failures(crate::probe::failures(&tracked.pod, ip).await);
+        let board = &self.shared.board;
+        let plan =
+            plan.with_oom(usage::out_of_memory(&tracked.pod, &self.loads, |workload| board.ready_pods(workload)));
         let now = OffsetDateTime::now_utc();
         let (origin, previous) = match started {
             // An earlier run of the agent admitted it: carry on from its start without replaying events.
@@ -718,6 +749,8 @@ impl Driver {
             let gates: Vec<String> = gates.iter().map(|gate| gate.condition_type.clone()).collect();
             status::apply_readiness_gates(&mut status, &gates);
         }
+        let entry = usage_entry(tracked, active.origin, &active.plan, &snapshot, &status);
+        self.shared.board.publish(self.index, uid, entry);
         let last = active.last_status.as_deref().and_then(|last| serde_json::from_str::<Value>(last).ok());
         if let Some(last) = &last {
             status::carry_transition_times(last, &mut status);
@@ -785,6 +818,53 @@ impl Driver {
     }
 }
 
+/// What [`crate::NodeAgent::usage`] needs of a pod, while it runs: its running regular containers and restartable
+/// sidecars with their resources, its readiness (from the computed `status`, readiness gates included), its
+/// workload and its usage annotations. `None` for a pod that is not `Running` or runs no container.
+fn usage_entry(
+    tracked: &Tracked,
+    origin: OffsetDateTime,
+    plan: &PodPlan,
+    snapshot: &PodSnapshot,
+    status: &Value,
+) -> Option<PodEntry> {
+    if snapshot.phase != Phase::Running {
+        return None;
+    }
+    let spec = tracked.pod.spec.as_ref()?;
+    let groups = [
+        (&spec.containers[..], &plan.containers, &snapshot.containers, false),
+        (spec.init_containers.as_deref().unwrap_or_default(), &plan.init_containers, &snapshot.init_containers, true),
+    ];
+    let mut containers = Vec::new();
+    let mut start: Option<Duration> = None;
+    for (specs, plans, snapshots, init) in groups {
+        for ((container, plan), snapshot) in specs.iter().zip(plans).zip(snapshots) {
+            if init && container.restart_policy.as_deref() != Some("Always") {
+                continue;
+            }
+            if let State::Running { since } = snapshot.state {
+                start = Some(start.map_or(since, |earliest| earliest.min(since)));
+                containers.push(ContainerEntry { name: plan.name.clone(), resources: Resources::of(container) });
+            }
+        }
+    }
+    let start = start?;
+    let conditions = status["conditions"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let ready = conditions.iter().any(|condition| condition["type"] == "Ready" && condition["status"] == "True");
+    Some(PodEntry {
+        namespace: tracked.namespace().to_owned(),
+        name: tracked.name().to_owned(),
+        node: tracked.node.clone(),
+        workload: Workload::of(&tracked.pod),
+        ready,
+        start: origin + start,
+        containers,
+        fixed: Usage::of(&tracked.pod),
+        load: Load::of(&tracked.pod),
+    })
+}
+
 /// Time since `origin`, never negative.
 fn elapsed(origin: OffsetDateTime, now: OffsetDateTime) -> Duration {
     Duration::try_from(now - origin).unwrap_or(Duration::ZERO)
@@ -815,7 +895,11 @@ mod tests {
     fn a_lean_pod_plans_and_admits_as_the_whole_pod_does() {
         let mut pod: Pod = serde_json::from_value(json!({
             "metadata": {
-                "name": "web", "namespace": "default", "uid": "u1", "labels": { "app": "web" },
+                "name": "web", "namespace": "default", "uid": "u1",
+                "labels": { "app": "web", "pod-template-hash": "5d8f" },
+                "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d8f", "uid": "r1",
+                                      "controller": true },
+                                    { "apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "c1" }],
                 "deletionTimestamp": "2026-01-01T00:00:00Z", "deletionGracePeriodSeconds": 5,
                 "annotations": { "ekslite.dev/run-seconds": "3", "ekslite.dev/exit-code": "2",
                                  "ekslite.dev/fail-readiness": "true", "ekslite.dev/fail-liveness-after": "7" },
@@ -833,6 +917,8 @@ mod tests {
                     "livenessProbe": { "tcpSocket": { "port": 80 }, "failureThreshold": 4 },
                     "startupProbe": { "exec": { "command": ["true"] } },
                     "volumeMounts": [{ "name": "data", "mountPath": "/data" }],
+                    "resources": { "requests": { "cpu": "250m", "memory": "64Mi", "ephemeral-storage": "1Gi" },
+                                   "limits": { "memory": "128Mi" } },
                 }],
                 "ephemeralContainers": [{ "name": "debugger", "image": "busybox", "imagePullPolicy": "Always",
                                           "targetContainerName": "app", "tty": true }],
@@ -863,6 +949,16 @@ mod tests {
         // What is dropped is what the agent never reads.
         assert!(pod.metadata.managed_fields.is_none() && spec.volumes.is_none());
         assert!(spec.containers[0].volume_mounts.is_none());
+        // Usage reads the workload and the containers' CPU and memory.
+        assert_eq!(Workload::of(&pod), Workload::of(&whole));
+        assert_eq!(Workload::of(&pod).kind, "Deployment");
+        let resources = |pod: &Pod| usage::long_running(pod).map(|(c, _)| Resources::of(c)).collect::<Vec<_>>();
+        assert_eq!(resources(&pod), resources(&whole));
+        assert_eq!(resources(&pod)[0].memory_limit, Some(128 << 20));
+        assert_eq!(pod.metadata.labels.as_ref().map(|labels| labels.len()), Some(1));
+        assert_eq!(pod.metadata.owner_references.as_ref().map(Vec::len), Some(1));
+        let kept = spec.containers[0].resources.as_ref().and_then(|r| r.requests.as_ref()).map(|r| r.len());
+        assert_eq!(kept, Some(2));
         // Ephemeral containers keep what their plan reads.
         let ephemeral = spec.ephemeral_containers.as_ref().expect("kept");
         assert_eq!(ContainerPlan::of_ephemeral(&ephemeral[0]).image, "busybox");

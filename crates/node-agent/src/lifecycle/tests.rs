@@ -301,6 +301,64 @@ fn an_ephemeral_container_waits_for_its_image_then_runs_until_the_pod_stops() {
     assert_eq!((running.starts, running.started, running.ready, next), (1, true, false, None));
     let stop = Stop { at: Duration::from_secs(60), exit_code: 137 };
     let (stopped, next) = simulate_ephemeral(&timing, added, Duration::from_secs(61), Some(stop));
-    let expected = Terminated { exit_code: 137, started: added + timing.start_delay, finished: stop.at };
+    let expected =
+        Terminated { exit_code: 137, started: added + timing.start_delay, finished: stop.at, oom_killed: false };
     assert_eq!((stopped.state, next), (State::Terminated(expected), None));
+}
+
+#[test]
+fn a_container_out_of_memory_is_oom_killed_after_each_start_and_backs_off() {
+    let web = pod("Always", &[], json!({}));
+    let (plan, _) = PodPlan::of(&web);
+    let plan = plan.with_oom(vec![true]);
+    let timing = Timing::default();
+    let at = |elapsed: f64| simulate(&plan, &timing, Duration::from_secs_f64(elapsed), None);
+    let check_oom = |elapsed: f64, expect: &str| assert_eq!(summary(&at(elapsed)), expect, "at {elapsed}s");
+    check_oom(1.0, "Running ready | running@1s r0 ready");
+    // Killed OOM_AFTER the start, reported for a moment while the pod still runs, restarted at once.
+    check_oom(3.0, "Running | exit 137 1s..3s r0");
+    let killed = at(3.5);
+    let State::Terminated(exit) = killed.containers[0].state else { panic!("{killed:?}") };
+    assert_eq!((exit.reason(), exit.exit_code), ("OOMKilled", 137));
+    assert_eq!(killed.next, Some(Duration::from_secs(4)));
+    check_oom(4.0, "Running ready | running@4s r1 ready last=137@1s..3s");
+    check_oom(6.5, "Running | exit 137 4s..6s r1 last=137@1s..3s");
+    // The second kill waits in CrashLoopBackOff (10 s from the kill), then doubles.
+    check_oom(7.0, "Running | CrashLoopBackOff 10s r1 last=137@4s..6s");
+    assert_eq!(at(7.0).containers[0].backoffs, 1);
+    assert_eq!(at(7.0).next, Some(Duration::from_secs(16)));
+    check_oom(16.0, "Running ready | running@16s r2 ready last=137@4s..6s");
+    check_oom(19.0, "Running | CrashLoopBackOff 20s r2 last=137@16s..18s");
+    check_oom(38.0, "Running ready | running@38s r3 ready last=137@16s..18s");
+    assert_eq!(at(7.0).containers[0].last.map(|last| last.reason()), Some("OOMKilled"));
+    // The status kubelet writes: OOMKilled, then CrashLoopBackOff with the OOM kill as the last state.
+    let context = crate::status::PodContext {
+        name: "p",
+        namespace: "default",
+        uid: "u-1",
+        origin: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        pod_ip: None,
+        host_ip: None,
+    };
+    let status = |elapsed: f64| crate::status::pod_status(&plan, &at(elapsed), &context, context.origin);
+    let killed = status(6.5);
+    assert_eq!(killed["phase"], "Running");
+    assert_eq!(killed["containerStatuses"][0]["state"]["terminated"]["reason"], "OOMKilled");
+    assert_eq!(killed["containerStatuses"][0]["state"]["terminated"]["exitCode"], 137);
+    let waiting = status(7.0);
+    assert_eq!(waiting["containerStatuses"][0]["state"]["waiting"]["reason"], "CrashLoopBackOff");
+    assert_eq!(waiting["containerStatuses"][0]["lastState"]["terminated"]["reason"], "OOMKilled");
+    // A deletion during the report ends it for good.
+    let stop = plan.stop(Duration::from_secs_f64(3.5), None);
+    let stopped = simulate(&plan, &timing, Duration::from_secs(5), Some(stop));
+    assert_eq!(summary(&stopped), "Failed | exit 137 1s..3s r0");
+
+    // Never restarted: the pod fails with the OOM kill.
+    let (plan, _) = PodPlan::of(&pod("Never", &[("ekslite.dev/run-seconds", "10")], json!({})));
+    let plan = plan.with_oom(vec![true]);
+    assert_eq!(summary(&simulate(&plan, &timing, Duration::from_secs(60), None)), "Failed | exit 137 1s..3s r0");
+    // The container's own earlier exit comes first.
+    let (plan, _) = PodPlan::of(&pod("Never", &[("ekslite.dev/run-seconds", "1")], json!({})));
+    let plan = plan.with_oom(vec![true]);
+    assert_eq!(summary(&simulate(&plan, &timing, Duration::from_secs(60), None)), "Succeeded | exit 0 1s..2s r0");
 }
