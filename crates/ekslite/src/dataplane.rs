@@ -115,6 +115,8 @@ struct Running {
     scheduler: JoinHandle<()>,
     sync: JoinHandle<()>,
     fargate: Option<JoinHandle<()>>,
+    /// The workloads' loads set at run time (`ekslite load set`), read by the agent.
+    loads: Arc<node_agent::usage::Loads>,
     agent: Arc<NodeAgent>,
 }
 
@@ -198,6 +200,20 @@ impl apiserver::PodAdmission for DataPlanes {
     }
 }
 
+impl DataPlanes {
+    /// The run-time loads of a cluster whose data plane runs here.
+    pub fn loads(&self, cluster: &str) -> Option<Arc<node_agent::usage::Loads>> {
+        Some(Arc::clone(&self.running.lock().expect("data plane lock").get(cluster)?.loads))
+    }
+}
+
+impl crate::metrics_server::UsageSource for DataPlanes {
+    fn usage(&self, cluster: &str) -> Option<node_agent::usage::UsageSnapshot> {
+        let agent = Arc::clone(&self.running.lock().expect("data plane lock").get(cluster)?.agent);
+        Some(agent.usage())
+    }
+}
+
 /// The AWS Load Balancer Controller's Service webhook: while it is registered and the controller runs, a new
 /// `LoadBalancer` Service without a class gets `service.k8s.aws/nlb`.
 #[async_trait::async_trait]
@@ -241,9 +257,10 @@ impl ClusterObserver for DataPlanes {
             let mounts = crate::eks::efs::EfsMounts::new(client(&api, "system:node-agent"), efs);
             Arc::new(mounts) as Arc<dyn node_agent::PodVolumes>
         });
+        let loads = Arc::new(node_agent::usage::Loads::default());
         let agent = Arc::new(NodeAgent::start_with_volumes(
             client(&api, "system:node-agent"),
-            self.config.agent.clone(),
+            AgentConfig { loads: Arc::clone(&loads), ..self.config.agent.clone() },
             network,
             mounts,
         ));
@@ -259,7 +276,7 @@ impl ClusterObserver for DataPlanes {
             let client = client(&api, "fargate-scheduler");
             tokio::spawn(crate::fargate::run(name.clone(), client, Arc::clone(capacity), nodes.clone()))
         });
-        let running = Running { controllers, gates, scheduler, sync, fargate, agent };
+        let running = Running { controllers, gates, scheduler, sync, fargate, agent, loads };
         self.running.lock().expect("data plane lock").insert(name, running);
     }
 

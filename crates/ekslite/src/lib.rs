@@ -6,7 +6,8 @@
 //! - `eks`: where EKS's AWS side meets the clusters (clusters, tokens, OIDC keys, nodes, VPC CNI, Fargate capacity).
 //! - `dataplane`, `regions`, `fargate`, `reconciler`: the clusters' data planes, each region's node group
 //!   instances, Fargate's nodes and admission, and the background work EKS's asynchronous calls leave.
-//! - `aws_endpoint`, `clusters`, `health`: HTTP routes.
+//! - `pod_traffic`, `metrics_server`: what pods' ports answer (the echo, and the programs simulated whole).
+//! - `aws_endpoint`, `clusters`, `health`, `loads`: HTTP routes.
 //! - `aws_client`, `client`, `up`: the client side (`up`/`down` and the `cluster` commands).
 
 pub mod aws_client;
@@ -17,6 +18,8 @@ pub mod dataplane;
 pub mod eks;
 pub mod fargate;
 pub mod health;
+pub mod loads;
+pub mod metrics_server;
 pub mod nodeadm;
 pub mod pod_traffic;
 pub mod reconciler;

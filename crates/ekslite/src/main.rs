@@ -42,6 +42,9 @@ enum Command {
     /// and a HYBRID_LINUX access entry for the node's role).
     #[command(subcommand)]
     Nodeadm(NodeadmCommand),
+    /// Change the CPU and memory a workload's pods share (the simulated load), as metrics and autoscalers see it.
+    #[command(subcommand)]
+    Load(LoadCommand),
     /// Print a kubeconfig (admin client certificate) for a cluster.
     Kubeconfig {
         /// The cluster's name.
@@ -49,6 +52,50 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum LoadCommand {
+    /// Set a workload's load: the cores and memory its Ready pods share from now on (no rollout).
+    Set {
+        /// The workload, as `<kind>/<name>` (deployment/web, statefulset/db, daemonset/agent, job/batch, pod/one).
+        workload: String,
+        /// Cores the workload's pods share, a quantity (`3`, `1500m`).
+        #[arg(long)]
+        cpu: Option<String>,
+        /// Memory the workload's pods share, a quantity (`6Gi`).
+        #[arg(long)]
+        memory: Option<String>,
+        #[command(flatten)]
+        target: LoadTarget,
+    },
+    /// Take back a load set with `load set`: the pods' annotations apply again.
+    Clear {
+        /// The workload, as `<kind>/<name>`.
+        workload: String,
+        #[command(flatten)]
+        target: LoadTarget,
+    },
+    /// List the loads set on a cluster.
+    List {
+        /// The cluster, as `ekslite kubeconfig` names it (`<name>.<region>.<account>` for EKS clusters).
+        #[arg(long)]
+        cluster: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct LoadTarget {
+    /// The cluster, as `ekslite kubeconfig` names it (`<name>.<region>.<account>` for EKS clusters).
+    #[arg(long)]
+    cluster: String,
+    /// The workload's namespace.
+    #[arg(long, short = 'n', default_value = "default")]
+    namespace: String,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +297,21 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Cluster(command) => run_client(cluster_command(command)),
         Command::Kubeconfig { name, server } => run_client(kubeconfig(name, server)),
+        Command::Load(LoadCommand::Set { workload, cpu, memory, target }) => run_client(async move {
+            if cpu.is_none() && memory.is_none() {
+                anyhow::bail!("give --cpu, --memory or both");
+            }
+            let path = ekslite::loads::load_path(&target.cluster, &target.namespace, &workload)?;
+            let body = serde_json::json!({ "cpu": cpu, "memory": memory });
+            ekslite::loads::change(&target.server.endpoint, &path, Some(body)).await
+        }),
+        Command::Load(LoadCommand::Clear { workload, target }) => run_client(async move {
+            let path = ekslite::loads::load_path(&target.cluster, &target.namespace, &workload)?;
+            ekslite::loads::change(&target.server.endpoint, &path, None).await
+        }),
+        Command::Load(LoadCommand::List { cluster, server }) => {
+            run_client(async move { ekslite::loads::list(&server.endpoint, &cluster).await })
+        }
         Command::Nodeadm(NodeadmCommand::Init { config_source, node_ip, hostname, cpus, memory_mib, server }) => {
             run_client(ekslite::nodeadm::init(ekslite::nodeadm::InitOptions {
                 endpoint: server.endpoint,

@@ -80,7 +80,7 @@ impl Server {
                 .with_pod_admission(Arc::clone(&pod_identity_webhook) as _)
                 .with_pod_admission(Arc::clone(&data_planes) as _)
                 .with_service_admission(Arc::clone(&data_planes) as _)
-                .with_pod_connector(Arc::new(crate::pod_traffic::PodTraffic))
+                .with_pod_connector(Arc::new(crate::pod_traffic::PodTraffic::new(Arc::clone(&data_planes) as _)))
                 .with_observer(Arc::clone(&data_planes) as _)
                 .with_default_toleration_seconds(options.default_toleration_seconds),
         );
@@ -146,6 +146,7 @@ impl Server {
         let router = health::router(health::HealthState { store: Arc::clone(&store), server: info, started })
             .merge(crate::clusters::routes(Arc::clone(&control_planes)))
             .merge(crate::dataplane::routes(Arc::clone(&data_planes)))
+            .merge(crate::loads::routes(Arc::clone(&data_planes)))
             .merge(crate::eks::hybrid::routes(hybrid))
             .merge(crate::eks::pod_identity_agent::routes(agent))
             .fallback(move |request| crate::aws_endpoint::endpoint(Arc::clone(&endpoint), request));

@@ -11,7 +11,7 @@
 //! drivers publish their running pods, from which [`NodeAgent::usage`] computes what containers and nodes use
 //! ([`usage`]), for a metrics server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -245,17 +245,26 @@ impl NodeAgent {
     /// What the running containers of the agent's live nodes use now, and those nodes ([`usage`] has the model).
     /// Cheap: no API call, computed from what the pod drivers published, with the load table as it is now.
     pub fn usage(&self) -> UsageSnapshot {
-        let nodes: Vec<(String, Capacity)> = {
+        let nodes: Vec<(String, Capacity, BTreeMap<String, String>)> = {
             let desired = self.shared.desired.read().expect("the node lock is never poisoned");
             desired
                 .nodes
                 .iter()
                 .filter(|(_, node)| !node.failed)
-                .map(|(name, node)| (name.clone(), node.spec.capacity))
+                .map(|(name, node)| (name.clone(), node.spec.capacity, node::labels(&node.spec)))
                 .collect()
         };
-        let nodes: Vec<(&str, Capacity)> = nodes.iter().map(|(name, capacity)| (name.as_str(), *capacity)).collect();
-        self.shared.board.snapshot(time::OffsetDateTime::now_utc(), &nodes, &self.loads)
+        let capacities: Vec<(&str, Capacity)> =
+            nodes.iter().map(|(name, capacity, _)| (name.as_str(), *capacity)).collect();
+        let mut snapshot = self.shared.board.snapshot(time::OffsetDateTime::now_utc(), &capacities, &self.loads);
+        let mut labels: HashMap<&str, &BTreeMap<String, String>> =
+            nodes.iter().map(|(name, _, labels)| (name.as_str(), labels)).collect();
+        for node in &mut snapshot.nodes {
+            if let Some(registered) = labels.remove(node.name.as_str()) {
+                node.labels = registered.clone();
+            }
+        }
+        snapshot
     }
 
     /// Stops the agent's tasks and waits for them. Node objects stay as they are.

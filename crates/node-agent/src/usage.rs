@@ -219,6 +219,8 @@ pub struct PodUsage {
     pub name: String,
     /// Its node.
     pub node: String,
+    /// Its labels, which metrics are selected by.
+    pub labels: BTreeMap<String, String>,
     /// Its running containers.
     pub containers: Vec<ContainerUsage>,
     /// When the earliest current run of its running containers started.
@@ -230,6 +232,8 @@ pub struct PodUsage {
 pub struct NodeUsage {
     /// The node's name.
     pub name: String,
+    /// The labels its Node registers with, which metrics are selected by.
+    pub labels: BTreeMap<String, String>,
     /// CPU in nanocores.
     pub cpu_nanocores: u64,
     /// Memory in bytes.
@@ -303,6 +307,7 @@ pub(crate) struct PodEntry {
     pub namespace: String,
     pub name: String,
     pub node: String,
+    pub labels: BTreeMap<String, String>,
     pub workload: Workload,
     /// Its `Ready` condition is `True`.
     pub ready: bool,
@@ -408,6 +413,7 @@ pub(crate) fn compute(
             namespace: entry.namespace.clone(),
             name: entry.name.clone(),
             node: entry.node.clone(),
+            labels: entry.labels.clone(),
             containers,
             start: entry.start,
         });
@@ -430,6 +436,7 @@ fn node_usage(name: &str, capacity: &Capacity, pods_cpu: u64, pods_memory: u64) 
     }
     NodeUsage {
         name: name.to_owned(),
+        labels: BTreeMap::new(),
         cpu_nanocores: cpu,
         memory_bytes: pods_memory.saturating_add(SYSTEM_MEMORY_BYTES),
     }

@@ -574,6 +574,9 @@ async fn usage_follows_the_running_pods_and_the_load_table() {
     .await;
     assert_eq!(usage_of(&usage, "fixed"), Some(vec![(100, 100), (300, 200)]));
     let n2 = usage.nodes.iter().find(|node| node.name == "n2").unwrap();
+    assert_eq!(n2.labels.get("kubernetes.io/hostname").map(String::as_str), Some("n2"), "nodes carry their labels");
+    let web_pod = usage.pods.iter().find(|pod| pod.name == "web-7f8b9c-x").unwrap();
+    assert!(web_pod.labels.contains_key("pod-template-hash"), "pods carry their labels");
     let system = (node_agent::usage::SYSTEM_CPU_MILLIS, node_agent::usage::SYSTEM_MEMORY_BYTES >> 20);
     assert_eq!((n2.cpu_nanocores / 1_000_000, n2.memory_bytes >> 20), (1000 + system.0, 4 + system.1));
     // The load table overrides the annotation at once; n1 (2 cores) is then full.

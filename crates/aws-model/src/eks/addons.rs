@@ -135,6 +135,20 @@ pub const CATALOG: &[AddonInfo] = &[
         settings: &["mode", "ipvs"],
     },
     AddonInfo {
+        name: "metrics-server",
+        kind: "observability",
+        requires_iam: false,
+        versions: &[
+            AddonVersion {
+                version: "v0.8.0-eksbuild.1",
+                kubernetes: ALL,
+                default_for: &["1.30", "1.31", "1.32", "1.33", "1.34"],
+            },
+            AddonVersion { version: "v0.7.2-eksbuild.4", kubernetes: ALL, default_for: &[] },
+        ],
+        settings: &["replicas", "args"],
+    },
+    AddonInfo {
         name: "vpc-cni",
         kind: "networking",
         requires_iam: true,

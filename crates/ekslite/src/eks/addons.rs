@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 mod cloudwatch;
 mod csi;
+mod metrics_server;
 
 /// One object and the collection path it is created at.
 #[derive(Debug, Clone, PartialEq)]
@@ -556,6 +557,7 @@ fn objects(addon: &str, context: &AddonContext, version: &str) -> Vec<Manifest> 
         "aws-ebs-csi-driver" => csi::ebs(context, version),
         "aws-efs-csi-driver" => csi::efs(context, version),
         "amazon-cloudwatch-observability" => cloudwatch::objects(context, version),
+        "metrics-server" => metrics_server::objects(context, version),
         _ => Vec::new(),
     }
 }
@@ -666,6 +668,21 @@ fn apply_settings(addon: &str, settings: &Map<String, Value>, object: &mut Value
         ("coredns", "Deployment") => {
             if let Some(replicas) = settings.get("replicaCount").and_then(Value::as_i64) {
                 object["spec"]["replicas"] = json!(replicas);
+            }
+        }
+        ("metrics-server", "Deployment") => {
+            if let Some(replicas) = settings.get("replicas").and_then(Value::as_i64) {
+                object["spec"]["replicas"] = json!(replicas);
+            }
+            let extra: Vec<Value> = settings.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(args) =
+                object.pointer_mut("/spec/template/spec/containers/0/args").and_then(Value::as_array_mut)
+            {
+                for arg in extra.into_iter().filter(Value::is_string) {
+                    let flag = arg.as_str().unwrap_or_default().split('=').next().unwrap_or_default().to_owned();
+                    args.retain(|kept| kept.as_str().unwrap_or_default().split('=').next() != Some(flag.as_str()));
+                    args.push(arg);
+                }
             }
         }
         ("coredns", "ConfigMap") => {

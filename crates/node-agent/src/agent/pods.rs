@@ -201,18 +201,14 @@ pub(crate) async fn run(
 
 /// A pod as the agent needs it, cut down as the watch hands it over: every bound pod is kept, and most of a decoded
 /// pod (managed fields, volumes, environment, container statuses the agent writes itself) is never read. Kept:
-/// identity, annotations and deletion; its controller and `pod-template-hash` label and its containers' CPU and
-/// memory requests and limits (for [`usage`]); its readiness gates; what `PodPlan::of` reads (restart policy, grace
+/// identity, labels, annotations and deletion; its controller and its containers' CPU and memory requests
+/// and limits (for [`usage`]; labels select pods' metrics); its readiness gates; what `PodPlan::of` reads (restart policy, grace
 /// period, each container's name, image, pull policy and probes); the node, host networking; the claims its
 /// volumes name (which must be mounted before it starts) and its projected tokens for an audience with its service
 /// account (requested before it starts); the status fields admission reads; and the conditions others own, which
 /// every status write carries over.
 fn lean_pod(pod: &mut Pod) {
     pod.metadata.managed_fields = None;
-    pod.metadata.labels = pod.metadata.labels.take().and_then(|labels| {
-        let hash = labels.into_iter().find(|(key, _)| key == "pod-template-hash")?;
-        Some([hash].into())
-    });
     pod.metadata.owner_references = pod.metadata.owner_references.take().and_then(|owners| {
         let controller = owners.into_iter().find(|owner| owner.controller == Some(true))?;
         Some(vec![controller])
@@ -856,6 +852,7 @@ fn usage_entry(
         namespace: tracked.namespace().to_owned(),
         name: tracked.name().to_owned(),
         node: tracked.node.clone(),
+        labels: tracked.pod.metadata.labels.clone().unwrap_or_default(),
         workload: Workload::of(&tracked.pod),
         ready,
         start: origin + start,
@@ -955,7 +952,7 @@ mod tests {
         let resources = |pod: &Pod| usage::long_running(pod).map(|(c, _)| Resources::of(c)).collect::<Vec<_>>();
         assert_eq!(resources(&pod), resources(&whole));
         assert_eq!(resources(&pod)[0].memory_limit, Some(128 << 20));
-        assert_eq!(pod.metadata.labels.as_ref().map(|labels| labels.len()), Some(1));
+        assert_eq!(pod.metadata.labels.as_ref().map(|labels| labels.len()), Some(2), "labels select metrics");
         assert_eq!(pod.metadata.owner_references.as_ref().map(Vec::len), Some(1));
         let kept = spec.containers[0].resources.as_ref().and_then(|r| r.requests.as_ref()).map(|r| r.len());
         assert_eq!(kept, Some(2));

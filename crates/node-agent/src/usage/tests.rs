@@ -22,6 +22,7 @@ fn entry(name: &str, node: &str, workload: &Workload, ready: bool, containers: &
         namespace: "shop".into(),
         name: name.into(),
         node: node.into(),
+        labels: [("app".to_owned(), name.to_owned())].into(),
         workload: workload.clone(),
         ready,
         start: at(),
@@ -362,6 +363,7 @@ fn the_board_publishes_replaces_and_forgets() {
     assert_eq!(board.ready_pods(&workload("Deployment", "api")), 0);
     let snapshot = board.snapshot(at(), &[("n1", capacity(2000))], &Loads::new());
     assert_eq!(snapshot.pods.len(), 2);
+    assert_eq!(snapshot.pods[0].labels.get("app").map(String::as_str), Some("a"), "labels select metrics");
     board.publish(0, "uid-a", None);
     board.publish(0, "uid-missing", None);
     assert_eq!(board.ready_pods(&web), 1);

@@ -295,3 +295,32 @@ fn a_workload_is_ready_when_its_controller_saw_its_spec_and_its_replicas_are_rea
     assert!(!workload_ready("DaemonSet", &daemon_set(3, 2)));
     assert!(workload_ready("DaemonSet", &daemon_set(0, 0)), "no node to run on: nothing is missing");
 }
+
+#[test]
+fn metrics_server_registers_the_metrics_api_for_its_service_and_takes_its_settings() {
+    let objects = manifests("metrics-server", &context());
+    let api_service = find(&objects, "APIService", "v1beta1.metrics.k8s.io");
+    assert_eq!(
+        api_service.object["spec"]["service"],
+        json!({ "name": "metrics-server", "namespace": "kube-system", "port": 443 })
+    );
+    let service = find(&objects, "Service", "metrics-server");
+    assert_eq!(service.object["spec"]["ports"][0]["targetPort"], "https");
+    let deployment = find(&objects, "Deployment", "metrics-server");
+    let container = &deployment.object["spec"]["template"]["spec"]["containers"][0];
+    let parsed: k8s_openapi::api::core::v1::Container = serde_json::from_value(container.clone()).unwrap();
+    let server = crate::metrics_server::MetricsServer::of(&parsed).expect("its image runs metrics-server");
+    assert_eq!(server.port, 10251, "the port its Service's https port reaches");
+    let reader = find(&objects, "ClusterRole", "system:aggregated-metrics-reader");
+    assert_eq!(reader.object["metadata"]["labels"]["rbac.authorization.k8s.io/aggregate-to-view"], "true");
+
+    let mut addon = bootstrap("metrics-server");
+    addon.configuration_values = Some(r#"{"replicas": 1, "args": ["--metric-resolution=30s", 7]}"#.into());
+    let objects = configured(&addon, &context());
+    let deployment = find(&objects, "Deployment", "metrics-server");
+    assert_eq!(deployment.object["spec"]["replicas"], 1);
+    let args = deployment.object["spec"]["template"]["spec"]["containers"][0]["args"].as_array().unwrap();
+    let resolutions: Vec<&Value> =
+        args.iter().filter(|a| a.as_str().unwrap().starts_with("--metric-resolution")).collect();
+    assert_eq!(resolutions, [&json!("--metric-resolution=30s")], "a flag given again replaces the default; {args:?}");
+}
