@@ -496,12 +496,18 @@ impl Controller {
         updated.status = Some(status);
         let api: Api<HorizontalPodAutoscaler> =
             Api::namespaced(self.client.clone(), &shared.namespace().unwrap_or_default());
-        if let Err(error) = api.replace_status(&shared.name_any(), &PostParams::default(), &updated).await {
-            notes.push(Note {
+        match api.replace_status(&shared.name_any(), &PostParams::default(), &updated).await {
+            Ok(_) => {}
+            // The cached autoscaler was older than the stored one (a write crossed this sync): the next sync
+            // starts from the newer one.
+            Err(error) if crate::batch_support::is_conflict(&error) => {
+                tracing::debug!(autoscaler = %shared.name_any(), "status not written: the autoscaler changed");
+            }
+            Err(error) => notes.push(Note {
                 warning: true,
                 reason: "FailedUpdateStatus".to_owned(),
                 message: status_message(&error),
-            });
+            }),
         }
     }
 
