@@ -5,9 +5,11 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use k8s_openapi::api::autoscaling::v2::{HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerStatus, MetricSpec};
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::json;
 
 use super::behavior::{Behavior, History, Request, Rules};
+use super::compute::*;
 use super::metrics::{ContainerUsage, MetricsSource, PodUsage, container_samples, go_duration, pod_samples, pod_usage};
 use super::replicas::{Calculator, PodMetric, PodMetrics, Tolerances, group_pods, pod_requests};
 use super::*;
