@@ -448,10 +448,10 @@ impl Controller {
             Api::namespaced(self.client.clone(), &shared.namespace().unwrap_or_default());
         match api.replace_status(&shared.name_any(), &PostParams::default(), &updated).await {
             Ok(_) => {}
-            // The cached autoscaler was older than the stored one (a write crossed this sync): the next sync
-            // starts from the newer one.
-            Err(error) if crate::batch_support::is_conflict(&error) => {
-                tracing::debug!(autoscaler = %shared.name_any(), "status not written: the autoscaler changed");
+            // The cached autoscaler was older than the stored one (a write crossed this sync, or it was deleted):
+            // the next sync starts from what is there then.
+            Err(error) if crate::batch_support::is_conflict(&error) || crate::batch_support::is_not_found(&error) => {
+                tracing::debug!(autoscaler = %shared.name_any(), "status not written: the autoscaler changed or went");
             }
             Err(error) => notes.push(Note {
                 warning: true,

@@ -172,6 +172,25 @@ async fn a_deployment_scales_with_its_pods_cpu_and_bad_targets_are_reported() {
         assert_eq!(event.type_.as_deref(), Some("Warning"));
     }
 
+    // A kind without a scale subresource.
+    let config_maps: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(client.clone(), "default");
+    let settings: k8s_openapi::api::core::v1::ConfigMap = object(json!({ "metadata": { "name": "settings" } }));
+    config_maps.create(&PostParams::default(), &settings).await.expect("create a config map");
+    create_autoscaler(
+        &autoscalers,
+        "unscalable",
+        json!({ "apiVersion": "v1", "kind": "ConfigMap", "name": "settings" }),
+        4,
+    )
+    .await;
+    let unscalable = eventually("the failure reported", Duration::from_secs(20), || async {
+        let hpa = autoscalers.get("unscalable").await.ok()?;
+        condition(&hpa, "AbleToScale").is_some().then_some(hpa)
+    })
+    .await;
+    let able = condition(&unscalable, "AbleToScale").expect("AbleToScale");
+    assert_eq!((able.status.as_str(), able.reason.as_deref()), ("False", Some("FailedGetScale")), "{able:?}");
+
     // A target scaled to zero is left alone.
     let idle = eventually("scaling disabled", Duration::from_secs(20), || async {
         let hpa = autoscalers.get("idle").await.ok()?;
