@@ -3,6 +3,7 @@
 //! reports them.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -237,6 +238,106 @@ async fn a_deployment_scales_with_its_pods_cpu_and_bad_targets_are_reported() {
     })
     .await;
     assert_eq!(failures.len(), 1, "{failures:?}");
+
+    controller.abort();
+    planes.stop_all().await;
+}
+
+/// Every pod uses the millicores in `cpu`.
+struct Steady {
+    pods: Api<Pod>,
+    cpu: Arc<AtomicI64>,
+}
+
+#[async_trait]
+impl MetricsSource for Steady {
+    async fn pod_metrics(&self, _namespace: &str, selector: &str) -> Result<Vec<PodUsage>, String> {
+        let pods = self.pods.list(&ListParams::default().labels(selector)).await.map_err(|e| e.to_string())?;
+        let cpu = self.cpu.load(Ordering::SeqCst);
+        Ok(pods
+            .items
+            .iter()
+            .map(|pod| PodUsage {
+                name: pod.metadata.name.clone().unwrap_or_default(),
+                timestamp: jiff::Timestamp::now(),
+                window: Duration::from_secs(15),
+                containers: vec![ContainerUsage { name: "app".into(), usage: [("cpu".to_owned(), cpu)].into() }],
+            })
+            .collect())
+    }
+}
+
+#[tokio::test]
+async fn the_stabilization_window_holds_a_scale_down_until_it_passes() {
+    let (planes, client) = cluster().await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let deployment: Deployment = object(json!({
+        "metadata": { "name": "calm" },
+        "spec": { "replicas": 4, "selector": { "matchLabels": { "app": "calm" } },
+                  "template": { "metadata": { "labels": { "app": "calm" } },
+                                "spec": { "containers": [{ "name": "app", "image": "nginx" }] } } },
+    }));
+    deployments.create(&PostParams::default(), &deployment).await.expect("create a deployment");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let long_ago = "2020-01-01T00:00:00Z";
+    for name in ["calm-a", "calm-b"] {
+        let pod: Pod = object(json!({
+            "metadata": { "name": name, "labels": { "app": "calm" } },
+            "spec": { "containers": [{ "name": "app", "image": "nginx",
+                                       "resources": { "requests": { "cpu": "100m" } } }] },
+        }));
+        pods.create(&PostParams::default(), &pod).await.expect("create a pod");
+        let running = json!({ "status": { "phase": "Running", "startTime": long_ago,
+            "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": long_ago }] } });
+        pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&running)).await.expect("running");
+    }
+    let autoscalers: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), "default");
+    let hpa: HorizontalPodAutoscaler = object(json!({
+        "metadata": { "name": "calm" },
+        "spec": { "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": "calm" },
+                  "minReplicas": 1, "maxReplicas": 10,
+                  "metrics": [{ "type": "Resource", "resource": { "name": "cpu",
+                                "target": { "type": "Utilization", "averageUtilization": 50 } } }],
+                  "behavior": { "scaleDown": { "stabilizationWindowSeconds": 60 } } },
+    }));
+    autoscalers.create(&PostParams::default(), &hpa).await.expect("create an autoscaler");
+
+    let ahead = Arc::new(AtomicI64::new(0));
+    let offset = ahead.clone();
+    let clock = Clock::new(move || {
+        let seconds = offset.load(Ordering::SeqCst);
+        jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(seconds)).expect("a time")
+    });
+    let config = HpaConfig { sync_period: Duration::from_millis(300), ..HpaConfig::default() };
+    let source = Arc::new(Steady { pods: pods.clone(), cpu: Arc::new(AtomicI64::new(10)) });
+    let controller = tokio::spawn(run_with(client.clone(), config, clock, source));
+
+    // 10% against 50% asks for one replica; the first recommendation (4) holds it for the window.
+    let held = eventually("the scale down held", Duration::from_secs(20), || async {
+        let hpa = autoscalers.get("calm").await.ok()?;
+        let able = condition(&hpa, "AbleToScale")?;
+        (able.reason.as_deref() == Some("ScaleDownStabilized")).then_some(hpa)
+    })
+    .await;
+    assert_eq!(
+        condition(&held, "AbleToScale").and_then(|c| c.message.as_deref()),
+        Some("recent recommendations were higher than current one, applying the highest recent recommendation")
+    );
+    assert_eq!(held.status.as_ref().map(|s| s.desired_replicas), Some(4));
+    assert_eq!(deployments.get("calm").await.expect("get").spec.and_then(|s| s.replicas), Some(4));
+
+    // Past the window the recommendation stands: down to one, as far as the default 100% per 15 s allows.
+    ahead.store(120, Ordering::SeqCst);
+    eventually("the scale down", Duration::from_secs(20), || async {
+        let replicas = deployments.get("calm").await.ok()?.spec?.replicas?;
+        (replicas == 1).then_some(())
+    })
+    .await;
+    let event = eventually("the event", Duration::from_secs(20), || async {
+        events_of(&client, "calm").await.into_iter().find(|e| e.reason.as_deref() == Some("SuccessfulRescale"))
+    })
+    .await;
+    assert_eq!(event.message.as_deref(), Some("New size: 1; reason: All metrics below target"));
 
     controller.abort();
     planes.stop_all().await;
