@@ -1,7 +1,8 @@
 //! The HorizontalPodAutoscaler controller, as kube-controller-manager's (`pkg/controller/podautoscaler`): every
 //! sync period, and when an autoscaler's spec changes, it reads the target's `scale` subresource, lists the pods
 //! its `status.selector` selects, asks each metric of `spec.metrics` how many replicas it wants
-//! ([`replicas`]), takes the largest proposal, stabilizes and rate-limits it ([`behavior`]), writes the scale
+//! ([`compute`], [`replicas`]), takes the largest proposal, stabilizes and rate-limits it ([`behavior`], with
+//! recommendations and scale events kept in memory per autoscaler until it is deleted), writes the scale
 //! when the count changes, and writes `autoscaling/v2` status: current and desired replicas, the metrics'
 //! current values, `lastScaleTime` and the `AbleToScale`, `ScalingActive` and `ScalingLimited` conditions, with
 //! upstream's reasons, messages and events (source `horizontal-pod-autoscaler`).
@@ -9,6 +10,9 @@
 //! Resource and container resource metrics come from the resource metrics API through a [`metrics::MetricsSource`];
 //! pods, object and external metrics ask the same source, whose default answers fail as upstream does without a
 //! custom or external metrics API. A target whose replicas are 0 is not autoscaled (`ScalingDisabled`).
+//!
+//! Unlike upstream's queue, which takes a new or changed autoscaler up only after a sync period, a spec change
+//! (a new generation) is reconciled at once; the controller's own status writes wait for the period.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
