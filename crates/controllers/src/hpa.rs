@@ -47,7 +47,8 @@ const COMPONENT: &str = "horizontal-pod-autoscaler";
 /// The controller's settings: kube-controller-manager's `--horizontal-pod-autoscaler-*` flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpaConfig {
-    /// How often every autoscaler is reconciled (`--horizontal-pod-autoscaler-sync-period`, 15 s).
+    /// How often every autoscaler is reconciled (`--horizontal-pod-autoscaler-sync-period`, 15 s; kept between
+    /// 100 ms and a day).
     pub sync_period: Duration,
     /// How far the usage ratio may stray from 1 before the count changes (`--horizontal-pod-autoscaler-tolerance`,
     /// 0.1); an autoscaler's `behavior.scaleUp/scaleDown.tolerance` overrides it per direction.
@@ -89,7 +90,8 @@ pub async fn run_with(client: kube::Client, config: HpaConfig, clock: Clock, sou
     if autoscalers.wait_until_ready().await.is_err() {
         return;
     }
-    let period = config.sync_period.max(Duration::from_millis(100));
+    // Between a tenth of a second and a day: never a busy loop, never a time past what the clock can hold.
+    let period = config.sync_period.clamp(Duration::from_millis(100), Duration::from_secs(86_400));
     let mut controller = Controller { client, config, clock, source, histories: HashMap::new() };
     // When each autoscaler was last reconciled, and at which generation: a spec change is reconciled at once,
     // a status write (ours) waits for the period.
