@@ -1,5 +1,6 @@
 //! The controllers of kube-controller-manager that make a cluster's objects come true: workload controllers
-//! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the garbage collector, Endpoints and
+//! (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob), the horizontal pod autoscaler ([`hpa`]), the
+//! garbage collector, Endpoints and
 //! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the
 //! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
 //! the attach/detach controller, the signer of client certificates ([`csrsigning`]) and (for clusters whose load
@@ -15,6 +16,7 @@ pub mod disruption;
 pub mod drain;
 pub mod ebs;
 pub mod efs;
+pub mod hpa;
 pub mod load_balancers;
 pub mod nodelifecycle;
 pub mod servicelb;
@@ -67,6 +69,9 @@ pub struct ControllersConfig {
     /// Where the load balancer controller tells the admission hooks what the AWS Load Balancer Controller's webhooks
     /// would do (readiness gates of new pods, the class of new Services).
     pub webhooks: Option<std::sync::Arc<servicelb::bindings::ControllerWebhooks>>,
+    /// The HorizontalPodAutoscaler controller's settings (kube-controller-manager's
+    /// `--horizontal-pod-autoscaler-*` flags).
+    pub hpa: hpa::HpaConfig,
 }
 
 impl Default for ControllersConfig {
@@ -81,6 +86,7 @@ impl Default for ControllersConfig {
             signing_ca: None,
             load_balancers: None,
             webhooks: None,
+            hpa: hpa::HpaConfig::default(),
         }
     }
 }
@@ -108,6 +114,7 @@ impl Controllers {
         tasks.spawn(replicaset::run_replication_controllers(client.clone()));
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
+        tasks.spawn(hpa::run(client.clone(), config.hpa.clone(), config.clock.clone()));
         tasks.spawn(volumes::run(client.clone(), config.ebs.clone(), config.efs.clone()));
         if let Some(ca) = config.signing_ca {
             tasks.spawn(csrsigning::run(client.clone(), ca));
