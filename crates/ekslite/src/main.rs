@@ -267,6 +267,11 @@ struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 40.0, value_parser = parse_seconds)]
     node_monitor_grace_period: f64,
 
+    /// How often every HorizontalPodAutoscaler is reconciled, in seconds (kube-controller-manager's
+    /// --horizontal-pod-autoscaler-sync-period).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = parse_seconds)]
+    horizontal_pod_autoscaler_sync_period: f64,
+
     /// How long new pods tolerate a not-ready or unreachable node before they are evicted, in seconds
     /// (kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds).
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(i64).range(0..=86_400))]
@@ -418,6 +423,10 @@ fn server_options(args: &ServeArgs) -> ekslite::server::ServerOptions {
             dataplane::DataPlaneConfig {
                 controllers: controllers::ControllersConfig {
                     node_monitor_grace_period: grace,
+                    hpa: controllers::hpa::HpaConfig {
+                        sync_period: std::time::Duration::from_secs_f64(args.horizontal_pod_autoscaler_sync_period),
+                        ..controllers::hpa::HpaConfig::default()
+                    },
                     ..controllers::ControllersConfig::default()
                 },
                 agent: node_agent::AgentConfig { renew_interval, ..defaults.agent },
