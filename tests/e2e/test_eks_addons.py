@@ -9,7 +9,7 @@ from test_eks import raw
 from test_eks_nodegroups import error_of, make_cluster, signed_headers
 
 ADDONS = ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns",
-          "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+          "eks-pod-identity-agent", "kube-proxy", "metrics-server", "vpc-cni"]
 
 
 def test_the_catalog_lists_versions_per_kubernetes_version(aws):
@@ -18,7 +18,8 @@ def test_the_catalog_lists_versions_per_kubernetes_version(aws):
         kubernetesVersion="1.33", PaginationConfig={"PageSize": 2}) for a in page["addons"]]
     assert [a["addonName"] for a in addons] == ADDONS
     for addon in addons:
-        assert addon["owner"] == "aws" and addon["publisher"] == "eks"
+        community = addon["addonName"] == "metrics-server"
+        assert addon["owner"] == ("community" if community else "aws") and addon["publisher"] == "eks"
         defaults = [v for v in addon["addonVersions"] if v["compatibilities"][0]["defaultVersion"]]
         assert len(defaults) == 1, addon["addonName"]
         for version in addon["addonVersions"]:

@@ -1,7 +1,7 @@
 //! Add-ons on the wire: DescribeAddonVersions, DescribeAddonConfiguration, CreateAddon, DescribeAddon,
 //! ListAddons, UpdateAddon and DeleteAddon.
 
-use aws_model::eks::addons::{Addon, AddonRequest};
+use aws_model::eks::addons::{Addon, AddonRequest, CATALOG};
 use aws_protocol::AwsError;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -58,7 +58,7 @@ pub(super) async fn describe_versions(call: &Call<'_>) -> Reply {
                 "type": info.kind,
                 "addonVersions": versions,
                 "publisher": "eks",
-                "owner": "aws",
+                "owner": info.owner,
                 "marketplaceInformation": {},
                 "defaultNamespace": "kube-system",
             })
@@ -146,7 +146,7 @@ fn addon_json(addon: &Addon) -> Value {
         "modifiedAt": addon.modified_at,
         "tags": addon.tags,
         "publisher": "eks",
-        "owner": "aws",
+        "owner": CATALOG.iter().find(|info| info.name == addon.name).map_or("aws", |info| info.owner),
         "podIdentityAssociations": [],
     });
     if let Some(role) = &addon.service_account_role_arn {

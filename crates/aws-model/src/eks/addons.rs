@@ -25,6 +25,9 @@ pub struct AddonInfo {
     pub kind: &'static str,
     /// Whether the add-on needs IAM permissions (a service account role or pod identity).
     pub requires_iam: bool,
+    /// Who owns it: `aws` for EKS's own add-ons, `community` for the community add-ons EKS publishes
+    /// (metrics-server).
+    pub owner: &'static str,
     /// Versions, newest first.
     pub versions: &'static [AddonVersion],
     /// The properties its configuration schema allows beside the common ones.
@@ -50,6 +53,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "amazon-cloudwatch-observability",
         kind: "observability",
         requires_iam: true,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v4.4.0-eksbuild.1",
@@ -64,6 +68,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "aws-ebs-csi-driver",
         kind: "storage",
         requires_iam: true,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v1.48.0-eksbuild.2",
@@ -78,6 +83,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "aws-efs-csi-driver",
         kind: "storage",
         requires_iam: true,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v2.1.12-eksbuild.1",
@@ -92,6 +98,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "coredns",
         kind: "networking",
         requires_iam: false,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v1.12.3-eksbuild.1",
@@ -111,6 +118,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "eks-pod-identity-agent",
         kind: "security",
         requires_iam: false,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v1.3.8-eksbuild.2",
@@ -125,6 +133,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "kube-proxy",
         kind: "networking",
         requires_iam: false,
+        owner: "aws",
         versions: &[
             AddonVersion { version: "v1.34.1-eksbuild.2", kubernetes: ("1.34", "1.34"), default_for: &["1.34"] },
             AddonVersion { version: "v1.33.5-eksbuild.2", kubernetes: ("1.33", "1.33"), default_for: &["1.33"] },
@@ -138,6 +147,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "metrics-server",
         kind: "observability",
         requires_iam: false,
+        owner: "community",
         versions: &[
             AddonVersion {
                 version: "v0.8.0-eksbuild.1",
@@ -152,6 +162,7 @@ pub const CATALOG: &[AddonInfo] = &[
         name: "vpc-cni",
         kind: "networking",
         requires_iam: true,
+        owner: "aws",
         versions: &[
             AddonVersion {
                 version: "v1.20.4-eksbuild.1",
