@@ -24,7 +24,7 @@ fn versions_are_described_per_kubernetes_version() {
     let versions: Vec<&str> = found[0].1.iter().map(|v| v.version).collect();
     assert_eq!(versions, ["v1.31.13-eksbuild.2"]);
     let (all, _) = describe_addon_versions(None, None, None, None).unwrap();
-    assert_eq!(all.len(), 7);
+    assert_eq!(all.len(), 8);
     let (first, token) = describe_addon_versions(None, None, Some(2), None).unwrap();
     assert_eq!(
         first.iter().map(|(i, _)| i.name).collect::<Vec<_>>(),
