@@ -103,12 +103,20 @@ impl ClusterApi {
         let mut object: Value = serde_json::from_slice(&kv.value)
             .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
         object::set_resource_version(&mut object, kv.mod_revision);
+        if let Some(conversion) = resource.conversion {
+            conversion.to_served(resource, &mut object);
+        }
         crate::crd::present(resource, &mut object);
         Ok(object)
     }
 
-    pub(crate) fn encode_for_store(object: &Value) -> Bytes {
+    /// An object of `resource` as it is stored: in the resource's storage version, without resourceVersion and
+    /// selfLink.
+    pub(crate) fn encode_for_store(resource: &ResourceType, object: &Value) -> Bytes {
         let mut object = object.clone();
+        if let Some(conversion) = resource.conversion {
+            conversion.to_storage(&mut object);
+        }
         if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             metadata.remove("resourceVersion");
             metadata.remove("selfLink");

@@ -110,7 +110,7 @@ impl ClusterApi {
         }
         let key = self.key(resource, namespace, &name);
         let allocation = strategy.allocate(self, resource, namespace, &mut object, None).await?;
-        let created = self.store.create(&key, Self::encode_for_store(&object)).await;
+        let created = self.store.create(&key, Self::encode_for_store(resource, &object)).await;
         if let (Err(_), Some(allocation)) = (&created, allocation) {
             self.services.undo(allocation).await;
         }
