@@ -110,6 +110,15 @@ impl ClusterApi {
         Ok(object)
     }
 
+    /// A written object of `resource` as a read of it would show it: converted to the storage version and back,
+    /// as kube-apiserver answers a write with the object it stored.
+    pub(crate) fn as_read_back(resource: &ResourceType, object: &mut Value) {
+        if let Some(conversion) = resource.conversion {
+            conversion.to_storage(object);
+            conversion.to_served(resource, object);
+        }
+    }
+
     /// An object of `resource` as it is stored: in the resource's storage version, without resourceVersion and
     /// selfLink.
     pub(crate) fn encode_for_store(resource: &ResourceType, object: &Value) -> Bytes {

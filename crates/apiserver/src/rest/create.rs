@@ -106,6 +106,7 @@ impl ClusterApi {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
         }
         if is_dry_run(query) {
+            Self::as_read_back(resource, &mut object);
             return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
         let key = self.key(resource, namespace, &name);
@@ -119,6 +120,7 @@ impl ClusterApi {
             other => ApiError::from(other),
         })?;
         object::set_resource_version(&mut object, stored.mod_revision);
+        Self::as_read_back(resource, &mut object);
         strategy.after_create(self, &object).await?;
         Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings))
     }

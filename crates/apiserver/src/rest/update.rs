@@ -358,6 +358,7 @@ impl ClusterApi {
                 }
                 // A dry run answers with the stored version, as nothing was written (`kubectl diff` compares it).
                 object::set_resource_version(&mut updated, kv.mod_revision);
+                Self::as_read_back(resource, &mut updated);
                 return Ok((updated, warnings));
             }
             // An object being deleted goes once its last finalizer is removed, unless it is still within a grace
@@ -392,6 +393,7 @@ impl ClusterApi {
             match written {
                 Ok(stored) => {
                     object::set_resource_version(&mut updated, stored.mod_revision);
+                    Self::as_read_back(resource, &mut updated);
                     return Ok((updated, warnings));
                 }
                 Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
