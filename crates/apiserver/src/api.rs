@@ -110,6 +110,19 @@ impl ClusterApi {
         Ok(object)
     }
 
+    /// `object` in the version `resource` stores it in: what validation checks, as kube-apiserver validates one
+    /// form of an object whichever version a client wrote. Borrowed for resources stored as served.
+    pub(crate) fn storage_form<'a>(resource: &ResourceType, object: &'a Value) -> std::borrow::Cow<'a, Value> {
+        match resource.conversion {
+            Some(conversion) => {
+                let mut converted = object.clone();
+                conversion.to_storage(&mut converted);
+                std::borrow::Cow::Owned(converted)
+            }
+            None => std::borrow::Cow::Borrowed(object),
+        }
+    }
+
     /// A written object of `resource` as a read of it would show it: converted to the storage version and back,
     /// as kube-apiserver answers a write with the object it stored.
     pub(crate) fn as_read_back(resource: &ResourceType, object: &mut Value) {

@@ -356,3 +356,24 @@ async fn an_autoscaler_stored_as_v1_by_an_earlier_server_reads_through_both_vers
     assert_eq!(raw["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 60);
     assert_eq!(raw["status"]["conditions"][0]["type"], "AbleToScale");
 }
+
+#[tokio::test]
+async fn writes_through_v1_are_validated_as_v2() {
+    let Cluster { store: _store, _planes, mut admin } = cluster().await;
+    let mut inverted = v1_autoscaler("web");
+    inverted["spec"]["minReplicas"] = json!(5);
+    inverted["spec"]["maxReplicas"] = json!(2);
+    let (status, refused) = call(&mut admin, "POST", V1, "application/json", &inverted).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["details"]["causes"][0]["field"], "spec.maxReplicas", "{refused}");
+
+    send(&mut admin, "POST", V1, "application/json", v1_autoscaler("web")).await;
+    let patch = json!({ "metadata": { "annotations": { METRICS: json!([{ "type": "Unknown" }]).to_string() } } });
+    let (status, refused) =
+        call(&mut admin, "PATCH", &format!("{V1}/web"), "application/merge-patch+json", &patch).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["details"]["causes"][0]["field"], "spec.metrics[0].type", "{refused}");
+    // Nothing changed.
+    let v2 = get(&mut admin, &format!("{V2}/web")).await;
+    assert_eq!(v2["spec"]["metrics"].as_array().map(Vec::len), Some(1));
+}

@@ -14,7 +14,8 @@
 //!
 //! Going back to v2 these annotations are consumed (they never appear in v2's metadata); one that is not JSON,
 //! has the wrong shape or is too large is ignored, as upstream ignores what it cannot decode. A v1 object without
-//! a CPU target or other metrics gets v2's default, a CPU utilization target of 80%.
+//! a CPU target or other metrics gets v2's default, a CPU utilization target of 80%, and every object converted
+//! to v2 gets v2's defaults, as upstream's decoding of the stored object applies them.
 
 use serde_json::{Map, Value, json};
 
@@ -357,8 +358,6 @@ fn to_v2(object: &mut Value) {
     let status = map.remove("status");
 
     let mut v2_spec = pick(&spec, &["scaleTargetRef", "minReplicas", "maxReplicas"]);
-    // What v1's defaulting gives an object decoded without it.
-    v2_spec.entry("minReplicas").or_insert(json!(1));
     let mut metrics: Vec<Value> =
         decode_list(&kept, METRICS).map(|specs| specs.iter().map(metric_spec_to_v2).collect()).unwrap_or_default();
     if let Some(cpu) = spec.get("targetCPUUtilizationPercentage").filter(|v| !v.is_null()) {
@@ -398,6 +397,8 @@ fn to_v2(object: &mut Value) {
         v2_status.insert("conditions".into(), Value::Array(conditions));
     }
     map.insert("status".into(), Value::Object(v2_status));
+    // kube-apiserver applies v2's defaults when it decodes the stored object (minReplicas, behavior's rules).
+    k8s_model::default_object(object);
 }
 
 fn cpu_utilization(percent: Value) -> Value {

@@ -97,7 +97,8 @@ impl ClusterApi {
         k8s_model::default_object(&mut object);
         k8s_model::prepare_for_create(&mut object);
         strategy.prepare_for_create(self, resource, namespace, &mut object).await?;
-        let causes = causes_of(k8s_model::validate_create(&object, crate::selector::selects_labels));
+        let checked = Self::storage_form(resource, &object);
+        let causes = causes_of(k8s_model::validate_create(&checked, crate::selector::selects_labels));
         if !causes.is_empty() {
             return Err(ApiError::invalid(resource, &name, causes));
         }

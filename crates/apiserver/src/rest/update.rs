@@ -330,8 +330,8 @@ impl ClusterApi {
             k8s_model::default_object(&mut updated);
             if main_resource {
                 strategy.prepare_for_update(&mut updated, &current);
-                let mut causes =
-                    causes_of(k8s_model::validate_update(&updated, &current, crate::selector::selects_labels));
+                let (checked, old) = (Self::storage_form(resource, &updated), Self::storage_form(resource, &current));
+                let mut causes = causes_of(k8s_model::validate_update(&checked, &old, crate::selector::selects_labels));
                 causes.extend(strategy.validate_update(&updated));
                 if !causes.is_empty() {
                     return Err(ApiError::invalid(resource, name, causes));

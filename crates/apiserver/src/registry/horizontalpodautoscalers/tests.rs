@@ -114,10 +114,13 @@ fn v2_to_v1_keeps_the_cpu_target_in_place_and_everything_else_in_annotations() {
 
 #[test]
 fn v2_to_v1_to_v2_keeps_metrics_behavior_status_and_conditions() {
-    let original = v2_autoscaler();
+    let mut original = v2_autoscaler();
     let mut object = original.clone();
     convert(&mut object, V1);
     convert(&mut object, V2);
+    // As stored: with v2's defaults.
+    k8s_model::default_object(&mut original);
+    assert_eq!(original["spec"]["behavior"]["scaleUp"]["selectPolicy"], "Max");
     assert_eq!(object["apiVersion"], "autoscaling/v2");
     // The annotations are consumed; the client's own stay.
     assert_eq!(object["metadata"]["annotations"], json!({ "team": "a" }));
@@ -219,8 +222,13 @@ fn behavior_from_the_annotation_is_read_whatever_the_case_of_its_names() {
     });
     convert(&mut object, V2);
     assert_eq!(
-        object["spec"]["behavior"],
-        json!({ "scaleUp": { "stabilizationWindowSeconds": 10, "policies": [{ "type": "Pods", "value": 2, "periodSeconds": 15 }] } })
+        object["spec"]["behavior"]["scaleDown"]["selectPolicy"], "Max",
+        "v2's defaults fill in the other direction"
+    );
+    assert_eq!(
+        object["spec"]["behavior"]["scaleUp"],
+        json!({ "stabilizationWindowSeconds": 10, "selectPolicy": "Max",
+                "policies": [{ "type": "Pods", "value": 2, "periodSeconds": 15 }] })
     );
 }
 
