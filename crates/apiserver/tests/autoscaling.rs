@@ -377,3 +377,18 @@ async fn writes_through_v1_are_validated_as_v2() {
     let v2 = get(&mut admin, &format!("{V2}/web")).await;
     assert_eq!(v2["spec"]["metrics"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn server_side_apply_through_v1_creates_and_changes_the_v2_object() {
+    let Cluster { store, _planes, mut admin } = cluster().await;
+    let path = format!("{V1}/web?fieldManager=kubectl");
+    let mut applied = v1_autoscaler("web");
+    let answer = send(&mut admin, "PATCH", &path, "application/apply-patch+yaml", applied.clone()).await;
+    assert_eq!(answer["apiVersion"], "autoscaling/v1");
+    applied["spec"]["targetCPUUtilizationPercentage"] = json!(45);
+    let answer = send(&mut admin, "PATCH", &path, "application/apply-patch+yaml", applied).await;
+    assert_eq!(answer["spec"]["targetCPUUtilizationPercentage"], 45, "{answer}");
+    let raw = stored(&store, "web").await;
+    assert_eq!(raw["apiVersion"], "autoscaling/v2");
+    assert_eq!(raw["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 45);
+}
