@@ -103,12 +103,42 @@ impl ClusterApi {
         let mut object: Value = serde_json::from_slice(&kv.value)
             .map_err(|error| ApiError::internal(format!("stored object {} is not JSON: {error}", kv.key)))?;
         object::set_resource_version(&mut object, kv.mod_revision);
+        if let Some(conversion) = resource.conversion {
+            conversion.to_served(resource, &mut object);
+        }
         crate::crd::present(resource, &mut object);
         Ok(object)
     }
 
-    pub(crate) fn encode_for_store(object: &Value) -> Bytes {
+    /// `object` in the version `resource` stores it in: what validation checks, as kube-apiserver validates one
+    /// form of an object whichever version a client wrote. Borrowed for resources stored as served.
+    pub(crate) fn storage_form<'a>(resource: &ResourceType, object: &'a Value) -> std::borrow::Cow<'a, Value> {
+        match resource.conversion {
+            Some(conversion) => {
+                let mut converted = object.clone();
+                conversion.to_storage(&mut converted);
+                std::borrow::Cow::Owned(converted)
+            }
+            None => std::borrow::Cow::Borrowed(object),
+        }
+    }
+
+    /// A written object of `resource` as a read of it would show it: converted to the storage version and back,
+    /// as kube-apiserver answers a write with the object it stored.
+    pub(crate) fn as_read_back(resource: &ResourceType, object: &mut Value) {
+        if let Some(conversion) = resource.conversion {
+            conversion.to_storage(object);
+            conversion.to_served(resource, object);
+        }
+    }
+
+    /// An object of `resource` as it is stored: in the resource's storage version, without resourceVersion and
+    /// selfLink.
+    pub(crate) fn encode_for_store(resource: &ResourceType, object: &Value) -> Bytes {
         let mut object = object.clone();
+        if let Some(conversion) = resource.conversion {
+            conversion.to_storage(&mut object);
+        }
         if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             metadata.remove("resourceVersion");
             metadata.remove("selfLink");

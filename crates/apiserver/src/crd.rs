@@ -88,6 +88,7 @@ pub fn resources_of(crd: &Value) -> Vec<ResourceType> {
             verbs: Verbs::Stored,
             subresources,
             decoder: Decoder::Custom(Arc::new(schema)),
+            conversion: None,
         });
     }
     // Discovery lists versions by Kubernetes version priority: the first is the preferred one.

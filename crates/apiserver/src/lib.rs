@@ -11,7 +11,7 @@
 //! `tests/architecture.rs`, reads the `crate::` paths of every module and fails on a cycle):
 //!
 //! 1. Leaves, importing nothing of the crate: `identity` (who sent a request), `registry` (the served resource
-//!    types and their decoders), `request` (path and method to a request), `pki`, `spdy` (SPDY/3.1 frames and
+//!    types, their decoders and conversions), `request` (path and method to a request), `pki`, `spdy` (SPDY/3.1 frames and
 //!    header compression) and `websocket` (WebSocket frames and a byte tunnel over them).
 //! 2. Foundations, over the leaves: `status` (`ApiError` as a Kubernetes `Status`), `http` (JSON responses,
 //!    bodies, warnings), `plugins` (the authenticator and pod admission traits), `object`, `selector`, `smp`,

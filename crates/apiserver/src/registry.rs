@@ -15,6 +15,8 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
 use k8s_openapi::{ListableResource, NamespaceResourceScope, Resource};
 
+mod horizontalpodautoscalers;
+
 /// What clients may do with a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbs {
@@ -111,6 +113,33 @@ pub struct OpenApiDocument {
     pub hash: String,
 }
 
+/// How a resource served at several versions converts between them: kube-apiserver stores such objects in one
+/// version and converts on every read and write. Objects stored in another version (by earlier servers) are
+/// converted from the version their own `apiVersion` names.
+#[derive(Debug)]
+pub struct Conversion {
+    /// The `apiVersion` objects are stored in, e.g. `autoscaling/v2`.
+    pub storage_version: &'static str,
+    /// Converts an object, from the version its `apiVersion` names, to the given `apiVersion`; objects of
+    /// versions it does not know are left alone. Never fails: what cannot be converted is dropped.
+    pub convert: fn(&mut serde_json::Value, &str),
+    /// Annotations in which a version keeps fields of the status: a write of the status subresource takes them
+    /// from the new object, as it takes its status.
+    pub status_annotations: &'static [&'static str],
+}
+
+impl Conversion {
+    /// `object` as it is stored.
+    pub fn to_storage(&self, object: &mut serde_json::Value) {
+        (self.convert)(object, self.storage_version);
+    }
+
+    /// A stored `object` as `resource` serves it.
+    pub fn to_served(&self, resource: &ResourceType, object: &mut serde_json::Value) {
+        (self.convert)(object, &resource.api_version());
+    }
+}
+
 /// One resource of one group version.
 #[derive(Debug, Clone)]
 pub struct ResourceType {
@@ -128,6 +157,10 @@ pub struct ResourceType {
     pub verbs: Verbs,
     pub subresources: &'static [Subresource],
     pub decoder: Decoder,
+    /// How objects are converted to the version they are stored in and back; `None` when they are stored as
+    /// served (every resource served at one version, and custom resources, whose versions differ only in
+    /// `apiVersion`).
+    pub conversion: Option<&'static Conversion>,
 }
 
 impl ResourceType {
@@ -218,7 +251,13 @@ fn described<T: Resource + serde::de::DeserializeOwned + serde::Serialize + 'sta
         verbs,
         subresources,
         decoder: Decoder::Typed(round_trip::<T>),
+        conversion: None,
     }
+}
+
+/// `resource`, stored in one version and converted by `conversion`.
+fn converted(resource: ResourceType, conversion: &'static Conversion) -> ResourceType {
+    ResourceType { conversion: Some(conversion), ..resource }
 }
 
 /// Every resource the API server serves, in the order discovery lists them.
@@ -272,8 +311,14 @@ impl Registry {
             resource::<apps::v1::ControllerRevision>(NONE, NONE, &[]),
             resource::<batch::v1::Job>(NONE, ALL, STATUS),
             resource::<batch::v1::CronJob>(&["cj"], ALL, STATUS),
-            resource::<autoscaling::v2::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
-            resource::<autoscaling::v1::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
+            converted(
+                resource::<autoscaling::v2::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
+                &horizontalpodautoscalers::CONVERSION,
+            ),
+            converted(
+                resource::<autoscaling::v1::HorizontalPodAutoscaler>(&["hpa"], ALL, STATUS),
+                &horizontalpodautoscalers::CONVERSION,
+            ),
             resource::<networking::v1::Ingress>(&["ing"], NONE, STATUS),
             resource::<networking::v1::IngressClass>(NONE, NONE, &[]),
             resource::<networking::v1::NetworkPolicy>(&["netpol"], NONE, &[]),

@@ -143,7 +143,7 @@ impl ClusterApi {
             metadata_mut(&mut current).insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
             metadata_mut(&mut current).insert("deletionGracePeriodSeconds".into(), json!(0));
             current["status"] = json!({ "phase": "Terminating" });
-            match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+            match self.store.update(&key, Self::encode_for_store(namespaces, &current), kv.mod_revision).await {
                 Ok(stored) => {
                     object::set_resource_version(&mut current, stored.mod_revision);
                     break (current, stored.mod_revision);
@@ -216,7 +216,10 @@ impl ClusterApi {
                 }
                 let mut marked = object.clone();
                 metadata_mut(&mut marked).insert("deletionTimestamp".into(), Value::String(object::now_timestamp()));
-                self.store.update(&kv.key, Self::encode_for_store(&marked), kv.mod_revision).await.map(|_| false)
+                self.store
+                    .update(&kv.key, Self::encode_for_store(resource, &marked), kv.mod_revision)
+                    .await
+                    .map(|_| false)
             } else {
                 self.store.delete(&kv.key, Some(kv.mod_revision)).await.map(|_| true)
             };

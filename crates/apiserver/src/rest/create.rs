@@ -97,7 +97,8 @@ impl ClusterApi {
         k8s_model::default_object(&mut object);
         k8s_model::prepare_for_create(&mut object);
         strategy.prepare_for_create(self, resource, namespace, &mut object).await?;
-        let causes = causes_of(k8s_model::validate_create(&object, crate::selector::selects_labels));
+        let checked = Self::storage_form(resource, &object);
+        let causes = causes_of(k8s_model::validate_create(&checked, crate::selector::selects_labels));
         if !causes.is_empty() {
             return Err(ApiError::invalid(resource, &name, causes));
         }
@@ -106,11 +107,12 @@ impl ClusterApi {
             crate::ssa::record_update(resource, manager, None, None, &mut object);
         }
         if is_dry_run(query) {
+            Self::as_read_back(resource, &mut object);
             return Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
         }
         let key = self.key(resource, namespace, &name);
         let allocation = strategy.allocate(self, resource, namespace, &mut object, None).await?;
-        let created = self.store.create(&key, Self::encode_for_store(&object)).await;
+        let created = self.store.create(&key, Self::encode_for_store(resource, &object)).await;
         if let (Err(_), Some(allocation)) = (&created, allocation) {
             self.services.undo(allocation).await;
         }
@@ -119,6 +121,7 @@ impl ClusterApi {
             other => ApiError::from(other),
         })?;
         object::set_resource_version(&mut object, stored.mod_revision);
+        Self::as_read_back(resource, &mut object);
         strategy.after_create(self, &object).await?;
         Ok(with_warnings(json_response(StatusCode::CREATED, &object), &warnings))
     }

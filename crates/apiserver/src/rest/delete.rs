@@ -44,7 +44,7 @@ impl ClusterApi {
                 if !mark_graceful(&mut current, grace) {
                     return Ok(json_response(StatusCode::OK, &current));
                 }
-                match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+                match self.store.update(&key, Self::encode_for_store(resource, &current), kv.mod_revision).await {
                     Ok(stored) => {
                         object::set_resource_version(&mut current, stored.mod_revision);
                         return Ok(json_response(StatusCode::OK, &current));
@@ -76,7 +76,7 @@ impl ClusterApi {
                         list.push(json!(finalizer));
                     }
                 }
-                match self.store.update(&key, Self::encode_for_store(&current), kv.mod_revision).await {
+                match self.store.update(&key, Self::encode_for_store(resource, &current), kv.mod_revision).await {
                     Ok(stored) => {
                         object::set_resource_version(&mut current, stored.mod_revision);
                         return Ok(json_response(StatusCode::OK, &current));

@@ -120,7 +120,11 @@ impl ClusterApi {
             revision = Some(page.revision);
             let last_key = page.items.last().map(|kv| kv.key.clone());
             for kv in &page.items {
-                let spliced = if labels.is_empty() && fields.is_empty() && matches!(resource.decoder, Decoder::Typed(_))
+                // Objects served as stored are spliced without decoding; converted ones need decoding.
+                let spliced = if labels.is_empty()
+                    && fields.is_empty()
+                    && matches!(resource.decoder, Decoder::Typed(_))
+                    && resource.conversion.is_none()
                 {
                     object::splice_resource_version(&kv.value, kv.mod_revision)
                 } else {

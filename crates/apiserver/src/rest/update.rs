@@ -65,7 +65,7 @@ impl ClusterApi {
                     validation,
                     ownership: Ownership::Update(&manager),
                 },
-                move |current| Ok(merge_update(current, object.clone(), subresource.as_deref())),
+                move |current| Ok(merge_update(resource, current, object.clone(), subresource.as_deref())),
             )
             .await?;
         Ok(with_warnings(json_response(StatusCode::OK, &updated), &warnings))
@@ -256,7 +256,7 @@ impl ClusterApi {
                     if !patched.is_object() {
                         return Err(ApiError::bad_request("the patch did not produce an object"));
                     }
-                    Ok(merge_update(current, patched, subresource.as_deref()))
+                    Ok(merge_update(resource, current, patched, subresource.as_deref()))
                 },
             )
             .await?;
@@ -330,8 +330,8 @@ impl ClusterApi {
             k8s_model::default_object(&mut updated);
             if main_resource {
                 strategy.prepare_for_update(&mut updated, &current);
-                let mut causes =
-                    causes_of(k8s_model::validate_update(&updated, &current, crate::selector::selects_labels));
+                let (checked, old) = (Self::storage_form(resource, &updated), Self::storage_form(resource, &current));
+                let mut causes = causes_of(k8s_model::validate_update(&checked, &old, crate::selector::selects_labels));
                 causes.extend(strategy.validate_update(&updated));
                 if !causes.is_empty() {
                     return Err(ApiError::invalid(resource, name, causes));
@@ -358,6 +358,7 @@ impl ClusterApi {
                 }
                 // A dry run answers with the stored version, as nothing was written (`kubectl diff` compares it).
                 object::set_resource_version(&mut updated, kv.mod_revision);
+                Self::as_read_back(resource, &mut updated);
                 return Ok((updated, warnings));
             }
             // An object being deleted goes once its last finalizer is removed, unless it is still within a grace
@@ -382,7 +383,7 @@ impl ClusterApi {
                     Err(error) => Err(error.into()),
                 };
             }
-            let written = self.store.update(&key, Self::encode_for_store(&updated), kv.mod_revision).await;
+            let written = self.store.update(&key, Self::encode_for_store(resource, &updated), kv.mod_revision).await;
             if let Some(allocation) = allocation {
                 match &written {
                     Ok(_) => self.services.commit(allocation).await,
@@ -392,6 +393,7 @@ impl ClusterApi {
             match written {
                 Ok(stored) => {
                     object::set_resource_version(&mut updated, stored.mod_revision);
+                    Self::as_read_back(resource, &mut updated);
                     return Ok((updated, warnings));
                 }
                 Err(StoreError::Conflict { .. }) if precondition.is_none() => continue,
@@ -454,13 +456,31 @@ fn without_times(object: &Value) -> Value {
 
 /// The new state of an object after a full update: server-owned metadata comes from the current object, and
 /// `status` from the current object on the main resource or everything but `status` on the status subresource.
-fn merge_update(current: &Value, mut updated: Value, subresource: Option<&str>) -> Value {
+/// Annotations in which the resource's version keeps status fields (autoscaling/v1's conditions) count as status.
+fn merge_update(resource: &ResourceType, current: &Value, mut updated: Value, subresource: Option<&str>) -> Value {
     if subresource == Some("status") {
         let mut result = current.clone();
         if let Some(status) = updated.get("status") {
             result["status"] = status.clone();
         } else if let Some(map) = result.as_object_mut() {
             map.remove("status");
+        }
+        for name in resource.conversion.map_or(&[][..], |conversion| conversion.status_annotations) {
+            let given = updated.pointer(&format!("/metadata/annotations/{}", name.replace('/', "~1"))).cloned();
+            let metadata = metadata_mut(&mut result);
+            match given {
+                Some(value) => {
+                    let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
+                    if let Some(annotations) = annotations.as_object_mut() {
+                        annotations.insert((*name).to_owned(), value);
+                    }
+                }
+                None => {
+                    if let Some(annotations) = metadata.get_mut("annotations").and_then(Value::as_object_mut) {
+                        annotations.remove(*name);
+                    }
+                }
+            }
         }
         return result;
     }

@@ -134,9 +134,14 @@ impl ClusterApi {
         let api_version = resource.api_version();
         let resource = resource.clone();
         let mut columns_sent = false;
-        let custom = matches!(resource.decoder, crate::registry::Decoder::Custom(_));
+        // Custom resources (apiVersion as requested) and converted ones are presented per watch.
+        let as_stored =
+            !matches!(resource.decoder, crate::registry::Decoder::Custom(_)) && resource.conversion.is_none();
         let mut present = move |mut event: Value| -> Value {
             if event["type"] != "BOOKMARK" && event["type"] != "ERROR" {
+                if let Some(conversion) = resource.conversion {
+                    conversion.to_served(&resource, &mut event["object"]);
+                }
                 crate::crd::present(&resource, &mut event["object"]);
             }
             if event["type"] == "BOOKMARK" || event["type"] == "ERROR" {
@@ -157,8 +162,8 @@ impl ClusterApi {
             event
         };
         // A built-in object is presented as stored, so a change's event line is spliced from the encoding every
-        // watch shares; custom resources (apiVersion as requested), tables and metadata are built per watch.
-        let shared_encoding = presentation == Presentation::Object && !custom;
+        // watch shares; custom and converted resources, tables and metadata are built per watch.
+        let shared_encoding = presentation == Presentation::Object && as_stored;
         let decodes = Arc::clone(&self.decodes);
         let task = async move {
             for object in initial {

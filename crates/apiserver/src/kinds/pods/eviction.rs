@@ -160,7 +160,7 @@ impl ClusterApi {
             }
             budget["status"]["disruptedPods"][pod_name] = json!(crate::object::now_timestamp());
             let key = self.key(&budgets, Some(namespace), &budget_name);
-            match self.store.update(&key, Self::encode_for_store(&budget), revision).await {
+            match self.store.update(&key, Self::encode_for_store(&budgets, &budget), revision).await {
                 Ok(_) => return Ok(Budget::Allowed),
                 Err(StoreError::Conflict { .. } | StoreError::NotFound { .. }) => continue,
                 Err(error) => return Err(error.into()),
