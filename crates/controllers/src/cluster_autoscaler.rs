@@ -670,3 +670,6 @@ impl Scan<'_> {
         self.write_config_map([("status".to_owned(), text)].into()).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
