@@ -181,6 +181,8 @@ struct State {
     told: HashMap<String, String>,
     /// Warnings already logged.
     warned: HashSet<String>,
+    /// Whether deletion taints left by an earlier run were taken off.
+    cleaned: bool,
 }
 
 /// Runs the autoscaler for one cluster until the task is dropped; it acts only while its Deployment is installed.
@@ -285,12 +287,26 @@ impl Scan<'_> {
                 .collect();
             found.push(Found { group, min, max, nodes });
         }
+        if !state.cleaned {
+            self.clean_taints().await;
+            state.cleaned = true;
+        }
         self.check_provisioning(&mut found, state, now).await;
-        let snapshot = self.snapshot();
+        let mut snapshot = self.snapshot();
         let increased = self.scale_up(&found, &snapshot, state, now).await;
+        // Pending pods that fit existing nodes count as on them (upstream's FilterOutSchedulable hints), so that
+        // a node they are about to land on is not unneeded.
+        let mut hinted = Vec::new();
+        for pod in self.pending(now) {
+            if let Ok(node) = scheduler::schedule(pod, &snapshot) {
+                let placed = estimate::bound(pod, &node);
+                snapshot.add_pod(&placed);
+                hinted.push(placed);
+            }
+        }
         let mut candidates_by_group: HashMap<String, usize> = HashMap::new();
         if self.options.scale_down_enabled {
-            candidates_by_group = self.scale_down(&found, &snapshot, state, now, increased).await;
+            candidates_by_group = self.scale_down(&found, &snapshot, &hinted, state, now, increased).await;
         }
         self.progress_deletions(state).await;
         self.write_status(&found, state, &candidates_by_group, now).await;
@@ -331,10 +347,10 @@ impl Scan<'_> {
         snapshot
     }
 
-    async fn scale_up(&self, found: &[Found], snapshot: &Snapshot, state: &mut State, now: f64) -> bool {
+    /// The unschedulable pods old enough to act on (DaemonSet and mirror pods aside).
+    fn pending(&self, now: f64) -> Vec<&Pod> {
         let delay = self.options.new_pod_scale_up_delay.as_secs_f64();
-        let pending: Vec<&Pod> = self
-            .pods
+        self.pods
             .iter()
             .map(|pod| pod.as_ref())
             .filter(|pod| unschedulable(pod))
@@ -343,7 +359,11 @@ impl Scan<'_> {
                 let created = pod.metadata.creation_timestamp.as_ref().map_or(0.0, |t| seconds(t.0));
                 now - created >= delay
             })
-            .collect();
+            .collect()
+    }
+
+    async fn scale_up(&self, found: &[Found], snapshot: &Snapshot, state: &mut State, now: f64) -> bool {
+        let pending = self.pending(now);
         let pending_keys: HashSet<String> = pending.iter().map(|pod| pod_key(pod)).collect();
         state.told.retain(|key, _| pending_keys.contains(key));
         if pending.is_empty() {
@@ -425,6 +445,7 @@ impl Scan<'_> {
         &self,
         found: &[Found],
         snapshot: &Snapshot,
+        hinted: &[Pod],
         state: &mut State,
         now: f64,
         scaled_up: bool,
@@ -432,7 +453,7 @@ impl Scan<'_> {
         let node_by_name: HashMap<String, &Node> =
             self.nodes.iter().map(|node| (node.name_any(), node.as_ref())).collect();
         let mut pods_by_node: HashMap<String, Vec<&Pod>> = HashMap::new();
-        for pod in &self.pods {
+        for pod in self.pods.iter().map(|pod| pod.as_ref()).chain(hinted) {
             let terminal =
                 pod.status.as_ref().and_then(|s| s.phase.as_deref()).is_some_and(|p| p == "Succeeded" || p == "Failed");
             if let Some(node) = pod.spec.as_ref().and_then(|spec| spec.node_name.clone())
@@ -538,6 +559,25 @@ impl Scan<'_> {
         true
     }
 
+    /// Takes the deletion taint off nodes an earlier run left it on (upstream does so at start-up).
+    async fn clean_taints(&self) {
+        let api: Api<Node> = Api::all(self.client.clone());
+        for node in self.nodes.iter().filter(|node| has_deletion_taint(node)) {
+            let kept: Vec<&Taint> = node
+                .spec
+                .as_ref()
+                .and_then(|spec| spec.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .filter(|taint| taint.key != scale_down::TO_BE_DELETED_TAINT)
+                .collect();
+            let patch = json!({ "spec": { "taints": kept } });
+            if let Err(error) = api.patch(&node.name_any(), &PatchParams::default(), &Patch::Merge(&patch)).await {
+                tracing::debug!(node = %node.name_any(), %error, "cluster-autoscaler: cannot clear a deletion taint");
+            }
+        }
+    }
+
     /// Drains the nodes being deleted and terminates the instances of those drained.
     async fn progress_deletions(&self, state: &mut State) {
         let nodes: Api<Node> = Api::all(self.client.clone());
@@ -552,12 +592,17 @@ impl Scan<'_> {
                     continue;
                 }
             }
-            if let Ok(Some(node)) = nodes.get_opt(&name).await {
-                record_event(self.client, COMPONENT, &node, false, "ScaleDown", "deleting node").await;
+            let present = nodes.get_opt(&name).await.ok().flatten();
+            if let Some(node) = &present {
+                record_event(self.client, COMPONENT, node, false, "ScaleDown", "deleting node").await;
             }
             match self.groups.delete_instance(&deleting.group, &deleting.instance).await {
                 Ok(()) => {
                     tracing::info!(node = %name, group = %deleting.group, "cluster-autoscaler: node removed");
+                    state.deleting.remove(&name);
+                }
+                // The node went some other way meanwhile.
+                Err(_) if present.is_none() => {
                     state.deleting.remove(&name);
                 }
                 Err(error) => tracing::warn!(node = %name, %error, "cluster-autoscaler: cannot delete the instance"),
