@@ -244,3 +244,68 @@ async fn pending_pods_grow_the_group_and_empty_nodes_go() {
     scheduler.abort();
     planes.stop_all().await;
 }
+
+/// What the kubelets do with pods being deleted: confirm they are gone, until aborted.
+fn kubelets_confirm(pods: Api<Pod>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            for pod in pods.list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default() {
+                if pod.metadata.deletion_timestamp.is_some() {
+                    let name = pod.metadata.name.unwrap_or_default();
+                    let _ =
+                        pods.delete(&name, &DeleteParams { grace_period_seconds: Some(0), ..Default::default() }).await;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_underused_node_is_tainted_drained_and_its_instance_terminated() {
+    let (planes, client) = cluster().await;
+    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)) });
+    fake.set_target_size(GROUP, 2).await.expect("two nodes");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for (pod, node) in [("web-a", "ip-i-0001.ec2.internal"), ("web-b", "ip-i-0002.ec2.internal")] {
+        create_pod(&pods, pod, json!({ "nodeName": node })).await;
+        let running =
+            json!({ "status": { "phase": "Running", "conditions": [{ "type": "Ready", "status": "True" }] } });
+        pods.patch_status(pod, &PatchParams::default(), &Patch::Merge(&running)).await.expect("running");
+    }
+    let kubelets = kubelets_confirm(pods.clone());
+    let autoscaler = tokio::spawn(controllers::cluster_autoscaler::run(client.clone(), fake.clone(), Clock::system()));
+    install_autoscaler(&client).await;
+
+    // Each node is a quarter used: one can take the other's pod, not both.
+    eventually("one node to go", Duration::from_secs(30), || async {
+        let state = fake.state.lock().unwrap().clone();
+        (state.0 == 1 && state.1.len() == 1).then_some(())
+    })
+    .await;
+    let events: Api<Event> = Api::namespaced(client.clone(), "default");
+    let list = events.list(&ListParams::default()).await.expect("events").items;
+    let said = |kind: &str, message: &str| {
+        list.iter().any(|e| e.involved_object.kind.as_deref() == Some(kind) && e.message.as_deref() == Some(message))
+    };
+    assert!(said("Node", "marked the node as toBeDeleted/unschedulable"), "{list:?}");
+    assert!(said("Node", "deleting node"), "{list:?}");
+    assert!(said("Pod", "deleting pod for node scale down"), "{list:?}");
+    let left = pods.list(&ListParams::default()).await.expect("pods").items;
+    assert_eq!(left.len(), 1, "the evicted pod is gone");
+    let system_events: Api<Event> = Api::namespaced(client.clone(), "kube-system");
+    let removed = system_events.list(&ListParams::default()).await.expect("events").items;
+    let message = removed.iter().find(|e| e.reason.as_deref() == Some("ScaleDown")).and_then(|e| e.message.clone());
+    let message = message.expect("a ScaleDown event on the status ConfigMap");
+    assert!(message.starts_with("Scale-down: removing node ip-i-000"), "{message}");
+    assert!(message.contains("pods to reschedule: default/web-"), "{message}");
+    // The node that stays is not tainted.
+    let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default()).await.expect("nodes").items;
+    let remaining: Vec<&Node> = nodes.iter().filter(|n| n.metadata.deletion_timestamp.is_none()).collect();
+    assert_eq!(remaining.len(), 1);
+    assert!(remaining[0].spec.as_ref().unwrap().taints.as_ref().is_none_or(|t| t.is_empty()));
+
+    autoscaler.abort();
+    kubelets.abort();
+    planes.stop_all().await;
+}
