@@ -53,13 +53,12 @@ fn next_instance_type(nodegroup: &Nodegroup, group: &AutoScalingGroup, network: 
 
 /// The node a new instance of the group would register, or `None` for an unknown instance type.
 pub fn template(nodegroup: &Nodegroup, instance_type_name: &str, zone: &str, region: &str) -> Option<NodeTemplate> {
-    let kind = instance_type(instance_type_name)?;
     let instance = NodeInstance {
         instance_id: "i-template".into(),
         instance_type: instance_type_name.to_owned(),
-        vcpus: kind.vcpus,
-        memory_mib: kind.memory_mib,
-        max_pods: kind.max_pods(),
+        vcpus: 0,
+        memory_mib: 0,
+        max_pods: 0,
         availability_zone: zone.to_owned(),
         subnet_id: String::new(),
         subnet_cidr: String::new(),
@@ -75,13 +74,23 @@ pub fn template(nodegroup: &Nodegroup, instance_type_name: &str, zone: &str, reg
         self_managed: None,
         draining: false,
     };
+    template_of(instance, region)
+}
+
+/// The node `instance` registers once its instance type's cpu, memory and max pods are filled in; `None` for an
+/// unknown instance type.
+pub fn template_of(mut instance: NodeInstance, region: &str) -> Option<NodeTemplate> {
+    let kind = instance_type(&instance.instance_type)?;
+    instance.vcpus = kind.vcpus;
+    instance.memory_mib = kind.memory_mib;
+    instance.max_pods = kind.max_pods();
     let spec = super::nodes::node_spec(&instance, region);
     let allocatable = node_agent::node::allocatable(&spec.capacity);
     Some(NodeTemplate {
-        instance_type: instance_type_name.to_owned(),
+        instance_type: instance.instance_type.clone(),
         labels: spec.labels,
         taints: spec.taints,
-        zone: zone.to_owned(),
+        zone: instance.availability_zone.clone(),
         capacity_cpu_millis: spec.capacity.cpu_millis,
         capacity_memory_bytes: spec.capacity.memory_bytes,
         allocatable_cpu_millis: allocatable.cpu_millis,
@@ -144,3 +153,6 @@ impl NodeGroups for ClusterNodeGroups {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
