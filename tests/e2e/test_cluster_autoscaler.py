@@ -92,6 +92,7 @@ def test_pending_pods_grow_the_node_group_and_unneeded_nodes_shrink_it(tmp_path,
     wait_until(lambda: _json(cluster, "get", "deployment", "-n", "kube-system",
                              "cluster-autoscaler-aws-cluster-autoscaler").get("status", {})
                .get("availableReplicas") == 1, "the autoscaler to be available")
+
     # Its status ConfigMap shows the discovered node group.
     def status_text():
         found = cluster.kubectl("get", "configmap", "-n", "kube-system", "cluster-autoscaler-status", "-o", "json",
@@ -114,15 +115,18 @@ def test_pending_pods_grow_the_node_group_and_unneeded_nodes_shrink_it(tmp_path,
     peak = _desired(cluster)
     assert 5 <= peak <= 10, peak
     assert _group(cluster)["DesiredCapacity"] == peak
-    assert len(cluster.ready_nodes()) == peak
+    wait_until(lambda: len(cluster.ready_nodes()) == _desired(cluster), "every node asked for to be Ready")
 
+    asg = group["AutoScalingGroupName"]
     triggered = _events(cluster, "default", "TriggeredScaleUp")
     assert triggered, "no TriggeredScaleUp event"
-    assert triggered[0]["message"].startswith(f"pod triggered scale-up: [{{{group['AutoScalingGroupName']} 1->")
-    assert triggered[0]["source"]["component"] == "cluster-autoscaler"
+    assert all(e["message"].startswith(f"pod triggered scale-up: [{{{asg} ") for e in triggered), triggered
+    assert any(e["message"].startswith(f"pod triggered scale-up: [{{{asg} 1->") for e in triggered), triggered
+    assert all(e["source"]["component"] == "cluster-autoscaler" for e in triggered)
     scaled = _events(cluster, "kube-system", "ScaledUpGroup")
-    assert scaled and scaled[0]["involvedObject"]["name"] == "cluster-autoscaler-status"
-    assert scaled[0]["message"].startswith(f"Scale-up: setting group {group['AutoScalingGroupName']} size to ")
+    assert scaled and all(e["involvedObject"]["name"] == "cluster-autoscaler-status" for e in scaled)
+    assert any(e["message"].startswith(f"Scale-up: setting group {asg} size to ")
+               and e["message"].endswith(" instead of 1 (max: 10)") for e in scaled), scaled
 
     # One pod left: the unneeded nodes are tainted, drained and their instances terminated.
     cluster.kubectl("scale", "deployment", "web", "--replicas=1")
