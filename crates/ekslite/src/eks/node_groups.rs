@@ -86,9 +86,12 @@ pub fn template_of(mut instance: NodeInstance, region: &str) -> Option<NodeTempl
     instance.max_pods = kind.max_pods();
     let spec = super::nodes::node_spec(&instance, region);
     let allocatable = node_agent::node::allocatable(&spec.capacity);
+    // As the kubelet registers them (OS and architecture too); the autoscaler names the host.
+    let mut labels = node_agent::node::labels(&spec);
+    labels.remove("kubernetes.io/hostname");
     Some(NodeTemplate {
         instance_type: instance.instance_type.clone(),
-        labels: spec.labels,
+        labels,
         taints: spec.taints,
         zone: instance.availability_zone.clone(),
         capacity_cpu_millis: spec.capacity.cpu_millis,

@@ -44,7 +44,10 @@ fn a_template_node_is_the_node_its_instance_registers() {
     real.memory_mib = 4096;
     real.max_pods = 17;
     let node = crate::eks::nodes::node_spec(&real, "us-east-1");
-    assert_eq!(template.labels, node.labels);
+    let mut registered = node_agent::node::labels(&node);
+    registered.remove("kubernetes.io/hostname");
+    assert_eq!(template.labels, registered);
+    assert_eq!(template.labels["kubernetes.io/os"], "linux");
     assert_eq!(template.labels["eks.amazonaws.com/nodegroup"], "workers");
     assert_eq!(template.labels["topology.kubernetes.io/zone"], "us-east-1b");
     assert_eq!(template.labels["team"], "blue");
