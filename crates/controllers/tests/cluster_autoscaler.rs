@@ -23,6 +23,8 @@ struct FakeGroup {
     client: kube::Client,
     /// Desired capacity, instances, instances ever launched.
     state: Mutex<(i64, Vec<String>, usize)>,
+    /// Whether new instances register as nodes (else they never do).
+    register: bool,
 }
 
 impl std::fmt::Debug for FakeGroup {
@@ -84,7 +86,7 @@ impl NodeGroups for FakeGroup {
             added
         };
         let nodes: Api<Node> = Api::all(self.client.clone());
-        for id in added {
+        for id in added.into_iter().filter(|_| self.register) {
             let name = format!("ip-{id}.ec2.internal");
             let node = json!({
                 "metadata": { "name": name, "labels": { "eks.amazonaws.com/nodegroup": "workers",
@@ -118,6 +120,20 @@ impl NodeGroups for FakeGroup {
 }
 
 async fn install_autoscaler(client: &kube::Client) {
+    install_autoscaler_with(client, &[]).await;
+}
+
+async fn install_autoscaler_with(client: &kube::Client, extra: &[&str]) {
+    let mut command = vec![
+        "./cluster-autoscaler",
+        "--cloud-provider=aws",
+        "--namespace=kube-system",
+        "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/demo",
+        "--scan-interval=200ms",
+        "--scale-down-unneeded-time=1s",
+        "--scale-down-delay-after-add=0s",
+    ];
+    command.extend_from_slice(extra);
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "kube-system");
     let deployment = json!({
         "metadata": { "name": "cluster-autoscaler-aws-cluster-autoscaler" },
@@ -126,10 +142,7 @@ async fn install_autoscaler(client: &kube::Client) {
             "template": { "metadata": { "labels": { "app": "ca" } }, "spec": { "containers": [{
                 "name": "aws-cluster-autoscaler",
                 "image": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.1",
-                "command": ["./cluster-autoscaler", "--cloud-provider=aws", "--namespace=kube-system",
-                            "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/demo",
-                            "--scan-interval=200ms", "--scale-down-unneeded-time=1s",
-                            "--scale-down-delay-after-add=0s"] }] } },
+                "command": command }] } },
         },
     });
     deployments.create(&PostParams::default(), &object(deployment)).await.expect("create the deployment");
@@ -165,7 +178,7 @@ async fn event_message(events: &Api<Event>, reason: &str, name: &str) -> Option<
 async fn pending_pods_grow_the_group_and_empty_nodes_go() {
     let (planes, client) = cluster().await;
     let scheduler = tokio::spawn(scheduler::run(client.clone(), scheduler::SchedulerConfig::default()));
-    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)) });
+    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)), register: true });
     let autoscaler = tokio::spawn(controllers::cluster_autoscaler::run(client.clone(), fake.clone(), Clock::system()));
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     let events: Api<Event> = Api::namespaced(client.clone(), "default");
@@ -264,7 +277,7 @@ fn kubelets_confirm(pods: Api<Pod>) -> tokio::task::JoinHandle<()> {
 #[tokio::test]
 async fn an_underused_node_is_tainted_drained_and_its_instance_terminated() {
     let (planes, client) = cluster().await;
-    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)) });
+    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)), register: true });
     fake.set_target_size(GROUP, 2).await.expect("two nodes");
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     for (pod, node) in [("web-a", "ip-i-0001.ec2.internal"), ("web-b", "ip-i-0002.ec2.internal")] {
@@ -307,5 +320,42 @@ async fn an_underused_node_is_tainted_drained_and_its_instance_terminated() {
 
     autoscaler.abort();
     kubelets.abort();
+    planes.stop_all().await;
+}
+
+#[tokio::test]
+async fn a_group_whose_nodes_do_not_register_in_time_is_backed_off_and_shrunk_back() {
+    let (planes, client) = cluster().await;
+    let scheduler = tokio::spawn(scheduler::run(client.clone(), scheduler::SchedulerConfig::default()));
+    let fake = Arc::new(FakeGroup { client: client.clone(), state: Mutex::new((0, Vec::new(), 0)), register: false });
+    let autoscaler = tokio::spawn(controllers::cluster_autoscaler::run(client.clone(), fake.clone(), Clock::system()));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    create_pod(&pods, "web-0", json!({})).await;
+    install_autoscaler_with(&client, &["--max-node-provision-time=1s"]).await;
+
+    eventually("the scale-up", Duration::from_secs(20), || async { (fake.state.lock().unwrap().0 == 1).then_some(()) })
+        .await;
+    // The node never registers: once the provision time is over the group goes back to what registered.
+    eventually("the group to shrink back", Duration::from_secs(20), || async {
+        (fake.state.lock().unwrap().0 == 0).then_some(())
+    })
+    .await;
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), "kube-system");
+    let text = eventually("the backoff in the status", Duration::from_secs(20), || async {
+        let text = config_maps.get("cluster-autoscaler-status").await.ok()?.data?.remove("status")?;
+        text.contains("  scaleUp:\n    status: Backoff\n").then_some(text)
+    })
+    .await;
+    assert!(text.contains("errorCode: timeout"), "{text}");
+    let events: Api<Event> = Api::namespaced(client.clone(), "default");
+    let told = eventually("NotTriggerScaleUp", Duration::from_secs(20), || {
+        event_message(&events, "NotTriggerScaleUp", "web-0")
+    })
+    .await;
+    assert_eq!(told, "pod didn't trigger scale-up: 1 in backoff after failed scale-up");
+    assert_eq!(fake.state.lock().unwrap().0, 0, "no new scale-up while backed off");
+
+    autoscaler.abort();
+    scheduler.abort();
     planes.stop_all().await;
 }
