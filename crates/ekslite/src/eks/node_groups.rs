@@ -9,14 +9,17 @@
 //! taints, its instance type's cpu, memory and max pods, the group's first zone) with the allocatable the EKS AMI
 //! leaves. A group whose instance type is not in the instance type table has no template.
 //!
-//! Terminating an instance through the group (decrementing its desired capacity) lowers the node group's desired
-//! size to match, so the node group's own scale-in never picks another instance to drain.
+//! An instance goes as the node group's own scale-in takes it, so that the two never fight: it is stopped, then the
+//! desired capacity is lowered by one, and a scale-in takes a stopped member first and terminates it at once (its
+//! node was drained already). TerminateInstanceInAutoScalingGroup with a decrement ends the same, but it writes
+//! the termination and the smaller size one after the other, and a reconcile of the region in between would
+//! launch a replacement and then drain another node to shrink.
 
 use std::net::Ipv4Addr;
 
 use aws_model::autoscaling::{AutoScaling, AutoScalingGroup, NodeInstance};
 use aws_model::ec2::instance_types::{DEFAULT_INSTANCE_TYPE, instance_type};
-use aws_model::ec2::{InstanceState, Network};
+use aws_model::ec2::{Ec2, InstanceState, Network, StateRequest, scopes};
 use aws_model::eks::nodegroups::Nodegroup;
 use aws_model::eks::{Caller, Eks};
 use controllers::node_groups::{GroupInstance, NodeGroup, NodeGroups, NodeTemplate};
@@ -28,12 +31,13 @@ pub struct ClusterNodeGroups {
     /// The EKS cluster's name.
     cluster: String,
     eks: Eks,
+    ec2: Ec2,
     autoscaling: AutoScaling,
 }
 
 impl ClusterNodeGroups {
-    pub fn new(caller: Caller, cluster: &str, eks: Eks, autoscaling: AutoScaling) -> ClusterNodeGroups {
-        ClusterNodeGroups { caller, cluster: cluster.to_owned(), eks, autoscaling }
+    pub fn new(caller: Caller, cluster: &str, eks: Eks, ec2: Ec2, autoscaling: AutoScaling) -> ClusterNodeGroups {
+        ClusterNodeGroups { caller, cluster: cluster.to_owned(), eks, ec2, autoscaling }
     }
 }
 
@@ -148,12 +152,24 @@ impl NodeGroups for ClusterNodeGroups {
     }
 
     async fn delete_instance(&self, group: &str, instance_id: &str) -> Result<(), String> {
-        let (owner, _, _) =
-            self.autoscaling.terminate_instance(&self.caller, instance_id, true).await.map_err(|e| e.to_string())?;
-        if owner.name != group {
-            tracing::warn!(%group, owner = %owner.name, %instance_id, "an instance terminated in another group");
+        let network = self.autoscaling.sync(&self.caller).await.map_err(|e| e.to_string())?;
+        let owner = network.auto_scaling_groups.get(group).ok_or_else(|| format!("no group {group}"))?;
+        if !owner.instances.iter().any(|id| id == instance_id) {
+            return Err(format!("{instance_id} is not a member of {group}"));
         }
-        Ok(())
+        if owner.desired_capacity <= owner.min_size {
+            return Err(format!("{group} is at its minimum size {}", owner.min_size));
+        }
+        let smaller = owner.desired_capacity - 1;
+        let ids = vec![instance_id.to_owned()];
+        let now = self.ec2.now();
+        self.ec2
+            .change_widening(&self.caller, &scopes::instance_ids(&ids), scopes::instance_subnets, |network, _| {
+                network.change_instance_states(&ids, StateRequest::Stop, now).map(drop)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        self.autoscaling.set_desired_capacity(&self.caller, group, smaller).await.map_err(|e| e.to_string())
     }
 }
 

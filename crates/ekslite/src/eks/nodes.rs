@@ -363,8 +363,8 @@ impl NodeSource for EksNodes {
         let caller = caller_of(cluster)?;
         // The EKS name is the first part of the Kubernetes one.
         let (name, _) = cluster.split_once('.')?;
-        let groups =
-            super::node_groups::ClusterNodeGroups::new(caller, name, self.eks.clone(), self.autoscaling.clone());
+        let (eks, ec2, autoscaling) = (self.eks.clone(), self.ec2.clone(), self.autoscaling.clone());
+        let groups = super::node_groups::ClusterNodeGroups::new(caller, name, eks, ec2, autoscaling);
         Some(Arc::new(groups))
     }
 
