@@ -194,12 +194,9 @@ pub async fn run(client: kube::Client, groups: Arc<dyn NodeGroups>, clock: Clock
     let (nodes, _n) = reflect(Api::<Node>::all(client.clone()), without_managed_fields, None);
     let (budgets, _b) = reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields, None);
     let (daemon_sets, _s) = reflect(Api::<DaemonSet>::all(client.clone()), without_managed_fields, None);
-    for ready in [deployments.wait_until_ready().await.is_ok(), pods.wait_until_ready().await.is_ok()] {
-        if !ready {
-            return;
-        }
-    }
-    if nodes.wait_until_ready().await.is_err()
+    if deployments.wait_until_ready().await.is_err()
+        || pods.wait_until_ready().await.is_err()
+        || nodes.wait_until_ready().await.is_err()
         || budgets.wait_until_ready().await.is_err()
         || daemon_sets.wait_until_ready().await.is_err()
     {
@@ -309,7 +306,7 @@ impl Scan<'_> {
             candidates_by_group = self.scale_down(&found, &snapshot, &hinted, state, now, increased).await;
         }
         self.progress_deletions(state).await;
-        self.write_status(&found, state, &candidates_by_group, now).await;
+        self.write_status(&found, state, &candidates_by_group).await;
     }
 
     /// Backs off groups whose scale-up did not register in time.
@@ -657,7 +654,7 @@ impl Scan<'_> {
         }
     }
 
-    async fn write_status(&self, found: &[Found], state: &mut State, candidates: &HashMap<String, usize>, _now: f64) {
+    async fn write_status(&self, found: &[Found], state: &mut State, candidates: &HashMap<String, usize>) {
         let node_by_name: HashMap<String, &Node> =
             self.nodes.iter().map(|node| (node.name_any(), node.as_ref())).collect();
         let mut cluster = status::NodeCounts::default();
