@@ -3,14 +3,16 @@
 //! garbage collector, Endpoints and
 //! EndpointSlices, APIService availability, node lifecycle and disruption budgets (and draining nodes, [`drain`]), the
 //! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
-//! the attach/detach controller, the signer of client certificates ([`csrsigning`]) and (for clusters whose load
-//! balancers live in Elastic Load Balancing) the service load balancer controller ([`servicelb`]).
+//! the attach/detach controller, the signer of client certificates ([`csrsigning`]), (for clusters whose load
+//! balancers live in Elastic Load Balancing) the service load balancer controller ([`servicelb`]) and (for clusters
+//! whose nodes come from node groups) the cluster autoscaler ([`cluster_autoscaler`]).
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
 pub mod apiservice;
 pub mod attachdetach;
+pub mod cluster_autoscaler;
 pub mod csrsigning;
 pub mod disruption;
 pub mod drain;
@@ -18,6 +20,7 @@ pub mod ebs;
 pub mod efs;
 pub mod hpa;
 pub mod load_balancers;
+pub mod node_groups;
 pub mod nodelifecycle;
 pub mod servicelb;
 
@@ -72,6 +75,9 @@ pub struct ControllersConfig {
     /// The HorizontalPodAutoscaler controller's settings (kube-controller-manager's
     /// `--horizontal-pod-autoscaler-*` flags).
     pub hpa: hpa::HpaConfig,
+    /// Where the cluster's node groups live (EKS clusters: Auto Scaling): with them, the cluster autoscaler
+    /// ([`cluster_autoscaler`]) runs, acting while its Deployment is installed in the cluster.
+    pub node_groups: Option<std::sync::Arc<dyn node_groups::NodeGroups>>,
 }
 
 impl Default for ControllersConfig {
@@ -87,6 +93,7 @@ impl Default for ControllersConfig {
             load_balancers: None,
             webhooks: None,
             hpa: hpa::HpaConfig::default(),
+            node_groups: None,
         }
     }
 }
@@ -121,6 +128,9 @@ impl Controllers {
         }
         if let Some(load_balancers) = config.load_balancers {
             tasks.spawn(servicelb::run(client.clone(), load_balancers, config.webhooks.clone()));
+        }
+        if let Some(node_groups) = config.node_groups {
+            tasks.spawn(cluster_autoscaler::run(client.clone(), node_groups, config.clock.clone()));
         }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));

@@ -63,6 +63,12 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
         let _ = (cluster, client);
         None
     }
+    /// Where the cluster's node groups live (the Auto Scaling groups of EKS managed node groups), for the
+    /// cluster autoscaler; without them it never runs.
+    fn node_groups(&self, cluster: &str) -> Option<Arc<dyn controllers::node_groups::NodeGroups>> {
+        let _ = cluster;
+        None
+    }
     /// A node of [`DesiredNodes::draining`] is drained: its machine may go.
     async fn drained(&self, cluster: &str, node: &str) {
         let _ = (cluster, node);
@@ -232,6 +238,7 @@ impl ClusterObserver for DataPlanes {
         let name = record.name.clone();
         let mut config = self.config.controllers.clone();
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
+        config.node_groups = self.source.get().and_then(|source| source.node_groups(&name));
         config.load_balancers =
             self.source.get().and_then(|source| source.load_balancers(&name, client(&api, "cloud-controller-manager")));
         let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);

@@ -16,6 +16,7 @@ pub mod fargate_capacity;
 pub mod hybrid;
 pub mod load_balancers;
 pub mod loopback;
+pub mod node_groups;
 pub mod nodes;
 pub mod oidc_keys;
 pub mod pod_identity;

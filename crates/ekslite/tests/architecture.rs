@@ -23,7 +23,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // apiserver and store only for their tests, which run an in-process API server; bench-report for the bench.
     ("scheduler", &["k8s-events", "k8s-model", "apiserver", "store", "bench-report", "test-support"]),
     ("node-agent", &["k8s-events", "k8s-model", "apiserver", "store", "test-support"]),
-    ("controllers", &["k8s-events", "k8s-model", "apiserver", "store", "test-support"]),
+    // scheduler: the cluster autoscaler simulates scheduling with the scheduler's pure decision.
+    ("controllers", &["k8s-events", "k8s-model", "scheduler", "apiserver", "store", "test-support"]),
     (
         "ekslite",
         &[

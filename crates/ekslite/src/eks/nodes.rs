@@ -2,7 +2,8 @@
 //! whose user data names them (read through each region's Auto Scaling reconcile, `regions.rs`), as the kubelet on
 //! each registers it (names, labels, taints, capacity and addresses as EKS nodes have them), the hybrid nodes
 //! that joined through nodeadm (`hybrid.rs`), the pod network each cluster's nodes get (`vpc_cni.rs`) and where
-//! their EBS volumes live (`ebs.rs`) and their Services' load balancers (`load_balancers.rs`).
+//! their EBS volumes live (`ebs.rs`), their Services' load balancers (`load_balancers.rs`) and their node groups
+//! for the cluster autoscaler (`node_groups.rs`).
 //!
 //! A managed node group that scales in has the nodes it picked drained first (`DesiredNodes::draining`); the
 //! instance goes once its node is drained (`NodeSource::drained`) or EKS's 15 minutes have passed.
@@ -356,6 +357,15 @@ impl NodeSource for EksNodes {
         let (name, _) = cluster.split_once('.')?;
         let aws = (self.eks.clone(), self.ec2.clone(), elb, elbv2);
         Some(Arc::new(super::load_balancers::ServiceLoadBalancers::new(caller, name, aws, client)))
+    }
+
+    fn node_groups(&self, cluster: &str) -> Option<Arc<dyn controllers::node_groups::NodeGroups>> {
+        let caller = caller_of(cluster)?;
+        // The EKS name is the first part of the Kubernetes one.
+        let (name, _) = cluster.split_once('.')?;
+        let (eks, ec2, autoscaling) = (self.eks.clone(), self.ec2.clone(), self.autoscaling.clone());
+        let groups = super::node_groups::ClusterNodeGroups::new(caller, name, eks, ec2, autoscaling);
+        Some(Arc::new(groups))
     }
 
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {
