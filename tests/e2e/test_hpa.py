@@ -108,13 +108,20 @@ def test_kubectl_autoscale_makes_an_hpa_that_reports_a_missing_request(tmp_path,
     cluster.kubectl("create", "deployment", "bare", "--image=nginx")
     cluster.kubectl("autoscale", "deployment", "bare", "--min=1", "--max=3", "--cpu-percent=80",
                     kubectl="/usr/bin/kubectl")
-    # No CPU request: a utilization target cannot be computed, as upstream reports it.
+    # Until metrics-server is ready the metrics cannot be fetched; then, without a CPU request, a utilization
+    # target cannot be computed: both as upstream reports them.
     status = wait_until(lambda: (s := hpa(cluster, "bare").get("status", {})) and
                         condition(s, "ScalingActive").get("status") == "False" and s,
                         "the HPA to report it cannot compute utilization", deadline=90)
     active = condition(status, "ScalingActive")
     assert active["reason"] == "FailedGetResourceMetric", active
-    assert "missing request for cpu" in active["message"], active
+    assert active["message"].startswith("the HPA was unable to compute the replica count: failed to get cpu"), active
+    missing = wait_until(lambda: "missing request for cpu in container nginx of Pod bare-" in
+                         condition(hpa(cluster, "bare").get("status", {}), "ScalingActive").get("message", ""),
+                         "the HPA to name the container without a CPU request", deadline=90)
+    assert missing
+    table = cluster.kubectl("get", "hpa", "bare", kubectl="/usr/bin/kubectl").stdout
+    assert "cpu: <unknown>/80%" in table, table
     # A target that does not exist.
     cluster.kubectl("autoscale", "deployment", "bare", "--name=ghost", "--min=1", "--max=2", "--cpu-percent=50")
     cluster.kubectl("patch", "hpa", "ghost", "--type=merge", "-p",
