@@ -273,15 +273,7 @@ async fn route(api: &ClusterApi, user: &UserInfo, request: Request<Body>, path: 
             }
         }
     };
-    let attributes = Attributes::Resource {
-        verb: rbac_verb(info.verb).to_owned(),
-        group: info.group.clone(),
-        resource: info.resource.clone(),
-        subresource: info.subresource.clone(),
-        namespace: info.namespace.clone(),
-        name: info.name.clone(),
-    };
-    api.authorize(user, &attributes).await?;
+    api.authorize(user, &resource_attributes(&info)).await?;
     if resource.verbs == Verbs::CreateOnly && info.verb != Verb::Create {
         return Err(ApiError::method_not_allowed(format!("{} only accepts create", resource.qualified_plural())));
     }
@@ -332,16 +324,20 @@ async fn route_aggregated(
     let Some(aggregated) = api.aggregated_api(&info.group, &info.version).await? else {
         return Err(ApiError::no_such_resource());
     };
-    let attributes = Attributes::Resource {
+    api.authorize(user, &resource_attributes(info)).await?;
+    api.proxy_aggregated(user, &aggregated, request).await
+}
+
+/// What RBAC is asked about a resource request.
+fn resource_attributes(info: &ResourceRequest) -> Attributes {
+    Attributes::Resource {
         verb: rbac_verb(info.verb).to_owned(),
         group: info.group.clone(),
         resource: info.resource.clone(),
         subresource: info.subresource.clone(),
         namespace: info.namespace.clone(),
         name: info.name.clone(),
-    };
-    api.authorize(user, &attributes).await?;
-    api.proxy_aggregated(user, &aggregated, request).await
+    }
 }
 
 /// The `APIGroup` documents of groups only aggregated APIServices serve.

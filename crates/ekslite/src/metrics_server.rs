@@ -339,16 +339,8 @@ impl FieldSelector {
 
 /// RFC 3339 in whole seconds, as metav1.Time is written.
 fn timestamp(at: time::OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let at = at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(at);
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// CPU in nanocores as the canonical decimal quantity (`250m` when whole millicores, else `48243902n`).
