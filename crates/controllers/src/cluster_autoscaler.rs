@@ -190,26 +190,28 @@ pub async fn run(client: kube::Client, groups: Arc<dyn NodeGroups>, clock: Clock
     let changed = Arc::new(tokio::sync::Notify::new());
     let (deployments, _d) =
         reflect(Api::<Deployment>::all(client.clone()), without_managed_fields, Some(changed.clone()));
-    let (pods, _p) = reflect(Api::<Pod>::all(client.clone()), without_managed_fields, None);
-    let (nodes, _n) = reflect(Api::<Node>::all(client.clone()), without_managed_fields, None);
-    let (budgets, _b) = reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields, None);
-    let (daemon_sets, _s) = reflect(Api::<DaemonSet>::all(client.clone()), without_managed_fields, None);
-    if deployments.wait_until_ready().await.is_err()
-        || pods.wait_until_ready().await.is_err()
-        || nodes.wait_until_ready().await.is_err()
-        || budgets.wait_until_ready().await.is_err()
-        || daemon_sets.wait_until_ready().await.is_err()
-    {
+    if deployments.wait_until_ready().await.is_err() {
         return;
     }
     let mut state = State::default();
+    // What a scan reads is cached only while an autoscaler is installed: a cluster without one (most) keeps no
+    // second copy of its pods and nodes.
+    let mut caches: Option<Caches> = None;
     loop {
         let active = deployments.state().iter().find_map(|d| Some((d.namespace().unwrap_or_default(), installed(d)?)));
         let Some((namespace, args)) = active else {
+            caches = None;
             tokio::select! {
                 _ = changed.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
+            continue;
+        };
+        if caches.is_none() {
+            caches = Caches::start(&client).await;
+        }
+        let Some(cached) = &caches else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         };
         let (options, warnings) = flags::parse(&args);
@@ -224,13 +226,37 @@ pub async fn run(client: kube::Client, groups: Arc<dyn NodeGroups>, clock: Clock
             namespace: &namespace,
             options: &options,
             now: clock.now(),
-            nodes: nodes.state(),
-            pods: pods.state(),
-            budgets: budgets.state().iter().map(|b| (**b).clone()).collect(),
-            daemon_pods: daemon_sets.state().iter().filter_map(|ds| daemon_pod(ds)).collect(),
+            nodes: cached.nodes.state(),
+            pods: cached.pods.state(),
+            budgets: cached.budgets.state().iter().map(|b| (**b).clone()).collect(),
+            daemon_pods: cached.daemon_sets.state().iter().filter_map(|ds| daemon_pod(ds)).collect(),
         };
         scan.run(&mut state).await;
         tokio::time::sleep(options.scan_interval.clamp(Duration::from_millis(100), Duration::from_secs(3600))).await;
+    }
+}
+
+/// The caches of the objects a scan reads, each kept by its own watch, which stops when they are dropped.
+struct Caches {
+    nodes: kube::runtime::reflector::Store<Node>,
+    pods: kube::runtime::reflector::Store<Pod>,
+    budgets: kube::runtime::reflector::Store<PodDisruptionBudget>,
+    daemon_sets: kube::runtime::reflector::Store<DaemonSet>,
+    _watches: Vec<tokio_util::task::AbortOnDropHandle<()>>,
+}
+
+impl Caches {
+    /// Starts the watches and waits for their first lists; `None` when one cannot list.
+    async fn start(client: &kube::Client) -> Option<Caches> {
+        let (pods, p) = reflect(Api::<Pod>::all(client.clone()), without_managed_fields, None);
+        let (nodes, n) = reflect(Api::<Node>::all(client.clone()), without_managed_fields, None);
+        let (budgets, b) = reflect(Api::<PodDisruptionBudget>::all(client.clone()), without_managed_fields, None);
+        let (daemon_sets, s) = reflect(Api::<DaemonSet>::all(client.clone()), without_managed_fields, None);
+        let ready = pods.wait_until_ready().await.is_ok()
+            && nodes.wait_until_ready().await.is_ok()
+            && budgets.wait_until_ready().await.is_ok()
+            && daemon_sets.wait_until_ready().await.is_ok();
+        ready.then(|| Caches { nodes, pods, budgets, daemon_sets, _watches: vec![p, n, b, s] })
     }
 }
 
