@@ -6,6 +6,8 @@ shared by its ready pods, and the load changed at run time with `ekslite load se
 
 import json
 import re
+import urllib.error
+import urllib.request
 
 from conftest import create_nodes_cluster, run_ekslite, wait_until
 
@@ -108,6 +110,16 @@ def test_metrics_server_addon_serves_kubectl_top_and_loads_change_at_run_time(tm
     garbage = run_ekslite("load", "set", "deployment/web", "--cpu", "lots", "--cluster", cluster.name,
                           "--endpoint", server.url)
     assert garbage.returncode != 0 and "not a quantity" in garbage.stderr, garbage.stderr
+    route = f"{server.url}/_ekslite/clusters/{cluster.name}/loads/default/deployment/web"
+    for body, status in ((b"{not json", 400), (b'{"cpu": "' + b"9" * 200_000 + b'"}', 413), (b"[]", 400)):
+        request = urllib.request.Request(route, data=body, method="PUT")
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            answered = 200
+        except urllib.error.HTTPError as error:
+            answered = error.code
+        assert answered == status, (body[:20], answered)
+    assert web_cpu(cluster) == [200, 200, 200], "refused loads change nothing"
     nowhere = run_ekslite("load", "set", "deployment/web", "--cpu", "1", "--cluster", "nope", "--endpoint", server.url)
     assert nowhere.returncode != 0 and "no data plane" in nowhere.stderr, nowhere.stderr
 
