@@ -61,14 +61,6 @@ pub const LAST_UPDATED_ANNOTATION: &str = "cluster-autoscaler.kubernetes.io/last
 /// How long a group whose nodes did not register is left alone (upstream's initial backoff).
 const BACKOFF_SECONDS: f64 = 300.0;
 
-/// The repository of an image reference: its last path component without tag or digest
-/// (`registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.1` is `cluster-autoscaler`).
-pub fn image_repository(image: &str) -> &str {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    last.split(':').next().unwrap_or(last)
-}
-
 /// The autoscaler's command line if `deployment` runs it with an available replica.
 pub fn installed(deployment: &Deployment) -> Option<Vec<String>> {
     let available = deployment.status.as_ref().and_then(|status| status.available_replicas).unwrap_or(0);
@@ -77,7 +69,7 @@ pub fn installed(deployment: &Deployment) -> Option<Vec<String>> {
     }
     let spec = deployment.spec.as_ref()?.template.spec.as_ref()?;
     let container = spec.containers.iter().find(|container| {
-        container.image.as_deref().is_some_and(|image| image_repository(image) == IMAGE_REPOSITORY)
+        container.image.as_deref().is_some_and(|image| k8s_model::image_repository(image) == IMAGE_REPOSITORY)
     })?;
     let mut args = container.command.clone().unwrap_or_default();
     args.extend(container.args.clone().unwrap_or_default());

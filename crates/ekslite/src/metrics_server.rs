@@ -49,11 +49,7 @@ pub struct MetricsServer {
 impl MetricsServer {
     /// The metrics-server `container` runs, if its image is metrics-server.
     pub fn of(container: &Container) -> Option<MetricsServer> {
-        let image = container.image.as_deref()?;
-        let without_digest = image.split('@').next().unwrap_or(image);
-        let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-        let repository = last.split(':').next().unwrap_or(last);
-        if repository != "metrics-server" {
+        if k8s_model::image_repository(container.image.as_deref()?) != "metrics-server" {
             return None;
         }
         let mut server = MetricsServer { port: DEFAULT_PORT, resolution: DEFAULT_RESOLUTION };
@@ -62,33 +58,13 @@ impl MetricsServer {
             if let Some(port) = word.strip_prefix("--secure-port=") {
                 server.port = port.trim().parse().unwrap_or(server.port);
             } else if let Some(resolution) = word.strip_prefix("--metric-resolution=") {
-                server.resolution = parse_duration(resolution).unwrap_or(server.resolution);
+                server.resolution = k8s_model::parse_go_duration(resolution)
+                    .filter(|resolution| !resolution.is_zero())
+                    .unwrap_or(server.resolution);
             }
         }
         Some(server)
     }
-}
-
-/// A Go duration of whole seconds, minutes or hours (`15s`, `1m`, `1m30s`); `None` otherwise.
-fn parse_duration(text: &str) -> Option<Duration> {
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let value: u64 = number.parse().ok()?;
-        number.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            _ => return None,
-        };
-        total = total.checked_add(value.checked_mul(unit)?)?;
-    }
-    (number.is_empty() && total > 0).then(|| Duration::from_secs(total))
 }
 
 /// The metrics-server that answers on `port` of `pod`, if the container listening there runs one on that port.
@@ -345,34 +321,17 @@ fn timestamp(at: time::OffsetDateTime) -> String {
 
 /// CPU in nanocores as the canonical decimal quantity (`250m` when whole millicores, else `48243902n`).
 pub fn cpu_quantity(nanocores: u64) -> String {
-    if nanocores == 0 {
-        return "0".into();
-    }
-    let mut value = nanocores;
-    for suffix in ["n", "u", "m"] {
-        if !value.is_multiple_of(1000) {
-            return format!("{value}{suffix}");
-        }
-        value /= 1000;
-    }
-    value.to_string()
+    let nanos = format!("{nanocores}n");
+    k8s_model::canonical_quantity(&nanos, false).unwrap_or(nanos)
 }
 
 /// Memory in bytes as the canonical binary quantity (`1593728Ki`, `2Gi`, or plain bytes).
 pub fn memory_quantity(bytes: u64) -> String {
-    if bytes == 0 {
-        return "0".into();
+    if bytes == 0 || !bytes.is_multiple_of(1024) {
+        return bytes.to_string();
     }
-    let mut value = bytes;
-    let mut suffix = "";
-    for next in ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"] {
-        if !value.is_multiple_of(1024) {
-            break;
-        }
-        value /= 1024;
-        suffix = next;
-    }
-    format!("{value}{suffix}")
+    let kibibytes = format!("{}Ki", bytes / 1024);
+    k8s_model::canonical_quantity(&kibibytes, false).unwrap_or(kibibytes)
 }
 
 #[cfg(test)]

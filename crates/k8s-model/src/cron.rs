@@ -92,7 +92,7 @@ pub fn parse_cron(schedule: &str) -> Result<Cron, String> {
         Some("hourly") => "0 * * * *",
         Some(every) if every.starts_with("every ") => {
             let duration = every["every ".len()..].trim();
-            let Some(nanos) = go_duration_nanos(duration) else {
+            let Some(nanos) = crate::duration::go_duration_nanos(duration) else {
                 return Err(format!("failed to parse duration {spec}: time: invalid duration \"{duration}\""));
             };
             // Less than a second is a second; the rest is cut to whole seconds.
@@ -181,32 +181,6 @@ fn parse_int(text: &str) -> Result<i64, String> {
         return Err(format!("negative number ({number}) not allowed: {text}"));
     }
     Ok(number)
-}
-
-/// Whether text is a Go duration such as `1h30m` or `90s`.
-/// A Go duration (`1h30m`, `1.5s`, `-2m`, `0`) in nanoseconds, or `None` when Go's `time.ParseDuration` would refuse it.
-fn go_duration_nanos(text: &str) -> Option<i128> {
-    if text == "0" {
-        return Some(0);
-    }
-    let negative = text.starts_with('-');
-    let mut rest = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let number_len = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let units: [(&str, f64); 8] =
-            [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 6e10), ("h", 3.6e12)];
-        let (unit, scale) = units.iter().find(|(unit, _)| rest.starts_with(unit))?;
-        rest = &rest[unit.len()..];
-        total += number * scale;
-    }
-    let nanos = total.round() as i128;
-    Some(if negative { -nanos } else { nanos })
 }
 
 #[cfg(test)]

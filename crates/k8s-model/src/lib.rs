@@ -9,6 +9,7 @@ mod admission;
 mod apiservice;
 mod cron;
 mod defaults;
+mod duration;
 mod field;
 mod meta;
 mod misc;
@@ -27,9 +28,10 @@ use serde_json::Value;
 
 pub use admission::{DEFAULT_TOLERATION_SECONDS, PriorityClassRef, admit_pod, admit_pod_with, admit_priority};
 pub use cron::{Cron, CronFields, CronSchedule, parse_cron, parse_schedule};
+pub use duration::parse_go_duration;
 pub use field::{ErrorKind, FieldError, go_quote};
 pub use meta::TOTAL_ANNOTATION_SIZE_LIMIT;
-pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, SYSTEM_PRIORITY_CLASSES};
+pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, SYSTEM_PRIORITY_CLASSES, image_repository};
 pub use names::{
     NameRule, c_identifier, config_map_key, dns1035_label, dns1123_label, dns1123_subdomain, env_var_name, label_value,
     path_segment_name, percent, port_name, port_number, qualified_name,

@@ -895,3 +895,12 @@ fn validate_priority_class(object: &Value, old: Option<&Value>, errors: &mut Err
         }
     }
 }
+
+/// The repository name of a container image, the last path segment without its tag or digest:
+/// `registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.1` is `cluster-autoscaler`. How programs are recognised
+/// by the images they run.
+pub fn image_repository(image: &str) -> &str {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split(':').next().unwrap_or(last)
+}

@@ -232,36 +232,5 @@ pub fn parse_static_group(value: &str) -> Result<StaticGroup, String> {
 
 /// A Go duration (`10s`, `1m30s`, `1.5h`, `300ms`, `0`); negative ones are refused.
 pub fn parse_duration(value: &str) -> Result<Duration, String> {
-    let invalid = || format!("invalid duration {value:?}");
-    if value == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let rest = value.strip_prefix('+').unwrap_or(value);
-    if rest.is_empty() || rest.starts_with('-') {
-        return Err(invalid());
-    }
-    let mut total = 0f64;
-    let mut rest = rest;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(invalid)?;
-        let number: f64 = rest[..digits].parse().map_err(|_| invalid())?;
-        rest = &rest[digits..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let seconds = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(invalid()),
-        };
-        total += number * seconds;
-        rest = &rest[unit_end..];
-    }
-    // Go's durations end at about 292 years.
-    if !total.is_finite() || total > 9.2e9 {
-        return Err(invalid());
-    }
-    Ok(Duration::from_secs_f64(total))
+    k8s_model::parse_go_duration(value).ok_or_else(|| format!("invalid duration {value:?}"))
 }

@@ -12,8 +12,9 @@ use super::flags::{Expander, Options, StaticGroup, parse, parse_duration};
 use super::scale_down::{self, Blocker, Candidate};
 use super::scale_up::{self, GroupState};
 use super::status::{self, GroupStatus, NodeCounts, Transitions};
-use super::{discovered, image_repository, installed, unschedulable};
+use super::{discovered, installed, unschedulable};
 use crate::node_groups::{NodeGroup, NodeTemplate};
+use k8s_model::image_repository;
 
 const GIB: u64 = 1024 * 1024 * 1024;
 

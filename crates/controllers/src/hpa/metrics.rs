@@ -165,35 +165,7 @@ pub fn pod_usage(item: &serde_json::Value) -> Option<PodUsage> {
 
 /// A Go duration string (`30s`, `1m0.5s`, `150ms`) as a [`Duration`]; `None` when it is not one.
 pub fn go_duration(text: &str) -> Option<Duration> {
-    if text == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = text;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
-        if number_len == 0 {
-            return None;
-        }
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest.bytes().take_while(|b| !(b.is_ascii_digit() || *b == b'.')).count();
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * scale;
-    }
-    Duration::try_from_secs_f64(total).ok()
+    k8s_model::parse_go_duration(text)
 }
 
 /// Each pod's usage of `resource` (upstream's `getPodMetrics`): the sum over its containers; a pod with no
