@@ -18,6 +18,7 @@ pub mod disruption;
 pub mod drain;
 pub mod ebs;
 pub mod efs;
+pub mod fleet;
 pub mod hpa;
 pub mod load_balancers;
 pub mod node_groups;
@@ -78,6 +79,9 @@ pub struct ControllersConfig {
     /// Where the cluster's node groups live (EKS clusters: Auto Scaling): with them, the cluster autoscaler
     /// ([`cluster_autoscaler`]) runs, acting while its Deployment is installed in the cluster.
     pub node_groups: Option<std::sync::Arc<dyn node_groups::NodeGroups>>,
+    /// Where the cluster's provisioned instances live (EKS clusters: EC2): with it, Karpenter runs, acting while its
+    /// Deployment is installed in the cluster or while EKS Auto Mode is on.
+    pub fleet: Option<std::sync::Arc<dyn fleet::Fleet>>,
 }
 
 impl Default for ControllersConfig {
@@ -94,6 +98,7 @@ impl Default for ControllersConfig {
             webhooks: None,
             hpa: hpa::HpaConfig::default(),
             node_groups: None,
+            fleet: None,
         }
     }
 }

@@ -69,6 +69,12 @@ pub trait NodeSource: Send + Sync + std::fmt::Debug {
         let _ = cluster;
         None
     }
+    /// Where the cluster's provisioned instances live (EC2 for EKS clusters), for Karpenter and EKS Auto Mode;
+    /// without it neither runs.
+    fn fleet(&self, cluster: &str) -> Option<Arc<dyn controllers::fleet::Fleet>> {
+        let _ = cluster;
+        None
+    }
     /// A node of [`DesiredNodes::draining`] is drained: its machine may go.
     async fn drained(&self, cluster: &str, node: &str) {
         let _ = (cluster, node);
@@ -239,6 +245,7 @@ impl ClusterObserver for DataPlanes {
         let mut config = self.config.controllers.clone();
         config.ebs = self.source.get().and_then(|source| source.ebs(&name));
         config.node_groups = self.source.get().and_then(|source| source.node_groups(&name));
+        config.fleet = self.source.get().and_then(|source| source.fleet(&name));
         config.load_balancers =
             self.source.get().and_then(|source| source.load_balancers(&name, client(&api, "cloud-controller-manager")));
         let efs = self.efs.get().and_then(|efs| crate::eks::efs::EfsCsi::for_cluster(&name, efs.clone())).map(Arc::new);
