@@ -25,6 +25,8 @@ pub struct NodeTemplate {
     pub allocatable_memory_bytes: u64,
     pub allocatable_ephemeral_storage_bytes: u64,
     pub max_pods: u32,
+    /// NVIDIA GPUs (`nvidia.com/gpu`) the node reports.
+    pub gpus: u32,
     /// The on-demand price of an instance per hour in dollars, when known (the `price` expander).
     pub price_per_hour: Option<f64>,
 }

@@ -45,6 +45,7 @@ fn template() -> NodeTemplate {
         allocatable_memory_bytes: 3554 << 20,
         allocatable_ephemeral_storage_bytes: 17 << 30,
         max_pods: 17,
+        gpus: 0,
         price_per_hour: None,
     }
 }

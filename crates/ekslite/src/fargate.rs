@@ -226,6 +226,7 @@ fn fargate_node(name: &str, placement: &FargatePlacement, profile: &str, cpu: u6
             memory_bytes: memory_mib * 1024 * 1024,
             pods: 1,
             ephemeral_storage_bytes: 20 * 1024 * 1024 * 1024,
+            gpus: 0,
         },
         addresses: vec![("InternalIP".into(), ip.clone()), ("Hostname".into(), name.to_owned())],
         provider_id: Some(format!("aws:///{}/fargate-{}", placement.zone, ip)),

@@ -31,7 +31,7 @@ pub use cron::{Cron, CronFields, CronSchedule, parse_cron, parse_schedule};
 pub use duration::parse_go_duration;
 pub use field::{ErrorKind, FieldError, go_quote};
 pub use meta::TOTAL_ANNOTATION_SIZE_LIMIT;
-pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, SYSTEM_PRIORITY_CLASSES, image_repository};
+pub use misc::{HIGHEST_USER_PRIORITY, MAX_SECRET_SIZE, NVIDIA_GPU, SYSTEM_PRIORITY_CLASSES, image_repository};
 pub use names::{
     NameRule, c_identifier, config_map_key, dns1035_label, dns1123_label, dns1123_subdomain, env_var_name, label_value,
     path_segment_name, percent, port_name, port_number, qualified_name,

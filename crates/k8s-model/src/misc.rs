@@ -10,6 +10,10 @@ use crate::names::{config_map_key, dns1123_subdomain, path_segment_name, qualifi
 use crate::quantity::{QUANTITY_SYNTAX, quantity_of};
 use crate::workloads::validate_label_selector;
 
+/// The extended resource NVIDIA GPUs are counted in (the NVIDIA device plugin's, on the EKS accelerated AMIs and
+/// EKS Auto Mode nodes).
+pub const NVIDIA_GPU: &str = "nvidia.com/gpu";
+
 /// The most bytes the data of a ConfigMap or Secret may hold.
 pub const MAX_SECRET_SIZE: usize = 1024 * 1024;
 

@@ -42,6 +42,9 @@ pub struct Capacity {
     pub pods: u32,
     /// Ephemeral storage (the root volume) in bytes.
     pub ephemeral_storage_bytes: u64,
+    /// NVIDIA GPUs, reported as the extended resource `nvidia.com/gpu` (as the NVIDIA device plugin advertises
+    /// them on the EKS accelerated AMIs and EKS Auto Mode nodes).
+    pub gpus: u32,
 }
 
 /// One node the agent runs.

@@ -55,6 +55,7 @@ pub fn allocatable(capacity: &Capacity) -> Capacity {
             .saturating_sub(reserved_memory_bytes(capacity.pods))
             .saturating_sub(EVICTION_MEMORY_BYTES),
         pods: capacity.pods,
+        gpus: capacity.gpus,
         ephemeral_storage_bytes: capacity
             .ephemeral_storage_bytes
             .saturating_sub(RESERVED_EPHEMERAL_BYTES)
@@ -73,14 +74,23 @@ pub fn bytes_quantity(bytes: u64) -> String {
 }
 
 fn resources(capacity: &Capacity) -> Value {
-    json!({
+    let mut list = json!({
         "cpu": cpu_quantity(capacity.cpu_millis),
         "ephemeral-storage": bytes_quantity(capacity.ephemeral_storage_bytes),
         "hugepages-1Gi": "0",
         "hugepages-2Mi": "0",
         "memory": bytes_quantity(capacity.memory_bytes),
         "pods": capacity.pods.to_string(),
-    })
+    });
+    if capacity.gpus > 0 {
+        list[k8s_model::NVIDIA_GPU] = json!(capacity.gpus.to_string());
+    }
+    list
+}
+
+/// The node's architecture as Kubernetes names it: its `kubernetes.io/arch` label, else `amd64`.
+fn architecture(spec: &NodeSpec) -> &str {
+    spec.labels.get("kubernetes.io/arch").map_or("amd64", String::as_str)
 }
 
 /// The labels kubelet registers: the spec's, plus hostname, OS and architecture, and the beta aliases that EKS
@@ -92,12 +102,13 @@ pub fn labels(spec: &NodeSpec) -> BTreeMap<String, String> {
         .iter()
         .find(|(kind, _)| kind == "Hostname")
         .map_or(spec.name.as_str(), |(_, address)| address.as_str());
+    let arch = architecture(spec);
     let defaults = [
         ("kubernetes.io/hostname", hostname),
         ("kubernetes.io/os", "linux"),
-        ("kubernetes.io/arch", "amd64"),
+        ("kubernetes.io/arch", arch),
         ("beta.kubernetes.io/os", "linux"),
-        ("beta.kubernetes.io/arch", "amd64"),
+        ("beta.kubernetes.io/arch", arch),
     ];
     for (key, value) in defaults {
         labels.entry(key.to_owned()).or_insert_with(|| value.to_owned());
@@ -202,7 +213,7 @@ pub fn node_status(spec: &NodeSpec, kubelet_version: &str, registered: OffsetDat
             "kubeletVersion": kubelet_version,
             "kubeProxyVersion": kubelet_version,
             "operatingSystem": "linux",
-            "architecture": "amd64",
+            "architecture": architecture(spec),
         },
     })
 }

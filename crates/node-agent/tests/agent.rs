@@ -30,7 +30,13 @@ fn spec(name: &str, host: &str, pods: u32) -> NodeSpec {
     NodeSpec {
         name: name.into(),
         labels: [("topology.kubernetes.io/zone".to_owned(), "us-east-1a".to_owned())].into(),
-        capacity: Capacity { cpu_millis: 2000, memory_bytes: 4 << 30, pods, ephemeral_storage_bytes: 20 << 30 },
+        capacity: Capacity {
+            cpu_millis: 2000,
+            memory_bytes: 4 << 30,
+            pods,
+            ephemeral_storage_bytes: 20 << 30,
+            gpus: 0,
+        },
         addresses: vec![("InternalIP".into(), host.into()), ("Hostname".into(), name.into())],
         provider_id: Some(format!("aws:///us-east-1a/i-{name}")),
         pod_subnet: Some("10.0.1.0/24".into()),

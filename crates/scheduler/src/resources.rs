@@ -12,7 +12,7 @@ pub const DEFAULT_MILLI_CPU: i64 = 100;
 pub const DEFAULT_MEMORY: i64 = 200 * 1024 * 1024;
 
 /// Amounts of the resources the scheduler fits pods by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resources {
     pub milli_cpu: i64,
     /// Bytes.
@@ -21,6 +21,21 @@ pub struct Resources {
     pub ephemeral_storage: i64,
     /// How many pods (only meaningful for a node's allocatable).
     pub pods: i64,
+    /// Extended resources (`nvidia.com/gpu`, `vpc.amazonaws.com/pod-eni`, ...), by name, in whole units; empty
+    /// for most pods and nodes (an empty map allocates nothing).
+    pub scalar: BTreeMap<String, i64>,
+}
+
+/// Whether a resource name is an extended resource the scheduler counts as upstream's `ScalarResources`: a
+/// name with a domain outside `kubernetes.io` (`nvidia.com/gpu`), or `hugepages-*` and `attachable-volumes-*`.
+pub fn is_scalar(name: &str) -> bool {
+    if name.starts_with("hugepages-") || name.starts_with("attachable-volumes-") {
+        return true;
+    }
+    match name.split_once('/') {
+        Some((domain, _)) => domain != "kubernetes.io" && !domain.ends_with(".kubernetes.io"),
+        None => false,
+    }
 }
 
 impl Resources {
@@ -31,11 +46,20 @@ impl Resources {
                 .and_then(|q| k8s_model::rounded_up(&q.0, milli))
                 .map_or(0, |v| i64::try_from(v).unwrap_or(i64::MAX))
         };
+        let scalar = list
+            .iter()
+            .filter(|(name, _)| is_scalar(name))
+            .map(|(name, q)| {
+                let amount = k8s_model::rounded_up(&q.0, false).map_or(0, |v| i64::try_from(v).unwrap_or(i64::MAX));
+                (name.clone(), amount)
+            })
+            .collect();
         Resources {
             milli_cpu: get("cpu", true),
             memory: get("memory", false),
             ephemeral_storage: get("ephemeral-storage", false),
             pods: get("pods", false),
+            scalar,
         }
     }
 
@@ -44,6 +68,9 @@ impl Resources {
         self.memory += other.memory;
         self.ephemeral_storage += other.ephemeral_storage;
         self.pods += other.pods;
+        for (name, amount) in &other.scalar {
+            *self.scalar.entry(name.clone()).or_default() += amount;
+        }
     }
 
     pub fn sub(&mut self, other: &Resources) {
@@ -51,12 +78,19 @@ impl Resources {
         self.memory -= other.memory;
         self.ephemeral_storage -= other.ephemeral_storage;
         self.pods -= other.pods;
+        for (name, amount) in &other.scalar {
+            *self.scalar.entry(name.clone()).or_default() -= amount;
+        }
     }
 
     fn max(&mut self, other: &Resources) {
         self.milli_cpu = self.milli_cpu.max(other.milli_cpu);
         self.memory = self.memory.max(other.memory);
         self.ephemeral_storage = self.ephemeral_storage.max(other.ephemeral_storage);
+        for (name, amount) in &other.scalar {
+            let mine = self.scalar.entry(name.clone()).or_default();
+            *mine = (*mine).max(*amount);
+        }
     }
 }
 
@@ -92,6 +126,6 @@ pub fn non_zero(requests: &Resources) -> Resources {
     Resources {
         milli_cpu: if requests.milli_cpu == 0 { DEFAULT_MILLI_CPU } else { requests.milli_cpu },
         memory: if requests.memory == 0 { DEFAULT_MEMORY } else { requests.memory },
-        ..*requests
+        ..requests.clone()
     }
 }

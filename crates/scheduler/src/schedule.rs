@@ -104,6 +104,8 @@ pub(crate) enum Failure {
         memory: bool,
         ephemeral_storage: bool,
         pods: bool,
+        /// The extended resources the node lacks, in the pod's order.
+        scalar: Vec<String>,
     },
     PodAffinity,
     PodAntiAffinity,
@@ -126,7 +128,7 @@ impl Failure {
             Failure::Unschedulable => vec!["node(s) were unschedulable".into()],
             Failure::Taint { key, value } => vec![format!("node(s) had untolerated taint {{{key}: {value}}}")],
             Failure::NodeAffinity => vec!["node(s) didn't match Pod's node affinity/selector".into()],
-            Failure::Resources { cpu, memory, ephemeral_storage, pods } => {
+            Failure::Resources { cpu, memory, ephemeral_storage, pods, scalar } => {
                 let mut reasons = Vec::new();
                 if *pods {
                     reasons.push("Too many pods".into());
@@ -136,6 +138,7 @@ impl Failure {
                         reasons.push(format!("Insufficient {name}"));
                     }
                 }
+                reasons.extend(scalar.iter().map(|name| format!("Insufficient {name}")));
                 reasons
             }
             Failure::PodAffinity => vec!["node(s) didn't match pod affinity rules".into()],
@@ -203,8 +206,8 @@ impl<'a> Incoming<'a> {
             labels: pod.metadata.labels.clone().unwrap_or_default(),
             priority: spec.and_then(|s| s.priority).unwrap_or(0),
             may_preempt: spec.and_then(|s| s.preemption_policy.as_deref()) != Some("Never"),
-            requests,
             non_zero: resources::non_zero(&requests),
+            requests,
             tolerations: spec.and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]),
             node_selector: spec.and_then(|s| s.node_selector.as_ref()),
             required_node_terms: node_affinity
@@ -521,11 +524,13 @@ fn filter(incoming: &Incoming<'_>, prepared: &Prepared<'_>, node: &NodeInfo) -> 
     if !node_affinity_ok(incoming, node) {
         return Err(Failure::NodeAffinity);
     }
-    let mut requested = node.requested;
-    if !node.nominated.is_empty() {
+    if node.nominated.is_empty() {
+        fits(&incoming.requests, &node.allocatable, &node.requested)?;
+    } else {
+        let mut requested = node.requested.clone();
         requested.add(&nominated_load(incoming, node));
+        fits(&incoming.requests, &node.allocatable, &requested)?;
     }
-    fits(&incoming.requests, &node.allocatable, &requested)?;
     prepared.volumes.check(node)?;
     for (idx, counts, min, self_match) in &prepared.hard_spread {
         let constraint = &incoming.spread[*idx];
@@ -566,9 +571,23 @@ fn fits(requests: &Resources, allocatable: &Resources, requested: &Resources) ->
             requested.ephemeral_storage,
         ),
         pods: requested.pods + 1 > allocatable.pods,
+        scalar: requests
+            .scalar
+            .iter()
+            .filter(|(name, want)| {
+                let have = allocatable.scalar.get(*name).copied().unwrap_or(0);
+                let used = requested.scalar.get(*name).copied().unwrap_or(0);
+                short(**want, have, used)
+            })
+            .map(|(name, _)| name.clone())
+            .collect(),
     };
     match failure {
-        Failure::Resources { cpu: false, memory: false, ephemeral_storage: false, pods: false } => Ok(()),
+        Failure::Resources { cpu: false, memory: false, ephemeral_storage: false, pods: false, ref scalar }
+            if scalar.is_empty() =>
+        {
+            Ok(())
+        }
         failure => Err(failure),
     }
 }
@@ -895,7 +914,7 @@ fn victims_on<'a>(incoming: &Incoming<'_>, snapshot: &'a Snapshot, node: &NodeIn
     if lower.is_empty() {
         return None;
     }
-    let mut requested = node.requested;
+    let mut requested = node.requested.clone();
     requested.add(&nominated_load(incoming, node));
     for pod in &lower {
         requested.sub(&pod.requests);
@@ -905,7 +924,7 @@ fn victims_on<'a>(incoming: &Incoming<'_>, snapshot: &'a Snapshot, node: &NodeIn
     lower.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.key.cmp(&b.key)));
     let mut victims = Vec::new();
     for pod in lower {
-        let mut with_pod = requested;
+        let mut with_pod = requested.clone();
         with_pod.add(&pod.requests);
         if fits(&incoming.requests, &node.allocatable, &with_pod).is_ok() {
             requested = with_pod;

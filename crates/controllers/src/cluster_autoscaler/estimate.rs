@@ -18,7 +18,7 @@ pub fn template_node(group: &str, template: &NodeTemplate, index: usize) -> Node
     let name = format!("template-node-for-{group}-{index}");
     let mut labels = template.labels.clone();
     labels.insert(HOSTNAME_LABEL.to_owned(), name.clone());
-    let node = json!({
+    let mut node = json!({
         "metadata": { "name": name, "labels": labels },
         "spec": { "taints": template.taints },
         "status": {
@@ -36,6 +36,11 @@ pub fn template_node(group: &str, template: &NodeTemplate, index: usize) -> Node
             "conditions": [{ "type": "Ready", "status": "True" }],
         },
     });
+    if template.gpus > 0 {
+        for list in ["capacity", "allocatable"] {
+            node["status"][list][k8s_model::NVIDIA_GPU] = json!(template.gpus.to_string());
+        }
+    }
     serde_json::from_value(node).unwrap_or_default()
 }
 

@@ -40,6 +40,7 @@ fn t3_medium(zone: &str, nodegroup: &str) -> NodeTemplate {
         allocatable_memory_bytes: 3554 * 1024 * 1024,
         allocatable_ephemeral_storage_bytes: 17 * GIB,
         max_pods: 17,
+        gpus: 0,
         price_per_hour: Some(0.0416),
     }
 }
@@ -285,6 +286,29 @@ fn a_pod_that_fits_no_template_node_says_why() {
         .expect_err("the selector does not match");
     assert!(elsewhere.contains_key("node(s) didn't match Pod's node affinity/selector"), "{elsewhere:?}");
     assert_eq!(plain.check(&pod("p", "1", json!({}))), Ok(()));
+}
+
+#[test]
+fn a_gpu_pod_fits_only_a_template_node_with_gpus() {
+    let gpu_pod = pod(
+        "train",
+        "1",
+        json!({ "spec": { "containers": [{ "name": "c", "resources": { "limits": { "nvidia.com/gpu": "1" } } }] } }),
+    );
+    let plain = Template::new("workers", &t3_medium("us-west-2a", "workers"), &[]);
+    let reasons = plain.check(&gpu_pod).expect_err("a t3.medium has no GPU");
+    assert!(reasons.contains_key("Insufficient nvidia.com/gpu"), "{reasons:?}");
+    let mut g4dn = t3_medium("us-west-2a", "gpu");
+    g4dn.gpus = 1;
+    let gpu = Template::new("gpu", &g4dn, &[]);
+    assert_eq!(gpu.check(&gpu_pod), Ok(()));
+    // One GPU a node: two such pods need two nodes.
+    let second = pod(
+        "train-2",
+        "100m",
+        json!({ "spec": { "containers": [{ "name": "c", "resources": { "limits": { "nvidia.com/gpu": "1" } } }] } }),
+    );
+    assert_eq!(estimate(&[&gpu_pod, &second], &gpu, 10).nodes, 2);
 }
 
 #[test]

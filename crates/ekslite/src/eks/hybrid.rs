@@ -62,6 +62,7 @@ pub(super) fn node_spec(node: &HybridNode, region: &str) -> NodeSpec {
             memory_bytes: node.memory_mib * 1024 * 1024,
             pods: node.max_pods,
             ephemeral_storage_bytes: ROOT_DISK_BYTES,
+            gpus: 0,
         },
         addresses: vec![("InternalIP".into(), node.ip.clone()), ("Hostname".into(), node.name.clone())],
         provider_id: Some(format!("eks-hybrid:///{region}/{}/{}", node.cluster, node.name)),

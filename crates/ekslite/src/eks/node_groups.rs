@@ -104,6 +104,7 @@ pub fn template_of(mut instance: NodeInstance, region: &str) -> Option<NodeTempl
         allocatable_memory_bytes: allocatable.memory_bytes,
         allocatable_ephemeral_storage_bytes: allocatable.ephemeral_storage_bytes,
         max_pods: allocatable.pods,
+        gpus: allocatable.gpus,
         price_per_hour: None,
     })
 }

@@ -224,6 +224,11 @@ pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
     ] {
         labels.insert(key.to_owned(), value);
     }
+    let kind = aws_model::ec2::instance_types::instance_type(&instance.instance_type);
+    if let Some(kind) = kind {
+        let arch = if kind.architecture == "arm64" { "arm64" } else { "amd64" };
+        labels.entry("kubernetes.io/arch".to_owned()).or_insert_with(|| arch.to_owned());
+    }
     let taints = kubernetes_taints(&instance.taints);
     let ip = instance.private_ip.to_string();
     let dns = instance.private_dns_name.clone();
@@ -237,6 +242,7 @@ pub fn node_spec(instance: &NodeInstance, region: &str) -> NodeSpec {
             memory_bytes: instance.memory_mib * 1024 * 1024,
             pods: instance.max_pods,
             ephemeral_storage_bytes: ROOT_DISK_BYTES,
+            gpus: kind.map_or(0, |kind| kind.gpus),
         },
         addresses: vec![("InternalIP".into(), ip), ("InternalDNS".into(), dns.clone()), ("Hostname".into(), dns)],
         provider_id: Some(format!("aws:///{zone}/{}", instance.instance_id)),

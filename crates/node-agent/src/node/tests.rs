@@ -15,7 +15,13 @@ fn t3_medium() -> NodeSpec {
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value.to_owned()))
         .collect(),
-        capacity: Capacity { cpu_millis: 2000, memory_bytes: 4 * GIB, pods: 17, ephemeral_storage_bytes: 20 * GIB },
+        capacity: Capacity {
+            cpu_millis: 2000,
+            memory_bytes: 4 * GIB,
+            pods: 17,
+            ephemeral_storage_bytes: 20 * GIB,
+            gpus: 0,
+        },
         addresses: vec![
             ("InternalIP".into(), "10.0.1.23".into()),
             ("Hostname".into(), "ip-10-0-1-23.ec2.internal".into()),
@@ -57,13 +63,20 @@ fn allocatable_is_capacity_minus_reservations_and_eviction() {
             memory_bytes: (4096 - 442 - 100) * MIB,
             pods: 17,
             ephemeral_storage_bytes: 20 * GIB - GIB - 2 * GIB,
+            gpus: 0,
         },
     );
     // m5.large: 29 pods, 8 GiB.
-    let m5 = Capacity { cpu_millis: 2000, memory_bytes: 8 * GIB, pods: 29, ephemeral_storage_bytes: 0 };
+    let m5 = Capacity { cpu_millis: 2000, memory_bytes: 8 * GIB, pods: 29, ephemeral_storage_bytes: 0, gpus: 0 };
     check_allocatable(
         m5,
-        Capacity { cpu_millis: 1930, memory_bytes: (8192 - 574 - 100) * MIB, pods: 29, ephemeral_storage_bytes: 0 },
+        Capacity {
+            cpu_millis: 1930,
+            memory_bytes: (8192 - 574 - 100) * MIB,
+            pods: 29,
+            ephemeral_storage_bytes: 0,
+            gpus: 0,
+        },
     );
     // Too small to reserve anything from: nothing negative.
     check_allocatable(Capacity { pods: 110, ..Capacity::default() }, Capacity { pods: 110, ..Capacity::default() });
@@ -166,4 +179,23 @@ fn garbage_addresses_give_no_internal_ip() {
     spec.addresses.clear();
     assert_eq!(internal_ip(&spec), None);
     assert_eq!(labels(&spec)["kubernetes.io/hostname"], spec.name);
+}
+
+#[test]
+fn a_gpu_node_reports_its_gpus_and_an_arm_node_its_architecture() {
+    let mut spec = t3_medium();
+    spec.capacity.gpus = 1;
+    spec.labels.insert("kubernetes.io/arch".into(), "arm64".into());
+    let now = OffsetDateTime::UNIX_EPOCH;
+    let status = node_status(&spec, "v1.33.0", now, now);
+    assert_eq!(status["capacity"][k8s_model::NVIDIA_GPU], "1");
+    assert_eq!(status["allocatable"][k8s_model::NVIDIA_GPU], "1");
+    assert_eq!(status["nodeInfo"]["architecture"], "arm64");
+    let labels = labels(&spec);
+    assert_eq!(labels["kubernetes.io/arch"], "arm64");
+    assert_eq!(labels["beta.kubernetes.io/arch"], "arm64");
+    // A node without GPUs does not list the resource at all, as kubelet without a device plugin.
+    let plain = node_status(&t3_medium(), "v1.33.0", now, now);
+    assert!(plain["capacity"].get(k8s_model::NVIDIA_GPU).is_none());
+    assert_eq!(plain["nodeInfo"]["architecture"], "amd64");
 }

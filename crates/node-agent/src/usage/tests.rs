@@ -44,7 +44,7 @@ fn entry(name: &str, node: &str, workload: &Workload, ready: bool, containers: &
 }
 
 fn capacity(cpu_millis: u64) -> Capacity {
-    Capacity { cpu_millis, memory_bytes: 8 * GI, pods: 29, ephemeral_storage_bytes: 20 * GI }
+    Capacity { cpu_millis, memory_bytes: 8 * GI, pods: 29, ephemeral_storage_bytes: 20 * GI, gpus: 0 }
 }
 
 fn snapshot_of(nodes: &[(&str, Capacity)], pods: &[PodEntry], loads: &Loads) -> UsageSnapshot {

@@ -100,6 +100,38 @@ fn requests_take_the_larger_of_containers_and_init_containers_plus_overhead() {
 }
 
 #[test]
+fn extended_resources_must_fit_the_allocatable() {
+    let gpu = |name: &str| {
+        let with = json!({ "status": { "allocatable": { "nvidia.com/gpu": "1" } } });
+        node(name, "4", "16Gi", 110, with)
+    };
+    let nodes = [node("plain", "4", "16Gi", 110, json!({})), gpu("g1"), gpu("g2")];
+    let wants = |name: &str, gpus: &str| {
+        let resources = json!({ "limits": { "nvidia.com/gpu": gpus }, "requests": { "cpu": "100m" } });
+        pod(
+            name,
+            "",
+            "",
+            json!({ "spec": { "containers": [{ "name": "c", "image": "cuda", "resources": resources }] } }),
+        )
+    };
+    assert_eq!(pod_requests(&wants("p", "1")).scalar.get("nvidia.com/gpu"), Some(&1));
+    let used = [bound(wants("x", "1"), "g1")];
+    check(&nodes, &used, &wants("p", "1"), "g2");
+    let message = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: \
+                   3 No preemption victims found for incoming pod.";
+    let full = [bound(wants("x", "1"), "g1"), bound(wants("y", "1"), "g2")];
+    let got = schedule(&wants("p", "1"), &snapshot(&nodes, &full)).expect_err("no GPU free").message();
+    assert_eq!(got, message);
+    // A pod asking for none goes anywhere; kubernetes.io names are not extended resources.
+    check(&nodes[..1], &[], &pod("plain-pod", "100m", "", json!({})), "plain");
+    assert!(!crate::resources::is_scalar("kubernetes.io/something"));
+    assert!(crate::resources::is_scalar("vpc.amazonaws.com/pod-eni"));
+    assert!(crate::resources::is_scalar("hugepages-2Mi"));
+    assert!(!crate::resources::is_scalar("cpu"));
+}
+
+#[test]
 fn resources_must_fit_the_allocatable() {
     let nodes = [node("a", "1", "1Gi", 110, json!({})), node("b", "2", "1Gi", 110, json!({}))];
     check(&nodes, &[], &pod("p", "1500m", "", json!({})), "b");

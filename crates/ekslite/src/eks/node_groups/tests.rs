@@ -57,3 +57,20 @@ fn a_template_node_is_the_node_its_instance_registers() {
 fn an_unknown_instance_type_has_no_template() {
     assert_eq!(template_of(instance("z9.mega"), "us-east-1"), None);
 }
+
+#[test]
+fn graviton_and_gpu_types_register_their_architecture_and_gpus() {
+    let arm = template_of(instance("m6g.large"), "us-east-1").expect("a known instance type");
+    assert_eq!((arm.labels["kubernetes.io/arch"].as_str(), arm.gpus), ("arm64", 0));
+    let gpu = template_of(instance("g4dn.xlarge"), "us-east-1").expect("a known instance type");
+    assert_eq!((gpu.labels["kubernetes.io/arch"].as_str(), gpu.gpus), ("amd64", 1));
+    let node = crate::eks::nodes::node_spec(&instance("g5.xlarge"), "us-east-1");
+    assert_eq!(node.capacity.gpus, 1);
+    let status = node_agent::node::node_status(
+        &node,
+        "v1.33.0",
+        time::OffsetDateTime::UNIX_EPOCH,
+        time::OffsetDateTime::UNIX_EPOCH,
+    );
+    assert_eq!(status["allocatable"][k8s_model::NVIDIA_GPU], "1");
+}
