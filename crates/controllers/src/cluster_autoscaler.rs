@@ -21,8 +21,10 @@
 //!   node with pods one at a time; events `ScaleDown` on the node, its pods and the status ConfigMap;
 //! - status ([`status`]): the ConfigMap `cluster-autoscaler-status` in the Deployment's namespace.
 //!
-//! Differences from upstream: no scale-down of unready nodes (`--scale-down-unready-time`), no node group
-//! auto-provisioning, no resource limits but `--max-nodes-total`, and a deletion that fails is retried rather
+//! Unready nodes are candidates too: they go once unneeded for `--scale-down-unready-time` (unless
+//! `--scale-down-unready-enabled=false`).
+//!
+//! Differences from upstream: no node group auto-provisioning, no resource limits but `--max-nodes-total`, and a deletion that fails is retried rather
 //! than rolled back.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -483,11 +485,11 @@ impl Scan<'_> {
             for name in &entry.nodes {
                 let Some(node) = node_by_name.get(name) else { continue };
                 group_of.insert(name.clone(), entry);
-                if state.deleting.contains_key(name) || has_deletion_taint(node) || !is_ready(node) {
+                if state.deleting.contains_key(name) || has_deletion_taint(node) {
                     continue;
                 }
                 let pods = pods_by_node.get(name).cloned().unwrap_or_default();
-                candidates.push(scale_down::Candidate { node, pods });
+                candidates.push(scale_down::Candidate { node, pods, ready: is_ready(node) });
             }
         }
         let verdicts = scale_down::find_unneeded(&candidates, snapshot, &self.budgets, self.options);
@@ -512,7 +514,7 @@ impl Scan<'_> {
         let mut drain_busy = state.deleting.values().any(|deleting| !deleting.empty);
         for node in &unneeded {
             let since = state.unneeded_since.get(&node.node).copied().unwrap_or(now);
-            if !scale_down::due(since, now, state.last_scale_up, self.options) {
+            if !scale_down::due(since, now, node.ready, state.last_scale_up, self.options) {
                 continue;
             }
             let Some(entry) = group_of.get(&node.node) else { continue };

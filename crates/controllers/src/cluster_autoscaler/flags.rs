@@ -52,6 +52,10 @@ pub struct Options {
     pub scale_down_enabled: bool,
     pub scale_down_unneeded_time: Duration,
     pub scale_down_delay_after_add: Duration,
+    /// How long an unready node must be unneeded before it goes (`--scale-down-unready-time`, 20m).
+    pub scale_down_unready_time: Duration,
+    /// Whether unready nodes may go at all (`--scale-down-unready-enabled`, true).
+    pub scale_down_unready_enabled: bool,
     pub scale_down_utilization_threshold: f64,
     pub balance_similar_node_groups: bool,
     pub max_node_provision_time: Duration,
@@ -76,6 +80,8 @@ impl Default for Options {
             scale_down_enabled: true,
             scale_down_unneeded_time: Duration::from_secs(600),
             scale_down_delay_after_add: Duration::from_secs(600),
+            scale_down_unready_time: Duration::from_secs(1200),
+            scale_down_unready_enabled: true,
             scale_down_utilization_threshold: 0.5,
             balance_similar_node_groups: false,
             max_node_provision_time: Duration::from_secs(900),
@@ -92,6 +98,7 @@ impl Default for Options {
 /// The flags that take no value when given alone.
 const BOOLEAN_FLAGS: &[&str] = &[
     "scale-down-enabled",
+    "scale-down-unready-enabled",
     "balance-similar-node-groups",
     "skip-nodes-with-system-pods",
     "skip-nodes-with-local-storage",
@@ -149,6 +156,8 @@ fn apply(options: &mut Options, name: &str, value: &str) -> Result<(), String> {
         "scale-down-enabled" => options.scale_down_enabled = parse_bool(value)?,
         "scale-down-unneeded-time" => options.scale_down_unneeded_time = parse_duration(value)?,
         "scale-down-delay-after-add" => options.scale_down_delay_after_add = parse_duration(value)?,
+        "scale-down-unready-time" => options.scale_down_unready_time = parse_duration(value)?,
+        "scale-down-unready-enabled" => options.scale_down_unready_enabled = parse_bool(value)?,
         "scale-down-utilization-threshold" => {
             let threshold: f64 = value.parse().map_err(|_| "not a number".to_owned())?;
             if !(0.0..=1.0).contains(&threshold) {

@@ -35,6 +35,8 @@ pub enum Blocker {
     LocalStorageRequested(String),
     NotEnoughPdb(String),
     NoPlaceToMovePods,
+    /// The node is not Ready and `--scale-down-unready-enabled=false`.
+    ScaleDownUnreadyDisabled,
 }
 
 fn annotation<'a>(
@@ -113,6 +115,8 @@ pub fn utilization(node: &Node, pods: &[&Pod]) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unneeded {
     pub node: String,
+    /// Whether the node is Ready: an unready one goes after `--scale-down-unready-time` instead.
+    pub ready: bool,
     pub utilization: f64,
     /// Keys of the pods to move.
     pub pods: Vec<String>,
@@ -123,6 +127,8 @@ pub struct Unneeded {
 pub struct Candidate<'a> {
     pub node: &'a Node,
     pub pods: Vec<&'a Pod>,
+    /// Whether its Ready condition is True.
+    pub ready: bool,
 }
 
 /// Which candidates are unneeded now, least used first; each unneeded node's pods are placed on the rest of the
@@ -144,7 +150,7 @@ pub fn find_unneeded(
         let name = candidate.node.metadata.name.clone().unwrap_or_default();
         let verdict = check(candidate, used, &mut snapshot, budgets, options);
         out.push(match verdict {
-            Ok(pods) => Ok(Unneeded { node: name, utilization: used, pods }),
+            Ok(pods) => Ok(Unneeded { node: name, ready: candidate.ready, utilization: used, pods }),
             Err(blocker) => Err((name, blocker)),
         });
     }
@@ -160,6 +166,9 @@ fn check(
 ) -> Result<Vec<String>, Blocker> {
     if annotation(&candidate.node.metadata, SCALE_DOWN_DISABLED) == Some("true") {
         return Err(Blocker::ScaleDownDisabledAnnotation);
+    }
+    if !candidate.ready && !options.scale_down_unready_enabled {
+        return Err(Blocker::ScaleDownUnreadyDisabled);
     }
     if used >= options.scale_down_utilization_threshold {
         return Err(Blocker::NotUnderutilized);
@@ -187,10 +196,12 @@ fn check(
     Ok(moving.iter().map(|pod| pod_key(pod)).collect())
 }
 
-/// Whether a node unneeded since `since` (Unix seconds) may go at `now`: unneeded long enough, and the last
+/// Whether a node unneeded since `since` (Unix seconds) may go at `now`: unneeded long enough
+/// (`--scale-down-unneeded-time`, or `--scale-down-unready-time` for a node that is not Ready), and the last
 /// scale-up (if any) at least `--scale-down-delay-after-add` ago.
-pub fn due(since: f64, now: f64, last_scale_up: Option<f64>, options: &Options) -> bool {
-    let unneeded_long_enough = now - since >= options.scale_down_unneeded_time.as_secs_f64();
+pub fn due(since: f64, now: f64, ready: bool, last_scale_up: Option<f64>, options: &Options) -> bool {
+    let wait = if ready { options.scale_down_unneeded_time } else { options.scale_down_unready_time };
+    let unneeded_long_enough = now - since >= wait.as_secs_f64();
     let after_add = last_scale_up.is_none_or(|at| now - at >= options.scale_down_delay_after_add.as_secs_f64());
     unneeded_long_enough && after_add
 }

@@ -519,10 +519,10 @@ fn an_underused_node_whose_pods_fit_elsewhere_is_unneeded() {
         snapshot.add_pod(pod);
     }
     let candidates = [
-        Candidate { node: &n1, pods: vec![&a] },
-        Candidate { node: &n2, pods: vec![&b] },
-        Candidate { node: &busy, pods: vec![&c] },
-        Candidate { node: &kept, pods: vec![] },
+        Candidate { node: &n1, pods: vec![&a], ready: true },
+        Candidate { node: &n2, pods: vec![&b], ready: true },
+        Candidate { node: &busy, pods: vec![&c], ready: true },
+        Candidate { node: &kept, pods: vec![], ready: true },
     ];
     let verdicts = scale_down::find_unneeded(&candidates, &snapshot, &[], &options);
     let unneeded: Vec<String> = verdicts.iter().filter_map(|v| v.as_ref().ok()).map(|u| u.node.clone()).collect();
@@ -542,10 +542,37 @@ fn an_underused_node_whose_pods_fit_elsewhere_is_unneeded() {
 #[test]
 fn a_node_goes_after_the_unneeded_time_and_the_delay_after_add() {
     let options = Options::default();
-    assert!(!scale_down::due(1000.0, 1599.0, None, &options));
-    assert!(scale_down::due(1000.0, 1600.0, None, &options));
-    assert!(!scale_down::due(1000.0, 1600.0, Some(1500.0), &options));
-    assert!(scale_down::due(1000.0, 2100.0, Some(1500.0), &options));
+    assert!(!scale_down::due(1000.0, 1599.0, true, None, &options));
+    assert!(scale_down::due(1000.0, 1600.0, true, None, &options));
+    assert!(!scale_down::due(1000.0, 1600.0, true, Some(1500.0), &options));
+    assert!(scale_down::due(1000.0, 2100.0, true, Some(1500.0), &options));
+    // An unready node waits for --scale-down-unready-time (20m) instead.
+    assert!(!scale_down::due(1000.0, 1600.0, false, None, &options));
+    assert!(scale_down::due(1000.0, 2200.0, false, None, &options));
+    let short = options_of(&["--scale-down-unready-time=30s"]);
+    assert!(scale_down::due(1000.0, 1030.0, false, None, &short));
+}
+
+fn options_of(list: &[&str]) -> Options {
+    let (options, warnings) = parse(&args(list));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    options
+}
+
+#[test]
+fn an_unready_node_is_a_candidate_unless_unready_scale_down_is_off() {
+    let n1 = node("n1", "2", json!({}));
+    let n2 = node("n2", "2", json!({}));
+    let mut snapshot = Snapshot::new();
+    for node in [&n1, &n2] {
+        snapshot.upsert_node(node);
+    }
+    let candidates = [Candidate { node: &n1, pods: vec![], ready: false }];
+    let verdicts = scale_down::find_unneeded(&candidates, &snapshot, &[], &Options::default());
+    assert!(matches!(&verdicts[..], [Ok(unneeded)] if unneeded.node == "n1" && !unneeded.ready), "{verdicts:?}");
+    let off = options_of(&["--scale-down-unready-enabled=false"]);
+    let verdicts = scale_down::find_unneeded(&candidates, &snapshot, &[], &off);
+    assert_eq!(verdicts, vec![Err(("n1".to_owned(), Blocker::ScaleDownUnreadyDisabled))]);
 }
 
 // Status.
