@@ -4,9 +4,9 @@ An EKS cluster with the metrics-server add-on, a Deployment whose pods each requ
 of the request), and the nodes' autoscaler: the Cluster Autoscaler on a managed node group (`--autoscaler cas`) or
 Karpenter with a NodePool (`--autoscaler karpenter`). The workload's load steps from 1 core to 50, then back to 1.
 Measured: the time until every replica the HPA asks for runs, the time until the nodes are back to the baseline,
-nodes launched, node-hours and their on-demand cost, beside what the same run would take on EKS, where a node takes
-45-60 s from launch to Ready (each round of scale-up waits for its nodes). Writes `<target>/bench/autoscaling.json`
-and `<target>/bench/autoscaling.md`.
+nodes launched, node-hours and vCPU-hours (and their on-demand cost when every node is of the node group's type),
+beside what the same run would take on EKS, where a node takes 45-60 s from launch to Ready. Writes
+`<target>/bench/autoscaling-<autoscaler>.json` and `.md`.
 
 The autoscalers run with upstream's defaults except what users shorten for a demo, listed in the report: the HPA's
 scale-down stabilization window, the Cluster Autoscaler's unneeded time and delay after add, and the NodePool's
@@ -102,6 +102,55 @@ spec:
 """
 
 
+KARPENTER = f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: karpenter
+  namespace: kube-system
+  labels: {{app.kubernetes.io/name: karpenter, app.kubernetes.io/instance: karpenter}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app.kubernetes.io/name: karpenter, app.kubernetes.io/instance: karpenter}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: karpenter, app.kubernetes.io/instance: karpenter}}}}
+    spec:
+      priorityClassName: system-cluster-critical
+      containers:
+      - name: controller
+        image: public.ecr.aws/karpenter/controller:1.8.1
+        env:
+        - {{name: CLUSTER_NAME, value: {CLUSTER}}}
+"""
+
+NODE_POOL = f"""
+apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata: {{name: default}}
+spec:
+  role: bench-node
+  amiSelectorTerms: [{{alias: al2023@latest}}]
+  subnetSelectorTerms: [{{tags: {{karpenter.sh/discovery: {CLUSTER}}}}}]
+  securityGroupSelectorTerms: [{{tags: {{karpenter.sh/discovery: {CLUSTER}}}}}]
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {{name: default}}
+spec:
+  template:
+    spec:
+      nodeClassRef: {{group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}}
+      requirements:
+      - {{key: karpenter.sh/capacity-type, operator: In, values: [on-demand]}}
+      - {{key: karpenter.k8s.aws/instance-category, operator: In, values: [c, m, r]}}
+      - {{key: kubernetes.io/arch, operator: In, values: [amd64]}}
+  limits: {{cpu: "200"}}
+  disruption:
+    consolidationPolicy: WhenEmptyOrUnderutilized
+    consolidateAfter: {SCALE_DOWN_UNNEEDED_S}s
+"""
+
+
 def network(clients: Clients) -> list[str]:
     vpc = clients.aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = []
@@ -128,6 +177,8 @@ def sample(clients: Clients) -> dict:
         "desired": hpa.get("desiredReplicas", 0),
         "ready": deployment.get("status", {}).get("readyReplicas", 0),
         "nodes": len(nodes),
+        "cpus": sum(int(node["status"].get("capacity", {}).get("cpu", "0")) for node in nodes),
+        "types": sorted({node["metadata"]["labels"].get("node.kubernetes.io/instance-type", "") for node in nodes}),
         "ready_nodes": sum(1 for node in nodes if any(
             c["type"] == "Ready" and c["status"] == "True" for c in node.get("status", {}).get("conditions", []))),
         "names": sorted(node["metadata"]["name"] for node in nodes),
@@ -159,8 +210,9 @@ def watch(clients: Clients, until, what: str, timeline: list) -> dict:
         time.sleep(POLL_S)
 
 
-def node_seconds(timeline: list) -> float:
-    return sum(a["nodes"] * (b["t"] - a["t"]) for a, b in zip(timeline, timeline[1:]))
+def integral(timeline: list, key: str) -> float:
+    """The sum over the run of `key` (nodes, cpus) times the seconds it held."""
+    return sum(a[key] * (b["t"] - a["t"]) for a, b in zip(timeline, timeline[1:]))
 
 
 def last_rise(timeline: list, started: float) -> float:
@@ -200,7 +252,18 @@ def measure(binary: Path, workdir: Path, autoscaler: str, peak_cores: int) -> di
         if autoscaler == "cas":
             apply(clients, CLUSTER_AUTOSCALER)
         else:
-            raise BenchError(f"unknown autoscaler {autoscaler}")
+            # As Karpenter's getting started has it: the node role may join, the subnets and the cluster's
+            # security group are tagged for discovery, the controller runs on the managed node group.
+            clients.aws("eks", "create-access-entry", "--cluster-name", CLUSTER, "--principal-arn", node_role,
+                        "--type", "EC2_LINUX")
+            group = clients.aws("eks", "describe-cluster", "--name", CLUSTER)["cluster"]["resourcesVpcConfig"][
+                "clusterSecurityGroupId"]
+            clients.aws("ec2", "create-tags", "--resources", *subnets, group, "--tags",
+                        f"Key=karpenter.sh/discovery,Value={CLUSTER}")
+            apply(clients, KARPENTER)
+            poll(lambda: "nodepools.karpenter.sh" in clients.kubectl("get", "crd", "-o", "name"), "Karpenter's CRDs",
+                 120, POLL_S)
+            apply(clients, NODE_POOL)
         apply(clients, WORKLOAD)
         load(binary, url, BASE_CORES)
         baseline_replicas = math.ceil(BASE_CORES * 100 / (REQUEST_CORES * TARGET_UTILIZATION))
@@ -231,7 +294,9 @@ def measure(binary: Path, workdir: Path, autoscaler: str, peak_cores: int) -> di
         for point in timeline:
             seen.update(point["names"])
         launched = len(seen - set(base["names"]))
-        hours = node_seconds(timeline) / 3600
+        hours = integral(timeline, "nodes") / 3600
+        cpu_hours = integral(timeline, "cpus") / 3600
+        types = sorted({kind for point in timeline for kind in point["types"]})
         # On EKS the HPA and the autoscaler decide at the same times (their schedules do not wait for nodes), but
         # the last node launched is Ready 45-60 s later; the load drops then, and the peak's nodes are paid for
         # until it does.
@@ -251,7 +316,9 @@ def measure(binary: Path, workdir: Path, autoscaler: str, peak_cores: int) -> di
             "up_s": up_s,
             "down_s": down_s,
             "node_hours": hours,
-            "cost": hours * PRICE_PER_HOUR,
+            "vcpu_hours": cpu_hours,
+            "instance_types": types,
+            "cost": hours * PRICE_PER_HOUR if types == [INSTANCE_TYPE] else None,
             "eks_up_s": eks_up,
             "eks_node_hours": eks_hours,
             "settings": {
@@ -297,7 +364,10 @@ def markdown(report: dict) -> str:
         f"| load down → back to {r['baseline_nodes']} node(s) | {r['down_s']:.1f} s | same autoscaler settings |",
         f"| nodes launched / at the peak | {r['nodes_launched']} / {r['peak_nodes']} | |",
         f"| load up → last node launched | {r['last_launch_s']:.1f} s | same |",
-        f"| node-hours (cost) | {r['node_hours']:.3f} (${r['cost']:.3f}) | {eks_hours[0]:.3f}-{eks_hours[1]:.3f} |",
+        f"| node-hours{' (cost)' if r['cost'] is not None else ''} | {r['node_hours']:.3f}"
+        + (f" (${r['cost']:.3f})" if r["cost"] is not None else "") + f" | {eks_hours[0]:.3f}-{eks_hours[1]:.3f} |",
+        f"| vCPU-hours | {r['vcpu_hours']:.2f} | |",
+        f"| instance types | {', '.join(r['instance_types'])} | |",
         f"| server peak RSS | {r['server_peak_rss_bytes'] / 2**20:.0f} MiB | |",
         "",
         "Settings (upstream defaults but these, shortened as users shorten them for demos): "
@@ -314,7 +384,7 @@ def markdown(report: dict) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", type=Path, default=target_dir() / "release" / "ekslite")
-    parser.add_argument("--autoscaler", choices=["cas"], default="cas")
+    parser.add_argument("--autoscaler", choices=["cas", "karpenter"], default="cas")
     parser.add_argument("--peak-cores", type=int, default=50)
     args = parser.parse_args()
     if not args.binary.exists():
@@ -325,8 +395,8 @@ def main():
               "machine": machine(), "result": result}
     out = target_dir() / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "autoscaling.json").write_text(json.dumps(report, indent=2))
-    (out / "autoscaling.md").write_text(markdown(report))
+    (out / f"autoscaling-{args.autoscaler}.json").write_text(json.dumps(report, indent=2))
+    (out / f"autoscaling-{args.autoscaler}.md").write_text(markdown(report))
     print(markdown(report))
 
 
