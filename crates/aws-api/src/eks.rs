@@ -17,6 +17,7 @@ mod updates;
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use aws_model::eks::auto_mode::{AutoModeRequest, ComputeRequest, compute_json};
 use aws_model::eks::encryption::{EncryptionConfig, encryption_json};
 use aws_model::eks::hybrid::{RemoteNetworkConfig, remote_network_json};
 use aws_model::eks::registered::{RegisterCluster, RegisteredCluster};
@@ -538,6 +539,7 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
         deletion_protection: boolean(&body, "deletionProtection")?,
         client_request_token: string(&body, "clientRequestToken")?,
         bootstrap_self_managed_addons: boolean(&body, "bootstrapSelfManagedAddons")?,
+        auto_mode: auto_mode_request(&body, network)?,
     };
     let cluster = api.eks().create_cluster(&call.caller, input).await.map_err(|e| error(e, &name))?;
     api.iam()
@@ -545,6 +547,32 @@ async fn create_cluster(api: &AwsApi, call: &Call<'_>) -> Result<(StatusCode, Va
         .await
         .map_err(|e| error(EksError::Server(e.to_string()), &name))?;
     Ok((StatusCode::OK, json!({ "cluster": cluster_json(&cluster) })))
+}
+
+/// EKS Auto Mode's settings of a CreateCluster or UpdateClusterConfig body: `computeConfig`,
+/// `storageConfig.blockStorage` and `kubernetesNetworkConfig.elasticLoadBalancing` (`network`).
+pub(crate) fn auto_mode_request(
+    body: &Map<String, Value>,
+    network: Option<&Map<String, Value>>,
+) -> Result<AutoModeRequest, AwsError> {
+    let compute = object(body, "computeConfig")?
+        .map(|compute| -> Result<ComputeRequest, AwsError> {
+            Ok(ComputeRequest {
+                enabled: boolean(compute, "enabled")?,
+                node_pools: strings(compute, "nodePools")?,
+                node_role_arn: string(compute, "nodeRoleArn")?,
+            })
+        })
+        .transpose()?;
+    let block_storage = match object(body, "storageConfig")? {
+        None => None,
+        Some(storage) => Some(object(storage, "blockStorage")?.map(|b| boolean(b, "enabled")).transpose()?.flatten()),
+    };
+    let load_balancing = match network.map(|n| object(n, "elasticLoadBalancing")).transpose()?.flatten() {
+        None => None,
+        Some(balancing) => Some(boolean(balancing, "enabled")?),
+    };
+    Ok(AutoModeRequest { compute, block_storage, load_balancing })
 }
 
 /// `encryptionConfig`: `[{"resources": ["secrets"], "provider": {"keyArn": ...}}]`.
@@ -648,7 +676,7 @@ fn cluster_json(cluster: &Cluster) -> Value {
         "kubernetesNetworkConfig": {
             "serviceIpv4Cidr": cluster.service_ipv4_cidr,
             "ipFamily": cluster.ip_family,
-            "elasticLoadBalancing": { "enabled": false },
+            "elasticLoadBalancing": { "enabled": cluster.auto_mode_load_balancing() },
         },
         "logging": { "clusterLogging": logging },
         "identity": { "oidc": { "issuer": cluster.oidc_issuer } },
@@ -669,6 +697,11 @@ fn cluster_json(cluster: &Cluster) -> Value {
     }
     if let Some(remote) = &cluster.remote_network {
         out["remoteNetworkConfig"] = remote_network_json(remote);
+    }
+    // Only a cluster that set them shows Auto Mode's compute and storage settings.
+    if let Some(auto_mode) = &cluster.auto_mode {
+        out["computeConfig"] = compute_json(auto_mode);
+        out["storageConfig"] = json!({ "blockStorage": { "enabled": auto_mode.block_storage } });
     }
     if let Some(token) = &cluster.client_request_token {
         out["clientRequestToken"] = json!(token);

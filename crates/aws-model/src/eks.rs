@@ -13,7 +13,7 @@
 //! groups), [`fargate`] (Fargate profiles and the rule that picks one for a pod), [`updates`] (UpdateClusterConfig,
 //! UpdateClusterVersion and the `Update` records every change leaves), [`addons`] (the add-on catalog and installed
 //! add-ons), [`access`] (access entries and policies), [`identity`] (pod identity associations and identity provider
-//! configs),
+//! configs), [`auto_mode`] (EKS Auto Mode's compute, block storage and load balancing settings and their rules),
 //! [`tags`] (tags by ARN). [`authn`] decides who a token's caller is inside the cluster. [`prerequisites`] holds
 //! what EKS checks in IAM and EC2 (roles, subnets, security groups) and the cluster security group it creates.
 //! [`reconcile`] is the background half of every lifecycle.
@@ -32,6 +32,7 @@ use support::Transition;
 pub mod access;
 pub mod addons;
 pub mod authn;
+pub mod auto_mode;
 pub mod encryption;
 pub mod fargate;
 pub mod hybrid;
@@ -278,6 +279,27 @@ pub struct Cluster {
     /// this cluster rather than refusing the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_request_token: Option<String>,
+    /// EKS Auto Mode's settings; `None` for a cluster that never set them (records written before they existed
+    /// read so too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_mode: Option<auto_mode::AutoMode>,
+}
+
+impl Cluster {
+    /// Whether EKS Auto Mode's load balancing capability is on.
+    pub fn auto_mode_load_balancing(&self) -> bool {
+        self.auto_mode.as_ref().is_some_and(|a| a.load_balancing)
+    }
+
+    /// Whether EKS Auto Mode's block storage capability is on.
+    pub fn auto_mode_block_storage(&self) -> bool {
+        self.auto_mode.as_ref().is_some_and(|a| a.block_storage)
+    }
+
+    /// EKS Auto Mode's settings while its compute capability is on.
+    pub fn auto_mode_compute(&self) -> Option<&auto_mode::AutoMode> {
+        self.auto_mode.as_ref().filter(|a| a.compute)
+    }
 }
 
 /// What CreateCluster asks for, already decoded from the wire.
@@ -303,6 +325,8 @@ pub struct CreateCluster {
     pub deletion_protection: Option<bool>,
     pub client_request_token: Option<String>,
     pub bootstrap_self_managed_addons: Option<bool>,
+    /// `computeConfig`, `storageConfig` and `kubernetesNetworkConfig.elasticLoadBalancing`.
+    pub auto_mode: auto_mode::AutoModeRequest,
 }
 
 /// Who is asking, and where.
@@ -458,7 +482,14 @@ impl Eks {
         if let Some(remote) = &input.remote_network {
             hybrid::validate_remote_network(remote, &service_cidr, &[])?;
         }
+        let auto_mode = auto_mode::resolve(None, &input.auto_mode)?;
+        if auto_mode.as_ref().is_some_and(auto_mode::AutoMode::enabled) {
+            auto_mode::check_authentication_mode(&authentication_mode)?;
+        }
         self.check_role(caller, &input.role_arn, prerequisites::RoleUse::Cluster).await?;
+        if let Some(settings) = &auto_mode {
+            self.check_auto_mode_roles(caller, &input.role_arn, settings).await?;
+        }
         let network = self.check_cluster_network(caller, &input.subnet_ids, &input.security_group_ids).await?;
         if let (Some(remote), Some(network)) = (&input.remote_network, &network) {
             let blocks = self.vpc_blocks(caller, &network.vpc_id).await?;
@@ -532,6 +563,7 @@ impl Eks {
             remote_network: input.remote_network.clone(),
             deletion_protection: input.deletion_protection.unwrap_or(false),
             client_request_token: input.client_request_token.clone(),
+            auto_mode,
         };
         let key = Self::cluster_key(caller, &input.name);
         // While this call runs, the reconciler leaves the record to it.
@@ -595,6 +627,7 @@ impl Eks {
         };
         let endpoint = self.kubernetes.create(&spec).await.map_err(CreateFailure::Kubernetes)?;
         self.bootstrap_creator_access(caller, &cluster).await?;
+        self.grant_auto_mode_nodes(caller, &cluster).await?;
         // The Kubernetes side serves the issuer's discovery documents under the cluster's own endpoint.
         let oidc_issuer = format!("{}/id/{issuer_id}", endpoint.endpoint);
         let certificate_authority = crate::ids::base64(endpoint.ca_pem.as_bytes());

@@ -41,6 +41,11 @@ pub trait EbsVolumes: Send + Sync + std::fmt::Debug {
     async fn attach(&self, volume_id: &str, instance_id: &str) -> Result<String, String>;
     /// Detaches a volume from an instance; one not attached there counts as detached.
     async fn detach(&self, volume_id: &str, instance_id: &str) -> Result<(), String>;
+    /// Whether the cluster has EKS Auto Mode's block storage capability on now (read from the cluster each time),
+    /// which registers Auto Mode's EBS driver.
+    async fn auto_mode_block_storage(&self) -> Result<bool, String> {
+        Ok(false)
+    }
 }
 
 /// The tags the driver puts on the volume it provisions for `namespace/claim` as `pv`.

@@ -17,6 +17,10 @@ pub enum Provisioner {
     /// The AWS Load Balancer Controller, once installed: Services of class `service.k8s.aws/nlb` or whose type
     /// annotation says `external` (with a target type) or `nlb-ip`; always an NLB.
     LoadBalancerController,
+    /// EKS Auto Mode's load balancing capability, while the cluster has it on: Services of class
+    /// `eks.amazonaws.com/nlb`; an NLB, read from the same annotations as the AWS Load Balancer Controller's,
+    /// with ip targets unless the target type annotation says `instance`.
+    AutoMode,
 }
 
 /// The kind of load balancer.
@@ -241,4 +245,9 @@ pub trait LoadBalancers: Send + Sync + std::fmt::Debug {
         ip: &[Target],
         instance: &[Target],
     ) -> Result<TargetType, String>;
+    /// Whether the cluster has EKS Auto Mode's load balancing capability on now (read from the cluster each time,
+    /// so that turning it on or off takes effect); without it nobody serves Auto Mode's classes.
+    async fn auto_mode_load_balancing(&self) -> Result<bool, String> {
+        Ok(false)
+    }
 }

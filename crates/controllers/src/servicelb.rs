@@ -15,7 +15,14 @@
 //!   pods' addresses from the Service's EndpointSlices) or instance targets. Its finalizer is
 //!   `service.k8s.aws/resources`; it reports `SuccessfullyReconciled`, `FailedBuildModel` and `FailedDeployModel`.
 //!
-//! Both write the load balancer's DNS name into `status.loadBalancer.ingress` (what `helm --wait` and `kubectl get
+//! - EKS Auto Mode, while the cluster has its load balancing capability on (asked of [`LoadBalancers`] each pass
+//!   that has a Service of its class), takes Services of class `eks.amazonaws.com/nlb`: an NLB read from the
+//!   same annotations as the controller's, internal unless told otherwise, with ip targets unless the target type
+//!   annotation says `instance`. Its finalizer is `service.eks.amazonaws.com/resources`. Without Auto Mode those
+//!   Services stay pending, as nothing serves their class; a Service whose Auto Mode load balancer was made
+//!   loses it once the capability is turned off.
+//!
+//! All write the load balancer's DNS name into `status.loadBalancer.ingress` (what `helm --wait` and `kubectl get
 //! svc` wait for) and keep the targets in step with the nodes (Ready ones healthy; with `externalTrafficPolicy:
 //! Local`, only nodes holding a ready endpoint) or the endpoints (ready ones healthy, not-ready ones unhealthy,
 //! terminating ones deregistered, so they drain). A Service deleted, or no longer of type `LoadBalancer`, has its
@@ -53,6 +60,10 @@ pub const IN_TREE_FINALIZER: &str = "service.kubernetes.io/load-balancer-cleanup
 pub const CONTROLLER_FINALIZER: &str = "service.k8s.aws/resources";
 /// The AWS Load Balancer Controller's `loadBalancerClass`.
 pub const CONTROLLER_CLASS: &str = "service.k8s.aws/nlb";
+/// EKS Auto Mode's `loadBalancerClass`.
+pub const AUTO_MODE_CLASS: &str = "eks.amazonaws.com/nlb";
+/// EKS Auto Mode's finalizer on a Service whose load balancer it made.
+pub const AUTO_MODE_FINALIZER: &str = "service.eks.amazonaws.com/resources";
 /// What the AWS Load Balancer Controller's image is called (`.../eks/aws-load-balancer-controller:v2.x`).
 pub const CONTROLLER_IMAGE: &str = "aws-load-balancer-controller";
 
@@ -81,13 +92,15 @@ fn list(value: Option<&str>) -> Vec<String> {
 }
 
 /// Who provisions the load balancer of `service`, if anyone here does: `None` for Services of other types or
-/// classes, and for those the AWS Load Balancer Controller would take while it is not installed.
-pub fn provisioner_of(service: &Service, controller_installed: bool) -> Option<Provisioner> {
+/// classes, for those the AWS Load Balancer Controller would take while it is not installed, and for those of EKS
+/// Auto Mode's class while the cluster's Auto Mode load balancing (`auto_mode`) is off.
+pub fn provisioner_of(service: &Service, controller_installed: bool, auto_mode: bool) -> Option<Provisioner> {
     let spec = service.spec.as_ref()?;
     if spec.type_.as_deref() != Some("LoadBalancer") {
         return None;
     }
     let controller = match spec.load_balancer_class.as_deref() {
+        Some(AUTO_MODE_CLASS) => return auto_mode.then_some(Provisioner::AutoMode),
         Some(CONTROLLER_CLASS) => true,
         Some(_) => return None,
         None => match annotation(service, "type") {
@@ -109,6 +122,12 @@ pub fn provisioner_of(service: &Service, controller_installed: bool) -> Option<P
     } else {
         None
     }
+}
+
+/// Whether `service` is EKS Auto Mode's business: of its class, or holding its finalizer.
+fn is_auto_mode(service: &Service) -> bool {
+    service.spec.as_ref().and_then(|s| s.load_balancer_class.as_deref()) == Some(AUTO_MODE_CLASS)
+        || service.finalizers().iter().any(|f| f == AUTO_MODE_FINALIZER)
 }
 
 /// What the nodes of the cluster offer as instance targets: name, instance, zone and readiness.
@@ -325,19 +344,21 @@ pub fn spec_of(
     let kind = match provisioner {
         Provisioner::InTree if lb_type == Some("nlb") => Kind::Network,
         Provisioner::InTree => Kind::Classic,
-        Provisioner::LoadBalancerController => Kind::Network,
+        Provisioner::LoadBalancerController | Provisioner::AutoMode => Kind::Network,
     };
     let internal_annotation = annotation(service, "internal").is_some_and(|v| v != "false");
     let internal = match (provisioner, annotation(service, "scheme")) {
         (Provisioner::InTree, _) => internal_annotation,
-        (Provisioner::LoadBalancerController, Some("internal")) => true,
-        (Provisioner::LoadBalancerController, Some("internet-facing")) => false,
-        (Provisioner::LoadBalancerController, Some(other)) => return Err(format!("unknown scheme: {other}")),
-        // The controller makes internal load balancers unless told otherwise (the older annotation still counts).
-        (Provisioner::LoadBalancerController, None) => annotation(service, "internal") != Some("false"),
+        (_, Some("internal")) => true,
+        (_, Some("internet-facing")) => false,
+        (_, Some(other)) => return Err(format!("unknown scheme: {other}")),
+        // The controllers make internal load balancers unless told otherwise (the older annotation still counts).
+        (_, None) => annotation(service, "internal") != Some("false"),
     };
     let target_type = match (provisioner, lb_type, annotation(service, "nlb-target-type")) {
         (Provisioner::InTree, _, _) => TargetType::Instance,
+        // Auto Mode sends to the pods unless told to go through the nodes.
+        (Provisioner::AutoMode, _, None | Some("ip")) => TargetType::Ip,
         (_, Some("nlb-ip"), _) | (_, _, Some("ip")) => TargetType::Ip,
         (_, _, None | Some("instance")) => TargetType::Instance,
         (_, _, Some(other)) => {
@@ -422,10 +443,10 @@ pub fn spec_of(
         );
     }
     let name = match (provisioner, annotation(service, "name")) {
-        (Provisioner::LoadBalancerController, Some(name)) if name.len() > 32 => {
+        (Provisioner::LoadBalancerController | Provisioner::AutoMode, Some(name)) if name.len() > 32 => {
             return Err("load balancer name cannot be longer than 32 characters".into());
         }
-        (Provisioner::LoadBalancerController, Some(name)) => Some(name.to_owned()),
+        (Provisioner::LoadBalancerController | Provisioner::AutoMode, Some(name)) => Some(name.to_owned()),
         _ => None,
     };
     Ok(LoadBalancerSpec {
@@ -631,7 +652,10 @@ impl Controller {
             .into_iter()
             .filter(|service| {
                 service.spec.as_ref().and_then(|s| s.type_.as_deref()) == Some("LoadBalancer")
-                    || service.finalizers().iter().any(|f| f == IN_TREE_FINALIZER || f == CONTROLLER_FINALIZER)
+                    || service
+                        .finalizers()
+                        .iter()
+                        .any(|f| f == IN_TREE_FINALIZER || f == CONTROLLER_FINALIZER || f == AUTO_MODE_FINALIZER)
             })
             .collect();
         if services.is_empty() {
@@ -639,6 +663,19 @@ impl Controller {
             self.refused.clear();
             return;
         }
+        // Whether Auto Mode serves its class is asked of the cluster once a pass, and only when a Service is of
+        // that class or holds its finalizer; `None` when it could not be read (such Services wait).
+        let auto_mode = if services.iter().any(|service| is_auto_mode(service)) {
+            match self.load_balancers.auto_mode_load_balancing().await {
+                Ok(on) => Some(on),
+                Err(error) => {
+                    tracing::debug!(%error, "could not read whether Auto Mode load balancing is on; trying again");
+                    None
+                }
+            }
+        } else {
+            Some(false)
+        };
         let installed = self.controller_installed(installed);
         if installed {
             self.ensure_crds().await;
@@ -650,10 +687,13 @@ impl Controller {
             let uid = service.uid().unwrap_or_default();
             seen.insert(uid.clone());
             let deleting = service.metadata.deletion_timestamp.is_some();
-            let provisioner = if deleting { None } else { provisioner_of(&service, installed) };
-            for (holder, finalizer) in
-                [(Provisioner::InTree, IN_TREE_FINALIZER), (Provisioner::LoadBalancerController, CONTROLLER_FINALIZER)]
-            {
+            let Some(auto_mode) = auto_mode.or((!is_auto_mode(&service)).then_some(false)) else { continue };
+            let provisioner = if deleting { None } else { provisioner_of(&service, installed, auto_mode) };
+            for (holder, finalizer) in [
+                (Provisioner::InTree, IN_TREE_FINALIZER),
+                (Provisioner::LoadBalancerController, CONTROLLER_FINALIZER),
+                (Provisioner::AutoMode, AUTO_MODE_FINALIZER),
+            ] {
                 if service.finalizers().iter().any(|f| f == finalizer) && provisioner != Some(holder) {
                     self.clean_up(&service, holder, finalizer, deleting).await;
                 }
@@ -720,6 +760,7 @@ impl Controller {
         let finalizer = match provisioner {
             Provisioner::InTree => IN_TREE_FINALIZER,
             Provisioner::LoadBalancerController => CONTROLLER_FINALIZER,
+            Provisioner::AutoMode => AUTO_MODE_FINALIZER,
         };
         if !service.finalizers().iter().any(|f| f == finalizer) {
             let mut finalizers = service.finalizers().to_vec();
@@ -874,7 +915,7 @@ impl Controller {
     ) -> Result<(), kube::Error> {
         let ingress: Value = match hostname {
             None => json!([]),
-            Some(name) if provisioner == Provisioner::LoadBalancerController => {
+            Some(name) if provisioner != Provisioner::InTree => {
                 let ports: Vec<Value> = service
                     .spec
                     .as_ref()
@@ -1070,13 +1111,13 @@ fn failure(provisioner: Provisioner, stage: Stage, message: &str) -> (&'static s
             "SyncLoadBalancerFailed",
             format!("Error syncing load balancer: failed to delete load balancer: {message}"),
         ),
-        (Provisioner::LoadBalancerController, Stage::Build) => {
+        (Provisioner::LoadBalancerController | Provisioner::AutoMode, Stage::Build) => {
             ("FailedBuildModel", format!("Failed build model due to {message}"))
         }
-        (Provisioner::LoadBalancerController, Stage::Ensure) => {
+        (Provisioner::LoadBalancerController | Provisioner::AutoMode, Stage::Ensure) => {
             ("FailedDeployModel", format!("Failed deploy model due to {message}"))
         }
-        (Provisioner::LoadBalancerController, Stage::Delete) => {
+        (Provisioner::LoadBalancerController | Provisioner::AutoMode, Stage::Delete) => {
             ("FailedCleanupStatus", format!("Failed cleanup due to {message}"))
         }
     }
@@ -1085,7 +1126,7 @@ fn failure(provisioner: Provisioner, stage: Stage, message: &str) -> (&'static s
 fn component(provisioner: Provisioner) -> &'static str {
     match provisioner {
         Provisioner::InTree => IN_TREE_COMPONENT,
-        Provisioner::LoadBalancerController => CONTROLLER_COMPONENT,
+        Provisioner::LoadBalancerController | Provisioner::AutoMode => CONTROLLER_COMPONENT,
     }
 }
 

@@ -11,6 +11,11 @@
 //! reclaim policy is `Delete`. Given an [`EbsVolumes`] (EKS clusters), the volume is made there first, with the
 //! driver's tags, and its id is the volume's handle; reclaiming deletes it there before the volume object goes.
 //!
+//! EKS Auto Mode's block storage capability is a second EBS driver, `ebs.csi.eks.amazonaws.com`: while the
+//! cluster has it on ([`EbsVolumes::auto_mode_block_storage`], asked every few seconds) its CSIDriver is in the
+//! cluster and its classes are provisioned as the add-on's are, the volumes naming Auto Mode's driver; once off,
+//! the CSIDriver goes and new claims of its classes wait.
+//!
 //! Given an [`EfsVolumes`] (EKS clusters), classes of the EFS CSI driver (`efs.csi.aws.com`, registered by the
 //! `aws-efs-csi-driver` add-on) are provisioned as the driver does it in `efs-ap` mode: an access point of the
 //! class's file system per claim (`crate::efs`), a volume with no zone whose handle is `fs-...::fsap-...`, and
@@ -36,6 +41,8 @@ use crate::efs::{EFS_DRIVER, EfsVolumes};
 
 /// The EBS CSI driver's name.
 pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
+/// EKS Auto Mode's EBS driver: its block storage capability, provisioned as [`EBS_DRIVER`]'s classes are.
+pub const AUTO_MODE_EBS_DRIVER: &str = "ebs.csi.eks.amazonaws.com";
 /// The in-tree EBS provisioner, migrated to [`EBS_DRIVER`].
 pub const IN_TREE_EBS: &str = "kubernetes.io/aws-ebs";
 /// The annotation the scheduler sets on a `WaitForFirstConsumer` claim once it has chosen a node.
@@ -98,11 +105,65 @@ pub async fn run(client: kube::Client, ebs: Option<Arc<dyn EbsVolumes>>, efs: Op
         let name = claim.spec.as_ref()?.volume_name.as_deref().filter(|n| !n.is_empty())?;
         Some(ObjectRef::<PersistentVolume>::new(name))
     };
+    let auto_mode = follow_auto_mode_driver(client.clone(), context.ebs.clone());
     let volumes = Controller::new(Api::<PersistentVolume>::all(client.clone()), watcher::Config::default())
         .watches(Api::<PersistentVolumeClaim>::all(client.clone()), watcher::Config::default(), volume_of)
         .run(reconcile_volume, retry_later, context)
         .for_each(|_| async {});
-    tokio::join!(claims, volumes);
+    tokio::join!(claims, volumes, auto_mode);
+}
+
+/// How often whether EKS Auto Mode's block storage is on is asked again.
+const AUTO_MODE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The CSIDriver object of EKS Auto Mode's EBS driver, as an Auto Mode cluster lists it.
+pub fn auto_mode_csi_driver() -> CSIDriver {
+    serde_json::from_value(json!({
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "CSIDriver",
+        "metadata": { "name": AUTO_MODE_EBS_DRIVER },
+        "spec": {
+            "attachRequired": true,
+            "podInfoOnMount": false,
+            "fsGroupPolicy": "ReadWriteOnceWithFSType",
+            "requiresRepublish": false,
+            "storageCapacity": false,
+            "volumeLifecycleModes": ["Persistent"],
+        }
+    }))
+    .expect("a valid CSIDriver")
+}
+
+/// Keeps Auto Mode's CSIDriver in the cluster while its block storage capability is on (asked of `ebs` every
+/// [`AUTO_MODE_INTERVAL`], so that UpdateClusterConfig takes effect) and takes it out once it is off; without `ebs`
+/// (clusters EKS does not run) there is nothing to follow.
+async fn follow_auto_mode_driver(client: kube::Client, ebs: Option<Arc<dyn EbsVolumes>>) {
+    let Some(ebs) = ebs else { return };
+    let drivers: Api<CSIDriver> = Api::all(client);
+    loop {
+        match ebs.auto_mode_block_storage().await {
+            Ok(on) => {
+                if let Err(error) = sync_auto_mode_driver(&drivers, on).await {
+                    tracing::debug!(%error, "could not bring Auto Mode's CSIDriver in line; trying again");
+                }
+            }
+            Err(error) => tracing::debug!(%error, "could not read whether Auto Mode block storage is on"),
+        }
+        tokio::time::sleep(AUTO_MODE_INTERVAL).await;
+    }
+}
+
+async fn sync_auto_mode_driver(drivers: &Api<CSIDriver>, on: bool) -> Result<(), kube::Error> {
+    let present = drivers.get_opt(AUTO_MODE_EBS_DRIVER).await?.is_some();
+    match (on, present) {
+        (true, false) => match drivers.create(&PostParams::default(), &auto_mode_csi_driver()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+            Err(error) => Err(error),
+        },
+        (false, true) => ignore_not_found(drivers.delete(AUTO_MODE_EBS_DRIVER, &DeleteParams::default()).await),
+        _ => Ok(()),
+    }
 }
 
 /// A claim's requested size in bytes.
@@ -190,11 +251,11 @@ pub fn ebs_volume_id(claim_uid: &str) -> String {
     format!("vol-{hex:0<17}")
 }
 
-/// The EBS volume id behind a volume: its CSI handle (driver `ebs.csi.aws.com`) or the last part of its in-tree
+/// The EBS volume id behind a volume: its CSI handle (driver `ebs.csi.aws.com` or Auto Mode's) or the last part of its in-tree
 /// `awsElasticBlockStore` id (`aws://<zone>/<id>`).
 pub fn ebs_volume_handle(volume: &PersistentVolume) -> Option<String> {
     let spec = volume.spec.as_ref()?;
-    if let Some(csi) = spec.csi.as_ref().filter(|csi| csi.driver == EBS_DRIVER) {
+    if let Some(csi) = spec.csi.as_ref().filter(|csi| csi.driver == EBS_DRIVER || csi.driver == AUTO_MODE_EBS_DRIVER) {
         return Some(csi.volume_handle.clone());
     }
     let in_tree = spec.aws_elastic_block_store.as_ref()?;
@@ -231,11 +292,12 @@ pub fn provisioned_volume(
         .unwrap_or_else(|| "ext4".to_owned());
     let size = format!("{}Gi", ebs_size_gib(requested_bytes(claim)));
     let in_tree = class.provisioner == IN_TREE_EBS;
+    let driver = if class.provisioner == AUTO_MODE_EBS_DRIVER { AUTO_MODE_EBS_DRIVER } else { EBS_DRIVER };
     let source = if in_tree {
         json!({"awsElasticBlockStore": {"volumeID": format!("aws://{zone}/{volume_id}"), "fsType": fs_type}})
     } else {
-        json!({"csi": {"driver": EBS_DRIVER, "volumeHandle": volume_id, "fsType": fs_type,
-                       "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": "ekslite-ebs.csi.aws.com"}}})
+        json!({"csi": {"driver": driver, "volumeHandle": volume_id, "fsType": fs_type,
+                       "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": format!("ekslite-{driver}")}}})
     };
     let mut annotations = json!({PROVISIONED_BY: class.provisioner, "volume.kubernetes.io/provisioner-deletion-secret-name": "",
         "volume.kubernetes.io/provisioner-deletion-secret-namespace": ""});
@@ -458,7 +520,11 @@ async fn reconcile_claim(claim: Arc<PersistentVolumeClaim>, context: Arc<Context
     {
         return provision_efs(client, efs.as_ref(), &claim, &class).await;
     }
-    if provisioner != EBS_DRIVER || Api::<CSIDriver>::all(client.clone()).get_opt(EBS_DRIVER).await?.is_none() {
+    // Each EBS driver answers only while it is registered: the add-on's, or Auto Mode's while the cluster's block
+    // storage capability is on.
+    if !matches!(provisioner, EBS_DRIVER | AUTO_MODE_EBS_DRIVER)
+        || Api::<CSIDriver>::all(client.clone()).get_opt(provisioner).await?.is_none()
+    {
         return Ok(Action::requeue(RESYNC));
     }
     provision(context.as_ref(), &claim, &class, node_labels.as_ref()).await
@@ -520,7 +586,8 @@ async fn provision(
             zone
         }
     };
-    let component = format!("{EBS_DRIVER}_ebs-csi-controller");
+    let driver = if class.provisioner == AUTO_MODE_EBS_DRIVER { AUTO_MODE_EBS_DRIVER } else { EBS_DRIVER };
+    let component = format!("{driver}_ebs-csi-controller");
     announce_provisioning(client, &component, claim).await;
     let uid = claim.uid().unwrap_or_default();
     let volume_id = match &context.ebs {
@@ -664,7 +731,10 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
         // The driver deletes the EBS volume behind a provisioned volume reclaimed with `Delete` before letting the
         // volume object go (not while it is still attached somewhere).
         let provisioned = volume.finalizers().iter().any(|f| f == PROVISIONER_FINALIZER)
-            && matches!(annotation(volume.as_ref(), PROVISIONED_BY), Some(EBS_DRIVER | IN_TREE_EBS))
+            && matches!(
+                annotation(volume.as_ref(), PROVISIONED_BY),
+                Some(EBS_DRIVER | AUTO_MODE_EBS_DRIVER | IN_TREE_EBS)
+            )
             && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete");
         if let (true, Some(ebs), Some(handle)) = (provisioned, &context.ebs, ebs_volume_handle(&volume))
             && let Err(message) = ebs.delete(&handle).await
@@ -710,7 +780,7 @@ async fn reconcile_volume(volume: Arc<PersistentVolume>, context: Arc<Context>) 
     }
     if released && spec.persistent_volume_reclaim_policy.as_deref() == Some("Delete") {
         let provisioned_by = annotation(volume.as_ref(), PROVISIONED_BY);
-        if matches!(provisioned_by, Some(EBS_DRIVER | IN_TREE_EBS | EFS_DRIVER)) {
+        if matches!(provisioned_by, Some(EBS_DRIVER | AUTO_MODE_EBS_DRIVER | IN_TREE_EBS | EFS_DRIVER)) {
             // The EBS volume (or EFS access point) goes with its claim.
             ignore_not_found(volumes.delete(&name, &DeleteParams::default()).await)?;
         } else {
@@ -762,5 +832,27 @@ mod tests {
         assert_eq!(ebs_size_gib(1500.0 * 1024.0 * 1024.0), 2);
         assert_eq!(ebs_volume_id("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), "vol-0f1e2d3c4b5a69788");
         assert_eq!(ebs_volume_id(""), "vol-00000000000000000");
+    }
+
+    #[test]
+    fn auto_mode_classes_make_volumes_of_auto_modes_driver() {
+        let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+            "metadata": { "name": "data", "namespace": "default", "uid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
+            "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "4Gi" } } }
+        }))
+        .unwrap();
+        let class: StorageClass = serde_json::from_value(json!({
+            "metadata": { "name": "auto-ebs" }, "provisioner": AUTO_MODE_EBS_DRIVER,
+            "parameters": { "type": "gp3" }
+        }))
+        .unwrap();
+        let volume = provisioned_volume(&claim, &class, "us-east-1a", "vol-0123456789abcdef0");
+        let csi = volume.spec.as_ref().and_then(|s| s.csi.as_ref()).unwrap();
+        assert_eq!(csi.driver, AUTO_MODE_EBS_DRIVER);
+        assert_eq!(annotation(&volume, PROVISIONED_BY), Some(AUTO_MODE_EBS_DRIVER));
+        assert_eq!(ebs_volume_handle(&volume).as_deref(), Some("vol-0123456789abcdef0"), "attached as EBS");
+        let driver = auto_mode_csi_driver();
+        assert_eq!(driver.metadata.name.as_deref(), Some(AUTO_MODE_EBS_DRIVER));
+        assert_eq!(driver.spec.attach_required, Some(true));
     }
 }

@@ -60,3 +60,41 @@ fn a_node_group_in_use_is_named_in_the_error() {
     assert_eq!(wire.extra.get("nodegroupName").and_then(|v| v.as_str()), Some("ng"));
     assert_eq!(wire.extra.get("clusterName").and_then(|v| v.as_str()), Some("demo"));
 }
+
+fn body(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn auto_mode_settings_are_read_from_their_three_places() {
+    let given = body(
+        r#"{"computeConfig": {"enabled": true, "nodePools": ["system"], "nodeRoleArn": "arn:aws:iam::000000000000:role/n"},
+            "storageConfig": {"blockStorage": {"enabled": true}},
+            "kubernetesNetworkConfig": {"elasticLoadBalancing": {"enabled": true}}}"#,
+    );
+    let network = object(&given, "kubernetesNetworkConfig").unwrap();
+    let request = auto_mode_request(&given, network).unwrap();
+    let compute = request.compute.clone().unwrap();
+    assert_eq!(compute.enabled, Some(true));
+    assert_eq!(compute.node_pools, Some(vec!["system".to_owned()]));
+    assert_eq!(compute.node_role_arn.as_deref(), Some("arn:aws:iam::000000000000:role/n"));
+    assert_eq!((request.block_storage, request.load_balancing), (Some(Some(true)), Some(Some(true))));
+    assert!(!auto_mode_request(&body("{}"), None).unwrap().is_given());
+}
+
+#[test]
+fn garbage_auto_mode_settings_are_invalid_parameters() {
+    for text in [
+        r#"{"computeConfig": "on"}"#,
+        r#"{"computeConfig": {"enabled": "yes"}}"#,
+        r#"{"computeConfig": {"nodePools": "system"}}"#,
+        r#"{"computeConfig": {"nodePools": [1, 2]}}"#,
+        r#"{"storageConfig": {"blockStorage": []}}"#,
+        r#"{"kubernetesNetworkConfig": {"elasticLoadBalancing": {"enabled": 1}}}"#,
+    ] {
+        let given = body(text);
+        let network = object(&given, "kubernetesNetworkConfig").unwrap();
+        let refused = auto_mode_request(&given, network).unwrap_err();
+        assert_eq!((refused.code.as_str(), refused.status.as_u16()), ("InvalidParameterException", 400), "{text}");
+    }
+}

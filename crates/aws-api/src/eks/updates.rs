@@ -1,4 +1,5 @@
-//! Cluster updates on the wire: UpdateClusterConfig, UpdateClusterVersion, DescribeUpdate and ListUpdates.
+//! Cluster updates on the wire: UpdateClusterConfig (EKS Auto Mode's `computeConfig`, `storageConfig` and
+//! `kubernetesNetworkConfig` among its parts), UpdateClusterVersion, DescribeUpdate and ListUpdates.
 
 use aws_model::eks::updates::{ClusterConfigChange, Update, UpdateScope};
 use aws_protocol::AwsError;
@@ -6,7 +7,8 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{
-    body_of, boolean, child_error, error, invalid, list_reply, object, paging, remote_network, string, strings,
+    auto_mode_request, body_of, boolean, child_error, error, invalid, list_reply, object, paging, remote_network,
+    string, strings,
 };
 use crate::{AwsApi, Call};
 
@@ -42,6 +44,12 @@ pub(super) async fn update_cluster_config(api: &AwsApi, call: &Call<'_>, name: &
     if let Some(policy) = object(&body, "upgradePolicy")? {
         change.support_type = string(policy, "supportType")?;
     }
+    let network = object(&body, "kubernetesNetworkConfig")?;
+    if let Some(network) = network {
+        change.service_ipv4_cidr = string(network, "serviceIpv4Cidr")?;
+        change.ip_family = string(network, "ipFamily")?;
+    }
+    change.auto_mode = auto_mode_request(&body, network)?;
     change.remote_network = remote_network(&body)?;
     change.deletion_protection = boolean(&body, "deletionProtection")?;
     change.client_request_token = string(&body, "clientRequestToken")?;

@@ -3,7 +3,9 @@
 //!
 //! Entries need a cluster whose authentication mode is `API` or `API_AND_CONFIG_MAP`. A cluster created with
 //! `bootstrapClusterCreatorAdminPermissions` in one of those modes starts with its creator's entry holding
-//! `AmazonEKSClusterAdminPolicy`, as on EKS.
+//! `AmazonEKSClusterAdminPolicy`, as on EKS. An EKS Auto Mode cluster's node role gets an entry of type `EC2`
+//! holding `AmazonEKSAutoNodePolicy` (`auto_mode.rs`); `EC2` entries, like the other node types, take no user name
+//! or groups of their own.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +33,8 @@ pub const ACCESS_POLICIES: &[&str] = &[
 ];
 
 /// The entry types EKS knows.
-pub const ACCESS_ENTRY_TYPES: &[&str] = &["STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS", "HYBRID_LINUX"];
+pub const ACCESS_ENTRY_TYPES: &[&str] =
+    &["STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS", "EC2", "HYBRID_LINUX"];
 
 /// Where an associated policy applies: the whole cluster or some namespaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +62,7 @@ pub struct AccessEntry {
     pub arn: String,
     pub kubernetes_groups: Vec<String>,
     pub username: String,
-    /// `STANDARD`, `FARGATE_LINUX`, `EC2_LINUX`, `EC2_WINDOWS` or `HYBRID_LINUX`.
+    /// `STANDARD`, `FARGATE_LINUX`, `EC2_LINUX`, `EC2_WINDOWS`, `EC2` (EKS Auto Mode's nodes) or `HYBRID_LINUX`.
     pub kind: String,
     /// Unix seconds.
     pub created_at: f64,
@@ -120,7 +123,7 @@ pub fn parse_principal(arn: &str) -> Result<Principal, EksError> {
 /// The user name EKS gives an entry when none is asked for.
 pub fn default_username(principal_arn: &str, principal: &Principal, kind: &str) -> String {
     match (kind, principal) {
-        ("EC2_LINUX" | "EC2_WINDOWS", _) => "system:node:{{EC2PrivateDNSName}}".to_owned(),
+        ("EC2_LINUX" | "EC2_WINDOWS" | "EC2", _) => "system:node:{{EC2PrivateDNSName}}".to_owned(),
         // A hybrid node's session is named after its node (its managed instance id, or the name IAM Roles
         // Anywhere gives it).
         ("FARGATE_LINUX" | "HYBRID_LINUX", _) => "system:node:{{SessionName}}".to_owned(),
@@ -176,7 +179,7 @@ impl Eks {
         self.put_access_entry(caller, input, true).await
     }
 
-    async fn put_access_entry(
+    pub(crate) async fn put_access_entry(
         &self,
         caller: &Caller,
         input: CreateAccessEntry,
@@ -338,7 +341,8 @@ impl Eks {
         let key = Self::access_entry_key(caller, cluster, principal_arn);
         let edited = self
             .edit::<AccessEntry, AssociatedPolicy>(&key, |entry| {
-                if entry.kind != "STANDARD" {
+                // Auto Mode's node entries (`EC2`) hold `AmazonEKSAutoNodePolicy`, which EKS associates itself.
+                if entry.kind != "STANDARD" && entry.kind != "EC2" {
                     return Err(EksError::InvalidRequest(format!(
                         "Access policies can only be associated with access entries of type STANDARD; this entry is of type {}",
                         entry.kind

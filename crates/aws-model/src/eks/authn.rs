@@ -196,7 +196,7 @@ fn from_entry(entry: &AccessEntry, input: &MappingInput<'_>) -> Option<Kubernete
     let mut groups: Vec<String> = entry.kubernetes_groups.iter().map(|g| render(g, input)).collect::<Option<_>>()?;
     // Node entries carry no groups of their own: EKS puts them in the groups nodes need.
     match entry.kind.as_str() {
-        "EC2_LINUX" | "FARGATE_LINUX" | "HYBRID_LINUX" => groups.push("system:nodes".into()),
+        "EC2_LINUX" | "EC2" | "FARGATE_LINUX" | "HYBRID_LINUX" => groups.push("system:nodes".into()),
         "EC2_WINDOWS" => groups.extend(["system:nodes".into(), "eks:kube-proxy-windows".into()]),
         _ => {}
     }

@@ -62,13 +62,16 @@ pub enum RoleUse {
     PodExecution,
     /// `connectorConfig.roleArn` of RegisterCluster: the EKS Connector agent's role, which must exist.
     Connector,
+    /// `computeConfig.nodeRoleArn`: EKS Auto Mode's node role, which EC2 must be able to assume (its policies are
+    /// not checked: Auto Mode nodes need fewer than a node group's).
+    AutoModeNode,
 }
 
 impl RoleUse {
     fn service(self) -> &'static str {
         match self {
             RoleUse::Cluster => CLUSTER_SERVICE,
-            RoleUse::Node => NODE_SERVICE,
+            RoleUse::Node | RoleUse::AutoModeNode => NODE_SERVICE,
             RoleUse::PodExecution => FARGATE_SERVICE,
             RoleUse::Connector => CONNECTOR_SERVICE,
         }
@@ -80,6 +83,7 @@ impl RoleUse {
             RoleUse::Node => "nodeRole",
             RoleUse::PodExecution => "podExecutionRoleArn",
             RoleUse::Connector => "connectorConfig.roleArn",
+            RoleUse::AutoModeNode => "computeConfig.nodeRoleArn",
         }
     }
 }
@@ -93,7 +97,7 @@ pub fn role_problem(arn: &str, role: Option<&Role>, use_: RoleUse) -> Option<Eks
     }
     Some(match use_ {
         RoleUse::Cluster | RoleUse::Connector => cannot_assume(arn),
-        RoleUse::Node | RoleUse::PodExecution => EksError::InvalidParameter(format!(
+        RoleUse::Node | RoleUse::PodExecution | RoleUse::AutoModeNode => EksError::InvalidParameter(format!(
             "Following required service principals [{}] were not found in the trust relationships of {} {arn}",
             use_.service(),
             use_.member()
@@ -112,6 +116,14 @@ pub fn node_role_problem(role: &Role) -> Option<EksError> {
             NODE_ROLE_POLICIES.join(", ")
         ))
     })
+}
+
+/// Whether EKS may tag the sessions of `role`: its trust policy allows `sts:TagSession` to EKS's principal.
+pub fn trusts_session_tagging(role: &Role) -> bool {
+    use crate::policy::{Policy, PolicyKind, PolicySet, Principal, Request, evaluate};
+    let Ok(trust) = Policy::parse(&role.assume_role_policy, PolicyKind::Trust) else { return false };
+    let request = Request::new(Principal::service(CLUSTER_SERVICE), "sts:TagSession", &role.arn);
+    evaluate(&request, &PolicySet::new().resource(&role.arn, &trust)).is_allowed()
 }
 
 fn cannot_assume(arn: &str) -> EksError {
@@ -186,6 +198,20 @@ impl Eks {
         }
         match (use_, role) {
             (RoleUse::Node, Some(role)) => node_role_problem(&role).map_or(Ok(()), Err),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a cluster role whose trust policy does not let EKS tag its sessions (`sts:TagSession`), which EKS
+    /// Auto Mode needs beside `sts:AssumeRole`.
+    pub(crate) async fn check_session_tagging(&self, caller: &Caller, arn: &str) -> Result<(), EksError> {
+        let Some(lookups) = &self.lookups else { return Ok(()) };
+        let role = lookups.iam.role_by_arn(&caller.account, arn).await.map_err(|e| EksError::Server(e.to_string()))?;
+        match role {
+            Some(role) if !trusts_session_tagging(&role) => Err(EksError::InvalidParameter(format!(
+                "The cluster role {arn} must allow the sts:TagSession action for {CLUSTER_SERVICE} in its trust \
+                 policy to use EKS Auto Mode"
+            ))),
             _ => Ok(()),
         }
     }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auto_mode::{AutoModeRequest, check_authentication_mode, resolve, update_params};
 use super::hybrid::{RemoteNetworkConfig, remote_network_json, validate_remote_network};
 use super::support::{next_minor, page_limit};
 use super::{Caller, Cluster, ClusterStatus, Eks, EksError, LOG_TYPES};
@@ -77,6 +78,12 @@ pub struct ClusterConfigChange {
     pub remote_network: Option<RemoteNetworkConfig>,
     pub deletion_protection: Option<bool>,
     pub client_request_token: Option<String>,
+    /// EKS Auto Mode's `computeConfig`, `storageConfig` and `kubernetesNetworkConfig.elasticLoadBalancing`.
+    pub auto_mode: AutoModeRequest,
+    /// `kubernetesNetworkConfig.serviceIpv4Cidr` and `ipFamily` sent along with an Auto Mode change (Terraform
+    /// sends what it read): accepted when they are the cluster's, as they cannot change.
+    pub service_ipv4_cidr: Option<String>,
+    pub ip_family: Option<String>,
 }
 
 /// The authentication modes in the only order a cluster may move through them.
@@ -249,6 +256,7 @@ impl Eks {
             change.support_type.is_some(),
             change.remote_network.is_some(),
             change.deletion_protection.is_some(),
+            change.auto_mode.is_given() || change.service_ipv4_cidr.is_some() || change.ip_family.is_some(),
         ];
         let token = change.client_request_token.as_deref();
         if let Some(update) = self.replayed_update(caller, name, token).await? {
@@ -364,6 +372,32 @@ impl Eks {
             self.change_cluster(caller, name, |c| c.remote_network = kept.clone()).await?;
             let params = vec![("RemoteNetworkConfig".to_owned(), value)];
             return self.record_update(caller, name, scope, "RemoteNetworkConfigUpdate", params, token).await;
+        }
+        if change.auto_mode.is_given() || change.service_ipv4_cidr.is_some() || change.ip_family.is_some() {
+            let unchanged = |given: &Option<String>, current: &str| given.as_deref().is_none_or(|g| g == current);
+            if !unchanged(&change.service_ipv4_cidr, &cluster.service_ipv4_cidr)
+                || !unchanged(&change.ip_family, &cluster.ip_family)
+            {
+                return Err(EksError::InvalidParameter(
+                    "serviceIpv4Cidr and ipFamily of kubernetesNetworkConfig cannot be updated".into(),
+                ));
+            }
+            if !change.auto_mode.is_given() {
+                return Err(EksError::InvalidParameter("No changes needed".into()));
+            }
+            let Some(settings) = resolve(cluster.auto_mode.as_ref(), &change.auto_mode)? else {
+                return Err(EksError::InvalidParameter("No changes needed".into()));
+            };
+            if settings.enabled() {
+                check_authentication_mode(&cluster.authentication_mode)?;
+                self.check_auto_mode_roles(caller, &cluster.role_arn, &settings).await?;
+            }
+            let params = update_params(&settings);
+            self.change_cluster(caller, name, |c| c.auto_mode = Some(settings.clone())).await?;
+            let mut changed = cluster.clone();
+            changed.auto_mode = Some(settings);
+            self.grant_auto_mode_nodes(caller, &changed).await?;
+            return self.record_update(caller, name, scope, "AutoModeUpdate", params, token).await;
         }
         if let Some(protected) = change.deletion_protection {
             self.change_cluster(caller, name, |c| c.deletion_protection = protected).await?;

@@ -60,24 +60,70 @@ fn key(suffix: &str) -> String {
 #[test]
 fn who_provisions_follows_the_class_and_type_annotations() {
     let plain = service(json!({}));
-    assert_eq!(provisioner_of(&plain, false), Some(Provisioner::InTree));
-    assert_eq!(provisioner_of(&annotated(&[(&key("type"), "nlb")]), true), Some(Provisioner::InTree));
+    assert_eq!(provisioner_of(&plain, false, false), Some(Provisioner::InTree));
+    assert_eq!(provisioner_of(&annotated(&[(&key("type"), "nlb")]), true, false), Some(Provisioner::InTree));
     let external_ip = annotated(&[(&key("type"), "external"), (&key("nlb-target-type"), "ip")]);
-    assert_eq!(provisioner_of(&external_ip, true), Some(Provisioner::LoadBalancerController));
+    assert_eq!(provisioner_of(&external_ip, true, false), Some(Provisioner::LoadBalancerController));
     // Without the controller nobody takes it: it stays pending, as on EKS.
-    assert_eq!(provisioner_of(&external_ip, false), None);
+    assert_eq!(provisioner_of(&external_ip, false, false), None);
     // `external` without a target type is the controller's to refuse, and the cloud provider leaves it alone.
-    assert_eq!(provisioner_of(&annotated(&[(&key("type"), "external")]), true), None);
+    assert_eq!(provisioner_of(&annotated(&[(&key("type"), "external")]), true, false), None);
     assert_eq!(
-        provisioner_of(&annotated(&[(&key("type"), "nlb-ip")]), true),
+        provisioner_of(&annotated(&[(&key("type"), "nlb-ip")]), true, false),
         Some(Provisioner::LoadBalancerController)
     );
     let classed = service(json!({ "spec": { "loadBalancerClass": "service.k8s.aws/nlb" } }));
-    assert_eq!(provisioner_of(&classed, true), Some(Provisioner::LoadBalancerController));
+    assert_eq!(provisioner_of(&classed, true, false), Some(Provisioner::LoadBalancerController));
     let other = service(json!({ "spec": { "loadBalancerClass": "example.com/lb" } }));
-    assert_eq!(provisioner_of(&other, true), None);
+    assert_eq!(provisioner_of(&other, true, false), None);
     let cluster_ip = service(json!({ "spec": { "type": "ClusterIP" } }));
-    assert_eq!(provisioner_of(&cluster_ip, true), None);
+    assert_eq!(provisioner_of(&cluster_ip, true, false), None);
+}
+
+#[test]
+fn auto_mode_takes_its_class_only_while_its_load_balancing_is_on() {
+    let classed = service(json!({ "spec": { "loadBalancerClass": AUTO_MODE_CLASS } }));
+    assert_eq!(provisioner_of(&classed, false, true), Some(Provisioner::AutoMode));
+    assert_eq!(provisioner_of(&classed, true, true), Some(Provisioner::AutoMode), "whatever else runs");
+    // Without Auto Mode nobody serves the class: the Service stays pending.
+    assert_eq!(provisioner_of(&classed, true, false), None);
+    // Services without the class keep their provisioners.
+    assert_eq!(provisioner_of(&service(json!({})), false, true), Some(Provisioner::InTree));
+    let controller = service(json!({ "spec": { "loadBalancerClass": CONTROLLER_CLASS } }));
+    assert_eq!(provisioner_of(&controller, true, true), Some(Provisioner::LoadBalancerController));
+    assert!(is_auto_mode(&classed));
+    let held = service(json!({ "metadata": { "finalizers": [AUTO_MODE_FINALIZER] } }));
+    assert!(is_auto_mode(&held) && !is_auto_mode(&controller));
+}
+
+#[test]
+fn auto_mode_makes_an_internal_nlb_with_ip_targets_unless_told_otherwise() {
+    let classed = json!({ "spec": { "loadBalancerClass": AUTO_MODE_CLASS } });
+    let endpoints = slice(json!([
+        { "addresses": ["10.0.1.5"], "conditions": { "ready": true }, "targetRef": { "kind": "Pod", "name": "web-1" } },
+    ]));
+    let spec = spec_of(&service(classed.clone()), Provisioner::AutoMode, &[], &[&endpoints], &HeldPods::new()).unwrap();
+    assert_eq!((spec.kind, spec.internal, spec.target_type), (Kind::Network, true, TargetType::Ip));
+    let listener = &spec.listeners[0];
+    assert_eq!((listener.port, listener.protocol.as_str(), listener.target_port), (80, "TCP", Some(8080)));
+    let targets: Vec<(&str, u16)> = listener.targets.iter().map(|t| (t.id.as_str(), t.port)).collect();
+    assert_eq!(targets, [("10.0.1.5", 8080)]);
+    // No pods yet: the load balancer is still made, with no targets.
+    let empty = spec_of(&service(classed.clone()), Provisioner::AutoMode, &[], &[], &HeldPods::new()).unwrap();
+    assert!(empty.listeners[0].targets.is_empty());
+
+    let mut public = classed.clone();
+    public["metadata"] =
+        json!({ "annotations": { key("scheme"): "internet-facing", key("nlb-target-type"): "instance" } });
+    let nodes = node_targets(&[node("a", "i-0aaa", true, json!({}))]);
+    let spec = spec_of(&service(public), Provisioner::AutoMode, &nodes, &[], &HeldPods::new()).unwrap();
+    assert_eq!((spec.internal, spec.target_type), (false, TargetType::Instance));
+    assert_eq!(spec.listeners[0].targets[0].id, "i-0aaa");
+    let mut wrong = classed;
+    wrong["metadata"] = json!({ "annotations": { key("scheme"): "sideways" } });
+    let refused = spec_of(&service(wrong), Provisioner::AutoMode, &[], &[], &HeldPods::new()).unwrap_err();
+    assert_eq!(refused, "unknown scheme: sideways");
+    assert_eq!(failure(Provisioner::AutoMode, Stage::Build, "x").0, "FailedBuildModel");
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! The EBS CSI driver's volumes of EKS clusters as EC2 volumes: what `controllers::ebs::EbsVolumes` asks, done in
-//! EC2 in the cluster's account and region, as the driver's controller does it through the EC2 API.
+//! EC2 in the cluster's account and region, as the driver's controller does it through the EC2 API. Built with
+//! [`EbsCsi::for_cluster`], it also answers whether the EKS cluster has EKS Auto Mode's block storage on (read from
+//! the cluster each time), which registers Auto Mode's driver `ebs.csi.eks.amazonaws.com` beside the add-on's.
 
 use std::collections::BTreeMap;
 
 use aws_model::ec2::{CreateVolume, Ec2, Ec2Error, scopes};
-use aws_model::eks::Caller;
+use aws_model::eks::{Caller, Eks};
 use controllers::ebs::{EbsVolumes, VolumeRequest};
 
 /// The volume type the driver creates when the StorageClass names none.
@@ -15,12 +17,22 @@ const DEFAULT_TYPE: &str = "gp3";
 pub struct EbsCsi {
     caller: Caller,
     ec2: Ec2,
+    /// EKS and the EKS cluster's name, where Auto Mode's block storage setting is read.
+    cluster: Option<(Eks, String)>,
 }
 
 impl EbsCsi {
     /// The volumes of a cluster owned by `caller`'s account and region.
     pub fn new(caller: Caller, ec2: Ec2) -> EbsCsi {
-        EbsCsi { caller, ec2 }
+        EbsCsi { caller, ec2, cluster: None }
+    }
+
+    /// The volumes of the Kubernetes cluster `kubernetes_name` (`<name>.<region>.<account>`) of an EKS cluster,
+    /// which also follow its Auto Mode block storage setting; `None` for a name EKS did not give.
+    pub fn for_cluster(kubernetes_name: &str, eks: Eks, ec2: Ec2) -> Option<EbsCsi> {
+        let (caller, name) = aws_model::eks::kubernetes_owner(kubernetes_name)?;
+        let name = name.to_owned();
+        Some(EbsCsi { caller, ec2, cluster: Some((eks, name)) })
     }
 }
 
@@ -62,6 +74,12 @@ pub fn create_request(request: &VolumeRequest) -> Result<CreateVolume, String> {
 
 #[async_trait::async_trait]
 impl EbsVolumes for EbsCsi {
+    async fn auto_mode_block_storage(&self) -> Result<bool, String> {
+        let Some((eks, name)) = &self.cluster else { return Ok(false) };
+        let cluster = eks.describe_cluster(&self.caller, name).await.map_err(|e| e.to_string())?;
+        Ok(cluster.auto_mode_block_storage())
+    }
+
     async fn create(&self, request: &VolumeRequest) -> Result<String, String> {
         let input = create_request(request)?;
         let now = self.ec2.now();

@@ -1,7 +1,9 @@
 //! EKS clusters' Service load balancers in Elastic Load Balancing: what `controllers::servicelb` asks through
 //! `controllers::load_balancers::LoadBalancers`, done in the cluster's account and region as the cloud provider
 //! (Classic ELBs and NLBs named `a` + the Service's uid) and the AWS Load Balancer Controller (NLBs named
-//! `k8s-<namespace>-<name>-<hash>`) do it through the ELB, ELBv2 and EC2 APIs.
+//! `k8s-<namespace>-<name>-<hash>`) do it through the ELB, ELBv2 and EC2 APIs; EKS Auto Mode's NLBs are named as
+//! the controller's and tagged `eks:eks-cluster-name` and `service.eks.amazonaws.com/stack`, and whether Auto Mode
+//! load balancing is on is read from the EKS cluster each time it is asked.
 //!
 //! Subnets are the ones the Service names, else the cluster VPC's subnets tagged `kubernetes.io/role/elb`
 //! (`kubernetes.io/role/internal-elb` for internal ones), else the cluster's own subnets: one per zone. A Classic
@@ -36,6 +38,10 @@ const CONTROLLER_RESOURCE_TAG: &str = "service.k8s.aws/resource";
 /// The tag naming the Ingress group an Application Load Balancer serves (its "stack").
 const INGRESS_STACK_TAG: &str = "ingress.k8s.aws/stack";
 const INGRESS_RESOURCE_TAG: &str = "ingress.k8s.aws/resource";
+/// EKS Auto Mode's tags: its cluster, the Service and what the resource is.
+const AUTO_MODE_CLUSTER_TAG: &str = "eks:eks-cluster-name";
+const AUTO_MODE_STACK_TAG: &str = "service.eks.amazonaws.com/stack";
+const AUTO_MODE_RESOURCE_TAG: &str = "service.eks.amazonaws.com/resource";
 const PUBLIC_SUBNET_TAG: &str = "kubernetes.io/role/elb";
 const INTERNAL_SUBNET_TAG: &str = "kubernetes.io/role/internal-elb";
 
@@ -92,7 +98,7 @@ impl ServiceLoadBalancers {
         }
         match spec.owner.provisioner {
             Provisioner::InTree => in_tree_name(&spec.owner.uid),
-            Provisioner::LoadBalancerController => {
+            Provisioner::LoadBalancerController | Provisioner::AutoMode => {
                 let scheme = if spec.internal { "internal" } else { "internet-facing" };
                 let hash = aws_model::ids::sha256_hex(&[&self.cluster, &spec.owner.uid, scheme]);
                 controller_name(&spec.owner, &hash)
@@ -111,6 +117,10 @@ impl ServiceLoadBalancers {
                 (CONTROLLER_CLUSTER_TAG.to_owned(), self.cluster.clone()),
                 (CONTROLLER_STACK_TAG.to_owned(), owner.service()),
             ],
+            Provisioner::AutoMode => vec![
+                (AUTO_MODE_CLUSTER_TAG.to_owned(), self.cluster.clone()),
+                (AUTO_MODE_STACK_TAG.to_owned(), owner.service()),
+            ],
         }
     }
 
@@ -123,8 +133,14 @@ impl ServiceLoadBalancers {
     fn tags(&self, spec: &LoadBalancerSpec, resource: Option<String>) -> Vec<(String, String)> {
         let mut tags: BTreeMap<String, String> = spec.tags.clone();
         tags.extend(self.owner_tags(&spec.owner));
-        if let (Provisioner::LoadBalancerController, Some(resource)) = (spec.owner.provisioner, resource) {
-            tags.insert(CONTROLLER_RESOURCE_TAG.to_owned(), resource);
+        match (spec.owner.provisioner, resource) {
+            (Provisioner::LoadBalancerController, Some(resource)) => {
+                tags.insert(CONTROLLER_RESOURCE_TAG.to_owned(), resource);
+            }
+            (Provisioner::AutoMode, Some(resource)) => {
+                tags.insert(AUTO_MODE_RESOURCE_TAG.to_owned(), resource);
+            }
+            _ => {}
         }
         tags.into_iter().collect()
     }
@@ -223,11 +239,13 @@ impl ServiceLoadBalancers {
     async fn own_group(&self, spec: &LoadBalancerSpec, name: &str, vpc_id: &str) -> Result<String, String> {
         let group_name = match spec.owner.provisioner {
             Provisioner::InTree => format!("k8s-elb-{name}"),
-            Provisioner::LoadBalancerController => name.to_owned(),
+            Provisioner::LoadBalancerController | Provisioner::AutoMode => name.to_owned(),
         };
         let description = match spec.owner.provisioner {
             Provisioner::InTree => format!("Security group for Kubernetes ELB {name} ({})", spec.owner.service()),
-            Provisioner::LoadBalancerController => "[k8s] Managed SecurityGroup for LoadBalancer".to_owned(),
+            Provisioner::LoadBalancerController | Provisioner::AutoMode => {
+                "[k8s] Managed SecurityGroup for LoadBalancer".to_owned()
+            }
         };
         let ports: Vec<(u16, &str)> =
             spec.listeners.iter().map(|l| (l.port, if l.protocol == "UDP" { "udp" } else { "tcp" })).collect();
@@ -966,6 +984,11 @@ impl LoadBalancers for ServiceLoadBalancers {
         };
         self.sync_targets(target_group_arn, targets).await?;
         Ok(kind)
+    }
+
+    async fn auto_mode_load_balancing(&self) -> Result<bool, String> {
+        let cluster = self.eks.describe_cluster(&self.caller, &self.cluster).await.map_err(|e| e.to_string())?;
+        Ok(cluster.auto_mode_load_balancing())
     }
 }
 

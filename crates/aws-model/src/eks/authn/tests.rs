@@ -116,6 +116,35 @@ fn node_entries_join_the_node_groups_and_resolve_their_dns_name() {
 }
 
 #[test]
+fn auto_mode_node_entries_join_the_node_groups_with_their_policy() {
+    let mut node = entry("arn:aws:iam::000000000000:role/auto-node", "system:node:{{EC2PrivateDNSName}}", &[]);
+    node.kind = "EC2".into();
+    node.policies.push(AssociatedPolicy {
+        policy_arn: format!("{POLICY}AmazonEKSAutoNodePolicy"),
+        scope: AccessScope { kind: "cluster".into(), namespaces: Vec::new() },
+        associated_at: 0.0,
+        modified_at: 0.0,
+    });
+    let caller = identity("arn:aws:sts::000000000000:assumed-role/auto-node/i-0123456789abcdef0");
+    let entries = [node];
+    let input = MappingInput {
+        authentication_mode: "API",
+        caller: &caller,
+        entries: &entries,
+        aws_auth: None,
+        bootstrap_creator: None,
+        ec2_private_dns_name: Some("ip-10-0-1-6.ec2.internal"),
+    };
+    let mapped = map_identity(&input).expect("mapped");
+    assert_eq!(mapped.username, "system:node:ip-10-0-1-6.ec2.internal");
+    assert_eq!(mapped.groups, ["system:nodes"]);
+    assert_eq!(
+        mapped.policies,
+        [PolicyGrant { policy_arn: format!("{POLICY}AmazonEKSAutoNodePolicy"), namespaces: None }]
+    );
+}
+
+#[test]
 fn access_policies_come_with_their_scope() {
     let mut admin = entry(BOB, BOB, &[]);
     let policy = |name: &str, kind: &str, namespaces: &[&str]| AssociatedPolicy {

@@ -43,6 +43,7 @@ fn creating(created_by: &str) -> Cluster {
         remote_network: None,
         deletion_protection: false,
         client_request_token: None,
+        auto_mode: None,
     }
 }
 

@@ -99,3 +99,63 @@ async fn an_attached_volume_is_detached_when_its_instance_terminates() {
     assert_eq!(described(&driver, &[]).await[0].state(), "available");
     assert!(driver.attach(&id, &instance).await.is_err(), "a terminated instance takes no volume");
 }
+
+/// Kubernetes clusters that exist only as names.
+#[derive(Debug)]
+struct Names;
+
+#[async_trait::async_trait]
+impl aws_model::eks::KubernetesClusters for Names {
+    async fn create(
+        &self,
+        _spec: &aws_model::eks::KubernetesSpec,
+    ) -> Result<aws_model::eks::KubernetesEndpoint, String> {
+        Ok(aws_model::eks::KubernetesEndpoint { endpoint: "https://127.0.0.1:6443".into(), ca_pem: "PEM".into() })
+    }
+    async fn delete(&self, _name: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_driver_follows_the_clusters_auto_mode_block_storage() {
+    use aws_model::eks::auto_mode::{AutoModeRequest, ComputeRequest};
+    use aws_model::eks::updates::ClusterConfigChange;
+    let records = Records::new(Arc::new(store::MemoryStore::new()));
+    let clock = Arc::new(ManualClock::new(1_800_000_000.0));
+    let eks = Eks::new(records.clone(), Arc::new(Names), clock.clone(), Default::default());
+    let ec2 = Ec2::new(records, clock);
+    let caller = Caller {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        arn: "arn:aws:iam::000000000000:root".into(),
+    };
+    let input = aws_model::eks::CreateCluster {
+        name: "auto".into(),
+        role_arn: "arn:aws:iam::000000000000:role/cluster".into(),
+        subnet_ids: vec!["subnet-1".into()],
+        authentication_mode: Some("API".into()),
+        ..Default::default()
+    };
+    eks.create_cluster(&caller, input).await.unwrap();
+    let driver = EbsCsi::for_cluster("auto.us-east-1.000000000000", eks.clone(), ec2.clone()).unwrap();
+    assert!(!driver.auto_mode_block_storage().await.unwrap());
+    let on = AutoModeRequest {
+        compute: Some(ComputeRequest { enabled: Some(true), ..ComputeRequest::default() }),
+        block_storage: Some(Some(true)),
+        load_balancing: Some(Some(true)),
+    };
+    let change = ClusterConfigChange { auto_mode: on, ..ClusterConfigChange::default() };
+    eks.update_cluster_config(&caller, "auto", change).await.unwrap();
+    assert!(driver.auto_mode_block_storage().await.unwrap(), "read again on every ask");
+    // A driver built without the cluster never registers Auto Mode's.
+    assert!(!EbsCsi::new(caller, ec2).auto_mode_block_storage().await.unwrap());
+    assert!(
+        EbsCsi::for_cluster(
+            "not-an-eks-name",
+            eks,
+            Ec2::new(Records::new(Arc::new(store::MemoryStore::new())), Arc::new(ManualClock::new(0.0)))
+        )
+        .is_none()
+    );
+}
