@@ -140,14 +140,20 @@ karpenter_resource!(NodeClaim, GROUP, "NodeClaim", "nodeclaims");
 karpenter_resource!(Ec2NodeClass, AWS_GROUP, "EC2NodeClass", "ec2nodeclasses");
 karpenter_resource!(AutoNodeClass, AUTO_GROUP, "NodeClass", "nodeclasses");
 
+/// Whether `image` is Karpenter's controller: its repository (`k8s_model::image_repository`, the last path
+/// segment) is `controller` under a `karpenter` path (`public.ecr.aws/karpenter/controller:1.8.1`).
+pub fn is_karpenter_image(image: &str) -> bool {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let path = without_digest.rsplit_once('/').map_or("", |(path, _)| path);
+    k8s_model::image_repository(image) == "controller" && (path == "karpenter" || path.ends_with("/karpenter"))
+}
+
 /// Whether `deployment` runs Karpenter's controller with an available replica.
 pub fn installed(deployment: &Deployment) -> bool {
     let available = deployment.status.as_ref().and_then(|status| status.available_replicas).unwrap_or(0);
     available >= 1
         && deployment.spec.as_ref().and_then(|spec| spec.template.spec.as_ref()).is_some_and(|spec| {
-            spec.containers.iter().any(|container| {
-                container.image.as_deref().is_some_and(|image| k8s_model::image_repository(image) == IMAGE_REPOSITORY)
-            })
+            spec.containers.iter().any(|container| container.image.as_deref().is_some_and(is_karpenter_image))
         })
 }
 
@@ -431,8 +437,8 @@ struct State {
     /// (instance type, zone, capacity type) → unavailable until.
     unavailable: HashMap<(String, String, String), i64>,
     batch: Batch,
-    /// Pod key → the claim it was nominated to.
-    nominated: HashMap<String, String>,
+    /// Pod key → the claim it was nominated to, and when.
+    nominated: HashMap<String, (String, i64)>,
     /// Pod key → the last FailedScheduling message told, and when.
     told: HashMap<String, (String, i64)>,
     /// Claim name → when its launch may be tried again.

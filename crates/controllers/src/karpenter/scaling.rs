@@ -22,6 +22,8 @@ use super::{
 };
 use crate::batch_support::stable_hash;
 
+/// How long a nomination to a claim the caches have not seen yet holds.
+const NOMINATION_GRACE_SECONDS: i64 = 30;
 /// Most instance types a NodeClaim's requirements list (upstream's `MaxInstanceTypes`).
 const MAX_INSTANCE_TYPES: usize = 60;
 
@@ -62,9 +64,12 @@ impl Round<'_> {
             .iter()
             .filter(|pod| crate::cluster_autoscaler::unschedulable(pod) && !owned_by_daemon_set(pod))
             .filter(|pod| {
-                // Nominated to a claim whose node is not ready for it yet.
-                let claim = state.nominated.get(&pod_key(pod)).and_then(|c| live.get(c));
-                claim.is_none_or(|c| conditions::is_true(&c.status["conditions"], "Initialized"))
+                // Nominated to a claim whose node is not ready for it yet (or so new the cache has not seen it).
+                let waiting = state.nominated.get(&pod_key(pod)).is_some_and(|(claim, at)| match live.get(claim) {
+                    Some(claim) => !conditions::is_true(&claim.status["conditions"], "Initialized"),
+                    None => self.seconds() - at < NOMINATION_GRACE_SECONDS,
+                });
+                !waiting
             })
             .cloned()
             .collect()
@@ -73,7 +78,8 @@ impl Round<'_> {
     /// Runs the batch window and, when it closes, plans and creates NodeClaims; returns how soon to look again.
     pub(super) async fn provision(&self, state: &mut State) -> Duration {
         let live: BTreeSet<String> = self.claims.iter().map(|c| c.name_any()).collect();
-        state.nominated.retain(|_, claim| live.contains(claim));
+        let now_seconds = self.seconds();
+        state.nominated.retain(|_, (claim, at)| live.contains(claim) || now_seconds - *at < NOMINATION_GRACE_SECONDS);
         let pending = self.pending(state);
         let keys: BTreeSet<String> = pending.iter().map(|p| pod_key(p)).collect();
         state.told.retain(|key, _| keys.contains(key));
@@ -131,7 +137,7 @@ impl Round<'_> {
             let pods: Vec<&Pod> = claim.pods.iter().map(|&i| waiting[i]).collect();
             if let Some(name) = self.create_claim(pool, input, claim).await {
                 for pod in pods {
-                    state.nominated.insert(pod_key(pod), name.clone());
+                    state.nominated.insert(pod_key(pod), (name.clone(), self.seconds()));
                     let message = format!("Pod should schedule on: nodeclaim/{name}");
                     crate::batch_support::record_event(
                         self.client,
