@@ -5,7 +5,8 @@
 //! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
 //! the attach/detach controller, the signer of client certificates ([`csrsigning`]), (for clusters whose load
 //! balancers live in Elastic Load Balancing) the service load balancer controller ([`servicelb`]) and (for clusters
-//! whose nodes come from node groups) the cluster autoscaler ([`cluster_autoscaler`]).
+//! whose nodes come from node groups) the cluster autoscaler ([`cluster_autoscaler`]) and (for clusters whose
+//! instances live in a fleet) Karpenter and EKS Auto Mode's node provisioning ([`karpenter`]).
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
@@ -20,6 +21,7 @@ pub mod ebs;
 pub mod efs;
 pub mod fleet;
 pub mod hpa;
+pub mod karpenter;
 pub mod load_balancers;
 pub mod node_groups;
 pub mod nodelifecycle;
@@ -136,6 +138,9 @@ impl Controllers {
         }
         if let Some(node_groups) = config.node_groups {
             tasks.spawn(cluster_autoscaler::run(client.clone(), node_groups, config.clock.clone()));
+        }
+        if let Some(fleet) = config.fleet {
+            tasks.spawn(karpenter::run(client.clone(), fleet, config.clock.clone()));
         }
         if let Some(ebs) = config.ebs {
             tasks.spawn(attachdetach::run(client.clone(), ebs));
