@@ -17,7 +17,7 @@ use super::requirements::{INSTANCE_TYPE, Requirements};
 use super::{
     DISRUPTED_TAINT, INITIALIZED_LABEL, NODEPOOL_LABEL, NodeClaim, ORPHAN_GRACE_SECONDS, REGISTERED_LABEL, Round,
     State, TERMINATION_FINALIZER, UNAVAILABLE_SECONDS, UNREGISTERED_TAINT, class_kind, generation, has_finalizer,
-    instance_id, lifecycle, quantity, resources_json, string_map, taints_of,
+    instance_id, lifecycle, resources_json, string_map, taints_of,
 };
 use crate::batch_support::status_message;
 use crate::fleet::{ClassKind, InstanceTypeInfo, LaunchError, LaunchOverride, LaunchRequest};
@@ -147,12 +147,8 @@ impl Round<'_> {
         };
         let requirements = Requirements::parse_json(claim.spec.get("requirements")).unwrap_or_default();
         let requests = claim.spec["resources"]["requests"].clone();
-        let wanted = scheduler::Resources {
-            milli_cpu: quantity(requests.get("cpu"), true),
-            memory: quantity(requests.get("memory"), false),
-            ephemeral_storage: quantity(requests.get("ephemeral-storage"), false),
-            pods: quantity(requests.get("pods"), false),
-        };
+        let list = serde_json::from_value(requests).unwrap_or_default();
+        let wanted = scheduler::Resources::from_list(&list);
         let zones = resolved.subnets.iter().filter(|s| s.available_ips > 0).map(|s| s.zone.clone()).collect();
         let types = self.types_for(state, kind, &class_name).await;
         let mut overrides = Vec::new();

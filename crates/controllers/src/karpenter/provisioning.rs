@@ -148,6 +148,11 @@ pub fn type_holds(info: &InstanceTypeInfo, requests: &Resources) -> bool {
         && fits(info.allocatable_memory_bytes, requests.memory)
         && fits(info.allocatable_ephemeral_storage_bytes, requests.ephemeral_storage)
         && fits(u64::from(info.max_pods), requests.pods)
+        && requests.scalar.iter().all(|(name, want)| {
+            // The only extended resource an instance type brings is its GPUs (the device plugin's).
+            let have = if name == k8s_model::NVIDIA_GPU { u64::from(info.gpu_count) } else { 0 };
+            fits(have, *want)
+        })
 }
 
 /// The cheapest available price of a type's offerings that `requirements` allow in `zones`.
@@ -227,7 +232,7 @@ fn try_add(
         return Err("did not tolerate taint".to_owned());
     }
     let wanted = pod_requests(pod);
-    let mut total = *requests;
+    let mut total = requests.clone();
     total.add(&wanted);
     let mut last_error = String::new();
     for option in pod_requirements(pod) {

@@ -245,11 +245,7 @@ impl Round<'_> {
             },
             "spec": {
                 "requirements": requirements.to_json(),
-                "resources": { "requests": {
-                    "cpu": format!("{}m", requests.milli_cpu),
-                    "memory": requests.memory.to_string(),
-                    "pods": requests.pods.to_string(),
-                } },
+                "resources": { "requests": claim_requests(&requests) },
                 "nodeClassRef": template["nodeClassRef"],
                 "expireAfter": template.get("expireAfter").cloned().unwrap_or(json!("720h")),
             },
@@ -424,4 +420,17 @@ fn daemon_pod(daemon_set: &k8s_openapi::api::apps::v1::DaemonSet) -> Option<Pod>
         "spec": template.spec,
     });
     serde_json::from_value(pod).ok()
+}
+
+/// A NodeClaim's `resources.requests`: what its pods and DaemonSets ask for, extended resources included.
+fn claim_requests(requests: &scheduler::Resources) -> serde_json::Value {
+    let mut list = serde_json::json!({
+        "cpu": format!("{}m", requests.milli_cpu),
+        "memory": requests.memory.to_string(),
+        "pods": requests.pods.to_string(),
+    });
+    for (name, amount) in requests.scalar.iter().filter(|(_, amount)| **amount > 0) {
+        list[name] = serde_json::json!(amount.to_string());
+    }
+    list
 }
