@@ -688,3 +688,115 @@ fn vpa_pod_metrics_and_pods_are_read() {
     assert_eq!(view.start_time, Some(1_704_067_200.0));
     assert!(view.observed.unwrap().contains("app"));
 }
+
+/// Every pod of the cluster uses 500m and 100Mi.
+struct Steady {
+    pods: kube::Api<Pod>,
+}
+
+#[async_trait::async_trait]
+impl ContainerMetrics for Steady {
+    async fn pod_samples(&self) -> Result<Vec<PodSample>, String> {
+        let pods = self.pods.list(&Default::default()).await.map_err(|e| e.to_string())?;
+        let at = jiff::Timestamp::now().as_nanosecond() as f64 / 1e9;
+        Ok(pods
+            .items
+            .iter()
+            .map(|pod| PodSample {
+                namespace: "default".into(),
+                name: pod.metadata.name.clone().unwrap_or_default(),
+                at,
+                containers: vec![("app".into(), Some(500), Some(100 * MI))],
+            })
+            .collect())
+    }
+}
+
+#[tokio::test]
+async fn vpa_in_a_cluster_the_recommender_writes_status_and_admission_follows() {
+    use kube::api::{Api, Patch, PatchParams, PostParams};
+    let (planes, client) = test_support::cluster().await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "kube-system");
+    for (name, args) in
+        [("vpa-recommender", vec!["--recommender-interval=200ms"]), ("vpa-admission-controller", vec![])]
+    {
+        let image = format!("registry.k8s.io/autoscaling/{name}:1.2.1");
+        let mut deployment = Arc::unwrap_or_clone(deployment(&image, 0, &args));
+        deployment.metadata.name = Some(name.to_owned());
+        deployment.status = None;
+        deployments.create(&PostParams::default(), &deployment).await.expect("create a component");
+        let available = json!({ "status": { "availableReplicas": 1, "replicas": 1 } });
+        deployments.patch_status(name, &PatchParams::default(), &Patch::Merge(&available)).await.expect("available");
+    }
+    let web: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let workload: Deployment = test_support::object(json!({
+        "metadata": { "name": "web" },
+        "spec": { "replicas": 1, "selector": { "matchLabels": { "app": "web" } },
+                  "template": { "metadata": { "labels": { "app": "web" } },
+                                "spec": { "containers": [{ "name": "app", "image": "nginx" }] } } },
+    }));
+    web.create(&PostParams::default(), &workload).await.expect("create the workload");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pod: Pod = test_support::object(json!({
+        "metadata": { "name": "web-abc-1", "labels": { "app": "web", "pod-template-hash": "abc" } },
+        "spec": { "nodeName": "n1", "containers": [{ "name": "app", "image": "nginx" }] },
+    }));
+    pods.create(&PostParams::default(), &pod).await.expect("create a pod");
+    let running = json!({ "status": { "phase": "Running" } });
+    pods.patch_status("web-abc-1", &PatchParams::default(), &Patch::Merge(&running)).await.expect("running");
+
+    let table = Arc::new(Recommendations::default());
+    let metrics = Arc::new(Steady { pods: pods.clone() });
+    let task = tokio::spawn(run_with(client.clone(), table.clone(), crate::Clock::system(), metrics));
+    let vpas: Api<api::VerticalPodAutoscaler> = Api::namespaced(client.clone(), "default");
+    let created = test_support::eventually("the VPA CRD", std::time::Duration::from_secs(10), || {
+        let vpas = vpas.clone();
+        async move {
+            let vpa: api::VerticalPodAutoscaler = test_support::object(json!({
+                "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
+                "metadata": { "name": "web" },
+                "spec": { "targetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": "web" },
+                          "updatePolicy": { "updateMode": "Initial" } },
+            }));
+            vpas.create(&PostParams::default(), &vpa).await.ok()
+        }
+    })
+    .await;
+    assert_eq!(created.parsed().update_mode, UpdateMode::Initial);
+    let bad: api::VerticalPodAutoscaler = test_support::object(json!({
+        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler", "metadata": { "name": "bad" },
+        "spec": { "targetRef": { "kind": "Deployment", "name": "web" }, "updatePolicy": { "updateMode": "Sometimes" } },
+    }));
+    let refused = vpas.create(&PostParams::default(), &bad).await.expect_err("an unknown mode is refused");
+    assert!(status_message(&refused).contains("Unsupported value: \"Sometimes\""), "{refused}");
+
+    let status = test_support::eventually("a recommendation", std::time::Duration::from_secs(20), || {
+        let vpas = vpas.clone();
+        async move {
+            let vpa = vpas.get("web").await.ok()?;
+            let target = vpa.status.pointer("/recommendation/containerRecommendations/0/target")?.clone();
+            (target["cpu"] == "587m").then_some(vpa.status)
+        }
+    })
+    .await;
+    assert_eq!(condition_status(&status, "RecommendationProvided"), Some("True"));
+    assert_eq!(status["recommendation"]["containerRecommendations"][0]["target"]["memory"], "250Mi");
+
+    // The admission table now gives new pods of the Deployment the target.
+    let mut new = new_pod(json!([{ "name": "app", "image": "nginx" }]));
+    new["metadata"]["ownerReferences"][0]["name"] = json!("web-7d9f8");
+    test_support::eventually("admission", std::time::Duration::from_secs(10), || {
+        let mut candidate = new.clone();
+        let admitted = table.admit("default", &mut candidate);
+        async move { admitted.then_some(()) }
+    })
+    .await;
+    table.admit("default", &mut new);
+    assert_eq!(new["spec"]["containers"][0]["resources"]["requests"], json!({ "cpu": "587m", "memory": "250Mi" }));
+    task.abort();
+    planes.stop_all().await;
+}
+
+fn condition_status<'a>(status: &'a Value, kind: &str) -> Option<&'a str> {
+    status.get("conditions")?.as_array()?.iter().find(|c| c["type"] == kind)?.get("status")?.as_str()
+}
