@@ -5,8 +5,9 @@
 //! PersistentVolume controller with simulated EBS and EFS CSI drivers, (for clusters whose EBS volumes live in EC2)
 //! the attach/detach controller, the signer of client certificates ([`csrsigning`]), (for clusters whose load
 //! balancers live in Elastic Load Balancing) the service load balancer controller ([`servicelb`]) and (for clusters
-//! whose nodes come from node groups) the cluster autoscaler ([`cluster_autoscaler`]) and (for clusters whose
-//! instances live in a fleet) Karpenter and EKS Auto Mode's node provisioning ([`karpenter`]).
+//! whose nodes come from node groups) the cluster autoscaler ([`cluster_autoscaler`]), (for clusters whose
+//! instances live in a fleet) Karpenter and EKS Auto Mode's node provisioning ([`karpenter`]); and the Vertical
+//! Pod Autoscaler ([`vpa`]) while its components are installed.
 //!
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
@@ -26,6 +27,7 @@ pub mod load_balancers;
 pub mod node_groups;
 pub mod nodelifecycle;
 pub mod servicelb;
+pub mod vpa;
 
 use std::time::Duration;
 
@@ -84,6 +86,9 @@ pub struct ControllersConfig {
     /// Where the cluster's provisioned instances live (EKS clusters: EC2): with it, Karpenter runs, acting while its
     /// Deployment is installed in the cluster or while EKS Auto Mode is on.
     pub fleet: Option<std::sync::Arc<dyn fleet::Fleet>>,
+    /// Where the Vertical Pod Autoscaler ([`vpa`]) keeps the recommendations its admission controller applies to new
+    /// pods, for the binary's admission hook; without one they are kept where nothing reads them.
+    pub vpa: Option<std::sync::Arc<vpa::Recommendations>>,
 }
 
 impl Default for ControllersConfig {
@@ -101,6 +106,7 @@ impl Default for ControllersConfig {
             hpa: hpa::HpaConfig::default(),
             node_groups: None,
             fleet: None,
+            vpa: None,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Controllers {
         tasks.spawn(deployment::run(client.clone()));
         tasks.spawn(garbagecollector::run(client.clone()));
         tasks.spawn(hpa::run(client.clone(), config.hpa.clone(), config.clock.clone()));
+        tasks.spawn(vpa::run(client.clone(), config.vpa.clone().unwrap_or_default(), config.clock.clone()));
         tasks.spawn(volumes::run(client.clone(), config.ebs.clone(), config.efs.clone()));
         if let Some(ca) = config.signing_ca {
             tasks.spawn(csrsigning::run(client.clone(), ca));

@@ -124,6 +124,9 @@ struct Running {
     controllers: Controllers,
     /// Which readiness gates the cluster's new pods get (kept by its load balancer controller).
     gates: Arc<ControllerWebhooks>,
+    /// The recommendations the Vertical Pod Autoscaler's admission controller gives new pods (kept by its
+    /// controller).
+    vpa: Arc<controllers::vpa::Recommendations>,
     scheduler: JoinHandle<()>,
     sync: JoinHandle<()>,
     fargate: Option<JoinHandle<()>>,
@@ -185,9 +188,11 @@ pub(crate) fn client(api: &Arc<ClusterApi>, user: &str) -> kube::Client {
     kube::Client::new(LocalService::new(Arc::clone(api), identity), "default")
 }
 
-/// The AWS Load Balancer Controller's pod webhook: a new pod of a namespace labelled
-/// `elbv2.k8s.aws/pod-readiness-gate-inject: enabled` gets a readiness gate per ip `TargetGroupBinding` whose
-/// Service selects it (read from memory, kept by the cluster's load balancer controller).
+/// The pod webhooks of the cluster's add-ons, read from memory: the AWS Load Balancer Controller's (a new pod of a
+/// namespace labelled `elbv2.k8s.aws/pod-readiness-gate-inject: enabled` gets a readiness gate per ip
+/// `TargetGroupBinding` whose Service selects it, kept by the cluster's load balancer controller) and the Vertical
+/// Pod Autoscaler's admission controller (a new pod of a VPA's target gets its recommended requests, kept by the
+/// cluster's VPA controller while the admission controller is installed).
 #[async_trait::async_trait]
 impl apiserver::PodAdmission for DataPlanes {
     async fn admit(
@@ -197,10 +202,11 @@ impl apiserver::PodAdmission for DataPlanes {
         pod: &mut serde_json::Value,
         _service_account: Option<&serde_json::Value>,
     ) -> Result<(), String> {
-        let gates = match self.running.lock().expect("data plane lock").get(cluster) {
-            Some(running) => Arc::clone(&running.gates),
+        let (gates, vpa) = match self.running.lock().expect("data plane lock").get(cluster) {
+            Some(running) => (Arc::clone(&running.gates), Arc::clone(&running.vpa)),
             None => return Ok(()),
         };
+        vpa.admit(namespace, pod);
         if !gates.injects(namespace) {
             return Ok(());
         }
@@ -259,6 +265,8 @@ impl ClusterObserver for DataPlanes {
         if config.load_balancers.is_some() {
             config.webhooks = Some(Arc::clone(&gates));
         }
+        let vpa = Arc::new(controllers::vpa::Recommendations::default());
+        config.vpa = Some(Arc::clone(&vpa));
         let controllers = Controllers::start(client(&api, "system:kube-controller-manager"), config);
         let scheduler =
             tokio::spawn(scheduler::run(client(&api, "system:kube-scheduler"), scheduler::SchedulerConfig::default()));
@@ -290,7 +298,7 @@ impl ClusterObserver for DataPlanes {
             let client = client(&api, "fargate-scheduler");
             tokio::spawn(crate::fargate::run(name.clone(), client, Arc::clone(capacity), nodes.clone()))
         });
-        let running = Running { controllers, gates, scheduler, sync, fargate, agent, loads };
+        let running = Running { controllers, gates, vpa, scheduler, sync, fargate, agent, loads };
         self.running.lock().expect("data plane lock").insert(name, running);
     }
 
