@@ -91,7 +91,8 @@ async fn bad_fleets_get_ec2s_errors() {
     )
     .await;
     check(&api, &fleet(&one.replace("m5.large", "m5.colossal"), capacity), (400, "InvalidParameterValue")).await;
-    check(&api, &fleet(&one, "&TargetCapacitySpecification.TotalTargetCapacity=lots"), (400, "InvalidParameterValue")).await;
+    check(&api, &fleet(&one, "&TargetCapacitySpecification.TotalTargetCapacity=lots"), (400, "InvalidParameterValue"))
+        .await;
     check(&api, &fleet(&one, "&TargetCapacitySpecification.TotalTargetCapacity=-1"), (400, "InvalidParameterValue"))
         .await;
     let missing = fleet(&one, capacity).replace("LaunchTemplateName=nodes", "LaunchTemplateName=other");
