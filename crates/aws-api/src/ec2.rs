@@ -19,6 +19,7 @@ use crate::registry::{Outcome, Service, Wire, WireError, operation, wire};
 use crate::{AwsApi, Call};
 
 mod account;
+mod fleets;
 mod group_rules;
 mod images;
 mod instances;
@@ -91,6 +92,8 @@ pub(crate) const SERVICE: Service = Service {
         operation!("StartInstances", instances::change_instance_states),
         operation!("DescribeInstanceTypes", instances::describe_instance_types),
         operation!("DescribeInstanceTypeOfferings", account::describe_instance_type_offerings),
+        operation!("DescribeSpotPriceHistory", fleets::describe_spot_price_history),
+        operation!("CreateFleet", fleets::create_fleet),
         operation!("DescribeAccountAttributes", account::describe_account_attributes),
         operation!("DescribeImages", images::describe_images),
         operation!("CreateLaunchTemplate", templates::create_launch_template),

@@ -751,6 +751,7 @@ impl Network {
             client_token: None,
             reservation_id: None,
             boot_seconds: spec.boot_seconds,
+            spot: false,
         };
         self.launch_instance(ids, launch, now)
     }

@@ -14,13 +14,14 @@
 //! has a default network ACL, and every instance a primary network interface.
 //!
 //! What is launched into the network lives here too: [`instances`] (EC2 instances), [`templates`] (launch
-//! templates) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an instance,
+//! templates), [`fleets`] (CreateFleet of type `instant`, launching from templates and overrides) and the Auto Scaling groups of managed node groups (`crate::autoscaling`), so that an instance,
 //! its group and the private address it takes change together. [`instance_types`] is the table of instance
 //! types; [`images`] the catalogue of EKS-optimized AMIs.
 
 pub mod addresses;
 pub mod cidr;
 pub mod endpoint_services;
+pub mod fleets;
 mod gateways;
 pub mod group_rules;
 mod groups;

@@ -1,6 +1,7 @@
 //! Where EKS's AWS side meets the Kubernetes side, one role a file: EKS clusters are `ControlPlanes` clusters
 //! (`clusters`) with the add-ons' objects (`addons`), EKS tokens are accepted by their API servers (`tokens`), STS checks web identity tokens with the
-//! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), pods get
+//! keys of their issuers (`oidc_keys`), node group instances become the data plane's nodes (`nodes`), Karpenter's
+//! and EKS Auto Mode's instances come from EC2 Fleet (`fleet`), pods get
 //! addresses of their node's subnet as the VPC CNI assigns them (`vpc_cni`), Fargate pods get a subnet and an
 //! address of their profile (`fargate_capacity`), the EBS CSI driver's volumes are EC2 volumes (`ebs`), the EFS CSI
 //! driver's are EFS access points, mounted where their file system has a mount target (`efs`), machines outside
@@ -13,6 +14,7 @@ pub mod clusters;
 pub mod ebs;
 pub mod efs;
 pub mod fargate_capacity;
+pub mod fleet;
 pub mod hybrid;
 pub mod load_balancers;
 pub mod loopback;

@@ -440,7 +440,13 @@ pub(super) async fn describe_instance_types(api: &AwsApi, call: &Call<'_>) -> Ou
             "vcpu-info.default-vcpus",
             "memory-info.size-in-mib",
             "processor-info.supported-architecture",
+            "processor-info.manufacturer",
             "burstable-performance-supported",
+            "hypervisor",
+            "network-info.network-performance",
+            "gpu-info.gpus.name",
+            "gpu-info.gpus.manufacturer",
+            "gpu-info.gpus.count",
         ],
     )
     .map_err(wire)?;
@@ -455,6 +461,12 @@ pub(super) async fn describe_instance_types(api: &AwsApi, call: &Call<'_>) -> Ou
                 "memory-info.size-in-mib" => vec![kind.memory_mib.to_string()],
                 "processor-info.supported-architecture" => vec![kind.architecture.to_owned()],
                 "burstable-performance-supported" => vec![kind.burstable.to_string()],
+                "processor-info.manufacturer" => vec![kind.cpu_manufacturer.to_owned()],
+                "hypervisor" => vec![kind.hypervisor.to_owned()],
+                "network-info.network-performance" => vec![kind.network_performance.to_owned()],
+                "gpu-info.gpus.name" => kind.gpu.iter().map(|gpu| gpu.name.to_owned()).collect(),
+                "gpu-info.gpus.manufacturer" => kind.gpu.iter().map(|gpu| gpu.manufacturer.to_owned()).collect(),
+                "gpu-info.gpus.count" => kind.gpu.iter().map(|gpu| gpu.count.to_string()).collect(),
                 _ => Vec::new(),
             })
         })
@@ -555,7 +567,7 @@ fn instance_xml(xml: &mut XmlWriter, network: &Network, instance: &Instance, now
         });
     }
     xml.value("ebsOptimized", false).value("enaSupport", true);
-    if instance.nodegroup.as_ref().is_some_and(|member| member.capacity_type == "SPOT") {
+    if instance.is_spot() {
         xml.text("instanceLifecycle", "spot");
     }
     xml.element("privateDnsNameOptions", |xml| {
@@ -573,9 +585,10 @@ fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {
         .text_list("supportedRootDeviceTypes", "item", ["ebs"])
         .text_list("supportedVirtualizationTypes", "item", ["hvm"])
         .value("bareMetal", false)
-        .text("hypervisor", "nitro")
+        .text("hypervisor", kind.hypervisor)
         .element("processorInfo", |xml| {
-            xml.text_list("supportedArchitectures", "item", [kind.architecture]);
+            xml.text_list("supportedArchitectures", "item", [kind.architecture])
+                .text("manufacturer", kind.cpu_manufacturer);
         })
         .element("vCpuInfo", |xml| {
             xml.value("defaultVCpus", kind.vcpus)
@@ -587,21 +600,35 @@ fn instance_type_xml(xml: &mut XmlWriter, kind: &InstanceType) {
         })
         .value("instanceStorageSupported", false)
         .element("networkInfo", |xml| {
-            xml.text("networkPerformance", "Up to 10 Gigabit")
+            xml.text("networkPerformance", kind.network_performance)
                 .value("maximumNetworkInterfaces", kind.max_enis)
                 .value("maximumNetworkCards", 1)
                 .value("defaultNetworkCardIndex", 0)
+                .list("networkCards", "item", [kind], |xml, kind| {
+                    xml.value("networkCardIndex", 0)
+                        .text("networkPerformance", kind.network_performance)
+                        .value("maximumNetworkInterfaces", kind.max_enis);
+                    if kind.bandwidth_mbps > 0 {
+                        xml.value("baselineBandwidthInGbps", kind.bandwidth_mbps as f64 / 1000.0);
+                    }
+                })
                 .value("ipv4AddressesPerInterface", kind.ipv4_per_eni)
                 .value("ipv6AddressesPerInterface", kind.ipv4_per_eni)
                 .value("ipv6Supported", true)
                 .text("enaSupport", "required")
                 .value("efaSupported", false);
         });
-    if kind.gpus > 0 {
+    if let Some(gpu) = kind.gpu {
         xml.element("gpuInfo", |xml| {
-            xml.list("gpus", "item", [kind], |xml, kind| {
-                xml.text("name", "T4").text("manufacturer", "NVIDIA").value("count", kind.gpus);
-            });
+            xml.list("gpus", "item", [gpu], |xml, gpu| {
+                xml.text("name", gpu.name).text("manufacturer", gpu.manufacturer).value("count", gpu.count).element(
+                    "memoryInfo",
+                    |xml| {
+                        xml.value("sizeInMiB", gpu.memory_mib);
+                    },
+                );
+            })
+            .value("totalGpuMemoryInMiB", u64::from(gpu.count) * gpu.memory_mib);
         });
     }
     xml.value("hibernationSupported", false)

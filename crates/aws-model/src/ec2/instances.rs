@@ -147,9 +147,17 @@ pub struct Instance {
     /// The `ClientToken` of the RunInstances call that launched it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
+    /// Whether it is a Spot Instance (`instanceLifecycle` `spot`) that an EC2 Fleet launched.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spot: bool,
 }
 
 impl Instance {
+    /// Whether it runs on spot capacity: a Spot Instance, or a member of a `SPOT` managed node group.
+    pub fn is_spot(&self) -> bool {
+        self.spot || self.nodegroup.as_ref().is_some_and(|member| member.capacity_type == "SPOT")
+    }
+
     /// The state at `now`: a running instance reads `pending` until it has booted.
     pub fn state_at(&self, now: f64) -> InstanceState {
         match self.state {
@@ -300,10 +308,13 @@ impl Network {
                     "owner-id" => one(&self.account),
                     "iam-instance-profile.arn" => instance.instance_profile_arn.iter().cloned().collect(),
                     "key-name" => instance.key_name.iter().cloned().collect(),
-                    "instance-lifecycle" => match instance.nodegroup.as_ref() {
-                        Some(member) if member.capacity_type == "SPOT" => one("spot"),
-                        _ => Vec::new(),
-                    },
+                    "instance-lifecycle" => {
+                        if instance.is_spot() {
+                            one("spot")
+                        } else {
+                            Vec::new()
+                        }
+                    }
                     "instance.group-id" => instance.security_groups.clone(),
                     _ => Vec::new(),
                 })
@@ -423,6 +434,8 @@ pub struct Launch {
     pub reservation_id: Option<String>,
     /// Seconds it stays `pending`.
     pub boot_seconds: f64,
+    /// A Spot Instance.
+    pub spot: bool,
 }
 
 /// What RunInstances asks for, its names resolved (the launch template's data merged under the call's own
@@ -483,6 +496,7 @@ impl Network {
             user_data: launch.user_data,
             bootstrap,
             client_token: launch.client_token,
+            spot: launch.spot,
         };
         instance.network_interfaces = vec![self.add_primary_interface(ids, &instance)];
         if !launch.tags.is_empty() {
@@ -564,7 +578,7 @@ impl Network {
     }
 
     /// The default VPC's subnet in `zone`, or its first; `MissingParameter` as EC2 words it without a default VPC.
-    fn default_subnet(&self, zone: Option<&str>) -> Result<&super::Subnet, Ec2Error> {
+    pub(crate) fn default_subnet(&self, zone: Option<&str>) -> Result<&super::Subnet, Ec2Error> {
         let default_vpc = self.vpcs.values().find(|vpc| vpc.is_default).map(|vpc| vpc.id.clone());
         let mut candidates: Vec<&super::Subnet> = self
             .subnets
@@ -612,6 +626,7 @@ pub(crate) fn test_instance(id: &str, subnet_id: &str, ip: Ipv4Addr) -> Instance
         user_data: None,
         bootstrap: None,
         client_token: None,
+        spot: false,
     }
 }
 

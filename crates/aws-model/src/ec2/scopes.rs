@@ -326,6 +326,19 @@ pub fn launch_templates(which: Option<&TemplateName<'_>>) -> Scope {
     }
 }
 
+/// CreateFleet: every launch template (by name or id; versions never change), VPC, subnet and security group (a
+/// group's VPC and name never change), and every instance when it carries a client token (an instance's token
+/// never changes); then (widened, [`fleet_subnets`]) the addresses of the subnets it may launch into.
+pub fn create_fleet(client_token: bool) -> Scope {
+    let scope = Scope::new().all(Kind::LaunchTemplate).all(Kind::Vpc).all(Kind::Subnet).all(Kind::SecurityGroup);
+    if client_token { scope.all(Kind::Instance) } else { scope }
+}
+
+/// Widens [`create_fleet`]: the addresses of each subnet the fleet's overrides name, or of the default VPC's.
+pub fn fleet_subnets(network: &Network, request: &super::fleets::CreateFleet) -> Scope {
+    network.fleet_subnets(request).iter().fold(Scope::new(), |scope, subnet| scope.addresses(subnet))
+}
+
 /// DescribeVolumes, DescribeVolumesModifications.
 pub fn volumes() -> Scope {
     Scope::new().all(Kind::Volume)

@@ -12,7 +12,11 @@
 //! a user in `system:nodes` (an `EC2_LINUX` or `EC2_WINDOWS` access entry, or an `aws-auth` `mapRoles` entry), as
 //! its kubelet's EKS token would be mapped. Until then it runs without a Node, as on AWS (where its kubelet gets
 //! `Unauthorized`), and the server logs why once; nodes are read again every few seconds, so an entry added
-//! later lets it join.
+//! later lets it join. An instance EKS Auto Mode launched (tagged `eks:eks-cluster-name`) joins through an access
+//! entry of type `EC2` too, and its node is named by its instance id, as Auto Mode names them.
+//!
+//! Karpenter's and Auto Mode's instances (`fleet.rs`) are self-managed instances to this file: their user data
+//! names the cluster. A terminated instance's node goes, as every instance that is no longer running goes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -161,6 +165,15 @@ impl EksNodes {
             .map_err(|error| error.to_string())?;
         match identity {
             Some(identity) if identity.groups.iter().any(|group| group == "system:nodes") => Ok(()),
+            // EKS Auto Mode's nodes authenticate through an access entry of type `EC2`.
+            _ if self
+                .eks
+                .describe_access_entry(owner, &cluster.name, &role.arn)
+                .await
+                .is_ok_and(|entry| entry.kind == "EC2") =>
+            {
+                Ok(())
+            }
             Some(identity) => Err(format!(
                 "its role {} maps to {} in groups {:?}, not system:nodes",
                 role.arn, identity.username, identity.groups
@@ -258,7 +271,10 @@ impl NodeSource for EksNodes {
         let fargate_generation = self.fargate.generation() + *self.hybrid_changes.borrow();
         let mut snapshots = self.regions.subscribe(&caller);
         let first = tokio::time::timeout(FIRST_SNAPSHOT, snapshots.wait_for(|s| s.network.is_some())).await;
-        let current = first.ok()?.ok()?.cluster(&eks_cluster.name);
+        let (current, network) = {
+            let snapshot = first.ok()?.ok()?;
+            (snapshot.cluster(&eks_cluster.name), snapshot.network.clone())
+        };
         let instances = current.instances;
         let mut desired = DesiredNodes { generation: current.generation + fargate_generation, ..Default::default() };
         // Self-managed instances whose kubelet the cluster does not let in stay out.
@@ -291,7 +307,12 @@ impl NodeSource for EksNodes {
                     InstanceState::Stopping | InstanceState::Stopped => true,
                     InstanceState::Pending | InstanceState::ShuttingDown | InstanceState::Terminated => continue,
                 };
-                let spec = node_spec(instance, &caller.region);
+                let mut spec = node_spec(instance, &caller.region);
+                // EKS Auto Mode names its nodes by instance id.
+                let tags = network.as_ref().and_then(|network| network.tags.get(&instance.instance_id));
+                if tags.is_some_and(|tags| tags.contains_key(super::fleet::AUTO_MODE_CLUSTER_TAG)) {
+                    spec.name = instance.instance_id.clone();
+                }
                 let batch = aws_model::ec2::instance_types::instance_type(&instance.instance_type)
                     .map_or(WARM_BATCH, |kind| kind.ipv4_per_eni.saturating_sub(1).max(1) as usize);
                 let addresses = NodeAddresses {
@@ -372,6 +393,14 @@ impl NodeSource for EksNodes {
         let (eks, ec2, autoscaling) = (self.eks.clone(), self.ec2.clone(), self.autoscaling.clone());
         let groups = super::node_groups::ClusterNodeGroups::new(caller, name, eks, ec2, autoscaling);
         Some(Arc::new(groups))
+    }
+
+    fn fleet(&self, cluster: &str) -> Option<Arc<dyn controllers::fleet::Fleet>> {
+        let caller = caller_of(cluster)?;
+        // The EKS name is the first part of the Kubernetes one.
+        let (name, _) = cluster.split_once('.')?;
+        let (eks, ec2, iam) = (self.eks.clone(), self.ec2.clone(), self.iam.clone());
+        Some(Arc::new(super::fleet::ClusterFleet::new(caller, name, eks, ec2, iam)))
     }
 
     fn network(&self, cluster: &str) -> Option<Arc<dyn PodNetwork>> {

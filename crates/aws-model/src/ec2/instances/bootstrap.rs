@@ -326,9 +326,12 @@ fn bottlerocket(body: &str) -> Option<Bootstrap> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else { continue };
-        let key = key.trim().trim_matches('"');
+        let key = key.trim();
+        // A quoted key (`"karpenter.sh/nodepool"`) is one name, dots and all.
+        let quoted = key.starts_with('"') && key.ends_with('"') && key.len() >= 2;
+        let key = key.trim_matches('"');
         let value = value.trim().trim_matches('"');
-        let (table, key) = match key.rsplit_once('.') {
+        let (table, key) = match key.rsplit_once('.').filter(|_| !quoted) {
             Some((prefix, key)) => (format!("{table}.{prefix}").trim_start_matches('.').to_owned(), key),
             None => (table.clone(), key),
         };

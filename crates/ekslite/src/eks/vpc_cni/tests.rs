@@ -43,6 +43,7 @@ pub(crate) fn instance(id: &str, subnet: &aws_model::ec2::Subnet, ip: Ipv4Addr, 
         user_data: None,
         bootstrap: None,
         client_token: None,
+        spot: false,
     }
 }
 

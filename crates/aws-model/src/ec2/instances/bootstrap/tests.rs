@@ -96,6 +96,12 @@ fn bottlerocket_settings_name_their_cluster() {
         Some(("demo", &[("team", "green")], vec![taint("dedicated", Some("ml"), "NO_SCHEDULE")])),
     );
     check("[settings.kubernetes]\napi-server = \"https://x\"\n", None);
+    // Quoted keys are whole names, dots and slashes included.
+    check(
+        "[settings.kubernetes]\ncluster-name = \"demo\"\n[settings.kubernetes.node-labels]\n\
+         \"karpenter.sh/nodepool\" = \"default\"\n",
+        Some(("demo", &[("karpenter.sh/nodepool", "default")], Vec::new())),
+    );
 }
 
 #[test]
