@@ -478,7 +478,11 @@ pub fn owned_by(tags: Option<&BTreeMap<String, String>>, cluster: &str) -> bool 
 #[async_trait::async_trait]
 impl Fleet for ClusterFleet {
     async fn auto_mode(&self) -> Result<Option<AutoMode>, String> {
-        Ok(None)
+        let cluster = self.cluster().await?;
+        Ok(cluster.auto_mode_compute().map(|compute| AutoMode {
+            node_pools: compute.node_pools.clone(),
+            node_role_arn: compute.node_role_arn.clone(),
+        }))
     }
 
     async fn resolve(&self, kind: ClassKind, name: &str, spec: &Value) -> Result<ResolvedClass, String> {

@@ -370,7 +370,7 @@ impl NodeSource for EksNodes {
     }
 
     fn ebs(&self, cluster: &str) -> Option<Arc<dyn controllers::ebs::EbsVolumes>> {
-        Some(Arc::new(super::ebs::EbsCsi::new(caller_of(cluster)?, self.ec2.clone())))
+        Some(Arc::new(super::ebs::EbsCsi::for_cluster(cluster, self.eks.clone(), self.ec2.clone())?))
     }
 
     fn load_balancers(
