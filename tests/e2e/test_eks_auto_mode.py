@@ -419,3 +419,135 @@ def test_terraform_applies_plans_clean_and_destroys_an_auto_mode_cluster(ekslite
     succeeds(tmp_path, "destroy", "-auto-approve")
     assert eks.list_clusters()["clusters"] == []
     assert {r["RoleName"] for r in iam.list_roles()["Roles"]} & {"auto-cluster", "auto-node"} == set()
+
+
+GPU_AND_ARM_POOLS = """
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: gpu}
+spec:
+  template:
+    spec:
+      nodeClassRef: {group: eks.amazonaws.com, kind: NodeClass, name: default}
+      requirements:
+      - {key: eks.amazonaws.com/instance-category, operator: In, values: [g]}
+      - {key: karpenter.sh/capacity-type, operator: In, values: [on-demand]}
+      taints: [{key: nvidia.com/gpu, effect: NoSchedule}]
+  disruption: {consolidationPolicy: WhenEmpty, consolidateAfter: 0s}
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: graviton}
+spec:
+  template:
+    spec:
+      nodeClassRef: {group: eks.amazonaws.com, kind: NodeClass, name: default}
+      requirements:
+      - {key: kubernetes.io/arch, operator: In, values: [arm64]}
+      - {key: eks.amazonaws.com/instance-category, operator: In, values: [c, m, r]}
+  disruption: {consolidationPolicy: WhenEmpty, consolidateAfter: 0s}
+"""
+
+WORKLOADS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: arm}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: arm}}
+  template:
+    metadata: {labels: {app: arm}}
+    spec:
+      nodeSelector: {kubernetes.io/arch: arm64}
+      containers: [{name: app, image: nginx, resources: {requests: {cpu: 500m}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: train}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: train}}
+  template:
+    metadata: {labels: {app: train}}
+    spec:
+      tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
+      containers:
+      - name: cuda
+        image: nvidia/cuda:12.4.1-base-ubuntu22.04
+        resources: {limits: {nvidia.com/gpu: 1}}
+"""
+
+
+def _items(cluster, *args):
+    return json.loads(cluster.kubectl("get", *args, "-o", "json").stdout)["items"]
+
+
+def test_auto_mode_launches_matching_nodes_for_pods_and_consolidates_them(aws, prereqs, tmp_path):
+    create_auto_mode_cluster(aws, prereqs)
+    aws("eks", "wait", "cluster-active", "--name", "auto")
+    cluster = kubeconfig_of(aws.server, "auto", tmp_path)
+
+    # EKS puts its kinds, NodeClass and built-in pools in the cluster; there are no nodes yet.
+    def built_in():
+        found = cluster.kubectl("get", "nodepools", "-o", "json", check=False)
+        names = {p["metadata"]["name"] for p in json.loads(found.stdout)["items"]} if found.returncode == 0 else set()
+        return names == {"general-purpose", "system"}
+    wait_until(built_in, "the built-in NodePools")
+    node_class = wait_until(lambda: (c := json.loads(cluster.kubectl("get", "nodeclasses.eks.amazonaws.com", "default",
+                                                                     "-o", "json", check=False).stdout or "{}"))
+                            .get("status") and c, "the default NodeClass")
+    assert node_class["spec"]["role"] == "AmazonEKSAutoNodeRole", node_class["spec"]
+    assert _items(cluster, "nodes") == []
+
+    cluster.kubectl("apply", "-f", "-", input=GPU_AND_ARM_POOLS)
+    cluster.kubectl("apply", "-f", "-", input=WORKLOADS)
+
+    def running():
+        pods = _items(cluster, "pods", "-n", "default")
+        return len(pods) == 5 and all(p["status"].get("phase") == "Running" for p in pods) and pods
+    pods = wait_until(running, "every pod to run on a node Auto Mode launched", deadline=180)
+    nodes = {n["metadata"]["name"]: n for n in _items(cluster, "nodes")}
+    ec2 = boto(aws.server, "ec2")
+    for pod in pods:
+        node = nodes[pod["spec"]["nodeName"]]
+        labels = node["metadata"]["labels"]
+        assert labels["eks.amazonaws.com/compute-type"] == "auto", labels
+        # Auto Mode's nodes are named by their instance.
+        assert node["metadata"]["name"].startswith("i-"), node["metadata"]["name"]
+        assert node["spec"]["providerID"].endswith("/" + node["metadata"]["name"])
+        app = pod["metadata"]["labels"]["app"]
+        if app == "arm":
+            assert labels["kubernetes.io/arch"] == "arm64" and labels["karpenter.sh/nodepool"] == "graviton", labels
+        elif app == "train":
+            assert labels["eks.amazonaws.com/instance-category"] == "g", labels
+            assert node["status"]["allocatable"]["nvidia.com/gpu"] == "1"
+            assert labels["karpenter.sh/nodepool"] == "gpu"
+        else:
+            assert labels["karpenter.sh/nodepool"] == "general-purpose", labels
+            assert labels["kubernetes.io/arch"] == "amd64"
+            assert labels["eks.amazonaws.com/instance-category"] in ("c", "m", "r")
+        described = ec2.describe_instances(InstanceIds=[node["metadata"]["name"]])["Reservations"][0]["Instances"][0]
+        assert described["InstanceType"] == labels["node.kubernetes.io/instance-type"]
+        tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
+        assert tags["karpenter.sh/nodepool"] == labels["karpenter.sh/nodepool"], tags
+
+    # Without pods, the GPU and Graviton nodes are empty and go at once; their instances are terminated.
+    cluster.kubectl("delete", "deployment", "arm", "train")
+    gone = {n for n, node in nodes.items() if node["metadata"]["labels"]["karpenter.sh/nodepool"] in ("gpu", "graviton")}
+    assert len(gone) == 2, nodes.keys()
+    wait_until(lambda: not gone & {n["metadata"]["name"] for n in _items(cluster, "nodes")},
+               "the empty nodes to be consolidated", deadline=120)
+    states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=sorted(gone))[
+        "Reservations"] for i in r["Instances"]}
+    assert set(states.values()) <= {"shutting-down", "terminated"}, states
