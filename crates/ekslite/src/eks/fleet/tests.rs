@@ -145,8 +145,12 @@ async fn classes_that_select_nothing_or_name_a_missing_role_are_refused() {
 #[tokio::test]
 async fn auto_mode_classes_default_to_the_clusters_subnets_and_group_with_bottlerocket() {
     let (fleet, subnets, _) = world().await;
-    let resolved =
-        fleet.resolve(ClassKind::AutoModeNodeClass, "default", &json!({"role": "KarpenterNodeRole"})).await.unwrap();
+    // This cluster was made without its cluster security group (EKS here is not wired to EC2).
+    let refused = fleet.resolve(ClassKind::AutoModeNodeClass, "default", &json!({"role": "KarpenterNodeRole"})).await;
+    assert_eq!(refused.unwrap_err(), "SecurityGroupSelector did not match any SecurityGroups");
+    let spec = json!({"role": "arn:aws:iam::000000000000:role/KarpenterNodeRole",
+                      "securityGroupSelectorTerms": [{"name": "default"}]});
+    let resolved = fleet.resolve(ClassKind::AutoModeNodeClass, "default", &spec).await.unwrap();
     assert_eq!(resolved.subnets.len(), subnets.len());
     assert!(resolved.images.iter().all(|image| image.name.starts_with("bottlerocket-")));
     assert!(resolved.instance_profile.starts_with("eks-us-east-1-demo-"));
