@@ -139,6 +139,10 @@ def _prepare_account(cluster):
                    "AmazonSSMManagedInstanceCore"):
         iam.attach_role_policy(RoleName="KarpenterNodeRole-demo", PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
     role = iam.get_role(RoleName="KarpenterNodeRole-demo")["Role"]["Arn"]
+    # Access entries need the API authentication mode, which getting started's cluster has beside the ConfigMap.
+    update = cluster.eks.update_cluster_config(name="demo", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+    wait_until(lambda: cluster.eks.describe_update(name="demo", updateId=update["update"]["id"])["update"]["status"]
+               == "Successful", "the authentication mode update")
     cluster.eks.create_access_entry(clusterName="demo", principalArn=role, type="EC2_LINUX")
     vpc_config = cluster.eks.describe_cluster(name="demo")["cluster"]["resourcesVpcConfig"]
     discovery = [{"Key": "karpenter.sh/discovery", "Value": "demo"}]
@@ -235,8 +239,9 @@ def test_karpenter_provisions_for_pending_pods_and_consolidates_empty_nodes(tmp_
     assert any(e["message"] == "Disrupting NodeClaim: Empty" for e in terminating), terminating
 
     # A cpu limit stops provisioning, with upstream's reason on the pod.
+    # (The managed node group's t3.medium holds one of these pods at most: the others wait.)
     cluster.kubectl("patch", "nodepool", "default", "--type=merge", "-p", '{"spec":{"limits":{"cpu":"1"}}}')
-    cluster.kubectl("scale", "deployment", "inflate", "--replicas=1")
+    cluster.kubectl("scale", "deployment", "inflate", "--replicas=3")
 
     def limited():
         failed = [e for e in _events(cluster, "FailedScheduling")

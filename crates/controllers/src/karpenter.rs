@@ -84,6 +84,8 @@ pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
 /// The annotation with the hash of the pool's template a claim was made from.
 pub const NODEPOOL_HASH_ANNOTATION: &str = "karpenter.sh/nodepool-hash";
 
+/// Seconds before Auto Mode's built-in objects are written again after a failure.
+const BUILT_IN_RETRY_SECONDS: i64 = 10;
 const COMPONENT: &str = "karpenter";
 /// How long an offering that had no capacity is left out.
 const UNAVAILABLE_SECONDS: i64 = 180;
@@ -454,6 +456,8 @@ struct State {
     said: HashMap<String, i64>,
     /// The Auto Mode settings whose built-in objects were last written.
     built_in: Option<crate::fleet::AutoMode>,
+    /// When a failed write of the built-in objects is tried again (seconds, as `seconds()` counts).
+    built_in_retry_at: i64,
 }
 
 /// One round's inputs.
@@ -655,9 +659,16 @@ impl Round<'_> {
         if complete && !stale && state.built_in.as_ref() == Some(auto) {
             return;
         }
+        // A failure (the cluster's subnets not resolved yet) is retried a while later, not on every wake-up.
+        if self.seconds() < state.built_in_retry_at {
+            return;
+        }
         let mut done = true;
         if !pools.is_empty() && !class_present {
-            let resolved = self.fleet.resolve(ClassKind::AutoModeNodeClass, auto_mode::DEFAULT_CLASS, &json!({})).await;
+            // The cluster's own subnets and security group, as the class EKS makes selects them.
+            let role = auto.node_role_arn.as_deref().map(auto_mode::role_name);
+            let terms = json!({ "role": role });
+            let resolved = self.fleet.resolve(ClassKind::AutoModeNodeClass, auto_mode::DEFAULT_CLASS, &terms).await;
             match resolved {
                 Ok(resolved) => {
                     let spec = auto_mode::default_class_spec(auto.node_role_arn.as_deref(), &resolved);
@@ -703,6 +714,8 @@ impl Round<'_> {
         }
         if done {
             state.built_in = Some(auto.clone());
+        } else {
+            state.built_in_retry_at = self.seconds() + BUILT_IN_RETRY_SECONDS;
         }
     }
 
