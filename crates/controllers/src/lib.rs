@@ -15,6 +15,7 @@
 pub mod apiservice;
 pub mod attachdetach;
 pub mod cluster_autoscaler;
+pub mod command_line;
 pub mod csrsigning;
 pub mod disruption;
 pub mod drain;

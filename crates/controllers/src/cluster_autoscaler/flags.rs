@@ -113,26 +113,8 @@ const BOOLEAN_FLAGS: &[&str] = &[
 pub fn parse(args: &[String]) -> (Options, Vec<String>) {
     let mut options = Options::default();
     let mut warnings = Vec::new();
-    let mut index = 0;
-    while index < args.len() {
-        let arg = &args[index];
-        index += 1;
-        let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else { continue };
-        if flag.is_empty() {
-            continue;
-        }
-        let (name, value) = match flag.split_once('=') {
-            Some((name, value)) => (name, value.to_owned()),
-            None if BOOLEAN_FLAGS.contains(&flag) => (flag, "true".to_owned()),
-            None => match args.get(index) {
-                Some(next) if !next.starts_with('-') => {
-                    index += 1;
-                    (flag, next.clone())
-                }
-                _ => (flag, String::new()),
-            },
-        };
-        if let Err(why) = apply(&mut options, name, &value) {
+    for (name, value) in crate::command_line::go_flags(args, BOOLEAN_FLAGS) {
+        if let Err(why) = apply(&mut options, &name, &value) {
             warnings.push(format!("ignoring --{name}={value}: {why}"));
         }
     }

@@ -288,10 +288,25 @@ impl Round<'_> {
             }
         }
         let nodes: BTreeMap<String, &Arc<Node>> = self.nodes.iter().map(|n| (n.name_any(), n)).collect();
+        // A claim that pods were nominated to, and that they have not reached yet, is not empty: the scheduler is
+        // about to bind them there (upstream keeps nominated nodes out of disruption the same way).
+        let pending: BTreeSet<String> = self
+            .pods
+            .iter()
+            .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_none()))
+            .map(|p| pod_key(p))
+            .collect();
+        let awaited: BTreeSet<String> = state
+            .nominated
+            .iter()
+            .filter(|(pod, (_, at))| pending.contains(*pod) && self.seconds() - at < NOMINATION_GRACE_SECONDS)
+            .map(|(_, (claim, _))| claim.clone())
+            .collect();
         let mut candidates: Vec<(Candidate, String)> = Vec::new();
         for claim in &self.claims {
             if claim.metadata.deletion_timestamp.is_some()
                 || !conditions::is_true(&claim.status["conditions"], "Consolidatable")
+                || awaited.contains(&claim.name_any())
             {
                 continue;
             }

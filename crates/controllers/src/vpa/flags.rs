@@ -119,37 +119,11 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "in-place-skip-disruption-budget",
 ];
 
-/// The `(name, value)` pairs of a Go command line.
-fn pairs(args: &[String]) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let mut index = 0;
-    while index < args.len() {
-        let arg = &args[index];
-        index += 1;
-        let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else { continue };
-        if flag.is_empty() {
-            continue;
-        }
-        match flag.split_once('=') {
-            Some((name, value)) => pairs.push((name.to_owned(), value.to_owned())),
-            None if BOOLEAN_FLAGS.contains(&flag) => pairs.push((flag.to_owned(), "true".to_owned())),
-            None => match args.get(index) {
-                Some(next) if !next.starts_with('-') => {
-                    index += 1;
-                    pairs.push((flag.to_owned(), next.clone()));
-                }
-                _ => pairs.push((flag.to_owned(), String::new())),
-            },
-        }
-    }
-    pairs
-}
-
 /// Reads the recommender's flags; returns the options and a warning per value that could not be read.
 pub fn recommender(args: &[String]) -> (RecommenderOptions, Vec<String>) {
     let mut options = RecommenderOptions::default();
     let mut warnings = Vec::new();
-    for (name, value) in pairs(args) {
+    for (name, value) in crate::command_line::go_flags(args, BOOLEAN_FLAGS) {
         let o = &mut options;
         let result = match name.as_str() {
             "recommender-name" if value.is_empty() => Err("empty".to_owned()),
@@ -198,7 +172,7 @@ pub fn recommender(args: &[String]) -> (RecommenderOptions, Vec<String>) {
 pub fn updater(args: &[String]) -> (UpdaterOptions, Vec<String>) {
     let mut options = UpdaterOptions::default();
     let mut warnings = Vec::new();
-    for (name, value) in pairs(args) {
+    for (name, value) in crate::command_line::go_flags(args, BOOLEAN_FLAGS) {
         let o = &mut options;
         let result = match name.as_str() {
             "updater-interval" => positive_duration(&value).map(|d| o.interval = d),
