@@ -534,20 +534,22 @@ def test_auto_mode_launches_matching_nodes_for_pods_and_consolidates_them(aws, p
             assert node["status"]["allocatable"]["nvidia.com/gpu"] == "1"
             assert labels["karpenter.sh/nodepool"] == "gpu"
         else:
-            assert labels["karpenter.sh/nodepool"] == "general-purpose", labels
-            assert labels["kubernetes.io/arch"] == "amd64"
+            # The plain pods asked for no architecture: the scheduler may put one beside the Graviton pod.
+            assert labels["karpenter.sh/nodepool"] in ("general-purpose", "graviton"), labels
             assert labels["eks.amazonaws.com/instance-category"] in ("c", "m", "r")
         described = ec2.describe_instances(InstanceIds=[node["metadata"]["name"]])["Reservations"][0]["Instances"][0]
         assert described["InstanceType"] == labels["node.kubernetes.io/instance-type"]
         tags = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
         assert tags["karpenter.sh/nodepool"] == labels["karpenter.sh/nodepool"], tags
 
-    # Without pods, the GPU and Graviton nodes are empty and go at once; their instances are terminated.
-    cluster.kubectl("delete", "deployment", "arm", "train")
-    gone = {n for n, node in nodes.items() if node["metadata"]["labels"]["karpenter.sh/nodepool"] in ("gpu", "graviton")}
-    assert len(gone) == 2, nodes.keys()
-    wait_until(lambda: not gone & {n["metadata"]["name"] for n in _items(cluster, "nodes")},
-               "the empty nodes to be consolidated", deadline=120)
-    states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=sorted(gone))[
+    general = [n for n in nodes.values() if n["metadata"]["labels"]["karpenter.sh/nodepool"] == "general-purpose"]
+    assert general and all(n["metadata"]["labels"]["kubernetes.io/arch"] == "amd64" for n in general), nodes.keys()
+
+    # Without pods every node is empty: each goes once its pool's consolidateAfter has passed (0 s for the two
+    # pools above, 30 s for the built-in one), and its instance is terminated.
+    cluster.kubectl("delete", "deployment", "web", "arm", "train")
+    wait_until(lambda: not _items(cluster, "nodes"), "the empty nodes to be consolidated", deadline=120)
+    states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=sorted(nodes))[
         "Reservations"] for i in r["Instances"]}
     assert set(states.values()) <= {"shutting-down", "terminated"}, states
+    assert not _items(cluster, "nodeclaims")
