@@ -245,7 +245,7 @@ impl Round<'_> {
             },
             "spec": {
                 "requirements": requirements.to_json(),
-                "resources": { "requests": claim_requests(&requests) },
+                "resources": { "requests": claim_requests(requests) },
                 "nodeClassRef": template["nodeClassRef"],
                 "expireAfter": template.get("expireAfter").cloned().unwrap_or(json!("720h")),
             },
