@@ -239,7 +239,8 @@ def measure(binary: Path, workdir: Path, autoscaler: str, peak_cores: int) -> di
                          ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"])
         subnets = network(clients)
         clients.aws("eks", "create-cluster", "--name", CLUSTER, "--role-arn", cluster_role,
-                    "--resources-vpc-config", f"subnetIds={','.join(subnets)}")
+                    "--resources-vpc-config", f"subnetIds={','.join(subnets)}",
+                    "--access-config", "authenticationMode=API_AND_CONFIG_MAP")
         clients.aws("eks", "wait", "cluster-active", "--name", CLUSTER)
         subprocess.run([str(binary), "kubeconfig", f"{CLUSTER}.{REGION}.000000000000", "--endpoint", url],
                        stdout=open(clients.kubeconfig, "w"), check=True, timeout=60)
@@ -254,8 +255,11 @@ def measure(binary: Path, workdir: Path, autoscaler: str, peak_cores: int) -> di
         else:
             # As Karpenter's getting started has it: the node role may join, the subnets and the cluster's
             # security group are tagged for discovery, the controller runs on the managed node group.
-            clients.aws("eks", "create-access-entry", "--cluster-name", CLUSTER, "--principal-arn", node_role,
-                        "--type", "EC2_LINUX")
+            # (The managed node group's role is Karpenter's node role too: EKS gave it its entry already.)
+            entries = clients.aws("eks", "list-access-entries", "--cluster-name", CLUSTER)["accessEntries"]
+            if node_role not in entries:
+                clients.aws("eks", "create-access-entry", "--cluster-name", CLUSTER, "--principal-arn", node_role,
+                            "--type", "EC2_LINUX")
             group = clients.aws("eks", "describe-cluster", "--name", CLUSTER)["cluster"]["resourcesVpcConfig"][
                 "clusterSecurityGroupId"]
             clients.aws("ec2", "create-tags", "--resources", *subnets, group, "--tags",
@@ -354,7 +358,8 @@ def markdown(report: dict) -> str:
         "",
         f"Run {report['date']} on {machine_text(report['machine'])}. One EKS cluster with the metrics-server add-on; a Deployment "
         f"of pods requesting {REQUEST_CORES} CPU under an HPA at {TARGET_UTILIZATION}% of the request; "
-        f"{INSTANCE_TYPE} nodes (${PRICE_PER_HOUR}/h on demand). The load steps from {BASE_CORES} core to "
+        f"a managed node group of {INSTANCE_TYPE} (${PRICE_PER_HOUR}/h on demand) holding the baseline; new nodes "
+        f"come from {'that group' if r['autoscaler'] == 'cas' else 'a Karpenter NodePool of c, m and r types'}. The load steps from {BASE_CORES} core to "
         f"{r['peak_cores']} through `ekslite load set`, then back.",
         "",
         "| Measure | ekslite | On EKS (node launch 45-60 s) |",
