@@ -92,7 +92,8 @@ const UNAVAILABLE_SECONDS: i64 = 180;
 /// How long an instance may live without a claim.
 const ORPHAN_GRACE_SECONDS: i64 = 30;
 
-/// Implements `kube::Resource` for one of Karpenter's cluster-scoped kinds, read as `metadata`, `spec`, `status`.
+/// Declares one of Karpenter's cluster-scoped kinds (`metadata`, and `spec` and `status` as JSON) with its
+/// `kube::Resource`.
 macro_rules! karpenter_resource {
     ($type:ident, $group:expr, $kind:literal, $plural:literal) => {
         #[doc = concat!("A `", $kind, "`, its spec and status kept as JSON.")]
@@ -106,34 +107,7 @@ macro_rules! karpenter_resource {
             pub status: Value,
         }
 
-        impl kube::Resource for $type {
-            type DynamicType = ();
-            type Scope = kube::core::ClusterResourceScope;
-
-            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
-                $kind.into()
-            }
-
-            fn group(_: &()) -> std::borrow::Cow<'_, str> {
-                $group.into()
-            }
-
-            fn version(_: &()) -> std::borrow::Cow<'_, str> {
-                "v1".into()
-            }
-
-            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
-                $plural.into()
-            }
-
-            fn meta(&self) -> &kube::core::ObjectMeta {
-                &self.metadata
-            }
-
-            fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
-                &mut self.metadata
-            }
-        }
+        custom_resource!($type, kube::core::ClusterResourceScope, $group, "v1", $kind, $plural);
     };
 }
 

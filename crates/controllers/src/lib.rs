@@ -12,6 +12,42 @@
 //! Every controller is a client of the cluster's API (a [`kube::Client`]), never of its store: inside ekslite the
 //! client reaches the API server in-process, and the same code would run against any cluster.
 
+/// Implements `kube::Resource` for a struct with a `metadata` field that stands for one kind of a
+/// CustomResourceDefinition the controllers read and write (the AWS Load Balancer Controller's, Karpenter's, the
+/// Vertical Pod Autoscaler's): `custom_resource!(Type, Scope, group, version, "Kind", "plural")`.
+macro_rules! custom_resource {
+    ($type:ty, $scope:ty, $group:expr, $version:literal, $kind:literal, $plural:literal) => {
+        impl kube::Resource for $type {
+            type DynamicType = ();
+            type Scope = $scope;
+
+            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+                $kind.into()
+            }
+
+            fn group(_: &()) -> std::borrow::Cow<'_, str> {
+                $group.into()
+            }
+
+            fn version(_: &()) -> std::borrow::Cow<'_, str> {
+                $version.into()
+            }
+
+            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+                $plural.into()
+            }
+
+            fn meta(&self) -> &kube::core::ObjectMeta {
+                &self.metadata
+            }
+
+            fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
+
 pub mod apiservice;
 pub mod attachdetach;
 pub mod cluster_autoscaler;

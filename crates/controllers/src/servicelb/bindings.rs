@@ -62,45 +62,11 @@ pub struct ServiceRef {
     pub port: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
 }
 
-/// Implements `kube::Resource` for one of the controller's `elbv2.k8s.aws/v1beta1` kinds, read as a struct with a
-/// `metadata` field (no derive macro is built here).
-macro_rules! controller_resource {
-    ($type:ty, $scope:ty, $kind:literal, $plural:literal) => {
-        impl kube::Resource for $type {
-            type DynamicType = ();
-            type Scope = $scope;
-
-            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
-                $kind.into()
-            }
-
-            fn group(_: &()) -> std::borrow::Cow<'_, str> {
-                $crate::servicelb::bindings::GROUP.into()
-            }
-
-            fn version(_: &()) -> std::borrow::Cow<'_, str> {
-                "v1beta1".into()
-            }
-
-            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
-                $plural.into()
-            }
-
-            fn meta(&self) -> &kube::core::ObjectMeta {
-                &self.metadata
-            }
-
-            fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-pub(super) use controller_resource;
-
-controller_resource!(
+custom_resource!(
     TargetGroupBinding,
     kube::core::NamespaceResourceScope,
+    GROUP,
+    "v1beta1",
     "TargetGroupBinding",
     "targetgroupbindings"
 );

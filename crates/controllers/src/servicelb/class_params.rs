@@ -24,9 +24,11 @@ pub struct IngressClassParams {
     pub spec: Value,
 }
 
-super::bindings::controller_resource!(
+custom_resource!(
     IngressClassParams,
     kube::core::ClusterResourceScope,
+    super::bindings::GROUP,
+    "v1beta1",
     "IngressClassParams",
     "ingressclassparams"
 );

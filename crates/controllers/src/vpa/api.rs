@@ -22,34 +22,14 @@ pub struct VerticalPodAutoscaler {
     pub status: Value,
 }
 
-impl kube::Resource for VerticalPodAutoscaler {
-    type DynamicType = ();
-    type Scope = kube::core::NamespaceResourceScope;
-
-    fn kind(_: &()) -> std::borrow::Cow<'_, str> {
-        "VerticalPodAutoscaler".into()
-    }
-
-    fn group(_: &()) -> std::borrow::Cow<'_, str> {
-        GROUP.into()
-    }
-
-    fn version(_: &()) -> std::borrow::Cow<'_, str> {
-        "v1".into()
-    }
-
-    fn plural(_: &()) -> std::borrow::Cow<'_, str> {
-        "verticalpodautoscalers".into()
-    }
-
-    fn meta(&self) -> &kube::core::ObjectMeta {
-        &self.metadata
-    }
-
-    fn meta_mut(&mut self) -> &mut kube::core::ObjectMeta {
-        &mut self.metadata
-    }
-}
+custom_resource!(
+    VerticalPodAutoscaler,
+    kube::core::NamespaceResourceScope,
+    GROUP,
+    "v1",
+    "VerticalPodAutoscaler",
+    "verticalpodautoscalers"
+);
 
 impl VerticalPodAutoscaler {
     /// The spec as the components read it.
