@@ -86,6 +86,8 @@ pub const NODEPOOL_HASH_ANNOTATION: &str = "karpenter.sh/nodepool-hash";
 
 /// Seconds before Auto Mode's built-in objects are written again after a failure.
 const BUILT_IN_RETRY_SECONDS: i64 = 10;
+/// How often a cluster with neither Karpenter nor Auto Mode looks again at the cluster's compute settings.
+const IDLE_LOOK: Duration = Duration::from_secs(10);
 const COMPONENT: &str = "karpenter";
 /// How long an offering that had no capacity is left out.
 const UNAVAILABLE_SECONDS: i64 = 180;
@@ -196,9 +198,11 @@ pub async fn run_with(client: kube::Client, fleet: Arc<dyn Fleet>, clock: Clock,
         }
         if kinds.is_empty() {
             caches = None;
+            // Installing Karpenter wakes the loop at once (a Deployment changes); turning Auto Mode on is an
+            // EKS update, seen at the next look at the cluster's settings (a store read, so not every instant).
             tokio::select! {
                 _ = changed.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = tokio::time::sleep(IDLE_LOOK) => {}
             }
             continue;
         }
