@@ -3,7 +3,9 @@ subnets and the cluster security group tagged `karpenter.sh/discovery: demo`, th
 kube-system (image `public.ecr.aws/karpenter/controller`), an EC2NodeClass and a NodePool. Pods that do not fit
 become NodeClaims whose instances join as nodes with Karpenter's labels; an arm64 pod gets an arm64 instance; once
 the pods go, consolidation removes the empty nodes and terminates their instances; a NodePool's cpu limit stops
-provisioning with an event; a NodePool with a requirement operator Karpenter does not know is refused."""
+provisioning with an event; a change to the NodePool's template drifts its node, which is replaced before it goes;
+a node left underused is replaced by a cheaper one; a NodePool with a requirement operator Karpenter does not
+know is refused."""
 
 import json
 
@@ -251,3 +253,51 @@ def test_karpenter_provisions_for_pending_pods_and_consolidates_empty_nodes(tmp_
     failed = wait_until(limited, "Karpenter's FailedScheduling event", deadline=60)
     assert failed[0]["message"].startswith("Failed to schedule pod, ")
     assert not _items(cluster, "nodeclaims")
+
+    # The pods are kept to Karpenter's nodes from here, and the limit is lifted: three of them get one node.
+    cluster.kubectl("scale", "deployment", "inflate", "--replicas=0")
+    wait_until(lambda: not _items(cluster, "pods", "-l", "app=inflate"), "the pods to go")
+    cluster.kubectl("patch", "deployment", "inflate", "--type=merge", "-p",
+                    '{"spec":{"template":{"spec":{"nodeSelector":{"karpenter.sh/nodepool":"default"}}}}}')
+    cluster.kubectl("patch", "nodepool", "default", "--type=merge", "-p", '{"spec":{"limits":{"cpu":"1000"}}}')
+    cluster.kubectl("scale", "deployment", "inflate", "--replicas=3")
+    wait_until(lambda: _running(cluster, "app=inflate") == 3 and len(_karpenter_nodes(cluster)) == 1,
+               "three pods on one new node", deadline=120)
+    pool = _json(cluster, "get", "nodepool", "default")
+    claim = _items(cluster, "nodeclaims")[0]
+    assert claim["metadata"]["annotations"]["karpenter.sh/nodepool-hash"] == \
+        pool["metadata"]["annotations"]["karpenter.sh/nodepool-hash"]
+    first_type = claim["metadata"]["labels"]["node.kubernetes.io/instance-type"]
+    first_cpu = int(claim["metadata"]["labels"]["karpenter.k8s.aws/instance-cpu"])
+
+    # A label added to the template drifts the node: a replacement carrying it comes up, then the old node goes.
+    cluster.kubectl("patch", "nodepool", "default", "--type=merge", "-p",
+                    '{"spec":{"template":{"metadata":{"labels":{"team":"blue"}}}}}')
+
+    def replaced():
+        nodes = _karpenter_nodes(cluster)
+        done = len(nodes) == 1 and nodes[0]["metadata"]["labels"].get("team") == "blue"
+        return done and _running(cluster, "app=inflate") == 3 and nodes
+    wait_until(replaced, "the drifted node replaced", deadline=120)
+    launching = [e["message"] for e in _events(cluster, "DisruptionLaunching")]
+    assert "Launching NodeClaim: Drifted" in launching, launching
+    terminating = [e["message"] for e in _events(cluster, "DisruptionTerminating")]
+    assert "Disrupting NodeClaim: Drifted" in terminating, terminating
+    waiting = [e["message"] for e in _events(cluster, "DisruptionWaitingReadiness")]
+    assert "Waiting on readiness to continue disruption" in waiting, waiting
+
+    # Two of the three pods go: what is left fits a cheaper type, which replaces the node.
+    cluster.kubectl("scale", "deployment", "inflate", "--replicas=1")
+
+    def cheaper():
+        claims = _items(cluster, "nodeclaims")
+        if len(claims) != 1 or _running(cluster, "app=inflate") != 1:
+            return None
+        labels = claims[0]["metadata"]["labels"]
+        return labels["node.kubernetes.io/instance-type"] != first_type and labels
+    labels = wait_until(cheaper, "the underused node replaced by a cheaper one", deadline=120)
+    assert int(labels["karpenter.k8s.aws/instance-cpu"]) < first_cpu, (first_type, labels)
+    launching = [e["message"] for e in _events(cluster, "DisruptionLaunching")]
+    assert "Launching NodeClaim: Underutilized" in launching, launching
+    terminating = [e["message"] for e in _events(cluster, "DisruptionTerminating")]
+    assert "Disrupting NodeClaim: Underutilized" in terminating, terminating

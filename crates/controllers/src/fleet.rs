@@ -176,6 +176,10 @@ pub struct FleetInstance {
     /// `pending`, `running`, `shutting-down`, `terminated`, ...
     pub state: String,
     pub tags: BTreeMap<String, String>,
+    /// The subnet it was launched into.
+    pub subnet_id: String,
+    /// The ids of its security groups.
+    pub security_groups: Vec<String>,
 }
 
 /// EKS Auto Mode's compute settings of the cluster (`computeConfig`).

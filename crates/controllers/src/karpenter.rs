@@ -25,11 +25,16 @@
 //! - provisioning ([`provisioning`]): pods the scheduler could not place, batched (1 s idle, 10 s at most), that
 //!   neither fit an existing node nor are nominated to a claim not yet initialized, are planned onto new NodeClaims
 //!   (events `Nominated` on the pods, `FailedScheduling` with upstream's reasons when no pool takes them);
-//! - disruption ([`disruption`]): expiration (`expireAfter`, forceful), emptiness and consolidation within budgets
-//!   (events `DisruptionTerminating`, `DisruptionBlocked`).
+//! - disruption ([`disruption`], [`drift`]): expiration (`expireAfter`, forceful), emptiness, drift and
+//!   consolidation (deleting, or replacing by one cheaper node) within budgets; replacements are launched before
+//!   the nodes they replace go, which are tainted `karpenter.sh/disrupted:NoSchedule` meanwhile (events
+//!   `DisruptionLaunching`, `DisruptionWaitingReadiness`, `DisruptionTerminating`, `DisruptionBlocked`,
+//!   `Unconsolidatable`).
 //!
-//! Differences from upstream: no drift, no replacement of a node by a cheaper one, no spot interruption handling,
-//! no static pools (`replicas`), no NodeOverlays, and topology spread is not planned across new claims.
+//! Differences from upstream: no spot interruption handling, no spot-to-spot consolidation (upstream's feature
+//! gate, off by default), no static pools (`replicas`), no NodeOverlays, topology spread is not planned across new
+//! claims, a claim is marked `Drifted` once initialized (upstream: once launched), and one disruption that needs
+//! new nodes is under way at a time.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -52,6 +57,7 @@ pub mod auto_mode;
 pub mod conditions;
 pub mod crds;
 pub mod disruption;
+pub mod drift;
 pub mod lifecycle;
 pub mod provisioning;
 pub mod requirements;
@@ -81,8 +87,6 @@ pub const CLASS_FINALIZER: &str = "karpenter.k8s.aws/termination";
 pub const UNREGISTERED_TAINT: &str = "karpenter.sh/unregistered";
 /// The taint of a node being disrupted.
 pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
-/// The annotation with the hash of the pool's template a claim was made from.
-pub const NODEPOOL_HASH_ANNOTATION: &str = "karpenter.sh/nodepool-hash";
 
 /// Seconds before Auto Mode's built-in objects are written again after a failure.
 const BUILT_IN_RETRY_SECONDS: i64 = 10;
@@ -436,6 +440,24 @@ struct State {
     built_in: Option<crate::fleet::AutoMode>,
     /// When a failed write of the built-in objects is tried again (seconds, as `seconds()` counts).
     built_in_retry_at: i64,
+    /// Disruptions waiting for their replacement nodes to initialize (upstream's orchestration queue).
+    commands: Vec<InFlight>,
+    /// The cluster's instances by provider id, as last listed (what drift compares with the classes).
+    instances: HashMap<String, crate::fleet::FleetInstance>,
+    /// Claims disruption deleted, with when (their nodes' taint is termination's now).
+    disrupted: HashMap<String, i64>,
+}
+
+/// A disruption whose candidates go once their replacements are initialized.
+#[derive(Debug, Clone)]
+struct InFlight {
+    /// (claim, node) of each candidate; their nodes carry `karpenter.sh/disrupted:NoSchedule` meanwhile.
+    candidates: Vec<(String, String)>,
+    /// The replacement claims' names.
+    replacements: Vec<String>,
+    reason: disruption::Reason,
+    /// When it started (seconds).
+    started: i64,
 }
 
 /// One round's inputs.
@@ -735,6 +757,16 @@ impl Round<'_> {
             if status != class.status {
                 self.patch_class_status(class, status).await;
             }
+            let (hash_key, version_key) = drift::class_hash_annotations(class.kind);
+            let hash = drift::class_hash(&class.spec);
+            let annotations = class.metadata.annotations.clone().unwrap_or_default();
+            if annotations.get(hash_key) != Some(&hash)
+                || annotations.get(version_key).map(String::as_str) != Some(drift::CLASS_HASH_VERSION_VALUE)
+            {
+                let patch = json!({ "metadata": { "annotations": {
+                    hash_key: hash, version_key: drift::CLASS_HASH_VERSION_VALUE } } });
+                self.patch_class(class, &patch).await;
+            }
         }
     }
 
@@ -746,19 +778,24 @@ impl Round<'_> {
         }
         let patch =
             json!({ "metadata": { "finalizers": finalizers, "resourceVersion": class.metadata.resource_version } });
+        self.patch_class(class, &patch).await;
+    }
+
+    /// Merges `patch` into a node class (its metadata: finalizers, annotations).
+    async fn patch_class(&self, class: &Class, patch: &Value) {
         let name = class.metadata.name.clone().unwrap_or_default();
         let result = match class.kind {
             ClassKind::Ec2NodeClass => Api::<Ec2NodeClass>::all(self.client.clone())
-                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
                 .await
                 .map(drop),
             ClassKind::AutoModeNodeClass => Api::<AutoNodeClass>::all(self.client.clone())
-                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
                 .await
                 .map(drop),
         };
         if let Err(error) = result {
-            tracing::debug!(%error, class = %name, "karpenter: cannot update a node class's finalizers");
+            tracing::debug!(%error, class = %name, "karpenter: cannot update a node class");
         }
     }
 
@@ -862,6 +899,19 @@ impl Round<'_> {
                 let patch = json!({ "status": status });
                 if let Err(error) = api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
                     tracing::debug!(%error, pool = %name, "karpenter: cannot write a NodePool's status");
+                }
+            }
+            // The template's hash, which the claims made from it carry too (upstream's hash controller).
+            let hash = drift::pool_hash(&pool.spec["template"]);
+            let annotations = pool.annotations();
+            if annotations.get(drift::NODEPOOL_HASH) != Some(&hash)
+                || annotations.get(drift::NODEPOOL_HASH_VERSION).map(String::as_str)
+                    != Some(drift::NODEPOOL_HASH_VERSION_VALUE)
+            {
+                let patch = json!({ "metadata": { "annotations": {
+                    drift::NODEPOOL_HASH: hash, drift::NODEPOOL_HASH_VERSION: drift::NODEPOOL_HASH_VERSION_VALUE } } });
+                if let Err(error) = api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+                    tracing::debug!(%error, pool = %name, "karpenter: cannot annotate a NodePool with its hash");
                 }
             }
         }

@@ -16,8 +16,8 @@ use super::provisioning::{type_admitted, type_holds};
 use super::requirements::{INSTANCE_TYPE, Requirements};
 use super::{
     DISRUPTED_TAINT, INITIALIZED_LABEL, NODEPOOL_LABEL, NodeClaim, ORPHAN_GRACE_SECONDS, REGISTERED_LABEL, Round,
-    State, TERMINATION_FINALIZER, UNAVAILABLE_SECONDS, UNREGISTERED_TAINT, class_kind, generation, has_finalizer,
-    instance_id, lifecycle, resources_json, string_map, taints_of,
+    State, TERMINATION_FINALIZER, UNAVAILABLE_SECONDS, UNREGISTERED_TAINT, class_kind, drift, generation,
+    has_finalizer, instance_id, lifecycle, resources_json, string_map, taints_of,
 };
 use crate::batch_support::status_message;
 use crate::fleet::{ClassKind, InstanceTypeInfo, LaunchError, LaunchOverride, LaunchRequest};
@@ -124,7 +124,7 @@ impl Round<'_> {
                 self.initialize(claim).await;
                 continue;
             }
-            if let Some(wait) = self.consolidatable(state, claim).await {
+            if let Some(wait) = self.disruption_conditions(state, claim).await {
                 next = next.min(wait);
             }
         }
@@ -373,8 +373,33 @@ impl Round<'_> {
         self.write_claim_status(claim, json!({ "conditions": staged })).await;
     }
 
-    /// Keeps `lastPodEventTime` and `Consolidatable`; returns when the condition turns true, if it will.
-    async fn consolidatable(&self, state: &mut State, claim: &NodeClaim) -> Option<Duration> {
+    /// Why an initialized claim has drifted, if it has ([`drift::drifted`] on its pool, class and instance).
+    fn drift_of(&self, state: &State, claim: &NodeClaim) -> Option<&'static str> {
+        let pool = self.pools.iter().find(|p| claim.labels().get(NODEPOOL_LABEL) == Some(&p.name_any()))?;
+        let spec = super::pool_spec(&pool.spec).ok()?;
+        let reference = &claim.spec["nodeClassRef"];
+        let kind = class_kind(reference)?;
+        let class_name = reference["name"].as_str().unwrap_or_default().to_owned();
+        let none = BTreeMap::new();
+        let class_annotations = self.class(reference).and_then(|c| c.metadata.annotations.as_ref()).unwrap_or(&none);
+        let resolved = state.resolved.get(&(kind, class_name)).and_then(|r| r.result.as_ref().ok());
+        let instance = claim.status["providerID"].as_str().and_then(|p| state.instances.get(p));
+        drift::drifted(&drift::DriftInput {
+            claim_annotations: claim.annotations(),
+            claim_labels: claim.labels(),
+            claim_image: claim.status["imageID"].as_str(),
+            pool_annotations: pool.annotations(),
+            pool_requirements: &spec.requirements,
+            class_kind: kind,
+            class_annotations,
+            resolved,
+            instance,
+        })
+    }
+
+    /// Keeps `lastPodEventTime`, `Consolidatable` and `Drifted`; returns when `Consolidatable` turns true, if it
+    /// will.
+    async fn disruption_conditions(&self, state: &mut State, claim: &NodeClaim) -> Option<Duration> {
         let node_name = claim.status["nodeName"].as_str()?.to_owned();
         let pods: std::collections::BTreeSet<String> = self
             .pods
@@ -408,6 +433,21 @@ impl Round<'_> {
                 wait = Some(Duration::from_secs((at - self.seconds()).max(0) as u64));
             }
             None => conditions_now = conditions::clear(&conditions_now, "Consolidatable"),
+        }
+        match self.drift_of(state, claim) {
+            Some(reason) => {
+                let drifted = Condition {
+                    type_: "Drifted".to_owned(),
+                    status: "True",
+                    reason: reason.to_owned(),
+                    message: reason.to_owned(),
+                };
+                if conditions::status_of(&conditions_now, "Drifted") != Some("True") {
+                    tracing::info!(claim = %claim.name_any(), reason, "karpenter: marking nodeclaim drifted");
+                }
+                conditions_now = conditions::apply(&conditions_now, &[drifted], generation(&claim.metadata), self.now);
+            }
+            None => conditions_now = conditions::clear(&conditions_now, "Drifted"),
         }
         let mut status = json!({ "conditions": conditions_now });
         if let Some(at) = last_event {
@@ -587,6 +627,7 @@ impl Round<'_> {
                 return;
             }
         };
+        state.instances = instances.iter().map(|i| (i.provider_id.clone(), i.clone())).collect();
         let claimed: std::collections::HashSet<&str> =
             self.claims.iter().filter_map(|c| c.status["providerID"].as_str()).collect();
         let names: std::collections::HashSet<String> = self.claims.iter().map(|c| c.name_any()).collect();

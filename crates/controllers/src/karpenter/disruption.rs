@@ -1,12 +1,15 @@
 //! Disruption decisions (pure), as upstream's `pkg/controllers/disruption` makes them, in its order: emptiness,
-//! then multi-node consolidation, then single-node consolidation (drift is not simulated). A NodeClaim is a
-//! candidate once it is initialized and `Consolidatable` (its pool's `consolidateAfter` has passed since its node's
-//! pods last changed), its node is not annotated `karpenter.sh/do-not-disrupt`, and none of its pods is annotated so
-//! or covered by a PodDisruptionBudget that allows no disruption. `WhenEmpty` pools lose only candidates without
-//! reschedulable pods; `WhenEmptyOrUnderutilized` pools also those whose pods fit on the other nodes (the scheduler's
-//! decision on a snapshot without them). Each pool's budgets (`nodes` as a count or a percentage of its nodes,
-//! active in their `schedule`+`duration` window, for their `reasons`) cap how many of its nodes are disrupted at
-//! once, counting those already being deleted. Replacing a node by a cheaper one is not done.
+//! drift, then multi-node consolidation, then single-node consolidation. A NodeClaim is a candidate once it is
+//! initialized, its node is not annotated `karpenter.sh/do-not-disrupt`, and none of its pods is annotated so or
+//! covered by a PodDisruptionBudget that allows no disruption; consolidation also wants it `Consolidatable` (its
+//! pool's `consolidateAfter` has passed since its node's pods last changed), drift wants it `Drifted`.
+//! `WhenEmpty` pools lose only candidates without reschedulable pods; `WhenEmptyOrUnderutilized` pools also those
+//! whose pods fit on the other nodes, or on one new node cheaper than the candidates (the scheduler's decision on a
+//! snapshot without them, then provisioning's plan for the pods left over; [`consolidation`]). A drifted node is
+//! replaced by whatever new nodes its pods need ([`simulate`]). Each pool's budgets (`nodes` as a count or a
+//! percentage of its nodes, active in their `schedule`+`duration` window, for their `reasons`) cap how many of its
+//! nodes are disrupted at once, counting those already being deleted. Spot nodes are not replaced by spot nodes
+//! (upstream's `SpotToSpotConsolidation` feature gate is off by default).
 
 use std::time::Duration;
 
@@ -15,6 +18,9 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use scheduler::{Snapshot, pod_key};
 use serde_json::Value;
 
+use super::provisioning::{self, PlannedClaim, PoolInput};
+use super::requirements::CAPACITY_TYPE;
+
 /// The annotation that keeps a pod's node, or a node, from voluntary disruption.
 pub const DO_NOT_DISRUPT: &str = "karpenter.sh/do-not-disrupt";
 
@@ -22,6 +28,7 @@ pub const DO_NOT_DISRUPT: &str = "karpenter.sh/do-not-disrupt";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     Empty,
+    Drifted,
     Underutilized,
 }
 
@@ -29,6 +36,7 @@ impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Empty => "Empty",
+            Reason::Drifted => "Drifted",
             Reason::Underutilized => "Underutilized",
         }
     }
@@ -107,8 +115,10 @@ pub struct Candidate {
     pub node: String,
     pub pool: String,
     pub pods: Vec<Pod>,
-    /// Dollars per hour (for ordering: the priciest first among equals).
+    /// Dollars per hour (for ordering: the priciest first among equals; what a replacement must undercut).
     pub price: f64,
+    /// `on-demand` or `spot`.
+    pub capacity_type: String,
 }
 
 /// Why a node may not be disrupted, in upstream's words; `None` when it may.
@@ -145,44 +155,123 @@ pub fn blocked(
     None
 }
 
-/// Whether every pod of `candidates` fits on the nodes of `snapshot` once the candidates' nodes are gone.
-pub fn fits_elsewhere(candidates: &[&Candidate], snapshot: &Snapshot) -> bool {
+/// The new NodeClaims the pods of `candidates` need once their nodes are gone: each pod goes where the scheduler
+/// would put it on the remaining nodes of `snapshot`, and those that fit nowhere are planned onto new claims of
+/// `pools` as provisioning would. An error says why some pod could go nowhere.
+pub fn simulate(
+    candidates: &[&Candidate],
+    snapshot: &Snapshot,
+    pools: &[PoolInput],
+) -> Result<Vec<PlannedClaim>, String> {
     let mut simulated = snapshot.clone();
     for candidate in candidates {
         simulated.remove_node(&candidate.node);
     }
+    let mut homeless: Vec<Pod> = Vec::new();
     for candidate in candidates {
         for pod in &candidate.pods {
             let mut moving = pod.clone();
-            if let Some(spec) = moving.spec.as_mut() {
-                spec.node_name = None;
-            }
+            moving.spec.get_or_insert_with(Default::default).node_name = None;
             match scheduler::schedule(&moving, &simulated) {
                 Ok(node) => {
                     moving.spec.get_or_insert_with(Default::default).node_name = Some(node);
                     simulated.add_pod(&moving);
                 }
-                Err(_) => return false,
+                Err(_) => homeless.push(moving),
             }
         }
     }
-    true
+    if homeless.is_empty() {
+        return Ok(Vec::new());
+    }
+    if pools.is_empty() {
+        return Err(format!("pod {:?} cannot be rescheduled: no nodepool can take it", pod_key(&homeless[0])));
+    }
+    let pods: Vec<&Pod> = homeless.iter().collect();
+    let plan = provisioning::plan(&pods, pools);
+    if let Some((&index, reason)) = plan.failures.iter().next() {
+        return Err(format!("pod {:?} cannot be rescheduled: {reason}", pod_key(pods[index])));
+    }
+    Ok(plan.claims)
 }
 
-/// The consolidation of underutilized candidates: the largest set (cheapest to disrupt first: fewest pods, then
-/// priciest) whose pods all fit on the remaining nodes (multi-node), else the first single candidate that does.
-pub fn consolidate<'a>(candidates: &[&'a Candidate], snapshot: &Snapshot, limit: usize) -> Vec<&'a Candidate> {
+/// What consolidating `candidates` takes (upstream's `computeConsolidation`): `Ok(None)` when their pods fit on
+/// the other nodes, `Ok(Some(claim))` when they need one new node and some instance type for it is cheaper than
+/// the candidates together (the claim keeps only those types, and only spot when it could be either, so a launch
+/// never lands on something dearer), else why not (what `Unconsolidatable` events say).
+pub fn consolidation(
+    candidates: &[&Candidate],
+    snapshot: &Snapshot,
+    pools: &[PoolInput],
+) -> Result<Option<PlannedClaim>, String> {
+    let mut claims = simulate(candidates, snapshot, pools)?;
+    if claims.is_empty() {
+        return Ok(None);
+    }
+    if claims.len() > 1 {
+        return Err(format!("Can't remove without creating {} candidates", claims.len()));
+    }
+    let mut claim = claims.remove(0);
+    let price: f64 = candidates.iter().map(|c| c.price).sum();
+    let pool = &pools[claim.pool];
+    let all_spot = candidates.iter().all(|c| c.capacity_type == "spot");
+    let may_be_spot = claim.requirements.get(CAPACITY_TYPE).is_none_or(|allowed| allowed.allows(Some("spot")));
+    if all_spot && may_be_spot {
+        return Err("SpotToSpotConsolidation is disabled, can't replace a spot node with a spot node".to_owned());
+    }
+    claim.types.retain(|&t| provisioning::cheapest(&pool.types[t], &claim.requirements, &pool.zones) < price);
+    if claim.types.is_empty() {
+        return Err("Can't replace with a cheaper node".to_owned());
+    }
+    let on_demand_too = claim.requirements.get(CAPACITY_TYPE).is_none_or(|a| a.allows(Some("on-demand")));
+    if may_be_spot && on_demand_too {
+        claim.requirements.add(CAPACITY_TYPE, super::requirements::Allowed::is("spot"));
+        // The types kept must still have a spot offering under the narrowed requirements.
+        claim.types.retain(|&t| provisioning::cheapest(&pool.types[t], &claim.requirements, &pool.zones) < price);
+        if claim.types.is_empty() {
+            return Err("Can't replace with a cheaper node".to_owned());
+        }
+    }
+    Ok(Some(claim))
+}
+
+/// One consolidation decision over underutilized candidates.
+#[derive(Debug)]
+pub struct Consolidation<'a> {
+    pub candidates: Vec<&'a Candidate>,
+    /// The one new node replacing them, if they need one.
+    pub replacement: Option<PlannedClaim>,
+}
+
+/// Consolidation of underutilized candidates (cheapest to disrupt first: fewest pods, then priciest): the largest
+/// set (at most `limit`, and 100) that [`consolidation`] allows (multi-node), else the first single candidate it
+/// allows; with the reasons single candidates were refused (for `Unconsolidatable` events).
+pub fn consolidate<'a>(
+    candidates: &[&'a Candidate],
+    snapshot: &Snapshot,
+    pools: &[PoolInput],
+    limit: usize,
+) -> (Option<Consolidation<'a>>, Vec<(&'a Candidate, String)>) {
     let mut ordered: Vec<&Candidate> = candidates.to_vec();
     ordered
         .sort_by(|a, b| a.pods.len().cmp(&b.pods.len()).then(b.price.total_cmp(&a.price)).then(a.claim.cmp(&b.claim)));
     let most = ordered.len().min(limit).min(100);
     for size in (2..=most).rev() {
-        if fits_elsewhere(&ordered[..size], snapshot) {
-            return ordered[..size].to_vec();
+        if let Ok(replacement) = consolidation(&ordered[..size], snapshot, pools) {
+            return (Some(Consolidation { candidates: ordered[..size].to_vec(), replacement }), Vec::new());
         }
     }
+    let mut refused = Vec::new();
     if limit == 0 {
-        return Vec::new();
+        return (None, refused);
     }
-    ordered.into_iter().find(|candidate| fits_elsewhere(&[candidate], snapshot)).into_iter().collect()
+    for candidate in ordered {
+        match consolidation(&[candidate], snapshot, pools) {
+            Ok(replacement) => {
+                return (Some(Consolidation { candidates: vec![candidate], replacement }), refused);
+            }
+            Err(message) => refused.push((candidate, message)),
+        }
+    }
+    (None, refused)
 }

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Node, Pod, Taint};
 use kube::ResourceExt;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use scheduler::{Snapshot, pod_key};
 use serde_json::json;
 
@@ -17,15 +17,17 @@ use super::disruption::{self, Candidate, Reason};
 use super::provisioning::{self, PoolInput, Remaining};
 use super::requirements::{Allowed, INSTANCE_TYPE};
 use super::{
-    GROUP, NODEPOOL_HASH_ANNOTATION, NODEPOOL_LABEL, NodeClaim, NodePool, Round, State, TERMINATION_FINALIZER,
-    class_kind, lifecycle, pool_spec, quantity,
+    DISRUPTED_TAINT, GROUP, InFlight, NODEPOOL_LABEL, NodeClaim, NodePool, Round, State, TERMINATION_FINALIZER,
+    class_kind, drift, lifecycle, pool_spec, quantity,
 };
-use crate::batch_support::stable_hash;
 
 /// How long a nomination to a claim the caches have not seen yet holds.
 const NOMINATION_GRACE_SECONDS: i64 = 30;
 /// Most instance types a NodeClaim's requirements list (upstream's `MaxInstanceTypes`).
 const MAX_INSTANCE_TYPES: usize = 60;
+/// How long a disruption waits for its replacements to initialize before it gives up (upstream's orchestration
+/// queue retries for 10 minutes at least).
+const REPLACEMENT_TIMEOUT_SECONDS: i64 = 600;
 
 fn owned_by_daemon_set(pod: &Pod) -> bool {
     pod.metadata.owner_references.iter().flatten().any(|o| o.kind == "DaemonSet")
@@ -135,7 +137,8 @@ impl Round<'_> {
             let input = &inputs[claim.pool];
             let pool = &pools[claim.pool];
             let pods: Vec<&Pod> = claim.pods.iter().map(|&i| waiting[i]).collect();
-            if let Some(name) = self.create_claim(pool, input, claim).await {
+            if let Some(created) = self.create_claim(pool, input, claim).await {
+                let name = created.name_any();
                 for pod in pods {
                     state.nominated.insert(pod_key(pod), (name.clone(), self.seconds()));
                     let message = format!("Pod should schedule on: nodeclaim/{name}");
@@ -215,12 +218,13 @@ impl Round<'_> {
         (inputs, pools)
     }
 
+    /// Creates a NodeClaim for a planned one; the claim as created.
     async fn create_claim(
         &self,
         pool: &NodePool,
         input: &PoolInput,
         planned: &provisioning::PlannedClaim,
-    ) -> Option<String> {
+    ) -> Option<NodeClaim> {
         let spec = pool_spec(&pool.spec).ok()?;
         let template = &pool.spec["template"]["spec"];
         let mut requirements = planned.requirements.clone();
@@ -230,8 +234,13 @@ impl Round<'_> {
         let mut labels = spec.labels.clone();
         labels.insert(NODEPOOL_LABEL.into(), pool.name_any());
         let mut annotations = spec.annotations.clone();
-        annotations.insert(NODEPOOL_HASH_ANNOTATION.into(), stable_hash(&pool.spec["template"], 0));
-        annotations.insert("karpenter.sh/nodepool-hash-version".into(), "v3".into());
+        annotations.insert(drift::NODEPOOL_HASH.into(), drift::pool_hash(&pool.spec["template"]));
+        annotations.insert(drift::NODEPOOL_HASH_VERSION.into(), drift::NODEPOOL_HASH_VERSION_VALUE.into());
+        if let Some(class) = self.class(&template["nodeClassRef"]) {
+            let (hash, version) = drift::class_hash_annotations(class.kind);
+            annotations.insert(hash.into(), drift::class_hash(&class.spec));
+            annotations.insert(version.into(), drift::CLASS_HASH_VERSION_VALUE.into());
+        }
         let requests = &planned.requests;
         let mut claim = json!({
             "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
@@ -259,10 +268,9 @@ impl Round<'_> {
         let api: Api<NodeClaim> = Api::all(self.client.clone());
         match api.create(&PostParams::default(), &claim).await {
             Ok(created) => {
-                let name = created.name_any();
-                tracing::info!(pool = %pool.name_any(), claim = %name, pods = planned.pods.len(),
+                tracing::info!(pool = %pool.name_any(), claim = %created.name_any(), pods = planned.pods.len(),
                                "karpenter: created nodeclaim");
-                Some(name)
+                Some(created)
             }
             Err(error) => {
                 tracing::warn!(%error, pool = %pool.name_any(), "karpenter: cannot create a NodeClaim");
@@ -271,7 +279,8 @@ impl Round<'_> {
         }
     }
 
-    /// Expiration, emptiness and consolidation; returns how soon to look again.
+    /// Expiration, the disruptions waiting for replacements, then emptiness, drift and consolidation; returns how
+    /// soon to look again.
     pub(super) async fn disrupt(&self, state: &mut State) -> Duration {
         let mut next = Duration::from_secs(60);
         // Expiration is forceful: budgets do not hold it back.
@@ -287,6 +296,11 @@ impl Round<'_> {
                 next = next.min(Duration::from_secs((at - self.seconds()) as u64));
             }
         }
+        if !state.commands.is_empty() {
+            self.advance_commands(state).await;
+            next = next.min(Duration::from_secs(1));
+        }
+        self.untaint_abandoned(state).await;
         let nodes: BTreeMap<String, &Arc<Node>> = self.nodes.iter().map(|n| (n.name_any(), n)).collect();
         // A claim that pods were nominated to, and that they have not reached yet, is not empty: the scheduler is
         // about to bind them there (upstream keeps nominated nodes out of disruption the same way).
@@ -302,11 +316,20 @@ impl Round<'_> {
             .filter(|(pod, (_, at))| pending.contains(*pod) && self.seconds() - at < NOMINATION_GRACE_SECONDS)
             .map(|(_, (claim, _))| claim.clone())
             .collect();
-        let mut candidates: Vec<(Candidate, String)> = Vec::new();
+        let in_flight: BTreeSet<String> = state
+            .commands
+            .iter()
+            .flat_map(|c| c.candidates.iter().map(|(claim, _)| claim.clone()).chain(c.replacements.iter().cloned()))
+            .collect();
+        let mut candidates: Vec<Entry> = Vec::new();
         for claim in &self.claims {
+            let conditions_now = &claim.status["conditions"];
+            let consolidatable = conditions::is_true(conditions_now, "Consolidatable");
+            let drifted = conditions::is_true(conditions_now, "Drifted");
             if claim.metadata.deletion_timestamp.is_some()
-                || !conditions::is_true(&claim.status["conditions"], "Consolidatable")
+                || !(consolidatable || drifted)
                 || awaited.contains(&claim.name_any())
+                || in_flight.contains(&claim.name_any())
             {
                 continue;
             }
@@ -329,17 +352,37 @@ impl Round<'_> {
                 self.event(state, claim.as_ref(), false, "DisruptionBlocked", &message, 900).await;
                 continue;
             }
-            let price = state
+            let labels = claim.labels();
+            let capacity_type = labels.get(super::requirements::CAPACITY_TYPE).cloned().unwrap_or_default();
+            let zone = labels.get(super::requirements::ZONE);
+            // What the node costs: its type's offering in its zone for its capacity type, else the cheapest.
+            let offerings: Vec<&crate::fleet::Offering> = state
                 .types
                 .values()
                 .flat_map(|(_, types)| types.iter())
-                .find(|t| claim.labels().get(INSTANCE_TYPE) == Some(&t.name))
-                .and_then(|t| t.offerings.iter().map(|o| o.price).reduce(f64::min))
+                .find(|t| labels.get(INSTANCE_TYPE) == Some(&t.name))
+                .map(|t| t.offerings.iter().collect())
+                .unwrap_or_default();
+            let price = offerings
+                .iter()
+                .find(|o| Some(&o.zone) == zone && o.capacity_type == capacity_type)
+                .map(|o| o.price)
+                .or_else(|| offerings.iter().map(|o| o.price).reduce(f64::min))
                 .unwrap_or(0.0);
-            candidates.push((
-                Candidate { claim: claim.name_any(), node: node.name_any(), pool: pool_name, pods, price },
-                spec.policy,
-            ));
+            candidates.push(Entry {
+                candidate: Candidate {
+                    claim: claim.name_any(),
+                    node: node.name_any(),
+                    pool: pool_name,
+                    pods,
+                    price,
+                    capacity_type,
+                },
+                policy: spec.policy,
+                consolidatable,
+                drifted_since: drifted.then(|| conditions::since(conditions_now, "Drifted")).flatten(),
+                drifted,
+            });
         }
         if candidates.is_empty() {
             return next;
@@ -348,7 +391,13 @@ impl Round<'_> {
         for pool in &self.pools {
             let owned: Vec<&Arc<NodeClaim>> =
                 self.claims.iter().filter(|c| c.labels().get(NODEPOOL_LABEL) == Some(&pool.name_any())).collect();
-            let deleting = owned.iter().filter(|c| c.metadata.deletion_timestamp.is_some()).count();
+            let deleting = owned
+                .iter()
+                .filter(|c| {
+                    c.metadata.deletion_timestamp.is_some()
+                        || state.commands.iter().any(|f| f.candidates.iter().any(|(n, _)| *n == c.name_any()))
+                })
+                .count();
             budgets.insert(pool.name_any(), (owned.len(), deleting));
         }
         let allowed = |pool: &str, reason: Reason, taken: usize| -> usize {
@@ -359,7 +408,8 @@ impl Round<'_> {
         // Emptiness.
         let mut taken: BTreeMap<String, usize> = BTreeMap::new();
         let mut chosen: Vec<(&Candidate, Reason)> = Vec::new();
-        for (candidate, _) in candidates.iter().filter(|(c, _)| c.pods.is_empty()) {
+        for entry in candidates.iter().filter(|e| e.consolidatable && e.candidate.pods.is_empty()) {
+            let candidate = &entry.candidate;
             let used = taken.get(&candidate.pool).copied().unwrap_or(0);
             if allowed(&candidate.pool, Reason::Empty, used) > 0 {
                 *taken.entry(candidate.pool.clone()).or_default() += 1;
@@ -369,58 +419,258 @@ impl Round<'_> {
                 self.event(state, pool.as_ref(), false, "DisruptionBlocked", message, 60).await;
             }
         }
-        // Consolidation of underutilized nodes, when nothing empty went this round.
+        // Drift, then consolidation, when nothing empty went this round. New nodes are planned only while no
+        // other disruption waits for its own (the plans would not see each other's).
+        let replacing = state.commands.is_empty();
+        let mut started = false;
         if chosen.is_empty() {
-            let underutilized: Vec<&Candidate> = candidates
-                .iter()
-                .filter(|(c, policy)| policy == "WhenEmptyOrUnderutilized" && !c.pods.is_empty())
-                .map(|(c, _)| c)
-                .collect();
-            if !underutilized.is_empty() {
-                let mut snapshot = self.snapshot();
-                // Nodes going away take nothing.
-                for node in self.nodes.iter().filter(|n| n.metadata.deletion_timestamp.is_some() || !is_ready(n)) {
-                    snapshot.remove_node(&node.name_any());
+            let mut snapshot = self.snapshot();
+            // Nodes going away take nothing.
+            for node in self.nodes.iter().filter(|n| n.metadata.deletion_timestamp.is_some() || !is_ready(n)) {
+                snapshot.remove_node(&node.name_any());
+            }
+            let (inputs, pools) = self.pool_inputs(state).await;
+            let mut drifted: Vec<&Entry> = candidates.iter().filter(|e| e.drifted).collect();
+            // Empty ones first (they cost nothing to move), then the longest drifted.
+            drifted.sort_by_key(|e| (!e.candidate.pods.is_empty(), e.drifted_since.map(|t| t.as_second())));
+            for entry in drifted {
+                let candidate = &entry.candidate;
+                if allowed(&candidate.pool, Reason::Drifted, 0) == 0 {
+                    continue;
                 }
-                let limit = underutilized
+                match disruption::simulate(&[candidate], &snapshot, &inputs) {
+                    Err(message) => self.blocked(state, candidate, &message).await,
+                    Ok(claims) if claims.is_empty() => {
+                        chosen.push((candidate, Reason::Drifted));
+                        break;
+                    }
+                    Ok(claims) if replacing => {
+                        started = self.start(state, &[candidate], &claims, &inputs, &pools, Reason::Drifted).await;
+                        break;
+                    }
+                    Ok(_) => {}
+                }
+            }
+            if chosen.is_empty() && !started {
+                let underutilized: Vec<&Candidate> = candidates
                     .iter()
-                    .map(|c| c.pool.clone())
-                    .collect::<BTreeSet<_>>()
-                    .iter()
-                    .map(|pool| allowed(pool, Reason::Underutilized, 0))
-                    .min()
-                    .unwrap_or(0);
-                for candidate in disruption::consolidate(&underutilized, &snapshot, limit) {
-                    chosen.push((candidate, Reason::Underutilized));
+                    .filter(|e| {
+                        e.consolidatable && e.policy == "WhenEmptyOrUnderutilized" && !e.candidate.pods.is_empty()
+                    })
+                    .map(|e| &e.candidate)
+                    .collect();
+                if !underutilized.is_empty() {
+                    let limit = underutilized
+                        .iter()
+                        .map(|c| c.pool.clone())
+                        .collect::<BTreeSet<_>>()
+                        .iter()
+                        .map(|pool| allowed(pool, Reason::Underutilized, 0))
+                        .min()
+                        .unwrap_or(0);
+                    let (decision, refused) = disruption::consolidate(&underutilized, &snapshot, &inputs, limit);
+                    for (candidate, message) in refused {
+                        self.unconsolidatable(state, candidate, &message).await;
+                    }
+                    match decision {
+                        Some(decision) if decision.replacement.is_none() => {
+                            chosen.extend(decision.candidates.iter().map(|c| (*c, Reason::Underutilized)));
+                        }
+                        Some(decision) if replacing => {
+                            let claims: Vec<_> = decision.replacement.into_iter().collect();
+                            self.start(state, &decision.candidates, &claims, &inputs, &pools, Reason::Underutilized)
+                                .await;
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
-        let api: Api<NodeClaim> = Api::all(self.client.clone());
         for (candidate, reason) in chosen {
-            let title = reason.as_str();
-            if let Some(node) = nodes.get(&candidate.node) {
-                self.event(
-                    state,
-                    node.as_ref(),
-                    false,
-                    "DisruptionTerminating",
-                    &format!("Disrupting Node: {title}"),
-                    60,
-                )
-                .await;
-            }
-            if let Some(claim) = self.claims.iter().find(|c| c.name_any() == candidate.claim) {
-                let message = format!("Disrupting NodeClaim: {title}");
-                self.event(state, claim.as_ref(), false, "DisruptionTerminating", &message, 60).await;
-            }
-            tracing::info!(claim = %candidate.claim, node = %candidate.node, reason = title,
-                           "karpenter: disrupting node(s)");
-            if let Err(error) = api.delete(&candidate.claim, &Default::default()).await {
-                tracing::debug!(%error, "karpenter: cannot delete a NodeClaim");
-            }
+            self.terminate_candidate(state, &candidate.claim, &candidate.node, reason).await;
         }
         next.min(Duration::from_secs(10))
     }
+
+    /// Emits `DisruptionTerminating` on a candidate's node and claim and deletes the claim (termination drains it).
+    async fn terminate_candidate(&self, state: &mut State, claim_name: &str, node_name: &str, reason: Reason) {
+        let title = reason.as_str();
+        if let Some(node) = self.nodes.iter().find(|n| n.name_any() == node_name) {
+            let message = format!("Disrupting Node: {title}");
+            self.event(state, node.as_ref(), false, "DisruptionTerminating", &message, 60).await;
+        }
+        if let Some(claim) = self.claims.iter().find(|c| c.name_any() == claim_name) {
+            let message = format!("Disrupting NodeClaim: {title}");
+            self.event(state, claim.as_ref(), false, "DisruptionTerminating", &message, 60).await;
+        }
+        tracing::info!(claim = %claim_name, node = %node_name, reason = title, "karpenter: disrupting node");
+        state.disrupted.insert(claim_name.to_owned(), self.seconds());
+        let api: Api<NodeClaim> = Api::all(self.client.clone());
+        if let Err(error) = api.delete(claim_name, &Default::default()).await {
+            tracing::debug!(%error, "karpenter: cannot delete a NodeClaim");
+        }
+    }
+
+    /// `DisruptionBlocked` on a candidate's node and claim.
+    async fn blocked(&self, state: &mut State, candidate: &Candidate, message: &str) {
+        if let Some(node) = self.nodes.iter().find(|n| n.name_any() == candidate.node) {
+            self.event(state, node.as_ref(), false, "DisruptionBlocked", message, 900).await;
+        }
+        if let Some(claim) = self.claims.iter().find(|c| c.name_any() == candidate.claim) {
+            self.event(state, claim.as_ref(), false, "DisruptionBlocked", message, 900).await;
+        }
+    }
+
+    /// `Unconsolidatable` on a candidate's node and claim (upstream deduplicates them for 15 minutes).
+    async fn unconsolidatable(&self, state: &mut State, candidate: &Candidate, message: &str) {
+        if let Some(node) = self.nodes.iter().find(|n| n.name_any() == candidate.node) {
+            self.event(state, node.as_ref(), false, "Unconsolidatable", message, 900).await;
+        }
+        if let Some(claim) = self.claims.iter().find(|c| c.name_any() == candidate.claim) {
+            self.event(state, claim.as_ref(), false, "Unconsolidatable", message, 900).await;
+        }
+    }
+
+    /// Starts a disruption that needs new nodes: taints the candidates' nodes `karpenter.sh/disrupted:NoSchedule`,
+    /// creates the replacement claims (`DisruptionLaunching`, `DisruptionWaitingReadiness`) and queues it; whether
+    /// it started.
+    async fn start(
+        &self,
+        state: &mut State,
+        candidates: &[&Candidate],
+        planned: &[provisioning::PlannedClaim],
+        inputs: &[PoolInput],
+        pools: &[Arc<NodePool>],
+        reason: Reason,
+    ) -> bool {
+        for candidate in candidates {
+            if !self.set_disrupted_taint(&candidate.node, true).await {
+                for candidate in candidates {
+                    self.set_disrupted_taint(&candidate.node, false).await;
+                }
+                return false;
+            }
+        }
+        let mut replacements = Vec::new();
+        for claim in planned {
+            let Some(created) = self.create_claim(&pools[claim.pool], &inputs[claim.pool], claim).await else {
+                // What was created stays, empty, and is consolidated away later; the candidates keep their nodes.
+                for candidate in candidates {
+                    self.set_disrupted_taint(&candidate.node, false).await;
+                }
+                return false;
+            };
+            let launching = format!("Launching NodeClaim: {}", reason.as_str());
+            self.event(state, &created, false, "DisruptionLaunching", &launching, 60).await;
+            let waiting = "Waiting on readiness to continue disruption";
+            self.event(state, &created, false, "DisruptionWaitingReadiness", waiting, 60).await;
+            replacements.push(created.name_any());
+        }
+        tracing::info!(candidates = ?candidates.iter().map(|c| c.claim.as_str()).collect::<Vec<_>>(),
+                       replacements = ?replacements, reason = reason.as_str(),
+                       "karpenter: replacing node(s)");
+        state.commands.push(InFlight {
+            candidates: candidates.iter().map(|c| (c.claim.clone(), c.node.clone())).collect(),
+            replacements,
+            reason,
+            started: self.seconds(),
+        });
+        true
+    }
+
+    /// Deletes the candidates of disruptions whose replacements are initialized; gives up on those whose
+    /// replacements failed or took longer than [`REPLACEMENT_TIMEOUT_SECONDS`] (their nodes are untainted).
+    async fn advance_commands(&self, state: &mut State) {
+        let commands = std::mem::take(&mut state.commands);
+        for command in commands {
+            let age = self.seconds() - command.started;
+            let mut ready = true;
+            let mut failed = age > REPLACEMENT_TIMEOUT_SECONDS;
+            for name in &command.replacements {
+                match self.claims.iter().find(|c| c.name_any() == *name) {
+                    // A claim created this very moment may not be in the cache yet.
+                    None => {
+                        ready = false;
+                        failed |= age > NOMINATION_GRACE_SECONDS;
+                    }
+                    Some(claim) if claim.metadata.deletion_timestamp.is_some() => failed = true,
+                    Some(claim) => ready &= conditions::is_true(&claim.status["conditions"], "Initialized"),
+                }
+            }
+            if ready {
+                for (claim, node) in &command.candidates {
+                    self.terminate_candidate(state, claim, node, command.reason).await;
+                }
+            } else if failed {
+                tracing::warn!(candidates = ?command.candidates, replacements = ?command.replacements,
+                               "karpenter: replacements did not initialize; the nodes stay");
+            } else {
+                state.commands.push(command);
+            }
+        }
+    }
+
+    /// Removes `karpenter.sh/disrupted` from nodes no disruption is under way for (a disruption given up, or one
+    /// this process no longer remembers), as upstream's disruption controller does.
+    async fn untaint_abandoned(&self, state: &mut State) {
+        let now = self.seconds();
+        state.disrupted.retain(|_, at| now - *at < NOMINATION_GRACE_SECONDS);
+        let going: BTreeSet<&str> =
+            state.commands.iter().flat_map(|c| c.candidates.iter().map(|(_, node)| node.as_str())).collect();
+        for node in &self.nodes {
+            let tainted = node
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .any(|t| t.key == DISRUPTED_TAINT);
+            if !tainted || node.metadata.deletion_timestamp.is_some() || going.contains(node.name_any().as_str()) {
+                continue;
+            }
+            let provider = node.spec.as_ref().and_then(|s| s.provider_id.as_deref()).unwrap_or_default();
+            let Some(claim) = self.claims.iter().find(|c| c.status["providerID"].as_str() == Some(provider)) else {
+                continue;
+            };
+            if claim.metadata.deletion_timestamp.is_some() || state.disrupted.contains_key(&claim.name_any()) {
+                continue;
+            }
+            self.set_disrupted_taint(&node.name_any(), false).await;
+        }
+    }
+
+    /// Adds or removes a node's `karpenter.sh/disrupted:NoSchedule` taint; whether the node has it as asked.
+    async fn set_disrupted_taint(&self, node_name: &str, present: bool) -> bool {
+        let Some(node) = self.nodes.iter().find(|n| n.name_any() == node_name) else { return false };
+        let mut taints: Vec<Taint> = node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
+        let has = taints.iter().any(|t| t.key == DISRUPTED_TAINT);
+        if has == present {
+            return true;
+        }
+        taints.retain(|t| t.key != DISRUPTED_TAINT);
+        if present {
+            taints.push(Taint { key: DISRUPTED_TAINT.into(), effect: "NoSchedule".into(), ..Taint::default() });
+        }
+        let patch = json!({ "spec": { "taints": taints },
+                            "metadata": { "resourceVersion": node.metadata.resource_version } });
+        let api: Api<Node> = Api::all(self.client.clone());
+        match api.patch(node_name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::debug!(%error, node = %node_name, "karpenter: cannot change a node's disrupted taint");
+                false
+            }
+        }
+    }
+}
+
+/// A candidate with what the disruption methods ask of it.
+struct Entry {
+    candidate: Candidate,
+    policy: String,
+    consolidatable: bool,
+    drifted: bool,
+    drifted_since: Option<jiff::Timestamp>,
 }
 
 /// A DaemonSet's pod as it would be on a new node.

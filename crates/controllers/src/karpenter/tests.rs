@@ -503,15 +503,18 @@ fn karpenter_consolidates_nodes_whose_pods_fit_elsewhere() {
         pool: "default".into(),
         pods,
         price: 0.1,
+        capacity_type: "on-demand".into(),
     };
     let a = candidate("ca", "a", vec![pods[0].clone()]);
     let b = candidate("cb", "b", vec![pods[1].clone()]);
     let c = candidate("cc", "c", vec![pods[2].clone()]);
-    // Both small nodes cannot go at once onto the full node c, so one of them goes.
-    let chosen = disruption::consolidate(&[&a, &b, &c], &snapshot, 10);
-    assert_eq!(chosen.len(), 1);
-    assert!(chosen[0].claim == "ca" || chosen[0].claim == "cb");
-    assert!(disruption::consolidate(&[&a, &b], &snapshot, 0).is_empty(), "a budget of 0 allows nothing");
+    // Both small nodes cannot go at once onto the full node c, so one of them goes, replaced by nothing.
+    let (chosen, _) = disruption::consolidate(&[&a, &b, &c], &snapshot, &[], 10);
+    let chosen = chosen.expect("one candidate goes");
+    assert_eq!(chosen.candidates.len(), 1);
+    assert!(chosen.replacement.is_none());
+    assert!(chosen.candidates[0].claim == "ca" || chosen.candidates[0].claim == "cb");
+    assert!(disruption::consolidate(&[&a, &b], &snapshot, &[], 0).0.is_none(), "a budget of 0 allows nothing");
     let budgets: Vec<k8s_openapi::api::policy::v1::PodDisruptionBudget> = vec![
         serde_json::from_value(json!({
             "metadata": { "name": "web", "namespace": "default" },
@@ -525,4 +528,82 @@ fn karpenter_consolidates_nodes_whose_pods_fit_elsewhere() {
     let pinned = pod("x", "100m", json!({ "metadata": { "annotations": { "karpenter.sh/do-not-disrupt": "true" } } }));
     assert!(disruption::blocked(None, &[pinned], &[]).unwrap().contains("do-not-disrupt"));
     assert!(disruption::blocked(None, &[pods[0].clone()], &budgets).is_none());
+}
+
+#[test]
+fn karpenter_replaces_a_node_by_a_cheaper_one_that_holds_its_pods() {
+    // Two m5.xlarge nodes ($0.192/h each), one holding a 3-core pod and one a 1.5-core pod: neither pod fits beside
+    // the other, nor do both fit one new node, so consolidation replaces the second node by a cheaper type.
+    let mut snapshot = Snapshot::new();
+    snapshot.upsert_node(&sim_node("a", "3930m"));
+    snapshot.upsert_node(&sim_node("b", "3930m"));
+    let pods = [bound("p1", "3", "a"), bound("p2", "1500m", "b")];
+    for p in &pods {
+        snapshot.add_pod(p);
+    }
+    let on_demand = [requirement("karpenter.sh/capacity-type", "In", &["on-demand"])];
+    let pools = [pool("default", &on_demand)];
+    let candidate = |claim: &str, node: &str, pod: &Pod, capacity_type: &str| Candidate {
+        claim: claim.into(),
+        node: node.into(),
+        pool: "default".into(),
+        pods: vec![pod.clone()],
+        price: 0.192,
+        capacity_type: capacity_type.into(),
+    };
+    let a = candidate("ca", "a", &pods[0], "on-demand");
+    let b = candidate("cb", "b", &pods[1], "on-demand");
+    let (chosen, refused) = disruption::consolidate(&[&a, &b], &snapshot, &pools, 10);
+    let chosen = chosen.expect("b is replaced");
+    assert_eq!(chosen.candidates.iter().map(|c| c.claim.as_str()).collect::<Vec<_>>(), ["cb"]);
+    let replacement = chosen.replacement.expect("by a new node");
+    let names = type_names(&pools[0], &replacement.types);
+    assert!(names.contains(&"m5.large".to_owned()), "{names:?}");
+    assert!(!names.contains(&"m5.xlarge".to_owned()), "not as dear as the node it replaces: {names:?}");
+    // a's 3-core pod needs an xlarge again: nothing cheaper holds it.
+    assert_eq!(
+        refused.iter().map(|(c, m)| (c.claim.as_str(), m.as_str())).collect::<Vec<_>>(),
+        [("ca", "Can't replace with a cheaper node")]
+    );
+    // A spot node is not replaced by another spot node.
+    let spot = candidate("cs", "b", &pods[1], "spot");
+    let any = [pool("default", &[])];
+    assert_eq!(
+        disruption::consolidation(&[&spot], &snapshot, &any).unwrap_err(),
+        "SpotToSpotConsolidation is disabled, can't replace a spot node with a spot node"
+    );
+    // An on-demand node whose pool allows both is replaced by spot only: a launch never lands on on-demand at a
+    // price the decision did not count on.
+    let replacement = disruption::consolidation(&[&b], &snapshot, &any).unwrap().expect("a replacement");
+    assert_eq!(replacement.requirements.get("karpenter.sh/capacity-type"), Some(&Allowed::is("spot")));
+    // A pod that no pool takes blocks consolidation with the provisioner's reason.
+    let gpu = bound("gpu", "100m", "b");
+    let mut gpu = gpu;
+    gpu.spec.as_mut().unwrap().node_selector = Some([("team".to_owned(), "x".to_owned())].into());
+    let stuck = candidate("cg", "b", &gpu, "on-demand");
+    let message = disruption::simulate(&[&stuck], &Snapshot::new(), &pools).unwrap_err();
+    assert!(message.starts_with("pod \"default/gpu\" cannot be rescheduled: "), "{message}");
+}
+
+#[test]
+fn karpenter_drift_of_a_claim_needs_its_replacements_or_none() {
+    let mut snapshot = Snapshot::new();
+    snapshot.upsert_node(&sim_node("a", "1930m"));
+    snapshot.upsert_node(&sim_node("b", "1930m"));
+    let p = bound("p", "1500m", "a");
+    snapshot.add_pod(&p);
+    let pools = [pool("default", &[])];
+    let drifted = Candidate {
+        claim: "ca".into(),
+        node: "a".into(),
+        pool: "default".into(),
+        pods: vec![p.clone()],
+        price: 0.096,
+        capacity_type: "on-demand".into(),
+    };
+    assert_eq!(disruption::simulate(&[&drifted], &snapshot, &pools).unwrap(), Vec::new(), "b takes the pod");
+    snapshot.add_pod(&bound("q", "1500m", "b"));
+    let claims = disruption::simulate(&[&drifted], &snapshot, &pools).unwrap();
+    assert_eq!(claims.len(), 1, "a new node is needed");
+    assert_eq!(claims[0].pods, [0]);
 }

@@ -695,6 +695,8 @@ impl Fleet for ClusterFleet {
                         provider_id: format!("aws:///{}/{}", instance.availability_zone, instance.id),
                         state: instance.state_at(now).name().to_owned(),
                         tags: network.tags.get(&instance.id).cloned().unwrap_or_default(),
+                        subnet_id: instance.subnet_id.clone(),
+                        security_groups: instance.security_groups.clone(),
                     })
                     .collect()
             })

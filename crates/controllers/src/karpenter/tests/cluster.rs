@@ -103,6 +103,8 @@ impl Fleet for FakeFleet {
                 provider_id: provider_id.clone(),
                 state: "running".into(),
                 tags: request.tags.clone(),
+                subnet_id: chosen.subnet_id.clone(),
+                security_groups: request.class.security_groups.iter().map(|g| g.id.clone()).collect(),
             },
         );
         Ok(Launched {
@@ -157,9 +159,8 @@ async fn pending_pod(client: &kube::Client, name: &str, cpu: &str) {
     pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("mark it unschedulable");
 }
 
-#[tokio::test]
-async fn karpenter_provisions_registers_and_consolidates_a_node() {
-    let (_planes, client) = cluster().await;
+/// Karpenter running against the cluster with a fake fleet, installed.
+async fn start(client: &kube::Client) -> (Arc<FakeFleet>, tokio::task::JoinHandle<()>) {
     let fleet = Arc::new(FakeFleet {
         client: client.clone(),
         instances: Mutex::new(BTreeMap::new()),
@@ -172,7 +173,44 @@ async fn karpenter_provisions_registers_and_consolidates_a_node() {
         refresh: Duration::from_secs(60),
     };
     let task = tokio::spawn(run_with(client.clone(), fleet.clone(), Clock::system(), settings));
-    install(&client).await;
+    install(client).await;
+    (fleet, task)
+}
+
+/// The getting-started EC2NodeClass and an on-demand amd64 NodePool, once the CRDs are served; waits for the pool
+/// to be Ready.
+async fn class_and_pool(client: &kube::Client) {
+    let classes: Api<Ec2NodeClass> = Api::all(client.clone());
+    let pools: Api<NodePool> = Api::all(client.clone());
+    let class = json!({ "apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": { "name": "default" },
+        "spec": { "role": "KarpenterNodeRole-demo", "amiSelectorTerms": [{ "alias": "al2023@latest" }],
+                  "subnetSelectorTerms": [{ "tags": { "karpenter.sh/discovery": "demo" } }],
+                  "securityGroupSelectorTerms": [{ "tags": { "karpenter.sh/discovery": "demo" } }] } });
+    eventually("the EC2NodeClass kind served", Duration::from_secs(10), || async {
+        classes.create(&PostParams::default(), &object(class.clone())).await.ok()
+    })
+    .await;
+    let pool = json!({ "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": { "name": "default" },
+        "spec": { "template": { "spec": {
+            "nodeClassRef": { "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default" },
+            "requirements": [{ "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"] },
+                             { "key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"] }] } },
+                  "disruption": { "consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "0s" } } });
+    eventually("the NodePool kind served", Duration::from_secs(10), || async {
+        pools.create(&PostParams::default(), &object(pool.clone())).await.ok()
+    })
+    .await;
+    eventually("the pool ready", Duration::from_secs(10), || async {
+        let pool = pools.get("default").await.ok()?;
+        super::conditions::is_true(&pool.status["conditions"], "Ready").then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn karpenter_provisions_registers_and_consolidates_a_node() {
+    let (_planes, client) = cluster().await;
+    let (fleet, task) = start(&client).await;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     eventually("the CRDs", Duration::from_secs(10), || async {
         crds.get_opt("ec2nodeclasses.karpenter.k8s.aws").await.ok().flatten()?;
@@ -194,23 +232,7 @@ async fn karpenter_provisions_registers_and_consolidates_a_node() {
     })
     .await;
     assert!(refused.contains("Unsupported value"), "{refused}");
-    let class = json!({ "apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": { "name": "default" },
-        "spec": { "role": "KarpenterNodeRole-demo", "amiSelectorTerms": [{ "alias": "al2023@latest" }],
-                  "subnetSelectorTerms": [{ "tags": { "karpenter.sh/discovery": "demo" } }],
-                  "securityGroupSelectorTerms": [{ "tags": { "karpenter.sh/discovery": "demo" } }] } });
-    classes.create(&PostParams::default(), &object(class)).await.expect("create the class");
-    let pool = json!({ "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": { "name": "default" },
-        "spec": { "template": { "spec": {
-            "nodeClassRef": { "group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default" },
-            "requirements": [{ "key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"] },
-                             { "key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"] }] } },
-                  "disruption": { "consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "0s" } } });
-    pools.create(&PostParams::default(), &object(pool)).await.expect("create the pool");
-    eventually("the pool ready", Duration::from_secs(10), || async {
-        let pool = pools.get("default").await.ok()?;
-        super::conditions::is_true(&pool.status["conditions"], "Ready").then_some(())
-    })
-    .await;
+    class_and_pool(&client).await;
     let class = classes.get("default").await.unwrap();
     assert_eq!(class.status["subnets"][0]["id"], "subnet-a");
     assert!(class.metadata.finalizers.unwrap_or_default().contains(&"karpenter.k8s.aws/termination".to_owned()));
@@ -268,5 +290,92 @@ async fn karpenter_provisions_registers_and_consolidates_a_node() {
     })
     .await;
     assert_eq!(fleet.terminated.lock().unwrap().as_slice(), ["i-0001"]);
+    task.abort();
+}
+
+/// A pod bound to `node`, Running, that goes at once when evicted.
+async fn bound_pod(client: &kube::Client, name: &str, cpu: &str, node: &str) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pod = json!({
+        "metadata": { "name": name, "labels": { "app": "web" },
+                      "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "u1", "controller": true }] },
+        "spec": { "nodeName": node, "terminationGracePeriodSeconds": 0,
+                  "containers": [{ "name": "app", "image": "nginx", "resources": { "requests": { "cpu": cpu, "memory": "128Mi" } } }] },
+    });
+    pods.create(&PostParams::default(), &object(pod)).await.expect("create a bound pod");
+    let status = json!({ "status": { "phase": "Running", "conditions": [{ "type": "Ready", "status": "True" }] } });
+    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("mark it running");
+}
+
+#[tokio::test]
+async fn karpenter_replaces_a_drifted_node_before_it_goes() {
+    let (_planes, client) = cluster().await;
+    let (fleet, task) = start(&client).await;
+    class_and_pool(&client).await;
+    let pools: Api<NodePool> = Api::all(client.clone());
+    let claims: Api<NodeClaim> = Api::all(client.clone());
+    pending_pod(&client, "web-1", "1").await;
+    let first = eventually("an initialized NodeClaim", Duration::from_secs(15), || async {
+        let claim = claims.list(&ListParams::default()).await.ok()?.items.into_iter().next()?;
+        super::conditions::is_true(&claim.status["conditions"], "Initialized").then_some(claim)
+    })
+    .await;
+    let first_name = first.metadata.name.clone().unwrap();
+    let first_node = first.status["nodeName"].as_str().unwrap().to_owned();
+    // The pool and its claims carry the template's hash.
+    let pool = pools.get("default").await.unwrap();
+    let hash = pool.metadata.annotations.clone().unwrap_or_default().get("karpenter.sh/nodepool-hash").cloned();
+    assert!(hash.is_some());
+    assert_eq!(first.metadata.annotations.clone().unwrap_or_default().get("karpenter.sh/nodepool-hash"), hash.as_ref());
+    // The pod lands there (as the scheduler would put it; bound before the pending one goes, so the node is
+    // never empty).
+    bound_pod(&client, "web-2", "1", &first_node).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods.delete("web-1", &DeleteParams::default().grace_period(0)).await.unwrap();
+
+    // A new label in the template drifts the node: a replacement with the label comes first, then the node goes.
+    // (Consolidation waits an hour, so the replacement, empty here with no ReplicaSet to bring the pod back, stays.)
+    let patch = json!({ "spec": { "template": { "metadata": { "labels": { "team": "blue" } } },
+                                  "disruption": { "consolidateAfter": "1h" } } });
+    pools.patch("default", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    let replacement = eventually("a replacement NodeClaim", Duration::from_secs(15), || async {
+        let list = claims.list(&ListParams::default()).await.ok()?;
+        list.items.into_iter().find(|c| c.metadata.name.as_deref() != Some(first_name.as_str()))
+    })
+    .await;
+    let labels = replacement.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("team").map(String::as_str), Some("blue"));
+    let events: Api<Event> = Api::all(client.clone());
+    let said = |reason: &'static str, message: &'static str, name: String| {
+        let events = events.clone();
+        async move {
+            events.list(&ListParams::default()).await.ok()?.items.into_iter().find(|e| {
+                e.reason.as_deref() == Some(reason)
+                    && e.message.as_deref() == Some(message)
+                    && e.involved_object.name.as_deref() == Some(name.as_str())
+            })
+        }
+    };
+    let replacement_name = replacement.metadata.name.clone().unwrap();
+    eventually("DisruptionLaunching", Duration::from_secs(5), || {
+        said("DisruptionLaunching", "Launching NodeClaim: Drifted", replacement_name.clone())
+    })
+    .await;
+    eventually("DisruptionTerminating", Duration::from_secs(15), || {
+        said("DisruptionTerminating", "Disrupting NodeClaim: Drifted", first_name.clone())
+    })
+    .await;
+    let nodes: Api<Node> = Api::all(client.clone());
+    eventually("the drifted node gone", Duration::from_secs(20), || async {
+        let gone =
+            claims.get_opt(&first_name).await.ok()?.is_none() && nodes.get_opt(&first_node).await.ok()?.is_none();
+        gone.then_some(())
+    })
+    .await;
+    assert_eq!(fleet.terminated.lock().unwrap().as_slice(), ["i-0001"]);
+    // The replacement is not drifted: it stays.
+    let kept = claims.get(&replacement_name).await.unwrap();
+    assert!(kept.metadata.deletion_timestamp.is_none());
+    assert!(!super::conditions::is_true(&kept.status["conditions"], "Drifted"));
     task.abort();
 }
