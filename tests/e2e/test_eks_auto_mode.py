@@ -290,6 +290,7 @@ kind: IngressClassParams
 metadata: {name: alb}
 spec:
   scheme: internet-facing
+  loadBalancerAttributes: [{key: idle_timeout.timeout_seconds, value: "600"}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
@@ -366,6 +367,9 @@ def test_an_ingress_of_auto_modes_alb_class_gets_an_application_load_balancer(aw
     tags = {t["Key"]: t["Value"] for t in aws("elbv2", "describe-tags", "--resource-arns", lb["LoadBalancerArn"])[
         "TagDescriptions"][0]["Tags"]}
     assert (tags["eks:eks-cluster-name"], tags["ingress.eks.amazonaws.com/stack"]) == ("alb", "default/web"), tags
+    attributes = {a["Key"]: a["Value"] for a in aws("elbv2", "describe-load-balancer-attributes",
+                                                    "--load-balancer-arn", lb["LoadBalancerArn"])["Attributes"]}
+    assert attributes["idle_timeout.timeout_seconds"] == "600", "the parameters' attribute"
     [group] = aws("elbv2", "describe-target-groups", "--load-balancer-arn", lb["LoadBalancerArn"])["TargetGroups"]
     assert group["TargetType"] == "ip", "Auto Mode sends to the pods"
 

@@ -195,6 +195,10 @@ pub struct ApplicationSpec {
     pub success_codes: String,
     pub tags: BTreeMap<String, String>,
     pub name: Option<String>,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None`: ELBv2's default (`ipv4`).
+    pub ip_address_type: Option<String>,
+    /// Load balancer attributes set (`idle_timeout.timeout_seconds` ...); the others keep their defaults.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A target group of a load balancer and the Service port whose targets it holds: what the AWS Load Balancer

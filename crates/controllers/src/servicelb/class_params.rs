@@ -1,9 +1,9 @@
 //! `IngressClassParams`: settings an IngressClass gives every Ingress of its class through `spec.parameters`,
 //! taking precedence over the Ingresses' own annotations, in two flavours.
 //!
-//! - The AWS Load Balancer Controller's (`elbv2.k8s.aws/v1beta1`): `group.name`, `scheme`, `loadBalancerName`,
-//!   `inboundCIDRs`, `certificateArn`, `subnets` (`ids`, or `tags`: a map of a tag to its accepted values), `tags`
-//!   (merged over the annotation's) and `targetType`.
+//! - The AWS Load Balancer Controller's (`elbv2.k8s.aws/v1beta1`): `group.name`, `scheme`, `ipAddressType`,
+//!   `loadBalancerName`, `inboundCIDRs`, `certificateArn`, `subnets` (`ids`, or `tags`: a map of a tag to its
+//!   accepted values), `tags` and `loadBalancerAttributes` (each merged over the annotation's) and `targetType`.
 //! - EKS Auto Mode's (`eks.amazonaws.com/v1`, [`super::auto_mode_alb`]): the same but `certificateARNs`, and subnets
 //!   by `ids` or `matchTags` (`[{key, values}]`); no `loadBalancerName` or `targetType`.
 //!
@@ -112,7 +112,7 @@ pub fn with_params(
     if let Some(group) = text("/group/name") {
         set("group.name", group);
     }
-    let mut texts = vec![("/scheme", "scheme")];
+    let mut texts = vec![("/scheme", "scheme"), ("/ipAddressType", "ip-address-type")];
     if !auto_mode {
         texts.extend([("/loadBalancerName", "load-balancer-name"), ("/targetType", "target-type")]);
     }
@@ -139,23 +139,24 @@ pub fn with_params(
         }
         (None, true) => {}
     }
-    if let Some(tags) = params.get("tags").and_then(Value::as_array).filter(|t| !t.is_empty()) {
-        let key = "alb.ingress.kubernetes.io/tags";
+    for (field, suffix) in [("tags", "tags"), ("loadBalancerAttributes", "load-balancer-attributes")] {
+        let Some(pairs) = params.get(field).and_then(Value::as_array).filter(|t| !t.is_empty()) else { continue };
+        let key = format!("alb.ingress.kubernetes.io/{suffix}");
         let mut merged: BTreeMap<String, String> = annotations
-            .get(key)
+            .get(&key)
             .map(|v| {
                 v.split(',')
                     .filter_map(|pair| pair.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
                     .collect()
             })
             .unwrap_or_default();
-        for tag in tags {
-            if let Some(k) = tag.get("key").and_then(Value::as_str) {
-                merged.insert(k.to_owned(), tag.get("value").and_then(Value::as_str).unwrap_or_default().to_owned());
+        for pair in pairs {
+            if let Some(k) = pair.get("key").and_then(Value::as_str) {
+                merged.insert(k.to_owned(), pair.get("value").and_then(Value::as_str).unwrap_or_default().to_owned());
             }
         }
         let text: Vec<String> = merged.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        annotations.insert(key.to_owned(), text.join(","));
+        annotations.insert(key, text.join(","));
     }
     Ok((ingress, subnet_tags))
 }

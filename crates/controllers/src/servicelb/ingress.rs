@@ -4,8 +4,9 @@
 //! (ordered by `group.order`); the others each have their own. Listeners come from `listen-ports` (HTTP 80, or
 //! HTTPS 443 with a `certificate-arn`), rules from the Ingresses' hosts and paths (a `Prefix` path `/api` matches
 //! `/api` and `/api/*`), a target group per Service port (`target-type` instance: the node port; ip: the pods), and
-//! requests no rule takes get the default backend or a fixed 404. Each member's status gets the DNS name; the
-//! finalizer is `ingress.k8s.aws/resources` (or `group.ingress.k8s.aws/<group>` in an explicit group).
+//! requests no rule takes get the default backend or a fixed 404; `ip-address-type` and
+//! `load-balancer-attributes` are the load balancer's own. Each member's status gets the DNS name; the finalizer
+//! is `ingress.k8s.aws/resources` (or `group.ingress.k8s.aws/<group>` in an explicit group).
 //!
 //! EKS Auto Mode's Ingresses (class controller `eks.amazonaws.com/alb`) go the same way while Auto Mode load
 //! balancing is on, with the differences [`super::auto_mode_alb`] lists; their groups are apart from the
@@ -280,14 +281,14 @@ pub fn application_spec(
     let first = |suffix: &str| members.iter().find_map(|ingress| annotation(ingress, suffix)).map(str::to_owned);
     let mut tags = BTreeMap::new();
     for ingress in members {
-        for pair in list(annotation(ingress, "tags")) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
-            if key.trim().is_empty() {
-                return Err(format!("failed to parse stringMap annotation, {ANNOTATION}tags: {pair}"));
-            }
-            tags.insert(key.trim().to_owned(), value.trim().to_owned());
-        }
+        tags.extend(string_map(annotation(ingress, "tags"), "tags")?);
     }
+    let ip_address_type = match agreed(members, "ip-address-type")? {
+        None => None,
+        Some(kind @ ("ipv4" | "dualstack" | "dualstack-without-public-ipv4")) => Some(kind.to_owned()),
+        Some(other) => return Err(format!("unknown IPAddressType: {other}")),
+    };
+    let attributes = string_map(agreed(members, "load-balancer-attributes")?, "load-balancer-attributes")?;
     let name = agreed(members, "load-balancer-name")?.map(str::to_owned);
     if name.as_ref().is_some_and(|n| n.len() > 32) {
         return Err("load balancer name cannot be longer than 32 characters".into());
@@ -309,7 +310,22 @@ pub fn application_spec(
         success_codes: first("success-codes").unwrap_or_else(|| "200".into()),
         tags,
         name,
+        ip_address_type,
+        attributes,
     })
+}
+
+/// A `key1=value1,key2=value2` annotation (`suffix`) as a map.
+fn string_map(value: Option<&str>, suffix: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut found = BTreeMap::new();
+    for pair in list(value) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+        if key.trim().is_empty() {
+            return Err(format!("failed to parse stringMap annotation, {ANNOTATION}{suffix}: {pair}"));
+        }
+        found.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(found)
 }
 
 /// What the cluster holds that an Ingress group's load balancer depends on.

@@ -716,12 +716,25 @@ impl ServiceLoadBalancers {
                     scheme: Some(if spec.internal { "internal" } else { "internet-facing" }.into()),
                     subnets: placement.subnets.into_iter().map(|s| (s, None)).collect(),
                     security_groups: groups,
-                    ip_address_type: None,
+                    ip_address_type: spec.ip_address_type.clone(),
                     tags: self.group_tags(spec, "LoadBalancer"),
                 };
                 self.elbv2.create_load_balancer(&self.caller, input).await.map_err(|e| e.to_string())?
             }
         };
+        // The address type and the attributes asked for, when they changed (attributes no longer asked for keep
+        // what they were set to).
+        let ip_address_type = spec.ip_address_type.as_deref().unwrap_or("ipv4");
+        if lb.ip_address_type != ip_address_type {
+            self.elbv2.set_ip_address_type(&self.caller, &lb.arn, ip_address_type).await.map_err(|e| e.to_string())?;
+        }
+        if spec.attributes.iter().any(|(key, value)| lb.attributes.get(key) != Some(value)) {
+            let attributes: Vec<(String, String)> = spec.attributes.clone().into_iter().collect();
+            self.elbv2
+                .modify_load_balancer_attributes(&self.caller, &lb.arn, &attributes)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         // A target group per backend.
         let existing_groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
         let mut group_arns = Vec::new();

@@ -94,8 +94,10 @@ fn parameters_take_precedence_over_the_ingress_annotations() {
     let ingress = ingress(json!({
         "alb.ingress.kubernetes.io/scheme": "internal",
         "alb.ingress.kubernetes.io/tags": "team=web,env=dev",
+        "alb.ingress.kubernetes.io/load-balancer-attributes": "routing.http2.enabled=false,idle_timeout.timeout_seconds=60",
     }));
     let spec = json!({
+        "loadBalancerAttributes": [{ "key": "idle_timeout.timeout_seconds", "value": "600" }],
         "group": { "name": "shared" },
         "scheme": "internet-facing",
         "inboundCIDRs": ["10.0.0.0/8", "192.168.0.0/16"],
@@ -115,6 +117,7 @@ fn parameters_take_precedence_over_the_ingress_annotations() {
     assert_eq!(get("subnets"), "subnet-1,subnet-2");
     assert_eq!(get("tags"), "env=prod,owner=platform,team=web");
     assert_eq!(get("target-type"), "ip");
+    assert_eq!(get("load-balancer-attributes"), "idle_timeout.timeout_seconds=600,routing.http2.enabled=false");
 }
 
 #[test]
@@ -123,6 +126,8 @@ fn auto_modes_parameters_have_their_own_field_names() {
     let spec = json!({
         "group": { "name": "shared" },
         "scheme": "internet-facing",
+        "ipAddressType": "dualstack",
+        "loadBalancerAttributes": [{ "key": "idle_timeout.timeout_seconds", "value": "600" }],
         "certificateARNs": ["arn:aws:acm:us-east-1:000000000000:certificate/a",
                             "arn:aws:acm:us-east-1:000000000000:certificate/b"],
         "subnets": { "matchTags": [{ "key": "tier", "values": ["public", "edge"] }, { "key": "shared" }] },
@@ -141,6 +146,8 @@ fn auto_modes_parameters_have_their_own_field_names() {
         Some("arn:aws:acm:us-east-1:000000000000:certificate/a,arn:aws:acm:us-east-1:000000000000:certificate/b")
     );
     assert_eq!((get("load-balancer-name"), get("target-type")), (None, None));
+    assert_eq!(get("ip-address-type"), Some("dualstack"));
+    assert_eq!(get("load-balancer-attributes"), Some("idle_timeout.timeout_seconds=600"));
     assert_eq!(get("subnets"), None, "subnets chosen by tags replace the annotation's");
     assert_eq!(
         subnet_tags,

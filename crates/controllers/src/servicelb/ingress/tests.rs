@@ -173,6 +173,8 @@ fn wrong_annotations_are_refused() {
         ("scheme", "public", "unknown scheme"),
         ("target-type", "lambda", "unknown target type"),
         ("tags", "=x", "stringMap"),
+        ("ip-address-type", "ipv6", "unknown IPAddressType: ipv6"),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=60,=true", "stringMap"),
     ] {
         let bad = ingress(
             "bad",
@@ -252,4 +254,28 @@ fn auto_modes_ingresses_go_to_the_pods_and_group_only_through_their_class() {
         Some([("alb.ingress.kubernetes.io/target-type".to_owned(), "instance".to_owned())].into_iter().collect());
     let error = application_spec(&group, &[&instance], &view).unwrap_err();
     assert!(error.contains("must be either 'NodePort' or 'LoadBalancer'"), "{error}");
+}
+
+#[test]
+fn the_address_type_and_attributes_are_the_load_balancers_own() {
+    let web = service("web", "NodePort");
+    let services: HashMap<(String, String), &Service> = [(("shop".into(), "web".into()), &web)].into_iter().collect();
+    let annotated = ingress(
+        "front",
+        json!({ "metadata": { "annotations": {
+            "alb.ingress.kubernetes.io/ip-address-type": "dualstack",
+            "alb.ingress.kubernetes.io/load-balancer-attributes":
+                "idle_timeout.timeout_seconds=600, routing.http2.enabled=false",
+        } } }),
+    );
+    let held = HeldPods::new();
+    let subnet_tags = HashMap::new();
+    let view = View { services: &services, nodes: &[], slices: &[], held: &held, subnet_tags: &subnet_tags };
+    let spec = application_spec(&group_of(&annotated, CONTROLLER), &[&annotated], &view).unwrap();
+    assert_eq!(spec.ip_address_type.as_deref(), Some("dualstack"));
+    let attributes: Vec<(&str, &str)> = spec.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(attributes, [("idle_timeout.timeout_seconds", "600"), ("routing.http2.enabled", "false")]);
+    let plain = ingress("plain", json!({}));
+    let spec = application_spec(&group_of(&plain, CONTROLLER), &[&plain], &view).unwrap();
+    assert_eq!((spec.ip_address_type, spec.attributes.len()), (None, 0), "ELBv2's defaults");
 }
