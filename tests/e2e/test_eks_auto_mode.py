@@ -3,10 +3,14 @@
 node role's access entry of type `EC2` with `AmazonEKSAutoNodePolicy`, `update-cluster-config` turning Auto Mode on
 for an existing cluster (one `AutoModeUpdate`), EKS's errors for wrong or garbage settings, Auto Mode's EBS driver
 registered in the cluster, a Service of class `eks.amazonaws.com/nlb` getting its NLB only while Auto Mode load
-balancing is on, and Terraform's `aws_eks_cluster` with Auto Mode applied, planned clean and destroyed."""
+balancing is on, an Ingress of class `eks.amazonaws.com/alb` getting an ALB from Auto Mode (its IngressClassParams
+CRD, the schema refusing a wrong scheme, traffic through the loopback listener to the pods), and Terraform's
+`aws_eks_cluster` with Auto Mode applied, planned clean and destroyed."""
 
 import datetime
+import http.client
 import json
+import urllib.request
 
 import pytest
 
@@ -278,6 +282,121 @@ def test_a_service_of_auto_modes_class_gets_an_nlb_only_while_auto_mode_load_bal
 
     cluster.kubectl("delete", "service", "auto", "--wait=true")
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+
+AUTO_ALB_CLASS = """
+apiVersion: eks.amazonaws.com/v1
+kind: IngressClassParams
+metadata: {name: alb}
+spec:
+  scheme: internet-facing
+  loadBalancerAttributes: [{key: idle_timeout.timeout_seconds, value: "600"}]
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: alb}
+spec:
+  controller: eks.amazonaws.com/alb
+  parameters: {apiGroup: eks.amazonaws.com, kind: IngressClassParams, name: alb}
+"""
+
+AUTO_ALB_APP = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: nginx, ports: [{name: http, containerPort: 8080}], resources: {requests: {cpu: 250m}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: default}
+spec:
+  ingressClassName: alb
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"""
+
+
+def test_an_ingress_of_auto_modes_alb_class_gets_an_application_load_balancer(aws, prereqs, tmp_path):
+    create_auto_mode_cluster(aws, prereqs, name="alb")
+    aws("eks", "wait", "cluster-active", "--name", "alb")
+    cluster = kubeconfig_of(aws.server, "alb", tmp_path)
+
+    # EKS puts Auto Mode's IngressClassParams CRD in; its schema refuses a scheme it does not know.
+    wait_until(lambda: cluster.kubectl("get", "crd", "ingressclassparams.eks.amazonaws.com",
+                                       check=False).returncode == 0, "Auto Mode's IngressClassParams CRD")
+    bad = cluster.kubectl("apply", "-f", "-", check=False,
+                          input=AUTO_ALB_CLASS.split("---")[0].replace("internet-facing", "outside"))
+    assert bad.returncode != 0 and 'Unsupported value: "outside"' in bad.stderr, bad.stderr
+    garbage = cluster.kubectl("apply", "-f", "-", check=False, input=json.dumps({
+        "apiVersion": "eks.amazonaws.com/v1", "kind": "IngressClassParams", "metadata": {"name": "junk"},
+        "spec": {"scheme": "x" * 100_000, "group": {"name": ""}, "tags": [{"value": 7}]}}))
+    assert garbage.returncode != 0 and "is invalid" in garbage.stderr, garbage.stderr
+    cluster.kubectl("apply", "-f", "-", input=AUTO_ALB_CLASS)
+    cluster.kubectl("apply", "-f", "-", input=AUTO_ALB_APP)
+
+    def address():
+        ingress = json.loads(cluster.kubectl("get", "ingress", "web", "-o", "json").stdout)
+        found = ingress.get("status", {}).get("loadBalancer", {}).get("ingress") or []
+        return found[0].get("hostname") if found else None
+    # No AWS Load Balancer Controller runs: Auto Mode makes the ALB, the parameters' scheme on it.
+    name = wait_until(address, "the Ingress's ALB")
+    assert name in cluster.kubectl("get", "ingress", "web").stdout, "kubectl shows the address"
+    ingress = json.loads(cluster.kubectl("get", "ingress", "web", "-o", "json").stdout)
+    assert ingress["metadata"]["finalizers"] == ["ingress.eks.amazonaws.com/resources"]
+    wait_until(lambda: "SuccessfullyReconciled" in cluster.kubectl(
+        "get", "events", "--field-selector", "involvedObject.kind=Ingress,involvedObject.name=web").stdout,
+        "Auto Mode's event on the Ingress")
+    [lb] = aws("elbv2", "describe-load-balancers")["LoadBalancers"]
+    assert (lb["Type"], lb["Scheme"], lb["DNSName"]) == ("application", "internet-facing", name)
+    tags = {t["Key"]: t["Value"] for t in aws("elbv2", "describe-tags", "--resource-arns", lb["LoadBalancerArn"])[
+        "TagDescriptions"][0]["Tags"]}
+    assert (tags["eks:eks-cluster-name"], tags["ingress.eks.amazonaws.com/stack"]) == ("alb", "default/web"), tags
+    attributes = {a["Key"]: a["Value"] for a in aws("elbv2", "describe-load-balancer-attributes",
+                                                    "--load-balancer-arn", lb["LoadBalancerArn"])["Attributes"]}
+    assert attributes["idle_timeout.timeout_seconds"] == "600", "the parameters' attribute"
+    [group] = aws("elbv2", "describe-target-groups", "--load-balancer-arn", lb["LoadBalancerArn"])["TargetGroups"]
+    assert group["TargetType"] == "ip", "Auto Mode sends to the pods"
+
+    # Auto Mode launches nodes for the pods; the ALB's loopback listener answers through to them.
+    def running():
+        pods = json.loads(cluster.kubectl("get", "pods", "-l", "app=web", "-o", "json").stdout)["items"]
+        ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                        for c in p["status"].get("conditions", []))]
+        return len(ready) == 2 and ready
+    pods = wait_until(running, "the pods to run on nodes Auto Mode launched", deadline=180)
+    listeners = wait_until(lambda: json.loads(cluster.kubectl("get", "ingress", "web", "-o", "json").stdout)[
+        "metadata"].get("annotations", {}).get("ekslite.dev/load-balancer-listeners"), "the ALB's loopback listener")
+    loopback = dict(pair.split("=", 1) for pair in listeners.split(","))["80"]
+
+    def answer():
+        try:
+            with urllib.request.urlopen(f"http://{loopback}/hello", timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except (OSError, http.client.HTTPException):
+            return None
+    status, body = wait_until(lambda: (found := answer()) and found[0] == 200 and found, "an answer through the ALB")
+    assert body["path"] == "/hello" and body["pod"] in {p["metadata"]["name"] for p in pods}, body
+    assert body["podIP"] in {p["status"]["podIP"] for p in pods}, "an ip target: the pod's own address"
+
+    cluster.kubectl("delete", "ingress", "web", "--wait=true")
+    assert aws("elbv2", "describe-load-balancers")["LoadBalancers"] == []
+    assert aws("elbv2", "describe-target-groups")["TargetGroups"] == []
 
 
 TERRAFORM = """terraform {

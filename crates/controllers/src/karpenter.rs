@@ -43,7 +43,6 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, Pod, Taint};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
@@ -249,36 +248,19 @@ pub async fn run_with(client: kube::Client, fleet: Arc<dyn Fleet>, clock: Clock,
 
 /// Creates the CRDs of `kinds` that are absent; whether they all exist.
 async fn ensure_crds(client: &kube::Client, kinds: &BTreeSet<ClassKind>) -> bool {
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let mut ok = true;
     let mut seen = HashSet::new();
-    for kind in kinds {
-        for crd in crds::for_kind(*kind) {
-            let name = crd["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            match api.get_opt(&name).await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::debug!(%error, "karpenter: cannot read CRDs");
-                    ok = false;
-                    continue;
-                }
-            }
-            let Ok(crd) = serde_json::from_value::<CustomResourceDefinition>(crd) else { continue };
-            match api.create(&PostParams::default(), &crd).await {
-                Ok(_) => tracing::info!(crd = %name, "karpenter: created its CRD"),
-                Err(kube::Error::Api(status)) if status.code == 409 => {}
-                Err(error) => {
-                    tracing::warn!(crd = %name, %error, "karpenter: cannot create its CRD");
-                    ok = false;
-                }
-            }
+    let wanted: Vec<Value> = kinds
+        .iter()
+        .flat_map(|kind| crds::for_kind(*kind))
+        .filter(|crd| seen.insert(crd["metadata"]["name"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    match crate::crds::ensure(client, wanted).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "karpenter: cannot create its CRDs");
+            false
         }
     }
-    ok
 }
 
 /// The caches a round reads, each kept by its own watch, which stops when they are dropped.

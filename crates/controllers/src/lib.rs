@@ -69,6 +69,7 @@ pub mod vpa;
 use std::time::Duration;
 
 mod batch_support;
+mod crds;
 mod cronjob;
 mod daemonset;
 mod deployment;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// Who provisions a Service's load balancer: the names, tags, finalizer and events differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Who provisions a load balancer: the names, tags, finalizer and events differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Provisioner {
     /// The cloud provider's service controller (kube-controller-manager's, or cloud-provider-aws on EKS): every
     /// `LoadBalancer` Service without a class, a Classic ELB unless the type annotation says `nlb`.
@@ -19,7 +19,8 @@ pub enum Provisioner {
     LoadBalancerController,
     /// EKS Auto Mode's load balancing capability, while the cluster has it on: Services of class
     /// `eks.amazonaws.com/nlb`; an NLB, read from the same annotations as the AWS Load Balancer Controller's,
-    /// with ip targets unless the target type annotation says `instance`.
+    /// with ip targets unless the target type annotation says `instance`. Also Ingresses of an IngressClass whose
+    /// controller is `eks.amazonaws.com/alb`: an Application Load Balancer.
     AutoMode,
 }
 
@@ -125,10 +126,12 @@ pub struct LoadBalancerSpec {
     pub name: Option<String>,
 }
 
-/// An Ingress group: the Ingresses that share one Application Load Balancer (the AWS Load Balancer Controller's
-/// `group.name`, or one Ingress alone).
+/// An Ingress group: the Ingresses that share one Application Load Balancer (a `group.name`, or one Ingress
+/// alone). Groups of the AWS Load Balancer Controller and of EKS Auto Mode are apart, even of the same name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct IngressGroup {
+    /// [`Provisioner::LoadBalancerController`] or [`Provisioner::AutoMode`].
+    pub provisioner: Provisioner,
     /// The group's name (explicit groups), or the Ingress's `namespace/name`.
     pub id: String,
     pub explicit: bool,
@@ -179,7 +182,11 @@ pub struct ApplicationSpec {
     pub internal: bool,
     pub listeners: Vec<ApplicationListener>,
     pub backends: Vec<Backend>,
+    /// Subnets by id or `Name` tag; empty: those `subnet_tags` select, else the ones tagged for load balancers.
     pub subnets: Vec<String>,
+    /// Subnets by their tags (an IngressClassParams' subnet tags): each key with one of its values (any value
+    /// when none is given).
+    pub subnet_tags: Vec<(String, Vec<String>)>,
     pub security_groups: Vec<String>,
     /// Who may reach it (`inbound-cidrs`); empty: everyone.
     pub source_ranges: Vec<String>,
@@ -188,6 +195,10 @@ pub struct ApplicationSpec {
     pub success_codes: String,
     pub tags: BTreeMap<String, String>,
     pub name: Option<String>,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None`: ELBv2's default (`ipv4`).
+    pub ip_address_type: Option<String>,
+    /// Load balancer attributes set (`idle_timeout.timeout_seconds` ...); the others keep their defaults.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A target group of a load balancer and the Service port whose targets it holds: what the AWS Load Balancer

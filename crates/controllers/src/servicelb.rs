@@ -20,7 +20,7 @@
 //!   same annotations as the controller's, internal unless told otherwise, with ip targets unless the target type
 //!   annotation says `instance`. Its finalizer is `service.eks.amazonaws.com/resources`. Without Auto Mode those
 //!   Services stay pending, as nothing serves their class; a Service whose Auto Mode load balancer was made
-//!   loses it once the capability is turned off.
+//!   loses it once the capability is turned off. Auto Mode's Ingresses are [`auto_mode_alb`]'s.
 //!
 //! All write the load balancer's DNS name into `status.loadBalancer.ingress` (what `helm --wait` and `kubectl get
 //! svc` wait for) and keep the targets in step with the nodes (Ready ones healthy; with `externalTrafficPolicy:
@@ -519,6 +519,11 @@ struct Controller {
     user_applied: HashMap<String, user_bindings::UserApplied>,
     /// The IngressClassParams in the cluster (watched once their CRD is there).
     class_params: Option<(Store<class_params::IngressClassParams>, tokio_util::task::AbortOnDropHandle<()>)>,
+    /// Auto Mode's IngressClassParams in the cluster (watched once their CRD is made).
+    auto_mode_params:
+        Option<(Store<auto_mode_alb::AutoModeIngressClassParams>, tokio_util::task::AbortOnDropHandle<()>)>,
+    /// When to ask again whether Auto Mode load balancing is on, for its CRD, if no pass asks first.
+    next_auto_mode_look: Instant,
     /// Not-ready endpoints' pods as last read, and when (see [`Controller::read_held`]).
     pod_reads: HashMap<(String, String), (Instant, Option<bindings::HeldPod>)>,
 }
@@ -615,17 +620,18 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
         user_bindings: None,
         user_applied: HashMap::new(),
         class_params: None,
+        auto_mode_params: None,
+        next_auto_mode_look: Instant::now(),
         pod_reads: HashMap::new(),
     };
     loop {
-        // Whether the AWS Load Balancer Controller runs is read at most once a pass, and only when a Service or
-        // an Ingress asks.
-        let mut installed = None;
-        controller.pass(&mut installed).await;
-        controller.ingress_pass(&mut installed).await;
-        if !controller.crds_made && controller.controller_installed(&mut installed) {
+        let mut looks = Looks::default();
+        controller.pass(&mut looks).await;
+        controller.ingress_pass(&mut looks).await;
+        if !controller.crds_made && controller.controller_installed(&mut looks) {
             controller.ensure_crds().await;
         }
+        controller.ensure_auto_mode_crd(&mut looks).await;
         controller.watch_user_bindings();
         controller.user_binding_pass().await;
         controller.refresh_gates();
@@ -636,14 +642,40 @@ pub async fn run(client: kube::Client, load_balancers: Arc<dyn LoadBalancers>, g
     }
 }
 
+/// What a pass of the controller read at most once, and only when a Service or an Ingress asked.
+#[derive(Debug, Default)]
+struct Looks {
+    /// Whether the AWS Load Balancer Controller runs.
+    installed: Option<bool>,
+    /// Whether the cluster has Auto Mode load balancing on (`Some(None)`: it could not be read).
+    auto_mode: Option<Option<bool>>,
+}
+
 impl Controller {
-    /// Whether the cluster runs the AWS Load Balancer Controller, read once into `cache`.
-    fn controller_installed(&self, cache: &mut Option<bool>) -> bool {
-        *cache.get_or_insert_with(|| controller_installed(&self.deployments.state()))
+    /// Whether the cluster runs the AWS Load Balancer Controller, read once a pass.
+    fn controller_installed(&self, looks: &mut Looks) -> bool {
+        *looks.installed.get_or_insert_with(|| controller_installed(&self.deployments.state()))
+    }
+
+    /// Whether the cluster has EKS Auto Mode load balancing on, asked of [`LoadBalancers`] once a pass; `None`
+    /// when it could not be read (what Auto Mode made then stays as it is).
+    async fn auto_mode(&self, looks: &mut Looks) -> Option<bool> {
+        if let Some(known) = looks.auto_mode {
+            return known;
+        }
+        let read = match self.load_balancers.auto_mode_load_balancing().await {
+            Ok(on) => Some(on),
+            Err(error) => {
+                tracing::debug!(%error, "could not read whether Auto Mode load balancing is on; trying again");
+                None
+            }
+        };
+        looks.auto_mode = Some(read);
+        read
     }
 
     /// Looks at every Service once.
-    async fn pass(&mut self, installed: &mut Option<bool>) {
+    async fn pass(&mut self, looks: &mut Looks) {
         // Only LoadBalancer Services and those holding a finalizer of ours matter: a cluster with none (most of
         // the time, however many nodes report) costs a scan of its Services and nothing else.
         let services: Vec<Arc<Service>> = self
@@ -663,20 +695,14 @@ impl Controller {
             self.refused.clear();
             return;
         }
-        // Whether Auto Mode serves its class is asked of the cluster once a pass, and only when a Service is of
-        // that class or holds its finalizer; `None` when it could not be read (such Services wait).
+        // Whether Auto Mode serves its class is asked only when a Service is of that class or holds its finalizer;
+        // `None` when it could not be read (such Services wait).
         let auto_mode = if services.iter().any(|service| is_auto_mode(service)) {
-            match self.load_balancers.auto_mode_load_balancing().await {
-                Ok(on) => Some(on),
-                Err(error) => {
-                    tracing::debug!(%error, "could not read whether Auto Mode load balancing is on; trying again");
-                    None
-                }
-            }
+            self.auto_mode(looks).await
         } else {
             Some(false)
         };
-        let installed = self.controller_installed(installed);
+        let installed = self.controller_installed(looks);
         if installed {
             self.ensure_crds().await;
         }
@@ -938,20 +964,12 @@ impl Controller {
         if self.crds_made {
             return;
         }
-        let api: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
-            Api::all(self.client.clone());
-        for crd in bindings::crds() {
-            let Ok(crd) = serde_json::from_value(crd) else { return };
-            match api.create(&kube::api::PostParams::default(), &crd).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 409 => {}
-                Err(error) => {
-                    tracing::debug!(%error, "could not create the AWS Load Balancer Controller's CRDs; trying again");
-                    return;
-                }
+        match crate::crds::ensure(&self.client, bindings::crds()).await {
+            Ok(()) => self.crds_made = true,
+            Err(error) => {
+                tracing::debug!(%error, "could not create the AWS Load Balancer Controller's CRDs; trying again")
             }
         }
-        self.crds_made = true;
     }
 
     /// Reads the pods of `slices`' not-ready endpoints (in `namespace`) and keeps in `held` those held back only by
@@ -1173,6 +1191,7 @@ fn retry_after(previous: Option<Duration>) -> (Instant, Duration) {
     (Instant::now() + delay, delay)
 }
 
+pub mod auto_mode_alb;
 pub mod bindings;
 pub mod class_params;
 pub mod ingress;

@@ -31,7 +31,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::ResourceExt;
-use kube::api::{Api, ApiResource, DynamicObject, EvictParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, EvictParams, ListParams, Patch, PatchParams};
 use kube::core::{Expression, Selector, SelectorExt};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -477,31 +477,6 @@ impl Caches {
     }
 }
 
-/// Creates the VPA's CRDs that are absent.
-async fn ensure_crds(client: &kube::Client) -> Result<(), kube::Error> {
-    let resource = ApiResource {
-        group: "apiextensions.k8s.io".into(),
-        version: "v1".into(),
-        api_version: "apiextensions.k8s.io/v1".into(),
-        kind: "CustomResourceDefinition".into(),
-        plural: "customresourcedefinitions".into(),
-    };
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-    for crd in api::crds() {
-        let name = crd.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if api.get_opt(&name).await?.is_some() {
-            continue;
-        }
-        let object: DynamicObject = serde_json::from_value(crd).expect("CRDs are objects");
-        match api.create(&PostParams::default(), &object).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(status)) if status.code == 409 => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(())
-}
-
 /// Runs the VPA's components for one cluster until the task is dropped, reading usage from the cluster's
 /// metrics API; they act only while installed.
 pub async fn run(client: kube::Client, table: Arc<Recommendations>, clock: Clock) {
@@ -547,7 +522,7 @@ pub async fn run_with(
             continue;
         }
         if !state.crds {
-            match ensure_crds(&client).await {
+            match crate::crds::ensure(&client, api::crds()).await {
                 Ok(()) => state.crds = true,
                 Err(error) => {
                     tracing::debug!(%error, "vpa: cannot ensure the CRDs");

@@ -4,8 +4,13 @@
 //! (ordered by `group.order`); the others each have their own. Listeners come from `listen-ports` (HTTP 80, or
 //! HTTPS 443 with a `certificate-arn`), rules from the Ingresses' hosts and paths (a `Prefix` path `/api` matches
 //! `/api` and `/api/*`), a target group per Service port (`target-type` instance: the node port; ip: the pods), and
-//! requests no rule takes get the default backend or a fixed 404. Each member's status gets the DNS name; the
-//! finalizer is `ingress.k8s.aws/resources` (or `group.ingress.k8s.aws/<group>` in an explicit group).
+//! requests no rule takes get the default backend or a fixed 404; `ip-address-type` and
+//! `load-balancer-attributes` are the load balancer's own. Each member's status gets the DNS name; the finalizer
+//! is `ingress.k8s.aws/resources` (or `group.ingress.k8s.aws/<group>` in an explicit group).
+//!
+//! EKS Auto Mode's Ingresses (class controller `eks.amazonaws.com/alb`) go the same way while Auto Mode load
+//! balancing is on, with the differences [`super::auto_mode_alb`] lists; their groups are apart from the
+//! controller's.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,15 +26,17 @@ use std::time::Instant;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 
+use super::auto_mode_alb;
 use super::bindings::{HeldPods, Stack};
-use super::class_params::{params_of, with_params};
+use super::class_params::{ParamsInCluster, SubnetTags, params_of, with_params};
 use super::{
-    Controller, NodeTarget, endpoints_of, ip_group_port, ip_targets, list, loopback_text, node_targets, retry_after,
+    Controller, Looks, NodeTarget, endpoints_of, ip_group_port, ip_targets, list, loopback_text, node_targets,
+    retry_after,
 };
 use crate::batch_support::record_event;
 use crate::load_balancers::{
-    ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, LOOPBACK_ANNOTATION, Target,
-    TargetType,
+    ApplicationListener, ApplicationRule, ApplicationSpec, Backend, Ensured, IngressGroup, LOOPBACK_ANNOTATION,
+    Provisioner, Target, TargetType,
 };
 
 /// The component the controller's events name.
@@ -48,26 +55,33 @@ fn annotation<'a>(ingress: &'a Ingress, suffix: &str) -> Option<&'a str> {
     ingress.metadata.annotations.as_ref()?.get(&format!("{ANNOTATION}{suffix}")).map(|v| v.trim())
 }
 
-/// Whether the AWS Load Balancer Controller takes `ingress`: its class is one of the controller's, or the older
-/// annotation says `alb`.
-pub fn is_alb(ingress: &Ingress, classes: &[&IngressClass]) -> bool {
+/// Who serves `ingress`: the AWS Load Balancer Controller when its class is one of the controller's or (without a
+/// class) the older annotation says `alb`; EKS Auto Mode when its class is Auto Mode's; else nobody here.
+pub fn controller_of(ingress: &Ingress, classes: &[&IngressClass]) -> Option<Provisioner> {
     match ingress.spec.as_ref().and_then(|s| s.ingress_class_name.as_deref()) {
-        Some(name) => classes.iter().any(|class| {
-            class.name_any() == name
-                && class.spec.as_ref().and_then(|s| s.controller.as_deref()) == Some(ALB_CONTROLLER)
-        }),
+        Some(name) => {
+            let class = classes.iter().find(|class| class.name_any() == name)?;
+            match class.spec.as_ref().and_then(|s| s.controller.as_deref())? {
+                ALB_CONTROLLER => Some(Provisioner::LoadBalancerController),
+                auto_mode_alb::CONTROLLER => Some(Provisioner::AutoMode),
+                _ => None,
+            }
+        }
         None => {
             let annotations = ingress.metadata.annotations.as_ref();
-            annotations.and_then(|a| a.get("kubernetes.io/ingress.class")).map(String::as_str) == Some("alb")
+            let alb = annotations.and_then(|a| a.get("kubernetes.io/ingress.class")).map(String::as_str) == Some("alb");
+            alb.then_some(Provisioner::LoadBalancerController)
         }
     }
 }
 
-/// The group an Ingress belongs to.
-pub fn group_of(ingress: &Ingress) -> IngressGroup {
+/// The group an Ingress served by `provisioner` belongs to (as that provisioner reads it: Auto Mode's Ingresses
+/// no longer hold the group annotation, [`auto_mode_alb::as_read`]).
+pub fn group_of(ingress: &Ingress, provisioner: Provisioner) -> IngressGroup {
     match annotation(ingress, "group.name").filter(|name| !name.is_empty()) {
-        Some(name) => IngressGroup { id: name.to_owned(), explicit: true },
+        Some(name) => IngressGroup { provisioner, id: name.to_owned(), explicit: true },
         None => IngressGroup {
+            provisioner,
             id: format!("{}/{}", ingress.namespace().unwrap_or_default(), ingress.name_any()),
             explicit: false,
         },
@@ -76,7 +90,34 @@ pub fn group_of(ingress: &Ingress) -> IngressGroup {
 
 /// The finalizer a group's members carry.
 pub fn finalizer_of(group: &IngressGroup) -> String {
-    if group.explicit { format!("{GROUP_FINALIZER_PREFIX}{}", group.id) } else { IMPLICIT_FINALIZER.to_owned() }
+    let (implicit, prefix) = match group.provisioner {
+        Provisioner::AutoMode => (auto_mode_alb::IMPLICIT_FINALIZER, auto_mode_alb::GROUP_FINALIZER_PREFIX),
+        Provisioner::LoadBalancerController | Provisioner::InTree => (IMPLICIT_FINALIZER, GROUP_FINALIZER_PREFIX),
+    };
+    if group.explicit { format!("{prefix}{}", group.id) } else { implicit.to_owned() }
+}
+
+/// The group whose finalizer `ingress` holds, if it holds one of either provisioner, and the finalizer.
+pub fn finalized_group(ingress: &Ingress) -> Option<(IngressGroup, String)> {
+    let alone = format!("{}/{}", ingress.namespace().unwrap_or_default(), ingress.name_any());
+    ingress.finalizers().iter().find_map(|finalizer| {
+        let (provisioner, group) = if finalizer == IMPLICIT_FINALIZER {
+            (Provisioner::LoadBalancerController, None)
+        } else if finalizer == auto_mode_alb::IMPLICIT_FINALIZER {
+            (Provisioner::AutoMode, None)
+        } else if let Some(name) = finalizer.strip_prefix(GROUP_FINALIZER_PREFIX) {
+            (Provisioner::LoadBalancerController, Some(name))
+        } else if let Some(name) = finalizer.strip_prefix(auto_mode_alb::GROUP_FINALIZER_PREFIX) {
+            (Provisioner::AutoMode, Some(name))
+        } else {
+            return None;
+        };
+        let group = match group {
+            Some(name) => IngressGroup { provisioner, id: name.to_owned(), explicit: true },
+            None => IngressGroup { provisioner, id: alone.clone(), explicit: false },
+        };
+        Some((group, finalizer.clone()))
+    })
 }
 
 /// A group's members in the controller's order: `group.order`, then namespace and name.
@@ -163,6 +204,8 @@ pub fn application_spec(
         let namespace = ingress.namespace().unwrap_or_default();
         let certificates = list(annotation(ingress, "certificate-arn"));
         let target_type = match annotation(ingress, "target-type") {
+            // Auto Mode sends to the pods unless told to go through the nodes.
+            None if group.provisioner == Provisioner::AutoMode => TargetType::Ip,
             None | Some("instance") => TargetType::Instance,
             Some("ip") => TargetType::Ip,
             Some(other) => return Err(format!("unknown target type: {other}")),
@@ -238,14 +281,14 @@ pub fn application_spec(
     let first = |suffix: &str| members.iter().find_map(|ingress| annotation(ingress, suffix)).map(str::to_owned);
     let mut tags = BTreeMap::new();
     for ingress in members {
-        for pair in list(annotation(ingress, "tags")) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
-            if key.trim().is_empty() {
-                return Err(format!("failed to parse stringMap annotation, {ANNOTATION}tags: {pair}"));
-            }
-            tags.insert(key.trim().to_owned(), value.trim().to_owned());
-        }
+        tags.extend(string_map(annotation(ingress, "tags"), "tags")?);
     }
+    let ip_address_type = match agreed(members, "ip-address-type")? {
+        None => None,
+        Some(kind @ ("ipv4" | "dualstack" | "dualstack-without-public-ipv4")) => Some(kind.to_owned()),
+        Some(other) => return Err(format!("unknown IPAddressType: {other}")),
+    };
+    let attributes = string_map(agreed(members, "load-balancer-attributes")?, "load-balancer-attributes")?;
     let name = agreed(members, "load-balancer-name")?.map(str::to_owned);
     if name.as_ref().is_some_and(|n| n.len() > 32) {
         return Err("load balancer name cannot be longer than 32 characters".into());
@@ -256,13 +299,33 @@ pub fn application_spec(
         listeners,
         backends,
         subnets: list(first("subnets").as_deref()),
+        subnet_tags: members
+            .iter()
+            .find_map(|ingress| view.subnet_tags.get(&ingress.uid().unwrap_or_default()))
+            .cloned()
+            .unwrap_or_default(),
         security_groups: list(first("security-groups").as_deref()),
         source_ranges: list(first("inbound-cidrs").as_deref()),
         health_check_path: first("healthcheck-path").unwrap_or_else(|| "/".into()),
         success_codes: first("success-codes").unwrap_or_else(|| "200".into()),
         tags,
         name,
+        ip_address_type,
+        attributes,
     })
+}
+
+/// A `key1=value1,key2=value2` annotation (`suffix`) as a map.
+fn string_map(value: Option<&str>, suffix: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut found = BTreeMap::new();
+    for pair in list(value) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair.as_str(), ""));
+        if key.trim().is_empty() {
+            return Err(format!("failed to parse stringMap annotation, {ANNOTATION}{suffix}: {pair}"));
+        }
+        found.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(found)
 }
 
 /// What the cluster holds that an Ingress group's load balancer depends on.
@@ -274,6 +337,8 @@ pub struct View<'a> {
     pub slices: &'a [&'a EndpointSlice],
     /// Pods held back only by their readiness gates.
     pub held: &'a HeldPods,
+    /// The subnets each Ingress's class parameters choose by tags, by the Ingress's uid.
+    pub subnet_tags: &'a HashMap<String, SubnetTags>,
 }
 
 /// The target group of a Service port: its node port on every node (instance) or its endpoints (ip).
@@ -284,7 +349,7 @@ fn backend_targets(
     target_type: TargetType,
     view: &View<'_>,
 ) -> Result<Backend, String> {
-    let View { services, nodes, slices, held } = view;
+    let View { services, nodes, slices, held, .. } = view;
     let found = services
         .get(&(namespace.to_owned(), service.to_owned()))
         .ok_or_else(|| format!("Service \"{service}\" not found"))?;
@@ -369,62 +434,82 @@ fn ip_backends(members: &[&Ingress]) -> Vec<(String, String)> {
 impl Controller {
     /// Looks at every Ingress group once: groups that lost their last member lose their load balancer, the others
     /// get theirs made or brought in line.
-    pub(super) async fn ingress_pass(&mut self, installed: &mut Option<bool>) {
+    pub(super) async fn ingress_pass(&mut self, looks: &mut Looks) {
         let ingresses: Vec<Arc<Ingress>> = self.ingresses.state();
         if ingresses.is_empty() {
             self.groups.clear();
             self.refused_groups.clear();
             return;
         }
-        let installed = self.controller_installed(installed);
         let classes = self.classes.state();
         let class_refs: Vec<&IngressClass> = classes.iter().map(AsRef::as_ref).collect();
-        // Each Ingress as its class's parameters make it; those whose parameters cannot be used fail their group.
-        let params = self.class_params.as_ref().map(|(store, _)| store.state()).unwrap_or_default();
-        let mut params_errors: HashMap<String, String> = HashMap::new();
-        let ingresses: Vec<Arc<Ingress>> = ingresses
-            .into_iter()
-            .map(|ingress| {
-                let namespace = ingress.namespace().unwrap_or_default();
-                let labels = self
-                    .namespaces
-                    .get(&kube::runtime::reflector::ObjectRef::new(&namespace))
-                    .map(|ns| ns.labels().clone())
-                    .unwrap_or_default();
-                match params_of(&ingress, &class_refs, &params, &labels) {
-                    Ok(None) => ingress,
-                    Ok(Some(found)) => Arc::new(with_params(&ingress, &found.spec)),
-                    Err(message) => {
-                        params_errors.insert(ingress.uid().unwrap_or_default(), message);
-                        ingress
-                    }
-                }
-            })
-            .collect();
-        let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();
-        for ingress in &ingresses {
-            if installed && ingress.metadata.deletion_timestamp.is_none() && is_alb(ingress, &class_refs) {
-                groups.entry(group_of(ingress)).or_default().push(ingress);
-            }
-        }
-        // Members that left (deleted, or no longer the controller's) let their finalizer go, and a group left
-        // empty loses its load balancer first.
-        for ingress in &ingresses {
-            let Some(finalizer) = ingress
-                .finalizers()
+        // Who serves each Ingress, if anyone: the controller while it runs, Auto Mode while it is on (asked only
+        // when an Ingress is of its class or holds its finalizer; `None` when it could not be read, and then
+        // Auto Mode's Ingresses are left as they are).
+        let served: Vec<Option<Provisioner>> = ingresses.iter().map(|i| controller_of(i, &class_refs)).collect();
+        let auto_mode_asked = served.contains(&Some(Provisioner::AutoMode))
+            || ingresses
                 .iter()
-                .find(|f| *f == IMPLICIT_FINALIZER || f.starts_with(GROUP_FINALIZER_PREFIX))
-                .cloned()
-            else {
+                .any(|i| finalized_group(i).is_some_and(|(g, _)| g.provisioner == Provisioner::AutoMode));
+        let auto_mode = if auto_mode_asked { self.auto_mode(looks).await } else { Some(false) };
+        let installed = self.controller_installed(looks);
+        let serving = |provisioner: Provisioner| match provisioner {
+            Provisioner::AutoMode => auto_mode,
+            Provisioner::LoadBalancerController | Provisioner::InTree => Some(installed),
+        };
+        // Each Ingress as its controller reads it, its class's parameters applied; those whose parameters cannot
+        // be used fail their group.
+        let params = self.class_params.as_ref().map(|(store, _)| store.state()).unwrap_or_default();
+        let auto_params = self.auto_mode_params.as_ref().map(|(store, _)| store.state()).unwrap_or_default();
+        let in_cluster = ParamsInCluster { controller: &params, auto_mode: &auto_params };
+        let mut params_errors: HashMap<String, String> = HashMap::new();
+        let mut subnet_tags: HashMap<String, SubnetTags> = HashMap::new();
+        let mut read: Vec<(Arc<Ingress>, Option<Provisioner>)> = Vec::new();
+        for (ingress, provisioner) in ingresses.into_iter().zip(served) {
+            let Some(provisioner) = provisioner else {
+                read.push((ingress, None));
                 continue;
             };
-            let group = match finalizer.strip_prefix(GROUP_FINALIZER_PREFIX) {
-                Some(name) => IngressGroup { id: name.to_owned(), explicit: true },
-                None => IngressGroup {
-                    id: format!("{}/{}", ingress.namespace().unwrap_or_default(), ingress.name_any()),
-                    explicit: false,
-                },
+            let uid = ingress.uid().unwrap_or_default();
+            let ingress =
+                if provisioner == Provisioner::AutoMode { Arc::new(auto_mode_alb::as_read(&ingress)) } else { ingress };
+            let namespace = ingress.namespace().unwrap_or_default();
+            let labels = self
+                .namespaces
+                .get(&kube::runtime::reflector::ObjectRef::new(&namespace))
+                .map(|ns| ns.labels().clone())
+                .unwrap_or_default();
+            let applied = params_of(&ingress, provisioner, &class_refs, in_cluster, &labels)
+                .and_then(|found| found.map(|spec| with_params(&ingress, provisioner, spec)).transpose());
+            let ingress = match applied {
+                Ok(None) => ingress,
+                Ok(Some((made, tags))) => {
+                    if !tags.is_empty() {
+                        subnet_tags.insert(uid, tags);
+                    }
+                    Arc::new(made)
+                }
+                Err(message) => {
+                    params_errors.insert(uid, message);
+                    ingress
+                }
             };
+            read.push((ingress, Some(provisioner)));
+        }
+        let mut groups: BTreeMap<IngressGroup, Vec<&Ingress>> = BTreeMap::new();
+        for (ingress, provisioner) in &read {
+            let Some(provisioner) = *provisioner else { continue };
+            if serving(provisioner) == Some(true) && ingress.metadata.deletion_timestamp.is_none() {
+                groups.entry(group_of(ingress, provisioner)).or_default().push(ingress);
+            }
+        }
+        // Members that left (deleted, no longer served, or Auto Mode turned off) let their finalizer go, and a
+        // group left empty loses its load balancer first.
+        for (ingress, _) in &read {
+            let Some((group, finalizer)) = finalized_group(ingress) else { continue };
+            if serving(group.provisioner).is_none() {
+                continue;
+            }
             let active = groups.get(&group).is_some_and(|members| members.iter().any(|m| m.uid() == ingress.uid()));
             if active {
                 continue;
@@ -435,11 +520,14 @@ impl Controller {
                     record_event(&self.client, COMPONENT, ingress.as_ref(), true, "FailedCleanup", &text).await;
                     continue;
                 }
-                if let Err(error) = self.unbind(&stack_of(&group)).await {
+                if group.provisioner == Provisioner::LoadBalancerController
+                    && let Err(error) = self.unbind(&stack_of(&group)).await
+                {
                     tracing::debug!(%error, "could not delete an Ingress group's TargetGroupBindings; trying again");
                     continue;
                 }
                 self.groups.remove(&group);
+                self.refused_groups.remove(&group);
             }
             if ingress.metadata.deletion_timestamp.is_none()
                 && let Err(error) = self.set_ingress(ingress.as_ref(), json!([])).await
@@ -459,9 +547,10 @@ impl Controller {
         let by_name: HashMap<(String, String), &Service> =
             services.iter().map(|s| ((s.namespace().unwrap_or_default(), s.name_any()), s.as_ref())).collect();
         for (group, members) in groups {
-            // The pods of ip backends held back only by their readiness gates are targets too.
+            // The pods of the controller's ip backends held back only by their readiness gates are targets too.
+            let controller = group.provisioner == Provisioner::LoadBalancerController;
             let mut held = HeldPods::new();
-            for (namespace, service) in ip_backends(&members) {
+            for (namespace, service) in if controller { ip_backends(&members) } else { Vec::new() } {
                 let own = slice_refs.iter().copied().filter(|s| {
                     s.metadata.namespace.as_deref() == Some(namespace.as_str())
                         && s.labels().get(crate::endpoints::SERVICE_NAME) == Some(&service)
@@ -470,14 +559,20 @@ impl Controller {
             }
             let refused = members.iter().find_map(|m| params_errors.get(&m.uid().unwrap_or_default()).cloned());
             let built = refused.map_or(Ok(()), Err).and_then(|()| ordered(members)).and_then(|members| {
-                let view = View { services: &by_name, nodes: &nodes, slices: &slice_refs, held: &held };
+                let view = View {
+                    services: &by_name,
+                    nodes: &nodes,
+                    slices: &slice_refs,
+                    held: &held,
+                    subnet_tags: &subnet_tags,
+                };
                 application_spec(&group, &members, &view).map(|spec| (members, spec))
             });
             match built {
                 Ok((members, spec)) => {
                     self.refused_groups.remove(&group);
                     self.ensure_group(&members, spec).await;
-                    if let Some((_, Ok(made))) = self.groups.get(&group) {
+                    if controller && let Some((_, Ok(made))) = self.groups.get(&group) {
                         let made = made.target_groups.clone();
                         self.bind(stack_of(&group), made.clone()).await;
                         self.open_gates(&held, &super::names_of(&made)).await;
@@ -486,9 +581,19 @@ impl Controller {
                 Err(message) => {
                     if self.refused_groups.get(&group) != Some(&message) {
                         let text = format!("Failed build model due to {message}");
-                        for ingress in ingresses.iter().filter(|i| group_of(i) == group) {
-                            record_event(&self.client, COMPONENT, ingress.as_ref(), true, "FailedBuildModel", &text)
+                        for (ingress, provisioner) in &read {
+                            if *provisioner == Some(group.provisioner) && group_of(ingress, group.provisioner) == group
+                            {
+                                record_event(
+                                    &self.client,
+                                    COMPONENT,
+                                    ingress.as_ref(),
+                                    true,
+                                    "FailedBuildModel",
+                                    &text,
+                                )
                                 .await;
+                            }
                         }
                         self.refused_groups.insert(group, message);
                     }

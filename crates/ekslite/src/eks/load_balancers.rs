@@ -2,10 +2,12 @@
 //! `controllers::load_balancers::LoadBalancers`, done in the cluster's account and region as the cloud provider
 //! (Classic ELBs and NLBs named `a` + the Service's uid) and the AWS Load Balancer Controller (NLBs named
 //! `k8s-<namespace>-<name>-<hash>`) do it through the ELB, ELBv2 and EC2 APIs; EKS Auto Mode's NLBs are named as
-//! the controller's and tagged `eks:eks-cluster-name` and `service.eks.amazonaws.com/stack`, and whether Auto Mode
-//! load balancing is on is read from the EKS cluster each time it is asked.
+//! the controller's and tagged `eks:eks-cluster-name` and `service.eks.amazonaws.com/stack`, its ALBs likewise
+//! with `ingress.eks.amazonaws.com/stack`, and whether Auto Mode load balancing is on is read from the EKS cluster
+//! each time it is asked.
 //!
-//! Subnets are the ones the Service names, else the cluster VPC's subnets tagged `kubernetes.io/role/elb`
+//! Subnets are the ones the Service (or Ingress) names or its class's parameters select by tags, else the cluster
+//! VPC's subnets tagged `kubernetes.io/role/elb`
 //! (`kubernetes.io/role/internal-elb` for internal ones), else the cluster's own subnets: one per zone. A Classic
 //! ELB and the controller's NLBs get a security group of their own admitting the listeners' ports from the source
 //! ranges (unless the Service names its groups); the cloud provider's NLBs have none, as on AWS. Every resource
@@ -42,6 +44,9 @@ const INGRESS_RESOURCE_TAG: &str = "ingress.k8s.aws/resource";
 const AUTO_MODE_CLUSTER_TAG: &str = "eks:eks-cluster-name";
 const AUTO_MODE_STACK_TAG: &str = "service.eks.amazonaws.com/stack";
 const AUTO_MODE_RESOURCE_TAG: &str = "service.eks.amazonaws.com/resource";
+/// EKS Auto Mode's tags of what it makes for an Ingress group.
+const AUTO_MODE_INGRESS_STACK_TAG: &str = "ingress.eks.amazonaws.com/stack";
+const AUTO_MODE_INGRESS_RESOURCE_TAG: &str = "ingress.eks.amazonaws.com/resource";
 const PUBLIC_SUBNET_TAG: &str = "kubernetes.io/role/elb";
 const INTERNAL_SUBNET_TAG: &str = "kubernetes.io/role/internal-elb";
 
@@ -145,9 +150,15 @@ impl ServiceLoadBalancers {
         tags.into_iter().collect()
     }
 
-    /// The VPC and subnets a load balancer goes in: `wanted` (ids or `Name` tags), else those tagged for its
-    /// scheme, else the cluster's.
-    async fn placement(&self, wanted: &[String], internal: bool) -> Result<Placement, String> {
+    /// The VPC and subnets a load balancer goes in: `wanted` (ids or `Name` tags), else those whose tags
+    /// `tagged_with` accepts (each key with one of its values, any value when none is listed), else those tagged
+    /// for its scheme, else the cluster's.
+    async fn placement(
+        &self,
+        wanted: &[String],
+        tagged_with: &[(String, Vec<String>)],
+        internal: bool,
+    ) -> Result<Placement, String> {
         let cluster = self.eks.describe_cluster(&self.caller, &self.cluster).await.map_err(|e| e.to_string())?;
         let vpc_id = cluster.vpc.vpc_id.clone();
         let network = self.ec2.network(&self.caller, &scopes::subnets()).await.map_err(|e| e.to_string())?;
@@ -158,7 +169,20 @@ impl ServiceLoadBalancers {
             .filter(|subnet| subnet.vpc_id == vpc_id)
             .map(|subnet| (subnet, network.tags.get(&subnet.id).unwrap_or(&no_tags)))
             .collect();
-        let chosen: Vec<&aws_model::ec2::Subnet> = if wanted.is_empty() {
+        let chosen: Vec<&aws_model::ec2::Subnet> = if wanted.is_empty() && !tagged_with.is_empty() {
+            let accepts = |tags: &BTreeMap<String, String>| {
+                tagged_with
+                    .iter()
+                    .all(|(key, values)| tags.get(key).is_some_and(|value| values.is_empty() || values.contains(value)))
+            };
+            let found: Vec<_> = in_vpc.iter().filter(|(_, tags)| accepts(tags)).map(|(subnet, _)| *subnet).collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "unable to resolve at least one subnet (no subnets of VPC {vpc_id} match the tags)"
+                ));
+            }
+            found
+        } else if wanted.is_empty() {
             let role = if internal { INTERNAL_SUBNET_TAG } else { PUBLIC_SUBNET_TAG };
             let tagged: Vec<_> = in_vpc
                 .iter()
@@ -319,7 +343,7 @@ impl ServiceLoadBalancers {
         let lb = match self.elb.load_balancer(&self.caller, name).await {
             Ok(lb) => lb,
             Err(ElbError::Shared(Elbv2Error::LoadBalancerNotFound(_))) => {
-                let placement = self.placement(&spec.subnets, spec.internal).await?;
+                let placement = self.placement(&spec.subnets, &[], spec.internal).await?;
                 let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
                 let input = CreateClassicLoadBalancer {
                     name: name.to_owned(),
@@ -377,7 +401,7 @@ impl ServiceLoadBalancers {
         let lb: LoadBalancer = match existing.into_iter().find(|lb| lb.name == name) {
             Some(lb) => lb,
             None => {
-                let placement = self.placement(&spec.subnets, spec.internal).await?;
+                let placement = self.placement(&spec.subnets, &[], spec.internal).await?;
                 let groups = self.security_groups(spec, name, &placement.vpc_id).await?;
                 let input = CreateLoadBalancer {
                     name: name.to_owned(),
@@ -586,12 +610,26 @@ impl ServiceLoadBalancers {
 }
 
 impl ServiceLoadBalancers {
-    /// The tags of an Ingress group's resources: the group's own, then the controller's.
+    /// The keys of the tags that mark an Ingress group's resources: its cluster, its stack (the group) and what
+    /// the resource is; the AWS Load Balancer Controller's or EKS Auto Mode's.
+    fn group_tag_keys(group: &IngressGroup) -> [&'static str; 3] {
+        match group.provisioner {
+            Provisioner::AutoMode => {
+                [AUTO_MODE_CLUSTER_TAG, AUTO_MODE_INGRESS_STACK_TAG, AUTO_MODE_INGRESS_RESOURCE_TAG]
+            }
+            Provisioner::LoadBalancerController | Provisioner::InTree => {
+                [CONTROLLER_CLUSTER_TAG, INGRESS_STACK_TAG, INGRESS_RESOURCE_TAG]
+            }
+        }
+    }
+
+    /// The tags of an Ingress group's resources: the group's own, then its provisioner's.
     fn group_tags(&self, spec: &ApplicationSpec, resource: &str) -> Vec<(String, String)> {
+        let [cluster, stack, resource_key] = Self::group_tag_keys(&spec.group);
         let mut tags = spec.tags.clone();
-        tags.insert(CONTROLLER_CLUSTER_TAG.to_owned(), self.cluster.clone());
-        tags.insert(INGRESS_STACK_TAG.to_owned(), spec.group.id.clone());
-        tags.insert(INGRESS_RESOURCE_TAG.to_owned(), resource.to_owned());
+        tags.insert(cluster.to_owned(), self.cluster.clone());
+        tags.insert(stack.to_owned(), spec.group.id.clone());
+        tags.insert(resource_key.to_owned(), resource.to_owned());
         tags.into_iter().collect()
     }
 
@@ -600,8 +638,18 @@ impl ServiceLoadBalancers {
         tags: impl IntoIterator<Item = (&'a String, &'a String)> + Clone,
         group: &IngressGroup,
     ) -> bool {
+        let [cluster, stack, _] = Self::group_tag_keys(group);
         let has = |key: &str, value: &str| tags.clone().into_iter().any(|(k, v)| k == key && v == value);
-        has(CONTROLLER_CLUSTER_TAG, &self.cluster) && has(INGRESS_STACK_TAG, &group.id)
+        has(cluster, &self.cluster) && has(stack, &group.id)
+    }
+
+    /// What a group's names are hashed from besides its own settings: the cluster, and for EKS Auto Mode its
+    /// group, so that a group of the controller and one of Auto Mode with the same name never share a name.
+    fn group_hash_inputs<'a>(&'a self, group: &IngressGroup) -> Vec<&'a str> {
+        match group.provisioner {
+            Provisioner::AutoMode => vec![self.cluster.as_str(), "eks.amazonaws.com"],
+            Provisioner::LoadBalancerController | Provisioner::InTree => vec![self.cluster.as_str()],
+        }
     }
 
     /// The controller's name for a group's load balancer: `k8s-<group>-<hash>` (explicit groups) or
@@ -611,7 +659,9 @@ impl ServiceLoadBalancers {
             return name.clone();
         }
         let scheme = if spec.internal { "internal" } else { "internet-facing" };
-        let hash = aws_model::ids::sha256_hex(&[&self.cluster, &spec.group.id, scheme]);
+        let mut inputs = self.group_hash_inputs(&spec.group);
+        inputs.extend([spec.group.id.as_str(), scheme]);
+        let hash = aws_model::ids::sha256_hex(&inputs);
         if spec.group.explicit {
             let clean: String = spec.group.id.chars().filter(char::is_ascii_alphanumeric).take(17).collect();
             format!("k8s-{clean}-{}", &hash[..10])
@@ -642,7 +692,7 @@ impl ServiceLoadBalancers {
         let lb = match kept {
             Some(lb) => lb,
             None => {
-                let placement = self.placement(&spec.subnets, spec.internal).await?;
+                let placement = self.placement(&spec.subnets, &spec.subnet_tags, spec.internal).await?;
                 let groups = if spec.security_groups.is_empty() {
                     let ports: Vec<(u16, &str)> = spec.listeners.iter().map(|l| (l.port, "tcp")).collect();
                     let tags = self.group_tags(spec, "ManagedLBSecurityGroup").into_iter().collect();
@@ -666,12 +716,25 @@ impl ServiceLoadBalancers {
                     scheme: Some(if spec.internal { "internal" } else { "internet-facing" }.into()),
                     subnets: placement.subnets.into_iter().map(|s| (s, None)).collect(),
                     security_groups: groups,
-                    ip_address_type: None,
+                    ip_address_type: spec.ip_address_type.clone(),
                     tags: self.group_tags(spec, "LoadBalancer"),
                 };
                 self.elbv2.create_load_balancer(&self.caller, input).await.map_err(|e| e.to_string())?
             }
         };
+        // The address type and the attributes asked for, when they changed (attributes no longer asked for keep
+        // what they were set to).
+        let ip_address_type = spec.ip_address_type.as_deref().unwrap_or("ipv4");
+        if lb.ip_address_type != ip_address_type {
+            self.elbv2.set_ip_address_type(&self.caller, &lb.arn, ip_address_type).await.map_err(|e| e.to_string())?;
+        }
+        if spec.attributes.iter().any(|(key, value)| lb.attributes.get(key) != Some(value)) {
+            let attributes: Vec<(String, String)> = spec.attributes.clone().into_iter().collect();
+            self.elbv2
+                .modify_load_balancer_attributes(&self.caller, &lb.arn, &attributes)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         // A target group per backend.
         let existing_groups = self.elbv2.target_groups(&self.caller).await.map_err(|e| e.to_string())?;
         let mut group_arns = Vec::new();
@@ -681,14 +744,15 @@ impl ServiceLoadBalancers {
                 TargetType::Instance => "instance",
                 TargetType::Ip => "ip",
             };
-            let hash = aws_model::ids::sha256_hex(&[
-                &self.cluster,
-                &spec.group.id,
-                &backend.namespace,
-                &backend.service,
-                &backend.port,
+            let mut inputs = self.group_hash_inputs(&spec.group);
+            inputs.extend([
+                spec.group.id.as_str(),
+                backend.namespace.as_str(),
+                backend.service.as_str(),
+                backend.port.as_str(),
                 target_type,
             ]);
+            let hash = aws_model::ids::sha256_hex(&inputs);
             let owner = Owner {
                 provisioner: Provisioner::LoadBalancerController,
                 namespace: backend.namespace.clone(),

@@ -70,3 +70,16 @@ fn a_classic_health_check_is_tcp_on_the_node_port_unless_annotated() {
     assert_eq!((check.target.as_str(), check.interval), ("HTTP:32000/healthz", 30));
     aws_model::elb::check_health_check(&check).expect("ELB accepts the check");
 }
+
+#[test]
+fn auto_modes_ingress_groups_carry_its_own_tags() {
+    let group = |provisioner| IngressGroup { provisioner, id: "default/web".into(), explicit: false };
+    assert_eq!(
+        ServiceLoadBalancers::group_tag_keys(&group(Provisioner::AutoMode)),
+        ["eks:eks-cluster-name", "ingress.eks.amazonaws.com/stack", "ingress.eks.amazonaws.com/resource"]
+    );
+    assert_eq!(
+        ServiceLoadBalancers::group_tag_keys(&group(Provisioner::LoadBalancerController)),
+        ["elbv2.k8s.aws/cluster", "ingress.k8s.aws/stack", "ingress.k8s.aws/resource"]
+    );
+}
