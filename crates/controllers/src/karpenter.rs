@@ -467,6 +467,11 @@ fn has_finalizer(meta: &kube::core::ObjectMeta, finalizer: &str) -> bool {
     meta.finalizers.iter().flatten().any(|f| f == finalizer)
 }
 
+/// Whether `node` carries a taint with `key`.
+fn has_taint(node: &Node, key: &str) -> bool {
+    node.spec.as_ref().and_then(|s| s.taints.as_ref()).into_iter().flatten().any(|t| t.key == key)
+}
+
 fn taints_of(value: Option<&Value>) -> Vec<Taint> {
     value.and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
 }

@@ -17,7 +17,7 @@ use super::requirements::{INSTANCE_TYPE, Requirements};
 use super::{
     DISRUPTED_TAINT, INITIALIZED_LABEL, NODEPOOL_LABEL, NodeClaim, ORPHAN_GRACE_SECONDS, REGISTERED_LABEL, Round,
     State, TERMINATION_FINALIZER, UNAVAILABLE_SECONDS, UNREGISTERED_TAINT, class_kind, drift, generation,
-    has_finalizer, instance_id, lifecycle, resources_json, string_map, taints_of,
+    has_finalizer, has_taint, instance_id, lifecycle, resources_json, string_map, taints_of,
 };
 use crate::batch_support::status_message;
 use crate::fleet::{ClassKind, InstanceTypeInfo, LaunchError, LaunchOverride, LaunchRequest};
@@ -573,8 +573,7 @@ impl Round<'_> {
     /// `terminationGracePeriod` the pods left are deleted outright.
     async fn drained(&self, node: &Node, claim: &NodeClaim) -> bool {
         let name = node.name_any();
-        let tainted =
-            node.spec.as_ref().and_then(|s| s.taints.as_ref()).into_iter().flatten().any(|t| t.key == DISRUPTED_TAINT);
+        let tainted = has_taint(node, DISRUPTED_TAINT);
         let nodes: Api<Node> = Api::all(self.client.clone());
         if !tainted {
             let mut taints: Vec<Taint> = node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();

@@ -18,7 +18,7 @@ use super::provisioning::{self, PoolInput, Remaining};
 use super::requirements::{Allowed, INSTANCE_TYPE};
 use super::{
     DISRUPTED_TAINT, GROUP, InFlight, NODEPOOL_LABEL, NodeClaim, NodePool, Round, State, TERMINATION_FINALIZER,
-    class_kind, drift, lifecycle, pool_spec, quantity,
+    class_kind, drift, has_taint, lifecycle, pool_spec, quantity,
 };
 
 /// How long a nomination to a claim the caches have not seen yet holds.
@@ -618,13 +618,7 @@ impl Round<'_> {
         let going: BTreeSet<&str> =
             state.commands.iter().flat_map(|c| c.candidates.iter().map(|(_, node)| node.as_str())).collect();
         for node in &self.nodes {
-            let tainted = node
-                .spec
-                .as_ref()
-                .and_then(|s| s.taints.as_ref())
-                .into_iter()
-                .flatten()
-                .any(|t| t.key == DISRUPTED_TAINT);
+            let tainted = has_taint(node, DISRUPTED_TAINT);
             if !tainted || node.metadata.deletion_timestamp.is_some() || going.contains(node.name_any().as_str()) {
                 continue;
             }
